@@ -101,6 +101,9 @@ typedef struct mwx_release_decision {
   uint8_t reason;             /* mwx_release_reason (refuse) */
   char rule_id[MWX_ID_LEN];   /* rule that released/held it ("" if none) */
   char partner[MWX_NATION_LEN];
+  uint8_t topic;              /* of the sample decided on (any outcome) */
+  char originator[MWX_NATION_LEN];
+  uint64_t seq;
   char detail[160];           /* in words */
   int64_t time_ns;            /* when decided */
   int64_t deadline_ns;        /* hold: when the timeout action applies */

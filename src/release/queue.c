@@ -35,13 +35,10 @@ int mwx_release_journal(mwx_journal *j, const mwx_release_decision *d, uint64_t 
   if (d->outcome == MWX_RELEASE_REFUSE)
     json_object_set_new(o, "reason", json_string(mwx_release_reason_name((mwx_release_reason)d->reason)));
   json_object_set_new(o, "detail", json_stringn(d->detail, strnlen(d->detail, sizeof d->detail)));
-  if (d->outcome != MWX_RELEASE_REFUSE) {
-    json_object_set_new(o, "topic", json_string(mwx_msg_topic_name((mwx_msg_topic)d->sample.topic)));
-    json_object_set_new(o, "originator",
-                        json_stringn(d->sample.mark.originator, strnlen(d->sample.mark.originator, MWX_NATION_LEN)));
-    json_object_set_new(o, "seq", json_integer((json_int_t)d->sample.mark.seq));
-    json_object_set_new(o, "relayed", json_boolean(d->relayed));
-  }
+  json_object_set_new(o, "topic", json_string(mwx_msg_topic_name((mwx_msg_topic)d->topic)));
+  json_object_set_new(o, "originator", json_stringn(d->originator, strnlen(d->originator, MWX_NATION_LEN)));
+  json_object_set_new(o, "seq", json_integer((json_int_t)d->seq));
+  if (d->outcome != MWX_RELEASE_REFUSE) json_object_set_new(o, "relayed", json_boolean(d->relayed));
   if (d->outcome == MWX_RELEASE_HOLD) {
     json_object_set_new(o, "deadline_ns", json_integer(d->deadline_ns));
     json_object_set_new(o, "on_timeout", json_string(on_timeout_name(d->on_timeout)));

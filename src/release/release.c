@@ -83,6 +83,9 @@ int mwx_release_decide(const mwx_release_policy *p, const mwx_release_sample *s,
   memcpy(d->partner, partner, 4);
   d->time_ns = now_ns;
   const mwx_msg *m = s->msg;
+  d->topic = m->topic;
+  memcpy(d->originator, m->mark.originator, MWX_NATION_LEN - 1);
+  d->seq = m->mark.seq;
 
   /* 1. */
   if (mwx_msg_marking_check(&m->mark) != 0) {
