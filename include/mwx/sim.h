@@ -142,7 +142,7 @@ typedef struct mwx_sim_launch {
 } mwx_sim_launch;
 
 typedef struct mwx_sim_scenario {
-  char name[64];
+  char name[128];
   mwx_sim_launch *launch; /* n_launches entries, owned */
   size_t n_launches;
   mwx_sim_sensor *sensor; /* n_sensors entries, owned */

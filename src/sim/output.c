@@ -36,7 +36,9 @@ int mwx_sim_write_truth_csv(FILE *f, const mwx_sim_scenario *sc, const mwx_sim_t
       double t_s = i <= nsteps ? (double)i * step_s : ft;
       if (i == nsteps + 1 && t_s <= (double)nsteps * step_s)
         break;
-      int64_t t_ns = truth->launch_ns[m] + (int64_t)llround(t_s * 1e9);
+      /* the last sample is the impact: truncate so it stays inside the flight */
+      int64_t t_ns = truth->launch_ns[m] + (i <= nsteps ? (int64_t)llround(t_s * 1e9)
+                                                        : (int64_t)(t_s * 1e9));
       mwx_sim_truth_state st;
       int rc = mwx_sim_truth_at(truth, m, t_ns, &st);
       if (rc)
@@ -113,6 +115,22 @@ static int open_out(const char *dir, const char *name, FILE **f) {
   return 0;
 }
 
+/* mkdir -p */
+static int make_dirs(const char *dir) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s", dir);
+  for (char *q = path + 1; *q; q++)
+    if (*q == '/') {
+      *q = 0;
+      if (mkdir(path, 0777) && errno != EEXIST)
+        return mwx_error_set(MWX_EIO, "%s: cannot create directory: %s", path, strerror(errno));
+      *q = '/';
+    }
+  if (mkdir(path, 0777) && errno != EEXIST)
+    return mwx_error_set(MWX_EIO, "%s: cannot create directory: %s", path, strerror(errno));
+  return 0;
+}
+
 static void file_name(const char *id, char *out, size_t size) {
   snprintf(out, size, "plots_%s.csv", id);
   for (char *q = out; *q; q++)
@@ -140,10 +158,8 @@ int mwx_sim_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint64_t
       memcpy(r->nation, sc->sensor[k].nation, sizeof r->nation);
     }
   if (out_dir) {
-    if (mkdir(out_dir, 0777) && errno != EEXIST) {
-      rc = mwx_error_set(MWX_EIO, "%s: cannot create directory: %s", out_dir, strerror(errno));
+    if ((rc = make_dirs(out_dir)))
       goto out;
-    }
     if (!(c.files = calloc(sc->n_sensors, sizeof *c.files))) {
       rc = mwx_error_set(MWX_ENOMEM, "sim: out of memory");
       goto out;

@@ -52,9 +52,10 @@ bool mwx_sim_los_clear(const double a_ecef_m[3], const double b_ecef_m[3]) {
   if (t <= 0.0 || t >= 1.0)
     return true; /* the closest point is an end point: both ends are the caller's to judge */
   double p[3] = {a[0] + t * d[0], a[1] + t * d[1], a[2] + t * d[2]};
-  /* 1e-10 in the squared scaled radius is about 0.3 mm of height: end
+  /* 1e-12 in the squared scaled radius is 3 micrometres of height (a grazing
+   * ray may overshoot the true horizon by sqrt(2 R 3e-6 m), about 6 m): end
    * points lying on the surface are not blocked by rounding. */
-  return p[0] * p[0] + p[1] * p[1] + p[2] * p[2] >= 1.0 - 1e-10;
+  return p[0] * p[0] + p[1] * p[1] + p[2] * p[2] >= 1.0 - 1e-12;
 }
 
 static int in_face(const mwx_sim_face *f, double az_deg, double el_deg) {
