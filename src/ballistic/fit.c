@@ -15,6 +15,7 @@
  * 1e-6 (the contract asks for 1e-4).
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ballistic_int.h"
@@ -161,8 +162,11 @@ static void first_guess(struct fit *ft) {
   ft->x[2] = q->azimuth_deg;
   mwx_ballistic_figures fig;
   double f[3];
-  if (eval(ft, ft->x, f, &fig))
-    return;
+  while (eval(ft, ft->x, f, &fig)) { /* too flat to fly: loft it */
+    if (ft->x[1] >= 85.0)
+      return;
+    ft->x[1] = fmin(85.0, ft->x[1] + 5.0);
+  }
   double dv1 = bal_vehicle_dv_mps(&ft->l.veh); /* dv_scale 1 */
   double r_bo = BAL_R_MEAN_M + fig.burnout_alt_km * 1000.0;
   double v2 = vk * vk - 2.0 * MWX_WGS84_GM_M3PS2 * (1.0 / BAL_R_MEAN_M - 1.0 / r_bo);
@@ -181,8 +185,11 @@ static int check_req(const mwx_ballistic_fit_req *q) {
     return mwx_error_set(MWX_EINVAL, "fit: class %d is not a missile class", (int)q->cls);
   double v, g;
   int rc = bal_kepler_from_figures(q->apogee_km * 1000.0, q->range_km * 1000.0, &v, &g);
-  if (rc)
-    return mwx_error_set(rc, "fit: %s", mwx_error_msg());
+  if (rc) {
+    char msg[256];
+    snprintf(msg, sizeof msg, "%s", mwx_error_msg());
+    return mwx_error_set(rc, "fit: %s", msg);
+  }
   if (isinf(bal_kepler_max_range_m(v)))
     return mwx_error_set(MWX_EINVAL, "fit: apogee %g km with range %g km needs orbital speed "
                          "(%.0f m/s): not a ballistic flight", q->apogee_km, q->range_km, v);
@@ -196,6 +203,10 @@ static int fail(const struct fit *ft, mwx_ballistic_class need) {
     return mwx_error_set(MWX_EINVAL, "fit: apogee %g km and range %g km need %s energy, beyond a "
                          "typical %s (more than %.1f times its delta-v)", q->apogee_km, q->range_km,
                          mwx_ballistic_class_name(need), cls, DV_SCALE_MAX);
+  if (!(ft->fig.range_km > 0.0))
+    return mwx_error_set(MWX_EINVAL, "fit: no %s flight reaches apogee %g km and range %g km: "
+                         "that range is out of reach with that apogee (the flight would stay in "
+                         "dense air)", cls, q->apogee_km, q->range_km);
   return mwx_error_set(MWX_EINVAL, "fit: no %s flight has apogee %g km and range %g km (closest: "
                        "apogee %.1f km, range %.1f km); that range is out of reach with that apogee "
                        "(a low flight stays in dense air)", cls, q->apogee_km, q->range_km,

@@ -138,8 +138,8 @@ static int boost(struct flight *f, const bal_boost *b, double h0_m) {
     if (f->sm && (rc = push(f->sm, f->t, f->y)))
       return rc;
     if (bal_height_m(f->y) < h0_m - 10.0)
-      return mwx_error_set(MWX_EINVAL, "fly: the vehicle falls below its launch point during "
-                           "boost (t = %.1f s): thrust too low for its weight", f->t);
+      return mwx_error_set(MWX_EINVAL, "fly: the vehicle comes down below its launch point "
+                           "during boost (t = %.1f s): pitch or thrust too low", f->t);
   }
   return 0;
 }
