@@ -213,6 +213,103 @@ static int fail(const struct fit *ft, mwx_ballistic_class need) {
                        ft->fig.apogee_km, ft->fig.range_km);
 }
 
+/* Brackets the dv_scale that gives the wanted apogee at pitch x[1]:
+ * the apogee grows with dv_scale until the flight cannot be flown (orbital
+ * energy, or too little to climb).  Returns 0 with lo < hi bracketing. */
+static int bracket_energy(struct fit *ft, double x[3], double *lo, double *flo, double *hi,
+                          double *fhi) {
+  double f[3], s = 0.6;
+  mwx_ballistic_figures fig;
+  *lo = *hi = -1.0;
+  for (int i = 0; i < 40 && s >= DV_SCALE_MIN && s <= DV_SCALE_MAX; i++) {
+    x[0] = s;
+    if (eval(ft, x, f, &fig)) {
+      if (*lo > 0.0)
+        return MWX_ENOCONV; /* flown below the apogee, not at all above: orbital */
+      s *= 1.15;
+      continue;
+    }
+    if (f[0] < 0.0) {
+      *lo = s;
+      *flo = f[0];
+      s *= 1.15;
+    } else {
+      *hi = s;
+      *fhi = f[0];
+      s /= 1.15;
+    }
+    if (*lo > 0.0 && *hi > 0.0)
+      return 0;
+  }
+  return MWX_ENOCONV;
+}
+
+/* Range error of the flight whose apogee matches, at pitch pf: +1 when
+ * no flight at that pitch reaches the apogee or it goes more than half way
+ * round (the bearing flips), the relative range error otherwise.  Leaves
+ * that flight in ft. */
+static double range_at_pitch(struct fit *ft, double pf) {
+  double x[3] = {1.0, pf, ft->x[2]}, f[3] = {1.0, 1.0, 0.0}, lo, flo = -1.0, hi, fhi = 1.0;
+  mwx_ballistic_figures fig;
+  if (bracket_energy(ft, x, &lo, &flo, &hi, &fhi))
+    return 1.0;
+  for (int it = 0; it < 60; it++) { /* Illinois on dv_scale */
+    x[0] = hi - fhi * (hi - lo) / (fhi - flo);
+    if (!(x[0] > fmin(lo, hi) && x[0] < fmax(lo, hi)))
+      x[0] = 0.5 * (lo + hi);
+    if (eval(ft, x, f, &fig))
+      return 1.0;
+    if (fabs(f[0]) < 1e-5)
+      break;
+    if (f[0] > 0.0) {
+      hi = x[0];
+      fhi = f[0];
+      flo *= 0.5;
+    } else {
+      lo = x[0];
+      flo = f[0];
+      fhi *= 0.5;
+    }
+  }
+  memcpy(ft->x, x, sizeof x);
+  memcpy(ft->f, f, sizeof f);
+  ft->fig = fig;
+  /* Beyond the antipode the geodesic range shrinks again and the bearing
+   * flips; a flipped bearing on a short (near-vertical) flight is only
+   * Earth's rotation drifting it. */
+  return (fabs(f[2]) > 1.5 && fig.range_km > 10000.0) ? 1.0 : f[1];
+}
+
+/* Fallback when Newton from the Keplerian guess fails: for a fixed pitch the
+ * apogee grows with dv_scale, and once the apogee matches the range grows as
+ * the pitch falls; bisection on the pitch brackets the solution, Newton
+ * then polishes it (with the heading). */
+static int bracket_pitch(struct fit *ft) {
+  double lo = PITCH_MIN_DEG, hi = 89.5;
+  if (range_at_pitch(ft, hi) >= 0.0)
+    return MWX_ENOCONV; /* even the steepest flight goes too far */
+  for (int it = 0; it < 14; it++) {
+    double mid = 0.5 * (lo + hi);
+    if (range_at_pitch(ft, mid) > 0.0)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  double e = range_at_pitch(ft, hi);
+  return (e > -0.5) ? 0 : MWX_ENOCONV;
+}
+
+static int newton(struct fit *ft) {
+  if (eval(ft, ft->x, ft->f, &ft->fig))
+    return MWX_ENOCONV;
+  for (int it = 0; it < FIT_MAX_ITER && !converged(ft->f); it++) {
+    double d[3];
+    if (newton_dir(ft, d) || line_search(ft, d))
+      return MWX_ENOCONV;
+  }
+  return converged(ft->f) ? 0 : MWX_ENOCONV;
+}
+
 int mwx_ballistic_fit(const mwx_ballistic_fit_req *req, mwx_ballistic_launch *launch,
                       mwx_ballistic_figures *fig) {
   struct fit ft;
@@ -228,18 +325,15 @@ int mwx_ballistic_fit(const mwx_ballistic_fit_req *req, mwx_ballistic_launch *la
   ft.l.lat_deg = req->lat_deg;
   ft.l.lon_deg = req->lon_deg;
   first_guess(&ft);
-  if (eval(&ft, ft.x, ft.f, &ft.fig))
-    return fail(&ft, need);
-  for (int it = 0; it < FIT_MAX_ITER && !converged(ft.f); it++) {
-    double d[3];
-    if (newton_dir(&ft, d) || line_search(&ft, d))
-      return fail(&ft, need);
+  if (newton(&ft)) {
+    struct fit best = ft;
+    ft.x[2] = req->azimuth_deg;
+    if (bracket_pitch(&ft) || newton(&ft))
+      return fail(ft.fig.range_km > 0.0 ? &ft : &best, need);
   }
-  if (!converged(ft.f))
-    return fail(&ft, need);
   ft.l.veh.dv_scale = ft.x[0];
   ft.l.veh.pitch_final_deg = ft.x[1];
-  ft.l.heading_deg = fmod(ft.x[2] + 360.0, 360.0);
+  ft.l.heading_deg = fmod(fmod(ft.x[2], 360.0) + 360.0, 360.0);
   *launch = ft.l;
   *fig = ft.fig;
   return 0;
