@@ -14,6 +14,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+    {"demo", mwx_cmd_demo, "the three-nation scenario: trajectory, sensors, tracking, release, network"},
     {"geo", mwx_cmd_geo, "geodetic/ECEF conversions and geodesics on WGS-84"},
     {"sim", mwx_cmd_sim, "run a scenario: sensor plots, truth and a visibility table"},
     {"traj", mwx_cmd_traj, "missile trajectory fitted to a published apogee and range"},

@@ -8,6 +8,7 @@
 #ifndef MWX_CMD_H
 #define MWX_CMD_H
 
+int mwx_cmd_demo(int argc, char **argv);
 int mwx_cmd_geo(int argc, char **argv);
 int mwx_cmd_sim(int argc, char **argv);
 int mwx_cmd_traj(int argc, char **argv);
