@@ -18,9 +18,12 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"geo", mwx_cmd_geo, "geodetic/ECEF conversions and geodesics on WGS-84"},
     {"audit", mwx_cmd_audit, "verify and show the node's hash-chained journal"},
+    {"demo", mwx_cmd_demo, "the three-nation scenario: trajectory, sensors, tracking, release, network"},
+    {"geo", mwx_cmd_geo, "geodetic/ECEF conversions and geodesics on WGS-84"},
     {"release", mwx_cmd_release, "manual release queue (list/approve/deny), policy check"},
+    {"sim", mwx_cmd_sim, "run a scenario: sensor plots, truth and a visibility table"},
+    {"traj", mwx_cmd_traj, "missile trajectory fitted to a published apogee and range"},
 };
 
 void mwx_cmd_report(const char *cmd, int rc) {
