@@ -94,6 +94,12 @@ static void test_append_query_get(void **state) {
   n = 0;
   assert_int_equal(mwx_journal_query(j, 0, MWX_JOURNAL_RELEASE, count_fn, &n), 0);
   assert_int_equal(n, 2); /* i = 2, 8 */
+  n = 0;
+  assert_int_equal(mwx_journal_query_after(j, 8, 0, count_fn, &n), 0);
+  assert_int_equal(n, 4);
+  n = 0;
+  assert_int_equal(mwx_journal_query_after(j, 0, MWX_JOURNAL_PLOT, count_fn, &n), 0);
+  assert_int_equal(n, 2); /* i = 6, 12 */
   mwx_journal_record r;
   assert_int_equal(mwx_journal_get(j, 3, &r), 0);
   assert_int_equal(r.kind, MWX_JOURNAL_SAMPLE);
@@ -193,7 +199,7 @@ static void test_tamper_detected(void **state) {
   expect_broken("UPDATE record SET kind=4 WHERE id=7", 7, "edited");
   expect_broken("UPDATE record SET ref=0 WHERE id=5", 5, "edited");
   expect_broken("UPDATE record SET msg=NULL WHERE id=3", 3, "edited");
-  expect_broken("UPDATE record SET payload=CAST(payload AS BLOB) WHERE id=2", 2, "wrong type");
+  expect_broken("UPDATE record SET payload=CAST(payload AS BLOB) WHERE id=3", 3, "wrong type");
   /* edited and its hash recomputed: the next record's link breaks */
   expect_broken("UPDATE record SET hash=zeroblob(32) WHERE id=6", 6, "edited");
   /* deletion in the middle, at the start, at the end */

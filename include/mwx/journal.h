@@ -101,6 +101,15 @@ int mwx_journal_rollback(mwx_journal *j);
 typedef int (*mwx_journal_fn)(const mwx_journal_record *r, void *ctx);
 int mwx_journal_query(mwx_journal *j, int64_t since_ns, mwx_journal_kind kind, mwx_journal_fn fn, void *ctx);
 
+/* Same, for records with id > after_id (any time), in id order: for
+ * pollers that remember the last id they saw. */
+int mwx_journal_query_after(mwx_journal *j, uint64_t after_id, mwx_journal_kind kind, mwx_journal_fn fn, void *ctx);
+
+/* Calls fn, in id order, for every release record whose payload "outcome"
+ * equals outcome (e.g. "held") and that no later record refers to (by ref):
+ * the open items, found through an index rather than a scan. */
+int mwx_journal_unanswered(mwx_journal *j, const char *outcome, mwx_journal_fn fn, void *ctx);
+
 /* Reads record id into *r (payload valid until the next call on j).
  * MWX_ENOTFOUND if absent. */
 int mwx_journal_get(mwx_journal *j, uint64_t id, mwx_journal_record *r);

@@ -82,7 +82,7 @@ struct mwx_journal {
   int batch_error; /* an append in the batch failed: commit rolls back */
   uint64_t head_id;
   uint8_t head_hash[32];
-  sqlite3_stmt *ins, *sel_range, *sel_one, *sel_ref, *sel_all;
+  sqlite3_stmt *ins, *sel_range, *sel_one, *sel_ref, *sel_all, *sel_after, *sel_open;
   char *payload_copy; /* owned copy for mwx_journal_get */
 };
 
@@ -160,7 +160,9 @@ static const char *const SCHEMA =
     "CREATE TABLE record(id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, time_ns INTEGER NOT NULL,"
     " payload TEXT NOT NULL, msg BLOB, ref INTEGER NOT NULL DEFAULT 0, hash BLOB NOT NULL);"
     "CREATE INDEX IF NOT EXISTS record_time ON record(time_ns);"
-    "CREATE INDEX IF NOT EXISTS record_ref ON record(ref) WHERE ref <> 0;"
+    "CREATE INDEX IF NOT EXISTS record_ref ON record(ref);"
+    /* open release items (e.g. holds) are found through this index, not by a scan */
+    "CREATE INDEX IF NOT EXISTS record_outcome ON record(json_extract(payload, '$.outcome')) WHERE kind = 3;"
     "INSERT INTO meta(key, value) VALUES ('format', 1), ('head_id', 0),"
     " ('head_hash', zeroblob(32));";
 
@@ -233,7 +235,16 @@ int mwx_journal_open(const char *path, const mwx_journal_options *opts, mwx_jour
       (rc = prepare(j, "SELECT id, kind, time_ns, payload, msg, ref, hash FROM record WHERE id = ?1", &j->sel_one)) ||
       (rc = prepare(j, "SELECT id, kind, time_ns, payload, msg, ref, hash FROM record WHERE ref = ?1 ORDER BY id",
                     &j->sel_ref)) ||
-      (rc = prepare(j, "SELECT id, kind, time_ns, payload, msg, ref, hash FROM record ORDER BY id", &j->sel_all)))
+      (rc = prepare(j, "SELECT id, kind, time_ns, payload, msg, ref, hash FROM record ORDER BY id", &j->sel_all)) ||
+      (rc = prepare(j,
+                    "SELECT id, kind, time_ns, payload, msg, ref, hash FROM record"
+                    " WHERE id > ?1 AND (?2 = 0 OR kind = ?2) ORDER BY id",
+                    &j->sel_after)) ||
+      (rc = prepare(j,
+                    "SELECT r.id, r.kind, r.time_ns, r.payload, r.msg, r.ref, r.hash FROM record r"
+                    " WHERE r.kind = 3 AND json_extract(r.payload, '$.outcome') = ?1"
+                    " AND NOT EXISTS (SELECT 1 FROM record a WHERE a.ref = r.id) ORDER BY r.id",
+                    &j->sel_open)))
     goto fail;
   mwx_error_clear();
   *out = j;
@@ -251,6 +262,8 @@ void mwx_journal_close(mwx_journal *j) {
   sqlite3_finalize(j->sel_one);
   sqlite3_finalize(j->sel_ref);
   sqlite3_finalize(j->sel_all);
+  sqlite3_finalize(j->sel_after);
+  sqlite3_finalize(j->sel_open);
   sqlite3_close(j->db);
   free(j->payload_copy);
   free(j);
@@ -495,6 +508,19 @@ int mwx_journal_query(mwx_journal *j, int64_t since_ns, mwx_journal_kind kind, m
   sqlite3_bind_int64(j->sel_range, 1, since_ns);
   sqlite3_bind_int(j->sel_range, 2, (int)kind);
   return walk(j, j->sel_range, fn, ctx);
+}
+
+int mwx_journal_query_after(mwx_journal *j, uint64_t after_id, mwx_journal_kind kind, mwx_journal_fn fn, void *ctx) {
+  if (!j || !fn) return mwx_error_set(MWX_EINVAL, "journal_query_after: NULL argument");
+  sqlite3_bind_int64(j->sel_after, 1, after_id > INT64_MAX ? INT64_MAX : (sqlite3_int64)after_id);
+  sqlite3_bind_int(j->sel_after, 2, (int)kind);
+  return walk(j, j->sel_after, fn, ctx);
+}
+
+int mwx_journal_unanswered(mwx_journal *j, const char *outcome, mwx_journal_fn fn, void *ctx) {
+  if (!j || !outcome || !fn) return mwx_error_set(MWX_EINVAL, "journal_unanswered: NULL argument");
+  sqlite3_bind_text(j->sel_open, 1, outcome, -1, SQLITE_TRANSIENT);
+  return walk(j, j->sel_open, fn, ctx);
 }
 
 int mwx_journal_answers(mwx_journal *j, uint64_t id, mwx_journal_fn fn, void *ctx) {

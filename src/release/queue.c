@@ -8,7 +8,7 @@
  * timeout action append a release record with outcome "approved" or
  * "denied" whose ref is the hold's id, carrying the operator, the time
  * waited (hold to decision) and, when approved, the sample that leaves.
- * Pending = holds with no answering record.  Because every decision is a
+ * Pending = holds with no answering record (an indexed journal query).  Because every decision is a
  * chained record, the queue is as tamper-evident as the rest of the
  * journal, and any process with the database (the node, "mwx release
  * approve") sees the same queue.  Decisions run inside one journal batch
@@ -143,7 +143,7 @@ static int list_fn(const mwx_journal_record *r, void *vc) {
 int mwx_release_queue_list(mwx_journal *j, int64_t now_ns, mwx_release_item_fn fn, void *ctx) {
   if (!j || !fn) return mwx_error_set(MWX_EINVAL, "release_queue_list: NULL argument");
   list_ctx c = {j, now_ns, fn, ctx, NULL, 0, 0, 0};
-  int rc = mwx_journal_query(j, INT64_MIN, MWX_JOURNAL_RELEASE, list_fn, &c);
+  int rc = mwx_journal_unanswered(j, "held", list_fn, &c);
   return c.err ? c.err : rc;
 }
 
@@ -231,7 +231,7 @@ int mwx_release_queue_expire(mwx_journal *j, int64_t now_ns, mwx_release_item_fn
   int rc = mwx_journal_begin(j);
   if (rc) return rc;
   list_ctx c = {j, now_ns, NULL, NULL, NULL, 0, 0, 0};
-  rc = mwx_journal_query(j, INT64_MIN, MWX_JOURNAL_RELEASE, list_fn, &c);
+  rc = mwx_journal_unanswered(j, "held", list_fn, &c);
   if (!rc) rc = c.err;
   size_t n = 0;
   for (size_t i = 0; !rc && i < c.n; i++) {
@@ -258,7 +258,6 @@ typedef struct approved_ctx {
 
 static int approved_fn(const mwx_journal_record *r, void *vc) {
   approved_ctx *c = vc;
-  if (r->id <= c->after) return 0;
   c->last = r->id;
   if (!r->ref || !r->has_msg) return 0;
   json_t *o = json_loads(r->payload, 0, NULL);
@@ -282,7 +281,7 @@ int mwx_release_queue_approved(mwx_journal *j, uint64_t after_id, mwx_release_it
                                uint64_t *last_id) {
   if (!j || !fn) return mwx_error_set(MWX_EINVAL, "release_queue_approved: NULL argument");
   approved_ctx c = {j, after_id, after_id, fn, ctx};
-  int rc = mwx_journal_query(j, INT64_MIN, MWX_JOURNAL_RELEASE, approved_fn, &c);
+  int rc = mwx_journal_query_after(j, after_id, MWX_JOURNAL_RELEASE, approved_fn, &c);
   if (last_id) *last_id = c.last;
   return rc;
 }
