@@ -122,9 +122,11 @@ int mwx_release_decide(const mwx_release_policy *p, const mwx_release_sample *s,
 /* ---- journal of decisions and the manual queue ------------------------- */
 
 /* Appends a decision to the journal (kind release, outcome released / held
- * / refused, with rule, reason, partner and the sample that leaves or
- * waits).  *id_out (may be NULL) is the record id: for a hold, the queue
- * item id. */
+ * / refused, with rule, reason, partner, topic, originator, seq and the
+ * sample that leaves or waits).  *id_out (may be NULL) is the record id:
+ * for a hold, the queue item id.  For a release, sign d->sample first
+ * (mwx_msg_sign) so the record holds exactly the bytes and signature that
+ * were sent. */
 int mwx_release_journal(mwx_journal *j, const mwx_release_decision *d, uint64_t *id_out);
 
 /* A held item. */

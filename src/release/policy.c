@@ -63,19 +63,21 @@ static int rule_err(const ctx *c, const char *fmt, ...) {
   return mwx_error_set(MWX_EINVAL, "%s: rule %zu (%s): %s", c->name, c->index, c->id ? c->id : "no id", what);
 }
 
-static int check_keys(const ctx *c, json_t *o, const char *const *allowed, const char *where) {
+/* The first key of o not in allowed (NULL-terminated), or NULL. */
+static const char *unknown_key(json_t *o, const char *const *allowed) {
   const char *k;
   json_t *v;
   json_object_foreach(o, k, v) {
     int ok = 0;
-    for (size_t i = 0; allowed[i]; i++)
-      if (!strcmp(k, allowed[i])) ok = 1;
-    if (!ok) {
-      if (c) return RULE_ERR(c, "unknown key '%s' in %s", k, where);
-      return MWX_EINVAL;
-    }
+    for (size_t i = 0; allowed[i]; i++) ok |= !strcmp(k, allowed[i]);
+    if (!ok) return k;
   }
-  return 0;
+  return NULL;
+}
+
+static int check_keys(const ctx *c, json_t *o, const char *const *allowed, const char *where) {
+  const char *k = unknown_key(o, allowed);
+  return k ? RULE_ERR(c, "unknown key '%s' in %s", k, where) : 0;
 }
 
 static int get_number(const ctx *c, json_t *o, const char *key, double lo, double hi, double *out) {
@@ -229,17 +231,9 @@ int mwx_release_policy_parse(const char *text, const char *name, mwx_release_pol
     rc = mwx_error_set(MWX_EINVAL, "%s: a policy must be a JSON object", name);
     goto done;
   }
-  if (check_keys(NULL, root, keys, "policy")) {
-    const char *k;
-    json_t *v;
-    json_object_foreach(root, k, v) {
-      int ok = 0;
-      for (size_t i = 0; keys[i]; i++) ok |= !strcmp(k, keys[i]);
-      if (!ok) {
-        rc = mwx_error_set(MWX_EINVAL, "%s: unknown key '%s' (nation, default, rules, description)", name, k);
-        break;
-      }
-    }
+  const char *unknown = unknown_key(root, keys);
+  if (unknown) {
+    rc = mwx_error_set(MWX_EINVAL, "%s: unknown key '%s' (nation, default, rules, description)", name, unknown);
     goto done;
   }
   s = json_string_value(json_object_get(root, "nation"));
