@@ -199,7 +199,7 @@ static int check_req(const mwx_ballistic_fit_req *q) {
 static int fail(const struct fit *ft, mwx_ballistic_class need) {
   const mwx_ballistic_fit_req *q = ft->req;
   const char *cls = mwx_ballistic_class_name(ft->l.veh.cls);
-  if (ft->x[0] >= DV_SCALE_MAX * (1.0 - 1e-9))
+  if (need > ft->l.veh.cls || ft->x[0] >= DV_SCALE_MAX * (1.0 - 1e-9))
     return mwx_error_set(MWX_EINVAL, "fit: apogee %g km and range %g km need %s energy, beyond a "
                          "typical %s (more than %.1f times its delta-v)", q->apogee_km, q->range_km,
                          mwx_ballistic_class_name(need), cls, DV_SCALE_MAX);
