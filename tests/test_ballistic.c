@@ -266,6 +266,8 @@ static void test_fit(void **state) {
       {39.20, 125.67, 72.0, 20.0, 100.0, MWX_CLASS_UNKNOWN},
       {39.20, 125.67, 45.0, 1500.0, 12000.0, MWX_CLASS_ICBM},
       {35.0, 127.0, 200.0, 300.0, 1200.0, MWX_CLASS_UNKNOWN},
+      {39.20, 125.67, 45.0, 1000.0, 13000.0, MWX_CLASS_UNKNOWN}, /* near minimum energy */
+      {39.20, 125.67, 72.0, 3000.0, 200.0, MWX_CLASS_UNKNOWN},   /* very lofted */
   };
   for (size_t i = 0; i < sizeof reqs / sizeof reqs[0]; i++) {
     mwx_ballistic_launch l;

@@ -218,7 +218,7 @@ static int fail(const struct fit *ft, mwx_ballistic_class need) {
  * energy, or too little to climb).  Returns 0 with lo < hi bracketing. */
 static int bracket_energy(struct fit *ft, double x[3], double *lo, double *flo, double *hi,
                           double *fhi) {
-  double f[3], s = 0.6;
+  double f[3], s = (x[0] > DV_SCALE_MIN && x[0] < DV_SCALE_MAX) ? x[0] : 0.6;
   mwx_ballistic_figures fig;
   *lo = *hi = -1.0;
   for (int i = 0; i < 40 && s >= DV_SCALE_MIN && s <= DV_SCALE_MAX; i++) {
@@ -249,7 +249,7 @@ static int bracket_energy(struct fit *ft, double x[3], double *lo, double *flo, 
  * round (the bearing flips), the relative range error otherwise.  Leaves
  * that flight in ft. */
 static double range_at_pitch(struct fit *ft, double pf) {
-  double x[3] = {1.0, pf, ft->x[2]}, f[3] = {1.0, 1.0, 0.0}, lo, flo = -1.0, hi, fhi = 1.0;
+  double x[3] = {ft->x[0], pf, ft->x[2]}, f[3] = {1.0, 1.0, 0.0}, lo, flo = -1.0, hi, fhi = 1.0;
   mwx_ballistic_figures fig;
   if (bracket_energy(ft, x, &lo, &flo, &hi, &fhi))
     return 1.0;
@@ -259,7 +259,7 @@ static double range_at_pitch(struct fit *ft, double pf) {
       x[0] = 0.5 * (lo + hi);
     if (eval(ft, x, f, &fig))
       return 1.0;
-    if (fabs(f[0]) < 1e-5)
+    if (fabs(f[0]) < 1e-3) /* the sign of the range error is all that is needed */
       break;
     if (f[0] > 0.0) {
       hi = x[0];
@@ -288,7 +288,7 @@ static int bracket_pitch(struct fit *ft) {
   double lo = PITCH_MIN_DEG, hi = 89.5;
   if (range_at_pitch(ft, hi) >= 0.0)
     return MWX_ENOCONV; /* even the steepest flight goes too far */
-  for (int it = 0; it < 14; it++) {
+  for (int it = 0; it < 10; it++) {
     double mid = 0.5 * (lo + hi);
     if (range_at_pitch(ft, mid) > 0.0)
       lo = mid;
@@ -299,10 +299,10 @@ static int bracket_pitch(struct fit *ft) {
   return (e > -0.5) ? 0 : MWX_ENOCONV;
 }
 
-static int newton(struct fit *ft) {
+static int newton(struct fit *ft, int max_iter) {
   if (eval(ft, ft->x, ft->f, &ft->fig))
     return MWX_ENOCONV;
-  for (int it = 0; it < FIT_MAX_ITER && !converged(ft->f); it++) {
+  for (int it = 0; it < max_iter && !converged(ft->f); it++) {
     double d[3];
     if (newton_dir(ft, d) || line_search(ft, d))
       return MWX_ENOCONV;
@@ -325,10 +325,13 @@ int mwx_ballistic_fit(const mwx_ballistic_fit_req *req, mwx_ballistic_launch *la
   ft.l.lat_deg = req->lat_deg;
   ft.l.lon_deg = req->lon_deg;
   first_guess(&ft);
-  if (newton(&ft)) {
+  /* From the Keplerian guess Newton converges in 3-8 iterations when it
+   * does at all; past 15 the bracketing is the faster way. */
+  if (newton(&ft, 15)) {
     struct fit best = ft;
+    ft.x[0] = 1.0;
     ft.x[2] = req->azimuth_deg;
-    if (bracket_pitch(&ft) || newton(&ft))
+    if (bracket_pitch(&ft) || newton(&ft, FIT_MAX_ITER))
       return fail(ft.fig.range_km > 0.0 ? &ft : &best, need);
   }
   ft.l.veh.dv_scale = ft.x[0];
