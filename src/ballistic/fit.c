@@ -196,13 +196,18 @@ static int check_req(const mwx_ballistic_fit_req *q) {
   return 0;
 }
 
-static int fail(const struct fit *ft, mwx_ballistic_class need) {
+static int fail(const struct fit *ft, mwx_ballistic_class need, int too_short) {
   const mwx_ballistic_fit_req *q = ft->req;
   const char *cls = mwx_ballistic_class_name(ft->l.veh.cls);
   if (need > ft->l.veh.cls || ft->x[0] >= DV_SCALE_MAX * (1.0 - 1e-9))
     return mwx_error_set(MWX_EINVAL, "fit: apogee %g km and range %g km need %s energy, beyond a "
                          "typical %s (more than %.1f times its delta-v)", q->apogee_km, q->range_km,
                          mwx_ballistic_class_name(need), cls, DV_SCALE_MAX);
+  if (too_short)
+    return mwx_error_set(MWX_EINVAL, "fit: range %g km is too short for apogee %g km: Earth's "
+                         "rotation alone carries the steepest %s flight to that apogee %.1f km "
+                         "away (bearing %.0f deg)", q->range_km, q->apogee_km, cls,
+                         ft->fig.range_km, ft->fig.impact_azimuth_deg);
   if (!(ft->fig.range_km > 0.0))
     return mwx_error_set(MWX_EINVAL, "fit: no %s flight reaches apogee %g km and range %g km: "
                          "that range is out of reach with that apogee (the flight would stay in "
@@ -275,28 +280,32 @@ static double range_at_pitch(struct fit *ft, double pf) {
   memcpy(ft->f, f, sizeof f);
   ft->fig = fig;
   /* Beyond the antipode the geodesic range shrinks again and the bearing
-   * flips; a flipped bearing on a short (near-vertical) flight is only
-   * Earth's rotation drifting it. */
-  return (fabs(f[2]) > 1.5 && fig.range_km > 10000.0) ? 1.0 : f[1];
+   * flips: "too far".  Otherwise the range is counted along the wanted
+   * bearing, negative behind the launch point (where Earth's rotation
+   * drifts a near-vertical flight). */
+  if (fabs(f[2]) > 1.5 && fig.range_km > 10000.0)
+    return 1.0;
+  return (fig.range_km * cos(f[2]) - ft->req->range_km) / ft->req->range_km;
 }
 
 /* Fallback when Newton from the Keplerian guess fails: for a fixed pitch the
- * apogee grows with dv_scale, and once the apogee matches the range grows as
- * the pitch falls; bisection on the pitch brackets the solution, Newton
- * then polishes it (with the heading). */
-static int bracket_pitch(struct fit *ft) {
-  double lo = PITCH_MIN_DEG, hi = 89.5;
-  if (range_at_pitch(ft, hi) >= 0.0)
-    return MWX_ENOCONV; /* even the steepest flight goes too far */
+ * apogee grows with dv_scale, and once the apogee matches, the range along
+ * the wanted bearing changes monotonically with the pitch between lo and hi
+ * (growing as the pitch falls when the heading points along the bearing).
+ * Bisection on the pitch brackets the solution, Newton then polishes it
+ * with the heading.  MWX_ERANGE when [lo, hi] holds no solution. */
+static int bracket_pitch(struct fit *ft, double lo, double hi) {
+  double flo = range_at_pitch(ft, lo), fhi = range_at_pitch(ft, hi);
+  if ((flo > 0.0) == (fhi > 0.0))
+    return MWX_ERANGE;
   for (int it = 0; it < 10; it++) {
-    double mid = 0.5 * (lo + hi);
-    if (range_at_pitch(ft, mid) > 0.0)
+    double mid = 0.5 * (lo + hi), fm = range_at_pitch(ft, mid);
+    if ((fm > 0.0) == (flo > 0.0))
       lo = mid;
     else
       hi = mid;
   }
-  double e = range_at_pitch(ft, hi);
-  return (e > -0.5) ? 0 : MWX_ENOCONV;
+  return range_at_pitch(ft, hi) > -0.5 ? 0 : MWX_ENOCONV;
 }
 
 static int newton(struct fit *ft, int max_iter) {
@@ -331,8 +340,16 @@ int mwx_ballistic_fit(const mwx_ballistic_fit_req *req, mwx_ballistic_launch *la
     struct fit best = ft;
     ft.x[0] = 1.0;
     ft.x[2] = req->azimuth_deg;
-    if (bracket_pitch(&ft) || newton(&ft, FIT_MAX_ITER))
-      return fail(ft.fig.range_km > 0.0 ? &ft : &best, need);
+    rc = bracket_pitch(&ft, PITCH_MIN_DEG, 89.5);
+    if (rc == MWX_ERANGE) { /* shorter than the drift: lean against it */
+      ft.x[0] = 1.0;
+      ft.x[2] = req->azimuth_deg + 180.0;
+      rc = bracket_pitch(&ft, 60.0, 89.5);
+      if (rc == MWX_ERANGE) /* report the steepest flight along the bearing */
+        range_at_pitch(&ft, 89.5);
+    }
+    if (rc || newton(&ft, FIT_MAX_ITER))
+      return fail(ft.fig.range_km > 0.0 ? &ft : &best, need, rc == MWX_ERANGE);
   }
   ft.l.veh.dv_scale = ft.x[0];
   ft.l.veh.pitch_final_deg = ft.x[1];
