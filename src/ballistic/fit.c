@@ -193,8 +193,10 @@ static int check_req(const mwx_ballistic_fit_req *q) {
     snprintf(msg, sizeof msg, "%s", mwx_error_msg());
     return mwx_error_set(rc, "fit: %s", msg);
   }
-  if (isinf(bal_kepler_max_range_m(v)))
-    return mwx_error_set(MWX_EINVAL, "fit: apogee %g km with range %g km needs orbital speed "
+  /* A flight with an apogee is an ellipse, so below escape speed; the check
+   * guards the arithmetic of extreme requests (apogee beyond the Moon). */
+  if (!(v * v < 2.0 * MWX_WGS84_GM_M3PS2 / BAL_R_MEAN_M))
+    return mwx_error_set(MWX_EINVAL, "fit: apogee %g km with range %g km needs escape speed "
                          "(%.0f m/s): not a ballistic flight", q->apogee_km, q->range_km, v);
   return 0;
 }
