@@ -39,5 +39,5 @@ check "unknown class"      status 2 "--class" --apogee-km 100 --range-km 300 --c
 check "unknown option"     status 2 "unknown option '--bogus'" --apogee-km 100 --range-km 300 --bogus
 check "impossible range"   status 1 "out of reach" --apogee-km 50 --range-km 5000
 check "class too weak"     status 1 "ICBM energy" --apogee-km 6000 --range-km 1000 --class SRBM
-check "orbital"            status 1 "orbital" --apogee-km 100000 --range-km 1000
+check "beyond any ICBM"     status 1 "beyond a typical ICBM" --apogee-km 100000 --range-km 1000
 exit $((fails > 0))
