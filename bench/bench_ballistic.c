@@ -83,6 +83,14 @@ static void bench_predict(const mwx_ballistic_traj *tr, double beta, int reps) {
     sink = el;
   }
   double dt = now_s() - t0;
+  double p1[3], v1[3];
+  double t1 = now_s();
+  for (int r = 0; r < 20 * reps; r++) {
+    mwx_ballistic_propagate(tr->s[k].pos_ecef_m, tr->s[k].vel_ecef_mps, beta, 1.0, p1, v1);
+    sink = p1[0];
+  }
+  printf("propagate by 1 s (a track update): %.2f us per call\n",
+         1e6 * (now_s() - t1) / (20 * reps));
   printf("propagate_to_height (mid-course -> ground, %.0f s, drag): %.1f us per call\n", el,
          1e6 * dt / reps);
 }

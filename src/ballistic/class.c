@@ -61,8 +61,13 @@ int bal_kepler_from_figures(double apogee_m, double range_m, double *v_mps, doub
 
 double bal_kepler_max_range_m(double v_mps) {
   double nu = v_mps * v_mps * BAL_R_MEAN_M / MWX_WGS84_GM_M3PS2;
+  /* nu >= 1: the speed of a circular orbit at the surface or more, yet below
+   * escape (nu < 2): the conic still meets the Earth and the best-aimed
+   * flight reaches any point of it, so the reach is half the circumference.
+   * Lofted ICBM tests fly there: the 2023-07-12 Hwasong-18 (KCNA: apogee
+   * 6,648.4 km, range 1,001.2 km) needs about 8.0 km/s. */
   if (nu >= 1.0)
-    return INFINITY;
+    return 3.14159265358979323846 * BAL_R_MEAN_M;
   return 2.0 * BAL_R_MEAN_M * asin(nu / (2.0 - nu));
 }
 
