@@ -75,6 +75,18 @@ n=$("$MWX" audit show "$DB" --json | python3 -c 'import json,sys; print(sum(1 fo
 expect 1 "verify of a missing file" "no such journal" -- "$MWX" audit verify "$T/none.db"
 expect 2 "show with a bad kind" "unknown record kind" -- "$MWX" audit show "$DB" --kind bogus
 
+# ---- a head kept off the node catches a rollback to an earlier genuine state
+cp "$DB" "$T/early.db"
+HEAD_EARLY=$("$MWX" audit head "$DB")
+"$MWX" release decide "$CFG/policy-USA.json" --partner AUS --topic Alert --journal "$DB" --now 2026-11-28T11:06:00Z >/dev/null
+HEAD=$("$MWX" audit head "$DB")
+case "$HEAD" in 10:????????????????????????????????????????????????????????????????) ok "head is ID:HASH";; *) bad "head: $HEAD";; esac
+expect 0 "saved head present" "saved head present" -- "$MWX" audit verify "$DB" --head "$HEAD"
+expect 0 "an older saved head is still in the chain" "saved head present" -- "$MWX" audit verify "$DB" --head "$HEAD_EARLY"
+expect 0 "the rolled-back copy is intact by itself" "^ok: 9 records" -- "$MWX" audit verify "$T/early.db"
+expect 1 "but not against the saved head" "record 10: missing, but named by the saved head" -- "$MWX" audit verify "$T/early.db" --head "$HEAD"
+expect 2 "malformed --head" "not ID:HASH" -- "$MWX" audit verify "$DB" --head 10:abc
+
 # ---- tampering with the sqlite3 CLI
 cp "$DB" "$T/a.db"
 sqlite3 "$T/a.db" "UPDATE record SET payload=replace(payload, 'lt.kim', 'gen.park') WHERE id=7"
@@ -83,8 +95,8 @@ cp "$DB" "$T/b.db"
 sqlite3 "$T/b.db" "DELETE FROM record WHERE id=4"
 expect 1 "deleted record named" "BROKEN: record 4: missing \(deleted\)" -- "$MWX" audit verify "$T/b.db"
 cp "$DB" "$T/c.db"
-sqlite3 "$T/c.db" "DELETE FROM record WHERE id=9"
-expect 1 "deleted last record named" "BROKEN: record 9: missing" -- "$MWX" audit verify "$T/c.db"
+sqlite3 "$T/c.db" "DELETE FROM record WHERE id=10"
+expect 1 "deleted last record named" "BROKEN: record 10: missing" -- "$MWX" audit verify "$T/c.db"
 cp "$DB" "$T/d.db"
 sqlite3 "$T/d.db" "UPDATE record SET time_ns=time_ns-1 WHERE id=2"
 expect 1 "edited time named" "BROKEN: record 2" -- "$MWX" audit verify "$T/d.db"
