@@ -1,0 +1,525 @@
+/*
+ * tracker.c - the multi-target tracker: scans, coarse and chi-square gating,
+ * global nearest neighbour assignment (Hungarian algorithm), two-point
+ * initiation, M-of-N confirmation, deletion.  See docs/track.md for why GNN.
+ *
+ * A scan is one sensor's plots at one time.  For each live track a cheap
+ * coarse test (linear extrapolation, generous radius) selects the tracks
+ * worth the full IMM prediction; those are predicted to the scan time and
+ * their squared Mahalanobis distance to each plot is computed from the
+ * combined estimate.  Pairs inside the chi-square gate enter a square cost
+ * matrix padded with "not assigned" entries of cost equal to the gate, and
+ * the Hungarian algorithm finds the assignment of least total cost.
+ * Radar plots left over start tracks with a compatible earlier plot (two-point
+ * velocity) or wait as pending plots; IR plots left over are dropped (bearing
+ * only: they cannot start a track).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mwx/error.h"
+#include "mwx/track.h"
+#include "track/linalg.h"
+
+#define NX MWX_TRACK_NX
+#define BIG_COST 1e12
+
+typedef struct trk {
+  mwx_track_info info;
+  mwx_track_imm imm;
+  int attempts; /* scans that could have updated a tentative track */
+} trk;
+
+typedef struct pending {
+  mwx_track_plot p;
+  double pos[3];
+} pending;
+
+struct mwx_tracker {
+  mwx_track_config cfg;
+  trk *t;
+  size_t n, cap;
+  pending *pend;
+  size_t np, pcap;
+  uint32_t next_id;
+  int64_t last_t_ns;
+  int started;
+  double gate2, gate3;
+};
+
+void mwx_track_config_default(mwx_track_config *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  mwx_track_filter_cfg_default(&cfg->filt);
+  cfg->gate_prob = 0.999;
+  cfg->confirm_m = 4;
+  cfg->confirm_n = 5;
+  cfg->delete_misses = 6;
+  cfg->delete_silence_s = 60.0;
+  cfg->init_max_dt_s = 30.0;
+  cfg->init_max_speed_mps = 8000.0;
+  cfg->init_accel_mps2 = 60.0;
+  cfg->min_height_m = -1000.0;
+}
+
+/* Chi-square quantile for 2 and 3 degrees of freedom.  2 dof is closed form;
+ * 3 dof by bisection on the closed-form CDF. */
+static double chi2_q2(double p) { return -2.0 * log(1.0 - p); }
+static double chi2_cdf3(double x) {
+  return erf(sqrt(x / 2.0)) - sqrt(2.0 * x / M_PI) * exp(-x / 2.0);
+}
+static double chi2_q3(double p) {
+  double lo = 0, hi = 200;
+  for (int i = 0; i < 100; i++) {
+    double mid = 0.5 * (lo + hi);
+    if (chi2_cdf3(mid) < p)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+int mwx_track_create(const mwx_track_config *cfg, mwx_tracker **out) {
+  if (!out)
+    return mwx_error_set(MWX_EINVAL, "track: create: NULL out");
+  *out = NULL;
+  mwx_track_config c;
+  if (cfg)
+    c = *cfg;
+  else
+    mwx_track_config_default(&c);
+  if (!(c.gate_prob > 0.5 && c.gate_prob < 1.0) || c.confirm_m < 1 || c.confirm_n < c.confirm_m ||
+      c.delete_misses < 1 || !(c.delete_silence_s > 0) || !(c.init_max_dt_s > 0) ||
+      !(c.init_max_speed_mps > 0) || !(c.init_accel_mps2 >= 0) ||
+      (c.filt.kind != MWX_TRACK_EKF && c.filt.kind != MWX_TRACK_UKF) ||
+      !(c.filt.q_ballistic_m2ps3 >= 0) || !(c.filt.q_boost_m2ps3 >= 0) || !(c.filt.q_thrust_m2ps5 >= 0) ||
+      !(c.filt.boost_exit_rate_ps >= 0) || !(c.filt.boost_entry_rate_ps >= 0))
+    return mwx_error_set(MWX_EINVAL, "track: create: invalid configuration");
+  mwx_tracker *tr = calloc(1, sizeof *tr);
+  if (!tr)
+    return mwx_error_set(MWX_ENOMEM, "track: create: out of memory");
+  tr->cfg = c;
+  tr->next_id = 1;
+  tr->gate2 = chi2_q2(c.gate_prob);
+  tr->gate3 = chi2_q3(c.gate_prob);
+  *out = tr;
+  return 0;
+}
+
+void mwx_track_destroy(mwx_tracker *tr) {
+  if (!tr)
+    return;
+  free(tr->t);
+  free(tr->pend);
+  free(tr);
+}
+
+size_t mwx_track_count(const mwx_tracker *tr) { return tr ? tr->n : 0; }
+
+int mwx_track_get(const mwx_tracker *tr, size_t index, mwx_track_info *out) {
+  if (!tr || !out || index >= tr->n)
+    return mwx_error_set(MWX_EINVAL, "track: get: no track %zu", index);
+  *out = tr->t[index].info;
+  return 0;
+}
+
+int mwx_track_state_at(const mwx_tracker *tr, size_t index, int64_t t_ns, mwx_track_est *out) {
+  if (!tr || !out || index >= tr->n)
+    return mwx_error_set(MWX_EINVAL, "track: state_at: no track %zu", index);
+  mwx_track_imm imm = tr->t[index].imm;
+  int rc = mwx_track_imm_predict(&tr->cfg.filt, &imm, t_ns);
+  if (rc)
+    return rc;
+  mwx_track_imm_combine(&imm, out);
+  return 0;
+}
+
+/* ---- Hungarian algorithm ------------------------------------------------ */
+
+/* Minimum-cost assignment of an n x n matrix a (row-major).  row_of_col[j]
+ * receives the row assigned to column j.  O(n^3), potentials form (Kuhn-
+ * Munkres with Dijkstra-like shortest augmenting paths). */
+static int hungarian(const double *a, int n, int *row_of_col) {
+  double *u = calloc((size_t)n + 1, sizeof *u), *v = calloc((size_t)n + 1, sizeof *v);
+  double *minv = malloc(((size_t)n + 1) * sizeof *minv);
+  int *p = calloc((size_t)n + 1, sizeof *p), *way = calloc((size_t)n + 1, sizeof *way);
+  char *used = malloc((size_t)n + 1);
+  if (!u || !v || !minv || !p || !way || !used) {
+    free(u), free(v), free(minv), free(p), free(way), free(used);
+    return mwx_error_set(MWX_ENOMEM, "track: assignment: out of memory");
+  }
+  for (int i = 1; i <= n; i++) {
+    p[0] = i;
+    int j0 = 0;
+    for (int j = 0; j <= n; j++) {
+      minv[j] = INFINITY;
+      used[j] = 0;
+    }
+    do {
+      used[j0] = 1;
+      int i0 = p[j0], j1 = 0;
+      double delta = INFINITY;
+      for (int j = 1; j <= n; j++)
+        if (!used[j]) {
+          double cur = a[(size_t)(i0 - 1) * n + (j - 1)] - u[i0] - v[j];
+          if (cur < minv[j]) {
+            minv[j] = cur;
+            way[j] = j0;
+          }
+          if (minv[j] < delta) {
+            delta = minv[j];
+            j1 = j;
+          }
+        }
+      for (int j = 0; j <= n; j++)
+        if (used[j]) {
+          u[p[j]] += delta;
+          v[j] -= delta;
+        } else {
+          minv[j] -= delta;
+        }
+      j0 = j1;
+    } while (p[j0] != 0);
+    do {
+      int j1 = way[j0];
+      p[j0] = p[j1];
+      j0 = j1;
+    } while (j0);
+  }
+  for (int j = 1; j <= n; j++)
+    row_of_col[j - 1] = p[j] - 1;
+  free(u), free(v), free(minv), free(p), free(way), free(used);
+  return 0;
+}
+
+/* ---- Scan processing ----------------------------------------------------- */
+
+static int live(const trk *t) { return t->info.status != MWX_TRACK_DELETED; }
+
+/* Coarse geometry of a plot: radar -> point; IR -> ray (origin, unit dir). */
+typedef struct coarse {
+  double org[3], dir[3];
+  int is_ray;
+} coarse;
+
+static int plot_coarse(const mwx_track_plot *p, coarse *c) {
+  if (p->kind == MWX_TRACK_RADAR) {
+    c->is_ray = 0;
+    return mwx_track_plot_ecef(p, c->org, NULL);
+  }
+  c->is_ray = 1;
+  double az = p->az_deg * MWX_DEG2RAD, el = p->el_deg * MWX_DEG2RAD;
+  double enu[3] = {cos(el) * sin(az), cos(el) * cos(az), sin(el)};
+  int rc = mwx_geo_ecef_from_lla(&p->sensor_lla, c->org);
+  if (rc)
+    return rc;
+  mwx_geo_ecef_vec_from_enu(&p->sensor_lla, enu, c->dir);
+  return 0;
+}
+
+static double coarse_dist(const coarse *c, const double q[3]) {
+  double d[3] = {q[0] - c->org[0], q[1] - c->org[1], q[2] - c->org[2]};
+  if (!c->is_ray)
+    return sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+  double along = d[0] * c->dir[0] + d[1] * c->dir[1] + d[2] * c->dir[2];
+  if (along < 0)
+    return INFINITY;
+  double s = 0;
+  for (int i = 0; i < 3; i++) {
+    double e = d[i] - along * c->dir[i];
+    s += e * e;
+  }
+  return sqrt(s);
+}
+
+static int grow_tracks(mwx_tracker *tr) {
+  if (tr->n < tr->cap)
+    return 0;
+  size_t nc = tr->cap ? 2 * tr->cap : 16;
+  trk *t = realloc(tr->t, nc * sizeof *t);
+  if (!t)
+    return mwx_error_set(MWX_ENOMEM, "track: out of memory");
+  tr->t = t;
+  tr->cap = nc;
+  return 0;
+}
+
+static int add_pending(mwx_tracker *tr, const mwx_track_plot *p, const double pos[3]) {
+  if (tr->np == tr->pcap) {
+    size_t nc = tr->pcap ? 2 * tr->pcap : 32;
+    pending *q = realloc(tr->pend, nc * sizeof *q);
+    if (!q)
+      return mwx_error_set(MWX_ENOMEM, "track: out of memory");
+    tr->pend = q;
+    tr->pcap = nc;
+  }
+  tr->pend[tr->np].p = *p;
+  memcpy(tr->pend[tr->np].pos, pos, 3 * sizeof(double));
+  tr->np++;
+  return 0;
+}
+
+static double height_of(const double pos[3]) {
+  mwx_geo_lla l;
+  if (mwx_geo_lla_from_ecef(pos, &l))
+    return -INFINITY;
+  return l.h_m;
+}
+
+/* Starts a tentative track from pending plot k and plot p. */
+static int start_track(mwx_tracker *tr, size_t k, const mwx_track_plot *p) {
+  mwx_track_est e;
+  int rc = mwx_track_two_point(&tr->pend[k].p, p, tr->cfg.init_accel_mps2, &e);
+  if (rc)
+    return rc;
+  if ((rc = grow_tracks(tr)))
+    return rc;
+  trk *t = &tr->t[tr->n];
+  memset(t, 0, sizeof *t);
+  double h = height_of(e.x);
+  /* below 150 km a new object is more likely in powered flight */
+  mwx_track_imm_init(&t->imm, &e, h < 150e3 ? 0.8 : 0.3);
+  t->info.id = tr->next_id++;
+  t->info.status = MWX_TRACK_TENTATIVE;
+  t->info.t_first_ns = tr->pend[k].p.t_ns;
+  t->info.t_last_ns = p->t_ns;
+  t->info.hits = 2;
+  t->attempts = 2;
+  t->info.sensor_mask = (1ull << (tr->pend[k].p.sensor & 63)) | (1ull << (p->sensor & 63));
+  t->info.p_ballistic = t->imm.mu[MWX_TRACK_BALLISTIC];
+  mwx_track_imm_combine(&t->imm, &t->info.est);
+  tr->n++;
+  /* remove the pending plot */
+  tr->pend[k] = tr->pend[--tr->np];
+  return 0;
+}
+
+#define FIRST_STATE_HITS 6
+
+static void after_update(mwx_tracker *tr, trk *t, int64_t t_ns, int sensor) {
+  t->info.hits++;
+  t->info.misses = 0;
+  t->info.t_last_ns = t_ns;
+  t->info.sensor_mask |= 1ull << (sensor & 63);
+  t->info.p_ballistic = t->imm.mu[MWX_TRACK_BALLISTIC];
+  mwx_track_imm_combine(&t->imm, &t->info.est);
+  if (t->info.status == MWX_TRACK_TENTATIVE) {
+    t->attempts++;
+    if (t->info.hits >= tr->cfg.confirm_m) {
+      t->info.status = MWX_TRACK_CONFIRMED;
+      t->info.t_confirm_ns = t_ns;
+    }
+  }
+  if (!t->info.has_first && t->info.hits >= FIRST_STATE_HITS) {
+    t->info.first = t->info.est;
+    t->info.has_first = 1;
+  }
+}
+
+static void after_miss(mwx_tracker *tr, trk *t) {
+  t->info.misses++;
+  if (t->info.status == MWX_TRACK_TENTATIVE) {
+    t->attempts++;
+    if (t->attempts - t->info.hits > tr->cfg.confirm_n - tr->cfg.confirm_m)
+      t->info.status = MWX_TRACK_DELETED;
+  } else if (t->info.misses >= tr->cfg.delete_misses) {
+    t->info.status = MWX_TRACK_DELETED;
+  }
+}
+
+static int process_scan(mwx_tracker *tr, const mwx_track_plot *pl, size_t np) {
+  int64_t t_ns = pl[0].t_ns;
+  int sensor = pl[0].sensor;
+  int rc = 0;
+  coarse *cg = malloc(np * sizeof *cg);
+  size_t *cand = malloc((tr->n + 1) * sizeof *cand);
+  mwx_track_imm *pred = malloc((tr->n + 1) * sizeof *pred);
+  if (!cg || !cand || !pred) {
+    rc = mwx_error_set(MWX_ENOMEM, "track: out of memory");
+    goto out;
+  }
+  for (size_t j = 0; j < np; j++)
+    if ((rc = plot_coarse(&pl[j], &cg[j])))
+      goto out;
+  /* silence deletion */
+  for (size_t i = 0; i < tr->n; i++)
+    if (live(&tr->t[i]) && (double)(t_ns - tr->t[i].info.t_last_ns) * 1e-9 > tr->cfg.delete_silence_s)
+      tr->t[i].info.status = MWX_TRACK_DELETED;
+  /* coarse selection and full prediction */
+  size_t nc = 0;
+  for (size_t i = 0; i < tr->n; i++) {
+    trk *t = &tr->t[i];
+    if (!live(t))
+      continue;
+    double dt = (double)(t_ns - t->info.t_last_ns) * 1e-9, q[3];
+    const mwx_track_est *e = &t->info.est;
+    double sig = sqrt(e->P[0][0] + e->P[1][1] + e->P[2][2] + dt * dt * (e->P[3][3] + e->P[4][4] + e->P[5][5]));
+    double radius = 6.0 * sig + 20e3 + 0.5 * 100.0 * dt * dt;
+    for (int k = 0; k < 3; k++)
+      q[k] = e->x[k] + e->x[3 + k] * dt;
+    int near = 0;
+    for (size_t j = 0; j < np && !near; j++)
+      near = coarse_dist(&cg[j], q) < radius;
+    if (!near) {
+      if (t->info.sensor_mask & (1ull << (sensor & 63)))
+        after_miss(tr, t);
+      continue;
+    }
+    pred[nc] = t->imm;
+    if (mwx_track_imm_predict(&tr->cfg.filt, &pred[nc], t_ns)) {
+      t->info.status = MWX_TRACK_DELETED; /* fell below ground or diverged */
+      continue;
+    }
+    cand[nc++] = i;
+  }
+  /* cost matrix */
+  size_t n = nc + np;
+  double *cost = malloc(n * n * sizeof *cost);
+  int *row_of_col = malloc(n * sizeof *row_of_col);
+  if (!cost || !row_of_col) {
+    free(cost), free(row_of_col);
+    rc = mwx_error_set(MWX_ENOMEM, "track: out of memory");
+    goto out;
+  }
+  double gate = pl[0].kind == MWX_TRACK_RADAR ? tr->gate3 : tr->gate2;
+  for (size_t r = 0; r < n; r++)
+    for (size_t c = 0; c < n; c++)
+      cost[r * n + c] = r >= nc && c >= np ? 0.0 : BIG_COST;
+  for (size_t a = 0; a < nc; a++) {
+    mwx_track_est comb;
+    mwx_track_imm_combine(&pred[a], &comb);
+    cost[a * n + np + a] = gate;
+    for (size_t j = 0; j < np; j++) {
+      if (pl[j].kind == MWX_TRACK_IR && !(tr->t[cand[a]].info.status == MWX_TRACK_CONFIRMED))
+        continue; /* bearing-only plots only update confirmed tracks */
+      double y[3], S[3][3], Sc[9], Si[9];
+      int m;
+      if (mwx_track_innovation(&tr->cfg.filt, &comb, &pl[j], y, S, &m))
+        continue;
+      for (int u = 0; u < m; u++)
+        for (int v = 0; v < m; v++)
+          Sc[u * m + v] = S[u][v];
+      if (la_inv_spd(Sc, Si, m, NULL))
+        continue;
+      double d2 = 0;
+      for (int u = 0; u < m; u++)
+        for (int v = 0; v < m; v++)
+          d2 += y[u] * Si[u * m + v] * y[v];
+      if (d2 < gate)
+        cost[a * n + j] = d2;
+    }
+  }
+  for (size_t j = 0; j < np; j++)
+    cost[(nc + j) * n + j] = gate;
+  if (n && (rc = hungarian(cost, (int)n, row_of_col))) {
+    free(cost), free(row_of_col);
+    goto out;
+  }
+  char *plot_used = calloc(np ? np : 1, 1);
+  if (!plot_used) {
+    free(cost), free(row_of_col);
+    rc = mwx_error_set(MWX_ENOMEM, "track: out of memory");
+    goto out;
+  }
+  char *track_hit = calloc(nc ? nc : 1, 1);
+  if (!track_hit) {
+    free(cost), free(row_of_col), free(plot_used);
+    rc = mwx_error_set(MWX_ENOMEM, "track: out of memory");
+    goto out;
+  }
+  for (size_t j = 0; j < np; j++) {
+    size_t r = (size_t)row_of_col[j];
+    if (r < nc && cost[r * n + j] < BIG_COST) {
+      trk *t = &tr->t[cand[r]];
+      mwx_track_imm up = pred[r];
+      if (mwx_track_imm_update(&tr->cfg.filt, &up, &pl[j], NULL))
+        continue;
+      t->imm = up;
+      plot_used[j] = 1;
+      track_hit[r] = 1;
+      after_update(tr, t, t_ns, sensor);
+    }
+  }
+  for (size_t a = 0; a < nc; a++)
+    if (!track_hit[a]) {
+      trk *t = &tr->t[cand[a]];
+      if (t->info.sensor_mask & (1ull << (sensor & 63)))
+        after_miss(tr, t);
+    }
+  free(cost), free(row_of_col), free(track_hit);
+  /* forget old pending plots */
+  for (size_t k = 0; k < tr->np;)
+    if ((double)(t_ns - tr->pend[k].p.t_ns) * 1e-9 > tr->cfg.init_max_dt_s)
+      tr->pend[k] = tr->pend[--tr->np];
+    else
+      k++;
+  /* initiation from leftover radar plots */
+  for (size_t j = 0; j < np && !rc; j++) {
+    if (plot_used[j] || pl[j].kind != MWX_TRACK_RADAR)
+      continue;
+    double h = height_of(cg[j].org);
+    if (h < tr->cfg.min_height_m || h > 10000e3)
+      continue; /* false plot: underground or beyond any missile */
+    size_t best = (size_t)-1;
+    double best_d = INFINITY;
+    for (size_t k = 0; k < tr->np; k++) {
+      const pending *q = &tr->pend[k];
+      double dt = (double)(t_ns - q->p.t_ns) * 1e-9;
+      if (dt < 0.5)
+        continue;
+      double d = 0;
+      for (int i = 0; i < 3; i++)
+        d += (cg[j].org[i] - q->pos[i]) * (cg[j].org[i] - q->pos[i]);
+      d = sqrt(d);
+      if (d / dt > tr->cfg.init_max_speed_mps)
+        continue;
+      /* prefer the same sensor's previous scan, then the nearest */
+      double score = d + (q->p.sensor == pl[j].sensor ? 0.0 : 1e6);
+      if (score < best_d) {
+        best_d = score;
+        best = k;
+      }
+    }
+    if (best != (size_t)-1)
+      rc = start_track(tr, best, &pl[j]);
+    else
+      rc = add_pending(tr, &pl[j], cg[j].org);
+  }
+  free(plot_used);
+out:
+  free(cg);
+  free(cand);
+  free(pred);
+  return rc;
+}
+
+int mwx_track_process(mwx_tracker *tr, const mwx_track_plot *plots, size_t n) {
+  if (!tr || (n && !plots))
+    return mwx_error_set(MWX_EINVAL, "track: process: NULL argument");
+  int64_t prev = tr->started ? tr->last_t_ns : INT64_MIN;
+  for (size_t i = 0; i < n; i++) {
+    const mwx_track_plot *p = &plots[i];
+    if (p->t_ns < prev)
+      return mwx_error_set(MWX_EINVAL, "track: plot %zu is earlier than the one before", i);
+    prev = p->t_ns;
+    int rc = mwx_track_plot_check(p);
+    if (rc)
+      return rc;
+    if (p->sensor > 63)
+      return mwx_error_set(MWX_EINVAL, "track: plot %zu: sensor number %d > 63", i, p->sensor);
+  }
+  size_t i = 0;
+  while (i < n) {
+    size_t j = i + 1;
+    while (j < n && plots[j].t_ns == plots[i].t_ns && plots[j].sensor == plots[i].sensor)
+      j++;
+    int rc = process_scan(tr, plots + i, j - i);
+    if (rc)
+      return rc;
+    tr->last_t_ns = plots[i].t_ns;
+    tr->started = 1;
+    i = j;
+  }
+  return 0;
+}
