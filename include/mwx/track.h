@@ -91,7 +91,7 @@ typedef struct mwx_track_filter_cfg {
   double boost_entry_rate_ps;/* IMM: rate of ballistic -> boost (staging after a coast) */
 } mwx_track_filter_cfg;
 
-/* Defaults: EKF, beta 0 (no drag), q_ballistic 1e-4, q_boost 25, q_thrust 4,
+/* Defaults: EKF, beta 0 (no drag), q_ballistic 1e-4, q_boost 100, q_thrust 100,
  * exit rate 0.01/s, entry rate 0.002/s. */
 void mwx_track_filter_cfg_default(mwx_track_filter_cfg *cfg);
 

@@ -38,8 +38,8 @@ void mwx_track_filter_cfg_default(mwx_track_filter_cfg *cfg) {
   cfg->kind = MWX_TRACK_EKF;
   cfg->beta_kgpm2 = 0.0;
   cfg->q_ballistic_m2ps3 = 0.0001;
-  cfg->q_boost_m2ps3 = 25.0;
-  cfg->q_thrust_m2ps5 = 4.0;
+  cfg->q_boost_m2ps3 = 100.0;
+  cfg->q_thrust_m2ps5 = 100.0;
   cfg->boost_exit_rate_ps = 0.01;
   cfg->boost_entry_rate_ps = 0.002;
 }
