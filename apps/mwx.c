@@ -15,6 +15,7 @@ struct command {
 
 static const struct command commands[] = {
     {"geo", mwx_cmd_geo, "geodetic/ECEF conversions and geodesics on WGS-84"},
+    {"traj", mwx_cmd_traj, "missile trajectory fitted to a published apogee and range"},
 };
 
 void mwx_cmd_report(const char *cmd, int rc) {
