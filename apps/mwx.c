@@ -16,6 +16,7 @@ struct command {
 static const struct command commands[] = {
     {"geo", mwx_cmd_geo, "geodetic/ECEF conversions and geodesics on WGS-84"},
     {"traj", mwx_cmd_traj, "missile trajectory fitted to a published apogee and range"},
+    {"sim", mwx_cmd_sim, "run a scenario: sensor plots, truth and a visibility table"},
 };
 
 void mwx_cmd_report(const char *cmd, int rc) {
