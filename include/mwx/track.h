@@ -18,9 +18,9 @@
  * acceleration Jacobian) or a UKF (sigma points through the propagator).
  *
  * Measurements: radar (slant range, azimuth, elevation from the sensor's
- * geodetic position; azimuth wraps at 360) and space IR (line-of-sight
- * azimuth and elevation in the local ENU frame at the satellite's geodetic
- * position: bearing only, no range).
+ * geodetic position; azimuth wraps at 360) and space IR (the line-of-sight
+ * unit vector: two angles about axes perpendicular to it, bearing only, no
+ * range; it updates confirmed tracks and never starts one).
  *
  * Tracker: per scan (one sensor, one time) chi-square gating, global nearest
  * neighbour assignment (Hungarian algorithm on the squared Mahalanobis
@@ -39,6 +39,7 @@
 #include <stdint.h>
 
 #include "mwx/geo.h"
+#include "mwx/sim.h"
 
 #define MWX_TRACK_NX 7 /* state dimension */
 
@@ -49,23 +50,35 @@ typedef enum mwx_track_sensor_kind {
   MWX_TRACK_IR = 2     /* azimuth, elevation (line of sight) */
 } mwx_track_sensor_kind;
 
-/* One detection.  A scan is a run of plots with the same sensor and t_ns. */
+/* One detection.  A scan is a run of plots with the same sensor and t_ns.
+ * The plot carries no truth: mwx_track_plot_from_sim copies what a sensor
+ * measures and leaves the sim's evaluation-only labels behind. */
 typedef struct mwx_track_plot {
   int64_t t_ns;            /* time of the detection */
   int kind;                /* mwx_track_sensor_kind */
-  int sensor;              /* caller's sensor number, >= 0 (< 64 for bookkeeping) */
+  int sensor;              /* caller's sensor number, 0..63 (scan grouping, miss counting) */
   char nation[4];          /* "KOR", "JPN", "USA" (informational) */
   mwx_geo_lla sensor_lla;  /* sensor position (IR: the satellite's geodetic position) */
-  double range_m;          /* radar only */
-  double az_deg, el_deg;   /* in the sensor's local ENU frame */
-  double sigma_range_m;    /* radar only, > 0 */
+  /* radar: slant range and direction in the sensor's local ENU frame */
+  double range_m;
+  double az_deg, el_deg;   /* azimuth clockwise from north 0..360, elevation */
+  double sigma_range_m;    /* > 0 */
   double sigma_az_deg;     /* > 0 */
   double sigma_el_deg;     /* > 0 */
+  /* IR: measured line of sight sensor -> target, ECEF unit vector, with a
+   * 1-sigma error sigma_los_rad about each of two perpendicular axes */
+  double los_ecef[3];
+  double sigma_los_rad;    /* > 0 */
 } mwx_track_plot;
 
 /* Checks a plot: known kind, finite values, sigmas > 0, |el| <= 90, radar
- * range > 0, sensor >= 0.  MWX_EINVAL with a message otherwise. */
+ * range > 0, IR line of sight a unit vector, sensor 0..63.  MWX_EINVAL with a
+ * message otherwise. */
 int mwx_track_plot_check(const mwx_track_plot *p);
+
+/* Copies the measurement of a simulator plot (never its truth labels);
+ * sensor = sp->sensor_index.  MWX_EINVAL if the result fails the check. */
+int mwx_track_plot_from_sim(const mwx_sim_plot *sp, mwx_track_plot *out);
 
 /* ---- Single-model estimate and filter steps ----------------------------- */
 
@@ -106,8 +119,9 @@ int mwx_track_predict(const mwx_track_filter_cfg *cfg, int model, mwx_track_est 
 int mwx_track_update(const mwx_track_filter_cfg *cfg, mwx_track_est *est, const mwx_track_plot *plot,
                      double *nis, double *loglik);
 
-/* Predicted measurement and its innovation covariance (dimension m = 3 for
- * radar, 2 for IR, written to *m).  z[] in metres / radians.  Used for gating. */
+/* Innovation y = z - h(x) and its covariance S (dimension m = 3 for radar:
+ * range m, azimuth rad, elevation rad; 2 for IR: angles rad about two axes
+ * perpendicular to the measured line of sight).  Used for gating. */
 int mwx_track_innovation(const mwx_track_filter_cfg *cfg, const mwx_track_est *est,
                          const mwx_track_plot *plot, double y[3], double S[3][3], int *m);
 

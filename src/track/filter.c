@@ -297,41 +297,93 @@ int mwx_track_plot_check(const mwx_track_plot *p) {
     return mwx_error_set(MWX_EINVAL, "track: plot is NULL");
   if (p->kind != MWX_TRACK_RADAR && p->kind != MWX_TRACK_IR)
     return mwx_error_set(MWX_EINVAL, "track: plot kind %d is neither radar nor IR", p->kind);
-  if (!isfinite(p->az_deg) || !isfinite(p->el_deg) || fabs(p->el_deg) > 90.0 ||
-      !(p->sigma_az_deg > 0) || !(p->sigma_el_deg > 0) || !isfinite(p->sigma_az_deg) ||
-      !isfinite(p->sigma_el_deg))
-    return mwx_error_set(MWX_EINVAL, "track: plot angles or their sigmas are invalid");
-  if (p->kind == MWX_TRACK_RADAR &&
-      (!(p->range_m > 0) || !isfinite(p->range_m) || !(p->sigma_range_m > 0) || !isfinite(p->sigma_range_m)))
-    return mwx_error_set(MWX_EINVAL, "track: radar plot range or its sigma is invalid");
+  if (p->kind == MWX_TRACK_RADAR) {
+    if (!isfinite(p->az_deg) || !isfinite(p->el_deg) || fabs(p->el_deg) > 90.0 || !(p->sigma_az_deg > 0) ||
+        !(p->sigma_el_deg > 0) || !isfinite(p->sigma_az_deg) || !isfinite(p->sigma_el_deg))
+      return mwx_error_set(MWX_EINVAL, "track: radar plot angles or their sigmas are invalid");
+    if (!(p->range_m > 0) || !isfinite(p->range_m) || !(p->sigma_range_m > 0) || !isfinite(p->sigma_range_m))
+      return mwx_error_set(MWX_EINVAL, "track: radar plot range or its sigma is invalid");
+  } else {
+    double n2 = 0;
+    for (int i = 0; i < 3; i++)
+      n2 += p->los_ecef[i] * p->los_ecef[i];
+    if (!(fabs(n2 - 1.0) < 1e-6) || !(p->sigma_los_rad > 0) || !isfinite(p->sigma_los_rad))
+      return mwx_error_set(MWX_EINVAL, "track: IR plot line of sight is not a unit vector or its sigma is invalid");
+  }
   if (!isfinite(p->sensor_lla.lat_deg) || fabs(p->sensor_lla.lat_deg) > 90.0 ||
       !isfinite(p->sensor_lla.lon_deg) || !isfinite(p->sensor_lla.h_m))
     return mwx_error_set(MWX_EINVAL, "track: plot sensor position is invalid");
-  if (p->sensor < 0)
-    return mwx_error_set(MWX_EINVAL, "track: plot sensor number %d is negative", p->sensor);
+  if (p->sensor < 0 || p->sensor > 63)
+    return mwx_error_set(MWX_EINVAL, "track: plot sensor number %d is not in 0..63", p->sensor);
   return 0;
 }
 
-/* Measurement vector of the plot (range first for radar), radians. */
+/* Measurement vector of the plot and its noise covariance: radar (range m,
+ * azimuth rad, elevation rad); IR (0, 0): the measured line of sight has no
+ * component on the two axes perpendicular to itself. */
 static int plot_z(const mwx_track_plot *p, double z[3], double R[3][3]) {
   memset(R, 0, sizeof(double) * 9);
-  int m = 0;
-  if (p->kind == MWX_TRACK_RADAR) {
-    z[m] = p->range_m;
-    R[m][m] = p->sigma_range_m * p->sigma_range_m;
-    m++;
+  if (p->kind == MWX_TRACK_IR) {
+    z[0] = z[1] = 0;
+    R[0][0] = R[1][1] = p->sigma_los_rad * p->sigma_los_rad;
+    return 2;
   }
-  z[m] = p->az_deg * MWX_DEG2RAD;
-  R[m][m] = pow(p->sigma_az_deg * MWX_DEG2RAD, 2);
-  m++;
-  z[m] = p->el_deg * MWX_DEG2RAD;
-  R[m][m] = pow(p->sigma_el_deg * MWX_DEG2RAD, 2);
-  m++;
-  return m;
+  z[0] = p->range_m;
+  R[0][0] = p->sigma_range_m * p->sigma_range_m;
+  z[1] = p->az_deg * MWX_DEG2RAD;
+  R[1][1] = pow(p->sigma_az_deg * MWX_DEG2RAD, 2);
+  z[2] = p->el_deg * MWX_DEG2RAD;
+  R[2][2] = pow(p->sigma_el_deg * MWX_DEG2RAD, 2);
+  return 3;
+}
+
+/* Two unit axes perpendicular to the unit vector m. */
+static void perp_axes(const double m[3], double e1[3], double e2[3]) {
+  double k[3] = {0, 0, 0};
+  int i = fabs(m[0]) < fabs(m[1]) ? (fabs(m[0]) < fabs(m[2]) ? 0 : 2) : (fabs(m[1]) < fabs(m[2]) ? 1 : 2);
+  k[i] = 1;
+  e1[0] = m[1] * k[2] - m[2] * k[1];
+  e1[1] = m[2] * k[0] - m[0] * k[2];
+  e1[2] = m[0] * k[1] - m[1] * k[0];
+  double n = sqrt(e1[0] * e1[0] + e1[1] * e1[1] + e1[2] * e1[2]);
+  for (int j = 0; j < 3; j++)
+    e1[j] /= n;
+  e2[0] = m[1] * e1[2] - m[2] * e1[1];
+  e2[1] = m[2] * e1[0] - m[0] * e1[2];
+  e2[2] = m[0] * e1[1] - m[1] * e1[0];
+}
+
+/* IR: h = the predicted line of sight's components on the axes e1, e2
+ * perpendicular to the measured one; Jacobian e_i^T (I - u u^T) / r. */
+static int meas_h_ir(const mwx_track_plot *p, const double *x, double h[3], double H[3][NX]) {
+  double s[3], d[3], e[2][3];
+  if (mwx_geo_ecef_from_lla(&p->sensor_lla, s))
+    return MWX_EINVAL;
+  for (int i = 0; i < 3; i++)
+    d[i] = x[i] - s[i];
+  double r = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+  if (r < 1.0)
+    return mwx_error_set(MWX_ERANGE, "track: target at the sensor");
+  double u[3] = {d[0] / r, d[1] / r, d[2] / r};
+  if (u[0] * p->los_ecef[0] + u[1] * p->los_ecef[1] + u[2] * p->los_ecef[2] < 0.5)
+    return mwx_error_set(MWX_ERANGE, "track: target more than 60 deg off the IR line of sight");
+  perp_axes(p->los_ecef, e[0], e[1]);
+  for (int k = 0; k < 2; k++) {
+    h[k] = e[k][0] * u[0] + e[k][1] * u[1] + e[k][2] * u[2];
+    if (H) {
+      for (int j = 0; j < NX; j++)
+        H[k][j] = 0;
+      for (int j = 0; j < 3; j++)
+        H[k][j] = (e[k][j] - h[k] * u[j]) / r;
+    }
+  }
+  return 2;
 }
 
 /* Predicted measurement h(x) and (if H) its Jacobian (m x NX). */
 static int meas_h(const mwx_track_plot *p, const double *x, double h[3], double H[3][NX]) {
+  if (p->kind == MWX_TRACK_IR)
+    return meas_h_ir(p, x, h, H);
   double s[3], R[3][3], d[3], dn[3];
   if (mwx_geo_ecef_from_lla(&p->sensor_lla, s))
     return MWX_EINVAL;
@@ -344,42 +396,36 @@ static int meas_h(const mwx_track_plot *p, const double *x, double h[3], double 
   double rh2 = e * e + n * n, rh = sqrt(rh2), r2 = rh2 + u * u, r = sqrt(r2);
   if (r < 1.0 || rh < 1e-3)
     return mwx_error_set(MWX_ERANGE, "track: target at the sensor or at its zenith");
-  int m = 0;
   double J[3][3];
-  if (p->kind == MWX_TRACK_RADAR) {
-    h[m] = r;
-    J[m][0] = e / r;
-    J[m][1] = n / r;
-    J[m][2] = u / r;
-    m++;
-  }
-  h[m] = atan2(e, n);
-  if (h[m] < 0)
-    h[m] += 2 * M_PI;
-  J[m][0] = n / rh2;
-  J[m][1] = -e / rh2;
-  J[m][2] = 0;
-  m++;
-  h[m] = atan2(u, rh);
-  J[m][0] = -u * e / (r2 * rh);
-  J[m][1] = -u * n / (r2 * rh);
-  J[m][2] = rh / r2;
-  m++;
+  h[0] = r;
+  J[0][0] = e / r;
+  J[0][1] = n / r;
+  J[0][2] = u / r;
+  h[1] = atan2(e, n);
+  if (h[1] < 0)
+    h[1] += 2 * M_PI;
+  J[1][0] = n / rh2;
+  J[1][1] = -e / rh2;
+  J[1][2] = 0;
+  h[2] = atan2(u, rh);
+  J[2][0] = -u * e / (r2 * rh);
+  J[2][1] = -u * n / (r2 * rh);
+  J[2][2] = rh / r2;
   if (H) {
     memset(H, 0, sizeof(double) * 3 * NX);
-    for (int i = 0; i < m; i++)
+    for (int i = 0; i < 3; i++)
       for (int j = 0; j < 3; j++)
         H[i][j] = J[i][0] * R[0][j] + J[i][1] * R[1][j] + J[i][2] * R[2][j];
   }
-  return m;
+  return 3;
 }
 
 /* Residual z - h with the azimuth wrapped to (-pi, pi]. */
 static void residual(const mwx_track_plot *p, const double *z, const double *h, int m, double *y) {
   for (int i = 0; i < m; i++)
     y[i] = z[i] - h[i];
-  int iaz = p->kind == MWX_TRACK_RADAR ? 1 : 0;
-  y[iaz] = wrap_pi(y[iaz]);
+  if (p->kind == MWX_TRACK_RADAR)
+    y[1] = wrap_pi(y[1]);
 }
 
 /* Innovation, its covariance S and the cross-covariance Pxz (NX x m). */

@@ -209,13 +209,8 @@ static int plot_coarse(const mwx_track_plot *p, coarse *c) {
     return mwx_track_plot_ecef(p, c->org, NULL);
   }
   c->is_ray = 1;
-  double az = p->az_deg * MWX_DEG2RAD, el = p->el_deg * MWX_DEG2RAD;
-  double enu[3] = {cos(el) * sin(az), cos(el) * cos(az), sin(el)};
-  int rc = mwx_geo_ecef_from_lla(&p->sensor_lla, c->org);
-  if (rc)
-    return rc;
-  mwx_geo_ecef_vec_from_enu(&p->sensor_lla, enu, c->dir);
-  return 0;
+  memcpy(c->dir, p->los_ecef, sizeof c->dir);
+  return mwx_geo_ecef_from_lla(&p->sensor_lla, c->org);
 }
 
 static double coarse_dist(const coarse *c, const double q[3]) {
