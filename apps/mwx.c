@@ -17,6 +17,7 @@ static const struct command commands[] = {
     {"geo", mwx_cmd_geo, "geodetic/ECEF conversions and geodesics on WGS-84"},
     {"traj", mwx_cmd_traj, "missile trajectory fitted to a published apogee and range"},
     {"sim", mwx_cmd_sim, "run a scenario: sensor plots, truth and a visibility table"},
+    {"track", mwx_cmd_track, "track a scenario's plots and score the warning timeline"},
 };
 
 void mwx_cmd_report(const char *cmd, int rc) {

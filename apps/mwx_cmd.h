@@ -11,6 +11,7 @@
 int mwx_cmd_geo(int argc, char **argv);
 int mwx_cmd_traj(int argc, char **argv);
 int mwx_cmd_sim(int argc, char **argv);
+int mwx_cmd_track(int argc, char **argv);
 
 /* Prints "mwx <cmd>: <what>: <mwx_error_msg() or mwx_strerror(rc)>" on stderr. */
 void mwx_cmd_report(const char *cmd, int rc);

@@ -165,12 +165,17 @@ typedef struct mwx_track_config {
   double init_max_speed_mps; /* ... implying at most this speed */
   double init_accel_mps2; /* acceleration allowance of the two-point velocity */
   double min_height_m;    /* plots and tracks below this geodetic height are rejected */
+  double max_coast_s;     /* an established track coasts (free flight, no update) at most this long */
 } mwx_track_config;
 
 /* Defaults: EKF filter defaults, gate 0.999, 4-of-5 (the two initiating
  * plots count), delete after 6 misses
  * or 60 s of silence, two-point within 30 s and 8 km/s, accel 60 m/s^2,
- * min height -1 km. */
+ * min height -1 km,
+ * coasting at most 7,200 s.  An established track (confirmed, >= 10 updates)
+ * that falls silent (20 s, or delete_misses misses) is not deleted but
+ * coasts: its IMM collapses onto the ballistic model and it is predicted as
+ * free flight until it lands or a sensor picks it up again. */
 void mwx_track_config_default(mwx_track_config *cfg);
 
 typedef enum mwx_track_status {
@@ -189,7 +194,8 @@ typedef struct mwx_track_info {
   int hits, misses;     /* updates; consecutive misses */
   uint64_t sensor_mask; /* bit s: sensor s has updated the track */
   double p_ballistic;   /* IMM probability of the ballistic model */
-  mwx_track_est est;    /* combined estimate at t_last_ns */
+  int coasting;         /* 1: silent, predicted as free flight */
+  mwx_track_est est;    /* combined estimate at est.t_ns (t_last_ns, or later when coasting) */
   mwx_track_est first;  /* combined estimate after the third update (launch estimation) */
   int has_first;
 } mwx_track_info;

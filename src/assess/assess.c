@@ -26,9 +26,10 @@ static const double WM0 = 0.0, WC0 = 2.0, WI = 1.0 / (2.0 * N6);
 
 void mwx_assess_opts_default(mwx_assess_opts *o) {
   memset(o, 0, sizeof *o);
-  o->beta_kgpm2 = 0.0;
+  o->beta_kgpm2 = -1.0;
   o->max_flight_s = 7200.0;
   o->min_p_ballistic = 0.9;
+  o->min_climb_height_m = 30e3;
 }
 
 static int check_state(const double x[6], const double P[6][6]) {
@@ -159,13 +160,18 @@ static int boost_back(const double x[6], double g[3], double *dt_s) {
   double k = l.h_m / vup, q[3];
   for (int i = 0; i < 3; i++)
     q[i] = x[i] - x[3 + i] * k;
+  /* time since launch = r h / v_up: r = 2 for constant acceleration from
+   * rest; the staged boosts of mwx_ballistic_vehicle_default give r = 1.9-2.1
+   * below 20 km and 2.2-2.8 at 50 km (thrust/weight grows as propellant
+   * burns), so r rises linearly from 2.0 at 20 km to 2.5 at 50 km */
+  double hk = l.h_m / 1e3, r = 2.0 + 0.5 * (hk < 20 ? 0 : hk > 50 ? 1 : (hk - 20) / 30);
   mwx_geo_lla lq;
   if ((rc = mwx_geo_lla_from_ecef(q, &lq)))
     return rc;
   lq.h_m = 0;
   if ((rc = mwx_geo_ecef_from_lla(&lq, g)))
     return rc;
-  *dt_s = -2.0 * k;
+  *dt_s = -r * k;
   return 0;
 }
 
@@ -329,14 +335,32 @@ int mwx_assess_track(const mwx_track_info *info, const mwx_assess_opts *opts, mw
   est6(&info->est, x, P);
   if (check_state(x, P))
     return mwx_error_set(MWX_EINVAL, "assess: track estimate is not a valid Gaussian");
-  if (info->p_ballistic >= o.min_p_ballistic) {
-    if (!mwx_assess_impact(x, P, info->est.t_ns, o.beta_kgpm2, o.max_flight_s, &out->impact))
-      out->has_impact = 1;
+  double h_now = height_m(x);
+  mwx_geo_lla l_now;
+  double vup_now = 0;
+  if (!mwx_geo_lla_from_ecef(x, &l_now)) {
+    double up[3], enu_up[3] = {0, 0, 1};
+    mwx_geo_ecef_vec_from_enu(&l_now, enu_up, up);
+    vup_now = x[3] * up[0] + x[4] * up[1] + x[5] * up[2];
+  }
+  /* ballistic by the IMM, and out of the lower atmosphere where every
+   * missile is still burning (or already coming down) */
+  int ballistic = info->p_ballistic >= o.min_p_ballistic && (h_now >= o.min_climb_height_m || vup_now < 0);
+  if (ballistic) {
     if (!mwx_assess_energy_range(x, &out->energy_range_km)) {
       out->cls = mwx_assess_class_from_range(out->energy_range_km);
       out->has_class = 1;
     }
-    if (mwx_assess_apogee(x, info->est.t_ns, o.beta_kgpm2, &out->apogee_km, &out->apogee_t_ns))
+    double beta = o.beta_kgpm2;
+    if (beta < 0) {
+      mwx_ballistic_vehicle v;
+      beta = 5000.0;
+      if (out->has_class && !mwx_ballistic_vehicle_default(out->cls, &v))
+        beta = v.beta_rv_kgpm2;
+    }
+    if (!mwx_assess_impact(x, P, info->est.t_ns, beta, o.max_flight_s, &out->impact))
+      out->has_impact = 1;
+    if (mwx_assess_apogee(x, info->est.t_ns, beta, &out->apogee_km, &out->apogee_t_ns))
       out->apogee_km = NAN;
   }
   if (info->has_first) {

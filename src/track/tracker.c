@@ -31,6 +31,20 @@ typedef struct trk {
   int attempts; /* scans that could have updated a tentative track */
 } trk;
 
+/* An established track (confirmed, at least COAST_MIN_HITS updates) that
+ * stops being updated - out of every sensor's coverage, or burnt out where
+ * no radar sees it - is not deleted: after COAST_AFTER_S of silence or
+ * delete_misses consecutive misses it coasts as free flight (the IMM
+ * collapses onto its ballistic model), so that its impact can still be
+ * predicted and a sensor further down-range can pick it up again.  It is
+ * deleted when it falls below min_height_m or after max_coast_s. */
+#define COAST_AFTER_S 20.0
+#define COAST_MIN_HITS 10
+#define COAST_STEP_NS (10 * 1000000000LL)
+/* a coasting track whose position sigma exceeds this no longer takes plots:
+ * its gate would swallow false plots; a new track starts instead */
+#define COAST_MAX_ASSOC_SIGMA_M 30e3
+
 typedef struct pending {
   mwx_track_plot p;
   double pos[3];
@@ -60,6 +74,7 @@ void mwx_track_config_default(mwx_track_config *cfg) {
   cfg->init_max_speed_mps = 8000.0;
   cfg->init_accel_mps2 = 60.0;
   cfg->min_height_m = -1000.0;
+  cfg->max_coast_s = 7200.0;
 }
 
 /* Chi-square quantile for 2 and 3 degrees of freedom.  2 dof is closed form;
@@ -91,7 +106,7 @@ int mwx_track_create(const mwx_track_config *cfg, mwx_tracker **out) {
     mwx_track_config_default(&c);
   if (!(c.gate_prob > 0.5 && c.gate_prob < 1.0) || c.confirm_m < 1 || c.confirm_n < c.confirm_m ||
       c.delete_misses < 1 || !(c.delete_silence_s > 0) || !(c.init_max_dt_s > 0) ||
-      !(c.init_max_speed_mps > 0) || !(c.init_accel_mps2 >= 0) ||
+      !(c.init_max_speed_mps > 0) || !(c.max_coast_s >= 0) || !(c.init_accel_mps2 >= 0) ||
       (c.filt.kind != MWX_TRACK_EKF && c.filt.kind != MWX_TRACK_UKF) ||
       !(c.filt.q_ballistic_m2ps3 >= 0) || !(c.filt.q_boost_m2ps3 >= 0) || !(c.filt.q_thrust_m2ps5 >= 0) ||
       !(c.filt.boost_exit_rate_ps >= 0) || !(c.filt.boost_entry_rate_ps >= 0))
@@ -291,10 +306,12 @@ static int start_track(mwx_tracker *tr, size_t k, const mwx_track_plot *p) {
 }
 
 #define FIRST_STATE_HITS 6
+#define FIRST_STATE_MAX_H_M 25e3
 
 static void after_update(mwx_tracker *tr, trk *t, int64_t t_ns, int sensor) {
   t->info.hits++;
   t->info.misses = 0;
+  t->info.coasting = 0;
   t->info.t_last_ns = t_ns;
   t->info.sensor_mask |= 1ull << (sensor & 63);
   t->info.p_ballistic = t->imm.mu[MWX_TRACK_BALLISTIC];
@@ -306,21 +323,74 @@ static void after_update(mwx_tracker *tr, trk *t, int64_t t_ns, int sensor) {
       t->info.t_confirm_ns = t_ns;
     }
   }
-  if (!t->info.has_first && t->info.hits >= FIRST_STATE_HITS) {
+  /* the early estimate for the launch point: the first after a few updates,
+   * then the latest below FIRST_STATE_MAX_H_M (where the boost-from-rest
+   * model of assess holds best and the velocity has converged most) */
+  if (t->info.hits >= FIRST_STATE_HITS && (!t->info.has_first || height_of(t->info.est.x) < FIRST_STATE_MAX_H_M)) {
     t->info.first = t->info.est;
     t->info.has_first = 1;
   }
 }
 
+static void start_coasting(trk *t) {
+  /* the combined estimate at the last update, without thrust: a silent
+   * missile is taken to have burnt out when it was last seen */
+  mwx_track_est e;
+  mwx_track_imm_combine(&t->imm, &e);
+  e.x[6] = 0;
+  for (int i = 0; i < NX; i++)
+    e.P[i][6] = e.P[6][i] = 0;
+  e.P[6][6] = 100.0;
+  mwx_track_imm_init(&t->imm, &e, 1e-4);
+  t->info.coasting = 1;
+  t->info.p_ballistic = t->imm.mu[MWX_TRACK_BALLISTIC];
+  mwx_track_imm_combine(&t->imm, &t->info.est);
+}
+
+static int established(const trk *t) {
+  return t->info.status == MWX_TRACK_CONFIRMED && t->info.hits >= COAST_MIN_HITS;
+}
+
 static void after_miss(mwx_tracker *tr, trk *t) {
+  if (t->info.coasting)
+    return;
   t->info.misses++;
   if (t->info.status == MWX_TRACK_TENTATIVE) {
     t->attempts++;
     if (t->attempts - t->info.hits > tr->cfg.confirm_n - tr->cfg.confirm_m)
       t->info.status = MWX_TRACK_DELETED;
   } else if (t->info.misses >= tr->cfg.delete_misses) {
-    t->info.status = MWX_TRACK_DELETED;
+    if (established(t))
+      start_coasting(t);
+    else
+      t->info.status = MWX_TRACK_DELETED;
   }
+}
+
+/* Silence rules and the free-flight prediction of coasting tracks. */
+static void housekeeping(mwx_tracker *tr, trk *t, int64_t t_ns) {
+  double silent = (double)(t_ns - t->info.t_last_ns) * 1e-9;
+  if (!t->info.coasting && established(t) && silent > COAST_AFTER_S)
+    start_coasting(t);
+  if (!t->info.coasting) {
+    if (silent > tr->cfg.delete_silence_s)
+      t->info.status = MWX_TRACK_DELETED;
+    return;
+  }
+  if (silent > tr->cfg.max_coast_s) {
+    t->info.status = MWX_TRACK_DELETED;
+    return;
+  }
+  if (t_ns - t->imm.m[0].t_ns < COAST_STEP_NS)
+    return;
+  mwx_track_est e = t->imm.m[MWX_TRACK_BALLISTIC];
+  if (mwx_track_predict(&tr->cfg.filt, MWX_TRACK_BALLISTIC, &e, t_ns) || height_of(e.x) < tr->cfg.min_height_m) {
+    t->info.status = MWX_TRACK_DELETED; /* landed */
+    return;
+  }
+  double mu_b = t->imm.mu[MWX_TRACK_BOOST];
+  mwx_track_imm_init(&t->imm, &e, mu_b);
+  mwx_track_imm_combine(&t->imm, &t->info.est);
 }
 
 static int process_scan(mwx_tracker *tr, const mwx_track_plot *pl, size_t np) {
@@ -337,18 +407,16 @@ static int process_scan(mwx_tracker *tr, const mwx_track_plot *pl, size_t np) {
   for (size_t j = 0; j < np; j++)
     if ((rc = plot_coarse(&pl[j], &cg[j])))
       goto out;
-  /* silence deletion */
-  for (size_t i = 0; i < tr->n; i++)
-    if (live(&tr->t[i]) && (double)(t_ns - tr->t[i].info.t_last_ns) * 1e-9 > tr->cfg.delete_silence_s)
-      tr->t[i].info.status = MWX_TRACK_DELETED;
-  /* coarse selection and full prediction */
+  /* silence, coasting, coarse selection and full prediction */
   size_t nc = 0;
   for (size_t i = 0; i < tr->n; i++) {
     trk *t = &tr->t[i];
+    if (live(t))
+      housekeeping(tr, t, t_ns);
     if (!live(t))
       continue;
-    double dt = (double)(t_ns - t->info.t_last_ns) * 1e-9, q[3];
     const mwx_track_est *e = &t->info.est;
+    double dt = (double)(t_ns - e->t_ns) * 1e-9, q[3];
     double sig = sqrt(e->P[0][0] + e->P[1][1] + e->P[2][2] + dt * dt * (e->P[3][3] + e->P[4][4] + e->P[5][5]));
     double radius = 6.0 * sig + 20e3 + 0.5 * 100.0 * dt * dt;
     for (int k = 0; k < 3; k++)
@@ -356,7 +424,7 @@ static int process_scan(mwx_tracker *tr, const mwx_track_plot *pl, size_t np) {
     int near = 0;
     for (size_t j = 0; j < np && !near; j++)
       near = coarse_dist(&cg[j], q) < radius;
-    if (!near) {
+    if (!near || (t->info.coasting && sig > COAST_MAX_ASSOC_SIGMA_M)) {
       if (t->info.sensor_mask & (1ull << (sensor & 63)))
         after_miss(tr, t);
       continue;
