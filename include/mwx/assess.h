@@ -47,19 +47,22 @@ int mwx_assess_impact(const double x[6], const double P[6][6], int64_t t_ns, dou
 int mwx_assess_launch_ballistic(const double x[6], const double P[6][6], int64_t t_ns, double max_s,
                                 mwx_assess_point *out);
 
-/* Launch point from a boost-phase estimate: straight-line acceleration
- * from rest; the launch point is the ground point under pos - vel * h / v_up
- * (h the geodetic height, v_up the vertical speed) and the time since launch
- * r h / v_up, r = 2 (constant acceleration) below 20 km rising to 2.5 at
- * 50 km (calibrated on the staged boosts of mwx_ballistic_vehicle_default).
+/* Launch point from a boost-phase estimate: acceleration from rest along a
+ * path that bends over.  The launch point is the ground point under
+ * pos - c vel h / v_up (h the geodetic height, v_up the vertical speed,
+ * c = 0.48 + 0.009 h_km, at most 0.9) and the time since launch r h / v_up
+ * (r = 2, constant acceleration, below 20 km rising to 2.5 at 50 km).  c and
+ * r are fitted to the staged boosts of mwx_ballistic_vehicle_default.
  * Best from an estimate below ~25 km.  MWX_ERANGE if the estimate is
  * not climbing. */
 int mwx_assess_launch_boost(const double x[6], const double P[6][6], int64_t t_ns,
                             mwx_assess_point *out);
 
 /* Energy-equivalent range (km): the minimum-energy range of a missile with
- * the same inertial specific energy, burning out at 300 km height (Earth
- * mean radius 6,371 km).  Orbital energy gives INFINITY. */
+ * the same specific energy (v^2/2 - GM/r, velocity relative to the Earth),
+ * burning out at the surface of a spherical Earth of mean radius 6,371 km -
+ * the convention of mwx_ballistic_class_from_figures: with nu = R v^2 / GM,
+ * sin(range / 2R) = nu / (2 - nu).  Orbital energy gives INFINITY. */
 int mwx_assess_energy_range(const double x[6], double *range_km);
 
 /* Class from the energy-equivalent range: SRBM < 1,000 km <= MRBM < 3,000 km

@@ -277,6 +277,15 @@ static double height_of(const double pos[3]) {
   return l.h_m;
 }
 
+static int climbing(const double x[6]) {
+  mwx_geo_lla l;
+  if (mwx_geo_lla_from_ecef(x, &l))
+    return 0;
+  double up[3], enu_up[3] = {0, 0, 1};
+  mwx_geo_ecef_vec_from_enu(&l, enu_up, up);
+  return x[3] * up[0] + x[4] * up[1] + x[5] * up[2] > 0;
+}
+
 /* Starts a tentative track from pending plot k and plot p. */
 static int start_track(mwx_tracker *tr, size_t k, const mwx_track_plot *p) {
   mwx_track_est e;
@@ -326,7 +335,9 @@ static void after_update(mwx_tracker *tr, trk *t, int64_t t_ns, int sensor) {
   /* the early estimate for the launch point: the first after a few updates,
    * then the latest below FIRST_STATE_MAX_H_M (where the boost-from-rest
    * model of assess holds best and the velocity has converged most) */
-  if (t->info.hits >= FIRST_STATE_HITS && (!t->info.has_first || height_of(t->info.est.x) < FIRST_STATE_MAX_H_M)) {
+  if (t->info.hits >= FIRST_STATE_HITS &&
+      (!t->info.has_first || (climbing(t->info.est.x) && height_of(t->info.est.x) < FIRST_STATE_MAX_H_M &&
+                              height_of(t->info.first.x) < FIRST_STATE_MAX_H_M))) {
     t->info.first = t->info.est;
     t->info.has_first = 1;
   }
