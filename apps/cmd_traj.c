@@ -177,7 +177,14 @@ int mwx_cmd_traj(int argc, char **argv) {
     help(stderr);
     return 2;
   }
-  if ((rc = mwx_ballistic_fit(&o.req, &l, &fig)) || (o.csv && (rc = write_csv(o.csv, &l)))) {
+  if ((rc = mwx_ballistic_fit(&o.req, &l, &fig))) {
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", mwx_error_msg());
+    mwx_error_set(rc, "--apogee-km %g --range-km %g: %s", o.req.apogee_km, o.req.range_km, msg);
+    mwx_cmd_report("traj", rc);
+    return 1;
+  }
+  if (o.csv && (rc = write_csv(o.csv, &l))) {
     mwx_cmd_report("traj", rc);
     return 1;
   }

@@ -266,6 +266,11 @@ static void test_fit(void **state) {
       {39.20, 125.67, 72.0, 20.0, 100.0, MWX_CLASS_UNKNOWN},
       {39.20, 125.67, 45.0, 1500.0, 12000.0, MWX_CLASS_ICBM},
       {35.0, 127.0, 200.0, 300.0, 1200.0, MWX_CLASS_UNKNOWN},
+      {39.20, 125.67, 45.0, 1000.0, 13000.0, MWX_CLASS_UNKNOWN}, /* near minimum energy */
+      {39.20, 125.67, 72.0, 3000.0, 200.0, MWX_CLASS_UNKNOWN},   /* very lofted */
+      /* Westward and shorter than the ~1,000 km westward drift of a vertical
+       * flight to 6,000 km: the missile must lean east. */
+      {39.20, 125.67, 250.0, 6000.0, 30.0, MWX_CLASS_UNKNOWN},
   };
   for (size_t i = 0; i < sizeof reqs / sizeof reqs[0]; i++) {
     mwx_ballistic_launch l;

@@ -28,6 +28,7 @@
 
 #include "mwx/ballistic.h"
 #include "mwx/error.h"
+#include "mwx/geo.h"
 
 #define MAX_FIELDS 24
 
@@ -75,8 +76,20 @@ static int column(char **hdr, int n, const char *name) {
 }
 
 struct cols {
-  int date, cls, lat, lon, az, apo, rng, tmin, src;
+  int date, cls, lat, lon, az, apo, rng, tmin, src, ilat, ilon;
 };
+
+/* Distance (km) from the fitted impact to the row's impact point, which is
+ * only approximate ("about 200 km west of ..."): printed, not asserted. */
+static double impact_miss_km(char **f, const struct cols *c, const mwx_ballistic_figures *fig) {
+  double d;
+  if (!*f[c->ilat] || !*f[c->ilon])
+    return NAN;
+  if (mwx_geo_inverse(atof(f[c->ilat]), atof(f[c->ilon]), fig->impact_lat_deg,
+                      fig->impact_lon_deg, &d, NULL, NULL))
+    return NAN;
+  return d / 1000.0;
+}
 
 static void check_row(char **f, const struct cols *c) {
   mwx_ballistic_fit_req q;
@@ -97,10 +110,11 @@ static void check_row(char **f, const struct cols *c) {
   double tpub = *f[c->tmin] ? atof(f[c->tmin]) : NAN;
   double et = (fig.flight_time_s / 60.0 - tpub) / tpub;
   print_message("%s %-5s %-9.9s apogee %7.1f km (%+.1e) range %6.1f km (%+.1e) time %5.1f min, "
-                "published %5.1f (%+.2f%%) burnout %5.1f s dv_scale %.3f pitch %.2f heading %.2f\n",
+                "published %5.1f (%+.2f%%) burnout %5.1f s dv_scale %.3f pitch %.2f heading %.2f "
+                "impact %.0f km from the described point\n",
                 f[c->date], f[c->cls], f[c->src], fig.apogee_km, ea, fig.range_km, er,
                 fig.flight_time_s / 60.0, tpub, 100.0 * et, fig.burnout_time_s, l.veh.dv_scale,
-                l.veh.pitch_final_deg, l.heading_deg);
+                l.veh.pitch_final_deg, l.heading_deg, impact_miss_km(f, c, &fig));
   assert_true(fabs(ea) < 0.01);
   assert_true(fabs(er) < 0.01);
   if (!isnan(tpub))
@@ -118,7 +132,8 @@ static void test_launches(void **state) {
                    column(hdr, nh, "lat_deg"),       column(hdr, nh, "lon_deg"),
                    column(hdr, nh, "azimuth_deg"),   column(hdr, nh, "apogee_km"),
                    column(hdr, nh, "range_km"),      column(hdr, nh, "flight_min"),
-                   column(hdr, nh, "figures_source")};
+                   column(hdr, nh, "figures_source"), column(hdr, nh, "impact_lat_deg"),
+                   column(hdr, nh, "impact_lon_deg")};
   int rows = 0;
   while (fgets(line, sizeof line, fp)) {
     if (line[0] == '\n' || line[0] == '\0')

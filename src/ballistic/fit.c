@@ -196,13 +196,18 @@ static int check_req(const mwx_ballistic_fit_req *q) {
   return 0;
 }
 
-static int fail(const struct fit *ft, mwx_ballistic_class need) {
+static int fail(const struct fit *ft, mwx_ballistic_class need, int too_short) {
   const mwx_ballistic_fit_req *q = ft->req;
   const char *cls = mwx_ballistic_class_name(ft->l.veh.cls);
-  if (ft->x[0] >= DV_SCALE_MAX * (1.0 - 1e-9))
+  if (need > ft->l.veh.cls || ft->x[0] >= DV_SCALE_MAX * (1.0 - 1e-9))
     return mwx_error_set(MWX_EINVAL, "fit: apogee %g km and range %g km need %s energy, beyond a "
                          "typical %s (more than %.1f times its delta-v)", q->apogee_km, q->range_km,
                          mwx_ballistic_class_name(need), cls, DV_SCALE_MAX);
+  if (too_short)
+    return mwx_error_set(MWX_EINVAL, "fit: range %g km is too short for apogee %g km: Earth's "
+                         "rotation alone carries the steepest %s flight to that apogee %.1f km "
+                         "away (bearing %.0f deg)", q->range_km, q->apogee_km, cls,
+                         ft->fig.range_km, ft->fig.impact_azimuth_deg);
   if (!(ft->fig.range_km > 0.0))
     return mwx_error_set(MWX_EINVAL, "fit: no %s flight reaches apogee %g km and range %g km: "
                          "that range is out of reach with that apogee (the flight would stay in "
@@ -211,6 +216,107 @@ static int fail(const struct fit *ft, mwx_ballistic_class need) {
                        "apogee %.1f km, range %.1f km); that range is out of reach with that apogee "
                        "(a low flight stays in dense air)", cls, q->apogee_km, q->range_km,
                        ft->fig.apogee_km, ft->fig.range_km);
+}
+
+/* Brackets the dv_scale that gives the wanted apogee at pitch x[1]:
+ * the apogee grows with dv_scale until the flight cannot be flown (orbital
+ * energy, or too little to climb).  Returns 0 with lo < hi bracketing. */
+static int bracket_energy(struct fit *ft, double x[3], double *lo, double *flo, double *hi,
+                          double *fhi) {
+  double f[3], s = (x[0] > DV_SCALE_MIN && x[0] < DV_SCALE_MAX) ? x[0] : 0.6;
+  mwx_ballistic_figures fig;
+  *lo = *hi = -1.0;
+  for (int i = 0; i < 40 && s >= DV_SCALE_MIN && s <= DV_SCALE_MAX; i++) {
+    x[0] = s;
+    if (eval(ft, x, f, &fig)) {
+      if (*lo > 0.0)
+        return MWX_ENOCONV; /* flown below the apogee, not at all above: orbital */
+      s *= 1.15;
+      continue;
+    }
+    if (f[0] < 0.0) {
+      *lo = s;
+      *flo = f[0];
+      s *= 1.15;
+    } else {
+      *hi = s;
+      *fhi = f[0];
+      s /= 1.15;
+    }
+    if (*lo > 0.0 && *hi > 0.0)
+      return 0;
+  }
+  return MWX_ENOCONV;
+}
+
+/* Range error of the flight whose apogee matches, at pitch pf: +1 when
+ * no flight at that pitch reaches the apogee or it goes more than half way
+ * round (the bearing flips), the relative range error otherwise.  Leaves
+ * that flight in ft. */
+static double range_at_pitch(struct fit *ft, double pf) {
+  double x[3] = {ft->x[0], pf, ft->x[2]}, f[3] = {1.0, 1.0, 0.0}, lo, flo = -1.0, hi, fhi = 1.0;
+  mwx_ballistic_figures fig;
+  if (bracket_energy(ft, x, &lo, &flo, &hi, &fhi))
+    return 1.0;
+  for (int it = 0; it < 60; it++) { /* Illinois on dv_scale */
+    x[0] = hi - fhi * (hi - lo) / (fhi - flo);
+    if (!(x[0] > fmin(lo, hi) && x[0] < fmax(lo, hi)))
+      x[0] = 0.5 * (lo + hi);
+    if (eval(ft, x, f, &fig))
+      return 1.0;
+    if (fabs(f[0]) < 1e-3) /* the sign of the range error is all that is needed */
+      break;
+    if (f[0] > 0.0) {
+      hi = x[0];
+      fhi = f[0];
+      flo *= 0.5;
+    } else {
+      lo = x[0];
+      flo = f[0];
+      fhi *= 0.5;
+    }
+  }
+  memcpy(ft->x, x, sizeof x);
+  memcpy(ft->f, f, sizeof f);
+  ft->fig = fig;
+  /* Beyond the antipode the geodesic range shrinks again and the bearing
+   * flips: "too far".  Otherwise the range is counted along the wanted
+   * bearing, negative behind the launch point (where Earth's rotation
+   * drifts a near-vertical flight). */
+  if (fabs(f[2]) > 1.5 && fig.range_km > 10000.0)
+    return 1.0;
+  return (fig.range_km * cos(f[2]) - ft->req->range_km) / ft->req->range_km;
+}
+
+/* Fallback when Newton from the Keplerian guess fails: for a fixed pitch the
+ * apogee grows with dv_scale, and once the apogee matches, the range along
+ * the wanted bearing changes monotonically with the pitch between lo and hi
+ * (growing as the pitch falls when the heading points along the bearing).
+ * Bisection on the pitch brackets the solution, Newton then polishes it
+ * with the heading.  MWX_ERANGE when [lo, hi] holds no solution. */
+static int bracket_pitch(struct fit *ft, double lo, double hi) {
+  double flo = range_at_pitch(ft, lo), fhi = range_at_pitch(ft, hi);
+  if ((flo > 0.0) == (fhi > 0.0))
+    return MWX_ERANGE;
+  for (int it = 0; it < 10; it++) {
+    double mid = 0.5 * (lo + hi), fm = range_at_pitch(ft, mid);
+    if ((fm > 0.0) == (flo > 0.0))
+      lo = mid;
+    else
+      hi = mid;
+  }
+  return range_at_pitch(ft, hi) > -0.5 ? 0 : MWX_ENOCONV;
+}
+
+static int newton(struct fit *ft, int max_iter) {
+  if (eval(ft, ft->x, ft->f, &ft->fig))
+    return MWX_ENOCONV;
+  for (int it = 0; it < max_iter && !converged(ft->f); it++) {
+    double d[3];
+    if (newton_dir(ft, d) || line_search(ft, d))
+      return MWX_ENOCONV;
+  }
+  return converged(ft->f) ? 0 : MWX_ENOCONV;
 }
 
 int mwx_ballistic_fit(const mwx_ballistic_fit_req *req, mwx_ballistic_launch *launch,
@@ -228,18 +334,26 @@ int mwx_ballistic_fit(const mwx_ballistic_fit_req *req, mwx_ballistic_launch *la
   ft.l.lat_deg = req->lat_deg;
   ft.l.lon_deg = req->lon_deg;
   first_guess(&ft);
-  if (eval(&ft, ft.x, ft.f, &ft.fig))
-    return fail(&ft, need);
-  for (int it = 0; it < FIT_MAX_ITER && !converged(ft.f); it++) {
-    double d[3];
-    if (newton_dir(&ft, d) || line_search(&ft, d))
-      return fail(&ft, need);
+  /* From the Keplerian guess Newton converges in 3-8 iterations when it
+   * does at all; past 15 the bracketing is the faster way. */
+  if (newton(&ft, 15)) {
+    struct fit best = ft;
+    ft.x[0] = 1.0;
+    ft.x[2] = req->azimuth_deg;
+    rc = bracket_pitch(&ft, PITCH_MIN_DEG, 89.5);
+    if (rc == MWX_ERANGE) { /* shorter than the drift: lean against it */
+      ft.x[0] = 1.0;
+      ft.x[2] = req->azimuth_deg + 180.0;
+      rc = bracket_pitch(&ft, 60.0, 89.5);
+      if (rc == MWX_ERANGE) /* report the steepest flight along the bearing */
+        range_at_pitch(&ft, 89.5);
+    }
+    if (rc || newton(&ft, FIT_MAX_ITER))
+      return fail(ft.fig.range_km > 0.0 ? &ft : &best, need, rc == MWX_ERANGE);
   }
-  if (!converged(ft.f))
-    return fail(&ft, need);
   ft.l.veh.dv_scale = ft.x[0];
   ft.l.veh.pitch_final_deg = ft.x[1];
-  ft.l.heading_deg = fmod(ft.x[2] + 360.0, 360.0);
+  ft.l.heading_deg = fmod(fmod(ft.x[2], 360.0) + 360.0, 360.0);
   *launch = ft.l;
   *fig = ft.fig;
   return 0;

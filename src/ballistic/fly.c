@@ -22,6 +22,8 @@
 #define FREE_MAX_S (5.0 * 3600.0)
 /* Terminal phase: below 100 km on the way down (ballistic.h). */
 #define TERMINAL_ALT_M 100000.0
+/* Bound on the samples of one flight (10 M samples, ~1 GB). */
+#define MAX_SAMPLES 10000000
 
 struct sampler {
   mwx_ballistic_traj *traj;
@@ -34,6 +36,9 @@ static int push(struct sampler *sm, double t, const double y[6]) {
   mwx_ballistic_traj *tr = sm->traj;
   if (tr->n && t <= tr->s[tr->n - 1].t_s + 1e-9)
     return 0;
+  if (tr->n >= MAX_SAMPLES)
+    return mwx_error_set(MWX_ERANGE, "fly: more than %d samples: use a longer interval",
+                         MAX_SAMPLES);
   if (tr->n == sm->cap) {
     size_t cap = sm->cap ? 2 * sm->cap : 1024;
     mwx_ballistic_sample *s = realloc(tr->s, cap * sizeof *s);
@@ -132,7 +137,13 @@ static int boost(struct flight *f, const bal_boost *b, double h0_m) {
     bal_segment_init(&seg, b, tb[i], tb[i + 1]);
     bal_ode_init(&o, bal_rhs_boost, &seg);
     o.h_s = fmin(1.0, tb[i + 1] - tb[i]);
-    int rc = run(f, &o, tb[i + 1], 1, 0);
+    int rc;
+    if (i == 0 && f->sm) { /* the lift-off sample, with the thrust of the first stage */
+      f->sm->o = &o;
+      if ((rc = push(f->sm, 0.0, f->y)))
+        return rc;
+    }
+    rc = run(f, &o, tb[i + 1], 1, 0);
     if (rc < 0)
       return rc;
     if (f->sm && (rc = push(f->sm, f->t, f->y)))
@@ -232,18 +243,8 @@ int mwx_ballistic_fly(const mwx_ballistic_launch *launch, double dt_s, mwx_balli
     return mwx_error_set(MWX_EINVAL, "fly: sample interval %g s must be >= 0.001 s", dt_s);
   mwx_ballistic_traj tr;
   memset(&tr, 0, sizeof tr);
-  bal_ode o0;
-  double beta = launch->veh.beta_boost_kgpm2;
-  bal_ode_init(&o0, bal_rhs_free, &beta);
-  struct sampler sm = {&tr, 0, dt_s, 0.0, &o0};
-  mwx_geo_lla site = {launch->lat_deg, launch->lon_deg, launch->h_m};
-  double y0[6] = {0};
-  int rc = mwx_geo_ecef_from_lla(&site, y0);
-  if (!rc)
-    rc = push(&sm, 0.0, y0);
-  sm.next_t = dt_s;
-  if (!rc)
-    rc = fly_core(launch, &sm, &tr.fig);
+  struct sampler sm = {&tr, 0, dt_s, dt_s, NULL};
+  int rc = fly_core(launch, &sm, &tr.fig);
   if (rc) {
     mwx_ballistic_traj_fini(&tr);
     return rc;

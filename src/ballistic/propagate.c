@@ -251,6 +251,9 @@ int mwx_ballistic_propagate_to_height(const double pos[3], const double vel[3], 
                          "and max %g s finite, max >= 0", dir, h_stop_m, max_s);
   bal_ode_init(&o, bal_rhs_free, &beta_kgpm2);
   o.h_s = 10.0;
+  /* Steps of at most 60 s: a step cannot jump over both crossings of a
+   * height just below the apogee (which would go unseen). */
+  o.h_max_s = 60.0;
   double g = height_event(&hc, 0.0, y);
   bal_event ev = {height_event, &hc, 0, 1e-6};
   if (g == 0.0) {

@@ -35,40 +35,39 @@
 
 /* Typical vehicles.  Burn times set the flight time (about 1.1 min of flight
  * per 100 s of burn on a lofted flight), so they follow published figures
- * or analyses of the missiles of each class North Korea has flown:
+ * where there are some and are marked as estimates where there are not:
  *
- * SRBM - Scud-B/C/ER and KN-23 class, one stage: the Scud-B 9D21 engine
- *   burns about 62-65 s (Zaloga 2006, above; Wright & Kadyshev, "An analysis
- *   of the North Korean Nodong missile", Science & Global Security 4 (1994)
- *   129-160, table 1 on the Scud-B); vacuum Isp ~250 s for the Scud's
- *   kerosene/nitric acid (sea-level 226 s, Wright & Kadyshev); a mass ratio
- *   of 4.2 (propellant fraction 0.76, a KN-23-class solid motor or a
- *   stretched Scud-ER) gives ~3.5 km/s, the ~1,000 km class limit.
- * MRBM - Nodong class, one stage: burn ~110 s and Isp 226 s sea level
- *   (Wright & Kadyshev 1994, their reconstruction of the Nodong), vacuum
- *   ~255 s; mass ratio 5 gives ~4 km/s (about 1,500 km, the Nodong's range
- *   with a light payload).
- * IRBM - Hwasong-12, one stage with the Paektusan engine, an RD-250-family
- *   N2O4/UDMH engine (Elleman, IISS / 38 North, Aug 2017); the RD-250 of the
- *   Soviet R-36 / Tsyklon first stage burns about 120-130 s, and the
- *   Hwasong-12's longer tank is taken to burn 140 s (an assumption, not a
- *   published figure); vacuum Isp ~300 s (N2O4/UDMH gas-generator engines,
- *   Sutton & Biblarz table 5-5); mass ratio 6.5 gives ~5.5 km/s, about the
+ * SRBM - Scud-B/C/ER and KN-23 class, one stage.  The Scud-B engine burns
+ *   about 60-65 s (Zaloga 2006, above); vacuum Isp ~250 s for its
+ *   kerosene/nitric-acid propellant (sea-level ~226 s); a mass ratio of
+ *   4.2 (propellant fraction 0.76, a KN-23-class solid motor or a stretched
+ *   Scud-ER: an estimate) gives ~3.5 km/s, the ~1,000 km class limit.
+ * MRBM - Nodong class, one stage: burn ~110 s (estimate; Wright & Kadyshev,
+ *   "An analysis of the North Korean Nodong missile", Science & Global
+ *   Security 4 (1994) 129-160, reconstruct the Nodong as a scaled-up Scud),
+ *   vacuum Isp ~255 s, mass ratio 5: ~4 km/s, the Nodong's ~1,300-1,500 km.
+ * IRBM - Hwasong-12, one stage, Paektusan engine, by M. Elleman's analysis
+ *   (IISS / 38 North, Aug 2017) an RD-250-family N2O4/UDMH engine, whose
+ *   Soviet first-stage use burned about two minutes; 140 s is taken for the
+ *   Hwasong-12 (estimate); vacuum Isp ~300 s (N2O4/UDMH gas-generator
+ *   engines, Sutton & Biblarz ch. 5), mass ratio 6.5: ~5.5 km/s, about the
  *   4,500 km standard-trajectory range D. Wright (UCS) derived from the
- *   May 2017 flight (Yonhap, 15 May 2017).
- * ICBM - Hwasong-15/17, two stages: first stage 140 s (the same Paektusan
- *   chambers, two or four of them; ROK/US analysts found the 2022-03-24
+ *   May 2017 flight (quoted by Yonhap, 15 May 2017).
+ * ICBM - Hwasong-15/17, two stages: first stage 140 s (the same engine
+ *   family, two or four chambers; ROK/US analysts found the 2022-03-24
  *   first-stage burn time "similar to that of the Hwasong-15", Yonhap,
  *   27 Mar 2022), second stage 160 s and a 5 s coast: about 305 s in all,
- *   inside the 250-330 s range of public estimates for these missiles;
+ *   inside the 250-330 s of public estimates (the split is an estimate);
  *   Isp 300/310 s vacuum, mass ratios 3.6/4.8: ideal ~8.6 km/s, a
  *   ~13,000 km standard-trajectory range (ROK MND's Hwasong-15 estimate,
- *   Yonhap, 1 Dec 2017).
+ *   Yonhap, 1 Dec 2017; D. Wright, UCS All Things Nuclear, 28 Nov 2017:
+ *   "more than 13,000 km").
  * Ballistic coefficients: booster m/(Cd A) from launch mass and diameter
  * (Scud 5.9 t, 0.88 m; Nodong 16 t, 1.36 m; Hwasong-12 ~25 t, 1.5 m;
  * Hwasong-15 ~65 t, 2.4 m; Cd ~0.3); re-entry vehicles 5,000-7,500 kg/m^2,
- * i.e. 1,000-1,500 lb/ft^2, mid-range of the 500-2,000 lb/ft^2 of
- * Zarchan, "Tactical and Strategic Missile Guidance", 6th ed., ch. 25.
+ * i.e. 1,000-1,500 lb/ft^2, inside the 500-2,000 lb/ft^2 range used for
+ * threat re-entry vehicles by Zarchan, "Tactical and Strategic Missile
+ * Guidance" (AIAA).
  *
  * Pitch program: a few seconds of vertical rise (clear the launcher), a
  * pitch-over lasting about a quarter of the first-stage burn (the turn is
