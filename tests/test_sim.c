@@ -188,6 +188,34 @@ static void test_scenario_good(void **state) {
   mwx_sim_scenario_fini(&sc);
   assert_null(sc.launch);
 
+  /* "sensors" as a file name relative to the scenario's directory */
+  snprintf(buf, sizeof buf, "[%s]", ok_sensor);
+  write_file("sens.json", buf);
+  assert_int_equal(mwx_sim_scenario_load(write_file("rel.json", "{\"name\":\"rel\",\"launches\":["
+                                                    LAUNCH("M1", "") "],\"sensors\":\"sens.json\"}"),
+                                         &sc), 0);
+  assert_int_equal(sc.n_sensors, 1);
+  assert_string_equal(sc.sensor[0].id, "R1");
+  mwx_sim_scenario_fini(&sc);
+
+  /* a sensor file on its own: errors name the file and the element */
+  snprintf(buf, sizeof buf, "[%s,%s]", ok_sensor, ok_sensor);
+  mwx_sim_sensor *sens = NULL;
+  size_t ns = 0;
+  assert_int_equal(mwx_sim_sensors_load(write_file("two.json", buf), &sens, &ns), MWX_EINVAL);
+  assert_non_null(strstr(mwx_error_msg(), "two.json: [1].id: duplicate sensor id"));
+  snprintf(buf, sizeof buf, "[%s]", ok_sensor);
+  char *mr = strstr(buf, "\"max_range_km\":800");
+  assert_non_null(mr);
+  memcpy(mr, "\"max_range_km\":-1 ", 18);
+  assert_int_equal(mwx_sim_sensors_load(write_file("neg.json", buf), &sens, &ns), MWX_EINVAL);
+  assert_non_null(strstr(mwx_error_msg(), "neg.json: [0].max_range_km: must be a number > 0"));
+  snprintf(buf, sizeof buf, "[%s]", ok_sensor);
+  assert_int_equal(mwx_sim_sensors_load(write_file("one.json", buf), &sens, &ns), 0);
+  assert_int_equal(ns, 1);
+  assert_int_equal(sens[0].kind, MWX_SIM_GROUND_RADAR);
+  free(sens);
+
   /* Every published launch has a scenario, and the default laydown loads. */
   static const char *const files[] = {
       "2017-07-04-hwasong14", "2017-08-29-hwasong12", "2017-11-29-hwasong15",

@@ -353,6 +353,25 @@ static void test_truth(void **state) {
   NEAR(st.t_s, 5.0, 1e-9);
   assert_int_equal(mwx_sim_truth_at(&f.truth, 1, f.sc.epoch_ns, &st), MWX_EINVAL);
   unload(&f);
+
+  /* The salvo: 100 missiles, every fourth one the same request 2 s later. */
+  load("salvo-100", &f);
+  assert_int_equal(f.truth.n, 100);
+  for (size_t m = 4; m < 100; m++) {
+    assert_true(f.truth.launch_ns[m] == f.truth.launch_ns[m - 4] + 2000000000LL);
+    assert_true(f.truth.traj[m].n == f.truth.traj[m - 4].n);
+    NEAR(f.truth.traj[m].fig.apogee_km, f.truth.traj[m - 4].fig.apogee_km, 0.0);
+  }
+  for (size_t m = 0; m < 4; m++)
+    NEAR(f.truth.traj[m].fig.apogee_km, f.sc.launch[m].apogee_km, 1e-4 * f.sc.launch[m].apogee_km);
+  /* 21 s after the first launch groups 0..10 (launched at 0, 2, .., 20 s) fly: 44 missiles. */
+  int airborne = 0;
+  for (size_t m = 0; m < 100; m++) {
+    assert_int_equal(mwx_sim_truth_at(&f.truth, m, f.sc.epoch_ns + 21000000000LL, &st), 0);
+    airborne += st.in_flight;
+  }
+  assert_int_equal(airborne, 44);
+  unload(&f);
 }
 
 int main(void) {

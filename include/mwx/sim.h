@@ -262,7 +262,8 @@ int mwx_sim_source_init(mwx_sim_source **src, const mwx_sim_scenario *sc,
 /* Runs every scan with time <= t_until_ns not yet run, in time order (ties:
  * lower sensor index first), calling cb for each plot (missile plots in
  * missile order, then false plots).  A scan is done once started: if cb stops
- * the advance mid-scan, the rest of that scan's plots are dropped. */
+ * the advance mid-scan, the rest of that scan's plots are dropped.  cb may be
+ * NULL: the scans run and their plots are dropped. */
 int mwx_sim_source_advance(mwx_sim_source *src, int64_t t_until_ns, mwx_sim_plot_cb cb,
                            void *ctx);
 

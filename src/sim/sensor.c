@@ -16,6 +16,7 @@
 
 #include "mwx/error.h"
 #include "mwx/sim.h"
+#include "sim_int.h"
 
 int mwx_sim_sensor_state_at(const mwx_sim_sensor *s, int64_t epoch_ns, int64_t t_ns,
                             mwx_geo_lla *lla, double pos_ecef_m[3], double vel_ecef_mps[3]) {
@@ -71,38 +72,52 @@ static int in_face(const mwx_sim_face *f, double az_deg, double el_deg) {
   return fabs(d) <= 0.5 * f->az_width_deg;
 }
 
-int mwx_sim_sensor_look(const mwx_sim_sensor *s, const mwx_geo_lla *sensor_lla,
-                        const double target_ecef_m[3], double target_h_m, mwx_sim_look *look) {
-  double so[3];
-  int rc = mwx_geo_ecef_from_lla(sensor_lla, so);
-  if (rc)
-    return rc;
-  if (!isfinite(target_ecef_m[0]) || !isfinite(target_ecef_m[1]) || !isfinite(target_ecef_m[2]) ||
-      !isfinite(target_h_m))
-    return mwx_error_set(MWX_EINVAL, "sensor %s: target position is not finite", s->id);
+int sim_frame_init(const mwx_geo_lla *lla, sim_frame *fr) {
+  fr->lla = *lla;
+  mwx_geo_enu_rotation(lla->lat_deg, lla->lon_deg, fr->r_enu_from_ecef);
+  return mwx_geo_ecef_from_lla(lla, fr->pos_ecef_m);
+}
+
+void sim_look_frame(const mwx_sim_sensor *s, const sim_frame *fr, const double target_ecef_m[3],
+                    double target_h_m, mwx_sim_look *look) {
+  const double *so = fr->pos_ecef_m;
   double d[3] = {target_ecef_m[0] - so[0], target_ecef_m[1] - so[1], target_ecef_m[2] - so[2]};
   double enu[3];
-  mwx_geo_enu_vec_from_ecef(sensor_lla, d, enu);
+  for (int i = 0; i < 3; i++)
+    enu[i] = fr->r_enu_from_ecef[i][0] * d[0] + fr->r_enu_from_ecef[i][1] * d[1] +
+             fr->r_enu_from_ecef[i][2] * d[2];
   mwx_geo_aer_from_enu(enu, &look->az_deg, &look->el_deg, &look->range_m);
   look->face = -1;
   if (target_h_m < s->min_alt_m) {
     look->reason = MWX_SIM_TOO_LOW;
-    return 0;
+    return;
   }
   if (!mwx_sim_los_clear(so, target_ecef_m)) {
     look->reason = MWX_SIM_BLOCKED_EARTH;
-    return 0;
+    return;
   }
   if (look->range_m < s->min_range_m || look->range_m > s->max_range_m) {
     look->reason = MWX_SIM_OUT_OF_RANGE;
-    return 0;
+    return;
   }
   for (int i = 0; i < s->n_faces; i++)
     if (in_face(&s->face[i], look->az_deg, look->el_deg)) {
       look->face = i;
       look->reason = MWX_SIM_VISIBLE;
-      return 0;
+      return;
     }
   look->reason = MWX_SIM_OUT_OF_SECTOR;
+}
+
+int mwx_sim_sensor_look(const mwx_sim_sensor *s, const mwx_geo_lla *sensor_lla,
+                        const double target_ecef_m[3], double target_h_m, mwx_sim_look *look) {
+  sim_frame fr;
+  int rc = sim_frame_init(sensor_lla, &fr);
+  if (rc)
+    return rc;
+  if (!isfinite(target_ecef_m[0]) || !isfinite(target_ecef_m[1]) || !isfinite(target_ecef_m[2]) ||
+      !isfinite(target_h_m))
+    return mwx_error_set(MWX_EINVAL, "sensor %s: target position is not finite", s->id);
+  sim_look_frame(s, &fr, target_ecef_m, target_h_m, look);
   return 0;
 }

@@ -31,6 +31,19 @@ double sim_rng_gauss(sim_rng *r);
 /* Poisson count of mean lambda (lambda < ~30; larger is clamped). */
 int sim_rng_poisson(sim_rng *r, double lambda);
 
+/* A sensor's position and local frame at one scan, computed once per scan. */
+typedef struct sim_frame {
+  mwx_geo_lla lla;
+  double pos_ecef_m[3];
+  double r_enu_from_ecef[3][3];
+} sim_frame;
+
+int sim_frame_init(const mwx_geo_lla *lla, sim_frame *fr);
+
+/* mwx_sim_sensor_look with the frame already computed (inputs finite). */
+void sim_look_frame(const mwx_sim_sensor *s, const sim_frame *fr, const double target_ecef_m[3],
+                    double target_h_m, mwx_sim_look *look);
+
 /* Called by a source for every (missile in flight, sensor) look of a scan:
  * visible is the geometric (and, for IR, boost-phase) verdict, detected says
  * whether a plot was emitted for it. */

@@ -91,11 +91,13 @@ static double wrap360(double az) {
   return az < 0.0 ? az + 360.0 : az;
 }
 
-/* Unit vector (ECEF) of a direction given in the ENU frame at lla. */
-static void los_from_aer(const mwx_geo_lla *lla, double az_deg, double el_deg, double los[3]) {
+/* Unit vector (ECEF) of a direction given in the sensor's ENU frame. */
+static void los_from_aer(const sim_frame *fr, double az_deg, double el_deg, double los[3]) {
   double enu[3];
   mwx_geo_enu_from_aer(az_deg, el_deg, 1.0, enu);
-  mwx_geo_ecef_vec_from_enu(lla, enu, los);
+  for (int i = 0; i < 3; i++)
+    los[i] = fr->r_enu_from_ecef[0][i] * enu[0] + fr->r_enu_from_ecef[1][i] * enu[1] +
+             fr->r_enu_from_ecef[2][i] * enu[2];
 }
 
 static void cross(const double a[3], const double b[3], double c[3]) {
@@ -147,7 +149,7 @@ static void plot_header(const mwx_sim_source *src, size_t k, int64_t t_ns, const
 
 /* Fills the measured values of p for a target whose true geometry is look
  * (radar: noisy range/az/el; IR: noisy line of sight). */
-static void measure(sim_rng *rng, const mwx_sim_sensor *s, const mwx_geo_lla *lla,
+static void measure(sim_rng *rng, const mwx_sim_sensor *s, const sim_frame *fr,
                     const mwx_sim_look *look, const double true_los[3], mwx_sim_plot *p) {
   double rng_m, el;
   if (p->kind == MWX_SIM_PLOT_RADAR) {
@@ -156,12 +158,15 @@ static void measure(sim_rng *rng, const mwx_sim_sensor *s, const mwx_geo_lla *ll
     p->az_deg = wrap360(look->az_deg + s->sigma_az_deg * sim_rng_gauss(rng));
     el = look->el_deg + s->sigma_el_deg * sim_rng_gauss(rng);
     p->el_deg = el > 90.0 ? 90.0 : (el < -90.0 ? -90.0 : el);
-    los_from_aer(lla, p->az_deg, p->el_deg, p->los_ecef);
+    los_from_aer(fr, p->az_deg, p->el_deg, p->los_ecef);
   } else {
     memcpy(p->los_ecef, true_los, sizeof p->los_ecef);
     perturb_los(rng, s->sigma_los_rad, p->los_ecef);
     double enu[3], dummy;
-    mwx_geo_enu_vec_from_ecef(lla, p->los_ecef, enu);
+    for (int i = 0; i < 3; i++)
+      enu[i] = fr->r_enu_from_ecef[i][0] * p->los_ecef[0] +
+               fr->r_enu_from_ecef[i][1] * p->los_ecef[1] +
+               fr->r_enu_from_ecef[i][2] * p->los_ecef[2];
     mwx_geo_aer_from_enu(enu, &p->az_deg, &p->el_deg, &dummy);
   }
 }
@@ -171,8 +176,9 @@ static int run_scan(mwx_sim_source *src, size_t k, int64_t t_ns, mwx_sim_plot_cb
   sim_rng *rng = &src->rt[k].rng;
   mwx_geo_lla lla;
   double pos[3], vel[3];
+  sim_frame fr;
   int rc = mwx_sim_sensor_state_at(s, src->sc->epoch_ns, t_ns, &lla, pos, vel);
-  if (rc)
+  if (rc || (rc = sim_frame_init(&lla, &fr)))
     return rc;
   mwx_sim_plot p;
   for (size_t m = 0; m < src->truth->n; m++) {
@@ -182,8 +188,7 @@ static int run_scan(mwx_sim_source *src, size_t k, int64_t t_ns, mwx_sim_plot_cb
     if (!st.in_flight)
       continue;
     mwx_sim_look look;
-    if ((rc = mwx_sim_sensor_look(s, &lla, st.pos_ecef_m, st.lla.h_m, &look)))
-      return rc;
+    sim_look_frame(s, &fr, st.pos_ecef_m, st.lla.h_m, &look);
     int visible = look.reason == MWX_SIM_VISIBLE && (s->kind != MWX_SIM_SPACE_IR || st.powered);
     int detected = visible && sim_rng_uniform(rng) < s->pd;
     if (src->hook)
@@ -195,7 +200,7 @@ static int run_scan(mwx_sim_source *src, size_t k, int64_t t_ns, mwx_sim_plot_cb
     normalize(los);
     plot_header(src, k, t_ns, pos, vel, &p);
     p.face = look.face;
-    measure(rng, s, &lla, &look, los, &p);
+    measure(rng, s, &fr, &look, los, &p);
     p.truth.missile = (int)m;
     memcpy(p.truth.pos_ecef_m, st.pos_ecef_m, sizeof p.truth.pos_ecef_m);
     if (cb && (rc = cb(&p, ctx)))
@@ -212,7 +217,7 @@ static int run_scan(mwx_sim_source *src, size_t k, int64_t t_ns, mwx_sim_plot_cb
       p.el_deg = face->el_min_deg + sim_rng_uniform(rng) * (face->el_max_deg - face->el_min_deg);
       if (p.kind == MWX_SIM_PLOT_RADAR)
         p.range_m = s->min_range_m + sim_rng_uniform(rng) * (s->max_range_m - s->min_range_m);
-      los_from_aer(&lla, p.az_deg, p.el_deg, p.los_ecef);
+      los_from_aer(&fr, p.az_deg, p.el_deg, p.los_ecef);
       if (cb && (rc = cb(&p, ctx)))
         return rc;
     }
