@@ -374,7 +374,7 @@ int mwx_assess_track(const mwx_track_info *info, const mwx_assess_opts *opts, mw
     est6(&info->first, xf, Pf);
     double hf = height_m(xf);
     int rc = MWX_ERANGE;
-    if (hf < 200e3)
+    if (hf < 60e3 && info->first_p_ballistic < 0.5)
       rc = mwx_assess_launch_boost(xf, Pf, info->first.t_ns, &out->launch);
     if (rc)
       rc = mwx_assess_launch_ballistic(xf, Pf, info->first.t_ns, o.max_flight_s, &out->launch);

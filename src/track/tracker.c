@@ -29,6 +29,7 @@ typedef struct trk {
   mwx_track_info info;
   mwx_track_imm imm;
   int attempts; /* scans that could have updated a tentative track */
+  double first_score; /* launch_score of info.first */
 } trk;
 
 /* An established track (confirmed, at least COAST_MIN_HITS updates) that
@@ -277,15 +278,6 @@ static double height_of(const double pos[3]) {
   return l.h_m;
 }
 
-static int climbing(const double x[6]) {
-  mwx_geo_lla l;
-  if (mwx_geo_lla_from_ecef(x, &l))
-    return 0;
-  double up[3], enu_up[3] = {0, 0, 1};
-  mwx_geo_ecef_vec_from_enu(&l, enu_up, up);
-  return x[3] * up[0] + x[4] * up[1] + x[5] * up[2] > 0;
-}
-
 /* Starts a tentative track from pending plot k and plot p. */
 static int start_track(mwx_tracker *tr, size_t k, const mwx_track_plot *p) {
   mwx_track_est e;
@@ -315,7 +307,26 @@ static int start_track(mwx_tracker *tr, size_t k, const mwx_track_plot *p) {
 }
 
 #define FIRST_STATE_HITS 6
-#define FIRST_STATE_MAX_H_M 25e3
+#define FIRST_STATE_MAX_H_M 40e3
+
+/* How well an estimate pins the launch point when extrapolated back to the
+ * ground (assess: mwx_assess_launch_boost): position variance, plus the
+ * velocity variance times the squared extrapolation time h / v_up, plus the
+ * model error of the extrapolation (10% of the ground distance flown,
+ * h v_h / v_up).  Not climbing or too high: infinity. */
+static double launch_score(const mwx_track_est *e) {
+  mwx_geo_lla l;
+  if (mwx_geo_lla_from_ecef(e->x, &l) || l.h_m > FIRST_STATE_MAX_H_M)
+    return INFINITY;
+  double v_enu[3];
+  mwx_geo_enu_vec_from_ecef(&l, e->x + 3, v_enu);
+  if (!(v_enu[2] > 10.0))
+    return INFINITY;
+  double k = (l.h_m > 0 ? l.h_m : 0) / v_enu[2];
+  double vh = sqrt(v_enu[0] * v_enu[0] + v_enu[1] * v_enu[1]);
+  double pp = e->P[0][0] + e->P[1][1] + e->P[2][2], pv = e->P[3][3] + e->P[4][4] + e->P[5][5];
+  return pp + k * k * pv + pow(0.1 * k * vh, 2);
+}
 
 static void after_update(mwx_tracker *tr, trk *t, int64_t t_ns, int sensor) {
   t->info.hits++;
@@ -332,14 +343,18 @@ static void after_update(mwx_tracker *tr, trk *t, int64_t t_ns, int sensor) {
       t->info.t_confirm_ns = t_ns;
     }
   }
-  /* the early estimate for the launch point: the first after a few updates,
-   * then the latest below FIRST_STATE_MAX_H_M (where the boost-from-rest
-   * model of assess holds best and the velocity has converged most) */
-  if (t->info.hits >= FIRST_STATE_HITS &&
-      (!t->info.has_first || (climbing(t->info.est.x) && height_of(t->info.est.x) < FIRST_STATE_MAX_H_M &&
-                              height_of(t->info.first.x) < FIRST_STATE_MAX_H_M))) {
-    t->info.first = t->info.est;
-    t->info.has_first = 1;
+  /* the early estimate for the launch point: among the climbing estimates
+   * below FIRST_STATE_MAX_H_M, the one whose extrapolation to the ground is
+   * least uncertain (see launch_score) */
+  if (t->info.hits >= FIRST_STATE_HITS && !t->info.coasting) {
+    /* only powered-flight estimates extrapolate to the launch point */
+    double sc = t->info.p_ballistic < 0.5 ? launch_score(&t->info.est) : INFINITY;
+    if (!t->info.has_first || sc < t->first_score) {
+      t->info.first = t->info.est;
+      t->info.first_p_ballistic = t->info.p_ballistic;
+      t->info.has_first = 1;
+      t->first_score = sc;
+    }
   }
 }
 
