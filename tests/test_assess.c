@@ -180,10 +180,12 @@ static void test_track_assessment(void **state) {
   mwx_geo_inverse(a.impact.lat_deg, a.impact.lon_deg, tr.fig.impact_lat_deg, tr.fig.impact_lon_deg, &di, NULL,
                   NULL);
   double tl = (double)a.launch.t_ns / NS_PER_S;
-  printf("    first state at %.0f s, %.0f km high; launch point error %.1f km (95%% major %.1f km), "
+  mwx_geo_lla fl;
+  mwx_geo_lla_from_ecef(in.first.x, &fl);
+  printf("    first state at %.0f s, %.1f km high; launch point error %.1f km (95%% major %.1f km), "
          "launch time error %.1f s; impact error %.2f km; apogee %.0f km (truth %.0f); class %s "
          "(energy range %.0f km, truth range %.0f km)\n",
-         (double)in.first.t_ns / NS_PER_S, 0.0, dl / 1e3, a.launch.major_km, tl, di / 1e3, a.apogee_km,
+         (double)in.first.t_ns / NS_PER_S, fl.h_m / 1e3, dl / 1e3, a.launch.major_km, tl, di / 1e3, a.apogee_km,
          tr.fig.apogee_km, mwx_ballistic_class_name(a.cls), a.energy_range_km, tr.fig.range_km);
   assert_true(dl < 20e3);
   assert_true(fabs(tl) < 20.0);
