@@ -41,6 +41,7 @@ typedef struct trk {
  * deleted when it falls below min_height_m or after max_coast_s. */
 #define COAST_AFTER_S 20.0
 #define COAST_MIN_HITS 10
+#define COAST_MIN_AGE_S 20.0
 #define COAST_STEP_NS (10 * 1000000000LL)
 /* a coasting track whose position sigma exceeds this no longer takes plots:
  * its gate would swallow false plots; a new track starts instead */
@@ -374,7 +375,8 @@ static void start_coasting(trk *t) {
 }
 
 static int established(const trk *t) {
-  return t->info.status == MWX_TRACK_CONFIRMED && t->info.hits >= COAST_MIN_HITS;
+  return t->info.status == MWX_TRACK_CONFIRMED && t->info.hits >= COAST_MIN_HITS &&
+         (double)(t->info.t_last_ns - t->info.t_first_ns) * 1e-9 >= COAST_MIN_AGE_S;
 }
 
 static void after_miss(mwx_tracker *tr, trk *t) {
@@ -417,6 +419,77 @@ static void housekeeping(mwx_tracker *tr, trk *t, int64_t t_ns) {
   double mu_b = t->imm.mu[MWX_TRACK_BOOST];
   mwx_track_imm_init(&t->imm, &e, mu_b);
   mwx_track_imm_combine(&t->imm, &t->info.est);
+}
+
+/* Two confirmed tracks on one object: their estimates (brought to the same
+ * time by linear extrapolation, at most 2 s apart) differ by less than the
+ * 99% chi-square value of 6 dof (16.81) in the metric of the summed
+ * covariances, and by less than DUP_MAX_DIST_M.  The track with fewer
+ * updates is deleted. */
+#define DUP_MAX_DIST_M 3000.0
+#define DUP_CHI2_6DOF_99 16.81
+
+#define CHI2_3DOF_99 11.34
+
+static int coaster_matches(const mwx_track_est *live_e, const mwx_track_est *coast_e) {
+  double dt = (double)(live_e->t_ns - coast_e->t_ns) * 1e-9;
+  double d[3], S[9], Si[9], m2 = 0;
+  for (int k = 0; k < 3; k++)
+    d[k] = live_e->x[k] - (coast_e->x[k] + coast_e->x[3 + k] * dt);
+  for (int r = 0; r < 3; r++)
+    for (int c = 0; c < 3; c++)
+      S[r * 3 + c] = live_e->P[r][c] + coast_e->P[r][c] + dt * dt * coast_e->P[3 + r][3 + c];
+  if (la_inv_spd(S, Si, 3, NULL))
+    return 0;
+  for (int r = 0; r < 3; r++)
+    for (int c = 0; c < 3; c++)
+      m2 += d[r] * Si[r * 3 + c] * d[c];
+  return m2 < CHI2_3DOF_99;
+}
+
+static void drop_duplicates(mwx_tracker *tr, size_t i) {
+  trk *a = &tr->t[i];
+  for (size_t j = 0; j < tr->n; j++) {
+    trk *b = &tr->t[j];
+    if (j == i || b->info.status != MWX_TRACK_CONFIRMED)
+      continue;
+    if (b->info.coasting) {
+      /* a coasting track that a live track has caught up with: the live
+       * track is the object; the coaster goes (position test, 3 dof 99%) */
+      if (coaster_matches(&a->info.est, &b->info.est))
+        b->info.status = MWX_TRACK_DELETED;
+      continue;
+    }
+    double dt = (double)(a->info.est.t_ns - b->info.est.t_ns) * 1e-9;
+    if (fabs(dt) > 2.0)
+      continue;
+    double d[6], dist = 0;
+    for (int k = 0; k < 3; k++) {
+      d[k] = a->info.est.x[k] - (b->info.est.x[k] + b->info.est.x[3 + k] * dt);
+      d[3 + k] = a->info.est.x[3 + k] - b->info.est.x[3 + k];
+      dist += d[k] * d[k];
+    }
+    if (sqrt(dist) > DUP_MAX_DIST_M)
+      continue;
+    double S[36], Si[36];
+    for (int r = 0; r < 6; r++)
+      for (int c = 0; c < 6; c++)
+        S[r * 6 + c] = a->info.est.P[r][c] + b->info.est.P[r][c];
+    if (la_inv_spd(S, Si, 6, NULL))
+      continue;
+    double m2 = 0;
+    for (int r = 0; r < 6; r++)
+      for (int c = 0; c < 6; c++)
+        m2 += d[r] * Si[r * 6 + c] * d[c];
+    if (m2 > DUP_CHI2_6DOF_99)
+      continue;
+    trk *loser = a->info.hits >= b->info.hits ? b : a;
+    trk *winner = loser == a ? b : a;
+    winner->info.sensor_mask |= loser->info.sensor_mask;
+    loser->info.status = MWX_TRACK_DELETED;
+    if (loser == a)
+      return;
+  }
 }
 
 static int process_scan(mwx_tracker *tr, const mwx_track_plot *pl, size_t np) {
@@ -536,6 +609,11 @@ static int process_scan(mwx_tracker *tr, const mwx_track_plot *pl, size_t np) {
       if (t->info.sensor_mask & (1ull << (sensor & 63)))
         after_miss(tr, t);
     }
+  /* duplicates: a confirmed track updated in this scan that is statistically
+   * the same object as another confirmed track is merged into the older */
+  for (size_t a = 0; a < nc; a++)
+    if (track_hit[a] && tr->t[cand[a]].info.status == MWX_TRACK_CONFIRMED)
+      drop_duplicates(tr, cand[a]);
   free(cost), free(row_of_col), free(track_hit);
   /* forget old pending plots */
   for (size_t k = 0; k < tr->np;)
