@@ -239,7 +239,6 @@ static int bench_salvo(double sim_s) {
   buf b = {0};
   double w_track = 0, w_sim = 0;
   int64_t step = 100000000, t = sc.epoch_ns, end = sc.epoch_ns + (int64_t)(sim_s * 1e9);
-  int in_flight_max = 0;
   while (t < end) {
     t += step;
     b.n = 0;
@@ -279,7 +278,6 @@ static int bench_salvo(double sim_s) {
     if (!mwx_track_get(tk, i, &in) && in.status == MWX_TRACK_CONFIRMED)
       confirmed++;
   }
-  (void)in_flight_max;
   printf("salvo of %zu (2 s apart), %zu sensors at 10 Hz, %.0f simulated s, %llu plots: tracker %.2f s wall = "
          "%.1f%% of one core (sim source %.2f s); at the end %d of %d missiles in flight have a confirmed track "
          "within 5 km; %d confirmed tracks live\n",

@@ -352,6 +352,78 @@ static void test_two_close_missiles(void **state) {
   mwx_ballistic_traj_fini(&b);
 }
 
+/* Space IR (bearing only): a GEO satellite's line of sight shrinks the
+ * uncertainty across the line of sight and leaves the range along it; EKF
+ * and UKF innovations agree; the predicted line of sight has no residual. */
+static void test_ir_update(void **state) {
+  (void)state;
+  mwx_geo_lla sat = {0.0, 130.0, 35786e3}, tgt = {40.0, 132.0, 500e3};
+  double s[3], p[3];
+  mwx_geo_ecef_from_lla(&sat, s);
+  mwx_geo_ecef_from_lla(&tgt, p);
+  double u[3], r = 0;
+  for (int i = 0; i < 3; i++)
+    r += (p[i] - s[i]) * (p[i] - s[i]);
+  r = sqrt(r);
+  for (int i = 0; i < 3; i++)
+    u[i] = (p[i] - s[i]) / r;
+  mwx_track_est e;
+  memset(&e, 0, sizeof e);
+  memcpy(e.x, p, sizeof p);
+  e.x[3] = 3000.0;
+  for (int i = 0; i < 7; i++)
+    e.P[i][i] = i < 3 ? 1e8 : i < 6 ? 1e4 : 1e-4; /* 10 km */
+  mwx_track_plot ir;
+  memset(&ir, 0, sizeof ir);
+  ir.kind = MWX_TRACK_IR;
+  ir.sensor = 14;
+  ir.sensor_lla = sat;
+  memcpy(ir.los_ecef, u, sizeof u);
+  ir.sigma_los_rad = 30e-6; /* ~1.1 km across at 37,000 km */
+  assert_int_equal(mwx_track_plot_check(&ir), 0);
+  mwx_track_filter_cfg cfg;
+  mwx_track_filter_cfg_default(&cfg);
+  double y[3], S[3][3], y2[3], S2[3][3];
+  int m;
+  assert_int_equal(mwx_track_innovation(&cfg, &e, &ir, y, S, &m), 0);
+  assert_int_equal(m, 2);
+  assert_true(fabs(y[0]) < 1e-12 && fabs(y[1]) < 1e-12);
+  cfg.kind = MWX_TRACK_UKF;
+  assert_int_equal(mwx_track_innovation(&cfg, &e, &ir, y2, S2, &m), 0);
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; j < 2; j++)
+      assert_true(fabs(S[i][j] - S2[i][j]) <= 0.02 * fabs(S[i][i]));
+  cfg.kind = MWX_TRACK_EKF;
+  mwx_track_est after = e;
+  double nis;
+  assert_int_equal(mwx_track_update(&cfg, &after, &ir, &nis, NULL), 0);
+  /* variance along the line of sight and across it */
+  double along0 = 0, along1 = 0, tr0 = 0, tr1 = 0;
+  for (int i = 0; i < 3; i++) {
+    tr0 += e.P[i][i];
+    tr1 += after.P[i][i];
+    for (int j = 0; j < 3; j++) {
+      along0 += u[i] * e.P[i][j] * u[j];
+      along1 += u[i] * after.P[i][j] * u[j];
+    }
+  }
+  double across0 = tr0 - along0, across1 = tr1 - along1;
+  printf("    IR update: across the line of sight %.0f -> %.0f m, along %.0f -> %.0f m\n", sqrt(across0 / 2),
+         sqrt(across1 / 2), sqrt(along0), sqrt(along1));
+  /* across: 30 urad at the 37,600 km slant range is 1.13 km */
+  assert_true(fabs(sqrt(across1 / 2) - 30e-6 * r) < 0.1 * 30e-6 * r);
+  assert_true(along1 > 0.95 * along0);
+  /* an IR plot cannot start a track */
+  mwx_tracker *tr;
+  assert_int_equal(mwx_track_create(NULL, &tr), 0);
+  for (int k = 0; k < 5; k++) {
+    ir.t_ns = (int64_t)k * NS_PER_S;
+    assert_int_equal(mwx_track_process(tr, &ir, 1), 0);
+  }
+  assert_int_equal(mwx_track_count(tr), 0);
+  mwx_track_destroy(tr);
+}
+
 static void test_bad_inputs(void **state) {
   (void)state;
   mwx_track_filter_cfg cfg;
@@ -424,7 +496,8 @@ int main(void) {
       cmocka_unit_test(test_ekf_converges),   cmocka_unit_test(test_ukf_converges),
       cmocka_unit_test(test_nees_ekf),        cmocka_unit_test(test_nees_ukf),
       cmocka_unit_test(test_imm_whole_flight), cmocka_unit_test(test_azimuth_wrap),
-      cmocka_unit_test(test_two_close_missiles), cmocka_unit_test(test_bad_inputs),
+      cmocka_unit_test(test_two_close_missiles), cmocka_unit_test(test_ir_update),
+      cmocka_unit_test(test_bad_inputs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

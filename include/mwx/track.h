@@ -25,7 +25,11 @@
  * Tracker: per scan (one sensor, one time) chi-square gating, global nearest
  * neighbour assignment (Hungarian algorithm on the squared Mahalanobis
  * distance), M-of-N confirmation of tracks started from two radar plots
- * (two-point velocity), deletion after consecutive misses or silence.
+ * (two-point velocity), merging of duplicate tracks, coasting of silent
+ * established tracks, deletion after misses, silence or landing.
+ *
+ * Ownership: a tracker is created by mwx_track_create and freed by
+ * mwx_track_destroy; estimates and infos are plain values copied out.
  *
  * Units: metres, seconds, degrees at the interface (radians inside).  Time is
  * int64 ns since the Unix epoch, UTC.  All functions are pure computation:
@@ -47,7 +51,7 @@
 
 typedef enum mwx_track_sensor_kind {
   MWX_TRACK_RADAR = 1, /* range, azimuth, elevation */
-  MWX_TRACK_IR = 2     /* azimuth, elevation (line of sight) */
+  MWX_TRACK_IR = 2     /* line-of-sight unit vector (bearing only) */
 } mwx_track_sensor_kind;
 
 /* One detection.  A scan is a run of plots with the same sensor and t_ns.

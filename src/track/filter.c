@@ -200,9 +200,10 @@ static int ekf_predict_step(const mwx_track_filter_cfg *cfg, int model, mwx_trac
   return 0;
 }
 
-/* Unscented transform weights: alpha = 1, beta = 2, kappa = 0, so lambda =
- * 0: all weights non-negative (W0 = 0 for the mean, 2 for the covariance
- * minus 1 ... see below), sigma points at +-sqrt(n) standard deviations. */
+/* Scaled unscented transform with alpha = 1, beta = 2, kappa = 0, so
+ * lambda = 0: sigma points at +-sqrt(n) standard deviations, mean weights 0
+ * (centre) and 1/(2n), covariance weights 2 (= 1 - alpha^2 + beta, centre)
+ * and 1/(2n); no weight is negative, so the covariance stays positive. */
 #define UKF_NS (2 * NX + 1)
 
 static int sigma_points(const mwx_track_est *e, double X[UKF_NS][NX]) {
