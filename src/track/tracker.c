@@ -42,6 +42,7 @@ typedef struct trk {
 #define COAST_AFTER_S 20.0
 #define COAST_MIN_HITS 10
 #define COAST_MIN_AGE_S 20.0
+#define COAST_BURN_ALLOWANCE_S 2.0
 #define COAST_STEP_NS (10 * 1000000000LL)
 /* a coasting track whose position sigma exceeds this no longer takes plots:
  * its gate would swallow false plots; a new track starts instead */
@@ -364,6 +365,17 @@ static void start_coasting(trk *t) {
    * missile is taken to have burnt out when it was last seen */
   mwx_track_est e;
   mwx_track_imm_combine(&t->imm, &e);
+  if (t->info.p_ballistic < 0.5) {
+    /* still burning when last seen: the burn may have gone on unseen; widen
+     * the speed along the velocity by COAST_BURN_ALLOWANCE_S of the
+     * estimated thrust */
+    double sp = sqrt(e.x[3] * e.x[3] + e.x[4] * e.x[4] + e.x[5] * e.x[5]);
+    double dv = fabs(e.x[6]) * COAST_BURN_ALLOWANCE_S;
+    if (sp > 1.0)
+      for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+          e.P[3 + i][3 + j] += dv * dv * e.x[3 + i] * e.x[3 + j] / (sp * sp);
+  }
   e.x[6] = 0;
   for (int i = 0; i < NX; i++)
     e.P[i][6] = e.P[6][i] = 0;
