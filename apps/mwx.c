@@ -22,8 +22,9 @@ static const struct command commands[] = {
     {"demo", mwx_cmd_demo, "the three-nation scenario: trajectory, sensors, tracking, release, network"},
     {"geo", mwx_cmd_geo, "geodetic/ECEF conversions and geodesics on WGS-84"},
     {"release", mwx_cmd_release, "manual release queue (list/approve/deny), policy check"},
-    {"sim", mwx_cmd_sim, "run a scenario: sensor plots, truth and a visibility table"},
     {"traj", mwx_cmd_traj, "missile trajectory fitted to a published apogee and range"},
+    {"sim", mwx_cmd_sim, "run a scenario: sensor plots, truth and a visibility table"},
+    {"track", mwx_cmd_track, "track a scenario's plots and score the warning timeline"},
 };
 
 void mwx_cmd_report(const char *cmd, int rc) {
