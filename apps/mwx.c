@@ -15,6 +15,8 @@ struct command {
 
 static const struct command commands[] = {
     {"geo", mwx_cmd_geo, "geodetic/ECEF conversions and geodesics on WGS-84"},
+    {"pki", mwx_cmd_pki, "make the coalition PKI (DDS Security, origin keys)"},
+    {"net", mwx_cmd_net, "coalition network: publish test samples, listen"},
 };
 
 void mwx_cmd_report(const char *cmd, int rc) {

@@ -9,6 +9,8 @@
 #define MWX_CMD_H
 
 int mwx_cmd_geo(int argc, char **argv);
+int mwx_cmd_pki(int argc, char **argv);
+int mwx_cmd_net(int argc, char **argv);
 
 /* Prints "mwx <cmd>: <what>: <mwx_error_msg() or mwx_strerror(rc)>" on stderr. */
 void mwx_cmd_report(const char *cmd, int rc);
