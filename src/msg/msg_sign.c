@@ -1,0 +1,151 @@
+/*
+ * msg_sign.c - Ed25519 keys and signatures for samples (see msg.h), through
+ * OpenSSL 3 EVP: keys are EVP_PKEY of type EVP_PKEY_ED25519, signatures are
+ * one-shot EVP_DigestSign/EVP_DigestVerify with a NULL digest (Ed25519
+ * hashes internally, "PureEdDSA").  The signed bytes are exactly the
+ * canonical encoding of mwx_msg_encode(), so a signature covers the topic,
+ * the present-field bits, the whole marking and every present field.
+ *
+ * Ownership: an mwx_msg_key owns one EVP_PKEY reference; mwx_msg_key_free
+ * releases it.  A key loaded from a public PEM can only verify.
+ */
+#include <fcntl.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mwx/error.h"
+#include "mwx/msg.h"
+
+struct mwx_msg_key {
+  EVP_PKEY *pkey;
+  int has_private;
+};
+
+/* Records the newest OpenSSL error behind our own words. */
+static int crypto_error(const char *what) {
+  unsigned long e = ERR_get_error();
+  char buf[256] = "no OpenSSL detail";
+  if (e) ERR_error_string_n(e, buf, sizeof buf);
+  ERR_clear_error();
+  return mwx_error_set(MWX_ECRYPTO, "%s: %s", what, buf);
+}
+
+static int wrap(EVP_PKEY *pk, int has_private, mwx_msg_key **out) {
+  if (EVP_PKEY_get_id(pk) != EVP_PKEY_ED25519) {
+    EVP_PKEY_free(pk);
+    return mwx_error_set(MWX_ECRYPTO, "key is not an Ed25519 key");
+  }
+  mwx_msg_key *k = calloc(1, sizeof *k);
+  if (!k) {
+    EVP_PKEY_free(pk);
+    return mwx_error_set(MWX_ENOMEM, "out of memory for a key");
+  }
+  k->pkey = pk;
+  k->has_private = has_private;
+  *out = k;
+  return 0;
+}
+
+int mwx_msg_key_generate(mwx_msg_key **out) {
+  if (!out) return mwx_error_set(MWX_EINVAL, "key_generate: NULL argument");
+  *out = NULL;
+  EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+  if (!pk) return crypto_error("Ed25519 key generation");
+  return wrap(pk, 1, out);
+}
+
+static int load(const char *path, int priv, mwx_msg_key **out) {
+  if (!path || !out) return mwx_error_set(MWX_EINVAL, "key_load: NULL argument");
+  *out = NULL;
+  FILE *f = fopen(path, "r");
+  if (!f) return mwx_error_set(MWX_EIO, "%s: cannot open key file", path);
+  EVP_PKEY *pk = priv ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : PEM_read_PUBKEY(f, NULL, NULL, NULL);
+  fclose(f);
+  if (!pk) {
+    ERR_clear_error();
+    return mwx_error_set(MWX_ECRYPTO, "%s: not a PEM %s key", path, priv ? "private" : "public");
+  }
+  int rc = wrap(pk, priv, out);
+  if (rc) return mwx_error_set(rc, "%s: %s", path, "not an Ed25519 key");
+  return 0;
+}
+
+int mwx_msg_key_load_private(const char *path, mwx_msg_key **out) { return load(path, 1, out); }
+int mwx_msg_key_load_public(const char *path, mwx_msg_key **out) { return load(path, 0, out); }
+
+static int save(const mwx_msg_key *k, const char *path, int priv) {
+  if (!k || !path) return mwx_error_set(MWX_EINVAL, "key_save: NULL argument");
+  if (priv && !k->has_private) return mwx_error_set(MWX_EINVAL, "%s: key has no private part", path);
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, priv ? 0600 : 0644);
+  if (fd < 0) return mwx_error_set(MWX_EIO, "%s: cannot create key file", path);
+  if (priv && fchmod(fd, 0600) != 0) {
+    close(fd);
+    return mwx_error_set(MWX_EIO, "%s: cannot set mode 0600", path);
+  }
+  FILE *f = fdopen(fd, "w");
+  if (!f) {
+    close(fd);
+    return mwx_error_set(MWX_EIO, "%s: cannot open key file", path);
+  }
+  int ok = priv ? PEM_write_PrivateKey(f, k->pkey, NULL, NULL, 0, NULL, NULL) : PEM_write_PUBKEY(f, k->pkey);
+  if (fclose(f) != 0) ok = 0;
+  if (!ok) return crypto_error(path);
+  return 0;
+}
+
+int mwx_msg_key_save_private(const mwx_msg_key *k, const char *path) { return save(k, path, 1); }
+int mwx_msg_key_save_public(const mwx_msg_key *k, const char *path) { return save(k, path, 0); }
+
+void mwx_msg_key_free(mwx_msg_key *k) {
+  if (!k) return;
+  EVP_PKEY_free(k->pkey);
+  free(k);
+}
+
+int mwx_msg_sign(mwx_msg *m, const mwx_msg_key *priv) {
+  if (!m || !priv) return mwx_error_set(MWX_EINVAL, "sign: NULL argument");
+  if (!priv->has_private) return mwx_error_set(MWX_ECRYPTO, "sign: key has no private part");
+  uint8_t buf[MWX_MSG_MAX_BYTES];
+  size_t len;
+  int rc = mwx_msg_encode(m, buf, sizeof buf, &len);
+  if (rc) return rc;
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  if (!ctx) return mwx_error_set(MWX_ENOMEM, "sign: out of memory");
+  size_t siglen = MWX_SIG_LEN;
+  if (EVP_DigestSignInit(ctx, NULL, NULL, NULL, priv->pkey) != 1 ||
+      EVP_DigestSign(ctx, m->sig, &siglen, buf, len) != 1 || siglen != MWX_SIG_LEN) {
+    EVP_MD_CTX_free(ctx);
+    return crypto_error("sign");
+  }
+  EVP_MD_CTX_free(ctx);
+  return 0;
+}
+
+int mwx_msg_verify(const mwx_msg *m, const mwx_msg_key *pub) {
+  if (!m || !pub) return mwx_error_set(MWX_EINVAL, "verify: NULL argument");
+  uint8_t buf[MWX_MSG_MAX_BYTES];
+  size_t len;
+  int rc = mwx_msg_encode(m, buf, sizeof buf, &len);
+  if (rc) {
+    char why[512];
+    snprintf(why, sizeof why, "%s", mwx_error_msg());
+    return mwx_error_set(MWX_ECRYPTO, "verify: sample cannot be encoded: %s", why);
+  }
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  if (!ctx) return mwx_error_set(MWX_ENOMEM, "verify: out of memory");
+  int ok = EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pub->pkey) == 1 &&
+           EVP_DigestVerify(ctx, m->sig, MWX_SIG_LEN, buf, len) == 1;
+  EVP_MD_CTX_free(ctx);
+  ERR_clear_error();
+  if (!ok)
+    return mwx_error_set(MWX_ECRYPTO, "verify: Ed25519 signature of %s %.4s seq %llu does not match",
+                         mwx_msg_topic_name((mwx_msg_topic)m->topic), m->mark.originator,
+                         (unsigned long long)m->mark.seq);
+  return 0;
+}
