@@ -332,6 +332,9 @@ int mwx_net_open(const mwx_net_config *cfg, mwx_net **out) {
   dds_qset_userdata(n->wqos, cfg->nation, 3);
   n->rqos = dds_create_qos();
   dds_copy_qos(n->rqos, n->wqos);
+  /* Liveliness is request/offered: a reader accepts any writer lease, each
+   * writer offers its own node's lease (nodes may differ). */
+  dds_qset_liveliness(n->rqos, DDS_LIVELINESS_AUTOMATIC, DDS_INFINITY);
   dds_qset_ignorelocal(n->rqos, DDS_IGNORELOCAL_PARTICIPANT);
 
   n->waitset = dds_create_waitset(DDS_CYCLONEDDS_HANDLE);
@@ -675,14 +678,15 @@ int mwx_net_wait_acks(mwx_net *n, int64_t timeout_ns) {
   int64_t end = mwx_net_now_ns() + timeout_ns;
   for (int li = 0; li < n->n_links; li++) {
     net_link *l = &n->links[li];
-    for (size_t i = 0; i < l->n_ws; i++) {
-      int64_t left = end - mwx_net_now_ns();
-      dds_return_t r = dds_wait_for_acks(l->ws[i].pub, left > 0 ? left : 0);
-      if (r == DDS_RETCODE_TIMEOUT)
-        return mwx_error_set(MWX_ETIMEDOUT, "net: readers did not acknowledge in time");
-      if (r < 0)
-        return dds_fail(r, "wait for acks");
-    }
+    for (size_t i = 0; i < l->n_ws; i++)
+      for (int t = 0; t < NET_N_TOPICS; t++) {
+        int64_t left = end - mwx_net_now_ns();
+        dds_return_t r = dds_wait_for_acks(l->ws[i].wr[t], left > 0 ? left : 0);
+        if (r == DDS_RETCODE_TIMEOUT)
+          return mwx_error_set(MWX_ETIMEDOUT, "net: readers did not acknowledge in time");
+        if (r < 0)
+          return dds_fail(r, "wait for acks");
+      }
   }
   return 0;
 }
