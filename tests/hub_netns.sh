@@ -6,7 +6,7 @@
 # Checks: JPN receives KOR's tracks through the USA with KOR's signature
 # verified, KOR never gets its own samples back, and a KOR+USA-only track
 # is not relayed to JPN.  Where namespaces cannot be made (not root, no
-# iproute2), runs the same over loopback with separate DDS domains for the
+# iproute2, or MWX_NO_NETNS=1), runs the same over loopback with separate DDS domains for the
 # two links and says so.  Usage: hub_netns.sh BUILD_DIR
 set -u
 B=$(cd "${1:?usage: hub_netns.sh BUILD_DIR}" && pwd)
@@ -30,7 +30,7 @@ bad() { echo "FAIL $*"; fail=1; }
 "$B/mwx" pki init "$T/pki" --nations KOR,JPN,USA >/dev/null || { echo "FAIL pki init"; exit 1; }
 
 MODE=loopback
-if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && ip netns add "$NK" 2>/dev/null; then
+if [ -z "${MWX_NO_NETNS:-}" ] && [ "$(id -u)" = 0 ] && command -v ip >/dev/null && ip netns add "$NK" 2>/dev/null; then
   MODE=netns
   set -e
   ip netns add "$NU"; ip netns add "$NJ"
@@ -88,13 +88,15 @@ fi
 wait_for "$T/usa.log" "ACCEPTED link=0 topic=Track orig=KOR.*relayed=1" 5 10 &&
   ok "USA relayed each KOR track once" || bad "USA relay lines: $(grep -c 'relayed=1' "$T/usa.log")"
 
+sleep 0.5
+grep -q "own-sample\|orig=KOR" "$T/kor.log" && bad "KOR got its own samples back" || ok "nothing returned to KOR"
+
 # a KOR+USA-only track: the USA takes it, JPN never sees it
 $RK "$B/mwx" net publish --config "$T/kor.json" --count 1 --rel KOR,USA --wait-partner USA --timeout 20 > "$T/pub.log" 2>&1 &&
   ok "KOR published a KOR+USA track" || bad "KOR+USA publish: $(cat "$T/pub.log")"
 wait_for "$T/usa.log" "rel=KOR.USA relayed=0" 1 10 && ok "USA accepted it and did not relay it" || bad "USA and the KOR+USA track"
 sleep 1
 grep -q "rel=KOR.USA" "$T/jpn.log" && bad "JPN received a KOR+USA track" || ok "JPN never saw the KOR+USA track"
-grep -q "own-sample\|orig=KOR" "$T/kor.log" && bad "KOR got its own samples back" || ok "nothing returned to KOR"
 grep -q "DROPPED" "$T/jpn.log" && bad "JPN dropped samples: $(grep DROPPED "$T/jpn.log" | head -2)" || ok "JPN dropped nothing"
 
 echo "mode: $MODE"
