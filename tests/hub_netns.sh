@@ -49,7 +49,7 @@ if [ -z "${MWX_NO_NETNS:-}" ] && [ "$(id -u)" = 0 ] && command -v ip >/dev/null 
   ip -n "$NK" route get 10.77.2.1 >/dev/null 2>&1 && bad "KOR has a route to JPN" || ok "no KOR-JPN route"
   ip -n "$NJ" route get 10.77.1.1 >/dev/null 2>&1 && bad "JPN has a route to KOR" || ok "no JPN-KOR route"
 else
-  echo "note: network namespaces unavailable (need root and iproute2): running over loopback with separate DDS domains for the KOR-USA and USA-JPN links"
+  echo "note: network namespaces not used (need root and iproute2; or MWX_NO_NETNS set): running over loopback with separate DDS domains for the KOR-USA and USA-JPN links"
   RK="" RU="" RJ=""
   KI=lo UKI=lo UJI=lo JI=lo DK=41 DJ=42
 fi
