@@ -1,8 +1,12 @@
 /*
  * mwx.c - the mwx command line: dispatches to apps/cmd_<name>.c.
  */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mwx/error.h"
 #include "mwx_cmd.h"
@@ -14,14 +18,73 @@ struct command {
 };
 
 static const struct command commands[] = {
+    {"audit", mwx_cmd_audit, "verify and show the node's hash-chained journal"},
+    {"demo", mwx_cmd_demo, "the three-nation scenario: trajectory, sensors, tracking, release, network"},
     {"geo", mwx_cmd_geo, "geodetic/ECEF conversions and geodesics on WGS-84"},
-    {"pki", mwx_cmd_pki, "make the coalition PKI (DDS Security, origin keys)"},
     {"net", mwx_cmd_net, "coalition network: publish test samples, listen"},
+    {"pki", mwx_cmd_pki, "make the coalition PKI (DDS Security, origin keys)"},
+    {"release", mwx_cmd_release, "manual release queue (list/approve/deny), policy check"},
+    {"sim", mwx_cmd_sim, "run a scenario: sensor plots, truth and a visibility table"},
+    {"traj", mwx_cmd_traj, "missile trajectory fitted to a published apogee and range"},
 };
 
 void mwx_cmd_report(const char *cmd, int rc) {
   const char *msg = mwx_error_msg();
   fprintf(stderr, "mwx %s: %s\n", cmd, (msg && *msg) ? msg : mwx_strerror(rc));
+}
+
+int mwx_cmd_parse_time(const char *s, int64_t *ns) {
+  if (!s || !*s) return mwx_error_set(MWX_EINVAL, "empty time");
+  const char *p = s + (*s == '-');
+  if (*p && strspn(p, "0123456789") == strlen(p)) {
+    errno = 0;
+    long long v = strtoll(s, NULL, 10);
+    if (errno) return mwx_error_set(MWX_EINVAL, "time '%s' is out of range", s);
+    *ns = v;
+    return 0;
+  }
+  struct tm tm;
+  memset(&tm, 0, sizeof tm);
+  int n = 0;
+  if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+             &tm.tm_sec, &n) != 6 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+      tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+    goto bad;
+  long long frac = 0;
+  const char *q = s + n;
+  if (*q == '.') {
+    int digits = 0;
+    for (q++; *q >= '0' && *q <= '9'; q++, digits++)
+      if (digits < 9) frac = frac * 10 + (*q - '0');
+    if (digits == 0) goto bad;
+    for (; digits < 9; digits++) frac *= 10;
+  }
+  if (!((q[0] == 'Z' && q[1] == 0) || q[0] == 0)) goto bad;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  time_t t = timegm(&tm);
+  *ns = (int64_t)t * 1000000000ll + frac;
+  return 0;
+bad:
+  return mwx_error_set(MWX_EINVAL, "time '%s' is neither nanoseconds since 1970 nor ISO-8601 UTC (2026-11-28T11:00:00Z)",
+                       s);
+}
+
+void mwx_cmd_format_time(int64_t ns, char buf[40]) {
+  int64_t sec = ns / 1000000000ll, frac = ns % 1000000000ll;
+  if (frac < 0) {
+    frac += 1000000000ll;
+    sec--;
+  }
+  time_t t = (time_t)sec;
+  struct tm tm;
+  if (!gmtime_r(&t, &tm)) {
+    snprintf(buf, 40, "%lld", (long long)ns);
+    return;
+  }
+  char d[24];
+  strftime(d, sizeof d, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(buf, 40, "%s.%03dZ", d, (int)(frac / 1000000));
 }
 
 static void usage(FILE *f) {

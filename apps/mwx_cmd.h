@@ -8,9 +8,22 @@
 #ifndef MWX_CMD_H
 #define MWX_CMD_H
 
+#include <stdint.h>
+
+int mwx_cmd_audit(int argc, char **argv);
+int mwx_cmd_demo(int argc, char **argv);
 int mwx_cmd_geo(int argc, char **argv);
 int mwx_cmd_pki(int argc, char **argv);
 int mwx_cmd_net(int argc, char **argv);
+int mwx_cmd_release(int argc, char **argv);
+int mwx_cmd_sim(int argc, char **argv);
+int mwx_cmd_traj(int argc, char **argv);
+
+/* Parses a time given as integer nanoseconds since the Unix epoch or as
+ * ISO-8601 UTC ("2026-11-28T11:00:00Z", fraction optional). */
+int mwx_cmd_parse_time(const char *s, int64_t *ns);
+/* Formats ns as ISO-8601 UTC with milliseconds into buf. */
+void mwx_cmd_format_time(int64_t ns, char buf[40]);
 
 /* Prints "mwx <cmd>: <what>: <mwx_error_msg() or mwx_strerror(rc)>" on stderr. */
 void mwx_cmd_report(const char *cmd, int rc);

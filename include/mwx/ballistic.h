@@ -5,7 +5,7 @@
  *
  * Frame: states are in ECEF (metres, metres per second relative to the
  * rotating Earth); the equations of motion add the Coriolis and centrifugal
- * terms of the rotating frame (see src/ballistic/README or the file comments).
+ * terms of the rotating frame (see src/ballistic/README.md and the file comments).
  * Time inside a trajectory is seconds after launch (double): the absolute
  * time of a launch is an int64 ns UTC held by the caller.
  *

@@ -204,6 +204,12 @@ int mwx_msg_sign(mwx_msg *m, const mwx_msg_key *priv);
  * key: 0 if valid, MWX_ECRYPTO (with a message) otherwise. */
 int mwx_msg_verify(const mwx_msg *m, const mwx_msg_key *pub);
 
+/* Signs / verifies arbitrary bytes with an Ed25519 key (used for records
+ * that are not samples, e.g. the journal's sealed head).  verify: 0 if the
+ * signature is valid, MWX_ECRYPTO otherwise. */
+int mwx_msg_key_sign_bytes(const mwx_msg_key *priv, const void *data, size_t len, uint8_t sig[MWX_SIG_LEN]);
+int mwx_msg_key_verify_bytes(const mwx_msg_key *pub, const void *data, size_t len, const uint8_t sig[MWX_SIG_LEN]);
+
 /* Removes optional fields (clears bits in m->fields and zeroes their data). */
 void mwx_msg_strip(mwx_msg *m, uint32_t fields);
 

@@ -522,7 +522,9 @@ void mwx_msg_strip(mwx_msg *m, uint32_t fields) {
 
 static double round_to(double v, double step) {
   if (!(step > 0) || !isfinite(v)) return v;
-  return round(v / step) * step;
+  double q = v / step;
+  if (!(fabs(q) < 4503599627370496.0)) return v; /* 2^52: the grid is finer than v's own precision */
+  return round(q) * step;
 }
 static int64_t round_time(int64_t t, double precision_s) {
   if (!(precision_s > 0)) return t;

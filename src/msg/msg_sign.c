@@ -108,23 +108,36 @@ void mwx_msg_key_free(mwx_msg_key *k) {
   free(k);
 }
 
+int mwx_msg_key_sign_bytes(const mwx_msg_key *priv, const void *data, size_t len, uint8_t sig[MWX_SIG_LEN]) {
+  if (!priv || (!data && len) || !sig) return mwx_error_set(MWX_EINVAL, "sign: NULL argument");
+  if (!priv->has_private) return mwx_error_set(MWX_ECRYPTO, "sign: key has no private part");
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  if (!ctx) return mwx_error_set(MWX_ENOMEM, "sign: out of memory");
+  size_t siglen = MWX_SIG_LEN;
+  int ok = EVP_DigestSignInit(ctx, NULL, NULL, NULL, priv->pkey) == 1 &&
+           EVP_DigestSign(ctx, sig, &siglen, data, len) == 1 && siglen == MWX_SIG_LEN;
+  EVP_MD_CTX_free(ctx);
+  return ok ? 0 : crypto_error("sign");
+}
+
+int mwx_msg_key_verify_bytes(const mwx_msg_key *pub, const void *data, size_t len, const uint8_t sig[MWX_SIG_LEN]) {
+  if (!pub || (!data && len) || !sig) return mwx_error_set(MWX_EINVAL, "verify: NULL argument");
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  if (!ctx) return mwx_error_set(MWX_ENOMEM, "verify: out of memory");
+  int ok = EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pub->pkey) == 1 &&
+           EVP_DigestVerify(ctx, sig, MWX_SIG_LEN, data, len) == 1;
+  EVP_MD_CTX_free(ctx);
+  ERR_clear_error();
+  return ok ? 0 : mwx_error_set(MWX_ECRYPTO, "verify: Ed25519 signature does not match");
+}
+
 int mwx_msg_sign(mwx_msg *m, const mwx_msg_key *priv) {
   if (!m || !priv) return mwx_error_set(MWX_EINVAL, "sign: NULL argument");
-  if (!priv->has_private) return mwx_error_set(MWX_ECRYPTO, "sign: key has no private part");
   uint8_t buf[MWX_MSG_MAX_BYTES];
   size_t len;
   int rc = mwx_msg_encode(m, buf, sizeof buf, &len);
   if (rc) return rc;
-  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-  if (!ctx) return mwx_error_set(MWX_ENOMEM, "sign: out of memory");
-  size_t siglen = MWX_SIG_LEN;
-  if (EVP_DigestSignInit(ctx, NULL, NULL, NULL, priv->pkey) != 1 ||
-      EVP_DigestSign(ctx, m->sig, &siglen, buf, len) != 1 || siglen != MWX_SIG_LEN) {
-    EVP_MD_CTX_free(ctx);
-    return crypto_error("sign");
-  }
-  EVP_MD_CTX_free(ctx);
-  return 0;
+  return mwx_msg_key_sign_bytes(priv, buf, len, m->sig);
 }
 
 int mwx_msg_verify(const mwx_msg *m, const mwx_msg_key *pub) {
@@ -137,15 +150,8 @@ int mwx_msg_verify(const mwx_msg *m, const mwx_msg_key *pub) {
     snprintf(why, sizeof why, "%s", mwx_error_msg());
     return mwx_error_set(MWX_ECRYPTO, "verify: sample cannot be encoded: %s", why);
   }
-  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-  if (!ctx) return mwx_error_set(MWX_ENOMEM, "verify: out of memory");
-  int ok = EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pub->pkey) == 1 &&
-           EVP_DigestVerify(ctx, m->sig, MWX_SIG_LEN, buf, len) == 1;
-  EVP_MD_CTX_free(ctx);
-  ERR_clear_error();
-  if (!ok)
-    return mwx_error_set(MWX_ECRYPTO, "verify: Ed25519 signature of %s %.4s seq %llu does not match",
-                         mwx_msg_topic_name((mwx_msg_topic)m->topic), m->mark.originator,
-                         (unsigned long long)m->mark.seq);
-  return 0;
+  if (mwx_msg_key_verify_bytes(pub, buf, len, m->sig) == 0) return 0;
+  return mwx_error_set(MWX_ECRYPTO, "verify: Ed25519 signature of %s %.4s seq %llu does not match",
+                       mwx_msg_topic_name((mwx_msg_topic)m->topic), m->mark.originator,
+                       (unsigned long long)m->mark.seq);
 }

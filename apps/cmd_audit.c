@@ -1,0 +1,258 @@
+/*
+ * cmd_audit.c - "mwx audit": the node's journal from the shell.
+ *
+ *   mwx audit verify DB [--pub PEM] [--head ID:HASH]
+ *       walks the hash chain; exit 0 and "ok: N records, chain intact", or
+ *       exit 1 naming the first broken record and why.  With --pub, the
+ *       head seal must also verify under that Ed25519 public key.  With
+ *       --head (as printed earlier by "mwx audit head" and kept off the
+ *       node), record ID must still be in the chain with that hash: this
+ *       catches a rollback or rewrite that a local check cannot.
+ *   mwx audit head DB
+ *       prints the current head as ID:HASH (hex SHA-256) for keeping
+ *       elsewhere.
+ *   mwx audit show DB [--since T] [--kind KIND] [--json]
+ *       prints records (T: ns since 1970 or ISO-8601 UTC; KIND: plot, track,
+ *       release, sample, sigfail, alert); --json prints one object a line.
+ *
+ * Both open the database read-only: auditing never writes.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mwx/error.h"
+#include "mwx/journal.h"
+#include "mwx/msg.h"
+#include "mwx_cmd.h"
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: mwx audit verify DB [--pub PUBLIC_KEY.pem] [--head ID:HASH]\n"
+          "       mwx audit head DB\n"
+          "       mwx audit show DB [--since T] [--kind KIND] [--json]\n"
+          "  T: nanoseconds since 1970-01-01 UTC, or ISO-8601 UTC (2026-11-28T11:00:00Z)\n"
+          "  KIND: plot, track, release, sample, sigfail, alert\n");
+}
+
+static int open_db(const char *path, mwx_journal **j) {
+  if (access(path, R_OK) != 0) return mwx_error_set(MWX_EIO, "%s: no such journal (or not readable)", path);
+  mwx_journal_options o = {MWX_JOURNAL_SYNC_FULL, 1, NULL};
+  return mwx_journal_open(path, &o, j);
+}
+
+static void hex32(const uint8_t h[32], char out[65]) {
+  for (int i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", h[i]);
+}
+
+/* Parses ID:HASH (decimal id, 64 hex digits). */
+static int parse_head(const char *s, uint64_t *id, char hash[65]) {
+  char *end = NULL;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (end == s || *end != ':' || strlen(end + 1) != 64 || strspn(end + 1, "0123456789abcdef") != 64 || v == 0)
+    return mwx_error_set(MWX_EINVAL, "--head '%s' is not ID:HASH (as printed by 'mwx audit head')", s);
+  *id = v;
+  memcpy(hash, end + 1, 65);
+  return 0;
+}
+
+static int cmd_head(int argc, char **argv) {
+  if (argc != 2 || argv[1][0] == '-') {
+    usage(stderr);
+    return 2;
+  }
+  mwx_journal *j = NULL;
+  uint64_t id = 0;
+  uint8_t h[32];
+  int rc = open_db(argv[1], &j);
+  if (!rc) rc = mwx_journal_head(j, &id, h);
+  mwx_journal_close(j);
+  if (rc) {
+    mwx_cmd_report("audit", rc);
+    return 1;
+  }
+  char hex[65];
+  hex32(h, hex);
+  printf("%llu:%s\n", (unsigned long long)id, hex);
+  return 0;
+}
+
+static int cmd_verify(int argc, char **argv) {
+  const char *db = NULL, *pub = NULL, *head = NULL;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--pub") && i + 1 < argc)
+      pub = argv[++i];
+    else if (!strcmp(argv[i], "--head") && i + 1 < argc)
+      head = argv[++i];
+    else if (argv[i][0] != '-' && !db)
+      db = argv[i];
+    else {
+      fprintf(stderr, "mwx audit: unexpected argument '%s'\n", argv[i]);
+      usage(stderr);
+      return 2;
+    }
+  }
+  if (!db) {
+    usage(stderr);
+    return 2;
+  }
+  mwx_msg_key *key = NULL;
+  uint64_t head_id = 0;
+  char head_hash[65];
+  int rc;
+  if (head && (rc = parse_head(head, &head_id, head_hash))) {
+    mwx_cmd_report("audit", rc);
+    return 2;
+  }
+  if (pub && (rc = mwx_msg_key_load_public(pub, &key))) {
+    mwx_cmd_report("audit", rc);
+    return 1;
+  }
+  mwx_journal *j = NULL;
+  if ((rc = open_db(db, &j))) {
+    mwx_cmd_report("audit", rc);
+    mwx_msg_key_free(key);
+    return 1;
+  }
+  mwx_journal_verify_result v;
+  rc = mwx_journal_verify(j, key, &v);
+  if (rc == 0 && head) {
+    /* the saved head must still be in the chain, unchanged */
+    mwx_journal_record *r = malloc(sizeof *r);
+    int g = r ? mwx_journal_get(j, head_id, r) : MWX_ENOMEM;
+    char now_hex[65] = "";
+    if (g == 0) hex32(r->hash, now_hex);
+    free(r);
+    if (g == MWX_ENOTFOUND || (g == 0 && strcmp(now_hex, head_hash) != 0)) {
+      mwx_journal_close(j);
+      mwx_msg_key_free(key);
+      printf("BROKEN: record %llu: %s the saved head (journal rolled back or rewritten)\n",
+             (unsigned long long)head_id, g ? "missing, but named by" : "hash differs from");
+      return 1;
+    }
+    if (g) rc = g;
+  }
+  mwx_journal_close(j);
+  mwx_msg_key_free(key);
+  if (rc == 0) {
+    printf("ok: %llu records, chain intact%s%s\n", (unsigned long long)v.records, v.sealed ? ", head seal valid" : "",
+           head ? ", saved head present" : "");
+    return 0;
+  }
+  if (rc == MWX_ECORRUPT) {
+    if (v.bad_id)
+      printf("BROKEN: record %llu: %s (%llu records before it intact)\n", (unsigned long long)v.bad_id, v.why,
+             (unsigned long long)v.records);
+    else
+      printf("BROKEN: %s (%llu records intact)\n", v.why, (unsigned long long)v.records);
+    return 1;
+  }
+  mwx_cmd_report("audit", rc);
+  return 1;
+}
+
+typedef struct show_ctx {
+  int json;
+  unsigned long n;
+} show_ctx;
+
+static int show_fn(const mwx_journal_record *r, void *vc) {
+  show_ctx *c = vc;
+  char t[40], hash[65];
+  mwx_cmd_format_time(r->time_ns, t);
+  for (int i = 0; i < 32; i++) snprintf(hash + 2 * i, 3, "%02x", r->hash[i]);
+  c->n++;
+  if (!c->json) {
+    printf("%6llu  %s  %-8s %s", (unsigned long long)r->id, t, mwx_journal_kind_name(r->kind), r->payload);
+    if (r->ref) printf("  ref=%llu", (unsigned long long)r->ref);
+    if (r->has_msg)
+      printf("  [%s %.3s seq %llu]", mwx_msg_topic_name((mwx_msg_topic)r->msg.topic), r->msg.mark.originator,
+             (unsigned long long)r->msg.mark.seq);
+    printf("\n");
+    return 0;
+  }
+  json_t *o = json_object();
+  json_object_set_new(o, "id", json_integer((json_int_t)r->id));
+  json_object_set_new(o, "time_ns", json_integer(r->time_ns));
+  json_object_set_new(o, "time", json_string(t));
+  json_object_set_new(o, "kind", json_string(mwx_journal_kind_name(r->kind)));
+  json_t *p = json_loads(r->payload, 0, NULL);
+  json_object_set_new(o, "payload", p ? p : json_string(r->payload));
+  if (r->ref) json_object_set_new(o, "ref", json_integer((json_int_t)r->ref));
+  if (r->has_msg) {
+    char *ms = NULL;
+    if (mwx_msg_to_json(&r->msg, &ms) == 0) {
+      json_t *mj = json_loads(ms, 0, NULL);
+      if (mj) json_object_set_new(o, "sample", mj);
+      free(ms);
+    }
+  }
+  json_object_set_new(o, "hash", json_string(hash));
+  char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
+  json_decref(o);
+  if (!s) return mwx_error_set(MWX_ENOMEM, "out of memory");
+  printf("%s\n", s);
+  free(s);
+  return 0;
+}
+
+static int cmd_show(int argc, char **argv) {
+  const char *db = NULL;
+  int64_t since = INT64_MIN;
+  mwx_journal_kind kind = 0;
+  show_ctx c = {0, 0};
+  int rc;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--since") && i + 1 < argc) {
+      if ((rc = mwx_cmd_parse_time(argv[++i], &since))) {
+        mwx_cmd_report("audit", rc);
+        return 2;
+      }
+    } else if (!strcmp(argv[i], "--kind") && i + 1 < argc) {
+      if ((rc = mwx_journal_kind_parse(argv[++i], &kind))) {
+        mwx_cmd_report("audit", rc);
+        return 2;
+      }
+    } else if (!strcmp(argv[i], "--json")) {
+      c.json = 1;
+    } else if (argv[i][0] != '-' && !db) {
+      db = argv[i];
+    } else {
+      fprintf(stderr, "mwx audit: unexpected argument '%s'\n", argv[i]);
+      usage(stderr);
+      return 2;
+    }
+  }
+  if (!db) {
+    usage(stderr);
+    return 2;
+  }
+  mwx_journal *j = NULL;
+  if ((rc = open_db(db, &j))) {
+    mwx_cmd_report("audit", rc);
+    return 1;
+  }
+  rc = mwx_journal_query(j, since, kind, show_fn, &c);
+  mwx_journal_close(j);
+  if (rc) {
+    mwx_cmd_report("audit", rc);
+    return 1;
+  }
+  if (!c.json) printf("(%lu records)\n", c.n);
+  return 0;
+}
+
+int mwx_cmd_audit(int argc, char **argv) {
+  if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+    usage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  if (!strcmp(argv[1], "verify")) return cmd_verify(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "show")) return cmd_show(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "head")) return cmd_head(argc - 1, argv + 1);
+  fprintf(stderr, "mwx audit: unknown subcommand '%s'\n", argv[1]);
+  usage(stderr);
+  return 2;
+}
