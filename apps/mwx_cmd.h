@@ -9,6 +9,9 @@
 #define MWX_CMD_H
 
 #include <stdint.h>
+#include <stdio.h>
+
+#include "mwx/node.h"
 
 int mwx_cmd_audit(int argc, char **argv);
 int mwx_cmd_demo(int argc, char **argv);
@@ -16,6 +19,7 @@ int mwx_cmd_geo(int argc, char **argv);
 int mwx_cmd_pki(int argc, char **argv);
 int mwx_cmd_net(int argc, char **argv);
 int mwx_cmd_release(int argc, char **argv);
+int mwx_cmd_run(int argc, char **argv);
 int mwx_cmd_traj(int argc, char **argv);
 int mwx_cmd_sim(int argc, char **argv);
 int mwx_cmd_track(int argc, char **argv);
@@ -25,6 +29,11 @@ int mwx_cmd_track(int argc, char **argv);
 int mwx_cmd_parse_time(const char *s, int64_t *ns);
 /* Formats ns as ISO-8601 UTC with milliseconds into buf. */
 void mwx_cmd_format_time(int64_t ns, char buf[40]);
+
+/* "mwx run" output shared with the demo: one line per node event, and the
+ * summary table (or JSON object) of a node's counters. */
+void mwx_cmd_run_event_line(FILE *f, const char *nation, int64_t epoch_ns, const mwx_node_event *ev);
+void mwx_cmd_run_summary(FILE *f, const mwx_node_stats *st, const char *nation, double wall_s, int json);
 
 /* Prints "mwx <cmd>: <what>: <mwx_error_msg() or mwx_strerror(rc)>" on stderr. */
 void mwx_cmd_report(const char *cmd, int rc);

@@ -1,0 +1,256 @@
+/*
+ * node.h - one nation's node: the library wired together around ONE event
+ * loop.
+ *
+ *   sensors (sim plot source, own nation only) -> track -> assess
+ *     -> samples (Track, LaunchEvent, ImpactPrediction, NodeStatus) marked
+ *        (originator, classification, releasable-to, rule id, seq)
+ *     -> mwx_release_decide per partner -> sign -> journal -> publish (net)
+ *   held items wait in the journal's manual queue; approvals made by any
+ *   process ("mwx release approve") are picked up and published; time-outs
+ *   apply their action.
+ *   partners' samples (net, online) -> verified by net -> journal -> the
+ *   partner picture (latest sample per originator, topic and track).
+ *
+ * The event loop (mwx_node_loop) is a small Redis-ae-like loop: timers on
+ * the monotonic clock, file descriptors through poll(), and one
+ * thread-safe hand-over queue (mutex + eventfd) by which other threads
+ * (the DDS receive thread) pass items to the loop thread.  Every callback
+ * runs on the loop thread; nothing else in the node runs elsewhere except
+ * the receive thread, whose only output is that queue.
+ *
+ * Life cycle of a node:  mwx_node_config_init -> (fill or
+ * mwx_node_config_load) -> mwx_node_open -> mwx_node_run (or mwx_node_step
+ * repeatedly, offline) -> mwx_node_stop (from a callback or a signal fd) ->
+ * mwx_node_close.  mwx_node_close stops the receive thread before freeing,
+ * so it is safe after mwx_node_run returns, or if mwx_node_run was never
+ * called.
+ *
+ * Time: int64 ns since the Unix epoch.  "Sim time" is the scenario's time
+ * (the plots' time stamps); the node maps it to the monotonic clock through
+ * the speed factor.  Every status return is 0 or a negative MWX_E*
+ * (mwx/error.h) with a message through mwx_error_set().
+ */
+#ifndef MWX_NODE_H
+#define MWX_NODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mwx/journal.h"
+#include "mwx/msg.h"
+#include "mwx/net.h"
+#include "mwx/release.h"
+
+/* ===================================================================== */
+/* The event loop                                                          */
+/* ===================================================================== */
+
+typedef struct mwx_node_loop mwx_node_loop;
+
+/* Timer callback: returns the delay (ns, >= 0) after which it runs again,
+ * or MWX_NODE_TIMER_DONE to be removed.  A delay of 0 runs it again on the
+ * next iteration without sleeping (as fast as possible). */
+#define MWX_NODE_TIMER_DONE ((int64_t)-1)
+typedef int64_t (*mwx_node_timer_fn)(mwx_node_loop *l, void *ctx);
+
+/* File descriptor callback: revents are poll() bits (POLLIN, POLLOUT,
+ * POLLERR, POLLHUP). */
+typedef void (*mwx_node_fd_fn)(mwx_node_loop *l, int fd, short revents, void *ctx);
+
+/* Hand-over queue callback: item is the loop's own copy (size bytes), valid
+ * during the call only. */
+typedef void (*mwx_node_queue_fn)(mwx_node_loop *l, void *item, size_t size, void *ctx);
+
+/* Creates a loop whose hand-over queue holds at most queue_cap items
+ * (0: 4096).  *out is freed with mwx_node_loop_destroy. */
+int mwx_node_loop_create(size_t queue_cap, mwx_node_loop **out);
+
+/* Frees the loop, its timers and the items still queued.  Must not be
+ * called while another thread may still post (stop those threads first).
+ * NULL is ignored. */
+void mwx_node_loop_destroy(mwx_node_loop *l);
+
+/* Adds a timer that first fires delay_ns from now (monotonic).  *id (may be
+ * NULL) receives its id (> 0) for mwx_node_loop_timer_del.  Loop thread
+ * only. */
+int mwx_node_loop_timer_add(mwx_node_loop *l, int64_t delay_ns, mwx_node_timer_fn fn, void *ctx, uint64_t *id);
+
+/* Removes a timer (also from inside its own or another callback).
+ * MWX_ENOTFOUND if there is none with that id. */
+int mwx_node_loop_timer_del(mwx_node_loop *l, uint64_t id);
+
+/* Watches fd for events (POLLIN and/or POLLOUT).  One registration per fd
+ * (MWX_EEXIST otherwise).  The loop never closes fd. */
+int mwx_node_loop_fd_add(mwx_node_loop *l, int fd, short events, mwx_node_fd_fn fn, void *ctx);
+/* Stops watching fd.  MWX_ENOTFOUND if it was not watched. */
+int mwx_node_loop_fd_del(mwx_node_loop *l, int fd);
+
+/* Sets the one consumer of the hand-over queue (loop thread). */
+void mwx_node_loop_set_queue_fn(mwx_node_loop *l, mwx_node_queue_fn fn, void *ctx);
+
+/* Copies size bytes of item into the queue and wakes the loop.  Safe from
+ * any thread.  MWX_EBUSY if the queue is full (the item is dropped and
+ * counted), MWX_ENOMEM. */
+int mwx_node_loop_post(mwx_node_loop *l, const void *item, size_t size);
+
+/* Items dropped because the queue was full, since creation.  Any thread. */
+uint64_t mwx_node_loop_dropped(mwx_node_loop *l);
+
+/* Makes mwx_node_loop_run return after the current iteration with status
+ * rc (0 for a normal stop).  Safe from any thread and from callbacks. */
+void mwx_node_loop_stop(mwx_node_loop *l, int rc);
+
+/* One iteration: waits up to max_wait_ns (or until the next timer, the
+ * earlier; < 0: no limit but the timers) for fds or queued items, then runs
+ * the ready fd callbacks, the queue consumer for every queued item, and the
+ * due timers.  Returns the number of callbacks run, or a negative MWX_E*. */
+int mwx_node_loop_run_once(mwx_node_loop *l, int64_t max_wait_ns);
+
+/* Iterates until mwx_node_loop_stop; returns the rc given to it. */
+int mwx_node_loop_run(mwx_node_loop *l);
+
+/* CLOCK_MONOTONIC now, ns. */
+int64_t mwx_node_mono_ns(void);
+
+/* ===================================================================== */
+/* The node                                                                */
+/* ===================================================================== */
+
+#define MWX_NODE_PATH_LEN 512
+#define MWX_NODE_MAX_PARTNERS MWX_MAX_NATIONS
+#define MWX_NODE_PICTURE_MAX 256
+
+typedef struct mwx_node_config {
+  char nation[MWX_NATION_LEN];         /* this node's nation */
+  char node_id[MWX_ID_LEN];            /* default "<NAT>-node-1" */
+  char scenario[MWX_NODE_PATH_LEN];    /* sim scenario; "" = no sensors (receive only) */
+  uint64_t seed;                       /* simulator seed (default 1) */
+  double speed;                        /* sim seconds per wall second; 0 = as fast as possible */
+  int64_t start_unix_ns;               /* wall time (CLOCK_REALTIME) at which the scenario epoch
+                                          plays; 0 = when the node starts running.  Nodes of one
+                                          exercise given the same value share one sim clock. */
+  double lead_s;                       /* sim seconds played before the epoch (default 5) */
+  double step_s;                       /* tracker cadence in sim seconds (default 1) */
+  double impact_every_s;               /* ImpactPrediction cadence per track (default 10) */
+  double status_every_s;               /* NodeStatus cadence, sim seconds (default 30) */
+  double linger_s;                     /* after the scenario ends, keep running (wall s); <0 forever */
+  char policy[MWX_NODE_PATH_LEN];      /* release policy file (required) */
+  char journal[MWX_NODE_PATH_LEN];     /* journal database (required) */
+  mwx_journal_sync sync;               /* default FULL */
+  int journal_plots;                   /* 1 (default): one plot record per plot accepted */
+  char key[MWX_NODE_PATH_LEN];         /* Ed25519 origin key (PEM); "" offline: a fresh key for
+                                          this run (public part written next to the journal as
+                                          <journal>.pub); online: the PKI's origin key */
+  int n_partners;                      /* nations decided for; 0 = KOR, JPN, USA and every partner
+                                          the policy names, minus this nation */
+  char partners[MWX_NODE_MAX_PARTNERS][MWX_NATION_LEN];
+  int online;                          /* 1: join the coalition with net */
+  mwx_net_config net;                  /* used when online */
+} mwx_node_config;
+
+/* Defaults (offline, speed 0, seed 1, FULL sync, plots journaled). */
+void mwx_node_config_init(mwx_node_config *c);
+
+/* Reads an mwxd configuration file (docs/operations.md): the "net" keys
+ * (mwx_net_config_load: nation, pki_dir, links ...) and the node keys
+ * "journal", "policy", "scenario", "speed", "seed", "start_unix_ms",
+ * "linger_s", "status_every_s", "sync" ("full"|"normal"), "journal_plots".
+ * Relative paths are taken from the file's directory; "policy" defaults to
+ * config/policy-<NAT>.json of the source tree.  Sets online = 1. */
+int mwx_node_config_load(const char *path, mwx_node_config *c);
+
+typedef struct mwx_node mwx_node;
+
+/* What the node reports to its program (printing, tests, the demo). */
+typedef enum mwx_node_event_kind {
+  MWX_NODE_EV_RELEASED = 1,  /* a sample left (or, offline, would leave) for partner */
+  MWX_NODE_EV_HELD = 2,      /* held for an operator; item = queue id */
+  MWX_NODE_EV_REFUSED = 3,   /* refused for partner (reason in detail) */
+  MWX_NODE_EV_APPROVED = 4,  /* a held sample approved (operator or timeout) and published */
+  MWX_NODE_EV_DENIED = 5,    /* a held sample denied or expired with deny */
+  MWX_NODE_EV_RECEIVED = 6,  /* a partner's sample verified and journaled */
+  MWX_NODE_EV_DROPPED = 7,   /* a received sample failed a check (journaled as sigfail) */
+  MWX_NODE_EV_PARTNER = 8,   /* a partner appeared (alive=1) or was lost */
+  MWX_NODE_EV_DONE = 9       /* the scenario is over (every plot processed) */
+} mwx_node_event_kind;
+
+typedef struct mwx_node_event {
+  mwx_node_event_kind kind;
+  char partner[MWX_NATION_LEN]; /* RELEASED..DENIED: to whom; RECEIVED..PARTNER: from whom */
+  const mwx_msg *msg;           /* the sample as sent / held / received (valid during the call) */
+  uint64_t record_id;           /* its journal record */
+  uint64_t item;                /* HELD / APPROVED / DENIED: queue item id */
+  int64_t sim_ns;               /* node's sim time when it happened */
+  int64_t wall_ns;              /* CLOCK_REALTIME when it happened */
+  double latency_ms;            /* RECEIVED: wall ms from the sample's time of validity to now,
+                                   on the shared sim clock; < 0 when the topic has none */
+  int alive;                    /* PARTNER */
+  char detail[200];             /* REFUSED / DROPPED: why; HELD: the rule */
+} mwx_node_event;
+
+typedef void (*mwx_node_event_fn)(void *ctx, const mwx_node_event *ev);
+
+/* Opens a node: loads the policy (refusing a partial one), the scenario,
+ * the key, opens the journal, creates the tracker and the loop, and, when
+ * online, joins the coalition and starts the receive thread.  fn (may be
+ * NULL) gets every event on the loop thread.  *out: mwx_node_close. */
+int mwx_node_open(const mwx_node_config *cfg, mwx_node_event_fn fn, void *ctx, mwx_node **out);
+
+/* Runs the node's loop until mwx_node_stop, or (offline) until the scenario
+ * is over, or (online) linger_s after it.  Returns 0 or the first error. */
+int mwx_node_run(mwx_node *n);
+
+/* Processes everything up to sim time t_ns (plots, tracks, samples,
+ * decisions, approvals, time-outs; one journal transaction) without the
+ * loop: for tests and benchmarks.  Sets *done (may be NULL) when the
+ * scenario is over. */
+int mwx_node_step(mwx_node *n, int64_t t_ns, int *done);
+
+/* Stops mwx_node_run (any thread, signal-safe through the loop's eventfd). */
+void mwx_node_stop(mwx_node *n);
+
+/* The node's loop, to add program fds (a signalfd) or timers before run. */
+mwx_node_loop *mwx_node_get_loop(mwx_node *n);
+
+/* Stops the receive thread, leaves the coalition, closes the journal and
+ * frees everything.  NULL is ignored. */
+void mwx_node_close(mwx_node *n);
+
+/* Counters and timeliness. */
+typedef struct mwx_node_partner_stats {
+  char nation[MWX_NATION_LEN];
+  uint64_t released[6];        /* by topic (index mwx_msg_topic) */
+  uint64_t held, approved, denied, refused;
+  int has_first_release;
+  double first_release_s;      /* sim seconds from the first launch to the first release */
+  uint64_t received;           /* samples received from this nation (verified) */
+} mwx_node_partner_stats;
+
+typedef struct mwx_node_stats {
+  uint64_t plots, tracks_confirmed, samples, records;
+  uint64_t received, dropped, publish_errors;
+  int64_t sim_ns;              /* sim time reached */
+  int n_partners;
+  mwx_node_partner_stats partner[MWX_NODE_MAX_PARTNERS];
+} mwx_node_stats;
+
+void mwx_node_get_stats(const mwx_node *n, mwx_node_stats *s);
+
+/* The partner picture: the latest sample per (originator, topic, local
+ * track id / node id).  Calls fn for each entry; valid during the call. */
+typedef struct mwx_node_picture_entry {
+  mwx_msg msg;
+  int64_t recv_wall_ns;
+  uint64_t updates;
+} mwx_node_picture_entry;
+typedef void (*mwx_node_picture_fn)(void *ctx, const mwx_node_picture_entry *e);
+void mwx_node_picture(const mwx_node *n, mwx_node_picture_fn fn, void *ctx);
+
+/* The journal handle of the node (loop thread only; borrowed). */
+mwx_journal *mwx_node_journal(mwx_node *n);
+
+/* Sim time of the first launch of the scenario (0 without one). */
+int64_t mwx_node_epoch_ns(const mwx_node *n);
+
+#endif /* MWX_NODE_H */

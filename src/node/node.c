@@ -1,0 +1,709 @@
+/*
+ * node.c - one nation's node (see node.h): the send pipeline, driven by
+ * one loop timer, and the receive path, fed by the loop's hand-over queue.
+ *
+ * One tick (node_tick, sim time t):
+ *   1. batch: the plots of this nation's sensors up to t are journaled and
+ *      tracked; confirmed tracks become Track samples (when updated),
+ *      LaunchEvent (once per track) and ImpactPrediction (every
+ *      impact_every_s); NodeStatus every status_every_s.  Each sample is
+ *      marked (originator, classification, releasable-to = this nation,
+ *      seq per topic) and decided for every partner; releases are signed;
+ *      every decision is journaled.  commit.
+ *   2. the queue: time-outs whose deadline passed apply their action
+ *      (mwx_release_queue_expire, its own transactions); approvals by any
+ *      process since the last tick (mwx_release_queue_approved) are signed
+ *      and journaled as published (a second batch, commit).
+ *   3. only now, with the records durable, the samples are published (net)
+ *      and reported to the program.  So anything a partner or the program
+ *      has seen is in the journal (write-ahead): a kill -9 between 1 and 3
+ *      loses only samples nobody was told about.
+ *
+ * The receive thread (online) does nothing but mwx_net_poll; net checks
+ * the marking and the origin signature and relays on a hub; each event is
+ * copied and posted to the loop, which journals it and keeps the picture.
+ */
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mwx/assess.h"
+#include "mwx/error.h"
+#include "mwx/node.h"
+#include "mwx/pki.h"
+#include "mwx/sim.h"
+#include "mwx/track.h"
+#include "node_int.h"
+
+#define NS 1000000000ll
+
+void mwx_node_config_init(mwx_node_config *c) {
+  memset(c, 0, sizeof *c);
+  c->seed = 1;
+  c->speed = 0;
+  c->lead_s = 5;
+  c->step_s = 1;
+  c->impact_every_s = 10;
+  c->status_every_s = 30;
+  c->linger_s = 0;
+  c->sync = MWX_JOURNAL_SYNC_FULL;
+  c->journal_plots = 1;
+  mwx_net_config_init(&c->net);
+}
+
+static int64_t real_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
+}
+
+/* ---- partners -------------------------------------------------------- */
+
+static void add_partner(mwx_node *n, const char *nat) {
+  if (!nat[0] || !strcmp(nat, n->cfg.nation))
+    return;
+  for (int i = 0; i < n->st.n_partners; i++)
+    if (!strcmp(n->st.partner[i].nation, nat))
+      return;
+  if (n->st.n_partners >= MWX_NODE_MAX_PARTNERS)
+    return;
+  int i = n->st.n_partners++;
+  /* keep sorted */
+  while (i > 0 && strcmp(n->st.partner[i - 1].nation, nat) > 0) {
+    n->st.partner[i] = n->st.partner[i - 1];
+    i--;
+  }
+  memset(&n->st.partner[i], 0, sizeof n->st.partner[i]);
+  snprintf(n->st.partner[i].nation, MWX_NATION_LEN, "%.3s", nat);
+}
+
+static mwx_node_partner_stats *partner_stats(mwx_node *n, const char *nat) {
+  for (int i = 0; i < n->st.n_partners; i++)
+    if (!strncmp(n->st.partner[i].nation, nat, 3))
+      return &n->st.partner[i];
+  return NULL;
+}
+
+/* ---- events and publishing ------------------------------------------- */
+
+static void emit(mwx_node *n, mwx_node_event *ev) {
+  ev->sim_ns = n->sim_ns;
+  ev->wall_ns = real_ns();
+  if (n->fn)
+    n->fn(n->fn_ctx, ev);
+}
+
+static int outq_push(mwx_node *n, int kind, const char *partner, const mwx_msg *m, uint64_t record, uint64_t item,
+                     const char *detail) {
+  if (n->n_out == n->cap_out) {
+    size_t nc = n->cap_out ? 2 * n->cap_out : 64;
+    node_out *o = realloc(n->out, nc * sizeof *o);
+    if (!o)
+      return mwx_error_set(MWX_ENOMEM, "node: out of memory");
+    n->out = o;
+    n->cap_out = nc;
+  }
+  node_out *o = &n->out[n->n_out++];
+  memset(o, 0, sizeof *o);
+  o->kind = kind;
+  snprintf(o->partner, sizeof o->partner, "%.3s", partner);
+  if (m)
+    o->msg = *m;
+  o->has_msg = m != NULL;
+  o->record = record;
+  o->item = item;
+  if (detail)
+    snprintf(o->detail, sizeof o->detail, "%s", detail);
+  return 0;
+}
+
+static void count_release(mwx_node *n, const char *partner, const mwx_msg *m) {
+  mwx_node_partner_stats *ps = partner_stats(n, partner);
+  if (!ps)
+    return;
+  if (m->topic < 6)
+    ps->released[m->topic]++;
+  if (m->topic != MWX_TOPIC_STATUS && !ps->has_first_release && n->epoch_ns) {
+    ps->has_first_release = 1;
+    ps->first_release_s = (double)(n->sim_ns - n->epoch_ns) / 1e9;
+  }
+}
+
+/* Step 3: publish (online) and report what the committed batch holds. */
+static int flush_out(mwx_node *n) {
+  for (size_t i = 0; i < n->n_out; i++) {
+    node_out *o = &n->out[i];
+    if ((o->kind == MWX_NODE_EV_RELEASED || o->kind == MWX_NODE_EV_APPROVED) && n->net) {
+      if (mwx_net_publish(n->net, &o->msg))
+        n->st.publish_errors++;
+    }
+    if (o->kind == MWX_NODE_EV_RELEASED || o->kind == MWX_NODE_EV_APPROVED)
+      count_release(n, o->partner, &o->msg);
+    mwx_node_partner_stats *ps = partner_stats(n, o->partner);
+    if (ps) {
+      if (o->kind == MWX_NODE_EV_HELD)
+        ps->held++;
+      else if (o->kind == MWX_NODE_EV_APPROVED)
+        ps->approved++;
+      else if (o->kind == MWX_NODE_EV_DENIED)
+        ps->denied++;
+      else if (o->kind == MWX_NODE_EV_REFUSED)
+        ps->refused++;
+    }
+    mwx_node_event ev = {0};
+    ev.kind = (mwx_node_event_kind)o->kind;
+    memcpy(ev.partner, o->partner, MWX_NATION_LEN);
+    ev.msg = o->has_msg ? &o->msg : NULL;
+    ev.record_id = o->record;
+    ev.item = o->item;
+    ev.latency_ms = -1;
+    snprintf(ev.detail, sizeof ev.detail, "%s", o->detail);
+    emit(n, &ev);
+  }
+  n->n_out = 0;
+  return 0;
+}
+
+/* ---- samples ---------------------------------------------------------- */
+
+static void mark(mwx_node *n, mwx_msg *m, mwx_msg_topic topic, uint8_t classification) {
+  m->topic = (uint8_t)topic;
+  memcpy(m->mark.originator, n->cfg.nation, MWX_NATION_LEN);
+  m->mark.classification = classification;
+  m->mark.n_releasable = 0;
+  mwx_msg_marking_add(&m->mark, n->cfg.nation);
+  m->mark.seq = ++n->seq[topic];
+}
+
+static void sources(mwx_node *n, uint64_t mask, int64_t t_ns, mwx_msg_sources *src) {
+  src->n_sensors = 0;
+  for (size_t s = 0; s < n->sc.n_sensors && s < 64 && src->n_sensors < MWX_MAX_SENSORS; s++) {
+    if (!(mask & (1ull << s)))
+      continue;
+    int k = src->n_sensors++;
+    snprintf(src->sensor_id[k], MWX_ID_LEN, "%s", n->sc.sensor[s].id);
+    mwx_sim_sensor_state_at(&n->sc.sensor[s], n->sc.epoch_ns, t_ns, NULL, src->sensor_pos_ecef_m[k], NULL);
+  }
+}
+
+/* Decides m for every partner; journals each decision.  cls: missile class. */
+static int decide_all(mwx_node *n, const mwx_msg *m, uint8_t cls) {
+  mwx_release_sample s = {m, cls, 0, NULL};
+  n->st.samples++;
+  for (int i = 0; i < n->st.n_partners; i++) {
+    mwx_release_decision *d = &n->dec;
+    int rc = mwx_release_decide(&n->policy, &s, n->st.partner[i].nation, n->sim_ns, d);
+    if (rc)
+      return rc;
+    if (d->outcome == MWX_RELEASE_RELEASE && (rc = mwx_msg_sign(&d->sample, n->key)))
+      return rc;
+    uint64_t id = 0;
+    if ((rc = mwx_release_journal(n->j, d, &id)))
+      return rc;
+    n->st.records++;
+    if (d->outcome == MWX_RELEASE_RELEASE)
+      rc = outq_push(n, MWX_NODE_EV_RELEASED, d->partner, &d->sample, id, 0, d->rule_id);
+    else if (d->outcome == MWX_RELEASE_HOLD) {
+      if (d->deadline_ns > n->last_deadline_ns)
+        n->last_deadline_ns = d->deadline_ns;
+      rc = outq_push(n, MWX_NODE_EV_HELD, d->partner, &d->sample, id, id, d->detail);
+    } else
+      rc = outq_push(n, MWX_NODE_EV_REFUSED, d->partner, m, id, 0, d->detail);
+    if (rc)
+      return rc;
+  }
+  return 0;
+}
+
+static int track_sample(mwx_node *n, const mwx_track_info *in, uint8_t cls) {
+  mwx_msg *m = &n->scratch;
+  memset(m, 0, sizeof *m);
+  mark(n, m, MWX_TOPIC_TRACK, MWX_CLASSIF_SECRET);
+  mwx_msg_track *t = &m->u.track;
+  snprintf(t->local_track_id, MWX_ID_LEN, "%s-T%u", n->cfg.nation, in->id);
+  t->time_ns = in->est.t_ns;
+  memcpy(t->pos_ecef_m, in->est.x, sizeof t->pos_ecef_m);
+  memcpy(t->vel_ecef_mps, in->est.x + 3, sizeof t->vel_ecef_mps);
+  int k = 0;
+  for (int i = 0; i < 6; i++)
+    for (int j = i; j < 6; j++)
+      t->cov[k++] = in->est.P[i][j];
+  double r = 0, vr = 0, h = 0;
+  for (int i = 0; i < 3; i++) {
+    r += in->est.x[i] * in->est.x[i];
+    vr += in->est.x[i] * in->est.x[3 + i];
+  }
+  mwx_geo_lla lla;
+  if (!mwx_geo_lla_from_ecef(in->est.x, &lla))
+    h = lla.h_m;
+  t->phase = in->p_ballistic < 0.5 ? MWX_MSG_BOOST : (vr < 0 && h < 150e3 ? MWX_MSG_TERMINAL : MWX_MSG_MIDCOURSE);
+  double sp = sqrt(fabs(in->est.P[0][0] + in->est.P[1][1] + in->est.P[2][2]));
+  t->quality = (float)(1.0 / (1.0 + sp / 1000.0));
+  t->n_contributors = 1;
+  memcpy(t->contributors[0], n->cfg.nation, MWX_NATION_LEN);
+  sources(n, in->sensor_mask, in->est.t_ns, &t->src);
+  m->fields = MWX_F_SENSORS | MWX_F_SENSOR_POS | MWX_F_COVARIANCE | MWX_F_CONTRIBUTORS;
+  return decide_all(n, m, cls);
+}
+
+static int launch_sample(mwx_node *n, const mwx_track_info *in, const mwx_assess *a) {
+  mwx_msg *m = &n->scratch;
+  memset(m, 0, sizeof *m);
+  mark(n, m, MWX_TOPIC_LAUNCH, MWX_CLASSIF_SECRET);
+  mwx_msg_launch *l = &m->u.launch;
+  snprintf(l->local_track_id, MWX_ID_LEN, "%s-T%u", n->cfg.nation, in->id);
+  l->launch_time_ns = a->launch.t_ns;
+  l->launch_time_sigma_s = a->launch.sigma_t_s;
+  l->lat_deg = a->launch.lat_deg;
+  l->lon_deg = a->launch.lon_deg;
+  l->err_major_km = a->launch.major_km;
+  l->err_minor_km = a->launch.minor_km;
+  l->err_orient_deg = a->launch.orient_deg;
+  double az = 0;
+  mwx_geo_lla p;
+  if (!mwx_geo_lla_from_ecef(in->est.x, &p))
+    mwx_geo_inverse(l->lat_deg, l->lon_deg, p.lat_deg, p.lon_deg, NULL, &az, NULL);
+  l->azimuth_deg = az < 0 ? az + 360 : az;
+  sources(n, in->sensor_mask, in->est.t_ns, &l->src);
+  m->fields = MWX_F_SENSORS | MWX_F_SENSOR_POS;
+  return decide_all(n, m, (uint8_t)a->cls);
+}
+
+static int impact_sample(mwx_node *n, const mwx_track_info *in, const mwx_assess *a) {
+  mwx_msg *m = &n->scratch;
+  memset(m, 0, sizeof *m);
+  mark(n, m, MWX_TOPIC_IMPACT, MWX_CLASSIF_SECRET);
+  mwx_msg_impact *ip = &m->u.impact;
+  snprintf(ip->local_track_id, MWX_ID_LEN, "%s-T%u", n->cfg.nation, in->id);
+  ip->time_ns = in->est.t_ns;
+  ip->impact_time_ns = a->impact.t_ns;
+  ip->lat_deg = a->impact.lat_deg;
+  ip->lon_deg = a->impact.lon_deg;
+  ip->ell_major_km = a->impact.major_km;
+  ip->ell_minor_km = a->impact.minor_km;
+  ip->ell_orient_deg = a->impact.orient_deg;
+  ip->apogee_km = a->apogee_km;
+  ip->range_km = a->range_km;
+  ip->missile_class = (uint8_t)a->cls;
+  ip->zone = MWX_ZONE_UNKNOWN;
+  sources(n, in->sensor_mask, in->est.t_ns, &ip->src);
+  m->fields = MWX_F_SENSORS | MWX_F_SENSOR_POS;
+  return decide_all(n, m, (uint8_t)a->cls);
+}
+
+static int status_sample(mwx_node *n) {
+  mwx_msg *m = &n->scratch;
+  memset(m, 0, sizeof *m);
+  mark(n, m, MWX_TOPIC_STATUS, MWX_CLASSIF_CONFIDENTIAL);
+  mwx_msg_status *s = &m->u.status;
+  memcpy(s->nation, n->cfg.nation, MWX_NATION_LEN);
+  snprintf(s->node_id, MWX_ID_LEN, "%s", n->cfg.node_id);
+  snprintf(s->version, sizeof s->version, "%s", MWX_VERSION);
+  s->time_ns = n->sim_ns;
+  s->sensors_total = s->sensors_ok = (uint8_t)(n->own_sensors > 255 ? 255 : n->own_sensors);
+  return decide_all(n, m, 0);
+}
+
+/* ---- plots and tracks -------------------------------------------------- */
+
+static int on_plot(const mwx_sim_plot *sp, void *ctx) {
+  mwx_node *n = ctx;
+  if (strcmp(sp->nation, n->cfg.nation))
+    return 0;
+  if (n->n_plots == n->cap_plots) {
+    size_t nc = n->cap_plots ? 2 * n->cap_plots : 256;
+    mwx_track_plot *p = realloc(n->plots, nc * sizeof *p);
+    if (!p)
+      return mwx_error_set(MWX_ENOMEM, "node: out of memory");
+    n->plots = p;
+    n->cap_plots = nc;
+  }
+  int rc = mwx_track_plot_from_sim(sp, &n->plots[n->n_plots]);
+  if (rc)
+    return rc;
+  n->n_plots++;
+  n->st.plots++;
+  if (n->cfg.journal_plots) {
+    char payload[256];
+    if (sp->kind == MWX_SIM_PLOT_RADAR)
+      snprintf(payload, sizeof payload,
+               "{\"sensor\":\"%s\",\"kind\":\"radar\",\"range_m\":%.1f,\"az_deg\":%.5f,\"el_deg\":%.5f}",
+               sp->sensor_id, sp->range_m, sp->az_deg, sp->el_deg);
+    else
+      snprintf(payload, sizeof payload, "{\"sensor\":\"%s\",\"kind\":\"ir\",\"los_ecef\":[%.7f,%.7f,%.7f]}",
+               sp->sensor_id, sp->los_ecef[0], sp->los_ecef[1], sp->los_ecef[2]);
+    if ((rc = mwx_journal_append(n->j, MWX_JOURNAL_PLOT, sp->time_ns, payload, NULL, 0, NULL)))
+      return rc;
+    n->st.records++;
+  }
+  return 0;
+}
+
+static node_trk *trk_state(mwx_node *n, size_t idx) {
+  while (n->n_trk <= idx) {
+    if (n->n_trk == n->cap_trk) {
+      size_t nc = n->cap_trk ? 2 * n->cap_trk : 16;
+      node_trk *t = realloc(n->trk, nc * sizeof *t);
+      if (!t)
+        return NULL;
+      n->trk = t;
+      n->cap_trk = nc;
+    }
+    memset(&n->trk[n->n_trk++], 0, sizeof *n->trk);
+  }
+  return &n->trk[idx];
+}
+
+static int tracks_to_samples(mwx_node *n) {
+  mwx_assess_opts ao;
+  mwx_assess_opts_default(&ao);
+  size_t count = mwx_track_count(n->tr);
+  for (size_t i = 0; i < count; i++) {
+    mwx_track_info in;
+    if (mwx_track_get(n->tr, i, &in) || in.status != MWX_TRACK_CONFIRMED)
+      continue;
+    node_trk *ts = trk_state(n, i);
+    if (!ts)
+      return mwx_error_set(MWX_ENOMEM, "node: out of memory");
+    if (!ts->confirmed) {
+      ts->confirmed = 1;
+      n->st.tracks_confirmed++;
+    }
+    int rc;
+    /* launch event once, from the early estimate */
+    if (!ts->launch_sent && in.has_first) {
+      mwx_track_info early = in;
+      early.p_ballistic = 0; /* launch only */
+      mwx_assess a;
+      if (!mwx_assess_track(&early, &ao, &a) && a.has_launch) {
+        ts->launch_sent = 1;
+        if ((rc = launch_sample(n, &in, &a)))
+          return rc;
+      }
+    }
+    int updated = !in.coasting && in.t_last_ns > ts->last_pub_ns;
+    /* impact prediction every impact_every_s while ballistic; a coasting
+       track (out of this nation's sight) changes slowly: 6 times less often */
+    int64_t every = (int64_t)(n->cfg.impact_every_s * NS) * (updated ? 1 : 6);
+    if (in.p_ballistic >= ao.min_p_ballistic && (updated || in.coasting) &&
+        (!ts->impact_sent || n->sim_ns - ts->last_impact_ns >= every)) {
+      mwx_assess a;
+      if (!mwx_assess_track(&in, &ao, &a) && a.has_impact) {
+        ts->impact_sent = 1;
+        ts->last_impact_ns = n->sim_ns;
+        if (a.has_class)
+          ts->cls = (uint8_t)a.cls;
+        if ((rc = impact_sample(n, &in, &a)))
+          return rc;
+      }
+    }
+    if (!updated)
+      continue;
+    ts->last_pub_ns = in.t_last_ns;
+    if ((rc = track_sample(n, &in, ts->cls)))
+      return rc;
+  }
+  return 0;
+}
+
+/* ---- the queue: time-outs and approvals --------------------------------- */
+
+static int on_expired(const mwx_release_item *it, void *ctx) {
+  mwx_node *n = ctx;
+  /* approve-on-timeout items come back through mwx_release_queue_approved */
+  if (it->on_timeout != MWX_RELEASE_TIMEOUT_APPROVE)
+    return outq_push(n, MWX_NODE_EV_DENIED, it->partner, &it->sample, it->decision_id, it->id, "timeout: deny");
+  return 0;
+}
+
+static int on_approved(const mwx_release_item *it, void *ctx) {
+  mwx_node *n = ctx;
+  mwx_msg m = it->sample;
+  int rc = mwx_msg_sign(&m, n->key);
+  if (rc)
+    return rc;
+  char payload[200];
+  snprintf(payload, sizeof payload, "{\"event\":\"published\",\"partner\":\"%.3s\",\"hold\":%llu,\"operator\":\"%s\"}",
+           it->partner, (unsigned long long)it->id, it->operator_name[0] ? it->operator_name : "?");
+  uint64_t id = 0;
+  if ((rc = mwx_journal_append(n->j, MWX_JOURNAL_TRACK, n->sim_ns, payload, &m, it->decision_id, &id)))
+    return rc;
+  n->st.records++;
+  char detail[64];
+  snprintf(detail, sizeof detail, "approved by %s", it->operator_name);
+  return outq_push(n, MWX_NODE_EV_APPROVED, it->partner, &m, id, it->id, detail);
+}
+
+static int queue_work(mwx_node *n) {
+  int rc = mwx_release_queue_expire(n->j, n->sim_ns, on_expired, n);
+  if (rc)
+    return rc;
+  if ((rc = mwx_journal_begin(n->j)))
+    return rc;
+  uint64_t last = n->approved_after;
+  rc = mwx_release_queue_approved(n->j, n->approved_after, on_approved, n, &last);
+  if (rc) {
+    mwx_journal_rollback(n->j);
+    return rc;
+  }
+  if ((rc = mwx_journal_commit(n->j)))
+    return rc;
+  if (last > n->approved_after)
+    n->approved_after = last;
+  return 0;
+}
+
+/* ---- one tick ------------------------------------------------------------ */
+
+int mwx_node_step(mwx_node *n, int64_t t_ns, int *done) {
+  if (!n)
+    return mwx_error_set(MWX_EINVAL, "node: NULL argument");
+  if (t_ns > n->sim_ns)
+    n->sim_ns = t_ns;
+  int rc = mwx_journal_begin(n->j);
+  if (rc)
+    return rc;
+  if (n->src && !n->src_done) {
+    n->n_plots = 0;
+    if ((rc = mwx_sim_source_advance(n->src, n->sim_ns, on_plot, n)))
+      goto fail;
+    if (n->n_plots && (rc = mwx_track_process(n->tr, n->plots, n->n_plots)))
+      goto fail;
+    if ((rc = tracks_to_samples(n)))
+      goto fail;
+    if (mwx_sim_source_next_ns(n->src) == INT64_MAX)
+      n->src_done = 1;
+  }
+  if (n->cfg.status_every_s > 0 && n->sim_ns - n->last_status_ns >= (int64_t)(n->cfg.status_every_s * NS)) {
+    n->last_status_ns = n->sim_ns;
+    if ((rc = status_sample(n)))
+      goto fail;
+  }
+  if ((rc = mwx_journal_commit(n->j))) {
+    n->n_out = 0;
+    return rc;
+  }
+  if ((rc = queue_work(n))) {
+    n->n_out = 0;
+    return rc;
+  }
+  flush_out(n);
+  int over = (!n->src || n->src_done) && n->sim_ns >= n->last_deadline_ns;
+  if (over && !n->done_reported) {
+    n->done_reported = 1;
+    mwx_node_event ev = {0};
+    ev.kind = MWX_NODE_EV_DONE;
+    ev.latency_ms = -1;
+    emit(n, &ev);
+  }
+  if (done)
+    *done = over;
+  return 0;
+fail:
+  mwx_journal_rollback(n->j);
+  n->n_out = 0;
+  return rc;
+}
+
+/* Sim time now on the shared clock (speed > 0). */
+static int64_t sim_now(const mwx_node *n) {
+  return n->sim_origin_ns + (int64_t)((double)(mwx_node_mono_ns() - n->mono_origin_ns) * n->cfg.speed);
+}
+
+static int64_t tick_timer(mwx_node_loop *l, void *ctx) {
+  mwx_node *n = ctx;
+  int64_t step = (int64_t)(n->cfg.step_s * NS);
+  int64_t target;
+  if (n->cfg.speed > 0) {
+    int64_t now = sim_now(n);
+    target = now - (now - n->sim_ns) % step; /* whole steps */
+    if (target <= n->sim_ns) {
+      int64_t wait = (int64_t)((double)(n->sim_ns + step - now) / n->cfg.speed);
+      return wait > 0 ? wait : 1000000;
+    }
+  } else
+    target = n->sim_ns + step;
+  int done = 0;
+  int rc = mwx_node_step(n, target, &done);
+  if (rc) {
+    mwx_node_loop_stop(l, rc);
+    return MWX_NODE_TIMER_DONE;
+  }
+  if (done) {
+    if (!n->cfg.online || n->cfg.linger_s == 0) {
+      mwx_node_loop_stop(l, 0);
+      return MWX_NODE_TIMER_DONE;
+    }
+    if (n->cfg.linger_s > 0 && !n->linger_timer_set) {
+      n->linger_timer_set = 1;
+      n->linger_until_mono = mwx_node_mono_ns() + (int64_t)(n->cfg.linger_s * NS);
+    }
+    if (n->linger_timer_set && mwx_node_mono_ns() >= n->linger_until_mono) {
+      mwx_node_loop_stop(l, 0);
+      return MWX_NODE_TIMER_DONE;
+    }
+  }
+  if (n->cfg.speed <= 0)
+    return 0;
+  return (int64_t)(n->cfg.step_s * NS / n->cfg.speed);
+}
+
+int mwx_node_run(mwx_node *n) {
+  if (!n)
+    return mwx_error_set(MWX_EINVAL, "node: NULL argument");
+  int64_t mono = mwx_node_mono_ns();
+  n->mono_origin_ns = mono;
+  n->sim_origin_ns = n->sim_ns;
+  if (n->cfg.speed > 0 && n->cfg.start_unix_ns > 0) {
+    /* the epoch plays at start_unix_ns on the wall clock, for every node of the exercise */
+    n->mono_origin_ns = mono + (n->cfg.start_unix_ns - real_ns());
+    n->sim_origin_ns = n->epoch_ns;
+  }
+  int rc = mwx_node_loop_timer_add(n->loop, 0, tick_timer, n, NULL);
+  if (rc)
+    return rc;
+  return mwx_node_loop_run(n->loop);
+}
+
+void mwx_node_stop(mwx_node *n) {
+  if (n)
+    mwx_node_loop_stop(n->loop, 0);
+}
+
+mwx_node_loop *mwx_node_get_loop(mwx_node *n) { return n ? n->loop : NULL; }
+mwx_journal *mwx_node_journal(mwx_node *n) { return n ? n->j : NULL; }
+int64_t mwx_node_epoch_ns(const mwx_node *n) { return n ? n->epoch_ns : 0; }
+
+void mwx_node_get_stats(const mwx_node *n, mwx_node_stats *s) {
+  if (!n || !s)
+    return;
+  *s = n->st;
+  s->sim_ns = n->sim_ns;
+}
+
+void mwx_node_picture(const mwx_node *n, mwx_node_picture_fn fn, void *ctx) {
+  if (!n || !fn)
+    return;
+  for (size_t i = 0; i < n->n_pic; i++)
+    fn(ctx, &n->pic[i]);
+}
+
+/* ---- open / close ---------------------------------------------------- */
+
+static int load_key(mwx_node *n) {
+  const mwx_node_config *c = &n->cfg;
+  if (c->key[0])
+    return mwx_msg_key_load_private(c->key, &n->key);
+  if (c->online) {
+    mwx_pki_paths p;
+    int rc = mwx_pki_paths_for(c->net.pki_dir, c->nation, &p);
+    if (rc)
+      return rc;
+    return mwx_msg_key_load_private(p.origin_key, &n->key);
+  }
+  int rc = mwx_msg_key_generate(&n->key);
+  if (rc)
+    return rc;
+  char pub[MWX_NODE_PATH_LEN + 8];
+  snprintf(pub, sizeof pub, "%s.pub", c->journal);
+  return mwx_msg_key_save_public(n->key, pub);
+}
+
+int mwx_node_open(const mwx_node_config *cfg, mwx_node_event_fn fn, void *ctx, mwx_node **out) {
+  if (!cfg || !out)
+    return mwx_error_set(MWX_EINVAL, "node: NULL argument");
+  if (strlen(cfg->nation) != 3)
+    return mwx_error_set(MWX_EINVAL, "node: nation '%s' is not a three-letter code", cfg->nation);
+  if (!cfg->policy[0] || !cfg->journal[0])
+    return mwx_error_set(MWX_EINVAL, "node %s: a policy and a journal are required", cfg->nation);
+  if (!(cfg->step_s > 0) || cfg->speed < 0 || !(cfg->impact_every_s > 0))
+    return mwx_error_set(MWX_EINVAL, "node %s: step_s and impact_every_s must be > 0, speed >= 0", cfg->nation);
+  mwx_node *n = calloc(1, sizeof *n);
+  if (!n)
+    return mwx_error_set(MWX_ENOMEM, "node: out of memory");
+  n->cfg = *cfg;
+  if (!n->cfg.node_id[0])
+    snprintf(n->cfg.node_id, MWX_ID_LEN, "%s-node-1", cfg->nation);
+  n->fn = fn;
+  n->fn_ctx = ctx;
+  if (n->cfg.online && n->cfg.speed <= 0)
+    n->cfg.speed = 1; /* a networked node keeps time with its partners */
+  int rc;
+  if ((rc = mwx_release_policy_load(cfg->policy, &n->policy)))
+    goto fail;
+  if (strcmp(n->policy.nation, cfg->nation)) {
+    rc = mwx_error_set(MWX_EINVAL, "%s: policy of %s, not of %s", cfg->policy, n->policy.nation, cfg->nation);
+    goto fail;
+  }
+  /* partners */
+  if (cfg->n_partners) {
+    for (int i = 0; i < cfg->n_partners; i++)
+      add_partner(n, cfg->partners[i]);
+  } else {
+    add_partner(n, "KOR");
+    add_partner(n, "JPN");
+    add_partner(n, "USA");
+    for (size_t i = 0; i < n->policy.n_rules; i++)
+      add_partner(n, n->policy.rules[i].partner);
+    if (cfg->online)
+      for (int l = 0; l < cfg->net.n_links; l++)
+        for (int k = 0; k < cfg->net.links[l].n_partners; k++)
+          add_partner(n, cfg->net.links[l].partners[k]);
+  }
+  if ((rc = load_key(n)))
+    goto fail;
+  mwx_journal_options jo = {cfg->sync, 0, NULL};
+  if ((rc = mwx_journal_open(cfg->journal, &jo, &n->j)))
+    goto fail;
+  /* approvals recorded before this start were handled by an earlier run */
+  if ((rc = mwx_journal_head(n->j, &n->approved_after, n->scratch.sig /* any 32-byte buffer */)))
+    goto fail;
+  if (cfg->scenario[0]) {
+    if ((rc = mwx_sim_scenario_load(cfg->scenario, &n->sc)) || (rc = mwx_sim_truth_init(&n->truth, &n->sc, 1.0)) ||
+        (rc = mwx_sim_source_init(&n->src, &n->sc, &n->truth, cfg->seed)))
+      goto fail;
+    n->epoch_ns = n->sc.epoch_ns;
+    for (size_t s = 0; s < n->sc.n_sensors; s++)
+      if (!strcmp(n->sc.sensor[s].nation, cfg->nation))
+        n->own_sensors++;
+    n->sim_ns = n->sc.epoch_ns - (int64_t)(cfg->lead_s * NS);
+  } else
+    n->sim_ns = real_ns();
+  n->last_status_ns = INT64_MIN / 2;
+  n->last_deadline_ns = INT64_MIN;
+  if ((rc = mwx_track_create(NULL, &n->tr)))
+    goto fail;
+  if ((rc = mwx_node_loop_create(0, &n->loop)))
+    goto fail;
+  if (cfg->online && (rc = node_rx_start(n)))
+    goto fail;
+  *out = n;
+  return 0;
+fail:
+  mwx_node_close(n);
+  return rc;
+}
+
+void mwx_node_close(mwx_node *n) {
+  if (!n)
+    return;
+  node_rx_stop(n);
+  mwx_node_loop_destroy(n->loop);
+  mwx_track_destroy(n->tr);
+  mwx_sim_source_fini(n->src);
+  mwx_sim_truth_fini(&n->truth);
+  mwx_sim_scenario_fini(&n->sc);
+  mwx_journal_close(n->j);
+  mwx_msg_key_free(n->key);
+  free(n->plots);
+  free(n->trk);
+  free(n->out);
+  free(n->pic);
+  free(n);
+}

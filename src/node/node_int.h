@@ -1,0 +1,90 @@
+/*
+ * node_int.h - the node's private state, shared by node.c (the send
+ * pipeline and the loop timer) and rx.c (the receive thread and the
+ * loop-side handling of what it hands over).  Not API.
+ */
+#ifndef MWX_NODE_INT_H
+#define MWX_NODE_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "mwx/node.h"
+#include "mwx/sim.h"
+#include "mwx/track.h"
+
+/* Per tracker index: what has been sent about it. */
+typedef struct node_trk {
+  int confirmed, launch_sent, impact_sent;
+  int64_t last_pub_ns, last_impact_ns;
+  uint8_t cls;
+} node_trk;
+
+/* A report waiting for the batch to commit. */
+typedef struct node_out {
+  int kind;  /* mwx_node_event_kind */
+  char partner[MWX_NATION_LEN];
+  int has_msg;
+  mwx_msg msg;
+  uint64_t record, item;
+  char detail[160];
+} node_out;
+
+/* What the receive thread hands to the loop (one copy per net event). */
+typedef struct node_rx_item {
+  int kind; /* mwx_net_event_kind */
+  int link, reason, relayed, alive, has_msg;
+  int64_t recv_ns;
+  char partner[MWX_NATION_LEN];
+  char detail[200];
+  mwx_msg msg;
+} node_rx_item;
+
+struct mwx_node {
+  mwx_node_config cfg;
+  mwx_node_event_fn fn;
+  void *fn_ctx;
+  mwx_release_policy policy;
+  mwx_msg_key *key;
+  mwx_journal *j;
+  mwx_sim_scenario sc;
+  mwx_sim_truth truth;
+  mwx_sim_source *src;
+  int src_done, done_reported;
+  size_t own_sensors;
+  int64_t epoch_ns;
+  mwx_tracker *tr;
+  mwx_node_loop *loop;
+  /* clock */
+  int64_t sim_ns;          /* sim time processed up to */
+  int64_t sim_origin_ns, mono_origin_ns;
+  int linger_timer_set;
+  int64_t linger_until_mono;
+  /* pipeline state */
+  mwx_track_plot *plots;
+  size_t n_plots, cap_plots;
+  node_trk *trk;
+  size_t n_trk, cap_trk;
+  uint64_t seq[6];
+  int64_t last_status_ns, last_deadline_ns;
+  uint64_t approved_after;
+  node_out *out;
+  size_t n_out, cap_out;
+  mwx_msg scratch;
+  mwx_release_decision dec;
+  mwx_node_stats st;
+  /* receive side */
+  mwx_net *net;
+  pthread_t rx_thread;
+  int rx_started;
+  atomic_int rx_stop;
+  mwx_node_picture_entry *pic;
+  size_t n_pic, cap_pic;
+};
+
+/* rx.c: joins the coalition and starts the receive thread / stops it and
+ * leaves (safe if never started). */
+int node_rx_start(mwx_node *n);
+void node_rx_stop(mwx_node *n);
+
+#endif /* MWX_NODE_INT_H */
