@@ -1,0 +1,358 @@
+/*
+ * test_node.c - the node module.  The event loop: timer order and re-arm,
+ * a 0 delay running every iteration, timer deletion from a callback, fd
+ * readiness through a pipe, the hand-over queue fed by four threads (every
+ * item once, in per-thread order), a full queue counted, stop from another
+ * thread.  The node offline: KOR on the 2022-11-18 scenario step by step
+ * (mwx_node_step): JPN gets KOR's LaunchEvent and Tracks automatically,
+ * long-range impact predictions to JPN are held, an approval made through a
+ * second journal handle (as "mwx release approve" would) is picked up and
+ * published, and the journal verifies.
+ */
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "mwx/error.h"
+#include "mwx/journal.h"
+#include "mwx/node.h"
+#include "mwx/release.h"
+
+/* ---- loop ------------------------------------------------------------ */
+
+typedef struct tctx {
+  int fired[4];
+  int order[16];
+  int n_order;
+  uint64_t del_id;
+  mwx_node_loop *l;
+} tctx;
+
+static int64_t t_a(mwx_node_loop *l, void *c) {
+  (void)l;
+  tctx *t = c;
+  t->fired[0]++;
+  t->order[t->n_order++ % 16] = 0;
+  return t->fired[0] < 3 ? 1000000 : MWX_NODE_TIMER_DONE; /* 3 times, 1 ms apart */
+}
+static int64_t t_b(mwx_node_loop *l, void *c) {
+  (void)l;
+  tctx *t = c;
+  t->fired[1]++;
+  t->order[t->n_order++ % 16] = 1;
+  return MWX_NODE_TIMER_DONE;
+}
+static int64_t t_zero(mwx_node_loop *l, void *c) {
+  (void)l;
+  tctx *t = c;
+  t->fired[2]++;
+  return t->fired[2] < 100 ? 0 : MWX_NODE_TIMER_DONE;
+}
+static int64_t t_killer(mwx_node_loop *l, void *c) {
+  tctx *t = c;
+  t->fired[3]++;
+  assert_int_equal(mwx_node_loop_timer_del(l, t->del_id), 0);
+  return MWX_NODE_TIMER_DONE;
+}
+static int64_t t_never(mwx_node_loop *l, void *c) {
+  (void)l;
+  (void)c;
+  fail_msg("deleted timer fired");
+  return MWX_NODE_TIMER_DONE;
+}
+
+static void test_loop_timers(void **state) {
+  (void)state;
+  mwx_node_loop *l;
+  assert_int_equal(mwx_node_loop_create(0, &l), 0);
+  tctx t = {0};
+  assert_int_equal(mwx_node_loop_timer_add(l, 5000000, t_b, &t, NULL), 0); /* 5 ms */
+  assert_int_equal(mwx_node_loop_timer_add(l, 0, t_a, &t, NULL), 0);       /* now, 1 ms, 2 ms */
+  assert_int_equal(mwx_node_loop_timer_add(l, 0, t_zero, &t, NULL), 0);
+  assert_int_equal(mwx_node_loop_timer_add(l, 2000000, t_never, &t, &t.del_id), 0);
+  assert_int_equal(mwx_node_loop_timer_add(l, 1000000, t_killer, &t, NULL), 0);
+  int64_t t0 = mwx_node_mono_ns();
+  while (mwx_node_mono_ns() - t0 < 20000000)
+    assert_true(mwx_node_loop_run_once(l, 1000000) >= 0);
+  assert_int_equal(t.fired[0], 3);
+  assert_int_equal(t.fired[1], 1);
+  assert_int_equal(t.fired[2], 100);
+  assert_int_equal(t.fired[3], 1);
+  /* a fires at 0, 1, 2 ms; b at 5 ms: b last */
+  assert_int_equal(t.n_order, 4);
+  assert_int_equal(t.order[3], 1);
+  assert_int_equal(mwx_node_loop_timer_del(l, 12345), MWX_ENOTFOUND);
+  assert_int_equal(mwx_node_loop_timer_add(l, -1, t_b, &t, NULL), MWX_EINVAL);
+  mwx_node_loop_destroy(l);
+}
+
+typedef struct fdctx {
+  int reads;
+  char got[16];
+} fdctx;
+
+static void on_fd(mwx_node_loop *l, int fd, short rev, void *c) {
+  (void)l;
+  fdctx *f = c;
+  assert_true(rev & POLLIN);
+  ssize_t r = read(fd, f->got, sizeof f->got - 1);
+  assert_true(r > 0);
+  f->got[r] = 0;
+  f->reads++;
+}
+
+static void test_loop_fd(void **state) {
+  (void)state;
+  mwx_node_loop *l;
+  assert_int_equal(mwx_node_loop_create(0, &l), 0);
+  int p[2];
+  assert_int_equal(pipe(p), 0);
+  fdctx f = {0};
+  assert_int_equal(mwx_node_loop_fd_add(l, p[0], POLLIN, on_fd, &f), 0);
+  assert_int_equal(mwx_node_loop_fd_add(l, p[0], POLLIN, on_fd, &f), MWX_EEXIST);
+  assert_int_equal(mwx_node_loop_run_once(l, 1000000), 0); /* nothing ready: times out */
+  assert_int_equal(write(p[1], "ping", 4), 4);
+  assert_int_equal(mwx_node_loop_run_once(l, 1000000000), 1);
+  assert_int_equal(f.reads, 1);
+  assert_string_equal(f.got, "ping");
+  assert_int_equal(mwx_node_loop_fd_del(l, p[0]), 0);
+  assert_int_equal(mwx_node_loop_fd_del(l, p[0]), MWX_ENOTFOUND);
+  assert_int_equal(write(p[1], "x", 1), 1);
+  assert_int_equal(mwx_node_loop_run_once(l, 1000000), 0);
+  close(p[0]);
+  close(p[1]);
+  mwx_node_loop_destroy(l);
+}
+
+#define N_THREADS 4
+#define N_ITEMS 5000
+
+typedef struct qitem {
+  int thread, seq;
+} qitem;
+
+typedef struct qctx {
+  int next[N_THREADS];
+  int total;
+  int bad;
+} qctx;
+
+static void on_item(mwx_node_loop *l, void *item, size_t size, void *c) {
+  qctx *q = c;
+  assert_int_equal(size, sizeof(qitem));
+  qitem *it = item;
+  if (it->seq != q->next[it->thread])
+    q->bad++;
+  q->next[it->thread] = it->seq + 1;
+  if (++q->total == N_THREADS * N_ITEMS)
+    mwx_node_loop_stop(l, 7);
+}
+
+typedef struct poster {
+  mwx_node_loop *l;
+  int thread;
+} poster;
+
+static void *post_main(void *arg) {
+  poster *p = arg;
+  for (int i = 0; i < N_ITEMS; i++) {
+    qitem it = {p->thread, i};
+    while (mwx_node_loop_post(p->l, &it, sizeof it) == MWX_EBUSY)
+      usleep(100); /* the test's poster retries; the node's receive thread does not */
+  }
+  return NULL;
+}
+
+static void test_loop_queue_threads(void **state) {
+  (void)state;
+  mwx_node_loop *l;
+  assert_int_equal(mwx_node_loop_create(256, &l), 0);
+  qctx q = {0};
+  mwx_node_loop_set_queue_fn(l, on_item, &q);
+  pthread_t th[N_THREADS];
+  poster ps[N_THREADS];
+  for (int i = 0; i < N_THREADS; i++) {
+    ps[i] = (poster){l, i};
+    assert_int_equal(pthread_create(&th[i], NULL, post_main, &ps[i]), 0);
+  }
+  assert_int_equal(mwx_node_loop_run(l), 7);
+  for (int i = 0; i < N_THREADS; i++)
+    pthread_join(th[i], NULL);
+  assert_int_equal(q.total, N_THREADS * N_ITEMS);
+  assert_int_equal(q.bad, 0);
+  mwx_node_loop_destroy(l);
+}
+
+static void test_loop_queue_full(void **state) {
+  (void)state;
+  mwx_node_loop *l;
+  assert_int_equal(mwx_node_loop_create(2, &l), 0);
+  int x = 1;
+  assert_int_equal(mwx_node_loop_post(l, &x, sizeof x), 0);
+  assert_int_equal(mwx_node_loop_post(l, &x, sizeof x), 0);
+  assert_int_equal(mwx_node_loop_post(l, &x, sizeof x), MWX_EBUSY);
+  assert_int_equal(mwx_node_loop_dropped(l), 1);
+  mwx_node_loop_destroy(l); /* frees the two queued items (ASan checks) */
+}
+
+static void *stopper(void *arg) {
+  usleep(20000);
+  mwx_node_loop_stop(arg, 0);
+  return NULL;
+}
+
+static void test_loop_stop_from_thread(void **state) {
+  (void)state;
+  mwx_node_loop *l;
+  assert_int_equal(mwx_node_loop_create(0, &l), 0);
+  pthread_t th;
+  int64_t t0 = mwx_node_mono_ns();
+  assert_int_equal(pthread_create(&th, NULL, stopper, l), 0);
+  assert_int_equal(mwx_node_loop_run(l), 0); /* no timers, no fds: only the stop wakes it */
+  pthread_join(th, NULL);
+  assert_true(mwx_node_mono_ns() - t0 < 2000000000ll);
+  mwx_node_loop_destroy(l);
+}
+
+/* ---- node, offline ---------------------------------------------------- */
+
+typedef struct nctx {
+  int jpn_launch, jpn_track, jpn_impact_released, jpn_held, jpn_approved, usa_impact;
+  int refused, done;
+  uint64_t first_hold;
+  int wrong_partition;
+  const char *journal;
+  int approved_by_op;
+} nctx;
+
+static void on_node(void *c, const mwx_node_event *ev) {
+  nctx *x = c;
+  const mwx_msg *m = ev->msg;
+  if (ev->kind == MWX_NODE_EV_DONE) {
+    x->done = 1;
+    return;
+  }
+  if (ev->kind == MWX_NODE_EV_REFUSED)
+    x->refused++;
+  if (!m)
+    return;
+  int jpn = !strcmp(ev->partner, "JPN");
+  if (ev->kind == MWX_NODE_EV_RELEASED || ev->kind == MWX_NODE_EV_APPROVED) {
+    /* what leaves names exactly KOR and the partner */
+    if (m->mark.n_releasable != 2 || !mwx_msg_marking_allows(&m->mark, ev->partner) ||
+        !mwx_msg_marking_allows(&m->mark, "KOR"))
+      x->wrong_partition++;
+    if (jpn && (m->fields & (MWX_F_SENSORS | MWX_F_SENSOR_POS)))
+      x->wrong_partition++; /* the KOR policy strips sensors for JPN */
+  }
+  if (ev->kind == MWX_NODE_EV_RELEASED && jpn) {
+    x->jpn_launch += m->topic == MWX_TOPIC_LAUNCH;
+    x->jpn_track += m->topic == MWX_TOPIC_TRACK;
+    x->jpn_impact_released += m->topic == MWX_TOPIC_IMPACT;
+  }
+  if (ev->kind == MWX_NODE_EV_RELEASED && !jpn && m->topic == MWX_TOPIC_IMPACT)
+    x->usa_impact++;
+  if (ev->kind == MWX_NODE_EV_HELD && jpn) {
+    x->jpn_held++;
+    assert_int_equal(m->topic, MWX_TOPIC_IMPACT);
+    if (!x->first_hold) {
+      /* an operator elsewhere approves it through the journal */
+      x->first_hold = ev->item;
+      mwx_journal *j2;
+      assert_int_equal(mwx_journal_open(x->journal, NULL, &j2), 0);
+      mwx_release_item it;
+      assert_int_equal(mwx_release_queue_decide(j2, ev->item, 1, "duty-officer", ev->sim_ns + 2000000000ll, &it), 0);
+      mwx_journal_close(j2);
+    }
+  }
+  if (ev->kind == MWX_NODE_EV_APPROVED && jpn) {
+    x->jpn_approved++;
+    if (ev->item == x->first_hold && strstr(ev->detail, "duty-officer"))
+      x->approved_by_op = 1;
+  }
+}
+
+static void test_node_offline(void **state) {
+  (void)state;
+  char dir[] = "/tmp/mwx_test_node_XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char db[128];
+  snprintf(db, sizeof db, "%s/kor.db", dir);
+  mwx_node_config cfg;
+  mwx_node_config_init(&cfg);
+  strcpy(cfg.nation, "KOR");
+  snprintf(cfg.scenario, sizeof cfg.scenario, "%s/scenarios/2022-11-18-hwasong17.json", MWX_SOURCE_DIR);
+  snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-KOR.json", MWX_SOURCE_DIR);
+  snprintf(cfg.journal, sizeof cfg.journal, "%s", db);
+  cfg.journal_plots = 0;
+  cfg.sync = MWX_JOURNAL_SYNC_NORMAL;
+  nctx x = {0};
+  x.journal = db;
+  mwx_node *n;
+  assert_int_equal(mwx_node_open(&cfg, on_node, &x, &n), 0);
+  int64_t t = mwx_node_epoch_ns(n) - 5000000000ll;
+  int done = 0;
+  for (int i = 0; i < 20000 && !done; i++) {
+    t += 1000000000ll;
+    assert_int_equal(mwx_node_step(n, t, &done), 0);
+  }
+  assert_true(done);
+  assert_true(x.done);
+  mwx_node_stats st;
+  mwx_node_get_stats(n, &st);
+  mwx_node_close(n);
+  assert_int_equal(x.jpn_launch, 1);
+  assert_true(x.jpn_track > 10);
+  assert_int_equal(x.jpn_impact_released, 0); /* ICBM predictions go to an operator first */
+  assert_true(x.jpn_held >= 1);
+  assert_int_equal(x.jpn_approved, x.jpn_held); /* one by the operator, the rest by time-out (approve) */
+  assert_true(x.approved_by_op);
+  assert_int_equal(x.usa_impact, x.jpn_held); /* the USA gets every one at once */
+  assert_int_equal(x.wrong_partition, 0);
+  assert_int_equal(st.n_partners, 2);
+  assert_true(st.partner[0].has_first_release);
+  assert_true(st.partner[0].first_release_s < 120);
+  /* the journal verifies */
+  mwx_journal *j;
+  mwx_journal_options ro = {MWX_JOURNAL_SYNC_FULL, 1, NULL};
+  assert_int_equal(mwx_journal_open(db, &ro, &j), 0);
+  mwx_journal_verify_result vr;
+  assert_int_equal(mwx_journal_verify(j, NULL, &vr), 0);
+  assert_true(vr.records > 100);
+  mwx_journal_close(j);
+  char cmd[256];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
+static void test_node_bad_config(void **state) {
+  (void)state;
+  mwx_node_config cfg;
+  mwx_node_config_init(&cfg);
+  mwx_node *n = NULL;
+  strcpy(cfg.nation, "KOR");
+  assert_int_equal(mwx_node_open(&cfg, NULL, NULL, &n), MWX_EINVAL); /* no policy, no journal */
+  snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-JPN.json", MWX_SOURCE_DIR);
+  snprintf(cfg.journal, sizeof cfg.journal, "/tmp/mwx_test_node_never.db");
+  assert_int_equal(mwx_node_open(&cfg, NULL, NULL, &n), MWX_EINVAL); /* JPN's policy on a KOR node */
+  assert_non_null(strstr(mwx_error_msg(), "policy of JPN"));
+  assert_null(n);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_loop_timers),          cmocka_unit_test(test_loop_fd),
+      cmocka_unit_test(test_loop_queue_threads),   cmocka_unit_test(test_loop_queue_full),
+      cmocka_unit_test(test_loop_stop_from_thread), cmocka_unit_test(test_node_offline),
+      cmocka_unit_test(test_node_bad_config),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
