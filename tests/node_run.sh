@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# node_run.sh - "mwx run" end to end, run by ctest with the build directory
+# as $1.  KOR on the 2022-11-18 Hwasong-17 scenario with the shipped
+# policy: the journal verifies (mwx audit verify), JPN gets KOR's
+# LaunchEvent and Tracks automatically, ICBM impact predictions to JPN are
+# held for an operator (and released at the time-out, approve), the USA gets
+# them at once.  Then the kill -9 test: a run slowed by a speed factor is
+# killed with SIGKILL mid-scenario; the journal verifies and every decision
+# the run had reported (printed with --log only once durable) is in it.
+set -u
+B=${1:?usage: node_run.sh BUILD_DIR}
+MWX="$B/mwx"
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+SC="$SRC/scenarios/2022-11-18-hwasong17.json"
+T=$(mktemp -d /tmp/mwx_node_run.XXXXXX)
+PID=
+trap '[ -n "$PID" ] && kill -9 $PID 2>/dev/null; rm -rf "$T"' EXIT
+fails=0
+ok() { echo "ok   - $1"; }
+bad() { echo "FAIL - $1"; fails=$((fails + 1)); }
+
+out=$("$MWX" run "$SC" --nation KOR --journal "$T/kor.db" --json 2>&1) && ok "mwx run KOR" || bad "mwx run KOR: $out"
+echo "$out"
+"$MWX" audit verify "$T/kor.db" >/dev/null && ok "audit verify passes" || bad "audit verify: $("$MWX" audit verify "$T/kor.db" 2>&1)"
+[ -s "$T/kor.db.pub" ] && ok "public key of the run written" || bad "no kor.db.pub"
+jq_() { python3 -c "import json,sys; d=json.load(sys.stdin); p={x['partner']:x for x in d['partners']}; print($1)" <<<"$out"; }
+[ "$(jq_ "p['JPN']['released']['LaunchEvent']")" = 1 ] && ok "JPN got KOR's LaunchEvent automatically" || bad "JPN LaunchEvent: $(jq_ "p['JPN']['released']")"
+[ "$(jq_ "p['JPN']['released']['Track'] > 10")" = True ] && ok "JPN got KOR's Tracks automatically" || bad "JPN Tracks"
+[ "$(jq_ "p['JPN']['released']['ImpactPrediction'] == p['JPN']['approved']")" = True ] &&
+  ok "every ImpactPrediction to JPN went through the manual queue" || bad "JPN impact released without the queue"
+[ "$(jq_ "p['JPN']['held'] >= 1 and p['JPN']['approved'] == p['JPN']['held']")" = True ] &&
+  ok "JPN: $(jq_ "p['JPN']['held']") ImpactPrediction(s) held, approved at the time-out" || bad "JPN holds: $(jq_ "p['JPN']")"
+[ "$(jq_ "p['USA']['released']['ImpactPrediction'] == p['JPN']['held'] and p['USA']['held'] == 0")" = True ] &&
+  ok "USA got every ImpactPrediction at once" || bad "USA: $(jq_ "p['USA']")"
+n=$("$MWX" audit show "$T/kor.db" --kind release --json | grep -c '"outcome":"held"')
+[ "$n" -ge 1 ] && ok "holds are in the journal ($n)" || bad "no held record in the journal"
+
+# the text summary
+"$MWX" run "$SC" --nation KOR --journal "$T/kor2.db" --no-plots | grep -q "^  JPN " && ok "text summary" || bad "text summary"
+"$MWX" run "$SC" --nation KOR 2>/dev/null; [ $? = 2 ] && ok "missing --journal refused" || bad "missing --journal"
+"$MWX" run "$SC" --nation KOR --journal "$T/x.db" --policy "$SRC/config/policy-JPN.json" 2>&1 | grep -q "policy of JPN" &&
+  ok "a policy of another nation refused" || bad "wrong policy accepted"
+
+# kill -9 mid-scenario
+"$MWX" run "$SC" --nation KOR --journal "$T/kill.db" --speed 100 --log > "$T/kill.log" 2>&1 & PID=$!
+end=$((SECONDS + 30))
+while [ $SECONDS -lt $end ] && [ "$(grep -c RELEASED "$T/kill.log")" -lt 40 ]; do sleep 0.1; done
+kill -9 $PID; wait $PID 2>/dev/null; PID=
+reported=$(grep -c 'record=' "$T/kill.log")
+[ "$reported" -ge 40 ] && ok "run killed with SIGKILL after $reported reported decisions" || bad "only $reported decisions before the kill"
+"$MWX" audit verify "$T/kill.db" >/dev/null && ok "journal verifies after kill -9" || bad "verify after kill: $("$MWX" audit verify "$T/kill.db" 2>&1)"
+"$MWX" audit show "$T/kill.db" --json | grep -o '^{"id":[0-9]*' | cut -d: -f2 | sort -n > "$T/ids"
+missing=0
+for id in $(grep -o 'record=[0-9]*' "$T/kill.log" | cut -d= -f2); do
+  grep -qx "$id" "$T/ids" || missing=$((missing + 1))
+done
+[ "$missing" = 0 ] && ok "every reported decision is in the journal ($(wc -l < "$T/ids") records)" || bad "$missing reported records missing"
+exit $fails
