@@ -83,6 +83,7 @@ typedef struct mwx_assess_opts {
   double min_p_ballistic;  /* impact predicted only when the IMM ballistic probability >= this (0.9) */
   double min_climb_height_m; /* ... and, while climbing, only above this height (30 km: below it
                                 every class is still in boost) */
+  int want_apogee;         /* 1 (default): compute the apogee (a few hundred propagations) */
 } mwx_assess_opts;
 
 void mwx_assess_opts_default(mwx_assess_opts *o);

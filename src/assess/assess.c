@@ -29,6 +29,7 @@ void mwx_assess_opts_default(mwx_assess_opts *o) {
   o->max_flight_s = 7200.0;
   o->min_p_ballistic = 0.9;
   o->min_climb_height_m = 30e3;
+  o->want_apogee = 1;
 }
 
 static int check_state(const double x[6], const double P[6][6]) {
@@ -366,7 +367,8 @@ int mwx_assess_track(const mwx_track_info *info, const mwx_assess_opts *opts, mw
     }
     if (!mwx_assess_impact(x, P, info->est.t_ns, beta, o.max_flight_s, &out->impact))
       out->has_impact = 1;
-    if (mwx_assess_apogee(x, info->est.t_ns, beta, &out->apogee_km, &out->apogee_t_ns))
+    out->apogee_km = NAN;
+    if (o.want_apogee && mwx_assess_apogee(x, info->est.t_ns, beta, &out->apogee_km, &out->apogee_t_ns))
       out->apogee_km = NAN;
   }
   if (info->has_first) {

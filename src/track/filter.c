@@ -332,9 +332,9 @@ static int plot_z(const mwx_track_plot *p, double z[3], double R[3][3]) {
   z[0] = p->range_m;
   R[0][0] = p->sigma_range_m * p->sigma_range_m;
   z[1] = p->az_deg * MWX_DEG2RAD;
-  R[1][1] = pow(p->sigma_az_deg * MWX_DEG2RAD, 2);
+  R[1][1] = (p->sigma_az_deg * MWX_DEG2RAD) * (p->sigma_az_deg * MWX_DEG2RAD);
   z[2] = p->el_deg * MWX_DEG2RAD;
-  R[2][2] = pow(p->sigma_el_deg * MWX_DEG2RAD, 2);
+  R[2][2] = (p->sigma_el_deg * MWX_DEG2RAD) * (p->sigma_el_deg * MWX_DEG2RAD);
   return 3;
 }
 
