@@ -12,7 +12,10 @@
  * the three residuals (relative apogee and range errors, bearing error in
  * radians) with a forward-difference Jacobian, steps limited in size and
  * halved until the residual decreases.  Converged when all three are below
- * 1e-6 (the contract asks for 1e-4).
+ * 1e-6 (the contract asks for 1e-4).  Where the conic is a poor guess
+ * (near-minimum-energy and depressed flights) Newton is given 15 iterations,
+ * then a bracketing search takes over (bracket_pitch) and Newton polishes
+ * its result.
  */
 #include <math.h>
 #include <stdio.h>
