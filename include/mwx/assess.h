@@ -103,7 +103,8 @@ typedef struct mwx_assess {
  * it is ballistic (p_ballistic >= opts->min_p_ballistic, and above
  * min_climb_height_m or descending); launch from its
  * early estimate (boost model when that estimate was powered and below
- * 60 km, ballistic extension otherwise).  Parts that cannot be computed are left
+ * 60 km - the launch time then from the chord to the track's estimate
+ * >= 10 s later when there is one - ballistic extension otherwise).  Parts that cannot be computed are left
  * with has_* = 0; the call fails only on bad arguments. */
 int mwx_assess_track(const mwx_track_info *info, const mwx_assess_opts *opts, mwx_assess *out);
 

@@ -203,6 +203,9 @@ typedef struct mwx_track_info {
   mwx_track_est first;  /* early powered estimate that best pins the launch point (below 40 km) */
   double first_p_ballistic; /* IMM ballistic probability at that estimate */
   int has_first;
+  mwx_track_est chord; /* the first estimate >= 20 s after `first` (launch: the chord
+                          between the two positions gives the mean velocity) */
+  int has_chord;
 } mwx_track_info;
 
 typedef struct mwx_tracker mwx_tracker;

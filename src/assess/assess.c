@@ -376,8 +376,34 @@ int mwx_assess_track(const mwx_track_info *info, const mwx_assess_opts *opts, mw
     est6(&info->first, xf, Pf);
     double hf = height_m(xf);
     int rc = MWX_ERANGE;
-    if (hf < 60e3 && info->first_p_ballistic < 0.5)
+    if (hf < 60e3 && info->first_p_ballistic < 0.5) {
       rc = mwx_assess_launch_boost(xf, Pf, info->first.t_ns, &out->launch);
+      if (!rc && info->has_chord) {
+        /* the launch time from the chord between the early estimate and
+         * one >= 10 s later: its mean velocity (the velocity at the mid-time
+         * under constant acceleration) is better known than a boost-phase
+         * filter velocity, which the thrust noise keeps loose; the launch
+         * point stays with the early estimate (lower, where the bent-path
+         * model is best) */
+        double dt = (double)(info->chord.t_ns - info->first.t_ns) * 1e-9, xm[6], Pm[6][6];
+        for (int i = 0; i < 3; i++) {
+          xm[i] = 0.5 * (info->first.x[i] + info->chord.x[i]);
+          xm[3 + i] = (info->chord.x[i] - info->first.x[i]) / dt;
+          for (int j = 0; j < 3; j++) {
+            double a = info->first.P[i][j], b = info->chord.P[i][j];
+            Pm[i][j] = 0.25 * (a + b);
+            Pm[3 + i][3 + j] = (a + b) / (dt * dt);
+            Pm[i][3 + j] = Pm[3 + i][j] = 0.5 * (b - a) / dt;
+          }
+        }
+        mwx_assess_point lc;
+        int64_t tm = info->first.t_ns + (info->chord.t_ns - info->first.t_ns) / 2;
+        if (!mwx_assess_launch_boost(xm, Pm, tm, &lc)) {
+          out->launch.t_ns = lc.t_ns;
+          out->launch.sigma_t_s = lc.sigma_t_s;
+        }
+      }
+    }
     if (rc)
       rc = mwx_assess_launch_ballistic(xf, Pf, info->first.t_ns, o.max_flight_s, &out->launch);
     out->has_launch = rc == 0;

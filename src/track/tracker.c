@@ -310,6 +310,7 @@ static int start_track(mwx_tracker *tr, size_t k, const mwx_track_plot *p) {
 
 #define FIRST_STATE_HITS 6
 #define FIRST_STATE_MAX_H_M 40e3
+#define CHORD_NS (10 * 1000000000LL)
 
 /* How well an estimate pins the launch point when extrapolated back to the
  * ground (assess: mwx_assess_launch_boost): position variance, plus the
@@ -355,7 +356,11 @@ static void after_update(mwx_tracker *tr, trk *t, int64_t t_ns, int sensor) {
       t->info.first = t->info.est;
       t->info.first_p_ballistic = t->info.p_ballistic;
       t->info.has_first = 1;
+      t->info.has_chord = 0;
       t->first_score = sc;
+    } else if (!t->info.has_chord && t->info.est.t_ns - t->info.first.t_ns >= CHORD_NS) {
+      t->info.chord = t->info.est;
+      t->info.has_chord = 1;
     }
   }
 }
