@@ -339,7 +339,9 @@ int mwx_assess_track(const mwx_track_info *info, const mwx_assess_opts *opts, mw
     return mwx_error_set(MWX_EINVAL, "assess: max_flight_s must be > 0");
   memset(out, 0, sizeof *out);
   double x[6], P[6][6];
-  est6(&info->est, x, P);
+  /* predictions from the ballistic model's estimate when the track is
+   * ballistic; the combined one otherwise (the gate below then refuses) */
+  est6(info->p_ballistic >= o.min_p_ballistic ? &info->ballistic : &info->est, x, P);
   if (check_state(x, P))
     return mwx_error_set(MWX_EINVAL, "assess: track estimate is not a valid Gaussian");
   double h_now = height_m(x);

@@ -41,7 +41,7 @@ void mwx_track_filter_cfg_default(mwx_track_filter_cfg *cfg) {
   cfg->q_boost_m2ps3 = 100.0;
   cfg->q_thrust_m2ps5 = 100.0;
   cfg->boost_exit_rate_ps = 0.01;
-  cfg->boost_entry_rate_ps = 0.002;
+  cfg->boost_entry_rate_ps = 0.0;
 }
 
 static int finite_n(const double *v, int n) {
