@@ -84,6 +84,8 @@ typedef struct mwx_assess_opts {
   double min_climb_height_m; /* ... and, while climbing, only above this height (30 km: below it
                                 every class is still in boost) */
   int want_apogee;         /* 1 (default): compute the apogee (a few hundred propagations) */
+  double beta_rel_sigma;   /* relative 1-sigma of beta added to the impact ellipse (0.3: the
+                              class's typical RV is a guess for this missile) */
 } mwx_assess_opts;
 
 void mwx_assess_opts_default(mwx_assess_opts *o);

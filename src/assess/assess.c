@@ -30,6 +30,7 @@ void mwx_assess_opts_default(mwx_assess_opts *o) {
   o->min_p_ballistic = 0.9;
   o->min_climb_height_m = 30e3;
   o->want_apogee = 1;
+  o->beta_rel_sigma = 0.3;
 }
 
 static int check_state(const double x[6], const double P[6][6]) {
@@ -63,6 +64,8 @@ static int sigma6(const double x[6], const double P[6][6], double X[NS][6]) {
     }
   return 0;
 }
+
+static void ellipse_of(mwx_assess_point *out);
 
 /* Mean ground point, ENU covariance and ellipse of NS ground points with
  * times (seconds relative to t_ns). */
@@ -101,6 +104,13 @@ static int ground_stats(const double G[NS][3], const double T[NS], int64_t t_ns,
   out->cov_en_m2[0][1] = C[1];
   out->cov_en_m2[1][0] = C[2];
   out->cov_en_m2[1][1] = C[3];
+  ellipse_of(out);
+  return 0;
+}
+
+/* 95% ellipse of a point's east/north covariance. */
+static void ellipse_of(mwx_assess_point *out) {
+  double C[4] = {out->cov_en_m2[0][0], out->cov_en_m2[0][1], out->cov_en_m2[1][0], out->cov_en_m2[1][1]};
   double l1, l2, ang;
   la_eig2(C, &l1, &l2, &ang);
   if (l2 < 0)
@@ -113,7 +123,6 @@ static int ground_stats(const double G[NS][3], const double T[NS], int64_t t_ns,
   if (az < 0)
     az += 180.0;
   out->orient_deg = az;
-  return 0;
 }
 
 static int to_ground(const double x[6], const double P[6][6], int64_t t_ns, double beta, int dir,
@@ -139,6 +148,32 @@ static int to_ground(const double x[6], const double P[6][6], int64_t t_ns, doub
 int mwx_assess_impact(const double x[6], const double P[6][6], int64_t t_ns, double beta_kgpm2,
                       double max_s, mwx_assess_point *out) {
   return to_ground(x, P, t_ns, beta_kgpm2, +1, max_s, out);
+}
+
+/* Adds the effect of an uncertain ballistic coefficient (1-sigma
+ * beta_rel_sigma * beta) to an impact point, to first order: the mean state
+ * flown with beta (1 +- sigma) gives two ground points whose half difference
+ * is the 1-sigma displacement (and likewise the time). */
+static int add_beta_spread(const double x[6], double beta, double rel, double max_s, mwx_assess_point *ip) {
+  if (!(beta > 0) || !(rel > 0))
+    return 0;
+  double g[2][3], v[3], el[2];
+  for (int k = 0; k < 2; k++) {
+    double b = beta * (k ? 1.0 - rel : 1.0 + rel);
+    if (mwx_ballistic_propagate_to_height(x, x + 3, b, +1, 0.0, max_s, g[k], v, &el[k]))
+      return MWX_ERANGE;
+  }
+  mwx_geo_lla ref = {ip->lat_deg, ip->lon_deg, 0};
+  double e0[3], e1[3];
+  if (mwx_geo_enu_from_ecef(&ref, g[0], e0) || mwx_geo_enu_from_ecef(&ref, g[1], e1))
+    return MWX_ERANGE;
+  double d[2] = {0.5 * (e0[0] - e1[0]), 0.5 * (e0[1] - e1[1])}, dt = 0.5 * (el[0] - el[1]);
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; j < 2; j++)
+      ip->cov_en_m2[i][j] += d[i] * d[j];
+  ip->sigma_t_s = sqrt(ip->sigma_t_s * ip->sigma_t_s + dt * dt);
+  ellipse_of(ip);
+  return 0;
 }
 
 int mwx_assess_launch_ballistic(const double x[6], const double P[6][6], int64_t t_ns, double max_s,
@@ -367,7 +402,8 @@ int mwx_assess_track(const mwx_track_info *info, const mwx_assess_opts *opts, mw
       if (out->has_class && !mwx_ballistic_vehicle_default(out->cls, &v))
         beta = v.beta_rv_kgpm2;
     }
-    if (!mwx_assess_impact(x, P, info->est.t_ns, beta, o.max_flight_s, &out->impact))
+    if (!mwx_assess_impact(x, P, info->est.t_ns, beta, o.max_flight_s, &out->impact) &&
+        !add_beta_spread(x, beta, o.beta_rel_sigma, o.max_flight_s, &out->impact))
       out->has_impact = 1;
     out->apogee_km = NAN;
     if (o.want_apogee && mwx_assess_apogee(x, info->est.t_ns, beta, &out->apogee_km, &out->apogee_t_ns))
