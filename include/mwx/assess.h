@@ -83,6 +83,9 @@ typedef struct mwx_assess_opts {
   double min_p_ballistic;  /* impact predicted only when the IMM ballistic probability >= this (0.9) */
   double min_climb_height_m; /* ... and, while climbing, only above this height (30 km: below it
                                 every class is still in boost) */
+  int want_apogee;         /* 1 (default): compute the apogee (a few hundred propagations) */
+  double beta_rel_sigma;   /* relative 1-sigma of beta added to the impact ellipse (0.3: the
+                              class's typical RV is a guess for this missile) */
 } mwx_assess_opts;
 
 void mwx_assess_opts_default(mwx_assess_opts *o);
@@ -102,7 +105,8 @@ typedef struct mwx_assess {
  * it is ballistic (p_ballistic >= opts->min_p_ballistic, and above
  * min_climb_height_m or descending); launch from its
  * early estimate (boost model when that estimate was powered and below
- * 60 km, ballistic extension otherwise).  Parts that cannot be computed are left
+ * 60 km - the launch time then from the chord to the track's estimate
+ * >= 10 s later when there is one - ballistic extension otherwise).  Parts that cannot be computed are left
  * with has_* = 0; the call fails only on bad arguments. */
 int mwx_assess_track(const mwx_track_info *info, const mwx_assess_opts *opts, mwx_assess *out);
 

@@ -200,9 +200,15 @@ typedef struct mwx_track_info {
   double p_ballistic;   /* IMM probability of the ballistic model */
   int coasting;         /* 1: silent, predicted as free flight */
   mwx_track_est est;    /* combined estimate at est.t_ns (t_last_ns, or later when coasting) */
+  mwx_track_est ballistic; /* the ballistic model's estimate at the same time: the one to
+                              predict from once the track is ballistic (the combined one
+                              carries the boost model's share of noise) */
   mwx_track_est first;  /* early powered estimate that best pins the launch point (below 40 km) */
   double first_p_ballistic; /* IMM ballistic probability at that estimate */
   int has_first;
+  mwx_track_est chord; /* the first estimate >= 20 s after `first` (launch: the chord
+                          between the two positions gives the mean velocity) */
+  int has_chord;
 } mwx_track_info;
 
 typedef struct mwx_tracker mwx_tracker;

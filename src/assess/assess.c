@@ -29,6 +29,8 @@ void mwx_assess_opts_default(mwx_assess_opts *o) {
   o->max_flight_s = 7200.0;
   o->min_p_ballistic = 0.9;
   o->min_climb_height_m = 30e3;
+  o->want_apogee = 1;
+  o->beta_rel_sigma = 0.3;
 }
 
 static int check_state(const double x[6], const double P[6][6]) {
@@ -62,6 +64,8 @@ static int sigma6(const double x[6], const double P[6][6], double X[NS][6]) {
     }
   return 0;
 }
+
+static void ellipse_of(mwx_assess_point *out);
 
 /* Mean ground point, ENU covariance and ellipse of NS ground points with
  * times (seconds relative to t_ns). */
@@ -100,6 +104,13 @@ static int ground_stats(const double G[NS][3], const double T[NS], int64_t t_ns,
   out->cov_en_m2[0][1] = C[1];
   out->cov_en_m2[1][0] = C[2];
   out->cov_en_m2[1][1] = C[3];
+  ellipse_of(out);
+  return 0;
+}
+
+/* 95% ellipse of a point's east/north covariance. */
+static void ellipse_of(mwx_assess_point *out) {
+  double C[4] = {out->cov_en_m2[0][0], out->cov_en_m2[0][1], out->cov_en_m2[1][0], out->cov_en_m2[1][1]};
   double l1, l2, ang;
   la_eig2(C, &l1, &l2, &ang);
   if (l2 < 0)
@@ -112,7 +123,6 @@ static int ground_stats(const double G[NS][3], const double T[NS], int64_t t_ns,
   if (az < 0)
     az += 180.0;
   out->orient_deg = az;
-  return 0;
 }
 
 static int to_ground(const double x[6], const double P[6][6], int64_t t_ns, double beta, int dir,
@@ -138,6 +148,32 @@ static int to_ground(const double x[6], const double P[6][6], int64_t t_ns, doub
 int mwx_assess_impact(const double x[6], const double P[6][6], int64_t t_ns, double beta_kgpm2,
                       double max_s, mwx_assess_point *out) {
   return to_ground(x, P, t_ns, beta_kgpm2, +1, max_s, out);
+}
+
+/* Adds the effect of an uncertain ballistic coefficient (1-sigma
+ * beta_rel_sigma * beta) to an impact point, to first order: the mean state
+ * flown with beta (1 +- sigma) gives two ground points whose half difference
+ * is the 1-sigma displacement (and likewise the time). */
+static int add_beta_spread(const double x[6], double beta, double rel, double max_s, mwx_assess_point *ip) {
+  if (!(beta > 0) || !(rel > 0))
+    return 0;
+  double g[2][3], v[3], el[2];
+  for (int k = 0; k < 2; k++) {
+    double b = beta * (k ? 1.0 - rel : 1.0 + rel);
+    if (mwx_ballistic_propagate_to_height(x, x + 3, b, +1, 0.0, max_s, g[k], v, &el[k]))
+      return MWX_ERANGE;
+  }
+  mwx_geo_lla ref = {ip->lat_deg, ip->lon_deg, 0};
+  double e0[3], e1[3];
+  if (mwx_geo_enu_from_ecef(&ref, g[0], e0) || mwx_geo_enu_from_ecef(&ref, g[1], e1))
+    return MWX_ERANGE;
+  double d[2] = {0.5 * (e0[0] - e1[0]), 0.5 * (e0[1] - e1[1])}, dt = 0.5 * (el[0] - el[1]);
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; j < 2; j++)
+      ip->cov_en_m2[i][j] += d[i] * d[j];
+  ip->sigma_t_s = sqrt(ip->sigma_t_s * ip->sigma_t_s + dt * dt);
+  ellipse_of(ip);
+  return 0;
 }
 
 int mwx_assess_launch_ballistic(const double x[6], const double P[6][6], int64_t t_ns, double max_s,
@@ -338,7 +374,9 @@ int mwx_assess_track(const mwx_track_info *info, const mwx_assess_opts *opts, mw
     return mwx_error_set(MWX_EINVAL, "assess: max_flight_s must be > 0");
   memset(out, 0, sizeof *out);
   double x[6], P[6][6];
-  est6(&info->est, x, P);
+  /* predictions from the ballistic model's estimate when the track is
+   * ballistic; the combined one otherwise (the gate below then refuses) */
+  est6(info->p_ballistic >= o.min_p_ballistic ? &info->ballistic : &info->est, x, P);
   if (check_state(x, P))
     return mwx_error_set(MWX_EINVAL, "assess: track estimate is not a valid Gaussian");
   double h_now = height_m(x);
@@ -364,9 +402,11 @@ int mwx_assess_track(const mwx_track_info *info, const mwx_assess_opts *opts, mw
       if (out->has_class && !mwx_ballistic_vehicle_default(out->cls, &v))
         beta = v.beta_rv_kgpm2;
     }
-    if (!mwx_assess_impact(x, P, info->est.t_ns, beta, o.max_flight_s, &out->impact))
+    if (!mwx_assess_impact(x, P, info->est.t_ns, beta, o.max_flight_s, &out->impact) &&
+        !add_beta_spread(x, beta, o.beta_rel_sigma, o.max_flight_s, &out->impact))
       out->has_impact = 1;
-    if (mwx_assess_apogee(x, info->est.t_ns, beta, &out->apogee_km, &out->apogee_t_ns))
+    out->apogee_km = NAN;
+    if (o.want_apogee && mwx_assess_apogee(x, info->est.t_ns, beta, &out->apogee_km, &out->apogee_t_ns))
       out->apogee_km = NAN;
   }
   if (info->has_first) {
@@ -374,8 +414,34 @@ int mwx_assess_track(const mwx_track_info *info, const mwx_assess_opts *opts, mw
     est6(&info->first, xf, Pf);
     double hf = height_m(xf);
     int rc = MWX_ERANGE;
-    if (hf < 60e3 && info->first_p_ballistic < 0.5)
+    if (hf < 60e3 && info->first_p_ballistic < 0.5) {
       rc = mwx_assess_launch_boost(xf, Pf, info->first.t_ns, &out->launch);
+      if (!rc && info->has_chord) {
+        /* the launch time from the chord between the early estimate and
+         * one >= 10 s later: its mean velocity (the velocity at the mid-time
+         * under constant acceleration) is better known than a boost-phase
+         * filter velocity, which the thrust noise keeps loose; the launch
+         * point stays with the early estimate (lower, where the bent-path
+         * model is best) */
+        double dt = (double)(info->chord.t_ns - info->first.t_ns) * 1e-9, xm[6], Pm[6][6];
+        for (int i = 0; i < 3; i++) {
+          xm[i] = 0.5 * (info->first.x[i] + info->chord.x[i]);
+          xm[3 + i] = (info->chord.x[i] - info->first.x[i]) / dt;
+          for (int j = 0; j < 3; j++) {
+            double a = info->first.P[i][j], b = info->chord.P[i][j];
+            Pm[i][j] = 0.25 * (a + b);
+            Pm[3 + i][3 + j] = (a + b) / (dt * dt);
+            Pm[i][3 + j] = Pm[3 + i][j] = 0.5 * (b - a) / dt;
+          }
+        }
+        mwx_assess_point lc;
+        int64_t tm = info->first.t_ns + (info->chord.t_ns - info->first.t_ns) / 2;
+        if (!mwx_assess_launch_boost(xm, Pm, tm, &lc)) {
+          out->launch.t_ns = lc.t_ns;
+          out->launch.sigma_t_s = lc.sigma_t_s;
+        }
+      }
+    }
     if (rc)
       rc = mwx_assess_launch_ballistic(xf, Pf, info->first.t_ns, o.max_flight_s, &out->launch);
     out->has_launch = rc == 0;

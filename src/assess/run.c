@@ -8,8 +8,9 @@
  *
  * Scoring: a missile's track is a confirmed track whose estimate lies within
  * 20 km of the missile at the estimate's time (the nearest if several).
- * Impact predictions are made every step while the track is ballistic, and
- * their error (geodesic distance to the true impact point) is recorded at
+ * Impact predictions are made while the track is ballistic and has been
+ * updated since the last one (a coasting track's prediction does not
+ * change): every step until one is within 10 km, then every 10 s; their error (geodesic distance to the true impact point) is recorded at
  * the checkpoints launch + 60 s, + 120 s, + 300 s and half the flight time
  * (the latest prediction made by then).  The reported impact point and
  * ellipse are the last prediction made at least 60 s before impact.  The
@@ -86,24 +87,54 @@ static double geo_km(double lat1, double lon1, double lat2, double lon2) {
   return d / 1e3;
 }
 
-/* The confirmed track nearest to missile k (within ASSOC_KM), or -1. */
-static long track_of(const mwx_tracker *tr, const mwx_sim_truth *truth, size_t k) {
+/* The confirmed tracks of this step (copied once per step). */
+typedef struct live_list {
+  size_t *idx;
+  mwx_track_info *info;
+  size_t n, cap;
+} live_list;
+
+static int list_confirmed(const mwx_tracker *tr, live_list *l) {
+  l->n = 0;
+  size_t nt = mwx_track_count(tr);
+  if (nt > l->cap) {
+    size_t *i2 = realloc(l->idx, nt * sizeof *i2);
+    if (i2)
+      l->idx = i2;
+    mwx_track_info *f2 = realloc(l->info, nt * sizeof *f2);
+    if (f2)
+      l->info = f2;
+    if (!i2 || !f2)
+      return mwx_error_set(MWX_ENOMEM, "assess run: out of memory");
+    l->cap = nt;
+  }
+  for (size_t i = 0; i < nt; i++)
+    if (!mwx_track_get(tr, i, &l->info[l->n]) && l->info[l->n].status == MWX_TRACK_CONFIRMED)
+      l->idx[l->n++] = i;
+  return 0;
+}
+
+/* The confirmed track nearest to missile k at t_ns (each estimate brought to
+ * t_ns by linear extrapolation), within ASSOC_KM; -1 if none.  Writes its
+ * position in the list to *pos. */
+static long track_of(const live_list *l, const mwx_sim_truth *truth, size_t k, int64_t t_ns, size_t *pos) {
+  mwx_sim_truth_state st;
+  if (mwx_sim_truth_at(truth, k, t_ns, &st) || !st.in_flight)
+    return -1;
   long best = -1;
   double best_d = ASSOC_KM * 1e3;
-  for (size_t i = 0; i < mwx_track_count(tr); i++) {
-    mwx_track_info in;
-    if (mwx_track_get(tr, i, &in) || in.status != MWX_TRACK_CONFIRMED)
-      continue;
-    mwx_sim_truth_state st;
-    if (mwx_sim_truth_at(truth, k, in.est.t_ns, &st) || !st.in_flight)
-      continue;
-    double d = 0;
-    for (int j = 0; j < 3; j++)
-      d += (in.est.x[j] - st.pos_ecef_m[j]) * (in.est.x[j] - st.pos_ecef_m[j]);
+  for (size_t j = 0; j < l->n; j++) {
+    const mwx_track_est *e = &l->info[j].est;
+    double dt = (double)(t_ns - e->t_ns) * 1e-9, d = 0;
+    for (int c = 0; c < 3; c++) {
+      double q = e->x[c] + e->x[3 + c] * dt - st.pos_ecef_m[c];
+      d += q * q;
+    }
     d = sqrt(d);
     if (d < best_d) {
       best_d = d;
-      best = (long)i;
+      best = (long)l->idx[j];
+      *pos = j;
     }
   }
   return best;
@@ -129,14 +160,17 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
     return mwx_error_set(MWX_ENOMEM, "assess run: out of memory");
   out->n = nm;
   long *trk = malloc((nm ? nm : 1) * sizeof *trk);
+  long *last_trk = malloc((nm ? nm : 1) * sizeof *last_trk);
+  int64_t *last_upd_ns = calloc(nm ? nm : 1, sizeof *last_upd_ns);
   double *last_ipp_s = malloc((nm ? nm : 1) * sizeof *last_ipp_s);
   mwx_assess_point *last_ipp = calloc(nm ? nm : 1, sizeof *last_ipp);
   int *has_last = calloc(nm ? nm : 1, sizeof *has_last);
   mwx_tracker *tr = NULL;
   mwx_sim_source *src = NULL;
   plot_buf b = {0};
+  live_list live = {0};
   int rc = 0;
-  if (!trk || !last_ipp_s || !last_ipp || !has_last) {
+  if (!trk || !last_trk || !last_upd_ns || !last_ipp_s || !last_ipp || !has_last) {
     rc = mwx_error_set(MWX_ENOMEM, "assess run: out of memory");
     goto done;
   }
@@ -146,6 +180,7 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
     m->flight_time_s = truth->traj[k].fig.flight_time_s;
     m->cls = MWX_CLASS_UNKNOWN;
     trk[k] = -1;
+    last_trk[k] = -1;
     last_ipp_s[k] = -INFINITY;
   }
   mwx_track_config cfg;
@@ -159,6 +194,7 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
   b.n_missiles = nm;
   mwx_assess_opts ao;
   mwx_assess_opts_default(&ao);
+  ao.want_apogee = 0; /* not scored */
   int64_t step = (int64_t)llround(o.step_s * NS_PER_S);
   int64_t t = sc->epoch_ns;
   for (;;) {
@@ -177,12 +213,15 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
       goto done;
     out->n_plots += b.n;
     /* score every missile in flight */
+    if ((rc = list_confirmed(tr, &live)))
+      goto done;
     for (size_t k = 0; k < nm; k++) {
       mwx_assess_missile *m = &out->m[k];
       double ts = (double)(t - truth->launch_ns[k]) / NS_PER_S;
       if (ts < 0 || ts > m->flight_time_s)
         continue;
-      long i = track_of(tr, truth, k);
+      size_t lp = 0;
+      long i = track_of(&live, truth, k, t, &lp);
       if (i < 0)
         continue;
       if (!m->has_track) {
@@ -190,12 +229,16 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
         m->first_track_s = ts;
         trk[k] = i;
       }
-      mwx_track_info in;
-      if (mwx_track_get(tr, (size_t)i, &in))
-        continue;
-      int due = !m->has_ipp || !m->has_good_ipp || ts - last_ipp_s[k] >= IPP_EVERY_S;
+      const mwx_track_info in = live.info[lp];
+      /* predictions only when the track has news (a coasting track's
+       * prediction does not change): every step until one is within 10 km,
+       * then every IPP_EVERY_S */
+      int news = i != last_trk[k] || in.t_last_ns != last_upd_ns[k];
+      int due = news && (!m->has_good_ipp || ts - last_ipp_s[k] >= IPP_EVERY_S);
       if (!due || in.p_ballistic < ao.min_p_ballistic)
         continue;
+      last_trk[k] = i;
+      last_upd_ns[k] = in.t_last_ns;
       mwx_assess a;
       if (mwx_assess_track(&in, &ao, &a) || !a.has_impact)
         continue;
@@ -261,7 +304,11 @@ done:
   mwx_track_destroy(tr);
   mwx_sim_source_fini(src);
   free(b.p);
+  free(live.idx);
+  free(live.info);
   free(trk);
+  free(last_trk);
+  free(last_upd_ns);
   free(last_ipp_s);
   free(last_ipp);
   free(has_last);

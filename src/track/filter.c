@@ -41,7 +41,7 @@ void mwx_track_filter_cfg_default(mwx_track_filter_cfg *cfg) {
   cfg->q_boost_m2ps3 = 100.0;
   cfg->q_thrust_m2ps5 = 100.0;
   cfg->boost_exit_rate_ps = 0.01;
-  cfg->boost_entry_rate_ps = 0.002;
+  cfg->boost_entry_rate_ps = 0.0;
 }
 
 static int finite_n(const double *v, int n) {
@@ -332,9 +332,9 @@ static int plot_z(const mwx_track_plot *p, double z[3], double R[3][3]) {
   z[0] = p->range_m;
   R[0][0] = p->sigma_range_m * p->sigma_range_m;
   z[1] = p->az_deg * MWX_DEG2RAD;
-  R[1][1] = pow(p->sigma_az_deg * MWX_DEG2RAD, 2);
+  R[1][1] = (p->sigma_az_deg * MWX_DEG2RAD) * (p->sigma_az_deg * MWX_DEG2RAD);
   z[2] = p->el_deg * MWX_DEG2RAD;
-  R[2][2] = pow(p->sigma_el_deg * MWX_DEG2RAD, 2);
+  R[2][2] = (p->sigma_el_deg * MWX_DEG2RAD) * (p->sigma_el_deg * MWX_DEG2RAD);
   return 3;
 }
 

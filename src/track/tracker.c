@@ -280,6 +280,12 @@ static double height_of(const double pos[3]) {
   return l.h_m;
 }
 
+/* Copies the IMM's combined and ballistic-model estimates into the info. */
+static void publish(trk *t) {
+  mwx_track_imm_combine(&t->imm, &t->info.est);
+  t->info.ballistic = t->imm.m[MWX_TRACK_BALLISTIC];
+}
+
 /* Starts a tentative track from pending plot k and plot p. */
 static int start_track(mwx_tracker *tr, size_t k, const mwx_track_plot *p) {
   mwx_track_est e;
@@ -301,7 +307,7 @@ static int start_track(mwx_tracker *tr, size_t k, const mwx_track_plot *p) {
   t->attempts = 2;
   t->info.sensor_mask = (1ull << (tr->pend[k].p.sensor & 63)) | (1ull << (p->sensor & 63));
   t->info.p_ballistic = t->imm.mu[MWX_TRACK_BALLISTIC];
-  mwx_track_imm_combine(&t->imm, &t->info.est);
+  publish(t);
   tr->n++;
   /* remove the pending plot */
   tr->pend[k] = tr->pend[--tr->np];
@@ -310,6 +316,7 @@ static int start_track(mwx_tracker *tr, size_t k, const mwx_track_plot *p) {
 
 #define FIRST_STATE_HITS 6
 #define FIRST_STATE_MAX_H_M 40e3
+#define CHORD_NS (10 * 1000000000LL)
 
 /* How well an estimate pins the launch point when extrapolated back to the
  * ground (assess: mwx_assess_launch_boost): position variance, plus the
@@ -337,7 +344,7 @@ static void after_update(mwx_tracker *tr, trk *t, int64_t t_ns, int sensor) {
   t->info.t_last_ns = t_ns;
   t->info.sensor_mask |= 1ull << (sensor & 63);
   t->info.p_ballistic = t->imm.mu[MWX_TRACK_BALLISTIC];
-  mwx_track_imm_combine(&t->imm, &t->info.est);
+  publish(t);
   if (t->info.status == MWX_TRACK_TENTATIVE) {
     t->attempts++;
     if (t->info.hits >= tr->cfg.confirm_m) {
@@ -355,16 +362,24 @@ static void after_update(mwx_tracker *tr, trk *t, int64_t t_ns, int sensor) {
       t->info.first = t->info.est;
       t->info.first_p_ballistic = t->info.p_ballistic;
       t->info.has_first = 1;
+      t->info.has_chord = 0;
       t->first_score = sc;
+    } else if (!t->info.has_chord && t->info.est.t_ns - t->info.first.t_ns >= CHORD_NS) {
+      t->info.chord = t->info.est;
+      t->info.has_chord = 1;
     }
   }
 }
 
 static void start_coasting(trk *t) {
-  /* the combined estimate at the last update, without thrust: a silent
-   * missile is taken to have burnt out when it was last seen */
+  /* the estimate at the last update (the ballistic model's if it was
+   * ballistic, else the combined one) without thrust: a silent missile is
+   * taken to have burnt out when it was last seen */
   mwx_track_est e;
-  mwx_track_imm_combine(&t->imm, &e);
+  if (t->info.p_ballistic >= 0.5)
+    e = t->imm.m[MWX_TRACK_BALLISTIC];
+  else
+    mwx_track_imm_combine(&t->imm, &e);
   if (t->info.p_ballistic < 0.5) {
     /* still burning when last seen: the burn may have gone on unseen; widen
      * the speed along the velocity by COAST_BURN_ALLOWANCE_S of the
@@ -383,7 +398,7 @@ static void start_coasting(trk *t) {
   mwx_track_imm_init(&t->imm, &e, 1e-4);
   t->info.coasting = 1;
   t->info.p_ballistic = t->imm.mu[MWX_TRACK_BALLISTIC];
-  mwx_track_imm_combine(&t->imm, &t->info.est);
+  publish(t);
 }
 
 static int established(const trk *t) {
@@ -430,7 +445,7 @@ static void housekeeping(mwx_tracker *tr, trk *t, int64_t t_ns) {
   }
   double mu_b = t->imm.mu[MWX_TRACK_BOOST];
   mwx_track_imm_init(&t->imm, &e, mu_b);
-  mwx_track_imm_combine(&t->imm, &t->info.est);
+  publish(t);
 }
 
 /* Two confirmed tracks on one object: their estimates (brought to the same
