@@ -5,7 +5,8 @@
 # all DDS Security on; the USA is a hub-relay with one DDS domain per link.
 # Checks: JPN receives KOR's tracks through the USA with KOR's signature
 # verified, KOR never gets its own samples back, and a KOR+USA-only track
-# is not relayed to JPN.  Where namespaces cannot be made (not root, no
+# is not relayed to JPN, and a JPN node joining late receives the current
+# picture from the relay.  Where namespaces cannot be made (not root, no
 # iproute2, or MWX_NO_NETNS=1), runs the same over loopback with separate DDS domains for the
 # two links and says so.  Usage: hub_netns.sh BUILD_DIR
 set -u
@@ -98,6 +99,11 @@ wait_for "$T/usa.log" "rel=KOR.USA relayed=0" 1 10 && ok "USA accepted it and di
 sleep 1
 grep -q "rel=KOR.USA" "$T/jpn.log" && bad "JPN received a KOR+USA track" || ok "JPN never saw the KOR+USA track"
 grep -q "DROPPED" "$T/jpn.log" && bad "JPN dropped samples: $(grep DROPPED "$T/jpn.log" | head -2)" || ok "JPN dropped nothing"
+
+# a JPN node joining late gets the current picture from the USA's relay history
+$RJ "$B/mwx" net listen --config "$T/jpn.json" --count 5 --timeout 20 > "$T/late.log" 2>&1 &&
+  [ "$(grep -c 'ACCEPTED link=0 topic=Track orig=KOR' "$T/late.log")" -ge 5 ] &&
+  ok "a late JPN listener got KOR's 5 tracks from the relay" || bad "late JPN listener: $(tail -3 "$T/late.log")"
 
 echo "mode: $MODE"
 if [ $fail != 0 ]; then

@@ -765,11 +765,128 @@ static void test_hub_relay_loopback(void **state) {
   assert_int_equal(wait_all(p, 3, 45), 0);
 }
 
+/* ------------------------------------------------ configuration files */
+
+static void test_config_files(void **state) {
+  (void)state;
+  mwx_net_config c;
+  assert_int_equal(mwx_net_config_load(MWX_SOURCE_DIR "/config/kor.json", &c), 0);
+  assert_string_equal(c.nation, "KOR");
+  assert_int_equal(c.secure, 1);
+  assert_int_equal(c.role, MWX_NET_MESH);
+  assert_int_equal(c.n_links, 1);
+  assert_string_equal(c.links[0].interface, "lo");
+  assert_int_equal(c.links[0].n_peers, 1);
+  assert_string_equal(c.links[0].peers[0], "127.0.0.1");
+  assert_int_equal(c.links[0].n_partners, 2);
+  assert_string_equal(c.pki_dir, MWX_SOURCE_DIR "/config/../pki");
+  assert_true(c.lease_ns == 3000000000ll);
+  assert_int_equal(mwx_net_config_load(MWX_SOURCE_DIR "/config/hub/usa.json", &c), 0);
+  assert_int_equal(c.role, MWX_NET_HUB_RELAY);
+  assert_int_equal(c.n_links, 2);
+  assert_int_equal(c.links[1].domain_id, 2);
+  assert_string_equal(c.links[1].partners[0], "JPN");
+
+  char path[] = "/tmp/mwx_test_cfg.XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  static const char *const bad[] = {
+      "{\"pki_dir\":\"p\"}",                                       /* no nation */
+      "{\"nation\":\"kor\",\"pki_dir\":\"p\"}",                  /* malformed nation */
+      "{\"nation\":\"KOR\",\"pki_dir\":\"p\",\"role\":\"star\"}", /* unknown role */
+      "{\"nation\":\"KOR\",\"pki_dir\":\"p\",\"domain_id\":999}",  /* domain out of range */
+      "{\"nation\":\"KOR\",\"pki_dir\":\"p\",\"partners\":[\"J\"]}", /* bad partner */
+      "{\"nation\":\"KOR\",",                                       /* not JSON */
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(bad[i], f);
+    fclose(f);
+    assert_int_equal(mwx_net_config_load(path, &c), MWX_EPARSE);
+    assert_true(strlen(mwx_error_msg()) > 0);
+  }
+  close(fd);
+  unlink(path);
+}
+
+/* -------------------------------- the receive-side check, case by case */
+
+static int check_cases(void *p) {
+  const node_arg *a = p;
+  mwx_net_config c;
+  mwx_net *n;
+  node_cfg(&c, "JPN", a->pki);
+  add_link(&c, a->domain, NULL);
+  if (mwx_net_open(&c, &n))
+    FAIL("JPN open: %s", mwx_error_msg());
+  char key[400], detail[200];
+  mwx_msg_key *kor;
+  snprintf(key, sizeof key, "%s/KOR/origin.key", a->pki);
+  if (mwx_msg_key_load_private(key, &kor))
+    FAIL("key: %s", mwx_error_msg());
+  mwx_msg m;
+  int rc, bad = 0;
+  /* a genuine KOR track for JPN */
+  mwx_net_test_track(n, 1, 1, NULL, &m);
+  memcpy(m.mark.originator, "KOR", 4);
+  mwx_msg_sign(&m, kor);
+  if ((rc = mwx_net_check(n, &m, detail, sizeof detail)))
+    bad |= fprintf(stderr, "genuine: %d %s\n", rc, detail);
+  /* one bit of the sequence number changed */
+  m.mark.seq ^= 1;
+  if ((rc = mwx_net_check(n, &m, detail, sizeof detail)) != MWX_ECRYPTO)
+    bad |= fprintf(stderr, "altered: %d\n", rc);
+  /* releasable to KOR and USA only */
+  memset(&m.mark.releasable_to, 0, sizeof m.mark.releasable_to);
+  m.mark.n_releasable = 0;
+  mwx_msg_marking_add(&m.mark, "KOR");
+  mwx_msg_marking_add(&m.mark, "USA");
+  mwx_msg_sign(&m, kor);
+  if ((rc = mwx_net_check(n, &m, detail, sizeof detail)) != MWX_EDENIED)
+    bad |= fprintf(stderr, "not releasable: %d\n", rc);
+  /* an originator outside the coalition */
+  mwx_net_test_track(n, 1, 1, NULL, &m);
+  memcpy(m.mark.originator, "GBR", 4);
+  mwx_msg_marking_add(&m.mark, "GBR");
+  if ((rc = mwx_net_check(n, &m, detail, sizeof detail)) != MWX_ENOTFOUND)
+    bad |= fprintf(stderr, "unknown originator: %d %s\n", rc, detail);
+  /* our own sample coming back */
+  mwx_net_test_track(n, 1, 1, NULL, &m);
+  if ((rc = mwx_net_check(n, &m, detail, sizeof detail)) != MWX_EEXIST)
+    bad |= fprintf(stderr, "own: %d\n", rc);
+  /* a marking that does not name its originator */
+  mwx_net_test_track(n, 1, 1, "JPN,USA", &m);
+  memcpy(m.mark.originator, "KOR", 4);
+  if ((rc = mwx_net_check(n, &m, detail, sizeof detail)) != MWX_EINVAL)
+    bad |= fprintf(stderr, "bad marking: %d\n", rc);
+  /* publishing: only as ourselves, only to someone */
+  mwx_net_test_track(n, 1, 1, "JPN", &m);
+  if ((rc = mwx_net_sign_publish(n, &m)) != MWX_EDENIED)
+    bad |= fprintf(stderr, "publish to nobody: %d\n", rc);
+  mwx_net_test_track(n, 1, 1, NULL, &m);
+  memcpy(m.mark.originator, "KOR", 4);
+  if ((rc = mwx_net_publish(n, &m)) != MWX_EINVAL)
+    bad |= fprintf(stderr, "publish as KOR: %d\n", rc);
+  mwx_msg_key_free(kor);
+  mwx_net_close(n);
+  return bad ? 1 : 0;
+}
+
+static void test_receive_checks(void **state) {
+  fixture *f = *state;
+  node_arg a = {f->pki, "JPN", 10, 0, 0, NULL, -1};
+  pid_t p = spawn(check_cases, &a);
+  assert_int_equal(wait_all(&p, 1, 30), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_wire_round_trip),
       cmocka_unit_test(test_wire_refuses_overlong),
       cmocka_unit_test(test_partitions),
+      cmocka_unit_test(test_config_files),
+      cmocka_unit_test_setup_teardown(test_receive_checks, setup, teardown),
       cmocka_unit_test_setup_teardown(test_mesh_secure_exchange, setup, teardown),
       cmocka_unit_test_setup_teardown(test_rogue_certificate, setup, teardown),
       cmocka_unit_test_setup_teardown(test_access_control_refuses_partition, setup, teardown),

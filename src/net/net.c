@@ -678,15 +678,25 @@ int mwx_net_wait_acks(mwx_net *n, int64_t timeout_ns) {
   int64_t end = mwx_net_now_ns() + timeout_ns;
   for (int li = 0; li < n->n_links; li++) {
     net_link *l = &n->links[li];
-    for (size_t i = 0; i < l->n_ws; i++)
-      for (int t = 0; t < NET_N_TOPICS; t++) {
-        int64_t left = end - mwx_net_now_ns();
-        dds_return_t r = dds_wait_for_acks(l->ws[i].wr[t], left > 0 ? left : 0);
-        if (r == DDS_RETCODE_TIMEOUT)
-          return mwx_error_set(MWX_ETIMEDOUT, "net: readers did not acknowledge in time");
-        if (r < 0)
-          return dds_fail(r, "wait for acks");
+    /* a snapshot: publish may add writer sets meanwhile (never removes) */
+    pthread_mutex_lock(&n->lock);
+    size_t k = l->n_ws * NET_N_TOPICS;
+    dds_entity_t *wr = malloc((k ? k : 1) * sizeof *wr);
+    for (size_t i = 0; wr && i < l->n_ws; i++)
+      memcpy(wr + i * NET_N_TOPICS, l->ws[i].wr, sizeof l->ws[i].wr);
+    pthread_mutex_unlock(&n->lock);
+    if (!wr)
+      return mwx_error_set(MWX_ENOMEM, "out of memory");
+    for (size_t i = 0; i < k; i++) {
+      int64_t left = end - mwx_net_now_ns();
+      dds_return_t r = dds_wait_for_acks(wr[i], left > 0 ? left : 0);
+      if (r < 0) {
+        free(wr);
+        return r == DDS_RETCODE_TIMEOUT ? mwx_error_set(MWX_ETIMEDOUT, "net: readers did not acknowledge in time")
+                                        : dds_fail(r, "wait for acks");
       }
+    }
+    free(wr);
   }
   return 0;
 }
