@@ -645,16 +645,25 @@ int mwx_node_open(const mwx_node_config *cfg, mwx_node_event_fn fn, void *ctx, m
   if (cfg->n_partners) {
     for (int i = 0; i < cfg->n_partners; i++)
       add_partner(n, cfg->partners[i]);
+  } else if (cfg->online) {
+    /* the nations this node reaches: its links' partners, else the whole PKI coalition */
+    for (int l = 0; l < cfg->net.n_links; l++)
+      for (int k = 0; k < cfg->net.links[l].n_partners; k++)
+        add_partner(n, cfg->net.links[l].partners[k]);
+    if (!n->st.n_partners) {
+      char nations[MWX_MAX_NATIONS][MWX_NATION_LEN];
+      size_t nn = 0;
+      if ((rc = mwx_pki_load_nations(cfg->net.pki_dir, nations, MWX_MAX_NATIONS, &nn)))
+        goto fail;
+      for (size_t k = 0; k < nn; k++)
+        add_partner(n, nations[k]);
+    }
   } else {
     add_partner(n, "KOR");
     add_partner(n, "JPN");
     add_partner(n, "USA");
     for (size_t i = 0; i < n->policy.n_rules; i++)
       add_partner(n, n->policy.rules[i].partner);
-    if (cfg->online)
-      for (int l = 0; l < cfg->net.n_links; l++)
-        for (int k = 0; k < cfg->net.links[l].n_partners; k++)
-          add_partner(n, cfg->net.links[l].partners[k]);
   }
   if ((rc = load_key(n)))
     goto fail;
