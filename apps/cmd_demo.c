@@ -4,16 +4,42 @@
  * Hwasong-17 launch (KCNA: apogee 6,040.9 km, range 999.2 km, 4,135 s):
  *   1. the fitted trajectory (ballistic)
  *   2. who sees the missile when (sim: the allied sensor laydown)
- * The demo only calls the library and prints; everything it shows is
- * computed on the spot.
+ *   3. the tracking timeline of each nation alone and of the three together
+ *      (track + assess, the engine of "mwx track")
+ *   4. release: KOR's whole pipeline offline (as "mwx run"): launch data
+ *      reaching JPN automatically, long-range impact predictions held for an
+ *      operator, one approved through the queue, the journal verified
+ *   5. the coalition: a PKI made on the spot, three nodes (KOR, JPN, USA) as
+ *      separate processes on this machine, DDS Security on, the scenario
+ *      replayed fast; each nation's picture as the others update it; every
+ *      node's journal verified
+ * The demo calls the library and prints; act 5 starts the node processes
+ * (fork + exec, killed with the demo if it dies) and relays their lines.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "mwx/assess.h"
 #include "mwx/ballistic.h"
 #include "mwx/error.h"
+#include "mwx/journal.h"
+#include "mwx/node.h"
+#include "mwx/pki.h"
+#include "mwx/release.h"
 #include "mwx/sim.h"
 #include "mwx_cmd.h"
 
@@ -76,14 +102,516 @@ static int act_visibility(const mwx_sim_scenario *sc, const mwx_sim_truth *truth
   return rc;
 }
 
+/* Act 3: the warning timeline of each nation alone and of the three fused. */
+static int act_tracking(const mwx_sim_scenario *sc, const mwx_sim_truth *truth) {
+  static const char *who[4] = {"KOR", "JPN", "USA", "ALL"};
+  banner("3. Tracking and assessment: each nation alone, and the three together (mwx track)");
+  printf("seconds after launch; impact errors against the truth; ALL = the three nations' plots fused\n");
+  printf("%-4s %6s %6s %8s %8s %10s %10s %8s %s\n", "", "plot", "track", "impact", "<10 km", "half-way", "final",
+         "launch", "class");
+  for (int k = 0; k < 4; k++) {
+    mwx_assess_run_opts o;
+    mwx_assess_run_opts_default(&o);
+    memcpy(o.nation, who[k], 4);
+    o.seed = DEMO_SEED;
+    mwx_assess_run_result r = {0};
+    int rc = mwx_assess_run(sc, truth, &o, &r);
+    if (rc)
+      return rc;
+    const mwx_assess_missile *m = &r.m[0];
+    char c[8][24];
+    snprintf(c[0], 24, m->has_first_plot ? "%.0f" : "-", m->first_plot_s);
+    snprintf(c[1], 24, m->has_track ? "%.0f" : "-", m->first_track_s);
+    snprintf(c[2], 24, m->has_ipp ? "%.0f" : "-", m->first_ipp_s);
+    snprintf(c[3], 24, m->has_good_ipp ? "%.0f" : "never", m->good_ipp_s);
+    snprintf(c[4], 24, m->has_ipp_error[MWX_ASSESS_CP_HALF] ? "%.1f km" : "-", m->ipp_error_km[MWX_ASSESS_CP_HALF]);
+    snprintf(c[5], 24, m->has_impact ? "%.1f km" : "-", m->impact_error_km);
+    snprintf(c[6], 24, m->has_launch ? "%.1f km" : "-", m->launch_error_km);
+    printf("%-4s %6s %6s %8s %8s %10s %10s %8s %s\n", who[k], c[0], c[1], c[2], c[3], c[4], c[5], c[6],
+           m->has_ipp ? mwx_ballistic_class_name(m->cls) : "-");
+    mwx_assess_run_fini(&r);
+  }
+  printf("(plot/track: first plot and first confirmed track; impact: first impact prediction; <10 km: first\n"
+         " prediction within 10 km of the truth; half-way / final: impact error at half the flight and of the\n"
+         " last prediction >= 60 s before impact; launch: launch-point error)\n");
+  return 0;
+}
+
+/* ---- act 4 --------------------------------------------------------------- */
+
+typedef struct act4_ctx {
+  const char *db;
+  int64_t epoch_ns;
+  int shown[MWX_NODE_MAX_PARTNERS][8]; /* first release per partner and topic shown */
+  int held_shown, timeout_shown;
+  uint64_t op_item;
+  int op_approved;
+  uint64_t quiet;
+  int rc;
+} act4_ctx;
+
+static int act4_list(const mwx_release_item *it, void *ctx) {
+  (void)ctx;
+  printf("           queue: item %llu  %s -> %s  rule %s, deadline %+.0f s, then %s\n", (unsigned long long)it->id,
+         mwx_msg_topic_name((mwx_msg_topic)it->sample.topic), it->partner, it->rule_id,
+         (double)(it->deadline_ns - it->held_ns) / 1e9,
+         it->on_timeout == MWX_RELEASE_TIMEOUT_APPROVE ? "approve" : "deny");
+  return 0;
+}
+
+static void act4_event(void *vc, const mwx_node_event *ev) {
+  act4_ctx *c = vc;
+  const mwx_msg *m = ev->msg;
+  double t = (double)(ev->sim_ns - c->epoch_ns) / 1e9;
+  int pi = !strcmp(ev->partner, "JPN") ? 0 : 1;
+  switch (ev->kind) {
+  case MWX_NODE_EV_RELEASED:
+    if (m->topic != MWX_TOPIC_STATUS && !c->shown[pi][m->topic]) {
+      c->shown[pi][m->topic] = 1;
+      printf("  %+7.1f s  KOR -> %s  released  %-16s seq %-4llu rule %-20s %s\n", t, ev->partner,
+             mwx_msg_topic_name((mwx_msg_topic)m->topic), (unsigned long long)m->mark.seq, m->mark.rule_id,
+             !(m->fields & MWX_F_SENSORS)       ? "(radar ids and positions removed)"
+             : !(m->fields & MWX_F_SENSOR_POS) ? "(radar positions removed)"
+                                                : "");
+    } else
+      c->quiet++;
+    break;
+  case MWX_NODE_EV_HELD:
+    if (c->held_shown++) {
+      c->quiet++;
+      break;
+    }
+    printf("  %+7.1f s  KOR -> %s  HELD      %-16s seq %-4llu %s\n", t, ev->partner,
+           mwx_msg_topic_name((mwx_msg_topic)m->topic), (unsigned long long)m->mark.seq, ev->detail);
+    {
+      /* the duty officer, in another process in real life, works on the journal */
+      mwx_journal *j2 = NULL;
+      mwx_release_item it;
+      int rc = mwx_journal_open(c->db, NULL, &j2);
+      if (!rc)
+        rc = mwx_release_queue_list(j2, ev->sim_ns, act4_list, NULL);
+      if (!rc)
+        rc = mwx_release_queue_decide(j2, ev->item, 1, "duty-officer", ev->sim_ns, &it);
+      mwx_journal_close(j2);
+      if (rc) {
+        c->rc = rc;
+        break;
+      }
+      c->op_item = ev->item;
+      printf("  %+7.1f s  operator duty-officer, in another process: mwx release approve %llu\n", t,
+             (unsigned long long)ev->item);
+    }
+    break;
+  case MWX_NODE_EV_APPROVED:
+    if (ev->item == c->op_item) {
+      c->op_approved = 1;
+      printf("  %+7.1f s  KOR -> %s  APPROVED  %-16s seq %-4llu %s: signed, journaled, sent\n", t, ev->partner,
+             mwx_msg_topic_name((mwx_msg_topic)m->topic), (unsigned long long)m->mark.seq, ev->detail);
+    } else if (!c->timeout_shown++)
+      printf("  %+7.1f s  KOR -> %s  APPROVED  %-16s seq %-4llu %s (policy: approve after 30 s)\n", t, ev->partner,
+             mwx_msg_topic_name((mwx_msg_topic)m->topic), (unsigned long long)m->mark.seq, ev->detail);
+    else
+      c->quiet++;
+    break;
+  default:
+    break;
+  }
+}
+
+static int verify_journal(const char *label, const char *db) {
+  mwx_journal *j;
+  mwx_journal_options ro = {MWX_JOURNAL_SYNC_FULL, 1, NULL};
+  mwx_journal_verify_result vr;
+  int rc = mwx_journal_open(db, &ro, &j);
+  if (rc)
+    return rc;
+  rc = mwx_journal_verify(j, NULL, &vr);
+  mwx_journal_close(j);
+  if (rc)
+    printf("mwx audit verify %s: BROKEN at record %llu: %s\n", label, (unsigned long long)vr.bad_id, vr.why);
+  else
+    printf("mwx audit verify %s: ok: %llu records, chain intact\n", label, (unsigned long long)vr.records);
+  return rc;
+}
+
+static int make_tmpdir(char *dir, size_t cap) {
+  snprintf(dir, cap, "/tmp/mwx_demo_XXXXXX");
+  if (!mkdtemp(dir))
+    return mwx_error_set(MWX_EIO, "demo: mkdtemp: %s", strerror(errno));
+  return 0;
+}
+
+static void remove_tmpdir(const char *dir) {
+  char cmd[PATH_MAX + 16];
+  if (strncmp(dir, "/tmp/mwx_demo_", 14))
+    return;
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  if (system(cmd) != 0)
+    fprintf(stderr, "mwx demo: could not remove %s\n", dir);
+}
+
+static int act_release(const char *scenario) {
+  banner("4. Release: KOR's pipeline offline (mwx run): sensors, tracking, policy, signature, journal");
+  char dir[64], db[128];
+  int rc = make_tmpdir(dir, sizeof dir);
+  if (rc)
+    return rc;
+  snprintf(db, sizeof db, "%s/kor.db", dir);
+  mwx_node_config cfg;
+  mwx_node_config_init(&cfg);
+  memcpy(cfg.nation, "KOR", 4);
+  snprintf(cfg.scenario, sizeof cfg.scenario, "%s", scenario);
+  snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-KOR.json", MWX_SOURCE_DIR);
+  snprintf(cfg.journal, sizeof cfg.journal, "%s", db);
+  cfg.seed = DEMO_SEED;
+  cfg.status_every_s = 60;
+  printf("policy config/policy-KOR.json: JPN gets Track (sensors removed, 1 km grid), LaunchEvent, short-range\n"
+         "ImpactPrediction automatically; IRBM/ICBM ImpactPrediction waits for an operator (30 s, then approve);\n"
+         "the USA gets everything but the radars' positions.\n");
+  act4_ctx c = {0};
+  c.db = db;
+  mwx_node *n = NULL;
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  if (!(rc = mwx_node_open(&cfg, act4_event, &c, &n))) {
+    c.epoch_ns = mwx_node_epoch_ns(n);
+    rc = mwx_node_run(n);
+  }
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  if (!rc)
+    rc = c.rc;
+  if (!rc) {
+    mwx_node_stats st;
+    mwx_node_get_stats(n, &st);
+    printf("  ... and %llu more decisions like these\n", (unsigned long long)c.quiet);
+    mwx_cmd_run_summary(stdout, &st, "KOR", (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+                        0);
+    printf("the operator's approval was %s by the node through the journal's queue\n",
+           c.op_approved ? "picked up and sent" : "NOT picked up");
+    if (!c.op_approved)
+      rc = mwx_error_set(MWX_EINVAL, "demo: the approval was not picked up");
+  }
+  mwx_node_close(n);
+  if (!rc)
+    rc = verify_journal("kor.db", db);
+  remove_tmpdir(dir);
+  return rc;
+}
+
+/* ---- act 5 --------------------------------------------------------------- */
+
+#define N_NODES 3
+static const char *const coalition[N_NODES] = {"KOR", "JPN", "USA"};
+
+typedef struct node_proc {
+  pid_t pid;
+  int fd;          /* read end of its stdout + stderr, -1 when closed */
+  char buf[8192];
+  size_t len;
+  char tail[24][160]; /* its summary lines (after DOWN) */
+  int n_tail, down;
+} node_proc;
+
+typedef struct seen_key {
+  char key[96];
+  int count;
+} seen_key;
+
+typedef struct act5_ctx {
+  seen_key *seen;
+  size_t n_seen, cap_seen;
+  int64_t t0_ns;
+  uint64_t lines, shown;
+  double lat_sum_ms;
+  uint64_t lat_n;
+  double lat_max_ms;
+} act5_ctx;
+
+static int seen_count(act5_ctx *c, const char *key) {
+  for (size_t i = 0; i < c->n_seen; i++)
+    if (!strcmp(c->seen[i].key, key))
+      return ++c->seen[i].count;
+  if (c->n_seen == c->cap_seen) {
+    size_t nc = c->cap_seen ? 2 * c->cap_seen : 64;
+    seen_key *s = realloc(c->seen, nc * sizeof *s);
+    if (!s)
+      return 1;
+    c->seen = s;
+    c->cap_seen = nc;
+  }
+  snprintf(c->seen[c->n_seen].key, sizeof c->seen[c->n_seen].key, "%s", key);
+  c->seen[c->n_seen].count = 1;
+  return c->n_seen++, 1;
+}
+
+static int64_t wall_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+/* One line of a node's output: picture updates are shown (the first of
+ * each kind, then a sample), the summary kept for the end. */
+static void act5_line(act5_ctx *c, node_proc *p, const char *line) {
+  c->lines++;
+  if (p->down || !strncmp(line + 4, "DOWN", 4)) {
+    p->down = 1;
+    if (p->n_tail < 24)
+      snprintf(p->tail[p->n_tail++], sizeof p->tail[0], "%s", line);
+    return;
+  }
+  char recv[4], dir[4], from[4], topic[32], id[40];
+  double ms = -1;
+  const char *after = strstr(line, "ms after plot");
+  if (sscanf(line, "%3s %3s %3s %31s %39s", recv, dir, from, topic, id) == 5 && !strcmp(dir, "<-")) {
+    if (after && !strcmp(topic, "Track")) {
+      const char *comma = strstr(line, "verified, ");
+      if (comma)
+        ms = atof(comma + 10);
+      if (ms >= 0) {
+        c->lat_sum_ms += ms;
+        c->lat_n++;
+        if (ms > c->lat_max_ms)
+          c->lat_max_ms = ms;
+      }
+    }
+    char key[96];
+    snprintf(key, sizeof key, "%s %s %s %s", recv, from, topic, id);
+    int k = seen_count(c, key);
+    int show = k == 1 || (!strcmp(topic, "Track") && k % 100 == 0) || (!strcmp(topic, "ImpactPrediction") && k % 20 == 0);
+    if (!strcmp(topic, "NodeStatus"))
+      show = k == 1;
+    if (!show)
+      return;
+    c->shown++;
+    const char *rest = strstr(line, " seq=");
+    printf("  [%5.1f s] %s \xe2\x86\x90 %s %s %s%s\n", (double)(wall_ns() - c->t0_ns) / 1e9, recv, from, topic, id,
+           rest ? rest : "");
+    return;
+  }
+  if (strstr(line, "partner") || strstr(line, "scenario over") || strstr(line, " UP ") || strstr(line, "DROPPED") ||
+      strstr(line, "mwx node") || strstr(line, "mwxd")) {
+    c->shown++;
+    printf("  [%5.1f s] %s\n", (double)(wall_ns() - c->t0_ns) / 1e9, line);
+  }
+}
+
+static void act5_read(act5_ctx *c, node_proc *p) {
+  ssize_t r = read(p->fd, p->buf + p->len, sizeof p->buf - 1 - p->len);
+  if (r <= 0) {
+    if (r < 0 && errno == EINTR)
+      return;
+    close(p->fd);
+    p->fd = -1;
+    return;
+  }
+  p->len += (size_t)r;
+  p->buf[p->len] = 0;
+  char *start = p->buf, *nl;
+  while ((nl = strchr(start, '\n'))) {
+    *nl = 0;
+    act5_line(c, p, start);
+    start = nl + 1;
+  }
+  p->len = strlen(start);
+  memmove(p->buf, start, p->len + 1);
+  if (p->len >= sizeof p->buf - 1) /* a line longer than the buffer: drop it */
+    p->len = 0;
+}
+
+static pid_t spawn_node(const char *exe, char *const argv[], int *fd_out) {
+  int pfd[2];
+  if (pipe(pfd))
+    return -1;
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(pfd[0]);
+    close(pfd[1]);
+    return -1;
+  }
+  if (pid == 0) {
+    /* the node dies with the demo, whatever kills the demo */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent)
+      _exit(1);
+    dup2(pfd[1], 1);
+    dup2(pfd[1], 2);
+    close(pfd[0]);
+    close(pfd[1]);
+    execv(exe, argv);
+    _exit(127);
+  }
+  close(pfd[1]);
+  *fd_out = pfd[0];
+  return pid;
+}
+
+/* The program that runs a node: mwxd next to this mwx when it runs the full
+ * node (it takes --log), else this mwx's "node" command. */
+static void node_program(char *exe, size_t cap, int *is_mwxd) {
+  char self[PATH_MAX];
+  ssize_t r = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (r <= 0) {
+    snprintf(exe, cap, "mwx");
+    *is_mwxd = 0;
+    return;
+  }
+  self[r] = 0;
+  snprintf(exe, cap, "%s", self);
+  *is_mwxd = 0;
+  char d[PATH_MAX];
+  snprintf(d, sizeof d, "%s", self);
+  char cand[PATH_MAX + 8];
+  snprintf(cand, sizeof cand, "%s/mwxd", dirname(d));
+  size_t len = strlen(cand);
+  if (access(cand, X_OK) == 0 && getenv("MWX_DEMO_MWXD") && len < cap) {
+    memcpy(exe, cand, len + 1);
+    *is_mwxd = 1;
+  }
+}
+
+static int act_coalition(const char *scenario, double flight_s) {
+  banner("5. The coalition: three nodes, DDS Security, each nation's picture updated by the others");
+  char dir[64];
+  int rc = make_tmpdir(dir, sizeof dir);
+  if (rc)
+    return rc;
+  char pki[128];
+  snprintf(pki, sizeof pki, "%s/pki", dir);
+  printf("mwx pki init %s --nations KOR,JPN,USA   (identity CA per nation, permissions CA, governance,\n"
+         "  permissions per nation: each reads only the partitions naming it; Ed25519 origin keys)\n", pki);
+  if ((rc = mwx_pki_init(pki, "KOR,JPN,USA", 0, 0))) {
+    remove_tmpdir(dir);
+    return rc;
+  }
+  double speed = ceil(flight_s / 60.0);
+  if (speed < 20)
+    speed = 20;
+  if (speed > 100)
+    speed = 100;
+  int64_t start_ms = wall_ns() / 1000000 + 8000;
+  int domain = 100 + (int)(getpid() % 100);
+  char exe[PATH_MAX];
+  int is_mwxd = 0;
+  node_program(exe, sizeof exe, &is_mwxd);
+  node_proc procs[N_NODES];
+  memset(procs, 0, sizeof procs);
+  for (int k = 0; k < N_NODES; k++)
+    procs[k].fd = -1;
+  char cfgpath[N_NODES][160];
+  for (int k = 0; k < N_NODES && !rc; k++) {
+    snprintf(cfgpath[k], sizeof cfgpath[k], "%s/%s.json", dir, coalition[k]);
+    FILE *f = fopen(cfgpath[k], "w");
+    if (!f) {
+      rc = mwx_error_set(MWX_EIO, "demo: cannot write %s", cfgpath[k]);
+      break;
+    }
+    fprintf(f,
+            "{\"nation\":\"%s\",\"pki_dir\":\"pki\",\"secure\":true,\"role\":\"mesh\",\"domain_id\":%d,"
+            "\"interface\":\"lo\",\"peers\":[\"127.0.0.1\"],\"lease_ms\":3000,\n"
+            " \"journal\":\"%s.db\",\"policy\":\"%s/config/policy-%s.json\",\"scenario\":\"%s\",\"seed\":%d,\n"
+            " \"speed\":%g,\"step_s\":0.2,\"start_unix_ms\":%lld,\"linger_s\":3,\"status_every_s\":300}\n",
+            coalition[k], domain, coalition[k], MWX_SOURCE_DIR, coalition[k], scenario, DEMO_SEED, speed,
+            (long long)start_ms);
+    fclose(f);
+  }
+  printf("three node processes (%s --config DIR/<NAT>.json), DDS domain %d on loopback, security on;\n"
+         "scenario replayed at %g x (flight %.0f s -> %.0f s), the launch %.0f s from now\n",
+         is_mwxd ? "mwxd" : "mwx node", domain, speed, flight_s, flight_s / speed, 8.0);
+  act5_ctx c = {0};
+  c.t0_ns = wall_ns();
+  for (int k = 0; k < N_NODES && !rc; k++) {
+    char *argv_node[8];
+    int a = 0;
+    argv_node[a++] = exe;
+    if (!is_mwxd)
+      argv_node[a++] = "node";
+    argv_node[a++] = "--config";
+    argv_node[a++] = cfgpath[k];
+    argv_node[a++] = "--log";
+    argv_node[a++] = "received";
+    argv_node[a] = NULL;
+    procs[k].pid = spawn_node(exe, argv_node, &procs[k].fd);
+    if (procs[k].pid < 0)
+      rc = mwx_error_set(MWX_EIO, "demo: cannot start the %s node: %s", coalition[k], strerror(errno));
+  }
+  int64_t deadline = c.t0_ns + (int64_t)((8.0 + flight_s / speed + 40.0) * 1e9);
+  while (!rc) {
+    struct pollfd pf[N_NODES];
+    int np = 0, idx[N_NODES];
+    for (int k = 0; k < N_NODES; k++)
+      if (procs[k].fd >= 0) {
+        pf[np].fd = procs[k].fd;
+        pf[np].events = POLLIN;
+        idx[np++] = k;
+      }
+    if (!np)
+      break;
+    if (wall_ns() > deadline) {
+      rc = mwx_error_set(MWX_ETIMEDOUT, "demo: the nodes did not finish in time");
+      break;
+    }
+    int r = poll(pf, (nfds_t)np, 500);
+    for (int i = 0; i < np && r > 0; i++)
+      if (pf[i].revents)
+        act5_read(&c, &procs[idx[i]]);
+  }
+  int failed = 0;
+  for (int k = 0; k < N_NODES; k++) {
+    if (procs[k].pid <= 0)
+      continue;
+    if (rc)
+      kill(procs[k].pid, SIGTERM);
+    int st = 0;
+    waitpid(procs[k].pid, &st, 0);
+    if (!WIFEXITED(st) || WEXITSTATUS(st))
+      failed++;
+    if (procs[k].fd >= 0)
+      close(procs[k].fd);
+  }
+  free(c.seen);
+  if (!rc) {
+    printf("  ... %llu picture updates in all, %llu shown\n", (unsigned long long)(c.lines - c.shown),
+           (unsigned long long)c.shown);
+    if (c.lat_n)
+      printf("Track: plot -> partner's picture (exercise clock): mean %.1f ms, max %.1f ms over %llu samples\n",
+             c.lat_sum_ms / (double)c.lat_n, c.lat_max_ms, (unsigned long long)c.lat_n);
+    for (int k = 0; k < N_NODES; k++)
+      for (int i = 0; i < procs[k].n_tail; i++)
+        printf("%s\n", procs[k].tail[i]);
+    if (failed)
+      rc = mwx_error_set(MWX_EIO, "demo: %d node(s) failed", failed);
+  }
+  for (int k = 0; k < N_NODES && !rc; k++) {
+    char db[160], label[16];
+    snprintf(db, sizeof db, "%s/%s.db", dir, coalition[k]);
+    snprintf(label, sizeof label, "%s.db", coalition[k]);
+    rc = verify_journal(label, db);
+  }
+  remove_tmpdir(dir);
+  return rc;
+}
+
 int mwx_cmd_demo(int argc, char **argv) {
   const char *path = DEMO_SCENARIO;
-  if (argc > 1 && !strcmp(argv[1], "--help")) {
-    printf("usage: mwx demo [SCENARIO.json]\n");
-    return 0;
+  int acts[6] = {0, 1, 1, 1, 1, 1};
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--help")) {
+      printf("usage: mwx demo [SCENARIO.json] [--acts 1,2,3,4,5]\n");
+      return 0;
+    } else if (!strcmp(argv[i], "--acts") && i + 1 < argc) {
+      memset(acts, 0, sizeof acts);
+      for (const char *p = argv[++i]; *p; p++)
+        if (*p >= '1' && *p <= '5')
+          acts[*p - '0'] = 1;
+    } else if (argv[i][0] != '-')
+      path = argv[i];
+    else {
+      fprintf(stderr, "mwx demo: bad argument '%s'\n", argv[i]);
+      return 2;
+    }
   }
-  if (argc > 1)
-    path = argv[1];
   mwx_sim_scenario sc = {0};
   mwx_sim_truth truth = {0};
   int rc = mwx_sim_scenario_load(path, &sc);
@@ -92,17 +620,34 @@ int mwx_cmd_demo(int argc, char **argv) {
   if (!rc) {
     printf("mwx demo: %s (%zu launch(es), %zu sensors of KOR, JPN and USA)\n", sc.name,
            sc.n_launches, sc.n_sensors);
-    rc = act_trajectory(&sc.launch[0]);
+    fflush(stdout);
+    if (acts[1])
+      rc = act_trajectory(&sc.launch[0]);
   }
   if (!rc)
     rc = mwx_sim_truth_init(&truth, &sc, 1.0);
-  if (!rc)
+  if (!rc && acts[2])
     rc = act_visibility(&sc, &truth);
+  if (!rc && acts[3])
+    rc = act_tracking(&sc, &truth);
+  fflush(stdout);
+  if (!rc && acts[4])
+    rc = act_release(path);
+  fflush(stdout);
+  double flight_s = 0;
+  for (size_t k = 0; !rc && k < truth.n; k++) {
+    double end = (double)(truth.launch_ns[k] - sc.epoch_ns) / 1e9 + truth.traj[k].fig.flight_time_s;
+    if (end > flight_s)
+      flight_s = end;
+  }
+  if (!rc && acts[5])
+    rc = act_coalition(path, flight_s);
   mwx_sim_truth_fini(&truth);
   mwx_sim_scenario_fini(&sc);
   if (rc) {
     mwx_cmd_report("demo", rc);
     return 1;
   }
+  printf("\nmwx demo: done\n");
   return 0;
 }

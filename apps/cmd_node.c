@@ -48,10 +48,10 @@ void mwx_cmd_node_event_line(FILE *f, const char *nation, int64_t epoch_ns, cons
   double t = (double)(ev->sim_ns - epoch_ns) / 1e9;
   switch (ev->kind) {
   case MWX_NODE_EV_RECEIVED:
-    fprintf(f, "%s <- %s %s %s seq=%llu verified", nation, ev->partner, mwx_msg_topic_name((mwx_msg_topic)m->topic),
-            msg_id(m), (unsigned long long)m->mark.seq);
+    fprintf(f, "%s <- %s %s %s seq=%llu rule=%s verified", nation, ev->partner,
+            mwx_msg_topic_name((mwx_msg_topic)m->topic), msg_id(m), (unsigned long long)m->mark.seq, m->mark.rule_id);
     if (ev->latency_ms >= 0)
-      fprintf(f, ", %.1f ms after plot", ev->latency_ms);
+      fprintf(f, ", %.1f ms after %s", ev->latency_ms, m->topic == MWX_TOPIC_TRACK ? "plot" : "its time");
     fprintf(f, " (t=%+.0fs, record %llu)\n", t, (unsigned long long)ev->record_id);
     break;
   case MWX_NODE_EV_DROPPED:
