@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# coalition.sh - three full nodes (KOR, JPN, USA) as separate processes on
+# loopback, DDS Security on (PKI from "mwx pki init" in a temp dir), each
+# with its own sensors on the 2022-10-14 SRBM scenario replayed at 40x on
+# one shared exercise clock.  Checks: every node runs to the end and exits
+# 0; JPN's journal holds KOR's Track and LaunchEvent samples, received and
+# verified; nothing was dropped; the USA never received a sample whose
+# marking does not name it; every journal verifies.  Bounded: about 20 s.
+# Usage: coalition.sh BUILD_DIR
+set -u
+B=$(cd "${1:?usage: coalition.sh BUILD_DIR}" && pwd)
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+T=$(mktemp -d /tmp/mwx_coalition.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+fail=0
+ok()  { echo "ok   $*"; }
+bad() { echo "FAIL $*"; fail=1; }
+# the node program: mwxd once it runs the full node, else "mwx node"
+if "$B/mwxd" --help 2>&1 | grep -q -- "--log"; then NODE=("$B/mwxd"); else NODE=("$B/mwx" node); fi
+
+"$B/mwx" pki init "$T/pki" --nations KOR,JPN,USA >/dev/null || { echo "FAIL pki init"; exit 1; }
+START=$(( $(date +%s%3N) + 6000 ))
+DOM=$(( 150 + $$ % 50 ))
+for N in KOR JPN USA; do
+  cat > "$T/$N.json" <<J
+{"nation":"$N","pki_dir":"pki","secure":true,"role":"mesh","domain_id":$DOM,"interface":"lo","peers":["127.0.0.1"],
+ "lease_ms":3000,"journal":"$N.db","policy":"$SRC/config/policy-$N.json",
+ "scenario":"$SRC/scenarios/2022-10-14-srbm.json","speed":40,"step_s":0.25,"start_unix_ms":$START,"linger_s":2}
+J
+done
+for N in KOR JPN USA; do
+  timeout 60 "${NODE[@]}" --config "$T/$N.json" --log all > "$T/$N.log" 2>&1 & PIDS+=($!)
+done
+st=0
+for i in 0 1 2; do wait "${PIDS[$i]}" || st=$((st + 1)); done
+PIDS=()
+[ $st = 0 ] && ok "three nodes ran the scenario and exited 0 (${NODE[*]##*/})" || bad "$st node(s) failed"
+
+samples() { "$B/mwx" audit show "$T/$1.db" --kind sample --json; }
+n_track=$(samples JPN | grep '"from":"KOR"' | grep '"verified":true' | grep -c '"topic":"Track"')
+n_launch=$(samples JPN | grep '"from":"KOR"' | grep -c '"topic":"LaunchEvent"')
+[ "$n_track" -ge 5 ] && ok "JPN journaled $n_track KOR Tracks, received and verified" || bad "JPN has $n_track KOR Tracks"
+[ "$n_launch" -ge 1 ] && ok "JPN journaled KOR's LaunchEvent" || bad "JPN has no KOR LaunchEvent"
+grep -q "JPN <- KOR Track .* verified" "$T/JPN.log" && ok "JPN's picture updated by KOR" || bad "no KOR Track line in JPN's log"
+n_usa_from_jpn=$(samples USA | grep -c '"from":"JPN"')
+[ "$n_usa_from_jpn" -ge 1 ] && ok "USA received JPN's samples ($n_usa_from_jpn)" || bad "USA got nothing from JPN"
+not_usa=$(samples USA | python3 -c '
+import json, sys
+print(sum(1 for l in sys.stdin if "USA" not in json.loads(l)["sample"]["marking"]["releasable_to"]))')
+[ "$not_usa" = 0 ] && ok "USA never received a sample not releasable to it" || bad "USA received $not_usa samples not naming it"
+for N in KOR JPN USA; do
+  n=$("$B/mwx" audit show "$T/$N.db" --kind sigfail --json | wc -l)
+  [ "$n" = 0 ] || bad "$N journaled $n failed receipts"
+  "$B/mwx" audit verify "$T/$N.db" >/dev/null && ok "audit verify $N.db" || bad "audit verify $N.db: $("$B/mwx" audit verify "$T/$N.db" 2>&1)"
+done
+if [ $fail != 0 ]; then for N in KOR JPN USA; do echo "--- $N.log"; tail -15 "$T/$N.log"; done; fi
+exit $fail
