@@ -24,6 +24,7 @@ static const struct command commands[] = {
     {"release", mwx_cmd_release, "manual release queue (list/approve/deny), policy check"},
     {"sim", mwx_cmd_sim, "run a scenario: sensor plots, truth and a visibility table"},
     {"traj", mwx_cmd_traj, "missile trajectory fitted to a published apogee and range"},
+    {"track", mwx_cmd_track, "track a scenario's plots and score the warning timeline"},
 };
 
 void mwx_cmd_report(const char *cmd, int rc) {

@@ -16,6 +16,7 @@ int mwx_cmd_geo(int argc, char **argv);
 int mwx_cmd_release(int argc, char **argv);
 int mwx_cmd_sim(int argc, char **argv);
 int mwx_cmd_traj(int argc, char **argv);
+int mwx_cmd_track(int argc, char **argv);
 
 /* Parses a time given as integer nanoseconds since the Unix epoch or as
  * ISO-8601 UTC ("2026-11-28T11:00:00Z", fraction optional). */

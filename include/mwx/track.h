@@ -1,0 +1,238 @@
+/*
+ * track.h - multi-target tracking of ballistic missiles from radar and
+ * space-based infrared plots.
+ *
+ * State: x = [pos_ecef_m(3), vel_ecef_mps(3), thrust_mps2] (MWX_TRACK_NX = 7)
+ * in the rotating ECEF frame; velocity is relative to the rotating Earth.
+ * The seventh state is the thrust acceleration along the velocity vector
+ * (m/s^2) of the boost model; the ballistic model holds it at zero.
+ *
+ * Two motion models run as an IMM (interacting multiple model):
+ *   BALLISTIC  free flight (J2 gravity, Coriolis, centrifugal, drag) through
+ *              mwx_ballistic_propagate; small white-acceleration noise for
+ *              what the model leaves out (beta error, higher harmonics).
+ *   BOOST      the same forces plus thrust acceleration thrust_mps2 along the
+ *              velocity, the thrust a random walk (mass loss, staging) and a
+ *              large white acceleration (pitch program, steering).
+ * Each model is filtered by an EKF (state-transition matrix from the
+ * acceleration Jacobian) or a UKF (sigma points through the propagator).
+ *
+ * Measurements: radar (slant range, azimuth, elevation from the sensor's
+ * geodetic position; azimuth wraps at 360) and space IR (the line-of-sight
+ * unit vector: two angles about axes perpendicular to it, bearing only, no
+ * range; it updates confirmed tracks and never starts one).
+ *
+ * Tracker: per scan (one sensor, one time) chi-square gating, global nearest
+ * neighbour assignment (Hungarian algorithm on the squared Mahalanobis
+ * distance), M-of-N confirmation of tracks started from two radar plots
+ * (two-point velocity), merging of duplicate tracks, coasting of silent
+ * established tracks, deletion after misses, silence or landing.
+ *
+ * Ownership: a tracker is created by mwx_track_create and freed by
+ * mwx_track_destroy; estimates and infos are plain values copied out.
+ *
+ * Units: metres, seconds, degrees at the interface (radians inside).  Time is
+ * int64 ns since the Unix epoch, UTC.  All functions are pure computation:
+ * time is a parameter, no I/O, no clock, no global state.  A tracker is not
+ * thread-safe; distinct trackers may be used from distinct threads.
+ */
+#ifndef MWX_TRACK_H
+#define MWX_TRACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mwx/geo.h"
+#include "mwx/sim.h"
+
+#define MWX_TRACK_NX 7 /* state dimension */
+
+/* ---- Plots (measurements) ------------------------------------------ */
+
+typedef enum mwx_track_sensor_kind {
+  MWX_TRACK_RADAR = 1, /* range, azimuth, elevation */
+  MWX_TRACK_IR = 2     /* line-of-sight unit vector (bearing only) */
+} mwx_track_sensor_kind;
+
+/* One detection.  A scan is a run of plots with the same sensor and t_ns.
+ * The plot carries no truth: mwx_track_plot_from_sim copies what a sensor
+ * measures and leaves the sim's evaluation-only labels behind. */
+typedef struct mwx_track_plot {
+  int64_t t_ns;            /* time of the detection */
+  int kind;                /* mwx_track_sensor_kind */
+  int sensor;              /* caller's sensor number, 0..63 (scan grouping, miss counting) */
+  char nation[4];          /* "KOR", "JPN", "USA" (informational) */
+  mwx_geo_lla sensor_lla;  /* sensor position (IR: the satellite's geodetic position) */
+  /* radar: slant range and direction in the sensor's local ENU frame */
+  double range_m;
+  double az_deg, el_deg;   /* azimuth clockwise from north 0..360, elevation */
+  double sigma_range_m;    /* > 0 */
+  double sigma_az_deg;     /* > 0 */
+  double sigma_el_deg;     /* > 0 */
+  /* IR: measured line of sight sensor -> target, ECEF unit vector, with a
+   * 1-sigma error sigma_los_rad about each of two perpendicular axes */
+  double los_ecef[3];
+  double sigma_los_rad;    /* > 0 */
+} mwx_track_plot;
+
+/* Checks a plot: known kind, finite values, sigmas > 0, |el| <= 90, radar
+ * range > 0, IR line of sight a unit vector, sensor 0..63.  MWX_EINVAL with a
+ * message otherwise. */
+int mwx_track_plot_check(const mwx_track_plot *p);
+
+/* Copies the measurement of a simulator plot (never its truth labels);
+ * sensor = sp->sensor_index.  MWX_EINVAL if the result fails the check. */
+int mwx_track_plot_from_sim(const mwx_sim_plot *sp, mwx_track_plot *out);
+
+/* ---- Single-model estimate and filter steps ----------------------------- */
+
+typedef enum mwx_track_filter_kind { MWX_TRACK_EKF = 0, MWX_TRACK_UKF = 1 } mwx_track_filter_kind;
+
+typedef enum mwx_track_model { MWX_TRACK_BALLISTIC = 0, MWX_TRACK_BOOST = 1 } mwx_track_model;
+
+/* A Gaussian estimate at time t_ns. */
+typedef struct mwx_track_est {
+  int64_t t_ns;
+  double x[MWX_TRACK_NX];
+  double P[MWX_TRACK_NX][MWX_TRACK_NX];
+} mwx_track_est;
+
+/* Filter tuning (see docs/track.md for the choice of values). */
+typedef struct mwx_track_filter_cfg {
+  int kind;                  /* mwx_track_filter_kind */
+  double beta_kgpm2;         /* ballistic coefficient used by the models; <= 0: no drag */
+  double q_ballistic_m2ps3;  /* white-acceleration PSD of the ballistic model */
+  double q_boost_m2ps3;      /* white-acceleration PSD of the boost model */
+  double q_thrust_m2ps5;     /* thrust random-walk PSD of the boost model */
+  double boost_exit_rate_ps; /* IMM: rate of boost -> ballistic transitions (1/s) */
+  double boost_entry_rate_ps;/* IMM: rate of ballistic -> boost (staging after a coast) */
+} mwx_track_filter_cfg;
+
+/* Defaults: EKF, beta 0 (no drag), q_ballistic 1e-4, q_boost 100, q_thrust 100,
+ * exit rate 0.01/s, entry rate 0 (see docs/track.md: a re-ignition is caught
+ * by the likelihood; a prior rate leaks the boost model's noise into
+ * mid-course). */
+void mwx_track_filter_cfg_default(mwx_track_filter_cfg *cfg);
+
+/* Predicts est to t_ns (forward or backward) with one model.  MWX_EINVAL on
+ * bad arguments, MWX_ERANGE if the propagation fails (e.g. below ground). */
+int mwx_track_predict(const mwx_track_filter_cfg *cfg, int model, mwx_track_est *est, int64_t t_ns);
+
+/* Updates est (already at the plot's time) with one plot.  Writes the
+ * normalised innovation squared (may be NULL) and the log-likelihood of the
+ * innovation (may be NULL).  MWX_EINVAL on a malformed plot, MWX_ERANGE if
+ * the innovation covariance is not positive definite. */
+int mwx_track_update(const mwx_track_filter_cfg *cfg, mwx_track_est *est, const mwx_track_plot *plot,
+                     double *nis, double *loglik);
+
+/* Innovation y = z - h(x) and its covariance S (dimension m = 3 for radar:
+ * range m, azimuth rad, elevation rad; 2 for IR: angles rad about two axes
+ * perpendicular to the measured line of sight).  Used for gating. */
+int mwx_track_innovation(const mwx_track_filter_cfg *cfg, const mwx_track_est *est,
+                         const mwx_track_plot *plot, double y[3], double S[3][3], int *m);
+
+/* ---- IMM --------------------------------------------------------------- */
+
+typedef struct mwx_track_imm {
+  mwx_track_est m[2]; /* per model: [MWX_TRACK_BALLISTIC], [MWX_TRACK_BOOST] */
+  double mu[2];       /* model probabilities, sum 1 */
+} mwx_track_imm;
+
+/* Initialises both models from est with the boost probability p_boost. */
+void mwx_track_imm_init(mwx_track_imm *imm, const mwx_track_est *est, double p_boost);
+/* Mixing + per-model prediction to t_ns. */
+int mwx_track_imm_predict(const mwx_track_filter_cfg *cfg, mwx_track_imm *imm, int64_t t_ns);
+/* Per-model update, model probabilities.  nis (may be NULL) of the combined. */
+int mwx_track_imm_update(const mwx_track_filter_cfg *cfg, mwx_track_imm *imm,
+                         const mwx_track_plot *plot, double *nis);
+/* Moment-matched combined estimate. */
+void mwx_track_imm_combine(const mwx_track_imm *imm, mwx_track_est *out);
+
+/* Two-point initialisation from two radar plots of the same object (p1
+ * before p2): position from p2, velocity from the difference, covariance
+ * from the plot covariances and an acceleration allowance accel_mps2 (thrust
+ * and gravity not modelled by the difference).  MWX_EINVAL if the plots are
+ * not radar or not in time order. */
+int mwx_track_two_point(const mwx_track_plot *p1, const mwx_track_plot *p2, double accel_mps2,
+                        mwx_track_est *out);
+
+/* Plot -> ECEF position (radar) and its 3x3 covariance (may be NULL). */
+int mwx_track_plot_ecef(const mwx_track_plot *p, double pos_ecef_m[3], double cov[3][3]);
+
+/* ---- Multi-target tracker --------------------------------------------- */
+
+typedef struct mwx_track_config {
+  mwx_track_filter_cfg filt;
+  double gate_prob;       /* chi-square gate probability: 0.999 -> 16.27 (3-D), 13.82 (2-D) */
+  int confirm_m, confirm_n; /* M-of-N confirmation (hits within the first N scans that could see it) */
+  int delete_misses;      /* confirmed: deleted after this many consecutive misses */
+  double delete_silence_s;/* any track: deleted after this long without an update */
+  double init_max_dt_s;   /* two-point initiation: the plots at most this far apart */
+  double init_max_speed_mps; /* ... implying at most this speed */
+  double init_accel_mps2; /* acceleration allowance of the two-point velocity */
+  double min_height_m;    /* plots and tracks below this geodetic height are rejected */
+  double max_coast_s;     /* an established track coasts (free flight, no update) at most this long */
+} mwx_track_config;
+
+/* Defaults: EKF filter defaults, gate 0.999, 4-of-5 (the two initiating
+ * plots count), delete after 6 misses
+ * or 60 s of silence, two-point within 30 s and 8 km/s, accel 60 m/s^2,
+ * min height -1 km,
+ * coasting at most 7,200 s.  An established track (confirmed, >= 10 updates)
+ * that falls silent (20 s, or delete_misses misses) is not deleted but
+ * coasts: its IMM collapses onto the ballistic model and it is predicted as
+ * free flight until it lands or a sensor picks it up again. */
+void mwx_track_config_default(mwx_track_config *cfg);
+
+typedef enum mwx_track_status {
+  MWX_TRACK_TENTATIVE = 0,
+  MWX_TRACK_CONFIRMED = 1,
+  MWX_TRACK_DELETED = 2
+} mwx_track_status;
+
+/* What the tracker says about one track. */
+typedef struct mwx_track_info {
+  uint32_t id;          /* from 1, never reused */
+  int status;           /* mwx_track_status */
+  int64_t t_first_ns;   /* first plot */
+  int64_t t_confirm_ns; /* confirmation (0 while tentative) */
+  int64_t t_last_ns;    /* last update */
+  int hits, misses;     /* updates; consecutive misses */
+  uint64_t sensor_mask; /* bit s: sensor s has updated the track */
+  double p_ballistic;   /* IMM probability of the ballistic model */
+  int coasting;         /* 1: silent, predicted as free flight */
+  mwx_track_est est;    /* combined estimate at est.t_ns (t_last_ns, or later when coasting) */
+  mwx_track_est ballistic; /* the ballistic model's estimate at the same time: the one to
+                              predict from once the track is ballistic (the combined one
+                              carries the boost model's share of noise) */
+  mwx_track_est first;  /* early powered estimate that best pins the launch point (below 40 km) */
+  double first_p_ballistic; /* IMM ballistic probability at that estimate */
+  int has_first;
+  mwx_track_est chord; /* the first estimate >= 20 s after `first` (launch: the chord
+                          between the two positions gives the mean velocity) */
+  int has_chord;
+} mwx_track_info;
+
+typedef struct mwx_tracker mwx_tracker;
+
+/* Creates a tracker (cfg copied; NULL: defaults).  Free with
+ * mwx_track_destroy. */
+int mwx_track_create(const mwx_track_config *cfg, mwx_tracker **out);
+void mwx_track_destroy(mwx_tracker *tr);
+
+/* Processes plots in time order (non-decreasing t_ns; earlier plots than the
+ * last processed are refused with MWX_EINVAL).  Consecutive plots with the
+ * same sensor and time form one scan.  Malformed plots are refused before
+ * any state changes. */
+int mwx_track_process(mwx_tracker *tr, const mwx_track_plot *plots, size_t n);
+
+/* Tracks, including deleted ones (status tells); index 0..count-1 in
+ * creation order. */
+size_t mwx_track_count(const mwx_tracker *tr);
+int mwx_track_get(const mwx_tracker *tr, size_t index, mwx_track_info *out);
+
+/* The combined estimate of track index predicted to t_ns (no change to the
+ * tracker). */
+int mwx_track_state_at(const mwx_tracker *tr, size_t index, int64_t t_ns, mwx_track_est *out);
+
+#endif /* MWX_TRACK_H */

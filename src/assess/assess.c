@@ -1,0 +1,458 @@
+/*
+ * assess.c - launch point, impact point with its 95% ellipse, apogee, range,
+ * time of flight and class of a tracked missile (see include/mwx/assess.h).
+ *
+ * Uncertainty: the 6-D estimate is represented by 13 sigma points (scaled
+ * unscented transform with alpha = 1, beta = 2, kappa = 0: points at
+ * +-sqrt(6) standard deviations, mean weights 0 and 1/12, covariance weights
+ * 2 and 1/12).  Each point is carried to the ground by the ballistic
+ * module's propagator; the ground points are expressed in ENU at their mean
+ * and their 2x2 east/north covariance gives the ellipse.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "mwx/assess.h"
+#include "mwx/error.h"
+#include "mwx/geo.h"
+#include "track/linalg.h"
+
+#define N6 6
+#define NS (2 * N6 + 1)
+#define EARTH_MEAN_RADIUS_M 6371000.0
+
+static const double WM0 = 0.0, WC0 = 2.0, WI = 1.0 / (2.0 * N6);
+
+void mwx_assess_opts_default(mwx_assess_opts *o) {
+  memset(o, 0, sizeof *o);
+  o->beta_kgpm2 = -1.0;
+  o->max_flight_s = 7200.0;
+  o->min_p_ballistic = 0.9;
+  o->min_climb_height_m = 30e3;
+  o->want_apogee = 1;
+  o->beta_rel_sigma = 0.3;
+}
+
+static int check_state(const double x[6], const double P[6][6]) {
+  if (!x)
+    return mwx_error_set(MWX_EINVAL, "assess: NULL state");
+  for (int i = 0; i < 6; i++)
+    if (!isfinite(x[i]))
+      return mwx_error_set(MWX_EINVAL, "assess: state is not finite");
+  if (P) {
+    double L[36];
+    for (int i = 0; i < 36; i++)
+      if (!isfinite((&P[0][0])[i]))
+        return mwx_error_set(MWX_EINVAL, "assess: covariance is not finite");
+    if (la_chol(&P[0][0], L, 6))
+      return mwx_error_set(MWX_EINVAL, "assess: covariance is not positive definite");
+  }
+  return 0;
+}
+
+static int sigma6(const double x[6], const double P[6][6], double X[NS][6]) {
+  double L[36];
+  if (la_chol(&P[0][0], L, 6))
+    return mwx_error_set(MWX_EINVAL, "assess: covariance is not positive definite");
+  double c = sqrt((double)N6);
+  for (int i = 0; i < 6; i++)
+    X[0][i] = x[i];
+  for (int j = 0; j < 6; j++)
+    for (int i = 0; i < 6; i++) {
+      X[1 + j][i] = x[i] + c * L[i * 6 + j];
+      X[1 + 6 + j][i] = x[i] - c * L[i * 6 + j];
+    }
+  return 0;
+}
+
+static void ellipse_of(mwx_assess_point *out);
+
+/* Mean ground point, ENU covariance and ellipse of NS ground points with
+ * times (seconds relative to t_ns). */
+static int ground_stats(const double G[NS][3], const double T[NS], int64_t t_ns, mwx_assess_point *out) {
+  double m[3] = {0, 0, 0}, tm = 0;
+  for (int s = 0; s < NS; s++) {
+    double w = s ? WI : WM0;
+    for (int i = 0; i < 3; i++)
+      m[i] += w * G[s][i];
+    tm += w * T[s];
+  }
+  mwx_geo_lla ref;
+  int rc = mwx_geo_lla_from_ecef(m, &ref);
+  if (rc)
+    return rc;
+  ref.h_m = 0;
+  double C[4] = {0, 0, 0, 0}, vt = 0;
+  for (int s = 0; s < NS; s++) {
+    double w = s ? WI : WC0, enu[3];
+    if ((rc = mwx_geo_enu_from_ecef(&ref, G[s], enu)))
+      return rc;
+    C[0] += w * enu[0] * enu[0];
+    C[1] += w * enu[0] * enu[1];
+    C[2] += w * enu[1] * enu[0];
+    C[3] += w * enu[1] * enu[1];
+    vt += w * (T[s] - tm) * (T[s] - tm);
+  }
+  /* the mean point is the ENU origin only up to the weighting of sigma point
+   * 0 (weight 0 in the mean, 2 in the covariance): the deviations above are
+   * about the mean by construction since sum(WI * enu) = 0 */
+  out->lat_deg = ref.lat_deg;
+  out->lon_deg = ref.lon_deg;
+  out->t_ns = t_ns + (int64_t)llround(tm * 1e9);
+  out->sigma_t_s = sqrt(vt);
+  out->cov_en_m2[0][0] = C[0];
+  out->cov_en_m2[0][1] = C[1];
+  out->cov_en_m2[1][0] = C[2];
+  out->cov_en_m2[1][1] = C[3];
+  ellipse_of(out);
+  return 0;
+}
+
+/* 95% ellipse of a point's east/north covariance. */
+static void ellipse_of(mwx_assess_point *out) {
+  double C[4] = {out->cov_en_m2[0][0], out->cov_en_m2[0][1], out->cov_en_m2[1][0], out->cov_en_m2[1][1]};
+  double l1, l2, ang;
+  la_eig2(C, &l1, &l2, &ang);
+  if (l2 < 0)
+    l2 = 0;
+  out->major_km = sqrt(MWX_ASSESS_CHI2_95_2D * l1) / 1e3;
+  out->minor_km = sqrt(MWX_ASSESS_CHI2_95_2D * l2) / 1e3;
+  /* ang is from east counter-clockwise; azimuth from north clockwise */
+  double az = 90.0 - ang * MWX_RAD2DEG;
+  az = fmod(az, 180.0);
+  if (az < 0)
+    az += 180.0;
+  out->orient_deg = az;
+}
+
+static int to_ground(const double x[6], const double P[6][6], int64_t t_ns, double beta, int dir,
+                     double max_s, mwx_assess_point *out) {
+  int rc = check_state(x, P);
+  if (rc)
+    return rc;
+  if (!out || !(max_s > 0))
+    return mwx_error_set(MWX_EINVAL, "assess: bad arguments");
+  double X[NS][6], G[NS][3], T[NS];
+  if ((rc = sigma6(x, P, X)))
+    return rc;
+  for (int s = 0; s < NS; s++) {
+    double v[3], el;
+    rc = mwx_ballistic_propagate_to_height(X[s], X[s] + 3, beta, dir, 0.0, max_s, G[s], v, &el);
+    if (rc)
+      return mwx_error_set(MWX_ERANGE, "assess: the flight does not reach the ground within %.0f s", max_s);
+    T[s] = dir * el;
+  }
+  return ground_stats(G, T, t_ns, out);
+}
+
+int mwx_assess_impact(const double x[6], const double P[6][6], int64_t t_ns, double beta_kgpm2,
+                      double max_s, mwx_assess_point *out) {
+  return to_ground(x, P, t_ns, beta_kgpm2, +1, max_s, out);
+}
+
+/* Adds the effect of an uncertain ballistic coefficient (1-sigma
+ * beta_rel_sigma * beta) to an impact point, to first order: the mean state
+ * flown with beta (1 +- sigma) gives two ground points whose half difference
+ * is the 1-sigma displacement (and likewise the time). */
+static int add_beta_spread(const double x[6], double beta, double rel, double max_s, mwx_assess_point *ip) {
+  if (!(beta > 0) || !(rel > 0))
+    return 0;
+  double g[2][3], v[3], el[2];
+  for (int k = 0; k < 2; k++) {
+    double b = beta * (k ? 1.0 - rel : 1.0 + rel);
+    if (mwx_ballistic_propagate_to_height(x, x + 3, b, +1, 0.0, max_s, g[k], v, &el[k]))
+      return MWX_ERANGE;
+  }
+  mwx_geo_lla ref = {ip->lat_deg, ip->lon_deg, 0};
+  double e0[3], e1[3];
+  if (mwx_geo_enu_from_ecef(&ref, g[0], e0) || mwx_geo_enu_from_ecef(&ref, g[1], e1))
+    return MWX_ERANGE;
+  double d[2] = {0.5 * (e0[0] - e1[0]), 0.5 * (e0[1] - e1[1])}, dt = 0.5 * (el[0] - el[1]);
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; j < 2; j++)
+      ip->cov_en_m2[i][j] += d[i] * d[j];
+  ip->sigma_t_s = sqrt(ip->sigma_t_s * ip->sigma_t_s + dt * dt);
+  ellipse_of(ip);
+  return 0;
+}
+
+int mwx_assess_launch_ballistic(const double x[6], const double P[6][6], int64_t t_ns, double max_s,
+                                mwx_assess_point *out) {
+  return to_ground(x, P, t_ns, 0.0, -1, max_s, out);
+}
+
+/* Boost-from-rest launch point of one state: ground point and time offset. */
+static int boost_back(const double x[6], double g[3], double *dt_s) {
+  mwx_geo_lla l;
+  int rc = mwx_geo_lla_from_ecef(x, &l);
+  if (rc)
+    return rc;
+  double up[3], enu_up[3] = {0, 0, 1};
+  mwx_geo_ecef_vec_from_enu(&l, enu_up, up);
+  double vup = x[3] * up[0] + x[4] * up[1] + x[5] * up[2];
+  if (!(vup > 1.0) || l.h_m < 0)
+    return MWX_ERANGE;
+  double k = l.h_m / vup, q[3], hk = l.h_m / 1e3;
+  /* the flight path bends over (vertical rise, pitch-over): the ground
+   * distance flown is c h v_h / v_up with c = 0.48 + 0.009 h_km (at most
+   * 0.9), fitted to the four default vehicles from 2 to 50 km (within 15%) */
+  double c = 0.48 + 0.009 * hk;
+  if (c > 0.9)
+    c = 0.9;
+  for (int i = 0; i < 3; i++)
+    q[i] = x[i] - x[3 + i] * k * c;
+  /* time since launch = r h / v_up: r = 2 for constant acceleration from
+   * rest; the staged boosts of mwx_ballistic_vehicle_default give r = 1.9-2.1
+   * below 20 km and 2.2-2.8 at 50 km (thrust/weight grows as propellant
+   * burns), so r rises linearly from 2.0 at 20 km to 2.5 at 50 km */
+  double r = 2.0 + 0.5 * (hk < 20 ? 0 : hk > 50 ? 1 : (hk - 20) / 30);
+  mwx_geo_lla lq;
+  if ((rc = mwx_geo_lla_from_ecef(q, &lq)))
+    return rc;
+  lq.h_m = 0;
+  if ((rc = mwx_geo_ecef_from_lla(&lq, g)))
+    return rc;
+  *dt_s = -r * k;
+  return 0;
+}
+
+int mwx_assess_launch_boost(const double x[6], const double P[6][6], int64_t t_ns,
+                            mwx_assess_point *out) {
+  int rc = check_state(x, P);
+  if (rc)
+    return rc;
+  if (!out)
+    return mwx_error_set(MWX_EINVAL, "assess: NULL out");
+  double X[NS][6], G[NS][3], T[NS];
+  if ((rc = sigma6(x, P, X)))
+    return rc;
+  for (int s = 0; s < NS; s++)
+    if (boost_back(X[s], G[s], &T[s]))
+      return mwx_error_set(MWX_ERANGE, "assess: the estimate is not climbing: no boost-phase launch point");
+  return ground_stats(G, T, t_ns, out);
+}
+
+int mwx_assess_energy_range(const double x[6], double *range_km) {
+  int rc = check_state(x, NULL);
+  if (rc)
+    return rc;
+  if (!range_km)
+    return mwx_error_set(MWX_EINVAL, "assess: NULL out");
+  const double mu = MWX_WGS84_GM_M3PS2;
+  double r = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+  if (r < 1e6)
+    return mwx_error_set(MWX_EINVAL, "assess: position is inside the Earth");
+  /* specific energy with the velocity relative to the Earth (the frame of
+   * the published figures and of mwx_ballistic_class_from_figures) */
+  double eps = 0.5 * (x[3] * x[3] + x[4] * x[4] + x[5] * x[5]) - mu / r;
+  double rb = EARTH_MEAN_RADIUS_M;
+  double vb2 = 2.0 * (eps + mu / rb);
+  if (vb2 <= 0) {
+    *range_km = 0;
+    return 0;
+  }
+  double nu = rb * vb2 / mu;
+  if (nu >= 1.0) {
+    *range_km = INFINITY;
+    return 0;
+  }
+  /* maximum range angle for burnout parameter nu: sin(L/2) = nu / (2 - nu) */
+  double lam = 2.0 * asin(nu / (2.0 - nu));
+  *range_km = EARTH_MEAN_RADIUS_M * lam / 1e3;
+  return 0;
+}
+
+mwx_ballistic_class mwx_assess_class_from_range(double range_km) {
+  if (!(range_km >= 0))
+    return MWX_CLASS_UNKNOWN;
+  if (range_km < 1000)
+    return MWX_CLASS_SRBM;
+  if (range_km < 3000)
+    return MWX_CLASS_MRBM;
+  if (range_km < 5500)
+    return MWX_CLASS_IRBM;
+  return MWX_CLASS_ICBM;
+}
+
+static double height_m(const double p[3]) {
+  mwx_geo_lla l;
+  if (mwx_geo_lla_from_ecef(p, &l))
+    return -INFINITY;
+  return l.h_m;
+}
+
+int mwx_assess_apogee(const double x[6], int64_t t_ns, double beta, double *apogee_km, int64_t *apogee_t_ns) {
+  int rc = check_state(x, NULL);
+  if (rc)
+    return rc;
+  if (!apogee_km || !apogee_t_ns)
+    return mwx_error_set(MWX_EINVAL, "assess: NULL out");
+  mwx_geo_lla l;
+  if ((rc = mwx_geo_lla_from_ecef(x, &l)))
+    return rc;
+  double up[3], enu_up[3] = {0, 0, 1};
+  mwx_geo_ecef_vec_from_enu(&l, enu_up, up);
+  double vup = x[3] * up[0] + x[4] * up[1] + x[5] * up[2];
+  double dir = vup >= 0 ? 1.0 : -1.0, step = 30.0 * dir;
+  /* march until the height falls, then golden-section search in the bracket */
+  double s[6], t0 = 0, h0 = l.h_m, hprev = h0;
+  memcpy(s, x, sizeof s);
+  int found = 0;
+  for (int k = 0; k < 400; k++) {
+    double n[6];
+    if ((rc = mwx_ballistic_propagate(s, s + 3, beta, step, n, n + 3)))
+      return rc;
+    double h = height_m(n);
+    if (h < hprev) {
+      found = 1;
+      break;
+    }
+    t0 += step;
+    hprev = h;
+    memcpy(s, n, sizeof s);
+  }
+  if (!found)
+    return mwx_error_set(MWX_ERANGE, "assess: no apogee within %.0f s", 400 * 30.0);
+  /* the maximum lies within [t0 - step, t0 + step] of the start; search from
+   * the state at t0 - step (propagate back) */
+  double base[6];
+  if ((rc = mwx_ballistic_propagate(s, s + 3, beta, -step, base, base + 3)))
+    return rc;
+  double a = 0, b = 2 * step, gr = 0.5 * (sqrt(5.0) - 1.0);
+  double c = b - gr * (b - a), d = a + gr * (b - a), p[6];
+  double fc, fd;
+  mwx_ballistic_propagate(base, base + 3, beta, c, p, p + 3);
+  fc = height_m(p);
+  mwx_ballistic_propagate(base, base + 3, beta, d, p, p + 3);
+  fd = height_m(p);
+  for (int it = 0; it < 40; it++) {
+    if (fc > fd) {
+      b = d;
+      d = c;
+      fd = fc;
+      c = b - gr * (b - a);
+      mwx_ballistic_propagate(base, base + 3, beta, c, p, p + 3);
+      fc = height_m(p);
+    } else {
+      a = c;
+      c = d;
+      fc = fd;
+      d = a + gr * (b - a);
+      mwx_ballistic_propagate(base, base + 3, beta, d, p, p + 3);
+      fd = height_m(p);
+    }
+  }
+  double tb = 0.5 * (a + b);
+  mwx_ballistic_propagate(base, base + 3, beta, tb, p, p + 3);
+  double ha = height_m(p);
+  if (ha < h0) { /* the estimate is at its highest point already */
+    ha = h0;
+    tb = step - t0;
+  }
+  *apogee_km = ha / 1e3;
+  *apogee_t_ns = t_ns + (int64_t)llround((t0 - step + tb) * 1e9);
+  return 0;
+}
+
+static void est6(const mwx_track_est *e, double x[6], double P[6][6]) {
+  for (int i = 0; i < 6; i++) {
+    x[i] = e->x[i];
+    for (int j = 0; j < 6; j++)
+      P[i][j] = e->P[i][j];
+  }
+}
+
+int mwx_assess_track(const mwx_track_info *info, const mwx_assess_opts *opts, mwx_assess *out) {
+  if (!info || !out)
+    return mwx_error_set(MWX_EINVAL, "assess: NULL argument");
+  mwx_assess_opts o;
+  if (opts)
+    o = *opts;
+  else
+    mwx_assess_opts_default(&o);
+  if (!(o.max_flight_s > 0))
+    return mwx_error_set(MWX_EINVAL, "assess: max_flight_s must be > 0");
+  memset(out, 0, sizeof *out);
+  double x[6], P[6][6];
+  /* predictions from the ballistic model's estimate when the track is
+   * ballistic; the combined one otherwise (the gate below then refuses) */
+  est6(info->p_ballistic >= o.min_p_ballistic ? &info->ballistic : &info->est, x, P);
+  if (check_state(x, P))
+    return mwx_error_set(MWX_EINVAL, "assess: track estimate is not a valid Gaussian");
+  double h_now = height_m(x);
+  mwx_geo_lla l_now;
+  double vup_now = 0;
+  if (!mwx_geo_lla_from_ecef(x, &l_now)) {
+    double up[3], enu_up[3] = {0, 0, 1};
+    mwx_geo_ecef_vec_from_enu(&l_now, enu_up, up);
+    vup_now = x[3] * up[0] + x[4] * up[1] + x[5] * up[2];
+  }
+  /* ballistic by the IMM, and out of the lower atmosphere where every
+   * missile is still burning (or already coming down) */
+  int ballistic = info->p_ballistic >= o.min_p_ballistic && (h_now >= o.min_climb_height_m || vup_now < 0);
+  if (ballistic) {
+    if (!mwx_assess_energy_range(x, &out->energy_range_km)) {
+      out->cls = mwx_assess_class_from_range(out->energy_range_km);
+      out->has_class = 1;
+    }
+    double beta = o.beta_kgpm2;
+    if (beta < 0) {
+      mwx_ballistic_vehicle v;
+      beta = 5000.0;
+      if (out->has_class && !mwx_ballistic_vehicle_default(out->cls, &v))
+        beta = v.beta_rv_kgpm2;
+    }
+    if (!mwx_assess_impact(x, P, info->est.t_ns, beta, o.max_flight_s, &out->impact) &&
+        !add_beta_spread(x, beta, o.beta_rel_sigma, o.max_flight_s, &out->impact))
+      out->has_impact = 1;
+    out->apogee_km = NAN;
+    if (o.want_apogee && mwx_assess_apogee(x, info->est.t_ns, beta, &out->apogee_km, &out->apogee_t_ns))
+      out->apogee_km = NAN;
+  }
+  if (info->has_first) {
+    double xf[6], Pf[6][6];
+    est6(&info->first, xf, Pf);
+    double hf = height_m(xf);
+    int rc = MWX_ERANGE;
+    if (hf < 60e3 && info->first_p_ballistic < 0.5) {
+      rc = mwx_assess_launch_boost(xf, Pf, info->first.t_ns, &out->launch);
+      if (!rc && info->has_chord) {
+        /* the launch time from the chord between the early estimate and
+         * one >= 10 s later: its mean velocity (the velocity at the mid-time
+         * under constant acceleration) is better known than a boost-phase
+         * filter velocity, which the thrust noise keeps loose; the launch
+         * point stays with the early estimate (lower, where the bent-path
+         * model is best) */
+        double dt = (double)(info->chord.t_ns - info->first.t_ns) * 1e-9, xm[6], Pm[6][6];
+        for (int i = 0; i < 3; i++) {
+          xm[i] = 0.5 * (info->first.x[i] + info->chord.x[i]);
+          xm[3 + i] = (info->chord.x[i] - info->first.x[i]) / dt;
+          for (int j = 0; j < 3; j++) {
+            double a = info->first.P[i][j], b = info->chord.P[i][j];
+            Pm[i][j] = 0.25 * (a + b);
+            Pm[3 + i][3 + j] = (a + b) / (dt * dt);
+            Pm[i][3 + j] = Pm[3 + i][j] = 0.5 * (b - a) / dt;
+          }
+        }
+        mwx_assess_point lc;
+        int64_t tm = info->first.t_ns + (info->chord.t_ns - info->first.t_ns) / 2;
+        if (!mwx_assess_launch_boost(xm, Pm, tm, &lc)) {
+          out->launch.t_ns = lc.t_ns;
+          out->launch.sigma_t_s = lc.sigma_t_s;
+        }
+      }
+    }
+    if (rc)
+      rc = mwx_assess_launch_ballistic(xf, Pf, info->first.t_ns, o.max_flight_s, &out->launch);
+    out->has_launch = rc == 0;
+  }
+  mwx_error_clear();
+  if (out->has_launch && out->has_impact) {
+    double d;
+    if (!mwx_geo_inverse(out->launch.lat_deg, out->launch.lon_deg, out->impact.lat_deg, out->impact.lon_deg,
+                         &d, NULL, NULL))
+      out->range_km = d / 1e3;
+    out->flight_time_s = (double)(out->impact.t_ns - out->launch.t_ns) * 1e-9;
+  }
+  return 0;
+}

@@ -1,0 +1,377 @@
+/*
+ * run.c - one scenario end to end: the simulator's plots of the selected
+ * nation(s) go to one tracker (ALL: every nation's plots, fused at plot
+ * level), each missile is assessed along its flight, and the results are
+ * scored against the truth.  The truth (and the sim plots' truth labels) are
+ * read here only to score: the tracker receives mwx_track_plot, which has no
+ * truth field.
+ *
+ * Scoring: a missile's track is a confirmed track whose estimate lies within
+ * 20 km of the missile at the estimate's time (the nearest if several).
+ * Impact predictions are made while the track is ballistic and has been
+ * updated since the last one (a coasting track's prediction does not
+ * change): every step until one is within 10 km, then every 10 s; their error (geodesic distance to the true impact point) is recorded at
+ * the checkpoints launch + 60 s, + 120 s, + 300 s and half the flight time
+ * (the latest prediction made by then).  The reported impact point and
+ * ellipse are the last prediction made at least 60 s before impact.  The
+ * launch-point error is that of the missile's first track, from its early
+ * estimate.
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mwx/assess.h"
+#include "mwx/error.h"
+
+#define NS_PER_S 1000000000LL
+#define ASSOC_KM 20.0
+#define IPP_EVERY_S 10.0
+#define FINAL_IPP_BEFORE_S 60.0 /* the reported impact prediction: the last made this long before impact */
+
+void mwx_assess_run_opts_default(mwx_assess_run_opts *o) {
+  memset(o, 0, sizeof *o);
+  memcpy(o->nation, "ALL", 4);
+  o->filter = MWX_TRACK_EKF;
+  o->seed = 1;
+  o->step_s = 1.0;
+}
+
+void mwx_assess_run_fini(mwx_assess_run_result *r) {
+  if (!r)
+    return;
+  free(r->m);
+  memset(r, 0, sizeof *r);
+}
+
+typedef struct plot_buf {
+  mwx_track_plot *p;
+  size_t n, cap;
+  const mwx_assess_run_opts *o;
+  mwx_assess_missile *m;
+  const mwx_sim_truth *truth;
+  size_t n_missiles;
+  int rc;
+} plot_buf;
+
+static int collect(const mwx_sim_plot *sp, void *ctx) {
+  plot_buf *b = ctx;
+  if (strcmp(b->o->nation, "ALL") && strcmp(b->o->nation, sp->nation))
+    return 0;
+  /* evaluation only: the first plot on each missile */
+  int k = sp->truth.missile;
+  if (k >= 0 && (size_t)k < b->n_missiles && !b->m[k].has_first_plot) {
+    b->m[k].has_first_plot = 1;
+    b->m[k].first_plot_s = (double)(sp->time_ns - b->truth->launch_ns[k]) / NS_PER_S;
+  }
+  if (b->n == b->cap) {
+    size_t nc = b->cap ? 2 * b->cap : 256;
+    mwx_track_plot *q = realloc(b->p, nc * sizeof *q);
+    if (!q)
+      return b->rc = mwx_error_set(MWX_ENOMEM, "assess run: out of memory");
+    b->p = q;
+    b->cap = nc;
+  }
+  int rc = mwx_track_plot_from_sim(sp, &b->p[b->n]);
+  if (rc)
+    return b->rc = rc;
+  b->n++;
+  return 0;
+}
+
+static double geo_km(double lat1, double lon1, double lat2, double lon2) {
+  double d = NAN;
+  mwx_geo_inverse(lat1, lon1, lat2, lon2, &d, NULL, NULL);
+  return d / 1e3;
+}
+
+/* The confirmed tracks of this step (copied once per step). */
+typedef struct live_list {
+  size_t *idx;
+  mwx_track_info *info;
+  size_t n, cap;
+} live_list;
+
+static int list_confirmed(const mwx_tracker *tr, live_list *l) {
+  l->n = 0;
+  size_t nt = mwx_track_count(tr);
+  if (nt > l->cap) {
+    size_t *i2 = realloc(l->idx, nt * sizeof *i2);
+    if (i2)
+      l->idx = i2;
+    mwx_track_info *f2 = realloc(l->info, nt * sizeof *f2);
+    if (f2)
+      l->info = f2;
+    if (!i2 || !f2)
+      return mwx_error_set(MWX_ENOMEM, "assess run: out of memory");
+    l->cap = nt;
+  }
+  for (size_t i = 0; i < nt; i++)
+    if (!mwx_track_get(tr, i, &l->info[l->n]) && l->info[l->n].status == MWX_TRACK_CONFIRMED)
+      l->idx[l->n++] = i;
+  return 0;
+}
+
+/* The confirmed track nearest to missile k at t_ns (each estimate brought to
+ * t_ns by linear extrapolation), within ASSOC_KM; -1 if none.  Writes its
+ * position in the list to *pos. */
+static long track_of(const live_list *l, const mwx_sim_truth *truth, size_t k, int64_t t_ns, size_t *pos) {
+  mwx_sim_truth_state st;
+  if (mwx_sim_truth_at(truth, k, t_ns, &st) || !st.in_flight)
+    return -1;
+  long best = -1;
+  double best_d = ASSOC_KM * 1e3;
+  for (size_t j = 0; j < l->n; j++) {
+    const mwx_track_est *e = &l->info[j].est;
+    double dt = (double)(t_ns - e->t_ns) * 1e-9, d = 0;
+    for (int c = 0; c < 3; c++) {
+      double q = e->x[c] + e->x[3 + c] * dt - st.pos_ecef_m[c];
+      d += q * q;
+    }
+    d = sqrt(d);
+    if (d < best_d) {
+      best_d = d;
+      best = (long)l->idx[j];
+      *pos = j;
+    }
+  }
+  return best;
+}
+
+int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const mwx_assess_run_opts *opts,
+                   mwx_assess_run_result *out) {
+  if (!sc || !truth || !out || truth->n != sc->n_launches)
+    return mwx_error_set(MWX_EINVAL, "assess run: bad arguments");
+  mwx_assess_run_opts o;
+  if (opts)
+    o = *opts;
+  else
+    mwx_assess_run_opts_default(&o);
+  if (strcmp(o.nation, "ALL") && strcmp(o.nation, "KOR") && strcmp(o.nation, "JPN") && strcmp(o.nation, "USA"))
+    return mwx_error_set(MWX_EINVAL, "assess run: nation '%.3s' is not KOR, JPN, USA or ALL", o.nation);
+  if (!(o.step_s > 0) || (o.filter != MWX_TRACK_EKF && o.filter != MWX_TRACK_UKF))
+    return mwx_error_set(MWX_EINVAL, "assess run: bad step or filter");
+  memset(out, 0, sizeof *out);
+  size_t nm = sc->n_launches;
+  out->m = calloc(nm ? nm : 1, sizeof *out->m);
+  if (!out->m)
+    return mwx_error_set(MWX_ENOMEM, "assess run: out of memory");
+  out->n = nm;
+  long *trk = malloc((nm ? nm : 1) * sizeof *trk);
+  long *last_trk = malloc((nm ? nm : 1) * sizeof *last_trk);
+  int64_t *last_upd_ns = calloc(nm ? nm : 1, sizeof *last_upd_ns);
+  double *last_ipp_s = malloc((nm ? nm : 1) * sizeof *last_ipp_s);
+  mwx_assess_point *last_ipp = calloc(nm ? nm : 1, sizeof *last_ipp);
+  int *has_last = calloc(nm ? nm : 1, sizeof *has_last);
+  mwx_tracker *tr = NULL;
+  mwx_sim_source *src = NULL;
+  plot_buf b = {0};
+  live_list live = {0};
+  int rc = 0;
+  if (!trk || !last_trk || !last_upd_ns || !last_ipp_s || !last_ipp || !has_last) {
+    rc = mwx_error_set(MWX_ENOMEM, "assess run: out of memory");
+    goto done;
+  }
+  for (size_t k = 0; k < nm; k++) {
+    mwx_assess_missile *m = &out->m[k];
+    snprintf(m->id, sizeof m->id, "%s", sc->launch[k].id);
+    m->flight_time_s = truth->traj[k].fig.flight_time_s;
+    m->cls = MWX_CLASS_UNKNOWN;
+    trk[k] = -1;
+    last_trk[k] = -1;
+    last_ipp_s[k] = -INFINITY;
+  }
+  mwx_track_config cfg;
+  mwx_track_config_default(&cfg);
+  cfg.filt.kind = o.filter;
+  if ((rc = mwx_track_create(&cfg, &tr)) || (rc = mwx_sim_source_init(&src, sc, truth, o.seed)))
+    goto done;
+  b.o = &o;
+  b.m = out->m;
+  b.truth = truth;
+  b.n_missiles = nm;
+  mwx_assess_opts ao;
+  mwx_assess_opts_default(&ao);
+  ao.want_apogee = 0; /* not scored */
+  int64_t step = (int64_t)llround(o.step_s * NS_PER_S);
+  int64_t t = sc->epoch_ns;
+  for (;;) {
+    int64_t next = mwx_sim_source_next_ns(src);
+    if (next == INT64_MAX)
+      break;
+    if (t < next - step)
+      t = next - (next - t) % step; /* skip idle time in whole steps */
+    t += step;
+    b.n = 0;
+    if ((rc = mwx_sim_source_advance(src, t, collect, &b)))
+      goto done;
+    if ((rc = b.rc))
+      goto done;
+    if (b.n && (rc = mwx_track_process(tr, b.p, b.n)))
+      goto done;
+    out->n_plots += b.n;
+    /* score every missile in flight */
+    if ((rc = list_confirmed(tr, &live)))
+      goto done;
+    for (size_t k = 0; k < nm; k++) {
+      mwx_assess_missile *m = &out->m[k];
+      double ts = (double)(t - truth->launch_ns[k]) / NS_PER_S;
+      if (ts < 0 || ts > m->flight_time_s)
+        continue;
+      size_t lp = 0;
+      long i = track_of(&live, truth, k, t, &lp);
+      if (i < 0)
+        continue;
+      if (!m->has_track) {
+        m->has_track = 1;
+        m->first_track_s = ts;
+        trk[k] = i;
+      }
+      const mwx_track_info in = live.info[lp];
+      /* predictions only when the track has news (a coasting track's
+       * prediction does not change): every step until one is within 10 km,
+       * then every IPP_EVERY_S */
+      int news = i != last_trk[k] || in.t_last_ns != last_upd_ns[k];
+      int due = news && (!m->has_good_ipp || ts - last_ipp_s[k] >= IPP_EVERY_S);
+      if (!due || in.p_ballistic < ao.min_p_ballistic)
+        continue;
+      last_trk[k] = i;
+      last_upd_ns[k] = in.t_last_ns;
+      mwx_assess a;
+      if (mwx_assess_track(&in, &ao, &a) || !a.has_impact)
+        continue;
+      last_ipp_s[k] = ts;
+      last_ipp[k] = a.impact;
+      has_last[k] = 1;
+      m->cls = a.cls;
+      double err = geo_km(a.impact.lat_deg, a.impact.lon_deg, truth->traj[k].fig.impact_lat_deg,
+                          truth->traj[k].fig.impact_lon_deg);
+      if (!m->has_ipp) {
+        m->has_ipp = 1;
+        m->first_ipp_s = ts;
+      }
+      if (!m->has_good_ipp && err <= MWX_ASSESS_GOOD_IPP_KM) {
+        m->has_good_ipp = 1;
+        m->good_ipp_s = ts;
+      }
+      if (ts <= m->flight_time_s - FINAL_IPP_BEFORE_S || !m->has_impact) {
+        m->impact = a.impact;
+        m->impact_error_km = err;
+        m->has_impact = 1;
+      }
+    }
+    /* checkpoints: the latest prediction made by then */
+    for (size_t k = 0; k < nm; k++) {
+      mwx_assess_missile *m = &out->m[k];
+      double cp[MWX_ASSESS_N_CP] = {60.0, 120.0, 300.0, 0.5 * m->flight_time_s};
+      double ts = (double)(t - truth->launch_ns[k]) / NS_PER_S;
+      for (int c = 0; c < MWX_ASSESS_N_CP; c++)
+        if (ts >= cp[c] && ts < cp[c] + o.step_s && cp[c] < m->flight_time_s && has_last[k] &&
+            !m->has_ipp_error[c]) {
+          m->has_ipp_error[c] = 1;
+          m->ipp_error_km[c] = geo_km(last_ipp[k].lat_deg, last_ipp[k].lon_deg,
+                                      truth->traj[k].fig.impact_lat_deg, truth->traj[k].fig.impact_lon_deg);
+        }
+    }
+  }
+  /* launch point of each missile's first track */
+  for (size_t k = 0; k < nm; k++) {
+    mwx_assess_missile *m = &out->m[k];
+    if (trk[k] < 0)
+      continue;
+    mwx_track_info in;
+    if (mwx_track_get(tr, (size_t)trk[k], &in))
+      continue;
+    m->track_id = in.id;
+    in.p_ballistic = 0; /* launch only */
+    mwx_assess a;
+    if (mwx_assess_track(&in, &ao, &a) || !a.has_launch)
+      continue;
+    m->has_launch = 1;
+    m->launch_error_km = geo_km(a.launch.lat_deg, a.launch.lon_deg, sc->launch[k].lat_deg, sc->launch[k].lon_deg);
+    m->launch_time_error_s = (double)(a.launch.t_ns - truth->launch_ns[k]) / NS_PER_S;
+  }
+  for (size_t i = 0; i < mwx_track_count(tr); i++) {
+    mwx_track_info in;
+    if (mwx_track_get(tr, i, &in))
+      continue;
+    out->n_tracks++;
+    out->n_confirmed += in.t_confirm_ns != 0;
+  }
+done:
+  mwx_track_destroy(tr);
+  mwx_sim_source_fini(src);
+  free(b.p);
+  free(live.idx);
+  free(live.info);
+  free(trk);
+  free(last_trk);
+  free(last_upd_ns);
+  free(last_ipp_s);
+  free(last_ipp);
+  free(has_last);
+  if (rc)
+    mwx_assess_run_fini(out);
+  return rc;
+}
+
+static json_t *num_or_null(int has, double v) { return has && isfinite(v) ? json_real(v) : json_null(); }
+
+int mwx_assess_run_json(const mwx_assess_run_result *r, const mwx_assess_run_opts *opts, char **text) {
+  if (!r || !text)
+    return mwx_error_set(MWX_EINVAL, "assess run json: NULL argument");
+  json_t *root = json_object(), *arr = json_array();
+  if (!root || !arr) {
+    json_decref(root);
+    json_decref(arr);
+    return mwx_error_set(MWX_ENOMEM, "assess run json: out of memory");
+  }
+  if (opts) {
+    json_object_set_new(root, "nation", json_string(opts->nation));
+    json_object_set_new(root, "filter", json_string(opts->filter == MWX_TRACK_UKF ? "ukf" : "ekf"));
+    json_object_set_new(root, "seed", json_integer((json_int_t)opts->seed));
+  }
+  for (size_t k = 0; k < r->n; k++) {
+    const mwx_assess_missile *m = &r->m[k];
+    json_t *o = json_object(), *ipp = json_object();
+    json_object_set_new(o, "id", json_string(m->id));
+    json_object_set_new(o, "flight_time_s", json_real(m->flight_time_s));
+    json_object_set_new(o, "first_plot_s", num_or_null(m->has_first_plot, m->first_plot_s));
+    json_object_set_new(o, "first_track_s", num_or_null(m->has_track, m->first_track_s));
+    json_object_set_new(o, "first_ipp_s", num_or_null(m->has_ipp, m->first_ipp_s));
+    json_object_set_new(o, "good_ipp_s", num_or_null(m->has_good_ipp, m->good_ipp_s));
+    static const char *cpn[MWX_ASSESS_N_CP] = {"60", "120", "300", "half"};
+    for (int c = 0; c < MWX_ASSESS_N_CP; c++)
+      json_object_set_new(ipp, cpn[c], num_or_null(m->has_ipp_error[c], m->ipp_error_km[c]));
+    json_object_set_new(o, "ipp_error_km", ipp);
+    json_object_set_new(o, "launch_error_km", num_or_null(m->has_launch, m->launch_error_km));
+    json_object_set_new(o, "launch_time_error_s", num_or_null(m->has_launch, m->launch_time_error_s));
+    json_object_set_new(o, "class", m->cls == MWX_CLASS_UNKNOWN ? json_null()
+                                                                : json_string(mwx_ballistic_class_name(m->cls)));
+    json_object_set_new(o, "impact_lat_deg", num_or_null(m->has_impact, m->impact.lat_deg));
+    json_object_set_new(o, "impact_lon_deg", num_or_null(m->has_impact, m->impact.lon_deg));
+    json_object_set_new(o, "impact_error_km", num_or_null(m->has_impact, m->impact_error_km));
+    if (m->has_impact) {
+      json_t *e = json_array();
+      json_array_append_new(e, json_real(m->impact.major_km));
+      json_array_append_new(e, json_real(m->impact.minor_km));
+      json_array_append_new(e, json_real(m->impact.orient_deg));
+      json_object_set_new(o, "impact_ellipse_km", e);
+    } else {
+      json_object_set_new(o, "impact_ellipse_km", json_null());
+    }
+    json_array_append_new(arr, o);
+  }
+  json_object_set_new(root, "missiles", arr);
+  json_object_set_new(root, "plots", json_integer((json_int_t)r->n_plots));
+  json_object_set_new(root, "tracks", json_integer((json_int_t)r->n_tracks));
+  json_object_set_new(root, "tracks_confirmed", json_integer((json_int_t)r->n_confirmed));
+  char *s = json_dumps(root, JSON_REAL_PRECISION(6));
+  json_decref(root);
+  if (!s)
+    return mwx_error_set(MWX_ENOMEM, "assess run json: out of memory");
+  *text = s;
+  return 0;
+}

@@ -1,0 +1,719 @@
+/*
+ * tracker.c - the multi-target tracker: scans, coarse and chi-square gating,
+ * global nearest neighbour assignment (Hungarian algorithm), two-point
+ * initiation, M-of-N confirmation, deletion.  See docs/track.md for why GNN.
+ *
+ * A scan is one sensor's plots at one time.  For each live track a cheap
+ * coarse test (linear extrapolation, generous radius) selects the tracks
+ * worth the full IMM prediction; those are predicted to the scan time and
+ * their squared Mahalanobis distance to each plot is computed from the
+ * combined estimate.  Pairs inside the chi-square gate enter a square cost
+ * matrix padded with "not assigned" entries of cost equal to the gate, and
+ * the Hungarian algorithm finds the assignment of least total cost.
+ * Radar plots left over start tracks with a compatible earlier plot (two-point
+ * velocity) or wait as pending plots; IR plots left over are dropped (bearing
+ * only: they cannot start a track).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mwx/error.h"
+#include "mwx/track.h"
+#include "track/linalg.h"
+
+#define NX MWX_TRACK_NX
+#define BIG_COST 1e12
+
+typedef struct trk {
+  mwx_track_info info;
+  mwx_track_imm imm;
+  int attempts; /* scans that could have updated a tentative track */
+  double first_score; /* launch_score of info.first */
+} trk;
+
+/* An established track (confirmed, at least COAST_MIN_HITS updates) that
+ * stops being updated - out of every sensor's coverage, or burnt out where
+ * no radar sees it - is not deleted: after COAST_AFTER_S of silence or
+ * delete_misses consecutive misses it coasts as free flight (the IMM
+ * collapses onto its ballistic model), so that its impact can still be
+ * predicted and a sensor further down-range can pick it up again.  It is
+ * deleted when it falls below min_height_m or after max_coast_s. */
+#define COAST_AFTER_S 20.0
+#define COAST_MIN_HITS 10
+#define COAST_MIN_AGE_S 20.0
+#define COAST_BURN_ALLOWANCE_S 2.0
+#define COAST_STEP_NS (10 * 1000000000LL)
+/* a coasting track whose position sigma exceeds this no longer takes plots:
+ * its gate would swallow false plots; a new track starts instead */
+#define COAST_MAX_ASSOC_SIGMA_M 30e3
+
+typedef struct pending {
+  mwx_track_plot p;
+  double pos[3];
+} pending;
+
+struct mwx_tracker {
+  mwx_track_config cfg;
+  trk *t;
+  size_t n, cap;
+  pending *pend;
+  size_t np, pcap;
+  uint32_t next_id;
+  int64_t last_t_ns;
+  int started;
+  double gate2, gate3;
+};
+
+void mwx_track_config_default(mwx_track_config *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  mwx_track_filter_cfg_default(&cfg->filt);
+  cfg->gate_prob = 0.999;
+  cfg->confirm_m = 4;
+  cfg->confirm_n = 5;
+  cfg->delete_misses = 6;
+  cfg->delete_silence_s = 60.0;
+  cfg->init_max_dt_s = 30.0;
+  cfg->init_max_speed_mps = 8000.0;
+  cfg->init_accel_mps2 = 60.0;
+  cfg->min_height_m = -1000.0;
+  cfg->max_coast_s = 7200.0;
+}
+
+/* Chi-square quantile for 2 and 3 degrees of freedom.  2 dof is closed form;
+ * 3 dof by bisection on the closed-form CDF. */
+static double chi2_q2(double p) { return -2.0 * log(1.0 - p); }
+static double chi2_cdf3(double x) {
+  return erf(sqrt(x / 2.0)) - sqrt(2.0 * x / M_PI) * exp(-x / 2.0);
+}
+static double chi2_q3(double p) {
+  double lo = 0, hi = 200;
+  for (int i = 0; i < 100; i++) {
+    double mid = 0.5 * (lo + hi);
+    if (chi2_cdf3(mid) < p)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+int mwx_track_create(const mwx_track_config *cfg, mwx_tracker **out) {
+  if (!out)
+    return mwx_error_set(MWX_EINVAL, "track: create: NULL out");
+  *out = NULL;
+  mwx_track_config c;
+  if (cfg)
+    c = *cfg;
+  else
+    mwx_track_config_default(&c);
+  if (!(c.gate_prob > 0.5 && c.gate_prob < 1.0) || c.confirm_m < 1 || c.confirm_n < c.confirm_m ||
+      c.delete_misses < 1 || !(c.delete_silence_s > 0) || !(c.init_max_dt_s > 0) ||
+      !(c.init_max_speed_mps > 0) || !(c.max_coast_s >= 0) || !(c.init_accel_mps2 >= 0) ||
+      (c.filt.kind != MWX_TRACK_EKF && c.filt.kind != MWX_TRACK_UKF) ||
+      !(c.filt.q_ballistic_m2ps3 >= 0) || !(c.filt.q_boost_m2ps3 >= 0) || !(c.filt.q_thrust_m2ps5 >= 0) ||
+      !(c.filt.boost_exit_rate_ps >= 0) || !(c.filt.boost_entry_rate_ps >= 0))
+    return mwx_error_set(MWX_EINVAL, "track: create: invalid configuration");
+  mwx_tracker *tr = calloc(1, sizeof *tr);
+  if (!tr)
+    return mwx_error_set(MWX_ENOMEM, "track: create: out of memory");
+  tr->cfg = c;
+  tr->next_id = 1;
+  tr->gate2 = chi2_q2(c.gate_prob);
+  tr->gate3 = chi2_q3(c.gate_prob);
+  *out = tr;
+  return 0;
+}
+
+void mwx_track_destroy(mwx_tracker *tr) {
+  if (!tr)
+    return;
+  free(tr->t);
+  free(tr->pend);
+  free(tr);
+}
+
+size_t mwx_track_count(const mwx_tracker *tr) { return tr ? tr->n : 0; }
+
+int mwx_track_get(const mwx_tracker *tr, size_t index, mwx_track_info *out) {
+  if (!tr || !out || index >= tr->n)
+    return mwx_error_set(MWX_EINVAL, "track: get: no track %zu", index);
+  *out = tr->t[index].info;
+  return 0;
+}
+
+int mwx_track_state_at(const mwx_tracker *tr, size_t index, int64_t t_ns, mwx_track_est *out) {
+  if (!tr || !out || index >= tr->n)
+    return mwx_error_set(MWX_EINVAL, "track: state_at: no track %zu", index);
+  mwx_track_imm imm = tr->t[index].imm;
+  int rc = mwx_track_imm_predict(&tr->cfg.filt, &imm, t_ns);
+  if (rc)
+    return rc;
+  mwx_track_imm_combine(&imm, out);
+  return 0;
+}
+
+/* ---- Hungarian algorithm ------------------------------------------------ */
+
+/* Minimum-cost assignment of an n x n matrix a (row-major).  row_of_col[j]
+ * receives the row assigned to column j.  O(n^3), potentials form (Kuhn-
+ * Munkres with Dijkstra-like shortest augmenting paths). */
+static int hungarian(const double *a, int n, int *row_of_col) {
+  double *u = calloc((size_t)n + 1, sizeof *u), *v = calloc((size_t)n + 1, sizeof *v);
+  double *minv = malloc(((size_t)n + 1) * sizeof *minv);
+  int *p = calloc((size_t)n + 1, sizeof *p), *way = calloc((size_t)n + 1, sizeof *way);
+  char *used = malloc((size_t)n + 1);
+  if (!u || !v || !minv || !p || !way || !used) {
+    free(u), free(v), free(minv), free(p), free(way), free(used);
+    return mwx_error_set(MWX_ENOMEM, "track: assignment: out of memory");
+  }
+  for (int i = 1; i <= n; i++) {
+    p[0] = i;
+    int j0 = 0;
+    for (int j = 0; j <= n; j++) {
+      minv[j] = INFINITY;
+      used[j] = 0;
+    }
+    do {
+      used[j0] = 1;
+      int i0 = p[j0], j1 = 0;
+      double delta = INFINITY;
+      for (int j = 1; j <= n; j++)
+        if (!used[j]) {
+          double cur = a[(size_t)(i0 - 1) * n + (j - 1)] - u[i0] - v[j];
+          if (cur < minv[j]) {
+            minv[j] = cur;
+            way[j] = j0;
+          }
+          if (minv[j] < delta) {
+            delta = minv[j];
+            j1 = j;
+          }
+        }
+      for (int j = 0; j <= n; j++)
+        if (used[j]) {
+          u[p[j]] += delta;
+          v[j] -= delta;
+        } else {
+          minv[j] -= delta;
+        }
+      j0 = j1;
+    } while (p[j0] != 0);
+    do {
+      int j1 = way[j0];
+      p[j0] = p[j1];
+      j0 = j1;
+    } while (j0);
+  }
+  for (int j = 1; j <= n; j++)
+    row_of_col[j - 1] = p[j] - 1;
+  free(u), free(v), free(minv), free(p), free(way), free(used);
+  return 0;
+}
+
+/* ---- Scan processing ----------------------------------------------------- */
+
+static int live(const trk *t) { return t->info.status != MWX_TRACK_DELETED; }
+
+/* Coarse geometry of a plot: radar -> point; IR -> ray (origin, unit dir). */
+typedef struct coarse {
+  double org[3], dir[3];
+  int is_ray;
+} coarse;
+
+static int plot_coarse(const mwx_track_plot *p, coarse *c) {
+  if (p->kind == MWX_TRACK_RADAR) {
+    c->is_ray = 0;
+    return mwx_track_plot_ecef(p, c->org, NULL);
+  }
+  c->is_ray = 1;
+  memcpy(c->dir, p->los_ecef, sizeof c->dir);
+  return mwx_geo_ecef_from_lla(&p->sensor_lla, c->org);
+}
+
+static double coarse_dist(const coarse *c, const double q[3]) {
+  double d[3] = {q[0] - c->org[0], q[1] - c->org[1], q[2] - c->org[2]};
+  if (!c->is_ray)
+    return sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+  double along = d[0] * c->dir[0] + d[1] * c->dir[1] + d[2] * c->dir[2];
+  if (along < 0)
+    return INFINITY;
+  double s = 0;
+  for (int i = 0; i < 3; i++) {
+    double e = d[i] - along * c->dir[i];
+    s += e * e;
+  }
+  return sqrt(s);
+}
+
+static int grow_tracks(mwx_tracker *tr) {
+  if (tr->n < tr->cap)
+    return 0;
+  size_t nc = tr->cap ? 2 * tr->cap : 16;
+  trk *t = realloc(tr->t, nc * sizeof *t);
+  if (!t)
+    return mwx_error_set(MWX_ENOMEM, "track: out of memory");
+  tr->t = t;
+  tr->cap = nc;
+  return 0;
+}
+
+static int add_pending(mwx_tracker *tr, const mwx_track_plot *p, const double pos[3]) {
+  if (tr->np == tr->pcap) {
+    size_t nc = tr->pcap ? 2 * tr->pcap : 32;
+    pending *q = realloc(tr->pend, nc * sizeof *q);
+    if (!q)
+      return mwx_error_set(MWX_ENOMEM, "track: out of memory");
+    tr->pend = q;
+    tr->pcap = nc;
+  }
+  tr->pend[tr->np].p = *p;
+  memcpy(tr->pend[tr->np].pos, pos, 3 * sizeof(double));
+  tr->np++;
+  return 0;
+}
+
+static double height_of(const double pos[3]) {
+  mwx_geo_lla l;
+  if (mwx_geo_lla_from_ecef(pos, &l))
+    return -INFINITY;
+  return l.h_m;
+}
+
+/* Copies the IMM's combined and ballistic-model estimates into the info. */
+static void publish(trk *t) {
+  mwx_track_imm_combine(&t->imm, &t->info.est);
+  t->info.ballistic = t->imm.m[MWX_TRACK_BALLISTIC];
+}
+
+/* Starts a tentative track from pending plot k and plot p. */
+static int start_track(mwx_tracker *tr, size_t k, const mwx_track_plot *p) {
+  mwx_track_est e;
+  int rc = mwx_track_two_point(&tr->pend[k].p, p, tr->cfg.init_accel_mps2, &e);
+  if (rc)
+    return rc;
+  if ((rc = grow_tracks(tr)))
+    return rc;
+  trk *t = &tr->t[tr->n];
+  memset(t, 0, sizeof *t);
+  double h = height_of(e.x);
+  /* below 150 km a new object is more likely in powered flight */
+  mwx_track_imm_init(&t->imm, &e, h < 150e3 ? 0.8 : 0.3);
+  t->info.id = tr->next_id++;
+  t->info.status = MWX_TRACK_TENTATIVE;
+  t->info.t_first_ns = tr->pend[k].p.t_ns;
+  t->info.t_last_ns = p->t_ns;
+  t->info.hits = 2;
+  t->attempts = 2;
+  t->info.sensor_mask = (1ull << (tr->pend[k].p.sensor & 63)) | (1ull << (p->sensor & 63));
+  t->info.p_ballistic = t->imm.mu[MWX_TRACK_BALLISTIC];
+  publish(t);
+  tr->n++;
+  /* remove the pending plot */
+  tr->pend[k] = tr->pend[--tr->np];
+  return 0;
+}
+
+#define FIRST_STATE_HITS 6
+#define FIRST_STATE_MAX_H_M 40e3
+#define CHORD_NS (10 * 1000000000LL)
+
+/* How well an estimate pins the launch point when extrapolated back to the
+ * ground (assess: mwx_assess_launch_boost): position variance, plus the
+ * velocity variance times the squared extrapolation time h / v_up, plus the
+ * model error of the extrapolation (10% of the ground distance flown,
+ * h v_h / v_up).  Not climbing or too high: infinity. */
+static double launch_score(const mwx_track_est *e) {
+  mwx_geo_lla l;
+  if (mwx_geo_lla_from_ecef(e->x, &l) || l.h_m > FIRST_STATE_MAX_H_M)
+    return INFINITY;
+  double v_enu[3];
+  mwx_geo_enu_vec_from_ecef(&l, e->x + 3, v_enu);
+  if (!(v_enu[2] > 10.0))
+    return INFINITY;
+  double k = (l.h_m > 0 ? l.h_m : 0) / v_enu[2];
+  double vh = sqrt(v_enu[0] * v_enu[0] + v_enu[1] * v_enu[1]);
+  double pp = e->P[0][0] + e->P[1][1] + e->P[2][2], pv = e->P[3][3] + e->P[4][4] + e->P[5][5];
+  return pp + k * k * pv + pow(0.1 * k * vh, 2);
+}
+
+static void after_update(mwx_tracker *tr, trk *t, int64_t t_ns, int sensor) {
+  t->info.hits++;
+  t->info.misses = 0;
+  t->info.coasting = 0;
+  t->info.t_last_ns = t_ns;
+  t->info.sensor_mask |= 1ull << (sensor & 63);
+  t->info.p_ballistic = t->imm.mu[MWX_TRACK_BALLISTIC];
+  publish(t);
+  if (t->info.status == MWX_TRACK_TENTATIVE) {
+    t->attempts++;
+    if (t->info.hits >= tr->cfg.confirm_m) {
+      t->info.status = MWX_TRACK_CONFIRMED;
+      t->info.t_confirm_ns = t_ns;
+    }
+  }
+  /* the early estimate for the launch point: among the climbing estimates
+   * below FIRST_STATE_MAX_H_M, the one whose extrapolation to the ground is
+   * least uncertain (see launch_score) */
+  if (t->info.hits >= FIRST_STATE_HITS && !t->info.coasting) {
+    /* only powered-flight estimates extrapolate to the launch point */
+    double sc = t->info.p_ballistic < 0.5 ? launch_score(&t->info.est) : INFINITY;
+    if (!t->info.has_first || sc < t->first_score) {
+      t->info.first = t->info.est;
+      t->info.first_p_ballistic = t->info.p_ballistic;
+      t->info.has_first = 1;
+      t->info.has_chord = 0;
+      t->first_score = sc;
+    } else if (!t->info.has_chord && t->info.est.t_ns - t->info.first.t_ns >= CHORD_NS) {
+      t->info.chord = t->info.est;
+      t->info.has_chord = 1;
+    }
+  }
+}
+
+static void start_coasting(trk *t) {
+  /* the estimate at the last update (the ballistic model's if it was
+   * ballistic, else the combined one) without thrust: a silent missile is
+   * taken to have burnt out when it was last seen */
+  mwx_track_est e;
+  if (t->info.p_ballistic >= 0.5)
+    e = t->imm.m[MWX_TRACK_BALLISTIC];
+  else
+    mwx_track_imm_combine(&t->imm, &e);
+  if (t->info.p_ballistic < 0.5) {
+    /* still burning when last seen: the burn may have gone on unseen; widen
+     * the speed along the velocity by COAST_BURN_ALLOWANCE_S of the
+     * estimated thrust */
+    double sp = sqrt(e.x[3] * e.x[3] + e.x[4] * e.x[4] + e.x[5] * e.x[5]);
+    double dv = fabs(e.x[6]) * COAST_BURN_ALLOWANCE_S;
+    if (sp > 1.0)
+      for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+          e.P[3 + i][3 + j] += dv * dv * e.x[3 + i] * e.x[3 + j] / (sp * sp);
+  }
+  e.x[6] = 0;
+  for (int i = 0; i < NX; i++)
+    e.P[i][6] = e.P[6][i] = 0;
+  e.P[6][6] = 100.0;
+  mwx_track_imm_init(&t->imm, &e, 1e-4);
+  t->info.coasting = 1;
+  t->info.p_ballistic = t->imm.mu[MWX_TRACK_BALLISTIC];
+  publish(t);
+}
+
+static int established(const trk *t) {
+  return t->info.status == MWX_TRACK_CONFIRMED && t->info.hits >= COAST_MIN_HITS &&
+         (double)(t->info.t_last_ns - t->info.t_first_ns) * 1e-9 >= COAST_MIN_AGE_S;
+}
+
+static void after_miss(mwx_tracker *tr, trk *t) {
+  if (t->info.coasting)
+    return;
+  t->info.misses++;
+  if (t->info.status == MWX_TRACK_TENTATIVE) {
+    t->attempts++;
+    if (t->attempts - t->info.hits > tr->cfg.confirm_n - tr->cfg.confirm_m)
+      t->info.status = MWX_TRACK_DELETED;
+  } else if (t->info.misses >= tr->cfg.delete_misses) {
+    if (established(t))
+      start_coasting(t);
+    else
+      t->info.status = MWX_TRACK_DELETED;
+  }
+}
+
+/* Silence rules and the free-flight prediction of coasting tracks. */
+static void housekeeping(mwx_tracker *tr, trk *t, int64_t t_ns) {
+  double silent = (double)(t_ns - t->info.t_last_ns) * 1e-9;
+  if (!t->info.coasting && established(t) && silent > COAST_AFTER_S)
+    start_coasting(t);
+  if (!t->info.coasting) {
+    if (silent > tr->cfg.delete_silence_s)
+      t->info.status = MWX_TRACK_DELETED;
+    return;
+  }
+  if (silent > tr->cfg.max_coast_s) {
+    t->info.status = MWX_TRACK_DELETED;
+    return;
+  }
+  if (t_ns - t->imm.m[0].t_ns < COAST_STEP_NS)
+    return;
+  mwx_track_est e = t->imm.m[MWX_TRACK_BALLISTIC];
+  if (mwx_track_predict(&tr->cfg.filt, MWX_TRACK_BALLISTIC, &e, t_ns) || height_of(e.x) < tr->cfg.min_height_m) {
+    t->info.status = MWX_TRACK_DELETED; /* landed */
+    return;
+  }
+  double mu_b = t->imm.mu[MWX_TRACK_BOOST];
+  mwx_track_imm_init(&t->imm, &e, mu_b);
+  publish(t);
+}
+
+/* Two confirmed tracks on one object: their estimates (brought to the same
+ * time by linear extrapolation, at most 2 s apart) differ by less than the
+ * 99% chi-square value of 6 dof (16.81) in the metric of the summed
+ * covariances, and by less than DUP_MAX_DIST_M.  The track with fewer
+ * updates is deleted. */
+#define DUP_MAX_DIST_M 3000.0
+#define DUP_CHI2_6DOF_99 16.81
+
+#define CHI2_3DOF_99 11.34
+
+static int coaster_matches(const mwx_track_est *live_e, const mwx_track_est *coast_e) {
+  double dt = (double)(live_e->t_ns - coast_e->t_ns) * 1e-9;
+  double d[3], S[9], Si[9], m2 = 0;
+  for (int k = 0; k < 3; k++)
+    d[k] = live_e->x[k] - (coast_e->x[k] + coast_e->x[3 + k] * dt);
+  for (int r = 0; r < 3; r++)
+    for (int c = 0; c < 3; c++)
+      S[r * 3 + c] = live_e->P[r][c] + coast_e->P[r][c] + dt * dt * coast_e->P[3 + r][3 + c];
+  if (la_inv_spd(S, Si, 3, NULL))
+    return 0;
+  for (int r = 0; r < 3; r++)
+    for (int c = 0; c < 3; c++)
+      m2 += d[r] * Si[r * 3 + c] * d[c];
+  return m2 < CHI2_3DOF_99;
+}
+
+static void drop_duplicates(mwx_tracker *tr, size_t i) {
+  trk *a = &tr->t[i];
+  for (size_t j = 0; j < tr->n; j++) {
+    trk *b = &tr->t[j];
+    if (j == i || b->info.status != MWX_TRACK_CONFIRMED)
+      continue;
+    if (b->info.coasting) {
+      /* a coasting track that a live track has caught up with: the live
+       * track is the object; the coaster goes (position test, 3 dof 99%) */
+      if (coaster_matches(&a->info.est, &b->info.est))
+        b->info.status = MWX_TRACK_DELETED;
+      continue;
+    }
+    double dt = (double)(a->info.est.t_ns - b->info.est.t_ns) * 1e-9;
+    if (fabs(dt) > 2.0)
+      continue;
+    double d[6], dist = 0;
+    for (int k = 0; k < 3; k++) {
+      d[k] = a->info.est.x[k] - (b->info.est.x[k] + b->info.est.x[3 + k] * dt);
+      d[3 + k] = a->info.est.x[3 + k] - b->info.est.x[3 + k];
+      dist += d[k] * d[k];
+    }
+    if (sqrt(dist) > DUP_MAX_DIST_M)
+      continue;
+    double S[36], Si[36];
+    for (int r = 0; r < 6; r++)
+      for (int c = 0; c < 6; c++)
+        S[r * 6 + c] = a->info.est.P[r][c] + b->info.est.P[r][c];
+    if (la_inv_spd(S, Si, 6, NULL))
+      continue;
+    double m2 = 0;
+    for (int r = 0; r < 6; r++)
+      for (int c = 0; c < 6; c++)
+        m2 += d[r] * Si[r * 6 + c] * d[c];
+    if (m2 > DUP_CHI2_6DOF_99)
+      continue;
+    trk *loser = a->info.hits >= b->info.hits ? b : a;
+    trk *winner = loser == a ? b : a;
+    winner->info.sensor_mask |= loser->info.sensor_mask;
+    loser->info.status = MWX_TRACK_DELETED;
+    if (loser == a)
+      return;
+  }
+}
+
+static int process_scan(mwx_tracker *tr, const mwx_track_plot *pl, size_t np) {
+  int64_t t_ns = pl[0].t_ns;
+  int sensor = pl[0].sensor;
+  int rc = 0;
+  coarse *cg = malloc(np * sizeof *cg);
+  size_t *cand = malloc((tr->n + 1) * sizeof *cand);
+  mwx_track_imm *pred = malloc((tr->n + 1) * sizeof *pred);
+  if (!cg || !cand || !pred) {
+    rc = mwx_error_set(MWX_ENOMEM, "track: out of memory");
+    goto out;
+  }
+  for (size_t j = 0; j < np; j++)
+    if ((rc = plot_coarse(&pl[j], &cg[j])))
+      goto out;
+  /* silence, coasting, coarse selection and full prediction */
+  size_t nc = 0;
+  for (size_t i = 0; i < tr->n; i++) {
+    trk *t = &tr->t[i];
+    if (live(t))
+      housekeeping(tr, t, t_ns);
+    if (!live(t))
+      continue;
+    const mwx_track_est *e = &t->info.est;
+    double dt = (double)(t_ns - e->t_ns) * 1e-9, q[3];
+    double sig = sqrt(e->P[0][0] + e->P[1][1] + e->P[2][2] + dt * dt * (e->P[3][3] + e->P[4][4] + e->P[5][5]));
+    double radius = 6.0 * sig + 20e3 + 0.5 * 100.0 * dt * dt;
+    for (int k = 0; k < 3; k++)
+      q[k] = e->x[k] + e->x[3 + k] * dt;
+    int near = 0;
+    for (size_t j = 0; j < np && !near; j++)
+      near = coarse_dist(&cg[j], q) < radius;
+    if (!near || (t->info.coasting && sig > COAST_MAX_ASSOC_SIGMA_M)) {
+      if (t->info.sensor_mask & (1ull << (sensor & 63)))
+        after_miss(tr, t);
+      continue;
+    }
+    pred[nc] = t->imm;
+    if (mwx_track_imm_predict(&tr->cfg.filt, &pred[nc], t_ns)) {
+      t->info.status = MWX_TRACK_DELETED; /* fell below ground or diverged */
+      continue;
+    }
+    cand[nc++] = i;
+  }
+  /* cost matrix */
+  size_t n = nc + np;
+  double *cost = malloc(n * n * sizeof *cost);
+  int *row_of_col = malloc(n * sizeof *row_of_col);
+  if (!cost || !row_of_col) {
+    free(cost), free(row_of_col);
+    rc = mwx_error_set(MWX_ENOMEM, "track: out of memory");
+    goto out;
+  }
+  double gate = pl[0].kind == MWX_TRACK_RADAR ? tr->gate3 : tr->gate2;
+  for (size_t r = 0; r < n; r++)
+    for (size_t c = 0; c < n; c++)
+      cost[r * n + c] = r >= nc && c >= np ? 0.0 : BIG_COST;
+  for (size_t a = 0; a < nc; a++) {
+    mwx_track_est comb;
+    mwx_track_imm_combine(&pred[a], &comb);
+    cost[a * n + np + a] = gate;
+    for (size_t j = 0; j < np; j++) {
+      if (pl[j].kind == MWX_TRACK_IR && !(tr->t[cand[a]].info.status == MWX_TRACK_CONFIRMED))
+        continue; /* bearing-only plots only update confirmed tracks */
+      double y[3], S[3][3], Sc[9], Si[9];
+      int m;
+      if (mwx_track_innovation(&tr->cfg.filt, &comb, &pl[j], y, S, &m))
+        continue;
+      for (int u = 0; u < m; u++)
+        for (int v = 0; v < m; v++)
+          Sc[u * m + v] = S[u][v];
+      if (la_inv_spd(Sc, Si, m, NULL))
+        continue;
+      double d2 = 0;
+      for (int u = 0; u < m; u++)
+        for (int v = 0; v < m; v++)
+          d2 += y[u] * Si[u * m + v] * y[v];
+      if (d2 < gate)
+        cost[a * n + j] = d2;
+    }
+  }
+  for (size_t j = 0; j < np; j++)
+    cost[(nc + j) * n + j] = gate;
+  if (n && (rc = hungarian(cost, (int)n, row_of_col))) {
+    free(cost), free(row_of_col);
+    goto out;
+  }
+  char *plot_used = calloc(np ? np : 1, 1);
+  if (!plot_used) {
+    free(cost), free(row_of_col);
+    rc = mwx_error_set(MWX_ENOMEM, "track: out of memory");
+    goto out;
+  }
+  char *track_hit = calloc(nc ? nc : 1, 1);
+  if (!track_hit) {
+    free(cost), free(row_of_col), free(plot_used);
+    rc = mwx_error_set(MWX_ENOMEM, "track: out of memory");
+    goto out;
+  }
+  for (size_t j = 0; j < np; j++) {
+    size_t r = (size_t)row_of_col[j];
+    if (r < nc && cost[r * n + j] < BIG_COST) {
+      trk *t = &tr->t[cand[r]];
+      mwx_track_imm up = pred[r];
+      if (mwx_track_imm_update(&tr->cfg.filt, &up, &pl[j], NULL))
+        continue;
+      t->imm = up;
+      plot_used[j] = 1;
+      track_hit[r] = 1;
+      after_update(tr, t, t_ns, sensor);
+    }
+  }
+  for (size_t a = 0; a < nc; a++)
+    if (!track_hit[a]) {
+      trk *t = &tr->t[cand[a]];
+      if (t->info.sensor_mask & (1ull << (sensor & 63)))
+        after_miss(tr, t);
+    }
+  /* duplicates: a confirmed track updated in this scan that is statistically
+   * the same object as another confirmed track is merged into the older */
+  for (size_t a = 0; a < nc; a++)
+    if (track_hit[a] && tr->t[cand[a]].info.status == MWX_TRACK_CONFIRMED)
+      drop_duplicates(tr, cand[a]);
+  free(cost), free(row_of_col), free(track_hit);
+  /* forget old pending plots */
+  for (size_t k = 0; k < tr->np;)
+    if ((double)(t_ns - tr->pend[k].p.t_ns) * 1e-9 > tr->cfg.init_max_dt_s)
+      tr->pend[k] = tr->pend[--tr->np];
+    else
+      k++;
+  /* initiation from leftover radar plots */
+  for (size_t j = 0; j < np && !rc; j++) {
+    if (plot_used[j] || pl[j].kind != MWX_TRACK_RADAR)
+      continue;
+    double h = height_of(cg[j].org);
+    if (h < tr->cfg.min_height_m || h > 10000e3)
+      continue; /* false plot: underground or beyond any missile */
+    size_t best = (size_t)-1;
+    double best_d = INFINITY;
+    for (size_t k = 0; k < tr->np; k++) {
+      const pending *q = &tr->pend[k];
+      double dt = (double)(t_ns - q->p.t_ns) * 1e-9;
+      if (dt < 0.5)
+        continue;
+      double d = 0;
+      for (int i = 0; i < 3; i++)
+        d += (cg[j].org[i] - q->pos[i]) * (cg[j].org[i] - q->pos[i]);
+      d = sqrt(d);
+      if (d / dt > tr->cfg.init_max_speed_mps)
+        continue;
+      /* prefer the same sensor's previous scan, then the nearest */
+      double score = d + (q->p.sensor == pl[j].sensor ? 0.0 : 1e6);
+      if (score < best_d) {
+        best_d = score;
+        best = k;
+      }
+    }
+    if (best != (size_t)-1)
+      rc = start_track(tr, best, &pl[j]);
+    else
+      rc = add_pending(tr, &pl[j], cg[j].org);
+  }
+  free(plot_used);
+out:
+  free(cg);
+  free(cand);
+  free(pred);
+  return rc;
+}
+
+int mwx_track_process(mwx_tracker *tr, const mwx_track_plot *plots, size_t n) {
+  if (!tr || (n && !plots))
+    return mwx_error_set(MWX_EINVAL, "track: process: NULL argument");
+  int64_t prev = tr->started ? tr->last_t_ns : INT64_MIN;
+  for (size_t i = 0; i < n; i++) {
+    const mwx_track_plot *p = &plots[i];
+    if (p->t_ns < prev)
+      return mwx_error_set(MWX_EINVAL, "track: plot %zu is earlier than the one before", i);
+    prev = p->t_ns;
+    int rc = mwx_track_plot_check(p);
+    if (rc)
+      return rc;
+    if (p->sensor > 63)
+      return mwx_error_set(MWX_EINVAL, "track: plot %zu: sensor number %d > 63", i, p->sensor);
+  }
+  size_t i = 0;
+  while (i < n) {
+    size_t j = i + 1;
+    while (j < n && plots[j].t_ns == plots[i].t_ns && plots[j].sensor == plots[i].sensor)
+      j++;
+    int rc = process_scan(tr, plots + i, j - i);
+    if (rc)
+      return rc;
+    tr->last_t_ns = plots[i].t_ns;
+    tr->started = 1;
+    i = j;
+  }
+  return 0;
+}

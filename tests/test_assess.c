@@ -1,0 +1,296 @@
+/*
+ * test_assess.c - the assess module: the 95% impact ellipse contains the
+ * truth about 95% of the time over a Monte Carlo of filtered estimates, the
+ * ellipse lies along the flight, the launch point from a boost-phase track
+ * is close to the truth, apogee, energy class (lofted flights are ICBMs by
+ * energy), and bad inputs are refused.  Fixed seeds.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "mwx/assess.h"
+#include "mwx/ballistic.h"
+#include "mwx/error.h"
+#include "mwx/track.h"
+#include "track_testutil.h"
+
+#define NS_PER_S 1000000000ll
+
+static const mwx_geo_lla RADAR = {37.5, 128.5, 500.0};
+static const double SIG_R = 30.0, SIG_A = 0.03;
+static const double LAUNCH_LAT = 39.2, LAUNCH_LON = 125.67;
+
+static mwx_ballistic_launch irbm_launch(void) {
+  mwx_ballistic_launch L;
+  memset(&L, 0, sizeof L);
+  L.lat_deg = LAUNCH_LAT;
+  L.lon_deg = LAUNCH_LON;
+  L.heading_deg = 80.0;
+  assert_int_equal(mwx_ballistic_vehicle_default(MWX_CLASS_IRBM, &L.veh), 0);
+  return L;
+}
+
+static int visible(const double pos[3]) {
+  double az, el, rg;
+  mwx_geo_aer_from_ecef(&RADAR, pos, &az, &el, &rg);
+  return el > 1.0;
+}
+
+static void to6(const mwx_track_est *e, double x[6], double P[6][6]) {
+  for (int i = 0; i < 6; i++) {
+    x[i] = e->x[i];
+    for (int j = 0; j < 6; j++)
+      P[i][j] = e->P[i][j];
+  }
+}
+
+/* Mahalanobis distance^2 of the truth impact from the predicted ellipse. */
+static double impact_d2(const mwx_assess_point *ip, double lat, double lon) {
+  mwx_geo_lla ref = {ip->lat_deg, ip->lon_deg, 0}, t = {lat, lon, 0};
+  double p[3], enu[3];
+  mwx_geo_ecef_from_lla(&t, p);
+  mwx_geo_enu_from_ecef(&ref, p, enu);
+  const double(*C)[2] = ip->cov_en_m2;
+  double det = C[0][0] * C[1][1] - C[0][1] * C[1][0];
+  return (C[1][1] * enu[0] * enu[0] - 2 * C[0][1] * enu[0] * enu[1] + C[0][0] * enu[1] * enu[1]) / det;
+}
+
+/* 40 runs: a ballistic filter tracks for 120 s after burnout + 20 s with a
+ * plot every 4 s, then predicts the impact with the RV's beta. */
+static void test_impact_ellipse_coverage(void **state) {
+  (void)state;
+  mwx_ballistic_launch L = irbm_launch();
+  mwx_ballistic_traj tr;
+  memset(&tr, 0, sizeof tr);
+  assert_int_equal(mwx_ballistic_fly(&L, 1.0, &tr), 0);
+  mwx_track_filter_cfg cfg;
+  mwx_track_filter_cfg_default(&cfg);
+  enum { RUNS = 40 };
+  int inside = 0;
+  double sum_err = 0, sum_major = 0, sum_d2 = 0;
+  for (int r = 0; r < RUNS; r++) {
+    tu_rng rng = {9000 + (uint64_t)r};
+    double t0 = tr.fig.burnout_time_s + 20.0, xt[6];
+    assert_int_equal(mwx_ballistic_traj_state_at(&tr, t0, xt, xt + 3, NULL), 0);
+    mwx_track_est e;
+    memset(&e, 0, sizeof e);
+    e.t_ns = (int64_t)(t0 * NS_PER_S);
+    for (int i = 0; i < 3; i++) {
+      e.x[i] = xt[i] + 1000.0 * tu_normal(&rng);
+      e.x[3 + i] = xt[3 + i] + 50.0 * tu_normal(&rng);
+      e.P[i][i] = 1e6;
+      e.P[3 + i][3 + i] = 2500.0;
+    }
+    e.P[6][6] = 1e-4;
+    for (double t = t0 + 4.0; t <= t0 + 120.0; t += 4.0) {
+      assert_int_equal(mwx_ballistic_traj_state_at(&tr, t, xt, xt + 3, NULL), 0);
+      int64_t tn = (int64_t)llround(t * NS_PER_S);
+      assert_int_equal(mwx_track_predict(&cfg, MWX_TRACK_BALLISTIC, &e, tn), 0);
+      if (!visible(xt))
+        continue;
+      mwx_track_plot p = tu_radar_plot(&rng, &RADAR, 0, tn, xt, SIG_R, SIG_A);
+      assert_int_equal(mwx_track_update(&cfg, &e, &p, NULL, NULL), 0);
+    }
+    double x[6], P[6][6];
+    to6(&e, x, P);
+    mwx_assess_point ip;
+    assert_int_equal(mwx_assess_impact(x, P, e.t_ns, L.veh.beta_rv_kgpm2, 7200.0, &ip), 0);
+    double d;
+    mwx_geo_inverse(ip.lat_deg, ip.lon_deg, tr.fig.impact_lat_deg, tr.fig.impact_lon_deg, &d, NULL, NULL);
+    sum_err += d / 1e3;
+    sum_major += ip.major_km;
+    double d2 = impact_d2(&ip, tr.fig.impact_lat_deg, tr.fig.impact_lon_deg);
+    inside += d2 <= MWX_ASSESS_CHI2_95_2D;
+    sum_d2 += d2;
+    if (getenv("MWX_TEST_VERBOSE"))
+      printf("      run %d: error %.2f km, d2 %.2f, ellipse %.2f x %.2f km at %.0f deg\n", r, d / 1e3, d2, ip.major_km,
+             ip.minor_km, ip.orient_deg);
+    double dt = (double)ip.t_ns / NS_PER_S - tr.fig.flight_time_s;
+    assert_true(fabs(dt) < 5.0 + 3.0 * ip.sigma_t_s);
+  }
+  printf("    impact: mean error %.2f km, mean 95%% major semi-axis %.2f km, mean d2 %.2f (2 expected), "
+         "truth inside the 95%% ellipse in %d of %d runs\n",
+         sum_err / RUNS, sum_major / RUNS, sum_d2 / RUNS, inside, RUNS);
+  assert_true(inside >= 32); /* 80%: 40 draws of a 95% event fall below 33 with p ~ 1.5% */
+  assert_true(sum_d2 / RUNS > 0.8 && sum_d2 / RUNS < 4.0); /* neither far too big nor too small */
+  /* a speed error alone (along the velocity) spreads the impact down-range:
+   * the ellipse points along the flight's bearing and is long and thin */
+  double xt[6], P[6][6], sp = 0;
+  assert_int_equal(mwx_ballistic_traj_state_at(&tr, tr.fig.burnout_time_s + 30.0, xt, xt + 3, NULL), 0);
+  for (int i = 3; i < 6; i++)
+    sp += xt[i] * xt[i];
+  sp = sqrt(sp);
+  memset(P, 0, sizeof P);
+  for (int i = 0; i < 6; i++)
+    P[i][i] = i < 3 ? 1.0 : 1e-4;
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      P[3 + i][3 + j] += 100.0 * xt[3 + i] * xt[3 + j] / (sp * sp);
+  mwx_assess_point ip;
+  assert_int_equal(mwx_assess_impact(xt, P, 0, L.veh.beta_rv_kgpm2, 7200.0, &ip), 0);
+  double azi2; /* the flight's bearing where it lands */
+  mwx_geo_inverse(LAUNCH_LAT, LAUNCH_LON, tr.fig.impact_lat_deg, tr.fig.impact_lon_deg, NULL, NULL, &azi2);
+  azi2 = fmod(azi2 + 360.0, 180.0);
+  printf("    speed-only error of 10 m/s: ellipse %.1f x %.2f km at %.1f deg (bearing at impact %.1f deg)\n",
+         ip.major_km, ip.minor_km, ip.orient_deg, azi2);
+  assert_true(ip.major_km > 10.0 * ip.minor_km);
+  assert_true(fabs(ip.orient_deg - azi2) < 5.0);
+  mwx_ballistic_traj_fini(&tr);
+}
+
+/* A tracker fed with a radar from the first visible moment: launch point
+ * from the early (boost) estimate, impact and class from the latest. */
+static void test_track_assessment(void **state) {
+  (void)state;
+  mwx_ballistic_launch L = irbm_launch();
+  mwx_ballistic_traj tr;
+  memset(&tr, 0, sizeof tr);
+  assert_int_equal(mwx_ballistic_fly(&L, 1.0, &tr), 0);
+  mwx_tracker *tk;
+  assert_int_equal(mwx_track_create(NULL, &tk), 0);
+  tu_rng rng = {31337};
+  double t_end = tr.fig.burnout_time_s + 150.0;
+  for (double t = 1.0; t < t_end; t += 2.0) {
+    double xt[6];
+    assert_int_equal(mwx_ballistic_traj_state_at(&tr, t, xt, xt + 3, NULL), 0);
+    if (!visible(xt))
+      continue;
+    mwx_track_plot p = tu_radar_plot(&rng, &RADAR, 0, (int64_t)llround(t * NS_PER_S), xt, SIG_R, SIG_A);
+    assert_int_equal(mwx_track_process(tk, &p, 1), 0);
+  }
+  assert_int_equal(mwx_track_count(tk), 1);
+  mwx_track_info in;
+  assert_int_equal(mwx_track_get(tk, 0, &in), 0);
+  assert_int_equal(in.status, MWX_TRACK_CONFIRMED);
+  mwx_assess_opts o;
+  mwx_assess_opts_default(&o);
+  o.beta_kgpm2 = L.veh.beta_rv_kgpm2;
+  mwx_assess a;
+  assert_int_equal(mwx_assess_track(&in, &o, &a), 0);
+  assert_true(a.has_impact && a.has_launch && a.has_class);
+  double dl, di;
+  mwx_geo_inverse(a.launch.lat_deg, a.launch.lon_deg, LAUNCH_LAT, LAUNCH_LON, &dl, NULL, NULL);
+  mwx_geo_inverse(a.impact.lat_deg, a.impact.lon_deg, tr.fig.impact_lat_deg, tr.fig.impact_lon_deg, &di, NULL,
+                  NULL);
+  double tl = (double)a.launch.t_ns / NS_PER_S;
+  mwx_geo_lla fl;
+  mwx_geo_lla_from_ecef(in.first.x, &fl);
+  printf("    first state at %.0f s, %.1f km high; launch point error %.1f km (95%% major %.1f km), "
+         "launch time error %.1f s; impact error %.2f km; apogee %.0f km (truth %.0f); class %s "
+         "(energy range %.0f km, truth range %.0f km)\n",
+         (double)in.first.t_ns / NS_PER_S, fl.h_m / 1e3, dl / 1e3, a.launch.major_km, tl, di / 1e3, a.apogee_km,
+         tr.fig.apogee_km, mwx_ballistic_class_name(a.cls), a.energy_range_km, tr.fig.range_km);
+  assert_true(dl < 20e3);
+  assert_true(fabs(tl) < 20.0);
+  assert_true(di < 10e3);
+  assert_true(fabs(a.apogee_km - tr.fig.apogee_km) < 5.0);
+  assert_true(a.flight_time_s > 0.9 * tr.fig.flight_time_s && a.flight_time_s < 1.1 * tr.fig.flight_time_s);
+  mwx_track_destroy(tk);
+  mwx_ballistic_traj_fini(&tr);
+}
+
+/* Apogee of a truth state equals the flight's apogee. */
+static void test_apogee(void **state) {
+  (void)state;
+  mwx_ballistic_launch L = irbm_launch();
+  mwx_ballistic_traj tr;
+  memset(&tr, 0, sizeof tr);
+  assert_int_equal(mwx_ballistic_fly(&L, 1.0, &tr), 0);
+  double x[6], ak;
+  int64_t at;
+  for (int k = 0; k < 2; k++) {
+    double t = k == 0 ? tr.fig.burnout_time_s + 30.0 : tr.fig.apogee_time_s + 200.0;
+    assert_int_equal(mwx_ballistic_traj_state_at(&tr, t, x, x + 3, NULL), 0);
+    assert_int_equal(mwx_assess_apogee(x, (int64_t)(t * NS_PER_S), 0.0, &ak, &at), 0);
+    assert_true(fabs(ak - tr.fig.apogee_km) < 0.5);
+    assert_true(fabs((double)at / NS_PER_S - tr.fig.apogee_time_s) < 3.0);
+  }
+  mwx_ballistic_traj_fini(&tr);
+}
+
+/* State at the apogee of a lofted flight: height h above (lat, lon), speed
+ * v east. */
+static void apogee_state(double lat, double lon, double h_m, double v_east, double x[6]) {
+  mwx_geo_lla p = {lat, lon, h_m};
+  mwx_geo_ecef_from_lla(&p, x);
+  double enu[3] = {v_east, 0, 0};
+  mwx_geo_ecef_vec_from_enu(&p, enu, x + 3);
+}
+
+static void test_energy_class(void **state) {
+  (void)state;
+  double x[6], r;
+  /* 2022-11-18 Hwasong-17: apogee 6,040.9 km, range 999.2 km, 68.9 min
+   * (data/launches.csv, KCNA); at apogee it moves ~1,000 km / 69 min
+   * scaled to the apogee radius: ~470 m/s. */
+  apogee_state(40.4, 131.3, 6040.9e3, 470.0, x);
+  assert_int_equal(mwx_assess_energy_range(x, &r), 0);
+  printf("    Hwasong-17 (2022-11-18) energy range %.0f km -> %s\n", r,
+         mwx_ballistic_class_name(mwx_assess_class_from_range(r)));
+  /* "a ~13,000 km missile" (burnout at ~300 km); surface burnout, the
+   * convention of mwx_ballistic_class_from_figures, gives ~16,000 km */
+  assert_true(r > 11000 && r < 18000);
+  mwx_ballistic_class fc;
+  assert_int_equal(mwx_ballistic_class_from_figures(6040.9, 999.2, &fc), 0);
+  assert_int_equal(fc, MWX_CLASS_ICBM);
+  assert_int_equal(mwx_assess_class_from_range(r), MWX_CLASS_ICBM);
+  /* 2017-08-28 Hwasong-12 (IRBM): apogee 550 km, range 2,700 km -> the
+   * energy of a few thousand km */
+  apogee_state(40.0, 140.0, 550e3, 3200.0, x);
+  assert_int_equal(mwx_assess_energy_range(x, &r), 0);
+  assert_true(r > 1000 && r < 5500);
+  /* SRBM: 50 km apogee, 650 km range: ~2 km/s horizontal at apogee */
+  apogee_state(39.3, 129.0, 50e3, 2000.0, x);
+  assert_int_equal(mwx_assess_energy_range(x, &r), 0);
+  assert_int_equal(mwx_assess_class_from_range(r), MWX_CLASS_SRBM);
+  assert_int_equal(mwx_assess_class_from_range(999), MWX_CLASS_SRBM);
+  assert_int_equal(mwx_assess_class_from_range(1000), MWX_CLASS_MRBM);
+  assert_int_equal(mwx_assess_class_from_range(3000), MWX_CLASS_IRBM);
+  assert_int_equal(mwx_assess_class_from_range(5500), MWX_CLASS_ICBM);
+  assert_int_equal(mwx_assess_class_from_range(INFINITY), MWX_CLASS_ICBM);
+  assert_int_equal(mwx_assess_class_from_range(NAN), MWX_CLASS_UNKNOWN);
+}
+
+static void test_bad_inputs(void **state) {
+  (void)state;
+  double x[6], P[6][6];
+  apogee_state(40.0, 135.0, 500e3, 3000.0, x);
+  memset(P, 0, sizeof P);
+  mwx_assess_point ip;
+  assert_int_equal(mwx_assess_impact(x, P, 0, 0, 7200, &ip), MWX_EINVAL); /* P = 0 */
+  for (int i = 0; i < 6; i++)
+    P[i][i] = i < 3 ? 1e6 : 100;
+  P[0][1] = P[1][0] = 2e6; /* not positive definite */
+  assert_int_equal(mwx_assess_impact(x, P, 0, 0, 7200, &ip), MWX_EINVAL);
+  P[0][1] = P[1][0] = 0;
+  assert_int_equal(mwx_assess_impact(x, P, 0, 0, 7200, &ip), 0);
+  assert_int_equal(mwx_assess_impact(x, P, 0, 0, 0, &ip), MWX_EINVAL);
+  assert_int_equal(mwx_assess_impact(x, P, 0, 0, 7200, NULL), MWX_EINVAL);
+  assert_int_equal(mwx_assess_impact(x, P, 0, 0, 10.0, &ip), MWX_ERANGE); /* not down in 10 s */
+  x[2] = NAN;
+  assert_int_equal(mwx_assess_impact(x, P, 0, 0, 7200, &ip), MWX_EINVAL);
+  double r;
+  assert_int_equal(mwx_assess_energy_range(x, &r), MWX_EINVAL);
+  double z[6] = {0, 0, 0, 0, 0, 0};
+  assert_int_equal(mwx_assess_energy_range(z, &r), MWX_EINVAL);
+  /* descending: no boost launch point */
+  apogee_state(40.0, 135.0, 500e3, 3000.0, x);
+  x[3] = -x[0] / 1e3, x[4] = -x[1] / 1e3, x[5] = -x[2] / 1e3;
+  assert_int_equal(mwx_assess_launch_boost(x, P, 0, &ip), MWX_ERANGE);
+  assert_int_equal(mwx_assess_track(NULL, NULL, NULL), MWX_EINVAL);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_impact_ellipse_coverage), cmocka_unit_test(test_track_assessment),
+      cmocka_unit_test(test_apogee), cmocka_unit_test(test_energy_class), cmocka_unit_test(test_bad_inputs),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

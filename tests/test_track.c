@@ -1,0 +1,563 @@
+/*
+ * test_track.c - the track module: EKF and UKF converge on a ballistic
+ * truth (mwx_ballistic_fly) measured by a noisy radar, the filter's NEES
+ * stays in its 95% band over a small Monte Carlo, the boost/ballistic IMM
+ * follows a whole flight, the tracker keeps two close missiles apart among
+ * false plots, azimuth wrap, and bad inputs are refused.  Fixed seeds.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "mwx/ballistic.h"
+#include "mwx/error.h"
+#include "mwx/track.h"
+#include "track_testutil.h"
+
+#define NS_PER_S 1000000000ll
+
+/* A KOR-like radar south of the launch area, and the launch: an IRBM from
+ * near Pyongyang towards the east. */
+static const mwx_geo_lla RADAR = {37.5, 128.5, 500.0};
+static const double SIG_R = 30.0, SIG_A = 0.03;
+
+static mwx_ballistic_traj fly_irbm(void) {
+  mwx_ballistic_launch L;
+  memset(&L, 0, sizeof L);
+  L.lat_deg = 39.2;
+  L.lon_deg = 125.67;
+  L.h_m = 0;
+  L.heading_deg = 80.0;
+  assert_int_equal(mwx_ballistic_vehicle_default(MWX_CLASS_IRBM, &L.veh), 0);
+  mwx_ballistic_traj tr;
+  memset(&tr, 0, sizeof tr);
+  assert_int_equal(mwx_ballistic_fly(&L, 1.0, &tr), 0);
+  return tr;
+}
+
+static void truth_at(const mwx_ballistic_traj *tr, double t, double x[6]) {
+  assert_int_equal(mwx_ballistic_traj_state_at(tr, t, x, x + 3, NULL), 0);
+}
+
+static int visible(const double pos[3]) {
+  double az, el, rg;
+  mwx_geo_aer_from_ecef(&RADAR, pos, &az, &el, &rg);
+  return el > 1.0;
+}
+
+/* Initial estimate: truth + a draw from P0 (diagonal: 1 km, 50 m/s). */
+static void init_est(tu_rng *r, const double xt[6], int64_t t_ns, mwx_track_est *e) {
+  memset(e, 0, sizeof *e);
+  e->t_ns = t_ns;
+  for (int i = 0; i < 3; i++) {
+    e->x[i] = xt[i] + 1000.0 * tu_normal(r);
+    e->x[3 + i] = xt[3 + i] + 50.0 * tu_normal(r);
+    e->P[i][i] = 1000.0 * 1000.0;
+    e->P[3 + i][3 + i] = 50.0 * 50.0;
+  }
+  e->P[6][6] = 1e-4;
+}
+
+/* Runs a single ballistic-model filter from burnout + 20 s for dur seconds
+ * with a plot every 4 s; returns the final position/velocity errors and,
+ * if nees != NULL, the NEES at each update. */
+static void run_ballistic(const mwx_ballistic_traj *tr, int kind, uint64_t seed, double dur, double *pos_err,
+                          double *vel_err, double *nees, int *n_nees) {
+  tu_rng rng = {seed};
+  mwx_track_filter_cfg cfg;
+  mwx_track_filter_cfg_default(&cfg);
+  cfg.kind = kind;
+  double t0 = tr->fig.burnout_time_s + 20.0, xt[6];
+  truth_at(tr, t0, xt);
+  mwx_track_est e;
+  init_est(&rng, xt, (int64_t)(t0 * NS_PER_S), &e);
+  int k = 0;
+  for (double t = t0 + 4.0; t <= t0 + dur; t += 4.0) {
+    truth_at(tr, t, xt);
+    int64_t tn = (int64_t)llround(t * NS_PER_S);
+    assert_int_equal(mwx_track_predict(&cfg, MWX_TRACK_BALLISTIC, &e, tn), 0);
+    if (!visible(xt))
+      continue;
+    mwx_track_plot p = tu_radar_plot(&rng, &RADAR, 0, tn, xt, SIG_R, SIG_A);
+    double nis;
+    assert_int_equal(mwx_track_update(&cfg, &e, &p, &nis, NULL), 0);
+    if (nees) {
+      /* NEES of the 6-D position/velocity error */
+      double d[6], P[36], Pi[36];
+      for (int i = 0; i < 6; i++) {
+        d[i] = e.x[i] - xt[i];
+        for (int j = 0; j < 6; j++)
+          P[i * 6 + j] = e.P[i][j];
+      }
+      /* invert by Gauss-Jordan (test-side, independent of the module) */
+      double A[6][12];
+      for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 12; j++)
+          A[i][j] = j < 6 ? P[i * 6 + j] : (j - 6 == i);
+      for (int c = 0; c < 6; c++) {
+        int piv = c;
+        for (int r2 = c + 1; r2 < 6; r2++)
+          if (fabs(A[r2][c]) > fabs(A[piv][c]))
+            piv = r2;
+        for (int j = 0; j < 12; j++) {
+          double tmp = A[c][j];
+          A[c][j] = A[piv][j];
+          A[piv][j] = tmp;
+        }
+        double dv = A[c][c];
+        for (int j = 0; j < 12; j++)
+          A[c][j] /= dv;
+        for (int r2 = 0; r2 < 6; r2++)
+          if (r2 != c) {
+            double f = A[r2][c];
+            for (int j = 0; j < 12; j++)
+              A[r2][j] -= f * A[c][j];
+          }
+      }
+      for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 6; j++)
+          Pi[i * 6 + j] = A[i][6 + j];
+      double s = 0;
+      for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 6; j++)
+          s += d[i] * Pi[i * 6 + j] * d[j];
+      nees[k++] = s;
+    }
+  }
+  if (n_nees)
+    *n_nees = k;
+  *pos_err = tu_dist(e.x, xt);
+  *vel_err = tu_dist(e.x + 3, xt + 3);
+}
+
+static void converges(int kind) {
+  mwx_ballistic_traj tr = fly_irbm();
+  double pe, ve;
+  run_ballistic(&tr, kind, 12345, 300.0, &pe, &ve, NULL, NULL);
+  /* a single plot at ~1,000 km has a cross-range sigma of ~500 m */
+  printf("    %s: after 300 s position error %.1f m, velocity error %.2f m/s\n",
+         kind == MWX_TRACK_EKF ? "EKF" : "UKF", pe, ve);
+  assert_true(pe < 200.0);
+  assert_true(ve < 5.0);
+  mwx_ballistic_traj_fini(&tr);
+}
+
+static void test_ekf_converges(void **state) {
+  (void)state;
+  converges(MWX_TRACK_EKF);
+}
+
+static void test_ukf_converges(void **state) {
+  (void)state;
+  converges(MWX_TRACK_UKF);
+}
+
+/* NEES over 20 runs: the run-average of a 6-dof NEES lies in
+ * [chi2_{120}(0.025)/20, chi2_{120}(0.975)/20] = [4.80, 7.32] (chi-square
+ * quantiles for 120 dof: 91.57 and 152.21).  Asserted for >= 80% of the
+ * updates after the first ten (the transient from the initial draw). */
+static void nees_mc(int kind) {
+  mwx_ballistic_traj tr = fly_irbm();
+  enum { RUNS = 20, MAXK = 128 };
+  static double nees[RUNS][MAXK];
+  int nk = 0;
+  for (int r = 0; r < RUNS; r++) {
+    double pe, ve;
+    int k;
+    run_ballistic(&tr, kind, 1000 + (uint64_t)r, 300.0, &pe, &ve, nees[r], &k);
+    nk = k;
+  }
+  int in = 0, tot = 0;
+  for (int k = 10; k < nk; k++) {
+    double m = 0;
+    for (int r = 0; r < RUNS; r++)
+      m += nees[r][k] / RUNS;
+    tot++;
+    in += m >= 91.57 / RUNS && m <= 152.21 / RUNS;
+    if (getenv("MWX_TEST_VERBOSE"))
+      printf("      k=%d mean NEES %.2f\n", k, m);
+  }
+  printf("    %s NEES: %d of %d averaged NEES inside the 95%% band\n", kind == MWX_TRACK_EKF ? "EKF" : "UKF", in,
+         tot);
+  assert_true(tot > 20);
+  assert_true(in >= (int)(0.8 * tot));
+  mwx_ballistic_traj_fini(&tr);
+}
+
+static void test_nees_ekf(void **state) {
+  (void)state;
+  nees_mc(MWX_TRACK_EKF);
+}
+
+static void test_nees_ukf(void **state) {
+  (void)state;
+  nees_mc(MWX_TRACK_UKF);
+}
+
+/* IMM on the whole flight from a two-point start in boost. */
+static void test_imm_whole_flight(void **state) {
+  (void)state;
+  mwx_ballistic_traj tr = fly_irbm();
+  tu_rng rng = {77};
+  mwx_track_filter_cfg cfg;
+  mwx_track_filter_cfg_default(&cfg);
+  double t = 0, xt[6];
+  while (t < tr.fig.flight_time_s) {
+    truth_at(&tr, t, xt);
+    if (visible(xt))
+      break;
+    t += 1.0;
+  }
+  mwx_track_plot p1 = tu_radar_plot(&rng, &RADAR, 0, (int64_t)(t * NS_PER_S), xt, SIG_R, SIG_A);
+  t += 2.0;
+  truth_at(&tr, t, xt);
+  mwx_track_plot p2 = tu_radar_plot(&rng, &RADAR, 0, (int64_t)(t * NS_PER_S), xt, SIG_R, SIG_A);
+  mwx_track_est e;
+  assert_int_equal(mwx_track_two_point(&p1, &p2, 60.0, &e), 0);
+  mwx_track_imm imm;
+  mwx_track_imm_init(&imm, &e, 0.8);
+  double max_err_ballistic = 0, mu_late = 0;
+  double tb = tr.fig.burnout_time_s;
+  for (t += 2.0; t < tr.fig.flight_time_s - 60.0; t += 2.0) {
+    truth_at(&tr, t, xt);
+    int64_t tn = (int64_t)llround(t * NS_PER_S);
+    assert_int_equal(mwx_track_imm_predict(&cfg, &imm, tn), 0);
+    if (!visible(xt))
+      continue;
+    mwx_track_plot p = tu_radar_plot(&rng, &RADAR, 0, tn, xt, SIG_R, SIG_A);
+    assert_int_equal(mwx_track_imm_update(&cfg, &imm, &p, NULL), 0);
+    mwx_track_est c;
+    mwx_track_imm_combine(&imm, &c);
+    double err = tu_dist(c.x, xt);
+    if (t > tb + 60.0 && t < tr.fig.flight_time_s - 200.0) {
+      if (err > max_err_ballistic)
+        max_err_ballistic = err;
+      mu_late = imm.mu[MWX_TRACK_BALLISTIC];
+    }
+  }
+  printf("    IMM: max position error in midcourse %.0f m, P(ballistic) %.3f\n", max_err_ballistic, mu_late);
+  assert_true(max_err_ballistic < 1500.0);
+  assert_true(mu_late > 0.9);
+  mwx_ballistic_traj_fini(&tr);
+}
+
+/* A second stage lit after a 30 s coast: the IMM went ballistic in the
+ * coast and must take the re-ignition (no ballistic -> boost prior: the
+ * likelihood does it) without losing the track. */
+static void test_reignition_after_coast(void **state) {
+  (void)state;
+  mwx_ballistic_launch L;
+  memset(&L, 0, sizeof L);
+  L.lat_deg = 39.2;
+  L.lon_deg = 125.67;
+  L.heading_deg = 80.0;
+  assert_int_equal(mwx_ballistic_vehicle_default(MWX_CLASS_ICBM, &L.veh), 0);
+  L.veh.stage[0].coast_after_s = 30.0;
+  mwx_ballistic_traj tr;
+  memset(&tr, 0, sizeof tr);
+  assert_int_equal(mwx_ballistic_fly(&L, 1.0, &tr), 0);
+  double ign = L.veh.stage[0].burn_s + 30.0; /* stage 2 lights */
+  tu_rng rng = {2024};
+  mwx_tracker *tk;
+  assert_int_equal(mwx_track_create(NULL, &tk), 0);
+  double pb_coast = 0, pb_stage2 = 1, max_err = 0;
+  for (double t = 1.0; t < tr.fig.burnout_time_s + 60.0; t += 1.0) {
+    double xt[6];
+    truth_at(&tr, t, xt);
+    if (!visible(xt))
+      continue;
+    mwx_track_plot p = tu_radar_plot(&rng, &RADAR, 0, (int64_t)llround(t * NS_PER_S), xt, SIG_R, SIG_A);
+    assert_int_equal(mwx_track_process(tk, &p, 1), 0);
+    for (size_t i = 0; i < mwx_track_count(tk); i++) {
+      mwx_track_info in;
+      assert_int_equal(mwx_track_get(tk, i, &in), 0);
+      if (in.status != MWX_TRACK_CONFIRMED || in.t_last_ns != p.t_ns)
+        continue;
+      if (t > ign - 5.0 && t < ign)
+        pb_coast = in.p_ballistic > pb_coast ? in.p_ballistic : pb_coast;
+      if (t > ign + 10.0 && t < ign + 40.0)
+        pb_stage2 = in.p_ballistic < pb_stage2 ? in.p_ballistic : pb_stage2;
+      if (t > ign && t < ign + 60.0) {
+        double err = tu_dist(in.est.x, xt);
+        max_err = err > max_err ? err : max_err;
+      }
+    }
+  }
+  int confirmed = 0;
+  for (size_t i = 0; i < mwx_track_count(tk); i++) {
+    mwx_track_info in;
+    assert_int_equal(mwx_track_get(tk, i, &in), 0);
+    confirmed += in.t_confirm_ns != 0;
+  }
+  printf("    coast then stage 2: P(ballistic) %.3f late in the coast, %.3f in stage 2, max error %.0f m, "
+         "%d track(s) confirmed\n",
+         pb_coast, pb_stage2, max_err, confirmed);
+  assert_int_equal(confirmed, 1);
+  assert_true(pb_coast > 0.9);
+  assert_true(pb_stage2 < 0.1);
+  assert_true(max_err < 2000.0);
+  mwx_track_destroy(tk);
+  mwx_ballistic_traj_fini(&tr);
+}
+
+/* Azimuth wrap: a target a hair east of north, plotted at 359.99 deg. */
+static void test_azimuth_wrap(void **state) {
+  (void)state;
+  mwx_geo_lla tgt = {38.5, 128.501, 200e3};
+  double pos[3];
+  mwx_geo_ecef_from_lla(&tgt, pos);
+  mwx_track_est e;
+  memset(&e, 0, sizeof e);
+  memcpy(e.x, pos, sizeof pos);
+  e.x[5] = 100;
+  for (int i = 0; i < 7; i++)
+    e.P[i][i] = i < 3 ? 1e6 : 100;
+  mwx_track_plot p;
+  memset(&p, 0, sizeof p);
+  p.kind = MWX_TRACK_RADAR;
+  p.sensor_lla = RADAR;
+  double az, el, rg;
+  mwx_geo_aer_from_ecef(&RADAR, pos, &az, &el, &rg);
+  assert_true(az < 1.0);
+  p.range_m = rg;
+  p.az_deg = 359.99;
+  p.el_deg = el;
+  p.sigma_range_m = 30;
+  p.sigma_az_deg = p.sigma_el_deg = 0.05;
+  mwx_track_filter_cfg cfg;
+  mwx_track_filter_cfg_default(&cfg);
+  double y[3], S[3][3];
+  int m;
+  assert_int_equal(mwx_track_innovation(&cfg, &e, &p, y, S, &m), 0);
+  assert_int_equal(m, 3);
+  assert_true(fabs(y[1]) < 0.001); /* radians, not 2 pi */
+  cfg.kind = MWX_TRACK_UKF;
+  assert_int_equal(mwx_track_innovation(&cfg, &e, &p, y, S, &m), 0);
+  assert_true(fabs(y[1]) < 0.001);
+}
+
+/* Two missiles 10 s and 3 deg apart, a radar every 2 s, 3 false plots per
+ * scan spread over 600 km: two confirmed tracks, each on its missile, and
+ * no confirmed track made of false plots. */
+static void test_two_close_missiles(void **state) {
+  (void)state;
+  mwx_ballistic_launch L;
+  memset(&L, 0, sizeof L);
+  L.lat_deg = 39.2;
+  L.lon_deg = 125.67;
+  L.heading_deg = 80.0;
+  assert_int_equal(mwx_ballistic_vehicle_default(MWX_CLASS_IRBM, &L.veh), 0);
+  mwx_ballistic_traj a, b;
+  memset(&a, 0, sizeof a);
+  memset(&b, 0, sizeof b);
+  assert_int_equal(mwx_ballistic_fly(&L, 1.0, &a), 0);
+  L.heading_deg = 83.0;
+  assert_int_equal(mwx_ballistic_fly(&L, 1.0, &b), 0);
+  const double lag = 10.0;
+  tu_rng rng = {4242};
+  mwx_tracker *tr;
+  assert_int_equal(mwx_track_create(NULL, &tr), 0);
+  mwx_geo_lla centre = {39.5, 129.0, 150e3};
+  double t_end = a.fig.burnout_time_s + 200.0;
+  for (double t = 20.0; t < t_end; t += 2.0) {
+    mwx_track_plot pl[8];
+    int n = 0;
+    int64_t tn = (int64_t)llround(t * NS_PER_S);
+    double xa[6], xb[6];
+    truth_at(&a, t, xa);
+    if (visible(xa))
+      pl[n++] = tu_radar_plot(&rng, &RADAR, 0, tn, xa, SIG_R, SIG_A);
+    if (t - lag > 0) {
+      truth_at(&b, t - lag, xb);
+      if (visible(xb))
+        pl[n++] = tu_radar_plot(&rng, &RADAR, 0, tn, xb, SIG_R, SIG_A);
+    }
+    for (int k = 0; k < 3; k++) {
+      mwx_geo_lla f = {centre.lat_deg + 3.0 * (tu_uniform(&rng) - 0.5), centre.lon_deg + 6.0 * (tu_uniform(&rng) - 0.5),
+                       centre.h_m * 2.0 * tu_uniform(&rng)};
+      double fp[3];
+      mwx_geo_ecef_from_lla(&f, fp);
+      pl[n++] = tu_radar_plot(&rng, &RADAR, 0, tn, fp, SIG_R, SIG_A);
+    }
+    assert_int_equal(mwx_track_process(tr, pl, (size_t)n), 0);
+  }
+  int conf = 0, on_a = 0, on_b = 0;
+  double xa[6], xb[6];
+  for (size_t i = 0; i < mwx_track_count(tr); i++) {
+    mwx_track_info in;
+    assert_int_equal(mwx_track_get(tr, i, &in), 0);
+    if (in.status != MWX_TRACK_CONFIRMED)
+      continue;
+    conf++;
+    double t = (double)in.t_last_ns / NS_PER_S;
+    truth_at(&a, t, xa);
+    truth_at(&b, t - lag, xb);
+    double da = tu_dist(in.est.x, xa), db = tu_dist(in.est.x, xb);
+    printf("    track %u: hits %d, %.1f km from A, %.1f km from B\n", in.id, in.hits, da / 1e3, db / 1e3);
+    on_a += da < 2000.0;
+    on_b += db < 2000.0;
+  }
+  assert_int_equal(conf, 2);
+  assert_int_equal(on_a, 1);
+  assert_int_equal(on_b, 1);
+  mwx_track_destroy(tr);
+  mwx_ballistic_traj_fini(&a);
+  mwx_ballistic_traj_fini(&b);
+}
+
+/* Space IR (bearing only): a GEO satellite's line of sight shrinks the
+ * uncertainty across the line of sight and leaves the range along it; EKF
+ * and UKF innovations agree; the predicted line of sight has no residual. */
+static void test_ir_update(void **state) {
+  (void)state;
+  mwx_geo_lla sat = {0.0, 130.0, 35786e3}, tgt = {40.0, 132.0, 500e3};
+  double s[3], p[3];
+  mwx_geo_ecef_from_lla(&sat, s);
+  mwx_geo_ecef_from_lla(&tgt, p);
+  double u[3], r = 0;
+  for (int i = 0; i < 3; i++)
+    r += (p[i] - s[i]) * (p[i] - s[i]);
+  r = sqrt(r);
+  for (int i = 0; i < 3; i++)
+    u[i] = (p[i] - s[i]) / r;
+  mwx_track_est e;
+  memset(&e, 0, sizeof e);
+  memcpy(e.x, p, sizeof p);
+  e.x[3] = 3000.0;
+  for (int i = 0; i < 7; i++)
+    e.P[i][i] = i < 3 ? 1e8 : i < 6 ? 1e4 : 1e-4; /* 10 km */
+  mwx_track_plot ir;
+  memset(&ir, 0, sizeof ir);
+  ir.kind = MWX_TRACK_IR;
+  ir.sensor = 14;
+  ir.sensor_lla = sat;
+  memcpy(ir.los_ecef, u, sizeof u);
+  ir.sigma_los_rad = 30e-6; /* ~1.1 km across at 37,000 km */
+  assert_int_equal(mwx_track_plot_check(&ir), 0);
+  mwx_track_filter_cfg cfg;
+  mwx_track_filter_cfg_default(&cfg);
+  double y[3], S[3][3], y2[3], S2[3][3];
+  int m;
+  assert_int_equal(mwx_track_innovation(&cfg, &e, &ir, y, S, &m), 0);
+  assert_int_equal(m, 2);
+  assert_true(fabs(y[0]) < 1e-12 && fabs(y[1]) < 1e-12);
+  cfg.kind = MWX_TRACK_UKF;
+  assert_int_equal(mwx_track_innovation(&cfg, &e, &ir, y2, S2, &m), 0);
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; j < 2; j++)
+      assert_true(fabs(S[i][j] - S2[i][j]) <= 0.02 * fabs(S[i][i]));
+  cfg.kind = MWX_TRACK_EKF;
+  mwx_track_est after = e;
+  double nis;
+  assert_int_equal(mwx_track_update(&cfg, &after, &ir, &nis, NULL), 0);
+  /* variance along the line of sight and across it */
+  double along0 = 0, along1 = 0, tr0 = 0, tr1 = 0;
+  for (int i = 0; i < 3; i++) {
+    tr0 += e.P[i][i];
+    tr1 += after.P[i][i];
+    for (int j = 0; j < 3; j++) {
+      along0 += u[i] * e.P[i][j] * u[j];
+      along1 += u[i] * after.P[i][j] * u[j];
+    }
+  }
+  double across0 = tr0 - along0, across1 = tr1 - along1;
+  printf("    IR update: across the line of sight %.0f -> %.0f m, along %.0f -> %.0f m\n", sqrt(across0 / 2),
+         sqrt(across1 / 2), sqrt(along0), sqrt(along1));
+  /* across: 30 urad at the 37,600 km slant range is 1.13 km */
+  assert_true(fabs(sqrt(across1 / 2) - 30e-6 * r) < 0.1 * 30e-6 * r);
+  assert_true(along1 > 0.95 * along0);
+  /* an IR plot cannot start a track */
+  mwx_tracker *tr;
+  assert_int_equal(mwx_track_create(NULL, &tr), 0);
+  for (int k = 0; k < 5; k++) {
+    ir.t_ns = (int64_t)k * NS_PER_S;
+    assert_int_equal(mwx_track_process(tr, &ir, 1), 0);
+  }
+  assert_int_equal(mwx_track_count(tr), 0);
+  mwx_track_destroy(tr);
+}
+
+static void test_bad_inputs(void **state) {
+  (void)state;
+  mwx_track_filter_cfg cfg;
+  mwx_track_filter_cfg_default(&cfg);
+  mwx_track_est e;
+  memset(&e, 0, sizeof e);
+  e.x[0] = 7e6;
+  for (int i = 0; i < 7; i++)
+    e.P[i][i] = 1;
+  mwx_track_plot p;
+  memset(&p, 0, sizeof p);
+  p.kind = MWX_TRACK_RADAR;
+  p.sensor_lla = RADAR;
+  p.range_m = 1e5;
+  p.az_deg = 10;
+  p.el_deg = 10;
+  p.sigma_range_m = 10;
+  p.sigma_az_deg = p.sigma_el_deg = 0.1;
+  assert_int_equal(mwx_track_plot_check(&p), 0);
+  mwx_track_plot q = p;
+  q.sigma_az_deg = 0;
+  assert_int_equal(mwx_track_update(&cfg, &e, &q, NULL, NULL), MWX_EINVAL);
+  q = p;
+  q.el_deg = 91;
+  assert_int_equal(mwx_track_plot_check(&q), MWX_EINVAL);
+  q = p;
+  q.kind = 7;
+  assert_int_equal(mwx_track_plot_check(&q), MWX_EINVAL);
+  q = p;
+  q.range_m = NAN;
+  assert_int_equal(mwx_track_plot_check(&q), MWX_EINVAL);
+  assert_int_equal(mwx_track_update(&cfg, NULL, &p, NULL, NULL), MWX_EINVAL);
+  assert_int_equal(mwx_track_predict(&cfg, 5, &e, 10), MWX_EINVAL);
+  mwx_track_est bad = e;
+  bad.x[2] = INFINITY;
+  assert_int_equal(mwx_track_predict(&cfg, MWX_TRACK_BALLISTIC, &bad, 10), MWX_EINVAL);
+  /* IR plots cannot start or initialise */
+  q = p;
+  q.kind = MWX_TRACK_IR;
+  q.t_ns = 5;
+  assert_int_equal(mwx_track_two_point(&p, &q, 10, &bad), MWX_EINVAL);
+  /* two-point out of order */
+  q = p;
+  assert_int_equal(mwx_track_two_point(&p, &q, 10, &bad), MWX_EINVAL);
+  /* tracker: bad config, out-of-order plots, malformed plot changes nothing */
+  mwx_track_config tc;
+  mwx_track_config_default(&tc);
+  tc.confirm_n = 1;
+  mwx_tracker *tr = NULL;
+  assert_int_equal(mwx_track_create(&tc, &tr), MWX_EINVAL);
+  assert_null(tr);
+  assert_int_equal(mwx_track_create(NULL, &tr), 0);
+  mwx_track_plot two[2] = {p, p};
+  two[0].t_ns = 10;
+  two[1].t_ns = 5;
+  assert_int_equal(mwx_track_process(tr, two, 2), MWX_EINVAL);
+  two[1].t_ns = 20;
+  two[1].sigma_range_m = -1;
+  assert_int_equal(mwx_track_process(tr, two, 2), MWX_EINVAL);
+  assert_int_equal(mwx_track_count(tr), 0);
+  mwx_track_info info;
+  assert_int_equal(mwx_track_get(tr, 0, &info), MWX_EINVAL);
+  assert_int_equal(mwx_track_process(NULL, two, 2), MWX_EINVAL);
+  mwx_track_destroy(tr);
+  mwx_track_destroy(NULL);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_ekf_converges),   cmocka_unit_test(test_ukf_converges),
+      cmocka_unit_test(test_nees_ekf),        cmocka_unit_test(test_nees_ukf),
+      cmocka_unit_test(test_imm_whole_flight), cmocka_unit_test(test_reignition_after_coast),
+      cmocka_unit_test(test_azimuth_wrap),
+      cmocka_unit_test(test_two_close_missiles), cmocka_unit_test(test_ir_update),
+      cmocka_unit_test(test_bad_inputs),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

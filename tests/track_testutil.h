@@ -1,0 +1,59 @@
+/*
+ * track_testutil.h - helpers shared by the track and assess tests: a seeded
+ * random generator (xorshift64* with Box-Muller normals) and a radar plot
+ * generator that measures a truth position with Gaussian noise.
+ */
+#ifndef MWX_TRACK_TESTUTIL_H
+#define MWX_TRACK_TESTUTIL_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "mwx/geo.h"
+#include "mwx/track.h"
+
+typedef struct tu_rng {
+  uint64_t s;
+} tu_rng;
+
+static inline double tu_uniform(tu_rng *r) {
+  r->s ^= r->s >> 12;
+  r->s ^= r->s << 25;
+  r->s ^= r->s >> 27;
+  return ((r->s * 2685821657736338717ull) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static inline double tu_normal(tu_rng *r) {
+  double u = tu_uniform(r), v = tu_uniform(r);
+  if (u < 1e-300)
+    u = 1e-300;
+  return sqrt(-2.0 * log(u)) * cos(2.0 * 3.14159265358979323846 * v);
+}
+
+/* A radar plot of truth position pos taken at t_ns by a radar at lla. */
+static inline mwx_track_plot tu_radar_plot(tu_rng *r, const mwx_geo_lla *lla, int sensor, int64_t t_ns,
+                                           const double pos[3], double sr, double sa_deg) {
+  mwx_track_plot p;
+  memset(&p, 0, sizeof p);
+  p.t_ns = t_ns;
+  p.kind = MWX_TRACK_RADAR;
+  p.sensor = sensor;
+  memcpy(p.nation, "KOR", 4);
+  p.sensor_lla = *lla;
+  double az, el, rg;
+  mwx_geo_aer_from_ecef(lla, pos, &az, &el, &rg);
+  p.range_m = rg + sr * tu_normal(r);
+  p.az_deg = fmod(az + sa_deg * tu_normal(r) + 360.0, 360.0);
+  p.el_deg = el + sa_deg * tu_normal(r);
+  p.sigma_range_m = sr;
+  p.sigma_az_deg = sa_deg;
+  p.sigma_el_deg = sa_deg;
+  return p;
+}
+
+static inline double tu_dist(const double a[3], const double b[3]) {
+  return sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
+}
+
+#endif
