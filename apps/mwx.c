@@ -21,6 +21,8 @@ static const struct command commands[] = {
     {"audit", mwx_cmd_audit, "verify and show the node's hash-chained journal"},
     {"demo", mwx_cmd_demo, "the three-nation scenario: trajectory, sensors, tracking, release, network"},
     {"geo", mwx_cmd_geo, "geodetic/ECEF conversions and geodesics on WGS-84"},
+    {"net", mwx_cmd_net, "coalition network: publish test samples, listen"},
+    {"pki", mwx_cmd_pki, "make the coalition PKI (DDS Security, origin keys)"},
     {"release", mwx_cmd_release, "manual release queue (list/approve/deny), policy check"},
     {"sim", mwx_cmd_sim, "run a scenario: sensor plots, truth and a visibility table"},
     {"traj", mwx_cmd_traj, "missile trajectory fitted to a published apogee and range"},

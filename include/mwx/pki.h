@@ -1,0 +1,97 @@
+/*
+ * pki.h - the coalition's public-key infrastructure for DDS Security and for
+ * origin signatures, made by `mwx pki init DIR --nations KOR,JPN,USA`.
+ *
+ * Layout of a PKI directory (all PEM; file names fixed, see mwx_pki_paths):
+ *
+ *   DIR/nations                     the coalition, one alpha-3 code a line, sorted
+ *   DIR/permissions_ca.pem          the coalition permissions CA (signs the documents)
+ *   DIR/governance.xml, .p7s        governance document, plain and S/MIME-signed
+ *   DIR/trusted/<NAT>.pem           every nation's identity CA (each node's trusted_ca_dir)
+ *   DIR/origin/<NAT>.pub            every nation's Ed25519 origin-signing public key
+ *   DIR/<NAT>/identity_ca.pem       the nation's own identity CA
+ *   DIR/<NAT>/node.pem, node.key    the node's identity certificate and EC P-256 key
+ *   DIR/<NAT>/permissions.xml, .p7s the node's permissions, plain and signed
+ *   DIR/<NAT>/origin.key            the nation's Ed25519 origin-signing private key
+ *   DIR/ca/<NAT>_identity_ca.key    CA private keys (keep offline in a real deployment)
+ *   DIR/ca/permissions_ca.key
+ *
+ * A nation's node needs DIR/<NAT>/, DIR/trusted/, DIR/origin/,
+ * DIR/permissions_ca.pem, DIR/governance.p7s and DIR/nations; never DIR/ca/.
+ *
+ * Identity certificates: subject C=<alpha-2>,O=mwx,CN=<nat>-node (lower-case
+ * nat), e.g. CN=kor-node,O=mwx,C=KR; the permissions document names it CN
+ * first without spaces.  A nation's permissions grant publish and subscribe
+ * on the topics mwx_* in exactly the partitions rel.<codes> whose sorted code
+ * list is a subset of the coalition that contains the nation.
+ */
+#ifndef MWX_PKI_H
+#define MWX_PKI_H
+
+#include <stddef.h>
+
+#include "mwx/msg.h"
+
+#define MWX_PKI_MAX_NATIONS MWX_MAX_NATIONS
+#define MWX_PKI_PATH_LEN 512
+#define MWX_PKI_PARTITION_LEN (4 + MWX_MAX_NATIONS * 4) /* "rel" + ".XXX" each + NUL */
+
+/* Parses a comma-separated nation list ("KOR,JPN,USA") into sorted, unique
+ * upper-case alpha-3 codes.  MWX_EINVAL with a message for an empty list, a
+ * malformed code (not three upper-case letters), a code this PKI does not
+ * know (no ISO alpha-2 mapping), a duplicate, or more than cap codes. */
+int mwx_pki_parse_nations(const char *csv, char (*out)[MWX_NATION_LEN], size_t cap, size_t *n);
+
+/* ISO 3166-1 alpha-2 code of a known alpha-3 code ("KOR" -> "KR"), or NULL. */
+const char *mwx_pki_alpha2(const char *alpha3);
+
+/* The node certificate subject as the permissions document writes it:
+ * "CN=kor-node,O=mwx,C=KR".  MWX_EINVAL for an unknown nation,
+ * MWX_ERANGE if cap is too small. */
+int mwx_pki_subject(const char *nation, char *buf, size_t cap);
+
+/* Partition name of a releasability list: "rel." + codes joined by '.' in
+ * the order given (callers pass a sorted list, as markings hold).
+ * MWX_EINVAL for an empty list or a malformed code, MWX_ERANGE if cap is
+ * too small. */
+int mwx_pki_partition(const char (*codes)[MWX_NATION_LEN], size_t n, char *buf, size_t cap);
+
+/* All partitions a nation may use in a coalition: every subset of the
+ * (sorted) coalition that contains nation, as partition names, smallest
+ * subsets first.  *out is malloc'd (n entries of MWX_PKI_PARTITION_LEN);
+ * the caller frees it.  MWX_EINVAL if nation is not in the coalition. */
+int mwx_pki_partitions_for(const char (*coalition)[MWX_NATION_LEN], size_t n_coalition,
+                           const char *nation, char (**out)[MWX_PKI_PARTITION_LEN], size_t *n);
+
+/* Creates a complete PKI in dir for the nations (see the layout above):
+ * one identity CA per nation, one permissions CA, a node certificate and
+ * key per nation, the signed governance, one signed permissions document per
+ * nation, an Ed25519 origin key pair per nation, and trusted/.  Certificates
+ * are valid from one hour ago for validity_days (<= 0: 3650).  If dir exists
+ * and is not empty, fails with MWX_EEXIST unless force is set (then files
+ * are overwritten).  MWX_EINVAL for bad nations, MWX_EIO / MWX_ECRYPTO with
+ * a message otherwise. */
+int mwx_pki_init(const char *dir, const char *nations_csv, int force, int validity_days);
+
+/* Reads DIR/nations (sorted codes).  MWX_ENOTFOUND / MWX_EPARSE. */
+int mwx_pki_load_nations(const char *dir, char (*out)[MWX_NATION_LEN], size_t cap, size_t *n);
+
+/* The files one nation's node uses, as absolute or dir-relative paths
+ * (whatever dir is). */
+typedef struct mwx_pki_paths {
+  char identity_ca[MWX_PKI_PATH_LEN];     /* DIR/<NAT>/identity_ca.pem */
+  char cert[MWX_PKI_PATH_LEN];            /* DIR/<NAT>/node.pem */
+  char key[MWX_PKI_PATH_LEN];             /* DIR/<NAT>/node.key */
+  char permissions[MWX_PKI_PATH_LEN];     /* DIR/<NAT>/permissions.p7s */
+  char origin_key[MWX_PKI_PATH_LEN];      /* DIR/<NAT>/origin.key */
+  char permissions_ca[MWX_PKI_PATH_LEN];  /* DIR/permissions_ca.pem */
+  char governance[MWX_PKI_PATH_LEN];      /* DIR/governance.p7s */
+  char trusted_dir[MWX_PKI_PATH_LEN];     /* DIR/trusted */
+  char origin_dir[MWX_PKI_PATH_LEN];      /* DIR/origin (<NAT>.pub files) */
+} mwx_pki_paths;
+
+/* Fills the paths of nation's files under dir (does not check they exist).
+ * MWX_EINVAL for a malformed nation, MWX_ERANGE for a too-long dir. */
+int mwx_pki_paths_for(const char *dir, const char *nation, mwx_pki_paths *p);
+
+#endif /* MWX_PKI_H */

@@ -1,0 +1,836 @@
+/*
+ * net.c - one nation's presence on the coalition bus (see include/mwx/net.h):
+ * DDS domains and secured participants per link, topics, readers in the
+ * partitions that name the nation, writers per releasability partition,
+ * receive-side checks (marking, origin signature), relay, partner presence.
+ */
+#include "mwx/net.h"
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <dds/dds.h>
+
+#include "mwx/error.h"
+#include "net/net_int.h"
+
+#define READ_BATCH 32
+
+/* The writers of one partition on one link. */
+typedef struct net_wset {
+  char partition[MWX_PKI_PARTITION_LEN];
+  dds_entity_t pub;
+  dds_entity_t wr[NET_N_TOPICS];
+} net_wset;
+
+typedef struct net_link {
+  mwx_net_link_config cfg;
+  dds_entity_t domain; /* created by us, else 0 */
+  dds_entity_t pp;
+  dds_entity_t topic[NET_N_TOPICS];
+  dds_entity_t sub;
+  dds_entity_t rd[NET_N_TOPICS];
+  net_wset *ws;
+  size_t n_ws, cap_ws;
+  int present[MWX_MAX_NATIONS]; /* by coalition index, as last reported */
+} net_link;
+
+struct mwx_net {
+  mwx_net_config cfg;
+  char coalition[MWX_MAX_NATIONS][MWX_NATION_LEN];
+  size_t n_coalition;
+  char pki_abs[PATH_MAX];
+  mwx_msg_key *own_key;
+  mwx_msg_key *pub[MWX_MAX_NATIONS]; /* origin public keys, by coalition index */
+  char (*partitions)[MWX_PKI_PARTITION_LEN]; /* the partitions naming us */
+  size_t n_partitions;
+  int n_links;
+  net_link links[MWX_NET_MAX_LINKS];
+  dds_entity_t waitset, guard;
+  dds_qos_t *wqos, *rqos;
+  pthread_mutex_t lock; /* writer sets (created on demand by publish and relay) */
+  atomic_uint_fast64_t published, accepted, dropped, relayed;
+};
+
+static int dds_fail(dds_return_t r, const char *what) {
+  if (r == DDS_RETCODE_NOT_ALLOWED_BY_SECURITY)
+    return mwx_error_set(MWX_EDENIED, "%s: refused by DDS Security (%s)", what, dds_strretcode(r));
+  return mwx_error_set(MWX_EDDS, "%s: %s", what, dds_strretcode(r));
+}
+
+int64_t mwx_net_now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+void mwx_net_config_init(mwx_net_config *c) {
+  memset(c, 0, sizeof *c);
+  c->secure = 1;
+  c->role = MWX_NET_MESH;
+  c->auto_relay = 1;
+  c->lease_ns = 3000000000ll;
+  c->history_depth = 4;
+}
+
+const char *mwx_net_nation(const mwx_net *n) { return n->cfg.nation; }
+int mwx_net_link_count(const mwx_net *n) { return n->n_links; }
+
+int mwx_net_partition_of(const mwx_msg_marking *mark, char *buf, size_t cap) {
+  int rc = mwx_msg_marking_check(mark);
+  if (rc)
+    return rc;
+  return mwx_pki_partition((const char(*)[MWX_NATION_LEN])mark->releasable_to, mark->n_releasable, buf, cap);
+}
+
+static int coalition_index(const mwx_net *n, const char *nation) {
+  for (size_t i = 0; i < n->n_coalition; i++)
+    if (!strncmp(n->coalition[i], nation, MWX_NATION_LEN))
+      return (int)i;
+  return -1;
+}
+
+/* ------------------------------------------------------------ participant */
+
+static int is_address(const char *s) {
+  for (; *s; s++)
+    if (!((*s >= '0' && *s <= '9') || *s == '.' || *s == ':'))
+      return 0;
+  return 1;
+}
+
+/* Cyclone configuration of one link's domain. */
+static int domain_xml(const mwx_net *n, const mwx_net_link_config *l, char *buf, size_t cap) {
+  size_t len = 0;
+  int w;
+#define APPEND(...)                                                                                                    \
+  do {                                                                                                                 \
+    w = snprintf(buf + len, cap - len, __VA_ARGS__);                                                                   \
+    if (w < 0 || (size_t)w >= cap - len)                                                                               \
+      return mwx_error_set(MWX_ERANGE, "domain configuration too long");                                               \
+    len += (size_t)w;                                                                                                  \
+  } while (0)
+  APPEND("<CycloneDDS><Domain id=\"any\"><General>");
+  if (l->interface[0])
+    APPEND("<Interfaces><NetworkInterface %s=\"%s\"/></Interfaces>", is_address(l->interface) ? "address" : "name",
+           l->interface);
+  APPEND("<AllowMulticast>%s</AllowMulticast></General>", l->n_peers ? "false" : "spdp");
+  APPEND("<Discovery><ParticipantIndex>auto</ParticipantIndex><MaxAutoParticipantIndex>30</MaxAutoParticipantIndex>");
+  APPEND("<LeaseDuration>%lldms</LeaseDuration>", (long long)(n->cfg.lease_ns / 1000000));
+  if (l->n_peers) {
+    APPEND("<Peers>");
+    for (int i = 0; i < l->n_peers; i++)
+      APPEND("<Peer address=\"%s\"/>", l->peers[i]);
+    APPEND("</Peers>");
+  }
+  APPEND("</Discovery></Domain></CycloneDDS>");
+#undef APPEND
+  return 0;
+}
+
+static int set_security(const mwx_net *n, dds_qos_t *q) {
+  mwx_pki_paths p;
+  int rc = mwx_pki_paths_for(n->pki_abs, n->cfg.nation, &p);
+  if (rc)
+    return rc;
+  char v[MWX_PKI_PATH_LEN + 8];
+  dds_qset_prop(q, "dds.sec.auth.library.path", "dds_security_auth");
+  dds_qset_prop(q, "dds.sec.auth.library.init", "init_authentication");
+  dds_qset_prop(q, "dds.sec.auth.library.finalize", "finalize_authentication");
+  dds_qset_prop(q, "dds.sec.crypto.library.path", "dds_security_crypto");
+  dds_qset_prop(q, "dds.sec.crypto.library.init", "init_crypto");
+  dds_qset_prop(q, "dds.sec.crypto.library.finalize", "finalize_crypto");
+  dds_qset_prop(q, "dds.sec.access.library.path", "dds_security_ac");
+  dds_qset_prop(q, "dds.sec.access.library.init", "init_access_control");
+  dds_qset_prop(q, "dds.sec.access.library.finalize", "finalize_access_control");
+  snprintf(v, sizeof v, "file:%s", p.identity_ca);
+  dds_qset_prop(q, "dds.sec.auth.identity_ca", v);
+  snprintf(v, sizeof v, "file:%s", p.cert);
+  dds_qset_prop(q, "dds.sec.auth.identity_certificate", v);
+  snprintf(v, sizeof v, "file:%s", p.key);
+  dds_qset_prop(q, "dds.sec.auth.private_key", v);
+  dds_qset_prop(q, "dds.sec.auth.trusted_ca_dir", p.trusted_dir);
+  snprintf(v, sizeof v, "file:%s", p.permissions_ca);
+  dds_qset_prop(q, "dds.sec.access.permissions_ca", v);
+  snprintf(v, sizeof v, "file:%s", p.governance);
+  dds_qset_prop(q, "dds.sec.access.governance", v);
+  snprintf(v, sizeof v, "file:%s", p.permissions);
+  dds_qset_prop(q, "dds.sec.access.permissions", v);
+  return 0;
+}
+
+static int wset_create(mwx_net *n, net_link *l, const char *partition, net_wset **out) {
+  if (l->n_ws == l->cap_ws) {
+    size_t cap = l->cap_ws ? 2 * l->cap_ws : 8;
+    net_wset *ws = realloc(l->ws, cap * sizeof *ws);
+    if (!ws)
+      return mwx_error_set(MWX_ENOMEM, "out of memory");
+    l->ws = ws;
+    l->cap_ws = cap;
+  }
+  net_wset *s = &l->ws[l->n_ws];
+  memset(s, 0, sizeof *s);
+  snprintf(s->partition, sizeof s->partition, "%s", partition);
+  dds_qos_t *pq = dds_create_qos();
+  dds_qset_partition1(pq, partition);
+  s->pub = dds_create_publisher(l->pp, pq, NULL);
+  dds_delete_qos(pq);
+  if (s->pub < 0)
+    return dds_fail(s->pub, "create publisher");
+  for (int t = 0; t < NET_N_TOPICS; t++) {
+    s->wr[t] = dds_create_writer(s->pub, l->topic[t], n->wqos, NULL);
+    if (s->wr[t] < 0) {
+      int rc = dds_fail(s->wr[t], "create writer");
+      mwx_error_set(rc, "%s %s in partition %s: %s", net_topic_name((mwx_msg_topic)(t + 1)), "writer", partition,
+                    dds_strretcode(s->wr[t]));
+      dds_delete(s->pub);
+      return rc;
+    }
+  }
+  l->n_ws++;
+  *out = s;
+  return 0;
+}
+
+/* Finds (or creates) the writer set of a partition; caller holds n->lock. */
+static int wset_get(mwx_net *n, net_link *l, const char *partition, net_wset **out) {
+  for (size_t i = 0; i < l->n_ws; i++)
+    if (!strcmp(l->ws[i].partition, partition)) {
+      *out = &l->ws[i];
+      return 0;
+    }
+  return wset_create(n, l, partition, out);
+}
+
+static int link_open(mwx_net *n, net_link *l) {
+  char xml[4096];
+  int rc = domain_xml(n, &l->cfg, xml, sizeof xml);
+  if (rc)
+    return rc;
+  dds_entity_t d = dds_create_domain(l->cfg.domain_id, xml);
+  if (d < 0 && d != DDS_RETCODE_PRECONDITION_NOT_MET) /* already made in this process: share it */
+    return dds_fail(d, "create domain");
+  l->domain = d > 0 ? d : 0;
+
+  dds_qos_t *q = dds_create_qos();
+  dds_qset_userdata(q, n->cfg.nation, 3);
+  if (n->cfg.secure && (rc = set_security(n, q))) {
+    dds_delete_qos(q);
+    return rc;
+  }
+  l->pp = dds_create_participant(l->cfg.domain_id, q, NULL);
+  dds_delete_qos(q);
+  if (l->pp < 0)
+    return mwx_error_set(l->pp == DDS_RETCODE_NOT_ALLOWED_BY_SECURITY ? MWX_EDENIED : MWX_EDDS,
+                         "%s participant on domain %u: %s%s", n->cfg.nation, l->cfg.domain_id,
+                         dds_strretcode(l->pp),
+                         n->cfg.secure ? " (check the PKI files, subject and permissions validity)" : "");
+
+  for (int t = 0; t < NET_N_TOPICS; t++) {
+    mwx_msg_topic tp = (mwx_msg_topic)(t + 1);
+    l->topic[t] = dds_create_topic(l->pp, net_descriptor(tp), net_topic_name(tp), NULL, NULL);
+    if (l->topic[t] < 0)
+      return dds_fail(l->topic[t], net_topic_name(tp));
+  }
+
+  /* readers: every partition that names us */
+  dds_qos_t *sq = dds_create_qos();
+  const char **names = calloc(n->n_partitions, sizeof *names);
+  if (!names) {
+    dds_delete_qos(sq);
+    return mwx_error_set(MWX_ENOMEM, "out of memory");
+  }
+  for (size_t i = 0; i < n->n_partitions; i++)
+    names[i] = n->partitions[i];
+  dds_qset_partition(sq, (uint32_t)n->n_partitions, names);
+  free(names);
+  l->sub = dds_create_subscriber(l->pp, sq, NULL);
+  dds_delete_qos(sq);
+  if (l->sub < 0)
+    return dds_fail(l->sub, "create subscriber");
+  for (int t = 0; t < NET_N_TOPICS; t++) {
+    l->rd[t] = dds_create_reader(l->sub, l->topic[t], n->rqos, NULL);
+    if (l->rd[t] < 0)
+      return dds_fail(l->rd[t], "create reader");
+    dds_set_status_mask(l->rd[t], DDS_DATA_AVAILABLE_STATUS | DDS_LIVELINESS_CHANGED_STATUS |
+                                      DDS_SUBSCRIPTION_MATCHED_STATUS);
+    dds_return_t r = dds_waitset_attach(n->waitset, l->rd[t], (dds_attach_t)l->rd[t]);
+    if (r < 0)
+      return dds_fail(r, "attach reader");
+  }
+
+  /* writers: every partition naming us and at least one partner */
+  for (size_t i = 0; i < n->n_partitions; i++) {
+    if (strlen(n->partitions[i]) <= 7) /* "rel.XXX": ourselves only */
+      continue;
+    net_wset *s;
+    if ((rc = wset_get(n, l, n->partitions[i], &s)))
+      return rc;
+  }
+  return 0;
+}
+
+static int load_keys(mwx_net *n) {
+  mwx_pki_paths p;
+  int rc = mwx_pki_paths_for(n->pki_abs, n->cfg.nation, &p);
+  if (rc)
+    return rc;
+  if ((rc = mwx_msg_key_load_private(p.origin_key, &n->own_key)))
+    return rc;
+  for (size_t i = 0; i < n->n_coalition; i++) {
+    char path[MWX_PKI_PATH_LEN + 16];
+    snprintf(path, sizeof path, "%s/%s.pub", p.origin_dir, n->coalition[i]);
+    if ((rc = mwx_msg_key_load_public(path, &n->pub[i])))
+      return rc;
+  }
+  return 0;
+}
+
+int mwx_net_open(const mwx_net_config *cfg, mwx_net **out) {
+  int rc;
+  *out = NULL;
+  if (!cfg->nation[0] || !mwx_pki_alpha2(cfg->nation))
+    return mwx_error_set(MWX_EINVAL, "net: nation '%s' is not a known nation code", cfg->nation);
+  if (cfg->n_links < 1 || cfg->n_links > MWX_NET_MAX_LINKS)
+    return mwx_error_set(MWX_EINVAL, "net: %d links (1..%d)", cfg->n_links, MWX_NET_MAX_LINKS);
+  if (cfg->role == MWX_NET_HUB_RELAY)
+    for (int i = 0; i < cfg->n_links; i++)
+      if (cfg->links[i].n_partners == 0)
+        return mwx_error_set(MWX_EINVAL, "net: a hub-relay needs the partners of every link (link %d has none)", i);
+  mwx_net *n = calloc(1, sizeof *n);
+  if (!n)
+    return mwx_error_set(MWX_ENOMEM, "out of memory");
+  n->cfg = *cfg;
+  if (n->cfg.lease_ns <= 0)
+    n->cfg.lease_ns = 3000000000ll;
+  if (n->cfg.history_depth <= 0)
+    n->cfg.history_depth = 4;
+  pthread_mutex_init(&n->lock, NULL);
+  n->waitset = n->guard = 0;
+
+  if (!realpath(cfg->pki_dir, n->pki_abs)) {
+    rc = mwx_error_set(MWX_ENOTFOUND, "net: PKI directory '%s' not found", cfg->pki_dir);
+    goto fail;
+  }
+  if ((rc = mwx_pki_load_nations(n->pki_abs, n->coalition, MWX_MAX_NATIONS, &n->n_coalition)))
+    goto fail;
+  if ((rc = mwx_pki_partitions_for((const char(*)[MWX_NATION_LEN])n->coalition, n->n_coalition, cfg->nation,
+                                   &n->partitions, &n->n_partitions)))
+    goto fail;
+  if ((rc = load_keys(n)))
+    goto fail;
+
+  n->wqos = dds_create_qos();
+  dds_qset_reliability(n->wqos, DDS_RELIABILITY_RELIABLE, DDS_SECS(1));
+  dds_qset_history(n->wqos, DDS_HISTORY_KEEP_LAST, n->cfg.history_depth);
+  dds_qset_durability(n->wqos, DDS_DURABILITY_TRANSIENT_LOCAL);
+  dds_qset_liveliness(n->wqos, DDS_LIVELINESS_AUTOMATIC, n->cfg.lease_ns);
+  dds_qset_userdata(n->wqos, cfg->nation, 3);
+  n->rqos = dds_create_qos();
+  dds_copy_qos(n->rqos, n->wqos);
+  /* Liveliness is request/offered: a reader accepts any writer lease, each
+   * writer offers its own node's lease (nodes may differ). */
+  dds_qset_liveliness(n->rqos, DDS_LIVELINESS_AUTOMATIC, DDS_INFINITY);
+  dds_qset_ignorelocal(n->rqos, DDS_IGNORELOCAL_PARTICIPANT);
+
+  n->waitset = dds_create_waitset(DDS_CYCLONEDDS_HANDLE);
+  n->guard = dds_create_guardcondition(DDS_CYCLONEDDS_HANDLE);
+  if (n->waitset < 0 || n->guard < 0) {
+    rc = dds_fail(n->waitset < 0 ? n->waitset : n->guard, "create waitset");
+    goto fail;
+  }
+  dds_waitset_attach(n->waitset, n->guard, 0);
+
+  n->n_links = cfg->n_links;
+  for (int i = 0; i < n->n_links; i++) {
+    n->links[i].cfg = cfg->links[i];
+    if ((rc = link_open(n, &n->links[i])))
+      goto fail;
+  }
+  *out = n;
+  return 0;
+fail: {
+  char keep[512];
+  snprintf(keep, sizeof keep, "%s", mwx_error_msg());
+  mwx_net_close(n);
+  mwx_error_set(rc, "%s", keep);
+  return rc;
+}
+}
+
+void mwx_net_close(mwx_net *n) {
+  if (!n)
+    return;
+  for (int i = 0; i < MWX_NET_MAX_LINKS; i++) {
+    net_link *l = &n->links[i];
+    for (int t = 0; t < NET_N_TOPICS; t++)
+      if (l->rd[t] > 0 && n->waitset > 0)
+        dds_waitset_detach(n->waitset, l->rd[t]);
+    if (l->pp > 0)
+      dds_delete(l->pp);
+    if (l->domain > 0)
+      dds_delete(l->domain);
+    free(l->ws);
+  }
+  if (n->waitset > 0)
+    dds_delete(n->waitset);
+  if (n->guard > 0)
+    dds_delete(n->guard);
+  if (n->wqos)
+    dds_delete_qos(n->wqos);
+  if (n->rqos)
+    dds_delete_qos(n->rqos);
+  mwx_msg_key_free(n->own_key);
+  for (size_t i = 0; i < MWX_MAX_NATIONS; i++)
+    mwx_msg_key_free(n->pub[i]);
+  free(n->partitions);
+  pthread_mutex_destroy(&n->lock);
+  free(n);
+}
+
+/* --------------------------------------------------------------- sending */
+
+int mwx_net_publish_link(mwx_net *n, int link, const mwx_msg *m) {
+  if (link < 0 || link >= n->n_links)
+    return mwx_error_set(MWX_EINVAL, "net: no link %d", link);
+  char part[MWX_PKI_PARTITION_LEN];
+  int rc = mwx_net_partition_of(&m->mark, part, sizeof part);
+  if (rc)
+    return rc;
+  if (m->topic < 1 || m->topic > NET_N_TOPICS)
+    return mwx_error_set(MWX_EINVAL, "net: unknown topic %u", m->topic);
+  net_wire w;
+  if ((rc = net_to_wire(m, &w)))
+    return rc;
+  net_wset *s;
+  pthread_mutex_lock(&n->lock);
+  rc = wset_get(n, &n->links[link], part, &s);
+  dds_entity_t wr = rc ? 0 : s->wr[m->topic - 1];
+  pthread_mutex_unlock(&n->lock);
+  if (rc)
+    return rc;
+  dds_return_t r = dds_write(wr, &w.s);
+  if (r < 0)
+    return dds_fail(r, "write");
+  atomic_fetch_add(&n->published, 1);
+  return 0;
+}
+
+int mwx_net_publish(mwx_net *n, const mwx_msg *m) {
+  int rc = mwx_msg_marking_check(&m->mark);
+  if (rc)
+    return rc;
+  if (strncmp(m->mark.originator, n->cfg.nation, MWX_NATION_LEN))
+    return mwx_error_set(MWX_EINVAL, "net: %s cannot publish as originator %s", n->cfg.nation, m->mark.originator);
+  if (m->mark.n_releasable < 2)
+    return mwx_error_set(MWX_EDENIED, "net: sample is releasable to no partner");
+  for (int i = 0; i < n->n_links; i++)
+    if ((rc = mwx_net_publish_link(n, i, m)))
+      return rc;
+  return 0;
+}
+
+int mwx_net_sign(const mwx_net *n, mwx_msg *m) { return mwx_msg_sign(m, n->own_key); }
+
+int mwx_net_sign_publish(mwx_net *n, mwx_msg *m) {
+  int rc = mwx_net_sign(n, m);
+  return rc ? rc : mwx_net_publish(n, m);
+}
+
+/* ------------------------------------------------------------- receiving */
+
+int mwx_net_check(const mwx_net *n, const mwx_msg *m, char *detail, size_t cap) {
+  int rc = mwx_msg_marking_check(&m->mark);
+  if (rc) {
+    snprintf(detail, cap, "bad marking: %s", mwx_error_msg());
+    return MWX_EINVAL;
+  }
+  if (!strncmp(m->mark.originator, n->cfg.nation, MWX_NATION_LEN)) {
+    snprintf(detail, cap, "own sample (originator %s) came back", m->mark.originator);
+    return MWX_EEXIST;
+  }
+  if (!mwx_msg_marking_allows(&m->mark, n->cfg.nation)) {
+    snprintf(detail, cap, "not releasable to %s (originator %s)", n->cfg.nation, m->mark.originator);
+    return MWX_EDENIED;
+  }
+  int k = coalition_index(n, m->mark.originator);
+  if (k < 0 || !n->pub[k]) {
+    snprintf(detail, cap, "unknown originator %s (no origin key)", m->mark.originator);
+    return MWX_ENOTFOUND;
+  }
+  if (mwx_msg_verify(m, n->pub[k])) {
+    snprintf(detail, cap, "origin signature of %s does not verify (%s seq %llu)", m->mark.originator,
+             mwx_msg_topic_name((mwx_msg_topic)m->topic), (unsigned long long)m->mark.seq);
+    return MWX_ECRYPTO;
+  }
+  detail[0] = '\0';
+  return 0;
+}
+
+static int link_has(const net_link *l, const char *nation) {
+  for (int i = 0; i < l->cfg.n_partners; i++)
+    if (!strncmp(l->cfg.partners[i], nation, MWX_NATION_LEN))
+      return 1;
+  return 0;
+}
+
+int mwx_net_relay(mwx_net *n, int from, const mwx_msg *m) {
+  int count = 0, rc = 0;
+  for (int i = 0; i < n->n_links; i++) {
+    const net_link *l = &n->links[i];
+    if (i == from || link_has(l, m->mark.originator))
+      continue;
+    int eligible = 0;
+    for (int p = 0; p < l->cfg.n_partners && !eligible; p++)
+      eligible = strncmp(l->cfg.partners[p], n->cfg.nation, MWX_NATION_LEN) &&
+                 mwx_msg_marking_allows(&m->mark, l->cfg.partners[p]);
+    if (!eligible)
+      continue;
+    int r = mwx_net_publish_link(n, i, m);
+    if (r == 0)
+      count++;
+    else if (!rc)
+      rc = r;
+  }
+  if (count)
+    atomic_fetch_add(&n->relayed, (uint_fast64_t)count);
+  return rc ? rc : count;
+}
+
+static int nation_of_userdata(dds_qos_t *q, char out[MWX_NATION_LEN]) {
+  void *ud = NULL;
+  size_t sz = 0;
+  int ok = q && dds_qget_userdata(q, &ud, &sz) && ud && sz == 3;
+  if (ok) {
+    memcpy(out, ud, 3);
+    out[3] = '\0';
+  }
+  dds_free(ud);
+  return ok;
+}
+
+/* Which nations have writers matched with our readers on a link. */
+static void presence(mwx_net *n, net_link *l, int now[MWX_MAX_NATIONS]) {
+  memset(now, 0, MWX_MAX_NATIONS * sizeof now[0]);
+  for (int t = 0; t < NET_N_TOPICS; t++) {
+    dds_instance_handle_t h[64];
+    dds_return_t k = dds_get_matched_publications(l->rd[t], h, 64);
+    for (dds_return_t i = 0; i < k && i < 64; i++) {
+      dds_builtintopic_endpoint_t *ep = dds_get_matched_publication_data(l->rd[t], h[i]);
+      char nat[MWX_NATION_LEN];
+      if (ep && nation_of_userdata(ep->qos, nat)) {
+        int c = coalition_index(n, nat);
+        if (c >= 0)
+          now[c] = 1;
+      }
+      if (ep)
+        dds_builtintopic_free_endpoint(ep);
+    }
+  }
+}
+
+int mwx_net_partner_present(mwx_net *n, int link, const char *nation) {
+  if (link < 0 || link >= n->n_links)
+    return 0;
+  int now[MWX_MAX_NATIONS], c = coalition_index(n, nation);
+  if (c < 0)
+    return 0;
+  presence(n, &n->links[link], now);
+  return now[c];
+}
+
+static int take_reader(mwx_net *n, int li, int t, mwx_net_event_fn fn, void *ctx) {
+  net_link *l = &n->links[li];
+  int events = 0;
+  for (;;) {
+    void *buf[READ_BATCH] = {NULL};
+    dds_sample_info_t si[READ_BATCH];
+    dds_return_t k = dds_take(l->rd[t], buf, si, READ_BATCH, READ_BATCH);
+    if (k < 0)
+      return dds_fail(k, "take");
+    if (k == 0)
+      break;
+    int64_t now = mwx_net_now_ns();
+    for (dds_return_t i = 0; i < k; i++) {
+      if (!si[i].valid_data)
+        continue;
+      mwx_msg m;
+      mwx_net_event ev;
+      memset(&ev, 0, sizeof ev);
+      ev.link = li;
+      ev.msg = &m;
+      ev.recv_ns = now;
+      if (net_from_wire((mwx_msg_topic)(t + 1), buf[i], &m)) {
+        ev.reason = MWX_EPARSE;
+        snprintf(ev.detail, sizeof ev.detail, "malformed sample: %s", mwx_error_msg());
+      } else
+        ev.reason = mwx_net_check(n, &m, ev.detail, sizeof ev.detail);
+      if (ev.reason) {
+        ev.kind = MWX_NET_EV_DROPPED;
+        atomic_fetch_add(&n->dropped, 1);
+      } else {
+        ev.kind = MWX_NET_EV_ACCEPTED;
+        atomic_fetch_add(&n->accepted, 1);
+        if (n->cfg.role == MWX_NET_HUB_RELAY && n->cfg.auto_relay) {
+          int r = mwx_net_relay(n, li, &m);
+          if (r < 0)
+            snprintf(ev.detail, sizeof ev.detail, "relay failed: %s", mwx_error_msg());
+          ev.relayed = r > 0 ? r : 0;
+        }
+      }
+      if (fn)
+        fn(ctx, &ev);
+      events++;
+    }
+    dds_return_loan(l->rd[t], buf, k);
+    if (k < READ_BATCH)
+      break;
+  }
+  return events;
+}
+
+int mwx_net_poll(mwx_net *n, int64_t timeout_ns, mwx_net_event_fn fn, void *ctx) {
+  if (timeout_ns > 0) {
+    dds_return_t r = dds_waitset_wait(n->waitset, NULL, 0, timeout_ns);
+    if (r < 0)
+      return dds_fail(r, "wait");
+  }
+  bool woken;
+  dds_take_guardcondition(n->guard, &woken);
+  int events = 0;
+  for (int li = 0; li < n->n_links; li++) {
+    net_link *l = &n->links[li];
+    int changed = 0;
+    for (int t = 0; t < NET_N_TOPICS; t++) {
+      int e = take_reader(n, li, t, fn, ctx);
+      if (e < 0)
+        return e;
+      events += e;
+      uint32_t st = 0;
+      dds_take_status(l->rd[t], &st, DDS_LIVELINESS_CHANGED_STATUS | DDS_SUBSCRIPTION_MATCHED_STATUS);
+      changed |= st != 0;
+    }
+    if (!changed)
+      continue;
+    int now[MWX_MAX_NATIONS];
+    presence(n, l, now);
+    for (size_t c = 0; c < n->n_coalition; c++) {
+      if (now[c] == l->present[c])
+        continue;
+      l->present[c] = now[c];
+      mwx_net_event ev;
+      memset(&ev, 0, sizeof ev);
+      ev.kind = MWX_NET_EV_PARTNER;
+      ev.link = li;
+      ev.recv_ns = mwx_net_now_ns();
+      memcpy(ev.partner, n->coalition[c], MWX_NATION_LEN);
+      ev.alive = now[c];
+      if (fn)
+        fn(ctx, &ev);
+      events++;
+    }
+  }
+  return events;
+}
+
+int mwx_net_wakeup(mwx_net *n) {
+  dds_return_t r = dds_set_guardcondition(n->guard, true);
+  return r < 0 ? dds_fail(r, "wakeup") : 0;
+}
+
+/* ------------------------------------------------------- waits and probes */
+
+static int writer_matched_by(dds_entity_t wr, const char *nation) {
+  dds_instance_handle_t h[64];
+  dds_return_t k = dds_get_matched_subscriptions(wr, h, 64);
+  int found = 0;
+  for (dds_return_t i = 0; i < k && i < 64 && !found; i++) {
+    dds_builtintopic_endpoint_t *ep = dds_get_matched_subscription_data(wr, h[i]);
+    char nat[MWX_NATION_LEN];
+    found = ep && nation_of_userdata(ep->qos, nat) && !strcmp(nat, nation);
+    if (ep)
+      dds_builtintopic_free_endpoint(ep);
+  }
+  return found;
+}
+
+int mwx_net_wait_reader(mwx_net *n, int link, const char *partition, const char *nation, int64_t timeout_ns) {
+  if (link < 0 || link >= n->n_links)
+    return mwx_error_set(MWX_EINVAL, "net: no link %d", link);
+  net_wset *s;
+  pthread_mutex_lock(&n->lock);
+  int rc = wset_get(n, &n->links[link], partition, &s);
+  dds_entity_t wr[NET_N_TOPICS];
+  if (!rc)
+    memcpy(wr, s->wr, sizeof wr);
+  pthread_mutex_unlock(&n->lock);
+  if (rc)
+    return rc;
+  int64_t end = mwx_net_now_ns() + timeout_ns;
+  for (;;) {
+    int all = 1;
+    for (int t = 0; t < NET_N_TOPICS && all; t++)
+      all = writer_matched_by(wr[t], nation);
+    if (all)
+      return 0;
+    if (mwx_net_now_ns() >= end)
+      return mwx_error_set(MWX_ETIMEDOUT, "net: no reader of %s in %s on link %d", nation, partition, link);
+    dds_sleepfor(DDS_MSECS(10));
+  }
+}
+
+int mwx_net_wait_acks(mwx_net *n, int64_t timeout_ns) {
+  int64_t end = mwx_net_now_ns() + timeout_ns;
+  for (int li = 0; li < n->n_links; li++) {
+    net_link *l = &n->links[li];
+    /* a snapshot: publish may add writer sets meanwhile (never removes) */
+    pthread_mutex_lock(&n->lock);
+    size_t k = l->n_ws * NET_N_TOPICS;
+    dds_entity_t *wr = malloc((k ? k : 1) * sizeof *wr);
+    for (size_t i = 0; wr && i < l->n_ws; i++)
+      memcpy(wr + i * NET_N_TOPICS, l->ws[i].wr, sizeof l->ws[i].wr);
+    pthread_mutex_unlock(&n->lock);
+    if (!wr)
+      return mwx_error_set(MWX_ENOMEM, "out of memory");
+    for (size_t i = 0; i < k; i++) {
+      int64_t left = end - mwx_net_now_ns();
+      dds_return_t r = dds_wait_for_acks(wr[i], left > 0 ? left : 0);
+      if (r < 0) {
+        free(wr);
+        return r == DDS_RETCODE_TIMEOUT ? mwx_error_set(MWX_ETIMEDOUT, "net: readers did not acknowledge in time")
+                                        : dds_fail(r, "wait for acks");
+      }
+    }
+    free(wr);
+  }
+  return 0;
+}
+
+int mwx_net_try_partition(mwx_net *n, int link, mwx_msg_topic topic, const char *partition, int as_writer) {
+  if (link < 0 || link >= n->n_links || topic < 1 || topic > NET_N_TOPICS)
+    return mwx_error_set(MWX_EINVAL, "net: bad link or topic");
+  net_link *l = &n->links[link];
+  dds_qos_t *pq = dds_create_qos();
+  dds_qset_partition1(pq, partition);
+  dds_entity_t g = as_writer ? dds_create_publisher(l->pp, pq, NULL) : dds_create_subscriber(l->pp, pq, NULL);
+  dds_delete_qos(pq);
+  if (g < 0)
+    return dds_fail(g, as_writer ? "create publisher" : "create subscriber");
+  dds_entity_t e = as_writer ? dds_create_writer(g, l->topic[topic - 1], n->wqos, NULL)
+                             : dds_create_reader(g, l->topic[topic - 1], n->rqos, NULL);
+  int rc = 0;
+  if (e < 0) {
+    rc = dds_fail(e, as_writer ? "create writer" : "create reader");
+    mwx_error_set(rc, "%s %s in partition %s: %s", n->cfg.nation, as_writer ? "writer" : "reader", partition,
+                  dds_strretcode(e));
+  }
+  dds_delete(g);
+  return rc;
+}
+
+int32_t mwx_net_participant(const mwx_net *n, int link) {
+  return link >= 0 && link < n->n_links ? n->links[link].pp : -1;
+}
+
+int32_t mwx_net_topic(const mwx_net *n, int link, mwx_msg_topic topic) {
+  if (link < 0 || link >= n->n_links || topic < 1 || topic > NET_N_TOPICS)
+    return -1;
+  return n->links[link].topic[topic - 1];
+}
+
+void mwx_net_get_stats(const mwx_net *n, mwx_net_stats *s) {
+  s->published = atomic_load(&n->published);
+  s->accepted = atomic_load(&n->accepted);
+  s->dropped = atomic_load(&n->dropped);
+  s->relayed = atomic_load(&n->relayed);
+}
+
+int mwx_net_test_track(const mwx_net *n, uint32_t index, uint64_t seq, const char *rel_csv, mwx_msg *m) {
+  memset(m, 0, sizeof *m);
+  m->topic = MWX_TOPIC_TRACK;
+  memcpy(m->mark.originator, n->cfg.nation, MWX_NATION_LEN);
+  m->mark.classification = MWX_CLASSIF_SECRET;
+  snprintf(m->mark.rule_id, MWX_ID_LEN, "test");
+  m->mark.seq = seq;
+  int rc = mwx_msg_marking_add(&m->mark, n->cfg.nation);
+  if (rc)
+    return rc;
+  if (rel_csv && *rel_csv) {
+    char list[MWX_MAX_NATIONS][MWX_NATION_LEN];
+    size_t k;
+    if ((rc = mwx_pki_parse_nations(rel_csv, list, MWX_MAX_NATIONS, &k)))
+      return rc;
+    for (size_t i = 0; i < k; i++)
+      if ((rc = mwx_msg_marking_add(&m->mark, list[i])))
+        return rc;
+  } else
+    for (size_t i = 0; i < n->n_coalition; i++)
+      if ((rc = mwx_msg_marking_add(&m->mark, n->coalition[i])))
+        return rc;
+  mwx_msg_track *t = &m->u.track;
+  snprintf(t->local_track_id, MWX_ID_LEN, "%s-T%u", n->cfg.nation, index);
+  t->time_ns = mwx_net_now_ns();
+  /* 40.0 N 134.0 E, 300 km up, heading east at 3 km/s (ECEF, rounded) */
+  t->pos_ecef_m[0] = -3712000.0 - index;
+  t->pos_ecef_m[1] = 3844000.0;
+  t->pos_ecef_m[2] = 4270000.0;
+  t->vel_ecef_mps[0] = -2150.0;
+  t->vel_ecef_mps[1] = -2080.0;
+  t->vel_ecef_mps[2] = 0.0;
+  t->phase = MWX_MSG_MIDCOURSE;
+  t->quality = 0.9f;
+  return 0;
+}
+
+const char *mwx_net_reason_name(int reason) {
+  switch (reason) {
+  case MWX_EPARSE: return "malformed";
+  case MWX_EINVAL: return "bad-marking";
+  case MWX_EDENIED: return "not-releasable";
+  case MWX_ENOTFOUND: return "unknown-originator";
+  case MWX_ECRYPTO: return "bad-signature";
+  case MWX_EEXIST: return "own-sample";
+  default: return "error";
+  }
+}
+
+static const char *sample_id(const mwx_msg *m, int64_t *t_ns) {
+  *t_ns = 0;
+  switch ((mwx_msg_topic)m->topic) {
+  case MWX_TOPIC_TRACK: *t_ns = m->u.track.time_ns; return m->u.track.local_track_id;
+  case MWX_TOPIC_LAUNCH: return m->u.launch.local_track_id;
+  case MWX_TOPIC_IMPACT: *t_ns = m->u.impact.time_ns; return m->u.impact.local_track_id;
+  case MWX_TOPIC_ALERT: *t_ns = m->u.alert.time_ns; return m->u.alert.alert_id;
+  case MWX_TOPIC_STATUS: *t_ns = m->u.status.time_ns; return m->u.status.node_id;
+  }
+  return "";
+}
+
+void mwx_net_event_format(const mwx_net_event *ev, char *buf, size_t cap) {
+  if (ev->kind == MWX_NET_EV_PARTNER) {
+    snprintf(buf, cap, "PARTNER link=%d %s %s", ev->link, ev->partner, ev->alive ? "alive" : "lost");
+    return;
+  }
+  const mwx_msg *m = ev->msg;
+  char rel[MWX_PKI_PARTITION_LEN] = "";
+  size_t len = 0;
+  for (unsigned i = 0; i < m->mark.n_releasable && i < MWX_MAX_NATIONS && len + 5 < sizeof rel; i++)
+    len += (size_t)snprintf(rel + len, sizeof rel - len, "%s%.3s", i ? "." : "", m->mark.releasable_to[i]);
+  int64_t t_ns;
+  const char *id = sample_id(m, &t_ns);
+  const char *topic = mwx_msg_topic_name((mwx_msg_topic)m->topic);
+  if (ev->kind == MWX_NET_EV_ACCEPTED) {
+    int w = snprintf(buf, cap, "ACCEPTED link=%d topic=%s orig=%.3s seq=%llu id=%.31s rel=%s relayed=%d", ev->link,
+                     topic ? topic : "?", m->mark.originator, (unsigned long long)m->mark.seq, id, rel, ev->relayed);
+    if (t_ns && w > 0 && (size_t)w < cap)
+      snprintf(buf + w, cap - (size_t)w, " age_us=%lld", (long long)((ev->recv_ns - t_ns) / 1000));
+  } else
+    snprintf(buf, cap, "DROPPED link=%d topic=%s orig=%.3s seq=%llu id=%.31s rel=%s reason=%s detail=\"%s\"", ev->link,
+             topic ? topic : "?", m->mark.originator, (unsigned long long)m->mark.seq, id, rel,
+             mwx_net_reason_name(ev->reason), ev->detail);
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# pki.sh - `mwx pki init` output checked with the openssl command line:
+# certificates chain to their nation's identity CA (and not to another's),
+# governance and permissions verify as S/MIME under the permissions CA,
+# subjects and partitions are as DDS Security needs them, and bad
+# arguments give clear errors.  Usage: pki.sh BUILD_DIR
+set -u
+B=${1:?usage: pki.sh BUILD_DIR}
+MWX="$B/mwx"
+T=$(mktemp -d /tmp/mwx_pki_test.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fail=0
+ok()  { echo "ok   $*"; }
+bad() { echo "FAIL $*"; fail=1; }
+check() { local what=$1; shift; if "$@" >/dev/null 2>&1; then ok "$what"; else bad "$what"; fi; }
+refuse() { local what=$1; shift; if "$@" >/dev/null 2>&1; then bad "$what"; else ok "$what"; fi; }
+
+P="$T/pki"
+check "pki init" "$MWX" pki init "$P" --nations KOR,JPN,USA
+for f in nations permissions_ca.pem governance.xml governance.p7s ca/permissions_ca.key; do
+  [ -s "$P/$f" ] && ok "exists $f" || bad "missing $f"
+done
+[ "$(cat "$P/nations" | tr '\n' ' ')" = "JPN KOR USA " ] && ok "nations sorted" || bad "nations file"
+[ "$(ls "$P/trusted" | tr '\n' ' ')" = "JPN.pem KOR.pem USA.pem " ] && ok "trusted/ holds every identity CA" || bad "trusted/"
+
+check "governance S/MIME verifies" openssl smime -verify -text -in "$P/governance.p7s" -CAfile "$P/permissions_ca.pem" -out "$T/gov.txt"
+diff -q <(tr -d "\r" < "$T/gov.txt") "$P/governance.xml" >/dev/null && ok "signed governance = governance.xml" || bad "signed governance differs"
+grep -q "<discovery_protection_kind>ENCRYPT" "$P/governance.xml" && grep -q "<data_protection_kind>ENCRYPT" "$P/governance.xml" &&
+  grep -q "<allow_unauthenticated_participants>false" "$P/governance.xml" && ok "governance: authenticated, encrypted" || bad "governance content"
+
+for N in KOR JPN USA; do
+  n=$(echo "$N" | tr A-Z a-z)
+  check "$N node cert chains to $N CA" openssl verify -CAfile "$P/trusted/$N.pem" "$P/$N/node.pem"
+  other=$([ "$N" = KOR ] && echo JPN || echo KOR)
+  refuse "$N node cert does not chain to $other CA" openssl verify -CAfile "$P/trusted/$other.pem" "$P/$N/node.pem"
+  check "$N identity_ca.pem = trusted/$N.pem" cmp "$P/$N/identity_ca.pem" "$P/trusted/$N.pem"
+  check "$N permissions S/MIME verifies" openssl smime -verify -text -in "$P/$N/permissions.p7s" -CAfile "$P/permissions_ca.pem" -out "$T/perm.txt"
+  diff -q <(tr -d "\r" < "$T/perm.txt") "$P/$N/permissions.xml" >/dev/null && ok "$N signed permissions = permissions.xml" || bad "$N permissions differ"
+  grep -q "<subject_name>CN=$n-node,O=mwx,C=${N:0:2}</subject_name>" "$P/$N/permissions.xml" ||
+    grep -q "<subject_name>CN=$n-node,O=mwx,C=" "$P/$N/permissions.xml" && ok "$N subject_name CN first, no spaces" || bad "$N subject_name"
+  subj=$(openssl x509 -in "$P/$N/node.pem" -noout -subject -nameopt RFC2253)
+  echo "$subj" | grep -q "CN=$n-node,O=mwx,C=" && ok "$N certificate subject $subj" || bad "$N certificate subject $subj"
+  check "$N node key matches cert" bash -c "[ \"\$(openssl x509 -in '$P/$N/node.pem' -noout -pubkey)\" = \"\$(openssl pkey -in '$P/$N/node.key' -pubout)\" ]"
+  check "$N origin key is Ed25519 and matches origin/$N.pub" bash -c "openssl pkey -in '$P/$N/origin.key' -noout -text | grep -q ED25519 && [ \"\$(openssl pkey -in '$P/$N/origin.key' -pubout)\" = \"\$(cat '$P/origin/$N.pub')\" ]"
+  [ "$(stat -c %a "$P/$N/node.key")" = 600 ] && [ "$(stat -c %a "$P/$N/origin.key")" = 600 ] && ok "$N private keys mode 0600" || bad "$N key modes"
+  # partitions: exactly the subsets of {JPN,KOR,USA} that contain N
+  got=$(sed -n '/<publish>/,/<\/publish>/p' "$P/$N/permissions.xml" | grep -o 'rel\.[A-Z.]*' | sort | tr '\n' ' ')
+  want=$(for s in rel.JPN rel.KOR rel.USA rel.JPN.KOR rel.JPN.USA rel.KOR.USA rel.JPN.KOR.USA; do
+           case "$s" in *$N*) echo "$s";; esac; done | sort | tr '\n' ' ')
+  [ "$got" = "$want" ] && ok "$N partitions: $got" || bad "$N partitions: got '$got' want '$want'"
+done
+
+# bad arguments
+out=$("$MWX" pki init "$T/x" --nations KOR,XYZ 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q "unknown nation code 'XYZ'" && ok "unknown nation refused: $out" || bad "unknown nation ($rc: $out)"
+out=$("$MWX" pki init "$T/x" --nations KOR,jp 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q "malformed nation code" && ok "malformed nation refused: $out" || bad "malformed nation ($rc: $out)"
+out=$("$MWX" pki init "$T/x" --nations KOR,KOR 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q "twice" && ok "duplicate refused: $out" || bad "duplicate ($rc: $out)"
+out=$("$MWX" pki init "$T/x" --nations KOR 2>&1); rc=$?
+[ $rc = 2 ] && ok "single nation refused: $out" || bad "single nation ($rc: $out)"
+[ ! -e "$T/x" ] && ok "nothing written on bad arguments" || bad "$T/x was created"
+out=$("$MWX" pki init "$P" --nations KOR,JPN 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q "not empty" && ok "existing dir refused: $out" || bad "existing dir ($rc: $out)"
+check "existing dir with --force" "$MWX" pki init "$P" --nations KOR,JPN,USA --force
+out=$("$MWX" pki init 2>&1); rc=$?
+[ $rc = 2 ] && ok "no arguments: usage" || bad "no arguments ($rc)"
+
+exit $fail

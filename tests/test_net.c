@@ -1,0 +1,905 @@
+/*
+ * test_net.c - the coalition network on loopback with all DDS Security on:
+ * IDL conversion, partitions, signed exchange between three nations, a
+ * rogue participant (certificate from an unknown CA), access control
+ * refusing a partition, a relay that alters one byte, a late joiner, a
+ * silent partner, and the hub topology over separate DDS domains.
+ *
+ * Every node runs in its own forked process (as on a real network: no
+ * in-process shortcut between participants); the cmocka process itself
+ * never touches DDS, it makes the PKI (OpenSSL only), forks the nodes and
+ * judges their exit codes.  Nodes print what went wrong on stderr.  Waits
+ * are bounded polls; each test uses its own DDS domain ids so tests do not
+ * hear each other.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <dds/dds.h>
+
+#include "mwx/error.h"
+#include "mwx/net.h"
+#include "mwx/pki.h"
+#include "net/net_int.h"
+#include "samples.h"
+
+#define SEC 1000000000ll
+
+/* ------------------------------------------------------------- helpers */
+
+typedef struct fixture {
+  char dir[256];   /* scratch directory */
+  char pki[300];   /* the coalition PKI */
+  char rogue[300]; /* an unrelated PKI with the same nation names */
+  char rogue2[300]; /* and another one */
+} fixture;
+
+static int setup(void **state) {
+  fixture *f = calloc(1, sizeof *f);
+  snprintf(f->dir, sizeof f->dir, "/tmp/mwx_test_net.XXXXXX");
+  if (!mkdtemp(f->dir))
+    return -1;
+  snprintf(f->pki, sizeof f->pki, "%s/pki", f->dir);
+  snprintf(f->rogue, sizeof f->rogue, "%s/rogue", f->dir);
+  snprintf(f->rogue2, sizeof f->rogue2, "%s/rogue2", f->dir);
+  if (mwx_pki_init(f->pki, "KOR,JPN,USA", 0, 1) || mwx_pki_init(f->rogue, "KOR,JPN,USA", 0, 1) ||
+      mwx_pki_init(f->rogue2, "KOR,JPN,USA", 0, 1)) {
+    fprintf(stderr, "pki: %s\n", mwx_error_msg());
+    return -1;
+  }
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state) {
+  fixture *f = *state;
+  char cmd[400];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+  int rc = system(cmd);
+  free(f);
+  return rc == 0 ? 0 : -1;
+}
+
+/* One loopback link in domain with the partners given as "KOR,USA". */
+static void add_link(mwx_net_config *c, uint32_t domain, const char *partners) {
+  mwx_net_link_config *l = &c->links[c->n_links++];
+  memset(l, 0, sizeof *l);
+  l->domain_id = domain;
+  snprintf(l->interface, sizeof l->interface, "lo");
+  l->n_peers = 1;
+  snprintf(l->peers[0], sizeof l->peers[0], "127.0.0.1");
+  size_t k = 0;
+  char list[MWX_MAX_NATIONS][MWX_NATION_LEN];
+  if (partners && !mwx_pki_parse_nations(partners, list, MWX_MAX_NATIONS, &k))
+    for (size_t i = 0; i < k; i++)
+      memcpy(l->partners[l->n_partners++], list[i], MWX_NATION_LEN);
+}
+
+static void node_cfg(mwx_net_config *c, const char *nation, const char *pki) {
+  mwx_net_config_init(c);
+  snprintf(c->nation, sizeof c->nation, "%s", nation);
+  snprintf(c->pki_dir, sizeof c->pki_dir, "%s", pki);
+  c->lease_ns = 2 * SEC;
+}
+
+#define FAIL(...)                                                                                                      \
+  do {                                                                                                                 \
+    fprintf(stderr, "[%d] ", (int)getpid());                                                                           \
+    fprintf(stderr, __VA_ARGS__);                                                                                      \
+    fprintf(stderr, "\n");                                                                                             \
+    return 1;                                                                                                          \
+  } while (0)
+
+static pid_t spawn(int (*fn)(void *), void *arg) {
+  fflush(NULL);
+  pid_t p = fork();
+  if (p == 0) {
+    int rc = fn(arg);
+    fflush(NULL);
+    exit(rc);
+  }
+  return p;
+}
+
+/* Waits for every child up to timeout_s; kills the late ones.  Returns
+ * the number of children that did not exit with 0. */
+static int wait_all(pid_t *pids, int n, int timeout_s) {
+  int bad = 0, left = n;
+  int done[16] = {0};
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  while (left > 0) {
+    for (int i = 0; i < n; i++) {
+      int st;
+      if (done[i] || waitpid(pids[i], &st, WNOHANG) != pids[i])
+        continue;
+      done[i] = 1;
+      left--;
+      if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        fprintf(stderr, "node %d (pid %d) failed: %s %d\n", i, (int)pids[i],
+                WIFEXITED(st) ? "exit" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+        bad++;
+      }
+    }
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (left > 0 && now.tv_sec - t0.tv_sec > timeout_s) {
+      for (int i = 0; i < n; i++)
+        if (!done[i]) {
+          fprintf(stderr, "node %d (pid %d) timed out\n", i, (int)pids[i]);
+          kill(pids[i], SIGKILL);
+          waitpid(pids[i], NULL, 0);
+          bad++;
+        }
+      break;
+    }
+    usleep(10000);
+  }
+  return bad;
+}
+
+static void stop(pid_t p) {
+  kill(p, SIGKILL);
+  waitpid(p, NULL, 0);
+}
+
+/* What a receiving node saw. */
+typedef struct seen {
+  int accepted, dropped, partner_alive, partner_lost;
+  int dropped_reason;
+  char ids[64][MWX_ID_LEN];
+  char origin[64][MWX_NATION_LEN];
+  uint64_t seq[64];
+  int relayed;
+  int verbose;
+} seen;
+
+static void record(void *ctx, const mwx_net_event *ev) {
+  seen *s = ctx;
+  if (s->verbose) {
+    char line[512];
+    mwx_net_event_format(ev, line, sizeof line);
+    fprintf(stderr, "[%d] %s\n", (int)getpid(), line);
+  }
+  if (ev->kind == MWX_NET_EV_PARTNER) {
+    if (ev->alive)
+      s->partner_alive++;
+    else
+      s->partner_lost++;
+    return;
+  }
+  if (ev->msg->topic != MWX_TOPIC_TRACK)
+    return;
+  if (ev->kind == MWX_NET_EV_DROPPED) {
+    s->dropped++;
+    s->dropped_reason = ev->reason;
+    if (s->accepted + s->dropped <= 64) {
+      int i = s->accepted + s->dropped - 1;
+      memcpy(s->ids[i], ev->msg->u.track.local_track_id, MWX_ID_LEN);
+    }
+    return;
+  }
+  if (s->accepted + s->dropped < 64) {
+    int i = s->accepted + s->dropped;
+    memcpy(s->ids[i], ev->msg->u.track.local_track_id, MWX_ID_LEN);
+    memcpy(s->origin[i], ev->msg->mark.originator, MWX_NATION_LEN);
+    s->seq[i] = ev->msg->mark.seq;
+  }
+  s->accepted++;
+  s->relayed += ev->relayed;
+}
+
+/* Polls until pred(s) or timeout; returns 1 if pred became true. */
+static int poll_until(mwx_net *n, seen *s, int (*pred)(const seen *, const void *), const void *arg, int64_t timeout) {
+  int64_t end = mwx_net_now_ns() + timeout;
+  while (!pred(s, arg)) {
+    if (mwx_net_now_ns() >= end)
+      return 0;
+    if (mwx_net_poll(n, 20000000ll, record, s) < 0)
+      return 0;
+  }
+  return 1;
+}
+
+static int at_least(const seen *s, const void *arg) { return s->accepted + s->dropped >= *(const int *)arg; }
+static int never(const seen *s, const void *arg) {
+  (void)s;
+  (void)arg;
+  return 0;
+}
+static int has_id(const seen *s, const char *id) {
+  for (int i = 0; i < s->accepted + s->dropped && i < 64; i++)
+    if (!strcmp(s->ids[i], id))
+      return 1;
+  return 0;
+}
+
+static int publish_track(mwx_net *n, uint32_t index, uint64_t seq, const char *rel) {
+  mwx_msg m;
+  int rc = mwx_net_test_track(n, index, seq, rel, &m);
+  return rc ? rc : mwx_net_sign_publish(n, &m);
+}
+
+/* ------------------------------------------------- pure: conversion, names */
+
+static void test_wire_round_trip(void **state) {
+  (void)state;
+  uint64_t rng = 42;
+  for (int round = 0; round < 50; round++)
+    for (int t = MWX_TOPIC_TRACK; t <= MWX_TOPIC_STATUS; t++) {
+      mwx_msg m, back;
+      ts_sample(&m, (mwx_msg_topic)t, round % 2 ? "KOR" : "JPN", &rng);
+      mwx_msg_marking_add(&m.mark, "USA");
+      for (int k = 0; k < MWX_SIG_LEN; k++)
+        m.sig[k] = (uint8_t)ts_rand(&rng);
+      net_wire w;
+      assert_int_equal(net_to_wire(&m, &w), 0);
+      assert_int_equal(net_from_wire((mwx_msg_topic)t, &w.s, &back), 0);
+      uint8_t a[MWX_MSG_MAX_BYTES], b[MWX_MSG_MAX_BYTES];
+      size_t la, lb;
+      assert_int_equal(mwx_msg_encode(&m, a, sizeof a, &la), 0);
+      assert_int_equal(mwx_msg_encode(&back, b, sizeof b, &lb), 0);
+      assert_int_equal(la, lb);
+      assert_memory_equal(a, b, la);
+      assert_memory_equal(m.sig, back.sig, MWX_SIG_LEN);
+    }
+}
+
+static void test_wire_refuses_overlong(void **state) {
+  (void)state;
+  mwx_Track t;
+  memset(&t, 0, sizeof t);
+  memcpy(t.mark.originator, "KOR", 4);
+  memset(t.local_track_id, 'x', sizeof t.local_track_id); /* no terminating NUL */
+  mwx_msg m;
+  assert_int_equal(net_from_wire(MWX_TOPIC_TRACK, &t, &m), MWX_EPARSE);
+  memcpy(t.local_track_id, "KOR-T1", 7);
+  mwx_Nation many[9];
+  memset(many, 0, sizeof many);
+  t.mark.releasable_to._buffer = many;
+  t.mark.releasable_to._length = 9;
+  assert_int_equal(net_from_wire(MWX_TOPIC_TRACK, &t, &m), MWX_EPARSE);
+}
+
+static void test_partitions(void **state) {
+  (void)state;
+  char coalition[3][MWX_NATION_LEN] = {"JPN", "KOR", "USA"};
+  char(*parts)[MWX_PKI_PARTITION_LEN];
+  size_t n;
+  assert_int_equal(mwx_pki_partitions_for((const char(*)[MWX_NATION_LEN])coalition, 3, "JPN", &parts, &n), 0);
+  assert_int_equal(n, 4);
+  assert_string_equal(parts[0], "rel.JPN");
+  assert_string_equal(parts[1], "rel.JPN.KOR");
+  assert_string_equal(parts[2], "rel.JPN.USA");
+  assert_string_equal(parts[3], "rel.JPN.KOR.USA");
+  free(parts);
+  mwx_msg_marking mk;
+  memset(&mk, 0, sizeof mk);
+  memcpy(mk.originator, "USA", 4);
+  mwx_msg_marking_add(&mk, "USA");
+  mwx_msg_marking_add(&mk, "KOR");
+  char buf[MWX_PKI_PARTITION_LEN];
+  assert_int_equal(mwx_net_partition_of(&mk, buf, sizeof buf), 0);
+  assert_string_equal(buf, "rel.KOR.USA");
+  assert_int_equal(mwx_pki_subject("JPN", buf, sizeof buf), 0);
+  assert_string_equal(buf, "CN=jpn-node,O=mwx,C=JP");
+}
+
+/* ------------------------------------------- mesh: three nations, secured */
+
+typedef struct node_arg {
+  const char *pki;
+  const char *nation;
+  uint32_t domain, domain2;
+  int expect;          /* samples to accept */
+  const char *must_not; /* id that must never arrive */
+  int pipe_w;          /* to tell the parent something happened, or -1 */
+} node_arg;
+
+static int mesh_kor(void *p) {
+  const node_arg *a = p;
+  mwx_net_config c;
+  mwx_net *n;
+  node_cfg(&c, "KOR", a->pki);
+  add_link(&c, a->domain, "JPN,USA");
+  if (mwx_net_open(&c, &n))
+    FAIL("KOR open: %s", mwx_error_msg());
+  if (mwx_net_wait_reader(n, 0, "rel.JPN.KOR.USA", "JPN", 20 * SEC) ||
+      mwx_net_wait_reader(n, 0, "rel.JPN.KOR.USA", "USA", 20 * SEC) ||
+      mwx_net_wait_reader(n, 0, "rel.KOR.USA", "USA", 20 * SEC))
+    FAIL("KOR: %s", mwx_error_msg());
+  /* three for everyone, one for the USA only (KOR-T9) */
+  if (publish_track(n, 1, 1, NULL) || publish_track(n, 2, 2, NULL) || publish_track(n, 9, 3, "KOR,USA") ||
+      publish_track(n, 3, 4, NULL))
+    FAIL("KOR publish: %s", mwx_error_msg());
+  if (mwx_net_wait_acks(n, 10 * SEC))
+    FAIL("KOR acks: %s", mwx_error_msg());
+  seen s = {0};
+  poll_until(n, &s, never, NULL, SEC); /* linger so nothing is cut short */
+  mwx_net_close(n);
+  return 0;
+}
+
+static int mesh_receiver(void *p) {
+  const node_arg *a = p;
+  mwx_net_config c;
+  mwx_net *n;
+  node_cfg(&c, a->nation, a->pki);
+  add_link(&c, a->domain, NULL);
+  if (mwx_net_open(&c, &n))
+    FAIL("%s open: %s", a->nation, mwx_error_msg());
+  seen s = {0};
+  if (!poll_until(n, &s, at_least, &a->expect, 25 * SEC))
+    FAIL("%s: accepted %d dropped %d of %d", a->nation, s.accepted, s.dropped, a->expect);
+  poll_until(n, &s, never, NULL, SEC / 2); /* anything else arriving now is wrong */
+  mwx_net_close(n);
+  if (s.accepted != a->expect || s.dropped)
+    FAIL("%s: accepted %d (expected %d), dropped %d", a->nation, s.accepted, a->expect, s.dropped);
+  for (int i = 0; i < s.accepted; i++)
+    if (strcmp(s.origin[i], "KOR"))
+      FAIL("%s: sample from %s", a->nation, s.origin[i]);
+  if (a->must_not && has_id(&s, a->must_not))
+    FAIL("%s received %s which is not releasable to it", a->nation, a->must_not);
+  return 0;
+}
+
+static void test_mesh_secure_exchange(void **state) {
+  fixture *f = *state;
+  node_arg kor = {f->pki, "KOR", 11, 0, 0, NULL, -1};
+  node_arg jpn = {f->pki, "JPN", 11, 0, 3, "KOR-T9", -1};
+  node_arg usa = {f->pki, "USA", 11, 0, 4, NULL, -1};
+  pid_t p[3];
+  p[0] = spawn(mesh_receiver, &jpn);
+  p[1] = spawn(mesh_receiver, &usa);
+  p[2] = spawn(mesh_kor, &kor);
+  assert_int_equal(wait_all(p, 3, 40), 0);
+}
+
+/* ----------------------------------- rogue: certificate from an unknown CA */
+
+static int rogue_listener(void *p) {
+  const node_arg *a = p;
+  mwx_net_config c;
+  mwx_net *n;
+  node_cfg(&c, a->nation, a->pki);
+  add_link(&c, a->domain, NULL);
+  if (mwx_net_open(&c, &n))
+    FAIL("rogue %s open: %s", a->nation, mwx_error_msg());
+  seen s = {0};
+  /* The genuine nodes exchange within this window (the genuine JPN proves
+   * it); the rogue must hear nothing and see no partner. */
+  poll_until(n, &s, never, NULL, 6 * SEC);
+  int kor_present = mwx_net_partner_present(n, 0, "KOR");
+  mwx_net_close(n);
+  if (s.accepted || s.dropped || s.partner_alive || kor_present)
+    FAIL("rogue %s: accepted %d dropped %d partners %d", a->nation, s.accepted, s.dropped, s.partner_alive);
+  return 0;
+}
+
+static int rogue_publisher(void *p) {
+  const node_arg *a = p;
+  mwx_net_config c;
+  mwx_net *n;
+  node_cfg(&c, "KOR", a->pki);
+  add_link(&c, a->domain, NULL);
+  if (mwx_net_open(&c, &n))
+    FAIL("rogue KOR open: %s", mwx_error_msg());
+  for (uint32_t i = 50; i < 55; i++)
+    if (publish_track(n, i, i, NULL))
+      FAIL("rogue KOR publish: %s", mwx_error_msg());
+  seen s = {0};
+  poll_until(n, &s, never, NULL, 6 * SEC);
+  mwx_net_close(n);
+  if (s.accepted || s.partner_alive)
+    FAIL("rogue KOR: accepted %d partners %d", s.accepted, s.partner_alive);
+  return 0;
+}
+
+static void test_rogue_certificate(void **state) {
+  fixture *f = *state;
+  node_arg kor = {f->pki, "KOR", 12, 0, 0, NULL, -1};
+  node_arg jpn = {f->pki, "JPN", 12, 0, 3, "KOR-T50", -1};
+  node_arg usa = {f->pki, "USA", 12, 0, 4, NULL, -1};
+  node_arg rogue_jpn = {f->rogue, "JPN", 12, 0, 0, NULL, -1};
+  node_arg rogue_kor = {f->rogue2, "KOR", 12, 0, 0, NULL, -1};
+  pid_t p[5];
+  p[0] = spawn(rogue_listener, &rogue_jpn);
+  p[1] = spawn(rogue_publisher, &rogue_kor);
+  p[2] = spawn(mesh_receiver, &jpn);
+  p[3] = spawn(mesh_receiver, &usa);
+  p[4] = spawn(mesh_kor, &kor);
+  assert_int_equal(wait_all(p, 5, 40), 0);
+}
+
+/* --------------------------- access control: a partition JPN may not use */
+
+static int jpn_asks_kor_usa(void *p) {
+  const node_arg *a = p;
+  mwx_net_config c;
+  mwx_net *n;
+  node_cfg(&c, "JPN", a->pki);
+  add_link(&c, a->domain, NULL);
+  if (mwx_net_open(&c, &n))
+    FAIL("JPN open: %s", mwx_error_msg());
+  /* the raw middleware: a writer and a reader in rel.KOR.USA */
+  dds_qos_t *q = dds_create_qos();
+  dds_qset_partition1(q, "rel.KOR.USA");
+  dds_entity_t pub = dds_create_publisher(mwx_net_participant(n, 0), q, NULL);
+  dds_entity_t sub = dds_create_subscriber(mwx_net_participant(n, 0), q, NULL);
+  dds_delete_qos(q);
+  dds_entity_t wr = dds_create_writer(pub, mwx_net_topic(n, 0, MWX_TOPIC_TRACK), NULL, NULL);
+  dds_entity_t rd = dds_create_reader(sub, mwx_net_topic(n, 0, MWX_TOPIC_TRACK), NULL, NULL);
+  fprintf(stderr, "JPN writer in rel.KOR.USA: %s; reader: %s\n", dds_strretcode(wr), dds_strretcode(rd));
+  if (wr != DDS_RETCODE_NOT_ALLOWED_BY_SECURITY || rd != DDS_RETCODE_NOT_ALLOWED_BY_SECURITY)
+    FAIL("expected DDS_RETCODE_NOT_ALLOWED_BY_SECURITY, got writer %d reader %d", (int)wr, (int)rd);
+  /* the same through the net API, and a partition it may use */
+  if (mwx_net_try_partition(n, 0, MWX_TOPIC_ALERT, "rel.KOR.USA", 1) != MWX_EDENIED ||
+      mwx_net_try_partition(n, 0, MWX_TOPIC_ALERT, "rel.KOR.USA", 0) != MWX_EDENIED)
+    FAIL("try_partition rel.KOR.USA was not denied");
+  if (mwx_net_try_partition(n, 0, MWX_TOPIC_ALERT, "rel.JPN.USA", 1))
+    FAIL("try_partition rel.JPN.USA: %s", mwx_error_msg());
+  /* a relay at JPN asked to put a KOR+USA sample on the bus is refused */
+  mwx_msg m;
+  memset(&m, 0, sizeof m);
+  m.topic = MWX_TOPIC_TRACK;
+  memcpy(m.mark.originator, "KOR", 4);
+  mwx_msg_marking_add(&m.mark, "KOR");
+  mwx_msg_marking_add(&m.mark, "USA");
+  snprintf(m.u.track.local_track_id, MWX_ID_LEN, "KOR-T1");
+  int rc = mwx_net_publish_link(n, 0, &m);
+  fprintf(stderr, "JPN publish into rel.KOR.USA: %s (%s)\n", mwx_strerror(rc), mwx_error_msg());
+  mwx_net_close(n);
+  if (rc != MWX_EDENIED)
+    FAIL("publish into rel.KOR.USA: %d", rc);
+  return 0;
+}
+
+static void test_access_control_refuses_partition(void **state) {
+  fixture *f = *state;
+  node_arg jpn = {f->pki, "JPN", 13, 0, 0, NULL, -1};
+  pid_t p = spawn(jpn_asks_kor_usa, &jpn);
+  assert_int_equal(wait_all(&p, 1, 30), 0);
+}
+
+/* ------------------------------------ a relay that alters one byte (USA) */
+
+/* The USA relay, made by hand (no automatic relay): it forwards what KOR
+ * sends inside its own callback, KOR-T1 untouched and KOR-T2 with one byte
+ * of its position changed. */
+typedef struct tamper_ctx {
+  mwx_net *n;
+  int forwarded;
+} tamper_ctx;
+
+static void tamper_forward(void *ctx, const mwx_net_event *ev) {
+  tamper_ctx *t = ctx;
+  if (ev->kind != MWX_NET_EV_ACCEPTED || ev->msg->topic != MWX_TOPIC_TRACK)
+    return;
+  mwx_msg m = *ev->msg;
+  if (!strcmp(m.u.track.local_track_id, "KOR-T2")) {
+    uint8_t *b = (uint8_t *)&m.u.track.pos_ecef_m[0];
+    b[3] ^= 0x01; /* one byte, one bit: about a millimetre */
+  }
+  if (mwx_net_publish_link(t->n, 1, &m) == 0)
+    t->forwarded++;
+}
+
+static int tamper_relay(void *p) {
+  const node_arg *a = p;
+  mwx_net_config c;
+  tamper_ctx t = {0};
+  node_cfg(&c, "USA", a->pki);
+  add_link(&c, a->domain, "KOR");
+  add_link(&c, a->domain2, "JPN");
+  if (mwx_net_open(&c, &t.n))
+    FAIL("USA open: %s", mwx_error_msg());
+  int64_t end = mwx_net_now_ns() + 25 * SEC;
+  while (t.forwarded < 2 && mwx_net_now_ns() < end)
+    mwx_net_poll(t.n, 20000000ll, tamper_forward, &t);
+  if (t.forwarded < 2)
+    FAIL("USA forwarded %d", t.forwarded);
+  mwx_net_wait_acks(t.n, 10 * SEC);
+  seen s = {0};
+  poll_until(t.n, &s, never, NULL, SEC);
+  mwx_net_close(t.n);
+  return 0;
+}
+
+static int tamper_kor(void *p) {
+  const node_arg *a = p;
+  mwx_net_config c;
+  mwx_net *n;
+  node_cfg(&c, "KOR", a->pki);
+  add_link(&c, a->domain, "USA");
+  if (mwx_net_open(&c, &n))
+    FAIL("KOR open: %s", mwx_error_msg());
+  if (mwx_net_wait_reader(n, 0, "rel.JPN.KOR.USA", "USA", 20 * SEC))
+    FAIL("KOR: %s", mwx_error_msg());
+  if (publish_track(n, 1, 1, NULL) || publish_track(n, 2, 2, NULL) || mwx_net_wait_acks(n, 10 * SEC))
+    FAIL("KOR publish: %s", mwx_error_msg());
+  seen s = {0};
+  poll_until(n, &s, never, NULL, 3 * SEC);
+  mwx_net_close(n);
+  return 0;
+}
+
+static int tamper_jpn(void *p) {
+  const node_arg *a = p;
+  mwx_net_config c;
+  mwx_net *n;
+  node_cfg(&c, "JPN", a->pki);
+  add_link(&c, a->domain2, "USA");
+  if (mwx_net_open(&c, &n))
+    FAIL("JPN open: %s", mwx_error_msg());
+  seen s = {.verbose = 1};
+  int two = 2;
+  if (!poll_until(n, &s, at_least, &two, 30 * SEC))
+    FAIL("JPN: accepted %d dropped %d", s.accepted, s.dropped);
+  mwx_net_close(n);
+  if (s.accepted != 1 || s.dropped != 1 || s.dropped_reason != MWX_ECRYPTO)
+    FAIL("JPN: accepted %d dropped %d reason %d", s.accepted, s.dropped, s.dropped_reason);
+  if (strcmp(s.ids[0], "KOR-T1") && strcmp(s.ids[1], "KOR-T1"))
+    FAIL("JPN: the untouched sample was not accepted");
+  return 0;
+}
+
+static void test_relay_altering_one_byte_is_dropped(void **state) {
+  fixture *f = *state;
+  node_arg a = {f->pki, "", 14, 15, 0, NULL, -1};
+  pid_t p[3];
+  p[0] = spawn(tamper_jpn, &a);
+  p[1] = spawn(tamper_relay, &a);
+  p[2] = spawn(tamper_kor, &a);
+  assert_int_equal(wait_all(p, 3, 45), 0);
+}
+
+/* ---------------------------------------------------------- late joiner */
+
+static int late_kor(void *p) {
+  const node_arg *a = p;
+  mwx_net_config c;
+  mwx_net *n;
+  node_cfg(&c, "KOR", a->pki);
+  add_link(&c, a->domain, "JPN,USA");
+  if (mwx_net_open(&c, &n))
+    FAIL("KOR open: %s", mwx_error_msg());
+  /* the picture: tracks 1..3, then an update of track 1 (seq 4) */
+  if (publish_track(n, 1, 1, NULL) || publish_track(n, 2, 2, NULL) || publish_track(n, 3, 3, NULL) ||
+      publish_track(n, 1, 4, NULL))
+    FAIL("KOR publish: %s", mwx_error_msg());
+  if (write(a->pipe_w, "p", 1) != 1)
+    FAIL("pipe");
+  seen s = {0};
+  poll_until(n, &s, never, NULL, 60 * SEC); /* until the parent stops it */
+  mwx_net_close(n);
+  return 0;
+}
+
+static int late_jpn(void *p) {
+  const node_arg *a = p;
+  mwx_net_config c;
+  mwx_net *n;
+  node_cfg(&c, "JPN", a->pki);
+  c.history_depth = 1; /* the current picture: latest per track */
+  add_link(&c, a->domain, "KOR,USA");
+  if (mwx_net_open(&c, &n))
+    FAIL("JPN open: %s", mwx_error_msg());
+  seen s = {0};
+  int three = 3;
+  poll_until(n, &s, at_least, &three, 20 * SEC);
+  poll_until(n, &s, never, NULL, SEC / 2);
+  mwx_net_close(n);
+  if (!has_id(&s, "KOR-T1") || !has_id(&s, "KOR-T2") || !has_id(&s, "KOR-T3"))
+    FAIL("late joiner: accepted %d, missing tracks", s.accepted);
+  for (int i = 0; i < s.accepted && i < 64; i++)
+    if (!strcmp(s.ids[i], "KOR-T1") && s.seq[i] != 4)
+      FAIL("late joiner: KOR-T1 seq %llu, expected the update (4)", (unsigned long long)s.seq[i]);
+  return 0;
+}
+
+static void test_late_joiner_gets_picture(void **state) {
+  fixture *f = *state;
+  int pfd[2];
+  assert_int_equal(pipe(pfd), 0);
+  node_arg kor = {f->pki, "KOR", 16, 0, 0, NULL, pfd[1]};
+  node_arg jpn = {f->pki, "JPN", 16, 0, 0, NULL, -1};
+  pid_t k = spawn(late_kor, &kor);
+  close(pfd[1]);
+  char b;
+  assert_int_equal(read(pfd[0], &b, 1), 1); /* KOR has published */
+  usleep(200000); /* and JPN was not there */
+  pid_t j = spawn(late_jpn, &jpn);
+  int bad = wait_all(&j, 1, 30);
+  stop(k);
+  close(pfd[0]);
+  assert_int_equal(bad, 0);
+}
+
+/* ---------------------------------------------- a silent partner is noticed */
+
+static int silent_kor(void *p) {
+  const node_arg *a = p;
+  mwx_net_config c;
+  mwx_net *n;
+  node_cfg(&c, "KOR", a->pki);
+  add_link(&c, a->domain, "JPN");
+  if (mwx_net_open(&c, &n))
+    FAIL("KOR open: %s", mwx_error_msg());
+  seen s = {0};
+  poll_until(n, &s, never, NULL, 60 * SEC); /* until SIGKILL: no goodbye */
+  mwx_net_close(n);
+  return 0;
+}
+
+static int alive_once(const seen *s, const void *arg) {
+  (void)arg;
+  return s->partner_alive > 0;
+}
+static int lost_once(const seen *s, const void *arg) {
+  (void)arg;
+  return s->partner_lost > 0;
+}
+
+static int silent_jpn(void *p) {
+  const node_arg *a = p;
+  mwx_net_config c;
+  mwx_net *n;
+  node_cfg(&c, "JPN", a->pki);
+  c.lease_ns = SEC;
+  add_link(&c, a->domain, "KOR");
+  if (mwx_net_open(&c, &n))
+    FAIL("JPN open: %s", mwx_error_msg());
+  seen s = {.verbose = 1};
+  if (!poll_until(n, &s, alive_once, NULL, 20 * SEC))
+    FAIL("JPN never saw KOR");
+  if (write(a->pipe_w, "a", 1) != 1)
+    FAIL("pipe");
+  int64_t t0 = mwx_net_now_ns();
+  int lost = poll_until(n, &s, lost_once, NULL, 15 * SEC);
+  int64_t dt = mwx_net_now_ns() - t0;
+  fprintf(stderr, "JPN noticed KOR's silence after %.2f s\n", (double)dt / 1e9);
+  mwx_net_close(n);
+  if (!lost)
+    FAIL("JPN did not notice that KOR went silent");
+  return 0;
+}
+
+static void test_silent_partner_is_noticed(void **state) {
+  fixture *f = *state;
+  int pfd[2];
+  assert_int_equal(pipe(pfd), 0);
+  node_arg kor = {f->pki, "KOR", 17, 0, 0, NULL, -1};
+  node_arg jpn = {f->pki, "JPN", 17, 0, 0, NULL, pfd[1]};
+  pid_t k = spawn(silent_kor, &kor);
+  pid_t j = spawn(silent_jpn, &jpn);
+  close(pfd[1]);
+  char b;
+  assert_int_equal(read(pfd[0], &b, 1), 1); /* JPN sees KOR */
+  stop(k);                                  /* KOR dies without a word */
+  assert_int_equal(wait_all(&j, 1, 30), 0);
+  close(pfd[0]);
+}
+
+/* ---------------- hub: KOR - USA - JPN over two DDS domains (loopback) */
+
+static int hub_usa(void *p) {
+  const node_arg *a = p;
+  mwx_net_config c;
+  mwx_net *n;
+  node_cfg(&c, "USA", a->pki);
+  c.role = MWX_NET_HUB_RELAY;
+  add_link(&c, a->domain, "KOR");
+  add_link(&c, a->domain2, "JPN");
+  if (mwx_net_open(&c, &n))
+    FAIL("USA open: %s", mwx_error_msg());
+  seen s = {0};
+  int three = 3;
+  if (!poll_until(n, &s, at_least, &three, 25 * SEC))
+    FAIL("USA: accepted %d", s.accepted);
+  mwx_net_wait_acks(n, 10 * SEC);
+  poll_until(n, &s, never, NULL, SEC);
+  mwx_net_close(n);
+  if (s.relayed != 2)
+    FAIL("USA relayed %d samples (expected 2: KOR-T9 is not releasable to JPN)", s.relayed);
+  return 0;
+}
+
+static int hub_kor(void *p) {
+  const node_arg *a = p;
+  mwx_net_config c;
+  mwx_net *n;
+  node_cfg(&c, "KOR", a->pki);
+  add_link(&c, a->domain, "USA");
+  if (mwx_net_open(&c, &n))
+    FAIL("KOR open: %s", mwx_error_msg());
+  if (mwx_net_wait_reader(n, 0, "rel.JPN.KOR.USA", "USA", 20 * SEC))
+    FAIL("KOR: %s", mwx_error_msg());
+  if (publish_track(n, 1, 1, NULL) || publish_track(n, 9, 2, "KOR,USA") || publish_track(n, 2, 3, NULL) ||
+      mwx_net_wait_acks(n, 10 * SEC))
+    FAIL("KOR publish: %s", mwx_error_msg());
+  seen s = {0};
+  poll_until(n, &s, never, NULL, 3 * SEC);
+  mwx_net_close(n);
+  if (s.accepted || s.dropped)
+    FAIL("KOR got %d/%d samples back: the relay must not return them to their originator", s.accepted, s.dropped);
+  return 0;
+}
+
+static int hub_jpn(void *p) {
+  const node_arg *a = p;
+  mwx_net_config c;
+  mwx_net *n;
+  node_cfg(&c, "JPN", a->pki);
+  add_link(&c, a->domain2, "USA");
+  if (mwx_net_open(&c, &n))
+    FAIL("JPN open: %s", mwx_error_msg());
+  seen s = {0};
+  int two = 2;
+  if (!poll_until(n, &s, at_least, &two, 30 * SEC))
+    FAIL("JPN: accepted %d dropped %d", s.accepted, s.dropped);
+  poll_until(n, &s, never, NULL, SEC);
+  mwx_net_close(n);
+  if (s.accepted != 2 || s.dropped || strcmp(s.origin[0], "KOR") || has_id(&s, "KOR-T9"))
+    FAIL("JPN: accepted %d dropped %d", s.accepted, s.dropped);
+  return 0;
+}
+
+static void test_hub_relay_loopback(void **state) {
+  fixture *f = *state;
+  node_arg a = {f->pki, "", 18, 19, 0, NULL, -1};
+  pid_t p[3];
+  p[0] = spawn(hub_jpn, &a);
+  p[1] = spawn(hub_usa, &a);
+  p[2] = spawn(hub_kor, &a);
+  assert_int_equal(wait_all(p, 3, 45), 0);
+}
+
+/* ------------------------------------------------ configuration files */
+
+static void test_config_files(void **state) {
+  (void)state;
+  mwx_net_config c;
+  assert_int_equal(mwx_net_config_load(MWX_SOURCE_DIR "/config/kor.json", &c), 0);
+  assert_string_equal(c.nation, "KOR");
+  assert_int_equal(c.secure, 1);
+  assert_int_equal(c.role, MWX_NET_MESH);
+  assert_int_equal(c.n_links, 1);
+  assert_string_equal(c.links[0].interface, "lo");
+  assert_int_equal(c.links[0].n_peers, 1);
+  assert_string_equal(c.links[0].peers[0], "127.0.0.1");
+  assert_int_equal(c.links[0].n_partners, 2);
+  assert_string_equal(c.pki_dir, MWX_SOURCE_DIR "/config/../pki");
+  assert_true(c.lease_ns == 3000000000ll);
+  assert_int_equal(mwx_net_config_load(MWX_SOURCE_DIR "/config/hub/usa.json", &c), 0);
+  assert_int_equal(c.role, MWX_NET_HUB_RELAY);
+  assert_int_equal(c.n_links, 2);
+  assert_int_equal(c.links[1].domain_id, 2);
+  assert_string_equal(c.links[1].partners[0], "JPN");
+
+  char path[] = "/tmp/mwx_test_cfg.XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  static const char *const bad[] = {
+      "{\"pki_dir\":\"p\"}",                                       /* no nation */
+      "{\"nation\":\"kor\",\"pki_dir\":\"p\"}",                  /* malformed nation */
+      "{\"nation\":\"KOR\",\"pki_dir\":\"p\",\"role\":\"star\"}", /* unknown role */
+      "{\"nation\":\"KOR\",\"pki_dir\":\"p\",\"domain_id\":999}",  /* domain out of range */
+      "{\"nation\":\"KOR\",\"pki_dir\":\"p\",\"partners\":[\"J\"]}", /* bad partner */
+      "{\"nation\":\"KOR\",",                                       /* not JSON */
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(bad[i], f);
+    fclose(f);
+    assert_int_equal(mwx_net_config_load(path, &c), MWX_EPARSE);
+    assert_true(strlen(mwx_error_msg()) > 0);
+  }
+  close(fd);
+  unlink(path);
+}
+
+/* -------------------------------- the receive-side check, case by case */
+
+static int check_cases(void *p) {
+  const node_arg *a = p;
+  mwx_net_config c;
+  mwx_net *n;
+  node_cfg(&c, "JPN", a->pki);
+  add_link(&c, a->domain, NULL);
+  if (mwx_net_open(&c, &n))
+    FAIL("JPN open: %s", mwx_error_msg());
+  char key[400], detail[200];
+  mwx_msg_key *kor;
+  snprintf(key, sizeof key, "%s/KOR/origin.key", a->pki);
+  if (mwx_msg_key_load_private(key, &kor))
+    FAIL("key: %s", mwx_error_msg());
+  mwx_msg m;
+  int rc, bad = 0;
+  /* a genuine KOR track for JPN */
+  mwx_net_test_track(n, 1, 1, NULL, &m);
+  memcpy(m.mark.originator, "KOR", 4);
+  mwx_msg_sign(&m, kor);
+  if ((rc = mwx_net_check(n, &m, detail, sizeof detail)))
+    bad |= fprintf(stderr, "genuine: %d %s\n", rc, detail);
+  /* one bit of the sequence number changed */
+  m.mark.seq ^= 1;
+  if ((rc = mwx_net_check(n, &m, detail, sizeof detail)) != MWX_ECRYPTO)
+    bad |= fprintf(stderr, "altered: %d\n", rc);
+  /* releasable to KOR and USA only */
+  memset(&m.mark.releasable_to, 0, sizeof m.mark.releasable_to);
+  m.mark.n_releasable = 0;
+  mwx_msg_marking_add(&m.mark, "KOR");
+  mwx_msg_marking_add(&m.mark, "USA");
+  mwx_msg_sign(&m, kor);
+  if ((rc = mwx_net_check(n, &m, detail, sizeof detail)) != MWX_EDENIED)
+    bad |= fprintf(stderr, "not releasable: %d\n", rc);
+  /* an originator outside the coalition */
+  mwx_net_test_track(n, 1, 1, NULL, &m);
+  memcpy(m.mark.originator, "GBR", 4);
+  mwx_msg_marking_add(&m.mark, "GBR");
+  if ((rc = mwx_net_check(n, &m, detail, sizeof detail)) != MWX_ENOTFOUND)
+    bad |= fprintf(stderr, "unknown originator: %d %s\n", rc, detail);
+  /* our own sample coming back */
+  mwx_net_test_track(n, 1, 1, NULL, &m);
+  if ((rc = mwx_net_check(n, &m, detail, sizeof detail)) != MWX_EEXIST)
+    bad |= fprintf(stderr, "own: %d\n", rc);
+  /* a marking that does not name its originator */
+  mwx_net_test_track(n, 1, 1, "JPN,USA", &m);
+  memcpy(m.mark.originator, "KOR", 4);
+  if ((rc = mwx_net_check(n, &m, detail, sizeof detail)) != MWX_EINVAL)
+    bad |= fprintf(stderr, "bad marking: %d\n", rc);
+  /* publishing: only as ourselves, only to someone */
+  mwx_net_test_track(n, 1, 1, "JPN", &m);
+  if ((rc = mwx_net_sign_publish(n, &m)) != MWX_EDENIED)
+    bad |= fprintf(stderr, "publish to nobody: %d\n", rc);
+  mwx_net_test_track(n, 1, 1, NULL, &m);
+  memcpy(m.mark.originator, "KOR", 4);
+  if ((rc = mwx_net_publish(n, &m)) != MWX_EINVAL)
+    bad |= fprintf(stderr, "publish as KOR: %d\n", rc);
+  /* a wakeup ends a long wait at once */
+  mwx_net_wakeup(n);
+  int64_t t0 = mwx_net_now_ns();
+  mwx_net_poll(n, 5 * SEC, NULL, NULL);
+  if (mwx_net_now_ns() - t0 > 2 * SEC)
+    bad |= fprintf(stderr, "wakeup did not end the wait\n");
+  mwx_msg_key_free(kor);
+  mwx_net_close(n);
+  return bad ? 1 : 0;
+}
+
+static void test_receive_checks(void **state) {
+  fixture *f = *state;
+  node_arg a = {f->pki, "JPN", 10, 0, 0, NULL, -1};
+  pid_t p = spawn(check_cases, &a);
+  assert_int_equal(wait_all(&p, 1, 30), 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_wire_round_trip),
+      cmocka_unit_test(test_wire_refuses_overlong),
+      cmocka_unit_test(test_partitions),
+      cmocka_unit_test(test_config_files),
+      cmocka_unit_test_setup_teardown(test_receive_checks, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_mesh_secure_exchange, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_rogue_certificate, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_access_control_refuses_partition, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_relay_altering_one_byte_is_dropped, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_late_joiner_gets_picture, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_silent_partner_is_noticed, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_hub_relay_loopback, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
