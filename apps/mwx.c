@@ -26,8 +26,8 @@ static const struct command commands[] = {
     {"pki", mwx_cmd_pki, "make the coalition PKI (DDS Security, origin keys)"},
     {"release", mwx_cmd_release, "manual release queue (list/approve/deny), policy check"},
     {"run", mwx_cmd_run, "one nation's whole pipeline offline: sensors, tracking, release, journal"},
-    {"traj", mwx_cmd_traj, "missile trajectory fitted to a published apogee and range"},
     {"sim", mwx_cmd_sim, "run a scenario: sensor plots, truth and a visibility table"},
+    {"traj", mwx_cmd_traj, "missile trajectory fitted to a published apogee and range"},
     {"track", mwx_cmd_track, "track a scenario's plots and score the warning timeline"},
 };
 

@@ -21,8 +21,8 @@ int mwx_cmd_net(int argc, char **argv);
 int mwx_cmd_release(int argc, char **argv);
 int mwx_cmd_run(int argc, char **argv);
 int mwx_cmd_node(int argc, char **argv);
-int mwx_cmd_traj(int argc, char **argv);
 int mwx_cmd_sim(int argc, char **argv);
+int mwx_cmd_traj(int argc, char **argv);
 int mwx_cmd_track(int argc, char **argv);
 
 /* Parses a time given as integer nanoseconds since the Unix epoch or as

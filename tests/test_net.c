@@ -868,6 +868,12 @@ static int check_cases(void *p) {
   memcpy(m.mark.originator, "KOR", 4);
   if ((rc = mwx_net_publish(n, &m)) != MWX_EINVAL)
     bad |= fprintf(stderr, "publish as KOR: %d\n", rc);
+  /* a wakeup ends a long wait at once */
+  mwx_net_wakeup(n);
+  int64_t t0 = mwx_net_now_ns();
+  mwx_net_poll(n, 5 * SEC, NULL, NULL);
+  if (mwx_net_now_ns() - t0 > 2 * SEC)
+    bad |= fprintf(stderr, "wakeup did not end the wait\n");
   mwx_msg_key_free(kor);
   mwx_net_close(n);
   return bad ? 1 : 0;

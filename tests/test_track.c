@@ -247,6 +247,65 @@ static void test_imm_whole_flight(void **state) {
   mwx_ballistic_traj_fini(&tr);
 }
 
+/* A second stage lit after a 30 s coast: the IMM went ballistic in the
+ * coast and must take the re-ignition (no ballistic -> boost prior: the
+ * likelihood does it) without losing the track. */
+static void test_reignition_after_coast(void **state) {
+  (void)state;
+  mwx_ballistic_launch L;
+  memset(&L, 0, sizeof L);
+  L.lat_deg = 39.2;
+  L.lon_deg = 125.67;
+  L.heading_deg = 80.0;
+  assert_int_equal(mwx_ballistic_vehicle_default(MWX_CLASS_ICBM, &L.veh), 0);
+  L.veh.stage[0].coast_after_s = 30.0;
+  mwx_ballistic_traj tr;
+  memset(&tr, 0, sizeof tr);
+  assert_int_equal(mwx_ballistic_fly(&L, 1.0, &tr), 0);
+  double ign = L.veh.stage[0].burn_s + 30.0; /* stage 2 lights */
+  tu_rng rng = {2024};
+  mwx_tracker *tk;
+  assert_int_equal(mwx_track_create(NULL, &tk), 0);
+  double pb_coast = 0, pb_stage2 = 1, max_err = 0;
+  for (double t = 1.0; t < tr.fig.burnout_time_s + 60.0; t += 1.0) {
+    double xt[6];
+    truth_at(&tr, t, xt);
+    if (!visible(xt))
+      continue;
+    mwx_track_plot p = tu_radar_plot(&rng, &RADAR, 0, (int64_t)llround(t * NS_PER_S), xt, SIG_R, SIG_A);
+    assert_int_equal(mwx_track_process(tk, &p, 1), 0);
+    for (size_t i = 0; i < mwx_track_count(tk); i++) {
+      mwx_track_info in;
+      assert_int_equal(mwx_track_get(tk, i, &in), 0);
+      if (in.status != MWX_TRACK_CONFIRMED || in.t_last_ns != p.t_ns)
+        continue;
+      if (t > ign - 5.0 && t < ign)
+        pb_coast = in.p_ballistic > pb_coast ? in.p_ballistic : pb_coast;
+      if (t > ign + 10.0 && t < ign + 40.0)
+        pb_stage2 = in.p_ballistic < pb_stage2 ? in.p_ballistic : pb_stage2;
+      if (t > ign && t < ign + 60.0) {
+        double err = tu_dist(in.est.x, xt);
+        max_err = err > max_err ? err : max_err;
+      }
+    }
+  }
+  int confirmed = 0;
+  for (size_t i = 0; i < mwx_track_count(tk); i++) {
+    mwx_track_info in;
+    assert_int_equal(mwx_track_get(tk, i, &in), 0);
+    confirmed += in.t_confirm_ns != 0;
+  }
+  printf("    coast then stage 2: P(ballistic) %.3f late in the coast, %.3f in stage 2, max error %.0f m, "
+         "%d track(s) confirmed\n",
+         pb_coast, pb_stage2, max_err, confirmed);
+  assert_int_equal(confirmed, 1);
+  assert_true(pb_coast > 0.9);
+  assert_true(pb_stage2 < 0.1);
+  assert_true(max_err < 2000.0);
+  mwx_track_destroy(tk);
+  mwx_ballistic_traj_fini(&tr);
+}
+
 /* Azimuth wrap: a target a hair east of north, plotted at 359.99 deg. */
 static void test_azimuth_wrap(void **state) {
   (void)state;
@@ -495,7 +554,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_ekf_converges),   cmocka_unit_test(test_ukf_converges),
       cmocka_unit_test(test_nees_ekf),        cmocka_unit_test(test_nees_ukf),
-      cmocka_unit_test(test_imm_whole_flight), cmocka_unit_test(test_azimuth_wrap),
+      cmocka_unit_test(test_imm_whole_flight), cmocka_unit_test(test_reignition_after_coast),
+      cmocka_unit_test(test_azimuth_wrap),
       cmocka_unit_test(test_two_close_missiles), cmocka_unit_test(test_ir_update),
       cmocka_unit_test(test_bad_inputs),
   };

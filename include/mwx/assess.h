@@ -74,7 +74,7 @@ mwx_ballistic_class mwx_assess_class_from_range(double range_km);
 int mwx_assess_apogee(const double x[6], int64_t t_ns, double beta_kgpm2, double *apogee_km,
                       int64_t *apogee_t_ns);
 
-/* Everything about one track. */
+/* Options of mwx_assess_track. */
 typedef struct mwx_assess_opts {
   double beta_kgpm2;       /* re-entry vehicle ballistic coefficient for the impact; 0: no drag;
                               < 0 (default): that of the estimated class's typical vehicle
@@ -101,13 +101,15 @@ typedef struct mwx_assess {
   mwx_ballistic_class cls; /* MWX_CLASS_UNKNOWN until ballistic */
 } mwx_assess;
 
-/* Assesses a track: impact, apogee and class from its current estimate when
- * it is ballistic (p_ballistic >= opts->min_p_ballistic, and above
- * min_climb_height_m or descending); launch from its
- * early estimate (boost model when that estimate was powered and below
- * 60 km - the launch time then from the chord to the track's estimate
- * >= 10 s later when there is one - ballistic extension otherwise).  Parts that cannot be computed are left
- * with has_* = 0; the call fails only on bad arguments. */
+/* Assesses a track.  Impact (with the drag term), apogee and class from
+ * its ballistic-model estimate (info->ballistic) when the track is ballistic
+ * (p_ballistic >= opts->min_p_ballistic, and above min_climb_height_m or
+ * descending).  Launch from its early estimate (info->first): the boost
+ * model when that estimate was powered and below 60 km - the launch time
+ * then from the chord to info->chord when there is one - the ballistic
+ * extension otherwise.  Range and time of flight when both ends exist.
+ * Parts that cannot be computed are left with has_* = 0; the call fails only
+ * on bad arguments (opts NULL: defaults). */
 int mwx_assess_track(const mwx_track_info *info, const mwx_assess_opts *opts, mwx_assess *out);
 
 /* ---- Scenario run: sim -> track -> assess, scored against the truth ---- */

@@ -54,16 +54,19 @@ typedef struct mwx_net_config {
   mwx_net_role role;
   int n_links;
   mwx_net_link_config links[MWX_NET_MAX_LINKS];
+  int auto_relay;                              /* hub-relay: 1 (default) mwx_net_poll relays every
+                                                  accepted sample itself; 0: the node decides and
+                                                  calls mwx_net_relay (e.g. after its release policy) */
   int64_t lease_ns;                            /* liveliness lease (default 3 s) */
   int history_depth;                           /* keep-last depth per instance (default 4) */
 } mwx_net_config;
 
-/* Sets defaults: secure, mesh, no links, lease 3 s, depth 4. */
+/* Sets defaults: secure, mesh, auto_relay, no links, lease 3 s, depth 4. */
 void mwx_net_config_init(mwx_net_config *c);
 
 /* Reads the "net" part of a node's JSON configuration file (see
  * docs/operations.md): nation, pki_dir (relative paths are taken from the
- * config file's directory), secure, role ("mesh" | "hub-relay"), lease_ms,
+ * config file's directory), secure, role ("mesh" | "hub-relay"), auto_relay, lease_ms,
  * history_depth, and either links [{domain_id, peers, interface, partners}]
  * or one link given by the top-level domain_id, peers, interface, partners.
  * Other keys (journal, web_port, ...) are ignored here.  MWX_EPARSE /
@@ -98,8 +101,20 @@ int mwx_net_partition_of(const mwx_msg_marking *mark, char *buf, size_t cap);
  * MWX_EDENIED. */
 int mwx_net_publish(mwx_net *n, const mwx_msg *m);
 
-/* Signs m (mwx_msg_sign with this nation's origin key) and publishes it. */
+/* Signs m with this nation's origin key (loaded from the PKI directory), so
+ * that the node can journal exactly what it then publishes. */
+int mwx_net_sign(const mwx_net *n, mwx_msg *m);
+
+/* Signs m (mwx_net_sign) and publishes it (mwx_net_publish). */
 int mwx_net_sign_publish(mwx_net *n, mwx_msg *m);
+
+/* The hub's relay of an accepted sample that came on link from: publishes m
+ * unchanged on every other link that has a partner (other than this
+ * nation) its marking names, skipping links whose partners include the
+ * originator.  Returns the number of links it went out on (>= 0), or a
+ * negative MWX_E* if a publication failed.  mwx_net_poll calls it itself
+ * for a hub-relay with auto_relay set. */
+int mwx_net_relay(mwx_net *n, int from, const mwx_msg *m);
 
 /* Publishes m unchanged on one link only, without the originator check
  * (relays and tools).  Same errors as mwx_net_publish. */
@@ -120,7 +135,7 @@ typedef struct mwx_net_event {
                             releasable to us, MWX_ENOTFOUND unknown originator, MWX_ECRYPTO bad
                             signature, MWX_EEXIST our own sample came back */
   char detail[200];      /* DROPPED: human-readable reason */
-  int relayed;           /* ACCEPTED on a hub: links it was republished on */
+  int relayed;           /* ACCEPTED on a hub with auto_relay: links it was republished on */
   int64_t recv_ns;       /* CLOCK_REALTIME when taken from DDS */
   char partner[MWX_NATION_LEN]; /* PARTNER: which nation */
   int alive;             /* PARTNER: 1 present, 0 lost (lease expired or left) */

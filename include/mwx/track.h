@@ -109,7 +109,9 @@ typedef struct mwx_track_filter_cfg {
 } mwx_track_filter_cfg;
 
 /* Defaults: EKF, beta 0 (no drag), q_ballistic 1e-4, q_boost 100, q_thrust 100,
- * exit rate 0.01/s, entry rate 0.002/s. */
+ * exit rate 0.01/s, entry rate 0 (see docs/track.md: a re-ignition is caught
+ * by the likelihood; a prior rate leaks the boost model's noise into
+ * mid-course). */
 void mwx_track_filter_cfg_default(mwx_track_filter_cfg *cfg);
 
 /* Predicts est to t_ns (forward or backward) with one model.  MWX_EINVAL on

@@ -73,6 +73,7 @@ void mwx_net_config_init(mwx_net_config *c) {
   memset(c, 0, sizeof *c);
   c->secure = 1;
   c->role = MWX_NET_MESH;
+  c->auto_relay = 1;
   c->lease_ns = 3000000000ll;
   c->history_depth = 4;
 }
@@ -434,8 +435,10 @@ int mwx_net_publish(mwx_net *n, const mwx_msg *m) {
   return 0;
 }
 
+int mwx_net_sign(const mwx_net *n, mwx_msg *m) { return mwx_msg_sign(m, n->own_key); }
+
 int mwx_net_sign_publish(mwx_net *n, mwx_msg *m) {
-  int rc = mwx_msg_sign(m, n->own_key);
+  int rc = mwx_net_sign(n, m);
   return rc ? rc : mwx_net_publish(n, m);
 }
 
@@ -476,10 +479,8 @@ static int link_has(const net_link *l, const char *nation) {
   return 0;
 }
 
-/* Hub: republishes an accepted sample on the links its marking allows,
- * never on a link of its originator. */
-static int relay(mwx_net *n, int from, const mwx_msg *m) {
-  int count = 0;
+int mwx_net_relay(mwx_net *n, int from, const mwx_msg *m) {
+  int count = 0, rc = 0;
   for (int i = 0; i < n->n_links; i++) {
     const net_link *l = &n->links[i];
     if (i == from || link_has(l, m->mark.originator))
@@ -488,12 +489,17 @@ static int relay(mwx_net *n, int from, const mwx_msg *m) {
     for (int p = 0; p < l->cfg.n_partners && !eligible; p++)
       eligible = strncmp(l->cfg.partners[p], n->cfg.nation, MWX_NATION_LEN) &&
                  mwx_msg_marking_allows(&m->mark, l->cfg.partners[p]);
-    if (eligible && mwx_net_publish_link(n, i, m) == 0)
+    if (!eligible)
+      continue;
+    int r = mwx_net_publish_link(n, i, m);
+    if (r == 0)
       count++;
+    else if (!rc)
+      rc = r;
   }
   if (count)
     atomic_fetch_add(&n->relayed, (uint_fast64_t)count);
-  return count;
+  return rc ? rc : count;
 }
 
 static int nation_of_userdata(dds_qos_t *q, char out[MWX_NATION_LEN]) {
@@ -570,8 +576,12 @@ static int take_reader(mwx_net *n, int li, int t, mwx_net_event_fn fn, void *ctx
       } else {
         ev.kind = MWX_NET_EV_ACCEPTED;
         atomic_fetch_add(&n->accepted, 1);
-        if (n->cfg.role == MWX_NET_HUB_RELAY)
-          ev.relayed = relay(n, li, &m);
+        if (n->cfg.role == MWX_NET_HUB_RELAY && n->cfg.auto_relay) {
+          int r = mwx_net_relay(n, li, &m);
+          if (r < 0)
+            snprintf(ev.detail, sizeof ev.detail, "relay failed: %s", mwx_error_msg());
+          ev.relayed = r > 0 ? r : 0;
+        }
       }
       if (fn)
         fn(ctx, &ev);

@@ -1,6 +1,6 @@
 /*
  * net_config.c - the "net" part of a node's JSON configuration (jansson):
- * nation, PKI directory, security, role, links (domain, peers, interface,
+ * nation, PKI directory, security, role, auto_relay, links (domain, peers, interface,
  * partners), lease and history depth.  See mwx_net_config_load in net.h and
  * docs/operations.md for the format.
  */
@@ -118,6 +118,13 @@ int mwx_net_config_load(const char *path, mwx_net_config *c) {
       rc = mwx_error_set(MWX_EPARSE, "%s: 'role' must be \"mesh\" or \"hub-relay\"", path);
       goto done;
     }
+  }
+  if ((v = json_object_get(root, "auto_relay"))) {
+    if (!json_is_boolean(v)) {
+      rc = mwx_error_set(MWX_EPARSE, "%s: 'auto_relay' must be true or false", path);
+      goto done;
+    }
+    c->auto_relay = json_is_true(v);
   }
   if ((v = json_object_get(root, "lease_ms"))) {
     if (!json_is_integer(v) || json_integer_value(v) < 100 || json_integer_value(v) > 3600000) {
