@@ -284,7 +284,7 @@ static int act_release(const char *scenario) {
     mwx_node_stats st;
     mwx_node_get_stats(n, &st);
     printf("  ... and %llu more decisions like these\n", (unsigned long long)c.quiet);
-    mwx_cmd_run_summary(stdout, &st, "KOR", (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+    mwx_node_stats_print(stdout, &st, "KOR", (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
                         0);
     printf("the operator's approval was %s by the node through the journal's queue\n",
            c.op_approved ? "picked up and sent" : "NOT picked up");
@@ -390,7 +390,7 @@ static void act5_line(act5_ctx *c, node_proc *p, const char *line) {
     return;
   }
   if (strstr(line, "partner") || strstr(line, "scenario over") || strstr(line, " UP ") || strstr(line, "DROPPED") ||
-      strstr(line, "mwx node") || strstr(line, "mwxd")) {
+      strstr(line, "mwxd")) {
     c->shown++;
     printf("  [%5.1f s] %s\n", (double)(wall_ns() - c->t0_ns) / 1e9, line);
   }
@@ -447,28 +447,17 @@ static pid_t spawn_node(const char *exe, char *const argv[], int *fd_out) {
   return pid;
 }
 
-/* The program that runs a node: mwxd next to this mwx when it runs the full
- * node (it takes --log), else this mwx's "node" command. */
-static void node_program(char *exe, size_t cap, int *is_mwxd) {
+/* mwxd, next to this mwx (both are built into the same directory). */
+static int node_program(char *exe, size_t cap) {
   char self[PATH_MAX];
   ssize_t r = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (r <= 0) {
-    snprintf(exe, cap, "mwx");
-    *is_mwxd = 0;
-    return;
-  }
+  if (r <= 0)
+    return mwx_error_set(MWX_EIO, "demo: cannot find this program: %s", strerror(errno));
   self[r] = 0;
-  snprintf(exe, cap, "%s", self);
-  *is_mwxd = 0;
-  char d[PATH_MAX];
-  snprintf(d, sizeof d, "%s", self);
-  char cand[PATH_MAX + 8];
-  snprintf(cand, sizeof cand, "%s/mwxd", dirname(d));
-  size_t len = strlen(cand);
-  if (access(cand, X_OK) == 0 && getenv("MWX_DEMO_MWXD") && len < cap) {
-    memcpy(exe, cand, len + 1);
-    *is_mwxd = 1;
-  }
+  int w = snprintf(exe, cap, "%s/mwxd", dirname(self));
+  if (w < 0 || (size_t)w >= cap || access(exe, X_OK))
+    return mwx_error_set(MWX_ENOTFOUND, "demo: no mwxd next to this mwx (%s)", exe);
+  return 0;
 }
 
 static int act_coalition(const char *scenario, double flight_s) {
@@ -492,9 +481,11 @@ static int act_coalition(const char *scenario, double flight_s) {
     speed = 100;
   int64_t start_ms = wall_ns() / 1000000 + 8000;
   int domain = 100 + (int)(getpid() % 100);
-  char exe[PATH_MAX];
-  int is_mwxd = 0;
-  node_program(exe, sizeof exe, &is_mwxd);
+  char exe[PATH_MAX + 8];
+  if ((rc = node_program(exe, sizeof exe))) {
+    remove_tmpdir(dir);
+    return rc;
+  }
   node_proc procs[N_NODES];
   memset(procs, 0, sizeof procs);
   for (int k = 0; k < N_NODES; k++)
@@ -516,17 +507,15 @@ static int act_coalition(const char *scenario, double flight_s) {
             (long long)start_ms);
     fclose(f);
   }
-  printf("three node processes (%s --config DIR/<NAT>.json), DDS domain %d on loopback, security on;\n"
+  printf("three node processes (mwxd --config DIR/<NAT>.json), DDS domain %d on loopback, security on;\n"
          "scenario replayed at %g x (flight %.0f s -> %.0f s), the launch %.0f s from now\n",
-         is_mwxd ? "mwxd" : "mwx node", domain, speed, flight_s, flight_s / speed, 8.0);
+         domain, speed, flight_s, flight_s / speed, 8.0);
   act5_ctx c = {0};
   c.t0_ns = wall_ns();
   for (int k = 0; k < N_NODES && !rc; k++) {
     char *argv_node[8];
     int a = 0;
     argv_node[a++] = exe;
-    if (!is_mwxd)
-      argv_node[a++] = "node";
     argv_node[a++] = "--config";
     argv_node[a++] = cfgpath[k];
     argv_node[a++] = "--log";

@@ -17,7 +17,6 @@
  * half is written to DB.pub.
  */
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,90 +40,6 @@ static void help(FILE *f) {
              "  --json     print the summary as one JSON object\n");
 }
 
-static const char *event_name(mwx_node_event_kind k) {
-  switch (k) {
-  case MWX_NODE_EV_RELEASED: return "RELEASED";
-  case MWX_NODE_EV_HELD: return "HELD";
-  case MWX_NODE_EV_REFUSED: return "REFUSED";
-  case MWX_NODE_EV_APPROVED: return "APPROVED";
-  case MWX_NODE_EV_DENIED: return "DENIED";
-  case MWX_NODE_EV_RECEIVED: return "RECEIVED";
-  case MWX_NODE_EV_DROPPED: return "DROPPED";
-  case MWX_NODE_EV_PARTNER: return "PARTNER";
-  case MWX_NODE_EV_DONE: return "DONE";
-  }
-  return "?";
-}
-
-void mwx_cmd_run_event_line(FILE *f, const char *nation, int64_t epoch_ns, const mwx_node_event *ev) {
-  if (ev->kind == MWX_NODE_EV_DONE) {
-    fprintf(f, "%s DONE t=%+.1fs\n", nation, (double)(ev->sim_ns - epoch_ns) / 1e9);
-    return;
-  }
-  const mwx_msg *m = ev->msg;
-  fprintf(f, "%s %s %s t=%+.1fs", nation, event_name(ev->kind), ev->partner, (double)(ev->sim_ns - epoch_ns) / 1e9);
-  if (m)
-    fprintf(f, " topic=%s seq=%llu rule=%s", mwx_msg_topic_name((mwx_msg_topic)m->topic),
-            (unsigned long long)m->mark.seq, m->mark.rule_id[0] ? m->mark.rule_id : "-");
-  fprintf(f, " record=%llu", (unsigned long long)ev->record_id);
-  if (ev->item)
-    fprintf(f, " item=%llu", (unsigned long long)ev->item);
-  if (ev->detail[0] && ev->kind != MWX_NODE_EV_RELEASED)
-    fprintf(f, " (%s)", ev->detail);
-  fputc('\n', f);
-}
-
-static const mwx_msg_topic topics[] = {MWX_TOPIC_TRACK, MWX_TOPIC_LAUNCH, MWX_TOPIC_IMPACT, MWX_TOPIC_ALERT,
-                                       MWX_TOPIC_STATUS};
-
-void mwx_cmd_run_summary(FILE *f, const mwx_node_stats *st, const char *nation, double wall_s, int json) {
-  if (json) {
-    json_t *o = json_object(), *ps = json_array();
-    json_object_set_new(o, "nation", json_string(nation));
-    json_object_set_new(o, "plots", json_integer((json_int_t)st->plots));
-    json_object_set_new(o, "tracks_confirmed", json_integer((json_int_t)st->tracks_confirmed));
-    json_object_set_new(o, "samples", json_integer((json_int_t)st->samples));
-    json_object_set_new(o, "records", json_integer((json_int_t)st->records));
-    json_object_set_new(o, "wall_s", json_real(wall_s));
-    for (int i = 0; i < st->n_partners; i++) {
-      const mwx_node_partner_stats *p = &st->partner[i];
-      json_t *po = json_object(), *rel = json_object();
-      json_object_set_new(po, "partner", json_string(p->nation));
-      for (size_t t = 0; t < sizeof topics / sizeof topics[0]; t++)
-        json_object_set_new(rel, mwx_msg_topic_name(topics[t]), json_integer((json_int_t)p->released[topics[t]]));
-      json_object_set_new(po, "released", rel);
-      json_object_set_new(po, "held", json_integer((json_int_t)p->held));
-      json_object_set_new(po, "approved", json_integer((json_int_t)p->approved));
-      json_object_set_new(po, "denied", json_integer((json_int_t)p->denied));
-      json_object_set_new(po, "refused", json_integer((json_int_t)p->refused));
-      json_object_set_new(po, "first_release_s", p->has_first_release ? json_real(p->first_release_s) : json_null());
-      json_array_append_new(ps, po);
-    }
-    json_object_set_new(o, "partners", ps);
-    char *s = json_dumps(o, JSON_COMPACT);
-    fprintf(f, "%s\n", s ? s : "{}");
-    free(s);
-    json_decref(o);
-    return;
-  }
-  fprintf(f, "%s: %llu plots, %llu confirmed track(s), %llu samples, %llu journal records, %.2f s wall\n", nation,
-          (unsigned long long)st->plots, (unsigned long long)st->tracks_confirmed, (unsigned long long)st->samples,
-          (unsigned long long)st->records, wall_s);
-  fprintf(f, "  %-4s %6s %6s %6s %6s %6s | %5s %5s %5s %5s | %s\n", "to", "Track", "Launch", "Impact", "Alert",
-          "Status", "held", "appr", "deny", "refus", "first release after launch");
-  for (int i = 0; i < st->n_partners; i++) {
-    const mwx_node_partner_stats *p = &st->partner[i];
-    char first[32] = "-";
-    if (p->has_first_release)
-      snprintf(first, sizeof first, "%.1f s", p->first_release_s);
-    fprintf(f, "  %-4s %6llu %6llu %6llu %6llu %6llu | %5llu %5llu %5llu %5llu | %s\n", p->nation,
-            (unsigned long long)p->released[MWX_TOPIC_TRACK], (unsigned long long)p->released[MWX_TOPIC_LAUNCH],
-            (unsigned long long)p->released[MWX_TOPIC_IMPACT], (unsigned long long)p->released[MWX_TOPIC_ALERT],
-            (unsigned long long)p->released[MWX_TOPIC_STATUS], (unsigned long long)p->held,
-            (unsigned long long)p->approved, (unsigned long long)p->denied, (unsigned long long)p->refused, first);
-  }
-}
-
 typedef struct run_ctx {
   const char *nation;
   int log;
@@ -135,7 +50,9 @@ static void on_event(void *vc, const mwx_node_event *ev) {
   run_ctx *c = vc;
   if (!c->log)
     return;
-  mwx_cmd_run_event_line(stdout, c->nation, c->epoch_ns, ev);
+  char line[512];
+  mwx_node_event_format(c->nation, c->epoch_ns, ev, line, sizeof line);
+  printf("%s\n", line);
   fflush(stdout);
 }
 
@@ -227,7 +144,7 @@ int mwx_cmd_run(int argc, char **argv) {
   mwx_node_stats st;
   mwx_node_get_stats(n, &st);
   double wall = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-  mwx_cmd_run_summary(stdout, &st, nation, wall, json);
+  mwx_node_stats_print(stdout, &st, nation, wall, json);
   if (!json)
     printf("journal: %s (check: mwx audit verify %s)\n", journal, journal);
   mwx_node_close(n);

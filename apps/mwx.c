@@ -22,7 +22,6 @@ static const struct command commands[] = {
     {"demo", mwx_cmd_demo, "the three-nation scenario: trajectory, sensors, tracking, release, network"},
     {"geo", mwx_cmd_geo, "geodetic/ECEF conversions and geodesics on WGS-84"},
     {"net", mwx_cmd_net, "coalition network: publish test samples, listen"},
-    {"node", mwx_cmd_node, "one nation's full node on the coalition network (what mwxd runs)"},
     {"pki", mwx_cmd_pki, "make the coalition PKI (DDS Security, origin keys)"},
     {"release", mwx_cmd_release, "manual release queue (list/approve/deny), policy check"},
     {"run", mwx_cmd_run, "one nation's whole pipeline offline: sensors, tracking, release, journal"},

@@ -9,9 +9,6 @@
 #define MWX_CMD_H
 
 #include <stdint.h>
-#include <stdio.h>
-
-#include "mwx/node.h"
 
 int mwx_cmd_audit(int argc, char **argv);
 int mwx_cmd_demo(int argc, char **argv);
@@ -20,7 +17,6 @@ int mwx_cmd_pki(int argc, char **argv);
 int mwx_cmd_net(int argc, char **argv);
 int mwx_cmd_release(int argc, char **argv);
 int mwx_cmd_run(int argc, char **argv);
-int mwx_cmd_node(int argc, char **argv);
 int mwx_cmd_sim(int argc, char **argv);
 int mwx_cmd_traj(int argc, char **argv);
 int mwx_cmd_track(int argc, char **argv);
@@ -30,17 +26,6 @@ int mwx_cmd_track(int argc, char **argv);
 int mwx_cmd_parse_time(const char *s, int64_t *ns);
 /* Formats ns as ISO-8601 UTC with milliseconds into buf. */
 void mwx_cmd_format_time(int64_t ns, char buf[40]);
-
-/* "mwx run" output shared with the demo: one line per node event, and the
- * summary table (or JSON object) of a node's counters. */
-void mwx_cmd_run_event_line(FILE *f, const char *nation, int64_t epoch_ns, const mwx_node_event *ev);
-void mwx_cmd_run_summary(FILE *f, const mwx_node_stats *st, const char *nation, double wall_s, int json);
-
-/* "mwx node": one line per event of an online node; the whole daemon
- * (config, signalfd, run, summary) as mwxd runs it.  log: 2 all, 1 received
- * and partners, 0 none.  Returns the process exit status. */
-void mwx_cmd_node_event_line(FILE *f, const char *nation, int64_t epoch_ns, const mwx_node_event *ev);
-int mwx_cmd_node_run(const char *prog, const char *config, long run_s, int log);
 
 /* Prints "mwx <cmd>: <what>: <mwx_error_msg() or mwx_strerror(rc)>" on stderr. */
 void mwx_cmd_report(const char *cmd, int rc);

@@ -1,25 +1,35 @@
 /*
- * mwxd.c - the mwx node daemon.  For now the network part: joins the
- * coalition as configured (secured participants, partitions, relay if it is
- * the hub), logs every received / verified / dropped sample and partner
- * change on stdout, and can publish test tracks.  Sensors, tracking and the
- * web page are wired in by the node module later.
+ * mwxd.c - the mwx node daemon: one nation's full node (mwx_node): its
+ * sensors (the configured scenario played in real time or faster), tracking,
+ * assessment, release under its policy, signing, journal, DDS publish and
+ * receive with origin checks, relay in hub mode.  Everything runs on the
+ * node's one event loop; SIGINT / SIGTERM arrive there through a signalfd.
+ *
+ *   mwxd --config FILE [--run-s S] [--log all|received|none]
+ *
+ * prints one line per node event (mwx_node_event_format) and the counters
+ * at the end.  A configuration without a "journal" key, or --publish-test,
+ * runs the network alone (no sensors, no journal): it logs every received /
+ * verified / dropped sample and partner change and can publish test tracks
+ * - the tool of the network tests:
  *
  *   mwxd --config FILE [--publish-test N] [--rel KOR,JPN] [--interval-ms M]
  *        [--wait-partner NAT] [--run-s S]
- *
- * Stops on SIGINT / SIGTERM (or after --run-s seconds).
  */
 #include <errno.h>
+#include <poll.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "mwx/error.h"
 #include "mwx/net.h"
+#include "mwx/node.h"
 
 typedef struct daemon_state {
   const char *nation;
@@ -54,19 +64,109 @@ static int parse_int(const char *s, long lo, long hi, long *out) {
 }
 
 static void usage(FILE *f) {
-  fprintf(f, "usage: mwxd --config FILE [--publish-test N] [--rel CODES] [--interval-ms M]\n"
+  fprintf(f, "usage: mwxd --config FILE [--run-s S] [--log all|received|none]\n"
+             "       mwxd --config FILE [--publish-test N] [--rel CODES] [--interval-ms M]\n"
              "            [--wait-partner NAT] [--run-s S]\n"
              "  --config FILE      node configuration (JSON, see docs/operations.md)\n"
-             "  --publish-test N   publish N signed test tracks (ids <NAT>-T1..N)\n"
+             "  --log WHAT         full node: events printed (default all)\n"
+             "  --publish-test N   network only: publish N signed test tracks (ids <NAT>-T1..N)\n"
              "  --rel CODES        their releasability (default: the whole coalition)\n"
              "  --interval-ms M    between test tracks (default 100)\n"
              "  --wait-partner NAT wait (up to 30 s) for NAT's readers before publishing\n"
              "  --run-s S          stop after S seconds\n");
 }
 
+/* ---- the full node ---------------------------------------------------- */
+
+typedef struct node_ctx {
+  const char *nation;
+  int log; /* 2 all, 1 received and partners, 0 none */
+  int64_t epoch_ns;
+} node_ctx;
+
+static void on_node_event(void *vc, const mwx_node_event *ev) {
+  node_ctx *c = vc;
+  int rx = ev->kind == MWX_NODE_EV_RECEIVED || ev->kind == MWX_NODE_EV_DROPPED || ev->kind == MWX_NODE_EV_PARTNER ||
+           ev->kind == MWX_NODE_EV_DONE;
+  if (c->log == 2 || (c->log == 1 && rx)) {
+    char line[512];
+    mwx_node_event_format(c->nation, c->epoch_ns, ev, line, sizeof line);
+    printf("%s\n", line);
+    fflush(stdout);
+  }
+}
+
+static void on_signal(mwx_node_loop *l, int fd, short rev, void *ctx) {
+  (void)l;
+  (void)rev;
+  struct signalfd_siginfo si;
+  if (read(fd, &si, sizeof si) == (ssize_t)sizeof si)
+    mwx_node_stop(ctx);
+}
+
+static int64_t on_deadline(mwx_node_loop *l, void *ctx) {
+  (void)l;
+  mwx_node_stop(ctx);
+  return MWX_NODE_TIMER_DONE;
+}
+
+static int node_main(const char *config, long run_s, int log) {
+  mwx_node_config cfg;
+  int rc = mwx_node_config_load(config, &cfg);
+  if (rc) {
+    fprintf(stderr, "mwxd: %s\n", mwx_error_msg());
+    return 2;
+  }
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  sigprocmask(SIG_BLOCK, &stop, NULL);
+  int sfd = signalfd(-1, &stop, SFD_CLOEXEC);
+  if (sfd < 0) {
+    fprintf(stderr, "mwxd %s: signalfd: %s\n", cfg.nation, strerror(errno));
+    return 1;
+  }
+  node_ctx c = {cfg.nation, log, 0};
+  mwx_node *n = NULL;
+  if ((rc = mwx_node_open(&cfg, on_node_event, &c, &n))) {
+    fprintf(stderr, "mwxd %s: %s\n", cfg.nation, mwx_error_msg());
+    close(sfd);
+    return 1;
+  }
+  c.epoch_ns = mwx_node_epoch_ns(n);
+  mwx_node_loop *l = mwx_node_get_loop(n);
+  if ((rc = mwx_node_loop_fd_add(l, sfd, POLLIN, on_signal, n)) ||
+      (run_s > 0 && (rc = mwx_node_loop_timer_add(l, run_s * 1000000000ll, on_deadline, n, NULL)))) {
+    fprintf(stderr, "mwxd %s: %s\n", cfg.nation, mwx_error_msg());
+    mwx_node_close(n);
+    close(sfd);
+    return 1;
+  }
+  printf("%s UP node journal=%s policy=%s scenario=%s speed=%g links=%d secure=%d role=%s\n", cfg.nation,
+         cfg.journal, cfg.policy, cfg.scenario[0] ? cfg.scenario : "-", cfg.speed, cfg.net.n_links, cfg.net.secure,
+         cfg.net.role == MWX_NET_HUB_RELAY ? "hub-relay" : "mesh");
+  fflush(stdout);
+  int64_t t0 = mwx_node_mono_ns();
+  rc = mwx_node_run(n);
+  double wall = (double)(mwx_node_mono_ns() - t0) / 1e9;
+  if (rc)
+    fprintf(stderr, "mwxd %s: %s\n", cfg.nation, mwx_error_msg());
+  mwx_node_stats st;
+  mwx_node_get_stats(n, &st);
+  printf("%s DOWN received=%llu dropped=%llu publish_errors=%llu\n", cfg.nation, (unsigned long long)st.received,
+         (unsigned long long)st.dropped, (unsigned long long)st.publish_errors);
+  mwx_node_stats_print(stdout, &st, cfg.nation, wall, 0);
+  fflush(stdout);
+  mwx_node_close(n);
+  close(sfd);
+  return rc ? 1 : 0;
+}
+
 int main(int argc, char **argv) {
   const char *config = NULL, *rel = NULL, *wait_partner = NULL;
   long publish = 0, interval_ms = 100, run_s = 0;
+  int log = 2;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -78,7 +178,10 @@ int main(int argc, char **argv) {
       rel = argv[++i];
     else if (!strcmp(a, "--wait-partner") && v)
       wait_partner = argv[++i];
-    else if (!strcmp(a, "--publish-test") && v && !parse_int(v, 0, 100000000, &publish))
+    else if (!strcmp(a, "--log") && v && (!strcmp(v, "all") || !strcmp(v, "received") || !strcmp(v, "none"))) {
+      log = !strcmp(v, "all") ? 2 : !strcmp(v, "received") ? 1 : 0;
+      i++;
+    } else if (!strcmp(a, "--publish-test") && v && !parse_int(v, 0, 100000000, &publish))
       i++;
     else if (!strcmp(a, "--interval-ms") && v && !parse_int(v, 0, 3600000, &interval_ms))
       i++;
@@ -94,13 +197,18 @@ int main(int argc, char **argv) {
     usage(stderr);
     return 2;
   }
+  json_t *probe = json_load_file(config, 0, NULL);
+  int full = probe && json_object_get(probe, "journal") && publish == 0;
+  json_decref(probe);
+  if (full)
+    return node_main(config, run_s, log);
   mwx_net_config cfg;
   int rc = mwx_net_config_load(config, &cfg);
   if (rc) {
     fprintf(stderr, "mwxd: %s\n", mwx_error_msg());
     return 2;
   }
-  /* node-level keys, used once the node module is wired in */
+  /* node-level keys, shown for information (this mode keeps no journal) */
   json_t *root = json_load_file(config, 0, NULL);
   const char *journal = root ? json_string_value(json_object_get(root, "journal")) : NULL;
   json_int_t web_port = root ? json_integer_value(json_object_get(root, "web_port")) : 0;

@@ -6,7 +6,7 @@
 # 0; JPN's journal holds KOR's Track and LaunchEvent samples, received and
 # verified; nothing was dropped; the USA never received a sample whose
 # marking does not name it; every journal verifies.  Bounded: about 20 s.
-# Usage: coalition.sh BUILD_DIR
+# Every node is an mwxd.  Usage: coalition.sh BUILD_DIR
 set -u
 B=$(cd "${1:?usage: coalition.sh BUILD_DIR}" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,8 +17,6 @@ trap cleanup EXIT
 fail=0
 ok()  { echo "ok   $*"; }
 bad() { echo "FAIL $*"; fail=1; }
-# the node program: mwxd once it runs the full node, else "mwx node"
-if "$B/mwxd" --help 2>&1 | grep -q -- "--log"; then NODE=("$B/mwxd"); else NODE=("$B/mwx" node); fi
 
 "$B/mwx" pki init "$T/pki" --nations KOR,JPN,USA >/dev/null || { echo "FAIL pki init"; exit 1; }
 START=$(( $(date +%s%3N) + 6000 ))
@@ -31,12 +29,12 @@ for N in KOR JPN USA; do
 J
 done
 for N in KOR JPN USA; do
-  timeout 60 "${NODE[@]}" --config "$T/$N.json" --log all > "$T/$N.log" 2>&1 & PIDS+=($!)
+  timeout 60 "$B/mwxd" --config "$T/$N.json" --log all > "$T/$N.log" 2>&1 & PIDS+=($!)
 done
 st=0
 for i in 0 1 2; do wait "${PIDS[$i]}" || st=$((st + 1)); done
 PIDS=()
-[ $st = 0 ] && ok "three nodes ran the scenario and exited 0 (${NODE[*]##*/})" || bad "$st node(s) failed"
+[ $st = 0 ] && ok "three nodes ran the scenario and exited 0" || bad "$st node(s) failed"
 
 samples() { "$B/mwx" audit show "$T/$1.db" --kind sample --json; }
 n_track=$(samples JPN | grep '"from":"KOR"' | grep '"verified":true' | grep -c '"topic":"Track"')

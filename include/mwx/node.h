@@ -36,6 +36,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "mwx/journal.h"
 #include "mwx/msg.h"
@@ -246,6 +247,19 @@ typedef struct mwx_node_picture_entry {
 } mwx_node_picture_entry;
 typedef void (*mwx_node_picture_fn)(void *ctx, const mwx_node_picture_entry *e);
 void mwx_node_picture(const mwx_node *n, mwx_node_picture_fn fn, void *ctx);
+
+/* One line (no newline) for an event, e.g.
+ *   KOR RELEASED JPN t=+51.0s topic=Track seq=1 rule=kor-jpn-track record=22
+ *   KOR HELD JPN t=+335.0s topic=ImpactPrediction seq=1 rule=... record=1498 item=1498 (held ...)
+ *   JPN <- KOR Track KOR-T3 seq=1 rule=kor-jpn-track verified, 3.5 ms after plot (t=+50s, record 20)
+ *   JPN partner KOR alive
+ * t is sim seconds after epoch_ns (the first launch).  Truncated to cap. */
+void mwx_node_event_format(const char *nation, int64_t epoch_ns, const mwx_node_event *ev, char *buf, size_t cap);
+
+/* Prints the counters: a table (per partner: released per topic, held,
+ * approved, denied, refused, received, first release after launch) or,
+ * with json, one JSON object on one line. */
+void mwx_node_stats_print(FILE *f, const mwx_node_stats *st, const char *nation, double wall_s, int json);
 
 /* The journal handle of the node (loop thread only; borrowed). */
 mwx_journal *mwx_node_journal(mwx_node *n);
