@@ -166,7 +166,7 @@ static int node_main(const char *config, long run_s, int log) {
 int main(int argc, char **argv) {
   const char *config = NULL, *rel = NULL, *wait_partner = NULL;
   long publish = 0, interval_ms = 100, run_s = 0;
-  int log = 2;
+  int log = 2, publish_given = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -181,8 +181,10 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--log") && v && (!strcmp(v, "all") || !strcmp(v, "received") || !strcmp(v, "none"))) {
       log = !strcmp(v, "all") ? 2 : !strcmp(v, "received") ? 1 : 0;
       i++;
-    } else if (!strcmp(a, "--publish-test") && v && !parse_int(v, 0, 100000000, &publish))
+    } else if (!strcmp(a, "--publish-test") && v && !parse_int(v, 0, 100000000, &publish)) {
+      publish_given = 1;
       i++;
+    }
     else if (!strcmp(a, "--interval-ms") && v && !parse_int(v, 0, 3600000, &interval_ms))
       i++;
     else if (!strcmp(a, "--run-s") && v && !parse_int(v, 1, 100000000, &run_s))
@@ -198,7 +200,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   json_t *probe = json_load_file(config, 0, NULL);
-  int full = probe && json_object_get(probe, "journal") && publish == 0;
+  int full = probe && json_object_get(probe, "journal") && !publish_given;
   json_decref(probe);
   if (full)
     return node_main(config, run_s, log);
