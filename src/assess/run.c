@@ -19,6 +19,7 @@
  */
 #include <jansson.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,9 +290,34 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
     mwx_assess a;
     if (mwx_assess_track(&in, &ao, &a) || !a.has_launch)
       continue;
+    /* the batch fit of the powered flight to the track's boost plots (and
+     * the orphan IR plots it gates), started from the extrapolation */
+    mwx_assess_point lp = a.launch;
+    const mwx_track_plot *ep = NULL;
+    size_t nep = mwx_track_early_plots(tr, (size_t)trk[k], &ep);
+    const mwx_track_plot *orphans = NULL;
+    size_t n_orphans = mwx_track_pre_ir(tr, (size_t)trk[k], &orphans);
+    if (in.has_first && nep) {
+      mwx_geo_lla fl;
+      double ven[3];
+      if (!mwx_geo_lla_from_ecef(in.first.x, &fl)) {
+        mwx_geo_enu_vec_from_ecef(&fl, in.first.x + 3, ven);
+        double hdg = atan2(ven[0], ven[1]) * MWX_RAD2DEG;
+        mwx_assess_launch_fit_result lf;
+        if (!mwx_assess_launch_fit(ep, nep, orphans, n_orphans, &a.launch, hdg, NULL, &lf)) {
+          lp = lf.point;
+          m->launch_fit_plots = lf.n_plots;
+          m->launch_fit_ir = lf.n_orphan_ir;
+          m->launch_fit_chi2_dof = lf.chi2_per_dof;
+          m->launch_fit_window_s = lf.window_s;
+        }
+        mwx_error_clear();
+      }
+    }
     m->has_launch = 1;
-    m->launch_error_km = geo_km(a.launch.lat_deg, a.launch.lon_deg, sc->launch[k].lat_deg, sc->launch[k].lon_deg);
-    m->launch_time_error_s = (double)(a.launch.t_ns - truth->launch_ns[k]) / NS_PER_S;
+    m->launch = lp;
+    m->launch_error_km = geo_km(lp.lat_deg, lp.lon_deg, sc->launch[k].lat_deg, sc->launch[k].lon_deg);
+    m->launch_time_error_s = (double)(lp.t_ns - truth->launch_ns[k]) / NS_PER_S;
   }
   for (size_t i = 0; i < mwx_track_count(tr); i++) {
     mwx_track_info in;
@@ -348,6 +374,20 @@ int mwx_assess_run_json(const mwx_assess_run_result *r, const mwx_assess_run_opt
     json_object_set_new(o, "ipp_error_km", ipp);
     json_object_set_new(o, "launch_error_km", num_or_null(m->has_launch, m->launch_error_km));
     json_object_set_new(o, "launch_time_error_s", num_or_null(m->has_launch, m->launch_time_error_s));
+    if (m->has_launch) {
+      json_t *e = json_array();
+      json_array_append_new(e, json_real(m->launch.major_km));
+      json_array_append_new(e, json_real(m->launch.minor_km));
+      json_array_append_new(e, json_real(m->launch.orient_deg));
+      json_object_set_new(o, "launch_ellipse_km", e);
+      json_object_set_new(o, "launch_sigma_t_s", json_real(m->launch.sigma_t_s));
+      json_object_set_new(o, "launch_fit_plots", json_integer((json_int_t)m->launch_fit_plots));
+      json_object_set_new(o, "launch_fit_orphan_ir", json_integer((json_int_t)m->launch_fit_ir));
+      json_object_set_new(o, "launch_fit_window_s", num_or_null(m->launch_fit_plots > 0, m->launch_fit_window_s));
+      json_object_set_new(o, "launch_fit_chi2_dof", num_or_null(m->launch_fit_plots > 0, m->launch_fit_chi2_dof));
+    } else {
+      json_object_set_new(o, "launch_ellipse_km", json_null());
+    }
     json_object_set_new(o, "class", m->cls == MWX_CLASS_UNKNOWN ? json_null()
                                                                 : json_string(mwx_ballistic_class_name(m->cls)));
     json_object_set_new(o, "impact_lat_deg", num_or_null(m->has_impact, m->impact.lat_deg));
