@@ -31,6 +31,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 
 #include "mwx/assess.h"
 #include "mwx/error.h"
@@ -339,6 +340,27 @@ static double plot_d2(fitctx *c, const double x[NP], const mwx_track_plot *p) {
   return m < 0 ? INFINITY : sumsq(r, m);
 }
 
+/* Squared whitened residuals of plots p[0..n) (time order) for parameters
+ * x, one flight; INFINITY where a plot cannot be evaluated. */
+static void all_d2(fitctx *c, const double x[NP], const mwx_track_plot **p, size_t n, double *d2) {
+  for (size_t i = 0; i < n; i++)
+    d2[i] = INFINITY;
+  if (!n)
+    return;
+  double tau_max = (double)(p[n - 1]->t_ns - c->tref_ns) * 1e-9 - x[P_T0] + 1.0;
+  size_t nn = fly(c, x, tau_max);
+  if (!nn)
+    return;
+  for (size_t i = 0; i < n; i++) {
+    double tau = (double)(p[i]->t_ns - c->tref_ns) * 1e-9 - x[P_T0], st[6], r[3];
+    if (tau <= 0 || state_at(c, nn, tau, st))
+      continue;
+    int m = plot_residual(p[i], st, r);
+    if (m > 0)
+      d2[i] = sumsq(r, m);
+  }
+}
+
 static int cmp_time(const void *a, const void *b) {
   const mwx_track_plot *p = *(const mwx_track_plot *const *)a, *q = *(const mwx_track_plot *const *)b;
   return p->t_ns < q->t_ns ? -1 : p->t_ns > q->t_ns;
@@ -366,62 +388,92 @@ int mwx_assess_launch_fit(const mwx_track_plot *plots, size_t n, const mwx_track
     return mwx_error_set(MWX_EINVAL, "assess: launch fit: %zu plots, at least %zu needed", n, nmin);
   fitctx c;
   memset(&c, 0, sizeof c);
-  const mwx_track_plot **use = malloc((n + n_ir) * sizeof *use);
-  if (!use) {
+  const mwx_track_plot **use = malloc((n + n_ir) * sizeof *use), **all = malloc(n * sizeof *all);
+  char *bad = calloc(n, 1);
+  double *d2 = malloc(n * sizeof *d2);
+  if (!use || !all || !bad || !d2) {
+    free(use), free(all), free(bad), free(d2);
     return mwx_error_set(MWX_ENOMEM, "assess: launch fit: out of memory");
   }
   for (size_t i = 0; i < n; i++)
-    use[i] = &plots[i];
-  qsort(use, n, sizeof *use, cmp_time);
+    all[i] = &plots[i];
+  qsort(all, n, sizeof *all, cmp_time);
   c.p = use;
-  c.n = n;
   c.tref_ns = guess->t_ns;
   c.ref.lat_deg = guess->lat_deg;
   c.ref.lon_deg = guess->lon_deg;
   c.ref.h_m = 0;
   /* windows of growing length from the first plot: the longest whose fit
-   * stays consistent (chi-square per degree of freedom <= o.max_chi2_dof)
-   * is kept - past a staging or a burnout the model no longer fits.  The
-   * first window starts from a few guesses of the elevation and the thrust
-   * (the guess's point and time, the heading given); each longer one from
-   * the fit before. */
+   * stays consistent (chi-square per degree of freedom <= o.max_chi2_dof,
+   * after dropping the plots outside the 0.999 gate and fitting again) is
+   * kept - past a staging or a burnout the model no longer fits.  The first
+   * window starts from a few guesses of the elevation and the thrust (the
+   * guess's point and time, the heading given); each longer one from the
+   * fit before. */
   double best[NP], N[NP * NP], cost = INFINITY;
   int ok = 0;
   static const double starts[][3] = {{45, 20, 0.005}, {70, 15, 0.004}, {30, 25, 0.006}, {60, 12, 0.002}};
-  static const double windows[] = {30.0, 45.0, 60.0, 90.0, 120.0};
-  size_t n_all = n;
+  static const double windows[] = {30.0, 45.0, 60.0, 75.0, 90.0, 105.0, 120.0};
+  size_t n_best = 0, n_prev_all = 0;
   for (size_t w = 0; w < sizeof windows / sizeof windows[0]; w++) {
-    size_t m = 0;
-    while (m < n_all && (double)(use[m]->t_ns - use[0]->t_ns) * 1e-9 <= windows[w])
-      m++;
-    if (m < nmin || (ok && m == c.n))
+    size_t m_all = 0;
+    while (m_all < n && (double)(all[m_all]->t_ns - all[0]->t_ns) * 1e-9 <= windows[w])
+      m_all++;
+    if (m_all == n_prev_all)
       continue;
-    c.n = m;
-    double tau_last = (double)(use[m - 1]->t_ns - guess->t_ns) * 1e-9;
+    n_prev_all = m_all;
     double wb[NP], wN[NP * NP], wc = INFINITY;
     int wok = 0;
-    size_t ns = ok ? 1 : sizeof starts / sizeof starts[0];
-    for (size_t s = 0; s < ns; s++) {
-      double x[NP] = {0, 0, 0, heading_guess_deg * MWX_DEG2RAD, starts[s][1], starts[s][2],
-                      starts[s][0] * MWX_DEG2RAD, 30.0, TV_PRIOR_S, 0.0};
-      if (ok)
-        memcpy(x, best, sizeof x);
-      if (x[P_K] * tau_last > 0.8)
-        x[P_K] = 0.8 / tau_last;
-      double Nt[NP * NP], ct;
-      if (lm(&c, x, Nt, &ct))
-        continue;
-      if (ct < wc) {
-        wc = ct;
-        memcpy(wb, x, sizeof wb);
-        memcpy(wN, Nt, sizeof wN);
-        wok = 1;
+    for (int round = 0; round < 2; round++) {
+      c.n = 0;
+      for (size_t i = 0; i < m_all; i++)
+        if (!bad[i])
+          use[c.n++] = all[i];
+      if (c.n < nmin)
+        break;
+      double tau_last = (double)(use[c.n - 1]->t_ns - guess->t_ns) * 1e-9;
+      size_t ns = ok || round ? 1 : sizeof starts / sizeof starts[0];
+      wok = 0;
+      wc = INFINITY;
+      for (size_t s = 0; s < ns; s++) {
+        double x[NP] = {0, 0, 0, heading_guess_deg * MWX_DEG2RAD, starts[s][1], starts[s][2],
+                        starts[s][0] * MWX_DEG2RAD, 30.0, TV_PRIOR_S, 0.0};
+        if (round)
+          memcpy(x, wb, sizeof x);
+        else if (ok)
+          memcpy(x, best, sizeof x);
+        if (x[P_K] * tau_last > 0.8)
+          x[P_K] = 0.8 / tau_last;
+        double Nt[NP * NP], ct;
+        if (lm(&c, x, Nt, &ct))
+          continue;
+        if (ct < wc) {
+          wc = ct;
+          memcpy(wb, x, sizeof wb);
+          memcpy(wN, Nt, sizeof wN);
+          wok = 1;
+        }
       }
+      if (!wok || round)
+        break;
+      /* outliers: plots outside the gate (a false plot the tracker took);
+       * more than a tenth of them outside means the model, not the plots,
+       * is wrong: keep them, the chi-square test below decides */
+      all_d2(&c, wb, all, m_all, d2);
+      size_t nb = 0;
+      for (size_t i = 0; i < m_all; i++)
+        nb += !bad[i] && d2[i] >= (all[i]->kind == MWX_TRACK_IR ? GATE_IR : GATE_RADAR);
+      if (!nb || nb * 10 > c.n)
+        break;
+      for (size_t i = 0; i < m_all; i++)
+        if (d2[i] >= (all[i]->kind == MWX_TRACK_IR ? GATE_IR : GATE_RADAR))
+          bad[i] = 1;
     }
     int mdim = 0;
-    for (size_t i = 0; i < m; i++)
+    for (size_t i = 0; i < c.n; i++)
       mdim += plot_dim(use[i]);
     double chi = mdim > NP ? wc / (mdim - NP) : INFINITY;
+    if (getenv("LFDBG")) fprintf(stderr, "w=%.0f n=%zu wok=%d chi=%.2f t0=%.2f e=%.0f n=%.0f A=%.1f k=%.4f el=%.1f tp=%.1f tv=%.1f beta=%.0f\n", windows[w], c.n, wok, chi, wb[0], wb[1], wb[2], wb[4], wb[5], wb[6]*57.3, wb[7], wb[8], 40000*exp(wb[9]));
     if (!wok || !(chi <= o.max_chi2_dof)) {
       if (ok)
         break;
@@ -432,53 +484,49 @@ int mwx_assess_launch_fit(const mwx_track_plot *plots, size_t n, const mwx_track
     cost = wc;
     ok = 1;
     out->window_s = windows[w];
-    n = m;
+    n_best = c.n;
   }
-  c.n = n;
+  /* the plots of the kept window */
+  c.n = 0;
+  for (size_t i = 0; i < n && ok && c.n < n_best; i++)
+    if (!bad[i])
+      use[c.n++] = all[i];
   int rc = 0;
   if (!ok) {
-    rc = mwx_error_set(MWX_ENOCONV, "assess: launch fit: no start converged");
+    rc = mwx_error_set(MWX_ENOCONV, "assess: launch fit: no window gave a consistent fit");
     goto done;
   }
-  /* drop the plots outside the gate, refit; then add the orphan IR plots
-   * that fall inside it, refit */
+  /* add the orphan IR plots that fall inside the gate, refit */
   size_t n_added = 0;
-  for (int pass = 0; pass < 2; pass++) {
-    size_t m = 0;
-    if (pass == 0) {
-      for (size_t i = 0; i < c.n; i++) {
-        double d2 = plot_d2(&c, best, use[i]);
-        if (d2 < (use[i]->kind == MWX_TRACK_IR ? GATE_IR : GATE_RADAR))
-          use[m++] = use[i];
-      }
-    } else {
-      m = c.n;
-      for (size_t i = 0; i < n_ir; i++) {
-        if (ir[i].kind != MWX_TRACK_IR)
-          continue;
-        double tau = (double)(ir[i].t_ns - c.tref_ns) * 1e-9 - best[P_T0];
-        double tau_max = (double)(use[c.n - 1]->t_ns - c.tref_ns) * 1e-9 - best[P_T0];
-        if (tau <= 0 || tau > tau_max)
-          continue;
-        int dup = 0;
-        for (size_t j = 0; j < c.n && !dup; j++)
-          dup = use[j]->t_ns == ir[i].t_ns && use[j]->sensor == ir[i].sensor;
-        if (!dup && plot_d2(&c, best, &ir[i]) < GATE_IR)
-          use[m++] = &ir[i];
-      }
+  {
+    size_t m = c.n;
+    for (size_t i = 0; i < n_ir; i++) {
+      if (ir[i].kind != MWX_TRACK_IR)
+        continue;
+      double tau = (double)(ir[i].t_ns - c.tref_ns) * 1e-9 - best[P_T0];
+      double tau_max = (double)(use[c.n - 1]->t_ns - c.tref_ns) * 1e-9 - best[P_T0];
+      if (tau <= 0 || tau > tau_max)
+        continue;
+      int dup = 0;
+      for (size_t j = 0; j < c.n && !dup; j++)
+        dup = use[j]->t_ns == ir[i].t_ns && use[j]->sensor == ir[i].sensor;
+      if (!dup && plot_d2(&c, best, &ir[i]) < GATE_IR)
+        use[m++] = &ir[i];
     }
-    if (m < nmin || m == c.n)
-      continue;
-    if (pass == 1)
-      n_added = m - c.n;
-    c.n = m;
-    qsort(use, m, sizeof *use, cmp_time);
-    double x[NP], Nt[NP * NP], ct;
-    memcpy(x, best, sizeof x);
-    if (!lm(&c, x, Nt, &ct)) {
-      memcpy(best, x, sizeof best);
-      memcpy(N, Nt, sizeof N);
-      cost = ct;
+    if (m > c.n) {
+      size_t n_before = c.n;
+      c.n = m;
+      qsort(use, m, sizeof *use, cmp_time);
+      double x[NP], Nt[NP * NP], ct;
+      memcpy(x, best, sizeof x);
+      if (!lm(&c, x, Nt, &ct)) {
+        memcpy(best, x, sizeof best);
+        memcpy(N, Nt, sizeof N);
+        cost = ct;
+        n_added = m - n_before;
+      } else {
+        c.n = n_before; /* the fit without them stands */
+      }
     }
   }
   double C[NP * NP];
@@ -522,6 +570,6 @@ int mwx_assess_launch_fit(const mwx_track_plot *plots, size_t n, const mwx_track
   out->chi2_per_dof = mdim > NP ? cost / (mdim - NP) : NAN;
 done:
   free(c.traj);
-  free(use);
+  free(use), free(all), free(bad), free(d2);
   return rc;
 }

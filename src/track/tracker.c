@@ -378,7 +378,7 @@ static int take_orphans(mwx_tracker *tr, trk *t) {
     const mwx_track_plot *p = &tr->orphan[(tr->orphan_head + i) % ORPHAN_MAX];
     double dt = (double)(t->early[0].t_ns - p->t_ns) * 1e-9;
     struct coarse c;
-    if (dt > PRE_WINDOW_S || p->t_ns > t->early[0].t_ns || plot_coarse(p, &c) || coarse_dist(&c, q) > PRE_MAX_MISS_M)
+    if (dt > PRE_WINDOW_S || plot_coarse(p, &c) || coarse_dist(&c, q) > PRE_MAX_MISS_M)
       continue;
     mwx_track_plot *n2 = realloc(t->pre, (t->n_pre + 1) * sizeof *n2);
     if (!n2)
