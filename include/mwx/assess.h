@@ -58,6 +58,47 @@ int mwx_assess_launch_ballistic(const double x[6], const double P[6][6], int64_t
 int mwx_assess_launch_boost(const double x[6], const double P[6][6], int64_t t_ns,
                             mwx_assess_point *out);
 
+/* Launch fit: options and result of mwx_assess_launch_fit. */
+typedef struct mwx_assess_launch_fit_opts {
+  int min_plots;       /* fewer plots: MWX_EINVAL (default 8) */
+  double max_chi2_dof; /* a longer window is kept while its chi-square per dof stays below (3) */
+} mwx_assess_launch_fit_opts;
+
+void mwx_assess_launch_fit_opts_default(mwx_assess_launch_fit_opts *o);
+
+typedef struct mwx_assess_launch_fit_result {
+  mwx_assess_point point;  /* launch point, time, sigma of the time, 95% ellipse */
+  double heading_deg;      /* launch-plane heading, clockwise from north */
+  double thrust0_mps2;     /* lift-off thrust acceleration A */
+  double mass_flow_ps;     /* k: thrust acceleration A / (1 - k tau) */
+  double elevation_deg;    /* held thrust elevation after the pitch-over */
+  double pitchover_s, vertical_s;
+  double beta_kgpm2;       /* boost-phase ballistic coefficient */
+  size_t n_plots;          /* plots in the final fit (outliers dropped, orphan IR added) */
+  size_t n_orphan_ir;      /* of which orphan IR plots */
+  double chi2_per_dof;     /* final cost / (measurements - 10) */
+  double window_s;         /* plots used: up to this long after the first */
+} mwx_assess_launch_fit_result;
+
+/* Launch point and time from the plots of a track's powered flight
+ * (mwx_track_early_plots: radar and IR, one burning stage) by a batch
+ * Levenberg-Marquardt fit of a generic powered flight from rest on the
+ * ground: unknowns launch time, launch point (east/north), heading, thrust
+ * acceleration A / (1 - k tau) (A, k), a pitch program (vertical for
+ * tau_v, a linear turn over T_p to a held elevation) and the drag of a
+ * constant ballistic coefficient beta; tau_v with a weak prior
+ * N(5 s, (5 s)^2), beta a log-normal one (median 40,000 kg/m^2, factor 2).  Plots outside the 0.999 chi-square gate of the
+ * fit are dropped, then the IR plots of ir (mwx_track_orphan_ir; may be
+ * NULL with n_ir 0) inside it are added.  The uncertainty is the inverse of
+ * the Gauss-Newton normal matrix: east/north covariance, 95% ellipse and
+ * the launch time's sigma in out->point.  guess gives the starting point and
+ * time (e.g. mwx_assess_track's launch), heading_guess_deg the starting
+ * heading.  MWX_EINVAL on bad input or too few plots, MWX_ENOCONV if no
+ * start converges. */
+int mwx_assess_launch_fit(const mwx_track_plot *plots, size_t n, const mwx_track_plot *ir, size_t n_ir,
+                          const mwx_assess_point *guess, double heading_guess_deg,
+                          const mwx_assess_launch_fit_opts *opts, mwx_assess_launch_fit_result *out);
+
 /* Energy-equivalent range (km): the minimum-energy range of a missile with
  * the same specific energy (v^2/2 - GM/r, velocity relative to the Earth),
  * burning out at the surface of a spherical Earth of mean radius 6,371 km -
@@ -143,6 +184,11 @@ typedef struct mwx_assess_missile {
   double ipp_error_km[MWX_ASSESS_N_CP];
   double launch_error_km;             /* final launch-point estimate vs truth */
   double launch_time_error_s;
+  mwx_assess_point launch;            /* final launch-point estimate (95% ellipse, sigma of the time) */
+  size_t launch_fit_plots;            /* plots of its launch fit (0: no fit, the extrapolation) */
+  size_t launch_fit_ir;               /* of which orphan IR plots */
+  double launch_fit_window_s;         /* its window (plots up to this long after the first) */
+  double launch_fit_chi2_dof;         /* its chi-square per degree of freedom */
   mwx_ballistic_class cls;            /* last class estimate */
   mwx_assess_point impact;            /* last impact prediction made >= 60 s before impact */
   double impact_error_km;             /* its error */

@@ -231,6 +231,21 @@ int mwx_track_process(mwx_tracker *tr, const mwx_track_plot *plots, size_t n);
 size_t mwx_track_count(const mwx_tracker *tr);
 int mwx_track_get(const mwx_tracker *tr, size_t index, mwx_track_info *out);
 
+/* The plots of the track's early flight, for a launch fit
+ * (mwx_assess_launch_fit): its two initiating plots and every plot that
+ * updated it, from its first plot for at most 120 s and 1,024 plots.
+ * Writes a pointer to the tracker's own array (valid until the next
+ * mwx_track_process or mwx_track_destroy) and returns the count; 0 for a bad
+ * index. */
+size_t mwx_track_early_plots(const mwx_tracker *tr, size_t index, const mwx_track_plot **plots);
+
+/* The IR plots that no track took in the 120 s before the track's first
+ * plot and whose line of sight passes within 300 km of that plot's
+ * position, copied when the track was confirmed: a space IR sensor sees a
+ * plume before a radar can start a track, and a launch fit can gate them
+ * against its trajectory.  Pointer and count as mwx_track_early_plots. */
+size_t mwx_track_pre_ir(const mwx_tracker *tr, size_t index, const mwx_track_plot **plots);
+
 /* The combined estimate of track index predicted to t_ns (no change to the
  * tracker). */
 int mwx_track_state_at(const mwx_tracker *tr, size_t index, int64_t t_ns, mwx_track_est *out);

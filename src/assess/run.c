@@ -14,11 +14,14 @@
  * the checkpoints launch + 60 s, + 120 s, + 300 s and half the flight time
  * (the latest prediction made by then).  The reported impact point and
  * ellipse are the last prediction made at least 60 s before impact.  The
- * launch-point error is that of the missile's first track, from its early
- * estimate.
+ * launch point is the batch fit (mwx_assess_launch_fit) to the boost plots
+ * of the tracks that followed the missile in its first 400 s, the one with
+ * the smallest ellipse; the extrapolation of the first track's early
+ * estimate when no fit succeeds.
  */
 #include <jansson.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +32,8 @@
 #define NS_PER_S 1000000000LL
 #define ASSOC_KM 20.0
 #define IPP_EVERY_S 10.0
+#define MAX_EARLY_TRACKS 4     /* tracks on one missile tried for its launch fit */
+#define EARLY_TRACK_S 400.0    /* ... those that followed it this soon after launch */
 #define FINAL_IPP_BEFORE_S 60.0 /* the reported impact prediction: the last made this long before impact */
 
 void mwx_assess_run_opts_default(mwx_assess_run_opts *o) {
@@ -165,12 +170,14 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
   double *last_ipp_s = malloc((nm ? nm : 1) * sizeof *last_ipp_s);
   mwx_assess_point *last_ipp = calloc(nm ? nm : 1, sizeof *last_ipp);
   int *has_last = calloc(nm ? nm : 1, sizeof *has_last);
+  long *early_trk = calloc((nm ? nm : 1) * MAX_EARLY_TRACKS, sizeof *early_trk);
+  int *n_early_trk = calloc(nm ? nm : 1, sizeof *n_early_trk);
   mwx_tracker *tr = NULL;
   mwx_sim_source *src = NULL;
   plot_buf b = {0};
   live_list live = {0};
   int rc = 0;
-  if (!trk || !last_trk || !last_upd_ns || !last_ipp_s || !last_ipp || !has_last) {
+  if (!trk || !last_trk || !last_upd_ns || !last_ipp_s || !last_ipp || !has_last || !early_trk || !n_early_trk) {
     rc = mwx_error_set(MWX_ENOMEM, "assess run: out of memory");
     goto done;
   }
@@ -229,6 +236,12 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
         m->first_track_s = ts;
         trk[k] = i;
       }
+      /* the tracks that follow it in its first minutes (launch fit) */
+      int seen = 0;
+      for (int c = 0; c < n_early_trk[k]; c++)
+        seen |= early_trk[k * MAX_EARLY_TRACKS + c] == i;
+      if (!seen && n_early_trk[k] < MAX_EARLY_TRACKS && ts < EARLY_TRACK_S)
+        early_trk[k * MAX_EARLY_TRACKS + n_early_trk[k]++] = i;
       const mwx_track_info in = live.info[lp];
       /* predictions only when the track has news (a coasting track's
        * prediction does not change): every step until one is within 10 km,
@@ -276,22 +289,60 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
         }
     }
   }
-  /* launch point of each missile's first track */
+  /* launch point of each missile: the batch fit of the powered flight to
+   * the boost plots of each track that followed it early (the first one and
+   * any that took over from it), started from the extrapolation of the
+   * track's early estimate; the fit with the smallest launch ellipse wins.
+   * Without a fit: the extrapolation of the first track. */
   for (size_t k = 0; k < nm; k++) {
     mwx_assess_missile *m = &out->m[k];
     if (trk[k] < 0)
       continue;
-    mwx_track_info in;
-    if (mwx_track_get(tr, (size_t)trk[k], &in))
-      continue;
-    m->track_id = in.id;
-    in.p_ballistic = 0; /* launch only */
-    mwx_assess a;
-    if (mwx_assess_track(&in, &ao, &a) || !a.has_launch)
-      continue;
-    m->has_launch = 1;
-    m->launch_error_km = geo_km(a.launch.lat_deg, a.launch.lon_deg, sc->launch[k].lat_deg, sc->launch[k].lon_deg);
-    m->launch_time_error_s = (double)(a.launch.t_ns - truth->launch_ns[k]) / NS_PER_S;
+    double best_area = INFINITY;
+    for (int c = 0; c < n_early_trk[k]; c++) {
+      size_t ti = (size_t)early_trk[k * MAX_EARLY_TRACKS + c];
+      mwx_track_info in;
+      if (mwx_track_get(tr, ti, &in))
+        continue;
+      if (c == 0)
+        m->track_id = in.id;
+      in.p_ballistic = 0; /* launch only */
+      mwx_assess a;
+      if (mwx_assess_track(&in, &ao, &a) || !a.has_launch)
+        continue;
+      if (!m->has_launch) { /* the extrapolation, until a fit does better */
+        m->has_launch = 1;
+        m->launch = a.launch;
+      }
+      const mwx_track_plot *ep = NULL, *orphans = NULL;
+      size_t nep = mwx_track_early_plots(tr, ti, &ep);
+      size_t n_orphans = mwx_track_pre_ir(tr, ti, &orphans);
+      mwx_geo_lla fl;
+      if (!in.has_first || !nep || mwx_geo_lla_from_ecef(in.first.x, &fl))
+        continue;
+      double ven[3];
+      mwx_geo_enu_vec_from_ecef(&fl, in.first.x + 3, ven);
+      double hdg = atan2(ven[0], ven[1]) * MWX_RAD2DEG;
+      mwx_assess_launch_fit_result lf;
+      if (!mwx_assess_launch_fit(ep, nep, orphans, n_orphans, &a.launch, hdg, NULL, &lf)) {
+        const double(*C)[2] = lf.point.cov_en_m2;
+        double area = C[0][0] * C[1][1] - C[0][1] * C[1][0];
+        if (area < best_area) {
+          best_area = area;
+          m->launch = lf.point;
+          m->launch_fit_plots = lf.n_plots;
+          m->launch_fit_ir = lf.n_orphan_ir;
+          m->launch_fit_chi2_dof = lf.chi2_per_dof;
+          m->launch_fit_window_s = lf.window_s;
+        }
+      }
+      mwx_error_clear();
+    }
+    if (m->has_launch) {
+      m->launch_error_km =
+          geo_km(m->launch.lat_deg, m->launch.lon_deg, sc->launch[k].lat_deg, sc->launch[k].lon_deg);
+      m->launch_time_error_s = (double)(m->launch.t_ns - truth->launch_ns[k]) / NS_PER_S;
+    }
   }
   for (size_t i = 0; i < mwx_track_count(tr); i++) {
     mwx_track_info in;
@@ -312,6 +363,8 @@ done:
   free(last_ipp_s);
   free(last_ipp);
   free(has_last);
+  free(early_trk);
+  free(n_early_trk);
   if (rc)
     mwx_assess_run_fini(out);
   return rc;
@@ -348,6 +401,20 @@ int mwx_assess_run_json(const mwx_assess_run_result *r, const mwx_assess_run_opt
     json_object_set_new(o, "ipp_error_km", ipp);
     json_object_set_new(o, "launch_error_km", num_or_null(m->has_launch, m->launch_error_km));
     json_object_set_new(o, "launch_time_error_s", num_or_null(m->has_launch, m->launch_time_error_s));
+    if (m->has_launch) {
+      json_t *e = json_array();
+      json_array_append_new(e, json_real(m->launch.major_km));
+      json_array_append_new(e, json_real(m->launch.minor_km));
+      json_array_append_new(e, json_real(m->launch.orient_deg));
+      json_object_set_new(o, "launch_ellipse_km", e);
+      json_object_set_new(o, "launch_sigma_t_s", json_real(m->launch.sigma_t_s));
+      json_object_set_new(o, "launch_fit_plots", json_integer((json_int_t)m->launch_fit_plots));
+      json_object_set_new(o, "launch_fit_orphan_ir", json_integer((json_int_t)m->launch_fit_ir));
+      json_object_set_new(o, "launch_fit_window_s", num_or_null(m->launch_fit_plots > 0, m->launch_fit_window_s));
+      json_object_set_new(o, "launch_fit_chi2_dof", num_or_null(m->launch_fit_plots > 0, m->launch_fit_chi2_dof));
+    } else {
+      json_object_set_new(o, "launch_ellipse_km", json_null());
+    }
     json_object_set_new(o, "class", m->cls == MWX_CLASS_UNKNOWN ? json_null()
                                                                 : json_string(mwx_ballistic_class_name(m->cls)));
     json_object_set_new(o, "impact_lat_deg", num_or_null(m->has_impact, m->impact.lat_deg));

@@ -30,7 +30,26 @@ typedef struct trk {
   mwx_track_imm imm;
   int attempts; /* scans that could have updated a tentative track */
   double first_score; /* launch_score of info.first */
+  mwx_track_plot *early; /* plots of the powered flight (launch fit), owned */
+  size_t n_early, cap_early;
+  mwx_track_plot *pre;   /* IR plots no track took before this one was confirmed, owned */
+  size_t n_pre;
+  int pre_taken;
 } trk;
+
+/* Early plots: those that update a track from its first plot for at most
+ * EARLY_WINDOW_S and EARLY_MAX plots (the launch fit picks the part of them
+ * that one burning stage explains).  Unassigned IR plots are kept
+ * ORPHAN_KEEP_S (at most ORPHAN_MAX): a space IR sensor sees a plume before
+ * any radar starts a track.  When a track is confirmed it takes a copy of
+ * those from PRE_WINDOW_S before its first plot whose line of sight passes
+ * within PRE_MAX_MISS_M of its first position (the launch fit gates them). */
+#define EARLY_WINDOW_S 120.0
+#define EARLY_MAX 1024
+#define ORPHAN_KEEP_S 180.0
+#define ORPHAN_MAX 4096
+#define PRE_WINDOW_S 120.0
+#define PRE_MAX_MISS_M 300e3
 
 /* An established track (confirmed, at least COAST_MIN_HITS updates) that
  * stops being updated - out of every sensor's coverage, or burnt out where
@@ -59,6 +78,8 @@ struct mwx_tracker {
   size_t n, cap;
   pending *pend;
   size_t np, pcap;
+  mwx_track_plot *orphan; /* ring of unassigned IR plots, oldest first from orphan_head */
+  size_t n_orphan, orphan_head;
   uint32_t next_id;
   int64_t last_t_ns;
   int started;
@@ -128,8 +149,13 @@ int mwx_track_create(const mwx_track_config *cfg, mwx_tracker **out) {
 void mwx_track_destroy(mwx_tracker *tr) {
   if (!tr)
     return;
+  for (size_t i = 0; i < tr->n; i++) {
+    free(tr->t[i].early);
+    free(tr->t[i].pre);
+  }
   free(tr->t);
   free(tr->pend);
+  free(tr->orphan);
   free(tr);
 }
 
@@ -140,6 +166,20 @@ int mwx_track_get(const mwx_tracker *tr, size_t index, mwx_track_info *out) {
     return mwx_error_set(MWX_EINVAL, "track: get: no track %zu", index);
   *out = tr->t[index].info;
   return 0;
+}
+
+size_t mwx_track_early_plots(const mwx_tracker *tr, size_t index, const mwx_track_plot **plots) {
+  if (!tr || !plots || index >= tr->n)
+    return 0;
+  *plots = tr->t[index].early;
+  return tr->t[index].n_early;
+}
+
+size_t mwx_track_pre_ir(const mwx_tracker *tr, size_t index, const mwx_track_plot **plots) {
+  if (!tr || !plots || index >= tr->n)
+    return 0;
+  *plots = tr->t[index].pre;
+  return tr->t[index].n_pre;
 }
 
 int mwx_track_state_at(const mwx_tracker *tr, size_t index, int64_t t_ns, mwx_track_est *out) {
@@ -221,7 +261,7 @@ typedef struct coarse {
   int is_ray;
 } coarse;
 
-static int plot_coarse(const mwx_track_plot *p, coarse *c) {
+static int plot_coarse(const mwx_track_plot *p, struct coarse *c) {
   if (p->kind == MWX_TRACK_RADAR) {
     c->is_ray = 0;
     return mwx_track_plot_ecef(p, c->org, NULL);
@@ -231,7 +271,7 @@ static int plot_coarse(const mwx_track_plot *p, coarse *c) {
   return mwx_geo_ecef_from_lla(&p->sensor_lla, c->org);
 }
 
-static double coarse_dist(const coarse *c, const double q[3]) {
+static double coarse_dist(const struct coarse *c, const double q[3]) {
   double d[3] = {q[0] - c->org[0], q[1] - c->org[1], q[2] - c->org[2]};
   if (!c->is_ray)
     return sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
@@ -286,6 +326,69 @@ static void publish(trk *t) {
   t->info.ballistic = t->imm.m[MWX_TRACK_BALLISTIC];
 }
 
+static int add_early(trk *t, const mwx_track_plot *p) {
+  if (t->n_early >= EARLY_MAX ||
+      (t->n_early && (double)(p->t_ns - t->early[0].t_ns) * 1e-9 > EARLY_WINDOW_S))
+    return 0;
+  if (t->n_early == t->cap_early) {
+    size_t nc = t->cap_early ? 2 * t->cap_early : 64;
+    mwx_track_plot *q = realloc(t->early, nc * sizeof *q);
+    if (!q)
+      return mwx_error_set(MWX_ENOMEM, "track: out of memory");
+    t->early = q;
+    t->cap_early = nc;
+  }
+  t->early[t->n_early++] = *p;
+  return 0;
+}
+
+/* Keeps an unassigned IR plot (the oldest goes when the ring is full). */
+static int add_orphan(mwx_tracker *tr, const mwx_track_plot *p) {
+  if (!tr->orphan) {
+    tr->orphan = malloc(ORPHAN_MAX * sizeof *tr->orphan);
+    if (!tr->orphan)
+      return mwx_error_set(MWX_ENOMEM, "track: out of memory");
+  }
+  while (tr->n_orphan && (double)(p->t_ns - tr->orphan[tr->orphan_head].t_ns) * 1e-9 > ORPHAN_KEEP_S) {
+    tr->orphan_head = (tr->orphan_head + 1) % ORPHAN_MAX;
+    tr->n_orphan--;
+  }
+  if (tr->n_orphan == ORPHAN_MAX) {
+    tr->orphan_head = (tr->orphan_head + 1) % ORPHAN_MAX;
+    tr->n_orphan--;
+  }
+  tr->orphan[(tr->orphan_head + tr->n_orphan) % ORPHAN_MAX] = *p;
+  tr->n_orphan++;
+  return 0;
+}
+
+static int plot_coarse(const mwx_track_plot *p, struct coarse *c);
+static double coarse_dist(const struct coarse *c, const double q[3]);
+
+/* Copies the orphan IR plots of the PRE_WINDOW_S before the track's first
+ * plot whose ray passes near its first plot's position. */
+static int take_orphans(mwx_tracker *tr, trk *t) {
+  t->pre_taken = 1;
+  if (!t->n_early || !tr->n_orphan)
+    return 0;
+  double q[3];
+  if (mwx_track_plot_ecef(&t->early[0], q, NULL))
+    return 0;
+  for (size_t i = 0; i < tr->n_orphan; i++) {
+    const mwx_track_plot *p = &tr->orphan[(tr->orphan_head + i) % ORPHAN_MAX];
+    double dt = (double)(t->early[0].t_ns - p->t_ns) * 1e-9;
+    struct coarse c;
+    if (dt > PRE_WINDOW_S || plot_coarse(p, &c) || coarse_dist(&c, q) > PRE_MAX_MISS_M)
+      continue;
+    mwx_track_plot *n2 = realloc(t->pre, (t->n_pre + 1) * sizeof *n2);
+    if (!n2)
+      return mwx_error_set(MWX_ENOMEM, "track: out of memory");
+    t->pre = n2;
+    t->pre[t->n_pre++] = *p;
+  }
+  return 0;
+}
+
 /* Starts a tentative track from pending plot k and plot p. */
 static int start_track(mwx_tracker *tr, size_t k, const mwx_track_plot *p) {
   mwx_track_est e;
@@ -309,6 +412,8 @@ static int start_track(mwx_tracker *tr, size_t k, const mwx_track_plot *p) {
   t->info.p_ballistic = t->imm.mu[MWX_TRACK_BALLISTIC];
   publish(t);
   tr->n++;
+  if ((rc = add_early(t, &tr->pend[k].p)) || (rc = add_early(t, p)))
+    return rc;
   /* remove the pending plot */
   tr->pend[k] = tr->pend[--tr->np];
   return 0;
@@ -337,7 +442,9 @@ static double launch_score(const mwx_track_est *e) {
   return pp + k * k * pv + pow(0.1 * k * vh, 2);
 }
 
-static void after_update(mwx_tracker *tr, trk *t, int64_t t_ns, int sensor) {
+static int after_update(mwx_tracker *tr, trk *t, const mwx_track_plot *p) {
+  int64_t t_ns = p->t_ns;
+  int sensor = p->sensor;
   t->info.hits++;
   t->info.misses = 0;
   t->info.coasting = 0;
@@ -369,6 +476,12 @@ static void after_update(mwx_tracker *tr, trk *t, int64_t t_ns, int sensor) {
       t->info.has_chord = 1;
     }
   }
+  if (t->info.status == MWX_TRACK_CONFIRMED && !t->pre_taken) {
+    int rc = take_orphans(tr, t);
+    if (rc)
+      return rc;
+  }
+  return add_early(t, p);
 }
 
 static void start_coasting(trk *t) {
@@ -627,7 +740,8 @@ static int process_scan(mwx_tracker *tr, const mwx_track_plot *pl, size_t np) {
       t->imm = up;
       plot_used[j] = 1;
       track_hit[r] = 1;
-      after_update(tr, t, t_ns, sensor);
+      if ((rc = after_update(tr, t, &pl[j])))
+        break;
     }
   }
   for (size_t a = 0; a < nc; a++)
@@ -642,6 +756,13 @@ static int process_scan(mwx_tracker *tr, const mwx_track_plot *pl, size_t np) {
     if (track_hit[a] && tr->t[cand[a]].info.status == MWX_TRACK_CONFIRMED)
       drop_duplicates(tr, cand[a]);
   free(cost), free(row_of_col), free(track_hit);
+  for (size_t j = 0; j < np && !rc; j++)
+    if (!plot_used[j] && pl[j].kind == MWX_TRACK_IR)
+      rc = add_orphan(tr, &pl[j]);
+  if (rc) {
+    free(plot_used);
+    goto out;
+  }
   /* forget old pending plots */
   for (size_t k = 0; k < tr->np;)
     if ((double)(t_ns - tr->pend[k].p.t_ns) * 1e-9 > tr->cfg.init_max_dt_s)
