@@ -360,6 +360,33 @@ static node_trk *trk_state(mwx_node *n, size_t idx) {
   return &n->trk[idx];
 }
 
+/* LaunchEvent from mwx_assess_launch_fit; no sample if the fit fails (the
+ * first LaunchEvent, from the early estimate, stands). */
+static int launch_fit_sample(mwx_node *n, size_t idx, const mwx_track_info *in, const mwx_assess_opts *ao) {
+  mwx_track_info early = *in;
+  early.p_ballistic = 0; /* launch only */
+  mwx_assess a;
+  const mwx_track_plot *ep = NULL, *ir = NULL;
+  size_t nep = mwx_track_early_plots(n->tr, idx, &ep);
+  size_t nir = mwx_track_pre_ir(n->tr, idx, &ir);
+  mwx_geo_lla fl;
+  if (mwx_assess_track(&early, ao, &a) || !a.has_launch || !in->has_first || !nep ||
+      mwx_geo_lla_from_ecef(in->first.x, &fl)) {
+    mwx_error_clear();
+    return 0;
+  }
+  double ven[3];
+  mwx_geo_enu_vec_from_ecef(&fl, in->first.x + 3, ven);
+  double hdg = atan2(ven[0], ven[1]) * MWX_RAD2DEG;
+  mwx_assess_launch_fit_result lf;
+  if (mwx_assess_launch_fit(ep, nep, ir, nir, &a.launch, hdg, NULL, &lf)) {
+    mwx_error_clear();
+    return 0;
+  }
+  a.launch = lf.point;
+  return launch_sample(n, in, &a);
+}
+
 static int tracks_to_samples(mwx_node *n) {
   mwx_assess_opts ao;
   mwx_assess_opts_default(&ao);
@@ -386,6 +413,13 @@ static int tracks_to_samples(mwx_node *n) {
         if ((rc = launch_sample(n, &in, &a)))
           return rc;
       }
+    }
+    /* a refined launch event, once, when the early-plot window (120 s from
+       the track's first plot) is full: the batch fit of a powered flight */
+    if (ts->launch_sent && !ts->launch_fit_done && n->sim_ns - in.t_first_ns >= 121 * NS) {
+      ts->launch_fit_done = 1;
+      if ((rc = launch_fit_sample(n, i, &in, &ao)))
+        return rc;
     }
     int updated = !in.coasting && in.t_last_ns > ts->last_pub_ns;
     /* impact prediction every impact_every_s while ballistic; a coasting

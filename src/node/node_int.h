@@ -15,7 +15,7 @@
 
 /* Per tracker index: what has been sent about it. */
 typedef struct node_trk {
-  int confirmed, launch_sent, impact_sent;
+  int confirmed, launch_sent, launch_fit_done, impact_sent;
   int64_t last_pub_ns, last_impact_ns;
   uint8_t cls;
 } node_trk;
