@@ -24,7 +24,7 @@ echo "$out"
 "$MWX" audit verify "$T/kor.db" >/dev/null && ok "audit verify passes" || bad "audit verify: $("$MWX" audit verify "$T/kor.db" 2>&1)"
 [ -s "$T/kor.db.pub" ] && ok "public key of the run written" || bad "no kor.db.pub"
 jq_() { python3 -c "import json,sys; d=json.load(sys.stdin); p={x['partner']:x for x in d['partners']}; print($1)" <<<"$out"; }
-[ "$(jq_ "p['JPN']['released']['LaunchEvent']")" = 1 ] && ok "JPN got KOR's LaunchEvent automatically" || bad "JPN LaunchEvent: $(jq_ "p['JPN']['released']")"
+[ "$(jq_ "p['JPN']['released']['LaunchEvent'] >= 1")" = True ] && ok "JPN got KOR's LaunchEvent automatically" || bad "JPN LaunchEvent: $(jq_ "p['JPN']['released']")"
 [ "$(jq_ "p['JPN']['released']['Track'] > 10")" = True ] && ok "JPN got KOR's Tracks automatically" || bad "JPN Tracks"
 [ "$(jq_ "p['JPN']['released']['ImpactPrediction'] == p['JPN']['approved']")" = True ] &&
   ok "every ImpactPrediction to JPN went through the manual queue" || bad "JPN impact released without the queue"
