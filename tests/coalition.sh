@@ -5,7 +5,10 @@
 # one shared exercise clock.  Checks: every node runs to the end and exits
 # 0; JPN's journal holds KOR's Track and LaunchEvent samples, received and
 # verified; nothing was dropped; the USA never received a sample whose
-# marking does not name it; every journal verifies.  Bounded: about 20 s.
+# marking does not name it; every journal verifies.  Then the hub topology
+# on loopback (separate DDS domains for the KOR-USA and USA-JPN links, no
+# KOR-JPN link): JPN still gets KOR's samples, relayed by the USA with
+# KOR's signature verified.  Bounded: about 40 s.
 # Every node is an mwxd.  Usage: coalition.sh BUILD_DIR
 set -u
 B=$(cd "${1:?usage: coalition.sh BUILD_DIR}" && pwd)
@@ -54,4 +57,42 @@ for N in KOR JPN USA; do
   "$B/mwx" audit verify "$T/$N.db" >/dev/null && ok "audit verify $N.db" || bad "audit verify $N.db: $("$B/mwx" audit verify "$T/$N.db" 2>&1)"
 done
 if [ $fail != 0 ]; then for N in KOR JPN USA; do echo "--- $N.log"; tail -15 "$T/$N.log"; done; fi
+
+# ---- hub: KOR - USA - JPN, the USA relays
+mkdir -p "$T/hub" && ln -s ../pki "$T/hub/pki"
+START=$(( $(date +%s%3N) + 6000 ))
+D1=$(( 100 + $$ % 50 )) D2=$(( 50 + $$ % 50 ))
+node_keys="\"lease_ms\":3000,\"scenario\":\"$SRC/scenarios/2022-10-14-srbm.json\",\"speed\":40,\"step_s\":0.25,\"start_unix_ms\":$START,\"linger_s\":2"
+cat > "$T/hub/KOR.json" <<J
+{"nation":"KOR","pki_dir":"pki","role":"mesh","domain_id":$D1,"interface":"lo","peers":["127.0.0.1"],"partners":["USA"],
+ "journal":"KOR.db",$node_keys}
+J
+cat > "$T/hub/JPN.json" <<J
+{"nation":"JPN","pki_dir":"pki","role":"mesh","domain_id":$D2,"interface":"lo","peers":["127.0.0.1"],"partners":["USA"],
+ "journal":"JPN.db",$node_keys}
+J
+cat > "$T/hub/USA.json" <<J
+{"nation":"USA","pki_dir":"pki","role":"hub-relay","links":[
+  {"domain_id":$D1,"interface":"lo","peers":["127.0.0.1"],"partners":["KOR"]},
+  {"domain_id":$D2,"interface":"lo","peers":["127.0.0.1"],"partners":["JPN"]}],
+ "journal":"USA.db",$node_keys}
+J
+for N in KOR JPN USA; do
+  timeout 60 "$B/mwxd" --config "$T/hub/$N.json" --log all > "$T/hub/$N.log" 2>&1 & PIDS+=($!)
+done
+st=0
+for i in 0 1 2; do wait "${PIDS[$i]}" || st=$((st + 1)); done
+PIDS=()
+[ $st = 0 ] && ok "hub: three nodes ran and exited 0" || bad "hub: $st node(s) failed"
+hub_samples() { "$B/mwx" audit show "$T/hub/$1.db" --kind sample --json; }
+n=$(hub_samples JPN | grep '"from":"KOR"' | grep -c '"topic":"Track"')
+[ "$n" -ge 5 ] && ok "hub: JPN journaled $n KOR Tracks relayed by the USA, KOR's signature verified" || bad "hub: JPN has $n KOR Tracks"
+n=$(hub_samples JPN | grep '"from":"KOR"' | grep -c '"releasable_to":\["JPN","KOR","USA"\]')
+[ "$n" -ge 5 ] && ok "hub: KOR marked JPN's copies readable by the relay" || bad "hub: marking of relayed copies ($n)"
+n=$(hub_samples USA | grep -c '"relayed":1')
+[ "$n" -ge 5 ] && ok "hub: the USA relayed $n samples" || bad "hub: the USA relayed $n samples"
+for N in KOR JPN USA; do
+  "$B/mwx" audit verify "$T/hub/$N.db" >/dev/null && ok "hub: audit verify $N.db" || bad "hub: audit verify $N.db"
+done
+if [ $fail != 0 ]; then for N in KOR JPN USA; do echo "--- hub/$N.log"; tail -15 "$T/hub/$N.log"; done; fi
 exit $fail

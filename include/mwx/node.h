@@ -140,6 +140,11 @@ typedef struct mwx_node_config {
   char journal[MWX_NODE_PATH_LEN];     /* journal database (required) */
   mwx_journal_sync sync;               /* default FULL */
   int journal_plots;                   /* 1 (default): one plot record per plot accepted */
+  int launch_fit;                      /* 1: a refined LaunchEvent per track from the batch launch
+                                          fit (mwx_assess_launch_fit) once its 120-s early-plot
+                                          window is full.  The fit runs on the loop thread and
+                                          takes 0.5 s to 12 s of one core: default 1 offline,
+                                          0 in mwxd configurations (key "launch_fit") */
   char key[MWX_NODE_PATH_LEN];         /* Ed25519 origin key (PEM); "" offline: a fresh key for
                                           this run (public part written next to the journal as
                                           <journal>.pub); online: the PKI's origin key */
@@ -156,7 +161,8 @@ void mwx_node_config_init(mwx_node_config *c);
 /* Reads an mwxd configuration file (docs/operations.md): the "net" keys
  * (mwx_net_config_load: nation, pki_dir, links ...) and the node keys
  * "journal", "policy", "scenario", "speed", "seed", "start_unix_ms",
- * "linger_s", "status_every_s", "sync" ("full"|"normal"), "journal_plots".
+ * "linger_s", "status_every_s", "sync" ("full"|"normal"), "journal_plots",
+ * "launch_fit" (default false), "step_s", "lead_s", "impact_every_s", "key".
  * Relative paths are taken from the file's directory; "policy" defaults to
  * config/policy-<NAT>.json of the source tree.  Sets online = 1. */
 int mwx_node_config_load(const char *path, mwx_node_config *c);

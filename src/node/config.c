@@ -29,6 +29,7 @@ int mwx_node_config_load(const char *path, mwx_node_config *c) {
   c->online = 1;
   c->speed = 1;
   c->linger_s = -1;
+  c->launch_fit = 0; /* seconds of computation on the loop thread: opt in */
   json_error_t jerr;
   json_t *root = json_load_file(path, 0, &jerr);
   if (!root)
@@ -88,6 +89,12 @@ int mwx_node_config_load(const char *path, mwx_node_config *c) {
       rc = mwx_error_set(MWX_EINVAL, "%s: 'journal_plots' must be true or false", path);
     else
       c->journal_plots = json_is_true(v);
+  }
+  if (!rc && (v = json_object_get(root, "launch_fit"))) {
+    if (!json_is_boolean(v))
+      rc = mwx_error_set(MWX_EINVAL, "%s: 'launch_fit' must be true or false", path);
+    else
+      c->launch_fit = json_is_true(v);
   }
   if (!rc && (v = json_object_get(root, "sync"))) {
     const char *s = json_string_value(v);

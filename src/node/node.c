@@ -54,6 +54,7 @@ void mwx_node_config_init(mwx_node_config *c) {
   c->linger_s = 0;
   c->sync = MWX_JOURNAL_SYNC_FULL;
   c->journal_plots = 1;
+  c->launch_fit = 1;
   mwx_net_config_init(&c->net);
 }
 
@@ -192,15 +193,59 @@ static void sources(mwx_node *n, uint64_t mask, int64_t t_ns, mwx_msg_sources *s
   }
 }
 
-/* Decides m for every partner; journals each decision.  cls: missile class. */
+static const mwx_release_rule *rule_by_id(const mwx_node *n, const char *id) {
+  for (size_t i = 0; i < n->policy.n_rules; i++)
+    if (!strcmp(n->policy.rules[i].id, id))
+      return &n->policy.rules[i];
+  return NULL;
+}
+
+/* Coarsening a grid of a (0: none) is at least as fine as b. */
+static int finer_or_equal(double a, double b) { return a <= 0 || (b > 0 && a <= b); }
+
+/* Hub topology: partner i is not on our links, so its copy can only travel
+ * through a relay on a link, and the relay must be able to read it (DDS
+ * access control lets a nation read only partitions naming it).  The relay
+ * is added to the copy's releasable-to list only if the relay's own copy of
+ * this sample leaves now and reveals at least as much (it removes no field
+ * the partner's keeps, coarsens no more): then the relay learns nothing it
+ * was not given anyway.  Otherwise the partner's copy is refused. */
+static void route_indirect(mwx_node *n, int i) {
+  mwx_release_decision *d = &n->dec[i];
+  if (d->outcome == MWX_RELEASE_REFUSE || d->relayed)
+    return;
+  const mwx_release_rule *rp = rule_by_id(n, d->rule_id);
+  for (int h = 0; h < n->st.n_partners && rp; h++) {
+    const mwx_release_decision *dh = &n->dec[h];
+    if (!n->direct[h] || dh->outcome != MWX_RELEASE_RELEASE)
+      continue;
+    const mwx_release_rule *rh = rule_by_id(n, dh->rule_id);
+    if (!rh || (rh->remove & ~rp->remove) || !finer_or_equal(rh->coarsen_m, rp->coarsen_m) ||
+        !finer_or_equal(rh->coarsen_s, rp->coarsen_s))
+      continue;
+    if (mwx_msg_marking_add(&d->sample.mark, dh->partner) == 0)
+      return;
+  }
+  d->outcome = MWX_RELEASE_REFUSE;
+  d->reason = MWX_REFUSE_RELAY;
+  snprintf(d->detail, sizeof d->detail, "no route to %s: no relay on our links may read its copy", d->partner);
+  memset(&d->sample, 0, sizeof d->sample);
+}
+
+/* Decides m for every partner; routes copies for partners behind a relay;
+ * signs what is released; journals each decision. */
 static int decide_all(mwx_node *n, const mwx_msg *m, uint8_t cls) {
   mwx_release_sample s = {m, cls, 0, NULL};
   n->st.samples++;
-  for (int i = 0; i < n->st.n_partners; i++) {
-    mwx_release_decision *d = &n->dec;
-    int rc = mwx_release_decide(&n->policy, &s, n->st.partner[i].nation, n->sim_ns, d);
-    if (rc)
+  int rc;
+  for (int i = 0; i < n->st.n_partners; i++)
+    if ((rc = mwx_release_decide(&n->policy, &s, n->st.partner[i].nation, n->sim_ns, &n->dec[i])))
       return rc;
+  for (int i = 0; i < n->st.n_partners; i++)
+    if (!n->direct[i])
+      route_indirect(n, i);
+  for (int i = 0; i < n->st.n_partners; i++) {
+    mwx_release_decision *d = &n->dec[i];
     if (d->outcome == MWX_RELEASE_RELEASE && (rc = mwx_msg_sign(&d->sample, n->key)))
       return rc;
     uint64_t id = 0;
@@ -416,7 +461,7 @@ static int tracks_to_samples(mwx_node *n) {
     }
     /* a refined launch event, once, when the early-plot window (120 s from
        the track's first plot) is full: the batch fit of a powered flight */
-    if (ts->launch_sent && !ts->launch_fit_done && n->sim_ns - in.t_first_ns >= 121 * NS) {
+    if (n->cfg.launch_fit && ts->launch_sent && !ts->launch_fit_done && n->sim_ns - in.t_first_ns >= 121 * NS) {
       ts->launch_fit_done = 1;
       if ((rc = launch_fit_sample(n, i, &in, &ao)))
         return rc;
@@ -680,24 +725,32 @@ int mwx_node_open(const mwx_node_config *cfg, mwx_node_event_fn fn, void *ctx, m
     for (int i = 0; i < cfg->n_partners; i++)
       add_partner(n, cfg->partners[i]);
   } else if (cfg->online) {
-    /* the nations this node reaches: its links' partners, else the whole PKI coalition */
-    for (int l = 0; l < cfg->net.n_links; l++)
-      for (int k = 0; k < cfg->net.links[l].n_partners; k++)
-        add_partner(n, cfg->net.links[l].partners[k]);
-    if (!n->st.n_partners) {
-      char nations[MWX_MAX_NATIONS][MWX_NATION_LEN];
-      size_t nn = 0;
-      if ((rc = mwx_pki_load_nations(cfg->net.pki_dir, nations, MWX_MAX_NATIONS, &nn)))
-        goto fail;
-      for (size_t k = 0; k < nn; k++)
-        add_partner(n, nations[k]);
-    }
+    /* the coalition of the PKI; the links' partners are reached directly, the
+       others (hub topology) through a relay */
+    char nations[MWX_MAX_NATIONS][MWX_NATION_LEN];
+    size_t nn = 0;
+    if ((rc = mwx_pki_load_nations(cfg->net.pki_dir, nations, MWX_MAX_NATIONS, &nn)))
+      goto fail;
+    for (size_t k = 0; k < nn; k++)
+      add_partner(n, nations[k]);
   } else {
     add_partner(n, "KOR");
     add_partner(n, "JPN");
     add_partner(n, "USA");
     for (size_t i = 0; i < n->policy.n_rules; i++)
       add_partner(n, n->policy.rules[i].partner);
+  }
+  /* direct partners: offline every partner; online those on a link (every
+     partner when the links name none: one shared domain) */
+  int named = 0;
+  for (int l = 0; cfg->online && l < cfg->net.n_links; l++)
+    named += cfg->net.links[l].n_partners;
+  for (int i = 0; i < n->st.n_partners; i++) {
+    n->direct[i] = !named;
+    for (int l = 0; named && l < cfg->net.n_links; l++)
+      for (int k = 0; k < cfg->net.links[l].n_partners; k++)
+        if (!strcmp(cfg->net.links[l].partners[k], n->st.partner[i].nation))
+          n->direct[i] = 1;
   }
   if ((rc = load_key(n)))
     goto fail;

@@ -71,7 +71,9 @@ struct mwx_node {
   node_out *out;
   size_t n_out, cap_out;
   mwx_msg scratch;
-  mwx_release_decision dec;
+  mwx_release_decision dec[MWX_NODE_MAX_PARTNERS]; /* one per partner, same order as st.partner */
+  int direct[MWX_NODE_MAX_PARTNERS]; /* online: 1 if the partner is on one of our links, 0 if reached
+                                        only through a relay (hub topology) */
   mwx_node_stats st;
   /* receive side */
   mwx_net *net;
