@@ -2,7 +2,8 @@
  * test_assess.c - the assess module: the 95% impact ellipse contains the
  * truth about 95% of the time over a Monte Carlo of filtered estimates, the
  * ellipse lies along the flight, the launch point from a boost-phase track
- * is close to the truth, apogee, energy class (lofted flights are ICBMs by
+ * is close to the truth, the launch fit to boost plots of a vehicle that is
+ * none of the defaults finds the launch point inside its ellipse, apogee, energy class (lofted flights are ICBMs by
  * energy), and bad inputs are refused.  Fixed seeds.
  */
 #include <math.h>
@@ -197,6 +198,104 @@ static void test_track_assessment(void **state) {
 }
 
 /* Apogee of a truth state equals the flight's apogee. */
+/* An IR plot of pos from a geostationary satellite (30 urad). */
+static mwx_track_plot ir_plot(tu_rng *r, int64_t t_ns, const double pos[3]) {
+  mwx_track_plot p;
+  memset(&p, 0, sizeof p);
+  p.t_ns = t_ns;
+  p.kind = MWX_TRACK_IR;
+  p.sensor = 9;
+  memcpy(p.nation, "USA", 4);
+  p.sensor_lla.lat_deg = 0.0;
+  p.sensor_lla.lon_deg = 105.0;
+  p.sensor_lla.h_m = 35786e3;
+  double s[3], d[3], n = 0;
+  mwx_geo_ecef_from_lla(&p.sensor_lla, s);
+  for (int i = 0; i < 3; i++)
+    n += (d[i] = pos[i] - s[i]) * (pos[i] - s[i]);
+  n = sqrt(n);
+  p.sigma_los_rad = 30e-6;
+  for (int i = 0; i < 3; i++)
+    d[i] = d[i] / n + p.sigma_los_rad * tu_normal(r);
+  n = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+  for (int i = 0; i < 3; i++)
+    p.los_ecef[i] = d[i] / n;
+  return p;
+}
+
+/* The launch fit on a vehicle that is none of the defaults (its own burn,
+ * Isp, pitch program and drag): radar plots from 45 s after launch, and IR
+ * plots from 30 s; the fit starts 5 km and 8 s off.  The launch point is
+ * within its 99.9% ellipse and a few hundred metres, the time within a few
+ * seconds; adding the IR plots shrinks the ellipse. */
+static void test_launch_fit(void **state) {
+  (void)state;
+  mwx_ballistic_launch L;
+  memset(&L, 0, sizeof L);
+  L.lat_deg = 40.0;
+  L.lon_deg = 127.0;
+  L.heading_deg = 95.0;
+  L.veh.cls = MWX_CLASS_IRBM;
+  L.veh.n_stages = 1;
+  L.veh.stage[0].burn_s = 120.0;
+  L.veh.stage[0].isp_s = 280.0;
+  L.veh.stage[0].mass_ratio = 5.5;
+  L.veh.beta_boost_kgpm2 = 30000.0;
+  L.veh.beta_rv_kgpm2 = 5000.0;
+  L.veh.vertical_rise_s = 3.0;
+  L.veh.pitchover_s = 20.0;
+  L.veh.pitch_final_deg = 50.0;
+  L.veh.dv_scale = 1.0;
+  mwx_ballistic_traj tr;
+  memset(&tr, 0, sizeof tr);
+  assert_int_equal(mwx_ballistic_fly(&L, 0.5, &tr), 0);
+  const mwx_geo_lla radar = {37.5, 129.0, 500.0};
+  tu_rng rng = {4242};
+  mwx_track_plot pl[400];
+  size_t n = 0, n_radar;
+  for (double t = 45.0; t <= 100.0; t += 1.0) {
+    double x[6];
+    assert_int_equal(mwx_ballistic_traj_state_at(&tr, t, x, x + 3, NULL), 0);
+    pl[n++] = tu_radar_plot(&rng, &radar, 0, (int64_t)llround(t * NS_PER_S), x, 30.0, 0.1);
+  }
+  n_radar = n;
+  for (double t = 30.0; t <= 100.0; t += 2.0) {
+    double x[6];
+    assert_int_equal(mwx_ballistic_traj_state_at(&tr, t, x, x + 3, NULL), 0);
+    pl[n++] = ir_plot(&rng, (int64_t)llround(t * NS_PER_S) + 1000, x);
+  }
+  mwx_assess_point guess;
+  memset(&guess, 0, sizeof guess);
+  guess.lat_deg = L.lat_deg + 0.03;
+  guess.lon_deg = L.lon_deg - 0.04;
+  guess.t_ns = 8 * NS_PER_S;
+  mwx_assess_launch_fit_result a, b;
+  assert_int_equal(mwx_assess_launch_fit(pl, n_radar, NULL, 0, &guess, 90.0, NULL, &a), 0);
+  assert_int_equal(mwx_assess_launch_fit(pl, n_radar, pl + n_radar, n - n_radar, &guess, 90.0, NULL, &b), 0);
+  double da, db;
+  mwx_geo_inverse(a.point.lat_deg, a.point.lon_deg, L.lat_deg, L.lon_deg, &da, NULL, NULL);
+  mwx_geo_inverse(b.point.lat_deg, b.point.lon_deg, L.lat_deg, L.lon_deg, &db, NULL, NULL);
+  double d2a = impact_d2(&a.point, L.lat_deg, L.lon_deg), d2b = impact_d2(&b.point, L.lat_deg, L.lon_deg);
+  printf("    launch fit, radar only: %.0f m (95%% ellipse %.2f x %.2f km, d2 %.1f), time %+.2f s (sigma %.2f s), "
+         "%zu plots, chi2/dof %.2f\n",
+         da, a.point.major_km, a.point.minor_km, d2a, (double)a.point.t_ns / NS_PER_S, a.point.sigma_t_s,
+         a.n_plots, a.chi2_per_dof);
+  printf("    launch fit, radar + IR: %.0f m (95%% ellipse %.2f x %.2f km, d2 %.1f), time %+.2f s (sigma %.2f s), "
+         "%zu plots (%zu IR)\n",
+         db, b.point.major_km, b.point.minor_km, d2b, (double)b.point.t_ns / NS_PER_S, b.point.sigma_t_s,
+         b.n_plots, b.n_orphan_ir);
+  assert_true(da < 1500.0 && db < 1000.0);
+  assert_true(d2a < 13.8 && d2b < 13.8); /* inside the 99.9% ellipse */
+  assert_true(fabs((double)a.point.t_ns / NS_PER_S) < 5.0 && fabs((double)b.point.t_ns / NS_PER_S) < 3.0);
+  assert_true(b.n_orphan_ir > 20);
+  assert_true(b.point.major_km * b.point.minor_km < a.point.major_km * a.point.minor_km);
+  assert_true(a.chi2_per_dof < 2.0 && b.chi2_per_dof < 2.0);
+  /* bad input */
+  assert_int_equal(mwx_assess_launch_fit(pl, 3, NULL, 0, &guess, 90.0, NULL, &a), MWX_EINVAL);
+  assert_int_equal(mwx_assess_launch_fit(NULL, 5, NULL, 0, &guess, 90.0, NULL, &a), MWX_EINVAL);
+  mwx_ballistic_traj_fini(&tr);
+}
+
 static void test_apogee(void **state) {
   (void)state;
   mwx_ballistic_launch L = irbm_launch();
@@ -290,7 +389,7 @@ static void test_bad_inputs(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_impact_ellipse_coverage), cmocka_unit_test(test_track_assessment),
-      cmocka_unit_test(test_apogee), cmocka_unit_test(test_energy_class), cmocka_unit_test(test_bad_inputs),
+      cmocka_unit_test(test_launch_fit), cmocka_unit_test(test_apogee), cmocka_unit_test(test_energy_class), cmocka_unit_test(test_bad_inputs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -162,6 +162,8 @@ typedef struct mwx_assess_run_opts {
   int filter;         /* mwx_track_filter_kind */
   uint64_t seed;      /* simulator seed */
   double step_s;      /* tracker/evaluation cadence (default 1 s) */
+  double beta_rel_sigma; /* relative 1-sigma of the RV's beta in the impact ellipse (default 0.3,
+                            mwx_assess_opts) */
 } mwx_assess_run_opts;
 
 void mwx_assess_run_opts_default(mwx_assess_run_opts *o);

@@ -41,7 +41,7 @@
 #define NP 10
 enum { P_T0 = 0, P_E, P_N, P_HDG, P_A, P_K, P_ELF, P_TP, P_TV, P_LB };
 
-#define RK_STEP_S 0.25
+#define RK_STEP_S 0.5
 #define MAX_ITER 40
 #define GATE_RADAR 16.27 /* chi-square 3 dof, 0.999 */
 #define GATE_IR 13.82    /* chi-square 2 dof, 0.999 */
@@ -182,20 +182,81 @@ static int state_at(const fitctx *c, size_t nn, double tau, double st[6]) {
   return 0;
 }
 
-/* Whitened residuals of plot p against state st: m values into r. */
+/* A plot with its sensor geometry precomputed (the plot is the first
+ * member: the fit passes pointers to it and converts them back). */
+typedef struct pplot {
+  mwx_track_plot pl;
+  double s[3];     /* sensor ECEF position */
+  double R[3][3];  /* ENU from ECEF rotation at the sensor (radar) */
+  double e[2][3];  /* axes perpendicular to the line of sight (IR) */
+  double w[3];     /* 1 / sigma per measurement */
+} pplot;
+
+/* Two unit axes perpendicular to the unit vector m. */
+static void perp_axes(const double m[3], double e1[3], double e2[3]) {
+  double k[3] = {0, 0, 0};
+  int i = fabs(m[0]) < fabs(m[1]) ? (fabs(m[0]) < fabs(m[2]) ? 0 : 2) : (fabs(m[1]) < fabs(m[2]) ? 1 : 2);
+  k[i] = 1;
+  e1[0] = m[1] * k[2] - m[2] * k[1];
+  e1[1] = m[2] * k[0] - m[0] * k[2];
+  e1[2] = m[0] * k[1] - m[1] * k[0];
+  double n = sqrt(e1[0] * e1[0] + e1[1] * e1[1] + e1[2] * e1[2]);
+  for (int j = 0; j < 3; j++)
+    e1[j] /= n;
+  e2[0] = m[1] * e1[2] - m[2] * e1[1];
+  e2[1] = m[2] * e1[0] - m[0] * e1[2];
+  e2[2] = m[0] * e1[1] - m[1] * e1[0];
+}
+
+static int pplot_init(pplot *q, const mwx_track_plot *p) {
+  int rc = mwx_track_plot_check(p);
+  if (rc)
+    return rc;
+  q->pl = *p;
+  if ((rc = mwx_geo_ecef_from_lla(&p->sensor_lla, q->s)))
+    return rc;
+  if (p->kind == MWX_TRACK_IR) {
+    perp_axes(p->los_ecef, q->e[0], q->e[1]);
+    q->w[0] = q->w[1] = 1.0 / p->sigma_los_rad;
+  } else {
+    mwx_geo_enu_rotation(p->sensor_lla.lat_deg, p->sensor_lla.lon_deg, q->R);
+    q->w[0] = 1.0 / p->sigma_range_m;
+    q->w[1] = 1.0 / (p->sigma_az_deg * MWX_DEG2RAD);
+    q->w[2] = 1.0 / (p->sigma_el_deg * MWX_DEG2RAD);
+  }
+  return 0;
+}
+
+/* Whitened residuals of plot p (inside a pplot) against state st: the
+ * measurement models of the tracker (radar range, azimuth, elevation in the
+ * sensor's ENU frame, azimuth wrapped; IR the components of the predicted
+ * line of sight on two axes perpendicular to the measured one).  Returns
+ * the number of values written to r, or -1. */
 static int plot_residual(const mwx_track_plot *p, const double st[6], double r[3]) {
-  mwx_track_filter_cfg cfg;
-  mwx_track_filter_cfg_default(&cfg);
-  mwx_track_est e;
-  memset(&e, 0, sizeof e);
-  memcpy(e.x, st, 6 * sizeof *st);
-  double y[3], S[3][3];
-  int m;
-  if (mwx_track_innovation(&cfg, &e, p, y, S, &m))
+  const pplot *q = (const pplot *)p;
+  double d[3] = {st[0] - q->s[0], st[1] - q->s[1], st[2] - q->s[2]};
+  double rr = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+  if (!(rr > 1.0))
     return -1;
-  for (int i = 0; i < m; i++)
-    r[i] = y[i] / sqrt(S[i][i]);
-  return m;
+  if (p->kind == MWX_TRACK_IR) {
+    for (int k = 0; k < 2; k++)
+      r[k] = -(q->e[k][0] * d[0] + q->e[k][1] * d[1] + q->e[k][2] * d[2]) / rr * q->w[k];
+    return 2;
+  }
+  double dn[3];
+  for (int i = 0; i < 3; i++)
+    dn[i] = q->R[i][0] * d[0] + q->R[i][1] * d[1] + q->R[i][2] * d[2];
+  double rh = sqrt(dn[0] * dn[0] + dn[1] * dn[1]);
+  double az = atan2(dn[0], dn[1]), el = atan2(dn[2], rh);
+  double daz = p->az_deg * MWX_DEG2RAD - az;
+  while (daz > M_PI)
+    daz -= 2 * M_PI;
+  while (daz < -M_PI)
+    daz += 2 * M_PI;
+  r[0] = (p->range_m - rr) * q->w[0];
+  r[1] = daz * q->w[1];
+  r[2] = (p->el_deg * MWX_DEG2RAD - el) * q->w[2];
+  return 3;
 }
 
 static int plot_dim(const mwx_track_plot *p) { return p->kind == MWX_TRACK_IR ? 2 : 3; }
@@ -294,9 +355,8 @@ static int lm(fitctx *c, double x[NP], double N[NP * NP], double *cost) {
         f = fn;
         lambda = fmax(lambda * 0.3, 1e-7);
         improved = 1;
-        if (df < 1e-6 * (1.0 + f)) {
+        if (df < 1e-4) /* a change of 1e-4 in chi-square: converged */
           it = MAX_ITER;
-        }
       } else {
         lambda *= 10;
       }
@@ -391,12 +451,21 @@ int mwx_assess_launch_fit(const mwx_track_plot *plots, size_t n, const mwx_track
   const mwx_track_plot **use = malloc((n + n_ir) * sizeof *use), **all = malloc(n * sizeof *all);
   char *bad = calloc(n, 1);
   double *d2 = malloc(n * sizeof *d2);
-  if (!use || !all || !bad || !d2) {
-    free(use), free(all), free(bad), free(d2);
+  pplot *pp = malloc((n + n_ir) * sizeof *pp);
+  if (!use || !all || !bad || !d2 || !pp) {
+    free(use), free(all), free(bad), free(d2), free(pp);
     return mwx_error_set(MWX_ENOMEM, "assess: launch fit: out of memory");
   }
+  size_t n_ok = 0, n_ir_ok = 0;
   for (size_t i = 0; i < n; i++)
-    all[i] = &plots[i];
+    if (!pplot_init(&pp[n_ok], &plots[i]))
+      all[n_ok] = &pp[n_ok].pl, n_ok++;
+  for (size_t i = 0; i < n_ir; i++)
+    if (ir[i].kind == MWX_TRACK_IR && !pplot_init(&pp[n_ok + n_ir_ok], &ir[i]))
+      n_ir_ok++;
+  mwx_error_clear();
+  n = n_ok;
+  const pplot *irp = pp + n_ok;
   qsort(all, n, sizeof *all, cmp_time);
   c.p = use;
   c.tref_ns = guess->t_ns;
@@ -500,18 +569,17 @@ int mwx_assess_launch_fit(const mwx_track_plot *plots, size_t n, const mwx_track
   size_t n_added = 0;
   {
     size_t m = c.n;
-    for (size_t i = 0; i < n_ir; i++) {
-      if (ir[i].kind != MWX_TRACK_IR)
-        continue;
-      double tau = (double)(ir[i].t_ns - c.tref_ns) * 1e-9 - best[P_T0];
+    for (size_t i = 0; i < n_ir_ok; i++) {
+      const mwx_track_plot *q = &irp[i].pl;
+      double tau = (double)(q->t_ns - c.tref_ns) * 1e-9 - best[P_T0];
       double tau_max = (double)(use[c.n - 1]->t_ns - c.tref_ns) * 1e-9 - best[P_T0];
       if (tau <= 0 || tau > tau_max)
         continue;
       int dup = 0;
       for (size_t j = 0; j < c.n && !dup; j++)
-        dup = use[j]->t_ns == ir[i].t_ns && use[j]->sensor == ir[i].sensor;
-      if (!dup && plot_d2(&c, best, &ir[i]) < GATE_IR)
-        use[m++] = &ir[i];
+        dup = use[j]->t_ns == q->t_ns && use[j]->sensor == q->sensor;
+      if (!dup && plot_d2(&c, best, q) < GATE_IR)
+        use[m++] = q;
     }
     if (m > c.n) {
       size_t n_before = c.n;
@@ -570,6 +638,6 @@ int mwx_assess_launch_fit(const mwx_track_plot *plots, size_t n, const mwx_track
   out->chi2_per_dof = mdim > NP ? cost / (mdim - NP) : NAN;
 done:
   free(c.traj);
-  free(use), free(all), free(bad), free(d2);
+  free(use), free(all), free(bad), free(d2), free(pp);
   return rc;
 }

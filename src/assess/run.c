@@ -42,6 +42,7 @@ void mwx_assess_run_opts_default(mwx_assess_run_opts *o) {
   o->filter = MWX_TRACK_EKF;
   o->seed = 1;
   o->step_s = 1.0;
+  o->beta_rel_sigma = 0.3;
 }
 
 void mwx_assess_run_fini(mwx_assess_run_result *r) {
@@ -156,7 +157,7 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
     mwx_assess_run_opts_default(&o);
   if (strcmp(o.nation, "ALL") && strcmp(o.nation, "KOR") && strcmp(o.nation, "JPN") && strcmp(o.nation, "USA"))
     return mwx_error_set(MWX_EINVAL, "assess run: nation '%.3s' is not KOR, JPN, USA or ALL", o.nation);
-  if (!(o.step_s > 0) || (o.filter != MWX_TRACK_EKF && o.filter != MWX_TRACK_UKF))
+  if (!(o.step_s > 0) || !(o.beta_rel_sigma >= 0) || (o.filter != MWX_TRACK_EKF && o.filter != MWX_TRACK_UKF))
     return mwx_error_set(MWX_EINVAL, "assess run: bad step or filter");
   memset(out, 0, sizeof *out);
   size_t nm = sc->n_launches;
@@ -202,6 +203,7 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
   mwx_assess_opts ao;
   mwx_assess_opts_default(&ao);
   ao.want_apogee = 0; /* not scored */
+  ao.beta_rel_sigma = o.beta_rel_sigma;
   int64_t step = (int64_t)llround(o.step_s * NS_PER_S);
   int64_t t = sc->epoch_ns;
   for (;;) {

@@ -1,0 +1,467 @@
+/*
+ * bench_track_mc.c - the long Monte Carlo runs of the track and assess
+ * modules (BENCHMARKS.md, "track and assess"):
+ *
+ *   bench_track_mc ellipse [RUNS]   impact-ellipse containment: (a) a
+ *       ballistic EKF on one radar after burnout (the setting of
+ *       tests/test_assess.c, RUNS runs, default 200), predicted with the true
+ *       beta; (b) end to end, mwx_assess_run (ALL, EKF) on every public
+ *       scenario over seeds 1..RUNS/9, the reported last prediction made
+ *       >= 60 s before impact, with and without the 30% beta term.
+ *   bench_track_mc crlb [SEEDS]     RMS error of the tracker's ballistic
+ *       estimate against the posterior Cramer-Rao bound of the same plots,
+ *       per nation and ALL, on the public 2022-10-04 and 2022-11-18
+ *       scenarios (default 20 seeds).
+ *
+ * The bound: the Fisher information of the state at the evaluation time T
+ * from every plot of that missile (the sim's truth label, evaluation only)
+ * of the selected sensors in the window [t_a, T], J = sum G^T G with G the
+ * Jacobian of the whitened residual (mwx_track_innovation with zero state
+ * covariance) with respect to the state at T, by central differences
+ * through free flight (mwx_ballistic_propagate, no drag: the filter's
+ * model) - no prior and no process noise.  The window is the ballistic
+ * flight the selected sensors see: 2022-10-04, from burnout + 5 s to
+ * burnout + 60 s; 2022-11-18 (nothing sees the mid-course), the first
+ * 40 s of the terminal-phase plots.  The filter's estimate also carries what
+ * it learnt before the window (the boost), so a ratio below 1 is possible.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mwx/assess.h"
+#include "mwx/error.h"
+#include "mwx/geo.h"
+#include "mwx/sim.h"
+#include "mwx/track.h"
+
+#define NS 1000000000LL
+
+static double gauss(uint64_t *s) {
+  double u[2];
+  for (int i = 0; i < 2; i++) {
+    *s += 0x9e3779b97f4a7c15ull;
+    uint64_t z = *s;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    u[i] = (double)(z >> 11) / 9007199254740992.0;
+  }
+  if (u[0] < 1e-300)
+    u[0] = 1e-300;
+  return sqrt(-2.0 * log(u[0])) * cos(2.0 * M_PI * u[1]);
+}
+
+static double d2_of(const mwx_assess_point *ip, double lat, double lon) {
+  mwx_geo_lla ref = {ip->lat_deg, ip->lon_deg, 0}, t = {lat, lon, 0};
+  double p[3], enu[3];
+  mwx_geo_ecef_from_lla(&t, p);
+  mwx_geo_enu_from_ecef(&ref, p, enu);
+  const double(*C)[2] = ip->cov_en_m2;
+  double det = C[0][0] * C[1][1] - C[0][1] * C[1][0];
+  return (C[1][1] * enu[0] * enu[0] - 2 * C[0][1] * enu[0] * enu[1] + C[0][0] * enu[1] * enu[1]) / det;
+}
+
+static mwx_track_plot radar_plot(uint64_t *seed, const mwx_geo_lla *site, int64_t t_ns, const double pos[3],
+                                 double sr, double sa) {
+  mwx_track_plot p;
+  memset(&p, 0, sizeof p);
+  p.t_ns = t_ns;
+  p.kind = MWX_TRACK_RADAR;
+  memcpy(p.nation, "KOR", 4);
+  p.sensor_lla = *site;
+  double az, el, rg;
+  mwx_geo_aer_from_ecef(site, pos, &az, &el, &rg);
+  p.range_m = rg + sr * gauss(seed);
+  p.az_deg = fmod(az + sa * gauss(seed) + 360.0, 360.0);
+  p.el_deg = el + sa * gauss(seed);
+  p.sigma_range_m = sr;
+  p.sigma_az_deg = p.sigma_el_deg = sa;
+  return p;
+}
+
+/* (a) one radar, ballistic EKF, true beta: the filter's own consistency. */
+static void ellipse_filter(int runs) {
+  const mwx_geo_lla radar = {37.5, 128.5, 500.0};
+  mwx_ballistic_launch L;
+  memset(&L, 0, sizeof L);
+  L.lat_deg = 39.2;
+  L.lon_deg = 125.67;
+  L.heading_deg = 80.0;
+  mwx_ballistic_vehicle_default(MWX_CLASS_IRBM, &L.veh);
+  mwx_ballistic_traj tr;
+  memset(&tr, 0, sizeof tr);
+  if (mwx_ballistic_fly(&L, 1.0, &tr))
+    return;
+  mwx_track_filter_cfg cfg;
+  mwx_track_filter_cfg_default(&cfg);
+  int inside = 0, n = 0;
+  double sum_d2 = 0;
+  for (int r = 0; r < runs; r++) {
+    uint64_t seed = 77000 + (uint64_t)r;
+    double t0 = tr.fig.burnout_time_s + 20.0, xt[6];
+    mwx_ballistic_traj_state_at(&tr, t0, xt, xt + 3, NULL);
+    mwx_track_est e;
+    memset(&e, 0, sizeof e);
+    e.t_ns = (int64_t)(t0 * NS);
+    for (int i = 0; i < 3; i++) {
+      e.x[i] = xt[i] + 1000.0 * gauss(&seed);
+      e.x[3 + i] = xt[3 + i] + 50.0 * gauss(&seed);
+      e.P[i][i] = 1e6;
+      e.P[3 + i][3 + i] = 2500.0;
+    }
+    e.P[6][6] = 1e-4;
+    for (double t = t0 + 4.0; t <= t0 + 120.0; t += 4.0) {
+      mwx_ballistic_traj_state_at(&tr, t, xt, xt + 3, NULL);
+      int64_t tn = (int64_t)llround(t * NS);
+      mwx_track_predict(&cfg, MWX_TRACK_BALLISTIC, &e, tn);
+      double az, el, rg;
+      mwx_geo_aer_from_ecef(&radar, xt, &az, &el, &rg);
+      if (el <= 1.0)
+        continue;
+      mwx_track_plot p = radar_plot(&seed, &radar, tn, xt, 30.0, 0.03);
+      mwx_track_update(&cfg, &e, &p, NULL, NULL);
+    }
+    double x[6], P[6][6];
+    for (int i = 0; i < 6; i++) {
+      x[i] = e.x[i];
+      for (int j = 0; j < 6; j++)
+        P[i][j] = e.P[i][j];
+    }
+    mwx_assess_point ip;
+    if (mwx_assess_impact(x, P, e.t_ns, L.veh.beta_rv_kgpm2, 7200.0, &ip))
+      continue;
+    double d2 = d2_of(&ip, tr.fig.impact_lat_deg, tr.fig.impact_lon_deg);
+    inside += d2 <= MWX_ASSESS_CHI2_95_2D;
+    sum_d2 += d2;
+    n++;
+  }
+  printf("ellipse (a) one radar, ballistic EKF, true beta: %d runs, truth inside the 95%% ellipse in %d "
+         "(%.1f%%), mean d2 %.2f (2 expected)\n",
+         n, inside, 100.0 * inside / (n ? n : 1), sum_d2 / (n ? n : 1));
+  mwx_ballistic_traj_fini(&tr);
+}
+
+static const char *PUBLIC[] = {
+    "2017-07-04-hwasong14", "2017-08-29-hwasong12", "2017-11-29-hwasong15",
+    "2022-03-24-hwasong17", "2022-10-04-hwasong12", "2022-10-14-srbm",
+    "2022-11-18-hwasong17", "2023-02-18-hwasong15", "2023-03-16-hwasong17",
+};
+#define N_PUBLIC (sizeof PUBLIC / sizeof PUBLIC[0])
+
+/* (b) end to end, every public scenario, ALL. */
+static void ellipse_e2e(int runs) {
+  int seeds = (runs + (int)N_PUBLIC - 1) / (int)N_PUBLIC;
+  for (int with_beta = 1; with_beta >= 0; with_beta--) {
+    int inside = 0, n = 0;
+    double sum_d2 = 0;
+    printf("ellipse (b) end to end, ALL, EKF, %s beta term, seeds 1-%d:\n", with_beta ? "30%" : "no", seeds);
+    for (size_t f = 0; f < N_PUBLIC; f++) {
+      char path[256];
+      snprintf(path, sizeof path, "scenarios/%s.json", PUBLIC[f]);
+      mwx_sim_scenario sc;
+      mwx_sim_truth truth;
+      memset(&sc, 0, sizeof sc);
+      memset(&truth, 0, sizeof truth);
+      if (mwx_sim_scenario_load(path, &sc) || mwx_sim_truth_init(&truth, &sc, 1.0)) {
+        fprintf(stderr, "bench_track_mc: %s: %s (run from the source tree)\n", path, mwx_error_msg());
+        mwx_sim_scenario_fini(&sc);
+        return;
+      }
+      int fin = 0, fn = 0;
+      for (int s = 1; s <= seeds; s++) {
+        mwx_assess_run_opts o;
+        mwx_assess_run_opts_default(&o);
+        o.seed = (uint64_t)s;
+        o.beta_rel_sigma = with_beta ? 0.3 : 0.0;
+        mwx_assess_run_result r;
+        memset(&r, 0, sizeof r);
+        if (mwx_assess_run(&sc, &truth, &o, &r))
+          continue;
+        for (size_t k = 0; k < r.n; k++) {
+          if (!r.m[k].has_impact)
+            continue;
+          double d2 = d2_of(&r.m[k].impact, truth.traj[k].fig.impact_lat_deg, truth.traj[k].fig.impact_lon_deg);
+          fin += d2 <= MWX_ASSESS_CHI2_95_2D;
+          fn++;
+          sum_d2 += fmin(d2, 100.0);
+        }
+        mwx_assess_run_fini(&r);
+      }
+      printf("  %-22s inside %d of %d\n", PUBLIC[f], fin, fn);
+      inside += fin;
+      n += fn;
+      mwx_sim_truth_fini(&truth);
+      mwx_sim_scenario_fini(&sc);
+    }
+    printf("  all: truth inside the 95%% ellipse in %d of %d (%.1f%%), mean d2 (each capped at 100) %.2f\n", inside,
+           n, 100.0 * inside / (n ? n : 1), sum_d2 / (n ? n : 1));
+  }
+}
+
+/* ---- CRLB ---------------------------------------------------------------- */
+
+typedef struct pbuf {
+  mwx_track_plot *p;
+  int *missile;
+  size_t n, cap;
+  const char *nation;
+  int rc;
+} pbuf;
+
+static int collect(const mwx_sim_plot *sp, void *ctx) {
+  pbuf *b = ctx;
+  if (strcmp(b->nation, "ALL") && strcmp(b->nation, sp->nation))
+    return 0;
+  if (b->n == b->cap) {
+    size_t nc = b->cap ? 2 * b->cap : 1024;
+    mwx_track_plot *q = realloc(b->p, nc * sizeof *q);
+    int *m = realloc(b->missile, nc * sizeof *m);
+    if (q)
+      b->p = q;
+    if (m)
+      b->missile = m;
+    if (!q || !m)
+      return b->rc = MWX_ENOMEM;
+    b->cap = nc;
+  }
+  if (mwx_track_plot_from_sim(sp, &b->p[b->n]))
+    return 0;
+  b->missile[b->n++] = sp->truth.missile;
+  return 0;
+}
+
+/* Whitened residual of plot p at state x (6). */
+static int wres(const mwx_track_plot *p, const double x[6], double r[3]) {
+  mwx_track_filter_cfg cfg;
+  mwx_track_filter_cfg_default(&cfg);
+  mwx_track_est e;
+  memset(&e, 0, sizeof e);
+  memcpy(e.x, x, 6 * sizeof *x);
+  double y[3], S[3][3];
+  int m;
+  if (mwx_track_innovation(&cfg, &e, p, y, S, &m))
+    return -1;
+  for (int i = 0; i < m; i++)
+    r[i] = y[i] / sqrt(S[i][i]);
+  return m;
+}
+
+/* Fisher information of the state at T (truth xT) from plots pl[0..n). */
+static int fisher(const mwx_track_plot *pl, size_t n, const double xT[6], int64_t T, double J[6][6]) {
+  static const double h[6] = {1.0, 1.0, 1.0, 1e-3, 1e-3, 1e-3};
+  memset(J, 0, sizeof(double) * 36);
+  for (size_t k = 0; k < n; k++) {
+    double dt = (double)(pl[k].t_ns - T) * 1e-9, G[3][6];
+    int m = 0;
+    for (int j = 0; j < 6; j++) {
+      double xp[6], xm[6], yp[6], ym[6], rp[3], rm[3];
+      memcpy(xp, xT, sizeof xp);
+      memcpy(xm, xT, sizeof xm);
+      xp[j] += h[j];
+      xm[j] -= h[j];
+      if (mwx_ballistic_propagate(xp, xp + 3, 0.0, dt, yp, yp + 3) ||
+          mwx_ballistic_propagate(xm, xm + 3, 0.0, dt, ym, ym + 3))
+        return -1;
+      int mp = wres(&pl[k], yp, rp), mm = wres(&pl[k], ym, rm);
+      if (mp < 0 || mm != mp)
+        return -1;
+      m = mp;
+      for (int i = 0; i < m; i++) /* residuals are z - h: the Jacobian of h is minus this */
+        G[i][j] = (rp[i] - rm[i]) / (2 * h[j]);
+    }
+    for (int a = 0; a < 6; a++)
+      for (int c = 0; c < 6; c++)
+        for (int i = 0; i < m; i++)
+          J[a][c] += G[i][a] * G[i][c];
+  }
+  return 0;
+}
+
+static int inv6(const double A[6][6], double B[6][6]) {
+  double M[6][12];
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 12; j++)
+      M[i][j] = j < 6 ? A[i][j] : (j - 6 == i);
+  for (int c = 0; c < 6; c++) {
+    int p = c;
+    for (int r = c + 1; r < 6; r++)
+      if (fabs(M[r][c]) > fabs(M[p][c]))
+        p = r;
+    if (!(fabs(M[p][c]) > 0))
+      return -1;
+    for (int j = 0; j < 12; j++) {
+      double t = M[c][j];
+      M[c][j] = M[p][j];
+      M[p][j] = t;
+    }
+    double d = M[c][c];
+    for (int j = 0; j < 12; j++)
+      M[c][j] /= d;
+    for (int r = 0; r < 6; r++)
+      if (r != c) {
+        double f = M[r][c];
+        for (int j = 0; j < 12; j++)
+          M[r][j] -= f * M[c][j];
+      }
+  }
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 6; j++)
+      B[i][j] = M[i][6 + j];
+  return 0;
+}
+
+static void crlb(int seeds) {
+  static const char *scen[] = {"2022-10-04-hwasong12", "2022-11-18-hwasong17"};
+  static const char *nations[] = {"KOR", "JPN", "USA", "ALL"};
+  printf("posterior CRLB vs RMS error of the tracker's ballistic estimate (EKF, seeds 1-%d):\n", seeds);
+  printf("  %-22s %-4s %5s %9s %10s %10s %6s %10s %10s %6s\n", "scenario", "nat", "runs", "plots", "RMS pos m",
+         "CRLB pos m", "ratio", "RMS vel", "CRLB vel", "ratio");
+  for (size_t f = 0; f < 2; f++) {
+    char path[256];
+    snprintf(path, sizeof path, "scenarios/%s.json", scen[f]);
+    mwx_sim_scenario sc;
+    mwx_sim_truth truth;
+    memset(&sc, 0, sizeof sc);
+    memset(&truth, 0, sizeof truth);
+    if (mwx_sim_scenario_load(path, &sc) || mwx_sim_truth_init(&truth, &sc, 1.0)) {
+      fprintf(stderr, "bench_track_mc: %s: %s (run from the source tree)\n", path, mwx_error_msg());
+      mwx_sim_scenario_fini(&sc);
+      return;
+    }
+    const mwx_ballistic_figures *fig = &truth.traj[0].fig;
+    for (size_t ni = 0; ni < 4; ni++) {
+      double se_p = 0, se_v = 0, cr_p = 0, cr_v = 0, nplots = 0;
+      int runs = 0;
+      for (int s = 1; s <= seeds; s++) {
+        mwx_sim_source *src = NULL;
+        mwx_tracker *tr = NULL;
+        pbuf b;
+        memset(&b, 0, sizeof b);
+        b.nation = nations[ni];
+        pbuf win;
+        memset(&win, 0, sizeof win);
+        if (mwx_sim_source_init(&src, &sc, &truth, (uint64_t)s) || mwx_track_create(NULL, &tr))
+          goto next;
+        /* window: 2022-10-04 the ballistic flight from burnout + 5 s to
+         * burnout + 60 s; 2022-11-18 the first 40 s of the terminal plots */
+        int64_t L0 = truth.launch_ns[0];
+        int64_t ta = L0 + (int64_t)((fig->burnout_time_s + 5.0) * NS), T = L0 + (int64_t)((fig->burnout_time_s + 60.0) * NS);
+        int terminal = f == 1;
+        if (terminal)
+          ta = T = INT64_MAX;
+        int64_t t = sc.epoch_ns, t_end = L0 + (int64_t)(fig->flight_time_s * NS);
+        int done = 0;
+        while (!done && t < t_end) {
+          int64_t nx = mwx_sim_source_next_ns(src);
+          if (nx == INT64_MAX)
+            break;
+          if (t < nx - NS)
+            t = nx - (nx - t) % NS;
+          t += NS;
+          if (t > T)
+            t = T;
+          b.n = 0;
+          if (mwx_sim_source_advance(src, t, collect, &b) || b.rc)
+            break;
+          for (size_t i = 0; i < b.n; i++) {
+            if (b.missile[i] != 0)
+              continue;
+            if (terminal && ta == INT64_MAX && b.p[i].t_ns > L0 + (int64_t)((fig->burnout_time_s + 600.0) * NS) &&
+                b.p[i].kind == MWX_TRACK_RADAR) {
+              ta = b.p[i].t_ns;
+              T = ta + 40 * NS;
+            }
+            if (b.p[i].t_ns >= ta && b.p[i].t_ns <= T) {
+              pbuf *w = &win;
+              if (w->n == w->cap) {
+                size_t nc = w->cap ? 2 * w->cap : 256;
+                mwx_track_plot *q = realloc(w->p, nc * sizeof *q);
+                if (!q)
+                  break;
+                w->p = q;
+                w->cap = nc;
+              }
+              w->p[w->n++] = b.p[i];
+            }
+          }
+          if (b.n && mwx_track_process(tr, b.p, b.n))
+            break;
+          done = t >= T;
+        }
+        if (!done || win.n < 3)
+          goto next;
+        mwx_sim_truth_state st;
+        if (mwx_sim_truth_at(&truth, 0, T, &st) || !st.in_flight)
+          goto next;
+        double xT[6];
+        memcpy(xT, st.pos_ecef_m, sizeof st.pos_ecef_m);
+        memcpy(xT + 3, st.vel_ecef_mps, sizeof st.vel_ecef_mps);
+        /* the tracker's estimate: the confirmed track nearest the truth */
+        double best = 20e3, ex[6] = {0};
+        int found = 0;
+        for (size_t i = 0; i < mwx_track_count(tr); i++) {
+          mwx_track_info in;
+          mwx_track_est e;
+          if (mwx_track_get(tr, i, &in) || in.status != MWX_TRACK_CONFIRMED || in.coasting ||
+              mwx_track_state_at(tr, i, T, &e))
+            continue;
+          double d = 0;
+          for (int c = 0; c < 3; c++)
+            d += pow(e.x[c] - xT[c], 2);
+          d = sqrt(d);
+          if (d < best) {
+            best = d;
+            memcpy(ex, e.x, sizeof ex);
+            found = 1;
+          }
+        }
+        double J[6][6], C[6][6];
+        if (!found || fisher(win.p, win.n, xT, T, J) || inv6(J, C))
+          goto next;
+        for (int c = 0; c < 3; c++) {
+          se_p += pow(ex[c] - xT[c], 2);
+          se_v += pow(ex[3 + c] - xT[3 + c], 2);
+        }
+        cr_p += C[0][0] + C[1][1] + C[2][2];
+        cr_v += C[3][3] + C[4][4] + C[5][5];
+        nplots += (double)win.n;
+        runs++;
+      next:
+        mwx_track_destroy(tr);
+        mwx_sim_source_fini(src);
+        free(b.p);
+        free(b.missile);
+        free(win.p);
+      }
+      if (!runs) {
+        printf("  %-22s %-4s %5d  (no plots of the window, or no track)\n", scen[f], nations[ni], 0);
+        continue;
+      }
+      double rp = sqrt(se_p / runs), bp = sqrt(cr_p / runs), rv = sqrt(se_v / runs), bv = sqrt(cr_v / runs);
+      printf("  %-22s %-4s %5d %9.0f %10.1f %10.1f %6.2f %10.2f %10.2f %6.2f\n", scen[f], nations[ni], runs,
+             nplots / runs, rp, bp, rp / bp, rv, bv, rv / bv);
+    }
+    mwx_sim_truth_fini(&truth);
+    mwx_sim_scenario_fini(&sc);
+  }
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2 || (strcmp(argv[1], "ellipse") && strcmp(argv[1], "crlb"))) {
+    fprintf(stderr, "usage: bench_track_mc ellipse [RUNS] | crlb [SEEDS]   (from the source tree)\n");
+    return 2;
+  }
+  int n = argc > 2 ? atoi(argv[2]) : 0;
+  if (!strcmp(argv[1], "ellipse")) {
+    if (n <= 0)
+      n = 200;
+    ellipse_filter(n);
+    ellipse_e2e(n);
+  } else {
+    crlb(n > 0 ? n : 20);
+  }
+  return 0;
+}
