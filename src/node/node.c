@@ -228,7 +228,9 @@ static void route_indirect(mwx_node *n, int i) {
   }
   d->outcome = MWX_RELEASE_REFUSE;
   d->reason = MWX_REFUSE_RELAY;
-  snprintf(d->detail, sizeof d->detail, "no route to %s: no relay on our links may read its copy", d->partner);
+  char partner[MWX_NATION_LEN];
+  memcpy(partner, d->partner, sizeof partner);
+  snprintf(d->detail, sizeof d->detail, "no route to %.3s: no relay on our links may read its copy", partner);
   memset(&d->sample, 0, sizeof d->sample);
 }
 
