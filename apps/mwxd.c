@@ -27,7 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mwx/ballistic.h"
 #include "mwx/error.h"
+#include "mwx/geo.h"
 #include "mwx/net.h"
 #include "mwx/node.h"
 
@@ -96,6 +98,47 @@ static void on_node_event(void *vc, const mwx_node_event *ev) {
   }
 }
 
+typedef struct picture_ctx {
+  const char *nation;
+  int64_t epoch_ns;
+} picture_ctx;
+
+/* One line per entry of the partner picture (latest sample per originator,
+ * topic and track). */
+static void print_picture(void *vc, const mwx_node_picture_entry *e) {
+  const picture_ctx *c = vc;
+  const mwx_msg *m = &e->msg;
+  char what[160] = "";
+  switch (m->topic) {
+  case MWX_TOPIC_TRACK: {
+    mwx_geo_lla p;
+    if (!mwx_geo_lla_from_ecef(m->u.track.pos_ecef_m, &p))
+      snprintf(what, sizeof what, "%s at %.2f N %.2f E %.0f km, t=%+.0fs", m->u.track.local_track_id, p.lat_deg,
+               p.lon_deg, p.h_m / 1e3, (double)(m->u.track.time_ns - c->epoch_ns) / 1e9);
+    break;
+  }
+  case MWX_TOPIC_LAUNCH:
+    snprintf(what, sizeof what, "%s launched at %.2f N %.2f E, t=%+.0fs", m->u.launch.local_track_id, m->u.launch.lat_deg,
+             m->u.launch.lon_deg, (double)(m->u.launch.launch_time_ns - c->epoch_ns) / 1e9);
+    break;
+  case MWX_TOPIC_IMPACT:
+    snprintf(what, sizeof what, "%s impact %.2f N %.2f E at t=%+.0fs, 95%% %.1f x %.1f km, %s",
+             m->u.impact.local_track_id, m->u.impact.lat_deg, m->u.impact.lon_deg,
+             (double)(m->u.impact.impact_time_ns - c->epoch_ns) / 1e9, m->u.impact.ell_major_km,
+             m->u.impact.ell_minor_km, mwx_ballistic_class_name((mwx_ballistic_class)m->u.impact.missile_class));
+    break;
+  case MWX_TOPIC_STATUS:
+    snprintf(what, sizeof what, "%s sensors %u/%u", m->u.status.node_id, m->u.status.sensors_ok,
+             m->u.status.sensors_total);
+    break;
+  default:
+    break;
+  }
+  printf("%s picture: %s %-16s %s (seq %llu, %llu updates)\n", c->nation, m->mark.originator,
+         mwx_msg_topic_name((mwx_msg_topic)m->topic), what, (unsigned long long)m->mark.seq,
+         (unsigned long long)e->updates);
+}
+
 static void on_signal(mwx_node_loop *l, int fd, short rev, void *ctx) {
   (void)l;
   (void)rev;
@@ -157,6 +200,8 @@ static int node_main(const char *config, long run_s, int log) {
   printf("%s DOWN received=%llu dropped=%llu publish_errors=%llu\n", cfg.nation, (unsigned long long)st.received,
          (unsigned long long)st.dropped, (unsigned long long)st.publish_errors);
   mwx_node_stats_print(stdout, &st, cfg.nation, wall, 0);
+  picture_ctx pc = {cfg.nation, c.epoch_ns};
+  mwx_node_picture(n, print_picture, &pc);
   fflush(stdout);
   mwx_node_close(n);
   close(sfd);

@@ -45,6 +45,8 @@ n_launch=$(samples JPN | grep '"from":"KOR"' | grep -c '"topic":"LaunchEvent"')
 [ "$n_track" -ge 5 ] && ok "JPN journaled $n_track KOR Tracks, received and verified" || bad "JPN has $n_track KOR Tracks"
 [ "$n_launch" -ge 1 ] && ok "JPN journaled KOR's LaunchEvent" || bad "JPN has no KOR LaunchEvent"
 grep -q "JPN <- KOR Track .* verified" "$T/JPN.log" && ok "JPN's picture updated by KOR" || bad "no KOR Track line in JPN's log"
+grep -q "^JPN picture: KOR LaunchEvent" "$T/JPN.log" && grep -q "^JPN picture: USA Track" "$T/JPN.log" &&
+  ok "JPN's final picture holds KOR's launch and the USA's track" || bad "JPN's picture: $(grep picture "$T/JPN.log")"
 n_usa_from_jpn=$(samples USA | grep -c '"from":"JPN"')
 [ "$n_usa_from_jpn" -ge 1 ] && ok "USA received JPN's samples ($n_usa_from_jpn)" || bad "USA got nothing from JPN"
 not_usa=$(samples USA | python3 -c '
