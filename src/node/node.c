@@ -42,6 +42,7 @@
 #include "node_int.h"
 
 #define NS 1000000000ll
+#define LAUNCH_MAX_KM 100.0 /* widest 95% launch ellipse (semi-major) worth a LaunchEvent */
 
 void mwx_node_config_init(mwx_node_config *c) {
   memset(c, 0, sizeof *c);
@@ -457,7 +458,10 @@ static int tracks_to_samples(mwx_node *n) {
       mwx_assess a;
       if (!mwx_assess_track(&early, &ao, &a) && a.has_launch) {
         ts->launch_sent = 1;
-        if ((rc = launch_sample(n, &in, &a)))
+        /* a track first held long after the boost (a terminal-phase radar
+           picking up a lofted flight) extrapolates back over thousands of
+           km: no launch event is better than one that points nowhere */
+        if (a.launch.major_km <= LAUNCH_MAX_KM && (rc = launch_sample(n, &in, &a)))
           return rc;
       }
     }
