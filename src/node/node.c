@@ -431,6 +431,8 @@ static int launch_fit_sample(mwx_node *n, size_t idx, const mwx_track_info *in, 
     mwx_error_clear();
     return 0;
   }
+  if (lf.point.major_km > LAUNCH_MAX_KM)
+    return 0;
   a.launch = lf.point;
   return launch_sample(n, in, &a);
 }
