@@ -55,4 +55,23 @@ for id in $(grep -o 'record=[0-9]*' "$T/kill.log" | cut -d= -f2); do
   grep -qx "$id" "$T/ids" || missing=$((missing + 1))
 done
 [ "$missing" = 0 ] && ok "every reported decision is in the journal ($(wc -l < "$T/ids") records)" || bad "$missing reported records missing"
+# an operator in another process: "mwx release approve" on the running node's journal
+sed 's/"manual_timeout_s": 30/"manual_timeout_s": 900/' "$SRC/config/policy-KOR.json" > "$T/policy-slow.json"
+"$MWX" run "$SC" --nation KOR --journal "$T/op.db" --policy "$T/policy-slow.json" --speed 60 --no-plots --log > "$T/op.log" 2>&1 & PID=$!
+end=$((SECONDS + 40))
+while [ $SECONDS -lt $end ] && ! grep -q "HELD JPN" "$T/op.log"; do sleep 0.1; done
+item=$(grep -m1 "HELD JPN" "$T/op.log" | grep -o 'item=[0-9]*' | cut -d= -f2)
+held_ns=$("$MWX" audit show "$T/op.db" --json | grep "^{\"id\":$item," | grep -o '"time_ns":[0-9]*' | head -1 | cut -d: -f2)
+if [ -n "$item" ] && [ -n "$held_ns" ] &&
+   "$MWX" release approve "$item" --journal "$T/op.db" --operator tester --now $((held_ns + 2000000000)) >/dev/null; then
+  ok "operator approved item $item from another process"
+else
+  bad "no hold to approve (item '$item', time '$held_ns')"
+fi
+end=$((SECONDS + 20))
+while [ $SECONDS -lt $end ] && ! grep -q "APPROVED JPN.* item=$item (approved by tester)" "$T/op.log"; do sleep 0.1; done
+grep -q "APPROVED JPN.*topic=ImpactPrediction.* item=$item (approved by tester)" "$T/op.log" &&
+  ok "the running node picked the approval up and released the sample" || bad "approval not picked up: $(grep -m3 'APPROVED\|HELD' "$T/op.log")"
+kill $PID; wait $PID 2>/dev/null; PID=
+"$MWX" audit verify "$T/op.db" >/dev/null && ok "journal verifies after the approval" || bad "verify after approval"
 exit $fails
