@@ -11,8 +11,11 @@
  * matrix padded with "not assigned" entries of cost equal to the gate, and
  * the Hungarian algorithm finds the assignment of least total cost.
  * Radar plots left over start tracks with a compatible earlier plot (two-point
- * velocity) or wait as pending plots; IR plots left over are dropped (bearing
- * only: they cannot start a track).
+ * velocity) or wait as pending plots; IR plots left over cannot start a track
+ * (bearing only) and are kept a while as orphans, which a track takes a copy
+ * of when it is confirmed (the launch fit gates them).  Each track also
+ * keeps its early plots (launch fit) and its last updates (the burnout
+ * smoother, below).
  */
 #include <math.h>
 #include <stdlib.h>
