@@ -26,7 +26,11 @@
  * neighbour assignment (Hungarian algorithm on the squared Mahalanobis
  * distance), M-of-N confirmation of tracks started from two radar plots
  * (two-point velocity), merging of duplicate tracks, coasting of silent
- * established tracks, deletion after misses, silence or landing.
+ * established tracks, deletion after misses, silence or landing.  At the
+ * IMM's switch to ballistic a burnout smoother re-filters the last plots
+ * under a bank of burnout times (not before the last IR plot: the plume)
+ * and keeps the likeliest.  Each track keeps the plots of its first 120 s
+ * and the orphan IR plots before it for a launch fit (assess.h).
  *
  * Ownership: a tracker is created by mwx_track_create and freed by
  * mwx_track_destroy; estimates and infos are plain values copied out.

@@ -31,7 +31,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
 
 #include "mwx/assess.h"
 #include "mwx/error.h"
@@ -542,12 +541,8 @@ int mwx_assess_launch_fit(const mwx_track_plot *plots, size_t n, const mwx_track
     for (size_t i = 0; i < c.n; i++)
       mdim += plot_dim(use[i]);
     double chi = mdim > NP ? wc / (mdim - NP) : INFINITY;
-    if (getenv("LFDBG")) fprintf(stderr, "w=%.0f n=%zu wok=%d chi=%.2f t0=%.2f e=%.0f n=%.0f A=%.1f k=%.4f el=%.1f tp=%.1f tv=%.1f beta=%.0f\n", windows[w], c.n, wok, chi, wb[0], wb[1], wb[2], wb[4], wb[5], wb[6]*57.3, wb[7], wb[8], 40000*exp(wb[9]));
-    if (!wok || !(chi <= o.max_chi2_dof)) {
-      if (ok)
-        break;
-      continue;
-    }
+    if (!wok || !(chi <= o.max_chi2_dof))
+      break; /* the first window already inconsistent (plots after burnout, or not a launch): give up */
     memcpy(best, wb, sizeof best);
     memcpy(N, wN, sizeof N);
     cost = wc;

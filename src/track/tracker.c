@@ -11,8 +11,11 @@
  * matrix padded with "not assigned" entries of cost equal to the gate, and
  * the Hungarian algorithm finds the assignment of least total cost.
  * Radar plots left over start tracks with a compatible earlier plot (two-point
- * velocity) or wait as pending plots; IR plots left over are dropped (bearing
- * only: they cannot start a track).
+ * velocity) or wait as pending plots; IR plots left over cannot start a track
+ * (bearing only) and are kept a while as orphans, which a track takes a copy
+ * of when it is confirmed (the launch fit gates them).  Each track also
+ * keeps its early plots (launch fit) and its last updates (the burnout
+ * smoother, below).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -35,7 +38,33 @@ typedef struct trk {
   mwx_track_plot *pre;   /* IR plots no track took before this one was confirmed, owned */
   size_t n_pre;
   int pre_taken;
+  struct bo_entry *bo;   /* ring of the last BO_RING updates (burnout smoother), owned */
+  size_t bo_n, bo_head;
 } trk;
+
+/* Burnout smoother.  When the IMM of a confirmed track switches to
+ * ballistic, its ballistic model carries the
+ * thrust the boost model kept predicting after the engine stopped.  The
+ * track keeps its last BO_RING updates (plot, boost-model estimate, IMM
+ * ballistic probability); at a switch (from below BO_FROM_P to BO_TO_P or
+ * more in one update) a bank of burnout-time hypotheses
+ * t_b, every BO_STEP_S from the last estimate that was surely powered
+ * (ballistic probability < BO_POWERED_P, at most BO_LOOKBACK_S back) - and
+ * not before the last IR plot, since a space IR sensor sees only a burning
+ * plume - re-filters those plots: boost model up to t_b, ballistic after.
+ * The hypothesis of largest likelihood replaces the ballistic model's
+ * estimate. */
+#define BO_RING 96
+#define BO_STEP_S 0.25
+#define BO_POWERED_P 0.05
+#define BO_LOOKBACK_S 12.0
+#define BO_FROM_P 0.5 /* the switch: from below this ballistic probability ... */
+#define BO_TO_P 0.9   /* ... to at least this one in one update */
+struct bo_entry {
+  mwx_track_plot plot;
+  mwx_track_est boost;
+  double p_ballistic;
+};
 
 /* Early plots: those that update a track from its first plot for at most
  * EARLY_WINDOW_S and EARLY_MAX plots (the launch fit picks the part of them
@@ -152,6 +181,7 @@ void mwx_track_destroy(mwx_tracker *tr) {
   for (size_t i = 0; i < tr->n; i++) {
     free(tr->t[i].early);
     free(tr->t[i].pre);
+    free(tr->t[i].bo);
   }
   free(tr->t);
   free(tr->pend);
@@ -442,9 +472,96 @@ static double launch_score(const mwx_track_est *e) {
   return pp + k * k * pv + pow(0.1 * k * vh, 2);
 }
 
+static const struct bo_entry *bo_at(const trk *t, size_t i) { return &t->bo[(t->bo_head + i) % BO_RING]; }
+
+/* Log-likelihood of the ring's plots after entry s under burnout at tb. */
+static int bo_hypothesis(const mwx_track_config *cfg, const trk *t, size_t s, int64_t tb, mwx_track_est *out,
+                         double *ll) {
+  mwx_track_est e = bo_at(t, s)->boost;
+  int burning = 1;
+  *ll = 0;
+  for (size_t j = s + 1; j < t->bo_n; j++) {
+    const mwx_track_plot *p = &bo_at(t, j)->plot;
+    int rc;
+    if (burning && p->t_ns > tb) {
+      if ((rc = mwx_track_predict(&cfg->filt, MWX_TRACK_BOOST, &e, tb)))
+        return rc;
+      burning = 0;
+    }
+    if ((rc = mwx_track_predict(&cfg->filt, burning ? MWX_TRACK_BOOST : MWX_TRACK_BALLISTIC, &e, p->t_ns)))
+      return rc;
+    double l;
+    if ((rc = mwx_track_update(&cfg->filt, &e, p, NULL, &l)))
+      return rc;
+    *ll += l;
+  }
+  if (burning)
+    return MWX_ERANGE;
+  *out = e;
+  return 0;
+}
+
+static void burnout_smoother(const mwx_tracker *tr, trk *t) {
+  if (t->bo_n < 3)
+    return;
+  size_t last = t->bo_n - 1;
+  int64_t now = bo_at(t, last)->plot.t_ns, t_ir = INT64_MIN;
+  size_t s = last;
+  while (s > 0 && bo_at(t, s)->p_ballistic >= BO_POWERED_P &&
+         (double)(now - bo_at(t, s - 1)->plot.t_ns) * 1e-9 <= BO_LOOKBACK_S)
+    s--;
+  for (size_t j = s + 1; j <= last; j++)
+    if (bo_at(t, j)->plot.kind == MWX_TRACK_IR)
+      t_ir = bo_at(t, j)->plot.t_ns;
+  int64_t t0 = bo_at(t, s)->plot.t_ns, step = (int64_t)(BO_STEP_S * 1e9);
+  if (t_ir > t0)
+    t0 = t_ir;
+  double best_ll = -INFINITY;
+  mwx_track_est best;
+  for (int64_t tb = t0; tb < now; tb += step) {
+    mwx_track_est e;
+    double ll;
+    if (!bo_hypothesis(&tr->cfg, t, s, tb, &e, &ll) && ll > best_ll) {
+      best_ll = ll;
+      best = e;
+    }
+  }
+  mwx_error_clear();
+  if (best_ll > -INFINITY) {
+    t->imm.m[MWX_TRACK_BALLISTIC] = best;
+    publish(t);
+  }
+}
+
+static int bo_push(trk *t, const mwx_track_plot *p) {
+  if (!t->bo) {
+    t->bo = malloc(BO_RING * sizeof *t->bo);
+    if (!t->bo)
+      return mwx_error_set(MWX_ENOMEM, "track: out of memory");
+  }
+  if (t->bo_n == BO_RING) {
+    t->bo_head = (t->bo_head + 1) % BO_RING;
+    t->bo_n--;
+  }
+  struct bo_entry *b = &t->bo[(t->bo_head + t->bo_n) % BO_RING];
+  b->plot = *p;
+  b->boost = t->imm.m[MWX_TRACK_BOOST];
+  b->p_ballistic = t->imm.mu[MWX_TRACK_BALLISTIC];
+  t->bo_n++;
+  return 0;
+}
+
 static int after_update(mwx_tracker *tr, trk *t, const mwx_track_plot *p) {
   int64_t t_ns = p->t_ns;
   int sensor = p->sensor;
+  if (t->info.status == MWX_TRACK_CONFIRMED && !t->info.coasting) {
+    double prev = t->info.p_ballistic;
+    int rc = bo_push(t, p);
+    if (rc)
+      return rc;
+    if (prev < BO_FROM_P && t->imm.mu[MWX_TRACK_BALLISTIC] >= BO_TO_P)
+      burnout_smoother(tr, t);
+  }
   t->info.hits++;
   t->info.misses = 0;
   t->info.coasting = 0;
@@ -632,6 +749,25 @@ static void drop_duplicates(mwx_tracker *tr, size_t i) {
   }
 }
 
+/* Squared Mahalanobis distance of a plot from an estimate (INFINITY when
+ * it cannot be computed). */
+static double mahal2(const mwx_track_filter_cfg *cfg, const mwx_track_est *e, const mwx_track_plot *p) {
+  double y[3], S[3][3], Sc[9], Si[9];
+  int m;
+  if (mwx_track_innovation(cfg, e, p, y, S, &m))
+    return INFINITY;
+  for (int u = 0; u < m; u++)
+    for (int v = 0; v < m; v++)
+      Sc[u * m + v] = S[u][v];
+  if (la_inv_spd(Sc, Si, m, NULL))
+    return INFINITY;
+  double d2 = 0;
+  for (int u = 0; u < m; u++)
+    for (int v = 0; v < m; v++)
+      d2 += y[u] * Si[u * m + v] * y[v];
+  return d2;
+}
+
 static int process_scan(mwx_tracker *tr, const mwx_track_plot *pl, size_t np) {
   int64_t t_ns = pl[0].t_ns;
   int sensor = pl[0].sensor;
@@ -695,19 +831,16 @@ static int process_scan(mwx_tracker *tr, const mwx_track_plot *pl, size_t np) {
     for (size_t j = 0; j < np; j++) {
       if (pl[j].kind == MWX_TRACK_IR && !(tr->t[cand[a]].info.status == MWX_TRACK_CONFIRMED))
         continue; /* bearing-only plots only update confirmed tracks */
-      double y[3], S[3][3], Sc[9], Si[9];
-      int m;
-      if (mwx_track_innovation(&tr->cfg.filt, &comb, &pl[j], y, S, &m))
-        continue;
-      for (int u = 0; u < m; u++)
-        for (int v = 0; v < m; v++)
-          Sc[u * m + v] = S[u][v];
-      if (la_inv_spd(Sc, Si, m, NULL))
-        continue;
-      double d2 = 0;
-      for (int u = 0; u < m; u++)
-        for (int v = 0; v < m; v++)
-          d2 += y[u] * Si[u * m + v] * y[v];
+      double d2 = mahal2(&tr->cfg.filt, &comb, &pl[j]);
+      /* an engine that stops (or a missile that was never burning) is
+       * where the ballistic model says, not where the combined estimate,
+       * dominated by the boost model, says: a confirmed track also gates on
+       * its ballistic model's prediction */
+      if (tr->t[cand[a]].info.status == MWX_TRACK_CONFIRMED && pred[a].mu[MWX_TRACK_BALLISTIC] < 0.5) {
+        double d2b = mahal2(&tr->cfg.filt, &pred[a].m[MWX_TRACK_BALLISTIC], &pl[j]);
+        if (d2b < d2)
+          d2 = d2b;
+      }
       if (d2 < gate)
         cost[a * n + j] = d2;
     }
