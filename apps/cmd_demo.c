@@ -166,13 +166,17 @@ static void act4_event(void *vc, const mwx_node_event *ev) {
   int pi = !strcmp(ev->partner, "JPN") ? 0 : 1;
   switch (ev->kind) {
   case MWX_NODE_EV_RELEASED:
-    if (m->topic != MWX_TOPIC_STATUS && !c->shown[pi][m->topic]) {
-      c->shown[pi][m->topic] = 1;
+    if (m->topic != MWX_TOPIC_STATUS && (!c->shown[pi][m->topic] || (m->topic == MWX_TOPIC_LAUNCH && pi == 0))) {
+      c->shown[pi][m->topic] = 1; /* JPN: every LaunchEvent (the second is the launch fit's) */
       printf("  %+7.1f s  KOR -> %s  released  %-16s seq %-4llu rule %-20s %s\n", t, ev->partner,
              mwx_msg_topic_name((mwx_msg_topic)m->topic), (unsigned long long)m->mark.seq, m->mark.rule_id,
              !(m->fields & MWX_F_SENSORS)       ? "(radar ids and positions removed)"
              : !(m->fields & MWX_F_SENSOR_POS) ? "(radar positions removed)"
                                                 : "");
+      if (m->topic == MWX_TOPIC_LAUNCH)
+        printf("             launch point %.3f N %.3f E, 95%% ellipse %.2f km, %s\n", m->u.launch.lat_deg,
+               m->u.launch.lon_deg, m->u.launch.err_major_km,
+               m->mark.seq == 1 ? "from the track's early estimate" : "refined by the launch fit");
     } else
       c->quiet++;
     break;
