@@ -6,7 +6,8 @@
  *      sensors), journal synchronous=FULL and NORMAL, with and without a
  *      record per plot;
  *   2. the salvo of 100 (scenarios/salvo-100.json), first 300 s, KOR's
- *      sensors, NORMAL: the tracker and the release path under load.
+ *      sensors, NORMAL: the tracker and the release path under load, without
+ *      and with the launch fit (a refined LaunchEvent per track).
  *
  *   bench_node [DIR]   journals go to DIR (default "."), deleted afterwards.
  *
@@ -40,7 +41,7 @@ static void rm_db(const char *db) {
 }
 
 static int run(const char *label, const char *dir, const char *scenario, mwx_journal_sync sync, int plots,
-               double limit_s) {
+               double limit_s, int launch_fit) {
   mwx_node_config cfg;
   mwx_node_config_init(&cfg);
   memcpy(cfg.nation, "KOR", 4);
@@ -49,6 +50,7 @@ static int run(const char *label, const char *dir, const char *scenario, mwx_jou
   snprintf(cfg.journal, sizeof cfg.journal, "%s/bench_node.db", dir);
   cfg.sync = sync;
   cfg.journal_plots = plots;
+  cfg.launch_fit = launch_fit;
   rm_db(cfg.journal);
   mwx_node *n;
   int rc = mwx_node_open(&cfg, NULL, NULL, &n);
@@ -85,12 +87,15 @@ static int run(const char *label, const char *dir, const char *scenario, mwx_jou
 int main(int argc, char **argv) {
   const char *dir = argc > 1 ? argv[1] : ".";
   int rc = 0;
-  rc |= run("2022-11-18 KOR, FULL, plots journaled", dir, "2022-11-18-hwasong17.json", MWX_JOURNAL_SYNC_FULL, 1, 1e9);
+  rc |= run("2022-11-18 KOR, FULL, plots journaled", dir, "2022-11-18-hwasong17.json", MWX_JOURNAL_SYNC_FULL, 1, 1e9,
+            1);
   rc |= run("2022-11-18 KOR, NORMAL, plots journaled", dir, "2022-11-18-hwasong17.json", MWX_JOURNAL_SYNC_NORMAL, 1,
-            1e9);
+            1e9, 1);
   rc |= run("2022-11-18 KOR, NORMAL, no plot records", dir, "2022-11-18-hwasong17.json", MWX_JOURNAL_SYNC_NORMAL, 0,
-            1e9);
-  rc |= run("salvo-100 KOR, first 300 s, NORMAL, plots journaled", dir, "salvo-100.json", MWX_JOURNAL_SYNC_NORMAL, 1,
-            300);
+            1e9, 1);
+  rc |= run("salvo-100 KOR, first 300 s, NORMAL, no launch fit", dir, "salvo-100.json", MWX_JOURNAL_SYNC_NORMAL, 1,
+            300, 0);
+  rc |= run("salvo-100 KOR, first 300 s, NORMAL, launch fit", dir, "salvo-100.json", MWX_JOURNAL_SYNC_NORMAL, 1, 300,
+            1);
   return rc;
 }
