@@ -7,7 +7,8 @@
  * (mwx_node_step): JPN gets KOR's LaunchEvent and Tracks automatically,
  * long-range impact predictions to JPN are held, an approval made through a
  * second journal handle (as "mwx release approve" would) is picked up and
- * published, and the journal verifies.
+ * published, and the journal verifies.  The mwxd configuration file: node
+ * keys read, paths relative to the file, bad values named.
  */
 #include <poll.h>
 #include <pthread.h>
@@ -347,12 +348,57 @@ static void test_node_bad_config(void **state) {
   assert_null(n);
 }
 
+static void write_file(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+static void test_node_config_load(void **state) {
+  (void)state;
+  char dir[] = "/tmp/mwx_test_node_cfg_XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char path[128];
+  snprintf(path, sizeof path, "%s/kor.json", dir);
+  write_file(path, "{\"nation\":\"KOR\",\"pki_dir\":\"pki\",\"domain_id\":3,\"partners\":[\"USA\"],"
+                   "\"journal\":\"kor.db\",\"scenario\":\"/abs/s.json\",\"speed\":20,\"seed\":7,"
+                   "\"start_unix_ms\":1700000000000,\"linger_s\":2,\"sync\":\"normal\",\"journal_plots\":false}");
+  mwx_node_config c;
+  assert_int_equal(mwx_node_config_load(path, &c), 0);
+  assert_string_equal(c.nation, "KOR");
+  assert_true(c.online);
+  char want[160];
+  snprintf(want, sizeof want, "%s/kor.db", dir);
+  assert_string_equal(c.journal, want); /* relative to the file */
+  assert_string_equal(c.scenario, "/abs/s.json");
+  assert_true(strstr(c.policy, "config/policy-KOR.json") != NULL); /* the default */
+  assert_true(c.speed == 20);
+  assert_int_equal(c.seed, 7);
+  assert_int_equal(c.start_unix_ns, 1700000000000ll * 1000000ll);
+  assert_true(c.linger_s == 2);
+  assert_int_equal(c.sync, MWX_JOURNAL_SYNC_NORMAL);
+  assert_int_equal(c.journal_plots, 0);
+  assert_int_equal(c.launch_fit, 0);
+  write_file(path, "{\"nation\":\"KOR\",\"pki_dir\":\"pki\",\"journal\":\"k.db\",\"speed\":-1}");
+  assert_int_equal(mwx_node_config_load(path, &c), MWX_EINVAL);
+  assert_non_null(strstr(mwx_error_msg(), "'speed'"));
+  write_file(path, "{\"nation\":\"KOR\",\"pki_dir\":\"pki\",\"journal\":\"k.db\",\"sync\":\"sometimes\"}");
+  assert_int_equal(mwx_node_config_load(path, &c), MWX_EINVAL);
+  assert_non_null(strstr(mwx_error_msg(), "'sync'"));
+  write_file(path, "{\"nation\":\"KOR\",\"pki_dir\":\"pki\"}");
+  assert_int_equal(mwx_node_config_load(path, &c), MWX_EINVAL);
+  assert_non_null(strstr(mwx_error_msg(), "'journal'"));
+  unlink(path);
+  rmdir(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_loop_timers),          cmocka_unit_test(test_loop_fd),
       cmocka_unit_test(test_loop_queue_threads),   cmocka_unit_test(test_loop_queue_full),
       cmocka_unit_test(test_loop_stop_from_thread), cmocka_unit_test(test_node_offline),
-      cmocka_unit_test(test_node_bad_config),
+      cmocka_unit_test(test_node_bad_config),      cmocka_unit_test(test_node_config_load),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
