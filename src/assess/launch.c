@@ -41,7 +41,7 @@
 enum { P_T0 = 0, P_E, P_N, P_HDG, P_A, P_K, P_ELF, P_TP, P_TV, P_LB };
 
 #define RK_STEP_S 0.5
-#define MAX_ITER 40
+#define MAX_ITER 200
 #define GATE_RADAR 16.27 /* chi-square 3 dof, 0.999 */
 #define GATE_IR 13.82    /* chi-square 2 dof, 0.999 */
 #define TV_PRIOR_S 5.0
@@ -480,7 +480,7 @@ int mwx_assess_launch_fit(const mwx_track_plot *plots, size_t n, const mwx_track
    * fit before. */
   double best[NP], N[NP * NP], cost = INFINITY;
   int ok = 0;
-  static const double starts[][3] = {{45, 20, 0.005}, {70, 15, 0.004}, {30, 25, 0.006}, {60, 12, 0.002}};
+  static const double starts[][3] = {{45, 20, 0.005}, {70, 15, 0.004}, {30, 25, 0.006}, {60, 12, 0.002}, {15, 30, 0.008}};
   static const double windows[] = {30.0, 45.0, 60.0, 75.0, 90.0, 105.0, 120.0};
   size_t n_best = 0, n_prev_all = 0;
   for (size_t w = 0; w < sizeof windows / sizeof windows[0]; w++) {
