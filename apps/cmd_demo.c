@@ -126,7 +126,7 @@ static int act_tracking(const mwx_sim_scenario *sc, const mwx_sim_truth *truth) 
     snprintf(c[3], 24, m->has_good_ipp ? "%.0f" : "never", m->good_ipp_s);
     snprintf(c[4], 24, m->has_ipp_error[MWX_ASSESS_CP_HALF] ? "%.1f km" : "-", m->ipp_error_km[MWX_ASSESS_CP_HALF]);
     snprintf(c[5], 24, m->has_impact ? "%.1f km" : "-", m->impact_error_km);
-    snprintf(c[6], 24, m->has_launch ? "%.1f km" : "-", m->launch_error_km);
+    snprintf(c[6], 24, m->has_launch ? "%.2f km" : "-", m->launch_error_km);
     printf("%-4s %6s %6s %8s %8s %10s %10s %8s %s\n", who[k], c[0], c[1], c[2], c[3], c[4], c[5], c[6],
            m->has_ipp ? mwx_ballistic_class_name(m->cls) : "-");
     mwx_assess_run_fini(&r);
