@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages mwx needs to build, test and run its demo.
+# python3 (Debian's) is used by the shell tests to read JSON output.
 # Idempotent: packages already present are not touched; runs apt-get only when
 # something is missing. Must run as root on Debian 12 (bookworm).
 set -eu
 pkgs="build-essential cmake pkg-config
       libssl-dev libsqlite3-dev sqlite3 libproj-dev proj-data libjansson-dev libcmocka-dev
-      cyclonedds-dev cyclonedds-tools openssl iproute2"
+      cyclonedds-dev cyclonedds-tools openssl iproute2 python3"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
