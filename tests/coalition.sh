@@ -45,6 +45,14 @@ n_launch=$(samples JPN | grep '"from":"KOR"' | grep -c '"topic":"LaunchEvent"')
 [ "$n_track" -ge 5 ] && ok "JPN journaled $n_track KOR Tracks, received and verified" || bad "JPN has $n_track KOR Tracks"
 [ "$n_launch" -ge 1 ] && ok "JPN journaled KOR's LaunchEvent" || bad "JPN has no KOR LaunchEvent"
 grep -q "JPN <- KOR Track .* verified" "$T/JPN.log" && ok "JPN's picture updated by KOR" || bad "no KOR Track line in JPN's log"
+# every KOR Track carries its latency on the exercise clock: to JPN holding it
+# (journaled, in the picture) and, no later, to its reception from DDS
+lat=$(awk -v n="$n_track" '/^JPN <- KOR Track .* verified/ { k++
+        if (match($0, /verified, [0-9.]+ ms after plot \([0-9.]+ at reception\)/)) {
+          split(substr($0, RSTART + 10, RLENGTH - 10), a, " "); h = a[1] + 0; r = substr(a[5], 2) + 0
+          if (r <= h && h < 5000) ok++ } }
+      END { print (k == n && ok == n) ? "ok" : k " lines, " ok " with a latency" }' "$T/JPN.log")
+[ "$lat" = ok ] && ok "every KOR Track line gives plot -> held and plot -> reception latencies" || bad "latencies: $lat"
 grep -q "^JPN picture: KOR LaunchEvent" "$T/JPN.log" && grep -q "^JPN picture: USA Track" "$T/JPN.log" &&
   ok "JPN's final picture holds KOR's launch and the USA's track" || bad "JPN's picture: $(grep picture "$T/JPN.log")"
 n_usa_from_jpn=$(samples USA | grep -c '"from":"JPN"')

@@ -334,6 +334,35 @@ static void test_node_offline(void **state) {
   assert_int_equal(system(cmd), 0);
 }
 
+/* The RECEIVED line: latency to the node holding the sample, then to its
+ * reception from DDS; neither when the topic has no time of validity. */
+static void test_event_format_received(void **state) {
+  (void)state;
+  mwx_msg m;
+  memset(&m, 0, sizeof m);
+  m.topic = MWX_TOPIC_TRACK;
+  memcpy(m.mark.originator, "KOR", 4);
+  m.mark.seq = 7;
+  snprintf(m.mark.rule_id, sizeof m.mark.rule_id, "kor-jpn-track");
+  snprintf(m.u.track.local_track_id, sizeof m.u.track.local_track_id, "KOR-T3");
+  mwx_node_event ev;
+  memset(&ev, 0, sizeof ev);
+  ev.kind = MWX_NODE_EV_RECEIVED;
+  memcpy(ev.partner, "KOR", 4);
+  ev.msg = &m;
+  ev.record_id = 20;
+  ev.sim_ns = 50000000000ll;
+  ev.latency_ms = 3.94;
+  ev.recv_latency_ms = 3.46;
+  char line[512];
+  mwx_node_event_format("JPN", 0, &ev, line, sizeof line);
+  assert_string_equal(line, "JPN <- KOR Track KOR-T3 seq=7 rule=kor-jpn-track verified, 3.9 ms after plot "
+                            "(3.5 at reception) (t=+50s, record 20)");
+  ev.latency_ms = ev.recv_latency_ms = -1;
+  mwx_node_event_format("JPN", 0, &ev, line, sizeof line);
+  assert_string_equal(line, "JPN <- KOR Track KOR-T3 seq=7 rule=kor-jpn-track verified (t=+50s, record 20)");
+}
+
 static void test_node_bad_config(void **state) {
   (void)state;
   mwx_node_config cfg;
@@ -399,6 +428,7 @@ int main(void) {
       cmocka_unit_test(test_loop_queue_threads),   cmocka_unit_test(test_loop_queue_full),
       cmocka_unit_test(test_loop_stop_from_thread), cmocka_unit_test(test_node_offline),
       cmocka_unit_test(test_node_bad_config),      cmocka_unit_test(test_node_config_load),
+      cmocka_unit_test(test_event_format_received),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

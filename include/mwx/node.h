@@ -190,8 +190,11 @@ typedef struct mwx_node_event {
   uint64_t item;                /* HELD / APPROVED / DENIED: queue item id */
   int64_t sim_ns;               /* node's sim time when it happened */
   int64_t wall_ns;              /* CLOCK_REALTIME when it happened */
-  double latency_ms;            /* RECEIVED: wall ms from the sample's time of validity to now,
-                                   on the shared sim clock; < 0 when the topic has none */
+  double latency_ms;            /* RECEIVED: wall ms from the sample's time of validity to now
+                                   (journaled and in the picture), on the shared sim clock;
+                                   < 0 when the topic has none */
+  double recv_latency_ms;       /* RECEIVED: the same to the sample's reception from DDS
+                                   (verified, before the hand-over and the journal); < 0: none */
   int alive;                    /* PARTNER */
   char detail[200];             /* REFUSED / DROPPED: why; HELD: the rule */
 } mwx_node_event;
@@ -257,7 +260,7 @@ void mwx_node_picture(const mwx_node *n, mwx_node_picture_fn fn, void *ctx);
 /* One line (no newline) for an event, e.g.
  *   KOR RELEASED JPN t=+51.0s topic=Track seq=1 rule=kor-jpn-track record=22
  *   KOR HELD JPN t=+335.0s topic=ImpactPrediction seq=1 rule=... record=1498 item=1498 (held ...)
- *   JPN <- KOR Track KOR-T3 seq=1 rule=kor-jpn-track verified, 3.5 ms after plot (t=+50s, record 20)
+ *   JPN <- KOR Track KOR-T3 seq=1 rule=kor-jpn-track verified, 3.9 ms after plot (3.5 at reception) (t=+50s, record 20)
  *   JPN partner KOR alive
  * t is sim seconds after epoch_ns (the first launch).  Truncated to cap. */
 void mwx_node_event_format(const char *nation, int64_t epoch_ns, const mwx_node_event *ev, char *buf, size_t cap);

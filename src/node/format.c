@@ -54,8 +54,11 @@ void mwx_node_event_format(const char *nation, int64_t epoch_ns, const mwx_node_
   case MWX_NODE_EV_RECEIVED:
     PUT("%s <- %s %s %s seq=%llu rule=%s verified", nation, ev->partner, mwx_msg_topic_name((mwx_msg_topic)m->topic),
         msg_id(m), (unsigned long long)m->mark.seq, m->mark.rule_id);
-    if (ev->latency_ms >= 0)
+    if (ev->latency_ms >= 0) {
       PUT(", %.1f ms after %s", ev->latency_ms, m->topic == MWX_TOPIC_TRACK ? "plot" : "its time");
+      if (ev->recv_latency_ms >= 0)
+        PUT(" (%.1f at reception)", ev->recv_latency_ms);
+    }
     PUT(" (t=%+.0fs, record %llu)", t, (unsigned long long)ev->record_id);
     break;
   case MWX_NODE_EV_DROPPED:

@@ -165,6 +165,7 @@ static int flush_out(mwx_node *n) {
     ev.record_id = o->record;
     ev.item = o->item;
     ev.latency_ms = -1;
+    ev.recv_latency_ms = -1;
     snprintf(ev.detail, sizeof ev.detail, "%s", o->detail);
     emit(n, &ev);
   }
@@ -587,6 +588,7 @@ int mwx_node_step(mwx_node *n, int64_t t_ns, int *done) {
     mwx_node_event ev = {0};
     ev.kind = MWX_NODE_EV_DONE;
     ev.latency_ms = -1;
+    ev.recv_latency_ms = -1;
     emit(n, &ev);
   }
   if (done)

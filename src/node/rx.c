@@ -8,7 +8,9 @@
  * On the loop thread, node_rx_handle journals the receipt (kind sample,
  * with the sample and its signature) or the failure (kind sigfail), keeps
  * the partner picture (latest sample per originator, topic and track or
- * node id) and reports the event with its latency on the shared sim clock.
+ * node id) and reports the event with its latency on the shared sim clock:
+ * from the sample's time of validity to the moment the node holds it
+ * (journal record durable, picture updated), and to its reception.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +112,7 @@ static void node_rx_handle(mwx_node_loop *l, void *item, size_t size, void *ctx)
   node_rx_item *it = item;
   mwx_node_event ev = {0};
   ev.latency_ms = -1;
+  ev.recv_latency_ms = -1;
   snprintf(ev.partner, sizeof ev.partner, "%.3s", it->partner);
   ev.sim_ns = n->sim_ns;
   struct timespec ts;
@@ -143,12 +146,15 @@ static void node_rx_handle(mwx_node_loop *l, void *item, size_t size, void *ctx)
     if (ps)
       ps->received++;
     picture_put(n, m, it->recv_ns);
+    /* the sample is now held: durable in the journal and in the picture */
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ev.wall_ns = (int64_t)ts.tv_sec * NS + ts.tv_nsec;
     int64_t tv = valid_time(m);
     if (tv && n->cfg.speed > 0) {
       int64_t mono = mwx_node_mono_ns();
       double sim_now = (double)n->sim_origin_ns + (double)(mono - n->mono_origin_ns) * n->cfg.speed;
-      double sim_recv = sim_now - (double)(ev.wall_ns - it->recv_ns) * n->cfg.speed;
-      ev.latency_ms = (sim_recv - (double)tv) / n->cfg.speed / 1e6;
+      ev.latency_ms = (sim_now - (double)tv) / n->cfg.speed / 1e6;
+      ev.recv_latency_ms = ev.latency_ms - (double)(ev.wall_ns - it->recv_ns) / 1e6;
     }
     ev.kind = MWX_NODE_EV_RECEIVED;
   } else {

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# node_latency.sh - plot -> partner's picture: three full nodes (mwxd: sim
+# sensors, tracking, assessment, release, signing, journal, DDS) on loopback,
+# the 2022-11-18 Hwasong-17 scenario replayed on one shared exercise clock,
+# mesh and hub (KOR - USA relay - JPN, no KOR-JPN link), DDS Security on and
+# off.  For every KOR Track sample JPN receives: the time from its plot (the
+# Track's time of validity, mapped to the wall clock by the exercise clock)
+# to JPN holding it (verified, journaled with FULL sync, in the picture) -
+# the "ms after plot" of mwxd's RECEIVED line - and its parts: the wait for
+# KOR's tick (from KOR's journal: the release record's tick time minus the
+# time of validity), and the rest (KOR tick -> JPN holds).  Throughput:
+# samples received by JPN per wall second of the run (every topic, every
+# partner), and KOR Tracks held by JPN per second while KOR tracks.  Then
+# the same under load: the 100-missile salvo, mesh, security on.  Beside it,
+# in the same run, Cyclone's ddsperf ping/pong at 1 kHz, plain and secure
+# (as bench/net.sh).  All traffic on loopback.  About 3 minutes.
+#
+# Usage: bench/node_latency.sh BUILD_DIR [SPEED] [RUN_S] [STEP_S] [SALVO_SPEED]
+#   SPEED sim seconds per wall second (default 40), RUN_S wall seconds of
+#   scenario per case (default 20: the first 800 sim s of the flight at 40x),
+#   STEP_S the nodes' tick (default 0.2 sim s), SALVO_SPEED the salvo's
+#   speed (default 10).
+set -u
+B=$(cd "${1:?usage: bench/node_latency.sh BUILD_DIR [SPEED] [RUN_S] [STEP_S] [SALVO_SPEED]}" && pwd)
+SPEED=${2:-40}
+RUN=${3:-20}
+STEP=${4:-0.2}
+SALVO_SPEED=${5:-10}
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+SC="$SRC/scenarios/2022-11-18-hwasong17.json"
+T=$(mktemp -d /tmp/mwx_nodelat.XXXXXX)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(uname -m) $(nproc) cores, Cyclone DDS $(dpkg-query -W -f='${Version}' cyclonedds-tools 2>/dev/null)," \
+     "speed ${SPEED}x, step_s $STEP, $RUN s per case"
+"$B/mwx" pki init "$T/pki" --nations KOR,JPN,USA >/dev/null || { echo "mwx pki init failed"; exit 1; }
+
+LEAD=6 # wall seconds for the nodes to start and discover each other (with DDS Security) before the scenario plays
+
+# one case: $1 mesh|hub, $2 0|1 (DDS Security), $3 speed, $4 wall seconds of scenario, $5 scenario file
+run_case() {
+  local topo=$1 sec=$2 speed=$3 run=$4 sc=$5 d="$T/$1-$2-$3-$(basename "$5" .json)" secure=false
+  [ "$sec" = 1 ] && secure=true
+  mkdir -p "$d" && ln -s ../pki "$d/pki"
+  local start=$(( $(date +%s%3N) + LEAD * 1000 ))
+  local common="\"secure\":$secure,\"lease_ms\":3000,\"scenario\":\"$sc\",\"seed\":1,\"speed\":$speed,\"step_s\":$STEP,\"start_unix_ms\":$start,\"linger_s\":-1"
+  local h=0
+  [ "$topo" = hub ] && h=1
+  local dom=$(( 200 + 3 * (2 * sec + h) ))
+  local N
+  for N in KOR JPN USA; do
+    local link
+    if [ "$topo" = mesh ]; then
+      link="\"role\":\"mesh\",\"domain_id\":$dom,\"interface\":\"lo\",\"peers\":[\"127.0.0.1\"]"
+    elif [ $N = USA ]; then
+      link="\"role\":\"hub-relay\",\"links\":[{\"domain_id\":$((dom + 1)),\"interface\":\"lo\",\"peers\":[\"127.0.0.1\"],\"partners\":[\"KOR\"]},{\"domain_id\":$((dom + 2)),\"interface\":\"lo\",\"peers\":[\"127.0.0.1\"],\"partners\":[\"JPN\"]}]"
+    else
+      local ld=$((dom + 1)); [ $N = JPN ] && ld=$((dom + 2))
+      link="\"role\":\"mesh\",\"domain_id\":$ld,\"interface\":\"lo\",\"peers\":[\"127.0.0.1\"],\"partners\":[\"USA\"]"
+    fi
+    echo "{\"nation\":\"$N\",\"pki_dir\":\"pki\",$link,\"journal\":\"$N.db\",\"policy\":\"$SRC/config/policy-$N.json\",$common}" > "$d/$N.json"
+  done
+  PIDS=()
+  for N in KOR JPN USA; do
+    # the receivers stay 2 s longer: what KOR sent last arrives
+    local t=$((LEAD + run)); [ $N = KOR ] || t=$((t + 2))
+    timeout $((t + 30)) "$B/mwxd" --config "$d/$N.json" --run-s $t --log received > "$d/$N.log" 2>&1 &
+    PIDS+=($!)
+  done
+  local st=0 p
+  for p in "${PIDS[@]}"; do wait "$p" || st=$((st + 1)); done
+  PIDS=()
+  [ $st = 0 ] || { echo "$topo secure=$sec: $st node(s) failed"; tail -5 "$d"/*.log; }
+  "$B/mwx" audit show "$d/KOR.db" --kind release --json > "$d/kor_release.json"
+  python3 - "$d" "$topo" "$sec" "$run" "$(basename "$sc" .json)" <<'PY'
+import json, re, sys
+d, topo, sec, run = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+speed = None
+held, recv, seqs = [], [], []
+received = 0
+line_re = re.compile(r'^JPN <- \S+ Track KOR-T\S+ seq=(\d+) .*verified, ([0-9.]+) ms after plot \(([0-9.]+) at reception\)')
+for l in open(d + "/JPN.log"):
+    if l.startswith("JPN <- "):
+        received += 1
+    m = line_re.match(l)
+    if m:
+        seqs.append(int(m.group(1))); held.append(float(m.group(2))); recv.append(float(m.group(3)))
+    m = re.search(r' speed=([0-9.]+) ', l)
+    if m and l.startswith("JPN UP"):
+        speed = float(m.group(1))
+# KOR's release of each Track to JPN: tick (record time) and time of validity
+wait, tvs = {}, {}
+for l in open(d + "/kor_release.json"):
+    r = json.loads(l)
+    s = r.get("sample") or {}
+    p = r.get("payload") or {}
+    if r.get("kind") != "release" or not isinstance(p, dict) or p.get("partner") != "JPN" or p.get("outcome") != "released":
+        continue
+    if s.get("topic") != "Track":
+        continue
+    tv = s["payload"]["time_ns"]
+    wait[s["marking"]["seq"]] = (r["time_ns"] - tv) / speed / 1e6
+    tvs[s["marking"]["seq"]] = tv
+def pct(v, q):
+    v = sorted(v)
+    return v[min(len(v) - 1, int(q * len(v)))] if v else float("nan")
+n = len(held)
+w = [wait[s] for s in seqs if s in wait]
+after = [h - wait[s] for s, h in zip(seqs, held) if s in wait]
+rel = len(wait)
+# wall time (ms, arbitrary origin) at which JPN held each Track: its plot on the exercise clock + latency
+t_held = sorted(tvs[s] / speed / 1e6 + h for s, h in zip(seqs, held) if s in tvs)
+span = (t_held[-1] - t_held[0]) / 1e3 if len(t_held) > 1 else 0
+trk_rate = (len(t_held) - 1) / span if span > 0 else 0
+print(f"NODE {sys.argv[5]} topo={topo} secure={sec} speed={speed:g} n={n}/{rel} plot->held p50={pct(held,.5):.1f} p99={pct(held,.99):.1f} max={max(held) if held else float('nan'):.1f} ms"
+      f" | tick wait p50={pct(w,.5):.1f} max={max(w) if w else float('nan'):.1f}"
+      f" | tick->held p50={pct(after,.5):.1f} p99={pct(after,.99):.1f}"
+      f" | plot->reception p50={pct(recv,.5):.1f} p99={pct(recv,.99):.1f}"
+      f" | JPN received {received} samples in {run:.0f} s: {received/run:.0f}/s; KOR Tracks held {trk_rate:.0f}/s over {span:.1f} s")
+PY
+}
+
+for topo in mesh hub; do
+  for sec in 0 1; do
+    run_case $topo $sec "$SPEED" "$RUN" "$SC"
+  done
+done
+# under load: the 100-missile salvo (scenarios/salvo-100.json), mesh, DDS Security on
+run_case mesh 1 "$SALVO_SPEED" "$RUN" "$SRC/scenarios/salvo-100.json"
+
+# ------------------------------------------------------------- ddsperf
+P="$T/pki"
+sed 's#<topic_expression>mwx_\*</topic_expression>#<topic_expression>*</topic_expression>#' "$P/governance.xml" > "$T/gov.xml"
+sed -e 's#<topic>mwx_\*</topic>#<topic>*</topic>#' \
+    -e '/<partitions>/,/<\/partitions>/c\          <partitions><partition>*</partition></partitions>' "$P/KOR/permissions.xml" > "$T/perm.xml"
+for x in gov perm; do
+  openssl smime -sign -text -in "$T/$x.xml" -out "$T/$x.p7s" -signer "$P/permissions_ca.pem" -inkey "$P/ca/permissions_ca.key"
+done
+net='<General><Interfaces><NetworkInterface name="lo"/></Interfaces><AllowMulticast>false</AllowMulticast></General><Discovery><ParticipantIndex>auto</ParticipantIndex><Peers><Peer address="127.0.0.1"/></Peers></Discovery>'
+secxml="<Security><Authentication><Library path=\"dds_security_auth\" initFunction=\"init_authentication\" finalizeFunction=\"finalize_authentication\"/><IdentityCA>file:$P/KOR/identity_ca.pem</IdentityCA><IdentityCertificate>file:$P/KOR/node.pem</IdentityCertificate><PrivateKey>file:$P/KOR/node.key</PrivateKey></Authentication><AccessControl><Library path=\"dds_security_ac\" initFunction=\"init_access_control\" finalizeFunction=\"finalize_access_control\"/><Governance>file:$T/gov.p7s</Governance><PermissionsCA>file:$P/permissions_ca.pem</PermissionsCA><Permissions>file:$T/perm.p7s</Permissions></AccessControl><Cryptographic><Library path=\"dds_security_crypto\" initFunction=\"init_crypto\" finalizeFunction=\"finalize_crypto\"/></Cryptographic></Security>"
+# median over the per-second lines (first second dropped) of 50% and 99%
+summ() {
+  awk '/ size 12 mean/ { for (i = 1; i <= NF; i++) { if ($i == "50%") a[n] = $(i+1); if ($i == "99%") b[n] = $(i+1) } n++ }
+       function med(x, k,   i, j, t, v) { for (i = 1; i < k; i++) v[i-1] = x[i] + 0; k--;
+         for (i = 0; i < k; i++) for (j = i + 1; j < k; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+         return k ? v[int(k / 2)] : -1 }
+       END { printf "p50_us=%.0f p99_us=%.0f seconds=%d", med(a, n), med(b, n), n - 1 }' "$1"
+}
+DUR=5
+dom=212
+for mode in plain secure; do
+  if [ $mode = plain ]; then xml="<CycloneDDS><Domain id=\"any\">$net</Domain></CycloneDDS>"; else xml="<CycloneDDS><Domain id=\"any\">$net$secxml</Domain></CycloneDDS>"; fi
+  dom=$((dom + 1))
+  CYCLONEDDS_URI="$xml" timeout $((DUR + 10)) ddsperf -i $dom -D $((DUR + 3)) pong > "$T/pong.log" 2>&1 &
+  PIDS=($!)
+  CYCLONEDDS_URI="$xml" timeout $((DUR + 10)) ddsperf -i $dom -D $((DUR + 1)) ping 1kHz > "$T/ping.log" 2>&1
+  kill "${PIDS[0]}" 2>/dev/null; wait "${PIDS[0]}" 2>/dev/null
+  PIDS=()
+  echo "DDSPERF mode=$mode ping=1kHz $(summ "$T/ping.log") (half round trip)"
+done
