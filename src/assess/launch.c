@@ -191,22 +191,6 @@ typedef struct pplot {
   double w[3];     /* 1 / sigma per measurement */
 } pplot;
 
-/* Two unit axes perpendicular to the unit vector m. */
-static void perp_axes(const double m[3], double e1[3], double e2[3]) {
-  double k[3] = {0, 0, 0};
-  int i = fabs(m[0]) < fabs(m[1]) ? (fabs(m[0]) < fabs(m[2]) ? 0 : 2) : (fabs(m[1]) < fabs(m[2]) ? 1 : 2);
-  k[i] = 1;
-  e1[0] = m[1] * k[2] - m[2] * k[1];
-  e1[1] = m[2] * k[0] - m[0] * k[2];
-  e1[2] = m[0] * k[1] - m[1] * k[0];
-  double n = sqrt(e1[0] * e1[0] + e1[1] * e1[1] + e1[2] * e1[2]);
-  for (int j = 0; j < 3; j++)
-    e1[j] /= n;
-  e2[0] = m[1] * e1[2] - m[2] * e1[1];
-  e2[1] = m[2] * e1[0] - m[0] * e1[2];
-  e2[2] = m[0] * e1[1] - m[1] * e1[0];
-}
-
 static int pplot_init(pplot *q, const mwx_track_plot *p) {
   int rc = mwx_track_plot_check(p);
   if (rc)
@@ -215,7 +199,7 @@ static int pplot_init(pplot *q, const mwx_track_plot *p) {
   if ((rc = mwx_geo_ecef_from_lla(&p->sensor_lla, q->s)))
     return rc;
   if (p->kind == MWX_TRACK_IR) {
-    perp_axes(p->los_ecef, q->e[0], q->e[1]);
+    la_perp_axes(p->los_ecef, q->e[0], q->e[1]);
     q->w[0] = q->w[1] = 1.0 / p->sigma_los_rad;
   } else {
     mwx_geo_enu_rotation(p->sensor_lla.lat_deg, p->sensor_lla.lon_deg, q->R);

@@ -338,22 +338,6 @@ static int plot_z(const mwx_track_plot *p, double z[3], double R[3][3]) {
   return 3;
 }
 
-/* Two unit axes perpendicular to the unit vector m. */
-static void perp_axes(const double m[3], double e1[3], double e2[3]) {
-  double k[3] = {0, 0, 0};
-  int i = fabs(m[0]) < fabs(m[1]) ? (fabs(m[0]) < fabs(m[2]) ? 0 : 2) : (fabs(m[1]) < fabs(m[2]) ? 1 : 2);
-  k[i] = 1;
-  e1[0] = m[1] * k[2] - m[2] * k[1];
-  e1[1] = m[2] * k[0] - m[0] * k[2];
-  e1[2] = m[0] * k[1] - m[1] * k[0];
-  double n = sqrt(e1[0] * e1[0] + e1[1] * e1[1] + e1[2] * e1[2]);
-  for (int j = 0; j < 3; j++)
-    e1[j] /= n;
-  e2[0] = m[1] * e1[2] - m[2] * e1[1];
-  e2[1] = m[2] * e1[0] - m[0] * e1[2];
-  e2[2] = m[0] * e1[1] - m[1] * e1[0];
-}
-
 /* IR: h = the predicted line of sight's components on the axes e1, e2
  * perpendicular to the measured one; Jacobian e_i^T (I - u u^T) / r. */
 static int meas_h_ir(const mwx_track_plot *p, const double *x, double h[3], double H[3][NX]) {
@@ -368,7 +352,7 @@ static int meas_h_ir(const mwx_track_plot *p, const double *x, double h[3], doub
   double u[3] = {d[0] / r, d[1] / r, d[2] / r};
   if (u[0] * p->los_ecef[0] + u[1] * p->los_ecef[1] + u[2] * p->los_ecef[2] < 0.5)
     return mwx_error_set(MWX_ERANGE, "track: target more than 60 deg off the IR line of sight");
-  perp_axes(p->los_ecef, e[0], e[1]);
+  la_perp_axes(p->los_ecef, e[0], e[1]);
   for (int k = 0; k < 2; k++) {
     h[k] = e[k][0] * u[0] + e[k][1] * u[1] + e[k][2] * u[2];
     if (H) {

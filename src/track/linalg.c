@@ -102,3 +102,18 @@ void la_eig2(const double A[4], double *l1, double *l2, double *angle_rad) {
   *l2 = m - d;
   *angle_rad = 0.5 * atan2(2.0 * b, a - c);
 }
+
+void la_perp_axes(const double m[3], double e1[3], double e2[3]) {
+  double k[3] = {0, 0, 0};
+  int i = fabs(m[0]) < fabs(m[1]) ? (fabs(m[0]) < fabs(m[2]) ? 0 : 2) : (fabs(m[1]) < fabs(m[2]) ? 1 : 2);
+  k[i] = 1;
+  e1[0] = m[1] * k[2] - m[2] * k[1];
+  e1[1] = m[2] * k[0] - m[0] * k[2];
+  e1[2] = m[0] * k[1] - m[1] * k[0];
+  double n = sqrt(e1[0] * e1[0] + e1[1] * e1[1] + e1[2] * e1[2]);
+  for (int j = 0; j < 3; j++)
+    e1[j] /= n;
+  e2[0] = m[1] * e1[2] - m[2] * e1[1];
+  e2[1] = m[2] * e1[0] - m[0] * e1[2];
+  e2[2] = m[0] * e1[1] - m[1] * e1[0];
+}
