@@ -16,7 +16,6 @@
  * release per partner.  The signing key is made for the run; its public
  * half is written to DB.pub.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,12 +85,8 @@ int mwx_cmd_run(int argc, char **argv) {
     else if (!strcmp(a, "--policy") && v)
       policy = argv[++i];
     else if (!strcmp(a, "--seed") && v) {
-      char *end;
-      errno = 0;
-      unsigned long long s = strtoull(v, &end, 10);
-      if (!*v || *end || errno || *v == '-')
+      if (mwx_cmd_parse_u64(v, &cfg.seed))
         return usage_error("--seed needs an unsigned integer", v);
-      cfg.seed = s;
       i++;
     } else if (!strcmp(a, "--speed") && v) {
       char *end;

@@ -9,7 +9,6 @@
  * was visible and detected, in seconds after launch.  --json prints the table
  * as one JSON object instead.  The same seed gives the same bytes.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,11 +26,7 @@ static void help(FILE *f) {
 }
 
 static int usage_error(const char *fmt, const char *arg) {
-  fprintf(stderr, "mwx sim: ");
-  fprintf(stderr, fmt, arg);
-  fprintf(stderr, "\n");
-  help(stderr);
-  return 2;
+  return mwx_cmd_usage_error("sim", help, fmt, arg);
 }
 
 int mwx_cmd_sim(int argc, char **argv) {
@@ -54,12 +49,8 @@ int mwx_cmd_sim(int argc, char **argv) {
           return usage_error("%s needs a directory", a);
         out = v;
       } else {
-        char *end;
-        errno = 0;
-        unsigned long long s = strtoull(v, &end, 10);
-        if (!*v || *end || errno || v[0] == '-')
+        if (mwx_cmd_parse_u64(v, &seed))
           return usage_error("--seed: '%s' is not an unsigned integer", v);
-        seed = (uint64_t)s;
       }
     } else if (a[0] == '-' && a[1]) {
       return usage_error("unknown option '%s'", a);

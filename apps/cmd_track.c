@@ -9,7 +9,6 @@
  * Text: one block per missile (times in seconds after launch, "-" where it
  * never happened).  --json: the object of mwx_assess_run_json.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,11 +27,7 @@ static void help(FILE *f) {
 }
 
 static int usage_error(const char *fmt, const char *arg) {
-  fprintf(stderr, "mwx track: ");
-  fprintf(stderr, fmt, arg);
-  fprintf(stderr, "\n");
-  help(stderr);
-  return 2;
+  return mwx_cmd_usage_error("track", help, fmt, arg);
 }
 
 static void field(const char *name, int has, double v, const char *unit) {
@@ -70,12 +65,8 @@ int mwx_cmd_track(int argc, char **argv) {
         else
           return usage_error("--filter: '%s' is not ekf or ukf", v);
       } else {
-        char *end;
-        errno = 0;
-        unsigned long long s = strtoull(v, &end, 10);
-        if (!*v || *end || errno || *v == '-')
+        if (mwx_cmd_parse_u64(v, &o.seed))
           return usage_error("--seed: '%s' is not an unsigned integer", v);
-        o.seed = (uint64_t)s;
       }
     } else if (a[0] == '-' && a[1]) {
       return usage_error("unknown option '%s'", a);

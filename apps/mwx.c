@@ -35,6 +35,23 @@ void mwx_cmd_report(const char *cmd, int rc) {
   fprintf(stderr, "mwx %s: %s\n", cmd, (msg && *msg) ? msg : mwx_strerror(rc));
 }
 
+int mwx_cmd_parse_u64(const char *s, uint64_t *v) {
+  char *end;
+  errno = 0;
+  unsigned long long x = strtoull(s, &end, 10);
+  if (!*s || *end || errno || *s == '-') return -1;
+  *v = (uint64_t)x;
+  return 0;
+}
+
+int mwx_cmd_usage_error(const char *cmd, void (*help)(FILE *f), const char *fmt, const char *arg) {
+  fprintf(stderr, "mwx %s: ", cmd);
+  fprintf(stderr, fmt, arg);
+  fprintf(stderr, "\n");
+  help(stderr);
+  return 2;
+}
+
 int mwx_cmd_parse_time(const char *s, int64_t *ns) {
   if (!s || !*s) return mwx_error_set(MWX_EINVAL, "empty time");
   const char *p = s + (*s == '-');

@@ -9,6 +9,7 @@
 #define MWX_CMD_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 int mwx_cmd_audit(int argc, char **argv);
 int mwx_cmd_demo(int argc, char **argv);
@@ -29,5 +30,13 @@ void mwx_cmd_format_time(int64_t ns, char buf[40]);
 
 /* Prints "mwx <cmd>: <what>: <mwx_error_msg() or mwx_strerror(rc)>" on stderr. */
 void mwx_cmd_report(const char *cmd, int rc);
+
+/* Parses s as an unsigned decimal integer (no sign, nothing after it, in
+ * range) into *v.  Returns 0, or -1 with *v unchanged. */
+int mwx_cmd_parse_u64(const char *s, uint64_t *v);
+
+/* Prints "mwx <cmd>: " then fmt with arg on stderr, a newline and the
+ * command's help; returns 2, the exit status of bad usage. */
+int mwx_cmd_usage_error(const char *cmd, void (*help)(FILE *f), const char *fmt, const char *arg);
 
 #endif
