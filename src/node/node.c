@@ -175,13 +175,18 @@ static int flush_out(mwx_node *n) {
 
 /* ---- samples ---------------------------------------------------------- */
 
-static void mark(mwx_node *n, mwx_msg *m, mwx_msg_topic topic, uint8_t classification) {
+/* Clears the node's scratch message and marks it as this node's next sample
+ * of the topic; returns it. */
+static mwx_msg *new_sample(mwx_node *n, mwx_msg_topic topic, uint8_t classification) {
+  mwx_msg *m = &n->scratch;
+  memset(m, 0, sizeof *m);
   m->topic = (uint8_t)topic;
   memcpy(m->mark.originator, n->cfg.nation, MWX_NATION_LEN);
   m->mark.classification = classification;
   m->mark.n_releasable = 0;
   mwx_msg_marking_add(&m->mark, n->cfg.nation);
   m->mark.seq = ++n->seq[topic];
+  return m;
 }
 
 static void sources(mwx_node *n, uint64_t mask, int64_t t_ns, mwx_msg_sources *src) {
@@ -271,9 +276,7 @@ static int decide_all(mwx_node *n, const mwx_msg *m, uint8_t cls) {
 }
 
 static int track_sample(mwx_node *n, const mwx_track_info *in, uint8_t cls) {
-  mwx_msg *m = &n->scratch;
-  memset(m, 0, sizeof *m);
-  mark(n, m, MWX_TOPIC_TRACK, MWX_CLASSIF_SECRET);
+  mwx_msg *m = new_sample(n, MWX_TOPIC_TRACK, MWX_CLASSIF_SECRET);
   mwx_msg_track *t = &m->u.track;
   snprintf(t->local_track_id, MWX_ID_LEN, "%s-T%u", n->cfg.nation, in->id);
   t->time_ns = in->est.t_ns;
@@ -302,9 +305,7 @@ static int track_sample(mwx_node *n, const mwx_track_info *in, uint8_t cls) {
 }
 
 static int launch_sample(mwx_node *n, const mwx_track_info *in, const mwx_assess *a) {
-  mwx_msg *m = &n->scratch;
-  memset(m, 0, sizeof *m);
-  mark(n, m, MWX_TOPIC_LAUNCH, MWX_CLASSIF_SECRET);
+  mwx_msg *m = new_sample(n, MWX_TOPIC_LAUNCH, MWX_CLASSIF_SECRET);
   mwx_msg_launch *l = &m->u.launch;
   snprintf(l->local_track_id, MWX_ID_LEN, "%s-T%u", n->cfg.nation, in->id);
   l->launch_time_ns = a->launch.t_ns;
@@ -325,9 +326,7 @@ static int launch_sample(mwx_node *n, const mwx_track_info *in, const mwx_assess
 }
 
 static int impact_sample(mwx_node *n, const mwx_track_info *in, const mwx_assess *a) {
-  mwx_msg *m = &n->scratch;
-  memset(m, 0, sizeof *m);
-  mark(n, m, MWX_TOPIC_IMPACT, MWX_CLASSIF_SECRET);
+  mwx_msg *m = new_sample(n, MWX_TOPIC_IMPACT, MWX_CLASSIF_SECRET);
   mwx_msg_impact *ip = &m->u.impact;
   snprintf(ip->local_track_id, MWX_ID_LEN, "%s-T%u", n->cfg.nation, in->id);
   ip->time_ns = in->est.t_ns;
@@ -347,9 +346,7 @@ static int impact_sample(mwx_node *n, const mwx_track_info *in, const mwx_assess
 }
 
 static int status_sample(mwx_node *n) {
-  mwx_msg *m = &n->scratch;
-  memset(m, 0, sizeof *m);
-  mark(n, m, MWX_TOPIC_STATUS, MWX_CLASSIF_CONFIDENTIAL);
+  mwx_msg *m = new_sample(n, MWX_TOPIC_STATUS, MWX_CLASSIF_CONFIDENTIAL);
   mwx_msg_status *s = &m->u.status;
   memcpy(s->nation, n->cfg.nation, MWX_NATION_LEN);
   snprintf(s->node_id, MWX_ID_LEN, "%s", n->cfg.node_id);
