@@ -93,6 +93,16 @@ static void node_cfg(mwx_net_config *c, const char *nation, const char *pki) {
   c->lease_ns = 2 * SEC;
 }
 
+/* A node of nation with the PKI and one loopback link (see add_link);
+ * NULL if it does not open (mwx_error_msg() says why). */
+static mwx_net *open_node(const char *nation, const char *pki, uint32_t domain, const char *partners) {
+  mwx_net_config c;
+  mwx_net *n;
+  node_cfg(&c, nation, pki);
+  add_link(&c, domain, partners);
+  return mwx_net_open(&c, &n) ? NULL : n;
+}
+
 #define FAIL(...)                                                                                                      \
   do {                                                                                                                 \
     fprintf(stderr, "[%d] ", (int)getpid());                                                                           \
@@ -309,11 +319,8 @@ typedef struct node_arg {
 
 static int mesh_kor(void *p) {
   const node_arg *a = p;
-  mwx_net_config c;
-  mwx_net *n;
-  node_cfg(&c, "KOR", a->pki);
-  add_link(&c, a->domain, "JPN,USA");
-  if (mwx_net_open(&c, &n))
+  mwx_net *n = open_node("KOR", a->pki, a->domain, "JPN,USA");
+  if (!n)
     FAIL("KOR open: %s", mwx_error_msg());
   if (mwx_net_wait_reader(n, 0, "rel.JPN.KOR.USA", "JPN", 20 * SEC) ||
       mwx_net_wait_reader(n, 0, "rel.JPN.KOR.USA", "USA", 20 * SEC) ||
@@ -333,11 +340,8 @@ static int mesh_kor(void *p) {
 
 static int mesh_receiver(void *p) {
   const node_arg *a = p;
-  mwx_net_config c;
-  mwx_net *n;
-  node_cfg(&c, a->nation, a->pki);
-  add_link(&c, a->domain, NULL);
-  if (mwx_net_open(&c, &n))
+  mwx_net *n = open_node(a->nation, a->pki, a->domain, NULL);
+  if (!n)
     FAIL("%s open: %s", a->nation, mwx_error_msg());
   seen s = {0};
   if (!poll_until(n, &s, at_least, &a->expect, 25 * SEC))
@@ -370,11 +374,8 @@ static void test_mesh_secure_exchange(void **state) {
 
 static int rogue_listener(void *p) {
   const node_arg *a = p;
-  mwx_net_config c;
-  mwx_net *n;
-  node_cfg(&c, a->nation, a->pki);
-  add_link(&c, a->domain, NULL);
-  if (mwx_net_open(&c, &n))
+  mwx_net *n = open_node(a->nation, a->pki, a->domain, NULL);
+  if (!n)
     FAIL("rogue %s open: %s", a->nation, mwx_error_msg());
   seen s = {0};
   /* The genuine nodes exchange within this window (the genuine JPN proves
@@ -389,11 +390,8 @@ static int rogue_listener(void *p) {
 
 static int rogue_publisher(void *p) {
   const node_arg *a = p;
-  mwx_net_config c;
-  mwx_net *n;
-  node_cfg(&c, "KOR", a->pki);
-  add_link(&c, a->domain, NULL);
-  if (mwx_net_open(&c, &n))
+  mwx_net *n = open_node("KOR", a->pki, a->domain, NULL);
+  if (!n)
     FAIL("rogue KOR open: %s", mwx_error_msg());
   for (uint32_t i = 50; i < 55; i++)
     if (publish_track(n, i, i, NULL))
@@ -426,11 +424,8 @@ static void test_rogue_certificate(void **state) {
 
 static int jpn_asks_kor_usa(void *p) {
   const node_arg *a = p;
-  mwx_net_config c;
-  mwx_net *n;
-  node_cfg(&c, "JPN", a->pki);
-  add_link(&c, a->domain, NULL);
-  if (mwx_net_open(&c, &n))
+  mwx_net *n = open_node("JPN", a->pki, a->domain, NULL);
+  if (!n)
     FAIL("JPN open: %s", mwx_error_msg());
   /* the raw middleware: a writer and a reader in rel.KOR.USA */
   dds_qos_t *q = dds_create_qos();
@@ -518,11 +513,8 @@ static int tamper_relay(void *p) {
 
 static int tamper_kor(void *p) {
   const node_arg *a = p;
-  mwx_net_config c;
-  mwx_net *n;
-  node_cfg(&c, "KOR", a->pki);
-  add_link(&c, a->domain, "USA");
-  if (mwx_net_open(&c, &n))
+  mwx_net *n = open_node("KOR", a->pki, a->domain, "USA");
+  if (!n)
     FAIL("KOR open: %s", mwx_error_msg());
   if (mwx_net_wait_reader(n, 0, "rel.JPN.KOR.USA", "USA", 20 * SEC))
     FAIL("KOR: %s", mwx_error_msg());
@@ -536,11 +528,8 @@ static int tamper_kor(void *p) {
 
 static int tamper_jpn(void *p) {
   const node_arg *a = p;
-  mwx_net_config c;
-  mwx_net *n;
-  node_cfg(&c, "JPN", a->pki);
-  add_link(&c, a->domain2, "USA");
-  if (mwx_net_open(&c, &n))
+  mwx_net *n = open_node("JPN", a->pki, a->domain2, "USA");
+  if (!n)
     FAIL("JPN open: %s", mwx_error_msg());
   seen s = {.verbose = 1};
   int two = 2;
@@ -568,11 +557,8 @@ static void test_relay_altering_one_byte_is_dropped(void **state) {
 
 static int late_kor(void *p) {
   const node_arg *a = p;
-  mwx_net_config c;
-  mwx_net *n;
-  node_cfg(&c, "KOR", a->pki);
-  add_link(&c, a->domain, "JPN,USA");
-  if (mwx_net_open(&c, &n))
+  mwx_net *n = open_node("KOR", a->pki, a->domain, "JPN,USA");
+  if (!n)
     FAIL("KOR open: %s", mwx_error_msg());
   /* the picture: tracks 1..3, then an update of track 1 (seq 4) */
   if (publish_track(n, 1, 1, NULL) || publish_track(n, 2, 2, NULL) || publish_track(n, 3, 3, NULL) ||
@@ -630,11 +616,8 @@ static void test_late_joiner_gets_picture(void **state) {
 
 static int silent_kor(void *p) {
   const node_arg *a = p;
-  mwx_net_config c;
-  mwx_net *n;
-  node_cfg(&c, "KOR", a->pki);
-  add_link(&c, a->domain, "JPN");
-  if (mwx_net_open(&c, &n))
+  mwx_net *n = open_node("KOR", a->pki, a->domain, "JPN");
+  if (!n)
     FAIL("KOR open: %s", mwx_error_msg());
   seen s = {0};
   poll_until(n, &s, never, NULL, 60 * SEC); /* until SIGKILL: no goodbye */
@@ -717,11 +700,8 @@ static int hub_usa(void *p) {
 
 static int hub_kor(void *p) {
   const node_arg *a = p;
-  mwx_net_config c;
-  mwx_net *n;
-  node_cfg(&c, "KOR", a->pki);
-  add_link(&c, a->domain, "USA");
-  if (mwx_net_open(&c, &n))
+  mwx_net *n = open_node("KOR", a->pki, a->domain, "USA");
+  if (!n)
     FAIL("KOR open: %s", mwx_error_msg());
   if (mwx_net_wait_reader(n, 0, "rel.JPN.KOR.USA", "USA", 20 * SEC))
     FAIL("KOR: %s", mwx_error_msg());
@@ -738,11 +718,8 @@ static int hub_kor(void *p) {
 
 static int hub_jpn(void *p) {
   const node_arg *a = p;
-  mwx_net_config c;
-  mwx_net *n;
-  node_cfg(&c, "JPN", a->pki);
-  add_link(&c, a->domain2, "USA");
-  if (mwx_net_open(&c, &n))
+  mwx_net *n = open_node("JPN", a->pki, a->domain2, "USA");
+  if (!n)
     FAIL("JPN open: %s", mwx_error_msg());
   seen s = {0};
   int two = 2;
@@ -814,11 +791,8 @@ static void test_config_files(void **state) {
 
 static int check_cases(void *p) {
   const node_arg *a = p;
-  mwx_net_config c;
-  mwx_net *n;
-  node_cfg(&c, "JPN", a->pki);
-  add_link(&c, a->domain, NULL);
-  if (mwx_net_open(&c, &n))
+  mwx_net *n = open_node("JPN", a->pki, a->domain, NULL);
+  if (!n)
     FAIL("JPN open: %s", mwx_error_msg());
   char key[400], detail[200];
   mwx_msg_key *kor;
