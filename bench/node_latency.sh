@@ -27,6 +27,7 @@ RUN=${3:-20}
 STEP=${4:-0.2}
 SALVO_SPEED=${5:-10}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
+. "$SRC/bench/lib.sh"
 SC="$SRC/scenarios/2022-11-18-hwasong17.json"
 T=$(mktemp -d /tmp/mwx_nodelat.XXXXXX)
 PIDS=()
@@ -137,26 +138,11 @@ run_case mesh 1 "$SALVO_SPEED" "$RUN" "$SRC/scenarios/salvo-100.json"
 
 # ------------------------------------------------------------- ddsperf
 P="$T/pki"
-sed 's#<topic_expression>mwx_\*</topic_expression>#<topic_expression>*</topic_expression>#' "$P/governance.xml" > "$T/gov.xml"
-sed -e 's#<topic>mwx_\*</topic>#<topic>*</topic>#' \
-    -e '/<partitions>/,/<\/partitions>/c\          <partitions><partition>*</partition></partitions>' "$P/KOR/permissions.xml" > "$T/perm.xml"
-for x in gov perm; do
-  openssl smime -sign -text -in "$T/$x.xml" -out "$T/$x.p7s" -signer "$P/permissions_ca.pem" -inkey "$P/ca/permissions_ca.key"
-done
-net='<General><Interfaces><NetworkInterface name="lo"/></Interfaces><AllowMulticast>false</AllowMulticast></General><Discovery><ParticipantIndex>auto</ParticipantIndex><Peers><Peer address="127.0.0.1"/></Peers></Discovery>'
-secxml="<Security><Authentication><Library path=\"dds_security_auth\" initFunction=\"init_authentication\" finalizeFunction=\"finalize_authentication\"/><IdentityCA>file:$P/KOR/identity_ca.pem</IdentityCA><IdentityCertificate>file:$P/KOR/node.pem</IdentityCertificate><PrivateKey>file:$P/KOR/node.key</PrivateKey></Authentication><AccessControl><Library path=\"dds_security_ac\" initFunction=\"init_access_control\" finalizeFunction=\"finalize_access_control\"/><Governance>file:$T/gov.p7s</Governance><PermissionsCA>file:$P/permissions_ca.pem</PermissionsCA><Permissions>file:$T/perm.p7s</Permissions></AccessControl><Cryptographic><Library path=\"dds_security_crypto\" initFunction=\"init_crypto\" finalizeFunction=\"finalize_crypto\"/></Cryptographic></Security>"
-# median over the per-second lines (first second dropped) of 50% and 99%
-summ() {
-  awk '/ size 12 mean/ { for (i = 1; i <= NF; i++) { if ($i == "50%") a[n] = $(i+1); if ($i == "99%") b[n] = $(i+1) } n++ }
-       function med(x, k,   i, j, t, v) { for (i = 1; i < k; i++) v[i-1] = x[i] + 0; k--;
-         for (i = 0; i < k; i++) for (j = i + 1; j < k; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
-         return k ? v[int(k / 2)] : -1 }
-       END { printf "p50_us=%.0f p99_us=%.0f seconds=%d", med(a, n), med(b, n), n - 1 }' "$1"
-}
+ddsperf_setup "$P" "$T"
 DUR=5
 dom=212
 for mode in plain secure; do
-  if [ $mode = plain ]; then xml="<CycloneDDS><Domain id=\"any\">$net</Domain></CycloneDDS>"; else xml="<CycloneDDS><Domain id=\"any\">$net$secxml</Domain></CycloneDDS>"; fi
+  xml=$(ddsperf_uri $mode)
   dom=$((dom + 1))
   CYCLONEDDS_URI="$xml" timeout $((DUR + 10)) ddsperf -i $dom -D $((DUR + 3)) pong > "$T/pong.log" 2>&1 &
   PIDS=($!)
