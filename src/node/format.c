@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mwx/node.h"
+#include "node_int.h"
 
 static const char *event_name(mwx_node_event_kind k) {
   switch (k) {
@@ -23,17 +24,6 @@ static const char *event_name(mwx_node_event_kind k) {
   case MWX_NODE_EV_DONE: return "DONE";
   }
   return "?";
-}
-
-static const char *msg_id(const mwx_msg *m) {
-  switch (m->topic) {
-  case MWX_TOPIC_TRACK: return m->u.track.local_track_id;
-  case MWX_TOPIC_LAUNCH: return m->u.launch.local_track_id;
-  case MWX_TOPIC_IMPACT: return m->u.impact.local_track_id;
-  case MWX_TOPIC_ALERT: return m->u.alert.alert_id;
-  case MWX_TOPIC_STATUS: return m->u.status.node_id;
-  default: return "-";
-  }
 }
 
 void mwx_node_event_format(const char *nation, int64_t epoch_ns, const mwx_node_event *ev, char *buf, size_t cap) {
@@ -53,7 +43,7 @@ void mwx_node_event_format(const char *nation, int64_t epoch_ns, const mwx_node_
   switch (ev->kind) {
   case MWX_NODE_EV_RECEIVED:
     PUT("%s <- %s %s %s seq=%llu rule=%s verified", nation, ev->partner, mwx_msg_topic_name((mwx_msg_topic)m->topic),
-        msg_id(m), (unsigned long long)m->mark.seq, m->mark.rule_id);
+        node_msg_id(m, "-"), (unsigned long long)m->mark.seq, m->mark.rule_id);
     if (ev->latency_ms >= 0) {
       PUT(", %.1f ms after %s", ev->latency_ms, m->topic == MWX_TOPIC_TRACK ? "plot" : "its time");
       if (ev->recv_latency_ms >= 0)

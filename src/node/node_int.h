@@ -88,5 +88,8 @@ struct mwx_node {
  * leaves (safe if never started). */
 int node_rx_start(mwx_node *n);
 void node_rx_stop(mwx_node *n);
+/* rx.c: the id of the sample: the local track id (Track, Launch, Impact), the
+ * alert id or the node id (Status); none for any other topic. */
+const char *node_msg_id(const mwx_msg *m, const char *none);
 
 #endif /* MWX_NODE_INT_H */

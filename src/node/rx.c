@@ -55,14 +55,14 @@ static void *rx_main(void *arg) {
   return NULL;
 }
 
-static const char *item_id(const mwx_msg *m) {
+const char *node_msg_id(const mwx_msg *m, const char *none) {
   switch (m->topic) {
   case MWX_TOPIC_TRACK: return m->u.track.local_track_id;
   case MWX_TOPIC_LAUNCH: return m->u.launch.local_track_id;
   case MWX_TOPIC_IMPACT: return m->u.impact.local_track_id;
   case MWX_TOPIC_ALERT: return m->u.alert.alert_id;
   case MWX_TOPIC_STATUS: return m->u.status.node_id;
-  default: return "";
+  default: return none;
   }
 }
 
@@ -77,11 +77,11 @@ static int64_t valid_time(const mwx_msg *m) {
 }
 
 static void picture_put(mwx_node *n, const mwx_msg *m, int64_t recv_ns) {
-  const char *id = item_id(m);
+  const char *id = node_msg_id(m, "");
   for (size_t i = 0; i < n->n_pic; i++) {
     mwx_node_picture_entry *e = &n->pic[i];
     if (e->msg.topic == m->topic && !strncmp(e->msg.mark.originator, m->mark.originator, 3) &&
-        !strcmp(item_id(&e->msg), id)) {
+        !strcmp(node_msg_id(&e->msg, ""), id)) {
       e->msg = *m;
       e->recv_wall_ns = recv_ns;
       e->updates++;
