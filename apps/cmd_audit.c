@@ -89,9 +89,7 @@ static int cmd_verify(int argc, char **argv) {
     else if (argv[i][0] != '-' && !db)
       db = argv[i];
     else {
-      fprintf(stderr, "mwx audit: unexpected argument '%s'\n", argv[i]);
-      usage(stderr);
-      return 2;
+      return mwx_cmd_usage_error("audit", usage, "unexpected argument '%s'", argv[i]);
     }
   }
   if (!db) {
@@ -220,9 +218,7 @@ static int cmd_show(int argc, char **argv) {
     } else if (argv[i][0] != '-' && !db) {
       db = argv[i];
     } else {
-      fprintf(stderr, "mwx audit: unexpected argument '%s'\n", argv[i]);
-      usage(stderr);
-      return 2;
+      return mwx_cmd_usage_error("audit", usage, "unexpected argument '%s'", argv[i]);
     }
   }
   if (!db) {
@@ -252,7 +248,5 @@ int mwx_cmd_audit(int argc, char **argv) {
   if (!strcmp(argv[1], "verify")) return cmd_verify(argc - 1, argv + 1);
   if (!strcmp(argv[1], "show")) return cmd_show(argc - 1, argv + 1);
   if (!strcmp(argv[1], "head")) return cmd_head(argc - 1, argv + 1);
-  fprintf(stderr, "mwx audit: unknown subcommand '%s'\n", argv[1]);
-  usage(stderr);
-  return 2;
+  return mwx_cmd_usage_error("audit", usage, "unknown subcommand '%s'", argv[1]);
 }

@@ -59,9 +59,7 @@ int mwx_cmd_geo(int argc, char **argv) {
              : !strcmp(op, "inverse") || !strcmp(op, "direct") ? 4
                                                              : -1;
   if (want < 0 || argc - 2 != want) {
-    fprintf(stderr, "mwx geo: %s\n", want < 0 ? "unknown operation" : "wrong number of values");
-    help(stderr);
-    return 2;
+    return mwx_cmd_usage_error("geo", help, "%s", want < 0 ? "unknown operation" : "wrong number of values");
   }
   if ((rc = nums(argv + 2, want, v))) {
     mwx_cmd_report("geo", rc);

@@ -57,9 +57,7 @@ int mwx_cmd_net(int argc, char **argv) {
       *(!strcmp(argv[i], "--count") ? &count : &timeout_s) = x;
       i++;
     } else {
-      fprintf(stderr, "mwx net: bad argument '%s'\n", argv[i]);
-      help(stderr);
-      return 2;
+      return mwx_cmd_usage_error("net", help, "bad argument '%s'", argv[i]);
     }
   }
   if (!config || (strcmp(op, "publish") && strcmp(op, "listen")) || (!strcmp(op, "publish") && count < 0)) {

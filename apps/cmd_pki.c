@@ -29,9 +29,7 @@ int mwx_cmd_pki(int argc, char **argv) {
     return argc < 2 ? 2 : 0;
   }
   if (strcmp(argv[1], "init")) {
-    fprintf(stderr, "mwx pki: unknown operation '%s'\n", argv[1]);
-    help(stderr);
-    return 2;
+    return mwx_cmd_usage_error("pki", help, "unknown operation '%s'", argv[1]);
   }
   const char *dir = NULL, *nations = NULL;
   int force = 0, days = 0;
@@ -51,9 +49,7 @@ int mwx_cmd_pki(int argc, char **argv) {
       }
       days = (int)d;
     } else if (argv[i][0] == '-') {
-      fprintf(stderr, "mwx pki: unknown option '%s'\n", argv[i]);
-      help(stderr);
-      return 2;
+      return mwx_cmd_usage_error("pki", help, "unknown option '%s'", argv[i]);
     } else if (!dir)
       dir = argv[i];
     else {

@@ -284,9 +284,7 @@ int mwx_cmd_release(int argc, char **argv) {
   }
   if (!strcmp(a.sub, "list") || !strcmp(a.sub, "approve") || !strcmp(a.sub, "deny") || !strcmp(a.sub, "expire")) {
     if (!a.journal) {
-      fprintf(stderr, "mwx release: %s needs --journal DB\n", a.sub);
-      usage(stderr);
-      return 2;
+      return mwx_cmd_usage_error("release", usage, "%s needs --journal DB", a.sub);
     }
     if ((!strcmp(a.sub, "list") || !strcmp(a.sub, "expire")) && a.pos) {
       fprintf(stderr, "mwx release: unexpected argument '%s'\n", a.pos);
@@ -296,7 +294,5 @@ int mwx_cmd_release(int argc, char **argv) {
   }
   if (!strcmp(a.sub, "check")) return cmd_check(&a);
   if (!strcmp(a.sub, "decide")) return cmd_decide(&a);
-  fprintf(stderr, "mwx release: unknown subcommand '%s'\n", a.sub);
-  usage(stderr);
-  return 2;
+  return mwx_cmd_usage_error("release", usage, "unknown subcommand '%s'", a.sub);
 }
