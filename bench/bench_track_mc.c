@@ -144,6 +144,21 @@ static void ellipse_filter(int runs) {
   mwx_ballistic_traj_fini(&tr);
 }
 
+/* Loads scenarios/NAME.json (run from the source tree) and its truth at a
+ * 1 s step; says why not on stderr and returns -1 if it cannot. */
+static int load_scenario(const char *name, mwx_sim_scenario *sc, mwx_sim_truth *truth) {
+  char path[256];
+  snprintf(path, sizeof path, "scenarios/%s.json", name);
+  memset(sc, 0, sizeof *sc);
+  memset(truth, 0, sizeof *truth);
+  if (mwx_sim_scenario_load(path, sc) || mwx_sim_truth_init(truth, sc, 1.0)) {
+    fprintf(stderr, "bench_track_mc: %s: %s (run from the source tree)\n", path, mwx_error_msg());
+    mwx_sim_scenario_fini(sc);
+    return -1;
+  }
+  return 0;
+}
+
 static const char *PUBLIC[] = {
     "2017-07-04-hwasong14", "2017-08-29-hwasong12", "2017-11-29-hwasong15",
     "2022-03-24-hwasong17", "2022-10-04-hwasong12", "2022-10-14-srbm",
@@ -159,17 +174,10 @@ static void ellipse_e2e(int runs) {
     double sum_d2 = 0;
     printf("ellipse (b) end to end, ALL, EKF, %s beta term, seeds 1-%d:\n", with_beta ? "30%" : "no", seeds);
     for (size_t f = 0; f < N_PUBLIC; f++) {
-      char path[256];
-      snprintf(path, sizeof path, "scenarios/%s.json", PUBLIC[f]);
       mwx_sim_scenario sc;
       mwx_sim_truth truth;
-      memset(&sc, 0, sizeof sc);
-      memset(&truth, 0, sizeof truth);
-      if (mwx_sim_scenario_load(path, &sc) || mwx_sim_truth_init(&truth, &sc, 1.0)) {
-        fprintf(stderr, "bench_track_mc: %s: %s (run from the source tree)\n", path, mwx_error_msg());
-        mwx_sim_scenario_fini(&sc);
+      if (load_scenario(PUBLIC[f], &sc, &truth))
         return;
-      }
       int fin = 0, fn = 0;
       for (int s = 1; s <= seeds; s++) {
         mwx_assess_run_opts o;
@@ -320,17 +328,10 @@ static void crlb(int seeds) {
   printf("  %-22s %-4s %5s %9s %10s %10s %6s %10s %10s %6s\n", "scenario", "nat", "runs", "plots", "RMS pos m",
          "CRLB pos m", "ratio", "RMS vel", "CRLB vel", "ratio");
   for (size_t f = 0; f < 2; f++) {
-    char path[256];
-    snprintf(path, sizeof path, "scenarios/%s.json", scen[f]);
     mwx_sim_scenario sc;
     mwx_sim_truth truth;
-    memset(&sc, 0, sizeof sc);
-    memset(&truth, 0, sizeof truth);
-    if (mwx_sim_scenario_load(path, &sc) || mwx_sim_truth_init(&truth, &sc, 1.0)) {
-      fprintf(stderr, "bench_track_mc: %s: %s (run from the source tree)\n", path, mwx_error_msg());
-      mwx_sim_scenario_fini(&sc);
+    if (load_scenario(scen[f], &sc, &truth))
       return;
-    }
     const mwx_ballistic_figures *fig = &truth.traj[0].fig;
     for (size_t ni = 0; ni < 4; ni++) {
       double se_p = 0, se_v = 0, cr_p = 0, cr_v = 0, nplots = 0;
