@@ -72,7 +72,7 @@ double bal_kepler_max_range_m(double v_mps) {
 }
 
 int mwx_ballistic_class_from_figures(double apogee_km, double range_km, mwx_ballistic_class *out) {
-  double v, g;
+  double v = 0.0, g = 0.0;
   int rc = bal_kepler_from_figures(apogee_km * 1000.0, range_km * 1000.0, &v, &g);
   if (rc)
     return rc;
