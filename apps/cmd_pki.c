@@ -2,6 +2,7 @@
  * cmd_pki.c - "mwx pki": the coalition PKI from the shell.
  *
  *   mwx pki init DIR --nations KOR,JPN,USA [--force] [--days N]
+ *   mwx pki reissue DIR --nation KOR [--days N]
  *
  * Makes everything DDS Security and the origin signatures need (see
  * include/mwx/pki.h for the layout).
@@ -16,11 +17,16 @@
 
 static void help(FILE *f) {
   fprintf(f, "usage: mwx pki init DIR --nations KOR,JPN,USA [--force] [--days N]\n"
-             "  Makes one identity CA per nation, one coalition permissions CA, a node\n"
-             "  certificate and key per nation, the signed governance and permissions\n"
-             "  documents and an Ed25519 origin-signing key pair per nation in DIR.\n"
+             "       mwx pki reissue DIR --nation KOR [--days N]\n"
+             "  init makes the coalition identity CA (it issues every node certificate),\n"
+             "  the coalition permissions CA, a node certificate and key per nation, the\n"
+             "  signed governance and permissions documents and an Ed25519 origin-signing\n"
+             "  key pair per nation in DIR.  reissue renews one nation's node certificate\n"
+             "  (new key) and permissions with the CA keys in DIR/ca.\n"
              "  --force  overwrite an existing non-empty DIR\n"
-             "  --days   certificate validity in days (default 3650)\n");
+             "  --days   node certificate and permissions validity in days (default %d,\n"
+             "           at most %d; CAs: %d days; see docs/security.md)\n",
+          MWX_PKI_NODE_DAYS, MWX_PKI_MAX_DAYS, MWX_PKI_CA_DAYS);
 }
 
 int mwx_cmd_pki(int argc, char **argv) {
@@ -28,23 +34,27 @@ int mwx_cmd_pki(int argc, char **argv) {
     help(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
-  if (strcmp(argv[1], "init")) {
+  if (strcmp(argv[1], "init") && strcmp(argv[1], "reissue")) {
     return mwx_cmd_usage_error("pki", help, "unknown operation '%s'", argv[1]);
   }
-  const char *dir = NULL, *nations = NULL;
+  int reissue = !strcmp(argv[1], "reissue");
+  const char *dir = NULL, *nations = NULL, *nation = NULL;
   int force = 0, days = 0;
   for (int i = 2; i < argc; i++) {
     if (!strcmp(argv[i], "--nations") && i + 1 < argc)
       nations = argv[++i];
     else if (!strncmp(argv[i], "--nations=", 10))
       nations = argv[i] + 10;
+    else if (!strcmp(argv[i], "--nation") && i + 1 < argc)
+      nation = argv[++i];
     else if (!strcmp(argv[i], "--force"))
       force = 1;
     else if (!strcmp(argv[i], "--days") && i + 1 < argc) {
       char *end;
       long d = strtol(argv[++i], &end, 10);
-      if (*end || d <= 0 || d > 36500) {
-        fprintf(stderr, "mwx pki: --days: '%s' is not a number of days (1..36500)\n", argv[i]);
+      if (*end || d <= 0 || d > MWX_PKI_MAX_DAYS) {
+        fprintf(stderr, "mwx pki: --days: '%s' is not a number of days 1..%d (longer than ten years is refused)\n",
+                argv[i], MWX_PKI_MAX_DAYS);
         return 2;
       }
       days = (int)d;
@@ -56,6 +66,20 @@ int mwx_cmd_pki(int argc, char **argv) {
       fprintf(stderr, "mwx pki: unexpected argument '%s'\n", argv[i]);
       return 2;
     }
+  }
+  if (reissue) {
+    if (!dir || !nation) {
+      fprintf(stderr, "mwx pki: reissue needs DIR and --nation\n");
+      help(stderr);
+      return 2;
+    }
+    int rc = mwx_pki_reissue(dir, nation, -3600, (long)(days > 0 ? days : MWX_PKI_NODE_DAYS) * 86400L);
+    if (rc) {
+      mwx_cmd_report("pki", rc);
+      return rc == MWX_EINVAL ? 2 : 1;
+    }
+    printf("mwx pki: reissued %s's node certificate and permissions in %s\n", nation, dir);
+    return 0;
   }
   if (!dir || !nations) {
     fprintf(stderr, "mwx pki: init needs DIR and --nations\n");

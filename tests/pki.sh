@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # pki.sh - `mwx pki init` output checked with the openssl command line:
-# certificates chain to their nation's identity CA (and not to another's),
+# every node certificate is issued by the one coalition identity CA (no
+# national CA is trusted: issue 11), lifetimes follow NIST SP 800-57,
 # governance and permissions verify as S/MIME under the permissions CA,
 # subjects and partitions are as DDS Security needs them, and bad
 # arguments give clear errors.  Usage: pki.sh BUILD_DIR
@@ -17,11 +18,25 @@ refuse() { local what=$1; shift; if "$@" >/dev/null 2>&1; then bad "$what"; else
 
 P="$T/pki"
 check "pki init" "$MWX" pki init "$P" --nations KOR,JPN,USA
-for f in nations permissions_ca.pem governance.xml governance.p7s ca/permissions_ca.key; do
+for f in nations identity_ca.pem permissions_ca.pem governance.xml governance.p7s ca/permissions_ca.key ca/identity_ca.key; do
   [ -s "$P/$f" ] && ok "exists $f" || bad "missing $f"
 done
 [ "$(cat "$P/nations" | tr '\n' ' ')" = "JPN KOR USA " ] && ok "nations sorted" || bad "nations file"
-[ "$(ls "$P/trusted" | tr '\n' ' ')" = "JPN.pem KOR.pem USA.pem " ] && ok "trusted/ holds every identity CA" || bad "trusted/"
+[ "$(ls "$P/trusted" | tr '\n' ' ')" = "identity_ca.pem " ] && cmp -s "$P/trusted/identity_ca.pem" "$P/identity_ca.pem" &&
+  ok "trusted/ holds the coalition identity CA only" || bad "trusted/: $(ls "$P/trusted")"
+[ "$(ls "$P/ca" | tr '\n' ' ')" = "identity_ca.key permissions_ca.key " ] && ok "no national CA key" || bad "ca/: $(ls "$P/ca")"
+# lifetimes (NIST SP 800-57 Part 1 Rev. 5, table 1): CAs 5 years, nodes 1 year
+D=86400
+openssl x509 -in "$P/identity_ca.pem" -noout -checkend $((1825 * D)) >/dev/null &&
+  ! openssl x509 -in "$P/identity_ca.pem" -noout -checkend $((1827 * D)) >/dev/null &&
+  ok "identity CA valid for 1826 days" || bad "identity CA lifetime: $(openssl x509 -in "$P/identity_ca.pem" -noout -enddate)"
+openssl x509 -in "$P/permissions_ca.pem" -noout -checkend $((1825 * D)) >/dev/null &&
+  ok "permissions CA valid for 1826 days" || bad "permissions CA lifetime"
+openssl x509 -in "$P/KOR/node.pem" -noout -checkend $((364 * D)) >/dev/null &&
+  ! openssl x509 -in "$P/KOR/node.pem" -noout -checkend $((366 * D)) >/dev/null &&
+  ok "node certificate valid for 365 days" || bad "node lifetime: $(openssl x509 -in "$P/KOR/node.pem" -noout -enddate)"
+grep -q "<not_after>$(date -u -d '+365 days' +%Y-%m-%d)" "$P/KOR/permissions.xml" &&
+  ok "permissions valid for 365 days" || bad "permissions validity: $(grep -o '<not_after>[^<]*' "$P/KOR/permissions.xml")"
 
 check "governance S/MIME verifies" openssl smime -verify -text -in "$P/governance.p7s" -CAfile "$P/permissions_ca.pem" -out "$T/gov.txt"
 diff -q <(tr -d "\r" < "$T/gov.txt") "$P/governance.xml" >/dev/null && ok "signed governance = governance.xml" || bad "signed governance differs"
@@ -30,10 +45,9 @@ grep -q "<discovery_protection_kind>ENCRYPT" "$P/governance.xml" && grep -q "<da
 
 for N in KOR JPN USA; do
   n=$(echo "$N" | tr A-Z a-z)
-  check "$N node cert chains to $N CA" openssl verify -CAfile "$P/trusted/$N.pem" "$P/$N/node.pem"
-  other=$([ "$N" = KOR ] && echo JPN || echo KOR)
-  refuse "$N node cert does not chain to $other CA" openssl verify -CAfile "$P/trusted/$other.pem" "$P/$N/node.pem"
-  check "$N identity_ca.pem = trusted/$N.pem" cmp "$P/$N/identity_ca.pem" "$P/trusted/$N.pem"
+  check "$N node cert issued by the coalition identity CA" openssl verify -CAfile "$P/identity_ca.pem" "$P/$N/node.pem"
+  refuse "$N node cert does not verify under the permissions CA" openssl verify -CAfile "$P/permissions_ca.pem" "$P/$N/node.pem"
+  check "$N identity_ca.pem = the coalition identity CA" cmp "$P/$N/identity_ca.pem" "$P/identity_ca.pem"
   check "$N permissions S/MIME verifies" openssl smime -verify -text -in "$P/$N/permissions.p7s" -CAfile "$P/permissions_ca.pem" -out "$T/perm.txt"
   diff -q <(tr -d "\r" < "$T/perm.txt") "$P/$N/permissions.xml" >/dev/null && ok "$N signed permissions = permissions.xml" || bad "$N permissions differ"
   grep -q "<subject_name>CN=$n-node,O=mwx,C=${N:0:2}</subject_name>" "$P/$N/permissions.xml" ||
@@ -43,11 +57,16 @@ for N in KOR JPN USA; do
   check "$N node key matches cert" bash -c "[ \"\$(openssl x509 -in '$P/$N/node.pem' -noout -pubkey)\" = \"\$(openssl pkey -in '$P/$N/node.key' -pubout)\" ]"
   check "$N origin key is Ed25519 and matches origin/$N.pub" bash -c "openssl pkey -in '$P/$N/origin.key' -noout -text | grep -q ED25519 && [ \"\$(openssl pkey -in '$P/$N/origin.key' -pubout)\" = \"\$(cat '$P/origin/$N.pub')\" ]"
   [ "$(stat -c %a "$P/$N/node.key")" = 600 ] && [ "$(stat -c %a "$P/$N/origin.key")" = 600 ] && ok "$N private keys mode 0600" || bad "$N key modes"
-  # partitions: exactly the subsets of {JPN,KOR,USA} that contain N
-  got=$(sed -n '/<publish>/,/<\/publish>/p' "$P/$N/permissions.xml" | grep -o 'rel\.[A-Z.]*' | sort | tr '\n' ' ')
+  # partitions: N writes in org.N.rel.X for exactly the subsets X of {JPN,KOR,USA}
+  # that contain N, and reads org.S.rel.X for every sender S in such an X
+  got=$(sed -n '/<publish>/,/<\/publish>/p' "$P/$N/permissions.xml" | grep -o 'org\.[A-Z]*\.rel\.[A-Z.]*' | sort | tr '\n' ' ')
   want=$(for s in rel.JPN rel.KOR rel.USA rel.JPN.KOR rel.JPN.USA rel.KOR.USA rel.JPN.KOR.USA; do
-           case "$s" in *$N*) echo "$s";; esac; done | sort | tr '\n' ' ')
-  [ "$got" = "$want" ] && ok "$N partitions: $got" || bad "$N partitions: got '$got' want '$want'"
+           case "$s" in *$N*) echo "org.$N.$s";; esac; done | sort | tr '\n' ' ')
+  [ "$got" = "$want" ] && ok "$N publish partitions: $got" || bad "$N publish partitions: got '$got' want '$want'"
+  got=$(sed -n '/<subscribe>/,/<\/subscribe>/p' "$P/$N/permissions.xml" | grep -o 'org\.[A-Z]*\.rel\.[A-Z.]*' | sort | tr '\n' ' ')
+  want=$(for s in rel.JPN rel.KOR rel.USA rel.JPN.KOR rel.JPN.USA rel.KOR.USA rel.JPN.KOR.USA; do
+           case "$s" in *$N*) for S in $(echo "${s#rel.}" | tr . ' '); do echo "org.$S.$s"; done;; esac; done | sort | tr '\n' ' ')
+  [ "$got" = "$want" ] && ok "$N subscribe partitions ($(echo $got | wc -w))" || bad "$N subscribe partitions: got '$got' want '$want'"
 done
 
 # bad arguments
@@ -62,7 +81,12 @@ out=$("$MWX" pki init "$T/x" --nations KOR 2>&1); rc=$?
 [ ! -e "$T/x" ] && ok "nothing written on bad arguments" || bad "$T/x was created"
 out=$("$MWX" pki init "$P" --nations KOR,JPN 2>&1); rc=$?
 [ $rc = 2 ] && echo "$out" | grep -q "not empty" && ok "existing dir refused: $out" || bad "existing dir ($rc: $out)"
+cp "$P/identity_ca.pem" "$P/trusted/JPN.pem"; : > "$P/ca/JPN_identity_ca.key" # an older layout's national CA
 check "existing dir with --force" "$MWX" pki init "$P" --nations KOR,JPN,USA --force
+[ ! -e "$P/trusted/JPN.pem" ] && [ ! -e "$P/ca/JPN_identity_ca.key" ] && ok "--force removed the older layout's national CA" ||
+  bad "--force left a national CA in trusted/ or ca/"
+out=$("$MWX" pki init "$T/y" --nations KOR,JPN --days 4000 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q "longer than" && ok "--days 4000 refused: $out" || bad "--days 4000 ($rc: $out)"
 out=$("$MWX" pki init 2>&1); rc=$?
 [ $rc = 2 ] && ok "no arguments: usage" || bad "no arguments ($rc)"
 

@@ -442,8 +442,19 @@ static int jpn_asks_kor_usa(void *p) {
   if (mwx_net_try_partition(n, 0, MWX_TOPIC_ALERT, "rel.KOR.USA", 1) != MWX_EDENIED ||
       mwx_net_try_partition(n, 0, MWX_TOPIC_ALERT, "rel.KOR.USA", 0) != MWX_EDENIED)
     FAIL("try_partition rel.KOR.USA was not denied");
-  if (mwx_net_try_partition(n, 0, MWX_TOPIC_ALERT, "rel.JPN.USA", 1))
-    FAIL("try_partition rel.JPN.USA: %s", mwx_error_msg());
+  if (mwx_net_try_partition(n, 0, MWX_TOPIC_ALERT, "org.JPN.rel.JPN.USA", 1))
+    FAIL("try_partition org.JPN.rel.JPN.USA: %s", mwx_error_msg());
+  /* JPN may read what KOR writes for JPN, but not write as KOR, nor read
+   * what KOR writes for the USA only */
+  if (mwx_net_try_partition(n, 0, MWX_TOPIC_ALERT, "org.KOR.rel.JPN.KOR", 0))
+    FAIL("try_partition reader org.KOR.rel.JPN.KOR: %s", mwx_error_msg());
+  if (mwx_net_try_partition(n, 0, MWX_TOPIC_TRACK, "org.KOR.rel.JPN.KOR", 1) != MWX_EDENIED ||
+      mwx_net_try_partition(n, 0, MWX_TOPIC_TRACK, "org.KOR.rel.JPN.KOR.USA", 1) != MWX_EDENIED ||
+      mwx_net_try_partition(n, 0, MWX_TOPIC_TRACK, "rel.JPN.KOR", 1) != MWX_EDENIED)
+    FAIL("JPN could create a writer in a partition of KOR's (or without a sender)");
+  if (mwx_net_try_partition(n, 0, MWX_TOPIC_TRACK, "org.KOR.rel.KOR.USA", 0) != MWX_EDENIED ||
+      mwx_net_try_partition(n, 0, MWX_TOPIC_TRACK, "org.USA.rel.KOR.USA", 0) != MWX_EDENIED)
+    FAIL("JPN could create a reader in a KOR.USA partition");
   /* a relay at JPN asked to put a KOR+USA sample on the bus is refused */
   mwx_msg m;
   memset(&m, 0, sizeof m);

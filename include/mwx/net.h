@@ -12,7 +12,9 @@
  * picture), automatic liveliness with a lease (a silent partner is noticed).
  *
  * Sending: mwx_net_publish() puts a signed sample into the partition its
- * marking names.  Receiving: mwx_net_poll() takes what arrived, checks the
+ * marking names, as the DDS partition org.<own nation>.<rel partition>
+ * (only this nation's permissions grant writing there, so a receiver knows
+ * which authenticated nation wrote each sample).  Receiving: mwx_net_poll() takes what arrived, checks the
  * marking (the receiver must be in releasable_to) and the originator's
  * Ed25519 signature (public keys from the PKI directory), and hands every
  * sample to a callback as ACCEPTED or DROPPED with a reason, so the node
@@ -35,6 +37,11 @@
 #define MWX_NET_MAX_LINKS 8
 #define MWX_NET_MAX_PEERS 16
 #define MWX_NET_ADDR_LEN 64
+#define MWX_NET_RELAY_MEMORY 4096 /* relayed samples a hub remembers per link, at least (see mwx_net_relay) */
+
+/* Drop reason (mwx_net_event.reason) of a sample whose sender is not
+ * allowed to send it: not one of the library's MWX_E* errors. */
+#define MWX_NET_ESENDER (-100)
 
 typedef enum mwx_net_role { MWX_NET_MESH = 0, MWX_NET_HUB_RELAY = 1 } mwx_net_role;
 
@@ -70,7 +77,8 @@ void mwx_net_config_init(mwx_net_config *c);
  * history_depth, and either links [{domain_id, peers, interface, partners}]
  * or one link given by the top-level domain_id, peers, interface, partners.
  * Other keys (journal, web_port, ...) are ignored here.  MWX_EPARSE /
- * MWX_EINVAL with a message naming the key. */
+ * MWX_EINVAL with a message naming the key.  (mwx_net_open checks the
+ * values again: see there.) */
 int mwx_net_config_load(const char *path, mwx_net_config *c);
 
 typedef struct mwx_net mwx_net;
@@ -78,7 +86,12 @@ typedef struct mwx_net mwx_net;
 /* Joins the coalition: loads the PKI (nation list, own origin key, every
  * nation's origin public key), creates one participant per link (secured
  * with the nation's certificate and permissions unless secure is 0), the
- * topics, the readers and the writers.  MWX_EDENIED if DDS access control
+ * topics, the readers and the writers.  Refused with MWX_EINVAL before any
+ * DDS call: two links on one DDS domain id (the message names both links and
+ * the id), an interface that is not a name or address (letters, digits,
+ * '.', ':', '_', '-'), a peer that is not a host name or address (the same
+ * and '[', ']'), a domain id above 230.  Every value written into Cyclone's
+ * XML configuration is also XML-escaped.  MWX_EDENIED if DDS access control
  * refuses an entity, MWX_EDDS for other middleware failures, MWX_ECRYPTO /
  * MWX_ENOTFOUND for PKI files.  *out is freed with mwx_net_close. */
 int mwx_net_open(const mwx_net_config *cfg, mwx_net **out);
@@ -111,8 +124,12 @@ int mwx_net_sign_publish(mwx_net *n, mwx_msg *m);
 /* The hub's relay of an accepted sample that came on link from: publishes m
  * unchanged on every other link that has a partner (other than this
  * nation) its marking names, skipping links whose partners include the
- * originator.  Returns the number of links it went out on (>= 0), or a
- * negative MWX_E* if a publication failed.  mwx_net_poll calls it itself
+ * originator, and skipping links it already relayed the same signed sample
+ * on: the key (originator, topic, seq, first 8 signature bytes) is kept per
+ * link, at least the last MWX_NET_RELAY_MEMORY relayed and at most twice that;
+ * older keys are forgotten in blocks, counted in relay_forgotten, and
+ * suppressed duplicates in relay_dups.  Returns the number of links it
+ * went out on (>= 0), or a negative MWX_E* if a publication failed.  mwx_net_poll calls it itself
  * for a hub-relay with auto_relay set. */
 int mwx_net_relay(mwx_net *n, int from, const mwx_msg *m);
 
@@ -132,8 +149,11 @@ typedef struct mwx_net_event {
   int link;              /* index of the link it came on */
   const mwx_msg *msg;    /* ACCEPTED / DROPPED: the sample as received (valid during the callback) */
   int reason;            /* DROPPED: MWX_EPARSE malformed, MWX_EINVAL bad marking, MWX_EDENIED not
-                            releasable to us, MWX_ENOTFOUND unknown originator, MWX_ECRYPTO bad
-                            signature, MWX_EEXIST our own sample came back */
+                            releasable to us, MWX_NET_ESENDER sent by a nation that may not send it
+                            (see mwx_net_check_sender), MWX_ENOTFOUND unknown originator, MWX_ECRYPTO
+                            bad signature, MWX_EEXIST our own sample came back */
+  char sender[MWX_NATION_LEN]; /* ACCEPTED / DROPPED: the authenticated nation whose writer sent it
+                            ("" if unknown); differs from the originator for a relayed sample */
   char detail[200];      /* DROPPED: human-readable reason */
   int relayed;           /* ACCEPTED on a hub with auto_relay: links it was republished on */
   int64_t recv_ns;       /* CLOCK_REALTIME when taken from DDS */
@@ -154,8 +174,18 @@ int mwx_net_wakeup(mwx_net *n);
 
 /* The receive-side check of one sample: valid marking, releasable to this
  * nation, known originator, valid Ed25519 signature, not our own.  0 if it
- * passes, else the reason code of mwx_net_event with detail filled. */
+ * passes, else the reason code of mwx_net_event with detail filled.
+ * mwx_net_poll also applies mwx_net_check_sender. */
 int mwx_net_check(const mwx_net *n, const mwx_msg *m, char *detail, size_t cap);
+
+/* Binds identity to origin: a sample of originator O that arrived on link
+ * from a writer of the authenticated nation sender is allowed if sender is
+ * O, or if sender is one of the link's configured partners and O is not
+ * (a relay, e.g. the USA hub, forwarding for a nation this link does not
+ * reach).  A link without configured partners allows no relay.  0 or
+ * MWX_NET_ESENDER with detail filled. */
+int mwx_net_check_sender(const mwx_net *n, int link, const char *sender, const mwx_msg *m, char *detail,
+                         size_t cap);
 
 /* 1 if the partner nation has a matched reader on link (any partition),
  * else 0. */
@@ -170,8 +200,9 @@ int mwx_net_wait_reader(mwx_net *n, int link, const char *partition, const char 
  * timeout_ns.  0 or MWX_ETIMEDOUT. */
 int mwx_net_wait_acks(mwx_net *n, int64_t timeout_ns);
 
-/* Tries to create a writer (as_writer) or reader of topic in partition on
- * link and deletes it again: 0 if DDS allowed it, MWX_EDENIED if DDS
+/* Tries to create a writer (as_writer) or reader of topic in the DDS
+ * partition named exactly (e.g. "org.JPN.rel.JPN.USA") on link and deletes
+ * it again: 0 if DDS allowed it, MWX_EDENIED if DDS
  * Security refused it (DDS_RETCODE_NOT_ALLOWED_BY_SECURITY), MWX_EDDS
  * otherwise. */
 int mwx_net_try_partition(mwx_net *n, int link, mwx_msg_topic topic, const char *partition, int as_writer);
@@ -184,6 +215,8 @@ int32_t mwx_net_topic(const mwx_net *n, int link, mwx_msg_topic topic);
 /* Counters since open. */
 typedef struct mwx_net_stats {
   uint64_t published, accepted, dropped, relayed;
+  uint64_t relay_dups;      /* relays suppressed: the same sample was already relayed on that link */
+  uint64_t relay_forgotten; /* relay keys dropped from the duplicate memory (its bound) */
 } mwx_net_stats;
 void mwx_net_get_stats(const mwx_net *n, mwx_net_stats *s);
 
@@ -198,15 +231,18 @@ int64_t mwx_net_now_ns(void);
 int mwx_net_test_track(const mwx_net *n, uint32_t index, uint64_t seq, const char *rel_csv, mwx_msg *m);
 
 /* Short name of a drop reason: "malformed", "bad-marking", "not-releasable",
- * "unknown-originator", "bad-signature", "own-sample", or "error". */
+ * "wrong-sender", "unknown-originator", "bad-signature", "own-sample", or
+ * "error". */
 const char *mwx_net_reason_name(int reason);
 
 /* One log line for an event (no newline), e.g.
  *   ACCEPTED link=0 topic=Track orig=KOR seq=3 id=KOR-T3 rel=JPN.KOR.USA relayed=1 age_us=412
- *   DROPPED link=0 topic=Track orig=KOR seq=3 reason=bad-signature detail="..."
+ *   DROPPED link=0 topic=Track orig=KOR seq=3 reason=bad-signature via=KOR detail="..."
  *   PARTNER link=0 JPN alive
  * age_us is recv_ns minus the sample's own time (Track, NodeStatus, Alert,
- * ImpactPrediction time_ns), omitted for other topics. */
+ * ImpactPrediction time_ns), omitted for other topics; an ACCEPTED line ends
+ * " via=USA" when the sender is not the originator.  The detail is printed
+ * with non-printable characters as '?'. */
 void mwx_net_event_format(const mwx_net_event *ev, char *buf, size_t cap);
 
 #endif /* MWX_NET_H */

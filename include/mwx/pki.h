@@ -5,25 +5,42 @@
  * Layout of a PKI directory (all PEM; file names fixed, see mwx_pki_paths):
  *
  *   DIR/nations                     the coalition, one alpha-3 code a line, sorted
+ *   DIR/identity_ca.pem             the coalition identity CA (issues every node certificate)
  *   DIR/permissions_ca.pem          the coalition permissions CA (signs the documents)
  *   DIR/governance.xml, .p7s        governance document, plain and S/MIME-signed
- *   DIR/trusted/<NAT>.pem           every nation's identity CA (each node's trusted_ca_dir)
+ *   DIR/trusted/identity_ca.pem     the only trusted identity CA (each node's trusted_ca_dir)
  *   DIR/origin/<NAT>.pub            every nation's Ed25519 origin-signing public key
- *   DIR/<NAT>/identity_ca.pem       the nation's own identity CA
+ *   DIR/<NAT>/identity_ca.pem       a copy of DIR/identity_ca.pem
  *   DIR/<NAT>/node.pem, node.key    the node's identity certificate and EC P-256 key
  *   DIR/<NAT>/permissions.xml, .p7s the node's permissions, plain and signed
  *   DIR/<NAT>/origin.key            the nation's Ed25519 origin-signing private key
- *   DIR/ca/<NAT>_identity_ca.key    CA private keys (keep offline in a real deployment)
- *   DIR/ca/permissions_ca.key
+ *   DIR/ca/identity_ca.key          the coalition authority's CA private keys (keep
+ *   DIR/ca/permissions_ca.key       offline in a real deployment)
+ *
+ * One identity authority (issue 11): Cyclone DDS 0.10's PKI-DH plugin
+ * accepts a certificate issued by any CA of its trust list for any subject
+ * and does not verify chains, so per-nation identity CAs let one nation
+ * certify another's name.  The coalition authority that already signs every
+ * permissions document therefore also issues every node certificate (in a
+ * deployment a nation submits a CSR; mwx pki init makes the keys itself).
+ * See docs/security.md.
  *
  * A nation's node needs DIR/<NAT>/, DIR/trusted/, DIR/origin/,
  * DIR/permissions_ca.pem, DIR/governance.p7s and DIR/nations; never DIR/ca/.
  *
  * Identity certificates: subject C=<alpha-2>,O=mwx,CN=<nat>-node (lower-case
  * nat), e.g. CN=kor-node,O=mwx,C=KR; the permissions document names it CN
- * first without spaces.  A nation's permissions grant publish and subscribe
- * on the topics mwx_* in exactly the partitions rel.<codes> whose sorted code
- * list is a subset of the coalition that contains the nation.
+ * first without spaces.  A nation's permissions grant, on the topics mwx_*,
+ * publish in org.<NAT>.rel.<codes> and subscribe in org.<S>.rel.<codes>, for
+ * every sorted code list that is a subset of the coalition containing the
+ * nation and every sender S in that list: the org.<S> prefix binds each
+ * writer to its participant's nation (see mwx_pki_sender_partition).
+ *
+ * Lifetimes (NIST SP 800-57 Part 1 Rev. 5, section 5.3.6, table 1): node
+ * certificates and permissions MWX_PKI_NODE_DAYS (the node key authenticates
+ * and agrees keys: private authentication and static key-agreement keys,
+ * 1-2 years); CAs MWX_PKI_CA_DAYS (private signature key used to sign for up
+ * to 3 years, plus the 2-year life of the last certificate it signs).
  */
 #ifndef MWX_PKI_H
 #define MWX_PKI_H
@@ -35,6 +52,10 @@
 #define MWX_PKI_MAX_NATIONS MWX_MAX_NATIONS
 #define MWX_PKI_PATH_LEN 512
 #define MWX_PKI_PARTITION_LEN (4 + MWX_MAX_NATIONS * 4) /* "rel" + ".XXX" each + NUL */
+#define MWX_PKI_WPARTITION_LEN (8 + MWX_PKI_PARTITION_LEN) /* "org.XXX." + rel partition */
+#define MWX_PKI_NODE_DAYS 365  /* default node certificate and permissions lifetime */
+#define MWX_PKI_CA_DAYS 1826   /* CA certificate lifetime (5 years) */
+#define MWX_PKI_MAX_DAYS 3653  /* longest lifetime mwx pki accepts (10 years) */
 
 /* Parses a comma-separated nation list ("KOR,JPN,USA") into sorted, unique
  * upper-case alpha-3 codes.  MWX_EINVAL with a message for an empty list, a
@@ -56,6 +77,16 @@ int mwx_pki_subject(const char *nation, char *buf, size_t cap);
  * too small. */
 int mwx_pki_partition(const char (*codes)[MWX_NATION_LEN], size_t n, char *buf, size_t cap);
 
+/* The partition a sender writes a releasability partition's samples in:
+ * "org.<sender>." + rel_partition, e.g. org.KOR.rel.JPN.KOR.USA.
+ * MWX_EINVAL for a malformed sender or a name not starting "rel.",
+ * MWX_ERANGE if cap is too small. */
+int mwx_pki_sender_partition(const char *sender, const char *rel_partition, char *buf, size_t cap);
+
+/* The sender nation of an org.<NAT>.rel.* partition name into out;
+ * MWX_EINVAL (no message) for any other name. */
+int mwx_pki_partition_sender(const char *partition, char out[MWX_NATION_LEN]);
+
 /* All partitions a nation may use in a coalition: every subset of the
  * (sorted) coalition that contains nation, as partition names, smallest
  * subsets first.  *out is malloc'd (n entries of MWX_PKI_PARTITION_LEN);
@@ -64,14 +95,25 @@ int mwx_pki_partitions_for(const char (*coalition)[MWX_NATION_LEN], size_t n_coa
                            const char *nation, char (**out)[MWX_PKI_PARTITION_LEN], size_t *n);
 
 /* Creates a complete PKI in dir for the nations (see the layout above):
- * one identity CA per nation, one permissions CA, a node certificate and
- * key per nation, the signed governance, one signed permissions document per
- * nation, an Ed25519 origin key pair per nation, and trusted/.  Certificates
- * are valid from one hour ago for validity_days (<= 0: 3650).  If dir exists
+ * the coalition identity CA and permissions CA, a node certificate and key
+ * per nation, the signed governance, one signed permissions document per
+ * nation, an Ed25519 origin key pair per nation, and trusted/.  Node
+ * certificates and permissions are valid from one hour (one day) ago for
+ * validity_days (<= 0: MWX_PKI_NODE_DAYS; > MWX_PKI_MAX_DAYS: MWX_EINVAL),
+ * CAs for MWX_PKI_CA_DAYS or validity_days if longer.  Over an older
+ * layout (with --force) national identity CAs are removed from trusted/.  If dir exists
  * and is not empty, fails with MWX_EEXIST unless force is set (then files
  * are overwritten).  MWX_EINVAL for bad nations, MWX_EIO / MWX_ECRYPTO with
  * a message otherwise. */
 int mwx_pki_init(const char *dir, const char *nations_csv, int force, int validity_days);
+
+/* Re-issues nation's node certificate (a new EC key) and its permissions
+ * document with the coalition authority's keys in DIR/ca, valid from
+ * now + not_before_s to now + not_after_s (seconds; may be negative, e.g. an
+ * already expired certificate for a test).  Overwrites DIR/<NAT>/node.pem,
+ * node.key, permissions.xml and .p7s.  MWX_EINVAL for an empty or too long
+ * validity, MWX_ENOTFOUND without DIR/ca. */
+int mwx_pki_reissue(const char *dir, const char *nation, long not_before_s, long not_after_s);
 
 /* Reads DIR/nations (sorted codes).  MWX_ENOTFOUND / MWX_EPARSE. */
 int mwx_pki_load_nations(const char *dir, char (*out)[MWX_NATION_LEN], size_t cap, size_t *n);

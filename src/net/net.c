@@ -2,7 +2,24 @@
  * net.c - one nation's presence on the coalition bus (see include/mwx/net.h):
  * DDS domains and secured participants per link, topics, readers in the
  * partitions that name the nation, writers per releasability partition,
- * receive-side checks (marking, origin signature), relay, partner presence.
+ * receive-side checks (marking, sender, origin signature), relay with its
+ * duplicate memory, partner presence.
+ *
+ * Who sent a sample.  Every writer of this node sits in the partition
+ * org.<own nation>.rel.<codes> (mwx_pki_sender_partition); DDS access
+ * control lets a participant create, and match, a writer only in partitions
+ * its signed permissions grant, and the permissions are bound to the
+ * certificate subject, which the coalition identity authority alone issues.
+ * So the org.<NAT> of the partition of the remote writer a sample came from
+ * (dds_get_matched_publication_data) names an authenticated nation; the
+ * nation in USER_DATA is only a claim and is not used for any decision.
+ *
+ * The relay's duplicate memory: per link, the keys (originator, topic, seq,
+ * first 8 bytes of the signature: the same signed sample) it republished on
+ * that link, in two generations of MWX_NET_RELAY_MEMORY keys each; a key in
+ * either is not republished on that link again.  It remembers at least the
+ * last MWX_NET_RELAY_MEMORY and at most twice that many; when a generation is
+ * dropped its keys are counted (mwx_net_stats.relay_forgotten).
  */
 #include "mwx/net.h"
 
@@ -20,6 +37,26 @@
 #include "net/net_int.h"
 
 #define READ_BATCH 32
+#define NET_SENDER_CACHE 64   /* remote writers whose nation a link remembers */
+#define NET_RELAY_SLOTS (2 * MWX_NET_RELAY_MEMORY) /* open-addressing slots of one generation */
+
+/* One relayed sample's identity. */
+typedef struct relay_key {
+  char orig[3];
+  uint8_t topic;
+  uint8_t sig8[8];
+  uint64_t seq;
+} relay_key;
+
+typedef struct relay_gen {
+  relay_key *slot; /* NET_RELAY_SLOTS entries; topic 0 = empty */
+  size_t n;
+} relay_gen;
+
+typedef struct sender_entry {
+  dds_instance_handle_t h;
+  char nation[MWX_NATION_LEN]; /* "" if the writer's partition names no sender */
+} sender_entry;
 
 /* The writers of one partition on one link. */
 typedef struct net_wset {
@@ -38,6 +75,9 @@ typedef struct net_link {
   net_wset *ws;
   size_t n_ws, cap_ws;
   int present[MWX_MAX_NATIONS]; /* by coalition index, as last reported */
+  sender_entry senders[NET_SENDER_CACHE]; /* poll thread only */
+  size_t n_senders, next_sender;
+  relay_gen relay_cur, relay_old; /* under the net's lock */
 } net_link;
 
 struct mwx_net {
@@ -54,7 +94,7 @@ struct mwx_net {
   dds_entity_t waitset, guard;
   dds_qos_t *wqos, *rqos;
   pthread_mutex_t lock; /* writer sets (created on demand by publish and relay) */
-  atomic_uint_fast64_t published, accepted, dropped, relayed;
+  atomic_uint_fast64_t published, accepted, dropped, relayed, relay_dups, relay_forgotten;
 };
 
 static int dds_fail(dds_return_t r, const char *what) {
@@ -104,8 +144,77 @@ static int is_address(const char *s) {
   return 1;
 }
 
-/* Cyclone configuration of one link's domain. */
+int net_xml_escape(const char *in, char *out, size_t cap) {
+  size_t k = 0;
+  for (const char *p = in; *p; p++) {
+    const char *e = NULL;
+    char one[2] = {*p, 0};
+    switch (*p) {
+    case '&': e = "&amp;"; break;
+    case '<': e = "&lt;"; break;
+    case '>': e = "&gt;"; break;
+    case '"': e = "&quot;"; break;
+    case '\'': e = "&apos;"; break;
+    default: e = one;
+    }
+    size_t len = strlen(e);
+    if (k + len >= cap)
+      return mwx_error_set(MWX_ERANGE, "value too long for the domain configuration");
+    memcpy(out + k, e, len);
+    k += len;
+  }
+  if (cap == 0)
+    return mwx_error_set(MWX_ERANGE, "value too long for the domain configuration");
+  out[k] = '\0';
+  return 0;
+}
+
+/* A value shown in an error message: printable ASCII, others as '?'. */
+static void shown(const char *in, char *out, size_t cap) {
+  size_t k = 0;
+  for (; *in && k + 1 < cap; in++)
+    out[k++] = (*in >= 32 && *in < 127) ? *in : '?';
+  out[k] = '\0';
+}
+
+static int net_name_ok(const char *s, int brackets) {
+  if (!*s)
+    return 0;
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '.' ||
+          *s == ':' || *s == '_' || *s == '-' || (brackets && (*s == '[' || *s == ']'))))
+      return 0;
+  return 1;
+}
+
+int net_link_check(int i, const mwx_net_link_config *l) {
+  char v[MWX_NET_ADDR_LEN];
+  if (l->domain_id > 230)
+    return mwx_error_set(MWX_EINVAL, "net: link %d: domain id %u is not 0..230", i, l->domain_id);
+  if (l->interface[0] && (memchr(l->interface, 0, MWX_NET_ADDR_LEN) == NULL || !net_name_ok(l->interface, 0))) {
+    shown(l->interface, v, sizeof v);
+    return mwx_error_set(MWX_EINVAL,
+                         "net: link %d: interface '%s' is not an interface name or address (letters, digits, "
+                         "'.', ':', '_', '-' only)",
+                         i, v);
+  }
+  if (l->n_peers < 0 || l->n_peers > MWX_NET_MAX_PEERS)
+    return mwx_error_set(MWX_EINVAL, "net: link %d: %d peers (0..%d)", i, l->n_peers, MWX_NET_MAX_PEERS);
+  for (int k = 0; k < l->n_peers; k++)
+    if (memchr(l->peers[k], 0, MWX_NET_ADDR_LEN) == NULL || !net_name_ok(l->peers[k], 1)) {
+      shown(l->peers[k], v, sizeof v);
+      return mwx_error_set(MWX_EINVAL,
+                           "net: link %d: peer %d '%s' is not a host name or address (letters, digits, '.', ':', "
+                           "'_', '-', '[', ']' only)",
+                           i, k, v);
+    }
+  return 0;
+}
+
+/* Cyclone configuration of one link's domain.  Every value from the
+ * configuration is checked (net_link_check) and escaped. */
 static int domain_xml(const mwx_net *n, const mwx_net_link_config *l, char *buf, size_t cap) {
+  char esc[6 * MWX_NET_ADDR_LEN];
   size_t len = 0;
   int w;
 #define APPEND(...)                                                                                                    \
@@ -116,16 +225,22 @@ static int domain_xml(const mwx_net *n, const mwx_net_link_config *l, char *buf,
     len += (size_t)w;                                                                                                  \
   } while (0)
   APPEND("<CycloneDDS><Domain id=\"any\"><General>");
-  if (l->interface[0])
+  if (l->interface[0]) {
+    if (net_xml_escape(l->interface, esc, sizeof esc))
+      return MWX_ERANGE;
     APPEND("<Interfaces><NetworkInterface %s=\"%s\"/></Interfaces>", is_address(l->interface) ? "address" : "name",
-           l->interface);
+           esc);
+  }
   APPEND("<AllowMulticast>%s</AllowMulticast></General>", l->n_peers ? "false" : "spdp");
   APPEND("<Discovery><ParticipantIndex>auto</ParticipantIndex><MaxAutoParticipantIndex>30</MaxAutoParticipantIndex>");
   APPEND("<LeaseDuration>%lldms</LeaseDuration>", (long long)(n->cfg.lease_ns / 1000000));
   if (l->n_peers) {
     APPEND("<Peers>");
-    for (int i = 0; i < l->n_peers; i++)
-      APPEND("<Peer address=\"%s\"/>", l->peers[i]);
+    for (int i = 0; i < l->n_peers; i++) {
+      if (net_xml_escape(l->peers[i], esc, sizeof esc))
+        return MWX_ERANGE;
+      APPEND("<Peer address=\"%s\"/>", esc);
+    }
     APPEND("</Peers>");
   }
   APPEND("</Discovery></Domain></CycloneDDS>");
@@ -176,8 +291,12 @@ static int wset_create(mwx_net *n, net_link *l, const char *partition, net_wset 
   net_wset *s = &l->ws[l->n_ws];
   memset(s, 0, sizeof *s);
   snprintf(s->partition, sizeof s->partition, "%s", partition);
+  char wpart[MWX_PKI_WPARTITION_LEN];
+  int prc = mwx_pki_sender_partition(n->cfg.nation, partition, wpart, sizeof wpart);
+  if (prc)
+    return prc;
   dds_qos_t *pq = dds_create_qos();
-  dds_qset_partition1(pq, partition);
+  dds_qset_partition1(pq, wpart);
   s->pub = dds_create_publisher(l->pp, pq, NULL);
   dds_delete_qos(pq);
   if (s->pub < 0)
@@ -240,15 +359,29 @@ static int link_open(mwx_net *n, net_link *l) {
 
   /* readers: every partition that names us */
   dds_qos_t *sq = dds_create_qos();
-  const char **names = calloc(n->n_partitions, sizeof *names);
-  if (!names) {
+  size_t cap = n->n_partitions * MWX_MAX_NATIONS, k = 0;
+  char(*wnames)[MWX_PKI_WPARTITION_LEN] = calloc(cap, sizeof *wnames);
+  const char **names = calloc(cap, sizeof *names);
+  if (!names || !wnames) {
+    free(names);
+    free(wnames);
     dds_delete_qos(sq);
     return mwx_error_set(MWX_ENOMEM, "out of memory");
   }
+  /* org.<S>.rel.X for every partition X naming us and every sender S in X */
   for (size_t i = 0; i < n->n_partitions; i++)
-    names[i] = n->partitions[i];
-  dds_qset_partition(sq, (uint32_t)n->n_partitions, names);
+    for (size_t c = 4; c + 3 <= strlen(n->partitions[i]) && k < cap; c += 4) {
+      char sender[MWX_NATION_LEN];
+      memcpy(sender, n->partitions[i] + c, 3);
+      sender[3] = '\0';
+      if (!mwx_pki_sender_partition(sender, n->partitions[i], wnames[k], MWX_PKI_WPARTITION_LEN)) {
+        names[k] = wnames[k];
+        k++;
+      }
+    }
+  dds_qset_partition(sq, (uint32_t)k, names);
   free(names);
+  free(wnames);
   l->sub = dds_create_subscriber(l->pp, sq, NULL);
   dds_delete_qos(sq);
   if (l->sub < 0)
@@ -298,6 +431,16 @@ int mwx_net_open(const mwx_net_config *cfg, mwx_net **out) {
     return mwx_error_set(MWX_EINVAL, "net: nation '%s' is not a known nation code", cfg->nation);
   if (cfg->n_links < 1 || cfg->n_links > MWX_NET_MAX_LINKS)
     return mwx_error_set(MWX_EINVAL, "net: %d links (1..%d)", cfg->n_links, MWX_NET_MAX_LINKS);
+  for (int i = 0; i < cfg->n_links; i++) {
+    if ((rc = net_link_check(i, &cfg->links[i])))
+      return rc;
+    for (int j = 0; j < i; j++)
+      if (cfg->links[j].domain_id == cfg->links[i].domain_id)
+        return mwx_error_set(MWX_EINVAL,
+                             "net: links %d and %d are both on DDS domain %u: every link needs its own domain (a "
+                             "relay between two links of one domain would republish its own output)",
+                             j, i, cfg->links[i].domain_id);
+  }
   if (cfg->role == MWX_NET_HUB_RELAY)
     for (int i = 0; i < cfg->n_links; i++)
       if (cfg->links[i].n_partners == 0)
@@ -376,6 +519,8 @@ void mwx_net_close(mwx_net *n) {
     if (l->domain > 0)
       dds_delete(l->domain);
     free(l->ws);
+    free(l->relay_cur.slot);
+    free(l->relay_old.slot);
   }
   if (n->waitset > 0)
     dds_delete(n->waitset);
@@ -444,6 +589,14 @@ int mwx_net_sign_publish(mwx_net *n, mwx_msg *m) {
 
 /* ------------------------------------------------------------- receiving */
 
+static int link_has(const net_link *l, const char *nation) {
+  for (int i = 0; i < l->cfg.n_partners; i++)
+    if (!strncmp(l->cfg.partners[i], nation, MWX_NATION_LEN))
+      return 1;
+  return 0;
+}
+
+
 int mwx_net_check(const mwx_net *n, const mwx_msg *m, char *detail, size_t cap) {
   int rc = mwx_msg_marking_check(&m->mark);
   if (rc) {
@@ -472,17 +625,91 @@ int mwx_net_check(const mwx_net *n, const mwx_msg *m, char *detail, size_t cap) 
   return 0;
 }
 
-static int link_has(const net_link *l, const char *nation) {
-  for (int i = 0; i < l->cfg.n_partners; i++)
-    if (!strncmp(l->cfg.partners[i], nation, MWX_NATION_LEN))
+int mwx_net_check_sender(const mwx_net *n, int link, const char *sender, const mwx_msg *m, char *detail,
+                         size_t cap) {
+  if (link < 0 || link >= n->n_links) {
+    snprintf(detail, cap, "no link %d", link);
+    return MWX_NET_ESENDER;
+  }
+  const net_link *l = &n->links[link];
+  if (!sender || !sender[0] || coalition_index(n, sender) < 0) {
+    snprintf(detail, cap, "sample of %.3s from a writer whose partition names no coalition sender", m->mark.originator);
+    return MWX_NET_ESENDER;
+  }
+  if (!strncmp(sender, m->mark.originator, MWX_NATION_LEN))
+    return 0;
+  /* relayed: only by a partner of this link, only for an originator this
+   * link does not reach directly */
+  if (l->cfg.n_partners > 0 && link_has(l, sender) && !link_has(l, m->mark.originator))
+    return 0;
+  snprintf(detail, cap, "sample of %.3s sent by %.3s, which may not forward it on link %d", m->mark.originator, sender,
+           link);
+  return MWX_NET_ESENDER;
+}
+
+/* The key of a relayed sample in the duplicate memory. */
+static relay_key relay_key_of(const mwx_msg *m) {
+  relay_key k;
+  memset(&k, 0, sizeof k);
+  memcpy(k.orig, m->mark.originator, 3);
+  k.topic = (uint8_t)m->topic;
+  memcpy(k.sig8, m->sig, sizeof k.sig8);
+  k.seq = m->mark.seq;
+  return k;
+}
+
+static size_t relay_hash(const relay_key *k) {
+  uint64_t h = 1469598103934665603ull; /* FNV-1a, 64 bit */
+  const uint8_t *p = (const uint8_t *)k;
+  for (size_t i = 0; i < sizeof *k; i++)
+    h = (h ^ p[i]) * 1099511628211ull;
+  return (size_t)(h & (NET_RELAY_SLOTS - 1));
+}
+
+static int relay_gen_has(const relay_gen *g, const relay_key *k) {
+  if (!g->slot)
+    return 0;
+  for (size_t i = relay_hash(k), probes = 0; probes < NET_RELAY_SLOTS; i = (i + 1) & (NET_RELAY_SLOTS - 1), probes++) {
+    if (g->slot[i].topic == 0)
+      return 0;
+    if (!memcmp(&g->slot[i], k, sizeof *k))
       return 1;
+  }
+  return 0;
+}
+
+/* 1 if k was relayed on l before; else remembers it and returns 0 (or a
+ * negative MWX_ENOMEM).  Caller holds n->lock. */
+static int relay_seen(mwx_net *n, net_link *l, const relay_key *k) {
+  if (relay_gen_has(&l->relay_cur, k) || relay_gen_has(&l->relay_old, k))
+    return 1;
+  if (!l->relay_cur.slot && !(l->relay_cur.slot = calloc(NET_RELAY_SLOTS, sizeof *l->relay_cur.slot)))
+    return mwx_error_set(MWX_ENOMEM, "out of memory");
+  if (l->relay_cur.n >= MWX_NET_RELAY_MEMORY) { /* the older generation is forgotten */
+    atomic_fetch_add(&n->relay_forgotten, (uint_fast64_t)l->relay_old.n);
+    relay_gen old = l->relay_old;
+    l->relay_old = l->relay_cur;
+    l->relay_cur = old;
+    l->relay_cur.n = 0;
+    if (!l->relay_cur.slot && !(l->relay_cur.slot = calloc(NET_RELAY_SLOTS, sizeof *l->relay_cur.slot)))
+      return mwx_error_set(MWX_ENOMEM, "out of memory");
+    memset(l->relay_cur.slot, 0, NET_RELAY_SLOTS * sizeof *l->relay_cur.slot);
+  }
+  size_t i = relay_hash(k);
+  while (l->relay_cur.slot[i].topic != 0) /* at most half full: terminates */
+    i = (i + 1) & (NET_RELAY_SLOTS - 1);
+  l->relay_cur.slot[i] = *k;
+  l->relay_cur.n++;
   return 0;
 }
 
 int mwx_net_relay(mwx_net *n, int from, const mwx_msg *m) {
   int count = 0, rc = 0;
+  if (m->topic < 1 || m->topic > NET_N_TOPICS)
+    return mwx_error_set(MWX_EINVAL, "net: unknown topic %u", m->topic);
+  relay_key key = relay_key_of(m);
   for (int i = 0; i < n->n_links; i++) {
-    const net_link *l = &n->links[i];
+    net_link *l = &n->links[i];
     if (i == from || link_has(l, m->mark.originator))
       continue;
     int eligible = 0;
@@ -491,6 +718,18 @@ int mwx_net_relay(mwx_net *n, int from, const mwx_msg *m) {
                  mwx_msg_marking_allows(&m->mark, l->cfg.partners[p]);
     if (!eligible)
       continue;
+    pthread_mutex_lock(&n->lock);
+    int seen = relay_seen(n, l, &key);
+    pthread_mutex_unlock(&n->lock);
+    if (seen < 0) {
+      if (!rc)
+        rc = seen;
+      continue;
+    }
+    if (seen) {
+      atomic_fetch_add(&n->relay_dups, 1);
+      continue;
+    }
     int r = mwx_net_publish_link(n, i, m);
     if (r == 0)
       count++;
@@ -514,6 +753,51 @@ static int nation_of_userdata(dds_qos_t *q, char out[MWX_NATION_LEN]) {
   return ok;
 }
 
+/* The authenticated nation of a remote writer: the org.<NAT> of its
+ * partition (see the file comment); 0 if it has none. */
+static int sender_of_qos(const dds_qos_t *q, char out[MWX_NATION_LEN]) {
+  uint32_t np = 0;
+  char **ps = NULL;
+  int ok = 0;
+  if (q && dds_qget_partition(q, &np, &ps)) {
+    char first[MWX_NATION_LEN] = "";
+    ok = np > 0;
+    for (uint32_t i = 0; i < np; i++) {
+      char nat[MWX_NATION_LEN];
+      if (mwx_pki_partition_sender(ps[i], nat) || (first[0] && strcmp(first, nat)))
+        ok = 0; /* every partition must name the same sender */
+      else
+        memcpy(first, nat, MWX_NATION_LEN);
+    }
+    if (ok)
+      memcpy(out, first, MWX_NATION_LEN);
+    for (uint32_t i = 0; i < np; i++)
+      dds_free(ps[i]);
+    dds_free(ps);
+  }
+  return ok;
+}
+
+/* The sender nation of the remote writer h on link li, cached. */
+static void sender_of(mwx_net *n, int li, int t, dds_instance_handle_t h, char out[MWX_NATION_LEN]) {
+  net_link *l = &n->links[li];
+  for (size_t i = 0; i < l->n_senders; i++)
+    if (l->senders[i].h == h) {
+      memcpy(out, l->senders[i].nation, MWX_NATION_LEN);
+      return;
+    }
+  out[0] = '\0';
+  dds_builtintopic_endpoint_t *ep = dds_get_matched_publication_data(l->rd[t], h);
+  if (!ep)
+    return; /* not matched (any more): not cached, looked up again next time */
+  if (!sender_of_qos(ep->qos, out))
+    out[0] = '\0';
+  dds_builtintopic_free_endpoint(ep);
+  size_t k = l->n_senders < NET_SENDER_CACHE ? l->n_senders++ : (l->next_sender++ % NET_SENDER_CACHE);
+  l->senders[k].h = h;
+  memcpy(l->senders[k].nation, out, MWX_NATION_LEN);
+}
+
 /* Which nations have writers matched with our readers on a link. */
 static void presence(mwx_net *n, net_link *l, int now[MWX_MAX_NATIONS]) {
   memset(now, 0, MWX_MAX_NATIONS * sizeof now[0]);
@@ -523,7 +807,7 @@ static void presence(mwx_net *n, net_link *l, int now[MWX_MAX_NATIONS]) {
     for (dds_return_t i = 0; i < k && i < 64; i++) {
       dds_builtintopic_endpoint_t *ep = dds_get_matched_publication_data(l->rd[t], h[i]);
       char nat[MWX_NATION_LEN];
-      if (ep && nation_of_userdata(ep->qos, nat)) {
+      if (ep && sender_of_qos(ep->qos, nat)) {
         int c = coalition_index(n, nat);
         if (c >= 0)
           now[c] = 1;
@@ -542,6 +826,18 @@ int mwx_net_partner_present(mwx_net *n, int link, const char *nation) {
     return 0;
   presence(n, &n->links[link], now);
   return now[c];
+}
+
+/* mwx_net_check with the sender check at its place in the order of
+ * docs/protocol.md (after releasability, before the origin key). */
+static int net_check_all(const mwx_net *n, int li, const char *sender, const mwx_msg *m, char *detail, size_t cap) {
+  int rc = mwx_msg_marking_check(&m->mark);
+  if (rc || !strncmp(m->mark.originator, n->cfg.nation, MWX_NATION_LEN) ||
+      !mwx_msg_marking_allows(&m->mark, n->cfg.nation))
+    return mwx_net_check(n, m, detail, cap);
+  if ((rc = mwx_net_check_sender(n, li, sender, m, detail, cap)))
+    return rc;
+  return mwx_net_check(n, m, detail, cap);
 }
 
 static int take_reader(mwx_net *n, int li, int t, mwx_net_event_fn fn, void *ctx) {
@@ -565,11 +861,12 @@ static int take_reader(mwx_net *n, int li, int t, mwx_net_event_fn fn, void *ctx
       ev.link = li;
       ev.msg = &m;
       ev.recv_ns = now;
+      sender_of(n, li, t, si[i].publication_handle, ev.sender);
       if (net_from_wire((mwx_msg_topic)(t + 1), buf[i], &m)) {
         ev.reason = MWX_EPARSE;
         snprintf(ev.detail, sizeof ev.detail, "malformed sample: %s", mwx_error_msg());
       } else
-        ev.reason = mwx_net_check(n, &m, ev.detail, sizeof ev.detail);
+        ev.reason = net_check_all(n, li, ev.sender, &m, ev.detail, sizeof ev.detail);
       if (ev.reason) {
         ev.kind = MWX_NET_EV_DROPPED;
         atomic_fetch_add(&n->dropped, 1);
@@ -748,6 +1045,8 @@ void mwx_net_get_stats(const mwx_net *n, mwx_net_stats *s) {
   s->accepted = atomic_load(&n->accepted);
   s->dropped = atomic_load(&n->dropped);
   s->relayed = atomic_load(&n->relayed);
+  s->relay_dups = atomic_load(&n->relay_dups);
+  s->relay_forgotten = atomic_load(&n->relay_forgotten);
 }
 
 int mwx_net_test_track(const mwx_net *n, uint32_t index, uint64_t seq, const char *rel_csv, mwx_msg *m) {
@@ -795,6 +1094,7 @@ const char *mwx_net_reason_name(int reason) {
   case MWX_ENOTFOUND: return "unknown-originator";
   case MWX_ECRYPTO: return "bad-signature";
   case MWX_EEXIST: return "own-sample";
+  case MWX_NET_ESENDER: return "wrong-sender";
   default: return "error";
   }
 }
@@ -828,9 +1128,14 @@ void mwx_net_event_format(const mwx_net_event *ev, char *buf, size_t cap) {
     int w = snprintf(buf, cap, "ACCEPTED link=%d topic=%s orig=%.3s seq=%llu id=%.31s rel=%s relayed=%d", ev->link,
                      topic ? topic : "?", m->mark.originator, (unsigned long long)m->mark.seq, id, rel, ev->relayed);
     if (t_ns && w > 0 && (size_t)w < cap)
-      snprintf(buf + w, cap - (size_t)w, " age_us=%lld", (long long)((ev->recv_ns - t_ns) / 1000));
-  } else
-    snprintf(buf, cap, "DROPPED link=%d topic=%s orig=%.3s seq=%llu id=%.31s rel=%s reason=%s detail=\"%s\"", ev->link,
-             topic ? topic : "?", m->mark.originator, (unsigned long long)m->mark.seq, id, rel,
-             mwx_net_reason_name(ev->reason), ev->detail);
+      w += snprintf(buf + w, cap - (size_t)w, " age_us=%lld", (long long)((ev->recv_ns - t_ns) / 1000));
+    if (w > 0 && (size_t)w < cap && ev->sender[0] && strncmp(ev->sender, m->mark.originator, 3))
+      snprintf(buf + w, cap - (size_t)w, " via=%.3s", ev->sender);
+  } else {
+    char d[sizeof ev->detail];
+    shown(ev->detail, d, sizeof d);
+    snprintf(buf, cap, "DROPPED link=%d topic=%s orig=%.3s seq=%llu id=%.31s rel=%s reason=%s via=%.3s detail=\"%s\"",
+             ev->link, topic ? topic : "?", m->mark.originator, (unsigned long long)m->mark.seq, id, rel,
+             mwx_net_reason_name(ev->reason), ev->sender[0] ? ev->sender : "?", d);
+  }
 }

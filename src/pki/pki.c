@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <openssl/bn.h>
@@ -112,6 +113,30 @@ int mwx_pki_partition(const char (*codes)[MWX_NATION_LEN], size_t n, char *buf, 
     len += 3;
   }
   buf[len] = '\0';
+  return 0;
+}
+
+int mwx_pki_sender_partition(const char *sender, const char *rel_partition, char *buf, size_t cap) {
+  if (!well_formed(sender))
+    return mwx_error_set(MWX_EINVAL, "malformed sender nation '%.8s'", sender ? sender : "(null)");
+  if (!rel_partition || strncmp(rel_partition, "rel.", 4))
+    return mwx_error_set(MWX_EINVAL, "'%.40s' is not a releasability partition (rel.*)", rel_partition ? rel_partition : "");
+  int w = snprintf(buf, cap, "org.%s.%s", sender, rel_partition);
+  if (w < 0 || (size_t)w >= cap)
+    return mwx_error_set(MWX_ERANGE, "partition buffer too small");
+  return 0;
+}
+
+int mwx_pki_partition_sender(const char *partition, char out[MWX_NATION_LEN]) {
+  if (!partition || strncmp(partition, "org.", 4) || strlen(partition) < 12 || partition[7] != '.' ||
+      strncmp(partition + 8, "rel.", 4))
+    return MWX_EINVAL;
+  char code[MWX_NATION_LEN];
+  memcpy(code, partition + 4, 3);
+  code[3] = '\0';
+  if (!well_formed(code))
+    return MWX_EINVAL;
+  memcpy(out, code, MWX_NATION_LEN);
   return 0;
 }
 
@@ -306,7 +331,7 @@ static int add_ext(X509 *cert, X509 *issuer, int nid, const char *value) {
 /* Makes a certificate for key, with subject (C, O, CN), issued by
  * issuer/issuer_key (self-signed when issuer is NULL). */
 static int make_cert(EVP_PKEY *key, const char *c, const char *cn, int is_ca, X509 *issuer,
-                     EVP_PKEY *issuer_key, int days, X509 **out) {
+                     EVP_PKEY *issuer_key, long not_before_s, long not_after_s, X509 **out) {
   X509 *x = X509_new();
   BIGNUM *bn = BN_new();
   int rc = MWX_ECRYPTO;
@@ -327,8 +352,8 @@ static int make_cert(EVP_PKEY *key, const char *c, const char *cn, int is_ca, X5
     goto done;
   }
   if (!X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name) ||
-      !X509_gmtime_adj(X509_getm_notBefore(x), -3600) ||
-      !X509_gmtime_adj(X509_getm_notAfter(x), (long)days * 86400L) || !X509_set_pubkey(x, key)) {
+      !X509_gmtime_adj(X509_getm_notBefore(x), not_before_s) ||
+      !X509_gmtime_adj(X509_getm_notAfter(x), not_after_s) || !X509_set_pubkey(x, key)) {
     rc = ossl_fail("certificate fields");
     goto done;
   }
@@ -423,12 +448,25 @@ static void governance_doc(sbuf *b) {
             domains_xml);
 }
 
-static void permissions_doc(sbuf *b, const char *nation, const char *subject, const char *not_before,
-                            const char *not_after, char (*parts)[MWX_PKI_PARTITION_LEN], size_t n_parts) {
+/* The permissions of nation: publish only in partitions org.<nation>.rel.X
+ * (X every releasability set containing nation), subscribe in
+ * org.<M>.rel.X for every such X and every sender M in X.  The org part
+ * binds a writer to its participant's nation: DDS access control checks a
+ * remote writer's partitions against its own signed permissions, so what
+ * arrives in org.KOR.* was written by a participant holding KOR's
+ * permissions (and so KOR's certificate). */
+static int permissions_doc(sbuf *b, const char *nation, const char *subject, const char *not_before,
+                           const char *not_after, const char (*nations)[MWX_NATION_LEN], size_t n) {
+  char(*parts)[MWX_PKI_PARTITION_LEN] = NULL;
+  size_t n_parts = 0;
+  int rc = mwx_pki_partitions_for(nations, n, nation, &parts, &n_parts);
+  if (rc)
+    return rc;
   sb_printf(b,
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-            "<!-- mwx permissions of %s: the mwx topics, only in the releasability partitions\n"
-            "     that name %s. -->\n"
+            "<!-- mwx permissions of %s: the mwx topics; writing only in org.%s.rel.* partitions\n"
+            "     that name %s, reading in the rel.* partitions that name %s from any sender\n"
+            "     those partitions name. -->\n"
             "<dds xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"\n"
             "     xsi:noNamespaceSchemaLocation=\"http://www.omg.org/spec/DDS-SECURITY/20170901/omg_shared_ca_permissions.xsd\">\n"
             "  <permissions>\n"
@@ -437,15 +475,26 @@ static void permissions_doc(sbuf *b, const char *nation, const char *subject, co
             "      <validity><not_before>%s</not_before><not_after>%s</not_after></validity>\n"
             "      <allow_rule>\n"
             "  %s",
-            nation, nation, nation, subject, not_before, not_after, domains_xml);
-  static const char *const verbs[] = {"publish", "subscribe"};
-  for (int v = 0; v < 2; v++) {
-    sb_printf(b, "        <%s>\n          <topics><topic>mwx_*</topic></topics>\n          <partitions>\n", verbs[v]);
-    for (size_t i = 0; i < n_parts; i++)
-      sb_printf(b, "            <partition>%s</partition>\n", parts[i]);
-    sb_printf(b, "          </partitions>\n        </%s>\n", verbs[v]);
-  }
+            nation, nation, nation, nation, nation, subject, not_before, not_after, domains_xml);
+  char w[MWX_PKI_WPARTITION_LEN];
+  sb_printf(b, "        <publish>\n          <topics><topic>mwx_*</topic></topics>\n          <partitions>\n");
+  for (size_t i = 0; i < n_parts && !rc; i++)
+    if (!(rc = mwx_pki_sender_partition(nation, parts[i], w, sizeof w)))
+      sb_printf(b, "            <partition>%s</partition>\n", w);
+  sb_printf(b, "          </partitions>\n        </publish>\n");
+  sb_printf(b, "        <subscribe>\n          <topics><topic>mwx_*</topic></topics>\n          <partitions>\n");
+  for (size_t i = 0; i < n_parts && !rc; i++)
+    for (size_t k = 4; k + 3 <= strlen(parts[i]) && !rc; k += 4) {
+      char sender[MWX_NATION_LEN];
+      memcpy(sender, parts[i] + k, 3);
+      sender[3] = '\0';
+      if (!(rc = mwx_pki_sender_partition(sender, parts[i], w, sizeof w)))
+        sb_printf(b, "            <partition>%s</partition>\n", w);
+    }
+  sb_printf(b, "          </partitions>\n        </subscribe>\n");
   sb_printf(b, "      </allow_rule>\n      <default>DENY</default>\n    </grant>\n  </permissions>\n</dds>\n");
+  free(parts);
+  return rc;
 }
 
 /* Signs text as S/MIME (detached, text mode) with the permissions CA and
@@ -501,36 +550,53 @@ static int dir_nonempty(const char *dir, int *nonempty) {
 /* Everything made for one nation, released together. */
 typedef struct nation_pki {
   char code[MWX_NATION_LEN];
-  EVP_PKEY *ca_key, *node_key, *origin_key;
-  X509 *ca, *node;
+  EVP_PKEY *node_key, *origin_key;
+  X509 *node;
 } nation_pki;
 
+static int lc_node_name(const char *code, char *buf, size_t cap) {
+  snprintf(buf, cap, "%c%c%c-node", tolower((unsigned char)code[0]), tolower((unsigned char)code[1]),
+           tolower((unsigned char)code[2]));
+  return 0;
+}
+
+/* Signs and writes DIR/<NAT>/permissions.xml and .p7s, valid from
+ * now + not_before_s to now + not_after_s. */
+static int write_permissions(const char *dir, const char *code, const char (*nations)[MWX_NATION_LEN], size_t n,
+                             X509 *perm_ca, EVP_PKEY *perm_key, long not_before_s, long not_after_s) {
+  char subject[64], nb[32], na[32], path[MWX_PKI_PATH_LEN];
+  int rc;
+  if ((rc = mwx_pki_subject(code, subject, sizeof subject)))
+    return rc;
+  time_t now = time(NULL);
+  iso_time(now + not_before_s, nb, sizeof nb);
+  iso_time(now + not_after_s, na, sizeof na);
+  sbuf doc = {0};
+  rc = permissions_doc(&doc, code, subject, nb, na, nations, n);
+  if (!rc && doc.oom)
+    rc = mwx_error_set(MWX_ENOMEM, "out of memory");
+  if (!rc && !(rc = join(path, dir, code, "permissions.xml")) && !(rc = write_file(path, doc.s, doc.len, 0644)) &&
+      !(rc = join(path, dir, code, "permissions.p7s")))
+    rc = smime_sign(path, &doc, perm_ca, perm_key);
+  free(doc.s);
+  return rc;
+}
+
+/* The node certificate of one nation, issued by the coalition identity CA
+ * (the nation's CSR, modelled: the key is made here). */
 static int write_nation(const char *dir, nation_pki *np, const char (*nations)[MWX_NATION_LEN], size_t n,
-                        X509 *perm_ca, EVP_PKEY *perm_key, int days) {
-  char path[MWX_PKI_PATH_LEN], name[64], sub[64];
+                        X509 *id_ca, EVP_PKEY *id_key, X509 *perm_ca, EVP_PKEY *perm_key, int days) {
+  char path[MWX_PKI_PATH_LEN], sub[64], lc[16];
   int rc;
   const char *a2 = mwx_pki_alpha2(np->code);
-  char lc[16];
-  snprintf(lc, sizeof lc, "%c%c%c-node", tolower((unsigned char)np->code[0]), tolower((unsigned char)np->code[1]),
-           tolower((unsigned char)np->code[2]));
-  snprintf(name, sizeof name, "%.3s Identity CA", np->code);
-
-  if (!(np->ca_key = new_ec_key()) || !(np->node_key = new_ec_key()) ||
-      !(np->origin_key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")))
+  lc_node_name(np->code, lc, sizeof lc);
+  if (!(np->node_key = new_ec_key()) || !(np->origin_key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")))
     return ossl_fail("key generation");
-  if ((rc = make_cert(np->ca_key, a2, name, 1, NULL, NULL, days, &np->ca)) ||
-      (rc = make_cert(np->node_key, a2, lc, 0, np->ca, np->ca_key, days, &np->node)))
+  if ((rc = make_cert(np->node_key, a2, lc, 0, id_ca, id_key, -3600, (long)days * 86400L, &np->node)))
     return rc;
-
   if ((rc = join(path, dir, np->code, NULL)) || (rc = mkdir_p(path)))
     return rc;
-  snprintf(sub, sizeof sub, "%.3s_identity_ca.key", np->code);
-  if ((rc = join(path, dir, "ca", sub)) || (rc = save_key(path, np->ca_key)))
-    return rc;
-  snprintf(sub, sizeof sub, "%.3s.pem", np->code);
-  if ((rc = join(path, dir, "trusted", sub)) || (rc = save_cert(path, np->ca)))
-    return rc;
-  if ((rc = join(path, dir, np->code, "identity_ca.pem")) || (rc = save_cert(path, np->ca)) ||
+  if ((rc = join(path, dir, np->code, "identity_ca.pem")) || (rc = save_cert(path, id_ca)) ||
       (rc = join(path, dir, np->code, "node.pem")) || (rc = save_cert(path, np->node)) ||
       (rc = join(path, dir, np->code, "node.key")) || (rc = save_key(path, np->node_key)) ||
       (rc = join(path, dir, np->code, "origin.key")) || (rc = save_key(path, np->origin_key)))
@@ -538,30 +604,7 @@ static int write_nation(const char *dir, nation_pki *np, const char (*nations)[M
   snprintf(sub, sizeof sub, "%.3s.pub", np->code);
   if ((rc = join(path, dir, "origin", sub)) || (rc = save_pubkey(path, np->origin_key)))
     return rc;
-
-  /* permissions */
-  char subject[64], nb[32], na[32];
-  if ((rc = mwx_pki_subject(np->code, subject, sizeof subject)))
-    return rc;
-  time_t now = time(NULL);
-  iso_time(now - 86400, nb, sizeof nb);
-  iso_time(now + (time_t)days * 86400, na, sizeof na);
-  char(*parts)[MWX_PKI_PARTITION_LEN] = NULL;
-  size_t n_parts = 0;
-  if ((rc = mwx_pki_partitions_for(nations, n, np->code, &parts, &n_parts)))
-    return rc;
-  sbuf doc = {0};
-  permissions_doc(&doc, np->code, subject, nb, na, parts, n_parts);
-  free(parts);
-  if (doc.oom) {
-    free(doc.s);
-    return mwx_error_set(MWX_ENOMEM, "out of memory");
-  }
-  if (!(rc = join(path, dir, np->code, "permissions.xml")) && !(rc = write_file(path, doc.s, doc.len, 0644)) &&
-      !(rc = join(path, dir, np->code, "permissions.p7s")))
-    rc = smime_sign(path, &doc, perm_ca, perm_key);
-  free(doc.s);
-  return rc;
+  return write_permissions(dir, np->code, nations, n, perm_ca, perm_key, -86400, (long)days * 86400L);
 }
 
 int mwx_pki_init(const char *dir, const char *nations_csv, int force, int validity_days) {
@@ -574,11 +617,15 @@ int mwx_pki_init(const char *dir, const char *nations_csv, int force, int validi
     return rc;
   if (n < 2)
     return mwx_error_set(MWX_EINVAL, "a coalition needs at least two nations (got %zu)", n);
+  if (validity_days > MWX_PKI_MAX_DAYS)
+    return mwx_error_set(MWX_EINVAL, "validity of %d days is longer than the %d allowed", validity_days,
+                         MWX_PKI_MAX_DAYS);
   if ((rc = dir_nonempty(dir, &nonempty)))
     return rc;
   if (nonempty && !force)
     return mwx_error_set(MWX_EEXIST, "%s exists and is not empty (use --force to overwrite)", dir);
-  int days = validity_days > 0 ? validity_days : 3650;
+  int days = validity_days > 0 ? validity_days : MWX_PKI_NODE_DAYS;
+  int ca_days = days > MWX_PKI_CA_DAYS ? days : MWX_PKI_CA_DAYS;
 
   char path[MWX_PKI_PATH_LEN];
   if ((rc = mkdir_p(dir)) || (rc = join(path, dir, "ca", NULL)) || (rc = mkdir_p(path)) ||
@@ -589,19 +636,34 @@ int mwx_pki_init(const char *dir, const char *nations_csv, int force, int validi
     return rc;
   if (chmod(path, 0700))
     return mwx_error_set(MWX_EIO, "chmod %s: %s", path, strerror(errno));
+  /* --force over an older layout: no national CA may stay trusted */
+  for (size_t i = 0; i < sizeof nation_table / sizeof nation_table[0]; i++) {
+    char sub[32];
+    snprintf(sub, sizeof sub, "%s.pem", nation_table[i].a3);
+    if (!join(path, dir, "trusted", sub))
+      unlink(path);
+    snprintf(sub, sizeof sub, "%s_identity_ca.key", nation_table[i].a3);
+    if (!join(path, dir, "ca", sub))
+      unlink(path);
+  }
 
   nation_pki np[MWX_PKI_MAX_NATIONS];
   memset(np, 0, sizeof np);
-  EVP_PKEY *perm_key = new_ec_key();
-  X509 *perm_ca = NULL;
+  EVP_PKEY *perm_key = new_ec_key(), *id_key = new_ec_key();
+  X509 *perm_ca = NULL, *id_ca = NULL;
   sbuf gov = {0};
-  if (!perm_key) {
+  if (!perm_key || !id_key) {
     rc = ossl_fail("key generation");
     goto done;
   }
-  if ((rc = make_cert(perm_key, NULL, "mwx Coalition Permissions CA", 1, NULL, NULL, days, &perm_ca)) ||
+  long ca_nb = -3600, ca_na = (long)ca_days * 86400L;
+  if ((rc = make_cert(perm_key, NULL, "mwx Coalition Permissions CA", 1, NULL, NULL, ca_nb, ca_na, &perm_ca)) ||
       (rc = join(path, dir, "ca", "permissions_ca.key")) || (rc = save_key(path, perm_key)) ||
-      (rc = join(path, dir, "permissions_ca.pem", NULL)) || (rc = save_cert(path, perm_ca)))
+      (rc = join(path, dir, "permissions_ca.pem", NULL)) || (rc = save_cert(path, perm_ca)) ||
+      (rc = make_cert(id_key, NULL, "mwx Coalition Identity CA", 1, NULL, NULL, ca_nb, ca_na, &id_ca)) ||
+      (rc = join(path, dir, "ca", "identity_ca.key")) || (rc = save_key(path, id_key)) ||
+      (rc = join(path, dir, "identity_ca.pem", NULL)) || (rc = save_cert(path, id_ca)) ||
+      (rc = join(path, dir, "trusted", "identity_ca.pem")) || (rc = save_cert(path, id_ca)))
     goto done;
 
   governance_doc(&gov);
@@ -615,7 +677,8 @@ int mwx_pki_init(const char *dir, const char *nations_csv, int force, int validi
 
   for (size_t i = 0; i < n; i++) {
     memcpy(np[i].code, nations[i], MWX_NATION_LEN);
-    if ((rc = write_nation(dir, &np[i], (const char(*)[MWX_NATION_LEN])nations, n, perm_ca, perm_key, days)))
+    if ((rc = write_nation(dir, &np[i], (const char(*)[MWX_NATION_LEN])nations, n, id_ca, id_key, perm_ca, perm_key,
+                           days)))
       goto done;
   }
 
@@ -630,14 +693,75 @@ int mwx_pki_init(const char *dir, const char *nations_csv, int force, int validi
 
 done:
   for (size_t i = 0; i < n; i++) {
-    EVP_PKEY_free(np[i].ca_key);
     EVP_PKEY_free(np[i].node_key);
     EVP_PKEY_free(np[i].origin_key);
-    X509_free(np[i].ca);
     X509_free(np[i].node);
   }
   EVP_PKEY_free(perm_key);
+  EVP_PKEY_free(id_key);
   X509_free(perm_ca);
+  X509_free(id_ca);
   free(gov.s);
+  return rc;
+}
+
+/* ------------------------------------------------------------- re-issue */
+
+static int load_pem_cert(const char *path, X509 **out) {
+  FILE *f = fopen(path, "r");
+  if (!f)
+    return mwx_error_set(MWX_ENOTFOUND, "%s: %s", path, strerror(errno));
+  *out = PEM_read_X509(f, NULL, NULL, NULL);
+  fclose(f);
+  return *out ? 0 : ossl_fail(path);
+}
+
+static int load_pem_key(const char *path, EVP_PKEY **out) {
+  FILE *f = fopen(path, "r");
+  if (!f)
+    return mwx_error_set(MWX_ENOTFOUND, "%s: %s (the coalition authority's keys are in DIR/ca)", path,
+                         strerror(errno));
+  *out = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+  fclose(f);
+  return *out ? 0 : ossl_fail(path);
+}
+
+int mwx_pki_reissue(const char *dir, const char *nation, long not_before_s, long not_after_s) {
+  if (!mwx_pki_alpha2(nation))
+    return mwx_error_set(MWX_EINVAL, "unknown nation code '%s'", nation ? nation : "(null)");
+  if (not_after_s <= not_before_s || not_after_s > (long)MWX_PKI_MAX_DAYS * 86400L ||
+      not_before_s < -(long)MWX_PKI_MAX_DAYS * 86400L)
+    return mwx_error_set(MWX_EINVAL, "validity %ld..%ld s from now is empty or out of range", not_before_s,
+                         not_after_s);
+  char nations[MWX_PKI_MAX_NATIONS][MWX_NATION_LEN], path[MWX_PKI_PATH_LEN], lc[16];
+  size_t n;
+  int rc = mwx_pki_load_nations(dir, nations, MWX_PKI_MAX_NATIONS, &n);
+  if (rc)
+    return rc;
+  X509 *id_ca = NULL, *perm_ca = NULL, *node = NULL;
+  EVP_PKEY *id_key = NULL, *perm_key = NULL, *node_key = NULL;
+  if ((rc = join(path, dir, "identity_ca.pem", NULL)) || (rc = load_pem_cert(path, &id_ca)) ||
+      (rc = join(path, dir, "ca", "identity_ca.key")) || (rc = load_pem_key(path, &id_key)) ||
+      (rc = join(path, dir, "permissions_ca.pem", NULL)) || (rc = load_pem_cert(path, &perm_ca)) ||
+      (rc = join(path, dir, "ca", "permissions_ca.key")) || (rc = load_pem_key(path, &perm_key)))
+    goto done;
+  if (!(node_key = new_ec_key())) {
+    rc = ossl_fail("key generation");
+    goto done;
+  }
+  lc_node_name(nation, lc, sizeof lc);
+  if ((rc = make_cert(node_key, mwx_pki_alpha2(nation), lc, 0, id_ca, id_key, not_before_s, not_after_s, &node)) ||
+      (rc = join(path, dir, nation, "node.pem")) || (rc = save_cert(path, node)) ||
+      (rc = join(path, dir, nation, "node.key")) || (rc = save_key(path, node_key)))
+    goto done;
+  rc = write_permissions(dir, nation, (const char(*)[MWX_NATION_LEN])nations, n, perm_ca, perm_key, not_before_s,
+                         not_after_s);
+done:
+  X509_free(id_ca);
+  X509_free(perm_ca);
+  X509_free(node);
+  EVP_PKEY_free(id_key);
+  EVP_PKEY_free(perm_key);
+  EVP_PKEY_free(node_key);
   return rc;
 }
