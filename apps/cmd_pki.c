@@ -3,6 +3,7 @@
  *
  *   mwx pki init DIR --nations KOR,JPN,USA [--force] [--days N]
  *   mwx pki reissue DIR --nation KOR [--days N]
+ *   mwx pki revoke DIR --nation KOR
  *
  * Makes everything DDS Security and the origin signatures need (see
  * include/mwx/pki.h for the layout).
@@ -18,11 +19,14 @@
 static void help(FILE *f) {
   fprintf(f, "usage: mwx pki init DIR --nations KOR,JPN,USA [--force] [--days N]\n"
              "       mwx pki reissue DIR --nation KOR [--days N]\n"
+             "       mwx pki revoke DIR --nation KOR\n"
              "  init makes the coalition identity CA (it issues every node certificate),\n"
              "  the coalition permissions CA, a node certificate and key per nation, the\n"
              "  signed governance and permissions documents and an Ed25519 origin-signing\n"
              "  key pair per nation in DIR.  reissue renews one nation's node certificate\n"
-             "  (new key) and permissions with the CA keys in DIR/ca.\n"
+             "  (new key) and permissions with the CA keys in DIR/ca.  revoke adds the\n"
+             "  nation's current node certificate to DIR/identity_crl.pem; running nodes\n"
+             "  using DIR pick the list up within a second.\n"
              "  --force  overwrite an existing non-empty DIR\n"
              "  --days   node certificate and permissions validity in days (default %d,\n"
              "           at most %d; CAs: %d days; see docs/security.md)\n",
@@ -34,10 +38,10 @@ int mwx_cmd_pki(int argc, char **argv) {
     help(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
-  if (strcmp(argv[1], "init") && strcmp(argv[1], "reissue")) {
+  if (strcmp(argv[1], "init") && strcmp(argv[1], "reissue") && strcmp(argv[1], "revoke")) {
     return mwx_cmd_usage_error("pki", help, "unknown operation '%s'", argv[1]);
   }
-  int reissue = !strcmp(argv[1], "reissue");
+  int reissue = !strcmp(argv[1], "reissue"), revoke = !strcmp(argv[1], "revoke");
   const char *dir = NULL, *nations = NULL, *nation = NULL;
   int force = 0, days = 0;
   for (int i = 2; i < argc; i++) {
@@ -66,6 +70,20 @@ int mwx_cmd_pki(int argc, char **argv) {
       fprintf(stderr, "mwx pki: unexpected argument '%s'\n", argv[i]);
       return 2;
     }
+  }
+  if (revoke) {
+    if (!dir || !nation) {
+      fprintf(stderr, "mwx pki: revoke needs DIR and --nation\n");
+      help(stderr);
+      return 2;
+    }
+    int rc = mwx_pki_revoke(dir, nation);
+    if (rc) {
+      mwx_cmd_report("pki", rc);
+      return rc == MWX_EINVAL || rc == MWX_EEXIST ? 2 : 1;
+    }
+    printf("mwx pki: revoked %s's node certificate (%s/identity_crl.pem)\n", nation, dir);
+    return 0;
   }
   if (reissue) {
     if (!dir || !nation) {

@@ -87,6 +87,24 @@ check "existing dir with --force" "$MWX" pki init "$P" --nations KOR,JPN,USA --f
   bad "--force left a national CA in trusted/ or ca/"
 out=$("$MWX" pki init "$T/y" --nations KOR,JPN --days 4000 2>&1); rc=$?
 [ $rc = 2 ] && echo "$out" | grep -q "longer than" && ok "--days 4000 refused: $out" || bad "--days 4000 ($rc: $out)"
+# revocation list: mwx pki revoke, checked with openssl verify -crl_check
+check "pki revoke KOR" "$MWX" pki revoke "$P" --nation KOR
+V="openssl verify -crl_check -CRLfile $P/identity_crl.pem -CAfile $P/identity_ca.pem"
+out=$($V "$P/KOR/node.pem" 2>&1)
+echo "$out" | grep -q "certificate revoked" && ok "KOR's certificate is revoked: $(echo "$out" | grep "^error 23")" || bad "KOR not revoked: $out"
+check "JPN's certificate still verifies with the list" $V "$P/JPN/node.pem"
+out=$("$MWX" pki revoke "$P" --nation KOR 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q "already revoked" && ok "second revoke refused: $out" || bad "second revoke ($rc: $out)"
+check "pki reissue KOR" "$MWX" pki reissue "$P" --nation KOR --days 30
+check "the reissued KOR certificate verifies with the list" $V "$P/KOR/node.pem"
+openssl x509 -in "$P/KOR/node.pem" -noout -checkend $((29 * D)) >/dev/null &&
+  ! openssl x509 -in "$P/KOR/node.pem" -noout -checkend $((31 * D)) >/dev/null && ok "reissue --days 30" || bad "reissue lifetime"
+check "JPN revoked too" "$MWX" pki revoke "$P" --nation JPN
+[ "$(openssl crl -in "$P/identity_crl.pem" -noout -text | grep -c 'Serial Number')" = 2 ] && ok "the list holds 2 serials" ||
+  bad "list: $(openssl crl -in "$P/identity_crl.pem" -noout -text | grep 'Serial')"
+out=$("$MWX" pki revoke "$T/none" --nation KOR 2>&1); rc=$?
+[ $rc = 1 ] && ok "revoke without a PKI: $out" || bad "revoke without a PKI ($rc: $out)"
+
 out=$("$MWX" pki init 2>&1); rc=$?
 [ $rc = 2 ] && ok "no arguments: usage" || bad "no arguments ($rc)"
 

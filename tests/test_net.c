@@ -1037,6 +1037,190 @@ static void test_validity_enforced(void **state) {
   assert_int_equal(mwx_pki_reissue(pki, "KOR", D, D), MWX_EINVAL);
 }
 
+/* ----------- revocation: a node certificate revoked while nodes run */
+
+/* KOR publishes a track every 200 ms until stopped.  The parent revokes
+ * KOR's certificate once the USA saw KOR alive; the USA (never restarted)
+ * re-creates its participant with the new list within a second: from then
+ * on it hears JPN again but never KOR. */
+static int rv_kor(void *p) {
+  const node_arg *a = p;
+  mwx_net *n = open_node("KOR", a->pki, a->domain, NULL);
+  if (!n)
+    FAIL("KOR open: %s", mwx_error_msg());
+  seen s = {0};
+  for (uint32_t i = 1; i < 300; i++) {
+    mwx_msg m;
+    if (!mwx_net_test_track(n, i, i, NULL, &m))
+      mwx_net_sign_publish(n, &m); /* refused or unmatched once revoked: ignored */
+    poll_until(n, &s, never, NULL, SEC / 5);
+  }
+  mwx_net_close(n);
+  return 0;
+}
+
+static int rv_jpn(void *p) {
+  const node_arg *a = p;
+  mwx_net *n = open_node("JPN", a->pki, a->domain, NULL);
+  if (!n)
+    FAIL("JPN open: %s", mwx_error_msg());
+  seen s = {0};
+  for (uint32_t i = 1; i < 300; i++) {
+    mwx_msg m;
+    if (!mwx_net_test_track(n, i, i, NULL, &m))
+      mwx_net_sign_publish(n, &m);
+    poll_until(n, &s, never, NULL, SEC / 5);
+  }
+  mwx_net_close(n);
+  return 0;
+}
+
+typedef struct rv_seen {
+  int kor_alive, jpn_alive, kor_after, jpn_after, phase;
+} rv_seen;
+
+static void rv_record(void *ctx, const mwx_net_event *ev) {
+  rv_seen *r = ctx;
+  if (ev->kind == MWX_NET_EV_PARTNER) {
+    fprintf(stderr, "[USA] PARTNER %s %s (phase %d)\n", ev->partner, ev->alive ? "alive" : "lost", r->phase);
+    int *which = !strcmp(ev->partner, "KOR") ? &r->kor_alive : !strcmp(ev->partner, "JPN") ? &r->jpn_alive : NULL;
+    if (which)
+      *which = ev->alive ? *which + 1 : *which;
+    if (r->phase == 2 && ev->alive && !strcmp(ev->partner, "KOR"))
+      r->kor_after = -1000; /* a revoked KOR reported alive */
+    return;
+  }
+  if (ev->kind == MWX_NET_EV_ACCEPTED && r->phase == 2) {
+    if (!strcmp(ev->msg->mark.originator, "KOR"))
+      r->kor_after++;
+    if (!strcmp(ev->msg->mark.originator, "JPN"))
+      r->jpn_after++;
+  }
+}
+
+static int rv_usa(void *p) {
+  const node_arg *a = p;
+  mwx_net *n = open_node("USA", a->pki, a->domain, NULL);
+  if (!n)
+    FAIL("USA open: %s", mwx_error_msg());
+  rv_seen r = {0};
+  int64_t end = mwx_net_now_ns() + 25 * SEC;
+  while ((r.kor_alive == 0 || r.jpn_alive == 0) && mwx_net_now_ns() < end)
+    mwx_net_poll(n, 20000000ll, rv_record, &r);
+  if (!r.kor_alive || !r.jpn_alive)
+    FAIL("USA never saw both partners (KOR %d, JPN %d)", r.kor_alive, r.jpn_alive);
+  if (write(a->pipe_w, "a", 1) != 1) /* the parent revokes KOR now */
+    FAIL("pipe");
+  mwx_net_stats st;
+  end = mwx_net_now_ns() + 10 * SEC;
+  do {
+    mwx_net_poll(n, 20000000ll, rv_record, &r);
+    mwx_net_get_stats(n, &st);
+  } while (st.reopened == 0 && mwx_net_now_ns() < end);
+  if (st.reopened != 1)
+    FAIL("USA did not pick up the revocation list (reopened %llu)", (unsigned long long)st.reopened);
+  r.phase = 2; /* from here on: the new participant */
+  end = mwx_net_now_ns() + 8 * SEC;
+  while (mwx_net_now_ns() < end)
+    mwx_net_poll(n, 20000000ll, rv_record, &r);
+  int kor_now = mwx_net_partner_present(n, 0, "KOR"), jpn_now = mwx_net_partner_present(n, 0, "JPN");
+  mwx_net_close(n);
+  fprintf(stderr, "USA after revocation: %d JPN samples, %d KOR samples; present JPN %d KOR %d\n", r.jpn_after,
+          r.kor_after, jpn_now, kor_now);
+  if (r.jpn_after < 5 || !jpn_now)
+    FAIL("USA does not hear JPN after reopening (%d samples)", r.jpn_after);
+  if (r.kor_after != 0 || kor_now)
+    FAIL("USA still hears the revoked KOR (%d samples, present %d)", r.kor_after, kor_now);
+  return 0;
+}
+
+static void test_revocation_without_restart(void **state) {
+  fixture *f = *state;
+  int pfd[2];
+  assert_int_equal(pipe(pfd), 0);
+  node_arg a = {f->pki, "", 24, 0, 0, NULL, pfd[1]};
+  char crl[400];
+  snprintf(crl, sizeof crl, "%s/identity_crl.pem", f->pki);
+  assert_int_not_equal(access(crl, F_OK), 0);
+  pid_t u = spawn(rv_usa, &a);
+  pid_t k = spawn(rv_kor, &a);
+  pid_t j = spawn(rv_jpn, &a);
+  close(pfd[1]);
+  char b;
+  assert_int_equal(read(pfd[0], &b, 1), 1);
+  assert_int_equal(mwx_pki_revoke(f->pki, "KOR"), 0);
+  assert_int_equal(mwx_pki_revoke(f->pki, "KOR"), MWX_EEXIST);
+  int bad = wait_all(&u, 1, 40);
+  stop(k);
+  stop(j);
+  close(pfd[0]);
+  assert_int_equal(bad, 0);
+  /* the revoked certificate cannot start a participant any more */
+  node_arg revoked = {f->pki, "a revoked certificate", 25, 0, 0, NULL, -1};
+  pid_t r = spawn(open_refused, &revoked);
+  assert_int_equal(wait_all(&r, 1, 30), 0);
+  /* a reissued KOR certificate is not on the list: KOR may join again */
+  assert_int_equal(mwx_pki_reissue(f->pki, "KOR", -3600, 86400), 0);
+  node_arg again = {f->pki, "reissued", 25, 0, 0, NULL, -1};
+  pid_t p = spawn(open_works, &again);
+  assert_int_equal(wait_all(&p, 1, 30), 0);
+}
+
+/* ------------------------- a certificate that expires mid-session */
+
+static int exp_kor(void *p) {
+  const node_arg *a = p;
+  mwx_net *n = open_node("KOR", a->pki, a->domain, NULL);
+  if (!n)
+    FAIL("KOR open: %s", mwx_error_msg());
+  seen s = {0};
+  for (uint32_t i = 1; i < 150; i++) {
+    mwx_msg m;
+    if (!mwx_net_test_track(n, i, i, NULL, &m))
+      mwx_net_sign_publish(n, &m);
+    poll_until(n, &s, never, NULL, SEC / 5);
+  }
+  mwx_net_close(n);
+  return 0;
+}
+
+static int exp_usa(void *p) {
+  const node_arg *a = p;
+  mwx_net *n = open_node("USA", a->pki, a->domain, NULL);
+  if (!n)
+    FAIL("USA open: %s", mwx_error_msg());
+  seen s = {.verbose = 0};
+  if (!poll_until(n, &s, alive_once, NULL, 15 * SEC))
+    FAIL("USA never saw KOR");
+  int64_t expiry = (int64_t)a->expect * SEC; /* the certificate's end, ns since the epoch */
+  int lost = poll_until(n, &s, lost_once, NULL, expiry - mwx_net_now_ns() + 10 * SEC);
+  int64_t lost_at = mwx_net_now_ns();
+  /* whatever arrives 2 s after the loss must not be KOR's */
+  int before = s.accepted;
+  poll_until(n, &s, never, NULL, 3 * SEC);
+  int present = mwx_net_partner_present(n, 0, "KOR");
+  mwx_net_close(n);
+  fprintf(stderr, "USA: KOR lost %.2f s after its certificate expired; %d samples after\n",
+          (double)(lost_at - expiry) / 1e9, s.accepted - before);
+  if (!lost || lost_at < expiry)
+    FAIL("USA did not lose KOR after its certificate expired (lost %d)", lost);
+  if (present || s.accepted - before > 0)
+    FAIL("USA still hears KOR after its certificate expired");
+  return 0;
+}
+
+static void test_certificate_expires_mid_session(void **state) {
+  fixture *f = *state;
+  const long life_s = 8;
+  assert_int_equal(mwx_pki_reissue(f->pki, "KOR", -3600, life_s), 0);
+  node_arg a = {f->pki, "", 26, 0, (int)(time(NULL) + life_s), NULL, -1};
+  pid_t u = spawn(exp_usa, &a);
+  pid_t k = spawn(exp_kor, &a);
+  int bad = wait_all(&u, 1, 40);
+  stop(k);
+  assert_int_equal(bad, 0);
+}
+
 /* ------------------------------------------------ configuration files */
 
 static void test_config_files(void **state) {
@@ -1174,6 +1358,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_sender_bound_to_origin, setup, teardown),
       cmocka_unit_test_setup_teardown(test_relay_forwards_once, setup, teardown),
       cmocka_unit_test_setup_teardown(test_validity_enforced, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_revocation_without_restart, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_certificate_expires_mid_session, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -85,7 +85,9 @@ typedef struct mwx_net mwx_net;
 
 /* Joins the coalition: loads the PKI (nation list, own origin key, every
  * nation's origin public key), creates one participant per link (secured
- * with the nation's certificate and permissions unless secure is 0), the
+ * with the nation's certificate and permissions unless secure is 0; with
+ * DIR/identity_crl.pem present Cyclone gets that revocation list instead of
+ * trusted/, as it takes only one of them), the
  * topics, the readers and the writers.  Refused with MWX_EINVAL before any
  * DDS call: two links on one DDS domain id (the message names both links and
  * the id), an interface that is not a name or address (letters, digits,
@@ -166,6 +168,12 @@ typedef void (*mwx_net_event_fn)(void *ctx, const mwx_net_event *ev);
 /* Waits up to timeout_ns (0: do not wait) for data or partner changes on
  * any link, then handles everything available: each sample is checked
  * (mwx_net_check), relayed if this node is a hub, and reported through fn.
+ * Revocation: at most once a second it looks at DIR/identity_crl.pem (made
+ * by mwx pki revoke); when it appeared or changed, every link's participant
+ * is deleted and made again with the new list, so every partner is
+ * authenticated anew and a revoked certificate is refused, without a
+ * restart (partners see this node lost and alive again; the late-joiner
+ * history of its writers starts empty).
  * Returns the number of events reported (>= 0), or a negative MWX_E*. */
 int mwx_net_poll(mwx_net *n, int64_t timeout_ns, mwx_net_event_fn fn, void *ctx);
 
@@ -217,6 +225,7 @@ typedef struct mwx_net_stats {
   uint64_t published, accepted, dropped, relayed;
   uint64_t relay_dups;      /* relays suppressed: the same sample was already relayed on that link */
   uint64_t relay_forgotten; /* relay keys dropped from the duplicate memory (its bound) */
+  uint64_t reopened;        /* times the links were made again for a new revocation list */
 } mwx_net_stats;
 void mwx_net_get_stats(const mwx_net *n, mwx_net_stats *s);
 

@@ -9,6 +9,7 @@
  *   DIR/permissions_ca.pem          the coalition permissions CA (signs the documents)
  *   DIR/governance.xml, .p7s        governance document, plain and S/MIME-signed
  *   DIR/trusted/identity_ca.pem     the only trusted identity CA (each node's trusted_ca_dir)
+ *   DIR/identity_crl.pem            revoked node certificates (optional, mwx pki revoke)
  *   DIR/origin/<NAT>.pub            every nation's Ed25519 origin-signing public key
  *   DIR/<NAT>/identity_ca.pem       a copy of DIR/identity_ca.pem
  *   DIR/<NAT>/node.pem, node.key    the node's identity certificate and EC P-256 key
@@ -114,6 +115,16 @@ int mwx_pki_init(const char *dir, const char *nations_csv, int force, int validi
  * node.key, permissions.xml and .p7s.  MWX_EINVAL for an empty or too long
  * validity, MWX_ENOTFOUND without DIR/ca. */
 int mwx_pki_reissue(const char *dir, const char *nation, long not_before_s, long not_after_s);
+
+/* Revokes nation's current node certificate (DIR/<NAT>/node.pem): adds its
+ * serial to the coalition identity CA's revocation list DIR/identity_crl.pem
+ * (made if absent; signed with DIR/ca/identity_ca.key; next update = the
+ * CA's end of validity; replaced atomically).  Nodes that find the list use
+ * it instead of trusted/ (see mwx_net_open).  Follow with mwx_pki_reissue
+ * to give the nation a new certificate.  MWX_EEXIST if already revoked,
+ * MWX_ENOTFOUND without DIR/ca, MWX_ECRYPTO if node.pem is not the
+ * authority's. */
+int mwx_pki_revoke(const char *dir, const char *nation);
 
 /* Reads DIR/nations (sorted codes).  MWX_ENOTFOUND / MWX_EPARSE. */
 int mwx_pki_load_nations(const char *dir, char (*out)[MWX_NATION_LEN], size_t cap, size_t *n);

@@ -29,7 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <dds/dds.h>
 
@@ -37,7 +39,7 @@
 #include "net/net_int.h"
 
 #define READ_BATCH 32
-#define NET_SENDER_CACHE 64   /* remote writers whose nation a link remembers */
+#define NET_SENDER_CACHE 256  /* remote writers whose nation a link remembers */
 #define NET_RELAY_SLOTS (2 * MWX_NET_RELAY_MEMORY) /* open-addressing slots of one generation */
 
 /* One relayed sample's identity. */
@@ -93,8 +95,11 @@ struct mwx_net {
   net_link links[MWX_NET_MAX_LINKS];
   dds_entity_t waitset, guard;
   dds_qos_t *wqos, *rqos;
-  pthread_mutex_t lock; /* writer sets (created on demand by publish and relay) */
-  atomic_uint_fast64_t published, accepted, dropped, relayed, relay_dups, relay_forgotten;
+  pthread_mutex_t lock; /* writer sets (created on demand by publish and relay), writes, link reopening */
+  char crl_path[MWX_PKI_PATH_LEN];
+  uint64_t crl_state;     /* identity of the revocation list in use (0: none) */
+  int64_t crl_checked_ns; /* poll thread only */
+  atomic_uint_fast64_t published, accepted, dropped, relayed, relay_dups, relay_forgotten, reopened;
 };
 
 static int dds_fail(dds_return_t r, const char *what) {
@@ -269,7 +274,13 @@ static int set_security(const mwx_net *n, dds_qos_t *q) {
   dds_qset_prop(q, "dds.sec.auth.identity_certificate", v);
   snprintf(v, sizeof v, "file:%s", p.key);
   dds_qset_prop(q, "dds.sec.auth.private_key", v);
-  dds_qset_prop(q, "dds.sec.auth.trusted_ca_dir", p.trusted_dir);
+  /* Cyclone 0.10 takes either a revocation list or a trust directory; with
+   * the one coalition identity CA the list alone is enough */
+  if (n->crl_path[0] && access(n->crl_path, R_OK) == 0) {
+    snprintf(v, sizeof v, "file:%s", n->crl_path);
+    dds_qset_prop(q, "org.eclipse.cyclonedds.sec.auth.crl", v);
+  } else
+    dds_qset_prop(q, "dds.sec.auth.trusted_ca_dir", p.trusted_dir);
   snprintf(v, sizeof v, "file:%s", p.permissions_ca);
   dds_qset_prop(q, "dds.sec.access.permissions_ca", v);
   snprintf(v, sizeof v, "file:%s", p.governance);
@@ -326,15 +337,19 @@ static int wset_get(mwx_net *n, net_link *l, const char *partition, net_wset **o
   return wset_create(n, l, partition, out);
 }
 
-static int link_open(mwx_net *n, net_link *l) {
+/* Opens a link: its domain (unless reopen: the domain stays), participant,
+ * topics, readers and writers. */
+static int link_open(mwx_net *n, net_link *l, int reopen) {
   char xml[4096];
   int rc = domain_xml(n, &l->cfg, xml, sizeof xml);
   if (rc)
     return rc;
-  dds_entity_t d = dds_create_domain(l->cfg.domain_id, xml);
-  if (d < 0 && d != DDS_RETCODE_PRECONDITION_NOT_MET) /* already made in this process: share it */
-    return dds_fail(d, "create domain");
-  l->domain = d > 0 ? d : 0;
+  if (!reopen) {
+    dds_entity_t d = dds_create_domain(l->cfg.domain_id, xml);
+    if (d < 0 && d != DDS_RETCODE_PRECONDITION_NOT_MET) /* already made in this process: share it */
+      return dds_fail(d, "create domain");
+    l->domain = d > 0 ? d : 0;
+  }
 
   dds_qos_t *q = dds_create_qos();
   dds_qset_userdata(q, n->cfg.nation, 3);
@@ -424,6 +439,48 @@ static int load_keys(mwx_net *n) {
   return 0;
 }
 
+/* Identity of the revocation list file (inode, size, mtime), 0 if absent. */
+static uint64_t crl_state(const mwx_net *n) {
+  struct stat st;
+  if (!n->crl_path[0] || stat(n->crl_path, &st))
+    return 0;
+  uint64_t h = 1469598103934665603ull;
+  uint64_t v[4] = {(uint64_t)st.st_ino, (uint64_t)st.st_size, (uint64_t)st.st_mtim.tv_sec, (uint64_t)st.st_mtim.tv_nsec};
+  for (int i = 0; i < 4; i++)
+    h = (h ^ v[i]) * 1099511628211ull;
+  return h ? h : 1;
+}
+
+/* Deletes a link's participant and everything in it; the domain stays. */
+static void link_shut(mwx_net *n, net_link *l) {
+  for (int t = 0; t < NET_N_TOPICS; t++)
+    if (l->rd[t] > 0 && n->waitset > 0)
+      dds_waitset_detach(n->waitset, l->rd[t]);
+  if (l->pp > 0)
+    dds_delete(l->pp);
+  l->pp = 0;
+  memset(l->topic, 0, sizeof l->topic);
+  memset(l->rd, 0, sizeof l->rd);
+  l->sub = 0;
+  l->n_ws = 0;
+  l->n_senders = l->next_sender = 0;
+}
+
+/* The revocation list changed: every link's participant is made again, so
+ * that every partner authenticates anew against the new list (Cyclone
+ * reads it at participant creation only).  Poll thread. */
+static int net_reopen(mwx_net *n) {
+  int rc = 0;
+  pthread_mutex_lock(&n->lock);
+  for (int i = 0; i < n->n_links && !rc; i++) {
+    link_shut(n, &n->links[i]);
+    rc = link_open(n, &n->links[i], 1);
+  }
+  pthread_mutex_unlock(&n->lock);
+  atomic_fetch_add(&n->reopened, 1);
+  return rc;
+}
+
 int mwx_net_open(const mwx_net_config *cfg, mwx_net **out) {
   int rc;
   *out = NULL;
@@ -462,6 +519,13 @@ int mwx_net_open(const mwx_net_config *cfg, mwx_net **out) {
   }
   if ((rc = mwx_pki_load_nations(n->pki_abs, n->coalition, MWX_MAX_NATIONS, &n->n_coalition)))
     goto fail;
+  if (n->cfg.secure) {
+    int w = snprintf(n->crl_path, sizeof n->crl_path, "%s/identity_crl.pem", n->pki_abs);
+    if (w < 0 || (size_t)w >= sizeof n->crl_path) {
+      rc = mwx_error_set(MWX_ERANGE, "net: PKI path too long");
+      goto fail;
+    }
+  }
   if ((rc = mwx_pki_partitions_for((const char(*)[MWX_NATION_LEN])n->coalition, n->n_coalition, cfg->nation,
                                    &n->partitions, &n->n_partitions)))
     goto fail;
@@ -492,9 +556,11 @@ int mwx_net_open(const mwx_net_config *cfg, mwx_net **out) {
   n->n_links = cfg->n_links;
   for (int i = 0; i < n->n_links; i++) {
     n->links[i].cfg = cfg->links[i];
-    if ((rc = link_open(n, &n->links[i])))
+    if ((rc = link_open(n, &n->links[i], 0)))
       goto fail;
   }
+  n->crl_state = crl_state(n);
+  n->crl_checked_ns = mwx_net_now_ns();
   *out = n;
   return 0;
 fail: {
@@ -553,13 +619,12 @@ int mwx_net_publish_link(mwx_net *n, int link, const mwx_msg *m) {
   if ((rc = net_to_wire(m, &w)))
     return rc;
   net_wset *s;
-  pthread_mutex_lock(&n->lock);
+  pthread_mutex_lock(&n->lock); /* held across the write: a reopen may not delete the writer meanwhile */
   rc = wset_get(n, &n->links[link], part, &s);
-  dds_entity_t wr = rc ? 0 : s->wr[m->topic - 1];
+  dds_return_t r = rc ? 0 : dds_write(s->wr[m->topic - 1], &w.s);
   pthread_mutex_unlock(&n->lock);
   if (rc)
     return rc;
-  dds_return_t r = dds_write(wr, &w.s);
   if (r < 0)
     return dds_fail(r, "write");
   atomic_fetch_add(&n->published, 1);
@@ -778,24 +843,49 @@ static int sender_of_qos(const dds_qos_t *q, char out[MWX_NATION_LEN]) {
   return ok;
 }
 
-/* The sender nation of the remote writer h on link li, cached. */
-static void sender_of(mwx_net *n, int li, int t, dds_instance_handle_t h, char out[MWX_NATION_LEN]) {
-  net_link *l = &n->links[li];
+static const sender_entry *sender_cached(const net_link *l, dds_instance_handle_t h) {
   for (size_t i = 0; i < l->n_senders; i++)
-    if (l->senders[i].h == h) {
-      memcpy(out, l->senders[i].nation, MWX_NATION_LEN);
-      return;
-    }
+    if (l->senders[i].h == h)
+      return &l->senders[i];
+  return NULL;
+}
+
+/* Looks up and caches the nation of remote writer h; 0 if it is not
+ * matched (any more). */
+static int sender_learn(net_link *l, int t, dds_instance_handle_t h, char out[MWX_NATION_LEN]) {
   out[0] = '\0';
   dds_builtintopic_endpoint_t *ep = dds_get_matched_publication_data(l->rd[t], h);
   if (!ep)
-    return; /* not matched (any more): not cached, looked up again next time */
+    return 0;
   if (!sender_of_qos(ep->qos, out))
     out[0] = '\0';
   dds_builtintopic_free_endpoint(ep);
   size_t k = l->n_senders < NET_SENDER_CACHE ? l->n_senders++ : (l->next_sender++ % NET_SENDER_CACHE);
   l->senders[k].h = h;
   memcpy(l->senders[k].nation, out, MWX_NATION_LEN);
+  return 1;
+}
+
+/* Learns every writer matched with reader t (called when its matches
+ * change, before its samples are taken, so that a writer that sent and
+ * then left is still known). */
+static void senders_refresh(net_link *l, int t) {
+  dds_instance_handle_t h[64];
+  dds_return_t k = dds_get_matched_publications(l->rd[t], h, 64);
+  char nat[MWX_NATION_LEN];
+  for (dds_return_t i = 0; i < k && i < 64; i++)
+    if (!sender_cached(l, h[i]))
+      sender_learn(l, t, h[i], nat);
+}
+
+/* The sender nation of the remote writer h on link li, cached. */
+static void sender_of(mwx_net *n, int li, int t, dds_instance_handle_t h, char out[MWX_NATION_LEN]) {
+  net_link *l = &n->links[li];
+  const sender_entry *e = sender_cached(l, h);
+  if (e)
+    memcpy(out, e->nation, MWX_NATION_LEN);
+  else
+    sender_learn(l, t, h, out);
 }
 
 /* Which nations have writers matched with our readers on a link. */
@@ -900,17 +990,30 @@ int mwx_net_poll(mwx_net *n, int64_t timeout_ns, mwx_net_event_fn fn, void *ctx)
   bool woken;
   dds_take_guardcondition(n->guard, &woken);
   int events = 0;
+  int64_t now_ns = mwx_net_now_ns();
+  if (n->crl_path[0] && now_ns - n->crl_checked_ns >= 1000000000ll) {
+    n->crl_checked_ns = now_ns;
+    uint64_t st = crl_state(n);
+    if (st != n->crl_state) {
+      int rc = net_reopen(n); /* on failure tried again a second later */
+      if (rc)
+        return rc;
+      n->crl_state = st;
+    }
+  }
   for (int li = 0; li < n->n_links; li++) {
     net_link *l = &n->links[li];
     int changed = 0;
     for (int t = 0; t < NET_N_TOPICS; t++) {
+      uint32_t st = 0;
+      dds_take_status(l->rd[t], &st, DDS_LIVELINESS_CHANGED_STATUS | DDS_SUBSCRIPTION_MATCHED_STATUS);
+      if (st & DDS_SUBSCRIPTION_MATCHED_STATUS)
+        senders_refresh(l, t);
+      changed |= st != 0;
       int e = take_reader(n, li, t, fn, ctx);
       if (e < 0)
         return e;
       events += e;
-      uint32_t st = 0;
-      dds_take_status(l->rd[t], &st, DDS_LIVELINESS_CHANGED_STATUS | DDS_SUBSCRIPTION_MATCHED_STATUS);
-      changed |= st != 0;
     }
     if (!changed)
       continue;
@@ -1047,6 +1150,7 @@ void mwx_net_get_stats(const mwx_net *n, mwx_net_stats *s) {
   s->relayed = atomic_load(&n->relayed);
   s->relay_dups = atomic_load(&n->relay_dups);
   s->relay_forgotten = atomic_load(&n->relay_forgotten);
+  s->reopened = atomic_load(&n->reopened);
 }
 
 int mwx_net_test_track(const mwx_net *n, uint32_t index, uint64_t seq, const char *rel_csv, mwx_msg *m) {

@@ -765,3 +765,81 @@ done:
   EVP_PKEY_free(node_key);
   return rc;
 }
+
+/* ------------------------------------------------------------ revocation */
+
+int mwx_pki_revoke(const char *dir, const char *nation) {
+  if (!mwx_pki_alpha2(nation))
+    return mwx_error_set(MWX_EINVAL, "unknown nation code '%s'", nation ? nation : "(null)");
+  char path[MWX_PKI_PATH_LEN], crl_path[MWX_PKI_PATH_LEN], tmp[MWX_PKI_PATH_LEN + 8];
+  X509 *id_ca = NULL, *node = NULL;
+  EVP_PKEY *id_key = NULL;
+  X509_CRL *crl = NULL;
+  X509_REVOKED *rev = NULL;
+  ASN1_TIME *now = NULL;
+  BIO *b = NULL;
+  int rc;
+  if ((rc = join(path, dir, "identity_ca.pem", NULL)) || (rc = load_pem_cert(path, &id_ca)) ||
+      (rc = join(path, dir, "ca", "identity_ca.key")) || (rc = load_pem_key(path, &id_key)) ||
+      (rc = join(path, dir, nation, "node.pem")) || (rc = load_pem_cert(path, &node)) ||
+      (rc = join(crl_path, dir, "identity_crl.pem", NULL)))
+    goto done;
+  if (X509_check_issued(id_ca, node) != X509_V_OK) {
+    rc = mwx_error_set(MWX_ECRYPTO, "%s was not issued by the coalition identity CA", path);
+    goto done;
+  }
+  FILE *f = fopen(crl_path, "r");
+  if (f) {
+    crl = PEM_read_X509_CRL(f, NULL, NULL, NULL);
+    fclose(f);
+    if (!crl) {
+      rc = ossl_fail(crl_path);
+      goto done;
+    }
+  } else if (!(crl = X509_CRL_new()) || !X509_CRL_set_version(crl, 1) ||
+             !X509_CRL_set_issuer_name(crl, X509_get_subject_name(id_ca))) {
+    rc = ossl_fail("X509_CRL_new");
+    goto done;
+  }
+  ASN1_INTEGER *serial = X509_get_serialNumber(node);
+  STACK_OF(X509_REVOKED) *list = X509_CRL_get_REVOKED(crl);
+  for (int i = 0; list && i < sk_X509_REVOKED_num(list); i++)
+    if (!ASN1_INTEGER_cmp(X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(list, i)), serial)) {
+      rc = mwx_error_set(MWX_EEXIST, "%s's node certificate is already revoked", nation);
+      goto done;
+    }
+  /* the list is valid as long as the CA: an authority re-signs it when it changes */
+  if (!(now = X509_gmtime_adj(NULL, 0)) || !(rev = X509_REVOKED_new()) ||
+      !X509_REVOKED_set_serialNumber(rev, serial) || !X509_REVOKED_set_revocationDate(rev, now) ||
+      !X509_CRL_add0_revoked(crl, rev)) {
+    rc = ossl_fail("X509_REVOKED");
+    goto done;
+  }
+  rev = NULL;
+  if (!X509_CRL_set1_lastUpdate(crl, now) || !X509_CRL_set1_nextUpdate(crl, X509_get0_notAfter(id_ca)) ||
+      !X509_CRL_sort(crl) || !X509_CRL_sign(crl, id_key, EVP_sha256())) {
+    rc = ossl_fail("X509_CRL_sign");
+    goto done;
+  }
+  /* replaced atomically: a node reading it never sees half a file */
+  snprintf(tmp, sizeof tmp, "%s.tmp", crl_path);
+  if (!(b = BIO_new(BIO_s_mem())) || !PEM_write_bio_X509_CRL(b, crl)) {
+    rc = ossl_fail("PEM_write_bio_X509_CRL");
+    goto done;
+  }
+  if ((rc = write_bio(tmp, b, 0644)))
+    goto done;
+  if (rename(tmp, crl_path)) {
+    rc = mwx_error_set(MWX_EIO, "rename %s: %s", tmp, strerror(errno));
+    goto done;
+  }
+done:
+  BIO_free(b);
+  ASN1_TIME_free(now);
+  X509_REVOKED_free(rev);
+  X509_CRL_free(crl);
+  X509_free(id_ca);
+  X509_free(node);
+  EVP_PKEY_free(id_key);
+  return rc;
+}
