@@ -3,7 +3,7 @@
  *
  *   mwx pki init DIR --nations KOR,JPN,USA [--force] [--days N]
  *   mwx pki reissue DIR --nation KOR [--days N]
- *   mwx pki revoke DIR --nation KOR
+ *   mwx pki revoke DIR --nation KOR [--origin]
  *
  * Makes everything DDS Security and the origin signatures need (see
  * include/mwx/pki.h for the layout).
@@ -19,14 +19,16 @@
 static void help(FILE *f) {
   fprintf(f, "usage: mwx pki init DIR --nations KOR,JPN,USA [--force] [--days N]\n"
              "       mwx pki reissue DIR --nation KOR [--days N]\n"
-             "       mwx pki revoke DIR --nation KOR\n"
+             "       mwx pki revoke DIR --nation KOR [--origin]\n"
              "  init makes the coalition identity CA (it issues every node certificate),\n"
              "  the coalition permissions CA, a node certificate and key per nation, the\n"
              "  signed governance and permissions documents and an Ed25519 origin-signing\n"
              "  key pair per nation in DIR.  reissue renews one nation's node certificate\n"
              "  (new key) and permissions with the CA keys in DIR/ca.  revoke adds the\n"
              "  nation's current node certificate to DIR/identity_crl.pem; running nodes\n"
-             "  using DIR pick the list up within a second.\n"
+             "  using DIR pick the list up within a second.  --origin revokes the\n"
+             "  nation's origin-signing key instead (DIR/origin_revoked.p7s, signed by\n"
+             "  the permissions CA): nodes drop samples signed with it.\n"
              "  --force  overwrite an existing non-empty DIR\n"
              "  --days   node certificate and permissions validity in days (default %d,\n"
              "           at most %d; CAs: %d days; see docs/security.md)\n",
@@ -43,7 +45,7 @@ int mwx_cmd_pki(int argc, char **argv) {
   }
   int reissue = !strcmp(argv[1], "reissue"), revoke = !strcmp(argv[1], "revoke");
   const char *dir = NULL, *nations = NULL, *nation = NULL;
-  int force = 0, days = 0;
+  int force = 0, days = 0, origin = 0;
   for (int i = 2; i < argc; i++) {
     if (!strcmp(argv[i], "--nations") && i + 1 < argc)
       nations = argv[++i];
@@ -53,6 +55,8 @@ int mwx_cmd_pki(int argc, char **argv) {
       nation = argv[++i];
     else if (!strcmp(argv[i], "--force"))
       force = 1;
+    else if (!strcmp(argv[i], "--origin") && revoke)
+      origin = 1;
     else if (!strcmp(argv[i], "--days") && i + 1 < argc) {
       char *end;
       long d = strtol(argv[++i], &end, 10);
@@ -77,12 +81,15 @@ int mwx_cmd_pki(int argc, char **argv) {
       help(stderr);
       return 2;
     }
-    int rc = mwx_pki_revoke(dir, nation);
+    int rc = origin ? mwx_pki_revoke_origin(dir, nation) : mwx_pki_revoke(dir, nation);
     if (rc) {
       mwx_cmd_report("pki", rc);
       return rc == MWX_EINVAL || rc == MWX_EEXIST ? 2 : 1;
     }
-    printf("mwx pki: revoked %s's node certificate (%s/identity_crl.pem)\n", nation, dir);
+    if (origin)
+      printf("mwx pki: revoked %s's origin key (%s/origin_revoked.p7s)\n", nation, dir);
+    else
+      printf("mwx pki: revoked %s's node certificate (%s/identity_crl.pem)\n", nation, dir);
     return 0;
   }
   if (reissue) {

@@ -105,6 +105,14 @@ check "JPN revoked too" "$MWX" pki revoke "$P" --nation JPN
 out=$("$MWX" pki revoke "$T/none" --nation KOR 2>&1); rc=$?
 [ $rc = 1 ] && ok "revoke without a PKI: $out" || bad "revoke without a PKI ($rc: $out)"
 
+# origin-key revocation list, checked with openssl smime
+check "pki revoke --origin USA" "$MWX" pki revoke "$P" --nation USA --origin
+check "origin list S/MIME verifies" openssl smime -verify -text -in "$P/origin_revoked.p7s" -CAfile "$P/permissions_ca.pem" -out "$T/orl.txt"
+fp=$(openssl pkey -pubin -in "$P/origin/USA.pub" -outform DER | sha256sum | cut -d' ' -f1)
+tr -d "\r" < "$T/orl.txt" | grep -q "^USA $fp\$" && ok "origin list names USA's key $fp" || bad "origin list: $(cat "$T/orl.txt")"
+out=$("$MWX" pki revoke "$P" --nation USA --origin 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q "already revoked" && ok "second origin revoke refused" || bad "second origin revoke ($rc: $out)"
+
 out=$("$MWX" pki init 2>&1); rc=$?
 [ $rc = 2 ] && ok "no arguments: usage" || bad "no arguments ($rc)"
 

@@ -1221,6 +1221,66 @@ static void test_certificate_expires_mid_session(void **state) {
   assert_int_equal(bad, 0);
 }
 
+/* --------------- an origin key revoked while the nodes run */
+
+static int orv_usa(void *p) {
+  const node_arg *a = p;
+  mwx_net *n = open_node("USA", a->pki, a->domain, NULL);
+  if (!n)
+    FAIL("USA open: %s", mwx_error_msg());
+  seen s = {0};
+  int three = 3;
+  if (!poll_until(n, &s, at_least, &three, 20 * SEC) || s.dropped)
+    FAIL("USA: accepted %d dropped %d before the revocation", s.accepted, s.dropped);
+  if (write(a->pipe_w, "a", 1) != 1)
+    FAIL("pipe");
+  /* within about a second every KOR sample is dropped as revoked-key */
+  seen t = {0};
+  int64_t end = mwx_net_now_ns() + 10 * SEC;
+  while (t.dropped < 3 && mwx_net_now_ns() < end)
+    mwx_net_poll(n, 20000000ll, record, &t);
+  int accepted_after_drop = 0;
+  seen u = {0};
+  poll_until(n, &u, never, NULL, 2 * SEC);
+  accepted_after_drop = u.accepted;
+  mwx_net_close(n);
+  fprintf(stderr, "USA: after the revocation %d accepted then %d dropped (reason %d); then %d accepted, %d dropped\n",
+          t.accepted, t.dropped, t.dropped_reason, u.accepted, u.dropped);
+  if (t.dropped < 3 || t.dropped_reason != MWX_NET_EREVOKED || accepted_after_drop || u.dropped < 3)
+    FAIL("USA: revoked origin key not enforced");
+  return 0;
+}
+
+static void test_origin_key_revoked_at_run_time(void **state) {
+  fixture *f = *state;
+  int pfd[2];
+  assert_int_equal(pipe(pfd), 0);
+  node_arg a = {f->pki, "", 27, 0, 0, NULL, pfd[1]};
+  pid_t u = spawn(orv_usa, &a);
+  pid_t k = spawn(rv_kor, &a);
+  close(pfd[1]);
+  char b;
+  assert_int_equal(read(pfd[0], &b, 1), 1);
+  assert_int_equal(mwx_pki_revoke_origin(f->pki, "KOR"), 0);
+  assert_int_equal(mwx_pki_revoke_origin(f->pki, "KOR"), MWX_EEXIST);
+  int bad = wait_all(&u, 1, 40);
+  stop(k);
+  close(pfd[0]);
+  assert_int_equal(bad, 0);
+  /* a list whose signature does not verify stops a node from starting */
+  char path[400], cmd[900];
+  snprintf(path, sizeof path, "%s/origin_revoked.p7s", f->pki);
+  snprintf(cmd, sizeof cmd, "sed -i 's/^KOR /JPN /' '%s'", path);
+  assert_int_equal(system(cmd), 0);
+  mwx_net_config c;
+  mwx_net *n = NULL;
+  node_cfg(&c, "USA", f->pki);
+  add_link(&c, 27, NULL);
+  assert_int_equal(mwx_net_open(&c, &n), MWX_ECRYPTO);
+  fprintf(stderr, "tampered list: %s\n", mwx_error_msg());
+  assert_non_null(strstr(mwx_error_msg(), "origin_revoked.p7s"));
+}
+
 /* ------------------------------------------------ configuration files */
 
 static void test_config_files(void **state) {
@@ -1360,6 +1420,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_validity_enforced, setup, teardown),
       cmocka_unit_test_setup_teardown(test_revocation_without_restart, setup, teardown),
       cmocka_unit_test_setup_teardown(test_certificate_expires_mid_session, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_origin_key_revoked_at_run_time, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -42,6 +42,8 @@
 /* Drop reason (mwx_net_event.reason) of a sample whose sender is not
  * allowed to send it: not one of the library's MWX_E* errors. */
 #define MWX_NET_ESENDER (-100)
+/* Drop reason of a sample signed with an origin key the coalition revoked. */
+#define MWX_NET_EREVOKED (-101)
 
 typedef enum mwx_net_role { MWX_NET_MESH = 0, MWX_NET_HUB_RELAY = 1 } mwx_net_role;
 
@@ -152,8 +154,9 @@ typedef struct mwx_net_event {
   const mwx_msg *msg;    /* ACCEPTED / DROPPED: the sample as received (valid during the callback) */
   int reason;            /* DROPPED: MWX_EPARSE malformed, MWX_EINVAL bad marking, MWX_EDENIED not
                             releasable to us, MWX_NET_ESENDER sent by a nation that may not send it
-                            (see mwx_net_check_sender), MWX_ENOTFOUND unknown originator, MWX_ECRYPTO
-                            bad signature, MWX_EEXIST our own sample came back */
+                            (see mwx_net_check_sender), MWX_ENOTFOUND unknown originator,
+                            MWX_NET_EREVOKED origin key revoked, MWX_ECRYPTO bad signature,
+                            MWX_EEXIST our own sample came back */
   char sender[MWX_NATION_LEN]; /* ACCEPTED / DROPPED: the authenticated nation whose writer sent it
                             ("" if unknown); differs from the originator for a relayed sample */
   char detail[200];      /* DROPPED: human-readable reason */
@@ -168,8 +171,10 @@ typedef void (*mwx_net_event_fn)(void *ctx, const mwx_net_event *ev);
 /* Waits up to timeout_ns (0: do not wait) for data or partner changes on
  * any link, then handles everything available: each sample is checked
  * (mwx_net_check), relayed if this node is a hub, and reported through fn.
- * Revocation: at most once a second it looks at DIR/identity_crl.pem (made
- * by mwx pki revoke); when it appeared or changed, every link's participant
+ * Revocation: at most once a second it looks at DIR/origin_revoked.p7s
+ * (mwx pki revoke --origin: samples under a listed origin key are dropped
+ * as revoked-key; a list that does not verify is an error and changes
+ * nothing) and at DIR/identity_crl.pem (made by mwx pki revoke); when it appeared or changed, every link's participant
  * is deleted and made again with the new list, so every partner is
  * authenticated anew and a revoked certificate is refused, without a
  * restart (partners see this node lost and alive again; the late-joiner
@@ -181,7 +186,10 @@ int mwx_net_poll(mwx_net *n, int64_t timeout_ns, mwx_net_event_fn fn, void *ctx)
 int mwx_net_wakeup(mwx_net *n);
 
 /* The receive-side check of one sample: valid marking, releasable to this
- * nation, known originator, valid Ed25519 signature, not our own.  0 if it
+ * nation, known originator whose origin key is not revoked (DIR/
+ * origin_revoked.p7s, verified under the permissions CA at open and
+ * re-read by mwx_net_poll within a second of a change), valid Ed25519
+ * signature, not our own.  0 if it
  * passes, else the reason code of mwx_net_event with detail filled.
  * mwx_net_poll also applies mwx_net_check_sender. */
 int mwx_net_check(const mwx_net *n, const mwx_msg *m, char *detail, size_t cap);
@@ -240,8 +248,8 @@ int64_t mwx_net_now_ns(void);
 int mwx_net_test_track(const mwx_net *n, uint32_t index, uint64_t seq, const char *rel_csv, mwx_msg *m);
 
 /* Short name of a drop reason: "malformed", "bad-marking", "not-releasable",
- * "wrong-sender", "unknown-originator", "bad-signature", "own-sample", or
- * "error". */
+ * "wrong-sender", "unknown-originator", "revoked-key", "bad-signature",
+ * "own-sample", or "error". */
 const char *mwx_net_reason_name(int reason);
 
 /* One log line for an event (no newline), e.g.

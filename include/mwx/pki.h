@@ -10,6 +10,7 @@
  *   DIR/governance.xml, .p7s        governance document, plain and S/MIME-signed
  *   DIR/trusted/identity_ca.pem     the only trusted identity CA (each node's trusted_ca_dir)
  *   DIR/identity_crl.pem            revoked node certificates (optional, mwx pki revoke)
+ *   DIR/origin_revoked.p7s, .txt    revoked origin keys (optional, mwx pki revoke --origin)
  *   DIR/origin/<NAT>.pub            every nation's Ed25519 origin-signing public key
  *   DIR/<NAT>/identity_ca.pem       a copy of DIR/identity_ca.pem
  *   DIR/<NAT>/node.pem, node.key    the node's identity certificate and EC P-256 key
@@ -125,6 +126,24 @@ int mwx_pki_reissue(const char *dir, const char *nation, long not_before_s, long
  * MWX_ENOTFOUND without DIR/ca, MWX_ECRYPTO if node.pem is not the
  * authority's. */
 int mwx_pki_revoke(const char *dir, const char *nation);
+
+#define MWX_PKI_FP_LEN 65 /* SHA-256 in hex + NUL */
+
+/* SHA-256 (lower-case hex) of the DER SubjectPublicKeyInfo of the PEM
+ * public key in pub_path (an origin/<NAT>.pub). */
+int mwx_pki_origin_fingerprint(const char *pub_path, char hex[MWX_PKI_FP_LEN]);
+
+/* Revokes nation's origin-signing key (origin/<NAT>.pub): appends
+ * "<NAT> <fingerprint>" to the coalition's signed list DIR/origin_revoked.p7s
+ * (S/MIME, signed with the permissions CA key in DIR/ca; plain copy
+ * origin_revoked.txt; replaced atomically).  Nodes drop samples signed by a
+ * listed key (see mwx_net_poll).  MWX_EEXIST if already listed. */
+int mwx_pki_revoke_origin(const char *dir, const char *nation);
+
+/* The fingerprints of DIR/origin_revoked.p7s after verifying its signature
+ * under DIR/permissions_ca.pem; *n = 0 if there is no list.  MWX_ECRYPTO
+ * for a list that does not verify, MWX_EPARSE for a bad line. */
+int mwx_pki_origin_revocations(const char *dir, char (*fp)[MWX_PKI_FP_LEN], size_t cap, size_t *n);
 
 /* Reads DIR/nations (sorted codes).  MWX_ENOTFOUND / MWX_EPARSE. */
 int mwx_pki_load_nations(const char *dir, char (*out)[MWX_NATION_LEN], size_t cap, size_t *n);

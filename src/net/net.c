@@ -89,6 +89,10 @@ struct mwx_net {
   char pki_abs[PATH_MAX];
   mwx_msg_key *own_key;
   mwx_msg_key *pub[MWX_MAX_NATIONS]; /* origin public keys, by coalition index */
+  char pub_fp[MWX_MAX_NATIONS][MWX_PKI_FP_LEN]; /* their SHA-256 fingerprints */
+  int revoked[MWX_MAX_NATIONS];      /* 1: listed in origin_revoked.p7s (poll thread) */
+  char origin_list_path[MWX_PKI_PATH_LEN];
+  uint64_t origin_list_state;
   char (*partitions)[MWX_PKI_PARTITION_LEN]; /* the partitions naming us */
   size_t n_partitions;
   int n_links;
@@ -433,16 +437,35 @@ static int load_keys(mwx_net *n) {
   for (size_t i = 0; i < n->n_coalition; i++) {
     char path[MWX_PKI_PATH_LEN + 16];
     snprintf(path, sizeof path, "%s/%s.pub", p.origin_dir, n->coalition[i]);
-    if ((rc = mwx_msg_key_load_public(path, &n->pub[i])))
+    if ((rc = mwx_msg_key_load_public(path, &n->pub[i])) || (rc = mwx_pki_origin_fingerprint(path, n->pub_fp[i])))
       return rc;
   }
   return 0;
 }
 
-/* Identity of the revocation list file (inode, size, mtime), 0 if absent. */
-static uint64_t crl_state(const mwx_net *n) {
+/* Reads the coalition's signed list of revoked origin keys and marks the
+ * loaded keys it names. */
+static int load_origin_revocations(mwx_net *n) {
+  char(*fp)[MWX_PKI_FP_LEN] = calloc(256, sizeof *fp);
+  size_t k = 0;
+  if (!fp)
+    return mwx_error_set(MWX_ENOMEM, "out of memory");
+  int rc = mwx_pki_origin_revocations(n->pki_abs, fp, 256, &k);
+  if (!rc)
+    for (size_t i = 0; i < n->n_coalition; i++) {
+      n->revoked[i] = 0;
+      for (size_t j = 0; j < k; j++)
+        if (!strcmp(fp[j], n->pub_fp[i]))
+          n->revoked[i] = 1;
+    }
+  free(fp);
+  return rc;
+}
+
+/* Identity of a file (inode, size, mtime), 0 if absent. */
+static uint64_t file_state(const char *path) {
   struct stat st;
-  if (!n->crl_path[0] || stat(n->crl_path, &st))
+  if (!path[0] || stat(path, &st))
     return 0;
   uint64_t h = 1469598103934665603ull;
   uint64_t v[4] = {(uint64_t)st.st_ino, (uint64_t)st.st_size, (uint64_t)st.st_mtim.tv_sec, (uint64_t)st.st_mtim.tv_nsec};
@@ -451,7 +474,12 @@ static uint64_t crl_state(const mwx_net *n) {
   return h ? h : 1;
 }
 
-/* Deletes a link's participant and everything in it; the domain stays. */
+static uint64_t crl_state(const mwx_net *n) { return file_state(n->crl_path); }
+
+/* Deletes a link's participant and everything in it, and its domain if
+ * this net made it: Cyclone's authentication plugin is one per domain and
+ * keeps the trust list of the first participant ("Cannot specify both CRL
+ * and trusted_ca_list" otherwise), so a new list needs a new domain. */
 static void link_shut(mwx_net *n, net_link *l) {
   for (int t = 0; t < NET_N_TOPICS; t++)
     if (l->rd[t] > 0 && n->waitset > 0)
@@ -459,6 +487,9 @@ static void link_shut(mwx_net *n, net_link *l) {
   if (l->pp > 0)
     dds_delete(l->pp);
   l->pp = 0;
+  if (l->domain > 0)
+    dds_delete(l->domain);
+  l->domain = 0;
   memset(l->topic, 0, sizeof l->topic);
   memset(l->rd, 0, sizeof l->rd);
   l->sub = 0;
@@ -474,7 +505,7 @@ static int net_reopen(mwx_net *n) {
   pthread_mutex_lock(&n->lock);
   for (int i = 0; i < n->n_links && !rc; i++) {
     link_shut(n, &n->links[i]);
-    rc = link_open(n, &n->links[i], 1);
+    rc = link_open(n, &n->links[i], 0);
   }
   pthread_mutex_unlock(&n->lock);
   atomic_fetch_add(&n->reopened, 1);
@@ -530,6 +561,14 @@ int mwx_net_open(const mwx_net_config *cfg, mwx_net **out) {
                                    &n->partitions, &n->n_partitions)))
     goto fail;
   if ((rc = load_keys(n)))
+    goto fail;
+  int wl = snprintf(n->origin_list_path, sizeof n->origin_list_path, "%s/origin_revoked.p7s", n->pki_abs);
+  if (wl < 0 || (size_t)wl >= sizeof n->origin_list_path) {
+    rc = mwx_error_set(MWX_ERANGE, "net: PKI path too long");
+    goto fail;
+  }
+  n->origin_list_state = file_state(n->origin_list_path);
+  if ((rc = load_origin_revocations(n)))
     goto fail;
 
   n->wqos = dds_create_qos();
@@ -680,6 +719,10 @@ int mwx_net_check(const mwx_net *n, const mwx_msg *m, char *detail, size_t cap) 
   if (k < 0 || !n->pub[k]) {
     snprintf(detail, cap, "unknown originator %s (no origin key)", m->mark.originator);
     return MWX_ENOTFOUND;
+  }
+  if (n->revoked[k]) {
+    snprintf(detail, cap, "origin key of %s is revoked (origin_revoked.p7s)", m->mark.originator);
+    return MWX_NET_EREVOKED;
   }
   if (mwx_msg_verify(m, n->pub[k])) {
     snprintf(detail, cap, "origin signature of %s does not verify (%s seq %llu)", m->mark.originator,
@@ -1000,6 +1043,13 @@ int mwx_net_poll(mwx_net *n, int64_t timeout_ns, mwx_net_event_fn fn, void *ctx)
         return rc;
       n->crl_state = st;
     }
+    st = file_state(n->origin_list_path);
+    if (st != n->origin_list_state) {
+      int rc = load_origin_revocations(n); /* a list that does not verify changes nothing */
+      if (rc)
+        return rc;
+      n->origin_list_state = st;
+    }
   }
   for (int li = 0; li < n->n_links; li++) {
     net_link *l = &n->links[li];
@@ -1199,6 +1249,7 @@ const char *mwx_net_reason_name(int reason) {
   case MWX_ECRYPTO: return "bad-signature";
   case MWX_EEXIST: return "own-sample";
   case MWX_NET_ESENDER: return "wrong-sender";
+  case MWX_NET_EREVOKED: return "revoked-key";
   default: return "error";
   }
 }

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include <openssl/bn.h>
+#include <openssl/sha.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -841,5 +842,138 @@ done:
   X509_free(id_ca);
   X509_free(node);
   EVP_PKEY_free(id_key);
+  return rc;
+}
+
+/* ------------------------------------------- origin-key revocation list */
+
+int mwx_pki_origin_fingerprint(const char *pub_path, char hex[MWX_PKI_FP_LEN]) {
+  FILE *f = fopen(pub_path, "r");
+  if (!f)
+    return mwx_error_set(MWX_ENOTFOUND, "%s: %s", pub_path, strerror(errno));
+  EVP_PKEY *k = PEM_read_PUBKEY(f, NULL, NULL, NULL);
+  fclose(f);
+  if (!k)
+    return ossl_fail(pub_path);
+  unsigned char *der = NULL, md[SHA256_DIGEST_LENGTH];
+  int len = i2d_PUBKEY(k, &der);
+  EVP_PKEY_free(k);
+  if (len <= 0)
+    return ossl_fail("i2d_PUBKEY");
+  SHA256(der, (size_t)len, md);
+  OPENSSL_free(der);
+  for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+    snprintf(hex + 2 * i, 3, "%02x", md[i]);
+  return 0;
+}
+
+/* Reads and verifies DIR/origin_revoked.p7s; *text (malloc'd, NUL-ended)
+ * is its signed content, NULL if there is no list. */
+static int read_origin_list(const char *dir, char **text) {
+  char path[MWX_PKI_PATH_LEN], ca_path[MWX_PKI_PATH_LEN];
+  int rc;
+  *text = NULL;
+  if ((rc = join(path, dir, "origin_revoked.p7s", NULL)) || (rc = join(ca_path, dir, "permissions_ca.pem", NULL)))
+    return rc;
+  BIO *in = BIO_new_file(path, "r");
+  if (!in) {
+    ERR_clear_error();
+    return errno == ENOENT ? 0 : mwx_error_set(MWX_EIO, "%s: %s", path, strerror(errno));
+  }
+  BIO *content = NULL, *out = BIO_new(BIO_s_mem());
+  PKCS7 *p7 = SMIME_read_PKCS7(in, &content);
+  X509 *ca = NULL;
+  X509_STORE *store = X509_STORE_new();
+  rc = 0;
+  if (!p7 || !content || !out || !store)
+    rc = mwx_error_set(MWX_ECRYPTO, "%s: not an S/MIME signed list", path);
+  else if ((rc = load_pem_cert(ca_path, &ca)))
+    ;
+  else if (!X509_STORE_add_cert(store, ca) || PKCS7_verify(p7, NULL, store, content, out, PKCS7_TEXT) != 1)
+    rc = mwx_error_set(MWX_ECRYPTO, "%s: signature does not verify under the coalition permissions CA", path);
+  if (!rc) {
+    char *data;
+    long len = BIO_get_mem_data(out, &data);
+    if (len < 0 || len > 65536)
+      rc = mwx_error_set(MWX_EPARSE, "%s: list too long", path);
+    else if (!(*text = malloc((size_t)len + 1)))
+      rc = mwx_error_set(MWX_ENOMEM, "out of memory");
+    else {
+      memcpy(*text, data, (size_t)len);
+      (*text)[len] = '\0';
+    }
+  }
+  ERR_clear_error();
+  X509_free(ca);
+  X509_STORE_free(store);
+  PKCS7_free(p7);
+  BIO_free(content);
+  BIO_free(out);
+  BIO_free(in);
+  return rc;
+}
+
+int mwx_pki_origin_revocations(const char *dir, char (*fp)[MWX_PKI_FP_LEN], size_t cap, size_t *n) {
+  char *text;
+  *n = 0;
+  int rc = read_origin_list(dir, &text);
+  if (rc || !text)
+    return rc;
+  size_t k = 0;
+  for (char *line = strtok(text, "\r\n"); line && !rc; line = strtok(NULL, "\r\n")) {
+    char nat[8], hex[MWX_PKI_FP_LEN + 8];
+    if (line[0] == '#' || !line[0])
+      continue;
+    if (sscanf(line, "%7s %72s", nat, hex) != 2 || !well_formed(nat) || strlen(hex) != MWX_PKI_FP_LEN - 1 ||
+        strspn(hex, "0123456789abcdef") != MWX_PKI_FP_LEN - 1)
+      rc = mwx_error_set(MWX_EPARSE, "%s/origin_revoked.p7s: bad line (expected 'NAT sha256-hex')", dir);
+    else if (k == cap)
+      rc = mwx_error_set(MWX_ERANGE, "%s/origin_revoked.p7s: more than %zu keys", dir, cap);
+    else
+      memcpy(fp[k++], hex, MWX_PKI_FP_LEN);
+  }
+  free(text);
+  if (!rc)
+    *n = k;
+  return rc;
+}
+
+int mwx_pki_revoke_origin(const char *dir, const char *nation) {
+  if (!mwx_pki_alpha2(nation))
+    return mwx_error_set(MWX_EINVAL, "unknown nation code '%s'", nation ? nation : "(null)");
+  char path[MWX_PKI_PATH_LEN], sub[16], fp[MWX_PKI_FP_LEN], tmp[MWX_PKI_PATH_LEN + 8];
+  snprintf(sub, sizeof sub, "%.3s.pub", nation);
+  int rc;
+  if ((rc = join(path, dir, "origin", sub)) || (rc = mwx_pki_origin_fingerprint(path, fp)))
+    return rc;
+  char *old = NULL;
+  if ((rc = read_origin_list(dir, &old)))
+    return rc;
+  if (old && strstr(old, fp)) {
+    free(old);
+    return mwx_error_set(MWX_EEXIST, "%s's origin key is already revoked", nation);
+  }
+  sbuf doc = {0};
+  if (!old)
+    sb_printf(&doc, "# mwx revoked origin keys: NAT SHA-256 of the DER public key\n");
+  else
+    sb_printf(&doc, "%s", old);
+  sb_printf(&doc, "%s %s\n", nation, fp);
+  free(old);
+  X509 *ca = NULL;
+  EVP_PKEY *key = NULL;
+  if (doc.oom)
+    rc = mwx_error_set(MWX_ENOMEM, "out of memory");
+  else if (!(rc = join(path, dir, "permissions_ca.pem", NULL)) && !(rc = load_pem_cert(path, &ca)) &&
+           !(rc = join(path, dir, "ca", "permissions_ca.key")) && !(rc = load_pem_key(path, &key)) &&
+           !(rc = join(path, dir, "origin_revoked.txt", NULL)) && !(rc = write_file(path, doc.s, doc.len, 0644)) &&
+           !(rc = join(path, dir, "origin_revoked.p7s", NULL))) {
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (!(rc = smime_sign(tmp, &doc, ca, key)) && rename(tmp, path))
+      rc = mwx_error_set(MWX_EIO, "rename %s: %s", tmp, strerror(errno));
+  }
+  X509_free(ca);
+  EVP_PKEY_free(key);
+  free(doc.s);
   return rc;
 }
