@@ -1209,6 +1209,43 @@ static int exp_usa(void *p) {
   return 0;
 }
 
+/* The same short-lived certificate, renewed 3 s before its end while KOR
+ * runs: KOR stays a partner past the old end. */
+static int renew_usa(void *p) {
+  const node_arg *a = p;
+  mwx_net *n = open_node("USA", a->pki, a->domain, NULL);
+  if (!n)
+    FAIL("USA open: %s", mwx_error_msg());
+  seen s = {0};
+  if (!poll_until(n, &s, alive_once, NULL, 15 * SEC))
+    FAIL("USA never saw KOR");
+  int64_t old_end = (int64_t)a->expect * SEC;
+  poll_until(n, &s, never, NULL, old_end - mwx_net_now_ns() + 4 * SEC);
+  int before = s.accepted;
+  poll_until(n, &s, never, NULL, 2 * SEC);
+  int present = mwx_net_partner_present(n, 0, "KOR");
+  mwx_net_close(n);
+  fprintf(stderr, "USA: 4 s after KOR's old certificate end: present %d, %d samples in 2 s\n", present,
+          s.accepted - before);
+  if (!present || s.accepted - before < 5)
+    FAIL("the renewed KOR certificate did not take effect");
+  return 0;
+}
+
+static void test_certificate_renewed_without_restart(void **state) {
+  fixture *f = *state;
+  const long life_s = 8;
+  assert_int_equal(mwx_pki_reissue(f->pki, "KOR", -3600, life_s), 0);
+  node_arg a = {f->pki, "", 28, 0, (int)(time(NULL) + life_s), NULL, -1};
+  pid_t u = spawn(renew_usa, &a);
+  pid_t k = spawn(exp_kor, &a);
+  sleep((unsigned)(life_s - 3));
+  assert_int_equal(mwx_pki_reissue(f->pki, "KOR", -3600, 86400), 0);
+  int bad = wait_all(&u, 1, 40);
+  stop(k);
+  assert_int_equal(bad, 0);
+}
+
 static void test_certificate_expires_mid_session(void **state) {
   fixture *f = *state;
   const long life_s = 8;
@@ -1420,6 +1457,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_validity_enforced, setup, teardown),
       cmocka_unit_test_setup_teardown(test_revocation_without_restart, setup, teardown),
       cmocka_unit_test_setup_teardown(test_certificate_expires_mid_session, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_certificate_renewed_without_restart, setup, teardown),
       cmocka_unit_test_setup_teardown(test_origin_key_revoked_at_run_time, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

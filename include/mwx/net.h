@@ -174,11 +174,15 @@ typedef void (*mwx_net_event_fn)(void *ctx, const mwx_net_event *ev);
  * Revocation: at most once a second it looks at DIR/origin_revoked.p7s
  * (mwx pki revoke --origin: samples under a listed origin key are dropped
  * as revoked-key; a list that does not verify is an error and changes
- * nothing) and at DIR/identity_crl.pem (made by mwx pki revoke); when it appeared or changed, every link's participant
- * is deleted and made again with the new list, so every partner is
- * authenticated anew and a revoked certificate is refused, without a
+ * nothing), and at DIR/identity_crl.pem (made by mwx pki revoke) and the
+ * node's own node.pem and permissions.p7s (mwx pki reissue): when one of
+ * them appeared or changed, every link's domain and participant are
+ * deleted and made again, so every partner is authenticated anew (a
+ * revoked certificate is refused, a renewed one takes effect) without a
  * restart (partners see this node lost and alive again; the late-joiner
- * history of its writers starts empty).
+ * history of its writers starts empty).  Install node.pem and node.key
+ * before permissions.p7s; a half-installed renewal fails and is tried
+ * again a second later.
  * Returns the number of events reported (>= 0), or a negative MWX_E*. */
 int mwx_net_poll(mwx_net *n, int64_t timeout_ns, mwx_net_event_fn fn, void *ctx);
 

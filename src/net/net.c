@@ -474,7 +474,16 @@ static uint64_t file_state(const char *path) {
   return h ? h : 1;
 }
 
-static uint64_t crl_state(const mwx_net *n) { return file_state(n->crl_path); }
+/* What the participants were made from and may change while the node
+ * runs: the revocation list, the node's certificate and its permissions
+ * (a renewal installed with mwx pki reissue). */
+static uint64_t crl_state(const mwx_net *n) {
+  mwx_pki_paths p;
+  uint64_t h = file_state(n->crl_path);
+  if (n->cfg.secure && !mwx_pki_paths_for(n->pki_abs, n->cfg.nation, &p))
+    h = (h * 1099511628211ull) ^ file_state(p.cert) ^ (file_state(p.permissions) * 31u);
+  return h;
+}
 
 /* Deletes a link's participant and everything in it, and its domain if
  * this net made it: Cyclone's authentication plugin is one per domain and
@@ -497,9 +506,10 @@ static void link_shut(mwx_net *n, net_link *l) {
   l->n_senders = l->next_sender = 0;
 }
 
-/* The revocation list changed: every link's participant is made again, so
- * that every partner authenticates anew against the new list (Cyclone
- * reads it at participant creation only).  Poll thread. */
+/* The revocation list (or the node's own certificate or permissions)
+ * changed: every link's participant is made again, so that every partner
+ * authenticates anew against the new list and sees the new certificate
+ * (Cyclone reads them at participant creation only).  Poll thread. */
 static int net_reopen(mwx_net *n) {
   int rc = 0;
   pthread_mutex_lock(&n->lock);
