@@ -145,6 +145,8 @@ typedef struct mwx_msg_status {
   int64_t time_ns;
   uint8_t sensors_total, sensors_ok;
   int64_t clock_offset_ns;
+  uint64_t journal_head_id;         /* the node's last sealed journal head: record id ... */
+  uint8_t journal_head_hash[32];    /* ... and its chain hash (see journal.h) */
 } mwx_msg_status;
 
 /* One sample of any topic. */

@@ -175,10 +175,10 @@ static const char *const SCHEMA_OBJECTS =
     /* open release items (e.g. holds) are found through this index, not by a scan */
     "CREATE INDEX record_outcome ON record(json_extract(payload, '$.outcome')) WHERE kind = 3;"
     /* at most one decision (approved / denied) answers a hold, and at most one
-     * "published" record answers a decision: a hold is released at most once,
+     * "published" record names a hold: a hold is released at most once,
      * whatever a query or a damaged index says */
     "CREATE UNIQUE INDEX record_answer ON record(ref) WHERE kind = 3 AND ref <> 0;"
-    "CREATE UNIQUE INDEX record_published ON record(ref) WHERE kind = 2 AND ref <> 0;";
+    "CREATE UNIQUE INDEX record_published ON record(json_extract(payload, '$.hold')) WHERE kind = 2 AND ref <> 0;";
 static const char *const SCHEMA_META =
     "INSERT INTO meta(key, value) VALUES ('format', 2), ('head_id', 0), ('head_hash', zeroblob(32));";
 
@@ -715,7 +715,14 @@ static int insert(mwx_journal *j, mwx_journal_kind kind, int64_t time_ns, const 
   int s = sqlite3_step(st);
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
-  if (s != SQLITE_DONE) return db_error(j, "insert record");
+  if (s != SQLITE_DONE) {
+    if (sqlite3_extended_errcode(j->db) == SQLITE_CONSTRAINT_UNIQUE)
+      return mwx_error_set(MWX_EEXIST,
+                           "%s: record %llu already has its answer (a hold is decided once and released once;"
+                           " if the queue showed it pending, an index is damaged: run 'mwx audit verify')",
+                           j->path, (unsigned long long)ref);
+    return db_error(j, "insert record");
+  }
   j->head_id = id;
   memcpy(j->head_hash, hash, 32);
   if (id_out) *id_out = id;
