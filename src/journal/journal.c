@@ -184,6 +184,7 @@ static const char *const SCHEMA_META =
 
 static int owner_setup(mwx_journal *j, const mwx_journal_options *o);
 static int write_head(mwx_journal *j);
+static int schema_diff(mwx_journal *j, char *line, size_t n);
 
 static int prepare(mwx_journal *j, const char *sql, sqlite3_stmt **st) {
   if (sqlite3_prepare_v2(j->db, sql, -1, st, NULL) != SQLITE_OK) return db_error(j, "prepare");
@@ -248,6 +249,14 @@ int mwx_journal_open(const char *path, const mwx_journal_options *opts, mwx_jour
   if (fmt != JOURNAL_FORMAT) {
     rc = mwx_error_set(MWX_EIO, "%s: not an mwx journal of format %d", path, JOURNAL_FORMAT);
     goto fail;
+  }
+  {
+    char line[200];
+    int d = schema_diff(j, line, sizeof line);
+    if (d) {
+      rc = d < 0 ? d : mwx_error_set(MWX_ECORRUPT, "%s: %s", path, line);
+      goto fail;
+    }
   }
   if ((rc = owner_setup(j, &o))) goto fail;
   if ((rc = prepare(j, "INSERT INTO record(id, kind, time_ns, payload, msg, ref, hash) VALUES (?,?,?,?,?,?,?)",
@@ -915,6 +924,38 @@ static char *schema_text(sqlite3 *db) {
   return out;
 }
 
+/* 1 (and what, in line) if the file's schema differs from the one this code
+ * makes, 0 if equal, <0 on error. */
+static int schema_diff(mwx_journal *j, char *line, size_t n) {
+  char *have = schema_text(j->db), *want = NULL;
+  sqlite3 *ref = NULL;
+  int rc = 0;
+  if (sqlite3_open_v2(":memory:", &ref, SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY, NULL) == SQLITE_OK &&
+      sqlite3_exec(ref, SCHEMA_OBJECTS, NULL, NULL, NULL) == SQLITE_OK)
+    want = schema_text(ref);
+  sqlite3_close(ref);
+  if (!have || !want) {
+    rc = mwx_error_set(MWX_ENOMEM, "%s: cannot read the schema", j->path);
+  } else if (strcmp(have, want) != 0) {
+    /* name the first line that differs */
+    const char *a = have, *b = want;
+    while (*a && *b) {
+      size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
+      if (la != lb || memcmp(a, b, la)) break;
+      a += la + (a[la] ? 1 : 0);
+      b += lb + (b[lb] ? 1 : 0);
+    }
+    const char *x = *a ? a : b;
+    size_t l = strcspn(x, "\n");
+    snprintf(line, n, "schema differs from a journal's (%s '%.*s'): a table, view, index or trigger was added, "
+             "dropped or changed", *a ? "unexpected" : "missing", (int)(l > 90 ? 90 : l), x);
+    rc = 1;
+  }
+  free(have);
+  free(want);
+  return rc;
+}
+
 /* SQLite's own check of pages and indexes, and the schema compared with the
  * one this code makes: a damaged index (one flipped bit in record_ref makes
  * an answered hold look pending), a VIEW in place of a table, a dropped or
@@ -934,35 +975,11 @@ static int check_storage(mwx_journal *j, mwx_journal_verify_result *res) {
   sqlite3_finalize(st);
   if (n != 1 || strcmp(first, "ok") != 0)
     return broken(j, res, 0, "SQLite integrity check: %s%s (the database or an index is damaged)", first, more);
-  sqlite3_stmt *q = NULL;
-  char *have = schema_text(j->db), *want = NULL;
-  sqlite3 *ref = NULL;
-  int rc = 0;
-  if (sqlite3_open_v2(":memory:", &ref, SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY, NULL) == SQLITE_OK &&
-      sqlite3_exec(ref, SCHEMA_OBJECTS, NULL, NULL, NULL) == SQLITE_OK)
-    want = schema_text(ref);
-  sqlite3_close(ref);
-  (void)q;
-  if (!have || !want) {
-    rc = mwx_error_set(MWX_ENOMEM, "%s: cannot read the schema", j->path);
-  } else if (strcmp(have, want) != 0) {
-    /* name the first line that differs */
-    const char *a = have, *b = want;
-    while (*a && *a == *b) {
-      const char *na = strchr(a, '\n'), *nb = strchr(b, '\n');
-      if (!na || !nb || na - a != nb - b || memcmp(a, b, (size_t)(na - a))) break;
-      a = na + 1;
-      b = nb + 1;
-    }
-    char line[120];
-    size_t l = strcspn(*a ? a : b, "\n");
-    snprintf(line, sizeof line, "%.*s", (int)(l > 100 ? 100 : l), *a ? a : b);
-    rc = broken(j, res, 0, "schema differs from a journal's (%s '%s'): a table, view, index or trigger was added, "
-                "dropped or changed", *a ? "unexpected" : "missing", line);
-  }
-  free(have);
-  free(want);
-  return rc;
+  char line[160];
+  int d = schema_diff(j, line, sizeof line);
+  if (d < 0) return d;
+  if (d) return broken(j, res, 0, "%s", line);
+  return 0;
 }
 
 int mwx_journal_verify(mwx_journal *j, const mwx_msg_key *pub, mwx_journal_verify_result *res) {
