@@ -1,12 +1,18 @@
 /*
  * journal.c - the hash-chained, crash-safe audit record (see journal.h).
  *
- * Storage.  One SQLite database per node:
+ * Storage.  One SQLite database per node (format 2):
  *
  *   record(id INTEGER PRIMARY KEY, kind, time_ns, payload TEXT, msg BLOB,
  *          ref, hash BLOB)          append-only, ids 1, 2, 3 ... contiguous
- *   meta(key, value)                'format', 'head_id', 'head_hash',
- *                                   'head_sig' (optional seal)
+ *   meta(key, value)                'format', 'head_id', 'head_hash';
+ *                                   'owner', 'owner_pub' (the node's nation and
+ *                                   origin public key, written once);
+ *                                   'seal_id', 'seal_hash', 'seal_sig'
+ *   indexes: record_time, record_ref, record_outcome, and the UNIQUE partial
+ *   indexes record_answer (one decision per hold) and record_published (one
+ *   "published" record per hold): a hold is released at most once by the
+ *   schema itself, whatever a query or a damaged index says.
  *
  * Chain.  The canonical bytes of a record are
  *   u64 id | u32 kind | i64 time_ns | u64 ref | u32 n | payload[n] |
@@ -15,24 +21,53 @@
  * The id is inside the hashed bytes, so a record cannot be moved to another
  * place in the chain without its hash changing.
  *
- * What verification detects (mwx_journal_verify walks from record 1):
+ * Seal.  A handle opened with a seal key signs the head in every commit's
+ * own transaction (write_head, called from txn_commit, the one commit
+ * function every path goes through: single appends, batches, a future
+ * group commit), seal_sig = Ed25519("mwx-journal-seal-v2" | owner (3 bytes,
+ * zero if none) | u64 id | hash).  A node's journal is owned
+ * (mwx_journal_claim on an empty file): only the owner's key opens it as a
+ * sealing handle; a handle without it may append only release decisions
+ * (kind 3, ref != 0).  Before sealing, the owner checks (txn_begin) that
+ * every record appended since its last seal by another process is an
+ * approve/deny decision on one of its sealed holds, chained from the sealed
+ * hash; otherwise the transaction is refused, so the node never seals
+ * what it did not write except operators' decisions.  A handle without the
+ * key leaves the last seal in place (it then covers a prefix of the chain).
+ *
+ * What verification detects (mwx_journal_verify: PRAGMA integrity_check,
+ * the schema compared with SCHEMA_OBJECTS, then the walk from record 1):
  *   - an edited record (any column): its hash no longer matches;
  *   - an edited record whose hash was recomputed: the next record, which
  *     chains to the old hash, no longer matches;
  *   - a deleted record in the middle: a gap in the ids (and a broken link);
  *   - reordered records: the id is hashed, so the first moved one fails;
  *   - an inserted record: the ids or the link of the next record fail;
- *   - deleting the last records: the meta head (id, hash), written in the
- *     same transaction as every append, names a record that is gone;
- *   - rewriting the whole chain and the meta head with recomputed hashes
- *     (SHA-256 is public, so anyone with write access can do this): caught
- *     only by the seal, an Ed25519 signature of the head made by the node's
- *     key at every commit, checked when verify is given the public key.
- * What it cannot detect: a rollback of the whole file (or of the chain and
- *   its sealed head together) to an earlier genuine state, and rewriting
- *   by someone holding the node's private key.  Against rollback the head
- *   (mwx_journal_head) has to be stored or published outside the node;
- *   verify then shows whether that head is still the current one.
+ *   - deleting the last records: the meta head names a record that is
+ *     gone, and so does the seal even if the meta head is fixed;
+ *   - rewriting the chain and the meta head with recomputed hashes (SHA-256
+ *     is public), renumbering, moving the seal id: the chain no longer ends
+ *     at the sealed hash, or the seal does not verify;
+ *   - a VIEW, trigger or index added, dropped or changed: the schema
+ *     differs (the journal also refuses to open);
+ *   - a damaged page or index (one flipped bit in record_ref): SQLite's
+ *     integrity check;
+ *   - records appended after the seal (a forged approval): with the public
+ *     key, "not sealed".
+ *   Without a public key the seal is checked under the owner key the file
+ *   names, which catches all but a rewrite that also replaces that key.
+ * What it cannot detect: a rollback of the whole file to an earlier
+ *   genuine state (its seal then is genuine too), and rewriting by someone
+ *   holding the node's private key.  Against rollback the sealed head is
+ *   published in every NodeStatus; partners journal it and
+ *   "mwx audit verify --head-from-partner" compares.  A decision forged by
+ *   someone with write access to the live file is, to the journal, an
+ *   operator's (write access is operator privilege); it can only release a
+ *   genuine, verified hold of the node.
+ *
+ * Before acting.  mwx_journal_check_record verifies one record before
+ * anything from it is signed: its hash, every link up to the sealed head,
+ * and the seal under the node's key (the queue uses it for holds).
  *
  * Crash safety.  The database runs in WAL mode with synchronous=FULL: a
  * commit appends the transaction's pages to the -wal file and fsyncs it
