@@ -87,6 +87,15 @@ printf '{"head_id": %s, "head_hash": "%s"}\n' "$HID" "$HH" > "$T/partner-head.js
 [ -n "$HID" ] && [ "$HID" -gt "$(count "$T/early.db")" ] && ok "NodeStatus carries the sealed head ($HID)" || bad "no head in NodeStatus ($HID)"
 expect 0 "the current journal holds the partner's head" "partner's head present" -- "$MWX" audit verify "$K" --pub "$P" --head-from-partner "$T/partner-head.json"
 expect 1 "rewrite 6 (rollback) caught with the partner's head" "record $HID: missing, but named by the partner's head" -- "$MWX" audit verify "$T/early.db" --pub "$P" --head-from-partner "$T/partner-head.json"
+# the same from a partner's journal: JPN's, holding KOR's last NodeStatus as received (byte for byte)
+J="$T/jpn.db"
+"$MWX" release decide "$SRC/config/policy-JPN.json" --partner KOR --topic Track --journal "$J" >/dev/null
+st=$(sqlite3 "$K" "SELECT max(id) FROM record WHERE kind=3 AND json_extract(payload, '\$.topic')='NodeStatus' AND msg IS NOT NULL")
+$FORGE "$J" receive "$K" "$st" >/dev/null
+expect 1 "rollback caught with the head in the partner's journal" "record $HID: missing, but named by the partner's head" -- "$MWX" audit verify "$T/early.db" --pub "$P" --head-from-partner "$J"
+expect 0 "the current journal holds the head in the partner's journal" "partner's head present" -- "$MWX" audit verify "$K" --pub "$P" --head-from-partner "$J"
+openssl genpkey -algorithm ed25519 2>/dev/null | openssl pkey -pubout -out "$T/other.pub" 2>/dev/null
+expect 1 "a NodeStatus not signed by the key given does not count" "no NodeStatus of KOR signed by the given key" -- "$MWX" audit verify "$T/early.db" --pub "$T/other.pub" --head-from-partner "$J"
 
 # ---- a journal of another nation, or of an earlier run, is not appended to
 cp "$P" "$T/pub.before"

@@ -8,6 +8,9 @@ Used by tests/journal_attack.sh.  Record bytes as in src/journal/journal.c:
   journal_forge.py DB append KIND TIME REF PAYLOAD   append a chained record, fix meta head
   journal_forge.py DB editmsg ID           change one byte of record ID's stored sample (a field
                                            of the sample, not its signature); hashes left alone
+  journal_forge.py DB receive SRC_DB SRC_ID   append to DB, as a received sample (kind 4), the
+                                           sample stored in SRC_DB's record SRC_ID, byte for byte
+                                           (what a partner's node journals when it receives it)
   journal_forge.py DB flipref HOLD DECISION   flip one bit in the record_ref index entry
                                              of DECISION (ref HOLD) in the file itself
 """
@@ -42,11 +45,11 @@ def rehash(db, start):
     set_head(db)
 
 
-def append(db, kind, t, ref, payload):
+def append(db, kind, t, ref, payload, msg=None):
     rid, prev = db.execute("SELECT id, hash FROM record ORDER BY id DESC LIMIT 1").fetchone()
-    h = rec_hash(prev, rid + 1, kind, t, ref, payload, None)
-    db.execute("INSERT INTO record(id, kind, time_ns, payload, msg, ref, hash) VALUES (?,?,?,?,NULL,?,?)",
-               (rid + 1, kind, t, payload, ref, h))
+    h = rec_hash(prev, rid + 1, kind, t, ref, payload, msg)
+    db.execute("INSERT INTO record(id, kind, time_ns, payload, msg, ref, hash) VALUES (?,?,?,?,?,?,?)",
+               (rid + 1, kind, t, payload, msg, ref, h))
     set_head(db)
     return rid + 1
 
@@ -112,6 +115,11 @@ def main():
         m = bytearray(db.execute("SELECT msg FROM record WHERE id=?", (rid,)).fetchone()[0])
         m[len(m) - 64 - 20] ^= 0x40
         db.execute("UPDATE record SET msg=? WHERE id=?", (bytes(m), rid))
+    elif cmd == "receive":
+        src = sqlite3.connect(sys.argv[3])
+        msg = src.execute("SELECT msg FROM record WHERE id=?", (int(sys.argv[4]),)).fetchone()[0]
+        src.close()
+        print(append(db, 4, 0, 0, '{"from":"partner"}', msg))
     elif cmd == "append":
         print(append(db, int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]))
     else:
