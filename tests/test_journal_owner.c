@@ -409,6 +409,34 @@ static void test_queue_verifies_holds(void **state) {
   tmpdb_remove(&t);
 }
 
+/* A tail cut (meta head fixed) or a chain rewritten while the node was
+ * stopped is not sealed over when it starts again. */
+static void test_restart_refuses_cut_journal(void **state) {
+  (void)state;
+  mwx_msg_key *k = NULL;
+  assert_int_equal(mwx_msg_key_generate(&k), 0);
+  for (int attack = 0; attack < 2; attack++) {
+    tmpdb t;
+    tmpdb_make(&t);
+    mwx_journal *j = NULL;
+    open_owner(t.path, k, &j);
+    for (int i = 0; i < 6; i++) assert_int_equal(mwx_journal_append(j, MWX_JOURNAL_PLOT, T0 + i, "{}", NULL, 0, NULL), 0);
+    mwx_journal_close(j);
+    if (attack == 0) {
+      raw(t.path, "DELETE FROM record WHERE id > 4; UPDATE meta SET value = 4 WHERE key = 'head_id';"
+                  " UPDATE meta SET value = (SELECT hash FROM record WHERE id = 4) WHERE key = 'head_hash'");
+    } else {
+      raw(t.path, "UPDATE record SET time_ns = 7 WHERE id = 2");
+      rehash(t.path, 2);
+    }
+    mwx_journal_options o = {MWX_JOURNAL_SYNC_NORMAL, 0, k};
+    assert_int_equal(mwx_journal_open(t.path, &o, &j), MWX_ECORRUPT);
+    assert_non_null(strstr(mwx_error_msg(), attack == 0 ? "are gone" : "no longer has the hash"));
+    tmpdb_remove(&t);
+  }
+  mwx_msg_key_free(k);
+}
+
 static void test_view_refused(void **state) {
   (void)state;
   tmpdb t;
@@ -428,6 +456,7 @@ int main(void) {
       cmocka_unit_test(test_claim_and_seal),
       cmocka_unit_test(test_forged_record_not_sealed),
       cmocka_unit_test(test_queue_verifies_holds),
+      cmocka_unit_test(test_restart_refuses_cut_journal),
       cmocka_unit_test(test_view_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

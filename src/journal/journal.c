@@ -121,6 +121,8 @@ struct mwx_journal {
   char owner[MWX_NATION_LEN];      /* its nation */
   uint8_t owner_pub[MWX_PUB_LEN];  /* its origin public key */
   int is_owner;                    /* seal_key is the owner's key: this handle is the node */
+  uint64_t my_seal_id;             /* owner: the seal this handle last wrote or checked */
+  uint8_t my_seal_hash[32];
   sqlite3_stmt *ins, *sel_range, *sel_one, *sel_ref, *sel_all, *sel_after, *sel_open, *sel_answer;
   char *payload_copy; /* owned copy for mwx_journal_get */
 };
@@ -454,6 +456,34 @@ static int put_meta(mwx_journal *j, const char *key, const void *blob, int n, sq
   return rc;
 }
 
+/* The owner's checks of its last seal, cheap enough for every transaction:
+ * present, not beyond the head, and the record it names still has the hash
+ * sealed; with check_sig (at open) also the signature under the handle's
+ * key. */
+static int seal_valid(const meta_info *m, const mwx_msg_key *key);
+static int stored_hash(mwx_journal *j, uint64_t id, uint8_t out[32]);
+static int seal_still_holds(mwx_journal *j, const meta_info *m, int check_sig) {
+  uint8_t h[32];
+  if (!m->has_seal)
+    return mwx_error_set(MWX_ECORRUPT, "%s: the journal of %.3s's node has lost its seal: run 'mwx audit verify'",
+                         j->path, m->owner);
+  if (m->seal_id > m->head_id)
+    return mwx_error_set(MWX_ECORRUPT,
+                         "%s: records up to %llu, which the node sealed, are gone (the chain ends at %llu): refusing"
+                         " to seal over a cut journal; run 'mwx audit verify'",
+                         j->path, (unsigned long long)m->seal_id, (unsigned long long)m->head_id);
+  int rc = stored_hash(j, m->seal_id, h);
+  if (rc == MWX_ECORRUPT || (!rc && memcmp(h, m->seal_hash, 32) != 0))
+    return mwx_error_set(MWX_ECORRUPT,
+                         "%s: record %llu no longer has the hash the node sealed (chain rewritten): refusing to seal"
+                         " over it; run 'mwx audit verify'",
+                         j->path, (unsigned long long)m->seal_id);
+  if (rc) return rc;
+  if (check_sig && seal_valid(m, j->seal_key) != 0)
+    return mwx_error_set(MWX_ECORRUPT, "%s: the journal's seal does not verify with the node key (rewritten)", j->path);
+  return 0;
+}
+
 /* At open: who owns the journal and whether this handle (its seal key) is
  * the owner.  A key that is not the owner's is refused. */
 static int owner_setup(mwx_journal *j, const mwx_journal_options *o) {
@@ -471,6 +501,14 @@ static int owner_setup(mwx_journal *j, const mwx_journal_options *o) {
   memcpy(j->owner, m.owner, MWX_NATION_LEN);
   memcpy(j->owner_pub, m.owner_pub, MWX_PUB_LEN);
   j->is_owner = m.owned && o->seal_key && !o->read_only;
+  if (j->is_owner) {
+    /* the node's own last seal must still be there, valid, and end the
+       chain where it did: a cut tail or a rewritten chain is not sealed
+       over by a restart (the full check is mwx_journal_verify) */
+    if ((rc = seal_still_holds(j, &m, 1))) return rc;
+    j->my_seal_id = m.seal_id;
+    memcpy(j->my_seal_hash, m.seal_hash, 32);
+  }
   return 0;
 }
 
@@ -520,6 +558,8 @@ out:
     return rc;
   }
   j->is_owner = 1;
+  j->my_seal_id = 0;
+  memset(j->my_seal_hash, 0, 32);
   return 0;
 }
 
@@ -670,6 +710,14 @@ static int txn_begin(mwx_journal *j) {
   if ((rc = read_meta(j, &m))) goto fail;
   j->head_id = m.head_id;
   memcpy(j->head_hash, m.head_hash, 32);
+  if (j->is_owner) {
+    /* another process with the node key may have sealed since: then its
+       seal must verify (checked only when the seal changed) */
+    int changed = !m.has_seal || m.seal_id != j->my_seal_id || memcmp(m.seal_hash, j->my_seal_hash, 32) != 0;
+    if ((rc = seal_still_holds(j, &m, changed))) goto fail;
+    j->my_seal_id = m.seal_id;
+    memcpy(j->my_seal_hash, m.seal_hash, 32);
+  }
   /* The node seals every commit; records since its last seal were written
    * by another process (operators): check them before sealing over them. */
   if (j->is_owner && m.head_id > (m.has_seal ? m.seal_id : 0)) {
@@ -699,6 +747,10 @@ static int txn_commit(mwx_journal *j) {
   if ((rc = exec(j, "COMMIT"))) {
     sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
+  }
+  if (j->seal_key) {
+    j->my_seal_id = j->head_id;
+    memcpy(j->my_seal_hash, j->head_hash, 32);
   }
   return 0;
 }
