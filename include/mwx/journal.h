@@ -75,7 +75,12 @@ typedef struct mwx_journal_record {
 } mwx_journal_record;
 
 /* Opens (creating if needed, unless read_only) the journal at path.  opts
- * may be NULL (FULL sync, read-write, no seal). */
+ * may be NULL (FULL sync, read-write, no seal).  MWX_EIO: not a journal of
+ * format 2; MWX_ECORRUPT: its schema differs from mwx's (an added VIEW,
+ * trigger or index, a dropped or changed one), or, opened with the owner's
+ * key, its last seal is gone, beyond the head, names a record whose hash
+ * changed, or does not verify (a cut or rewritten journal is never sealed
+ * over); MWX_EDENIED: seal_key is not the owner's key. */
 int mwx_journal_open(const char *path, const mwx_journal_options *opts, mwx_journal **out);
 /* Closes; NULL is ignored.  An open batch is rolled back. */
 void mwx_journal_close(mwx_journal *j);
