@@ -982,11 +982,17 @@ static int seal_valid(const meta_info *m, const mwx_msg_key *key) {
   return mwx_msg_key_verify_bytes(key, buf, len, m->seal_sig);
 }
 
-/* The schema objects of db, one line each, sorted: "type name tbl sql". */
+/* The schema objects of db that the journal relies on, one line each,
+ * sorted: "type name tbl sql". */
 static char *schema_text(sqlite3 *db) {
   sqlite3_stmt *st = NULL;
+  /* the chain's tables and everything on them, and every view and trigger;
+   * other modules' own tables in the same database (journal_seq.c's seq_in,
+   * seq_out) and their indexes are not the journal's to check */
   if (sqlite3_prepare_v2(db, "SELECT type || ' ' || name || ' ' || tbl_name || ' ' || coalesce(sql, '') FROM"
-                             " sqlite_master ORDER BY type, name", -1, &st, NULL) != SQLITE_OK)
+                             " sqlite_master WHERE type IN ('view', 'trigger') OR tbl_name IN ('record', 'meta')"
+                             " OR name IN ('record', 'meta') ORDER BY type, name",
+                         -1, &st, NULL) != SQLITE_OK)
     return NULL;
   size_t cap = 4096, n = 0;
   char *out = malloc(cap);
