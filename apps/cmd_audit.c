@@ -8,6 +8,13 @@
  *       --head (as printed earlier by "mwx audit head" and kept off the
  *       node), record ID must still be in the chain with that hash: this
  *       catches a rollback or rewrite that a local check cannot.
+ *   mwx audit verify DB [--pub PEM] --head-from-partner PARTNER_DB|HEAD.json
+ *       the same against the head a partner holds: the newest NodeStatus of
+ *       DB's nation journaled in the partner's journal PARTNER_DB (each
+ *       NodeStatus carries its node's last sealed journal head; with --pub
+ *       only those whose signature verifies count), or a file
+ *       {"head_id": N, "head_hash": "64 hex digits"}.  A journal rolled back
+ *       to an earlier genuine state (its seal valid) fails here.
  *   mwx audit head DB
  *       prints the current head as ID:HASH (hex SHA-256) for keeping
  *       elsewhere.
@@ -25,12 +32,13 @@
 
 #include "mwx/error.h"
 #include "mwx/journal.h"
+#include "mwx/json.h"
 #include "mwx/msg.h"
 #include "mwx_cmd.h"
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: mwx audit verify DB [--pub PUBLIC_KEY.pem] [--head ID:HASH]\n"
+          "usage: mwx audit verify DB [--pub PUBLIC_KEY.pem] [--head ID:HASH | --head-from-partner PARTNER_DB|HEAD.json]\n"
           "       mwx audit head DB\n"
           "       mwx audit show DB [--since T] [--kind KIND] [--json]\n"
           "  T: nanoseconds since 1970-01-01 UTC, or ISO-8601 UTC (2026-11-28T11:00:00Z)\n"
@@ -58,6 +66,76 @@ static int parse_head(const char *s, uint64_t *id, char hash[65]) {
   return 0;
 }
 
+typedef struct partner_ctx {
+  char nation[MWX_NATION_LEN];
+  const mwx_msg_key *pub;
+  uint64_t id;
+  uint8_t hash[32];
+  int found;
+} partner_ctx;
+
+static int partner_fn(const mwx_journal_record *r, void *vc) {
+  partner_ctx *c = vc;
+  if (!r->has_msg || r->msg.topic != MWX_TOPIC_STATUS || strncmp(r->msg.mark.originator, c->nation, 3) ||
+      strncmp(r->msg.u.status.nation, c->nation, 3))
+    return 0;
+  if (c->pub && mwx_msg_verify(&r->msg, c->pub) != 0) {
+    mwx_error_clear();
+    return 0;
+  }
+  if (!c->found || r->msg.u.status.journal_head_id >= c->id) {
+    c->id = r->msg.u.status.journal_head_id;
+    memcpy(c->hash, r->msg.u.status.journal_head_hash, 32);
+    c->found = 1;
+  }
+  return 0;
+}
+
+/* The head a partner holds for nation: from its journal, or a JSON file. */
+static int partner_head(const char *path, const char nation[MWX_NATION_LEN], const mwx_msg_key *pub, uint64_t *id,
+                        char hash[65]) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return mwx_error_set(MWX_EIO, "%s: cannot open", path);
+  char magic[16] = {0};
+  size_t n = fread(magic, 1, sizeof magic, f);
+  fclose(f);
+  int rc;
+  if (n == 16 && !memcmp(magic, "SQLite format 3", 16)) {
+    if (!nation[0]) return mwx_error_set(MWX_EINVAL, "--head-from-partner: the journal verified names no owner nation");
+    mwx_journal *pj = NULL;
+    if ((rc = open_db(path, &pj))) return rc;
+    partner_ctx c;
+    memset(&c, 0, sizeof c);
+    memcpy(c.nation, nation, MWX_NATION_LEN);
+    c.pub = pub;
+    rc = mwx_journal_query(pj, INT64_MIN, MWX_JOURNAL_SAMPLE, partner_fn, &c);
+    mwx_journal_close(pj);
+    if (rc) return rc;
+    if (!c.found)
+      return mwx_error_set(MWX_ENOTFOUND, "%s: no NodeStatus of %.3s%s in this journal", path, nation,
+                           pub ? " signed by the given key" : "");
+    *id = c.id;
+    for (int i = 0; i < 32; i++) snprintf(hash + 2 * i, 3, "%02x", c.hash[i]);
+    return 0;
+  }
+  json_t *o = NULL;
+  static const char *const keys[] = {"head_id", "head_hash", "nation", NULL};
+  const char *h = NULL;
+  int64_t v = 0;
+  if ((rc = mwx_json_load_file(path, 4096, &o))) return rc;
+  if (!(rc = mwx_json_check_keys(o, keys, path)) && !(rc = mwx_json_get_int(o, "head_id", 0, INT64_MAX, path, &v)) &&
+      !(rc = mwx_json_get_str(o, "head_hash", path, &h))) {
+    if (strlen(h) != 64 || strspn(h, "0123456789abcdef") != 64)
+      rc = mwx_error_set(MWX_EINVAL, "%s: head_hash must be 64 lower-case hex digits", path);
+    else {
+      *id = (uint64_t)v;
+      memcpy(hash, h, 65);
+    }
+  }
+  json_decref(o);
+  return rc;
+}
+
 static int cmd_head(int argc, char **argv) {
   if (argc != 2 || argv[1][0] == '-') {
     usage(stderr);
@@ -80,12 +158,14 @@ static int cmd_head(int argc, char **argv) {
 }
 
 static int cmd_verify(int argc, char **argv) {
-  const char *db = NULL, *pub = NULL, *head = NULL;
+  const char *db = NULL, *pub = NULL, *head = NULL, *partner = NULL;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--pub") && i + 1 < argc)
       pub = argv[++i];
     else if (!strcmp(argv[i], "--head") && i + 1 < argc)
       head = argv[++i];
+    else if (!strcmp(argv[i], "--head-from-partner") && i + 1 < argc)
+      partner = argv[++i];
     else if (argv[i][0] != '-' && !db)
       db = argv[i];
     else {
@@ -96,6 +176,7 @@ static int cmd_verify(int argc, char **argv) {
     usage(stderr);
     return 2;
   }
+  if (head && partner) return mwx_cmd_usage_error("audit", usage, "%s", "--head and --head-from-partner exclude each other");
   mwx_msg_key *key = NULL;
   uint64_t head_id = 0;
   char head_hash[65];
@@ -114,9 +195,22 @@ static int cmd_verify(int argc, char **argv) {
     mwx_msg_key_free(key);
     return 1;
   }
+  if (partner) {
+    char nation[MWX_NATION_LEN] = "";
+    int owned = 0;
+    if (!(rc = mwx_journal_owner(j, nation, NULL, &owned)) && !owned) nation[0] = 0;
+    if (!rc) rc = partner_head(partner, nation, key, &head_id, head_hash);
+    if (rc) {
+      mwx_cmd_report("audit", rc);
+      mwx_journal_close(j);
+      mwx_msg_key_free(key);
+      return 1;
+    }
+    head = partner;
+  }
   mwx_journal_verify_result v;
   rc = mwx_journal_verify(j, key, &v);
-  if (rc == 0 && head) {
+  if (rc == 0 && head && head_id > 0) {
     /* the saved head must still be in the chain, unchanged */
     mwx_journal_record *r = malloc(sizeof *r);
     int g = r ? mwx_journal_get(j, head_id, r) : MWX_ENOMEM;
@@ -126,8 +220,8 @@ static int cmd_verify(int argc, char **argv) {
     if (g == MWX_ENOTFOUND || (g == 0 && strcmp(now_hex, head_hash) != 0)) {
       mwx_journal_close(j);
       mwx_msg_key_free(key);
-      printf("BROKEN: record %llu: %s the saved head (journal rolled back or rewritten)\n",
-             (unsigned long long)head_id, g ? "missing, but named by" : "hash differs from");
+      printf("BROKEN: record %llu: %s the %s head (journal rolled back or rewritten)\n", (unsigned long long)head_id,
+             g ? "missing, but named by" : "hash differs from", partner ? "partner's" : "saved");
       return 1;
     }
     if (g) rc = g;
@@ -135,8 +229,10 @@ static int cmd_verify(int argc, char **argv) {
   mwx_journal_close(j);
   mwx_msg_key_free(key);
   if (rc == 0) {
-    printf("ok: %llu records, chain intact%s%s\n", (unsigned long long)v.records, v.sealed ? ", head seal valid" : "",
-           head ? ", saved head present" : "");
+    printf("ok: %llu records, chain intact%s%s%s\n", (unsigned long long)v.records,
+           v.sealed == 1 ? ", head seal valid" : v.sealed == 2 ? ", seal valid under the key the journal names (give --pub to check against yours)" : "",
+           head ? (partner ? ", partner's head present" : ", saved head present") : "",
+           v.sealed && v.sealed_id < v.records ? " (newest records not yet sealed by the node)" : "");
     return 0;
   }
   if (rc == MWX_ECORRUPT) {

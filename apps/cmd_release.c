@@ -18,7 +18,11 @@
  *       NATION] [--class CLASS] [--classification LEVEL] [--journal DB]
  *       [--now T]
  *       what the policy would do with a synthetic sample of that kind; with
- *       --journal the decision is recorded (a hold joins the queue).
+ *       --journal the decision is recorded (a hold joins the queue) in a
+ *       drill journal: a node's journal (one with an owner) is refused, as
+ *       only the node creates queue items there.  approve / deny / expire
+ *       on a node's journal verify the hold record first (hash, chain to the
+ *       node's seal, the node's own sample) and refuse one that fails.
  */
 #include <stdio.h>
 #include <stdlib.h>

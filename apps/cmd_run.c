@@ -14,7 +14,10 @@
  * summary: samples released per partner and topic, held, approved,
  * denied, refused, and the time from the first launch to the first
  * release per partner.  The signing key is made for the run; its public
- * half is written to DB.pub.
+ * half is written to DB.pub, and the journal is owned by the nation and
+ * sealed with that key at every commit.  An existing journal of another
+ * nation, or of an earlier run (sealed with another key), is refused:
+ * nothing is appended and DB.pub is left as it is.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +32,8 @@ static void help(FILE *f) {
   fprintf(f, "usage: mwx run SCENARIO.json --nation KOR|JPN|USA --journal DB [--policy FILE] [--seed N]\n"
              "               [--speed X] [--sync full|normal] [--no-plots] [--log] [--json]\n"
              "  --nation   whose sensors and policy (required)\n"
-             "  --journal  journal database (created if missing; the run's public key goes to DB.pub)\n"
+             "  --journal  journal database, new (the run's public key goes to DB.pub; a journal of\n"
+             "             another nation or an earlier run is refused)\n"
              "  --policy   release policy (default config/policy-<NATION>.json)\n"
              "  --seed     simulator seed (default 1)\n"
              "  --speed    sim seconds per wall second (default: as fast as possible)\n"

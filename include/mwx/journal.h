@@ -75,7 +75,12 @@ typedef struct mwx_journal_record {
 } mwx_journal_record;
 
 /* Opens (creating if needed, unless read_only) the journal at path.  opts
- * may be NULL (FULL sync, read-write, no seal). */
+ * may be NULL (FULL sync, read-write, no seal).  MWX_EIO: not a journal of
+ * format 2; MWX_ECORRUPT: its schema differs from mwx's (an added VIEW,
+ * trigger or index, a dropped or changed one), or, opened with the owner's
+ * key, its last seal is gone, beyond the head, names a record whose hash
+ * changed, or does not verify (a cut or rewritten journal is never sealed
+ * over); MWX_EDENIED: seal_key is not the owner's key. */
 int mwx_journal_open(const char *path, const mwx_journal_options *opts, mwx_journal **out);
 /* Closes; NULL is ignored.  An open batch is rolled back. */
 void mwx_journal_close(mwx_journal *j);
@@ -117,6 +122,48 @@ int mwx_journal_get(mwx_journal *j, uint64_t id, mwx_journal_record *r);
 /* Calls fn for every record whose ref is id (the answers to record id). */
 int mwx_journal_answers(mwx_journal *j, uint64_t id, mwx_journal_fn fn, void *ctx);
 
+/* Calls fn for the release record answering hold id (its decision; the
+ * schema allows at most one), found through the UNIQUE index record_answer
+ * rather than record_ref. */
+int mwx_journal_decisions(mwx_journal *j, uint64_t id, mwx_journal_fn fn, void *ctx);
+
+/* ---- owner and seal ------------------------------------------------------
+ * A node's journal has an owner: meta 'owner' (nation) and 'owner_pub' (its
+ * origin public key), written once by mwx_journal_claim on an empty
+ * journal.  A handle opened with the owner's key as seal_key is the node:
+ * every commit it makes seals the head (meta seal_id, seal_hash, seal_sig =
+ * Ed25519 over "mwx-journal-seal-v2" | owner | id | hash), and before
+ * sealing it checks that every record appended since its last seal by
+ * another process is an operator's approve/deny decision on one of its
+ * holds (else the commit fails with MWX_EDENIED).  A handle without the
+ * owner's key may append only release decisions (kind release, ref != 0);
+ * anything else is MWX_EDENIED.  Opening an owned journal with another key
+ * is MWX_EDENIED.  A journal without owner (drills: "mwx release decide")
+ * behaves as before; a seal_key still seals it. */
+
+/* Makes the handle's seal_key (required) and nation the owner of an empty,
+ * unowned journal; 0 if it already is (same nation and key).  MWX_EDENIED:
+ * the journal belongs to another nation, or has records but no owner. */
+int mwx_journal_claim(mwx_journal *j, const char *nation);
+
+/* *owned = 1 and nation / pub (each may be NULL) filled if the journal has
+ * an owner; *owned = 0 otherwise. */
+int mwx_journal_owner(mwx_journal *j, char nation[MWX_NATION_LEN], uint8_t pub[MWX_PUB_LEN], int *owned);
+
+/* The last sealed head (id 0 and zero hash if never sealed).  This is what
+ * a node publishes in NodeStatus. */
+int mwx_journal_sealed_head(mwx_journal *j, uint64_t *id, uint8_t hash[32]);
+
+/* Checks record id before anything taken from it is acted on (signed,
+ * published): its hash against its content and the previous record's hash,
+ * every link from it to the sealed head, and the seal under pub (NULL: the
+ * handle's own key when it is the owner, else the owner key the journal
+ * records).  A journal with no owner and no pub gets the chain check of
+ * record id only.  0 if intact (*sealed, may be NULL, = 1 if a seal
+ * covered it); MWX_ECORRUPT naming what fails (edited record, chain
+ * rewritten, record after the sealed head, seal invalid). */
+int mwx_journal_check_record(mwx_journal *j, uint64_t id, const mwx_msg_key *pub, int *sealed);
+
 /* The head recorded in the database: last id (0 if empty) and its hash.
  * Publish or store it elsewhere to detect a rollback of the whole file. */
 int mwx_journal_head(mwx_journal *j, uint64_t *id, uint8_t hash[32]);
@@ -125,13 +172,21 @@ typedef struct mwx_journal_verify_result {
   uint64_t records;     /* records checked */
   uint64_t bad_id;      /* first broken record (0 if intact or head-only problem) */
   char why[256];        /* what is wrong, "" if intact */
-  int sealed;           /* 1 if the head seal was present and checked */
+  int sealed;           /* 1: the seal verified under pub; 2: under the owner key
+                           recorded in the journal (no pub given); 0: not checked */
+  uint64_t sealed_id;   /* the sealed head's id when sealed != 0 */
 } mwx_journal_verify_result;
 
-/* Walks the chain from record 1: ids contiguous, every hash recomputed,
- * the last record equal to the recorded head, and, if pub is given, the
- * head seal valid under pub.  Returns 0 if intact, MWX_ECORRUPT (message
- * names the first broken record) otherwise; res is filled either way. */
+/* Runs SQLite's PRAGMA integrity_check (pages and every index against its
+ * table), compares the schema with the one mwx makes (no added VIEW,
+ * trigger, index; none dropped or changed), then walks the chain from
+ * record 1: ids contiguous, every hash recomputed, the last record equal to
+ * the recorded head.  The seal is checked under pub, or, without pub, under
+ * the owner key the journal records (if any): the sealed head must be in
+ * the chain with its hash, and with pub every record must be under the
+ * seal (records appended after it, without the node key, are reported).
+ * Returns 0 if intact, MWX_ECORRUPT (message names the first broken record
+ * or what is wrong) otherwise; res is filled either way. */
 int mwx_journal_verify(mwx_journal *j, const mwx_msg_key *pub, mwx_journal_verify_result *res);
 
 #endif /* MWX_JOURNAL_H */

@@ -145,6 +145,8 @@ typedef struct mwx_msg_status {
   int64_t time_ns;
   uint8_t sensors_total, sensors_ok;
   int64_t clock_offset_ns;
+  uint64_t journal_head_id;         /* the node's last sealed journal head: record id ... */
+  uint8_t journal_head_hash[32];    /* ... and its chain hash (see journal.h) */
 } mwx_msg_status;
 
 /* One sample of any topic. */
@@ -195,6 +197,11 @@ int mwx_msg_key_load_public(const char *path, mwx_msg_key **out);
 /* Writes the private (mode 0600) or public key as PEM. */
 int mwx_msg_key_save_private(const mwx_msg_key *k, const char *path);
 int mwx_msg_key_save_public(const mwx_msg_key *k, const char *path);
+/* The raw 32-byte Ed25519 public key of k (private or public), e.g. to
+ * store or compare the key a journal is sealed with; and back. */
+#define MWX_PUB_LEN 32
+int mwx_msg_key_public_raw(const mwx_msg_key *k, uint8_t out[MWX_PUB_LEN]);
+int mwx_msg_key_from_public_raw(const uint8_t raw[MWX_PUB_LEN], mwx_msg_key **out);
 /* Frees a key; NULL is ignored. */
 void mwx_msg_key_free(mwx_msg_key *k);
 

@@ -143,6 +143,11 @@ typedef struct mwx_release_item {
   char operator_name[MWX_ID_LEN];
   int64_t decided_ns;
   uint64_t decision_id;       /* journal record of the decision */
+  /* mwx_release_queue_approved / _expire: "" if the hold record verified
+   * (mwx_journal_check_record: hash, chain to the sealed head, seal under the
+   * node key, sample of the journal owner's nation); otherwise why not, and
+   * the sample must not be signed or sent. */
+  char unverified[200];
 } mwx_release_item;
 
 typedef int (*mwx_release_item_fn)(const mwx_release_item *it, void *ctx);
@@ -163,7 +168,12 @@ int mwx_release_queue_decide(mwx_journal *j, uint64_t id, int approve, const cha
  * <= now_ns (operator "timeout"), calling fn (may be NULL) with each. */
 int mwx_release_queue_expire(mwx_journal *j, int64_t now_ns, mwx_release_item_fn fn, void *ctx);
 
-/* Calls fn for every hold approved in a decision record with id > after_id
+/* (Both below verify each hold record before acting: approve-on-timeout of
+ * a hold that fails verification is recorded as a denial by "check-failed",
+ * and an approval of one is passed to fn with unverified set.  The sample
+ * passed is always the one in the verified hold record, never the copy in
+ * the decision record.)
+ * Calls fn for every hold approved in a decision record with id > after_id
  * (by any process), in order, and sets *last_id to the newest decision
  * record seen: the node polls this to send what operators approved. */
 int mwx_release_queue_approved(mwx_journal *j, uint64_t after_id, mwx_release_item_fn fn, void *ctx,

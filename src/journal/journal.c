@@ -1,12 +1,18 @@
 /*
  * journal.c - the hash-chained, crash-safe audit record (see journal.h).
  *
- * Storage.  One SQLite database per node:
+ * Storage.  One SQLite database per node (format 2):
  *
  *   record(id INTEGER PRIMARY KEY, kind, time_ns, payload TEXT, msg BLOB,
  *          ref, hash BLOB)          append-only, ids 1, 2, 3 ... contiguous
- *   meta(key, value)                'format', 'head_id', 'head_hash',
- *                                   'head_sig' (optional seal)
+ *   meta(key, value)                'format', 'head_id', 'head_hash';
+ *                                   'owner', 'owner_pub' (the node's nation and
+ *                                   origin public key, written once);
+ *                                   'seal_id', 'seal_hash', 'seal_sig'
+ *   indexes: record_time, record_ref, record_outcome, and the UNIQUE partial
+ *   indexes record_answer (one decision per hold) and record_published (one
+ *   "published" record per hold): a hold is released at most once by the
+ *   schema itself, whatever a query or a damaged index says.
  *
  * Chain.  The canonical bytes of a record are
  *   u64 id | u32 kind | i64 time_ns | u64 ref | u32 n | payload[n] |
@@ -15,24 +21,53 @@
  * The id is inside the hashed bytes, so a record cannot be moved to another
  * place in the chain without its hash changing.
  *
- * What verification detects (mwx_journal_verify walks from record 1):
+ * Seal.  A handle opened with a seal key signs the head in every commit's
+ * own transaction (write_head, called from txn_commit, the one commit
+ * function every path goes through: single appends, batches, a future
+ * group commit), seal_sig = Ed25519("mwx-journal-seal-v2" | owner (3 bytes,
+ * zero if none) | u64 id | hash).  A node's journal is owned
+ * (mwx_journal_claim on an empty file): only the owner's key opens it as a
+ * sealing handle; a handle without it may append only release decisions
+ * (kind 3, ref != 0).  Before sealing, the owner checks (txn_begin) that
+ * every record appended since its last seal by another process is an
+ * approve/deny decision on one of its sealed holds, chained from the sealed
+ * hash; otherwise the transaction is refused, so the node never seals
+ * what it did not write except operators' decisions.  A handle without the
+ * key leaves the last seal in place (it then covers a prefix of the chain).
+ *
+ * What verification detects (mwx_journal_verify: PRAGMA integrity_check,
+ * the schema compared with SCHEMA_OBJECTS, then the walk from record 1):
  *   - an edited record (any column): its hash no longer matches;
  *   - an edited record whose hash was recomputed: the next record, which
  *     chains to the old hash, no longer matches;
  *   - a deleted record in the middle: a gap in the ids (and a broken link);
  *   - reordered records: the id is hashed, so the first moved one fails;
  *   - an inserted record: the ids or the link of the next record fail;
- *   - deleting the last records: the meta head (id, hash), written in the
- *     same transaction as every append, names a record that is gone;
- *   - rewriting the whole chain and the meta head with recomputed hashes
- *     (SHA-256 is public, so anyone with write access can do this): caught
- *     only by the seal, an Ed25519 signature of the head made by the node's
- *     key at every commit, checked when verify is given the public key.
- * What it cannot detect: a rollback of the whole file (or of the chain and
- *   its sealed head together) to an earlier genuine state, and rewriting
- *   by someone holding the node's private key.  Against rollback the head
- *   (mwx_journal_head) has to be stored or published outside the node;
- *   verify then shows whether that head is still the current one.
+ *   - deleting the last records: the meta head names a record that is
+ *     gone, and so does the seal even if the meta head is fixed;
+ *   - rewriting the chain and the meta head with recomputed hashes (SHA-256
+ *     is public), renumbering, moving the seal id: the chain no longer ends
+ *     at the sealed hash, or the seal does not verify;
+ *   - a VIEW, trigger or index added, dropped or changed: the schema
+ *     differs (the journal also refuses to open);
+ *   - a damaged page or index (one flipped bit in record_ref): SQLite's
+ *     integrity check;
+ *   - records appended after the seal (a forged approval): with the public
+ *     key, "not sealed".
+ *   Without a public key the seal is checked under the owner key the file
+ *   names, which catches all but a rewrite that also replaces that key.
+ * What it cannot detect: a rollback of the whole file to an earlier
+ *   genuine state (its seal then is genuine too), and rewriting by someone
+ *   holding the node's private key.  Against rollback the sealed head is
+ *   published in every NodeStatus; partners journal it and
+ *   "mwx audit verify --head-from-partner" compares.  A decision forged by
+ *   someone with write access to the live file is, to the journal, an
+ *   operator's (write access is operator privilege); it can only release a
+ *   genuine, verified hold of the node.
+ *
+ * Before acting.  mwx_journal_check_record verifies one record before
+ * anything from it is signed: its hash, every link up to the sealed head,
+ * and the seal under the node's key (the queue uses it for holds).
  *
  * Crash safety.  The database runs in WAL mode with synchronous=FULL: a
  * commit appends the transaction's pages to the -wal file and fsyncs it
@@ -70,8 +105,8 @@
 
 #include "mwx/error.h"
 
-#define JOURNAL_FORMAT 1
-#define SEAL_CONTEXT "mwx-journal-head-v1"
+#define JOURNAL_FORMAT 2
+#define SEAL_CONTEXT "mwx-journal-seal-v2"
 
 struct mwx_journal {
   sqlite3 *db;
@@ -82,7 +117,13 @@ struct mwx_journal {
   int batch_error; /* an append in the batch failed: commit rolls back */
   uint64_t head_id;
   uint8_t head_hash[32];
-  sqlite3_stmt *ins, *sel_range, *sel_one, *sel_ref, *sel_all, *sel_after, *sel_open;
+  int owned;                       /* meta names the node that owns the journal */
+  char owner[MWX_NATION_LEN];      /* its nation */
+  uint8_t owner_pub[MWX_PUB_LEN];  /* its origin public key */
+  int is_owner;                    /* seal_key is the owner's key: this handle is the node */
+  uint64_t my_seal_id;             /* owner: the seal this handle last wrote or checked */
+  uint8_t my_seal_hash[32];
+  sqlite3_stmt *ins, *sel_range, *sel_one, *sel_ref, *sel_all, *sel_after, *sel_open, *sel_answer;
   char *payload_copy; /* owned copy for mwx_journal_get */
 };
 
@@ -144,27 +185,43 @@ static int record_hash(const uint8_t prev[32], uint64_t id, uint32_t kind, int64
   return ok ? 0 : mwx_error_set(MWX_ECRYPTO, "SHA-256 failed");
 }
 
-static void seal_bytes(uint64_t id, const uint8_t hash[32], uint8_t *buf, size_t *len) {
+/* What the seal signs: context | owner nation (3 bytes, zero if none) |
+ * u64 id | hash. */
+static void seal_bytes(const char owner[MWX_NATION_LEN], uint64_t id, const uint8_t hash[32], uint8_t *buf,
+                       size_t *len) {
   size_t n = strlen(SEAL_CONTEXT);
   memcpy(buf, SEAL_CONTEXT, n);
-  be64(buf + n, id);
-  memcpy(buf + n + 8, hash, 32);
-  *len = n + 40;
+  memset(buf + n, 0, 3);
+  if (owner) memcpy(buf + n, owner, strnlen(owner, 3));
+  be64(buf + n + 3, id);
+  memcpy(buf + n + 11, hash, 32);
+  *len = n + 43;
 }
-
 
 /* ---- open / close ------------------------------------------------------ */
 
-static const char *const SCHEMA =
+/* The schema, exactly: mwx_journal_verify compares the file's sqlite_master
+ * with a database made from this text, so an added VIEW, trigger or index,
+ * or a changed one, is reported. */
+static const char *const SCHEMA_OBJECTS =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB);"
     "CREATE TABLE record(id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, time_ns INTEGER NOT NULL,"
     " payload TEXT NOT NULL, msg BLOB, ref INTEGER NOT NULL DEFAULT 0, hash BLOB NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS record_time ON record(time_ns);"
-    "CREATE INDEX IF NOT EXISTS record_ref ON record(ref);"
+    "CREATE INDEX record_time ON record(time_ns);"
+    "CREATE INDEX record_ref ON record(ref);"
     /* open release items (e.g. holds) are found through this index, not by a scan */
-    "CREATE INDEX IF NOT EXISTS record_outcome ON record(json_extract(payload, '$.outcome')) WHERE kind = 3;"
-    "INSERT INTO meta(key, value) VALUES ('format', 1), ('head_id', 0),"
-    " ('head_hash', zeroblob(32));";
+    "CREATE INDEX record_outcome ON record(json_extract(payload, '$.outcome')) WHERE kind = 3;"
+    /* at most one decision (approved / denied) answers a hold, and at most one
+     * "published" record names a hold: a hold is released at most once,
+     * whatever a query or a damaged index says */
+    "CREATE UNIQUE INDEX record_answer ON record(ref) WHERE kind = 3 AND ref <> 0;"
+    "CREATE UNIQUE INDEX record_published ON record(json_extract(payload, '$.hold')) WHERE kind = 2 AND ref <> 0;";
+static const char *const SCHEMA_META =
+    "INSERT INTO meta(key, value) VALUES ('format', 2), ('head_id', 0), ('head_hash', zeroblob(32));";
+
+static int owner_setup(mwx_journal *j, const mwx_journal_options *o);
+static int write_head(mwx_journal *j);
+static int schema_diff(mwx_journal *j, char *line, size_t n);
 
 static int prepare(mwx_journal *j, const char *sql, sqlite3_stmt **st) {
   if (sqlite3_prepare_v2(j->db, sql, -1, st, NULL) != SQLITE_OK) return db_error(j, "prepare");
@@ -206,7 +263,7 @@ int mwx_journal_open(const char *path, const mwx_journal_options *opts, mwx_jour
       sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
       goto fail;
     }
-    if (tables == 0 && (rc = exec(j, SCHEMA))) {
+    if (tables == 0 && ((rc = exec(j, SCHEMA_OBJECTS)) || (rc = exec(j, SCHEMA_META)))) {
       sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
       goto fail;
     }
@@ -221,10 +278,24 @@ int mwx_journal_open(const char *path, const mwx_journal_options *opts, mwx_jour
   int step = sqlite3_step(st);
   int fmt = step == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
   sqlite3_finalize(st);
+  if (fmt == 1) {
+    rc = mwx_error_set(MWX_EIO, "%s: a journal of format 1 (before sealing and owners); this mwx reads format %d:"
+                       " start a new journal", path, JOURNAL_FORMAT);
+    goto fail;
+  }
   if (fmt != JOURNAL_FORMAT) {
     rc = mwx_error_set(MWX_EIO, "%s: not an mwx journal of format %d", path, JOURNAL_FORMAT);
     goto fail;
   }
+  {
+    char line[200];
+    int d = schema_diff(j, line, sizeof line);
+    if (d) {
+      rc = d < 0 ? d : mwx_error_set(MWX_ECORRUPT, "%s: %s", path, line);
+      goto fail;
+    }
+  }
+  if ((rc = owner_setup(j, &o))) goto fail;
   if ((rc = prepare(j, "INSERT INTO record(id, kind, time_ns, payload, msg, ref, hash) VALUES (?,?,?,?,?,?,?)",
                     &j->ins)) && !o.read_only)
     goto fail;
@@ -243,8 +314,13 @@ int mwx_journal_open(const char *path, const mwx_journal_options *opts, mwx_jour
       (rc = prepare(j,
                     "SELECT r.id, r.kind, r.time_ns, r.payload, r.msg, r.ref, r.hash FROM record r"
                     " WHERE r.kind = 3 AND json_extract(r.payload, '$.outcome') = ?1"
-                    " AND NOT EXISTS (SELECT 1 FROM record a WHERE a.ref = r.id) ORDER BY r.id",
-                    &j->sel_open)))
+                    " AND NOT EXISTS (SELECT 1 FROM record a INDEXED BY record_answer"
+                    "  WHERE a.ref = r.id AND a.kind = 3 AND a.ref <> 0) ORDER BY r.id",
+                    &j->sel_open)) ||
+      (rc = prepare(j,
+                    "SELECT id, kind, time_ns, payload, msg, ref, hash FROM record INDEXED BY record_answer"
+                    " WHERE ref = ?1 AND kind = 3 AND ref <> 0",
+                    &j->sel_answer)))
     goto fail;
   mwx_error_clear();
   *out = j;
@@ -264,75 +340,363 @@ void mwx_journal_close(mwx_journal *j) {
   sqlite3_finalize(j->sel_all);
   sqlite3_finalize(j->sel_after);
   sqlite3_finalize(j->sel_open);
+  sqlite3_finalize(j->sel_answer);
   sqlite3_close(j->db);
   free(j->payload_copy);
   free(j);
 }
 
-/* ---- head -------------------------------------------------------------- */
+/* ---- meta: head, seal, owner -------------------------------------------- */
 
-/* Reads the recorded head from meta (inside the caller's transaction). */
-static int read_head(mwx_journal *j, uint64_t *id, uint8_t hash[32], uint8_t sig[MWX_SIG_LEN], int *has_sig) {
+typedef struct meta_info {
+  uint64_t head_id;
+  uint8_t head_hash[32];
+  int has_seal;
+  uint64_t seal_id;
+  uint8_t seal_hash[32];
+  uint8_t seal_sig[MWX_SIG_LEN];
+  int owned;
+  char owner[MWX_NATION_LEN];
+  uint8_t owner_pub[MWX_PUB_LEN];
+} meta_info;
+
+/* Reads the meta rows (inside the caller's transaction, or one statement). */
+static int read_meta(mwx_journal *j, meta_info *m) {
+  memset(m, 0, sizeof *m);
   sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(j->db, "SELECT key, value FROM meta WHERE key IN ('head_id','head_hash','head_sig')", -1,
-                         &st, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2(j->db, "SELECT key, value FROM meta", -1, &st, NULL) != SQLITE_OK)
     return db_error(j, "read head");
-  int got = 0, rc = 0, s;
-  if (has_sig) *has_sig = 0;
+  int got = 0, seal = 0, own = 0, rc = 0, s;
   while ((s = sqlite3_step(st)) == SQLITE_ROW) {
     const char *k = (const char *)sqlite3_column_text(st, 0);
+    int n = sqlite3_column_bytes(st, 1);
+    int blob = sqlite3_column_type(st, 1) == SQLITE_BLOB;
     if (!k) continue;
-    if (!strcmp(k, "head_id")) {
-      *id = (uint64_t)sqlite3_column_int64(st, 1);
+    if (!strcmp(k, "head_id") && sqlite3_column_type(st, 1) == SQLITE_INTEGER) {
+      m->head_id = (uint64_t)sqlite3_column_int64(st, 1);
       got |= 1;
-    } else if (!strcmp(k, "head_hash")) {
-      if (sqlite3_column_bytes(st, 1) == 32) {
-        memcpy(hash, sqlite3_column_blob(st, 1), 32);
-        got |= 2;
-      }
-    } else if (!strcmp(k, "head_sig") && sig && has_sig && sqlite3_column_bytes(st, 1) == MWX_SIG_LEN) {
-      memcpy(sig, sqlite3_column_blob(st, 1), MWX_SIG_LEN);
-      *has_sig = 1;
+    } else if (!strcmp(k, "head_hash") && blob && n == 32) {
+      memcpy(m->head_hash, sqlite3_column_blob(st, 1), 32);
+      got |= 2;
+    } else if (!strcmp(k, "seal_id") && sqlite3_column_type(st, 1) == SQLITE_INTEGER) {
+      m->seal_id = (uint64_t)sqlite3_column_int64(st, 1);
+      seal |= 1;
+    } else if (!strcmp(k, "seal_hash") && blob && n == 32) {
+      memcpy(m->seal_hash, sqlite3_column_blob(st, 1), 32);
+      seal |= 2;
+    } else if (!strcmp(k, "seal_sig") && blob && n == MWX_SIG_LEN) {
+      memcpy(m->seal_sig, sqlite3_column_blob(st, 1), MWX_SIG_LEN);
+      seal |= 4;
+    } else if (!strcmp(k, "owner") && sqlite3_column_type(st, 1) == SQLITE_TEXT && n == 3) {
+      memcpy(m->owner, sqlite3_column_text(st, 1), 3);
+      own |= 1;
+    } else if (!strcmp(k, "owner_pub") && blob && n == MWX_PUB_LEN) {
+      memcpy(m->owner_pub, sqlite3_column_blob(st, 1), MWX_PUB_LEN);
+      own |= 2;
     }
   }
   if (s != SQLITE_DONE) rc = db_error(j, "read head");
   sqlite3_finalize(st);
   if (!rc && got != 3) rc = mwx_error_set(MWX_ECORRUPT, "%s: journal head (meta head_id/head_hash) is missing", j->path);
+  m->has_seal = seal == 7;
+  m->owned = own == 3;
+  return rc;
+}
+
+/* Kept for the head readers below. */
+static int read_head(mwx_journal *j, uint64_t *id, uint8_t hash[32]) {
+  meta_info m;
+  int rc = read_meta(j, &m);
+  if (!rc) {
+    *id = m.head_id;
+    memcpy(hash, m.head_hash, 32);
+  }
   return rc;
 }
 
 int mwx_journal_head(mwx_journal *j, uint64_t *id, uint8_t hash[32]) {
   if (!j || !id || !hash) return mwx_error_set(MWX_EINVAL, "journal_head: NULL argument");
-  return read_head(j, id, hash, NULL, NULL);
+  return read_head(j, id, hash);
 }
 
-/* Writes head (and its seal) at the end of a transaction. */
-static int write_head(mwx_journal *j) {
-  sqlite3_stmt *st = NULL;
-  int rc = 0;
-  uint8_t buf[64], sig[MWX_SIG_LEN]; /* bound with SQLITE_STATIC: must live until the step */
-  if (sqlite3_prepare_v2(j->db, "INSERT OR REPLACE INTO meta(key, value) VALUES ('head_id', ?1), ('head_hash', ?2)",
-                         -1, &st, NULL) != SQLITE_OK)
-    return db_error(j, "write head");
-  sqlite3_bind_int64(st, 1, (sqlite3_int64)j->head_id);
-  sqlite3_bind_blob(st, 2, j->head_hash, 32, SQLITE_STATIC);
-  if (sqlite3_step(st) != SQLITE_DONE) rc = db_error(j, "write head");
-  sqlite3_finalize(st);
+int mwx_journal_sealed_head(mwx_journal *j, uint64_t *id, uint8_t hash[32]) {
+  if (!j || !id || !hash) return mwx_error_set(MWX_EINVAL, "journal_sealed_head: NULL argument");
+  meta_info m;
+  int rc = read_meta(j, &m);
   if (rc) return rc;
-  if (j->seal_key) {
-    size_t len;
-    seal_bytes(j->head_id, j->head_hash, buf, &len);
-    if ((rc = mwx_msg_key_sign_bytes(j->seal_key, buf, len, sig))) return rc;
-    if (sqlite3_prepare_v2(j->db, "INSERT OR REPLACE INTO meta(key, value) VALUES ('head_sig', ?1)", -1, &st, NULL) !=
-        SQLITE_OK)
-      return db_error(j, "write seal");
-    sqlite3_bind_blob(st, 1, sig, MWX_SIG_LEN, SQLITE_STATIC);
-  } else if (sqlite3_prepare_v2(j->db, "DELETE FROM meta WHERE key = 'head_sig'", -1, &st, NULL) != SQLITE_OK) {
-    return db_error(j, "clear seal");
-  }
-  if (sqlite3_step(st) != SQLITE_DONE) rc = db_error(j, "write seal");
+  *id = m.has_seal ? m.seal_id : 0;
+  memcpy(hash, m.has_seal ? m.seal_hash : (const uint8_t[32]){0}, 32);
+  return 0;
+}
+
+int mwx_journal_owner(mwx_journal *j, char nation[MWX_NATION_LEN], uint8_t pub[MWX_PUB_LEN], int *owned) {
+  if (!j || !owned) return mwx_error_set(MWX_EINVAL, "journal_owner: NULL argument");
+  meta_info m;
+  int rc = read_meta(j, &m);
+  if (rc) return rc;
+  *owned = m.owned;
+  if (nation) memcpy(nation, m.owned ? m.owner : "\0\0\0", MWX_NATION_LEN);
+  if (pub) memcpy(pub, m.owner_pub, MWX_PUB_LEN);
+  return 0;
+}
+
+static int put_meta(mwx_journal *j, const char *key, const void *blob, int n, sqlite3_int64 ival, int is_text) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(j->db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)", -1, &st, NULL) != SQLITE_OK)
+    return db_error(j, "write meta");
+  sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+  if (is_text)
+    sqlite3_bind_text(st, 2, blob, n, SQLITE_STATIC);
+  else if (blob)
+    sqlite3_bind_blob(st, 2, blob, n, SQLITE_STATIC);
+  else
+    sqlite3_bind_int64(st, 2, ival);
+  int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_error(j, "write meta");
   sqlite3_finalize(st);
   return rc;
+}
+
+/* The owner's checks of its last seal, cheap enough for every transaction:
+ * present, not beyond the head, and the record it names still has the hash
+ * sealed; with check_sig (at open) also the signature under the handle's
+ * key. */
+static int seal_valid(const meta_info *m, const mwx_msg_key *key);
+static int stored_hash(mwx_journal *j, uint64_t id, uint8_t out[32]);
+static int seal_still_holds(mwx_journal *j, const meta_info *m, int check_sig) {
+  uint8_t h[32];
+  if (!m->has_seal)
+    return mwx_error_set(MWX_ECORRUPT, "%s: the journal of %.3s's node has lost its seal: run 'mwx audit verify'",
+                         j->path, m->owner);
+  if (m->seal_id > m->head_id)
+    return mwx_error_set(MWX_ECORRUPT,
+                         "%s: records up to %llu, which the node sealed, are gone (the chain ends at %llu): refusing"
+                         " to seal over a cut journal; run 'mwx audit verify'",
+                         j->path, (unsigned long long)m->seal_id, (unsigned long long)m->head_id);
+  int rc = stored_hash(j, m->seal_id, h);
+  if (rc == MWX_ECORRUPT || (!rc && memcmp(h, m->seal_hash, 32) != 0))
+    return mwx_error_set(MWX_ECORRUPT,
+                         "%s: record %llu no longer has the hash the node sealed (chain rewritten): refusing to seal"
+                         " over it; run 'mwx audit verify'",
+                         j->path, (unsigned long long)m->seal_id);
+  if (rc) return rc;
+  if (check_sig && seal_valid(m, j->seal_key) != 0)
+    return mwx_error_set(MWX_ECORRUPT, "%s: the journal's seal does not verify with the node key (rewritten)", j->path);
+  return 0;
+}
+
+/* At open: who owns the journal and whether this handle (its seal key) is
+ * the owner.  A key that is not the owner's is refused. */
+static int owner_setup(mwx_journal *j, const mwx_journal_options *o) {
+  uint8_t pub[MWX_PUB_LEN];
+  int rc;
+  if (o->seal_key && (rc = mwx_msg_key_public_raw(o->seal_key, pub))) return rc;
+  meta_info m;
+  if ((rc = read_meta(j, &m))) return rc;
+  if (m.owned && o->seal_key && memcmp(m.owner_pub, pub, MWX_PUB_LEN) != 0)
+    return mwx_error_set(MWX_EDENIED,
+                         "%s: the journal of %.3s's node is sealed with another key than the one given (not its"
+                         " origin key; a run without a key makes a new one: use a new journal)",
+                         j->path, m.owner);
+  j->owned = m.owned;
+  memcpy(j->owner, m.owner, MWX_NATION_LEN);
+  memcpy(j->owner_pub, m.owner_pub, MWX_PUB_LEN);
+  j->is_owner = m.owned && o->seal_key && !o->read_only;
+  if (j->is_owner) {
+    /* the node's own last seal must still be there, valid, and end the
+       chain where it did: a cut tail or a rewritten chain is not sealed
+       over by a restart (the full check is mwx_journal_verify) */
+    if ((rc = seal_still_holds(j, &m, 1))) return rc;
+    j->my_seal_id = m.seal_id;
+    memcpy(j->my_seal_hash, m.seal_hash, 32);
+  }
+  return 0;
+}
+
+int mwx_journal_claim(mwx_journal *j, const char *nation) {
+  if (!j || !nation) return mwx_error_set(MWX_EINVAL, "journal_claim: NULL argument");
+  if (strlen(nation) != 3 || !j->seal_key || j->read_only)
+    return mwx_error_set(MWX_EINVAL, "%s: a journal owner needs a three-letter nation, the node key and write access",
+                         j->path);
+  if (j->in_batch) return mwx_error_set(MWX_EBUSY, "%s: journal_claim inside a batch", j->path);
+  if (j->owned) {
+    if (strncmp(j->owner, nation, 3) != 0)
+      return mwx_error_set(MWX_EDENIED, "%s: the journal of %.3s's node, not of %s: refusing to append to it", j->path,
+                           j->owner, nation);
+    return j->is_owner ? 0 : mwx_error_set(MWX_EDENIED, "%s: not opened with the owner's key", j->path);
+  }
+  uint8_t pub[MWX_PUB_LEN];
+  int rc = mwx_msg_key_public_raw(j->seal_key, pub);
+  if (rc) return rc;
+  if ((rc = exec(j, "BEGIN IMMEDIATE"))) return rc;
+  meta_info m;
+  if ((rc = read_meta(j, &m))) goto out;
+  if (m.owned) { /* claimed by another process meanwhile */
+    rc = mwx_error_set(MWX_EDENIED, "%s: the journal of %.3s's node: refusing to take it over", j->path, m.owner);
+    goto out;
+  }
+  if (m.head_id != 0) {
+    rc = mwx_error_set(MWX_EDENIED,
+                       "%s: holds %llu records written by no node (e.g. by 'mwx release decide'): a node starts a"
+                       " journal of its own",
+                       j->path, (unsigned long long)m.head_id);
+    goto out;
+  }
+  if ((rc = put_meta(j, "owner", nation, 3, 0, 1)) || (rc = put_meta(j, "owner_pub", pub, MWX_PUB_LEN, 0, 0)))
+    goto out;
+  memcpy(j->owner, nation, 3);
+  j->owner[3] = 0;
+  memcpy(j->owner_pub, pub, MWX_PUB_LEN);
+  j->head_id = 0;
+  memset(j->head_hash, 0, 32);
+  j->owned = 1;
+  rc = write_head(j); /* the empty chain, sealed under the new owner */
+out:
+  if (!rc) rc = exec(j, "COMMIT");
+  if (rc) {
+    sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+    j->owned = 0;
+    return rc;
+  }
+  j->is_owner = 1;
+  j->my_seal_id = 0;
+  memset(j->my_seal_hash, 0, 32);
+  return 0;
+}
+
+/* Writes head (and, with the key, its seal) at the end of a transaction.
+ * Without the key the last seal stays: it then covers a shorter chain, and
+ * verify with the public key reports the records after it as unsealed. */
+static int write_head(mwx_journal *j) {
+  int rc;
+  if ((rc = put_meta(j, "head_id", NULL, 0, (sqlite3_int64)j->head_id, 0)) ||
+      (rc = put_meta(j, "head_hash", j->head_hash, 32, 0, 0)))
+    return rc;
+  if (!j->seal_key) return 0;
+  uint8_t buf[96], sig[MWX_SIG_LEN]; /* bound with SQLITE_STATIC: must live until the step */
+  size_t len;
+  seal_bytes(j->owned ? j->owner : NULL, j->head_id, j->head_hash, buf, &len);
+  if ((rc = mwx_msg_key_sign_bytes(j->seal_key, buf, len, sig))) return rc;
+  if ((rc = put_meta(j, "seal_id", NULL, 0, (sqlite3_int64)j->head_id, 0)) ||
+      (rc = put_meta(j, "seal_hash", j->head_hash, 32, 0, 0)) || (rc = put_meta(j, "seal_sig", sig, MWX_SIG_LEN, 0, 0)))
+    return rc;
+  return 0;
+}
+
+/* ---- checking stored rows ------------------------------------------------- */
+
+/* Recomputes the hash of the current row of st (id, kind, time_ns, payload,
+ * msg, ref, hash) chained to prev into out; 0, or 1 with why filled when a
+ * column has a wrong type, <0 on a crypto error. */
+static int row_hash(sqlite3_stmt *st, const uint8_t prev[32], uint8_t out[32], char *why, size_t whylen) {
+  if (sqlite3_column_type(st, 1) != SQLITE_INTEGER || sqlite3_column_type(st, 2) != SQLITE_INTEGER ||
+      sqlite3_column_type(st, 3) != SQLITE_TEXT || sqlite3_column_type(st, 5) != SQLITE_INTEGER ||
+      (sqlite3_column_type(st, 4) != SQLITE_BLOB && sqlite3_column_type(st, 4) != SQLITE_NULL) ||
+      sqlite3_column_type(st, 6) != SQLITE_BLOB || sqlite3_column_bytes(st, 6) != 32) {
+    snprintf(why, whylen, "a column has the wrong type (edited)");
+    return 1;
+  }
+  sqlite3_int64 kind = sqlite3_column_int64(st, 1);
+  if (kind < MWX_JOURNAL_PLOT || kind > MWX_JOURNAL_ALERT) {
+    snprintf(why, whylen, "unknown kind %lld (edited)", (long long)kind);
+    return 1;
+  }
+  const void *payload = sqlite3_column_text(st, 3);
+  size_t plen = (size_t)sqlite3_column_bytes(st, 3);
+  const void *msg = sqlite3_column_blob(st, 4);
+  size_t mlen = (size_t)sqlite3_column_bytes(st, 4);
+  return record_hash(prev, (uint64_t)sqlite3_column_int64(st, 0), (uint32_t)kind, sqlite3_column_int64(st, 2),
+                     (uint64_t)sqlite3_column_int64(st, 5), payload, plen, msg, mlen, out);
+}
+
+/* Walks records first..last (inclusive, contiguous), chained from prev:
+ * every stored hash must equal the recomputed one.  prev receives the
+ * last hash.  0, MWX_ECORRUPT (message names the record) or another error.
+ * fn (may be NULL) is called for each row after its hash checks. */
+typedef int (*row_fn)(mwx_journal *j, sqlite3_stmt *st, void *ctx);
+static int walk_chain(mwx_journal *j, uint64_t first, uint64_t last, uint8_t prev[32], row_fn fn, void *ctx) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(j->db, "SELECT id, kind, time_ns, payload, msg, ref, hash FROM record"
+                                " WHERE id >= ?1 AND id <= ?2 ORDER BY id",
+                         -1, &st, NULL) != SQLITE_OK)
+    return db_error(j, "read records");
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)first);
+  sqlite3_bind_int64(st, 2, (sqlite3_int64)last);
+  uint64_t expect = first;
+  int s, rc = 0;
+  char why[128];
+  while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
+    uint64_t id = (uint64_t)sqlite3_column_int64(st, 0);
+    uint8_t h[32];
+    if (id != expect) {
+      rc = mwx_error_set(MWX_ECORRUPT, "%s: record %llu: missing (deleted)", j->path, (unsigned long long)expect);
+      break;
+    }
+    int r = row_hash(st, prev, h, why, sizeof why);
+    if (r < 0) rc = r;
+    else if (r > 0)
+      rc = mwx_error_set(MWX_ECORRUPT, "%s: record %llu: %s", j->path, (unsigned long long)id, why);
+    else if (memcmp(h, sqlite3_column_blob(st, 6), 32) != 0)
+      rc = mwx_error_set(MWX_ECORRUPT, "%s: record %llu: hash does not match its content and the chain (edited)",
+                         j->path, (unsigned long long)id);
+    else {
+      memcpy(prev, h, 32);
+      expect = id + 1;
+      if (fn) rc = fn(j, st, ctx);
+    }
+  }
+  if (!rc && s != SQLITE_DONE) rc = db_error(j, "read records");
+  sqlite3_finalize(st);
+  if (!rc && expect != last + 1)
+    rc = mwx_error_set(MWX_ECORRUPT, "%s: record %llu: missing (deleted)", j->path, (unsigned long long)expect);
+  return rc;
+}
+
+/* The stored hash of record id (zero for id 0). */
+static int stored_hash(mwx_journal *j, uint64_t id, uint8_t out[32]) {
+  memset(out, 0, 32);
+  if (id == 0) return 0;
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(j->db, "SELECT hash FROM record WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
+    return db_error(j, "read record");
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+  int rc = 0;
+  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32)
+    memcpy(out, sqlite3_column_blob(st, 0), 32);
+  else
+    rc = mwx_error_set(MWX_ECORRUPT, "%s: record %llu: missing (deleted)", j->path, (unsigned long long)id);
+  sqlite3_finalize(st);
+  return rc;
+}
+
+/* A record appended after the node's last seal by a process without the
+ * node key must be an operator's decision on one of the node's holds. */
+static int foreign_ok(mwx_journal *j, sqlite3_stmt *st, void *ctx) {
+  uint64_t seal_id = *(const uint64_t *)ctx;
+  uint64_t id = (uint64_t)sqlite3_column_int64(st, 0), ref = (uint64_t)sqlite3_column_int64(st, 5);
+  const char *why = NULL;
+  json_t *o = json_loads((const char *)sqlite3_column_text(st, 3), 0, NULL);
+  const char *outcome = json_string_value(json_object_get(o, "outcome"));
+  if (sqlite3_column_int(st, 1) != MWX_JOURNAL_RELEASE || ref == 0 || ref > seal_id)
+    why = "not a decision on a sealed hold";
+  else if (!outcome || (strcmp(outcome, "approved") && strcmp(outcome, "denied")))
+    why = "not an approval or denial";
+  json_decref(o);
+  if (!why) {
+    sqlite3_stmt *t = NULL;
+    if (sqlite3_prepare_v2(j->db, "SELECT kind, json_extract(payload, '$.outcome') FROM record WHERE id = ?1", -1, &t,
+                           NULL) != SQLITE_OK)
+      return db_error(j, "read record");
+    sqlite3_bind_int64(t, 1, (sqlite3_int64)ref);
+    int held = sqlite3_step(t) == SQLITE_ROW && sqlite3_column_int(t, 0) == MWX_JOURNAL_RELEASE &&
+               sqlite3_column_text(t, 1) && !strcmp((const char *)sqlite3_column_text(t, 1), "held");
+    sqlite3_finalize(t);
+    if (!held) why = "its ref is not a hold";
+  }
+  if (!why) return 0;
+  return mwx_error_set(MWX_EDENIED,
+                       "%s: record %llu was not written by %.3s's node and is %s: only the node creates queue items"
+                       " and other records; refusing to seal it",
+                       j->path, (unsigned long long)id, j->owner, why);
 }
 
 /* ---- transactions ------------------------------------------------------ */
@@ -342,11 +706,34 @@ static int txn_begin(mwx_journal *j) {
   int rc = exec(j, "BEGIN IMMEDIATE");
   if (rc) return sqlite3_errcode(j->db) == SQLITE_BUSY ? mwx_error_set(MWX_EBUSY, "%s", mwx_error_msg()) : rc;
   j->batch_error = 0;
-  if ((rc = read_head(j, &j->head_id, j->head_hash, NULL, NULL))) {
-    sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
-    return rc;
+  meta_info m;
+  if ((rc = read_meta(j, &m))) goto fail;
+  j->head_id = m.head_id;
+  memcpy(j->head_hash, m.head_hash, 32);
+  if (j->is_owner) {
+    /* another process with the node key may have sealed since: then its
+       seal must verify (checked only when the seal changed) */
+    int changed = !m.has_seal || m.seal_id != j->my_seal_id || memcmp(m.seal_hash, j->my_seal_hash, 32) != 0;
+    if ((rc = seal_still_holds(j, &m, changed))) goto fail;
+    j->my_seal_id = m.seal_id;
+    memcpy(j->my_seal_hash, m.seal_hash, 32);
+  }
+  /* The node seals every commit; records since its last seal were written
+   * by another process (operators): check them before sealing over them. */
+  if (j->is_owner && m.head_id > (m.has_seal ? m.seal_id : 0)) {
+    uint64_t from = m.has_seal ? m.seal_id : 0;
+    uint8_t prev[32] = {0};
+    if (m.has_seal) memcpy(prev, m.seal_hash, 32);
+    if ((rc = walk_chain(j, from + 1, m.head_id, prev, foreign_ok, &from))) goto fail;
+    if (memcmp(prev, m.head_hash, 32) != 0) {
+      rc = mwx_error_set(MWX_ECORRUPT, "%s: the recorded head is not the end of the chain", j->path);
+      goto fail;
+    }
   }
   return 0;
+fail:
+  sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+  return rc;
 }
 
 static int txn_commit(mwx_journal *j) {
@@ -360,6 +747,10 @@ static int txn_commit(mwx_journal *j) {
   if ((rc = exec(j, "COMMIT"))) {
     sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
+  }
+  if (j->seal_key) {
+    j->my_seal_id = j->head_id;
+    memcpy(j->my_seal_hash, j->head_hash, 32);
   }
   return 0;
 }
@@ -420,7 +811,14 @@ static int insert(mwx_journal *j, mwx_journal_kind kind, int64_t time_ns, const 
   int s = sqlite3_step(st);
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
-  if (s != SQLITE_DONE) return db_error(j, "insert record");
+  if (s != SQLITE_DONE) {
+    if (sqlite3_extended_errcode(j->db) == SQLITE_CONSTRAINT_UNIQUE)
+      return mwx_error_set(MWX_EEXIST,
+                           "%s: record %llu already has its answer (a hold is decided once and released once;"
+                           " if the queue showed it pending, an index is damaged: run 'mwx audit verify')",
+                           j->path, (unsigned long long)ref);
+    return db_error(j, "insert record");
+  }
   j->head_id = id;
   memcpy(j->head_hash, hash, 32);
   if (id_out) *id_out = id;
@@ -440,6 +838,11 @@ int mwx_journal_append(mwx_journal *j, mwx_journal_kind kind, int64_t time_ns, c
   if (!pj) return mwx_error_set(MWX_EPARSE, "journal_append: payload is not JSON (line %d column %d: %s)", jerr.line,
                                 jerr.column, jerr.text);
   if (!is_obj) return mwx_error_set(MWX_EINVAL, "journal_append: payload must be a JSON object");
+  if (j->owned && !j->is_owner && !(kind == MWX_JOURNAL_RELEASE && ref != 0))
+    return mwx_error_set(MWX_EDENIED,
+                         "%s: the journal of %.3s's node: without its key only release decisions on its holds may be"
+                         " recorded (only the node creates queue items and other records)",
+                         j->path, j->owner);
   if (j->in_batch) {
     int rc = insert(j, kind, time_ns, payload, msg, ref, id_out);
     if (rc) j->batch_error = 1;
@@ -571,16 +974,118 @@ static int broken(mwx_journal *j, mwx_journal_verify_result *res, uint64_t id, c
   return mwx_error_set(MWX_ECORRUPT, "%s: %s", j->path, res->why);
 }
 
+/* 0 if the seal in m verifies under key. */
+static int seal_valid(const meta_info *m, const mwx_msg_key *key) {
+  uint8_t buf[96];
+  size_t len;
+  seal_bytes(m->owned ? m->owner : NULL, m->seal_id, m->seal_hash, buf, &len);
+  return mwx_msg_key_verify_bytes(key, buf, len, m->seal_sig);
+}
+
+/* The schema objects of db that the journal relies on, one line each,
+ * sorted: "type name tbl sql". */
+static char *schema_text(sqlite3 *db) {
+  sqlite3_stmt *st = NULL;
+  /* the chain's tables and everything on them, and every view and trigger;
+   * other modules' own tables in the same database (journal_seq.c's seq_in,
+   * seq_out) and their indexes are not the journal's to check */
+  if (sqlite3_prepare_v2(db, "SELECT type || ' ' || name || ' ' || tbl_name || ' ' || coalesce(sql, '') FROM"
+                             " sqlite_master WHERE type IN ('view', 'trigger') OR tbl_name IN ('record', 'meta')"
+                             " OR name IN ('record', 'meta') ORDER BY type, name",
+                         -1, &st, NULL) != SQLITE_OK)
+    return NULL;
+  size_t cap = 4096, n = 0;
+  char *out = malloc(cap);
+  while (out && sqlite3_step(st) == SQLITE_ROW) {
+    const char *line = (const char *)sqlite3_column_text(st, 0);
+    size_t l = line ? strlen(line) : 0;
+    if (n + l + 2 > cap) {
+      char *o2 = realloc(out, cap = 2 * (n + l + 2));
+      if (!o2) {
+        free(out);
+        out = NULL;
+        break;
+      }
+      out = o2;
+    }
+    if (l) memcpy(out + n, line, l);
+    n += l;
+    out[n++] = '\n';
+  }
+  if (out) out[n] = 0;
+  sqlite3_finalize(st);
+  return out;
+}
+
+/* 1 (and what, in line) if the file's schema differs from the one this code
+ * makes, 0 if equal, <0 on error. */
+static int schema_diff(mwx_journal *j, char *line, size_t n) {
+  char *have = schema_text(j->db), *want = NULL;
+  sqlite3 *ref = NULL;
+  int rc = 0;
+  if (sqlite3_open_v2(":memory:", &ref, SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY, NULL) == SQLITE_OK &&
+      sqlite3_exec(ref, SCHEMA_OBJECTS, NULL, NULL, NULL) == SQLITE_OK)
+    want = schema_text(ref);
+  sqlite3_close(ref);
+  if (!have || !want) {
+    rc = mwx_error_set(MWX_ENOMEM, "%s: cannot read the schema", j->path);
+  } else if (strcmp(have, want) != 0) {
+    /* name the first line that differs */
+    const char *a = have, *b = want;
+    while (*a && *b) {
+      size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
+      if (la != lb || memcmp(a, b, la)) break;
+      a += la + (a[la] ? 1 : 0);
+      b += lb + (b[lb] ? 1 : 0);
+    }
+    const char *x = *a ? a : b;
+    size_t l = strcspn(x, "\n");
+    snprintf(line, n, "schema differs from a journal's (%s '%.*s'): a table, view, index or trigger was added, "
+             "dropped or changed", *a ? "unexpected" : "missing", (int)(l > 90 ? 90 : l), x);
+    rc = 1;
+  }
+  free(have);
+  free(want);
+  return rc;
+}
+
+/* SQLite's own check of pages and indexes, and the schema compared with the
+ * one this code makes: a damaged index (one flipped bit in record_ref makes
+ * an answered hold look pending), a VIEW in place of a table, a dropped or
+ * changed index are reported. */
+static int check_storage(mwx_journal *j, mwx_journal_verify_result *res) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(j->db, "PRAGMA integrity_check(20)", -1, &st, NULL) != SQLITE_OK)
+    return broken(j, res, 0, "SQLite integrity check cannot run: %s", sqlite3_errmsg(j->db));
+  char first[160] = "", more[160] = "";
+  int n = 0;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    const char *t = (const char *)sqlite3_column_text(st, 0);
+    if (n == 0) snprintf(first, sizeof first, "%s", t ? t : "?");
+    else if (n == 1) snprintf(more, sizeof more, "; %s", t ? t : "?");
+    n++;
+  }
+  sqlite3_finalize(st);
+  if (n != 1 || strcmp(first, "ok") != 0)
+    return broken(j, res, 0, "SQLite integrity check: %s%s (the database or an index is damaged)", first, more);
+  char line[160];
+  int d = schema_diff(j, line, sizeof line);
+  if (d < 0) return d;
+  if (d) return broken(j, res, 0, "%s", line);
+  return 0;
+}
+
 int mwx_journal_verify(mwx_journal *j, const mwx_msg_key *pub, mwx_journal_verify_result *res) {
   if (!j || !res) return mwx_error_set(MWX_EINVAL, "journal_verify: NULL argument");
   memset(res, 0, sizeof *res);
   /* One read transaction: a consistent snapshot even while the node appends. */
   int rc = exec(j, "BEGIN");
   if (rc) return rc;
-  uint64_t head_id = 0;
-  uint8_t head_hash[32], sig[MWX_SIG_LEN], prev[32] = {0};
-  int has_sig = 0;
-  if ((rc = read_head(j, &head_id, head_hash, sig, &has_sig))) {
+  mwx_msg_key *owner_key = NULL;
+  meta_info m;
+  uint8_t prev[32] = {0}, at_seal[32] = {0};
+  if ((rc = check_storage(j, res))) goto done;
+  if ((rc = read_meta(j, &m))) {
     snprintf(res->why, sizeof res->why, "%s", mwx_error_msg());
     goto done;
   }
@@ -598,26 +1103,17 @@ int mwx_journal_verify(mwx_journal *j, const mwx_msg_key *pub, mwx_journal_verif
       rc = broken(j, res, expect, "missing (deleted); the next record present is %llu", (unsigned long long)id);
       break;
     }
-    if (sqlite3_column_type(st, 1) != SQLITE_INTEGER || sqlite3_column_type(st, 2) != SQLITE_INTEGER ||
-        sqlite3_column_type(st, 3) != SQLITE_TEXT || sqlite3_column_type(st, 5) != SQLITE_INTEGER ||
-        (sqlite3_column_type(st, 4) != SQLITE_BLOB && sqlite3_column_type(st, 4) != SQLITE_NULL) ||
-        sqlite3_column_type(st, 6) != SQLITE_BLOB || sqlite3_column_bytes(st, 6) != 32) {
-      rc = broken(j, res, id, "a column has the wrong type (edited)");
-      break;
-    }
-    sqlite3_int64 kind = sqlite3_column_int64(st, 1);
-    if (kind < MWX_JOURNAL_PLOT || kind > MWX_JOURNAL_ALERT) {
-      rc = broken(j, res, id, "unknown kind %lld (edited)", (long long)kind);
-      break;
-    }
-    const void *payload = sqlite3_column_text(st, 3);
-    size_t plen = (size_t)sqlite3_column_bytes(st, 3);
-    const void *msg = sqlite3_column_blob(st, 4);
-    size_t mlen = (size_t)sqlite3_column_bytes(st, 4);
     uint8_t h[32];
-    if ((rc = record_hash(prev, id, (uint32_t)kind, sqlite3_column_int64(st, 2),
-                          (uint64_t)sqlite3_column_int64(st, 5), payload, plen, msg, mlen, h)))
+    char why[128];
+    int r = row_hash(st, prev, h, why, sizeof why);
+    if (r < 0) {
+      rc = r;
       break;
+    }
+    if (r > 0) {
+      rc = broken(j, res, id, "%s", why);
+      break;
+    }
     if (memcmp(h, sqlite3_column_blob(st, 6), 32) != 0) {
       rc = broken(j, res, id,
                   id > 1 ? "hash does not match its content and the previous record's hash (edited, reordered or "
@@ -626,34 +1122,91 @@ int mwx_journal_verify(mwx_journal *j, const mwx_msg_key *pub, mwx_journal_verif
       break;
     }
     memcpy(prev, h, 32);
+    if (m.has_seal && id == m.seal_id) memcpy(at_seal, h, 32);
     res->records = id;
     expect = id + 1;
   }
   if (!rc && s != SQLITE_ROW && s != SQLITE_DONE) rc = db_error(j, "read records");
   sqlite3_reset(st);
   if (rc) goto done;
-  if (res->records < head_id) {
+  if (res->records < m.head_id) {
     rc = broken(j, res, res->records + 1, "missing (deleted): the recorded head is record %llu",
-                (unsigned long long)head_id);
-  } else if (res->records > head_id) {
-    rc = broken(j, res, head_id + 1, "beyond the recorded head %llu (appended outside mwx)",
-                (unsigned long long)head_id);
-  } else if (memcmp(prev, head_hash, 32) != 0) {
-    rc = broken(j, res, head_id, "hash differs from the recorded head hash (chain rewritten)");
-  } else if (pub) {
-    uint8_t buf[64];
-    size_t len;
-    seal_bytes(head_id, head_hash, buf, &len);
-    if (!has_sig)
-      rc = broken(j, res, 0, "head of %llu records is not sealed (written without the node key, or seal removed)",
-                  (unsigned long long)head_id);
-    else if (mwx_msg_key_verify_bytes(pub, buf, len, sig) != 0)
-      rc = broken(j, res, 0, "head seal does not verify with the given key (chain or head rewritten)");
-    else
-      res->sealed = 1;
+                (unsigned long long)m.head_id);
+    goto done;
+  } else if (res->records > m.head_id) {
+    rc = broken(j, res, m.head_id + 1, "beyond the recorded head %llu (appended outside mwx)",
+                (unsigned long long)m.head_id);
+    goto done;
+  } else if (memcmp(prev, m.head_hash, 32) != 0) {
+    rc = broken(j, res, m.head_id, "hash differs from the recorded head hash (chain rewritten)");
+    goto done;
+  }
+  /* The seal: with pub, or else with the owner key the journal names
+   * (which only catches a rewrite by someone who did not also replace it). */
+  const mwx_msg_key *key = pub;
+  if (!key && m.owned && m.has_seal && mwx_msg_key_from_public_raw(m.owner_pub, &owner_key) == 0) key = owner_key;
+  if (!key) goto done;
+  const char *whose = pub ? "the given key" : "the owner key recorded in the journal";
+  if (!m.has_seal) {
+    rc = broken(j, res, 0, "head of %llu records is not sealed (written without the node key, or seal removed)",
+                (unsigned long long)m.head_id);
+  } else if (m.seal_id > res->records) {
+    rc = broken(j, res, res->records + 1,
+                "missing: the sealed head is record %llu (records cut from the end, head rewritten)",
+                (unsigned long long)m.seal_id);
+  } else if (memcmp(m.seal_id ? at_seal : (const uint8_t[32]){0}, m.seal_hash, 32) != 0) {
+    rc = broken(j, res, m.seal_id, "hash differs from the sealed head (chain rewritten)");
+  } else if (seal_valid(&m, key) != 0) {
+    rc = broken(j, res, 0, "head seal does not verify with %s (chain, head or owner rewritten)", whose);
+  } else if (m.seal_id < m.head_id && pub) {
+    rc = broken(j, res, m.seal_id + 1,
+                "and the %llu records after it are not sealed: appended after the node's last sealed commit by a"
+                " process without the node key (operator decisions the node has not sealed yet, or forged)",
+                (unsigned long long)(m.head_id - m.seal_id));
+  } else {
+    res->sealed = pub ? 1 : 2;
+    res->sealed_id = m.seal_id;
   }
 done:
   sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL);
+  mwx_msg_key_free(owner_key);
   if (!rc) mwx_error_clear();
   return rc;
+}
+
+int mwx_journal_check_record(mwx_journal *j, uint64_t id, const mwx_msg_key *pub, int *sealed) {
+  if (!j || id == 0) return mwx_error_set(MWX_EINVAL, "journal_check_record: bad argument");
+  if (sealed) *sealed = 0;
+  meta_info m;
+  int rc = read_meta(j, &m);
+  if (rc) return rc;
+  mwx_msg_key *owner_key = NULL;
+  const mwx_msg_key *key = pub ? pub : j->is_owner ? j->seal_key : NULL;
+  if (!key && m.owned && (rc = mwx_msg_key_from_public_raw(m.owner_pub, &owner_key))) return rc;
+  if (!key) key = owner_key;
+  uint8_t prev[32];
+  uint64_t last = id;
+  if (key) {
+    if (!m.has_seal)
+      rc = mwx_error_set(MWX_ECORRUPT, "%s: record %llu: the journal is not sealed", j->path, (unsigned long long)id);
+    else if (seal_valid(&m, key) != 0)
+      rc = mwx_error_set(MWX_ECORRUPT, "%s: the journal's seal does not verify with the node key (rewritten)", j->path);
+    else if (id > m.seal_id)
+      rc = mwx_error_set(MWX_ECORRUPT, "%s: record %llu: after the sealed head %llu (not written by the node)",
+                         j->path, (unsigned long long)id, (unsigned long long)m.seal_id);
+    last = m.seal_id;
+  }
+  if (!rc && !(rc = stored_hash(j, id - 1, prev)) && !(rc = walk_chain(j, id, last, prev, NULL, NULL)) && key &&
+      memcmp(prev, m.seal_hash, 32) != 0)
+    rc = mwx_error_set(MWX_ECORRUPT, "%s: record %llu: the chain from it does not end at the sealed head (rewritten)",
+                       j->path, (unsigned long long)id);
+  mwx_msg_key_free(owner_key);
+  if (!rc && sealed) *sealed = key != NULL;
+  return rc;
+}
+
+int mwx_journal_decisions(mwx_journal *j, uint64_t id, mwx_journal_fn fn, void *ctx) {
+  if (!j || !fn) return mwx_error_set(MWX_EINVAL, "journal_decisions: NULL argument");
+  sqlite3_bind_int64(j->sel_answer, 1, (sqlite3_int64)id);
+  return walk(j, j->sel_answer, fn, ctx);
 }

@@ -284,6 +284,8 @@ int mwx_msg_encode(const mwx_msg *m, uint8_t *buf, size_t cap, size_t *len) {
     put_u8(&w, s->sensors_total);
     put_u8(&w, s->sensors_ok);
     put_i64(&w, s->clock_offset_ns);
+    put_u64(&w, s->journal_head_id);
+    put_bytes(&w, s->journal_head_hash, 32);
     break;
   }
   }
@@ -478,6 +480,11 @@ int mwx_msg_decode(const uint8_t *buf, size_t len, mwx_msg *m) {
     s->sensors_total = get_u8(&r, "sensors total");
     s->sensors_ok = get_u8(&r, "sensors ok");
     s->clock_offset_ns = get_i64(&r, "clock offset");
+    s->journal_head_id = get_u64(&r, "journal head id");
+    if (rneed(&r, 32, "journal head hash")) {
+      memcpy(s->journal_head_hash, r.p + r.off, 32);
+      r.off += 32;
+    }
     break;
   }
   }
@@ -713,6 +720,10 @@ int mwx_msg_to_json(const mwx_msg *m, char **json_out) {
     json_object_set_new(p, "sensors_total", json_integer(s->sensors_total));
     json_object_set_new(p, "sensors_ok", json_integer(s->sensors_ok));
     json_object_set_new(p, "clock_offset_ns", json_integer(s->clock_offset_ns));
+    json_object_set_new(p, "journal_head_id", json_integer((json_int_t)s->journal_head_id));
+    char hh[65];
+    for (int i = 0; i < 32; i++) snprintf(hh + 2 * i, 3, "%02x", s->journal_head_hash[i]);
+    json_object_set_new(p, "journal_head_hash", json_string(hh));
     break;
   }
   }

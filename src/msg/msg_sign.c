@@ -102,6 +102,21 @@ static int save(const mwx_msg_key *k, const char *path, int priv) {
 int mwx_msg_key_save_private(const mwx_msg_key *k, const char *path) { return save(k, path, 1); }
 int mwx_msg_key_save_public(const mwx_msg_key *k, const char *path) { return save(k, path, 0); }
 
+int mwx_msg_key_public_raw(const mwx_msg_key *k, uint8_t out[MWX_PUB_LEN]) {
+  if (!k || !out) return mwx_error_set(MWX_EINVAL, "key_public_raw: NULL argument");
+  size_t n = MWX_PUB_LEN;
+  if (EVP_PKEY_get_raw_public_key(k->pkey, out, &n) != 1 || n != MWX_PUB_LEN) return crypto_error("public key export");
+  return 0;
+}
+
+int mwx_msg_key_from_public_raw(const uint8_t raw[MWX_PUB_LEN], mwx_msg_key **out) {
+  if (!raw || !out) return mwx_error_set(MWX_EINVAL, "key_from_public_raw: NULL argument");
+  *out = NULL;
+  EVP_PKEY *pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw, MWX_PUB_LEN);
+  if (!pk) return crypto_error("public key import");
+  return wrap(pk, 0, out);
+}
+
 void mwx_msg_key_free(mwx_msg_key *k) {
   if (!k) return;
   EVP_PKEY_free(k->pkey);

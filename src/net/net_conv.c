@@ -168,6 +168,8 @@ int net_to_wire(const mwx_msg *m, net_wire *w) {
     o->sensors_total = s->sensors_total;
     o->sensors_ok = s->sensors_ok;
     o->clock_offset_ns = s->clock_offset_ns;
+    o->journal_head_id = s->journal_head_id;
+    memcpy(o->journal_head_hash, s->journal_head_hash, 32);
     memcpy(o->signature, m->sig, MWX_SIG_LEN);
     return 0;
   }
@@ -315,6 +317,8 @@ int net_from_wire(mwx_msg_topic t, const void *sample, mwx_msg *m) {
     x->sensors_total = o->sensors_total;
     x->sensors_ok = o->sensors_ok;
     x->clock_offset_ns = o->clock_offset_ns;
+    x->journal_head_id = o->journal_head_id;
+    memcpy(x->journal_head_hash, o->journal_head_hash, 32);
     memcpy(m->sig, o->signature, MWX_SIG_LEN);
     return 0;
   }

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "mwx/assess.h"
 #include "mwx/error.h"
@@ -353,6 +354,11 @@ static int status_sample(mwx_node *n) {
   snprintf(s->version, sizeof s->version, "%s", MWX_VERSION);
   s->time_ns = n->sim_ns;
   s->sensors_total = s->sensors_ok = (uint8_t)(n->own_sensors > 255 ? 255 : n->own_sensors);
+  /* the journal's last sealed head: partners keep it, so a rollback of
+     this journal shows ("mwx audit verify --head-from-partner") */
+  int rc = mwx_journal_sealed_head(n->j, &s->journal_head_id, s->journal_head_hash);
+  if (rc)
+    return rc;
   return decide_all(n, m, 0);
 }
 
@@ -509,14 +515,37 @@ static int on_expired(const mwx_release_item *it, void *ctx) {
 
 static int on_approved(const mwx_release_item *it, void *ctx) {
   mwx_node *n = ctx;
+  uint64_t id = 0;
+  int rc;
+  if (it->unverified[0]) {
+    /* the hold failed verification (edited, not under the node's seal, not
+       this node's sample): nothing is signed or sent; the refusal is journaled */
+    json_t *o = json_object();
+    json_object_set_new(o, "outcome", json_string("refused"));
+    json_object_set_new(o, "reason", json_string("unverified"));
+    json_object_set_new(o, "hold", json_integer((json_int_t)it->id));
+    json_object_set_new(o, "partner", json_stringn(it->partner, strnlen(it->partner, 3)));
+    json_object_set_new(o, "detail", json_string(it->unverified));
+    char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(o);
+    if (!text)
+      return mwx_error_set(MWX_ENOMEM, "node: out of memory");
+    rc = mwx_journal_append(n->j, MWX_JOURNAL_RELEASE, n->sim_ns, text, NULL, it->decision_id, &id);
+    free(text);
+    if (rc)
+      return rc;
+    n->st.records++;
+    char detail[256];
+    snprintf(detail, sizeof detail, "approved hold %llu not sent: %s", (unsigned long long)it->id, it->unverified);
+    return outq_push(n, MWX_NODE_EV_REFUSED, it->partner, NULL, id, it->id, detail);
+  }
   mwx_msg m = it->sample;
-  int rc = mwx_msg_sign(&m, n->key);
+  rc = mwx_msg_sign(&m, n->key);
   if (rc)
     return rc;
   char payload[200];
   snprintf(payload, sizeof payload, "{\"event\":\"published\",\"partner\":\"%.3s\",\"hold\":%llu,\"operator\":\"%s\"}",
            it->partner, (unsigned long long)it->id, it->operator_name[0] ? it->operator_name : "?");
-  uint64_t id = 0;
   if ((rc = mwx_journal_append(n->j, MWX_JOURNAL_TRACK, n->sim_ns, payload, &m, it->decision_id, &id)))
     return rc;
   n->st.records++;
@@ -682,19 +711,53 @@ void mwx_node_picture(const mwx_node *n, mwx_node_picture_fn fn, void *ctx) {
 
 /* ---- open / close ---------------------------------------------------- */
 
+/* An existing journal must be this nation's (and, offline, where each run
+ * makes a new key, cannot be continued): checked before DB.pub is written. */
+static int journal_precheck(const mwx_node_config *c, int new_key) {
+  if (access(c->journal, F_OK) != 0)
+    return 0;
+  mwx_journal_options ro = {MWX_JOURNAL_SYNC_FULL, 1, NULL};
+  mwx_journal *j = NULL;
+  int rc = mwx_journal_open(c->journal, &ro, &j);
+  if (rc == MWX_EIO) { /* empty or not a journal yet: the read-write open decides */
+    mwx_error_clear();
+    return 0;
+  }
+  char owner[MWX_NATION_LEN];
+  int owned = 0;
+  uint64_t head = 0;
+  uint8_t h[32];
+  if (!rc && !(rc = mwx_journal_owner(j, owner, NULL, &owned)) && !(rc = mwx_journal_head(j, &head, h))) {
+    if (owned && strncmp(owner, c->nation, 3))
+      rc = mwx_error_set(MWX_EDENIED, "%s: the journal of %.3s's node, not of %s: refusing to append to it", c->journal,
+                         owner, c->nation);
+    else if (owned && new_key)
+      rc = mwx_error_set(MWX_EDENIED,
+                         "%s: the journal of an earlier %s run, sealed with its key (%s.pub); a run without a key"
+                         " makes a new one and cannot continue it: use a new journal",
+                         c->journal, c->nation, c->journal);
+    else if (!owned && head)
+      rc = mwx_error_set(MWX_EDENIED, "%s: holds %llu records written by no node: a node starts a journal of its own",
+                         c->journal, (unsigned long long)head);
+  }
+  mwx_journal_close(j);
+  return rc;
+}
+
 static int load_key(mwx_node *n) {
   const mwx_node_config *c = &n->cfg;
+  int rc = journal_precheck(c, !c->key[0] && !c->online);
+  if (rc)
+    return rc;
   if (c->key[0])
     return mwx_msg_key_load_private(c->key, &n->key);
   if (c->online) {
     mwx_pki_paths p;
-    int rc = mwx_pki_paths_for(c->net.pki_dir, c->nation, &p);
-    if (rc)
+    if ((rc = mwx_pki_paths_for(c->net.pki_dir, c->nation, &p)))
       return rc;
     return mwx_msg_key_load_private(p.origin_key, &n->key);
   }
-  int rc = mwx_msg_key_generate(&n->key);
-  if (rc)
+  if ((rc = mwx_msg_key_generate(&n->key)))
     return rc;
   char pub[MWX_NODE_PATH_LEN + 8];
   snprintf(pub, sizeof pub, "%s.pub", c->journal);
@@ -761,8 +824,9 @@ int mwx_node_open(const mwx_node_config *cfg, mwx_node_event_fn fn, void *ctx, m
   }
   if ((rc = load_key(n)))
     goto fail;
-  mwx_journal_options jo = {cfg->sync, 0, NULL};
-  if ((rc = mwx_journal_open(cfg->journal, &jo, &n->j)))
+  /* the node's journal: owned by this nation and key, every commit sealed */
+  mwx_journal_options jo = {cfg->sync, 0, n->key};
+  if ((rc = mwx_journal_open(cfg->journal, &jo, &n->j)) || (rc = mwx_journal_claim(n->j, cfg->nation)))
     goto fail;
   /* approvals recorded before this start were handled by an earlier run */
   if ((rc = mwx_journal_head(n->j, &n->approved_after, n->scratch.sig /* any 32-byte buffer */)))

@@ -90,6 +90,8 @@ static void decision_into(const mwx_journal_record *r, mwx_release_item *it) {
   json_decref(o);
 }
 
+static int verified_hold(mwx_journal *j, uint64_t id, mwx_release_item *it);
+
 typedef struct answers_ctx {
   mwx_release_item *it;
   int found;
@@ -103,11 +105,43 @@ static int answer_fn(const mwx_journal_record *r, void *vc) {
   return 0;
 }
 
-/* 1 if the hold has been decided (and fills it), 0 if pending, <0 error. */
+/* 1 if the hold has been decided (and fills it), 0 if pending, <0 error.
+ * Through the UNIQUE index record_answer, not record_ref. */
 static int decided(mwx_journal *j, mwx_release_item *it) {
   answers_ctx c = {it, 0};
-  int rc = mwx_journal_answers(j, it->id, answer_fn, &c);
+  int rc = mwx_journal_decisions(j, it->id, answer_fn, &c);
   return rc ? rc : c.found;
+}
+
+/* Verifies hold record id before anything taken from it is acted on; fills
+ * it from the verified record.  0 and it->unverified "" if it checks,
+ * 0 with it->unverified set if not, <0 on an I/O error. */
+static int verified_hold(mwx_journal *j, uint64_t id, mwx_release_item *it) {
+  mwx_journal_record *r = malloc(sizeof *r);
+  if (!r) return mwx_error_set(MWX_ENOMEM, "release queue: out of memory");
+  int rc = mwx_journal_check_record(j, id, NULL, NULL);
+  char why[200] = "";
+  if (rc == MWX_ECORRUPT) snprintf(why, sizeof why, "%s", mwx_error_msg());
+  else if (rc) goto out;
+  if (!why[0] && (rc = mwx_journal_get(j, id, r)) == 0 && hold_from_record(r, it) != 0)
+    snprintf(why, sizeof why, "record %llu is not a hold", (unsigned long long)id);
+  if (rc && rc != MWX_ECORRUPT && !why[0]) goto out;
+  rc = 0;
+  if (!why[0]) {
+    char owner[MWX_NATION_LEN];
+    int owned = 0;
+    if ((rc = mwx_journal_owner(j, owner, NULL, &owned))) goto out;
+    if (owned && strncmp(owner, it->sample.mark.originator, 3) != 0)
+      snprintf(why, sizeof why, "hold %llu: its sample is %.3s's, not the node's (%.3s)", (unsigned long long)id,
+               it->sample.mark.originator, owner);
+  }
+  if (why[0]) {
+    it->id = id;
+    snprintf(it->unverified, sizeof it->unverified, "%s", why);
+  }
+out:
+  free(r);
+  return rc;
 }
 
 typedef struct list_ctx {
@@ -209,6 +243,12 @@ int mwx_release_queue_decide(mwx_journal *j, uint64_t id, int approve, const cha
     if (out) *out = *it;
     goto fail;
   }
+  if ((rc = verified_hold(j, id, it))) goto fail;
+  if (it->unverified[0]) {
+    rc = mwx_error_set(MWX_ECORRUPT, "item %llu fails verification, not decided: %s", (unsigned long long)id,
+                       it->unverified);
+    goto fail;
+  }
   if (now_ns >= it->deadline_ns) {
     rc = mwx_error_set(MWX_ETIMEDOUT, "item %llu timed out %.1f s ago (its timeout action, %s, applies)",
                        (unsigned long long)id, (double)(now_ns - it->deadline_ns) / 1e9, on_timeout_name(it->on_timeout));
@@ -235,9 +275,17 @@ int mwx_release_queue_expire(mwx_journal *j, int64_t now_ns, mwx_release_item_fn
   if (!rc) rc = c.err;
   size_t n = 0;
   for (size_t i = 0; !rc && i < c.n; i++) {
-    if (!c.items[i].expired) continue;
-    rc = append_decision(j, &c.items[i], c.items[i].on_timeout == MWX_RELEASE_TIMEOUT_APPROVE, "timeout", now_ns);
-    c.items[n++] = c.items[i];
+    mwx_release_item *it = &c.items[i];
+    if (!it->expired) continue;
+    int64_t deadline = it->deadline_ns;
+    if ((rc = verified_hold(j, it->id, it))) break;
+    it->expired = 1;
+    it->deadline_ns = deadline;
+    if (it->unverified[0]) /* never approve what does not verify */
+      rc = append_decision(j, it, 0, "check-failed", now_ns);
+    else
+      rc = append_decision(j, it, it->on_timeout == MWX_RELEASE_TIMEOUT_APPROVE, "timeout", now_ns);
+    c.items[n++] = *it;
   }
   if (rc) {
     mwx_journal_rollback(j);
@@ -259,22 +307,34 @@ typedef struct approved_ctx {
 static int approved_fn(const mwx_journal_record *r, void *vc) {
   approved_ctx *c = vc;
   c->last = r->id;
-  if (!r->ref || !r->has_msg) return 0;
+  if (!r->ref) return 0;
   json_t *o = json_loads(r->payload, 0, NULL);
   int approved = o && !strcmp(jstr(o, "outcome"), "approved");
+  mwx_release_item *it = calloc(1, sizeof *it);
+  if (!it) {
+    json_decref(o);
+    return mwx_error_set(MWX_ENOMEM, "release queue: out of memory");
+  }
+  int rc = 0;
+  if (approved) {
+    /* what leaves is the node's verified hold, not the decision's copy */
+    if ((rc = verified_hold(c->j, r->ref, it)) == 0) {
+      it->id = r->ref;
+      decision_into(r, it);
+      if (it->unverified[0]) {
+        snprintf(it->partner, sizeof it->partner, "%.3s", jstr(o, "partner"));
+        snprintf(it->rule_id, sizeof it->rule_id, "%s", jstr(o, "rule"));
+      }
+      if (!it->unverified[0] && r->has_msg &&
+          (r->msg.topic != it->sample.topic || r->msg.mark.seq != it->sample.mark.seq))
+        snprintf(it->unverified, sizeof it->unverified, "decision %llu carries another sample than hold %llu",
+                 (unsigned long long)r->id, (unsigned long long)r->ref);
+      rc = c->fn(it, c->ctx);
+    }
+  }
   json_decref(o);
-  if (!approved) return 0;
-  mwx_release_item it;
-  memset(&it, 0, sizeof it);
-  it.id = r->ref;
-  it.sample = r->msg;
-  decision_into(r, &it);
-  o = json_loads(r->payload, 0, NULL);
-  snprintf(it.partner, sizeof it.partner, "%s", o ? jstr(o, "partner") : "");
-  snprintf(it.rule_id, sizeof it.rule_id, "%s", o ? jstr(o, "rule") : "");
-  if (o) it.held_ns = r->time_ns - (int64_t)json_integer_value(json_object_get(o, "waited_ns"));
-  json_decref(o);
-  return c->fn(&it, c->ctx);
+  free(it);
+  return rc;
 }
 
 int mwx_release_queue_approved(mwx_journal *j, uint64_t after_id, mwx_release_item_fn fn, void *ctx,
