@@ -31,21 +31,29 @@
 
 #define SEC 1000000000ll
 
-static void sig_of(uint8_t sig[MWX_SIG_LEN], int k) {
-  memset(sig, 0, MWX_SIG_LEN);
-  sig[0] = (uint8_t)k;
-  sig[7] = (uint8_t)(k >> 8);
+/* A marking of KOR's with seq, releasable to KOR and the nations of rel
+ * ("JPN,USA"). */
+static mwx_msg_marking mk(uint64_t seq, const char *rel) {
+  mwx_msg_marking m;
+  memset(&m, 0, sizeof m);
+  memcpy(m.originator, "KOR", 4);
+  mwx_msg_marking_add(&m, "KOR");
+  char buf[64];
+  snprintf(buf, sizeof buf, "%s", rel);
+  for (char *t = strtok(buf, ","); t; t = strtok(NULL, ","))
+    mwx_msg_marking_add(&m, t);
+  m.seq = seq;
+  return m;
 }
 
-/* Feeds seqs (each with signature "seq") and counts what is taken. */
+/* Feeds seqs (all copies for JPN) and counts what is taken. */
 static int take(mwx_journal_seq_in *s, const uint64_t *seqs, size_t n, uint64_t *taken) {
   int k = 0;
-  uint8_t sig[MWX_SIG_LEN];
   for (size_t i = 0; i < n; i++) {
-    sig_of(sig, (int)seqs[i]);
-    mwx_journal_seq_verdict v = mwx_journal_seq_judge(s, seqs[i], sig);
+    mwx_msg_marking m = mk(seqs[i], "JPN");
+    mwx_journal_seq_verdict v = mwx_journal_seq_judge(s, &m);
     if (v == MWX_JOURNAL_SEQ_NEW || v == MWX_JOURNAL_SEQ_COPY) {
-      mwx_journal_seq_accept(s, seqs[i], sig);
+      mwx_journal_seq_accept(s, &m);
       if (taken)
         taken[k] = seqs[i];
       k++;
@@ -75,9 +83,8 @@ static void test_window_issue11(void **state) {
 static void test_window_edges(void **state) {
   (void)state;
   mwx_journal_seq_in s = {0};
-  uint8_t sig[MWX_SIG_LEN];
-  sig_of(sig, 1);
-  assert_int_equal(mwx_journal_seq_judge(&s, 0, sig), MWX_JOURNAL_SEQ_ZERO);
+  mwx_msg_marking m = mk(0, "JPN");
+  assert_int_equal(mwx_journal_seq_judge(&s, &m), MWX_JOURNAL_SEQ_ZERO);
   /* reordered inside the window: 10 then 9 are both taken, once */
   const uint64_t r[] = {10, 9, 9, 10, 8};
   assert_int_equal(take(&s, r, 5, NULL), 3);
@@ -85,21 +92,21 @@ static void test_window_edges(void **state) {
   /* top 100: 37 (63 below) is inside, 36 (64 below) outside */
   const uint64_t j[] = {100};
   assert_int_equal(take(&s, j, 1, NULL), 1);
-  sig_of(sig, 37);
-  assert_int_equal(mwx_journal_seq_judge(&s, 37, sig), MWX_JOURNAL_SEQ_NEW);
-  sig_of(sig, 36);
-  assert_int_equal(mwx_journal_seq_judge(&s, 36, sig), MWX_JOURNAL_SEQ_OLD);
+  m = mk(37, "JPN");
+  assert_int_equal(mwx_journal_seq_judge(&s, &m), MWX_JOURNAL_SEQ_NEW);
+  m = mk(36, "JPN");
+  assert_int_equal(mwx_journal_seq_judge(&s, &m), MWX_JOURNAL_SEQ_OLD);
   /* the jump cleared the window: 10 (90 below) is old, not a duplicate */
-  sig_of(sig, 10);
-  assert_int_equal(mwx_journal_seq_judge(&s, 10, sig), MWX_JOURNAL_SEQ_OLD);
+  m = mk(10, "JPN");
+  assert_int_equal(mwx_journal_seq_judge(&s, &m), MWX_JOURNAL_SEQ_OLD);
   /* a shift of exactly 64 keeps only the new top */
   const uint64_t k[] = {164};
   assert_int_equal(take(&s, k, 1, NULL), 1);
   assert_int_equal(s.window, 1);
   /* a refused seq leaves the state as it was */
   mwx_journal_seq_in before = s;
-  sig_of(sig, 164);
-  mwx_journal_seq_accept(&s, 164, sig);
+  m = mk(164, "JPN");
+  mwx_journal_seq_accept(&s, &m);
   assert_memory_equal(&before, &s, sizeof s);
   assert_string_equal(mwx_journal_seq_verdict_name(MWX_JOURNAL_SEQ_OLD), "old");
 }
@@ -109,30 +116,29 @@ static void test_window_copies(void **state) {
   /* the originator's copies of seq 5 for JPN (rel JPN.KOR.USA through the
      relay) and for the USA (rel KOR.USA), both read by the USA */
   mwx_journal_seq_in s = {0};
-  uint8_t a[MWX_SIG_LEN], b[MWX_SIG_LEN];
-  sig_of(a, 0x105);
-  sig_of(b, 0x205);
-  assert_int_equal(mwx_journal_seq_judge(&s, 5, a), MWX_JOURNAL_SEQ_NEW);
-  mwx_journal_seq_accept(&s, 5, a);
-  assert_int_equal(mwx_journal_seq_judge(&s, 5, b), MWX_JOURNAL_SEQ_COPY);
-  mwx_journal_seq_accept(&s, 5, b);
-  /* a byte-identical re-send of either is a duplicate */
-  assert_int_equal(mwx_journal_seq_judge(&s, 5, a), MWX_JOURNAL_SEQ_DUPLICATE);
-  assert_int_equal(mwx_journal_seq_judge(&s, 5, b), MWX_JOURNAL_SEQ_DUPLICATE);
+  mwx_msg_marking a = mk(5, "JPN,USA"), b = mk(5, "USA");
+  assert_int_equal(mwx_journal_seq_judge(&s, &a), MWX_JOURNAL_SEQ_NEW);
+  mwx_journal_seq_accept(&s, &a);
+  assert_int_equal(mwx_journal_seq_judge(&s, &b), MWX_JOURNAL_SEQ_COPY);
+  mwx_journal_seq_accept(&s, &b);
+  /* a re-send of either (byte-identical, or a publisher reusing seq 5 for
+     the same partners) is a duplicate */
+  assert_int_equal(mwx_journal_seq_judge(&s, &a), MWX_JOURNAL_SEQ_DUPLICATE);
+  assert_int_equal(mwx_journal_seq_judge(&s, &b), MWX_JOURNAL_SEQ_DUPLICATE);
   /* at most MWX_JOURNAL_SEQ_COPIES copies, then duplicates */
-  for (int i = 2; i < MWX_JOURNAL_SEQ_COPIES; i++) {
-    uint8_t c[MWX_SIG_LEN];
-    sig_of(c, 0x300 + i);
-    assert_int_equal(mwx_journal_seq_judge(&s, 5, c), MWX_JOURNAL_SEQ_COPY);
-    mwx_journal_seq_accept(&s, 5, c);
+  const char *more[] = {"AUS", "CAN", "GBR", "NZL", "AUS,USA", "CAN,USA", "GBR,USA"};
+  for (int i = 0; i < MWX_JOURNAL_SEQ_COPIES - 2; i++) {
+    mwx_msg_marking c = mk(5, more[i]);
+    assert_int_equal(mwx_journal_seq_judge(&s, &c), MWX_JOURNAL_SEQ_COPY);
+    mwx_journal_seq_accept(&s, &c);
   }
-  uint8_t c[MWX_SIG_LEN];
-  sig_of(c, 0x999);
-  assert_int_equal(mwx_journal_seq_judge(&s, 5, c), MWX_JOURNAL_SEQ_DUPLICATE);
+  mwx_msg_marking c = mk(5, more[6]);
+  assert_int_equal(mwx_journal_seq_judge(&s, &c), MWX_JOURNAL_SEQ_DUPLICATE);
   /* copies count only at the top: an older seq taken is a duplicate */
-  mwx_journal_seq_accept(&s, 6, c);
+  c = mk(6, "JPN");
+  mwx_journal_seq_accept(&s, &c);
   assert_int_equal(s.n_copies, 1);
-  assert_int_equal(mwx_journal_seq_judge(&s, 5, b), MWX_JOURNAL_SEQ_DUPLICATE);
+  assert_int_equal(mwx_journal_seq_judge(&s, &b), MWX_JOURNAL_SEQ_DUPLICATE);
 }
 
 typedef struct tmpdb {
@@ -170,9 +176,8 @@ static void test_tables_roundtrip(void **state) {
   s.topic = MWX_TOPIC_TRACK;
   const uint64_t seqs[] = {1, 2, 3, 70, 68};
   take(&s, seqs, 5, NULL);
-  uint8_t sig[MWX_SIG_LEN];
-  sig_of(sig, 0x4670);
-  mwx_journal_seq_accept(&s, 70, sig); /* a second copy of 70 */
+  mwx_msg_marking m70 = mk(70, "USA");
+  mwx_journal_seq_accept(&s, &m70); /* a second copy of 70 */
   assert_int_equal(s.n_copies, 2);
   /* inside a batch: rolled back with it */
   assert_int_equal(mwx_journal_begin(j), 0);

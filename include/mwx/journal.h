@@ -165,9 +165,11 @@ int mwx_journal_verify(mwx_journal *j, const mwx_msg_key *pub, mwx_journal_verif
  * that order, so a legitimate older seq may arrive after a newer one).
  * An originator makes one copy of a sample per partner (different
  * releasable-to, hence different bytes and signature, same seq); a relay
- * reads several of them.  A copy at top whose signature differs from every
- * copy already taken at top is COPY (journaled as received, not a newer
- * picture); a byte-identical one is a duplicate.
+ * reads several of them.  A sample at top whose releasable-to list differs
+ * from that of every copy already taken at top is COPY (journaled as
+ * received, never a change of the picture); one with a list already taken
+ * (a byte-identical re-send, or a publisher reusing the seq) is a
+ * duplicate.
  */
 
 #define MWX_JOURNAL_SEQ_WINDOW 64 /* seqs below top still accepted once (bits of window) */
@@ -180,7 +182,7 @@ typedef struct mwx_journal_seq_in {
   uint64_t top;                       /* highest seq accepted, 0: none */
   uint64_t window;                    /* bit i set: seq top - i accepted */
   uint8_t n_copies;                   /* copies of seq top taken */
-  uint8_t copy[MWX_JOURNAL_SEQ_COPIES][8]; /* their signatures' first 8 bytes */
+  uint8_t copy[MWX_JOURNAL_SEQ_COPIES][8]; /* their releasable-to lists, hashed (FNV-1a 64) */
 } mwx_journal_seq_in;
 
 typedef enum mwx_journal_seq_verdict {
@@ -191,13 +193,14 @@ typedef enum mwx_journal_seq_verdict {
   MWX_JOURNAL_SEQ_ZERO = -3       /* seq 0 (seqs start at 1): replay of nothing, refused */
 } mwx_journal_seq_verdict;
 
-/* Pure: the verdict on seq (with its signature sig, MWX_SIG_LEN bytes) for
- * state s; s is not changed.  Thread-safe on distinct states. */
-mwx_journal_seq_verdict mwx_journal_seq_judge(const mwx_journal_seq_in *s, uint64_t seq, const uint8_t *sig);
+/* Pure: the verdict on a sample with marking mark (its seq and
+ * releasable-to list) for state s; s is not changed.  The caller matches
+ * s to the sample's originator and topic.  Thread-safe on distinct states. */
+mwx_journal_seq_verdict mwx_journal_seq_judge(const mwx_journal_seq_in *s, const mwx_msg_marking *mark);
 
-/* Pure: records seq (verdict NEW or COPY) as accepted in s: top, window and
- * copies move.  A seq that judge refuses leaves s unchanged. */
-void mwx_journal_seq_accept(mwx_journal_seq_in *s, uint64_t seq, const uint8_t *sig);
+/* Pure: records the sample (verdict NEW or COPY) as accepted in s: top,
+ * window and copies move.  A sample that judge refuses leaves s unchanged. */
+void mwx_journal_seq_accept(mwx_journal_seq_in *s, const mwx_msg_marking *mark);
 
 /* "new", "copy", "duplicate", "old", "zero". */
 const char *mwx_journal_seq_verdict_name(mwx_journal_seq_verdict v);

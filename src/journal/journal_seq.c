@@ -36,14 +36,29 @@
 
 /* ---- the window (pure) --------------------------------------------------- */
 
-static int copy_seen(const mwx_journal_seq_in *s, const uint8_t *sig) {
+/* A copy is told from the others by its releasable-to list: FNV-1a (64 bit)
+ * of the codes in order.  Not a secret: a collision can only make a genuine
+ * copy count as a duplicate (refused), never let a replay in. */
+static void copy_id(const mwx_msg_marking *m, uint8_t id[8]) {
+  uint64_t h = 14695981039346656037ull;
+  for (int i = 0; i < m->n_releasable && i < MWX_MAX_NATIONS; i++)
+    for (int k = 0; k < MWX_NATION_LEN; k++) {
+      h ^= (uint8_t)m->releasable_to[i][k];
+      h *= 1099511628211ull;
+    }
+  for (int i = 0; i < 8; i++)
+    id[i] = (uint8_t)(h >> (8 * i));
+}
+
+static int copy_seen(const mwx_journal_seq_in *s, const uint8_t id[8]) {
   for (int i = 0; i < s->n_copies && i < MWX_JOURNAL_SEQ_COPIES; i++)
-    if (!memcmp(s->copy[i], sig, 8))
+    if (!memcmp(s->copy[i], id, 8))
       return 1;
   return 0;
 }
 
-mwx_journal_seq_verdict mwx_journal_seq_judge(const mwx_journal_seq_in *s, uint64_t seq, const uint8_t *sig) {
+mwx_journal_seq_verdict mwx_journal_seq_judge(const mwx_journal_seq_in *s, const mwx_msg_marking *mark) {
+  uint64_t seq = mark->seq;
   if (seq == 0)
     return MWX_JOURNAL_SEQ_ZERO;
   if (seq > s->top)
@@ -52,20 +67,23 @@ mwx_journal_seq_verdict mwx_journal_seq_judge(const mwx_journal_seq_in *s, uint6
   if (d >= MWX_JOURNAL_SEQ_WINDOW)
     return MWX_JOURNAL_SEQ_OLD;
   if (d == 0) {
-    /* the newest sample again: a byte-identical copy is a duplicate,
-       another partner's copy (other marking, other signature) is not,
-       while there is room to remember it */
-    if (copy_seen(s, sig) || s->n_copies >= MWX_JOURNAL_SEQ_COPIES)
+    /* the newest sample again: with a releasable-to list already taken it
+       is a duplicate; with another list it is another partner's copy of it
+       (while there is room to remember it) */
+    uint8_t id[8];
+    copy_id(mark, id);
+    if (copy_seen(s, id) || s->n_copies >= MWX_JOURNAL_SEQ_COPIES)
       return MWX_JOURNAL_SEQ_DUPLICATE;
     return MWX_JOURNAL_SEQ_COPY;
   }
   return (s->window >> d) & 1u ? MWX_JOURNAL_SEQ_DUPLICATE : MWX_JOURNAL_SEQ_NEW;
 }
 
-void mwx_journal_seq_accept(mwx_journal_seq_in *s, uint64_t seq, const uint8_t *sig) {
-  mwx_journal_seq_verdict v = mwx_journal_seq_judge(s, seq, sig);
+void mwx_journal_seq_accept(mwx_journal_seq_in *s, const mwx_msg_marking *mark) {
+  mwx_journal_seq_verdict v = mwx_journal_seq_judge(s, mark);
   if (v != MWX_JOURNAL_SEQ_NEW && v != MWX_JOURNAL_SEQ_COPY)
     return;
+  uint64_t seq = mark->seq;
   if (seq > s->top) {
     uint64_t shift = seq - s->top;
     s->window = shift >= MWX_JOURNAL_SEQ_WINDOW ? 0 : s->window << shift;
@@ -75,7 +93,7 @@ void mwx_journal_seq_accept(mwx_journal_seq_in *s, uint64_t seq, const uint8_t *
   } else if (seq < s->top)
     s->window |= (uint64_t)1 << (s->top - seq);
   if (seq == s->top && s->n_copies < MWX_JOURNAL_SEQ_COPIES)
-    memcpy(s->copy[s->n_copies++], sig, 8);
+    copy_id(mark, s->copy[s->n_copies++]);
 }
 
 const char *mwx_journal_seq_verdict_name(mwx_journal_seq_verdict v) {
@@ -171,7 +189,7 @@ static int on_sample(const mwx_journal_record *r, void *ctx) {
     memcpy(s->originator, r->msg.mark.originator, 3);
     s->topic = r->msg.topic;
   }
-  mwx_journal_seq_accept(s, r->msg.mark.seq, r->msg.sig);
+  mwx_journal_seq_accept(s, &r->msg.mark);
   return 0;
 }
 

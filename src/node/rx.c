@@ -228,7 +228,7 @@ static int rx_replay(mwx_node *n, const mwx_msg *m, const mwx_journal_seq_in *w,
     snprintf(why, cap, "no room for another originator's window");
     return 1;
   }
-  *v = mwx_journal_seq_judge(w, m->mark.seq, m->sig);
+  *v = mwx_journal_seq_judge(w, &m->mark);
   if (*v == MWX_JOURNAL_SEQ_DUPLICATE) {
     snprintf(why, cap, "seq %llu was taken already (highest taken %llu)", (unsigned long long)m->mark.seq,
              (unsigned long long)w->top);
@@ -317,7 +317,7 @@ static void node_rx_handle(mwx_node_loop *l, void *item, size_t size, void *ctx)
              it->link, it->relayed, v == MWX_JOURNAL_SEQ_COPY ? ",\"copy\":true" : "");
     /* the receipt and the window that now counts it, in one transaction */
     mwx_journal_seq_in next = *w;
-    mwx_journal_seq_accept(&next, m->mark.seq, m->sig);
+    mwx_journal_seq_accept(&next, &m->mark);
     rc = mwx_journal_begin(n->j);
     if (!rc) {
       rc = mwx_journal_append(n->j, MWX_JOURNAL_SAMPLE, n->sim_ns, payload, m, 0, &id);
@@ -341,7 +341,8 @@ static void node_rx_handle(mwx_node_loop *l, void *item, size_t size, void *ctx)
         ps = &n->st.partner[i];
     if (ps)
       ps->received++;
-    picture_put(n, m, it->recv_ns);
+    if (v != MWX_JOURNAL_SEQ_COPY) /* another copy of a sample taken: the picture has it */
+      picture_put(n, m, it->recv_ns);
     /* the sample is now held: durable in the journal and in the picture */
     clock_gettime(CLOCK_REALTIME, &ts);
     ev.wall_ns = (int64_t)ts.tv_sec * NS + ts.tv_nsec;
