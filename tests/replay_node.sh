@@ -14,6 +14,9 @@
 #   D. a JPN node that lost its journal joins late with replay_max_age_s 2:
 #      the relay's history (KOR samples several seconds old) is refused as
 #      stale.
+#   F. mesh plus a relay (issue 13): KOR reaches JPN directly and through
+#      the USA; every sample arrives twice, byte-identical, and is taken
+#      once.  Before the fix: twice.
 #   E. "mwx run" twice on one journal: the second run's seqs continue the
 #      first's, per topic.  Before the fix: they started again at 1.
 # Usage: replay_node.sh BUILD_DIR
@@ -112,6 +115,21 @@ stop $USA; stop $KOR
 "$B/mwx" audit verify "$T/hjpn.db" >/dev/null && "$B/mwx" audit verify "$T/hjpn2.db" >/dev/null &&
   ok "C, D: the journals verify" || bad "C, D: audit verify"
 
+# ---- F: the same sample by two paths, a direct link and the relay
+D3=$(( 41 + $$ % 17 ))
+echo "{\"nation\":\"KOR\",\"pki_dir\":\"pki\",\"lease_ms\":2000,\"links\":[{$(link $D1 USA)},{$(link $D3 JPN)}]}" > "$T/fkor.json"
+echo "{\"nation\":\"JPN\",\"pki_dir\":\"pki\",\"lease_ms\":2000,\"links\":[{$(link $D3 KOR)},{$(link $D2 USA)}],\"journal\":\"fjpn.db\"}" > "$T/fjpn.json"
+"$B/mwxd" --config "$T/fjpn.json" --log received > "$T/fjpn.log" 2>&1 & JPN=$!; PIDS+=($JPN)
+"$B/mwxd" --config "$T/husa.json" > "$T/fusa.log" 2>&1 & USA=$!; PIDS+=($USA)
+wait_for "$T/fusa.log" "PARTNER link=1 JPN alive" 1 30 || bad "F: the USA does not see JPN"
+"$B/mwxd" --config "$T/fkor.json" --publish-test 3 --interval-ms 100 --wait-partner USA > "$T/fkor.log" 2>&1 & KOR=$!; PIDS+=($KOR)
+wait_for "$T/fjpn.log" "<- KOR" 6 40 || bad "F: JPN reported $(grep -c -- '<- KOR' "$T/fjpn.log") of 6 arrivals"
+stop $JPN; stop $USA; stop $KOR
+got=$(seqs "$T/fjpn.db" sample)
+[ "$got" = "1 2 3" ] && ok "F: each sample taken once of its two paths" || bad "F: JPN took '$got'"
+rep=$("$B/mwx" audit show "$T/fjpn.db" --kind replay --json | grep -c '"why":"duplicate"')
+[ "$rep" = 3 ] && ok "F: the second arrival of each journaled as a duplicate" || bad "F: $rep duplicates"
+
 # ---- E: mwx run twice on one journal continues the sequence
 SC="$SRC/scenarios/2022-10-14-srbm.json"
 maxseq() { "$B/mwx" audit show "$1" --kind release --json | python3 -c '
@@ -140,5 +158,5 @@ for l in sys.stdin:
 print(sum(1 for v in c.values() if v > 1))')
 [ "$dups" = 0 ] && ok "E: no (topic, seq, partner) decided twice across the two runs" || bad "E: $dups seqs reused"
 
-if [ $fail != 0 ]; then for f in jpn1 jpn2 hjpn husa2 hjpn2; do echo "--- $f.log"; tail -8 "$T/$f.log"; done; fi
+if [ $fail != 0 ]; then for f in jpn1 jpn2 hjpn husa2 hjpn2 fjpn fusa fkor; do echo "--- $f.log"; tail -8 "$T/$f.log"; done; fi
 exit $fail
