@@ -146,7 +146,7 @@ int mwx_journal_verify(mwx_journal *j, const mwx_msg_key *pub, mwx_journal_verif
  *                                            sample of the topic
  *   seq_in(originator, topic, top, window,   per partner and topic: the
  *          copies)                           highest seq accepted, a bitmap
- *                                            of the 64 seqs below and at it,
+ *                                            of top and the 63 seqs below,
  *                                            the copies taken at top
  *
  * They are written inside the journal's transactions (a batch, or the
@@ -158,7 +158,7 @@ int mwx_journal_verify(mwx_journal *j, const mwx_msg_key *pub, mwx_journal_verif
  * seq_in from the sample records.
  *
  * Receive rule (mwx_journal_seq_judge, like IPsec's anti-replay window,
- * RFC 4303 section 3.4.3): a sample above top is new; one more than 64
+ * RFC 4303 section 3.4.3): a sample above top is new; one 64 or more
  * below top, or one whose seq was already taken, is a replay; one inside
  * the window not yet taken is new (DDS delivers the instances of one
  * reader in instance order, not send order, and a relay forwards them in
@@ -172,7 +172,7 @@ int mwx_journal_verify(mwx_journal *j, const mwx_msg_key *pub, mwx_journal_verif
  * duplicate.
  */
 
-#define MWX_JOURNAL_SEQ_WINDOW 64 /* seqs below top still accepted once (bits of window) */
+#define MWX_JOURNAL_SEQ_WINDOW 64 /* top and the 63 seqs below it: bits of window */
 #define MWX_JOURNAL_SEQ_COPIES MWX_MAX_NATIONS
 
 /* Replay state of one (originator, topic).  Zeroed = nothing accepted. */
@@ -189,7 +189,7 @@ typedef enum mwx_journal_seq_verdict {
   MWX_JOURNAL_SEQ_NEW = 0,        /* take it */
   MWX_JOURNAL_SEQ_COPY = 1,       /* another partner's copy of the newest sample: journal, no newer picture */
   MWX_JOURNAL_SEQ_DUPLICATE = -1, /* this seq was taken already: replay */
-  MWX_JOURNAL_SEQ_OLD = -2,       /* more than MWX_JOURNAL_SEQ_WINDOW below the highest taken: replay */
+  MWX_JOURNAL_SEQ_OLD = -2,       /* MWX_JOURNAL_SEQ_WINDOW or more below the highest taken: replay */
   MWX_JOURNAL_SEQ_ZERO = -3       /* seq 0 (seqs start at 1): replay of nothing, refused */
 } mwx_journal_seq_verdict;
 

@@ -8,8 +8,8 @@
  * them to the loop's hand-over queue.  Nothing else crosses threads.
  *
  * On the loop thread, node_rx_handle first refuses replays: a sample whose
- * (originator, topic, seq) was taken already, or that lies more than
- * MWX_JOURNAL_SEQ_WINDOW below the highest taken, or whose time of validity
+ * (originator, topic, seq) was taken already, or that lies
+ * MWX_JOURNAL_SEQ_WINDOW (64) or more below the highest taken, or whose time of validity
  * is older than replay_max_age_s on the exercise clock (see "Sequence
  * numbers and replay" in journal.h).  A refusal is journaled (kind replay,
  * with the sample) and reported as DROPPED "replay: ...".  Otherwise it
@@ -235,7 +235,7 @@ static int rx_replay(mwx_node *n, const mwx_msg *m, const mwx_journal_seq_in *w,
     return 1;
   }
   if (*v == MWX_JOURNAL_SEQ_OLD) {
-    snprintf(why, cap, "seq %llu is more than %d below the highest taken, %llu", (unsigned long long)m->mark.seq,
+    snprintf(why, cap, "seq %llu is %d or more below the highest taken, %llu", (unsigned long long)m->mark.seq,
              MWX_JOURNAL_SEQ_WINDOW, (unsigned long long)w->top);
     return 1;
   }
