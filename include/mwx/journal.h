@@ -39,10 +39,11 @@ typedef enum mwx_journal_kind {
   MWX_JOURNAL_RELEASE = 3, /* release decision; payload "outcome": released|held|approved|denied|refused */
   MWX_JOURNAL_SAMPLE = 4,  /* sample received from a partner */
   MWX_JOURNAL_SIGFAIL = 5, /* a received sample failed signature verification */
-  MWX_JOURNAL_ALERT = 6    /* alert issued / updated / cancelled */
+  MWX_JOURNAL_ALERT = 6,   /* alert issued / updated / cancelled */
+  MWX_JOURNAL_REPLAY = 7   /* a received sample refused as a replay (see "Sequence numbers" below) */
 } mwx_journal_kind;
 
-/* "plot", "track", "release", "sample", "sigfail", "alert". */
+/* "plot", "track", "release", "sample", "sigfail", "alert", "replay". */
 const char *mwx_journal_kind_name(mwx_journal_kind k);
 int mwx_journal_kind_parse(const char *name, mwx_journal_kind *out);
 
@@ -188,5 +189,98 @@ typedef struct mwx_journal_verify_result {
  * Returns 0 if intact, MWX_ECORRUPT (message names the first broken record
  * or what is wrong) otherwise; res is filled either way. */
 int mwx_journal_verify(mwx_journal *j, const mwx_msg_key *pub, mwx_journal_verify_result *res);
+
+/* ===================================================================== */
+/* Sequence numbers and replay (src/journal/journal_seq.c)                 */
+/* ===================================================================== */
+/*
+ * A sample's marking carries seq, counted per originator and topic from 1.
+ * Two tables in the journal's database keep what must survive a restart:
+ *
+ *   seq_out(originator, topic, seq)          the last seq this node gave a
+ *                                            sample of the topic
+ *   seq_in(originator, topic, top, window,   per partner and topic: the
+ *          copies)                           highest seq accepted, a bitmap
+ *                                            of top and the 63 seqs below,
+ *                                            the copies taken at top
+ *
+ * They are written inside the journal's transactions (a batch, or the
+ * transaction that appends the record they follow from), so after a crash
+ * they agree with the chain.  They are not part of the hash chain: they are
+ * a cache of what the records say.  A journal without them (made before
+ * they existed) gets them rebuilt from its records on first load:
+ * seq_out from the node's own samples in release and track records,
+ * seq_in from the sample records.
+ *
+ * Receive rule (mwx_journal_seq_judge, like IPsec's anti-replay window,
+ * RFC 4303 section 3.4.3): a sample above top is new; one 64 or more
+ * below top, or one whose seq was already taken, is a replay; one inside
+ * the window not yet taken is new (DDS delivers the instances of one
+ * reader in instance order, not send order, and a relay forwards them in
+ * that order, so a legitimate older seq may arrive after a newer one).
+ * An originator makes one copy of a sample per partner (different
+ * releasable-to, hence different bytes and signature, same seq); a relay
+ * reads several of them.  A sample at top whose releasable-to list differs
+ * from that of every copy already taken at top is COPY (journaled as
+ * received, never a change of the picture); one with a list already taken
+ * (a byte-identical re-send, or a publisher reusing the seq) is a
+ * duplicate.
+ */
+
+#define MWX_JOURNAL_SEQ_WINDOW 64 /* top and the 63 seqs below it: bits of window */
+#define MWX_JOURNAL_SEQ_COPIES MWX_MAX_NATIONS
+
+/* Replay state of one (originator, topic).  Zeroed = nothing accepted. */
+typedef struct mwx_journal_seq_in {
+  char originator[MWX_NATION_LEN];
+  uint8_t topic;                      /* mwx_msg_topic */
+  uint64_t top;                       /* highest seq accepted, 0: none */
+  uint64_t window;                    /* bit i set: seq top - i accepted */
+  uint8_t n_copies;                   /* copies of seq top taken */
+  uint8_t copy[MWX_JOURNAL_SEQ_COPIES][8]; /* their releasable-to lists, hashed (FNV-1a 64) */
+} mwx_journal_seq_in;
+
+typedef enum mwx_journal_seq_verdict {
+  MWX_JOURNAL_SEQ_NEW = 0,        /* take it */
+  MWX_JOURNAL_SEQ_COPY = 1,       /* another partner's copy of the newest sample: journal, no newer picture */
+  MWX_JOURNAL_SEQ_DUPLICATE = -1, /* this seq was taken already: replay */
+  MWX_JOURNAL_SEQ_OLD = -2,       /* MWX_JOURNAL_SEQ_WINDOW or more below the highest taken: replay */
+  MWX_JOURNAL_SEQ_ZERO = -3       /* seq 0 (seqs start at 1): replay of nothing, refused */
+} mwx_journal_seq_verdict;
+
+/* Pure: the verdict on a sample with marking mark (its seq and
+ * releasable-to list) for state s; s is not changed.  The caller matches
+ * s to the sample's originator and topic.  Thread-safe on distinct states. */
+mwx_journal_seq_verdict mwx_journal_seq_judge(const mwx_journal_seq_in *s, const mwx_msg_marking *mark);
+
+/* Pure: records the sample (verdict NEW or COPY) as accepted in s: top,
+ * window and copies move.  A sample that judge refuses leaves s unchanged. */
+void mwx_journal_seq_accept(mwx_journal_seq_in *s, const mwx_msg_marking *mark);
+
+/* "new", "copy", "duplicate", "old", "zero". */
+const char *mwx_journal_seq_verdict_name(mwx_journal_seq_verdict v);
+
+/* Writes s into seq_in (replacing the row of its originator and topic),
+ * inside the open batch if there is one (then durable with its commit),
+ * else in a transaction of its own.  MWX_EIO on a database error. */
+int mwx_journal_seq_in_put(mwx_journal *j, const mwx_journal_seq_in *s);
+
+/* Reads seq_in into out[0..cap) (*n: rows read; more than cap rows is
+ * MWX_ERANGE).  Creates and rebuilds the tables first if the journal has
+ * none (a read-only journal without them gives *n = 0).  Rows that do not
+ * parse (an originator that is not 3 upper-case letters, a topic out of
+ * range, a copies blob of the wrong size) are MWX_ECORRUPT naming the row. */
+int mwx_journal_seq_in_load(mwx_journal *j, mwx_journal_seq_in *out, size_t cap, size_t *n);
+
+/* The last seq given by originator (this node's nation) per topic:
+ * seq[t] for t = 1..5 (seq[0] unused, set 0); 0 for a topic never sent.
+ * Creates and rebuilds the tables as mwx_journal_seq_in_load does. */
+int mwx_journal_seq_out_load(mwx_journal *j, const char *originator, uint64_t seq[6]);
+
+/* Records that originator has used seq for topic (only raises: a lower
+ * value than stored is ignored).  Inside the open batch if there is one,
+ * else its own transaction.  Call it in the batch that journals the
+ * samples, so the counter is durable with them. */
+int mwx_journal_seq_out_put(mwx_journal *j, const char *originator, mwx_msg_topic topic, uint64_t seq);
 
 #endif /* MWX_JOURNAL_H */

@@ -121,6 +121,9 @@ int64_t mwx_node_mono_ns(void);
 #define MWX_NODE_PATH_LEN 512
 #define MWX_NODE_MAX_PARTNERS MWX_MAX_NATIONS
 #define MWX_NODE_PICTURE_MAX 256
+#define MWX_NODE_REPLAY_AGE_S 60.0         /* default replay_max_age_s */
+#define MWX_NODE_REPLAY_AGE_MIN_S 1.0
+#define MWX_NODE_REPLAY_AGE_MAX_S 86400.0
 
 typedef struct mwx_node_config {
   char nation[MWX_NATION_LEN];         /* this node's nation */
@@ -151,6 +154,11 @@ typedef struct mwx_node_config {
   int n_partners;                      /* nations decided for; 0 = KOR, JPN, USA and every partner
                                           the policy names, minus this nation */
   char partners[MWX_NODE_MAX_PARTNERS][MWX_NATION_LEN];
+  double replay_max_age_s;             /* a received Track, ImpactPrediction, Alert or NodeStatus
+                                          whose time of validity is older than this many wall
+                                          seconds on the shared exercise clock is refused as a
+                                          replay (journal kind "replay"); default 60, 1..86400
+                                          (key "replay_max_age_s") */
   int online;                          /* 1: join the coalition with net */
   mwx_net_config net;                  /* used when online */
 } mwx_node_config;
@@ -162,7 +170,8 @@ void mwx_node_config_init(mwx_node_config *c);
  * (mwx_net_config_load: nation, pki_dir, links ...) and the node keys
  * "journal", "policy", "scenario", "speed", "seed", "start_unix_ms",
  * "linger_s", "status_every_s", "sync" ("full"|"normal"), "journal_plots",
- * "launch_fit" (default false), "step_s", "lead_s", "impact_every_s", "key".
+ * "launch_fit" (default false), "step_s", "lead_s", "impact_every_s", "key",
+ * "replay_max_age_s".
  * Relative paths are taken from the file's directory; "policy" defaults to
  * config/policy-<NAT>.json of the source tree.  Sets online = 1. */
 int mwx_node_config_load(const char *path, mwx_node_config *c);
@@ -177,7 +186,8 @@ typedef enum mwx_node_event_kind {
   MWX_NODE_EV_APPROVED = 4,  /* a held sample approved (operator or timeout) and published */
   MWX_NODE_EV_DENIED = 5,    /* a held sample denied or expired with deny */
   MWX_NODE_EV_RECEIVED = 6,  /* a partner's sample verified and journaled */
-  MWX_NODE_EV_DROPPED = 7,   /* a received sample failed a check (journaled as sigfail) */
+  MWX_NODE_EV_DROPPED = 7,   /* a received sample failed a check (journaled as sigfail) or was
+                                refused as a replay (journaled as replay; detail "replay: ...") */
   MWX_NODE_EV_PARTNER = 8,   /* a partner appeared (alive=1) or was lost */
   MWX_NODE_EV_DONE = 9       /* the scenario is over (every plot processed) */
 } mwx_node_event_kind;

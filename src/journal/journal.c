@@ -104,6 +104,7 @@
 #include <string.h>
 
 #include "mwx/error.h"
+#include "journal_int.h"
 
 #define JOURNAL_FORMAT 2
 #define SEAL_CONTEXT "mwx-journal-seal-v2"
@@ -127,15 +128,15 @@ struct mwx_journal {
   char *payload_copy; /* owned copy for mwx_journal_get */
 };
 
-static const char *const kind_names[] = {NULL, "plot", "track", "release", "sample", "sigfail", "alert"};
+static const char *const kind_names[] = {NULL, "plot", "track", "release", "sample", "sigfail", "alert", "replay"};
 
 const char *mwx_journal_kind_name(mwx_journal_kind k) {
-  if (k >= MWX_JOURNAL_PLOT && k <= MWX_JOURNAL_ALERT) return kind_names[k];
+  if (k >= MWX_JOURNAL_PLOT && k <= MWX_JOURNAL_REPLAY) return kind_names[k];
   return "unknown";
 }
 
 int mwx_journal_kind_parse(const char *name, mwx_journal_kind *out) {
-  for (int k = MWX_JOURNAL_PLOT; name && k <= MWX_JOURNAL_ALERT; k++)
+  for (int k = MWX_JOURNAL_PLOT; name && k <= MWX_JOURNAL_REPLAY; k++)
     if (!strcmp(name, kind_names[k])) {
       *out = (mwx_journal_kind)k;
       return 0;
@@ -156,6 +157,10 @@ static int exec(mwx_journal *j, const char *sql) {
   }
   return 0;
 }
+
+/* journal_seq.c (secreplay): its tables live in the same database and move
+ * in the journal's transactions. */
+sqlite3 *mwx_journal__db(mwx_journal *j) { return j ? j->db : NULL; }
 
 /* ---- canonical record bytes and hashing -------------------------------- */
 
@@ -596,7 +601,7 @@ static int row_hash(sqlite3_stmt *st, const uint8_t prev[32], uint8_t out[32], c
     return 1;
   }
   sqlite3_int64 kind = sqlite3_column_int64(st, 1);
-  if (kind < MWX_JOURNAL_PLOT || kind > MWX_JOURNAL_ALERT) {
+  if (kind < MWX_JOURNAL_PLOT || kind > MWX_JOURNAL_REPLAY) {
     snprintf(why, whylen, "unknown kind %lld (edited)", (long long)kind);
     return 1;
   }
@@ -828,7 +833,7 @@ static int insert(mwx_journal *j, mwx_journal_kind kind, int64_t time_ns, const 
 int mwx_journal_append(mwx_journal *j, mwx_journal_kind kind, int64_t time_ns, const char *payload,
                        const mwx_msg *msg, uint64_t ref, uint64_t *id_out) {
   if (!j) return mwx_error_set(MWX_EINVAL, "journal_append: NULL journal");
-  if (kind < MWX_JOURNAL_PLOT || kind > MWX_JOURNAL_ALERT)
+  if (kind < MWX_JOURNAL_PLOT || kind > MWX_JOURNAL_REPLAY)
     return mwx_error_set(MWX_EINVAL, "journal_append: unknown record kind %d", (int)kind);
   if (!payload) payload = "{}";
   json_error_t jerr;

@@ -84,6 +84,15 @@ int mwx_node_config_load(const char *path, mwx_node_config *c) {
     else
       c->start_unix_ns = (int64_t)json_integer_value(v) * 1000000ll;
   }
+  /* secreplay: the replay age bound, range-checked (docs/operations.md) */
+  if (!rc && (v = json_object_get(root, "replay_max_age_s"))) {
+    if (!json_is_number(v) || !(json_number_value(v) >= MWX_NODE_REPLAY_AGE_MIN_S) ||
+        !(json_number_value(v) <= MWX_NODE_REPLAY_AGE_MAX_S))
+      rc = mwx_error_set(MWX_EINVAL, "%s: 'replay_max_age_s' must be a number of seconds in [%g, %g]", path,
+                         MWX_NODE_REPLAY_AGE_MIN_S, MWX_NODE_REPLAY_AGE_MAX_S);
+    else
+      c->replay_max_age_s = json_number_value(v);
+  }
   if (!rc && (v = json_object_get(root, "journal_plots"))) {
     if (!json_is_boolean(v))
       rc = mwx_error_set(MWX_EINVAL, "%s: 'journal_plots' must be true or false", path);

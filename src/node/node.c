@@ -57,6 +57,7 @@ void mwx_node_config_init(mwx_node_config *c) {
   c->sync = MWX_JOURNAL_SYNC_FULL;
   c->journal_plots = 1;
   c->launch_fit = 1;
+  c->replay_max_age_s = MWX_NODE_REPLAY_AGE_S;
   mwx_net_config_init(&c->net);
 }
 
@@ -575,6 +576,19 @@ static int queue_work(mwx_node *n) {
 
 /* ---- one tick ------------------------------------------------------------ */
 
+/* The seqs given in this batch, written to the journal's seq_out in the same
+ * transaction as the records of their samples: a restarted node continues
+ * from there (never reuses a seq a partner has taken). */
+static int save_seq(mwx_node *n) {
+  for (int t = MWX_TOPIC_TRACK; t <= MWX_TOPIC_STATUS; t++)
+    if (n->seq[t] != n->seq_saved[t]) {
+      int rc = mwx_journal_seq_out_put(n->j, n->cfg.nation, (mwx_msg_topic)t, n->seq[t]);
+      if (rc)
+        return rc;
+    }
+  return 0; /* seq_saved moves when the batch has committed */
+}
+
 int mwx_node_step(mwx_node *n, int64_t t_ns, int *done) {
   if (!n)
     return mwx_error_set(MWX_EINVAL, "node: NULL argument");
@@ -599,10 +613,13 @@ int mwx_node_step(mwx_node *n, int64_t t_ns, int *done) {
     if ((rc = status_sample(n)))
       goto fail;
   }
+  if ((rc = save_seq(n)))
+    goto fail;
   if ((rc = mwx_journal_commit(n->j))) {
     n->n_out = 0;
     return rc;
   }
+  memcpy(n->seq_saved, n->seq, sizeof n->seq);
   if ((rc = queue_work(n))) {
     n->n_out = 0;
     return rc;
@@ -773,6 +790,9 @@ int mwx_node_open(const mwx_node_config *cfg, mwx_node_event_fn fn, void *ctx, m
     return mwx_error_set(MWX_EINVAL, "node %s: a policy and a journal are required", cfg->nation);
   if (!(cfg->step_s > 0) || cfg->speed < 0 || !(cfg->impact_every_s > 0))
     return mwx_error_set(MWX_EINVAL, "node %s: step_s and impact_every_s must be > 0, speed >= 0", cfg->nation);
+  if (!(cfg->replay_max_age_s >= MWX_NODE_REPLAY_AGE_MIN_S && cfg->replay_max_age_s <= MWX_NODE_REPLAY_AGE_MAX_S))
+    return mwx_error_set(MWX_EINVAL, "node %s: replay_max_age_s %g is not in [%g, %g] s", cfg->nation,
+                         cfg->replay_max_age_s, MWX_NODE_REPLAY_AGE_MIN_S, MWX_NODE_REPLAY_AGE_MAX_S);
   mwx_node *n = calloc(1, sizeof *n);
   if (!n)
     return mwx_error_set(MWX_ENOMEM, "node: out of memory");
@@ -827,6 +847,12 @@ int mwx_node_open(const mwx_node_config *cfg, mwx_node_event_fn fn, void *ctx, m
   /* the node's journal: owned by this nation and key, every commit sealed */
   mwx_journal_options jo = {cfg->sync, 0, n->key};
   if ((rc = mwx_journal_open(cfg->journal, &jo, &n->j)) || (rc = mwx_journal_claim(n->j, cfg->nation)))
+    goto fail;
+  /* sequence numbers continue from the journal; replay windows of what it took */
+  if ((rc = mwx_journal_seq_out_load(n->j, cfg->nation, n->seq)))
+    goto fail;
+  memcpy(n->seq_saved, n->seq, sizeof n->seq);
+  if ((rc = node_rx_load(n)))
     goto fail;
   /* approvals recorded before this start were handled by an earlier run */
   if ((rc = mwx_journal_head(n->j, &n->approved_after, n->scratch.sig /* any 32-byte buffer */)))

@@ -65,7 +65,8 @@ struct mwx_node {
   size_t n_plots, cap_plots;
   node_trk *trk;
   size_t n_trk, cap_trk;
-  uint64_t seq[6];
+  uint64_t seq[6];          /* last seq given per topic (continued from the journal at open) */
+  uint64_t seq_saved[6];    /* the values last written to the journal's seq_out */
   int64_t last_status_ns, last_deadline_ns;
   uint64_t approved_after;
   node_out *out;
@@ -82,8 +83,15 @@ struct mwx_node {
   atomic_int rx_stop;
   mwx_node_picture_entry *pic;
   size_t n_pic, cap_pic;
+  /* replay windows per (originator, topic), loaded from the journal at open */
+  mwx_journal_seq_in rin[MWX_NODE_MAX_PARTNERS * 5];
+  size_t n_rin;
+  uint64_t replays; /* samples refused as replays since open */
 };
 
+/* rx.c: loads the replay windows from the journal (open, before the
+ * receive thread starts). */
+int node_rx_load(mwx_node *n);
 /* rx.c: joins the coalition and starts the receive thread / stops it and
  * leaves (safe if never started). */
 int node_rx_start(mwx_node *n);

@@ -2,13 +2,22 @@
  * rx.c - the node's receive side.  One thread (the only one the node
  * starts) loops on mwx_net_poll: net takes the samples from DDS, checks
  * marking and origin signature, relays on a hub, and reports each event;
- * the thread copies the event into a node_rx_item and posts it to the
- * loop's hand-over queue.  Nothing else crosses threads.
+ * the thread copies the events of one poll into node_rx_items, puts the
+ * samples in (originator, topic, seq) order (DDS hands out one reader's
+ * samples instance by instance, not in the order they were sent) and posts
+ * them to the loop's hand-over queue.  Nothing else crosses threads.
  *
- * On the loop thread, node_rx_handle journals the receipt (kind sample,
- * with the sample and its signature) or the failure (kind sigfail), keeps
- * the partner picture (latest sample per originator, topic and track or
- * node id) and reports the event with its latency on the shared sim clock:
+ * On the loop thread, node_rx_handle first refuses replays: a sample whose
+ * (originator, topic, seq) was taken already, or that lies
+ * MWX_JOURNAL_SEQ_WINDOW (64) or more below the highest taken, or whose time of validity
+ * is older than replay_max_age_s on the exercise clock (see "Sequence
+ * numbers and replay" in journal.h).  A refusal is journaled (kind replay,
+ * with the sample) and reported as DROPPED "replay: ...".  Otherwise it
+ * journals the receipt (kind sample, with the sample and its signature)
+ * together with the new replay window, in one transaction, or the failure
+ * (kind sigfail), keeps the partner picture (the newest sample per
+ * originator, topic and track or node id: an older one never replaces a
+ * newer) and reports the event with its latency on the shared sim clock:
  * from the sample's time of validity to the moment the node holds it
  * (journal record durable, picture updated), and to its reception.
  */
@@ -22,8 +31,17 @@
 
 #define NS 1000000000ll
 
+/* The events of one mwx_net_poll, before they are posted (receive thread). */
+typedef struct rx_batch {
+  node_rx_item *it;
+  size_t n, cap;
+  size_t *order;
+  size_t cap_order;
+  mwx_node *node;
+} rx_batch;
+
 static void on_net_event(void *ctx, const mwx_net_event *ev) {
-  mwx_node *n = ctx;
+  rx_batch *b = ctx;
   node_rx_item it;
   memset(&it, 0, sizeof it);
   it.kind = ev->kind;
@@ -40,18 +58,73 @@ static void on_net_event(void *ctx, const mwx_net_event *ev) {
     if (!it.partner[0])
       snprintf(it.partner, sizeof it.partner, "%.3s", ev->msg->mark.originator);
   }
-  mwx_node_loop_post(n->loop, &it, sizeof it); /* full queue: counted by the loop */
+  if (b->n == b->cap) {
+    size_t nc = b->cap ? 2 * b->cap : 64;
+    node_rx_item *p = realloc(b->it, nc * sizeof *p);
+    if (!p) { /* no memory to batch: post it as it comes (full queue: counted by the loop) */
+      mwx_node_loop_post(b->node->loop, &it, sizeof it);
+      return;
+    }
+    b->it = p;
+    b->cap = nc;
+  }
+  b->it[b->n++] = it;
+}
+
+static _Thread_local const rx_batch *sort_batch; /* qsort has no context argument */
+
+/* Samples by originator, topic, seq, then arrival (a stable order);
+ * events without a sample first, in arrival order. */
+static int cmp_item(const void *pa, const void *pb) {
+  size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
+  const node_rx_item *a = &sort_batch->it[ia], *b = &sort_batch->it[ib];
+  if (a->has_msg != b->has_msg)
+    return a->has_msg ? 1 : -1;
+  if (a->has_msg) {
+    int c = strncmp(a->msg.mark.originator, b->msg.mark.originator, 3);
+    if (c)
+      return c;
+    if (a->msg.topic != b->msg.topic)
+      return a->msg.topic < b->msg.topic ? -1 : 1;
+    if (a->msg.mark.seq != b->msg.mark.seq)
+      return a->msg.mark.seq < b->msg.mark.seq ? -1 : 1;
+  }
+  return ia < ib ? -1 : ia > ib;
+}
+
+static void post_batch(rx_batch *b) {
+  if (b->n > b->cap_order) {
+    size_t *o = realloc(b->order, b->n * sizeof *o);
+    if (o) {
+      b->order = o;
+      b->cap_order = b->n;
+    }
+  }
+  int sorted = b->n <= b->cap_order;
+  for (size_t i = 0; sorted && i < b->n; i++)
+    b->order[i] = i;
+  if (sorted && b->n > 1) {
+    sort_batch = b;
+    qsort(b->order, b->n, sizeof b->order[0], cmp_item);
+  }
+  for (size_t i = 0; i < b->n; i++) /* full queue: counted by the loop */
+    mwx_node_loop_post(b->node->loop, &b->it[sorted ? b->order[i] : i], sizeof b->it[0]);
+  b->n = 0;
 }
 
 static void *rx_main(void *arg) {
   mwx_node *n = arg;
+  rx_batch b = {NULL, 0, 0, NULL, 0, n};
   while (!atomic_load(&n->rx_stop)) {
-    int rc = mwx_net_poll(n->net, 200000000ll, on_net_event, n);
+    int rc = mwx_net_poll(n->net, 200000000ll, on_net_event, &b);
+    post_batch(&b);
     if (rc < 0) {
       struct timespec ts = {0, 50000000};
       nanosleep(&ts, NULL);
     }
   }
+  free(b.it);
+  free(b.order);
   return NULL;
 }
 
@@ -76,25 +149,40 @@ static int64_t valid_time(const mwx_msg *m) {
   }
 }
 
-static void picture_put(mwx_node *n, const mwx_msg *m, int64_t recv_ns) {
+/* 1 if m is newer than the picture's o (same originator, topic and id): a
+ * later time of validity, or the same (or none, LaunchEvent) and a higher
+ * seq.  Equal is not newer: another copy of the same sample changes
+ * nothing. */
+static int newer(const mwx_msg *m, const mwx_msg *o) {
+  int64_t tm = valid_time(m), to = valid_time(o);
+  if (tm != to)
+    return tm > to;
+  return m->mark.seq > o->mark.seq;
+}
+
+/* The picture never goes back in time: an entry is replaced only by a
+ * newer sample.  Returns 1 if the picture changed. */
+static int picture_put(mwx_node *n, const mwx_msg *m, int64_t recv_ns) {
   const char *id = node_msg_id(m, "");
   for (size_t i = 0; i < n->n_pic; i++) {
     mwx_node_picture_entry *e = &n->pic[i];
     if (e->msg.topic == m->topic && !strncmp(e->msg.mark.originator, m->mark.originator, 3) &&
         !strcmp(node_msg_id(&e->msg, ""), id)) {
+      if (!newer(m, &e->msg))
+        return 0;
       e->msg = *m;
       e->recv_wall_ns = recv_ns;
       e->updates++;
-      return;
+      return 1;
     }
   }
   if (n->n_pic >= MWX_NODE_PICTURE_MAX)
-    return;
+    return 0;
   if (n->n_pic == n->cap_pic) {
     size_t nc = n->cap_pic ? 2 * n->cap_pic : 16;
     mwx_node_picture_entry *p = realloc(n->pic, nc * sizeof *p);
     if (!p)
-      return;
+      return 0;
     n->pic = p;
     n->cap_pic = nc;
   }
@@ -102,6 +190,69 @@ static void picture_put(mwx_node *n, const mwx_msg *m, int64_t recv_ns) {
   e->msg = *m;
   e->recv_wall_ns = recv_ns;
   e->updates = 1;
+  return 1;
+}
+
+/* ---- replay ------------------------------------------------------------ */
+
+int node_rx_load(mwx_node *n) {
+  return mwx_journal_seq_in_load(n->j, n->rin, sizeof n->rin / sizeof n->rin[0], &n->n_rin);
+}
+
+/* The window of (originator, topic); a new one if there is room, else NULL. */
+static mwx_journal_seq_in *rx_window(mwx_node *n, const mwx_msg *m) {
+  for (size_t i = 0; i < n->n_rin; i++)
+    if (!strncmp(n->rin[i].originator, m->mark.originator, 3) && n->rin[i].topic == m->topic)
+      return &n->rin[i];
+  if (n->n_rin == sizeof n->rin / sizeof n->rin[0])
+    return NULL;
+  mwx_journal_seq_in *w = &n->rin[n->n_rin++];
+  memset(w, 0, sizeof *w);
+  memcpy(w->originator, m->mark.originator, 3);
+  w->topic = m->topic;
+  return w;
+}
+
+/* Sim time now on the shared exercise clock. */
+static double rx_sim_now(const mwx_node *n) {
+  return (double)n->sim_origin_ns + (double)(mwx_node_mono_ns() - n->mono_origin_ns) * n->cfg.speed;
+}
+
+/* The replay check of an accepted sample.  0: take it (*v NEW or COPY);
+ * 1: refuse it, why[] says why. */
+static int rx_replay(mwx_node *n, const mwx_msg *m, const mwx_journal_seq_in *w, mwx_journal_seq_verdict *v,
+                     double *age_s, char *why, size_t cap) {
+  *age_s = -1;
+  if (!w) {
+    *v = MWX_JOURNAL_SEQ_DUPLICATE;
+    snprintf(why, cap, "no room for another originator's window");
+    return 1;
+  }
+  *v = mwx_journal_seq_judge(w, &m->mark);
+  if (*v == MWX_JOURNAL_SEQ_DUPLICATE) {
+    snprintf(why, cap, "seq %llu was taken already (highest taken %llu)", (unsigned long long)m->mark.seq,
+             (unsigned long long)w->top);
+    return 1;
+  }
+  if (*v == MWX_JOURNAL_SEQ_OLD) {
+    snprintf(why, cap, "seq %llu is %d or more below the highest taken, %llu", (unsigned long long)m->mark.seq,
+             MWX_JOURNAL_SEQ_WINDOW, (unsigned long long)w->top);
+    return 1;
+  }
+  if (*v == MWX_JOURNAL_SEQ_ZERO) {
+    snprintf(why, cap, "seq 0 (seqs start at 1)");
+    return 1;
+  }
+  int64_t tv = valid_time(m);
+  if (tv && n->cfg.speed > 0) {
+    *age_s = (rx_sim_now(n) - (double)tv) / n->cfg.speed / 1e9;
+    if (*age_s > n->cfg.replay_max_age_s) {
+      snprintf(why, cap, "seq %llu is %.1f s old (more than %g s)", (unsigned long long)m->mark.seq, *age_s,
+               n->cfg.replay_max_age_s);
+      return 1;
+    }
+  }
+  return 0;
 }
 
 static void node_rx_handle(mwx_node_loop *l, void *item, size_t size, void *ctx) {
@@ -129,14 +280,59 @@ static void node_rx_handle(mwx_node_loop *l, void *item, size_t size, void *ctx)
   uint64_t id = 0;
   int rc;
   const mwx_msg *m = it->has_msg ? &it->msg : NULL;
+  mwx_journal_seq_in *w = NULL;
+  mwx_journal_seq_verdict v = MWX_JOURNAL_SEQ_NEW;
+  double age_s = -1;
+  char why[160] = "";
+  int replay = 0;
   if (it->kind == MWX_NET_EV_ACCEPTED && m) {
+    w = rx_window(n, m);
+    replay = rx_replay(n, m, w, &v, &age_s, why, sizeof why);
+  }
+  if (replay) {
+    /* a replay: journaled with the sample as evidence, nothing else changes */
+    const char *what = v == MWX_JOURNAL_SEQ_NEW ? "stale" : mwx_journal_seq_verdict_name(v);
+    char age[32] = "null";
+    if (age_s >= 0)
+      snprintf(age, sizeof age, "%.3f", age_s);
     snprintf(payload, sizeof payload,
-             "{\"from\":\"%.3s\",\"topic\":\"%s\",\"seq\":%llu,\"link\":%d,\"verified\":true,\"relayed\":%d}",
-             m->mark.originator, mwx_msg_topic_name((mwx_msg_topic)m->topic), (unsigned long long)m->mark.seq,
-             it->link, it->relayed);
-    rc = mwx_journal_append(n->j, MWX_JOURNAL_SAMPLE, n->sim_ns, payload, m, 0, &id);
+             "{\"from\":\"%.3s\",\"topic\":\"%s\",\"seq\":%llu,\"why\":\"%s\",\"top\":%llu,\"age_s\":%s,"
+             "\"link\":%d,\"relayed\":%d}",
+             m->mark.originator, mwx_msg_topic_name((mwx_msg_topic)m->topic), (unsigned long long)m->mark.seq, what,
+             (unsigned long long)(w ? w->top : 0), age, it->link, it->relayed);
+    rc = mwx_journal_append(n->j, MWX_JOURNAL_REPLAY, n->sim_ns, payload, m, 0, &id);
+    if (rc)
+      rc = mwx_journal_append(n->j, MWX_JOURNAL_REPLAY, n->sim_ns, payload, NULL, 0, &id);
     if (rc)
       n->st.publish_errors++;
+    n->st.dropped++;
+    n->st.records++;
+    n->replays++;
+    ev.kind = MWX_NODE_EV_DROPPED;
+    snprintf(ev.detail, sizeof ev.detail, "replay: %s: %.150s", what, why);
+  } else if (it->kind == MWX_NET_EV_ACCEPTED && m) {
+    snprintf(payload, sizeof payload,
+             "{\"from\":\"%.3s\",\"topic\":\"%s\",\"seq\":%llu,\"link\":%d,\"verified\":true,\"relayed\":%d%s}",
+             m->mark.originator, mwx_msg_topic_name((mwx_msg_topic)m->topic), (unsigned long long)m->mark.seq,
+             it->link, it->relayed, v == MWX_JOURNAL_SEQ_COPY ? ",\"copy\":true" : "");
+    /* the receipt and the window that now counts it, in one transaction */
+    mwx_journal_seq_in next = *w;
+    mwx_journal_seq_accept(&next, &m->mark);
+    rc = mwx_journal_begin(n->j);
+    if (!rc) {
+      rc = mwx_journal_append(n->j, MWX_JOURNAL_SAMPLE, n->sim_ns, payload, m, 0, &id);
+      if (!rc)
+        rc = mwx_journal_seq_in_put(n->j, &next);
+      if (rc)
+        mwx_journal_rollback(n->j);
+      else
+        rc = mwx_journal_commit(n->j);
+    }
+    if (rc) {
+      n->st.publish_errors++;
+      id = 0;
+    }
+    *w = next; /* taken (as before, even if the journal failed: the picture has it) */
     n->st.received++;
     n->st.records++;
     mwx_node_partner_stats *ps = NULL;
@@ -145,15 +341,14 @@ static void node_rx_handle(mwx_node_loop *l, void *item, size_t size, void *ctx)
         ps = &n->st.partner[i];
     if (ps)
       ps->received++;
-    picture_put(n, m, it->recv_ns);
+    if (v != MWX_JOURNAL_SEQ_COPY) /* another copy of a sample taken: the picture has it */
+      picture_put(n, m, it->recv_ns);
     /* the sample is now held: durable in the journal and in the picture */
     clock_gettime(CLOCK_REALTIME, &ts);
     ev.wall_ns = (int64_t)ts.tv_sec * NS + ts.tv_nsec;
     int64_t tv = valid_time(m);
     if (tv && n->cfg.speed > 0) {
-      int64_t mono = mwx_node_mono_ns();
-      double sim_now = (double)n->sim_origin_ns + (double)(mono - n->mono_origin_ns) * n->cfg.speed;
-      ev.latency_ms = (sim_now - (double)tv) / n->cfg.speed / 1e6;
+      ev.latency_ms = (rx_sim_now(n) - (double)tv) / n->cfg.speed / 1e6;
       ev.recv_latency_ms = ev.latency_ms - (double)(ev.wall_ns - it->recv_ns) / 1e6;
     }
     ev.kind = MWX_NODE_EV_RECEIVED;
