@@ -133,6 +133,8 @@ static void sub(where *w, const where *parent, const char *fmt, const char *name
 }
 
 static int fail(const where *w, const char *key, const char *what) {
+  if (!w->key[0] && !key)
+    return mwx_error_set(MWX_EINVAL, "%s: %s", w->origin, what);
   return mwx_error_set(MWX_EINVAL, "%s: %s%s%s: %s", w->origin, w->key, (w->key[0] && key) ? "." : "",
                        key ? key : "", what);
 }
