@@ -365,6 +365,9 @@ static void test_scenario_refused(void **state) {
       {LAUNCH("M1", "2022-11-18T01:15:00Z"), "[" SENSOR("JPN-R1", ", \"period_s\": 0.001") "]",
        "duplicate"}, /* period_s twice */
       {LAUNCH("M1", "2022-11-18T01:15:00Z"), "[" SENSOR("JPN-R1", ", \"perod_s\": 1") "]", "perod_s: unknown key"},
+      /* max_range_km x 1000 was inf */
+      {LAUNCH("M1", "2022-11-18T01:15:00Z"), "[" SENSOR("JPN-R1", ", \"min_alt_km\": 1e308") "]",
+       "sensors[0].min_alt_km: must be a number in [-1, 1e+06] (got 1e+308)"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     int rc = scen(bad[i].launches, bad[i].sensors, &sc);

@@ -213,7 +213,9 @@ static int get_id(const where *w, const char *key, const char *id) {
   return fail(w, key, "may hold only A-Z a-z 0-9 - _ . : / @ + (an id)");
 }
 
-#define HUGE_BOUND 1e308
+/* Slant ranges and heights in km: 1e6 km is 2.5 times the Moon, far beyond any sensor (a
+ * GEO infrared satellite sees the Earth at 36,000 to 42,000 km); a bound keeps v * 1000 finite. */
+#define HUGE_BOUND 1e6
 
 /* ---- Sensors ------------------------------------------------------------- */
 
