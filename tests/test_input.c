@@ -435,6 +435,7 @@ static void test_msg_ids_on_receipt(void **state) {
         size_t len;
         assert_int_equal(mwx_msg_encode(&m, buf, sizeof buf, &len), 0);
         assert_int_equal(mwx_msg_decode(buf, len, &d), 0); /* the genuine sample passes */
+        assert_int_equal(mwx_msg_check_text(&m), 0);
         char *id = where == 0                      ? m.mark.rule_id
                    : topics[t] == MWX_TOPIC_TRACK  ? m.u.track.local_track_id
                    : topics[t] == MWX_TOPIC_LAUNCH ? m.u.launch.local_track_id
@@ -442,6 +443,10 @@ static void test_msg_ids_on_receipt(void **state) {
                    : topics[t] == MWX_TOPIC_ALERT  ? m.u.alert.alert_id
                                                    : m.u.status.node_id;
         snprintf(id, MWX_ID_LEN, "%s", bad[b]);
+        /* over DDS the sample arrives as a struct (net_conv.c), checked by mwx_net_check */
+        EXPECT_MSG(mwx_msg_check_text(&m), where ? " id " : "rule id");
+        if (where == 0)
+          EXPECT_MSG(mwx_msg_marking_check(&m.mark), "rule id holds a character outside the id set");
         assert_int_equal(mwx_msg_encode(&m, buf, sizeof buf, &len), 0);
         int rc = mwx_msg_decode(buf, len, &d);
         if (rc != MWX_EPARSE)
@@ -456,7 +461,9 @@ static void test_msg_ids_on_receipt(void **state) {
   size_t len;
   assert_int_equal(mwx_msg_encode(&m, buf, sizeof buf, &len), 0);
   assert_int_equal(mwx_msg_decode(buf, len, &d), 0);
+  assert_int_equal(mwx_msg_check_text(&m), 0);
   snprintf(m.u.alert.text, MWX_TEXT_LEN, "%s", "ok\nKOR partner JPN lost");
+  EXPECT_MSG(mwx_msg_check_text(&m), "alert nation, regions or text");
   assert_int_equal(mwx_msg_encode(&m, buf, sizeof buf, &len), 0);
   EXPECT_MSG(mwx_msg_decode(buf, len, &d), "alert text");
 }

@@ -92,6 +92,61 @@ int mwx_msg_marking_check(const mwx_msg_marking *m) {
     return mwx_error_set(MWX_EINVAL, "marking: releasable-to list does not name the originator %s", m->originator);
   if (memchr(m->rule_id, '\0', MWX_ID_LEN) == NULL)
     return mwx_error_set(MWX_EINVAL, "marking: rule id is not NUL-terminated");
+  if (!mwx_text_id_chars_ok(m->rule_id))
+    return mwx_error_set(MWX_EINVAL, "marking: rule id holds a character outside the id set (A-Z a-z 0-9 - _ . : / @ +)");
+  return 0;
+}
+
+/* NUL within n bytes and no control character before it. */
+static int text_ok(const char *s, size_t n) {
+  const char *end = memchr(s, '\0', n);
+  if (!end) return 0;
+  for (; s < end; s++)
+    if ((unsigned char)*s < 0x20 || *s == 0x7f) return 0;
+  return 1;
+}
+static int id_ok(const char *s) { return memchr(s, '\0', MWX_ID_LEN) && mwx_text_id_chars_ok(s); }
+
+int mwx_msg_check_text(const mwx_msg *m) {
+  if (!m) return mwx_error_set(MWX_EINVAL, "sample: NULL");
+  int rc = mwx_msg_marking_check(&m->mark);
+  if (rc) return rc;
+  const mwx_msg_sources *src = NULL;
+  const char *id = NULL, *what = "local track id";
+  switch (m->topic) {
+  case MWX_TOPIC_TRACK:
+    id = m->u.track.local_track_id, src = &m->u.track.src;
+    for (unsigned i = 0; i < m->u.track.n_contributors && i < MWX_MAX_NATIONS; i++)
+      if (!text_ok(m->u.track.contributors[i], MWX_NATION_LEN))
+        return mwx_error_set(MWX_EINVAL, "sample: contributor %u holds a control character", i);
+    break;
+  case MWX_TOPIC_LAUNCH: id = m->u.launch.local_track_id, src = &m->u.launch.src; break;
+  case MWX_TOPIC_IMPACT:
+    id = m->u.impact.local_track_id, src = &m->u.impact.src;
+    if (!text_ok(m->u.impact.zone_nation, MWX_NATION_LEN))
+      return mwx_error_set(MWX_EINVAL, "sample: zone nation holds a control character");
+    for (unsigned i = 0; i < m->u.impact.n_overflown && i < MWX_MAX_NATIONS; i++)
+      if (!text_ok(m->u.impact.overflown[i], MWX_NATION_LEN))
+        return mwx_error_set(MWX_EINVAL, "sample: overflown nation %u holds a control character", i);
+    break;
+  case MWX_TOPIC_ALERT:
+    id = m->u.alert.alert_id, what = "alert id";
+    if (!text_ok(m->u.alert.nation, MWX_NATION_LEN) || !text_ok(m->u.alert.regions, MWX_TEXT_LEN) ||
+        !text_ok(m->u.alert.text, MWX_TEXT_LEN))
+      return mwx_error_set(MWX_EINVAL, "sample: alert nation, regions or text holds a control character");
+    break;
+  case MWX_TOPIC_STATUS:
+    id = m->u.status.node_id, what = "node id";
+    if (!text_ok(m->u.status.nation, MWX_NATION_LEN) || !text_ok(m->u.status.version, sizeof m->u.status.version))
+      return mwx_error_set(MWX_EINVAL, "sample: status nation or version holds a control character");
+    break;
+  default: return mwx_error_set(MWX_EINVAL, "sample: unknown topic %u", m->topic);
+  }
+  if (!id_ok(id)) return mwx_error_set(MWX_EINVAL, "sample: %s holds a character outside the id set", what);
+  if (src && (m->fields & MWX_F_SENSORS))
+    for (unsigned i = 0; i < src->n_sensors && i < MWX_MAX_SENSORS; i++)
+      if (!id_ok(src->sensor_id[i]))
+        return mwx_error_set(MWX_EINVAL, "sample: sensor id %u holds a character outside the id set", i);
   return 0;
 }
 
