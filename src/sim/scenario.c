@@ -153,6 +153,10 @@ static int check_keys(const where *w, json_t *obj, const char *const *allowed) {
   return 0;
 }
 
+/* Slant ranges and heights in km: 1e6 km is 2.5 times the Moon, far beyond any sensor (a
+ * GEO infrared satellite sees the Earth at 36,000 to 42,000 km); a bound keeps v * 1000 finite. */
+#define HUGE_BOUND 1e6
+
 /* A number under key.  required: missing is an error; otherwise *out = def.
  * Bounds: lo <= v <= hi, with lo excluded when lo_open. */
 static int get_num(const where *w, json_t *obj, const char *key, int required, double def, double lo,
@@ -169,7 +173,7 @@ static int get_num(const where *w, json_t *obj, const char *key, int required, d
     return fail(w, key, "must be a number");
   double x = json_number_value(v);
   if (!isfinite(x) || (lo_open ? !(x > lo) : !(x >= lo)) || !(x <= hi)) {
-    if (hi >= 1e300)
+    if (hi == HUGE_BOUND && !(x > hi)) /* an upper bound only there to stay finite: say the lower */
       snprintf(msg, sizeof msg, "must be a number %s %g (got %g)", lo_open ? ">" : ">=", lo, x);
     else
       snprintf(msg, sizeof msg, "must be a number in %s%g, %g] (got %g)", lo_open ? "(" : "[", lo,
@@ -213,9 +217,6 @@ static int get_id(const where *w, const char *key, const char *id) {
   return fail(w, key, "may hold only A-Z a-z 0-9 - _ . : / @ + (an id)");
 }
 
-/* Slant ranges and heights in km: 1e6 km is 2.5 times the Moon, far beyond any sensor (a
- * GEO infrared satellite sees the Earth at 36,000 to 42,000 km); a bound keeps v * 1000 finite. */
-#define HUGE_BOUND 1e6
 
 /* ---- Sensors ------------------------------------------------------------- */
 
