@@ -24,6 +24,7 @@
  *
  * Both open the database read-only: auditing never writes.
  */
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,8 @@ static void usage(FILE *f) {
 
 static int open_db(const char *path, mwx_journal **j) {
   if (access(path, R_OK) != 0) return mwx_error_set(MWX_EIO, "%s: no such journal (or not readable)", path);
+  int rc = mwx_cmd_check_journal_file(path); /* never make a journal of an empty file */
+  if (rc) return rc;
   mwx_journal_options o = {MWX_JOURNAL_SYNC_FULL, 1, NULL};
   return mwx_journal_open(path, &o, j);
 }
@@ -58,8 +61,9 @@ static void hex32(const uint8_t h[32], char out[65]) {
 /* Parses ID:HASH (decimal id, 64 hex digits). */
 static int parse_head(const char *s, uint64_t *id, char hash[65]) {
   char *end = NULL;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (end == s || *end != ':' || strlen(end + 1) != 64 || strspn(end + 1, "0123456789abcdef") != 64 || v == 0)
+  errno = 0;
+  unsigned long long v = *s >= '0' && *s <= '9' ? strtoull(s, &end, 10) : 0;
+  if (!end || errno || end == s || *end != ':' || strlen(end + 1) != 64 || strspn(end + 1, "0123456789abcdef") != 64 || v == 0)
     return mwx_error_set(MWX_EINVAL, "--head '%s' is not ID:HASH (as printed by 'mwx audit head')", s);
   *id = v;
   memcpy(hash, end + 1, 65);

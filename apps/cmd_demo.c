@@ -595,9 +595,20 @@ int mwx_cmd_demo(int argc, char **argv) {
       return 0;
     } else if (!strcmp(argv[i], "--acts") && i + 1 < argc) {
       memset(acts, 0, sizeof acts);
-      for (const char *p = argv[++i]; *p; p++)
+      const char *list = argv[++i];
+      int any = 0;
+      for (const char *p = list; *p; p++) {
         if (*p >= '1' && *p <= '5')
-          acts[*p - '0'] = 1;
+          acts[*p - '0'] = any = 1;
+        else if (*p != ',') {
+          fprintf(stderr, "mwx demo: --acts '%s': acts are 1 to 5, separated by commas (e.g. 1,3)\n", list);
+          return 2;
+        }
+      }
+      if (!any) {
+        fprintf(stderr, "mwx demo: --acts '%s' names no act (1 to 5)\n", list);
+        return 2;
+      }
     } else if (argv[i][0] != '-')
       path = argv[i];
     else {

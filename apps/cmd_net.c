@@ -14,6 +14,7 @@
 
 #include "mwx/error.h"
 #include "mwx/net.h"
+#include "mwx/text.h"
 #include "mwx_cmd.h"
 
 static void help(FILE *f) {
@@ -23,9 +24,9 @@ static void help(FILE *f) {
 
 static void print_event(void *ctx, const mwx_net_event *ev) {
   long *accepted = ctx;
-  char line[512];
+  char line[512], esc[4 * sizeof line];
   mwx_net_event_format(ev, line, sizeof line);
-  printf("%s\n", line);
+  printf("%s\n", mwx_text_escape(line, esc, sizeof esc)); /* a partner's ids: one plain line */
   fflush(stdout);
   if (ev->kind == MWX_NET_EV_ACCEPTED)
     (*accepted)++;
@@ -40,7 +41,6 @@ int mwx_cmd_net(int argc, char **argv) {
   long count = -1, timeout_s = 30;
   for (int i = 2; i < argc; i++) {
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-    char *end = NULL;
     if (!strcmp(argv[i], "--config") && v)
       config = argv[++i];
     else if (!strcmp(argv[i], "--rel") && v)
@@ -48,13 +48,12 @@ int mwx_cmd_net(int argc, char **argv) {
     else if (!strcmp(argv[i], "--wait-partner") && v)
       partner = argv[++i];
     else if ((!strcmp(argv[i], "--count") || !strcmp(argv[i], "--timeout")) && v) {
-      errno = 0;
-      long x = strtol(v, &end, 10);
-      if (*end || errno || x < 0) {
-        fprintf(stderr, "mwx net: %s: '%s' is not a count\n", argv[i], v);
+      /* count: at most 1e9 samples; timeout: at most a week (ns stay in int64) */
+      int is_count = !strcmp(argv[i], "--count");
+      int64_t x;
+      if (mwx_cmd_arg_i64("net", argv[i], v, 0, is_count ? 1000000000 : 604800, &x))
         return 2;
-      }
-      *(!strcmp(argv[i], "--count") ? &count : &timeout_s) = x;
+      *(is_count ? &count : &timeout_s) = (long)x;
       i++;
     } else {
       return mwx_cmd_usage_error("net", help, "bad argument '%s'", argv[i]);

@@ -24,6 +24,8 @@
  *       on a node's journal verify the hold record first (hash, chain to the
  *       node's seal, the node's own sample) and refuse one that fails.
  */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +100,7 @@ static int open_journal(const args *a, mwx_msg_key **key, mwx_journal **j) {
   *j = NULL;
   if (!a->journal) return mwx_error_set(MWX_EINVAL, "--journal DB is required");
   int rc;
+  if ((rc = mwx_cmd_check_journal_file(a->journal))) return rc; /* never make a journal of an empty file */
   if (access(a->journal, R_OK | W_OK) != 0)
     return mwx_error_set(MWX_EIO, "%s: no such journal (or not writable)", a->journal);
   if (a->key && (rc = mwx_msg_key_load_private(a->key, key))) return rc;
@@ -144,8 +147,9 @@ static int cmd_queue(const args *a) {
     if ((rc = mwx_release_queue_expire(j, a->now, print_item, &n)) == 0) printf("%d held items timed out\n", n);
   } else {
     char *end = NULL;
-    unsigned long long id = a->pos ? strtoull(a->pos, &end, 10) : 0;
-    if (!a->pos || !*a->pos || *end || id == 0) {
+    errno = 0;
+    unsigned long long id = a->pos && *a->pos >= '0' && *a->pos <= '9' ? strtoull(a->pos, &end, 10) : 0;
+    if (!a->pos || !*a->pos || !end || *end || errno || id == 0 || id > INT64_MAX) {
       rc = mwx_error_set(MWX_EINVAL, "%s needs the item ID (a positive number, from 'mwx release list')", a->sub);
       status = 2;
     } else {

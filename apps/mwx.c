@@ -2,6 +2,9 @@
  * mwx.c - the mwx command line: dispatches to apps/cmd_<name>.c.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +12,7 @@
 #include <time.h>
 
 #include "mwx/error.h"
+#include "mwx/text.h"
 #include "mwx_cmd.h"
 
 struct command {
@@ -44,6 +48,41 @@ int mwx_cmd_parse_u64(const char *s, uint64_t *v) {
   return 0;
 }
 
+int mwx_cmd_arg_i64(const char *cmd, const char *opt, const char *s, int64_t lo, int64_t hi, int64_t *v) {
+  if (mwx_text_parse_i64(s, lo, hi, opt, v)) {
+    fprintf(stderr, "mwx %s: %s\n", cmd, mwx_error_msg());
+    return 2;
+  }
+  return 0;
+}
+
+int mwx_cmd_arg_f64(const char *cmd, const char *opt, const char *s, double lo, double hi, double *v) {
+  if (mwx_text_parse_f64(s, lo, hi, opt, v)) {
+    fprintf(stderr, "mwx %s: %s\n", cmd, mwx_error_msg());
+    return 2;
+  }
+  return 0;
+}
+
+int mwx_cmd_check_journal_file(const char *path) {
+  char e[256];
+  if (!path) return mwx_error_set(MWX_EINVAL, "no journal given");
+  mwx_text_escape(path, e, sizeof e);
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return mwx_error_set(MWX_EIO, "%s: no such journal (%s)", e, strerror(errno));
+  struct stat st;
+  char head[16];
+  int ok = fstat(fd, &st) == 0, reg = ok && S_ISREG(st.st_mode);
+  ssize_t n = reg ? read(fd, head, sizeof head) : -1;
+  close(fd);
+  if (!reg)
+    return mwx_error_set(MWX_EIO, "%s: not a journal (%s)", e,
+                         ok && S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
+  if (n != (ssize_t)sizeof head || memcmp(head, "SQLite format 3", 16) != 0)
+    return mwx_error_set(MWX_EINVAL, "%s: not a journal (%s)", e, n == 0 ? "an empty file" : "no SQLite header");
+  return 0;
+}
+
 int mwx_cmd_usage_error(const char *cmd, void (*help)(FILE *f), const char *fmt, const char *arg) {
   fprintf(stderr, "mwx %s: ", cmd);
   fprintf(stderr, fmt, arg);
@@ -55,13 +94,16 @@ int mwx_cmd_usage_error(const char *cmd, void (*help)(FILE *f), const char *fmt,
 int mwx_cmd_parse_time(const char *s, int64_t *ns) {
   if (!s || !*s) return mwx_error_set(MWX_EINVAL, "empty time");
   const char *p = s + (*s == '-');
+  char e[64];
   if (*p && strspn(p, "0123456789") == strlen(p)) {
     errno = 0;
     long long v = strtoll(s, NULL, 10);
-    if (errno) return mwx_error_set(MWX_EINVAL, "time '%s' is out of range", s);
+    if (errno) return mwx_error_set(MWX_ERANGE, "time '%s' is outside what int64 nanoseconds hold", s);
     *ns = v;
     return 0;
   }
+  if (strlen(s) > 40)
+    return mwx_error_set(MWX_EINVAL, "time '%s...' is too long for a time", mwx_text_escape(s, e, 24));
   struct tm tm;
   memset(&tm, 0, sizeof tm);
   int n = 0;
@@ -82,11 +124,19 @@ int mwx_cmd_parse_time(const char *s, int64_t *ns) {
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
   time_t t = timegm(&tm);
+  /* int64 ns reach from 1677-09-21T00:12:43Z to 2262-04-11T23:47:16Z */
+  if (t == (time_t)-1 && !(tm.tm_year == 69 && tm.tm_mon == 11 && tm.tm_mday == 31))
+    goto range;
+  if ((long long)t > (INT64_MAX - frac) / 1000000000ll || (long long)t < INT64_MIN / 1000000000ll + 1)
+    goto range;
   *ns = (int64_t)t * 1000000000ll + frac;
   return 0;
+range:
+  return mwx_error_set(MWX_ERANGE, "time '%s' is outside 1677-09-22 .. 2262-04-11 (int64 nanoseconds)",
+                       mwx_text_escape(s, e, sizeof e));
 bad:
   return mwx_error_set(MWX_EINVAL, "time '%s' is neither nanoseconds since 1970 nor ISO-8601 UTC (2026-11-28T11:00:00Z)",
-                       s);
+                       mwx_text_escape(s, e, sizeof e));
 }
 
 void mwx_cmd_format_time(int64_t ns, char buf[40]) {

@@ -23,10 +23,19 @@ int mwx_cmd_traj(int argc, char **argv);
 int mwx_cmd_track(int argc, char **argv);
 
 /* Parses a time given as integer nanoseconds since the Unix epoch or as
- * ISO-8601 UTC ("2026-11-28T11:00:00Z", fraction optional). */
+ * ISO-8601 UTC ("2026-11-28T11:00:00Z", fraction optional), within what int64
+ * nanoseconds hold (1677-09-21 .. 2262-04-11); MWX_EINVAL / MWX_ERANGE with
+ * a message quoting the text. */
 int mwx_cmd_parse_time(const char *s, int64_t *ns);
 /* Formats ns as ISO-8601 UTC with milliseconds into buf. */
 void mwx_cmd_format_time(int64_t ns, char buf[40]);
+
+/* Checks that path names an existing journal: a regular file that begins
+ * with SQLite's 16-byte header "SQLite format 3\0".  A command that works on
+ * an existing journal calls it before mwx_journal_open, which would turn an
+ * empty or missing file into a new journal.  MWX_EIO (missing, a directory,
+ * unreadable) or MWX_EINVAL (not a journal) with a message naming path. */
+int mwx_cmd_check_journal_file(const char *path);
 
 /* Prints "mwx <cmd>: <what>: <mwx_error_msg() or mwx_strerror(rc)>" on stderr. */
 void mwx_cmd_report(const char *cmd, int rc);
@@ -34,6 +43,15 @@ void mwx_cmd_report(const char *cmd, int rc);
 /* Parses s as an unsigned decimal integer (no sign, nothing after it, in
  * range) into *v.  Returns 0, or -1 with *v unchanged. */
 int mwx_cmd_parse_u64(const char *s, uint64_t *v);
+
+/* The one way a command reads a numeric option value: s (the text after
+ * option opt) as a whole number / a finite decimal number within [lo, hi]
+ * (mwx_text_parse_i64 / _f64 of mwx/text.h: no overflow, no inf or nan).
+ * On error prints "mwx <cmd>: <opt>: <text> is outside lo..hi" (or "is not
+ * a number") on stderr and returns 2, the exit status of bad usage; 0 on
+ * success with *v set. */
+int mwx_cmd_arg_i64(const char *cmd, const char *opt, const char *s, int64_t lo, int64_t hi, int64_t *v);
+int mwx_cmd_arg_f64(const char *cmd, const char *opt, const char *s, double lo, double hi, double *v);
 
 /* Prints "mwx <cmd>: " then fmt with arg on stderr, a newline and the
  * command's help; returns 2, the exit status of bad usage. */

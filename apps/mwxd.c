@@ -30,8 +30,10 @@
 #include "mwx/ballistic.h"
 #include "mwx/error.h"
 #include "mwx/geo.h"
+#include "mwx/json.h"
 #include "mwx/net.h"
 #include "mwx/node.h"
+#include "mwx/text.h"
 
 typedef struct daemon_state {
   const char *nation;
@@ -55,13 +57,15 @@ static void on_event(void *ctx, const mwx_net_event *ev) {
   fflush(stdout);
 }
 
-static int parse_int(const char *s, long lo, long hi, long *out) {
-  char *end;
-  errno = 0;
-  long v = strtol(s, &end, 10);
-  if (!*s || *end || errno || v < lo || v > hi)
-    return -1;
-  *out = v;
+/* The value of option opt within [lo, hi]; a bad one ends the program with
+ * status 2 and a message naming the option and its range. */
+static int parse_int(const char *opt, const char *s, long lo, long hi, long *out) {
+  int64_t v;
+  if (mwx_text_parse_i64(s, lo, hi, opt, &v)) {
+    fprintf(stderr, "mwxd: %s\n", mwx_error_msg());
+    exit(2);
+  }
+  *out = (long)v;
   return 0;
 }
 
@@ -227,13 +231,13 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--log") && v && (!strcmp(v, "all") || !strcmp(v, "received") || !strcmp(v, "none"))) {
       log = !strcmp(v, "all") ? 2 : !strcmp(v, "received") ? 1 : 0;
       i++;
-    } else if (!strcmp(a, "--publish-test") && v && !parse_int(v, 0, 100000000, &publish)) {
+    } else if (!strcmp(a, "--publish-test") && v && !parse_int(a, v, 0, 100000000, &publish)) {
       publish_given = 1;
       i++;
     }
-    else if (!strcmp(a, "--interval-ms") && v && !parse_int(v, 0, 3600000, &interval_ms))
+    else if (!strcmp(a, "--interval-ms") && v && !parse_int(a, v, 0, 3600000, &interval_ms))
       i++;
-    else if (!strcmp(a, "--run-s") && v && !parse_int(v, 1, 100000000, &run_s))
+    else if (!strcmp(a, "--run-s") && v && !parse_int(a, v, 1, 100000000, &run_s))
       i++;
     else {
       fprintf(stderr, "mwxd: bad argument '%s'\n", a);
@@ -245,7 +249,11 @@ int main(int argc, char **argv) {
     usage(stderr);
     return 2;
   }
-  json_t *probe = json_load_file(config, 0, NULL);
+  json_t *probe = NULL; /* strict read: a FIFO or /dev/zero is refused, not read without end */
+  if (mwx_json_load_file(config, (size_t)1 << 20, &probe)) {
+    fprintf(stderr, "mwxd: %s\n", mwx_error_msg());
+    return 2;
+  }
   int full = probe && json_object_get(probe, "journal") && !publish_given;
   json_decref(probe);
   if (full)
@@ -257,7 +265,9 @@ int main(int argc, char **argv) {
     return 2;
   }
   /* node-level keys, shown for information (this mode keeps no journal) */
-  json_t *root = json_load_file(config, 0, NULL);
+  json_t *root = NULL;
+  if (mwx_json_load_file(config, (size_t)1 << 20, &root))
+    root = NULL;
   const char *journal = root ? json_string_value(json_object_get(root, "journal")) : NULL;
   json_int_t web_port = root ? json_integer_value(json_object_get(root, "web_port")) : 0;
 

@@ -28,7 +28,7 @@
  * MWX_JSON_MAX_FILE_BYTES).  On success *out is a new reference the caller
  * must json_decref().  Errors: MWX_EIO (cannot open, not a regular file, read
  * error), MWX_ERANGE (too large), MWX_EPARSE (syntax, duplicate key: message
- * names path:line:column). */
+ * names "path:line:column: what (line L column C)"). */
 int mwx_json_load_file(const char *path, size_t max_bytes, json_t **out);
 
 /* The same for text in memory; `what` names the source in messages

@@ -169,6 +169,15 @@ typedef struct mwx_msg {
  * originator, classification is known.  MWX_EINVAL with a message. */
 int mwx_msg_marking_check(const mwx_msg_marking *m);
 
+/* Checks the text of a sample from outside: every id (rule, local track,
+ * alert, node, sensor ids) is empty or in the id character set of
+ * mwx/text.h, every other string (nation codes, version, alert regions and
+ * text) is NUL-terminated and holds no control character (UTF-8 allowed in
+ * alert text).  A receiver calls it before anything of the sample is
+ * printed, journaled or shown (mwx_net_check does; mwx_msg_decode applies
+ * the same rules).  MWX_EINVAL naming the field.  Pure. */
+int mwx_msg_check_text(const mwx_msg *m);
+
 /* Adds nation to a marking's releasable-to list keeping it sorted/unique.
  * MWX_ERANGE if the list is full, MWX_EINVAL if the code is malformed. */
 int mwx_msg_marking_add(mwx_msg_marking *m, const char *nation);

@@ -78,9 +78,12 @@ void mwx_net_config_init(mwx_net_config *c);
  * config file's directory), secure, role ("mesh" | "hub-relay"), auto_relay, lease_ms,
  * history_depth, and either links [{domain_id, peers, interface, partners}]
  * or one link given by the top-level domain_id, peers, interface, partners.
- * Other keys (journal, web_port, ...) are ignored here.  MWX_EPARSE /
- * MWX_EINVAL with a message naming the key.  (mwx_net_open checks the
- * values again: see there.) */
+ * The node layer's keys of the same file (journal, policy, web_port ...,
+ * see mwx_node_config_load) are accepted and left to it; any other key, a
+ * key given twice, a file that is not a regular file or is over 1 MiB, and an
+ * interface or peer that is not an interface name, IP address or host name
+ * (these reach Cyclone's XML) are refused: MWX_EPARSE (MWX_EIO for a file
+ * that cannot be read) with a message naming the file and key. */
 int mwx_net_config_load(const char *path, mwx_net_config *c);
 
 typedef struct mwx_net mwx_net;

@@ -171,10 +171,20 @@ void mwx_node_config_init(mwx_node_config *c);
  * "journal", "policy", "scenario", "speed", "seed", "start_unix_ms",
  * "linger_s", "status_every_s", "sync" ("full"|"normal"), "journal_plots",
  * "launch_fit" (default false), "step_s", "lead_s", "impact_every_s", "key",
- * "replay_max_age_s".
+ * "replay_max_age_s", "node_id", "web_port" (mwxd's).  Strict: a duplicate or unknown key, a
+ * wrong type or a value outside its range is refused naming the key.
  * Relative paths are taken from the file's directory; "policy" defaults to
  * config/policy-<NAT>.json of the source tree.  Sets online = 1. */
 int mwx_node_config_load(const char *path, mwx_node_config *c);
+
+/* Checks every numeric setting of c against its documented range
+ * (docs/operations.md "Limits"): speed 0 or 0.001..1e6, step_s 0.001..3600,
+ * impact_every_s 0.001..86400, status_every_s and lead_s 0..86400, linger_s
+ * -1..366 days, start_unix_ns 1970..2200, node_id (if set) an id of
+ * mwx/text.h.  MWX_ERANGE / MWX_EINVAL naming the setting.  Called by
+ * mwx_node_open, so that a configuration built in code is held to the same
+ * ranges as a file.  Pure. */
+int mwx_node_config_check(const mwx_node_config *c);
 
 typedef struct mwx_node mwx_node;
 

@@ -39,6 +39,16 @@
 #define MWX_SIM_NATION_MAX 4 /* 3-letter ISO 3166 alpha-3 code + NUL */
 #define MWX_SIM_MAX_FACES 4  /* array faces (sectors) per sensor */
 
+/* Limits on what a scenario or sensor laydown may ask for (docs/sim.md
+ * "Limits"), refused on load with the key and the figure: they keep a run
+ * finite in plots, memory and file descriptors whatever the file says. */
+#define MWX_SIM_MAX_FILE_BYTES ((size_t)4 << 20) /* a scenario or laydown file */
+#define MWX_SIM_MAX_LAUNCHES 1000                 /* launches per scenario */
+#define MWX_SIM_MAX_SENSORS 256                   /* sensors per laydown */
+#define MWX_SIM_MAX_SPAN_S 86400.0                /* first to last launch */
+#define MWX_SIM_MAX_PLOT_RATE 2000.0              /* sum of (1 + false_per_scan) x faces / period_s */
+#define MWX_SIM_MAX_PLOTS 5e7                     /* rate x (span + 2 h of flight), the run's bound */
+
 /* ---- Time --------------------------------------------------------------- */
 
 /* Parses "YYYY-MM-DDTHH:MM:SS[.fraction]Z" (UTC, up to 9 fraction digits) into
@@ -95,6 +105,11 @@ typedef struct mwx_sim_sensor {
  * MWX_EIO / MWX_EPARSE / MWX_EINVAL with a message naming the file and the
  * key, e.g. "x.json: [2].max_range_km: must be a number > 0". */
 int mwx_sim_sensors_load(const char *path, mwx_sim_sensor **sensors, size_t *n);
+
+/* Plots per second the n sensors make at most: the sum over sensors of
+ * (1 + false_per_scan x n_faces) / period_s (one target plus the false ones,
+ * per scan).  The load refuses a laydown above MWX_SIM_MAX_PLOT_RATE.  Pure. */
+double mwx_sim_plot_rate(const mwx_sim_sensor *s, size_t n);
 
 /* Position (geodetic and ECEF) and ECEF velocity of a sensor at t_ns, for a
  * scenario whose epoch is epoch_ns (ships are at their site at the epoch).

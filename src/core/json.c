@@ -19,7 +19,8 @@ static int parse_buf(const char *buf, size_t len, const char *what, json_t **out
   json_error_t jerr;
   json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
   if (!root)
-    return mwx_error_set(MWX_EPARSE, "%s:%d:%d: %s", what, jerr.line, jerr.column, jerr.text);
+    return mwx_error_set(MWX_EPARSE, "%s:%d:%d: %s (line %d column %d)", what, jerr.line, jerr.column,
+                         jerr.text, jerr.line, jerr.column);
   *out = root;
   return 0;
 }

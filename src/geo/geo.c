@@ -44,6 +44,10 @@ int mwx_geo_lla_from_ecef(const double pos_ecef_m[3], mwx_geo_lla *lla) {
   double w2 = x * x + y * y, w = sqrt(w2);
   if (w2 + z * z < 1.0)
     return mwx_error_set(MWX_EINVAL, "ECEF position is at the centre of the Earth");
+  /* beyond 1e12 m (about 7 au) the squares below lose every digit or overflow */
+  if (!(fabs(x) <= 1e12 && fabs(y) <= 1e12 && fabs(z) <= 1e12))
+    return mwx_error_set(MWX_ERANGE, "ECEF position (%g, %g, %g) m is more than 1e12 m from the centre of the Earth",
+                         x, y, z);
   double p = w2 / (a * a);
   double q = (1.0 - e2) / (a * a) * z * z;
   double r = (p + q - e4) / 6.0;
@@ -60,6 +64,8 @@ int mwx_geo_lla_from_ecef(const double pos_ecef_m[3], mwx_geo_lla *lla) {
   lla->lat_deg = 2.0 * atan2(z, d + hyp) * MWX_RAD2DEG;
   lla->lon_deg = atan2(y, x) * MWX_RAD2DEG;
   lla->h_m = (k + e2 - 1.0) / k * hyp;
+  if (!isfinite(lla->lat_deg) || !isfinite(lla->lon_deg) || !isfinite(lla->h_m))
+    return mwx_error_set(MWX_ERANGE, "ECEF position (%g, %g, %g) m has no finite geodetic coordinates", x, y, z);
   return 0;
 }
 

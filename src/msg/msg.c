@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "mwx/error.h"
+#include "mwx/text.h"
 
 #define MSG_FORMAT_VERSION 1u
 #define SOURCE_FIELDS (MWX_F_SENSORS | MWX_F_SENSOR_POS)
@@ -91,6 +92,61 @@ int mwx_msg_marking_check(const mwx_msg_marking *m) {
     return mwx_error_set(MWX_EINVAL, "marking: releasable-to list does not name the originator %s", m->originator);
   if (memchr(m->rule_id, '\0', MWX_ID_LEN) == NULL)
     return mwx_error_set(MWX_EINVAL, "marking: rule id is not NUL-terminated");
+  if (!mwx_text_id_chars_ok(m->rule_id))
+    return mwx_error_set(MWX_EINVAL, "marking: rule id holds a character outside the id set (A-Z a-z 0-9 - _ . : / @ +)");
+  return 0;
+}
+
+/* NUL within n bytes and no control character before it. */
+static int text_ok(const char *s, size_t n) {
+  const char *end = memchr(s, '\0', n);
+  if (!end) return 0;
+  for (; s < end; s++)
+    if ((unsigned char)*s < 0x20 || *s == 0x7f) return 0;
+  return 1;
+}
+static int id_ok(const char *s) { return memchr(s, '\0', MWX_ID_LEN) && mwx_text_id_chars_ok(s); }
+
+int mwx_msg_check_text(const mwx_msg *m) {
+  if (!m) return mwx_error_set(MWX_EINVAL, "sample: NULL");
+  int rc = mwx_msg_marking_check(&m->mark);
+  if (rc) return rc;
+  const mwx_msg_sources *src = NULL;
+  const char *id = NULL, *what = "local track id";
+  switch (m->topic) {
+  case MWX_TOPIC_TRACK:
+    id = m->u.track.local_track_id, src = &m->u.track.src;
+    for (unsigned i = 0; i < m->u.track.n_contributors && i < MWX_MAX_NATIONS; i++)
+      if (!text_ok(m->u.track.contributors[i], MWX_NATION_LEN))
+        return mwx_error_set(MWX_EINVAL, "sample: contributor %u holds a control character", i);
+    break;
+  case MWX_TOPIC_LAUNCH: id = m->u.launch.local_track_id, src = &m->u.launch.src; break;
+  case MWX_TOPIC_IMPACT:
+    id = m->u.impact.local_track_id, src = &m->u.impact.src;
+    if (!text_ok(m->u.impact.zone_nation, MWX_NATION_LEN))
+      return mwx_error_set(MWX_EINVAL, "sample: zone nation holds a control character");
+    for (unsigned i = 0; i < m->u.impact.n_overflown && i < MWX_MAX_NATIONS; i++)
+      if (!text_ok(m->u.impact.overflown[i], MWX_NATION_LEN))
+        return mwx_error_set(MWX_EINVAL, "sample: overflown nation %u holds a control character", i);
+    break;
+  case MWX_TOPIC_ALERT:
+    id = m->u.alert.alert_id, what = "alert id";
+    if (!text_ok(m->u.alert.nation, MWX_NATION_LEN) || !text_ok(m->u.alert.regions, MWX_TEXT_LEN) ||
+        !text_ok(m->u.alert.text, MWX_TEXT_LEN))
+      return mwx_error_set(MWX_EINVAL, "sample: alert nation, regions or text holds a control character");
+    break;
+  case MWX_TOPIC_STATUS:
+    id = m->u.status.node_id, what = "node id";
+    if (!text_ok(m->u.status.nation, MWX_NATION_LEN) || !text_ok(m->u.status.version, sizeof m->u.status.version))
+      return mwx_error_set(MWX_EINVAL, "sample: status nation or version holds a control character");
+    break;
+  default: return mwx_error_set(MWX_EINVAL, "sample: unknown topic %u", m->topic);
+  }
+  if (!id_ok(id)) return mwx_error_set(MWX_EINVAL, "sample: %s holds a character outside the id set", what);
+  if (src && (m->fields & MWX_F_SENSORS))
+    for (unsigned i = 0; i < src->n_sensors && i < MWX_MAX_SENSORS; i++)
+      if (!id_ok(src->sensor_id[i]))
+        return mwx_error_set(MWX_EINVAL, "sample: sensor id %u holds a character outside the id set", i);
   return 0;
 }
 
@@ -356,8 +412,25 @@ static void get_str(rbuf *r, char *dst, size_t n, const char *what) {
                              r->off + i);
       return;
     }
+  /* text from a partner reaches consoles and logs: no control character
+   * (a "\n" in an id printed whole fake lines, docs/security.md "Input") */
+  for (size_t i = 0; i < l; i++)
+    if (b[i] < 0x20 || b[i] == 0x7f) {
+      r->err = mwx_error_set(MWX_EPARSE, "decode: %s at offset %zu holds control character 0x%02x at offset %zu", what,
+                             r->off, b[i], r->off + i);
+      return;
+    }
   memcpy(dst, b, n);
   r->off += n;
+}
+/* An id (rule, track, sensor, alert, node): get_str, then only the id
+ * character set of mwx/text.h (empty allowed: "no rule"). */
+static void get_id(rbuf *r, char *dst, size_t n, const char *what) {
+  size_t at = r->off;
+  get_str(r, dst, n, what);
+  if (!r->err && !mwx_text_id_chars_ok(dst))
+    r->err = mwx_error_set(MWX_EPARSE, "decode: %s at offset %zu holds a character outside the id set "
+                                       "(A-Z a-z 0-9 - _ . : / @ +)", what, at);
 }
 static uint8_t get_count(rbuf *r, unsigned max, const char *what) {
   size_t at = r->off;
@@ -373,7 +446,7 @@ static void get_sources(rbuf *r, mwx_msg_sources *s, uint32_t f) {
   if (!(f & SOURCE_FIELDS)) return;
   s->n_sensors = get_count(r, MWX_MAX_SENSORS, "sensor");
   if (f & MWX_F_SENSORS)
-    for (unsigned i = 0; !r->err && i < s->n_sensors; i++) get_str(r, s->sensor_id[i], MWX_ID_LEN, "sensor id");
+    for (unsigned i = 0; !r->err && i < s->n_sensors; i++) get_id(r, s->sensor_id[i], MWX_ID_LEN, "sensor id");
   if (f & MWX_F_SENSOR_POS)
     for (unsigned i = 0; !r->err && i < s->n_sensors; i++)
       for (int k = 0; k < 3; k++) s->sensor_pos_ecef_m[i][k] = get_f64(r, "sensor position");
@@ -400,14 +473,14 @@ int mwx_msg_decode(const uint8_t *buf, size_t len, mwx_msg *m) {
   k->n_releasable = get_count(&r, MWX_MAX_NATIONS, "releasable-to");
   for (unsigned i = 0; !r.err && i < k->n_releasable; i++)
     get_str(&r, k->releasable_to[i], MWX_NATION_LEN, "releasable-to entry");
-  get_str(&r, k->rule_id, MWX_ID_LEN, "rule id");
+  get_id(&r, k->rule_id, MWX_ID_LEN, "rule id");
   k->seq = get_u64(&r, "seq");
 
   switch (m->topic) {
   case MWX_TOPIC_TRACK: {
     mwx_msg_track *t = &m->u.track;
     t->global_track_no = get_u32(&r, "global track number");
-    get_str(&r, t->local_track_id, MWX_ID_LEN, "local track id");
+    get_id(&r, t->local_track_id, MWX_ID_LEN, "local track id");
     t->time_ns = get_i64(&r, "time");
     for (int i = 0; i < 3; i++) t->pos_ecef_m[i] = get_f64(&r, "position");
     for (int i = 0; i < 3; i++) t->vel_ecef_mps[i] = get_f64(&r, "velocity");
@@ -426,7 +499,7 @@ int mwx_msg_decode(const uint8_t *buf, size_t len, mwx_msg *m) {
   case MWX_TOPIC_LAUNCH: {
     mwx_msg_launch *l = &m->u.launch;
     l->global_track_no = get_u32(&r, "global track number");
-    get_str(&r, l->local_track_id, MWX_ID_LEN, "local track id");
+    get_id(&r, l->local_track_id, MWX_ID_LEN, "local track id");
     l->launch_time_ns = get_i64(&r, "launch time");
     l->launch_time_sigma_s = get_f64(&r, "launch time sigma");
     l->lat_deg = get_f64(&r, "latitude");
@@ -441,7 +514,7 @@ int mwx_msg_decode(const uint8_t *buf, size_t len, mwx_msg *m) {
   case MWX_TOPIC_IMPACT: {
     mwx_msg_impact *p = &m->u.impact;
     p->global_track_no = get_u32(&r, "global track number");
-    get_str(&r, p->local_track_id, MWX_ID_LEN, "local track id");
+    get_id(&r, p->local_track_id, MWX_ID_LEN, "local track id");
     p->time_ns = get_i64(&r, "time");
     p->impact_time_ns = get_i64(&r, "impact time");
     p->lat_deg = get_f64(&r, "latitude");
@@ -461,7 +534,7 @@ int mwx_msg_decode(const uint8_t *buf, size_t len, mwx_msg *m) {
   }
   case MWX_TOPIC_ALERT: {
     mwx_msg_alert *a = &m->u.alert;
-    get_str(&r, a->alert_id, MWX_ID_LEN, "alert id");
+    get_id(&r, a->alert_id, MWX_ID_LEN, "alert id");
     get_str(&r, a->nation, MWX_NATION_LEN, "alert nation");
     a->severity = get_u8(&r, "severity");
     a->action = get_u8(&r, "action");
@@ -474,7 +547,7 @@ int mwx_msg_decode(const uint8_t *buf, size_t len, mwx_msg *m) {
   case MWX_TOPIC_STATUS: {
     mwx_msg_status *s = &m->u.status;
     get_str(&r, s->nation, MWX_NATION_LEN, "status nation");
-    get_str(&r, s->node_id, MWX_ID_LEN, "node id");
+    get_id(&r, s->node_id, MWX_ID_LEN, "node id");
     get_str(&r, s->version, sizeof s->version, "version");
     s->time_ns = get_i64(&r, "time");
     s->sensors_total = get_u8(&r, "sensors total");

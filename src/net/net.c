@@ -717,6 +717,10 @@ int mwx_net_check(const mwx_net *n, const mwx_msg *m, char *detail, size_t cap) 
     snprintf(detail, cap, "bad marking: %s", mwx_error_msg());
     return MWX_EINVAL;
   }
+  if ((rc = mwx_msg_check_text(m))) { /* ids and text a console will print (secinput) */
+    snprintf(detail, cap, "bad text: %s", mwx_error_msg());
+    return MWX_EINVAL;
+  }
   if (!strncmp(m->mark.originator, n->cfg.nation, MWX_NATION_LEN)) {
     snprintf(detail, cap, "own sample (originator %s) came back", m->mark.originator);
     return MWX_EEXIST;

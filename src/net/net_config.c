@@ -1,27 +1,57 @@
 /*
- * net_config.c - the "net" part of a node's JSON configuration (jansson):
- * nation, PKI directory, security, role, auto_relay, links (domain, peers, interface,
+ * net_config.c - the "net" part of a node's JSON configuration: nation, PKI
+ * directory, security, role, auto_relay, links (domain, peers, interface,
  * partners), lease and history depth.  See mwx_net_config_load in net.h and
  * docs/operations.md for the format.
+ *
+ * Strict (include/mwx/json.h): the file must be a regular file of at most
+ * MWX_NET_CONFIG_MAX_BYTES, a key given twice is refused, and so is any key
+ * that neither this layer nor the node layer (src/node/config.c) reads: a
+ * misspelt "journal_plot" is an error, not a silent default.  The interface
+ * and peer values end up inside Cyclone DDS's XML configuration (net.c), so
+ * they are held to the shapes of an interface name, an IP address or a host
+ * name here; anything else (a quote, an angle bracket, a space) is refused
+ * with the key that held it.
  */
+#include <arpa/inet.h>
 #include <jansson.h>
 #include <libgen.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mwx/error.h"
+#include "mwx/json.h"
 #include "mwx/net.h"
+#include "mwx/text.h"
+
+/* A node configuration is small (the shipped ones are < 1 KiB). */
+#define MWX_NET_CONFIG_MAX_BYTES ((size_t)1 << 20)
+
+/* Keys read here, at the top level. */
+#define NET_KEYS "nation", "pki_dir", "secure", "role", "auto_relay", "lease_ms", "history_depth", "links"
+/* Keys of one link (also allowed at the top level for a single-link file). */
+#define LINK_KEYS "domain_id", "interface", "peers", "partners"
+/* Keys of the same file read by the node layer (mwx_node_config_load in
+ * src/node/config.c) and by mwxd (web_port).  Listed here so that `mwx net`,
+ * mwxd's network-only mode and a full node refuse the same misspellings; a
+ * new node key is added here and in config.c. */
+#define NODE_KEYS                                                                                              \
+  "journal", "policy", "scenario", "key", "speed", "step_s", "linger_s", "status_every_s", "impact_every_s",     \
+      "lead_s", "seed", "start_unix_ms", "journal_plots", "launch_fit", "sync", "node_id", "web_port", "replay_max_age_s"
+
+static int parse_err(int rc) { return rc == MWX_ENOTFOUND ? 0 : (rc ? MWX_EPARSE : 0); }
 
 static int str_field(json_t *o, const char *key, char *dst, size_t cap, int required, const char *path) {
-  json_t *v = json_object_get(o, key);
-  if (!v) {
-    if (required)
-      return mwx_error_set(MWX_EPARSE, "%s: missing key '%s'", path, key);
-    return 0;
-  }
-  if (!json_is_string(v) || strlen(json_string_value(v)) >= cap)
+  const char *s;
+  int rc = mwx_json_get_str(o, key, path, &s);
+  if (rc == MWX_ENOTFOUND)
+    return required ? mwx_error_set(MWX_EPARSE, "%s: missing key '%s'", path, key) : 0;
+  if (rc)
+    return MWX_EPARSE;
+  if (strlen(s) >= cap)
     return mwx_error_set(MWX_EPARSE, "%s: '%s' must be a string of at most %zu characters", path, key, cap - 1);
-  snprintf(dst, cap, "%s", json_string_value(v));
+  snprintf(dst, cap, "%s", s);
   return 0;
 }
 
@@ -29,27 +59,120 @@ static int nation_ok(const char *c) {
   return strlen(c) == 3 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z' && c[2] >= 'A' && c[2] <= 'Z';
 }
 
+/* An interface name as Linux allows it (1..15 bytes) from the letters,
+ * digits and . _ - ; or a numeric IPv4 / IPv6 address. */
+static int interface_ok(const char *s) {
+  unsigned char a[16];
+  if (inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1)
+    return 1;
+  size_t n = strlen(s);
+  if (n < 1 || n > 15)
+    return 0;
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+          c == '-'))
+      return 0;
+  }
+  return 1;
+}
+
+/* A host name of RFC 1123 labels (letters, digits, '-'; 1..63 bytes each, no
+ * '-' at either end), at most 253 bytes. */
+static int hostname_ok(const char *s, size_t n) {
+  if (n < 1 || n > 253)
+    return 0;
+  size_t label = 0;
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    if (c == '.') {
+      if (label == 0 || s[i - 1] == '-')
+        return 0;
+      label = 0;
+      continue;
+    }
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'))
+      return 0;
+    if (c == '-' && label == 0)
+      return 0;
+    if (++label > 63)
+      return 0;
+  }
+  return label > 0 && s[n - 1] != '-';
+}
+
+static int port_ok(const char *p) {
+  size_t n = strlen(p);
+  if (n < 1 || n > 5 || strspn(p, "0123456789") != n)
+    return 0;
+  long v = strtol(p, NULL, 10);
+  return v >= 1 && v <= 65535;
+}
+
+/* A discovery peer: IPv4[:port], [IPv6][:port], a bare IPv6 address, or
+ * host[:port]. */
+static int peer_ok(const char *s) {
+  char buf[MWX_NET_ADDR_LEN];
+  unsigned char a[16];
+  size_t n = strlen(s);
+  if (n < 1 || n >= sizeof buf)
+    return 0;
+  if (inet_pton(AF_INET6, s, a) == 1)
+    return 1;
+  if (s[0] == '[') {
+    const char *close = strchr(s, ']');
+    if (!close || (size_t)(close - s - 1) >= sizeof buf)
+      return 0;
+    memcpy(buf, s + 1, (size_t)(close - s - 1));
+    buf[close - s - 1] = 0;
+    if (inet_pton(AF_INET6, buf, a) != 1)
+      return 0;
+    return close[1] == 0 || (close[1] == ':' && port_ok(close + 2));
+  }
+  memcpy(buf, s, n + 1);
+  char *colon = strchr(buf, ':');
+  if (colon) {
+    if (!port_ok(colon + 1))
+      return 0;
+    *colon = 0;
+  }
+  return inet_pton(AF_INET, buf, a) == 1 || hostname_ok(buf, strlen(buf));
+}
+
 static int parse_link(json_t *o, mwx_net_link_config *l, const char *path) {
   memset(l, 0, sizeof *l);
-  json_t *v = json_object_get(o, "domain_id");
-  if (v) {
-    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 230)
-      return mwx_error_set(MWX_EPARSE, "%s: 'domain_id' must be an integer 0..230", path);
-    l->domain_id = (uint32_t)json_integer_value(v);
-  }
-  int rc = str_field(o, "interface", l->interface, sizeof l->interface, 0, path);
-  if (rc)
+  int64_t dom = 0;
+  int rc = mwx_json_get_int(o, "domain_id", 0, 230, path, &dom);
+  if (rc && rc != MWX_ENOTFOUND)
+    return mwx_error_set(MWX_EPARSE, "%s: 'domain_id' must be an integer 0..230", path);
+  l->domain_id = (uint32_t)dom;
+  if ((rc = str_field(o, "interface", l->interface, sizeof l->interface, 0, path)))
     return rc;
+  if (l->interface[0] && !interface_ok(l->interface)) {
+    char e[4 * MWX_NET_ADDR_LEN];
+    return mwx_error_set(MWX_EPARSE,
+                         "%s: 'interface' \"%s\" is neither an interface name (1..15 of A-Z a-z 0-9 . _ -) nor an "
+                         "IP address",
+                         path, mwx_text_escape(l->interface, e, sizeof e));
+  }
   json_t *peers = json_object_get(o, "peers");
   if (peers) {
     if (!json_is_array(peers) || json_array_size(peers) > MWX_NET_MAX_PEERS)
-      return mwx_error_set(MWX_EPARSE, "%s: 'peers' must be an array of at most %d addresses", path, MWX_NET_MAX_PEERS);
+      return mwx_error_set(MWX_EPARSE, "%s: 'peers' must be an array of at most %d addresses", path,
+                           MWX_NET_MAX_PEERS);
     size_t i;
     json_t *p;
     json_array_foreach(peers, i, p) {
-      if (!json_is_string(p) || strlen(json_string_value(p)) >= MWX_NET_ADDR_LEN)
+      const char *s = json_string_value(p);
+      if (!s || strlen(s) >= MWX_NET_ADDR_LEN)
         return mwx_error_set(MWX_EPARSE, "%s: peers[%zu] must be an address string", path, i);
-      snprintf(l->peers[i], MWX_NET_ADDR_LEN, "%s", json_string_value(p));
+      if (!peer_ok(s)) {
+        char e[4 * MWX_NET_ADDR_LEN];
+        return mwx_error_set(MWX_EPARSE,
+                             "%s: peers[%zu] \"%s\" is not an address (IPv4[:port], [IPv6][:port] or host[:port])",
+                             path, i, mwx_text_escape(s, e, sizeof e));
+      }
+      snprintf(l->peers[i], MWX_NET_ADDR_LEN, "%s", s);
     }
     l->n_peers = (int)json_array_size(peers);
   }
@@ -69,16 +192,33 @@ static int parse_link(json_t *o, mwx_net_link_config *l, const char *path) {
   return 0;
 }
 
+static int bool_field(json_t *root, const char *key, const char *path, int *out) {
+  return parse_err(mwx_json_get_bool(root, key, path, out));
+}
+
 int mwx_net_config_load(const char *path, mwx_net_config *c) {
+  if (!path || !c)
+    return mwx_error_set(MWX_EINVAL, "net config: NULL argument");
   mwx_net_config_init(c);
-  json_error_t err;
-  json_t *root = json_load_file(path, 0, &err);
-  if (!root)
-    return mwx_error_set(MWX_EPARSE, "%s:%d: %s", path, err.line, err.text);
-  int rc = 0;
+  json_t *root;
+  int rc = mwx_json_load_file(path, MWX_NET_CONFIG_MAX_BYTES, &root);
+  if (rc)
+    return rc == MWX_EIO ? rc : MWX_EPARSE;
   char pki[MWX_PKI_PATH_LEN] = "";
-  if (!json_is_object(root)) {
-    rc = mwx_error_set(MWX_EPARSE, "%s: not a JSON object", path);
+  json_t *links = json_object_get(root, "links");
+  static const char *const top_keys[] = {NET_KEYS, LINK_KEYS, NODE_KEYS, NULL};
+  static const char *const top_keys_links[] = {NET_KEYS, NODE_KEYS, NULL};
+  static const char *const link_keys[] = {LINK_KEYS, NULL};
+  if ((rc = parse_err(mwx_json_check_keys(root, links ? top_keys_links : top_keys, path)))) {
+    if (links && json_is_object(root)) {
+      /* a link key at the top level of a file with "links" is a mistake worth naming */
+      for (size_t k = 0; link_keys[k]; k++)
+        if (json_object_get(root, link_keys[k])) {
+          rc = mwx_error_set(MWX_EPARSE, "%s: '%s' belongs inside 'links' when 'links' is given", path,
+                             link_keys[k]);
+          break;
+        }
+    }
     goto done;
   }
   if ((rc = str_field(root, "nation", c->nation, sizeof c->nation, 1, path)))
@@ -100,14 +240,9 @@ int mwx_net_config_load(const char *path, mwx_net_config *c) {
       goto done;
     }
   }
+  if ((rc = bool_field(root, "secure", path, &c->secure)) || (rc = bool_field(root, "auto_relay", path, &c->auto_relay)))
+    goto done;
   json_t *v;
-  if ((v = json_object_get(root, "secure"))) {
-    if (!json_is_boolean(v)) {
-      rc = mwx_error_set(MWX_EPARSE, "%s: 'secure' must be true or false", path);
-      goto done;
-    }
-    c->secure = json_is_true(v);
-  }
   if ((v = json_object_get(root, "role"))) {
     const char *r = json_string_value(v);
     if (r && !strcmp(r, "mesh"))
@@ -119,28 +254,15 @@ int mwx_net_config_load(const char *path, mwx_net_config *c) {
       goto done;
     }
   }
-  if ((v = json_object_get(root, "auto_relay"))) {
-    if (!json_is_boolean(v)) {
-      rc = mwx_error_set(MWX_EPARSE, "%s: 'auto_relay' must be true or false", path);
-      goto done;
-    }
-    c->auto_relay = json_is_true(v);
-  }
-  if ((v = json_object_get(root, "lease_ms"))) {
-    if (!json_is_integer(v) || json_integer_value(v) < 100 || json_integer_value(v) > 3600000) {
-      rc = mwx_error_set(MWX_EPARSE, "%s: 'lease_ms' must be an integer 100..3600000", path);
-      goto done;
-    }
-    c->lease_ns = (int64_t)json_integer_value(v) * 1000000;
-  }
-  if ((v = json_object_get(root, "history_depth"))) {
-    if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 1000) {
-      rc = mwx_error_set(MWX_EPARSE, "%s: 'history_depth' must be an integer 1..1000", path);
-      goto done;
-    }
-    c->history_depth = (int)json_integer_value(v);
-  }
-  json_t *links = json_object_get(root, "links");
+  int64_t x;
+  if ((rc = parse_err(mwx_json_get_int(root, "lease_ms", 100, 3600000, path, &x))))
+    goto done;
+  if (json_object_get(root, "lease_ms"))
+    c->lease_ns = x * 1000000;
+  if ((rc = parse_err(mwx_json_get_int(root, "history_depth", 1, 1000, path, &x))))
+    goto done;
+  if (json_object_get(root, "history_depth"))
+    c->history_depth = (int)x;
   if (links) {
     if (!json_is_array(links) || json_array_size(links) < 1 || json_array_size(links) > MWX_NET_MAX_LINKS) {
       rc = mwx_error_set(MWX_EPARSE, "%s: 'links' must be an array of 1..%d objects", path, MWX_NET_MAX_LINKS);
@@ -155,7 +277,7 @@ int mwx_net_config_load(const char *path, mwx_net_config *c) {
         rc = mwx_error_set(MWX_EPARSE, "%s: not an object", where);
         goto done;
       }
-      if ((rc = parse_link(l, &c->links[i], where)))
+      if ((rc = parse_err(mwx_json_check_keys(l, link_keys, where))) || (rc = parse_link(l, &c->links[i], where)))
         goto done;
     }
     c->n_links = (int)json_array_size(links);

@@ -1,22 +1,73 @@
 /*
  * config.c - an mwxd configuration file as a node configuration: the
- * "net" keys through mwx_net_config_load, the node's own keys here (see
- * mwx_node_config_load in node.h and docs/operations.md).
+ * "net" keys through mwx_net_config_load (which also refuses duplicate and
+ * unknown keys for the whole file: its list of node keys must name every key
+ * read here), the node's own keys here (see mwx_node_config_load in node.h
+ * and docs/operations.md), and mwx_node_config_check, the one place that
+ * states the range of every node setting.
+ *
+ * The ranges keep every later conversion inside int64 nanoseconds whatever
+ * the file says (UBSan-clean): a step of at most an hour at a speed of at
+ * least 1/1000 is at most 3.6e15 ns of waiting; a lead of at most a day is
+ * 8.6e13 ns; start_unix_ms up to 2200-01-01 is 7.3e18 ns.
  */
 #include <jansson.h>
 #include <libgen.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "mwx/error.h"
+#include "mwx/json.h"
 #include "mwx/node.h"
+#include "mwx/text.h"
+
+#define SPEED_MIN 1e-3            /* besides 0 (as fast as possible) */
+#define SPEED_MAX 1e6
+#define STEP_MIN_S 1e-3
+#define STEP_MAX_S 3600.0
+#define EVERY_MAX_S 86400.0       /* impact_every_s, status_every_s, lead_s */
+#define LINGER_MAX_S (366.0 * 86400.0)
+#define START_MAX_MS 7258118400000ll /* 2200-01-01T00:00:00Z */
+
+int mwx_node_config_check(const mwx_node_config *c) {
+  if (!c)
+    return mwx_error_set(MWX_EINVAL, "node config: NULL argument");
+  const char *nat = c->nation;
+  if (!(c->speed == 0 || (c->speed >= SPEED_MIN && c->speed <= SPEED_MAX)))
+    return mwx_error_set(MWX_ERANGE, "node %s: speed %g must be 0 (as fast as possible) or in [%g, %g]", nat,
+                         c->speed, SPEED_MIN, SPEED_MAX);
+  static const struct {
+    const char *name;
+    size_t off;
+    double lo, hi;
+  } r[] = {{"step_s", offsetof(mwx_node_config, step_s), STEP_MIN_S, STEP_MAX_S},
+           {"impact_every_s", offsetof(mwx_node_config, impact_every_s), 1e-3, EVERY_MAX_S},
+           {"status_every_s", offsetof(mwx_node_config, status_every_s), 0, EVERY_MAX_S},
+           {"lead_s", offsetof(mwx_node_config, lead_s), 0, EVERY_MAX_S},
+           {"linger_s", offsetof(mwx_node_config, linger_s), -1, LINGER_MAX_S}};
+  for (size_t i = 0; i < sizeof r / sizeof r[0]; i++) {
+    double v = *(const double *)((const char *)c + r[i].off);
+    if (!isfinite(v) || v < r[i].lo || v > r[i].hi)
+      return mwx_error_set(MWX_ERANGE, "node %s: %s %g is outside [%g, %g]", nat, r[i].name, v, r[i].lo, r[i].hi);
+  }
+  if (c->start_unix_ns < 0 || c->start_unix_ns > START_MAX_MS * 1000000ll)
+    return mwx_error_set(MWX_ERANGE, "node %s: start time %lld ns is outside 1970..2200", nat,
+                         (long long)c->start_unix_ns);
+  if (c->node_id[0] && mwx_text_id_check(c->node_id, MWX_ID_LEN - 1, nat, "node_id"))
+    return MWX_EINVAL;
+  return 0;
+}
 
 /* dir-relative path into out (absolute paths kept). */
 static int rel_path(const char *dir, const char *p, char *out, size_t cap) {
   int w = p[0] == '/' ? snprintf(out, cap, "%s", p) : snprintf(out, cap, "%s/%s", dir, p);
   return w < 0 || (size_t)w >= cap ? -1 : 0;
 }
+
+/* MWX_ENOTFOUND (absent, keep the default) is not an error here. */
+static int opt(int rc) { return rc == MWX_ENOTFOUND ? 0 : rc ? MWX_EINVAL : 0; }
 
 int mwx_node_config_load(const char *path, mwx_node_config *c) {
   if (!path || !c)
@@ -30,10 +81,12 @@ int mwx_node_config_load(const char *path, mwx_node_config *c) {
   c->speed = 1;
   c->linger_s = -1;
   c->launch_fit = 0; /* seconds of computation on the loop thread: opt in */
-  json_error_t jerr;
-  json_t *root = json_load_file(path, 0, &jerr);
-  if (!root)
-    return mwx_error_set(MWX_EPARSE, "%s: line %d column %d: %s", path, jerr.line, jerr.column, jerr.text);
+  json_t *root;
+  /* read again: mwx_net_config_load has checked keys and size; the file is
+   * the same unless it was replaced in between, which the checks below
+   * still hold to the same rules */
+  if ((rc = mwx_json_load_file(path, (size_t)1 << 20, &root)))
+    return rc == MWX_EIO ? rc : MWX_EINVAL;
   char dirbuf[MWX_NODE_PATH_LEN];
   snprintf(dirbuf, sizeof dirbuf, "%s", path);
   const char *dir = dirname(dirbuf);
@@ -46,65 +99,41 @@ int mwx_node_config_load(const char *path, mwx_node_config *c) {
                {"key", offsetof(mwx_node_config, key)}};
   rc = 0;
   for (size_t i = 0; i < sizeof paths / sizeof paths[0] && !rc; i++) {
-    json_t *v = json_object_get(root, paths[i].key);
-    if (!v)
+    const char *s;
+    int g = mwx_json_get_str(root, paths[i].key, path, &s);
+    if (g == MWX_ENOTFOUND)
       continue;
-    if (!json_is_string(v) || rel_path(dir, json_string_value(v), (char *)c + paths[i].off, MWX_NODE_PATH_LEN))
-      rc = mwx_error_set(MWX_EINVAL, "%s: '%s' must be a path", path, paths[i].key);
+    if (g || !*s || rel_path(dir, s, (char *)c + paths[i].off, MWX_NODE_PATH_LEN))
+      rc = mwx_error_set(MWX_EINVAL, "%s: '%s' must be a path (a non-empty string of at most %d bytes)", path,
+                         paths[i].key, MWX_NODE_PATH_LEN - 1);
   }
   static const struct {
     const char *key;
     size_t off;
-    double lo;
-  } nums[] = {{"speed", offsetof(mwx_node_config, speed), 0},
-              {"step_s", offsetof(mwx_node_config, step_s), 1e-3},
-              {"linger_s", offsetof(mwx_node_config, linger_s), -1},
-              {"status_every_s", offsetof(mwx_node_config, status_every_s), 0},
-              {"impact_every_s", offsetof(mwx_node_config, impact_every_s), 1e-3},
-              {"lead_s", offsetof(mwx_node_config, lead_s), 0}};
-  for (size_t i = 0; i < sizeof nums / sizeof nums[0] && !rc; i++) {
-    json_t *v = json_object_get(root, nums[i].key);
-    if (!v)
-      continue;
-    if (!json_is_number(v) || json_number_value(v) < nums[i].lo)
-      rc = mwx_error_set(MWX_EINVAL, "%s: '%s' must be a number >= %g", path, nums[i].key, nums[i].lo);
-    else
-      *(double *)((char *)c + nums[i].off) = json_number_value(v);
-  }
+    double lo, hi;
+  } nums[] = {{"speed", offsetof(mwx_node_config, speed), 0, SPEED_MAX},
+              {"step_s", offsetof(mwx_node_config, step_s), STEP_MIN_S, STEP_MAX_S},
+              {"linger_s", offsetof(mwx_node_config, linger_s), -1, LINGER_MAX_S},
+              {"status_every_s", offsetof(mwx_node_config, status_every_s), 0, EVERY_MAX_S},
+              {"impact_every_s", offsetof(mwx_node_config, impact_every_s), 1e-3, EVERY_MAX_S},
+              {"lead_s", offsetof(mwx_node_config, lead_s), 0, EVERY_MAX_S}};
+  for (size_t i = 0; i < sizeof nums / sizeof nums[0] && !rc; i++)
+    rc = opt(mwx_json_get_num(root, nums[i].key, nums[i].lo, nums[i].hi, path,
+                              (double *)((char *)c + nums[i].off)));
+  int64_t x;
+  if (!rc && !(rc = opt(mwx_json_get_int(root, "seed", 0, INT64_MAX, path, &x))) && json_object_get(root, "seed"))
+    c->seed = (uint64_t)x;
+  if (!rc && !(rc = opt(mwx_json_get_int(root, "start_unix_ms", 0, START_MAX_MS, path, &x))) &&
+      json_object_get(root, "start_unix_ms"))
+    c->start_unix_ns = x * 1000000ll;
+  if (!rc)
+    rc = opt(mwx_json_get_bool(root, "journal_plots", path, &c->journal_plots));
+  if (!rc)
+    rc = opt(mwx_json_get_bool(root, "launch_fit", path, &c->launch_fit));
   json_t *v;
-  if (!rc && (v = json_object_get(root, "seed"))) {
-    if (!json_is_integer(v) || json_integer_value(v) < 0)
-      rc = mwx_error_set(MWX_EINVAL, "%s: 'seed' must be an integer >= 0", path);
-    else
-      c->seed = (uint64_t)json_integer_value(v);
-  }
-  if (!rc && (v = json_object_get(root, "start_unix_ms"))) {
-    if (!json_is_integer(v) || json_integer_value(v) < 0)
-      rc = mwx_error_set(MWX_EINVAL, "%s: 'start_unix_ms' must be an integer >= 0", path);
-    else
-      c->start_unix_ns = (int64_t)json_integer_value(v) * 1000000ll;
-  }
-  /* secreplay: the replay age bound, range-checked (docs/operations.md) */
-  if (!rc && (v = json_object_get(root, "replay_max_age_s"))) {
-    if (!json_is_number(v) || !(json_number_value(v) >= MWX_NODE_REPLAY_AGE_MIN_S) ||
-        !(json_number_value(v) <= MWX_NODE_REPLAY_AGE_MAX_S))
-      rc = mwx_error_set(MWX_EINVAL, "%s: 'replay_max_age_s' must be a number of seconds in [%g, %g]", path,
-                         MWX_NODE_REPLAY_AGE_MIN_S, MWX_NODE_REPLAY_AGE_MAX_S);
-    else
-      c->replay_max_age_s = json_number_value(v);
-  }
-  if (!rc && (v = json_object_get(root, "journal_plots"))) {
-    if (!json_is_boolean(v))
-      rc = mwx_error_set(MWX_EINVAL, "%s: 'journal_plots' must be true or false", path);
-    else
-      c->journal_plots = json_is_true(v);
-  }
-  if (!rc && (v = json_object_get(root, "launch_fit"))) {
-    if (!json_is_boolean(v))
-      rc = mwx_error_set(MWX_EINVAL, "%s: 'launch_fit' must be true or false", path);
-    else
-      c->launch_fit = json_is_true(v);
-  }
+  if (!rc)
+    rc = opt(mwx_json_get_num(root, "replay_max_age_s", MWX_NODE_REPLAY_AGE_MIN_S, MWX_NODE_REPLAY_AGE_MAX_S,
+                              path, &c->replay_max_age_s));
   if (!rc && (v = json_object_get(root, "sync"))) {
     const char *s = json_string_value(v);
     if (s && !strcmp(s, "full"))
@@ -113,6 +142,18 @@ int mwx_node_config_load(const char *path, mwx_node_config *c) {
       c->sync = MWX_JOURNAL_SYNC_NORMAL;
     else
       rc = mwx_error_set(MWX_EINVAL, "%s: 'sync' must be \"full\" or \"normal\"", path);
+  }
+  if (!rc && (v = json_object_get(root, "node_id"))) {
+    const char *s = json_string_value(v);
+    if (!s)
+      rc = mwx_error_set(MWX_EINVAL, "%s: 'node_id' must be a string", path);
+    else if (!(rc = mwx_text_id_check(s, MWX_ID_LEN - 1, path, "'node_id'")))
+      snprintf(c->node_id, sizeof c->node_id, "%s", s);
+  }
+  if (!rc && (v = json_object_get(root, "web_port"))) {
+    /* read by mwxd (its web server); held to a port number here */
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 65535)
+      rc = mwx_error_set(MWX_EINVAL, "%s: 'web_port' must be an integer 0..65535", path);
   }
   if (!rc && !c->journal[0])
     rc = mwx_error_set(MWX_EINVAL, "%s: 'journal' is required", path);

@@ -2,6 +2,11 @@
  * format.c - the node's events and counters as text, shared by the
  * programs (mwx run, mwxd, mwx demo): one line per event, and the summary
  * table (or one JSON object) of mwx_node_stats.
+ *
+ * Every string that can come from a partner (nation, ids, rule id, the
+ * detail of a dropped sample) goes through mwx_text_escape before it is
+ * printed, so that one event is one line of plain ASCII whatever the partner
+ * sent (decode already refuses control characters; this is the second wall).
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -9,6 +14,7 @@
 #include <string.h>
 
 #include "mwx/node.h"
+#include "mwx/text.h"
 #include "node_int.h"
 
 static const char *event_name(mwx_node_event_kind k) {
@@ -28,6 +34,12 @@ static const char *event_name(mwx_node_event_kind k) {
 
 void mwx_node_event_format(const char *nation, int64_t epoch_ns, const mwx_node_event *ev, char *buf, size_t cap) {
   const mwx_msg *m = ev->msg;
+  /* escaped copies of what a partner controls */
+  char partner[4 * MWX_NATION_LEN], id[4 * MWX_ID_LEN], rule[4 * MWX_ID_LEN], detail[4 * sizeof ev->detail];
+  mwx_text_escape(ev->partner, partner, sizeof partner);
+  mwx_text_escape(m ? node_msg_id(m, "-") : "-", id, sizeof id);
+  mwx_text_escape(m && m->mark.rule_id[0] ? m->mark.rule_id : "-", rule, sizeof rule);
+  mwx_text_escape(ev->detail, detail, sizeof detail);
   double t = (double)(ev->sim_ns - epoch_ns) / 1e9;
   size_t w = 0;
 #define PUT(...)                                                          \
@@ -42,8 +54,8 @@ void mwx_node_event_format(const char *nation, int64_t epoch_ns, const mwx_node_
   buf[0] = 0;
   switch (ev->kind) {
   case MWX_NODE_EV_RECEIVED:
-    PUT("%s <- %s %s %s seq=%llu rule=%s verified", nation, ev->partner, mwx_msg_topic_name((mwx_msg_topic)m->topic),
-        node_msg_id(m, "-"), (unsigned long long)m->mark.seq, m->mark.rule_id);
+    PUT("%s <- %s %s %s seq=%llu rule=%s verified", nation, partner, mwx_msg_topic_name((mwx_msg_topic)m->topic), id,
+        (unsigned long long)m->mark.seq, rule);
     if (ev->latency_ms >= 0) {
       PUT(", %.1f ms after %s", ev->latency_ms, m->topic == MWX_TOPIC_TRACK ? "plot" : "its time");
       if (ev->recv_latency_ms >= 0)
@@ -52,24 +64,24 @@ void mwx_node_event_format(const char *nation, int64_t epoch_ns, const mwx_node_
     PUT(" (t=%+.0fs, record %llu)", t, (unsigned long long)ev->record_id);
     break;
   case MWX_NODE_EV_DROPPED:
-    PUT("%s <- %s DROPPED %s (record %llu)", nation, ev->partner, ev->detail, (unsigned long long)ev->record_id);
+    PUT("%s <- %s DROPPED %s (record %llu)", nation, partner, detail, (unsigned long long)ev->record_id);
     break;
   case MWX_NODE_EV_PARTNER:
-    PUT("%s partner %s %s", nation, ev->partner, ev->alive ? "alive" : "lost");
+    PUT("%s partner %s %s", nation, partner, ev->alive ? "alive" : "lost");
     break;
   case MWX_NODE_EV_DONE:
     PUT("%s DONE scenario over (t=%+.1fs)", nation, t);
     break;
   default:
-    PUT("%s %s %s t=%+.1fs", nation, event_name(ev->kind), ev->partner, t);
+    PUT("%s %s %s t=%+.1fs", nation, event_name(ev->kind), partner, t);
     if (m)
       PUT(" topic=%s seq=%llu rule=%s", mwx_msg_topic_name((mwx_msg_topic)m->topic), (unsigned long long)m->mark.seq,
-          m->mark.rule_id[0] ? m->mark.rule_id : "-");
+          rule);
     PUT(" record=%llu", (unsigned long long)ev->record_id);
     if (ev->item)
       PUT(" item=%llu", (unsigned long long)ev->item);
     if (ev->detail[0] && ev->kind != MWX_NODE_EV_RELEASED)
-      PUT(" (%s)", ev->detail);
+      PUT(" (%s)", detail);
   }
 #undef PUT
 }

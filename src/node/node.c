@@ -645,7 +645,8 @@ fail:
 
 /* Sim time now on the shared clock (speed > 0). */
 static int64_t sim_now(const mwx_node *n) {
-  return n->sim_origin_ns + (int64_t)((double)(mwx_node_mono_ns() - n->mono_origin_ns) * n->cfg.speed);
+  double d = (double)(mwx_node_mono_ns() - n->mono_origin_ns) * n->cfg.speed; /* saturated: no int64 overflow */
+  return n->sim_origin_ns + (int64_t)(d > 4e18 ? 4e18 : d < -4e18 ? -4e18 : d);
 }
 
 static int64_t tick_timer(mwx_node_loop *l, void *ctx) {
@@ -788,8 +789,9 @@ int mwx_node_open(const mwx_node_config *cfg, mwx_node_event_fn fn, void *ctx, m
     return mwx_error_set(MWX_EINVAL, "node: nation '%s' is not a three-letter code", cfg->nation);
   if (!cfg->policy[0] || !cfg->journal[0])
     return mwx_error_set(MWX_EINVAL, "node %s: a policy and a journal are required", cfg->nation);
-  if (!(cfg->step_s > 0) || cfg->speed < 0 || !(cfg->impact_every_s > 0))
-    return mwx_error_set(MWX_EINVAL, "node %s: step_s and impact_every_s must be > 0, speed >= 0", cfg->nation);
+  int rc0 = mwx_node_config_check(cfg); /* ranges that keep tick_timer and the lead in int64 ns */
+  if (rc0)
+    return rc0;
   if (!(cfg->replay_max_age_s >= MWX_NODE_REPLAY_AGE_MIN_S && cfg->replay_max_age_s <= MWX_NODE_REPLAY_AGE_MAX_S))
     return mwx_error_set(MWX_EINVAL, "node %s: replay_max_age_s %g is not in [%g, %g] s", cfg->nation,
                          cfg->replay_max_age_s, MWX_NODE_REPLAY_AGE_MIN_S, MWX_NODE_REPLAY_AGE_MAX_S);

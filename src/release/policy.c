@@ -5,6 +5,13 @@
  * ids and conflicting rules are refused with a message naming the rule
  * (index and id).  All-or-nothing: the result is built in a local copy and
  * written out only when every rule has passed.
+ *
+ * A policy is read by its own nation but its rule ids travel to partners in
+ * every marking and are printed on their consoles, so an id is held to the id
+ * character set of mwx/text.h (no space, quote or control character), and
+ * every string in the file is refused if it holds a control character.  A key
+ * of the wrong type is named as such ("'partner' must be a string"), not
+ * reported as missing.
  */
 #include <jansson.h>
 #include <math.h>
@@ -16,7 +23,9 @@
 
 #include "mwx/ballistic.h"
 #include "mwx/error.h"
+#include "mwx/json.h"
 #include "mwx/release.h"
+#include "mwx/text.h"
 #include "release_int.h"
 
 static int nation_code_ok(const char *s) {
@@ -60,7 +69,9 @@ static int rule_err(const ctx *c, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(what, sizeof what, fmt, ap);
   va_end(ap);
-  return mwx_error_set(MWX_EINVAL, "%s: rule %zu (%s): %s", c->name, c->index, c->id ? c->id : "no id", what);
+  char id[4 * MWX_ID_LEN];
+  mwx_text_escape(c->id ? c->id : "no id", id, sizeof id);
+  return mwx_error_set(MWX_EINVAL, "%s: rule %zu (%s): %s", c->name, c->index, id, what);
 }
 
 /* The first key of o not in allowed (NULL-terminated), or NULL. */
@@ -90,6 +101,20 @@ static int get_number(const ctx *c, json_t *o, const char *key, double lo, doubl
   return 0;
 }
 
+/* The string under key into *out (NULL when absent).  Present but not a
+ * string, or holding a control character: an error naming the key. */
+static int get_string(const ctx *c, json_t *o, const char *key, const char **out) {
+  json_t *v = json_object_get(o, key);
+  *out = NULL;
+  if (!v) return 0;
+  if (!json_is_string(v)) return RULE_ERR(c, "'%s' must be a string", key);
+  const char *s = json_string_value(v);
+  for (size_t i = 0; i < json_string_length(v); i++)
+    if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) return RULE_ERR(c, "'%s' holds a control character at byte %zu", key, i);
+  *out = s;
+  return 0;
+}
+
 static int parse_rule(const ctx *c, json_t *r, const char *own_nation, mwx_release_rule *out) {
   static const char *const keys[] = {"id",     "partner",        "topic",      "classes",          "mode",
                                      "remove", "coarsen",        "classification", "manual_timeout_s", "on_timeout",
@@ -99,10 +124,16 @@ static int parse_rule(const ctx *c, json_t *r, const char *own_nation, mwx_relea
   int rc = check_keys(c, r, keys, "rule");
   if (rc) return rc;
   const char *s;
+  static const char *const strs[] = {"id", "partner", "topic", "mode", "classification", "on_timeout", "description",
+                                     NULL};
+  for (size_t i = 0; strs[i]; i++)
+    if ((rc = get_string(c, r, strs[i], &s))) return rc;
   /* id */
   s = json_string_value(json_object_get(r, "id"));
   if (!s || !*s) return RULE_ERR(c, "'id' (a non-empty string) is required");
   if (strlen(s) >= MWX_ID_LEN) return RULE_ERR(c, "'id' is longer than %d characters", MWX_ID_LEN - 1);
+  if (!mwx_text_id_chars_ok(s))
+    return RULE_ERR(c, "'id' may hold only A-Z a-z 0-9 - _ . : / @ + (it is printed on partners' consoles)");
   memcpy(out->id, s, strlen(s) + 1);
   /* partner */
   s = json_string_value(json_object_get(r, "partner"));
@@ -214,10 +245,9 @@ int mwx_release_rules_overlap(const mwx_release_rule *a, const mwx_release_rule 
 int mwx_release_policy_parse(const char *text, const char *name, mwx_release_policy *out) {
   if (!text || !out) return mwx_error_set(MWX_EINVAL, "policy: NULL argument");
   if (!name) name = "policy";
-  json_error_t err;
-  json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &err);
-  if (!root)
-    return mwx_error_set(MWX_EPARSE, "%s: line %d column %d: %s", name, err.line, err.column, err.text);
+  json_t *root;
+  int lrc = mwx_json_load_text(text, strlen(text), name, &root);
+  if (lrc) return lrc;
   mwx_release_policy *p = calloc(1, sizeof *p);
   int rc = 0;
   if (!p) {
@@ -234,6 +264,11 @@ int mwx_release_policy_parse(const char *text, const char *name, mwx_release_pol
   const char *unknown = unknown_key(root, keys);
   if (unknown) {
     rc = mwx_error_set(MWX_EINVAL, "%s: unknown key '%s' (nation, default, rules, description)", name, unknown);
+    goto done;
+  }
+  json_t *dv = json_object_get(root, "description");
+  if (dv && !json_is_string(dv)) {
+    rc = mwx_error_set(MWX_EINVAL, "%s: 'description' must be a string", name);
     goto done;
   }
   s = json_string_value(json_object_get(root, "nation"));
@@ -288,43 +323,16 @@ done:
 
 int mwx_release_policy_load(const char *path, mwx_release_policy *out) {
   if (!path || !out) return mwx_error_set(MWX_EINVAL, "policy: NULL argument");
-  FILE *f = fopen(path, "rb");
-  if (!f) return mwx_error_set(MWX_EIO, "%s: cannot open policy file", path);
-  char *buf = NULL;
-  size_t cap = 0, len = 0;
-  for (;;) {
-    if (len + 4096 + 1 > cap) {
-      size_t ncap = cap ? cap * 2 : 8192;
-      if (ncap > (1u << 24)) {
-        free(buf);
-        fclose(f);
-        return mwx_error_set(MWX_ERANGE, "%s: policy file larger than 16 MiB", path);
-      }
-      char *nb = realloc(buf, ncap);
-      if (!nb) {
-        free(buf);
-        fclose(f);
-        return mwx_error_set(MWX_ENOMEM, "%s: out of memory", path);
-      }
-      buf = nb;
-      cap = ncap;
-    }
-    size_t n = fread(buf + len, 1, 4096, f);
-    len += n;
-    if (n < 4096) break;
-  }
-  int bad = ferror(f);
-  fclose(f);
-  if (bad) {
-    free(buf);
-    return mwx_error_set(MWX_EIO, "%s: read error", path);
-  }
-  buf[len] = '\0';
-  if (strlen(buf) != len) {
-    free(buf);
-    return mwx_error_set(MWX_EPARSE, "%s: contains a NUL byte", path);
-  }
-  int rc = mwx_release_policy_parse(buf, path, out);
-  free(buf);
+  /* a regular file of at most 16 MiB (a directory or a device is named as such) */
+  json_t *root;
+  int rc = mwx_json_load_file(path, MWX_JSON_MAX_FILE_BYTES, &root);
+  if (rc) return rc;
+  /* parsed from text so that a policy from a file and one given as text are
+   * read by exactly the same code */
+  char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  json_decref(root);
+  if (!text) return mwx_error_set(MWX_ENOMEM, "%s: out of memory", path);
+  rc = mwx_release_policy_parse(text, path, out);
+  free(text);
   return rc;
 }

@@ -6,6 +6,13 @@
  * wrong>", the key path written as in JavaScript (launches[3].apogee_km,
  * sensors[0].faces[1].el_max_deg) so the user can find it.  Unknown keys are
  * rejected too: a misspelt optional key would otherwise be silently ignored.
+ *
+ * Files are read through mwx_json_load_file (a regular file of at most
+ * MWX_SIM_MAX_FILE_BYTES, duplicate keys refused), ids are held to the id
+ * character set of mwx/text.h, other strings may hold no control character,
+ * and the limits of sim.h (launches, sensors, launch span, plot rate and
+ * plots per run) are checked here, so that no file can ask for a run without
+ * end.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -18,7 +25,9 @@
 #include <time.h>
 
 #include "mwx/error.h"
+#include "mwx/json.h"
 #include "mwx/sim.h"
+#include "mwx/text.h"
 
 /* ---- Time ------------------------------------------------------------- */
 
@@ -124,6 +133,8 @@ static void sub(where *w, const where *parent, const char *fmt, const char *name
 }
 
 static int fail(const where *w, const char *key, const char *what) {
+  if (!w->key[0] && !key)
+    return mwx_error_set(MWX_EINVAL, "%s: %s", w->origin, what);
   return mwx_error_set(MWX_EINVAL, "%s: %s%s%s: %s", w->origin, w->key, (w->key[0] && key) ? "." : "",
                        key ? key : "", what);
 }
@@ -142,6 +153,10 @@ static int check_keys(const where *w, json_t *obj, const char *const *allowed) {
   return 0;
 }
 
+/* Slant ranges and heights in km: 1e6 km is 2.5 times the Moon, far beyond any sensor (a
+ * GEO infrared satellite sees the Earth at 36,000 to 42,000 km); a bound keeps v * 1000 finite. */
+#define HUGE_BOUND 1e6
+
 /* A number under key.  required: missing is an error; otherwise *out = def.
  * Bounds: lo <= v <= hi, with lo excluded when lo_open. */
 static int get_num(const where *w, json_t *obj, const char *key, int required, double def, double lo,
@@ -158,7 +173,7 @@ static int get_num(const where *w, json_t *obj, const char *key, int required, d
     return fail(w, key, "must be a number");
   double x = json_number_value(v);
   if (!isfinite(x) || (lo_open ? !(x > lo) : !(x >= lo)) || !(x <= hi)) {
-    if (hi >= 1e300)
+    if (hi == HUGE_BOUND && !(x > hi)) /* an upper bound only there to stay finite: say the lower */
       snprintf(msg, sizeof msg, "must be a number %s %g (got %g)", lo_open ? ">" : ">=", lo, x);
     else
       snprintf(msg, sizeof msg, "must be a number in %s%g, %g] (got %g)", lo_open ? "(" : "[", lo,
@@ -183,6 +198,9 @@ static int get_str(const where *w, json_t *obj, const char *key, int required, c
   const char *s = json_string_value(v);
   if (required && !*s)
     return fail(w, key, "must not be empty");
+  for (size_t i = 0; i < json_string_length(v); i++)
+    if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+      return fail(w, key, "holds a control character");
   if (strlen(s) >= size) {
     char msg[64];
     snprintf(msg, sizeof msg, "longer than %zu characters", size - 1);
@@ -192,7 +210,13 @@ static int get_str(const where *w, json_t *obj, const char *key, int required, c
   return 0;
 }
 
-#define HUGE_BOUND 1e308
+/* An id already read by get_str: only the id character set of mwx/text.h. */
+static int get_id(const where *w, const char *key, const char *id) {
+  if (mwx_text_id_chars_ok(id))
+    return 0;
+  return fail(w, key, "may hold only A-Z a-z 0-9 - _ . : / @ + (an id)");
+}
+
 
 /* ---- Sensors ------------------------------------------------------------- */
 
@@ -236,7 +260,7 @@ static int parse_sensor(const where *w, json_t *o, mwx_sim_sensor *s) {
   if (!json_is_object(o))
     return fail(w, NULL, "must be an object");
   if ((rc = check_keys(w, o, keys)) || (rc = get_str(w, o, "id", 1, s->id, sizeof s->id)) ||
-      (rc = get_str(w, o, "nation", 1, s->nation, sizeof s->nation)) ||
+      (rc = get_id(w, "id", s->id)) || (rc = get_str(w, o, "nation", 1, s->nation, sizeof s->nation)) ||
       (rc = get_str(w, o, "model", 0, s->model, sizeof s->model)) ||
       (rc = get_str(w, o, "type", 1, type, sizeof type)))
     return rc;
@@ -322,6 +346,11 @@ static int parse_sensor_array(const where *w, json_t *arr, mwx_sim_sensor **out,
   if (!json_is_array(arr) || json_array_size(arr) == 0)
     return fail(w, NULL, "must be a non-empty array of sensor objects");
   size_t cnt = json_array_size(arr);
+  if (cnt > MWX_SIM_MAX_SENSORS) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "%zu sensors, more than the limit of %d", cnt, MWX_SIM_MAX_SENSORS);
+    return fail(w, NULL, msg);
+  }
   mwx_sim_sensor *s = calloc(cnt, sizeof *s);
   if (!s)
     return mwx_error_set(MWX_ENOMEM, "%s: out of memory", w->origin);
@@ -337,21 +366,31 @@ static int parse_sensor_array(const where *w, json_t *arr, mwx_sim_sensor **out,
       return rc;
     }
   }
+  double rate = mwx_sim_plot_rate(s, cnt);
+  if (rate > MWX_SIM_MAX_PLOT_RATE) {
+    char msg[160];
+    snprintf(msg, sizeof msg,
+             "the sensors would make %.0f plots per second (1 + false_per_scan x faces per scan), more than the "
+             "limit of %.0f",
+             rate, MWX_SIM_MAX_PLOT_RATE);
+    free(s);
+    return fail(w, NULL, msg);
+  }
   *out = s;
   *n = cnt;
   return 0;
 }
 
+double mwx_sim_plot_rate(const mwx_sim_sensor *s, size_t n) {
+  double rate = 0;
+  for (size_t i = 0; i < n; i++)
+    if (s[i].period_ns > 0)
+      rate += (1.0 + s[i].false_per_scan * s[i].n_faces) / ((double)s[i].period_ns / 1e9);
+  return rate;
+}
+
 static int load_json(const char *path, json_t **root) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return mwx_error_set(MWX_EIO, "%s: cannot open: %s", path, strerror(errno));
-  json_error_t e;
-  *root = json_loadf(f, JSON_REJECT_DUPLICATES, &e);
-  fclose(f);
-  if (!*root)
-    return mwx_error_set(MWX_EPARSE, "%s:%d:%d: %s", path, e.line, e.column, e.text);
-  return 0;
+  return mwx_json_load_file(path, MWX_SIM_MAX_FILE_BYTES, root);
 }
 
 int mwx_sim_sensors_load(const char *path, mwx_sim_sensor **sensors, size_t *n) {
@@ -376,7 +415,7 @@ static int parse_launch(const where *w, json_t *o, mwx_sim_launch *l) {
   if (!json_is_object(o))
     return fail(w, NULL, "must be an object");
   if ((rc = check_keys(w, o, keys)) || (rc = get_str(w, o, "id", 1, l->id, sizeof l->id)) ||
-      (rc = get_str(w, o, "time_utc", 1, tbuf, sizeof tbuf)))
+      (rc = get_id(w, "id", l->id)) || (rc = get_str(w, o, "time_utc", 1, tbuf, sizeof tbuf)))
     return rc;
   if (mwx_sim_time_parse(tbuf, &l->time_ns)) {
     char msg[160];
@@ -428,13 +467,15 @@ static int resolve_sensors(const where *w, json_t *v, const char *base_dir, mwx_
 int mwx_sim_scenario_parse(const char *json_text, const char *origin, const char *base_dir,
                            mwx_sim_scenario *sc) {
   static const char *const keys[] = {"name", "launches", "sensors", "note", NULL};
-  json_error_t e;
   memset(sc, 0, sizeof *sc);
   if (!origin)
     origin = "scenario";
-  json_t *root = json_loads(json_text, JSON_REJECT_DUPLICATES, &e);
-  if (!root)
-    return mwx_error_set(MWX_EPARSE, "%s:%d:%d: %s", origin, e.line, e.column, e.text);
+  if (!json_text)
+    return mwx_error_set(MWX_EINVAL, "%s: no text", origin);
+  json_t *root;
+  int lrc = mwx_json_load_text(json_text, strlen(json_text), origin, &root);
+  if (lrc)
+    return lrc;
   where w = {origin, ""};
   int rc = 0;
   json_t *launches;
@@ -450,6 +491,13 @@ int mwx_sim_scenario_parse(const char *json_text, const char *origin, const char
     goto out;
   }
   sc->n_launches = json_array_size(launches);
+  if (sc->n_launches > MWX_SIM_MAX_LAUNCHES) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "%zu launches, more than the limit of %d", sc->n_launches, MWX_SIM_MAX_LAUNCHES);
+    sc->n_launches = 0;
+    rc = fail(&w, "launches", msg);
+    goto out;
+  }
   sc->launch = calloc(sc->n_launches, sizeof *sc->launch);
   if (!sc->launch) {
     rc = mwx_error_set(MWX_ENOMEM, "%s: out of memory", origin);
@@ -469,7 +517,28 @@ int mwx_sim_scenario_parse(const char *json_text, const char *origin, const char
     if (i == 0 || sc->launch[i].time_ns < sc->epoch_ns)
       sc->epoch_ns = sc->launch[i].time_ns;
   }
-  rc = resolve_sensors(&w, json_object_get(root, "sensors"), base_dir, sc);
+  int64_t last = sc->epoch_ns;
+  for (size_t i = 0; i < sc->n_launches; i++)
+    if (sc->launch[i].time_ns > last)
+      last = sc->launch[i].time_ns;
+  double span_s = (double)(last - sc->epoch_ns) / 1e9;
+  if (span_s > MWX_SIM_MAX_SPAN_S) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "the launches span %.0f s, more than the limit of %.0f s (one day)", span_s,
+             MWX_SIM_MAX_SPAN_S);
+    rc = fail(&w, "launches", msg);
+    goto out;
+  }
+  if ((rc = resolve_sensors(&w, json_object_get(root, "sensors"), base_dir, sc)))
+    goto out;
+  double plots = mwx_sim_plot_rate(sc->sensor, sc->n_sensors) * (span_s + 7200.0);
+  if (plots > MWX_SIM_MAX_PLOTS) {
+    char msg[192];
+    snprintf(msg, sizeof msg,
+             "about %.3g plots over the launches' span plus 2 h of flight, more than the limit of %.3g per run",
+             plots, MWX_SIM_MAX_PLOTS);
+    rc = fail(&w, NULL, msg);
+  }
 out:
   json_decref(root);
   if (rc)
@@ -479,33 +548,18 @@ out:
 
 int mwx_sim_scenario_load(const char *path, mwx_sim_scenario *sc) {
   memset(sc, 0, sizeof *sc);
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return mwx_error_set(MWX_EIO, "%s: cannot open: %s", path, strerror(errno));
-  size_t cap = 65536, len = 0;
-  char *buf = malloc(cap);
-  while (buf) {
-    len += fread(buf + len, 1, cap - 1 - len, f);
-    if (len < cap - 1)
-      break;
-    char *nb = realloc(buf, cap * 2);
-    if (!nb) {
-      free(buf);
-      buf = NULL;
-      break;
-    }
-    buf = nb;
-    cap *= 2;
-  }
-  int err = ferror(f);
-  fclose(f);
+  if (!path)
+    return mwx_error_set(MWX_EINVAL, "scenario: no path");
+  /* a regular file within MWX_SIM_MAX_FILE_BYTES (not /dev/zero, not a
+   * directory), then parsed by the same code as a scenario given as text */
+  json_t *root;
+  int rc = load_json(path, &root);
+  if (rc)
+    return rc;
+  char *buf = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  json_decref(root);
   if (!buf)
     return mwx_error_set(MWX_ENOMEM, "%s: out of memory", path);
-  if (err) {
-    free(buf);
-    return mwx_error_set(MWX_EIO, "%s: read error", path);
-  }
-  buf[len] = 0;
   char dir[1024];
   snprintf(dir, sizeof dir, "%s", path);
   char *slash = strrchr(dir, '/');
@@ -513,7 +567,7 @@ int mwx_sim_scenario_load(const char *path, mwx_sim_scenario *sc) {
     *slash = 0;
   else
     snprintf(dir, sizeof dir, ".");
-  int rc = mwx_sim_scenario_parse(buf, path, dir, sc);
+  rc = mwx_sim_scenario_parse(buf, path, dir, sc);
   free(buf);
   return rc;
 }
