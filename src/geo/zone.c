@@ -28,7 +28,7 @@
 #define MAX_FILE_BYTES ((size_t)512 << 20)
 #define NONE16 0xffffu
 /* the region of a sea point: the nearest region edge, if this near (km) */
-#define REGION_MAX_KM (2 * MWX_ZONE_TS_KM)
+#define REGION_MAX_KM 80.0
 
 const char *mwx_zone_kind_name(mwx_zone_kind k) {
   static const char *const n[] = {"unknown", "land", "territorial_sea", "eez", "high_seas"};
@@ -393,7 +393,8 @@ static int nearest_region(const mwx_zone *z, const zone_query *q, int n) {
     double c2 = chord2(q->u, e);
     if (c2 < best) best = c2, g = e->region;
   }
-  /* a region further than the territorial sea's width is not this coast's */
+  /* an islet the land data lacks (Oshima-Oshima, 55 km off Hokkaido) takes
+   * the nearest region within 80 km; further out (Okinotorishima) none */
   return g >= 0 && arc_km(z, best) <= REGION_MAX_KM ? g : -1;
 }
 
