@@ -214,7 +214,7 @@ function candidates(edges, v, keepLeaf) {
     const keep = [];
     for (let k = 0; k < cand.length; k++) if (d[k] <= dmin + 2 * h + SLACK_KM) keep.push(cand[k]);
     if (size === 1) {
-      const r = keepLeaf(keep, dmin, h, imin);
+      const r = keepLeaf(keep, dmin, h, imin, j0 * NCOL + i0);
       lists[j0 * NCOL + i0] = r.list;
       flags[j0 * NCOL + i0] = r.flag;
       return;
@@ -263,14 +263,23 @@ function centreMasks(L) {
 
 const t0 = Date.now();
 const layers = [];
-for (const [name, L, leaf] of [
-  ['maritime', maritime, (keep, dmin, h) => ({ list: dmin - h > EEZ_FROM_TS_KM + SLACK_KM ? [] : keep, flag: 0 })],
-  ['land', land, (keep, dmin, h, imin) => (dmin > FAR_LAND_KM ? { list: [imin], flag: 1 } : { list: keep, flag: 0 })],
-]) {
+/* Leaf rules.  Maritime: no candidate where no point of the cell can be in
+ * an EEZ (beyond 188 nm of every territorial sea) nor where the whole cell is
+ * inside a territory (no edge within h of the centre: nothing crosses it).
+ * Land: none where the whole cell is land (distance 0, nothing crosses);
+ * beyond FAR_LAND_KM only the centre's nearest edge (distance within 2 h). */
+const inside = (m, c, dmin, h) => m.nm[c] !== 0n && dmin > h + SLACK_KM;
+const rules = {
+  maritime: (m) => (keep, dmin, h, imin, c) =>
+    ({ list: dmin - h > EEZ_FROM_TS_KM + SLACK_KM || inside(m, c, dmin, h) ? [] : keep, flag: 0 }),
+  land: (m) => (keep, dmin, h, imin, c) =>
+    inside(m, c, dmin, h) ? { list: [], flag: 0 } : dmin > FAR_LAND_KM ? { list: [imin], flag: 1 } : { list: keep, flag: 0 },
+};
+for (const [name, L] of [['maritime', maritime], ['land', land]]) {
   const edges = buildEdges(L);
   const v = prep(edges);
-  const { lists, flags } = candidates(edges, v, leaf);
   const { nm, gm } = centreMasks(L);
+  const { lists, flags } = candidates(edges, v, rules[name]({ nm }));
   let total = 0;
   for (const l of lists) total += l.length;
   if (process.stderr.isTTY || process.env.MWX_ZONES_VERBOSE)

@@ -134,8 +134,9 @@ static int read_layer(rd *r, mwx_zone *z, zone_layer *L, const char *name) {
     double a[3], b[3];
     unit_vec(e->x1, e->y1, a);
     unit_vec(e->x2, e->y2, b);
-    for (int k = 0; k < 3; k++) e->a[k] = a[k], e->d[k] = b[k] - a[k];
-    e->dd = e->d[0] * e->d[0] + e->d[1] * e->d[1] + e->d[2] * e->d[2];
+    double dd = 0;
+    for (int k = 0; k < 3; k++) e->a[k] = (float)a[k], e->d[k] = (float)(b[k] - a[k]), dd += (b[k] - a[k]) * (b[k] - a[k]);
+    e->inv_dd = dd > 0 ? (float)(1.0 / dd) : 0.0f;
   }
   r->off += (size_t)ne * 20;
   snprintf(what, sizeof what, "%s cell masks", name);
@@ -323,7 +324,7 @@ static int crosses(double cx, double cy, double px, double py, const zone_edge *
 /* Squared chord from unit vector q to edge e (3-D segment). */
 static double chord2(const double q[3], const zone_edge *e) {
   double w0 = q[0] - e->a[0], w1 = q[1] - e->a[1], w2 = q[2] - e->a[2];
-  double t = e->dd > 0 ? (w0 * e->d[0] + w1 * e->d[1] + w2 * e->d[2]) / e->dd : 0;
+  double t = (w0 * e->d[0] + w1 * e->d[1] + w2 * e->d[2]) * e->inv_dd;
   t = t < 0 ? 0 : t > 1 ? 1 : t;
   w0 -= t * e->d[0], w1 -= t * e->d[1], w2 -= t * e->d[2];
   return w0 * w0 + w1 * w1 + w2 * w2;
@@ -353,27 +354,30 @@ int zone_locate(const mwx_zone *z, double lat_deg, double lon_deg, zone_query *q
   return 0;
 }
 
-/* Owner masks at q for layer L (and, with want_near, the nearest candidate
- * edge: index or -1 and squared chord). */
-static void layer_query(const zone_layer *L, const zone_query *q, uint64_t *nat, uint64_t *reg, int want_near,
-                        int32_t *near, double *near_c2) {
+/* Owner masks at q for layer L: the centre's, toggled by every candidate
+ * edge that the segment centre -> point crosses. */
+static void layer_owners(const zone_layer *L, const zone_query *q, uint64_t *nat, uint64_t *reg) {
   uint64_t mn = L->mask[q->cell].nation, mg = L->mask[q->cell].region;
-  uint32_t a = L->off[q->cell], b = L->off[q->cell + 1];
-  double best = INFINITY;
-  int32_t bi = -1;
-  for (uint32_t k = a; k < b; k++) {
+  for (uint32_t k = L->off[q->cell], b = L->off[q->cell + 1]; k < b; k++) {
     const zone_edge *e = &L->edge[L->idx[k]];
     if (crosses(q->cx, q->cy, q->x, q->y, e)) {
       mn ^= 1ull << e->nation;
       if (e->region != NONE16) mg ^= 1ull << e->region;
     }
-    if (want_near) {
-      double c2 = chord2(q->u, e);
-      if (c2 < best) best = c2, bi = (int32_t)L->idx[k];
-    }
   }
   *nat = mn, *reg = mg;
-  if (want_near) *near = bi, *near_c2 = best;
+}
+
+/* Nearest candidate edge of layer L to q: index or -1, and squared chord. */
+static int32_t layer_nearest(const zone_layer *L, const zone_query *q, double *near_c2) {
+  double best = INFINITY;
+  int32_t bi = -1;
+  for (uint32_t k = L->off[q->cell], b = L->off[q->cell + 1]; k < b; k++) {
+    double c2 = chord2(q->u, &L->edge[L->idx[k]]);
+    if (c2 < best) best = c2, bi = (int32_t)L->idx[k];
+  }
+  *near_c2 = best;
+  return bi;
 }
 
 static int lowest_bit(uint64_t m) {
@@ -407,12 +411,14 @@ int zone_classify_q(const mwx_zone *z, const zone_query *q, mwx_zone_result *out
     out->zone = MWX_ZONE_UNKNOWN;
     return 0;
   }
-  uint64_t mn, mg, ln, lg;
-  int32_t mnear, lnear;
+  uint64_t mn, mg, ln = 0, lg = 0;
   double mc2, lc2;
-  layer_query(&z->mar, q, &mn, &mg, 1, &mnear, &mc2);
-  layer_query(&z->land, q, &ln, &lg, 1, &lnear, &lc2);
+  layer_owners(&z->mar, q, &mn, &mg);
+  if (mn) layer_owners(&z->land, q, &ln, &lg);
   out->distance_approx = z->land.flags[q->cell] & 1;
+  /* the land distance is needed everywhere but on land */
+  int on_land = (mn & ln) != 0;
+  int32_t lnear = on_land ? -1 : layer_nearest(&z->land, q, &lc2);
   double dcoast = lnear >= 0 ? arc_km(z, lc2) : NAN;
   if (mn) {
     int n = lowest_bit(mn & ln) >= 0 ? lowest_bit(mn & ln) : lowest_bit(mn);
@@ -444,6 +450,7 @@ int zone_classify_q(const mwx_zone *z, const zone_query *q, mwx_zone_result *out
     return 0;
   }
   out->distance_to_coast_km = dcoast;
+  int32_t mnear = layer_nearest(&z->mar, q, &mc2);
   if (mnear >= 0) {
     double dts = arc_km(z, mc2);
     if (dts <= z->eez_from_ts_km) {

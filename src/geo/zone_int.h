@@ -10,9 +10,11 @@
 
 #include "mwx/zone.h"
 
+/* 48 bytes: floats hold a unit vector to 0.4 m and lon/lat to 1 m, far
+ * below the data's resolution; arithmetic is done in double. */
 typedef struct zone_edge {
-  double a[3], d[3], dd; /* unit vector of the 1st end, 2nd - 1st, |d|^2 */
-  double x1, y1, x2, y2; /* lon/lat (deg, lon shifted into the grid's range) */
+  float a[3], d[3], inv_dd; /* unit vector of the 1st end, 2nd - 1st, 1 / |d|^2 (0 if degenerate) */
+  float x1, y1, x2, y2;     /* lon/lat (deg, lon shifted into the grid's range) */
   uint16_t nation, region;
 } zone_edge;
 
