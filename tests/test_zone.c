@@ -21,6 +21,7 @@
 #include "mwx/error.h"
 #include "mwx/geo.h"
 #include "mwx/zone.h"
+#include "geo/zone_int.h" /* the index, to tell a real edge between two points */
 
 static mwx_zone *Z;
 
@@ -132,6 +133,80 @@ static void test_median_line(void **st) {
     memcpy(prev, r.nation, 4);
   }
   assert_int_equal(switches, 1);
+}
+
+/* The index is consistent across cells: two points 1e-7 deg apart on either
+ * side of every cell boundary (each answered from its own cell's centre
+ * masks and candidate edges) get the same zone and nation; every sea point
+ * inside the coverage has a distance to the coast; every EEZ point lies
+ * between 12 and 200 nm of its baseline.  A wrong centre mask (a dropped
+ * crossing at build time) breaks the first; an empty candidate list where
+ * one is needed breaks the second. */
+/* Does a data edge (candidate of either point's cell, either layer) pass
+ * between the points a and b?  Then they may differ. */
+static int edge_between(double la1, double lo1, double la2, double lo2) {
+  zone_query q[2];
+  assert_int_equal(zone_locate(Z, la1, lo1, &q[0]), 0);
+  assert_int_equal(zone_locate(Z, la2, lo2, &q[1]), 0);
+  for (int k = 0; k < 2; k++)
+    for (int l = 0; l < 2; l++) {
+      const zone_layer *L = l ? &Z->land : &Z->mar;
+      for (uint32_t m = L->off[q[k].cell]; m < L->off[q[k].cell + 1]; m++) {
+        const zone_edge *e = &L->edge[L->idx[m]];
+        double ux = q[1].x - q[0].x, uy = q[1].y - q[0].y;
+        double o1 = ux * (e->y1 - q[0].y) - uy * (e->x1 - q[0].x), o2 = ux * (e->y2 - q[0].y) - uy * (e->x2 - q[0].x);
+        double vx = e->x2 - e->x1, vy = e->y2 - e->y1;
+        double o3 = vx * (q[0].y - e->y1) - vy * (q[0].x - e->x1), o4 = vx * (q[1].y - e->y1) - vy * (q[1].x - e->x1);
+        if ((o1 >= 0) != (o2 >= 0) && (o3 >= 0) != (o4 >= 0)) return 1;
+        if (o1 == 0 || o2 == 0 || o3 == 0 || o4 == 0) return 1; /* touching */
+      }
+    }
+  return 0;
+}
+
+static void test_index_consistency(void **st) {
+  (void)st;
+  const double cell = 0.2, eps = 1e-7;
+  long pairs = 0, diff = 0, sea = 0, on_edge = 0;
+  for (int j = 0; j < 250; j++)
+    for (int i = 1; i < 400; i++) {
+      double la = 10.0 + (j + 0.37) * cell, lo = 100.0 + i * cell;
+      double lb = 10.0 + j * cell, lob = 100.0 + (i + 0.61) * cell;
+      mwx_zone_result a, b, c, d;
+      assert_int_equal(mwx_zone_classify(Z, la, lo - eps, &a), 0);
+      assert_int_equal(mwx_zone_classify(Z, la, lo + eps, &b), 0);
+      pairs++;
+      if ((a.zone != b.zone || strcmp(a.nation, b.nation)) && edge_between(la, lo - eps, la, lo + eps)) {
+        on_edge++;
+      } else if (a.zone != b.zone || strcmp(a.nation, b.nation)) {
+        diff++;
+        fprintf(stderr, "across lon %.1f at lat %.3f: %s %s | %s %s\n", lo, la, mwx_zone_kind_name(a.zone),
+                a.nation, mwx_zone_kind_name(b.zone), b.nation);
+      }
+      if (j > 0) {
+        assert_int_equal(mwx_zone_classify(Z, lb - eps, lob, &c), 0);
+        assert_int_equal(mwx_zone_classify(Z, lb + eps, lob, &d), 0);
+        pairs++;
+        if ((c.zone != d.zone || strcmp(c.nation, d.nation)) && edge_between(lb - eps, lob, lb + eps, lob)) {
+          on_edge++;
+        } else if (c.zone != d.zone || strcmp(c.nation, d.nation)) {
+          diff++;
+          fprintf(stderr, "across lat %.1f at lon %.3f: %s %s | %s %s\n", lb, lob, mwx_zone_kind_name(c.zone),
+                  c.nation, mwx_zone_kind_name(d.zone), d.nation);
+        }
+      }
+      if (a.zone == MWX_ZONE_EEZ || a.zone == MWX_ZONE_HIGH_SEAS || a.zone == MWX_ZONE_TERRITORIAL_SEA) {
+        sea++;
+        assert_true(isfinite(a.distance_to_coast_km) && a.distance_to_coast_km > 0);
+      }
+      if (a.zone == MWX_ZONE_EEZ)
+        assert_true(a.distance_to_baseline_km >= MWX_ZONE_TS_KM && a.distance_to_baseline_km <= MWX_ZONE_EEZ_KM + 1e-9);
+    }
+  fprintf(stderr, "%ld pairs across cell boundaries, %ld differ (%ld more straddle a data edge); %ld sea points\n",
+          pairs, diff, on_edge, sea);
+  assert_int_equal(diff, 0);
+  assert_true(on_edge < 20);
+  assert_true(sea > 50000);
 }
 
 /* ---- data/launches.csv: the Ministry of Defense's calls ---- */
@@ -399,6 +474,7 @@ static void test_corrupt(void **st) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_places),       cmocka_unit_test(test_distances),
+      cmocka_unit_test(test_index_consistency),
       cmocka_unit_test(test_median_line),  cmocka_unit_test(test_launches_csv),
       cmocka_unit_test(test_ellipse_mass), cmocka_unit_test(test_overflight_bad_input),
       cmocka_unit_test(test_corrupt),

@@ -40,6 +40,12 @@ const R_KM = 6371.0088;
 const LON0 = 100, LAT0 = 10, NCOL = 400, NROW = 250, CELL_DEG = 0.2;
 const M_LON0 = 92, M_LON1 = 188, M_LAT0 = 4, M_LAT1 = 66; /* margin box */
 const SPLIT_DEG = 0.25;
+/* The owner masks are those of each cell's reference point, the centre moved
+ * by (REF_DX, REF_DY): the data's vertices sit on 0.01-deg and 0.0001-deg
+ * grids, as do cell centres, and a centre exactly on an edge would make its
+ * parity depend on rounding.  Stored in the file; src/geo/zone.c counts its
+ * crossings from the same point. */
+const REF_DX = 0.0001234567, REF_DY = 0.0000765432;
 const SLACK_KM = 1.0;
 /* 200 nm - 12 nm from the outer limit of the territorial sea: 188 nm */
 const NM_KM = 1.852;
@@ -63,11 +69,13 @@ function polys(geom) {
   if (geom.type === 'MultiPolygon') return geom.coordinates;
   return [];
 }
+/* Also rounds to float32, the file's precision, so that the masks computed
+ * here and the crossings counted in C see the same coordinates. */
 function shiftRing(r) {
   let mn = Infinity, mx = -Infinity;
   for (const [x] of r) { mn = Math.min(mn, x); mx = Math.max(mx, x); }
-  if (mx < -150 || (mn < -170 && mx > 170)) return r.map(([x, y]) => [x < 0 ? x + 360 : x, y]);
-  return r;
+  const shift = mx < -150 || (mn < -170 && mx > 170);
+  return r.map(([x, y]) => [Math.fround(shift && x < 0 ? x + 360 : x), Math.fround(y)]);
 }
 /* Douglas-Peucker in the lon/lat plane (tolerance tol_deg): the 10-m
  * maritime rings carry a point every few hundred metres, far more than a
@@ -135,20 +143,20 @@ for (const [file, a3] of [['japanHigh.json', 'JPN'], ['southKoreaHigh.json', 'KO
   for (const f of feats) {
     const g = regions.length;
     regions.push({ n: nation(a3), name: f.properties.name, id: f.properties.id });
-    for (const p of polys(f.geometry)) for (const r of p) land.rings.push({ r, n: nation(a3), g });
+    for (const p of polys(f.geometry)) for (const r of p) land.rings.push({ r: shiftRing(r), n: nation(a3), g });
   }
 }
 if (nations.length > 64 || regions.length > 64) throw new Error('more than 64 nations or regions');
 
-/* Edges, split, kept when they touch the margin box. */
-function buildEdges(L) {
+/* Edges, split; with margin set, only those that touch the margin box. */
+function buildEdges(L, margin) {
   const e = [];
   for (const { r, n, g } of L.rings) {
     for (let i = 0; i + 1 < r.length; i++) {
       const [x1, y1] = r[i], [x2, y2] = r[i + 1];
       if (x1 === x2 && y1 === y2) continue;
-      if (Math.max(x1, x2) < M_LON0 || Math.min(x1, x2) > M_LON1 ||
-          Math.max(y1, y2) < M_LAT0 || Math.min(y1, y2) > M_LAT1) continue;
+      if (margin && (Math.max(x1, x2) < M_LON0 || Math.min(x1, x2) > M_LON1 ||
+          Math.max(y1, y2) < M_LAT0 || Math.min(y1, y2) > M_LAT1)) continue;
       const k = Math.max(1, Math.ceil(Math.max(Math.abs(x2 - x1), Math.abs(y2 - y1)) / SPLIT_DEG));
       for (let s = 0; s < k; s++) {
         e.push([x1 + (x2 - x1) * s / k, y1 + (y2 - y1) * s / k,
@@ -227,19 +235,20 @@ function candidates(edges, v, keepLeaf) {
   return { lists, flags };
 }
 
-/* Owner masks of cell centres by scanline: for each row, the crossings of
- * every ring's edges with the row's latitude toggle the owner bits. */
-function centreMasks(L) {
+/* Owner masks of cell reference points by scanline: for each row, the
+ * crossings of every edge with the row's latitude toggle the owner bits. */
+function centreMasks(allEdges) {
   const nm = new Array(NCOL * NROW).fill(0n), gm = new Array(NCOL * NROW).fill(0n);
   const rows = [];
   for (let j = 0; j < NROW; j++) rows.push([]);
-  for (const { r, n, g } of L.rings) {
-    for (let i = 0; i + 1 < r.length; i++) {
-      const [x1, y1] = r[i], [x2, y2] = r[i + 1];
-      const jlo = Math.max(0, Math.ceil((Math.min(y1, y2) - LAT0) / CELL_DEG - 0.5));
-      const jhi = Math.min(NROW - 1, Math.floor((Math.max(y1, y2) - LAT0) / CELL_DEG - 0.5));
+  {
+    for (const [x1, y1, x2, y2, n, g] of allEdges) {
+      /* rows by a conservative range (one more each side): the half-open
+       * test below decides, so that rounding never drops a crossing */
+      const jlo = Math.max(0, Math.floor((Math.min(y1, y2) - LAT0) / CELL_DEG - 0.5) - 1);
+      const jhi = Math.min(NROW - 1, Math.ceil((Math.max(y1, y2) - LAT0) / CELL_DEG - 0.5) + 1);
       for (let j = jlo; j <= jhi; j++) {
-        const y = LAT0 + (j + 0.5) * CELL_DEG;
+        const y = LAT0 + (j + 0.5) * CELL_DEG + REF_DY;
         if ((y1 > y) === (y2 > y)) continue;
         rows[j].push([x1 + (y - y1) * (x2 - x1) / (y2 - y1), n, g]);
       }
@@ -249,7 +258,7 @@ function centreMasks(L) {
     const xs = rows[j].sort((a, b) => a[0] - b[0]);
     let k = 0, mn = 0n, mg = 0n;
     for (let i = 0; i < NCOL; i++) {
-      const x = LON0 + (i + 0.5) * CELL_DEG;
+      const x = LON0 + (i + 0.5) * CELL_DEG + REF_DX;
       while (k < xs.length && xs[k][0] < x) {
         mn ^= 1n << BigInt(xs[k][1]);
         if (xs[k][2] !== NONE) mg ^= 1n << BigInt(xs[k][2]);
@@ -276,9 +285,11 @@ const rules = {
     inside(m, c, dmin, h) ? { list: [], flag: 0 } : dmin > FAR_LAND_KM ? { list: [imin], flag: 1 } : { list: keep, flag: 0 },
 };
 for (const [name, L] of [['maritime', maritime], ['land', land]]) {
-  const edges = buildEdges(L);
+  /* masks from every edge of the rings (the very edges, split and rounded,
+   * that the C code crosses); the index from those near the region */
+  const { nm, gm } = centreMasks(buildEdges(L, false));
+  const edges = buildEdges(L, true);
   const v = prep(edges);
-  const { nm, gm } = centreMasks(L);
   const { lists, flags } = candidates(edges, v, rules[name]({ nm }));
   let total = 0;
   for (const l of lists) total += l.length;
@@ -293,8 +304,8 @@ function u32(x) { const b = Buffer.alloc(4); b.writeUInt32LE(x); parts.push(b); 
 function f64(x) { const b = Buffer.alloc(8); b.writeDoubleLE(x); parts.push(b); }
 function fixed(s, n) { const b = Buffer.alloc(n); b.write(s, 'utf8'); parts.push(b); }
 parts.push(Buffer.from('MWXZONE1', 'ascii'));
-u32(1); u32(NCOL); u32(NROW); u32(nations.length); u32(regions.length);
-f64(LON0); f64(LAT0); f64(CELL_DEG); f64(R_KM); f64(EEZ_FROM_TS_KM);
+u32(2); u32(NCOL); u32(NROW); u32(nations.length); u32(regions.length);
+f64(LON0); f64(LAT0); f64(CELL_DEG); f64(R_KM); f64(EEZ_FROM_TS_KM); f64(REF_DX); f64(REF_DY);
 for (const n of nations) fixed(n, 4);
 for (const g of regions) { u32(g.n); fixed(g.name, 28); }
 for (const L of layers) {

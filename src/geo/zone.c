@@ -184,7 +184,7 @@ static int parse(rd *r, mwx_zone *z) {
       (rc = get_u32(r, "rows", &z->nrow)) || (rc = get_u32(r, "nations", &nnat)) ||
       (rc = get_u32(r, "regions", &nreg)))
     return rc;
-  if (ver != 1) return mwx_error_set(MWX_ECORRUPT, "%s: version %u, expected 1", r->path, ver);
+  if (ver != 2) return mwx_error_set(MWX_ECORRUPT, "%s: version %u, expected 2", r->path, ver);
   if (!z->ncol || !z->nrow || z->ncol > 20000 || z->nrow > 20000)
     return mwx_error_set(MWX_ECORRUPT, "%s: grid %ux%u out of range", r->path, z->ncol, z->nrow);
   if (!nnat || nnat > 64 || nreg > 64)
@@ -192,11 +192,13 @@ static int parse(rd *r, mwx_zone *z) {
   z->nnat = nnat, z->nreg = nreg;
   if ((rc = get_f64(r, "lon0", &z->lon0)) || (rc = get_f64(r, "lat0", &z->lat0)) ||
       (rc = get_f64(r, "cell_deg", &z->cell_deg)) || (rc = get_f64(r, "radius_km", &z->r_km)) ||
-      (rc = get_f64(r, "eez_from_ts_km", &z->eez_from_ts_km)))
+      (rc = get_f64(r, "eez_from_ts_km", &z->eez_from_ts_km)) || (rc = get_f64(r, "ref_dx", &z->ref_dx)) ||
+      (rc = get_f64(r, "ref_dy", &z->ref_dy)))
     return rc;
   if (!(z->cell_deg > 0.001 && z->cell_deg <= 10) || !(z->r_km > 6300 && z->r_km < 6400) ||
       !(z->eez_from_ts_km > 0 && z->eez_from_ts_km < 1000) || fabs(z->lat0) > 90 || fabs(z->lon0) > 360 ||
-      z->lat0 + z->nrow * z->cell_deg > 90.0001 || z->ncol * z->cell_deg > 360.0001)
+      z->lat0 + z->nrow * z->cell_deg > 90.0001 || z->ncol * z->cell_deg > 360.0001 ||
+      fabs(z->ref_dx) > z->cell_deg / 4 || fabs(z->ref_dy) > z->cell_deg / 4)
     return mwx_error_set(MWX_ECORRUPT, "%s: grid geometry out of range", r->path);
   if ((rc = need(r, (size_t)nnat * 4 + (size_t)nreg * 32, "names"))) return rc;
   for (uint32_t i = 0; i < nnat; i++) {
@@ -349,7 +351,10 @@ int zone_locate(const mwx_zone *z, double lat_deg, double lon_deg, zone_query *q
   if (j >= z->nrow) j = z->nrow - 1;
   q->cell = (size_t)j * z->ncol + i;
   q->x = z->lon0 + lon, q->y = lat_deg;
-  q->cx = z->lon0 + (i + 0.5) * z->cell_deg, q->cy = z->lat0 + (j + 0.5) * z->cell_deg;
+  /* the reference point whose owners the file holds (same expression as the
+   * builder's, so the same double) */
+  q->cx = z->lon0 + (i + 0.5) * z->cell_deg + z->ref_dx;
+  q->cy = z->lat0 + (j + 0.5) * z->cell_deg + z->ref_dy;
   unit_vec(q->x, q->y, q->u);
   return 0;
 }

@@ -33,7 +33,7 @@ typedef struct zone_layer {
 
 struct mwx_zone {
   uint32_t ncol, nrow, nnat, nreg;
-  double lon0, lat0, cell_deg, r_km, eez_from_ts_km;
+  double lon0, lat0, cell_deg, r_km, eez_from_ts_km, ref_dx, ref_dy;
   char nation[64][4];
   char region_name[64][28];
   uint16_t region_nation[64];
@@ -43,7 +43,7 @@ struct mwx_zone {
 typedef struct zone_query {
   int inside;
   size_t cell;
-  double x, y, cx, cy; /* point and cell centre, lon/lat */
+  double x, y, cx, cy; /* point and its cell's reference point (centre + ref_dx/dy), lon/lat */
   double u[3];         /* unit vector of the point */
 } zone_query;
 
