@@ -58,7 +58,9 @@ typedef struct mwx_zone_result {
                                   NaN when unknown */
   double distance_to_baseline_km; /* nearest nation's baseline, approximated (above); 0 inside
                                      a territorial sea; NaN when no nation is within 200 nm */
-  int distance_approx;         /* 1: distance_to_coast_km is within 35 km only (> 500 km out) */
+  int distance_approx;         /* 1: distance_to_coast_km is approximate: within 35 km when more
+                                  than 500 km out; capped at 12 nm in a territorial sea whose
+                                  island the land data lacks */
 } mwx_zone_result;
 
 /* Opens the zone file at path (NULL: mwx_zone_default_path()).  The whole file
@@ -98,10 +100,10 @@ int mwx_zone_region_find(const mwx_zone *z, const char *name, int *region);
  * of equal-mass cells in the whitened plane (MWX_ZONE_MASS_RINGS rings of
  * equal probability inside the 95 % contour x MWX_ZONE_MASS_SECTORS sectors):
  * each of the 512 points carries 0.95 / 512 of the mass, so the result is
- * resolved to 0.2 % and costs 512 point queries (~0.3 ms).  Sigma points (5
- * in two dimensions) would resolve only 20 % steps: one point on a coast
- * would decide a land warning.  Entries sum to 0.95 (less only for points
- * outside the coverage, counted as MWX_ZONE_UNKNOWN). */
+ * resolved to 0.2 % and costs 512 point queries (0.45 ms, BENCHMARKS.md).
+ * Sigma points (5 in two dimensions) would resolve only 20 % steps: one
+ * point on a coast would decide a land warning.  Entries (with p_other) sum
+ * to 0.95; points outside the coverage count as MWX_ZONE_UNKNOWN. */
 #define MWX_ZONE_MASS_RINGS 16
 #define MWX_ZONE_MASS_SECTORS 32
 #define MWX_ZONE_MASS_MAX 32
