@@ -63,6 +63,11 @@ static void test_places(void **st) {
   expect(39.02, 125.75, MWX_ZONE_LAND, "PRK", NULL);        /* Pyongyang */
   expect(43.12, 131.89, MWX_ZONE_LAND, "RUS", NULL);        /* Vladivostok */
   expect(39.90, 116.40, MWX_ZONE_LAND, "CHN", NULL);        /* Beijing */
+  /* along land borders the two layers' lines differ by kilometres: a point
+   * in one nation's maritime border and another's land polygon is land of the
+   * first (Yalu near Sinuiju; Loei by the Mekong), never "territorial sea" */
+  expect(40.874, 125.95, MWX_ZONE_LAND, "PRK", NULL);
+  expect(17.474, 101.0, MWX_ZONE_LAND, "THA", NULL);
   /* Tsugaru Strait between Honshu and Hokkaido (Japan keeps 3 nm there) */
   expect(41.30, 140.00, MWX_ZONE_TERRITORIAL_SEA, "JPN", "Hokkaido");
   /* Okinotorishima: 12 nm around a reef the land data cannot resolve */

@@ -421,15 +421,20 @@ int zone_classify_q(const mwx_zone *z, const zone_query *q, mwx_zone_result *out
   layer_owners(&z->mar, q, &mn, &mg);
   if (mn) layer_owners(&z->land, q, &ln, &lg);
   out->distance_approx = z->land.flags[q->cell] & 1;
-  /* the land distance is needed everywhere but on land */
-  int on_land = (mn & ln) != 0;
+  /* On land: inside the nation's maritime border and inside any land
+   * polygon.  The two layers draw land borders apart (the 10-km layer is
+   * coarse): where a point lies in THA's maritime border but LAO's land
+   * polygon, it is THA's land (the finer border decides the nation), not a
+   * "territorial sea" 300 km inland.  The land distance is needed everywhere
+   * but on land. */
+  int on_land = mn && ln;
   int32_t lnear = on_land ? -1 : layer_nearest(&z->land, q, &lc2);
   double dcoast = lnear >= 0 ? arc_km(z, lc2) : NAN;
   if (mn) {
     int n = lowest_bit(mn & ln) >= 0 ? lowest_bit(mn & ln) : lowest_bit(mn);
     memcpy(out->nation, z->nation[n], 4);
     out->distance_to_baseline_km = 0;
-    if (ln >> n & 1) {
+    if (on_land) {
       out->zone = MWX_ZONE_LAND;
       out->distance_to_coast_km = 0;
       for (uint64_t m = lg; m; m &= m - 1) {
