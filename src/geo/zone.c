@@ -437,6 +437,7 @@ int zone_classify_q(const mwx_zone *z, const zone_query *q, mwx_zone_result *out
     if (on_land) {
       out->zone = MWX_ZONE_LAND;
       out->distance_to_coast_km = 0;
+      out->distance_approx = 0;
       for (uint64_t m = lg; m; m &= m - 1) {
         int g = lowest_bit(m);
         if (z->region_nation[g] == n) {
