@@ -6,7 +6,7 @@
 set -eu
 pkgs="build-essential cmake pkg-config
       libssl-dev libsqlite3-dev sqlite3 libproj-dev proj-data libjansson-dev libcmocka-dev
-      cyclonedds-dev cyclonedds-tools openssl iproute2 python3"
+      cyclonedds-dev cyclonedds-tools openssl iproute2 python3 nodejs npm"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
