@@ -29,11 +29,13 @@
 #include "mwx_cmd.h"
 
 static void help(FILE *f) {
-  fprintf(f, "usage: mwx run SCENARIO.json --nation KOR|JPN|USA --journal DB [--policy FILE] [--seed N]\n"
-             "               [--speed X] [--sync full|normal] [--no-plots] [--log] [--json]\n"
+  fprintf(f, "usage: mwx run SCENARIO.json --nation KOR|JPN|USA --journal DB [--policy FILE] [--key FILE]\n"
+             "               [--seed N] [--speed X] [--sync full|normal] [--no-plots] [--log] [--json]\n"
              "  --nation   whose sensors and policy (required)\n"
              "  --journal  journal database, new (the run's public key goes to DB.pub; a journal of\n"
-             "             another nation or an earlier run is refused)\n"
+             "             another nation is refused; an earlier run's journal can be continued only\n"
+             "             with the same --key)\n"
+             "  --key      the nation's Ed25519 origin key (PEM); default: a new key per run\n"
              "  --policy   release policy (default config/policy-<NATION>.json)\n"
              "  --seed     simulator seed (default 1)\n"
              "  --speed    sim seconds per wall second (default: as fast as possible)\n"
@@ -88,6 +90,11 @@ int mwx_cmd_run(int argc, char **argv) {
       journal = argv[++i];
     else if (!strcmp(a, "--policy") && v)
       policy = argv[++i];
+    else if (!strcmp(a, "--key") && v) {
+      if (strlen(v) >= sizeof cfg.key)
+        return usage_error("--key path is too long", v);
+      snprintf(cfg.key, sizeof cfg.key, "%s", argv[++i]);
+    }
     else if (!strcmp(a, "--seed") && v) {
       if (mwx_cmd_parse_u64(v, &cfg.seed))
         return usage_error("--seed needs an unsigned integer", v);

@@ -141,9 +141,11 @@ for i, l in enumerate(sys.stdin):
         t, q = s["topic"], s["marking"]["seq"]
         last[t] = max(last.get(t, 0), q)
 print(" ".join("%s=%d" % (t, last[t]) for t in sorted(last)))'; }
-"$B/mwx" run "$SC" --nation KOR --journal "$T/run.db" --no-plots >/dev/null 2>&1 || bad "E: first mwx run"
+# the journal is sealed with the run's origin key: a continued run needs the same key
+openssl genpkey -algorithm ed25519 -out "$T/run.key" 2>/dev/null || bad "E: openssl genpkey"
+"$B/mwx" run "$SC" --nation KOR --journal "$T/run.db" --key "$T/run.key" --no-plots >/dev/null 2>&1 || bad "E: first mwx run"
 first=$(maxseq "$T/run.db")
-"$B/mwx" run "$SC" --nation KOR --journal "$T/run.db" --no-plots >/dev/null 2>&1 || bad "E: second mwx run"
+"$B/mwx" run "$SC" --nation KOR --journal "$T/run.db" --key "$T/run.key" --no-plots >/dev/null 2>&1 || bad "E: second mwx run"
 second=$(maxseq "$T/run.db")
 # every topic's last seq doubled: the second run gave the same number of samples after the first's
 want=$(echo "$first" | tr ' ' '\n' | awk -F= '{ printf "%s%s=%d", (NR > 1 ? " " : ""), $1, 2 * $2 }')

@@ -278,9 +278,10 @@ static void on_released(void *c, const mwx_node_event *ev) {
     x->last[ev->msg->topic] = s;
 }
 
-static void run_node(const char *db, int seconds, seqctx *x) {
+static void run_node(const char *db, const char *key, int seconds, seqctx *x) {
   mwx_node_config cfg;
   mwx_node_config_init(&cfg);
+  snprintf(cfg.key, sizeof cfg.key, "%s", key); /* the journal is sealed with it: a restart needs it */
   strcpy(cfg.nation, "KOR");
   snprintf(cfg.scenario, sizeof cfg.scenario, "%s/scenarios/2022-10-14-srbm.json", MWX_SOURCE_DIR);
   snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-KOR.json", MWX_SOURCE_DIR);
@@ -303,10 +304,16 @@ static void test_node_restart_continues(void **state) {
   tmpdb t;
   tmpdb_make(&t);
   seqctx a = {0}, b = {0};
-  run_node(t.path, 120, &a);
+  char key[600];
+  snprintf(key, sizeof key, "%s.key", t.path);
+  mwx_msg_key *k;
+  assert_int_equal(mwx_msg_key_generate(&k), 0);
+  assert_int_equal(mwx_msg_key_save_private(k, key), 0);
+  mwx_msg_key_free(k);
+  run_node(t.path, key, 120, &a);
   assert_true(a.last[MWX_TOPIC_TRACK] > 10);
   assert_true(a.last[MWX_TOPIC_STATUS] >= 1);
-  run_node(t.path, 120, &b); /* the same scenario again, on the same journal */
+  run_node(t.path, key, 120, &b); /* the same scenario again, on the same journal */
   for (int topic = MWX_TOPIC_TRACK; topic <= MWX_TOPIC_STATUS; topic++)
     if (b.first[topic]) {
       /* every seq of the second run lies after the first run's */
@@ -322,6 +329,7 @@ static void test_node_restart_continues(void **state) {
   assert_int_equal(mwx_journal_seq_out_load(j, "KOR", out), 0);
   assert_int_equal(out[MWX_TOPIC_TRACK], b.last[MWX_TOPIC_TRACK]);
   mwx_journal_close(j);
+  unlink(key);
   tmpdb_remove(&t);
 }
 
