@@ -551,6 +551,27 @@ static int bo_push(trk *t, const mwx_track_plot *p) {
   return 0;
 }
 
+/* Burnout evidence of one update (mwx_track_info.t_powered_ns, t_quiet_ns,
+ * quiet_plots): thrust seen (the boost model likelier, or an IR plot: the
+ * plume), or one more ballistic radar update in the current run.  A track
+ * picked up again after coasting starts a new run: what it did while
+ * unseen is not evidence. */
+static void note_burnout_evidence(trk *t, const mwx_track_plot *p, int was_coasting) {
+  double pb = t->info.p_ballistic;
+  if (pb < BO_FROM_P || p->kind == MWX_TRACK_IR)
+    t->info.t_powered_ns = p->t_ns;
+  if (pb >= BO_TO_P && p->kind == MWX_TRACK_RADAR) {
+    if (!t->info.t_quiet_ns || was_coasting) {
+      t->info.t_quiet_ns = p->t_ns;
+      t->info.quiet_plots = 0;
+    }
+    t->info.quiet_plots++;
+  } else {
+    t->info.t_quiet_ns = 0;
+    t->info.quiet_plots = 0;
+  }
+}
+
 static int after_update(mwx_tracker *tr, trk *t, const mwx_track_plot *p) {
   int64_t t_ns = p->t_ns;
   int sensor = p->sensor;
@@ -562,12 +583,14 @@ static int after_update(mwx_tracker *tr, trk *t, const mwx_track_plot *p) {
     if (prev < BO_FROM_P && t->imm.mu[MWX_TRACK_BALLISTIC] >= BO_TO_P)
       burnout_smoother(tr, t);
   }
+  int was_coasting = t->info.coasting;
   t->info.hits++;
   t->info.misses = 0;
   t->info.coasting = 0;
   t->info.t_last_ns = t_ns;
   t->info.sensor_mask |= 1ull << (sensor & 63);
   t->info.p_ballistic = t->imm.mu[MWX_TRACK_BALLISTIC];
+  note_burnout_evidence(t, p, was_coasting);
   publish(t);
   if (t->info.status == MWX_TRACK_TENTATIVE) {
     t->attempts++;
