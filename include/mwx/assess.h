@@ -110,6 +110,13 @@ int mwx_assess_energy_range(const double x[6], double *range_km);
  * <= IRBM < 5,500 km <= ICBM. */
 mwx_ballistic_class mwx_assess_class_from_range(double range_km);
 
+/* Below this apogee a flight is classed by its ground range, not by its
+ * energy (mwx_assess_track): 100 km, the Karman line; below it drag on a
+ * re-entry vehicle is no longer negligible (a 5,000 kg/m^2 vehicle at
+ * 3.5 km/s decelerates by rho v^2 / (2 beta): ~0.4 m/s^2 at 60 km, ~20 m/s^2
+ * at 30 km with the US Standard Atmosphere 1976 densities). */
+#define MWX_ASSESS_ENDO_APOGEE_KM 100.0
+
 /* Apogee of the free flight through the estimate (forward if climbing,
  * backward otherwise): height (km) and time. */
 int mwx_assess_apogee(const double x[6], int64_t t_ns, double beta_kgpm2, double *apogee_km,
@@ -119,9 +126,10 @@ int mwx_assess_apogee(const double x[6], int64_t t_ns, double beta_kgpm2, double
  *
  * A track's impact prediction is only as good as the assumption that the
  * engine has stopped.  Burnout counts as seen when the track has had a run of
- * ballistic radar updates (mwx_track_info.t_quiet_ns, quiet_plots: IMM
- * ballistic probability >= 0.9 after each, no IR plume) lasting at least
- * MWX_ASSESS_STAGING_COAST_S with at least MWX_ASSESS_QUIET_MIN_PLOTS plots:
+ * radar updates without thrust (mwx_track_info.t_quiet_ns, quiet_plots: no
+ * IR plume, and not the boost model likelier with a forward thrust; a
+ * deceleration is drag) lasting at least MWX_ASSESS_STAGING_COAST_S with at
+ * least MWX_ASSESS_QUIET_MIN_PLOTS plots:
  *  - MWX_ASSESS_STAGING_COAST_S (10 s): twice the longest staging coast of
  *    the class vehicles (mwx_ballistic_vehicle_default: the ICBM's 5 s
  *    between stages, an estimate; 2022-11-18: 141-145 s).  A shorter quiet
@@ -139,7 +147,7 @@ int mwx_assess_apogee(const double x[6], int64_t t_ns, double beta_kgpm2, double
 
 typedef struct mwx_assess_burnout {
   int seen;            /* 1: burnout seen (see above) */
-  double quiet_s;      /* duration of the run of ballistic updates (0: none) */
+  double quiet_s;      /* duration of the run of updates without thrust (0: none) */
   int quiet_plots;     /* its radar plots */
   double since_thrust_s; /* last update with thrust -> last update (-1: no thrust ever seen) */
   char reason[128];    /* why not seen ("" when seen) */
@@ -206,7 +214,9 @@ typedef struct mwx_assess {
  * its ballistic-model estimate (info->ballistic) when the track is ballistic
  * (p_ballistic >= opts->min_p_ballistic, and above min_climb_height_m or
  * descending); the impact is provisional when burnout was not seen
- * (mwx_assess_burnout_check).  Launch from its early estimate (info->first): the boost
+ * (mwx_assess_burnout_check).  The class is that of the energy-equivalent
+ * range, or of the ground range when the apogee is below
+ * MWX_ASSESS_ENDO_APOGEE_KM and the launch point is known.  Launch from its early estimate (info->first): the boost
  * model when that estimate was powered and below 60 km - the launch time
  * then from the chord to info->chord when there is one - the ballistic
  * extension otherwise.  Range and time of flight when both ends exist.

@@ -217,13 +217,13 @@ typedef struct mwx_track_info {
   int has_chord;
   /* Burnout evidence (assess: mwx_assess_burnout decides whether burnout was
    * seen).  Kept at the last update while the track coasts. */
-  int64_t t_powered_ns;  /* last update that showed thrust: IMM ballistic probability < 0.5
-                            after it, or an IR plot (space IR sees only a burning plume);
-                            0: none seen */
-  int64_t t_quiet_ns;    /* first update of the current run of ballistic radar updates (IMM
-                            ballistic probability >= 0.9 after each, no IR plot); 0: the last
-                            update was not one; a track picked up again after coasting
-                            starts a new run */
+  int64_t t_powered_ns;  /* last update that showed thrust: an IR plot (space IR sees only a
+                            burning plume), or the IMM's boost model likelier (ballistic
+                            probability < 0.5) with a forward thrust (a deceleration is
+                            drag); 0: none seen */
+  int64_t t_quiet_ns;    /* first radar update after it (the current run of updates without
+                            thrust); 0: the last update showed thrust; a track picked up
+                            again after coasting starts a new run */
   int quiet_plots;       /* radar updates in that run */
 } mwx_track_info;
 

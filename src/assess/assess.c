@@ -433,6 +433,7 @@ int mwx_assess_track(const mwx_track_info *info, const mwx_assess_opts *opts, mw
   /* ballistic by the IMM, and out of the lower atmosphere where every
    * missile is still burning (or already coming down) */
   int ballistic = info->p_ballistic >= o.min_p_ballistic && (h_now >= o.min_climb_height_m || vup_now < 0);
+  double beta_used = 0;
   if (ballistic) {
     if (!mwx_assess_energy_range(x, &out->energy_range_km)) {
       out->cls = mwx_assess_class_from_range(out->energy_range_km);
@@ -445,6 +446,7 @@ int mwx_assess_track(const mwx_track_info *info, const mwx_assess_opts *opts, mw
       if (out->has_class && !mwx_ballistic_vehicle_default(out->cls, &v))
         beta = v.beta_rv_kgpm2;
     }
+    beta_used = beta;
     if (!mwx_assess_impact(x, P, info->est.t_ns, beta, o.max_flight_s, &out->impact) &&
         !add_beta_spread(x, beta, o.beta_rel_sigma, o.max_flight_s, &out->impact))
       out->has_impact = 1;
@@ -502,6 +504,18 @@ int mwx_assess_track(const mwx_track_info *info, const mwx_assess_opts *opts, mw
                          &d, NULL, NULL))
       out->range_km = d / 1e3;
     out->flight_time_s = (double)(out->impact.t_ns - out->launch.t_ns) * 1e-9;
+    /* a flight whose apogee stays inside the atmosphere is classed by the
+     * range it flies: the energy-equivalent range assumes free flight
+     * after the estimate, and below MWX_ASSESS_ENDO_APOGEE_KM drag takes a
+     * large part of that energy (2022-10-14: 650 km at 50 km apogee burns
+     * out at 3.8 km/s at 23 km, a 1,600 km energy range, and is an SRBM) */
+    double apo = out->apogee_km;
+    int64_t apo_t;
+    if (!(apo > 0) && mwx_assess_apogee(x, info->est.t_ns, beta_used, &apo, &apo_t))
+      apo = NAN;
+    if (out->has_class && apo > 0 && apo < MWX_ASSESS_ENDO_APOGEE_KM && out->range_km > 0)
+      out->cls = mwx_assess_class_from_range(out->range_km);
+    mwx_error_clear();
   }
   return 0;
 }

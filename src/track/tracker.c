@@ -552,24 +552,25 @@ static int bo_push(trk *t, const mwx_track_plot *p) {
 }
 
 /* Burnout evidence of one update (mwx_track_info.t_powered_ns, t_quiet_ns,
- * quiet_plots): thrust seen (the boost model likelier, or an IR plot: the
- * plume), or one more ballistic radar update in the current run.  A track
- * picked up again after coasting starts a new run: what it did while
- * unseen is not evidence. */
+ * quiet_plots): thrust seen (an IR plot: the plume; or the boost model
+ * likelier with a forward thrust - a negative one is drag the drag-free
+ * ballistic model leaves out), or one more radar update in the current run
+ * without thrust.  A track picked up again after coasting starts a new run:
+ * what it did while unseen is not evidence. */
 static void note_burnout_evidence(trk *t, const mwx_track_plot *p, int was_coasting) {
-  double pb = t->info.p_ballistic;
-  if (pb < BO_FROM_P || p->kind == MWX_TRACK_IR)
+  int thrust = p->kind == MWX_TRACK_IR ||
+               (t->info.p_ballistic < BO_FROM_P && t->imm.m[MWX_TRACK_BOOST].x[6] > 0.0);
+  if (thrust) {
     t->info.t_powered_ns = p->t_ns;
-  if (pb >= BO_TO_P && p->kind == MWX_TRACK_RADAR) {
-    if (!t->info.t_quiet_ns || was_coasting) {
-      t->info.t_quiet_ns = p->t_ns;
-      t->info.quiet_plots = 0;
-    }
-    t->info.quiet_plots++;
-  } else {
     t->info.t_quiet_ns = 0;
     t->info.quiet_plots = 0;
+    return;
   }
+  if (!t->info.t_quiet_ns || was_coasting) {
+    t->info.t_quiet_ns = p->t_ns;
+    t->info.quiet_plots = 0;
+  }
+  t->info.quiet_plots++;
 }
 
 static int after_update(mwx_tracker *tr, trk *t, const mwx_track_plot *p) {
