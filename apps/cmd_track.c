@@ -19,10 +19,13 @@
 #include "mwx_cmd.h"
 
 static void help(FILE *f) {
-  fprintf(f, "usage: mwx track SCENARIO.json [--nation KOR|JPN|USA|ALL] [--filter ekf|ukf] [--seed N] [--json] [--trust-provisional]\n"
+  fprintf(f, "usage: mwx track SCENARIO.json [--nation KOR|JPN|USA|ALL] [--filter ekf|ukf] [--seed N] [--sensors L] [--json]\n"
+             "                        [--trust-provisional]\n"
              "  --nation   whose sensors track (ALL: the three nations fused at plot level; default ALL)\n"
              "  --filter   ekf (default) or ukf\n"
              "  --seed     simulator seed (unsigned integer, default 1)\n"
+             "  --sensors  default|legacy|FILE: the sensor laydown instead of the scenario's (legacy: the\n"
+             "             hard range cut-offs used before the radar equation)\n"
              "  --json     print one JSON object instead of the text timeline\n"
              "  --trust-provisional  score predictions made before burnout was seen as warnings\n"
              "             (the behaviour before issue 12, for comparison)\n");
@@ -44,6 +47,7 @@ int mwx_cmd_track(int argc, char **argv) {
   mwx_assess_run_opts o;
   mwx_assess_run_opts_default(&o);
   int json = 0;
+  const char *laydown = NULL;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -53,6 +57,10 @@ int mwx_cmd_track(int argc, char **argv) {
       json = 1;
     } else if (!strcmp(a, "--trust-provisional")) {
       o.trust_provisional = 1;
+    } else if (!strcmp(a, "--sensors")) {
+      if (i + 1 >= argc)
+        return usage_error("%s needs a value", a);
+      laydown = argv[++i];
     } else if (!strcmp(a, "--nation") || !strcmp(a, "--filter") || !strcmp(a, "--seed")) {
       if (i + 1 >= argc)
         return usage_error("%s needs a value", a);
@@ -89,6 +97,8 @@ int mwx_cmd_track(int argc, char **argv) {
   memset(&truth, 0, sizeof truth);
   memset(&r, 0, sizeof r);
   int rc = mwx_sim_scenario_load(path, &sc);
+  if (!rc && laydown)
+    rc = mwx_sim_scenario_use_sensors(&sc, laydown);
   if (!rc)
     rc = mwx_sim_truth_init(&truth, &sc, 1.0);
   if (!rc)

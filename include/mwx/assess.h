@@ -278,20 +278,22 @@ typedef struct mwx_assess_missile {
   double impact_error_km;             /* its error */
   uint32_t track_id;                  /* first track on it */
   /* The warning picture: every prediction of every track that ever followed
-   * this missile (within 20 km), standing until its track predicts again,
-   * withdraws it (not ballistic, provisional) or ends.  Provisional
-   * predictions are counted, not scored: they are never a warning. */
+   * this missile (within 20 km), renewed every 10 s (a node's cadence),
+   * standing until its track predicts again, withdraws it (not ballistic,
+   * provisional) or ends; at each step the picture is the most precise
+   * standing prediction (smallest ellipse: what a warning centre acts on).
+   * Provisional predictions are counted, not scored: never a warning. */
   int has_ipp_50km, has_ipp_consistent;
-  double ipp_50km_s;                  /* first prediction within 50 km after which every standing
-                                         prediction stays within 50 km until impact */
-  double ipp_consistent_s;            /* first prediction whose 95% ellipse holds the true impact
-                                         point after which every standing one does */
+  double ipp_50km_s;                  /* first time the picture is within 50 km and stays so until
+                                         impact */
+  double ipp_consistent_s;            /* first time the picture's 95% ellipse holds the true impact
+                                         point and keeps holding it */
   size_t n_pred[MWX_ASSESS_N_PHASE];  /* predictions (non-provisional) made in each phase */
   size_t n_pred_in[MWX_ASSESS_N_PHASE]; /* ... whose 95% ellipse holds the true impact point */
   size_t n_provisional;               /* provisional predictions (not scored) */
   double max_5sigma_s;                /* longest time a prediction stood with the truth more than
                                          5 sigma outside it (Mahalanobis distance > 5) */
-  double max_wrong_km;                /* largest error of a standing non-provisional prediction */
+  double max_wrong_km;                /* largest error of any standing non-provisional prediction */
 } mwx_assess_missile;
 
 typedef struct mwx_assess_run_result {

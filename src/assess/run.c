@@ -48,6 +48,8 @@ typedef struct standing {
   double err_km, d2;   /* its error and the truth's squared Mahalanobis distance */
   int64_t last_upd_ns; /* the track's t_last_ns when last assessed */
   int last_coasting;   /* ... and its coasting flag */
+  double last_eval_s;  /* when last assessed (seconds after launch) */
+  double area_km2;     /* its ellipse's major x minor semi-axis */
   double bad5_since_s; /* > 5 sigma since (-1: not) */
 } standing;
 
@@ -303,42 +305,57 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
         }
       }
       const double tlat = truth->traj[k].fig.impact_lat_deg, tlon = truth->traj[k].fig.impact_lon_deg;
-      int any = 0, bad50 = 0, badc = 0;
+      const standing *best = NULL; /* the picture: the most precise standing prediction */
       for (int c = 0; c < n_own[k]; c++) {
         standing *sd = &own[k * MAX_OWN + c];
         size_t pos = live.n;
         for (size_t j = 0; j < live.n; j++)
           if ((long)live.idx[j] == sd->ti)
             pos = j;
-        if (pos == live.n) { /* deleted: its prediction goes with it */
-          sd->has = 0;
-          sd->bad5_since_s = -1;
+        if (pos == live.n) { /* deleted: its prediction goes with it, and its place */
+          own[k * MAX_OWN + c] = own[k * MAX_OWN + --n_own[k]];
+          c--;
           continue;
         }
         const mwx_track_info *in = &live.info[pos];
         /* a track assessed again only when it has news: an update, or the
          * start of its coasting (a node predicts from a coasting track; its
          * prediction then does not change) */
-        if (in->t_last_ns != sd->last_upd_ns || !sd->last_upd_ns || in->coasting != sd->last_coasting) {
+        int news = in->t_last_ns != sd->last_upd_ns || !sd->last_upd_ns || in->coasting != sd->last_coasting;
+        /* a standing prediction is renewed every IPP_EVERY_S (a node's
+         * cadence); a track without one, or the missile's own track until a
+         * prediction is within 10 km, every step */
+        int due = !sd->has || ts - sd->last_eval_s >= IPP_EVERY_S || in->coasting != sd->last_coasting ||
+                  (sd->ti == i && !m->has_good_ipp);
+        if (news && due) {
           sd->last_upd_ns = in->t_last_ns;
           sd->last_coasting = in->coasting;
+          sd->last_eval_s = ts;
           mwx_assess a;
           int ok = in->p_ballistic >= ao.min_p_ballistic && !mwx_assess_track(in, &ao, &a) && a.has_impact;
-          if (!ok || (a.provisional && !o.trust_provisional)) {
-            sd->has = 0; /* withdrawn: not ballistic, or burnout not seen */
-            m->n_provisional += ok;
+          mwx_assess_burnout bo;
+          mwx_assess_burnout_check(in, &bo);
+          if (!ok) {
+            /* no new prediction: the standing one is withdrawn when thrust
+             * was seen since (a stage burning: it is wrong), kept otherwise
+             * (the IMM leaving ballistic in re-entry is drag) */
+            if (!bo.seen && !o.trust_provisional)
+              sd->has = 0;
+          } else if (a.provisional && !o.trust_provisional) {
+            sd->has = 0; /* withdrawn: burnout not seen */
+            m->n_provisional++;
           } else {
             m->n_provisional += a.provisional;
             sd->has = 1;
             sd->err_km = geo_km(a.impact.lat_deg, a.impact.lon_deg, tlat, tlon);
             sd->d2 = truth_d2(&a.impact, tlat, tlon);
+            sd->area_km2 = a.impact.major_km * a.impact.minor_km;
             int ph = phase_of(truth, k, t, ts);
             m->n_pred[ph]++;
             m->n_pred_in[ph] += sd->d2 <= MWX_ASSESS_CHI2_95_2D;
             /* the timeline of the missile's own track, as before */
             if (sd->ti == i) {
-              int due = i != last_trk[k] || !m->has_good_ipp || ts - last_ipp_s[k] >= IPP_EVERY_S;
-              if (due) {
+              if (i != last_trk[k] || !m->has_good_ipp || ts - last_ipp_s[k] >= IPP_EVERY_S) {
                 last_trk[k] = i;
                 last_ipp_s[k] = ts;
                 last_ipp[k] = a.impact;
@@ -365,9 +382,8 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
           sd->bad5_since_s = -1;
           continue;
         }
-        any = 1;
-        bad50 |= sd->err_km > MWX_ASSESS_CONSISTENT_KM;
-        badc |= !(sd->d2 <= MWX_ASSESS_CHI2_95_2D);
+        if (!best || sd->area_km2 < best->area_km2)
+          best = sd;
         if (sd->err_km > m->max_wrong_km)
           m->max_wrong_km = sd->err_km;
         if (!(sd->d2 <= FIVE_SIGMA_D2)) {
@@ -379,8 +395,11 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
           sd->bad5_since_s = -1;
         }
       }
-      /* the picture: good from the first step with a standing prediction
-       * after the last step with a bad one */
+      /* the picture - what a warning centre would act on: of the standing
+       * predictions the most precise one (smallest ellipse); good from the
+       * first step with one after the last step with a bad one */
+      int any = best != NULL, bad50 = best && best->err_km > MWX_ASSESS_CONSISTENT_KM,
+          badc = best && !(best->d2 <= MWX_ASSESS_CHI2_95_2D);
       if (bad50)
         m->has_ipp_50km = 0;
       else if (any && !m->has_ipp_50km) {
