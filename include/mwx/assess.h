@@ -314,10 +314,12 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
 void mwx_assess_run_fini(mwx_assess_run_result *r);
 
 /* The result as the JSON text of "mwx track --json" (malloc'd, caller
- * frees):  {"missiles":[{"id","first_track_s","first_ipp_s","ipp_error_km":
- * {"60","120","300","half"},"launch_error_km","class","impact_lat_deg",
- * "impact_lon_deg","impact_ellipse_km":[major,minor,orientation_deg], ...}]}
- * with null where it never happened. */
+ * frees):  {"missiles":[{"id","first_track_s","first_ipp_s","good_ipp_s",
+ * "ipp_50km_s","ipp_consistent_s","provisional_predictions","max_5sigma_s",
+ * "max_wrong_km","contained":{"boost_end","coast","midcourse","reentry":
+ * [inside,n]},"ipp_error_km":{"60","120","300","half"},"launch_error_km",
+ * "class","impact_lat_deg","impact_lon_deg","impact_ellipse_km":[major,
+ * minor,orientation_deg], ...}]} with null where it never happened. */
 int mwx_assess_run_json(const mwx_assess_run_result *r, const mwx_assess_run_opts *opts, char **text);
 
 #endif /* MWX_ASSESS_H */
