@@ -1,0 +1,204 @@
+/*
+ * fuse.h - track-to-track fusion: one picture per nation from its own tracks
+ * and its partners' Track samples.  THIS HEADER IS A CONTRACT (node, replay,
+ * bench and release are written against it; docs/fusion.md says why).
+ *
+ * Input: source track samples (mwx_fuse_sample): the latest output of one
+ * nation's filter for one of its local tracks (a Track sample of a partner,
+ * mwx_fuse_sample_from_msg, or one of the node's own tracks,
+ * mwx_fuse_sample_from_track).  A source track is named by its originator
+ * and local track id; its samples arrive in time order (an older or equal
+ * time than the one held is ignored: the same sample by two paths, mesh and
+ * relay, is taken once).
+ *
+ * Association.  Every source track belongs to exactly one fused track.  A
+ * source track seen for the first time is compared with every fused track at
+ * the sample's time (the fused state propagated in free flight with the
+ * ballistic module through mwx_track_predict): squared Mahalanobis distance
+ * of the 6-D difference [pos, vel] in the summed covariance, gated at the
+ * chi-square quantile of assoc_prob (6 dof); a fused track that holds a
+ * fresh source track of the same originator is forbidden (one nation's
+ * tracker keeps one track per object).  The new source tracks of one
+ * ingest call are assigned together by the Hungarian algorithm
+ * (mwx_track_assign); a source track left over starts a fused track of its
+ * own.  Two fused tracks that come within the same gate are merged.
+ * Decorrelation: a source track whose samples differ from the fusion of the
+ * other fresh members of its fused track by more than the split_prob gate
+ * split_after times in a row leaves it and starts its own (it may join
+ * another one later, through the assoc gate: hysteresis between the two
+ * gates).
+ *
+ * Global track number.  Each source track has a key: (time of its first
+ * sample, originator, local track id), compared in that order.  A fused
+ * track is named by the smallest key among its members (members stay members
+ * after they fall silent, so the name does not change when the naming
+ * track ends) and its global number is a fixed hash of the name's
+ * originator and local track id (FNV-1a 32-bit, never 0).  Nodes that receive
+ * the same samples form the same fused tracks and so give every missile the
+ * same number without a coordinator; the number does not depend on the order
+ * in which the samples of one ingest call are given, nor on which node
+ * computes it.
+ *
+ * Fused state (mwx_fuse_get at a time t): the latest sample of every fresh
+ * member (sample age <= fresh_s) is propagated to t.  Members that report
+ * only their own sensors (own_sensors = 1) are combined in information form
+ * (sum of inverse covariances): each source enters with its newest estimate
+ * only, replacing its previous one (information decorrelation: nothing of a
+ * source is counted twice; the fuser keeps no state of its own that would
+ * count it again).  Members that are themselves fused products
+ * (own_sensors = 0: they may hold our own or a third nation's data) are
+ * combined by covariance intersection (mwx_fuse_ci), consistent whatever the
+ * unknown cross-covariance.  With no fresh member, the most recent member is
+ * propagated alone (the picture coasts on the last partner's track).
+ *
+ * Contributors: the union of the originators (and of their samples'
+ * contributors) of the members that made the fused state, sorted: the
+ * third-party rule of release applies to anything derived from it.
+ *
+ * Units: metres, m/s, ECEF (rotating); time int64 ns UTC.  Pure computation:
+ * time is a parameter, no I/O, no clock, no global state.  A fuser is not
+ * thread-safe; distinct fusers may be used from distinct threads.
+ * Life cycle: mwx_fuse_create ... mwx_fuse_destroy.
+ */
+#ifndef MWX_FUSE_H
+#define MWX_FUSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mwx/msg.h"
+#include "mwx/track.h"
+
+/* ---- Source samples -------------------------------------------------------- */
+
+/* One source track's estimate at one time. */
+typedef struct mwx_fuse_sample {
+  char originator[MWX_NATION_LEN];       /* nation whose filter produced it */
+  char local_track_id[MWX_ID_LEN];       /* the originator's own id, e.g. "KOR-T3" */
+  int64_t t_ns;                          /* time of validity */
+  double pos_ecef_m[3];
+  double vel_ecef_mps[3];                /* relative to the rotating Earth */
+  double P[6][6];                        /* covariance of [pos m, vel m/s], symmetric positive definite */
+  int phase;                             /* mwx_msg_phase: a boost sample is propagated with boost process noise */
+  int own_sensors;                       /* 1: the originator's own sensors only; 0: a fused product */
+  uint8_t n_contributors;                /* nations whose data it holds (0: the originator only) */
+  char contributors[MWX_MAX_NATIONS][MWX_NATION_LEN];
+} mwx_fuse_sample;
+
+/* Checks a sample: originator three upper-case letters, local id non-empty
+ * and NUL-terminated, finite numbers, P symmetric (to 1e-6 relative) and
+ * positive definite, phase known, contributors well formed.  MWX_EINVAL with a
+ * message naming the track and the field. */
+int mwx_fuse_sample_check(const mwx_fuse_sample *s);
+
+/* A Track sample (topic MWX_TOPIC_TRACK with MWX_F_COVARIANCE) as a fuse
+ * input: covariance from the upper triangle, own_sensors = 1 when its
+ * contributors are absent or only its originator.  MWX_EINVAL (message says
+ * why) for another topic, no covariance, or a sample that fails the check. */
+int mwx_fuse_sample_from_msg(const mwx_msg *m, mwx_fuse_sample *out);
+
+/* One of the node's own tracks as a fuse input, exactly as the node
+ * publishes it: local id "<nation>-T<id>", the combined estimate (est), the
+ * phase rule of the Track sample (boost while p_ballistic < 0.5),
+ * own_sensors = 1.  MWX_EINVAL if the nation is malformed or the estimate
+ * fails the check. */
+int mwx_fuse_sample_from_track(const char *nation, const mwx_track_info *in, mwx_fuse_sample *out);
+
+/* ---- Pure combination rules (exposed for tests and the bench) --------------- */
+
+/* Covariance intersection of two estimates of one 6-D state with unknown
+ * cross-covariance (Julier & Uhlmann 1997): P^-1 = w Pa^-1 + (1-w) Pb^-1,
+ * x = P (w Pa^-1 xa + (1-w) Pb^-1 xb), w in [0,1] minimising det P (golden
+ * section, to 1e-4).  Writes x, P and w (may be NULL).  The result is
+ * consistent (P >= the true error covariance) whenever both inputs are, for
+ * any correlation.  MWX_ERANGE if an input is not positive definite. */
+int mwx_fuse_ci(const double xa[6], const double Pa[6][6], const double xb[6], const double Pb[6][6],
+                double x[6], double P[6][6], double *w);
+
+/* Squared Mahalanobis distance of xa - xb in Pa + Pb (6 dof).  MWX_ERANGE if
+ * the sum is not positive definite. */
+int mwx_fuse_distance2(const double xa[6], const double Pa[6][6], const double xb[6], const double Pb[6][6],
+                       double *d2);
+
+/* The global track number of a name: FNV-1a 32-bit of "<originator>/<local id>",
+ * 0 mapped to 1. */
+uint32_t mwx_fuse_global_number(const char *originator, const char *local_track_id);
+
+/* ---- The fuser ------------------------------------------------------------- */
+
+typedef struct mwx_fuse_config {
+  double assoc_prob;        /* association gate, chi-square 6 dof (0.99 -> 16.81) */
+  double split_prob;        /* decorrelation gate, chi-square 6 dof (0.999 -> 22.46), >= assoc_prob */
+  int split_after;          /* consecutive samples outside the split gate before a source leaves */
+  double fresh_s;           /* a member whose latest sample is at most this old enters the fused state */
+  double forget_s;          /* a fused track with no sample for this long is dropped (landed, lost) */
+  double q_ballistic_m2ps3; /* white-acceleration PSD when propagating a mid-course/terminal sample */
+  double q_boost_m2ps3;     /* ... a boost-phase sample (the thrust is not in the sample) */
+} mwx_fuse_config;
+
+/* Defaults: assoc 0.99, split 0.999, split after 3, fresh 20 s (the tracker
+ * starts coasting a silent track after 20 s), forget 3,600 s, q 1e-4 (the
+ * tracker's ballistic model) and 100 (its boost model). */
+void mwx_fuse_config_default(mwx_fuse_config *cfg);
+
+typedef struct mwx_fuser mwx_fuser;
+
+/* Creates a fuser (cfg copied; NULL: defaults).  MWX_EINVAL for a bad
+ * configuration, MWX_ENOMEM.  Free with mwx_fuse_destroy. */
+int mwx_fuse_create(const mwx_fuse_config *cfg, mwx_fuser **out);
+/* Frees a fuser; NULL is ignored. */
+void mwx_fuse_destroy(mwx_fuser *fz);
+
+/* Takes a batch of n samples (any order; any mix of source tracks; typically
+ * what arrived since the last call).  Every sample is checked first: a bad
+ * one refuses the whole batch (MWX_EINVAL naming the index and field) and
+ * nothing changes.  Then, in time order: samples of known source tracks
+ * replace their latest (and run the decorrelation test), new source tracks
+ * are associated (Hungarian), fused tracks within the gate merge, silent
+ * fused tracks are forgotten.  A sample not newer than its source track's
+ * latest is ignored.  MWX_ENOMEM leaves the fuser usable. */
+int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *s, size_t n);
+
+#define MWX_FUSE_MAX_MEMBERS 16
+
+typedef enum mwx_fuse_method {
+  MWX_FUSE_SINGLE = 0, /* one fresh member: its estimate */
+  MWX_FUSE_INFO = 1,   /* own-sensor members only: information sum */
+  MWX_FUSE_CI = 2,     /* at least one fused-product member: covariance intersection */
+  MWX_FUSE_COAST = 3   /* no fresh member: the latest member propagated */
+} mwx_fuse_method;
+
+/* A fused track at a requested time. */
+typedef struct mwx_fuse_track {
+  uint32_t global_track_no;                  /* mwx_fuse_global_number of the name */
+  char name_originator[MWX_NATION_LEN];      /* the naming source track */
+  char name_local_id[MWX_ID_LEN];
+  int64_t name_t_ns;                         /* its first sample */
+  int64_t t_ns;                              /* time of the estimate (as requested) */
+  double x[6];                               /* [pos m, vel m/s] ECEF */
+  double P[6][6];
+  int method;                                /* mwx_fuse_method */
+  int64_t t_last_sample_ns;                  /* newest sample of any member */
+  int n_members;                             /* source tracks (all, silent included) */
+  char member_originator[MWX_FUSE_MAX_MEMBERS][MWX_NATION_LEN];
+  char member_local_id[MWX_FUSE_MAX_MEMBERS][MWX_ID_LEN];
+  int n_used;                                /* members that made x, P */
+  uint8_t n_contributors;                    /* sorted, unique */
+  char contributors[MWX_MAX_NATIONS][MWX_NATION_LEN];
+} mwx_fuse_track;
+
+/* Number of fused tracks now held (indices 0..count-1; an index is valid
+ * until the next mwx_fuse_ingest). */
+size_t mwx_fuse_count(const mwx_fuser *fz);
+
+/* Fused track index, its state propagated to t_ns.  MWX_EINVAL for a bad
+ * index, MWX_ERANGE if the propagation fails (below ground). */
+int mwx_fuse_get(const mwx_fuser *fz, size_t index, int64_t t_ns, mwx_fuse_track *out);
+
+/* The global number of the fused track holding a source track (the node
+ * stamps its own Track, LaunchEvent and ImpactPrediction with it).
+ * MWX_ENOTFOUND if the source track is unknown. */
+int mwx_fuse_global_of(const mwx_fuser *fz, const char *originator, const char *local_track_id,
+                       uint32_t *global_track_no);
+
+#endif /* MWX_FUSE_H */
