@@ -39,17 +39,22 @@
  * in which the samples of one ingest call are given, nor on which node
  * computes it.
  *
- * Fused state (mwx_fuse_get at a time t): the latest sample of every fresh
- * member (sample age <= fresh_s) is propagated to t.  Members that report
- * only their own sensors (own_sensors = 1) are combined in information form
+ * Fused state (mwx_fuse_get at a time t): the latest sample of every member
+ * is propagated to t; used are the fresh members (sample age <= fresh_s)
+ * and the silent members whose last sample was in free flight and whose
+ * prediction agrees with the fresh ones (assoc gate); with no fresh member,
+ * every silent free-flight member (else the newest member alone: the picture
+ * coasts on the last partner's track).  Members that report only their own
+ * sensors (own_sensors = 1) in free flight are combined in information form
  * (sum of inverse covariances): each source enters with its newest estimate
  * only, replacing its previous one (information decorrelation: nothing of a
  * source is counted twice; the fuser keeps no state of its own that would
- * count it again).  Members that are themselves fused products
- * (own_sensors = 0: they may hold our own or a third nation's data) are
- * combined by covariance intersection (mwx_fuse_ci), consistent whatever the
- * unknown cross-covariance.  With no fresh member, the most recent member is
- * propagated alone (the picture coasts on the last partner's track).
+ * count it again).  Members that are fused products (own_sensors = 0: they
+ * may hold our own or a third nation's data) and, with boost_ci, samples in
+ * boost (two nations' filters then share the large, unknown thrust error)
+ * are combined with that result by inverse covariance intersection
+ * (mwx_fuse_ici; plain CI, mwx_fuse_ci, with ici = 0), consistent whatever
+ * the common part.
  *
  * Contributors: the union of the originators (and of their samples'
  * contributors) of the members that made the fused state, sorted: the
@@ -115,6 +120,15 @@ int mwx_fuse_sample_from_track(const char *nation, const mwx_track_info *in, mwx
 int mwx_fuse_ci(const double xa[6], const double Pa[6][6], const double xb[6], const double Pb[6][6],
                 double x[6], double P[6][6], double *w);
 
+/* Inverse covariance intersection (Noack, Sijs, Reinhardt, Hanebeck 2017,
+ * "Decentralized data fusion with inverse covariance intersection",
+ * Automatica 79): P^-1 = Pa^-1 + Pb^-1 - (w Pa + (1-w) Pb)^-1, consistent
+ * for any correlation that comes from information common to both inputs
+ * (shared process noise, a shared prior) and never looser than CI.  w in
+ * [0,1] minimises det P (golden section, 1e-4).  MWX_ERANGE as mwx_fuse_ci. */
+int mwx_fuse_ici(const double xa[6], const double Pa[6][6], const double xb[6], const double Pb[6][6],
+                 double x[6], double P[6][6], double *w);
+
 /* Squared Mahalanobis distance of xa - xb in Pa + Pb (6 dof).  MWX_ERANGE if
  * the sum is not positive definite. */
 int mwx_fuse_distance2(const double xa[6], const double Pa[6][6], const double xb[6], const double Pb[6][6],
@@ -134,11 +148,15 @@ typedef struct mwx_fuse_config {
   double forget_s;          /* a fused track with no sample for this long is dropped (landed, lost) */
   double q_ballistic_m2ps3; /* white-acceleration PSD when propagating a mid-course/terminal sample */
   double q_boost_m2ps3;     /* ... a boost-phase sample (the thrust is not in the sample) */
+  double q_gate_m2ps3;      /* at least this PSD when a silent member is propagated for a gate */
+  int boost_ci;             /* 1: boost-phase samples are combined by (I)CI, not by the information sum */
+  int ici;                  /* 1: inverse covariance intersection where CI is called for; 0: CI */
 } mwx_fuse_config;
 
 /* Defaults: assoc 0.99, split 0.999, split after 3, fresh 20 s (the tracker
- * starts coasting a silent track after 20 s), forget 3,600 s, q 1e-4 (the
- * tracker's ballistic model) and 100 (its boost model). */
+ * starts coasting a silent track after 20 s), forget 7,200 s (the tracker's
+ * max_coast_s), q 1e-4 (the tracker's ballistic model) and 100 (its boost
+ * model), q_gate 1 m^2/s^3, boost_ci 1, ici 1 (docs/fusion.md: measured). */
 void mwx_fuse_config_default(mwx_fuse_config *cfg);
 
 typedef struct mwx_fuser mwx_fuser;
@@ -164,7 +182,7 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *s, size_t n);
 typedef enum mwx_fuse_method {
   MWX_FUSE_SINGLE = 0, /* one fresh member: its estimate */
   MWX_FUSE_INFO = 1,   /* own-sensor members only: information sum */
-  MWX_FUSE_CI = 2,     /* at least one fused-product member: covariance intersection */
+  MWX_FUSE_CI = 2,     /* at least one member combined by (inverse) covariance intersection */
   MWX_FUSE_COAST = 3   /* no fresh member: the latest member propagated */
 } mwx_fuse_method;
 

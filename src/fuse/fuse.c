@@ -190,6 +190,75 @@ int mwx_fuse_ci(const double xa[6], const double Pa[6][6], const double xb[6], c
   return 0;
 }
 
+/* ICI at weight w: the information Pa^-1 + Pb^-1 - G^-1 with G = w Pa +
+ * (1-w) Pb, and the gains K = Pa^-1 - w G^-1, L = Pb^-1 - (1-w) G^-1. */
+static int ici_at(const double Pa[6][6], const double Ia[6][6], const double xa[6], const double Pb[6][6],
+                  const double Ib[6][6], const double xb[6], double w, double x[6], double P[6][6],
+                  double *logdet_P) {
+  double G[6][6], Gi[6][6], I[6][6];
+  for (int r = 0; r < 6; r++)
+    for (int c = 0; c < 6; c++)
+      G[r][c] = w * Pa[r][c] + (1 - w) * Pb[r][c];
+  if (inv6(G, Gi, NULL))
+    return -1;
+  for (int r = 0; r < 6; r++)
+    for (int c = 0; c < 6; c++)
+      I[r][c] = Ia[r][c] + Ib[r][c] - Gi[r][c];
+  double Pw[6][6], ld;
+  if (inv6(I, Pw, &ld))
+    return -1;
+  if (logdet_P)
+    *logdet_P = -ld;
+  if (x) {
+    double K[6][6], L[6][6], v[6], a[6], b[6];
+    for (int r = 0; r < 6; r++)
+      for (int c = 0; c < 6; c++) {
+        K[r][c] = Ia[r][c] - w * Gi[r][c];
+        L[r][c] = Ib[r][c] - (1 - w) * Gi[r][c];
+      }
+    mat_vec(K, xa, a);
+    mat_vec(L, xb, b);
+    for (int r = 0; r < 6; r++)
+      v[r] = a[r] + b[r];
+    mat_vec(Pw, v, x);
+  }
+  if (P)
+    memcpy(P, Pw, sizeof Pw);
+  return 0;
+}
+
+int mwx_fuse_ici(const double xa[6], const double Pa[6][6], const double xb[6], const double Pb[6][6],
+                 double x[6], double P[6][6], double *w_out) {
+  if (!xa || !Pa || !xb || !Pb || !x || !P)
+    return mwx_error_set(MWX_EINVAL, "fuse: ici: NULL argument");
+  double Ia[6][6], Ib[6][6];
+  if (inv6(Pa, Ia, NULL) || inv6(Pb, Ib, NULL))
+    return mwx_error_set(MWX_ERANGE, "fuse: ici: an input covariance is not positive definite");
+  /* golden section on w in [0,1] for the smallest log det P; the ends give
+   * the better input alone (I = Ia + Ib - Ib = Ia at w = 1) */
+  const double g = 0.5 * (sqrt(5.0) - 1.0);
+  double lo = 0.0, hi = 1.0, a = hi - g * (hi - lo), b = lo + g * (hi - lo), fa, fb;
+  if (ici_at(Pa, Ia, xa, Pb, Ib, xb, a, NULL, NULL, &fa) || ici_at(Pa, Ia, xa, Pb, Ib, xb, b, NULL, NULL, &fb))
+    return mwx_error_set(MWX_ERANGE, "fuse: ici: singular combination");
+  while (hi - lo > 1e-4) {
+    if (fa < fb) {
+      hi = b, b = a, fb = fa, a = hi - g * (hi - lo);
+      if (ici_at(Pa, Ia, xa, Pb, Ib, xb, a, NULL, NULL, &fa))
+        return mwx_error_set(MWX_ERANGE, "fuse: ici: singular combination");
+    } else {
+      lo = a, a = b, fa = fb, b = lo + g * (hi - lo);
+      if (ici_at(Pa, Ia, xa, Pb, Ib, xb, b, NULL, NULL, &fb))
+        return mwx_error_set(MWX_ERANGE, "fuse: ici: singular combination");
+    }
+  }
+  double w = 0.5 * (lo + hi);
+  if (ici_at(Pa, Ia, xa, Pb, Ib, xb, w, x, P, NULL))
+    return mwx_error_set(MWX_ERANGE, "fuse: ici: singular combination");
+  if (w_out)
+    *w_out = w;
+  return 0;
+}
+
 uint32_t mwx_fuse_global_number(const char *originator, const char *local_track_id) {
   uint32_t h = 2166136261u; /* FNV-1a 32-bit offset basis and prime (Fowler, Noll, Vo) */
   const char *parts[3] = {originator ? originator : "", "/", local_track_id ? local_track_id : ""};
@@ -307,9 +376,12 @@ void mwx_fuse_config_default(mwx_fuse_config *cfg) {
   cfg->split_prob = 0.999;
   cfg->split_after = 3;
   cfg->fresh_s = 20.0;
-  cfg->forget_s = 3600.0;
+  cfg->forget_s = 7200.0;
   cfg->q_ballistic_m2ps3 = 1e-4;
   cfg->q_boost_m2ps3 = 100.0;
+  cfg->q_gate_m2ps3 = 1.0;
+  cfg->boost_ci = 1;
+  cfg->ici = 1;
 }
 
 int mwx_fuse_create(const mwx_fuse_config *cfg, mwx_fuser **out) {
@@ -323,7 +395,8 @@ int mwx_fuse_create(const mwx_fuse_config *cfg, mwx_fuser **out) {
     mwx_fuse_config_default(&c);
   if (!(c.assoc_prob > 0.5 && c.assoc_prob < 1.0) || !(c.split_prob >= c.assoc_prob && c.split_prob < 1.0) ||
       c.split_after < 1 || !(c.fresh_s > 0) || !(c.forget_s > 0) || !(c.q_ballistic_m2ps3 >= 0) ||
-      !(c.q_boost_m2ps3 >= 0))
+      !(c.q_boost_m2ps3 >= 0) || !(c.q_gate_m2ps3 >= 0) || (c.boost_ci != 0 && c.boost_ci != 1) ||
+      (c.ici != 0 && c.ici != 1))
     return mwx_error_set(MWX_EINVAL, "fuse: create: invalid configuration");
   mwx_fuser *fz = calloc(1, sizeof *fz);
   if (!fz)
@@ -378,11 +451,13 @@ static size_t members(const mwx_fuser *fz, size_t fi, size_t *out, size_t cap) {
 
 /* A sample propagated to t_ns in free flight (boost samples with the boost
  * model's white acceleration: their thrust is not in the sample). */
-static int predict_sample(const mwx_fuser *fz, const mwx_fuse_sample *s, int64_t t_ns, double x[6],
+static int predict_sample(const mwx_fuser *fz, const mwx_fuse_sample *s, int64_t t_ns, double q_min, double x[6],
                           double P[6][6]) {
   mwx_track_filter_cfg fc;
   mwx_track_filter_cfg_default(&fc);
   fc.q_ballistic_m2ps3 = s->phase == MWX_MSG_BOOST ? fz->cfg.q_boost_m2ps3 : fz->cfg.q_ballistic_m2ps3;
+  if (fc.q_ballistic_m2ps3 < q_min)
+    fc.q_ballistic_m2ps3 = q_min;
   mwx_track_est e;
   memset(&e, 0, sizeof e);
   e.t_ns = s->t_ns;
@@ -421,42 +496,35 @@ static void add_nation(uint8_t *n, char list[][MWX_NATION_LEN], const char *nat)
   (*n)++;
 }
 
-/* The fused state of fused track fi at t_ns from its members except
- * `exclude` ((size_t)-1: none).  fresh_only: no coasting fall-back (returns
- * MWX_ENOTFOUND when no member is fresh).  out may be NULL for x, P only. */
-static int fused_state(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude, int fresh_only, double x[6],
-                       double P[6][6], mwx_fuse_track *out) {
-  size_t m[MWX_FUSE_MAX_MEMBERS * 4];
-  size_t nm = members(fz, fi, m, sizeof m / sizeof m[0]);
-  size_t used[MWX_FUSE_MAX_MEMBERS * 4];
-  size_t nu = 0, newest = (size_t)-1;
-  for (size_t k = 0; k < nm; k++) {
-    if (m[k] == exclude)
-      continue;
-    const src *s = &fz->s[m[k]];
-    if (newest == (size_t)-1 || s->last.t_ns > fz->s[newest].last.t_ns)
-      newest = m[k];
-    if (fresh_at(fz, s, t_ns))
-      used[nu++] = m[k];
-  }
-  int method;
-  if (!nu) {
-    if (fresh_only || newest == (size_t)-1)
-      return MWX_ENOTFOUND;
-    used[nu++] = newest;
-    method = MWX_FUSE_COAST;
-  } else {
-    method = nu == 1 ? MWX_FUSE_SINGLE : MWX_FUSE_INFO;
-  }
-  /* own-sensor members: information sum; fused products: CI afterwards */
+/* What fused_state is for: the picture (every usable member), the
+ * decorrelation test (fresh members only), or a gate (members not fresh are
+ * propagated with at least q_gate_m2ps3: a long free-flight prediction
+ * carries model error - drag, an unseen end of burn - that the source's
+ * covariance does not). */
+enum { FS_STATE = 0, FS_SPLIT = 1, FS_GATE = 2 };
+
+/* 1 if the member enters the information sum, 0 if it is combined by CI. */
+static int info_member(const mwx_fuser *fz, const mwx_fuse_sample *s) {
+  return s->own_sensors && !(s->phase == MWX_MSG_BOOST && fz->cfg.boost_ci);
+}
+
+/* Combines the members used[0..nu) at t_ns: own-sensor members by the
+ * information sum, the others (fused products, and boost-phase samples when
+ * boost_ci) by ICI with the running result (CI when cfg.ici is 0).  *ci
+ * (may be NULL) is set when a member was combined by (I)CI. */
+static int combine(const mwx_fuser *fz, const size_t *used, size_t nu, int64_t t_ns, int mode, double x[6],
+                   double P[6][6], int *ci) {
   double I[6][6] = {{0}}, iv[6] = {0};
-  int n_info = 0, rc;
+  int n_info = 0, rc, have = 0;
+  if (ci)
+    *ci = 0;
   for (size_t k = 0; k < nu; k++) {
     const src *s = &fz->s[used[k]];
-    if (!s->last.own_sensors && method != MWX_FUSE_COAST && nu > 1)
+    if (nu > 1 && !info_member(fz, &s->last))
       continue;
     double xs[6], Ps[6][6], Is[6][6], is[6];
-    if ((rc = predict_sample(fz, &s->last, t_ns, xs, Ps)))
+    double qmin = mode == FS_GATE && !fresh_at(fz, s, t_ns) ? fz->cfg.q_gate_m2ps3 : 0.0;
+    if ((rc = predict_sample(fz, &s->last, t_ns, qmin, xs, Ps)))
       return rc;
     if (inv6(Ps, Is, NULL))
       return mwx_error_set(MWX_ERANGE, "fuse: propagated covariance of %s/%s not positive definite",
@@ -469,34 +537,92 @@ static int fused_state(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t excl
     }
     n_info++;
   }
-  double xf[6], Pf[6][6];
-  int have = 0;
   if (n_info) {
-    if (inv6(I, Pf, NULL))
+    if (inv6(I, P, NULL))
       return mwx_error_set(MWX_ERANGE, "fuse: information matrix not positive definite");
-    mat_vec(Pf, iv, xf);
+    mat_vec(P, iv, x);
     have = 1;
   }
   for (size_t k = 0; k < nu; k++) {
     const src *s = &fz->s[used[k]];
-    if (s->last.own_sensors || method == MWX_FUSE_COAST || nu == 1)
+    if (nu == 1 || info_member(fz, &s->last))
       continue;
     double xs[6], Ps[6][6];
-    if ((rc = predict_sample(fz, &s->last, t_ns, xs, Ps)))
+    double qmin = mode == FS_GATE && !fresh_at(fz, s, t_ns) ? fz->cfg.q_gate_m2ps3 : 0.0;
+    if ((rc = predict_sample(fz, &s->last, t_ns, qmin, xs, Ps)))
       return rc;
     if (!have) {
-      memcpy(xf, xs, sizeof xf);
-      memcpy(Pf, Ps, sizeof Pf);
+      memcpy(x, xs, 6 * sizeof *x);
+      memcpy(P, Ps, sizeof Ps);
       have = 1;
-    } else {
-      double xc[6], Pc[6][6];
-      if ((rc = mwx_fuse_ci(xf, Pf, xs, Ps, xc, Pc, NULL)))
-        return rc;
-      memcpy(xf, xc, sizeof xf);
-      memcpy(Pf, Pc, sizeof Pf);
+      continue;
     }
-    method = MWX_FUSE_CI;
+    double xc[6], Pc[6][6];
+    if ((rc = (fz->cfg.ici ? mwx_fuse_ici : mwx_fuse_ci)(x, P, xs, Ps, xc, Pc, NULL)))
+      return rc;
+    memcpy(x, xc, sizeof xc);
+    memcpy(P, Pc, sizeof Pc);
+    if (ci)
+      *ci = 1;
   }
+  return have ? 0 : MWX_ENOTFOUND;
+}
+
+/* The fused state of fused track fi at t_ns from its members except
+ * `exclude` ((size_t)-1: none), see FS_*.  Members used: the fresh ones
+ * (sample age <= fresh_s), and (not for FS_SPLIT) the silent ones whose last
+ * sample was in free flight and whose prediction agrees with the fresh
+ * members (inside the assoc gate): a silent track's prediction is as good as
+ * its source's own coasting, unless its source lost it under thrust it
+ * did not see.  With no fresh member, every silent free-flight member, or
+ * else the newest member alone (coasting).  MWX_ENOTFOUND when no member can
+ * be used.  out may be NULL for x, P only. */
+static int fused_state(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude, int mode, double x[6],
+                       double P[6][6], mwx_fuse_track *out) {
+  size_t m[MWX_FUSE_MAX_MEMBERS * 4];
+  size_t nm = members(fz, fi, m, sizeof m / sizeof m[0]);
+  size_t used[MWX_FUSE_MAX_MEMBERS * 4], stale[MWX_FUSE_MAX_MEMBERS * 4];
+  size_t nu = 0, ns = 0, newest = (size_t)-1;
+  for (size_t k = 0; k < nm; k++) {
+    if (m[k] == exclude)
+      continue;
+    const src *s = &fz->s[m[k]];
+    if (newest == (size_t)-1 || s->last.t_ns > fz->s[newest].last.t_ns)
+      newest = m[k];
+    if (fresh_at(fz, s, t_ns))
+      used[nu++] = m[k];
+    else if (mode != FS_SPLIT && s->last.phase != MWX_MSG_BOOST)
+      stale[ns++] = m[k];
+  }
+  int n_fresh = (int)nu, rc, ci = 0;
+  double xf[6], Pf[6][6];
+  if (n_fresh && ns) {
+    /* screen the silent members against the fresh ones */
+    if ((rc = combine(fz, used, nu, t_ns, mode, xf, Pf, NULL)))
+      return rc;
+    for (size_t k = 0; k < ns; k++) {
+      double xs[6], Ps[6][6], d2;
+      double qmin = mode == FS_GATE ? fz->cfg.q_gate_m2ps3 : 0.0;
+      if (predict_sample(fz, &fz->s[stale[k]].last, t_ns, qmin, xs, Ps) ||
+          mwx_fuse_distance2(xs, Ps, xf, Pf, &d2)) {
+        mwx_error_clear();
+        continue;
+      }
+      if (d2 < fz->gate_assoc)
+        used[nu++] = stale[k];
+    }
+  } else if (ns) {
+    memcpy(used, stale, ns * sizeof *used);
+    nu = ns;
+  }
+  if (!nu) {
+    if (mode == FS_SPLIT || newest == (size_t)-1)
+      return MWX_ENOTFOUND;
+    used[nu++] = newest;
+  }
+  if ((rc = combine(fz, used, nu, t_ns, mode, xf, Pf, &ci)))
+    return rc;
+  int method = !n_fresh ? MWX_FUSE_COAST : ci ? MWX_FUSE_CI : nu == 1 ? MWX_FUSE_SINGLE : MWX_FUSE_INFO;
   if (x)
     memcpy(x, xf, sizeof xf);
   if (P)
@@ -539,7 +665,7 @@ static int fused_state(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t excl
 int mwx_fuse_get(const mwx_fuser *fz, size_t index, int64_t t_ns, mwx_fuse_track *out) {
   if (!fz || !out || index >= fz->nf)
     return mwx_error_set(MWX_EINVAL, "fuse: get: no fused track %zu", index);
-  int rc = fused_state(fz, index, t_ns, (size_t)-1, 0, NULL, NULL, out);
+  int rc = fused_state(fz, index, t_ns, (size_t)-1, FS_STATE, NULL, NULL, out);
   if (rc == MWX_ENOTFOUND)
     return mwx_error_set(MWX_EINVAL, "fuse: get: fused track %zu has no member", index);
   return rc;
@@ -606,10 +732,10 @@ static void sample_vec(const mwx_fuse_sample *s, double x[6]) {
 
 /* Distance of source si's latest sample from fused track fi (without si),
  * fresh members only when fresh_only; INFINITY when none or not computable. */
-static double dist_to(const mwx_fuser *fz, size_t si, size_t fi, int fresh_only) {
+static double dist_to(const mwx_fuser *fz, size_t si, size_t fi, int mode) {
   const mwx_fuse_sample *s = &fz->s[si].last;
   double xf[6], Pf[6][6], xs[6], d2;
-  if (fused_state(fz, fi, s->t_ns, si, fresh_only, xf, Pf, NULL)) {
+  if (fused_state(fz, fi, s->t_ns, si, mode, xf, Pf, NULL)) {
     mwx_error_clear();
     return INFINITY;
   }
@@ -650,7 +776,8 @@ static int merge_and_compact(mwx_fuser *fz) {
             conflict = 1;
         if (conflict)
           continue;
-        if (fused_state(fz, a, t, (size_t)-1, 0, NULL, NULL, &ta) || fused_state(fz, b, t, (size_t)-1, 0, NULL, NULL, &tb)) {
+        if (fused_state(fz, a, t, (size_t)-1, FS_GATE, NULL, NULL, &ta) ||
+            fused_state(fz, b, t, (size_t)-1, FS_GATE, NULL, NULL, &tb)) {
           mwx_error_clear();
           continue;
         }
@@ -767,7 +894,7 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
     if (sm->t_ns <= s->last.t_ns)
       continue; /* old, or the same sample by a second path */
     s->last = *sm;
-    double d2 = dist_to(fz, (size_t)i, (size_t)s->fused, 1);
+    double d2 = dist_to(fz, (size_t)i, (size_t)s->fused, FS_SPLIT);
     if (isfinite(d2) && d2 > fz->gate_split) {
       if (++s->strikes >= fz->cfg.split_after) {
         int f = new_fused(fz);
@@ -805,7 +932,7 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
       for (size_t f = 0; f < nf0; f++) {
         if (holds_fresh_of(fz, f, s->originator, si, s->t_ns))
           continue;
-        double d2 = dist_to(fz, si, f, 0);
+        double d2 = dist_to(fz, si, f, FS_GATE);
         if (d2 < fz->gate_assoc)
           cost[r * N + f] = d2;
       }
