@@ -244,6 +244,8 @@ static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint
           mwx_error_clear();
           continue;
         }
+        if (k != 1) /* a partner's Track sample carries no thrust state */
+          batch[nb].has_thrust = 0, batch[nb].thrust_mps2 = 0;
         nb++;
       }
     }

@@ -84,7 +84,10 @@ typedef struct mwx_fuse_sample {
   double pos_ecef_m[3];
   double vel_ecef_mps[3];                /* relative to the rotating Earth */
   double P[6][6];                        /* covariance of [pos m, vel m/s], symmetric positive definite */
-  int phase;                             /* mwx_msg_phase: a boost sample is propagated with boost process noise */
+  int phase;                             /* mwx_msg_phase: a boost sample is propagated with the boost model */
+  int has_thrust;                        /* 1: thrust_mps2 is the source filter's (own tracks); 0: the fuser
+                                            estimates it from the source's successive boost samples */
+  double thrust_mps2;                    /* thrust acceleration along the velocity, m/s^2 */
   int own_sensors;                       /* 1: the originator's own sensors only; 0: a fused product */
   uint8_t n_contributors;                /* nations whose data it holds (0: the originator only) */
   char contributors[MWX_MAX_NATIONS][MWX_NATION_LEN];
@@ -104,8 +107,9 @@ int mwx_fuse_sample_from_msg(const mwx_msg *m, mwx_fuse_sample *out);
 
 /* One of the node's own tracks as a fuse input, exactly as the node
  * publishes it: local id "<nation>-T<id>", the combined estimate (est), the
- * phase rule of the Track sample (boost while p_ballistic < 0.5),
- * own_sensors = 1.  MWX_EINVAL if the nation is malformed or the estimate
+ * phase rule of the Track sample (boost while p_ballistic < 0.5), its thrust
+ * state (has_thrust = 1 in boost: the Track sample has no field for it, so a
+ * partner's boost samples are given the fuser's estimate), own_sensors = 1.  MWX_EINVAL if the nation is malformed or the estimate
  * fails the check. */
 int mwx_fuse_sample_from_track(const char *nation, const mwx_track_info *in, mwx_fuse_sample *out);
 

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "mwx/error.h"
+#include "mwx/ballistic.h"
 #include "mwx/fuse.h"
 
 #define NS 1000000000LL
@@ -29,6 +30,8 @@
 
 typedef struct src {
   mwx_fuse_sample last; /* latest sample */
+  double thrust_mps2;   /* estimated thrust acceleration along the velocity (boost samples) */
+  int has_thrust;
   int64_t t_first_ns;   /* time of its first sample: the key */
   int fused;            /* index into fz->f */
   int strikes;          /* consecutive samples outside the split gate */
@@ -289,6 +292,8 @@ int mwx_fuse_sample_check(const mwx_fuse_sample *s) {
       return mwx_error_set(MWX_EINVAL, "fuse: track %s/%s: position or velocity not finite", s->originator, id);
   if (s->phase < MWX_MSG_BOOST || s->phase > MWX_MSG_TERMINAL)
     return mwx_error_set(MWX_EINVAL, "fuse: track %s/%s: phase %d unknown", s->originator, id, s->phase);
+  if ((s->has_thrust != 0 && s->has_thrust != 1) || (s->has_thrust && !isfinite(s->thrust_mps2)))
+    return mwx_error_set(MWX_EINVAL, "fuse: track %s/%s: has_thrust must be 0 or 1 with a finite thrust", s->originator, id);
   if (s->own_sensors != 0 && s->own_sensors != 1)
     return mwx_error_set(MWX_EINVAL, "fuse: track %s/%s: own_sensors must be 0 or 1", s->originator, id);
   for (int i = 0; i < 6; i++)
@@ -362,6 +367,10 @@ int mwx_fuse_sample_from_track(const char *nation, const mwx_track_info *in, mwx
       out->P[i][j] = 0.5 * (in->est.P[i][j] + in->est.P[j][i]);
   /* the Track sample's phase rule (node.c track_sample): only boost matters here */
   out->phase = in->p_ballistic < 0.5 ? MWX_MSG_BOOST : MWX_MSG_MIDCOURSE;
+  if (out->phase == MWX_MSG_BOOST) {
+    out->has_thrust = 1;
+    out->thrust_mps2 = in->est.x[6];
+  }
   out->own_sensors = 1;
   out->n_contributors = 1;
   memcpy(out->contributors[0], nation, 3);
@@ -449,15 +458,30 @@ static size_t members(const mwx_fuser *fz, size_t fi, size_t *out, size_t cap) {
   return n;
 }
 
-/* A sample propagated to t_ns in free flight (boost samples with the boost
- * model's white acceleration: their thrust is not in the sample). */
-static int predict_sample(const mwx_fuser *fz, const mwx_fuse_sample *s, int64_t t_ns, double q_min, double x[6],
+static int fresh_at(const mwx_fuser *fz, const src *s, int64_t t_ns) {
+  return fabs((double)(t_ns - s->last.t_ns) * 1e-9) <= fz->cfg.fresh_s;
+}
+
+/* A source track's latest sample propagated to t_ns: in free flight
+ * (mwx_track_predict, ballistic model), or, for a boost sample, with the
+ * tracker's boost model and the thrust the sample gives or the source's
+ * samples imply (estimate_thrust; THRUST_SIGMA_MPS2 uncertain), since a
+ * missile under 20-60 m/s^2 of thrust is 10-30 m/s ahead of a ballistic
+ * prediction after a 1-s scan gap. */
+#define THRUST_SIGMA_MPS2 5.0
+#define THRUST_MAX_GAP_S 5.0
+static int predict_sample(const mwx_fuser *fz, const src *sr, int64_t t_ns, double q_min, double x[6],
                           double P[6][6]) {
+  const mwx_fuse_sample *s = &sr->last;
   mwx_track_filter_cfg fc;
   mwx_track_filter_cfg_default(&fc);
-  fc.q_ballistic_m2ps3 = s->phase == MWX_MSG_BOOST ? fz->cfg.q_boost_m2ps3 : fz->cfg.q_ballistic_m2ps3;
+  int boost = s->phase == MWX_MSG_BOOST;
+  fc.q_ballistic_m2ps3 = boost ? fz->cfg.q_boost_m2ps3 : fz->cfg.q_ballistic_m2ps3;
+  fc.q_boost_m2ps3 = fz->cfg.q_boost_m2ps3;
   if (fc.q_ballistic_m2ps3 < q_min)
     fc.q_ballistic_m2ps3 = q_min;
+  if (fc.q_boost_m2ps3 < q_min)
+    fc.q_boost_m2ps3 = q_min;
   mwx_track_est e;
   memset(&e, 0, sizeof e);
   e.t_ns = s->t_ns;
@@ -468,8 +492,22 @@ static int predict_sample(const mwx_fuser *fz, const mwx_fuse_sample *s, int64_t
   for (int i = 0; i < 6; i++)
     for (int j = 0; j < 6; j++)
       e.P[i][j] = s->P[i][j];
-  int rc = mwx_track_predict(&fc, MWX_TRACK_BALLISTIC, &e, t_ns);
-  if (rc)
+  /* a silent boost sample: thrust for at most THRUST_MAX_GAP_S past it, then
+   * free flight (it is taken to have burnt out by then, as the tracker's
+   * coasting does when it loses a burning track) */
+  int rc;
+  if (boost && sr->has_thrust && fresh_at(fz, sr, t_ns)) {
+    e.x[6] = sr->thrust_mps2;
+    e.P[6][6] = THRUST_SIGMA_MPS2 * THRUST_SIGMA_MPS2;
+    int64_t gap = (int64_t)(THRUST_MAX_GAP_S * 1e9), t1 = t_ns;
+    if (t_ns - s->t_ns > gap)
+      t1 = s->t_ns + gap;
+    else if (s->t_ns - t_ns > gap)
+      t1 = s->t_ns - gap;
+    if ((rc = mwx_track_predict(&fc, MWX_TRACK_BOOST, &e, t1)))
+      return rc;
+  }
+  if ((rc = mwx_track_predict(&fc, MWX_TRACK_BALLISTIC, &e, t_ns)))
     return rc;
   for (int i = 0; i < 6; i++) {
     x[i] = e.x[i];
@@ -479,9 +517,51 @@ static int predict_sample(const mwx_fuser *fz, const mwx_fuse_sample *s, int64_t
   return 0;
 }
 
-static int fresh_at(const mwx_fuser *fz, const src *s, int64_t t_ns) {
-  return fabs((double)(t_ns - s->last.t_ns) * 1e-9) <= fz->cfg.fresh_s;
+/* The thrust acceleration along the velocity implied by two successive
+ * boost samples of one source: the rate of change of speed less gravity's
+ * component along the velocity (drag and the frame terms are small against
+ * 20-60 m/s^2), smoothed over THRUST_TAU_S.  A sample that carries its own
+ * thrust (has_thrust) is taken as is. */
+#define THRUST_TAU_S 4.0
+static void estimate_thrust(src *sr, const mwx_fuse_sample *prev, const mwx_fuse_sample *now) {
+  if (now->phase != MWX_MSG_BOOST) {
+    sr->has_thrust = 0;
+    return;
+  }
+  if (now->has_thrust) {
+    sr->thrust_mps2 = now->thrust_mps2;
+    sr->has_thrust = 1;
+    return;
+  }
+  if (!prev || prev->phase != MWX_MSG_BOOST)
+    return;
+  double dt = (double)(now->t_ns - prev->t_ns) * 1e-9;
+  if (!(dt > 0) || dt > THRUST_MAX_GAP_S)
+    return;
+  double v0 = 0, v1 = 0, g[3], gv = 0;
+  for (int i = 0; i < 3; i++) {
+    v0 += prev->vel_ecef_mps[i] * prev->vel_ecef_mps[i];
+    v1 += now->vel_ecef_mps[i] * now->vel_ecef_mps[i];
+  }
+  v0 = sqrt(v0);
+  v1 = sqrt(v1);
+  if (!(v1 > 1.0))
+    return;
+  mwx_ballistic_gravity_ecef(now->pos_ecef_m, g);
+  for (int i = 0; i < 3; i++)
+    gv += g[i] * now->vel_ecef_mps[i] / v1;
+  double a = (v1 - v0) / dt - gv;
+  if (a < 0)
+    a = 0;
+  if (!sr->has_thrust) {
+    sr->thrust_mps2 = a;
+    sr->has_thrust = 1;
+  } else {
+    double k = dt / THRUST_TAU_S > 1.0 ? 1.0 : dt / THRUST_TAU_S;
+    sr->thrust_mps2 += k * (a - sr->thrust_mps2);
+  }
 }
+
 
 static void add_nation(uint8_t *n, char list[][MWX_NATION_LEN], const char *nat) {
   int pos = 0;
@@ -524,7 +604,7 @@ static int combine(const mwx_fuser *fz, const size_t *used, size_t nu, int64_t t
       continue;
     double xs[6], Ps[6][6], Is[6][6], is[6];
     double qmin = mode == FS_GATE && !fresh_at(fz, s, t_ns) ? fz->cfg.q_gate_m2ps3 : 0.0;
-    if ((rc = predict_sample(fz, &s->last, t_ns, qmin, xs, Ps)))
+    if ((rc = predict_sample(fz, s, t_ns, qmin, xs, Ps)))
       return rc;
     if (inv6(Ps, Is, NULL))
       return mwx_error_set(MWX_ERANGE, "fuse: propagated covariance of %s/%s not positive definite",
@@ -549,7 +629,7 @@ static int combine(const mwx_fuser *fz, const size_t *used, size_t nu, int64_t t
       continue;
     double xs[6], Ps[6][6];
     double qmin = mode == FS_GATE && !fresh_at(fz, s, t_ns) ? fz->cfg.q_gate_m2ps3 : 0.0;
-    if ((rc = predict_sample(fz, &s->last, t_ns, qmin, xs, Ps)))
+    if ((rc = predict_sample(fz, s, t_ns, qmin, xs, Ps)))
       return rc;
     if (!have) {
       memcpy(x, xs, 6 * sizeof *x);
@@ -603,7 +683,7 @@ static int fused_state(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t excl
     for (size_t k = 0; k < ns; k++) {
       double xs[6], Ps[6][6], d2;
       double qmin = mode == FS_GATE ? fz->cfg.q_gate_m2ps3 : 0.0;
-      if (predict_sample(fz, &fz->s[stale[k]].last, t_ns, qmin, xs, Ps) ||
+      if (predict_sample(fz, &fz->s[stale[k]], t_ns, qmin, xs, Ps) ||
           mwx_fuse_distance2(xs, Ps, xf, Pf, &d2)) {
         mwx_error_clear();
         continue;
@@ -877,8 +957,10 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
     const mwx_fuse_sample *sm = ord[k];
     long i = find_src(fz, sm->originator, sm->local_track_id);
     if (i >= 0 && fz->s[i].fused < 0) { /* new in this batch, a later sample */
-      if (sm->t_ns > fz->s[i].last.t_ns)
+      if (sm->t_ns > fz->s[i].last.t_ns) {
+        estimate_thrust(&fz->s[i], &fz->s[i].last, sm);
         fz->s[i].last = *sm;
+      }
       continue;
     }
     if (i < 0) {
@@ -887,12 +969,14 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
       s->last = *sm;
       s->t_first_ns = sm->t_ns;
       s->fused = -1;
+      estimate_thrust(s, NULL, sm);
       fresh_src[n_new++] = fz->ns++;
       continue;
     }
     src *s = &fz->s[i];
     if (sm->t_ns <= s->last.t_ns)
       continue; /* old, or the same sample by a second path */
+    estimate_thrust(s, &s->last, sm);
     s->last = *sm;
     double d2 = dist_to(fz, (size_t)i, (size_t)s->fused, FS_SPLIT);
     if (isfinite(d2) && d2 > fz->gate_split) {
