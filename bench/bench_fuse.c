@@ -29,7 +29,9 @@
  * below 50 km are left out: there the drag that the trackers do not model
  * (beta 0, docs/track.md) makes every estimator alike inconsistent.
  *
- * Options: --ballistic gives the fuser each track's ballistic-model estimate
+ * Options: --boost-info (boost samples by the information sum, not ICI),
+ * --ci (CI instead of ICI), --no-thrust (boost samples propagated
+ * ballistically) are the ablations of docs/fusion.md.  --ballistic gives the fuser each track's ballistic-model estimate
  * once ballistic (mwx_track_info.ballistic) instead of the combined one the
  * node publishes today (what a change to node.c's Track sample would give).
  * Environment: BENCH_FUSE_BINS=1 prints every bin's RMS per estimator on
@@ -60,6 +62,7 @@ enum { E_FUSED = 0, E_ALL, E_KOR, E_JPN, E_USA, N_EST };
 static const char *EST_NAME[N_EST] = {"JPN fused", "centralized", "KOR", "JPN", "USA"};
 static const char *NAT[3] = {"KOR", "JPN", "USA"};
 static int g_ballistic; /* --ballistic: samples carry the ballistic model's estimate once ballistic */
+static mwx_fuse_config g_cfg; /* --boost-info, --ci, --no-thrust: ablations */
 
 typedef struct bin {
   double se_p[N_EST], se_v[N_EST];
@@ -134,9 +137,17 @@ static int tracker_err(const mwx_tracker *tr, int64_t t, const double xt[6], dou
   return found;
 }
 
+/* picture quality, over all seeds: distinct global numbers the fused track
+ * nearest the truth had during one flight, and evaluations with more than
+ * one fused track within NEAR_M of the truth */
+static int g_numbers_sum, g_numbers_max, g_numbers_runs, g_dup_evals, g_evals;
+static uint32_t g_seen[64];
+static int g_nseen;
+
 static int fused_err(const mwx_fuser *fz, int64_t t, const double xt[6], double e[6], double P[6][6]) {
   double best = NEAR_M;
-  int found = 0;
+  int found = 0, near = 0;
+  uint32_t gtn = 0;
   for (size_t i = 0; i < mwx_fuse_count(fz); i++) {
     mwx_fuse_track ft;
     if (mwx_fuse_get(fz, i, t, &ft)) {
@@ -147,13 +158,24 @@ static int fused_err(const mwx_fuser *fz, int64_t t, const double xt[6], double 
     for (int c = 0; c < 3; c++)
       d += pow(ft.x[c] - xt[c], 2);
     d = sqrt(d);
+    near += d < NEAR_M;
     if (d < best) {
       best = d;
       for (int c = 0; c < 6; c++)
         e[c] = ft.x[c] - xt[c];
       memcpy(P, ft.P, sizeof ft.P);
       found = 1;
+      gtn = ft.global_track_no;
     }
+  }
+  g_evals++;
+  g_dup_evals += near > 1;
+  if (found) {
+    int k = 0;
+    while (k < g_nseen && g_seen[k] != gtn)
+      k++;
+    if (k == g_nseen && g_nseen < 64)
+      g_seen[g_nseen++] = gtn;
   }
   return found;
 }
@@ -187,9 +209,10 @@ static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint
   for (int k = 0; k < 4 && !rc; k++)
     rc = mwx_track_create(NULL, &tr[k]);
   if (!rc)
-    rc = mwx_fuse_create(NULL, &fz);
+    rc = mwx_fuse_create(&g_cfg, &fz);
   if (rc)
     goto done;
+  g_nseen = 0;
   int64_t L0 = truth->launch_ns[0];
   double flight_s = truth->traj[0].fig.flight_time_s;
   int64_t step = NS, t = sc->epoch_ns;
@@ -311,6 +334,10 @@ static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint
     if (have[E_ALL])
       B->nees_c += nc;
   }
+  g_numbers_sum += g_nseen;
+  g_numbers_runs++;
+  if (g_nseen > g_numbers_max)
+    g_numbers_max = g_nseen;
 done:
   for (int k = 0; k < 4; k++) {
     mwx_track_destroy(tr[k]);
@@ -328,6 +355,7 @@ static void report(const char *name, int seeds, const bin *bins, int nbins) {
   /* pooled over bins where fused and centralized both have every seed */
   static const char *PH[3] = {"boost", "midcourse", "terminal"};
   double sp[4][N_EST] = {{0}}, sv[4][N_EST] = {{0}}, cp[4][N_EST] = {{0}}, cv[4][N_EST] = {{0}};
+  int worse_p10 = 0, worse_v10 = 0;
   int nn[4][N_EST] = {{0}}, worse_p = 0, worse_v = 0, cmp_bins = 0, inside = 0, above = 0, below = 0, nees_bins = 0;
   double worst_rp = 0, worst_rv = 0, worst_t = 0, sum_nf = 0, sum_nc = 0;
   int n_nf = 0, n_nc = 0, missing_f = 0;
@@ -380,6 +408,8 @@ static void report(const char *name, int seeds, const bin *bins, int nbins) {
           fprintf(stderr, " | %s %.1f %.2f", EST_NAME[x], sqrt(B->se_p[x] / seeds), sqrt(B->se_v[x] / seeds));
       fprintf(stderr, "\n");
     }
+    worse_p10 += fp > 1.1 * bp;
+    worse_v10 += fv > 1.1 * bv;
     if (fp > bp) {
       worse_p++;
       if (fp / bp > worst_rp)
@@ -408,22 +438,37 @@ static void report(const char *name, int seeds, const bin *bins, int nbins) {
     }
   }
   printf("  fused vs best single nation (per 5-s bin, RMS over seeds, %d bins with a nation holding it in every seed):\n"
-         "    position worse in %d bins (worst %.2fx at +%.0f s), velocity worse in %d bins (worst %.2fx)\n",
-         cmp_bins, worse_p, worst_rp, worst_t, worse_v, worst_rv);
+         "    position worse in %d bins (by > 10%%: %d; worst %.2fx at +%.0f s), velocity worse in %d bins (by > 10%%: "
+         "%d; worst %.2fx)\n",
+         cmp_bins, worse_p, worse_p10, worst_rp, worst_t, worse_v, worse_v10, worst_rv);
   printf("  NEES (6-D) of the fused track: mean %.2f over %d estimates (centralized tracker: %.2f); "
          "per-bin mean inside the 95%% band [%.2f, %.2f] in %d of %d bins (%d above, %d below)\n",
          n_nf ? sum_nf / n_nf : NAN, n_nf, n_nc ? sum_nc / n_nc : NAN, lo, hi, inside, nees_bins, above, below);
   printf("  bins where the centralized tracker holds it in every seed but JPN's fused picture not: %d\n", missing_f);
+  printf("  picture: global numbers of the missile per flight mean %.2f, max %d; evaluations with more than one fused "
+         "track within 50 km: %d of %d\n",
+         g_numbers_runs ? (double)g_numbers_sum / g_numbers_runs : 0.0, g_numbers_max, g_dup_evals, g_evals);
+  g_numbers_sum = g_numbers_max = g_numbers_runs = g_dup_evals = g_evals = 0;
 }
 
 int main(int argc, char **argv) {
   int seeds = 20;
+  mwx_fuse_config_default(&g_cfg);
   const char *scen[16];
   int ns = 0;
   for (int i = 1; i < argc; i++) {
     char *end;
     if (!strcmp(argv[i], "--ballistic")) {
       g_ballistic = 1;
+      continue;
+    }
+    if (!strcmp(argv[i], "--boost-info") || !strcmp(argv[i], "--ci") || !strcmp(argv[i], "--no-thrust")) {
+      if (argv[i][2] == 'b')
+        g_cfg.boost_ci = 0;
+      else if (argv[i][2] == 'c')
+        g_cfg.ici = 0;
+      else
+        g_cfg.boost_thrust = 0;
       continue;
     }
     long v = strtol(argv[i], &end, 10);

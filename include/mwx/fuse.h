@@ -155,12 +155,14 @@ typedef struct mwx_fuse_config {
   double q_gate_m2ps3;      /* at least this PSD when a silent member is propagated for a gate */
   int boost_ci;             /* 1: boost-phase samples are combined by (I)CI, not by the information sum */
   int ici;                  /* 1: inverse covariance intersection where CI is called for; 0: CI */
+  int boost_thrust;         /* 1: a fresh boost sample is propagated with its thrust (at most 5 s) */
 } mwx_fuse_config;
 
 /* Defaults: assoc 0.99, split 0.999, split after 3, fresh 20 s (the tracker
  * starts coasting a silent track after 20 s), forget 7,200 s (the tracker's
  * max_coast_s), q 1e-4 (the tracker's ballistic model) and 100 (its boost
- * model), q_gate 1 m^2/s^3, boost_ci 1, ici 1 (docs/fusion.md: measured). */
+ * model), q_gate 1 m^2/s^3, boost_ci 1, ici 1, boost_thrust 1 (docs/fusion.md:
+ * measured). */
 void mwx_fuse_config_default(mwx_fuse_config *cfg);
 
 typedef struct mwx_fuser mwx_fuser;

@@ -391,6 +391,7 @@ void mwx_fuse_config_default(mwx_fuse_config *cfg) {
   cfg->q_gate_m2ps3 = 1.0;
   cfg->boost_ci = 1;
   cfg->ici = 1;
+  cfg->boost_thrust = 1;
 }
 
 int mwx_fuse_create(const mwx_fuse_config *cfg, mwx_fuser **out) {
@@ -405,7 +406,7 @@ int mwx_fuse_create(const mwx_fuse_config *cfg, mwx_fuser **out) {
   if (!(c.assoc_prob > 0.5 && c.assoc_prob < 1.0) || !(c.split_prob >= c.assoc_prob && c.split_prob < 1.0) ||
       c.split_after < 1 || !(c.fresh_s > 0) || !(c.forget_s > 0) || !(c.q_ballistic_m2ps3 >= 0) ||
       !(c.q_boost_m2ps3 >= 0) || !(c.q_gate_m2ps3 >= 0) || (c.boost_ci != 0 && c.boost_ci != 1) ||
-      (c.ici != 0 && c.ici != 1))
+      (c.ici != 0 && c.ici != 1) || (c.boost_thrust != 0 && c.boost_thrust != 1))
     return mwx_error_set(MWX_EINVAL, "fuse: create: invalid configuration");
   mwx_fuser *fz = calloc(1, sizeof *fz);
   if (!fz)
@@ -496,7 +497,7 @@ static int predict_sample(const mwx_fuser *fz, const src *sr, int64_t t_ns, doub
    * free flight (it is taken to have burnt out by then, as the tracker's
    * coasting does when it loses a burning track) */
   int rc;
-  if (boost && sr->has_thrust && fresh_at(fz, sr, t_ns)) {
+  if (boost && sr->has_thrust && fz->cfg.boost_thrust && fresh_at(fz, sr, t_ns)) {
     e.x[6] = sr->thrust_mps2;
     e.P[6][6] = THRUST_SIGMA_MPS2 * THRUST_SIGMA_MPS2;
     int64_t gap = (int64_t)(THRUST_MAX_GAP_S * 1e9), t1 = t_ns;
