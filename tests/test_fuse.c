@@ -21,6 +21,7 @@
 #include "mwx/error.h"
 #include "mwx/fuse.h"
 #include "mwx/geo.h"
+#include "mwx/sim.h"
 #include "mwx/track.h"
 
 #define NS 1000000000LL
@@ -550,6 +551,43 @@ static void test_from_msg(void **state) {
   assert_int_equal(mwx_fuse_sample_from_msg(&m, &s), MWX_EINVAL);
 }
 
+/* ---- replay on a real scenario -------------------------------------------- */
+
+/* 2022-10-04 (seed 1): the three nations' shared pictures give the missile
+ * one and the same global number without a coordinator; sharing gives JPN
+ * its first track earlier than its own sensors (KOR sees the launch; JPN's
+ * radars only later) and a launch point within 5 km. */
+static void test_replay_same_number_everywhere(void **state) {
+  (void)state;
+  mwx_sim_scenario sc;
+  mwx_sim_truth truth;
+  memset(&sc, 0, sizeof sc);
+  memset(&truth, 0, sizeof truth);
+  assert_int_equal(mwx_sim_scenario_load(MWX_SOURCE_DIR "/scenarios/2022-10-04-hwasong12.json", &sc), 0);
+  assert_int_equal(mwx_sim_truth_init(&truth, &sc, 1.0), 0);
+  mwx_fuse_replay_result r;
+  assert_int_equal(mwx_fuse_replay(&sc, &truth, NULL, &r), 0);
+  assert_int_equal(r.n, 1);
+  const mwx_fuse_replay_missile *m = &r.m[0];
+  enum { KOR, JPN, USA };
+  enum { ALONE, BILATERAL, SHARED };
+  for (int a = 0; a < 3; a++)
+    assert_true(m->n[a][SHARED].has_track);
+  assert_int_equal(m->n[KOR][SHARED].global_track_no, m->n[JPN][SHARED].global_track_no);
+  assert_int_equal(m->n[USA][SHARED].global_track_no, m->n[JPN][SHARED].global_track_no);
+  assert_true(m->n[JPN][ALONE].has_track);
+  assert_true(m->n[JPN][SHARED].first_track_s + 30.0 < m->n[JPN][ALONE].first_track_s);
+  assert_true(m->n[JPN][SHARED].has_launch && m->n[JPN][SHARED].launch_error_km < 5.0);
+  assert_true(m->n[JPN][SHARED].has_final_ipp && m->n[JPN][SHARED].final_ipp_error_km < 10.0);
+  char *text = NULL;
+  assert_int_equal(mwx_fuse_replay_json(&r, &text), 0);
+  assert_non_null(strstr(text, "\"bilateral\""));
+  free(text);
+  mwx_fuse_replay_fini(&r);
+  mwx_sim_truth_fini(&truth);
+  mwx_sim_scenario_fini(&sc);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_chi2_quantiles),
@@ -560,6 +598,7 @@ int main(void) {
       cmocka_unit_test(test_global_numbers_permuted),
       cmocka_unit_test(test_bad_input),
       cmocka_unit_test(test_from_msg),
+      cmocka_unit_test(test_replay_same_number_everywhere),
   };
   return cmocka_run_group_tests(tests, setup_traj, teardown_traj);
 }

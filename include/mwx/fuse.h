@@ -70,8 +70,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "mwx/msg.h"
+#include "mwx/sim.h"
 #include "mwx/track.h"
 
 /* ---- Source samples -------------------------------------------------------- */
@@ -207,6 +209,8 @@ typedef struct mwx_fuse_track {
   char member_originator[MWX_FUSE_MAX_MEMBERS][MWX_NATION_LEN];
   char member_local_id[MWX_FUSE_MAX_MEMBERS][MWX_ID_LEN];
   int n_used;                                /* members that made x, P */
+  int boost;                                 /* 1: one of them was in boost (not free flight); 0 when
+                                                coasting (propagated as burnt out) */
   uint8_t n_contributors;                    /* sorted, unique */
   char contributors[MWX_MAX_NATIONS][MWX_NATION_LEN];
 } mwx_fuse_track;
@@ -224,5 +228,66 @@ int mwx_fuse_get(const mwx_fuser *fz, size_t index, int64_t t_ns, mwx_fuse_track
  * MWX_ENOTFOUND if the source track is unknown. */
 int mwx_fuse_global_of(const mwx_fuser *fz, const char *originator, const char *local_track_id,
                        uint32_t *global_track_no);
+
+/* ---- Replay: what sharing is worth (src/fuse/replay.c) ------------------- */
+
+/* In-process replay of a scenario (the engine of `mwx replay`): one
+ * simulation, one tracker per nation (KOR, JPN, USA) on its own sensors,
+ * each nation's confirmed tracks published as its node does (every update;
+ * a partner's sample carries no thrust), and per nation three fusers under
+ * three arrangements: alone (own tracks), bilateral (own + the USA's; the
+ * USA: own + both), shared (all three).  Each picture is scored per missile
+ * against the truth (read only to score): the fused track within 50 km,
+ * its launch point (the smallest-ellipse launch estimate of its members'
+ * tracks, each from the track's early estimate as the node's first
+ * LaunchEvent), its impact prediction (mwx_assess_impact of the fused state
+ * every 10 s of flight in free flight).  Transport is instantaneous and
+ * in-process: mesh and hub deliver the same samples. */
+typedef struct mwx_fuse_replay_opts {
+  uint64_t seed; /* simulator seed (default 1) */
+  int hub;       /* 1: hub topology (same samples in-process; recorded only) */
+} mwx_fuse_replay_opts;
+
+void mwx_fuse_replay_opts_default(mwx_fuse_replay_opts *o);
+
+/* One nation's picture of one missile under one arrangement.  Times in
+ * seconds after launch; has_* 0: never (JSON null). */
+typedef struct mwx_fuse_replay_cond {
+  int has_track, has_launch, has_launch_5km, has_ipp, has_ipp_50km, has_ipp_half, has_final_ipp;
+  double first_track_s;       /* first fused track within 50 km */
+  double launch_error_km;     /* final best launch estimate vs the truth */
+  double launch_major_km;     /* its 95% semi-major axis */
+  double launch_5km_s;        /* first time the best launch estimate was within 5 km */
+  double first_ipp_s;         /* first impact prediction */
+  double ipp_50km_s;          /* first prediction within 50 km that stayed within 50 km */
+  double ipp_error_half_km;   /* the latest prediction made by half the flight time */
+  double final_ipp_error_km;  /* the last prediction */
+  uint32_t global_track_no;   /* the number at the end of the flight */
+  int global_tracks;          /* distinct numbers during the flight (1: fusion held it) */
+} mwx_fuse_replay_cond;
+
+typedef struct mwx_fuse_replay_missile {
+  char id[32];
+  double flight_time_s;
+  mwx_fuse_replay_cond n[3][3]; /* [KOR, JPN, USA][alone, bilateral, shared] */
+} mwx_fuse_replay_missile;
+
+typedef struct mwx_fuse_replay_result {
+  size_t n;
+  mwx_fuse_replay_missile *m; /* owned: mwx_fuse_replay_fini */
+} mwx_fuse_replay_result;
+
+/* Runs the replay (opts NULL: defaults).  out is overwritten; on success
+ * the caller owns it (mwx_fuse_replay_fini).  Pure computation, no I/O. */
+int mwx_fuse_replay(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const mwx_fuse_replay_opts *opts,
+                    mwx_fuse_replay_result *out);
+void mwx_fuse_replay_fini(mwx_fuse_replay_result *r);
+
+/* {"missiles":[{"id":"M1","KOR":{"alone":{...},"bilateral":{...},"shared":{...}},"JPN":{...},
+ * "USA":{...}}]} with the keys of mwx_fuse_replay_cond (null where never); malloc'd text. */
+int mwx_fuse_replay_json(const mwx_fuse_replay_result *r, char **text);
+
+/* The same as an aligned table, one line per nation and arrangement. */
+int mwx_fuse_replay_print(FILE *f, const mwx_fuse_replay_result *r);
 
 #endif /* MWX_FUSE_H */
