@@ -1,7 +1,6 @@
 /*
  * tracker.c - the multi-target tracker: scans, coarse and chi-square gating,
- * global nearest neighbour assignment (Hungarian algorithm and gate
- * quantiles in assign.c, shared with fuse), two-point
+ * global nearest neighbour assignment (Hungarian algorithm), two-point
  * initiation, M-of-N confirmation, deletion.  See docs/track.md for why GNN.
  *
  * A scan is one sensor's plots at one time.  For each live track a cheap
