@@ -21,6 +21,7 @@
 #include "mwx/error.h"
 #include "mwx/fuse.h"
 #include "mwx/geo.h"
+#include "mwx/release.h"
 #include "mwx/sim.h"
 #include "mwx/track.h"
 
@@ -551,6 +552,77 @@ static void test_from_msg(void **state) {
   assert_int_equal(mwx_fuse_sample_from_msg(&m, &s), MWX_EINVAL);
 }
 
+/* ---- the third-party rule on a fused product --------------------------------- */
+
+/* JPN fuses its own track with KOR's (releasable to JPN, KOR, USA) and the
+ * USA's (releasable also to AUS).  JPN's policy would release an impact
+ * prediction to AUS and to the USA; the fused prediction carries the
+ * markings of its sources (mwx_fuse_track.sources), and release's
+ * third-party rule refuses AUS (KOR did not name it), releases to the USA,
+ * and releases JPN's own-only prediction to AUS. */
+static void test_fused_product_third_party(void **state) {
+  (void)state;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(NULL, &fz), 0);
+  uint64_t seed = 31;
+  mwx_fuse_sample b[3];
+  double t_s = g_traj.fig.burnout_time_s + 100.0;
+  sample_at(&b[0], "JPN", "JPN-T6", t_s, 100.0, 3.0, 1, &seed);
+  sample_at(&b[1], "KOR", "KOR-T3", t_s, 200.0, 10.0, 1, &seed);
+  sample_at(&b[2], "USA", "USA-T1", t_s, 150.0, 5.0, 1, &seed);
+  memcpy(b[0].mark.originator, "JPN", 4);
+  const char *rel[3][4] = {{"JPN", NULL}, {"JPN", "KOR", "USA", NULL}, {"AUS", "JPN", "KOR", "USA"}};
+  for (int k = 1; k < 3; k++) {
+    memcpy(b[k].mark.originator, b[k].originator, 4);
+    for (int q = 0; q < 4 && rel[k][q]; q++)
+      assert_int_equal(mwx_msg_marking_add(&b[k].mark, rel[k][q]), 0);
+  }
+  assert_int_equal(mwx_fuse_ingest(fz, b, 3), 0);
+  assert_int_equal(mwx_fuse_count(fz), 1);
+  mwx_fuse_track ft;
+  assert_int_equal(mwx_fuse_get(fz, 0, b[0].t_ns, &ft), 0);
+  assert_int_equal(ft.n_sources, 3);
+  assert_int_equal(ft.n_contributors, 3);
+  mwx_release_policy pol;
+  const char *text = "{\"nation\": \"JPN\", \"default\": \"deny\", \"rules\": [\n"
+                     "  {\"id\": \"ip-aus\", \"partner\": \"AUS\", \"topic\": \"ImpactPrediction\", \"mode\": \"auto\","
+                     " \"classification\": \"SECRET\"},\n"
+                     "  {\"id\": \"ip-usa\", \"partner\": \"USA\", \"topic\": \"ImpactPrediction\", \"mode\": \"auto\","
+                     " \"classification\": \"SECRET\"}\n]}";
+  assert_int_equal(mwx_release_policy_parse(text, "fuse-test.json", &pol), 0);
+  mwx_msg m;
+  memset(&m, 0, sizeof m);
+  m.topic = MWX_TOPIC_IMPACT;
+  memcpy(m.mark.originator, "JPN", 4);
+  m.mark.classification = MWX_CLASSIF_SECRET;
+  assert_int_equal(mwx_msg_marking_add(&m.mark, "JPN"), 0);
+  assert_int_equal(mwx_msg_marking_add(&m.mark, "AUS"), 0);
+  assert_int_equal(mwx_msg_marking_add(&m.mark, "USA"), 0);
+  m.u.impact.global_track_no = ft.global_track_no;
+  m.u.impact.time_ns = ft.t_ns;
+  m.u.impact.impact_time_ns = ft.t_ns + 600 * NS;
+  m.u.impact.lat_deg = 40.0;
+  m.u.impact.lon_deg = 140.0;
+  mwx_release_sample rs = {&m, 0, ft.n_sources, ft.sources};
+  static mwx_release_decision d;
+  assert_int_equal(mwx_release_decide(&pol, &rs, "AUS", ft.t_ns, &d), 0);
+  assert_int_equal(d.outcome, MWX_RELEASE_REFUSE);
+  assert_int_equal(d.reason, MWX_REFUSE_THIRD_PARTY);
+  assert_non_null(strstr(d.detail, "KOR"));
+  assert_int_equal(mwx_release_decide(&pol, &rs, "USA", ft.t_ns, &d), 0);
+  assert_int_equal(d.outcome, MWX_RELEASE_RELEASE);
+  /* JPN's own-only picture: nothing of KOR in it, AUS may have it */
+  mwx_fuser *own = NULL;
+  assert_int_equal(mwx_fuse_create(NULL, &own), 0);
+  assert_int_equal(mwx_fuse_ingest(own, b, 1), 0);
+  assert_int_equal(mwx_fuse_get(own, 0, b[0].t_ns, &ft), 0);
+  mwx_release_sample rs2 = {&m, 0, ft.n_sources, ft.sources};
+  assert_int_equal(mwx_release_decide(&pol, &rs2, "AUS", ft.t_ns, &d), 0);
+  assert_int_equal(d.outcome, MWX_RELEASE_RELEASE);
+  mwx_fuse_destroy(own);
+  mwx_fuse_destroy(fz);
+}
+
 /* ---- replay on a real scenario -------------------------------------------- */
 
 /* 2022-10-04 (seed 1): the three nations' shared pictures give the missile
@@ -598,6 +670,7 @@ int main(void) {
       cmocka_unit_test(test_global_numbers_permuted),
       cmocka_unit_test(test_bad_input),
       cmocka_unit_test(test_from_msg),
+      cmocka_unit_test(test_fused_product_third_party),
       cmocka_unit_test(test_replay_same_number_everywhere),
   };
   return cmocka_run_group_tests(tests, setup_traj, teardown_traj);

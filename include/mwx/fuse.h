@@ -93,11 +93,14 @@ typedef struct mwx_fuse_sample {
   int own_sensors;                       /* 1: the originator's own sensors only; 0: a fused product */
   uint8_t n_contributors;                /* nations whose data it holds (0: the originator only) */
   char contributors[MWX_MAX_NATIONS][MWX_NATION_LEN];
+  mwx_msg_marking mark;                  /* the sample's marking (from_msg copies it; an own track:
+                                            zero but the originator): the third-party rule's input */
 } mwx_fuse_sample;
 
 /* Checks a sample: originator three upper-case letters, local id non-empty
  * and NUL-terminated, finite numbers, P symmetric (to 1e-6 relative) and
- * positive definite, phase known, contributors well formed.  MWX_EINVAL with a
+ * positive definite, phase known, contributors well formed, the marking's
+ * originator empty or the sample's.  MWX_EINVAL with a
  * message naming the track and the field. */
 int mwx_fuse_sample_check(const mwx_fuse_sample *s);
 
@@ -213,6 +216,9 @@ typedef struct mwx_fuse_track {
                                                 coasting (propagated as burnt out) */
   uint8_t n_contributors;                    /* sorted, unique */
   char contributors[MWX_MAX_NATIONS][MWX_NATION_LEN];
+  size_t n_sources;                          /* markings of the members' samples that made x, P: */
+  mwx_msg_marking sources[MWX_FUSE_MAX_MEMBERS]; /* give them to mwx_release_sample.sources for
+                                                    anything derived from this track */
 } mwx_fuse_track;
 
 /* Number of fused tracks now held (indices 0..count-1; an index is valid

@@ -314,6 +314,10 @@ int mwx_fuse_sample_check(const mwx_fuse_sample *s) {
   for (int k = 0; k < s->n_contributors; k++)
     if (!nation_ok(s->contributors[k]))
       return mwx_error_set(MWX_EINVAL, "fuse: track %s/%s: contributor %d malformed", s->originator, id, k);
+  if (s->mark.n_releasable > MWX_MAX_NATIONS ||
+      (s->mark.originator[0] && strncmp(s->mark.originator, s->originator, MWX_NATION_LEN)))
+    return mwx_error_set(MWX_EINVAL, "fuse: track %s/%s: marking's originator or releasable-to count wrong",
+                         s->originator, id);
   return 0;
 }
 
@@ -338,6 +342,7 @@ int mwx_fuse_sample_from_msg(const mwx_msg *m, mwx_fuse_sample *out) {
       out->P[i][j] = out->P[j][i] = t->cov[k++];
   out->phase = t->phase;
   out->own_sensors = 1;
+  out->mark = m->mark;
   if (m->fields & MWX_F_CONTRIBUTORS) {
     out->n_contributors = t->n_contributors > MWX_MAX_NATIONS ? MWX_MAX_NATIONS + 1 : t->n_contributors;
     for (int c = 0; c < t->n_contributors && c < MWX_MAX_NATIONS; c++) {
@@ -374,6 +379,7 @@ int mwx_fuse_sample_from_track(const char *nation, const mwx_track_info *in, mwx
   out->own_sensors = 1;
   out->n_contributors = 1;
   memcpy(out->contributors[0], nation, 3);
+  memcpy(out->mark.originator, nation, 3);
   return mwx_fuse_sample_check(out);
 }
 
@@ -720,6 +726,8 @@ static int fused_state(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t excl
       out->boost |= fz->s[used[k]].last.phase == MWX_MSG_BOOST;
     for (size_t k = 0; k < nu; k++) {
       const mwx_fuse_sample *s = &fz->s[used[k]].last;
+      if (out->n_sources < MWX_FUSE_MAX_MEMBERS)
+        out->sources[out->n_sources++] = s->mark;
       add_nation(&out->n_contributors, out->contributors, s->originator);
       for (int c = 0; c < s->n_contributors; c++)
         add_nation(&out->n_contributors, out->contributors, s->contributors[c]);
