@@ -14,11 +14,13 @@
  *      replayed fast; each nation's picture as the others update it; every
  *      node's journal verified
  * The demo calls the library and prints; act 5 starts the node processes
- * (fork + exec, killed with the demo if it dies) and relays their lines.
+ * (fork + exec, killed with the demo if it dies) and reads their events as
+ * JSON lines (mwxd --log json-received: the node's event interface), not log text.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <libgen.h>
 #include <limits.h>
 #include <math.h>
@@ -37,6 +39,7 @@
 #include "mwx/ballistic.h"
 #include "mwx/error.h"
 #include "mwx/journal.h"
+#include "mwx/json.h"
 #include "mwx/node.h"
 #include "mwx/pki.h"
 #include "mwx/release.h"
@@ -354,8 +357,64 @@ static int64_t wall_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
-/* One line of a node's output: picture updates are shown (the first of
- * each kind, then a sample), the summary kept for the end. */
+/* One line of a node's output.  Events come as JSON objects, one a line
+ * (mwxd --log json-received: the node's event interface, mwx_node_event_json);
+ * picture updates are shown (the first of each kind, then a sample); the
+ * other lines are the start and the summary, kept for the end. */
+static void act5_event(act5_ctx *c, const char *line) {
+  json_t *o = NULL;
+  if (mwx_json_load_text(line, strlen(line), "mwxd event", &o)) {
+    printf("  (unreadable event: %s)\n", mwx_error_msg());
+    return;
+  }
+  const char *type = NULL, *nation = "", *partner = "", *detail = "";
+  mwx_json_get_str(o, "type", "event", &type);
+  mwx_json_get_str(o, "nation", "event", &nation);
+  mwx_json_get_str(o, "partner", "event", &partner);
+  mwx_json_get_str(o, "detail", "event", &detail);
+  double t = (double)(wall_ns() - c->t0_ns) / 1e9;
+  if (type && !strcmp(type, "received")) {
+    const json_t *sm = json_object_get(o, "sample");
+    const char *topic = "?", *id = "?";
+    int64_t seq = 0;
+    double ms = -1;
+    mwx_json_get_str(sm, "topic", "sample", &topic);
+    mwx_json_get_str(sm, "id", "sample", &id);
+    mwx_json_get_int(sm, "seq", 0, INT64_MAX, "sample", &seq);
+    mwx_json_get_num(o, "latency_ms", -1e9, 1e12, "event", &ms);
+    if (!strcmp(topic, "Track") && ms >= 0) {
+      c->lat_sum_ms += ms;
+      c->lat_n++;
+      if (ms > c->lat_max_ms)
+        c->lat_max_ms = ms;
+    }
+    char key[96];
+    snprintf(key, sizeof key, "%s %s %s %s", nation, partner, topic, id);
+    int k = seen_count(c, key);
+    int show = k == 1 || (!strcmp(topic, "Track") && k % 100 == 0) || (!strcmp(topic, "ImpactPrediction") && k % 20 == 0);
+    if (!strcmp(topic, "NodeStatus"))
+      show = k == 1;
+    if (show) {
+      c->shown++;
+      printf("  [%5.1f s] %s \xe2\x86\x90 %s %s %s seq=%lld", t, nation, partner, topic, id, (long long)seq);
+      if (ms >= 0)
+        printf(", %.1f ms after the plot", ms);
+      printf("\n");
+    }
+  } else if (type && !strcmp(type, "partner")) {
+    c->shown++;
+    printf("  [%5.1f s] %s partner %s %s\n", t, nation, partner,
+           json_is_true(json_object_get(o, "alive")) ? "alive" : "lost");
+  } else if (type && !strcmp(type, "dropped")) {
+    c->shown++;
+    printf("  [%5.1f s] %s DROPPED from %s: %s\n", t, nation, partner, detail);
+  } else if (type && !strcmp(type, "done")) {
+    c->shown++;
+    printf("  [%5.1f s] %s scenario over\n", t, nation);
+  }
+  json_decref(o);
+}
+
 static void act5_line(act5_ctx *c, node_proc *p, const char *line) {
   c->lines++;
   if (p->down || !strncmp(line + 4, "DOWN", 4)) {
@@ -364,37 +423,11 @@ static void act5_line(act5_ctx *c, node_proc *p, const char *line) {
       snprintf(p->tail[p->n_tail++], sizeof p->tail[0], "%s", line);
     return;
   }
-  char recv[4], dir[4], from[4], topic[32], id[40];
-  double ms = -1;
-  const char *after = strstr(line, "ms after plot");
-  if (sscanf(line, "%3s %3s %3s %31s %39s", recv, dir, from, topic, id) == 5 && !strcmp(dir, "<-")) {
-    if (after && !strcmp(topic, "Track")) {
-      const char *comma = strstr(line, "verified, ");
-      if (comma)
-        ms = atof(comma + 10);
-      if (ms >= 0) {
-        c->lat_sum_ms += ms;
-        c->lat_n++;
-        if (ms > c->lat_max_ms)
-          c->lat_max_ms = ms;
-      }
-    }
-    char key[96];
-    snprintf(key, sizeof key, "%s %s %s %s", recv, from, topic, id);
-    int k = seen_count(c, key);
-    int show = k == 1 || (!strcmp(topic, "Track") && k % 100 == 0) || (!strcmp(topic, "ImpactPrediction") && k % 20 == 0);
-    if (!strcmp(topic, "NodeStatus"))
-      show = k == 1;
-    if (!show)
-      return;
-    c->shown++;
-    const char *rest = strstr(line, " seq=");
-    printf("  [%5.1f s] %s \xe2\x86\x90 %s %s %s%s\n", (double)(wall_ns() - c->t0_ns) / 1e9, recv, from, topic, id,
-           rest ? rest : "");
+  if (line[0] == '{') {
+    act5_event(c, line);
     return;
   }
-  if (strstr(line, "partner") || strstr(line, "scenario over") || strstr(line, " UP ") || strstr(line, "DROPPED") ||
-      strstr(line, "mwxd")) {
+  if (strstr(line, " UP ") || strstr(line, "mwxd")) {
     c->shown++;
     printf("  [%5.1f s] %s\n", (double)(wall_ns() - c->t0_ns) / 1e9, line);
   }
@@ -523,7 +556,7 @@ static int act_coalition(const char *scenario, double flight_s) {
     argv_node[a++] = "--config";
     argv_node[a++] = cfgpath[k];
     argv_node[a++] = "--log";
-    argv_node[a++] = "received";
+    argv_node[a++] = "json-received"; /* the node's events as JSON, one a line */
     argv_node[a] = NULL;
     procs[k].pid = spawn_node(exe, argv_node, &procs[k].fd);
     if (procs[k].pid < 0)

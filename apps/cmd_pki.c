@@ -4,6 +4,7 @@
  *   mwx pki init DIR --nations KOR,JPN,USA [--force] [--days N]
  *   mwx pki reissue DIR --nation KOR [--days N]
  *   mwx pki revoke DIR --nation KOR [--origin]
+ *   mwx pki web-cert DIR --nation NAT [--hosts H1,H2] [--days N]
  *
  * Makes everything DDS Security and the origin signatures need (see
  * include/mwx/pki.h for the layout).
@@ -31,8 +32,41 @@ static void help(FILE *f) {
              "  the permissions CA): nodes drop samples signed with it.\n"
              "  --force  overwrite an existing non-empty DIR\n"
              "  --days   node certificate and permissions validity in days (default %d,\n"
-             "           at most %d; CAs: %d days; see docs/security.md)\n",
+             "           at most %d; CAs: %d days; see docs/security.md)\n"
+             "       mwx pki web-cert DIR --nation NAT [--hosts H1,H2] [--days N]\n"
+             "  (Re)makes NAT's HTTPS certificate for the web picture (DIR/NAT/web.pem,\n"
+             "  web.key, web_ca.pem; init makes one for localhost, 127.0.0.1, ::1)\n",
           MWX_PKI_NODE_DAYS, MWX_PKI_MAX_DAYS, MWX_PKI_CA_DAYS);
+}
+
+/* mwx pki web-cert: a separate small command over mwx_pki_web_cert. */
+static int web_cert(int argc, char **argv) {
+  const char *dir = NULL, *nation = NULL, *hosts = NULL;
+  long days = 0;
+  for (int i = 2; i < argc; i++) {
+    if (!strcmp(argv[i], "--nation") && i + 1 < argc)
+      nation = argv[++i];
+    else if (!strcmp(argv[i], "--hosts") && i + 1 < argc)
+      hosts = argv[++i];
+    else if (!strcmp(argv[i], "--days") && i + 1 < argc) {
+      char *end;
+      days = strtol(argv[++i], &end, 10);
+      if (*end || days <= 0 || days > MWX_PKI_MAX_DAYS)
+        return mwx_cmd_usage_error("pki", help, "--days: '%s' is not a number of days (1..%d)", argv[i], MWX_PKI_MAX_DAYS);
+    } else if (argv[i][0] != '-' && !dir)
+      dir = argv[i];
+    else
+      return mwx_cmd_usage_error("pki", help, "unexpected argument '%s'", argv[i]);
+  }
+  if (!dir || !nation)
+    return mwx_cmd_usage_error("pki", help, "web-cert needs DIR and --nation%s", "");
+  int rc = mwx_pki_web_cert(dir, nation, hosts, (int)days);
+  if (rc) {
+    mwx_cmd_report("pki", rc);
+    return rc == MWX_EINVAL ? 2 : 1;
+  }
+  printf("mwx pki: made %s/%s/web.pem (hosts %s)\n", dir, nation, hosts ? hosts : "localhost,127.0.0.1,::1");
+  return 0;
 }
 
 int mwx_cmd_pki(int argc, char **argv) {
@@ -40,6 +74,8 @@ int mwx_cmd_pki(int argc, char **argv) {
     help(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
+  if (!strcmp(argv[1], "web-cert"))
+    return web_cert(argc, argv);
   if (strcmp(argv[1], "init") && strcmp(argv[1], "reissue") && strcmp(argv[1], "revoke")) {
     return mwx_cmd_usage_error("pki", help, "unknown operation '%s'", argv[1]);
   }

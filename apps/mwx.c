@@ -22,6 +22,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+    {"account", mwx_cmd_account, "operators of the web picture: add, passwd, remove, list"},
     {"audit", mwx_cmd_audit, "verify and show the node's hash-chained journal"},
     {"demo", mwx_cmd_demo, "the three-nation scenario: trajectory, sensors, tracking, release, network"},
     {"geo", mwx_cmd_geo, "geodetic/ECEF conversions and geodesics on WGS-84"},

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+int mwx_cmd_account(int argc, char **argv);
 int mwx_cmd_audit(int argc, char **argv);
 int mwx_cmd_demo(int argc, char **argv);
 int mwx_cmd_geo(int argc, char **argv);

@@ -5,10 +5,14 @@
  * receive with origin checks, relay in hub mode.  Everything runs on the
  * node's one event loop; SIGINT / SIGTERM arrive there through a signalfd.
  *
- *   mwxd --config FILE [--run-s S] [--log all|received|none]
+ *   mwxd --config FILE [--run-s S] [--log all|received|json|json-received|none]
+ *        [--web-port P] [--web-bind ADDR] [--insecure-local]
  *
- * prints one line per node event (mwx_node_event_format) and the counters
- * at the end.  A configuration without a "journal" key, or --publish-test,
+ * prints one line per node event (mwx_node_event_format; a subscriber of
+ * mwx_node_subscribe like the web picture) and the counters at the end.
+ * With "web_port" in the configuration (or --web-port) it serves the
+ * nation's picture over HTTPS (mwx/cop.h, docs/api.md) on the same loop;
+ * --insecure-local serves plain HTTP, refused unless bound to loopback.  A configuration without a "journal" key, or --publish-test,
  * runs the network alone (no sensors, no journal): it logs every received /
  * verified / dropped sample and partner change and can publish test tracks
  * - the tool of the network tests:
@@ -28,6 +32,7 @@
 #include <unistd.h>
 
 #include "mwx/ballistic.h"
+#include "mwx/cop.h"
 #include "mwx/error.h"
 #include "mwx/geo.h"
 #include "mwx/json.h"
@@ -70,11 +75,17 @@ static int parse_int(const char *opt, const char *s, long lo, long hi, long *out
 }
 
 static void usage(FILE *f) {
-  fprintf(f, "usage: mwxd --config FILE [--run-s S] [--log all|received|none]\n"
+  fprintf(f, "usage: mwxd --config FILE [--run-s S] [--log all|received|json|json-received|none]\n"
+             "            [--web-port P] [--web-bind ADDR] [--insecure-local]\n"
              "       mwxd --config FILE [--publish-test N] [--rel CODES] [--interval-ms M]\n"
              "            [--wait-partner NAT] [--run-s S]\n"
              "  --config FILE      node configuration (JSON, see docs/operations.md)\n"
-             "  --log WHAT         full node: events printed (default all)\n"
+             "  --log WHAT         full node: events printed (default all; json: one mwx_node_event_json\n"
+             "                     object a line, every event but the own samples; json-received: the\n"
+             "                     events of received (partners' samples, drops, partners, done))\n"
+             "  --web-port P       full node: serve the web picture on port P (overrides web_port)\n"
+             "  --web-bind ADDR    its address (default web_bind, else 127.0.0.1)\n"
+             "  --insecure-local   plain HTTP instead of HTTPS: development only, loopback only\n"
              "  --publish-test N   network only: publish N signed test tracks (ids <NAT>-T1..N)\n"
              "  --rel CODES        their releasability (default: the whole coalition)\n"
              "  --interval-ms M    between test tracks (default 100)\n"
@@ -86,7 +97,7 @@ static void usage(FILE *f) {
 
 typedef struct node_ctx {
   const char *nation;
-  int log; /* 2 all, 1 received and partners, 0 none */
+  int log; /* 4 json-received, 3 json, 2 all, 1 received and partners, 0 none */
   int64_t epoch_ns;
 } node_ctx;
 
@@ -94,6 +105,21 @@ static void on_node_event(void *vc, const mwx_node_event *ev) {
   node_ctx *c = vc;
   int rx = ev->kind == MWX_NODE_EV_RECEIVED || ev->kind == MWX_NODE_EV_DROPPED || ev->kind == MWX_NODE_EV_PARTNER ||
            ev->kind == MWX_NODE_EV_DONE;
+  if (ev->kind == MWX_NODE_EV_SAMPLE) /* the own picture: for the web page, not the log */
+    return;
+  if (c->log >= 3) { /* one JSON object a line: the event interface's own form */
+    if (c->log == 4 && !rx)
+      return;
+    json_t *o = NULL;
+    char *text = NULL;
+    if (!mwx_node_event_json(c->nation, c->epoch_ns, ev, &o) && (text = json_dumps(o, JSON_COMPACT))) {
+      printf("%s\n", text);
+      fflush(stdout);
+    }
+    free(text);
+    json_decref(o);
+    return;
+  }
   if (c->log == 2 || (c->log == 1 && rx)) {
     char line[512];
     mwx_node_event_format(c->nation, c->epoch_ns, ev, line, sizeof line);
@@ -157,13 +183,36 @@ static int64_t on_deadline(mwx_node_loop *l, void *ctx) {
   return MWX_NODE_TIMER_DONE;
 }
 
-static int node_main(const char *config, long run_s, int log) {
+typedef struct web_opts {
+  long port;            /* 0: from the configuration */
+  const char *bind;     /* NULL: from the configuration */
+  int insecure_local;
+} web_opts;
+
+static int node_main(const char *config, long run_s, int log, const web_opts *wo) {
   mwx_node_config cfg;
   int rc = mwx_node_config_load(config, &cfg);
   if (rc) {
     fprintf(stderr, "mwxd: %s\n", mwx_error_msg());
     return 2;
   }
+  mwx_cop_config wcfg;
+  int web = 0;
+  if ((rc = mwx_cop_config_load(config, &wcfg, &web))) {
+    fprintf(stderr, "mwxd: %s\n", mwx_error_msg());
+    return 2;
+  }
+  if (wo->port) {
+    if (!web && !wcfg.accounts[0]) {
+      fprintf(stderr, "mwxd: --web-port needs web_accounts in %s\n", config);
+      return 2;
+    }
+    wcfg.port = (int)wo->port;
+    web = 1;
+  }
+  if (wo->bind)
+    snprintf(wcfg.bind, sizeof wcfg.bind, "%s", wo->bind);
+  wcfg.insecure_local = wo->insecure_local;
   sigset_t stop;
   sigemptyset(&stop);
   sigaddset(&stop, SIGINT);
@@ -176,7 +225,7 @@ static int node_main(const char *config, long run_s, int log) {
   }
   node_ctx c = {cfg.nation, log, 0};
   mwx_node *n = NULL;
-  if ((rc = mwx_node_open(&cfg, on_node_event, &c, &n))) {
+  if ((rc = mwx_node_open(&cfg, NULL, NULL, &n)) || (rc = mwx_node_subscribe(n, on_node_event, &c, NULL))) {
     fprintf(stderr, "mwxd %s: %s\n", cfg.nation, mwx_error_msg());
     close(sfd);
     return 1;
@@ -190,6 +239,16 @@ static int node_main(const char *config, long run_s, int log) {
     close(sfd);
     return 1;
   }
+  mwx_cop *cop = NULL;
+  if (web && (rc = mwx_cop_open(&wcfg, n, &cop))) {
+    fprintf(stderr, "mwxd %s: %s\n", cfg.nation, mwx_error_msg());
+    mwx_node_close(n);
+    close(sfd);
+    return 1;
+  }
+  if (cop)
+    printf("%s WEB %s accounts=%s%s\n", cfg.nation, mwx_cop_url(cop), wcfg.accounts,
+           wcfg.insecure_local ? " (plain HTTP: --insecure-local)" : "");
   printf("%s UP node journal=%s policy=%s scenario=%s speed=%g links=%d secure=%d role=%s\n", cfg.nation,
          cfg.journal, cfg.policy, cfg.scenario[0] ? cfg.scenario : "-", cfg.speed, cfg.net.n_links, cfg.net.secure,
          cfg.net.role == MWX_NET_HUB_RELAY ? "hub-relay" : "mesh");
@@ -207,7 +266,18 @@ static int node_main(const char *config, long run_s, int log) {
   mwx_node_stats_print(stdout, &st, cfg.nation, wall, 0);
   picture_ctx pc = {cfg.nation, c.epoch_ns};
   mwx_node_picture(n, print_picture, &pc);
+  if (cop) {
+    mwx_cop_stats ws;
+    mwx_cop_get_stats(cop, &ws);
+    printf("%s WEB DOWN requests=%llu refused=%llu logins=%llu failed=%llu limited=%llu pages=%llu pushed=%llu "
+           "push_dropped=%llu\n",
+           cfg.nation, (unsigned long long)ws.requests, (unsigned long long)ws.api_refused,
+           (unsigned long long)ws.logins_ok, (unsigned long long)ws.logins_failed,
+           (unsigned long long)ws.logins_limited, (unsigned long long)ws.ws_clients, (unsigned long long)ws.ws_sent,
+           (unsigned long long)ws.ws_dropped);
+  }
   fflush(stdout);
+  mwx_cop_close(cop);
   mwx_node_close(n);
   close(sfd);
   return rc ? 1 : 0;
@@ -217,6 +287,7 @@ int main(int argc, char **argv) {
   const char *config = NULL, *rel = NULL, *wait_partner = NULL;
   long publish = 0, interval_ms = 100, run_s = 0;
   int log = 2, publish_given = 0;
+  web_opts wo = {0, NULL, 0};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -226,10 +297,18 @@ int main(int argc, char **argv) {
       config = argv[++i];
     else if (!strcmp(a, "--rel") && v)
       rel = argv[++i];
+    else if (!strcmp(a, "--web-port") && v && !parse_int(v, 1, 65535, &wo.port))
+      i++;
+    else if (!strcmp(a, "--web-bind") && v)
+      wo.bind = argv[++i];
+    else if (!strcmp(a, "--insecure-local"))
+      wo.insecure_local = 1;
     else if (!strcmp(a, "--wait-partner") && v)
       wait_partner = argv[++i];
-    else if (!strcmp(a, "--log") && v && (!strcmp(v, "all") || !strcmp(v, "received") || !strcmp(v, "none"))) {
-      log = !strcmp(v, "all") ? 2 : !strcmp(v, "received") ? 1 : 0;
+    else if (!strcmp(a, "--log") && v &&
+             (!strcmp(v, "all") || !strcmp(v, "received") || !strcmp(v, "none") || !strcmp(v, "json") ||
+              !strcmp(v, "json-received"))) {
+      log = !strcmp(v, "json-received") ? 4 : !strcmp(v, "json") ? 3 : !strcmp(v, "all") ? 2 : !strcmp(v, "received") ? 1 : 0;
       i++;
     } else if (!strcmp(a, "--publish-test") && v && !parse_int(a, v, 0, 100000000, &publish)) {
       publish_given = 1;
@@ -257,7 +336,7 @@ int main(int argc, char **argv) {
   int full = probe && json_object_get(probe, "journal") && !publish_given;
   json_decref(probe);
   if (full)
-    return node_main(config, run_s, log);
+    return node_main(config, run_s, log, &wo);
   mwx_net_config cfg;
   int rc = mwx_net_config_load(config, &cfg);
   if (rc) {

@@ -199,7 +199,9 @@ typedef enum mwx_node_event_kind {
   MWX_NODE_EV_DROPPED = 7,   /* a received sample failed a check (journaled as sigfail) or was
                                 refused as a replay (journaled as replay; detail "replay: ...") */
   MWX_NODE_EV_PARTNER = 8,   /* a partner appeared (alive=1) or was lost */
-  MWX_NODE_EV_DONE = 9       /* the scenario is over (every plot processed) */
+  MWX_NODE_EV_DONE = 9,      /* the scenario is over (every plot processed) */
+  MWX_NODE_EV_SAMPLE = 10    /* a sample this node made (its own picture), before the decisions
+                                about it; partner "" (see the event interface below) */
 } mwx_node_event_kind;
 
 typedef struct mwx_node_event {
@@ -295,5 +297,61 @@ mwx_journal *mwx_node_journal(mwx_node *n);
 
 /* Sim time of the first launch of the scenario (0 without one). */
 int64_t mwx_node_epoch_ns(const mwx_node *n);
+
+/* ===================================================================== */
+/* The event interface (src/node/events.c)                                 */
+/* ===================================================================== */
+/*
+ * One interface by which the node tells everyone what changed: its own
+ * samples (MWX_NODE_EV_SAMPLE: the own picture), partners' samples
+ * (RECEIVED: the partner picture), the release queue (HELD, APPROVED,
+ * DENIED, plus RELEASED / REFUSED), partner status (PARTNER, DROPPED) and
+ * the end of the scenario (DONE).  The web layer (mwx/cop.h), mwxd's log
+ * and the demo subscribe to it; the fn given to mwx_node_open is simply the
+ * first subscriber (it gets every kind but SAMPLE, which its older callers
+ * do not expect).  Alerts arrive as samples of topic MWX_TOPIC_ALERT
+ * (SAMPLE or RECEIVED) once the alert module makes them.
+ *
+ * Every subscriber runs on the loop thread, in subscription order, after
+ * the journal commit that holds what the event reports (write-ahead: what
+ * a subscriber shows is in the journal).  A subscriber must not block; it
+ * may unsubscribe itself (or another) from inside its callback.
+ */
+#define MWX_NODE_MAX_SUBSCRIBERS 16
+
+/* Adds a subscriber; *id (may be NULL) receives its id (> 0).  MWX_EBUSY
+ * when MWX_NODE_MAX_SUBSCRIBERS are subscribed.  Loop thread (or before
+ * mwx_node_run). */
+int mwx_node_subscribe(mwx_node *n, mwx_node_event_fn fn, void *ctx, uint64_t *id);
+
+/* Removes subscriber id.  MWX_ENOTFOUND if there is none.  Loop thread. */
+int mwx_node_unsubscribe(mwx_node *n, uint64_t id);
+
+struct json_t;
+/* The event as one JSON object (Jansson; *out is a new reference):
+ *   {"type":"sample"|"received"|"released"|"held"|"approved"|"denied"|
+ *            "refused"|"dropped"|"partner"|"done",
+ *    "nation":<this node>, "partner":..., "wall_ms":..., "t_s":<sim s after
+ *    epoch_ns>, "record":..., "item":..., "detail":..., "alive":...,
+ *    "latency_ms":..., "sample":<mwx_node_msg_json of the sample, if any>}
+ * Strings are copied with their length bound (never read past a field). */
+int mwx_node_event_json(const char *nation, int64_t epoch_ns, const mwx_node_event *ev, struct json_t **out);
+
+/* A sample as JSON, units in the keys: {"topic":"Track", "originator",
+ * "classification", "releasable_to":[...], "rule", "seq", "id" (local track
+ * / alert / node id), and per topic: Track "time_ms", "lat_deg", "lon_deg",
+ * "alt_km", "speed_mps", "phase", "quality", "contributors":[...];
+ * LaunchEvent "launch_time_ms", "lat_deg", "lon_deg", "err_major_km",
+ * "err_minor_km", "err_orient_deg", "azimuth_deg"; ImpactPrediction
+ * "time_ms", "impact_time_ms", "lat_deg", "lon_deg", "ell_major_km",
+ * "ell_minor_km" (95% semi-axes), "ell_orient_deg" (from north), "class",
+ * "zone", "zone_nation", "overflown":[...]; Alert "nation", "severity",
+ * "action", "regions", "text"; NodeStatus "node_id", "sensors_ok",
+ * "sensors_total", "clock_offset_ns"}.  Times are ms since the Unix epoch
+ * (sim clock). */
+int mwx_node_msg_json(const mwx_msg *m, struct json_t **out);
+
+/* The node's nation ("JPN"; "" for NULL).  Any thread. */
+const char *mwx_node_nation(const mwx_node *n);
 
 #endif /* MWX_NODE_H */

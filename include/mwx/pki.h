@@ -166,4 +166,15 @@ typedef struct mwx_pki_paths {
  * MWX_EINVAL for a malformed nation, MWX_ERANGE for a too-long dir. */
 int mwx_pki_paths_for(const char *dir, const char *nation, mwx_pki_paths *p);
 
+/* The node's HTTPS server certificate (the web picture, mwx/cop.h), made by
+ * mwx_pki_init for every nation and callable alone to renew it: a web CA of
+ * the nation's own (not a DDS identity CA) and a server certificate
+ * CN=<nat>-web, extendedKeyUsage serverAuth, subjectAltName one entry per
+ * host of hosts_csv (NULL: "localhost,127.0.0.1,::1"; entries made of
+ * digits, '.' and ':' are IP addresses), EC P-256, validity_days (<= 0: 825).
+ * Writes DIR/<NAT>/web.pem, DIR/<NAT>/web.key (0600), DIR/<NAT>/web_ca.pem
+ * (what a browser is told to trust) and DIR/ca/<NAT>_web_ca.key (0600),
+ * replacing earlier ones.  MWX_EINVAL for a bad nation or host name. */
+int mwx_pki_web_cert(const char *dir, const char *nation, const char *hosts_csv, int validity_days);
+
 #endif /* MWX_PKI_H */

@@ -28,6 +28,7 @@ static const char *event_name(mwx_node_event_kind k) {
   case MWX_NODE_EV_DROPPED: return "DROPPED";
   case MWX_NODE_EV_PARTNER: return "PARTNER";
   case MWX_NODE_EV_DONE: return "DONE";
+  case MWX_NODE_EV_SAMPLE: return "SAMPLE";
   }
   return "?";
 }

@@ -249,6 +249,8 @@ static int decide_all(mwx_node *n, const mwx_msg *m, uint8_t cls) {
   mwx_release_sample s = {m, cls, 0, NULL};
   n->st.samples++;
   int rc;
+  if ((rc = outq_push(n, MWX_NODE_EV_SAMPLE, "", m, 0, 0, NULL))) /* the own picture (events.c) */
+    return rc;
   for (int i = 0; i < n->st.n_partners; i++)
     if ((rc = mwx_release_decide(&n->policy, &s, n->st.partner[i].nation, n->sim_ns, &n->dec[i])))
       return rc;
@@ -539,10 +541,21 @@ static int on_approved(const mwx_release_item *it, void *ctx) {
   rc = mwx_msg_sign(&m, n->key);
   if (rc)
     return rc;
-  char payload[200];
-  snprintf(payload, sizeof payload, "{\"event\":\"published\",\"partner\":\"%.3s\",\"hold\":%llu,\"operator\":\"%s\"}",
-           it->partner, (unsigned long long)it->id, it->operator_name[0] ? it->operator_name : "?");
-  if ((rc = mwx_journal_append(n->j, MWX_JOURNAL_TRACK, n->sim_ns, payload, &m, it->decision_id, &id)))
+  /* built with Jansson: an operator name may hold quotes or non-ASCII
+     letters (the web picture's accounts), which a printf would break */
+  json_t *pj = json_object();
+  json_object_set_new(pj, "event", json_string("published"));
+  json_object_set_new(pj, "partner", json_stringn(it->partner, strnlen(it->partner, 3)));
+  json_object_set_new(pj, "hold", json_integer((json_int_t)it->id));
+  json_t *op = json_string(it->operator_name[0] ? it->operator_name : "?");
+  json_object_set_new(pj, "operator", op ? op : json_string("?")); /* NULL: not UTF-8 (truncated) */
+  char *payload = json_dumps(pj, JSON_COMPACT);
+  json_decref(pj);
+  if (!payload)
+    return mwx_error_set(MWX_ENOMEM, "node: out of memory");
+  rc = mwx_journal_append(n->j, MWX_JOURNAL_TRACK, n->sim_ns, payload, &m, it->decision_id, &id);
+  free(payload);
+  if (rc)
     return rc;
   n->st.records++;
   char detail[64];
@@ -796,8 +809,13 @@ int mwx_node_open(const mwx_node_config *cfg, mwx_node_event_fn fn, void *ctx, m
   n->cfg = *cfg;
   if (!n->cfg.node_id[0])
     snprintf(n->cfg.node_id, MWX_ID_LEN, "%s-node-1", cfg->nation);
-  n->fn = fn;
-  n->fn_ctx = ctx;
+  /* every event goes through the subscriber list (events.c); fn is the first */
+  n->fn = node_events_dispatch;
+  n->fn_ctx = n;
+  if (fn) {
+    mwx_node_subscribe(n, fn, ctx, NULL);
+    n->subs[0].no_samples = 1; /* its callers predate MWX_NODE_EV_SAMPLE */
+  }
   if (n->cfg.online && n->cfg.speed <= 0)
     n->cfg.speed = 1; /* a networked node keeps time with its partners */
   int rc;

@@ -87,11 +87,24 @@ struct mwx_node {
   mwx_journal_seq_in rin[MWX_NODE_MAX_PARTNERS * 5];
   size_t n_rin;
   uint64_t replays; /* samples refused as replays since open */
+  /* events.c: subscribers (n->fn is node_events_dispatch, fn_ctx the node) */
+  struct {
+    uint64_t id;
+    mwx_node_event_fn fn;
+    void *ctx;
+    int no_samples; /* the fn of mwx_node_open: every kind but SAMPLE */
+  } subs[MWX_NODE_MAX_SUBSCRIBERS];
+  size_t n_subs;
+  uint64_t next_sub_id;
 };
 
 /* rx.c: loads the replay windows from the journal (open, before the
  * receive thread starts). */
 int node_rx_load(mwx_node *n);
+
+/* events.c: calls every subscriber with ev (loop thread). */
+void node_events_dispatch(void *node, const mwx_node_event *ev);
+
 /* rx.c: joins the coalition and starts the receive thread / stops it and
  * leaves (safe if never started). */
 int node_rx_start(mwx_node *n);

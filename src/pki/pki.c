@@ -378,6 +378,70 @@ done:
   return rc;
 }
 
+/* ------------------------------------------------- web server certificate */
+
+/* Kept apart from the DDS identities: a web CA of its own per nation, so
+ * that a browser told to trust a nation's web pages is never told to trust
+ * its DDS identity CA, and the web certificate can never pass as a DDS
+ * identity (it is not issued by any CA in trusted/). */
+int mwx_pki_web_cert(const char *dir, const char *nation, const char *hosts_csv, int validity_days) {
+  if (!dir || !*dir || !well_formed(nation))
+    return mwx_error_set(MWX_EINVAL, "web certificate: bad directory or nation '%s'", nation ? nation : "(null)");
+  const char *hosts = hosts_csv && *hosts_csv ? hosts_csv : "localhost,127.0.0.1,::1";
+  int days = validity_days > 0 ? validity_days : 825;
+  char san[1024] = "", path[MWX_PKI_PATH_LEN], sub[64], name[64], cn[16];
+  size_t w = 0;
+  for (const char *h = hosts; *h;) {
+    size_t len = strcspn(h, ",");
+    int ip = 0;
+    for (size_t i = 0; i < len; i++)
+      if (h[i] == ':' || (h[i] >= '0' && h[i] <= '9') || h[i] == '.')
+        ip++;
+    for (size_t i = 0; i < len; i++)
+      if (!isalnum((unsigned char)h[i]) && !strchr(".-:", h[i]))
+        return mwx_error_set(MWX_EINVAL, "web certificate: bad host name '%.*s'", (int)len, h);
+    int r = snprintf(san + w, sizeof san - w, "%s%s:%.*s", w ? "," : "", ip == (int)len ? "IP" : "DNS", (int)len, h);
+    if (len == 0 || r < 0 || (size_t)r >= sizeof san - w)
+      return mwx_error_set(MWX_EINVAL, "web certificate: bad or too many host names '%s'", hosts);
+    w += (size_t)r;
+    h += len;
+    if (*h == ',')
+      h++;
+  }
+  snprintf(name, sizeof name, "%.3s Web CA", nation);
+  snprintf(cn, sizeof cn, "%c%c%c-web", tolower((unsigned char)nation[0]), tolower((unsigned char)nation[1]),
+           tolower((unsigned char)nation[2]));
+  const char *a2 = mwx_pki_alpha2(nation);
+  EVP_PKEY *ca_key = new_ec_key(), *key = new_ec_key();
+  X509 *ca = NULL, *cert = NULL;
+  int rc;
+  if (!ca_key || !key) {
+    rc = ossl_fail("key generation");
+    goto done;
+  }
+  if ((rc = make_cert(ca_key, a2, name, 1, NULL, NULL, days, &ca)) ||
+      (rc = make_cert(key, a2, cn, 0, ca, ca_key, days, &cert)) ||
+      (rc = add_ext(cert, ca, NID_subject_alt_name, san)) || (rc = add_ext(cert, ca, NID_ext_key_usage, "serverAuth")))
+    goto done;
+  if (!X509_sign(cert, ca_key, EVP_sha256())) { /* again, with the two extensions */
+    rc = ossl_fail("X509_sign");
+    goto done;
+  }
+  snprintf(sub, sizeof sub, "%.3s_web_ca.key", nation);
+  if ((rc = join(path, dir, nation, NULL)) || (rc = mkdir_p(path)) || (rc = join(path, dir, "ca", NULL)) ||
+      (rc = mkdir_p(path)) || (rc = join(path, dir, "ca", sub)) || (rc = save_key(path, ca_key)) ||
+      (rc = join(path, dir, nation, "web_ca.pem")) || (rc = save_cert(path, ca)) ||
+      (rc = join(path, dir, nation, "web.pem")) || (rc = save_cert(path, cert)) ||
+      (rc = join(path, dir, nation, "web.key")) || (rc = save_key(path, key)))
+    goto done;
+done:
+  EVP_PKEY_free(ca_key);
+  EVP_PKEY_free(key);
+  X509_free(ca);
+  X509_free(cert);
+  return rc;
+}
+
 /* --------------------------------------------------------------- documents */
 
 /* A growing text buffer. */
@@ -679,7 +743,8 @@ int mwx_pki_init(const char *dir, const char *nations_csv, int force, int validi
   for (size_t i = 0; i < n; i++) {
     memcpy(np[i].code, nations[i], MWX_NATION_LEN);
     if ((rc = write_nation(dir, &np[i], (const char(*)[MWX_NATION_LEN])nations, n, id_ca, id_key, perm_ca, perm_key,
-                           days)))
+                           days)) ||
+        (rc = mwx_pki_web_cert(dir, nations[i], NULL, days < 825 ? days : 825)))
       goto done;
   }
 

@@ -206,18 +206,22 @@ static int append_decision(mwx_journal *j, mwx_release_item *it, int approve, co
   return 0;
 }
 
+/* 1..31 bytes of valid UTF-8 without control characters: quotes and
+ * non-ASCII letters are allowed (operators of the web picture, cop.h). */
 static int op_ok(const char *op) {
   if (!op || !*op || strlen(op) >= MWX_ID_LEN) return 0;
   for (const char *p = op; *p; p++)
-    if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f) return 0;
-  return 1;
+    if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f) return 0;
+  json_t *utf8 = json_string(op); /* NULL unless valid UTF-8 */
+  json_decref(utf8);
+  return utf8 != NULL;
 }
 
 int mwx_release_queue_decide(mwx_journal *j, uint64_t id, int approve, const char *operator_name, int64_t now_ns,
                              mwx_release_item *out) {
   if (!j) return mwx_error_set(MWX_EINVAL, "release_queue_decide: NULL journal");
   if (!op_ok(operator_name))
-    return mwx_error_set(MWX_EINVAL, "operator name must be 1..%d printable ASCII characters", MWX_ID_LEN - 1);
+    return mwx_error_set(MWX_EINVAL, "operator name must be 1..%d bytes of UTF-8 without control characters", MWX_ID_LEN - 1);
   int rc = mwx_journal_begin(j);
   if (rc) return rc;
   mwx_journal_record *r = malloc(sizeof *r);

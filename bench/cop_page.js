@@ -1,0 +1,52 @@
+// cop_page.js - speed of the web picture measured in the browser (Debian's
+// chromium, playwright-core): run by bench/cop_page.sh against a running
+// JPN node.
+//   node cop_page.js URL SPKI NAME PASSWORD SECONDS PAGES
+// Opens PAGES pages (logged in), lets them run SECONDS, then prints from the
+// first page: node event -> arrival in the page (WebSocket) and -> drawn on
+// the map (the first render after the data reached the map), p50/p99/max
+// ms; frames per second (requestAnimationFrame, per 1-s window: mean and
+// minimum); tracks drawn at the end.
+'use strict';
+const path = require('path');
+const { chromium } = require(path.join(__dirname, '..', 'web', 'node_modules', 'playwright-core'));
+const [url, spki, name, pw, secs, pagesArg] = process.argv.slice(2);
+const pct = (a, p) => { if (!a.length) return NaN; const s = [...a].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.floor(s.length * p))]; };
+(async () => {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+           '--disable-component-update', '--disable-sync', `--ignore-certificate-errors-spki-list=${spki}`],
+  });
+  const pages = [];
+  for (let i = 0; i < Number(pagesArg || 1); i++) {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    const page = await ctx.newPage();
+    await page.goto(url);
+    await page.fill('#login-name', name);
+    await page.fill('#login-password', pw);
+    await page.click('#login-submit');
+    await page.waitForFunction(() => window.mwxCop && window.mwxCop.ready, null, { timeout: 30000 });
+    pages.push(page);
+  }
+  const page = pages[0];
+  await page.evaluate(() => { window.mwxCop.latencies.length = 0; window.mwxCop.arrivals.length = 0; });
+  const fps = [];
+  for (let s = 0; s < Number(secs); s++) {
+    const f0 = await page.evaluate(() => window.mwxCop.frames);
+    const t0 = Date.now();
+    await new Promise((r) => setTimeout(r, 1000));
+    const f1 = await page.evaluate(() => window.mwxCop.frames);
+    fps.push((f1 - f0) * 1000 / (Date.now() - t0));
+  }
+  const r = await page.evaluate(() => ({
+    lat: window.mwxCop.latencies.slice(), arr: window.mwxCop.arrivals.slice(),
+    tracks: window.mwxCop.map.queryRenderedFeatures({ layers: ['tracks'] }).length,
+    updates: window.mwxCop.updates }));
+  const steady = fps.slice(2); // the first seconds load the page
+  console.log(`PAGE pages=${pages.length} s=${secs} updates=${r.updates} tracks_drawn=${r.tracks}`);
+  console.log(`PAGE node->page  n=${r.arr.length} p50=${pct(r.arr, 0.5)} p99=${pct(r.arr, 0.99)} max=${Math.max(...r.arr)} ms`);
+  console.log(`PAGE node->drawn n=${r.lat.length} p50=${pct(r.lat, 0.5)} p99=${pct(r.lat, 0.99)} max=${Math.max(...r.lat)} ms`);
+  console.log(`PAGE fps mean=${(steady.reduce((a, b) => a + b, 0) / steady.length).toFixed(1)} min=${Math.min(...steady).toFixed(1)}`);
+  await browser.close();
+})().catch((e) => { console.error(e); process.exit(1); });

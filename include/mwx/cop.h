@@ -1,0 +1,119 @@
+/*
+ * cop.h - the common operational picture: each node serves its nation's
+ * picture as a web page over HTTPS, with a WebSocket that pushes every node
+ * event (mwx_node_subscribe) to the open pages, and a JSON API (docs/api.md)
+ * behind operator log-in.
+ *
+ * The server is libwebsockets (Debian's libwebsockets-dev, OpenSSL) on its
+ * libuv event library, and that libuv loop is driven by the node's own loop
+ * (mwx_node_loop): the loop watches libuv's backend file descriptor and
+ * sleeps no longer than libuv's next timer, then runs one non-blocking libuv
+ * iteration.  One thread, one poll(), no second hand-written loop
+ * (docs/architecture.md says why this way).
+ *
+ * Accounts (mwx_cop_account_*): a JSON file of operators with salted scrypt
+ * hashes (OpenSSL EVP_KDF "SCRYPT", N = 2^15, r = 8, p = 1, 16-byte salt,
+ * 32-byte key: 32 MiB and ~0.1 s per check on this machine), roles viewer
+ * and release_officer.  The running server rereads the file when it
+ * changes (size, mtime or inode), so accounts are managed without a restart.
+ *
+ * Everything here runs on the node's loop thread, except the account file
+ * functions, which are plain file operations usable from any program.
+ */
+#ifndef MWX_COP_H
+#define MWX_COP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mwx/node.h"
+
+/* ---- accounts ----------------------------------------------------------- */
+
+#define MWX_COP_NAME_MAX 31    /* bytes of an operator name (UTF-8): the journal's MWX_ID_LEN - 1 */
+#define MWX_COP_PASSWORD_MIN 8 /* bytes */
+#define MWX_COP_PASSWORD_MAX 1024
+#define MWX_COP_MAX_ACCOUNTS 256
+
+typedef enum mwx_cop_role { MWX_COP_VIEWER = 1, MWX_COP_RELEASE_OFFICER = 2 } mwx_cop_role;
+
+/* "viewer", "release_officer" / parses them (MWX_EINVAL otherwise). */
+const char *mwx_cop_role_name(mwx_cop_role r);
+int mwx_cop_role_parse(const char *s, mwx_cop_role *out);
+
+/* Checks an operator name: 1..MWX_COP_NAME_MAX bytes of valid UTF-8, no
+ * control characters; quotes, spaces and non-ASCII letters are allowed.
+ * MWX_EINVAL with the reason. */
+int mwx_cop_name_check(const char *name);
+
+/* Adds an account (MWX_EEXIST if the name exists), sets a password (passwd;
+ * MWX_ENOTFOUND if absent), removes one (MWX_ENOTFOUND).  The file is
+ * created (mode 0600) if absent and replaced atomically (write + fsync +
+ * rename), so a running server never reads half a file.  Passwords:
+ * MWX_COP_PASSWORD_MIN..MAX bytes. */
+int mwx_cop_account_add(const char *path, const char *name, mwx_cop_role role, const char *password);
+int mwx_cop_account_passwd(const char *path, const char *name, const char *password);
+int mwx_cop_account_remove(const char *path, const char *name);
+
+typedef struct mwx_cop_account_info {
+  char name[MWX_COP_NAME_MAX + 1];
+  mwx_cop_role role;
+  int64_t changed_unix_s; /* last password change */
+} mwx_cop_account_info;
+typedef void (*mwx_cop_account_fn)(void *ctx, const mwx_cop_account_info *a);
+/* Calls fn for each account in file order.  A missing file is an empty
+ * list. */
+int mwx_cop_account_list(const char *path, mwx_cop_account_fn fn, void *ctx);
+
+/* Checks name/password against the file: 0 and *role on success,
+ * MWX_EDENIED for an unknown name or a wrong password (the same work is done
+ * for both, so timing does not tell which). */
+int mwx_cop_account_verify(const char *path, const char *name, const char *password, mwx_cop_role *role);
+
+/* ---- the server ----------------------------------------------------------- */
+
+typedef struct mwx_cop_config {
+  char bind[64];           /* address to listen on (default "127.0.0.1") */
+  int port;                /* TCP port (1..65535) */
+  char cert[512], key[512];/* PEM server certificate (chain) and key: DIR/<NAT>/web.pem, web.key */
+  char accounts[512];      /* accounts file (required) */
+  char web_root[512];      /* the built page; default <build dir>/web (the CMake target web) */
+  int insecure_local;      /* 1: plain HTTP, refused unless bind is a loopback address */
+  int64_t session_idle_s;  /* a session ends after this long without a request (default 1800) */
+  int64_t session_max_s;   /* and at the latest this long after log-in (default 43200) */
+  int login_burst;         /* failed log-ins allowed per client address or name ... (default 5) */
+  int64_t login_window_s;  /* ... within this window, after which log-in is refused (default 60) */
+} mwx_cop_config;
+
+/* Defaults (above); port 0, no files. */
+void mwx_cop_config_init(mwx_cop_config *c);
+
+/* Reads the web keys of an mwxd configuration file (docs/api.md):
+ * "web_port" (0 or absent: *enabled = 0), "web_bind", "web_accounts",
+ * "web_root", "web_session_idle_s", "web_session_max_s"; the certificate
+ * is <pki_dir>/<nation>/web.pem and web.key.  Relative paths are taken from
+ * the file's directory. */
+int mwx_cop_config_load(const char *path, mwx_cop_config *c, int *enabled);
+
+typedef struct mwx_cop mwx_cop;
+
+/* Starts serving node n's picture on n's loop (before or during
+ * mwx_node_run).  Refuses (MWX_EINVAL) a plain-HTTP configuration not bound
+ * to loopback, a missing certificate or accounts file.  *out: mwx_cop_close,
+ * before mwx_node_close. */
+int mwx_cop_open(const mwx_cop_config *cfg, mwx_node *n, mwx_cop **out);
+
+/* Stops serving, closes every connection, unsubscribes.  NULL ignored. */
+void mwx_cop_close(mwx_cop *c);
+
+typedef struct mwx_cop_stats {
+  uint64_t requests, api_ok, api_refused, logins_ok, logins_failed, logins_limited;
+  uint64_t ws_clients, ws_sent, ws_dropped; /* dropped: a page too slow for the push ring */
+  uint64_t account_reloads;
+} mwx_cop_stats;
+void mwx_cop_get_stats(const mwx_cop *c, mwx_cop_stats *s);
+
+/* The URL the server listens on ("https://127.0.0.1:8443/"). */
+const char *mwx_cop_url(const mwx_cop *c);
+
+#endif /* MWX_COP_H */

@@ -1,0 +1,178 @@
+// cop_browser.js - drives Debian's chromium (playwright-core from web/'s
+// npm lock) against a running JPN node's web picture; run by
+// tests/cop_browser.sh, which starts the nodes and checks the journal.
+//
+//   node cop_browser.js URL SPKI_SHA256_B64 OUT_JSON
+//   env: OFFICER, OFFICER_PW, VIEWER, VIEWER_PW, IDLE_S (session idle time-out of the node),
+//        SHOT (where the screenshot of JPN's page goes)
+//
+// Prints one "ok"/"FAIL" line per check and writes OUT_JSON with what the
+// shell checks next ({"approved_item": N, ...}).  Exit status: failures.
+'use strict';
+const path = require('path');
+const fs = require('fs');
+const { chromium } = require(path.join(__dirname, '..', 'web', 'node_modules', 'playwright-core'));
+
+const [url, spki, outJson] = process.argv.slice(2);
+const env = process.env;
+let fails = 0;
+const ok = (m) => console.log(`ok   - ${m}`);
+const bad = (m) => { console.log(`FAIL - ${m}`); fails++; };
+const check = (cond, m, detail) => (cond ? ok(m) : bad(detail ? `${m}: ${detail}` : m));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// fetch from inside the page (the page's cookies, origin and SameSite rules)
+async function call(page, method, p, body, csrf) {
+  return page.evaluate(async ([method, p, body, csrf]) => {
+    const headers = {};
+    if (method !== 'GET') headers['Content-Type'] = 'application/json';
+    if (csrf) headers['X-CSRF-Token'] = csrf;
+    const r = await fetch(p, { method, headers, body: body === null ? undefined : JSON.stringify(body) });
+    let data = null;
+    try { data = await r.json(); } catch (e) { data = null; }
+    return { status: r.status, data };
+  }, [method, p, body, csrf]);
+}
+
+async function login(page, name, pw) {
+  await page.goto(url);
+  await page.waitForSelector('#login-form', { state: 'visible', timeout: 20000 });
+  await page.fill('#login-name', name);
+  await page.fill('#login-password', pw);
+  await page.click('#login-submit');
+}
+
+// rendered features of a layer (what MapLibre drew, not the DOM)
+async function rendered(page, layer) {
+  return page.evaluate((layer) => {
+    const m = window.mwxCop && window.mwxCop.map;
+    if (!m || !window.mwxCop.ready || !m.getLayer(layer)) return [];
+    return m.queryRenderedFeatures({ layers: [layer] }).map((f) => f.properties);
+  }, layer);
+}
+
+async function waitFor(fn, ms, step = 250) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) return null;
+    await sleep(step);
+  }
+}
+
+(async () => {
+  const out = {};
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync',
+           // trust exactly the node's web key (its SPKI), nothing else
+           `--ignore-certificate-errors-spki-list=${spki}`],
+  });
+  try {
+    // ---- a wrong password
+    const ctxO = await browser.newContext();
+    const page = await ctxO.newPage();
+    page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
+    await login(page, env.OFFICER, 'not-the-password');
+    const err = await waitFor(async () => (await page.textContent('#login-error')) || null, 15000);
+    check(err && /wrong name or password/.test(err), 'a wrong password is refused', err);
+    check(await page.isHidden('#app'), 'nothing of the picture is shown without a log-in');
+    const anon = await call(page, 'GET', '/api/picture', null, null);
+    check(anon.status === 401, 'GET /api/picture without a session: 401', anon.status);
+
+    // ---- the release officer logs in over HTTPS
+    await login(page, env.OFFICER, env.OFFICER_PW);
+    const who = await waitFor(async () => { const t = await page.textContent('#who'); return t && t.includes('release_officer') ? t : null; }, 20000);
+    check(who && who.includes(env.OFFICER), `logged in as ${env.OFFICER} over ${new URL(url).protocol}`, who);
+    const cookies = await ctxO.cookies();
+    const sc = cookies.find((c) => c.name === 'mwx_session');
+    check(sc && sc.secure && sc.httpOnly && sc.sameSite === 'Strict', 'session cookie is Secure, HttpOnly, SameSite=Strict',
+          JSON.stringify(sc));
+    const jsCookie = await page.evaluate(() => document.cookie);
+    check(!jsCookie.includes('mwx_session'), 'the page script cannot read the session cookie');
+
+    // ---- KOR's track appears on the map (rendered features), with its ground track and an impact ellipse
+    const korTrack = await waitFor(async () => (await rendered(page, 'tracks')).find((p) => p.originator === 'KOR'), 90000);
+    check(korTrack, `KOR's track is drawn on JPN's map (${korTrack ? korTrack.id : 'none'}, colour ${korTrack ? korTrack.color : '-'})`);
+    const trail = await waitFor(async () => (await rendered(page, 'trails')).find((p) => p.originator === 'KOR'), 30000);
+    check(trail, "KOR's ground track is drawn");
+    const ell = await waitFor(async () => (await rendered(page, 'impact-ell')).length ? await rendered(page, 'impact-ell') : null, 90000);
+    check(ell, `an impact point's 95% ellipse is drawn (${ell ? ell.map((p) => `${p.originator} ${p.id} ${Number(p.major_km).toFixed(1)} km`).join(', ') : 'none'})`);
+    out.tracks_seen = (await rendered(page, 'tracks')).map((p) => `${p.originator}:${p.id}`);
+    await page.screenshot({ path: env.SHOT || path.join(path.dirname(outJson), 'jpn-page.png') });
+
+    // ---- the release queue: approve a held item
+    const sess = await call(page, 'GET', '/api/session', null, null);
+    const csrf = sess.data && sess.data.csrf;
+    const row = await waitFor(async () => page.$('#queue button.approve'), 60000);
+    check(row, 'a held item with an approve button is in the queue');
+    let item = null;
+    if (row) {
+      item = Number(await row.getAttribute('data-id'));
+      // missing CSRF token: refused, item still pending
+      const noCsrf = await call(page, 'POST', '/api/release/approve', { id: item }, null);
+      check(noCsrf.status === 403, 'approve without the CSRF token: 403', JSON.stringify(noCsrf));
+      const wrongCsrf = await call(page, 'POST', '/api/release/approve', { id: item }, 'ab'.repeat(32));
+      check(wrongCsrf.status === 403, 'approve with a wrong CSRF token: 403', wrongCsrf.status);
+      const badBody = await call(page, 'POST', '/api/release/approve', { id: item, extra: 1 }, csrf);
+      check(badBody.status === 400 && /extra/.test(badBody.data.error), 'an unknown key in the body: 400 naming it', JSON.stringify(badBody.data));
+      await page.click(`#queue button.approve[data-id="${item}"]`);
+      const msg = await waitFor(async () => { const t = await page.textContent('#queue-msg'); return t && t.includes('approved') ? t : null; }, 15000);
+      check(msg && msg.includes(env.OFFICER), `item ${item} approved on the page by ${env.OFFICER}`, msg);
+      const again = await call(page, 'POST', '/api/release/approve', { id: item }, csrf);
+      check(again.status === 409, 'approving it twice: 409', again.status);
+      out.approved_item = item;
+    }
+
+    // ---- a viewer may look but not decide
+    const ctxV = await browser.newContext();
+    const pv = await ctxV.newPage();
+    await login(pv, env.VIEWER, env.VIEWER_PW);
+    const vwho = await waitFor(async () => { const t = await pv.textContent('#who'); return t && t.includes('viewer') ? t : null; }, 20000);
+    check(vwho, 'the viewer logs in', vwho);
+    await waitFor(async () => pv.$('#queue tbody tr'), 20000);
+    check(!(await pv.$('#queue button.approve')), 'the viewer gets no approve buttons');
+    const vs = await call(pv, 'GET', '/api/session', null, null);
+    const q = await call(pv, 'GET', '/api/queue', null, null);
+    const pending = q.data && q.data.items && q.data.items.find((i) => i.id !== item);
+    const vtry = await call(pv, 'POST', '/api/release/approve', { id: pending ? pending.id : 1 }, vs.data.csrf);
+    check(vtry.status === 403 && /release_officer/.test(vtry.data.error), 'a viewer approving: 403', JSON.stringify(vtry));
+    out.viewer_tried_item = pending ? pending.id : null;
+
+    // ---- an idle session expires
+    await pv.close(); // no page of the viewer polls any more
+    const idle = Number(env.IDLE_S || 10);
+    await sleep((idle + 2) * 1000);
+    const pv2 = await ctxV.newPage();
+    await pv2.goto(url);
+    const exp = await call(pv2, 'GET', '/api/session', null, null);
+    check(exp.status === 401, `the viewer's session expired after ${idle} s idle: 401`, exp.status);
+    const expQ = await call(pv2, 'GET', '/api/queue', null, null);
+    check(expQ.status === 401, 'and so does every API call with it', expQ.status);
+    // the officer's page kept polling: still in
+    const still = await call(page, 'GET', '/api/session', null, null);
+    check(still.status === 200, "the officer's active session is still valid", still.status);
+
+    // ---- live updates: latency figures the page measured (for the report, not asserted)
+    out.latencies_ms = await page.evaluate(() => window.mwxCop.latencies.slice());
+    out.updates = await page.evaluate(() => window.mwxCop.updates);
+
+    // ---- log-in attempts are rate-limited (last: it locks this address out for a minute)
+    let limitedAt = 0;
+    for (let i = 1; i <= 8 && !limitedAt; i++) {
+      const r = await call(pv2, 'POST', '/api/login', { name: env.VIEWER, password: `wrong-${i}-password` }, null);
+      if (r.status === 429) limitedAt = i;
+    }
+    const right = await call(pv2, 'POST', '/api/login', { name: env.VIEWER, password: env.VIEWER_PW }, null);
+    check(limitedAt > 0 && right.status === 429, `log-ins refused (429) after repeated failures (at attempt ${limitedAt}), the right password too`,
+          `limited at ${limitedAt}, right password ${right.status}`);
+  } catch (e) {
+    bad(`exception: ${e.stack || e}`);
+  } finally {
+    await browser.close();
+    fs.writeFileSync(outJson, JSON.stringify(out));
+  }
+  process.exit(fails);
+})();

@@ -1,0 +1,511 @@
+/*
+ * test_cop.c - the web picture's library parts without a network: the
+ * accounts file (scrypt, names, reread detection, strict parsing), the
+ * node's event interface (subscribers, SAMPLE events, JSON form) on an
+ * offline node, and the server's refusals at open (plain HTTP off
+ * loopback, no certificate).  The browser test is tests/cop_browser.sh.
+ */
+#include <jansson.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "cop/cop_int.h"
+#include "mwx/cop.h"
+#include "mwx/error.h"
+#include "mwx/node.h"
+#include "mwx/pki.h"
+#include "mwx/release.h"
+
+static char dir[64];
+
+static int setup(void **state) {
+  (void)state;
+  snprintf(dir, sizeof dir, "/tmp/mwx_test_cop.XXXXXX");
+  return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+static void write_file(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+typedef struct list_ctx {
+  int n;
+  char names[8][MWX_COP_NAME_MAX + 1];
+  mwx_cop_role roles[8];
+} list_ctx;
+
+static void on_account(void *vc, const mwx_cop_account_info *a) {
+  list_ctx *c = vc;
+  if (c->n < 8) {
+    snprintf(c->names[c->n], sizeof c->names[0], "%s", a->name);
+    c->roles[c->n] = a->role;
+  }
+  c->n++;
+}
+
+static void test_accounts(void **state) {
+  (void)state;
+  char path[128];
+  snprintf(path, sizeof path, "%s/acc.json", dir);
+  const char *officer = "O'Brien \"Ken\" 田中";
+  mwx_cop_role role = 0;
+  /* a missing file is an empty list; verify fails the same way */
+  list_ctx lc = {0};
+  assert_int_equal(mwx_cop_account_list(path, on_account, &lc), 0);
+  assert_int_equal(lc.n, 0);
+  assert_int_equal(mwx_cop_account_verify(path, "nobody", "whatever-pass", &role), MWX_EDENIED);
+
+  assert_int_equal(mwx_cop_account_add(path, officer, MWX_COP_RELEASE_OFFICER, "officer-pass"), 0);
+  assert_int_equal(mwx_cop_account_add(path, "viewer1", MWX_COP_VIEWER, "viewer-pass"), 0);
+  assert_int_equal(mwx_cop_account_add(path, "viewer1", MWX_COP_VIEWER, "other-pass"), MWX_EEXIST);
+  assert_int_equal(mwx_cop_account_add(path, "short", MWX_COP_VIEWER, "1234567"), MWX_EINVAL); /* 7 bytes */
+  struct stat st;
+  assert_int_equal(stat(path, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0600);
+
+  assert_int_equal(mwx_cop_account_verify(path, officer, "officer-pass", &role), 0);
+  assert_int_equal(role, MWX_COP_RELEASE_OFFICER);
+  assert_int_equal(mwx_cop_account_verify(path, officer, "officer-pasS", &role), MWX_EDENIED);
+  assert_int_equal(mwx_cop_account_verify(path, "viewer1", "viewer-pass", &role), 0);
+  assert_int_equal(role, MWX_COP_VIEWER);
+
+  /* the hash is salted: the same password twice gives two hashes */
+  assert_int_equal(mwx_cop_account_add(path, "twin", MWX_COP_VIEWER, "viewer-pass"), 0);
+  cop_accounts *t = malloc(sizeof *t);
+  assert_non_null(t);
+  assert_int_equal(cop_accounts_load(path, t), 0);
+  assert_int_equal(t->n, 3);
+  const cop_account *a = cop_accounts_find(t, "viewer1"), *b = cop_accounts_find(t, "twin");
+  assert_non_null(a);
+  assert_non_null(b);
+  assert_memory_not_equal(a->hash, b->hash, COP_HASH_LEN);
+  assert_memory_not_equal(a->salt, b->salt, COP_SALT_LEN);
+  assert_int_equal(a->n, 32768);
+  assert_int_equal(a->r, 8);
+  assert_int_equal(a->p, 1);
+  assert_string_equal(cop_accounts_find(t, officer)->name, officer); /* exact bytes back */
+
+  /* a change is seen by the file identity (the server's reread) */
+  cop_file_id before, after;
+  cop_file_id_get(path, &before);
+  assert_int_equal(mwx_cop_account_passwd(path, "viewer1", "new-viewer-pass"), 0);
+  cop_file_id_get(path, &after);
+  assert_false(cop_file_id_same(&before, &after));
+  assert_int_equal(mwx_cop_account_verify(path, "viewer1", "viewer-pass", &role), MWX_EDENIED);
+  assert_int_equal(mwx_cop_account_verify(path, "viewer1", "new-viewer-pass", &role), 0);
+  assert_int_equal(mwx_cop_account_passwd(path, "ghost", "new-viewer-pass"), MWX_ENOTFOUND);
+
+  assert_int_equal(mwx_cop_account_remove(path, "twin"), 0);
+  assert_int_equal(mwx_cop_account_remove(path, "twin"), MWX_ENOTFOUND);
+  memset(&lc, 0, sizeof lc);
+  assert_int_equal(mwx_cop_account_list(path, on_account, &lc), 0);
+  assert_int_equal(lc.n, 2);
+  assert_string_equal(lc.names[0], officer);
+  assert_int_equal(lc.roles[0], MWX_COP_RELEASE_OFFICER);
+  assert_string_equal(lc.names[1], "viewer1");
+  free(t);
+}
+
+static void test_names(void **state) {
+  (void)state;
+  assert_int_equal(mwx_cop_name_check("O'Brien \"Ken\" 田中"), 0);
+  assert_int_equal(mwx_cop_name_check("Zoë"), 0);
+  assert_int_equal(mwx_cop_name_check(""), MWX_EINVAL);
+  assert_int_equal(mwx_cop_name_check("tab\there"), MWX_EINVAL);
+  assert_int_equal(mwx_cop_name_check("bad\xff"), MWX_EINVAL);      /* not UTF-8 */
+  assert_int_equal(mwx_cop_name_check("over\xc0\xaflong"), MWX_EINVAL); /* overlong '/' */
+  assert_int_equal(mwx_cop_name_check("surrogate\xed\xa0\x80"), MWX_EINVAL);
+  assert_int_equal(mwx_cop_name_check("0123456789012345678901234567890"), 0);   /* 31 bytes */
+  assert_int_equal(mwx_cop_name_check("01234567890123456789012345678901"), MWX_EINVAL); /* 32 */
+  mwx_cop_role r;
+  assert_int_equal(mwx_cop_role_parse("release_officer", &r), 0);
+  assert_int_equal(r, MWX_COP_RELEASE_OFFICER);
+  assert_int_equal(mwx_cop_role_parse("admin", &r), MWX_EINVAL);
+}
+
+static void test_accounts_file_strict(void **state) {
+  (void)state;
+  char path[128];
+  snprintf(path, sizeof path, "%s/bad.json", dir);
+  cop_accounts *t = malloc(sizeof *t);
+  assert_non_null(t);
+  write_file(path, "{\"format\":\"mwx-accounts/1\",\"accounts\":[],\"accounts\":[]}");
+  assert_int_equal(cop_accounts_load(path, t), MWX_EPARSE); /* duplicate key */
+  write_file(path, "{\"format\":\"mwx-accounts/1\",\"accounts\":[],\"admin\":true}");
+  assert_int_equal(cop_accounts_load(path, t), MWX_EPARSE); /* unknown key */
+  assert_non_null(strstr(mwx_error_msg(), "admin"));
+  write_file(path, "{\"format\":\"mwx-accounts/1\",\"accounts\":[{\"name\":\"x\",\"role\":\"root\",\"kdf\":\"scrypt\","
+                   "\"N\":16,\"r\":8,\"p\":1,\"salt\":\"00000000000000000000000000000000\",\"hash\":"
+                   "\"0000000000000000000000000000000000000000000000000000000000000000\"}]}");
+  assert_int_equal(cop_accounts_load(path, t), MWX_EINVAL); /* bad role */
+  assert_int_equal(t->n, 0);
+  /* a directory where the file should be: refused, not read */
+  char d2[160];
+  snprintf(d2, sizeof d2, "%s/adir", dir);
+  mkdir(d2, 0700);
+  assert_int_not_equal(cop_accounts_load(d2, t), 0);
+  free(t);
+}
+
+/* ---- the event interface on an offline node ------------------------------ */
+
+typedef struct ev_ctx {
+  int samples, released, held, other, json_ok, json_bad;
+  int unsubscribe_after; /* >0: unsubscribe self after this many events */
+  uint64_t id;
+  mwx_node *n;
+  int seen;
+} ev_ctx;
+
+static void on_ev(void *vc, const mwx_node_event *ev) {
+  ev_ctx *c = vc;
+  c->seen++;
+  if (ev->kind == MWX_NODE_EV_SAMPLE) {
+    c->samples++;
+    assert_non_null(ev->msg);
+    assert_string_equal(ev->msg->mark.originator, "KOR");
+    json_t *o = NULL;
+    if (mwx_node_event_json("KOR", 0, ev, &o) == 0 && json_is_object(json_object_get(o, "sample")) &&
+        !strcmp(json_string_value(json_object_get(o, "type")), "sample"))
+      c->json_ok++;
+    else
+      c->json_bad++;
+    if (ev->msg->topic == MWX_TOPIC_IMPACT) {
+      json_t *s = json_object_get(o, "sample");
+      double a = json_number_value(json_object_get(s, "ell_major_km"));
+      assert_true(a > 0 && a < 1000);
+      assert_string_equal(json_string_value(json_object_get(s, "topic")), "ImpactPrediction");
+    }
+    json_decref(o);
+  } else if (ev->kind == MWX_NODE_EV_RELEASED)
+    c->released++;
+  else if (ev->kind == MWX_NODE_EV_HELD)
+    c->held++;
+  else
+    c->other++;
+  if (c->unsubscribe_after && c->seen == c->unsubscribe_after)
+    assert_int_equal(mwx_node_unsubscribe(c->n, c->id), 0);
+}
+
+typedef struct legacy_ctx {
+  int samples, total;
+} legacy_ctx;
+
+static void on_legacy(void *vc, const mwx_node_event *ev) {
+  legacy_ctx *c = vc;
+  c->total++;
+  if (ev->kind == MWX_NODE_EV_SAMPLE)
+    c->samples++;
+}
+
+static void test_events(void **state) {
+  (void)state;
+  char db[128];
+  snprintf(db, sizeof db, "%s/kor.db", dir);
+  mwx_node_config cfg;
+  mwx_node_config_init(&cfg);
+  strcpy(cfg.nation, "KOR");
+  snprintf(cfg.scenario, sizeof cfg.scenario, "%s/scenarios/2022-10-14-srbm.json", MWX_SOURCE_DIR);
+  snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-KOR.json", MWX_SOURCE_DIR);
+  snprintf(cfg.journal, sizeof cfg.journal, "%s", db);
+  cfg.journal_plots = 0;
+  cfg.launch_fit = 0;
+  cfg.sync = MWX_JOURNAL_SYNC_NORMAL;
+  legacy_ctx lg = {0};
+  mwx_node *n;
+  assert_int_equal(mwx_node_open(&cfg, on_legacy, &lg, &n), 0);
+  assert_string_equal(mwx_node_nation(n), "KOR");
+  ev_ctx a = {0}, b = {0};
+  b.n = n;
+  b.unsubscribe_after = 5;
+  assert_int_equal(mwx_node_subscribe(n, on_ev, &a, &a.id), 0);
+  assert_int_equal(mwx_node_subscribe(n, on_ev, &b, &b.id), 0);
+  assert_true(a.id > 0 && b.id > a.id);
+  int64_t t = mwx_node_epoch_ns(n) - 5000000000ll;
+  int done = 0;
+  for (int i = 0; i < 20000 && !done; i++) {
+    t += 1000000000ll;
+    assert_int_equal(mwx_node_step(n, t, &done), 0);
+  }
+  assert_true(done);
+  mwx_node_stats st;
+  mwx_node_get_stats(n, &st);
+  /* one SAMPLE per sample made, before its decisions */
+  assert_true(st.samples > 10);
+  assert_int_equal((uint64_t)a.samples, st.samples);
+  assert_int_equal(a.json_ok, a.samples);
+  assert_int_equal(a.json_bad, 0);
+  assert_true(a.released > 0);
+  /* the open() subscriber gets everything but SAMPLE */
+  assert_int_equal(lg.samples, 0);
+  assert_int_equal(lg.total, a.released + a.held + a.other);
+  /* b unsubscribed itself after 5 events */
+  assert_int_equal(b.seen, 5);
+  assert_int_equal(mwx_node_unsubscribe(n, b.id), MWX_ENOTFOUND);
+  /* the server refuses plain HTTP off loopback, and a missing certificate */
+  mwx_cop_config cc;
+  mwx_cop_config_init(&cc);
+  cc.port = 18000 + (int)(getpid() % 1000);
+  snprintf(cc.accounts, sizeof cc.accounts, "%s/acc.json", dir);
+  snprintf(cc.bind, sizeof cc.bind, "0.0.0.0");
+  cc.insecure_local = 1;
+  mwx_cop *cop = NULL;
+  assert_int_equal(mwx_cop_open(&cc, n, &cop), MWX_EINVAL);
+  assert_non_null(strstr(mwx_error_msg(), "loopback"));
+  snprintf(cc.bind, sizeof cc.bind, "192.168.1.10");
+  assert_int_equal(mwx_cop_open(&cc, n, &cop), MWX_EINVAL);
+  cc.insecure_local = 0;
+  snprintf(cc.cert, sizeof cc.cert, "%s/none.pem", dir);
+  snprintf(cc.key, sizeof cc.key, "%s/none.key", dir);
+  assert_int_equal(mwx_cop_open(&cc, n, &cop), MWX_EINVAL);
+  assert_non_null(strstr(mwx_error_msg(), "certificate"));
+  assert_null(cop);
+  mwx_node_close(n);
+}
+
+static void test_web_cert(void **state) {
+  (void)state;
+  char pki[128], path[200];
+  snprintf(pki, sizeof pki, "%s/pki", dir);
+  assert_int_equal(mwx_pki_web_cert(pki, "JPN", NULL, 30), 0);
+  struct stat st;
+  snprintf(path, sizeof path, "%s/JPN/web.key", pki);
+  assert_int_equal(stat(path, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0600);
+  snprintf(path, sizeof path, "%s/JPN/web.pem", pki);
+  assert_int_equal(stat(path, &st), 0);
+  snprintf(path, sizeof path, "%s/JPN/web_ca.pem", pki);
+  assert_int_equal(stat(path, &st), 0);
+  /* the chain verifies and names the hosts (OpenSSL's own command line) */
+  char cmd[600];
+  snprintf(cmd, sizeof cmd,
+           "openssl verify -purpose sslserver -CAfile %s/JPN/web_ca.pem %s/JPN/web.pem >/dev/null && "
+           "openssl x509 -in %s/JPN/web.pem -noout -ext subjectAltName | grep -q 'DNS:localhost, IP Address:127.0.0.1'",
+           pki, pki, pki);
+  assert_int_equal(system(cmd), 0);
+  assert_int_equal(mwx_pki_web_cert(pki, "JPN", "bad host", 30), MWX_EINVAL);
+  assert_int_equal(mwx_pki_web_cert(pki, "jp", NULL, 30), MWX_EINVAL);
+}
+
+/* ---- the HTTP API over plain loopback (--insecure-local), raw sockets ---- */
+
+typedef struct http_job {
+  int port;
+  char acc[160];
+  int done;
+  int fails;
+  char log[4096];
+} http_job;
+
+/* One request; returns the status, fills body / set-cookie. */
+static int http(int port, const char *method, const char *path, const char *cookie, const char *csrf,
+                const char *body, char *resp_body, size_t cap, char *set_cookie, size_t sc_cap) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a))
+    return -1;
+  struct timeval tv = {10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char req[4096];
+  int n = snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n", method, path, port);
+  if (cookie && *cookie)
+    n += snprintf(req + n, sizeof req - n, "Cookie: mwx_session=%s\r\n", cookie);
+  if (csrf)
+    n += snprintf(req + n, sizeof req - n, "X-CSRF-Token: %s\r\n", csrf);
+  if (body)
+    n += snprintf(req + n, sizeof req - n, "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                  strlen(body), body);
+  else
+    n += snprintf(req + n, sizeof req - n, "\r\n");
+  if (write(fd, req, (size_t)n) != n) {
+    close(fd);
+    return -1;
+  }
+  static char buf[65536];
+  size_t len = 0;
+  ssize_t r;
+  while (len < sizeof buf - 1 && (r = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
+    len += (size_t)r;
+  buf[len] = 0;
+  close(fd);
+  int status = 0;
+  if (sscanf(buf, "HTTP/1.1 %d", &status) != 1)
+    return -1;
+  const char *b = strstr(buf, "\r\n\r\n");
+  if (resp_body)
+    snprintf(resp_body, cap, "%s", b ? b + 4 : "");
+  if (set_cookie) {
+    set_cookie[0] = 0;
+    const char *sc = strstr(buf, "\r\nset-cookie: "); /* lws writes header names in lower case */
+    if (sc) {
+      sc += 14;
+      size_t k = strcspn(sc, "\r");
+      snprintf(set_cookie, sc_cap, "%.*s", (int)k, sc);
+    }
+  }
+  return status;
+}
+
+#define EXPECT(cond, ...)                                                                                      \
+  do {                                                                                                         \
+    if (!(cond)) {                                                                                             \
+      j->fails++;                                                                                              \
+      size_t l_ = strlen(j->log);                                                                              \
+      snprintf(j->log + l_, sizeof j->log - l_, __VA_ARGS__);                                                  \
+      l_ = strlen(j->log);                                                                                     \
+      snprintf(j->log + l_, sizeof j->log - l_, "\n");                                                        \
+    }                                                                                                          \
+  } while (0)
+
+static void field(const char *json, const char *key, char *out, size_t cap) {
+  json_t *o = json_loads(json, 0, NULL);
+  const char *v = json_string_value(json_object_get(o, key));
+  snprintf(out, cap, "%s", v ? v : "");
+  json_decref(o);
+}
+
+static void *client(void *vj) {
+  http_job *j = vj;
+  char body[8192], sc[300], cookie[100], csrf[100], vcookie[100], vcsrf[100];
+  int st = http(j->port, "GET", "/api/picture", NULL, NULL, NULL, body, sizeof body, NULL, 0);
+  EXPECT(st == 401, "picture without a session: %d", st);
+  st = http(j->port, "POST", "/api/login", NULL, NULL, "{\"name\":\"officer\",\"password\":\"wrong-password\"}", body,
+            sizeof body, sc, sizeof sc);
+  EXPECT(st == 401 && !sc[0], "wrong password: %d cookie '%s'", st, sc);
+  st = http(j->port, "POST", "/api/login", NULL, NULL, "{\"name\":\"officer\",\"password\":\"officer-pass\",\"name\":\"x\"}",
+            body, sizeof body, NULL, 0);
+  EXPECT(st == 400 && strstr(body, "duplicate"), "duplicate key in the body: %d %s", st, body);
+  st = http(j->port, "POST", "/api/login", NULL, NULL, "{\"name\":\"officer\",\"password\":\"officer-pass\"}", body,
+            sizeof body, sc, sizeof sc);
+  EXPECT(st == 200, "login: %d %s", st, body);
+  EXPECT(strstr(sc, "; Secure; HttpOnly; SameSite=Strict") != NULL, "cookie flags: %s", sc);
+  sscanf(sc, "mwx_session=%64[0-9a-f]", cookie);
+  field(body, "csrf", csrf, sizeof csrf);
+  EXPECT(strlen(cookie) == 64 && strlen(csrf) == 64, "token lengths %zu %zu", strlen(cookie), strlen(csrf));
+  st = http(j->port, "GET", "/api/session", cookie, NULL, NULL, body, sizeof body, NULL, 0);
+  EXPECT(st == 200 && strstr(body, "release_officer"), "session: %d %s", st, body);
+  st = http(j->port, "GET", "/api/queue", cookie, NULL, NULL, body, sizeof body, NULL, 0);
+  EXPECT(st == 200 && strstr(body, "\"items\":[]"), "queue: %d %s", st, body);
+  st = http(j->port, "POST", "/api/release/approve", cookie, NULL, "{\"id\":5}", body, sizeof body, NULL, 0);
+  EXPECT(st == 403, "approve without CSRF: %d", st);
+  st = http(j->port, "POST", "/api/release/approve", cookie, csrf, "{\"id\":5}", body, sizeof body, NULL, 0);
+  EXPECT(st == 404, "approve of no such hold: %d %s", st, body);
+  st = http(j->port, "POST", "/api/release/approve", cookie, csrf, "{\"id\":\"5\"}", body, sizeof body, NULL, 0);
+  EXPECT(st == 400, "approve with a string id: %d", st);
+  st = http(j->port, "GET", "/api/nothing", cookie, NULL, NULL, body, sizeof body, NULL, 0);
+  EXPECT(st == 404, "unknown call: %d", st);
+  /* a viewer may not decide */
+  st = http(j->port, "POST", "/api/login", NULL, NULL, "{\"name\":\"viewer1\",\"password\":\"viewer-pass\"}", body,
+            sizeof body, sc, sizeof sc);
+  sscanf(sc, "mwx_session=%64[0-9a-f]", vcookie);
+  field(body, "csrf", vcsrf, sizeof vcsrf);
+  st = http(j->port, "POST", "/api/release/deny", vcookie, vcsrf, "{\"id\":5}", body, sizeof body, NULL, 0);
+  EXPECT(st == 403 && strstr(body, "release_officer"), "viewer deny: %d %s", st, body);
+  /* the accounts file changes under the running server: no restart */
+  EXPECT(mwx_cop_account_remove(j->acc, "viewer1") == 0, "remove: %s", mwx_error_msg());
+  st = http(j->port, "GET", "/api/session", vcookie, NULL, NULL, body, sizeof body, NULL, 0);
+  EXPECT(st == 401, "session of a removed account: %d", st);
+  EXPECT(mwx_cop_account_add(j->acc, "late", MWX_COP_VIEWER, "late-password") == 0, "add");
+  st = http(j->port, "POST", "/api/login", NULL, NULL, "{\"name\":\"late\",\"password\":\"late-password\"}", body,
+            sizeof body, NULL, 0);
+  EXPECT(st == 200, "an account added while running logs in: %d", st);
+  EXPECT(mwx_cop_account_passwd(j->acc, "officer", "changed-pass") == 0, "passwd");
+  st = http(j->port, "GET", "/api/session", cookie, NULL, NULL, body, sizeof body, NULL, 0);
+  EXPECT(st == 401, "a new password ends the old session: %d", st);
+  /* log out with no body at all (Content-Length absent) answers at once */
+  st = http(j->port, "POST", "/api/login", NULL, NULL, "{\"name\":\"officer\",\"password\":\"changed-pass\"}", body,
+            sizeof body, sc, sizeof sc);
+  sscanf(sc, "mwx_session=%64[0-9a-f]", cookie);
+  field(body, "csrf", csrf, sizeof csrf);
+  st = http(j->port, "POST", "/api/logout", cookie, csrf, "", body, sizeof body, sc, sizeof sc); /* Content-Length: 0 */
+  EXPECT(st == 200 && strstr(sc, "Max-Age=0"), "logout with an empty body: %d %s", st, sc);
+  st = http(j->port, "GET", "/api/session", cookie, NULL, NULL, body, sizeof body, NULL, 0);
+  EXPECT(st == 401, "after logout: %d", st);
+  /* the page itself is served, with its security headers */
+  st = http(j->port, "GET", "/", NULL, NULL, NULL, body, sizeof body, NULL, 0);
+  EXPECT(st == 200 && strstr(body, "mwx test page"), "page: %d", st);
+  __atomic_store_n(&j->done, 1, __ATOMIC_SEQ_CST);
+  return NULL;
+}
+
+static void test_http_api(void **state) {
+  (void)state;
+  char db[160], root[160], idx[200];
+  snprintf(db, sizeof db, "%s/api.db", dir);
+  snprintf(root, sizeof root, "%s/www", dir);
+  mkdir(root, 0700);
+  snprintf(idx, sizeof idx, "%s/index.html", root);
+  write_file(idx, "<!doctype html><title>mwx test page</title>");
+  http_job j = {0};
+  snprintf(j.acc, sizeof j.acc, "%s/api-acc.json", dir);
+  assert_int_equal(mwx_cop_account_add(j.acc, "officer", MWX_COP_RELEASE_OFFICER, "officer-pass"), 0);
+  assert_int_equal(mwx_cop_account_add(j.acc, "viewer1", MWX_COP_VIEWER, "viewer-pass"), 0);
+  mwx_node_config cfg;
+  mwx_node_config_init(&cfg);
+  strcpy(cfg.nation, "JPN");
+  snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-JPN.json", MWX_SOURCE_DIR);
+  snprintf(cfg.journal, sizeof cfg.journal, "%s", db);
+  mwx_node *n;
+  assert_int_equal(mwx_node_open(&cfg, NULL, NULL, &n), 0);
+  mwx_cop_config cc;
+  mwx_cop_config_init(&cc);
+  j.port = 21000 + (int)(getpid() % 20000);
+  cc.port = j.port;
+  cc.insecure_local = 1;
+  snprintf(cc.accounts, sizeof cc.accounts, "%s", j.acc);
+  snprintf(cc.web_root, sizeof cc.web_root, "%s", root);
+  mwx_cop *cop = NULL;
+  assert_int_equal(mwx_cop_open(&cc, n, &cop), 0);
+  assert_int_equal(strncmp(mwx_cop_url(cop), "http://127.0.0.1:", 17), 0);
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, client, &j), 0);
+  int64_t end = mwx_node_mono_ns() + 60000000000ll;
+  while (!__atomic_load_n(&j.done, __ATOMIC_SEQ_CST) && mwx_node_mono_ns() < end)
+    mwx_node_loop_run_once(mwx_node_get_loop(n), 50000000);
+  pthread_join(th, NULL);
+  mwx_cop_stats st;
+  mwx_cop_get_stats(cop, &st);
+  mwx_cop_close(cop);
+  mwx_node_close(n);
+  if (j.fails)
+    fprintf(stderr, "%s", j.log);
+  assert_int_equal(j.fails, 0);
+  assert_true(j.done);
+  assert_true(st.logins_ok >= 4);
+  assert_int_equal(st.logins_failed, 1);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_accounts),
+      cmocka_unit_test(test_names),
+      cmocka_unit_test(test_accounts_file_strict),
+      cmocka_unit_test(test_events),
+      cmocka_unit_test(test_web_cert),
+      cmocka_unit_test(test_http_api),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
