@@ -51,8 +51,8 @@ static int web_cert(int argc, char **argv) {
     else if (!strcmp(argv[i], "--days") && i + 1 < argc) {
       char *end;
       days = strtol(argv[++i], &end, 10);
-      if (*end || days <= 0 || days > MWX_PKI_MAX_DAYS)
-        return mwx_cmd_usage_error("pki", help, "--days: '%s' is not a number of days (1..%d)", argv[i], MWX_PKI_MAX_DAYS);
+      if (*end || days <= 0 || days > 825)
+        return mwx_cmd_usage_error("pki", help, "--days: '%s' is not a number of days (1..825)", argv[i]);
     } else if (argv[i][0] != '-' && !dir)
       dir = argv[i];
     else

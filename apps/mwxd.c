@@ -297,7 +297,7 @@ int main(int argc, char **argv) {
       config = argv[++i];
     else if (!strcmp(a, "--rel") && v)
       rel = argv[++i];
-    else if (!strcmp(a, "--web-port") && v && !parse_int(v, 1, 65535, &wo.port))
+    else if (!strcmp(a, "--web-port") && v && !parse_int(a, v, 1, 65535, &wo.port))
       i++;
     else if (!strcmp(a, "--web-bind") && v)
       wo.bind = argv[++i];

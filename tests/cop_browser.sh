@@ -91,9 +91,12 @@ for line in open(sys.argv[1]):
         sys.exit(0 if p.get("operator") == name else 2)
 sys.exit(1)
 P
+  # the console line is ASCII-safe (mwx_text_escape: bytes outside printable ASCII as \xNN);
+  # the journal above holds the exact name
+  OFFICER_LOG=$(OFFICER="$OFFICER" python3 -c 'import os; print("".join(chr(b) if 0x20 <= b < 0x7f and b != 0x5c else ("\\\\" if b == 0x5c else "\\x%02x" % b) for b in os.environ["OFFICER"].encode()))')
   end=$((SECONDS + 20))
-  while [ $SECONDS -lt $end ] && ! grep -q "APPROVED KOR.* item=$item (approved by $OFFICER)" "$T/JPN.log"; do sleep 0.2; done
-  grep -q "APPROVED KOR.*topic=NodeStatus.* item=$item (approved by $OFFICER)" "$T/JPN.log" &&
+  while [ $SECONDS -lt $end ] && ! grep -qF "item=$item (approved by $OFFICER_LOG)" "$T/JPN.log"; do sleep 0.2; done
+  grep "APPROVED KOR.*topic=NodeStatus" "$T/JPN.log" | grep -qF "item=$item (approved by $OFFICER_LOG)" &&
     ok "JPN published the approved item to KOR" || bad "not published: $(grep -m3 'APPROVED\|HELD' "$T/JPN.log")"
   "$B/mwx" audit verify "$T/JPN.db" >/dev/null && ok "JPN's journal verifies" || bad "audit verify: $("$B/mwx" audit verify "$T/JPN.db" 2>&1 | tail -2)"
 else

@@ -419,8 +419,11 @@ int mwx_pki_web_cert(const char *dir, const char *nation, const char *hosts_csv,
     rc = ossl_fail("key generation");
     goto done;
   }
-  if ((rc = make_cert(ca_key, a2, name, 1, NULL, NULL, days, &ca)) ||
-      (rc = make_cert(key, a2, cn, 0, ca, ca_key, days, &cert)) ||
+  /* lifetimes as for the DDS identities (docs/security.md, NIST SP 800-57): the web CA
+     MWX_PKI_CA_DAYS, the server certificate `days` (at most 825, the CA/Browser Forum's
+     ceiling for a TLS server certificate); valid from an hour ago for clock skew */
+  if ((rc = make_cert(ca_key, a2, name, 1, NULL, NULL, -3600, (long)MWX_PKI_CA_DAYS * 86400L, &ca)) ||
+      (rc = make_cert(key, a2, cn, 0, ca, ca_key, -3600, (long)days * 86400L, &cert)) ||
       (rc = add_ext(cert, ca, NID_subject_alt_name, san)) || (rc = add_ext(cert, ca, NID_ext_key_usage, "serverAuth")))
     goto done;
   if (!X509_sign(cert, ca_key, EVP_sha256())) { /* again, with the two extensions */
