@@ -28,9 +28,11 @@
  * variance are blocks of the inverse of the Gauss-Newton normal matrix
  * (with the prior).
  */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mwx/assess.h"
 #include "mwx/ballistic.h"
@@ -41,7 +43,7 @@
 #define NP 10
 enum { P_T0 = 0, P_E, P_N, P_HDG, P_A, P_K, P_ELF, P_TP, P_TV, P_LB };
 
-#define RK_STEP_S 0.5
+#define RK_STEP_S 1.0
 #define MAX_ITER 200
 /* convergence: a step that lowers the chi-square by less than this; the
  * windows are compared by their chi-square per dof against 3, so their fits
@@ -49,7 +51,6 @@ enum { P_T0 = 0, P_E, P_N, P_HDG, P_A, P_K, P_ELF, P_TP, P_TV, P_LB };
 #define WINDOW_DCHI2 1e-1
 #define FINAL_DCHI2 1e-3
 #define GIVEUP_ITER 10
-#define BROYDEN_MAX_STEPS 8
 #define GIVEUP_CHI2_FACTOR 3.0
 #define GEO_H 0.1     /* finite-difference step along v, fraction of v */
 #define GEO_ALPHA 0.75 /* geodesic acceleration: largest 2 |a| / |v| accepted */
@@ -436,7 +437,7 @@ static void normal_eq(const double *J, const double *r, int mtot, double N[NP * 
  * crawls along it in hundreds of short steps.  Jacobian by forward
  * differences, once per accepted step.  Writes the normal matrix at the
  * solution and the cost.  Returns 0 or -1. */
-static int lm(fitctx *c, double x[NP], double tol, int carry, double giveup_f, double N[NP * NP], double *cost) {
+static int lm(fitctx *c, double x[NP], double tol, double giveup_f, double N[NP * NP], double *cost) {
   int mtot = 2;
   for (size_t i = 0; i < c->n; i++)
     mtot += plot_dim(c->p[i]);
@@ -449,21 +450,14 @@ static int lm(fitctx *c, double x[NP], double tol, int carry, double giveup_f, d
   int rc = -1;
   if (residuals(c, x, r) != mtot)
     goto out;
-  double f = sumsq(r, mtot), lambda = 1e-3, scale2[NP];
-  int fresh = 0, need_fd = 1, carried = 0;
+  double f = sumsq(r, mtot), lambda = 1e-3;
+  int fresh = 0; /* J is the finite-difference Jacobian at x */
   for (int it = 0; it < MAX_ITER; it++) {
-    if (need_fd || !carry) {
-      if (fd_jacobian(c, x, r, rt, mtot, J))
-        goto out;
-      fresh = 1;
-      need_fd = 0;
-      carried = 0;
-    }
+    if (fd_jacobian(c, x, r, rt, mtot, J))
+      goto out;
+    fresh = 1;
     double g[NP];
     normal_eq(J, r, mtot, N, g);
-    if (fresh)
-      for (int a = 0; a < NP; a++)
-        scale2[a] = N[a * NP + a] + 1e-30;
     {
       /* converged when the Gauss-Newton step would lower the chi-square by
        * less than tol (g^T N^-1 g): the minimum is that close, however
@@ -473,15 +467,11 @@ static int lm(fitctx *c, double x[NP], double tol, int carry, double giveup_f, d
         la_chol_solve(L0, g, d0, NP);
         for (int a = 0; a < NP; a++)
           pred += g[a] * d0[a];
-        if (pred < tol) {
-          if (fresh)
-            break;
-          need_fd = 1; /* confirm with the finite-difference Jacobian */
-          continue;
-        }
+        if (pred < tol)
+          break;
       }
     }
-    int improved = 0, retry = 0;
+    int improved = 0;
     for (int tries = 0; tries < 12 && !improved; tries++) {
       double A[NP * NP], L[NP * NP], v[NP], xn[NP];
       memcpy(A, N, sizeof A);
@@ -499,7 +489,7 @@ static int lm(fitctx *c, double x[NP], double tol, int carry, double giveup_f, d
       int geo = 0;
       for (int a = 0; a < NP; a++)
         xn[a] = x[a] + GEO_H * v[a];
-      if (fresh && residuals(c, xn, rv) == mtot) {
+      if (residuals(c, xn, rv) == mtot) {
         double ga[NP] = {0};
         for (int i = 0; i < mtot; i++) {
           double jv = 0;
@@ -522,29 +512,10 @@ static int lm(fitctx *c, double x[NP], double tol, int carry, double giveup_f, d
       for (int a = 0; a < NP; a++)
         xn[a] = x[a] + v[a] + (geo ? 0.5 * acc[a] : 0.0);
       double fn = INFINITY;
-      if (residuals(c, xn, rt) == mtot) {
+      if (residuals(c, xn, rt) == mtot)
         fn = sumsq(rt, mtot);
-        if (carry) {
-          /* Broyden: J += (dr - J dx) (S dx)^T / (dx^T S dx), S the
-           * diagonal of the last finite-difference normal matrix */
-          double dx[NP], den = 0;
-          for (int a = 0; a < NP; a++) {
-            dx[a] = xn[a] - x[a];
-            den += scale2[a] * dx[a] * dx[a];
-          }
-          for (int i = 0; den > 0 && i < mtot; i++) {
-            double u = rt[i] - r[i];
-            for (int a = 0; a < NP; a++)
-              u -= J[i * NP + a] * dx[a];
-            u /= den;
-            for (int a = 0; a < NP; a++)
-              J[i * NP + a] += u * scale2[a] * dx[a];
-          }
-        }
-      }
-      int was_fresh = fresh;
-      fresh = 0;
       if (fn < f) {
+        fresh = 0;
         double df = f - fn;
         memcpy(x, xn, sizeof xn);
         memcpy(r, rt, sizeof *r * mtot);
@@ -553,22 +524,11 @@ static int lm(fitctx *c, double x[NP], double tol, int carry, double giveup_f, d
         improved = 1;
         if (df < 1e-3 * tol) /* no progress */
           it = MAX_ITER;
-        if (carry && ++carried >= BROYDEN_MAX_STEPS)
-          need_fd = 1;
-      } else if (!was_fresh) {
-        need_fd = 1; /* the carried Jacobian may be what failed */
-        retry = 1;
-        break;
       } else {
         lambda *= 10;
-        if (carry) {
-          need_fd = 1;
-          retry = 1;
-          break;
-        }
       }
     }
-    if (!improved && !retry)
+    if (!improved)
       break;
     if (it + 1 == GIVEUP_ITER && f > giveup_f)
       goto out; /* far from a consistent fit after this many steps: the caller would refuse it */
@@ -630,16 +590,67 @@ void mwx_assess_launch_fit_opts_default(mwx_assess_launch_fit_opts *o) {
   o->max_chi2_dof = 3.0;
 }
 
+static int launch_fit(const mwx_track_plot *plots, size_t n, const mwx_track_plot *ir, size_t n_ir,
+                      const mwx_assess_point *guess, double heading_guess_deg, const mwx_assess_launch_fit_opts *opts,
+                      mwx_assess_launch_fit_result *out);
+
+#define MIN_DURATION_MAX_MS 600000
+
+/* The test hook's duration: the larger of o->min_duration_ms and
+ * MWX_TEST_LAUNCH_FIT_MIN_MS; MWX_EINVAL (naming it) when either is out of
+ * range or the variable is not a whole number. */
+static int min_duration_ms(const mwx_assess_launch_fit_opts *o, long *ms) {
+  if (o->min_duration_ms < 0 || o->min_duration_ms > MIN_DURATION_MAX_MS)
+    return mwx_error_set(MWX_EINVAL, "assess: launch fit: min_duration_ms %d is not in 0..%d", o->min_duration_ms,
+                         MIN_DURATION_MAX_MS);
+  *ms = o->min_duration_ms;
+  const char *e = getenv("MWX_TEST_LAUNCH_FIT_MIN_MS");
+  if (e && *e) {
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(e, &end, 10);
+    if (errno || end == e || *end || v < 0 || v > MIN_DURATION_MAX_MS)
+      return mwx_error_set(MWX_EINVAL, "assess: launch fit: MWX_TEST_LAUNCH_FIT_MIN_MS='%.32s' is not a whole number of ms in 0..%d", e,
+                           MIN_DURATION_MAX_MS);
+    if (v > *ms)
+      *ms = v;
+  }
+  return 0;
+}
+
 int mwx_assess_launch_fit(const mwx_track_plot *plots, size_t n, const mwx_track_plot *ir, size_t n_ir,
                           const mwx_assess_point *guess, double heading_guess_deg,
                           const mwx_assess_launch_fit_opts *opts, mwx_assess_launch_fit_result *out) {
-  if ((!plots && n) || (!ir && n_ir) || !guess || !out || !isfinite(heading_guess_deg))
-    return mwx_error_set(MWX_EINVAL, "assess: launch fit: bad arguments");
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   mwx_assess_launch_fit_opts o;
   if (opts)
     o = *opts;
   else
     mwx_assess_launch_fit_opts_default(&o);
+  long ms = 0;
+  int rc = min_duration_ms(&o, &ms);
+  if (rc)
+    return rc;
+  rc = launch_fit(plots, n, ir, n_ir, guess, heading_guess_deg, &o, out);
+  if (ms > 0) { /* test hook: sleep until t0 + ms */
+    struct timespec until = t0;
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L)
+      until.tv_sec++, until.tv_nsec -= 1000000000L;
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR)
+      ;
+  }
+  return rc;
+}
+
+static int launch_fit(const mwx_track_plot *plots, size_t n, const mwx_track_plot *ir, size_t n_ir,
+                      const mwx_assess_point *guess, double heading_guess_deg, const mwx_assess_launch_fit_opts *opts,
+                      mwx_assess_launch_fit_result *out) {
+  if ((!plots && n) || (!ir && n_ir) || !guess || !out || !isfinite(heading_guess_deg))
+    return mwx_error_set(MWX_EINVAL, "assess: launch fit: bad arguments");
+  mwx_assess_launch_fit_opts o = *opts;
   memset(out, 0, sizeof *out);
   size_t nmin = o.min_plots > 0 ? (size_t)o.min_plots : 1;
   if (n < nmin)
@@ -716,7 +727,7 @@ int mwx_assess_launch_fit(const mwx_track_plot *plots, size_t n, const mwx_track
         if (x[P_K] * tau_last > 0.8)
           x[P_K] = 0.8 / tau_last;
         double Nt[NP * NP], ct;
-        if (lm(&c, x, WINDOW_DCHI2, 1, giveup, Nt, &ct))
+        if (lm(&c, x, WINDOW_DCHI2, giveup, Nt, &ct))
           continue;
         if (ct < wc) {
           wc = ct;
@@ -786,7 +797,7 @@ int mwx_assess_launch_fit(const mwx_track_plot *plots, size_t n, const mwx_track
       qsort(use, m, sizeof *use, cmp_time);
       double x[NP], Nt[NP * NP], ct;
       memcpy(x, best, sizeof x);
-      if (!lm(&c, x, FINAL_DCHI2, 0, INFINITY, Nt, &ct)) {
+      if (!lm(&c, x, FINAL_DCHI2, INFINITY, Nt, &ct)) {
         memcpy(best, x, sizeof best);
         memcpy(N, Nt, sizeof N);
         cost = ct;
@@ -802,7 +813,7 @@ int mwx_assess_launch_fit(const mwx_track_plot *plots, size_t n, const mwx_track
     if (!refit) { /* the kept window's fit to the final tolerance */
       double x[NP], Nt[NP * NP], ct;
       memcpy(x, best, sizeof x);
-      if (!lm(&c, x, FINAL_DCHI2, 0, INFINITY, Nt, &ct) && ct <= cost) {
+      if (!lm(&c, x, FINAL_DCHI2, INFINITY, Nt, &ct) && ct <= cost) {
         memcpy(best, x, sizeof best);
         memcpy(N, Nt, sizeof N);
         cost = ct;
