@@ -11,22 +11,44 @@
  * lift-off thrust acceleration, k the mass flow over the lift-off mass);
  * thrust direction in the vertical launch plane of the heading, vertical
  * for tau_v seconds, then turning linearly to the elevation el_f over T_p
- * seconds and held.  Gravity, Earth rotation: mwx_ballistic_accel_free_ecef
- * with the drag of an unknown constant ballistic coefficient beta.  Ten
+ * seconds and held.  Gravity, Earth rotation and drag as in
+ * mwx_ballistic_accel_free_ecef (J2, the rotating frame; the US 1976 density
+ * tabulated, below) with an unknown constant ballistic coefficient beta.  Ten
  * unknowns: t0, east, north, heading, A, k, el_f, T_p, tau_v, log beta;
  * tau_v (launcher clearance, never seen by a sensor) has a weak prior
  * N(5 s, (5 s)^2) and beta a log-normal prior (median 40,000 kg/m^2, a
  * factor of 2 at 1 sigma; below).
  *
- * Fit: Levenberg-Marquardt on the whitened residuals of every plot
- * (mwx_track_innovation with a zero state covariance gives the residual and
- * the measurement noise), Jacobian by forward differences, trajectory by
- * RK4 (0.25 s) with cubic Hermite interpolation to the plot times.  Plots
+ * Fit: Levenberg-Marquardt with geodesic acceleration (lm, below) on the
+ * whitened residuals of every plot (the tracker's measurement models: radar
+ * range, azimuth, elevation; IR line of sight), Jacobian by forward
+ * differences, trajectory by RK4 (1 s, a step split at the two kinks of the
+ * pitch program) with cubic Hermite interpolation to the plot times.  Plots
  * whose residual exceeds the 0.999 chi-square gate are dropped and the fit
  * repeated; then the orphan IR plots within the gate are added and the fit
  * repeated.  The launch point's east/north covariance and the launch time's
  * variance are blocks of the inverse of the Gauss-Newton normal matrix
  * (with the prior).
+ *
+ * Speed (BENCHMARKS.md, "launch fit speed"; bench/bench_launchfit.c): the
+ * cost is flights of the model, about 11 per iteration (9 for the Jacobian,
+ * the t0 column reusing the base flight; one for the second derivative of
+ * geodesic acceleration; one per trial step).  What made it 10-30 times
+ * faster than the first version, measured: the fit's valley (launch time,
+ * point along the heading and thrust traded against each other, the first
+ * 30-60 s being unseen) made plain LM crawl for hundreds of iterations, and
+ * its df < 1e-4 stop ended the crawl at a point that depended on the path;
+ * geodesic acceleration halves the iterations, and the stop on the
+ * Gauss-Newton predicted decrease (g^T N^-1 g < tol) ends at the minimum
+ * (loose for the windows, which are only compared against a chi-square per
+ * dof of 3, tight for the final fit).  A start or window still far from
+ * consistent after GIVEUP_ITER iterations is abandoned (it would be
+ * refused).  The step's kinks split: RK4 across a kink left an error that
+ * rippled with tau_v and T_p and the fit crawled on the ripples; split, 1 s
+ * steps give the same fits as 0.5 s ones.  The air density is tabulated
+ * once per fit (mwx_ballistic_atmosphere's pow per call was a third of the
+ * flight), and the azimuth/elevation residuals use the series of atan
+ * instead of atan2 inside the gate.
  */
 #include <errno.h>
 #include <math.h>
