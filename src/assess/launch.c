@@ -73,6 +73,10 @@ enum { P_T0 = 0, P_E, P_N, P_HDG, P_A, P_K, P_ELF, P_TP, P_TV, P_LB };
 #define WINDOW_DCHI2 1e-1
 #define FINAL_DCHI2 1e-3
 #define GIVEUP_ITER 10
+/* initial damping: from a guess, and from a fit of a shorter window (or the
+ * same one): near the solution the Gauss-Newton step is good at once */
+#define LAMBDA_COLD 1e-3
+#define LAMBDA_WARM 1e-5
 #define GIVEUP_CHI2_FACTOR 3.0
 #define GEO_H 0.1     /* finite-difference step along v, fraction of v */
 #define GEO_ALPHA 0.75 /* geodesic acceleration: largest 2 |a| / |v| accepted */
@@ -459,7 +463,7 @@ static void normal_eq(const double *J, const double *r, int mtot, double N[NP * 
  * crawls along it in hundreds of short steps.  Jacobian by forward
  * differences, once per accepted step.  Writes the normal matrix at the
  * solution and the cost.  Returns 0 or -1. */
-static int lm(fitctx *c, double x[NP], double tol, double giveup_f, double N[NP * NP], double *cost) {
+static int lm(fitctx *c, double x[NP], double tol, double lambda0, double giveup_f, double N[NP * NP], double *cost) {
   int mtot = 2;
   for (size_t i = 0; i < c->n; i++)
     mtot += plot_dim(c->p[i]);
@@ -472,7 +476,7 @@ static int lm(fitctx *c, double x[NP], double tol, double giveup_f, double N[NP 
   int rc = -1;
   if (residuals(c, x, r) != mtot)
     goto out;
-  double f = sumsq(r, mtot), lambda = 1e-3;
+  double f = sumsq(r, mtot), lambda = lambda0;
   int fresh = 0; /* J is the finite-difference Jacobian at x */
   for (int it = 0; it < MAX_ITER; it++) {
     if (fd_jacobian(c, x, r, rt, mtot, J))
@@ -749,7 +753,7 @@ static int launch_fit(const mwx_track_plot *plots, size_t n, const mwx_track_plo
         if (x[P_K] * tau_last > 0.8)
           x[P_K] = 0.8 / tau_last;
         double Nt[NP * NP], ct;
-        if (lm(&c, x, WINDOW_DCHI2, giveup, Nt, &ct))
+        if (lm(&c, x, WINDOW_DCHI2, ok || round ? LAMBDA_WARM : LAMBDA_COLD, giveup, Nt, &ct))
           continue;
         if (ct < wc) {
           wc = ct;
@@ -819,7 +823,7 @@ static int launch_fit(const mwx_track_plot *plots, size_t n, const mwx_track_plo
       qsort(use, m, sizeof *use, cmp_time);
       double x[NP], Nt[NP * NP], ct;
       memcpy(x, best, sizeof x);
-      if (!lm(&c, x, FINAL_DCHI2, INFINITY, Nt, &ct)) {
+      if (!lm(&c, x, FINAL_DCHI2, LAMBDA_WARM, INFINITY, Nt, &ct)) {
         memcpy(best, x, sizeof best);
         memcpy(N, Nt, sizeof N);
         cost = ct;
@@ -835,7 +839,7 @@ static int launch_fit(const mwx_track_plot *plots, size_t n, const mwx_track_plo
     if (!refit) { /* the kept window's fit to the final tolerance */
       double x[NP], Nt[NP * NP], ct;
       memcpy(x, best, sizeof x);
-      if (!lm(&c, x, FINAL_DCHI2, INFINITY, Nt, &ct) && ct <= cost) {
+      if (!lm(&c, x, FINAL_DCHI2, LAMBDA_WARM, INFINITY, Nt, &ct) && ct <= cost) {
         memcpy(best, x, sizeof best);
         memcpy(N, Nt, sizeof N);
         cost = ct;
