@@ -67,11 +67,14 @@ enum { P_T0 = 0, P_E, P_N, P_HDG, P_A, P_K, P_ELF, P_TP, P_TV, P_LB };
 
 #define RK_STEP_S 1.0
 #define MAX_ITER 200
-/* convergence: a step that lowers the chi-square by less than this; the
- * windows are compared by their chi-square per dof against 3, so their fits
- * stop earlier than the final one */
+/* convergence: the Gauss-Newton step would lower the chi-square by less
+ * than this; the windows are compared by their chi-square per dof against
+ * 3, so their fits stop earlier than the final one */
 #define WINDOW_DCHI2 1e-1
 #define FINAL_DCHI2 1e-3
+/* a start or window whose chi-square is still above GIVEUP_CHI2_FACTOR
+ * times the consistency threshold after GIVEUP_ITER iterations is dropped:
+ * on the public scenarios such fits ended 8-750 times above it */
 #define GIVEUP_ITER 10
 /* initial damping: from a guess, and from a fit of a shorter window (or the
  * same one): near the solution the Gauss-Newton step is good at once */
@@ -455,14 +458,17 @@ static void normal_eq(const double *J, const double *r, int mtot, double N[NP * 
  * for nonlinear least-squares minimization", arXiv:1201.5885, 2012): the
  * step v of the damped normal equations is corrected by a / 2, where a
  * solves the same equations for the second directional derivative of the
- * residuals along v (one more flight: a finite difference along v), and a
- * step whose correction is large against it (2 |a| / |v| > GEO_ALPHA, in the
- * metric of the normal matrix's diagonal) is refused.  The fit's valley
+ * residuals along v (one more flight: a finite difference along v); a
+ * correction large against the step (2 |a| / |v| > GEO_ALPHA, in the metric
+ * of the normal matrix's diagonal) is not applied.  The fit's valley
  * (launch time, point along the heading and thrust traded against each
  * other when the first tens of seconds are unseen) is curved: plain LM
  * crawls along it in hundreds of short steps.  Jacobian by forward
- * differences, once per accepted step.  Writes the normal matrix at the
- * solution and the cost.  Returns 0 or -1. */
+ * differences, once per accepted step.  Stops when the Gauss-Newton step
+ * would gain less than tol in chi-square; starts with damping lambda0; gives
+ * up (-1) when the cost is still above giveup_f after GIVEUP_ITER
+ * iterations.  Writes the normal matrix at the solution and the cost.
+ * Returns 0 or -1. */
 static int lm(fitctx *c, double x[NP], double tol, double lambda0, double giveup_f, double N[NP * NP], double *cost) {
   int mtot = 2;
   for (size_t i = 0; i < c->n; i++)
