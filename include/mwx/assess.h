@@ -62,6 +62,11 @@ int mwx_assess_launch_boost(const double x[6], const double P[6][6], int64_t t_n
 typedef struct mwx_assess_launch_fit_opts {
   int min_plots;       /* fewer plots: MWX_EINVAL (default 8) */
   double max_chi2_dof; /* a longer window is kept while its chi-square per dof stays below (3) */
+  int min_duration_ms; /* TEST ONLY (default 0: off): the call returns no sooner than this many ms
+                          after it started (it sleeps the rest), so a test can stand in a slow fit
+                          (e.g. 12,000) for a fast one; 0 to 600,000.  The environment variable
+                          MWX_TEST_LAUNCH_FIT_MIN_MS (same range) does the same for every call
+                          (the larger of the two counts) */
 } mwx_assess_launch_fit_opts;
 
 void mwx_assess_launch_fit_opts_default(mwx_assess_launch_fit_opts *o);

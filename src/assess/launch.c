@@ -11,28 +11,53 @@
  * lift-off thrust acceleration, k the mass flow over the lift-off mass);
  * thrust direction in the vertical launch plane of the heading, vertical
  * for tau_v seconds, then turning linearly to the elevation el_f over T_p
- * seconds and held.  Gravity, Earth rotation: mwx_ballistic_accel_free_ecef
- * with the drag of an unknown constant ballistic coefficient beta.  Ten
+ * seconds and held.  Gravity, Earth rotation and drag as in
+ * mwx_ballistic_accel_free_ecef (J2, the rotating frame; the US 1976 density
+ * tabulated, below) with an unknown constant ballistic coefficient beta.  Ten
  * unknowns: t0, east, north, heading, A, k, el_f, T_p, tau_v, log beta;
  * tau_v (launcher clearance, never seen by a sensor) has a weak prior
  * N(5 s, (5 s)^2) and beta a log-normal prior (median 40,000 kg/m^2, a
  * factor of 2 at 1 sigma; below).
  *
- * Fit: Levenberg-Marquardt on the whitened residuals of every plot
- * (mwx_track_innovation with a zero state covariance gives the residual and
- * the measurement noise), Jacobian by forward differences, trajectory by
- * RK4 (0.25 s) with cubic Hermite interpolation to the plot times.  Plots
+ * Fit: Levenberg-Marquardt with geodesic acceleration (lm, below) on the
+ * whitened residuals of every plot (the tracker's measurement models: radar
+ * range, azimuth, elevation; IR line of sight), Jacobian by forward
+ * differences, trajectory by RK4 (1 s, a step split at the two kinks of the
+ * pitch program) with cubic Hermite interpolation to the plot times.  Plots
  * whose residual exceeds the 0.999 chi-square gate are dropped and the fit
  * repeated; then the orphan IR plots within the gate are added and the fit
  * repeated.  The launch point's east/north covariance and the launch time's
  * variance are blocks of the inverse of the Gauss-Newton normal matrix
  * (with the prior).
+ *
+ * Speed (BENCHMARKS.md, "launch fit speed"; bench/bench_launchfit.c): the
+ * cost is flights of the model, about 11 per iteration (9 for the Jacobian,
+ * the t0 column reusing the base flight; one for the second derivative of
+ * geodesic acceleration; one per trial step).  What made it 10-30 times
+ * faster than the first version, measured: the fit's valley (launch time,
+ * point along the heading and thrust traded against each other, the first
+ * 30-60 s being unseen) made plain LM crawl for hundreds of iterations, and
+ * its df < 1e-4 stop ended the crawl at a point that depended on the path;
+ * geodesic acceleration halves the iterations, and the stop on the
+ * Gauss-Newton predicted decrease (g^T N^-1 g < tol) ends at the minimum
+ * (loose for the windows, which are only compared against a chi-square per
+ * dof of 3, tight for the final fit).  A start or window still far from
+ * consistent after GIVEUP_ITER iterations is abandoned (it would be
+ * refused).  The step's kinks split: RK4 across a kink left an error that
+ * rippled with tau_v and T_p and the fit crawled on the ripples; split, 1 s
+ * steps give the same fits as 0.5 s ones.  The air density is tabulated
+ * once per fit (mwx_ballistic_atmosphere's pow per call was a third of the
+ * flight), and the azimuth/elevation residuals use the series of atan
+ * instead of atan2 inside the gate.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mwx/assess.h"
+#include "mwx/ballistic.h"
 #include "mwx/error.h"
 #include "mwx/geo.h"
 #include "track/linalg.h"
@@ -40,8 +65,24 @@
 #define NP 10
 enum { P_T0 = 0, P_E, P_N, P_HDG, P_A, P_K, P_ELF, P_TP, P_TV, P_LB };
 
-#define RK_STEP_S 0.5
+#define RK_STEP_S 1.0
 #define MAX_ITER 200
+/* convergence: the Gauss-Newton step would lower the chi-square by less
+ * than this; the windows are compared by their chi-square per dof against
+ * 3, so their fits stop earlier than the final one */
+#define WINDOW_DCHI2 1e-1
+#define FINAL_DCHI2 1e-3
+/* a start or window whose chi-square is still above GIVEUP_CHI2_FACTOR
+ * times the consistency threshold after GIVEUP_ITER iterations is dropped:
+ * on the public scenarios such fits ended 8-750 times above it */
+#define GIVEUP_ITER 10
+/* initial damping: from a guess, and from a fit of a shorter window (or the
+ * same one): near the solution the Gauss-Newton step is good at once */
+#define LAMBDA_COLD 1e-3
+#define LAMBDA_WARM 1e-5
+#define GIVEUP_CHI2_FACTOR 3.0
+#define GEO_H 0.1     /* finite-difference step along v, fraction of v */
+#define GEO_ALPHA 0.75 /* geodesic acceleration: largest 2 |a| / |v| accepted */
 #define GATE_RADAR 16.27 /* chi-square 3 dof, 0.999 */
 #define GATE_IR 13.82    /* chi-square 2 dof, 0.999 */
 #define TV_PRIOR_S 5.0
@@ -61,7 +102,45 @@ typedef struct fitctx {
   mwx_geo_lla ref;   /* reference ground point (east/north are from it) */
   double *traj;      /* RK4 nodes: pos(3), vel(3), acc(3) per node */
   size_t cap_nodes;
+  /* the last flight: its parameters (t0 aside: the flight in tau does not
+   * depend on it) and nodes flown; a flight of the same parameters to no
+   * further is the same nodes (the t0 column of the Jacobian, a refit) */
+  double flown_x[NP];
+  size_t flown_nn;
+  double *rho;       /* air density (kg/m^3) every RHO_DH_M from 0 to RHO_TOP_M */
 } fitctx;
+
+/* Air density of the US 1976 standard (mwx_ballistic_atmosphere) tabulated
+ * every 50 m up to 150 km, linear between: the density falls by e over a
+ * scale height of 6-8 km, so the relative error of the interpolation is at
+ * most (50 / 6000)^2 / 8 < 1e-5; above the table (and below 0) it is
+ * computed. */
+#define RHO_DH_M 50.0
+#define RHO_TOP_M 150e3
+#define RHO_N ((size_t)(RHO_TOP_M / RHO_DH_M) + 1)
+
+static int rho_table(fitctx *c) {
+  c->rho = malloc(RHO_N * sizeof *c->rho);
+  if (!c->rho)
+    return -1;
+  for (size_t i = 0; i < RHO_N; i++)
+    if (mwx_ballistic_atmosphere((double)i * RHO_DH_M, &c->rho[i], NULL, NULL))
+      return -1;
+  return 0;
+}
+
+static double rho_at(const double *tab, double h_m) {
+  double u = h_m / RHO_DH_M;
+  if (u >= 0 && u < (double)(RHO_N - 1)) {
+    size_t i = (size_t)u;
+    double f = u - (double)i;
+    return tab[i] + f * (tab[i + 1] - tab[i]);
+  }
+  double rho = 0;
+  if (h_m < 1e6)
+    mwx_ballistic_atmosphere(h_m, &rho, NULL, NULL);
+  return rho;
+}
 
 /* Geodetic up (ellipsoid normal through the ellipsoid-scaled point). */
 static void up_of(const double r[3], double up[3]) {
@@ -75,29 +154,68 @@ static void up_of(const double r[3], double up[3]) {
 typedef struct model {
   double plane_n[3]; /* launch-plane normal */
   double A, k, elf, tp, tv, beta;
+  double ce_f, se_f; /* cos, sin of elf */
+  const double *rho; /* fitctx.rho */
 } model;
 
 static void deriv(const model *m, double tau, const double y[6], double dy[6]) {
   double a[3];
-  mwx_ballistic_accel_free_ecef(y, y + 3, m->beta, a);
+  /* gravity and the rotating frame (no drag: beta 0), then the drag
+   * -rho |v| v / (2 beta) of mwx_ballistic_accel_free_ecef with the
+   * tabulated density at the same height (the ellipsoid's radius along the
+   * geocentric direction, as the ballistic module computes it) */
+  mwx_ballistic_gravity_ecef(y, a);
+  {
+    const double w = MWX_WGS84_OMEGA_RADPS; /* -2 w x v - w x (w x r), as gravity.c */
+    a[0] += 2.0 * w * y[4] + w * w * y[0];
+    a[1] += -2.0 * w * y[3] + w * w * y[1];
+    const double ea = MWX_WGS84_A_M, eb = MWX_WGS84_B_M;
+    double rho2 = y[0] * y[0] + y[1] * y[1], z2 = y[2] * y[2], rn = sqrt(rho2 + z2);
+    double h = rn - ea * eb * rn / sqrt(eb * eb * rho2 + ea * ea * z2);
+    if (h < 1e6) {
+      double vn = sqrt(y[3] * y[3] + y[4] * y[4] + y[5] * y[5]);
+      double kd = -0.5 * rho_at(m->rho, h) * vn / m->beta;
+      for (int i = 0; i < 3; i++)
+        a[i] += kd * y[3 + i];
+    }
+  }
   double up[3], d[3];
   up_of(y, up);
   d[0] = m->plane_n[1] * up[2] - m->plane_n[2] * up[1];
   d[1] = m->plane_n[2] * up[0] - m->plane_n[0] * up[2];
   d[2] = m->plane_n[0] * up[1] - m->plane_n[1] * up[0];
   double dn = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
-  double el = M_PI / 2;
+  double ce = 0.0, se = 1.0; /* vertical */
   if (tau > m->tv) {
     double f = m->tp > 1e-6 ? (tau - m->tv) / m->tp : 1.0;
-    if (f > 1.0)
-      f = 1.0;
-    el = M_PI / 2 + f * (m->elf - M_PI / 2);
+    if (f >= 1.0) {
+      ce = m->ce_f, se = m->se_f;
+    } else {
+      double el = M_PI / 2 + f * (m->elf - M_PI / 2);
+      ce = cos(el), se = sin(el);
+    }
   }
-  double th = m->A / (1.0 - m->k * tau), ce = cos(el), se = sin(el);
+  double th = m->A / (1.0 - m->k * tau);
   for (int i = 0; i < 3; i++) {
     dy[i] = y[3 + i];
     dy[3 + i] = a[i] + th * (ce * d[i] / dn + se * up[i]);
   }
+}
+
+/* One classical Runge-Kutta step of h from (tau, y) with k1 = deriv there. */
+static void rk4_step(const model *m, double tau, double h, const double k1[6], double y[6]) {
+  double k2[6], k3[6], k4[6], t[6];
+  for (int i = 0; i < 6; i++)
+    t[i] = y[i] + 0.5 * h * k1[i];
+  deriv(m, tau + 0.5 * h, t, k2);
+  for (int i = 0; i < 6; i++)
+    t[i] = y[i] + 0.5 * h * k2[i];
+  deriv(m, tau + 0.5 * h, t, k3);
+  for (int i = 0; i < 6; i++)
+    t[i] = y[i] + h * k3[i];
+  deriv(m, tau + h, t, k4);
+  for (int i = 0; i < 6; i++)
+    y[i] += h / 6.0 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
 }
 
 /* Flies the model for parameters x to tau_max; nodes every RK_STEP_S.
@@ -108,6 +226,10 @@ static size_t fly(fitctx *c, const double x[NP], double tau_max) {
       tau_max > 1000.0)
     return 0;
   size_t nn = (size_t)ceil(tau_max / RK_STEP_S) + 2;
+  if (nn <= c->flown_nn && !memcmp(x + 1, c->flown_x + 1, (NP - 1) * sizeof *x))
+    return nn; /* the same flight */
+  c->flown_nn = 0;
+  nn++; /* one node more: a slightly later t0 reuses it */
   if (nn > c->cap_nodes) {
     double *q = realloc(c->traj, nn * 9 * sizeof *q);
     if (!q)
@@ -126,15 +248,16 @@ static size_t fly(fitctx *c, const double x[NP], double tau_max) {
     return 0;
   if (!(fabs(x[P_LB]) < 5.0))
     return 0;
-  model m = {{0, 0, 0}, x[P_A], x[P_K], x[P_ELF], x[P_TP], x[P_TV], BETA_PRIOR_KGPM2 * exp(x[P_LB])};
+  model m = {{0, 0, 0}, x[P_A], x[P_K], x[P_ELF], x[P_TP], x[P_TV], BETA_PRIOR_KGPM2 * exp(x[P_LB]),
+             cos(x[P_ELF]), sin(x[P_ELF]), c->rho};
   double up[3], hd[3], henu[3] = {sin(x[P_HDG]), cos(x[P_HDG]), 0};
   up_of(r0, up);
   mwx_geo_ecef_vec_from_enu(&l0, henu, hd);
   m.plane_n[0] = up[1] * hd[2] - up[2] * hd[1];
   m.plane_n[1] = up[2] * hd[0] - up[0] * hd[2];
   m.plane_n[2] = up[0] * hd[1] - up[1] * hd[0];
-  double y[6] = {r0[0], r0[1], r0[2], 0, 0, 0}, k1[6], k2[6], k3[6], k4[6], t[6];
-  double h = RK_STEP_S;
+  double y[6] = {r0[0], r0[1], r0[2], 0, 0, 0}, k1[6];
+  double h = RK_STEP_S, kink[2] = {x[P_TV], x[P_TV] + x[P_TP]};
   for (size_t s = 0; s < nn; s++) {
     double tau = s * h;
     deriv(&m, tau, y, k1);
@@ -143,21 +266,24 @@ static size_t fly(fitctx *c, const double x[NP], double tau_max) {
     memcpy(node + 6, k1 + 3, 3 * sizeof *y);
     if (s + 1 == nn)
       break;
-    for (int i = 0; i < 6; i++)
-      t[i] = y[i] + 0.5 * h * k1[i];
-    deriv(&m, tau + 0.5 * h, t, k2);
-    for (int i = 0; i < 6; i++)
-      t[i] = y[i] + 0.5 * h * k2[i];
-    deriv(&m, tau + 0.5 * h, t, k3);
-    for (int i = 0; i < 6; i++)
-      t[i] = y[i] + h * k3[i];
-    deriv(&m, tau + h, t, k4);
-    for (int i = 0; i < 6; i++)
-      y[i] += h / 6.0 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
+    /* a step that holds a kink of the pitch program is split there: the
+     * flight stays a smooth function of tau_v and T_p (a kink inside a
+     * step would leave an error that ripples with its place in the step,
+     * and the fit would crawl on the ripples) */
+    double t_at = tau;
+    for (int q = 0; q < 2; q++)
+      if (kink[q] > t_at && kink[q] < tau + h) {
+        rk4_step(&m, t_at, kink[q] - t_at, k1, y);
+        t_at = kink[q];
+        deriv(&m, t_at, y, k1);
+      }
+    rk4_step(&m, t_at, tau + h - t_at, k1, y);
     if (!isfinite(y[0]) || !isfinite(y[3]))
       return 0;
   }
-  return nn;
+  memcpy(c->flown_x, x, sizeof c->flown_x);
+  c->flown_nn = nn;
+  return nn - 1;
 }
 
 /* Position and velocity at tau by quintic-free cubic Hermite interpolation
@@ -189,7 +315,19 @@ typedef struct pplot {
   double R[3][3];  /* ENU from ECEF rotation at the sensor (radar) */
   double e[2][3];  /* axes perpendicular to the line of sight (IR) */
   double w[3];     /* 1 / sigma per measurement */
+  double saz, caz, sel, cel; /* sin, cos of the measured azimuth and elevation (radar) */
 } pplot;
+
+/* atan2(y, x) for x > 0: near 0 (|y| < 0.02 x, a residual inside any gate)
+ * by the series of atan to the seventh power (error below 1e-16), else the
+ * library's */
+static double atan2_res(double y, double x) {
+  if (x > 0 && fabs(y) < 0.02 * x) {
+    double t = y / x, t2 = t * t;
+    return t * (1.0 - t2 * (1.0 / 3 - t2 * (1.0 / 5 - t2 / 7)));
+  }
+  return atan2(y, x);
+}
 
 static int pplot_init(pplot *q, const mwx_track_plot *p) {
   int rc = mwx_track_plot_check(p);
@@ -206,6 +344,8 @@ static int pplot_init(pplot *q, const mwx_track_plot *p) {
     q->w[0] = 1.0 / p->sigma_range_m;
     q->w[1] = 1.0 / (p->sigma_az_deg * MWX_DEG2RAD);
     q->w[2] = 1.0 / (p->sigma_el_deg * MWX_DEG2RAD);
+    q->saz = sin(p->az_deg * MWX_DEG2RAD), q->caz = cos(p->az_deg * MWX_DEG2RAD);
+    q->sel = sin(p->el_deg * MWX_DEG2RAD), q->cel = cos(p->el_deg * MWX_DEG2RAD);
   }
   return 0;
 }
@@ -230,15 +370,14 @@ static int plot_residual(const mwx_track_plot *p, const double st[6], double r[3
   for (int i = 0; i < 3; i++)
     dn[i] = q->R[i][0] * d[0] + q->R[i][1] * d[1] + q->R[i][2] * d[2];
   double rh = sqrt(dn[0] * dn[0] + dn[1] * dn[1]);
-  double az = atan2(dn[0], dn[1]), el = atan2(dn[2], rh);
-  double daz = p->az_deg * MWX_DEG2RAD - az;
-  while (daz > M_PI)
-    daz -= 2 * M_PI;
-  while (daz < -M_PI)
-    daz += 2 * M_PI;
+  /* measured minus predicted azimuth (wrapped to +-pi) and elevation: the
+   * angle from the predicted direction (sin, cos of az: dn[0], dn[1] over
+   * rh; of el: dn[2], rh over rr) to the measured one */
+  double daz = atan2_res(q->saz * dn[1] - q->caz * dn[0], q->caz * dn[1] + q->saz * dn[0]);
+  double del = atan2_res(q->sel * rh - q->cel * dn[2], q->cel * rh + q->sel * dn[2]);
   r[0] = (p->range_m - rr) * q->w[0];
   r[1] = daz * q->w[1];
-  r[2] = (p->el_deg * MWX_DEG2RAD - el) * q->w[2];
+  r[2] = del * q->w[2];
   return 3;
 }
 
@@ -275,49 +414,98 @@ static double sumsq(const double *r, int n) {
 
 static const double FD_STEP[NP] = {1e-3, 0.5, 0.5, 1e-5, 1e-3, 1e-6, 1e-5, 1e-3, 1e-3, 1e-4};
 
-/* Levenberg-Marquardt from x (updated).  Writes the normal matrix at the
- * solution and the cost.  Returns 0 or -1. */
-static int lm(fitctx *c, double x[NP], double N[NP * NP], double *cost) {
+/* Forward-difference Jacobian of the residuals r (at x) into J (mtot x NP,
+ * row major); rt is scratch.  A step that leaves the valid parameters is
+ * taken backwards.  Returns 0 or -1. */
+static int fd_jacobian(fitctx *c, const double x[NP], const double *r, double *rt, int mtot, double *J) {
+  for (int j = 0; j < NP; j++) {
+    double xp[NP], h = FD_STEP[j];
+    memcpy(xp, x, sizeof xp);
+    xp[j] += h;
+    if (residuals(c, xp, rt) != mtot) {
+      xp[j] = x[j] - h;
+      h = -h;
+      if (residuals(c, xp, rt) != mtot)
+        return -1;
+    }
+    for (int i = 0; i < mtot; i++)
+      J[i * NP + j] = (rt[i] - r[i]) / h;
+  }
+  return 0;
+}
+
+/* N = J^T J and, when g is not NULL, g = J^T r. */
+static void normal_eq(const double *J, const double *r, int mtot, double N[NP * NP], double g[NP]) {
+  memset(N, 0, sizeof(double) * NP * NP);
+  if (g)
+    memset(g, 0, sizeof(double) * NP);
+  for (int i = 0; i < mtot; i++) {
+    const double *Ji = J + i * NP;
+    for (int a = 0; a < NP; a++) {
+      if (g)
+        g[a] += Ji[a] * r[i];
+      for (int b = a; b < NP; b++)
+        N[a * NP + b] += Ji[a] * Ji[b];
+    }
+  }
+  for (int a = 0; a < NP; a++)
+    for (int b = 0; b < a; b++)
+      N[a * NP + b] = N[b * NP + a];
+}
+
+/* Levenberg-Marquardt from x (updated), with geodesic acceleration
+ * (Transtrum and Sethna, "Improvements to the Levenberg-Marquardt algorithm
+ * for nonlinear least-squares minimization", arXiv:1201.5885, 2012): the
+ * step v of the damped normal equations is corrected by a / 2, where a
+ * solves the same equations for the second directional derivative of the
+ * residuals along v (one more flight: a finite difference along v); a
+ * correction large against the step (2 |a| / |v| > GEO_ALPHA, in the metric
+ * of the normal matrix's diagonal) is not applied.  The fit's valley
+ * (launch time, point along the heading and thrust traded against each
+ * other when the first tens of seconds are unseen) is curved: plain LM
+ * crawls along it in hundreds of short steps.  Jacobian by forward
+ * differences, once per accepted step.  Stops when the Gauss-Newton step
+ * would gain less than tol in chi-square; starts with damping lambda0; gives
+ * up (-1) when the cost is still above giveup_f after GIVEUP_ITER
+ * iterations.  Writes the normal matrix at the solution and the cost.
+ * Returns 0 or -1. */
+static int lm(fitctx *c, double x[NP], double tol, double lambda0, double giveup_f, double N[NP * NP], double *cost) {
   int mtot = 2;
   for (size_t i = 0; i < c->n; i++)
     mtot += plot_dim(c->p[i]);
-  double *r = malloc(sizeof *r * mtot), *rt = malloc(sizeof *rt * mtot);
+  double *r = malloc(sizeof *r * mtot), *rt = malloc(sizeof *rt * mtot), *rv = malloc(sizeof *rv * mtot);
   double *J = malloc(sizeof *J * mtot * NP);
-  if (!r || !rt || !J) {
-    free(r), free(rt), free(J);
+  if (!r || !rt || !rv || !J) {
+    free(r), free(rt), free(rv), free(J);
     return -1;
   }
   int rc = -1;
   if (residuals(c, x, r) != mtot)
     goto out;
-  double f = sumsq(r, mtot), lambda = 1e-3;
+  double f = sumsq(r, mtot), lambda = lambda0;
+  int fresh = 0; /* J is the finite-difference Jacobian at x */
   for (int it = 0; it < MAX_ITER; it++) {
-    for (int j = 0; j < NP; j++) {
-      double xp[NP];
-      memcpy(xp, x, sizeof xp);
-      xp[j] += FD_STEP[j];
-      if (residuals(c, xp, rt) != mtot) {
-        xp[j] = x[j] - FD_STEP[j];
-        if (residuals(c, xp, rt) != mtot)
-          goto out;
-        for (int i = 0; i < mtot; i++)
-          J[i * NP + j] = (r[i] - rt[i]) / FD_STEP[j];
-      } else {
-        for (int i = 0; i < mtot; i++)
-          J[i * NP + j] = (rt[i] - r[i]) / FD_STEP[j];
+    if (fd_jacobian(c, x, r, rt, mtot, J))
+      goto out;
+    fresh = 1;
+    double g[NP];
+    normal_eq(J, r, mtot, N, g);
+    {
+      /* converged when the Gauss-Newton step would lower the chi-square by
+       * less than tol (g^T N^-1 g): the minimum is that close, however
+       * small the steps of the damped iteration along the valley were */
+      double L0[NP * NP], d0[NP], pred = 0;
+      if (!la_chol(N, L0, NP)) {
+        la_chol_solve(L0, g, d0, NP);
+        for (int a = 0; a < NP; a++)
+          pred += g[a] * d0[a];
+        if (pred < tol)
+          break;
       }
     }
-    double g[NP] = {0};
-    memset(N, 0, sizeof(double) * NP * NP);
-    for (int i = 0; i < mtot; i++)
-      for (int a = 0; a < NP; a++) {
-        g[a] += J[i * NP + a] * r[i];
-        for (int b = 0; b < NP; b++)
-          N[a * NP + b] += J[i * NP + a] * J[i * NP + b];
-      }
     int improved = 0;
     for (int tries = 0; tries < 12 && !improved; tries++) {
-      double A[NP * NP], L[NP * NP], d[NP], xn[NP];
+      double A[NP * NP], L[NP * NP], v[NP], xn[NP];
       memcpy(A, N, sizeof A);
       for (int a = 0; a < NP; a++)
         A[a * NP + a] += lambda * (N[a * NP + a] + 1e-9);
@@ -325,20 +513,48 @@ static int lm(fitctx *c, double x[NP], double N[NP * NP], double *cost) {
         lambda *= 10;
         continue;
       }
-      la_chol_solve(L, g, d, NP);
+      la_chol_solve(L, g, v, NP);
       for (int a = 0; a < NP; a++)
-        xn[a] = x[a] - d[a];
+        v[a] = -v[a];
+      /* second directional derivative along v */
+      double acc[NP] = {0};
+      int geo = 0;
+      for (int a = 0; a < NP; a++)
+        xn[a] = x[a] + GEO_H * v[a];
+      if (residuals(c, xn, rv) == mtot) {
+        double ga[NP] = {0};
+        for (int i = 0; i < mtot; i++) {
+          double jv = 0;
+          for (int a = 0; a < NP; a++)
+            jv += J[i * NP + a] * v[a];
+          double rvv = 2.0 / GEO_H * ((rv[i] - r[i]) / GEO_H - jv);
+          for (int a = 0; a < NP; a++)
+            ga[a] += J[i * NP + a] * rvv;
+        }
+        la_chol_solve(L, ga, acc, NP);
+        double na = 0, nv = 0;
+        for (int a = 0; a < NP; a++) {
+          double w = N[a * NP + a] + 1e-30;
+          acc[a] = -acc[a];
+          na += w * acc[a] * acc[a];
+          nv += w * v[a] * v[a];
+        }
+        geo = 2.0 * sqrt(na) <= GEO_ALPHA * sqrt(nv);
+      }
+      for (int a = 0; a < NP; a++)
+        xn[a] = x[a] + v[a] + (geo ? 0.5 * acc[a] : 0.0);
       double fn = INFINITY;
       if (residuals(c, xn, rt) == mtot)
         fn = sumsq(rt, mtot);
       if (fn < f) {
+        fresh = 0;
         double df = f - fn;
         memcpy(x, xn, sizeof xn);
         memcpy(r, rt, sizeof *r * mtot);
         f = fn;
         lambda = fmax(lambda * 0.3, 1e-7);
         improved = 1;
-        if (df < 1e-4) /* a change of 1e-4 in chi-square: converged */
+        if (df < 1e-3 * tol) /* no progress */
           it = MAX_ITER;
       } else {
         lambda *= 10;
@@ -346,26 +562,17 @@ static int lm(fitctx *c, double x[NP], double N[NP * NP], double *cost) {
     }
     if (!improved)
       break;
+    if (it + 1 == GIVEUP_ITER && f > giveup_f)
+      goto out; /* far from a consistent fit after this many steps: the caller would refuse it */
   }
   /* the normal matrix at the solution */
-  for (int j = 0; j < NP; j++) {
-    double xp[NP];
-    memcpy(xp, x, sizeof xp);
-    xp[j] += FD_STEP[j];
-    if (residuals(c, xp, rt) != mtot)
-      goto out;
-    for (int i = 0; i < mtot; i++)
-      J[i * NP + j] = (rt[i] - r[i]) / FD_STEP[j];
-  }
-  memset(N, 0, sizeof(double) * NP * NP);
-  for (int i = 0; i < mtot; i++)
-    for (int a = 0; a < NP; a++)
-      for (int b = 0; b < NP; b++)
-        N[a * NP + b] += J[i * NP + a] * J[i * NP + b];
+  if (!fresh && fd_jacobian(c, x, r, rt, mtot, J))
+    goto out;
+  normal_eq(J, r, mtot, N, NULL);
   *cost = f;
   rc = 0;
 out:
-  free(r), free(rt), free(J);
+  free(r), free(rt), free(rv), free(J);
   return rc;
 }
 
@@ -415,16 +622,67 @@ void mwx_assess_launch_fit_opts_default(mwx_assess_launch_fit_opts *o) {
   o->max_chi2_dof = 3.0;
 }
 
+static int launch_fit(const mwx_track_plot *plots, size_t n, const mwx_track_plot *ir, size_t n_ir,
+                      const mwx_assess_point *guess, double heading_guess_deg, const mwx_assess_launch_fit_opts *opts,
+                      mwx_assess_launch_fit_result *out);
+
+#define MIN_DURATION_MAX_MS 600000
+
+/* The test hook's duration: the larger of o->min_duration_ms and
+ * MWX_TEST_LAUNCH_FIT_MIN_MS; MWX_EINVAL (naming it) when either is out of
+ * range or the variable is not a whole number. */
+static int min_duration_ms(const mwx_assess_launch_fit_opts *o, long *ms) {
+  if (o->min_duration_ms < 0 || o->min_duration_ms > MIN_DURATION_MAX_MS)
+    return mwx_error_set(MWX_EINVAL, "assess: launch fit: min_duration_ms %d is not in 0..%d", o->min_duration_ms,
+                         MIN_DURATION_MAX_MS);
+  *ms = o->min_duration_ms;
+  const char *e = getenv("MWX_TEST_LAUNCH_FIT_MIN_MS");
+  if (e && *e) {
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(e, &end, 10);
+    if (errno || end == e || *end || v < 0 || v > MIN_DURATION_MAX_MS)
+      return mwx_error_set(MWX_EINVAL, "assess: launch fit: MWX_TEST_LAUNCH_FIT_MIN_MS='%.32s' is not a whole number of ms in 0..%d", e,
+                           MIN_DURATION_MAX_MS);
+    if (v > *ms)
+      *ms = v;
+  }
+  return 0;
+}
+
 int mwx_assess_launch_fit(const mwx_track_plot *plots, size_t n, const mwx_track_plot *ir, size_t n_ir,
                           const mwx_assess_point *guess, double heading_guess_deg,
                           const mwx_assess_launch_fit_opts *opts, mwx_assess_launch_fit_result *out) {
-  if ((!plots && n) || (!ir && n_ir) || !guess || !out || !isfinite(heading_guess_deg))
-    return mwx_error_set(MWX_EINVAL, "assess: launch fit: bad arguments");
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   mwx_assess_launch_fit_opts o;
   if (opts)
     o = *opts;
   else
     mwx_assess_launch_fit_opts_default(&o);
+  long ms = 0;
+  int rc = min_duration_ms(&o, &ms);
+  if (rc)
+    return rc;
+  rc = launch_fit(plots, n, ir, n_ir, guess, heading_guess_deg, &o, out);
+  if (ms > 0) { /* test hook: sleep until t0 + ms */
+    struct timespec until = t0;
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L)
+      until.tv_sec++, until.tv_nsec -= 1000000000L;
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR)
+      ;
+  }
+  return rc;
+}
+
+static int launch_fit(const mwx_track_plot *plots, size_t n, const mwx_track_plot *ir, size_t n_ir,
+                      const mwx_assess_point *guess, double heading_guess_deg, const mwx_assess_launch_fit_opts *opts,
+                      mwx_assess_launch_fit_result *out) {
+  if ((!plots && n) || (!ir && n_ir) || !guess || !out || !isfinite(heading_guess_deg))
+    return mwx_error_set(MWX_EINVAL, "assess: launch fit: bad arguments");
+  mwx_assess_launch_fit_opts o = *opts;
   memset(out, 0, sizeof *out);
   size_t nmin = o.min_plots > 0 ? (size_t)o.min_plots : 1;
   if (n < nmin)
@@ -435,8 +693,8 @@ int mwx_assess_launch_fit(const mwx_track_plot *plots, size_t n, const mwx_track
   char *bad = calloc(n, 1);
   double *d2 = malloc(n * sizeof *d2);
   pplot *pp = malloc((n + n_ir) * sizeof *pp);
-  if (!use || !all || !bad || !d2 || !pp) {
-    free(use), free(all), free(bad), free(d2), free(pp);
+  if (!use || !all || !bad || !d2 || !pp || rho_table(&c)) {
+    free(use), free(all), free(bad), free(d2), free(pp), free(c.rho);
     return mwx_error_set(MWX_ENOMEM, "assess: launch fit: out of memory");
   }
   size_t n_ok = 0, n_ir_ok = 0;
@@ -485,6 +743,10 @@ int mwx_assess_launch_fit(const mwx_track_plot *plots, size_t n, const mwx_track
         break;
       double tau_last = (double)(use[c.n - 1]->t_ns - guess->t_ns) * 1e-9;
       size_t ns = ok || round ? 1 : sizeof starts / sizeof starts[0];
+      int mdim0 = 0;
+      for (size_t i = 0; i < c.n; i++)
+        mdim0 += plot_dim(use[i]);
+      double giveup = GIVEUP_CHI2_FACTOR * o.max_chi2_dof * (mdim0 > NP ? mdim0 - NP : 1);
       wok = 0;
       wc = INFINITY;
       for (size_t s = 0; s < ns; s++) {
@@ -497,7 +759,7 @@ int mwx_assess_launch_fit(const mwx_track_plot *plots, size_t n, const mwx_track
         if (x[P_K] * tau_last > 0.8)
           x[P_K] = 0.8 / tau_last;
         double Nt[NP * NP], ct;
-        if (lm(&c, x, Nt, &ct))
+        if (lm(&c, x, WINDOW_DCHI2, ok || round ? LAMBDA_WARM : LAMBDA_COLD, giveup, Nt, &ct))
           continue;
         if (ct < wc) {
           wc = ct;
@@ -560,19 +822,33 @@ int mwx_assess_launch_fit(const mwx_track_plot *plots, size_t n, const mwx_track
       if (!dup && plot_d2(&c, best, q) < GATE_IR)
         use[m++] = q;
     }
+    size_t n_before = c.n;
+    int refit = 0;
     if (m > c.n) {
-      size_t n_before = c.n;
       c.n = m;
       qsort(use, m, sizeof *use, cmp_time);
       double x[NP], Nt[NP * NP], ct;
       memcpy(x, best, sizeof x);
-      if (!lm(&c, x, Nt, &ct)) {
+      if (!lm(&c, x, FINAL_DCHI2, LAMBDA_WARM, INFINITY, Nt, &ct)) {
         memcpy(best, x, sizeof best);
         memcpy(N, Nt, sizeof N);
         cost = ct;
         n_added = m - n_before;
+        refit = 1;
       } else {
         c.n = n_before; /* the fit without them stands */
+        for (size_t i = 0, k = 0; i < n && k < n_best; i++)
+          if (!bad[i])
+            use[k++] = all[i];
+      }
+    }
+    if (!refit) { /* the kept window's fit to the final tolerance */
+      double x[NP], Nt[NP * NP], ct;
+      memcpy(x, best, sizeof x);
+      if (!lm(&c, x, FINAL_DCHI2, LAMBDA_WARM, INFINITY, Nt, &ct) && ct <= cost) {
+        memcpy(best, x, sizeof best);
+        memcpy(N, Nt, sizeof N);
+        cost = ct;
       }
     }
   }
@@ -617,6 +893,7 @@ int mwx_assess_launch_fit(const mwx_track_plot *plots, size_t n, const mwx_track
   out->chi2_per_dof = mdim > NP ? cost / (mdim - NP) : NAN;
 done:
   free(c.traj);
+  free(c.rho);
   free(use), free(all), free(bad), free(d2), free(pp);
   return rc;
 }
