@@ -8,7 +8,7 @@
 set -eu
 pkgs="build-essential cmake pkg-config
       libssl-dev libsqlite3-dev sqlite3 libproj-dev proj-data libjansson-dev libcmocka-dev
-      cyclonedds-dev cyclonedds-tools openssl iproute2 python3 nodejs npm
+      cyclonedds-dev cyclonedds-tools openssl iproute2 python3
       libwebsockets-dev libwebsockets-evlib-uv libuv1-dev chromium fonts-droid-fallback"
 missing=""
 for p in $pkgs; do
