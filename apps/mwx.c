@@ -28,6 +28,7 @@ static const struct command commands[] = {
     {"net", mwx_cmd_net, "coalition network: publish test samples, listen"},
     {"pki", mwx_cmd_pki, "make the coalition PKI (DDS Security, origin keys)"},
     {"release", mwx_cmd_release, "manual release queue (list/approve/deny), policy check"},
+    {"replay", mwx_cmd_replay, "what sharing is worth: each nation's fused picture alone, bilateral, shared"},
     {"run", mwx_cmd_run, "one nation's whole pipeline offline: sensors, tracking, release, journal"},
     {"sim", mwx_cmd_sim, "run a scenario: sensor plots, truth and a visibility table"},
     {"traj", mwx_cmd_traj, "missile trajectory fitted to a published apogee and range"},

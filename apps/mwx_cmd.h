@@ -17,6 +17,7 @@ int mwx_cmd_geo(int argc, char **argv);
 int mwx_cmd_pki(int argc, char **argv);
 int mwx_cmd_net(int argc, char **argv);
 int mwx_cmd_release(int argc, char **argv);
+int mwx_cmd_replay(int argc, char **argv);
 int mwx_cmd_run(int argc, char **argv);
 int mwx_cmd_sim(int argc, char **argv);
 int mwx_cmd_traj(int argc, char **argv);

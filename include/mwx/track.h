@@ -254,4 +254,21 @@ size_t mwx_track_pre_ir(const mwx_tracker *tr, size_t index, const mwx_track_plo
  * tracker). */
 int mwx_track_state_at(const mwx_tracker *tr, size_t index, int64_t t_ns, mwx_track_est *out);
 
+/* ---- Assignment and gating (src/track/assign.c; shared with fuse) -------- */
+
+/* Minimum-cost assignment of the square n x n cost matrix a (row-major, any
+ * finite values; a "forbidden" pair is given a large finite cost by the
+ * caller, e.g. 1e12, and recognised afterwards).  row_of_col[j] receives the
+ * row assigned to column j (a permutation of 0..n-1).  Hungarian algorithm
+ * (Kuhn-Munkres, shortest augmenting paths), O(n^3) time, O(n) scratch
+ * memory allocated and freed inside.  n = 0 does nothing.  MWX_EINVAL on bad
+ * arguments, MWX_ENOMEM.  Pure; safe from any thread. */
+int mwx_track_assign(const double *a, int n, int *row_of_col);
+
+/* The chi-square quantile: the x with P(chi2_dof <= x) = p, for p in (0,1)
+ * and dof 1..30 (closed form for 2 dof, bisection on the closed-form CDF to
+ * ~1e-28 relative otherwise: 0.999 gives 13.82 (2), 16.27 (3), 22.46 (6)).
+ * Used to set gates.  MWX_EINVAL out of range.  Pure. */
+int mwx_track_chi2_quantile(double p, int dof, double *out);
+
 #endif /* MWX_TRACK_H */

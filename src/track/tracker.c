@@ -130,24 +130,6 @@ void mwx_track_config_default(mwx_track_config *cfg) {
   cfg->max_coast_s = 7200.0;
 }
 
-/* Chi-square quantile for 2 and 3 degrees of freedom.  2 dof is closed form;
- * 3 dof by bisection on the closed-form CDF. */
-static double chi2_q2(double p) { return -2.0 * log(1.0 - p); }
-static double chi2_cdf3(double x) {
-  return erf(sqrt(x / 2.0)) - sqrt(2.0 * x / M_PI) * exp(-x / 2.0);
-}
-static double chi2_q3(double p) {
-  double lo = 0, hi = 200;
-  for (int i = 0; i < 100; i++) {
-    double mid = 0.5 * (lo + hi);
-    if (chi2_cdf3(mid) < p)
-      lo = mid;
-    else
-      hi = mid;
-  }
-  return 0.5 * (lo + hi);
-}
-
 int mwx_track_create(const mwx_track_config *cfg, mwx_tracker **out) {
   if (!out)
     return mwx_error_set(MWX_EINVAL, "track: create: NULL out");
@@ -169,8 +151,8 @@ int mwx_track_create(const mwx_track_config *cfg, mwx_tracker **out) {
     return mwx_error_set(MWX_ENOMEM, "track: create: out of memory");
   tr->cfg = c;
   tr->next_id = 1;
-  tr->gate2 = chi2_q2(c.gate_prob);
-  tr->gate3 = chi2_q3(c.gate_prob);
+  mwx_track_chi2_quantile(c.gate_prob, 2, &tr->gate2); /* assign.c */
+  mwx_track_chi2_quantile(c.gate_prob, 3, &tr->gate3);
   *out = tr;
   return 0;
 }
@@ -220,64 +202,6 @@ int mwx_track_state_at(const mwx_tracker *tr, size_t index, int64_t t_ns, mwx_tr
   if (rc)
     return rc;
   mwx_track_imm_combine(&imm, out);
-  return 0;
-}
-
-/* ---- Hungarian algorithm ------------------------------------------------ */
-
-/* Minimum-cost assignment of an n x n matrix a (row-major).  row_of_col[j]
- * receives the row assigned to column j.  O(n^3), potentials form (Kuhn-
- * Munkres with Dijkstra-like shortest augmenting paths). */
-static int hungarian(const double *a, int n, int *row_of_col) {
-  double *u = calloc((size_t)n + 1, sizeof *u), *v = calloc((size_t)n + 1, sizeof *v);
-  double *minv = malloc(((size_t)n + 1) * sizeof *minv);
-  int *p = calloc((size_t)n + 1, sizeof *p), *way = calloc((size_t)n + 1, sizeof *way);
-  char *used = malloc((size_t)n + 1);
-  if (!u || !v || !minv || !p || !way || !used) {
-    free(u), free(v), free(minv), free(p), free(way), free(used);
-    return mwx_error_set(MWX_ENOMEM, "track: assignment: out of memory");
-  }
-  for (int i = 1; i <= n; i++) {
-    p[0] = i;
-    int j0 = 0;
-    for (int j = 0; j <= n; j++) {
-      minv[j] = INFINITY;
-      used[j] = 0;
-    }
-    do {
-      used[j0] = 1;
-      int i0 = p[j0], j1 = 0;
-      double delta = INFINITY;
-      for (int j = 1; j <= n; j++)
-        if (!used[j]) {
-          double cur = a[(size_t)(i0 - 1) * n + (j - 1)] - u[i0] - v[j];
-          if (cur < minv[j]) {
-            minv[j] = cur;
-            way[j] = j0;
-          }
-          if (minv[j] < delta) {
-            delta = minv[j];
-            j1 = j;
-          }
-        }
-      for (int j = 0; j <= n; j++)
-        if (used[j]) {
-          u[p[j]] += delta;
-          v[j] -= delta;
-        } else {
-          minv[j] -= delta;
-        }
-      j0 = j1;
-    } while (p[j0] != 0);
-    do {
-      int j1 = way[j0];
-      p[j0] = p[j1];
-      j0 = j1;
-    } while (j0);
-  }
-  for (int j = 1; j <= n; j++)
-    row_of_col[j - 1] = p[j] - 1;
-  free(u), free(v), free(minv), free(p), free(way), free(used);
   return 0;
 }
 
@@ -847,7 +771,7 @@ static int process_scan(mwx_tracker *tr, const mwx_track_plot *pl, size_t np) {
   }
   for (size_t j = 0; j < np; j++)
     cost[(nc + j) * n + j] = gate;
-  if (n && (rc = hungarian(cost, (int)n, row_of_col))) {
+  if (n && (rc = mwx_track_assign(cost, (int)n, row_of_col))) /* assign.c */ {
     free(cost), free(row_of_col);
     goto out;
   }

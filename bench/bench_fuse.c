@@ -1,0 +1,516 @@
+/*
+ * bench_fuse.c - Monte Carlo of track-to-track fusion against the
+ * centralized optimum (BENCHMARKS.md, "fuse"):
+ *
+ *   bench_fuse [SEEDS] [SCENARIO ...]    (from the source tree; default 20
+ *       seeds, 2022-10-04-hwasong12 and 2022-11-18-hwasong17)
+ *
+ * Per seed one simulation runs (mwx_sim_source, the scenario's default
+ * sensors) and its plots go, as in the real system, to four trackers: one
+ * per nation with that nation's plots (KOR, JPN, USA), and the centralized
+ * one with every plot (what `mwx track --nation ALL` runs).  Each nation's
+ * tracker emits what its node publishes: a sample per confirmed track each
+ * time the track is updated (mwx_fuse_sample_from_track: the combined
+ * estimate, exactly the Track sample of node.c).  JPN's fuser takes its own
+ * and KOR's and the USA's samples every 1-s step (zero latency: the transport
+ * is measured elsewhere).
+ *
+ * Every 5 s of flight the truth of missile 0 is compared with: JPN's fused
+ * picture (mwx_fuse_get at that time), the centralized tracker and each
+ * nation's tracker (mwx_track_state_at, confirmed tracks, coasting ones
+ * included) - for each the estimate nearest the truth within 50 km.  Errors
+ * are pooled over seeds per time bin (RMS position, velocity; fused NEES of
+ * the 6-D [pos, vel] state).  Reported: the RMS over every (seed, bin) where
+ * both fused and centralized have an estimate and their ratio; per flight
+ * phase; the bins where the fused RMS is above the best single nation's
+ * (among the nations that held the missile in every seed of that bin); the
+ * share of bins whose mean NEES is inside the two-sided 95% band of the mean
+ * of SEEDS chi-square(6) values (Wilson-Hilferty).  Bins where the truth is
+ * below 50 km are left out: there the drag that the trackers do not model
+ * (beta 0, docs/track.md) makes every estimator alike inconsistent.
+ *
+ * Options: --boost-info (boost samples by the information sum, not ICI),
+ * --ci (CI instead of ICI), --no-thrust (boost samples propagated
+ * ballistically) are the ablations of docs/fusion.md.  --ballistic gives the fuser each track's ballistic-model estimate
+ * once ballistic (mwx_track_info.ballistic) instead of the combined one the
+ * node publishes today (what a change to node.c's Track sample would give).
+ * Environment: BENCH_FUSE_BINS=1 prints every bin's RMS per estimator on
+ * stderr, BENCH_FUSE_TRACE=1 seed 1's fused tracks every 5 s.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mwx/error.h"
+#include "mwx/fuse.h"
+#include "mwx/geo.h"
+#include "mwx/sim.h"
+#include "mwx/track.h"
+
+#define NS 1000000000LL
+#define EVAL_STEP_S 5
+#define MAX_BINS 2000
+#define NEAR_M 50e3
+/* below this height the drag the trackers do not model (beta 0, docs/track.md)
+ * dominates every estimator alike: not evaluated */
+#define MIN_EVAL_H_M 50e3
+
+enum { E_FUSED = 0, E_ALL, E_KOR, E_JPN, E_USA, N_EST };
+static const char *EST_NAME[N_EST] = {"JPN fused", "centralized", "KOR", "JPN", "USA"};
+static const char *NAT[3] = {"KOR", "JPN", "USA"};
+static int g_ballistic; /* --ballistic: samples carry the ballistic model's estimate once ballistic */
+static mwx_fuse_config g_cfg; /* --boost-info, --ci, --no-thrust: ablations */
+
+typedef struct bin {
+  double se_p[N_EST], se_v[N_EST];
+  int n[N_EST];
+  double nees_f, nees_c;
+  int phase; /* truth phase */
+  int used;
+} bin;
+
+typedef struct pbuf {
+  mwx_track_plot *p;
+  size_t n, cap;
+  int rc;
+} pbuf;
+
+typedef struct route {
+  pbuf b[4]; /* KOR, JPN, USA, ALL */
+} route;
+
+static int push(pbuf *b, const mwx_track_plot *p) {
+  if (b->n == b->cap) {
+    size_t nc = b->cap ? 2 * b->cap : 256;
+    mwx_track_plot *q = realloc(b->p, nc * sizeof *q);
+    if (!q)
+      return b->rc = MWX_ENOMEM;
+    b->p = q;
+    b->cap = nc;
+  }
+  b->p[b->n++] = *p;
+  return 0;
+}
+
+static int collect(const mwx_sim_plot *sp, void *ctx) {
+  route *r = ctx;
+  mwx_track_plot p;
+  if (mwx_track_plot_from_sim(sp, &p)) {
+    mwx_error_clear();
+    return 0;
+  }
+  for (int k = 0; k < 3; k++)
+    if (!strcmp(sp->nation, NAT[k]) && push(&r->b[k], &p))
+      return MWX_ENOMEM;
+  return push(&r->b[3], &p);
+}
+
+/* Error of the estimate nearest the truth (within NEAR_M) among the
+ * tracker's confirmed tracks at t.  1 if found. */
+static int tracker_err(const mwx_tracker *tr, int64_t t, const double xt[6], double e[6], double P[6][6]) {
+  double best = NEAR_M;
+  int found = 0;
+  for (size_t i = 0; i < mwx_track_count(tr); i++) {
+    mwx_track_info in;
+    mwx_track_est est;
+    if (mwx_track_get(tr, i, &in) || in.status != MWX_TRACK_CONFIRMED || mwx_track_state_at(tr, i, t, &est)) {
+      mwx_error_clear();
+      continue;
+    }
+    double d = 0;
+    for (int c = 0; c < 3; c++)
+      d += pow(est.x[c] - xt[c], 2);
+    d = sqrt(d);
+    if (d < best) {
+      best = d;
+      for (int c = 0; c < 6; c++) {
+        e[c] = est.x[c] - xt[c];
+        for (int k = 0; k < 6; k++)
+          P[c][k] = est.P[c][k];
+      }
+      found = 1;
+    }
+  }
+  return found;
+}
+
+/* picture quality, over all seeds: distinct global numbers the fused track
+ * nearest the truth had during one flight, and evaluations with more than
+ * one fused track within NEAR_M of the truth */
+static int g_numbers_sum, g_numbers_max, g_numbers_runs, g_dup_evals, g_evals;
+static uint32_t g_seen[64];
+static int g_nseen;
+
+static int fused_err(const mwx_fuser *fz, int64_t t, const double xt[6], double e[6], double P[6][6]) {
+  double best = NEAR_M;
+  int found = 0, near = 0;
+  uint32_t gtn = 0;
+  for (size_t i = 0; i < mwx_fuse_count(fz); i++) {
+    mwx_fuse_track ft;
+    if (mwx_fuse_get(fz, i, t, &ft)) {
+      mwx_error_clear();
+      continue;
+    }
+    double d = 0;
+    for (int c = 0; c < 3; c++)
+      d += pow(ft.x[c] - xt[c], 2);
+    d = sqrt(d);
+    near += d < NEAR_M;
+    if (d < best) {
+      best = d;
+      for (int c = 0; c < 6; c++)
+        e[c] = ft.x[c] - xt[c];
+      memcpy(P, ft.P, sizeof ft.P);
+      found = 1;
+      gtn = ft.global_track_no;
+    }
+  }
+  g_evals++;
+  g_dup_evals += near > 1;
+  if (found) {
+    int k = 0;
+    while (k < g_nseen && g_seen[k] != gtn)
+      k++;
+    if (k == g_nseen && g_nseen < 64)
+      g_seen[g_nseen++] = gtn;
+  }
+  return found;
+}
+
+static double nees6(const double e[6], const double P[6][6]) {
+  double z[6] = {0}, Z[6][6] = {{0}}, d2;
+  if (mwx_fuse_distance2(e, P, z, Z, &d2)) {
+    mwx_error_clear();
+    return NAN;
+  }
+  return d2;
+}
+
+/* Wilson-Hilferty chi-square quantile for k dof at standard normal z. */
+static double wh(double k, double z) {
+  double a = 2.0 / (9.0 * k);
+  return k * pow(1.0 - a + z * sqrt(a), 3);
+}
+
+static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint64_t seed, bin *bins, int *nbins) {
+  mwx_sim_source *src = NULL;
+  mwx_tracker *tr[4] = {NULL};
+  mwx_fuser *fz = NULL;
+  route r;
+  memset(&r, 0, sizeof r);
+  int64_t *last_pub[3] = {NULL};
+  size_t cap_pub[3] = {0};
+  mwx_fuse_sample *batch = NULL;
+  size_t cap_batch = 0;
+  int rc = mwx_sim_source_init(&src, sc, truth, seed);
+  for (int k = 0; k < 4 && !rc; k++)
+    rc = mwx_track_create(NULL, &tr[k]);
+  if (!rc)
+    rc = mwx_fuse_create(&g_cfg, &fz);
+  if (rc)
+    goto done;
+  g_nseen = 0;
+  int64_t L0 = truth->launch_ns[0];
+  double flight_s = truth->traj[0].fig.flight_time_s;
+  int64_t step = NS, t = sc->epoch_ns;
+  for (;;) {
+    int64_t next = mwx_sim_source_next_ns(src);
+    if (next == INT64_MAX)
+      break;
+    if (t < next - step)
+      t = next - (next - t) % step;
+    t += step;
+    for (int k = 0; k < 4; k++)
+      r.b[k].n = 0;
+    if ((rc = mwx_sim_source_advance(src, t, collect, &r)))
+      goto done;
+    for (int k = 0; k < 4; k++)
+      if ((rc = r.b[k].rc) || (r.b[k].n && (rc = mwx_track_process(tr[k], r.b[k].p, r.b[k].n))))
+        goto done;
+    /* what the three nodes publish this step, as JPN receives it */
+    size_t nb = 0;
+    for (int k = 0; k < 3; k++) {
+      size_t nt = mwx_track_count(tr[k]);
+      if (nt > cap_pub[k]) {
+        int64_t *q = realloc(last_pub[k], 2 * nt * sizeof *q);
+        if (!q) {
+          rc = MWX_ENOMEM;
+          goto done;
+        }
+        memset(q + cap_pub[k], 0, (2 * nt - cap_pub[k]) * sizeof *q);
+        last_pub[k] = q;
+        cap_pub[k] = 2 * nt;
+      }
+      for (size_t i = 0; i < nt; i++) {
+        mwx_track_info in;
+        if (mwx_track_get(tr[k], i, &in) || in.status != MWX_TRACK_CONFIRMED || in.coasting ||
+            in.t_last_ns <= last_pub[k][i])
+          continue;
+        last_pub[k][i] = in.t_last_ns;
+        if (nb == cap_batch) {
+          size_t nc = cap_batch ? 2 * cap_batch : 16;
+          mwx_fuse_sample *q = realloc(batch, nc * sizeof *q);
+          if (!q) {
+            rc = MWX_ENOMEM;
+            goto done;
+          }
+          batch = q;
+          cap_batch = nc;
+        }
+        if (g_ballistic && in.p_ballistic >= 0.5) {
+          in.est = in.ballistic;
+        }
+        if (mwx_fuse_sample_from_track(NAT[k], &in, &batch[nb])) {
+          mwx_error_clear();
+          continue;
+        }
+        if (k != 1) /* a partner's Track sample carries no thrust state */
+          batch[nb].has_thrust = 0, batch[nb].thrust_mps2 = 0;
+        nb++;
+      }
+    }
+    if (nb && (rc = mwx_fuse_ingest(fz, batch, nb)))
+      goto done;
+    /* evaluation every EVAL_STEP_S of flight */
+    int64_t since = t - L0;
+    if (since < 0 || since % (EVAL_STEP_S * NS) || (double)since / NS > flight_s - 1.0)
+      continue;
+    int b = (int)(since / (EVAL_STEP_S * NS));
+    if (b >= MAX_BINS)
+      continue;
+    mwx_sim_truth_state st;
+    if (mwx_sim_truth_at(truth, 0, t, &st) || !st.in_flight || st.lla.h_m < MIN_EVAL_H_M)
+      continue;
+    double xt[6];
+    memcpy(xt, st.pos_ecef_m, sizeof st.pos_ecef_m);
+    memcpy(xt + 3, st.vel_ecef_mps, sizeof st.vel_ecef_mps);
+    bin *B = &bins[b];
+    B->used = 1;
+    B->phase = st.powered ? 0 : (int)st.phase;
+    if (b + 1 > *nbins)
+      *nbins = b + 1;
+    double e[N_EST][6], P[6][6];
+    int have[N_EST];
+    have[E_FUSED] = fused_err(fz, t, xt, e[E_FUSED], P);
+    double nf = have[E_FUSED] ? nees6(e[E_FUSED], P) : NAN;
+    have[E_ALL] = tracker_err(tr[3], t, xt, e[E_ALL], P);
+    double nc = have[E_ALL] ? nees6(e[E_ALL], P) : NAN;
+    for (int k = 0; k < 3; k++)
+      have[E_KOR + k] = tracker_err(tr[k], t, xt, e[E_KOR + k], P);
+    for (int x = 0; x < N_EST; x++) {
+      if (!have[x])
+        continue;
+      for (int c = 0; c < 3; c++) {
+        B->se_p[x] += e[x][c] * e[x][c];
+        B->se_v[x] += e[x][3 + c] * e[x][3 + c];
+      }
+      B->n[x]++;
+    }
+    if (getenv("BENCH_FUSE_TRACE") && seed == 1) {
+      fprintf(stderr, "+%5.0f ph %d", (double)since / NS, B->phase);
+      for (int x = 0; x < N_EST; x++) {
+        double ep = 0;
+        for (int c = 0; c < 3; c++)
+          ep += e[x][c] * e[x][c];
+        fprintf(stderr, " %s %8.1f", EST_NAME[x], have[x] ? sqrt(ep) : -1.0);
+      }
+      fprintf(stderr, " nees_f %.1f nees_c %.1f", nf, nc);
+      for (size_t i = 0; i < mwx_fuse_count(fz); i++) {
+        mwx_fuse_track ft;
+        if (!mwx_fuse_get(fz, i, t, &ft)) {
+          fprintf(stderr, " [%s m%d u%d n%d", ft.name_local_id, ft.method, ft.n_used, ft.n_members);
+          for (int k = 0; k < ft.n_members; k++)
+            fprintf(stderr, " %s", ft.member_local_id[k]);
+          fprintf(stderr, "]");
+        }
+      }
+      fprintf(stderr, "\n");
+    }
+    if (have[E_FUSED])
+      B->nees_f += nf;
+    if (have[E_ALL])
+      B->nees_c += nc;
+  }
+  g_numbers_sum += g_nseen;
+  g_numbers_runs++;
+  if (g_nseen > g_numbers_max)
+    g_numbers_max = g_nseen;
+done:
+  for (int k = 0; k < 4; k++) {
+    mwx_track_destroy(tr[k]);
+    free(r.b[k].p);
+  }
+  for (int k = 0; k < 3; k++)
+    free(last_pub[k]);
+  free(batch);
+  mwx_fuse_destroy(fz);
+  mwx_sim_source_fini(src);
+  return rc;
+}
+
+static void report(const char *name, int seeds, const bin *bins, int nbins) {
+  /* pooled over bins where fused and centralized both have every seed */
+  static const char *PH[3] = {"boost", "midcourse", "terminal"};
+  double sp[4][N_EST] = {{0}}, sv[4][N_EST] = {{0}}, cp[4][N_EST] = {{0}}, cv[4][N_EST] = {{0}};
+  int worse_p10 = 0, worse_v10 = 0;
+  int nn[4][N_EST] = {{0}}, worse_p = 0, worse_v = 0, cmp_bins = 0, inside = 0, above = 0, below = 0, nees_bins = 0;
+  double worst_rp = 0, worst_rv = 0, worst_t = 0, sum_nf = 0, sum_nc = 0;
+  int n_nf = 0, n_nc = 0, missing_f = 0;
+  double lo = wh(6.0 * seeds, -1.959964) / seeds, hi = wh(6.0 * seeds, 1.959964) / seeds;
+  for (int b = 0; b < nbins; b++) {
+    const bin *B = &bins[b];
+    if (!B->used)
+      continue;
+    if (B->n[E_ALL] == seeds && B->n[E_FUSED] < seeds)
+      missing_f++;
+    if (B->n[E_FUSED])
+      sum_nf += B->nees_f, n_nf += B->n[E_FUSED];
+    if (B->n[E_ALL])
+      sum_nc += B->nees_c, n_nc += B->n[E_ALL];
+    if (B->n[E_FUSED] == seeds) {
+      double m = B->nees_f / seeds;
+      nees_bins++;
+      inside += m >= lo && m <= hi;
+      above += m > hi;
+      below += m < lo;
+    }
+    if (B->n[E_FUSED] != seeds || B->n[E_ALL] != seeds)
+      continue;
+    for (int g = 0; g < 2; g++) {
+      int ph = g == 0 ? 3 : B->phase;
+      for (int x = 0; x < N_EST; x++)
+        if (B->n[x] == seeds) { /* an estimator enters a phase's RMS only where it held the missile in every seed */
+          sp[ph][x] += B->se_p[x];
+          sv[ph][x] += B->se_v[x];
+          cp[ph][x] += B->se_p[E_ALL];
+          cv[ph][x] += B->se_v[E_ALL];
+          nn[ph][x] += seeds;
+        }
+    }
+    /* best single nation of this bin (every seed held) */
+    double bp = INFINITY, bv = INFINITY;
+    for (int k = 0; k < 3; k++)
+      if (B->n[E_KOR + k] == seeds) {
+        bp = fmin(bp, sqrt(B->se_p[E_KOR + k] / seeds));
+        bv = fmin(bv, sqrt(B->se_v[E_KOR + k] / seeds));
+      }
+    if (!isfinite(bp))
+      continue;
+    cmp_bins++;
+    double fp = sqrt(B->se_p[E_FUSED] / seeds), fv = sqrt(B->se_v[E_FUSED] / seeds);
+    if (getenv("BENCH_FUSE_BINS")) {
+      fprintf(stderr, "bin +%4d ph %d nees %.1f c %.1f", b * EVAL_STEP_S, B->phase, B->nees_f / seeds, B->nees_c / seeds);
+      for (int x = 0; x < N_EST; x++)
+        if (B->n[x] == seeds)
+          fprintf(stderr, " | %s %.1f %.2f", EST_NAME[x], sqrt(B->se_p[x] / seeds), sqrt(B->se_v[x] / seeds));
+      fprintf(stderr, "\n");
+    }
+    worse_p10 += fp > 1.1 * bp;
+    worse_v10 += fv > 1.1 * bv;
+    if (fp > bp) {
+      worse_p++;
+      if (fp / bp > worst_rp)
+        worst_rp = fp / bp, worst_t = b * EVAL_STEP_S;
+    }
+    if (fv > bv) {
+      worse_v++;
+      if (fv / bv > worst_rv)
+        worst_rv = fv / bv;
+    }
+  }
+  printf("%s, %d seeds, every %d s of flight, missile M1:\n", name, seeds, EVAL_STEP_S);
+  printf("  %-10s %6s  %-12s %10s %10s  %s\n", "phase", "n", "estimator", "RMS pos m", "RMS vel", "ratio to centralized on the same bins (pos, vel)");
+  for (int ph = 3; ph >= 0; ph--) {
+    if (!nn[ph][E_ALL])
+      continue;
+    for (int x = 0; x < N_EST; x++) {
+      int m = nn[ph][x];
+      if (!m) {
+        printf("  %-10s %6d  %-12s %10s %10s\n", ph == 3 ? "all" : PH[ph], 0, EST_NAME[x], "-", "-");
+        continue;
+      }
+      double rp = sqrt(sp[ph][x] / m), rv = sqrt(sv[ph][x] / m);
+      printf("  %-10s %6d  %-12s %10.1f %10.2f  %.2f %.2f\n", ph == 3 ? "all" : PH[ph], m, EST_NAME[x], rp, rv,
+             rp / sqrt(cp[ph][x] / m), rv / sqrt(cv[ph][x] / m));
+    }
+  }
+  printf("  fused vs best single nation (per 5-s bin, RMS over seeds, %d bins with a nation holding it in every seed):\n"
+         "    position worse in %d bins (by > 10%%: %d; worst %.2fx at +%.0f s), velocity worse in %d bins (by > 10%%: "
+         "%d; worst %.2fx)\n",
+         cmp_bins, worse_p, worse_p10, worst_rp, worst_t, worse_v, worse_v10, worst_rv);
+  printf("  NEES (6-D) of the fused track: mean %.2f over %d estimates (centralized tracker: %.2f); "
+         "per-bin mean inside the 95%% band [%.2f, %.2f] in %d of %d bins (%d above, %d below)\n",
+         n_nf ? sum_nf / n_nf : NAN, n_nf, n_nc ? sum_nc / n_nc : NAN, lo, hi, inside, nees_bins, above, below);
+  printf("  bins where the centralized tracker holds it in every seed but JPN's fused picture not: %d\n", missing_f);
+  printf("  picture: global numbers of the missile per flight mean %.2f, max %d; evaluations with more than one fused "
+         "track within 50 km: %d of %d\n",
+         g_numbers_runs ? (double)g_numbers_sum / g_numbers_runs : 0.0, g_numbers_max, g_dup_evals, g_evals);
+  g_numbers_sum = g_numbers_max = g_numbers_runs = g_dup_evals = g_evals = 0;
+}
+
+int main(int argc, char **argv) {
+  int seeds = 20;
+  mwx_fuse_config_default(&g_cfg);
+  const char *scen[16];
+  int ns = 0;
+  for (int i = 1; i < argc; i++) {
+    char *end;
+    if (!strcmp(argv[i], "--ballistic")) {
+      g_ballistic = 1;
+      continue;
+    }
+    if (!strcmp(argv[i], "--boost-info") || !strcmp(argv[i], "--ci") || !strcmp(argv[i], "--no-thrust")) {
+      if (argv[i][2] == 'b')
+        g_cfg.boost_ci = 0;
+      else if (argv[i][2] == 'c')
+        g_cfg.ici = 0;
+      else
+        g_cfg.boost_thrust = 0;
+      continue;
+    }
+    long v = strtol(argv[i], &end, 10);
+    if (!*end && v > 0 && v <= 1000)
+      seeds = (int)v;
+    else if (ns < 16)
+      scen[ns++] = argv[i];
+  }
+  if (!ns) {
+    scen[ns++] = "2022-10-04-hwasong12";
+    scen[ns++] = "2022-11-18-hwasong17";
+  }
+  int tty = isatty(2);
+  for (int f = 0; f < ns; f++) {
+    char path[256];
+    snprintf(path, sizeof path, "scenarios/%s.json", scen[f]);
+    mwx_sim_scenario sc;
+    mwx_sim_truth truth;
+    memset(&sc, 0, sizeof sc);
+    memset(&truth, 0, sizeof truth);
+    if (mwx_sim_scenario_load(path, &sc) || mwx_sim_truth_init(&truth, &sc, 1.0)) {
+      fprintf(stderr, "bench_fuse: %s: %s (run from the source tree)\n", path, mwx_error_msg());
+      mwx_sim_scenario_fini(&sc);
+      return 1;
+    }
+    bin *bins = calloc(MAX_BINS, sizeof *bins);
+    int nbins = 0, ok = 0;
+    for (int s = 1; s <= seeds && bins; s++) {
+      if (tty)
+        fprintf(stderr, "\rbench_fuse: %s seed %d/%d", scen[f], s, seeds);
+      if (run_seed(&sc, &truth, (uint64_t)s, bins, &nbins))
+        fprintf(stderr, "bench_fuse: %s seed %d: %s\n", scen[f], s, mwx_error_msg());
+      else
+        ok++;
+    }
+    if (tty)
+      fprintf(stderr, "\n");
+    if (bins)
+      report(scen[f], ok, bins, nbins);
+    free(bins);
+    mwx_sim_truth_fini(&truth);
+    mwx_sim_scenario_fini(&sc);
+  }
+  return 0;
+}

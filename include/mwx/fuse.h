@@ -1,0 +1,299 @@
+/*
+ * fuse.h - track-to-track fusion: one picture per nation from its own tracks
+ * and its partners' Track samples.  THIS HEADER IS A CONTRACT (node, replay,
+ * bench and release are written against it; docs/fusion.md says why).
+ *
+ * Input: source track samples (mwx_fuse_sample): the latest output of one
+ * nation's filter for one of its local tracks (a Track sample of a partner,
+ * mwx_fuse_sample_from_msg, or one of the node's own tracks,
+ * mwx_fuse_sample_from_track).  A source track is named by its originator
+ * and local track id; its samples arrive in time order (an older or equal
+ * time than the one held is ignored: the same sample by two paths, mesh and
+ * relay, is taken once).
+ *
+ * Association.  Every source track belongs to exactly one fused track.  A
+ * source track seen for the first time is compared with every fused track at
+ * the sample's time (the fused state propagated in free flight with the
+ * ballistic module through mwx_track_predict): squared Mahalanobis distance
+ * of the 6-D difference [pos, vel] in the summed covariance, gated at the
+ * chi-square quantile of assoc_prob (6 dof); a fused track that holds a
+ * fresh source track of the same originator is forbidden (one nation's
+ * tracker keeps one track per object).  The new source tracks of one
+ * ingest call are assigned together by the Hungarian algorithm
+ * (mwx_track_assign); a source track left over starts a fused track of its
+ * own.  Two fused tracks that come within the same gate are merged.
+ * Decorrelation: a source track whose samples differ from the fusion of the
+ * other fresh members of its fused track by more than the split_prob gate
+ * split_after times in a row leaves it and starts its own (it may join
+ * another one later, through the assoc gate: hysteresis between the two
+ * gates).
+ *
+ * Global track number.  Each source track has a key: (time of its first
+ * sample, originator, local track id), compared in that order.  A fused
+ * track is named by the smallest key among its members (members stay members
+ * after they fall silent, so the name does not change when the naming
+ * track ends) and its global number is a fixed hash of the name's
+ * originator and local track id (FNV-1a 32-bit, never 0).  Nodes that receive
+ * the same samples form the same fused tracks and so give every missile the
+ * same number without a coordinator; the number does not depend on the order
+ * in which the samples of one ingest call are given, nor on which node
+ * computes it.
+ *
+ * Fused state (mwx_fuse_get at a time t): the latest sample of every member
+ * is propagated to t; used are the fresh members (sample age <= fresh_s)
+ * and the silent members whose last sample was in free flight and whose
+ * prediction agrees with the fresh ones (assoc gate); with no fresh member,
+ * every silent free-flight member (else the newest member alone: the picture
+ * coasts on the last partner's track).  Members that report only their own
+ * sensors (own_sensors = 1) in free flight are combined in information form
+ * (sum of inverse covariances): each source enters with its newest estimate
+ * only, replacing its previous one (information decorrelation: nothing of a
+ * source is counted twice; the fuser keeps no state of its own that would
+ * count it again).  Members that are fused products (own_sensors = 0: they
+ * may hold our own or a third nation's data) and, with boost_ci, samples in
+ * boost (two nations' filters then share the large, unknown thrust error)
+ * are combined with that result by inverse covariance intersection
+ * (mwx_fuse_ici; plain CI, mwx_fuse_ci, with ici = 0), consistent whatever
+ * the common part.
+ *
+ * Contributors: the union of the originators (and of their samples'
+ * contributors) of the members that made the fused state, sorted: the
+ * third-party rule of release applies to anything derived from it.
+ *
+ * Units: metres, m/s, ECEF (rotating); time int64 ns UTC.  Pure computation:
+ * time is a parameter, no I/O, no clock, no global state.  A fuser is not
+ * thread-safe; distinct fusers may be used from distinct threads.
+ * Life cycle: mwx_fuse_create ... mwx_fuse_destroy.
+ */
+#ifndef MWX_FUSE_H
+#define MWX_FUSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "mwx/msg.h"
+#include "mwx/sim.h"
+#include "mwx/track.h"
+
+/* ---- Source samples -------------------------------------------------------- */
+
+/* One source track's estimate at one time. */
+typedef struct mwx_fuse_sample {
+  char originator[MWX_NATION_LEN];       /* nation whose filter produced it */
+  char local_track_id[MWX_ID_LEN];       /* the originator's own id, e.g. "KOR-T3" */
+  int64_t t_ns;                          /* time of validity */
+  double pos_ecef_m[3];
+  double vel_ecef_mps[3];                /* relative to the rotating Earth */
+  double P[6][6];                        /* covariance of [pos m, vel m/s], symmetric positive definite */
+  int phase;                             /* mwx_msg_phase: a boost sample is propagated with the boost model */
+  int has_thrust;                        /* 1: thrust_mps2 is the source filter's (own tracks); 0: the fuser
+                                            estimates it from the source's successive boost samples */
+  double thrust_mps2;                    /* thrust acceleration along the velocity, m/s^2 */
+  int own_sensors;                       /* 1: the originator's own sensors only; 0: a fused product */
+  uint8_t n_contributors;                /* nations whose data it holds (0: the originator only) */
+  char contributors[MWX_MAX_NATIONS][MWX_NATION_LEN];
+  mwx_msg_marking mark;                  /* the sample's marking (from_msg copies it; an own track:
+                                            zero but the originator): the third-party rule's input */
+} mwx_fuse_sample;
+
+/* Checks a sample: originator three upper-case letters, local id non-empty
+ * and NUL-terminated, finite numbers, P symmetric (to 1e-6 relative) and
+ * positive definite, phase known, contributors well formed, the marking's
+ * originator empty or the sample's.  MWX_EINVAL with a
+ * message naming the track and the field. */
+int mwx_fuse_sample_check(const mwx_fuse_sample *s);
+
+/* A Track sample (topic MWX_TOPIC_TRACK with MWX_F_COVARIANCE) as a fuse
+ * input: covariance from the upper triangle, own_sensors = 1 when its
+ * contributors are absent or only its originator.  MWX_EINVAL (message says
+ * why) for another topic, no covariance, or a sample that fails the check. */
+int mwx_fuse_sample_from_msg(const mwx_msg *m, mwx_fuse_sample *out);
+
+/* One of the node's own tracks as a fuse input, exactly as the node
+ * publishes it: local id "<nation>-T<id>", the combined estimate (est), the
+ * phase rule of the Track sample (boost while p_ballistic < 0.5), its thrust
+ * state (has_thrust = 1 in boost: the Track sample has no field for it, so a
+ * partner's boost samples are given the fuser's estimate), own_sensors = 1.  MWX_EINVAL if the nation is malformed or the estimate
+ * fails the check. */
+int mwx_fuse_sample_from_track(const char *nation, const mwx_track_info *in, mwx_fuse_sample *out);
+
+/* ---- Pure combination rules (exposed for tests and the bench) --------------- */
+
+/* Covariance intersection of two estimates of one 6-D state with unknown
+ * cross-covariance (Julier & Uhlmann 1997): P^-1 = w Pa^-1 + (1-w) Pb^-1,
+ * x = P (w Pa^-1 xa + (1-w) Pb^-1 xb), w in [0,1] minimising det P (golden
+ * section, to 1e-4).  Writes x, P and w (may be NULL).  The result is
+ * consistent (P >= the true error covariance) whenever both inputs are, for
+ * any correlation.  MWX_ERANGE if an input is not positive definite. */
+int mwx_fuse_ci(const double xa[6], const double Pa[6][6], const double xb[6], const double Pb[6][6],
+                double x[6], double P[6][6], double *w);
+
+/* Inverse covariance intersection (Noack, Sijs, Reinhardt, Hanebeck 2017,
+ * "Decentralized data fusion with inverse covariance intersection",
+ * Automatica 79): P^-1 = Pa^-1 + Pb^-1 - (w Pa + (1-w) Pb)^-1, consistent
+ * for any correlation that comes from information common to both inputs
+ * (shared process noise, a shared prior) and never looser than CI.  w in
+ * [0,1] minimises det P (golden section, 1e-4).  MWX_ERANGE as mwx_fuse_ci. */
+int mwx_fuse_ici(const double xa[6], const double Pa[6][6], const double xb[6], const double Pb[6][6],
+                 double x[6], double P[6][6], double *w);
+
+/* Squared Mahalanobis distance of xa - xb in Pa + Pb (6 dof).  MWX_ERANGE if
+ * the sum is not positive definite. */
+int mwx_fuse_distance2(const double xa[6], const double Pa[6][6], const double xb[6], const double Pb[6][6],
+                       double *d2);
+
+/* The global track number of a name: FNV-1a 32-bit of "<originator>/<local id>",
+ * 0 mapped to 1. */
+uint32_t mwx_fuse_global_number(const char *originator, const char *local_track_id);
+
+/* ---- The fuser ------------------------------------------------------------- */
+
+typedef struct mwx_fuse_config {
+  double assoc_prob;        /* association gate, chi-square 6 dof (0.99 -> 16.81) */
+  double split_prob;        /* decorrelation gate, chi-square 6 dof (0.999 -> 22.46), >= assoc_prob */
+  int split_after;          /* consecutive samples outside the split gate before a source leaves */
+  double fresh_s;           /* a member whose latest sample is at most this old enters the fused state */
+  double forget_s;          /* a fused track with no sample for this long is dropped (landed, lost) */
+  double q_ballistic_m2ps3; /* white-acceleration PSD when propagating a mid-course/terminal sample */
+  double q_boost_m2ps3;     /* ... a boost-phase sample (the thrust is not in the sample) */
+  double q_gate_m2ps3;      /* at least this PSD when a silent member is propagated for a gate */
+  int boost_ci;             /* 1: boost-phase samples are combined by (I)CI, not by the information sum */
+  int ici;                  /* 1: inverse covariance intersection where CI is called for; 0: CI */
+  int boost_thrust;         /* 1: a fresh boost sample is propagated with its thrust (at most 5 s) */
+} mwx_fuse_config;
+
+/* Defaults: assoc 0.99, split 0.999, split after 3, fresh 20 s (the tracker
+ * starts coasting a silent track after 20 s), forget 7,200 s (the tracker's
+ * max_coast_s), q 1e-4 (the tracker's ballistic model) and 100 (its boost
+ * model), q_gate 1 m^2/s^3, boost_ci 1, ici 1, boost_thrust 1 (docs/fusion.md:
+ * measured). */
+void mwx_fuse_config_default(mwx_fuse_config *cfg);
+
+typedef struct mwx_fuser mwx_fuser;
+
+/* Creates a fuser (cfg copied; NULL: defaults).  MWX_EINVAL for a bad
+ * configuration, MWX_ENOMEM.  Free with mwx_fuse_destroy. */
+int mwx_fuse_create(const mwx_fuse_config *cfg, mwx_fuser **out);
+/* Frees a fuser; NULL is ignored. */
+void mwx_fuse_destroy(mwx_fuser *fz);
+
+/* Takes a batch of n samples (any order; any mix of source tracks; typically
+ * what arrived since the last call).  Every sample is checked first: a bad
+ * one refuses the whole batch (MWX_EINVAL naming the index and field) and
+ * nothing changes.  Then, in time order: samples of known source tracks
+ * replace their latest (and run the decorrelation test), new source tracks
+ * are associated (Hungarian), fused tracks within the gate merge, silent
+ * fused tracks are forgotten.  A sample not newer than its source track's
+ * latest is ignored.  MWX_ENOMEM leaves the fuser usable. */
+int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *s, size_t n);
+
+#define MWX_FUSE_MAX_MEMBERS 16
+
+typedef enum mwx_fuse_method {
+  MWX_FUSE_SINGLE = 0, /* one fresh member: its estimate */
+  MWX_FUSE_INFO = 1,   /* own-sensor members only: information sum */
+  MWX_FUSE_CI = 2,     /* at least one member combined by (inverse) covariance intersection */
+  MWX_FUSE_COAST = 3   /* no fresh member: the latest member propagated */
+} mwx_fuse_method;
+
+/* A fused track at a requested time. */
+typedef struct mwx_fuse_track {
+  uint32_t global_track_no;                  /* mwx_fuse_global_number of the name */
+  char name_originator[MWX_NATION_LEN];      /* the naming source track */
+  char name_local_id[MWX_ID_LEN];
+  int64_t name_t_ns;                         /* its first sample */
+  int64_t t_ns;                              /* time of the estimate (as requested) */
+  double x[6];                               /* [pos m, vel m/s] ECEF */
+  double P[6][6];
+  int method;                                /* mwx_fuse_method */
+  int64_t t_last_sample_ns;                  /* newest sample of any member */
+  int n_members;                             /* source tracks (all, silent included) */
+  char member_originator[MWX_FUSE_MAX_MEMBERS][MWX_NATION_LEN];
+  char member_local_id[MWX_FUSE_MAX_MEMBERS][MWX_ID_LEN];
+  int n_used;                                /* members that made x, P */
+  int boost;                                 /* 1: one of them was in boost (not free flight); 0 when
+                                                coasting (propagated as burnt out) */
+  uint8_t n_contributors;                    /* sorted, unique */
+  char contributors[MWX_MAX_NATIONS][MWX_NATION_LEN];
+  size_t n_sources;                          /* markings of the members' samples that made x, P: */
+  mwx_msg_marking sources[MWX_FUSE_MAX_MEMBERS]; /* give them to mwx_release_sample.sources for
+                                                    anything derived from this track */
+} mwx_fuse_track;
+
+/* Number of fused tracks now held (indices 0..count-1; an index is valid
+ * until the next mwx_fuse_ingest). */
+size_t mwx_fuse_count(const mwx_fuser *fz);
+
+/* Fused track index, its state propagated to t_ns.  MWX_EINVAL for a bad
+ * index, MWX_ERANGE if the propagation fails (below ground). */
+int mwx_fuse_get(const mwx_fuser *fz, size_t index, int64_t t_ns, mwx_fuse_track *out);
+
+/* The global number of the fused track holding a source track (the node
+ * stamps its own Track, LaunchEvent and ImpactPrediction with it).
+ * MWX_ENOTFOUND if the source track is unknown. */
+int mwx_fuse_global_of(const mwx_fuser *fz, const char *originator, const char *local_track_id,
+                       uint32_t *global_track_no);
+
+/* ---- Replay: what sharing is worth (src/fuse/replay.c) ------------------- */
+
+/* In-process replay of a scenario (the engine of `mwx replay`): one
+ * simulation, one tracker per nation (KOR, JPN, USA) on its own sensors,
+ * each nation's confirmed tracks published as its node does (every update;
+ * a partner's sample carries no thrust), and per nation three fusers under
+ * three arrangements: alone (own tracks), bilateral (own + the USA's; the
+ * USA: own + both), shared (all three).  Each picture is scored per missile
+ * against the truth (read only to score): the fused track within 50 km,
+ * its launch point (the smallest-ellipse launch estimate of its members'
+ * tracks, each from the track's early estimate as the node's first
+ * LaunchEvent), its impact prediction (mwx_assess_impact of the fused state
+ * every 10 s of flight in free flight).  Transport is instantaneous and
+ * in-process: mesh and hub deliver the same samples. */
+typedef struct mwx_fuse_replay_opts {
+  uint64_t seed; /* simulator seed (default 1) */
+  int hub;       /* 1: hub topology (same samples in-process; recorded only) */
+} mwx_fuse_replay_opts;
+
+void mwx_fuse_replay_opts_default(mwx_fuse_replay_opts *o);
+
+/* One nation's picture of one missile under one arrangement.  Times in
+ * seconds after launch; has_* 0: never (JSON null). */
+typedef struct mwx_fuse_replay_cond {
+  int has_track, has_launch, has_launch_5km, has_ipp, has_ipp_50km, has_ipp_half, has_final_ipp;
+  double first_track_s;       /* first fused track within 50 km */
+  double launch_error_km;     /* final best launch estimate vs the truth */
+  double launch_major_km;     /* its 95% semi-major axis */
+  double launch_5km_s;        /* first time the best launch estimate was within 5 km */
+  double first_ipp_s;         /* first impact prediction */
+  double ipp_50km_s;          /* first prediction within 50 km that stayed within 50 km */
+  double ipp_error_half_km;   /* the latest prediction made by half the flight time */
+  double final_ipp_error_km;  /* the last prediction */
+  uint32_t global_track_no;   /* the number at the end of the flight */
+  int global_tracks;          /* distinct numbers during the flight (1: fusion held it) */
+} mwx_fuse_replay_cond;
+
+typedef struct mwx_fuse_replay_missile {
+  char id[32];
+  double flight_time_s;
+  mwx_fuse_replay_cond n[3][3]; /* [KOR, JPN, USA][alone, bilateral, shared] */
+} mwx_fuse_replay_missile;
+
+typedef struct mwx_fuse_replay_result {
+  size_t n;
+  mwx_fuse_replay_missile *m; /* owned: mwx_fuse_replay_fini */
+} mwx_fuse_replay_result;
+
+/* Runs the replay (opts NULL: defaults).  out is overwritten; on success
+ * the caller owns it (mwx_fuse_replay_fini).  Pure computation, no I/O. */
+int mwx_fuse_replay(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const mwx_fuse_replay_opts *opts,
+                    mwx_fuse_replay_result *out);
+void mwx_fuse_replay_fini(mwx_fuse_replay_result *r);
+
+/* {"missiles":[{"id":"M1","KOR":{"alone":{...},"bilateral":{...},"shared":{...}},"JPN":{...},
+ * "USA":{...}}]} with the keys of mwx_fuse_replay_cond (null where never); malloc'd text. */
+int mwx_fuse_replay_json(const mwx_fuse_replay_result *r, char **text);
+
+/* The same as an aligned table, one line per nation and arrangement. */
+int mwx_fuse_replay_print(FILE *f, const mwx_fuse_replay_result *r);
+
+#endif /* MWX_FUSE_H */

@@ -1,0 +1,466 @@
+/*
+ * replay.c - what sharing is worth (mwx_fuse_replay, the in-process engine
+ * of `mwx replay`): one simulation, one tracker per nation on its own
+ * sensors, each nation's tracks turned into the samples its node publishes
+ * (mwx_fuse_sample_from_track, every update of a confirmed track), and per
+ * nation three fusers that receive them under three arrangements:
+ *
+ *   alone      own tracks only
+ *   bilateral  own plus the USA's (the arrangements before 2023; for the
+ *              USA, which had a bilateral line to each, own plus both)
+ *   shared     all three (the trilateral mechanism)
+ *
+ * Each picture is scored per missile against the truth (read only to
+ * score): the fused track nearest the missile (within 50 km) is the
+ * nation's track of it; its impact prediction is computed from the fused
+ * state every IPP_EVERY_S once it is in free flight; its launch point is
+ * the best (smallest 95% ellipse) of the launch estimates of the
+ * contributing nations' tracks (each computed once, from the track's early
+ * estimate, as the node's first LaunchEvent: mwx_assess_track).
+ *
+ * The transport is in-process and instantaneous, so --topology (mesh or
+ * hub) does not change what arrives here: the hub relays the same signed
+ * samples.  The replay of the real nodes (release policies, signatures,
+ * journals) needs the node's receive path to call fuse (docs/fusion.md).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "mwx/assess.h"
+#include "mwx/error.h"
+#include "mwx/fuse.h"
+#include "mwx/geo.h"
+
+#define NS 1000000000LL
+#define NEAR_M 50e3
+#define IPP_EVERY_S 10
+#define LAUNCH_GOOD_KM 5.0
+#define IPP_GOOD_KM 50.0
+#define MAX_TRACKS_PER_NATION 4096
+
+static const char *NAT[3] = {"KOR", "JPN", "USA"};
+static const char *COND[3] = {"alone", "bilateral", "shared"};
+
+void mwx_fuse_replay_opts_default(mwx_fuse_replay_opts *o) {
+  memset(o, 0, sizeof *o);
+  o->seed = 1;
+  o->hub = 0;
+}
+
+/* 1 if nation b's samples reach nation a's fuser under condition c. */
+static int receives(int a, int c, int b) {
+  if (a == b || c == 2)
+    return 1;
+  if (c == 0)
+    return 0;
+  return b == 2 || a == 2; /* bilateral: with the USA */
+}
+
+typedef struct pbuf {
+  mwx_track_plot *p;
+  size_t n, cap;
+  int rc;
+} pbuf;
+
+typedef struct route {
+  pbuf b[3];
+} route;
+
+static int collect(const mwx_sim_plot *sp, void *ctx) {
+  route *r = ctx;
+  mwx_track_plot p;
+  if (mwx_track_plot_from_sim(sp, &p)) {
+    mwx_error_clear();
+    return 0;
+  }
+  for (int k = 0; k < 3; k++)
+    if (!strcmp(sp->nation, NAT[k])) {
+      pbuf *b = &r->b[k];
+      if (b->n == b->cap) {
+        size_t nc = b->cap ? 2 * b->cap : 256;
+        mwx_track_plot *q = realloc(b->p, nc * sizeof *q);
+        if (!q)
+          return b->rc = mwx_error_set(MWX_ENOMEM, "replay: out of memory");
+        b->p = q;
+        b->cap = nc;
+      }
+      b->p[b->n++] = p;
+    }
+  return 0;
+}
+
+/* Per nation and track: publication and launch-estimate state. */
+typedef struct trk_state {
+  int64_t last_pub_ns;
+  int launch_done, has_launch;
+  mwx_assess_point launch;
+} trk_state;
+
+/* Per (nation, condition, missile): the running score. */
+typedef struct score {
+  mwx_fuse_replay_cond *c;
+  uint32_t seen[16];
+  int n_seen;
+  int has_last_ipp;
+  int64_t last_ipp_ns;
+  double last_ipp_err_km;
+  int good_run;       /* predictions within IPP_GOOD_KM since good_start */
+  double good_start_s;
+} score;
+
+static double ground_km(double lat1, double lon1, double lat2, double lon2) {
+  double d = 0;
+  if (mwx_geo_inverse(lat1, lon1, lat2, lon2, &d, NULL, NULL)) {
+    mwx_error_clear();
+    return INFINITY;
+  }
+  return d / 1000.0;
+}
+
+static double dist3(const double a[3], const double b[3]) {
+  double s = 0;
+  for (int i = 0; i < 3; i++)
+    s += (a[i] - b[i]) * (a[i] - b[i]);
+  return sqrt(s);
+}
+
+int mwx_fuse_replay(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const mwx_fuse_replay_opts *opts,
+                    mwx_fuse_replay_result *out) {
+  if (!sc || !truth || !out)
+    return mwx_error_set(MWX_EINVAL, "replay: NULL argument");
+  mwx_fuse_replay_opts o;
+  if (opts)
+    o = *opts;
+  else
+    mwx_fuse_replay_opts_default(&o);
+  memset(out, 0, sizeof *out);
+  size_t nm = truth->n;
+  out->m = calloc(nm ? nm : 1, sizeof *out->m);
+  if (!out->m)
+    return mwx_error_set(MWX_ENOMEM, "replay: out of memory");
+  out->n = nm;
+  for (size_t k = 0; k < nm; k++) {
+    snprintf(out->m[k].id, sizeof out->m[k].id, "%s", sc->launch[k].id);
+    out->m[k].flight_time_s = truth->traj[k].fig.flight_time_s;
+  }
+  mwx_sim_source *src = NULL;
+  mwx_tracker *tr[3] = {NULL};
+  mwx_fuser *fz[3][3] = {{NULL}};
+  trk_state *ts[3] = {NULL};
+  route r;
+  memset(&r, 0, sizeof r);
+  mwx_fuse_sample *batch = NULL;
+  int *from = NULL;
+  size_t cap_batch = 0;
+  score *sco = calloc(nm * 9 + 1, sizeof *sco);
+  int rc = sco ? 0 : mwx_error_set(MWX_ENOMEM, "replay: out of memory");
+  if (!rc)
+    rc = mwx_sim_source_init(&src, sc, truth, o.seed);
+  for (int a = 0; a < 3 && !rc; a++) {
+    rc = mwx_track_create(NULL, &tr[a]);
+    ts[a] = calloc(MAX_TRACKS_PER_NATION, sizeof *ts[a]);
+    if (!rc && !ts[a])
+      rc = mwx_error_set(MWX_ENOMEM, "replay: out of memory");
+    for (int c = 0; c < 3 && !rc; c++)
+      rc = mwx_fuse_create(NULL, &fz[a][c]);
+  }
+  if (rc)
+    goto done;
+  for (size_t k = 0; k < nm; k++)
+    for (int a = 0; a < 3; a++)
+      for (int c = 0; c < 3; c++)
+        sco[(k * 3 + a) * 3 + c].c = &out->m[k].n[a][c];
+  mwx_assess_opts ao;
+  mwx_assess_opts_default(&ao);
+  ao.want_apogee = 0;
+  int64_t t = sc->epoch_ns;
+  for (;;) {
+    int64_t next = mwx_sim_source_next_ns(src);
+    if (next == INT64_MAX)
+      break;
+    if (t < next - NS)
+      t = next - (next - t) % NS;
+    t += NS;
+    for (int a = 0; a < 3; a++)
+      r.b[a].n = 0;
+    if ((rc = mwx_sim_source_advance(src, t, collect, &r)))
+      goto done;
+    for (int a = 0; a < 3; a++)
+      if ((rc = r.b[a].rc) || (r.b[a].n && (rc = mwx_track_process(tr[a], r.b[a].p, r.b[a].n))))
+        goto done;
+    /* what each node publishes this step */
+    size_t nb = 0;
+    for (int a = 0; a < 3; a++) {
+      size_t cnt = mwx_track_count(tr[a]);
+      for (size_t i = 0; i < cnt && i < MAX_TRACKS_PER_NATION; i++) {
+        mwx_track_info in;
+        if (mwx_track_get(tr[a], i, &in) || in.status != MWX_TRACK_CONFIRMED)
+          continue;
+        trk_state *st = &ts[a][i];
+        if (!st->launch_done && in.has_first) {
+          mwx_track_info early = in;
+          early.p_ballistic = 0; /* launch only */
+          mwx_assess as;
+          st->launch_done = 1;
+          if (!mwx_assess_track(&early, &ao, &as) && as.has_launch && as.launch.major_km <= 500.0) {
+            st->has_launch = 1;
+            st->launch = as.launch;
+          }
+          mwx_error_clear();
+        }
+        if (in.coasting || in.t_last_ns <= st->last_pub_ns)
+          continue;
+        st->last_pub_ns = in.t_last_ns;
+        if (nb == cap_batch) {
+          size_t nc = cap_batch ? 2 * cap_batch : 32;
+          mwx_fuse_sample *q = realloc(batch, nc * sizeof *q);
+          int *f = realloc(from, nc * sizeof *f);
+          if (q)
+            batch = q;
+          if (f)
+            from = f;
+          if (!q || !f) {
+            rc = mwx_error_set(MWX_ENOMEM, "replay: out of memory");
+            goto done;
+          }
+          cap_batch = nc;
+        }
+        if (mwx_fuse_sample_from_track(NAT[a], &in, &batch[nb])) {
+          mwx_error_clear();
+          continue;
+        }
+        from[nb++] = a;
+      }
+    }
+    /* deliver: a Track sample on the wire carries no thrust state (the
+     * receiver estimates it); the own node's fusers have the filter's */
+    for (int a = 0; a < 3; a++)
+      for (int c = 0; c < 3; c++) {
+        mwx_fuse_sample sub[256];
+        size_t ns = 0;
+        for (size_t j = 0; j < nb; j++) {
+          if (!receives(a, c, from[j]))
+            continue;
+          if (ns == sizeof sub / sizeof sub[0]) {
+            if ((rc = mwx_fuse_ingest(fz[a][c], sub, ns)))
+              goto done;
+            ns = 0;
+          }
+          sub[ns] = batch[j];
+          if (from[j] != a)
+            sub[ns].has_thrust = 0, sub[ns].thrust_mps2 = 0;
+          ns++;
+        }
+        if (ns && (rc = mwx_fuse_ingest(fz[a][c], sub, ns)))
+          goto done;
+      }
+    /* score */
+    for (size_t k = 0; k < nm; k++) {
+      mwx_sim_truth_state st;
+      if (mwx_sim_truth_at(truth, k, t, &st) || !st.in_flight)
+        continue;
+      double ts_s = (double)(t - truth->launch_ns[k]) / NS;
+      const mwx_ballistic_figures *fig = &truth->traj[k].fig;
+      const mwx_ballistic_launch *L = &truth->launch[k];
+      for (int a = 0; a < 3; a++)
+        for (int c = 0; c < 3; c++) {
+          score *s = &sco[(k * 3 + a) * 3 + c];
+          mwx_fuse_replay_cond *rc_ = s->c;
+          mwx_fuser *f = fz[a][c];
+          double best = NEAR_M;
+          mwx_fuse_track ft, bt;
+          int found = 0;
+          for (size_t i = 0; i < mwx_fuse_count(f); i++) {
+            if (mwx_fuse_get(f, i, t, &ft)) {
+              mwx_error_clear();
+              continue;
+            }
+            double d = dist3(ft.x, st.pos_ecef_m);
+            if (d < best) {
+              best = d;
+              bt = ft;
+              found = 1;
+            }
+          }
+          if (!found)
+            continue;
+          if (!rc_->has_track) {
+            rc_->has_track = 1;
+            rc_->first_track_s = ts_s;
+          }
+          rc_->global_track_no = bt.global_track_no;
+          int q = 0;
+          while (q < s->n_seen && s->seen[q] != bt.global_track_no)
+            q++;
+          if (q == s->n_seen && s->n_seen < 16)
+            s->seen[s->n_seen++] = bt.global_track_no;
+          rc_->global_tracks = s->n_seen;
+          /* launch: the best estimate of the members' tracks */
+          for (int mbr = 0; mbr < bt.n_members; mbr++) {
+            int b = -1;
+            for (int z = 0; z < 3; z++)
+              if (!strcmp(bt.member_originator[mbr], NAT[z]))
+                b = z;
+            unsigned id = 0;
+            if (b < 0 || sscanf(bt.member_local_id[mbr] + 4, "T%u", &id) != 1 || id < 1 ||
+                id > MAX_TRACKS_PER_NATION)
+              continue;
+            const trk_state *tsb = &ts[b][id - 1];
+            if (!tsb->has_launch)
+              continue;
+            if (!rc_->has_launch || tsb->launch.major_km < rc_->launch_major_km) {
+              rc_->has_launch = 1;
+              rc_->launch_major_km = tsb->launch.major_km;
+              rc_->launch_error_km = ground_km(tsb->launch.lat_deg, tsb->launch.lon_deg, L->lat_deg, L->lon_deg);
+            }
+          }
+          if (rc_->has_launch && !rc_->has_launch_5km && rc_->launch_error_km <= LAUNCH_GOOD_KM) {
+            rc_->has_launch_5km = 1;
+            rc_->launch_5km_s = ts_s;
+          }
+          /* impact prediction from the fused state, in free flight */
+          if (((int64_t)llround(ts_s)) % IPP_EVERY_S)
+            continue;
+          double up = 0;
+          for (int i = 0; i < 3; i++)
+            up += bt.x[i] * bt.x[3 + i];
+          mwx_geo_lla lla;
+          if (mwx_geo_lla_from_ecef(bt.x, &lla)) {
+            mwx_error_clear();
+            continue;
+          }
+          /* free flight: no member used is in boost, and not below 30 km on
+           * the way up (every class still burns there: assess.h) */
+          if (bt.boost || (up > 0 && lla.h_m < 30e3))
+            continue;
+          double er;
+          mwx_ballistic_vehicle veh;
+          double beta = 5000.0;
+          if (!mwx_assess_energy_range(bt.x, &er) &&
+              !mwx_ballistic_vehicle_default(mwx_assess_class_from_range(er), &veh))
+            beta = veh.beta_rv_kgpm2;
+          mwx_error_clear();
+          mwx_assess_point ip;
+          if (mwx_assess_impact(bt.x, bt.P, t, beta, 7200.0, &ip)) {
+            mwx_error_clear();
+            continue;
+          }
+          double err = ground_km(ip.lat_deg, ip.lon_deg, fig->impact_lat_deg, fig->impact_lon_deg);
+          if (!rc_->has_ipp) {
+            rc_->has_ipp = 1;
+            rc_->first_ipp_s = ts_s;
+          }
+          if (err <= IPP_GOOD_KM) {
+            if (!s->good_run) {
+              s->good_run = 1;
+              s->good_start_s = ts_s;
+            }
+          } else {
+            s->good_run = 0;
+          }
+          if (ts_s <= 0.5 * fig->flight_time_s) {
+            rc_->has_ipp_half = 1;
+            rc_->ipp_error_half_km = err;
+          }
+          rc_->has_final_ipp = 1;
+          rc_->final_ipp_error_km = err;
+          rc_->has_ipp_50km = s->good_run;
+          rc_->ipp_50km_s = s->good_start_s;
+        }
+    }
+  }
+done:
+  for (int a = 0; a < 3; a++) {
+    mwx_track_destroy(tr[a]);
+    free(r.b[a].p);
+    free(ts[a]);
+    for (int c = 0; c < 3; c++)
+      mwx_fuse_destroy(fz[a][c]);
+  }
+  mwx_sim_source_fini(src);
+  free(batch);
+  free(from);
+  free(sco);
+  if (rc)
+    mwx_fuse_replay_fini(out);
+  return rc;
+}
+
+void mwx_fuse_replay_fini(mwx_fuse_replay_result *r) {
+  if (!r)
+    return;
+  free(r->m);
+  memset(r, 0, sizeof *r);
+}
+
+static json_t *num_or_null(int has, double v) { return has ? json_real(round(v * 10.0) / 10.0) : json_null(); }
+
+int mwx_fuse_replay_json(const mwx_fuse_replay_result *r, char **text) {
+  if (!r || !text)
+    return mwx_error_set(MWX_EINVAL, "replay: json: NULL argument");
+  *text = NULL;
+  json_t *root = json_object(), *arr = json_array();
+  if (!root || !arr) {
+    json_decref(root);
+    json_decref(arr);
+    return mwx_error_set(MWX_ENOMEM, "replay: out of memory");
+  }
+  json_object_set_new(root, "missiles", arr);
+  for (size_t k = 0; k < r->n; k++) {
+    const mwx_fuse_replay_missile *m = &r->m[k];
+    json_t *jm = json_object();
+    json_object_set_new(jm, "id", json_string(m->id));
+    for (int a = 0; a < 3; a++) {
+      json_t *jn = json_object();
+      for (int c = 0; c < 3; c++) {
+        const mwx_fuse_replay_cond *x = &m->n[a][c];
+        json_t *jc = json_object();
+        json_object_set_new(jc, "first_track_s", num_or_null(x->has_track, x->first_track_s));
+        json_object_set_new(jc, "launch_error_km", num_or_null(x->has_launch, x->launch_error_km));
+        json_object_set_new(jc, "launch_5km_s", num_or_null(x->has_launch_5km, x->launch_5km_s));
+        json_object_set_new(jc, "first_ipp_s", num_or_null(x->has_ipp, x->first_ipp_s));
+        json_object_set_new(jc, "ipp_50km_s", num_or_null(x->has_ipp_50km, x->ipp_50km_s));
+        json_object_set_new(jc, "ipp_error_half_km", num_or_null(x->has_ipp_half, x->ipp_error_half_km));
+        json_object_set_new(jc, "final_ipp_error_km", num_or_null(x->has_final_ipp, x->final_ipp_error_km));
+        json_object_set_new(jc, "global_track_no", x->has_track ? json_integer(x->global_track_no) : json_null());
+        json_object_set_new(jc, "global_tracks", json_integer(x->global_tracks));
+        json_object_set_new(jn, COND[c], jc);
+      }
+      json_object_set_new(jm, NAT[a], jn);
+    }
+    json_array_append_new(arr, jm);
+  }
+  *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+  json_decref(root);
+  return *text ? 0 : mwx_error_set(MWX_ENOMEM, "replay: out of memory");
+}
+
+int mwx_fuse_replay_print(FILE *f, const mwx_fuse_replay_result *r) {
+  if (!f || !r)
+    return mwx_error_set(MWX_EINVAL, "replay: print: NULL argument");
+  for (size_t k = 0; k < r->n; k++) {
+    const mwx_fuse_replay_missile *m = &r->m[k];
+    fprintf(f, "missile %s (flight %.0f s): seconds after launch, km; - never\n", m->id, m->flight_time_s);
+    fprintf(f, "  %-4s %-9s %8s %9s %9s %8s %8s %9s %9s %10s %6s\n", "nat", "condition", "track_s", "launch_km",
+            "launch5_s", "ipp_s", "ipp50_s", "half_km", "final_km", "global_no", "nos");
+    for (int a = 0; a < 3; a++)
+      for (int c = 0; c < 3; c++) {
+        const mwx_fuse_replay_cond *x = &m->n[a][c];
+        char v[7][16];
+        const int has[7] = {x->has_track, x->has_launch, x->has_launch_5km, x->has_ipp, x->has_ipp_50km, x->has_ipp_half, x->has_final_ipp};
+        const double val[7] = {x->first_track_s, x->launch_error_km, x->launch_5km_s, x->first_ipp_s, x->ipp_50km_s, x->ipp_error_half_km, x->final_ipp_error_km};
+        for (int q = 0; q < 7; q++)
+          if (has[q])
+            snprintf(v[q], sizeof v[q], "%.1f", val[q]);
+          else
+            snprintf(v[q], sizeof v[q], "-");
+        fprintf(f, "  %-4s %-9s %8s %9s %9s %8s %8s %9s %9s %10u %6d\n", c == 0 ? NAT[a] : "", COND[c], v[0], v[1],
+                v[2], v[3], v[4], v[5], v[6], x->has_track ? x->global_track_no : 0, x->global_tracks);
+      }
+  }
+  return 0;
+}

@@ -1,0 +1,677 @@
+/*
+ * test_fuse.c - the shared assignment code (track/assign.c) and the fuse
+ * module: chi-square quantiles against published tables, the Hungarian
+ * optimum, covariance intersection consistency under correlation that
+ * breaks the information sum, association of two nations' tracks of one
+ * missile (a real trajectory from the ballistic module), decorrelation of
+ * two missiles that separate, identical global numbers whatever the input
+ * order, and bad input.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "mwx/ballistic.h"
+#include "mwx/error.h"
+#include "mwx/fuse.h"
+#include "mwx/geo.h"
+#include "mwx/release.h"
+#include "mwx/sim.h"
+#include "mwx/track.h"
+
+#define NS 1000000000LL
+
+static double gauss(uint64_t *s) {
+  double u[2];
+  for (int i = 0; i < 2; i++) {
+    *s += 0x9e3779b97f4a7c15ull; /* splitmix64 */
+    uint64_t z = *s;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    u[i] = ((double)(z >> 11) + 0.5) / 9007199254740992.0;
+  }
+  return sqrt(-2.0 * log(u[0])) * cos(2.0 * M_PI * u[1]);
+}
+
+/* ---- assign.c ------------------------------------------------------------ */
+
+static void test_chi2_quantiles(void **state) {
+  (void)state;
+  /* NIST/SEMATECH e-Handbook 1.3.6.7.4, upper critical values of chi-square:
+   * 0.999: 13.816 (2), 16.266 (3), 22.458 (6); 0.99: 16.812 (6); 0.95: 3.841 (1) */
+  struct { double p; int dof; double want; } t[] = {
+      {0.999, 2, 13.816}, {0.999, 3, 16.266}, {0.999, 6, 22.458}, {0.99, 6, 16.812}, {0.95, 1, 3.841}, {0.95, 4, 9.488},
+  };
+  for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+    double q;
+    assert_int_equal(mwx_track_chi2_quantile(t[i].p, t[i].dof, &q), 0);
+    assert_true(fabs(q - t[i].want) < 1.5e-3);
+  }
+  double q;
+  assert_int_equal(mwx_track_chi2_quantile(1.0, 3, &q), MWX_EINVAL);
+  assert_int_equal(mwx_track_chi2_quantile(0.9, 0, &q), MWX_EINVAL);
+}
+
+static void test_hungarian(void **state) {
+  (void)state;
+  /* the greedy choice (row 0 -> col 0, cost 1) forces 9 + 9: total 19; the
+   * optimum is 2 + 2 + 3 = 7 */
+  const double a[9] = {1, 2, 9, 2, 9, 9, 9, 9, 3};
+  int roc[3];
+  assert_int_equal(mwx_track_assign(a, 3, roc), 0);
+  double total = 0;
+  for (int c = 0; c < 3; c++)
+    total += a[roc[c] * 3 + c];
+  assert_true(fabs(total - 7.0) < 1e-12);
+  assert_int_equal(roc[0], 1);
+  assert_int_equal(roc[1], 0);
+  assert_int_equal(roc[2], 2);
+}
+
+/* ---- covariance intersection -------------------------------------------- */
+
+static void diag6(double P[6][6], double sp, double sv) {
+  memset(P, 0, 36 * sizeof(double));
+  for (int i = 0; i < 3; i++) {
+    P[i][i] = sp * sp;
+    P[3 + i][3 + i] = sv * sv;
+  }
+}
+
+static double nees(const double e[6], const double P[6][6]) {
+  double z[6] = {0}, d2;
+  double Z[6][6] = {{0}};
+  assert_int_equal(mwx_fuse_distance2(e, P, z, Z, &d2), 0);
+  return d2;
+}
+
+static void test_ci_consistency(void **state) {
+  (void)state;
+  /* two estimates of one state whose errors are correlated (rho 0.8 per
+   * component, as two filters sharing process noise): Pa = diag(100 m, 5
+   * m/s)^2, Pb = diag(300 m, 2 m/s)^2.  The information sum, which assumes
+   * independence, is overconfident; CI stays consistent (mean NEES <= 6). */
+  double Pa[6][6], Pb[6][6];
+  diag6(Pa, 100.0, 5.0);
+  diag6(Pb, 300.0, 2.0);
+  const double rho = 0.8;
+  uint64_t seed = 1234;
+  const int N = 4000;
+  double sum_ci = 0, sum_info = 0, sum_ici = 0;
+  double x[6] = {-3.0e6, 4.0e6, 3.9e6, 1000.0, -2000.0, 500.0};
+  for (int r = 0; r < N; r++) {
+    double xa[6], xb[6];
+    for (int i = 0; i < 6; i++) {
+      double sa = sqrt(Pa[i][i]), sb = sqrt(Pb[i][i]);
+      double g1 = gauss(&seed), g2 = gauss(&seed);
+      xa[i] = x[i] + sa * g1;
+      xb[i] = x[i] + sb * (rho * g1 + sqrt(1 - rho * rho) * g2);
+    }
+    double xc[6], Pc[6][6], w;
+    assert_int_equal(mwx_fuse_ci(xa, Pa, xb, Pb, xc, Pc, &w), 0);
+    assert_true(w >= 0.0 && w <= 1.0);
+    double e[6], xi[6], Pi[6][6];
+    for (int i = 0; i < 6; i++)
+      e[i] = xc[i] - x[i];
+    sum_ci += nees(e, Pc);
+    assert_int_equal(mwx_fuse_ici(xa, Pa, xb, Pb, xc, Pc, &w), 0);
+    for (int i = 0; i < 6; i++)
+      e[i] = xc[i] - x[i];
+    sum_ici += nees(e, Pc);
+    /* information sum of the two (independence assumed), per component */
+    memset(Pi, 0, sizeof Pi);
+    for (int i = 0; i < 6; i++) {
+      double ia = 1.0 / Pa[i][i], ib = 1.0 / Pb[i][i];
+      Pi[i][i] = 1.0 / (ia + ib);
+      xi[i] = Pi[i][i] * (ia * xa[i] + ib * xb[i]);
+      e[i] = xi[i] - x[i];
+    }
+    sum_info += nees(e, Pi);
+  }
+  double m_ci = sum_ci / N, m_info = sum_info / N, m_ici = sum_ici / N;
+  /* 95% band of the mean of N chi-square(6) values: 6 +- 1.96 sqrt(12/N) = 6 +- 0.11 */
+  assert_true(m_ci < 6.11);
+  /* ICI: consistent too (the correlation here is a common component), and
+   * tighter than CI (measured 4.53 CI, 5.59 ICI, 9.05 information sum) */
+  assert_true(m_ici < 6.11);
+  assert_true(m_ici > m_ci + 0.5);
+  assert_true(m_info > 6.5); /* the naive sum double counts the shared part */
+  /* CI of an estimate with itself returns it (nothing is gained from the same data twice) */
+  double xa[6] = {1, 2, 3, 4, 5, 6}, xc[6], Pc[6][6];
+  assert_int_equal(mwx_fuse_ci(xa, Pa, xa, Pa, xc, Pc, NULL), 0);
+  for (int i = 0; i < 6; i++) {
+    assert_true(fabs(xc[i] - xa[i]) < 1e-6);
+    assert_true(fabs(Pc[i][i] - Pa[i][i]) < 1e-6 * Pa[i][i]);
+  }
+  /* CI of complementary estimates beats each input in volume */
+  assert_int_equal(mwx_fuse_ci(xa, Pa, xa, Pb, xc, Pc, NULL), 0);
+  double la = 0, lb = 0, lc = 0;
+  for (int i = 0; i < 6; i++) {
+    la += log(Pa[i][i]);
+    lb += log(Pb[i][i]);
+    lc += log(Pc[i][i]);
+  }
+  assert_true(lc < la && lc < lb);
+  double bad[6][6];
+  diag6(bad, 100.0, 5.0);
+  bad[2][2] = -1.0;
+  assert_int_equal(mwx_fuse_ci(xa, Pa, xa, bad, xc, Pc, NULL), MWX_ERANGE);
+}
+
+/* ---- samples from a real trajectory --------------------------------------- */
+
+static mwx_ballistic_traj g_traj;
+static int64_t g_launch_ns = 1664845200LL * NS; /* 2022-10-04 22:20 UTC (the Hwasong-12 over Japan) */
+
+static int setup_traj(void **state) {
+  (void)state;
+  mwx_ballistic_launch L;
+  memset(&L, 0, sizeof L);
+  L.lat_deg = 40.0; /* Mupyong-ni area, as in scenarios/2022-10-04-hwasong12.json */
+  L.lon_deg = 126.4;
+  L.heading_deg = 80.0;
+  if (mwx_ballistic_vehicle_default(MWX_CLASS_IRBM, &L.veh))
+    return -1;
+  memset(&g_traj, 0, sizeof g_traj);
+  return mwx_ballistic_fly(&L, 1.0, &g_traj);
+}
+
+static int teardown_traj(void **state) {
+  (void)state;
+  mwx_ballistic_traj_fini(&g_traj);
+  return 0;
+}
+
+/* A source estimate of the missile at t_s after launch: truth plus a
+ * Gaussian error of the stated covariance (diagonal sp, sv). */
+static void sample_at(mwx_fuse_sample *s, const char *orig, const char *id, double t_s, double sp, double sv,
+                      int own, uint64_t *seed) {
+  memset(s, 0, sizeof *s);
+  memcpy(s->originator, orig, 3);
+  snprintf(s->local_track_id, sizeof s->local_track_id, "%s", id);
+  s->t_ns = g_launch_ns + (int64_t)llround(t_s * NS);
+  double p[3], v[3];
+  assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t_s, p, v, NULL), 0);
+  for (int i = 0; i < 3; i++) {
+    s->pos_ecef_m[i] = p[i] + sp * gauss(seed);
+    s->vel_ecef_mps[i] = v[i] + sv * gauss(seed);
+  }
+  diag6(s->P, sp, sv);
+  s->phase = t_s < g_traj.fig.burnout_time_s ? MWX_MSG_BOOST : MWX_MSG_MIDCOURSE;
+  s->own_sensors = own;
+  s->n_contributors = 1;
+  memcpy(s->contributors[0], orig, 3);
+}
+
+/* Gauss-Jordan inverse and log-determinant of a 6x6 SPD matrix (test side). */
+static double inv6_test(const double A[6][6], double B[6][6]) {
+  double M[6][12], ld = 0;
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 12; j++)
+      M[i][j] = j < 6 ? A[i][j] : (j - 6 == i);
+  for (int c = 0; c < 6; c++) {
+    int p = c;
+    for (int r = c + 1; r < 6; r++)
+      if (fabs(M[r][c]) > fabs(M[p][c]))
+        p = r;
+    for (int j = 0; j < 12; j++) {
+      double t = M[c][j];
+      M[c][j] = M[p][j];
+      M[p][j] = t;
+    }
+    double d = M[c][c];
+    ld += log(fabs(d));
+    for (int j = 0; j < 12; j++)
+      M[c][j] /= d;
+    for (int r = 0; r < 6; r++)
+      if (r != c) {
+        double f = M[r][c];
+        for (int j = 0; j < 12; j++)
+          M[r][j] -= f * M[c][j];
+      }
+  }
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 6; j++)
+      B[i][j] = M[i][6 + j];
+  return ld;
+}
+
+static double logdet6(const double A[6][6]) {
+  double B[6][6];
+  return inv6_test(A, B);
+}
+
+static size_t fused_of(const mwx_fuser *fz, const char *orig, const char *id, uint32_t *g) {
+  assert_int_equal(mwx_fuse_global_of(fz, orig, id, g), 0);
+  return 0;
+}
+
+static void test_associate_two_nations(void **state) {
+  (void)state;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(NULL, &fz), 0);
+  uint64_t seed = 99;
+  double bo = g_traj.fig.burnout_time_s;
+  /* KOR sees the boost and early mid-course (every 2 s, 200 m / 10 m/s)
+   * until bo + 100 s; JPN picks it up at bo + 60 s (100 m / 3 m/s) */
+  double t_end = bo + 400.0;
+  for (double t = 40.0; t <= t_end; t += 2.0) {
+    mwx_fuse_sample b[2];
+    size_t n = 0;
+    if (t <= bo + 100.0)
+      sample_at(&b[n++], "KOR", "KOR-T3", t, 200.0, 10.0, 1, &seed);
+    if (t >= bo + 60.0)
+      sample_at(&b[n++], "JPN", "JPN-T6", t, 100.0, 3.0, 1, &seed);
+    assert_int_equal(mwx_fuse_ingest(fz, b, n), 0);
+    if (t >= bo + 60.0 && t <= bo + 100.0) { /* both fresh: one fused track, the information sum */
+      assert_int_equal(mwx_fuse_count(fz), 1);
+      mwx_fuse_track ft;
+      assert_int_equal(mwx_fuse_get(fz, 0, b[0].t_ns, &ft), 0);
+      assert_int_equal(ft.method, MWX_FUSE_INFO);
+      assert_int_equal(ft.n_used, 2);
+      /* the sum of two independent estimates: 1/sigma^2 = 1/200^2 + 1/100^2 */
+      assert_true(fabs(sqrt(ft.P[0][0]) - 89.44) < 0.5);
+    }
+  }
+  assert_int_equal(mwx_fuse_count(fz), 1);
+  uint32_t gk, gj;
+  fused_of(fz, "KOR", "KOR-T3", &gk);
+  fused_of(fz, "JPN", "JPN-T6", &gj);
+  assert_int_equal(gk, gj);
+  /* named by the earliest local track of the coalition: KOR-T3 */
+  assert_int_equal(gk, mwx_fuse_global_number("KOR", "KOR-T3"));
+  mwx_fuse_track ft;
+  int64_t te = g_launch_ns + (int64_t)(t_end * NS);
+  assert_int_equal(mwx_fuse_get(fz, 0, te, &ft), 0);
+  assert_string_equal(ft.name_local_id, "KOR-T3");
+  assert_int_equal(ft.n_members, 2);
+  /* KOR silent for 300 s, its last sample in free flight and consistent
+   * with JPN's: still used, predicted (its 10 m/s are 3 km after 300 s, so
+   * it adds little) */
+  assert_int_equal(ft.method, MWX_FUSE_INFO);
+  assert_int_equal(ft.n_used, 2);
+  assert_true(sqrt(ft.P[0][0]) < 100.0 && sqrt(ft.P[0][0]) > 95.0);
+  /* the error against the truth is what JPN's noise says (100 m) */
+  double p[3], v[3], e = 0;
+  mwx_ballistic_traj_state_at(&g_traj, t_end, p, v, NULL);
+  for (int i = 0; i < 3; i++)
+    e += pow(ft.x[i] - p[i], 2);
+  assert_true(sqrt(e) < 4 * 100.0 * sqrt(3.0));
+  /* contributors: the nations whose data made this estimate */
+  assert_int_equal(ft.n_contributors, 2);
+  assert_string_equal(ft.contributors[0], "JPN");
+  assert_string_equal(ft.contributors[1], "KOR");
+  /* a fused product from the USA (it holds KOR's data): (I)CI, contributors of all */
+  mwx_fuse_sample u;
+  /* better in velocity (0.3 m/s; JPN + KOR: 0.7 m/s, KOR's old position
+   * and JPN's new one give the velocity), worse in position than JPN + KOR:
+   * neither dominates (a dominated input adds nothing under intersection) */
+  sample_at(&u, "USA", "USA-T1", t_end + 2.0, 150.0, 0.3, 0, &seed);
+  memcpy(u.contributors[1], "KOR", 4);
+  u.n_contributors = 2;
+  mwx_fuse_sample jj;
+  sample_at(&jj, "JPN", "JPN-T6", t_end + 2.0, 100.0, 3.0, 1, &seed);
+  assert_int_equal(mwx_fuse_ingest(fz, &jj, 1), 0);
+  mwx_fuse_track ft0;
+  assert_int_equal(mwx_fuse_get(fz, 0, u.t_ns, &ft0), 0);
+  assert_int_equal(mwx_fuse_ingest(fz, &u, 1), 0);
+  assert_int_equal(mwx_fuse_count(fz), 1);
+  assert_int_equal(mwx_fuse_get(fz, 0, u.t_ns, &ft), 0);
+  assert_int_equal(ft.method, MWX_FUSE_CI);
+  assert_int_equal(ft.n_contributors, 3);
+  assert_string_equal(ft.contributors[0], "JPN");
+  assert_string_equal(ft.contributors[1], "KOR");
+  assert_string_equal(ft.contributors[2], "USA");
+  /* ICI (minimum determinant) gains on the better input, JPN + KOR, but
+   * never claims what the independence sum with the USA's estimate would */
+  double naive[6][6], Ia[6][6], Ib[6][6], Is[6][6];
+  inv6_test(ft0.P, Ia);
+  inv6_test(u.P, Ib);
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 6; j++)
+      Is[i][j] = Ia[i][j] + Ib[i][j];
+  inv6_test(Is, naive);
+  assert_true(logdet6(ft.P) < logdet6(ft0.P));
+  assert_true(logdet6(ft.P) > logdet6(naive));
+  mwx_fuse_destroy(fz);
+}
+
+/* Two missiles fired together from one point that separate by 10 m/s: one
+ * fused track while they cannot be told apart, two afterwards, each named by
+ * its own track. */
+static void test_decorrelate_two_missiles(void **state) {
+  (void)state;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(NULL, &fz), 0);
+  mwx_geo_lla top = {39.5, 128.0, 100e3};
+  double p0[3];
+  mwx_geo_ecef_from_lla(&top, p0);
+  double vA[3] = {1500.0, -800.0, 2000.0}, vB[3] = {1510.0, -800.0, 2000.0};
+  uint64_t seed = 7;
+  int64_t t0 = g_launch_ns;
+  size_t max_count_early = 0;
+  for (int k = 0; k <= 150; k++) {
+    double t = k * 1.0;
+    mwx_fuse_sample b[2];
+    const double *vs[2] = {vA, vB};
+    const char *orig[2] = {"KOR", "JPN"}, *id[2] = {"KOR-T1", "JPN-T1"};
+    for (int m = 0; m < 2; m++) {
+      memset(&b[m], 0, sizeof b[m]);
+      memcpy(b[m].originator, orig[m], 3);
+      strcpy(b[m].local_track_id, id[m]);
+      b[m].t_ns = t0 + (int64_t)(t * NS);
+      for (int i = 0; i < 3; i++) {
+        b[m].pos_ecef_m[i] = p0[i] + vs[m][i] * t + 100.0 * gauss(&seed);
+        b[m].vel_ecef_mps[i] = vs[m][i] + 5.0 * gauss(&seed);
+      }
+      diag6(b[m].P, 100.0, 5.0);
+      b[m].phase = MWX_MSG_MIDCOURSE;
+      b[m].own_sensors = 1;
+    }
+    assert_int_equal(mwx_fuse_ingest(fz, b, 2), 0);
+    if (t <= 20.0 && mwx_fuse_count(fz) > max_count_early)
+      max_count_early = mwx_fuse_count(fz);
+  }
+  /* 20 s after launch they are 200 m apart: not separable with 100 m sigmas */
+  assert_int_equal(max_count_early, 1);
+  /* 150 s: 1.5 km apart, d2 ~ 110 >> 22.46: two fused tracks */
+  assert_int_equal(mwx_fuse_count(fz), 2);
+  uint32_t gk, gj;
+  fused_of(fz, "KOR", "KOR-T1", &gk);
+  fused_of(fz, "JPN", "JPN-T1", &gj);
+  assert_int_not_equal(gk, gj);
+  assert_int_equal(gk, mwx_fuse_global_number("KOR", "KOR-T1"));
+  assert_int_equal(gj, mwx_fuse_global_number("JPN", "JPN-T1"));
+  mwx_fuse_destroy(fz);
+}
+
+/* ---- global numbers do not depend on the input order ---------------------- */
+
+#define NSTREAM 600
+static mwx_fuse_sample g_stream[NSTREAM];
+static size_t g_nstream;
+
+static void build_stream(void) {
+  uint64_t seed = 4242;
+  g_nstream = 0;
+  double bo = g_traj.fig.burnout_time_s;
+  for (double t = 40.0; t <= bo + 300.0 && g_nstream + 4 <= NSTREAM; t += 4.0) {
+    if (t <= bo + 120.0)
+      sample_at(&g_stream[g_nstream++], "KOR", "KOR-T3", t, 200.0, 10.0, 1, &seed);
+    if (t >= bo + 60.0)
+      sample_at(&g_stream[g_nstream++], "JPN", "JPN-T6", t, 100.0, 3.0, 1, &seed);
+    if (t >= 60.0)
+      sample_at(&g_stream[g_nstream++], "USA", "USA-T1", t, 300.0, 8.0, 1, &seed);
+    /* a second object 600 km away (another missile): USA-T2 */
+    mwx_fuse_sample *s = &g_stream[g_nstream];
+    sample_at(s, "USA", "USA-T2", t, 300.0, 8.0, 1, &seed);
+    s->pos_ecef_m[0] += 600e3;
+    g_nstream++;
+  }
+}
+
+/* Runs the stream in batches of `per` distinct times, each batch permuted by
+ * a seeded shuffle; writes the global numbers of the four source tracks. */
+static void run_stream(int per, uint64_t shuffle_seed, uint32_t g[4], size_t *count) {
+  static const char *ids[4][2] = {{"KOR", "KOR-T3"}, {"JPN", "JPN-T6"}, {"USA", "USA-T1"}, {"USA", "USA-T2"}};
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(NULL, &fz), 0);
+  size_t i = 0;
+  mwx_fuse_sample batch[64];
+  while (i < g_nstream) {
+    size_t n = 0;
+    int times = 0;
+    int64_t last = INT64_MIN;
+    while (i < g_nstream && n < 64) {
+      if (g_stream[i].t_ns != last) {
+        if (times == per)
+          break;
+        times++;
+        last = g_stream[i].t_ns;
+      }
+      batch[n++] = g_stream[i++];
+    }
+    for (size_t k = n; shuffle_seed && k > 1; k--) {
+      shuffle_seed = shuffle_seed * 6364136223846793005ull + 1442695040888963407ull;
+      size_t j = (size_t)((shuffle_seed >> 33) % k);
+      mwx_fuse_sample t = batch[k - 1];
+      batch[k - 1] = batch[j];
+      batch[j] = t;
+    }
+    assert_int_equal(mwx_fuse_ingest(fz, batch, n), 0);
+  }
+  for (int k = 0; k < 4; k++)
+    assert_int_equal(mwx_fuse_global_of(fz, ids[k][0], ids[k][1], &g[k]), 0);
+  *count = mwx_fuse_count(fz);
+  mwx_fuse_destroy(fz);
+}
+
+static void test_global_numbers_permuted(void **state) {
+  (void)state;
+  build_stream();
+  uint32_t ref[4], g[4];
+  size_t cref, c;
+  run_stream(1, 0, ref, &cref);
+  /* one missile, three nations: one number, KOR's (earliest); the other object its own */
+  assert_int_equal(cref, 2);
+  assert_int_equal(ref[0], mwx_fuse_global_number("KOR", "KOR-T3"));
+  assert_int_equal(ref[1], ref[0]);
+  assert_int_equal(ref[2], ref[0]);
+  assert_int_equal(ref[3], mwx_fuse_global_number("USA", "USA-T2"));
+  const struct { int per; uint64_t seed; } runs[] = {{1, 11}, {1, 12345}, {3, 7}, {5, 99}, {2, 2026}};
+  for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+    run_stream(runs[r].per, runs[r].seed, g, &c);
+    assert_int_equal(c, cref);
+    for (int k = 0; k < 4; k++)
+      assert_int_equal(g[k], ref[k]);
+  }
+}
+
+/* ---- bad input and conversions ----------------------------------------------- */
+
+static void test_bad_input(void **state) {
+  (void)state;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(NULL, &fz), 0);
+  uint64_t seed = 5;
+  mwx_fuse_sample b[2];
+  sample_at(&b[0], "KOR", "KOR-T1", 100.0, 200.0, 10.0, 1, &seed);
+  sample_at(&b[1], "JPN", "JPN-T1", 100.0, 200.0, 10.0, 1, &seed);
+  b[1].P[1][1] = -4.0;
+  assert_int_equal(mwx_fuse_ingest(fz, b, 2), MWX_EINVAL);
+  assert_non_null(strstr(mwx_error_msg(), "sample 1"));
+  assert_non_null(strstr(mwx_error_msg(), "JPN/JPN-T1"));
+  assert_non_null(strstr(mwx_error_msg(), "positive definite"));
+  assert_int_equal(mwx_fuse_count(fz), 0); /* nothing taken */
+  b[1].P[1][1] = 4e4;
+  b[1].vel_ecef_mps[2] = NAN;
+  assert_int_equal(mwx_fuse_ingest(fz, b, 2), MWX_EINVAL);
+  assert_non_null(strstr(mwx_error_msg(), "not finite"));
+  b[1].vel_ecef_mps[2] = 0;
+  memcpy(b[1].originator, "jp", 3);
+  assert_int_equal(mwx_fuse_ingest(fz, b, 2), MWX_EINVAL);
+  assert_non_null(strstr(mwx_error_msg(), "originator"));
+  /* the same sample twice (mesh and relay): taken once */
+  assert_int_equal(mwx_fuse_ingest(fz, b, 1), 0);
+  assert_int_equal(mwx_fuse_ingest(fz, b, 1), 0);
+  mwx_fuse_track ft;
+  assert_int_equal(mwx_fuse_count(fz), 1);
+  assert_int_equal(mwx_fuse_get(fz, 0, b[0].t_ns, &ft), 0);
+  assert_int_equal(ft.n_members, 1);
+  assert_int_equal(mwx_fuse_get(fz, 5, b[0].t_ns, &ft), MWX_EINVAL);
+  uint32_t g;
+  assert_int_equal(mwx_fuse_global_of(fz, "USA", "USA-T9", &g), MWX_ENOTFOUND);
+  mwx_fuse_config cfg;
+  mwx_fuse_config_default(&cfg);
+  cfg.split_prob = 0.9; /* below assoc_prob: no hysteresis */
+  mwx_fuser *f2 = NULL;
+  assert_int_equal(mwx_fuse_create(&cfg, &f2), MWX_EINVAL);
+  mwx_fuse_destroy(fz);
+}
+
+static void test_from_msg(void **state) {
+  (void)state;
+  mwx_msg m;
+  memset(&m, 0, sizeof m);
+  m.topic = MWX_TOPIC_TRACK;
+  m.fields = MWX_F_COVARIANCE | MWX_F_CONTRIBUTORS;
+  memcpy(m.mark.originator, "USA", 4);
+  strcpy(m.u.track.local_track_id, "USA-T10");
+  m.u.track.time_ns = g_launch_ns;
+  double p[3], v[3];
+  mwx_ballistic_traj_state_at(&g_traj, 300.0, p, v, NULL);
+  memcpy(m.u.track.pos_ecef_m, p, sizeof p);
+  memcpy(m.u.track.vel_ecef_mps, v, sizeof v);
+  int k = 0;
+  for (int i = 0; i < 6; i++)
+    for (int j = i; j < 6; j++)
+      m.u.track.cov[k++] = i == j ? (i < 3 ? 4e4 : 25.0) : (i == 0 && j == 3 ? 100.0 : 0.0);
+  m.u.track.phase = MWX_MSG_MIDCOURSE;
+  m.u.track.n_contributors = 1;
+  memcpy(m.u.track.contributors[0], "USA", 4);
+  mwx_fuse_sample s;
+  assert_int_equal(mwx_fuse_sample_from_msg(&m, &s), 0);
+  assert_int_equal(s.own_sensors, 1);
+  assert_true(s.P[3][0] == 100.0 && s.P[0][3] == 100.0);
+  assert_string_equal(s.local_track_id, "USA-T10");
+  m.u.track.n_contributors = 2;
+  memcpy(m.u.track.contributors[1], "KOR", 4);
+  assert_int_equal(mwx_fuse_sample_from_msg(&m, &s), 0);
+  assert_int_equal(s.own_sensors, 0); /* a relayed/fused product: CI */
+  m.fields = MWX_F_CONTRIBUTORS;
+  assert_int_equal(mwx_fuse_sample_from_msg(&m, &s), MWX_EINVAL);
+  assert_non_null(strstr(mwx_error_msg(), "no covariance"));
+  m.topic = MWX_TOPIC_LAUNCH;
+  assert_int_equal(mwx_fuse_sample_from_msg(&m, &s), MWX_EINVAL);
+}
+
+/* ---- the third-party rule on a fused product --------------------------------- */
+
+/* JPN fuses its own track with KOR's (releasable to JPN, KOR, USA) and the
+ * USA's (releasable also to AUS).  JPN's policy would release an impact
+ * prediction to AUS and to the USA; the fused prediction carries the
+ * markings of its sources (mwx_fuse_track.sources), and release's
+ * third-party rule refuses AUS (KOR did not name it), releases to the USA,
+ * and releases JPN's own-only prediction to AUS. */
+static void test_fused_product_third_party(void **state) {
+  (void)state;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(NULL, &fz), 0);
+  uint64_t seed = 31;
+  mwx_fuse_sample b[3];
+  double t_s = g_traj.fig.burnout_time_s + 100.0;
+  sample_at(&b[0], "JPN", "JPN-T6", t_s, 100.0, 3.0, 1, &seed);
+  sample_at(&b[1], "KOR", "KOR-T3", t_s, 200.0, 10.0, 1, &seed);
+  sample_at(&b[2], "USA", "USA-T1", t_s, 150.0, 5.0, 1, &seed);
+  memcpy(b[0].mark.originator, "JPN", 4);
+  const char *rel[3][4] = {{"JPN", NULL}, {"JPN", "KOR", "USA", NULL}, {"AUS", "JPN", "KOR", "USA"}};
+  for (int k = 1; k < 3; k++) {
+    memcpy(b[k].mark.originator, b[k].originator, 4);
+    for (int q = 0; q < 4 && rel[k][q]; q++)
+      assert_int_equal(mwx_msg_marking_add(&b[k].mark, rel[k][q]), 0);
+  }
+  assert_int_equal(mwx_fuse_ingest(fz, b, 3), 0);
+  assert_int_equal(mwx_fuse_count(fz), 1);
+  mwx_fuse_track ft;
+  assert_int_equal(mwx_fuse_get(fz, 0, b[0].t_ns, &ft), 0);
+  assert_int_equal(ft.n_sources, 3);
+  assert_int_equal(ft.n_contributors, 3);
+  mwx_release_policy pol;
+  const char *text = "{\"nation\": \"JPN\", \"default\": \"deny\", \"rules\": [\n"
+                     "  {\"id\": \"ip-aus\", \"partner\": \"AUS\", \"topic\": \"ImpactPrediction\", \"mode\": \"auto\","
+                     " \"classification\": \"SECRET\"},\n"
+                     "  {\"id\": \"ip-usa\", \"partner\": \"USA\", \"topic\": \"ImpactPrediction\", \"mode\": \"auto\","
+                     " \"classification\": \"SECRET\"}\n]}";
+  assert_int_equal(mwx_release_policy_parse(text, "fuse-test.json", &pol), 0);
+  mwx_msg m;
+  memset(&m, 0, sizeof m);
+  m.topic = MWX_TOPIC_IMPACT;
+  memcpy(m.mark.originator, "JPN", 4);
+  m.mark.classification = MWX_CLASSIF_SECRET;
+  assert_int_equal(mwx_msg_marking_add(&m.mark, "JPN"), 0);
+  assert_int_equal(mwx_msg_marking_add(&m.mark, "AUS"), 0);
+  assert_int_equal(mwx_msg_marking_add(&m.mark, "USA"), 0);
+  m.u.impact.global_track_no = ft.global_track_no;
+  m.u.impact.time_ns = ft.t_ns;
+  m.u.impact.impact_time_ns = ft.t_ns + 600 * NS;
+  m.u.impact.lat_deg = 40.0;
+  m.u.impact.lon_deg = 140.0;
+  mwx_release_sample rs = {&m, 0, ft.n_sources, ft.sources};
+  static mwx_release_decision d;
+  assert_int_equal(mwx_release_decide(&pol, &rs, "AUS", ft.t_ns, &d), 0);
+  assert_int_equal(d.outcome, MWX_RELEASE_REFUSE);
+  assert_int_equal(d.reason, MWX_REFUSE_THIRD_PARTY);
+  assert_non_null(strstr(d.detail, "KOR"));
+  assert_int_equal(mwx_release_decide(&pol, &rs, "USA", ft.t_ns, &d), 0);
+  assert_int_equal(d.outcome, MWX_RELEASE_RELEASE);
+  /* JPN's own-only picture: nothing of KOR in it, AUS may have it */
+  mwx_fuser *own = NULL;
+  assert_int_equal(mwx_fuse_create(NULL, &own), 0);
+  assert_int_equal(mwx_fuse_ingest(own, b, 1), 0);
+  assert_int_equal(mwx_fuse_get(own, 0, b[0].t_ns, &ft), 0);
+  mwx_release_sample rs2 = {&m, 0, ft.n_sources, ft.sources};
+  assert_int_equal(mwx_release_decide(&pol, &rs2, "AUS", ft.t_ns, &d), 0);
+  assert_int_equal(d.outcome, MWX_RELEASE_RELEASE);
+  mwx_fuse_destroy(own);
+  mwx_fuse_destroy(fz);
+}
+
+/* ---- replay on a real scenario -------------------------------------------- */
+
+/* 2022-10-04 (seed 1): the three nations' shared pictures give the missile
+ * one and the same global number without a coordinator; sharing gives JPN
+ * its first track earlier than its own sensors (KOR sees the launch; JPN's
+ * radars only later) and a launch point within 5 km. */
+static void test_replay_same_number_everywhere(void **state) {
+  (void)state;
+  mwx_sim_scenario sc;
+  mwx_sim_truth truth;
+  memset(&sc, 0, sizeof sc);
+  memset(&truth, 0, sizeof truth);
+  assert_int_equal(mwx_sim_scenario_load(MWX_SOURCE_DIR "/scenarios/2022-10-04-hwasong12.json", &sc), 0);
+  assert_int_equal(mwx_sim_truth_init(&truth, &sc, 1.0), 0);
+  mwx_fuse_replay_result r;
+  assert_int_equal(mwx_fuse_replay(&sc, &truth, NULL, &r), 0);
+  assert_int_equal(r.n, 1);
+  const mwx_fuse_replay_missile *m = &r.m[0];
+  enum { KOR, JPN, USA };
+  enum { ALONE, BILATERAL, SHARED };
+  for (int a = 0; a < 3; a++)
+    assert_true(m->n[a][SHARED].has_track);
+  assert_int_equal(m->n[KOR][SHARED].global_track_no, m->n[JPN][SHARED].global_track_no);
+  assert_int_equal(m->n[USA][SHARED].global_track_no, m->n[JPN][SHARED].global_track_no);
+  assert_true(m->n[JPN][ALONE].has_track);
+  assert_true(m->n[JPN][SHARED].first_track_s + 30.0 < m->n[JPN][ALONE].first_track_s);
+  assert_true(m->n[JPN][SHARED].has_launch && m->n[JPN][SHARED].launch_error_km < 5.0);
+  assert_true(m->n[JPN][SHARED].has_final_ipp && m->n[JPN][SHARED].final_ipp_error_km < 10.0);
+  char *text = NULL;
+  assert_int_equal(mwx_fuse_replay_json(&r, &text), 0);
+  assert_non_null(strstr(text, "\"bilateral\""));
+  free(text);
+  mwx_fuse_replay_fini(&r);
+  mwx_sim_truth_fini(&truth);
+  mwx_sim_scenario_fini(&sc);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_chi2_quantiles),
+      cmocka_unit_test(test_hungarian),
+      cmocka_unit_test(test_ci_consistency),
+      cmocka_unit_test(test_associate_two_nations),
+      cmocka_unit_test(test_decorrelate_two_missiles),
+      cmocka_unit_test(test_global_numbers_permuted),
+      cmocka_unit_test(test_bad_input),
+      cmocka_unit_test(test_from_msg),
+      cmocka_unit_test(test_fused_product_third_party),
+      cmocka_unit_test(test_replay_same_number_everywhere),
+  };
+  return cmocka_run_group_tests(tests, setup_traj, teardown_traj);
+}
