@@ -19,11 +19,16 @@
 #include "mwx_cmd.h"
 
 static void help(FILE *f) {
-  fprintf(f, "usage: mwx track SCENARIO.json [--nation KOR|JPN|USA|ALL] [--filter ekf|ukf] [--seed N] [--json]\n"
+  fprintf(f, "usage: mwx track SCENARIO.json [--nation KOR|JPN|USA|ALL] [--filter ekf|ukf] [--seed N] [--sensors L] [--json]\n"
+             "                        [--trust-provisional]\n"
              "  --nation   whose sensors track (ALL: the three nations fused at plot level; default ALL)\n"
              "  --filter   ekf (default) or ukf\n"
              "  --seed     simulator seed (unsigned integer, default 1)\n"
-             "  --json     print one JSON object instead of the text timeline\n");
+             "  --sensors  default|legacy|FILE: the sensor laydown instead of the scenario's (legacy: the\n"
+             "             hard range cut-offs used before the radar equation)\n"
+             "  --json     print one JSON object instead of the text timeline\n"
+             "  --trust-provisional  score predictions made before burnout was seen as warnings\n"
+             "             (the behaviour before issue 12, for comparison)\n");
 }
 
 static int usage_error(const char *fmt, const char *arg) {
@@ -42,6 +47,7 @@ int mwx_cmd_track(int argc, char **argv) {
   mwx_assess_run_opts o;
   mwx_assess_run_opts_default(&o);
   int json = 0;
+  const char *laydown = NULL;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -49,6 +55,12 @@ int mwx_cmd_track(int argc, char **argv) {
       return 0;
     } else if (!strcmp(a, "--json")) {
       json = 1;
+    } else if (!strcmp(a, "--trust-provisional")) {
+      o.trust_provisional = 1;
+    } else if (!strcmp(a, "--sensors")) {
+      if (i + 1 >= argc)
+        return usage_error("%s needs a value", a);
+      laydown = argv[++i];
     } else if (!strcmp(a, "--nation") || !strcmp(a, "--filter") || !strcmp(a, "--seed")) {
       if (i + 1 >= argc)
         return usage_error("%s needs a value", a);
@@ -85,6 +97,8 @@ int mwx_cmd_track(int argc, char **argv) {
   memset(&truth, 0, sizeof truth);
   memset(&r, 0, sizeof r);
   int rc = mwx_sim_scenario_load(path, &sc);
+  if (!rc && laydown)
+    rc = mwx_sim_scenario_use_sensors(&sc, laydown);
   if (!rc)
     rc = mwx_sim_truth_init(&truth, &sc, 1.0);
   if (!rc)
@@ -111,6 +125,9 @@ int mwx_cmd_track(int argc, char **argv) {
       field("first confirmed track", m->has_track, m->first_track_s, "s");
       field("first impact prediction", m->has_ipp, m->first_ipp_s, "s");
       field("first prediction within 10 km", m->has_good_ipp, m->good_ipp_s, "s");
+      field("within 50 km from then on", m->has_ipp_50km, m->ipp_50km_s, "s");
+      field("truth in the 95% ellipse from then on", m->has_ipp_consistent, m->ipp_consistent_s, "s");
+      field("provisional predictions (no warning)", 1, (double)m->n_provisional, "");
       field("impact error at launch + 60 s", m->has_ipp_error[0], m->ipp_error_km[0], "km");
       field("impact error at launch + 120 s", m->has_ipp_error[1], m->ipp_error_km[1], "km");
       field("impact error at launch + 300 s", m->has_ipp_error[2], m->ipp_error_km[2], "km");

@@ -8,6 +8,11 @@
  *       beta; (b) end to end, mwx_assess_run (ALL, EKF) on every public
  *       scenario over seeds 1..RUNS/9, the reported last prediction made
  *       >= 60 s before impact, with and without the 30% beta term.
+ *   bench_track_mc phase [SEEDS [LAYDOWN [NATION [before]]]]  the warning
+ *       picture (issue 12): per public scenario x seeds (default 23) the 95%
+ *       containment of every scored prediction per phase, the first
+ *       consistent and first 50-km picture, runs with a > 5 sigma
+ *       prediction standing > 10 s; "before" trusts provisional predictions.
  *   bench_track_mc crlb [SEEDS]     RMS error of the tracker's ballistic
  *       estimate against the posterior Cramer-Rao bound of the same plots,
  *       per nation and ALL, on the public 2022-10-04 and 2022-11-18
@@ -30,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mwx/assess.h"
 #include "mwx/error.h"
@@ -207,6 +213,100 @@ static void ellipse_e2e(int runs) {
     printf("  all: truth inside the 95%% ellipse in %d of %d (%.1f%%), mean d2 (each capped at 100) %.2f\n", inside,
            n, 100.0 * inside / (n ? n : 1), sum_d2 / (n ? n : 1));
   }
+}
+
+/* ---- warning picture per phase (issue 12) ------------------------------ */
+
+static int cmp_d(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Every public scenario x seeds 1..SEEDS with one nation's sensors (ALL,
+ * JPN, ...) on a laydown (default, legacy): the 95% containment of every
+ * scored prediction per phase, the first consistent / 50-km picture (median
+ * and range over the seeds that have one), the runs in which a prediction
+ * stood > 10 s with the truth beyond 5 sigma, and the worst error.  trust: 1
+ * scores provisional predictions as warnings (the behaviour before). */
+static void phase_bench(int seeds, const char *laydown, const char *nation, int trust) {
+  static const char *phn[MWX_ASSESS_N_PHASE] = {"boost end", "coast", "mid-course", "re-entry"};
+  size_t tot_in[MWX_ASSESS_N_PHASE] = {0}, tot_n[MWX_ASSESS_N_PHASE] = {0};
+  int tty = isatty(2);
+  printf("phase: %s, laydown %s, %s, seeds 1-%d\n", nation, laydown,
+         trust ? "provisional predictions trusted (before)" : "provisional predictions not warnings", seeds);
+  printf("  %-22s %11s %11s %11s %11s %17s %17s %5s %7s\n", "scenario", phn[0], phn[1], phn[2], phn[3],
+         "consistent_s", "50km_s", ">5sig", "worst");
+  for (size_t f = 0; f < N_PUBLIC; f++) {
+    mwx_sim_scenario sc;
+    mwx_sim_truth truth;
+    if (load_scenario(PUBLIC[f], &sc, &truth))
+      return;
+    if (mwx_sim_scenario_use_sensors(&sc, laydown)) {
+      fprintf(stderr, "bench_track_mc: %s\n", mwx_error_msg());
+      return;
+    }
+    size_t in[MWX_ASSESS_N_PHASE] = {0}, n[MWX_ASSESS_N_PHASE] = {0};
+    double *cons = calloc((size_t)seeds, sizeof *cons), *c50 = calloc((size_t)seeds, sizeof *c50);
+    int ncons = 0, n50 = 0, bad5 = 0;
+    double worst = 0;
+    for (int s = 1; s <= seeds && cons && c50; s++) {
+      if (tty)
+        fprintf(stderr, "\r  %s seed %d/%d   ", PUBLIC[f], s, seeds);
+      mwx_assess_run_opts o;
+      mwx_assess_run_opts_default(&o);
+      memcpy(o.nation, nation, 4);
+      o.seed = (uint64_t)s;
+      o.trust_provisional = trust;
+      mwx_assess_run_result r;
+      memset(&r, 0, sizeof r);
+      if (mwx_assess_run(&sc, &truth, &o, &r))
+        continue;
+      const mwx_assess_missile *m = &r.m[0];
+      for (int p = 0; p < MWX_ASSESS_N_PHASE; p++) {
+        in[p] += m->n_pred_in[p];
+        n[p] += m->n_pred[p];
+      }
+      if (m->has_ipp_consistent)
+        cons[ncons++] = m->ipp_consistent_s;
+      if (m->has_ipp_50km)
+        c50[n50++] = m->ipp_50km_s;
+      bad5 += m->max_5sigma_s > 10.0;
+      worst = fmax(worst, m->max_wrong_km);
+      mwx_assess_run_fini(&r);
+    }
+    if (tty)
+      fprintf(stderr, "\r%60s\r", "");
+    char cell[MWX_ASSESS_N_PHASE][48], cs[2][64];
+    for (int p = 0; p < MWX_ASSESS_N_PHASE; p++) {
+      if (n[p])
+        snprintf(cell[p], sizeof cell[p], "%.1f%% %zu", 100.0 * (double)in[p] / (double)n[p], n[p]);
+      else
+        snprintf(cell[p], sizeof cell[p], "-");
+      tot_in[p] += in[p];
+      tot_n[p] += n[p];
+    }
+    double *arr[2] = {cons, c50};
+    int cnt[2] = {ncons, n50};
+    for (int q = 0; q < 2; q++) {
+      if (cnt[q]) {
+        qsort(arr[q], (size_t)cnt[q], sizeof(double), cmp_d);
+        snprintf(cs[q], sizeof cs[q], "%.0f (%.0f-%.0f) %d", arr[q][cnt[q] / 2], arr[q][0], arr[q][cnt[q] - 1], cnt[q]);
+      } else {
+        snprintf(cs[q], sizeof cs[q], "never");
+      }
+    }
+    printf("  %-22s %11s %11s %11s %11s %17s %17s %5d %7.0f\n", PUBLIC[f], cell[0], cell[1], cell[2], cell[3], cs[0],
+           cs[1], bad5, worst);
+    fflush(stdout);
+    free(cons);
+    free(c50);
+    mwx_sim_truth_fini(&truth);
+    mwx_sim_scenario_fini(&sc);
+  }
+  printf("  %-22s", "all: 95% containment");
+  for (int p = 0; p < MWX_ASSESS_N_PHASE; p++)
+    printf("  %s %.1f%% (%zu)", phn[p], tot_n[p] ? 100.0 * (double)tot_in[p] / (double)tot_n[p] : 0.0, tot_n[p]);
+  printf("\n");
 }
 
 /* ---- CRLB ---------------------------------------------------------------- */
@@ -451,12 +551,21 @@ static void crlb(int seeds) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2 || (strcmp(argv[1], "ellipse") && strcmp(argv[1], "crlb"))) {
-    fprintf(stderr, "usage: bench_track_mc ellipse [RUNS] | crlb [SEEDS]   (from the source tree)\n");
+  if (argc < 2 || (strcmp(argv[1], "ellipse") && strcmp(argv[1], "crlb") && strcmp(argv[1], "phase"))) {
+    fprintf(stderr, "usage: bench_track_mc ellipse [RUNS] | crlb [SEEDS] |\n"
+                    "                      phase [SEEDS [default|legacy [ALL|KOR|JPN|USA [before]]]]\n"
+                    "       (from the source tree)\n");
     return 2;
   }
   int n = argc > 2 ? atoi(argv[2]) : 0;
-  if (!strcmp(argv[1], "ellipse")) {
+  if (!strcmp(argv[1], "phase")) {
+    const char *nat = argc > 4 ? argv[4] : "ALL";
+    if (strlen(nat) != 3) {
+      fprintf(stderr, "bench_track_mc: phase: nation '%s' is not ALL, KOR, JPN or USA\n", nat);
+      return 2;
+    }
+    phase_bench(n > 0 ? n : 23, argc > 3 ? argv[3] : "default", nat, argc > 5 && !strcmp(argv[5], "before"));
+  } else if (!strcmp(argv[1], "ellipse")) {
     if (n <= 0)
       n = 200;
     ellipse_filter(n);

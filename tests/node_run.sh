@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # node_run.sh - "mwx run" end to end, run by ctest with the build directory
-# as $1.  KOR on the 2022-11-18 Hwasong-17 scenario with the shipped
+# as $1.  KOR on the 2022-10-04 Hwasong-12 scenario (an IRBM whose burnout
+# KOR sees: on the ICBMs KOR loses the missile still powered and makes no
+# warning-grade prediction, issue 12) with the shipped
 # policy: the journal verifies (mwx audit verify), JPN gets KOR's
-# LaunchEvent and Tracks automatically, ICBM impact predictions to JPN are
+# LaunchEvent and Tracks automatically, IRBM impact predictions to JPN are
 # held for an operator (and released at the time-out, approve), the USA gets
 # them at once.  Then the kill -9 test: a run slowed by a speed factor is
 # killed with SIGKILL mid-scenario; the journal verifies and every decision
@@ -11,7 +13,7 @@ set -u
 B=${1:?usage: node_run.sh BUILD_DIR}
 MWX="$B/mwx"
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-SC="$SRC/scenarios/2022-11-18-hwasong17.json"
+SC="$SRC/scenarios/2022-10-04-hwasong12.json"
 T=$(mktemp -d /tmp/mwx_node_run.XXXXXX)
 PID=
 trap '[ -n "$PID" ] && kill -9 $PID 2>/dev/null; rm -rf "$T"' EXIT

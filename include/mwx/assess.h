@@ -110,10 +110,74 @@ int mwx_assess_energy_range(const double x[6], double *range_km);
  * <= IRBM < 5,500 km <= ICBM. */
 mwx_ballistic_class mwx_assess_class_from_range(double range_km);
 
+/* Below this apogee a flight is classed by its ground range, not by its
+ * energy (mwx_assess_track): 100 km, the Karman line; below it drag on a
+ * re-entry vehicle is no longer negligible (a 5,000 kg/m^2 vehicle at
+ * 3.5 km/s decelerates by rho v^2 / (2 beta): ~0.4 m/s^2 at 60 km, ~20 m/s^2
+ * at 30 km with the US Standard Atmosphere 1976 densities). */
+#define MWX_ASSESS_ENDO_APOGEE_KM 100.0
+
 /* Apogee of the free flight through the estimate (forward if climbing,
  * backward otherwise): height (km) and time. */
 int mwx_assess_apogee(const double x[6], int64_t t_ns, double beta_kgpm2, double *apogee_km,
                       int64_t *apogee_t_ns);
+
+/* ---- Burnout, flight phase, track quality ------------------------------
+ *
+ * A track's impact prediction is only as good as the assumption that the
+ * engine has stopped.  Burnout counts as seen when the track has had a run of
+ * radar updates without thrust (mwx_track_info.t_quiet_ns, quiet_plots: no
+ * IR plume, and not the boost model likelier with a forward thrust; a
+ * deceleration is drag) lasting at least MWX_ASSESS_STAGING_COAST_S with at
+ * least MWX_ASSESS_QUIET_MIN_PLOTS plots:
+ *  - MWX_ASSESS_STAGING_COAST_S (10 s): twice the longest staging coast of
+ *    the class vehicles (mwx_ballistic_vehicle_default: the ICBM's 5 s
+ *    between stages, an estimate; 2022-11-18: 141-145 s).  A shorter quiet
+ *    spell may be a coast between stages, and a prediction from it falls
+ *    short by the whole remaining burn (726-987 km on 2022-11-18).
+ *  - MWX_ASSESS_QUIET_MIN_PLOTS (5): a run sustained by plots, not silence:
+ *    half the updates one 1 Hz radar gives in that time at pd 0.9.
+ * A track that stopped being updated before that (lost while powered, or
+ * during a short quiet spell) has not shown its burnout: whatever thrust
+ * remained is unbounded by its plots (up to the class's whole remaining
+ * delta-v), so its prediction is provisional (mwx_assess.provisional):
+ * reported, never the basis of a warning. */
+#define MWX_ASSESS_STAGING_COAST_S 10.0
+#define MWX_ASSESS_QUIET_MIN_PLOTS 5
+
+typedef struct mwx_assess_burnout {
+  int seen;            /* 1: burnout seen (see above) */
+  double quiet_s;      /* duration of the run of updates without thrust (0: none) */
+  int quiet_plots;     /* its radar plots */
+  double since_thrust_s; /* last update with thrust -> last update (-1: no thrust ever seen) */
+  char reason[128];    /* why not seen ("" when seen) */
+} mwx_assess_burnout;
+
+/* Whether the track's burnout was seen, with the reason when it was not.
+ * MWX_EINVAL on NULL. */
+int mwx_assess_burnout_check(const mwx_track_info *info, mwx_assess_burnout *out);
+
+/* Flight phase (values of mwx_msg_phase: 0 boost, 1 mid-course, 2 terminal):
+ *  - boost while the IMM's likelier model is the boost model (ballistic
+ *    probability < 0.5: of two models, the one more probable than not), or
+ *    thrust was seen less than MWX_ASSESS_STAGING_COAST_S before the
+ *    estimate's time (a staging coast is still boost);
+ *  - terminal when descending below MWX_ASSESS_TERMINAL_H_M (150 km: the
+ *    upper edge of the terminal-defence layer, THAAD's published intercept
+ *    ceiling of about 150 km, U.S. MDA THAAD fact sheet; a warning from then
+ *    on concerns the last minutes);
+ *  - mid-course otherwise.  MWX_EINVAL on NULL. */
+#define MWX_ASSESS_TERMINAL_H_M 150e3
+int mwx_assess_flight_phase(const mwx_track_info *info, int *phase);
+
+/* Track quality in (0, 1]: 1 / (1 + sigma / MWX_ASSESS_QUALITY_SCALE_M),
+ * sigma the root of the trace of the position covariance.  The scale, 1 km,
+ * is about one radar's cross-range error at 1,000 km for a 1 mrad (0.06 deg)
+ * angle error: a track held that well by one radar scores 0.5, a filtered
+ * multi-radar track (tens of metres) close to 1, a coasting one (tens of km)
+ * close to 0.  MWX_EINVAL on NULL or a non-finite covariance. */
+#define MWX_ASSESS_QUALITY_SCALE_M 1000.0
+int mwx_assess_track_quality(const mwx_track_est *est, double *quality);
 
 /* Options of mwx_assess_track. */
 typedef struct mwx_assess_opts {
@@ -140,12 +204,19 @@ typedef struct mwx_assess {
   double flight_time_s;    /* launch -> impact (needs both) */
   double energy_range_km;
   mwx_ballistic_class cls; /* MWX_CLASS_UNKNOWN until ballistic */
+  int provisional;         /* 1: burnout not seen (mwx_assess_burnout_check): the impact
+                              point may be short by the remaining burn; never the basis of
+                              a warning */
+  char provisional_reason[128]; /* why ("" when not provisional) */
 } mwx_assess;
 
 /* Assesses a track.  Impact (with the drag term), apogee and class from
  * its ballistic-model estimate (info->ballistic) when the track is ballistic
  * (p_ballistic >= opts->min_p_ballistic, and above min_climb_height_m or
- * descending).  Launch from its early estimate (info->first): the boost
+ * descending); the impact is provisional when burnout was not seen
+ * (mwx_assess_burnout_check).  The class is that of the energy-equivalent
+ * range, or of the ground range when the apogee is below
+ * MWX_ASSESS_ENDO_APOGEE_KM and the launch point is known.  Launch from its early estimate (info->first): the boost
  * model when that estimate was powered and below 60 km - the launch time
  * then from the chord to info->chord when there is one - the ballistic
  * extension otherwise.  Range and time of flight when both ends exist.
@@ -164,6 +235,8 @@ typedef struct mwx_assess_run_opts {
   double step_s;      /* tracker/evaluation cadence (default 1 s) */
   double beta_rel_sigma; /* relative 1-sigma of the RV's beta in the impact ellipse (default 0.3,
                             mwx_assess_opts) */
+  int trust_provisional; /* 1: score provisional predictions as warnings (the behaviour before
+                            burnout had to be seen; for comparison); default 0 */
 } mwx_assess_run_opts;
 
 void mwx_assess_run_opts_default(mwx_assess_run_opts *o);
@@ -171,6 +244,15 @@ void mwx_assess_run_opts_default(mwx_assess_run_opts *o);
 /* Checkpoints of the impact-prediction error: launch + 60 s, + 120 s,
  * + 300 s, and half the flight time. */
 enum { MWX_ASSESS_CP_60 = 0, MWX_ASSESS_CP_120, MWX_ASSESS_CP_300, MWX_ASSESS_CP_HALF, MWX_ASSESS_N_CP };
+
+/* Phases of the flight for the containment figures, by the prediction's time
+ * t after launch and the truth's final burnout time t_b: boost end
+ * t < t_b + 20 s (during the boost, a staging coast, or just after the
+ * burnout), post-burnout coast t_b + 20 s <= t < t_b + 120 s, then re-entry
+ * (descending below 100 km, where drag becomes measurable) or mid-course. */
+enum { MWX_ASSESS_PH_BOOST_END = 0, MWX_ASSESS_PH_COAST, MWX_ASSESS_PH_MIDCOURSE, MWX_ASSESS_PH_REENTRY,
+       MWX_ASSESS_N_PHASE };
+#define MWX_ASSESS_CONSISTENT_KM 50.0 /* ipp_50km_s: within this */
 
 /* The timeline of one missile.  Times are seconds after its launch; a has_*
  * flag of 0 means it never happened (JSON null). */
@@ -195,6 +277,23 @@ typedef struct mwx_assess_missile {
   mwx_assess_point impact;            /* last impact prediction made >= 60 s before impact */
   double impact_error_km;             /* its error */
   uint32_t track_id;                  /* first track on it */
+  /* The warning picture: every prediction of every track that ever followed
+   * this missile (within 20 km), renewed every 10 s (a node's cadence),
+   * standing until its track predicts again, withdraws it (not ballistic,
+   * provisional) or ends; at each step the picture is the most precise
+   * standing prediction (smallest ellipse: what a warning centre acts on).
+   * Provisional predictions are counted, not scored: never a warning. */
+  int has_ipp_50km, has_ipp_consistent;
+  double ipp_50km_s;                  /* first time the picture is within 50 km and stays so until
+                                         impact */
+  double ipp_consistent_s;            /* first time the picture's 95% ellipse holds the true impact
+                                         point and keeps holding it */
+  size_t n_pred[MWX_ASSESS_N_PHASE];  /* predictions (non-provisional) made in each phase */
+  size_t n_pred_in[MWX_ASSESS_N_PHASE]; /* ... whose 95% ellipse holds the true impact point */
+  size_t n_provisional;               /* provisional predictions (not scored) */
+  double max_5sigma_s;                /* longest time a prediction stood with the truth more than
+                                         5 sigma outside it (Mahalanobis distance > 5) */
+  double max_wrong_km;                /* largest error of any standing non-provisional prediction */
 } mwx_assess_missile;
 
 typedef struct mwx_assess_run_result {
@@ -215,10 +314,12 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
 void mwx_assess_run_fini(mwx_assess_run_result *r);
 
 /* The result as the JSON text of "mwx track --json" (malloc'd, caller
- * frees):  {"missiles":[{"id","first_track_s","first_ipp_s","ipp_error_km":
- * {"60","120","300","half"},"launch_error_km","class","impact_lat_deg",
- * "impact_lon_deg","impact_ellipse_km":[major,minor,orientation_deg], ...}]}
- * with null where it never happened. */
+ * frees):  {"missiles":[{"id","first_track_s","first_ipp_s","good_ipp_s",
+ * "ipp_50km_s","ipp_consistent_s","provisional_predictions","max_5sigma_s",
+ * "max_wrong_km","contained":{"boost_end","coast","midcourse","reentry":
+ * [inside,n]},"ipp_error_km":{"60","120","300","half"},"launch_error_km",
+ * "class","impact_lat_deg","impact_lon_deg","impact_ellipse_km":[major,
+ * minor,orientation_deg], ...}]} with null where it never happened. */
 int mwx_assess_run_json(const mwx_assess_run_result *r, const mwx_assess_run_opts *opts, char **text);
 
 #endif /* MWX_ASSESS_H */

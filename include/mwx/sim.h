@@ -96,9 +96,45 @@ typedef struct mwx_sim_sensor {
   int64_t period_ns;               /* time between scans (revisit) */
   double sigma_range_m, sigma_az_deg, sigma_el_deg; /* radar 1-sigma noise */
   double sigma_los_rad;            /* space IR: 1-sigma angle noise about each axis */
-  double pd;                       /* probability of detection of a visible target, per scan */
+  double pd;                       /* probability of detection of a visible target, per scan
+                                      (radar equation: at ref_range_m for ref_rcs_m2) */
   double false_per_scan;           /* mean number of false plots per face per scan (Poisson) */
+  /* Radar equation (mwx_sim_radar_detect): when ref_range_m > 0, a radar
+   * detects a target of RCS sigma at range R with the Swerling 1 probability
+   * of its signal-to-noise ratio SNR = SNR_ref (sigma / ref_rcs_m2)
+   * (ref_range_m / R)^4, SNR_ref the ratio that gives pd at ref_range_m for
+   * ref_rcs_m2; its range and angle noise are sigma_* times
+   * sqrt(SNR_ref / SNR) (at least MWX_SIM_SIGMA_FLOOR of them); max_range_m
+   * stays the instrumented range.  0: the older model, a hard range cut-off
+   * with pd and sigma_* everywhere inside it. */
+  double ref_range_m;
+  double ref_rcs_m2;
 } mwx_sim_sensor;
+
+#define MWX_SIM_PFA 1e-6          /* false-alarm probability per detection cell of the radar equation */
+#define MWX_SIM_SIGMA_FLOOR 0.3   /* noise at high SNR: at least this fraction of sigma_* (bias,
+                                     calibration, multipath keep a radar from doing better) */
+/* Radar cross sections by flight phase (m^2, orders of magnitude; see
+ * data/sensors/README.md): the booster while an engine burns, the post-boost
+ * vehicle (last stage and payload) in mid-course, the re-entry vehicle alone
+ * below 100 km on the way down. */
+#define MWX_SIM_RCS_BOOSTER_M2 10.0
+#define MWX_SIM_RCS_PBV_M2 1.0
+#define MWX_SIM_RCS_RV_M2 0.1
+
+/* RCS of a missile in a phase (mwx_ballistic_phase), powered or not. */
+double mwx_sim_rcs_m2(int phase, bool powered);
+
+/* Detection probability and noise scale of radar s for a target of RCS
+ * rcs_m2 at slant range range_m (> 0): *pd the per-scan probability
+ * (Swerling 1: Pd = Pfa^(1 / (1 + SNR)), a slowly fluctuating target,
+ * single look - Swerling, IRE Trans. IT-6 (1960); Skolnik, Introduction to
+ * Radar Systems), *noise_scale the factor on sigma_* (1 at the reference).
+ * A sensor without ref_range_m: *pd = s->pd, *noise_scale = 1.  Either
+ * out-pointer may be NULL; *snr (may be NULL) the ratio (linear, INFINITY for
+ * the older model).  MWX_EINVAL on bad arguments. */
+int mwx_sim_radar_detect(const mwx_sim_sensor *s, double range_m, double rcs_m2, double *pd,
+                         double *noise_scale, double *snr);
 
 /* Reads a JSON array of sensor objects (see docs/sim.md for the keys).
  * On success *sensors (malloc'd, caller frees with free()) and *n are set.
@@ -222,6 +258,12 @@ int mwx_sim_truth_at(const mwx_sim_truth *truth, size_t missile, int64_t t_ns,
 
 /* Frees the truth; safe on a zeroed one; leaves it zeroed. */
 void mwx_sim_truth_fini(mwx_sim_truth *truth);
+
+/* Replaces sc's sensors by a laydown: "default" (data/sensors/default.json
+ * of the source tree, the radar equation), "legacy" (data/sensors/legacy.json,
+ * the hard range cut-offs of before) or the path of a sensor file
+ * (mwx_sim_sensors_load).  On error sc is unchanged. */
+int mwx_sim_scenario_use_sensors(mwx_sim_scenario *sc, const char *laydown);
 
 /* ---- Measurements (plots) -------------------------------------------------- */
 

@@ -215,6 +215,16 @@ typedef struct mwx_track_info {
   mwx_track_est chord; /* the first estimate >= 20 s after `first` (launch: the chord
                           between the two positions gives the mean velocity) */
   int has_chord;
+  /* Burnout evidence (assess: mwx_assess_burnout decides whether burnout was
+   * seen).  Kept at the last update while the track coasts. */
+  int64_t t_powered_ns;  /* last update that showed thrust: an IR plot (space IR sees only a
+                            burning plume), or the IMM's boost model likelier (ballistic
+                            probability < 0.5) with a forward thrust (a deceleration is
+                            drag); 0: none seen */
+  int64_t t_quiet_ns;    /* first radar update after it (the current run of updates without
+                            thrust); 0: the last update showed thrust; a track picked up
+                            again after coasting starts a new run */
+  int quiet_plots;       /* radar updates in that run */
 } mwx_track_info;
 
 typedef struct mwx_tracker mwx_tracker;

@@ -10,6 +10,7 @@
  * and their 2x2 east/north covariance gives the ellipse.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "mwx/assess.h"
@@ -362,6 +363,48 @@ static void est6(const mwx_track_est *e, double x[6], double P[6][6]) {
   }
 }
 
+int mwx_assess_burnout_check(const mwx_track_info *info, mwx_assess_burnout *out) {
+  if (!info || !out)
+    return mwx_error_set(MWX_EINVAL, "assess: NULL argument");
+  memset(out, 0, sizeof *out);
+  out->quiet_s = info->t_quiet_ns ? (double)(info->t_last_ns - info->t_quiet_ns) * 1e-9 : 0.0;
+  out->quiet_plots = info->t_quiet_ns ? info->quiet_plots : 0;
+  out->since_thrust_s = info->t_powered_ns ? (double)(info->t_last_ns - info->t_powered_ns) * 1e-9 : -1.0;
+  if (!info->t_quiet_ns)
+    snprintf(out->reason, sizeof out->reason, "%s", info->coasting ? "lost while still powered: the burn may have gone on unseen"
+                                                                   : "not ballistic at its last update");
+  else if (out->quiet_s < MWX_ASSESS_STAGING_COAST_S || out->quiet_plots < MWX_ASSESS_QUIET_MIN_PLOTS)
+    snprintf(out->reason, sizeof out->reason, "%s%.1f s and %d plots ballistic: a staging coast lasts up to %.0f s",
+             info->coasting ? "lost after " : "", out->quiet_s, out->quiet_plots, MWX_ASSESS_STAGING_COAST_S);
+  else
+    out->seen = 1;
+  return 0;
+}
+
+int mwx_assess_flight_phase(const mwx_track_info *info, int *phase) {
+  if (!info || !phase)
+    return mwx_error_set(MWX_EINVAL, "assess: NULL argument");
+  const double *x = info->est.x;
+  double thrust_ago_s = info->t_powered_ns ? (double)(info->est.t_ns - info->t_powered_ns) * 1e-9 : INFINITY;
+  if (info->p_ballistic < 0.5 || thrust_ago_s < MWX_ASSESS_STAGING_COAST_S) {
+    *phase = 0;
+    return 0;
+  }
+  double vr = x[0] * x[3] + x[1] * x[4] + x[2] * x[5];
+  *phase = vr < 0 && height_m(x) < MWX_ASSESS_TERMINAL_H_M ? 2 : 1;
+  return 0;
+}
+
+int mwx_assess_track_quality(const mwx_track_est *est, double *quality) {
+  if (!est || !quality)
+    return mwx_error_set(MWX_EINVAL, "assess: NULL argument");
+  double tr = est->P[0][0] + est->P[1][1] + est->P[2][2];
+  if (!isfinite(tr))
+    return mwx_error_set(MWX_EINVAL, "assess: covariance is not finite");
+  *quality = 1.0 / (1.0 + sqrt(fabs(tr)) / MWX_ASSESS_QUALITY_SCALE_M);
+  return 0;
+}
+
 int mwx_assess_track(const mwx_track_info *info, const mwx_assess_opts *opts, mwx_assess *out) {
   if (!info || !out)
     return mwx_error_set(MWX_EINVAL, "assess: NULL argument");
@@ -390,6 +433,7 @@ int mwx_assess_track(const mwx_track_info *info, const mwx_assess_opts *opts, mw
   /* ballistic by the IMM, and out of the lower atmosphere where every
    * missile is still burning (or already coming down) */
   int ballistic = info->p_ballistic >= o.min_p_ballistic && (h_now >= o.min_climb_height_m || vup_now < 0);
+  double beta_used = 0;
   if (ballistic) {
     if (!mwx_assess_energy_range(x, &out->energy_range_km)) {
       out->cls = mwx_assess_class_from_range(out->energy_range_km);
@@ -402,9 +446,16 @@ int mwx_assess_track(const mwx_track_info *info, const mwx_assess_opts *opts, mw
       if (out->has_class && !mwx_ballistic_vehicle_default(out->cls, &v))
         beta = v.beta_rv_kgpm2;
     }
+    beta_used = beta;
     if (!mwx_assess_impact(x, P, info->est.t_ns, beta, o.max_flight_s, &out->impact) &&
         !add_beta_spread(x, beta, o.beta_rel_sigma, o.max_flight_s, &out->impact))
       out->has_impact = 1;
+    mwx_assess_burnout bo;
+    mwx_assess_burnout_check(info, &bo);
+    if (!bo.seen) {
+      out->provisional = 1;
+      snprintf(out->provisional_reason, sizeof out->provisional_reason, "%s", bo.reason);
+    }
     out->apogee_km = NAN;
     if (o.want_apogee && mwx_assess_apogee(x, info->est.t_ns, beta, &out->apogee_km, &out->apogee_t_ns))
       out->apogee_km = NAN;
@@ -453,6 +504,18 @@ int mwx_assess_track(const mwx_track_info *info, const mwx_assess_opts *opts, mw
                          &d, NULL, NULL))
       out->range_km = d / 1e3;
     out->flight_time_s = (double)(out->impact.t_ns - out->launch.t_ns) * 1e-9;
+    /* a flight whose apogee stays inside the atmosphere is classed by the
+     * range it flies: the energy-equivalent range assumes free flight
+     * after the estimate, and below MWX_ASSESS_ENDO_APOGEE_KM drag takes a
+     * large part of that energy (2022-10-14: 650 km at 50 km apogee burns
+     * out at 3.8 km/s at 23 km, a 1,600 km energy range, and is an SRBM) */
+    double apo = out->apogee_km;
+    int64_t apo_t;
+    if (!(apo > 0) && mwx_assess_apogee(x, info->est.t_ns, beta_used, &apo, &apo_t))
+      apo = NAN;
+    if (out->has_class && apo > 0 && apo < MWX_ASSESS_ENDO_APOGEE_KM && out->range_km > 0)
+      out->cls = mwx_assess_class_from_range(out->range_km);
+    mwx_error_clear();
   }
   return 0;
 }

@@ -35,6 +35,53 @@
 #define MAX_EARLY_TRACKS 4     /* tracks on one missile tried for its launch fit */
 #define EARLY_TRACK_S 400.0    /* ... those that followed it this soon after launch */
 #define FINAL_IPP_BEFORE_S 60.0 /* the reported impact prediction: the last made this long before impact */
+#define MAX_OWN 16              /* tracks that followed one missile, for the warning picture */
+#define BOOST_END_S 20.0        /* phases: boost end up to t_b + this, */
+#define COAST_END_S 120.0       /* post-burnout coast up to t_b + this */
+#define REENTRY_H_M 100e3       /* re-entry: descending below this */
+#define FIVE_SIGMA_D2 25.0      /* Mahalanobis distance 5, squared */
+
+/* One track's standing prediction in a missile's warning picture. */
+typedef struct standing {
+  long ti;             /* tracker index */
+  int has;             /* a non-provisional prediction stands */
+  double err_km, d2;   /* its error and the truth's squared Mahalanobis distance */
+  int64_t last_upd_ns; /* the track's t_last_ns when last assessed */
+  int last_coasting;   /* ... and its coasting flag */
+  double last_eval_s;  /* when last assessed (seconds after launch) */
+  double area_km2;     /* its ellipse's major x minor semi-axis */
+  double bad5_since_s; /* > 5 sigma since (-1: not) */
+} standing;
+
+/* Squared Mahalanobis distance of (lat, lon) from a predicted point. */
+static double truth_d2(const mwx_assess_point *ip, double lat, double lon) {
+  mwx_geo_lla ref = {ip->lat_deg, ip->lon_deg, 0}, t = {lat, lon, 0};
+  double p[3], enu[3];
+  if (mwx_geo_ecef_from_lla(&t, p) || mwx_geo_enu_from_ecef(&ref, p, enu))
+    return INFINITY;
+  const double(*C)[2] = ip->cov_en_m2;
+  double det = C[0][0] * C[1][1] - C[0][1] * C[1][0];
+  if (!(det > 0))
+    return INFINITY;
+  return (C[1][1] * enu[0] * enu[0] - 2 * C[0][1] * enu[0] * enu[1] + C[0][0] * enu[1] * enu[1]) / det;
+}
+
+static int phase_of(const mwx_sim_truth *truth, size_t k, int64_t t_ns, double ts) {
+  double tb = truth->traj[k].fig.burnout_time_s;
+  if (ts < tb + BOOST_END_S)
+    return MWX_ASSESS_PH_BOOST_END;
+  if (ts < tb + COAST_END_S)
+    return MWX_ASSESS_PH_COAST;
+  mwx_sim_truth_state st;
+  if (!mwx_sim_truth_at(truth, k, t_ns, &st) && st.in_flight) {
+    double vr = 0;
+    for (int i = 0; i < 3; i++)
+      vr += st.pos_ecef_m[i] * st.vel_ecef_mps[i];
+    if (vr < 0 && st.lla.h_m < REENTRY_H_M)
+      return MWX_ASSESS_PH_REENTRY;
+  }
+  return MWX_ASSESS_PH_MIDCOURSE;
+}
 
 void mwx_assess_run_opts_default(mwx_assess_run_opts *o) {
   memset(o, 0, sizeof *o);
@@ -173,12 +220,15 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
   int *has_last = calloc(nm ? nm : 1, sizeof *has_last);
   long *early_trk = calloc((nm ? nm : 1) * MAX_EARLY_TRACKS, sizeof *early_trk);
   int *n_early_trk = calloc(nm ? nm : 1, sizeof *n_early_trk);
+  standing *own = calloc((nm ? nm : 1) * MAX_OWN, sizeof *own);
+  int *n_own = calloc(nm ? nm : 1, sizeof *n_own);
   mwx_tracker *tr = NULL;
   mwx_sim_source *src = NULL;
   plot_buf b = {0};
   live_list live = {0};
   int rc = 0;
-  if (!trk || !last_trk || !last_upd_ns || !last_ipp_s || !last_ipp || !has_last || !early_trk || !n_early_trk) {
+  if (!trk || !last_trk || !last_upd_ns || !last_ipp_s || !last_ipp || !has_last || !early_trk || !n_early_trk ||
+      !own || !n_own) {
     rc = mwx_error_set(MWX_ENOMEM, "assess run: out of memory");
     goto done;
   }
@@ -231,50 +281,136 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
         continue;
       size_t lp = 0;
       long i = track_of(&live, truth, k, t, &lp);
-      if (i < 0)
-        continue;
-      if (!m->has_track) {
+      if (i >= 0 && !m->has_track) {
         m->has_track = 1;
         m->first_track_s = ts;
         trk[k] = i;
       }
-      /* the tracks that follow it in its first minutes (launch fit) */
-      int seen = 0;
-      for (int c = 0; c < n_early_trk[k]; c++)
-        seen |= early_trk[k * MAX_EARLY_TRACKS + c] == i;
-      if (!seen && n_early_trk[k] < MAX_EARLY_TRACKS && ts < EARLY_TRACK_S)
-        early_trk[k * MAX_EARLY_TRACKS + n_early_trk[k]++] = i;
-      const mwx_track_info in = live.info[lp];
-      /* predictions only when the track has news (a coasting track's
-       * prediction does not change): every step until one is within 10 km,
-       * then every IPP_EVERY_S */
-      int news = i != last_trk[k] || in.t_last_ns != last_upd_ns[k];
-      int due = news && (!m->has_good_ipp || ts - last_ipp_s[k] >= IPP_EVERY_S);
-      if (!due || in.p_ballistic < ao.min_p_ballistic)
-        continue;
-      last_trk[k] = i;
-      last_upd_ns[k] = in.t_last_ns;
-      mwx_assess a;
-      if (mwx_assess_track(&in, &ao, &a) || !a.has_impact)
-        continue;
-      last_ipp_s[k] = ts;
-      last_ipp[k] = a.impact;
-      has_last[k] = 1;
-      m->cls = a.cls;
-      double err = geo_km(a.impact.lat_deg, a.impact.lon_deg, truth->traj[k].fig.impact_lat_deg,
-                          truth->traj[k].fig.impact_lon_deg);
-      if (!m->has_ipp) {
-        m->has_ipp = 1;
-        m->first_ipp_s = ts;
+      if (i >= 0) {
+        /* the tracks that follow it in its first minutes (launch fit) */
+        int seen = 0;
+        for (int c = 0; c < n_early_trk[k]; c++)
+          seen |= early_trk[k * MAX_EARLY_TRACKS + c] == i;
+        if (!seen && n_early_trk[k] < MAX_EARLY_TRACKS && ts < EARLY_TRACK_S)
+          early_trk[k * MAX_EARLY_TRACKS + n_early_trk[k]++] = i;
+        /* ... and every track that ever followed it (the warning picture) */
+        seen = 0;
+        for (int c = 0; c < n_own[k]; c++)
+          seen |= own[k * MAX_OWN + c].ti == i;
+        if (!seen && n_own[k] < MAX_OWN) {
+          standing *sd = &own[k * MAX_OWN + n_own[k]++];
+          memset(sd, 0, sizeof *sd);
+          sd->ti = i;
+          sd->bad5_since_s = -1;
+        }
       }
-      if (!m->has_good_ipp && err <= MWX_ASSESS_GOOD_IPP_KM) {
-        m->has_good_ipp = 1;
-        m->good_ipp_s = ts;
+      const double tlat = truth->traj[k].fig.impact_lat_deg, tlon = truth->traj[k].fig.impact_lon_deg;
+      const standing *best = NULL; /* the picture: the most precise standing prediction */
+      for (int c = 0; c < n_own[k]; c++) {
+        standing *sd = &own[k * MAX_OWN + c];
+        size_t pos = live.n;
+        for (size_t j = 0; j < live.n; j++)
+          if ((long)live.idx[j] == sd->ti)
+            pos = j;
+        if (pos == live.n) { /* deleted: its prediction goes with it, and its place */
+          own[k * MAX_OWN + c] = own[k * MAX_OWN + --n_own[k]];
+          c--;
+          continue;
+        }
+        const mwx_track_info *in = &live.info[pos];
+        /* a track assessed again only when it has news: an update, or the
+         * start of its coasting (a node predicts from a coasting track; its
+         * prediction then does not change) */
+        int news = in->t_last_ns != sd->last_upd_ns || !sd->last_upd_ns || in->coasting != sd->last_coasting;
+        /* a standing prediction is renewed every IPP_EVERY_S (a node's
+         * cadence); a track without one, or the missile's own track until a
+         * prediction is within 10 km, every step */
+        int due = !sd->has || ts - sd->last_eval_s >= IPP_EVERY_S || in->coasting != sd->last_coasting ||
+                  (sd->ti == i && !m->has_good_ipp);
+        if (news && due) {
+          sd->last_upd_ns = in->t_last_ns;
+          sd->last_coasting = in->coasting;
+          sd->last_eval_s = ts;
+          mwx_assess a;
+          int ok = in->p_ballistic >= ao.min_p_ballistic && !mwx_assess_track(in, &ao, &a) && a.has_impact;
+          mwx_assess_burnout bo;
+          mwx_assess_burnout_check(in, &bo);
+          if (!ok) {
+            /* no new prediction: the standing one is withdrawn when thrust
+             * was seen since (a stage burning: it is wrong), kept otherwise
+             * (the IMM leaving ballistic in re-entry is drag) */
+            if (!bo.seen && !o.trust_provisional)
+              sd->has = 0;
+          } else if (a.provisional && !o.trust_provisional) {
+            sd->has = 0; /* withdrawn: burnout not seen */
+            m->n_provisional++;
+          } else {
+            m->n_provisional += a.provisional;
+            sd->has = 1;
+            sd->err_km = geo_km(a.impact.lat_deg, a.impact.lon_deg, tlat, tlon);
+            sd->d2 = truth_d2(&a.impact, tlat, tlon);
+            sd->area_km2 = a.impact.major_km * a.impact.minor_km;
+            int ph = phase_of(truth, k, t, ts);
+            m->n_pred[ph]++;
+            m->n_pred_in[ph] += sd->d2 <= MWX_ASSESS_CHI2_95_2D;
+            /* the timeline of the missile's own track, as before */
+            if (sd->ti == i) {
+              if (i != last_trk[k] || !m->has_good_ipp || ts - last_ipp_s[k] >= IPP_EVERY_S) {
+                last_trk[k] = i;
+                last_ipp_s[k] = ts;
+                last_ipp[k] = a.impact;
+                has_last[k] = 1;
+                m->cls = a.cls;
+                if (!m->has_ipp) {
+                  m->has_ipp = 1;
+                  m->first_ipp_s = ts;
+                }
+                if (!m->has_good_ipp && sd->err_km <= MWX_ASSESS_GOOD_IPP_KM) {
+                  m->has_good_ipp = 1;
+                  m->good_ipp_s = ts;
+                }
+                if (ts <= m->flight_time_s - FINAL_IPP_BEFORE_S || !m->has_impact) {
+                  m->impact = a.impact;
+                  m->impact_error_km = sd->err_km;
+                  m->has_impact = 1;
+                }
+              }
+            }
+          }
+        }
+        if (!sd->has) {
+          sd->bad5_since_s = -1;
+          continue;
+        }
+        if (!best || sd->area_km2 < best->area_km2)
+          best = sd;
+        if (sd->err_km > m->max_wrong_km)
+          m->max_wrong_km = sd->err_km;
+        if (!(sd->d2 <= FIVE_SIGMA_D2)) {
+          if (sd->bad5_since_s < 0)
+            sd->bad5_since_s = ts;
+          if (ts - sd->bad5_since_s > m->max_5sigma_s)
+            m->max_5sigma_s = ts - sd->bad5_since_s;
+        } else {
+          sd->bad5_since_s = -1;
+        }
       }
-      if (ts <= m->flight_time_s - FINAL_IPP_BEFORE_S || !m->has_impact) {
-        m->impact = a.impact;
-        m->impact_error_km = err;
-        m->has_impact = 1;
+      /* the picture - what a warning centre would act on: of the standing
+       * predictions the most precise one (smallest ellipse); good from the
+       * first step with one after the last step with a bad one */
+      int any = best != NULL, bad50 = best && best->err_km > MWX_ASSESS_CONSISTENT_KM,
+          badc = best && !(best->d2 <= MWX_ASSESS_CHI2_95_2D);
+      if (bad50)
+        m->has_ipp_50km = 0;
+      else if (any && !m->has_ipp_50km) {
+        m->has_ipp_50km = 1;
+        m->ipp_50km_s = ts;
+      }
+      if (badc)
+        m->has_ipp_consistent = 0;
+      else if (any && !m->has_ipp_consistent) {
+        m->has_ipp_consistent = 1;
+        m->ipp_consistent_s = ts;
       }
     }
     /* checkpoints: the latest prediction made by then */
@@ -367,6 +503,8 @@ done:
   free(has_last);
   free(early_trk);
   free(n_early_trk);
+  free(own);
+  free(n_own);
   if (rc)
     mwx_assess_run_fini(out);
   return rc;
@@ -397,6 +535,20 @@ int mwx_assess_run_json(const mwx_assess_run_result *r, const mwx_assess_run_opt
     json_object_set_new(o, "first_track_s", num_or_null(m->has_track, m->first_track_s));
     json_object_set_new(o, "first_ipp_s", num_or_null(m->has_ipp, m->first_ipp_s));
     json_object_set_new(o, "good_ipp_s", num_or_null(m->has_good_ipp, m->good_ipp_s));
+    json_object_set_new(o, "ipp_50km_s", num_or_null(m->has_ipp_50km, m->ipp_50km_s));
+    json_object_set_new(o, "ipp_consistent_s", num_or_null(m->has_ipp_consistent, m->ipp_consistent_s));
+    json_object_set_new(o, "provisional_predictions", json_integer((json_int_t)m->n_provisional));
+    json_object_set_new(o, "max_5sigma_s", json_real(m->max_5sigma_s));
+    json_object_set_new(o, "max_wrong_km", json_real(m->max_wrong_km));
+    static const char *phn[MWX_ASSESS_N_PHASE] = {"boost_end", "coast", "midcourse", "reentry"};
+    json_t *cont = json_object();
+    for (int ph = 0; ph < MWX_ASSESS_N_PHASE; ph++) {
+      json_t *e = json_array();
+      json_array_append_new(e, json_integer((json_int_t)m->n_pred_in[ph]));
+      json_array_append_new(e, json_integer((json_int_t)m->n_pred[ph]));
+      json_object_set_new(cont, phn[ph], e);
+    }
+    json_object_set_new(o, "contained", cont);
     static const char *cpn[MWX_ASSESS_N_CP] = {"60", "120", "300", "half"};
     for (int c = 0; c < MWX_ASSESS_N_CP; c++)
       json_object_set_new(ipp, cpn[c], num_or_null(m->has_ipp_error[c], m->ipp_error_km[c]));

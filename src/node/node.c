@@ -288,17 +288,12 @@ static int track_sample(mwx_node *n, const mwx_track_info *in, uint8_t cls) {
   for (int i = 0; i < 6; i++)
     for (int j = i; j < 6; j++)
       t->cov[k++] = in->est.P[i][j];
-  double r = 0, vr = 0, h = 0;
-  for (int i = 0; i < 3; i++) {
-    r += in->est.x[i] * in->est.x[i];
-    vr += in->est.x[i] * in->est.x[3 + i];
-  }
-  mwx_geo_lla lla;
-  if (!mwx_geo_lla_from_ecef(in->est.x, &lla))
-    h = lla.h_m;
-  t->phase = in->p_ballistic < 0.5 ? MWX_MSG_BOOST : (vr < 0 && h < 150e3 ? MWX_MSG_TERMINAL : MWX_MSG_MIDCOURSE);
-  double sp = sqrt(fabs(in->est.P[0][0] + in->est.P[1][1] + in->est.P[2][2]));
-  t->quality = (float)(1.0 / (1.0 + sp / 1000.0));
+  int phase = MWX_MSG_BOOST; /* assess: mwx_assess_flight_phase, mwx_assess_track_quality */
+  double q = 0;
+  mwx_assess_flight_phase(in, &phase);
+  mwx_assess_track_quality(&in->est, &q);
+  t->phase = (uint8_t)phase;
+  t->quality = (float)q;
   t->n_contributors = 1;
   memcpy(t->contributors[0], n->cfg.nation, MWX_NATION_LEN);
   sources(n, in->sensor_mask, in->est.t_ns, &t->src);
@@ -486,7 +481,7 @@ static int tracks_to_samples(mwx_node *n) {
     if (in.p_ballistic >= ao.min_p_ballistic && (updated || in.coasting) &&
         (!ts->impact_sent || n->sim_ns - ts->last_impact_ns >= every)) {
       mwx_assess a;
-      if (!mwx_assess_track(&in, &ao, &a) && a.has_impact) {
+      if (!mwx_assess_track(&in, &ao, &a) && a.has_impact && !a.provisional) { /* provisional: no warning */
         ts->impact_sent = 1;
         ts->last_impact_ns = n->sim_ns;
         if (a.has_class)

@@ -252,7 +252,7 @@ static int parse_sensor(const where *w, json_t *o, mwx_sim_sensor *s) {
       "lon_deg",      "h_m",           "course_deg",    "speed_kn",     "faces",
       "min_range_km", "max_range_km",  "min_alt_km",    "period_s",     "sigma_range_m",
       "sigma_az_deg", "sigma_el_deg",  "sigma_los_urad", "pd",          "false_per_scan",
-      "note",         NULL};
+      "note",         "ref_range_km",  "ref_rcs_m2",    NULL};
   char type[32];
   double v;
   int rc;
@@ -318,6 +318,21 @@ static int parse_sensor(const where *w, json_t *o, mwx_sim_sensor *s) {
         (rc = get_num(w, o, "sigma_az_deg", 1, 0, 0, 0, 10, &s->sigma_az_deg)) ||
         (rc = get_num(w, o, "sigma_el_deg", 1, 0, 0, 0, 10, &s->sigma_el_deg)))
       return rc;
+  }
+  /* the radar equation (mwx_sim_radar_detect, honest/issue 12): both keys or neither */
+  int has_ref = json_object_get(o, "ref_range_km") != NULL, has_rcs = json_object_get(o, "ref_rcs_m2") != NULL;
+  if (has_ref != has_rcs)
+    return fail(w, has_ref ? "ref_rcs_m2" : "ref_range_km", "ref_range_km and ref_rcs_m2 go together");
+  if (has_ref && ir)
+    return fail(w, "ref_range_km", "only a radar follows the radar equation");
+  if (has_ref) {
+    if ((rc = get_num(w, o, "ref_range_km", 1, 0, 0, 1, HUGE_BOUND, &v)))
+      return rc;
+    s->ref_range_m = v * 1000.0;
+    if ((rc = get_num(w, o, "ref_rcs_m2", 1, 0, 0, 1, 1e6, &s->ref_rcs_m2)))
+      return rc;
+    if (!(s->pd > 0 && s->pd < 1))
+      return fail(w, "pd", "must be between 0 and 1 (exclusive) with the radar equation");
   }
   json_t *faces = json_object_get(o, "faces");
   if (!faces) {

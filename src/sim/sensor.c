@@ -121,3 +121,44 @@ int mwx_sim_sensor_look(const mwx_sim_sensor *s, const mwx_geo_lla *sensor_lla,
   sim_look_frame(s, &fr, target_ecef_m, target_h_m, look);
   return 0;
 }
+
+double mwx_sim_rcs_m2(int phase, bool powered) {
+  if (powered || phase == MWX_PHASE_BOOST)
+    return MWX_SIM_RCS_BOOSTER_M2;
+  return phase == MWX_PHASE_TERMINAL ? MWX_SIM_RCS_RV_M2 : MWX_SIM_RCS_PBV_M2;
+}
+
+int mwx_sim_radar_detect(const mwx_sim_sensor *s, double range_m, double rcs_m2, double *pd,
+                         double *noise_scale, double *snr) {
+  if (!s || !(range_m > 0) || !(rcs_m2 > 0) || !isfinite(range_m) || !isfinite(rcs_m2))
+    return mwx_error_set(MWX_EINVAL, "sensor: radar_detect: bad range or RCS");
+  if (!(s->ref_range_m > 0) || s->kind == MWX_SIM_SPACE_IR) {
+    if (pd)
+      *pd = s->pd;
+    if (noise_scale)
+      *noise_scale = 1.0;
+    if (snr)
+      *snr = INFINITY;
+    return 0;
+  }
+  /* Swerling 1: Pd = exp(-T / (1 + SNR)) with the threshold T = -ln Pfa, so
+   * the reference SNR that gives s->pd is T / (-ln pd) - 1 */
+  const double T = -log(MWX_SIM_PFA);
+  double p0 = s->pd < 1e-9 ? 1e-9 : (s->pd > 1 - 1e-9 ? 1 - 1e-9 : s->pd);
+  double snr_ref = T / -log(p0) - 1.0;
+  if (snr_ref < 1e-6)
+    snr_ref = 1e-6;
+  double q = s->ref_range_m / range_m;
+  double x = snr_ref * (rcs_m2 / s->ref_rcs_m2) * q * q * q * q;
+  if (pd)
+    *pd = exp(-T / (1.0 + x));
+  if (noise_scale) {
+    /* thermal-noise accuracy of range and angle goes as 1/sqrt(SNR)
+     * (Skolnik, Introduction to Radar Systems, ch. 6) */
+    double k = sqrt(snr_ref / x);
+    *noise_scale = k < MWX_SIM_SIGMA_FLOOR ? MWX_SIM_SIGMA_FLOOR : k;
+  }
+  if (snr)
+    *snr = x;
+  return 0;
+}

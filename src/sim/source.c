@@ -153,10 +153,11 @@ static void measure(sim_rng *rng, const mwx_sim_sensor *s, const sim_frame *fr,
                     const mwx_sim_look *look, const double true_los[3], mwx_sim_plot *p) {
   double rng_m, el;
   if (p->kind == MWX_SIM_PLOT_RADAR) {
-    rng_m = look->range_m + s->sigma_range_m * sim_rng_gauss(rng);
+    /* the plot's sigmas: the sensor's, scaled by the SNR (run_scan) */
+    rng_m = look->range_m + p->sigma_range_m * sim_rng_gauss(rng);
     p->range_m = rng_m > 0.0 ? rng_m : 0.0;
-    p->az_deg = wrap360(look->az_deg + s->sigma_az_deg * sim_rng_gauss(rng));
-    el = look->el_deg + s->sigma_el_deg * sim_rng_gauss(rng);
+    p->az_deg = wrap360(look->az_deg + p->sigma_az_deg * sim_rng_gauss(rng));
+    el = look->el_deg + p->sigma_el_deg * sim_rng_gauss(rng);
     p->el_deg = el > 90.0 ? 90.0 : (el < -90.0 ? -90.0 : el);
     los_from_aer(fr, p->az_deg, p->el_deg, p->los_ecef);
   } else {
@@ -190,7 +191,11 @@ static int run_scan(mwx_sim_source *src, size_t k, int64_t t_ns, mwx_sim_plot_cb
     mwx_sim_look look;
     sim_look_frame(s, &fr, st.pos_ecef_m, st.lla.h_m, &look);
     int visible = look.reason == MWX_SIM_VISIBLE && (s->kind != MWX_SIM_SPACE_IR || st.powered);
-    int detected = visible && sim_rng_uniform(rng) < s->pd;
+    double pd = s->pd, noise = 1.0;
+    if (visible && s->kind != MWX_SIM_SPACE_IR && look.range_m > 0 &&
+        (rc = mwx_sim_radar_detect(s, look.range_m, mwx_sim_rcs_m2(st.phase, st.powered), &pd, &noise, NULL)))
+      return rc;
+    int detected = visible && sim_rng_uniform(rng) < pd;
     if (src->hook)
       src->hook(src->hook_ctx, (int)m, (int)k, st.t_s, visible, detected);
     if (!detected)
@@ -200,6 +205,9 @@ static int run_scan(mwx_sim_source *src, size_t k, int64_t t_ns, mwx_sim_plot_cb
     normalize(los);
     plot_header(src, k, t_ns, pos, vel, &p);
     p.face = look.face;
+    p.sigma_range_m *= noise; /* the radar knows its SNR: the plot says how good it is */
+    p.sigma_az_deg *= noise;
+    p.sigma_el_deg *= noise;
     measure(rng, s, &fr, &look, los, &p);
     p.truth.missile = (int)m;
     memcpy(p.truth.pos_ecef_m, st.pos_ecef_m, sizeof p.truth.pos_ecef_m);

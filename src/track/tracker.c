@@ -373,6 +373,15 @@ static int start_track(mwx_tracker *tr, size_t k, const mwx_track_plot *p) {
   return 0;
 }
 
+/* A radar plot whose cross-range error (range x angle sigma) exceeds this
+ * does not start a track: a faint detection far away (the radar equation's
+ * noise grows as the SNR falls).  Two such plots 1-30 s apart give a
+ * two-point velocity loose by 0.5-14 km/s, and a track started from them
+ * stayed over-confident for hundreds of seconds (2022-11-18, ALL, seed 1,
+ * default laydown: 95% containment in mid-course 262 of 391 predictions with
+ * this start allowed, 272 of 272 without).  The legacy laydown's plots are
+ * all below 2.1 km (J/FPS-5 at 1,000 km, 0.1 deg: 1.7 km). */
+#define INIT_MAX_CROSS_M 10e3
 #define FIRST_STATE_HITS 6
 #define FIRST_STATE_MAX_H_M 40e3
 #define CHORD_NS (10 * 1000000000LL)
@@ -475,6 +484,28 @@ static int bo_push(trk *t, const mwx_track_plot *p) {
   return 0;
 }
 
+/* Burnout evidence of one update (mwx_track_info.t_powered_ns, t_quiet_ns,
+ * quiet_plots): thrust seen (an IR plot: the plume; or the boost model
+ * likelier with a forward thrust - a negative one is drag the drag-free
+ * ballistic model leaves out), or one more radar update in the current run
+ * without thrust.  A track picked up again after coasting starts a new run:
+ * what it did while unseen is not evidence. */
+static void note_burnout_evidence(trk *t, const mwx_track_plot *p, int was_coasting) {
+  int thrust = p->kind == MWX_TRACK_IR ||
+               (t->info.p_ballistic < BO_FROM_P && t->imm.m[MWX_TRACK_BOOST].x[6] > 0.0);
+  if (thrust) {
+    t->info.t_powered_ns = p->t_ns;
+    t->info.t_quiet_ns = 0;
+    t->info.quiet_plots = 0;
+    return;
+  }
+  if (!t->info.t_quiet_ns || was_coasting) {
+    t->info.t_quiet_ns = p->t_ns;
+    t->info.quiet_plots = 0;
+  }
+  t->info.quiet_plots++;
+}
+
 static int after_update(mwx_tracker *tr, trk *t, const mwx_track_plot *p) {
   int64_t t_ns = p->t_ns;
   int sensor = p->sensor;
@@ -486,12 +517,14 @@ static int after_update(mwx_tracker *tr, trk *t, const mwx_track_plot *p) {
     if (prev < BO_FROM_P && t->imm.mu[MWX_TRACK_BALLISTIC] >= BO_TO_P)
       burnout_smoother(tr, t);
   }
+  int was_coasting = t->info.coasting;
   t->info.hits++;
   t->info.misses = 0;
   t->info.coasting = 0;
   t->info.t_last_ns = t_ns;
   t->info.sensor_mask |= 1ull << (sensor & 63);
   t->info.p_ballistic = t->imm.mu[MWX_TRACK_BALLISTIC];
+  note_burnout_evidence(t, p, was_coasting);
   publish(t);
   if (t->info.status == MWX_TRACK_TENTATIVE) {
     t->attempts++;
@@ -833,6 +866,13 @@ static int process_scan(mwx_tracker *tr, const mwx_track_plot *pl, size_t np) {
     double h = height_of(cg[j].org);
     if (h < tr->cfg.min_height_m || h > 10000e3)
       continue; /* false plot: underground or beyond any missile */
+    /* a plot whose cross-range error exceeds INIT_MAX_CROSS_M (a faint, far
+     * detection) does not start a track: two of them give a velocity too
+     * loose for the linearised filter to stay consistent; a track already
+     * held still takes it */
+    if (pl[j].range_m * fmax(pl[j].sigma_az_deg * cos(pl[j].el_deg * MWX_DEG2RAD), pl[j].sigma_el_deg) *
+            MWX_DEG2RAD > INIT_MAX_CROSS_M)
+      continue;
     size_t best = (size_t)-1;
     double best_d = INFINITY;
     for (size_t k = 0; k < tr->np; k++) {
