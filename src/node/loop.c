@@ -318,13 +318,40 @@ static int drain(mwx_node_loop *l) {
   return n;
 }
 
+typedef struct due_timer {
+  int64_t when_ns;
+  uint64_t id;
+} due_timer;
+
+static int cmp_due(const void *a, const void *b) {
+  const due_timer *x = a, *y = b;
+  if (x->when_ns != y->when_ns)
+    return x->when_ns < y->when_ns ? -1 : 1;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Runs the timers that are due, earliest first (a timer due at 1 ms runs
+ * before one due at 2 ms, even when a late wake-up finds both due, so the
+ * earlier one can still delete the later). */
 static int run_timers(mwx_node_loop *l) {
   int n = 0;
   int64_t now = mwx_node_mono_ns();
-  l->in_timers = 1;
+  due_timer local[16];
+  due_timer *due = local;
   size_t count = l->n_timers; /* timers added by callbacks wait for the next iteration */
-  for (size_t i = 0; i < count; i++) {
-    if (l->timers[i].dead || l->timers[i].when_ns > now)
+  if (count > 16 && !(due = malloc(count * sizeof *due)))
+    due = local, count = 16; /* no memory: the first 16 now, the rest next iteration */
+  size_t nd = 0;
+  for (size_t i = 0; i < count; i++)
+    if (!l->timers[i].dead && l->timers[i].when_ns <= now)
+      due[nd++] = (due_timer){l->timers[i].when_ns, l->timers[i].id};
+  qsort(due, nd, sizeof *due, cmp_due);
+  l->in_timers = 1;
+  for (size_t k = 0; k < nd; k++) {
+    size_t i = 0;
+    while (i < l->n_timers && l->timers[i].id != due[k].id)
+      i++;
+    if (i == l->n_timers || l->timers[i].dead)
       continue;
     mwx_node_timer_fn fn = l->timers[i].fn;
     void *ctx = l->timers[i].ctx;
@@ -342,6 +369,8 @@ static int run_timers(mwx_node_loop *l) {
   }
   l->in_timers = 0;
   timers_compact(l);
+  if (due != local)
+    free(due);
   return n;
 }
 

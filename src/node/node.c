@@ -502,7 +502,8 @@ static int tracks_to_samples(mwx_node *n) {
     }
     int rc;
     /* launch event once, from the early estimate */
-    if (!ts->launch_sent && in.has_first) {
+    if (!ts->launch_sent && in.has_first && (!ts->last_try_launch_ns || n->sim_ns - ts->last_try_launch_ns >= NS)) {
+      ts->last_try_launch_ns = n->sim_ns;
       mwx_track_info early = in;
       early.p_ballistic = 0; /* launch only */
       mwx_assess a;
@@ -527,7 +528,9 @@ static int tracks_to_samples(mwx_node *n) {
        track (out of this nation's sight) changes slowly: 6 times less often */
     int64_t every = (int64_t)(n->cfg.impact_every_s * NS) * (updated ? 1 : 6);
     if (in.p_ballistic >= ao.min_p_ballistic && (updated || in.coasting) &&
-        (!ts->impact_sent || n->sim_ns - ts->last_impact_ns >= every)) {
+        (!ts->impact_sent || n->sim_ns - ts->last_impact_ns >= every) &&
+        (!ts->last_try_impact_ns || n->sim_ns - ts->last_try_impact_ns >= NS)) {
+      ts->last_try_impact_ns = n->sim_ns; /* a provisional one is tried again a sim second later */
       mwx_assess a;
       if (!mwx_assess_track(&in, &ao, &a) && a.has_impact && !a.provisional) { /* provisional: no warning */
         ts->impact_sent = 1;

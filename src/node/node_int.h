@@ -18,6 +18,8 @@
 typedef struct node_trk {
   int confirmed, launch_sent, launch_fit_done, impact_sent;
   int64_t last_pub_ns, last_impact_ns;
+  int64_t last_try_launch_ns, last_try_impact_ns; /* event-driven: an assessment that gave nothing
+                                                     is tried again at most once a sim second */
   uint8_t cls;
 } node_trk;
 
