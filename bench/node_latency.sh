@@ -85,9 +85,10 @@ run_case() {
     PIDS+=($!)
   done
   # RSS (kB) a second after the scenario starts and a second before KOR stops; CPU ticks then
-  ( sleep $((LEAD + 1)); for p in "${PIDS[@]}"; do echo "start $(awk '/VmRSS/ {print $2}' /proc/$p/status 2>/dev/null)"; done
-    sleep $((run > 3 ? run - 2 : 1)); for p in "${PIDS[@]}"; do
-      echo "end $(awk '/VmRSS/ {print $2}' /proc/$p/status 2>/dev/null) $(awk '{print $14 + $15}' /proc/$p/stat 2>/dev/null) $(awk '{print $22}' /proc/$p/stat 2>/dev/null)"; done
+  # (of mwxd, the child of timeout)
+  ( sleep $((LEAD + 1)); for p in "${PIDS[@]}"; do c=$(pgrep -P "$p" | head -1); echo "start $(awk '/VmRSS/ {print $2}' /proc/$c/status 2>/dev/null)"; done
+    sleep $((run > 3 ? run - 2 : 1)); for p in "${PIDS[@]}"; do c=$(pgrep -P "$p" | head -1)
+      echo "end $(awk '/VmRSS/ {print $2}' /proc/$c/status 2>/dev/null) $(awk '{print $14 + $15}' /proc/$c/stat 2>/dev/null) $(awk '{print $22}' /proc/$c/stat 2>/dev/null)"; done
   ) > "$d/rss.txt" &
   local sampler=$!
   local st=0 p

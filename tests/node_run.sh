@@ -62,6 +62,7 @@ done
 # most of its time is inside a commit; killed at five different moments, each
 # journal verifies and holds every record the run had reported
 for k in 1 2 3 4 5; do
+  : > "$T/gc$k.log" # there before the first grep
   "$MWX" run "$SC" --nation KOR --journal "$T/gc$k.db" --speed 200 --step 0 --log > "$T/gc$k.log" 2>&1 & PID=$!
   end=$((SECONDS + 30))
   while [ $SECONDS -lt $end ] && [ "$(grep -c RELEASED "$T/gc$k.log")" -lt $((20 * k)) ]; do sleep 0.05; done
