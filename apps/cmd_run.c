@@ -4,12 +4,13 @@
  * decisions per partner, signing, journal), faster than real time.
  *
  *   mwx run SCENARIO.json --nation KOR --journal DB [--policy FILE]
- *           [--seed N] [--speed X] [--sync full|normal] [--no-plots]
+ *           [--seed N] [--speed X] [--step S] [--sync full|normal] [--no-plots]
  *           [--log] [--json]
  *
  * The default policy is config/policy-<NATION>.json of the source tree.
  * --speed X plays X sim seconds per wall second (default: as fast as
- * possible).  --log prints one line per decision as soon as its journal
+ * possible).  --step S is the tracker's cadence in sim seconds (default 1;
+ * 0: event-driven, each scan at its own time, as mwxd).  --log prints one line per decision as soon as its journal
  * record is durable (what a partner would have been sent).  Prints a
  * summary: samples released per partner and topic, held, approved,
  * denied, refused, and the time from the first launch to the first
@@ -30,7 +31,7 @@
 
 static void help(FILE *f) {
   fprintf(f, "usage: mwx run SCENARIO.json --nation KOR|JPN|USA --journal DB [--policy FILE] [--key FILE]\n"
-             "               [--seed N] [--speed X] [--sync full|normal] [--no-plots] [--log] [--json]\n"
+             "               [--seed N] [--speed X] [--step S] [--sync full|normal] [--no-plots] [--log] [--json]\n"
              "  --nation   whose sensors and policy (required)\n"
              "  --journal  journal database, new (the run's public key goes to DB.pub; a journal of\n"
              "             another nation is refused; an earlier run's journal can be continued only\n"
@@ -39,6 +40,7 @@ static void help(FILE *f) {
              "  --policy   release policy (default config/policy-<NATION>.json)\n"
              "  --seed     simulator seed (default 1)\n"
              "  --speed    sim seconds per wall second (default: as fast as possible)\n"
+             "  --step     tracker cadence, sim seconds (default 1; 0: each scan when it arrives)\n"
              "  --sync     journal durability: full (default, every commit fsynced) or normal\n"
              "  --no-plots do not journal each plot\n"
              "  --log      one line per decision, printed once its journal record is durable\n"
@@ -105,6 +107,13 @@ int mwx_cmd_run(int argc, char **argv) {
       if (!*v || *end || !(s >= 0) || s > 1e6)
         return usage_error("--speed needs a number >= 0", v);
       cfg.speed = s;
+      i++;
+    } else if (!strcmp(a, "--step") && v) {
+      char *end;
+      double s = strtod(v, &end);
+      if (!*v || *end || !(s == 0 || (s >= 1e-3 && s <= 3600)))
+        return usage_error("--step needs 0 or a number of sim seconds in [0.001, 3600]", v);
+      cfg.step_s = s;
       i++;
     } else if (!strcmp(a, "--sync") && v) {
       if (!strcmp(v, "full"))

@@ -260,9 +260,12 @@ static int node_main(const char *config, long run_s, int log, const web_opts *wo
     fprintf(stderr, "mwxd %s: %s\n", cfg.nation, mwx_error_msg());
   mwx_node_stats st;
   mwx_node_get_stats(n, &st);
-  printf("%s DOWN received=%llu dropped=%llu publish_errors=%llu queue_overflow=%llu\n", cfg.nation,
-         (unsigned long long)st.received, (unsigned long long)st.dropped, (unsigned long long)st.publish_errors,
-         (unsigned long long)mwx_node_loop_dropped(l));
+  printf("%s DOWN received=%llu dropped=%llu publish_errors=%llu queue_overflow=%llu fits_queued=%llu"
+         " fits_done=%llu fits_dropped=%llu fit_max_ms=%.0f commits=%llu\n",
+         cfg.nation, (unsigned long long)st.received, (unsigned long long)st.dropped,
+         (unsigned long long)st.publish_errors, (unsigned long long)st.handover_dropped,
+         (unsigned long long)st.fits_queued, (unsigned long long)st.fits_done, (unsigned long long)st.fits_dropped,
+         st.fit_max_ms, (unsigned long long)st.commits);
   mwx_node_stats_print(stdout, &st, cfg.nation, wall, 0);
   picture_ctx pc = {cfg.nation, c.epoch_ns};
   mwx_node_picture(n, print_picture, &pc);

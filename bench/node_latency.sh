@@ -19,7 +19,14 @@
 #   SPEED sim seconds per wall second (default 40), RUN_S wall seconds of
 #   scenario per case (default 20: the first 800 sim s of the flight at 40x),
 #   STEP_S the nodes' tick (default 0.2 sim s), SALVO_SPEED the salvo's
-#   speed (default 10).
+#   speed (default 10).  STEP_S is kept for the argument order only: the
+#   nodes are event-driven (mwxd's step_s 0, each scan when it arrives) unless
+#   TICK=1 is set in the environment (then step_s STEP_S, the old tick).
+#   CASES (environment) picks the cases, default "mesh:0 mesh:1 hub:0 hub:1
+#   salvo".  Per case also: RSS of each node a second after the scenario
+#   starts and at its end, CPU per node (percent of one core over the run),
+#   and the launch fits (queued, done, dropped, longest) from mwxd's DOWN
+#   line.
 set -u
 B=$(cd "${1:?usage: bench/node_latency.sh BUILD_DIR [SPEED] [RUN_S] [STEP_S] [SALVO_SPEED]}" && pwd)
 SPEED=${2:-40}
@@ -51,7 +58,9 @@ run_case() {
   [ "$sec" = 1 ] && secure=true
   mkdir -p "$d" && ln -s ../pki "$d/pki"
   local start=$(( $(date +%s%3N) + LEAD * 1000 ))
-  local common="\"secure\":$secure,\"lease_ms\":3000,\"scenario\":\"$sc\",\"seed\":1,\"speed\":$speed,\"step_s\":$STEP,\"start_unix_ms\":$start,\"linger_s\":-1"
+  local stepkey=""
+  [ "${TICK:-0}" = 1 ] && stepkey="\"step_s\":$STEP,"
+  local common="\"secure\":$secure,\"lease_ms\":3000,\"scenario\":\"$sc\",\"seed\":1,\"speed\":$speed,$stepkey\"start_unix_ms\":$start,\"linger_s\":-1"
   local h=0
   [ "$topo" = hub ] && h=1
   local dom=$(( 200 + 3 * (2 * sec + h) ))
@@ -75,8 +84,16 @@ run_case() {
     timeout $((t + 30)) "$B/mwxd" --config "$d/$N.json" --run-s $t --log received > "$d/$N.log" 2>&1 &
     PIDS+=($!)
   done
+  # RSS (kB) a second after the scenario starts and a second before KOR stops; CPU ticks then
+  # (of mwxd, the child of timeout)
+  ( sleep $((LEAD + 1)); for p in "${PIDS[@]}"; do c=$(pgrep -P "$p" | head -1); echo "start $(awk '/VmRSS/ {print $2}' /proc/$c/status 2>/dev/null)"; done
+    sleep $((run > 3 ? run - 2 : 1)); for p in "${PIDS[@]}"; do c=$(pgrep -P "$p" | head -1)
+      echo "end $(awk '/VmRSS/ {print $2}' /proc/$c/status 2>/dev/null) $(awk '{print $14 + $15}' /proc/$c/stat 2>/dev/null) $(awk '{print $22}' /proc/$c/stat 2>/dev/null)"; done
+  ) > "$d/rss.txt" &
+  local sampler=$!
   local st=0 p
   for p in "${PIDS[@]}"; do wait "$p" || st=$((st + 1)); done
+  wait $sampler 2>/dev/null
   PIDS=()
   [ $st = 0 ] || { echo "$topo secure=$sec: $st node(s) failed"; tail -5 "$d"/*.log; }
   "$B/mwx" audit show "$d/KOR.db" --kind release --json > "$d/kor_release.json"
@@ -125,16 +142,41 @@ print(f"NODE {sys.argv[5]} topo={topo} secure={sec} speed={speed:g} n={n}/{rel} 
       f" | tick->held p50={pct(after,.5):.1f} p99={pct(after,.99):.1f}"
       f" | plot->reception p50={pct(recv,.5):.1f} p99={pct(recv,.99):.1f}"
       f" | JPN received {received} samples in {run:.0f} s: {received/run:.0f}/s; KOR Tracks held {trk_rate:.0f}/s over {span:.1f} s")
+# RSS, CPU, fits
+import os
+hz = os.sysconf("SC_CLK_TCK")
+up = float(open("/proc/uptime").read().split()[0])
+rows = [l.split() for l in open(d + "/rss.txt")]
+st_ = [r for r in rows if r[0] == "start"]; en = [r for r in rows if r[0] == "end"]
+parts = []
+for i, nat in enumerate(["KOR", "JPN", "USA"]):
+    s0 = st_[i][1] if i < len(st_) and len(st_[i]) > 1 else "?"
+    if i < len(en) and len(en[i]) > 3:
+        e1, ticks, start_ticks = en[i][1], float(en[i][2]), float(en[i][3])
+        # CPU over the process's life up to the sample (includes the DDS start)
+        life = None
+        parts.append(f"{nat} rss {s0}->{e1} kB cpu {100 * ticks / hz / max(1e-9, run + 5):.0f}%")
+        # CPU over the process life up to the sample (LEAD + run - 1 s, DDS start included)
+    else:
+        parts.append(f"{nat} rss {s0}->? kB")
+fits = ""
+for nat in ["KOR", "JPN", "USA"]:
+    for l in open(f"{d}/{nat}.log"):
+        m = re.search(r"DOWN .*fits_queued=(\d+) fits_done=(\d+) fits_dropped=(\d+) fit_max_ms=(\d+) commits=(\d+)", l)
+        if m:
+            fits += f" {nat} fits {m.group(1)}/{m.group(2)}/{m.group(3)} max {m.group(4)} ms commits {m.group(5)};"
+print(f"RES {sys.argv[5]} topo={topo} secure={sec} | " + " | ".join(parts) + " | fits queued/done/dropped:" + fits)
 PY
 }
 
-for topo in mesh hub; do
-  for sec in 0 1; do
-    run_case $topo $sec "$SPEED" "$RUN" "$SC"
-  done
+for c in ${CASES:-mesh:0 mesh:1 hub:0 hub:1 salvo}; do
+  if [ "$c" = salvo ]; then
+    # under load: the 100-missile salvo (scenarios/salvo-100.json), mesh, DDS Security on
+    run_case mesh 1 "$SALVO_SPEED" "$RUN" "$SRC/scenarios/salvo-100.json"
+  else
+    run_case "${c%%:*}" "${c##*:}" "$SPEED" "$RUN" "$SC"
+  fi
 done
-# under load: the 100-missile salvo (scenarios/salvo-100.json), mesh, DDS Security on
-run_case mesh 1 "$SALVO_SPEED" "$RUN" "$SRC/scenarios/salvo-100.json"
 
 # ------------------------------------------------------------- ddsperf
 P="$T/pki"

@@ -239,7 +239,7 @@ static void test_node_config_check(void **state) {
     double v;
     const char *want;
   } bad[] = {{"speed", 1e308, "speed 1e+308"},   {"speed", 1e-9, "speed 1e-09"},     {"speed", NAN, "speed"},
-             {"step_s", 1e308, "step_s"},        {"step_s", 0, "step_s"},            {"lead_s", 1e12, "lead_s"},
+             {"step_s", 1e308, "step_s"},        {"step_s", 1e-4, "step_s"},            {"lead_s", 1e12, "lead_s"},
              {"impact_every_s", -1, "impact_every_s"}, {"linger_s", INFINITY, "linger_s"}};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     mwx_node_config c;

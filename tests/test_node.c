@@ -408,7 +408,8 @@ static void test_node_config_load(void **state) {
   assert_true(c.linger_s == 2);
   assert_int_equal(c.sync, MWX_JOURNAL_SYNC_NORMAL);
   assert_int_equal(c.journal_plots, 0);
-  assert_int_equal(c.launch_fit, 0);
+  assert_int_equal(c.launch_fit, 1); /* on the fit workers, off the loop thread */
+  assert_true(c.step_s == 0);         /* event-driven */
   write_file(path, "{\"nation\":\"KOR\",\"pki_dir\":\"pki\",\"journal\":\"k.db\",\"speed\":-1}");
   assert_int_equal(mwx_node_config_load(path, &c), MWX_EINVAL);
   assert_non_null(strstr(mwx_error_msg(), "'speed'"));

@@ -147,6 +147,8 @@ typedef struct mwx_msg_status {
   int64_t clock_offset_ns;
   uint64_t journal_head_id;         /* the node's last sealed journal head: record id ... */
   uint8_t journal_head_hash[32];    /* ... and its chain hash (see journal.h) */
+  uint64_t overflows;               /* items the node's bounded queues dropped since it started
+                                       (hand-over queue, launch fits; docs/architecture.md "Bounds") */
 } mwx_msg_status;
 
 /* One sample of any topic. */

@@ -90,6 +90,23 @@ int mwx_node_loop_fd_del(mwx_node_loop *l, int fd);
 /* Sets the one consumer of the hand-over queue (loop thread). */
 void mwx_node_loop_set_queue_fn(mwx_node_loop *l, mwx_node_queue_fn fn, void *ctx);
 
+/* Batch consumer of the hand-over queue: called once per wake-up with every
+ * item queued since the last one (n items, at most the queue's cap), in
+ * post order; items[i] (sizes[i] bytes) valid during the call only.  Lets
+ * the consumer make the whole batch durable with one journal commit.  Loop
+ * thread.  Replaces a queue fn set before (and mwx_node_loop_set_queue_fn
+ * replaces it). */
+typedef void (*mwx_node_batch_fn)(mwx_node_loop *l, void **items, const size_t *sizes, size_t n, void *ctx);
+void mwx_node_loop_set_batch_fn(mwx_node_loop *l, mwx_node_batch_fn fn, void *ctx);
+
+/* The queue's bound (items), as created.  Any thread. */
+size_t mwx_node_loop_queue_cap(const mwx_node_loop *l);
+
+/* Makes timer id fire at the next iteration (its callback then sets its
+ * next time as usual).  Loop thread.  MWX_ENOTFOUND if there is no such
+ * timer. */
+int mwx_node_loop_timer_kick(mwx_node_loop *l, uint64_t id);
+
 /* Copies size bytes of item into the queue and wakes the loop.  Safe from
  * any thread.  MWX_EBUSY if the queue is full (the item is dropped and
  * counted), MWX_ENOMEM. */
@@ -135,7 +152,11 @@ typedef struct mwx_node_config {
                                           plays; 0 = when the node starts running.  Nodes of one
                                           exercise given the same value share one sim clock. */
   double lead_s;                       /* sim seconds played before the epoch (default 5) */
-  double step_s;                       /* tracker cadence in sim seconds (default 1) */
+  double step_s;                       /* tracker cadence in sim seconds (default 1 offline); 0 =
+                                          event-driven: each sensor scan is processed at its own
+                                          time (online: a timer set for the next scan's time on
+                                          the exercise clock; offline: scan after scan as fast as
+                                          possible); mwxd's default is 0 */
   double impact_every_s;               /* ImpactPrediction cadence per track (default 10) */
   double status_every_s;               /* NodeStatus cadence, sim seconds (default 30) */
   double linger_s;                     /* after the scenario ends, keep running (wall s); <0 forever */
@@ -145,9 +166,18 @@ typedef struct mwx_node_config {
   int journal_plots;                   /* 1 (default): one plot record per plot accepted */
   int launch_fit;                      /* 1: a refined LaunchEvent per track from the batch launch
                                           fit (mwx_assess_launch_fit) once its 120-s early-plot
-                                          window is full.  The fit runs on the loop thread and
-                                          takes 0.5 s to 12 s of one core: default 1 offline,
-                                          0 in mwxd configurations (key "launch_fit") */
+                                          window is full.  At speed > 0 the fit runs on the
+                                          node's fit workers (off the loop thread) and its
+                                          LaunchEvent follows when it is done; at speed 0 it runs
+                                          in line (same result every run).  Default 1 (also in
+                                          mwxd; key "launch_fit") */
+  int fit_workers;                     /* worker threads for launch fits (default 1, 1..8) */
+  int fit_queue;                       /* fits waiting for a worker, at most (default 32, 1..1024):
+                                          a track whose fit finds the queue full gets none (its
+                                          early LaunchEvent stands) and is counted (fits_dropped) */
+  int test_fit_delay_ms;               /* TEST ONLY (default 0): each fit worker waits this long
+                                          (0..600000 ms) before a fit, standing in a slow fit;
+                                          never set by a configuration file */
   char key[MWX_NODE_PATH_LEN];         /* Ed25519 origin key (PEM); "" offline: a fresh key for
                                           this run (public part written next to the journal as
                                           <journal>.pub); online: the PKI's origin key */
@@ -263,6 +293,12 @@ typedef struct mwx_node_stats {
   uint64_t plots, tracks_confirmed, samples, records;
   uint64_t received, dropped, publish_errors;
   int64_t sim_ns;              /* sim time reached */
+  /* bounds and overflows (docs/architecture.md "Bounds"): */
+  uint64_t fits_queued, fits_done, fits_dropped; /* launch fits given to the workers, done, dropped
+                                                    (queue full: fit_queue) */
+  double fit_max_ms;                             /* longest wait from queued to result on the loop */
+  uint64_t handover_dropped;                     /* hand-over queue full (receive thread, fit results) */
+  uint64_t commits;                              /* journal commits made by the loop (group commits) */
   int n_partners;
   mwx_node_partner_stats partner[MWX_NODE_MAX_PARTNERS];
 } mwx_node_stats;

@@ -342,6 +342,7 @@ int mwx_msg_encode(const mwx_msg *m, uint8_t *buf, size_t cap, size_t *len) {
     put_i64(&w, s->clock_offset_ns);
     put_u64(&w, s->journal_head_id);
     put_bytes(&w, s->journal_head_hash, 32);
+    put_u64(&w, s->overflows);
     break;
   }
   }
@@ -558,6 +559,7 @@ int mwx_msg_decode(const uint8_t *buf, size_t len, mwx_msg *m) {
       memcpy(s->journal_head_hash, r.p + r.off, 32);
       r.off += 32;
     }
+    s->overflows = get_u64(&r, "overflows");
     break;
   }
   }
@@ -797,6 +799,7 @@ int mwx_msg_to_json(const mwx_msg *m, char **json_out) {
     char hh[65];
     for (int i = 0; i < 32; i++) snprintf(hh + 2 * i, 3, "%02x", s->journal_head_hash[i]);
     json_object_set_new(p, "journal_head_hash", json_string(hh));
+    json_object_set_new(p, "overflows", json_integer((json_int_t)(s->overflows > INT64_MAX ? INT64_MAX : s->overflows)));
     break;
   }
   }

@@ -170,6 +170,7 @@ int net_to_wire(const mwx_msg *m, net_wire *w) {
     o->clock_offset_ns = s->clock_offset_ns;
     o->journal_head_id = s->journal_head_id;
     memcpy(o->journal_head_hash, s->journal_head_hash, 32);
+    o->overflows = s->overflows;
     memcpy(o->signature, m->sig, MWX_SIG_LEN);
     return 0;
   }
@@ -319,6 +320,7 @@ int net_from_wire(mwx_msg_topic t, const void *sample, mwx_msg *m) {
     x->clock_offset_ns = o->clock_offset_ns;
     x->journal_head_id = o->journal_head_id;
     memcpy(x->journal_head_hash, o->journal_head_hash, 32);
+    x->overflows = o->overflows;
     memcpy(m->sig, o->signature, MWX_SIG_LEN);
     return 0;
   }

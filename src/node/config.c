@@ -42,7 +42,7 @@ int mwx_node_config_check(const mwx_node_config *c) {
     const char *name;
     size_t off;
     double lo, hi;
-  } r[] = {{"step_s", offsetof(mwx_node_config, step_s), STEP_MIN_S, STEP_MAX_S},
+  } r[] = {{"step_s", offsetof(mwx_node_config, step_s), 0, STEP_MAX_S},
            {"impact_every_s", offsetof(mwx_node_config, impact_every_s), 1e-3, EVERY_MAX_S},
            {"status_every_s", offsetof(mwx_node_config, status_every_s), 0, EVERY_MAX_S},
            {"lead_s", offsetof(mwx_node_config, lead_s), 0, EVERY_MAX_S},
@@ -52,6 +52,13 @@ int mwx_node_config_check(const mwx_node_config *c) {
     if (!isfinite(v) || v < r[i].lo || v > r[i].hi)
       return mwx_error_set(MWX_ERANGE, "node %s: %s %g is outside [%g, %g]", nat, r[i].name, v, r[i].lo, r[i].hi);
   }
+  if (c->step_s > 0 && c->step_s < STEP_MIN_S)
+    return mwx_error_set(MWX_ERANGE, "node %s: step_s %g must be 0 (event-driven) or in [%g, %g]", nat, c->step_s,
+                         STEP_MIN_S, STEP_MAX_S);
+  if (c->fit_workers < 1 || c->fit_workers > 8 || c->fit_queue < 1 || c->fit_queue > 1024 ||
+      c->test_fit_delay_ms < 0 || c->test_fit_delay_ms > 600000)
+    return mwx_error_set(MWX_ERANGE, "node %s: fit_workers %d (1..8), fit_queue %d (1..1024) or test_fit_delay_ms %d"
+                         " (0..600000) out of range", nat, c->fit_workers, c->fit_queue, c->test_fit_delay_ms);
   if (c->start_unix_ns < 0 || c->start_unix_ns > START_MAX_MS * 1000000ll)
     return mwx_error_set(MWX_ERANGE, "node %s: start time %lld ns is outside 1970..2200", nat,
                          (long long)c->start_unix_ns);
@@ -80,7 +87,8 @@ int mwx_node_config_load(const char *path, mwx_node_config *c) {
   c->online = 1;
   c->speed = 1;
   c->linger_s = -1;
-  c->launch_fit = 0; /* seconds of computation on the loop thread: opt in */
+  c->step_s = 0;     /* event-driven: each scan when it arrives */
+  c->launch_fit = 1; /* on the fit workers, off the loop thread */
   json_t *root;
   /* read again: mwx_net_config_load has checked keys and size; the file is
    * the same unless it was replaced in between, which the checks below

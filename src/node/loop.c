@@ -15,6 +15,7 @@
  * and makes that iteration's poll() not sleep: how "as fast as possible"
  * is expressed without a second code path.
  */
+#define _GNU_SOURCE /* ppoll */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -66,6 +67,7 @@ struct mwx_node_loop {
   atomic_int stop_rc;
   int efd;
   mwx_node_queue_fn qfn;
+  mwx_node_batch_fn bfn;
   void *qctx;
 };
 
@@ -203,7 +205,29 @@ void mwx_node_loop_set_queue_fn(mwx_node_loop *l, mwx_node_queue_fn fn, void *ct
   if (!l)
     return;
   l->qfn = fn;
+  l->bfn = NULL;
   l->qctx = ctx;
+}
+
+void mwx_node_loop_set_batch_fn(mwx_node_loop *l, mwx_node_batch_fn fn, void *ctx) {
+  if (!l)
+    return;
+  l->bfn = fn;
+  l->qfn = NULL;
+  l->qctx = ctx;
+}
+
+size_t mwx_node_loop_queue_cap(const mwx_node_loop *l) { return l ? l->queue_cap : 0; }
+
+int mwx_node_loop_timer_kick(mwx_node_loop *l, uint64_t id) {
+  if (!l)
+    return mwx_error_set(MWX_EINVAL, "loop: NULL argument");
+  for (size_t i = 0; i < l->n_timers; i++)
+    if (l->timers[i].id == id && !l->timers[i].dead) {
+      l->timers[i].when_ns = mwx_node_mono_ns();
+      return 0;
+    }
+  return mwx_error_set(MWX_ENOTFOUND, "loop: no timer %llu", (unsigned long long)id);
 }
 
 static void wake(mwx_node_loop *l) {
@@ -263,6 +287,26 @@ static int drain(mwx_node_loop *l) {
   l->queued = 0;
   pthread_mutex_unlock(&l->mu);
   int n = 0;
+  if (l->bfn && q) {
+    /* the whole swap-out at once: the consumer makes it durable with one
+       commit (group commit); at most queue_cap items */
+    size_t cnt = 0;
+    for (queue_item *p = q; p; p = p->next)
+      cnt++;
+    void **items = malloc(cnt * sizeof *items);
+    size_t *sizes = malloc(cnt * sizeof *sizes);
+    if (items && sizes) {
+      size_t k = 0;
+      for (queue_item *p = q; p; p = p->next, k++) {
+        items[k] = p->data;
+        sizes[k] = p->size;
+      }
+      l->bfn(l, items, sizes, cnt, l->qctx);
+    } else
+      atomic_fetch_add(&l->dropped, cnt); /* no memory for the batch: counted as lost */
+    free(items);
+    free(sizes);
+  }
   while (q) {
     queue_item *nx = q->next;
     if (l->qfn)
@@ -274,13 +318,40 @@ static int drain(mwx_node_loop *l) {
   return n;
 }
 
+typedef struct due_timer {
+  int64_t when_ns;
+  uint64_t id;
+} due_timer;
+
+static int cmp_due(const void *a, const void *b) {
+  const due_timer *x = a, *y = b;
+  if (x->when_ns != y->when_ns)
+    return x->when_ns < y->when_ns ? -1 : 1;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Runs the timers that are due, earliest first (a timer due at 1 ms runs
+ * before one due at 2 ms, even when a late wake-up finds both due, so the
+ * earlier one can still delete the later). */
 static int run_timers(mwx_node_loop *l) {
   int n = 0;
   int64_t now = mwx_node_mono_ns();
-  l->in_timers = 1;
+  due_timer local[16];
+  due_timer *due = local;
   size_t count = l->n_timers; /* timers added by callbacks wait for the next iteration */
-  for (size_t i = 0; i < count; i++) {
-    if (l->timers[i].dead || l->timers[i].when_ns > now)
+  if (count > 16 && !(due = malloc(count * sizeof *due)))
+    due = local, count = 16; /* no memory: the first 16 now, the rest next iteration */
+  size_t nd = 0;
+  for (size_t i = 0; i < count; i++)
+    if (!l->timers[i].dead && l->timers[i].when_ns <= now)
+      due[nd++] = (due_timer){l->timers[i].when_ns, l->timers[i].id};
+  qsort(due, nd, sizeof *due, cmp_due);
+  l->in_timers = 1;
+  for (size_t k = 0; k < nd; k++) {
+    size_t i = 0;
+    while (i < l->n_timers && l->timers[i].id != due[k].id)
+      i++;
+    if (i == l->n_timers || l->timers[i].dead)
       continue;
     mwx_node_timer_fn fn = l->timers[i].fn;
     void *ctx = l->timers[i].ctx;
@@ -298,6 +369,8 @@ static int run_timers(mwx_node_loop *l) {
   }
   l->in_timers = 0;
   timers_compact(l);
+  if (due != local)
+    free(due);
   return n;
 }
 
@@ -315,12 +388,12 @@ int mwx_node_loop_run_once(mwx_node_loop *l, int64_t max_wait_ns) {
   }
   if (atomic_load(&l->stop))
     wait = 0;
-  int timeout_ms = wait < 0 ? -1 : (int)((wait + 999999) / 1000000);
-  if (wait > 0 && timeout_ms == 0)
-    timeout_ms = 1;
+  /* ppoll: the wait in ns, so a timer set for a sensor's scan time fires
+     at that time, not up to a millisecond after it */
   if (wait > 3600000000000ll)
-    timeout_ms = 3600000;
-  int r = poll(l->pfds, l->n_fds + 1, timeout_ms);
+    wait = 3600000000000ll;
+  struct timespec tmo = {(time_t)(wait / 1000000000ll), (long)(wait % 1000000000ll)};
+  int r = ppoll(l->pfds, l->n_fds + 1, wait < 0 ? NULL : &tmo, NULL);
   if (r < 0 && errno != EINTR)
     return mwx_error_set(MWX_EIO, "loop: poll: %s", strerror(errno));
   int n = 0;

@@ -57,6 +57,8 @@ void mwx_node_config_init(mwx_node_config *c) {
   c->sync = MWX_JOURNAL_SYNC_FULL;
   c->journal_plots = 1;
   c->launch_fit = 1;
+  c->fit_workers = 1;
+  c->fit_queue = 32;
   c->replay_max_age_s = MWX_NODE_REPLAY_AGE_S;
   mwx_net_config_init(&c->net);
 }
@@ -270,6 +272,8 @@ static int decide_all(mwx_node *n, const mwx_msg *m, uint8_t cls) {
     else if (d->outcome == MWX_RELEASE_HOLD) {
       if (d->deadline_ns > n->last_deadline_ns)
         n->last_deadline_ns = d->deadline_ns;
+      if (d->deadline_ns < n->next_expire_ns)
+        n->next_expire_ns = d->deadline_ns; /* expired on time */
       rc = outq_push(n, MWX_NODE_EV_HELD, d->partner, &d->sample, id, id, d->detail);
     } else
       rc = outq_push(n, MWX_NODE_EV_REFUSED, d->partner, m, id, 0, d->detail);
@@ -354,6 +358,7 @@ static int status_sample(mwx_node *n) {
   s->sensors_total = s->sensors_ok = (uint8_t)(n->own_sensors > 255 ? 255 : n->own_sensors);
   /* the journal's last sealed head: partners keep it, so a rollback of
      this journal shows ("mwx audit verify --head-from-partner") */
+  s->overflows = n->st.fits_dropped + n->st.handover_dropped + mwx_node_loop_dropped(n->loop);
   int rc = mwx_journal_sealed_head(n->j, &s->journal_head_id, s->journal_head_hash);
   if (rc)
     return rc;
@@ -410,9 +415,26 @@ static node_trk *trk_state(mwx_node *n, size_t idx) {
   return &n->trk[idx];
 }
 
-/* LaunchEvent from mwx_assess_launch_fit; no sample if the fit fails (the
- * first LaunchEvent, from the early estimate, stands). */
-static int launch_fit_sample(mwx_node *n, size_t idx, const mwx_track_info *in, const mwx_assess_opts *ao) {
+/* A fit's result (from a worker, or in line): the refined LaunchEvent; none
+ * if the fit failed or is too wide (the early LaunchEvent stands). */
+static int launch_fit_apply(mwx_node *n, const node_fit_result *r) {
+  n->st.fits_done++;
+  if (r->queued_mono_ns) {
+    double ms = (double)(mwx_node_mono_ns() - r->queued_mono_ns) / 1e6;
+    if (ms > n->st.fit_max_ms)
+      n->st.fit_max_ms = ms;
+  }
+  if (!r->ok || r->a.launch.major_km > LAUNCH_MAX_KM)
+    return 0;
+  return launch_sample(n, &r->in, &r->a);
+}
+
+/* The batch launch fit of track idx once its early-plot window is full:
+ * given to the fit workers (speed > 0: the loop goes on; the result comes
+ * back through the hand-over queue) or, offline as fast as possible, run in
+ * line (the same result every run).  A full worker queue drops the fit,
+ * counted in fits_dropped. */
+static int launch_fit_start(mwx_node *n, size_t idx, const mwx_track_info *in, const mwx_assess_opts *ao) {
   mwx_track_info early = *in;
   early.p_ballistic = 0; /* launch only */
   mwx_assess a;
@@ -428,15 +450,42 @@ static int launch_fit_sample(mwx_node *n, size_t idx, const mwx_track_info *in, 
   double ven[3];
   mwx_geo_enu_vec_from_ecef(&fl, in->first.x + 3, ven);
   double hdg = atan2(ven[0], ven[1]) * MWX_RAD2DEG;
-  mwx_assess_launch_fit_result lf;
-  if (mwx_assess_launch_fit(ep, nep, ir, nir, &a.launch, hdg, NULL, &lf)) {
-    mwx_error_clear();
+  if (!n->fits) {
+    static node_fit_result r; /* loop thread only; large */
+    memset(&r, 0, sizeof r);
+    r.idx = idx;
+    r.in = *in;
+    r.a = a;
+    mwx_assess_launch_fit_result lf;
+    if (mwx_assess_launch_fit(ep, nep, ir, nir, &a.launch, hdg, NULL, &lf) == 0) {
+      r.ok = 1;
+      r.a.launch = lf.point;
+    } else
+      mwx_error_clear();
+    return launch_fit_apply(n, &r);
+  }
+  node_fit_job *j = calloc(1, sizeof *j);
+  if (!j || !(j->ep = malloc(nep * sizeof *ep)) || (nir && !(j->ir = malloc(nir * sizeof *ir)))) {
+    node_fit_job_free(j);
+    return mwx_error_set(MWX_ENOMEM, "node: out of memory");
+  }
+  memcpy(j->ep, ep, nep * sizeof *ep);
+  if (nir)
+    memcpy(j->ir, ir, nir * sizeof *ir);
+  j->nep = nep;
+  j->nir = nir;
+  j->idx = idx;
+  j->in = *in;
+  j->a = a;
+  j->heading_deg = hdg;
+  j->queued_mono_ns = mwx_node_mono_ns();
+  if (node_fitpool_submit(n->fits, j)) {
+    node_fit_job_free(j);
+    n->st.fits_dropped++;
     return 0;
   }
-  if (lf.point.major_km > LAUNCH_MAX_KM)
-    return 0;
-  a.launch = lf.point;
-  return launch_sample(n, in, &a);
+  n->st.fits_queued++;
+  return 0;
 }
 
 static int tracks_to_samples(mwx_node *n) {
@@ -456,7 +505,8 @@ static int tracks_to_samples(mwx_node *n) {
     }
     int rc;
     /* launch event once, from the early estimate */
-    if (!ts->launch_sent && in.has_first) {
+    if (!ts->launch_sent && in.has_first && (!ts->last_try_launch_ns || n->sim_ns - ts->last_try_launch_ns >= NS)) {
+      ts->last_try_launch_ns = n->sim_ns;
       mwx_track_info early = in;
       early.p_ballistic = 0; /* launch only */
       mwx_assess a;
@@ -473,7 +523,7 @@ static int tracks_to_samples(mwx_node *n) {
        the track's first plot) is full: the batch fit of a powered flight */
     if (n->cfg.launch_fit && ts->launch_sent && !ts->launch_fit_done && n->sim_ns - in.t_first_ns >= 121 * NS) {
       ts->launch_fit_done = 1;
-      if ((rc = launch_fit_sample(n, i, &in, &ao)))
+      if ((rc = launch_fit_start(n, i, &in, &ao)))
         return rc;
     }
     int updated = !in.coasting && in.t_last_ns > ts->last_pub_ns;
@@ -481,7 +531,9 @@ static int tracks_to_samples(mwx_node *n) {
        track (out of this nation's sight) changes slowly: 6 times less often */
     int64_t every = (int64_t)(n->cfg.impact_every_s * NS) * (updated ? 1 : 6);
     if (in.p_ballistic >= ao.min_p_ballistic && (updated || in.coasting) &&
-        (!ts->impact_sent || n->sim_ns - ts->last_impact_ns >= every)) {
+        (!ts->impact_sent || n->sim_ns - ts->last_impact_ns >= every) &&
+        (!ts->last_try_impact_ns || n->sim_ns - ts->last_try_impact_ns >= NS)) {
+      ts->last_try_impact_ns = n->sim_ns; /* a provisional one is tried again a sim second later */
       mwx_assess a;
       if (!mwx_assess_track(&in, &ao, &a) && a.has_impact && !a.provisional) { /* provisional: no warning */
         ts->impact_sent = 1;
@@ -563,25 +615,6 @@ static int on_approved(const mwx_release_item *it, void *ctx) {
   return outq_push(n, MWX_NODE_EV_APPROVED, it->partner, &m, id, it->id, detail);
 }
 
-static int queue_work(mwx_node *n) {
-  int rc = mwx_release_queue_expire(n->j, n->sim_ns, on_expired, n);
-  if (rc)
-    return rc;
-  if ((rc = mwx_journal_begin(n->j)))
-    return rc;
-  uint64_t last = n->approved_after;
-  rc = mwx_release_queue_approved(n->j, n->approved_after, on_approved, n, &last);
-  if (rc) {
-    mwx_journal_rollback(n->j);
-    return rc;
-  }
-  if ((rc = mwx_journal_commit(n->j)))
-    return rc;
-  if (last > n->approved_after)
-    n->approved_after = last;
-  return 0;
-}
-
 /* ---- one tick ------------------------------------------------------------ */
 
 /* The seqs given in this batch, written to the journal's seq_out in the same
@@ -597,13 +630,30 @@ static int save_seq(mwx_node *n) {
   return 0; /* seq_saved moves when the batch has committed */
 }
 
+/* Group commit: everything this pass decided (plots, tracks, fitted launch
+ * events, status, approvals taken from the queue, seqs) is made durable by
+ * one commit; only then is anything published (flush_out).  A pass that
+ * wrote nothing commits nothing (no fsync). */
 int mwx_node_step(mwx_node *n, int64_t t_ns, int *done) {
   if (!n)
     return mwx_error_set(MWX_EINVAL, "node: NULL argument");
   if (t_ns > n->sim_ns)
     n->sim_ns = t_ns;
-  int rc = mwx_journal_begin(n->j);
-  if (rc)
+  uint64_t rec0 = n->st.records;
+  int rc;
+  /* time-outs: when a hold of this run reaches its deadline, and once a sim
+     second for holds of earlier runs; mwx_release_queue_expire commits what
+     it decides itself (its own transaction: an extra commit only in such a
+     pass), an approve-on-timeout comes back through the approvals below */
+  if (n->sim_ns >= n->next_expire_ns) {
+    n->next_expire_ns = n->sim_ns + NS;
+    if ((rc = mwx_release_queue_expire(n->j, n->sim_ns, on_expired, n))) {
+      n->n_out = 0;
+      return rc;
+    }
+    n->st.commits++;
+  }
+  if ((rc = mwx_journal_begin(n->j)))
     return rc;
   if (n->src && !n->src_done) {
     n->n_plots = 0;
@@ -616,22 +666,32 @@ int mwx_node_step(mwx_node *n, int64_t t_ns, int *done) {
     if (mwx_sim_source_next_ns(n->src) == INT64_MAX)
       n->src_done = 1;
   }
+  for (size_t i = 0; i < n->n_fit_done; i++)
+    if ((rc = launch_fit_apply(n, &n->fit_done[i])))
+      goto fail;
+  n->n_fit_done = 0;
   if (n->cfg.status_every_s > 0 && n->sim_ns - n->last_status_ns >= (int64_t)(n->cfg.status_every_s * NS)) {
     n->last_status_ns = n->sim_ns;
     if ((rc = status_sample(n)))
       goto fail;
   }
+  /* approvals by any process since the last pass: in the same batch */
+  uint64_t last = n->approved_after;
+  if ((rc = mwx_release_queue_approved(n->j, n->approved_after, on_approved, n, &last)))
+    goto fail;
   if ((rc = save_seq(n)))
     goto fail;
-  if ((rc = mwx_journal_commit(n->j))) {
-    n->n_out = 0;
-    return rc;
-  }
+  if (n->st.records != rec0 || n->n_out || memcmp(n->seq, n->seq_saved, sizeof n->seq)) {
+    if ((rc = mwx_journal_commit(n->j))) {
+      n->n_out = 0;
+      return rc;
+    }
+    n->st.commits++;
+  } else
+    mwx_journal_rollback(n->j); /* nothing written: nothing to make durable */
   memcpy(n->seq_saved, n->seq, sizeof n->seq);
-  if ((rc = queue_work(n))) {
-    n->n_out = 0;
-    return rc;
-  }
+  if (last > n->approved_after)
+    n->approved_after = last;
   flush_out(n);
   int over = (!n->src || n->src_done) && n->sim_ns >= n->last_deadline_ns;
   if (over && !n->done_reported) {
@@ -657,19 +717,59 @@ static int64_t sim_now(const mwx_node *n) {
   return n->sim_origin_ns + (int64_t)(d > 4e18 ? 4e18 : d < -4e18 ? -4e18 : d);
 }
 
+/* Event-driven (step_s 0, speed > 0): wall ns until the next thing to do,
+ * the next scan of this nation's sensors, the next NodeStatus or the next
+ * check of the release queue; at most 250 ms (approvals by operators,
+ * which arrive through the journal, are seen within that). */
+static int64_t next_wait(const mwx_node *n) {
+  int64_t next = n->sim_ns + (int64_t)(0.25 * NS * n->cfg.speed);
+  if (n->src && !n->src_done) {
+    int64_t s = mwx_sim_source_next_ns(n->src);
+    if (s < next)
+      next = s;
+  }
+  if (n->cfg.status_every_s > 0) {
+    int64_t s = n->last_status_ns + (int64_t)(n->cfg.status_every_s * NS);
+    if (s < next)
+      next = s;
+  }
+  if (n->next_expire_ns < next)
+    next = n->next_expire_ns;
+  double w = (double)(next - sim_now(n)) / n->cfg.speed;
+  return w <= 0 ? 1 : w > 0.25 * NS ? (int64_t)(0.25 * NS) : (int64_t)w; /* 1 ns: at once, but after the fds */
+}
+
+/* The one driver, the same code online and offline: it plays sim time up
+ * to "now" (speed > 0: the exercise clock; speed 0: the next scan, as fast
+ * as possible) and makes one group-committed step of it.  step_s > 0 keeps
+ * the old fixed tick (whole steps). */
 static int64_t tick_timer(mwx_node_loop *l, void *ctx) {
   mwx_node *n = ctx;
   int64_t step = (int64_t)(n->cfg.step_s * NS);
   int64_t target;
   if (n->cfg.speed > 0) {
     int64_t now = sim_now(n);
-    target = now - (now - n->sim_ns) % step; /* whole steps */
-    if (target <= n->sim_ns) {
-      int64_t wait = (int64_t)((double)(n->sim_ns + step - now) / n->cfg.speed);
-      return wait > 0 ? wait : 1000000;
+    if (step > 0) {
+      target = now - (now - n->sim_ns) % step; /* whole steps */
+      if (target <= n->sim_ns && !n->n_fit_done) {
+        int64_t wait = (int64_t)((double)(n->sim_ns + step - now) / n->cfg.speed);
+        return wait > 0 ? wait : 1000000;
+      }
+    } else {
+      target = now;
+      int64_t nx = n->src && !n->src_done ? mwx_sim_source_next_ns(n->src) : INT64_MAX;
+      int due = nx <= now || n->n_fit_done || now >= n->next_expire_ns ||
+                (n->cfg.status_every_s > 0 && now - n->last_status_ns >= (int64_t)(n->cfg.status_every_s * NS)) ||
+                now - n->sim_ns >= (int64_t)(0.25 * NS * n->cfg.speed);
+      if (!due)
+        return next_wait(n);
     }
-  } else
+  } else if (step > 0)
     target = n->sim_ns + step;
+  else {
+    int64_t nx = n->src && !n->src_done ? mwx_sim_source_next_ns(n->src) : INT64_MAX;
+    target = nx != INT64_MAX ? (nx > n->sim_ns ? nx : n->sim_ns) : n->sim_ns + NS;
+  }
   int done = 0;
   int rc = mwx_node_step(n, target, &done);
   if (rc) {
@@ -692,7 +792,84 @@ static int64_t tick_timer(mwx_node_loop *l, void *ctx) {
   }
   if (n->cfg.speed <= 0)
     return 0;
+  if (step <= 0)
+    return next_wait(n);
   return (int64_t)(n->cfg.step_s * NS / n->cfg.speed);
+}
+
+/* ---- the hand-over queue: one batch per wake-up -------------------------- */
+
+static void rx_commit(mwx_node *n, int *open, size_t *pend, size_t *np, void **items, mwx_node_event *evs) {
+  if (*open) {
+    *open = 0;
+    if (mwx_journal_commit(n->j)) {
+      /* the group is lost from the journal: counted, reported with no record */
+      n->st.publish_errors += *np;
+      for (size_t k = 0; k < *np; k++)
+        evs[pend[k]].record_id = 0;
+      mwx_error_clear();
+    } else
+      n->st.commits++;
+  }
+  for (size_t k = 0; k < *np; k++)
+    node_rx_emit(n, items[pend[k]], &evs[pend[k]]);
+  *np = 0;
+}
+
+/* Every item the receive thread and the fit workers handed over since the
+ * last wake-up: the accepted samples are journaled in one batch (one
+ * commit) and reported held only after it; fit results go to the next step
+ * (kicked at once). */
+static void node_batch(mwx_node_loop *l, void **items, const size_t *sizes, size_t cnt, void *ctx) {
+  mwx_node *n = ctx;
+  mwx_node_event *evs = malloc(cnt * sizeof *evs);
+  size_t *pend = malloc(cnt * sizeof *pend);
+  if (!evs || !pend) {
+    free(evs);
+    free(pend);
+    n->st.handover_dropped += cnt;
+    return;
+  }
+  size_t np = 0;
+  int open = 0, kick = 0;
+  for (size_t i = 0; i < cnt; i++) {
+    if (sizes[i] == sizeof(node_fit_result) && ((node_fit_result *)items[i])->magic == NODE_FIT_MAGIC) {
+      size_t bound = (size_t)n->cfg.fit_queue + (size_t)n->cfg.fit_workers;
+      if (n->n_fit_done == n->cap_fit_done && n->cap_fit_done < bound) {
+        node_fit_result *p = realloc(n->fit_done, bound * sizeof *p);
+        if (p) {
+          n->fit_done = p;
+          n->cap_fit_done = bound;
+        }
+      }
+      if (n->n_fit_done < n->cap_fit_done)
+        n->fit_done[n->n_fit_done++] = *(node_fit_result *)items[i];
+      else
+        n->st.fits_dropped++;
+      kick = 1;
+      continue;
+    }
+    if (sizes[i] != sizeof(node_rx_item))
+      continue;
+    node_rx_item *it = items[i];
+    if (node_rx_in_batch(it)) {
+      if (!open && mwx_journal_begin(n->j) == 0)
+        open = 1;
+      else if (!open)
+        mwx_error_clear(); /* each record then commits on its own */
+      node_rx_take(n, it, &evs[i]);
+      pend[np++] = i;
+    } else {
+      rx_commit(n, &open, pend, &np, items, evs); /* keep the order of the reports */
+      node_rx_take(n, it, &evs[i]);
+      node_rx_emit(n, it, &evs[i]);
+    }
+  }
+  rx_commit(n, &open, pend, &np, items, evs);
+  free(evs);
+  free(pend);
+  if (kick && n->tick_id)
+    mwx_node_loop_timer_kick(l, n->tick_id);
 }
 
 int mwx_node_run(mwx_node *n) {
@@ -706,10 +883,14 @@ int mwx_node_run(mwx_node *n) {
     n->mono_origin_ns = mono + (n->cfg.start_unix_ns - real_ns());
     n->sim_origin_ns = n->epoch_ns;
   }
-  int rc = mwx_node_loop_timer_add(n->loop, 0, tick_timer, n, NULL);
+  int rc = mwx_node_loop_timer_add(n->loop, 0, tick_timer, n, &n->tick_id);
   if (rc)
     return rc;
-  return mwx_node_loop_run(n->loop);
+  rc = mwx_node_loop_run(n->loop);
+  mwx_node_loop_timer_del(n->loop, n->tick_id); /* a second run adds its own */
+  mwx_error_clear();
+  n->tick_id = 0;
+  return rc;
 }
 
 void mwx_node_stop(mwx_node *n) {
@@ -726,6 +907,7 @@ void mwx_node_get_stats(const mwx_node *n, mwx_node_stats *s) {
     return;
   *s = n->st;
   s->sim_ns = n->sim_ns;
+  s->handover_dropped += mwx_node_loop_dropped(n->loop);
 }
 
 void mwx_node_picture(const mwx_node *n, mwx_node_picture_fn fn, void *ctx) {
@@ -889,6 +1071,11 @@ int mwx_node_open(const mwx_node_config *cfg, mwx_node_event_fn fn, void *ctx, m
     goto fail;
   if ((rc = mwx_node_loop_create(0, &n->loop)))
     goto fail;
+  mwx_node_loop_set_batch_fn(n->loop, node_batch, n);
+  if (n->cfg.launch_fit && n->cfg.speed > 0 &&
+      (rc = node_fitpool_create(n->cfg.fit_workers, (size_t)n->cfg.fit_queue, n->cfg.test_fit_delay_ms, n->loop,
+                                &n->fits)))
+    goto fail;
   if (cfg->online && (rc = node_rx_start(n)))
     goto fail;
   *out = n;
@@ -902,6 +1089,7 @@ void mwx_node_close(mwx_node *n) {
   if (!n)
     return;
   node_rx_stop(n);
+  node_fitpool_destroy(n->fits); /* before the loop the workers post to */
   mwx_node_loop_destroy(n->loop);
   mwx_track_destroy(n->tr);
   mwx_sim_source_fini(n->src);
@@ -913,5 +1101,6 @@ void mwx_node_close(mwx_node *n) {
   free(n->trk);
   free(n->out);
   free(n->pic);
+  free(n->fit_done);
   free(n);
 }

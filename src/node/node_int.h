@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "mwx/assess.h"
 #include "mwx/node.h"
 #include "mwx/sim.h"
 #include "mwx/track.h"
@@ -17,6 +18,8 @@
 typedef struct node_trk {
   int confirmed, launch_sent, launch_fit_done, impact_sent;
   int64_t last_pub_ns, last_impact_ns;
+  int64_t last_try_launch_ns, last_try_impact_ns; /* event-driven: an assessment that gave nothing
+                                                     is tried again at most once a sim second */
   uint8_t cls;
 } node_trk;
 
@@ -39,6 +42,51 @@ typedef struct node_rx_item {
   char detail[200];
   mwx_msg msg;
 } node_rx_item;
+
+/* fitpool.c: a launch fit for the workers (their own copies of the plots). */
+typedef struct node_fit_job {
+  size_t idx;                 /* tracker index */
+  mwx_track_info in;          /* the track when the window closed */
+  mwx_assess a;               /* its early assessment (the first guess) */
+  double heading_deg;
+  mwx_track_plot *ep, *ir;    /* malloc'd copies */
+  size_t nep, nir;
+  int64_t queued_mono_ns;
+} node_fit_job;
+
+/* What a worker posts to the loop (told from a node_rx_item by its size). */
+#define NODE_FIT_MAGIC 0x46495431u
+typedef struct node_fit_result {
+  uint32_t magic;
+  int ok;                     /* 1: a.launch is the fitted point */
+  size_t idx;
+  mwx_track_info in;
+  mwx_assess a;
+  int64_t queued_mono_ns;
+  char pad[64];               /* keeps the size apart from node_rx_item's */
+} node_fit_result;
+
+typedef struct node_fitpool node_fitpool;
+/* Starts workers threads with a FIFO of at most cap jobs; results go to
+ * loop.  delay_ms: TEST ONLY wait before each fit. */
+int node_fitpool_create(int workers, size_t cap, int delay_ms, mwx_node_loop *loop, node_fitpool **out);
+/* Hands j over (the pool owns it then) or MWX_EBUSY when the FIFO is full
+ * (j stays the caller's).  Loop thread. */
+int node_fitpool_submit(node_fitpool *p, node_fit_job *j);
+/* Stops and joins the workers (a fit in progress is finished first; the
+ * test delay is cut short); frees jobs not started.  NULL ignored. */
+void node_fitpool_destroy(node_fitpool *p);
+void node_fit_job_free(node_fit_job *j);
+
+/* rx.c: journals what the receive thread handed over, inside the batch
+ * the caller holds open (accepted samples) or in its own record (drops,
+ * partner events: none); fills ev (emitted after the commit by
+ * node_rx_emit).  Returns 1 if it journaled inside the batch, 0 if not. */
+int node_rx_take(mwx_node *n, node_rx_item *it, mwx_node_event *ev);
+/* rx.c: stamps ev (time held, latency) and reports it. */
+void node_rx_emit(mwx_node *n, node_rx_item *it, mwx_node_event *ev);
+/* rx.c: 1 if the item needs the batch (an accepted sample). */
+int node_rx_in_batch(const node_rx_item *it);
 
 struct mwx_node {
   mwx_node_config cfg;
@@ -96,6 +144,12 @@ struct mwx_node {
   } subs[MWX_NODE_MAX_SUBSCRIBERS];
   size_t n_subs;
   uint64_t next_sub_id;
+  /* event-driven drive and the fit workers */
+  uint64_t tick_id;
+  node_fitpool *fits;
+  node_fit_result *fit_done; /* results handed back, applied at the next step (bounded: fit_queue + workers) */
+  size_t n_fit_done, cap_fit_done;
+  int64_t next_expire_ns;    /* sim time of the next check of the release queue's deadlines */
 };
 
 /* rx.c: loads the replay windows from the journal (open, before the

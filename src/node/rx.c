@@ -255,26 +255,20 @@ static int rx_replay(mwx_node *n, const mwx_msg *m, const mwx_journal_seq_in *w,
   return 0;
 }
 
-static void node_rx_handle(mwx_node_loop *l, void *item, size_t size, void *ctx) {
-  (void)l;
-  mwx_node *n = ctx;
-  if (size != sizeof(node_rx_item))
-    return;
-  node_rx_item *it = item;
+int node_rx_in_batch(const node_rx_item *it) { return it->kind == MWX_NET_EV_ACCEPTED && it->has_msg; }
+
+int node_rx_take(mwx_node *n, node_rx_item *it, mwx_node_event *evp) {
   mwx_node_event ev = {0};
   ev.latency_ms = -1;
   ev.recv_latency_ms = -1;
   snprintf(ev.partner, sizeof ev.partner, "%.3s", it->partner);
   ev.sim_ns = n->sim_ns;
   struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  ev.wall_ns = (int64_t)ts.tv_sec * NS + ts.tv_nsec;
   if (it->kind == MWX_NET_EV_PARTNER) {
     ev.kind = MWX_NODE_EV_PARTNER;
     ev.alive = it->alive;
-    if (n->fn)
-      n->fn(n->fn_ctx, &ev);
-    return;
+    *evp = ev;
+    return 0;
   }
   char payload[400];
   uint64_t id = 0;
@@ -318,16 +312,10 @@ static void node_rx_handle(mwx_node_loop *l, void *item, size_t size, void *ctx)
     /* the receipt and the window that now counts it, in one transaction */
     mwx_journal_seq_in next = *w;
     mwx_journal_seq_accept(&next, &m->mark);
-    rc = mwx_journal_begin(n->j);
-    if (!rc) {
-      rc = mwx_journal_append(n->j, MWX_JOURNAL_SAMPLE, n->sim_ns, payload, m, 0, &id);
-      if (!rc)
-        rc = mwx_journal_seq_in_put(n->j, &next);
-      if (rc)
-        mwx_journal_rollback(n->j);
-      else
-        rc = mwx_journal_commit(n->j);
-    }
+    /* in the caller's batch: one commit for every sample of this wake-up */
+    rc = mwx_journal_append(n->j, MWX_JOURNAL_SAMPLE, n->sim_ns, payload, m, 0, &id);
+    if (!rc)
+      rc = mwx_journal_seq_in_put(n->j, &next);
     if (rc) {
       n->st.publish_errors++;
       id = 0;
@@ -343,15 +331,7 @@ static void node_rx_handle(mwx_node_loop *l, void *item, size_t size, void *ctx)
       ps->received++;
     if (v != MWX_JOURNAL_SEQ_COPY) /* another copy of a sample taken: the picture has it */
       picture_put(n, m, it->recv_ns);
-    /* the sample is now held: durable in the journal and in the picture */
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ev.wall_ns = (int64_t)ts.tv_sec * NS + ts.tv_nsec;
-    int64_t tv = valid_time(m);
-    if (tv && n->cfg.speed > 0) {
-      ev.latency_ms = (rx_sim_now(n) - (double)tv) / n->cfg.speed / 1e6;
-      ev.recv_latency_ms = ev.latency_ms - (double)(ev.wall_ns - it->recv_ns) / 1e6;
-    }
-    ev.kind = MWX_NODE_EV_RECEIVED;
+    ev.kind = MWX_NODE_EV_RECEIVED; /* held once the batch has committed: node_rx_emit */
   } else {
     char detail[200];
     size_t k = 0;
@@ -375,15 +355,31 @@ static void node_rx_handle(mwx_node_loop *l, void *item, size_t size, void *ctx)
   }
   ev.msg = m;
   ev.record_id = id;
+  (void)ts;
+  *evp = ev;
+  return ev.kind == MWX_NODE_EV_RECEIVED;
+}
+
+void node_rx_emit(mwx_node *n, node_rx_item *it, mwx_node_event *ev) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  ev->wall_ns = (int64_t)ts.tv_sec * NS + ts.tv_nsec;
+  if (ev->kind == MWX_NODE_EV_RECEIVED && ev->msg) {
+    /* the sample is now held: durable in the journal and in the picture */
+    int64_t tv = valid_time(ev->msg);
+    if (tv && n->cfg.speed > 0) {
+      ev->latency_ms = (rx_sim_now(n) - (double)tv) / n->cfg.speed / 1e6;
+      ev->recv_latency_ms = ev->latency_ms - (double)(ev->wall_ns - it->recv_ns) / 1e6;
+    }
+  }
   if (n->fn)
-    n->fn(n->fn_ctx, &ev);
+    n->fn(n->fn_ctx, ev);
 }
 
 int node_rx_start(mwx_node *n) {
   int rc = mwx_net_open(&n->cfg.net, &n->net);
   if (rc)
     return rc;
-  mwx_node_loop_set_queue_fn(n->loop, node_rx_handle, n);
   atomic_store(&n->rx_stop, 0);
   if (pthread_create(&n->rx_thread, NULL, rx_main, n))
     return mwx_error_set(MWX_EIO, "node %s: cannot start the receive thread", n->cfg.nation);

@@ -1,0 +1,191 @@
+/*
+ * test_node_fit.c - the launch fit off the loop thread (src/node/fitpool.c):
+ * a node at speed > 0 (offline: no DDS) whose fit worker is made slow by the
+ * test-only option test_fit_delay_ms.
+ *   - a fit taking 12 s does not delay another track's releases: the
+ *     Track samples of the other missile keep leaving while it runs, and
+ *     the refined LaunchEvent arrives after it;
+ *   - a full fit queue drops fits with a count, and closing the node with a
+ *     fit in progress and one queued is clean (ASan build).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "mwx/error.h"
+#include "mwx/node.h"
+
+#define NS 1000000000ll
+
+/* n launches of the 2022-11-18 Hwasong-17 profile, gap_s apart, each from a
+ * site 0.6 deg further south (so the tracks stay apart). */
+static void write_scenario(const char *path, int n, int gap_s) {
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fprintf(f, "{\"name\":\"test\",\"launches\":[");
+  for (int i = 0; i < n; i++)
+    fprintf(f,
+            "%s{\"id\":\"M%d\",\"time_utc\":\"2022-11-18T01:%02d:%02dZ\",\"lat_deg\":%.2f,\"lon_deg\":125.67,"
+            "\"azimuth_deg\":72.0,\"apogee_km\":6040.9,\"range_km\":999.2,\"class\":\"ICBM\"}",
+            i ? "," : "", i + 1, 15 + (i * gap_s) / 60, (i * gap_s) % 60, 39.2 - 0.6 * i);
+  fprintf(f, "],\"sensors\":\"default\"}\n");
+  fclose(f);
+}
+
+static int64_t mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
+}
+
+#define MAXREL 20000
+typedef struct fctx {
+  mwx_node *n;
+  int64_t epoch_ns;
+  int64_t stop_after_ns;   /* stop at this sim time (0: at the first refined launch) */
+  char launch_id[8][32];   /* tracks seen in LaunchEvents to JPN */
+  int launches[8];
+  int n_ids;
+  int64_t refined_wall;    /* mono ns of the first second LaunchEvent of a track */
+  char refined_id[32];
+  int n_rel;
+  int64_t rel_wall[MAXREL];
+  char rel_id[MAXREL][32];
+} fctx;
+
+static void on_ev(void *c, const mwx_node_event *ev) {
+  fctx *x = c;
+  if (ev->kind == MWX_NODE_EV_DONE || !ev->msg || strcmp(ev->partner, "JPN") || ev->kind != MWX_NODE_EV_RELEASED)
+    goto check;
+  const mwx_msg *m = ev->msg;
+  if (m->topic == MWX_TOPIC_TRACK && x->n_rel < MAXREL) {
+    x->rel_wall[x->n_rel] = mono_ns();
+    snprintf(x->rel_id[x->n_rel], 32, "%s", m->u.track.local_track_id);
+    x->n_rel++;
+  }
+  if (m->topic == MWX_TOPIC_LAUNCH) {
+    int k = 0;
+    while (k < x->n_ids && strcmp(x->launch_id[k], m->u.launch.local_track_id))
+      k++;
+    if (k == x->n_ids && k < 8)
+      snprintf(x->launch_id[x->n_ids++], 32, "%s", m->u.launch.local_track_id);
+    if (k < 8 && ++x->launches[k] == 2 && !x->refined_wall) {
+      x->refined_wall = mono_ns();
+      snprintf(x->refined_id, sizeof x->refined_id, "%s", m->u.launch.local_track_id);
+    }
+  }
+check:
+  if ((x->stop_after_ns == 0 && x->refined_wall) || (x->stop_after_ns && ev->sim_ns >= x->stop_after_ns))
+    mwx_node_stop(x->n);
+}
+
+static void open_node(mwx_node_config *cfg, const char *dir, const char *sc) {
+  mwx_node_config_init(cfg);
+  strcpy(cfg->nation, "KOR");
+  snprintf(cfg->scenario, sizeof cfg->scenario, "%s", sc);
+  snprintf(cfg->policy, sizeof cfg->policy, "%s/config/policy-KOR.json", MWX_SOURCE_DIR);
+  snprintf(cfg->journal, sizeof cfg->journal, "%s/kor.db", dir);
+  cfg->journal_plots = 0;
+  cfg->sync = MWX_JOURNAL_SYNC_NORMAL;
+  cfg->step_s = 0; /* event-driven */
+  cfg->fit_workers = 1;
+}
+
+static void test_slow_fit_does_not_delay(void **state) {
+  (void)state;
+  char dir[] = "/tmp/mwx_test_fit_XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char sc[128];
+  snprintf(sc, sizeof sc, "%s/two.json", dir);
+  write_scenario(sc, 2, 40);
+  mwx_node_config cfg;
+  open_node(&cfg, dir, sc);
+  cfg.speed = 20;
+  cfg.test_fit_delay_ms = 12000;
+  fctx *x = calloc(1, sizeof *x);
+  assert_non_null(x);
+  assert_int_equal(mwx_node_open(&cfg, on_ev, x, &x->n), 0);
+  x->epoch_ns = mwx_node_epoch_ns(x->n);
+  assert_int_equal(mwx_node_run(x->n), 0);
+  mwx_node_stats st;
+  mwx_node_get_stats(x->n, &st);
+  mwx_node_close(x->n);
+  assert_true(x->refined_wall > 0);
+  assert_string_equal(x->refined_id, x->launch_id[0]); /* the first track's fit came back */
+  assert_true(st.fits_queued >= 1);
+  assert_true(st.fits_done >= 1);
+  assert_true(st.fit_max_ms >= 12000); /* it did take 12 s */
+  /* while it ran, the other track's Track samples kept leaving, with no gap
+     near the fit's 12 s (at 20x the tracker gives several per wall second) */
+  int64_t from = x->refined_wall - (int64_t)(12000 * 1e6);
+  int other = 0;
+  int64_t prev = from, gap = 0;
+  for (int i = 0; i < x->n_rel; i++) {
+    if (x->rel_wall[i] < from || x->rel_wall[i] > x->refined_wall)
+      continue;
+    if (strcmp(x->rel_id[i], x->refined_id))
+      other++;
+    if (x->rel_wall[i] - prev > gap)
+      gap = x->rel_wall[i] - prev;
+    prev = x->rel_wall[i];
+  }
+  if (x->refined_wall - prev > gap)
+    gap = x->refined_wall - prev;
+  printf("# during the 12-s fit: %d Track releases of the other track, longest gap %.0f ms\n", other,
+         (double)gap / 1e6);
+  assert_true(other >= 20);
+  assert_true(gap < 2 * NS);
+  free(x);
+  char cmd[200];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
+static void test_full_fit_queue_drops(void **state) {
+  (void)state;
+  char dir[] = "/tmp/mwx_test_fitq_XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char sc[128];
+  snprintf(sc, sizeof sc, "%s/four.json", dir);
+  write_scenario(sc, 4, 2);
+  mwx_node_config cfg;
+  open_node(&cfg, dir, sc);
+  cfg.speed = 50;
+  cfg.fit_queue = 1;
+  cfg.test_fit_delay_ms = 60000; /* the first fit holds the worker for the whole run */
+  fctx *x = calloc(1, sizeof *x);
+  assert_non_null(x);
+  assert_int_equal(mwx_node_open(&cfg, on_ev, x, &x->n), 0);
+  x->epoch_ns = mwx_node_epoch_ns(x->n);
+  x->stop_after_ns = x->epoch_ns + 200 * NS; /* every window (121 s after a first plot) has closed */
+  assert_int_equal(mwx_node_run(x->n), 0);
+  mwx_node_stats st;
+  mwx_node_get_stats(x->n, &st);
+  printf("# tracks %llu: fits queued %llu, dropped %llu, done %llu\n", (unsigned long long)st.tracks_confirmed,
+         (unsigned long long)st.fits_queued, (unsigned long long)st.fits_dropped, (unsigned long long)st.fits_done);
+  assert_true(st.tracks_confirmed >= 3);
+  /* one running, one waiting, the rest refused with a count */
+  assert_int_equal(st.fits_queued, 2);
+  assert_int_equal(st.fits_dropped, st.tracks_confirmed - 2);
+  assert_int_equal(st.fits_done, 0);
+  mwx_node_close(x->n); /* a fit in progress and one queued: stopped and freed */
+  free(x);
+  char cmd[200];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_full_fit_queue_drops),
+      cmocka_unit_test(test_slow_fit_does_not_delay),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
