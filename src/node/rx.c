@@ -341,8 +341,10 @@ static void node_rx_handle(mwx_node_loop *l, void *item, size_t size, void *ctx)
         ps = &n->st.partner[i];
     if (ps)
       ps->received++;
-    if (v != MWX_JOURNAL_SEQ_COPY) /* another copy of a sample taken: the picture has it */
+    if (v != MWX_JOURNAL_SEQ_COPY) { /* another copy of a sample taken: the picture has it */
       picture_put(n, m, it->recv_ns);
+      node_fuse_rx(n, m); /* fusepic.c: a Track into the fused picture, a LaunchEvent a candidate */
+    }
     /* the sample is now held: durable in the journal and in the picture */
     clock_gettime(CLOCK_REALTIME, &ts);
     ev.wall_ns = (int64_t)ts.tv_sec * NS + ts.tv_nsec;
@@ -377,6 +379,29 @@ static void node_rx_handle(mwx_node_loop *l, void *item, size_t size, void *ctx)
   ev.record_id = id;
   if (n->fn)
     n->fn(n->fn_ctx, &ev);
+}
+
+int mwx_node_inject(mwx_node *n, const mwx_msg *m) {
+  if (!n || !m)
+    return mwx_error_set(MWX_EINVAL, "node: NULL argument");
+  if (n->cfg.online)
+    return mwx_error_set(MWX_EINVAL, "node %s: inject is for an offline node (online samples come from net)",
+                         n->cfg.nation);
+  if (m->mark.originator[0] == 0 || m->topic > MWX_TOPIC_STATUS)
+    return mwx_error_set(MWX_EINVAL, "node %s: inject: a sample without an originator or topic", n->cfg.nation);
+  node_rx_item *it = calloc(1, sizeof *it);
+  if (!it)
+    return mwx_error_set(MWX_ENOMEM, "node: out of memory");
+  it->kind = MWX_NET_EV_ACCEPTED;
+  it->has_msg = 1;
+  it->msg = *m;
+  snprintf(it->partner, sizeof it->partner, "%.3s", m->mark.originator);
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  it->recv_ns = (int64_t)ts.tv_sec * NS + ts.tv_nsec;
+  node_rx_handle(n->loop, it, sizeof *it, n);
+  free(it);
+  return 0;
 }
 
 int node_rx_start(mwx_node *n) {
