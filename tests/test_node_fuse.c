@@ -41,6 +41,8 @@ typedef struct nctx {
   int fused_refused_third;         /* refusals by the third-party rule */
   int alerts, land_aomori;
   double land_aomori_s;            /* first land warning naming Aomori, s after launch */
+  double overflight_s;             /* when that warning's track enters Japan, s after launch */
+  int other_regions;               /* land warnings naming a region other than Aomori and Hokkaido */
   int tracks_not_own, tracks_no_gtn, tracks;
   int released_fused;              /* fused products released to anyone */
 } nctx;
@@ -89,8 +91,12 @@ static void on_event(void *c, const mwx_node_event *ev) {
     mwx_node_event_format("JPN", x->epoch_ns, ev, line, sizeof line);
     fprintf(stderr, "%s\n", line);
     if (m->u.alert.severity == 3 && m->u.alert.action != 2 && strstr(m->u.alert.regions, "Aomori") &&
-        !x->land_aomori++)
+        !x->land_aomori++) {
       x->land_aomori_s = t_s;
+      x->overflight_s = ev->overflight_ns ? (double)(ev->overflight_ns - x->epoch_ns) / 1e9 : -1;
+    }
+    if (m->u.alert.severity == 3 && strstr(m->u.alert.regions, "Tokyo"))
+      x->other_regions++;
   }
   if (ev->kind == MWX_NODE_EV_RELEASED && m && m->topic == MWX_TOPIC_TRACK) {
     x->tracks++;
@@ -190,13 +196,20 @@ static void test_jpn_with_partners(void **state) {
   open_node(dir, "JPN", &xj, &nj);
   open_node(dir, "USA", &xu, &nu);
   mwx_node *all[3] = {nk, nj, nu};
-  int rc = mwx_node_offline_run(all, 3, 0);
+  /* at +300 s the missile is in mid-course over the Sea of Japan, seen by all three */
+  int rc = mwx_node_offline_run(all, 3, xj.epoch_ns + 300 * SEC);
   if (rc)
     fprintf(stderr, "%s\n", mwx_error_msg());
   assert_int_equal(rc, 0);
   pic p = {0};
   mwx_node_fused_picture(nj, on_fused, &p);
-  fprintf(stderr, "JPN picture: %d entries; %s\n", p.n, p.line);
+  fprintf(stderr, "JPN picture at +300 s: %d entries; %s\n", p.n, p.line);
+  assert_int_equal(p.n, 1);     /* one missile, one entry */
+  assert_int_equal(p.with_kor, 1);
+  assert_int_equal(p.with_usa, 1);
+  assert_true(p.n_members >= 3); /* JPN's, KOR's and the USA's tracks of it */
+  rc = mwx_node_offline_run(all, 3, 0);
+  assert_int_equal(rc, 0);
   fprintf(stderr, "JPN: %d fused predictions (%d with KOR's data), %d fused releases (%d to KOR, %d to USA, %d refused third-party),"
                   " %d alerts, land warning for Aomori at %+.0f s\n",
           xj.fused_made, xj.fused_with_kor, xj.released_fused, xj.fused_kor, xj.fused_released_usa_kor, xj.fused_refused_third,
@@ -213,6 +226,11 @@ static void test_jpn_with_partners(void **state) {
   assert_true(xj.fused_refused_third > 0);
   /* a land warning for Aomori */
   assert_true(xj.land_aomori > 0);
+  fprintf(stderr, "overflight predicted at %+.0f s: lead %.0f s\n", xj.overflight_s,
+          xj.overflight_s - xj.land_aomori_s);
+  assert_true(xj.overflight_s > 0);
+  assert_true(xj.overflight_s - xj.land_aomori_s >= 180.0); /* issue 14: at least 3 minutes before */
+  assert_int_equal(xj.other_regions, 0);                    /* no Tokyo islands */
   mwx_node_close(nk);
   mwx_node_close(nj);
   mwx_node_close(nu);
@@ -221,7 +239,29 @@ static void test_jpn_with_partners(void **state) {
   assert_int_equal(system(cmd), 0);
 }
 
+/* JPN alone: its own picture, no fused product; its warning (if any) is later. */
+static void test_jpn_alone(void **state) {
+  (void)state;
+  char dir[] = "/tmp/mwx_test_node_fuse_XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  static nctx xj;
+  mwx_node *nj;
+  open_node(dir, "JPN", &xj, &nj);
+  mwx_node *all[1] = {nj};
+  assert_int_equal(mwx_node_offline_run(all, 1, 0), 0);
+  fprintf(stderr, "JPN alone: %d fused predictions, %d alerts, land warning for Aomori at %+.0f s\n", xj.fused_made,
+          xj.alerts, xj.land_aomori ? xj.land_aomori_s : -1.0);
+  assert_int_equal(xj.fused_made, 0);
+  assert_int_equal(xj.released_fused, 0);
+  assert_int_equal(xj.tracks_no_gtn, 0);
+  assert_true(xj.alerts > 0); /* its own predictions are classified and decided too */
+  mwx_node_close(nj);
+  char cmd[200];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_jpn_with_partners)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_jpn_with_partners), cmocka_unit_test(test_jpn_alone)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -226,7 +226,9 @@ typedef struct mwx_node_event {
   double recv_latency_ms;       /* RECEIVED: the same to the sample's reception from DDS
                                    (verified, before the hand-over and the journal); < 0: none */
   int alive;                    /* PARTNER */
-  char detail[200];             /* REFUSED / DROPPED: why; HELD: the rule */
+  char detail[200];             /* REFUSED / DROPPED: why; HELD: the rule; ALERT: the decision's why */
+  int64_t overflight_ns;        /* ALERT: when the predicted track first enters the nation's land or
+                                   territorial sea (mwx_alert_decision.overflight_ns), 0: none */
 } mwx_node_event;
 
 typedef void (*mwx_node_event_fn)(void *ctx, const mwx_node_event *ev);

@@ -106,7 +106,8 @@ static al_track *track_state(struct node_alerting *a, const char *nation, uint32
 }
 
 /* An alert event: Alert sample, journal record (kind alert), report, release. */
-static int publish(mwx_node *n, const mwx_alert_event *ev, const char *text, const al_track *t) {
+static int publish(mwx_node *n, const mwx_alert_event *ev, const char *text, const al_track *t,
+                   int64_t overflight_ns) {
   mwx_msg *m = node_new_sample(n, MWX_TOPIC_ALERT, MWX_CLASSIF_SECRET);
   mwx_msg_alert *al = &m->u.alert;
   snprintf(al->alert_id, MWX_ID_LEN, "%s", ev->alert_id);
@@ -139,6 +140,7 @@ static int publish(mwx_node *n, const mwx_alert_event *ev, const char *text, con
   n->st.records++;
   if ((rc = node_outq_push(n, MWX_NODE_EV_ALERT, "", &am, id, ev->track_no, ev->why)))
     return rc;
+  n->out[n->n_out - 1].overflight_ns = overflight_ns;
   return node_decide(n, &am, 0, t->n_src, t->src);
 }
 
@@ -248,7 +250,7 @@ int node_alert_impact(mwx_node *n, mwx_msg_impact *ip, const double x[6], int64_
   }
   if (ev.action == MWX_ALERT_ACT_NONE)
     return 0;
-  return publish(n, &ev, d.text ? d.text : "", t);
+  return publish(n, &ev, d.text ? d.text : "", t, d.overflight ? d.overflight_ns : 0);
 }
 
 int node_alert_tick(mwx_node *n) {
@@ -265,7 +267,7 @@ int node_alert_tick(mwx_node *n) {
       continue;
     }
     if (ev.action != MWX_ALERT_ACT_NONE) {
-      int rc = publish(n, &ev, "The missile has fallen. The alert is cancelled.", t);
+      int rc = publish(n, &ev, "The missile has fallen. The alert is cancelled.", t, 0);
       if (rc)
         return rc;
     }

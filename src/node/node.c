@@ -171,6 +171,7 @@ static int flush_out(mwx_node *n) {
     ev.latency_ms = -1;
     ev.recv_latency_ms = -1;
     snprintf(ev.detail, sizeof ev.detail, "%s", o->detail);
+    ev.overflight_ns = o->overflight_ns;
     emit(n, &ev);
   }
   n->n_out = 0;

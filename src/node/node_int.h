@@ -28,6 +28,7 @@ typedef struct node_out {
   mwx_msg msg;
   uint64_t record, item;
   char detail[160];
+  int64_t overflight_ns; /* ALERT */
 } node_out;
 
 /* What the receive thread hands to the loop (one copy per net event). */
