@@ -272,6 +272,8 @@ typedef struct mwx_node_partner_stats {
 typedef struct mwx_node_stats {
   uint64_t plots, tracks_confirmed, samples, records;
   uint64_t received, dropped, publish_errors;
+  uint64_t unfusable;          /* partners' Track samples the fuser could not take (a release rule
+                                  removed their covariance: fuse.h) */
   int64_t sim_ns;              /* sim time reached */
   int n_partners;
   mwx_node_partner_stats partner[MWX_NODE_MAX_PARTNERS];

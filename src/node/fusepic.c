@@ -132,6 +132,7 @@ void node_fuse_rx(mwx_node *n, const mwx_msg *m) {
     mwx_fuse_sample s;
     if (mwx_fuse_sample_from_msg(m, &s) || mwx_fuse_ingest(f->fz, &s, 1)) {
       f->unfusable++; /* e.g. a Track whose covariance the partner's release rule removed */
+      n->st.unfusable++;
       mwx_error_clear();
     }
   } else if (m->topic == MWX_TOPIC_LAUNCH)
