@@ -14,14 +14,12 @@
  * fused alert is limited like the fused prediction it comes from).
  */
 #include <jansson.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "mwx/alert.h"
-#include "mwx/ballistic.h"
 #include "mwx/error.h"
 #include "mwx/fuse.h"
 #include "mwx/geo.h"
@@ -29,8 +27,6 @@
 #include "node_int.h"
 
 #define MAX_TRACK_PTS 1024
-#define TRACK_DT_S 10.0        /* ground track point spacing (<= 30 km at 3 km/s; zone.h interpolates) */
-#define CORRIDOR_MAX_KM 500.0  /* wider than this the corridor says nothing a region could act on */
 #define MAX_PASSAGES 64
 
 typedef struct al_track {
@@ -144,16 +140,6 @@ static int publish(mwx_node *n, const mwx_alert_event *ev, const char *text, con
   return node_decide(n, &am, 0, t->n_src, t->src);
 }
 
-/* Cross-track half-width of the 95% ellipse (semi-axes a, b, major axis at
- * orient from north) for a track heading az: the ellipse's extent along
- * the normal of the track. */
-static double cross_track_km(double a, double b, double orient_deg, double az_deg) {
-  double phi = (az_deg + 90.0 - orient_deg) * MWX_DEG2RAD;
-  double c = a * cos(phi), s = b * sin(phi);
-  double h = sqrt(c * c + s * s);
-  return h < CORRIDOR_MAX_KM ? h : CORRIDOR_MAX_KM;
-}
-
 int node_alert_impact(mwx_node *n, mwx_msg_impact *ip, const double x[6], int64_t t_ns, double beta_kgpm2,
                       size_t n_sources, const mwx_msg_marking *sources) {
   struct node_alerting *a = n->al;
@@ -167,34 +153,14 @@ int node_alert_impact(mwx_node *n, mwx_msg_impact *ip, const double x[6], int64_
   ip->zone = (uint8_t)zr.zone;
   memset(ip->zone_nation, 0, sizeof ip->zone_nation);
   memcpy(ip->zone_nation, zr.nation, 3);
-  /* the predicted ground track, now -> impact */
+  /* the predicted ground track, now -> impact, and its corridor */
   size_t np = 0;
-  double pos[3] = {x[0], x[1], x[2]}, vel[3] = {x[3], x[4], x[5]};
-  double left_s = (double)(ip->impact_time_ns - t_ns) / 1e9;
-  double dt = left_s / (MAX_TRACK_PTS - 2) > TRACK_DT_S ? left_s / (MAX_TRACK_PTS - 2) : TRACK_DT_S;
-  double done_s = 0;
-  while (np < MAX_TRACK_PTS - 1) {
-    mwx_geo_lla p;
-    if (mwx_geo_lla_from_ecef(pos, &p))
-      break;
-    a->pts[np++] = (mwx_zone_track_point){p.lat_deg, p.lon_deg, t_ns + (int64_t)(done_s * 1e9)};
-    if (done_s + dt >= left_s)
-      break;
-    double p2[3], v2[3];
-    if (mwx_ballistic_propagate(pos, vel, beta_kgpm2, dt, p2, v2))
-      break;
-    memcpy(pos, p2, sizeof pos);
-    memcpy(vel, v2, sizeof vel);
-    done_s += dt;
-  }
-  mwx_error_clear();
-  if (np && ip->impact_time_ns > a->pts[np - 1].t_ns)
-    a->pts[np++] = (mwx_zone_track_point){ip->lat_deg, ip->lon_deg, ip->impact_time_ns};
-  double az = 0;
-  if (np >= 2 && mwx_geo_inverse(a->pts[np - 2].lat_deg, a->pts[np - 2].lon_deg, a->pts[np - 1].lat_deg,
-                                 a->pts[np - 1].lon_deg, NULL, &az, NULL))
+  if (mwx_alert_ground_track(x, t_ns, beta_kgpm2, ip->impact_time_ns, ip->lat_deg, ip->lon_deg, a->pts,
+                             MAX_TRACK_PTS, &np)) {
     mwx_error_clear();
-  double corridor = cross_track_km(ip->ell_major_km, ip->ell_minor_km, ip->ell_orient_deg, az);
+    np = 0;
+  }
+  double corridor = mwx_alert_corridor_km(a->pts, np, ip->ell_major_km, ip->ell_minor_km, ip->ell_orient_deg);
   ip->n_overflown = 0;
   if (np) {
     mwx_zone_passage pass[MAX_PASSAGES];
