@@ -15,7 +15,9 @@
  *      node's journal verified
  *   6. fusion and warning on 2022-10-04: JPN's fused picture (one entry per
  *      missile) and JPN's warning timeline shared / without KOR / alone,
- *      beside the real J-Alert times (data/launches.csv)
+ *      beside the real J-Alert times (data/launches.csv); the `mwx replay`
+ *      tables (alone / bilateral / shared, zones and alerts) of 2022-11-18
+ *      and 2022-10-04
  * The demo calls the library and prints; act 5 starts the node processes
  * (fork + exec, killed with the demo if it dies) and relays their lines.
  */
@@ -38,7 +40,9 @@
 
 #include "mwx/assess.h"
 #include "mwx/ballistic.h"
+#include "mwx/alert.h"
 #include "mwx/error.h"
+#include "mwx/fuse.h"
 #include "mwx/journal.h"
 #include "mwx/node.h"
 #include "mwx/pki.h"
@@ -725,6 +729,42 @@ static void act6_jalert(const char *date, char *jst, size_t jcap, char *notes, s
   fclose(f);
 }
 
+/* `mwx replay` of a scenario (alone / bilateral / shared, with the zone and
+ * alert keys), its table. */
+static int act6_replay(const char *scenario) {
+  mwx_sim_scenario sc = {0};
+  mwx_sim_truth truth = {0};
+  mwx_fuse_replay_result r = {0};
+  mwx_zone *z = NULL;
+  static mwx_alert_rules rules[3];
+  static const char *const nat[3] = {"KOR", "JPN", "USA"};
+  mwx_fuse_replay_opts o;
+  mwx_fuse_replay_opts_default(&o);
+  int rc = mwx_sim_scenario_load(scenario, &sc);
+  if (!rc)
+    rc = mwx_sim_truth_init(&truth, &sc, 1.0);
+  if (!rc && !(rc = mwx_zone_open(NULL, &z))) {
+    o.zone = z;
+    for (int a = 0; a < 3 && !rc; a++) {
+      char rp[1024];
+      snprintf(rp, sizeof rp, "%s/config/alert-%s.json", MWX_SOURCE_DIR, nat[a]);
+      if (access(rp, F_OK) == 0 && !(rc = mwx_alert_rules_load(rp, &rules[a])))
+        o.rules[a] = &rules[a];
+    }
+  }
+  if (!rc)
+    rc = mwx_fuse_replay(&sc, &truth, &o, &r);
+  if (!rc) {
+    printf("\nmwx replay %s:\n", sc.name);
+    rc = mwx_fuse_replay_print(stdout, &r);
+  }
+  mwx_fuse_replay_fini(&r);
+  mwx_zone_close(z);
+  mwx_sim_truth_fini(&truth);
+  mwx_sim_scenario_fini(&sc);
+  return rc;
+}
+
 static int act_warning(void) {
   printf("\n== Act 6: one picture per nation, and whom JPN warns (2022-10-04, Hwasong-12 over Aomori) ==\n");
   printf("the real nodes of each nation, offline in this process: policies, signatures, journals, fusion, alerts\n");
@@ -771,7 +811,12 @@ static int act_warning(void) {
              ((hh * 60 + mm) - (7 * 60 + 22)) * 60);
     printf("    %s\n", notes);
   }
-  return 0;
+  fflush(stdout);
+  /* what sharing is worth: the in-process replay of both launches */
+  int rc2 = act6_replay(MWX_SOURCE_DIR "/scenarios/2022-11-18-hwasong17.json");
+  if (!rc2)
+    rc2 = act6_replay(ACT6_SCENARIO);
+  return rc2;
 }
 
 int mwx_cmd_demo(int argc, char **argv) {
