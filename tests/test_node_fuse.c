@@ -261,7 +261,35 @@ static void test_jpn_alone(void **state) {
   assert_int_equal(system(cmd), 0);
 }
 
+/* alert_rules: a named file must load and be of the node's nation. */
+static void test_alert_rules_config(void **state) {
+  (void)state;
+  char dir[] = "/tmp/mwx_test_node_fuse_XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  mwx_node_config cfg;
+  mwx_node_config_init(&cfg);
+  snprintf(cfg.nation, sizeof cfg.nation, "JPN");
+  snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-JPN.json", MWX_SOURCE_DIR);
+  snprintf(cfg.journal, sizeof cfg.journal, "%s/a.db", dir);
+  snprintf(cfg.alert_rules, sizeof cfg.alert_rules, "%s/config/alert-KOR.json", MWX_SOURCE_DIR);
+  mwx_node *n = NULL;
+  assert_int_equal(mwx_node_open(&cfg, NULL, NULL, &n), MWX_EINVAL);
+  assert_non_null(strstr(mwx_error_msg(), "alert rules of KOR, not of JPN"));
+  snprintf(cfg.journal, sizeof cfg.journal, "%s/b.db", dir);
+  snprintf(cfg.alert_rules, sizeof cfg.alert_rules, "%s/no-such-rules.json", dir);
+  assert_true(mwx_node_open(&cfg, NULL, NULL, &n) < 0);
+  assert_non_null(strstr(mwx_error_msg(), "no-such-rules.json"));
+  snprintf(cfg.journal, sizeof cfg.journal, "%s/c.db", dir);
+  snprintf(cfg.alert_rules, sizeof cfg.alert_rules, "%s/config/alert-JPN.json", MWX_SOURCE_DIR);
+  assert_int_equal(mwx_node_open(&cfg, NULL, NULL, &n), 0);
+  mwx_node_close(n);
+  char cmd[200];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_jpn_with_partners), cmocka_unit_test(test_jpn_alone)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_jpn_with_partners), cmocka_unit_test(test_jpn_alone),
+                                     cmocka_unit_test(test_alert_rules_config)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
