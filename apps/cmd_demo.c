@@ -13,6 +13,11 @@
  *      separate processes on this machine, DDS Security on, the scenario
  *      replayed fast; each nation's picture as the others update it; every
  *      node's journal verified
+ *   6. fusion and warning on 2022-10-04: JPN's fused picture (one entry per
+ *      missile) and JPN's warning timeline shared / without KOR / alone,
+ *      beside the real J-Alert times (data/launches.csv); the `mwx replay`
+ *      tables (alone / bilateral / shared, zones and alerts) of 2022-11-18
+ *      and 2022-10-04
  * The demo calls the library and prints; act 5 starts the node processes
  * (fork + exec, killed with the demo if it dies) and reads their events as
  * JSON lines (mwxd --log json-received: the node's event interface), not log text.
@@ -37,13 +42,16 @@
 
 #include "mwx/assess.h"
 #include "mwx/ballistic.h"
+#include "mwx/alert.h"
 #include "mwx/error.h"
+#include "mwx/fuse.h"
 #include "mwx/journal.h"
 #include "mwx/json.h"
 #include "mwx/node.h"
 #include "mwx/pki.h"
 #include "mwx/release.h"
 #include "mwx/sim.h"
+#include "mwx/zone.h"
 #include "mwx_cmd.h"
 
 #define DEMO_SCENARIO MWX_SOURCE_DIR "/scenarios/2022-11-18-hwasong17.json"
@@ -619,27 +627,252 @@ static int act_coalition(const char *scenario, double flight_s) {
   return rc;
 }
 
+
+/* ---- act 6 --------------------------------------------------------------- */
+
+/* Act 6: the fused picture and the warnings, 2022-10-04 (Hwasong-12 over
+ * Aomori), with the real node code of each nation run offline in this
+ * process (mwx_node_offline_run: release policies, signatures, journals,
+ * fusion, alerts; the samples one releases for another handed over as DDS
+ * would).  Everything printed comes from the nodes' structured events and
+ * their fused picture. */
+#define ACT6_SCENARIO MWX_SOURCE_DIR "/scenarios/2022-10-04-hwasong12.json"
+
+typedef struct act6_alert {
+  double t_s, overflight_s;
+  int action, severity;
+  char regions[MWX_TEXT_LEN];
+} act6_alert;
+
+typedef struct act6_ctx {
+  char nation[MWX_NATION_LEN];
+  int64_t epoch_ns;
+  int n_alerts;
+  act6_alert alert[16];
+  int fused;
+} act6_ctx;
+
+static void act6_event(void *vc, const mwx_node_event *ev) {
+  act6_ctx *c = vc;
+  if (strcmp(c->nation, "JPN"))
+    return;
+  if (ev->kind == MWX_NODE_EV_FUSED)
+    c->fused++;
+  if (ev->kind == MWX_NODE_EV_ALERT && ev->msg && c->n_alerts < 16) {
+    act6_alert *a = &c->alert[c->n_alerts++];
+    a->t_s = (double)(ev->sim_ns - c->epoch_ns) / 1e9;
+    a->overflight_s = ev->overflight_ns ? (double)(ev->overflight_ns - c->epoch_ns) / 1e9 : -1;
+    a->action = ev->msg->u.alert.action;
+    a->severity = ev->msg->u.alert.severity;
+    snprintf(a->regions, sizeof a->regions, "%s", ev->msg->u.alert.regions);
+  }
+}
+
+static void act6_entry(void *vc, const mwx_node_fused_entry *e) {
+  (void)vc;
+  printf("  G%-10u %5.1f N %6.1f E %5.0f km  members", e->global_track_no, e->lat_deg, e->lon_deg, e->h_m / 1e3);
+  for (int k = 0; k < e->n_members; k++)
+    printf(" %s", e->member[k]);
+  printf("  from");
+  for (int k = 0; k < e->n_contributors; k++)
+    printf(" %s", e->contributors[k]);
+  if (e->has_launch)
+    printf("; launch point by %s (95%% %.1f km)", e->launch_from, e->launch.err_major_km);
+  if (e->has_impact)
+    printf("; impact %.2f N %.2f E (%s)", e->impact.lat_deg, e->impact.lon_deg,
+           mwx_zone_kind_name((mwx_zone_kind)e->impact.zone));
+  printf("\n");
+}
+
+/* One arrangement: the nations whose nodes run; JPN's timeline into c. */
+static int act6_run(const char *dir, const char *const *nations, int n_nat, int show_picture, act6_ctx *c,
+                    uint64_t *unfusable) {
+  mwx_node *nodes[3] = {NULL, NULL, NULL};
+  static act6_ctx other[3];
+  int rc = 0;
+  for (int k = 0; k < n_nat && !rc; k++) {
+    mwx_node_config cfg;
+    mwx_node_config_init(&cfg);
+    snprintf(cfg.nation, sizeof cfg.nation, "%s", nations[k]);
+    snprintf(cfg.scenario, sizeof cfg.scenario, "%s", ACT6_SCENARIO);
+    snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-%s.json", MWX_SOURCE_DIR, nations[k]);
+    snprintf(cfg.journal, sizeof cfg.journal, "%s/%s-%d.db", dir, nations[k], n_nat);
+    cfg.journal_plots = 0;
+    cfg.sync = MWX_JOURNAL_SYNC_NORMAL;
+    cfg.launch_fit = 0;
+    act6_ctx *x = strcmp(nations[k], "JPN") ? &other[k] : c;
+    memset(x, 0, sizeof *x);
+    snprintf(x->nation, sizeof x->nation, "%s", nations[k]);
+    if (!(rc = mwx_node_open(&cfg, act6_event, x, &nodes[k])))
+      x->epoch_ns = mwx_node_epoch_ns(nodes[k]);
+  }
+  mwx_node *jpn = NULL;
+  for (int k = 0; k < n_nat; k++)
+    if (!strcmp(nations[k], "JPN"))
+      jpn = nodes[k];
+  if (!rc && show_picture) {
+    rc = mwx_node_offline_run(nodes, (size_t)n_nat, c->epoch_ns + 300 * 1000000000ll);
+    if (!rc) {
+      printf("JPN's fused picture at +300 s (one entry per missile):\n");
+      mwx_node_fused_picture(jpn, act6_entry, NULL);
+    }
+  }
+  if (!rc)
+    rc = mwx_node_offline_run(nodes, (size_t)n_nat, 0);
+  if (!rc && jpn) {
+    mwx_node_stats st;
+    mwx_node_get_stats(jpn, &st);
+    *unfusable = st.unfusable;
+  }
+  for (int k = 0; k < n_nat; k++)
+    mwx_node_close(nodes[k]);
+  return rc;
+}
+
+/* The J-Alert record of a date in data/launches.csv: the j_alert_jst field
+ * and the notes (the csv's last field), or "" if none. */
+static void act6_jalert(const char *date, char *jst, size_t jcap, char *notes, size_t ncap) {
+  jst[0] = notes[0] = 0;
+  FILE *f = fopen(MWX_SOURCE_DIR "/data/launches.csv", "r");
+  if (!f)
+    return;
+  char line[4096];
+  while (fgets(line, sizeof line, f)) {
+    if (strncmp(line, date, strlen(date)))
+      continue;
+    /* split on commas outside quotes */
+    char *field[32];
+    int nf = 0, q = 0;
+    field[nf++] = line;
+    for (char *p = line; *p && nf < 32; p++) {
+      if (*p == '"')
+        q = !q;
+      else if (*p == ',' && !q) {
+        *p = 0;
+        field[nf++] = p + 1;
+      } else if (*p == '\n')
+        *p = 0;
+    }
+    if (nf >= 17) {
+      snprintf(jst, jcap, "%s", field[15]);
+      snprintf(notes, ncap, "%s", field[16]);
+    }
+    break;
+  }
+  fclose(f);
+}
+
+/* `mwx replay` of a scenario (alone / bilateral / shared, with the zone and
+ * alert keys), its table. */
+static int act6_replay(const char *scenario) {
+  mwx_sim_scenario sc = {0};
+  mwx_sim_truth truth = {0};
+  mwx_fuse_replay_result r = {0};
+  mwx_zone *z = NULL;
+  static mwx_alert_rules rules[3];
+  static const char *const nat[3] = {"KOR", "JPN", "USA"};
+  mwx_fuse_replay_opts o;
+  mwx_fuse_replay_opts_default(&o);
+  int rc = mwx_sim_scenario_load(scenario, &sc);
+  if (!rc)
+    rc = mwx_sim_truth_init(&truth, &sc, 1.0);
+  if (!rc && !(rc = mwx_zone_open(NULL, &z))) {
+    o.zone = z;
+    for (int a = 0; a < 3 && !rc; a++) {
+      char rp[1024];
+      snprintf(rp, sizeof rp, "%s/config/alert-%s.json", MWX_SOURCE_DIR, nat[a]);
+      if (access(rp, F_OK) == 0 && !(rc = mwx_alert_rules_load(rp, &rules[a])))
+        o.rules[a] = &rules[a];
+    }
+  }
+  if (!rc)
+    rc = mwx_fuse_replay(&sc, &truth, &o, &r);
+  if (!rc) {
+    printf("\nmwx replay %s:\n", sc.name);
+    rc = mwx_fuse_replay_print(stdout, &r);
+  }
+  mwx_fuse_replay_fini(&r);
+  mwx_zone_close(z);
+  mwx_sim_truth_fini(&truth);
+  mwx_sim_scenario_fini(&sc);
+  return rc;
+}
+
+static int act_warning(void) {
+  printf("\n== Act 6: one picture per nation, and whom JPN warns (2022-10-04, Hwasong-12 over Aomori) ==\n");
+  printf("the real nodes of each nation, offline in this process: policies, signatures, journals, fusion, alerts\n");
+  char dir[] = "/tmp/mwx_demo6_XXXXXX";
+  if (!mkdtemp(dir))
+    return mwx_error_set(MWX_EIO, "demo: cannot make a temporary directory");
+  static const char *const shared[] = {"KOR", "JPN", "USA"}, *const bilateral[] = {"JPN", "USA"},
+                           *const alone[] = {"JPN"};
+  static act6_ctx c[3];
+  uint64_t unf[3] = {0, 0, 0};
+  int rc = act6_run(dir, shared, 3, 1, &c[0], &unf[0]);
+  if (!rc)
+    rc = act6_run(dir, bilateral, 2, 0, &c[1], &unf[1]);
+  if (!rc)
+    rc = act6_run(dir, alone, 1, 0, &c[2], &unf[2]);
+  remove_tmpdir(dir);
+  if (rc)
+    return rc;
+  static const char *const label[] = {"shared (KOR, JPN, USA)", "bilateral (JPN, USA: without KOR)", "alone (JPN)"};
+  static const char *const act[] = {"issue", "update", "cancel"};
+  static const char *const kind[] = {"none", "info", "sea_notice", "land_warning"};
+  printf("\nJPN's warning timeline (seconds after launch; launch 07:22 JST):\n");
+  for (int k = 0; k < 3; k++) {
+    printf("  %s: %d fused predictions", label[k], c[k].fused);
+    if (unf[k])
+      printf(", %llu partner Track samples not fused (no covariance under the partner's release rule)",
+             (unsigned long long)unf[k]);
+    printf("\n");
+    for (int i = 0; i < c[k].n_alerts; i++) {
+      const act6_alert *a = &c[k].alert[i];
+      printf("    %+6.0f s  %-6s %-12s %s", a->t_s, a->action < 3 ? act[a->action] : "?",
+             a->severity < 4 ? kind[a->severity] : "?", a->regions[0] ? a->regions : "-");
+      if (a->severity == 3 && a->action != 2 && a->overflight_s > 0)
+        printf("  (predicted overflight at %+.0f s: %.0f s of warning)", a->overflight_s, a->overflight_s - a->t_s);
+      printf("\n");
+    }
+  }
+  char jst[32], notes[1024];
+  act6_jalert("2022-10-03T22:22Z", jst, sizeof jst, notes, sizeof notes);
+  if (jst[0]) {
+    int hh = 0, mm = 0;
+    if (sscanf(jst, "%d:%d", &hh, &mm) == 2)
+      printf("  the real J-Alert (data/launches.csv): %s JST = %+d s after the 07:22 launch\n", jst,
+             ((hh * 60 + mm) - (7 * 60 + 22)) * 60);
+    printf("    %s\n", notes);
+  }
+  fflush(stdout);
+  /* what sharing is worth: the in-process replay of both launches */
+  int rc2 = act6_replay(MWX_SOURCE_DIR "/scenarios/2022-11-18-hwasong17.json");
+  if (!rc2)
+    rc2 = act6_replay(ACT6_SCENARIO);
+  return rc2;
+}
+
 int mwx_cmd_demo(int argc, char **argv) {
   const char *path = DEMO_SCENARIO;
-  int acts[6] = {0, 1, 1, 1, 1, 1};
+  int acts[7] = {0, 1, 1, 1, 1, 1, 1};
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--help")) {
-      printf("usage: mwx demo [SCENARIO.json] [--acts 1,2,3,4,5]\n");
+      printf("usage: mwx demo [SCENARIO.json] [--acts 1,2,3,4,5,6]\n");
       return 0;
     } else if (!strcmp(argv[i], "--acts") && i + 1 < argc) {
       memset(acts, 0, sizeof acts);
       const char *list = argv[++i];
       int any = 0;
       for (const char *p = list; *p; p++) {
-        if (*p >= '1' && *p <= '5')
+        if (*p >= '1' && *p <= '6')
           acts[*p - '0'] = any = 1;
         else if (*p != ',') {
-          fprintf(stderr, "mwx demo: --acts '%s': acts are 1 to 5, separated by commas (e.g. 1,3)\n", list);
+          fprintf(stderr, "mwx demo: --acts '%s': acts are 1 to 6, separated by commas (e.g. 1,3)\n", list);
           return 2;
         }
       }
       if (!any) {
-        fprintf(stderr, "mwx demo: --acts '%s' names no act (1 to 5)\n", list);
+        fprintf(stderr, "mwx demo: --acts '%s' names no act (1 to 6)\n", list);
         return 2;
       }
     } else if (argv[i][0] != '-')
@@ -679,6 +912,9 @@ int mwx_cmd_demo(int argc, char **argv) {
   }
   if (!rc && acts[5])
     rc = act_coalition(path, flight_s);
+  fflush(stdout);
+  if (!rc && acts[6])
+    rc = act_warning();
   mwx_sim_truth_fini(&truth);
   mwx_sim_scenario_fini(&sc);
   if (rc) {

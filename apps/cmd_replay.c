@@ -6,6 +6,8 @@
  *
  *   mwx replay SCENARIO.json [--topology mesh|hub] [--seed N] [--json]
  *
+ * With the zone file and config/alert-<NAT>.json: zone, alert and
+ * overflight keys per nation and arrangement (docs/zones-and-alerts.md).
  * In-process: the samples go from one nation's tracker to the others'
  * fusers directly (no DDS, no release, no journal; see docs/fusion.md).
  */
@@ -17,6 +19,7 @@
 #include "mwx/error.h"
 #include "mwx/fuse.h"
 #include "mwx/sim.h"
+#include "mwx/zone.h"
 #include "mwx_cmd.h"
 
 static void help(FILE *f) {
@@ -77,9 +80,23 @@ int mwx_cmd_replay(int argc, char **argv) {
     rc = mwx_sim_truth_init(&truth, &sc, 1.0);
   if (!rc && isatty(2))
     fprintf(stderr, "mwx replay: %s: three nations, three arrangements...\n", sc.name);
+  /* zones and the nations' alert rules (config/alert-<NAT>.json of the source tree; USA: none) */
+  mwx_zone *z = NULL;
+  static mwx_alert_rules rules[3];
+  static const char *const nat[3] = {"KOR", "JPN", "USA"};
+  if (!rc && !(rc = mwx_zone_open(NULL, &z))) {
+    o.zone = z;
+    for (int a = 0; a < 3 && !rc; a++) {
+      char rp[1024];
+      snprintf(rp, sizeof rp, "%s/config/alert-%s.json", MWX_SOURCE_DIR, nat[a]);
+      if (access(rp, F_OK) == 0 && !(rc = mwx_alert_rules_load(rp, &rules[a])))
+        o.rules[a] = &rules[a];
+    }
+  }
   if (!rc)
     rc = mwx_fuse_replay(&sc, &truth, &o, &r);
   if (rc) {
+    mwx_zone_close(z);
     mwx_cmd_report("replay", rc);
     mwx_sim_truth_fini(&truth);
     mwx_sim_scenario_fini(&sc);
@@ -98,6 +115,7 @@ int mwx_cmd_replay(int argc, char **argv) {
   if (rc)
     mwx_cmd_report("replay", rc);
   mwx_fuse_replay_fini(&r);
+  mwx_zone_close(z);
   mwx_sim_truth_fini(&truth);
   mwx_sim_scenario_fini(&sc);
   return rc ? 1 : 0;

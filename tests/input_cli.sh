@@ -54,7 +54,7 @@ expect 1 "more than 1e12 m" "$bin" geo lla 1e308 0 0
 expect 0 "lat_deg=" "$bin" geo lla 6378137 0 0
 
 # --- demo --acts that names no act ---------------------------------------
-expect 2 "acts are 1 to 5" "$bin" demo --acts 9
+expect 2 "acts are 1 to 6" "$bin" demo --acts 9
 expect 2 "names no act" "$bin" demo --acts ,
 
 # --- a read-only command never makes a journal of a file ------------------

@@ -119,6 +119,28 @@ const char *mwx_alert_kind_name(mwx_alert_kind k);
 /* Comma-separated English region names of mask ("Hokkaido,Aomori") into buf. */
 void mwx_alert_regions_text(const mwx_zone *z, uint64_t mask, char *buf, size_t len);
 
+/* ---- the predicted ground track of a prediction (src/alert/track.c) ---- */
+
+/* The ground track from a free-flight state x (ECEF [m, m/s], rotating, at
+ * t_ns) to its predicted impact (impact_time_ns, lat/lon): the state is
+ * propagated with drag beta_kgpm2 (mwx_ballistic_propagate), a point every
+ * 10 s (longer flights: every flight/(cap-2) s), closed by the impact point.
+ * pts[0..*n) (cap >= 2).  MWX_EINVAL on bad input; a propagation that
+ * fails midway ends the track there (the impact point still closes it).
+ * Pure. */
+int mwx_alert_ground_track(const double x[6], int64_t t_ns, double beta_kgpm2, int64_t impact_time_ns,
+                           double impact_lat_deg, double impact_lon_deg, mwx_zone_track_point *pts, size_t cap,
+                           size_t *n);
+
+/* The corridor half-width of a ground track: the extent of the 95 % impact
+ * ellipse (semi-axes major/minor km, major axis orient_deg from north) along
+ * the normal of the track's last heading, at most 500 km.  The impact
+ * ellipse is the widest the cross-track uncertainty gets, so this is
+ * conservative for the earlier part of the track.  0 for fewer than 2
+ * points.  Pure. */
+double mwx_alert_corridor_km(const mwx_zone_track_point *pts, size_t n, double major_km, double minor_km,
+                             double orient_deg);
+
 /* ---- life cycle ---- */
 
 typedef enum mwx_alert_action {

@@ -72,6 +72,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "mwx/alert.h"
 #include "mwx/msg.h"
 #include "mwx/sim.h"
 #include "mwx/track.h"
@@ -252,6 +253,10 @@ int mwx_fuse_global_of(const mwx_fuser *fz, const char *originator, const char *
 typedef struct mwx_fuse_replay_opts {
   uint64_t seed; /* simulator seed (default 1) */
   int hub;       /* 1: hub topology (same samples in-process; recorded only) */
+  /* zones and alerts (issue 14's keys); NULL: those keys stay null.  Borrowed
+   * for the call.  rules[a] for nation a (KOR, JPN, USA), NULL: no alerting. */
+  const mwx_zone *zone;
+  const mwx_alert_rules *rules[3];
 } mwx_fuse_replay_opts;
 
 void mwx_fuse_replay_opts_default(mwx_fuse_replay_opts *o);
@@ -270,6 +275,17 @@ typedef struct mwx_fuse_replay_cond {
   double final_ipp_error_km;  /* the last prediction */
   uint32_t global_track_no;   /* the number at the end of the flight */
   int global_tracks;          /* distinct numbers during the flight (1: fusion held it) */
+  /* zones and alerts (opts.zone set; alert keys also need opts.rules[nation]) */
+  int has_zone, has_zone_call, has_alert, has_overflight, has_lead;
+  int zone;                   /* mwx_zone_kind of the last prediction's mean point */
+  char zone_nation[4];        /* its nation, "" on the high seas */
+  double zone_call_s;         /* first time the zone call (kind and nation) was the truth's and stayed so */
+  int alert_kind;             /* mwx_alert_kind: the most severe kind the nation issued (NONE: null) */
+  double alert_s;             /* when that kind was first issued (issue or update) */
+  char alert_regions[MWX_ALERT_TEXT_LEN]; /* the regions warned at that kind, English, comma-separated */
+  int false_alert;            /* a land-warned region was neither overflown (truth) nor hit */
+  double overflight_s;        /* truth: first entry over the nation's land or territorial sea */
+  double warning_lead_s;      /* overflight_s - alert_s (a land warning and an overflight) */
 } mwx_fuse_replay_cond;
 
 typedef struct mwx_fuse_replay_missile {

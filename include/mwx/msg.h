@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mwx/zone.h"
+
 #define MWX_NATION_LEN 4     /* "KOR" + NUL */
 #define MWX_MAX_NATIONS 8    /* nations in one releasable-to list */
 #define MWX_ID_LEN 32        /* ids: local track ids, rule ids, sensor ids, node ids */
@@ -101,13 +103,9 @@ typedef struct mwx_msg_launch {
   mwx_msg_sources src;
 } mwx_msg_launch;
 
-typedef enum mwx_msg_zone {
-  MWX_ZONE_UNKNOWN = 0,
-  MWX_ZONE_LAND = 1,
-  MWX_ZONE_TERRITORIAL_SEA = 2,
-  MWX_ZONE_EEZ = 3,
-  MWX_ZONE_HIGH_SEAS = 4
-} mwx_msg_zone;
+/* The zone octet of ImpactPrediction: the kinds of mwx/zone.h (one definition,
+ * so that a file may include both headers). */
+typedef mwx_zone_kind mwx_msg_zone;
 
 typedef struct mwx_msg_impact {
   uint32_t global_track_no;

@@ -189,6 +189,9 @@ typedef struct mwx_node_config {
                                           seconds on the shared exercise clock is refused as a
                                           replay (journal kind "replay"); default 60, 1..86400
                                           (key "replay_max_age_s") */
+  char alert_rules[MWX_NODE_PATH_LEN]; /* alert rules (mwx/alert.h; key "alert_rules"); "": the
+                                          source tree's config/alert-<NAT>.json when it exists, else
+                                          no alerting.  A file named here must load. */
   int online;                          /* 1: join the coalition with net */
   mwx_net_config net;                  /* used when online */
 } mwx_node_config;
@@ -201,7 +204,7 @@ void mwx_node_config_init(mwx_node_config *c);
  * "journal", "policy", "scenario", "speed", "seed", "start_unix_ms",
  * "linger_s", "status_every_s", "sync" ("full"|"normal"), "journal_plots",
  * "launch_fit" (default false), "step_s", "lead_s", "impact_every_s", "key",
- * "replay_max_age_s", "node_id", "web_port" (mwxd's).  Strict: a duplicate or unknown key, a
+ * "replay_max_age_s", "alert_rules", "node_id", "web_port" (mwxd's).  Strict: a duplicate or unknown key, a
  * wrong type or a value outside its range is refused naming the key.
  * Relative paths are taken from the file's directory; "policy" defaults to
  * config/policy-<NAT>.json of the source tree.  Sets online = 1. */
@@ -230,8 +233,15 @@ typedef enum mwx_node_event_kind {
                                 refused as a replay (journaled as replay; detail "replay: ...") */
   MWX_NODE_EV_PARTNER = 8,   /* a partner appeared (alive=1) or was lost */
   MWX_NODE_EV_DONE = 9,      /* the scenario is over (every plot processed) */
-  MWX_NODE_EV_SAMPLE = 10    /* a sample this node made (its own picture), before the decisions
+  MWX_NODE_EV_SAMPLE = 10,   /* a sample this node made (its own picture), before the decisions
                                 about it; partner "" (see the event interface below) */
+  /* ---- fusion and warning (src/node/fusepic.c, src/node/alerting.c) ---- */
+  MWX_NODE_EV_FUSED = 11,    /* the node made a fused ImpactPrediction (msg, before release; local
+                                track id "<NAT>-G<global number>", global_track_no set); its
+                                releases follow as RELEASED/HELD/REFUSED like any sample */
+  MWX_NODE_EV_ALERT = 12     /* the node issued, updated or cancelled an alert (msg: the Alert
+                                sample, before release; journaled as kind alert); detail: the
+                                decision's explanation (truncated), item: the global track no */
 } mwx_node_event_kind;
 
 typedef struct mwx_node_event {
@@ -248,7 +258,9 @@ typedef struct mwx_node_event {
   double recv_latency_ms;       /* RECEIVED: the same to the sample's reception from DDS
                                    (verified, before the hand-over and the journal); < 0: none */
   int alive;                    /* PARTNER */
-  char detail[200];             /* REFUSED / DROPPED: why; HELD: the rule */
+  char detail[200];             /* REFUSED / DROPPED: why; HELD: the rule; ALERT: the decision's why */
+  int64_t overflight_ns;        /* ALERT: when the predicted track first enters the nation's land or
+                                   territorial sea (mwx_alert_decision.overflight_ns), 0: none */
 } mwx_node_event;
 
 typedef void (*mwx_node_event_fn)(void *ctx, const mwx_node_event *ev);
@@ -292,6 +304,8 @@ typedef struct mwx_node_partner_stats {
 typedef struct mwx_node_stats {
   uint64_t plots, tracks_confirmed, samples, records;
   uint64_t received, dropped, publish_errors;
+  uint64_t unfusable;          /* partners' Track samples the fuser could not take (a release rule
+                                  removed their covariance: fuse.h) */
   int64_t sim_ns;              /* sim time reached */
   /* bounds and overflows (docs/architecture.md "Bounds"): */
   uint64_t fits_queued, fits_done, fits_dropped; /* launch fits given to the workers, done, dropped
@@ -314,6 +328,53 @@ typedef struct mwx_node_picture_entry {
 } mwx_node_picture_entry;
 typedef void (*mwx_node_picture_fn)(void *ctx, const mwx_node_picture_entry *e);
 void mwx_node_picture(const mwx_node *n, mwx_node_picture_fn fn, void *ctx);
+
+/* ---- The fused picture (src/node/fusepic.c) -------------------------- */
+
+/* One entry per fused track (one per missile): the node's own tracks and
+ * its partners' Track samples fused (mwx/fuse.h, docs/fusion.md). */
+typedef struct mwx_node_fused_entry {
+  uint32_t global_track_no;
+  int n_members;                                /* source tracks, e.g. "JPN-T6", "KOR-T3" */
+  char member[16][MWX_ID_LEN];
+  uint8_t n_contributors;                       /* nations whose data made the state, sorted */
+  char contributors[MWX_MAX_NATIONS][MWX_NATION_LEN];
+  int shared;                                   /* 1: a partner contributes (the node's assessment
+                                                   of this missile is the fused one) */
+  int coasting;                                 /* no member has a fresh sample */
+  int64_t t_ns;                                 /* time of the state (the node's sim time) */
+  double lat_deg, lon_deg, h_m;
+  int has_launch;                               /* the best LaunchEvent of the members (smallest
+                                                   95% ellipse), own or a partner's */
+  char launch_from[MWX_NATION_LEN];
+  mwx_msg_launch launch;
+  int has_impact;                               /* the node's latest prediction for this missile */
+  mwx_msg_impact impact;                        /* (fused when shared, else its own track's) */
+} mwx_node_fused_entry;
+typedef void (*mwx_node_fused_fn)(void *ctx, const mwx_node_fused_entry *e);
+
+/* Calls fn for each entry of the fused picture at the node's sim time.
+ * Loop thread (or between mwx_node_step calls); entries valid during the
+ * call. */
+void mwx_node_fused_picture(const mwx_node *n, mwx_node_fused_fn fn, void *ctx);
+
+/* Offline in-process transport: hands m to the node's receive path as a
+ * sample net accepted from m->mark.originator (replay checks, journal,
+ * picture, fusion), for a node that is not online (tests, the demo, a
+ * replay of the real nodes without DDS).  The caller vouches for the
+ * signature (m is what the partner's node released to this nation).  Not
+ * from another thread; MWX_EINVAL for an online node or a sample without
+ * an originator. */
+int mwx_node_inject(mwx_node *n, const mwx_msg *m);
+
+/* Offline coalition (in-process transport): steps the nodes (all offline,
+ * of distinct nations, one scenario epoch) to the same sim times, step_s of
+ * the first apart, and after each step delivers every sample one of them
+ * released or approved for another of them with mwx_node_inject, in the
+ * order released.  A nation not among the nodes receives nothing.  Events
+ * go to each node's own callback.  Runs until every node's scenario is over
+ * (mwx_node_step *done) or until until_ns (> 0).  The first error stops it. */
+int mwx_node_offline_run(mwx_node *const *nodes, size_t n_nodes, int64_t until_ns);
 
 /* One line (no newline) for an event, e.g.
  *   KOR RELEASED JPN t=+51.0s topic=Track seq=1 rule=kor-jpn-track record=22

@@ -34,6 +34,7 @@
 #include "mwx/error.h"
 #include "mwx/fuse.h"
 #include "mwx/geo.h"
+#include "mwx/zone.h"
 
 #define NS 1000000000LL
 #define NEAR_M 50e3
@@ -110,7 +111,121 @@ typedef struct score {
   double last_ipp_err_km;
   int good_run;       /* predictions within IPP_GOOD_KM since good_start */
   double good_start_s;
+  int zone_run;       /* zone calls right since zone_start */
+  double zone_start_s;
+  mwx_alert_state ast;  /* the nation's alert about this missile */
+  uint64_t alert_mask;  /* regions warned at the most severe kind */
 } score;
+
+/* Per missile, from the truth (zones set): the zone of the impact and each
+ * nation's first passage and overflown regions. */
+typedef struct truth_zone {
+  mwx_zone_result impact;
+  int has_over[3];
+  double over_s[3];
+  uint64_t over_regions;
+} truth_zone;
+
+#define MAX_PASS 64
+#define MAX_PTS 1024
+
+static int truth_zones(const mwx_zone *z, const mwx_sim_truth *truth, size_t k, truth_zone *tz) {
+  memset(tz, 0, sizeof *tz);
+  const mwx_ballistic_figures *fig = &truth->traj[k].fig;
+  if (mwx_zone_classify(z, fig->impact_lat_deg, fig->impact_lon_deg, &tz->impact))
+    return mwx_error_set(MWX_EINVAL, "replay: the truth impact of missile %zu cannot be classified", k);
+  const mwx_ballistic_traj *tr = &truth->traj[k];
+  mwx_zone_track_point *pts = malloc((tr->n ? tr->n : 1) * sizeof *pts);
+  if (!pts)
+    return mwx_error_set(MWX_ENOMEM, "replay: out of memory");
+  size_t np = 0;
+  for (size_t i = 0; i < tr->n; i++) {
+    mwx_geo_lla p;
+    if (mwx_geo_lla_from_ecef(tr->s[i].pos_ecef_m, &p))
+      continue;
+    pts[np++] = (mwx_zone_track_point){p.lat_deg, p.lon_deg, truth->launch_ns[k] + (int64_t)llround(tr->s[i].t_s * 1e9)};
+  }
+  mwx_error_clear();
+  mwx_zone_passage pass[MAX_PASS];
+  size_t npass = 0;
+  int rc = np ? mwx_zone_overflight(z, pts, np, 0.0, pass, MAX_PASS, &npass) : 0;
+  free(pts);
+  if (rc == MWX_ERANGE)
+    npass = MAX_PASS, rc = 0;
+  mwx_error_clear();
+  for (size_t i = 0; i < npass; i++) {
+    for (int a = 0; a < 3; a++)
+      if (!strncmp(pass[i].nation, NAT[a], 3) && !tz->has_over[a]) {
+        tz->has_over[a] = 1;
+        tz->over_s[a] = (double)(pass[i].t_enter_ns - truth->launch_ns[k]) / NS;
+      }
+    if (pass[i].region >= 0 && pass[i].region < 64)
+      tz->over_regions |= 1ull << pass[i].region;
+  }
+  if (tz->impact.region >= 0 && tz->impact.region < 64)
+    tz->over_regions |= 1ull << tz->impact.region;
+  return rc;
+}
+
+/* The zone call and the alert decision on one prediction. */
+static void score_zone_alert(const mwx_fuse_replay_opts *o, int a, score *s, const truth_zone *tz,
+                             const mwx_fuse_track *bt, int64_t t, double ts_s, double beta,
+                             const mwx_assess_point *ip, mwx_zone_track_point *pts) {
+  mwx_fuse_replay_cond *c = s->c;
+  mwx_zone_result zr;
+  if (mwx_zone_classify(o->zone, ip->lat_deg, ip->lon_deg, &zr)) {
+    mwx_error_clear();
+    return;
+  }
+  c->has_zone = 1;
+  c->zone = zr.zone;
+  snprintf(c->zone_nation, sizeof c->zone_nation, "%.3s", zr.nation);
+  int right = zr.zone == tz->impact.zone && !strncmp(zr.nation, tz->impact.nation, 3);
+  if (right && !s->zone_run) {
+    s->zone_run = 1;
+    s->zone_start_s = ts_s;
+  } else if (!right)
+    s->zone_run = 0;
+  c->has_zone_call = s->zone_run;
+  c->zone_call_s = s->zone_start_s;
+  if (!o->rules[a])
+    return;
+  size_t np = 0;
+  if (mwx_alert_ground_track(bt->x, t, beta, ip->t_ns, ip->lat_deg, ip->lon_deg, pts, MAX_PTS, &np)) {
+    mwx_error_clear();
+    np = 0;
+  }
+  mwx_alert_input in;
+  memset(&in, 0, sizeof in);
+  snprintf(in.prediction_id, sizeof in.prediction_id, "G%u", bt->global_track_no);
+  in.track_no = bt->global_track_no;
+  in.time_ns = t;
+  in.has_impact = 1;
+  in.impact_lat_deg = ip->lat_deg;
+  in.impact_lon_deg = ip->lon_deg;
+  in.major_km = ip->major_km;
+  in.minor_km = ip->minor_km;
+  in.orient_deg = ip->orient_deg;
+  in.impact_time_ns = ip->t_ns;
+  in.track = np ? pts : NULL;
+  in.n_track = np;
+  in.corridor_km = mwx_alert_corridor_km(pts, np, ip->major_km, ip->minor_km, ip->orient_deg);
+  mwx_alert_decision d;
+  mwx_alert_event ev;
+  if (mwx_alert_decide(o->rules[a], o->zone, &in, &d) || mwx_alert_step(&s->ast, &d, 0, t, &ev)) {
+    mwx_error_clear();
+    return;
+  }
+  if (ev.action != MWX_ALERT_ACT_ISSUE && ev.action != MWX_ALERT_ACT_UPDATE)
+    return;
+  if ((int)ev.kind > c->alert_kind) {
+    c->has_alert = 1;
+    c->alert_kind = ev.kind;
+    c->alert_s = ts_s;
+    s->alert_mask = ev.regions;
+  } else if ((int)ev.kind == c->alert_kind)
+    s->alert_mask |= ev.regions;
+}
 
 static double ground_km(double lat1, double lon1, double lat2, double lon2) {
   double d = 0;
@@ -157,6 +272,8 @@ int mwx_fuse_replay(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, cons
   int *from = NULL;
   size_t cap_batch = 0;
   score *sco = calloc(nm * 9 + 1, sizeof *sco);
+  truth_zone *tzs = NULL;
+  mwx_zone_track_point *pts = NULL;
   int rc = sco ? 0 : mwx_error_set(MWX_ENOMEM, "replay: out of memory");
   if (!rc)
     rc = mwx_sim_source_init(&src, sc, truth, o.seed);
@@ -172,8 +289,22 @@ int mwx_fuse_replay(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, cons
     goto done;
   for (size_t k = 0; k < nm; k++)
     for (int a = 0; a < 3; a++)
-      for (int c = 0; c < 3; c++)
+      for (int c = 0; c < 3; c++) {
         sco[(k * 3 + a) * 3 + c].c = &out->m[k].n[a][c];
+        mwx_alert_state_init(&sco[(k * 3 + a) * 3 + c].ast, NAT[a], 0);
+      }
+  if (o.zone) {
+    tzs = calloc(nm ? nm : 1, sizeof *tzs);
+    pts = malloc(MAX_PTS * sizeof *pts);
+    if (!tzs || !pts) {
+      rc = mwx_error_set(MWX_ENOMEM, "replay: out of memory");
+      goto done;
+    }
+    for (size_t k = 0; k < nm && !rc; k++)
+      rc = truth_zones(o.zone, truth, k, &tzs[k]);
+    if (rc)
+      goto done;
+  }
   mwx_assess_opts ao;
   mwx_assess_opts_default(&ao);
   ao.want_apogee = 0;
@@ -370,10 +501,31 @@ int mwx_fuse_replay(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, cons
           rc_->final_ipp_error_km = err;
           rc_->has_ipp_50km = s->good_run;
           rc_->ipp_50km_s = s->good_start_s;
+          if (o.zone)
+            score_zone_alert(&o, a, s, &tzs[k], &bt, t, ts_s, beta, &ip, pts);
         }
     }
   }
+  /* the alert keys against the truth */
+  for (size_t k = 0; o.zone && k < nm; k++)
+    for (int a = 0; a < 3; a++)
+      for (int c = 0; c < 3; c++) {
+        score *s = &sco[(k * 3 + a) * 3 + c];
+        mwx_fuse_replay_cond *x = s->c;
+        x->has_overflight = tzs[k].has_over[a];
+        x->overflight_s = tzs[k].over_s[a];
+        if (x->has_alert) {
+          mwx_alert_regions_text(o.zone, s->alert_mask, x->alert_regions, sizeof x->alert_regions);
+          x->false_alert = x->alert_kind == MWX_ALERT_LAND_WARNING && (s->alert_mask & ~tzs[k].over_regions) != 0;
+          if (x->alert_kind == MWX_ALERT_LAND_WARNING && x->has_overflight) {
+            x->has_lead = 1;
+            x->warning_lead_s = x->overflight_s - x->alert_s;
+          }
+        }
+      }
 done:
+  free(tzs);
+  free(pts);
   for (int a = 0; a < 3; a++) {
     mwx_track_destroy(tr[a]);
     free(r.b[a].p);
@@ -428,6 +580,24 @@ int mwx_fuse_replay_json(const mwx_fuse_replay_result *r, char **text) {
         json_object_set_new(jc, "final_ipp_error_km", num_or_null(x->has_final_ipp, x->final_ipp_error_km));
         json_object_set_new(jc, "global_track_no", x->has_track ? json_integer(x->global_track_no) : json_null());
         json_object_set_new(jc, "global_tracks", json_integer(x->global_tracks));
+        json_object_set_new(jc, "zone", x->has_zone ? json_string(mwx_zone_kind_name((mwx_zone_kind)x->zone)) : json_null());
+        json_object_set_new(jc, "zone_nation",
+                            x->has_zone && x->zone_nation[0] ? json_string(x->zone_nation) : json_null());
+        json_object_set_new(jc, "zone_call_s", num_or_null(x->has_zone_call, x->zone_call_s));
+        json_object_set_new(jc, "alert_kind",
+                            x->has_alert ? json_string(mwx_alert_kind_name((mwx_alert_kind)x->alert_kind)) : json_null());
+        json_object_set_new(jc, "alert_s", num_or_null(x->has_alert, x->alert_s));
+        json_t *regs = json_array();
+        if (x->has_alert) {
+          char buf[MWX_ALERT_TEXT_LEN];
+          snprintf(buf, sizeof buf, "%s", x->alert_regions);
+          for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ","))
+            json_array_append_new(regs, json_string(tok));
+        }
+        json_object_set_new(jc, "alert_regions", regs);
+        json_object_set_new(jc, "false_alert", x->has_alert ? json_boolean(x->false_alert) : json_null());
+        json_object_set_new(jc, "overflight_s", num_or_null(x->has_overflight, x->overflight_s));
+        json_object_set_new(jc, "warning_lead_s", num_or_null(x->has_lead, x->warning_lead_s));
         json_object_set_new(jn, COND[c], jc);
       }
       json_object_set_new(jm, NAT[a], jn);
@@ -460,6 +630,29 @@ int mwx_fuse_replay_print(FILE *f, const mwx_fuse_replay_result *r) {
             snprintf(v[q], sizeof v[q], "-");
         fprintf(f, "  %-4s %-9s %8s %9s %9s %8s %8s %9s %9s %10u %6d\n", c == 0 ? NAT[a] : "", COND[c], v[0], v[1],
                 v[2], v[3], v[4], v[5], v[6], x->has_track ? x->global_track_no : 0, x->global_tracks);
+      }
+    int any_zone = 0;
+    for (int a = 0; a < 3; a++)
+      for (int c = 0; c < 3; c++)
+        any_zone |= m->n[a][c].has_zone;
+    if (!any_zone)
+      continue;
+    fprintf(f, "  zones and alerts: final zone, first right-and-stayed zone call, most severe alert issued\n");
+    fprintf(f, "  %-4s %-9s %-20s %7s %-13s %7s %8s %7s %-5s %s\n", "nat", "condition", "zone", "zone_s", "alert",
+            "alert_s", "overfl_s", "lead_s", "false", "regions");
+    for (int a = 0; a < 3; a++)
+      for (int c = 0; c < 3; c++) {
+        const mwx_fuse_replay_cond *x = &m->n[a][c];
+        char zone[32], zs[16], as[16], os[16], ls[16];
+        snprintf(zone, sizeof zone, "%s%s%s", x->has_zone ? mwx_zone_kind_name((mwx_zone_kind)x->zone) : "-",
+                 x->has_zone && x->zone_nation[0] ? " " : "", x->has_zone ? x->zone_nation : "");
+        snprintf(zs, sizeof zs, x->has_zone_call ? "%.0f" : "-", x->zone_call_s);
+        snprintf(as, sizeof as, x->has_alert ? "%.0f" : "-", x->alert_s);
+        snprintf(os, sizeof os, x->has_overflight ? "%.0f" : "-", x->overflight_s);
+        snprintf(ls, sizeof ls, x->has_lead ? "%.0f" : "-", x->warning_lead_s);
+        fprintf(f, "  %-4s %-9s %-20s %7s %-13s %7s %8s %7s %-5s %s\n", c == 0 ? NAT[a] : "", COND[c], zone, zs,
+                x->has_alert ? mwx_alert_kind_name((mwx_alert_kind)x->alert_kind) : "-", as, os, ls,
+                x->has_alert ? (x->false_alert ? "yes" : "no") : "-", x->has_alert && x->alert_regions[0] ? x->alert_regions : "-");
       }
   }
   return 0;

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mwx/error.h"
 #include "mwx/json.h"
@@ -104,7 +105,8 @@ int mwx_node_config_load(const char *path, mwx_node_config *c) {
   } paths[] = {{"journal", offsetof(mwx_node_config, journal)},
                {"policy", offsetof(mwx_node_config, policy)},
                {"scenario", offsetof(mwx_node_config, scenario)},
-               {"key", offsetof(mwx_node_config, key)}};
+               {"key", offsetof(mwx_node_config, key)},
+               {"alert_rules", offsetof(mwx_node_config, alert_rules)}};
   rc = 0;
   for (size_t i = 0; i < sizeof paths / sizeof paths[0] && !rc; i++) {
     const char *s;
@@ -167,6 +169,12 @@ int mwx_node_config_load(const char *path, mwx_node_config *c) {
     rc = mwx_error_set(MWX_EINVAL, "%s: 'journal' is required", path);
   if (!rc && !c->policy[0])
     snprintf(c->policy, sizeof c->policy, "%s/config/policy-%s.json", MWX_SOURCE_DIR, c->nation);
+  if (!rc && !c->alert_rules[0]) { /* the source tree's rules of the nation, if it has any (USA: none) */
+    char def[MWX_NODE_PATH_LEN];
+    snprintf(def, sizeof def, "%s/config/alert-%s.json", MWX_SOURCE_DIR, c->nation);
+    if (access(def, F_OK) == 0)
+      snprintf(c->alert_rules, sizeof c->alert_rules, "%s", def);
+  }
   json_decref(root);
   return rc;
 }

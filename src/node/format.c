@@ -29,6 +29,8 @@ static const char *event_name(mwx_node_event_kind k) {
   case MWX_NODE_EV_PARTNER: return "PARTNER";
   case MWX_NODE_EV_DONE: return "DONE";
   case MWX_NODE_EV_SAMPLE: return "SAMPLE";
+  case MWX_NODE_EV_FUSED: return "FUSED";
+  case MWX_NODE_EV_ALERT: return "ALERT";
   }
   return "?";
 }
@@ -73,6 +75,18 @@ void mwx_node_event_format(const char *nation, int64_t epoch_ns, const mwx_node_
   case MWX_NODE_EV_DONE:
     PUT("%s DONE scenario over (t=%+.1fs)", nation, t);
     break;
+  case MWX_NODE_EV_FUSED:
+    PUT("%s FUSED %s track %u t=%+.1fs impact %.2f %.2f", nation, id, m ? m->u.impact.global_track_no : 0, t,
+        m ? m->u.impact.lat_deg : 0.0, m ? m->u.impact.lon_deg : 0.0);
+    break;
+  case MWX_NODE_EV_ALERT: {
+    char regions[4 * MWX_TEXT_LEN];
+    mwx_text_escape(m ? m->u.alert.regions : "", regions, sizeof regions);
+    static const char *const act[] = {"issue", "update", "cancel"};
+    PUT("%s ALERT %s %s severity=%u regions=%s t=%+.1fs (%s)", nation, id,
+        m && m->u.alert.action < 3 ? act[m->u.alert.action] : "?", m ? m->u.alert.severity : 0, regions, t, detail);
+    break;
+  }
   default:
     PUT("%s %s %s t=%+.1fs", nation, event_name(ev->kind), partner, t);
     if (m)

@@ -105,7 +105,7 @@ static void emit(mwx_node *n, mwx_node_event *ev) {
     n->fn(n->fn_ctx, ev);
 }
 
-static int outq_push(mwx_node *n, int kind, const char *partner, const mwx_msg *m, uint64_t record, uint64_t item,
+int node_outq_push(mwx_node *n, int kind, const char *partner, const mwx_msg *m, uint64_t record, uint64_t item,
                      const char *detail) {
   if (n->n_out == n->cap_out) {
     size_t nc = n->cap_out ? 2 * n->cap_out : 64;
@@ -149,8 +149,10 @@ static int flush_out(mwx_node *n) {
       if (mwx_net_publish(n->net, &o->msg))
         n->st.publish_errors++;
     }
-    if (o->kind == MWX_NODE_EV_RELEASED || o->kind == MWX_NODE_EV_APPROVED)
+    if (o->kind == MWX_NODE_EV_RELEASED || o->kind == MWX_NODE_EV_APPROVED) {
       count_release(n, o->partner, &o->msg);
+      node_xout_put(n, o->partner, &o->msg); /* offline.c: the in-process coalition */
+    }
     mwx_node_partner_stats *ps = partner_stats(n, o->partner);
     if (ps) {
       if (o->kind == MWX_NODE_EV_HELD)
@@ -171,6 +173,7 @@ static int flush_out(mwx_node *n) {
     ev.latency_ms = -1;
     ev.recv_latency_ms = -1;
     snprintf(ev.detail, sizeof ev.detail, "%s", o->detail);
+    ev.overflight_ns = o->overflight_ns;
     emit(n, &ev);
   }
   n->n_out = 0;
@@ -181,7 +184,7 @@ static int flush_out(mwx_node *n) {
 
 /* Clears the node's scratch message and marks it as this node's next sample
  * of the topic; returns it. */
-static mwx_msg *new_sample(mwx_node *n, mwx_msg_topic topic, uint8_t classification) {
+mwx_msg *node_new_sample(mwx_node *n, mwx_msg_topic topic, uint8_t classification) {
   mwx_msg *m = &n->scratch;
   memset(m, 0, sizeof *m);
   m->topic = (uint8_t)topic;
@@ -247,11 +250,11 @@ static void route_indirect(mwx_node *n, int i) {
 
 /* Decides m for every partner; routes copies for partners behind a relay;
  * signs what is released; journals each decision. */
-static int decide_all(mwx_node *n, const mwx_msg *m, uint8_t cls) {
-  mwx_release_sample s = {m, cls, 0, NULL};
+int node_decide(mwx_node *n, const mwx_msg *m, uint8_t cls, size_t n_sources, const mwx_msg_marking *sources) {
+  mwx_release_sample s = {m, cls, n_sources, n_sources ? sources : NULL};
   n->st.samples++;
   int rc;
-  if ((rc = outq_push(n, MWX_NODE_EV_SAMPLE, "", m, 0, 0, NULL))) /* the own picture (events.c) */
+  if ((rc = node_outq_push(n, MWX_NODE_EV_SAMPLE, "", m, 0, 0, NULL))) /* the own picture (events.c) */
     return rc;
   for (int i = 0; i < n->st.n_partners; i++)
     if ((rc = mwx_release_decide(&n->policy, &s, n->st.partner[i].nation, n->sim_ns, &n->dec[i])))
@@ -268,15 +271,15 @@ static int decide_all(mwx_node *n, const mwx_msg *m, uint8_t cls) {
       return rc;
     n->st.records++;
     if (d->outcome == MWX_RELEASE_RELEASE)
-      rc = outq_push(n, MWX_NODE_EV_RELEASED, d->partner, &d->sample, id, 0, d->rule_id);
+      rc = node_outq_push(n, MWX_NODE_EV_RELEASED, d->partner, &d->sample, id, 0, d->rule_id);
     else if (d->outcome == MWX_RELEASE_HOLD) {
       if (d->deadline_ns > n->last_deadline_ns)
         n->last_deadline_ns = d->deadline_ns;
       if (d->deadline_ns < n->next_expire_ns)
         n->next_expire_ns = d->deadline_ns; /* expired on time */
-      rc = outq_push(n, MWX_NODE_EV_HELD, d->partner, &d->sample, id, id, d->detail);
+      rc = node_outq_push(n, MWX_NODE_EV_HELD, d->partner, &d->sample, id, id, d->detail);
     } else
-      rc = outq_push(n, MWX_NODE_EV_REFUSED, d->partner, m, id, 0, d->detail);
+      rc = node_outq_push(n, MWX_NODE_EV_REFUSED, d->partner, m, id, 0, d->detail);
     if (rc)
       return rc;
   }
@@ -284,7 +287,7 @@ static int decide_all(mwx_node *n, const mwx_msg *m, uint8_t cls) {
 }
 
 static int track_sample(mwx_node *n, const mwx_track_info *in, uint8_t cls) {
-  mwx_msg *m = new_sample(n, MWX_TOPIC_TRACK, MWX_CLASSIF_SECRET);
+  mwx_msg *m = node_new_sample(n, MWX_TOPIC_TRACK, MWX_CLASSIF_SECRET);
   mwx_msg_track *t = &m->u.track;
   snprintf(t->local_track_id, MWX_ID_LEN, "%s-T%u", n->cfg.nation, in->id);
   t->time_ns = in->est.t_ns;
@@ -304,11 +307,12 @@ static int track_sample(mwx_node *n, const mwx_track_info *in, uint8_t cls) {
   memcpy(t->contributors[0], n->cfg.nation, MWX_NATION_LEN);
   sources(n, in->sensor_mask, in->est.t_ns, &t->src);
   m->fields = MWX_F_SENSORS | MWX_F_SENSOR_POS | MWX_F_COVARIANCE | MWX_F_CONTRIBUTORS;
-  return decide_all(n, m, cls);
+  t->global_track_no = node_fuse_gtn(n, in->id);
+  return node_decide(n, m, cls, 0, NULL);
 }
 
 static int launch_sample(mwx_node *n, const mwx_track_info *in, const mwx_assess *a) {
-  mwx_msg *m = new_sample(n, MWX_TOPIC_LAUNCH, MWX_CLASSIF_SECRET);
+  mwx_msg *m = node_new_sample(n, MWX_TOPIC_LAUNCH, MWX_CLASSIF_SECRET);
   mwx_msg_launch *l = &m->u.launch;
   snprintf(l->local_track_id, MWX_ID_LEN, "%s-T%u", n->cfg.nation, in->id);
   l->launch_time_ns = a->launch.t_ns;
@@ -325,11 +329,13 @@ static int launch_sample(mwx_node *n, const mwx_track_info *in, const mwx_assess
   l->azimuth_deg = az < 0 ? az + 360 : az;
   sources(n, in->sensor_mask, in->est.t_ns, &l->src);
   m->fields = MWX_F_SENSORS | MWX_F_SENSOR_POS;
-  return decide_all(n, m, (uint8_t)a->cls);
+  l->global_track_no = node_fuse_gtn(n, in->id);
+  node_fuse_own_sample(n, m);
+  return node_decide(n, m, (uint8_t)a->cls, 0, NULL);
 }
 
 static int impact_sample(mwx_node *n, const mwx_track_info *in, const mwx_assess *a) {
-  mwx_msg *m = new_sample(n, MWX_TOPIC_IMPACT, MWX_CLASSIF_SECRET);
+  mwx_msg *m = node_new_sample(n, MWX_TOPIC_IMPACT, MWX_CLASSIF_SECRET);
   mwx_msg_impact *ip = &m->u.impact;
   snprintf(ip->local_track_id, MWX_ID_LEN, "%s-T%u", n->cfg.nation, in->id);
   ip->time_ns = in->est.t_ns;
@@ -343,13 +349,24 @@ static int impact_sample(mwx_node *n, const mwx_track_info *in, const mwx_assess
   ip->range_km = a->range_km;
   ip->missile_class = (uint8_t)a->cls;
   ip->zone = MWX_ZONE_UNKNOWN;
+  ip->global_track_no = node_fuse_gtn(n, in->id);
   sources(n, in->sensor_mask, in->est.t_ns, &ip->src);
   m->fields = MWX_F_SENSORS | MWX_F_SENSOR_POS;
-  return decide_all(n, m, (uint8_t)a->cls);
+  mwx_msg ipm = *m; /* the alert below uses the scratch message */
+  mwx_ballistic_vehicle veh;
+  double beta = 5000.0; /* assess.h: the class's typical vehicle, 5,000 kg/m^2 if unknown */
+  if (!mwx_ballistic_vehicle_default(a->cls, &veh))
+    beta = veh.beta_rv_kgpm2;
+  mwx_error_clear();
+  int rc = node_alert_impact(n, &ipm.u.impact, in->ballistic.x, in->ballistic.t_ns, beta, 0, NULL);
+  if (rc)
+    return rc;
+  node_fuse_own_sample(n, &ipm);
+  return node_decide(n, &ipm, (uint8_t)a->cls, 0, NULL);
 }
 
 static int status_sample(mwx_node *n) {
-  mwx_msg *m = new_sample(n, MWX_TOPIC_STATUS, MWX_CLASSIF_CONFIDENTIAL);
+  mwx_msg *m = node_new_sample(n, MWX_TOPIC_STATUS, MWX_CLASSIF_CONFIDENTIAL);
   mwx_msg_status *s = &m->u.status;
   memcpy(s->nation, n->cfg.nation, MWX_NATION_LEN);
   snprintf(s->node_id, MWX_ID_LEN, "%s", n->cfg.node_id);
@@ -362,7 +379,7 @@ static int status_sample(mwx_node *n) {
   int rc = mwx_journal_sealed_head(n->j, &s->journal_head_id, s->journal_head_hash);
   if (rc)
     return rc;
-  return decide_all(n, m, 0);
+  return node_decide(n, m, 0, 0, NULL);
 }
 
 /* ---- plots and tracks -------------------------------------------------- */
@@ -491,6 +508,9 @@ static int launch_fit_start(mwx_node *n, size_t idx, const mwx_track_info *in, c
 static int tracks_to_samples(mwx_node *n) {
   mwx_assess_opts ao;
   mwx_assess_opts_default(&ao);
+  int rc0 = node_fuse_own(n); /* fusepic.c: own tracks into the fused picture, for their global numbers */
+  if (rc0)
+    return rc0;
   size_t count = mwx_track_count(n->tr);
   for (size_t i = 0; i < count; i++) {
     mwx_track_info in;
@@ -530,7 +550,7 @@ static int tracks_to_samples(mwx_node *n) {
     /* impact prediction every impact_every_s while ballistic; a coasting
        track (out of this nation's sight) changes slowly: 6 times less often */
     int64_t every = (int64_t)(n->cfg.impact_every_s * NS) * (updated ? 1 : 6);
-    if (in.p_ballistic >= ao.min_p_ballistic && (updated || in.coasting) &&
+    if (in.p_ballistic >= ao.min_p_ballistic && (updated || in.coasting) && !node_fuse_shared(n, in.id) &&
         (!ts->impact_sent || n->sim_ns - ts->last_impact_ns >= every) &&
         (!ts->last_try_impact_ns || n->sim_ns - ts->last_try_impact_ns >= NS)) {
       ts->last_try_impact_ns = n->sim_ns; /* a provisional one is tried again a sim second later */
@@ -559,7 +579,7 @@ static int on_expired(const mwx_release_item *it, void *ctx) {
   mwx_node *n = ctx;
   /* approve-on-timeout items come back through mwx_release_queue_approved */
   if (it->on_timeout != MWX_RELEASE_TIMEOUT_APPROVE)
-    return outq_push(n, MWX_NODE_EV_DENIED, it->partner, &it->sample, it->decision_id, it->id, "timeout: deny");
+    return node_outq_push(n, MWX_NODE_EV_DENIED, it->partner, &it->sample, it->decision_id, it->id, "timeout: deny");
   return 0;
 }
 
@@ -587,7 +607,7 @@ static int on_approved(const mwx_release_item *it, void *ctx) {
     n->st.records++;
     char detail[256];
     snprintf(detail, sizeof detail, "approved hold %llu not sent: %s", (unsigned long long)it->id, it->unverified);
-    return outq_push(n, MWX_NODE_EV_REFUSED, it->partner, NULL, id, it->id, detail);
+    return node_outq_push(n, MWX_NODE_EV_REFUSED, it->partner, NULL, id, it->id, detail);
   }
   mwx_msg m = it->sample;
   rc = mwx_msg_sign(&m, n->key);
@@ -612,7 +632,7 @@ static int on_approved(const mwx_release_item *it, void *ctx) {
   n->st.records++;
   char detail[64];
   snprintf(detail, sizeof detail, "approved by %s", it->operator_name);
-  return outq_push(n, MWX_NODE_EV_APPROVED, it->partner, &m, id, it->id, detail);
+  return node_outq_push(n, MWX_NODE_EV_APPROVED, it->partner, &m, id, it->id, detail);
 }
 
 /* ---- one tick ------------------------------------------------------------ */
@@ -670,6 +690,9 @@ int mwx_node_step(mwx_node *n, int64_t t_ns, int *done) {
     if ((rc = launch_fit_apply(n, &n->fit_done[i])))
       goto fail;
   n->n_fit_done = 0;
+  /* fusepic.c / alerting.c: the fused predictions, the alerts whose missile has fallen */
+  if ((rc = node_fuse_tick(n)) || (rc = node_alert_tick(n)))
+    goto fail;
   if (n->cfg.status_every_s > 0 && n->sim_ns - n->last_status_ns >= (int64_t)(n->cfg.status_every_s * NS)) {
     n->last_status_ns = n->sim_ns;
     if ((rc = status_sample(n)))
@@ -1067,7 +1090,7 @@ int mwx_node_open(const mwx_node_config *cfg, mwx_node_event_fn fn, void *ctx, m
     n->sim_ns = real_ns();
   n->last_status_ns = INT64_MIN / 2;
   n->last_deadline_ns = INT64_MIN;
-  if ((rc = mwx_track_create(NULL, &n->tr)))
+  if ((rc = mwx_track_create(NULL, &n->tr)) || (rc = node_fuse_open(n)) || (rc = node_alert_open(n)))
     goto fail;
   if ((rc = mwx_node_loop_create(0, &n->loop)))
     goto fail;
@@ -1092,6 +1115,9 @@ void mwx_node_close(mwx_node *n) {
   node_fitpool_destroy(n->fits); /* before the loop the workers post to */
   mwx_node_loop_destroy(n->loop);
   mwx_track_destroy(n->tr);
+  node_fuse_close(n);
+  node_alert_close(n);
+  node_xout_free(n);
   mwx_sim_source_fini(n->src);
   mwx_sim_truth_fini(&n->truth);
   mwx_sim_scenario_fini(&n->sc);

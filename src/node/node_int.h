@@ -31,6 +31,7 @@ typedef struct node_out {
   mwx_msg msg;
   uint64_t record, item;
   char detail[160];
+  int64_t overflight_ns; /* ALERT */
 } node_out;
 
 /* What the receive thread hands to the loop (one copy per net event). */
@@ -87,6 +88,9 @@ int node_rx_take(mwx_node *n, node_rx_item *it, mwx_node_event *ev);
 void node_rx_emit(mwx_node *n, node_rx_item *it, mwx_node_event *ev);
 /* rx.c: 1 if the item needs the batch (an accepted sample). */
 int node_rx_in_batch(const node_rx_item *it);
+
+struct node_fuse;     /* fusepic.c */
+struct node_alerting; /* alerting.c */
 
 struct mwx_node {
   mwx_node_config cfg;
@@ -150,6 +154,9 @@ struct mwx_node {
   node_fit_result *fit_done; /* results handed back, applied at the next step (bounded: fit_queue + workers) */
   size_t n_fit_done, cap_fit_done;
   int64_t next_expire_ns;    /* sim time of the next check of the release queue's deadlines */
+  struct node_fuse *fu;     /* the fused picture (fusepic.c) */
+  struct node_alerting *al; /* zones and alerts (alerting.c); NULL: no alert rules */
+  struct node_xout *xout;   /* offline.c: what left for partners, when an offline coalition runs */
 };
 
 /* rx.c: loads the replay windows from the journal (open, before the
@@ -166,5 +173,57 @@ void node_rx_stop(mwx_node *n);
 /* rx.c: the id of the sample: the local track id (Track, Launch, Impact), the
  * alert id or the node id (Status); none for any other topic. */
 const char *node_msg_id(const mwx_msg *m, const char *none);
+
+/* ---- node.c, for fusepic.c and alerting.c (loop thread) ---- */
+/* The node's scratch message, cleared and marked as its next sample of the
+ * topic (originator, classification, releasable-to = own nation, seq). */
+mwx_msg *node_new_sample(mwx_node *n, mwx_msg_topic topic, uint8_t classification);
+/* Decides m for every partner (release policy, routing), signs, journals and
+ * queues the outcome; sources (n_sources markings) for derived data: the
+ * third-party rule.  Inside the tick's transaction. */
+int node_decide(mwx_node *n, const mwx_msg *m, uint8_t cls, size_t n_sources, const mwx_msg_marking *sources);
+/* Queues an event to report once the batch has committed. */
+int node_outq_push(mwx_node *n, int kind, const char *partner, const mwx_msg *m, uint64_t record, uint64_t item,
+                   const char *detail);
+
+/* ---- offline.c: the in-process coalition ---- */
+struct node_xout;
+/* A sample released (or approved) for partner, kept for delivery (no-op
+ * unless the node runs in mwx_node_offline_run). */
+void node_xout_put(mwx_node *n, const char *partner, const mwx_msg *m);
+void node_xout_free(mwx_node *n);
+
+/* ---- fusepic.c: the fused picture (mwx/fuse.h) ---- */
+int node_fuse_open(mwx_node *n);
+void node_fuse_close(mwx_node *n);
+/* A partner's sample taken by the receive path: Track -> the fuser,
+ * LaunchEvent -> the launch candidates, ImpactPrediction kept. */
+void node_fuse_rx(mwx_node *n, const mwx_msg *m);
+/* The node's own confirmed, updated tracks into the fuser (each tick, before
+ * its samples are made, so that they carry their global number). */
+int node_fuse_own(mwx_node *n);
+/* Global number of own track id (0 if the fuser does not hold it). */
+uint32_t node_fuse_gtn(const mwx_node *n, unsigned track_id);
+/* 1 if own track id's fused track has a partner's contribution now: the
+ * node's prediction for that missile is then the fused one. */
+int node_fuse_shared(const mwx_node *n, unsigned track_id);
+/* An own LaunchEvent / ImpactPrediction made (candidates, the picture). */
+void node_fuse_own_sample(mwx_node *n, const mwx_msg *m);
+/* Fused predictions for the shared fused tracks (every impact_every_s),
+ * released under the third-party rule; alerts on them. */
+int node_fuse_tick(mwx_node *n);
+
+/* ---- alerting.c: zones and alerts (mwx/zone.h, mwx/alert.h) ---- */
+int node_alert_open(mwx_node *n);
+void node_alert_close(mwx_node *n);
+/* Zone, zone nation and overflown nations of ip from the state x (ECEF
+ * [m, m/s] at t_ns, free flight with drag beta) propagated to the ground;
+ * then the alert decision and life cycle for global track ip->global_track_no:
+ * each event an Alert sample (released with sources) journaled as kind
+ * alert.  No-op (zone fields untouched) without alert rules. */
+int node_alert_impact(mwx_node *n, mwx_msg_impact *ip, const double x[6], int64_t t_ns, double beta_kgpm2,
+                      size_t n_sources, const mwx_msg_marking *sources);
+/* Cancels the alerts whose missile has fallen (impact time passed). */
+int node_alert_tick(mwx_node *n);
 
 #endif /* MWX_NODE_INT_H */

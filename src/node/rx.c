@@ -329,8 +329,10 @@ int node_rx_take(mwx_node *n, node_rx_item *it, mwx_node_event *evp) {
         ps = &n->st.partner[i];
     if (ps)
       ps->received++;
-    if (v != MWX_JOURNAL_SEQ_COPY) /* another copy of a sample taken: the picture has it */
+    if (v != MWX_JOURNAL_SEQ_COPY) { /* another copy of a sample taken: the picture has it */
       picture_put(n, m, it->recv_ns);
+      node_fuse_rx(n, m); /* fusepic.c: a Track into the fused picture, a LaunchEvent a candidate */
+    }
     ev.kind = MWX_NODE_EV_RECEIVED; /* held once the batch has committed: node_rx_emit */
   } else {
     char detail[200];
@@ -374,6 +376,29 @@ void node_rx_emit(mwx_node *n, node_rx_item *it, mwx_node_event *ev) {
   }
   if (n->fn)
     n->fn(n->fn_ctx, ev);
+}
+
+int mwx_node_inject(mwx_node *n, const mwx_msg *m) {
+  if (!n || !m)
+    return mwx_error_set(MWX_EINVAL, "node: NULL argument");
+  if (n->cfg.online)
+    return mwx_error_set(MWX_EINVAL, "node %s: inject is for an offline node (online samples come from net)",
+                         n->cfg.nation);
+  if (m->mark.originator[0] == 0 || m->topic > MWX_TOPIC_STATUS)
+    return mwx_error_set(MWX_EINVAL, "node %s: inject: a sample without an originator or topic", n->cfg.nation);
+  node_rx_item *it = calloc(1, sizeof *it);
+  if (!it)
+    return mwx_error_set(MWX_ENOMEM, "node: out of memory");
+  it->kind = MWX_NET_EV_ACCEPTED;
+  it->has_msg = 1;
+  it->msg = *m;
+  snprintf(it->partner, sizeof it->partner, "%.3s", m->mark.originator);
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  it->recv_ns = (int64_t)ts.tv_sec * NS + ts.tv_nsec;
+  node_rx_handle(n->loop, it, sizeof *it, n);
+  free(it);
+  return 0;
 }
 
 int node_rx_start(mwx_node *n) {

@@ -1,0 +1,378 @@
+/*
+ * fusepic.c - the node's fused picture (mwx/fuse.h, docs/fusion.md "Wiring
+ * fuse into the node").  Loop thread only.
+ *
+ *   receive path (rx.c, after the replay / signature checks and the
+ *   journal record): a partner's Track -> the fuser; its LaunchEvent -> the
+ *   launch candidates.
+ *   each tick, before the node makes its samples: its own confirmed tracks
+ *   -> the fuser, so that every Track, LaunchEvent and ImpactPrediction it
+ *   publishes carries its global track number.
+ *   each tick, after: the picture at the node's time (one entry per fused
+ *   track); a fused track that holds a partner's contribution is "shared":
+ *   the node's prediction for that missile is the fused one (its own
+ *   tracks of it make none), made every impact_every_s from the fused state,
+ *   local track id "<NAT>-G<global number>" (the mark of a fused product),
+ *   zone and alert from it (alerting.c), released under the third-party
+ *   rule with the markings of the samples that made it (release.h).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mwx/assess.h"
+#include "mwx/ballistic.h"
+#include "mwx/error.h"
+#include "mwx/fuse.h"
+#include "mwx/geo.h"
+#include "node_int.h"
+
+#define NS 1000000000ll
+#define FREE_FLIGHT_MIN_H_M 30e3 /* assess.h: below 30 km on the way up every class still burns */
+
+typedef struct fu_launch {
+  char originator[MWX_NATION_LEN];
+  mwx_msg_launch l;
+} fu_launch;
+
+typedef struct fu_pred { /* the node's latest prediction per global track */
+  uint32_t gtn;
+  int64_t made_ns;
+  mwx_msg_impact ip;
+} fu_pred;
+
+struct node_fuse {
+  mwx_fuser *fz;
+  mwx_fuse_track *pic; /* the picture at pic_ns (valid entries: pic_ok) */
+  int *pic_ok;
+  size_t n_pic, cap_pic;
+  int64_t pic_ns;
+  fu_launch *la;
+  size_t n_la, cap_la;
+  fu_pred *pred;
+  size_t n_pred, cap_pred;
+  mwx_fuse_sample *own;
+  size_t cap_own;
+  uint64_t unfusable; /* partners' Track samples the fuser refused (no covariance, ...) */
+};
+
+int node_fuse_open(mwx_node *n) {
+  n->fu = calloc(1, sizeof *n->fu);
+  if (!n->fu)
+    return mwx_error_set(MWX_ENOMEM, "node: out of memory");
+  return mwx_fuse_create(NULL, &n->fu->fz);
+}
+
+void node_fuse_close(mwx_node *n) {
+  if (!n->fu)
+    return;
+  mwx_fuse_destroy(n->fu->fz);
+  free(n->fu->pic);
+  free(n->fu->pic_ok);
+  free(n->fu->la);
+  free(n->fu->pred);
+  free(n->fu->own);
+  free(n->fu);
+  n->fu = NULL;
+}
+
+/* A LaunchEvent (own or a partner's): per source track the smallest ellipse. */
+static void put_launch(struct node_fuse *f, const char *originator, const mwx_msg_launch *l) {
+  for (size_t i = 0; i < f->n_la; i++)
+    if (!strncmp(f->la[i].originator, originator, 3) && !strcmp(f->la[i].l.local_track_id, l->local_track_id)) {
+      if (l->err_major_km < f->la[i].l.err_major_km)
+        f->la[i].l = *l;
+      return;
+    }
+  if (f->n_la == f->cap_la) {
+    size_t nc = f->cap_la ? 2 * f->cap_la : 16;
+    fu_launch *p = realloc(f->la, nc * sizeof *p);
+    if (!p)
+      return; /* the picture lacks a launch candidate; nothing else is affected */
+    f->la = p;
+    f->cap_la = nc;
+  }
+  fu_launch *e = &f->la[f->n_la++];
+  memset(e, 0, sizeof *e);
+  snprintf(e->originator, sizeof e->originator, "%.3s", originator);
+  e->l = *l;
+}
+
+static void put_pred(struct node_fuse *f, uint32_t gtn, int64_t made_ns, const mwx_msg_impact *ip) {
+  for (size_t i = 0; i < f->n_pred; i++)
+    if (f->pred[i].gtn == gtn) {
+      f->pred[i].made_ns = made_ns;
+      f->pred[i].ip = *ip;
+      return;
+    }
+  if (f->n_pred == f->cap_pred) {
+    size_t nc = f->cap_pred ? 2 * f->cap_pred : 16;
+    fu_pred *p = realloc(f->pred, nc * sizeof *p);
+    if (!p)
+      return;
+    f->pred = p;
+    f->cap_pred = nc;
+  }
+  f->pred[f->n_pred++] = (fu_pred){gtn, made_ns, *ip};
+}
+
+static const fu_pred *get_pred(const struct node_fuse *f, uint32_t gtn) {
+  for (size_t i = 0; i < f->n_pred; i++)
+    if (f->pred[i].gtn == gtn)
+      return &f->pred[i];
+  return NULL;
+}
+
+void node_fuse_rx(mwx_node *n, const mwx_msg *m) {
+  struct node_fuse *f = n->fu;
+  if (!f)
+    return;
+  if (m->topic == MWX_TOPIC_TRACK) {
+    mwx_fuse_sample s;
+    if (mwx_fuse_sample_from_msg(m, &s) || mwx_fuse_ingest(f->fz, &s, 1)) {
+      f->unfusable++; /* e.g. a Track whose covariance the partner's release rule removed */
+      n->st.unfusable++;
+      mwx_error_clear();
+    }
+  } else if (m->topic == MWX_TOPIC_LAUNCH)
+    put_launch(f, m->mark.originator, &m->u.launch);
+}
+
+void node_fuse_own_sample(mwx_node *n, const mwx_msg *m) {
+  struct node_fuse *f = n->fu;
+  if (!f)
+    return;
+  if (m->topic == MWX_TOPIC_LAUNCH)
+    put_launch(f, n->cfg.nation, &m->u.launch);
+  else if (m->topic == MWX_TOPIC_IMPACT && m->u.impact.global_track_no)
+    put_pred(f, m->u.impact.global_track_no, n->sim_ns, &m->u.impact);
+}
+
+/* The picture at the node's time. */
+static int refresh(mwx_node *n) {
+  struct node_fuse *f = n->fu;
+  size_t count = mwx_fuse_count(f->fz);
+  if (count > f->cap_pic) {
+    mwx_fuse_track *p = realloc(f->pic, count * sizeof *p);
+    if (!p)
+      return mwx_error_set(MWX_ENOMEM, "node: out of memory");
+    f->pic = p;
+    int *ok = realloc(f->pic_ok, count * sizeof *ok);
+    if (!ok)
+      return mwx_error_set(MWX_ENOMEM, "node: out of memory");
+    f->pic_ok = ok;
+    f->cap_pic = count;
+  }
+  f->n_pic = count;
+  f->pic_ns = n->sim_ns;
+  for (size_t i = 0; i < count; i++) {
+    f->pic_ok[i] = mwx_fuse_get(f->fz, i, n->sim_ns, &f->pic[i]) == 0; /* below ground: not in the picture */
+    if (!f->pic_ok[i])
+      mwx_error_clear();
+  }
+  return 0;
+}
+
+int node_fuse_own(mwx_node *n) {
+  struct node_fuse *f = n->fu;
+  size_t count = mwx_track_count(n->tr), k = 0;
+  if (count > f->cap_own) {
+    mwx_fuse_sample *p = realloc(f->own, count * sizeof *p);
+    if (!p)
+      return mwx_error_set(MWX_ENOMEM, "node: out of memory");
+    f->own = p;
+    f->cap_own = count;
+  }
+  for (size_t i = 0; i < count; i++) {
+    mwx_track_info in;
+    if (mwx_track_get(n->tr, i, &in) || in.status != MWX_TRACK_CONFIRMED || in.coasting)
+      continue;
+    if (mwx_fuse_sample_from_track(n->cfg.nation, &in, &f->own[k]))
+      mwx_error_clear(); /* an estimate the fuser refuses stays out of the picture */
+    else
+      k++;
+  }
+  /* not newer than the one held: ignored by the fuser */
+  if (k && mwx_fuse_ingest(f->fz, f->own, k))
+    mwx_error_clear();
+  return refresh(n);
+}
+
+static const mwx_fuse_track *holder(const mwx_node *n, unsigned track_id) {
+  const struct node_fuse *f = n->fu;
+  if (!f)
+    return NULL;
+  char id[MWX_ID_LEN];
+  snprintf(id, sizeof id, "%s-T%u", n->cfg.nation, track_id);
+  for (size_t i = 0; i < f->n_pic; i++) {
+    if (!f->pic_ok[i])
+      continue;
+    for (int k = 0; k < f->pic[i].n_members && k < MWX_FUSE_MAX_MEMBERS; k++)
+      if (!strncmp(f->pic[i].member_originator[k], n->cfg.nation, 3) && !strcmp(f->pic[i].member_local_id[k], id))
+        return &f->pic[i];
+  }
+  return NULL;
+}
+
+uint32_t node_fuse_gtn(const mwx_node *n, unsigned track_id) {
+  if (!n->fu)
+    return 0;
+  char id[MWX_ID_LEN];
+  snprintf(id, sizeof id, "%s-T%u", n->cfg.nation, track_id);
+  uint32_t g = 0;
+  if (mwx_fuse_global_of(n->fu->fz, n->cfg.nation, id, &g)) {
+    mwx_error_clear();
+    return 0;
+  }
+  return g;
+}
+
+static int is_shared(const mwx_node *n, const mwx_fuse_track *ft) {
+  for (int c = 0; c < ft->n_contributors; c++)
+    if (strncmp(ft->contributors[c], n->cfg.nation, 3))
+      return 1;
+  return 0;
+}
+
+int node_fuse_shared(const mwx_node *n, unsigned track_id) {
+  const mwx_fuse_track *ft = holder(n, track_id);
+  return ft && is_shared(n, ft);
+}
+
+/* The best LaunchEvent (smallest 95% ellipse) among the members of ft. */
+static const fu_launch *best_launch(const struct node_fuse *f, const mwx_fuse_track *ft) {
+  const fu_launch *best = NULL;
+  for (size_t i = 0; i < f->n_la; i++)
+    for (int k = 0; k < ft->n_members && k < MWX_FUSE_MAX_MEMBERS; k++)
+      if (!strncmp(f->la[i].originator, ft->member_originator[k], 3) &&
+          !strcmp(f->la[i].l.local_track_id, ft->member_local_id[k]) &&
+          (!best || f->la[i].l.err_major_km < best->l.err_major_km))
+        best = &f->la[i];
+  return best;
+}
+
+/* A fused prediction for a shared fused track in free flight. */
+static int fused_prediction(mwx_node *n, const mwx_fuse_track *ft) {
+  struct node_fuse *f = n->fu;
+  if (ft->boost)
+    return 0; /* no impact prediction while a member is powered (fuse.h) */
+  mwx_geo_lla lla;
+  if (mwx_geo_lla_from_ecef(ft->x, &lla)) {
+    mwx_error_clear();
+    return 0;
+  }
+  double up = 0;
+  for (int i = 0; i < 3; i++)
+    up += ft->x[i] * ft->x[3 + i];
+  if (up > 0 && lla.h_m < FREE_FLIGHT_MIN_H_M)
+    return 0;
+  /* every impact_every_s; coasting (nobody holds it now): 6 times less often, as own tracks */
+  const fu_pred *last = get_pred(f, ft->global_track_no);
+  int64_t every = (int64_t)(n->cfg.impact_every_s * NS) * (ft->method == MWX_FUSE_COAST ? 6 : 1);
+  if (last && n->sim_ns - last->made_ns < every)
+    return 0;
+  /* class from the energy-equivalent range of the fused state; drag of its typical vehicle */
+  double er = 0;
+  mwx_ballistic_class cls = MWX_CLASS_UNKNOWN;
+  mwx_ballistic_vehicle veh;
+  double beta = 5000.0; /* assess.h: 5,000 kg/m^2 if the class is unknown */
+  if (!mwx_assess_energy_range(ft->x, &er)) {
+    cls = mwx_assess_class_from_range(er);
+    if (!mwx_ballistic_vehicle_default(cls, &veh))
+      beta = veh.beta_rv_kgpm2;
+  }
+  mwx_error_clear();
+  mwx_assess_point ap;
+  if (mwx_assess_impact(ft->x, ft->P, ft->t_ns, beta, 7200.0, &ap)) {
+    mwx_error_clear();
+    return 0;
+  }
+  mwx_msg *m = node_new_sample(n, MWX_TOPIC_IMPACT, MWX_CLASSIF_SECRET);
+  mwx_msg_impact *ip = &m->u.impact;
+  ip->global_track_no = ft->global_track_no;
+  snprintf(ip->local_track_id, MWX_ID_LEN, "%s-G%u", n->cfg.nation, ft->global_track_no);
+  ip->time_ns = ft->t_ns;
+  ip->impact_time_ns = ap.t_ns;
+  ip->lat_deg = ap.lat_deg;
+  ip->lon_deg = ap.lon_deg;
+  ip->ell_major_km = ap.major_km;
+  ip->ell_minor_km = ap.minor_km;
+  ip->ell_orient_deg = ap.orient_deg;
+  double apo = 0;
+  int64_t apo_t = 0;
+  if (!mwx_assess_apogee(ft->x, ft->t_ns, beta, &apo, &apo_t))
+    ip->apogee_km = apo;
+  mwx_error_clear();
+  const fu_launch *bl = best_launch(f, ft);
+  double d_m = 0;
+  if (bl && !mwx_geo_inverse(bl->l.lat_deg, bl->l.lon_deg, ap.lat_deg, ap.lon_deg, &d_m, NULL, NULL))
+    ip->range_km = d_m / 1e3;
+  mwx_error_clear();
+  ip->missile_class = (uint8_t)cls;
+  ip->zone = MWX_ZONE_UNKNOWN;
+  m->fields = 0; /* a fused product names no sensor */
+  mwx_msg ipm = *m; /* the alert uses the scratch message */
+  int rc = node_alert_impact(n, &ipm.u.impact, ft->x, ft->t_ns, beta, ft->n_sources, ft->sources);
+  if (rc)
+    return rc;
+  put_pred(f, ft->global_track_no, n->sim_ns, &ipm.u.impact);
+  if ((rc = node_outq_push(n, MWX_NODE_EV_FUSED, "", &ipm, 0, ft->global_track_no, "")))
+    return rc;
+  return node_decide(n, &ipm, (uint8_t)cls, ft->n_sources, ft->sources);
+}
+
+int node_fuse_tick(mwx_node *n) {
+  struct node_fuse *f = n->fu;
+  int rc0 = refresh(n); /* with the partners' samples taken since the own tracks went in */
+  if (rc0)
+    return rc0;
+  for (size_t i = 0; i < f->n_pic; i++) {
+    if (!f->pic_ok[i] || !is_shared(n, &f->pic[i]))
+      continue;
+    int rc = fused_prediction(n, &f->pic[i]);
+    if (rc)
+      return rc;
+  }
+  return 0;
+}
+
+void mwx_node_fused_picture(const mwx_node *n, mwx_node_fused_fn fn, void *ctx) {
+  if (!n || !fn || !n->fu)
+    return;
+  const struct node_fuse *f = n->fu;
+  for (size_t i = 0; i < f->n_pic; i++) {
+    if (!f->pic_ok[i])
+      continue;
+    const mwx_fuse_track *ft = &f->pic[i];
+    mwx_node_fused_entry e;
+    memset(&e, 0, sizeof e);
+    e.global_track_no = ft->global_track_no;
+    e.n_members = ft->n_members < 16 ? ft->n_members : 16;
+    for (int k = 0; k < e.n_members; k++)
+      snprintf(e.member[k], MWX_ID_LEN, "%s", ft->member_local_id[k]);
+    e.n_contributors = ft->n_contributors;
+    memcpy(e.contributors, ft->contributors, sizeof e.contributors);
+    e.shared = is_shared(n, ft);
+    e.coasting = ft->method == MWX_FUSE_COAST;
+    e.t_ns = ft->t_ns;
+    mwx_geo_lla lla;
+    if (!mwx_geo_lla_from_ecef(ft->x, &lla)) {
+      e.lat_deg = lla.lat_deg;
+      e.lon_deg = lla.lon_deg;
+      e.h_m = lla.h_m;
+    }
+    const fu_launch *bl = best_launch(f, ft);
+    if (bl) {
+      e.has_launch = 1;
+      memcpy(e.launch_from, bl->originator, MWX_NATION_LEN);
+      e.launch = bl->l;
+    }
+    const fu_pred *p = get_pred(f, ft->global_track_no);
+    if (p) {
+      e.has_impact = 1;
+      e.impact = p->ip;
+    }
+    fn(ctx, &e);
+  }
+}

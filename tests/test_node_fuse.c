@@ -1,0 +1,295 @@
+/*
+ * test_node_fuse.c - the node's fused picture and its warnings, with the
+ * real node code (release policies, signatures, journals) of KOR, JPN and
+ * the USA run offline in one process (mwx_node_offline_run: the samples
+ * each releases for another are handed over as DDS would).  No DDS.
+ *
+ * 2022-10-04 (Hwasong-12 over Aomori), JPN with its partners' data:
+ *   - JPN's fused picture holds one entry per missile, with the partners
+ *     among its contributors, and every Track JPN publishes is its own
+ *     (contributors JPN) and carries the missile's global number;
+ *   - JPN issues a land warning naming Aomori, before the missile passes
+ *     over Aomori (the overflight time the decision itself reports);
+ *   - every fused product (ImpactPrediction "<NAT>-G<n>", Alert) with KOR's
+ *     data that JPN released went only to nations KOR's markings name: the
+ *     copies for the USA (KOR released its data to JPN and KOR only) are
+ *     refused by the third-party rule.
+ * And alone (JPN without partners): no fused products at all.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "mwx/error.h"
+#include "mwx/node.h"
+
+#define SEC 1000000000ll
+
+typedef struct nctx {
+  char nation[4];
+  mwx_node *node;
+  int64_t epoch_ns;
+  /* JPN's */
+  int fused_made, fused_with_kor, fused_kor; /* FUSED events, of them with KOR's data; released to KOR */
+  int fused_released_usa_kor;      /* fused products with KOR's data released to the USA: must stay 0 */
+  int fused_refused_third;         /* refusals by the third-party rule */
+  int alerts, land_aomori;
+  double land_aomori_s;            /* first land warning naming Aomori, s after launch */
+  double overflight_s;             /* when that warning's track enters Japan, s after launch */
+  int other_regions;               /* land warnings naming a region other than Aomori and Hokkaido */
+  int tracks_not_own, tracks_no_gtn, tracks;
+  int released_fused;              /* fused products released to anyone */
+} nctx;
+
+typedef struct gtn_q {
+  uint32_t gtn;
+  int found, with_kor;
+} gtn_q;
+
+static void on_gtn(void *c, const mwx_node_fused_entry *e) {
+  gtn_q *q = c;
+  if (e->global_track_no != q->gtn)
+    return;
+  q->found = 1;
+  for (int i = 0; i < e->n_contributors; i++)
+    q->with_kor |= !strcmp(e->contributors[i], "KOR");
+}
+
+/* 1 if the fused track gtn of the node's picture holds KOR's data now (the
+ * events of a tick are reported right after it: the picture that made them). */
+static int with_kor(mwx_node *n, uint32_t gtn) {
+  gtn_q q = {gtn, 0, 0};
+  mwx_node_fused_picture(n, on_gtn, &q);
+  return q.with_kor;
+}
+
+static int fused_msg(const mwx_msg *m) {
+  if (m->topic == MWX_TOPIC_IMPACT)
+    return strstr(m->u.impact.local_track_id, "-G") != NULL;
+  return 0;
+}
+
+static void on_event(void *c, const mwx_node_event *ev) {
+  nctx *x = c;
+  if (strcmp(x->nation, "JPN"))
+    return;
+  const mwx_msg *m = ev->msg;
+  double t_s = (double)(ev->sim_ns - x->epoch_ns) / 1e9;
+  if (ev->kind == MWX_NODE_EV_FUSED) {
+    x->fused_made++;
+    x->fused_with_kor += with_kor(x->node, m->u.impact.global_track_no);
+  }
+  if (ev->kind == MWX_NODE_EV_ALERT) {
+    x->alerts++;
+    char line[512];
+    mwx_node_event_format("JPN", x->epoch_ns, ev, line, sizeof line);
+    fprintf(stderr, "%s\n", line);
+    if (m->u.alert.severity == 3 && m->u.alert.action != 2 && strstr(m->u.alert.regions, "Aomori") &&
+        !x->land_aomori++) {
+      x->land_aomori_s = t_s;
+      x->overflight_s = ev->overflight_ns ? (double)(ev->overflight_ns - x->epoch_ns) / 1e9 : -1;
+    }
+    if (m->u.alert.severity == 3 && strstr(m->u.alert.regions, "Tokyo"))
+      x->other_regions++;
+  }
+  if (ev->kind == MWX_NODE_EV_RELEASED && m && m->topic == MWX_TOPIC_TRACK) {
+    x->tracks++;
+    if (m->u.track.n_contributors != 1 || strcmp(m->u.track.contributors[0], "JPN"))
+      x->tracks_not_own++;
+    if (!m->u.track.global_track_no)
+      x->tracks_no_gtn++;
+  }
+  if ((ev->kind == MWX_NODE_EV_RELEASED || ev->kind == MWX_NODE_EV_HELD) && m && fused_msg(m)) {
+    x->released_fused++;
+    if (!strcmp(ev->partner, "KOR"))
+      x->fused_kor++;
+    if (!strcmp(ev->partner, "USA") && with_kor(x->node, m->u.impact.global_track_no))
+      x->fused_released_usa_kor++; /* KOR named JPN and KOR only: must stay 0 */
+  }
+  if (ev->kind == MWX_NODE_EV_REFUSED && m && fused_msg(m) && strstr(ev->detail, "contributing originator KOR did not name USA"))
+    x->fused_refused_third++;
+}
+
+typedef struct pic {
+  int n, with_kor, with_usa, n_members;
+  uint32_t gtn;
+  char line[512];
+} pic;
+
+static void on_fused(void *c, const mwx_node_fused_entry *e) {
+  pic *p = c;
+  p->n++;
+  p->gtn = e->global_track_no;
+  p->n_members += e->n_members;
+  for (int i = 0; i < e->n_contributors; i++) {
+    p->with_kor += !strcmp(e->contributors[i], "KOR");
+    p->with_usa += !strcmp(e->contributors[i], "USA");
+  }
+  int w = snprintf(p->line, sizeof p->line, "G%u members", e->global_track_no);
+  for (int k = 0; k < e->n_members && w < (int)sizeof p->line - 40; k++)
+    w += snprintf(p->line + w, sizeof p->line - w, " %s", e->member[k]);
+  if (e->has_launch && w < (int)sizeof p->line - 60)
+    w += snprintf(p->line + w, sizeof p->line - w, " launch from %s (%.1f km)", e->launch_from,
+                  e->launch.err_major_km);
+  if (e->has_impact && w < (int)sizeof p->line - 60)
+    snprintf(p->line + w, sizeof p->line - w, " impact %.2f %.2f zone %u %s", e->impact.lat_deg, e->impact.lon_deg,
+             e->impact.zone, e->impact.zone_nation);
+}
+
+/* KOR's policy of config/policy-KOR.json, but with KOR's Tracks to JPN
+ * keeping their covariance (the shipped rule removes it, and a Track
+ * without covariance cannot be fused: fuse.h) and not coarsened.  Written
+ * at test time. */
+static const char kor_policy[] =
+    "{\"nation\": \"KOR\", \"default\": \"deny\", \"rules\": [\n"
+    " {\"id\": \"kor-usa-all\", \"partner\": \"USA\", \"topic\": \"*\", \"mode\": \"auto\",\n"
+    "  \"remove\": [\"sensor_positions\"], \"classification\": \"SECRET\"},\n"
+    " {\"id\": \"kor-jpn-track\", \"partner\": \"JPN\", \"topic\": \"Track\", \"mode\": \"auto\",\n"
+    "  \"remove\": [\"sensors\", \"sensor_positions\"], \"classification\": \"SECRET\"},\n"
+    " {\"id\": \"kor-jpn-launch\", \"partner\": \"JPN\", \"topic\": \"LaunchEvent\", \"mode\": \"auto\",\n"
+    "  \"remove\": [\"sensors\", \"sensor_positions\"], \"classification\": \"SECRET\"},\n"
+    " {\"id\": \"kor-jpn-impact\", \"partner\": \"JPN\", \"topic\": \"ImpactPrediction\", \"mode\": \"auto\",\n"
+    "  \"remove\": [\"sensors\", \"sensor_positions\"], \"classification\": \"SECRET\"},\n"
+    " {\"id\": \"kor-jpn-alert\", \"partner\": \"JPN\", \"topic\": \"Alert\", \"mode\": \"auto\",\n"
+    "  \"classification\": \"SECRET\"}]}\n";
+
+static void open_node(const char *dir, const char *nat, nctx *x, mwx_node **out) {
+  mwx_node_config cfg;
+  mwx_node_config_init(&cfg);
+  snprintf(cfg.nation, sizeof cfg.nation, "%s", nat);
+  snprintf(cfg.scenario, sizeof cfg.scenario, "%s/scenarios/2022-10-04-hwasong12.json", MWX_SOURCE_DIR);
+  snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-%s.json", MWX_SOURCE_DIR, nat);
+  if (!strcmp(nat, "KOR")) {
+    snprintf(cfg.policy, sizeof cfg.policy, "%s/policy-KOR.json", dir);
+    FILE *f = fopen(cfg.policy, "w");
+    assert_non_null(f);
+    assert_int_equal(fputs(kor_policy, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+  }
+  snprintf(cfg.journal, sizeof cfg.journal, "%s/%s.db", dir, nat);
+  cfg.journal_plots = 0;
+  cfg.sync = MWX_JOURNAL_SYNC_NORMAL;
+  cfg.launch_fit = 0; /* the early-estimate LaunchEvent only: the batch fit costs seconds per track */
+  memset(x, 0, sizeof *x);
+  snprintf(x->nation, sizeof x->nation, "%s", nat);
+  int rc = mwx_node_open(&cfg, on_event, x, out);
+  if (rc)
+    fprintf(stderr, "%s\n", mwx_error_msg());
+  assert_int_equal(rc, 0);
+  x->epoch_ns = mwx_node_epoch_ns(*out);
+  x->node = *out;
+}
+
+static void test_jpn_with_partners(void **state) {
+  (void)state;
+  char dir[] = "/tmp/mwx_test_node_fuse_XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  static nctx xk, xj, xu;
+  mwx_node *nk, *nj, *nu;
+  open_node(dir, "KOR", &xk, &nk);
+  open_node(dir, "JPN", &xj, &nj);
+  open_node(dir, "USA", &xu, &nu);
+  mwx_node *all[3] = {nk, nj, nu};
+  /* at +300 s the missile is in mid-course over the Sea of Japan, seen by all three */
+  int rc = mwx_node_offline_run(all, 3, xj.epoch_ns + 300 * SEC);
+  if (rc)
+    fprintf(stderr, "%s\n", mwx_error_msg());
+  assert_int_equal(rc, 0);
+  pic p = {0};
+  mwx_node_fused_picture(nj, on_fused, &p);
+  fprintf(stderr, "JPN picture at +300 s: %d entries; %s\n", p.n, p.line);
+  assert_int_equal(p.n, 1);     /* one missile, one entry */
+  assert_int_equal(p.with_kor, 1);
+  assert_int_equal(p.with_usa, 1);
+  assert_true(p.n_members >= 3); /* JPN's, KOR's and the USA's tracks of it */
+  rc = mwx_node_offline_run(all, 3, 0);
+  assert_int_equal(rc, 0);
+  fprintf(stderr, "JPN: %d fused predictions (%d with KOR's data), %d fused releases (%d to KOR, %d to USA, %d refused third-party),"
+                  " %d alerts, land warning for Aomori at %+.0f s\n",
+          xj.fused_made, xj.fused_with_kor, xj.released_fused, xj.fused_kor, xj.fused_released_usa_kor, xj.fused_refused_third,
+          xj.alerts, xj.land_aomori ? xj.land_aomori_s : -1.0);
+  /* own Tracks only, each with its global number */
+  assert_true(xj.tracks > 0);
+  assert_int_equal(xj.tracks_not_own, 0);
+  assert_int_equal(xj.tracks_no_gtn, 0);
+  /* fused products were made and none with KOR's data went to the USA */
+  assert_true(xj.fused_made > 0);
+  assert_true(xj.fused_with_kor > 0);
+  assert_true(p.n >= 1);
+  assert_int_equal(xj.fused_released_usa_kor, 0);
+  assert_true(xj.fused_refused_third > 0);
+  /* a land warning for Aomori */
+  assert_true(xj.land_aomori > 0);
+  fprintf(stderr, "overflight predicted at %+.0f s: lead %.0f s\n", xj.overflight_s,
+          xj.overflight_s - xj.land_aomori_s);
+  assert_true(xj.overflight_s > 0);
+  assert_true(xj.overflight_s - xj.land_aomori_s >= 180.0); /* issue 14: at least 3 minutes before */
+  assert_int_equal(xj.other_regions, 0);                    /* no Tokyo islands */
+  mwx_node_close(nk);
+  mwx_node_close(nj);
+  mwx_node_close(nu);
+  char cmd[200];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
+/* JPN alone: its own picture, no fused product; its warning (if any) is later. */
+static void test_jpn_alone(void **state) {
+  (void)state;
+  char dir[] = "/tmp/mwx_test_node_fuse_XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  static nctx xj;
+  mwx_node *nj;
+  open_node(dir, "JPN", &xj, &nj);
+  mwx_node *all[1] = {nj};
+  assert_int_equal(mwx_node_offline_run(all, 1, 0), 0);
+  fprintf(stderr, "JPN alone: %d fused predictions, %d alerts, land warning for Aomori at %+.0f s\n", xj.fused_made,
+          xj.alerts, xj.land_aomori ? xj.land_aomori_s : -1.0);
+  assert_int_equal(xj.fused_made, 0);
+  assert_int_equal(xj.released_fused, 0);
+  assert_int_equal(xj.tracks_no_gtn, 0);
+  assert_true(xj.alerts > 0); /* its own predictions are classified and decided too */
+  mwx_node_close(nj);
+  char cmd[200];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
+/* alert_rules: a named file must load and be of the node's nation. */
+static void test_alert_rules_config(void **state) {
+  (void)state;
+  char dir[] = "/tmp/mwx_test_node_fuse_XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  mwx_node_config cfg;
+  mwx_node_config_init(&cfg);
+  snprintf(cfg.nation, sizeof cfg.nation, "JPN");
+  snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-JPN.json", MWX_SOURCE_DIR);
+  snprintf(cfg.journal, sizeof cfg.journal, "%s/a.db", dir);
+  snprintf(cfg.alert_rules, sizeof cfg.alert_rules, "%s/config/alert-KOR.json", MWX_SOURCE_DIR);
+  mwx_node *n = NULL;
+  assert_int_equal(mwx_node_open(&cfg, NULL, NULL, &n), MWX_EINVAL);
+  assert_non_null(strstr(mwx_error_msg(), "alert rules of KOR, not of JPN"));
+  snprintf(cfg.journal, sizeof cfg.journal, "%s/b.db", dir);
+  snprintf(cfg.alert_rules, sizeof cfg.alert_rules, "%s/no-such-rules.json", dir);
+  assert_true(mwx_node_open(&cfg, NULL, NULL, &n) < 0);
+  assert_non_null(strstr(mwx_error_msg(), "no-such-rules.json"));
+  snprintf(cfg.journal, sizeof cfg.journal, "%s/c.db", dir);
+  snprintf(cfg.alert_rules, sizeof cfg.alert_rules, "%s/config/alert-JPN.json", MWX_SOURCE_DIR);
+  assert_int_equal(mwx_node_open(&cfg, NULL, NULL, &n), 0);
+  mwx_node_close(n);
+  char cmd[200];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_jpn_with_partners), cmocka_unit_test(test_jpn_alone),
+                                     cmocka_unit_test(test_alert_rules_config)};
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
