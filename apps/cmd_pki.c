@@ -52,7 +52,7 @@ static int web_cert(int argc, char **argv) {
       char *end;
       days = strtol(argv[++i], &end, 10);
       if (*end || days <= 0 || days > MWX_PKI_MAX_DAYS)
-        return mwx_cmd_usage_error("pki", help, "--days: '%s' is not a number of days (1..%d)", argv[i], MWX_PKI_MAX_DAYS);
+        return mwx_cmd_usage_error("pki", help, "--days: '%s' is not a number of days (1..3653, MWX_PKI_MAX_DAYS)", argv[i]);
     } else if (argv[i][0] != '-' && !dir)
       dir = argv[i];
     else

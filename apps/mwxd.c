@@ -297,8 +297,11 @@ int main(int argc, char **argv) {
       config = argv[++i];
     else if (!strcmp(a, "--rel") && v)
       rel = argv[++i];
-    else if (!strcmp(a, "--web-port") && v && !parse_int(v, 1, 65535, &wo.port))
-      i++;
+    else if (!strcmp(a, "--web-port") && v) {
+      long port;
+      parse_int(a, argv[++i], 1, 65535, &port);
+      wo.port = (int)port;
+    }
     else if (!strcmp(a, "--web-bind") && v)
       wo.bind = argv[++i];
     else if (!strcmp(a, "--insecure-local"))

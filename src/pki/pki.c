@@ -419,8 +419,8 @@ int mwx_pki_web_cert(const char *dir, const char *nation, const char *hosts_csv,
     rc = ossl_fail("key generation");
     goto done;
   }
-  if ((rc = make_cert(ca_key, a2, name, 1, NULL, NULL, days, &ca)) ||
-      (rc = make_cert(key, a2, cn, 0, ca, ca_key, days, &cert)) ||
+  if ((rc = make_cert(ca_key, a2, name, 1, NULL, NULL, -3600, (long)days * 86400L, &ca)) ||
+      (rc = make_cert(key, a2, cn, 0, ca, ca_key, -3600, (long)days * 86400L, &cert)) ||
       (rc = add_ext(cert, ca, NID_subject_alt_name, san)) || (rc = add_ext(cert, ca, NID_ext_key_usage, "serverAuth")))
     goto done;
   if (!X509_sign(cert, ca_key, EVP_sha256())) { /* again, with the two extensions */
