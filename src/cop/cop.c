@@ -105,6 +105,7 @@ struct mwx_cop {
   json_t *pending;    /* track key -> its newest event not pushed yet (coalescing) */
   json_t *last_push;  /* track key -> mono ns of its last push */
   uint64_t coalesce_timer; /* 0: not armed */
+  int64_t coalesce_due;    /* mono ns at which it fires */
   mwx_cop_stats st;
 };
 
@@ -376,6 +377,7 @@ static int64_t coalesce_tick(mwx_node_loop *l, void *ctx) {
     c->coalesce_timer = 0;
     return MWX_NODE_TIMER_DONE;
   }
+  c->coalesce_due = now + next;
   return next;
 }
 
@@ -400,10 +402,14 @@ static void push_track(mwx_cop *c, const char *key, json_t *o) {
   if (json_object_get(c->pending, key))
     c->st.ws_coalesced++;
   json_object_set(c->pending, key, o);
-  if (!c->coalesce_timer && c->loop) {
-    int64_t last = lp ? (int64_t)json_integer_value(lp) : now;
-    int64_t delay = last + COP_COALESCE_NS - now;
-    mwx_node_loop_timer_add(c->loop, delay > 0 ? delay : 0, coalesce_tick, c, &c->coalesce_timer);
+  int64_t last = lp ? (int64_t)json_integer_value(lp) : now;
+  int64_t due = last + COP_COALESCE_NS;
+  if (c->loop && (!c->coalesce_timer || due < c->coalesce_due)) { /* (re)armed for the earliest due */
+    if (c->coalesce_timer)
+      mwx_node_loop_timer_del(c->loop, c->coalesce_timer);
+    c->coalesce_timer = 0;
+    c->coalesce_due = due;
+    mwx_node_loop_timer_add(c->loop, due > now ? due - now : 0, coalesce_tick, c, &c->coalesce_timer);
   }
 }
 
