@@ -91,9 +91,11 @@ for line in open(sys.argv[1]):
         sys.exit(0 if p.get("operator") == name else 2)
 sys.exit(1)
 P
+  # mwxd's log writes bytes outside printable ASCII as \xNN (no control or UTF-8 bytes in a log line)
+  LOGNAME_ESC=$(OFFICER="$OFFICER" python3 -c 'import os; print("".join(c if 32 <= b < 127 else "\\x%02x" % b for b in os.environb[b"OFFICER"] for c in [chr(b)]))')
   end=$((SECONDS + 20))
-  while [ $SECONDS -lt $end ] && ! grep -q "APPROVED KOR.* item=$item (approved by $OFFICER)" "$T/JPN.log"; do sleep 0.2; done
-  grep -q "APPROVED KOR.*topic=NodeStatus.* item=$item (approved by $OFFICER)" "$T/JPN.log" &&
+  while [ $SECONDS -lt $end ] && ! grep -qF "item=$item (approved by $LOGNAME_ESC)" "$T/JPN.log"; do sleep 0.2; done
+  grep "APPROVED KOR.*topic=NodeStatus" "$T/JPN.log" | grep -qF "item=$item (approved by $LOGNAME_ESC)" &&
     ok "JPN published the approved item to KOR" || bad "not published: $(grep -m3 'APPROVED\|HELD' "$T/JPN.log")"
   "$B/mwx" audit verify "$T/JPN.db" >/dev/null && ok "JPN's journal verifies" || bad "audit verify: $("$B/mwx" audit verify "$T/JPN.db" 2>&1 | tail -2)"
 else

@@ -24,7 +24,10 @@ done
 [ "$(cat "$P/nations" | tr '\n' ' ')" = "JPN KOR USA " ] && ok "nations sorted" || bad "nations file"
 [ "$(ls "$P/trusted" | tr '\n' ' ')" = "identity_ca.pem " ] && cmp -s "$P/trusted/identity_ca.pem" "$P/identity_ca.pem" &&
   ok "trusted/ holds the coalition identity CA only" || bad "trusted/: $(ls "$P/trusted")"
-[ "$(ls "$P/ca" | tr '\n' ' ')" = "identity_ca.key permissions_ca.key " ] && ok "no national CA key" || bad "ca/: $(ls "$P/ca")"
+# ca/ holds the coalition CAs' keys and each nation's web CA key (its pages' TLS, docs/api.md), no
+# national identity CA key
+[ "$(ls "$P/ca" | grep -v '^[A-Z][A-Z][A-Z]_web_ca\.key$' | tr '\n' ' ')" = "identity_ca.key permissions_ca.key " ] &&
+  [ "$(ls "$P/ca" | grep -c '_web_ca\.key$')" = 3 ] && ok "no national identity CA key (3 web CA keys)" || bad "ca/: $(ls "$P/ca")"
 # lifetimes (NIST SP 800-57 Part 1 Rev. 5, table 1): CAs 5 years, nodes 1 year
 D=86400
 openssl x509 -in "$P/identity_ca.pem" -noout -checkend $((1825 * D)) >/dev/null &&
