@@ -21,6 +21,10 @@
  * The demo calls the library and prints; act 5 starts the node processes
  * (fork + exec, killed with the demo if it dies) and reads their events as
  * JSON lines (mwxd --log json-received: the node's event interface), not log text.
+ * With --serve, act 5's nodes also serve their web picture (docs/api.md) on
+ * https://127.0.0.1:8443/ (KOR), :8444 (JPN), :8445 (USA), each with an
+ * account "demo" (release_officer) whose password is generated at run time
+ * and printed, and keep running after the scenario until Ctrl-C.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,7 +44,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
+
 #include "mwx/assess.h"
+#include "mwx/cop.h"
 #include "mwx/ballistic.h"
 #include "mwx/alert.h"
 #include "mwx/error.h"
@@ -56,6 +63,15 @@
 
 #define DEMO_SCENARIO MWX_SOURCE_DIR "/scenarios/2022-11-18-hwasong17.json"
 #define DEMO_SEED 1
+
+/* --serve: the nodes serve their pages and run until Ctrl-C */
+static int demo_serve;
+static volatile sig_atomic_t demo_stop;
+static void demo_on_sigint(int sig) {
+  (void)sig;
+  demo_stop = 1;
+}
+#define DEMO_WEB_PORT 8443
 
 static void banner(const char *title) {
   printf("\n=== %s ===\n", title);
@@ -536,6 +552,19 @@ static int act_coalition(const char *scenario, double flight_s) {
   for (int k = 0; k < N_NODES; k++)
     procs[k].fd = -1;
   char cfgpath[N_NODES][160];
+  char password[33] = "";
+  if (demo_serve) {
+    unsigned char raw[16];
+    if (RAND_bytes(raw, sizeof raw) != 1)
+      rc = mwx_error_set(MWX_ECRYPTO, "demo: no random bytes for the password");
+    for (int i = 0; i < 16; i++)
+      snprintf(password + 2 * i, 3, "%02x", raw[i]);
+    for (int k = 0; k < N_NODES && !rc; k++) {
+      char acc[160];
+      snprintf(acc, sizeof acc, "%s/%s.accounts.json", dir, coalition[k]);
+      rc = mwx_cop_account_add(acc, "demo", MWX_COP_RELEASE_OFFICER, password);
+    }
+  }
   for (int k = 0; k < N_NODES && !rc; k++) {
     snprintf(cfgpath[k], sizeof cfgpath[k], "%s/%s.json", dir, coalition[k]);
     FILE *f = fopen(cfgpath[k], "w");
@@ -547,14 +576,28 @@ static int act_coalition(const char *scenario, double flight_s) {
             "{\"nation\":\"%s\",\"pki_dir\":\"pki\",\"secure\":true,\"role\":\"mesh\",\"domain_id\":%d,"
             "\"interface\":\"lo\",\"peers\":[\"127.0.0.1\"],\"lease_ms\":3000,\n"
             " \"journal\":\"%s.db\",\"policy\":\"%s/config/policy-%s.json\",\"scenario\":\"%s\",\"seed\":%d,\n"
-            " \"speed\":%g,\"step_s\":0.2,\"start_unix_ms\":%lld,\"linger_s\":3,\"status_every_s\":300}\n",
+            " \"speed\":%g,\"step_s\":0.2,\"start_unix_ms\":%lld,\"linger_s\":%d,\"status_every_s\":300",
             coalition[k], domain, coalition[k], MWX_SOURCE_DIR, coalition[k], scenario, DEMO_SEED, speed,
-            (long long)start_ms);
+            (long long)start_ms, demo_serve ? -1 : 3);
+    if (demo_serve)
+      fprintf(f, ",\n \"web_port\":%d,\"web_accounts\":\"%s.accounts.json\"", DEMO_WEB_PORT + k, coalition[k]);
+    fprintf(f, "}\n");
     fclose(f);
   }
   printf("three node processes (mwxd --config DIR/<NAT>.json), DDS domain %d on loopback, security on;\n"
          "scenario replayed at %g x (flight %.0f s -> %.0f s), the launch %.0f s from now\n",
          domain, speed, flight_s, flight_s / speed, 8.0);
+  if (demo_serve && !rc) {
+    printf("the nodes serve their pictures (until Ctrl-C); log in as \"demo\" with password %s\n", password);
+    for (int k = 0; k < N_NODES; k++)
+      printf("  %s  https://127.0.0.1:%d/   (certificate: %s/%s/web_ca.pem)\n", coalition[k], DEMO_WEB_PORT + k, pki,
+             coalition[k]);
+    fflush(stdout);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = demo_on_sigint;
+    sigaction(SIGINT, &sa, NULL);
+  }
   act5_ctx c = {0};
   c.t0_ns = wall_ns();
   for (int k = 0; k < N_NODES && !rc; k++) {
@@ -582,7 +625,14 @@ static int act_coalition(const char *scenario, double flight_s) {
       }
     if (!np)
       break;
-    if (wall_ns() > deadline) {
+    if (demo_stop) {
+      demo_stop = 0;
+      printf("\nCtrl-C: stopping the nodes\n");
+      for (int k = 0; k < N_NODES; k++)
+        if (procs[k].pid > 0)
+          kill(procs[k].pid, SIGTERM);
+    }
+    if (!demo_serve && wall_ns() > deadline) {
       rc = mwx_error_set(MWX_ETIMEDOUT, "demo: the nodes did not finish in time");
       break;
     }
@@ -857,8 +907,12 @@ int mwx_cmd_demo(int argc, char **argv) {
   int acts[7] = {0, 1, 1, 1, 1, 1, 1};
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--help")) {
-      printf("usage: mwx demo [SCENARIO.json] [--acts 1,2,3,4,5,6]\n");
+      printf("usage: mwx demo [SCENARIO.json] [--acts 1,2,3,4,5,6] [--serve]\n"
+             "  --serve: act 5's nodes serve their web pictures (https://127.0.0.1:8443-8445/, a login\n"
+             "           printed) and keep running until Ctrl-C\n");
       return 0;
+    } else if (!strcmp(argv[i], "--serve")) {
+      demo_serve = 1;
     } else if (!strcmp(argv[i], "--acts") && i + 1 < argc) {
       memset(acts, 0, sizeof acts);
       const char *list = argv[++i];

@@ -11,6 +11,8 @@
  *   mwx geo overflight --lat DEG --lon DEG --azimuth DEG --apogee-km KM --range-km KM
  *                      [--corridor-km KM] [--json] [--data ZONES.bin]
  *                                             territories under a fitted flight
+ *   mwx geo zones-geojson --out FILE [--grid-deg D] [--data ZONES.bin]
+ *                                             the zone file as map layers (GeoJSON)
  */
 #include <errno.h>
 #include <jansson.h>
@@ -54,7 +56,8 @@ static void help(FILE *f) {
              "       mwx geo aer OBS_LAT OBS_LON OBS_H_M LAT LON H_M\n"
              "       mwx geo zone --lat DEG --lon DEG [--json] [--data ZONES.bin]\n"
              "       mwx geo overflight --lat DEG --lon DEG --azimuth DEG --apogee-km KM --range-km KM\n"
-             "                          [--corridor-km KM] [--json] [--data ZONES.bin]\n");
+             "                          [--corridor-km KM] [--json] [--data ZONES.bin]\n"
+             "       mwx geo zones-geojson --out FILE [--grid-deg D (0.1)] [--data ZONES.bin]\n");
 }
 
 /* mwx geo overflight: fit a flight to launch point, bearing, apogee and range
@@ -215,6 +218,56 @@ static int cmd_zone(int argc, char **argv) {
   return 0;
 }
 
+/* mwx geo zones-geojson: the zone file's territorial seas, EEZ limits and
+ * regions as GeoJSON (mwx_zone_export_geojson), written to FILE; the web
+ * build serves it as the map's zones.json. */
+static int cmd_zones_geojson(int argc, char **argv) {
+  const char *data = NULL, *out = NULL;
+  double grid = 0.1;
+  int rc;
+  for (int i = 2; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--data") && i + 1 < argc) {
+      data = argv[++i];
+    } else if (!strcmp(a, "--out") && i + 1 < argc) {
+      out = argv[++i];
+    } else if (!strcmp(a, "--grid-deg") && i + 1 < argc) {
+      if ((rc = num(argv[++i], a, &grid))) {
+        mwx_cmd_report("geo zones-geojson", rc);
+        return 2;
+      }
+    } else {
+      return mwx_cmd_usage_error("geo zones-geojson", help, "unknown or incomplete argument '%s'", a);
+    }
+  }
+  if (!out) return mwx_cmd_usage_error("geo zones-geojson", help, "%s", "--out is required");
+  mwx_zone *z;
+  char *txt = NULL;
+  if ((rc = mwx_zone_open(data, &z))) {
+    mwx_cmd_report("geo zones-geojson", rc);
+    return 1;
+  }
+  rc = mwx_zone_export_geojson(z, grid, &txt);
+  mwx_zone_close(z);
+  if (rc) {
+    mwx_cmd_report("geo zones-geojson", rc);
+    return rc == MWX_EINVAL ? 2 : 1;
+  }
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s.tmp", out);
+  FILE *f = fopen(tmp, "w");
+  size_t n = strlen(txt);
+  int ok = f && fwrite(txt, 1, n, f) == n;
+  if (f && fclose(f)) ok = 0;
+  free(txt);
+  if (!ok || rename(tmp, out)) {
+    fprintf(stderr, "mwx geo zones-geojson: cannot write '%s': %s\n", out, strerror(errno));
+    remove(tmp);
+    return 1;
+  }
+  return 0;
+}
+
 int mwx_cmd_geo(int argc, char **argv) {
   double v[6], out[3];
   int rc;
@@ -225,6 +278,7 @@ int mwx_cmd_geo(int argc, char **argv) {
   const char *op = argv[1];
   if (!strcmp(op, "zone")) return cmd_zone(argc, argv);
   if (!strcmp(op, "overflight")) return cmd_overflight(argc, argv);
+  if (!strcmp(op, "zones-geojson")) return cmd_zones_geojson(argc, argv);
   int want = !strcmp(op, "ecef") || !strcmp(op, "lla") ? 3
              : !strcmp(op, "aer")                         ? 6
              : !strcmp(op, "inverse") || !strcmp(op, "direct") ? 4

@@ -48,5 +48,6 @@ const pct = (a, p) => { if (!a.length) return NaN; const s = [...a].sort((x, y) 
   console.log(`PAGE node->page  n=${r.arr.length} p50=${pct(r.arr, 0.5)} p99=${pct(r.arr, 0.99)} max=${Math.max(...r.arr)} ms`);
   console.log(`PAGE node->drawn n=${r.lat.length} p50=${pct(r.lat, 0.5)} p99=${pct(r.lat, 0.99)} max=${Math.max(...r.lat)} ms`);
   console.log(`PAGE fps mean=${(steady.reduce((a, b) => a + b, 0) / steady.length).toFixed(1)} min=${Math.min(...steady).toFixed(1)}`);
+  if (process.env.SHOT) { await page.screenshot({ path: process.env.SHOT }); console.log(`PAGE screenshot ${process.env.SHOT}`); }
   await browser.close();
 })().catch((e) => { console.error(e); process.exit(1); });

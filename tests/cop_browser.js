@@ -101,6 +101,42 @@ async function waitFor(fn, ms, step = 250) {
     const ell = await waitFor(async () => (await rendered(page, 'impact-ell')).length ? await rendered(page, 'impact-ell') : null, 90000);
     check(ell, `an impact point's 95% ellipse is drawn (${ell ? ell.map((p) => `${p.originator} ${p.id} ${Number(p.major_km).toFixed(1)} km`).join(', ') : 'none'})`);
     out.tracks_seen = (await rendered(page, 'tracks')).map((p) => `${p.originator}:${p.id}`);
+
+    // ---- the zone layers (from the build's zone file: mwx geo zones-geojson) are drawn
+    const ts = await waitFor(async () => { const f = await rendered(page, 'ts'); return f.some((p) => p.nation === 'JPN') && f.some((p) => p.nation === 'KOR') ? f : null; }, 20000);
+    check(ts, `territorial sea limits of JPN and KOR are drawn (${ts ? new Set(ts.map((p) => p.nation)).size : 0} nations)`);
+    const eez = await rendered(page, 'eez');
+    check(eez.some((p) => p.nation === 'JPN'), `JPN's EEZ limit is drawn (${[...new Set(eez.map((p) => p.nation))].join(',')})`);
+    const regs = new Set((await rendered(page, 'regions')).map((p) => p.region));
+    check(regs.has('Hokkaido') && regs.has('Kagoshima') && regs.has('North Gyeongsang'),
+          `prefectures and provinces are drawn (${regs.size}, Hokkaido, Kagoshima, North Gyeongsang among them)`);
+    // the overflight corridor of a prediction with its launch point
+    const cor = await waitFor(async () => { const f = await rendered(page, 'corridor'); return f.length ? f : null; }, 60000);
+    check(cor, `an overflight corridor is drawn (${cor ? cor.map((p) => `${p.originator} ${p.id}`).join(', ') : 'none'})`);
+    // the missile's timeline, built from the pushed events
+    const steps = await waitFor(async () => page.evaluate(() => {
+      const m = document.querySelector('#missiles li[data-missile="1"]');
+      if (!m) return null;
+      const done = [...m.querySelectorAll('li.done')].map((l) => l.dataset.step);
+      return ['launch', 'own', 'partner', 'impact'].every((k) => done.includes(k)) ? done : null;
+    }), 30000);
+    check(steps, `missile 1's timeline has launch, first own track, first partner data, first impact prediction (${steps})`);
+    // an Alert sample fills its regions: the node's alerts are not wired on this
+    // branch, so the page's own handler is given one, as a pushed event would
+    const alertFill = await page.evaluate(async () => {
+      window.mwxCop.onEvent({ type: 'received', wall_ms: Date.now(), sample: { topic: 'Alert', originator: 'JPN', id: 'test-A1',
+        nation: 'JPN', severity: 3, action: 'issue', regions: 'Hokkaido,Aomori', text: 'test' } });
+      await new Promise((r) => setTimeout(r, 1500));
+      const m = window.mwxCop.map;
+      const got = new Set(m.queryRenderedFeatures({ layers: ['alert-fill'] }).map((f) => f.properties.region));
+      window.mwxCop.onEvent({ type: 'received', wall_ms: Date.now(), sample: { topic: 'Alert', originator: 'JPN', id: 'test-A1',
+        nation: 'JPN', severity: 3, action: 'cancel', regions: 'Hokkaido,Aomori', text: 'test' } });
+      await new Promise((r) => setTimeout(r, 1500));
+      const after = m.queryRenderedFeatures({ layers: ['alert-fill'] }).length;
+      return { got: [...got], after };
+    });
+    check(alertFill.got.length === 2 && alertFill.got.includes('Hokkaido') && alertFill.after === 0,
+          `an alert fills exactly its regions (${alertFill.got}), its cancel clears them (${alertFill.after} left)`);
     await page.screenshot({ path: env.SHOT || path.join(path.dirname(outJson), 'jpn-page.png') });
 
     // ---- the release queue: approve a held item

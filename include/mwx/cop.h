@@ -110,6 +110,8 @@ typedef struct mwx_cop_stats {
   uint64_t requests, api_ok, api_refused, logins_ok, logins_failed, logins_limited;
   uint64_t ws_clients, ws_sent, ws_dropped; /* dropped: a page too slow for the push ring */
   uint64_t account_reloads;
+  uint64_t ws_coalesced; /* track updates replaced by a newer one of the same track before their push
+                            (a track is pushed at most every 100 ms: its newest sample) */
 } mwx_cop_stats;
 void mwx_cop_get_stats(const mwx_cop *c, mwx_cop_stats *s);
 

@@ -157,4 +157,21 @@ typedef struct mwx_zone_passage {
 int mwx_zone_overflight(const mwx_zone *z, const mwx_zone_track_point *pts, size_t n,
                         double corridor_km, mwx_zone_passage *out, size_t cap, size_t *n_out);
 
+/* ---- export for drawing (zone_export.c) ----
+ * The zone file as one GeoJSON FeatureCollection (text, *out malloc'd, the
+ * caller frees it) for a map: features with properties "layer" and "nation"
+ * (and "region" for a region):
+ *   "ts"     MultiLineString: a nation's territorial sea limit (maritime
+ *            layer edges, land borders left out);
+ *   "eez"    MultiLineString: EEZ limits (outer limit, median lines) traced
+ *            as the sides between grid_deg cells whose centres
+ *            mwx_zone_classify() puts under different nations, one of them an
+ *            EEZ (a line is right to grid_deg / 2);
+ *   "region" MultiPolygon: a JPN prefecture / KOR province (land layer rings).
+ * Coordinates lon, lat in degrees rounded to 0.001, vertices thinned to
+ * 0.01 deg.  grid_deg 0.02..2 (else MWX_EINVAL); cost: (80 / grid_deg) x
+ * (50 / grid_deg) classifications (0.1 deg: 400,000, under a second).
+ * Pure: no I/O; safe on a shared open z. */
+int mwx_zone_export_geojson(const mwx_zone *z, double grid_deg, char **out);
+
 #endif /* MWX_ZONE_H */

@@ -52,6 +52,9 @@
 #define COOKIE_NAME "mwx_session"
 #define WS_PROTOCOL "mwx-cop.v1"
 #define NS 1000000000ll
+/* a track's updates are pushed at most this often: the newest sample then */
+#define COP_COALESCE_NS (100 * 1000000ll)
+#define COP_COALESCE_KEYS 4096
 
 typedef struct cop_session {
   int used;
@@ -99,6 +102,10 @@ struct mwx_cop {
   json_t *picture;    /* key "ORIG|Topic|id" -> sample (+ "trail" for tracks) */
   json_t *partners;   /* nation -> {alive, last_ms, received, dropped} */
   int ws_open;        /* pages connected to the push channel now */
+  json_t *pending;    /* track key -> its newest event not pushed yet (coalescing) */
+  json_t *last_push;  /* track key -> mono ns of its last push */
+  uint64_t coalesce_timer; /* 0: not armed */
+  int64_t coalesce_due;    /* mono ns at which it fires */
   mwx_cop_stats st;
 };
 
@@ -339,6 +346,73 @@ static void ring_push(mwx_cop *c, json_t *msg) {
 
 static void kick(mwx_cop *c);
 
+static void push_now(mwx_cop *c, json_t *o) {
+  json_object_set_new(o, "push_ms", json_real((double)wall_ms()));
+  ring_push(c, o);
+  if (c->ctx)
+    lws_callback_on_writable_all_protocol(c->ctx, &c->protocols[1]);
+  kick(c);
+}
+
+/* Pushes every pending track update whose track was last pushed at least
+ * COP_COALESCE_NS ago; returns the delay to the next one due (or DONE). */
+static int64_t coalesce_tick(mwx_node_loop *l, void *ctx) {
+  (void)l;
+  mwx_cop *c = ctx;
+  int64_t now = mwx_node_mono_ns(), next = INT64_MAX;
+  const char *k;
+  json_t *v;
+  void *tmp;
+  json_object_foreach_safe(c->pending, tmp, k, v) {
+    int64_t last = (int64_t)json_integer_value(json_object_get(c->last_push, k));
+    if (now - last >= COP_COALESCE_NS) {
+      push_now(c, v);
+      json_object_set_new(c->last_push, k, json_integer(now));
+      json_object_del(c->pending, k);
+    } else if (last + COP_COALESCE_NS - now < next) {
+      next = last + COP_COALESCE_NS - now;
+    }
+  }
+  if (next == INT64_MAX) {
+    c->coalesce_timer = 0;
+    return MWX_NODE_TIMER_DONE;
+  }
+  c->coalesce_due = now + next;
+  return next;
+}
+
+/* A track's sample event: pushed at once when the track was not pushed in
+ * the last COP_COALESCE_NS, else kept as the track's pending update
+ * (replacing an older one, counted in ws_coalesced) until its time comes. */
+static void push_track(mwx_cop *c, const char *key, json_t *o) {
+  int64_t now = mwx_node_mono_ns();
+  json_t *lp = json_object_get(c->last_push, key);
+  if (!json_object_get(c->pending, key) && (!lp || now - (int64_t)json_integer_value(lp) >= COP_COALESCE_NS)) {
+    push_now(c, o);
+    if (!lp && json_object_size(c->last_push) >= COP_COALESCE_KEYS) { /* bound: forget tracks quiet for 1 s */
+      const char *k;
+      json_t *v;
+      void *tmp;
+      json_object_foreach_safe(c->last_push, tmp, k, v) if (now - (int64_t)json_integer_value(v) > NS &&
+                                                            !json_object_get(c->pending, k)) json_object_del(c->last_push, k);
+    }
+    json_object_set_new(c->last_push, key, json_integer(now));
+    return;
+  }
+  if (json_object_get(c->pending, key))
+    c->st.ws_coalesced++;
+  json_object_set(c->pending, key, o);
+  int64_t last = lp ? (int64_t)json_integer_value(lp) : now;
+  int64_t due = last + COP_COALESCE_NS;
+  if (c->loop && (!c->coalesce_timer || due < c->coalesce_due)) { /* (re)armed for the earliest due */
+    if (c->coalesce_timer)
+      mwx_node_loop_timer_del(c->loop, c->coalesce_timer);
+    c->coalesce_timer = 0;
+    c->coalesce_due = due;
+    mwx_node_loop_timer_add(c->loop, due > now ? due - now : 0, coalesce_tick, c, &c->coalesce_timer);
+  }
+}
+
 static void picture_put(mwx_cop *c, const json_t *sample) {
   const char *orig = json_string_value(json_object_get(sample, "originator"));
   const char *topic = json_string_value(json_object_get(sample, "topic"));
@@ -423,12 +497,17 @@ static void on_node_event(void *vc, const mwx_node_event *ev) {
     json_object_set(o, "seq", json_object_get(sample, "seq"));
     json_object_del(o, "sample");
   }
-  json_object_set_new(o, "push_ms", json_real((double)wall_ms()));
-  ring_push(c, o);
+  const char *topic = sample ? json_string_value(json_object_get(sample, "topic")) : NULL;
+  if ((ev->kind == MWX_NODE_EV_SAMPLE || ev->kind == MWX_NODE_EV_RECEIVED) && topic && !strcmp(topic, "Track")) {
+    char key[160];
+    snprintf(key, sizeof key, "%s|%s|%s", json_string_value(json_object_get(o, "type")) ? json_string_value(json_object_get(o, "type")) : "",
+             json_string_value(json_object_get(sample, "originator")) ? json_string_value(json_object_get(sample, "originator")) : "",
+             json_string_value(json_object_get(sample, "id")) ? json_string_value(json_object_get(sample, "id")) : "");
+    push_track(c, key, o);
+  } else {
+    push_now(c, o);
+  }
   json_decref(o);
-  if (c->ctx)
-    lws_callback_on_writable_all_protocol(c->ctx, &c->protocols[1]);
-  kick(c);
 }
 
 /* ---- the release queue ------------------------------------------------- */
@@ -679,11 +758,11 @@ static int api(struct lws *wsi, http_pss *p, mwx_cop *c) {
   if (!strcmp(u, "/api/stats")) {
     mwx_cop_stats st = c->st;
     return respond(wsi, p, 200,
-                   json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "requests", (json_int_t)st.requests,
+                   json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "requests", (json_int_t)st.requests,
                              "api_refused", (json_int_t)st.api_refused, "logins_ok", (json_int_t)st.logins_ok,
                              "logins_failed", (json_int_t)st.logins_failed, "logins_limited",
                              (json_int_t)st.logins_limited, "ws_clients", (json_int_t)st.ws_clients, "ws_sent",
-                             (json_int_t)st.ws_sent, "ws_dropped", (json_int_t)st.ws_dropped, "account_reloads",
+                             (json_int_t)st.ws_sent, "ws_dropped", (json_int_t)st.ws_dropped, "ws_coalesced", (json_int_t)st.ws_coalesced, "account_reloads",
                              (json_int_t)st.account_reloads));
   }
   c->st.api_ok--;
@@ -928,6 +1007,8 @@ int mwx_cop_open(const mwx_cop_config *cfg, mwx_node *n, mwx_cop **out) {
   c->epoch_ns = mwx_node_epoch_ns(n);
   c->picture = json_object();
   c->partners = json_object();
+  c->pending = json_object();
+  c->last_push = json_object();
   c->acc = calloc(1, sizeof *c->acc);
   int rc;
   if (!c->picture || !c->partners || !c->acc) {
@@ -1029,6 +1110,8 @@ void mwx_cop_close(mwx_cop *c) {
     mwx_node_unsubscribe(c->node, c->sub_id);
   if (c->uv_timer)
     mwx_node_loop_timer_del(c->loop, c->uv_timer);
+  if (c->coalesce_timer)
+    mwx_node_loop_timer_del(c->loop, c->coalesce_timer);
   if (c->uv_fd_watched)
     mwx_node_loop_fd_del(c->loop, c->uv_fd);
   if (c->ctx)
@@ -1050,6 +1133,8 @@ void mwx_cop_close(mwx_cop *c) {
     free(c->ring[i].buf);
   json_decref(c->picture);
   json_decref(c->partners);
+  json_decref(c->pending);
+  json_decref(c->last_push);
   if (c->acc)
     OPENSSL_cleanse(c->acc, sizeof *c->acc);
   free(c->acc);

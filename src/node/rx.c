@@ -396,7 +396,27 @@ int mwx_node_inject(mwx_node *n, const mwx_msg *m) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   it->recv_ns = (int64_t)ts.tv_sec * NS + ts.tv_nsec;
-  node_rx_handle(n->loop, it, sizeof *it, n);
+  /* the same path as the loop's batch (node.c node_batch), for one item:
+     journaled in one transaction, reported only after its commit */
+  mwx_node_event ev;
+  memset(&ev, 0, sizeof ev);
+  int open = 0;
+  if (node_rx_in_batch(it)) {
+    if (mwx_journal_begin(n->j) == 0)
+      open = 1;
+    else
+      mwx_error_clear(); /* the record then commits on its own */
+  }
+  node_rx_take(n, it, &ev);
+  if (open) {
+    if (mwx_journal_commit(n->j)) {
+      n->st.publish_errors++;
+      ev.record_id = 0;
+      mwx_error_clear();
+    } else
+      n->st.commits++;
+  }
+  node_rx_emit(n, it, &ev);
   free(it);
   return 0;
 }
