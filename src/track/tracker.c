@@ -486,8 +486,8 @@ static int bo_push(trk *t, const mwx_track_plot *p) {
 
 /* Burnout evidence of one update (mwx_track_info.t_powered_ns, t_quiet_ns,
  * quiet_plots): thrust seen (an IR plot: the plume; or the boost model
- * likelier with a forward thrust - a negative one is drag the drag-free
- * ballistic model leaves out), or one more radar update in the current run
+ * likelier with a forward thrust - a negative one is drag beyond what the
+ * ballistic model's nominal beta gives), or one more radar update in the current run
  * without thrust.  A track picked up again after coasting starts a new run:
  * what it did while unseen is not evidence. */
 static void note_burnout_evidence(trk *t, const mwx_track_plot *p, int was_coasting) {
