@@ -535,6 +535,13 @@ static void test_bad_inputs(void **state) {
   mwx_tracker *tr = NULL;
   assert_int_equal(mwx_track_create(&tc, &tr), MWX_EINVAL);
   assert_null(tr);
+  mwx_track_config_default(&tc);
+  tc.filt.beta_rel_sigma = -0.1; /* the drag's uncertainty */
+  assert_int_equal(mwx_track_create(&tc, &tr), MWX_EINVAL);
+  tc.filt.beta_rel_sigma = 0.3;
+  tc.filt.beta_kgpm2 = NAN;
+  assert_int_equal(mwx_track_create(&tc, &tr), MWX_EINVAL);
+  assert_null(tr);
   assert_int_equal(mwx_track_create(NULL, &tr), 0);
   mwx_track_plot two[2] = {p, p};
   two[0].t_ns = 10;

@@ -113,7 +113,7 @@ typedef struct mwx_track_est {
 typedef struct mwx_track_filter_cfg {
   int kind;                  /* mwx_track_filter_kind */
   double beta_kgpm2;         /* re-entry vehicle's ballistic coefficient of the ballistic model; <= 0: no drag */
-  double beta_rel_sigma;     /* its 1-sigma relative uncertainty, as process noise along the velocity */
+  double beta_rel_sigma;     /* its 1-sigma relative uncertainty (0..1), as process noise along the velocity */
   double q_ballistic_m2ps3;  /* white-acceleration PSD of the ballistic model */
   double q_boost_m2ps3;      /* white-acceleration PSD of the boost model */
   double q_thrust_m2ps5;     /* thrust random-walk PSD of the boost model */

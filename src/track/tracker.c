@@ -144,7 +144,8 @@ int mwx_track_create(const mwx_track_config *cfg, mwx_tracker **out) {
       !(c.init_max_speed_mps > 0) || !(c.max_coast_s >= 0) || !(c.init_accel_mps2 >= 0) ||
       (c.filt.kind != MWX_TRACK_EKF && c.filt.kind != MWX_TRACK_UKF) ||
       !(c.filt.q_ballistic_m2ps3 >= 0) || !(c.filt.q_boost_m2ps3 >= 0) || !(c.filt.q_thrust_m2ps5 >= 0) ||
-      !(c.filt.boost_exit_rate_ps >= 0) || !(c.filt.boost_entry_rate_ps >= 0))
+      !(c.filt.boost_exit_rate_ps >= 0) || !(c.filt.boost_entry_rate_ps >= 0) || !isfinite(c.filt.beta_kgpm2) ||
+      !(c.filt.beta_rel_sigma >= 0 && c.filt.beta_rel_sigma <= 1))
     return mwx_error_set(MWX_EINVAL, "track: create: invalid configuration");
   mwx_tracker *tr = calloc(1, sizeof *tr);
   if (!tr)
