@@ -236,9 +236,12 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
          trust ? "provisional predictions trusted (before)" : "provisional predictions not warnings", seeds);
   printf("  %-22s %11s %11s %11s %11s %17s %17s %5s %7s\n", "scenario", phn[0], phn[1], phn[2], phn[3],
          "consistent_s", "50km_s", ">5sig", "worst");
+  const char *only = getenv("MWX_BENCH_ONLY"); /* a scenario-name substring: only those */
   for (size_t f = 0; f < N_PUBLIC; f++) {
     mwx_sim_scenario sc;
     mwx_sim_truth truth;
+    if (only && !strstr(PUBLIC[f], only))
+      continue;
     if (load_scenario(PUBLIC[f], &sc, &truth))
       return;
     if (mwx_sim_scenario_use_sensors(&sc, laydown)) {

@@ -50,6 +50,14 @@
 #include "mwx/sim.h"
 
 #define MWX_TRACK_NX 7 /* state dimension */
+/* The ballistic model's re-entry vehicle: a ballistic coefficient of
+ * 6,000 kg/m^2 (1,230 lb/ft^2, the middle of the 5,000-7,500 kg/m^2 of the
+ * default vehicles of src/ballistic/vehicle.c, inside the 500-2,000 lb/ft^2
+ * Zarchan gives for threat re-entry vehicles, "Tactical and Strategic
+ * Missile Guidance", AIAA), known to 30% (1 sigma), the spread the impact
+ * prediction also gives it (mwx_assess_opts.beta_rel_sigma). */
+#define MWX_TRACK_BETA_RV_KGPM2 6000.0
+#define MWX_TRACK_BETA_REL_SIGMA 0.3
 
 /* ---- Plots (measurements) ------------------------------------------ */
 
@@ -104,7 +112,8 @@ typedef struct mwx_track_est {
 /* Filter tuning (see docs/track.md for the choice of values). */
 typedef struct mwx_track_filter_cfg {
   int kind;                  /* mwx_track_filter_kind */
-  double beta_kgpm2;         /* ballistic coefficient used by the models; <= 0: no drag */
+  double beta_kgpm2;         /* re-entry vehicle's ballistic coefficient of the ballistic model; <= 0: no drag */
+  double beta_rel_sigma;     /* its 1-sigma relative uncertainty (0..1), as process noise along the velocity */
   double q_ballistic_m2ps3;  /* white-acceleration PSD of the ballistic model */
   double q_boost_m2ps3;      /* white-acceleration PSD of the boost model */
   double q_thrust_m2ps5;     /* thrust random-walk PSD of the boost model */
@@ -112,7 +121,8 @@ typedef struct mwx_track_filter_cfg {
   double boost_entry_rate_ps;/* IMM: rate of ballistic -> boost (staging after a coast) */
 } mwx_track_filter_cfg;
 
-/* Defaults: EKF, beta 0 (no drag), q_ballistic 1e-4, q_boost 100, q_thrust 100,
+/* Defaults: EKF, beta MWX_TRACK_BETA_RV_KGPM2 known to MWX_TRACK_BETA_REL_SIGMA
+ * (drag in the ballistic model only), q_ballistic 1e-4, q_boost 100, q_thrust 100,
  * exit rate 0.01/s, entry rate 0 (see docs/track.md: a re-ignition is caught
  * by the likelihood; a prior rate leaks the boost model's noise into
  * mid-course). */

@@ -32,11 +32,15 @@
 #define EKF_MAX_STEP_S 10.0
 #define RK4_STEP_S 0.25
 #define PINNED_THRUST_VAR 1e-4
+#ifndef DRAG_CORR_S
+#define DRAG_CORR_S 20.0
+#endif
 
 void mwx_track_filter_cfg_default(mwx_track_filter_cfg *cfg) {
   memset(cfg, 0, sizeof *cfg);
   cfg->kind = MWX_TRACK_EKF;
-  cfg->beta_kgpm2 = 0.0;
+  cfg->beta_kgpm2 = MWX_TRACK_BETA_RV_KGPM2;
+  cfg->beta_rel_sigma = MWX_TRACK_BETA_REL_SIGMA;
   cfg->q_ballistic_m2ps3 = 0.0001;
   cfg->q_boost_m2ps3 = 100.0;
   cfg->q_thrust_m2ps5 = 100.0;
@@ -55,7 +59,9 @@ static int finite_n(const double *v, int n) {
 
 static void deriv(const double *x, int model, double beta, double *dx) {
   double a[3];
-  mwx_ballistic_accel_free_ecef(x, x + 3, beta, a);
+  /* drag is the re-entry vehicle's: the ballistic model only (a booster's
+   * coefficient is 5-10 times larger and its drag is in the thrust state) */
+  mwx_ballistic_accel_free_ecef(x, x + 3, model == MWX_TRACK_BALLISTIC ? beta : 0.0, a);
   if (model == MWX_TRACK_BOOST) {
     double sp = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
     if (sp > 1e-3)
@@ -138,6 +144,32 @@ static void process_noise(const mwx_track_filter_cfg *cfg, int model, const doub
     Q[i][3 + i] += q * T * T / 2.0;
     Q[3 + i][i] += q * T * T / 2.0;
     Q[3 + i][3 + i] += q * T;
+  }
+  if (model == MWX_TRACK_BALLISTIC && cfg->beta_kgpm2 > 0 && cfg->beta_rel_sigma > 0) {
+    /* the drag of a coefficient known to beta_rel_sigma: an acceleration
+     * error along the velocity of 1-sigma beta_rel_sigma |a_drag| (first
+     * order in d beta / beta), constant over the re-entry; as white noise
+     * of PSD sigma_a^2 DRAG_CORR_S it gives the velocity error sigma_a T of
+     * the constant bias after T = DRAG_CORR_S */
+    double a0[3], a1[3], d2 = 0, sp = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
+    mwx_ballistic_accel_free_ecef(x, x + 3, 0.0, a0);
+    mwx_ballistic_accel_free_ecef(x, x + 3, cfg->beta_kgpm2, a1);
+    for (int i = 0; i < 3; i++)
+      d2 += (a1[i] - a0[i]) * (a1[i] - a0[i]);
+    double qd = cfg->beta_rel_sigma * cfg->beta_rel_sigma * d2 * DRAG_CORR_S;
+    if (qd > 0 && sp > 1e-3) {
+      double u[3];
+      for (int i = 0; i < 3; i++)
+        u[i] = x[3 + i] / sp;
+      for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+          double uu = qd * u[i] * u[j];
+          Q[i][j] += uu * T * T * T / 3.0;
+          Q[i][3 + j] += uu * T * T / 2.0;
+          Q[3 + i][j] += uu * T * T / 2.0;
+          Q[3 + i][3 + j] += uu * T;
+        }
+    }
   }
   if (model == MWX_TRACK_BOOST) {
     double qt = cfg->q_thrust_m2ps5;

@@ -144,7 +144,8 @@ int mwx_track_create(const mwx_track_config *cfg, mwx_tracker **out) {
       !(c.init_max_speed_mps > 0) || !(c.max_coast_s >= 0) || !(c.init_accel_mps2 >= 0) ||
       (c.filt.kind != MWX_TRACK_EKF && c.filt.kind != MWX_TRACK_UKF) ||
       !(c.filt.q_ballistic_m2ps3 >= 0) || !(c.filt.q_boost_m2ps3 >= 0) || !(c.filt.q_thrust_m2ps5 >= 0) ||
-      !(c.filt.boost_exit_rate_ps >= 0) || !(c.filt.boost_entry_rate_ps >= 0))
+      !(c.filt.boost_exit_rate_ps >= 0) || !(c.filt.boost_entry_rate_ps >= 0) || !isfinite(c.filt.beta_kgpm2) ||
+      !(c.filt.beta_rel_sigma >= 0 && c.filt.beta_rel_sigma <= 1))
     return mwx_error_set(MWX_EINVAL, "track: create: invalid configuration");
   mwx_tracker *tr = calloc(1, sizeof *tr);
   if (!tr)
@@ -486,8 +487,8 @@ static int bo_push(trk *t, const mwx_track_plot *p) {
 
 /* Burnout evidence of one update (mwx_track_info.t_powered_ns, t_quiet_ns,
  * quiet_plots): thrust seen (an IR plot: the plume; or the boost model
- * likelier with a forward thrust - a negative one is drag the drag-free
- * ballistic model leaves out), or one more radar update in the current run
+ * likelier with a forward thrust - a negative one is drag beyond what the
+ * ballistic model's nominal beta gives), or one more radar update in the current run
  * without thrust.  A track picked up again after coasting starts a new run:
  * what it did while unseen is not evidence. */
 static void note_burnout_evidence(trk *t, const mwx_track_plot *p, int was_coasting) {
