@@ -149,6 +149,7 @@ int mwx_node_msg_json(const mwx_msg *m, json_t **out) {
   case MWX_TOPIC_LAUNCH: {
     const mwx_msg_launch *l = &m->u.launch;
     set_str(o, "id", l->local_track_id, MWX_ID_LEN);
+    json_object_set_new(o, "global_track_no", json_integer(l->global_track_no));
     json_object_set_new(o, "launch_time_ms", json_real(ms(l->launch_time_ns)));
     json_object_set_new(o, "lat_deg", num(l->lat_deg));
     json_object_set_new(o, "lon_deg", num(l->lon_deg));
@@ -161,6 +162,7 @@ int mwx_node_msg_json(const mwx_msg *m, json_t **out) {
   case MWX_TOPIC_IMPACT: {
     const mwx_msg_impact *im = &m->u.impact;
     set_str(o, "id", im->local_track_id, MWX_ID_LEN);
+    json_object_set_new(o, "global_track_no", json_integer(im->global_track_no));
     json_object_set_new(o, "time_ms", json_real(ms(im->time_ns)));
     json_object_set_new(o, "impact_time_ms", json_real(ms(im->impact_time_ns)));
     json_object_set_new(o, "lat_deg", num(im->lat_deg));

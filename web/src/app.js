@@ -159,7 +159,12 @@ function applyAlertFilter() {
 function collections() {
   const tracks = [], trails = [], impacts = [], impactPts = [], launches = [], corridors = [];
   const launchOf = {};
-  for (const s of state.samples.values()) if (s.topic === 'LaunchEvent' && Number.isFinite(s.lon_deg)) launchOf[`${s.originator}|${s.id}`] = s;
+  // a launch point by its own track, and by its global number: a fused prediction (<NAT>-G<n>)
+  // has no LaunchEvent of its own id, but shares the missile's global number
+  for (const s of state.samples.values()) if (s.topic === 'LaunchEvent' && Number.isFinite(s.lon_deg)) {
+    launchOf[`${s.originator}|${s.id}`] = s;
+    if (s.global_track_no && !launchOf[`g|${s.global_track_no}`]) launchOf[`g|${s.global_track_no}`] = s;
+  }
   for (const s of state.samples.values()) {
     const nations = s.contributors && s.contributors.length ? s.contributors : [s.originator];
     const props = { key: keyOf(s), id: s.id, originator: s.originator, color: colorOf(nations), contributors: nations.join(',') };
@@ -171,7 +176,7 @@ function collections() {
                      geometry: { type: 'Polygon', coordinates: [ellipse(s.lon_deg, s.lat_deg, s.ell_major_km, s.ell_minor_km, s.ell_orient_deg)] } });
       impactPts.push({ type: 'Feature', properties: props, geometry: { type: 'Point', coordinates: [s.lon_deg, s.lat_deg] } });
       // the overflight corridor: launch point to predicted impact, as wide as the 95% ellipse across
-      const l = launchOf[`${s.originator}|${s.id}`];
+      const l = launchOf[`${s.originator}|${s.id}`] || (s.global_track_no ? launchOf[`g|${s.global_track_no}`] : null);
       if (l) corridors.push({ type: 'Feature', properties: { ...props, half_km: Math.max(s.ell_minor_km, 10) },
                                geometry: { type: 'Polygon', coordinates: [corridor(l.lon_deg, l.lat_deg, s.lon_deg, s.lat_deg, Math.max(s.ell_minor_km, 10))] } });
     } else if (s.topic === 'LaunchEvent' && Number.isFinite(s.lon_deg)) {
@@ -319,8 +324,9 @@ function onAlert(s) {
 const STEPS = [['launch', 'launch'], ['own', 'first own track'], ['partner', 'first partner data'],
                ['impact', 'first impact prediction'], ['zone', 'zone call'], ['alert', 'alert']];
 function missileOf(s) {
-  const k = `${s.originator}|${s.id}`;
-  let m = state.missiles.find((x) => x.keys.has(k));
+  const k = `${s.originator}|${s.id}`, g = s.global_track_no ? `g|${s.global_track_no}` : null;
+  let m = state.missiles.find((x) => x.keys.has(k) || (g && x.keys.has(g)));
+  if (m) { m.keys.add(k); if (g) m.keys.add(g); }
   if (m || !Number.isFinite(s.lon_deg)) return m;
   const t = s.launch_time_ms || s.time_ms || 0;
   m = state.missiles.find((x) => Math.abs(x.first.ms - t) < 120000 &&
@@ -328,6 +334,7 @@ function missileOf(s) {
   if (!m && s.topic !== 'Track' && s.topic !== 'LaunchEvent') return null;
   if (!m) { m = { no: state.missiles.length + 1, keys: new Set(), first: { lon: s.lon_deg, lat: s.lat_deg, ms: t }, steps: {} }; state.missiles.push(m); }
   m.keys.add(k);
+  if (g) m.keys.add(g);
   return m;
 }
 function missileStep(ev, s) {
