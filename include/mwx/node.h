@@ -436,7 +436,8 @@ int mwx_node_event_json(const char *nation, int64_t epoch_ns, const mwx_node_eve
 
 /* A sample as JSON, units in the keys: {"topic":"Track", "originator",
  * "classification", "releasable_to":[...], "rule", "seq", "id" (local track
- * / alert / node id), and per topic: Track "time_ms", "lat_deg", "lon_deg",
+ * / alert / node id), "global_track_no" (Track, LaunchEvent, ImpactPrediction;
+ * 0 before fusion), and per topic: Track "time_ms", "lat_deg", "lon_deg",
  * "alt_km", "speed_mps", "phase", "quality", "contributors":[...];
  * LaunchEvent "launch_time_ms", "lat_deg", "lon_deg", "err_major_km",
  * "err_minor_km", "err_orient_deg", "azimuth_deg"; ImpactPrediction
