@@ -282,6 +282,37 @@ static void test_coarsen(void **state) {
   mwx_msg before = m;
   mwx_msg_coarsen(&m, 0, -1);
   assert_memory_equal(&before, &m, sizeof m);
+
+  /* a coarsened Track's covariance holds the rounding error: +q^2/12 on
+   * each position variance, v v^T dt^2/12 for the time, velocity block and
+   * position-velocity terms unchanged */
+  ts_sample(&m, MWX_TOPIC_TRACK, "KOR", &rng);
+  m.fields |= MWX_F_COVARIANCE;
+  for (int i = 0; i < 21; i++) m.u.track.cov[i] = 0.5 * i;
+  m.u.track.vel_ecef_mps[0] = 3000.0;
+  m.u.track.vel_ecef_mps[1] = -1000.0;
+  m.u.track.vel_ecef_mps[2] = 2000.0;
+  before = m;
+  mwx_msg_coarsen(&m, 1000.0, 0.5);
+  const double qv = 1000.0 * 1000.0 / 12.0, tv = 0.25 / 12.0;
+  int idx = 0;
+  for (int i = 0; i < 6; i++)
+    for (int j = i; j < 6; j++, idx++) {
+      double want = before.u.track.cov[idx];
+      if (i < 3 && j < 3) want += (i == j ? qv : 0) + before.u.track.vel_ecef_mps[i] * before.u.track.vel_ecef_mps[j] * tv;
+      assert_true(fabs(m.u.track.cov[idx] - want) < 1e-6 * (1 + fabs(want)));
+    }
+  /* a large sample of rounding errors: the added variance is what rounding to
+   * the grid gives (mean square of the error, within 2%) */
+  double ss = 0;
+  uint64_t r2 = 99;
+  for (int k = 0; k < 100000; k++) {
+    ts_sample(&m, MWX_TOPIC_TRACK, "KOR", &r2);
+    double x = m.u.track.pos_ecef_m[0];
+    mwx_msg_coarsen(&m, 1000.0, 0);
+    ss += (m.u.track.pos_ecef_m[0] - x) * (m.u.track.pos_ecef_m[0] - x);
+  }
+  assert_true(fabs(ss / 100000 / qv - 1.0) < 0.02);
 }
 
 static void test_pem_keys(void **state) {

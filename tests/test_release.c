@@ -182,8 +182,10 @@ static void test_decide_basics(void **state) {
   assert_int_equal(mwx_release_decide(&kor, &s, "JPN", T0, &d), 0);
   assert_int_equal(d.outcome, MWX_RELEASE_RELEASE);
   assert_string_equal(d.rule_id, "kor-jpn-track");
-  assert_int_equal(d.sample.fields, MWX_F_CONTRIBUTORS);
+  assert_int_equal(d.sample.fields, MWX_F_COVARIANCE | MWX_F_CONTRIBUTORS);
   assert_string_equal(d.sample.mark.rule_id, "kor-jpn-track");
+  /* the covariance stays, grown by the 1-km rounding (1000^2/12 m^2 per axis) */
+  assert_true(fabs(d.sample.u.track.cov[0] - (m.u.track.cov[0] + 1e6 / 12.0)) < 1e-3);
   assert_int_equal(d.sample.mark.n_releasable, 2);
   assert_string_equal(d.sample.mark.releasable_to[0], "JPN");
   assert_string_equal(d.sample.mark.releasable_to[1], "KOR");

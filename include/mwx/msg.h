@@ -230,7 +230,11 @@ int mwx_msg_key_verify_bytes(const mwx_msg_key *pub, const void *data, size_t le
 void mwx_msg_strip(mwx_msg *m, uint32_t fields);
 
 /* Rounds positions to a grid of about precision_m metres and times to
- * precision_s seconds (coarsening by a release rule).  <= 0 leaves as is. */
+ * precision_s seconds (coarsening by a release rule).  <= 0 leaves as is.
+ * A Track's covariance, when present, grows by what the rounding adds
+ * (precision_m^2/12 per position axis, v v^T precision_s^2/12), so that a
+ * partner fusing the coarsened Track stays consistent; launch and impact
+ * ellipses are never reported smaller than the grid. */
 void mwx_msg_coarsen(mwx_msg *m, double precision_m, double precision_s);
 
 /* Writes m as a JSON text (all present fields, marking, signature in hex)

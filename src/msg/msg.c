@@ -631,6 +631,28 @@ static void coarsen_ll(double *lat, double *lon, double *major_km, double *minor
   if (*minor_km < km) *minor_km = km;
 }
 
+/* The covariance of a coarsened Track keeps holding its error (a receiver
+ * fuses with it: docs/fusion.md).  Rounding each ECEF coordinate to a grid
+ * of q metres adds an error uniform on [-q/2, q/2], independent per axis
+ * and of the filter's error: variance q^2/12 on each position diagonal.
+ * Rounding the time of validity by up to dt (uniform, variance dt_s^2/12)
+ * leaves the state describing the missile dt earlier or later: position
+ * error v*dt, so v v^T dt_s^2/12 joins the position block (the velocity's
+ * own change over dt, a*dt with a <= g, is below 3 m/s for dt <= 1 s and is
+ * not added).  Upper triangle of the 6x6, row-major (msg.h). */
+static void track_cov_coarsened(mwx_msg_track *t, double q_m, double q_s) {
+  const double qv = q_m * q_m / 12.0, tv = q_s * q_s / 12.0;
+  int idx = 0;
+  for (int i = 0; i < 6; i++)
+    for (int j = i; j < 6; j++, idx++) {
+      if (i >= 3 || j >= 3)
+        continue;
+      if (i == j)
+        t->cov[idx] += qv;
+      t->cov[idx] += t->vel_ecef_mps[i] * t->vel_ecef_mps[j] * tv;
+    }
+}
+
 void mwx_msg_coarsen(mwx_msg *m, double precision_m, double precision_s) {
   if (!m) return;
   int pos = precision_m > 0 && isfinite(precision_m);
@@ -644,6 +666,7 @@ void mwx_msg_coarsen(mwx_msg *m, double precision_m, double precision_s) {
     if (pos)
       for (int k = 0; k < 3; k++) m->u.track.pos_ecef_m[k] = round_to(m->u.track.pos_ecef_m[k], precision_m);
     if (tim) m->u.track.time_ns = round_time(m->u.track.time_ns, precision_s);
+    if (m->fields & MWX_F_COVARIANCE) track_cov_coarsened(&m->u.track, pos ? precision_m : 0, tim ? precision_s : 0);
     break;
   case MWX_TOPIC_LAUNCH:
     if (pos)
