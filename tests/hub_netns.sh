@@ -24,9 +24,7 @@ cleanup() {
   rm -rf "$T"
 }
 trap cleanup EXIT
-fail=0
-ok()  { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fail=1; }
+. "$(dirname "$0")/lib/check.sh"
 
 "$B/mwx" pki init "$T/pki" --nations KOR,JPN,USA >/dev/null || { echo "FAIL pki init"; exit 1; }
 

@@ -19,13 +19,8 @@
 # Usage: impersonation.sh BUILD_DIR
 set -u
 B=$(cd "${1:?usage: impersonation.sh BUILD_DIR}" && pwd)
-T=$(mktemp -d /tmp/mwx_imperson.XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
-fail=0
-ok()  { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fail=1; }
+. "$(dirname "$0")/lib/check.sh"
+scratch imperson
 
 P="$T/pki"
 "$B/mwx" pki init "$P" --nations KOR,JPN,USA >/dev/null || { echo "FAIL pki init"; exit 1; }

@@ -8,11 +8,8 @@
 set -u
 B=${1:?usage: pki.sh BUILD_DIR}
 MWX="$B/mwx"
-T=$(mktemp -d /tmp/mwx_pki_test.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fail=0
-ok()  { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fail=1; }
+. "$(dirname "$0")/lib/check.sh"
+scratch pki_test
 check() { local what=$1; shift; if "$@" >/dev/null 2>&1; then ok "$what"; else bad "$what"; fi; }
 refuse() { local what=$1; shift; if "$@" >/dev/null 2>&1; then bad "$what"; else ok "$what"; fi; }
 
