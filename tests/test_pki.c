@@ -23,21 +23,7 @@
 
 #include "mwx/error.h"
 #include "mwx/pki.h"
-
-static char g_dir[64];
-
-static int setup(void **state) {
-  (void)state;
-  snprintf(g_dir, sizeof g_dir, "/tmp/mwx_test_pki.XXXXXX");
-  return mkdtemp(g_dir) ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-  return system(cmd) == 0 ? 0 : -1;
-}
+#include "fixture_dir.h"
 
 /* notAfter - notBefore of nation's web.pem, in seconds, is days plus the
  * hour of backdating (the two times are taken a moment apart: +1 s allowed). */
@@ -50,7 +36,7 @@ static int teardown(void **state) {
 /* notAfter - notBefore of nation's web.pem, in seconds. */
 static long web_cert_span_s(const char *nation) {
   char path[160];
-  snprintf(path, sizeof path, "%s/%s/web.pem", g_dir, nation);
+  snprintf(path, sizeof path, "%s/%s/web.pem", fx_dir, nation);
   FILE *f = fopen(path, "r");
   assert_non_null(f);
   X509 *x = PEM_read_X509(f, NULL, NULL, NULL);
@@ -66,19 +52,19 @@ static void test_web_cert_cap(void **state) {
   (void)state;
   assert_int_equal(MWX_PKI_WEB_MAX_DAYS, 825);
   /* one day over the cap: refused by name, nothing written */
-  assert_int_equal(mwx_pki_web_cert(g_dir, "KOR", NULL, MWX_PKI_WEB_MAX_DAYS + 1), MWX_EINVAL);
+  assert_int_equal(mwx_pki_web_cert(fx_dir, "KOR", NULL, MWX_PKI_WEB_MAX_DAYS + 1), MWX_EINVAL);
   assert_non_null(strstr(mwx_error_msg(), "826 days"));
   assert_non_null(strstr(mwx_error_msg(), "(825)"));
   char path[160];
   struct stat st;
-  snprintf(path, sizeof path, "%s/KOR/web.pem", g_dir);
+  snprintf(path, sizeof path, "%s/KOR/web.pem", fx_dir);
   assert_int_not_equal(stat(path, &st), 0);
   /* the cap itself, the default (<= 0) and a short one; backdated an hour */
-  assert_int_equal(mwx_pki_web_cert(g_dir, "KOR", NULL, MWX_PKI_WEB_MAX_DAYS), 0);
+  assert_int_equal(mwx_pki_web_cert(fx_dir, "KOR", NULL, MWX_PKI_WEB_MAX_DAYS), 0);
   assert_span("KOR", 825);
-  assert_int_equal(mwx_pki_web_cert(g_dir, "JPN", "localhost", 0), 0);
+  assert_int_equal(mwx_pki_web_cert(fx_dir, "JPN", "localhost", 0), 0);
   assert_span("JPN", 825);
-  assert_int_equal(mwx_pki_web_cert(g_dir, "USA", NULL, 30), 0);
+  assert_int_equal(mwx_pki_web_cert(fx_dir, "USA", NULL, 30), 0);
   assert_span("USA", 30);
 }
 
@@ -86,5 +72,5 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_web_cert_cap),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, fx_dir_setup, fx_dir_teardown);
 }
