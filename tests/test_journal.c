@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "mwx/error.h"
 #include "mwx/journal.h"
@@ -32,12 +33,17 @@ static void fill(mwx_journal *j, int n) {
   for (int i = 1; i <= n; i++) {
     mwx_msg m;
     ts_sample(&m, (mwx_msg_topic)(1 + i % 5), "KOR", &rng);
-    char p[128];
-    snprintf(p, sizeof p, "{\"i\": %d, \"note\": \"record %d\"}", i, i);
+    char note[32];
+    snprintf(note, sizeof note, "record %d", i);
+    json_t *o = json_pack("{s:i, s:s}", "i", i, "note", note);
+    char *p = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    assert_non_null(p);
     uint64_t id = 0;
     assert_int_equal(mwx_journal_append(j, (mwx_journal_kind)(1 + i % 6), 1000 * (int64_t)i, p, (i % 2) ? &m : NULL,
                                         i > 1 ? (uint64_t)(i - 1) : 0, &id),
                      0);
+    free(p);
     assert_int_equal(id, (uint64_t)i);
   }
 }

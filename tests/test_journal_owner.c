@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "mwx/error.h"
 #include "mwx/journal.h"
@@ -319,10 +320,13 @@ static void test_queue_verifies_holds(void **state) {
   assert_int_equal(mwx_release_queue_decide(op, foreign, 1, "lt.kim", T0 + S, &it), MWX_ECORRUPT);
   assert_non_null(strstr(mwx_error_msg(), "not the node's"));
   /* so the attacker writes that approval himself, properly chained */
-  char sql[200];
-  snprintf(sql, sizeof sql, "{\"hold\":%llu,\"operator\":\"mallory\",\"outcome\":\"approved\",\"partner\":\"AUS\"}",
-           (unsigned long long)foreign);
-  forge_append(t.path, 3, sql, (int64_t)foreign);
+  json_t *o = json_pack("{s:I, s:s, s:s, s:s}", "hold", (json_int_t)foreign, "operator", "mallory", "outcome",
+                        "approved", "partner", "AUS");
+  char *forged = json_dumps(o, JSON_COMPACT);
+  json_decref(o);
+  assert_non_null(forged);
+  forge_append(t.path, 3, forged, (int64_t)foreign);
+  free(forged);
   /* then the held sample of one is edited (its impact point), hashes left alone */
   flip_msg_byte(t.path, (int64_t)edited, 40);
   assert_int_equal(mwx_journal_check_record(j, edited, NULL, NULL), MWX_ECORRUPT);
@@ -348,6 +352,7 @@ static void test_queue_verifies_holds(void **state) {
   }
   /* the operator tool refuses an edited hold too */
   uint64_t h5 = hold(j, "USA", MWX_RELEASE_TIMEOUT_DENY, &rng);
+  char sql[200];
   snprintf(sql, sizeof sql, "UPDATE record SET payload = replace(payload, '\"deny\"', '\"approve\"') WHERE id = %llu",
            (unsigned long long)h5);
   fx_sql(t.path, sql);
