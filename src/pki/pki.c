@@ -340,6 +340,9 @@ static int make_cert(EVP_PKEY *key, const char *c, const char *cn, int is_ca, X5
     rc = ossl_fail("X509_new");
     goto done;
   }
+  /* serial: 120 random bits, a positive integer of at most 20 octets as RFC 5280
+     section 4.1.2.2 requires, with more than the 64 bits of CSPRNG output the CA/Browser
+     Forum Baseline Requirements (section 7.1) ask of a serial number */
   if (!X509_set_version(x, 2) || !BN_rand(bn, 120, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) ||
       !BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x))) {
     rc = ossl_fail("certificate serial");
@@ -485,6 +488,10 @@ static void sb_printf(sbuf *b, const char *fmt, ...) {
   }
 }
 
+/* Domain ids 0..230: DDSI-RTPS 2.5 section 9.6.1.1 maps domain d to UDP ports
+ * 7400 + 250 d + (0..11) + 2 participant-id; 16-bit ports end at 65535, so d is
+ * at most 232, and 230 leaves room for about 300 participants per host (the
+ * range net.c and net_config.c accept). */
 static const char *domains_xml = "      <domains><id_range><min>0</min><max>230</max></id_range></domains>\n";
 
 static void governance_doc(sbuf *b) {
