@@ -50,7 +50,7 @@ if [ -z "${MWX_NO_NETNS:-}" ] && [ "$(id -u)" = 0 ] && command -v ip >/dev/null 
 else
   echo "note: network namespaces not used (need root and iproute2; or MWX_NO_NETNS set): running over loopback with separate DDS domains for the KOR-USA and USA-JPN links"
   RK="" RU="" RJ=""
-  KI=lo UKI=lo UJI=lo JI=lo DK=41 DJ=42
+  KI=lo UKI=lo UJI=lo JI=lo DK=6 DJ=7 # 41-42 lie in impersonation_nc.sh's 30..45
 fi
 peer() { [ "$1" = lo ] && echo 127.0.0.1 || echo "$1"; }
 
