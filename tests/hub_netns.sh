@@ -71,14 +71,6 @@ $RU "$B/mwxd" --config "$T/usa.json" > "$T/usa.log" 2>&1 & PIDS+=($!)
 $RK "$B/mwxd" --config "$T/kor.json" --publish-test 5 --interval-ms 50 --wait-partner USA > "$T/kor.log" 2>&1 & PIDS+=($!)
 
 # bounded wait: poll the logs
-wait_for() { # file pattern count seconds
-  local end=$((SECONDS + $4))
-  while [ $SECONDS -lt $end ]; do
-    [ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
 if wait_for "$T/jpn.log" "ACCEPTED link=0 topic=Track orig=KOR" 5 40; then
   ok "JPN accepted 5 KOR tracks through the USA (signature verified)"
 else

@@ -32,6 +32,7 @@
 #include "mwx/net.h"
 #include "mwx/pki.h"
 #include "net/net_int.h"
+#include "fixture_proc.h"
 #include "samples.h"
 
 #define SEC 1000000000ll
@@ -110,59 +111,6 @@ static mwx_net *open_node(const char *nation, const char *pki, uint32_t domain, 
     fprintf(stderr, "\n");                                                                                             \
     return 1;                                                                                                          \
   } while (0)
-
-static pid_t spawn(int (*fn)(void *), void *arg) {
-  fflush(NULL);
-  pid_t p = fork();
-  if (p == 0) {
-    int rc = fn(arg);
-    fflush(NULL);
-    exit(rc);
-  }
-  return p;
-}
-
-/* Waits for every child up to timeout_s; kills the late ones.  Returns
- * the number of children that did not exit with 0. */
-static int wait_all(pid_t *pids, int n, int timeout_s) {
-  int bad = 0, left = n;
-  int done[16] = {0};
-  struct timespec t0;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
-  while (left > 0) {
-    for (int i = 0; i < n; i++) {
-      int st;
-      if (done[i] || waitpid(pids[i], &st, WNOHANG) != pids[i])
-        continue;
-      done[i] = 1;
-      left--;
-      if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-        fprintf(stderr, "node %d (pid %d) failed: %s %d\n", i, (int)pids[i],
-                WIFEXITED(st) ? "exit" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
-        bad++;
-      }
-    }
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (left > 0 && now.tv_sec - t0.tv_sec > timeout_s) {
-      for (int i = 0; i < n; i++)
-        if (!done[i]) {
-          fprintf(stderr, "node %d (pid %d) timed out\n", i, (int)pids[i]);
-          kill(pids[i], SIGKILL);
-          waitpid(pids[i], NULL, 0);
-          bad++;
-        }
-      break;
-    }
-    usleep(10000);
-  }
-  return bad;
-}
-
-static void stop(pid_t p) {
-  kill(p, SIGKILL);
-  waitpid(p, NULL, 0);
-}
 
 /* What a receiving node saw. */
 typedef struct seen {
@@ -365,13 +313,13 @@ typedef struct node_arg {
 typedef int (*node_fn)(void *);
 
 /* Forks node fn[i] with arg[i] for i < n (in that order) and waits for
- * them all (wait_all): the number that failed. */
+ * them all (fx_wait_all): the number that failed. */
 static int run_nodes(int timeout_s, int n, const node_fn fn[], const node_arg *const arg[]) {
   pid_t p[16];
   assert_true(n <= 16);
   for (int i = 0; i < n; i++)
-    p[i] = spawn(fn[i], (void *)arg[i]);
-  return wait_all(p, n, timeout_s);
+    p[i] = fx_spawn(fn[i], (void *)arg[i]);
+  return fx_wait_all(p, n, timeout_s);
 }
 
 static int mesh_kor(void *p) {
@@ -509,8 +457,8 @@ static int jpn_asks_kor_usa(void *p) {
 static void test_access_control_refuses_partition(void **state) {
   fixture *f = *state;
   node_arg jpn = {f->pki, "JPN", 13, 0, 0, NULL, -1};
-  pid_t p = spawn(jpn_asks_kor_usa, &jpn);
-  assert_int_equal(wait_all(&p, 1, 30), 0);
+  pid_t p = fx_spawn(jpn_asks_kor_usa, &jpn);
+  assert_int_equal(fx_wait_all(&p, 1, 30), 0);
 }
 
 /* ------------------------------------ a relay that alters one byte (USA) */
@@ -627,14 +575,14 @@ static void test_late_joiner_gets_picture(void **state) {
   assert_int_equal(pipe(pfd), 0);
   node_arg kor = {f->pki, "KOR", 16, 0, 0, NULL, pfd[1]};
   node_arg jpn = {f->pki, "JPN", 16, 0, 0, NULL, -1};
-  pid_t k = spawn(late_kor, &kor);
+  pid_t k = fx_spawn(late_kor, &kor);
   close(pfd[1]);
   char b;
   assert_int_equal(read(pfd[0], &b, 1), 1); /* KOR has published */
   usleep(200000); /* and JPN was not there */
-  pid_t j = spawn(late_jpn, &jpn);
-  int bad = wait_all(&j, 1, 30);
-  stop(k);
+  pid_t j = fx_spawn(late_jpn, &jpn);
+  int bad = fx_wait_all(&j, 1, 30);
+  fx_stop(k);
   close(pfd[0]);
   assert_int_equal(bad, 0);
 }
@@ -687,13 +635,13 @@ static void test_silent_partner_is_noticed(void **state) {
   assert_int_equal(pipe(pfd), 0);
   node_arg kor = {f->pki, "KOR", 17, 0, 0, NULL, -1};
   node_arg jpn = {f->pki, "JPN", 17, 0, 0, NULL, pfd[1]};
-  pid_t k = spawn(silent_kor, &kor);
-  pid_t j = spawn(silent_jpn, &jpn);
+  pid_t k = fx_spawn(silent_kor, &kor);
+  pid_t j = fx_spawn(silent_jpn, &jpn);
   close(pfd[1]);
   char b;
   assert_int_equal(read(pfd[0], &b, 1), 1); /* JPN sees KOR */
-  stop(k);                                  /* KOR dies without a word */
-  assert_int_equal(wait_all(&j, 1, 30), 0);
+  fx_stop(k);                                  /* KOR dies without a word */
+  assert_int_equal(fx_wait_all(&j, 1, 30), 0);
   close(pfd[0]);
 }
 
@@ -1005,8 +953,8 @@ static void test_validity_enforced(void **state) {
     assert_int_equal(mwx_pki_reissue(pki, "KOR", cases[i].perm_nb, cases[i].perm_na), 0);
     assert_int_equal(run_sh("cp '%2$s/node.pem' '%2$s/node.key' '%1$s/'", node, keep), 0);
     node_arg a = {pki, cases[i].what, 23, 0, 0, NULL, -1};
-    pid_t p = spawn(cases[i].ok ? open_works : open_refused, &a);
-    assert_int_equal(wait_all(&p, 1, 30), 0);
+    pid_t p = fx_spawn(cases[i].ok ? open_works : open_refused, &a);
+    assert_int_equal(fx_wait_all(&p, 1, 30), 0);
   }
   /* mwx pki refuses an empty validity */
   assert_int_equal(mwx_pki_reissue(pki, "KOR", D, D), MWX_EINVAL);
@@ -1093,28 +1041,28 @@ static void test_revocation_without_restart(void **state) {
   char crl[400];
   snprintf(crl, sizeof crl, "%s/identity_crl.pem", f->pki);
   assert_int_not_equal(access(crl, F_OK), 0);
-  pid_t u = spawn(rv_usa, &a);
-  pid_t k = spawn(rv_kor, &a);
-  pid_t j = spawn(rv_jpn, &a);
+  pid_t u = fx_spawn(rv_usa, &a);
+  pid_t k = fx_spawn(rv_kor, &a);
+  pid_t j = fx_spawn(rv_jpn, &a);
   close(pfd[1]);
   char b;
   assert_int_equal(read(pfd[0], &b, 1), 1);
   assert_int_equal(mwx_pki_revoke(f->pki, "KOR"), 0);
   assert_int_equal(mwx_pki_revoke(f->pki, "KOR"), MWX_EEXIST);
-  int bad = wait_all(&u, 1, 40);
-  stop(k);
-  stop(j);
+  int bad = fx_wait_all(&u, 1, 40);
+  fx_stop(k);
+  fx_stop(j);
   close(pfd[0]);
   assert_int_equal(bad, 0);
   /* the revoked certificate cannot start a participant any more */
   node_arg revoked = {f->pki, "a revoked certificate", 25, 0, 0, NULL, -1};
-  pid_t r = spawn(open_refused, &revoked);
-  assert_int_equal(wait_all(&r, 1, 30), 0);
+  pid_t r = fx_spawn(open_refused, &revoked);
+  assert_int_equal(fx_wait_all(&r, 1, 30), 0);
   /* a reissued KOR certificate is not on the list: KOR may join again */
   assert_int_equal(mwx_pki_reissue(f->pki, "KOR", -3600, 86400), 0);
   node_arg again = {f->pki, "reissued", 25, 0, 0, NULL, -1};
-  pid_t p = spawn(open_works, &again);
-  assert_int_equal(wait_all(&p, 1, 30), 0);
+  pid_t p = fx_spawn(open_works, &again);
+  assert_int_equal(fx_wait_all(&p, 1, 30), 0);
 }
 
 /* ------------------------- a certificate that expires mid-session */
@@ -1173,12 +1121,12 @@ static void test_certificate_renewed_without_restart(void **state) {
   const long life_s = 8;
   assert_int_equal(mwx_pki_reissue(f->pki, "KOR", -3600, life_s), 0);
   node_arg a = {f->pki, "", 28, 0, (int)(time(NULL) + life_s), NULL, -1};
-  pid_t u = spawn(renew_usa, &a);
-  pid_t k = spawn(exp_kor, &a);
+  pid_t u = fx_spawn(renew_usa, &a);
+  pid_t k = fx_spawn(exp_kor, &a);
   sleep((unsigned)(life_s - 3));
   assert_int_equal(mwx_pki_reissue(f->pki, "KOR", -3600, 86400), 0);
-  int bad = wait_all(&u, 1, 40);
-  stop(k);
+  int bad = fx_wait_all(&u, 1, 40);
+  fx_stop(k);
   assert_int_equal(bad, 0);
 }
 
@@ -1187,10 +1135,10 @@ static void test_certificate_expires_mid_session(void **state) {
   const long life_s = 8;
   assert_int_equal(mwx_pki_reissue(f->pki, "KOR", -3600, life_s), 0);
   node_arg a = {f->pki, "", 26, 0, (int)(time(NULL) + life_s), NULL, -1};
-  pid_t u = spawn(exp_usa, &a);
-  pid_t k = spawn(exp_kor, &a);
-  int bad = wait_all(&u, 1, 40);
-  stop(k);
+  pid_t u = fx_spawn(exp_usa, &a);
+  pid_t k = fx_spawn(exp_kor, &a);
+  int bad = fx_wait_all(&u, 1, 40);
+  fx_stop(k);
   assert_int_equal(bad, 0);
 }
 
@@ -1227,15 +1175,15 @@ static void test_origin_key_revoked_at_run_time(void **state) {
   int pfd[2];
   assert_int_equal(pipe(pfd), 0);
   node_arg a = {f->pki, "", 27, 0, 0, NULL, pfd[1]};
-  pid_t u = spawn(orv_usa, &a);
-  pid_t k = spawn(rv_kor, &a);
+  pid_t u = fx_spawn(orv_usa, &a);
+  pid_t k = fx_spawn(rv_kor, &a);
   close(pfd[1]);
   char b;
   assert_int_equal(read(pfd[0], &b, 1), 1);
   assert_int_equal(mwx_pki_revoke_origin(f->pki, "KOR"), 0);
   assert_int_equal(mwx_pki_revoke_origin(f->pki, "KOR"), MWX_EEXIST);
-  int bad = wait_all(&u, 1, 40);
-  stop(k);
+  int bad = fx_wait_all(&u, 1, 40);
+  fx_stop(k);
   close(pfd[0]);
   assert_int_equal(bad, 0);
   /* a list whose signature does not verify stops a node from starting */
@@ -1364,8 +1312,8 @@ static int check_cases(void *p) {
 static void test_receive_checks(void **state) {
   fixture *f = *state;
   node_arg a = {f->pki, "JPN", 10, 0, 0, NULL, -1};
-  pid_t p = spawn(check_cases, &a);
-  assert_int_equal(wait_all(&p, 1, 30), 0);
+  pid_t p = fx_spawn(check_cases, &a);
+  assert_int_equal(fx_wait_all(&p, 1, 30), 0);
 }
 
 int main(void) {

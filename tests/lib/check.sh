@@ -8,6 +8,9 @@
 #                          (empty: anything)
 #   scratch NAME           T=/tmp/mwx_NAME.XXXXXX, made now; at exit every
 #                          pid in the array PIDS is killed and T removed
+#   wait_for FILE PATTERN COUNT SECONDS
+#                          0 once FILE has COUNT lines matching PATTERN (grep
+#                          basic regex), 1 if SECONDS pass first (polls 10/s)
 # The caller ends with `exit $((fails > 0))` (or its own summary).
 fails=0
 fail=0
@@ -21,6 +24,14 @@ expect() {
   if [ "$rc" -ne "$code" ]; then bad "$what: exit $rc, wanted $code: $out"; return; fi
   if [ -n "$pat" ] && ! grep -qE -- "$pat" <<<"$out"; then bad "$what: output lacks /$pat/: $out"; return; fi
   ok "$what"
+}
+wait_for() {
+  local end=$((SECONDS + $4))
+  while [ $SECONDS -lt $end ]; do
+    [ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+    sleep 0.1
+  done
+  return 1
 }
 scratch_cleanup() {
   local p
