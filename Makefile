@@ -23,12 +23,17 @@ build-asan: deps
 test-fast: build
 	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
+# Both passes run whatever the first gives (a failure in the normal build must
+# not hide the sanitizers' verdict); make test fails if either failed.
 test: build build-asan
-	@echo "== tests (RelWithDebInfo) =="
-	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
-	@echo "== tests (AddressSanitizer + UBSan) =="
-	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure -j$(JOBS)
+	@rc=0; \
+	echo "== tests (RelWithDebInfo) =="; \
+	(cd $(BUILD) && ctest --output-on-failure -j$(JOBS)) || rc=1; \
+	echo "== tests (AddressSanitizer + UBSan) =="; \
+	(cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j$(JOBS)) || rc=1; \
+	[ $$rc = 0 ] || echo "make test: FAILED (see the ctest summaries above)"; \
+	exit $$rc
 
 demo: build
 	@./$(BUILD)/mwx demo

@@ -35,9 +35,14 @@ static void help(FILE *f) {
              "           at most %d; CAs: %d days; see docs/security.md)\n"
              "       mwx pki web-cert DIR --nation NAT [--hosts H1,H2] [--days N]\n"
              "  (Re)makes NAT's HTTPS certificate for the web picture (DIR/NAT/web.pem,\n"
-             "  web.key, web_ca.pem; init makes one for localhost, 127.0.0.1, ::1)\n",
-          MWX_PKI_NODE_DAYS, MWX_PKI_MAX_DAYS, MWX_PKI_CA_DAYS);
+             "  web.key, web_ca.pem; init makes one for localhost, 127.0.0.1, ::1);\n"
+             "  --days at most and by default %d (the CA/Browser Forum's ceiling)\n",
+          MWX_PKI_NODE_DAYS, MWX_PKI_MAX_DAYS, MWX_PKI_CA_DAYS, MWX_PKI_WEB_MAX_DAYS);
 }
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define WEB_MAX_DAYS_STR STR(MWX_PKI_WEB_MAX_DAYS)
 
 /* mwx pki web-cert: a separate small command over mwx_pki_web_cert. */
 static int web_cert(int argc, char **argv) {
@@ -51,8 +56,9 @@ static int web_cert(int argc, char **argv) {
     else if (!strcmp(argv[i], "--days") && i + 1 < argc) {
       char *end;
       days = strtol(argv[++i], &end, 10);
-      if (*end || days <= 0 || days > 825)
-        return mwx_cmd_usage_error("pki", help, "--days: '%s' is not a number of days (1..825)", argv[i]);
+      if (*end || days <= 0 || days > MWX_PKI_WEB_MAX_DAYS)
+        return mwx_cmd_usage_error("pki", help, "--days: '%s' is not a number of days (1.." WEB_MAX_DAYS_STR ")",
+                                   argv[i]);
     } else if (argv[i][0] != '-' && !dir)
       dir = argv[i];
     else

@@ -32,6 +32,7 @@
 #include "mwx/geo.h"
 #include "mwx/sim.h"
 #include "mwx/track.h"
+#include "fixture_sim.h"
 
 #define EARLY_S 400.0
 
@@ -56,58 +57,22 @@ static double cpu_s(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-typedef struct buf {
-  mwx_track_plot *p;
-  size_t n, cap;
-} buf;
-
-static int collect(const mwx_sim_plot *sp, void *ctx) {
-  buf *b = ctx;
-  if (b->n == b->cap) {
-    size_t nc = b->cap ? 2 * b->cap : 1024;
-    mwx_track_plot *q = realloc(b->p, nc * sizeof *q);
-    if (!q)
-      return -1;
-    b->p = q;
-    b->cap = nc;
-  }
-  return mwx_track_plot_from_sim(sp, &b->p[b->n++]) ? -1 : 0;
-}
-
 static int cmp_d(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
 }
 
 static int bench_one(const char *path, const char *label) {
-  mwx_sim_scenario sc;
-  mwx_sim_truth truth;
-  memset(&sc, 0, sizeof sc);
-  memset(&truth, 0, sizeof truth);
-  if (mwx_sim_scenario_load(path, &sc) || mwx_sim_truth_init(&truth, &sc, 1.0)) {
-    fprintf(stderr, "bench_launchfit: %s\n", mwx_error_msg());
-    return 1;
-  }
-  mwx_sim_source *src = NULL;
+  fx_scenario f;
   mwx_tracker *tk = NULL;
-  if (mwx_sim_source_init(&src, &sc, &truth, 1) || mwx_track_create(NULL, &tk)) {
-    fprintf(stderr, "bench_launchfit: %s\n", mwx_error_msg());
+  if (fx_scenario_load(path, &f) ||
+      fx_scenario_track(&f, 1, fx_scenario_last_launch_ns(&f) + (int64_t)(EARLY_S * 1e9), &tk)) {
+    fprintf(stderr, "bench_launchfit: %s: %s\n", label, mwx_error_msg());
+    fx_scenario_fini(&f);
     return 1;
   }
-  int64_t last = sc.epoch_ns;
-  for (size_t k = 0; k < sc.n_launches; k++)
-    if (sc.launch[k].time_ns > last)
-      last = sc.launch[k].time_ns;
-  buf b = {0};
-  int64_t step = 1000000000, end = last + (int64_t)(EARLY_S * 1e9);
-  for (int64_t t = sc.epoch_ns; t < end;) {
-    t += step;
-    b.n = 0;
-    if (mwx_sim_source_advance(src, t, collect, &b) || (b.n && mwx_track_process(tk, b.p, b.n))) {
-      fprintf(stderr, "bench_launchfit: %s: %s\n", label, mwx_error_msg());
-      return 1;
-    }
-  }
+  const mwx_sim_scenario *sc = &f.sc;
+  const mwx_sim_truth *truth = &f.truth;
   mwx_assess_opts ao;
   mwx_assess_opts_default(&ao);
   ao.want_apogee = 0;
@@ -146,13 +111,13 @@ static int bench_one(const char *path, const char *label) {
     cms[fitted] = cw;
     ms[fitted++] = w;
     double best = INFINITY, bdt = 0;
-    for (size_t k = 0; k < sc.n_launches; k++) {
+    for (size_t k = 0; k < sc->n_launches; k++) {
       double d = NAN;
-      mwx_geo_inverse(lf.point.lat_deg, lf.point.lon_deg, sc.launch[k].lat_deg, sc.launch[k].lon_deg, &d, NULL,
+      mwx_geo_inverse(lf.point.lat_deg, lf.point.lon_deg, sc->launch[k].lat_deg, sc->launch[k].lon_deg, &d, NULL,
                       NULL);
       if (d < best) {
         best = d;
-        bdt = fabs((double)(lf.point.t_ns - truth.launch_ns[k]) * 1e-9);
+        bdt = fabs((double)(lf.point.t_ns - truth->launch_ns[k]) * 1e-9);
       }
     }
     err_sum += best / 1e3;
@@ -171,11 +136,8 @@ static int bench_one(const char *path, const char *label) {
   fflush(stdout);
   free(ms);
   free(cms);
-  free(b.p);
   mwx_track_destroy(tk);
-  mwx_sim_source_fini(src);
-  mwx_sim_truth_fini(&truth);
-  mwx_sim_scenario_fini(&sc);
+  fx_scenario_fini(&f);
   return 0;
 }
 

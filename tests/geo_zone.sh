@@ -7,19 +7,8 @@
 set -u
 B=${1:?usage: geo_zone.sh BUILD_DIR}
 MWX="$B/mwx"
-T=$(mktemp -d /tmp/mwx_geo_zone.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fails=0
-ok() { echo "ok   - $1"; }
-bad() { echo "FAIL - $1"; fails=$((fails + 1)); }
-expect() {
-  local code=$1 what=$2 pat=$3; shift 4
-  local out rc
-  out=$("$@" 2>&1); rc=$?
-  if [ "$rc" -ne "$code" ]; then bad "$what: exit $rc, wanted $code: $out"; return; fi
-  if [ -n "$pat" ] && ! grep -qE -- "$pat" <<<"$out"; then bad "$what: output lacks /$pat/: $out"; return; fi
-  ok "$what"
-}
+. "$(dirname "$0")/lib/check.sh"
+scratch geo_zone
 # json LAT LON PYTHON-CONDITION (on o, the parsed object)
 json() {
   local out

@@ -24,9 +24,7 @@ cleanup() {
   rm -rf "$T"
 }
 trap cleanup EXIT
-fail=0
-ok()  { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fail=1; }
+. "$(dirname "$0")/lib/check.sh"
 
 "$B/mwx" pki init "$T/pki" --nations KOR,JPN,USA >/dev/null || { echo "FAIL pki init"; exit 1; }
 
@@ -52,7 +50,7 @@ if [ -z "${MWX_NO_NETNS:-}" ] && [ "$(id -u)" = 0 ] && command -v ip >/dev/null 
 else
   echo "note: network namespaces not used (need root and iproute2; or MWX_NO_NETNS set): running over loopback with separate DDS domains for the KOR-USA and USA-JPN links"
   RK="" RU="" RJ=""
-  KI=lo UKI=lo UJI=lo JI=lo DK=41 DJ=42
+  KI=lo UKI=lo UJI=lo JI=lo DK=6 DJ=7 # 41-42 lie in impersonation_nc.sh's 30..45
 fi
 peer() { [ "$1" = lo ] && echo 127.0.0.1 || echo "$1"; }
 
@@ -73,14 +71,6 @@ $RU "$B/mwxd" --config "$T/usa.json" > "$T/usa.log" 2>&1 & PIDS+=($!)
 $RK "$B/mwxd" --config "$T/kor.json" --publish-test 5 --interval-ms 50 --wait-partner USA > "$T/kor.log" 2>&1 & PIDS+=($!)
 
 # bounded wait: poll the logs
-wait_for() { # file pattern count seconds
-  local end=$((SECONDS + $4))
-  while [ $SECONDS -lt $end ]; do
-    [ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
 if wait_for "$T/jpn.log" "ACCEPTED link=0 topic=Track orig=KOR" 5 40; then
   ok "JPN accepted 5 KOR tracks through the USA (signature verified)"
 else

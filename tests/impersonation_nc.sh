@@ -19,13 +19,8 @@
 # Usage: impersonation_nc.sh BUILD_DIR
 set -u
 B=$(cd "${1:?usage: impersonation_nc.sh BUILD_DIR}" && pwd)
-T=$(mktemp -d /tmp/mwx_imperson_nc.XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
-fail=0
-ok()  { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fail=1; }
+. "$(dirname "$0")/lib/check.sh"
+scratch imperson_nc
 cd "$T" || exit 1
 
 key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }

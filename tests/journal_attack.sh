@@ -20,17 +20,7 @@ SC="$SRC/scenarios/2022-11-18-hwasong17.json"
 T=$(mktemp -d /tmp/secjournal_attack.XXXXXX)
 PID=
 trap '[ -n "$PID" ] && kill -9 $PID 2>/dev/null; rm -rf "$T"' EXIT
-fails=0
-ok() { echo "ok   - $1"; }
-bad() { echo "FAIL - $1"; fails=$((fails + 1)); }
-expect() {
-  local code=$1 what=$2 pat=$3; shift 4
-  local out rc
-  out=$("$@" 2>&1); rc=$?
-  if [ "$rc" -ne "$code" ]; then bad "$what: exit $rc, wanted $code: $out"; return; fi
-  if [ -n "$pat" ] && ! grep -qE -- "$pat" <<<"$out"; then bad "$what: output lacks /$pat/: $out"; return; fi
-  ok "$what"
-}
+. "$(dirname "$0")/lib/check.sh"
 count() { sqlite3 "$1" "SELECT count(*) FROM record"; }
 
 # ---- a node journal, and an earlier genuine copy of it taken mid-run

@@ -17,9 +17,7 @@ SC="$SRC/scenarios/2022-10-04-hwasong12.json"
 T=$(mktemp -d /tmp/mwx_node_run.XXXXXX)
 PID=
 trap '[ -n "$PID" ] && kill -9 $PID 2>/dev/null; rm -rf "$T"' EXIT
-fails=0
-ok() { echo "ok   - $1"; }
-bad() { echo "FAIL - $1"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib/check.sh"
 
 out=$("$MWX" run "$SC" --nation KOR --journal "$T/kor.db" --json 2>&1) && ok "mwx run KOR" || bad "mwx run KOR: $out"
 echo "$out"

@@ -8,11 +8,8 @@
 set -u
 B=${1:?usage: pki.sh BUILD_DIR}
 MWX="$B/mwx"
-T=$(mktemp -d /tmp/mwx_pki_test.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fail=0
-ok()  { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fail=1; }
+. "$(dirname "$0")/lib/check.sh"
+scratch pki_test
 check() { local what=$1; shift; if "$@" >/dev/null 2>&1; then ok "$what"; else bad "$what"; fi; }
 refuse() { local what=$1; shift; if "$@" >/dev/null 2>&1; then bad "$what"; else ok "$what"; fi; }
 
@@ -112,6 +109,20 @@ fp=$(openssl pkey -pubin -in "$P/origin/USA.pub" -outform DER | sha256sum | cut 
 tr -d "\r" < "$T/orl.txt" | grep -q "^USA $fp\$" && ok "origin list names USA's key $fp" || bad "origin list: $(cat "$T/orl.txt")"
 out=$("$MWX" pki revoke "$P" --nation USA --origin 2>&1); rc=$?
 [ $rc = 2 ] && echo "$out" | grep -q "already revoked" && ok "second origin revoke refused" || bad "second origin revoke ($rc: $out)"
+
+# the web server certificate: at most MWX_PKI_WEB_MAX_DAYS (825, the CA/Browser
+# Forum Baseline Requirements 6.3.2 ceiling, include/mwx/pki.h); init gives it
+# the node lifetime (365), web-cert alone the ceiling
+openssl x509 -in "$P/JPN/web.pem" -noout -checkend $((364 * D)) >/dev/null &&
+  ! openssl x509 -in "$P/JPN/web.pem" -noout -checkend $((366 * D)) >/dev/null &&
+  ok "init: web certificate valid for 365 days" || bad "init web lifetime: $(openssl x509 -in "$P/JPN/web.pem" -noout -enddate)"
+check "pki web-cert JPN (default days)" "$MWX" pki web-cert "$P" --nation JPN
+openssl x509 -in "$P/JPN/web.pem" -noout -checkend $((824 * D)) >/dev/null &&
+  ! openssl x509 -in "$P/JPN/web.pem" -noout -checkend $((826 * D)) >/dev/null &&
+  ok "web-cert: valid for 825 days" || bad "web-cert lifetime: $(openssl x509 -in "$P/JPN/web.pem" -noout -enddate)"
+check "web-cert --days 825" "$MWX" pki web-cert "$P" --nation JPN --days 825
+out=$("$MWX" pki web-cert "$P" --nation JPN --days 826 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q "1..825" && ok "web-cert --days 826 refused: $out" || bad "web-cert --days 826 ($rc: $out)"
 
 out=$("$MWX" pki init 2>&1); rc=$?
 [ $rc = 2 ] && ok "no arguments: usage" || bad "no arguments ($rc)"

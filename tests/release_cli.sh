@@ -10,20 +10,8 @@ B=${1:?usage: release_cli.sh BUILD_DIR}
 MWX="$B/mwx"
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 CFG="$SRC/config"
-T=$(mktemp -d /tmp/mwx_release_cli.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fails=0
-ok() { echo "ok   - $1"; }
-bad() { echo "FAIL - $1"; fails=$((fails + 1)); }
-# expect CODE DESCRIPTION PATTERN -- command...: exit code and output pattern
-expect() {
-  local code=$1 what=$2 pat=$3; shift 4
-  local out rc
-  out=$("$@" 2>&1); rc=$?
-  if [ "$rc" -ne "$code" ]; then bad "$what: exit $rc, wanted $code: $out"; return; fi
-  if [ -n "$pat" ] && ! grep -qE -- "$pat" <<<"$out"; then bad "$what: output lacks /$pat/: $out"; return; fi
-  ok "$what"
-}
+. "$(dirname "$0")/lib/check.sh"
+scratch release_cli
 DB="$T/node.db"
 NOW=2026-11-28T11:00:00Z
 

@@ -23,21 +23,8 @@
 set -u
 B=$(cd "${1:?usage: replay_node.sh BUILD_DIR}" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-T=$(mktemp -d /tmp/mwx_replay.XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
-fail=0
-ok()  { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fail=1; }
-wait_for() { # file pattern count seconds
-  local end=$((SECONDS + $4))
-  while [ $SECONDS -lt $end ]; do
-    [ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
+. "$(dirname "$0")/lib/check.sh"
+scratch replay
 # seqs of KOR's samples journaled by JPN as kind K, space-separated, in record order
 seqs() { "$B/mwx" audit show "$1" --kind "$2" --json | python3 -c '
 import json, sys

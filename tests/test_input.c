@@ -27,33 +27,8 @@
 #include "mwx/release.h"
 #include "mwx/sim.h"
 #include "mwx/text.h"
+#include "fixture_dir.h"
 #include "samples.h"
-
-static char tmpdir[64];
-
-static int setup(void **state) {
-  (void)state;
-  snprintf(tmpdir, sizeof tmpdir, "/tmp/mwx_test_input_XXXXXX");
-  return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  return system(cmd) == 0 ? 0 : -1;
-}
-
-/* Writes text to tmpdir/name; returns the path (static buffer). */
-static const char *put(const char *name, const char *text) {
-  static char path[256];
-  snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs(text, f);
-  fclose(f);
-  return path;
-}
 
 #define EXPECT_MSG(rc_expr, want)                                                                \
   do {                                                                                           \
@@ -128,14 +103,14 @@ static void test_json_files(void **state) {
   (void)state;
   json_t *j = NULL;
   EXPECT_MSG(mwx_json_load_file("/dev/zero", 0, &j), "/dev/zero: not a regular file");
-  EXPECT_MSG(mwx_json_load_file(tmpdir, 0, &j), "not a regular file (a directory)");
+  EXPECT_MSG(mwx_json_load_file(fx_dir, 0, &j), "not a regular file (a directory)");
   EXPECT_MSG(mwx_json_load_file("/nonexistent/x.json", 0, &j), "cannot open");
-  const char *p = put("big.json", "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]");
+  const char *p = fx_put("big.json", "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]");
   EXPECT_MSG(mwx_json_load_file(p, 16, &j), "more than the limit of 16");
-  p = put("dup.json", "{\"nation\": \"KOR\",\n \"nation\": \"JPN\"}");
+  p = fx_put("dup.json", "{\"nation\": \"KOR\",\n \"nation\": \"JPN\"}");
   EXPECT_MSG(mwx_json_load_file(p, 0, &j), "dup.json:2:");
   assert_non_null(strstr(mwx_error_msg(), "nation"));
-  p = put("ok.json", "{\"a\": 1, \"b\": \"x\"}");
+  p = fx_put("ok.json", "{\"a\": 1, \"b\": \"x\"}");
   assert_int_equal(mwx_json_load_file(p, 0, &j), 0);
   static const char *const allowed[] = {"a", NULL};
   EXPECT_MSG(mwx_json_check_keys(j, allowed, "ok.json"), "ok.json: unknown key 'b'");
@@ -189,7 +164,7 @@ static void test_node_config_refused(void **state) {
       {"[1,2]", "must be a JSON object"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    const char *p = put("cfg.json", bad[i].text);
+    const char *p = fx_put("cfg.json", bad[i].text);
     mwx_node_config c;
     int rc = mwx_node_config_load(p, &c);
     if (rc == 0 || !strstr(mwx_error_msg(), bad[i].want))
@@ -197,10 +172,10 @@ static void test_node_config_refused(void **state) {
     assert_non_null(strstr(mwx_error_msg(), "cfg.json")); /* names the file */
   }
   /* the network-only reader refuses the same misspellings */
-  const char *p = put("net.json", CFG_HEAD ",\"journal_plot\":false}");
+  const char *p = fx_put("net.json", CFG_HEAD ",\"journal_plot\":false}");
   mwx_net_config nc;
   EXPECT_MSG(mwx_net_config_load(p, &nc), "unknown key 'journal_plot'");
-  EXPECT_MSG(mwx_net_config_load(tmpdir, &nc), "a directory");
+  EXPECT_MSG(mwx_net_config_load(fx_dir, &nc), "a directory");
   EXPECT_MSG(mwx_net_config_load("/dev/zero", &nc), "not a regular file");
 
   /* what is allowed still loads */
@@ -212,7 +187,7 @@ static void test_node_config_refused(void **state) {
       CFG_HEAD ",\"links\":[{\"domain_id\":1,\"interface\":\"lo\",\"partners\":[\"USA\"]},{\"domain_id\":2}]}",
   };
   for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
-    p = put("good.json", good[i]);
+    p = fx_put("good.json", good[i]);
     mwx_node_config c;
     int rc = mwx_node_config_load(p, &c);
     if (rc)
@@ -245,8 +220,8 @@ static void test_node_config_check(void **state) {
     mwx_node_config c;
     mwx_node_config_init(&c);
     memcpy(c.nation, "KOR", 4);
-    snprintf(c.policy, sizeof c.policy, "%s/p.json", tmpdir);
-    snprintf(c.journal, sizeof c.journal, "%s/j.db", tmpdir);
+    snprintf(c.policy, sizeof c.policy, "%s/p.json", fx_dir);
+    snprintf(c.journal, sizeof c.journal, "%s/j.db", fx_dir);
     double *f = !strcmp(bad[i].field, "speed")    ? &c.speed
                 : !strcmp(bad[i].field, "step_s") ? &c.step_s
                 : !strcmp(bad[i].field, "lead_s") ? &c.lead_s
@@ -311,9 +286,9 @@ static void test_policy_refused(void **state) {
   mwx_release_policy p;
   EXPECT_MSG(mwx_release_policy_parse("{\"nation\": \"KOR\", \"description\": [], \"rules\": []}", "pol.json", &p),
              "'description' must be a string");
-  EXPECT_MSG(mwx_release_policy_load(tmpdir, &p), "not a regular file (a directory)");
+  EXPECT_MSG(mwx_release_policy_load(fx_dir, &p), "not a regular file (a directory)");
   EXPECT_MSG(mwx_release_policy_load("/dev/zero", &p), "not a regular file");
-  const char *path = put("dup-policy.json", "{\"nation\": \"KOR\", \"nation\": \"JPN\", \"rules\": []}");
+  const char *path = fx_put("dup-policy.json", "{\"nation\": \"KOR\", \"nation\": \"JPN\", \"rules\": []}");
   EXPECT_MSG(mwx_release_policy_load(path, &p), "duplicate");
   assert_int_equal(policy_with("{\"id\": \"kor-usa/track_1.a:b@c+d\", " RULE_OK "}", &p), 0);
 }
@@ -333,7 +308,7 @@ static int scen(const char *launches, const char *sensors, mwx_sim_scenario *sc)
   size_t n = strlen(launches) + strlen(sensors) + 128;
   char *text = malloc(n);
   snprintf(text, n, "{\"name\": \"t\", \"launches\": [%s], \"sensors\": %s}", launches, sensors);
-  int rc = mwx_sim_scenario_parse(text, "s.json", tmpdir, sc);
+  int rc = mwx_sim_scenario_parse(text, "s.json", fx_dir, sc);
   free(text);
   return rc;
 }
@@ -391,7 +366,7 @@ static void test_scenario_refused(void **state) {
   snprintf(many + w, cap - w, "]");
   EXPECT_MSG(scen(L, many, &sc), "257 sensors, more than the limit of 256");
   /* a laydown file is held to the same limit */
-  const char *lay = put("many-sensors.json", many);
+  const char *lay = fx_put("many-sensors.json", many);
   mwx_sim_sensor *sv = NULL;
   size_t ns = 0;
   EXPECT_MSG(mwx_sim_sensors_load(lay, &sv, &ns), "257 sensors");
@@ -399,8 +374,8 @@ static void test_scenario_refused(void **state) {
   free(many);
   /* files */
   EXPECT_MSG(mwx_sim_scenario_load("/dev/zero", &sc), "/dev/zero: not a regular file");
-  EXPECT_MSG(mwx_sim_scenario_load(tmpdir, &sc), "a directory");
-  const char *big = put("sensors-dir-ref.json", "{\"name\": \"t\", \"launches\": [" LAUNCH("M1", "2022-11-18T01:15:00Z")
+  EXPECT_MSG(mwx_sim_scenario_load(fx_dir, &sc), "a directory");
+  const char *big = fx_put("sensors-dir-ref.json", "{\"name\": \"t\", \"launches\": [" LAUNCH("M1", "2022-11-18T01:15:00Z")
                                                "], \"sensors\": \"/dev/zero\"}");
   EXPECT_MSG(mwx_sim_scenario_load(big, &sc), "sensors: /dev/zero: not a regular file");
   /* every shipped scenario and the default laydown still load */
@@ -511,5 +486,5 @@ int main(void) {
       cmocka_unit_test(test_msg_ids_on_receipt),
       cmocka_unit_test(test_event_format_escapes),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, fx_dir_setup, fx_dir_teardown);
 }

@@ -19,42 +19,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "mwx/error.h"
 #include "mwx/journal.h"
 #include "mwx/msg.h"
+#include "fixture_db.h"
 #include "samples.h"
-
-typedef struct tmpdb {
-  char dir[64];
-  char path[128];
-} tmpdb;
-
-static void tmpdb_make(tmpdb *t) {
-  snprintf(t->dir, sizeof t->dir, "/tmp/mwx_test_journal_XXXXXX");
-  assert_non_null(mkdtemp(t->dir));
-  snprintf(t->path, sizeof t->path, "%s/j.db", t->dir);
-}
-static void tmpdb_remove(tmpdb *t) {
-  char p[160];
-  const char *suffix[] = {"", "-wal", "-shm"};
-  for (int i = 0; i < 3; i++) {
-    snprintf(p, sizeof p, "%s%s", t->path, suffix[i]);
-    unlink(p);
-  }
-  rmdir(t->dir);
-}
-
-/* Raw SQL on the file, as an attacker with the sqlite3 CLI would. */
-static void raw(const char *path, const char *sql) {
-  sqlite3 *db;
-  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-  char *err = NULL;
-  int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
-  if (rc != SQLITE_OK) fprintf(stderr, "raw: %s\n", err);
-  assert_int_equal(rc, SQLITE_OK);
-  sqlite3_close(db);
-}
 
 /* A journal of n records, every kind, some with samples. */
 static void fill(mwx_journal *j, int n) {
@@ -62,12 +33,17 @@ static void fill(mwx_journal *j, int n) {
   for (int i = 1; i <= n; i++) {
     mwx_msg m;
     ts_sample(&m, (mwx_msg_topic)(1 + i % 5), "KOR", &rng);
-    char p[128];
-    snprintf(p, sizeof p, "{\"i\": %d, \"note\": \"record %d\"}", i, i);
+    char note[32];
+    snprintf(note, sizeof note, "record %d", i);
+    json_t *o = json_pack("{s:i, s:s}", "i", i, "note", note);
+    char *p = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    assert_non_null(p);
     uint64_t id = 0;
     assert_int_equal(mwx_journal_append(j, (mwx_journal_kind)(1 + i % 6), 1000 * (int64_t)i, p, (i % 2) ? &m : NULL,
                                         i > 1 ? (uint64_t)(i - 1) : 0, &id),
                      0);
+    free(p);
     assert_int_equal(id, (uint64_t)i);
   }
 }
@@ -80,8 +56,8 @@ static int count_fn(const mwx_journal_record *r, void *ctx) {
 
 static void test_append_query_get(void **state) {
   (void)state;
-  tmpdb t;
-  tmpdb_make(&t);
+  fx_tmpdb t;
+  fx_tmpdb_make(&t, "journal");
   mwx_journal *j = NULL;
   assert_int_equal(mwx_journal_open(t.path, NULL, &j), 0);
   fill(j, 12);
@@ -129,15 +105,15 @@ static void test_append_query_get(void **state) {
   assert_int_equal(v.records, 12);
   mwx_journal_close(j);
   /* not a journal */
-  raw(t.path, "DELETE FROM meta WHERE key='format'");
+  fx_sql(t.path, "DELETE FROM meta WHERE key='format'");
   assert_int_equal(mwx_journal_open(t.path, NULL, &j), MWX_EIO);
-  tmpdb_remove(&t);
+  fx_tmpdb_remove(&t);
 }
 
 static void test_batches_and_two_writers(void **state) {
   (void)state;
-  tmpdb t;
-  tmpdb_make(&t);
+  fx_tmpdb t;
+  fx_tmpdb_make(&t, "journal");
   mwx_journal *a = NULL, *b = NULL;
   assert_int_equal(mwx_journal_open(t.path, NULL, &a), 0);
   mwx_journal_options o = {MWX_JOURNAL_SYNC_NORMAL, 0, NULL};
@@ -162,13 +138,13 @@ static void test_batches_and_two_writers(void **state) {
   assert_int_equal(mwx_journal_commit(a), MWX_EINVAL);
   mwx_journal_close(a);
   mwx_journal_close(b);
-  tmpdb_remove(&t);
+  fx_tmpdb_remove(&t);
 }
 
 /* Builds a 10-record journal, applies sql, and expects verify to name bad. */
 static void expect_broken(const char *sql, uint64_t bad, const char *word) {
-  tmpdb t;
-  tmpdb_make(&t);
+  fx_tmpdb t;
+  fx_tmpdb_make(&t, "journal");
   mwx_journal *j = NULL;
   assert_int_equal(mwx_journal_open(t.path, NULL, &j), 0);
   fill(j, 10);
@@ -176,7 +152,7 @@ static void expect_broken(const char *sql, uint64_t bad, const char *word) {
   int rc0 = mwx_journal_verify(j, NULL, &v);
   if (rc0) fprintf(stderr, "before tampering: %s\n", mwx_error_msg());
   assert_int_equal(rc0, 0);
-  raw(t.path, sql);
+  fx_sql(t.path, sql);
   int rc1 = mwx_journal_verify(j, NULL, &v);
   if (rc1 != MWX_ECORRUPT) fprintf(stderr, "%s: not detected (%d, %llu records)\n", sql, rc1, (unsigned long long)v.records);
   assert_int_equal(rc1, MWX_ECORRUPT);
@@ -188,7 +164,7 @@ static void expect_broken(const char *sql, uint64_t bad, const char *word) {
   snprintf(want, sizeof want, "record %llu", (unsigned long long)bad);
   assert_non_null(strstr(mwx_error_msg(), want));
   mwx_journal_close(j);
-  tmpdb_remove(&t);
+  fx_tmpdb_remove(&t);
 }
 
 static void test_tamper_detected(void **state) {
@@ -222,8 +198,8 @@ static void test_tamper_detected(void **state) {
 
 static void test_sealed_head(void **state) {
   (void)state;
-  tmpdb t;
-  tmpdb_make(&t);
+  fx_tmpdb t;
+  fx_tmpdb_make(&t, "journal");
   mwx_msg_key *k = NULL, *other = NULL;
   assert_int_equal(mwx_msg_key_generate(&k), 0);
   assert_int_equal(mwx_msg_key_generate(&other), 0);
@@ -237,7 +213,7 @@ static void test_sealed_head(void **state) {
   assert_int_equal(mwx_journal_verify(j, other, &v), MWX_ECORRUPT);
   /* delete the last record and fix up the meta head: the chain alone looks
    * intact (documented limit), the seal does not */
-  raw(t.path, "DELETE FROM record WHERE id=6; UPDATE meta SET value=5 WHERE key='head_id';"
+  fx_sql(t.path, "DELETE FROM record WHERE id=6; UPDATE meta SET value=5 WHERE key='head_id';"
               " UPDATE meta SET value=(SELECT hash FROM record WHERE id=5) WHERE key='head_hash'");
   assert_int_equal(mwx_journal_verify(j, NULL, &v), 0);
   assert_int_equal(mwx_journal_verify(j, k, &v), MWX_ECORRUPT);
@@ -258,7 +234,7 @@ static void test_sealed_head(void **state) {
   mwx_journal_close(j);
   mwx_msg_key_free(k);
   mwx_msg_key_free(other);
-  tmpdb_remove(&t);
+  fx_tmpdb_remove(&t);
 }
 
 /* The child: append records (alone and in batches of 8), reporting each id
@@ -288,8 +264,8 @@ static void child_writer(const char *path, int fd) {
 static void test_kill9(void **state) {
   (void)state;
   for (int round = 0; round < 3; round++) {
-    tmpdb t;
-    tmpdb_make(&t);
+    fx_tmpdb t;
+    fx_tmpdb_make(&t, "journal");
     int p[2];
     assert_int_equal(pipe(p), 0);
     pid_t pid = fork();
@@ -336,7 +312,7 @@ static void test_kill9(void **state) {
     assert_int_equal(mwx_journal_verify(j, NULL, &v), 0);
     mwx_journal_close(j);
     free(ids);
-    tmpdb_remove(&t);
+    fx_tmpdb_remove(&t);
   }
 }
 

@@ -21,45 +21,17 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "mwx/error.h"
 #include "mwx/journal.h"
 #include "mwx/msg.h"
 #include "mwx/release.h"
+#include "fixture_db.h"
 #include "samples.h"
 
 #define T0 1790000000000000000ll
 #define S 1000000000ll
-
-typedef struct tmpdb {
-  char dir[64];
-  char path[128];
-} tmpdb;
-
-static void tmpdb_make(tmpdb *t) {
-  snprintf(t->dir, sizeof t->dir, "/tmp/mwx_test_jowner_XXXXXX");
-  assert_non_null(mkdtemp(t->dir));
-  snprintf(t->path, sizeof t->path, "%s/j.db", t->dir);
-}
-static void tmpdb_remove(tmpdb *t) {
-  char p[160];
-  const char *suffix[] = {"", "-wal", "-shm"};
-  for (int i = 0; i < 3; i++) {
-    snprintf(p, sizeof p, "%s%s", t->path, suffix[i]);
-    unlink(p);
-  }
-  rmdir(t->dir);
-}
-
-static void raw(const char *path, const char *sql) {
-  sqlite3 *db;
-  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-  char *err = NULL;
-  int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
-  if (rc != SQLITE_OK) fprintf(stderr, "raw: %s\n", err);
-  assert_int_equal(rc, SQLITE_OK);
-  sqlite3_close(db);
-}
 
 /* ---- the attacker's SHA-256 (record bytes as in src/journal/journal.c) ---- */
 
@@ -134,7 +106,7 @@ static void forge_append(const char *path, int kind, const char *payload, int64_
            "INSERT INTO record(id, kind, time_ns, payload, msg, ref, hash) SELECT max(id) + 1, %d, %lld, '%s', NULL,"
            " %lld, zeroblob(32) FROM record",
            kind, T0, payload, (long long)ref);
-  raw(path, sql);
+  fx_sql(path, sql);
   sqlite3 *db;
   assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
   sqlite3_stmt *st;
@@ -214,8 +186,8 @@ static void open_owner(const char *path, mwx_msg_key *k, mwx_journal **j) {
 
 static void test_claim_and_seal(void **state) {
   (void)state;
-  tmpdb t;
-  tmpdb_make(&t);
+  fx_tmpdb t;
+  fx_tmpdb_make(&t, "jowner");
   mwx_msg_key *k = NULL, *other = NULL, *pub = NULL;
   assert_int_equal(mwx_msg_key_generate(&k), 0);
   assert_int_equal(mwx_msg_key_generate(&other), 0);
@@ -278,8 +250,8 @@ static void test_claim_and_seal(void **state) {
   mwx_journal_close(op);
   mwx_journal_close(j);
   /* a non-empty journal without owner is not taken over */
-  tmpdb t2;
-  tmpdb_make(&t2);
+  fx_tmpdb t2;
+  fx_tmpdb_make(&t2, "jowner");
   assert_int_equal(mwx_journal_open(t2.path, NULL, &op), 0);
   assert_int_equal(mwx_journal_append(op, MWX_JOURNAL_PLOT, T0, "{}", NULL, 0, NULL), 0);
   mwx_journal_close(op);
@@ -287,17 +259,17 @@ static void test_claim_and_seal(void **state) {
   assert_int_equal(mwx_journal_open(t2.path, &o, &j), 0);
   assert_int_equal(mwx_journal_claim(j, "USA"), MWX_EDENIED);
   mwx_journal_close(j);
-  tmpdb_remove(&t2);
+  fx_tmpdb_remove(&t2);
   mwx_msg_key_free(k);
   mwx_msg_key_free(other);
   mwx_msg_key_free(pub);
-  tmpdb_remove(&t);
+  fx_tmpdb_remove(&t);
 }
 
 static void test_forged_record_not_sealed(void **state) {
   (void)state;
-  tmpdb t;
-  tmpdb_make(&t);
+  fx_tmpdb t;
+  fx_tmpdb_make(&t, "jowner");
   mwx_msg_key *k = NULL;
   assert_int_equal(mwx_msg_key_generate(&k), 0);
   mwx_journal *j = NULL;
@@ -316,13 +288,13 @@ static void test_forged_record_not_sealed(void **state) {
   assert_non_null(strstr(v.why, "not sealed"));
   mwx_journal_close(j);
   mwx_msg_key_free(k);
-  tmpdb_remove(&t);
+  fx_tmpdb_remove(&t);
 }
 
 static void test_queue_verifies_holds(void **state) {
   (void)state;
-  tmpdb t;
-  tmpdb_make(&t);
+  fx_tmpdb t;
+  fx_tmpdb_make(&t, "jowner");
   mwx_msg_key *k = NULL;
   assert_int_equal(mwx_msg_key_generate(&k), 0);
   mwx_journal *j = NULL, *op = NULL;
@@ -348,10 +320,13 @@ static void test_queue_verifies_holds(void **state) {
   assert_int_equal(mwx_release_queue_decide(op, foreign, 1, "lt.kim", T0 + S, &it), MWX_ECORRUPT);
   assert_non_null(strstr(mwx_error_msg(), "not the node's"));
   /* so the attacker writes that approval himself, properly chained */
-  char sql[200];
-  snprintf(sql, sizeof sql, "{\"hold\":%llu,\"operator\":\"mallory\",\"outcome\":\"approved\",\"partner\":\"AUS\"}",
-           (unsigned long long)foreign);
-  forge_append(t.path, 3, sql, (int64_t)foreign);
+  json_t *o = json_pack("{s:I, s:s, s:s, s:s}", "hold", (json_int_t)foreign, "operator", "mallory", "outcome",
+                        "approved", "partner", "AUS");
+  char *forged = json_dumps(o, JSON_COMPACT);
+  json_decref(o);
+  assert_non_null(forged);
+  forge_append(t.path, 3, forged, (int64_t)foreign);
+  free(forged);
   /* then the held sample of one is edited (its impact point), hashes left alone */
   flip_msg_byte(t.path, (int64_t)edited, 40);
   assert_int_equal(mwx_journal_check_record(j, edited, NULL, NULL), MWX_ECORRUPT);
@@ -377,16 +352,17 @@ static void test_queue_verifies_holds(void **state) {
   }
   /* the operator tool refuses an edited hold too */
   uint64_t h5 = hold(j, "USA", MWX_RELEASE_TIMEOUT_DENY, &rng);
+  char sql[200];
   snprintf(sql, sizeof sql, "UPDATE record SET payload = replace(payload, '\"deny\"', '\"approve\"') WHERE id = %llu",
            (unsigned long long)h5);
-  raw(t.path, sql);
+  fx_sql(t.path, sql);
   assert_int_equal(mwx_release_queue_decide(op, h5, 1, "lt.kim", T0 + S, &it), MWX_ECORRUPT);
   assert_non_null(strstr(mwx_error_msg(), "fails verification"));
   /* edit the approve-on-timeout hold and recompute every hash after it: the
    * chain is consistent, the seal is not; the timeout denies it */
   snprintf(sql, sizeof sql, "UPDATE record SET payload = replace(payload, 'AUS', 'GBR') WHERE id = %llu",
            (unsigned long long)late);
-  raw(t.path, sql);
+  fx_sql(t.path, sql);
   rehash(t.path, (int64_t)late);
   mwx_journal_verify_result v;
   assert_int_equal(mwx_journal_verify(op, NULL, &v), MWX_ECORRUPT); /* caught by the owner key in the file */
@@ -406,7 +382,7 @@ static void test_queue_verifies_holds(void **state) {
   mwx_journal_close(op);
   mwx_journal_close(j);
   mwx_msg_key_free(k);
-  tmpdb_remove(&t);
+  fx_tmpdb_remove(&t);
 }
 
 /* A tail cut (meta head fixed) or a chain rewritten while the node was
@@ -416,37 +392,37 @@ static void test_restart_refuses_cut_journal(void **state) {
   mwx_msg_key *k = NULL;
   assert_int_equal(mwx_msg_key_generate(&k), 0);
   for (int attack = 0; attack < 2; attack++) {
-    tmpdb t;
-    tmpdb_make(&t);
+    fx_tmpdb t;
+    fx_tmpdb_make(&t, "jowner");
     mwx_journal *j = NULL;
     open_owner(t.path, k, &j);
     for (int i = 0; i < 6; i++) assert_int_equal(mwx_journal_append(j, MWX_JOURNAL_PLOT, T0 + i, "{}", NULL, 0, NULL), 0);
     mwx_journal_close(j);
     if (attack == 0) {
-      raw(t.path, "DELETE FROM record WHERE id > 4; UPDATE meta SET value = 4 WHERE key = 'head_id';"
+      fx_sql(t.path, "DELETE FROM record WHERE id > 4; UPDATE meta SET value = 4 WHERE key = 'head_id';"
                   " UPDATE meta SET value = (SELECT hash FROM record WHERE id = 4) WHERE key = 'head_hash'");
     } else {
-      raw(t.path, "UPDATE record SET time_ns = 7 WHERE id = 2");
+      fx_sql(t.path, "UPDATE record SET time_ns = 7 WHERE id = 2");
       rehash(t.path, 2);
     }
     mwx_journal_options o = {MWX_JOURNAL_SYNC_NORMAL, 0, k};
     assert_int_equal(mwx_journal_open(t.path, &o, &j), MWX_ECORRUPT);
     assert_non_null(strstr(mwx_error_msg(), attack == 0 ? "are gone" : "no longer has the hash"));
-    tmpdb_remove(&t);
+    fx_tmpdb_remove(&t);
   }
   mwx_msg_key_free(k);
 }
 
 static void test_view_refused(void **state) {
   (void)state;
-  tmpdb t;
-  tmpdb_make(&t);
+  fx_tmpdb t;
+  fx_tmpdb_make(&t, "jowner");
   mwx_journal *j = NULL;
   assert_int_equal(mwx_journal_open(t.path, NULL, &j), 0);
   assert_int_equal(mwx_journal_append(j, MWX_JOURNAL_PLOT, T0, "{}", NULL, 0, NULL), 0);
   mwx_journal_close(j);
   /* another module's own table beside the chain is not the journal's concern */
-  raw(t.path, "CREATE TABLE seq_out(originator TEXT NOT NULL, topic INTEGER NOT NULL, seq INTEGER NOT NULL,"
+  fx_sql(t.path, "CREATE TABLE seq_out(originator TEXT NOT NULL, topic INTEGER NOT NULL, seq INTEGER NOT NULL,"
               " PRIMARY KEY(originator, topic))");
   assert_int_equal(mwx_journal_open(t.path, NULL, &j), 0);
   mwx_journal_verify_result v;
@@ -459,14 +435,14 @@ static void test_view_refused(void **state) {
   const char *const undo[] = {"DROP VIEW held", "DROP TRIGGER t",
                               "CREATE UNIQUE INDEX record_answer ON record(ref) WHERE kind = 3 AND ref <> 0"};
   for (int i = 0; i < 3; i++) {
-    raw(t.path, bad[i]);
+    fx_sql(t.path, bad[i]);
     assert_int_equal(mwx_journal_open(t.path, NULL, &j), MWX_ECORRUPT);
     assert_non_null(strstr(mwx_error_msg(), "schema differs"));
-    raw(t.path, undo[i]);
+    fx_sql(t.path, undo[i]);
     assert_int_equal(mwx_journal_open(t.path, NULL, &j), 0);
     mwx_journal_close(j);
   }
-  tmpdb_remove(&t);
+  fx_tmpdb_remove(&t);
 }
 
 int main(void) {

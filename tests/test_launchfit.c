@@ -27,20 +27,15 @@
 #include "mwx/error.h"
 #include "mwx/sim.h"
 #include "mwx/track.h"
+#include "fixture_sim.h"
 
 #define N_SEEDS 8
 
 /* Mean launch error (km) and mean |launch time error| (s) of the one missile
  * of scenario file over seeds 1..N_SEEDS for nation. */
 static void mean_errors(const char *file, const char *nation, double *err_km, double *dt_s) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/scenarios/%s", MWX_SOURCE_DIR, file);
-  mwx_sim_scenario sc;
-  mwx_sim_truth truth;
-  memset(&sc, 0, sizeof sc);
-  memset(&truth, 0, sizeof truth);
-  assert_int_equal(mwx_sim_scenario_load(path, &sc), 0);
-  assert_int_equal(mwx_sim_truth_init(&truth, &sc, 1.0), 0);
+  fx_scenario f;
+  assert_int_equal(fx_scenario_load(file, &f), 0);
   double se = 0, sd = 0;
   for (int s = 1; s <= N_SEEDS; s++) {
     mwx_assess_run_opts o;
@@ -49,7 +44,7 @@ static void mean_errors(const char *file, const char *nation, double *err_km, do
     o.seed = (uint64_t)s;
     mwx_assess_run_result r;
     memset(&r, 0, sizeof r);
-    assert_int_equal(mwx_assess_run(&sc, &truth, &o, &r), 0);
+    assert_int_equal(mwx_assess_run(&f.sc, &f.truth, &o, &r), 0);
     assert_int_equal(r.n, 1);
     assert_true(r.m[0].has_launch);
     assert_true(r.m[0].launch_fit_plots > 0); /* the batch fit, not the extrapolation */
@@ -60,8 +55,7 @@ static void mean_errors(const char *file, const char *nation, double *err_km, do
   *err_km = se / N_SEEDS;
   *dt_s = sd / N_SEEDS;
   printf("    %s %s: mean launch error %.4f km, mean |dt| %.3f s\n", file, nation, *err_km, *dt_s);
-  mwx_sim_truth_fini(&truth);
-  mwx_sim_scenario_fini(&sc);
+  fx_scenario_fini(&f);
 }
 
 static void test_accuracy_hwasong12_all(void **state) {
@@ -84,26 +78,6 @@ static void test_accuracy_hwasong17(void **state) {
   assert_true(dt < 0.55);  /* 0.5 s */
 }
 
-/* A track's boost plots from the tracker (2022-10-04 scenario, every nation,
- * the first 200 s) for the hook test; the caller destroys *tk. */
-typedef struct pbuf {
-  mwx_track_plot *p;
-  size_t n, cap;
-} pbuf;
-
-static int collect(const mwx_sim_plot *sp, void *ctx) {
-  pbuf *b = ctx;
-  if (b->n == b->cap) {
-    size_t nc = b->cap ? 2 * b->cap : 1024;
-    mwx_track_plot *q = realloc(b->p, nc * sizeof *q);
-    if (!q)
-      return -1;
-    b->p = q;
-    b->cap = nc;
-  }
-  return mwx_track_plot_from_sim(sp, &b->p[b->n++]) ? -1 : 0;
-}
-
 static double mono_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -112,26 +86,11 @@ static double mono_s(void) {
 
 static void test_min_duration_hook(void **state) {
   (void)state;
-  char path[1024];
-  snprintf(path, sizeof path, "%s/scenarios/2022-10-04-hwasong12.json", MWX_SOURCE_DIR);
-  mwx_sim_scenario sc;
-  mwx_sim_truth truth;
-  memset(&sc, 0, sizeof sc);
-  memset(&truth, 0, sizeof truth);
-  assert_int_equal(mwx_sim_scenario_load(path, &sc), 0);
-  assert_int_equal(mwx_sim_truth_init(&truth, &sc, 1.0), 0);
-  mwx_sim_source *src = NULL;
+  /* the tracker's tracks of the 2022-10-04 scenario, every nation, the first 200 s */
+  fx_scenario f;
   mwx_tracker *tk = NULL;
-  assert_int_equal(mwx_sim_source_init(&src, &sc, &truth, 1), 0);
-  assert_int_equal(mwx_track_create(NULL, &tk), 0);
-  pbuf b = {0};
-  for (int64_t t = sc.epoch_ns; t < sc.epoch_ns + 200 * 1000000000LL;) {
-    t += 1000000000LL;
-    b.n = 0;
-    assert_int_equal(mwx_sim_source_advance(src, t, collect, &b), 0);
-    if (b.n)
-      assert_int_equal(mwx_track_process(tk, b.p, b.n), 0);
-  }
+  assert_int_equal(fx_scenario_load("2022-10-04-hwasong12.json", &f), 0);
+  assert_int_equal(fx_scenario_track(&f, 1, f.sc.epoch_ns + 200 * 1000000000LL, &tk), 0);
   /* the confirmed track with the most early plots */
   size_t best = SIZE_MAX, best_n = 0;
   for (size_t i = 0; i < mwx_track_count(tk); i++) {
@@ -193,11 +152,8 @@ static void test_min_duration_hook(void **state) {
   o.min_duration_ms = -5;
   assert_int_equal(mwx_assess_launch_fit(ep, nep, NULL, 0, &a.launch, 90.0, &o, &r1), MWX_EINVAL);
   assert_non_null(strstr(mwx_error_msg(), "min_duration_ms"));
-  free(b.p);
   mwx_track_destroy(tk);
-  mwx_sim_source_fini(src);
-  mwx_sim_truth_fini(&truth);
-  mwx_sim_scenario_fini(&sc);
+  fx_scenario_fini(&f);
 }
 
 int main(void) {

@@ -32,6 +32,7 @@
 #include "mwx/net.h"
 #include "mwx/pki.h"
 #include "net/net_int.h"
+#include "fixture_proc.h"
 #include "samples.h"
 
 #define SEC 1000000000ll
@@ -111,59 +112,6 @@ static mwx_net *open_node(const char *nation, const char *pki, uint32_t domain, 
     return 1;                                                                                                          \
   } while (0)
 
-static pid_t spawn(int (*fn)(void *), void *arg) {
-  fflush(NULL);
-  pid_t p = fork();
-  if (p == 0) {
-    int rc = fn(arg);
-    fflush(NULL);
-    exit(rc);
-  }
-  return p;
-}
-
-/* Waits for every child up to timeout_s; kills the late ones.  Returns
- * the number of children that did not exit with 0. */
-static int wait_all(pid_t *pids, int n, int timeout_s) {
-  int bad = 0, left = n;
-  int done[16] = {0};
-  struct timespec t0;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
-  while (left > 0) {
-    for (int i = 0; i < n; i++) {
-      int st;
-      if (done[i] || waitpid(pids[i], &st, WNOHANG) != pids[i])
-        continue;
-      done[i] = 1;
-      left--;
-      if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-        fprintf(stderr, "node %d (pid %d) failed: %s %d\n", i, (int)pids[i],
-                WIFEXITED(st) ? "exit" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
-        bad++;
-      }
-    }
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (left > 0 && now.tv_sec - t0.tv_sec > timeout_s) {
-      for (int i = 0; i < n; i++)
-        if (!done[i]) {
-          fprintf(stderr, "node %d (pid %d) timed out\n", i, (int)pids[i]);
-          kill(pids[i], SIGKILL);
-          waitpid(pids[i], NULL, 0);
-          bad++;
-        }
-      break;
-    }
-    usleep(10000);
-  }
-  return bad;
-}
-
-static void stop(pid_t p) {
-  kill(p, SIGKILL);
-  waitpid(p, NULL, 0);
-}
-
 /* What a receiving node saw. */
 typedef struct seen {
   int accepted, dropped, partner_alive, partner_lost;
@@ -239,6 +187,51 @@ static int publish_track(mwx_net *n, uint32_t index, uint64_t seq, const char *r
   mwx_msg m;
   int rc = mwx_net_test_track(n, index, seq, rel, &m);
   return rc ? rc : mwx_net_sign_publish(n, &m);
+}
+
+/* In a node function: n = open_node(...), or FAIL when it does not open. */
+#define OPEN_OR_FAIL(n, nation, pki, domain, partners)                                                                 \
+  mwx_net *n = open_node(nation, pki, domain, partners);                                                               \
+  if (!n)                                                                                                              \
+  FAIL("%s open: %s", nation, mwx_error_msg())
+
+/* Polls n for linger_ns, dropping what arrives (so that nothing in flight
+ * is cut short), then closes it. */
+static void linger_close(mwx_net *n, int64_t linger_ns) {
+  seen s = {0};
+  poll_until(n, &s, never, NULL, linger_ns);
+  mwx_net_close(n);
+}
+
+/* A receiving node: nation on domain (partners as add_link) until `want`
+ * samples arrived (accepted or dropped, into *s) or timeout_ns, then
+ * linger_ns more (anything else arriving then is counted too), closed.
+ * 0 if `want` arrived, else 1 (said on stderr). */
+static int receive(const char *pki, const char *nation, uint32_t domain, const char *partners, int want,
+                   int64_t timeout_ns, int64_t linger_ns, seen *s) {
+  OPEN_OR_FAIL(n, nation, pki, domain, partners);
+  int got = poll_until(n, s, at_least, &want, timeout_ns);
+  if (got && linger_ns > 0)
+    poll_until(n, s, never, NULL, linger_ns);
+  mwx_net_close(n);
+  if (!got)
+    FAIL("%s: accepted %d dropped %d of %d", nation, s->accepted, s->dropped, want);
+  return 0;
+}
+
+/* A node that publishes track 1, 2, ... n_tracks (seq = track) one every
+ * 200 ms, ignoring refusals (a revoked or expired node's are expected). */
+static int chatter(const char *pki, const char *nation, uint32_t domain, uint32_t n_tracks) {
+  OPEN_OR_FAIL(n, nation, pki, domain, NULL);
+  seen s = {0};
+  for (uint32_t i = 1; i <= n_tracks; i++) {
+    mwx_msg m;
+    if (!mwx_net_test_track(n, i, i, NULL, &m))
+      mwx_net_sign_publish(n, &m);
+    poll_until(n, &s, never, NULL, SEC / 5);
+  }
+  mwx_net_close(n);
+  return 0;
 }
 
 /* ------------------------------------------------- pure: conversion, names */
@@ -317,11 +310,21 @@ typedef struct node_arg {
   int pipe_w;          /* to tell the parent something happened, or -1 */
 } node_arg;
 
+typedef int (*node_fn)(void *);
+
+/* Forks node fn[i] with arg[i] for i < n (in that order) and waits for
+ * them all (fx_wait_all): the number that failed. */
+static int run_nodes(int timeout_s, int n, const node_fn fn[], const node_arg *const arg[]) {
+  pid_t p[16];
+  assert_true(n <= 16);
+  for (int i = 0; i < n; i++)
+    p[i] = fx_spawn(fn[i], (void *)arg[i]);
+  return fx_wait_all(p, n, timeout_s);
+}
+
 static int mesh_kor(void *p) {
   const node_arg *a = p;
-  mwx_net *n = open_node("KOR", a->pki, a->domain, "JPN,USA");
-  if (!n)
-    FAIL("KOR open: %s", mwx_error_msg());
+  OPEN_OR_FAIL(n, "KOR", a->pki, a->domain, "JPN,USA");
   if (mwx_net_wait_reader(n, 0, "rel.JPN.KOR.USA", "JPN", 20 * SEC) ||
       mwx_net_wait_reader(n, 0, "rel.JPN.KOR.USA", "USA", 20 * SEC) ||
       mwx_net_wait_reader(n, 0, "rel.KOR.USA", "USA", 20 * SEC))
@@ -332,22 +335,16 @@ static int mesh_kor(void *p) {
     FAIL("KOR publish: %s", mwx_error_msg());
   if (mwx_net_wait_acks(n, 10 * SEC))
     FAIL("KOR acks: %s", mwx_error_msg());
-  seen s = {0};
-  poll_until(n, &s, never, NULL, SEC); /* linger so nothing is cut short */
-  mwx_net_close(n);
+  linger_close(n, SEC);
   return 0;
 }
 
 static int mesh_receiver(void *p) {
   const node_arg *a = p;
-  mwx_net *n = open_node(a->nation, a->pki, a->domain, NULL);
-  if (!n)
-    FAIL("%s open: %s", a->nation, mwx_error_msg());
   seen s = {0};
-  if (!poll_until(n, &s, at_least, &a->expect, 25 * SEC))
-    FAIL("%s: accepted %d dropped %d of %d", a->nation, s.accepted, s.dropped, a->expect);
-  poll_until(n, &s, never, NULL, SEC / 2); /* anything else arriving now is wrong */
-  mwx_net_close(n);
+  /* anything arriving in the half second after is wrong */
+  if (receive(a->pki, a->nation, a->domain, NULL, a->expect, 25 * SEC, SEC / 2, &s))
+    return 1;
   if (s.accepted != a->expect || s.dropped)
     FAIL("%s: accepted %d (expected %d), dropped %d", a->nation, s.accepted, a->expect, s.dropped);
   for (int i = 0; i < s.accepted; i++)
@@ -363,20 +360,14 @@ static void test_mesh_secure_exchange(void **state) {
   node_arg kor = {f->pki, "KOR", 11, 0, 0, NULL, -1};
   node_arg jpn = {f->pki, "JPN", 11, 0, 3, "KOR-T9", -1};
   node_arg usa = {f->pki, "USA", 11, 0, 4, NULL, -1};
-  pid_t p[3];
-  p[0] = spawn(mesh_receiver, &jpn);
-  p[1] = spawn(mesh_receiver, &usa);
-  p[2] = spawn(mesh_kor, &kor);
-  assert_int_equal(wait_all(p, 3, 40), 0);
+  assert_int_equal(run_nodes(40, 3, (node_fn[]){mesh_receiver, mesh_receiver, mesh_kor}, (const node_arg *[]){&jpn, &usa, &kor}), 0);
 }
 
 /* ----------------------------------- rogue: certificate from an unknown CA */
 
 static int rogue_listener(void *p) {
   const node_arg *a = p;
-  mwx_net *n = open_node(a->nation, a->pki, a->domain, NULL);
-  if (!n)
-    FAIL("rogue %s open: %s", a->nation, mwx_error_msg());
+  OPEN_OR_FAIL(n, a->nation, a->pki, a->domain, NULL);
   seen s = {0};
   /* The genuine nodes exchange within this window (the genuine JPN proves
    * it); the rogue must hear nothing and see no partner. */
@@ -390,9 +381,7 @@ static int rogue_listener(void *p) {
 
 static int rogue_publisher(void *p) {
   const node_arg *a = p;
-  mwx_net *n = open_node("KOR", a->pki, a->domain, NULL);
-  if (!n)
-    FAIL("rogue KOR open: %s", mwx_error_msg());
+  OPEN_OR_FAIL(n, "KOR", a->pki, a->domain, NULL);
   for (uint32_t i = 50; i < 55; i++)
     if (publish_track(n, i, i, NULL))
       FAIL("rogue KOR publish: %s", mwx_error_msg());
@@ -411,22 +400,16 @@ static void test_rogue_certificate(void **state) {
   node_arg usa = {f->pki, "USA", 12, 0, 4, NULL, -1};
   node_arg rogue_jpn = {f->rogue, "JPN", 12, 0, 0, NULL, -1};
   node_arg rogue_kor = {f->rogue2, "KOR", 12, 0, 0, NULL, -1};
-  pid_t p[5];
-  p[0] = spawn(rogue_listener, &rogue_jpn);
-  p[1] = spawn(rogue_publisher, &rogue_kor);
-  p[2] = spawn(mesh_receiver, &jpn);
-  p[3] = spawn(mesh_receiver, &usa);
-  p[4] = spawn(mesh_kor, &kor);
-  assert_int_equal(wait_all(p, 5, 40), 0);
+  assert_int_equal(run_nodes(40, 5, (node_fn[]){rogue_listener, rogue_publisher, mesh_receiver, mesh_receiver, mesh_kor},
+                             (const node_arg *[]){&rogue_jpn, &rogue_kor, &jpn, &usa, &kor}),
+                   0);
 }
 
 /* --------------------------- access control: a partition JPN may not use */
 
 static int jpn_asks_kor_usa(void *p) {
   const node_arg *a = p;
-  mwx_net *n = open_node("JPN", a->pki, a->domain, NULL);
-  if (!n)
-    FAIL("JPN open: %s", mwx_error_msg());
+  OPEN_OR_FAIL(n, "JPN", a->pki, a->domain, NULL);
   /* the raw middleware: a writer and a reader in rel.KOR.USA */
   dds_qos_t *q = dds_create_qos();
   dds_qset_partition1(q, "rel.KOR.USA");
@@ -474,8 +457,8 @@ static int jpn_asks_kor_usa(void *p) {
 static void test_access_control_refuses_partition(void **state) {
   fixture *f = *state;
   node_arg jpn = {f->pki, "JPN", 13, 0, 0, NULL, -1};
-  pid_t p = spawn(jpn_asks_kor_usa, &jpn);
-  assert_int_equal(wait_all(&p, 1, 30), 0);
+  pid_t p = fx_spawn(jpn_asks_kor_usa, &jpn);
+  assert_int_equal(fx_wait_all(&p, 1, 30), 0);
 }
 
 /* ------------------------------------ a relay that alters one byte (USA) */
@@ -516,37 +499,26 @@ static int tamper_relay(void *p) {
   if (t.forwarded < 2)
     FAIL("USA forwarded %d", t.forwarded);
   mwx_net_wait_acks(t.n, 10 * SEC);
-  seen s = {0};
-  poll_until(t.n, &s, never, NULL, SEC);
-  mwx_net_close(t.n);
+  linger_close(t.n, SEC);
   return 0;
 }
 
 static int tamper_kor(void *p) {
   const node_arg *a = p;
-  mwx_net *n = open_node("KOR", a->pki, a->domain, "USA");
-  if (!n)
-    FAIL("KOR open: %s", mwx_error_msg());
+  OPEN_OR_FAIL(n, "KOR", a->pki, a->domain, "USA");
   if (mwx_net_wait_reader(n, 0, "rel.JPN.KOR.USA", "USA", 20 * SEC))
     FAIL("KOR: %s", mwx_error_msg());
   if (publish_track(n, 1, 1, NULL) || publish_track(n, 2, 2, NULL) || mwx_net_wait_acks(n, 10 * SEC))
     FAIL("KOR publish: %s", mwx_error_msg());
-  seen s = {0};
-  poll_until(n, &s, never, NULL, 3 * SEC);
-  mwx_net_close(n);
+  linger_close(n, 3 * SEC);
   return 0;
 }
 
 static int tamper_jpn(void *p) {
   const node_arg *a = p;
-  mwx_net *n = open_node("JPN", a->pki, a->domain2, "USA");
-  if (!n)
-    FAIL("JPN open: %s", mwx_error_msg());
   seen s = {.verbose = 1};
-  int two = 2;
-  if (!poll_until(n, &s, at_least, &two, 30 * SEC))
-    FAIL("JPN: accepted %d dropped %d", s.accepted, s.dropped);
-  mwx_net_close(n);
+  if (receive(a->pki, "JPN", a->domain2, "USA", 2, 30 * SEC, 0, &s))
+    return 1;
   if (s.accepted != 1 || s.dropped != 1 || s.dropped_reason != MWX_ECRYPTO)
     FAIL("JPN: accepted %d dropped %d reason %d", s.accepted, s.dropped, s.dropped_reason);
   if (strcmp(s.ids[0], "KOR-T1") && strcmp(s.ids[1], "KOR-T1"))
@@ -557,29 +529,21 @@ static int tamper_jpn(void *p) {
 static void test_relay_altering_one_byte_is_dropped(void **state) {
   fixture *f = *state;
   node_arg a = {f->pki, "", 14, 15, 0, NULL, -1};
-  pid_t p[3];
-  p[0] = spawn(tamper_jpn, &a);
-  p[1] = spawn(tamper_relay, &a);
-  p[2] = spawn(tamper_kor, &a);
-  assert_int_equal(wait_all(p, 3, 45), 0);
+  assert_int_equal(run_nodes(45, 3, (node_fn[]){tamper_jpn, tamper_relay, tamper_kor}, (const node_arg *[]){&a, &a, &a}), 0);
 }
 
 /* ---------------------------------------------------------- late joiner */
 
 static int late_kor(void *p) {
   const node_arg *a = p;
-  mwx_net *n = open_node("KOR", a->pki, a->domain, "JPN,USA");
-  if (!n)
-    FAIL("KOR open: %s", mwx_error_msg());
+  OPEN_OR_FAIL(n, "KOR", a->pki, a->domain, "JPN,USA");
   /* the picture: tracks 1..3, then an update of track 1 (seq 4) */
   if (publish_track(n, 1, 1, NULL) || publish_track(n, 2, 2, NULL) || publish_track(n, 3, 3, NULL) ||
       publish_track(n, 1, 4, NULL))
     FAIL("KOR publish: %s", mwx_error_msg());
   if (write(a->pipe_w, "p", 1) != 1)
     FAIL("pipe");
-  seen s = {0};
-  poll_until(n, &s, never, NULL, 60 * SEC); /* until the parent stops it */
-  mwx_net_close(n);
+  linger_close(n, 60 * SEC); /* until the parent stops it */
   return 0;
 }
 
@@ -611,14 +575,14 @@ static void test_late_joiner_gets_picture(void **state) {
   assert_int_equal(pipe(pfd), 0);
   node_arg kor = {f->pki, "KOR", 16, 0, 0, NULL, pfd[1]};
   node_arg jpn = {f->pki, "JPN", 16, 0, 0, NULL, -1};
-  pid_t k = spawn(late_kor, &kor);
+  pid_t k = fx_spawn(late_kor, &kor);
   close(pfd[1]);
   char b;
   assert_int_equal(read(pfd[0], &b, 1), 1); /* KOR has published */
   usleep(200000); /* and JPN was not there */
-  pid_t j = spawn(late_jpn, &jpn);
-  int bad = wait_all(&j, 1, 30);
-  stop(k);
+  pid_t j = fx_spawn(late_jpn, &jpn);
+  int bad = fx_wait_all(&j, 1, 30);
+  fx_stop(k);
   close(pfd[0]);
   assert_int_equal(bad, 0);
 }
@@ -627,12 +591,8 @@ static void test_late_joiner_gets_picture(void **state) {
 
 static int silent_kor(void *p) {
   const node_arg *a = p;
-  mwx_net *n = open_node("KOR", a->pki, a->domain, "JPN");
-  if (!n)
-    FAIL("KOR open: %s", mwx_error_msg());
-  seen s = {0};
-  poll_until(n, &s, never, NULL, 60 * SEC); /* until SIGKILL: no goodbye */
-  mwx_net_close(n);
+  OPEN_OR_FAIL(n, "KOR", a->pki, a->domain, "JPN");
+  linger_close(n, 60 * SEC); /* until SIGKILL: no goodbye */
   return 0;
 }
 
@@ -675,20 +635,22 @@ static void test_silent_partner_is_noticed(void **state) {
   assert_int_equal(pipe(pfd), 0);
   node_arg kor = {f->pki, "KOR", 17, 0, 0, NULL, -1};
   node_arg jpn = {f->pki, "JPN", 17, 0, 0, NULL, pfd[1]};
-  pid_t k = spawn(silent_kor, &kor);
-  pid_t j = spawn(silent_jpn, &jpn);
+  pid_t k = fx_spawn(silent_kor, &kor);
+  pid_t j = fx_spawn(silent_jpn, &jpn);
   close(pfd[1]);
   char b;
   assert_int_equal(read(pfd[0], &b, 1), 1); /* JPN sees KOR */
-  stop(k);                                  /* KOR dies without a word */
-  assert_int_equal(wait_all(&j, 1, 30), 0);
+  fx_stop(k);                                  /* KOR dies without a word */
+  assert_int_equal(fx_wait_all(&j, 1, 30), 0);
   close(pfd[0]);
 }
 
 /* ---------------- hub: KOR - USA - JPN over two DDS domains (loopback) */
 
-static int hub_usa(void *p) {
-  const node_arg *a = p;
+/* The USA as hub relay between KOR (a->domain) and JPN (a->domain2) until
+ * it has 3 samples (into *s), its relayed copies acknowledged and a second
+ * more gone by; *st its statistics then.  0, or 1 said on stderr. */
+static int hub_relay(const node_arg *a, seen *s, mwx_net_stats *st) {
   mwx_net_config c;
   mwx_net *n;
   node_cfg(&c, "USA", a->pki);
@@ -697,25 +659,45 @@ static int hub_usa(void *p) {
   add_link(&c, a->domain2, "JPN");
   if (mwx_net_open(&c, &n))
     FAIL("USA open: %s", mwx_error_msg());
-  seen s = {0};
   int three = 3;
-  if (!poll_until(n, &s, at_least, &three, 25 * SEC))
-    FAIL("USA: accepted %d", s.accepted);
+  if (!poll_until(n, s, at_least, &three, 25 * SEC)) {
+    mwx_net_close(n);
+    FAIL("USA: accepted %d", s->accepted);
+  }
   mwx_net_wait_acks(n, 10 * SEC);
-  poll_until(n, &s, never, NULL, SEC);
+  poll_until(n, s, never, NULL, SEC);
+  mwx_net_get_stats(n, st);
   mwx_net_close(n);
+  return 0;
+}
+
+/* KOR on a->domain with the USA as its only partner, once the USA reads
+ * rel.JPN.KOR.USA; NULL (said on stderr) if not. */
+static mwx_net *kor_to_usa(const node_arg *a) {
+  mwx_net *n = open_node("KOR", a->pki, a->domain, "USA");
+  if (!n || mwx_net_wait_reader(n, 0, "rel.JPN.KOR.USA", "USA", 20 * SEC)) {
+    fprintf(stderr, "[%d] KOR: %s\n", (int)getpid(), mwx_error_msg());
+    if (n)
+      mwx_net_close(n);
+    return NULL;
+  }
+  return n;
+}
+
+static int hub_usa(void *p) {
+  seen s = {0};
+  mwx_net_stats st;
+  if (hub_relay(p, &s, &st))
+    return 1;
   if (s.relayed != 2)
     FAIL("USA relayed %d samples (expected 2: KOR-T9 is not releasable to JPN)", s.relayed);
   return 0;
 }
 
 static int hub_kor(void *p) {
-  const node_arg *a = p;
-  mwx_net *n = open_node("KOR", a->pki, a->domain, "USA");
+  mwx_net *n = kor_to_usa(p);
   if (!n)
-    FAIL("KOR open: %s", mwx_error_msg());
-  if (mwx_net_wait_reader(n, 0, "rel.JPN.KOR.USA", "USA", 20 * SEC))
-    FAIL("KOR: %s", mwx_error_msg());
+    return 1;
   if (publish_track(n, 1, 1, NULL) || publish_track(n, 9, 2, "KOR,USA") || publish_track(n, 2, 3, NULL) ||
       mwx_net_wait_acks(n, 10 * SEC))
     FAIL("KOR publish: %s", mwx_error_msg());
@@ -729,15 +711,9 @@ static int hub_kor(void *p) {
 
 static int hub_jpn(void *p) {
   const node_arg *a = p;
-  mwx_net *n = open_node("JPN", a->pki, a->domain2, "USA");
-  if (!n)
-    FAIL("JPN open: %s", mwx_error_msg());
   seen s = {0};
-  int two = 2;
-  if (!poll_until(n, &s, at_least, &two, 30 * SEC))
-    FAIL("JPN: accepted %d dropped %d", s.accepted, s.dropped);
-  poll_until(n, &s, never, NULL, SEC);
-  mwx_net_close(n);
+  if (receive(a->pki, "JPN", a->domain2, "USA", 2, 30 * SEC, SEC, &s))
+    return 1;
   if (s.accepted != 2 || s.dropped || strcmp(s.origin[0], "KOR") || has_id(&s, "KOR-T9"))
     FAIL("JPN: accepted %d dropped %d", s.accepted, s.dropped);
   return 0;
@@ -746,11 +722,7 @@ static int hub_jpn(void *p) {
 static void test_hub_relay_loopback(void **state) {
   fixture *f = *state;
   node_arg a = {f->pki, "", 18, 19, 0, NULL, -1};
-  pid_t p[3];
-  p[0] = spawn(hub_jpn, &a);
-  p[1] = spawn(hub_usa, &a);
-  p[2] = spawn(hub_kor, &a);
-  assert_int_equal(wait_all(p, 3, 45), 0);
+  assert_int_equal(run_nodes(45, 3, (node_fn[]){hub_jpn, hub_usa, hub_kor}, (const node_arg *[]){&a, &a, &a}), 0);
 }
 
 /* ------------- identity bound to origin: a nation forwards another's sample */
@@ -762,9 +734,7 @@ static void test_hub_relay_loopback(void **state) {
  * wrong-sender although its signature verifies; KOR's own is accepted. */
 static int fwd_jpn(void *p) {
   const node_arg *a = p;
-  mwx_net *n = open_node("JPN", a->pki, a->domain, NULL);
-  if (!n)
-    FAIL("JPN open: %s", mwx_error_msg());
+  OPEN_OR_FAIL(n, "JPN", a->pki, a->domain, NULL);
   char key[400];
   mwx_msg_key *kor;
   snprintf(key, sizeof key, "%s/KOR/origin.key", a->pki);
@@ -779,23 +749,15 @@ static int fwd_jpn(void *p) {
   if (mwx_net_wait_reader(n, 0, "rel.JPN.KOR.USA", "USA", 20 * SEC) || mwx_net_publish_link(n, 0, &m) ||
       mwx_net_wait_acks(n, 10 * SEC))
     FAIL("JPN forward: %s", mwx_error_msg());
-  seen s = {0};
-  poll_until(n, &s, never, NULL, 2 * SEC);
-  mwx_net_close(n);
+  linger_close(n, 2 * SEC);
   return 0;
 }
 
 static int fwd_usa(void *p) {
   const node_arg *a = p;
-  mwx_net *n = open_node("USA", a->pki, a->domain, NULL);
-  if (!n)
-    FAIL("USA open: %s", mwx_error_msg());
   seen s = {.verbose = 1};
-  int two = 2;
-  if (!poll_until(n, &s, at_least, &two, 25 * SEC))
-    FAIL("USA: accepted %d dropped %d", s.accepted, s.dropped);
-  poll_until(n, &s, never, NULL, SEC);
-  mwx_net_close(n);
+  if (receive(a->pki, "USA", a->domain, NULL, 2, 25 * SEC, SEC, &s))
+    return 1;
   if (s.accepted != 1 || s.dropped != 1 || s.dropped_reason != MWX_NET_ESENDER)
     FAIL("USA: accepted %d dropped %d (reason %d, want %d)", s.accepted, s.dropped, s.dropped_reason, MWX_NET_ESENDER);
   /* record() fills origin[] for accepted samples only */
@@ -807,26 +769,18 @@ static int fwd_usa(void *p) {
 
 static int fwd_kor(void *p) {
   const node_arg *a = p;
-  mwx_net *n = open_node("KOR", a->pki, a->domain, NULL);
-  if (!n)
-    FAIL("KOR open: %s", mwx_error_msg());
+  OPEN_OR_FAIL(n, "KOR", a->pki, a->domain, NULL);
   if (mwx_net_wait_reader(n, 0, "rel.JPN.KOR.USA", "USA", 20 * SEC) || publish_track(n, 1, 1, NULL) ||
       mwx_net_wait_acks(n, 10 * SEC))
     FAIL("KOR: %s", mwx_error_msg());
-  seen s = {0};
-  poll_until(n, &s, never, NULL, 2 * SEC);
-  mwx_net_close(n);
+  linger_close(n, 2 * SEC);
   return 0;
 }
 
 static void test_sender_bound_to_origin(void **state) {
   fixture *f = *state;
   node_arg a = {f->pki, "", 20, 0, 0, NULL, -1};
-  pid_t p[3];
-  p[0] = spawn(fwd_usa, &a);
-  p[1] = spawn(fwd_kor, &a);
-  p[2] = spawn(fwd_jpn, &a);
-  assert_int_equal(wait_all(p, 3, 40), 0);
+  assert_int_equal(run_nodes(40, 3, (node_fn[]){fwd_usa, fwd_kor, fwd_jpn}, (const node_arg *[]){&a, &a, &a}), 0);
 }
 
 static void test_sender_rule(void **state) {
@@ -903,24 +857,10 @@ static void test_link_config_checks(void **state) {
 /* ----------- the hub relays each signed sample at most once per link */
 
 static int dedup_usa(void *p) {
-  const node_arg *a = p;
-  mwx_net_config c;
-  mwx_net *n;
-  node_cfg(&c, "USA", a->pki);
-  c.role = MWX_NET_HUB_RELAY;
-  add_link(&c, a->domain, "KOR");
-  add_link(&c, a->domain2, "JPN");
-  if (mwx_net_open(&c, &n))
-    FAIL("USA open: %s", mwx_error_msg());
   seen s = {0};
-  int three = 3;
-  if (!poll_until(n, &s, at_least, &three, 25 * SEC))
-    FAIL("USA: accepted %d", s.accepted);
-  mwx_net_wait_acks(n, 10 * SEC);
-  poll_until(n, &s, never, NULL, SEC);
   mwx_net_stats st;
-  mwx_net_get_stats(n, &st);
-  mwx_net_close(n);
+  if (hub_relay(p, &s, &st))
+    return 1;
   fprintf(stderr, "USA: accepted %d, relayed %llu, duplicates suppressed %llu\n", s.accepted,
           (unsigned long long)st.relayed, (unsigned long long)st.relay_dups);
   /* KOR-T1 twice (the same signed sample) and KOR-T2 once */
@@ -931,33 +871,22 @@ static int dedup_usa(void *p) {
 }
 
 static int dedup_kor(void *p) {
-  const node_arg *a = p;
-  mwx_net *n = open_node("KOR", a->pki, a->domain, "USA");
+  mwx_net *n = kor_to_usa(p);
   if (!n)
-    FAIL("KOR open: %s", mwx_error_msg());
-  if (mwx_net_wait_reader(n, 0, "rel.JPN.KOR.USA", "USA", 20 * SEC))
-    FAIL("KOR: %s", mwx_error_msg());
+    return 1;
   mwx_msg m;
   if (mwx_net_test_track(n, 1, 1, NULL, &m) || mwx_net_sign_publish(n, &m) || mwx_net_publish(n, &m) ||
       publish_track(n, 2, 2, NULL) || mwx_net_wait_acks(n, 10 * SEC))
     FAIL("KOR publish: %s", mwx_error_msg());
-  seen s = {0};
-  poll_until(n, &s, never, NULL, 3 * SEC);
-  mwx_net_close(n);
+  linger_close(n, 3 * SEC);
   return 0;
 }
 
 static int dedup_jpn(void *p) {
   const node_arg *a = p;
-  mwx_net *n = open_node("JPN", a->pki, a->domain2, "USA");
-  if (!n)
-    FAIL("JPN open: %s", mwx_error_msg());
   seen s = {.verbose = 1};
-  int two = 2;
-  if (!poll_until(n, &s, at_least, &two, 30 * SEC))
-    FAIL("JPN: accepted %d dropped %d", s.accepted, s.dropped);
-  poll_until(n, &s, never, NULL, 2 * SEC);
-  mwx_net_close(n);
+  if (receive(a->pki, "JPN", a->domain2, "USA", 2, 30 * SEC, 2 * SEC, &s))
+    return 1;
   if (s.accepted != 2 || s.dropped)
     FAIL("JPN: accepted %d dropped %d (want 2: KOR-T1 once, KOR-T2)", s.accepted, s.dropped);
   return 0;
@@ -966,11 +895,7 @@ static int dedup_jpn(void *p) {
 static void test_relay_forwards_once(void **state) {
   fixture *f = *state;
   node_arg a = {f->pki, "", 21, 22, 0, NULL, -1};
-  pid_t p[3];
-  p[0] = spawn(dedup_jpn, &a);
-  p[1] = spawn(dedup_usa, &a);
-  p[2] = spawn(dedup_kor, &a);
-  assert_int_equal(wait_all(p, 3, 45), 0);
+  assert_int_equal(run_nodes(45, 3, (node_fn[]){dedup_jpn, dedup_usa, dedup_kor}, (const node_arg *[]){&a, &a, &a}), 0);
 }
 
 /* -------------- expired and not-yet-valid certificates and permissions */
@@ -988,9 +913,7 @@ static int open_refused(void *p) {
 
 static int open_works(void *p) {
   const node_arg *a = p;
-  mwx_net *n = open_node("KOR", a->pki, a->domain, NULL);
-  if (!n)
-    FAIL("KOR (%s) open: %s", a->nation, mwx_error_msg());
+  OPEN_OR_FAIL(n, "KOR", a->pki, a->domain, NULL);
   mwx_net_close(n);
   return 0;
 }
@@ -1030,8 +953,8 @@ static void test_validity_enforced(void **state) {
     assert_int_equal(mwx_pki_reissue(pki, "KOR", cases[i].perm_nb, cases[i].perm_na), 0);
     assert_int_equal(run_sh("cp '%2$s/node.pem' '%2$s/node.key' '%1$s/'", node, keep), 0);
     node_arg a = {pki, cases[i].what, 23, 0, 0, NULL, -1};
-    pid_t p = spawn(cases[i].ok ? open_works : open_refused, &a);
-    assert_int_equal(wait_all(&p, 1, 30), 0);
+    pid_t p = fx_spawn(cases[i].ok ? open_works : open_refused, &a);
+    assert_int_equal(fx_wait_all(&p, 1, 30), 0);
   }
   /* mwx pki refuses an empty validity */
   assert_int_equal(mwx_pki_reissue(pki, "KOR", D, D), MWX_EINVAL);
@@ -1045,34 +968,12 @@ static void test_validity_enforced(void **state) {
  * on it hears JPN again but never KOR. */
 static int rv_kor(void *p) {
   const node_arg *a = p;
-  mwx_net *n = open_node("KOR", a->pki, a->domain, NULL);
-  if (!n)
-    FAIL("KOR open: %s", mwx_error_msg());
-  seen s = {0};
-  for (uint32_t i = 1; i < 300; i++) {
-    mwx_msg m;
-    if (!mwx_net_test_track(n, i, i, NULL, &m))
-      mwx_net_sign_publish(n, &m); /* refused or unmatched once revoked: ignored */
-    poll_until(n, &s, never, NULL, SEC / 5);
-  }
-  mwx_net_close(n);
-  return 0;
+  return chatter(a->pki, "KOR", a->domain, 299);
 }
 
 static int rv_jpn(void *p) {
   const node_arg *a = p;
-  mwx_net *n = open_node("JPN", a->pki, a->domain, NULL);
-  if (!n)
-    FAIL("JPN open: %s", mwx_error_msg());
-  seen s = {0};
-  for (uint32_t i = 1; i < 300; i++) {
-    mwx_msg m;
-    if (!mwx_net_test_track(n, i, i, NULL, &m))
-      mwx_net_sign_publish(n, &m);
-    poll_until(n, &s, never, NULL, SEC / 5);
-  }
-  mwx_net_close(n);
-  return 0;
+  return chatter(a->pki, "JPN", a->domain, 299);
 }
 
 typedef struct rv_seen {
@@ -1100,9 +1001,7 @@ static void rv_record(void *ctx, const mwx_net_event *ev) {
 
 static int rv_usa(void *p) {
   const node_arg *a = p;
-  mwx_net *n = open_node("USA", a->pki, a->domain, NULL);
-  if (!n)
-    FAIL("USA open: %s", mwx_error_msg());
+  OPEN_OR_FAIL(n, "USA", a->pki, a->domain, NULL);
   rv_seen r = {0};
   int64_t end = mwx_net_now_ns() + 25 * SEC;
   while ((r.kor_alive == 0 || r.jpn_alive == 0) && mwx_net_now_ns() < end)
@@ -1142,53 +1041,40 @@ static void test_revocation_without_restart(void **state) {
   char crl[400];
   snprintf(crl, sizeof crl, "%s/identity_crl.pem", f->pki);
   assert_int_not_equal(access(crl, F_OK), 0);
-  pid_t u = spawn(rv_usa, &a);
-  pid_t k = spawn(rv_kor, &a);
-  pid_t j = spawn(rv_jpn, &a);
+  pid_t u = fx_spawn(rv_usa, &a);
+  pid_t k = fx_spawn(rv_kor, &a);
+  pid_t j = fx_spawn(rv_jpn, &a);
   close(pfd[1]);
   char b;
   assert_int_equal(read(pfd[0], &b, 1), 1);
   assert_int_equal(mwx_pki_revoke(f->pki, "KOR"), 0);
   assert_int_equal(mwx_pki_revoke(f->pki, "KOR"), MWX_EEXIST);
-  int bad = wait_all(&u, 1, 40);
-  stop(k);
-  stop(j);
+  int bad = fx_wait_all(&u, 1, 40);
+  fx_stop(k);
+  fx_stop(j);
   close(pfd[0]);
   assert_int_equal(bad, 0);
   /* the revoked certificate cannot start a participant any more */
   node_arg revoked = {f->pki, "a revoked certificate", 25, 0, 0, NULL, -1};
-  pid_t r = spawn(open_refused, &revoked);
-  assert_int_equal(wait_all(&r, 1, 30), 0);
+  pid_t r = fx_spawn(open_refused, &revoked);
+  assert_int_equal(fx_wait_all(&r, 1, 30), 0);
   /* a reissued KOR certificate is not on the list: KOR may join again */
   assert_int_equal(mwx_pki_reissue(f->pki, "KOR", -3600, 86400), 0);
   node_arg again = {f->pki, "reissued", 25, 0, 0, NULL, -1};
-  pid_t p = spawn(open_works, &again);
-  assert_int_equal(wait_all(&p, 1, 30), 0);
+  pid_t p = fx_spawn(open_works, &again);
+  assert_int_equal(fx_wait_all(&p, 1, 30), 0);
 }
 
 /* ------------------------- a certificate that expires mid-session */
 
 static int exp_kor(void *p) {
   const node_arg *a = p;
-  mwx_net *n = open_node("KOR", a->pki, a->domain, NULL);
-  if (!n)
-    FAIL("KOR open: %s", mwx_error_msg());
-  seen s = {0};
-  for (uint32_t i = 1; i < 150; i++) {
-    mwx_msg m;
-    if (!mwx_net_test_track(n, i, i, NULL, &m))
-      mwx_net_sign_publish(n, &m);
-    poll_until(n, &s, never, NULL, SEC / 5);
-  }
-  mwx_net_close(n);
-  return 0;
+  return chatter(a->pki, "KOR", a->domain, 149);
 }
 
 static int exp_usa(void *p) {
   const node_arg *a = p;
-  mwx_net *n = open_node("USA", a->pki, a->domain, NULL);
-  if (!n)
-    FAIL("USA open: %s", mwx_error_msg());
+  OPEN_OR_FAIL(n, "USA", a->pki, a->domain, NULL);
   seen s = {.verbose = 0};
   if (!poll_until(n, &s, alive_once, NULL, 15 * SEC))
     FAIL("USA never saw KOR");
@@ -1213,9 +1099,7 @@ static int exp_usa(void *p) {
  * runs: KOR stays a partner past the old end. */
 static int renew_usa(void *p) {
   const node_arg *a = p;
-  mwx_net *n = open_node("USA", a->pki, a->domain, NULL);
-  if (!n)
-    FAIL("USA open: %s", mwx_error_msg());
+  OPEN_OR_FAIL(n, "USA", a->pki, a->domain, NULL);
   seen s = {0};
   if (!poll_until(n, &s, alive_once, NULL, 15 * SEC))
     FAIL("USA never saw KOR");
@@ -1237,12 +1121,12 @@ static void test_certificate_renewed_without_restart(void **state) {
   const long life_s = 8;
   assert_int_equal(mwx_pki_reissue(f->pki, "KOR", -3600, life_s), 0);
   node_arg a = {f->pki, "", 28, 0, (int)(time(NULL) + life_s), NULL, -1};
-  pid_t u = spawn(renew_usa, &a);
-  pid_t k = spawn(exp_kor, &a);
+  pid_t u = fx_spawn(renew_usa, &a);
+  pid_t k = fx_spawn(exp_kor, &a);
   sleep((unsigned)(life_s - 3));
   assert_int_equal(mwx_pki_reissue(f->pki, "KOR", -3600, 86400), 0);
-  int bad = wait_all(&u, 1, 40);
-  stop(k);
+  int bad = fx_wait_all(&u, 1, 40);
+  fx_stop(k);
   assert_int_equal(bad, 0);
 }
 
@@ -1251,10 +1135,10 @@ static void test_certificate_expires_mid_session(void **state) {
   const long life_s = 8;
   assert_int_equal(mwx_pki_reissue(f->pki, "KOR", -3600, life_s), 0);
   node_arg a = {f->pki, "", 26, 0, (int)(time(NULL) + life_s), NULL, -1};
-  pid_t u = spawn(exp_usa, &a);
-  pid_t k = spawn(exp_kor, &a);
-  int bad = wait_all(&u, 1, 40);
-  stop(k);
+  pid_t u = fx_spawn(exp_usa, &a);
+  pid_t k = fx_spawn(exp_kor, &a);
+  int bad = fx_wait_all(&u, 1, 40);
+  fx_stop(k);
   assert_int_equal(bad, 0);
 }
 
@@ -1262,9 +1146,7 @@ static void test_certificate_expires_mid_session(void **state) {
 
 static int orv_usa(void *p) {
   const node_arg *a = p;
-  mwx_net *n = open_node("USA", a->pki, a->domain, NULL);
-  if (!n)
-    FAIL("USA open: %s", mwx_error_msg());
+  OPEN_OR_FAIL(n, "USA", a->pki, a->domain, NULL);
   seen s = {0};
   int three = 3;
   if (!poll_until(n, &s, at_least, &three, 20 * SEC) || s.dropped)
@@ -1293,15 +1175,15 @@ static void test_origin_key_revoked_at_run_time(void **state) {
   int pfd[2];
   assert_int_equal(pipe(pfd), 0);
   node_arg a = {f->pki, "", 27, 0, 0, NULL, pfd[1]};
-  pid_t u = spawn(orv_usa, &a);
-  pid_t k = spawn(rv_kor, &a);
+  pid_t u = fx_spawn(orv_usa, &a);
+  pid_t k = fx_spawn(rv_kor, &a);
   close(pfd[1]);
   char b;
   assert_int_equal(read(pfd[0], &b, 1), 1);
   assert_int_equal(mwx_pki_revoke_origin(f->pki, "KOR"), 0);
   assert_int_equal(mwx_pki_revoke_origin(f->pki, "KOR"), MWX_EEXIST);
-  int bad = wait_all(&u, 1, 40);
-  stop(k);
+  int bad = fx_wait_all(&u, 1, 40);
+  fx_stop(k);
   close(pfd[0]);
   assert_int_equal(bad, 0);
   /* a list whose signature does not verify stops a node from starting */
@@ -1367,9 +1249,7 @@ static void test_config_files(void **state) {
 
 static int check_cases(void *p) {
   const node_arg *a = p;
-  mwx_net *n = open_node("JPN", a->pki, a->domain, NULL);
-  if (!n)
-    FAIL("JPN open: %s", mwx_error_msg());
+  OPEN_OR_FAIL(n, "JPN", a->pki, a->domain, NULL);
   char key[400], detail[200];
   mwx_msg_key *kor;
   snprintf(key, sizeof key, "%s/KOR/origin.key", a->pki);
@@ -1432,8 +1312,8 @@ static int check_cases(void *p) {
 static void test_receive_checks(void **state) {
   fixture *f = *state;
   node_arg a = {f->pki, "JPN", 10, 0, 0, NULL, -1};
-  pid_t p = spawn(check_cases, &a);
-  assert_int_equal(wait_all(&p, 1, 30), 0);
+  pid_t p = fx_spawn(check_cases, &a);
+  assert_int_equal(fx_wait_all(&p, 1, 30), 0);
 }
 
 int main(void) {

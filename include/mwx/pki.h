@@ -58,6 +58,15 @@
 #define MWX_PKI_NODE_DAYS 365  /* default node certificate and permissions lifetime */
 #define MWX_PKI_CA_DAYS 1826   /* CA certificate lifetime (5 years) */
 #define MWX_PKI_MAX_DAYS 3653  /* longest lifetime mwx pki accepts (10 years) */
+/* Longest validity of a node's HTTPS server certificate (mwx_pki_web_cert), in
+ * days: 825, the ceiling of the CA/Browser Forum Baseline Requirements
+ * section 6.3.2 for certificates issued on or after 1 March 2018 (Ballot 193),
+ * which Apple platforms enforce on every TLS server certificate, those of a
+ * private CA such as a nation's web CA included ("Requirements for trusted
+ * certificates in iOS 13 and macOS 10.15", support.apple.com/HT210176: "825
+ * days or fewer").  Publicly-trusted CAs have since been held to 398 days
+ * (Ballot SC31, from 1 September 2020); that rule binds public CAs only. */
+#define MWX_PKI_WEB_MAX_DAYS 825
 
 /* Parses a comma-separated nation list ("KOR,JPN,USA") into sorted, unique
  * upper-case alpha-3 codes.  MWX_EINVAL with a message for an empty list, a
@@ -171,10 +180,12 @@ int mwx_pki_paths_for(const char *dir, const char *nation, mwx_pki_paths *p);
  * the nation's own (not a DDS identity CA) and a server certificate
  * CN=<nat>-web, extendedKeyUsage serverAuth, subjectAltName one entry per
  * host of hosts_csv (NULL: "localhost,127.0.0.1,::1"; entries made of
- * digits, '.' and ':' are IP addresses), EC P-256, validity_days (<= 0: 825).
+ * digits, '.' and ':' are IP addresses), EC P-256, validity_days (<= 0:
+ * MWX_PKI_WEB_MAX_DAYS; more than MWX_PKI_WEB_MAX_DAYS is refused).
  * Writes DIR/<NAT>/web.pem, DIR/<NAT>/web.key (0600), DIR/<NAT>/web_ca.pem
  * (what a browser is told to trust) and DIR/ca/<NAT>_web_ca.key (0600),
- * replacing earlier ones.  MWX_EINVAL for a bad nation or host name. */
+ * replacing earlier ones.  MWX_EINVAL for a bad nation, host name or
+ * validity_days. */
 int mwx_pki_web_cert(const char *dir, const char *nation, const char *hosts_csv, int validity_days);
 
 #endif /* MWX_PKI_H */

@@ -623,6 +623,9 @@ static int64_t round_time(int64_t t, double precision_s) {
 /* Latitude/longitude to a grid of about precision_m; an error ellipse is
  * never reported smaller than the grid it now sits on. */
 static void coarsen_ll(double *lat, double *lon, double *major_km, double *minor_km, double precision_m) {
+  /* 111,320 m: one degree along the equator, 2 pi a / 360 with the WGS 84
+     semi-major axis a = 6,378,137 m (NIMA TR8350.2 table 3.1) is 111,319.5 m;
+     a degree of latitude is 110.6 to 111.7 km, so the grid is about precision_m */
   double step_deg = precision_m / 111320.0;
   *lat = round_to(*lat, step_deg);
   *lon = round_to(*lon, step_deg);

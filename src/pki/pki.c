@@ -340,6 +340,9 @@ static int make_cert(EVP_PKEY *key, const char *c, const char *cn, int is_ca, X5
     rc = ossl_fail("X509_new");
     goto done;
   }
+  /* serial: 120 random bits, a positive integer of at most 20 octets as RFC 5280
+     section 4.1.2.2 requires, with more than the 64 bits of CSPRNG output the CA/Browser
+     Forum Baseline Requirements (section 7.1) ask of a serial number */
   if (!X509_set_version(x, 2) || !BN_rand(bn, 120, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) ||
       !BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x))) {
     rc = ossl_fail("certificate serial");
@@ -388,7 +391,10 @@ int mwx_pki_web_cert(const char *dir, const char *nation, const char *hosts_csv,
   if (!dir || !*dir || !well_formed(nation))
     return mwx_error_set(MWX_EINVAL, "web certificate: bad directory or nation '%s'", nation ? nation : "(null)");
   const char *hosts = hosts_csv && *hosts_csv ? hosts_csv : "localhost,127.0.0.1,::1";
-  int days = validity_days > 0 ? validity_days : 825;
+  if (validity_days > MWX_PKI_WEB_MAX_DAYS)
+    return mwx_error_set(MWX_EINVAL, "web certificate: %d days is more than a TLS server certificate may have (%d)",
+                         validity_days, MWX_PKI_WEB_MAX_DAYS);
+  int days = validity_days > 0 ? validity_days : MWX_PKI_WEB_MAX_DAYS;
   char san[1024] = "", path[MWX_PKI_PATH_LEN], sub[64], name[64], cn[16];
   size_t w = 0;
   for (const char *h = hosts; *h;) {
@@ -420,8 +426,8 @@ int mwx_pki_web_cert(const char *dir, const char *nation, const char *hosts_csv,
     goto done;
   }
   /* lifetimes as for the DDS identities (docs/security.md, NIST SP 800-57): the web CA
-     MWX_PKI_CA_DAYS, the server certificate `days` (at most 825, the CA/Browser Forum's
-     ceiling for a TLS server certificate); valid from an hour ago for clock skew */
+     MWX_PKI_CA_DAYS, the server certificate `days` (at most MWX_PKI_WEB_MAX_DAYS: 825, the
+     CA/Browser Forum's ceiling for a TLS server certificate, cited in mwx/pki.h); valid from an hour ago for clock skew */
   if ((rc = make_cert(ca_key, a2, name, 1, NULL, NULL, -3600, (long)MWX_PKI_CA_DAYS * 86400L, &ca)) ||
       (rc = make_cert(key, a2, cn, 0, ca, ca_key, -3600, (long)days * 86400L, &cert)) ||
       (rc = add_ext(cert, ca, NID_subject_alt_name, san)) || (rc = add_ext(cert, ca, NID_ext_key_usage, "serverAuth")))
@@ -482,6 +488,10 @@ static void sb_printf(sbuf *b, const char *fmt, ...) {
   }
 }
 
+/* Domain ids 0..230: DDSI-RTPS 2.5 section 9.6.1.1 maps domain d to UDP ports
+ * 7400 + 250 d + (0..11) + 2 participant-id; 16-bit ports end at 65535, so d is
+ * at most 232, and 230 leaves room for about 300 participants per host (the
+ * range net.c and net_config.c accept). */
 static const char *domains_xml = "      <domains><id_range><min>0</min><max>230</max></id_range></domains>\n";
 
 static void governance_doc(sbuf *b) {
@@ -747,7 +757,7 @@ int mwx_pki_init(const char *dir, const char *nations_csv, int force, int validi
     memcpy(np[i].code, nations[i], MWX_NATION_LEN);
     if ((rc = write_nation(dir, &np[i], (const char(*)[MWX_NATION_LEN])nations, n, id_ca, id_key, perm_ca, perm_key,
                            days)) ||
-        (rc = mwx_pki_web_cert(dir, nations[i], NULL, days < 825 ? days : 825)))
+        (rc = mwx_pki_web_cert(dir, nations[i], NULL, days < MWX_PKI_WEB_MAX_DAYS ? days : MWX_PKI_WEB_MAX_DAYS)))
       goto done;
   }
 
