@@ -265,6 +265,10 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
       if (mwx_assess_run(&sc, &truth, &o, &r))
         continue;
       const mwx_assess_missile *m = &r.m[0];
+      if (getenv("MWX_BENCH_VERBOSE")) /* per seed: inside/predictions per phase, > 5 sigma s */
+        printf("    seed %2d  %zu/%zu %zu/%zu %zu/%zu %zu/%zu  5sig %.0f s  consistent %.0f s\n", s, m->n_pred_in[0],
+               m->n_pred[0], m->n_pred_in[1], m->n_pred[1], m->n_pred_in[2], m->n_pred[2], m->n_pred_in[3],
+               m->n_pred[3], m->max_5sigma_s, m->has_ipp_consistent ? m->ipp_consistent_s : NAN);
       for (int p = 0; p < MWX_ASSESS_N_PHASE; p++) {
         in[p] += m->n_pred_in[p];
         n[p] += m->n_pred[p];

@@ -232,11 +232,32 @@ static void test_second_track_bias(void **state) {
   }
 }
 
+/* 2022-10-04, ALL, default laydown, seeds 9 and 12: the burnout smoother
+ * kept the burnout-time hypothesis of largest likelihood and dropped the
+ * spread of the others; the first warning-grade prediction (159 s, burnout
+ * at 147 s) had the truth outside its 95% ellipse (d2 6.5 and 8.4).  Their
+ * likelihood-weighted mixture carries the burnout time's uncertainty. */
+static void test_burnout_mixture(void **state) {
+  (void)state;
+  static const uint64_t seeds[] = {9, 12};
+  for (int i = 0; i < 2; i++) {
+    mwx_assess_missile m;
+    run_on("2022-10-04-hwasong12.json", "default", "ALL", seeds[i], 0, &m);
+    int be = MWX_ASSESS_PH_BOOST_END;
+    printf("    2022-10-04 ALL seed %d: boost end %zu of %zu inside, first consistent %.0f s\n", (int)seeds[i],
+           m.n_pred_in[be], m.n_pred[be], m.has_ipp_consistent ? m.ipp_consistent_s : NAN);
+    assert_true(m.n_pred[be] >= 1);
+    assert_true(m.n_pred_in[be] == m.n_pred[be]);
+    assert_true(m.has_ipp_consistent && m.ipp_consistent_s <= 160.0);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_burnout_check),   cmocka_unit_test(test_phase_quality),
       cmocka_unit_test(test_lost_while_powered), cmocka_unit_test(test_staging_coast),
       cmocka_unit_test(test_srbm_class),      cmocka_unit_test(test_second_track_bias),
+      cmocka_unit_test(test_burnout_mixture),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -55,8 +55,8 @@ typedef struct trk {
  * (ballistic probability < BO_POWERED_P, at most BO_LOOKBACK_S back) - and
  * not before the last IR plot, since a space IR sensor sees only a burning
  * plume - re-filters those plots: boost model up to t_b, ballistic after.
- * The hypothesis of largest likelihood replaces the ballistic model's
- * estimate. */
+ * Their mixture (weights by likelihood, moment matched) replaces the
+ * ballistic model's estimate. */
 #define BO_RING 96
 #define BO_STEP_S 0.25
 #define BO_POWERED_P 0.05
@@ -453,21 +453,44 @@ static void burnout_smoother(const mwx_tracker *tr, trk *t) {
   int64_t t0 = bo_at(t, s)->plot.t_ns, step = (int64_t)(BO_STEP_S * 1e9);
   if (t_ir > t0)
     t0 = t_ir;
-  double best_ll = -INFINITY;
-  mwx_track_est best;
-  for (int64_t tb = t0; tb < now; tb += step) {
-    mwx_track_est e;
-    double ll;
-    if (!bo_hypothesis(&tr->cfg, t, s, tb, &e, &ll) && ll > best_ll) {
-      best_ll = ll;
-      best = e;
+  /* every hypothesis on the grid, then their mixture: weights by
+   * likelihood, mean and covariance by moment matching (the spread of the
+   * hypotheses is the burnout time's uncertainty, which the largest
+   * likelihood alone dropped: 2022-10-04, ALL, 23 seeds, the first
+   * predictions after burnout held the truth inside their 95% ellipse in 19
+   * of 23 runs, 6-D NEES ~10 for 6 expected) */
+  enum { MAXH = (int)(BO_LOOKBACK_S / BO_STEP_S) + 8 };
+  mwx_track_est *hyp = malloc(MAXH * sizeof *hyp);
+  double ll[MAXH], best_ll = -INFINITY;
+  int nh = 0;
+  if (!hyp)
+    return;
+  for (int64_t tb = t0; tb < now && nh < MAXH; tb += step) {
+    if (!bo_hypothesis(&tr->cfg, t, s, tb, &hyp[nh], &ll[nh])) {
+      if (ll[nh] > best_ll)
+        best_ll = ll[nh];
+      nh++;
     }
   }
   mwx_error_clear();
-  if (best_ll > -INFINITY) {
-    t->imm.m[MWX_TRACK_BALLISTIC] = best;
+  if (nh) {
+    double w[MAXH], sw = 0;
+    for (int h = 0; h < nh; h++)
+      sw += w[h] = exp(ll[h] - best_ll);
+    mwx_track_est m;
+    memset(&m, 0, sizeof m);
+    m.t_ns = hyp[0].t_ns;
+    for (int h = 0; h < nh; h++)
+      for (int i = 0; i < NX; i++)
+        m.x[i] += w[h] / sw * hyp[h].x[i];
+    for (int h = 0; h < nh; h++)
+      for (int i = 0; i < NX; i++)
+        for (int j = 0; j < NX; j++)
+          m.P[i][j] += w[h] / sw * (hyp[h].P[i][j] + (hyp[h].x[i] - m.x[i]) * (hyp[h].x[j] - m.x[j]));
+    t->imm.m[MWX_TRACK_BALLISTIC] = m;
     publish(t);
   }
+  free(hyp);
 }
 
 static int bo_push(trk *t, const mwx_track_plot *p) {
