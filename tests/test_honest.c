@@ -38,6 +38,8 @@ static mwx_track_info track_at(double h_m, double v_up_mps) {
     in.est.P[i][i] = i < 3 ? 1e6 : 100.0; /* 1 km per axis */
   in.est.t_ns = 1000 * S_NS;
   in.t_last_ns = in.est.t_ns;
+  in.t_quiet_ns = in.est.t_ns - 60 * S_NS; /* ballistic for a minute: burnout seen */
+  in.quiet_plots = 60;
   in.p_ballistic = 0.99;
   in.status = MWX_TRACK_CONFIRMED;
   return in;
@@ -109,8 +111,22 @@ static void test_phase_quality(void **state) {
   assert_int_equal(mwx_assess_flight_phase(&in, &ph), 0);
   assert_int_equal(ph, 0);
   in.t_powered_ns = in.est.t_ns - 11 * S_NS;
+  in.t_quiet_ns = in.est.t_ns - 10 * S_NS;
+  in.quiet_plots = MWX_ASSESS_QUIET_MIN_PLOTS;
   assert_int_equal(mwx_assess_flight_phase(&in, &ph), 0);
   assert_int_equal(ph, 1);
+  /* burnout not seen (too few quiet plots, or lost while powered): boost, so
+   * that no partner's fused picture predicts from its Track sample */
+  in.quiet_plots = MWX_ASSESS_QUIET_MIN_PLOTS - 1;
+  assert_int_equal(mwx_assess_flight_phase(&in, &ph), 0);
+  assert_int_equal(ph, 0);
+  in.quiet_plots = MWX_ASSESS_QUIET_MIN_PLOTS;
+  in.t_quiet_ns = 0;
+  in.coasting = 1;
+  assert_int_equal(mwx_assess_flight_phase(&in, &ph), 0);
+  assert_int_equal(ph, 0);
+  in.coasting = 0;
+  in.t_quiet_ns = in.est.t_ns - 10 * S_NS;
   mwx_track_info dn = track_at(149e3, -2000);
   assert_int_equal(mwx_assess_flight_phase(&dn, &ph), 0);
   assert_int_equal(ph, 2); /* falling below 150 km */
