@@ -13,6 +13,16 @@
  *       containment of every scored prediction per phase, the first
  *       consistent and first 50-km picture, runs with a > 5 sigma
  *       prediction standing > 10 s; "before" trusts provisional predictions.
+ *       MWX_BENCH_ONLY=SUBSTRING: only those scenarios; MWX_BENCH_VERBOSE=1:
+ *       a line per seed; MWX_BENCH_BETA_SIGMA=X: the impact ellipse's
+ *       relative beta sigma (default 0.3; 0: the filter's own ellipse).
+ *   bench_track_mc diag SCENARIO SEED [NATION [EVERY_S]]  one run of one
+ *       public scenario: every confirmed track near missile 0, its
+ *       ballistic estimate against the truth (errors, 6-D NEES, impact d2)
+ *       at its first 12 updates and every EVERY_S (default 60); the
+ *       ballistic model flown from the truth; a ballistic EKF alone on the
+ *       missile's plots from the truth at 600 s; the whitened residuals of
+ *       the plots against the truth per sensor.
  *   bench_track_mc crlb [SEEDS]     RMS error of the tracker's ballistic
  *       estimate against the posterior Cramer-Rao bound of the same plots,
  *       per nation and ALL, on the public 2022-10-04 and 2022-11-18
@@ -260,6 +270,8 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
       memcpy(o.nation, nation, 4);
       o.seed = (uint64_t)s;
       o.trust_provisional = trust;
+      if (getenv("MWX_BENCH_BETA_SIGMA")) /* the impact's relative beta sigma (default 0.3) */
+        o.beta_rel_sigma = atof(getenv("MWX_BENCH_BETA_SIGMA"));
       mwx_assess_run_result r;
       memset(&r, 0, sizeof r);
       if (mwx_assess_run(&sc, &truth, &o, &r))
