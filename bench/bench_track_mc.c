@@ -13,6 +13,16 @@
  *       containment of every scored prediction per phase, the first
  *       consistent and first 50-km picture, runs with a > 5 sigma
  *       prediction standing > 10 s; "before" trusts provisional predictions.
+ *       MWX_BENCH_ONLY=SUBSTRING: only those scenarios; MWX_BENCH_VERBOSE=1:
+ *       a line per seed; MWX_BENCH_BETA_SIGMA=X: the impact ellipse's
+ *       relative beta sigma (default 0.3; 0: the filter's own ellipse).
+ *   bench_track_mc diag SCENARIO SEED [NATION [EVERY_S]]  one run of one
+ *       public scenario: every confirmed track near missile 0, its
+ *       ballistic estimate against the truth (errors, 6-D NEES, impact d2)
+ *       at its first 12 updates and every EVERY_S (default 60); the
+ *       ballistic model flown from the truth; a ballistic EKF alone on the
+ *       missile's plots from the truth at 600 s; the whitened residuals of
+ *       the plots against the truth per sensor.
  *   bench_track_mc crlb [SEEDS]     RMS error of the tracker's ballistic
  *       estimate against the posterior Cramer-Rao bound of the same plots,
  *       per nation and ALL, on the public 2022-10-04 and 2022-11-18
@@ -260,11 +270,17 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
       memcpy(o.nation, nation, 4);
       o.seed = (uint64_t)s;
       o.trust_provisional = trust;
+      if (getenv("MWX_BENCH_BETA_SIGMA")) /* the impact's relative beta sigma (default 0.3) */
+        o.beta_rel_sigma = atof(getenv("MWX_BENCH_BETA_SIGMA"));
       mwx_assess_run_result r;
       memset(&r, 0, sizeof r);
       if (mwx_assess_run(&sc, &truth, &o, &r))
         continue;
       const mwx_assess_missile *m = &r.m[0];
+      if (getenv("MWX_BENCH_VERBOSE")) /* per seed: inside/predictions per phase, > 5 sigma s */
+        printf("    seed %2d  %zu/%zu %zu/%zu %zu/%zu %zu/%zu  5sig %.0f s  consistent %.0f s\n", s, m->n_pred_in[0],
+               m->n_pred[0], m->n_pred_in[1], m->n_pred[1], m->n_pred_in[2], m->n_pred[2], m->n_pred_in[3],
+               m->n_pred[3], m->max_5sigma_s, m->has_ipp_consistent ? m->ipp_consistent_s : NAN);
       for (int p = 0; p < MWX_ASSESS_N_PHASE; p++) {
         in[p] += m->n_pred_in[p];
         n[p] += m->n_pred[p];
@@ -553,14 +569,291 @@ static void crlb(int seeds) {
   }
 }
 
+
+struct dplots {
+  mwx_track_plot *p;
+  size_t n, cap;
+  const char *nation;
+  double rs[64][3], rq[64][3]; /* per sensor: sum and sum of squares of the whitened residuals */
+  long rn[64];                 /* ... against the truth, of missile 0's plots */
+  mwx_track_plot *m0;          /* missile 0's plots, all of the run */
+  size_t n0, cap0;
+};
+
+static int dcollect(const mwx_sim_plot *sp, void *ctx) {
+  struct dplots *b = ctx;
+  if (strcmp(b->nation, "ALL") && strcmp(b->nation, sp->nation))
+    return 0;
+  if (b->n == b->cap) {
+    size_t nc = b->cap ? 2 * b->cap : 256;
+    mwx_track_plot *q = realloc(b->p, nc * sizeof *q);
+    if (!q)
+      return -1;
+    b->p = q;
+    b->cap = nc;
+  }
+  int rc = mwx_track_plot_from_sim(sp, &b->p[b->n++]);
+  if (!rc && sp->truth.missile == 0) {
+    if (b->n0 == b->cap0) {
+      size_t nc = b->cap0 ? 2 * b->cap0 : 1024;
+      mwx_track_plot *q = realloc(b->m0, nc * sizeof *q);
+      if (!q)
+        return -1;
+      b->m0 = q;
+      b->cap0 = nc;
+    }
+    b->m0[b->n0++] = b->p[b->n - 1];
+  }
+  if (!rc && sp->truth.missile == 0 && sp->sensor_index >= 0 && sp->sensor_index < 64) {
+    mwx_track_filter_cfg fc;
+    mwx_track_filter_cfg_default(&fc);
+    mwx_track_est e;
+    memset(&e, 0, sizeof e);
+    e.t_ns = sp->time_ns;
+    memcpy(e.x, sp->truth.pos_ecef_m, sizeof sp->truth.pos_ecef_m);
+    double y[3], S[3][3];
+    int m = 0, k = sp->sensor_index;
+    if (!mwx_track_innovation(&fc, &e, &b->p[b->n - 1], y, S, &m)) {
+      for (int i = 0; i < m; i++) {
+        double w = y[i] / sqrt(S[i][i]);
+        b->rs[k][i] += w;
+        b->rq[k][i] += w * w;
+      }
+      b->rn[k]++;
+    }
+  }
+  return rc;
+}
+
+/* ---- per-update diagnosis of one run (issue 12) ------------------------- */
+
+/* Squared Mahalanobis distance of d (n <= 7) in P by Cholesky; NAN if P is
+ * not positive definite. */
+static double nees(const double *d, const double P[MWX_TRACK_NX][MWX_TRACK_NX], int n) {
+  double L[7][7] = {{0}}, y[7];
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j <= i; j++) {
+      double s = P[i][j];
+      for (int k = 0; k < j; k++)
+        s -= L[i][k] * L[j][k];
+      if (i == j) {
+        if (!(s > 0))
+          return NAN;
+        L[i][i] = sqrt(s);
+      } else {
+        L[i][j] = s / L[j][j];
+      }
+    }
+  double q = 0;
+  for (int i = 0; i < n; i++) {
+    double s = d[i];
+    for (int k = 0; k < i; k++)
+      s -= L[i][k] * y[k];
+    y[i] = s / L[i][i];
+    q += y[i] * y[i];
+  }
+  return q;
+}
+
+/* One scenario (name substring), one seed, one nation: every confirmed track
+ * within 50 km of missile 0, every EVERY s and at each of its first 12
+ * updates: the ballistic estimate against the truth at its time (position
+ * and velocity error, 6-D NEES, the velocity error along / across the
+ * velocity), the IMM ballistic probability and the impact's error and d2. */
+static void diag(const char *name, int seed, const char *nation, double every_s) {
+  const char *scn = NULL;
+  for (size_t f = 0; f < N_PUBLIC; f++)
+    if (strstr(PUBLIC[f], name))
+      scn = PUBLIC[f];
+  mwx_sim_scenario sc;
+  mwx_sim_truth truth;
+  if (!scn || load_scenario(scn, &sc, &truth)) {
+    fprintf(stderr, "bench_track_mc: diag: no scenario '%s'\n", name);
+    return;
+  }
+  mwx_sim_scenario_use_sensors(&sc, "default");
+  mwx_track_config cfg;
+  mwx_track_config_default(&cfg);
+  mwx_tracker *tr = NULL;
+  mwx_sim_source *src = NULL;
+  if (mwx_track_create(&cfg, &tr) || mwx_sim_source_init(&src, &sc, &truth, (uint64_t)seed)) {
+    fprintf(stderr, "bench_track_mc: diag: %s\n", mwx_error_msg());
+    return;
+  }
+  mwx_assess_opts ao;
+  mwx_assess_opts_default(&ao);
+  ao.want_apogee = 0;
+  struct dplots b = {0};
+  b.nation = nation;
+  double last_print[4096] = {0};
+  int nupd[4096] = {0};
+  printf("diag %s seed %d %s\n  %7s %4s %5s %8s %5s %9s %8s %8s %8s %8s %8s %8s %8s\n", scn, seed, nation, "t_s",
+         "id", "hits", "h_km", "p_bal", "mask", "dpos_m", "dv_mps", "dv_along", "dv_xtrk", "nees6", "ipp_km", "d2");
+  int64_t step = NS, t = sc.epoch_ns;
+  for (;;) {
+    int64_t next = mwx_sim_source_next_ns(src);
+    if (next == INT64_MAX)
+      break;
+    if (t < next - step)
+      t = next - (next - t) % step;
+    t += step;
+    b.n = 0;
+    if (mwx_sim_source_advance(src, t, dcollect, &b) || (b.n && mwx_track_process(tr, b.p, b.n)))
+      break;
+    double ts = (double)(t - truth.launch_ns[0]) / 1e9;
+    for (size_t i = 0; i < mwx_track_count(tr) && i < 4096; i++) {
+      mwx_track_info in;
+      if (mwx_track_get(tr, i, &in) || in.status != MWX_TRACK_CONFIRMED)
+        continue;
+      const mwx_track_est *e = &in.ballistic;
+      mwx_sim_truth_state st;
+      if (mwx_sim_truth_at(&truth, 0, e->t_ns, &st) || !st.in_flight)
+        continue;
+      double d[6], dp = 0, dv = 0, sp = 0, along = 0;
+      for (int c = 0; c < 3; c++) {
+        d[c] = e->x[c] - st.pos_ecef_m[c];
+        d[3 + c] = e->x[3 + c] - st.vel_ecef_mps[c];
+        dp += d[c] * d[c];
+        dv += d[3 + c] * d[3 + c];
+        sp += st.vel_ecef_mps[c] * st.vel_ecef_mps[c];
+        along += d[3 + c] * st.vel_ecef_mps[c];
+      }
+      if (sqrt(dp) > 50e3)
+        continue;
+      along /= sqrt(sp);
+      int fresh = in.hits != nupd[i];
+      nupd[i] = in.hits;
+      if (!(fresh && (in.hits <= 12 || ts - last_print[i] >= every_s)))
+        continue;
+      last_print[i] = ts;
+      mwx_assess a;
+      double ikm = NAN, d2 = NAN;
+      if (in.p_ballistic >= ao.min_p_ballistic && !mwx_assess_track(&in, &ao, &a) && a.has_impact) {
+        mwx_geo_inverse(a.impact.lat_deg, a.impact.lon_deg, truth.traj[0].fig.impact_lat_deg,
+                        truth.traj[0].fig.impact_lon_deg, &ikm, NULL, NULL);
+        ikm /= 1e3;
+        mwx_geo_lla ref = {a.impact.lat_deg, a.impact.lon_deg, 0},
+                    tl = {truth.traj[0].fig.impact_lat_deg, truth.traj[0].fig.impact_lon_deg, 0};
+        double pp[3], enu[3];
+        mwx_geo_ecef_from_lla(&tl, pp);
+        mwx_geo_enu_from_ecef(&ref, pp, enu);
+        const double(*C)[2] = a.impact.cov_en_m2;
+        double det = C[0][0] * C[1][1] - C[0][1] * C[1][0];
+        d2 = (C[1][1] * enu[0] * enu[0] - 2 * C[0][1] * enu[0] * enu[1] + C[0][0] * enu[1] * enu[1]) / det;
+      }
+      printf("  %7.0f %4u %5d %8.0f %5.3f %9llx %8.0f %8.2f %8.2f %8.2f %8.1f %8.2f %8.1f%s\n", ts, in.id, in.hits,
+             st.lla.h_m / 1e3, in.p_ballistic, (unsigned long long)in.sensor_mask, sqrt(dp), sqrt(dv), along,
+             sqrt(fmax(dv - along * along, 0)), nees(d, e->P, 6), ikm, d2, in.coasting ? " coast" : "");
+    }
+  }
+  /* the filter's ballistic model against the truth's flight: from the truth
+   * at t0, predicted 100 s and 300 s on */
+  printf("  ballistic model from the truth state: error after 100 s / 300 s (m)\n");
+  for (double t0 = 100; t0 < truth.traj[0].fig.flight_time_s - 300; t0 += 200) {
+    mwx_sim_truth_state a, z1, z3;
+    int64_t ta = truth.launch_ns[0] + (int64_t)(t0 * 1e9);
+    if (mwx_sim_truth_at(&truth, 0, ta, &a) || mwx_sim_truth_at(&truth, 0, ta + 100 * NS, &z1) ||
+        mwx_sim_truth_at(&truth, 0, ta + 300 * NS, &z3))
+      continue;
+    mwx_track_est e;
+    memset(&e, 0, sizeof e);
+    e.t_ns = ta;
+    memcpy(e.x, a.pos_ecef_m, 3 * sizeof(double));
+    memcpy(e.x + 3, a.vel_ecef_mps, 3 * sizeof(double));
+    mwx_track_est e3 = e;
+    double d1 = NAN, d3 = NAN;
+    if (!mwx_track_predict(&cfg.filt, MWX_TRACK_BALLISTIC, &e, ta + 100 * NS)) {
+      d1 = 0;
+      for (int c = 0; c < 3; c++)
+        d1 += pow(e.x[c] - z1.pos_ecef_m[c], 2);
+      d1 = sqrt(d1);
+    }
+    if (!mwx_track_predict(&cfg.filt, MWX_TRACK_BALLISTIC, &e3, ta + 300 * NS)) {
+      d3 = 0;
+      for (int c = 0; c < 3; c++)
+        d3 += pow(e3.x[c] - z3.pos_ecef_m[c], 2);
+      d3 = sqrt(d3);
+    }
+    printf("  t0 %6.0f h %6.0f km ph %d pw %d: %9.1f %9.1f\n", t0, a.lla.h_m / 1e3, (int)a.phase, (int)a.powered, d1, d3);
+  }
+  /* one ballistic filter (no IMM, no tracker) on missile 0's plots from the
+   * truth at 600 s, P0 = (100 m)^2, (1 m/s)^2 */
+  for (int kind = 0; kind < 2; kind++) {
+    mwx_track_filter_cfg fc = cfg.filt;
+    fc.kind = kind;
+    printf("  %s alone from the truth at 600 s: t, h_km, dpos_m, dv_mps, nees6\n", kind ? "UKF" : "EKF");
+    mwx_track_est e;
+    int started = 0;
+    double lastp = 0;
+    for (size_t j = 0; j < b.n0; j++) {
+      const mwx_track_plot *p = &b.m0[j];
+      double ts = (double)(p->t_ns - truth.launch_ns[0]) / 1e9;
+      if (ts < 600 || p->kind != MWX_TRACK_RADAR)
+        continue;
+      mwx_sim_truth_state st;
+      if (!started) {
+        mwx_sim_truth_at(&truth, 0, p->t_ns, &st);
+        memset(&e, 0, sizeof e);
+        e.t_ns = p->t_ns;
+        memcpy(e.x, st.pos_ecef_m, 3 * sizeof(double));
+        memcpy(e.x + 3, st.vel_ecef_mps, 3 * sizeof(double));
+        for (int c = 0; c < 3; c++) {
+          e.P[c][c] = 1e4;
+          e.P[3 + c][3 + c] = 1;
+        }
+        e.P[6][6] = 1e-6;
+        started = 1;
+        lastp = ts;
+      }
+      if (mwx_track_predict(&fc, MWX_TRACK_BALLISTIC, &e, p->t_ns) || mwx_track_update(&fc, &e, p, NULL, NULL))
+        break;
+      if (ts - lastp >= 100 || j + 1 == b.n0) {
+        lastp = ts;
+        mwx_sim_truth_at(&truth, 0, p->t_ns, &st);
+        double d[6], dp = 0, dv = 0;
+        for (int c = 0; c < 3; c++) {
+          d[c] = e.x[c] - st.pos_ecef_m[c];
+          d[3 + c] = e.x[3 + c] - st.vel_ecef_mps[c];
+          dp += d[c] * d[c];
+          dv += d[3 + c] * d[3 + c];
+        }
+        printf("   %6.0f %6.0f %8.1f %8.3f %8.1f\n", ts, st.lla.h_m / 1e3, sqrt(dp), sqrt(dv), nees(d, e.P, 6));
+      }
+    }
+  }
+  free(b.m0);
+  printf("  whitened residual of missile 0's plots against the truth, per sensor: mean (rms) of range/az/el (IR: 2 axes)\n");
+  for (int k = 0; k < 64; k++)
+    if (b.rn[k]) {
+      printf("  %-24s %6ld", sc.sensor[k].id, b.rn[k]);
+      for (int i = 0; i < 3; i++)
+        printf("  %6.3f (%5.3f)", b.rs[k][i] / b.rn[k], sqrt(b.rq[k][i] / b.rn[k]));
+      printf("\n");
+    }
+  free(b.p);
+  mwx_sim_source_fini(src);
+  mwx_track_destroy(tr);
+  mwx_sim_truth_fini(&truth);
+  mwx_sim_scenario_fini(&sc);
+}
+
 int main(int argc, char **argv) {
-  if (argc < 2 || (strcmp(argv[1], "ellipse") && strcmp(argv[1], "crlb") && strcmp(argv[1], "phase"))) {
+  if (argc < 2 || (strcmp(argv[1], "ellipse") && strcmp(argv[1], "crlb") && strcmp(argv[1], "phase") &&
+                    strcmp(argv[1], "diag"))) {
     fprintf(stderr, "usage: bench_track_mc ellipse [RUNS] | crlb [SEEDS] |\n"
                     "                      phase [SEEDS [default|legacy [ALL|KOR|JPN|USA [before]]]]\n"
                     "       (from the source tree)\n");
     return 2;
   }
   int n = argc > 2 ? atoi(argv[2]) : 0;
+  if (!strcmp(argv[1], "diag")) {
+    if (argc < 4) {
+      fprintf(stderr, "usage: bench_track_mc diag SCENARIO SEED [NATION [EVERY_S]]\n");
+      return 2;
+    }
+    diag(argv[2], atoi(argv[3]), argc > 4 ? argv[4] : "ALL", argc > 5 ? atof(argv[5]) : 60.0);
+    return 0;
+  }
   if (!strcmp(argv[1], "phase")) {
     const char *nat = argc > 4 ? argv[4] : "ALL";
     if (strlen(nat) != 3) {

@@ -38,6 +38,8 @@ static mwx_track_info track_at(double h_m, double v_up_mps) {
     in.est.P[i][i] = i < 3 ? 1e6 : 100.0; /* 1 km per axis */
   in.est.t_ns = 1000 * S_NS;
   in.t_last_ns = in.est.t_ns;
+  in.t_quiet_ns = in.est.t_ns - 60 * S_NS; /* ballistic for a minute: burnout seen */
+  in.quiet_plots = 60;
   in.p_ballistic = 0.99;
   in.status = MWX_TRACK_CONFIRMED;
   return in;
@@ -109,8 +111,22 @@ static void test_phase_quality(void **state) {
   assert_int_equal(mwx_assess_flight_phase(&in, &ph), 0);
   assert_int_equal(ph, 0);
   in.t_powered_ns = in.est.t_ns - 11 * S_NS;
+  in.t_quiet_ns = in.est.t_ns - 10 * S_NS;
+  in.quiet_plots = MWX_ASSESS_QUIET_MIN_PLOTS;
   assert_int_equal(mwx_assess_flight_phase(&in, &ph), 0);
   assert_int_equal(ph, 1);
+  /* burnout not seen (too few quiet plots, or lost while powered): boost, so
+   * that no partner's fused picture predicts from its Track sample */
+  in.quiet_plots = MWX_ASSESS_QUIET_MIN_PLOTS - 1;
+  assert_int_equal(mwx_assess_flight_phase(&in, &ph), 0);
+  assert_int_equal(ph, 0);
+  in.quiet_plots = MWX_ASSESS_QUIET_MIN_PLOTS;
+  in.t_quiet_ns = 0;
+  in.coasting = 1;
+  assert_int_equal(mwx_assess_flight_phase(&in, &ph), 0);
+  assert_int_equal(ph, 0);
+  in.coasting = 0;
+  in.t_quiet_ns = in.est.t_ns - 10 * S_NS;
   mwx_track_info dn = track_at(149e3, -2000);
   assert_int_equal(mwx_assess_flight_phase(&dn, &ph), 0);
   assert_int_equal(ph, 2); /* falling below 150 km */
@@ -129,8 +145,9 @@ static void test_phase_quality(void **state) {
   assert_int_equal(mwx_assess_track_quality(&in.est, &q), MWX_EINVAL);
 }
 
-/* One run of a scenario on the legacy laydown. */
-static void run(const char *file, const char *nation, uint64_t seed, int trust, mwx_assess_missile *out) {
+/* One run of a scenario on a laydown (default, legacy). */
+static void run_on(const char *file, const char *laydown, const char *nation, uint64_t seed, int trust,
+                   mwx_assess_missile *out) {
   char path[1024];
   snprintf(path, sizeof path, "%s/scenarios/%s", MWX_SOURCE_DIR, file);
   mwx_sim_scenario sc;
@@ -138,7 +155,7 @@ static void run(const char *file, const char *nation, uint64_t seed, int trust, 
   memset(&sc, 0, sizeof sc);
   memset(&truth, 0, sizeof truth);
   assert_int_equal(mwx_sim_scenario_load(path, &sc), 0);
-  assert_int_equal(mwx_sim_scenario_use_sensors(&sc, "legacy"), 0);
+  assert_int_equal(mwx_sim_scenario_use_sensors(&sc, laydown), 0);
   assert_int_equal(mwx_sim_truth_init(&truth, &sc, 1.0), 0);
   mwx_assess_run_opts o;
   mwx_assess_run_opts_default(&o);
@@ -152,6 +169,11 @@ static void run(const char *file, const char *nation, uint64_t seed, int trust, 
   mwx_assess_run_fini(&r);
   mwx_sim_truth_fini(&truth);
   mwx_sim_scenario_fini(&sc);
+}
+
+/* One run of a scenario on the legacy laydown. */
+static void run(const char *file, const char *nation, uint64_t seed, int trust, mwx_assess_missile *out) {
+  run_on(file, "legacy", nation, seed, trust, out);
 }
 
 /* 2022-11-18, JPN alone: the track is lost during the second stage.  Taken
@@ -201,11 +223,57 @@ static void test_srbm_class(void **state) {
   }
 }
 
+/* 2017-11-29, ALL, default laydown, seeds 5 and 19: plots of the established
+ * track that fell outside its 0.999 gate (1 in 1,000 of ~12,000) paired into
+ * a second track on the same missile; by Mahalanobis distance alone the
+ * loose new track won every plot in the tail of the precise one, the two
+ * pushed each other apart and both held a 5-12 sigma bias to impact
+ * (mid-course 95% containment 85-93%, > 5 sigma for 600-1,000 s).  With the
+ * negative log-likelihood as the assignment cost the new track does not
+ * take the established one's plots. */
+static void test_second_track_bias(void **state) {
+  (void)state;
+  static const uint64_t seeds[] = {5, 19};
+  for (int i = 0; i < 2; i++) {
+    mwx_assess_missile m;
+    run_on("2017-11-29-hwasong15.json", "default", "ALL", seeds[i], 0, &m);
+    int mc = MWX_ASSESS_PH_MIDCOURSE, re = MWX_ASSESS_PH_REENTRY;
+    printf("    2017-11-29 ALL seed %d: mid-course %zu of %zu inside, re-entry %zu of %zu, > 5 sigma %.0f s, "
+           "worst %.1f km\n", (int)seeds[i], m.n_pred_in[mc], m.n_pred[mc], m.n_pred_in[re], m.n_pred[re],
+           m.max_5sigma_s, m.max_wrong_km);
+    assert_true(m.n_pred[mc] > 100);
+    assert_true((double)m.n_pred_in[mc] >= 0.95 * (double)m.n_pred[mc]);
+    assert_true(m.n_pred_in[re] == m.n_pred[re]);
+    assert_true(m.max_5sigma_s <= 10.0);
+  }
+}
+
+/* 2022-10-04, ALL, default laydown, seeds 9 and 12: the burnout smoother
+ * kept the burnout-time hypothesis of largest likelihood and dropped the
+ * spread of the others; the first warning-grade prediction (159 s, burnout
+ * at 147 s) had the truth outside its 95% ellipse (d2 6.5 and 8.4).  Their
+ * likelihood-weighted mixture carries the burnout time's uncertainty. */
+static void test_burnout_mixture(void **state) {
+  (void)state;
+  static const uint64_t seeds[] = {9, 12};
+  for (int i = 0; i < 2; i++) {
+    mwx_assess_missile m;
+    run_on("2022-10-04-hwasong12.json", "default", "ALL", seeds[i], 0, &m);
+    int be = MWX_ASSESS_PH_BOOST_END;
+    printf("    2022-10-04 ALL seed %d: boost end %zu of %zu inside, first consistent %.0f s\n", (int)seeds[i],
+           m.n_pred_in[be], m.n_pred[be], m.has_ipp_consistent ? m.ipp_consistent_s : NAN);
+    assert_true(m.n_pred[be] >= 1);
+    assert_true(m.n_pred_in[be] == m.n_pred[be]);
+    assert_true(m.has_ipp_consistent && m.ipp_consistent_s <= 160.0);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_burnout_check),   cmocka_unit_test(test_phase_quality),
       cmocka_unit_test(test_lost_while_powered), cmocka_unit_test(test_staging_coast),
-      cmocka_unit_test(test_srbm_class),
+      cmocka_unit_test(test_srbm_class),      cmocka_unit_test(test_second_track_bias),
+      cmocka_unit_test(test_burnout_mixture),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

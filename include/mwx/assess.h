@@ -166,7 +166,10 @@ int mwx_assess_burnout_check(const mwx_track_info *info, mwx_assess_burnout *out
  *  - boost while the IMM's likelier model is the boost model (ballistic
  *    probability < 0.5: of two models, the one more probable than not), or
  *    thrust was seen less than MWX_ASSESS_STAGING_COAST_S before the
- *    estimate's time (a staging coast is still boost);
+ *    estimate's time (a staging coast is still boost), or burnout was not
+ *    seen (mwx_assess_burnout_check: the Track sample then says boost, so
+ *    that a partner's fused picture makes no impact prediction from it either:
+ *    fuse.h, no fused prediction while a member is powered);
  *  - terminal when descending below MWX_ASSESS_TERMINAL_H_M (150 km: the
  *    upper edge of the terminal-defence layer, THAAD's published intercept
  *    ceiling of about 150 km, U.S. MDA THAAD fact sheet; a warning from then

@@ -386,7 +386,12 @@ int mwx_assess_flight_phase(const mwx_track_info *info, int *phase) {
     return mwx_error_set(MWX_EINVAL, "assess: NULL argument");
   const double *x = info->est.x;
   double thrust_ago_s = info->t_powered_ns ? (double)(info->est.t_ns - info->t_powered_ns) * 1e-9 : INFINITY;
-  if (info->p_ballistic < 0.5 || thrust_ago_s < MWX_ASSESS_STAGING_COAST_S) {
+  mwx_assess_burnout bo;
+  mwx_assess_burnout_check(info, &bo);
+  /* a track whose burnout was not seen is boost to everyone: its own
+   * prediction is provisional (mwx_assess_track), and the Track sample a
+   * partner fuses must not let the fused picture predict from it */
+  if (info->p_ballistic < 0.5 || thrust_ago_s < MWX_ASSESS_STAGING_COAST_S || !bo.seen) {
     *phase = 0;
     return 0;
   }
