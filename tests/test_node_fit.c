@@ -1,7 +1,7 @@
 /*
  * test_node_fit.c - the launch fit off the loop thread (src/node/fitpool.c):
  * a node at speed > 0 (offline: no DDS) whose fit worker is made slow by the
- * test-only option test_fit_delay_ms.
+ * test-only option test_fit_min_ms (the fit's min_duration_ms).
  *   - a fit taking 12 s does not delay another track's releases: the
  *     Track samples of the other missile keep leaving while it runs, and
  *     the refined LaunchEvent arrives after it;
@@ -108,7 +108,7 @@ static void test_slow_fit_does_not_delay(void **state) {
   mwx_node_config cfg;
   open_node(&cfg, dir, sc);
   cfg.speed = 20;
-  cfg.test_fit_delay_ms = 12000;
+  cfg.test_fit_min_ms = 12000;
   fctx *x = calloc(1, sizeof *x);
   assert_non_null(x);
   assert_int_equal(mwx_node_open(&cfg, on_ev, x, &x->n), 0);
@@ -159,7 +159,7 @@ static void test_full_fit_queue_drops(void **state) {
   open_node(&cfg, dir, sc);
   cfg.speed = 50;
   cfg.fit_queue = 1;
-  cfg.test_fit_delay_ms = 60000; /* the first fit holds the worker for the whole run */
+  cfg.test_fit_min_ms = 60000; /* the first fit holds the worker for the whole run */
   fctx *x = calloc(1, sizeof *x);
   assert_non_null(x);
   assert_int_equal(mwx_node_open(&cfg, on_ev, x, &x->n), 0);

@@ -31,8 +31,8 @@ static int64_t sim_now(const mwx_node *n) {
  * which arrive through the journal, are seen within that). */
 static int64_t next_wait(const mwx_node *n) {
   int64_t next = n->sim_ns + (int64_t)(0.25 * NS * n->cfg.speed);
-  if (n->src && !n->src_done) {
-    int64_t s = mwx_sim_source_next_ns(n->src);
+  if (n->has_src && !n->src_done) {
+    int64_t s = mwx_assess_drive_next_ns(n->drv);
     if (s < next)
       next = s;
   }
@@ -65,7 +65,7 @@ static int64_t tick_timer(mwx_node_loop *l, void *ctx) {
       }
     } else {
       target = now;
-      int64_t nx = n->src && !n->src_done ? mwx_sim_source_next_ns(n->src) : INT64_MAX;
+      int64_t nx = n->has_src && !n->src_done ? mwx_assess_drive_next_ns(n->drv) : INT64_MAX;
       int due = nx <= now || n->n_fit_done || now >= n->next_expire_ns ||
                 (n->cfg.status_every_s > 0 && now - n->last_status_ns >= (int64_t)(n->cfg.status_every_s * NS)) ||
                 now - n->sim_ns >= (int64_t)(0.25 * NS * n->cfg.speed);
@@ -75,7 +75,7 @@ static int64_t tick_timer(mwx_node_loop *l, void *ctx) {
   } else if (step > 0)
     target = n->sim_ns + step;
   else {
-    int64_t nx = n->src && !n->src_done ? mwx_sim_source_next_ns(n->src) : INT64_MAX;
+    int64_t nx = n->has_src && !n->src_done ? mwx_assess_drive_next_ns(n->drv) : INT64_MAX;
     target = nx != INT64_MAX ? (nx > n->sim_ns ? nx : n->sim_ns) : n->sim_ns + NS;
   }
   int done = 0;

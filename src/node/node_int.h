@@ -25,6 +25,9 @@
 
 /* Per tracker index: what has been sent about it. */
 typedef struct node_trk {
+  size_t idx;                 /* tracker index (the key) */
+  int used;                   /* slot holds an entry */
+  int64_t last_seen_ns;       /* the track's t_last_ns: the least recent is evicted when full */
   int confirmed, launch_sent, launch_fit_done, impact_sent;
   int64_t last_pub_ns, last_impact_ns;
   int64_t last_try_launch_ns, last_try_impact_ns; /* event-driven: an assessment that gave nothing
@@ -78,13 +81,13 @@ typedef struct node_fit_result {
 
 typedef struct node_fitpool node_fitpool;
 /* Starts workers threads with a FIFO of at most cap jobs; results go to
- * loop.  delay_ms: TEST ONLY wait before each fit. */
-int node_fitpool_create(int workers, size_t cap, int delay_ms, mwx_node_loop *loop, node_fitpool **out);
+ * loop.  min_ms: TEST ONLY, each fit's min_duration_ms (cut short by a stop). */
+int node_fitpool_create(int workers, size_t cap, int min_ms, mwx_node_loop *loop, node_fitpool **out);
 /* Hands j over (the pool owns it then) or MWX_EBUSY when the FIFO is full
  * (j stays the caller's).  Loop thread. */
 int node_fitpool_submit(node_fitpool *p, node_fit_job *j);
-/* Stops and joins the workers (a fit in progress is finished first; the
- * test delay is cut short); frees jobs not started.  NULL ignored. */
+/* Stops and joins the workers (a fit in progress is finished first; its
+ * test wait is cut short); frees jobs not started.  NULL ignored. */
 void node_fitpool_destroy(node_fitpool *p);
 void node_fit_job_free(node_fit_job *j);
 
@@ -110,11 +113,12 @@ struct mwx_node {
   mwx_journal *j;
   mwx_sim_scenario sc;
   mwx_sim_truth truth;
-  mwx_sim_source *src;
+  mwx_assess_drive *drv;   /* the sim -> track driver (assess.h); tr is its tracker */
+  int has_src;             /* a scenario plays (else: the tracker only) */
   int src_done, done_reported;
   size_t own_sensors;
   int64_t epoch_ns;
-  mwx_tracker *tr;
+  mwx_tracker *tr;          /* borrowed from drv */
   mwx_node_loop *loop;
   /* clock */
   int64_t sim_ns;          /* sim time processed up to */
@@ -122,9 +126,7 @@ struct mwx_node {
   int linger_timer_set;
   int64_t linger_until_mono;
   /* pipeline state */
-  mwx_track_plot *plots;
-  size_t n_plots, cap_plots;
-  node_trk *trk;
+  node_trk *trk;             /* node_tracks.c: the per-track table, cap_trk = 2 * max_tracks slots */
   size_t n_trk, cap_trk;
   uint64_t seq[6];          /* last seq given per topic (continued from the journal at open) */
   uint64_t seq_saved[6];    /* the values last written to the journal's seq_out */
@@ -188,8 +190,10 @@ const char *node_msg_id(const mwx_msg *m, const char *none);
 int64_t node_real_ns(void);
 /* node_step.c: the loop's batch fn (mwx_node_loop_set_batch_fn). */
 void node_batch(mwx_node_loop *l, void **items, const size_t *sizes, size_t cnt, void *ctx);
-/* node_tracks.c: a plot of the sim source (this nation's kept, journaled). */
-int node_on_plot(const mwx_sim_plot *sp, void *ctx);
+/* node_tracks.c: each plot the driver takes (counted, journaled). */
+int node_on_plot(void *ctx, const mwx_sim_plot *sp);
+/* node_tracks.c: allocates the per-track table (open). */
+int node_trk_open(mwx_node *n);
 /* node_tracks.c: confirmed tracks -> samples, inside the step's batch. */
 int node_tracks_to_samples(mwx_node *n);
 /* node_tracks.c: a launch fit's result -> the refined LaunchEvent. */

@@ -25,7 +25,7 @@ void mwx_node_config_init(mwx_node_config *c) {
   c->speed = 0;
   c->lead_s = 5;
   c->step_s = 1;
-  c->impact_every_s = 10;
+  c->impact_every_s = MWX_ASSESS_IMPACT_EVERY_S; /* assess.h: mwx track scores the same cadence */
   c->status_every_s = 30;
   c->linger_s = 0;
   c->sync = MWX_JOURNAL_SYNC_FULL;
@@ -33,6 +33,7 @@ void mwx_node_config_init(mwx_node_config *c) {
   c->launch_fit = 1;
   c->fit_workers = 1;
   c->fit_queue = 32;
+  c->max_tracks = MWX_NODE_MAX_TRACKS;
   c->replay_max_age_s = MWX_NODE_REPLAY_AGE_S;
   mwx_net_config_init(&c->net);
 }
@@ -214,9 +215,9 @@ int mwx_node_open(const mwx_node_config *cfg, mwx_node_event_fn fn, void *ctx, m
   if ((rc = mwx_journal_head(n->j, &n->approved_after, n->scratch.sig /* any 32-byte buffer */)))
     goto fail;
   if (cfg->scenario[0]) {
-    if ((rc = mwx_sim_scenario_load(cfg->scenario, &n->sc)) || (rc = mwx_sim_truth_init(&n->truth, &n->sc, 1.0)) ||
-        (rc = mwx_sim_source_init(&n->src, &n->sc, &n->truth, cfg->seed)))
+    if ((rc = mwx_sim_scenario_load(cfg->scenario, &n->sc)) || (rc = mwx_sim_truth_init(&n->truth, &n->sc, 1.0)))
       goto fail;
+    n->has_src = 1;
     n->epoch_ns = n->sc.epoch_ns;
     for (size_t s = 0; s < n->sc.n_sensors; s++)
       if (!strcmp(n->sc.sensor[s].nation, cfg->nation))
@@ -226,13 +227,18 @@ int mwx_node_open(const mwx_node_config *cfg, mwx_node_event_fn fn, void *ctx, m
     n->sim_ns = node_real_ns();
   n->last_status_ns = INT64_MIN / 2;
   n->last_deadline_ns = INT64_MIN;
-  if ((rc = mwx_track_create(NULL, &n->tr)) || (rc = node_fuse_open(n)) || (rc = node_alert_open(n)))
+  /* the sim -> track driver (assess.h), shared with mwx track */
+  if ((rc = mwx_assess_drive_create(n->has_src ? &n->sc : NULL, n->has_src ? &n->truth : NULL, cfg->nation, cfg->seed,
+                                    NULL, &n->drv)))
+    goto fail;
+  n->tr = mwx_assess_drive_tracker(n->drv);
+  if ((rc = node_trk_open(n)) || (rc = node_fuse_open(n)) || (rc = node_alert_open(n)))
     goto fail;
   if ((rc = mwx_node_loop_create(0, &n->loop)))
     goto fail;
   mwx_node_loop_set_batch_fn(n->loop, node_batch, n);
   if (n->cfg.launch_fit && n->cfg.speed > 0 &&
-      (rc = node_fitpool_create(n->cfg.fit_workers, (size_t)n->cfg.fit_queue, n->cfg.test_fit_delay_ms, n->loop,
+      (rc = node_fitpool_create(n->cfg.fit_workers, (size_t)n->cfg.fit_queue, n->cfg.test_fit_min_ms, n->loop,
                                 &n->fits)))
     goto fail;
   if (cfg->online && (rc = node_rx_start(n)))
@@ -250,16 +256,14 @@ void mwx_node_close(mwx_node *n) {
   node_rx_stop(n);
   node_fitpool_destroy(n->fits); /* before the loop the workers post to */
   mwx_node_loop_destroy(n->loop);
-  mwx_track_destroy(n->tr);
   node_fuse_close(n);
   node_alert_close(n);
   node_xout_free(n);
-  mwx_sim_source_fini(n->src);
+  mwx_assess_drive_destroy(n->drv); /* its tracker: after the fused picture that reads it */
   mwx_sim_truth_fini(&n->truth);
   mwx_sim_scenario_fini(&n->sc);
   mwx_journal_close(n->j);
   mwx_msg_key_free(n->key);
-  free(n->plots);
   free(n->trk);
   free(n->out);
   free(n->pic);

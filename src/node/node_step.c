@@ -76,15 +76,13 @@ int mwx_node_step(mwx_node *n, int64_t t_ns, int *done) {
   }
   if ((rc = mwx_journal_begin(n->j)))
     return rc;
-  if (n->src && !n->src_done) {
-    n->n_plots = 0;
-    if ((rc = mwx_sim_source_advance(n->src, n->sim_ns, node_on_plot, n)))
-      goto fail;
-    if (n->n_plots && (rc = mwx_track_process(n->tr, n->plots, n->n_plots)))
+  if (n->has_src && !n->src_done) {
+    /* assess.h: the one sim -> track driver (mwx track's too) */
+    if ((rc = mwx_assess_drive_advance(n->drv, n->sim_ns, node_on_plot, n, NULL)))
       goto fail;
     if ((rc = node_tracks_to_samples(n)))
       goto fail;
-    if (mwx_sim_source_next_ns(n->src) == INT64_MAX)
+    if (mwx_assess_drive_next_ns(n->drv) == INT64_MAX)
       n->src_done = 1;
   }
   for (size_t i = 0; i < n->n_fit_done; i++)
@@ -117,7 +115,7 @@ int mwx_node_step(mwx_node *n, int64_t t_ns, int *done) {
   if (last > n->approved_after)
     n->approved_after = last;
   node_flush_out(n);
-  int over = (!n->src || n->src_done) && n->sim_ns >= n->last_deadline_ns;
+  int over = (!n->has_src || n->src_done) && n->sim_ns >= n->last_deadline_ns;
   if (over && !n->done_reported) {
     n->done_reported = 1;
     mwx_node_event ev = {0};
