@@ -25,8 +25,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <jansson.h>
+
 #include "mwx/error.h"
 #include "mwx/journal.h"
+#include "mwx/json.h"
 #include "mwx/node.h"
 #include "mwx/release.h"
 
@@ -417,6 +420,111 @@ static void test_node_track_bound(void **state) {
   free(buf);
 }
 
+/* ---- journal payloads (built with Jansson) --------------------------- */
+
+typedef struct pctx {
+  int plots, radar, ir, samples, replays, bad;
+  uint64_t seq_seen;
+} pctx;
+
+static int on_payload(const mwx_journal_record *r, void *ctx) {
+  pctx *x = ctx;
+  if (r->kind != MWX_JOURNAL_PLOT && r->kind != MWX_JOURNAL_SAMPLE && r->kind != MWX_JOURNAL_REPLAY)
+    return 0;
+  json_t *o = NULL;
+  if (mwx_json_load_text(r->payload, strlen(r->payload), "payload", &o)) {
+    x->bad++;
+    return 0;
+  }
+  if (r->kind == MWX_JOURNAL_PLOT) {
+    x->plots++;
+    const char *kind = json_string_value(json_object_get(o, "kind"));
+    const char *sensor = json_string_value(json_object_get(o, "sensor"));
+    if (!sensor || strncmp(sensor, "JPN-", 4))
+      x->bad++;
+    if (kind && !strcmp(kind, "radar")) {
+      x->radar++;
+      double el = json_number_value(json_object_get(o, "el_deg"));
+      if (mwx_json_check_keys(o, (const char *[]){"sensor", "kind", "range_m", "az_deg", "el_deg", NULL}, "plot") ||
+          !(json_number_value(json_object_get(o, "range_m")) > 0) || !(el >= -90 && el <= 90))
+        x->bad++;
+    } else if (kind && !strcmp(kind, "ir")) {
+      x->ir++;
+      if (mwx_json_check_keys(o, (const char *[]){"sensor", "kind", "los_ecef", NULL}, "plot") ||
+          json_array_size(json_object_get(o, "los_ecef")) != 3)
+        x->bad++;
+    } else
+      x->bad++;
+  } else {
+    const char *from = json_string_value(json_object_get(o, "from"));
+    if (!from || strcmp(from, "KOR") || strcmp(json_string_value(json_object_get(o, "topic")), "LaunchEvent"))
+      x->bad++;
+    x->seq_seen = (uint64_t)json_integer_value(json_object_get(o, "seq"));
+    if (r->kind == MWX_JOURNAL_SAMPLE) {
+      x->samples++;
+      if (!json_is_true(json_object_get(o, "verified")))
+        x->bad++;
+    } else {
+      x->replays++;
+      if (!json_string_value(json_object_get(o, "why")))
+        x->bad++;
+    }
+  }
+  json_decref(o);
+  return 0;
+}
+
+/* Plot records of a run and the receive path's records of an injected
+ * partner sample (taken, then the same again: a replay or a copy) are JSON
+ * objects with exactly their keys. */
+static void test_node_payloads(void **state) {
+  (void)state;
+  char dir[] = "/tmp/mwx_test_node_XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char db[128];
+  snprintf(db, sizeof db, "%s/jpn.db", dir);
+  mwx_node_config cfg;
+  mwx_node_config_init(&cfg);
+  strcpy(cfg.nation, "JPN");
+  snprintf(cfg.scenario, sizeof cfg.scenario, "%s/scenarios/2022-10-14-srbm.json", MWX_SOURCE_DIR);
+  snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-JPN.json", MWX_SOURCE_DIR);
+  snprintf(cfg.journal, sizeof cfg.journal, "%s", db);
+  cfg.launch_fit = 0;
+  cfg.sync = MWX_JOURNAL_SYNC_NORMAL;
+  mwx_node *n;
+  assert_int_equal(mwx_node_open(&cfg, NULL, NULL, &n), 0);
+  mwx_msg m;
+  memset(&m, 0, sizeof m);
+  m.topic = MWX_TOPIC_LAUNCH;
+  memcpy(m.mark.originator, "KOR", 4);
+  m.mark.classification = MWX_CLASSIF_SECRET;
+  mwx_msg_marking_add(&m.mark, "KOR");
+  mwx_msg_marking_add(&m.mark, "JPN");
+  m.mark.seq = 3;
+  snprintf(m.u.launch.local_track_id, MWX_ID_LEN, "KOR-T1");
+  m.u.launch.lat_deg = 39.0;
+  m.u.launch.lon_deg = 125.7;
+  assert_int_equal(mwx_node_inject(n, &m), 0);
+  assert_int_equal(mwx_node_inject(n, &m), 0);
+  assert_int_equal(mwx_node_run(n), 0);
+  mwx_node_stats st;
+  mwx_node_get_stats(n, &st);
+  pctx x = {0};
+  assert_int_equal(mwx_journal_query(mwx_node_journal(n), INT64_MIN, 0, on_payload, &x), 0);
+  mwx_node_close(n);
+  printf("    %d plot records (%d radar, %d IR) of %llu plots, %d sample, %d replay records\n", x.plots, x.radar, x.ir,
+         (unsigned long long)st.plots, x.samples, x.replays);
+  assert_int_equal(x.bad, 0);
+  assert_true(x.plots > 10);
+  assert_int_equal((uint64_t)x.plots, st.plots);
+  assert_int_equal(x.samples + x.replays, 2);
+  assert_true(x.samples >= 1);
+  assert_int_equal(x.seq_seen, 3);
+  char cmd[256];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
 /* The RECEIVED line: latency to the node holding the sample, then to its
  * reception from DDS; neither when the topic has no time of validity. */
 static void test_event_format_received(void **state) {
@@ -520,6 +628,7 @@ int main(void) {
       cmocka_unit_test(test_loop_stop_from_thread), cmocka_unit_test(test_node_offline),
       cmocka_unit_test(test_node_bad_config),      cmocka_unit_test(test_node_config_load),
       cmocka_unit_test(test_event_format_received), cmocka_unit_test(test_node_track_bound),
+      cmocka_unit_test(test_node_payloads),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
