@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mwx/assess.h"
 #include "mwx/error.h"
@@ -33,6 +34,13 @@ static void help(FILE *f) {
 
 static int usage_error(const char *fmt, const char *arg) {
   return mwx_cmd_usage_error("track", help, fmt, arg);
+}
+
+/* Progress on stderr when it is a terminal (mwx_assess_run_opts.progress_fn). */
+static void progress(void *ctx, double frac, double sim_s) {
+  (void)ctx;
+  fprintf(stderr, "\rmwx track: %3.0f%% of the scenario (sim +%.0f s)%s", frac * 100, sim_s, frac >= 1 ? "\n" : "");
+  fflush(stderr);
 }
 
 static void field(const char *name, int has, double v, const char *unit) {
@@ -90,6 +98,8 @@ int mwx_cmd_track(int argc, char **argv) {
   }
   if (!path)
     return usage_error("%s", "missing SCENARIO.json");
+  if (isatty(STDERR_FILENO))
+    o.progress_fn = progress;
   mwx_sim_scenario sc;
   mwx_sim_truth truth;
   mwx_assess_run_result r;

@@ -7,7 +7,10 @@
  * (mwx_node_step): JPN gets KOR's LaunchEvent and Tracks automatically,
  * long-range impact predictions to JPN are held, an approval made through a
  * second journal handle (as "mwx release approve" would) is picked up and
- * published, and the journal verifies.  The mwxd configuration file: node
+ * published, and the journal verifies.  The per-track table's bound
+ * (max_tracks 1 on a scenario with tracks confirmed at once): evictions
+ * counted in the stats, in NodeStatus overflows and the summary line.  The
+ * mwxd configuration file: node
  * keys read, paths relative to the file, bad values named.
  */
 #include <poll.h>
@@ -22,8 +25,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <jansson.h>
+
 #include "mwx/error.h"
 #include "mwx/journal.h"
+#include "mwx/json.h"
 #include "mwx/node.h"
 #include "mwx/release.h"
 
@@ -81,7 +87,11 @@ static void test_loop_timers(void **state) {
   assert_int_equal(mwx_node_loop_timer_add(l, 2000000, t_never, &t, &t.del_id), 0);
   assert_int_equal(mwx_node_loop_timer_add(l, 1000000, t_killer, &t, NULL), 0);
   int64_t t0 = mwx_node_mono_ns();
-  while (mwx_node_mono_ns() - t0 < 20000000)
+  /* at least 20 ms; on a loaded machine up to 2 s, until every timer has
+     done what it should (the deleted one would fail at once) */
+  while (mwx_node_mono_ns() - t0 < 20000000 ||
+         (mwx_node_mono_ns() - t0 < 2000000000 && !(t.fired[0] == 3 && t.fired[1] == 1 && t.fired[2] == 100 &&
+                                                    t.fired[3] == 1)))
     assert_true(mwx_node_loop_run_once(l, 1000000) >= 0);
   assert_int_equal(t.fired[0], 3);
   assert_int_equal(t.fired[1], 1);
@@ -334,6 +344,187 @@ static void test_node_offline(void **state) {
   assert_int_equal(system(cmd), 0);
 }
 
+/* ---- the per-track table's bound ----------------------------------- */
+
+typedef struct bctx {
+  uint64_t max_overflows; /* largest NodeStatus overflows that left */
+  int launches;
+} bctx;
+
+static void on_bound(void *c, const mwx_node_event *ev) {
+  bctx *x = c;
+  if (ev->kind != MWX_NODE_EV_RELEASED || !ev->msg || strcmp(ev->partner, "USA"))
+    return;
+  if (ev->msg->topic == MWX_TOPIC_STATUS && ev->msg->u.status.overflows > x->max_overflows)
+    x->max_overflows = ev->msg->u.status.overflows;
+  x->launches += ev->msg->topic == MWX_TOPIC_LAUNCH;
+}
+
+/* JPN offline on 2022-10-04 (several tracks confirmed at once: the radars
+ * hand over) with the table bounded at max_tracks. */
+static void run_bounded(int max_tracks, mwx_node_stats *st, bctx *x) {
+  char dir[] = "/tmp/mwx_test_node_XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  mwx_node_config cfg;
+  mwx_node_config_init(&cfg);
+  strcpy(cfg.nation, "JPN");
+  snprintf(cfg.scenario, sizeof cfg.scenario, "%s/scenarios/2022-10-04-hwasong12.json", MWX_SOURCE_DIR);
+  snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-JPN.json", MWX_SOURCE_DIR);
+  snprintf(cfg.journal, sizeof cfg.journal, "%s/jpn.db", dir);
+  cfg.journal_plots = 0;
+  cfg.launch_fit = 0;
+  cfg.status_every_s = 5;
+  cfg.sync = MWX_JOURNAL_SYNC_NORMAL;
+  cfg.max_tracks = max_tracks;
+  mwx_node *n;
+  assert_int_equal(mwx_node_open(&cfg, on_bound, x, &n), 0);
+  assert_int_equal(mwx_node_run(n), 0);
+  mwx_node_get_stats(n, st);
+  mwx_node_close(n);
+  char cmd[256];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
+static void test_node_track_bound(void **state) {
+  (void)state;
+  mwx_node_stats st0, st1;
+  bctx x0 = {0}, x1 = {0};
+  run_bounded(MWX_NODE_MAX_TRACKS, &st0, &x0);
+  run_bounded(1, &st1, &x1);
+  printf("    tracks confirmed %llu, launches %d (bound %d); bound 1: evicted %llu, confirmed %llu, launches %d,"
+         " NodeStatus overflows up to %llu\n",
+         (unsigned long long)st0.tracks_confirmed, x0.launches, MWX_NODE_MAX_TRACKS,
+         (unsigned long long)st1.tracks_evicted, (unsigned long long)st1.tracks_confirmed, x1.launches,
+         (unsigned long long)x1.max_overflows);
+  assert_true(st0.tracks_confirmed >= 2);
+  assert_int_equal(st0.tracks_evicted, 0);
+  assert_int_equal(x0.max_overflows, 0);
+  /* one entry for two live tracks: each new one evicts the other, counted */
+  assert_true(st1.tracks_evicted >= 1);
+  assert_true(x1.max_overflows >= 1);
+  assert_true(x1.max_overflows <= st1.tracks_evicted);
+  /* an evicted track that comes back starts again: confirmed (and its
+     LaunchEvent sent) again */
+  assert_true(st1.tracks_confirmed > st0.tracks_confirmed);
+  assert_true(st1.tracks_confirmed <= st0.tracks_confirmed + st1.tracks_evicted);
+  assert_true(x1.launches > x0.launches);
+  /* the logs: mwx run's summary names the counter */
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  assert_non_null(f);
+  mwx_node_stats_print(f, &st1, "JPN", 1.0, 0);
+  fclose(f);
+  assert_non_null(strstr(buf, "tracks_evicted="));
+  free(buf);
+}
+
+/* ---- journal payloads (built with Jansson) --------------------------- */
+
+typedef struct pctx {
+  int plots, radar, ir, samples, replays, bad;
+  uint64_t seq_seen;
+} pctx;
+
+static int on_payload(const mwx_journal_record *r, void *ctx) {
+  pctx *x = ctx;
+  if (r->kind != MWX_JOURNAL_PLOT && r->kind != MWX_JOURNAL_SAMPLE && r->kind != MWX_JOURNAL_REPLAY)
+    return 0;
+  json_t *o = NULL;
+  if (mwx_json_load_text(r->payload, strlen(r->payload), "payload", &o)) {
+    x->bad++;
+    return 0;
+  }
+  if (r->kind == MWX_JOURNAL_PLOT) {
+    x->plots++;
+    const char *kind = json_string_value(json_object_get(o, "kind"));
+    const char *sensor = json_string_value(json_object_get(o, "sensor"));
+    if (!sensor || strncmp(sensor, "JPN-", 4))
+      x->bad++;
+    if (kind && !strcmp(kind, "radar")) {
+      x->radar++;
+      double el = json_number_value(json_object_get(o, "el_deg"));
+      if (mwx_json_check_keys(o, (const char *[]){"sensor", "kind", "range_m", "az_deg", "el_deg", NULL}, "plot") ||
+          !(json_number_value(json_object_get(o, "range_m")) > 0) || !(el >= -90 && el <= 90))
+        x->bad++;
+    } else if (kind && !strcmp(kind, "ir")) {
+      x->ir++;
+      if (mwx_json_check_keys(o, (const char *[]){"sensor", "kind", "los_ecef", NULL}, "plot") ||
+          json_array_size(json_object_get(o, "los_ecef")) != 3)
+        x->bad++;
+    } else
+      x->bad++;
+  } else {
+    const char *from = json_string_value(json_object_get(o, "from"));
+    if (!from || strcmp(from, "KOR") || strcmp(json_string_value(json_object_get(o, "topic")), "LaunchEvent"))
+      x->bad++;
+    x->seq_seen = (uint64_t)json_integer_value(json_object_get(o, "seq"));
+    if (r->kind == MWX_JOURNAL_SAMPLE) {
+      x->samples++;
+      if (!json_is_true(json_object_get(o, "verified")))
+        x->bad++;
+    } else {
+      x->replays++;
+      if (!json_string_value(json_object_get(o, "why")))
+        x->bad++;
+    }
+  }
+  json_decref(o);
+  return 0;
+}
+
+/* Plot records of a run and the receive path's records of an injected
+ * partner sample (taken, then the same again: a replay or a copy) are JSON
+ * objects with exactly their keys. */
+static void test_node_payloads(void **state) {
+  (void)state;
+  char dir[] = "/tmp/mwx_test_node_XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char db[128];
+  snprintf(db, sizeof db, "%s/jpn.db", dir);
+  mwx_node_config cfg;
+  mwx_node_config_init(&cfg);
+  strcpy(cfg.nation, "JPN");
+  snprintf(cfg.scenario, sizeof cfg.scenario, "%s/scenarios/2022-10-14-srbm.json", MWX_SOURCE_DIR);
+  snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-JPN.json", MWX_SOURCE_DIR);
+  snprintf(cfg.journal, sizeof cfg.journal, "%s", db);
+  cfg.launch_fit = 0;
+  cfg.sync = MWX_JOURNAL_SYNC_NORMAL;
+  mwx_node *n;
+  assert_int_equal(mwx_node_open(&cfg, NULL, NULL, &n), 0);
+  mwx_msg m;
+  memset(&m, 0, sizeof m);
+  m.topic = MWX_TOPIC_LAUNCH;
+  memcpy(m.mark.originator, "KOR", 4);
+  m.mark.classification = MWX_CLASSIF_SECRET;
+  mwx_msg_marking_add(&m.mark, "KOR");
+  mwx_msg_marking_add(&m.mark, "JPN");
+  m.mark.seq = 3;
+  snprintf(m.u.launch.local_track_id, MWX_ID_LEN, "KOR-T1");
+  m.u.launch.lat_deg = 39.0;
+  m.u.launch.lon_deg = 125.7;
+  assert_int_equal(mwx_node_inject(n, &m), 0);
+  assert_int_equal(mwx_node_inject(n, &m), 0);
+  assert_int_equal(mwx_node_run(n), 0);
+  mwx_node_stats st;
+  mwx_node_get_stats(n, &st);
+  pctx x = {0};
+  assert_int_equal(mwx_journal_query(mwx_node_journal(n), INT64_MIN, 0, on_payload, &x), 0);
+  mwx_node_close(n);
+  printf("    %d plot records (%d radar, %d IR) of %llu plots, %d sample, %d replay records\n", x.plots, x.radar, x.ir,
+         (unsigned long long)st.plots, x.samples, x.replays);
+  assert_int_equal(x.bad, 0);
+  assert_true(x.plots > 10);
+  assert_int_equal((uint64_t)x.plots, st.plots);
+  assert_int_equal(x.samples + x.replays, 2);
+  assert_true(x.samples >= 1);
+  assert_int_equal(x.seq_seen, 3);
+  char cmd[256];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
 /* The RECEIVED line: latency to the node holding the sample, then to its
  * reception from DDS; neither when the topic has no time of validity. */
 static void test_event_format_received(void **state) {
@@ -374,6 +565,13 @@ static void test_node_bad_config(void **state) {
   snprintf(cfg.journal, sizeof cfg.journal, "/tmp/mwx_test_node_never.db");
   assert_int_equal(mwx_node_open(&cfg, NULL, NULL, &n), MWX_EINVAL); /* JPN's policy on a KOR node */
   assert_non_null(strstr(mwx_error_msg(), "policy of JPN"));
+  assert_null(n);
+  snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-KOR.json", MWX_SOURCE_DIR);
+  cfg.max_tracks = 0; /* the per-track table's bound: 1..MWX_NODE_MAX_TRACKS */
+  assert_int_equal(mwx_node_open(&cfg, NULL, NULL, &n), MWX_ERANGE);
+  assert_non_null(strstr(mwx_error_msg(), "max_tracks"));
+  cfg.max_tracks = MWX_NODE_MAX_TRACKS + 1;
+  assert_int_equal(mwx_node_open(&cfg, NULL, NULL, &n), MWX_ERANGE);
   assert_null(n);
 }
 
@@ -429,7 +627,8 @@ int main(void) {
       cmocka_unit_test(test_loop_queue_threads),   cmocka_unit_test(test_loop_queue_full),
       cmocka_unit_test(test_loop_stop_from_thread), cmocka_unit_test(test_node_offline),
       cmocka_unit_test(test_node_bad_config),      cmocka_unit_test(test_node_config_load),
-      cmocka_unit_test(test_event_format_received),
+      cmocka_unit_test(test_event_format_received), cmocka_unit_test(test_node_track_bound),
+      cmocka_unit_test(test_node_payloads),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

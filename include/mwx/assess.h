@@ -17,6 +17,7 @@
 #ifndef MWX_ASSESS_H
 #define MWX_ASSESS_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "mwx/ballistic.h"
@@ -67,6 +68,9 @@ typedef struct mwx_assess_launch_fit_opts {
                           (e.g. 12,000) for a fast one; 0 to 600,000.  The environment variable
                           MWX_TEST_LAUNCH_FIT_MIN_MS (same range) does the same for every call
                           (the larger of the two counts) */
+  const atomic_int *test_stop; /* TEST ONLY (default NULL): when set, the min_duration_ms wait ends
+                                  as soon as *test_stop != 0 (looked at every 10 ms): the node's fit
+                                  pool passes its stop flag, so a close does not wait it out */
 } mwx_assess_launch_fit_opts;
 
 void mwx_assess_launch_fit_opts_default(mwx_assess_launch_fit_opts *o);
@@ -245,6 +249,11 @@ typedef struct mwx_assess_run_opts {
                             mwx_assess_opts) */
   int trust_provisional; /* 1: score provisional predictions as warnings (the behaviour before
                             burnout had to be seen; for comparison); default 0 */
+  /* progress (NULL: none): called on the run's thread each time another
+     whole percent of the scenario's sim time (epoch to the last fall) is
+     done, with that fraction (0..1) and the sim seconds since the epoch */
+  void (*progress_fn)(void *ctx, double frac, double sim_s);
+  void *progress_ctx;
 } mwx_assess_run_opts;
 
 void mwx_assess_run_opts_default(mwx_assess_run_opts *o);
@@ -329,5 +338,70 @@ void mwx_assess_run_fini(mwx_assess_run_result *r);
  * "class","impact_lat_deg","impact_lon_deg","impact_ellipse_km":[major,
  * minor,orientation_deg], ...}]} with null where it never happened. */
 int mwx_assess_run_json(const mwx_assess_run_result *r, const mwx_assess_run_opts *opts, char **text);
+
+/* ---- the one sim -> track -> assess driver (drive.c) ----
+ * Used by the node (mwx run, mwx replay, mwxd: src/node) and by
+ * mwx_assess_run (mwx track): a scenario's simulated plots of one nation's
+ * sensors (or ALL) into one tracker, and the launch fit of a track once its
+ * early-plot window is full.  Not thread-safe: one thread per driver. */
+
+/* A track's batch launch fit is made once its early-plot window
+ * (MWX_TRACK_EARLY_WINDOW_S from its first plot) is full: one second later,
+ * so that the plots of the window's last scan are in. */
+#define MWX_ASSESS_LAUNCH_FIT_AFTER_S (MWX_TRACK_EARLY_WINDOW_S + 1.0)
+/* Cadence of a track's impact prediction while it is ballistic (the node's
+ * impact_every_s default; mwx_assess_run renews standing predictions at the
+ * same cadence so that its figures are a node's). */
+#define MWX_ASSESS_IMPACT_EVERY_S 10.0
+
+typedef struct mwx_assess_drive mwx_assess_drive;
+
+/* Called for each plot the driver takes (of the selected nation), after it
+ * is converted and before it is tracked; non-zero stops the advance and is
+ * returned by it. */
+typedef int (*mwx_assess_plot_fn)(void *ctx, const mwx_sim_plot *sp);
+
+/* A driver for nation ("KOR", "JPN", "USA", any three letters, or "ALL") over
+ * sc and truth (borrowed: they must outlive the driver; both NULL: no source,
+ * the tracker only) with simulator seed; tcfg NULL: mwx_track_config_default.
+ * *out is the caller's (mwx_assess_drive_destroy). */
+int mwx_assess_drive_create(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const char *nation, uint64_t seed,
+                            const mwx_track_config *tcfg, mwx_assess_drive **out);
+void mwx_assess_drive_destroy(mwx_assess_drive *d);
+
+/* Plays the simulator up to t_ns (int64 ns UTC): the selected nation's plots
+ * go to fn (may be NULL) and then, in one batch, to the tracker.  *n_plots
+ * (may be NULL): plots taken by this call. */
+int mwx_assess_drive_advance(mwx_assess_drive *d, int64_t t_ns, mwx_assess_plot_fn fn, void *ctx, size_t *n_plots);
+
+/* Time of the next scan with a plot to come (ns); INT64_MAX when the
+ * scenario is over or there is no source. */
+int64_t mwx_assess_drive_next_ns(const mwx_assess_drive *d);
+
+/* The driver's tracker (owned by the driver). */
+mwx_tracker *mwx_assess_drive_tracker(mwx_assess_drive *d);
+
+/* What a track's launch fit starts from (mwx_assess_fit_prepare). */
+typedef struct mwx_assess_fit_input {
+  mwx_assess early;          /* the track's early assessment, launch only (has_launch: the extrapolation) */
+  int can_fit;               /* 1: early plots and a first estimate: the fit below can run */
+  const mwx_track_plot *ep;  /* its early plots (mwx_track_early_plots), borrowed from the tracker: */
+  const mwx_track_plot *ir;  /* ... and the IR no track took before it (mwx_track_pre_ir); valid until */
+  size_t nep, nir;           /*     the tracker's next mwx_track_process */
+  double heading_deg;        /* first guess of the heading: the first estimate's, from north clockwise */
+} mwx_assess_fit_input;
+
+/* The launch-fit preamble shared by every driver: the early assessment of
+ * track idx (in: its info, as held now or when its window closed), its
+ * early plots and heading.  0 (with early.has_launch 0 when there is no
+ * launch extrapolation); MWX_EINVAL on NULL arguments. */
+int mwx_assess_fit_prepare(const mwx_tracker *tr, size_t idx, const mwx_track_info *in, const mwx_assess_opts *ao,
+                           mwx_assess_fit_input *fi);
+
+/* The fit itself from a prepared input (ep/ir and the first guess as given:
+ * a worker may pass its own copies); mwx_assess_launch_fit's result. */
+int mwx_assess_fit_run(const mwx_track_plot *ep, size_t nep, const mwx_track_plot *ir, size_t nir,
+                       const mwx_assess *early, double heading_deg, const mwx_assess_launch_fit_opts *fo,
+                       mwx_assess_launch_fit_result *out);
 
 #endif /* MWX_ASSESS_H */

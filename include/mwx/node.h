@@ -137,6 +137,11 @@ int64_t mwx_node_mono_ns(void);
 
 #define MWX_NODE_PATH_LEN 512
 #define MWX_NODE_MAX_PARTNERS MWX_MAX_NATIONS
+/* Confirmed tracks the node keeps state for at once (what it has sent about
+ * each): a salvo of 100 missiles seen by every sensor of a nation confirms
+ * a few hundred; beyond the bound the least recently updated track's state
+ * is dropped and counted (tracks_evicted). */
+#define MWX_NODE_MAX_TRACKS 1024
 #define MWX_NODE_PICTURE_MAX 256
 #define MWX_NODE_REPLAY_AGE_S 60.0         /* default replay_max_age_s */
 #define MWX_NODE_REPLAY_AGE_MIN_S 1.0
@@ -175,9 +180,13 @@ typedef struct mwx_node_config {
   int fit_queue;                       /* fits waiting for a worker, at most (default 32, 1..1024):
                                           a track whose fit finds the queue full gets none (its
                                           early LaunchEvent stands) and is counted (fits_dropped) */
-  int test_fit_delay_ms;               /* TEST ONLY (default 0): each fit worker waits this long
-                                          (0..600000 ms) before a fit, standing in a slow fit;
-                                          never set by a configuration file */
+  int test_fit_min_ms;                 /* TEST ONLY (default 0): passed to each fit on the workers as
+                                          mwx_assess_launch_fit_opts.min_duration_ms (0..600000 ms:
+                                          the fit lasts at least this long, standing in a slow
+                                          fit); the wait ends when the pool stops (close).  Never
+                                          set by a configuration file */
+  int max_tracks;                      /* per-track table bound (default MWX_NODE_MAX_TRACKS,
+                                          1..MWX_NODE_MAX_TRACKS) */
   char key[MWX_NODE_PATH_LEN];         /* Ed25519 origin key (PEM); "" offline: a fresh key for
                                           this run (public part written next to the journal as
                                           <journal>.pub); online: the PKI's origin key */
@@ -312,6 +321,10 @@ typedef struct mwx_node_stats {
                                                     (queue full: fit_queue) */
   double fit_max_ms;                             /* longest wait from queued to result on the loop */
   uint64_t handover_dropped;                     /* hand-over queue full (receive thread, fit results) */
+  uint64_t tracks_evicted;                       /* per-track table full (max_tracks): a track's state
+                                                    dropped for a new one */
+  uint64_t picture_dropped;                      /* partner picture full (MWX_NODE_PICTURE_MAX keys): a
+                                                    new key's sample kept out of it */
   uint64_t commits;                              /* journal commits made by the loop (group commits) */
   int n_partners;
   mwx_node_partner_stats partner[MWX_NODE_MAX_PARTNERS];
@@ -320,7 +333,13 @@ typedef struct mwx_node_stats {
 void mwx_node_get_stats(const mwx_node *n, mwx_node_stats *s);
 
 /* The partner picture: the latest sample per (originator, topic, local
- * track id / node id).  Calls fn for each entry; valid during the call. */
+ * track id / node id), as received: the record of what each partner said
+ * last (its NodeStatus too), never going back in time (the replay defence
+ * is tested on it) and listed by mwxd at DOWN.  It is not the operator's
+ * picture of the missiles: that is the fused picture below
+ * (mwx_node_fused_picture), one entry per missile.  At most
+ * MWX_NODE_PICTURE_MAX keys (beyond: picture_dropped).  Calls fn for each
+ * entry; valid during the call. */
 typedef struct mwx_node_picture_entry {
   mwx_msg msg;
   int64_t recv_wall_ns;

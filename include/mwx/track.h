@@ -255,9 +255,14 @@ int mwx_track_process(mwx_tracker *tr, const mwx_track_plot *plots, size_t n);
 size_t mwx_track_count(const mwx_tracker *tr);
 int mwx_track_get(const mwx_tracker *tr, size_t index, mwx_track_info *out);
 
+/* The early-plot window: a track keeps the plots of its first 120 s for its
+ * launch fit (mwx_assess_launch_fit tries windows of 30 to 120 s of them).
+ * The one definition (tracker, node, mwx_assess_run). */
+#define MWX_TRACK_EARLY_WINDOW_S 120.0
+
 /* The plots of the track's early flight, for a launch fit
  * (mwx_assess_launch_fit): its two initiating plots and every plot that
- * updated it, from its first plot for at most 120 s and 1,024 plots.
+ * updated it, from its first plot for at most MWX_TRACK_EARLY_WINDOW_S and 1,024 plots.
  * Writes a pointer to the tracker's own array (valid until the next
  * mwx_track_process or mwx_track_destroy) and returns the count; 0 for a bad
  * index. */

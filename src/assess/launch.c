@@ -671,8 +671,25 @@ int mwx_assess_launch_fit(const mwx_track_plot *plots, size_t n, const mwx_track
     until.tv_nsec += (ms % 1000) * 1000000L;
     if (until.tv_nsec >= 1000000000L)
       until.tv_sec++, until.tv_nsec -= 1000000000L;
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR)
-      ;
+    /* in slices of 10 ms when a stop flag is given (test_stop), else at once */
+    for (;;) {
+      struct timespec now, wake = until;
+      clock_gettime(CLOCK_MONOTONIC, &now);
+      if (o.test_stop) {
+        if (atomic_load(o.test_stop))
+          break;
+        now.tv_nsec += 10000000L;
+        if (now.tv_nsec >= 1000000000L)
+          now.tv_sec++, now.tv_nsec -= 1000000000L;
+        if (now.tv_sec < wake.tv_sec || (now.tv_sec == wake.tv_sec && now.tv_nsec < wake.tv_nsec))
+          wake = now;
+      }
+      int e = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &wake, NULL);
+      if (e == EINTR)
+        continue;
+      if (wake.tv_sec == until.tv_sec && wake.tv_nsec == until.tv_nsec)
+        break;
+    }
   }
   return rc;
 }

@@ -1,8 +1,8 @@
 /*
- * run.c - one scenario end to end: the simulator's plots of the selected
- * nation(s) go to one tracker (ALL: every nation's plots, fused at plot
- * level), each missile is assessed along its flight, and the results are
- * scored against the truth.  The truth (and the sim plots' truth labels) are
+ * run.c - one scenario end to end: the driver (drive.c, the node's too)
+ * plays the simulator's plots of the selected nation(s) into one tracker
+ * (ALL: every nation's plots, fused at plot level), each missile is
+ * assessed along its flight, and the results are scored against the truth.  The truth (and the sim plots' truth labels) are
  * read here only to score: the tracker receives mwx_track_plot, which has no
  * truth field.
  *
@@ -31,7 +31,7 @@
 
 #define NS_PER_S 1000000000LL
 #define ASSOC_KM 20.0
-#define IPP_EVERY_S 10.0
+#define IPP_EVERY_S MWX_ASSESS_IMPACT_EVERY_S /* a node's cadence (assess.h) */
 #define MAX_EARLY_TRACKS 4     /* tracks on one missile tried for its launch fit */
 #define EARLY_TRACK_S 400.0    /* ... those that followed it this soon after launch */
 #define FINAL_IPP_BEFORE_S 60.0 /* the reported impact prediction: the last made this long before impact */
@@ -100,37 +100,20 @@ void mwx_assess_run_fini(mwx_assess_run_result *r) {
 }
 
 typedef struct plot_buf {
-  mwx_track_plot *p;
-  size_t n, cap;
-  const mwx_assess_run_opts *o;
   mwx_assess_missile *m;
   const mwx_sim_truth *truth;
   size_t n_missiles;
-  int rc;
 } plot_buf;
 
-static int collect(const mwx_sim_plot *sp, void *ctx) {
+/* Each plot the driver takes (mwx_assess_drive_advance): evaluation only,
+ * the first plot on each missile (the sim's truth label). */
+static int first_plot(void *ctx, const mwx_sim_plot *sp) {
   plot_buf *b = ctx;
-  if (strcmp(b->o->nation, "ALL") && strcmp(b->o->nation, sp->nation))
-    return 0;
-  /* evaluation only: the first plot on each missile */
   int k = sp->truth.missile;
   if (k >= 0 && (size_t)k < b->n_missiles && !b->m[k].has_first_plot) {
     b->m[k].has_first_plot = 1;
     b->m[k].first_plot_s = (double)(sp->time_ns - b->truth->launch_ns[k]) / NS_PER_S;
   }
-  if (b->n == b->cap) {
-    size_t nc = b->cap ? 2 * b->cap : 256;
-    mwx_track_plot *q = realloc(b->p, nc * sizeof *q);
-    if (!q)
-      return b->rc = mwx_error_set(MWX_ENOMEM, "assess run: out of memory");
-    b->p = q;
-    b->cap = nc;
-  }
-  int rc = mwx_track_plot_from_sim(sp, &b->p[b->n]);
-  if (rc)
-    return b->rc = rc;
-  b->n++;
   return 0;
 }
 
@@ -222,8 +205,8 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
   int *n_early_trk = calloc(nm ? nm : 1, sizeof *n_early_trk);
   standing *own = calloc((nm ? nm : 1) * MAX_OWN, sizeof *own);
   int *n_own = calloc(nm ? nm : 1, sizeof *n_own);
+  mwx_assess_drive *drv = NULL;
   mwx_tracker *tr = NULL;
-  mwx_sim_source *src = NULL;
   plot_buf b = {0};
   live_list live = {0};
   int rc = 0;
@@ -244,9 +227,9 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
   mwx_track_config cfg;
   mwx_track_config_default(&cfg);
   cfg.filt.kind = o.filter;
-  if ((rc = mwx_track_create(&cfg, &tr)) || (rc = mwx_sim_source_init(&src, sc, truth, o.seed)))
+  if ((rc = mwx_assess_drive_create(sc, truth, o.nation, o.seed, &cfg, &drv)))
     goto done;
-  b.o = &o;
+  tr = mwx_assess_drive_tracker(drv);
   b.m = out->m;
   b.truth = truth;
   b.n_missiles = nm;
@@ -256,21 +239,33 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
   ao.beta_rel_sigma = o.beta_rel_sigma;
   int64_t step = (int64_t)llround(o.step_s * NS_PER_S);
   int64_t t = sc->epoch_ns;
+  /* progress: sim time from the epoch to the last missile's fall */
+  int64_t end_ns = sc->epoch_ns;
+  for (size_t k = 0; k < nm; k++) {
+    int64_t e = truth->launch_ns[k] + (int64_t)(truth->traj[k].fig.flight_time_s * NS_PER_S);
+    if (e > end_ns)
+      end_ns = e;
+  }
+  int pct_shown = -1;
   for (;;) {
-    int64_t next = mwx_sim_source_next_ns(src);
+    int64_t next = mwx_assess_drive_next_ns(drv);
     if (next == INT64_MAX)
       break;
     if (t < next - step)
       t = next - (next - t) % step; /* skip idle time in whole steps */
     t += step;
-    b.n = 0;
-    if ((rc = mwx_sim_source_advance(src, t, collect, &b)))
+    size_t np = 0;
+    if ((rc = mwx_assess_drive_advance(drv, t, first_plot, &b, &np)))
       goto done;
-    if ((rc = b.rc))
-      goto done;
-    if (b.n && (rc = mwx_track_process(tr, b.p, b.n)))
-      goto done;
-    out->n_plots += b.n;
+    out->n_plots += np;
+    if (o.progress_fn && end_ns > sc->epoch_ns) {
+      double f = (double)(t - sc->epoch_ns) / (double)(end_ns - sc->epoch_ns);
+      int pct = f >= 1 ? 100 : f <= 0 ? 0 : (int)(f * 100);
+      if (pct != pct_shown) {
+        pct_shown = pct;
+        o.progress_fn(o.progress_ctx, pct / 100.0, (double)(t - sc->epoch_ns) / NS_PER_S);
+      }
+    }
     /* score every missile in flight */
     if ((rc = list_confirmed(tr, &live)))
       goto done;
@@ -444,25 +439,19 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
         continue;
       if (c == 0)
         m->track_id = in.id;
-      in.p_ballistic = 0; /* launch only */
-      mwx_assess a;
-      if (mwx_assess_track(&in, &ao, &a) || !a.has_launch)
+      mwx_assess_fit_input fi; /* the driver's launch-fit preamble, as the node's */
+      if ((rc = mwx_assess_fit_prepare(tr, ti, &in, &ao, &fi)))
+        goto done;
+      if (!fi.early.has_launch)
         continue;
       if (!m->has_launch) { /* the extrapolation, until a fit does better */
         m->has_launch = 1;
-        m->launch = a.launch;
+        m->launch = fi.early.launch;
       }
-      const mwx_track_plot *ep = NULL, *orphans = NULL;
-      size_t nep = mwx_track_early_plots(tr, ti, &ep);
-      size_t n_orphans = mwx_track_pre_ir(tr, ti, &orphans);
-      mwx_geo_lla fl;
-      if (!in.has_first || !nep || mwx_geo_lla_from_ecef(in.first.x, &fl))
+      if (!fi.can_fit)
         continue;
-      double ven[3];
-      mwx_geo_enu_vec_from_ecef(&fl, in.first.x + 3, ven);
-      double hdg = atan2(ven[0], ven[1]) * MWX_RAD2DEG;
       mwx_assess_launch_fit_result lf;
-      if (!mwx_assess_launch_fit(ep, nep, orphans, n_orphans, &a.launch, hdg, NULL, &lf)) {
+      if (!mwx_assess_fit_run(fi.ep, fi.nep, fi.ir, fi.nir, &fi.early, fi.heading_deg, NULL, &lf)) {
         const double(*C)[2] = lf.point.cov_en_m2;
         double area = C[0][0] * C[1][1] - C[0][1] * C[1][0];
         if (area < best_area) {
@@ -490,9 +479,7 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
     out->n_confirmed += in.t_confirm_ns != 0;
   }
 done:
-  mwx_track_destroy(tr);
-  mwx_sim_source_fini(src);
-  free(b.p);
+  mwx_assess_drive_destroy(drv);
   free(live.idx);
   free(live.info);
   free(trk);

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,7 +27,8 @@ struct node_fitpool {
   node_fit_job **q; /* ring of cap */
   size_t cap, head, count;
   int stop;
-  int delay_ms; /* TEST ONLY */
+  atomic_int stop_flag; /* the same, for the fit's test wait (mwx_assess_launch_fit_opts.test_stop) */
+  int min_ms;           /* TEST ONLY: min_duration_ms of each fit */
   mwx_node_loop *loop;
   pthread_t th[8];
   int n_th;
@@ -38,24 +40,6 @@ void node_fit_job_free(node_fit_job *j) {
   free(j->ep);
   free(j->ir);
   free(j);
-}
-
-/* Waits up to ms on the pool's condition; returns 1 if the pool is stopping. */
-static int wait_ms(node_fitpool *p, int ms) {
-  struct timespec until;
-  clock_gettime(CLOCK_REALTIME, &until);
-  until.tv_sec += ms / 1000;
-  until.tv_nsec += (long)(ms % 1000) * 1000000l;
-  if (until.tv_nsec >= 1000000000l) {
-    until.tv_sec++;
-    until.tv_nsec -= 1000000000l;
-  }
-  pthread_mutex_lock(&p->mu);
-  while (!p->stop && pthread_cond_timedwait(&p->cv, &p->mu, &until) != ETIMEDOUT) {
-  }
-  int s = p->stop;
-  pthread_mutex_unlock(&p->mu);
-  return s;
 }
 
 static void *worker(void *arg) {
@@ -72,10 +56,6 @@ static void *worker(void *arg) {
     p->head = (p->head + 1) % p->cap;
     p->count--;
     pthread_mutex_unlock(&p->mu);
-    if (p->delay_ms > 0 && wait_ms(p, p->delay_ms)) {
-      node_fit_job_free(j);
-      return NULL;
-    }
     node_fit_result r;
     memset(&r, 0, sizeof r);
     r.magic = NODE_FIT_MAGIC;
@@ -84,7 +64,11 @@ static void *worker(void *arg) {
     r.a = j->a;
     r.queued_mono_ns = j->queued_mono_ns;
     mwx_assess_launch_fit_result lf;
-    if (mwx_assess_launch_fit(j->ep, j->nep, j->ir, j->nir, &j->a.launch, j->heading_deg, NULL, &lf) == 0) {
+    mwx_assess_launch_fit_opts fo; /* the one test hook: the fit's own, cut short by a stop */
+    mwx_assess_launch_fit_opts_default(&fo);
+    fo.min_duration_ms = p->min_ms;
+    fo.test_stop = &p->stop_flag;
+    if (mwx_assess_fit_run(j->ep, j->nep, j->ir, j->nir, &j->a, j->heading_deg, &fo, &lf) == 0) {
       r.ok = 1;
       r.a.launch = lf.point;
     } else
@@ -96,7 +80,7 @@ static void *worker(void *arg) {
   }
 }
 
-int node_fitpool_create(int workers, size_t cap, int delay_ms, mwx_node_loop *loop, node_fitpool **out) {
+int node_fitpool_create(int workers, size_t cap, int min_ms, mwx_node_loop *loop, node_fitpool **out) {
   if (workers < 1 || workers > 8 || !cap || !loop || !out)
     return mwx_error_set(MWX_EINVAL, "node: fit pool: bad arguments");
   node_fitpool *p = calloc(1, sizeof *p);
@@ -105,7 +89,8 @@ int node_fitpool_create(int workers, size_t cap, int delay_ms, mwx_node_loop *lo
     return mwx_error_set(MWX_ENOMEM, "node: out of memory");
   }
   p->cap = cap;
-  p->delay_ms = delay_ms;
+  p->min_ms = min_ms;
+  atomic_init(&p->stop_flag, 0);
   p->loop = loop;
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->cv, NULL);
@@ -138,6 +123,7 @@ void node_fitpool_destroy(node_fitpool *p) {
     return;
   pthread_mutex_lock(&p->mu);
   p->stop = 1;
+  atomic_store(&p->stop_flag, 1);
   pthread_cond_broadcast(&p->cv);
   pthread_mutex_unlock(&p->mu);
   for (int i = 0; i < p->n_th; i++)

@@ -1,7 +1,16 @@
 /*
- * node_int.h - the node's private state, shared by node.c (the send
- * pipeline and the loop timer) and rx.c (the receive thread and the
- * loop-side handling of what it hands over).  Not API.
+ * node_int.h - the node's private state and the declarations shared by its
+ * files.  Not API.  The node (node.h) is split by concern:
+ *   node_open.c     open/close, config defaults, partners, accessors
+ *   node_clock.c    the loop timer (sim time), mwx_node_run / stop
+ *   node_step.c     the group commits: mwx_node_step, node_batch
+ *   node_tracks.c   plots -> tracker -> samples, the launch fit
+ *   node_samples.c  Track / LaunchEvent / ImpactPrediction / NodeStatus
+ *   node_release.c  release decisions, routing, the out queue, publishing
+ *   node_queue.c    the release queue: time-outs and approvals
+ *   rx.c            the receive thread and what it hands over
+ *   fitpool.c, fusepic.c, alerting.c, events.c, loop.c, offline.c,
+ *   config.c, format.c: see each file.
  */
 #ifndef MWX_NODE_INT_H
 #define MWX_NODE_INT_H
@@ -16,6 +25,9 @@
 
 /* Per tracker index: what has been sent about it. */
 typedef struct node_trk {
+  size_t idx;                 /* tracker index (the key) */
+  int used;                   /* slot holds an entry */
+  int64_t last_seen_ns;       /* the track's t_last_ns: the least recent is evicted when full */
   int confirmed, launch_sent, launch_fit_done, impact_sent;
   int64_t last_pub_ns, last_impact_ns;
   int64_t last_try_launch_ns, last_try_impact_ns; /* event-driven: an assessment that gave nothing
@@ -69,13 +81,13 @@ typedef struct node_fit_result {
 
 typedef struct node_fitpool node_fitpool;
 /* Starts workers threads with a FIFO of at most cap jobs; results go to
- * loop.  delay_ms: TEST ONLY wait before each fit. */
-int node_fitpool_create(int workers, size_t cap, int delay_ms, mwx_node_loop *loop, node_fitpool **out);
+ * loop.  min_ms: TEST ONLY, each fit's min_duration_ms (cut short by a stop). */
+int node_fitpool_create(int workers, size_t cap, int min_ms, mwx_node_loop *loop, node_fitpool **out);
 /* Hands j over (the pool owns it then) or MWX_EBUSY when the FIFO is full
  * (j stays the caller's).  Loop thread. */
 int node_fitpool_submit(node_fitpool *p, node_fit_job *j);
-/* Stops and joins the workers (a fit in progress is finished first; the
- * test delay is cut short); frees jobs not started.  NULL ignored. */
+/* Stops and joins the workers (a fit in progress is finished first; its
+ * test wait is cut short); frees jobs not started.  NULL ignored. */
 void node_fitpool_destroy(node_fitpool *p);
 void node_fit_job_free(node_fit_job *j);
 
@@ -101,11 +113,12 @@ struct mwx_node {
   mwx_journal *j;
   mwx_sim_scenario sc;
   mwx_sim_truth truth;
-  mwx_sim_source *src;
+  mwx_assess_drive *drv;   /* the sim -> track driver (assess.h); tr is its tracker */
+  int has_src;             /* a scenario plays (else: the tracker only) */
   int src_done, done_reported;
   size_t own_sensors;
   int64_t epoch_ns;
-  mwx_tracker *tr;
+  mwx_tracker *tr;          /* borrowed from drv */
   mwx_node_loop *loop;
   /* clock */
   int64_t sim_ns;          /* sim time processed up to */
@@ -113,9 +126,7 @@ struct mwx_node {
   int linger_timer_set;
   int64_t linger_until_mono;
   /* pipeline state */
-  mwx_track_plot *plots;
-  size_t n_plots, cap_plots;
-  node_trk *trk;
+  node_trk *trk;             /* node_tracks.c: the per-track table, cap_trk = 2 * max_tracks slots */
   size_t n_trk, cap_trk;
   uint64_t seq[6];          /* last seq given per topic (continued from the journal at open) */
   uint64_t seq_saved[6];    /* the values last written to the journal's seq_out */
@@ -174,7 +185,32 @@ void node_rx_stop(mwx_node *n);
  * alert id or the node id (Status); none for any other topic. */
 const char *node_msg_id(const mwx_msg *m, const char *none);
 
-/* ---- node.c, for fusepic.c and alerting.c (loop thread) ---- */
+/* ---- the split node (loop thread unless said) ---- */
+/* node_clock.c: CLOCK_REALTIME in ns (any thread). */
+int64_t node_real_ns(void);
+/* node_step.c: the loop's batch fn (mwx_node_loop_set_batch_fn). */
+void node_batch(mwx_node_loop *l, void **items, const size_t *sizes, size_t cnt, void *ctx);
+/* node_tracks.c: each plot the driver takes (counted, journaled). */
+int node_on_plot(void *ctx, const mwx_sim_plot *sp);
+/* node_tracks.c: allocates the per-track table (open). */
+int node_trk_open(mwx_node *n);
+/* node_tracks.c: confirmed tracks -> samples, inside the step's batch. */
+int node_tracks_to_samples(mwx_node *n);
+/* node_tracks.c: a launch fit's result -> the refined LaunchEvent. */
+int node_launch_fit_apply(mwx_node *n, const node_fit_result *r);
+/* node_samples.c: one sample each, decided (node_decide). */
+int node_track_sample(mwx_node *n, const mwx_track_info *in, uint8_t cls);
+int node_launch_sample(mwx_node *n, const mwx_track_info *in, const mwx_assess *a);
+int node_impact_sample(mwx_node *n, const mwx_track_info *in, const mwx_assess *a);
+int node_status_sample(mwx_node *n);
+/* node_release.c: stamps ev (sim, wall time) and reports it. */
+void node_emit(mwx_node *n, mwx_node_event *ev);
+/* node_release.c: step 3, publishes and reports the committed out queue. */
+int node_flush_out(mwx_node *n);
+/* node_queue.c: mwx_release_queue_expire / _approved callbacks (ctx: node). */
+int node_on_expired(const mwx_release_item *it, void *ctx);
+int node_on_approved(const mwx_release_item *it, void *ctx);
+
 /* The node's scratch message, cleared and marked as its next sample of the
  * topic (originator, classification, releasable-to = own nation, seq). */
 mwx_msg *node_new_sample(mwx_node *n, mwx_msg_topic topic, uint8_t classification);

@@ -21,6 +21,9 @@
  * from the sample's time of validity to the moment the node holds it
  * (journal record durable, picture updated), and to its reception.
  */
+#include <jansson.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,8 +179,10 @@ static int picture_put(mwx_node *n, const mwx_msg *m, int64_t recv_ns) {
       return 1;
     }
   }
-  if (n->n_pic >= MWX_NODE_PICTURE_MAX)
+  if (n->n_pic >= MWX_NODE_PICTURE_MAX) {
+    n->st.picture_dropped++; /* a new key when full: counted (NodeStatus overflows) */
     return 0;
+  }
   if (n->n_pic == n->cap_pic) {
     size_t nc = n->cap_pic ? 2 * n->cap_pic : 16;
     mwx_node_picture_entry *p = realloc(n->pic, nc * sizeof *p);
@@ -255,6 +260,28 @@ static int rx_replay(mwx_node *n, const mwx_msg *m, const mwx_journal_seq_in *w,
   return 0;
 }
 
+/* The journal payloads of the receive path, built with Jansson (keys in
+ * this order): "from" (originator, 3 letters), "topic", "seq", then what the
+ * caller adds. */
+/* A uint64 count as JSON: an integer up to INT64_MAX (every seq a node
+ * gives), beyond that a real (json_int_t is signed). */
+static json_t *rx_u64(uint64_t v) { return v <= INT64_MAX ? json_integer((json_int_t)v) : json_real((double)v); }
+
+static json_t *rx_head(const char *from, const mwx_msg *m) {
+  json_t *o = json_object();
+  json_object_set_new(o, "from", json_stringn(from, strnlen(from, 3)));
+  json_object_set_new(o, "topic", json_string(mwx_msg_topic_name((mwx_msg_topic)m->topic)));
+  json_object_set_new(o, "seq", rx_u64(m->mark.seq));
+  return o;
+}
+
+/* The text of o (consumed); NULL when out of memory. */
+static char *rx_payload(json_t *o) {
+  char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12)) : NULL;
+  json_decref(o);
+  return s;
+}
+
 int node_rx_in_batch(const node_rx_item *it) { return it->kind == MWX_NET_EV_ACCEPTED && it->has_msg; }
 
 int node_rx_take(mwx_node *n, node_rx_item *it, mwx_node_event *evp) {
@@ -270,7 +297,7 @@ int node_rx_take(mwx_node *n, node_rx_item *it, mwx_node_event *evp) {
     *evp = ev;
     return 0;
   }
-  char payload[400];
+  char *payload = NULL; /* built with Jansson (rx_payload) */
   uint64_t id = 0;
   int rc;
   const mwx_msg *m = it->has_msg ? &it->msg : NULL;
@@ -286,17 +313,18 @@ int node_rx_take(mwx_node *n, node_rx_item *it, mwx_node_event *evp) {
   if (replay) {
     /* a replay: journaled with the sample as evidence, nothing else changes */
     const char *what = v == MWX_JOURNAL_SEQ_NEW ? "stale" : mwx_journal_seq_verdict_name(v);
-    char age[32] = "null";
-    if (age_s >= 0)
-      snprintf(age, sizeof age, "%.3f", age_s);
-    snprintf(payload, sizeof payload,
-             "{\"from\":\"%.3s\",\"topic\":\"%s\",\"seq\":%llu,\"why\":\"%s\",\"top\":%llu,\"age_s\":%s,"
-             "\"link\":%d,\"relayed\":%d}",
-             m->mark.originator, mwx_msg_topic_name((mwx_msg_topic)m->topic), (unsigned long long)m->mark.seq, what,
-             (unsigned long long)(w ? w->top : 0), age, it->link, it->relayed);
-    rc = mwx_journal_append(n->j, MWX_JOURNAL_REPLAY, n->sim_ns, payload, m, 0, &id);
+    json_t *o = rx_head(m->mark.originator, m);
+    json_object_set_new(o, "why", json_string(what));
+    json_object_set_new(o, "top", rx_u64(w ? w->top : 0));
+    json_object_set_new(o, "age_s", age_s >= 0 ? json_real(round(age_s * 1e3) / 1e3) : json_null());
+    json_object_set_new(o, "link", json_integer(it->link));
+    json_object_set_new(o, "relayed", json_integer(it->relayed));
+    payload = rx_payload(o);
+    rc = payload ? 0 : mwx_error_set(MWX_ENOMEM, "node: out of memory");
+    if (!rc)
+      rc = mwx_journal_append(n->j, MWX_JOURNAL_REPLAY, n->sim_ns, payload, m, 0, &id);
     if (rc)
-      rc = mwx_journal_append(n->j, MWX_JOURNAL_REPLAY, n->sim_ns, payload, NULL, 0, &id);
+      rc = payload ? mwx_journal_append(n->j, MWX_JOURNAL_REPLAY, n->sim_ns, payload, NULL, 0, &id) : rc;
     if (rc)
       n->st.publish_errors++;
     n->st.dropped++;
@@ -305,15 +333,19 @@ int node_rx_take(mwx_node *n, node_rx_item *it, mwx_node_event *evp) {
     ev.kind = MWX_NODE_EV_DROPPED;
     snprintf(ev.detail, sizeof ev.detail, "replay: %s: %.150s", what, why);
   } else if (it->kind == MWX_NET_EV_ACCEPTED && m) {
-    snprintf(payload, sizeof payload,
-             "{\"from\":\"%.3s\",\"topic\":\"%s\",\"seq\":%llu,\"link\":%d,\"verified\":true,\"relayed\":%d%s}",
-             m->mark.originator, mwx_msg_topic_name((mwx_msg_topic)m->topic), (unsigned long long)m->mark.seq,
-             it->link, it->relayed, v == MWX_JOURNAL_SEQ_COPY ? ",\"copy\":true" : "");
+    json_t *o = rx_head(m->mark.originator, m);
+    json_object_set_new(o, "link", json_integer(it->link));
+    json_object_set_new(o, "verified", json_true());
+    json_object_set_new(o, "relayed", json_integer(it->relayed));
+    if (v == MWX_JOURNAL_SEQ_COPY)
+      json_object_set_new(o, "copy", json_true());
+    payload = rx_payload(o);
     /* the receipt and the window that now counts it, in one transaction */
     mwx_journal_seq_in next = *w;
     mwx_journal_seq_accept(&next, &m->mark);
     /* in the caller's batch: one commit for every sample of this wake-up */
-    rc = mwx_journal_append(n->j, MWX_JOURNAL_SAMPLE, n->sim_ns, payload, m, 0, &id);
+    rc = payload ? mwx_journal_append(n->j, MWX_JOURNAL_SAMPLE, n->sim_ns, payload, m, 0, &id)
+                 : mwx_error_set(MWX_ENOMEM, "node: out of memory");
     if (!rc)
       rc = mwx_journal_seq_in_put(n->j, &next);
     if (rc) {
@@ -335,19 +367,22 @@ int node_rx_take(mwx_node *n, node_rx_item *it, mwx_node_event *evp) {
     }
     ev.kind = MWX_NODE_EV_RECEIVED; /* held once the batch has committed: node_rx_emit */
   } else {
+    /* net's detail may quote what a partner sent: printable ASCII only */
     char detail[200];
     size_t k = 0;
-    for (const char *p = it->detail; *p && k + 2 < sizeof detail; p++) {
-      if (*p == '"' || *p == '\\')
-        detail[k++] = '\\';
+    for (const char *p = it->detail; *p && k + 1 < sizeof detail; p++)
       detail[k++] = (*p >= 32 && *p < 127) ? *p : '?';
-    }
     detail[k] = 0;
-    snprintf(payload, sizeof payload, "{\"from\":\"%.3s\",\"reason\":\"%s\",\"link\":%d,\"detail\":\"%s\"}",
-             it->partner, mwx_net_reason_name(it->reason), it->link, detail);
-    rc = mwx_journal_append(n->j, MWX_JOURNAL_SIGFAIL, n->sim_ns, payload, m, 0, &id);
+    json_t *o = json_object();
+    json_object_set_new(o, "from", json_stringn(it->partner, strnlen(it->partner, 3)));
+    json_object_set_new(o, "reason", json_string(mwx_net_reason_name(it->reason)));
+    json_object_set_new(o, "link", json_integer(it->link));
+    json_object_set_new(o, "detail", json_string(detail));
+    payload = rx_payload(o);
+    rc = payload ? mwx_journal_append(n->j, MWX_JOURNAL_SIGFAIL, n->sim_ns, payload, m, 0, &id)
+                 : mwx_error_set(MWX_ENOMEM, "node: out of memory");
     if (rc && m)
-      rc = mwx_journal_append(n->j, MWX_JOURNAL_SIGFAIL, n->sim_ns, payload, NULL, 0, &id);
+      rc = payload ? mwx_journal_append(n->j, MWX_JOURNAL_SIGFAIL, n->sim_ns, payload, NULL, 0, &id) : rc;
     if (rc)
       n->st.publish_errors++;
     n->st.dropped++;
@@ -355,6 +390,7 @@ int node_rx_take(mwx_node *n, node_rx_item *it, mwx_node_event *evp) {
     ev.kind = MWX_NODE_EV_DROPPED;
     snprintf(ev.detail, sizeof ev.detail, "%s: %.170s", mwx_net_reason_name(it->reason), it->detail);
   }
+  free(payload);
   ev.msg = m;
   ev.record_id = id;
   (void)ts;
@@ -396,7 +432,7 @@ int mwx_node_inject(mwx_node *n, const mwx_msg *m) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   it->recv_ns = (int64_t)ts.tv_sec * NS + ts.tv_nsec;
-  /* the same path as the loop's batch (node.c node_batch), for one item:
+  /* the same path as the loop's batch (node_step.c node_batch), for one item:
      journaled in one transaction, reported only after its commit */
   mwx_node_event ev;
   memset(&ev, 0, sizeof ev);

@@ -76,7 +76,7 @@ struct bo_entry {
  * any radar starts a track.  When a track is confirmed it takes a copy of
  * those from PRE_WINDOW_S before its first plot whose line of sight passes
  * within PRE_MAX_MISS_M of its first position (the launch fit gates them). */
-#define EARLY_WINDOW_S 120.0
+#define EARLY_WINDOW_S MWX_TRACK_EARLY_WINDOW_S /* track.h */
 #define EARLY_MAX 1024
 #define ORPHAN_KEEP_S 180.0
 #define ORPHAN_MAX 4096
