@@ -313,6 +313,9 @@ typedef struct mwx_node_stats {
   double fit_max_ms;                             /* longest wait from queued to result on the loop */
   uint64_t handover_dropped;                     /* hand-over queue full (receive thread, fit results) */
   uint64_t commits;                              /* journal commits made by the loop (group commits) */
+  uint64_t fused_dropped;                        /* the fused picture's tables full (src/node/fusepic.c:
+                                                    2,048 fused tracks, 4,096 launch candidates and
+                                                    predictions; alerting.c: 4,096 alert life cycles) */
   int n_partners;
   mwx_node_partner_stats partner[MWX_NODE_MAX_PARTNERS];
 } mwx_node_stats;
