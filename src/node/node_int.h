@@ -1,7 +1,16 @@
 /*
- * node_int.h - the node's private state, shared by node.c (the send
- * pipeline and the loop timer) and rx.c (the receive thread and the
- * loop-side handling of what it hands over).  Not API.
+ * node_int.h - the node's private state and the declarations shared by its
+ * files.  Not API.  The node (node.h) is split by concern:
+ *   node_open.c     open/close, config defaults, partners, accessors
+ *   node_clock.c    the loop timer (sim time), mwx_node_run / stop
+ *   node_step.c     the group commits: mwx_node_step, node_batch
+ *   node_tracks.c   plots -> tracker -> samples, the launch fit
+ *   node_samples.c  Track / LaunchEvent / ImpactPrediction / NodeStatus
+ *   node_release.c  release decisions, routing, the out queue, publishing
+ *   node_queue.c    the release queue: time-outs and approvals
+ *   rx.c            the receive thread and what it hands over
+ *   fitpool.c, fusepic.c, alerting.c, events.c, loop.c, offline.c,
+ *   config.c, format.c: see each file.
  */
 #ifndef MWX_NODE_INT_H
 #define MWX_NODE_INT_H
@@ -174,7 +183,30 @@ void node_rx_stop(mwx_node *n);
  * alert id or the node id (Status); none for any other topic. */
 const char *node_msg_id(const mwx_msg *m, const char *none);
 
-/* ---- node.c, for fusepic.c and alerting.c (loop thread) ---- */
+/* ---- the split node (loop thread unless said) ---- */
+/* node_clock.c: CLOCK_REALTIME in ns (any thread). */
+int64_t node_real_ns(void);
+/* node_step.c: the loop's batch fn (mwx_node_loop_set_batch_fn). */
+void node_batch(mwx_node_loop *l, void **items, const size_t *sizes, size_t cnt, void *ctx);
+/* node_tracks.c: a plot of the sim source (this nation's kept, journaled). */
+int node_on_plot(const mwx_sim_plot *sp, void *ctx);
+/* node_tracks.c: confirmed tracks -> samples, inside the step's batch. */
+int node_tracks_to_samples(mwx_node *n);
+/* node_tracks.c: a launch fit's result -> the refined LaunchEvent. */
+int node_launch_fit_apply(mwx_node *n, const node_fit_result *r);
+/* node_samples.c: one sample each, decided (node_decide). */
+int node_track_sample(mwx_node *n, const mwx_track_info *in, uint8_t cls);
+int node_launch_sample(mwx_node *n, const mwx_track_info *in, const mwx_assess *a);
+int node_impact_sample(mwx_node *n, const mwx_track_info *in, const mwx_assess *a);
+int node_status_sample(mwx_node *n);
+/* node_release.c: stamps ev (sim, wall time) and reports it. */
+void node_emit(mwx_node *n, mwx_node_event *ev);
+/* node_release.c: step 3, publishes and reports the committed out queue. */
+int node_flush_out(mwx_node *n);
+/* node_queue.c: mwx_release_queue_expire / _approved callbacks (ctx: node). */
+int node_on_expired(const mwx_release_item *it, void *ctx);
+int node_on_approved(const mwx_release_item *it, void *ctx);
+
 /* The node's scratch message, cleared and marked as its next sample of the
  * topic (originator, classification, releasable-to = own nation, seq). */
 mwx_msg *node_new_sample(mwx_node *n, mwx_msg_topic topic, uint8_t classification);

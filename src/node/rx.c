@@ -396,7 +396,7 @@ int mwx_node_inject(mwx_node *n, const mwx_msg *m) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   it->recv_ns = (int64_t)ts.tv_sec * NS + ts.tv_nsec;
-  /* the same path as the loop's batch (node.c node_batch), for one item:
+  /* the same path as the loop's batch (node_step.c node_batch), for one item:
      journaled in one transaction, reported only after its commit */
   mwx_node_event ev;
   memset(&ev, 0, sizeof ev);

@@ -1,0 +1,184 @@
+/*
+ * node_release.c - release and routing: every sample the node makes is
+ * decided for every partner (release policy), routed through a relay when
+ * the partner is not on our links (hub topology), signed and journaled; the
+ * outcomes wait in the out queue until the batch has committed, then are
+ * published and reported (node_flush_out).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mwx/error.h"
+#include "mwx/node.h"
+#include "node_int.h"
+
+static mwx_node_partner_stats *partner_stats(mwx_node *n, const char *nat) {
+  for (int i = 0; i < n->st.n_partners; i++)
+    if (!strncmp(n->st.partner[i].nation, nat, 3))
+      return &n->st.partner[i];
+  return NULL;
+}
+
+/* ---- events and publishing ------------------------------------------- */
+
+void node_emit(mwx_node *n, mwx_node_event *ev) {
+  ev->sim_ns = n->sim_ns;
+  ev->wall_ns = node_real_ns();
+  if (n->fn)
+    n->fn(n->fn_ctx, ev);
+}
+
+int node_outq_push(mwx_node *n, int kind, const char *partner, const mwx_msg *m, uint64_t record, uint64_t item,
+                     const char *detail) {
+  if (n->n_out == n->cap_out) {
+    size_t nc = n->cap_out ? 2 * n->cap_out : 64;
+    node_out *o = realloc(n->out, nc * sizeof *o);
+    if (!o)
+      return mwx_error_set(MWX_ENOMEM, "node: out of memory");
+    n->out = o;
+    n->cap_out = nc;
+  }
+  node_out *o = &n->out[n->n_out++];
+  memset(o, 0, sizeof *o);
+  o->kind = kind;
+  snprintf(o->partner, sizeof o->partner, "%.3s", partner);
+  if (m)
+    o->msg = *m;
+  o->has_msg = m != NULL;
+  o->record = record;
+  o->item = item;
+  if (detail)
+    snprintf(o->detail, sizeof o->detail, "%s", detail);
+  return 0;
+}
+
+static void count_release(mwx_node *n, const char *partner, const mwx_msg *m) {
+  mwx_node_partner_stats *ps = partner_stats(n, partner);
+  if (!ps)
+    return;
+  if (m->topic < 6)
+    ps->released[m->topic]++;
+  if (m->topic != MWX_TOPIC_STATUS && !ps->has_first_release && n->epoch_ns) {
+    ps->has_first_release = 1;
+    ps->first_release_s = (double)(n->sim_ns - n->epoch_ns) / 1e9;
+  }
+}
+
+/* Step 3: publish (online) and report what the committed batch holds. */
+int node_flush_out(mwx_node *n) {
+  for (size_t i = 0; i < n->n_out; i++) {
+    node_out *o = &n->out[i];
+    if ((o->kind == MWX_NODE_EV_RELEASED || o->kind == MWX_NODE_EV_APPROVED) && n->net) {
+      if (mwx_net_publish(n->net, &o->msg))
+        n->st.publish_errors++;
+    }
+    if (o->kind == MWX_NODE_EV_RELEASED || o->kind == MWX_NODE_EV_APPROVED) {
+      count_release(n, o->partner, &o->msg);
+      node_xout_put(n, o->partner, &o->msg); /* offline.c: the in-process coalition */
+    }
+    mwx_node_partner_stats *ps = partner_stats(n, o->partner);
+    if (ps) {
+      if (o->kind == MWX_NODE_EV_HELD)
+        ps->held++;
+      else if (o->kind == MWX_NODE_EV_APPROVED)
+        ps->approved++;
+      else if (o->kind == MWX_NODE_EV_DENIED)
+        ps->denied++;
+      else if (o->kind == MWX_NODE_EV_REFUSED)
+        ps->refused++;
+    }
+    mwx_node_event ev = {0};
+    ev.kind = (mwx_node_event_kind)o->kind;
+    memcpy(ev.partner, o->partner, MWX_NATION_LEN);
+    ev.msg = o->has_msg ? &o->msg : NULL;
+    ev.record_id = o->record;
+    ev.item = o->item;
+    ev.latency_ms = -1;
+    ev.recv_latency_ms = -1;
+    snprintf(ev.detail, sizeof ev.detail, "%s", o->detail);
+    ev.overflight_ns = o->overflight_ns;
+    node_emit(n, &ev);
+  }
+  n->n_out = 0;
+  return 0;
+}
+
+static const mwx_release_rule *rule_by_id(const mwx_node *n, const char *id) {
+  for (size_t i = 0; i < n->policy.n_rules; i++)
+    if (!strcmp(n->policy.rules[i].id, id))
+      return &n->policy.rules[i];
+  return NULL;
+}
+
+/* Coarsening a grid of a (0: none) is at least as fine as b. */
+static int finer_or_equal(double a, double b) { return a <= 0 || (b > 0 && a <= b); }
+
+/* Hub topology: partner i is not on our links, so its copy can only travel
+ * through a relay on a link, and the relay must be able to read it (DDS
+ * access control lets a nation read only partitions naming it).  The relay
+ * is added to the copy's releasable-to list only if the relay's own copy of
+ * this sample leaves now and reveals at least as much (it removes no field
+ * the partner's keeps, coarsens no more): then the relay learns nothing it
+ * was not given anyway.  Otherwise the partner's copy is refused. */
+static void route_indirect(mwx_node *n, int i) {
+  mwx_release_decision *d = &n->dec[i];
+  if (d->outcome == MWX_RELEASE_REFUSE || d->relayed)
+    return;
+  const mwx_release_rule *rp = rule_by_id(n, d->rule_id);
+  for (int h = 0; h < n->st.n_partners && rp; h++) {
+    const mwx_release_decision *dh = &n->dec[h];
+    if (!n->direct[h] || dh->outcome != MWX_RELEASE_RELEASE)
+      continue;
+    const mwx_release_rule *rh = rule_by_id(n, dh->rule_id);
+    if (!rh || (rh->remove & ~rp->remove) || !finer_or_equal(rh->coarsen_m, rp->coarsen_m) ||
+        !finer_or_equal(rh->coarsen_s, rp->coarsen_s))
+      continue;
+    if (mwx_msg_marking_add(&d->sample.mark, dh->partner) == 0)
+      return;
+  }
+  d->outcome = MWX_RELEASE_REFUSE;
+  d->reason = MWX_REFUSE_RELAY;
+  char partner[MWX_NATION_LEN];
+  memcpy(partner, d->partner, sizeof partner);
+  snprintf(d->detail, sizeof d->detail, "no route to %.3s: no relay on our links may read its copy", partner);
+  memset(&d->sample, 0, sizeof d->sample);
+}
+
+/* Decides m for every partner; routes copies for partners behind a relay;
+ * signs what is released; journals each decision. */
+int node_decide(mwx_node *n, const mwx_msg *m, uint8_t cls, size_t n_sources, const mwx_msg_marking *sources) {
+  mwx_release_sample s = {m, cls, n_sources, n_sources ? sources : NULL};
+  n->st.samples++;
+  int rc;
+  if ((rc = node_outq_push(n, MWX_NODE_EV_SAMPLE, "", m, 0, 0, NULL))) /* the own picture (events.c) */
+    return rc;
+  for (int i = 0; i < n->st.n_partners; i++)
+    if ((rc = mwx_release_decide(&n->policy, &s, n->st.partner[i].nation, n->sim_ns, &n->dec[i])))
+      return rc;
+  for (int i = 0; i < n->st.n_partners; i++)
+    if (!n->direct[i])
+      route_indirect(n, i);
+  for (int i = 0; i < n->st.n_partners; i++) {
+    mwx_release_decision *d = &n->dec[i];
+    if (d->outcome == MWX_RELEASE_RELEASE && (rc = mwx_msg_sign(&d->sample, n->key)))
+      return rc;
+    uint64_t id = 0;
+    if ((rc = mwx_release_journal(n->j, d, &id)))
+      return rc;
+    n->st.records++;
+    if (d->outcome == MWX_RELEASE_RELEASE)
+      rc = node_outq_push(n, MWX_NODE_EV_RELEASED, d->partner, &d->sample, id, 0, d->rule_id);
+    else if (d->outcome == MWX_RELEASE_HOLD) {
+      if (d->deadline_ns > n->last_deadline_ns)
+        n->last_deadline_ns = d->deadline_ns;
+      if (d->deadline_ns < n->next_expire_ns)
+        n->next_expire_ns = d->deadline_ns; /* expired on time */
+      rc = node_outq_push(n, MWX_NODE_EV_HELD, d->partner, &d->sample, id, id, d->detail);
+    } else
+      rc = node_outq_push(n, MWX_NODE_EV_REFUSED, d->partner, m, id, 0, d->detail);
+    if (rc)
+      return rc;
+  }
+  return 0;
+}

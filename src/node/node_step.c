@@ -1,0 +1,211 @@
+/*
+ * node_step.c - the node's two group commits: one step of the send pipeline
+ * (mwx_node_step) and one batch of what the receive thread and the fit
+ * workers handed over (node_batch).
+ *
+ * One step (mwx_node_step, sim time t):
+ *   1. batch: the plots of this nation's sensors up to t are journaled and
+ *      tracked; confirmed tracks become Track samples (when updated),
+ *      LaunchEvent (once per track) and ImpactPrediction (every
+ *      impact_every_s); NodeStatus every status_every_s.  Each sample is
+ *      marked (originator, classification, releasable-to = this nation,
+ *      seq per topic) and decided for every partner; releases are signed;
+ *      every decision is journaled.  commit.
+ *   2. the queue: time-outs whose deadline passed apply their action
+ *      (mwx_release_queue_expire, its own transactions); approvals by any
+ *      process since the last tick (mwx_release_queue_approved) are signed
+ *      and journaled as published (a second batch, commit).
+ *   3. only now, with the records durable, the samples are published (net)
+ *      and reported to the program.  So anything a partner or the program
+ *      has seen is in the journal (write-ahead): a kill -9 between 1 and 3
+ *      loses only samples nobody was told about.
+ *
+ * The receive thread (online) does nothing but mwx_net_poll; net checks
+ * the marking and the origin signature and relays on a hub; each event is
+ * copied and posted to the loop, which journals it and keeps the picture.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mwx/error.h"
+#include "mwx/node.h"
+#include "mwx/sim.h"
+#include "mwx/track.h"
+#include "node_int.h"
+
+#define NS 1000000000ll
+
+/* ---- one tick ------------------------------------------------------------ */
+
+/* The seqs given in this batch, written to the journal's seq_out in the same
+ * transaction as the records of their samples: a restarted node continues
+ * from there (never reuses a seq a partner has taken). */
+static int save_seq(mwx_node *n) {
+  for (int t = MWX_TOPIC_TRACK; t <= MWX_TOPIC_STATUS; t++)
+    if (n->seq[t] != n->seq_saved[t]) {
+      int rc = mwx_journal_seq_out_put(n->j, n->cfg.nation, (mwx_msg_topic)t, n->seq[t]);
+      if (rc)
+        return rc;
+    }
+  return 0; /* seq_saved moves when the batch has committed */
+}
+
+/* Group commit: everything this pass decided (plots, tracks, fitted launch
+ * events, status, approvals taken from the queue, seqs) is made durable by
+ * one commit; only then is anything published (node_flush_out).  A pass that
+ * wrote nothing commits nothing (no fsync). */
+int mwx_node_step(mwx_node *n, int64_t t_ns, int *done) {
+  if (!n)
+    return mwx_error_set(MWX_EINVAL, "node: NULL argument");
+  if (t_ns > n->sim_ns)
+    n->sim_ns = t_ns;
+  uint64_t rec0 = n->st.records;
+  int rc;
+  /* time-outs: when a hold of this run reaches its deadline, and once a sim
+     second for holds of earlier runs; mwx_release_queue_expire commits what
+     it decides itself (its own transaction: an extra commit only in such a
+     pass), an approve-on-timeout comes back through the approvals below */
+  if (n->sim_ns >= n->next_expire_ns) {
+    n->next_expire_ns = n->sim_ns + NS;
+    if ((rc = mwx_release_queue_expire(n->j, n->sim_ns, node_on_expired, n))) {
+      n->n_out = 0;
+      return rc;
+    }
+    n->st.commits++;
+  }
+  if ((rc = mwx_journal_begin(n->j)))
+    return rc;
+  if (n->src && !n->src_done) {
+    n->n_plots = 0;
+    if ((rc = mwx_sim_source_advance(n->src, n->sim_ns, node_on_plot, n)))
+      goto fail;
+    if (n->n_plots && (rc = mwx_track_process(n->tr, n->plots, n->n_plots)))
+      goto fail;
+    if ((rc = node_tracks_to_samples(n)))
+      goto fail;
+    if (mwx_sim_source_next_ns(n->src) == INT64_MAX)
+      n->src_done = 1;
+  }
+  for (size_t i = 0; i < n->n_fit_done; i++)
+    if ((rc = node_launch_fit_apply(n, &n->fit_done[i])))
+      goto fail;
+  n->n_fit_done = 0;
+  /* fusepic.c / alerting.c: the fused predictions, the alerts whose missile has fallen */
+  if ((rc = node_fuse_tick(n)) || (rc = node_alert_tick(n)))
+    goto fail;
+  if (n->cfg.status_every_s > 0 && n->sim_ns - n->last_status_ns >= (int64_t)(n->cfg.status_every_s * NS)) {
+    n->last_status_ns = n->sim_ns;
+    if ((rc = node_status_sample(n)))
+      goto fail;
+  }
+  /* approvals by any process since the last pass: in the same batch */
+  uint64_t last = n->approved_after;
+  if ((rc = mwx_release_queue_approved(n->j, n->approved_after, node_on_approved, n, &last)))
+    goto fail;
+  if ((rc = save_seq(n)))
+    goto fail;
+  if (n->st.records != rec0 || n->n_out || memcmp(n->seq, n->seq_saved, sizeof n->seq)) {
+    if ((rc = mwx_journal_commit(n->j))) {
+      n->n_out = 0;
+      return rc;
+    }
+    n->st.commits++;
+  } else
+    mwx_journal_rollback(n->j); /* nothing written: nothing to make durable */
+  memcpy(n->seq_saved, n->seq, sizeof n->seq);
+  if (last > n->approved_after)
+    n->approved_after = last;
+  node_flush_out(n);
+  int over = (!n->src || n->src_done) && n->sim_ns >= n->last_deadline_ns;
+  if (over && !n->done_reported) {
+    n->done_reported = 1;
+    mwx_node_event ev = {0};
+    ev.kind = MWX_NODE_EV_DONE;
+    ev.latency_ms = -1;
+    ev.recv_latency_ms = -1;
+    node_emit(n, &ev);
+  }
+  if (done)
+    *done = over;
+  return 0;
+fail:
+  mwx_journal_rollback(n->j);
+  n->n_out = 0;
+  return rc;
+}
+
+/* ---- the hand-over queue: one batch per wake-up -------------------------- */
+
+static void rx_commit(mwx_node *n, int *open, size_t *pend, size_t *np, void **items, mwx_node_event *evs) {
+  if (*open) {
+    *open = 0;
+    if (mwx_journal_commit(n->j)) {
+      /* the group is lost from the journal: counted, reported with no record */
+      n->st.publish_errors += *np;
+      for (size_t k = 0; k < *np; k++)
+        evs[pend[k]].record_id = 0;
+      mwx_error_clear();
+    } else
+      n->st.commits++;
+  }
+  for (size_t k = 0; k < *np; k++)
+    node_rx_emit(n, items[pend[k]], &evs[pend[k]]);
+  *np = 0;
+}
+
+/* Every item the receive thread and the fit workers handed over since the
+ * last wake-up: the accepted samples are journaled in one batch (one
+ * commit) and reported held only after it; fit results go to the next step
+ * (kicked at once). */
+void node_batch(mwx_node_loop *l, void **items, const size_t *sizes, size_t cnt, void *ctx) {
+  mwx_node *n = ctx;
+  mwx_node_event *evs = malloc(cnt * sizeof *evs);
+  size_t *pend = malloc(cnt * sizeof *pend);
+  if (!evs || !pend) {
+    free(evs);
+    free(pend);
+    n->st.handover_dropped += cnt;
+    return;
+  }
+  size_t np = 0;
+  int open = 0, kick = 0;
+  for (size_t i = 0; i < cnt; i++) {
+    if (sizes[i] == sizeof(node_fit_result) && ((node_fit_result *)items[i])->magic == NODE_FIT_MAGIC) {
+      size_t bound = (size_t)n->cfg.fit_queue + (size_t)n->cfg.fit_workers;
+      if (n->n_fit_done == n->cap_fit_done && n->cap_fit_done < bound) {
+        node_fit_result *p = realloc(n->fit_done, bound * sizeof *p);
+        if (p) {
+          n->fit_done = p;
+          n->cap_fit_done = bound;
+        }
+      }
+      if (n->n_fit_done < n->cap_fit_done)
+        n->fit_done[n->n_fit_done++] = *(node_fit_result *)items[i];
+      else
+        n->st.fits_dropped++;
+      kick = 1;
+      continue;
+    }
+    if (sizes[i] != sizeof(node_rx_item))
+      continue;
+    node_rx_item *it = items[i];
+    if (node_rx_in_batch(it)) {
+      if (!open && mwx_journal_begin(n->j) == 0)
+        open = 1;
+      else if (!open)
+        mwx_error_clear(); /* each record then commits on its own */
+      node_rx_take(n, it, &evs[i]);
+      pend[np++] = i;
+    } else {
+      rx_commit(n, &open, pend, &np, items, evs); /* keep the order of the reports */
+      node_rx_take(n, it, &evs[i]);
+      node_rx_emit(n, it, &evs[i]);
+    }
+  }
+  rx_commit(n, &open, pend, &np, items, evs);
+  free(evs);
+  free(pend);
+  if (kick && n->tick_id)
+    mwx_node_loop_timer_kick(l, n->tick_id);
+}
