@@ -267,6 +267,10 @@ static int node_main(const char *config, long run_s, int log, const web_opts *wo
          (unsigned long long)st.publish_errors, (unsigned long long)st.handover_dropped,
          (unsigned long long)st.fits_queued, (unsigned long long)st.fits_done, (unsigned long long)st.fits_dropped,
          st.fit_max_ms, (unsigned long long)st.commits);
+  if (st.fits_done)
+    printf("%s FITDELAY n=%llu p99=%.2f max=%.2f s (window closed -> fit result on the loop; dropped %llu)\n",
+           cfg.nation, (unsigned long long)st.fits_done, st.fit_p99_ms / 1e3, st.fit_max_ms / 1e3,
+           (unsigned long long)st.fits_dropped);
   mwx_journal_stats js;
   mwx_journal_get_stats(mwx_node_journal(n), &js);
   printf("%s JOURNAL commits=%llu commit_ms p50=%.2f p99=%.2f max=%.1f total=%.0f checkpoints=%llu"

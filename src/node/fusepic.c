@@ -26,9 +26,16 @@
  * and a launch candidate whose source track no fused track holds any more
  * (a minute after it was last put).
  *
- * Cost per pass (issue 16): the picture is refreshed (every fused track
+ * Cost per pass (issue 16): partners' Track samples are kept (checked,
+ * at most FUSE_MAX_PENDING) and go into the fuser with the own tracks' new
+ * estimates in one ingest per pass - each ingest re-makes every fused
+ * track, so one per received sample was what queued the salvo; the
+ * picture is refreshed (every fused track
  * propagated to the node's time) only when something went into the fuser
- * or the time moved, at most once per pass; own tracks go in only when
+ * or FUSE_EVERY_NS passed, at most once per pass; and the ingest itself
+ * runs at most every FUSE_EVERY_NS of node time (0.25 s; offline steps of
+ * 1 s ingest every step as before) unless a source track new to the fuser
+ * waits, so that every own sample still carries its global number; own tracks go in only when
  * they have a newer estimate; "is my track shared" is a binary search in an
  * index built with the picture, not a scan of every member.
  */
@@ -47,6 +54,8 @@
 #define NS 1000000000ll
 #define FUSE_MAX_TRACKS 2048  /* fused tracks (missiles and their duplicates): 20x the 100-missile salvo */
 #define FUSE_MAX_ENTRIES 4096 /* launch candidates, latest predictions */
+#define FUSE_EVERY_NS 250000000ll /* ingest and refresh at most every 0.25 sim s, unless a new source track came */
+#define FUSE_MAX_PENDING 4096 /* partners' Track samples waiting for the pass's one ingest (full: ingested at once) */
 #define FREE_FLIGHT_MIN_H_M 30e3 /* assess.h: below 30 km on the way up every class still burns */
 
 typedef struct fu_launch {
@@ -83,6 +92,10 @@ struct node_fuse {
   fu_own_t *own_t;     /* per tracker index */
   size_t cap_own_t;
   int logged_full[3];  /* fuser, launches, predictions: the first refusal was logged */
+  mwx_fuse_sample *rxq; /* partners' samples taken since the last ingest (checked) */
+  size_t n_rxq;
+  int new_source;       /* a pending sample's source track is new to the fuser: ingest now */
+  int64_t ingest_ns;    /* node time of the last ingest */
   fu_launch *la;
   size_t n_la, cap_la;
   fu_pred *pred;
@@ -94,8 +107,11 @@ struct node_fuse {
 
 int node_fuse_open(mwx_node *n) {
   n->fu = calloc(1, sizeof *n->fu);
-  if (!n->fu)
+  if (!n->fu || !(n->fu->rxq = malloc(FUSE_MAX_PENDING * sizeof *n->fu->rxq))) {
+    free(n->fu);
+    n->fu = NULL;
     return mwx_error_set(MWX_ENOMEM, "node: out of memory");
+  }
   return mwx_fuse_create(NULL, &n->fu->fz);
 }
 
@@ -110,6 +126,7 @@ void node_fuse_close(mwx_node *n) {
   free(n->fu->own);
   free(n->fu->own_ix);
   free(n->fu->own_t);
+  free(n->fu->rxq);
   free(n->fu);
   n->fu = NULL;
 }
@@ -208,6 +225,35 @@ static int fuser_full(mwx_node *n, const char *originator, const char *local_id)
   return 1;
 }
 
+/* One ingest of samples s[0..k): the fuser's merge pass (every fused track
+ * re-made) runs once for all of them.  Every sample was checked, so the
+ * batch is refused only by what the check cannot see: then one at a time,
+ * each refusal counted. */
+static void ingest(mwx_node *n, mwx_fuse_sample *s, size_t k) {
+  struct node_fuse *f = n->fu;
+  if (!k)
+    return;
+  f->dirty = 1;
+  f->new_source = 0;
+  f->ingest_ns = n->sim_ns;
+  if (!mwx_fuse_ingest(f->fz, s, k))
+    return;
+  mwx_error_clear();
+  for (size_t i = 0; i < k; i++)
+    if (mwx_fuse_ingest(f->fz, &s[i], 1)) {
+      f->unfusable++;
+      n->st.unfusable++;
+      mwx_error_clear();
+    }
+}
+
+/* The partners' samples taken since the last ingest, into the fuser. */
+static void flush_rx(mwx_node *n) {
+  struct node_fuse *f = n->fu;
+  ingest(n, f->rxq, f->n_rxq);
+  f->n_rxq = 0;
+}
+
 void node_fuse_rx(mwx_node *n, const mwx_msg *m) {
   struct node_fuse *f = n->fu;
   if (!f)
@@ -215,13 +261,23 @@ void node_fuse_rx(mwx_node *n, const mwx_msg *m) {
   if (m->topic == MWX_TOPIC_TRACK) {
     if (fuser_full(n, m->mark.originator, m->u.track.local_track_id))
       return;
-    mwx_fuse_sample s;
-    if (mwx_fuse_sample_from_msg(m, &s) || mwx_fuse_ingest(f->fz, &s, 1)) {
+    /* kept for the pass's one ingest (node_fuse_own / the refresh): a
+       fuser ingest per sample re-made every fused track each time, the
+       salvo's queueing (issue 16) */
+    mwx_fuse_sample *s = &f->rxq[f->n_rxq];
+    if (mwx_fuse_sample_from_msg(m, s) || mwx_fuse_sample_check(s)) {
       f->unfusable++; /* e.g. a Track whose covariance the partner's release rule removed */
       n->st.unfusable++;
       mwx_error_clear();
-    } else
-      f->dirty = 1;
+      return;
+    }
+    uint32_t g;
+    if (mwx_fuse_global_of(f->fz, s->originator, s->local_track_id, &g)) {
+      mwx_error_clear();
+      f->new_source = 1;
+    }
+    if (++f->n_rxq == FUSE_MAX_PENDING)
+      flush_rx(n);
   } else if (m->topic == MWX_TOPIC_LAUNCH)
     put_launch(n, f, m->mark.originator, &m->u.launch);
 }
@@ -281,9 +337,20 @@ static void prune(mwx_node *n) {
 
 /* The picture at the node's time: made again only when the fuser took
  * something or the time moved. */
+/* 1 when the pass should ingest: a new source track waits, or the last
+ * ingest is FUSE_EVERY_NS old (or the clock went back: a new run). */
+static int ingest_due(const mwx_node *n) {
+  const struct node_fuse *f = n->fu;
+  int64_t d = n->sim_ns - f->ingest_ns;
+  return f->new_source || d >= FUSE_EVERY_NS || d < 0;
+}
+
 static int refresh(mwx_node *n) {
   struct node_fuse *f = n->fu;
-  if (!f->dirty && f->pic_ns == n->sim_ns && f->n_pic == mwx_fuse_count(f->fz))
+  if (ingest_due(n))
+    flush_rx(n);
+  int64_t d = n->sim_ns - f->pic_ns;
+  if (!f->dirty && d >= 0 && d < FUSE_EVERY_NS && f->n_pic == mwx_fuse_count(f->fz))
     return 0;
   size_t count = mwx_fuse_count(f->fz);
   if (count > f->cap_pic) {
@@ -334,14 +401,32 @@ static int refresh(mwx_node *n) {
 
 int node_fuse_own(mwx_node *n) {
   struct node_fuse *f = n->fu;
-  size_t count = mwx_track_count(n->tr), k = 0;
-  if (count > f->cap_own) {
-    mwx_fuse_sample *p = realloc(f->own, count * sizeof *p);
+  size_t count = mwx_track_count(n->tr);
+  if (count + f->n_rxq > f->cap_own) {
+    mwx_fuse_sample *p = realloc(f->own, (count + f->n_rxq) * sizeof *p);
     if (!p)
       return mwx_error_set(MWX_ENOMEM, "node: out of memory");
     f->own = p;
-    f->cap_own = count;
+    f->cap_own = count + f->n_rxq;
   }
+  /* the partners' samples since the last ingest and the own tracks' new
+     estimates: one ingest */
+  /* no ingest due and no own track new to the fuser: the estimates wait
+     for the next one (own_t is not moved) */
+  int due = ingest_due(n);
+  for (size_t i = 0; i < count && !due; i++) {
+    mwx_track_info in;
+    if (!mwx_track_get(n->tr, i, &in) && in.status == MWX_TRACK_CONFIRMED && !in.coasting &&
+        (i >= f->cap_own_t || f->own_t[i].id != in.id))
+      due = 1;
+    else
+      mwx_error_clear();
+  }
+  if (!due)
+    return refresh(n);
+  memcpy(f->own, f->rxq, f->n_rxq * sizeof *f->own);
+  size_t k = f->n_rxq;
+  f->n_rxq = 0;
   if (count > f->cap_own_t) {
     fu_own_t *p = realloc(f->own_t, count * sizeof *p);
     if (!p)
@@ -360,18 +445,15 @@ int node_fuse_own(mwx_node *n) {
     snprintf(id, sizeof id, "%s-T%u", n->cfg.nation, in.id);
     if (fuser_full(n, n->cfg.nation, id))
       continue;
-    if (mwx_fuse_sample_from_track(n->cfg.nation, &in, &f->own[k]))
+    if (mwx_fuse_sample_from_track(n->cfg.nation, &in, &f->own[k]) || mwx_fuse_sample_check(&f->own[k])) {
       mwx_error_clear(); /* an estimate the fuser refuses stays out of the picture */
-    else {
+      f->own_t[i] = (fu_own_t){in.id, 0};
+    } else {
       f->own_t[i] = (fu_own_t){in.id, in.t_last_ns};
       k++;
     }
   }
-  if (k) {
-    if (mwx_fuse_ingest(f->fz, f->own, k))
-      mwx_error_clear();
-    f->dirty = 1;
-  }
+  ingest(n, f->own, k);
   return refresh(n);
 }
 

@@ -129,7 +129,7 @@ int node_status_sample(mwx_node *n) {
   s->sensors_total = s->sensors_ok = (uint8_t)(n->own_sensors > 255 ? 255 : n->own_sensors);
   /* the journal's last sealed head: partners keep it, so a rollback of
      this journal shows ("mwx audit verify --head-from-partner") */
-  s->overflows = n->st.fits_dropped + n->st.handover_dropped + mwx_node_loop_dropped(n->loop);
+  s->overflows = n->st.fits_dropped + n->st.handover_dropped + mwx_node_loop_dropped(n->loop) + n->st.fused_dropped;
   int rc = mwx_journal_sealed_head(n->j, &s->journal_head_id, s->journal_head_hash);
   if (rc)
     return rc;
