@@ -34,8 +34,9 @@
  * propagated to the node's time) only when something went into the fuser
  * or FUSE_EVERY_NS passed, at most once per pass; and the ingest itself
  * runs at most every FUSE_EVERY_NS of node time (0.25 s; offline steps of
- * 1 s ingest every step as before) unless a source track new to the fuser
- * waits, so that every own sample still carries its global number; own tracks go in only when
+ * 1 s ingest every step as before), every 0.05 s when a source track new
+ * to the fuser waits (online, a new own track's samples of its first
+ * 0.05 s may carry no global number: 0); own tracks go in only when
  * they have a newer estimate; "is my track shared" is a binary search in an
  * index built with the picture, not a scan of every member.
  */
@@ -54,7 +55,8 @@
 #define NS 1000000000ll
 #define FUSE_MAX_TRACKS 2048  /* fused tracks (missiles and their duplicates): 20x the 100-missile salvo */
 #define FUSE_MAX_ENTRIES 4096 /* launch candidates, latest predictions */
-#define FUSE_EVERY_NS 250000000ll /* ingest and refresh at most every 0.25 sim s, unless a new source track came */
+#define FUSE_EVERY_NS 250000000ll /* ingest and refresh at most every 0.25 sim s, */
+#define FUSE_NEW_NS 50000000ll     /* or 0.05 s when a source track new to the fuser waits */
 #define FUSE_MAX_PENDING 4096 /* partners' Track samples waiting for the pass's one ingest (full: ingested at once) */
 #define FREE_FLIGHT_MIN_H_M 30e3 /* assess.h: below 30 km on the way up every class still burns */
 
@@ -342,7 +344,7 @@ static void prune(mwx_node *n) {
 static int ingest_due(const mwx_node *n) {
   const struct node_fuse *f = n->fu;
   int64_t d = n->sim_ns - f->ingest_ns;
-  return f->new_source || d >= FUSE_EVERY_NS || d < 0;
+  return d >= FUSE_EVERY_NS || d < 0 || (f->new_source && d >= FUSE_NEW_NS);
 }
 
 static int refresh(mwx_node *n) {
@@ -414,7 +416,7 @@ int node_fuse_own(mwx_node *n) {
   /* no ingest due and no own track new to the fuser: the estimates wait
      for the next one (own_t is not moved) */
   int due = ingest_due(n);
-  for (size_t i = 0; i < count && !due; i++) {
+  for (size_t i = 0; i < count && !due && n->sim_ns - f->ingest_ns >= FUSE_NEW_NS; i++) {
     mwx_track_info in;
     if (!mwx_track_get(n->tr, i, &in) && in.status == MWX_TRACK_CONFIRMED && !in.coasting &&
         (i >= f->cap_own_t || f->own_t[i].id != in.id))
