@@ -52,7 +52,10 @@ static int64_t mono_ns(void) {
 static void *worker(void *arg) {
   journal_ckpt *c = arg;
   sqlite3 *db = NULL;
-  if (sqlite3_open_v2(c->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+  /* a connection knows the file is in WAL mode only once it has read it:
+     without the PRAGMA the first checkpoints do nothing (log = -1) */
+  if (sqlite3_open_v2(c->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+      sqlite3_exec(db, "PRAGMA journal_mode", NULL, NULL, NULL) != SQLITE_OK) {
     sqlite3_close(db);
     db = NULL; /* no checkpoints from here: the WAL grows until the handle closes (SQLite's close checkpoints) */
   }
