@@ -869,6 +869,9 @@ void mwx_journal_get_stats(mwx_journal *j, mwx_journal_stats *out) {
       out->commit_ms_p99 = v[(size_t)((double)j->n_ring * 0.99) < j->n_ring ? (size_t)((double)j->n_ring * 0.99)
                                                                              : j->n_ring - 1];
       free(v);
+      /* the ring holds floats: never above the (double) max */
+      if (out->commit_ms_p50 > out->commit_ms_max) out->commit_ms_p50 = out->commit_ms_max;
+      if (out->commit_ms_p99 > out->commit_ms_max) out->commit_ms_p99 = out->commit_ms_max;
     }
   }
   journal_ckpt_stats(j->ckpt, &out->checkpoints, &out->checkpoint_ms_total, &out->checkpoint_ms_max,
