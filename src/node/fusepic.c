@@ -393,7 +393,8 @@ static int refresh(mwx_node *n) {
       if (id)
         f->own_ix[f->n_own_ix++] = (fu_own){id, i};
     }
-  qsort(f->own_ix, f->n_own_ix, sizeof *f->own_ix, cmp_own);
+  if (f->n_own_ix)
+    qsort(f->own_ix, f->n_own_ix, sizeof *f->own_ix, cmp_own);
   /* ended entries: about once a sim second is enough */
   if (n->sim_ns / NS != f->pic_ns / NS || !f->pic_ns)
     prune(n);
@@ -426,7 +427,8 @@ int node_fuse_own(mwx_node *n) {
   }
   if (!due)
     return refresh(n);
-  memcpy(f->own, f->rxq, f->n_rxq * sizeof *f->own);
+  if (f->n_rxq)
+    memcpy(f->own, f->rxq, f->n_rxq * sizeof *f->own);
   size_t k = f->n_rxq;
   f->n_rxq = 0;
   if (count > f->cap_own_t) {
@@ -462,6 +464,8 @@ int node_fuse_own(mwx_node *n) {
 static const mwx_fuse_track *holder(const mwx_node *n, unsigned track_id) {
   const struct node_fuse *f = n->fu;
   if (!f)
+    return NULL;
+  if (!f->n_own_ix)
     return NULL;
   fu_own key = {track_id, 0};
   const fu_own *e = bsearch(&key, f->own_ix, f->n_own_ix, sizeof *f->own_ix, cmp_own);
