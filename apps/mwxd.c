@@ -35,6 +35,7 @@
 #include "mwx/cop.h"
 #include "mwx/error.h"
 #include "mwx/geo.h"
+#include "mwx/journal.h"
 #include "mwx/json.h"
 #include "mwx/net.h"
 #include "mwx/node.h"
@@ -266,6 +267,17 @@ static int node_main(const char *config, long run_s, int log, const web_opts *wo
          (unsigned long long)st.publish_errors, (unsigned long long)st.handover_dropped,
          (unsigned long long)st.fits_queued, (unsigned long long)st.fits_done, (unsigned long long)st.fits_dropped,
          st.fit_max_ms, (unsigned long long)st.commits);
+  if (st.fits_done)
+    printf("%s FITDELAY n=%llu p99=%.2f max=%.2f s (window closed -> fit result on the loop; dropped %llu)\n",
+           cfg.nation, (unsigned long long)st.fits_done, st.fit_p99_ms / 1e3, st.fit_max_ms / 1e3,
+           (unsigned long long)st.fits_dropped);
+  mwx_journal_stats js;
+  mwx_journal_get_stats(mwx_node_journal(n), &js);
+  printf("%s JOURNAL commits=%llu commit_ms p50=%.2f p99=%.2f max=%.1f total=%.0f checkpoints=%llu"
+         " checkpoint_ms max=%.1f total=%.0f wal_pages_max=%llu (checkpoints off the loop thread)\n",
+         cfg.nation, (unsigned long long)js.commits, js.commit_ms_p50, js.commit_ms_p99, js.commit_ms_max,
+         js.commit_ms_total, (unsigned long long)js.checkpoints, js.checkpoint_ms_max, js.checkpoint_ms_total,
+         (unsigned long long)js.wal_pages_max);
   mwx_node_stats_print(stdout, &st, cfg.nation, wall, 0);
   picture_ctx pc = {cfg.nation, c.epoch_ns};
   mwx_node_picture(n, print_picture, &pc);

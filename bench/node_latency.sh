@@ -41,13 +41,16 @@ PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
   wait 2>/dev/null
-  rm -rf "$T"
+  [ -n "${KEEP:-}" ] && echo "kept $T" >&2 || rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(uname -m) $(nproc) cores, Cyclone DDS $(dpkg-query -W -f='${Version}' cyclonedds-tools 2>/dev/null)," \
      "speed ${SPEED}x, step_s $STEP, $RUN s per case"
+# run copies: a rebuild of BUILD_DIR during the run changes nothing, and perf/gdb find the symbols
+mkdir -p "$T/bin" && cp "$B/mwxd" "$B/mwx" "$T/bin/" || { echo "no mwxd/mwx in $B"; exit 1; }
+B="$T/bin"
 "$B/mwx" pki init "$T/pki" --nations KOR,JPN,USA >/dev/null || { echo "mwx pki init failed"; exit 1; }
 
 LEAD=6 # wall seconds for the nodes to start and discover each other (with DDS Security) before the scenario plays
@@ -84,20 +87,38 @@ run_case() {
     timeout $((t + 30)) "$B/mwxd" --config "$d/$N.json" --run-s $t --log received > "$d/$N.log" 2>&1 &
     PIDS+=($!)
   done
-  # RSS (kB) a second after the scenario starts and a second before KOR stops; CPU ticks then
-  # (of mwxd, the child of timeout)
-  ( sleep $((LEAD + 1)); for p in "${PIDS[@]}"; do c=$(pgrep -P "$p" | head -1); echo "start $(awk '/VmRSS/ {print $2}' /proc/$c/status 2>/dev/null)"; done
+  # RSS (kB) and CPU ticks (user + system) of each mwxd (the child of timeout) a second after the
+  # scenario starts and a second before KOR stops, with the wall clock: CPU over the scenario
+  ( sleep $((LEAD + 1)); for p in "${PIDS[@]}"; do c=$(pgrep -P "$p" | head -1)
+      echo "start $(awk '/VmRSS/ {print $2}' /proc/$c/status 2>/dev/null) $(awk '{print $14 + $15}' /proc/$c/stat 2>/dev/null) $(date +%s.%N)"; done
     sleep $((run > 3 ? run - 2 : 1)); for p in "${PIDS[@]}"; do c=$(pgrep -P "$p" | head -1)
-      echo "end $(awk '/VmRSS/ {print $2}' /proc/$c/status 2>/dev/null) $(awk '{print $14 + $15}' /proc/$c/stat 2>/dev/null) $(awk '{print $22}' /proc/$c/stat 2>/dev/null)"; done
+      echo "end $(awk '/VmRSS/ {print $2}' /proc/$c/status 2>/dev/null) $(awk '{print $14 + $15}' /proc/$c/stat 2>/dev/null) $(date +%s.%N)"; done
   ) > "$d/rss.txt" &
   local sampler=$!
+  # the disk's own fsync in the same run, beside the nodes (same file system as the journals):
+  # 100 appends of 4 KiB, each fsynced, 10 a second from the scenario's start
+  ( sleep "$LEAD"; python3 - "$d/fsync.probe" > "$d/fsync.txt" <<'PY'
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+v = []
+for i in range(100):
+    os.write(fd, b"x" * 4096)
+    t0 = time.perf_counter(); os.fsync(fd); v.append((time.perf_counter() - t0) * 1e3)
+    time.sleep(0.1)
+os.close(fd); os.unlink(sys.argv[1])
+v.sort()
+print(f"p50={v[50]:.2f} p90={v[90]:.2f} p99={v[99]:.2f} max={v[-1]:.2f}")
+PY
+  ) &
+  local prober=$!
   local st=0 p
   for p in "${PIDS[@]}"; do wait "$p" || st=$((st + 1)); done
   wait $sampler 2>/dev/null
+  wait $prober 2>/dev/null
   PIDS=()
   [ $st = 0 ] || { echo "$topo secure=$sec: $st node(s) failed"; tail -5 "$d"/*.log; }
   "$B/mwx" audit show "$d/KOR.db" --kind release --json > "$d/kor_release.json"
-  python3 - "$d" "$topo" "$sec" "$run" "$(basename "$sc" .json)" <<'PY'
+  python3 - "$d" "$topo" "$sec" "$run" "$(basename "$sc" .json)" <<'PY' | tee "$d/summary.txt"
 import json, re, sys
 d, topo, sec, run = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
 speed = None
@@ -151,28 +172,60 @@ st_ = [r for r in rows if r[0] == "start"]; en = [r for r in rows if r[0] == "en
 parts = []
 for i, nat in enumerate(["KOR", "JPN", "USA"]):
     s0 = st_[i][1] if i < len(st_) and len(st_[i]) > 1 else "?"
-    if i < len(en) and len(en[i]) > 3:
-        e1, ticks, start_ticks = en[i][1], float(en[i][2]), float(en[i][3])
-        # CPU over the process's life up to the sample (includes the DDS start)
-        life = None
-        parts.append(f"{nat} rss {s0}->{e1} kB cpu {100 * ticks / hz / max(1e-9, run + 5):.0f}%")
-        # CPU over the process life up to the sample (LEAD + run - 1 s, DDS start included)
+    if i < len(en) and len(en[i]) > 3 and i < len(st_) and len(st_[i]) > 3:
+        e1 = en[i][1]
+        # CPU (user + system) between the two samples, percent of one core
+        cpu = 100 * (float(en[i][2]) - float(st_[i][2])) / hz / max(1e-9, float(en[i][3]) - float(st_[i][3]))
+        parts.append(f"{nat} rss {s0}->{e1} kB cpu {cpu:.0f}%")
     else:
         parts.append(f"{nat} rss {s0}->? kB")
-fits = ""
+fits, jl, fl = "", "", ""
 for nat in ["KOR", "JPN", "USA"]:
     for l in open(f"{d}/{nat}.log"):
         m = re.search(r"DOWN .*fits_queued=(\d+) fits_done=(\d+) fits_dropped=(\d+) fit_max_ms=(\d+) commits=(\d+)", l)
         if m:
             fits += f" {nat} fits {m.group(1)}/{m.group(2)}/{m.group(3)} max {m.group(4)} ms commits {m.group(5)};"
+        m = re.search(r"JOURNAL commits=(\d+) commit_ms p50=([0-9.]+) p99=([0-9.]+) max=([0-9.]+) .*checkpoints=(\d+) checkpoint_ms max=([0-9.]+)", l)
+        if m:
+            jl += f" {nat} {m.group(1)} commits p50/p99/max {m.group(2)}/{m.group(3)}/{m.group(4)} ms, {m.group(5)} checkpoints max {m.group(6)} ms;"
+        m = re.search(r"FITDELAY n=(\d+) p99=([0-9.]+) max=([0-9.]+)", l)
+        if m:
+            fl += f" {nat} n={m.group(1)} p99={m.group(2)} max={m.group(3)} s;"
+try:
+    fs = open(d + "/fsync.txt").read().strip()
+except OSError:
+    fs = "?"
 print(f"RES {sys.argv[5]} topo={topo} secure={sec} | " + " | ".join(parts) + " | fits queued/done/dropped:" + fits)
+print(f"COMMIT {sys.argv[5]} topo={topo} secure={sec} |" + jl + f" | disk fsync (4 KiB append, same run) ms {fs}")
+if fl:
+    print(f"FITS {sys.argv[5]} topo={topo} secure={sec} | window closed -> fit result on the loop:" + fl)
 PY
 }
 
+# SALVO_N (environment, default 100): missiles in the salvo case; above 100 the salvo's launches
+# are repeated, each copy 1 s later and 0.05 deg further north (scenarios/salvo-100.json stays the source)
+SALVO_N=${SALVO_N:-100}
+SALVO_SC="$SRC/scenarios/salvo-100.json"
+if [ "$SALVO_N" != 100 ]; then
+  SALVO_SC="$T/salvo-$SALVO_N.json"
+  python3 - "$SRC/scenarios/salvo-100.json" "$SALVO_N" "$SALVO_SC" <<'PY' || exit 1
+import datetime, json, sys
+d = json.load(open(sys.argv[1])); n = int(sys.argv[2]); base = d["launches"]
+out = []
+for k in range(n):
+    l = dict(base[k % len(base)]); c = k // len(base)
+    t = datetime.datetime.strptime(l["time_utc"], "%Y-%m-%dT%H:%M:%SZ") + datetime.timedelta(seconds=c)
+    l["time_utc"] = t.strftime("%Y-%m-%dT%H:%M:%SZ"); l["id"] = f"S{k + 1:03d}"; l["lat_deg"] = round(l["lat_deg"] + 0.05 * c, 4)
+    out.append(l)
+d["launches"] = out; d["name"] = f"salvo of {n} (salvo-100 repeated)"
+json.dump(d, open(sys.argv[3], "w"), indent=1)
+PY
+fi
+
 for c in ${CASES:-mesh:0 mesh:1 hub:0 hub:1 salvo}; do
   if [ "$c" = salvo ]; then
-    # under load: the 100-missile salvo (scenarios/salvo-100.json), mesh, DDS Security on
-    run_case mesh 1 "$SALVO_SPEED" "$RUN" "$SRC/scenarios/salvo-100.json"
+    # under load: the salvo (scenarios/salvo-100.json, or SALVO_N missiles), mesh, DDS Security on
+    run_case mesh 1 "$SALVO_SPEED" "$RUN" "$SALVO_SC"
   else
     run_case "${c%%:*}" "${c##*:}" "$SPEED" "$RUN" "$SC"
   fi
@@ -191,5 +244,12 @@ for mode in plain secure; do
   CYCLONEDDS_URI="$xml" timeout $((DUR + 10)) ddsperf -i $dom -D $((DUR + 1)) ping 1kHz > "$T/ping.log" 2>&1
   kill "${PIDS[0]}" 2>/dev/null; wait "${PIDS[0]}" 2>/dev/null
   PIDS=()
-  echo "DDSPERF mode=$mode ping=1kHz $(summ "$T/ping.log") (half round trip)"
+  echo "DDSPERF mode=$mode ping=1kHz $(summ "$T/ping.log") (half round trip)" | tee -a "$T/ddsperf.txt"
 done
+
+# ------------------------------------------------------------- headline
+# the lines to compare across machines (the lead's quiet re-run): plot -> JPN holds per case, the
+# stages' figures, ddsperf's, the disk's fsync
+echo "== headline ($(date -u +%H:%M:%SZ)) =="
+grep -h '^NODE \|^RES \|^COMMIT \|^FITS ' "$T"/*/summary.txt 2>/dev/null
+grep -h '^DDSPERF ' "$T/ddsperf.txt" 2>/dev/null

@@ -56,7 +56,13 @@ typedef struct mwx_journal_options {
   mwx_journal_sync sync;
   int read_only;                /* open an existing database without writing */
   const mwx_msg_key *seal_key;  /* optional private key: every commit signs the head
-                                   (borrowed; must outlive the handle) */
+                                   (borrowed; must outlive the handle).  A writable handle
+                                   with a seal key (the node's) moves WAL checkpoints off
+                                   the committing thread: no commit runs SQLite's
+                                   auto-checkpoint; when the WAL holds 1,000 pages or more
+                                   after a commit, a thread of the handle (started then,
+                                   joined at close, its own connection) runs a PASSIVE
+                                   checkpoint, which never blocks the writer. */
 } mwx_journal_options;
 
 typedef struct mwx_journal mwx_journal;
@@ -100,6 +106,26 @@ int mwx_journal_append(mwx_journal *j, mwx_journal_kind kind, int64_t time_ns, c
 int mwx_journal_begin(mwx_journal *j);
 int mwx_journal_commit(mwx_journal *j);
 int mwx_journal_rollback(mwx_journal *j);
+/* Nesting: begin inside an open batch opens a nested one (an SQLite
+ * savepoint, at most 8 deep; deeper: MWX_EBUSY).  Its commit makes nothing
+ * durable by itself - its appends become part of the enclosing batch and
+ * are durable when the outermost commit returns 0 - and its rollback
+ * discards only its own appends.  So a function that commits what it
+ * decides (mwx_release_queue_expire) can run inside a caller's group
+ * commit and cost no fsync of its own.  Loop thread of the handle only. */
+
+/* Commit timing and the WAL checkpoints of one handle (since open). */
+typedef struct mwx_journal_stats {
+  uint64_t commits;            /* outermost transactions committed (batches and lone appends) */
+  double commit_ms_p50, commit_ms_p99; /* wall time of SQLite's COMMIT (the WAL write and, FULL, its
+                                          fsync), over the last 4,096 commits */
+  double commit_ms_max, commit_ms_total; /* over all commits */
+  uint64_t checkpoints;        /* WAL checkpoints run by the handle's checkpoint thread */
+  double checkpoint_ms_max, checkpoint_ms_total;
+  uint64_t wal_pages_max;      /* largest WAL seen after a commit, pages */
+} mwx_journal_stats;
+/* Fills *out (zeros for NULL j).  Same thread as the handle's commits. */
+void mwx_journal_get_stats(mwx_journal *j, mwx_journal_stats *out);
 
 /* Calls fn for every record with time_ns >= since_ns (and, if kind != 0,
  * of that kind) in id order; fn returning non-zero stops the walk and that

@@ -99,6 +99,12 @@ void mwx_node_loop_set_queue_fn(mwx_node_loop *l, mwx_node_queue_fn fn, void *ct
 typedef void (*mwx_node_batch_fn)(mwx_node_loop *l, void **items, const size_t *sizes, size_t n, void *ctx);
 void mwx_node_loop_set_batch_fn(mwx_node_loop *l, mwx_node_batch_fn fn, void *ctx);
 
+/* Called at the end of every pass of the loop (after the fds, the queue
+ * and the timers): the node makes what the pass decided durable there with
+ * one commit when no step did it already.  Loop thread.  NULL removes it. */
+typedef void (*mwx_node_pass_fn)(mwx_node_loop *l, void *ctx);
+void mwx_node_loop_set_pass_fn(mwx_node_loop *l, mwx_node_pass_fn fn, void *ctx);
+
 /* The queue's bound (items), as created.  Any thread. */
 size_t mwx_node_loop_queue_cap(const mwx_node_loop *l);
 
@@ -320,12 +326,16 @@ typedef struct mwx_node_stats {
   uint64_t fits_queued, fits_done, fits_dropped; /* launch fits given to the workers, done, dropped
                                                     (queue full: fit_queue) */
   double fit_max_ms;                             /* longest wait from queued to result on the loop */
+  double fit_p99_ms;                             /* its 99th percentile over the last 256 fits */
   uint64_t handover_dropped;                     /* hand-over queue full (receive thread, fit results) */
   uint64_t tracks_evicted;                       /* per-track table full (max_tracks): a track's state
                                                     dropped for a new one */
   uint64_t picture_dropped;                      /* partner picture full (MWX_NODE_PICTURE_MAX keys): a
                                                     new key's sample kept out of it */
   uint64_t commits;                              /* journal commits made by the loop (group commits) */
+  uint64_t fused_dropped;                        /* the fused picture's tables full (src/node/fusepic.c:
+                                                    2,048 fused tracks, 4,096 launch candidates and
+                                                    predictions; alerting.c: 4,096 alert life cycles) */
   int n_partners;
   mwx_node_partner_stats partner[MWX_NODE_MAX_PARTNERS];
 } mwx_node_stats;

@@ -102,12 +102,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mwx/error.h"
 #include "journal_int.h"
 
 #define JOURNAL_FORMAT 2
 #define SEAL_CONTEXT "mwx-journal-seal-v2"
+#define NEST_MAX 8 /* nested batches */
+#define RING 4096  /* commit durations kept for the percentiles */
 
 struct mwx_journal {
   sqlite3 *db;
@@ -126,6 +129,17 @@ struct mwx_journal {
   uint8_t my_seal_hash[32];
   sqlite3_stmt *ins, *sel_range, *sel_one, *sel_ref, *sel_all, *sel_after, *sel_open, *sel_answer;
   char *payload_copy; /* owned copy for mwx_journal_get */
+  /* nested batches (savepoints) inside the explicit one */
+  int depth;
+  uint64_t nest_head_id[NEST_MAX];
+  uint8_t nest_head_hash[NEST_MAX][32];
+  int nest_batch_error[NEST_MAX];
+  /* commit timing: the last RING commit durations (ms) */
+  float ring[RING];
+  size_t n_ring, ring_pos;
+  uint64_t commits;
+  double commit_ms_max, commit_ms_total;
+  journal_ckpt *ckpt; /* the node's handle: checkpoints off the committing thread (journal_ckpt.c) */
 };
 
 static const char *const kind_names[] = {NULL, "plot", "track", "release", "sample", "sigfail", "alert", "replay"};
@@ -273,6 +287,10 @@ int mwx_journal_open(const char *path, const mwx_journal_options *opts, mwx_jour
       goto fail;
     }
     if ((rc = exec(j, "COMMIT"))) goto fail;
+    if (o.seal_key && journal_ckpt_start(j->db, j->path, &j->ckpt)) {
+      rc = mwx_error_set(MWX_ENOMEM, "journal_open: out of memory");
+      goto fail;
+    }
   }
   /* Is this a journal at all (and of our format)? */
   sqlite3_stmt *st = NULL;
@@ -338,6 +356,7 @@ fail:
 void mwx_journal_close(mwx_journal *j) {
   if (!j) return;
   if (j->in_batch) sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+  journal_ckpt_stop(j->db, j->ckpt);
   sqlite3_finalize(j->ins);
   sqlite3_finalize(j->sel_range);
   sqlite3_finalize(j->sel_one);
@@ -749,10 +768,20 @@ static int txn_commit(mwx_journal *j) {
     sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
     return mwx_error_set(rc, "%s: batch rolled back: %s", j->path, why);
   }
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   if ((rc = exec(j, "COMMIT"))) {
     sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
   }
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+  j->commits++;
+  j->commit_ms_total += ms;
+  if (ms > j->commit_ms_max) j->commit_ms_max = ms;
+  j->ring[j->ring_pos] = (float)ms;
+  j->ring_pos = (j->ring_pos + 1) % RING;
+  if (j->n_ring < RING) j->n_ring++;
   if (j->seal_key) {
     j->my_seal_id = j->head_id;
     memcpy(j->my_seal_hash, j->head_hash, 32);
@@ -762,15 +791,51 @@ static int txn_commit(mwx_journal *j) {
 
 int mwx_journal_begin(mwx_journal *j) {
   if (!j) return mwx_error_set(MWX_EINVAL, "journal_begin: NULL argument");
-  if (j->in_batch) return mwx_error_set(MWX_EBUSY, "%s: a batch is already open", j->path);
+  if (j->in_batch) {
+    /* nested: a savepoint inside the open batch (no fsync of its own) */
+    if (j->depth == NEST_MAX) return mwx_error_set(MWX_EBUSY, "%s: batches nested %d deep", j->path, NEST_MAX);
+    int rc = exec(j, "SAVEPOINT mwx_nest");
+    if (rc) return rc;
+    j->nest_head_id[j->depth] = j->head_id;
+    memcpy(j->nest_head_hash[j->depth], j->head_hash, 32);
+    j->nest_batch_error[j->depth] = j->batch_error;
+    j->batch_error = 0;
+    j->depth++;
+    return 0;
+  }
   int rc = txn_begin(j);
   if (!rc) j->in_batch = 1;
   return rc;
 }
 
+/* Ends the innermost nested batch: keep = 1 releases the savepoint (its
+ * appends join the enclosing batch), 0 rolls it back. */
+static int nest_end(mwx_journal *j, int keep) {
+  j->depth--;
+  int err = j->batch_error;
+  int rc = 0;
+  if (keep && !err) {
+    rc = exec(j, "RELEASE mwx_nest");
+    if (!rc) {
+      j->batch_error = j->nest_batch_error[j->depth];
+      return 0;
+    }
+  }
+  char why[512];
+  snprintf(why, sizeof why, "%s", rc ? mwx_error_msg() : "an append failed");
+  sqlite3_exec(j->db, "ROLLBACK TO mwx_nest", NULL, NULL, NULL);
+  sqlite3_exec(j->db, "RELEASE mwx_nest", NULL, NULL, NULL);
+  j->head_id = j->nest_head_id[j->depth];
+  memcpy(j->head_hash, j->nest_head_hash[j->depth], 32);
+  j->batch_error = j->nest_batch_error[j->depth];
+  if (!keep) return 0;
+  return mwx_error_set(rc ? rc : MWX_EIO, "%s: nested batch rolled back: %s", j->path, why);
+}
+
 int mwx_journal_commit(mwx_journal *j) {
   if (!j) return mwx_error_set(MWX_EINVAL, "journal_commit: NULL argument");
   if (!j->in_batch) return mwx_error_set(MWX_EINVAL, "%s: no batch is open", j->path);
+  if (j->depth) return nest_end(j, 1);
   j->in_batch = 0;
   return txn_commit(j);
 }
@@ -778,8 +843,39 @@ int mwx_journal_commit(mwx_journal *j) {
 int mwx_journal_rollback(mwx_journal *j) {
   if (!j) return mwx_error_set(MWX_EINVAL, "journal_rollback: NULL argument");
   if (!j->in_batch) return mwx_error_set(MWX_EINVAL, "%s: no batch is open", j->path);
+  if (j->depth) return nest_end(j, 0);
   j->in_batch = 0;
   return exec(j, "ROLLBACK");
+}
+
+static int cmp_float(const void *a, const void *b) {
+  float x = *(const float *)a, y = *(const float *)b;
+  return x < y ? -1 : x > y;
+}
+
+void mwx_journal_get_stats(mwx_journal *j, mwx_journal_stats *out) {
+  if (!out) return;
+  memset(out, 0, sizeof *out);
+  if (!j) return;
+  out->commits = j->commits;
+  out->commit_ms_max = j->commit_ms_max;
+  out->commit_ms_total = j->commit_ms_total;
+  if (j->n_ring) {
+    float *v = malloc(j->n_ring * sizeof *v);
+    if (v) {
+      memcpy(v, j->ring, j->n_ring * sizeof *v);
+      qsort(v, j->n_ring, sizeof *v, cmp_float);
+      out->commit_ms_p50 = v[j->n_ring / 2];
+      out->commit_ms_p99 = v[(size_t)((double)j->n_ring * 0.99) < j->n_ring ? (size_t)((double)j->n_ring * 0.99)
+                                                                             : j->n_ring - 1];
+      free(v);
+      /* the ring holds floats: never above the (double) max */
+      if (out->commit_ms_p50 > out->commit_ms_max) out->commit_ms_p50 = out->commit_ms_max;
+      if (out->commit_ms_p99 > out->commit_ms_max) out->commit_ms_p99 = out->commit_ms_max;
+    }
+  }
+  journal_ckpt_stats(j->ckpt, &out->checkpoints, &out->checkpoint_ms_total, &out->checkpoint_ms_max,
+                     &out->wal_pages_max);
 }
 
 /* ---- append ------------------------------------------------------------ */

@@ -28,6 +28,7 @@
 
 #define MAX_TRACK_PTS 1024
 #define MAX_PASSAGES 64
+#define MAX_ALERT_TRACKS 4096 /* alert life cycles held (one per global track); ended ones are pruned */
 
 typedef struct al_track {
   uint32_t gtn;
@@ -43,6 +44,7 @@ struct node_alerting {
   char path[MWX_NODE_PATH_LEN];
   al_track *t;
   size_t n, cap;
+  int logged_full;
   mwx_zone_track_point pts[MAX_TRACK_PTS];
 };
 
@@ -82,10 +84,19 @@ void node_alert_close(mwx_node *n) {
   n->al = NULL;
 }
 
-static al_track *track_state(struct node_alerting *a, const char *nation, uint32_t gtn) {
+static al_track *track_state(mwx_node *n, struct node_alerting *a, const char *nation, uint32_t gtn) {
   for (size_t i = 0; i < a->n; i++)
     if (a->t[i].gtn == gtn)
       return &a->t[i];
+  if (a->n == MAX_ALERT_TRACKS) {
+    n->st.fused_dropped++;
+    if (!a->logged_full) {
+      a->logged_full = 1;
+      fprintf(stderr, "mwx node %s: alerting: %d alert life cycles held: a new missile gets none, counted in"
+              " overflows (logged once)\n", n->cfg.nation, MAX_ALERT_TRACKS);
+    }
+    return NULL;
+  }
   if (a->n == a->cap) {
     size_t nc = a->cap ? 2 * a->cap : 8;
     al_track *p = realloc(a->t, nc * sizeof *p);
@@ -202,9 +213,9 @@ int node_alert_impact(mwx_node *n, mwx_msg_impact *ip, const double x[6], int64_
     mwx_error_clear();
     return 0;
   }
-  al_track *t = track_state(a, n->cfg.nation, ip->global_track_no);
+  al_track *t = track_state(n, a, n->cfg.nation, ip->global_track_no);
   if (!t)
-    return mwx_error_set(MWX_ENOMEM, "node: out of memory");
+    return a->n == MAX_ALERT_TRACKS ? 0 : mwx_error_set(MWX_ENOMEM, "node: out of memory");
   t->impact_ns = ip->impact_time_ns;
   t->n_src = n_sources < MWX_FUSE_MAX_MEMBERS ? n_sources : MWX_FUSE_MAX_MEMBERS;
   if (t->n_src)
@@ -238,5 +249,11 @@ int node_alert_tick(mwx_node *n) {
         return rc;
     }
   }
+  /* ended life cycles (no alert active, the missile fallen ten minutes ago) */
+  size_t w = 0;
+  for (size_t i = 0; i < a->n; i++)
+    if (a->t[i].st.active || a->t[i].impact_ns + 600000000000ll > n->sim_ns)
+      a->t[w++] = a->t[i];
+  a->n = w;
   return 0;
 }

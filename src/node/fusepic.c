@@ -15,6 +15,30 @@
  *   local track id "<NAT>-G<global number>" (the mark of a fused product),
  *   zone and alert from it (alerting.c), released under the third-party
  *   rule with the markings of the samples that made it (release.h).
+ *
+ * Bounds (docs/architecture.md "Bounds"): the fuser takes no new source
+ * track once it holds FUSE_MAX_TRACKS fused tracks (samples of the tracks
+ * it holds still go in); the launch candidates and the latest predictions
+ * hold at most FUSE_MAX_ENTRIES each.  What a full table refuses is counted
+ * (mwx_node_stats.fused_dropped, part of NodeStatus overflows) and logged
+ * once per table.  Ended entries are pruned: a prediction whose fused track
+ * has left the fuser, or whose missile has fallen (impact time passed),
+ * and a launch candidate whose source track no fused track holds any more
+ * (a minute after it was last put).
+ *
+ * Cost per pass (issue 16): partners' Track samples are kept (checked,
+ * at most FUSE_MAX_PENDING) and go into the fuser with the own tracks' new
+ * estimates in one ingest per pass - each ingest re-makes every fused
+ * track, so one per received sample was what queued the salvo; the
+ * picture is refreshed (every fused track
+ * propagated to the node's time) only when something went into the fuser
+ * or FUSE_EVERY_NS passed, at most once per pass; and the ingest itself
+ * runs at most every FUSE_EVERY_NS of node time (0.25 s; offline steps of
+ * 1 s ingest every step as before), every 0.05 s when a source track new
+ * to the fuser waits (online, a new own track's samples of its first
+ * 0.05 s may carry no global number: 0); own tracks go in only when
+ * they have a newer estimate; "is my track shared" is a binary search in an
+ * index built with the picture, not a scan of every member.
  */
 #include <math.h>
 #include <stdio.h>
@@ -29,12 +53,23 @@
 #include "node_int.h"
 
 #define NS 1000000000ll
+#define FUSE_MAX_TRACKS 2048  /* fused tracks (missiles and their duplicates): 20x the 100-missile salvo */
+#define FUSE_MAX_ENTRIES 4096 /* launch candidates, latest predictions */
+#define FUSE_EVERY_NS 250000000ll /* ingest and refresh at most every 0.25 sim s, */
+#define FUSE_NEW_NS 50000000ll     /* or 0.05 s when a source track new to the fuser waits */
+#define FUSE_MAX_PENDING 4096 /* partners' Track samples waiting for the pass's one ingest (full: ingested at once) */
 #define FREE_FLIGHT_MIN_H_M 30e3 /* assess.h: below 30 km on the way up every class still burns */
 
 typedef struct fu_launch {
   char originator[MWX_NATION_LEN];
+  int64_t seen_ns; /* node time it was last put */
   mwx_msg_launch l;
 } fu_launch;
+
+typedef struct fu_own_t { /* per tracker index: the estimate last given to the fuser */
+  unsigned id;
+  int64_t t_ns;
+} fu_own_t;
 
 typedef struct fu_pred { /* the node's latest prediction per global track */
   uint32_t gtn;
@@ -42,12 +77,27 @@ typedef struct fu_pred { /* the node's latest prediction per global track */
   mwx_msg_impact ip;
 } fu_pred;
 
+typedef struct fu_own { /* own track id -> the picture entry holding it */
+  unsigned track_id;
+  size_t pic;
+} fu_own;
+
 struct node_fuse {
   mwx_fuser *fz;
   mwx_fuse_track *pic; /* the picture at pic_ns (valid entries: pic_ok) */
   int *pic_ok;
   size_t n_pic, cap_pic;
   int64_t pic_ns;
+  int dirty;           /* something went into the fuser since the picture was made */
+  fu_own *own_ix;      /* sorted by track_id; rebuilt with the picture */
+  size_t n_own_ix, cap_own_ix;
+  fu_own_t *own_t;     /* per tracker index */
+  size_t cap_own_t;
+  int logged_full[3];  /* fuser, launches, predictions: the first refusal was logged */
+  mwx_fuse_sample *rxq; /* partners' samples taken since the last ingest (checked) */
+  size_t n_rxq;
+  int new_source;       /* a pending sample's source track is new to the fuser: ingest now */
+  int64_t ingest_ns;    /* node time of the last ingest */
   fu_launch *la;
   size_t n_la, cap_la;
   fu_pred *pred;
@@ -59,8 +109,11 @@ struct node_fuse {
 
 int node_fuse_open(mwx_node *n) {
   n->fu = calloc(1, sizeof *n->fu);
-  if (!n->fu)
+  if (!n->fu || !(n->fu->rxq = malloc(FUSE_MAX_PENDING * sizeof *n->fu->rxq))) {
+    free(n->fu);
+    n->fu = NULL;
     return mwx_error_set(MWX_ENOMEM, "node: out of memory");
+  }
   return mwx_fuse_create(NULL, &n->fu->fz);
 }
 
@@ -73,18 +126,37 @@ void node_fuse_close(mwx_node *n) {
   free(n->fu->la);
   free(n->fu->pred);
   free(n->fu->own);
+  free(n->fu->own_ix);
+  free(n->fu->own_t);
+  free(n->fu->rxq);
   free(n->fu);
   n->fu = NULL;
 }
 
+/* A full table refused an entry: counted (NodeStatus overflows) and, the
+ * first time per table, logged. */
+static void overflow(mwx_node *n, int table, const char *what, size_t bound) {
+  n->st.fused_dropped++;
+  if (!n->fu->logged_full[table]) {
+    n->fu->logged_full[table] = 1;
+    fprintf(stderr, "mwx node %s: fused picture: %s full (%zu): refused, counted in overflows (logged once)\n",
+            n->cfg.nation, what, bound);
+  }
+}
+
 /* A LaunchEvent (own or a partner's): per source track the smallest ellipse. */
-static void put_launch(struct node_fuse *f, const char *originator, const mwx_msg_launch *l) {
+static void put_launch(mwx_node *n, struct node_fuse *f, const char *originator, const mwx_msg_launch *l) {
   for (size_t i = 0; i < f->n_la; i++)
     if (!strncmp(f->la[i].originator, originator, 3) && !strcmp(f->la[i].l.local_track_id, l->local_track_id)) {
+      f->la[i].seen_ns = n->sim_ns;
       if (l->err_major_km < f->la[i].l.err_major_km)
         f->la[i].l = *l;
       return;
     }
+  if (f->n_la == FUSE_MAX_ENTRIES) {
+    overflow(n, 1, "launch candidates", FUSE_MAX_ENTRIES);
+    return;
+  }
   if (f->n_la == f->cap_la) {
     size_t nc = f->cap_la ? 2 * f->cap_la : 16;
     fu_launch *p = realloc(f->la, nc * sizeof *p);
@@ -96,16 +168,34 @@ static void put_launch(struct node_fuse *f, const char *originator, const mwx_ms
   fu_launch *e = &f->la[f->n_la++];
   memset(e, 0, sizeof *e);
   snprintf(e->originator, sizeof e->originator, "%.3s", originator);
+  e->seen_ns = n->sim_ns;
   e->l = *l;
 }
 
-static void put_pred(struct node_fuse *f, uint32_t gtn, int64_t made_ns, const mwx_msg_impact *ip) {
-  for (size_t i = 0; i < f->n_pred; i++)
-    if (f->pred[i].gtn == gtn) {
-      f->pred[i].made_ns = made_ns;
-      f->pred[i].ip = *ip;
-      return;
-    }
+/* The predictions are sorted by gtn: lower bound. */
+static size_t pred_pos(const struct node_fuse *f, uint32_t gtn) {
+  size_t lo = 0, hi = f->n_pred;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (f->pred[mid].gtn < gtn)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+static void put_pred(mwx_node *n, struct node_fuse *f, uint32_t gtn, int64_t made_ns, const mwx_msg_impact *ip) {
+  size_t k = pred_pos(f, gtn);
+  if (k < f->n_pred && f->pred[k].gtn == gtn) {
+    f->pred[k].made_ns = made_ns;
+    f->pred[k].ip = *ip;
+    return;
+  }
+  if (f->n_pred == FUSE_MAX_ENTRIES) {
+    overflow(n, 2, "predictions", FUSE_MAX_ENTRIES);
+    return;
+  }
   if (f->n_pred == f->cap_pred) {
     size_t nc = f->cap_pred ? 2 * f->cap_pred : 16;
     fu_pred *p = realloc(f->pred, nc * sizeof *p);
@@ -114,14 +204,56 @@ static void put_pred(struct node_fuse *f, uint32_t gtn, int64_t made_ns, const m
     f->pred = p;
     f->cap_pred = nc;
   }
-  f->pred[f->n_pred++] = (fu_pred){gtn, made_ns, *ip};
+  memmove(&f->pred[k + 1], &f->pred[k], (f->n_pred - k) * sizeof *f->pred);
+  f->pred[k] = (fu_pred){gtn, made_ns, *ip};
+  f->n_pred++;
 }
 
 static const fu_pred *get_pred(const struct node_fuse *f, uint32_t gtn) {
-  for (size_t i = 0; i < f->n_pred; i++)
-    if (f->pred[i].gtn == gtn)
-      return &f->pred[i];
-  return NULL;
+  size_t k = pred_pos(f, gtn);
+  return k < f->n_pred && f->pred[k].gtn == gtn ? &f->pred[k] : NULL;
+}
+
+/* 1 if the fuser is full and the sample's source track is new to it. */
+static int fuser_full(mwx_node *n, const char *originator, const char *local_id) {
+  struct node_fuse *f = n->fu;
+  if (mwx_fuse_count(f->fz) < FUSE_MAX_TRACKS)
+    return 0;
+  uint32_t g;
+  if (!mwx_fuse_global_of(f->fz, originator, local_id, &g))
+    return 0;
+  mwx_error_clear();
+  overflow(n, 0, "fused tracks", FUSE_MAX_TRACKS);
+  return 1;
+}
+
+/* One ingest of samples s[0..k): the fuser's merge pass (every fused track
+ * re-made) runs once for all of them.  Every sample was checked, so the
+ * batch is refused only by what the check cannot see: then one at a time,
+ * each refusal counted. */
+static void ingest(mwx_node *n, mwx_fuse_sample *s, size_t k) {
+  struct node_fuse *f = n->fu;
+  if (!k)
+    return;
+  f->dirty = 1;
+  f->new_source = 0;
+  f->ingest_ns = n->sim_ns;
+  if (!mwx_fuse_ingest(f->fz, s, k))
+    return;
+  mwx_error_clear();
+  for (size_t i = 0; i < k; i++)
+    if (mwx_fuse_ingest(f->fz, &s[i], 1)) {
+      f->unfusable++;
+      n->st.unfusable++;
+      mwx_error_clear();
+    }
+}
+
+/* The partners' samples taken since the last ingest, into the fuser. */
+static void flush_rx(mwx_node *n) {
+  struct node_fuse *f = n->fu;
+  ingest(n, f->rxq, f->n_rxq);
+  f->n_rxq = 0;
 }
 
 void node_fuse_rx(mwx_node *n, const mwx_msg *m) {
@@ -129,14 +261,27 @@ void node_fuse_rx(mwx_node *n, const mwx_msg *m) {
   if (!f)
     return;
   if (m->topic == MWX_TOPIC_TRACK) {
-    mwx_fuse_sample s;
-    if (mwx_fuse_sample_from_msg(m, &s) || mwx_fuse_ingest(f->fz, &s, 1)) {
+    if (fuser_full(n, m->mark.originator, m->u.track.local_track_id))
+      return;
+    /* kept for the pass's one ingest (node_fuse_own / the refresh): a
+       fuser ingest per sample re-made every fused track each time, the
+       salvo's queueing (issue 16) */
+    mwx_fuse_sample *s = &f->rxq[f->n_rxq];
+    if (mwx_fuse_sample_from_msg(m, s) || mwx_fuse_sample_check(s)) {
       f->unfusable++; /* e.g. a Track whose covariance the partner's release rule removed */
       n->st.unfusable++;
       mwx_error_clear();
+      return;
     }
+    uint32_t g;
+    if (mwx_fuse_global_of(f->fz, s->originator, s->local_track_id, &g)) {
+      mwx_error_clear();
+      f->new_source = 1;
+    }
+    if (++f->n_rxq == FUSE_MAX_PENDING)
+      flush_rx(n);
   } else if (m->topic == MWX_TOPIC_LAUNCH)
-    put_launch(f, m->mark.originator, &m->u.launch);
+    put_launch(n, f, m->mark.originator, &m->u.launch);
 }
 
 void node_fuse_own_sample(mwx_node *n, const mwx_msg *m) {
@@ -144,14 +289,71 @@ void node_fuse_own_sample(mwx_node *n, const mwx_msg *m) {
   if (!f)
     return;
   if (m->topic == MWX_TOPIC_LAUNCH)
-    put_launch(f, n->cfg.nation, &m->u.launch);
+    put_launch(n, f, n->cfg.nation, &m->u.launch);
   else if (m->topic == MWX_TOPIC_IMPACT && m->u.impact.global_track_no)
-    put_pred(f, m->u.impact.global_track_no, n->sim_ns, &m->u.impact);
+    put_pred(n, f, m->u.impact.global_track_no, n->sim_ns, &m->u.impact);
 }
 
-/* The picture at the node's time. */
+static int cmp_own(const void *a, const void *b) {
+  const fu_own *x = a, *y = b;
+  return x->track_id < y->track_id ? -1 : x->track_id > y->track_id;
+}
+
+/* Own track id of a member local id "<NAT>-T<n>" of this nation, 0 if not. */
+static unsigned own_id(const mwx_node *n, const char *orig, const char *local) {
+  if (strncmp(orig, n->cfg.nation, 3) || strncmp(local, n->cfg.nation, 3) || local[3] != '-' || local[4] != 'T')
+    return 0;
+  char *end;
+  unsigned long v = strtoul(local + 5, &end, 10);
+  return *end || v == 0 || v > 0xffffffffu ? 0 : (unsigned)v;
+}
+
+/* Drops the ended entries: predictions whose fused track has left the
+ * fuser or whose missile has fallen, launch candidates no fused track holds. */
+static void prune(mwx_node *n) {
+  struct node_fuse *f = n->fu;
+  size_t w = 0;
+  for (size_t i = 0; i < f->n_pred; i++) {
+    int alive = f->pred[i].ip.impact_time_ns > n->sim_ns;
+    if (alive) {
+      alive = 0;
+      for (size_t k = 0; k < f->n_pic && !alive; k++)
+        alive = f->pic_ok[k] && f->pic[k].global_track_no == f->pred[i].gtn;
+    }
+    if (alive)
+      f->pred[w++] = f->pred[i];
+  }
+  f->n_pred = w; /* still sorted */
+  w = 0;
+  for (size_t i = 0; i < f->n_la; i++) {
+    uint32_t g;
+    /* a partner's LaunchEvent may come before its first Track: kept a minute unheld */
+    if (n->sim_ns - f->la[i].seen_ns < 60 * NS ||
+        !mwx_fuse_global_of(f->fz, f->la[i].originator, f->la[i].l.local_track_id, &g))
+      f->la[w++] = f->la[i];
+    else
+      mwx_error_clear();
+  }
+  f->n_la = w;
+}
+
+/* The picture at the node's time: made again only when the fuser took
+ * something or the time moved. */
+/* 1 when the pass should ingest: a new source track waits, or the last
+ * ingest is FUSE_EVERY_NS old (or the clock went back: a new run). */
+static int ingest_due(const mwx_node *n) {
+  const struct node_fuse *f = n->fu;
+  int64_t d = n->sim_ns - f->ingest_ns;
+  return d >= FUSE_EVERY_NS || d < 0 || (f->new_source && d >= FUSE_NEW_NS);
+}
+
 static int refresh(mwx_node *n) {
   struct node_fuse *f = n->fu;
+  if (ingest_due(n))
+    flush_rx(n);
+  int64_t d = n->sim_ns - f->pic_ns;
+  if (!f->dirty && d >= 0 && d < FUSE_EVERY_NS && f->n_pic == mwx_fuse_count(f->fz))
+    return 0;
   size_t count = mwx_fuse_count(f->fz);
   if (count > f->cap_pic) {
     mwx_fuse_track *p = realloc(f->pic, count * sizeof *p);
@@ -165,37 +367,97 @@ static int refresh(mwx_node *n) {
     f->cap_pic = count;
   }
   f->n_pic = count;
-  f->pic_ns = n->sim_ns;
+  size_t n_own = 0;
   for (size_t i = 0; i < count; i++) {
     f->pic_ok[i] = mwx_fuse_get(f->fz, i, n->sim_ns, &f->pic[i]) == 0; /* below ground: not in the picture */
-    if (!f->pic_ok[i])
+    if (!f->pic_ok[i]) {
       mwx_error_clear();
+      continue;
+    }
+    for (int k = 0; k < f->pic[i].n_members && k < MWX_FUSE_MAX_MEMBERS; k++)
+      n_own += own_id(n, f->pic[i].member_originator[k], f->pic[i].member_local_id[k]) != 0;
   }
+  f->dirty = 0;
+  /* the index own track id -> picture entry (for node_fuse_shared) */
+  if (n_own > f->cap_own_ix) {
+    fu_own *p = realloc(f->own_ix, n_own * sizeof *p);
+    if (!p)
+      return mwx_error_set(MWX_ENOMEM, "node: out of memory");
+    f->own_ix = p;
+    f->cap_own_ix = n_own;
+  }
+  f->n_own_ix = 0;
+  for (size_t i = 0; i < count; i++)
+    for (int k = 0; f->pic_ok[i] && k < f->pic[i].n_members && k < MWX_FUSE_MAX_MEMBERS; k++) {
+      unsigned id = own_id(n, f->pic[i].member_originator[k], f->pic[i].member_local_id[k]);
+      if (id)
+        f->own_ix[f->n_own_ix++] = (fu_own){id, i};
+    }
+  if (f->n_own_ix)
+    qsort(f->own_ix, f->n_own_ix, sizeof *f->own_ix, cmp_own);
+  /* ended entries: about once a sim second is enough */
+  if (n->sim_ns / NS != f->pic_ns / NS || !f->pic_ns)
+    prune(n);
+  f->pic_ns = n->sim_ns;
   return 0;
 }
 
 int node_fuse_own(mwx_node *n) {
   struct node_fuse *f = n->fu;
-  size_t count = mwx_track_count(n->tr), k = 0;
-  if (count > f->cap_own) {
-    mwx_fuse_sample *p = realloc(f->own, count * sizeof *p);
+  size_t count = mwx_track_count(n->tr);
+  if (count + f->n_rxq > f->cap_own) {
+    mwx_fuse_sample *p = realloc(f->own, (count + f->n_rxq) * sizeof *p);
     if (!p)
       return mwx_error_set(MWX_ENOMEM, "node: out of memory");
     f->own = p;
-    f->cap_own = count;
+    f->cap_own = count + f->n_rxq;
+  }
+  /* the partners' samples since the last ingest and the own tracks' new
+     estimates: one ingest */
+  /* no ingest due and no own track new to the fuser: the estimates wait
+     for the next one (own_t is not moved) */
+  int due = ingest_due(n);
+  for (size_t i = 0; i < count && !due && n->sim_ns - f->ingest_ns >= FUSE_NEW_NS; i++) {
+    mwx_track_info in;
+    if (!mwx_track_get(n->tr, i, &in) && in.status == MWX_TRACK_CONFIRMED && !in.coasting &&
+        (i >= f->cap_own_t || f->own_t[i].id != in.id))
+      due = 1;
+    else
+      mwx_error_clear();
+  }
+  if (!due)
+    return refresh(n);
+  if (f->n_rxq)
+    memcpy(f->own, f->rxq, f->n_rxq * sizeof *f->own);
+  size_t k = f->n_rxq;
+  f->n_rxq = 0;
+  if (count > f->cap_own_t) {
+    fu_own_t *p = realloc(f->own_t, count * sizeof *p);
+    if (!p)
+      return mwx_error_set(MWX_ENOMEM, "node: out of memory");
+    memset(p + f->cap_own_t, 0, (count - f->cap_own_t) * sizeof *p);
+    f->own_t = p;
+    f->cap_own_t = count;
   }
   for (size_t i = 0; i < count; i++) {
     mwx_track_info in;
     if (mwx_track_get(n->tr, i, &in) || in.status != MWX_TRACK_CONFIRMED || in.coasting)
       continue;
-    if (mwx_fuse_sample_from_track(n->cfg.nation, &in, &f->own[k]))
+    if (f->own_t[i].id == in.id && f->own_t[i].t_ns && in.t_last_ns <= f->own_t[i].t_ns)
+      continue; /* not newer than the one the fuser holds (it would ignore it) */
+    char id[MWX_ID_LEN];
+    snprintf(id, sizeof id, "%s-T%u", n->cfg.nation, in.id);
+    if (fuser_full(n, n->cfg.nation, id))
+      continue;
+    if (mwx_fuse_sample_from_track(n->cfg.nation, &in, &f->own[k]) || mwx_fuse_sample_check(&f->own[k])) {
       mwx_error_clear(); /* an estimate the fuser refuses stays out of the picture */
-    else
+      f->own_t[i] = (fu_own_t){in.id, 0};
+    } else {
+      f->own_t[i] = (fu_own_t){in.id, in.t_last_ns};
       k++;
+    }
   }
-  /* not newer than the one held: ignored by the fuser */
-  if (k && mwx_fuse_ingest(f->fz, f->own, k))
-    mwx_error_clear();
+  ingest(n, f->own, k);
   return refresh(n);
 }
 
@@ -203,16 +465,11 @@ static const mwx_fuse_track *holder(const mwx_node *n, unsigned track_id) {
   const struct node_fuse *f = n->fu;
   if (!f)
     return NULL;
-  char id[MWX_ID_LEN];
-  snprintf(id, sizeof id, "%s-T%u", n->cfg.nation, track_id);
-  for (size_t i = 0; i < f->n_pic; i++) {
-    if (!f->pic_ok[i])
-      continue;
-    for (int k = 0; k < f->pic[i].n_members && k < MWX_FUSE_MAX_MEMBERS; k++)
-      if (!strncmp(f->pic[i].member_originator[k], n->cfg.nation, 3) && !strcmp(f->pic[i].member_local_id[k], id))
-        return &f->pic[i];
-  }
-  return NULL;
+  if (!f->n_own_ix)
+    return NULL;
+  fu_own key = {track_id, 0};
+  const fu_own *e = bsearch(&key, f->own_ix, f->n_own_ix, sizeof *f->own_ix, cmp_own);
+  return e ? &f->pic[e->pic] : NULL;
 }
 
 uint32_t node_fuse_gtn(const mwx_node *n, unsigned track_id) {
@@ -316,7 +573,7 @@ static int fused_prediction(mwx_node *n, const mwx_fuse_track *ft) {
   int rc = node_alert_impact(n, &ipm.u.impact, ft->x, ft->t_ns, beta, ft->n_sources, ft->sources);
   if (rc)
     return rc;
-  put_pred(f, ft->global_track_no, n->sim_ns, &ipm.u.impact);
+  put_pred(n, f, ft->global_track_no, n->sim_ns, &ipm.u.impact);
   if ((rc = node_outq_push(n, MWX_NODE_EV_FUSED, "", &ipm, 0, ft->global_track_no, "")))
     return rc;
   return node_decide(n, &ipm, (uint8_t)cls, ft->n_sources, ft->sources);

@@ -69,6 +69,8 @@ struct mwx_node_loop {
   mwx_node_queue_fn qfn;
   mwx_node_batch_fn bfn;
   void *qctx;
+  mwx_node_pass_fn pfn; /* end of every pass */
+  void *pctx;
 };
 
 int64_t mwx_node_mono_ns(void) {
@@ -215,6 +217,13 @@ void mwx_node_loop_set_batch_fn(mwx_node_loop *l, mwx_node_batch_fn fn, void *ct
   l->bfn = fn;
   l->qfn = NULL;
   l->qctx = ctx;
+}
+
+void mwx_node_loop_set_pass_fn(mwx_node_loop *l, mwx_node_pass_fn fn, void *ctx) {
+  if (!l)
+    return;
+  l->pfn = fn;
+  l->pctx = ctx;
 }
 
 size_t mwx_node_loop_queue_cap(const mwx_node_loop *l) { return l ? l->queue_cap : 0; }
@@ -422,6 +431,8 @@ int mwx_node_loop_run_once(mwx_node_loop *l, int64_t max_wait_ns) {
   if (r > 0 && l->pfds[0].revents) /* a later post sets the eventfd again: next iteration */
     n += drain(l);
   n += run_timers(l);
+  if (l->pfn)
+    l->pfn(l, l->pctx); /* the pass's group commit (node_step.c) */
   return n;
 }
 

@@ -167,6 +167,14 @@ struct mwx_node {
   int64_t next_expire_ns;    /* sim time of the next check of the release queue's deadlines */
   struct node_fuse *fu;     /* the fused picture (fusepic.c) */
   struct node_alerting *al; /* zones and alerts (alerting.c); NULL: no alert rules */
+  /* node_step.c: the loop pass's one commit (issue 16): received samples
+     journaled in the pass's open transaction, reported after its commit */
+  int pass_open;
+  node_rx_item *rx_pend;     /* copies, in order; at most the hand-over queue's cap */
+  mwx_node_event *rx_pend_ev;
+  size_t n_rx_pend, cap_rx_pend;
+  float fit_ms[256];         /* node_tracks.c: the last fits' waits, queued -> on the loop */
+  size_t n_fit_ms;
   struct node_xout *xout;   /* offline.c: what left for partners, when an offline coalition runs */
 };
 
@@ -194,6 +202,9 @@ void node_batch(mwx_node_loop *l, void **items, const size_t *sizes, size_t cnt,
 int node_on_plot(void *ctx, const mwx_sim_plot *sp);
 /* node_tracks.c: allocates the per-track table (open). */
 int node_trk_open(mwx_node *n);
+/* node_step.c: end of a loop pass: commits what node_batch journaled if no
+ * step did (mwx_node_loop_set_pass_fn). */
+void node_pass_end(mwx_node_loop *l, void *ctx);
 /* node_tracks.c: confirmed tracks -> samples, inside the step's batch. */
 int node_tracks_to_samples(mwx_node *n);
 /* node_tracks.c: a launch fit's result -> the refined LaunchEvent. */

@@ -68,6 +68,17 @@ void mwx_node_get_stats(const mwx_node *n, mwx_node_stats *s) {
   *s = n->st;
   s->sim_ns = n->sim_ns;
   s->handover_dropped += mwx_node_loop_dropped(n->loop);
+  /* the fits' waits: 99th percentile of the last 256 (insertion sort of a copy) */
+  size_t k = n->n_fit_ms < 256 ? n->n_fit_ms : 256;
+  float v[256];
+  for (size_t i = 0; i < k; i++) {
+    float x = n->fit_ms[i];
+    size_t j = i;
+    for (; j > 0 && v[j - 1] > x; j--)
+      v[j] = v[j - 1];
+    v[j] = x;
+  }
+  s->fit_p99_ms = k ? v[(size_t)(0.99 * (double)k) < k ? (size_t)(0.99 * (double)k) : k - 1] : 0;
 }
 
 void mwx_node_picture(const mwx_node *n, mwx_node_picture_fn fn, void *ctx) {
@@ -237,6 +248,7 @@ int mwx_node_open(const mwx_node_config *cfg, mwx_node_event_fn fn, void *ctx, m
   if ((rc = mwx_node_loop_create(0, &n->loop)))
     goto fail;
   mwx_node_loop_set_batch_fn(n->loop, node_batch, n);
+  mwx_node_loop_set_pass_fn(n->loop, node_pass_end, n);
   if (n->cfg.launch_fit && n->cfg.speed > 0 &&
       (rc = node_fitpool_create(n->cfg.fit_workers, (size_t)n->cfg.fit_queue, n->cfg.test_fit_min_ms, n->loop,
                                 &n->fits)))
@@ -268,5 +280,7 @@ void mwx_node_close(mwx_node *n) {
   free(n->out);
   free(n->pic);
   free(n->fit_done);
+  free(n->rx_pend);
+  free(n->rx_pend_ev);
   free(n);
 }

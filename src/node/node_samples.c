@@ -130,7 +130,7 @@ int node_status_sample(mwx_node *n) {
   /* the journal's last sealed head: partners keep it, so a rollback of
      this journal shows ("mwx audit verify --head-from-partner") */
   s->overflows = n->st.fits_dropped + n->st.handover_dropped + n->st.tracks_evicted + n->st.picture_dropped +
-                 mwx_node_loop_dropped(n->loop);
+                 mwx_node_loop_dropped(n->loop) + n->st.fused_dropped;
   int rc = mwx_journal_sealed_head(n->j, &s->journal_head_id, s->journal_head_hash);
   if (rc)
     return rc;

@@ -51,10 +51,28 @@ static int save_seq(mwx_node *n) {
   return 0; /* seq_saved moves when the batch has committed */
 }
 
+/* The received samples of the pass, reported (held) now that their records
+ * are durable, or (ok 0) counted lost with no record. */
+static void rx_pend_emit(mwx_node *n, int ok) {
+  for (size_t k = 0; k < n->n_rx_pend; k++) {
+    node_rx_item *it = &n->rx_pend[k];
+    mwx_node_event *ev = &n->rx_pend_ev[k];
+    if (ev->msg)
+      ev->msg = &it->msg;
+    if (!ok) {
+      n->st.publish_errors++;
+      ev->record_id = 0;
+    }
+    node_rx_emit(n, it, ev);
+  }
+  n->n_rx_pend = 0;
+}
+
 /* Group commit: everything this pass decided (plots, tracks, fitted launch
- * events, status, approvals taken from the queue, seqs) is made durable by
- * one commit; only then is anything published (node_flush_out).  A pass that
- * wrote nothing commits nothing (no fsync). */
+ * events, status, time-outs and approvals taken from the queue, seqs, and
+ * the samples received in the same loop pass) is made durable by one
+ * commit; only then is anything published (node_flush_out) or reported.
+ * A pass that wrote nothing commits nothing (no fsync). */
 int mwx_node_step(mwx_node *n, int64_t t_ns, int *done) {
   if (!n)
     return mwx_error_set(MWX_EINVAL, "node: NULL argument");
@@ -62,20 +80,20 @@ int mwx_node_step(mwx_node *n, int64_t t_ns, int *done) {
     n->sim_ns = t_ns;
   uint64_t rec0 = n->st.records;
   int rc;
+  /* the pass's transaction: opened by node_batch when samples arrived in
+     this pass, else here */
+  if (!n->pass_open && (rc = mwx_journal_begin(n->j)))
+    return rc;
+  n->pass_open = 0;
   /* time-outs: when a hold of this run reaches its deadline, and once a sim
-     second for holds of earlier runs; mwx_release_queue_expire commits what
-     it decides itself (its own transaction: an extra commit only in such a
-     pass), an approve-on-timeout comes back through the approvals below */
+     second for holds of earlier runs; mwx_release_queue_expire's own commit
+     is nested in this transaction (journal.h: no fsync of its own), an
+     approve-on-timeout comes back through the approvals below */
   if (n->sim_ns >= n->next_expire_ns) {
     n->next_expire_ns = n->sim_ns + NS;
-    if ((rc = mwx_release_queue_expire(n->j, n->sim_ns, node_on_expired, n))) {
-      n->n_out = 0;
-      return rc;
-    }
-    n->st.commits++;
+    if ((rc = mwx_release_queue_expire(n->j, n->sim_ns, node_on_expired, n)))
+      goto fail;
   }
-  if ((rc = mwx_journal_begin(n->j)))
-    return rc;
   if (n->has_src && !n->src_done) {
     /* assess.h: the one sim -> track driver (mwx track's too) */
     if ((rc = mwx_assess_drive_advance(n->drv, n->sim_ns, node_on_plot, n, NULL)))
@@ -103,9 +121,10 @@ int mwx_node_step(mwx_node *n, int64_t t_ns, int *done) {
     goto fail;
   if ((rc = save_seq(n)))
     goto fail;
-  if (n->st.records != rec0 || n->n_out || memcmp(n->seq, n->seq_saved, sizeof n->seq)) {
+  if (n->st.records != rec0 || n->n_out || n->n_rx_pend || memcmp(n->seq, n->seq_saved, sizeof n->seq)) {
     if ((rc = mwx_journal_commit(n->j))) {
       n->n_out = 0;
+      rx_pend_emit(n, 0);
       return rc;
     }
     n->st.commits++;
@@ -114,6 +133,7 @@ int mwx_node_step(mwx_node *n, int64_t t_ns, int *done) {
   memcpy(n->seq_saved, n->seq, sizeof n->seq);
   if (last > n->approved_after)
     n->approved_after = last;
+  rx_pend_emit(n, 1);
   node_flush_out(n);
   int over = (!n->has_src || n->src_done) && n->sim_ns >= n->last_deadline_ns;
   if (over && !n->done_reported) {
@@ -130,44 +150,52 @@ int mwx_node_step(mwx_node *n, int64_t t_ns, int *done) {
 fail:
   mwx_journal_rollback(n->j);
   n->n_out = 0;
+  rx_pend_emit(n, 0);
   return rc;
 }
 
 /* ---- the hand-over queue: one batch per wake-up -------------------------- */
 
-static void rx_commit(mwx_node *n, int *open, size_t *pend, size_t *np, void **items, mwx_node_event *evs) {
-  if (*open) {
-    *open = 0;
-    if (mwx_journal_commit(n->j)) {
-      /* the group is lost from the journal: counted, reported with no record */
-      n->st.publish_errors += *np;
-      for (size_t k = 0; k < *np; k++)
-        evs[pend[k]].record_id = 0;
-      mwx_error_clear();
-    } else
-      n->st.commits++;
-  }
-  for (size_t k = 0; k < *np; k++)
-    node_rx_emit(n, items[pend[k]], &evs[pend[k]]);
-  *np = 0;
+/* End of a loop pass (mwx_node_loop_set_pass_fn): the received samples
+ * journaled in the pass's transaction and no step committed them: one
+ * commit, then they are reported. */
+void node_pass_end(mwx_node_loop *l, void *ctx) {
+  (void)l;
+  mwx_node *n = ctx;
+  if (!n->pass_open)
+    return;
+  n->pass_open = 0;
+  int ok = 1;
+  if (mwx_journal_commit(n->j)) {
+    ok = 0; /* the group is lost from the journal: counted, reported with no record */
+    mwx_error_clear();
+  } else
+    n->st.commits++;
+  rx_pend_emit(n, ok);
 }
 
 /* Every item the receive thread and the fit workers handed over since the
- * last wake-up: the accepted samples are journaled in one batch (one
- * commit) and reported held only after it; fit results go to the next step
- * (kicked at once). */
+ * last wake-up: the accepted samples are journaled in the pass's
+ * transaction, committed once with whatever the step of the same pass
+ * decides (or at the end of the pass) and reported held only after it;
+ * fit results go to the next step (kicked at once). */
 void node_batch(mwx_node_loop *l, void **items, const size_t *sizes, size_t cnt, void *ctx) {
   mwx_node *n = ctx;
-  mwx_node_event *evs = malloc(cnt * sizeof *evs);
-  size_t *pend = malloc(cnt * sizeof *pend);
-  if (!evs || !pend) {
-    free(evs);
-    free(pend);
-    n->st.handover_dropped += cnt;
-    return;
+  if (n->n_rx_pend + cnt > n->cap_rx_pend) { /* reserved now: node_rx_take's events point into it */
+    size_t nc = n->n_rx_pend + cnt;
+    node_rx_item *p = realloc(n->rx_pend, nc * sizeof *p);
+    if (p)
+      n->rx_pend = p;
+    mwx_node_event *e = p ? realloc(n->rx_pend_ev, nc * sizeof *e) : NULL;
+    if (e)
+      n->rx_pend_ev = e;
+    if (!p || !e) {
+      n->st.handover_dropped += cnt;
+      return;
+    }
+    n->cap_rx_pend = nc;
   }
-  size_t np = 0;
-  int open = 0, kick = 0;
+  int kick = 0;
   for (size_t i = 0; i < cnt; i++) {
     if (sizes[i] == sizeof(node_fit_result) && ((node_fit_result *)items[i])->magic == NODE_FIT_MAGIC) {
       size_t bound = (size_t)n->cfg.fit_queue + (size_t)n->cfg.fit_workers;
@@ -187,23 +215,20 @@ void node_batch(mwx_node_loop *l, void **items, const size_t *sizes, size_t cnt,
     }
     if (sizes[i] != sizeof(node_rx_item))
       continue;
-    node_rx_item *it = items[i];
-    if (node_rx_in_batch(it)) {
-      if (!open && mwx_journal_begin(n->j) == 0)
-        open = 1;
-      else if (!open)
+    if (!n->pass_open) {
+      if (mwx_journal_begin(n->j) == 0)
+        n->pass_open = 1;
+      else
         mwx_error_clear(); /* each record then commits on its own */
-      node_rx_take(n, it, &evs[i]);
-      pend[np++] = i;
-    } else {
-      rx_commit(n, &open, pend, &np, items, evs); /* keep the order of the reports */
-      node_rx_take(n, it, &evs[i]);
-      node_rx_emit(n, it, &evs[i]);
     }
+    /* every report waits for the pass's commit, in order */
+    node_rx_item *it = &n->rx_pend[n->n_rx_pend];
+    memcpy(it, items[i], sizeof *it);
+    node_rx_take(n, it, &n->rx_pend_ev[n->n_rx_pend]);
+    n->n_rx_pend++;
   }
-  rx_commit(n, &open, pend, &np, items, evs);
-  free(evs);
-  free(pend);
+  if (!n->pass_open)
+    rx_pend_emit(n, 1); /* no transaction: each record committed on its own */
   if (kick && n->tick_id)
     mwx_node_loop_timer_kick(l, n->tick_id);
 }

@@ -135,6 +135,7 @@ int node_launch_fit_apply(mwx_node *n, const node_fit_result *r) {
     double ms = (double)(mwx_node_mono_ns() - r->queued_mono_ns) / 1e6;
     if (ms > n->st.fit_max_ms)
       n->st.fit_max_ms = ms;
+    n->fit_ms[n->n_fit_ms++ % 256] = (float)ms;
   }
   if (!r->ok || r->a.launch.major_km > LAUNCH_MAX_KM)
     return 0;
