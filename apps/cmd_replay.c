@@ -17,12 +17,13 @@
 #include "mwx_cmd.h"
 
 static void help(FILE *f) {
-  fprintf(f, "usage: mwx replay SCENARIO.json [--topology mesh|hub] [--seed N] [--policy-dir DIR] [--json]\n"
+  fprintf(f, "usage: mwx replay SCENARIO.json [--topology mesh|hub] [--seed N] [--policy-dir DIR] [--only LIST] [--json]\n"
              "  the real nodes of KOR, JPN and USA, offline in this process, per missile and nation:\n"
              "  alone (no links), bilateral (KOR-USA and JPN-USA links: before 2023), shared (all three)\n"
              "  --topology   mesh (default: three links) or hub (shared through the USA, which relays)\n"
              "  --seed       simulator seed (unsigned integer, default 1)\n"
              "  --policy-dir release policies policy-<NAT>.json from DIR (default config/)\n"
+             "  --only       a comma-separated list of the conditions to run (default all three; the others print -)\n"
              "  --json       {\"missiles\":[{\"id\",\"KOR\":{\"alone\":{...},\"bilateral\":{...},\"shared\":{...}},...}]}\n");
 }
 
@@ -47,6 +48,29 @@ static int opt_policy_dir(void *ctx, const char *opt, const char *v) {
   return 0;
 }
 
+static int opt_only(void *ctx, const char *opt, const char *v) {
+  mwx_node_replay_opts *o = ctx;
+  static const char *const name[3] = {"alone", "bilateral", "shared"};
+  o->conditions = 0;
+  const char *p = v;
+  while (*p) {
+    size_t len = strcspn(p, ",");
+    int k = 0;
+    while (k < 3 && !(strlen(name[k]) == len && !strncmp(p, name[k], len)))
+      k++;
+    if (k == 3)
+      return mwx_cmd_usage_error("replay", help, "--only: '%s' is not a list of alone, bilateral, shared", v);
+    o->conditions |= 1 << k;
+    p += len;
+    if (*p == ',')
+      p++;
+  }
+  if (!o->conditions)
+    return mwx_cmd_usage_error("replay", help, "--only: '%s' names no condition", v);
+  (void)opt;
+  return 0;
+}
+
 static void progress(void *ctx, const char *cond, double frac) {
   (void)ctx;
   fprintf(stderr, "\rmwx replay: %-9s %3.0f%%", cond, 100.0 * frac);
@@ -56,9 +80,10 @@ static void progress(void *ctx, const char *cond, double frac) {
 int mwx_cmd_replay(int argc, char **argv) {
   mwx_node_replay_opts o;
   mwx_node_replay_opts_default(&o);
-  static const mwx_cmd_option opts[] = {{"--topology", 1, opt_topology}, {"--policy-dir", 1, opt_policy_dir}};
+  static const mwx_cmd_option opts[] = {{"--topology", 1, opt_topology}, {"--policy-dir", 1, opt_policy_dir},
+                                        {"--only", 1, opt_only}};
   mwx_cmd_scenario_args a;
-  int urc = mwx_cmd_scenario_parse("replay", help, argc, argv, opts, 2, &o, &a);
+  int urc = mwx_cmd_scenario_parse("replay", help, argc, argv, opts, 3, &o, &a);
   if (urc || a.help)
     return urc;
   o.seed = a.seed;

@@ -506,7 +506,10 @@ typedef struct mwx_node_replay_opts {
   uint64_t seed;          /* simulator seed (default 1), the same for every node */
   int hub;                /* 1: shared runs in the hub topology (the USA relays) */
   int conditions;         /* MWX_NODE_REPLAY_* mask; 0: all three */
-  char policy_dir[MWX_NODE_PATH_LEN]; /* policy-<NAT>.json from here; "": config/ of the source tree */
+  int nations;            /* alone only: bit a (0 KOR, 1 JPN, 2 USA) runs that nation's node; 0: all
+                             (bilateral and shared always run all three) */
+  char policy_dir[MWX_NODE_PATH_LEN]; /* policy-<NAT>.json from here where it exists, else (and
+                                         for ""): config/policy-<NAT>.json of the source tree */
   double until_s;         /* > 0: stop this long after the first launch (tests); 0: the scenario's end */
   /* progress (may be NULL): called on the caller's thread at each condition
    * and about every 60 sim seconds, frac in [0, 1] of the whole replay */

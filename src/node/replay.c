@@ -214,6 +214,22 @@ static long nearest(const rp *r, int64_t t, const double pos[3]) {
   return best;
 }
 
+/* A global number the nation's own samples (Track, ImpactPrediction) gave
+ * the missile at now_ns. */
+static void seen_gtn(acc *s, uint32_t g, int64_t now_ns) {
+  if (!g)
+    return;
+  int q = 0;
+  while (q < s->n_seen && s->seen[q] != g)
+    q++;
+  if (q == s->n_seen && s->n_seen < MAX_SEEN)
+    s->seen[s->n_seen++] = g;
+  if (now_ns >= s->last_gtn_ns) {
+    s->last_gtn = g;
+    s->last_gtn_ns = now_ns;
+  }
+}
+
 static void on_track(col *c, const mwx_msg *m, int own, int64_t now_ns) {
   rp *r = c->r;
   const mwx_msg_track *t = &m->u.track;
@@ -235,16 +251,8 @@ static void on_track(col *c, const mwx_msg *m, int own, int64_t now_ns) {
     x->has_track = 1;
     x->first_track_s = ts;
   }
-  if (own && t->global_track_no) {
-    acc *s = acc_of(r, (size_t)k, c->a, c->c);
-    int q = 0;
-    while (q < s->n_seen && s->seen[q] != t->global_track_no)
-      q++;
-    if (q == s->n_seen && s->n_seen < MAX_SEEN)
-      s->seen[s->n_seen++] = t->global_track_no;
-    s->last_gtn = t->global_track_no;
-    s->last_gtn_ns = now_ns;
-  }
+  if (own)
+    seen_gtn(acc_of(r, (size_t)k, c->a, c->c), t->global_track_no, now_ns);
 }
 
 static void on_event(void *vc, const mwx_node_event *ev) {
@@ -411,13 +419,6 @@ static int cmp_lrec(const void *pa, const void *pb) {
 /* After the run: launch, prediction, zone and alert keys of one collector. */
 static int score_collector(rp *r, col *c, mwx_node_replay_result *out) {
   int a = c->a, cd = c->c;
-  /* global numbers */
-  for (size_t k = 0; k < r->nm; k++) {
-    mwx_fuse_replay_cond *x = &mis(out, k)->n[a][cd];
-    acc *s = acc_of(r, k, a, cd);
-    x->global_track_no = s->last_gtn;
-    x->global_tracks = s->n_seen;
-  }
   /* launch points: the best (smallest ellipse) so far, in time order */
   qsort(c->l, c->nl, sizeof *c->l, cmp_lrec);
   for (size_t i = 0; i < c->nl; i++) {
@@ -474,8 +475,7 @@ static int score_collector(rp *r, col *c, mwx_node_replay_result *out) {
     x->final_ipp_error_km = err;
     x->has_ipp_50km = good[k];
     x->ipp_50km_s = good_s[k];
-    if (!x->global_track_no && p->gtn)
-      x->global_track_no = p->gtn;
+    seen_gtn(acc_of(r, (size_t)k, a, cd), p->gtn, p->t_ns);
     /* the zone call of this prediction's mean point */
     mwx_zone_result zr;
     if (mwx_zone_classify(r->z, p->lat, p->lon, &zr)) {
@@ -496,6 +496,13 @@ static int score_collector(rp *r, col *c, mwx_node_replay_result *out) {
     x->zone_call_s = zrun_s[k];
   }
   free(good), free(zrun), free(good_s), free(zrun_s);
+  /* global numbers: the latest the nation's own samples gave, and how many */
+  for (size_t k = 0; k < r->nm; k++) {
+    mwx_fuse_replay_cond *x = &mis(out, k)->n[a][cd];
+    acc *s = acc_of(r, k, a, cd);
+    x->global_track_no = s->last_gtn;
+    x->global_tracks = s->n_seen;
+  }
   /* alerts: the most severe kind issued, when, where; and the timeline */
   for (size_t i = 0; i < c->na; i++) {
     const arec *p = &c->al[i];
@@ -588,21 +595,27 @@ static void links_of(int cond, int hub, mwx_node_offline_links *lk) {
 /* One condition: the three nodes, run to the end, scored. */
 static int run_condition(rp *r, const char *scenario_path, const char *dir, int cd, const mwx_node_replay_opts *o,
                          double frac0, double frac1, mwx_node_replay_result *out) {
-  mwx_node *nodes[3] = {NULL, NULL, NULL};
-  int rc = 0;
+  mwx_node *nodes[3] = {NULL, NULL, NULL}, *run[3];
+  int rc = 0, nrun = 0, idx[3];
+  int want = o->nations ? o->nations : 7;
+  if (cd > 0)
+    want = 7; /* a partner's data needs the partner's node */
+  for (int a = 0; a < 3; a++)
+    col_free(&r->col[a]);
   for (int a = 0; a < 3 && !rc; a++) {
     col *c = &r->col[a];
-    col_free(c);
     c->r = r;
     c->a = a;
     c->c = cd;
+    c->done = !(want & (1 << a));
+    if (c->done)
+      continue;
     mwx_node_config cfg;
     mwx_node_config_init(&cfg);
     snprintf(cfg.nation, sizeof cfg.nation, "%s", NAT[a]);
     snprintf(cfg.scenario, sizeof cfg.scenario, "%s", scenario_path);
-    if (o->policy_dir[0])
-      snprintf(cfg.policy, sizeof cfg.policy, "%.400s/policy-%s.json", o->policy_dir, NAT[a]);
-    else
+    snprintf(cfg.policy, sizeof cfg.policy, "%.400s/policy-%s.json", o->policy_dir, NAT[a]);
+    if (!o->policy_dir[0] || access(cfg.policy, F_OK) != 0) /* a nation the directory leaves out: the shipped one */
       snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-%s.json", MWX_SOURCE_DIR, NAT[a]);
     snprintf(cfg.journal, sizeof cfg.journal, "%.400s/%s-%s.db", dir, NAT[a], COND[cd]);
     cfg.seed = o->seed;
@@ -613,15 +626,25 @@ static int run_condition(rp *r, const char *scenario_path, const char *dir, int 
     if ((rc = mwx_node_open(&cfg, NULL, NULL, &nodes[a])))
       break;
     rc = mwx_node_subscribe(nodes[a], on_event, c, NULL);
+    idx[nrun] = a;
+    run[nrun++] = nodes[a];
   }
-  mwx_node_offline_links lk;
-  links_of(cd, o->hub, &lk);
+  mwx_node_offline_links full, lk;
+  links_of(cd, o->hub, &full);
+  memset(&lk, 0, sizeof lk);
+  lk.relay = -1;
+  for (int i = 0; i < nrun; i++) {
+    for (int k = 0; k < nrun; k++)
+      lk.link[i][k] = full.link[idx[i]][idx[k]];
+    if (full.relay == idx[i])
+      lk.relay = i;
+  }
   int64_t t0 = r->sc.epoch_ns;
   int64_t end = o->until_s > 0 ? t0 + (int64_t)(o->until_s * 1e9) : 0;
   double span = (double)(r->truth.end_ns - t0) / 1e9 + 60.0;
   for (int64_t t = t0 + CHUNK_S * NS; !rc; t += CHUNK_S * NS) {
     int64_t until = end && t > end ? end : t;
-    rc = mwx_node_offline_run_links(nodes, 3, &lk, until);
+    rc = nrun ? mwx_node_offline_run_links(run, (size_t)nrun, &lk, until) : 0;
     for (int a = 0; a < 3 && !rc; a++)
       rc = r->col[a].rc;
     int done = r->col[0].done && r->col[1].done && r->col[2].done;
@@ -645,7 +668,8 @@ static int run_condition(rp *r, const char *scenario_path, const char *dir, int 
     mwx_node_close(nodes[a]);
   }
   for (int a = 0; a < 3 && !rc; a++)
-    rc = score_collector(r, &r->col[a], out);
+    if (want & (1 << a))
+      rc = score_collector(r, &r->col[a], out);
   return rc;
 }
 
