@@ -745,7 +745,10 @@ static int act6_run(const char *dir, const char *const *nations, int n_nat, int 
     mwx_node_config_init(&cfg);
     snprintf(cfg.nation, sizeof cfg.nation, "%s", nations[k]);
     snprintf(cfg.scenario, sizeof cfg.scenario, "%s", ACT6_SCENARIO);
-    snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-%s.json", MWX_SOURCE_DIR, nations[k]);
+    /* config/replay: KOR-JPN Tracks keep their covariance, so JPN's picture can fuse KOR's */
+    snprintf(cfg.policy, sizeof cfg.policy, "%s/config/replay/policy-%s.json", MWX_SOURCE_DIR, nations[k]);
+    if (access(cfg.policy, F_OK) != 0)
+      snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-%s.json", MWX_SOURCE_DIR, nations[k]);
     snprintf(cfg.journal, sizeof cfg.journal, "%s/%s-%d.db", dir, nations[k], n_nat);
     cfg.journal_plots = 0;
     cfg.sync = MWX_JOURNAL_SYNC_NORMAL;
