@@ -694,7 +694,20 @@ int mwx_node_replay(const char *scenario_path, const mwx_node_replay_opts *opts,
   rp *r = calloc(1, sizeof *r);
   if (!r)
     return mwx_error_set(MWX_ENOMEM, "replay: out of memory");
-  int rc = mwx_sim_scenario_load(scenario_path, &r->sc);
+  int rc = 0;
+  if (o.policy_dir[0]) { /* a directory that holds none of the policies is a mistake, not "the shipped ones" */
+    int any = 0;
+    for (int a = 0; a < 3; a++) {
+      char p[MWX_NODE_PATH_LEN + 32];
+      snprintf(p, sizeof p, "%s/policy-%s.json", o.policy_dir, NAT[a]);
+      any |= access(p, F_OK) == 0;
+    }
+    if (!any)
+      rc = mwx_error_set(MWX_EINVAL, "replay: policy directory '%s' holds none of policy-KOR.json, policy-JPN.json, "
+                         "policy-USA.json", o.policy_dir);
+  }
+  if (!rc)
+    rc = mwx_sim_scenario_load(scenario_path, &r->sc);
   if (!rc)
     rc = mwx_sim_truth_init(&r->truth, &r->sc, 1.0);
   if (!rc)
