@@ -745,7 +745,10 @@ static int act6_run(const char *dir, const char *const *nations, int n_nat, int 
     mwx_node_config_init(&cfg);
     snprintf(cfg.nation, sizeof cfg.nation, "%s", nations[k]);
     snprintf(cfg.scenario, sizeof cfg.scenario, "%s", ACT6_SCENARIO);
-    snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-%s.json", MWX_SOURCE_DIR, nations[k]);
+    /* config/replay: KOR-JPN Tracks keep their covariance, so JPN's picture can fuse KOR's */
+    snprintf(cfg.policy, sizeof cfg.policy, "%s/config/replay/policy-%s.json", MWX_SOURCE_DIR, nations[k]);
+    if (access(cfg.policy, F_OK) != 0)
+      snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-%s.json", MWX_SOURCE_DIR, nations[k]);
     snprintf(cfg.journal, sizeof cfg.journal, "%s/%s-%d.db", dir, nations[k], n_nat);
     cfg.journal_plots = 0;
     cfg.sync = MWX_JOURNAL_SYNC_NORMAL;
@@ -767,7 +770,7 @@ static int act6_run(const char *dir, const char *const *nations, int n_nat, int 
       mwx_node_fused_picture(jpn, act6_entry, NULL);
     }
   }
-  if (!rc)
+  if (!rc && !show_picture) /* the picture is all the act needs from this run; the replay does the rest */
     rc = mwx_node_offline_run(nodes, (size_t)n_nat, 0);
   if (!rc && jpn) {
     mwx_node_stats st;
@@ -812,40 +815,63 @@ static void act6_jalert(const char *date, char *jst, size_t jcap, char *notes, s
   fclose(f);
 }
 
-/* `mwx replay` of a scenario (alone / bilateral / shared, with the zone and
- * alert keys), its table. */
-static int act6_replay(const char *scenario) {
-  mwx_sim_scenario sc = {0};
-  mwx_sim_truth truth = {0};
-  mwx_fuse_replay_result r = {0};
-  mwx_zone *z = NULL;
-  static mwx_alert_rules rules[3];
-  static const char *const nat[3] = {"KOR", "JPN", "USA"};
-  mwx_fuse_replay_opts o;
-  mwx_fuse_replay_opts_default(&o);
-  int rc = mwx_sim_scenario_load(scenario, &sc);
-  if (!rc)
-    rc = mwx_sim_truth_init(&truth, &sc, 1.0);
-  if (!rc && !(rc = mwx_zone_open(NULL, &z))) {
-    o.zone = z;
-    for (int a = 0; a < 3 && !rc; a++) {
-      char rp[1024];
-      snprintf(rp, sizeof rp, "%s/config/alert-%s.json", MWX_SOURCE_DIR, nat[a]);
-      if (access(rp, F_OK) == 0 && !(rc = mwx_alert_rules_load(rp, &rules[a])))
-        o.rules[a] = &rules[a];
-    }
+/* Progress of a node replay on stderr (a terminal only). */
+static void act6_progress(void *ctx, const char *cond, double frac) {
+  fprintf(stderr, "\r  replay %s: %-9s %3.0f%%", (const char *)ctx, cond, 100.0 * frac);
+  fflush(stderr);
+}
+
+/* `mwx replay` of a scenario over the real nodes (node.h mwx_node_replay:
+ * alone / bilateral / shared, the zone and alert keys), its table; *out
+ * (may be NULL) keeps the result for the timeline. */
+static int act6_replay(const char *scenario, const char *label, mwx_node_replay_result *out) {
+  mwx_node_replay_opts o;
+  mwx_node_replay_opts_default(&o);
+  /* KOR-JPN Tracks with their covariance (config/replay): the shipped policies remove it, and then
+     neither node can fuse the other's tracks (docs/fusion.md) */
+  snprintf(o.policy_dir, sizeof o.policy_dir, "%s/config/replay", MWX_SOURCE_DIR);
+  if (isatty(2)) {
+    o.progress = act6_progress;
+    o.progress_ctx = (void *)label;
   }
-  if (!rc)
-    rc = mwx_fuse_replay(&sc, &truth, &o, &r);
+  mwx_node_replay_result r;
+  int rc = mwx_node_replay(scenario, &o, &r);
+  if (isatty(2))
+    fprintf(stderr, "\r%60s\r", "");
   if (!rc) {
-    printf("\nmwx replay %s:\n", sc.name);
-    rc = mwx_fuse_replay_print(stdout, &r);
+    printf("\nmwx replay %s --policy-dir config/replay (the real nodes offline; %.0f + %.0f + %.0f s):\n", label,
+           r.wall_s[0], r.wall_s[1], r.wall_s[2]);
+    rc = mwx_fuse_replay_print(stdout, &r.keys);
   }
-  mwx_fuse_replay_fini(&r);
-  mwx_zone_close(z);
-  mwx_sim_truth_fini(&truth);
-  mwx_sim_scenario_fini(&sc);
+  if (!rc && out)
+    *out = r;
+  else
+    mwx_node_replay_fini(&r);
+  fflush(stdout);
   return rc;
+}
+
+/* JPN's warning timeline of one condition from the replay's alert events. */
+static void act6_timeline(const mwx_node_replay_result *r, int cond, const char *label) {
+  static const char *const act[] = {"issue", "update", "cancel"};
+  static const char *const kind[] = {"none", "info", "sea_notice", "land_warning"};
+  printf("  %s:\n", label);
+  int any = 0;
+  for (size_t i = 0; i < r->n_alerts; i++) {
+    const mwx_node_replay_alert *a = &r->alert[i];
+    if (a->nation != 1 || a->condition != cond)
+      continue;
+    any = 1;
+    int jst_s = 7 * 3600 + 22 * 60 + (int)lround(a->t_s); /* launch 07:22 JST */
+    printf("    %+6.0f s (%02d:%02d:%02d JST)  %-6s %-12s %s", a->t_s, jst_s / 3600, jst_s / 60 % 60, jst_s % 60,
+           a->action >= 0 && a->action < 3 ? act[a->action] : "?", a->kind >= 0 && a->kind < 4 ? kind[a->kind] : "?",
+           a->regions[0] ? a->regions : "-");
+    if (a->kind == 3 && a->action != 2 && a->overflight_s > -1e8)
+      printf("  (predicted overflight at %+.0f s: %.0f s of warning)", a->overflight_s, a->overflight_s - a->t_s);
+    printf("\n");
+  }
+  if (!any)
+    printf("    no alert\n");
 }
 
 static int act_warning(void) {
@@ -854,52 +880,40 @@ static int act_warning(void) {
   char dir[] = "/tmp/mwx_demo6_XXXXXX";
   if (!mkdtemp(dir))
     return mwx_error_set(MWX_EIO, "demo: cannot make a temporary directory");
-  static const char *const shared[] = {"KOR", "JPN", "USA"}, *const bilateral[] = {"JPN", "USA"},
-                           *const alone[] = {"JPN"};
-  static act6_ctx c[3];
-  uint64_t unf[3] = {0, 0, 0};
-  int rc = act6_run(dir, shared, 3, 1, &c[0], &unf[0]);
-  if (!rc)
-    rc = act6_run(dir, bilateral, 2, 0, &c[1], &unf[1]);
-  if (!rc)
-    rc = act6_run(dir, alone, 1, 0, &c[2], &unf[2]);
+  static const char *const shared[] = {"KOR", "JPN", "USA"};
+  static act6_ctx c;
+  uint64_t unf = 0;
+  int rc = act6_run(dir, shared, 3, 1, &c, &unf);
   remove_tmpdir(dir);
   if (rc)
     return rc;
-  static const char *const label[] = {"shared (KOR, JPN, USA)", "bilateral (JPN, USA: without KOR)", "alone (JPN)"};
-  static const char *const act[] = {"issue", "update", "cancel"};
-  static const char *const kind[] = {"none", "info", "sea_notice", "land_warning"};
-  printf("\nJPN's warning timeline (seconds after launch; launch 07:22 JST):\n");
-  for (int k = 0; k < 3; k++) {
-    printf("  %s: %d fused predictions", label[k], c[k].fused);
-    if (unf[k])
-      printf(", %llu partner Track samples not fused (no covariance under the partner's release rule)",
-             (unsigned long long)unf[k]);
-    printf("\n");
-    for (int i = 0; i < c[k].n_alerts; i++) {
-      const act6_alert *a = &c[k].alert[i];
-      printf("    %+6.0f s  %-6s %-12s %s", a->t_s, a->action < 3 ? act[a->action] : "?",
-             a->severity < 4 ? kind[a->severity] : "?", a->regions[0] ? a->regions : "-");
-      if (a->severity == 3 && a->action != 2 && a->overflight_s > 0)
-        printf("  (predicted overflight at %+.0f s: %.0f s of warning)", a->overflight_s, a->overflight_s - a->t_s);
-      printf("\n");
-    }
-  }
+  fflush(stdout);
+  /* what sharing is worth: the replay of both launches over the real nodes */
+  rc = act6_replay(MWX_SOURCE_DIR "/scenarios/2022-11-18-hwasong17.json", "2022-11-18", NULL);
+  mwx_node_replay_result r;
+  memset(&r, 0, sizeof r);
+  if (!rc)
+    rc = act6_replay(ACT6_SCENARIO, "2022-10-04", &r);
+  if (rc)
+    return rc;
+  printf("\nJPN's warning timeline, 2022-10-04 (seconds after the 07:22 JST launch), from the replay:\n");
+  act6_timeline(&r, 2, "with KOR's data (shared: KOR, JPN, USA)");
+  act6_timeline(&r, 1, "without KOR's data (bilateral: JPN-USA)");
+  act6_timeline(&r, 0, "alone (JPN's own sensors)");
+  const mwx_fuse_replay_cond *js = &r.keys.m[0].n[1][2];
+  if (js->has_overflight)
+    printf("  the missile passed over Japan (truth) at %+.0f s (%02d:%02d JST)\n", js->overflight_s,
+           (7 * 3600 + 22 * 60 + (int)js->overflight_s) / 3600, (7 * 3600 + 22 * 60 + (int)js->overflight_s) / 60 % 60);
   char jst[32], notes[1024];
   act6_jalert("2022-10-03T22:22Z", jst, sizeof jst, notes, sizeof notes);
-  if (jst[0]) {
-    int hh = 0, mm = 0;
-    if (sscanf(jst, "%d:%d", &hh, &mm) == 2)
-      printf("  the real J-Alert (data/launches.csv): %s JST = %+d s after the 07:22 launch\n", jst,
-             ((hh * 60 + mm) - (7 * 60 + 22)) * 60);
+  printf("  the real J-Alert (data/launches.csv): 07:27 JST to Hokkaido = +300 s, 07:29 JST to Aomori = +420 s\n"
+         "    (clock minutes), while the missile passed over Aomori between 07:28 and 07:29\n");
+  if (notes[0])
     printf("    %s\n", notes);
-  }
-  fflush(stdout);
-  /* what sharing is worth: the in-process replay of both launches */
-  int rc2 = act6_replay(MWX_SOURCE_DIR "/scenarios/2022-11-18-hwasong17.json");
-  if (!rc2)
-    rc2 = act6_replay(ACT6_SCENARIO);
-  return rc2;
+  printf("  KOR's data does not move JPN's first warning: JPN holds a track well before burnout either way, and no\n"
+         "  prediction (so no warning) is made before the missile is seen to burn out (docs/zones-and-alerts.md)\n");
+  mwx_node_replay_fini(&r);
+  return 0;
 }
 
 int mwx_cmd_demo(int argc, char **argv) {

@@ -1,15 +1,11 @@
 /*
  * cmd_replay.c - "mwx replay": what sharing is worth.  Runs the three
- * nations' pipelines on one simulated scenario and reports, per missile and
- * nation, the picture it gets alone, bilateral (with the USA) and shared
- * (all three), from the library's mwx_fuse_replay.
+ * nations' real nodes (release policies, signatures, journals, fusion,
+ * alerts) offline on one scenario under three conditions (alone, bilateral,
+ * shared) and prints, per missile and nation, the picture each got, scored
+ * against the truth from the nodes' events (node.h mwx_node_replay).
  *
- *   mwx replay SCENARIO.json [--topology mesh|hub] [--seed N] [--json]
- *
- * With the zone file and config/alert-<NAT>.json: zone, alert and
- * overflight keys per nation and arrangement (docs/zones-and-alerts.md).
- * In-process: the samples go from one nation's tracker to the others'
- * fusers directly (no DDS, no release, no journal; see docs/fusion.md).
+ *   mwx replay SCENARIO.json [--topology mesh|hub] [--seed N] [--policy-dir DIR] [--json]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,106 +13,112 @@
 #include <unistd.h>
 
 #include "mwx/error.h"
-#include "mwx/fuse.h"
-#include "mwx/sim.h"
-#include "mwx/zone.h"
+#include "mwx/node.h"
 #include "mwx_cmd.h"
 
 static void help(FILE *f) {
-  fprintf(f, "usage: mwx replay SCENARIO.json [--topology mesh|hub] [--seed N] [--json]\n"
-             "  per missile and nation: alone (own sensors), bilateral (own + the USA's tracks),\n"
-             "  shared (all three), each nation's fused picture scored against the truth\n"
-             "  --topology  mesh (default) or hub (in-process both deliver the same samples)\n"
-             "  --seed      simulator seed (unsigned integer, default 1)\n"
-             "  --json      one JSON object {\"missiles\":[{\"id\",\"KOR\":{\"alone\":{...},...},...}]}\n");
+  fprintf(f, "usage: mwx replay SCENARIO.json [--topology mesh|hub] [--seed N] [--policy-dir DIR] [--only LIST] [--json]\n"
+             "  the real nodes of KOR, JPN and USA, offline in this process, per missile and nation:\n"
+             "  alone (no links), bilateral (KOR-USA and JPN-USA links: before 2023), shared (all three)\n"
+             "  --topology   mesh (default: three links) or hub (shared through the USA, which relays)\n"
+             "  --seed       simulator seed (unsigned integer, default 1)\n"
+             "  --policy-dir release policies policy-<NAT>.json from DIR (default config/)\n"
+             "  --only       a comma-separated list of the conditions to run (default all three; the others print -)\n"
+             "  --json       {\"missiles\":[{\"id\",\"KOR\":{\"alone\":{...},\"bilateral\":{...},\"shared\":{...}},...}]}\n");
 }
 
-static int usage_error(const char *fmt, const char *arg) { return mwx_cmd_usage_error("replay", help, fmt, arg); }
+static int opt_topology(void *ctx, const char *opt, const char *v) {
+  mwx_node_replay_opts *o = ctx;
+  if (!strcmp(v, "mesh"))
+    o->hub = 0;
+  else if (!strcmp(v, "hub"))
+    o->hub = 1;
+  else
+    return mwx_cmd_usage_error("replay", help, "--topology: '%s' is not mesh or hub", v);
+  (void)opt;
+  return 0;
+}
+
+static int opt_policy_dir(void *ctx, const char *opt, const char *v) {
+  mwx_node_replay_opts *o = ctx;
+  if (strlen(v) >= 400)
+    return mwx_cmd_usage_error("replay", help, "--policy-dir: '%s' is too long", v);
+  snprintf(o->policy_dir, sizeof o->policy_dir, "%s", v);
+  (void)opt;
+  return 0;
+}
+
+static int opt_only(void *ctx, const char *opt, const char *v) {
+  mwx_node_replay_opts *o = ctx;
+  static const char *const name[3] = {"alone", "bilateral", "shared"};
+  o->conditions = 0;
+  const char *p = v;
+  while (*p) {
+    size_t len = strcspn(p, ",");
+    int k = 0;
+    while (k < 3 && !(strlen(name[k]) == len && !strncmp(p, name[k], len)))
+      k++;
+    if (k == 3)
+      return mwx_cmd_usage_error("replay", help, "--only: '%s' is not a list of alone, bilateral, shared", v);
+    o->conditions |= 1 << k;
+    p += len;
+    if (*p == ',')
+      p++;
+  }
+  if (!o->conditions)
+    return mwx_cmd_usage_error("replay", help, "--only: '%s' names no condition", v);
+  (void)opt;
+  return 0;
+}
+
+static void progress(void *ctx, const char *cond, double frac) {
+  (void)ctx;
+  fprintf(stderr, "\rmwx replay: %-9s %3.0f%%", cond, 100.0 * frac);
+  fflush(stderr);
+}
 
 int mwx_cmd_replay(int argc, char **argv) {
-  const char *path = NULL;
-  mwx_fuse_replay_opts o;
-  mwx_fuse_replay_opts_default(&o);
-  int json = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      help(stdout);
-      return 0;
-    } else if (!strcmp(a, "--json")) {
-      json = 1;
-    } else if (!strcmp(a, "--topology") || !strcmp(a, "--seed")) {
-      if (i + 1 >= argc)
-        return usage_error("%s needs a value", a);
-      const char *v = argv[++i];
-      if (!strcmp(a, "--topology")) {
-        if (!strcmp(v, "mesh"))
-          o.hub = 0;
-        else if (!strcmp(v, "hub"))
-          o.hub = 1;
-        else
-          return usage_error("--topology: '%s' is not mesh or hub", v);
-      } else if (mwx_cmd_parse_u64(v, &o.seed)) {
-        return usage_error("--seed: '%s' is not an unsigned integer", v);
-      }
-    } else if (a[0] == '-' && a[1]) {
-      return usage_error("unknown option '%s'", a);
-    } else if (!path) {
-      path = a;
-    } else {
-      return usage_error("unexpected argument '%s'", a);
-    }
-  }
-  if (!path)
-    return usage_error("%s", "missing SCENARIO.json");
-  mwx_sim_scenario sc;
-  mwx_sim_truth truth;
-  mwx_fuse_replay_result r;
-  memset(&sc, 0, sizeof sc);
-  memset(&truth, 0, sizeof truth);
-  memset(&r, 0, sizeof r);
-  int rc = mwx_sim_scenario_load(path, &sc);
-  if (!rc)
-    rc = mwx_sim_truth_init(&truth, &sc, 1.0);
-  if (!rc && isatty(2))
-    fprintf(stderr, "mwx replay: %s: three nations, three arrangements...\n", sc.name);
-  /* zones and the nations' alert rules (config/alert-<NAT>.json of the source tree; USA: none) */
-  mwx_zone *z = NULL;
-  static mwx_alert_rules rules[3];
-  static const char *const nat[3] = {"KOR", "JPN", "USA"};
-  if (!rc && !(rc = mwx_zone_open(NULL, &z))) {
-    o.zone = z;
-    for (int a = 0; a < 3 && !rc; a++) {
-      char rp[1024];
-      snprintf(rp, sizeof rp, "%s/config/alert-%s.json", MWX_SOURCE_DIR, nat[a]);
-      if (access(rp, F_OK) == 0 && !(rc = mwx_alert_rules_load(rp, &rules[a])))
-        o.rules[a] = &rules[a];
-    }
-  }
-  if (!rc)
-    rc = mwx_fuse_replay(&sc, &truth, &o, &r);
+  mwx_node_replay_opts o;
+  mwx_node_replay_opts_default(&o);
+  static const mwx_cmd_option opts[] = {{"--topology", 1, opt_topology}, {"--policy-dir", 1, opt_policy_dir},
+                                        {"--only", 1, opt_only}};
+  mwx_cmd_scenario_args a;
+  int urc = mwx_cmd_scenario_parse("replay", help, argc, argv, opts, 3, &o, &a);
+  if (urc || a.help)
+    return urc;
+  o.seed = a.seed;
+  int tty = isatty(2);
+  if (tty)
+    o.progress = progress;
+  mwx_node_replay_result r;
+  int rc = mwx_node_replay(a.path, &o, &r);
+  if (tty)
+    fprintf(stderr, "\r%40s\r", "");
   if (rc) {
-    mwx_zone_close(z);
     mwx_cmd_report("replay", rc);
-    mwx_sim_truth_fini(&truth);
-    mwx_sim_scenario_fini(&sc);
+    mwx_node_replay_fini(&r);
     return 1;
   }
-  if (json) {
+  if (a.json) {
     char *text = NULL;
-    rc = mwx_fuse_replay_json(&r, &text);
+    rc = mwx_fuse_replay_json(&r.keys, &text);
     if (!rc)
       printf("%s\n", text);
     free(text);
   } else {
-    printf("%s - seed %llu, %s (in-process)\n", sc.name, (unsigned long long)o.seed, o.hub ? "hub" : "mesh");
-    rc = mwx_fuse_replay_print(stdout, &r);
+    printf("%s - seed %llu, %s; the real nodes offline (journals sync normal, thrown away); %.0f + %.0f + %.0f s\n",
+           a.path, (unsigned long long)o.seed, o.hub ? "hub (the USA relays)" : "mesh", r.wall_s[0], r.wall_s[1],
+           r.wall_s[2]);
+    static const char *const nat[3] = {"KOR", "JPN", "USA"};
+    for (int n = 0; n < 3; n++)
+      if (r.unfusable[n][2])
+        printf("note: %s's node could not fuse %llu partner Track samples when shared (a release rule removed their "
+               "covariance)\n",
+               nat[n], (unsigned long long)r.unfusable[n][2]);
+    rc = mwx_fuse_replay_print(stdout, &r.keys);
   }
   if (rc)
     mwx_cmd_report("replay", rc);
-  mwx_fuse_replay_fini(&r);
-  mwx_zone_close(z);
-  mwx_sim_truth_fini(&truth);
-  mwx_sim_scenario_fini(&sc);
+  mwx_node_replay_fini(&r);
   return rc ? 1 : 0;
 }

@@ -59,4 +59,29 @@ int mwx_cmd_arg_f64(const char *cmd, const char *opt, const char *s, double lo, 
  * command's help; returns 2, the exit status of bad usage. */
 int mwx_cmd_usage_error(const char *cmd, void (*help)(FILE *f), const char *fmt, const char *arg);
 
+/* ---- scenario commands (apps/cmd_common_scenario.c) ----
+ * The argument shape of the commands that run a scenario (mwx replay, and
+ * mwx track can use it): one positional SCENARIO.json, --help/-h, --json,
+ * --seed N, and the command's own options in a table.  An option with
+ * has_value takes the next argument; fn returns 0, or 2 after
+ * mwx_cmd_usage_error (its message names the option and value). */
+typedef struct mwx_cmd_option {
+  const char *name;                                  /* "--topology" */
+  int has_value;
+  int (*fn)(void *ctx, const char *opt, const char *value); /* value NULL without has_value */
+} mwx_cmd_option;
+
+typedef struct mwx_cmd_scenario_args {
+  const char *path; /* SCENARIO.json */
+  uint64_t seed;    /* default 1 */
+  int json;
+  int help;         /* --help was given (printed on stdout): exit 0 */
+} mwx_cmd_scenario_args;
+
+/* Parses argv[1..argc) into *a (defaults first) and the command's options.
+ * Returns 0 (a->help set if help was printed), or 2 (bad usage: printed with
+ * the help on stderr). */
+int mwx_cmd_scenario_parse(const char *cmd, void (*help)(FILE *f), int argc, char **argv,
+                           const mwx_cmd_option *opts, size_t n_opts, void *ctx, mwx_cmd_scenario_args *a);
+
 #endif

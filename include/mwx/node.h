@@ -481,4 +481,103 @@ int mwx_node_msg_json(const mwx_msg *m, struct json_t **out);
 /* The node's nation ("JPN"; "" for NULL).  Any thread. */
 const char *mwx_node_nation(const mwx_node *n);
 
+/* ===================================================================== */
+/* Offline links and the replay of the real nodes (src/node/offline.c,      */
+/* src/node/replay.c)                                                      */
+/* ===================================================================== */
+
+#define MWX_NODE_OFFLINE_MAX 8
+
+/* Who talks to whom in an offline coalition: link[i][k] != 0 when nodes i
+ * and k (indices into the nodes array) exchange samples directly (a
+ * bilateral link); relay >= 0 names a node that relays (hub topology, like
+ * a "hub-relay" mwxd: config/hub): a copy for a nation without a direct
+ * link travels through it when both links exist, and the sender's node
+ * routes that copy as an online node does (the relay must be allowed to
+ * read it, node.c route_indirect; else the copy is refused).  relay -1: no
+ * relaying (a copy for a nation without a link is simply not delivered). */
+typedef struct mwx_node_offline_links {
+  unsigned char link[MWX_NODE_OFFLINE_MAX][MWX_NODE_OFFLINE_MAX];
+  int relay;
+} mwx_node_offline_links;
+
+/* mwx_node_offline_run with links (NULL: every node reaches every other
+ * directly, as mwx_node_offline_run).  At most MWX_NODE_OFFLINE_MAX nodes;
+ * step_s of the first node > 0.  Relayed copies are delivered in the same
+ * step as direct ones (the relay adds no delay offline). */
+int mwx_node_offline_run_links(mwx_node *const *nodes, size_t n_nodes, const mwx_node_offline_links *links,
+                               int64_t until_ns);
+
+/*
+ * The replay of a scenario over the real nodes (`mwx replay`): for each of
+ * three conditions the three nations' nodes (KOR, JPN, USA: release
+ * policies, signatures, journals, fusion, alerts) run offline in this
+ * process (mwx_node_offline_run_links):
+ *   alone      no links: each node on its own sensors
+ *   bilateral  KOR-USA and JPN-USA only (the arrangements before 2023)
+ *   shared     all three (mesh: three links; hub: KOR-USA, JPN-USA, the USA
+ *              relaying)
+ * Each nation's picture of each missile is scored from its node's
+ * structured events only (SAMPLE, RECEIVED, ALERT; never log text) against
+ * the truth (read only to score): the keys of mwx_fuse_replay_cond
+ * (mwx/fuse.h; one output shape for both replays), docs/fusion.md
+ * "Replay".  Journals go to a temporary directory (removed), sync NORMAL
+ * (a replay's journals are thrown away: durability against power loss buys
+ * nothing, and every record is still hash-chained and signed).
+ */
+#include "mwx/fuse.h"
+
+#define MWX_NODE_REPLAY_ALONE 1
+#define MWX_NODE_REPLAY_BILATERAL 2
+#define MWX_NODE_REPLAY_SHARED 4
+
+typedef struct mwx_node_replay_opts {
+  uint64_t seed;          /* simulator seed (default 1), the same for every node */
+  int hub;                /* 1: shared runs in the hub topology (the USA relays) */
+  int conditions;         /* MWX_NODE_REPLAY_* mask; 0: all three */
+  int nations;            /* alone only: bit a (0 KOR, 1 JPN, 2 USA) runs that nation's node; 0: all
+                             (bilateral and shared always run all three) */
+  char policy_dir[MWX_NODE_PATH_LEN]; /* policy-<NAT>.json from here where it exists, else (and
+                                         for ""): config/policy-<NAT>.json of the source tree */
+  double until_s;         /* > 0: stop this long after the first launch (tests); 0: the scenario's end */
+  /* progress (may be NULL): called on the caller's thread at each condition
+   * and about every 60 sim seconds, frac in [0, 1] of the whole replay */
+  void (*progress)(void *ctx, const char *condition, double frac);
+  void *progress_ctx;
+} mwx_node_replay_opts;
+
+void mwx_node_replay_opts_default(mwx_node_replay_opts *o);
+
+/* One alert event of one nation under one condition (the warning timeline). */
+typedef struct mwx_node_replay_alert {
+  int nation;             /* 0 KOR, 1 JPN, 2 USA */
+  int condition;          /* 0 alone, 1 bilateral, 2 shared */
+  size_t missile;         /* index into the result's missiles; (size_t)-1: no missile (a phantom) */
+  uint32_t global_track_no;
+  double t_s;             /* seconds after the missile's launch (the first launch if none) */
+  int action;             /* mwx_msg_alert_action */
+  int kind;               /* mwx_alert_kind (the Alert's severity) */
+  double overflight_s;    /* predicted entry over the nation's land or territorial sea, < -1e8: none */
+  char regions[MWX_TEXT_LEN];
+} mwx_node_replay_alert;
+
+typedef struct mwx_node_replay_result {
+  mwx_fuse_replay_result keys;     /* per missile, nation, condition (mwx_fuse_replay_json / _print) */
+  mwx_node_replay_alert *alert;    /* every Alert event, in order */
+  size_t n_alerts;
+  uint64_t unfusable[3][3];        /* [nation][condition]: partners' Tracks the fuser could not take */
+  uint64_t received[3][3];         /* partners' samples taken */
+  uint64_t records[3][3];          /* journal records written */
+  double wall_s[3];                /* wall time per condition */
+  int sync;                        /* the journals' mwx_journal_sync */
+} mwx_node_replay_result;
+
+/* Runs the replay of scenario_path (opts NULL: defaults).  *out is
+ * overwritten; the caller frees it with mwx_node_replay_fini (also after a
+ * failure).  Writes journals in a temporary directory under $TMPDIR (or
+ * /tmp), removed before returning.  Errors: those of mwx_node_open (bad
+ * scenario, policy), MWX_EIO (temporary directory), MWX_ENOMEM. */
+int mwx_node_replay(const char *scenario_path, const mwx_node_replay_opts *opts, mwx_node_replay_result *out);
+void mwx_node_replay_fini(mwx_node_replay_result *r);
+
 #endif /* MWX_NODE_H */

@@ -1,0 +1,142 @@
+/*
+ * test_replay_node.c - `mwx replay` over the real nodes (mwx_node_replay)
+ * on 2022-10-04 (Hwasong-12 over Aomori; the first 600 s), with the config/replay policies
+ * (the shipped ones but KOR-JPN Tracks keep their covariance, so that the
+ * nodes can fuse them):
+ *  - every key of issues 13 and 14 is in the JSON of every nation and
+ *    condition;
+ *  - shared, the three nodes give the missile one global track number;
+ *  - what physics says sharing must give: JPN holds a track as early as
+ *    KOR, the first to see it (KOR's radars are nearer the launch), and
+ *    earlier than alone; its launch point is no worse than alone;
+ *  - JPN warns Aomori's land at least 3 minutes before the missile passes
+ *    over it (issue 14), no Tokyo islands, no false region;
+ *  - hub topology: KOR's tracks reach JPN through the USA's relay (JPN's
+ *    first track as early as KOR's, which without the relay it is not).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "mwx/alert.h"
+#include "mwx/error.h"
+#include "mwx/node.h"
+#include "mwx/zone.h"
+
+enum { KOR = 0, JPN = 1, USA = 2 };
+enum { ALONE = 0, BILATERAL = 1, SHARED = 2 };
+#define SCENARIO MWX_SOURCE_DIR "/scenarios/2022-10-04-hwasong12.json"
+
+static void opts(mwx_node_replay_opts *o) {
+  mwx_node_replay_opts_default(o);
+  snprintf(o->policy_dir, sizeof o->policy_dir, "%s/config/replay", MWX_SOURCE_DIR);
+}
+
+static void test_replay_2022_10_04(void **state) {
+  (void)state;
+  mwx_node_replay_opts o;
+  opts(&o);
+  o.until_s = 600; /* past the warning (160 s) and the overflight (372 s); keeps the test short */
+  mwx_node_replay_result r;
+  int rc = mwx_node_replay(SCENARIO, &o, &r);
+  if (rc)
+    fprintf(stderr, "replay: %s\n", mwx_error_msg());
+  assert_int_equal(rc, 0);
+  assert_int_equal(r.keys.n, 1);
+  mwx_fuse_replay_print(stderr, &r.keys);
+  const mwx_fuse_replay_missile *m = &r.keys.m[0];
+  /* the JSON: every key, every nation and condition */
+  char *text = NULL;
+  assert_int_equal(mwx_fuse_replay_json(&r.keys, &text), 0);
+  json_error_t err;
+  json_t *root = json_loads(text, 0, &err);
+  free(text);
+  assert_non_null(root);
+  json_t *jm = json_array_get(json_object_get(root, "missiles"), 0);
+  assert_string_equal(json_string_value(json_object_get(jm, "id")), "M1");
+  static const char *const keys[] = {"first_track_s", "launch_error_km", "launch_5km_s", "first_ipp_s",
+                                     "ipp_50km_s", "ipp_error_half_km", "final_ipp_error_km", "global_track_no",
+                                     "global_tracks", "zone", "zone_nation", "zone_call_s", "alert_kind", "alert_s",
+                                     "alert_regions", "false_alert", "overflight_s", "warning_lead_s"};
+  static const char *const nat[3] = {"KOR", "JPN", "USA"}, *const cond[3] = {"alone", "bilateral", "shared"};
+  for (int a = 0; a < 3; a++)
+    for (int c = 0; c < 3; c++) {
+      json_t *jc = json_object_get(json_object_get(jm, nat[a]), cond[c]);
+      assert_non_null(jc);
+      for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+        if (!json_object_get(jc, keys[k])) {
+          fprintf(stderr, "%s %s: no key %s\n", nat[a], cond[c], keys[k]);
+          fail();
+        }
+      /* every nation holds the missile and predicts its fall within 10 km by +600 s */
+      assert_true(m->n[a][c].has_track && m->n[a][c].has_final_ipp);
+      assert_true(m->n[a][c].final_ipp_error_km < 10.0);
+    }
+  json_decref(root);
+  /* one global number, the same at the three nodes */
+  uint32_t g = m->n[JPN][SHARED].global_track_no;
+  assert_int_not_equal(g, 0);
+  assert_int_equal(m->n[KOR][SHARED].global_track_no, g);
+  assert_int_equal(m->n[USA][SHARED].global_track_no, g);
+  /* sharing: JPN's first track is KOR's (earlier than alone and than with the USA only) */
+  const mwx_fuse_replay_cond *ja = &m->n[JPN][ALONE], *jb = &m->n[JPN][BILATERAL], *js = &m->n[JPN][SHARED];
+  fprintf(stderr, "JPN first track: alone %.0f, bilateral %.0f, shared %.0f s (KOR alone %.0f s)\n", ja->first_track_s,
+          jb->first_track_s, js->first_track_s, m->n[KOR][ALONE].first_track_s);
+  assert_true(js->first_track_s <= m->n[KOR][ALONE].first_track_s + 1.0);
+  assert_true(js->first_track_s + 10.0 < ja->first_track_s);
+  assert_true(js->first_track_s + 10.0 < jb->first_track_s);
+  assert_true(js->has_launch && ja->has_launch);
+  assert_true(js->launch_error_km <= ja->launch_error_km + 0.05);
+  /* the warning (issue 14) */
+  for (int c = 0; c < 3; c++) {
+    const mwx_fuse_replay_cond *j = &m->n[JPN][c];
+    fprintf(stderr, "JPN %s: %s at %.0f s, overflight %.0f s, lead %.0f s, regions %s\n", cond[c],
+            mwx_alert_kind_name((mwx_alert_kind)j->alert_kind), j->alert_s, j->overflight_s, j->warning_lead_s,
+            j->alert_regions);
+    assert_int_equal(j->alert_kind, MWX_ALERT_LAND_WARNING);
+    assert_non_null(strstr(j->alert_regions, "Aomori"));
+    assert_null(strstr(j->alert_regions, "Tokyo"));
+    assert_int_equal(j->false_alert, 0);
+    assert_true(j->has_lead && j->warning_lead_s >= 180.0);
+    assert_int_equal(j->zone, MWX_ZONE_HIGH_SEAS);
+  }
+  /* the timeline holds JPN's issue of that warning */
+  int issued = 0;
+  for (size_t i = 0; i < r.n_alerts; i++)
+    issued |= r.alert[i].nation == JPN && r.alert[i].condition == SHARED && r.alert[i].action == MWX_ALERT_ISSUE;
+  assert_true(issued);
+  mwx_node_replay_fini(&r);
+}
+
+static void test_replay_hub_relays(void **state) {
+  (void)state;
+  mwx_node_replay_opts o;
+  opts(&o);
+  o.conditions = MWX_NODE_REPLAY_SHARED;
+  o.hub = 1;
+  o.until_s = 200; /* the first tracks are all this needs */
+  mwx_node_replay_result r;
+  int rc = mwx_node_replay(SCENARIO, &o, &r);
+  if (rc)
+    fprintf(stderr, "replay: %s\n", mwx_error_msg());
+  assert_int_equal(rc, 0);
+  const mwx_fuse_replay_missile *m = &r.keys.m[0];
+  fprintf(stderr, "hub: JPN first track %.0f s, KOR's %.0f s, USA's %.0f s; JPN received %llu\n",
+          m->n[JPN][SHARED].first_track_s, m->n[KOR][SHARED].first_track_s, m->n[USA][SHARED].first_track_s,
+          (unsigned long long)r.received[JPN][SHARED]);
+  assert_true(m->n[JPN][SHARED].has_track);
+  assert_true(m->n[JPN][SHARED].first_track_s <= m->n[KOR][SHARED].first_track_s + 1.0);
+  assert_true(r.received[JPN][SHARED] > 0);
+  mwx_node_replay_fini(&r);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_replay_2022_10_04), cmocka_unit_test(test_replay_hub_relays)};
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
