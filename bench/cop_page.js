@@ -40,13 +40,18 @@ const pct = (a, p) => { if (!a.length) return NaN; const s = [...a].sort((x, y) 
     fps.push((f1 - f0) * 1000 / (Date.now() - t0));
   }
   const r = await page.evaluate(() => ({
-    lat: window.mwxCop.latencies.slice(), arr: window.mwxCop.arrivals.slice(),
+    lat: window.mwxCop.latencies.slice(), arr: window.mwxCop.arrivals.slice(), trk: window.mwxCop.trackArrivals.slice(),
+    sd: window.mwxCop.setDataMs.slice(), hd: window.mwxCop.handleMs.slice(),
     tracks: window.mwxCop.map.queryRenderedFeatures({ layers: ['tracks'] }).length,
+    fused: window.mwxCop.state.fused.size,
     updates: window.mwxCop.updates }));
   const steady = fps.slice(2); // the first seconds load the page
-  console.log(`PAGE pages=${pages.length} s=${secs} updates=${r.updates} tracks_drawn=${r.tracks}`);
+  const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
+  console.log(`PAGE pages=${pages.length} s=${secs} events=${r.updates} symbols_drawn=${r.tracks} global_tracks=${r.fused}`);
   console.log(`PAGE node->page  n=${r.arr.length} p50=${pct(r.arr, 0.5)} p99=${pct(r.arr, 0.99)} max=${Math.max(...r.arr)} ms`);
   console.log(`PAGE node->drawn n=${r.lat.length} p50=${pct(r.lat, 0.5)} p99=${pct(r.lat, 0.99)} max=${Math.max(...r.lat)} ms`);
+  console.log(`PAGE nation Track samples node->page n=${r.trk.length} p50=${pct(r.trk, 0.5)} p99=${pct(r.trk, 0.99)} ms (coalesced, the tables)`);
+  console.log(`PAGE main thread per frame with new map data: n=${r.sd.length} p50=${f1(pct(r.sd, 0.5))} p99=${f1(pct(r.sd, 0.99))} ms; per WebSocket message: n=${r.hd.length} p50=${f1(pct(r.hd, 0.5))} p99=${f1(pct(r.hd, 0.99))} ms`);
   console.log(`PAGE fps mean=${(steady.reduce((a, b) => a + b, 0) / steady.length).toFixed(1)} min=${Math.min(...steady).toFixed(1)}`);
   if (process.env.SHOT) { await page.screenshot({ path: process.env.SHOT }); console.log(`PAGE screenshot ${process.env.SHOT}`); }
   await browser.close();

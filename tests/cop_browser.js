@@ -93,14 +93,25 @@ async function waitFor(fn, ms, step = 250) {
     const jsCookie = await page.evaluate(() => document.cookie);
     check(!jsCookie.includes('mwx_session'), 'the page script cannot read the session cookie');
 
-    // ---- KOR's track appears on the map (rendered features), with its ground track and an impact ellipse
-    const korTrack = await waitFor(async () => (await rendered(page, 'tracks')).find((p) => p.originator === 'KOR'), 90000);
-    check(korTrack, `KOR's track is drawn on JPN's map (${korTrack ? korTrack.id : 'none'}, colour ${korTrack ? korTrack.color : '-'})`);
-    const trail = await waitFor(async () => (await rendered(page, 'trails')).find((p) => p.originator === 'KOR'), 30000);
-    check(trail, "KOR's ground track is drawn");
+    // ---- KOR's track appears on the map (rendered features) as part of a global track (one symbol per
+    // missile, coloured by the nations contributing), with its ground track and an impact ellipse
+    const byKor = (p) => String(p.contributors).split(',').includes('KOR');
+    // (a KOR track the fuser cannot take, e.g. without covariance, is drawn on its own)
+    const korTrack = await waitFor(async () => (await rendered(page, 'tracks')).find((p) => byKor(p) && String(p.members).includes('KOR-')), 90000);
+    check(korTrack, `KOR's track is drawn on JPN's map (${korTrack ? `${korTrack.g ? `in global track ${korTrack.g}` : 'on its own'}, members ${korTrack.members}, by ${korTrack.contributors}, colour ${korTrack.color}` : 'none'})`);
+    const all = await rendered(page, 'tracks');
+    const fusedSyms = all.filter((p) => p.g), gs = fusedSyms.map((p) => p.g);
+    const members = all.flatMap((p) => String(p.members).split(','));
+    check(fusedSyms.length > 0 && new Set(gs).size === gs.length && new Set(members).size === members.length,
+          `one symbol per global track, no nation's track drawn twice (${all.length} symbols: ${all.map((p) => `${p.g || '-'}[${p.members}]`).join(' ')})`);
+    const mixed = all.find((p) => String(p.contributors).split(',').length > 1);
+    check(!mixed || /^rgb\(/.test(mixed.color) && mixed.color !== (await page.evaluate(() => colorOf(['KOR']))),
+          `a track of several nations has a mixed colour (${mixed ? `${mixed.contributors}: ${mixed.color}` : 'none with several'})`);
+    const trail = await waitFor(async () => (await rendered(page, 'trails')).find(byKor), 30000);
+    check(trail, "its ground track is drawn");
     const ell = await waitFor(async () => (await rendered(page, 'impact-ell')).length ? await rendered(page, 'impact-ell') : null, 90000);
-    check(ell, `an impact point's 95% ellipse is drawn (${ell ? ell.map((p) => `${p.originator} ${p.id} ${Number(p.major_km).toFixed(1)} km`).join(', ') : 'none'})`);
-    out.tracks_seen = (await rendered(page, 'tracks')).map((p) => `${p.originator}:${p.id}`);
+    check(ell, `an impact point's 95% ellipse is drawn (${ell ? ell.map((p) => `g ${p.g} ${p.id} ${Number(p.major_km).toFixed(1)} km`).join(', ') : 'none'})`);
+    out.tracks_seen = (await rendered(page, 'tracks')).map((p) => `${p.g}:${p.contributors}`);
 
     // ---- the zone layers (from the build's zone file: mwx geo zones-geojson) are drawn
     const ts = await waitFor(async () => { const f = await rendered(page, 'ts'); return f.some((p) => p.nation === 'JPN') && f.some((p) => p.nation === 'KOR') ? f : null; }, 20000);
@@ -112,15 +123,21 @@ async function waitFor(fn, ms, step = 250) {
           `prefectures and provinces are drawn (${regs.size}, Hokkaido, Kagoshima, North Gyeongsang among them)`);
     // the overflight corridor of a prediction with its launch point
     const cor = await waitFor(async () => { const f = await rendered(page, 'corridor'); return f.length ? f : null; }, 60000);
-    check(cor, `an overflight corridor is drawn (${cor ? cor.map((p) => `${p.originator} ${p.id}`).join(', ') : 'none'})`);
+    check(cor, `an overflight corridor is drawn (${cor ? cor.map((p) => `g ${p.g} ${p.id}`).join(', ') : 'none'})`);
     // the missile's timeline, built from the pushed events
     const steps = await waitFor(async () => page.evaluate(() => {
-      const m = document.querySelector('#missiles li[data-missile="1"]');
-      if (!m) return null;
-      const done = [...m.querySelectorAll('li.done')].map((l) => l.dataset.step);
-      return ['launch', 'own', 'partner', 'impact'].every((k) => done.includes(k)) ? done : null;
+      for (const m of document.querySelectorAll('#missiles > li')) {
+      const done = [...m.querySelectorAll('li.done')];
+      const ids = done.map((l) => l.dataset.step);
+      if (!['launch', 'own', 'partner', 'impact'].every((k) => ids.includes(k))) continue;
+      // every step done has its time (UTC) and, after the launch, its time after the launch
+      const timed = done.every((l) => /\d\d:\d\d:\d\d UTC/.test(l.querySelector('time') ? l.querySelector('time').textContent : '') &&
+                                     (l.dataset.step === 'launch' || /T\+-?\d+ s/.test(l.textContent)));
+      if (timed) return `missile ${m.dataset.missile}: ` + done.map((l) => l.textContent).join(' | ');
+      }
+      return null;
     }), 30000);
-    check(steps, `missile 1's timeline has launch, first own track, first partner data, first impact prediction (${steps})`);
+    check(steps, `a missile's timeline has launch, first own track, first partner data, first impact prediction, each with its time (${steps})`);
     // an Alert sample fills its regions: the node's alerts are not wired on this
     // branch, so the page's own handler is given one, as a pushed event would
     const alertFill = await page.evaluate(async () => {
