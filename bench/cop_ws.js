@@ -29,7 +29,7 @@ function request(method, path, body, cookie) {
     const headers = { Origin: u.origin };
     if (body) { headers['Content-Type'] = 'application/json'; headers['Content-Length'] = Buffer.byteLength(data); }
     if (cookie) headers.Cookie = cookie;
-    const r = https.request({ host: u.hostname, port: u.port, path, method, ca, headers }, (res) => {
+    const r = https.request({ host: u.hostname, port: u.port, path, method, ca, headers, agent: false }, (res) => {
       let b = '';
       res.on('data', (d) => { b += d; });
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: b }));

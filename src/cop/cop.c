@@ -717,7 +717,10 @@ void mwx_cop_loop_lag(const mwx_cop *c, mwx_cop_lag *out) {
 
 static void on_node_event(void *vc, const mwx_node_event *ev) {
   mwx_cop *c = vc;
-  if ((ev->kind == MWX_NODE_EV_RELEASED || ev->kind == MWX_NODE_EV_REFUSED) && !c->ws_open)
+  if (ev->kind == MWX_NODE_EV_RELEASED)
+    return; /* one per sample and partner, and the page shows nothing of it: not pushed (the loop's
+               time; what waits for a decision and what was refused are) */
+  if (ev->kind == MWX_NODE_EV_REFUSED && !c->ws_open)
     return; /* only pushed, never kept: nobody to push to (saves the loop the JSON) */
   json_t *o = NULL;
   if (mwx_node_event_json(c->nation, c->epoch_ns, ev, &o))

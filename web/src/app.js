@@ -94,6 +94,7 @@ function putSample(s, ev) {
   if (s.topic === 'Track') { // a nation's track: drawn itself while no fused track has it as a member
     if (!s.trail) s.trail = old && old.trail ? old.trail : [];
     if (Number.isFinite(s.lon_deg) && ev.type !== 'picture') { s.trail.push([s.lon_deg, s.lat_deg]); if (s.trail.length > 400) s.trail.shift(); }
+    s.seen_ms = ev.type === 'picture' ? (s.updated_ms || Date.now()) : Date.now();
     if (!state.memberOf.has(s.id)) { dirty.add('tracks'); dirty.add('trails'); }
   }
   state.samples.set(k, s);
@@ -226,7 +227,7 @@ function collection(k) {
   }
   // a nation's track no fused track has taken (e.g. a partner's without covariance: docs/fusion.md)
   if (k === 'tracks' || k === 'trails') for (const s of state.samples.values()) {
-    if (s.topic !== 'Track' || state.memberOf.has(s.id) || !Number.isFinite(s.lon_deg)) continue;
+    if (s.topic !== 'Track' || s.gone || state.memberOf.has(s.id) || !Number.isFinite(s.lon_deg)) continue;
     const nations = s.contributors && s.contributors.length ? s.contributors : [s.originator];
     const props = { g: 0, track: s.id, color: colorOf(nations), contributors: nations.join(','), members: s.id };
     if (k === 'tracks') out.push({ type: 'Feature', properties: { ...props, alt_km: s.alt_km }, geometry: { type: 'Point', coordinates: [s.lon_deg, s.lat_deg] } });
@@ -370,7 +371,7 @@ function onEvent(ev) {
     missilesDue = true;
   }
   if (ev.type === 'alert' && s && ev.item) state.alertOf.set(`${s.originator}|${s.id}`, ev.item); // the node's own alert names its missile
-  if (ev.partner_status) { state.partners[ev.partner] = ev.partner_status; renderPartners(); }
+  if (ev.partner_status) { state.partners[ev.partner] = ev.partner_status; partnersDue = true; }
   if (ev.type === 'partner') timeline(`partner ${ev.partner} ${ev.alive ? 'connected' : 'lost'}`);
   if (['held', 'approved', 'denied', 'decided'].includes(ev.type)) {
     if (ev.type !== 'held') timeline(`${ev.type} item ${ev.item}${ev.operator ? ' by ' + ev.operator : ''} ${ev.detail || ''}`);
@@ -496,9 +497,13 @@ function renderPartners() {
   }).join('');
 }
 
+let partnersDue = false;
 setInterval(() => {
   $('clock').textContent = new Date().toISOString().slice(11, 19) + ' UTC';
-  if (state.csrf) { renderPartners(); }
+  if (state.csrf) { renderPartners(); partnersDue = false; } // (the ages of the last samples change every second anyway)
+  // a nation's track drawn on its own disappears 20 s after its last update
+  const old = Date.now() - 20000;
+  for (const s of state.samples.values()) if (s.topic === 'Track' && !s.gone && (s.seen_ms || 0) < old && !state.memberOf.has(s.id)) { s.gone = true; dirty.add('tracks'); dirty.add('trails'); }
 }, 1000);
 setInterval(() => { if (state.csrf) refreshQueue(); }, 5000);
 
