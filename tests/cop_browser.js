@@ -45,8 +45,9 @@ async function login(page, name, pw) {
 // rendered features of a layer (what MapLibre drew, not the DOM)
 async function rendered(page, layer) {
   return page.evaluate((layer) => {
-    const m = window.mwxCop && window.mwxCop.map;
-    if (!m || !window.mwxCop.ready || !m.getLayer(layer)) return [];
+    // the picture's layers are on the map above (mwxCop.map), the static ones on the base map below
+    const m = window.mwxCop && [window.mwxCop.map, window.mwxCop.base].find((x) => x && x.getLayer(layer));
+    if (!m || !window.mwxCop.ready) return [];
     return m.queryRenderedFeatures({ layers: [layer] }).map((f) => f.properties);
   }, layer);
 }
@@ -144,7 +145,7 @@ async function waitFor(fn, ms, step = 250) {
       window.mwxCop.onEvent({ type: 'received', wall_ms: Date.now(), sample: { topic: 'Alert', originator: 'JPN', id: 'test-A1',
         nation: 'JPN', severity: 3, action: 'issue', regions: 'Hokkaido,Aomori', text: 'test' } });
       await new Promise((r) => setTimeout(r, 1500));
-      const m = window.mwxCop.map;
+      const m = window.mwxCop.base;
       const got = new Set(m.queryRenderedFeatures({ layers: ['alert-fill'] }).map((f) => f.properties.region));
       window.mwxCop.onEvent({ type: 'received', wall_ms: Date.now(), sample: { topic: 'Alert', originator: 'JPN', id: 'test-A1',
         nation: 'JPN', severity: 3, action: 'cancel', regions: 'Hokkaido,Aomori', text: 'test' } });

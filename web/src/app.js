@@ -194,8 +194,8 @@ function alertedRegions() {
 function applyAlertFilter() {
   if (!state.map || !window.mwxCop.ready) return;
   const f = ['all', ['==', ['get', 'layer'], 'region'], ['in', ['get', 'region'], ['literal', alertedRegions()]]];
-  state.map.setFilter('alert-fill', f);
-  state.map.setFilter('alert-line', f);
+  state.base.setFilter('alert-fill', f);
+  state.base.setFilter('alert-line', f);
   const list = [...state.alerts.values()].map((a) => `${a.originator} ${a.action} sev ${a.severity}: ${a.regions || '-'} ${a.text || ''}`);
   $('alerts').innerHTML = list.length ? list.map((t) => `<li>${esc(t)}</li>`).join('') : '<li>none</li>';
 }
@@ -236,20 +236,18 @@ function collection(k) {
   return { type: 'FeatureCollection', features: out };
 }
 
+// Two maps, one over the other, on the same camera: the base map (sea, land, zones, alert
+// regions: static, redrawn only when the camera or an alert changes) and, on a transparent
+// canvas above it, the picture (what moves).  A picture update redraws only the picture's
+// few layers; software WebGL pays for every redraw on the CPU.
 function initMap() {
   const empty = { type: 'FeatureCollection', features: [] };
   maplibregl.setWorkerUrl('maplibre-gl-csp-worker.js');
-  // static layers: simplified harder than the default at low zoom (tolerance), drawn once per tile
+  // static layers: simplified harder than the default at low zoom (tolerance), tiled once
   const stat = { tolerance: 1, buffer: 16 };
-  const style = {
+  const baseStyle = {
     version: 8,
-    sources: {
-      land: { type: 'geojson', data: 'land.json', ...stat },
-      tracks: { type: 'geojson', data: empty, buffer: 8 }, trails: { type: 'geojson', data: empty, buffer: 8 },
-      impacts: { type: 'geojson', data: empty, buffer: 8 }, impactPts: { type: 'geojson', data: empty, buffer: 8 },
-      launches: { type: 'geojson', data: empty, buffer: 8 }, corridors: { type: 'geojson', data: empty, buffer: 8 },
-      zones: { type: 'geojson', data: 'zones.json', ...stat },
-    },
+    sources: { land: { type: 'geojson', data: 'land.json', ...stat }, zones: { type: 'geojson', data: 'zones.json', ...stat } },
     layers: [
       { id: 'sea', type: 'background', paint: { 'background-color': '#0b2233' } },
       { id: 'land', type: 'fill', source: 'land', paint: { 'fill-color': '#1f2d24', 'fill-antialias': false } },
@@ -260,6 +258,13 @@ function initMap() {
       { id: 'alert-line', type: 'line', source: 'zones', filter: ['==', ['get', 'layer'], '-none-'], paint: { 'line-color': '#ff9f0a', 'line-width': 1.5 } },
       { id: 'ts', type: 'line', source: 'zones', filter: ['==', ['get', 'layer'], 'ts'], paint: { 'line-color': '#4f7ea8', 'line-width': 0.8 } },
       { id: 'eez', type: 'line', source: 'zones', filter: ['==', ['get', 'layer'], 'eez'], paint: { 'line-color': '#6b8fb3', 'line-width': 1, 'line-dasharray': [3, 2] } },
+    ],
+  };
+  const dyn = () => ({ type: 'geojson', data: empty, buffer: 8 });
+  const overStyle = {
+    version: 8,
+    sources: { tracks: dyn(), trails: dyn(), impacts: dyn(), impactPts: dyn(), launches: dyn(), corridors: dyn() },
+    layers: [
       { id: 'corridor', type: 'fill', source: 'corridors', paint: { 'fill-color': ['get', 'color'], 'fill-opacity': 0.12, 'fill-antialias': false } },
       { id: 'corridor-line', type: 'line', source: 'corridors', paint: { 'line-color': ['get', 'color'], 'line-width': 1, 'line-dasharray': [1, 2] } },
       { id: 'launch-ell', type: 'line', source: 'launches', paint: { 'line-color': ['get', 'color'], 'line-width': 2, 'line-dasharray': [2, 1] } },
@@ -270,10 +275,24 @@ function initMap() {
       { id: 'tracks', type: 'circle', source: 'tracks', paint: { 'circle-radius': 6, 'circle-color': ['get', 'color'], 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1.5 } },
     ],
   };
-  state.map = new maplibregl.Map({ container: 'map', style, center: [133, 38], zoom: 3.6, attributionControl: false,
-                                   preserveDrawingBuffer: new URLSearchParams(location.search).has('shot'), fadeDuration: 0 });
+  const keep = new URLSearchParams(location.search).has('shot'); // a drawing buffer kept for screenshots
+  const view = { center: [133, 38], zoom: 3.6, attributionControl: false, preserveDrawingBuffer: keep, fadeDuration: 0 };
+  state.base = new maplibregl.Map({ container: 'map-base', style: baseStyle, interactive: false, ...view });
+  state.map = new maplibregl.Map({ container: 'map-over', style: overStyle, ...view });
+  const follow = () => state.base.jumpTo({ center: state.map.getCenter(), zoom: state.map.getZoom(), bearing: state.map.getBearing(), pitch: state.map.getPitch() });
+  state.map.on('move', follow);
+  state.map.on('resize', () => state.base.resize());
   window.mwxCop.map = state.map;
-  state.map.on('load', () => { window.mwxCop.ready = true; for (const k of ['tracks', 'trails', 'launches', 'impacts', 'impactPts', 'corridors']) dirty.add(k); applyAlertFilter(); });
+  window.mwxCop.base = state.base;
+  let loaded = 0;
+  const onLoad = () => {
+    if (++loaded < 2) return;
+    window.mwxCop.ready = true;
+    for (const k of ['tracks', 'trails', 'launches', 'impacts', 'impactPts', 'corridors']) dirty.add(k);
+    applyAlertFilter();
+  };
+  state.base.on('load', onLoad);
+  state.map.on('load', onLoad);
   // an update counts as drawn at the first render after its data reached the map's tiles
   state.map.on('data', (e) => {
     if (e.sourceId !== 'tracks' || e.dataType !== 'source' || !e.isSourceLoaded || !inFlight.length) return;
@@ -287,11 +306,15 @@ function initMap() {
   requestAnimationFrame(frame);
 }
 
-let pendingLatency = [], inFlight = [], lastTables = 0, lastTrails = 0, tablesDue = false, missilesDue = false;
+const MAP_MS = Number(new URLSearchParams(location.search).get('map_ms') ?? 100);
+let lastMap = 0, pendingLatency = [], inFlight = [], lastTables = 0, lastTrails = 0, tablesDue = false, missilesDue = false;
 function frame() {
   window.mwxCop.frames++;
   const now = Date.now();
-  if (dirty.size && window.mwxCop.ready) {
+  // the map is handed new data at most every MAP_MS (each hand-over costs a full redraw, which
+  // software WebGL pays for on the CPU): a burst of messages becomes one redraw
+  if (dirty.size && window.mwxCop.ready && now - lastMap >= MAP_MS) {
+    lastMap = now;
     const t0 = performance.now();
     for (const k of [...dirty]) {
       // ground tracks are long and change little per update: redrawn at most once a second
