@@ -101,7 +101,7 @@ function treeCpuMs(root) {
       if (evs.length) ws.send(JSON.stringify(evs));
     }, 25);
   });
-  await page.goto(`https://mwx.test/${process.env.MAP_MS ? `?map_ms=${process.env.MAP_MS}` : ''}`);
+  await page.goto(`https://mwx.test/?${process.env.MAP_MS ? `map_ms=${process.env.MAP_MS}` : ''}${process.env.SHOT ? '&shot' : ''}`);
   await page.waitForFunction(() => window.mwxCop && window.mwxCop.ready, null, { timeout: 60000 });
   const gl = await page.evaluate(() => { const g = document.createElement('canvas').getContext('webgl');
     const d = g && g.getExtension('WEBGL_debug_renderer_info'); return d ? g.getParameter(d.UNMASKED_RENDERER_WEBGL) : 'webgl'; });
@@ -144,6 +144,7 @@ function treeCpuMs(root) {
     for (const [k, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 15))
       console.log(`PROFILE ${(us / 1e3).toFixed(0).padStart(7)} ms ${(100 * us / total).toFixed(1).padStart(5)}%  ${k}`);
   }
+  if (process.env.SHOT) await page.screenshot({ path: process.env.SHOT });
   clearInterval(timer);
   await browser.close();
 })().catch((e) => { console.error(e); process.exit(1); });

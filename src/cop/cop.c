@@ -762,10 +762,11 @@ static void on_node_event(void *vc, const mwx_node_event *ev) {
   } else {
     push_now(c, o);
   }
-  json_decref(o);
-  if (c->ws_open && sample && topic &&
-      (!strcmp(topic, "Track") || !strcmp(topic, "LaunchEvent") || !strcmp(topic, "ImpactPrediction")) &&
-      (ev->kind == MWX_NODE_EV_SAMPLE || ev->kind == MWX_NODE_EV_RECEIVED || ev->kind == MWX_NODE_EV_FUSED)) {
+  int feeds_fused = c->ws_open && sample && topic &&
+                    (!strcmp(topic, "Track") || !strcmp(topic, "LaunchEvent") || !strcmp(topic, "ImpactPrediction")) &&
+                    (ev->kind == MWX_NODE_EV_SAMPLE || ev->kind == MWX_NODE_EV_RECEIVED || ev->kind == MWX_NODE_EV_FUSED);
+  json_decref(o); /* (sample and topic point into o) */
+  if (feeds_fused) {
     if (!c->fused_src_ms)
       c->fused_src_ms = ev->wall_ns / 1000000;
     c->fused_idle = 0;
