@@ -78,6 +78,9 @@ function treeCpuMs(root) {
   });
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
   const page = await ctx.newPage();
+  page.on('crash', () => console.error('FPS the page crashed'));
+  page.on('pageerror', (e) => console.error(`FPS page error: ${e.message}`));
+  browser.on('disconnected', () => console.error('FPS the browser went away'));
   const t0 = Date.now();
   await page.route('https://mwx.test/**', async (route) => {
     const u = new URL(route.request().url());
