@@ -100,7 +100,9 @@ async function waitFor(fn, ms, step = 250) {
     // (a KOR track the fuser cannot take, e.g. without covariance, is drawn on its own)
     const korTrack = await waitFor(async () => (await rendered(page, 'tracks')).find((p) => byKor(p) && String(p.members).includes('KOR-')), 90000);
     check(korTrack, `KOR's track is drawn on JPN's map (${korTrack ? `${korTrack.g ? `in global track ${korTrack.g}` : 'on its own'}, members ${korTrack.members}, by ${korTrack.contributors}, colour ${korTrack.color}` : 'none'})`);
-    const all = await rendered(page, 'tracks');
+    // (the first fused track may come a moment after a nation's first track)
+    const all = (await waitFor(async () => { const f = await rendered(page, 'tracks'); return f.some((p) => p.g) ? f : null; }, 60000)) ||
+                await rendered(page, 'tracks');
     const fusedSyms = all.filter((p) => p.g), gs = fusedSyms.map((p) => p.g);
     const members = all.flatMap((p) => String(p.members).split(','));
     check(fusedSyms.length > 0 && new Set(gs).size === gs.length && new Set(members).size === members.length,
