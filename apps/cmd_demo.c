@@ -21,10 +21,13 @@
  * The demo calls the library and prints; act 5 starts the node processes
  * (fork + exec, killed with the demo if it dies) and reads their events as
  * JSON lines (mwxd --log json-received: the node's event interface), not log text.
- * With --serve, act 5's nodes also serve their web picture (docs/api.md) on
- * https://127.0.0.1:8443/ (KOR), :8444 (JPN), :8445 (USA), each with an
- * account "demo" (release_officer) whose password is generated at run time
- * and printed, and keep running after the scenario until Ctrl-C.
+ * With --serve (act 5 only, unless --acts names more), act 5's nodes also
+ * serve their web picture (docs/api.md) on https://127.0.0.1:8443/ (KOR),
+ * :8444 (JPN), :8445 (USA) (--web-port moves them), each with an account
+ * "demo" (release_officer) whose password is generated at run time and
+ * printed; the scenario runs at 10x and the nodes keep running after it
+ * until Ctrl-C (SIGINT), then stop and their journals are verified
+ * (tests/demo_serve.sh).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -72,6 +75,7 @@ static void demo_on_sigint(int sig) {
   demo_stop = 1;
 }
 #define DEMO_WEB_PORT 8443
+static int demo_web_port = DEMO_WEB_PORT; /* --web-port: KOR's, JPN's is +1, the USA's +2 */
 
 static void banner(const char *title) {
   printf("\n=== %s ===\n", title);
@@ -540,6 +544,8 @@ static int act_coalition(const char *scenario, double flight_s) {
     speed = 20;
   if (speed > 100)
     speed = 100;
+  if (demo_serve)
+    speed = 10; /* someone watches the pages: the 2022-11-18 flight takes 7 minutes */
   int64_t start_ms = wall_ns() / 1000000 + 8000;
   int domain = 100 + (int)(getpid() % 100);
   char exe[PATH_MAX + 8];
@@ -580,7 +586,7 @@ static int act_coalition(const char *scenario, double flight_s) {
             coalition[k], domain, coalition[k], MWX_SOURCE_DIR, coalition[k], scenario, DEMO_SEED, speed,
             (long long)start_ms, demo_serve ? -1 : 3);
     if (demo_serve)
-      fprintf(f, ",\n \"web_port\":%d,\"web_accounts\":\"%s.accounts.json\"", DEMO_WEB_PORT + k, coalition[k]);
+      fprintf(f, ",\n \"web_port\":%d,\"web_accounts\":\"%s.accounts.json\"", demo_web_port + k, coalition[k]);
     fprintf(f, "}\n");
     fclose(f);
   }
@@ -588,10 +594,12 @@ static int act_coalition(const char *scenario, double flight_s) {
          "scenario replayed at %g x (flight %.0f s -> %.0f s), the launch %.0f s from now\n",
          domain, speed, flight_s, flight_s / speed, 8.0);
   if (demo_serve && !rc) {
-    printf("the nodes serve their pictures (until Ctrl-C); log in as \"demo\" with password %s\n", password);
+    printf("the nodes serve their pictures until Ctrl-C; open a URL in a browser and log in as\n"
+           "  name: demo   password: %s   (role release_officer)\n", password);
     for (int k = 0; k < N_NODES; k++)
-      printf("  %s  https://127.0.0.1:%d/   (certificate: %s/%s/web_ca.pem)\n", coalition[k], DEMO_WEB_PORT + k, pki,
-             coalition[k]);
+      printf("  %s  https://127.0.0.1:%d/   (certificate issued by %s/%s/web_ca.pem)\n", coalition[k], demo_web_port + k,
+             pki, coalition[k]);
+    printf("  (the certificates come from this run's own CA: accept the browser's warning, or trust that file)\n");
     fflush(stdout);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -919,15 +927,31 @@ static int act_warning(void) {
 int mwx_cmd_demo(int argc, char **argv) {
   const char *path = DEMO_SCENARIO;
   int acts[7] = {0, 1, 1, 1, 1, 1, 1};
+  int acts_given = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--help")) {
-      printf("usage: mwx demo [SCENARIO.json] [--acts 1,2,3,4,5,6] [--serve]\n"
-             "  --serve: act 5's nodes serve their web pictures (https://127.0.0.1:8443-8445/, a login\n"
-             "           printed) and keep running until Ctrl-C\n");
+      printf("usage: mwx demo [SCENARIO.json] [--acts 1,2,3,4,5,6] [--serve [--web-port PORT]]\n"
+             "  --serve: act 5 only (unless --acts says more): its nodes serve their web pictures\n"
+             "           (https://127.0.0.1:8443-8445/, a login printed), the scenario at 10x, and keep\n"
+             "           running until Ctrl-C\n"
+             "  --web-port PORT: KOR's port (JPN's PORT+1, the USA's PORT+2), default 8443\n");
       return 0;
     } else if (!strcmp(argv[i], "--serve")) {
       demo_serve = 1;
+      if (!acts_given) { /* --serve alone: only the coalition's act, whose nodes serve */
+        memset(acts, 0, sizeof acts);
+        acts[5] = 1;
+      }
+    } else if (!strcmp(argv[i], "--web-port") && i + 1 < argc) {
+      char *end = NULL;
+      long p = strtol(argv[++i], &end, 10);
+      if (!end || *end || p < 1 || p > 65533) {
+        fprintf(stderr, "mwx demo: --web-port '%s': a TCP port 1..65533 (KOR's; JPN's is +1, the USA's +2)\n", argv[i]);
+        return 2;
+      }
+      demo_web_port = (int)p;
     } else if (!strcmp(argv[i], "--acts") && i + 1 < argc) {
+      acts_given = 1;
       memset(acts, 0, sizeof acts);
       const char *list = argv[++i];
       int any = 0;

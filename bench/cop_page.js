@@ -22,7 +22,7 @@ const pct = (a, p) => { if (!a.length) return NaN; const s = [...a].sort((x, y) 
   for (let i = 0; i < Number(pagesArg || 1); i++) {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
     const page = await ctx.newPage();
-    await page.goto(url);
+    await page.goto(process.env.SHOT ? `${url}?shot` : url); // ?shot: a drawing buffer kept for the screenshot
     await page.fill('#login-name', name);
     await page.fill('#login-password', pw);
     await page.click('#login-submit');
@@ -30,7 +30,17 @@ const pct = (a, p) => { if (!a.length) return NaN; const s = [...a].sort((x, y) 
     pages.push(page);
   }
   const page = pages[0];
-  await page.evaluate(() => { window.mwxCop.latencies.length = 0; window.mwxCop.arrivals.length = 0; });
+  const gl = await page.evaluate(() => { const g = document.createElement('canvas').getContext('webgl');
+    const d = g && g.getExtension('WEBGL_debug_renderer_info'); return d ? g.getParameter(d.UNMASKED_RENDERER_WEBGL) : (g ? 'webgl' : 'no webgl'); });
+  console.log(`PAGE chromium ${browser.version()}, WebGL renderer: ${gl}`);
+  let cdp = null;
+  if (process.env.PROFILE) { // the page's main thread, sampled by V8 (CDP Profiler), self time per function
+    cdp = await page.context().newCDPSession(page);
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 1000 });
+    await cdp.send('Profiler.start');
+  }
+  await page.evaluate(() => { for (const k of ['latencies', 'arrivals', 'trackArrivals', 'setDataMs', 'handleMs']) window.mwxCop[k].length = 0; });
   const fps = [];
   for (let s = 0; s < Number(secs); s++) {
     const f0 = await page.evaluate(() => window.mwxCop.frames);
@@ -40,13 +50,31 @@ const pct = (a, p) => { if (!a.length) return NaN; const s = [...a].sort((x, y) 
     fps.push((f1 - f0) * 1000 / (Date.now() - t0));
   }
   const r = await page.evaluate(() => ({
-    lat: window.mwxCop.latencies.slice(), arr: window.mwxCop.arrivals.slice(),
+    lat: window.mwxCop.latencies.slice(), arr: window.mwxCop.arrivals.slice(), trk: window.mwxCop.trackArrivals.slice(),
+    sd: window.mwxCop.setDataMs.slice(), hd: window.mwxCop.handleMs.slice(),
     tracks: window.mwxCop.map.queryRenderedFeatures({ layers: ['tracks'] }).length,
+    fused: window.mwxCop.state.fused.size,
     updates: window.mwxCop.updates }));
   const steady = fps.slice(2); // the first seconds load the page
-  console.log(`PAGE pages=${pages.length} s=${secs} updates=${r.updates} tracks_drawn=${r.tracks}`);
+  if (cdp) {
+    const { profile } = await cdp.send('Profiler.stop');
+    const self = new Map(), byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    const dt = profile.timeDeltas, total = dt.reduce((a, b) => a + b, 0);
+    profile.samples.forEach((id, i) => {
+      const n = byId.get(id), cf = n.callFrame;
+      const k = `${cf.functionName || '(anonymous)'} ${cf.url ? cf.url.split('/').pop() : ''}:${cf.lineNumber + 1}`;
+      self.set(k, (self.get(k) || 0) + (dt[i] || 0));
+    });
+    console.log(`PROFILE main thread ${(total / 1e6).toFixed(1)} s sampled; self time, top 20:`);
+    for (const [k, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 20))
+      console.log(`PROFILE ${(us / 1e3).toFixed(0).padStart(7)} ms ${(100 * us / total).toFixed(1).padStart(5)}%  ${k}`);
+  }
+  const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
+  console.log(`PAGE pages=${pages.length} s=${secs} events=${r.updates} symbols_drawn=${r.tracks} global_tracks=${r.fused}`);
   console.log(`PAGE node->page  n=${r.arr.length} p50=${pct(r.arr, 0.5)} p99=${pct(r.arr, 0.99)} max=${Math.max(...r.arr)} ms`);
   console.log(`PAGE node->drawn n=${r.lat.length} p50=${pct(r.lat, 0.5)} p99=${pct(r.lat, 0.99)} max=${Math.max(...r.lat)} ms`);
+  console.log(`PAGE nation Track samples node->page n=${r.trk.length} p50=${pct(r.trk, 0.5)} p99=${pct(r.trk, 0.99)} ms (coalesced, the tables)`);
+  console.log(`PAGE main thread per frame with new map data: n=${r.sd.length} p50=${f1(pct(r.sd, 0.5))} p99=${f1(pct(r.sd, 0.99))} ms; per WebSocket message: n=${r.hd.length} p50=${f1(pct(r.hd, 0.5))} p99=${f1(pct(r.hd, 0.99))} ms`);
   console.log(`PAGE fps mean=${(steady.reduce((a, b) => a + b, 0) / steady.length).toFixed(1)} min=${Math.min(...steady).toFixed(1)}`);
   if (process.env.SHOT) { await page.screenshot({ path: process.env.SHOT }); console.log(`PAGE screenshot ${process.env.SHOT}`); }
   await browser.close();

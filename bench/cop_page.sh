@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
-# cop_page.sh - the web picture's speed, measured in the browser.
-#   bash bench/cop_page.sh BUILD_DIR [SCENARIO] [SPEED] [SECONDS] [PAGES]
-# (defaults: scenarios/2022-11-18-hwasong17.json, 1, 60, 1; opens DDS: run
-# under flock /tmp/mwx-dds.lock).  Three mwxd (DDS Security), JPN serving its
-# page; bench/cop_page.js opens PAGES pages and prints PAGE lines: node
-# event -> page arrival and -> drawn (p50/p99/max ms), frames per second,
-# tracks drawn.  WARM=S waits S seconds after the start first.  Also prints JPN's CPU time (s) over the run.
+# cop_page.sh - the web picture's speed, measured in the browser, and the
+# node's loop with ten WebSocket clients.
+#   flock /tmp/mwx-dds.lock bash bench/cop_page.sh BUILD_DIR [SCENARIO] [SPEED] [SECONDS] [PAGES]
+# (defaults: scenarios/salvo-100.json, 1, 30, 1; WARM=60: the page opens 60 s
+# after the exercise starts, with the salvo in the air; opens DDS: run under
+# the lock).  Three mwxd (DDS Security), JPN serving its page.
+#   1. bench/cop_page.js: chromium opens PAGES pages; PAGE lines from the
+#      first: node event -> page arrival and -> drawn (p50/p99/max ms),
+#      frames per second, main-thread time per frame and per message.
+#   2. bench/cop_ws.js (WS_CLIENTS=10, WS_WINDOW=10 s, WS_ROUNDS=3; WS_CLIENTS=0
+#      skips it): LOOP lines, JPN's loop lag (a 10-ms timer's lateness)
+#      with 0 and with WS_CLIENTS WebSocket clients, alternating windows.
+#   Then JPN's CPU time over each part.  The headline lines start with
+#   PAGE / LOOP / NODE.
 set -u
 B=$(cd "${1:?usage: cop_page.sh BUILD_DIR [SCENARIO] [SPEED] [SECONDS] [PAGES]}" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-SC=$(realpath "${2:-$SRC/scenarios/2022-11-18-hwasong17.json}")
+SC=$(realpath "${2:-$SRC/scenarios/salvo-100.json}")
 SPEED=${3:-1}
-SECS=${4:-60}
+SECS=${4:-30}
 PAGES=${5:-1}
 T=$(mktemp -d /tmp/mwx_cop_bench.XXXXXX)
 PIDS=()
@@ -33,8 +40,16 @@ for N in KOR JPN USA; do "$B/mwxd" --config "$T/$N.json" --log none > "$T/$N.log
 for i in $(seq 100); do grep -q "^JPN WEB" "$T/JPN.log" && break; sleep 0.2; done
 grep -q "^JPN WEB" "$T/JPN.log" || { echo "JPN does not serve: $(tail -3 "$T/JPN.log")" >&2; exit 1; }
 SPKI=$(openssl x509 -in "$T/pki/JPN/web.pem" -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64)
-sleep "${WARM:-8}" # the exercise clock starts (WARM=S: later, e.g. with the salvo in the air)
+sleep $(( 8 + ${WARM:-60} )) # the exercise clock starts 8 s after the nodes; WARM s more
 c0=$(awk '{print $14+$15}' /proc/${PIDS[1]}/stat)
 node "$SRC/bench/cop_page.js" "https://127.0.0.1:$PORT/" "$SPKI" bench bench-password "$SECS" "$PAGES"
 c1=$(awk '{print $14+$15}' /proc/${PIDS[1]}/stat)
-echo "NODE JPN cpu=$(( (c1 - c0) / $(getconf CLK_TCK) )) s over the page run (scenario $(basename "$SC"), speed $SPEED, $PAGES page(s))"
+echo "NODE JPN cpu=$(awk -v d=$((c1 - c0)) -v s=$(getconf CLK_TCK) 'BEGIN{printf "%.1f", d/s}') s over the page run (scenario $(basename "$SC"), speed $SPEED, $PAGES page(s), $SECS s)"
+WS_CLIENTS=${WS_CLIENTS:-10}
+if [ "$WS_CLIENTS" -gt 0 ]; then
+  c0=$(awk '{print $14+$15}' /proc/${PIDS[1]}/stat)
+  node "$SRC/bench/cop_ws.js" "https://127.0.0.1:$PORT/" "$T/pki/JPN/web_ca.pem" bench bench-password "${WS_WINDOW:-10}" "${WS_ROUNDS:-3}" "$WS_CLIENTS"
+  c1=$(awk '{print $14+$15}' /proc/${PIDS[1]}/stat)
+  echo "NODE JPN cpu=$(awk -v d=$((c1 - c0)) -v s=$(getconf CLK_TCK) 'BEGIN{printf "%.1f", d/s}') s over the WebSocket part (half of it with $WS_CLIENTS clients)"
+fi
+uptime | sed 's/^/NODE machine load: /'

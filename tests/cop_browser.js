@@ -45,8 +45,9 @@ async function login(page, name, pw) {
 // rendered features of a layer (what MapLibre drew, not the DOM)
 async function rendered(page, layer) {
   return page.evaluate((layer) => {
-    const m = window.mwxCop && window.mwxCop.map;
-    if (!m || !window.mwxCop.ready || !m.getLayer(layer)) return [];
+    // the picture's layers are on the map above (mwxCop.map), the static ones on the base map below
+    const m = window.mwxCop && [window.mwxCop.map, window.mwxCop.base].find((x) => x && x.getLayer(layer));
+    if (!m || !window.mwxCop.ready) return [];
     return m.queryRenderedFeatures({ layers: [layer] }).map((f) => f.properties);
   }, layer);
 }
@@ -93,14 +94,27 @@ async function waitFor(fn, ms, step = 250) {
     const jsCookie = await page.evaluate(() => document.cookie);
     check(!jsCookie.includes('mwx_session'), 'the page script cannot read the session cookie');
 
-    // ---- KOR's track appears on the map (rendered features), with its ground track and an impact ellipse
-    const korTrack = await waitFor(async () => (await rendered(page, 'tracks')).find((p) => p.originator === 'KOR'), 90000);
-    check(korTrack, `KOR's track is drawn on JPN's map (${korTrack ? korTrack.id : 'none'}, colour ${korTrack ? korTrack.color : '-'})`);
-    const trail = await waitFor(async () => (await rendered(page, 'trails')).find((p) => p.originator === 'KOR'), 30000);
-    check(trail, "KOR's ground track is drawn");
+    // ---- KOR's track appears on the map (rendered features) as part of a global track (one symbol per
+    // missile, coloured by the nations contributing), with its ground track and an impact ellipse
+    const byKor = (p) => String(p.contributors).split(',').includes('KOR');
+    // (a KOR track the fuser cannot take, e.g. without covariance, is drawn on its own)
+    const korTrack = await waitFor(async () => (await rendered(page, 'tracks')).find((p) => byKor(p) && String(p.members).includes('KOR-')), 90000);
+    check(korTrack, `KOR's track is drawn on JPN's map (${korTrack ? `${korTrack.g ? `in global track ${korTrack.g}` : 'on its own'}, members ${korTrack.members}, by ${korTrack.contributors}, colour ${korTrack.color}` : 'none'})`);
+    // (the first fused track may come a moment after a nation's first track)
+    const all = (await waitFor(async () => { const f = await rendered(page, 'tracks'); return f.some((p) => p.g) ? f : null; }, 60000)) ||
+                await rendered(page, 'tracks');
+    const fusedSyms = all.filter((p) => p.g), gs = fusedSyms.map((p) => p.g);
+    const members = all.flatMap((p) => String(p.members).split(','));
+    check(fusedSyms.length > 0 && new Set(gs).size === gs.length && new Set(members).size === members.length,
+          `one symbol per global track, no nation's track drawn twice (${all.length} symbols: ${all.map((p) => `${p.g || '-'}[${p.members}]`).join(' ')})`);
+    const mixed = all.find((p) => String(p.contributors).split(',').length > 1);
+    check(!mixed || /^rgb\(/.test(mixed.color) && mixed.color !== (await page.evaluate(() => colorOf(['KOR']))),
+          `a track of several nations has a mixed colour (${mixed ? `${mixed.contributors}: ${mixed.color}` : 'none with several'})`);
+    const trail = await waitFor(async () => (await rendered(page, 'trails')).find(byKor), 30000);
+    check(trail, "its ground track is drawn");
     const ell = await waitFor(async () => (await rendered(page, 'impact-ell')).length ? await rendered(page, 'impact-ell') : null, 90000);
-    check(ell, `an impact point's 95% ellipse is drawn (${ell ? ell.map((p) => `${p.originator} ${p.id} ${Number(p.major_km).toFixed(1)} km`).join(', ') : 'none'})`);
-    out.tracks_seen = (await rendered(page, 'tracks')).map((p) => `${p.originator}:${p.id}`);
+    check(ell, `an impact point's 95% ellipse is drawn (${ell ? ell.map((p) => `g ${p.g} ${p.id} ${Number(p.major_km).toFixed(1)} km`).join(', ') : 'none'})`);
+    out.tracks_seen = (await rendered(page, 'tracks')).map((p) => `${p.g}:${p.contributors}`);
 
     // ---- the zone layers (from the build's zone file: mwx geo zones-geojson) are drawn
     const ts = await waitFor(async () => { const f = await rendered(page, 'ts'); return f.some((p) => p.nation === 'JPN') && f.some((p) => p.nation === 'KOR') ? f : null; }, 20000);
@@ -112,22 +126,28 @@ async function waitFor(fn, ms, step = 250) {
           `prefectures and provinces are drawn (${regs.size}, Hokkaido, Kagoshima, North Gyeongsang among them)`);
     // the overflight corridor of a prediction with its launch point
     const cor = await waitFor(async () => { const f = await rendered(page, 'corridor'); return f.length ? f : null; }, 60000);
-    check(cor, `an overflight corridor is drawn (${cor ? cor.map((p) => `${p.originator} ${p.id}`).join(', ') : 'none'})`);
+    check(cor, `an overflight corridor is drawn (${cor ? cor.map((p) => `g ${p.g} ${p.id}`).join(', ') : 'none'})`);
     // the missile's timeline, built from the pushed events
     const steps = await waitFor(async () => page.evaluate(() => {
-      const m = document.querySelector('#missiles li[data-missile="1"]');
-      if (!m) return null;
-      const done = [...m.querySelectorAll('li.done')].map((l) => l.dataset.step);
-      return ['launch', 'own', 'partner', 'impact'].every((k) => done.includes(k)) ? done : null;
+      for (const m of document.querySelectorAll('#missiles > li')) {
+      const done = [...m.querySelectorAll('li.done')];
+      const ids = done.map((l) => l.dataset.step);
+      if (!['launch', 'own', 'partner', 'impact'].every((k) => ids.includes(k))) continue;
+      // every step done has its time (UTC) and, after the launch, its time after the launch
+      const timed = done.every((l) => /\d\d:\d\d:\d\d UTC/.test(l.querySelector('time') ? l.querySelector('time').textContent : '') &&
+                                     (l.dataset.step === 'launch' || /T\+-?\d+ s/.test(l.textContent)));
+      if (timed) return `missile ${m.dataset.missile}: ` + done.map((l) => l.textContent).join(' | ');
+      }
+      return null;
     }), 30000);
-    check(steps, `missile 1's timeline has launch, first own track, first partner data, first impact prediction (${steps})`);
+    check(steps, `a missile's timeline has launch, first own track, first partner data, first impact prediction, each with its time (${steps})`);
     // an Alert sample fills its regions: the node's alerts are not wired on this
     // branch, so the page's own handler is given one, as a pushed event would
     const alertFill = await page.evaluate(async () => {
       window.mwxCop.onEvent({ type: 'received', wall_ms: Date.now(), sample: { topic: 'Alert', originator: 'JPN', id: 'test-A1',
         nation: 'JPN', severity: 3, action: 'issue', regions: 'Hokkaido,Aomori', text: 'test' } });
       await new Promise((r) => setTimeout(r, 1500));
-      const m = window.mwxCop.map;
+      const m = window.mwxCop.base;
       const got = new Set(m.queryRenderedFeatures({ layers: ['alert-fill'] }).map((f) => f.properties.region));
       window.mwxCop.onEvent({ type: 'received', wall_ms: Date.now(), sample: { topic: 'Alert', originator: 'JPN', id: 'test-A1',
         nation: 'JPN', severity: 3, action: 'cancel', regions: 'Hokkaido,Aomori', text: 'test' } });

@@ -498,6 +498,187 @@ static void test_http_api(void **state) {
   assert_int_equal(st.logins_failed, 1);
 }
 
+
+/* ---- the push channel: batched messages, fused deltas, the lag probe ---- */
+
+typedef struct push_job {
+  int port;
+  int fails;
+  char log[4096];
+  int done;
+  int frames, events, own_tracks, fused_msgs, fused_jpn;
+  uint32_t fused_g;
+} push_job;
+
+static int read_full(int fd, unsigned char *b, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = read(fd, b + got, n - got);
+    if (r <= 0)
+      return -1;
+    got += (size_t)r;
+  }
+  return 0;
+}
+
+static void *push_client(void *vj) {
+  push_job *j = vj;
+  char body[8192], sc[300], cookie[100] = "";
+  int st = http(j->port, "POST", "/api/login", NULL, NULL, "{\"name\":\"officer\",\"password\":\"officer-pass\"}", body,
+                sizeof body, sc, sizeof sc);
+  EXPECT(st == 200, "login: %d %s", st, body);
+  sscanf(sc, "mwx_session=%64[0-9a-f]", cookie);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)j->port)};
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT(fd >= 0 && !connect(fd, (struct sockaddr *)&a, sizeof a), "connect");
+  struct timeval tv = {20, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char req[1024];
+  int n = snprintf(req, sizeof req,
+                   "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nOrigin: http://127.0.0.1:%d\r\n"
+                   "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                   "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mwx-cop.v1\r\nCookie: mwx_session=%s\r\n\r\n",
+                   j->port, j->port, cookie);
+  EXPECT(write(fd, req, (size_t)n) == n, "upgrade request");
+  char head[2048];
+  size_t hl = 0;
+  while (hl < sizeof head - 1 && (hl < 4 || memcmp(head + hl - 4, "\r\n\r\n", 4)) && read(fd, head + hl, 1) == 1)
+    hl++;
+  head[hl] = 0;
+  EXPECT(!strncmp(head, "HTTP/1.1 101", 12), "no upgrade: %.60s", head);
+  int64_t end = mwx_node_mono_ns() + 60000000000ll;
+  while (!strncmp(head, "HTTP/1.1 101", 12) && mwx_node_mono_ns() < end && !(j->own_tracks && j->fused_jpn)) {
+    unsigned char h[10];
+    if (read_full(fd, h, 2))
+      break;
+    uint64_t len = h[1] & 127;
+    if (len == 126 && !read_full(fd, h + 2, 2))
+      len = ((uint64_t)h[2] << 8) | h[3];
+    else if (len == 127 && !read_full(fd, h + 2, 8)) {
+      len = 0;
+      for (int i = 0; i < 8; i++)
+        len = (len << 8) | h[2 + i];
+    }
+    EXPECT(!(h[1] & 128), "a server frame is not masked");
+    EXPECT(len < (1u << 20), "frame of %llu bytes", (unsigned long long)len);
+    if (len >= (1u << 20))
+      break;
+    char *pl = malloc(len + 1);
+    if (!pl || read_full(fd, (unsigned char *)pl, len)) {
+      free(pl);
+      break;
+    }
+    pl[len] = 0;
+    if ((h[0] & 15) == 1) {
+      j->frames++;
+      json_t *arr = json_loads(pl, 0, NULL);
+      EXPECT(json_is_array(arr), "a pushed message is a JSON array: %.80s", pl);
+      size_t i;
+      json_t *ev;
+      json_array_foreach(arr, i, ev) {
+        j->events++;
+        const char *type = json_string_value(json_object_get(ev, "type"));
+        json_t *smp = json_object_get(ev, "sample");
+        const char *topic = json_string_value(json_object_get(smp, "topic"));
+        EXPECT(!type || strcmp(type, "released"), "a released event was pushed");
+        if (type && !strcmp(type, "sample") && topic && !strcmp(topic, "Track"))
+          j->own_tracks++;
+        if (type && !strcmp(type, "fused")) {
+          j->fused_msgs++;
+          EXPECT(json_number_value(json_object_get(ev, "wall_ms")) > 1.6e12, "fused wall_ms");
+          size_t k;
+          json_t *t;
+          json_array_foreach(json_object_get(ev, "tracks"), k, t) {
+            json_t *con = json_object_get(t, "contributors");
+            if (json_array_size(con) == 1 && !strcmp(json_string_value(json_array_get(con, 0)), "JPN") &&
+                json_is_number(json_object_get(t, "lat_deg")) && json_array_size(json_object_get(t, "members"))) {
+              j->fused_jpn++;
+              j->fused_g = (uint32_t)json_integer_value(json_object_get(t, "g"));
+            }
+          }
+        }
+      }
+      json_decref(arr);
+    }
+    free(pl);
+  }
+  close(fd);
+  EXPECT(j->own_tracks > 0, "no own Track sample pushed (%d frames, %d events)", j->frames, j->events);
+  EXPECT(j->fused_jpn > 0, "no fused track of JPN pushed (%d fused messages)", j->fused_msgs);
+  EXPECT(j->events > j->frames, "events batched: %d events in %d messages", j->events, j->frames);
+  st = http(j->port, "GET", "/api/stats", cookie, NULL, NULL, body, sizeof body, NULL, 0);
+  json_t *o = json_loads(body, 0, NULL);
+  json_t *lag = json_object_get(o, "loop_lag_us");
+  EXPECT(st == 200 && json_integer_value(json_object_get(lag, "n")) > 0 &&
+             json_integer_value(json_object_get(lag, "max")) >= json_integer_value(json_object_get(lag, "p50")),
+         "stats: loop lag: %d %.200s", st, body);
+  EXPECT(json_integer_value(json_object_get(o, "ws_frames")) >= j->frames, "ws_frames");
+  json_decref(o);
+  st = http(j->port, "GET", "/api/picture", cookie, NULL, NULL, body, sizeof body, NULL, 0);
+  o = json_loads(body, 0, NULL);
+  EXPECT(st == 200 && json_array_size(json_object_get(o, "fused")) > 0, "picture has the fused tracks: %d", st);
+  json_decref(o);
+  __atomic_store_n(&j->done, 1, __ATOMIC_SEQ_CST);
+  return NULL;
+}
+
+static void test_push(void **state) {
+  (void)state;
+  char db[160], root[160], idx[200], acc[160];
+  snprintf(db, sizeof db, "%s/push.db", dir);
+  snprintf(root, sizeof root, "%s/www2", dir);
+  mkdir(root, 0700);
+  snprintf(idx, sizeof idx, "%s/index.html", root);
+  write_file(idx, "<!doctype html><title>mwx test page</title>");
+  snprintf(acc, sizeof acc, "%s/push-acc.json", dir);
+  assert_int_equal(mwx_cop_account_add(acc, "officer", MWX_COP_RELEASE_OFFICER, "officer-pass"), 0);
+  mwx_node_config cfg;
+  mwx_node_config_init(&cfg);
+  strcpy(cfg.nation, "JPN");
+  snprintf(cfg.scenario, sizeof cfg.scenario, "%s/scenarios/2022-10-14-srbm.json", MWX_SOURCE_DIR);
+  snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-JPN.json", MWX_SOURCE_DIR);
+  snprintf(cfg.journal, sizeof cfg.journal, "%s", db);
+  cfg.journal_plots = 0;
+  cfg.launch_fit = 0;
+  cfg.sync = MWX_JOURNAL_SYNC_NORMAL;
+  mwx_node *n;
+  assert_int_equal(mwx_node_open(&cfg, NULL, NULL, &n), 0);
+  mwx_cop_config cc;
+  mwx_cop_config_init(&cc);
+  push_job j = {0};
+  j.port = 21000 + (int)((getpid() + 7919) % 20000);
+  cc.port = j.port;
+  cc.insecure_local = 1;
+  snprintf(cc.accounts, sizeof cc.accounts, "%s", acc);
+  snprintf(cc.web_root, sizeof cc.web_root, "%s", root);
+  mwx_cop *cop = NULL;
+  assert_int_equal(mwx_cop_open(&cc, n, &cop), 0);
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, push_client, &j), 0);
+  int64_t end = mwx_node_mono_ns() + 90000000000ll;
+  int64_t t = mwx_node_epoch_ns(n) - 5000000000ll;
+  int done = 0;
+  while (!__atomic_load_n(&j.done, __ATOMIC_SEQ_CST) && mwx_node_mono_ns() < end) {
+    mwx_cop_stats st;
+    mwx_cop_get_stats(cop, &st);
+    if (st.ws_clients && !done) { /* the page is connected: the node makes its picture, 1 s of sim time a pass */
+      t += 1000000000ll;
+      assert_int_equal(mwx_node_step(n, t, &done), 0);
+    }
+    mwx_node_loop_run_once(mwx_node_get_loop(n), 5000000);
+  }
+  pthread_join(th, NULL);
+  mwx_cop_lag lag;
+  mwx_cop_loop_lag(cop, &lag);
+  mwx_cop_close(cop);
+  mwx_node_close(n);
+  if (j.fails)
+    fprintf(stderr, "%s", j.log);
+  assert_int_equal(j.fails, 0);
+  assert_true(lag.n > 0 && lag.max_us >= lag.p99_us && lag.p99_us >= lag.p50_us);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_accounts),
@@ -506,6 +687,7 @@ int main(void) {
       cmocka_unit_test(test_events),
       cmocka_unit_test(test_web_cert),
       cmocka_unit_test(test_http_api),
+      cmocka_unit_test(test_push),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

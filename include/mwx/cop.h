@@ -110,10 +110,24 @@ typedef struct mwx_cop_stats {
   uint64_t requests, api_ok, api_refused, logins_ok, logins_failed, logins_limited;
   uint64_t ws_clients, ws_sent, ws_dropped; /* dropped: a page too slow for the push ring */
   uint64_t account_reloads;
+  uint64_t ws_frames;    /* WebSocket messages written: each carries every pushed event the page has not
+                            had yet (a JSON array, at most 256 KiB) */
   uint64_t ws_coalesced; /* track updates replaced by a newer one of the same track before their push
-                            (a track is pushed at most every 100 ms: its newest sample) */
+                            (a track is pushed at most every 50 ms: its newest sample) */
 } mwx_cop_stats;
 void mwx_cop_get_stats(const mwx_cop *c, mwx_cop_stats *s);
+
+/* The node loop's lag as the server sees it: a timer of the server runs
+ * every 10 ms on the node's loop; its lateness (fire time minus due time,
+ * CLOCK_MONOTONIC) over its last 6000 runs (60 s) tells how long the loop
+ * was busy with anything (the node's own work, the web server's).  n = 0
+ * before the first run.  Loop thread. */
+typedef struct mwx_cop_lag {
+  size_t n;
+  int32_t p50_us, p99_us, max_us;
+  double mean_us;
+} mwx_cop_lag;
+void mwx_cop_loop_lag(const mwx_cop *c, mwx_cop_lag *out);
 
 /* The URL the server listens on ("https://127.0.0.1:8443/"). */
 const char *mwx_cop_url(const mwx_cop *c);

@@ -7,16 +7,26 @@
 const NATION_RGB = { KOR: [79, 157, 255], JPN: [255, 92, 92], USA: [63, 220, 111], AUS: [255, 200, 60] };
 const state = {
   csrf: null, name: null, role: null, nation: null, epochMs: 0, simOffsetMs: 0,
-  samples: new Map(),   // "ORIG|Topic|id" -> sample (Track with .trail)
-  partners: {}, queue: [], timeline: [], seen: new Set(),
+  samples: new Map(),   // "ORIG|Topic|id" -> the newest sample (the nations' own tracks, launches, predictions)
+  firstOf: new Map(),   // "ORIG|Topic|id" -> {type, t_ms, wall} of its first sample
+  zoneOf: new Map(),    // "ORIG|ImpactPrediction|id" -> its first zone call
+  fused: new Map(),     // global track no -> the fused track (what the map draws)
+  memberOf: new Map(),  // a nation's local track id -> the global track no it is a member of
+  missileByG: new Map(),// global track no -> {no, g}: the page's missile numbers
+  alertOf: new Map(), alertFirst: new Map(),
+  partners: {}, queue: [], timeline: [],
   alerts: new Map(),    // "ORIG|alert id" -> Alert sample in force (cancel removes it)
-  missiles: [],         // per missile: {no, keys:Set, first:{lon,lat,ms}, steps:{launch,...}}
-  ws: null, map: null, dirty: false,
+  ws: null, map: null,
 };
-// for the browser test and the benchmark (bench/cop_latency.sh)
-// latencies: ms from the node's event (wall_ms) to the map having drawn it;
-// arrivals: to its arrival in the page (WebSocket message)
-window.mwxCop = { state, ready: false, applyAlertFilter, onEvent: (ev) => onEvent(ev), updates: 0, latencies: [], arrivals: [], frames: 0 };
+// for the browser test and the benchmark (bench/cop_page.sh)
+// latencies: ms from the node's event (wall_ms of a fused delta: the oldest
+// node event it may carry) to the map having drawn it; arrivals: to its
+// arrival in the page (WebSocket message); trackArrivals: the same for the
+// nations' Track samples (coalesced, for the tables); setDataMs: main-thread
+// ms per frame spent building and handing over the map's data; handleMs: per
+// WebSocket message, handling its events
+window.mwxCop = { state, ready: false, applyAlertFilter, onEvent: (ev) => onEvent(ev), updates: 0, latencies: [], arrivals: [], frames: 0,
+                  trackArrivals: [], setDataMs: [], handleMs: [] };
 
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
@@ -69,20 +79,47 @@ $('logout').addEventListener('click', async () => {
 });
 
 // ---- the picture ----------------------------------------------------------
-const dirtyTopics = new Set();
-// which map sources a topic's samples feed
-const SOURCES_OF = { Track: ['tracks', 'trails'], ImpactPrediction: ['impacts', 'impactPts', 'corridors'], LaunchEvent: ['launches', 'corridors'] };
+// The map draws the node's fused picture: one symbol per global track (a
+// missile), coloured by the nations whose data made it, with its ground
+// track, launch point, predicted impact and corridor ("fused" messages,
+// docs/api.md).  The nations' own samples (Track, LaunchEvent,
+// ImpactPrediction, Alert) feed the tables, the alerts and the timelines.
+// All map sources are updated at most once per animation frame, and only
+// the ones that changed; the ground tracks at most once a second.
+const dirty = new Set();          // map sources to set on the next frame
 function keyOf(s) { return `${s.originator}|${s.topic}|${s.id}`; }
 
-function putSample(s) {
+function putSample(s, ev) {
   const k = keyOf(s), old = state.samples.get(k);
-  if (s.topic === 'Track' && !s.trail) {
-    s.trail = old && old.trail ? old.trail : [];
-    if (Number.isFinite(s.lon_deg)) { s.trail.push([s.lon_deg, s.lat_deg]); if (s.trail.length > 400) s.trail.shift(); }
+  if (s.topic === 'Track') { // a nation's track: drawn itself while no fused track has it as a member
+    if (!s.trail) s.trail = old && old.trail ? old.trail : [];
+    if (Number.isFinite(s.lon_deg) && ev.type !== 'picture') { s.trail.push([s.lon_deg, s.lat_deg]); if (s.trail.length > 400) s.trail.shift(); }
+    s.seen_ms = ev.type === 'picture' ? (s.updated_ms || Date.now()) : Date.now();
+    if (!state.memberOf.has(s.id)) { dirty.add('tracks'); dirty.add('trails'); }
   }
   state.samples.set(k, s);
-  state.dirty = true;
-  dirtyTopics.add(s.topic);
+  if (!state.firstOf.has(k)) state.firstOf.set(k, { type: ev.type, t_ms: sampleTime(s), wall: ev.wall_ms || Date.now() });
+  if (s.topic === 'ImpactPrediction' && s.zone && s.zone !== 'unknown' && !state.zoneOf.has(k))
+    state.zoneOf.set(k, { t_ms: sampleTime(s), text: `${s.zone}${s.zone_nation ? ' ' + s.zone_nation : ''} (${s.originator})` });
+  tablesDue = true;
+}
+// a sample's time (its time of validity; a launch: the launch time), UTC ms
+function sampleTime(s) { return s.topic === 'LaunchEvent' ? s.launch_time_ms : s.time_ms; }
+
+function putFused(t, full) {
+  const old = state.fused.get(t.g);
+  const f = old || { g: t.g, trail: [] };
+  if (full && Array.isArray(t.trail)) f.trail = t.trail.slice(-400);
+  const moved = !old || old.t_ms !== t.t_ms;
+  Object.assign(f, { t_ms: t.t_ms, lat_deg: t.lat_deg, lon_deg: t.lon_deg, alt_km: t.alt_km, contributors: t.contributors || [],
+                     members: t.members || [], shared: t.shared, coasting: t.coasting });
+  if (t.launch) { f.launch = t.launch; dirty.add('launches'); dirty.add('corridors'); }
+  if (t.impact) { f.impact = t.impact; dirty.add('impacts'); dirty.add('impactPts'); dirty.add('corridors'); }
+  if (moved && Number.isFinite(t.lon_deg) && !full) { f.trail.push([t.lon_deg, t.lat_deg]); if (f.trail.length > 400) f.trail.shift(); }
+  for (const m of f.members) state.memberOf.set(m, t.g);
+  if (!old) missileOfG(t.g);
+  state.fused.set(t.g, f);
+  dirty.add('tracks'); dirty.add('trails');
 }
 
 async function refreshPicture() {
@@ -93,8 +130,15 @@ async function refreshPicture() {
   state.partners = r.data.partners || {};
   state.samples.clear();
   state.alerts.clear();
-  for (const s of r.data.samples) { putSample(s); if (s.topic === 'Alert') onAlert(s); missileStep({ type: s.originator === state.nation ? 'sample' : 'received' }, s); }
-  dirtyTopics.add('*');
+  state.fused.clear();
+  for (const t of r.data.fused || []) putFused(t, true);
+  for (const s of r.data.samples) {
+    putSample(s, { type: 'picture', wall_ms: s.updated_ms });
+    state.firstOf.get(keyOf(s)).type = s.originator === state.nation ? 'sample' : 'received';
+    if (s.topic === 'Alert') onAlert(s, null);
+  }
+  for (const k of ['tracks', 'trails', 'launches', 'impacts', 'impactPts', 'corridors']) dirty.add(k);
+  missilesDue = true;
   renderPartners();
 }
 
@@ -108,8 +152,8 @@ async function refreshQueue() {
 function ellipse(lon, lat, aKm, bKm, orientDeg) {
   const th = (orientDeg || 0) * Math.PI / 180, ring = [];
   const kmLat = 111.32, kmLon = 111.32 * Math.cos(lat * Math.PI / 180);
-  for (let i = 0; i <= 64; i++) {
-    const t = 2 * Math.PI * i / 64, x = aKm * Math.cos(t), y = bKm * Math.sin(t);
+  for (let i = 0; i <= 48; i++) {
+    const t = 2 * Math.PI * i / 48, x = aKm * Math.cos(t), y = bKm * Math.sin(t);
     const east = x * Math.sin(th) + y * Math.cos(th), north = x * Math.cos(th) - y * Math.sin(th);
     ring.push([lon + east / kmLon, lat + north / kmLat]);
   }
@@ -150,60 +194,63 @@ function alertedRegions() {
 function applyAlertFilter() {
   if (!state.map || !window.mwxCop.ready) return;
   const f = ['all', ['==', ['get', 'layer'], 'region'], ['in', ['get', 'region'], ['literal', alertedRegions()]]];
-  state.map.setFilter('alert-fill', f);
-  state.map.setFilter('alert-line', f);
+  state.base.setFilter('alert-fill', f);
+  state.base.setFilter('alert-line', f);
   const list = [...state.alerts.values()].map((a) => `${a.originator} ${a.action} sev ${a.severity}: ${a.regions || '-'} ${a.text || ''}`);
   $('alerts').innerHTML = list.length ? list.map((t) => `<li>${esc(t)}</li>`).join('') : '<li>none</li>';
 }
 
-function collections() {
-  const tracks = [], trails = [], impacts = [], impactPts = [], launches = [], corridors = [];
-  const launchOf = {};
-  // a launch point by its own track, and by its global number: a fused prediction (<NAT>-G<n>)
-  // has no LaunchEvent of its own id, but shares the missile's global number
-  for (const s of state.samples.values()) if (s.topic === 'LaunchEvent' && Number.isFinite(s.lon_deg)) {
-    launchOf[`${s.originator}|${s.id}`] = s;
-    if (s.global_track_no && !launchOf[`g|${s.global_track_no}`]) launchOf[`g|${s.global_track_no}`] = s;
-  }
-  for (const s of state.samples.values()) {
-    const nations = s.contributors && s.contributors.length ? s.contributors : [s.originator];
-    const props = { key: keyOf(s), id: s.id, originator: s.originator, color: colorOf(nations), contributors: nations.join(',') };
-    if (s.topic === 'Track' && Number.isFinite(s.lon_deg)) {
-      tracks.push({ type: 'Feature', properties: { ...props, alt_km: s.alt_km }, geometry: { type: 'Point', coordinates: [s.lon_deg, s.lat_deg] } });
-      if (s.trail && s.trail.length > 1) trails.push({ type: 'Feature', properties: props, geometry: { type: 'LineString', coordinates: s.trail } });
-    } else if (s.topic === 'ImpactPrediction' && Number.isFinite(s.lon_deg)) {
-      impacts.push({ type: 'Feature', properties: { ...props, major_km: s.ell_major_km },
-                     geometry: { type: 'Polygon', coordinates: [ellipse(s.lon_deg, s.lat_deg, s.ell_major_km, s.ell_minor_km, s.ell_orient_deg)] } });
-      impactPts.push({ type: 'Feature', properties: props, geometry: { type: 'Point', coordinates: [s.lon_deg, s.lat_deg] } });
+// one feature collection of the fused picture (only the sources asked for)
+function collection(k) {
+  const out = [];
+  for (const f of state.fused.values()) {
+    const nations = f.contributors.length ? f.contributors : ['?'];
+    const props = { g: f.g, missile: missileOfG(f.g).no, color: colorOf(nations), contributors: nations.join(','), members: f.members.join(',') };
+    if (k === 'tracks' && Number.isFinite(f.lon_deg))
+      out.push({ type: 'Feature', properties: { ...props, alt_km: f.alt_km }, geometry: { type: 'Point', coordinates: [f.lon_deg, f.lat_deg] } });
+    else if (k === 'trails' && f.trail.length > 1)
+      out.push({ type: 'Feature', properties: props, geometry: { type: 'LineString', coordinates: f.trail } });
+    else if (k === 'launches' && f.launch)
+      out.push({ type: 'Feature', properties: { ...props, from: f.launch.from }, geometry: { type: 'Polygon', coordinates: [ellipse(f.launch.lon_deg, f.launch.lat_deg,
+        Math.max(f.launch.err_major_km, 0.5), Math.max(f.launch.err_minor_km, 0.5), f.launch.err_orient_deg)] } });
+    else if (k === 'impacts' && f.impact)
+      out.push({ type: 'Feature', properties: { ...props, id: f.impact.id, major_km: f.impact.ell_major_km }, geometry: { type: 'Polygon',
+        coordinates: [ellipse(f.impact.lon_deg, f.impact.lat_deg, f.impact.ell_major_km, f.impact.ell_minor_km, f.impact.ell_orient_deg)] } });
+    else if (k === 'impactPts' && f.impact)
+      out.push({ type: 'Feature', properties: props, geometry: { type: 'Point', coordinates: [f.impact.lon_deg, f.impact.lat_deg] } });
+    else if (k === 'corridors' && f.impact && f.launch) {
       // the overflight corridor: launch point to predicted impact, as wide as the 95% ellipse across
-      const l = launchOf[`${s.originator}|${s.id}`] || (s.global_track_no ? launchOf[`g|${s.global_track_no}`] : null);
-      if (l) corridors.push({ type: 'Feature', properties: { ...props, half_km: Math.max(s.ell_minor_km, 10) },
-                               geometry: { type: 'Polygon', coordinates: [corridor(l.lon_deg, l.lat_deg, s.lon_deg, s.lat_deg, Math.max(s.ell_minor_km, 10))] } });
-    } else if (s.topic === 'LaunchEvent' && Number.isFinite(s.lon_deg)) {
-      launches.push({ type: 'Feature', properties: props,
-                      geometry: { type: 'Polygon', coordinates: [ellipse(s.lon_deg, s.lat_deg, Math.max(s.err_major_km, 0.5), Math.max(s.err_minor_km, 0.5), s.err_orient_deg)] } });
+      const half = Math.max(f.impact.ell_minor_km, 10);
+      out.push({ type: 'Feature', properties: { ...props, id: f.impact.id, half_km: half }, geometry: { type: 'Polygon',
+        coordinates: [corridor(f.launch.lon_deg, f.launch.lat_deg, f.impact.lon_deg, f.impact.lat_deg, half)] } });
     }
   }
-  const fc = (features) => ({ type: 'FeatureCollection', features });
-  return { tracks: fc(tracks), trails: fc(trails), impacts: fc(impacts), impactPts: fc(impactPts), launches: fc(launches),
-           corridors: fc(corridors) };
+  // a nation's track no fused track has taken (e.g. a partner's without covariance: docs/fusion.md)
+  if (k === 'tracks' || k === 'trails') for (const s of state.samples.values()) {
+    if (s.topic !== 'Track' || s.gone || state.memberOf.has(s.id) || !Number.isFinite(s.lon_deg)) continue;
+    const nations = s.contributors && s.contributors.length ? s.contributors : [s.originator];
+    const props = { g: 0, track: s.id, color: colorOf(nations), contributors: nations.join(','), members: s.id };
+    if (k === 'tracks') out.push({ type: 'Feature', properties: { ...props, alt_km: s.alt_km }, geometry: { type: 'Point', coordinates: [s.lon_deg, s.lat_deg] } });
+    else if (s.trail && s.trail.length > 1) out.push({ type: 'Feature', properties: props, geometry: { type: 'LineString', coordinates: s.trail } });
+  }
+  return { type: 'FeatureCollection', features: out };
 }
 
+// Two maps, one over the other, on the same camera: the base map (sea, land, zones, alert
+// regions: static, redrawn only when the camera or an alert changes) and, on a transparent
+// canvas above it, the picture (what moves).  A picture update redraws only the picture's
+// few layers; software WebGL pays for every redraw on the CPU.
 function initMap() {
   const empty = { type: 'FeatureCollection', features: [] };
   maplibregl.setWorkerUrl('maplibre-gl-csp-worker.js');
-  const style = {
+  // static layers: simplified harder than the default at low zoom (tolerance), tiled once
+  const stat = { tolerance: 1, buffer: 16 };
+  const baseStyle = {
     version: 8,
-    sources: {
-      land: { type: 'geojson', data: 'land.json' },
-      tracks: { type: 'geojson', data: empty }, trails: { type: 'geojson', data: empty },
-      impacts: { type: 'geojson', data: empty }, impactPts: { type: 'geojson', data: empty },
-      launches: { type: 'geojson', data: empty }, corridors: { type: 'geojson', data: empty },
-      zones: { type: 'geojson', data: 'zones.json' },
-    },
+    sources: { land: { type: 'geojson', data: 'land.json', ...stat }, zones: { type: 'geojson', data: 'zones.json', ...stat } },
     layers: [
       { id: 'sea', type: 'background', paint: { 'background-color': '#0b2233' } },
-      { id: 'land', type: 'fill', source: 'land', paint: { 'fill-color': '#1f2d24' } },
+      { id: 'land', type: 'fill', source: 'land', paint: { 'fill-color': '#1f2d24', 'fill-antialias': false } },
       { id: 'coast', type: 'line', source: 'land', paint: { 'line-color': '#5b7a66', 'line-width': 1 } },
       // the project's zone file (mwx geo zones-geojson at build time: src/geo/zone_export.c)
       { id: 'regions', type: 'line', source: 'zones', filter: ['==', ['get', 'layer'], 'region'], paint: { 'line-color': '#3f5a49', 'line-width': 0.6 } },
@@ -211,7 +258,14 @@ function initMap() {
       { id: 'alert-line', type: 'line', source: 'zones', filter: ['==', ['get', 'layer'], '-none-'], paint: { 'line-color': '#ff9f0a', 'line-width': 1.5 } },
       { id: 'ts', type: 'line', source: 'zones', filter: ['==', ['get', 'layer'], 'ts'], paint: { 'line-color': '#4f7ea8', 'line-width': 0.8 } },
       { id: 'eez', type: 'line', source: 'zones', filter: ['==', ['get', 'layer'], 'eez'], paint: { 'line-color': '#6b8fb3', 'line-width': 1, 'line-dasharray': [3, 2] } },
-      { id: 'corridor', type: 'fill', source: 'corridors', paint: { 'fill-color': ['get', 'color'], 'fill-opacity': 0.12 } },
+    ],
+  };
+  const dyn = () => ({ type: 'geojson', data: empty, buffer: 8 });
+  const overStyle = {
+    version: 8,
+    sources: { tracks: dyn(), trails: dyn(), impacts: dyn(), impactPts: dyn(), launches: dyn(), corridors: dyn() },
+    layers: [
+      { id: 'corridor', type: 'fill', source: 'corridors', paint: { 'fill-color': ['get', 'color'], 'fill-opacity': 0.12, 'fill-antialias': false } },
       { id: 'corridor-line', type: 'line', source: 'corridors', paint: { 'line-color': ['get', 'color'], 'line-width': 1, 'line-dasharray': [1, 2] } },
       { id: 'launch-ell', type: 'line', source: 'launches', paint: { 'line-color': ['get', 'color'], 'line-width': 2, 'line-dasharray': [2, 1] } },
       { id: 'impact-ell', type: 'fill', source: 'impacts', paint: { 'fill-color': ['get', 'color'], 'fill-opacity': 0.3 } },
@@ -221,10 +275,24 @@ function initMap() {
       { id: 'tracks', type: 'circle', source: 'tracks', paint: { 'circle-radius': 6, 'circle-color': ['get', 'color'], 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1.5 } },
     ],
   };
-  state.map = new maplibregl.Map({ container: 'map', style, center: [133, 38], zoom: 3.6, attributionControl: false,
-                                   preserveDrawingBuffer: true });
+  const keep = new URLSearchParams(location.search).has('shot'); // a drawing buffer kept for screenshots
+  const view = { center: [133, 38], zoom: 3.6, attributionControl: false, preserveDrawingBuffer: keep, fadeDuration: 0 };
+  state.base = new maplibregl.Map({ container: 'map-base', style: baseStyle, interactive: false, ...view });
+  state.map = new maplibregl.Map({ container: 'map-over', style: overStyle, ...view });
+  const follow = () => state.base.jumpTo({ center: state.map.getCenter(), zoom: state.map.getZoom(), bearing: state.map.getBearing(), pitch: state.map.getPitch() });
+  state.map.on('move', follow);
+  state.map.on('resize', () => state.base.resize());
   window.mwxCop.map = state.map;
-  state.map.on('load', () => { window.mwxCop.ready = true; state.dirty = true; dirtyTopics.add('*'); applyAlertFilter(); });
+  window.mwxCop.base = state.base;
+  let loaded = 0;
+  const onLoad = () => {
+    if (++loaded < 2) return;
+    window.mwxCop.ready = true;
+    for (const k of ['tracks', 'trails', 'launches', 'impacts', 'impactPts', 'corridors']) dirty.add(k);
+    applyAlertFilter();
+  };
+  state.base.on('load', onLoad);
+  state.map.on('load', onLoad);
   // an update counts as drawn at the first render after its data reached the map's tiles
   state.map.on('data', (e) => {
     if (e.sourceId !== 'tracks' || e.dataType !== 'source' || !e.isSourceLoaded || !inFlight.length) return;
@@ -238,39 +306,50 @@ function initMap() {
   requestAnimationFrame(frame);
 }
 
-let pendingLatency = [], inFlight = [], lastTable = 0, lastTrails = 0, trailsDue = false;
+const MAP_MS = Number(new URLSearchParams(location.search).get('map_ms') ?? 100);
+let lastMap = 0, pendingLatency = [], inFlight = [], lastTables = 0, lastTrails = 0, tablesDue = false, missilesDue = false;
 function frame() {
   window.mwxCop.frames++;
   const now = Date.now();
-  if (trailsDue && now - lastTrails >= 1000) { dirtyTopics.add('trails'); state.dirty = true; }
-  if (state.dirty && window.mwxCop.ready) {
-    state.dirty = false;
-    const c = collections();
-    const all = dirtyTopics.has('*');
-    for (const k of Object.keys(c)) {
-      if (!all && !(k === 'trails' && dirtyTopics.has('trails')) &&
-          ![...dirtyTopics].some((t) => (SOURCES_OF[t] || []).includes(k))) continue;
+  // the map is handed new data at most every MAP_MS (each hand-over costs a full redraw, which
+  // software WebGL pays for on the CPU): a burst of messages becomes one redraw
+  if (dirty.size && window.mwxCop.ready && now - lastMap >= MAP_MS) {
+    lastMap = now;
+    const t0 = performance.now();
+    for (const k of [...dirty]) {
       // ground tracks are long and change little per update: redrawn at most once a second
-      if (k === 'trails' && !all && now - lastTrails < 1000) { trailsDue = true; continue; }
-      if (k === 'trails') { lastTrails = now; trailsDue = false; }
-      state.map.getSource(k).setData(c[k]);
+      if (k === 'trails' && now - lastTrails < 1000) continue;
+      if (k === 'trails') lastTrails = now;
+      state.map.getSource(k).setData(collection(k));
+      dirty.delete(k);
     }
-    dirtyTopics.clear();
-    if (Date.now() - lastTable > 500) { lastTable = Date.now(); renderTracks(); } // the table at 2 Hz
-    inFlight.push(...pendingLatency); pendingLatency = [];
+    if (pendingLatency.length) { inFlight.push(...pendingLatency); pendingLatency = []; }
+    window.mwxCop.setDataMs.push(performance.now() - t0);
+    if (window.mwxCop.setDataMs.length > 20000) window.mwxCop.setDataMs.splice(0, 10000);
+  }
+  // the tables and the timelines (DOM) at most once a second
+  if ((tablesDue || missilesDue) && now - lastTables >= 1000) {
+    lastTables = now;
+    if (tablesDue) renderTracks();
+    if (missilesDue) renderMissiles();
+    tablesDue = missilesDue = false;
   }
   requestAnimationFrame(frame);
 }
 
 // ---- the push channel ---------------------------------------------------
+// Each WebSocket message is a JSON array of events (docs/api.md).
 function openPush() {
   if (state.ws && state.ws.readyState <= 1) return;
   const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/events`, 'mwx-cop.v1');
   state.ws = ws;
   ws.onmessage = (m) => {
-    let ev;
-    try { ev = JSON.parse(m.data); } catch (e) { return; }
-    onEvent(ev);
+    let evs;
+    try { evs = JSON.parse(m.data); } catch (e) { return; }
+    const t0 = performance.now();
+    for (const ev of Array.isArray(evs) ? evs : [evs]) onEvent(ev);
+    window.mwxCop.handleMs.push(performance.now() - t0);
+    if (window.mwxCop.handleMs.length > 20000) window.mwxCop.handleMs.splice(0, 10000);
   };
   ws.onclose = () => { if (state.csrf) setTimeout(async () => {
     const r = await api('GET', '/api/session');
@@ -281,28 +360,41 @@ function openPush() {
 function timeline(text) {
   state.timeline.unshift(`${new Date().toISOString().slice(11, 19)}  ${text}`);
   if (state.timeline.length > 60) state.timeline.pop();
-  $('timeline').innerHTML = state.timeline.map((t) => `<li>${esc(t)}</li>`).join('');
+  timelineDue = true;
+}
+let timelineDue = false;
+setInterval(() => { if (timelineDue) { timelineDue = false; $('timeline').innerHTML = state.timeline.map((t) => `<li>${esc(t)}</li>`).join(''); } }, 500);
+
+function arrived(wallMs) {
+  window.mwxCop.arrivals.push(Date.now() - wallMs);
+  if (window.mwxCop.arrivals.length > 20000) window.mwxCop.arrivals.splice(0, 10000);
 }
 
 function onEvent(ev) {
   window.mwxCop.updates++;
+  if (ev.type === 'fused') { // the fused picture's changes: what moves a symbol on the map
+    for (const t of ev.tracks || []) putFused(t, false);
+    for (const g of ev.gone || []) { state.fused.delete(g); for (const k of ['tracks', 'trails', 'launches', 'impacts', 'impactPts', 'corridors']) dirty.add(k); }
+    if (ev.wall_ms) { pendingLatency.push(ev.wall_ms); arrived(ev.wall_ms); }
+    missilesDue = true;
+    return;
+  }
   const s = ev.sample;
   if ((ev.type === 'sample' || ev.type === 'received') && s) {
-    const k = keyOf(s);
-    const first = !state.seen.has(k);
-    state.seen.add(k);
-    putSample(s);
-    if (ev.type === 'received' && s.topic === 'Track') { // what moves a symbol on the map
-      pendingLatency.push(ev.wall_ms);
-      window.mwxCop.arrivals.push(Date.now() - ev.wall_ms);
-      if (window.mwxCop.arrivals.length > 20000) window.mwxCop.arrivals.splice(0, 10000);
+    const first = !state.firstOf.has(keyOf(s));
+    putSample(s, ev);
+    if (ev.type === 'received' && s.topic === 'Track') {
+      window.mwxCop.trackArrivals.push(Date.now() - ev.wall_ms);
+      if (window.mwxCop.trackArrivals.length > 20000) window.mwxCop.trackArrivals.splice(0, 10000);
+      if (!state.memberOf.has(s.id)) { pendingLatency.push(ev.wall_ms); arrived(ev.wall_ms); } // it moves its own symbol
     }
     if (first && s.topic !== 'NodeStatus')
       timeline(`${ev.type === 'received' ? 'first partner data' : 'first own'} ${s.topic} ${s.id} (${s.originator})`);
-    if (s.topic === 'Alert') onAlert(s);
-    missileStep(ev, s);
+    if (s.topic === 'Alert') onAlert(s, null);
+    missilesDue = true;
   }
-  if (ev.partner_status) { state.partners[ev.partner] = ev.partner_status; renderPartners(); }
+  if (ev.type === 'alert' && s && ev.item) state.alertOf.set(`${s.originator}|${s.id}`, ev.item); // the node's own alert names its missile
+  if (ev.partner_status) { state.partners[ev.partner] = ev.partner_status; partnersDue = true; }
   if (ev.type === 'partner') timeline(`partner ${ev.partner} ${ev.alive ? 'connected' : 'lost'}`);
   if (['held', 'approved', 'denied', 'decided'].includes(ev.type)) {
     if (ev.type !== 'held') timeline(`${ev.type} item ${ev.item}${ev.operator ? ' by ' + ev.operator : ''} ${ev.detail || ''}`);
@@ -315,61 +407,88 @@ function onEvent(ev) {
 function onAlert(s) {
   const k = `${s.originator}|${s.id}`;
   if (s.action === 'cancel') state.alerts.delete(k); else state.alerts.set(k, s);
+  if (!state.alertFirst.has(k) && s.action !== 'cancel') state.alertFirst.set(k, s);
   timeline(`alert ${s.action} by ${s.originator}: ${s.regions || '-'} ${s.text || ''}`);
   applyAlertFilter();
+  missilesDue = true;
 }
 
-// A missile gathers the tracks of every nation that start within 150 km and
-// 120 s of its first position (each nation numbers its own tracks).
+// A missile is a global track of the node's fused picture.  A nation's
+// sample belongs to it by the fused track's members (its local track id,
+// e.g. "KOR-T3"), by the global track number (the node's own samples and
+// fused predictions "<NAT>-G<n>"), or else by its launch point (within
+// 150 km and 120 s of the missile's).
 const STEPS = [['launch', 'launch'], ['own', 'first own track'], ['partner', 'first partner data'],
                ['impact', 'first impact prediction'], ['zone', 'zone call'], ['alert', 'alert']];
-function missileOf(s) {
-  const k = `${s.originator}|${s.id}`, g = s.global_track_no ? `g|${s.global_track_no}` : null;
-  let m = state.missiles.find((x) => x.keys.has(k) || (g && x.keys.has(g)));
-  if (m) { m.keys.add(k); if (g) m.keys.add(g); }
-  if (m || !Number.isFinite(s.lon_deg)) return m;
-  const t = s.launch_time_ms || s.time_ms || 0;
-  m = state.missiles.find((x) => Math.abs(x.first.ms - t) < 120000 &&
-    Math.hypot((x.first.lon - s.lon_deg) * Math.cos(s.lat_deg * Math.PI / 180), x.first.lat - s.lat_deg) * 111.32 < 150);
-  if (!m && s.topic !== 'Track' && s.topic !== 'LaunchEvent') return null;
-  if (!m) { m = { no: state.missiles.length + 1, keys: new Set(), first: { lon: s.lon_deg, lat: s.lat_deg, ms: t }, steps: {} }; state.missiles.push(m); }
-  m.keys.add(k);
-  if (g) m.keys.add(g);
+function missileOfG(g) {
+  let m = state.missileByG.get(g);
+  if (!m) { m = { no: state.missileByG.size + 1, g }; state.missileByG.set(g, m); }
   return m;
 }
-function missileStep(ev, s) {
-  let m;
-  if (s.topic === 'Alert') m = state.missiles[state.missiles.length - 1]; // an alert names regions, not a track
-  else m = missileOf(s);
-  if (!m) return;
-  const at = (step, text) => { if (!m.steps[step]) { m.steps[step] = { wall: ev.wall_ms || Date.now(), t_s: ev.t_s, text }; renderMissiles(); } };
-  if (s.topic === 'LaunchEvent') at('launch', `${s.originator} ${s.lat_deg.toFixed(2)} N ${s.lon_deg.toFixed(2)} E`);
-  if (s.topic === 'Track' && ev.type === 'sample') at('own', s.id);
-  if (ev.type === 'received') at('partner', `${s.originator} ${s.topic}`);
-  if (s.topic === 'ImpactPrediction') {
-    at('impact', `${s.originator} ${s.lat_deg.toFixed(2)} N ${s.lon_deg.toFixed(2)} E ±${s.ell_major_km.toFixed(0)} km`);
-    if (s.zone && s.zone !== 'unknown') at('zone', `${s.zone}${s.zone_nation ? ' ' + s.zone_nation : ''} (${s.originator})`);
+function gOf(s) {
+  if (state.memberOf.has(s.id)) return state.memberOf.get(s.id);
+  if (s.global_track_no && state.fused.has(s.global_track_no)) return s.global_track_no;
+  const mg = /^[A-Z]{3}-G(\d+)$/.exec(s.id || '');
+  if (mg && state.fused.has(Number(mg[1]))) return Number(mg[1]);
+  if (s.topic === 'LaunchEvent' && Number.isFinite(s.lon_deg)) {
+    for (const f of state.fused.values()) {
+      if (!f.launch) continue;
+      const d = Math.hypot((f.launch.lon_deg - s.lon_deg) * Math.cos(s.lat_deg * Math.PI / 180), f.launch.lat_deg - s.lat_deg) * 111.32;
+      if (d < 150 && Math.abs(f.launch.launch_time_ms - s.launch_time_ms) < 120000) return f.g;
+    }
   }
-  if (s.topic === 'Alert' && s.action !== 'cancel') at('alert', `${s.originator}: ${s.regions || s.text || ''}`);
+  return null;
+}
+const utc = (ms) => (Number.isFinite(ms) ? new Date(ms).toISOString().slice(11, 19) + ' UTC' : '');
+// the timelines, from the first sample of each kind (data times: the samples' times of validity)
+function missileSteps() {
+  const steps = new Map(); // g -> {step: {t_ms, text}}
+  const at = (g, step, t, text) => {
+    if (g == null || !Number.isFinite(t)) return;
+    let st = steps.get(g); if (!st) { st = {}; steps.set(g, st); }
+    if (!st[step] || t < st[step].t_ms) st[step] = { t_ms: t, text };
+  };
+  for (const [k, first] of state.firstOf) {
+    const s = state.samples.get(k);
+    if (!s || s.topic === 'NodeStatus' || s.topic === 'Alert') continue;
+    const g = gOf(s);
+    if (g == null) continue;
+    if (s.topic === 'LaunchEvent') at(g, 'launch', s.launch_time_ms, `${s.originator} ${s.lat_deg.toFixed(2)} N ${s.lon_deg.toFixed(2)} E`);
+    if (s.topic === 'Track' && first.type === 'sample') at(g, 'own', first.t_ms, s.id);
+    if (first.type === 'received' && (s.topic === 'Track' || s.topic === 'LaunchEvent')) at(g, 'partner', first.t_ms, `${s.originator} ${s.topic} ${s.id}`);
+    if (s.topic === 'ImpactPrediction') at(g, 'impact', first.t_ms, `${s.originator} ${s.id} ${s.lat_deg.toFixed(2)} N ${s.lon_deg.toFixed(2)} E ±${s.ell_major_km.toFixed(0)} km`);
+    const z = state.zoneOf.get(k);
+    if (z) at(g, 'zone', z.t_ms, z.text);
+  }
+  for (const f of state.fused.values()) if (f.launch) at(f.g, 'launch', f.launch.launch_time_ms, `${f.launch.from} ${f.launch.lat_deg.toFixed(2)} N ${f.launch.lon_deg.toFixed(2)} E`);
+  for (const [k, a] of state.alertFirst) {
+    let g = state.alertOf.get(k);
+    if (g == null && state.fused.size === 1) g = [...state.fused.keys()][0]; // a partner's alert names regions, not a track
+    if (g != null) at(g, 'alert', a.time_ms, `${a.originator}: ${a.regions || a.text || ''}`);
+  }
+  return steps;
 }
 function renderMissiles() {
-  $('missiles').innerHTML = state.missiles.map((m) => `<li data-missile="${m.no}"><b>missile ${m.no}</b><ul>` +
-    STEPS.map(([k, label]) => { const st = m.steps[k];
-      return `<li data-step="${k}" class="${st ? 'done' : 'todo'}">${label}: ${st ? `${st.t_s != null ? 'T+' + Number(st.t_s).toFixed(1) + ' s ' : ''}${esc(st.text)}` : '-'}</li>`; }).join('') +
-    '</ul></li>').join('');
+  const steps = missileSteps();
+  const list = [...state.missileByG.values()].filter((m) => state.fused.has(m.g) || steps.has(m.g)).sort((a, b) => a.no - b.no);
+  $('missiles').innerHTML = list.map((m) => {
+    const st = steps.get(m.g) || {}, f = state.fused.get(m.g), t0 = st.launch ? st.launch.t_ms : null;
+    const who = f && f.contributors.length ? f.contributors.join('+') : '';
+    return `<li data-missile="${m.no}" data-g="${m.g}"><b>missile ${m.no}</b> <span class="swatch" style="background:${colorOf(f ? f.contributors : [])}"></span>${esc(who)}<ul>` +
+      STEPS.map(([k, label]) => { const x = st[k];
+        return `<li data-step="${k}" class="${x ? 'done' : 'todo'}">${label}: ${x ? `<time>${utc(x.t_ms)}${t0 != null && k !== 'launch' ? ` (T+${((x.t_ms - t0) / 1000).toFixed(0)} s)` : ''}</time> ${esc(x.text)}` : '-'}</li>`; }).join('') +
+      '</ul></li>';
+  }).join('');
 }
 
 // ---- tables -----------------------------------------------------------------
+// one row per global track (missile): who contributes, its members, altitude, predicted impact
 function renderTracks() {
-  const impacts = {};
-  for (const s of state.samples.values()) if (s.topic === 'ImpactPrediction') impacts[`${s.originator}|${s.id}`] = s;
   const rows = [];
-  for (const s of state.samples.values()) {
-    if (s.topic !== 'Track') continue;
-    const nations = s.contributors && s.contributors.length ? s.contributors : [s.originator];
-    const im = impacts[`${s.originator}|${s.id}`];
-    rows.push(`<tr data-key="${esc(keyOf(s))}"><td><span class="swatch" style="background:${colorOf(nations)}"></span>${esc(s.id)}</td>` +
-      `<td>${esc(nations.join('+'))}</td><td>${esc(s.phase)}</td><td>${Number(s.alt_km).toFixed(0)}</td>` +
+  for (const f of [...state.fused.values()].sort((x, y) => missileOfG(x.g).no - missileOfG(y.g).no)) {
+    const im = f.impact;
+    rows.push(`<tr data-g="${f.g}"><td><span class="swatch" style="background:${colorOf(f.contributors)}"></span>${missileOfG(f.g).no}</td>` +
+      `<td>${esc(f.contributors.join('+'))}</td><td>${esc(f.members.join(' '))}</td><td>${Number(f.alt_km).toFixed(0)}</td>` +
       `<td>${im ? `${im.lat_deg.toFixed(2)} N ${im.lon_deg.toFixed(2)} E, ${im.ell_major_km.toFixed(1)} km` : '-'}</td></tr>`);
   }
   $('tracks').tBodies[0].innerHTML = rows.join('');
@@ -401,9 +520,13 @@ function renderPartners() {
   }).join('');
 }
 
+let partnersDue = false;
 setInterval(() => {
   $('clock').textContent = new Date().toISOString().slice(11, 19) + ' UTC';
-  if (state.csrf) { renderPartners(); }
+  if (state.csrf) { renderPartners(); partnersDue = false; } // (the ages of the last samples change every second anyway)
+  // a nation's track drawn on its own disappears 20 s after its last update
+  const old = Date.now() - 20000;
+  for (const s of state.samples.values()) if (s.topic === 'Track' && !s.gone && (s.seen_ms || 0) < old && !state.memberOf.has(s.id)) { s.gone = true; dirty.add('tracks'); dirty.add('trails'); }
 }, 1000);
 setInterval(() => { if (state.csrf) refreshQueue(); }, 5000);
 

@@ -1,0 +1,125 @@
+// cop_ws.js - the node's loop with and without open pages: run by
+// bench/cop_page.sh (PAGES_WS=N) against a running JPN node.
+//   node cop_ws.js URL CA_PEM NAME PASSWORD WINDOW_S ROUNDS CLIENTS
+// Logs in (POST /api/login), then alternates ROUNDS times: WINDOW_S seconds
+// with no WebSocket client, WINDOW_S seconds with CLIENTS clients connected
+// to /api/events (each a TLS connection of its own that reads and parses
+// every message, as a page would; the clients are in this one Node process,
+// not browsers: ten software-rendered chromium pages would take the
+// machine's two cores from the node and measure the machine, not the web
+// server's work on the node's loop).  Between windows it reads the node's
+// loop-lag histogram (GET /api/stats "loop_lag_hist": lateness of a 10-ms
+// timer on the node's loop) and prints per case (all windows of a case
+// pooled): lag p50/p99/max and mean (µs), and the messages the clients got.
+// Plain Node (tls, https), no package.
+'use strict';
+const tls = require('tls');
+const https = require('https');
+const fs = require('fs');
+const crypto = require('crypto');
+
+const [url, caPath, name, pw, winS, roundsArg, clientsArg] = process.argv.slice(2);
+const u = new URL(url);
+const ca = fs.readFileSync(caPath);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function request(method, path, body, cookie) {
+  return new Promise((resolve, reject) => {
+    const data = body ? JSON.stringify(body) : '';
+    const headers = { Origin: u.origin };
+    if (body) { headers['Content-Type'] = 'application/json'; headers['Content-Length'] = Buffer.byteLength(data); }
+    if (cookie) headers.Cookie = cookie;
+    const r = https.request({ host: u.hostname, port: u.port, path, method, ca, headers, agent: false }, (res) => {
+      let b = '';
+      res.on('data', (d) => { b += d; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: b }));
+    });
+    r.on('error', reject);
+    r.end(data);
+  });
+}
+
+// one WebSocket client: handshake, then unmasked server frames (RFC 6455 5.2)
+function client(cookie, stats) {
+  return new Promise((resolve, reject) => {
+    const s = tls.connect({ host: u.hostname, port: Number(u.port), ca, servername: 'localhost' }, () => {
+      const key = crypto.randomBytes(16).toString('base64');
+      s.write(`GET /api/events HTTP/1.1\r\nHost: ${u.host}\r\nOrigin: ${u.origin}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+              `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mwx-cop.v1\r\nCookie: ${cookie}\r\n\r\n`);
+    });
+    let buf = Buffer.alloc(0), open = false;
+    s.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      if (!open) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = buf.slice(0, end).toString();
+        if (!/^HTTP\/1\.1 101/.test(head)) { reject(new Error(`no upgrade: ${head.split('\r\n')[0]}`)); s.destroy(); return; }
+        open = true;
+        buf = buf.slice(end + 4);
+        resolve(s);
+      }
+      for (;;) {
+        if (buf.length < 2) return;
+        let len = buf[1] & 127, off = 2;
+        if (len === 126) { if (buf.length < 4) return; len = buf.readUInt16BE(2); off = 4; }
+        else if (len === 127) { if (buf.length < 10) return; len = Number(buf.readBigUInt64BE(2)); off = 10; }
+        if (buf.length < off + len) return;
+        const op = buf[0] & 15, payload = buf.slice(off, off + len);
+        buf = buf.slice(off + len);
+        if (op === 1) {
+          const evs = JSON.parse(payload.toString());
+          stats.frames++;
+          stats.events += Array.isArray(evs) ? evs.length : 1;
+        } else if (op === 8) { s.end(); return; }
+      }
+    });
+    s.on('error', (e) => { if (!open) reject(e); });
+  });
+}
+
+function hist(st) {
+  const h = new Map();
+  for (const [i, n] of st.loop_lag_hist.counts) h.set(i, n);
+  return { bucket: st.loop_lag_hist.bucket_us, h };
+}
+function diff(a, b) { const d = new Map(); for (const [i, n] of b.h) { const x = n - (a.h.get(i) || 0); if (x > 0) d.set(i, x); } return d; }
+function summary(d, bucket) {
+  const idx = [...d.keys()].sort((x, y) => x - y);
+  const n = idx.reduce((s, i) => s + d.get(i), 0);
+  const at = (p) => { let c = 0; for (const i of idx) { c += d.get(i); if (c > n * p) return (i + 1) * bucket; } return NaN; };
+  const mean = idx.reduce((s, i) => s + d.get(i) * (i + 0.5) * bucket, 0) / n;
+  return { n, p50: at(0.5), p99: at(0.99), max: idx.length ? (idx[idx.length - 1] + 1) * bucket : NaN, mean };
+}
+
+(async () => {
+  const login = await request('POST', '/api/login', { name, password: pw });
+  if (login.status !== 200) throw new Error(`log-in: ${login.status} ${login.body}`);
+  const cookie = String(login.headers['set-cookie']).split(';')[0];
+  const stats = async () => JSON.parse((await request('GET', '/api/stats', null, cookie)).body);
+  const pooled = { 0: new Map(), [clientsArg]: new Map() };
+  let bucket = 50;
+  const got = { frames: 0, events: 0 };
+  for (let r = 0; r < Number(roundsArg); r++) {
+    for (const k of [0, Number(clientsArg)]) {
+      const socks = [];
+      for (let i = 0; i < k; i++) socks.push(await client(cookie, got));
+      await sleep(1000); // the connections settle
+      const a = hist(await stats());
+      await sleep(Number(winS) * 1000);
+      const b = hist(await stats());
+      bucket = b.bucket;
+      for (const [i, n] of diff(a, b)) pooled[k].set(i, (pooled[k].get(i) || 0) + n);
+      for (const s of socks) s.destroy();
+      await sleep(500);
+    }
+  }
+  const z = summary(pooled[0], bucket), t = summary(pooled[clientsArg], bucket);
+  const f = (x) => x.toFixed(0);
+  console.log(`LOOP lag of a 10-ms timer on JPN's loop, ${roundsArg} x ${winS} s windows per case, alternating (µs, ${bucket}-µs buckets):`);
+  console.log(`LOOP  0 WebSocket clients: n=${z.n} p50=${f(z.p50)} p99=${f(z.p99)} max=${f(z.max)} mean=${f(z.mean)}`);
+  console.log(`LOOP ${clientsArg} WebSocket clients: n=${t.n} p50=${f(t.p50)} p99=${f(t.p99)} max=${f(t.max)} mean=${f(t.mean)} ` +
+              `(the clients got ${got.frames} messages, ${got.events} events)`);
+  const st = await stats();
+  console.log(`LOOP server: ws_clients=${st.ws_clients} ws_sent=${st.ws_sent} ws_frames=${st.ws_frames} ws_dropped=${st.ws_dropped} ws_coalesced=${st.ws_coalesced}`);
+})().catch((e) => { console.error(e); process.exit(1); });
