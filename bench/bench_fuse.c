@@ -60,7 +60,6 @@
 
 enum { E_FUSED = 0, E_ALL, E_KOR, E_JPN, E_USA, N_EST };
 static const char *EST_NAME[N_EST] = {"JPN fused", "centralized", "KOR", "JPN", "USA"};
-static const char *NAT[3] = {"KOR", "JPN", "USA"};
 static int g_ballistic; /* --ballistic: samples carry the ballistic model's estimate once ballistic */
 static mwx_fuse_config g_cfg; /* --boost-info, --ci, --no-thrust: ablations */
 
@@ -71,42 +70,6 @@ typedef struct bin {
   int phase; /* truth phase */
   int used;
 } bin;
-
-typedef struct pbuf {
-  mwx_track_plot *p;
-  size_t n, cap;
-  int rc;
-} pbuf;
-
-typedef struct route {
-  pbuf b[4]; /* KOR, JPN, USA, ALL */
-} route;
-
-static int push(pbuf *b, const mwx_track_plot *p) {
-  if (b->n == b->cap) {
-    size_t nc = b->cap ? 2 * b->cap : 256;
-    mwx_track_plot *q = realloc(b->p, nc * sizeof *q);
-    if (!q)
-      return b->rc = MWX_ENOMEM;
-    b->p = q;
-    b->cap = nc;
-  }
-  b->p[b->n++] = *p;
-  return 0;
-}
-
-static int collect(const mwx_sim_plot *sp, void *ctx) {
-  route *r = ctx;
-  mwx_track_plot p;
-  if (mwx_track_plot_from_sim(sp, &p)) {
-    mwx_error_clear();
-    return 0;
-  }
-  for (int k = 0; k < 3; k++)
-    if (!strcmp(sp->nation, NAT[k]) && push(&r->b[k], &p))
-      return MWX_ENOMEM;
-  return push(&r->b[3], &p);
-}
 
 /* Error of the estimate nearest the truth (within NEAR_M) among the
  * tracker's confirmed tracks at t.  1 if found. */
@@ -196,83 +159,33 @@ static double wh(double k, double z) {
 }
 
 static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint64_t seed, bin *bins, int *nbins) {
-  mwx_sim_source *src = NULL;
-  mwx_tracker *tr[4] = {NULL};
+  mwx_fuse_pipe *pp = NULL;
   mwx_fuser *fz = NULL;
-  route r;
-  memset(&r, 0, sizeof r);
-  int64_t *last_pub[3] = {NULL};
-  size_t cap_pub[3] = {0};
-  mwx_fuse_sample *batch = NULL;
-  size_t cap_batch = 0;
-  int rc = mwx_sim_source_init(&src, sc, truth, seed);
-  for (int k = 0; k < 4 && !rc; k++)
-    rc = mwx_track_create(NULL, &tr[k]);
+  const mwx_tracker *tr[4];
+  mwx_fuse_pipe_opts po;
+  mwx_fuse_pipe_opts_default(&po);
+  po.seed = seed;
+  po.centralized = 1;
+  po.ballistic_est = g_ballistic;
+  int rc = mwx_fuse_pipe_create(sc, truth, &po, &pp);
   if (!rc)
     rc = mwx_fuse_create(&g_cfg, &fz);
   if (rc)
     goto done;
+  for (int k = 0; k < 4; k++)
+    tr[k] = mwx_fuse_pipe_tracker(pp, k);
   g_nseen = 0;
   int64_t L0 = truth->launch_ns[0];
   double flight_s = truth->traj[0].fig.flight_time_s;
-  int64_t step = NS, t = sc->epoch_ns;
   for (;;) {
-    int64_t next = mwx_sim_source_next_ns(src);
-    if (next == INT64_MAX)
-      break;
-    if (t < next - step)
-      t = next - (next - t) % step;
-    t += step;
-    for (int k = 0; k < 4; k++)
-      r.b[k].n = 0;
-    if ((rc = mwx_sim_source_advance(src, t, collect, &r)))
+    int end = 0;
+    if ((rc = mwx_fuse_pipe_step(pp, &end)))
       goto done;
-    for (int k = 0; k < 4; k++)
-      if ((rc = r.b[k].rc) || (r.b[k].n && (rc = mwx_track_process(tr[k], r.b[k].p, r.b[k].n))))
-        goto done;
+    if (end)
+      break;
+    int64_t t = mwx_fuse_pipe_time(pp);
     /* what the three nodes publish this step, as JPN receives it */
-    size_t nb = 0;
-    for (int k = 0; k < 3; k++) {
-      size_t nt = mwx_track_count(tr[k]);
-      if (nt > cap_pub[k]) {
-        int64_t *q = realloc(last_pub[k], 2 * nt * sizeof *q);
-        if (!q) {
-          rc = MWX_ENOMEM;
-          goto done;
-        }
-        memset(q + cap_pub[k], 0, (2 * nt - cap_pub[k]) * sizeof *q);
-        last_pub[k] = q;
-        cap_pub[k] = 2 * nt;
-      }
-      for (size_t i = 0; i < nt; i++) {
-        mwx_track_info in;
-        if (mwx_track_get(tr[k], i, &in) || in.status != MWX_TRACK_CONFIRMED || in.coasting ||
-            in.t_last_ns <= last_pub[k][i])
-          continue;
-        last_pub[k][i] = in.t_last_ns;
-        if (nb == cap_batch) {
-          size_t nc = cap_batch ? 2 * cap_batch : 16;
-          mwx_fuse_sample *q = realloc(batch, nc * sizeof *q);
-          if (!q) {
-            rc = MWX_ENOMEM;
-            goto done;
-          }
-          batch = q;
-          cap_batch = nc;
-        }
-        if (g_ballistic && in.p_ballistic >= 0.5) {
-          in.est = in.ballistic;
-        }
-        if (mwx_fuse_sample_from_track(NAT[k], &in, &batch[nb])) {
-          mwx_error_clear();
-          continue;
-        }
-        if (k != 1) /* a partner's Track sample carries no thrust state */
-          batch[nb].has_thrust = 0, batch[nb].thrust_mps2 = 0;
-        nb++;
-      }
-    }
-    if (nb && (rc = mwx_fuse_ingest(fz, batch, nb)))
+    if ((rc = mwx_fuse_pipe_deliver(pp, 1, 7u, fz)))
       goto done;
     /* evaluation every EVAL_STEP_S of flight */
     int64_t since = t - L0;
@@ -339,15 +252,8 @@ static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint
   if (g_nseen > g_numbers_max)
     g_numbers_max = g_nseen;
 done:
-  for (int k = 0; k < 4; k++) {
-    mwx_track_destroy(tr[k]);
-    free(r.b[k].p);
-  }
-  for (int k = 0; k < 3; k++)
-    free(last_pub[k]);
-  free(batch);
   mwx_fuse_destroy(fz);
-  mwx_sim_source_fini(src);
+  mwx_fuse_pipe_destroy(pp);
   return rc;
 }
 

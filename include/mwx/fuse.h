@@ -312,4 +312,60 @@ int mwx_fuse_replay_json(const mwx_fuse_replay_result *r, char **text);
 /* The same as an aligned table, one line per nation and arrangement. */
 int mwx_fuse_replay_print(FILE *f, const mwx_fuse_replay_result *r);
 
+
+/* ---- The per-nation pipeline (src/fuse/replay.c): the set-up both the
+ * replay and bench/bench_fuse.c run ---------------------------------------- */
+
+/* One simulation (mwx_sim_source, the scenario's sensors) whose plots go to
+ * one tracker per nation on that nation's own sensors (index 0 KOR, 1 JPN,
+ * 2 USA) and, with centralized = 1, to a fourth (MWX_FUSE_PIPE_ALL) on every
+ * plot: what `mwx track --nation ALL` runs.  Stepped 1 s of simulated time at
+ * a time (idle stretches are skipped to the next plot).  Each step gives what
+ * the three nodes publish: a sample per confirmed, not coasting track updated
+ * since its last publication (mwx_fuse_sample_from_track, the own filter's
+ * thrust included), and the publishing nation's index.  Pure computation; not
+ * thread-safe (one pipeline per thread). */
+#define MWX_FUSE_PIPE_ALL 3
+
+typedef struct mwx_fuse_pipe_opts {
+  uint64_t seed;     /* simulator seed (default 1) */
+  int centralized;   /* 1: also run the centralized tracker (MWX_FUSE_PIPE_ALL) */
+  int ballistic_est; /* 1: a ballistic track publishes its ballistic model's estimate
+                        (mwx_track_info.ballistic) instead of the combined one the node
+                        publishes (an ablation of the bench) */
+} mwx_fuse_pipe_opts;
+
+void mwx_fuse_pipe_opts_default(mwx_fuse_pipe_opts *o);
+
+typedef struct mwx_fuse_pipe mwx_fuse_pipe;
+
+/* Creates a pipeline (opts NULL: defaults); sc and truth are borrowed and
+ * must outlive it.  MWX_EINVAL, MWX_ENOMEM; free with mwx_fuse_pipe_destroy. */
+int mwx_fuse_pipe_create(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const mwx_fuse_pipe_opts *opts,
+                         mwx_fuse_pipe **out);
+void mwx_fuse_pipe_destroy(mwx_fuse_pipe *p);
+
+/* Runs one step: plots up to the next whole second, every tracker, the
+ * publications.  *done = 1 (and nothing run) once the scenario has no plot
+ * left.  A tracker's error is returned as is. */
+int mwx_fuse_pipe_step(mwx_fuse_pipe *p, int *done);
+
+/* Time of the last step (ns UTC; the scenario's epoch before the first). */
+int64_t mwx_fuse_pipe_time(const mwx_fuse_pipe *p);
+
+/* Tracker k (0..2 a nation, MWX_FUSE_PIPE_ALL the centralized one; NULL if
+ * not run).  Valid until mwx_fuse_pipe_destroy. */
+const mwx_tracker *mwx_fuse_pipe_tracker(const mwx_fuse_pipe *p, int k);
+
+/* The samples published by the last step and, for each, the publishing
+ * nation's index (both may be NULL).  Valid until the next step. */
+size_t mwx_fuse_pipe_published(const mwx_fuse_pipe *p, const mwx_fuse_sample **s, const int **from);
+
+/* Ingests into fz, in one mwx_fuse_ingest call, the last step's samples of
+ * the nations whose bit is set in from_mask (bit k: nation k) as nation
+ * `receiver` gets them: a partner's Track sample carries no thrust state
+ * (the receiver's fuser estimates it), its own tracks keep the filter's.
+ * Returns mwx_fuse_ingest's result. */
+int mwx_fuse_pipe_deliver(const mwx_fuse_pipe *p, int receiver, unsigned from_mask, mwx_fuser *fz);
+
 #endif /* MWX_FUSE_H */
