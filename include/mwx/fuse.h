@@ -162,13 +162,16 @@ typedef struct mwx_fuse_config {
   int boost_ci;             /* 1: boost-phase samples are combined by (I)CI, not by the information sum */
   int ici;                  /* 1: inverse covariance intersection where CI is called for; 0: CI */
   int boost_thrust;         /* 1: a fresh boost sample is propagated with its thrust (at most 5 s) */
+  double split_min_s;       /* ... and for at least this long (s, 0..3600): an IMM switching at
+                               burnout lags its partners for a few seconds, which is no second
+                               missile (added after the fields above; 0: samples only) */
 } mwx_fuse_config;
 
 /* Defaults: assoc 0.99, split 0.999, split after 3, fresh 20 s (the tracker
  * starts coasting a silent track after 20 s), forget 7,200 s (the tracker's
  * max_coast_s), q 1e-4 (the tracker's ballistic model) and 100 (its boost
- * model), q_gate 1 m^2/s^3, boost_ci 1, ici 1, boost_thrust 1 (docs/fusion.md:
- * measured). */
+ * model), q_gate 1 m^2/s^3, boost_ci 1, ici 1, boost_thrust 1, split_min_s 10
+ * (docs/fusion.md: measured). */
 void mwx_fuse_config_default(mwx_fuse_config *cfg);
 
 typedef struct mwx_fuser mwx_fuser;
@@ -220,6 +223,9 @@ typedef struct mwx_fuse_track {
   size_t n_sources;                          /* markings of the members' samples that made x, P: */
   mwx_msg_marking sources[MWX_FUSE_MAX_MEMBERS]; /* give them to mwx_release_sample.sources for
                                                     anything derived from this track */
+  int name_generation;                       /* 0: the number is the naming track's own; g > 0:
+                                                the g-th fused track a split named after it
+                                                (number of "<originator>/<local id>#g") */
 } mwx_fuse_track;
 
 /* Number of fused tracks now held (indices 0..count-1; an index is valid
