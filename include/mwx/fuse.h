@@ -170,7 +170,7 @@ typedef struct mwx_fuse_config {
 /* Defaults: assoc 0.99, split 0.999, split after 3, fresh 20 s (the tracker
  * starts coasting a silent track after 20 s), forget 7,200 s (the tracker's
  * max_coast_s), q 1e-4 (the tracker's ballistic model) and 100 (its boost
- * model), q_gate 1 m^2/s^3, boost_ci 1, ici 1, boost_thrust 1, split_min_s 10
+ * model), q_gate 1 m^2/s^3, boost_ci 1, ici 1, boost_thrust 1, split_min_s 0
  * (docs/fusion.md: measured). */
 void mwx_fuse_config_default(mwx_fuse_config *cfg);
 

@@ -420,7 +420,7 @@ void mwx_fuse_config_default(mwx_fuse_config *cfg) {
   cfg->boost_ci = 1;
   cfg->ici = 1;
   cfg->boost_thrust = 1;
-  cfg->split_min_s = 10.0;
+  cfg->split_min_s = 0.0; /* 10 s: docs/fusion.md, measured: one number on 2022-10-04 but boost 1.40x on 2022-11-18 */
 
 }
 
