@@ -60,7 +60,6 @@
 
 enum { E_FUSED = 0, E_ALL, E_KOR, E_JPN, E_USA, N_EST };
 static const char *EST_NAME[N_EST] = {"JPN fused", "centralized", "KOR", "JPN", "USA"};
-static const char *NAT[3] = {"KOR", "JPN", "USA"};
 static int g_ballistic; /* --ballistic: samples carry the ballistic model's estimate once ballistic */
 static mwx_fuse_config g_cfg; /* --boost-info, --ci, --no-thrust: ablations */
 
@@ -68,45 +67,11 @@ typedef struct bin {
   double se_p[N_EST], se_v[N_EST];
   int n[N_EST];
   double nees_f, nees_c;
+  double nees[N_EST]; /* sum over seeds of each estimator's 6-D NEES */
+  int n_nees[N_EST];
   int phase; /* truth phase */
   int used;
 } bin;
-
-typedef struct pbuf {
-  mwx_track_plot *p;
-  size_t n, cap;
-  int rc;
-} pbuf;
-
-typedef struct route {
-  pbuf b[4]; /* KOR, JPN, USA, ALL */
-} route;
-
-static int push(pbuf *b, const mwx_track_plot *p) {
-  if (b->n == b->cap) {
-    size_t nc = b->cap ? 2 * b->cap : 256;
-    mwx_track_plot *q = realloc(b->p, nc * sizeof *q);
-    if (!q)
-      return b->rc = MWX_ENOMEM;
-    b->p = q;
-    b->cap = nc;
-  }
-  b->p[b->n++] = *p;
-  return 0;
-}
-
-static int collect(const mwx_sim_plot *sp, void *ctx) {
-  route *r = ctx;
-  mwx_track_plot p;
-  if (mwx_track_plot_from_sim(sp, &p)) {
-    mwx_error_clear();
-    return 0;
-  }
-  for (int k = 0; k < 3; k++)
-    if (!strcmp(sp->nation, NAT[k]) && push(&r->b[k], &p))
-      return MWX_ENOMEM;
-  return push(&r->b[3], &p);
-}
 
 /* Error of the estimate nearest the truth (within NEAR_M) among the
  * tracker's confirmed tracks at t.  1 if found. */
@@ -141,7 +106,9 @@ static int tracker_err(const mwx_tracker *tr, int64_t t, const double xt[6], dou
  * nearest the truth had during one flight, and evaluations with more than
  * one fused track within NEAR_M of the truth */
 static int g_numbers_sum, g_numbers_max, g_numbers_runs, g_dup_evals, g_evals;
-static uint32_t g_seen[64];
+static uint32_t g_seen[64], g_last_gtn;
+static uint64_t g_seed;
+static int64_t g_launch_ns;
 static int g_nseen;
 
 static int fused_err(const mwx_fuser *fz, int64_t t, const double xt[6], double e[6], double P[6][6]) {
@@ -170,6 +137,30 @@ static int fused_err(const mwx_fuser *fz, int64_t t, const double xt[6], double 
   }
   g_evals++;
   g_dup_evals += near > 1;
+  if (found && getenv("BENCH_FUSE_NUMBERS") && g_nseen && gtn != g_last_gtn) {
+    /* why the number changed: the fused tracks near the truth now */
+    fprintf(stderr, "seed %llu +%.0f s: number %u -> %u;", (unsigned long long)g_seed,
+            (double)(t - g_launch_ns) / NS, g_last_gtn, gtn);
+    for (size_t i = 0; i < mwx_fuse_count(fz); i++) {
+      mwx_fuse_track ft;
+      if (mwx_fuse_get(fz, i, t, &ft)) {
+        mwx_error_clear();
+        continue;
+      }
+      double d = 0;
+      for (int c = 0; c < 3; c++)
+        d += pow(ft.x[c] - xt[c], 2);
+      if (sqrt(d) > 3 * NEAR_M)
+        continue;
+      fprintf(stderr, " [%u %.0f m m%d u%d:", ft.global_track_no, sqrt(d), ft.method, ft.n_used);
+      for (int k = 0; k < ft.n_members; k++)
+        fprintf(stderr, " %s", ft.member_local_id[k]);
+      fprintf(stderr, "]");
+    }
+    fprintf(stderr, "\n");
+  }
+  if (found)
+    g_last_gtn = gtn;
   if (found) {
     int k = 0;
     while (k < g_nseen && g_seen[k] != gtn)
@@ -196,83 +187,35 @@ static double wh(double k, double z) {
 }
 
 static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint64_t seed, bin *bins, int *nbins) {
-  mwx_sim_source *src = NULL;
-  mwx_tracker *tr[4] = {NULL};
+  mwx_fuse_pipe *pp = NULL;
   mwx_fuser *fz = NULL;
-  route r;
-  memset(&r, 0, sizeof r);
-  int64_t *last_pub[3] = {NULL};
-  size_t cap_pub[3] = {0};
-  mwx_fuse_sample *batch = NULL;
-  size_t cap_batch = 0;
-  int rc = mwx_sim_source_init(&src, sc, truth, seed);
-  for (int k = 0; k < 4 && !rc; k++)
-    rc = mwx_track_create(NULL, &tr[k]);
+  const mwx_tracker *tr[4];
+  mwx_fuse_pipe_opts po;
+  mwx_fuse_pipe_opts_default(&po);
+  po.seed = seed;
+  po.centralized = 1;
+  po.ballistic_est = g_ballistic;
+  int rc = mwx_fuse_pipe_create(sc, truth, &po, &pp);
   if (!rc)
     rc = mwx_fuse_create(&g_cfg, &fz);
   if (rc)
     goto done;
+  for (int k = 0; k < 4; k++)
+    tr[k] = mwx_fuse_pipe_tracker(pp, k);
   g_nseen = 0;
+  g_seed = seed;
+  g_launch_ns = truth->launch_ns[0];
   int64_t L0 = truth->launch_ns[0];
   double flight_s = truth->traj[0].fig.flight_time_s;
-  int64_t step = NS, t = sc->epoch_ns;
   for (;;) {
-    int64_t next = mwx_sim_source_next_ns(src);
-    if (next == INT64_MAX)
-      break;
-    if (t < next - step)
-      t = next - (next - t) % step;
-    t += step;
-    for (int k = 0; k < 4; k++)
-      r.b[k].n = 0;
-    if ((rc = mwx_sim_source_advance(src, t, collect, &r)))
+    int end = 0;
+    if ((rc = mwx_fuse_pipe_step(pp, &end)))
       goto done;
-    for (int k = 0; k < 4; k++)
-      if ((rc = r.b[k].rc) || (r.b[k].n && (rc = mwx_track_process(tr[k], r.b[k].p, r.b[k].n))))
-        goto done;
+    if (end)
+      break;
+    int64_t t = mwx_fuse_pipe_time(pp);
     /* what the three nodes publish this step, as JPN receives it */
-    size_t nb = 0;
-    for (int k = 0; k < 3; k++) {
-      size_t nt = mwx_track_count(tr[k]);
-      if (nt > cap_pub[k]) {
-        int64_t *q = realloc(last_pub[k], 2 * nt * sizeof *q);
-        if (!q) {
-          rc = MWX_ENOMEM;
-          goto done;
-        }
-        memset(q + cap_pub[k], 0, (2 * nt - cap_pub[k]) * sizeof *q);
-        last_pub[k] = q;
-        cap_pub[k] = 2 * nt;
-      }
-      for (size_t i = 0; i < nt; i++) {
-        mwx_track_info in;
-        if (mwx_track_get(tr[k], i, &in) || in.status != MWX_TRACK_CONFIRMED || in.coasting ||
-            in.t_last_ns <= last_pub[k][i])
-          continue;
-        last_pub[k][i] = in.t_last_ns;
-        if (nb == cap_batch) {
-          size_t nc = cap_batch ? 2 * cap_batch : 16;
-          mwx_fuse_sample *q = realloc(batch, nc * sizeof *q);
-          if (!q) {
-            rc = MWX_ENOMEM;
-            goto done;
-          }
-          batch = q;
-          cap_batch = nc;
-        }
-        if (g_ballistic && in.p_ballistic >= 0.5) {
-          in.est = in.ballistic;
-        }
-        if (mwx_fuse_sample_from_track(NAT[k], &in, &batch[nb])) {
-          mwx_error_clear();
-          continue;
-        }
-        if (k != 1) /* a partner's Track sample carries no thrust state */
-          batch[nb].has_thrust = 0, batch[nb].thrust_mps2 = 0;
-        nb++;
-      }
-    }
-    if (nb && (rc = mwx_fuse_ingest(fz, batch, nb)))
+    if ((rc = mwx_fuse_pipe_deliver(pp, 1, 7u, fz)))
       goto done;
     /* evaluation every EVAL_STEP_S of flight */
     int64_t since = t - L0;
@@ -292,24 +235,27 @@ static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint
     B->phase = st.powered ? 0 : (int)st.phase;
     if (b + 1 > *nbins)
       *nbins = b + 1;
-    double e[N_EST][6], P[6][6];
+    double e[N_EST][6], P[N_EST][6][6], ne[N_EST];
     int have[N_EST];
-    have[E_FUSED] = fused_err(fz, t, xt, e[E_FUSED], P);
-    double nf = have[E_FUSED] ? nees6(e[E_FUSED], P) : NAN;
-    have[E_ALL] = tracker_err(tr[3], t, xt, e[E_ALL], P);
-    double nc = have[E_ALL] ? nees6(e[E_ALL], P) : NAN;
+    have[E_FUSED] = fused_err(fz, t, xt, e[E_FUSED], P[E_FUSED]);
+    have[E_ALL] = tracker_err(tr[3], t, xt, e[E_ALL], P[E_ALL]);
     for (int k = 0; k < 3; k++)
-      have[E_KOR + k] = tracker_err(tr[k], t, xt, e[E_KOR + k], P);
+      have[E_KOR + k] = tracker_err(tr[k], t, xt, e[E_KOR + k], P[E_KOR + k]);
+    for (int x = 0; x < N_EST; x++)
+      ne[x] = have[x] ? nees6(e[x], P[x]) : NAN;
+    double nf = ne[E_FUSED], nc = ne[E_ALL];
     for (int x = 0; x < N_EST; x++) {
       if (!have[x])
         continue;
+      if (isfinite(ne[x]))
+        B->nees[x] += ne[x], B->n_nees[x]++;
       for (int c = 0; c < 3; c++) {
         B->se_p[x] += e[x][c] * e[x][c];
         B->se_v[x] += e[x][3 + c] * e[x][3 + c];
       }
       B->n[x]++;
     }
-    if (getenv("BENCH_FUSE_TRACE") && seed == 1) {
+    if (getenv("BENCH_FUSE_TRACE") && seed == (uint64_t)atoi(getenv("BENCH_FUSE_TRACE"))) {
       fprintf(stderr, "+%5.0f ph %d", (double)since / NS, B->phase);
       for (int x = 0; x < N_EST; x++) {
         double ep = 0;
@@ -339,15 +285,8 @@ static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint
   if (g_nseen > g_numbers_max)
     g_numbers_max = g_nseen;
 done:
-  for (int k = 0; k < 4; k++) {
-    mwx_track_destroy(tr[k]);
-    free(r.b[k].p);
-  }
-  for (int k = 0; k < 3; k++)
-    free(last_pub[k]);
-  free(batch);
   mwx_fuse_destroy(fz);
-  mwx_sim_source_fini(src);
+  mwx_fuse_pipe_destroy(pp);
   return rc;
 }
 
@@ -448,6 +387,32 @@ static void report(const char *name, int seeds, const bin *bins, int nbins) {
   printf("  picture: global numbers of the missile per flight mean %.2f, max %d; evaluations with more than one fused "
          "track within 50 km: %d of %d\n",
          g_numbers_runs ? (double)g_numbers_sum / g_numbers_runs : 0.0, g_numbers_max, g_dup_evals, g_evals);
+  /* NEES per phase and estimator: mean over every estimate, and the bins where the estimator held the
+   * missile in every seed: per-bin mean NEES inside, above (optimistic) or below (pessimistic) the band */
+  printf("  NEES per phase (6-D; 6 expected; band of a %d-seed mean [%.2f, %.2f]):\n", seeds, lo, hi);
+  printf("    %-10s %-12s %8s %7s %6s %6s %6s\n", "phase", "estimator", "mean", "bins", "in", "above", "below");
+  for (int ph = 3; ph >= 0; ph--)
+    for (int x = 0; x < N_EST; x++) {
+      double sum = 0;
+      int n = 0, nb = 0, in = 0, ab = 0, be = 0;
+      for (int b = 0; b < nbins; b++) {
+        const bin *B = &bins[b];
+        if (!B->used || (ph != 3 && B->phase != ph))
+          continue;
+        sum += B->nees[x];
+        n += B->n_nees[x];
+        if (B->n_nees[x] == seeds) {
+          double m = B->nees[x] / seeds;
+          nb++;
+          in += m >= lo && m <= hi;
+          ab += m > hi;
+          be += m < lo;
+        }
+      }
+      if (n)
+        printf("    %-10s %-12s %8.2f %7d %6d %6d %6d\n", ph == 3 ? "all" : PH[ph], EST_NAME[x], sum / n, nb, in, ab,
+               be);
+    }
   g_numbers_sum = g_numbers_max = g_numbers_runs = g_dup_evals = g_evals = 0;
 }
 

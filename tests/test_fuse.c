@@ -660,6 +660,134 @@ static void test_replay_same_number_everywhere(void **state) {
   mwx_sim_scenario_fini(&sc);
 }
 
+
+/* ---- issue 13 quality: coasting, numbers, hand-over ----------------------- */
+
+static double pos_err_at(const mwx_fuse_track *ft, double t_s) {
+  double p[3], v[3], e = 0;
+  assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t_s, p, v, NULL), 0);
+  for (int i = 0; i < 3; i++)
+    e += (ft->x[i] - p[i]) * (ft->x[i] - p[i]);
+  return sqrt(e);
+}
+
+/* Nobody holds the missile any more (every member silent, as on 2022-10-04
+ * after +1,190 s): a member whose last sample was 2 km off with a 50-m sigma
+ * (KOR's coasting track) must not pull the coasting picture.  Before the
+ * fix the silent members were summed unscreened: the picture was ~1 km off. */
+static void test_coast_screens_silent_members(void **state) {
+  (void)state;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(NULL, &fz), 0);
+  uint64_t seed = 11;
+  for (int k = 0; k <= 101; k++) { /* JPN stops 1 s after KOR: before its strikes could split it */
+    double t = 300.0 + k;
+    mwx_fuse_sample b[2];
+    size_t n = 0;
+    sample_at(&b[n++], "JPN", "JPN-T1", t, 20.0, 0.5, 1, &seed);
+    if (k <= 100) {
+      sample_at(&b[n], "KOR", "KOR-T1", t, 50.0, 0.5, 1, &seed);
+      if (k == 100) /* its last sample: lost it badly, one strike only */
+        for (int i = 0; i < 3; i++)
+          b[n].pos_ecef_m[i] += 2000.0 / sqrt(3.0);
+      n++;
+    }
+    assert_int_equal(mwx_fuse_ingest(fz, b, n), 0);
+  }
+  assert_int_equal(mwx_fuse_count(fz), 1);
+  mwx_fuse_track ft;
+  double t_q = 300.0 + 101 + 60; /* 60 s after JPN's last sample: coasting */
+  assert_int_equal(mwx_fuse_get(fz, 0, g_launch_ns + (int64_t)(t_q * NS), &ft), 0);
+  assert_int_equal(ft.method, MWX_FUSE_COAST);
+  assert_int_equal(ft.n_members, 2);
+  assert_int_equal(ft.n_used, 1); /* KOR's astray estimate is screened out */
+  assert_true(pos_err_at(&ft, t_q) < 200.0);
+  mwx_fuse_destroy(fz);
+}
+
+/* Three nations hold one missile; KOR's track (the naming one: first seen)
+ * goes astray for 20 s (an IMM lagging burnout) and is decorrelated.  The
+ * fused track that keeps JPN's and USA's tracks - the missile - keeps its
+ * number; KOR's track alone gets a new one (the first split generation of
+ * its name, never the missile's), and when KOR's track comes back it merges
+ * and the missile's number is the first one again.  Before the fix the
+ * number followed the naming track: JPN's and USA's fused track changed
+ * number, then changed back. */
+static void test_number_stays_with_majority(void **state) {
+  (void)state;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(NULL, &fz), 0);
+  uint64_t seed = 5;
+  const uint32_t g_kor = mwx_fuse_global_number("KOR", "KOR-T1");
+  int n_changes = 0;
+  uint32_t last = 0;
+  for (int k = 0; k <= 120; k++) {
+    double t = 200.0 + k;
+    mwx_fuse_sample b[3];
+    size_t n = 0;
+    sample_at(&b[n], "KOR", "KOR-T1", t, 50.0, 1.0, 1, &seed);
+    if (k >= 40 && k < 60)
+      for (int i = 0; i < 3; i++)
+        b[n].pos_ecef_m[i] += 1500.0 / sqrt(3.0);
+    n++;
+    if (k >= 2) {
+      sample_at(&b[n++], "JPN", "JPN-T1", t, 50.0, 1.0, 1, &seed);
+      sample_at(&b[n++], "USA", "USA-T1", t, 50.0, 1.0, 1, &seed);
+    }
+    assert_int_equal(mwx_fuse_ingest(fz, b, n), 0);
+    uint32_t gj = 0;
+    if (k >= 2)
+      fused_of(fz, "JPN", "JPN-T1", &gj);
+    if (k >= 2 && gj != last)
+      n_changes += last != 0, last = gj;
+    if (k == 58) { /* KOR's track is astray and on its own now */
+      uint32_t gk, gu;
+      fused_of(fz, "KOR", "KOR-T1", &gk);
+      fused_of(fz, "USA", "USA-T1", &gu);
+      assert_int_equal(mwx_fuse_count(fz), 2);
+      assert_int_equal(gu, gj);
+      assert_int_not_equal(gk, gj);
+      assert_int_equal(gk, mwx_fuse_global_number("KOR", "KOR-T1#1"));
+    }
+  }
+  assert_int_equal(n_changes, 0);
+  assert_int_equal(last, g_kor);
+  assert_int_equal(mwx_fuse_count(fz), 1);
+  mwx_fuse_destroy(fz);
+}
+
+/* A tracker hands one missile over from a track it stopped updating to a new
+ * one (USA-T1 silent from +150 s, USA-T2 from +152 s, as on 2022-11-18): the
+ * new track joins the fused track at once.  Before the fix a fresh track of
+ * the same nation (fresh = 20 s) forbade it: for 20 s the missile had two
+ * fused tracks and two numbers. */
+static void test_handover_joins_at_once(void **state) {
+  (void)state;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(NULL, &fz), 0);
+  uint64_t seed = 9;
+  for (int k = 0; k <= 40; k++) {
+    double t = 120.0 + k;
+    mwx_fuse_sample b[2];
+    size_t n = 0;
+    sample_at(&b[n++], "KOR", "KOR-T1", t, 50.0, 1.0, 1, &seed);
+    if (t <= 150.0)
+      sample_at(&b[n++], "USA", "USA-T1", t, 50.0, 1.0, 1, &seed);
+    else if (t >= 152.0)
+      sample_at(&b[n++], "USA", "USA-T2", t, 50.0, 1.0, 1, &seed);
+    assert_int_equal(mwx_fuse_ingest(fz, b, n), 0);
+    if (t >= 152.0) {
+      assert_int_equal(mwx_fuse_count(fz), 1);
+      uint32_t g1, g2;
+      fused_of(fz, "USA", "USA-T1", &g1);
+      fused_of(fz, "USA", "USA-T2", &g2);
+      assert_int_equal(g1, g2);
+      assert_int_equal(g2, mwx_fuse_global_number("KOR", "KOR-T1"));
+    }
+  }
+  mwx_fuse_destroy(fz);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_chi2_quantiles),
@@ -672,6 +800,9 @@ int main(void) {
       cmocka_unit_test(test_from_msg),
       cmocka_unit_test(test_fused_product_third_party),
       cmocka_unit_test(test_replay_same_number_everywhere),
+      cmocka_unit_test(test_coast_screens_silent_members),
+      cmocka_unit_test(test_number_stays_with_majority),
+      cmocka_unit_test(test_handover_joins_at_once),
   };
   return cmocka_run_group_tests(tests, setup_traj, teardown_traj);
 }

@@ -162,13 +162,16 @@ typedef struct mwx_fuse_config {
   int boost_ci;             /* 1: boost-phase samples are combined by (I)CI, not by the information sum */
   int ici;                  /* 1: inverse covariance intersection where CI is called for; 0: CI */
   int boost_thrust;         /* 1: a fresh boost sample is propagated with its thrust (at most 5 s) */
+  double split_min_s;       /* ... and for at least this long (s, 0..3600): an IMM switching at
+                               burnout lags its partners for a few seconds, which is no second
+                               missile (added after the fields above; 0: samples only) */
 } mwx_fuse_config;
 
 /* Defaults: assoc 0.99, split 0.999, split after 3, fresh 20 s (the tracker
  * starts coasting a silent track after 20 s), forget 7,200 s (the tracker's
  * max_coast_s), q 1e-4 (the tracker's ballistic model) and 100 (its boost
- * model), q_gate 1 m^2/s^3, boost_ci 1, ici 1, boost_thrust 1 (docs/fusion.md:
- * measured). */
+ * model), q_gate 1 m^2/s^3, boost_ci 1, ici 1, boost_thrust 1, split_min_s 0
+ * (docs/fusion.md: measured). */
 void mwx_fuse_config_default(mwx_fuse_config *cfg);
 
 typedef struct mwx_fuser mwx_fuser;
@@ -220,6 +223,9 @@ typedef struct mwx_fuse_track {
   size_t n_sources;                          /* markings of the members' samples that made x, P: */
   mwx_msg_marking sources[MWX_FUSE_MAX_MEMBERS]; /* give them to mwx_release_sample.sources for
                                                     anything derived from this track */
+  int name_generation;                       /* 0: the number is the naming track's own; g > 0:
+                                                the g-th fused track a split named after it
+                                                (number of "<originator>/<local id>#g") */
 } mwx_fuse_track;
 
 /* Number of fused tracks now held (indices 0..count-1; an index is valid
@@ -311,5 +317,61 @@ int mwx_fuse_replay_json(const mwx_fuse_replay_result *r, char **text);
 
 /* The same as an aligned table, one line per nation and arrangement. */
 int mwx_fuse_replay_print(FILE *f, const mwx_fuse_replay_result *r);
+
+
+/* ---- The per-nation pipeline (src/fuse/replay.c): the set-up both the
+ * replay and bench/bench_fuse.c run ---------------------------------------- */
+
+/* One simulation (mwx_sim_source, the scenario's sensors) whose plots go to
+ * one tracker per nation on that nation's own sensors (index 0 KOR, 1 JPN,
+ * 2 USA) and, with centralized = 1, to a fourth (MWX_FUSE_PIPE_ALL) on every
+ * plot: what `mwx track --nation ALL` runs.  Stepped 1 s of simulated time at
+ * a time (idle stretches are skipped to the next plot).  Each step gives what
+ * the three nodes publish: a sample per confirmed, not coasting track updated
+ * since its last publication (mwx_fuse_sample_from_track, the own filter's
+ * thrust included), and the publishing nation's index.  Pure computation; not
+ * thread-safe (one pipeline per thread). */
+#define MWX_FUSE_PIPE_ALL 3
+
+typedef struct mwx_fuse_pipe_opts {
+  uint64_t seed;     /* simulator seed (default 1) */
+  int centralized;   /* 1: also run the centralized tracker (MWX_FUSE_PIPE_ALL) */
+  int ballistic_est; /* 1: a ballistic track publishes its ballistic model's estimate
+                        (mwx_track_info.ballistic) instead of the combined one the node
+                        publishes (an ablation of the bench) */
+} mwx_fuse_pipe_opts;
+
+void mwx_fuse_pipe_opts_default(mwx_fuse_pipe_opts *o);
+
+typedef struct mwx_fuse_pipe mwx_fuse_pipe;
+
+/* Creates a pipeline (opts NULL: defaults); sc and truth are borrowed and
+ * must outlive it.  MWX_EINVAL, MWX_ENOMEM; free with mwx_fuse_pipe_destroy. */
+int mwx_fuse_pipe_create(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const mwx_fuse_pipe_opts *opts,
+                         mwx_fuse_pipe **out);
+void mwx_fuse_pipe_destroy(mwx_fuse_pipe *p);
+
+/* Runs one step: plots up to the next whole second, every tracker, the
+ * publications.  *done = 1 (and nothing run) once the scenario has no plot
+ * left.  A tracker's error is returned as is. */
+int mwx_fuse_pipe_step(mwx_fuse_pipe *p, int *done);
+
+/* Time of the last step (ns UTC; the scenario's epoch before the first). */
+int64_t mwx_fuse_pipe_time(const mwx_fuse_pipe *p);
+
+/* Tracker k (0..2 a nation, MWX_FUSE_PIPE_ALL the centralized one; NULL if
+ * not run).  Valid until mwx_fuse_pipe_destroy. */
+const mwx_tracker *mwx_fuse_pipe_tracker(const mwx_fuse_pipe *p, int k);
+
+/* The samples published by the last step and, for each, the publishing
+ * nation's index (both may be NULL).  Valid until the next step. */
+size_t mwx_fuse_pipe_published(const mwx_fuse_pipe *p, const mwx_fuse_sample **s, const int **from);
+
+/* Ingests into fz, in one mwx_fuse_ingest call, the last step's samples of
+ * the nations whose bit is set in from_mask (bit k: nation k) as nation
+ * `receiver` gets them: a partner's Track sample carries no thrust state
+ * (the receiver's fuser estimates it), its own tracks keep the filter's.
+ * Returns mwx_fuse_ingest's result. */
+int mwx_fuse_pipe_deliver(const mwx_fuse_pipe *p, int receiver, unsigned from_mask, mwx_fuser *fz);
 
 #endif /* MWX_FUSE_H */

@@ -34,11 +34,25 @@ typedef struct src {
   int has_thrust;
   int64_t t_first_ns;   /* time of its first sample: the key */
   int fused;            /* index into fz->f */
+  int prev;             /* during an ingest call: the fused track before it (-2: new in the call) */
   int strikes;          /* consecutive samples outside the split gate */
+  int64_t t_strike_ns;  /* time of the first of them */
 } src;
 
+/* A fused track's name: a source track's key and a generation (0: the
+ * source's own name; g > 0: the g-th fused track a split named after the
+ * same source, so that two fused tracks never share a number). */
+typedef struct fname {
+  int64_t t_first_ns;
+  char orig[MWX_NATION_LEN];
+  char id[MWX_ID_LEN];
+  int gen;
+} fname;
+
 typedef struct ftrk {
-  int alive; /* set at creation; a fused track ends when it has no member (compacted away) */
+  int alive;  /* set at creation; a fused track ends when it has no member (compacted away) */
+  fname name; /* kept from creation; a join or a merge takes the smaller, a split keeps it with
+                 the side that holds more fresh members (name_after_split) */
 } ftrk;
 
 struct mwx_fuser {
@@ -273,6 +287,14 @@ uint32_t mwx_fuse_global_number(const char *originator, const char *local_track_
   return h ? h : 1;
 }
 
+static uint32_t name_number(const fname *n) {
+  if (!n->gen)
+    return mwx_fuse_global_number(n->orig, n->id);
+  char id[MWX_ID_LEN + 16];
+  snprintf(id, sizeof id, "%s#%d", n->id, n->gen);
+  return mwx_fuse_global_number(n->orig, id);
+}
+
 /* ---- Samples ---------------------------------------------------------------- */
 
 static int nation_ok(const char *n) {
@@ -398,6 +420,7 @@ void mwx_fuse_config_default(mwx_fuse_config *cfg) {
   cfg->boost_ci = 1;
   cfg->ici = 1;
   cfg->boost_thrust = 1;
+  cfg->split_min_s = 0.0; /* 10 s: docs/fusion.md, measured: one number on 2022-10-04 but boost 1.40x on 2022-11-18 */
 
 }
 
@@ -413,7 +436,8 @@ int mwx_fuse_create(const mwx_fuse_config *cfg, mwx_fuser **out) {
   if (!(c.assoc_prob > 0.5 && c.assoc_prob < 1.0) || !(c.split_prob >= c.assoc_prob && c.split_prob < 1.0) ||
       c.split_after < 1 || !(c.fresh_s > 0) || !(c.forget_s > 0) || !(c.q_ballistic_m2ps3 >= 0) ||
       !(c.q_boost_m2ps3 >= 0) || !(c.q_gate_m2ps3 >= 0) || (c.boost_ci != 0 && c.boost_ci != 1) ||
-      (c.ici != 0 && c.ici != 1) || (c.boost_thrust != 0 && c.boost_thrust != 1))
+      (c.ici != 0 && c.ici != 1) || (c.boost_thrust != 0 && c.boost_thrust != 1) || !(c.split_min_s >= 0) ||
+      c.split_min_s > 3600.0)
     return mwx_error_set(MWX_EINVAL, "fuse: create: invalid configuration");
   mwx_fuser *fz = calloc(1, sizeof *fz);
   if (!fz)
@@ -441,6 +465,36 @@ static int key_cmp(const src *a, const src *b) {
     return a->t_first_ns < b->t_first_ns ? -1 : 1;
   int c = strcmp(a->last.originator, b->last.originator);
   return c ? c : strcmp(a->last.local_track_id, b->last.local_track_id);
+}
+
+static int name_cmp(const fname *a, const fname *b) {
+  if (a->t_first_ns != b->t_first_ns)
+    return a->t_first_ns < b->t_first_ns ? -1 : 1;
+  int c = strcmp(a->orig, b->orig);
+  if (!c)
+    c = strcmp(a->id, b->id);
+  return c ? c : (a->gen > b->gen) - (a->gen < b->gen);
+}
+
+/* The name of source s at the smallest generation no fused track holds. */
+static fname src_name(const mwx_fuser *fz, const src *s) {
+  fname n;
+  memset(&n, 0, sizeof n);
+  n.t_first_ns = s->t_first_ns;
+  memcpy(n.orig, s->last.originator, MWX_NATION_LEN);
+  memcpy(n.id, s->last.local_track_id, MWX_ID_LEN);
+  for (;;) {
+    size_t f = 0;
+    while (f < fz->nf && name_cmp(&fz->f[f].name, &n))
+      f++;
+    if (f == fz->nf)
+      return n;
+    n.gen++;
+  }
+}
+
+static int src_is_name(const src *s, const fname *n) {
+  return s->t_first_ns == n->t_first_ns && !strcmp(s->last.originator, n->orig) && !strcmp(s->last.local_track_id, n->id);
 }
 
 /* Sorts source indices by key (insertion sort: the lists are short, and
@@ -684,7 +738,23 @@ static int fused_state(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t excl
   }
   int n_fresh = (int)nu, rc, ci = 0;
   double xf[6], Pf[6][6];
-  if (n_fresh && ns) {
+  if (!n_fresh && ns > 1) {
+    /* nobody holds it now: the newest silent member is the reference the
+     * others are screened against (an unscreened old estimate whose source
+     * lost the missile badly - KOR's coasting track 1-2 km off on
+     * 2022-10-04 - would otherwise pull the coasting picture away) */
+    size_t ref = 0;
+    for (size_t k = 1; k < ns; k++)
+      if (fz->s[stale[k]].last.t_ns > fz->s[stale[ref]].last.t_ns)
+        ref = k;
+    size_t r = stale[ref];
+    stale[ref] = stale[0];
+    stale[0] = r;
+    used[nu++] = r;
+    memmove(stale, stale + 1, (ns - 1) * sizeof *stale);
+    ns--;
+  }
+  if (nu && ns) {
     /* screen the silent members against the fresh ones */
     if ((rc = combine(fz, used, nu, t_ns, mode, xf, Pf, NULL)))
       return rc;
@@ -732,13 +802,13 @@ static int fused_state(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t excl
       for (int c = 0; c < s->n_contributors; c++)
         add_nation(&out->n_contributors, out->contributors, s->contributors[c]);
     }
+    const fname *nm_ = &fz->f[fi].name;
+    memcpy(out->name_originator, nm_->orig, MWX_NATION_LEN);
+    memcpy(out->name_local_id, nm_->id, MWX_ID_LEN);
+    out->name_t_ns = nm_->t_first_ns;
+    out->name_generation = nm_->gen;
     for (size_t k = 0; k < nm; k++) {
       const src *s = &fz->s[m[k]];
-      if (k == 0) {
-        memcpy(out->name_originator, s->last.originator, MWX_NATION_LEN);
-        memcpy(out->name_local_id, s->last.local_track_id, MWX_ID_LEN);
-        out->name_t_ns = s->t_first_ns;
-      }
       if (k == 0 || s->last.t_ns > out->t_last_sample_ns)
         out->t_last_sample_ns = s->last.t_ns;
       if (out->n_members < MWX_FUSE_MAX_MEMBERS) {
@@ -749,7 +819,7 @@ static int fused_state(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t excl
     }
     if (out->n_members > MWX_FUSE_MAX_MEMBERS)
       out->n_members = MWX_FUSE_MAX_MEMBERS;
-    out->global_track_no = mwx_fuse_global_number(out->name_originator, out->name_local_id);
+    out->global_track_no = name_number(nm_);
   }
   return 0;
 }
@@ -777,14 +847,11 @@ int mwx_fuse_global_of(const mwx_fuser *fz, const char *originator, const char *
   long i = find_src(fz, originator, local_track_id);
   if (i < 0)
     return mwx_error_set(MWX_ENOTFOUND, "fuse: no source track %s/%s", originator, local_track_id);
-  size_t m[MWX_FUSE_MAX_MEMBERS * 4];
-  size_t nm = members(fz, (size_t)fz->s[i].fused, m, sizeof m / sizeof m[0]);
-  const src *name = &fz->s[nm ? m[0] : (size_t)i];
-  *global_track_no = mwx_fuse_global_number(name->last.originator, name->last.local_track_id);
+  *global_track_no = name_number(&fz->f[fz->s[i].fused].name);
   return 0;
 }
 
-static int new_fused(mwx_fuser *fz) {
+static int new_fused(mwx_fuser *fz, const fname *name) {
   if (fz->nf == fz->capf) {
     size_t nc = fz->capf ? 2 * fz->capf : 16;
     ftrk *f = realloc(fz->f, nc * sizeof *f);
@@ -794,16 +861,112 @@ static int new_fused(mwx_fuser *fz) {
     fz->capf = nc;
   }
   fz->f[fz->nf].alive = 1;
+  fz->f[fz->nf].name = *name;
   return (int)fz->nf++;
 }
 
-/* 1 if fused track fi holds a member other than `except` of originator orig
- * that is fresh at t_ns. */
-static int holds_fresh_of(const mwx_fuser *fz, size_t fi, const char *orig, size_t except, int64_t t_ns) {
-  for (size_t i = 0; i < fz->ns; i++)
-    if (i != except && fz->s[i].fused == (int)fi && !strcmp(fz->s[i].last.originator, orig) &&
-        fresh_at(fz, &fz->s[i], t_ns))
+/* 1 if fused track fi holds a member other than `except` of the originator
+ * of source c that is fresh at t_ns and whose life overlaps c's (each has a
+ * sample no older than the other's first): the two are then concurrent
+ * tracks of one tracker, two objects.  A track that ended before c began is
+ * a hand-over (the tracker lost the missile and picked it up again), not a
+ * second object, and neither is one that its fused track already finds
+ * astray (outside the split gate: strikes) or that has been silent for
+ * LIVE_S while the other speaks: its tracker is replacing it. */
+#define LIVE_S 3.0 /* a tracker publishes every update: a track silent this long is being replaced */
+static int holds_fresh_of(const mwx_fuser *fz, size_t fi, const src *c, size_t except, int64_t t_ns) {
+  for (size_t i = 0; i < fz->ns; i++) {
+    const src *o = &fz->s[i];
+    if (i != except && o != c && o->fused == (int)fi && !strcmp(o->last.originator, c->last.originator) &&
+        fresh_at(fz, o, t_ns) && o->last.t_ns >= c->t_first_ns && c->last.t_ns >= o->t_first_ns && !o->strikes &&
+        !c->strikes && (double)(c->last.t_ns - o->last.t_ns) * 1e-9 <= LIVE_S &&
+        (double)(o->last.t_ns - c->last.t_ns) * 1e-9 <= LIVE_S)
       return 1;
+  }
+  return 0;
+}
+
+/* Source si leaves its fused track (decorrelation) and starts its own (its
+ * name is decided at the end of the ingest call: resolve_names). */
+static int split_off(mwx_fuser *fz, size_t si) {
+  fname none;
+  memset(&none, 0, sizeof none);
+  none.gen = -1;
+  int f = new_fused(fz, &none);
+  if (f < 0)
+    return f;
+  fz->s[si].fused = f;
+  fz->s[si].strikes = 0;
+  return 0;
+}
+
+/* Names after an ingest call.  Every fused track of before the call (its
+ * name old[o], its members the sources with prev == o) hands its name to the
+ * fused track of now that holds most of its members (ties: the one holding
+ * its naming source, then the one with the smaller name): a member that
+ * leaves by decorrelation or is lost does not take the missile's number
+ * with it, and the number stays with the missile when the naming track is
+ * the one that goes astray.  A fused track offered several names (a merge)
+ * takes the smallest, and so does one whose new member (first seen in this
+ * call) has a smaller key than any name offered, so that nodes that got the
+ * same tracks in another order agree; a fused track offered none is named by
+ * its smallest key at the first free generation. */
+static int resolve_names(mwx_fuser *fz, const fname *old, size_t n_old) {
+  size_t nf = fz->nf;
+  int *best = malloc((n_old ? n_old : 1) * sizeof *best);
+  int *cnt = malloc((nf ? nf : 1) * sizeof *cnt);
+  if (!best || !cnt) {
+    free(best), free(cnt);
+    return mwx_error_set(MWX_ENOMEM, "fuse: out of memory");
+  }
+  for (size_t o = 0; o < n_old; o++) {
+    memset(cnt, 0, (nf ? nf : 1) * sizeof *cnt);
+    int has_name_src = -1;
+    for (size_t i = 0; i < fz->ns; i++) {
+      if (fz->s[i].fused >= 0 && src_is_name(&fz->s[i], &old[o]))
+        has_name_src = fz->s[i].fused; /* wherever the naming source is now */
+      if (fz->s[i].prev == (int)o && fz->s[i].fused >= 0)
+        cnt[fz->s[i].fused]++;
+    }
+    best[o] = -1;
+    for (size_t f = 0; f < nf; f++) {
+      if (!cnt[f])
+        continue;
+      if (best[o] < 0 || cnt[f] > cnt[best[o]] || (cnt[f] == cnt[best[o]] && (int)f == has_name_src))
+        best[o] = (int)f;
+    }
+  }
+  for (size_t f = 0; f < nf; f++) {
+    fname nm;
+    int have = 0;
+    for (size_t o = 0; o < n_old; o++)
+      if (best[o] == (int)f && (!have || name_cmp(&old[o], &nm) < 0))
+        nm = old[o], have = 1;
+    for (size_t i = 0; i < fz->ns; i++)
+      if (fz->s[i].fused == (int)f && fz->s[i].prev == -2) { /* new in this call */
+        fname own;
+        memset(&own, 0, sizeof own);
+        own.t_first_ns = fz->s[i].t_first_ns;
+        memcpy(own.orig, fz->s[i].last.originator, MWX_NATION_LEN);
+        memcpy(own.id, fz->s[i].last.local_track_id, MWX_ID_LEN);
+        if (have && name_cmp(&own, &nm) < 0)
+          nm = own;
+      }
+    if (have)
+      fz->f[f].name = nm;
+    else
+      fz->f[f].name.gen = -1;
+  }
+  for (size_t f = 0; f < nf; f++)
+    if (fz->f[f].name.gen < 0) {
+      const src *mn = NULL;
+      for (size_t i = 0; i < fz->ns; i++)
+        if (fz->s[i].fused == (int)f && (!mn || key_cmp(&fz->s[i], mn) < 0))
+          mn = &fz->s[i];
+      if (mn)
+        fz->f[f].name = src_name(fz, mn);
+    }
+  free(best), free(cnt);
   return 0;
 }
 
@@ -869,7 +1032,7 @@ static int merge_and_compact(mwx_fuser *fz) {
          * fresh tracks of one originator */
         int conflict = 0;
         for (size_t k = 0; k < na && !conflict; k++)
-          if (fresh_at(fz, &fz->s[ma[k]], t) && holds_fresh_of(fz, b, fz->s[ma[k]].last.originator, (size_t)-1, t))
+          if (fresh_at(fz, &fz->s[ma[k]], t) && holds_fresh_of(fz, b, &fz->s[ma[k]], (size_t)-1, t))
             conflict = 1;
         if (conflict)
           continue;
@@ -906,6 +1069,8 @@ static int merge_and_compact(mwx_fuser *fz) {
     for (size_t i = 0; i < fz->ns && !used; i++)
       used = fz->s[i].fused == (int)f;
     map[f] = used ? (int)nf++ : -1;
+    if (used)
+      fz->f[map[f]] = fz->f[f];
   }
   for (size_t i = 0; i < fz->ns; i++)
     fz->s[i].fused = map[fz->s[i].fused];
@@ -964,6 +1129,16 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
     fz->s = s;
     fz->caps = nc;
   }
+  fname *old = malloc((fz->nf ? fz->nf : 1) * sizeof *old);
+  if (!old) {
+    free(ord), free(fresh_src);
+    return mwx_error_set(MWX_ENOMEM, "fuse: out of memory");
+  }
+  size_t n_old = fz->nf;
+  for (size_t f = 0; f < n_old; f++)
+    old[f] = fz->f[f].name;
+  for (size_t i = 0; i < fz->ns; i++)
+    fz->s[i].prev = fz->s[i].fused;
   for (size_t i = 0; i < n; i++)
     ord[i] = &in[i];
   qsort(ord, n, sizeof *ord, sample_cmp);
@@ -987,6 +1162,7 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
       s->last = *sm;
       s->t_first_ns = sm->t_ns;
       s->fused = -1;
+      s->prev = -2;
       estimate_thrust(s, NULL, sm);
       fresh_src[n_new++] = fz->ns++;
       continue;
@@ -998,14 +1174,12 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
     s->last = *sm;
     double d2 = dist_to(fz, (size_t)i, (size_t)s->fused, FS_SPLIT);
     if (isfinite(d2) && d2 > fz->gate_split) {
-      if (++s->strikes >= fz->cfg.split_after) {
-        int f = new_fused(fz);
-        if (f < 0) {
-          rc = f;
+      if (!s->strikes++)
+        s->t_strike_ns = sm->t_ns;
+      if (s->strikes >= fz->cfg.split_after && (double)(sm->t_ns - s->t_strike_ns) * 1e-9 >= fz->cfg.split_min_s) {
+        rc = split_off(fz, (size_t)i);
+        if (rc)
           goto out;
-        }
-        s->fused = f;
-        s->strikes = 0;
       }
     } else {
       s->strikes = 0;
@@ -1032,7 +1206,7 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
       const mwx_fuse_sample *s = &fz->s[si].last;
       cost[r * N + nf0 + r] = fz->gate_assoc;
       for (size_t f = 0; f < nf0; f++) {
-        if (holds_fresh_of(fz, f, s->originator, si, s->t_ns))
+        if (holds_fresh_of(fz, f, &fz->s[si], si, s->t_ns))
           continue;
         double d2 = dist_to(fz, si, f, FS_GATE);
         if (d2 < fz->gate_assoc)
@@ -1045,15 +1219,21 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
     if (!rc)
       for (size_t c = 0; c < nf0; c++) {
         size_t r = (size_t)row_of_col[c];
-        if (r < n_new && cost[r * N + c] < BIG_COST)
+        if (r < n_new && cost[r * N + c] < BIG_COST) {
+          /* a join: the smaller of the name and the newcomer's own key, so
+           * that nodes that got the same tracks in another order agree */
           fz->s[fresh_src[r]].fused = (int)c;
+        }
       }
     free(cost), free(row_of_col);
     if (rc)
       goto out;
     for (size_t r = 0; r < n_new; r++)
       if (fz->s[fresh_src[r]].fused < 0) {
-        int f = new_fused(fz);
+        fname none;
+        memset(&none, 0, sizeof none);
+        none.gen = -1;
+        int f = new_fused(fz, &none);
         if (f < 0) {
           rc = f;
           goto out;
@@ -1074,6 +1254,10 @@ out:
         fz->s[k++] = fz->s[i];
     fz->ns = k;
   }
+  int rn = resolve_names(fz, old, n_old);
+  if (!rc)
+    rc = rn;
+  free(old);
   free(ord);
   free(fresh_src);
   return rc;

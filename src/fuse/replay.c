@@ -61,42 +61,204 @@ static int receives(int a, int c, int b) {
   return b == 2 || a == 2; /* bilateral: with the USA */
 }
 
+/* ---- The per-nation pipeline ------------------------------------------------ */
+
 typedef struct pbuf {
   mwx_track_plot *p;
   size_t n, cap;
   int rc;
 } pbuf;
 
-typedef struct route {
-  pbuf b[3];
-} route;
+struct mwx_fuse_pipe {
+  mwx_fuse_pipe_opts o;
+  const mwx_sim_scenario *sc;
+  mwx_sim_source *src;
+  mwx_tracker *tr[4];      /* KOR, JPN, USA, ALL (NULL unless centralized) */
+  pbuf b[4];
+  int64_t *last_pub[3];    /* per nation and track index: t_last_ns last published */
+  size_t cap_pub[3];
+  mwx_fuse_sample *pub;    /* this step's publications */
+  int *from;
+  size_t n_pub, cap_batch;
+  int64_t t_ns;
+};
+
+void mwx_fuse_pipe_opts_default(mwx_fuse_pipe_opts *o) {
+  memset(o, 0, sizeof *o);
+  o->seed = 1;
+}
+
+static int push_plot(pbuf *b, const mwx_track_plot *p) {
+  if (b->n == b->cap) {
+    size_t nc = b->cap ? 2 * b->cap : 256;
+    mwx_track_plot *q = realloc(b->p, nc * sizeof *q);
+    if (!q)
+      return b->rc = mwx_error_set(MWX_ENOMEM, "replay: out of memory");
+    b->p = q;
+    b->cap = nc;
+  }
+  b->p[b->n++] = *p;
+  return 0;
+}
 
 static int collect(const mwx_sim_plot *sp, void *ctx) {
-  route *r = ctx;
+  mwx_fuse_pipe *pp = ctx;
   mwx_track_plot p;
   if (mwx_track_plot_from_sim(sp, &p)) {
     mwx_error_clear();
     return 0;
   }
   for (int k = 0; k < 3; k++)
-    if (!strcmp(sp->nation, NAT[k])) {
-      pbuf *b = &r->b[k];
-      if (b->n == b->cap) {
-        size_t nc = b->cap ? 2 * b->cap : 256;
-        mwx_track_plot *q = realloc(b->p, nc * sizeof *q);
-        if (!q)
-          return b->rc = mwx_error_set(MWX_ENOMEM, "replay: out of memory");
-        b->p = q;
-        b->cap = nc;
-      }
-      b->p[b->n++] = p;
-    }
+    if (!strcmp(sp->nation, NAT[k]) && push_plot(&pp->b[k], &p))
+      return pp->b[k].rc;
+  return pp->tr[3] ? push_plot(&pp->b[3], &p) : 0;
+}
+
+int mwx_fuse_pipe_create(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const mwx_fuse_pipe_opts *opts,
+                         mwx_fuse_pipe **out) {
+  if (!sc || !truth || !out)
+    return mwx_error_set(MWX_EINVAL, "replay: pipe: NULL argument");
+  *out = NULL;
+  mwx_fuse_pipe *p = calloc(1, sizeof *p);
+  if (!p)
+    return mwx_error_set(MWX_ENOMEM, "replay: out of memory");
+  if (opts)
+    p->o = *opts;
+  else
+    mwx_fuse_pipe_opts_default(&p->o);
+  p->sc = sc;
+  p->t_ns = sc->epoch_ns;
+  int rc = mwx_sim_source_init(&p->src, sc, truth, p->o.seed);
+  for (int k = 0; k < (p->o.centralized ? 4 : 3) && !rc; k++)
+    rc = mwx_track_create(NULL, &p->tr[k]);
+  if (rc) {
+    mwx_fuse_pipe_destroy(p);
+    return rc;
+  }
+  *out = p;
   return 0;
 }
 
-/* Per nation and track: publication and launch-estimate state. */
+void mwx_fuse_pipe_destroy(mwx_fuse_pipe *p) {
+  if (!p)
+    return;
+  for (int k = 0; k < 4; k++) {
+    mwx_track_destroy(p->tr[k]);
+    free(p->b[k].p);
+  }
+  for (int k = 0; k < 3; k++)
+    free(p->last_pub[k]);
+  free(p->pub);
+  free(p->from);
+  mwx_sim_source_fini(p->src);
+  free(p);
+}
+
+int64_t mwx_fuse_pipe_time(const mwx_fuse_pipe *p) { return p ? p->t_ns : 0; }
+
+const mwx_tracker *mwx_fuse_pipe_tracker(const mwx_fuse_pipe *p, int k) {
+  return p && k >= 0 && k < 4 ? p->tr[k] : NULL;
+}
+
+size_t mwx_fuse_pipe_published(const mwx_fuse_pipe *p, const mwx_fuse_sample **s, const int **from) {
+  if (s)
+    *s = p ? p->pub : NULL;
+  if (from)
+    *from = p ? p->from : NULL;
+  return p ? p->n_pub : 0;
+}
+
+int mwx_fuse_pipe_step(mwx_fuse_pipe *p, int *done) {
+  if (!p || !done)
+    return mwx_error_set(MWX_EINVAL, "replay: pipe step: NULL argument");
+  *done = 0;
+  p->n_pub = 0;
+  int64_t next = mwx_sim_source_next_ns(p->src);
+  if (next == INT64_MAX) {
+    *done = 1;
+    return 0;
+  }
+  if (p->t_ns < next - NS)
+    p->t_ns = next - (next - p->t_ns) % NS;
+  p->t_ns += NS;
+  for (int k = 0; k < 4; k++)
+    p->b[k].n = 0;
+  int rc;
+  if ((rc = mwx_sim_source_advance(p->src, p->t_ns, collect, p)))
+    return rc;
+  for (int k = 0; k < 4; k++)
+    if (p->tr[k] && ((rc = p->b[k].rc) || (p->b[k].n && (rc = mwx_track_process(p->tr[k], p->b[k].p, p->b[k].n)))))
+      return rc;
+  /* what the three nodes publish this step */
+  for (int k = 0; k < 3; k++) {
+    size_t nt = mwx_track_count(p->tr[k]);
+    if (nt > p->cap_pub[k]) {
+      int64_t *q = realloc(p->last_pub[k], 2 * nt * sizeof *q);
+      if (!q)
+        return mwx_error_set(MWX_ENOMEM, "replay: out of memory");
+      memset(q + p->cap_pub[k], 0, (2 * nt - p->cap_pub[k]) * sizeof *q);
+      p->last_pub[k] = q;
+      p->cap_pub[k] = 2 * nt;
+    }
+    for (size_t i = 0; i < nt; i++) {
+      mwx_track_info in;
+      if (mwx_track_get(p->tr[k], i, &in) || in.status != MWX_TRACK_CONFIRMED || in.coasting ||
+          in.t_last_ns <= p->last_pub[k][i])
+        continue;
+      p->last_pub[k][i] = in.t_last_ns;
+      if (p->n_pub == p->cap_batch) {
+        size_t nc = p->cap_batch ? 2 * p->cap_batch : 32;
+        mwx_fuse_sample *q = realloc(p->pub, nc * sizeof *q);
+        if (q)
+          p->pub = q;
+        int *f = realloc(p->from, nc * sizeof *f);
+        if (f)
+          p->from = f;
+        if (!q || !f)
+          return mwx_error_set(MWX_ENOMEM, "replay: out of memory");
+        p->cap_batch = nc;
+      }
+      if (p->o.ballistic_est && in.p_ballistic >= 0.5)
+        in.est = in.ballistic;
+      if (mwx_fuse_sample_from_track(NAT[k], &in, &p->pub[p->n_pub])) {
+        mwx_error_clear();
+        continue;
+      }
+      p->from[p->n_pub++] = k;
+    }
+  }
+  return 0;
+}
+
+int mwx_fuse_pipe_deliver(const mwx_fuse_pipe *p, int receiver, unsigned from_mask, mwx_fuser *fz) {
+  if (!p || !fz || receiver < 0 || receiver > 2)
+    return mwx_error_set(MWX_EINVAL, "replay: deliver: bad argument");
+  size_t n = 0;
+  for (size_t j = 0; j < p->n_pub; j++)
+    n += (from_mask >> p->from[j]) & 1u;
+  if (!n)
+    return 0;
+  mwx_fuse_sample *sub = malloc(n * sizeof *sub);
+  if (!sub)
+    return mwx_error_set(MWX_ENOMEM, "replay: out of memory");
+  size_t k = 0;
+  for (size_t j = 0; j < p->n_pub; j++) {
+    if (!((from_mask >> p->from[j]) & 1u))
+      continue;
+    sub[k] = p->pub[j];
+    if (p->from[j] != receiver) /* a Track sample on the wire carries no thrust state */
+      sub[k].has_thrust = 0, sub[k].thrust_mps2 = 0;
+    k++;
+  }
+  int rc = mwx_fuse_ingest(fz, sub, n);
+  free(sub);
+  return rc;
+}
+
+/* ---- The replay -------------------------------------------------------------- */
+
+/* Per nation and track: launch-estimate state. */
 typedef struct trk_state {
-  int64_t last_pub_ns;
   int launch_done, has_launch;
   mwx_assess_point launch;
 } trk_state;
@@ -262,25 +424,21 @@ int mwx_fuse_replay(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, cons
     snprintf(out->m[k].id, sizeof out->m[k].id, "%s", sc->launch[k].id);
     out->m[k].flight_time_s = truth->traj[k].fig.flight_time_s;
   }
-  mwx_sim_source *src = NULL;
-  mwx_tracker *tr[3] = {NULL};
+  mwx_fuse_pipe *pp = NULL;
   mwx_fuser *fz[3][3] = {{NULL}};
   trk_state *ts[3] = {NULL};
-  route r;
-  memset(&r, 0, sizeof r);
-  mwx_fuse_sample *batch = NULL;
-  int *from = NULL;
-  size_t cap_batch = 0;
   score *sco = calloc(nm * 9 + 1, sizeof *sco);
   truth_zone *tzs = NULL;
   mwx_zone_track_point *pts = NULL;
   int rc = sco ? 0 : mwx_error_set(MWX_ENOMEM, "replay: out of memory");
+  mwx_fuse_pipe_opts po;
+  mwx_fuse_pipe_opts_default(&po);
+  po.seed = o.seed;
   if (!rc)
-    rc = mwx_sim_source_init(&src, sc, truth, o.seed);
+    rc = mwx_fuse_pipe_create(sc, truth, &po, &pp);
   for (int a = 0; a < 3 && !rc; a++) {
-    rc = mwx_track_create(NULL, &tr[a]);
     ts[a] = calloc(MAX_TRACKS_PER_NATION, sizeof *ts[a]);
-    if (!rc && !ts[a])
+    if (!ts[a])
       rc = mwx_error_set(MWX_ENOMEM, "replay: out of memory");
     for (int c = 0; c < 3 && !rc; c++)
       rc = mwx_fuse_create(NULL, &fz[a][c]);
@@ -308,85 +466,42 @@ int mwx_fuse_replay(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, cons
   mwx_assess_opts ao;
   mwx_assess_opts_default(&ao);
   ao.want_apogee = 0;
-  int64_t t = sc->epoch_ns;
   for (;;) {
-    int64_t next = mwx_sim_source_next_ns(src);
-    if (next == INT64_MAX)
-      break;
-    if (t < next - NS)
-      t = next - (next - t) % NS;
-    t += NS;
-    for (int a = 0; a < 3; a++)
-      r.b[a].n = 0;
-    if ((rc = mwx_sim_source_advance(src, t, collect, &r)))
+    int done_ = 0;
+    if ((rc = mwx_fuse_pipe_step(pp, &done_)))
       goto done;
-    for (int a = 0; a < 3; a++)
-      if ((rc = r.b[a].rc) || (r.b[a].n && (rc = mwx_track_process(tr[a], r.b[a].p, r.b[a].n))))
-        goto done;
-    /* what each node publishes this step */
-    size_t nb = 0;
+    if (done_)
+      break;
+    int64_t t = mwx_fuse_pipe_time(pp);
+    /* each confirmed track's launch estimate, once, from its early estimate
+     * (the node's first LaunchEvent) */
     for (int a = 0; a < 3; a++) {
-      size_t cnt = mwx_track_count(tr[a]);
+      const mwx_tracker *tra = mwx_fuse_pipe_tracker(pp, a);
+      size_t cnt = mwx_track_count(tra);
       for (size_t i = 0; i < cnt && i < MAX_TRACKS_PER_NATION; i++) {
         mwx_track_info in;
-        if (mwx_track_get(tr[a], i, &in) || in.status != MWX_TRACK_CONFIRMED)
-          continue;
         trk_state *st = &ts[a][i];
-        if (!st->launch_done && in.has_first) {
-          mwx_track_info early = in;
-          early.p_ballistic = 0; /* launch only */
-          mwx_assess as;
-          st->launch_done = 1;
-          if (!mwx_assess_track(&early, &ao, &as) && as.has_launch && as.launch.major_km <= 500.0) {
-            st->has_launch = 1;
-            st->launch = as.launch;
-          }
-          mwx_error_clear();
-        }
-        if (in.coasting || in.t_last_ns <= st->last_pub_ns)
+        if (st->launch_done || mwx_track_get(tra, i, &in) || in.status != MWX_TRACK_CONFIRMED || !in.has_first)
           continue;
-        st->last_pub_ns = in.t_last_ns;
-        if (nb == cap_batch) {
-          size_t nc = cap_batch ? 2 * cap_batch : 32;
-          mwx_fuse_sample *q = realloc(batch, nc * sizeof *q);
-          int *f = realloc(from, nc * sizeof *f);
-          if (q)
-            batch = q;
-          if (f)
-            from = f;
-          if (!q || !f) {
-            rc = mwx_error_set(MWX_ENOMEM, "replay: out of memory");
-            goto done;
-          }
-          cap_batch = nc;
+        mwx_track_info early = in;
+        early.p_ballistic = 0; /* launch only */
+        mwx_assess as;
+        st->launch_done = 1;
+        if (!mwx_assess_track(&early, &ao, &as) && as.has_launch && as.launch.major_km <= 500.0) {
+          st->has_launch = 1;
+          st->launch = as.launch;
         }
-        if (mwx_fuse_sample_from_track(NAT[a], &in, &batch[nb])) {
-          mwx_error_clear();
-          continue;
-        }
-        from[nb++] = a;
+        mwx_error_clear();
       }
     }
-    /* deliver: a Track sample on the wire carries no thrust state (the
-     * receiver estimates it); the own node's fusers have the filter's */
+    /* deliver: own tracks keep the filter's thrust, a partner's carry none */
     for (int a = 0; a < 3; a++)
       for (int c = 0; c < 3; c++) {
-        mwx_fuse_sample sub[256];
-        size_t ns = 0;
-        for (size_t j = 0; j < nb; j++) {
-          if (!receives(a, c, from[j]))
-            continue;
-          if (ns == sizeof sub / sizeof sub[0]) {
-            if ((rc = mwx_fuse_ingest(fz[a][c], sub, ns)))
-              goto done;
-            ns = 0;
-          }
-          sub[ns] = batch[j];
-          if (from[j] != a)
-            sub[ns].has_thrust = 0, sub[ns].thrust_mps2 = 0;
-          ns++;
-        }
-        if (ns && (rc = mwx_fuse_ingest(fz[a][c], sub, ns)))
+        unsigned mask = 0;
+        for (int b2 = 0; b2 < 3; b2++)
+          if (receives(a, c, b2))
+            mask |= 1u << b2;
+        if ((rc = mwx_fuse_pipe_deliver(pp, a, mask, fz[a][c])))
           goto done;
       }
     /* score */
@@ -527,15 +642,11 @@ done:
   free(tzs);
   free(pts);
   for (int a = 0; a < 3; a++) {
-    mwx_track_destroy(tr[a]);
-    free(r.b[a].p);
     free(ts[a]);
     for (int c = 0; c < 3; c++)
       mwx_fuse_destroy(fz[a][c]);
   }
-  mwx_sim_source_fini(src);
-  free(batch);
-  free(from);
+  mwx_fuse_pipe_destroy(pp);
   free(sco);
   if (rc)
     mwx_fuse_replay_fini(out);
