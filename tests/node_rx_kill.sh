@@ -30,7 +30,8 @@ for N in KOR JPN; do
 J
 done
 (cd "$T" && exec stdbuf -oL timeout 90 "$B/mwxd" --config KOR.json --log none > KOR.log 2>&1) & PIDS+=($!)
-(cd "$T" && exec stdbuf -oL timeout 90 "$B/mwxd" --config JPN.json --log received > JPN.log 2>&1) & JPID=$!
+# exec all the way (no timeout wrapper): the pid killed is mwxd's own (--run-s bounds it)
+(cd "$T" && exec stdbuf -oL "$B/mwxd" --config JPN.json --run-s 90 --log received > JPN.log 2>&1) & JPID=$!
 PIDS+=($JPID)
 held=0
 for i in $(seq 1 600); do
