@@ -753,8 +753,8 @@ static int act6_run(const char *dir, const char *const *nations, int n_nat, int 
     mwx_node_config_init(&cfg);
     snprintf(cfg.nation, sizeof cfg.nation, "%s", nations[k]);
     snprintf(cfg.scenario, sizeof cfg.scenario, "%s", ACT6_SCENARIO);
-    /* config/replay: KOR-JPN Tracks keep their covariance, so JPN's picture can fuse KOR's */
-    snprintf(cfg.policy, sizeof cfg.policy, "%s/config/replay/policy-%s.json", MWX_SOURCE_DIR, nations[k]);
+    /* the shipped policies: KOR-JPN Tracks keep their covariance, so JPN's picture can fuse KOR's */
+    snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-%s.json", MWX_SOURCE_DIR, nations[k]);
     if (access(cfg.policy, F_OK) != 0)
       snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-%s.json", MWX_SOURCE_DIR, nations[k]);
     snprintf(cfg.journal, sizeof cfg.journal, "%s/%s-%d.db", dir, nations[k], n_nat);
@@ -835,9 +835,8 @@ static void act6_progress(void *ctx, const char *cond, double frac) {
 static int act6_replay(const char *scenario, const char *label, mwx_node_replay_result *out) {
   mwx_node_replay_opts o;
   mwx_node_replay_opts_default(&o);
-  /* KOR-JPN Tracks with their covariance (config/replay): the shipped policies remove it, and then
-     neither node can fuse the other's tracks (docs/fusion.md) */
-  snprintf(o.policy_dir, sizeof o.policy_dir, "%s/config/replay", MWX_SOURCE_DIR);
+  /* the shipped policies (config/): KOR-JPN Tracks keep their covariance, grown by the 1-km
+     rounding, so each node can fuse the other's tracks (docs/fusion.md) */
   if (isatty(2)) {
     o.progress = act6_progress;
     o.progress_ctx = (void *)label;
@@ -847,7 +846,7 @@ static int act6_replay(const char *scenario, const char *label, mwx_node_replay_
   if (isatty(2))
     fprintf(stderr, "\r%60s\r", "");
   if (!rc) {
-    printf("\nmwx replay %s --policy-dir config/replay (the real nodes offline; %.0f + %.0f + %.0f s):\n", label,
+    printf("\nmwx replay %s (the real nodes offline; %.0f + %.0f + %.0f s):\n", label,
            r.wall_s[0], r.wall_s[1], r.wall_s[2]);
     rc = mwx_fuse_replay_print(stdout, &r.keys);
   }

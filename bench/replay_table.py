@@ -4,7 +4,7 @@
 usage: bench/replay_table.py SCENARIO.json=REPLAY.json ...
   SCENARIO.json  the scenario (for its name and launch time; the J-Alert time is looked up in
                  data/launches.csv by the launch minute)
-  REPLAY.json    the output of `mwx replay SCENARIO.json --policy-dir config/replay --json`
+  REPLAY.json    the output of `mwx replay SCENARIO.json --json`
 """
 import csv, json, os, sys
 

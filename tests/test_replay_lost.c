@@ -4,7 +4,7 @@
  * detection; on the real day J-Alert told Hokkaido to take cover at 07:55
  * JST and took it back at 08:15) replayed over the real nodes
  * (mwx_node_replay: policies, signatures, journals, fusion, alerts), JPN
- * alone against shared (KOR, JPN, USA; config/replay policies, which keep
+ * alone against shared (KOR, JPN, USA; shipped policies, which keep
  * the covariance on KOR-JPN Tracks so that the nodes can fuse them).
  *
  * Asserted, with the numbers printed:
@@ -51,7 +51,6 @@ static void test_jpn_loses_the_missile(void **state) {
   o.conditions = MWX_NODE_REPLAY_ALONE | MWX_NODE_REPLAY_SHARED;
   o.nations = 1 << JPN; /* alone: only JPN's node matters here */
   o.until_s = 1900;     /* 32 min: past 07:55 JST's J-Alert time (+33 min less a minute); keeps the test short */
-  snprintf(o.policy_dir, sizeof o.policy_dir, "%s/config/replay", MWX_SOURCE_DIR);
   mwx_node_replay_result r;
   int rc = mwx_node_replay(MWX_SOURCE_DIR "/scenarios/2023-04-13-hwasong18.json", &o, &r);
   if (rc)

@@ -1,6 +1,6 @@
 /*
  * test_replay_node.c - `mwx replay` over the real nodes (mwx_node_replay)
- * on 2022-10-04 (Hwasong-12 over Aomori; the first 600 s), with the config/replay policies
+ * on 2022-10-04 (Hwasong-12 over Aomori; the first 600 s), with the shipped policies
  * (the shipped ones but KOR-JPN Tracks keep their covariance, so that the
  * nodes can fuse them):
  *  - every key of issues 13 and 14 is in the JSON of every nation and
@@ -35,7 +35,6 @@ enum { ALONE = 0, BILATERAL = 1, SHARED = 2 };
 
 static void opts(mwx_node_replay_opts *o) {
   mwx_node_replay_opts_default(o);
-  snprintf(o->policy_dir, sizeof o->policy_dir, "%s/config/replay", MWX_SOURCE_DIR);
 }
 
 static void test_replay_2022_10_04(void **state) {
