@@ -24,7 +24,8 @@
 
 /* Each plot the driver (assess.h) takes for this nation: counted and, with
  * journal_plots, journaled as a plot record (built with Jansson; the
- * numbers at the resolution of the sensor model: 0.1 m, 1e-5 deg, 1e-7). */
+ * numbers rounded to the resolution the record has always had: 0.1 m,
+ * 1e-5 deg, 1e-7 for a unit line of sight). */
 static double round_to(double v, double q) { return round(v / q) * q; }
 
 int node_on_plot(void *ctx, const mwx_sim_plot *sp) {
