@@ -360,15 +360,30 @@ static void on_bound(void *c, const mwx_node_event *ev) {
   x->launches += ev->msg->topic == MWX_TOPIC_LAUNCH;
 }
 
-/* JPN offline on 2022-10-04 (several tracks confirmed at once: the radars
- * hand over) with the table bounded at max_tracks. */
+/* Two missiles in flight at once (written at test time): the 2022-10-04
+ * Hwasong-12 profile (launches.csv, Japan MoD) and the same profile 20 s
+ * later on an azimuth 4 degrees to the south, so JPN's radars hold two
+ * live tracks over Aomori together. */
+static const char two_missiles[] =
+    "{\"name\": \"two IRBMs 20 s apart (test)\", \"launches\": [\n"
+    " {\"id\": \"M1\", \"time_utc\": \"2022-10-03T22:22:00Z\", \"lat_deg\": 40.61, \"lon_deg\": 126.43,\n"
+    "  \"azimuth_deg\": 84.0, \"apogee_km\": 1000.0, \"range_km\": 4600.0, \"class\": \"IRBM\"},\n"
+    " {\"id\": \"M2\", \"time_utc\": \"2022-10-03T22:22:20Z\", \"lat_deg\": 40.61, \"lon_deg\": 126.43,\n"
+    "  \"azimuth_deg\": 88.0, \"apogee_km\": 1000.0, \"range_km\": 4600.0, \"class\": \"IRBM\"}],\n"
+    " \"sensors\": \"default\"}\n";
+
+/* JPN offline on two missiles at once with the table bounded at max_tracks. */
 static void run_bounded(int max_tracks, mwx_node_stats *st, bctx *x) {
   char dir[] = "/tmp/mwx_test_node_XXXXXX";
   assert_non_null(mkdtemp(dir));
   mwx_node_config cfg;
   mwx_node_config_init(&cfg);
   strcpy(cfg.nation, "JPN");
-  snprintf(cfg.scenario, sizeof cfg.scenario, "%s/scenarios/2022-10-04-hwasong12.json", MWX_SOURCE_DIR);
+  snprintf(cfg.scenario, sizeof cfg.scenario, "%s/two.json", dir);
+  FILE *sf = fopen(cfg.scenario, "w");
+  assert_non_null(sf);
+  assert_true(fputs(two_missiles, sf) >= 0);
+  assert_int_equal(fclose(sf), 0);
   snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-JPN.json", MWX_SOURCE_DIR);
   snprintf(cfg.journal, sizeof cfg.journal, "%s/jpn.db", dir);
   cfg.journal_plots = 0;
