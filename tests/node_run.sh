@@ -41,7 +41,10 @@ n=$("$MWX" audit show "$T/kor.db" --kind release --json | grep -c '"outcome":"he
 "$MWX" run "$SC" --nation KOR --journal "$T/x.db" --policy "$SRC/config/policy-JPN.json" 2>&1 | grep -q "policy of JPN" &&
   ok "a policy of another nation refused" || bad "wrong policy accepted"
 
-# kill -9 mid-scenario
+# kill -9 mid-scenario (the log is made before the run starts: the
+# background job's redirect may come after the first grep, and a grep of a
+# missing file would end the wait at once)
+: > "$T/kill.log"
 "$MWX" run "$SC" --nation KOR --journal "$T/kill.db" --speed 100 --log > "$T/kill.log" 2>&1 & PID=$!
 end=$((SECONDS + 30))
 while [ $SECONDS -lt $end ] && [ "$(grep -c RELEASED "$T/kill.log")" -lt 40 ]; do sleep 0.1; done
