@@ -29,9 +29,10 @@ for N in KOR JPN; do
  "scenario":"$SRC/scenarios/2022-10-14-srbm.json","speed":20,"start_unix_ms":$START,"linger_s":2}
 J
 done
-(cd "$T" && exec stdbuf -oL timeout 90 "$B/mwxd" --config KOR.json --log none > KOR.log 2>&1) & PIDS+=($!)
-# exec all the way (no timeout wrapper): the pid killed is mwxd's own (--run-s bounds it)
-(cd "$T" && exec stdbuf -oL "$B/mwxd" --config JPN.json --run-s 90 --log received > JPN.log 2>&1) & JPID=$!
+(cd "$T" && exec timeout 90 "$B/mwxd" --config KOR.json --log none > KOR.log 2>&1) & PIDS+=($!)
+# exec all the way (no timeout wrapper): the pid killed is mwxd's own (--run-s bounds it);
+# no stdbuf: mwxd flushes every log line, and stdbuf's LD_PRELOAD would come before ASan's runtime
+(cd "$T" && exec "$B/mwxd" --config JPN.json --run-s 90 --log received > JPN.log 2>&1) & JPID=$!
 PIDS+=($JPID)
 held=0
 for i in $(seq 1 600); do
