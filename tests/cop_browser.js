@@ -45,8 +45,9 @@ async function login(page, name, pw) {
 // rendered features of a layer (what MapLibre drew, not the DOM)
 async function rendered(page, layer) {
   return page.evaluate((layer) => {
-    // the picture's layers are on the map above (mwxCop.map), the static ones on the base map below
-    const m = window.mwxCop && [window.mwxCop.map, window.mwxCop.base].find((x) => x && x.getLayer(layer));
+    // the track symbols are on the map on top (mwxCop.map), the slow layers (ground tracks, ellipses,
+    // corridors) on the one below it (mwxCop.slow), the static ones on the base map (mwxCop.base)
+    const m = window.mwxCop && [window.mwxCop.map, window.mwxCop.slow, window.mwxCop.base].find((x) => x && x.getLayer(layer));
     if (!m || !window.mwxCop.ready) return [];
     return m.queryRenderedFeatures({ layers: [layer] }).map((f) => f.properties);
   }, layer);
