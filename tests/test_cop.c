@@ -499,6 +499,76 @@ static void test_http_api(void **state) {
 }
 
 
+/* ---- a session ends at its maximum age however active it is ---------- */
+
+static void *max_age_client(void *vj) {
+  http_job *j = vj;
+  char body[4096], sc[300], cookie[100] = "";
+  int st = http(j->port, "POST", "/api/login", NULL, NULL, "{\"name\":\"officer\",\"password\":\"officer-pass\"}", body,
+                sizeof body, sc, sizeof sc);
+  EXPECT(st == 200 && strstr(sc, "Max-Age=2;"), "login: %d %s", st, sc);
+  sscanf(sc, "mwx_session=%64[0-9a-f]", cookie);
+  int before = 0, after = 0;
+  /* a request every 0.5 s (never idle): valid before 2 s, refused after */
+  for (int i = 0; i < 7; i++) {
+    st = http(j->port, "GET", "/api/session", cookie, NULL, NULL, body, sizeof body, NULL, 0);
+    if (i < 3)
+      before += st == 200;
+    if (i >= 6)
+      after += st == 401;
+    usleep(500000);
+  }
+  EXPECT(before == 3 && after == 1, "session max age 2 s: %d of 3 valid in the first 1.5 s, %d of 1 refused at 3 s", before,
+         after);
+  st = http(j->port, "GET", "/api/picture", cookie, NULL, NULL, body, sizeof body, NULL, 0);
+  EXPECT(st == 401, "an expired session's API call: %d", st);
+  __atomic_store_n(&j->done, 1, __ATOMIC_SEQ_CST);
+  return NULL;
+}
+
+static void test_session_max_age(void **state) {
+  (void)state;
+  char db[160], root[160], idx[200];
+  snprintf(db, sizeof db, "%s/maxage.db", dir);
+  snprintf(root, sizeof root, "%s/www3", dir);
+  mkdir(root, 0700);
+  snprintf(idx, sizeof idx, "%s/index.html", root);
+  write_file(idx, "<!doctype html><title>mwx test page</title>");
+  http_job j = {0};
+  snprintf(j.acc, sizeof j.acc, "%s/maxage-acc.json", dir);
+  assert_int_equal(mwx_cop_account_add(j.acc, "officer", MWX_COP_RELEASE_OFFICER, "officer-pass"), 0);
+  mwx_node_config cfg;
+  mwx_node_config_init(&cfg);
+  strcpy(cfg.nation, "JPN");
+  snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-JPN.json", MWX_SOURCE_DIR);
+  snprintf(cfg.journal, sizeof cfg.journal, "%s", db);
+  mwx_node *n;
+  assert_int_equal(mwx_node_open(&cfg, NULL, NULL, &n), 0);
+  mwx_cop_config cc;
+  mwx_cop_config_init(&cc);
+  j.port = 21000 + (int)((getpid() + 3571) % 20000);
+  cc.port = j.port;
+  cc.insecure_local = 1;
+  cc.session_max_s = 2;
+  cc.session_idle_s = 3600;
+  snprintf(cc.accounts, sizeof cc.accounts, "%s", j.acc);
+  snprintf(cc.web_root, sizeof cc.web_root, "%s", root);
+  mwx_cop *cop = NULL;
+  assert_int_equal(mwx_cop_open(&cc, n, &cop), 0);
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, max_age_client, &j), 0);
+  int64_t end = mwx_node_mono_ns() + 60000000000ll;
+  while (!__atomic_load_n(&j.done, __ATOMIC_SEQ_CST) && mwx_node_mono_ns() < end)
+    mwx_node_loop_run_once(mwx_node_get_loop(n), 50000000);
+  pthread_join(th, NULL);
+  mwx_cop_close(cop);
+  mwx_node_close(n);
+  if (j.fails)
+    fprintf(stderr, "%s", j.log);
+  assert_int_equal(j.fails, 0);
+  assert_true(j.done);
+}
+
 /* ---- the push channel: batched messages, fused deltas, the lag probe ---- */
 
 typedef struct push_job {
@@ -740,6 +810,7 @@ int main(void) {
       cmocka_unit_test(test_events),
       cmocka_unit_test(test_web_cert),
       cmocka_unit_test(test_http_api),
+      cmocka_unit_test(test_session_max_age),
       cmocka_unit_test(test_push),
       cmocka_unit_test(test_push_backlog),
   };
