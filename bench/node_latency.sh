@@ -42,6 +42,8 @@
 #   MEMORY    RSS of each node every 5 s: start (a second in), middle, end, peak
 #             and the growth over the second half (kB per minute)
 #   BOUNDS    each node's queues and tables against their bounds (mwxd BOUNDS)
+# SYNC=normal (environment) runs every node with "sync":"normal" (no fsync per
+# commit: docs/operations.md), to show what the fsyncs cost; default: full.
 set -u
 B=$(cd "${1:?usage: bench/node_latency.sh BUILD_DIR [SPEED] [RUN_S] [STEP_S] [SALVO_SPEED]}" && pwd)
 SPEED=${2:-40}
@@ -78,7 +80,9 @@ run_case() {
   local start=$(( $(date +%s%3N) + LEAD * 1000 ))
   local stepkey=""
   [ "${TICK:-0}" = 1 ] && stepkey="\"step_s\":$STEP,"
-  local common="\"secure\":$secure,\"lease_ms\":3000,\"scenario\":\"$sc\",\"seed\":1,\"speed\":$speed,$stepkey\"start_unix_ms\":$start,\"linger_s\":-1"
+  local synckey=""
+  [ -n "${SYNC:-}" ] && synckey="\"sync\":\"$SYNC\","
+  local common="$synckey\"secure\":$secure,\"lease_ms\":3000,\"scenario\":\"$sc\",\"seed\":1,\"speed\":$speed,$stepkey\"start_unix_ms\":$start,\"linger_s\":-1"
   local h=0
   [ "$topo" = hub ] && h=1
   local dom=$(( 200 + 3 * (2 * sec + h) ))
