@@ -44,6 +44,7 @@
 #   BOUNDS    each node's queues and tables against their bounds (mwxd BOUNDS)
 # SYNC=normal (environment) runs every node with "sync":"normal" (no fsync per
 # commit: docs/operations.md), to show what the fsyncs cost; default: full.
+# FIT_WORKERS=N (environment) sets every node's "fit_workers" (default 1).
 set -u
 B=$(cd "${1:?usage: bench/node_latency.sh BUILD_DIR [SPEED] [RUN_S] [STEP_S] [SALVO_SPEED]}" && pwd)
 SPEED=${2:-40}
@@ -82,6 +83,7 @@ run_case() {
   [ "${TICK:-0}" = 1 ] && stepkey="\"step_s\":$STEP,"
   local synckey=""
   [ -n "${SYNC:-}" ] && synckey="\"sync\":\"$SYNC\","
+  [ -n "${FIT_WORKERS:-}" ] && synckey="$synckey\"fit_workers\":$FIT_WORKERS,"
   local common="$synckey\"secure\":$secure,\"lease_ms\":3000,\"scenario\":\"$sc\",\"seed\":1,\"speed\":$speed,$stepkey\"start_unix_ms\":$start,\"linger_s\":-1"
   local h=0
   [ "$topo" = hub ] && h=1
