@@ -126,11 +126,14 @@ static int bench_one(const char *path, const char *label) {
   }
   qsort(ms, fitted, sizeof *ms, cmp_d);
   qsort(cms, fitted, sizeof *cms, cmp_d);
+  size_t over = 0; /* fits above issue 16's 100 ms of one core */
+  for (size_t i = 0; i < fitted; i++)
+    over += cms[i] > 100.0;
   if (fitted)
-    printf("FIT %-22s tracks=%zu/%zu cpu_ms p50=%.1f max=%.1f wall_ms p50=%.1f max=%.1f total=%.0f "
-           "launch_err_km mean=%.3f max=%.3f time_err_s mean=%.2f\n",
-           label, fitted, tried, cms[fitted / 2], cms[fitted - 1], ms[fitted / 2], ms[fitted - 1], total,
-           err_sum / fitted, err_max, dt_sum / fitted);
+    printf("FIT %-22s tracks=%zu/%zu cpu_ms p50=%.1f p90=%.1f max=%.1f over_100ms=%zu wall_ms p50=%.1f max=%.1f "
+           "total=%.0f launch_err_km mean=%.3f max=%.3f time_err_s mean=%.2f\n",
+           label, fitted, tried, cms[fitted / 2], cms[(size_t)(0.9 * (double)(fitted - 1))], cms[fitted - 1], over,
+           ms[fitted / 2], ms[fitted - 1], total, err_sum / fitted, err_max, dt_sum / fitted);
   else
     printf("FIT %-22s tracks=0/%zu\n", label, tried);
   fflush(stdout);

@@ -27,6 +27,24 @@
 #   starts and at its end, CPU per node (percent of one core over the run),
 #   and the launch fits (queued, done, dropped, longest) from mwxd's DOWN
 #   line.
+# Issue 16's lines per case, beside NODE (every node runs with --stages):
+#   STAGES    each stage of KOR's Tracks on their way to JPN's picture (node.h
+#             mwx_node_stage: plot -> in -> tracked -> signed -> journaled ->
+#             published -> received -> verified -> taken -> held), joined by
+#             seq from KOR's and JPN's STAGES lines: p50 / p99 of each step (ms)
+#             and its share of the mean plot -> held
+#   PROFILE   each node's loop thread (mwxd's PROFILE line): busy share of the
+#             wall time and the parts that take >= 2% of it
+#   PERF_NODE KOR's hottest functions (perf record, cpu-clock at 199 Hz, the
+#             whole case; PERF=0 skips it, as does a machine without perf)
+#   SYNC      each node's sync mode, commits per second, commit p50 / p99 and
+#             the commits' share of the loop's busy time, beside the disk's fsync
+#   MEMORY    RSS of each node every 5 s: start (a second in), middle, end, peak
+#             and the growth over the second half (kB per minute)
+#   BOUNDS    each node's queues and tables against their bounds (mwxd BOUNDS)
+# SYNC=normal (environment) runs every node with "sync":"normal" (no fsync per
+# commit: docs/operations.md), to show what the fsyncs cost; default: full.
+# FIT_WORKERS=N (environment) sets every node's "fit_workers" (default 1).
 set -u
 B=$(cd "${1:?usage: bench/node_latency.sh BUILD_DIR [SPEED] [RUN_S] [STEP_S] [SALVO_SPEED]}" && pwd)
 SPEED=${2:-40}
@@ -63,7 +81,10 @@ run_case() {
   local start=$(( $(date +%s%3N) + LEAD * 1000 ))
   local stepkey=""
   [ "${TICK:-0}" = 1 ] && stepkey="\"step_s\":$STEP,"
-  local common="\"secure\":$secure,\"lease_ms\":3000,\"scenario\":\"$sc\",\"seed\":1,\"speed\":$speed,$stepkey\"start_unix_ms\":$start,\"linger_s\":-1"
+  local synckey=""
+  [ -n "${SYNC:-}" ] && synckey="\"sync\":\"$SYNC\","
+  [ -n "${FIT_WORKERS:-}" ] && synckey="$synckey\"fit_workers\":$FIT_WORKERS,"
+  local common="$synckey\"secure\":$secure,\"lease_ms\":3000,\"scenario\":\"$sc\",\"seed\":1,\"speed\":$speed,$stepkey\"start_unix_ms\":$start,\"linger_s\":-1"
   local h=0
   [ "$topo" = hub ] && h=1
   local dom=$(( 200 + 3 * (2 * sec + h) ))
@@ -84,9 +105,22 @@ run_case() {
   for N in KOR JPN USA; do
     # the receivers stay 2 s longer: what KOR sent last arrives
     local t=$((LEAD + run)); [ $N = KOR ] || t=$((t + 2))
-    timeout $((t + 30)) "$B/mwxd" --config "$d/$N.json" --run-s $t --log received > "$d/$N.log" 2>&1 &
+    timeout $((t + 30)) "$B/mwxd" --config "$d/$N.json" --run-s $t --log received --stages > "$d/$N.log" 2>&1 &
     PIDS+=($!)
   done
+  # RSS of each node every 5 s from a second after the scenario starts (MEMORY)
+  ( sleep $((LEAD + 1)); k=0; while [ $k -le $(( (run - 3) / 5 )) ]; do
+      for i in 0 1 2; do c=$(pgrep -P "${PIDS[$i]}" | head -1)
+        echo "$i $k $(awk '/VmRSS/ {print $2}' /proc/$c/status 2>/dev/null)"; done
+      k=$((k + 1)); sleep 5; done ) > "$d/rss_series.txt" 2>/dev/null &
+  local rsser=$!
+  # KOR's hottest functions over the case (PERF_NODE)
+  local perfer=""
+  if [ "${PERF:-1}" != 0 ] && command -v perf >/dev/null; then
+    ( sleep 1; c=$(pgrep -P "${PIDS[0]}" | head -1)
+      [ -n "$c" ] && perf record -q -F 199 -e cpu-clock -o "$d/perf.data" -p "$c" -- sleep $((LEAD + run - 2)) >/dev/null 2>&1 ) &
+    perfer=$!
+  fi
   # RSS (kB) and CPU ticks (user + system) of each mwxd (the child of timeout) a second after the
   # scenario starts and a second before KOR stops, with the wall clock: CPU over the scenario
   ( sleep $((LEAD + 1)); for p in "${PIDS[@]}"; do c=$(pgrep -P "$p" | head -1)
@@ -115,6 +149,16 @@ PY
   for p in "${PIDS[@]}"; do wait "$p" || st=$((st + 1)); done
   wait $sampler 2>/dev/null
   wait $prober 2>/dev/null
+  wait $rsser 2>/dev/null
+  [ -n "$perfer" ] && wait $perfer 2>/dev/null
+  : > "$d/perf.txt"
+  if [ -s "$d/perf.data" ]; then
+    perf report -i "$d/perf.data" --stdio --no-children --sort dso --percent-limit 1 2>/dev/null \
+      | grep -E '^ +[0-9.]+%' | head -6 | awk '{print "dso", $1, $2}' > "$d/perf.txt"
+    perf report -i "$d/perf.data" --stdio --no-children --sort symbol --percent-limit 1 2>/dev/null \
+      | grep -E '^ +[0-9.]+%' | head -8 | awk '{print "sym", $1, $3}' >> "$d/perf.txt"
+  fi
+  rm -f "$d/perf.data"
   PIDS=()
   [ $st = 0 ] || { echo "$topo secure=$sec: $st node(s) failed"; tail -5 "$d"/*.log; }
   "$B/mwx" audit show "$d/KOR.db" --kind release --json > "$d/kor_release.json"
@@ -199,6 +243,99 @@ print(f"RES {sys.argv[5]} topo={topo} secure={sec} | " + " | ".join(parts) + " |
 print(f"COMMIT {sys.argv[5]} topo={topo} secure={sec} |" + jl + f" | disk fsync (4 KiB append, same run) ms {fs}")
 if fl:
     print(f"FITS {sys.argv[5]} topo={topo} secure={sec} | window closed -> fit result on the loop:" + fl)
+tag = f"{sys.argv[5]} topo={topo} secure={sec}"
+# ---- STAGES: KOR's stamps of each Track it published for JPN, JPN's of each it held, joined by seq
+st_re = re.compile(r'^(\w{3}) STAGES (->|<-) (\w{3}) Track seq=(\d+) id=\S+((?: \w+=\d+)+)')
+def stamps(path, me, arrow, other):
+    out = {}
+    for l in open(path):
+        m = st_re.match(l)
+        if m and m.group(1) == me and m.group(2) == arrow and m.group(3) == other:
+            seq = int(m.group(4))
+            if seq not in out:
+                out[seq] = {k: int(v) for k, v in (kv.split("=") for kv in m.group(5).split())}
+    return out
+tx = stamps(d + "/KOR.log", "KOR", "->", "JPN")
+rx = stamps(d + "/JPN.log", "JPN", "<-", "KOR")
+order = ["plot", "in", "tracked", "signed", "journaled", "published", "received", "verified", "taken", "held"]
+steps = [("plot", "in", "wait"), ("in", "tracked", "track+assess"), ("tracked", "signed", "decide+sign"),
+         ("signed", "journaled", "KOR commit"), ("journaled", "published", "publish"),
+         ("published", "received", "DDS"), ("received", "verified", "verify"), ("verified", "taken", "hand-over"),
+         ("taken", "held", "JPN commit")]
+joined = []
+for seq, a in tx.items():
+    b = rx.get(seq)
+    if b:
+        t = dict(a); t.update({k: v for k, v in b.items() if k != "plot"})
+        if all(k in t for k in order):
+            joined.append(t)
+if joined:
+    tot = [(t["held"] - t["plot"]) / 1e6 for t in joined]
+    mt = sum(tot) / len(tot)
+    parts = []
+    for a, b, name in steps:
+        v = [(t[b] - t[a]) / 1e6 for t in joined]
+        parts.append(f"{name} {pct(v,.5):.2f}/{pct(v,.99):.2f} ({100 * (sum(v) / len(v)) / mt if mt > 0 else 0:.0f}%)")
+    print(f"STAGES {tag} n={len(joined)} plot->held p50={pct(tot,.5):.2f} p99={pct(tot,.99):.2f} mean={mt:.2f} ms | "
+          "p50/p99 ms (share of the mean): " + " | ".join(parts))
+else:
+    print(f"STAGES {tag} n=0 (no Track joined: KOR {len(tx)} published, JPN {len(rx)} held)")
+# ---- PROFILE, SYNC, BOUNDS from each node's DOWN block
+prof, sync, bnd = [], [], []
+for nat in ["KOR", "JPN", "USA"]:
+    mode, busy_ms, commit_ms, js = "?", None, None, None
+    for l in open(f"{d}/{nat}.log"):
+        m = re.search(r" UP node .* sync=(\w+)", l)
+        if m:
+            mode = m.group(1)
+        m = re.match(r"\w{3} PROFILE passes=(\d+) busy=([0-9.]+)% of ([0-9.]+) s [^|]*\|(.*)", l)
+        if m:
+            wall_s = float(m.group(3)); busy = float(m.group(2))
+            busy_ms = busy / 100 * wall_s * 1e3
+            ps = re.findall(r" (\w+)=([0-9.]+)% \(([0-9]+) ms\)", m.group(4))
+            top = sorted(((float(p), k) for k, p, _ in ps), reverse=True)
+            commit_ms = next((float(x) for k, _, x in ps if k == "commit"), None)
+            prof.append(f"{nat} busy {busy:.1f}%: " + " ".join(f"{k} {p:.0f}%" for p, k in top if p >= 2))
+        m = re.search(r"JOURNAL commits=(\d+) commit_ms p50=([0-9.]+) p99=([0-9.]+)", l)
+        if m:
+            js = m.groups()
+        m = re.match(r"\w{3} BOUNDS (.*)", l)
+        if m:
+            bnd.append(f"{nat} {m.group(1).strip()}")
+    if js:
+        share = f", {100 * commit_ms / busy_ms:.0f}% of the loop's busy time" if commit_ms is not None and busy_ms else ""
+        sync.append(f"{nat} sync={mode} {int(js[0]) / (run + 2):.1f} commits/s p50 {js[1]} p99 {js[2]} ms{share}")
+print(f"PROFILE {tag} | " + " | ".join(prof))
+try:
+    pf = [l.split() for l in open(d + "/perf.txt")]
+except OSError:
+    pf = []
+dso = [f"{r[2]} {r[1]}" for r in pf if len(r) == 3 and r[0] == "dso"]
+sym = [f"{r[2]} {r[1]}" for r in pf if len(r) == 3 and r[0] == "sym"]
+print(f"PERF_NODE {tag} | KOR's samples (cpu-clock) by library: " + (", ".join(dso) if dso else "(perf not run)")
+      + " | by function: " + ", ".join(sym))
+print(f"SYNC {tag} | " + " | ".join(sync) + f" | disk fsync ms {fs}")
+# ---- MEMORY: the RSS series
+ser = {}
+try:
+    for l in open(d + "/rss_series.txt"):
+        r = l.split()
+        if len(r) == 3:
+            ser.setdefault(int(r[0]), []).append(int(r[2]))
+except OSError:
+    pass
+mem = []
+for i, nat in enumerate(["KOR", "JPN", "USA"]):
+    v = ser.get(i, [])
+    if len(v) >= 2:
+        h = v[len(v) // 2:]
+        slope = (h[-1] - h[0]) / (5 * (len(h) - 1) / 60) if len(h) > 1 else 0
+        mem.append(f"{nat} {v[0]/1024:.1f}->{v[len(v)//2]/1024:.1f}->{v[-1]/1024:.1f} MB peak {max(v)/1024:.1f}"
+                   f", second half {slope:+.0f} kB/min")
+    else:
+        mem.append(f"{nat} ?")
+print(f"MEMORY {tag} | RSS start->middle->end (every 5 s): " + " | ".join(mem))
+print(f"BOUNDS {tag} | " + " | ".join(bnd))
 PY
 }
 
@@ -251,5 +388,5 @@ done
 # the lines to compare across machines (the lead's quiet re-run): plot -> JPN holds per case, the
 # stages' figures, ddsperf's, the disk's fsync
 echo "== headline ($(date -u +%H:%M:%SZ)) =="
-grep -h '^NODE \|^RES \|^COMMIT \|^FITS ' "$T"/*/summary.txt 2>/dev/null
+grep -h '^NODE \|^STAGES \|^PROFILE \|^PERF_NODE \|^SYNC \|^MEMORY \|^RES \|^COMMIT \|^FITS ' "$T"/*/summary.txt 2>/dev/null
 grep -h '^DDSPERF ' "$T/ddsperf.txt" 2>/dev/null

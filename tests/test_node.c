@@ -11,7 +11,11 @@
  * (max_tracks 1 on a scenario with tracks confirmed at once): evictions
  * counted in the stats, in NodeStatus overflows and the summary line.  The
  * mwxd configuration file: node
- * keys read, paths relative to the file, bad values named.
+ * keys read, paths relative to the file, bad values named.  Issue 16: every
+ * released copy carries its stages in order (plot .. published), its copies
+ * are published before the pass reports any event (the own picture's SAMPLE
+ * event comes after the publish), the loop profile's parts add up, the
+ * per-track table's entries are held, evicted or forgotten.
  */
 #include <poll.h>
 #include <pthread.h>
@@ -211,6 +215,8 @@ static void test_loop_queue_full(void **state) {
   assert_int_equal(mwx_node_loop_post(l, &x, sizeof x), 0);
   assert_int_equal(mwx_node_loop_post(l, &x, sizeof x), MWX_EBUSY);
   assert_int_equal(mwx_node_loop_dropped(l), 1);
+  assert_int_equal(mwx_node_loop_queue_max(l), 2); /* the high-water mark reached the bound */
+  assert_int_equal(mwx_node_loop_queue_cap(l), 2);
   mwx_node_loop_destroy(l); /* frees the two queued items (ASan checks) */
 }
 
@@ -339,6 +345,117 @@ static void test_node_offline(void **state) {
   assert_int_equal(mwx_journal_verify(j, NULL, &vr), 0);
   assert_true(vr.records > 100);
   mwx_journal_close(j);
+  char cmd[256];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
+/* ---- stages, publish before events, profile (issue 16) --------------- */
+
+typedef struct sctx {
+  int64_t sample_wall[6][4096]; /* wall time of the SAMPLE event of (topic, seq) */
+  int released, bad_order, bad_stages, published_late, formatted;
+  char line[512];
+} sctx;
+
+static void on_stage(void *c, const mwx_node_event *ev) {
+  sctx *x = c;
+  const mwx_msg *m = ev->msg;
+  if (!m || m->topic > 5 || m->mark.seq >= 4096)
+    return;
+  if (ev->kind == MWX_NODE_EV_SAMPLE) {
+    x->sample_wall[m->topic][m->mark.seq] = ev->wall_ns;
+    return;
+  }
+  if (ev->kind != MWX_NODE_EV_RELEASED)
+    return;
+  x->released++;
+  const int64_t *st = ev->stage_ns;
+  /* the sender's stages, stamped and in order; none of the receiver's */
+  for (int i = MWX_NODE_STAGE_PLOT; i <= MWX_NODE_STAGE_PUBLISHED; i++)
+    if (!st[i] || (i > MWX_NODE_STAGE_IN && st[i] < st[i - 1]))
+      x->bad_stages++;
+  for (int i = MWX_NODE_STAGE_RECEIVED; i < MWX_NODE_STAGE_COUNT; i++)
+    if (st[i])
+      x->bad_stages++;
+  /* the own picture's SAMPLE event of this sample came after its copies were
+     published (and after the commit: journaled <= published) */
+  int64_t sw = x->sample_wall[m->topic][m->mark.seq];
+  if (!sw)
+    x->bad_order++; /* no SAMPLE event before its RELEASED */
+  else if (st[MWX_NODE_STAGE_PUBLISHED] > sw)
+    x->published_late++;
+  if (!x->formatted && m->topic == MWX_TOPIC_TRACK && !mwx_node_stages_format("KOR", ev, x->line, sizeof x->line))
+    x->formatted = 1;
+}
+
+static void test_node_stages(void **state) {
+  (void)state;
+  char dir[] = "/tmp/mwx_test_stages_XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  mwx_node_config cfg;
+  mwx_node_config_init(&cfg);
+  strcpy(cfg.nation, "KOR");
+  snprintf(cfg.scenario, sizeof cfg.scenario, "%s/scenarios/2022-11-18-hwasong17.json", MWX_SOURCE_DIR);
+  snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-KOR.json", MWX_SOURCE_DIR);
+  snprintf(cfg.journal, sizeof cfg.journal, "%s/kor.db", dir);
+  cfg.journal_plots = 0;
+  cfg.sync = MWX_JOURNAL_SYNC_NORMAL;
+  cfg.step_s = 0; /* event-driven: each scan its own pass */
+  sctx *x = calloc(1, sizeof *x);
+  assert_non_null(x);
+  mwx_node *n;
+  assert_int_equal(mwx_node_open(&cfg, NULL, NULL, &n), 0);
+  assert_int_equal(mwx_node_subscribe(n, on_stage, x, NULL), 0); /* every kind, SAMPLE included */
+  int64_t t = mwx_node_epoch_ns(n) - 5000000000ll;
+  int done = 0;
+  for (int i = 0; i < 40000 && !done; i++) {
+    t += 250000000ll;
+    assert_int_equal(mwx_node_step(n, t, &done), 0);
+  }
+  assert_true(done);
+  mwx_node_stats st;
+  mwx_node_get_stats(n, &st);
+  mwx_node_profile pr;
+  mwx_node_get_profile(n, &pr);
+  mwx_node_close(n);
+  printf("# %d copies released; %s\n", x->released, x->line);
+  assert_true(x->released > 50);
+  assert_int_equal(x->bad_stages, 0);
+  assert_int_equal(x->bad_order, 0);
+  assert_int_equal(x->published_late, 0); /* publish before any event of the pass */
+  assert_true(x->formatted);
+  assert_non_null(strstr(x->line, "KOR STAGES -> "));
+  assert_non_null(strstr(x->line, " Track seq="));
+  assert_non_null(strstr(x->line, " journaled="));
+  assert_non_null(strstr(x->line, " published="));
+  assert_null(strstr(x->line, " held="));
+  /* the profile: every part's time adds up to the wall time since open; the
+     step's own parts were timed */
+  int64_t sum = 0;
+  for (int i = 0; i < MWX_NODE_PROF_COUNT; i++) {
+    assert_true(pr.part_ns[i] >= 0);
+    sum += pr.part_ns[i];
+  }
+  assert_true(sum == pr.wall_ns);
+  assert_true(pr.passes >= 1000);
+  assert_true(pr.part_ns[MWX_NODE_PROF_COMMIT] > 0);
+  assert_true(pr.part_ns[MWX_NODE_PROF_SIGN] > 0);
+  assert_true(pr.part_ns[MWX_NODE_PROF_DECIDE] > 0);
+  assert_true(pr.part_ns[MWX_NODE_PROF_DRIVE] > 0);
+  assert_true(pr.part_ns[MWX_NODE_PROF_EMIT] > 0);
+  assert_string_equal(mwx_node_prof_name(MWX_NODE_PROF_COMMIT), "commit");
+  assert_string_equal(mwx_node_stage_name(MWX_NODE_STAGE_HELD), "held");
+  assert_string_equal(mwx_node_stage_name((mwx_node_stage)99), "?");
+  /* the per-track table: every entry made is held, evicted or forgotten */
+  printf("# tracks confirmed %llu, held %llu, forgotten %llu, evicted %llu; out queue max %llu\n",
+         (unsigned long long)st.tracks_confirmed, (unsigned long long)st.tracks_held,
+         (unsigned long long)st.tracks_forgotten, (unsigned long long)st.tracks_evicted,
+         (unsigned long long)st.out_max);
+  assert_int_equal(st.tracks_held, st.tracks_confirmed - st.tracks_forgotten - st.tracks_evicted);
+  assert_true(st.out_max >= 3); /* a Track to two partners and its SAMPLE event at least */
+  assert_int_equal(st.handover_cap, MWX_NODE_HANDOVER_CAP);
+  free(x);
   char cmd[256];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
   assert_int_equal(system(cmd), 0);
@@ -623,6 +740,18 @@ static void test_node_config_load(void **state) {
   assert_int_equal(c.journal_plots, 0);
   assert_int_equal(c.launch_fit, 1); /* on the fit workers, off the loop thread */
   assert_true(c.step_s == 0);         /* event-driven */
+  assert_int_equal(c.fit_workers, 1);  /* defaults */
+  assert_int_equal(c.fit_queue, 32);
+  write_file(path, "{\"nation\":\"KOR\",\"pki_dir\":\"pki\",\"journal\":\"k.db\",\"fit_workers\":2,\"fit_queue\":8}");
+  assert_int_equal(mwx_node_config_load(path, &c), 0);
+  assert_int_equal(c.fit_workers, 2);
+  assert_int_equal(c.fit_queue, 8);
+  write_file(path, "{\"nation\":\"KOR\",\"pki_dir\":\"pki\",\"journal\":\"k.db\",\"fit_queue\":0}");
+  assert_int_equal(mwx_node_config_load(path, &c), MWX_EINVAL);
+  assert_non_null(strstr(mwx_error_msg(), "'fit_queue'"));
+  write_file(path, "{\"nation\":\"KOR\",\"pki_dir\":\"pki\",\"journal\":\"k.db\",\"fit_workers\":9}");
+  assert_int_equal(mwx_node_config_load(path, &c), MWX_EINVAL);
+  assert_non_null(strstr(mwx_error_msg(), "'fit_workers'"));
   write_file(path, "{\"nation\":\"KOR\",\"pki_dir\":\"pki\",\"journal\":\"k.db\",\"speed\":-1}");
   assert_int_equal(mwx_node_config_load(path, &c), MWX_EINVAL);
   assert_non_null(strstr(mwx_error_msg(), "'speed'"));
@@ -643,7 +772,7 @@ int main(void) {
       cmocka_unit_test(test_loop_stop_from_thread), cmocka_unit_test(test_node_offline),
       cmocka_unit_test(test_node_bad_config),      cmocka_unit_test(test_node_config_load),
       cmocka_unit_test(test_event_format_received), cmocka_unit_test(test_node_track_bound),
-      cmocka_unit_test(test_node_payloads),
+      cmocka_unit_test(test_node_payloads),        cmocka_unit_test(test_node_stages),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -105,6 +105,7 @@
 #include <time.h>
 
 #include "mwx/error.h"
+#include "mwx/json.h"
 #include "journal_int.h"
 
 #define JOURNAL_FORMAT 2
@@ -698,7 +699,13 @@ static int foreign_ok(mwx_journal *j, sqlite3_stmt *st, void *ctx) {
   uint64_t seal_id = *(const uint64_t *)ctx;
   uint64_t id = (uint64_t)sqlite3_column_int64(st, 0), ref = (uint64_t)sqlite3_column_int64(st, 5);
   const char *why = NULL;
-  json_t *o = json_loads((const char *)sqlite3_column_text(st, 3), 0, NULL);
+  /* src/core/json.c: strict (a duplicate key is refused: no second "outcome") */
+  const char *text = (const char *)sqlite3_column_text(st, 3);
+  json_t *o = NULL;
+  if (!text || mwx_json_load_text(text, strlen(text), "journal record payload", &o)) {
+    mwx_error_clear();
+    o = NULL; /* not JSON: no outcome, refused below */
+  }
   const char *outcome = json_string_value(json_object_get(o, "outcome"));
   if (sqlite3_column_int(st, 1) != MWX_JOURNAL_RELEASE || ref == 0 || ref > seal_id)
     why = "not a decision on a sealed hold";
@@ -932,12 +939,12 @@ int mwx_journal_append(mwx_journal *j, mwx_journal_kind kind, int64_t time_ns, c
   if (kind < MWX_JOURNAL_PLOT || kind > MWX_JOURNAL_REPLAY)
     return mwx_error_set(MWX_EINVAL, "journal_append: unknown record kind %d", (int)kind);
   if (!payload) payload = "{}";
-  json_error_t jerr;
-  json_t *pj = json_loads(payload, JSON_REJECT_DUPLICATES, &jerr);
+  /* src/core/json.c: the one strict reader (duplicate keys refused, line and column named) */
+  json_t *pj = NULL;
+  int prc = mwx_json_load_text(payload, strlen(payload), "journal_append: payload", &pj);
   int is_obj = json_is_object(pj);
   json_decref(pj);
-  if (!pj) return mwx_error_set(MWX_EPARSE, "journal_append: payload is not JSON (line %d column %d: %s)", jerr.line,
-                                jerr.column, jerr.text);
+  if (prc) return prc; /* MWX_EPARSE, its message set */
   if (!is_obj) return mwx_error_set(MWX_EINVAL, "journal_append: payload must be a JSON object");
   if (j->owned && !j->is_owner && !(kind == MWX_JOURNAL_RELEASE && ref != 0))
     return mwx_error_set(MWX_EDENIED,

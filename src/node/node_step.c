@@ -1,7 +1,13 @@
 /*
- * node_step.c - the node's two group commits: one step of the send pipeline
+ * node_step.c - the node's group commit: one step of the send pipeline
  * (mwx_node_step) and one batch of what the receive thread and the fit
- * workers handed over (node_batch).
+ * workers handed over (node_batch), made durable by ONE commit per loop
+ * pass (the batch opens the pass's transaction, the step continues it, the
+ * pass's end commits what no step committed).  After the commit: first
+ * every copy is published, then every event of the pass is reported
+ * (node_release.c node_flush_out).  Each part of a pass is timed for the
+ * loop's profile (node_prof) and each sample stamped at its stages
+ * (node.h mwx_node_stage).
  *
  * One step (mwx_node_step, sim time t):
  *   1. batch: the plots of this nation's sensors up to t are journaled and
