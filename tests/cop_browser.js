@@ -45,10 +45,13 @@ async function login(page, name, pw) {
 // rendered features of a layer (what MapLibre drew, not the DOM)
 async function rendered(page, layer) {
   return page.evaluate((layer) => {
-    // the track symbols are on the map on top (mwxCop.map), the slow layers (ground tracks, ellipses,
-    // corridors) on the one below it (mwxCop.slow), the static ones on the base map (mwxCop.base)
-    const m = window.mwxCop && [window.mwxCop.map, window.mwxCop.slow, window.mwxCop.base].find((x) => x && x.getLayer(layer));
-    if (!m || !window.mwxCop.ready) return [];
+    // the track symbols are the page's own canvas layer on top (mwxCop.trackLayer: what its last
+    // draw painted in view), the slow layers (ground tracks, ellipses, corridors) on the map below
+    // it (mwxCop.map), the static ones on the base map (mwxCop.base)
+    if (!window.mwxCop || !window.mwxCop.ready) return [];
+    if (layer === 'tracks') return window.mwxCop.trackLayer.drawn.map((d) => ({ ...d }));
+    const m = [window.mwxCop.map, window.mwxCop.base].find((x) => x && x.getLayer(layer));
+    if (!m) return [];
     return m.queryRenderedFeatures({ layers: [layer] }).map((f) => f.properties);
   }, layer);
 }
@@ -100,6 +103,19 @@ async function waitFor(fn, ms, step = 250) {
     const byKor = (p) => String(p.contributors).split(',').includes('KOR');
     // (a KOR track the fuser cannot take, e.g. without covariance, is drawn on its own)
     const korTrack = await waitFor(async () => (await rendered(page, 'tracks')).find((p) => byKor(p) && String(p.members).includes('KOR-')), 90000);
+    // and its pixels are on the canvas: the colour at the centre of the topmost symbol there is that symbol's
+    const px = korTrack && await page.evaluate(() => {
+      // (in one go: the symbols move between two calls)
+      const L = window.mwxCop.trackLayer, dpr = window.devicePixelRatio || 1;
+      const k = L.drawn.find((d) => String(d.contributors).split(',').includes('KOR') && String(d.members).includes('KOR-'));
+      if (!k) return null;
+      const top = L.drawn.filter((d) => Math.hypot(d.x - k.x, d.y - k.y) < 3).pop();
+      const d = L.ctx.getImageData(Math.round(k.x * dpr), Math.round(k.y * dpr), 1, 1).data;
+      const want = /^rgb\((\d+),(\d+),(\d+)\)$/.exec(top.color) || /^#(..)(..)(..)$/.exec(top.color);
+      const rgb = want ? want.slice(1, 4).map((v) => (top.color[0] === '#' ? parseInt(v, 16) : Number(v))) : [];
+      return { got: [...d], want: rgb, same: d[3] === 255 && rgb.length === 3 && rgb.every((v, i) => Math.abs(v - d[i]) <= 2) };
+    });
+    check(px && px.same, `KOR's symbol is painted on the map's track layer (pixel ${px ? px.got.join(',') : '-'} = colour ${px ? px.want.join(',') : '-'})`);
     check(korTrack, `KOR's track is drawn on JPN's map (${korTrack ? `${korTrack.g ? `in global track ${korTrack.g}` : 'on its own'}, members ${korTrack.members}, by ${korTrack.contributors}, colour ${korTrack.color}` : 'none'})`);
     // (the first fused track may come a moment after a nation's first track)
     const all = (await waitFor(async () => { const f = await rendered(page, 'tracks'); return f.some((p) => p.g) ? f : null; }, 60000)) ||

@@ -64,6 +64,7 @@ _Static_assert(COP_RING > MWX_COP_BACKLOG_MSGS, "the ring holds every page's bac
    event that may change them when the last push is older than that */
 #define COP_FLUSH_NS (25 * 1000000ll)
 #define COP_FLUSH_MIN_NS (2 * 1000000ll)
+#define COP_RELOOKS 12
 #define COP_FUSED 512
 /* the loop lag probe: a timer every 10 ms; its lateness, the last 6000 (60 s) */
 #define COP_PROBE_NS (10 * 1000000ll)
@@ -683,10 +684,12 @@ static int64_t fused_tick(mwx_node_loop *l, void *ctx) {
     c->fused_idle++;
   }
   busy_out(c, t0);
-  /* the fuser may take an event in on a later pass: look again a few times */
-  if (c->fused_idle < 4) {
-    c->fused_due = mwx_node_mono_ns() + 4 * COP_FLUSH_NS;
-    return 4 * COP_FLUSH_NS;
+  /* the fuser takes a partner's sample in on a later pass (it refreshes at
+     most every 0.25 s: src/node/fusepic.c FUSE_EVERY_NS): look again every
+     COP_FLUSH_NS for COP_RELOOKS looks (300 ms) */
+  if (c->fused_idle < COP_RELOOKS) {
+    c->fused_due = mwx_node_mono_ns() + COP_FLUSH_NS;
+    return COP_FLUSH_NS;
   }
   c->fused_src_ms = 0; /* what came since did not change the fused picture (e.g. a track the fuser cannot take) */
   c->fused_timer = 0;

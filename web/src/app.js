@@ -22,11 +22,14 @@ const state = {
 // latencies: ms from the node's event (wall_ms of a fused delta: the oldest
 // node event it may carry) to the map having drawn it; arrivals: to its
 // arrival in the page (WebSocket message); trackArrivals: the same for the
-// nations' Track samples (coalesced, for the tables); setDataMs: main-thread
-// ms per frame spent building and handing over the map's data; handleMs: per
+// nations' Track samples (coalesced, for the tables); pushArrivals: from the
+// server's push (push_ms) of every event to its arrival (the web part
+// alone); setDataMs: main-thread ms per frame spent building and handing
+// over the map's data (the symbols' canvas drawn, the slow map's data
+// built); handleMs: per
 // WebSocket message, handling its events
 window.mwxCop = { state, ready: false, applyAlertFilter, onEvent: (ev) => onEvent(ev), updates: 0, latencies: [], arrivals: [], frames: 0,
-                  trackArrivals: [], setDataMs: [], handleMs: [], snapshots: 0 };
+                  trackArrivals: [], pushArrivals: [], setDataMs: [], handleMs: [], snapshots: 0 };
 
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
@@ -84,12 +87,14 @@ $('logout').addEventListener('click', async () => {
 // track, launch point, predicted impact and corridor ("fused" messages,
 // docs/api.md).  The nations' own samples (Track, LaunchEvent,
 // ImpactPrediction, Alert) feed the tables, the alerts and the timelines.
-// Three maps on one camera, one canvas above the other: the static base
-// (land, zones, alert regions), the slow layers (ground tracks, launch and
-// impact ellipses, corridors: handed new data at most once a second) and,
-// on top, the track symbols alone (what moves: at most every MAP_MS).  A
-// map redraws all its layers on any change, so the symbols' updates redraw
-// only the symbols.
+// Three layers on one camera, one canvas above the other: the static base
+// map (land, zones, alert regions), the slow map (ground tracks, launch and
+// impact ellipses, corridors: handed new data at most once a second, in
+// one source) and, on top, the track symbols on a layer of their own: a 2-D
+// canvas the page draws itself at the map's projection (map.project) on
+// every frame that changed them or the camera.  A MapLibre map redraws all
+// its layers on any change, and without a GPU (software WebGL) every redraw
+// of a map costs ~100 ms of CPU; the symbols' canvas costs ~1 ms.
 const dirty = new Set();          // map sources to set on the next frame
 const SOURCES = ['tracks', 'trails', 'launches', 'impacts', 'impactPts', 'corridors'];
 const SLOW = new Set(['trails', 'launches', 'impacts', 'impactPts', 'corridors']); // on the slow map, <= 1 Hz
@@ -216,6 +221,17 @@ function applyAlertFilter() {
   $('alerts').innerHTML = list.length ? list.map((t) => `<li>${esc(t)}</li>`).join('') : '<li>none</li>';
 }
 
+// a fused track's ellipse and corridor rings, made again only when its launch point or prediction
+// changed (the slow map's data is rebuilt every second for every missile)
+function memo(f, what, deps, make) {
+  const m = f.geo || (f.geo = {});
+  const c = m[what];
+  if (c && c.deps.length === deps.length && c.deps.every((d, i) => d === deps[i])) return c.v;
+  const v = make();
+  m[what] = { deps, v };
+  return v;
+}
+
 // one feature collection of the fused picture (only the sources asked for)
 function collection(k) {
   const out = [];
@@ -227,18 +243,18 @@ function collection(k) {
     else if (k === 'trails' && f.trail.length > 1)
       out.push({ type: 'Feature', properties: props, geometry: { type: 'LineString', coordinates: f.trail } });
     else if (k === 'launches' && f.launch)
-      out.push({ type: 'Feature', properties: { ...props, from: f.launch.from }, geometry: { type: 'Polygon', coordinates: [ellipse(f.launch.lon_deg, f.launch.lat_deg,
-        Math.max(f.launch.err_major_km, 0.5), Math.max(f.launch.err_minor_km, 0.5), f.launch.err_orient_deg)] } });
+      out.push({ type: 'Feature', properties: { ...props, from: f.launch.from }, geometry: { type: 'Polygon', coordinates: [memo(f, 'launch', [f.launch], () => ellipse(f.launch.lon_deg, f.launch.lat_deg,
+        Math.max(f.launch.err_major_km, 0.5), Math.max(f.launch.err_minor_km, 0.5), f.launch.err_orient_deg))] } });
     else if (k === 'impacts' && f.impact)
       out.push({ type: 'Feature', properties: { ...props, id: f.impact.id, major_km: f.impact.ell_major_km }, geometry: { type: 'Polygon',
-        coordinates: [ellipse(f.impact.lon_deg, f.impact.lat_deg, f.impact.ell_major_km, f.impact.ell_minor_km, f.impact.ell_orient_deg)] } });
+        coordinates: [memo(f, 'impact', [f.impact], () => ellipse(f.impact.lon_deg, f.impact.lat_deg, f.impact.ell_major_km, f.impact.ell_minor_km, f.impact.ell_orient_deg))] } });
     else if (k === 'impactPts' && f.impact)
       out.push({ type: 'Feature', properties: props, geometry: { type: 'Point', coordinates: [f.impact.lon_deg, f.impact.lat_deg] } });
     else if (k === 'corridors' && f.impact && f.launch) {
       // the overflight corridor: launch point to predicted impact, as wide as the 95% ellipse across
       const half = Math.max(f.impact.ell_minor_km, 10);
       out.push({ type: 'Feature', properties: { ...props, id: f.impact.id, half_km: half }, geometry: { type: 'Polygon',
-        coordinates: [corridor(f.launch.lon_deg, f.launch.lat_deg, f.impact.lon_deg, f.impact.lat_deg, half)] } });
+        coordinates: [memo(f, 'corridor', [f.launch, f.impact], () => corridor(f.launch.lon_deg, f.launch.lat_deg, f.impact.lon_deg, f.impact.lat_deg, half))] } });
     }
   }
   // a nation's track no fused track has taken (e.g. a partner's without covariance: docs/fusion.md)
@@ -279,82 +295,110 @@ function initMap() {
   const dyn = () => ({ type: 'geojson', data: empty, buffer: 8 });
   const slowStyle = {
     version: 8,
-    sources: { trails: dyn(), impacts: dyn(), impactPts: dyn(), launches: dyn(), corridors: dyn() },
+    sources: { picture: dyn() }, // every slow layer's features, told apart by 'kind' (one tiling per update)
     layers: [
-      { id: 'corridor', type: 'fill', source: 'corridors', paint: { 'fill-color': ['get', 'color'], 'fill-opacity': 0.12, 'fill-antialias': false } },
-      { id: 'corridor-line', type: 'line', source: 'corridors', paint: { 'line-color': ['get', 'color'], 'line-width': 1, 'line-dasharray': [1, 2] } },
-      { id: 'launch-ell', type: 'line', source: 'launches', paint: { 'line-color': ['get', 'color'], 'line-width': 2, 'line-dasharray': [2, 1] } },
-      { id: 'impact-ell', type: 'fill', source: 'impacts', paint: { 'fill-color': ['get', 'color'], 'fill-opacity': 0.3 } },
-      { id: 'impact-ell-line', type: 'line', source: 'impacts', paint: { 'line-color': ['get', 'color'], 'line-width': 2 } },
-      { id: 'impact-pt', type: 'circle', source: 'impactPts', paint: { 'circle-radius': 4, 'circle-color': '#ffffff', 'circle-stroke-color': ['get', 'color'], 'circle-stroke-width': 2 } },
-      { id: 'trails', type: 'line', source: 'trails', paint: { 'line-color': ['get', 'color'], 'line-width': 1.5, 'line-opacity': 0.8 } },
-    ],
-  };
-  // the track symbols alone, on top: what a picture update redraws at most every MAP_MS
-  const trackStyle = {
-    version: 8,
-    sources: { tracks: dyn() },
-    layers: [
-      { id: 'tracks', type: 'circle', source: 'tracks', paint: { 'circle-radius': 6, 'circle-color': ['get', 'color'], 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1.5 } },
+      { id: 'corridor', type: 'fill', source: 'picture', filter: ['==', ['get', 'kind'], 'corridors'], paint: { 'fill-color': ['get', 'color'], 'fill-opacity': 0.12, 'fill-antialias': false } },
+      { id: 'corridor-line', type: 'line', source: 'picture', filter: ['==', ['get', 'kind'], 'corridors'], paint: { 'line-color': ['get', 'color'], 'line-width': 1, 'line-dasharray': [1, 2] } },
+      { id: 'launch-ell', type: 'line', source: 'picture', filter: ['==', ['get', 'kind'], 'launches'], paint: { 'line-color': ['get', 'color'], 'line-width': 2, 'line-dasharray': [2, 1] } },
+      { id: 'impact-ell', type: 'fill', source: 'picture', filter: ['==', ['get', 'kind'], 'impacts'], paint: { 'fill-color': ['get', 'color'], 'fill-opacity': 0.3 } },
+      { id: 'impact-ell-line', type: 'line', source: 'picture', filter: ['==', ['get', 'kind'], 'impacts'], paint: { 'line-color': ['get', 'color'], 'line-width': 2 } },
+      { id: 'impact-pt', type: 'circle', source: 'picture', filter: ['==', ['get', 'kind'], 'impactPts'], paint: { 'circle-radius': 4, 'circle-color': '#ffffff', 'circle-stroke-color': ['get', 'color'], 'circle-stroke-width': 2 } },
+      { id: 'trails', type: 'line', source: 'picture', filter: ['==', ['get', 'kind'], 'trails'], paint: { 'line-color': ['get', 'color'], 'line-width': 1.5, 'line-opacity': 0.8 } },
     ],
   };
   const keep = new URLSearchParams(location.search).has('shot'); // a drawing buffer kept for screenshots
   const view = { center: [133, 38], zoom: 3.6, attributionControl: false, preserveDrawingBuffer: keep, fadeDuration: 0 };
   state.base = new maplibregl.Map({ container: 'map-base', style: baseStyle, interactive: false, ...view });
-  state.slow = new maplibregl.Map({ container: 'map-slow', style: slowStyle, interactive: false, ...view });
-  state.map = new maplibregl.Map({ container: 'map-over', style: trackStyle, ...view });
-  const follow = () => { const cam = { center: state.map.getCenter(), zoom: state.map.getZoom(), bearing: state.map.getBearing(), pitch: state.map.getPitch() };
-    state.base.jumpTo(cam); state.slow.jumpTo(cam); };
+  state.map = new maplibregl.Map({ container: 'map-over', style: slowStyle, ...view }); // the slow map takes the pointer
+  trackLayer.init($('map-tracks'), state.map);
+  const follow = () => { state.base.jumpTo({ center: state.map.getCenter(), zoom: state.map.getZoom(), bearing: state.map.getBearing(), pitch: state.map.getPitch() });
+    trackLayer.draw(); };
   state.map.on('move', follow);
-  state.map.on('resize', () => { state.base.resize(); state.slow.resize(); });
+  state.map.on('resize', () => { state.base.resize(); trackLayer.draw(); });
   window.mwxCop.map = state.map;
-  window.mwxCop.slow = state.slow;
+  window.mwxCop.slow = state.map;
   window.mwxCop.base = state.base;
+  window.mwxCop.trackLayer = trackLayer;
   let loaded = 0;
   const onLoad = () => {
-    if (++loaded < 3) return;
+    if (++loaded < 2) return;
     window.mwxCop.ready = true;
     for (const k of SOURCES) dirty.add(k);
     applyAlertFilter();
   };
   state.base.on('load', onLoad);
-  state.slow.on('load', onLoad);
   state.map.on('load', onLoad);
-  // an update counts as drawn at the first render after its data reached the map's tiles
-  state.map.on('data', (e) => {
-    if (e.sourceId !== 'tracks' || e.dataType !== 'source' || !e.isSourceLoaded || !inFlight.length) return;
-    const batch = inFlight; inFlight = [];
-    state.map.once('render', () => {
-      const now = Date.now();
-      for (const t of batch) window.mwxCop.latencies.push(now - t);
-      if (window.mwxCop.latencies.length > 20000) window.mwxCop.latencies.splice(0, 10000);
-    });
-  });
   requestAnimationFrame(frame);
 }
 
-const MAP_MS = Number(new URLSearchParams(location.search).get('map_ms') ?? 100);
-let lastMap = 0, pendingLatency = [], inFlight = [], lastTables = 0, lastSlow = 0, tablesDue = false, missilesDue = false;
+// The track symbols' layer: one circle per symbol (6 px, the nations' colour, a white rim) on a
+// 2-D canvas above the maps, placed by the map's own projection.  'drawn' is what the last draw
+// painted inside the view (properties and pixel position): the tests' and benchmarks' rendered
+// features of the 'tracks' layer.
+const trackLayer = {
+  canvas: null, ctx: null, map: null, feats: [], drawn: [], draws: 0,
+  init(canvas, map) { this.canvas = canvas; this.ctx = canvas.getContext('2d'); this.map = map; },
+  draw() {
+    if (!this.map) return;
+    const c = this.canvas, g = this.ctx, dpr = window.devicePixelRatio || 1, w = c.clientWidth, h = c.clientHeight;
+    if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) { c.width = Math.round(w * dpr); c.height = Math.round(h * dpr); }
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    g.clearRect(0, 0, w, h);
+    g.lineWidth = 1.5;
+    g.strokeStyle = '#ffffff';
+    const drawn = [];
+    for (const f of this.feats) {
+      const p = this.map.project(f.geometry.coordinates);
+      if (p.x < -8 || p.y < -8 || p.x > w + 8 || p.y > h + 8) continue;
+      g.beginPath();
+      g.arc(p.x, p.y, 6, 0, 2 * Math.PI);
+      g.fillStyle = f.properties.color;
+      g.fill();
+      g.stroke();
+      drawn.push({ ...f.properties, x: p.x, y: p.y });
+    }
+    this.drawn = drawn;
+    this.draws++;
+  },
+};
+
+// the track symbols are redrawn at most every MAP_MS (default: every frame that changed them)
+const MAP_MS = Number(new URLSearchParams(location.search).get('map_ms') ?? 0);
+// and the slow map at most every SLOW_MS (1 s; bench/cop_fps.js varies both)
+const SLOW_MS = Math.max(1000, Number(new URLSearchParams(location.search).get('slow_ms') ?? 1000));
+let lastMap = 0, pendingLatency = [], lastTables = 0, lastSlow = 0, tablesDue = false, missilesDue = false;
 function frame() {
   window.mwxCop.frames++;
   const now = Date.now();
-  // the map is handed new data at most every MAP_MS (each hand-over costs a full redraw, which
-  // software WebGL pays for on the CPU): a burst of messages becomes one redraw
-  if (dirty.size && window.mwxCop.ready && now - lastMap >= MAP_MS) {
-    lastMap = now;
+  if (dirty.size && window.mwxCop.ready) {
     const t0 = performance.now();
-    // the slow layers (ground tracks, ellipses, corridors) change little per update: their map
-    // is handed all its changed sources together at most once a second (one redraw)
-    const slowNow = now - lastSlow >= 1000 && [...dirty].some((k) => SLOW.has(k));
-    if (slowNow) lastSlow = now;
-    for (const k of [...dirty]) {
-      if (SLOW.has(k) && !slowNow) continue;
-      (SLOW.has(k) ? state.slow : state.map).getSource(k).setData(collection(k));
-      dirty.delete(k);
+    let did = false;
+    if (dirty.has('tracks') && now - lastMap >= MAP_MS) {
+      lastMap = now;
+      trackLayer.feats = collection('tracks').features;
+      trackLayer.draw();
+      dirty.delete('tracks');
+      did = true;
+      // an update counts as drawn when the symbols' canvas holding it was painted
+      const t = Date.now();
+      for (const w of pendingLatency) window.mwxCop.latencies.push(t - w);
+      pendingLatency = [];
+      if (window.mwxCop.latencies.length > 20000) window.mwxCop.latencies.splice(0, 10000);
     }
-    if (pendingLatency.length) { inFlight.push(...pendingLatency); pendingLatency = []; }
-    window.mwxCop.setDataMs.push(performance.now() - t0);
-    if (window.mwxCop.setDataMs.length > 20000) window.mwxCop.setDataMs.splice(0, 10000);
+    // the slow layers (ground tracks, ellipses, corridors) change little per update: the slow map
+    // is handed them together, in one source, at most once a second (one tiling, one redraw)
+    if (now - lastSlow >= SLOW_MS && [...dirty].some((k) => SLOW.has(k))) {
+      lastSlow = now;
+      const features = [];
+      for (const k of SLOW) for (const f of collection(k).features) { f.properties.kind = k; features.push(f); }
+      state.map.getSource('picture').setData({ type: 'FeatureCollection', features });
+      for (const k of SLOW) dirty.delete(k);
+      did = true;
+    }
+    if (did) {
+      window.mwxCop.setDataMs.push(performance.now() - t0);
+      if (window.mwxCop.setDataMs.length > 20000) window.mwxCop.setDataMs.splice(0, 10000);
+    }
   }
   // the tables and the timelines (DOM) at most once a second
   if ((tablesDue || missilesDue) && now - lastTables >= 1000) {
@@ -375,8 +419,9 @@ function openPush() {
   ws.onmessage = (m) => {
     let evs;
     try { evs = JSON.parse(m.data); } catch (e) { return; }
-    const t0 = performance.now();
-    for (const ev of Array.isArray(evs) ? evs : [evs]) onEvent(ev);
+    const t0 = performance.now(), now = Date.now(), pa = window.mwxCop.pushArrivals;
+    for (const ev of Array.isArray(evs) ? evs : [evs]) { if (ev.push_ms) pa.push(now - ev.push_ms); onEvent(ev); }
+    if (pa.length > 20000) pa.splice(0, 10000);
     window.mwxCop.handleMs.push(performance.now() - t0);
     if (window.mwxCop.handleMs.length > 20000) window.mwxCop.handleMs.splice(0, 10000);
   };
