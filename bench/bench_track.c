@@ -98,7 +98,7 @@ static void bench_impact(const mwx_ballistic_traj *tr, double beta) {
   double w0 = now_s(), w;
   mwx_assess_point ip;
   do {
-    if (mwx_assess_impact(x, P, 0, beta, 7200.0, &ip)) {
+    if (mwx_assess_impact(x, P, 0, beta, MWX_ASSESS_MAX_FLIGHT_S, &ip)) {
       fprintf(stderr, "bench_track: impact: %s\n", mwx_error_msg());
       return;
     }
