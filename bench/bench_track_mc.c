@@ -269,8 +269,8 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
   printf("phase: %s, laydown %s, %s, truth sigma(ln beta) %.2f, seeds 1-%d\n", nation, laydown,
          trust ? "provisional predictions trusted (before)" : "provisional predictions not warnings",
          truth_beta_sigma(), seeds);
-  printf("  %-22s %11s %11s %11s %11s %17s %17s %5s %7s\n", "scenario", phn[0], phn[1], phn[2], phn[3],
-         "consistent_s", "50km_s", ">5sig", "worst");
+  printf("  %-22s %11s %11s %11s %11s %17s %17s %5s %7s  %s\n", "scenario", phn[0], phn[1], phn[2], phn[3],
+         "consistent_s", "50km_s", ">5sig", "worst", "class (seeds)");
   const char *only = getenv("MWX_BENCH_ONLY"); /* a scenario-name substring: only those */
   for (size_t f = 0; f < N_PUBLIC; f++) {
     mwx_sim_scenario sc;
@@ -285,7 +285,7 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
     }
     size_t in[MWX_ASSESS_N_PHASE] = {0}, n[MWX_ASSESS_N_PHASE] = {0};
     double *cons = calloc((size_t)seeds, sizeof *cons), *c50 = calloc((size_t)seeds, sizeof *c50);
-    int ncons = 0, n50 = 0, bad5 = 0;
+    int ncons = 0, n50 = 0, bad5 = 0, ncls[MWX_CLASS_ICBM + 1] = {0};
     double worst = 0;
     for (int s = 1; s <= seeds && cons && c50; s++) {
       if (tty)
@@ -305,9 +305,10 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
         continue;
       const mwx_assess_missile *m = &r.m[0];
       if (getenv("MWX_BENCH_VERBOSE")) /* per seed: inside/predictions per phase, > 5 sigma s */
-        printf("    seed %2d  %zu/%zu %zu/%zu %zu/%zu %zu/%zu  5sig %.0f s  consistent %.0f s\n", s, m->n_pred_in[0],
-               m->n_pred[0], m->n_pred_in[1], m->n_pred[1], m->n_pred_in[2], m->n_pred[2], m->n_pred_in[3],
-               m->n_pred[3], m->max_5sigma_s, m->has_ipp_consistent ? m->ipp_consistent_s : NAN);
+        printf("    seed %2d  %zu/%zu %zu/%zu %zu/%zu %zu/%zu  5sig %.0f s  consistent %.0f s  beta %.0f kg/m^2  "
+               "worst %.1f km\n", s, m->n_pred_in[0], m->n_pred[0], m->n_pred_in[1], m->n_pred[1], m->n_pred_in[2],
+               m->n_pred[2], m->n_pred_in[3], m->n_pred[3], m->max_5sigma_s,
+               m->has_ipp_consistent ? m->ipp_consistent_s : NAN, truth.launch[0].veh.beta_rv_kgpm2, m->max_wrong_km);
       for (int p = 0; p < MWX_ASSESS_N_PHASE; p++) {
         in[p] += m->n_pred_in[p];
         n[p] += m->n_pred[p];
@@ -317,6 +318,8 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
       if (m->has_ipp_50km)
         c50[n50++] = m->ipp_50km_s;
       bad5 += m->max_5sigma_s > 10.0;
+      if (m->cls >= 0 && m->cls <= MWX_CLASS_ICBM) /* the last class estimate */
+        ncls[m->cls]++;
       worst = fmax(worst, m->max_wrong_km);
       mwx_assess_run_fini(&r);
     }
@@ -341,8 +344,12 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
         snprintf(cs[q], sizeof cs[q], "never");
       }
     }
-    printf("  %-22s %11s %11s %11s %11s %17s %17s %5d %7.0f\n", PUBLIC[f], cell[0], cell[1], cell[2], cell[3], cs[0],
+    printf("  %-22s %11s %11s %11s %11s %17s %17s %5d %7.0f ", PUBLIC[f], cell[0], cell[1], cell[2], cell[3], cs[0],
            cs[1], bad5, worst);
+    for (int c = 0; c <= MWX_CLASS_ICBM; c++)
+      if (ncls[c])
+        printf(" %s %d", mwx_ballistic_class_name((mwx_ballistic_class)c), ncls[c]);
+    printf("\n");
     fflush(stdout);
     free(cons);
     free(c50);
