@@ -3,7 +3,8 @@
  *   1. filter updates per second (predict 1 s + radar update): EKF, UKF,
  *      and the two-model IMM of each (what the tracker runs per plot);
  *   2. impact predictions with the 95% ellipse per second (13 sigma points
- *      to the ground with drag, from mid-course);
+ *      to the ground with drag, from mid-course), and with the beta
+ *      quadrature (mwx_assess_impact_beta: 4 more);
  *   3. the salvo of 100 missiles (scenarios/salvo-100.json, default laydown)
  *      with every sensor scanning at 10 Hz, all plots fused in one tracker:
  *      tracker time per simulated second = share of one core, and how many
@@ -98,7 +99,7 @@ static void bench_impact(const mwx_ballistic_traj *tr, double beta) {
   double w0 = now_s(), w;
   mwx_assess_point ip;
   do {
-    if (mwx_assess_impact(x, P, 0, beta, 7200.0, &ip)) {
+    if (mwx_assess_impact(x, P, 0, beta, MWX_ASSESS_MAX_FLIGHT_S, &ip)) {
       fprintf(stderr, "bench_track: impact: %s\n", mwx_error_msg());
       return;
     }
@@ -107,6 +108,19 @@ static void bench_impact(const mwx_ballistic_traj *tr, double beta) {
   } while (w < 1.0);
   printf("impact prediction with 95%% ellipse (IRBM, %.0f s to impact, drag): %.0f per s (%.2f ms each)\n",
          tr->fig.flight_time_s - t, n / w, 1e3 * w / n);
+  /* with the beta spread (what mwx_assess_track makes): 4 more propagations */
+  n = 0;
+  w0 = now_s();
+  do {
+    if (mwx_assess_impact_beta(x, P, 0, beta, MWX_ASSESS_BETA_SIGMA_LN, MWX_ASSESS_MAX_FLIGHT_S, &ip)) {
+      fprintf(stderr, "bench_track: impact: %s\n", mwx_error_msg());
+      return;
+    }
+    n++;
+    w = now_s() - w0;
+  } while (w < 1.0);
+  printf("  ... with the beta quadrature (5 Gauss-Hermite nodes in ln beta): %.0f per s (%.2f ms each)\n", n / w,
+         1e3 * w / n);
 }
 
 /* Gaussian draw (xorshift64* + Box-Muller), for the Monte Carlo. */

@@ -15,7 +15,11 @@
  *       prediction standing > 10 s; "before" trusts provisional predictions.
  *       MWX_BENCH_ONLY=SUBSTRING: only those scenarios; MWX_BENCH_VERBOSE=1:
  *       a line per seed; MWX_BENCH_BETA_SIGMA=X: the impact ellipse's
- *       relative beta sigma (default 0.3; 0: the filter's own ellipse).
+ *       sigma of ln beta (default MWX_ASSESS_BETA_SIGMA_LN; 0: the filter's
+ *       own ellipse).  Counted at the node's cadence (mwx_assess_run).
+ *   phase and ellipse (b) fly each seed's truth with its own RV beta
+ *       (mwx_sim_truth_draw_beta, sigma(ln beta) MWX_ASSESS_BETA_SIGMA_LN;
+ *       MWX_BENCH_TRUTH_BETA_SIGMA=X another, 0 the class value).
  *   bench_track_mc diag SCENARIO SEED [NATION [EVERY_S]]  one run of one
  *       public scenario: every confirmed track near missile 0, its
  *       ballistic estimate against the truth (errors, 6-D NEES, impact d2)
@@ -147,7 +151,7 @@ static void ellipse_filter(int runs) {
         P[i][j] = e.P[i][j];
     }
     mwx_assess_point ip;
-    if (mwx_assess_impact(x, P, e.t_ns, L.veh.beta_rv_kgpm2, 7200.0, &ip))
+    if (mwx_assess_impact(x, P, e.t_ns, L.veh.beta_rv_kgpm2, MWX_ASSESS_MAX_FLIGHT_S, &ip))
       continue;
     double d2 = d2_of(&ip, tr.fig.impact_lat_deg, tr.fig.impact_lon_deg);
     inside += d2 <= MWX_ASSESS_CHI2_95_2D;
@@ -175,6 +179,23 @@ static int load_scenario(const char *name, mwx_sim_scenario *sc, mwx_sim_truth *
   return 0;
 }
 
+/* The truth's RV beta for seed s: drawn per flight with sigma(ln beta)
+ * MWX_ASSESS_BETA_SIGMA_LN (mwx_sim_truth_draw_beta), or
+ * MWX_BENCH_TRUTH_BETA_SIGMA=X (0: the class value, the bench before the
+ * draw). */
+static double truth_beta_sigma(void) {
+  const char *e = getenv("MWX_BENCH_TRUTH_BETA_SIGMA");
+  return e ? atof(e) : MWX_ASSESS_BETA_SIGMA_LN;
+}
+
+static int draw_beta(mwx_sim_truth *truth, int seed) {
+  if (mwx_sim_truth_draw_beta(truth, (uint64_t)seed, truth_beta_sigma())) {
+    fprintf(stderr, "bench_track_mc: %s\n", mwx_error_msg());
+    return -1;
+  }
+  return 0;
+}
+
 static const char *PUBLIC[] = {
     "2017-07-04-hwasong14", "2017-08-29-hwasong12", "2017-11-29-hwasong15",
     "2022-03-24-hwasong17", "2022-10-04-hwasong12", "2022-10-14-srbm",
@@ -188,7 +209,8 @@ static void ellipse_e2e(int runs) {
   for (int with_beta = 1; with_beta >= 0; with_beta--) {
     int inside = 0, n = 0;
     double sum_d2 = 0;
-    printf("ellipse (b) end to end, ALL, EKF, %s beta term, seeds 1-%d:\n", with_beta ? "30%" : "no", seeds);
+    printf("ellipse (b) end to end, ALL, EKF, %s beta term, truth sigma(ln beta) %.2f, seeds 1-%d:\n",
+           with_beta ? "the" : "no", truth_beta_sigma(), seeds);
     for (size_t f = 0; f < N_PUBLIC; f++) {
       mwx_sim_scenario sc;
       mwx_sim_truth truth;
@@ -199,7 +221,9 @@ static void ellipse_e2e(int runs) {
         mwx_assess_run_opts o;
         mwx_assess_run_opts_default(&o);
         o.seed = (uint64_t)s;
-        o.beta_rel_sigma = with_beta ? 0.3 : 0.0;
+        o.beta_rel_sigma = with_beta ? MWX_ASSESS_BETA_SIGMA_LN : 0.0;
+        if (draw_beta(&truth, s))
+          continue;
         mwx_assess_run_result r;
         memset(&r, 0, sizeof r);
         if (mwx_assess_run(&sc, &truth, &o, &r))
@@ -242,10 +266,11 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
   static const char *phn[MWX_ASSESS_N_PHASE] = {"boost end", "coast", "mid-course", "re-entry"};
   size_t tot_in[MWX_ASSESS_N_PHASE] = {0}, tot_n[MWX_ASSESS_N_PHASE] = {0};
   int tty = isatty(2);
-  printf("phase: %s, laydown %s, %s, seeds 1-%d\n", nation, laydown,
-         trust ? "provisional predictions trusted (before)" : "provisional predictions not warnings", seeds);
-  printf("  %-22s %11s %11s %11s %11s %17s %17s %5s %7s\n", "scenario", phn[0], phn[1], phn[2], phn[3],
-         "consistent_s", "50km_s", ">5sig", "worst");
+  printf("phase: %s, laydown %s, %s, truth sigma(ln beta) %.2f, seeds 1-%d\n", nation, laydown,
+         trust ? "provisional predictions trusted (before)" : "provisional predictions not warnings",
+         truth_beta_sigma(), seeds);
+  printf("  %-22s %11s %11s %11s %11s %17s %17s %5s %7s  %s\n", "scenario", phn[0], phn[1], phn[2], phn[3],
+         "consistent_s", "50km_s", ">5sig", "worst", "class (seeds)");
   const char *only = getenv("MWX_BENCH_ONLY"); /* a scenario-name substring: only those */
   for (size_t f = 0; f < N_PUBLIC; f++) {
     mwx_sim_scenario sc;
@@ -260,7 +285,7 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
     }
     size_t in[MWX_ASSESS_N_PHASE] = {0}, n[MWX_ASSESS_N_PHASE] = {0};
     double *cons = calloc((size_t)seeds, sizeof *cons), *c50 = calloc((size_t)seeds, sizeof *c50);
-    int ncons = 0, n50 = 0, bad5 = 0;
+    int ncons = 0, n50 = 0, bad5 = 0, ncls[MWX_CLASS_ICBM + 1] = {0};
     double worst = 0;
     for (int s = 1; s <= seeds && cons && c50; s++) {
       if (tty)
@@ -270,7 +295,9 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
       memcpy(o.nation, nation, 4);
       o.seed = (uint64_t)s;
       o.trust_provisional = trust;
-      if (getenv("MWX_BENCH_BETA_SIGMA")) /* the impact's relative beta sigma (default 0.3) */
+      if (draw_beta(&truth, s))
+        continue;
+      if (getenv("MWX_BENCH_BETA_SIGMA")) /* the impact's sigma of ln beta */
         o.beta_rel_sigma = atof(getenv("MWX_BENCH_BETA_SIGMA"));
       mwx_assess_run_result r;
       memset(&r, 0, sizeof r);
@@ -278,9 +305,10 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
         continue;
       const mwx_assess_missile *m = &r.m[0];
       if (getenv("MWX_BENCH_VERBOSE")) /* per seed: inside/predictions per phase, > 5 sigma s */
-        printf("    seed %2d  %zu/%zu %zu/%zu %zu/%zu %zu/%zu  5sig %.0f s  consistent %.0f s\n", s, m->n_pred_in[0],
-               m->n_pred[0], m->n_pred_in[1], m->n_pred[1], m->n_pred_in[2], m->n_pred[2], m->n_pred_in[3],
-               m->n_pred[3], m->max_5sigma_s, m->has_ipp_consistent ? m->ipp_consistent_s : NAN);
+        printf("    seed %2d  %zu/%zu %zu/%zu %zu/%zu %zu/%zu  5sig %.0f s  consistent %.0f s  beta %.0f kg/m^2  "
+               "worst %.1f km\n", s, m->n_pred_in[0], m->n_pred[0], m->n_pred_in[1], m->n_pred[1], m->n_pred_in[2],
+               m->n_pred[2], m->n_pred_in[3], m->n_pred[3], m->max_5sigma_s,
+               m->has_ipp_consistent ? m->ipp_consistent_s : NAN, truth.launch[0].veh.beta_rv_kgpm2, m->max_wrong_km);
       for (int p = 0; p < MWX_ASSESS_N_PHASE; p++) {
         in[p] += m->n_pred_in[p];
         n[p] += m->n_pred[p];
@@ -290,6 +318,8 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
       if (m->has_ipp_50km)
         c50[n50++] = m->ipp_50km_s;
       bad5 += m->max_5sigma_s > 10.0;
+      if (m->cls >= 0 && m->cls <= MWX_CLASS_ICBM) /* the last class estimate */
+        ncls[m->cls]++;
       worst = fmax(worst, m->max_wrong_km);
       mwx_assess_run_fini(&r);
     }
@@ -314,8 +344,12 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
         snprintf(cs[q], sizeof cs[q], "never");
       }
     }
-    printf("  %-22s %11s %11s %11s %11s %17s %17s %5d %7.0f\n", PUBLIC[f], cell[0], cell[1], cell[2], cell[3], cs[0],
+    printf("  %-22s %11s %11s %11s %11s %17s %17s %5d %7.0f ", PUBLIC[f], cell[0], cell[1], cell[2], cell[3], cs[0],
            cs[1], bad5, worst);
+    for (int c = 0; c <= MWX_CLASS_ICBM; c++)
+      if (ncls[c])
+        printf(" %s %d", mwx_ballistic_class_name((mwx_ballistic_class)c), ncls[c]);
+    printf("\n");
     fflush(stdout);
     free(cons);
     free(c50);

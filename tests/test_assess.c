@@ -102,7 +102,7 @@ static void test_impact_ellipse_coverage(void **state) {
     double x[6], P[6][6];
     to6(&e, x, P);
     mwx_assess_point ip;
-    assert_int_equal(mwx_assess_impact(x, P, e.t_ns, L.veh.beta_rv_kgpm2, 7200.0, &ip), 0);
+    assert_int_equal(mwx_assess_impact(x, P, e.t_ns, L.veh.beta_rv_kgpm2, MWX_ASSESS_MAX_FLIGHT_S, &ip), 0);
     double d;
     mwx_geo_inverse(ip.lat_deg, ip.lon_deg, tr.fig.impact_lat_deg, tr.fig.impact_lon_deg, &d, NULL, NULL);
     sum_err += d / 1e3;
@@ -135,7 +135,7 @@ static void test_impact_ellipse_coverage(void **state) {
     for (int j = 0; j < 3; j++)
       P[3 + i][3 + j] += 100.0 * xt[3 + i] * xt[3 + j] / (sp * sp);
   mwx_assess_point ip;
-  assert_int_equal(mwx_assess_impact(xt, P, 0, L.veh.beta_rv_kgpm2, 7200.0, &ip), 0);
+  assert_int_equal(mwx_assess_impact(xt, P, 0, L.veh.beta_rv_kgpm2, MWX_ASSESS_MAX_FLIGHT_S, &ip), 0);
   double azi2; /* the flight's bearing where it lands */
   mwx_geo_inverse(LAUNCH_LAT, LAUNCH_LON, tr.fig.impact_lat_deg, tr.fig.impact_lon_deg, NULL, NULL, &azi2);
   azi2 = fmod(azi2 + 360.0, 180.0);
@@ -143,6 +143,94 @@ static void test_impact_ellipse_coverage(void **state) {
          ip.major_km, ip.minor_km, ip.orient_deg, azi2);
   assert_true(ip.major_km > 10.0 * ip.minor_km);
   assert_true(fabs(ip.orient_deg - azi2) < 5.0);
+  mwx_ballistic_traj_fini(&tr);
+}
+
+/* ENU (east, north) of an ECEF ground point at ref. */
+static void en_of(const mwx_geo_lla *ref, const double g[3], double en[2]) {
+  double e[3];
+  assert_int_equal(mwx_geo_enu_from_ecef(ref, g, e), 0);
+  en[0] = e[0];
+  en[1] = e[1];
+}
+
+/* The impact with an uncertain beta (mwx_assess_impact_beta): the 5-point
+ * Gauss-Hermite spread against a 241-point quadrature of the same integral
+ * (z in -6..6), and a Monte Carlo of the RV's beta: an exact state flown
+ * with 400 log-normal betas lands inside the 95% ellipse about 95% of the
+ * time, far less without the beta term. */
+static void test_impact_beta(void **state) {
+  (void)state;
+  mwx_ballistic_launch L = irbm_launch();
+  mwx_ballistic_traj tr;
+  memset(&tr, 0, sizeof tr);
+  assert_int_equal(mwx_ballistic_fly(&L, 1.0, &tr), 0);
+  double x[6], P[6][6];
+  assert_int_equal(mwx_ballistic_traj_state_at(&tr, tr.fig.burnout_time_s + 30.0, x, x + 3, NULL), 0);
+  memset(P, 0, sizeof P);
+  for (int i = 0; i < 6; i++)
+    P[i][i] = i < 3 ? 1.0 : 1e-4; /* 1 m, 1 cm/s: the beta term dominates */
+  const double b = L.veh.beta_rv_kgpm2, sl = MWX_ASSESS_BETA_SIGMA_LN, T = MWX_ASSESS_MAX_FLIGHT_S;
+  mwx_assess_point i0, ib, iz;
+  assert_int_equal(mwx_assess_impact(x, P, 0, b, T, &i0), 0);
+  assert_int_equal(mwx_assess_impact_beta(x, P, 0, b, 0.0, T, &iz), 0);
+  assert_memory_equal(&i0, &iz, sizeof i0); /* sigma 0: the plain impact */
+  assert_int_equal(mwx_assess_impact_beta(x, P, 0, b, sl, T, &ib), 0);
+  /* reference: the spread of the mean state's ground point over z */
+  mwx_geo_lla ref = {i0.lat_deg, i0.lon_deg, 0};
+  double m[2] = {0, 0}, C[2][2] = {{0, 0}, {0, 0}}, wsum = 0, en[241][2], w[241];
+  for (int k = 0; k < 241; k++) {
+    double z = -6.0 + 12.0 * k / 240.0, g[3], v[3], el;
+    w[k] = exp(-0.5 * z * z);
+    assert_int_equal(mwx_ballistic_propagate_to_height(x, x + 3, b * exp(sl * z), +1, 0.0, T, g, v, &el), 0);
+    en_of(&ref, g, en[k]);
+    wsum += w[k];
+    m[0] += w[k] * en[k][0];
+    m[1] += w[k] * en[k][1];
+  }
+  m[0] /= wsum;
+  m[1] /= wsum;
+  for (int k = 0; k < 241; k++)
+    for (int i = 0; i < 2; i++)
+      for (int j = 0; j < 2; j++)
+        C[i][j] += w[k] * (en[k][i] - m[i]) * (en[k][j] - m[j]) / wsum;
+  double add = ib.cov_en_m2[0][0] + ib.cov_en_m2[1][1] - i0.cov_en_m2[0][0] - i0.cov_en_m2[1][1];
+  double want = C[0][0] + C[1][1];
+  double gb[3], gm[2];
+  mwx_geo_lla lb = {ib.lat_deg, ib.lon_deg, 0};
+  assert_int_equal(mwx_geo_ecef_from_lla(&lb, gb), 0);
+  en_of(&ref, gb, gm);
+  printf("    beta %.0f kg/m^2, sigma(ln beta) %.1f: spread %.0f m (reference %.0f m), mean moved %.0f m "
+         "(reference %.0f m); ellipse %.2f x %.2f km (without %.3f x %.3f km)\n",
+         b, sl, sqrt(add), sqrt(want), hypot(gm[0], gm[1]), hypot(m[0], m[1]), ib.major_km, ib.minor_km,
+         i0.major_km, i0.minor_km);
+  assert_true(want > 1e4); /* > 100 m: the test means something */
+  assert_true(fabs(add / want - 1.0) < 0.02);
+  assert_true(hypot(gm[0] - m[0], gm[1] - m[1]) < 0.05 * sqrt(want));
+  assert_true(ib.major_km > 5 * i0.major_km);
+  /* Monte Carlo of the RV: the exact state, 400 betas */
+  tu_rng r = {12345};
+  int in_b = 0, in_0 = 0;
+  for (int k = 0; k < 400; k++) {
+    double g[3], v[3], el;
+    double bk = b * exp(sl * tu_normal(&r));
+    assert_int_equal(mwx_ballistic_propagate_to_height(x, x + 3, bk, +1, 0.0, T, g, v, &el), 0);
+    mwx_geo_lla l;
+    assert_int_equal(mwx_geo_lla_from_ecef(g, &l), 0);
+    in_b += impact_d2(&ib, l.lat_deg, l.lon_deg) <= MWX_ASSESS_CHI2_95_2D;
+    in_0 += impact_d2(&i0, l.lat_deg, l.lon_deg) <= MWX_ASSESS_CHI2_95_2D;
+  }
+  printf("    400 betas: %d inside the ellipse with the beta term, %d without\n", in_b, in_0);
+  /* 92-99%: the spread is nearly a line, and the 2-D 95% ellipse holds
+     98.6% of a 1-D Gaussian (2.45 sigma) */
+  assert_true(in_b >= 368 && in_b <= 396);
+  assert_true(in_0 < 200);
+  /* refused */
+  assert_int_equal(mwx_assess_impact_beta(x, P, 0, b, 1.5, T, &ib), MWX_EINVAL);
+  assert_int_equal(mwx_assess_impact_beta(x, P, 0, b, -0.1, T, &ib), MWX_EINVAL);
+  assert_int_equal(mwx_assess_impact_beta(x, P, 0, 0.0, sl, T, &ib), MWX_EINVAL);
+  assert_non_null(strstr(mwx_error_msg(), "needs drag"));
+  assert_int_equal(mwx_assess_impact_beta(x, P, 0, b, sl, 10.0, &ib), MWX_ERANGE);
   mwx_ballistic_traj_fini(&tr);
 }
 
@@ -363,18 +451,18 @@ static void test_bad_inputs(void **state) {
   apogee_state(40.0, 135.0, 500e3, 3000.0, x);
   memset(P, 0, sizeof P);
   mwx_assess_point ip;
-  assert_int_equal(mwx_assess_impact(x, P, 0, 0, 7200, &ip), MWX_EINVAL); /* P = 0 */
+  assert_int_equal(mwx_assess_impact(x, P, 0, 0, MWX_ASSESS_MAX_FLIGHT_S, &ip), MWX_EINVAL); /* P = 0 */
   for (int i = 0; i < 6; i++)
     P[i][i] = i < 3 ? 1e6 : 100;
   P[0][1] = P[1][0] = 2e6; /* not positive definite */
-  assert_int_equal(mwx_assess_impact(x, P, 0, 0, 7200, &ip), MWX_EINVAL);
+  assert_int_equal(mwx_assess_impact(x, P, 0, 0, MWX_ASSESS_MAX_FLIGHT_S, &ip), MWX_EINVAL);
   P[0][1] = P[1][0] = 0;
-  assert_int_equal(mwx_assess_impact(x, P, 0, 0, 7200, &ip), 0);
+  assert_int_equal(mwx_assess_impact(x, P, 0, 0, MWX_ASSESS_MAX_FLIGHT_S, &ip), 0);
   assert_int_equal(mwx_assess_impact(x, P, 0, 0, 0, &ip), MWX_EINVAL);
-  assert_int_equal(mwx_assess_impact(x, P, 0, 0, 7200, NULL), MWX_EINVAL);
+  assert_int_equal(mwx_assess_impact(x, P, 0, 0, MWX_ASSESS_MAX_FLIGHT_S, NULL), MWX_EINVAL);
   assert_int_equal(mwx_assess_impact(x, P, 0, 0, 10.0, &ip), MWX_ERANGE); /* not down in 10 s */
   x[2] = NAN;
-  assert_int_equal(mwx_assess_impact(x, P, 0, 0, 7200, &ip), MWX_EINVAL);
+  assert_int_equal(mwx_assess_impact(x, P, 0, 0, MWX_ASSESS_MAX_FLIGHT_S, &ip), MWX_EINVAL);
   double r;
   assert_int_equal(mwx_assess_energy_range(x, &r), MWX_EINVAL);
   double z[6] = {0, 0, 0, 0, 0, 0};
@@ -390,6 +478,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_impact_ellipse_coverage), cmocka_unit_test(test_track_assessment),
       cmocka_unit_test(test_launch_fit), cmocka_unit_test(test_apogee), cmocka_unit_test(test_energy_class), cmocka_unit_test(test_bad_inputs),
+      cmocka_unit_test(test_impact_beta),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

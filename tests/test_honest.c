@@ -268,12 +268,119 @@ static void test_burnout_mixture(void **state) {
   }
 }
 
+/* Provisional iff burnout not seen, against the truth: one run of a scenario
+ * and nation (the truth's RV beta drawn for the seed), every confirmed
+ * track near a missile assessed at every update (1 s steps).  For every
+ * assessment with an impact: provisional exactly when
+ * mwx_assess_burnout_check has not seen the burnout, and then the flight
+ * phase is boost (no partner fuses a prediction from it); a prediction that
+ * is not provisional comes from a last update after the truth's final
+ * burnout (never from a burning stage or a staging coast).  Counts the cases
+ * and the provisional ones whose truth had burnt out already (the price: the
+ * 10-s wait, or a track lost before it). */
+static void iff_run(const char *file, const char *nation, uint64_t seed, size_t *cases, size_t *prov,
+                    size_t *prov_after) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/scenarios/%s", MWX_SOURCE_DIR, file);
+  mwx_sim_scenario sc;
+  mwx_sim_truth truth;
+  memset(&sc, 0, sizeof sc);
+  memset(&truth, 0, sizeof truth);
+  assert_int_equal(mwx_sim_scenario_load(path, &sc), 0);
+  assert_int_equal(mwx_sim_truth_init(&truth, &sc, 1.0), 0);
+  assert_int_equal(mwx_sim_truth_draw_beta(&truth, seed, MWX_ASSESS_BETA_SIGMA_LN), 0);
+  mwx_assess_drive *d = NULL;
+  assert_int_equal(mwx_assess_drive_create(&sc, &truth, nation, seed, NULL, &d), 0);
+  mwx_tracker *tr = mwx_assess_drive_tracker(d);
+  mwx_assess_opts ao;
+  mwx_assess_opts_default(&ao);
+  ao.want_apogee = 0;
+  int64_t *seen_upd = NULL;
+  size_t n_seen = 0;
+  for (int64_t t = sc.epoch_ns + S_NS; t <= truth.end_ns + 60 * S_NS; t += S_NS) {
+    assert_int_equal(mwx_assess_drive_advance(d, t, NULL, NULL, NULL), 0);
+    size_t nt = mwx_track_count(tr);
+    if (nt > n_seen) {
+      int64_t *g = realloc(seen_upd, nt * sizeof *g);
+      assert_non_null(g);
+      seen_upd = g;
+      memset(seen_upd + n_seen, 0, (nt - n_seen) * sizeof *g);
+      n_seen = nt;
+    }
+    for (size_t i = 0; i < nt; i++) {
+      mwx_track_info in;
+      if (mwx_track_get(tr, i, &in) || in.status != MWX_TRACK_CONFIRMED || in.p_ballistic < ao.min_p_ballistic)
+        continue;
+      int64_t key = in.t_last_ns * 2 + in.coasting; /* assessed again only with news */
+      if (seen_upd[i] == key)
+        continue;
+      seen_upd[i] = key;
+      /* the missile it follows: the nearest within 20 km at its last update */
+      long k = -1;
+      double best = 20e3;
+      for (size_t m = 0; m < truth.n; m++) {
+        mwx_sim_truth_state st;
+        if (mwx_sim_truth_at(&truth, m, in.est.t_ns, &st) || !st.in_flight)
+          continue;
+        double dd = 0;
+        for (int c = 0; c < 3; c++)
+          dd += (in.est.x[c] - st.pos_ecef_m[c]) * (in.est.x[c] - st.pos_ecef_m[c]);
+        if (sqrt(dd) < best) {
+          best = sqrt(dd);
+          k = (long)m;
+        }
+      }
+      if (k < 0)
+        continue;
+      mwx_assess a;
+      assert_int_equal(mwx_assess_track(&in, &ao, &a), 0);
+      if (!a.has_impact)
+        continue;
+      mwx_assess_burnout bo;
+      assert_int_equal(mwx_assess_burnout_check(&in, &bo), 0);
+      int ph = -1;
+      assert_int_equal(mwx_assess_flight_phase(&in, &ph), 0);
+      double tl_s = (double)(in.t_last_ns - truth.launch_ns[k]) * 1e-9;
+      int burnt = tl_s > truth.traj[k].fig.burnout_time_s;
+      (*cases)++;
+      if (a.provisional != !bo.seen || (a.provisional && ph != 0) || (!a.provisional && !burnt))
+        fail_msg("%s %s seed %d track %u at %.1f s after launch (burnout %.1f s): provisional %d, burnout seen %d "
+                 "(%s), phase %d", file, nation, (int)seed, in.id, tl_s, truth.traj[k].fig.burnout_time_s,
+                 a.provisional, bo.seen, bo.reason, ph);
+      *prov += (size_t)a.provisional;
+      *prov_after += (size_t)(a.provisional && burnt);
+    }
+  }
+  free(seen_upd);
+  mwx_assess_drive_destroy(d);
+  mwx_sim_truth_fini(&truth);
+  mwx_sim_scenario_fini(&sc);
+}
+
+static void test_provisional_iff(void **state) {
+  (void)state;
+  static const char *all[] = {"2017-07-04-hwasong14.json", "2017-08-29-hwasong12.json", "2017-11-29-hwasong15.json",
+                              "2022-03-24-hwasong17.json", "2022-10-04-hwasong12.json", "2022-10-14-srbm.json",
+                              "2022-11-18-hwasong17.json", "2023-02-18-hwasong15.json", "2023-03-16-hwasong17.json"};
+  static const char *nations[] = {"JPN", "KOR", "USA"};
+  size_t cases = 0, prov = 0, after = 0;
+  for (int f = 0; f < 9; f++)
+    iff_run(all[f], "ALL", 1, &cases, &prov, &after);
+  for (int f = 4; f < 7; f++) /* the 2022 launches seen by each nation alone */
+    for (int n = 0; n < 3; n++)
+      iff_run(all[f], nations[n], 2, &cases, &prov, &after);
+  printf("    %zu assessments with an impact: %zu provisional (burnout not seen), of which %zu after the truth's "
+         "burnout; every other one from after the burnout\n", cases, prov, after);
+  assert_true(cases > 5000);
+  assert_true(prov > 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_burnout_check),   cmocka_unit_test(test_phase_quality),
       cmocka_unit_test(test_lost_while_powered), cmocka_unit_test(test_staging_coast),
       cmocka_unit_test(test_srbm_class),      cmocka_unit_test(test_second_track_bias),
-      cmocka_unit_test(test_burnout_mixture),
+      cmocka_unit_test(test_burnout_mixture), cmocka_unit_test(test_provisional_iff),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

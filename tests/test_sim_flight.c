@@ -382,9 +382,62 @@ static void test_truth(void **state) {
   unload(&f);
 }
 
+/* Each flight's RV beta drawn (mwx_sim_truth_draw_beta): ln beta about the
+ * class value with the sigma asked for, the same per seed, the boost
+ * untouched, and a heavier RV flies further (less drag). */
+static void test_truth_beta(void **state) {
+  (void)state;
+  fixture f;
+  load("salvo-100", &f);
+  mwx_ballistic_vehicle v;
+  assert_int_equal(mwx_ballistic_vehicle_default(f.truth.launch[0].veh.cls, &v), 0);
+  double b0 = v.beta_rv_kgpm2, bt0 = f.truth.traj[0].fig.burnout_time_s, r0 = f.truth.traj[0].fig.range_km;
+  assert_int_equal(mwx_sim_truth_draw_beta(&f.truth, 7, 0.3), 0);
+  double s1 = 0, s2 = 0, first = f.truth.launch[0].veh.beta_rv_kgpm2;
+  int heavier_further = 0, lighter_shorter = 0;
+  for (size_t m = 0; m < 100; m++) {
+    mwx_ballistic_vehicle vm;
+    assert_int_equal(mwx_ballistic_vehicle_default(f.truth.launch[m].veh.cls, &vm), 0);
+    double z = log(f.truth.launch[m].veh.beta_rv_kgpm2 / vm.beta_rv_kgpm2);
+    s1 += z;
+    s2 += z * z;
+    NEAR(f.truth.traj[m].fig.burnout_time_s, f.truth.traj[m % 4].fig.burnout_time_s, 1e-9);
+    if (m < 4)
+      continue;
+    /* same request as m - 4: the range orders as the beta */
+    double db = f.truth.launch[m].veh.beta_rv_kgpm2 - f.truth.launch[m - 4].veh.beta_rv_kgpm2;
+    double dr = f.truth.traj[m].fig.range_km - f.truth.traj[m - 4].fig.range_km;
+    heavier_further += db > 0 && dr > 0;
+    lighter_shorter += db < 0 && dr < 0;
+  }
+  double mean = s1 / 100, sd = sqrt(s2 / 100 - mean * mean);
+  print_message("salvo-100, seed 7: ln(beta / class beta) mean %.3f sd %.3f; range order follows beta %d + %d "
+                "of 96\n", mean, sd, heavier_further, lighter_shorter);
+  assert_true(fabs(mean) < 3 * 0.3 / 10);       /* 3 standard errors of the mean */
+  assert_true(sd > 0.3 * 0.75 && sd < 0.3 * 1.25); /* sd of a 100-sample sd ~ 7% */
+  assert_int_equal(heavier_further + lighter_shorter, 96);
+  NEAR(f.truth.traj[0].fig.burnout_time_s, bt0, 1e-9);
+  /* the same seed, the same draw (from the class median, not the last draw) */
+  assert_int_equal(mwx_sim_truth_draw_beta(&f.truth, 7, 0.3), 0);
+  NEAR(f.truth.launch[0].veh.beta_rv_kgpm2, first, 0);
+  assert_int_equal(mwx_sim_truth_draw_beta(&f.truth, 8, 0.3), 0);
+  assert_true(f.truth.launch[0].veh.beta_rv_kgpm2 != first);
+  /* sigma 0: the class value and the fitted flight again */
+  assert_int_equal(mwx_sim_truth_draw_beta(&f.truth, 8, 0.0), 0);
+  NEAR(f.truth.launch[0].veh.beta_rv_kgpm2, b0, 0);
+  NEAR(f.truth.traj[0].fig.range_km, r0, 1e-9);
+  assert_int_equal(mwx_sim_truth_draw_beta(&f.truth, 8, 1.5), MWX_EINVAL);
+  assert_non_null(strstr(mwx_error_msg(), "sigma of ln beta"));
+  unload(&f);
+  mwx_sim_truth z;
+  memset(&z, 0, sizeof z);
+  assert_int_equal(mwx_sim_truth_draw_beta(&z, 1, 0.3), MWX_EINVAL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_truth),
+      cmocka_unit_test(test_truth_beta),
       cmocka_unit_test(test_geography_2022_11_18),
       cmocka_unit_test(test_geography_2022_10_04),
       cmocka_unit_test(test_geography_others),

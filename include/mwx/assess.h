@@ -26,6 +26,31 @@
 
 #define MWX_ASSESS_CHI2_95_2D 5.991464547107979 /* chi-square 2 dof, p = 0.95 */
 
+/* ---- Constants of the impact prediction (one definition each) ----------
+ *
+ * MWX_ASSESS_BETA_UNKNOWN_KGPM2 (5,000 kg/m^2): the re-entry vehicle's
+ *   ballistic coefficient when the class is not known: the SRBM and MRBM
+ *   vehicles' value (mwx_ballistic_vehicle_default), about 1,000 lb/ft^2, the
+ *   middle of the 500-2,000 lb/ft^2 that Zarchan, "Tactical and Strategic
+ *   Missile Guidance" (AIAA, Progress in Astronautics and Aeronautics), uses
+ *   for threat re-entry vehicles.
+ * MWX_ASSESS_BETA_SIGMA_LN (0.3): the standard deviation of ln beta about
+ *   the class's typical value, i.e. how little a class tells about this
+ *   missile's RV: Zarchan's 500-2,000 lb/ft^2 is the median 1,000 lb/ft^2
+ *   times or divided by 2, and ln 2 = 0.69 = 2.3 sigma for sigma 0.3 (the
+ *   span then holds 98% of the vehicles).  The simulator draws each flight's
+ *   beta from the same law (mwx_sim_truth_draw_beta), the impact ellipse
+ *   carries it (mwx_assess_impact_beta: Gauss-Hermite quadrature in ln beta).
+ * MWX_ASSESS_MAX_FLIGHT_S (7,200 s): the propagation limit of an impact
+ *   prediction: two hours, above the longest flight a ballistic missile
+ *   makes (a 13,000 km minimum-energy ICBM flies about 40 minutes, an
+ *   estimate; the lofted 2022-11-18 Hwasong-17 about 69 minutes, 10:14 to
+ *   11:23 JST by Japan MoD, 18 Nov 2022); an estimate that does not come
+ *   down within it is in orbit or wrong. */
+#define MWX_ASSESS_BETA_UNKNOWN_KGPM2 5000.0
+#define MWX_ASSESS_BETA_SIGMA_LN 0.3
+#define MWX_ASSESS_MAX_FLIGHT_S 7200.0
+
 /* A point on the ground with its uncertainty. */
 typedef struct mwx_assess_point {
   double lat_deg, lon_deg; /* mean of the sigma points' ground points */
@@ -41,6 +66,21 @@ typedef struct mwx_assess_point {
  * MWX_ERANGE if a sigma point does not reach the ground in time. */
 int mwx_assess_impact(const double x[6], const double P[6][6], int64_t t_ns, double beta_kgpm2,
                       double max_s, mwx_assess_point *out);
+
+/* Impact with an uncertain ballistic coefficient: ln beta normal with mean
+ * ln beta_kgpm2 (the median) and standard deviation sigma_ln (0: plain
+ * mwx_assess_impact).  The state's uncertainty is mwx_assess_impact's (13
+ * sigma points flown with beta_kgpm2); beta's by a 5-point Gauss-Hermite
+ * quadrature in ln beta: the mean state flown with beta_kgpm2 exp(sigma_ln
+ * z_k), z_k = 0, +-1.3556, +-2.8570 (weights 8/15, 0.22208, 0.011257: the
+ * probabilists' Hermite nodes, exact for polynomials of degree 9 in z).
+ * The mean ground point and time move by the weighted mean of the nodes'
+ * displacements, and their weighted spread is added to the east/north
+ * covariance and to the time's variance (the state and beta independent).
+ * Errors as mwx_assess_impact; MWX_EINVAL for sigma_ln < 0 or > 1, or
+ * sigma_ln > 0 without drag (beta_kgpm2 <= 0). */
+int mwx_assess_impact_beta(const double x[6], const double P[6][6], int64_t t_ns, double beta_kgpm2,
+                           double sigma_ln, double max_s, mwx_assess_point *out);
 
 /* Launch point by free flight backwards to height 0: right for a state
  * whose whole past was unpowered (it gives the "ballistic extension" of a
@@ -195,14 +235,16 @@ int mwx_assess_track_quality(const mwx_track_est *est, double *quality);
 typedef struct mwx_assess_opts {
   double beta_kgpm2;       /* re-entry vehicle ballistic coefficient for the impact; 0: no drag;
                               < 0 (default): that of the estimated class's typical vehicle
-                              (mwx_ballistic_vehicle_default), 5,000 kg/m^2 if the class is unknown */
-  double max_flight_s;     /* propagation limit (default 7200) */
+                              (mwx_ballistic_vehicle_default), MWX_ASSESS_BETA_UNKNOWN_KGPM2 if the
+                              class is unknown */
+  double max_flight_s;     /* propagation limit (default MWX_ASSESS_MAX_FLIGHT_S) */
   double min_p_ballistic;  /* impact predicted only when the IMM ballistic probability >= this (0.9) */
   double min_climb_height_m; /* ... and, while climbing, only above this height (30 km: below it
                                 every class is still in boost) */
   int want_apogee;         /* 1 (default): compute the apogee (a few hundred propagations) */
-  double beta_rel_sigma;   /* relative 1-sigma of beta added to the impact ellipse (0.3: the
-                              class's typical RV is a guess for this missile) */
+  double beta_rel_sigma;   /* sigma of ln beta carried by the impact ellipse (default
+                              MWX_ASSESS_BETA_SIGMA_LN: the class's typical RV is a guess for this
+                              missile; mwx_assess_impact_beta); for small values the relative sigma */
 } mwx_assess_opts;
 
 void mwx_assess_opts_default(mwx_assess_opts *o);
@@ -245,8 +287,8 @@ typedef struct mwx_assess_run_opts {
   int filter;         /* mwx_track_filter_kind */
   uint64_t seed;      /* simulator seed */
   double step_s;      /* tracker/evaluation cadence (default 1 s) */
-  double beta_rel_sigma; /* relative 1-sigma of the RV's beta in the impact ellipse (default 0.3,
-                            mwx_assess_opts) */
+  double beta_rel_sigma; /* sigma of ln beta of the RV in the impact ellipse (default
+                            MWX_ASSESS_BETA_SIGMA_LN, mwx_assess_opts) */
   int trust_provisional; /* 1: score provisional predictions as warnings (the behaviour before
                             burnout had to be seen; for comparison); default 0 */
   /* progress (NULL: none): called on the run's thread each time another
@@ -305,7 +347,9 @@ typedef struct mwx_assess_missile {
                                          impact */
   double ipp_consistent_s;            /* first time the picture's 95% ellipse holds the true impact
                                          point and keeps holding it */
-  size_t n_pred[MWX_ASSESS_N_PHASE];  /* predictions (non-provisional) made in each phase */
+  size_t n_pred[MWX_ASSESS_N_PHASE];  /* predictions (non-provisional) made in each phase, counted at
+                                         the node's cadence: each track's first, then one every
+                                         MWX_ASSESS_IMPACT_EVERY_S (6 times that while it coasts) */
   size_t n_pred_in[MWX_ASSESS_N_PHASE]; /* ... whose 95% ellipse holds the true impact point */
   size_t n_provisional;               /* provisional predictions (not scored) */
   double max_5sigma_s;                /* longest time a prediction stood with the truth more than

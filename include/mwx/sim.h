@@ -232,6 +232,7 @@ typedef struct mwx_sim_truth {
   mwx_ballistic_launch *launch; /* fitted launch per missile */
   mwx_ballistic_traj *traj;     /* flown trajectory per missile */
   int64_t end_ns;               /* latest impact time */
+  double dt_s;                  /* sampling of the trajectories */
 } mwx_sim_truth;
 
 /* Fits and flies every launch of sc, sampling every dt_s (e.g. 1.0).
@@ -239,6 +240,21 @@ typedef struct mwx_sim_truth {
  * it on success (mwx_sim_truth_fini).  Errors from the fit name the launch,
  * e.g. "launches[2] (M3): <why>". */
 int mwx_sim_truth_init(mwx_sim_truth *truth, const mwx_sim_scenario *sc, double dt_s);
+
+/* Draws each flight's re-entry vehicle ballistic coefficient and flies it
+ * again (the boost, and so burnout, unchanged; range and flight time move by
+ * the drag difference, a few km on the public scenarios): ln beta normal
+ * about ln of the class's typical value (mwx_ballistic_vehicle_default of
+ * the fitted launch's class: the median) with standard deviation sigma_ln
+ * (e.g. MWX_ASSESS_BETA_SIGMA_LN, assess.h, where it is cited).  A class
+ * says little about one missile's RV, so the truth is not the beta that
+ * the tracker and the assessment assume.  Deterministic: missile i's draw
+ * comes from its own stream of seed (the same seed, the same beta, whatever
+ * the number of missiles or how often it is called: it always draws from the
+ * class median).  sigma_ln 0 restores the class value.  MWX_EINVAL for a
+ * zeroed truth or sigma_ln outside 0..1; errors of the flight name the
+ * launch. */
+int mwx_sim_truth_draw_beta(mwx_sim_truth *truth, uint64_t seed, double sigma_ln);
 
 /* State of one missile at t_ns. */
 typedef struct mwx_sim_truth_state {

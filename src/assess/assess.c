@@ -27,11 +27,11 @@ static const double WM0 = 0.0, WC0 = 2.0, WI = 1.0 / (2.0 * N6);
 void mwx_assess_opts_default(mwx_assess_opts *o) {
   memset(o, 0, sizeof *o);
   o->beta_kgpm2 = -1.0;
-  o->max_flight_s = 7200.0;
+  o->max_flight_s = MWX_ASSESS_MAX_FLIGHT_S;
   o->min_p_ballistic = 0.9;
   o->min_climb_height_m = 30e3;
   o->want_apogee = 1;
-  o->beta_rel_sigma = 0.3;
+  o->beta_rel_sigma = MWX_ASSESS_BETA_SIGMA_LN;
 }
 
 static int check_state(const double x[6], const double P[6][6]) {
@@ -126,8 +126,10 @@ static void ellipse_of(mwx_assess_point *out) {
   out->orient_deg = az;
 }
 
-static int to_ground(const double x[6], const double P[6][6], int64_t t_ns, double beta, int dir,
-                     double max_s, mwx_assess_point *out) {
+/* The sigma points to the ground; g0/el0 (may be NULL): sigma point 0's
+ * (the mean state's) ground point and elapsed time. */
+static int to_ground_g0(const double x[6], const double P[6][6], int64_t t_ns, double beta, int dir,
+                        double max_s, mwx_assess_point *out, double g0[3], double *el0) {
   int rc = check_state(x, P);
   if (rc)
     return rc;
@@ -143,7 +145,16 @@ static int to_ground(const double x[6], const double P[6][6], int64_t t_ns, doub
       return mwx_error_set(MWX_ERANGE, "assess: the flight does not reach the ground within %.0f s", max_s);
     T[s] = dir * el;
   }
+  if (g0) {
+    memcpy(g0, G[0], sizeof G[0]);
+    *el0 = T[0];
+  }
   return ground_stats(G, T, t_ns, out);
+}
+
+static int to_ground(const double x[6], const double P[6][6], int64_t t_ns, double beta, int dir,
+                     double max_s, mwx_assess_point *out) {
+  return to_ground_g0(x, P, t_ns, beta, dir, max_s, out, NULL, NULL);
 }
 
 int mwx_assess_impact(const double x[6], const double P[6][6], int64_t t_ns, double beta_kgpm2,
@@ -151,30 +162,83 @@ int mwx_assess_impact(const double x[6], const double P[6][6], int64_t t_ns, dou
   return to_ground(x, P, t_ns, beta_kgpm2, +1, max_s, out);
 }
 
-/* Adds the effect of an uncertain ballistic coefficient (1-sigma
- * beta_rel_sigma * beta) to an impact point, to first order: the mean state
- * flown with beta (1 +- sigma) gives two ground points whose half difference
- * is the 1-sigma displacement (and likewise the time). */
-static int add_beta_spread(const double x[6], double beta, double rel, double max_s, mwx_assess_point *ip) {
-  if (!(beta > 0) || !(rel > 0))
-    return 0;
-  double g[2][3], v[3], el[2];
-  for (int k = 0; k < 2; k++) {
-    double b = beta * (k ? 1.0 - rel : 1.0 + rel);
-    if (mwx_ballistic_propagate_to_height(x, x + 3, b, +1, 0.0, max_s, g[k], v, &el[k]))
-      return MWX_ERANGE;
-  }
+/* 5-point Gauss-Hermite quadrature for a standard normal z (probabilists'
+ * Hermite polynomial He_5 = z^5 - 10 z^3 + 15 z: roots 0, +-sqrt(5 -+
+ * sqrt(10)), weights 4! / (5 He_4(z_k)^2): 8/15, (7 + 2 sqrt(10)) / 60 ...
+ * written out to double precision; they sum to 1). */
+static const double GH_Z[5] = {0.0, 1.355626179974265909, -1.355626179974265909, 2.856970013872805435,
+                               -2.856970013872805435};
+static const double GH_W[5] = {0.533333333333333333, 0.222075922005612644, 0.222075922005612644,
+                               0.011257411327720689, 0.011257411327720689};
+
+/* Adds the effect of ln beta ~ N(ln beta, sigma_ln^2) to an impact point
+ * from the state's sigma points (mwx_assess_impact_beta): the mean state x
+ * flown with beta exp(sigma_ln z_k) for each node; g0/el0, the ground point
+ * and time of the mean state with beta itself (sigma point 0), are node 0. */
+static int add_beta_spread(const double x[6], double beta, double sigma_ln, double max_s, const double g0[3],
+                           double el0, mwx_assess_point *ip) {
   mwx_geo_lla ref = {ip->lat_deg, ip->lon_deg, 0};
-  double e0[3], e1[3];
-  if (mwx_geo_enu_from_ecef(&ref, g[0], e0) || mwx_geo_enu_from_ecef(&ref, g[1], e1))
-    return MWX_ERANGE;
-  double d[2] = {0.5 * (e0[0] - e1[0]), 0.5 * (e0[1] - e1[1])}, dt = 0.5 * (el[0] - el[1]);
+  double e[5][3], el[5], me[2] = {0, 0}, mt = 0;
+  for (int k = 0; k < 5; k++) {
+    double g[3], v[3];
+    if (k == 0) {
+      memcpy(g, g0, sizeof g);
+      el[k] = el0;
+    } else if (mwx_ballistic_propagate_to_height(x, x + 3, beta * exp(sigma_ln * GH_Z[k]), +1, 0.0, max_s, g, v,
+                                                 &el[k])) {
+      return mwx_error_set(MWX_ERANGE, "assess: the flight does not reach the ground within %.0f s", max_s);
+    }
+    if (mwx_geo_enu_from_ecef(&ref, g, e[k]))
+      return MWX_ERANGE;
+    me[0] += GH_W[k] * e[k][0];
+    me[1] += GH_W[k] * e[k][1];
+    mt += GH_W[k] * el[k];
+  }
+  double C[2][2] = {{0, 0}, {0, 0}}, vt = 0;
+  for (int k = 0; k < 5; k++) {
+    double d[2] = {e[k][0] - me[0], e[k][1] - me[1]};
+    for (int i = 0; i < 2; i++)
+      for (int j = 0; j < 2; j++)
+        C[i][j] += GH_W[k] * d[i] * d[j];
+    vt += GH_W[k] * (el[k] - mt) * (el[k] - mt);
+  }
+  /* the mean moves by the nodes' mean displacement from node 0 (a skewed
+   * law: a heavier RV flies further than a lighter one falls short) */
+  double de[2] = {me[0] - e[0][0], me[1] - e[0][1]};
+  if (de[0] != 0 || de[1] != 0) {
+    double p0[3], pm[3], enu_m[3] = {de[0], de[1], 0};
+    mwx_geo_lla lm;
+    if (mwx_geo_ecef_from_lla(&ref, p0))
+      return MWX_ERANGE;
+    mwx_geo_ecef_vec_from_enu(&ref, enu_m, pm);
+    for (int i = 0; i < 3; i++)
+      pm[i] += p0[i];
+    if (mwx_geo_lla_from_ecef(pm, &lm))
+      return MWX_ERANGE;
+    ip->lat_deg = lm.lat_deg;
+    ip->lon_deg = lm.lon_deg;
+  }
+  ip->t_ns += (int64_t)llround((mt - el[0]) * 1e9);
   for (int i = 0; i < 2; i++)
     for (int j = 0; j < 2; j++)
-      ip->cov_en_m2[i][j] += d[i] * d[j];
-  ip->sigma_t_s = sqrt(ip->sigma_t_s * ip->sigma_t_s + dt * dt);
+      ip->cov_en_m2[i][j] += C[i][j];
+  ip->sigma_t_s = sqrt(ip->sigma_t_s * ip->sigma_t_s + vt);
   ellipse_of(ip);
   return 0;
+}
+
+int mwx_assess_impact_beta(const double x[6], const double P[6][6], int64_t t_ns, double beta_kgpm2,
+                           double sigma_ln, double max_s, mwx_assess_point *out) {
+  if (!(sigma_ln >= 0 && sigma_ln <= 1))
+    return mwx_error_set(MWX_EINVAL, "assess: sigma of ln beta %g is not in 0..1", sigma_ln);
+  if (sigma_ln > 0 && !(beta_kgpm2 > 0))
+    return mwx_error_set(MWX_EINVAL, "assess: a beta spread needs drag (beta %g kg/m^2 is not > 0)", beta_kgpm2);
+  /* node 0: the mean state flown with beta itself, sigma point 0 */
+  double g0[3], el0 = 0;
+  int rc = to_ground_g0(x, P, t_ns, beta_kgpm2, +1, max_s, out, g0, &el0);
+  if (rc || sigma_ln == 0)
+    return rc;
+  return add_beta_spread(x, beta_kgpm2, sigma_ln, max_s, g0, el0, out);
 }
 
 int mwx_assess_launch_ballistic(const double x[6], const double P[6][6], int64_t t_ns, double max_s,
@@ -447,13 +511,13 @@ int mwx_assess_track(const mwx_track_info *info, const mwx_assess_opts *opts, mw
     double beta = o.beta_kgpm2;
     if (beta < 0) {
       mwx_ballistic_vehicle v;
-      beta = 5000.0;
+      beta = MWX_ASSESS_BETA_UNKNOWN_KGPM2;
       if (out->has_class && !mwx_ballistic_vehicle_default(out->cls, &v))
         beta = v.beta_rv_kgpm2;
     }
     beta_used = beta;
-    if (!mwx_assess_impact(x, P, info->est.t_ns, beta, o.max_flight_s, &out->impact) &&
-        !add_beta_spread(x, beta, o.beta_rel_sigma, o.max_flight_s, &out->impact))
+    if (!mwx_assess_impact_beta(x, P, info->est.t_ns, beta, beta > 0 ? o.beta_rel_sigma : 0.0, o.max_flight_s,
+                                &out->impact))
       out->has_impact = 1;
     mwx_assess_burnout bo;
     mwx_assess_burnout_check(info, &bo);

@@ -51,6 +51,8 @@ typedef struct standing {
   double last_eval_s;  /* when last assessed (seconds after launch) */
   double area_km2;     /* its ellipse's major x minor semi-axis */
   double bad5_since_s; /* > 5 sigma since (-1: not) */
+  int counted;         /* a prediction of it is in the containment figures, */
+  double count_s;      /* ... the last one made then (the node's cadence) */
 } standing;
 
 /* Squared Mahalanobis distance of (lat, lon) from a predicted point. */
@@ -89,7 +91,7 @@ void mwx_assess_run_opts_default(mwx_assess_run_opts *o) {
   o->filter = MWX_TRACK_EKF;
   o->seed = 1;
   o->step_s = 1.0;
-  o->beta_rel_sigma = 0.3;
+  o->beta_rel_sigma = MWX_ASSESS_BETA_SIGMA_LN;
 }
 
 void mwx_assess_run_fini(mwx_assess_run_result *r) {
@@ -345,9 +347,16 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
             sd->err_km = geo_km(a.impact.lat_deg, a.impact.lon_deg, tlat, tlon);
             sd->d2 = truth_d2(&a.impact, tlat, tlon);
             sd->area_km2 = a.impact.major_km * a.impact.minor_km;
-            int ph = phase_of(truth, k, t, ts);
-            m->n_pred[ph]++;
-            m->n_pred_in[ph] += sd->d2 <= MWX_ASSESS_CHI2_95_2D;
+            /* containment counted at the node's cadence (node_tracks.c): a
+               track's first prediction, then one every IPP_EVERY_S, six
+               times less often while it coasts */
+            if (!sd->counted || ts - sd->count_s >= IPP_EVERY_S * (in->coasting ? 6 : 1) - 1e-6) {
+              int ph = phase_of(truth, k, t, ts);
+              sd->counted = 1;
+              sd->count_s = ts;
+              m->n_pred[ph]++;
+              m->n_pred_in[ph] += sd->d2 <= MWX_ASSESS_CHI2_95_2D;
+            }
             /* the timeline of the missile's own track, as before */
             if (sd->ti == i) {
               if (i != last_trk[k] || !m->has_good_ipp || ts - last_ipp_s[k] >= IPP_EVERY_S) {

@@ -585,13 +585,13 @@ int mwx_fuse_replay(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, cons
             continue;
           double er;
           mwx_ballistic_vehicle veh;
-          double beta = 5000.0;
+          double beta = MWX_ASSESS_BETA_UNKNOWN_KGPM2;
           if (!mwx_assess_energy_range(bt.x, &er) &&
               !mwx_ballistic_vehicle_default(mwx_assess_class_from_range(er), &veh))
             beta = veh.beta_rv_kgpm2;
           mwx_error_clear();
           mwx_assess_point ip;
-          if (mwx_assess_impact(bt.x, bt.P, t, beta, 7200.0, &ip)) {
+          if (mwx_assess_impact_beta(bt.x, bt.P, t, beta, MWX_ASSESS_BETA_SIGMA_LN, MWX_ASSESS_MAX_FLIGHT_S, &ip)) {
             mwx_error_clear();
             continue;
           }

@@ -533,7 +533,7 @@ static int fused_prediction(mwx_node *n, const mwx_fuse_track *ft) {
   double er = 0;
   mwx_ballistic_class cls = MWX_CLASS_UNKNOWN;
   mwx_ballistic_vehicle veh;
-  double beta = 5000.0; /* assess.h: 5,000 kg/m^2 if the class is unknown */
+  double beta = MWX_ASSESS_BETA_UNKNOWN_KGPM2; /* if the class is unknown */
   if (!mwx_assess_energy_range(ft->x, &er)) {
     cls = mwx_assess_class_from_range(er);
     if (!mwx_ballistic_vehicle_default(cls, &veh))
@@ -541,7 +541,7 @@ static int fused_prediction(mwx_node *n, const mwx_fuse_track *ft) {
   }
   mwx_error_clear();
   mwx_assess_point ap;
-  if (mwx_assess_impact(ft->x, ft->P, ft->t_ns, beta, 7200.0, &ap)) {
+  if (mwx_assess_impact_beta(ft->x, ft->P, ft->t_ns, beta, MWX_ASSESS_BETA_SIGMA_LN, MWX_ASSESS_MAX_FLIGHT_S, &ap)) {
     mwx_error_clear();
     return 0;
   }

@@ -108,7 +108,7 @@ int node_impact_sample(mwx_node *n, const mwx_track_info *in, const mwx_assess *
   m->fields = MWX_F_SENSORS | MWX_F_SENSOR_POS;
   mwx_msg ipm = *m; /* the alert below uses the scratch message */
   mwx_ballistic_vehicle veh;
-  double beta = 5000.0; /* assess.h: the class's typical vehicle, 5,000 kg/m^2 if unknown */
+  double beta = MWX_ASSESS_BETA_UNKNOWN_KGPM2; /* assess.h: the class's typical vehicle if known */
   if (!mwx_ballistic_vehicle_default(a->cls, &veh))
     beta = veh.beta_rv_kgpm2;
   mwx_error_clear();

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "mwx/assess.h" /* MWX_ASSESS_MAX_FLIGHT_S only (a constant, no call) */
 #include "mwx/error.h"
 #include "mwx/json.h"
 #include "mwx/sim.h"
@@ -546,7 +547,7 @@ int mwx_sim_scenario_parse(const char *json_text, const char *origin, const char
   }
   if ((rc = resolve_sensors(&w, json_object_get(root, "sensors"), base_dir, sc)))
     goto out;
-  double plots = mwx_sim_plot_rate(sc->sensor, sc->n_sensors) * (span_s + 7200.0);
+  double plots = mwx_sim_plot_rate(sc->sensor, sc->n_sensors) * (span_s + MWX_ASSESS_MAX_FLIGHT_S);
   if (plots > MWX_SIM_MAX_PLOTS) {
     char msg[192];
     snprintf(msg, sizeof msg,

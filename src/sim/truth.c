@@ -8,11 +8,15 @@
  * class); a request already fitted is copied, not fitted again.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mwx/error.h"
 #include "mwx/sim.h"
+#include "sim_int.h"
+
+#define BETA_STREAM 0x62657461ULL /* "beta": the draw's streams, apart from the sensors' */
 
 static int same_request(const mwx_sim_launch *a, const mwx_sim_launch *b) {
   return a->lat_deg == b->lat_deg && a->lon_deg == b->lon_deg && a->azimuth_deg == b->azimuth_deg &&
@@ -38,6 +42,7 @@ int mwx_sim_truth_init(mwx_sim_truth *truth, const mwx_sim_scenario *sc, double 
   truth->launch = calloc(n, sizeof *truth->launch);
   truth->traj = calloc(n, sizeof *truth->traj);
   truth->n = n;
+  truth->dt_s = dt_s;
   if (!truth->launch_ns || !truth->launch || !truth->traj) {
     mwx_sim_truth_fini(truth);
     return mwx_error_set(MWX_ENOMEM, "truth: out of memory");
@@ -75,6 +80,42 @@ int mwx_sim_truth_init(mwx_sim_truth *truth, const mwx_sim_scenario *sc, double 
   if (rc)
     mwx_sim_truth_fini(truth);
   return rc;
+}
+
+int mwx_sim_truth_draw_beta(mwx_sim_truth *truth, uint64_t seed, double sigma_ln) {
+  if (!truth || !truth->n || !truth->launch || !truth->traj || !(truth->dt_s > 0))
+    return mwx_error_set(MWX_EINVAL, "truth: draw beta: the truth is not initialised");
+  if (!(sigma_ln >= 0 && sigma_ln <= 1))
+    return mwx_error_set(MWX_EINVAL, "truth: draw beta: sigma of ln beta %g is not in 0..1", sigma_ln);
+  int64_t end = 0;
+  for (size_t i = 0; i < truth->n; i++) {
+    mwx_ballistic_launch *l = &truth->launch[i];
+    mwx_ballistic_vehicle v;
+    if (mwx_ballistic_vehicle_default(l->veh.cls, &v))
+      return mwx_error_set(MWX_EINVAL, "truth: draw beta: missile %zu has no class", i);
+    sim_rng r;
+    sim_rng_seed(&r, seed, BETA_STREAM + i);
+    double beta = v.beta_rv_kgpm2 * exp(sigma_ln * sim_rng_gauss(&r));
+    if (beta != l->veh.beta_rv_kgpm2) {
+      l->veh.beta_rv_kgpm2 = beta;
+      mwx_ballistic_traj t;
+      memset(&t, 0, sizeof t);
+      int rc = mwx_ballistic_fly(l, truth->dt_s, &t);
+      if (rc) {
+        char inner[400];
+        snprintf(inner, sizeof inner, "%s", mwx_error_msg());
+        return mwx_error_set(rc, "truth: missile %zu with beta %.0f kg/m^2: %s", i, beta,
+                             inner[0] ? inner : mwx_strerror(rc));
+      }
+      mwx_ballistic_traj_fini(&truth->traj[i]);
+      truth->traj[i] = t;
+    }
+    int64_t e = truth->launch_ns[i] + (int64_t)llround(truth->traj[i].fig.flight_time_s * 1e9);
+    if (i == 0 || e > end)
+      end = e;
+  }
+  truth->end_ns = end;
+  return 0;
 }
 
 /* True while a stage burns: from lift-off to the last burnout, except the

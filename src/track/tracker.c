@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mwx/assess.h" /* MWX_ASSESS_MAX_FLIGHT_S only (a constant, no call) */
 #include "mwx/error.h"
 #include "mwx/track.h"
 #include "track/linalg.h"
@@ -130,7 +131,7 @@ void mwx_track_config_default(mwx_track_config *cfg) {
   cfg->init_max_speed_mps = 8000.0;
   cfg->init_accel_mps2 = 60.0;
   cfg->min_height_m = -1000.0;
-  cfg->max_coast_s = 7200.0;
+  cfg->max_coast_s = MWX_ASSESS_MAX_FLIGHT_S; /* a whole flight (assess.h: its one definition) */
 }
 
 int mwx_track_create(const mwx_track_config *cfg, mwx_tracker **out) {
