@@ -276,14 +276,15 @@ static int show_fn(const mwx_journal_record *r, void *vc) {
   json_object_set_new(o, "time_ns", json_integer(r->time_ns));
   json_object_set_new(o, "time", json_string(t));
   json_object_set_new(o, "kind", json_string(mwx_journal_kind_name(r->kind)));
-  json_t *p = json_loads(r->payload, 0, NULL);
+  json_t *p = NULL;
+  if (mwx_json_load_text(r->payload, strlen(r->payload), "journal payload", &p)) p = NULL; /* shown as text */
   json_object_set_new(o, "payload", p ? p : json_string(r->payload));
   if (r->ref) json_object_set_new(o, "ref", json_integer((json_int_t)r->ref));
   if (r->has_msg) {
     char *ms = NULL;
     if (mwx_msg_to_json(&r->msg, &ms) == 0) {
-      json_t *mj = json_loads(ms, 0, NULL);
-      if (mj) json_object_set_new(o, "sample", mj);
+      json_t *mj = NULL;
+      if (mwx_json_load_text(ms, strlen(ms), "journal sample", &mj) == 0) json_object_set_new(o, "sample", mj);
       free(ms);
     }
   }

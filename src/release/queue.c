@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "mwx/error.h"
+#include "mwx/json.h"
 #include "mwx/release.h"
 #include "release_int.h"
 
@@ -59,12 +60,23 @@ static const char *jstr(json_t *o, const char *k) {
   return s ? s : "";
 }
 
-/* Fills it from a "held" record; 0 if r is a hold, MWX_ENOTFOUND otherwise. */
+/* Parses the payload of journal record r (strict, json.h); the message names
+ * the record.  *out is a new reference on success. */
+static int payload_load(const mwx_journal_record *r, json_t **out) {
+  char what[64];
+  snprintf(what, sizeof what, "journal record %llu payload", (unsigned long long)r->id);
+  return mwx_json_load_text(r->payload, strlen(r->payload), what, out);
+}
+
+/* Fills it from a "held" record; 0 if r is a hold, MWX_ENOTFOUND if it is
+ * another record, MWX_EPARSE if its payload cannot be read (a hold that
+ * cannot be read is an error, never skipped). */
 static int hold_from_record(const mwx_journal_record *r, mwx_release_item *it) {
   if (r->kind != MWX_JOURNAL_RELEASE) return MWX_ENOTFOUND;
-  json_t *o = json_loads(r->payload, 0, NULL);
-  if (!o) return MWX_ENOTFOUND;
-  int rc = MWX_ENOTFOUND;
+  json_t *o = NULL;
+  int rc = payload_load(r, &o);
+  if (rc) return rc;
+  rc = MWX_ENOTFOUND;
   if (!strcmp(jstr(o, "outcome"), "held") && r->has_msg) {
     memset(it, 0, sizeof *it);
     it->id = r->id;
@@ -82,7 +94,8 @@ static int hold_from_record(const mwx_journal_record *r, mwx_release_item *it) {
 
 /* Adds the decision in r (an answer to the hold) to it. */
 static void decision_into(const mwx_journal_record *r, mwx_release_item *it) {
-  json_t *o = json_loads(r->payload, 0, NULL);
+  json_t *o = NULL;
+  if (payload_load(r, &o)) o = NULL; /* shown as "?": the caller has checked the decision */
   snprintf(it->outcome, sizeof it->outcome, "%s", o ? jstr(o, "outcome") : "?");
   snprintf(it->operator_name, sizeof it->operator_name, "%s", o ? jstr(o, "operator") : "?");
   it->decided_ns = r->time_ns;
@@ -123,8 +136,11 @@ static int verified_hold(mwx_journal *j, uint64_t id, mwx_release_item *it) {
   char why[200] = "";
   if (rc == MWX_ECORRUPT) snprintf(why, sizeof why, "%s", mwx_error_msg());
   else if (rc) goto out;
-  if (!why[0] && (rc = mwx_journal_get(j, id, r)) == 0 && hold_from_record(r, it) != 0)
-    snprintf(why, sizeof why, "record %llu is not a hold", (unsigned long long)id);
+  if (!why[0] && (rc = mwx_journal_get(j, id, r)) == 0) {
+    int h = hold_from_record(r, it);
+    if (h == MWX_ENOTFOUND) snprintf(why, sizeof why, "record %llu is not a hold", (unsigned long long)id);
+    else if (h) snprintf(why, sizeof why, "%s", mwx_error_msg());
+  }
   if (rc && rc != MWX_ECORRUPT && !why[0]) goto out;
   rc = 0;
   if (!why[0]) {
@@ -157,7 +173,9 @@ typedef struct list_ctx {
 static int list_fn(const mwx_journal_record *r, void *vc) {
   list_ctx *c = vc;
   mwx_release_item it;
-  if (hold_from_record(r, &it) != 0) return 0;
+  int h = hold_from_record(r, &it);
+  if (h == MWX_ENOTFOUND) return 0;
+  if (h) return c->err = h;
   int d = decided(c->j, &it);
   if (d < 0) return c->err = d;
   if (d) return 0;
@@ -231,7 +249,8 @@ int mwx_release_queue_decide(mwx_journal *j, uint64_t id, int approve, const cha
     goto fail;
   }
   rc = mwx_journal_get(j, id, r);
-  if (rc == MWX_ENOTFOUND || (!rc && hold_from_record(r, it) != 0)) {
+  if (!rc) rc = hold_from_record(r, it);
+  if (rc == MWX_ENOTFOUND) {
     rc = mwx_error_set(MWX_ENOTFOUND, "no held item %llu in the release queue", (unsigned long long)id);
     goto fail;
   }
@@ -312,8 +331,10 @@ static int approved_fn(const mwx_journal_record *r, void *vc) {
   approved_ctx *c = vc;
   c->last = r->id;
   if (!r->ref) return 0;
-  json_t *o = json_loads(r->payload, 0, NULL);
-  int approved = o && !strcmp(jstr(o, "outcome"), "approved");
+  json_t *o = NULL;
+  int prc = payload_load(r, &o); /* an unreadable decision stops the walk: never skipped */
+  if (prc) return prc;
+  int approved = !strcmp(jstr(o, "outcome"), "approved");
   mwx_release_item *it = calloc(1, sizeof *it);
   if (!it) {
     json_decref(o);
