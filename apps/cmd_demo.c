@@ -881,6 +881,35 @@ static void act6_timeline(const mwx_node_replay_result *r, int cond, const char 
     printf("    no alert\n");
 }
 
+/* The false land warnings of a replay (docs/zones-and-alerts.md "False
+ * alerts": a warned region neither overflown nor hit, or a nation neither
+ * overflown nor hit): counted per nation and condition from the replay's
+ * keys (the truth scorer, alert.h mwx_alert_truth_*), listed from its
+ * events.  Returns the count. */
+static int act6_false(const mwx_node_replay_result *r, const char *label) {
+  static const char *const nat[3] = {"KOR", "JPN", "USA"}, *const cond[3] = {"alone", "bilateral", "shared"};
+  int n = 0, rows = 0;
+  for (size_t k = 0; k < r->keys.n; k++)
+    for (int a = 0; a < 3; a++)
+      for (int c = 0; c < 3; c++, rows++)
+        n += r->keys.m[k].n[a][c].false_alert != 0;
+  printf("  %s: %d false land warning%s of %d (missile, nation, condition)%s\n", label, n, n == 1 ? "" : "s", rows,
+         n ? ":" : "");
+  for (size_t k = 0; k < r->keys.n && n; k++)
+    for (int a = 0; a < 3; a++)
+      for (int c = 0; c < 3; c++) {
+        if (!r->keys.m[k].n[a][c].false_alert)
+          continue;
+        for (size_t i = 0; i < r->n_alerts; i++) {
+          const mwx_node_replay_alert *e = &r->alert[i];
+          if (e->nation == a && e->condition == c && e->missile == k && e->kind == 3 && e->action != 2)
+            printf("    %s %s %s at %+.0f s to %s\n", r->keys.m[k].id, nat[a], cond[c], e->t_s,
+                   e->regions[0] ? e->regions : "(no region)");
+        }
+      }
+  return n;
+}
+
 static int act_warning(void) {
   printf("\n== Act 6: one picture per nation, and whom JPN warns (2022-10-04, Hwasong-12 over Aomori) ==\n");
   printf("the real nodes of each nation, offline in this process: policies, signatures, journals, fusion, alerts\n");
@@ -896,13 +925,22 @@ static int act_warning(void) {
     return rc;
   fflush(stdout);
   /* what sharing is worth: the replay of both launches over the real nodes */
-  rc = act6_replay(MWX_SOURCE_DIR "/scenarios/2022-11-18-hwasong17.json", "2022-11-18", NULL);
-  mwx_node_replay_result r;
+  mwx_node_replay_result r, r18;
   memset(&r, 0, sizeof r);
+  memset(&r18, 0, sizeof r18);
+  rc = act6_replay(MWX_SOURCE_DIR "/scenarios/2022-11-18-hwasong17.json", "2022-11-18", &r18);
   if (!rc)
     rc = act6_replay(ACT6_SCENARIO, "2022-10-04", &r);
-  if (rc)
+  if (rc) {
+    mwx_node_replay_fini(&r18);
     return rc;
+  }
+  printf("\nfalse warnings (a land warning to a region, or a nation, the missile neither flew over nor hit):\n");
+  act6_false(&r18, "2022-11-18");
+  act6_false(&r, "2022-10-04");
+  printf("  (before a coasted boost-phase track was kept in boost and a provisional prediction barred from\n"
+         "  warning, KOR warned Gyeonggi and Gangwon at +312 s on 2022-11-18 with the USA's data: BENCHMARKS.md)\n");
+  mwx_node_replay_fini(&r18);
   printf("\nJPN's warning timeline, 2022-10-04 (seconds after the 07:22 JST launch), from the replay:\n");
   act6_timeline(&r, 2, "with KOR's data (shared: KOR, JPN, USA)");
   act6_timeline(&r, 1, "without KOR's data (bilateral: JPN-USA)");

@@ -294,6 +294,118 @@ static void test_2022_11_02_ulleungdo(void **st) {
   assert_int_equal(d.kind, MWX_ALERT_INFO);
 }
 
+/* ---- provisional predictions (burnout not observed) ---- */
+
+/* The false KOR land warning of the replays (2022-11-18 +312 s, 2023-04-13
+ * +487 s): a fused track coasting on the USA's last boost-phase sample,
+ * predicted as if burnt out, fell short on Korean land with a 245-km
+ * ellipse.  Such a prediction is provisional: it may inform, never warn. */
+static void test_provisional(void **st) {
+  (void)st;
+  mwx_alert_input in = {.prediction_id = "KOR-G1", .track_no = 1, .time_ns = 1668734112000000000LL,
+                        .has_impact = 1, .impact_lat_deg = 37.75, .impact_lon_deg = 127.9, .major_km = 245,
+                        .minor_km = 60, .orient_deg = 75, .corridor_km = 0};
+  mwx_alert_decision d;
+  assert_int_equal(mwx_alert_decide(&KOR, Z, &in, &d), 0);
+  fprintf(stderr, "%s\n", d.why);
+  assert_int_equal(d.kind, MWX_ALERT_LAND_WARNING); /* as if burnt out: the false warning */
+  assert_true(d.regions >> region("Gangwon") & 1);
+  assert_true(d.p_territory > 0.5);
+  in.provisional = 1;
+  assert_int_equal(mwx_alert_decide(&KOR, Z, &in, &d), 0);
+  fprintf(stderr, "%s\n", d.why);
+  assert_int_equal(d.kind, MWX_ALERT_INFO);
+  assert_true(d.regions == 0);
+  assert_true(d.p_territory > 0.5); /* still computed and explained */
+  assert_non_null(strstr(d.why, "provisional"));
+  assert_non_null(strstr(d.why, "rule kor-info"));
+  /* nor a sea notice: where it falls is not known */
+  in.impact_lat_deg = 38.3, in.impact_lon_deg = 129.6, in.major_km = 20, in.minor_km = 10;
+  in.provisional = 0;
+  assert_int_equal(mwx_alert_decide(&KOR, Z, &in, &d), 0);
+  assert_int_equal(d.kind, MWX_ALERT_SEA_NOTICE);
+  in.provisional = 1;
+  assert_int_equal(mwx_alert_decide(&KOR, Z, &in, &d), 0);
+  assert_int_equal(d.kind, MWX_ALERT_INFO);
+  /* rules with no "tracked" rule: nothing at all */
+  mwx_alert_rules only_land = KOR;
+  only_land.n_rules = 0;
+  for (size_t i = 0; i < KOR.n_rules; i++)
+    if (KOR.rules[i].kind == MWX_ALERT_LAND_WARNING) only_land.rules[only_land.n_rules++] = KOR.rules[i];
+  assert_int_equal(mwx_alert_decide(&only_land, Z, &in, &d), 0);
+  assert_int_equal(d.kind, MWX_ALERT_NONE);
+  /* a flag that is neither 0 nor 1 is refused */
+  in.provisional = 2;
+  assert_int_equal(mwx_alert_decide(&KOR, Z, &in, &d), MWX_EINVAL);
+  assert_non_null(strstr(mwx_error_msg(), "provisional"));
+  mwx_error_clear();
+}
+
+/* ---- the truth scorer (both replays) ---- */
+
+static void test_truth_scorer(void **st) {
+  (void)st;
+  mwx_ballistic_fit_req req = {40.61, 126.43, 84, 1000, 4600, MWX_CLASS_UNKNOWN};
+  mwx_ballistic_launch L;
+  mwx_ballistic_figures fig;
+  assert_int_equal(mwx_ballistic_fit(&req, &L, &fig), 0);
+  mwx_ballistic_traj tr = {0};
+  assert_int_equal(mwx_ballistic_fly(&L, 2.0, &tr), 0);
+  mwx_alert_truth t;
+  assert_int_equal(mwx_alert_truth_init(Z, &tr, LAUNCH_NS, &t), 0);
+  mwx_ballistic_traj_fini(&tr);
+  assert_int_equal(t.impact.zone, MWX_ZONE_HIGH_SEAS);
+  double over_s = 0;
+  assert_int_equal(mwx_alert_truth_overflight_s(&t, "JPN", &over_s), 1);
+  fprintf(stderr, "truth: first over JPN %.0f s\n", over_s);
+  assert_true(over_s > 330 && over_s < 450); /* launches.csv: over Aomori 07:28-07:29 JST, launch 07:22 */
+  assert_int_equal(mwx_alert_truth_overflight_s(&t, "KOR", NULL), 0);
+  assert_true(t.regions >> region("Aomori") & 1);
+  assert_false(t.regions >> region("Tokyo") & 1);
+  /* JPN: info at 150 s, land warning to Aomori at 160 s: not false, lead over - 160 */
+  mwx_alert_score s;
+  mwx_alert_score_init(&s, "JPN");
+  assert_int_equal(mwx_alert_truth_zone(&t, Z, 40.82, 140.74, 150.0, &s), 0); /* Aomori's land: wrong */
+  assert_false(s.has_zone_call);
+  assert_int_equal(mwx_alert_truth_zone(&t, Z, fig.impact_lat_deg, fig.impact_lon_deg, 160.0, &s), 0);
+  assert_int_equal(mwx_alert_truth_zone(&t, Z, fig.impact_lat_deg + 0.1, fig.impact_lon_deg, 170.0, &s), 0);
+  assert_true(s.has_zone_call);
+  assert_true(s.zone_call_s == 160.0); /* right from 160 s and stayed so */
+  mwx_alert_truth_event(&s, MWX_ALERT_ACT_ISSUE, MWX_ALERT_INFO, 0, 150.0);
+  mwx_alert_truth_event(&s, MWX_ALERT_ACT_UPDATE, MWX_ALERT_LAND_WARNING, 1ull << region("Aomori"), 160.0);
+  mwx_alert_truth_event(&s, MWX_ALERT_ACT_CANCEL, MWX_ALERT_LAND_WARNING, 1ull << region("Tokyo"), 900.0);
+  mwx_alert_truth_finish(&t, &s);
+  assert_int_equal(s.kind, MWX_ALERT_LAND_WARNING);
+  assert_true(s.alert_s == 160.0);
+  assert_int_equal(s.false_alert, 0);
+  assert_true(s.has_lead && fabs(s.warning_lead_s - (over_s - 160.0)) < 1e-9);
+  /* the Tokyo islands too (2022-10-04's J-Alert fault): false */
+  mwx_alert_truth_event_text(Z, &s, MWX_ALERT_ACT_UPDATE, MWX_ALERT_LAND_WARNING, "Aomori,Tokyo", 170.0);
+  mwx_alert_truth_finish(&t, &s);
+  assert_int_equal(s.false_alert, 1);
+  assert_true(s.alert_s == 160.0); /* the kind's first time stands */
+  /* KOR, not overflown: any land warning is false, even one naming no region */
+  mwx_alert_score k;
+  mwx_alert_score_init(&k, "KOR");
+  mwx_alert_truth_event(&k, MWX_ALERT_ACT_ISSUE, MWX_ALERT_LAND_WARNING, 0, 312.0);
+  mwx_alert_truth_finish(&t, &k);
+  assert_int_equal(k.false_alert, 1);
+  assert_int_equal(k.has_overflight, 0);
+  assert_int_equal(k.has_lead, 0);
+  /* a sea notice or info is never a false alert; a region name the zones do not know is */
+  mwx_alert_score_init(&k, "KOR");
+  mwx_alert_truth_event(&k, MWX_ALERT_ACT_ISSUE, MWX_ALERT_SEA_NOTICE, 0, 312.0);
+  mwx_alert_truth_finish(&t, &k);
+  assert_int_equal(k.false_alert, 0);
+  mwx_alert_score_init(&s, "JPN");
+  mwx_alert_truth_event_text(Z, &s, MWX_ALERT_ACT_ISSUE, MWX_ALERT_LAND_WARNING, "Aomori,Atlantis", 160.0);
+  mwx_alert_truth_finish(&t, &s);
+  assert_int_equal(s.unknown_region, 1);
+  assert_int_equal(s.false_alert, 1);
+  assert_int_equal(mwx_alert_truth_init(NULL, &tr, 0, &t), MWX_EINVAL);
+  mwx_error_clear();
+}
+
 /* ---- life cycle ---- */
 
 static void test_life_cycle(void **st) {
@@ -354,6 +466,7 @@ int main(void) {
       cmocka_unit_test(test_rules_files),       cmocka_unit_test(test_rules_errors),
       cmocka_unit_test(test_2022_10_04_aomori), cmocka_unit_test(test_2023_04_13_fall_at_sea),
       cmocka_unit_test(test_2022_11_02_ulleungdo), cmocka_unit_test(test_life_cycle),
+      cmocka_unit_test(test_provisional), cmocka_unit_test(test_truth_scorer),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

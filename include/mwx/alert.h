@@ -89,6 +89,12 @@ typedef struct mwx_alert_input {
   const mwx_zone_track_point *track;     /* predicted ground track, launch or now -> impact */
   size_t n_track;
   double corridor_km;                    /* cross-track half-width of the track's uncertainty */
+  int provisional;                       /* 1: burnout was not observed (the state may still be under
+                                            thrust: mwx_assess.provisional, a fused track in boost or
+                                            coasting on a boost sample); the fall point is then
+                                            unbounded by the data (short by the remaining burn), so
+                                            no rule on where it falls (impact_territory, overflight,
+                                            impact_eez) fires: at most info (tracked) */
 } mwx_alert_input;
 
 #define MWX_ALERT_MAX_REGIONS 64
@@ -105,7 +111,10 @@ typedef struct mwx_alert_decision {
 } mwx_alert_decision;
 
 /* Decides for the nation of the rules.  Rules are tried most severe kind
- * first, in file order within a kind; the first that fires decides.  Regions
+ * first, in file order within a kind; the first that fires decides.  A
+ * provisional input fires only "tracked" rules (never a land warning nor a
+ * sea notice); the ellipse mass and the passages are still computed and
+ * explained.  Regions
  * of a land warning: those whose land the corridor passes over, else those
  * whose territorial sea it passes over (of the corridor or of the track
  * itself, as the rule's "regions" says), plus those holding >= min_probability
@@ -189,5 +198,78 @@ void mwx_alert_state_init(mwx_alert_state *st, const char *nation, uint32_t trac
  * NULL st/ev or a time before the last event. */
 int mwx_alert_step(mwx_alert_state *st, const mwx_alert_decision *d, int threat_over, int64_t now_ns,
                    mwx_alert_event *ev);
+
+/* ---- scoring against the truth (src/alert/truth.c) ----
+ * The one scorer of the replay keys of issue 14 (zone_call_s, alert_kind,
+ * alert_s, alert_regions, false_alert, overflight_s, warning_lead_s), used
+ * by both replays (src/node/replay.c from the nodes' events, src/fuse/
+ * replay.c from its in-process fusers) so that the two cannot disagree on
+ * what a false alert is.  Pure; the truth is read only to score. */
+
+#define MWX_ALERT_TRUTH_NATIONS 8
+
+/* What the truth says of one missile. */
+typedef struct mwx_alert_truth {
+  int64_t launch_ns;
+  mwx_zone_result impact;      /* zone of the true impact point */
+  uint64_t regions;            /* regions overflown (land or territorial sea under the true ground
+                                  track itself, corridor 0) or holding the impact point */
+  size_t n_over;               /* nations overflown (first MWX_ALERT_TRUTH_NATIONS) */
+  char over_nation[MWX_ALERT_TRUTH_NATIONS][4];
+  int64_t over_ns[MWX_ALERT_TRUTH_NATIONS]; /* first entry over that nation's land or territorial sea */
+} mwx_alert_truth;
+
+/* The truth of one flown trajectory (mwx/ballistic.h; sample times from
+ * launch_ns).  MWX_EINVAL for NULL, an empty trajectory or an impact the
+ * zones cannot classify (named). */
+struct mwx_ballistic_traj;
+int mwx_alert_truth_init(const mwx_zone *z, const struct mwx_ballistic_traj *tr, int64_t launch_ns,
+                         mwx_alert_truth *out);
+
+/* 1 and *s (seconds after launch) when the missile passes over nation's
+ * land or territorial sea, else 0. */
+int mwx_alert_truth_overflight_s(const mwx_alert_truth *t, const char *nation, double *s);
+
+/* The running score of one nation's picture of one missile. */
+typedef struct mwx_alert_score {
+  char nation[4];
+  int has_zone, zone;          /* mwx_zone_kind of the latest prediction's mean point */
+  char zone_nation[4];
+  int zone_run;                /* calls right (kind and nation) since zone_start_s */
+  double zone_start_s;
+  int has_zone_call;           /* the latest call is right; zone_call_s when the run began */
+  double zone_call_s;
+  int has_alert;               /* an issue or update of a kind above none */
+  int kind;                    /* mwx_alert_kind: the most severe issued */
+  double alert_s;              /* when that kind was first issued (issue or update) */
+  uint64_t regions;            /* the regions warned at that kind (union over its events) */
+  int unknown_region;          /* a warned region name the zones do not know (counts as false) */
+  /* filled by mwx_alert_truth_finish */
+  int false_alert;             /* a land warning to a region neither overflown nor hit, or to a nation
+                                  neither overflown nor hit */
+  int has_overflight, has_lead;
+  double overflight_s;         /* the truth's first entry over the nation's land or territorial sea */
+  double warning_lead_s;       /* overflight_s - alert_s (a land warning and an overflight) */
+} mwx_alert_score;
+
+void mwx_alert_score_init(mwx_alert_score *s, const char *nation);
+
+/* A prediction's mean point (lat, lon) made ts_s after launch: its zone
+ * call against the truth's.  MWX_EINVAL if the point cannot be classified
+ * (the score is unchanged). */
+int mwx_alert_truth_zone(const mwx_alert_truth *t, const mwx_zone *z, double lat_deg, double lon_deg, double ts_s,
+                         mwx_alert_score *s);
+
+/* An alert event ts_s after launch: action MWX_ALERT_ACT_ISSUE or _UPDATE
+ * count (others are ignored), kind and regions (mask). */
+void mwx_alert_truth_event(mwx_alert_score *s, int action, mwx_alert_kind kind, uint64_t regions, double ts_s);
+
+/* The same with the regions as text ("Hokkaido,Aomori", from an Alert
+ * sample); a name the zones do not know sets unknown_region. */
+void mwx_alert_truth_event_text(const mwx_zone *z, mwx_alert_score *s, int action, mwx_alert_kind kind,
+                                const char *regions, double ts_s);
+
+/* The final keys: overflight_s, false_alert, warning_lead_s. */
+void mwx_alert_truth_finish(const mwx_alert_truth *t, mwx_alert_score *s);
 
 #endif /* MWX_ALERT_H */

@@ -71,6 +71,9 @@ static int input_ok(const mwx_alert_input *in) {
   if (in->n_track && !in->track)
     return mwx_error_set(MWX_EINVAL, "alert: prediction '%s': %zu track points but no track", in->prediction_id,
                          in->n_track);
+  if (in->provisional != 0 && in->provisional != 1)
+    return mwx_error_set(MWX_EINVAL, "alert: prediction '%s': provisional %d is not 0 or 1", in->prediction_id,
+                         in->provisional);
   if (memchr(in->prediction_id, 0, sizeof in->prediction_id) == NULL)
     return mwx_error_set(MWX_EINVAL, "alert: prediction id not terminated");
   return 0;
@@ -150,7 +153,11 @@ int mwx_alert_decide(const mwx_alert_rules *rules, const mwx_zone *z, const mwx_
     for (size_t i = 0; i < rules->n_rules && !hit; i++) {
       const mwx_alert_rule *r = &rules->rules[i];
       if ((int)r->kind != k) continue;
-      if ((r->on & MWX_ALERT_ON_IMPACT_TERRITORY) && in->has_impact && out->p_territory >= r->min_probability)
+      if (in->provisional && !(r->on & MWX_ALERT_ON_TRACKED))
+        continue; /* burnout not observed: where it falls is not known (alert.h) */
+      if (in->provisional)
+        hit = r, because = "tracked";
+      else if ((r->on & MWX_ALERT_ON_IMPACT_TERRITORY) && in->has_impact && out->p_territory >= r->min_probability)
         hit = r, because = "impact_territory";
       else if ((r->on & MWX_ALERT_ON_OVERFLIGHT) && out->overflight)
         hit = r, because = "overflight";
@@ -200,6 +207,10 @@ int mwx_alert_decide(const mwx_alert_rules *rules, const mwx_zone *z, const mwx_
       w = snprintf(out->why + o, sizeof out->why - o, "no overflight of %s (corridor %.0f km, %zu track points); ", nat,
                    in->corridor_km, in->n_track);
     }
+    o += w > 0 ? (size_t)w : 0;
+  }
+  if (in->provisional && o < sizeof out->why) {
+    w = snprintf(out->why + o, sizeof out->why - o, "provisional (burnout not observed): no rule on the fall fires; ");
     o += w > 0 ? (size_t)w : 0;
   }
   if (o < sizeof out->why) {

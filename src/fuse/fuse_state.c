@@ -256,7 +256,7 @@ int fuse_state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude, 
     memcpy(out->P, Pf, sizeof Pf);
     out->method = method;
     out->n_used = (int)nu;
-    for (size_t k = 0; k < nu && method != MWX_FUSE_COAST; k++) /* coasting: taken as burnt out */
+    for (size_t k = 0; k < nu; k++) /* coasting on a sample lost under thrust: still boost (burnout not seen) */
       out->boost |= fz->s[used[k]].last.phase == MWX_MSG_BOOST;
     for (size_t k = 0; k < nu; k++) {
       const mwx_fuse_sample *s = &fz->s[used[k]].last;

@@ -273,83 +273,20 @@ typedef struct score {
   double last_ipp_err_km;
   int good_run;       /* predictions within IPP_GOOD_KM since good_start */
   double good_start_s;
-  int zone_run;       /* zone calls right since zone_start */
-  double zone_start_s;
   mwx_alert_state ast;  /* the nation's alert about this missile */
-  uint64_t alert_mask;  /* regions warned at the most severe kind */
+  mwx_alert_score zs;   /* its zone and alert keys (the one scorer: alert.h mwx_alert_truth_*) */
 } score;
 
-/* Per missile, from the truth (zones set): the zone of the impact and each
- * nation's first passage and overflown regions. */
-typedef struct truth_zone {
-  mwx_zone_result impact;
-  int has_over[3];
-  double over_s[3];
-  uint64_t over_regions;
-} truth_zone;
-
-#define MAX_PASS 64
 #define MAX_PTS 1024
 
-static int truth_zones(const mwx_zone *z, const mwx_sim_truth *truth, size_t k, truth_zone *tz) {
-  memset(tz, 0, sizeof *tz);
-  const mwx_ballistic_figures *fig = &truth->traj[k].fig;
-  if (mwx_zone_classify(z, fig->impact_lat_deg, fig->impact_lon_deg, &tz->impact))
-    return mwx_error_set(MWX_EINVAL, "replay: the truth impact of missile %zu cannot be classified", k);
-  const mwx_ballistic_traj *tr = &truth->traj[k];
-  mwx_zone_track_point *pts = malloc((tr->n ? tr->n : 1) * sizeof *pts);
-  if (!pts)
-    return mwx_error_set(MWX_ENOMEM, "replay: out of memory");
-  size_t np = 0;
-  for (size_t i = 0; i < tr->n; i++) {
-    mwx_geo_lla p;
-    if (mwx_geo_lla_from_ecef(tr->s[i].pos_ecef_m, &p))
-      continue;
-    pts[np++] = (mwx_zone_track_point){p.lat_deg, p.lon_deg, truth->launch_ns[k] + (int64_t)llround(tr->s[i].t_s * 1e9)};
-  }
-  mwx_error_clear();
-  mwx_zone_passage pass[MAX_PASS];
-  size_t npass = 0;
-  int rc = np ? mwx_zone_overflight(z, pts, np, 0.0, pass, MAX_PASS, &npass) : 0;
-  free(pts);
-  if (rc == MWX_ERANGE)
-    npass = MAX_PASS, rc = 0;
-  mwx_error_clear();
-  for (size_t i = 0; i < npass; i++) {
-    for (int a = 0; a < 3; a++)
-      if (!strncmp(pass[i].nation, NAT[a], 3) && !tz->has_over[a]) {
-        tz->has_over[a] = 1;
-        tz->over_s[a] = (double)(pass[i].t_enter_ns - truth->launch_ns[k]) / NS;
-      }
-    if (pass[i].region >= 0 && pass[i].region < 64)
-      tz->over_regions |= 1ull << pass[i].region;
-  }
-  if (tz->impact.region >= 0 && tz->impact.region < 64)
-    tz->over_regions |= 1ull << tz->impact.region;
-  return rc;
-}
-
 /* The zone call and the alert decision on one prediction. */
-static void score_zone_alert(const mwx_fuse_replay_opts *o, int a, score *s, const truth_zone *tz,
+static void score_zone_alert(const mwx_fuse_replay_opts *o, int a, score *s, const mwx_alert_truth *tz,
                              const mwx_fuse_track *bt, int64_t t, double ts_s, double beta,
                              const mwx_assess_point *ip, mwx_zone_track_point *pts) {
-  mwx_fuse_replay_cond *c = s->c;
-  mwx_zone_result zr;
-  if (mwx_zone_classify(o->zone, ip->lat_deg, ip->lon_deg, &zr)) {
+  if (mwx_alert_truth_zone(tz, o->zone, ip->lat_deg, ip->lon_deg, ts_s, &s->zs)) {
     mwx_error_clear();
     return;
   }
-  c->has_zone = 1;
-  c->zone = zr.zone;
-  snprintf(c->zone_nation, sizeof c->zone_nation, "%.3s", zr.nation);
-  int right = zr.zone == tz->impact.zone && !strncmp(zr.nation, tz->impact.nation, 3);
-  if (right && !s->zone_run) {
-    s->zone_run = 1;
-    s->zone_start_s = ts_s;
-  } else if (!right)
-    s->zone_run = 0;
-  c->has_zone_call = s->zone_run;
-  c->zone_call_s = s->zone_start_s;
   if (!o->rules[a])
     return;
   size_t np = 0;
@@ -378,15 +315,7 @@ static void score_zone_alert(const mwx_fuse_replay_opts *o, int a, score *s, con
     mwx_error_clear();
     return;
   }
-  if (ev.action != MWX_ALERT_ACT_ISSUE && ev.action != MWX_ALERT_ACT_UPDATE)
-    return;
-  if ((int)ev.kind > c->alert_kind) {
-    c->has_alert = 1;
-    c->alert_kind = ev.kind;
-    c->alert_s = ts_s;
-    s->alert_mask = ev.regions;
-  } else if ((int)ev.kind == c->alert_kind)
-    s->alert_mask |= ev.regions;
+  mwx_alert_truth_event(&s->zs, ev.action, ev.kind, ev.regions, ts_s);
 }
 
 static double ground_km(double lat1, double lon1, double lat2, double lon2) {
@@ -428,7 +357,7 @@ int mwx_fuse_replay(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, cons
   mwx_fuser *fz[3][3] = {{NULL}};
   trk_state *ts[3] = {NULL};
   score *sco = calloc(nm * 9 + 1, sizeof *sco);
-  truth_zone *tzs = NULL;
+  mwx_alert_truth *tzs = NULL;
   mwx_zone_track_point *pts = NULL;
   int rc = sco ? 0 : mwx_error_set(MWX_ENOMEM, "replay: out of memory");
   mwx_fuse_pipe_opts po;
@@ -450,6 +379,7 @@ int mwx_fuse_replay(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, cons
       for (int c = 0; c < 3; c++) {
         sco[(k * 3 + a) * 3 + c].c = &out->m[k].n[a][c];
         mwx_alert_state_init(&sco[(k * 3 + a) * 3 + c].ast, NAT[a], 0);
+        mwx_alert_score_init(&sco[(k * 3 + a) * 3 + c].zs, NAT[a]);
       }
   if (o.zone) {
     tzs = calloc(nm ? nm : 1, sizeof *tzs);
@@ -459,7 +389,7 @@ int mwx_fuse_replay(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, cons
       goto done;
     }
     for (size_t k = 0; k < nm && !rc; k++)
-      rc = truth_zones(o.zone, truth, k, &tzs[k]);
+      rc = mwx_alert_truth_init(o.zone, &truth->traj[k], truth->launch_ns[k], &tzs[k]);
     if (rc)
       goto done;
   }
@@ -627,16 +557,22 @@ int mwx_fuse_replay(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, cons
       for (int c = 0; c < 3; c++) {
         score *s = &sco[(k * 3 + a) * 3 + c];
         mwx_fuse_replay_cond *x = s->c;
-        x->has_overflight = tzs[k].has_over[a];
-        x->overflight_s = tzs[k].over_s[a];
-        if (x->has_alert) {
-          mwx_alert_regions_text(o.zone, s->alert_mask, x->alert_regions, sizeof x->alert_regions);
-          x->false_alert = x->alert_kind == MWX_ALERT_LAND_WARNING && (s->alert_mask & ~tzs[k].over_regions) != 0;
-          if (x->alert_kind == MWX_ALERT_LAND_WARNING && x->has_overflight) {
-            x->has_lead = 1;
-            x->warning_lead_s = x->overflight_s - x->alert_s;
-          }
-        }
+        mwx_alert_score *q = &s->zs;
+        mwx_alert_truth_finish(&tzs[k], q);
+        x->has_zone = q->has_zone;
+        x->zone = q->zone;
+        memcpy(x->zone_nation, q->zone_nation, sizeof x->zone_nation);
+        x->has_zone_call = q->has_zone_call;
+        x->zone_call_s = q->zone_call_s;
+        x->has_alert = q->has_alert;
+        x->alert_kind = q->kind;
+        x->alert_s = q->alert_s;
+        mwx_alert_regions_text(o.zone, q->regions, x->alert_regions, sizeof x->alert_regions);
+        x->false_alert = q->false_alert;
+        x->has_overflight = q->has_overflight;
+        x->overflight_s = q->overflight_s;
+        x->has_lead = q->has_lead;
+        x->warning_lead_s = q->warning_lead_s;
       }
 done:
   free(tzs);

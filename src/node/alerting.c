@@ -152,7 +152,7 @@ static int publish(mwx_node *n, const mwx_alert_event *ev, const char *text, con
 }
 
 int node_alert_impact(mwx_node *n, mwx_msg_impact *ip, const double x[6], int64_t t_ns, double beta_kgpm2,
-                      size_t n_sources, const mwx_msg_marking *sources) {
+                      int provisional, size_t n_sources, const mwx_msg_marking *sources) {
   struct node_alerting *a = n->al;
   if (!a)
     return 0;
@@ -208,6 +208,7 @@ int node_alert_impact(mwx_node *n, mwx_msg_impact *ip, const double x[6], int64_
   in.track = np ? a->pts : NULL;
   in.n_track = np;
   in.corridor_km = corridor;
+  in.provisional = provisional != 0;
   mwx_alert_decision d;
   if (mwx_alert_decide(&a->rules, a->z, &in, &d)) {
     mwx_error_clear();

@@ -494,7 +494,7 @@ static int is_shared(const mwx_node *n, const mwx_fuse_track *ft) {
 
 int node_fuse_shared(const mwx_node *n, unsigned track_id) {
   const mwx_fuse_track *ft = holder(n, track_id);
-  return ft && is_shared(n, ft);
+  return ft && is_shared(n, ft) && !ft->boost; /* in boost the fused picture predicts nothing: own stands */
 }
 
 /* The best LaunchEvent (smallest 95% ellipse) among the members of ft. */
@@ -570,7 +570,7 @@ static int fused_prediction(mwx_node *n, const mwx_fuse_track *ft) {
   ip->zone = MWX_ZONE_UNKNOWN;
   m->fields = 0; /* a fused product names no sensor */
   mwx_msg ipm = *m; /* the alert uses the scratch message */
-  int rc = node_alert_impact(n, &ipm.u.impact, ft->x, ft->t_ns, beta, ft->n_sources, ft->sources);
+  int rc = node_alert_impact(n, &ipm.u.impact, ft->x, ft->t_ns, beta, ft->boost, ft->n_sources, ft->sources);
   if (rc)
     return rc;
   put_pred(n, f, ft->global_track_no, n->sim_ns, &ipm.u.impact);

@@ -271,8 +271,11 @@ void node_fuse_rx(mwx_node *n, const mwx_msg *m);
 int node_fuse_own(mwx_node *n);
 /* Global number of own track id (0 if the fuser does not hold it). */
 uint32_t node_fuse_gtn(const mwx_node *n, unsigned track_id);
-/* 1 if own track id's fused track has a partner's contribution now: the
- * node's prediction for that missile is then the fused one. */
+/* 1 if own track id's fused track has a partner's contribution now and is
+ * out of boost: the node's prediction for that missile is then the fused
+ * one.  While a member is in boost (or the fused track coasts on a boost
+ * sample) the picture predicts nothing, and the own track's prediction
+ * (made only once its burnout is seen) stands. */
 int node_fuse_shared(const mwx_node *n, unsigned track_id);
 /* An own LaunchEvent / ImpactPrediction made (candidates, the picture). */
 void node_fuse_own_sample(mwx_node *n, const mwx_msg *m);
@@ -287,9 +290,11 @@ void node_alert_close(mwx_node *n);
  * [m, m/s] at t_ns, free flight with drag beta) propagated to the ground;
  * then the alert decision and life cycle for global track ip->global_track_no:
  * each event an Alert sample (released with sources) journaled as kind
- * alert.  No-op (zone fields untouched) without alert rules. */
+ * alert.  provisional: burnout not observed (mwx_alert_input.provisional:
+ * no warning on where it falls).  No-op (zone fields untouched) without
+ * alert rules. */
 int node_alert_impact(mwx_node *n, mwx_msg_impact *ip, const double x[6], int64_t t_ns, double beta_kgpm2,
-                      size_t n_sources, const mwx_msg_marking *sources);
+                      int provisional, size_t n_sources, const mwx_msg_marking *sources);
 /* Cancels the alerts whose missile has fallen (impact time passed). */
 int node_alert_tick(mwx_node *n);
 

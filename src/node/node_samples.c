@@ -112,7 +112,7 @@ int node_impact_sample(mwx_node *n, const mwx_track_info *in, const mwx_assess *
   if (!mwx_ballistic_vehicle_default(a->cls, &veh))
     beta = veh.beta_rv_kgpm2;
   mwx_error_clear();
-  int rc = node_alert_impact(n, &ipm.u.impact, in->ballistic.x, in->ballistic.t_ns, beta, 0, NULL);
+  int rc = node_alert_impact(n, &ipm.u.impact, in->ballistic.x, in->ballistic.t_ns, beta, a->provisional, 0, NULL);
   if (rc)
     return rc;
   node_fuse_own_sample(n, &ipm);

@@ -20,7 +20,8 @@
  * keys are those of mwx_fuse_replay_cond (mwx/fuse.h), so that both
  * replays print and serialise one shape (mwx_fuse_replay_json / _print);
  * the in-process scorer of src/fuse/replay.c reads its own fusers' state
- * and cannot score events, so it is not reused.
+ * and cannot score events, so it is not reused, but the zone and alert
+ * keys come from the one scorer both use (mwx_alert_truth_*, alert.h).
  */
 #include <dirent.h>
 #include <math.h>
@@ -41,7 +42,6 @@
 #define IPP_GOOD_KM 50.0   /* issue 13: first prediction within 50 km that stays within */
 #define CHUNK_S 60         /* progress every 60 sim seconds */
 #define MAX_SEEN 16
-#define MAX_PASS 64
 
 static const char *const NAT[3] = {"KOR", "JPN", "USA"};
 static const char *const COND[3] = {"alone", "bilateral", "shared"};
@@ -171,11 +171,7 @@ struct rp {
   acc *acc;               /* [nm][3][3] */
   mwx_node_replay_result *out;
   col col[3];
-  /* truth zones */
-  mwx_zone_result *impact_zone; /* [nm] */
-  int (*has_over)[3];
-  double (*over_s)[3];
-  char (*over_regions)[MWX_TEXT_LEN * 2]; /* region names overflown or hit, ",A,B," */
+  mwx_alert_truth *tz; /* [nm]: where each missile falls, what it flies over (the scorer's truth) */
 };
 
 static acc *acc_of(rp *r, size_t k, int a, int c) { return &r->acc[(k * 3 + (size_t)a) * 3 + (size_t)c]; }
@@ -306,84 +302,15 @@ static void on_event(void *vc, const mwx_node_event *ev) {
 /* ---- the truth's zones: where each missile falls, what it flies over ---- */
 
 static int truth_zones(rp *r) {
-  size_t nm = r->nm;
-  r->impact_zone = calloc(nm ? nm : 1, sizeof *r->impact_zone);
-  r->has_over = calloc(nm ? nm : 1, sizeof *r->has_over);
-  r->over_s = calloc(nm ? nm : 1, sizeof *r->over_s);
-  r->over_regions = calloc(nm ? nm : 1, sizeof *r->over_regions);
-  if (!r->impact_zone || !r->has_over || !r->over_s || !r->over_regions)
+  r->tz = calloc(r->nm ? r->nm : 1, sizeof *r->tz);
+  if (!r->tz)
     return mwx_error_set(MWX_ENOMEM, "replay: out of memory");
-  for (size_t k = 0; k < nm; k++) {
-    const mwx_ballistic_traj *tr = &r->truth.traj[k];
-    if (mwx_zone_classify(r->z, tr->fig.impact_lat_deg, tr->fig.impact_lon_deg, &r->impact_zone[k]))
-      return mwx_error_set(MWX_EINVAL, "replay: the truth impact of missile %zu cannot be classified", k);
-    mwx_zone_track_point *pts = malloc((tr->n ? tr->n : 1) * sizeof *pts);
-    if (!pts)
-      return mwx_error_set(MWX_ENOMEM, "replay: out of memory");
-    size_t np = 0;
-    for (size_t i = 0; i < tr->n; i++) {
-      mwx_geo_lla p;
-      if (mwx_geo_lla_from_ecef(tr->s[i].pos_ecef_m, &p))
-        continue;
-      pts[np++] = (mwx_zone_track_point){p.lat_deg, p.lon_deg, r->truth.launch_ns[k] + (int64_t)llround(tr->s[i].t_s * 1e9)};
-    }
-    mwx_zone_passage pass[MAX_PASS];
-    size_t npass = 0;
-    int rc = np ? mwx_zone_overflight(r->z, pts, np, 0.0, pass, MAX_PASS, &npass) : 0;
-    free(pts);
-    if (rc == MWX_ERANGE)
-      npass = MAX_PASS, rc = 0;
-    mwx_error_clear();
-    uint64_t mask = 0;
-    for (size_t i = 0; i < npass; i++) {
-      for (int a = 0; a < 3; a++)
-        if (!strncmp(pass[i].nation, NAT[a], 3) && !r->has_over[k][a]) {
-          r->has_over[k][a] = 1;
-          r->over_s[k][a] = (double)(pass[i].t_enter_ns - r->truth.launch_ns[k]) / 1e9;
-        }
-      if (pass[i].region >= 0 && pass[i].region < 64)
-        mask |= 1ull << pass[i].region;
-    }
-    if (r->impact_zone[k].region >= 0 && r->impact_zone[k].region < 64)
-      mask |= 1ull << r->impact_zone[k].region;
-    char names[MWX_TEXT_LEN * 2 - 2];
-    names[0] = 0;
-    if (mask)
-      mwx_alert_regions_text(r->z, mask, names, sizeof names);
-    snprintf(r->over_regions[k], sizeof r->over_regions[k], ",%s,", names);
+  for (size_t k = 0; k < r->nm; k++) {
+    int rc = mwx_alert_truth_init(r->z, &r->truth.traj[k], r->truth.launch_ns[k], &r->tz[k]);
+    if (rc)
+      return mwx_error_set(rc, "replay: missile %zu: %s", k, mwx_error_msg());
   }
   return 0;
-}
-
-/* 1 if every name of the comma-separated list is in the ",A,B," set. */
-static int all_in(const char *list, const char *set) {
-  char buf[MWX_TEXT_LEN];
-  snprintf(buf, sizeof buf, "%s", list);
-  char *save = NULL;
-  for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-    char pat[MWX_TEXT_LEN + 2];
-    snprintf(pat, sizeof pat, ",%s,", tok);
-    if (!strstr(set, pat))
-      return 0;
-  }
-  return 1;
-}
-
-/* Adds the names of list not yet in dst (comma-separated) to dst. */
-static void merge_regions(char *dst, size_t cap, const char *list) {
-  char buf[MWX_TEXT_LEN];
-  snprintf(buf, sizeof buf, "%s", list);
-  char *save = NULL;
-  for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-    char set[MWX_TEXT_LEN + 2];
-    snprintf(set, sizeof set, ",%s,", dst);
-    char pat[MWX_TEXT_LEN + 2];
-    snprintf(pat, sizeof pat, ",%s,", tok);
-    if (strstr(set, pat))
-      continue;
-    size_t len = strlen(dst);
-    snprintf(dst + len, cap - len, "%s%s", len ? "," : "", tok);
-  }
 }
 
 static double ground_km(double lat1, double lon1, double lat2, double lon2) {
@@ -439,12 +366,15 @@ static int score_collector(rp *r, col *c, mwx_node_replay_result *out) {
     }
   }
   /* predictions (already in time order: events come in order) */
-  int *good = calloc(r->nm ? r->nm : 1, sizeof *good), *zrun = calloc(r->nm ? r->nm : 1, sizeof *zrun);
-  double *good_s = calloc(r->nm ? r->nm : 1, sizeof *good_s), *zrun_s = calloc(r->nm ? r->nm : 1, sizeof *zrun_s);
-  if (!good || !zrun || !good_s || !zrun_s) {
-    free(good), free(zrun), free(good_s), free(zrun_s);
+  int *good = calloc(r->nm ? r->nm : 1, sizeof *good);
+  double *good_s = calloc(r->nm ? r->nm : 1, sizeof *good_s);
+  mwx_alert_score *sco = calloc(r->nm ? r->nm : 1, sizeof *sco); /* the zone and alert keys (src/alert/truth.c) */
+  if (!good || !good_s || !sco) {
+    free(good), free(good_s), free(sco);
     return mwx_error_set(MWX_ENOMEM, "replay: out of memory");
   }
+  for (size_t k = 0; k < r->nm; k++)
+    mwx_alert_score_init(&sco[k], NAT[a]);
   for (size_t i = 0; i < c->ni; i++) {
     const irec *p = &c->ip[i];
     long k = missile_of(c, NAT[a], p->id, p->gtn);
@@ -477,25 +407,10 @@ static int score_collector(rp *r, col *c, mwx_node_replay_result *out) {
     x->ipp_50km_s = good_s[k];
     seen_gtn(acc_of(r, (size_t)k, a, cd), p->gtn, p->t_ns);
     /* the zone call of this prediction's mean point */
-    mwx_zone_result zr;
-    if (mwx_zone_classify(r->z, p->lat, p->lon, &zr)) {
+    if (mwx_alert_truth_zone(&r->tz[k], r->z, p->lat, p->lon, ts, &sco[k]))
       mwx_error_clear();
-      continue;
-    }
-    x->has_zone = 1;
-    x->zone = zr.zone;
-    snprintf(x->zone_nation, sizeof x->zone_nation, "%.3s", zr.nation);
-    const mwx_zone_result *tz = &r->impact_zone[k];
-    int right = zr.zone == tz->zone && !strncmp(zr.nation, tz->nation, 3);
-    if (right && !zrun[k]) {
-      zrun[k] = 1;
-      zrun_s[k] = ts;
-    } else if (!right)
-      zrun[k] = 0;
-    x->has_zone_call = zrun[k];
-    x->zone_call_s = zrun_s[k];
   }
-  free(good), free(zrun), free(good_s), free(zrun_s);
+  free(good), free(good_s);
   /* global numbers: the latest the nation's own samples gave, and how many */
   for (size_t k = 0; k < r->nm; k++) {
     mwx_fuse_replay_cond *x = &mis(out, k)->n[a][cd];
@@ -509,8 +424,10 @@ static int score_collector(rp *r, col *c, mwx_node_replay_result *out) {
     long k = missile_of(c, "", NULL, p->gtn);
     if (out->n_alerts % 64 == 0) {
       mwx_node_replay_alert *na = realloc(out->alert, (out->n_alerts + 64) * sizeof *na);
-      if (!na)
+      if (!na) {
+        free(sco);
         return mwx_error_set(MWX_ENOMEM, "replay: out of memory");
+      }
       out->alert = na;
     }
     mwx_node_replay_alert *e = &out->alert[out->n_alerts++];
@@ -525,29 +442,29 @@ static int score_collector(rp *r, col *c, mwx_node_replay_result *out) {
     e->kind = p->kind;
     e->overflight_s = p->overflight_ns ? (double)(p->overflight_ns - t0) / 1e9 : -1e9;
     snprintf(e->regions, sizeof e->regions, "%s", p->regions);
-    if (k < 0 || (p->action != MWX_ALERT_ISSUE && p->action != MWX_ALERT_UPDATE))
-      continue;
-    mwx_fuse_replay_cond *x = &mis(out, (size_t)k)->n[a][cd];
-    if (p->kind > x->alert_kind) {
-      x->has_alert = 1;
-      x->alert_kind = p->kind;
-      x->alert_s = e->t_s;
-      snprintf(x->alert_regions, sizeof x->alert_regions, "%s", p->regions);
-    } else if (p->kind == x->alert_kind)
-      merge_regions(x->alert_regions, sizeof x->alert_regions, p->regions);
+    if (k >= 0)
+      mwx_alert_truth_event_text(r->z, &sco[k], p->action, (mwx_alert_kind)p->kind, p->regions, e->t_s);
   }
   for (size_t k = 0; k < r->nm; k++) {
     mwx_fuse_replay_cond *x = &mis(out, k)->n[a][cd];
-    x->has_overflight = r->has_over[k][a];
-    x->overflight_s = r->over_s[k][a];
-    if (x->has_alert) {
-      x->false_alert = x->alert_kind == MWX_ALERT_LAND_WARNING && !all_in(x->alert_regions, r->over_regions[k]);
-      if (x->alert_kind == MWX_ALERT_LAND_WARNING && x->has_overflight) {
-        x->has_lead = 1;
-        x->warning_lead_s = x->overflight_s - x->alert_s;
-      }
-    }
+    mwx_alert_score *q = &sco[k];
+    mwx_alert_truth_finish(&r->tz[k], q);
+    x->has_zone = q->has_zone;
+    x->zone = q->zone;
+    memcpy(x->zone_nation, q->zone_nation, sizeof x->zone_nation);
+    x->has_zone_call = q->has_zone_call;
+    x->zone_call_s = q->zone_call_s;
+    x->has_alert = q->has_alert;
+    x->alert_kind = q->kind;
+    x->alert_s = q->alert_s;
+    mwx_alert_regions_text(r->z, q->regions, x->alert_regions, sizeof x->alert_regions);
+    x->false_alert = q->false_alert;
+    x->has_overflight = q->has_overflight;
+    x->overflight_s = q->overflight_s;
+    x->has_lead = q->has_lead;
+    x->warning_lead_s = q->warning_lead_s;
   }
+  free(sco);
   return 0;
 }
 
@@ -752,10 +669,7 @@ int mwx_node_replay(const char *scenario_path, const mwx_node_replay_opts *opts,
   for (int a = 0; a < 3; a++)
     col_free(&r->col[a]);
   free(r->acc);
-  free(r->impact_zone);
-  free(r->has_over);
-  free(r->over_s);
-  free(r->over_regions);
+  free(r->tz);
   mwx_zone_close(r->z);
   mwx_sim_truth_fini(&r->truth);
   mwx_sim_scenario_fini(&r->sc);
