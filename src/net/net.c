@@ -60,6 +60,15 @@ typedef struct sender_entry {
   char nation[MWX_NATION_LEN]; /* "" if the writer's partition names no sender */
 } sender_entry;
 
+typedef struct net_link net_link;
+
+/* What a reader's match listener needs (mwx_net and its links never move). */
+typedef struct net_match_arg {
+  struct mwx_net *n;
+  net_link *l;
+  int t;
+} net_match_arg;
+
 /* The writers of one partition on one link. */
 typedef struct net_wset {
   char partition[MWX_PKI_PARTITION_LEN];
@@ -67,7 +76,7 @@ typedef struct net_wset {
   dds_entity_t wr[NET_N_TOPICS];
 } net_wset;
 
-typedef struct net_link {
+struct net_link {
   mwx_net_link_config cfg;
   dds_entity_t domain; /* created by us, else 0 */
   dds_entity_t pp;
@@ -77,10 +86,16 @@ typedef struct net_link {
   net_wset *ws;
   size_t n_ws, cap_ws;
   int present[MWX_MAX_NATIONS]; /* by coalition index, as last reported */
-  sender_entry senders[NET_SENDER_CACHE]; /* poll thread only */
+  /* the nations of remote writers, learnt when they match (a DDS listener
+     thread) so that a writer that sent and left before the poll took its
+     samples is still known; under senders_mu */
+  pthread_mutex_t senders_mu;
+  sender_entry senders[NET_SENDER_CACHE];
   size_t n_senders, next_sender;
+  net_match_arg marg[NET_N_TOPICS];
+  atomic_int matched[NET_N_TOPICS]; /* set by the listener, taken by the poll */
   relay_gen relay_cur, relay_old; /* under the net's lock */
-} net_link;
+};
 
 struct mwx_net {
   mwx_net_config cfg;
@@ -343,6 +358,8 @@ static int wset_get(mwx_net *n, net_link *l, const char *partition, net_wset **o
 
 /* Opens a link: its domain (unless reopen: the domain stays), participant,
  * topics, readers and writers. */
+static void on_matched(dds_entity_t rd, const dds_subscription_matched_status_t st, void *arg);
+
 static int link_open(mwx_net *n, net_link *l, int reopen) {
   char xml[4096];
   int rc = domain_xml(n, &l->cfg, xml, sizeof xml);
@@ -406,7 +423,13 @@ static int link_open(mwx_net *n, net_link *l, int reopen) {
   if (l->sub < 0)
     return dds_fail(l->sub, "create subscriber");
   for (int t = 0; t < NET_N_TOPICS; t++) {
-    l->rd[t] = dds_create_reader(l->sub, l->topic[t], n->rqos, NULL);
+    l->marg[t] = (net_match_arg){n, l, t};
+    dds_listener_t *lst = dds_create_listener(&l->marg[t]);
+    if (!lst)
+      return mwx_error_set(MWX_ENOMEM, "net: out of memory (listener)");
+    dds_lset_subscription_matched(lst, on_matched);
+    l->rd[t] = dds_create_reader(l->sub, l->topic[t], n->rqos, lst);
+    dds_delete_listener(lst);
     if (l->rd[t] < 0)
       return dds_fail(l->rd[t], "create reader");
     dds_set_status_mask(l->rd[t], DDS_DATA_AVAILABLE_STATUS | DDS_LIVELINESS_CHANGED_STATUS |
@@ -503,7 +526,9 @@ static void link_shut(mwx_net *n, net_link *l) {
   memset(l->rd, 0, sizeof l->rd);
   l->sub = 0;
   l->n_ws = 0;
+  pthread_mutex_lock(&l->senders_mu); /* the listeners are gone with the participant */
   l->n_senders = l->next_sender = 0;
+  pthread_mutex_unlock(&l->senders_mu);
 }
 
 /* The revocation list (or the node's own certificate or permissions)
@@ -552,6 +577,8 @@ int mwx_net_open(const mwx_net_config *cfg, mwx_net **out) {
   if (n->cfg.history_depth <= 0)
     n->cfg.history_depth = 4;
   pthread_mutex_init(&n->lock, NULL);
+  for (int i = 0; i < MWX_NET_MAX_LINKS; i++)
+    pthread_mutex_init(&n->links[i].senders_mu, NULL);
   n->waitset = n->guard = 0;
 
   if (!realpath(cfg->pki_dir, n->pki_abs)) {
@@ -650,6 +677,8 @@ void mwx_net_close(mwx_net *n) {
     mwx_msg_key_free(n->pub[i]);
   free(n->partitions);
   pthread_mutex_destroy(&n->lock);
+  for (int i = 0; i < MWX_NET_MAX_LINKS; i++)
+    pthread_mutex_destroy(&n->links[i].senders_mu);
   free(n);
 }
 
@@ -958,42 +987,68 @@ static const sender_entry *sender_cached(const net_link *l, dds_instance_handle_
   return NULL;
 }
 
-/* Looks up and caches the nation of remote writer h; 0 if it is not
+/* Looks up the nation of remote writer h matched with reader rd (DDS's
+ * locks only: never called under senders_mu) and caches it; 0 if it is not
  * matched (any more). */
-static int sender_learn(net_link *l, int t, dds_instance_handle_t h, char out[MWX_NATION_LEN]) {
+static int sender_learn(net_link *l, dds_entity_t rd, dds_instance_handle_t h, char out[MWX_NATION_LEN]) {
   out[0] = '\0';
-  dds_builtintopic_endpoint_t *ep = dds_get_matched_publication_data(l->rd[t], h);
+  dds_builtintopic_endpoint_t *ep = dds_get_matched_publication_data(rd, h);
   if (!ep)
     return 0;
   if (!sender_of_qos(ep->qos, out))
     out[0] = '\0';
   dds_builtintopic_free_endpoint(ep);
-  size_t k = l->n_senders < NET_SENDER_CACHE ? l->n_senders++ : (l->next_sender++ % NET_SENDER_CACHE);
-  l->senders[k].h = h;
-  memcpy(l->senders[k].nation, out, MWX_NATION_LEN);
+  pthread_mutex_lock(&l->senders_mu);
+  if (!sender_cached(l, h)) {
+    size_t k = l->n_senders < NET_SENDER_CACHE ? l->n_senders++ : (l->next_sender++ % NET_SENDER_CACHE);
+    l->senders[k].h = h;
+    memcpy(l->senders[k].nation, out, MWX_NATION_LEN);
+  }
+  pthread_mutex_unlock(&l->senders_mu);
   return 1;
 }
 
+/* 1 and the nation in out if writer h is in the cache. */
+static int sender_known(net_link *l, dds_instance_handle_t h, char out[MWX_NATION_LEN]) {
+  pthread_mutex_lock(&l->senders_mu);
+  const sender_entry *e = sender_cached(l, h);
+  if (e)
+    memcpy(out, e->nation, MWX_NATION_LEN);
+  pthread_mutex_unlock(&l->senders_mu);
+  return e != NULL;
+}
+
 /* Learns every writer matched with reader t (called when its matches
- * change, before its samples are taken, so that a writer that sent and
- * then left is still known). */
+ * change, before its samples are taken). */
 static void senders_refresh(net_link *l, int t) {
   dds_instance_handle_t h[64];
   dds_return_t k = dds_get_matched_publications(l->rd[t], h, 64);
   char nat[MWX_NATION_LEN];
   for (dds_return_t i = 0; i < k && i < 64; i++)
-    if (!sender_cached(l, h[i]))
-      sender_learn(l, t, h[i], nat);
+    if (!sender_known(l, h[i], nat))
+      sender_learn(l, l->rd[t], h[i], nat);
+}
+
+/* A writer matched (or unmatched) reader rd: learn its nation now, in the
+ * listener's thread, before it can leave (a writer that sent and left
+ * before the poll took its samples is still known); then wake the poll,
+ * which owns the partner-presence report (the listener consumes DDS's
+ * matched status). */
+static void on_matched(dds_entity_t rd, const dds_subscription_matched_status_t st, void *arg) {
+  net_match_arg *a = arg;
+  char nat[MWX_NATION_LEN];
+  if (st.current_count_change > 0 && st.last_publication_handle != DDS_HANDLE_NIL &&
+      !sender_known(a->l, st.last_publication_handle, nat))
+    sender_learn(a->l, rd, st.last_publication_handle, nat);
+  atomic_store(&a->l->matched[a->t], 1);
+  dds_set_guardcondition(a->n->guard, true);
 }
 
 /* The sender nation of the remote writer h on link li, cached. */
 static void sender_of(mwx_net *n, int li, int t, dds_instance_handle_t h, char out[MWX_NATION_LEN]) {
   net_link *l = &n->links[li];
-  const sender_entry *e = sender_cached(l, h);
-  if (e)
-    memcpy(out, e->nation, MWX_NATION_LEN);
-  else
-    sender_learn(l, t, h, out);
+  if (!sender_known(l, h, out))
+    sender_learn(l, l->rd[t], h, out);
 }
 
 /* Which nations have writers matched with our readers on a link. */
@@ -1137,6 +1192,8 @@ int mwx_net_poll(mwx_net *n, int64_t timeout_ns, mwx_net_event_fn fn, void *ctx)
     for (int t = 0; t < NET_N_TOPICS; t++) {
       uint32_t st = 0;
       dds_take_status(l->rd[t], &st, DDS_LIVELINESS_CHANGED_STATUS | DDS_SUBSCRIPTION_MATCHED_STATUS);
+      if (atomic_exchange(&l->matched[t], 0))
+        st |= DDS_SUBSCRIPTION_MATCHED_STATUS;
       if (st & DDS_SUBSCRIPTION_MATCHED_STATUS)
         senders_refresh(l, t);
       changed |= st != 0;
