@@ -3,7 +3,8 @@
  * on 2022-10-04 (Hwasong-12 over Aomori), from mwx_fuse_replay with the
  * zone file and the shipped alert rules: JPN warns Aomori's land at least
  * 3 minutes before the missile passes over it (the truth's overflight),
- * with no region warned that the missile neither crossed nor hit; KOR
+ * with no region warned that the missile neither crossed nor hit, and
+ * within 30 s of the truth's burnout (never before it); KOR
  * issues nothing above info; the final zone is the high seas (launches.csv:
  * "fell in the Pacific ... outside the EEZ"); the JSON carries every key.
  */
@@ -62,6 +63,10 @@ static void test_replay_keys_2022_10_04(void **state) {
     assert_true(j->overflight_s > 330 && j->overflight_s < 450);
     assert_true(j->has_lead);
     assert_true(j->warning_lead_s >= 180.0); /* issue 14: at least 3 minutes before the overflight */
+    /* issue 14: an overflight warning within 30 s of burnout (the truth's: +147 s) */
+    double bo_s = truth.traj[0].fig.burnout_time_s;
+    fprintf(stderr, "JPN %d: warning %.0f s after burnout (+%.0f s)\n", c, j->alert_s - bo_s, bo_s);
+    assert_true(j->alert_s > bo_s && j->alert_s - bo_s <= 30.0);
     const mwx_fuse_replay_cond *k = &r.m[0].n[KOR][c];
     assert_true(k->alert_kind <= MWX_ALERT_INFO);
     assert_int_equal(k->has_overflight, 0);
