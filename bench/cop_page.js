@@ -54,7 +54,7 @@ const pct = (a, p) => { if (!a.length) return NaN; const s = [...a].sort((x, y) 
     sd: window.mwxCop.setDataMs.slice(), hd: window.mwxCop.handleMs.slice(),
     tracks: window.mwxCop.map.queryRenderedFeatures({ layers: ['tracks'] }).length,
     fused: window.mwxCop.state.fused.size,
-    updates: window.mwxCop.updates }));
+    updates: window.mwxCop.updates, snapshots: window.mwxCop.snapshots || 0 }));
   const steady = fps.slice(2); // the first seconds load the page
   if (cdp) {
     const { profile } = await cdp.send('Profiler.stop');
@@ -70,7 +70,7 @@ const pct = (a, p) => { if (!a.length) return NaN; const s = [...a].sort((x, y) 
       console.log(`PROFILE ${(us / 1e3).toFixed(0).padStart(7)} ms ${(100 * us / total).toFixed(1).padStart(5)}%  ${k}`);
   }
   const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
-  console.log(`PAGE pages=${pages.length} s=${secs} events=${r.updates} symbols_drawn=${r.tracks} global_tracks=${r.fused}`);
+  console.log(`PAGE pages=${pages.length} s=${secs} events=${r.updates} symbols_drawn=${r.tracks} global_tracks=${r.fused} snapshots=${r.snapshots}`);
   console.log(`PAGE node->page  n=${r.arr.length} p50=${pct(r.arr, 0.5)} p99=${pct(r.arr, 0.99)} max=${Math.max(...r.arr)} ms`);
   console.log(`PAGE node->drawn n=${r.lat.length} p50=${pct(r.lat, 0.5)} p99=${pct(r.lat, 0.99)} max=${Math.max(...r.lat)} ms`);
   console.log(`PAGE nation Track samples node->page n=${r.trk.length} p50=${pct(r.trk, 0.5)} p99=${pct(r.trk, 0.99)} ms (coalesced, the tables)`);

@@ -10,7 +10,9 @@
 #      frames per second, main-thread time per frame and per message.
 #   2. bench/cop_ws.js (WS_CLIENTS=10, WS_WINDOW=10 s, WS_ROUNDS=3; WS_CLIENTS=0
 #      skips it): LOOP lines, JPN's loop lag (a 10-ms timer's lateness)
-#      with 0 and with WS_CLIENTS WebSocket clients, alternating windows.
+#      with 0 and with WS_CLIENTS WebSocket clients, alternating windows,
+#      and the web server's own share of that loop's time (/api/stats
+#      loop_busy) in each case.
 #   Then JPN's CPU time over each part.  The headline lines start with
 #   PAGE / LOOP / NODE.
 set -u
@@ -42,13 +44,17 @@ grep -q "^JPN WEB" "$T/JPN.log" || { echo "JPN does not serve: $(tail -3 "$T/JPN
 SPKI=$(openssl x509 -in "$T/pki/JPN/web.pem" -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64)
 sleep $(( 8 + ${WARM:-60} )) # the exercise clock starts 8 s after the nodes; WARM s more
 c0=$(awk '{print $14+$15}' /proc/${PIDS[1]}/stat)
-node "$SRC/bench/cop_page.js" "https://127.0.0.1:$PORT/" "$SPKI" bench bench-password "$SECS" "$PAGES"
+timeout $(( SECS + 240 )) node "$SRC/bench/cop_page.js" "https://127.0.0.1:$PORT/" "$SPKI" bench bench-password "$SECS" "$PAGES" ||
+  echo "PAGE cop_page.js failed (status $?)"
 c1=$(awk '{print $14+$15}' /proc/${PIDS[1]}/stat)
 echo "NODE JPN cpu=$(awk -v d=$((c1 - c0)) -v s=$(getconf CLK_TCK) 'BEGIN{printf "%.1f", d/s}') s over the page run (scenario $(basename "$SC"), speed $SPEED, $PAGES page(s), $SECS s)"
 WS_CLIENTS=${WS_CLIENTS:-10}
 if [ "$WS_CLIENTS" -gt 0 ]; then
   c0=$(awk '{print $14+$15}' /proc/${PIDS[1]}/stat)
-  node "$SRC/bench/cop_ws.js" "https://127.0.0.1:$PORT/" "$T/pki/JPN/web_ca.pem" bench bench-password "${WS_WINDOW:-10}" "${WS_ROUNDS:-3}" "$WS_CLIENTS"
+  # (bounded: each window and handshake has its time-out inside; this is the last resort)
+  timeout $(( (${WS_WINDOW:-10} + 3) * 2 * ${WS_ROUNDS:-3} + 120 )) \
+    node "$SRC/bench/cop_ws.js" "https://127.0.0.1:$PORT/" "$T/pki/JPN/web_ca.pem" bench bench-password "${WS_WINDOW:-10}" "${WS_ROUNDS:-3}" "$WS_CLIENTS" ||
+    echo "LOOP cop_ws.js failed (status $?)"
   c1=$(awk '{print $14+$15}' /proc/${PIDS[1]}/stat)
   echo "NODE JPN cpu=$(awk -v d=$((c1 - c0)) -v s=$(getconf CLK_TCK) 'BEGIN{printf "%.1f", d/s}') s over the WebSocket part (half of it with $WS_CLIENTS clients)"
 fi

@@ -9,8 +9,13 @@
 // machine's two cores from the node and measure the machine, not the web
 // server's work on the node's loop).  Between windows it reads the node's
 // loop-lag histogram (GET /api/stats "loop_lag_hist": lateness of a 10-ms
-// timer on the node's loop) and prints per case (all windows of a case
-// pooled): lag p50/p99/max and mean (µs), and the messages the clients got.
+// timer on the node's loop) and the server's own time on that loop
+// ("loop_busy": libuv passes, node events, push timers) and prints per case
+// (all windows of a case pooled): lag p50/p99/max and mean (µs), the
+// server's share of the loop's time, and the messages the clients got.
+// The clients' handshakes run in parallel, each with a time-out
+// (HANDSHAKE_MS, default 10 s), and every request has one too: a client
+// that cannot connect is reported, never waited for.
 // Plain Node (tls, https), no package.
 'use strict';
 const tls = require('tls');
@@ -22,6 +27,7 @@ const [url, caPath, name, pw, winS, roundsArg, clientsArg] = process.argv.slice(
 const u = new URL(url);
 const ca = fs.readFileSync(caPath);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const HANDSHAKE_MS = Number(process.env.HANDSHAKE_MS || 10000);
 
 function request(method, path, body, cookie) {
   return new Promise((resolve, reject) => {
@@ -29,33 +35,38 @@ function request(method, path, body, cookie) {
     const headers = { Origin: u.origin };
     if (body) { headers['Content-Type'] = 'application/json'; headers['Content-Length'] = Buffer.byteLength(data); }
     if (cookie) headers.Cookie = cookie;
-    const r = https.request({ host: u.hostname, port: u.port, path, method, ca, headers, agent: false }, (res) => {
+    const r = https.request({ host: u.hostname, port: u.port, path, method, ca, headers, agent: false, timeout: 15000 }, (res) => {
       let b = '';
       res.on('data', (d) => { b += d; });
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: b }));
     });
+    r.on('timeout', () => r.destroy(new Error(`${method} ${path}: no answer in 15 s`)));
     r.on('error', reject);
     r.end(data);
   });
 }
 
-// one WebSocket client: handshake, then unmasked server frames (RFC 6455 5.2)
+// one WebSocket client: handshake (within HANDSHAKE_MS), then unmasked server frames (RFC 6455 5.2)
 function client(cookie, stats) {
   return new Promise((resolve, reject) => {
+    let open = false;
+    const fail = (e) => { if (open) return; clearTimeout(timer); s.destroy(); reject(e); };
+    const timer = setTimeout(() => fail(new Error(`no WebSocket handshake in ${HANDSHAKE_MS} ms`)), HANDSHAKE_MS);
     const s = tls.connect({ host: u.hostname, port: Number(u.port), ca, servername: 'localhost' }, () => {
       const key = crypto.randomBytes(16).toString('base64');
       s.write(`GET /api/events HTTP/1.1\r\nHost: ${u.host}\r\nOrigin: ${u.origin}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
               `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mwx-cop.v1\r\nCookie: ${cookie}\r\n\r\n`);
     });
-    let buf = Buffer.alloc(0), open = false;
+    let buf = Buffer.alloc(0);
     s.on('data', (d) => {
       buf = Buffer.concat([buf, d]);
       if (!open) {
         const end = buf.indexOf('\r\n\r\n');
         if (end < 0) return;
         const head = buf.slice(0, end).toString();
-        if (!/^HTTP\/1\.1 101/.test(head)) { reject(new Error(`no upgrade: ${head.split('\r\n')[0]}`)); s.destroy(); return; }
+        if (!/^HTTP\/1\.1 101/.test(head)) { fail(new Error(`no upgrade: ${head.split('\r\n')[0]}`)); return; }
         open = true;
+        clearTimeout(timer);
         buf = buf.slice(end + 4);
         resolve(s);
       }
@@ -71,10 +82,12 @@ function client(cookie, stats) {
           const evs = JSON.parse(payload.toString());
           stats.frames++;
           stats.events += Array.isArray(evs) ? evs.length : 1;
+          if (Array.isArray(evs) && evs.length && evs[0].type === 'snapshot') stats.snapshots++;
         } else if (op === 8) { s.end(); return; }
       }
     });
-    s.on('error', (e) => { if (!open) reject(e); });
+    s.on('error', (e) => fail(e));
+    s.on('close', () => fail(new Error('closed before the handshake')));
   });
 }
 
@@ -98,18 +111,24 @@ function summary(d, bucket) {
   const cookie = String(login.headers['set-cookie']).split(';')[0];
   const stats = async () => JSON.parse((await request('GET', '/api/stats', null, cookie)).body);
   const pooled = { 0: new Map(), [clientsArg]: new Map() };
-  let bucket = 50;
-  const got = { frames: 0, events: 0 };
+  const busy = { 0: { ns: 0, up: 0 }, [clientsArg]: { ns: 0, up: 0 } };
+  let bucket = 50, failed = 0, connected = 0;
+  const got = { frames: 0, events: 0, snapshots: 0 };
   for (let r = 0; r < Number(roundsArg); r++) {
     for (const k of [0, Number(clientsArg)]) {
-      const socks = [];
-      for (let i = 0; i < k; i++) socks.push(await client(cookie, got));
+      // all handshakes at once, each with its time-out
+      const res = await Promise.allSettled(Array.from({ length: k }, () => client(cookie, got)));
+      const socks = res.filter((x) => x.status === 'fulfilled').map((x) => x.value);
+      for (const x of res) if (x.status === 'rejected') { failed++; console.error(`LOOP a client failed: ${x.reason.message}`); }
+      connected += socks.length;
       await sleep(1000); // the connections settle
-      const a = hist(await stats());
+      const sa = await stats(), a = hist(sa);
       await sleep(Number(winS) * 1000);
-      const b = hist(await stats());
+      const sb = await stats(), b = hist(sb);
       bucket = b.bucket;
       for (const [i, n] of diff(a, b)) pooled[k].set(i, (pooled[k].get(i) || 0) + n);
+      busy[k].ns += sb.loop_busy.ns - sa.loop_busy.ns;
+      busy[k].up += sb.loop_busy.up_ns - sa.loop_busy.up_ns;
       for (const s of socks) s.destroy();
       await sleep(500);
     }
@@ -119,7 +138,11 @@ function summary(d, bucket) {
   console.log(`LOOP lag of a 10-ms timer on JPN's loop, ${roundsArg} x ${winS} s windows per case, alternating (µs, ${bucket}-µs buckets):`);
   console.log(`LOOP  0 WebSocket clients: n=${z.n} p50=${f(z.p50)} p99=${f(z.p99)} max=${f(z.max)} mean=${f(z.mean)}`);
   console.log(`LOOP ${clientsArg} WebSocket clients: n=${t.n} p50=${f(t.p50)} p99=${f(t.p99)} max=${f(t.max)} mean=${f(t.mean)} ` +
-              `(the clients got ${got.frames} messages, ${got.events} events)`);
+              `(the clients got ${got.frames} messages, ${got.events} events, ${got.snapshots} snapshots; ${connected} connections made, ${failed} failed)`);
+  const share = (x) => (x.up ? (100 * x.ns / x.up).toFixed(2) : '-');
+  console.log(`LOOP the web server's own time on JPN's loop: ${share(busy[0])}% with 0 clients, ${share(busy[clientsArg])}% with ${clientsArg} ` +
+              `(slowdown of the loop by the clients: ${busy[0].up && busy[clientsArg].up ? (100 * (busy[clientsArg].ns / busy[clientsArg].up - busy[0].ns / busy[0].up)).toFixed(2) : '-'} percentage points of its time)`);
   const st = await stats();
-  console.log(`LOOP server: ws_clients=${st.ws_clients} ws_sent=${st.ws_sent} ws_frames=${st.ws_frames} ws_dropped=${st.ws_dropped} ws_coalesced=${st.ws_coalesced}`);
+  console.log(`LOOP server: ws_clients=${st.ws_clients} ws_sent=${st.ws_sent} ws_frames=${st.ws_frames} ws_dropped=${st.ws_dropped} ws_resyncs=${st.ws_resyncs} ws_coalesced=${st.ws_coalesced}`);
+  process.exit(failed ? 2 : 0);
 })().catch((e) => { console.error(e); process.exit(1); });

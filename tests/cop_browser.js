@@ -45,8 +45,9 @@ async function login(page, name, pw) {
 // rendered features of a layer (what MapLibre drew, not the DOM)
 async function rendered(page, layer) {
   return page.evaluate((layer) => {
-    // the picture's layers are on the map above (mwxCop.map), the static ones on the base map below
-    const m = window.mwxCop && [window.mwxCop.map, window.mwxCop.base].find((x) => x && x.getLayer(layer));
+    // the track symbols are on the map on top (mwxCop.map), the slow layers (ground tracks, ellipses,
+    // corridors) on the one below it (mwxCop.slow), the static ones on the base map (mwxCop.base)
+    const m = window.mwxCop && [window.mwxCop.map, window.mwxCop.slow, window.mwxCop.base].find((x) => x && x.getLayer(layer));
     if (!m || !window.mwxCop.ready) return [];
     return m.queryRenderedFeatures({ layers: [layer] }).map((f) => f.properties);
   }, layer);
@@ -157,6 +158,20 @@ async function waitFor(fn, ms, step = 250) {
     });
     check(alertFill.got.length === 2 && alertFill.got.includes('Hokkaido') && alertFill.after === 0,
           `an alert fills exactly its regions (${alertFill.got}), its cancel clears them (${alertFill.after} left)`);
+    // a missile whose steps have not happened shows "not yet" for each (the page's own handler is
+    // given a fused track no node event has touched, then told it is gone)
+    const notYet = await page.evaluate(async () => {
+      const g = 4000000001;
+      window.mwxCop.onEvent({ type: 'fused', wall_ms: Date.now(), tracks: [{ g, t_ms: Date.now(), lat_deg: 30, lon_deg: 150, alt_km: 1,
+        contributors: ['USA'], members: ['USA-T999'], shared: false, coasting: false }], gone: [] });
+      let li = null;
+      for (let i = 0; i < 40 && !li; i++) { await new Promise((r) => setTimeout(r, 100)); li = document.querySelector(`#missiles > li[data-g="${g}"]`); }
+      const steps = li ? [...li.querySelectorAll('li[data-step]')].map((l) => `${l.dataset.step}:${l.className}:${l.textContent}`) : [];
+      window.mwxCop.onEvent({ type: 'fused', wall_ms: Date.now(), tracks: [], gone: [g] });
+      return steps;
+    });
+    check(notYet.length === 6 && notYet.every((t) => /:todo:.*not yet$/.test(t)),
+          `a missile's steps that have not happened show 'not yet' (${notYet.join(' | ')})`);
     await page.screenshot({ path: env.SHOT || path.join(path.dirname(outJson), 'jpn-page.png') });
 
     // ---- the release queue: approve a held item
@@ -167,6 +182,18 @@ async function waitFor(fn, ms, step = 250) {
     let item = null;
     if (row) {
       item = Number(await row.getAttribute('data-id'));
+      // the queue is re-read every 5 s; a table is touched only where it changed, so the button
+      // stays the same element (not rebuilt under the operator's pointer) and the rows' cells too
+      const kept = await page.evaluate(async (id) => {
+        const b = document.querySelector(`#queue button.approve[data-id="${id}"]`), rows = document.querySelectorAll('#partners tbody tr');
+        const names = [...rows].map((r) => r.cells[0]);
+        await new Promise((r) => setTimeout(r, 6500)); // past a queue refresh and six partner-table refreshes
+        const now = [...document.querySelectorAll('#partners tbody tr')].map((r) => r.cells[0]);
+        return { button: b.isConnected && document.querySelector(`#queue button.approve[data-id="${id}"]`) === b,
+                 partners: names.length > 0 && names.length === now.length && names.every((c, i) => c === now[i]), n: names.length };
+      }, item);
+      check(kept.button && kept.partners, `tables are not rebuilt when unchanged: the approve button and the partners' cells (${kept.n} rows) are the same elements after 6.5 s of refreshes`,
+            JSON.stringify(kept));
       // missing CSRF token: refused, item still pending
       const noCsrf = await call(page, 'POST', '/api/release/approve', { id: item }, null);
       check(noCsrf.status === 403, 'approve without the CSRF token: 403', JSON.stringify(noCsrf));

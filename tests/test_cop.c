@@ -499,6 +499,76 @@ static void test_http_api(void **state) {
 }
 
 
+/* ---- a session ends at its maximum age however active it is ---------- */
+
+static void *max_age_client(void *vj) {
+  http_job *j = vj;
+  char body[4096], sc[300], cookie[100] = "";
+  int st = http(j->port, "POST", "/api/login", NULL, NULL, "{\"name\":\"officer\",\"password\":\"officer-pass\"}", body,
+                sizeof body, sc, sizeof sc);
+  EXPECT(st == 200 && strstr(sc, "Max-Age=2;"), "login: %d %s", st, sc);
+  sscanf(sc, "mwx_session=%64[0-9a-f]", cookie);
+  int before = 0, after = 0;
+  /* a request every 0.5 s (never idle): valid before 2 s, refused after */
+  for (int i = 0; i < 7; i++) {
+    st = http(j->port, "GET", "/api/session", cookie, NULL, NULL, body, sizeof body, NULL, 0);
+    if (i < 3)
+      before += st == 200;
+    if (i >= 6)
+      after += st == 401;
+    usleep(500000);
+  }
+  EXPECT(before == 3 && after == 1, "session max age 2 s: %d of 3 valid in the first 1.5 s, %d of 1 refused at 3 s", before,
+         after);
+  st = http(j->port, "GET", "/api/picture", cookie, NULL, NULL, body, sizeof body, NULL, 0);
+  EXPECT(st == 401, "an expired session's API call: %d", st);
+  __atomic_store_n(&j->done, 1, __ATOMIC_SEQ_CST);
+  return NULL;
+}
+
+static void test_session_max_age(void **state) {
+  (void)state;
+  char db[160], root[160], idx[200];
+  snprintf(db, sizeof db, "%s/maxage.db", dir);
+  snprintf(root, sizeof root, "%s/www3", dir);
+  mkdir(root, 0700);
+  snprintf(idx, sizeof idx, "%s/index.html", root);
+  write_file(idx, "<!doctype html><title>mwx test page</title>");
+  http_job j = {0};
+  snprintf(j.acc, sizeof j.acc, "%s/maxage-acc.json", dir);
+  assert_int_equal(mwx_cop_account_add(j.acc, "officer", MWX_COP_RELEASE_OFFICER, "officer-pass"), 0);
+  mwx_node_config cfg;
+  mwx_node_config_init(&cfg);
+  strcpy(cfg.nation, "JPN");
+  snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-JPN.json", MWX_SOURCE_DIR);
+  snprintf(cfg.journal, sizeof cfg.journal, "%s", db);
+  mwx_node *n;
+  assert_int_equal(mwx_node_open(&cfg, NULL, NULL, &n), 0);
+  mwx_cop_config cc;
+  mwx_cop_config_init(&cc);
+  j.port = 21000 + (int)((getpid() + 3571) % 20000);
+  cc.port = j.port;
+  cc.insecure_local = 1;
+  cc.session_max_s = 2;
+  cc.session_idle_s = 3600;
+  snprintf(cc.accounts, sizeof cc.accounts, "%s", j.acc);
+  snprintf(cc.web_root, sizeof cc.web_root, "%s", root);
+  mwx_cop *cop = NULL;
+  assert_int_equal(mwx_cop_open(&cc, n, &cop), 0);
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, max_age_client, &j), 0);
+  int64_t end = mwx_node_mono_ns() + 60000000000ll;
+  while (!__atomic_load_n(&j.done, __ATOMIC_SEQ_CST) && mwx_node_mono_ns() < end)
+    mwx_node_loop_run_once(mwx_node_get_loop(n), 50000000);
+  pthread_join(th, NULL);
+  mwx_cop_close(cop);
+  mwx_node_close(n);
+  if (j.fails)
+    fprintf(stderr, "%s", j.log);
+  assert_int_equal(j.fails, 0);
+  assert_true(j.done);
+}
+
 /* ---- the push channel: batched messages, fused deltas, the lag probe ---- */
 
 typedef struct push_job {
@@ -508,6 +578,11 @@ typedef struct push_job {
   int done;
   int frames, events, own_tracks, fused_msgs, fused_jpn;
   uint32_t fused_g;
+  int backlog;                 /* the server's page backlog bound under test (0: the default) */
+  int snapshots, after_snapshot; /* "snapshot" messages, events after the first */
+  int64_t dropped;             /* what the snapshots said they replaced */
+  int64_t resyncs, ws_dropped; /* /api/stats at the end */
+  double loop_share;
 } push_job;
 
 static int read_full(int fd, unsigned char *b, size_t n) {
@@ -548,7 +623,8 @@ static void *push_client(void *vj) {
   head[hl] = 0;
   EXPECT(!strncmp(head, "HTTP/1.1 101", 12), "no upgrade: %.60s", head);
   int64_t end = mwx_node_mono_ns() + 60000000000ll;
-  while (!strncmp(head, "HTTP/1.1 101", 12) && mwx_node_mono_ns() < end && !(j->own_tracks && j->fused_jpn)) {
+  while (!strncmp(head, "HTTP/1.1 101", 12) && mwx_node_mono_ns() < end &&
+         !(j->own_tracks && j->fused_jpn && (!j->backlog || j->after_snapshot > 0))) {
     unsigned char h[10];
     if (read_full(fd, h, 2))
       break;
@@ -578,7 +654,17 @@ static void *push_client(void *vj) {
       json_t *ev;
       json_array_foreach(arr, i, ev) {
         j->events++;
+        if (j->snapshots)
+          j->after_snapshot++;
         const char *type = json_string_value(json_object_get(ev, "type"));
+        if (type && !strcmp(type, "snapshot")) {
+          j->snapshots++;
+          j->dropped += json_integer_value(json_object_get(ev, "dropped"));
+          EXPECT(json_is_array(json_object_get(ev, "fused")) && json_is_array(json_object_get(ev, "samples")) &&
+                     json_is_object(json_object_get(ev, "partners")) && json_integer_value(json_object_get(ev, "dropped")) > j->backlog,
+                 "a snapshot is the whole picture and says what it replaced: %.200s", pl);
+          EXPECT(json_array_size(arr) == 1, "a snapshot comes alone");
+        }
         json_t *smp = json_object_get(ev, "sample");
         const char *topic = json_string_value(json_object_get(smp, "topic"));
         EXPECT(!type || strcmp(type, "released"), "a released event was pushed");
@@ -614,6 +700,14 @@ static void *push_client(void *vj) {
              json_integer_value(json_object_get(lag, "max")) >= json_integer_value(json_object_get(lag, "p50")),
          "stats: loop lag: %d %.200s", st, body);
   EXPECT(json_integer_value(json_object_get(o, "ws_frames")) >= j->frames, "ws_frames");
+  j->resyncs = json_integer_value(json_object_get(o, "ws_resyncs"));
+  j->ws_dropped = json_integer_value(json_object_get(o, "ws_dropped"));
+  json_t *busy = json_object_get(o, "loop_busy");
+  j->loop_share = json_number_value(json_object_get(busy, "share"));
+  EXPECT(json_integer_value(json_object_get(busy, "ns")) > 0 && json_integer_value(json_object_get(busy, "calls")) > 0 &&
+             json_integer_value(json_object_get(busy, "up_ns")) > json_integer_value(json_object_get(busy, "ns")) &&
+             j->loop_share > 0 && j->loop_share < 1,
+         "stats: the server's time on the loop: %.300s", json_dumps(busy, JSON_COMPACT));
   json_decref(o);
   st = http(j->port, "GET", "/api/picture", cookie, NULL, NULL, body, sizeof body, NULL, 0);
   o = json_loads(body, 0, NULL);
@@ -623,15 +717,14 @@ static void *push_client(void *vj) {
   return NULL;
 }
 
-static void test_push(void **state) {
-  (void)state;
+static void push_run(int backlog, push_job *out) {
   char db[160], root[160], idx[200], acc[160];
-  snprintf(db, sizeof db, "%s/push.db", dir);
+  snprintf(db, sizeof db, "%s/push%d.db", dir, backlog);
   snprintf(root, sizeof root, "%s/www2", dir);
   mkdir(root, 0700);
   snprintf(idx, sizeof idx, "%s/index.html", root);
   write_file(idx, "<!doctype html><title>mwx test page</title>");
-  snprintf(acc, sizeof acc, "%s/push-acc.json", dir);
+  snprintf(acc, sizeof acc, "%s/push-acc%d.json", dir, backlog);
   assert_int_equal(mwx_cop_account_add(acc, "officer", MWX_COP_RELEASE_OFFICER, "officer-pass"), 0);
   mwx_node_config cfg;
   mwx_node_config_init(&cfg);
@@ -647,8 +740,11 @@ static void test_push(void **state) {
   mwx_cop_config cc;
   mwx_cop_config_init(&cc);
   push_job j = {0};
-  j.port = 21000 + (int)((getpid() + 7919) % 20000);
+  j.backlog = backlog;
+  j.port = 21000 + (int)((getpid() + 7919 + backlog) % 20000);
   cc.port = j.port;
+  if (backlog)
+    cc.ws_backlog_msgs = backlog;
   cc.insecure_local = 1;
   snprintf(cc.accounts, sizeof cc.accounts, "%s", acc);
   snprintf(cc.web_root, sizeof cc.web_root, "%s", root);
@@ -677,6 +773,33 @@ static void test_push(void **state) {
     fprintf(stderr, "%s", j.log);
   assert_int_equal(j.fails, 0);
   assert_true(lag.n > 0 && lag.max_us >= lag.p99_us && lag.p99_us >= lag.p50_us);
+  *out = j;
+}
+
+/* A page that keeps up: batched messages, fused deltas, the lag probe, no
+ * resync. */
+static void test_push(void **state) {
+  (void)state;
+  push_job j;
+  push_run(0, &j);
+  assert_int_equal(j.snapshots, 0);
+  assert_int_equal(j.resyncs, 0);
+  assert_int_equal(j.ws_dropped, 0);
+}
+
+/* The per-page backlog bound: with a bound of 2 messages, a node step
+ * pushes more than that before the page's next write, so the page is sent
+ * the whole picture instead ("snapshot"), the server counts it, and the
+ * push goes on after it. */
+static void test_push_backlog(void **state) {
+  (void)state;
+  push_job j;
+  push_run(2, &j);
+  assert_true(j.snapshots > 0);
+  assert_true(j.after_snapshot > 0);
+  assert_true(j.resyncs >= j.snapshots);
+  assert_true(j.dropped > 2 * j.snapshots);
+  assert_true(j.ws_dropped >= j.dropped);
 }
 
 int main(void) {
@@ -687,7 +810,9 @@ int main(void) {
       cmocka_unit_test(test_events),
       cmocka_unit_test(test_web_cert),
       cmocka_unit_test(test_http_api),
+      cmocka_unit_test(test_session_max_age),
       cmocka_unit_test(test_push),
+      cmocka_unit_test(test_push_backlog),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -72,6 +72,11 @@ int mwx_cop_account_verify(const char *path, const char *name, const char *passw
 
 /* ---- the server ----------------------------------------------------------- */
 
+/* The per-page backlog bound (messages pushed and not yet written to that
+ * page; the server keeps the last MWX_COP_BACKLOG_MSGS + 1 for all pages). */
+#define MWX_COP_BACKLOG_MSGS 1023
+#define MWX_COP_BACKLOG_BYTES (4u << 20)
+
 typedef struct mwx_cop_config {
   char bind[64];           /* address to listen on (default "127.0.0.1") */
   int port;                /* TCP port (1..65535) */
@@ -83,6 +88,9 @@ typedef struct mwx_cop_config {
   int64_t session_max_s;   /* and at the latest this long after log-in (default 43200) */
   int login_burst;         /* failed log-ins allowed per client address or name ... (default 5) */
   int64_t login_window_s;  /* ... within this window, after which log-in is refused (default 60) */
+  int ws_backlog_msgs;     /* a page further behind (messages pushed, not yet written to it) is sent the
+                              whole picture instead: 1..MWX_COP_BACKLOG_MSGS (default: that) */
+  uint32_t ws_backlog_bytes; /* ... or further behind in bytes: 1..MWX_COP_BACKLOG_BYTES (default: that) */
 } mwx_cop_config;
 
 /* Defaults (above); port 0, no files. */
@@ -114,7 +122,16 @@ typedef struct mwx_cop_stats {
                             had yet (a JSON array, at most 256 KiB) */
   uint64_t ws_coalesced; /* track updates replaced by a newer one of the same track before their push
                             (a track is pushed at most every 50 ms: its newest sample) */
+  uint64_t ws_resyncs;   /* a page's backlog passed MWX_COP_BACKLOG_MSGS messages or MWX_COP_BACKLOG_BYTES
+                            bytes: what it had not had yet was dropped (counted in ws_dropped) and it was
+                            sent the whole picture instead (a "snapshot" message) */
+  uint64_t loop_ns;      /* time the server spent on the node's loop (libuv passes, node events, the push
+                            timers; CLOCK_MONOTONIC), since mwx_cop_open */
+  uint64_t loop_calls;   /* the calls that time is made of */
+  int64_t up_ns;         /* CLOCK_MONOTONIC ns since mwx_cop_open (loop_ns / up_ns: the server's share) */
 } mwx_cop_stats;
+
+/* A copy of the counters (up_ns taken now).  Loop thread. */
 void mwx_cop_get_stats(const mwx_cop *c, mwx_cop_stats *s);
 
 /* The node loop's lag as the server sees it: a timer of the server runs

@@ -16,8 +16,11 @@
  *
  * Memory bounds: MWX_COP_MAX_ACCOUNTS accounts, COP_SESSIONS sessions
  * (the oldest is dropped for a new one), COP_LIMITS rate-limit slots,
- * COP_RING pushed messages kept for slow pages (a page further behind is
- * sent "resync" and counted in ws_dropped), COP_TRAIL points per track,
+ * COP_RING pushed messages kept for all pages; a page further behind than
+ * MWX_COP_BACKLOG_MSGS messages or MWX_COP_BACKLOG_BYTES bytes is sent the
+ * whole picture instead ("snapshot", counted in ws_resyncs, the skipped
+ * messages in ws_dropped); one write per page per libuv pass, each at most
+ * COP_FRAME_MAX bytes of pushed events; COP_TRAIL points per track,
  * COP_PICTURE entries in the picture (oldest dropped), request bodies of
  * COP_BODY_MAX bytes.
  */
@@ -45,6 +48,7 @@
 #define COP_SESSIONS 256
 #define COP_LIMITS 128
 #define COP_RING 1024
+_Static_assert(COP_RING > MWX_COP_BACKLOG_MSGS, "the ring holds every page's backlog");
 #define COP_TRAIL 400
 #define COP_PICTURE 2048
 #define COP_BODY_MAX 4096
@@ -55,9 +59,11 @@
 /* a track's updates are pushed at most this often: the newest sample then */
 #define COP_COALESCE_NS (50 * 1000000ll)
 #define COP_COALESCE_KEYS 4096
-/* the fused picture's changes are pushed this long after the first node
-   event that may change it (one message for every changed global track) */
+/* the fused picture's changes are pushed at most this often (one message
+   for every changed global track), and COP_FLUSH_MIN_NS after the first node
+   event that may change them when the last push is older than that */
 #define COP_FLUSH_NS (25 * 1000000ll)
+#define COP_FLUSH_MIN_NS (2 * 1000000ll)
 #define COP_FUSED 512
 /* the loop lag probe: a timer every 10 ms; its lateness, the last 6000 (60 s) */
 #define COP_PROBE_NS (10 * 1000000ll)
@@ -95,6 +101,7 @@ typedef struct cop_fused {
 typedef struct ring_msg {
   unsigned char *buf; /* LWS_PRE bytes of head room, then len bytes */
   size_t len;
+  uint64_t bytes_before; /* bytes of every message pushed before this one (the backlog in bytes) */
 } ring_msg;
 
 struct mwx_cop {
@@ -120,6 +127,10 @@ struct mwx_cop {
   cop_limit lim[COP_LIMITS];
   ring_msg ring[COP_RING];
   uint64_t ring_head; /* seq of the next message */
+  uint64_t ring_bytes; /* bytes of every message pushed so far */
+  uint64_t uv_passes;  /* libuv passes run: a page gets at most one write per pass */
+  int64_t open_mono;   /* mwx_cop_open's time */
+  int busy_depth;      /* nesting of timed entries from the loop (busy_in) */
   json_t *picture;    /* key "ORIG|Topic|id" -> sample (+ "trail" for tracks) */
   json_t *partners;   /* nation -> {alive, last_ms, received, dropped} */
   int ws_open;        /* pages connected to the push channel now */
@@ -133,6 +144,7 @@ struct mwx_cop {
   uint64_t fused_timer;   /* 0: not armed */
   int64_t fused_due;      /* mono ns at which it fires */
   int64_t fused_src_ms;   /* wall ms of the oldest node event not yet reflected in a pushed delta (0: none) */
+  int64_t fused_last;     /* mono ns of the last flush (at most one per COP_FLUSH_NS) */
   int fused_idle;         /* flushes in a row that found nothing new */
   /* loop lag probe: lateness of a COP_PROBE_NS timer, the last COP_LAG_N */
   uint64_t probe_timer;
@@ -149,6 +161,18 @@ static int64_t wall_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The server's time on the node's loop: every entry from the loop (a libuv
+ * pass, a node event, a timer) is timed; nested entries count once. */
+static int64_t busy_in(mwx_cop *c) {
+  return c->busy_depth++ ? 0 : mwx_node_mono_ns();
+}
+static void busy_out(mwx_cop *c, int64_t t0) {
+  if (--c->busy_depth)
+    return;
+  c->st.loop_ns += (uint64_t)(mwx_node_mono_ns() - t0);
+  c->st.loop_calls++;
 }
 
 static int random_hex(char *out, size_t bytes) {
@@ -176,6 +200,8 @@ void mwx_cop_config_init(mwx_cop_config *c) {
   c->session_max_s = 43200;
   c->login_burst = 5;
   c->login_window_s = 60;
+  c->ws_backlog_msgs = MWX_COP_BACKLOG_MSGS;
+  c->ws_backlog_bytes = MWX_COP_BACKLOG_BYTES;
 }
 
 static int is_loopback(const char *addr) {
@@ -375,6 +401,8 @@ static void ring_push(mwx_cop *c, json_t *msg) {
   if (r->buf)
     memcpy(r->buf + LWS_PRE, text, len);
   free(text);
+  r->bytes_before = c->ring_bytes;
+  c->ring_bytes += r->len;
   c->ring_head++;
 }
 
@@ -394,6 +422,7 @@ static void push_now(mwx_cop *c, json_t *o) {
 static int64_t coalesce_tick(mwx_node_loop *l, void *ctx) {
   (void)l;
   mwx_cop *c = ctx;
+  int64_t t0 = busy_in(c);
   int64_t now = mwx_node_mono_ns(), next = INT64_MAX;
   const char *k;
   json_t *v;
@@ -408,6 +437,7 @@ static int64_t coalesce_tick(mwx_node_loop *l, void *ctx) {
       next = last + COP_COALESCE_NS - now;
     }
   }
+  busy_out(c, t0);
   if (next == INT64_MAX) {
     c->coalesce_timer = 0;
     return MWX_NODE_TIMER_DONE;
@@ -625,6 +655,8 @@ static int64_t fused_tick(mwx_node_loop *l, void *ctx) {
     c->fused_timer = 0;
     return MWX_NODE_TIMER_DONE;
   }
+  int64_t t0 = busy_in(c);
+  c->fused_last = mwx_node_mono_ns();
   fused_walk w = {c, json_array(), 0};
   for (size_t i = 0; i < c->n_fused; i++)
     c->fused[i].seen = 0;
@@ -650,6 +682,7 @@ static int64_t fused_tick(mwx_node_loop *l, void *ctx) {
     json_decref(gone);
     c->fused_idle++;
   }
+  busy_out(c, t0);
   /* the fuser may take an event in on a later pass: look again a few times */
   if (c->fused_idle < 4) {
     c->fused_due = mwx_node_mono_ns() + 4 * COP_FLUSH_NS;
@@ -660,9 +693,12 @@ static int64_t fused_tick(mwx_node_loop *l, void *ctx) {
   return MWX_NODE_TIMER_DONE;
 }
 
-/* Arms the flush delay_ns from now, unless it is due sooner already. */
+/* Arms the flush delay_ns from now, but no sooner than COP_FLUSH_NS after
+ * the last flush, unless it is due sooner already. */
 static void fused_arm(mwx_cop *c, int64_t delay_ns) {
   int64_t now = mwx_node_mono_ns();
+  if (c->fused_last && c->fused_last + COP_FLUSH_NS - now > delay_ns)
+    delay_ns = c->fused_last + COP_FLUSH_NS - now;
   if (!c->loop || (c->fused_timer && c->fused_due <= now + delay_ns))
     return;
   if (c->fused_timer)
@@ -722,9 +758,12 @@ static void on_node_event(void *vc, const mwx_node_event *ev) {
                time; what waits for a decision and what was refused are) */
   if (ev->kind == MWX_NODE_EV_REFUSED && !c->ws_open)
     return; /* only pushed, never kept: nobody to push to (saves the loop the JSON) */
+  int64_t t0 = busy_in(c);
   json_t *o = NULL;
-  if (mwx_node_event_json(c->nation, c->epoch_ns, ev, &o))
+  if (mwx_node_event_json(c->nation, c->epoch_ns, ev, &o)) {
+    busy_out(c, t0);
     return;
+  }
   json_t *sample = json_object_get(o, "sample");
   if (ev->kind == MWX_NODE_EV_FUSED || ev->kind == MWX_NODE_EV_ALERT) /* (their samples come as "sample" too) */
     json_object_set_new(o, "type", json_string(ev->kind == MWX_NODE_EV_FUSED ? "fused_prediction" : "alert"));
@@ -770,8 +809,9 @@ static void on_node_event(void *vc, const mwx_node_event *ev) {
     if (!c->fused_src_ms)
       c->fused_src_ms = ev->wall_ns / 1000000;
     c->fused_idle = 0;
-    fused_arm(c, COP_FLUSH_NS);
+    fused_arm(c, COP_FLUSH_MIN_NS);
   }
+  busy_out(c, t0);
 }
 
 /* ---- the release queue ------------------------------------------------- */
@@ -817,6 +857,25 @@ static json_t *queue_json(mwx_cop *c, int *status) {
     return json_pack("{s:s}", "error", mwx_error_msg());
   }
   return json_pack("{s:o,s:f}", "items", q.arr, "sim_t_s", (double)(q.now_ns - c->epoch_ns) / 1e9);
+}
+
+/* The whole picture (GET /api/picture, and a page's "snapshot" after its
+ * backlog passed the bound): the fused tracks with their launch points,
+ * predictions and ground tracks, every nation's newest sample, the
+ * partners. */
+static json_t *picture_json(mwx_cop *c) {
+  json_t *items = json_array();
+  const char *k;
+  json_t *v;
+  json_object_foreach(c->picture, k, v) json_array_append(items, v);
+  mwx_node_stats st;
+  mwx_node_get_stats(c->node, &st);
+  fused_walk fw = {c, json_array(), 1};
+  mwx_node_fused_picture(c->node, fused_visit, &fw);
+  return json_pack("{s:o,s:s,s:f,s:f,s:o,s:O,s:I,s:f}", "fused", fw.tracks, "nation", c->nation, "epoch_ms",
+                   (double)(c->epoch_ns / 1000000), "sim_t_s", (double)(st.sim_ns - c->epoch_ns) / 1e9, "samples",
+                   items, "partners", c->partners, "push_seq", (json_int_t)c->ring_head, "server_ms",
+                   (double)wall_ms());
 }
 
 /* ---- HTTP API ---------------------------------------------------------- */
@@ -1001,21 +1060,8 @@ static int api(struct lws *wsi, http_pss *p, mwx_cop *c) {
     json_object_set_new(r, "name", json_string(s->name));
     return respond(wsi, p, 200, r);
   }
-  if (!strcmp(u, "/api/picture")) {
-    json_t *items = json_array();
-    const char *k;
-    json_t *v;
-    json_object_foreach(c->picture, k, v) json_array_append(items, v);
-    mwx_node_stats st;
-    mwx_node_get_stats(c->node, &st);
-    fused_walk fw = {c, json_array(), 1};
-    mwx_node_fused_picture(c->node, fused_visit, &fw);
-    return respond(wsi, p, 200,
-                   json_pack("{s:o,s:s,s:f,s:f,s:o,s:O,s:I,s:f}", "fused", fw.tracks, "nation", c->nation, "epoch_ms",
-                             (double)(c->epoch_ns / 1000000), "sim_t_s", (double)(st.sim_ns - c->epoch_ns) / 1e9,
-                             "samples", items, "partners", c->partners, "push_seq", (json_int_t)c->ring_head,
-                             "server_ms", (double)wall_ms()));
-  }
+  if (!strcmp(u, "/api/picture"))
+    return respond(wsi, p, 200, picture_json(c));
   if (!strcmp(u, "/api/queue")) {
     int status = 200;
     json_t *q = queue_json(c, &status);
@@ -1032,6 +1078,12 @@ static int api(struct lws *wsi, http_pss *p, mwx_cop *c) {
                              (json_int_t)st.ws_sent, "ws_dropped", (json_int_t)st.ws_dropped, "ws_coalesced", (json_int_t)st.ws_coalesced, "account_reloads",
                              (json_int_t)st.account_reloads);
     json_object_set_new(r, "ws_frames", json_integer((json_int_t)st.ws_frames));
+    json_object_set_new(r, "ws_resyncs", json_integer((json_int_t)st.ws_resyncs));
+    /* the server's own time on the node's loop (bench/cop_ws.js: its share per window) */
+    int64_t up = mwx_node_mono_ns() - c->open_mono;
+    json_object_set_new(r, "loop_busy", json_pack("{s:I,s:I,s:I,s:f}", "ns", (json_int_t)st.loop_ns, "calls",
+                                                  (json_int_t)st.loop_calls, "up_ns", (json_int_t)up, "share",
+                                                  up > 0 ? (double)st.loop_ns / (double)up : 0.0));
     json_object_set_new(r, "ws_open", json_integer(c->ws_open));
     json_object_set_new(r, "loop_lag_us", json_pack("{s:I,s:i,s:i,s:i,s:f}", "n", (json_int_t)lag.n, "p50", (int)lag.p50_us,
                                                     "p99", (int)lag.p99_us, "max", (int)lag.max_us, "mean", lag.mean_us));
@@ -1137,7 +1189,8 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 /* ---- the push channel -------------------------------------------------- */
 
 typedef struct ws_pss {
-  uint64_t next;
+  uint64_t next;       /* seq of the next message this page gets */
+  uint64_t wrote_pass; /* the libuv pass of its last write */
   char token[COP_TOKEN_HEX + 8];
 } ws_pss;
 
@@ -1183,47 +1236,75 @@ static int cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
     }
     if (w->next >= c->ring_head)
       return 0;
-    if (c->ring_head - w->next > COP_RING - 1) {
-      c->st.ws_dropped += c->ring_head - w->next - (COP_RING - 1);
-      w->next = c->ring_head - (COP_RING - 1);
-      static const char resync[] = "[{\"type\":\"resync\"}]";
-      unsigned char b[LWS_PRE + sizeof resync];
-      memcpy(b + LWS_PRE, resync, sizeof resync - 1);
-      if (lws_write(wsi, b + LWS_PRE, sizeof resync - 1, LWS_WRITE_TEXT) < (int)sizeof resync - 1)
+    if (w->wrote_pass == c->uv_passes || lws_send_pipe_choked(wsi)) {
+      /* one write per page per libuv pass: the next pass (after the node's
+         own work) writes the rest */
+      lws_callback_on_writable(wsi);
+      return 0;
+    }
+    w->wrote_pass = c->uv_passes;
+    uint64_t behind = c->ring_head - w->next;
+    uint64_t behind_bytes = behind <= COP_RING ? c->ring_bytes - c->ring[w->next % COP_RING].bytes_before : UINT64_MAX;
+    if (behind > (uint64_t)c->cfg.ws_backlog_msgs || behind_bytes > c->cfg.ws_backlog_bytes) {
+      /* too far behind: what it has not had is dropped, the whole picture
+         instead (the page starts over from it) */
+      c->st.ws_dropped += behind;
+      c->st.ws_resyncs++;
+      json_t *snap = picture_json(c);
+      json_object_set_new(snap, "type", json_string("snapshot"));
+      json_object_set_new(snap, "dropped", json_integer((json_int_t)behind));
+      json_t *arr = json_pack("[o]", snap);
+      char *text = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
+      json_decref(arr);
+      w->next = c->ring_head;
+      if (!text)
         return -1;
-    } else {
-      /* every message the page has not had yet, as one JSON array in one
-         WebSocket message (one TLS record, one event in the page) */
-      size_t total = 0, k = 0;
-      for (uint64_t q = w->next; q < c->ring_head; q++, k++) {
-        const ring_msg *r = &c->ring[q % COP_RING];
-        if (k && total + r->len + 1 > COP_FRAME_MAX)
-          break;
-        total += r->len + 1;
-      }
-      unsigned char *b = malloc(LWS_PRE + total + 2);
-      if (!b)
+      size_t len = strlen(text);
+      unsigned char *b = malloc(LWS_PRE + len);
+      if (!b) {
+        free(text);
         return -1;
-      size_t at = LWS_PRE;
-      b[at++] = '[';
-      for (size_t i = 0; i < k; i++, w->next++) {
-        const ring_msg *r = &c->ring[w->next % COP_RING];
-        if (!r->buf)
-          continue;
-        if (at > LWS_PRE + 1)
-          b[at++] = ',';
-        memcpy(b + at, r->buf + LWS_PRE, r->len);
-        at += r->len;
-        c->st.ws_sent++;
       }
-      b[at++] = ']';
-      size_t len = at - LWS_PRE;
+      memcpy(b + LWS_PRE, text, len);
+      free(text);
       int wr = lws_write(wsi, b + LWS_PRE, len, LWS_WRITE_TEXT);
       free(b);
       if (wr < (int)len)
         return -1;
       c->st.ws_frames++;
+      return 0;
     }
+    /* every message the page has not had yet (up to COP_FRAME_MAX bytes), as
+       one JSON array in one WebSocket message (one event in the page) */
+    size_t total = 0, k = 0;
+    for (uint64_t q = w->next; q < c->ring_head; q++, k++) {
+      const ring_msg *r = &c->ring[q % COP_RING];
+      if (k && total + r->len + 1 > COP_FRAME_MAX)
+        break;
+      total += r->len + 1;
+    }
+    unsigned char *b = malloc(LWS_PRE + total + 2);
+    if (!b)
+      return -1;
+    size_t at = LWS_PRE;
+    b[at++] = '[';
+    for (size_t i = 0; i < k; i++, w->next++) {
+      const ring_msg *r = &c->ring[w->next % COP_RING];
+      if (!r->buf)
+        continue;
+      if (at > LWS_PRE + 1)
+        b[at++] = ',';
+      memcpy(b + at, r->buf + LWS_PRE, r->len);
+      at += r->len;
+      c->st.ws_sent++;
+    }
+    b[at++] = ']';
+    size_t len = at - LWS_PRE;
+    int wr = lws_write(wsi, b + LWS_PRE, len, LWS_WRITE_TEXT);
+    free(b);
+    if (wr < (int)len)
+      return -1;
+    c->st.ws_frames++;
     if (w->next < c->ring_head)
       lws_callback_on_writable(wsi);
     return 0;
@@ -1254,7 +1335,12 @@ static int64_t uv_next_ns(mwx_cop *c) {
   return (int64_t)t * 1000000;
 }
 
-static void uv_pass(mwx_cop *c) { uv_run(&c->uv, UV_RUN_NOWAIT); }
+static void uv_pass(mwx_cop *c) {
+  int64_t t0 = busy_in(c);
+  c->uv_passes++;
+  uv_run(&c->uv, UV_RUN_NOWAIT);
+  busy_out(c, t0);
+}
 
 static int64_t uv_tick(mwx_node_loop *l, void *ctx) {
   (void)l;
@@ -1291,6 +1377,10 @@ int mwx_cop_open(const mwx_cop_config *cfg, mwx_node *n, mwx_cop **out) {
     return mwx_error_set(MWX_EINVAL, "cop: web port %d is not in 1..65535", cfg->port);
   if (!cfg->accounts[0])
     return mwx_error_set(MWX_EINVAL, "cop: no accounts file (web_accounts)");
+  if (cfg->ws_backlog_msgs < 1 || cfg->ws_backlog_msgs > MWX_COP_BACKLOG_MSGS || cfg->ws_backlog_bytes < 1 ||
+      cfg->ws_backlog_bytes > MWX_COP_BACKLOG_BYTES)
+    return mwx_error_set(MWX_EINVAL, "cop: page backlog bound %d messages / %u bytes is not in 1..%d / 1..%u",
+                         cfg->ws_backlog_msgs, cfg->ws_backlog_bytes, MWX_COP_BACKLOG_MSGS, MWX_COP_BACKLOG_BYTES);
   if (cfg->insecure_local && !is_loopback(cfg->bind))
     return mwx_error_set(MWX_EINVAL,
                          "cop: --insecure-local (plain HTTP) is refused on %s: only on a loopback address", cfg->bind);
@@ -1309,6 +1399,7 @@ int mwx_cop_open(const mwx_cop_config *cfg, mwx_node *n, mwx_cop **out) {
   c->node = n;
   c->loop = mwx_node_get_loop(n);
   c->epoch_ns = mwx_node_epoch_ns(n);
+  c->open_mono = mwx_node_mono_ns();
   c->picture = json_object();
   c->partners = json_object();
   c->pending = json_object();
@@ -1454,8 +1545,10 @@ void mwx_cop_close(mwx_cop *c) {
 }
 
 void mwx_cop_get_stats(const mwx_cop *c, mwx_cop_stats *s) {
-  if (c && s)
+  if (c && s) {
     *s = c->st;
+    s->up_ns = mwx_node_mono_ns() - c->open_mono;
+  }
 }
 
 const char *mwx_cop_url(const mwx_cop *c) { return c ? c->url : ""; }

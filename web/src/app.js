@@ -26,7 +26,7 @@ const state = {
 // ms per frame spent building and handing over the map's data; handleMs: per
 // WebSocket message, handling its events
 window.mwxCop = { state, ready: false, applyAlertFilter, onEvent: (ev) => onEvent(ev), updates: 0, latencies: [], arrivals: [], frames: 0,
-                  trackArrivals: [], setDataMs: [], handleMs: [] };
+                  trackArrivals: [], setDataMs: [], handleMs: [], snapshots: 0 };
 
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
@@ -84,9 +84,15 @@ $('logout').addEventListener('click', async () => {
 // track, launch point, predicted impact and corridor ("fused" messages,
 // docs/api.md).  The nations' own samples (Track, LaunchEvent,
 // ImpactPrediction, Alert) feed the tables, the alerts and the timelines.
-// All map sources are updated at most once per animation frame, and only
-// the ones that changed; the ground tracks at most once a second.
+// Three maps on one camera, one canvas above the other: the static base
+// (land, zones, alert regions), the slow layers (ground tracks, launch and
+// impact ellipses, corridors: handed new data at most once a second) and,
+// on top, the track symbols alone (what moves: at most every MAP_MS).  A
+// map redraws all its layers on any change, so the symbols' updates redraw
+// only the symbols.
 const dirty = new Set();          // map sources to set on the next frame
+const SOURCES = ['tracks', 'trails', 'launches', 'impacts', 'impactPts', 'corridors'];
+const SLOW = new Set(['trails', 'launches', 'impacts', 'impactPts', 'corridors']); // on the slow map, <= 1 Hz
 function keyOf(s) { return `${s.originator}|${s.topic}|${s.id}`; }
 
 function putSample(s, ev) {
@@ -125,19 +131,24 @@ function putFused(t, full) {
 async function refreshPicture() {
   const r = await api('GET', '/api/picture');
   if (r.status === 401) return showLogin('session ended: log in again');
-  if (r.status !== 200) return;
-  state.epochMs = r.data.epoch_ms;
-  state.partners = r.data.partners || {};
+  if (r.status === 200) applyPicture(r.data);
+}
+// the whole picture: GET /api/picture, or a "snapshot" pushed when the page fell too far behind
+function applyPicture(d) {
+  state.epochMs = d.epoch_ms;
+  state.partners = d.partners || {};
   state.samples.clear();
   state.alerts.clear();
   state.fused.clear();
-  for (const t of r.data.fused || []) putFused(t, true);
-  for (const s of r.data.samples) {
+  state.memberOf.clear();
+  for (const t of d.fused || []) putFused(t, true);
+  for (const s of d.samples || []) {
     putSample(s, { type: 'picture', wall_ms: s.updated_ms });
-    state.firstOf.get(keyOf(s)).type = s.originator === state.nation ? 'sample' : 'received';
+    const first = state.firstOf.get(keyOf(s));
+    if (first.wall === s.updated_ms) first.type = s.originator === state.nation ? 'sample' : 'received';
     if (s.topic === 'Alert') onAlert(s, null);
   }
-  for (const k of ['tracks', 'trails', 'launches', 'impacts', 'impactPts', 'corridors']) dirty.add(k);
+  for (const k of SOURCES) dirty.add(k);
   missilesDue = true;
   renderPartners();
 }
@@ -191,8 +202,13 @@ function alertedRegions() {
   for (const a of state.alerts.values()) for (const r of String(a.regions || '').split(',')) if (r.trim()) names.add(r.trim());
   return [...names];
 }
+// the alert regions' filter is set at most once a second (each change redraws the base map)
+let alertTimer = null, lastAlert = 0;
 function applyAlertFilter() {
   if (!state.map || !window.mwxCop.ready) return;
+  const wait = lastAlert + 1000 - Date.now();
+  if (wait > 0) { if (!alertTimer) alertTimer = setTimeout(() => { alertTimer = null; applyAlertFilter(); }, wait); return; }
+  lastAlert = Date.now();
   const f = ['all', ['==', ['get', 'layer'], 'region'], ['in', ['get', 'region'], ['literal', alertedRegions()]]];
   state.base.setFilter('alert-fill', f);
   state.base.setFilter('alert-line', f);
@@ -261,9 +277,9 @@ function initMap() {
     ],
   };
   const dyn = () => ({ type: 'geojson', data: empty, buffer: 8 });
-  const overStyle = {
+  const slowStyle = {
     version: 8,
-    sources: { tracks: dyn(), trails: dyn(), impacts: dyn(), impactPts: dyn(), launches: dyn(), corridors: dyn() },
+    sources: { trails: dyn(), impacts: dyn(), impactPts: dyn(), launches: dyn(), corridors: dyn() },
     layers: [
       { id: 'corridor', type: 'fill', source: 'corridors', paint: { 'fill-color': ['get', 'color'], 'fill-opacity': 0.12, 'fill-antialias': false } },
       { id: 'corridor-line', type: 'line', source: 'corridors', paint: { 'line-color': ['get', 'color'], 'line-width': 1, 'line-dasharray': [1, 2] } },
@@ -272,26 +288,37 @@ function initMap() {
       { id: 'impact-ell-line', type: 'line', source: 'impacts', paint: { 'line-color': ['get', 'color'], 'line-width': 2 } },
       { id: 'impact-pt', type: 'circle', source: 'impactPts', paint: { 'circle-radius': 4, 'circle-color': '#ffffff', 'circle-stroke-color': ['get', 'color'], 'circle-stroke-width': 2 } },
       { id: 'trails', type: 'line', source: 'trails', paint: { 'line-color': ['get', 'color'], 'line-width': 1.5, 'line-opacity': 0.8 } },
+    ],
+  };
+  // the track symbols alone, on top: what a picture update redraws at most every MAP_MS
+  const trackStyle = {
+    version: 8,
+    sources: { tracks: dyn() },
+    layers: [
       { id: 'tracks', type: 'circle', source: 'tracks', paint: { 'circle-radius': 6, 'circle-color': ['get', 'color'], 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1.5 } },
     ],
   };
   const keep = new URLSearchParams(location.search).has('shot'); // a drawing buffer kept for screenshots
   const view = { center: [133, 38], zoom: 3.6, attributionControl: false, preserveDrawingBuffer: keep, fadeDuration: 0 };
   state.base = new maplibregl.Map({ container: 'map-base', style: baseStyle, interactive: false, ...view });
-  state.map = new maplibregl.Map({ container: 'map-over', style: overStyle, ...view });
-  const follow = () => state.base.jumpTo({ center: state.map.getCenter(), zoom: state.map.getZoom(), bearing: state.map.getBearing(), pitch: state.map.getPitch() });
+  state.slow = new maplibregl.Map({ container: 'map-slow', style: slowStyle, interactive: false, ...view });
+  state.map = new maplibregl.Map({ container: 'map-over', style: trackStyle, ...view });
+  const follow = () => { const cam = { center: state.map.getCenter(), zoom: state.map.getZoom(), bearing: state.map.getBearing(), pitch: state.map.getPitch() };
+    state.base.jumpTo(cam); state.slow.jumpTo(cam); };
   state.map.on('move', follow);
-  state.map.on('resize', () => state.base.resize());
+  state.map.on('resize', () => { state.base.resize(); state.slow.resize(); });
   window.mwxCop.map = state.map;
+  window.mwxCop.slow = state.slow;
   window.mwxCop.base = state.base;
   let loaded = 0;
   const onLoad = () => {
-    if (++loaded < 2) return;
+    if (++loaded < 3) return;
     window.mwxCop.ready = true;
-    for (const k of ['tracks', 'trails', 'launches', 'impacts', 'impactPts', 'corridors']) dirty.add(k);
+    for (const k of SOURCES) dirty.add(k);
     applyAlertFilter();
   };
   state.base.on('load', onLoad);
+  state.slow.on('load', onLoad);
   state.map.on('load', onLoad);
   // an update counts as drawn at the first render after its data reached the map's tiles
   state.map.on('data', (e) => {
@@ -307,7 +334,7 @@ function initMap() {
 }
 
 const MAP_MS = Number(new URLSearchParams(location.search).get('map_ms') ?? 100);
-let lastMap = 0, pendingLatency = [], inFlight = [], lastTables = 0, lastTrails = 0, tablesDue = false, missilesDue = false;
+let lastMap = 0, pendingLatency = [], inFlight = [], lastTables = 0, lastSlow = 0, tablesDue = false, missilesDue = false;
 function frame() {
   window.mwxCop.frames++;
   const now = Date.now();
@@ -316,11 +343,13 @@ function frame() {
   if (dirty.size && window.mwxCop.ready && now - lastMap >= MAP_MS) {
     lastMap = now;
     const t0 = performance.now();
+    // the slow layers (ground tracks, ellipses, corridors) change little per update: their map
+    // is handed all its changed sources together at most once a second (one redraw)
+    const slowNow = now - lastSlow >= 1000 && [...dirty].some((k) => SLOW.has(k));
+    if (slowNow) lastSlow = now;
     for (const k of [...dirty]) {
-      // ground tracks are long and change little per update: redrawn at most once a second
-      if (k === 'trails' && now - lastTrails < 1000) continue;
-      if (k === 'trails') lastTrails = now;
-      state.map.getSource(k).setData(collection(k));
+      if (SLOW.has(k) && !slowNow) continue;
+      (SLOW.has(k) ? state.slow : state.map).getSource(k).setData(collection(k));
       dirty.delete(k);
     }
     if (pendingLatency.length) { inFlight.push(...pendingLatency); pendingLatency = []; }
@@ -374,7 +403,7 @@ function onEvent(ev) {
   window.mwxCop.updates++;
   if (ev.type === 'fused') { // the fused picture's changes: what moves a symbol on the map
     for (const t of ev.tracks || []) putFused(t, false);
-    for (const g of ev.gone || []) { state.fused.delete(g); for (const k of ['tracks', 'trails', 'launches', 'impacts', 'impactPts', 'corridors']) dirty.add(k); }
+    for (const g of ev.gone || []) { state.fused.delete(g); for (const k of SOURCES) dirty.add(k); }
     if (ev.wall_ms) { pendingLatency.push(ev.wall_ms); arrived(ev.wall_ms); }
     missilesDue = true;
     return;
@@ -401,6 +430,7 @@ function onEvent(ev) {
     refreshQueue();
   }
   if (ev.type === 'resync') refreshPicture();
+  if (ev.type === 'snapshot') { window.mwxCop.snapshots++; applyPicture(ev); }
 }
 
 // ---- alerts and the per-missile timeline ------------------------------------
@@ -468,38 +498,62 @@ function missileSteps() {
   }
   return steps;
 }
+let missilesHtml = '';
 function renderMissiles() {
   const steps = missileSteps();
   const list = [...state.missileByG.values()].filter((m) => state.fused.has(m.g) || steps.has(m.g)).sort((a, b) => a.no - b.no);
-  $('missiles').innerHTML = list.map((m) => {
+  const html = list.map((m) => {
     const st = steps.get(m.g) || {}, f = state.fused.get(m.g), t0 = st.launch ? st.launch.t_ms : null;
     const who = f && f.contributors.length ? f.contributors.join('+') : '';
     return `<li data-missile="${m.no}" data-g="${m.g}"><b>missile ${m.no}</b> <span class="swatch" style="background:${colorOf(f ? f.contributors : [])}"></span>${esc(who)}<ul>` +
       STEPS.map(([k, label]) => { const x = st[k];
-        return `<li data-step="${k}" class="${x ? 'done' : 'todo'}">${label}: ${x ? `<time>${utc(x.t_ms)}${t0 != null && k !== 'launch' ? ` (T+${((x.t_ms - t0) / 1000).toFixed(0)} s)` : ''}</time> ${esc(x.text)}` : '-'}</li>`; }).join('') +
+        return `<li data-step="${k}" class="${x ? 'done' : 'todo'}">${label}: ${x ? `<time>${utc(x.t_ms)}${t0 != null && k !== 'launch' ? ` (T+${((x.t_ms - t0) / 1000).toFixed(0)} s)` : ''}</time> ${esc(x.text)}` : '<em>not yet</em>'}</li>`; }).join('') +
       '</ul></li>';
   }).join('');
+  if (html !== missilesHtml) { missilesHtml = html; $('missiles').innerHTML = html; } // (the DOM only when it changed)
 }
 
 // ---- tables -----------------------------------------------------------------
+// A table's rows by key: a row is made once, a cell's HTML set only when it changed, rows
+// moved only when the order changed, removed when gone (the DOM is touched only where the
+// table changed: a button under the operator's pointer stays the same element).
+function setRows(table, attr, rows) {
+  const body = table.tBodies[0], have = new Map();
+  for (const tr of [...body.rows]) have.set(tr.dataset[attr], tr);
+  let changed = 0;
+  rows.forEach(([key, cells], i) => {
+    let tr = have.get(String(key));
+    if (!tr) { tr = document.createElement('tr'); tr.dataset[attr] = String(key); changed++; }
+    have.delete(String(key));
+    while (tr.cells.length > cells.length) tr.deleteCell(-1);
+    cells.forEach((html, j) => {
+      const td = tr.cells[j] || tr.insertCell(-1);
+      if (td.mwxHtml !== html) { td.innerHTML = html; td.mwxHtml = html; changed++; }
+    });
+    if (body.rows[i] !== tr) { body.insertBefore(tr, body.rows[i] || null); changed++; }
+  });
+  for (const tr of have.values()) { tr.remove(); changed++; }
+  window.mwxCop.domWrites = (window.mwxCop.domWrites || 0) + changed;
+  return changed;
+}
+
 // one row per global track (missile): who contributes, its members, altitude, predicted impact
 function renderTracks() {
   const rows = [];
   for (const f of [...state.fused.values()].sort((x, y) => missileOfG(x.g).no - missileOfG(y.g).no)) {
     const im = f.impact;
-    rows.push(`<tr data-g="${f.g}"><td><span class="swatch" style="background:${colorOf(f.contributors)}"></span>${missileOfG(f.g).no}</td>` +
-      `<td>${esc(f.contributors.join('+'))}</td><td>${esc(f.members.join(' '))}</td><td>${Number(f.alt_km).toFixed(0)}</td>` +
-      `<td>${im ? `${im.lat_deg.toFixed(2)} N ${im.lon_deg.toFixed(2)} E, ${im.ell_major_km.toFixed(1)} km` : '-'}</td></tr>`);
+    rows.push([f.g, [`<span class="swatch" style="background:${colorOf(f.contributors)}"></span>${missileOfG(f.g).no}`,
+      esc(f.contributors.join('+')), esc(f.members.join(' ')), Number(f.alt_km).toFixed(0),
+      im ? `${im.lat_deg.toFixed(2)} N ${im.lon_deg.toFixed(2)} E, ${im.ell_major_km.toFixed(1)} km` : '-']]);
   }
-  $('tracks').tBodies[0].innerHTML = rows.join('');
+  setRows($('tracks'), 'g', rows);
 }
 
 function renderQueue() {
   const officer = state.role === 'release_officer';
-  $('queue').tBodies[0].innerHTML = state.queue.map((q) =>
-    `<tr data-item="${q.id}"><td>${q.id}</td><td>${esc(q.partner)}</td><td>${esc(q.topic)}</td><td>${esc(q.classification)}</td>` +
-    `<td>${esc(q.rule)}</td><td>${q.waiting_s.toFixed(0)} s</td><td>${officer ?
-      `<button class="approve" data-id="${q.id}">approve</button> <button class="deny" data-id="${q.id}">deny</button>` : ''}</td></tr>`).join('');
+  setRows($('queue'), 'item', state.queue.map((q) => [q.id, [String(q.id), esc(q.partner), esc(q.topic), esc(q.classification),
+    esc(q.rule), `${q.waiting_s.toFixed(0)} s`,
+    officer ? `<button class="approve" data-id="${q.id}">approve</button> <button class="deny" data-id="${q.id}">deny</button>` : '']]));
 }
 
 $('queue').addEventListener('click', async (e) => {
@@ -513,11 +567,11 @@ $('queue').addEventListener('click', async (e) => {
 
 function renderPartners() {
   const now = Date.now();
-  $('partners').tBodies[0].innerHTML = Object.keys(state.partners).sort().map((n) => {
+  setRows($('partners'), 'nation', Object.keys(state.partners).sort().map((n) => {
     const p = state.partners[n];
-    return `<tr data-nation="${esc(n)}"><td>${esc(n)}</td><td class="${p.alive ? 'alive' : 'lost'}">${p.alive ? 'connected' : 'lost'}</td>` +
-      `<td>${p.last_ms ? ((now - p.last_ms) / 1000).toFixed(1) + ' s ago' : '-'}</td><td>${p.received}</td><td>${p.dropped}</td></tr>`;
-  }).join('');
+    return [n, [esc(n), `<span class="${p.alive ? 'alive' : 'lost'}">${p.alive ? 'connected' : 'lost'}</span>`,
+      p.last_ms ? `${Math.max(0, Math.round((now - p.last_ms) / 1000))} s ago` : '-', String(p.received), String(p.dropped)]];
+  }));
 }
 
 let partnersDue = false;
