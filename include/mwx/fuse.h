@@ -216,8 +216,10 @@ typedef struct mwx_fuse_track {
   char member_originator[MWX_FUSE_MAX_MEMBERS][MWX_NATION_LEN];
   char member_local_id[MWX_FUSE_MAX_MEMBERS][MWX_ID_LEN];
   int n_used;                                /* members that made x, P */
-  int boost;                                 /* 1: one of them was in boost (not free flight); 0 when
-                                                coasting (propagated as burnt out) */
+  int boost;                                 /* 1: one of them was in boost (not free flight),
+                                                coasting included: a track lost under thrust
+                                                stays boost (provisional: no impact point,
+                                                no class) until a member shows free flight */
   uint8_t n_contributors;                    /* sorted, unique */
   char contributors[MWX_MAX_NATIONS][MWX_NATION_LEN];
   size_t n_sources;                          /* markings of the members' samples that made x, P: */

@@ -362,7 +362,14 @@ int fuse_state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude, 
     memcpy(out->P, Pf, sizeof Pf);
     out->method = method;
     out->n_used = (int)nu;
-    for (size_t k = 0; k < nu && method != MWX_FUSE_COAST; k++) /* coasting: taken as burnt out */
+    /* a member used in boost makes the fused track boost, coasting too: a
+     * track lost under thrust (burnout not seen by anyone: no member in
+     * free flight, which coasting would use first) is never taken as burnt
+     * out - its free-flight prediction would be an impact point short of
+     * the real one by the unseen rest of the burn (2022-11-18: USA-T1 lost
+     * at +171 s in boost gave an MRBM call and a 245-km ellipse on ROK
+     * land) - so nothing derived from it claims an impact point */
+    for (size_t k = 0; k < nu; k++)
       out->boost |= fz->s[used[k]].last.phase == MWX_MSG_BOOST;
     for (size_t k = 0; k < nu; k++) {
       const mwx_fuse_sample *s = &fz->s[used[k]].last;
