@@ -788,6 +788,93 @@ static void test_handover_joins_at_once(void **state) {
   mwx_fuse_destroy(fz);
 }
 
+/* The displacement rule: USA's tracker loses the missile (USA-T1's last
+ * sample, at +230 s, is 600 m off with a 30-m covariance: a track going
+ * astray as its tracker loses it) and starts USA-T2 on it at +233 s.  The
+ * fused track (KOR-T1's 200-m estimate and USA-T1's) is pulled to USA-T1's
+ * last estimate, outside the gate of USA-T2's correct one: before the rule
+ * USA-T2 started a second fused track, a second number for one missile.
+ * Now USA-T1, lagging USA-T2 (silent since before USA-T2 began, 3 s by
+ * then), is left out of the gate, USA-T2 joins and replaces it: one fused
+ * track, KOR-T1's number, and USA-T1 (fresh for 20 s more) no longer used. */
+static void test_displacement_new_track_replaces_lagging(void **state) {
+  (void)state;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(NULL, &fz), 0);
+  uint64_t seed = 21;
+  for (int k = 0; k <= 20; k++) {
+    double t = 220.0 + k;
+    mwx_fuse_sample b[2];
+    size_t n = 0;
+    sample_at(&b[n++], "KOR", "KOR-T1", t, 200.0, 2.0, 1, &seed);
+    if (t <= 230.0) {
+      sample_at(&b[n], "USA", "USA-T1", t, 30.0, 0.5, 1, &seed);
+      if (t == 230.0)
+        for (int i = 0; i < 3; i++)
+          b[n].pos_ecef_m[i] += 600.0 / sqrt(3.0);
+      n++;
+    } else if (t >= 233.0)
+      sample_at(&b[n++], "USA", "USA-T2", t, 30.0, 0.5, 1, &seed);
+    assert_int_equal(mwx_fuse_ingest(fz, b, n), 0);
+    if (t >= 233.0) {
+      assert_int_equal(mwx_fuse_count(fz), 1);
+      uint32_t g1, g2;
+      fused_of(fz, "USA", "USA-T1", &g1);
+      fused_of(fz, "USA", "USA-T2", &g2);
+      assert_int_equal(g1, g2);
+      assert_int_equal(g2, mwx_fuse_global_number("KOR", "KOR-T1"));
+    }
+  }
+  mwx_fuse_track ft;
+  double t_q = 240.0; /* USA-T1's last sample is 10 s old: fresh, but displaced */
+  assert_int_equal(mwx_fuse_get(fz, 0, g_launch_ns + (int64_t)(t_q * NS), &ft), 0);
+  assert_int_equal(ft.n_members, 3);
+  assert_int_equal(ft.n_used, 2);
+  assert_true(pos_err_at(&ft, t_q) < 150.0);
+  mwx_fuse_destroy(fz);
+}
+
+/* A track lost under thrust stays boost: KOR-T1 reports boost samples up to
+ * +60 s (the Hwasong-12 burns until g_traj's burnout) and falls silent; 40 s
+ * later the fused track coasts on it and must still be boost (provisional:
+ * no impact point is derived from it), never taken as burnt out.  Before
+ * the fix a coasting fused track was always boost = 0.  Once a member in
+ * free flight comes (USA-T1 after burnout), it is not boost any more. */
+static void test_lost_in_boost_stays_boost(void **state) {
+  (void)state;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(NULL, &fz), 0);
+  uint64_t seed = 23;
+  assert_true(g_traj.fig.burnout_time_s > 70.0);
+  for (int k = 0; k <= 20; k++) {
+    mwx_fuse_sample b;
+    sample_at(&b, "KOR", "KOR-T1", 40.0 + k, 100.0, 10.0, 1, &seed);
+    assert_int_equal(b.phase, MWX_MSG_BOOST);
+    assert_int_equal(mwx_fuse_ingest(fz, &b, 1), 0);
+  }
+  mwx_fuse_track ft;
+  assert_int_equal(mwx_fuse_get(fz, 0, g_launch_ns + 100 * NS, &ft), 0);
+  assert_int_equal(ft.method, MWX_FUSE_COAST);
+  assert_int_equal(ft.boost, 1);
+  /* a free-flight member later: burnout observed */
+  double t1 = g_traj.fig.burnout_time_s + 20.0;
+  for (int k = 0; k < 3; k++) {
+    mwx_fuse_sample b;
+    sample_at(&b, "USA", "USA-T1", t1 + k, 100.0, 2.0, 1, &seed);
+    assert_int_equal(b.phase, MWX_MSG_MIDCOURSE);
+    assert_int_equal(mwx_fuse_ingest(fz, &b, 1), 0);
+  }
+  for (size_t i = 0; i < mwx_fuse_count(fz); i++) {
+    assert_int_equal(mwx_fuse_get(fz, i, g_launch_ns + (int64_t)((t1 + 2.0) * NS), &ft), 0);
+    int has_usa = 0;
+    for (int m = 0; m < ft.n_members; m++)
+      has_usa |= !strcmp(ft.member_local_id[m], "USA-T1");
+    if (has_usa)
+      assert_int_equal(ft.boost, 0);
+  }
+  mwx_fuse_destroy(fz);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_chi2_quantiles),
@@ -803,6 +890,8 @@ int main(void) {
       cmocka_unit_test(test_coast_screens_silent_members),
       cmocka_unit_test(test_number_stays_with_majority),
       cmocka_unit_test(test_handover_joins_at_once),
+      cmocka_unit_test(test_displacement_new_track_replaces_lagging),
+      cmocka_unit_test(test_lost_in_boost_stays_boost),
   };
   return cmocka_run_group_tests(tests, setup_traj, teardown_traj);
 }

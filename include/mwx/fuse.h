@@ -64,6 +64,18 @@
  * time is a parameter, no I/O, no clock, no global state.  A fuser is not
  * thread-safe; distinct fusers may be used from distinct threads.
  * Life cycle: mwx_fuse_create ... mwx_fuse_destroy.
+ *
+ * Displacement: a source track new to the fuser whose originator already
+ * has a member in a fused track that lags it (that member's newest sample
+ * is older than the new track's first, and 2 s older than its newest) is
+ * gated without that member and, when it joins (or its fused track merges),
+ * replaces it: the lagging member stays a member (the name holds) and is no
+ * longer used in the fused state (docs/fusion.md, "The displacement rule").
+ *
+ * Cost: incremental (src/fuse/fuse_assoc.c): only fused tracks whose
+ * members or samples changed are tested again; a straight-line pre-gate
+ * keeps far pairs out of the statistical gate.  Same results as testing
+ * every pair every time (bench_fuse, to the digit).
  */
 #ifndef MWX_FUSE_H
 #define MWX_FUSE_H
@@ -216,8 +228,10 @@ typedef struct mwx_fuse_track {
   char member_originator[MWX_FUSE_MAX_MEMBERS][MWX_NATION_LEN];
   char member_local_id[MWX_FUSE_MAX_MEMBERS][MWX_ID_LEN];
   int n_used;                                /* members that made x, P */
-  int boost;                                 /* 1: one of them was in boost (not free flight), also
-                                                when coasting on a sample lost under thrust */
+  int boost;                                 /* 1: one of them was in boost (not free flight),
+                                                coasting included: a track lost under thrust
+                                                stays boost (provisional: no impact point,
+                                                no class) until a member shows free flight */
   uint8_t n_contributors;                    /* sorted, unique */
   char contributors[MWX_MAX_NATIONS][MWX_NATION_LEN];
   size_t n_sources;                          /* markings of the members' samples that made x, P: */
@@ -265,6 +279,7 @@ typedef struct mwx_fuse_replay_opts {
   const mwx_alert_rules *rules[3];
 } mwx_fuse_replay_opts;
 
+/* Fills o with the defaults: seed 1, mesh, no zone, no alert rules. */
 void mwx_fuse_replay_opts_default(mwx_fuse_replay_opts *o);
 
 /* One nation's picture of one missile under one arrangement.  Times in
@@ -309,6 +324,7 @@ typedef struct mwx_fuse_replay_result {
  * the caller owns it (mwx_fuse_replay_fini).  Pure computation, no I/O. */
 int mwx_fuse_replay(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const mwx_fuse_replay_opts *opts,
                     mwx_fuse_replay_result *out);
+/* Frees what mwx_fuse_replay put in r and zeroes it; NULL is ignored. */
 void mwx_fuse_replay_fini(mwx_fuse_replay_result *r);
 
 /* {"missiles":[{"id":"M1","KOR":{"alone":{...},"bilateral":{...},"shared":{...}},"JPN":{...},
@@ -341,6 +357,8 @@ typedef struct mwx_fuse_pipe_opts {
                         publishes (an ablation of the bench) */
 } mwx_fuse_pipe_opts;
 
+/* Fills o with the defaults: seed 1, no centralized tracker, the combined
+ * estimate published. */
 void mwx_fuse_pipe_opts_default(mwx_fuse_pipe_opts *o);
 
 typedef struct mwx_fuse_pipe mwx_fuse_pipe;
@@ -349,6 +367,7 @@ typedef struct mwx_fuse_pipe mwx_fuse_pipe;
  * must outlive it.  MWX_EINVAL, MWX_ENOMEM; free with mwx_fuse_pipe_destroy. */
 int mwx_fuse_pipe_create(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const mwx_fuse_pipe_opts *opts,
                          mwx_fuse_pipe **out);
+/* Frees a pipeline (its trackers and buffers); NULL is ignored. */
 void mwx_fuse_pipe_destroy(mwx_fuse_pipe *p);
 
 /* Runs one step: plots up to the next whole second, every tracker, the

@@ -45,6 +45,15 @@ typedef struct src {
   int prev;             /* during an ingest call: the fused track before it (-2: new in the call) */
   int strikes;          /* consecutive samples outside the split gate */
   int64_t t_strike_ns;  /* time of the first of them */
+  int displaced;        /* a newer track of its originator took its place in its fused track
+                           (the displacement rule, fuse_assoc.c): a member, never used */
+  /* prediction cache (fuse_predict_sample): the last propagation of `last`;
+   * pc_ok is cleared whenever `last` or the thrust estimate changes */
+  int pc_ok;
+  int64_t pc_t_ns;
+  double pc_q;
+  int pc_rc;
+  double pc_x[6], pc_P[6][6];
 } src;
 
 /* A fused track's name: a source track's key and a generation (0: the
@@ -59,6 +68,7 @@ typedef struct fname {
 
 typedef struct ftrk {
   int alive;  /* set at creation; a fused track ends when it has no member (compacted away) */
+  int dirty;  /* its members or one of their samples changed since the last merge pass */
   fname name; /* kept from creation; a join or a merge takes the smaller, a split keeps it with
                  the side that holds more fresh members (name_after_split) */
 } ftrk;
@@ -70,6 +80,18 @@ struct mwx_fuser {
   size_t ns, caps;
   ftrk *f;
   size_t nf, capf;
+  /* member index (fuse_members): ix_mem[ix_off[f] .. ix_off[f+1]) are the
+   * members of fused track f in key order; rebuilt when ix_valid is 0 (any
+   * change of a source's fused track or of the source table) */
+  int ix_valid;
+  size_t *ix_mem, *ix_off;
+  size_t cap_ix_mem, cap_ix_off;
+  /* source lookup (fuse_find_src): open addressing on (originator, local
+   * id), h_cap a power of two, entries source index + 1 (0: empty);
+   * rebuilt when h_valid is 0 */
+  int h_valid;
+  size_t *h;
+  size_t h_cap;
 };
 
 
@@ -103,9 +125,18 @@ int fuse_predict_sample(const mwx_fuser *fz, const src *sr, int64_t t_ns, double
 void fuse_estimate_thrust(src *sr, const mwx_fuse_sample *prev, const mwx_fuse_sample *now);
 
 /* fuse_state.c */
+/* the index and the lookup are stale: call after any change of s[].fused, of
+ * the source table (compaction) or of the fused table */
+static inline void fuse_index_stale(mwx_fuser *fz) { fz->ix_valid = 0; }
+static inline void fuse_lookup_stale(mwx_fuser *fz) { fz->h_valid = 0; }
+/* a source's latest sample changed (its cached prediction goes) */
+static inline void fuse_src_changed(src *s) { s->pc_ok = 0; }
+/* Members of fused track fi in key order (at most cap; returns the count),
+ * from the member index (rebuilt when stale; a scan if that fails). */
 size_t fuse_members(const mwx_fuser *fz, size_t fi, size_t *out, size_t cap);
 long fuse_find_src(const mwx_fuser *fz, const char *orig, const char *id);
 int fuse_new_fused(mwx_fuser *fz, const fname *name);
+void fuse_lookup_add(mwx_fuser *fz, size_t i);
 int fuse_state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude, int mode, double x[6],
                   double P[6][6], mwx_fuse_track *out);
 

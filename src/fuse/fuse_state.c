@@ -60,14 +60,61 @@ void mwx_fuse_destroy(mwx_fuser *fz) {
     return;
   free(fz->s);
   free(fz->f);
+  free(fz->ix_mem);
+  free(fz->ix_off);
+  free(fz->h);
   free(fz);
 }
 
 size_t mwx_fuse_count(const mwx_fuser *fz) { return fz ? fz->nf : 0; }
 
-/* Members of fused track fi in key order (at most cap; returns the count). */
-size_t fuse_members(const mwx_fuser *fz, size_t fi, size_t *out, size_t cap) {
+/* Rebuilds the member index: a counting sort of the sources by fused
+ * track, each segment in key order.  -1 if out of memory. */
+static int build_index(mwx_fuser *fz) {
+  if (fz->ns > fz->cap_ix_mem) {
+    size_t nc = fz->ns * 2;
+    size_t *p = realloc(fz->ix_mem, nc * sizeof *p);
+    if (!p)
+      return -1;
+    fz->ix_mem = p;
+    fz->cap_ix_mem = nc;
+  }
+  if (fz->nf + 2 > fz->cap_ix_off) {
+    size_t nc = (fz->nf + 2) * 2;
+    size_t *p = realloc(fz->ix_off, nc * sizeof *p);
+    if (!p)
+      return -1;
+    fz->ix_off = p;
+    fz->cap_ix_off = nc;
+  }
+  size_t *off = fz->ix_off;
+  memset(off, 0, (fz->nf + 2) * sizeof *off);
+  for (size_t i = 0; i < fz->ns; i++)
+    if (fz->s[i].fused >= 0 && (size_t)fz->s[i].fused < fz->nf)
+      off[fz->s[i].fused + 2]++;
+  for (size_t f = 0; f < fz->nf; f++)
+    off[f + 2] += off[f + 1];
+  for (size_t i = 0; i < fz->ns; i++)
+    if (fz->s[i].fused >= 0 && (size_t)fz->s[i].fused < fz->nf)
+      fz->ix_mem[off[fz->s[i].fused + 1]++] = i;
+  /* off[f+1] is now the end of f's segment, off[f] its start */
+  for (size_t f = 0; f < fz->nf; f++)
+    fuse_sort_by_key(fz, fz->ix_mem + off[f], off[f + 1] - off[f]);
+  fz->ix_valid = 1;
+  return 0;
+}
+
+size_t fuse_members(const mwx_fuser *fz_, size_t fi, size_t *out, size_t cap) {
+  mwx_fuser *fz = (mwx_fuser *)fz_; /* the index is a cache: not part of the fuser's observable state */
   size_t n = 0;
+  if (fz->ix_valid || !build_index(fz)) {
+    const size_t *m = fz->ix_mem + fz->ix_off[fi];
+    n = fz->ix_off[fi + 1] - fz->ix_off[fi];
+    if (n > cap)
+      n = cap;
+    memcpy(out, m, n * sizeof *out);
+    return n;
+  }
   for (size_t i = 0; i < fz->ns && n < cap; i++)
     if (fz->s[i].fused == (int)fi)
       out[n++] = i;
@@ -75,11 +122,68 @@ size_t fuse_members(const mwx_fuser *fz, size_t fi, size_t *out, size_t cap) {
   return n;
 }
 
-long fuse_find_src(const mwx_fuser *fz, const char *orig, const char *id) {
+static size_t src_hash(const char *orig, const char *id) {
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (const unsigned char *p = (const unsigned char *)orig; *p; p++)
+    h = (h ^ *p) * 16777619u;
+  h = (h ^ '/') * 16777619u;
+  for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+    h = (h ^ *p) * 16777619u;
+  return h;
+}
+
+static int build_lookup(mwx_fuser *fz) {
+  size_t cap = 64;
+  while (cap < 2 * fz->ns + 2)
+    cap *= 2;
+  if (cap != fz->h_cap) {
+    size_t *h = realloc(fz->h, cap * sizeof *h);
+    if (!h)
+      return -1;
+    fz->h = h;
+    fz->h_cap = cap;
+  }
+  memset(fz->h, 0, fz->h_cap * sizeof *fz->h);
+  for (size_t i = 0; i < fz->ns; i++) {
+    size_t k = src_hash(fz->s[i].last.originator, fz->s[i].last.local_track_id) & (fz->h_cap - 1);
+    while (fz->h[k])
+      k = (k + 1) & (fz->h_cap - 1);
+    fz->h[k] = i + 1;
+  }
+  fz->h_valid = 1;
+  return 0;
+}
+
+long fuse_find_src(const mwx_fuser *fz_, const char *orig, const char *id) {
+  mwx_fuser *fz = (mwx_fuser *)fz_; /* the lookup is a cache */
+  if (fz->h_valid || !build_lookup(fz)) {
+    size_t k = src_hash(orig, id) & (fz->h_cap - 1);
+    for (; fz->h[k]; k = (k + 1) & (fz->h_cap - 1)) {
+      const src *s = &fz->s[fz->h[k] - 1];
+      if (!strcmp(s->last.originator, orig) && !strcmp(s->last.local_track_id, id))
+        return (long)(fz->h[k] - 1);
+    }
+    return -1;
+  }
   for (size_t i = 0; i < fz->ns; i++)
     if (!strcmp(fz->s[i].last.originator, orig) && !strcmp(fz->s[i].last.local_track_id, id))
       return (long)i;
   return -1;
+}
+
+/* A source appended at index i: into the lookup (rebuilt later if it would
+ * be more than half full). */
+void fuse_lookup_add(mwx_fuser *fz, size_t i) {
+  if (!fz->h_valid)
+    return;
+  if (2 * (i + 1) + 2 > fz->h_cap) {
+    fz->h_valid = 0;
+    return;
+  }
+  size_t k = src_hash(fz->s[i].last.originator, fz->s[i].last.local_track_id) & (fz->h_cap - 1);
+  while (fz->h[k])
+    k = (k + 1) & (fz->h_cap - 1);
+  fz->h[k] = i + 1;
 }
 
 int fuse_new_fused(mwx_fuser *fz, const fname *name) {
@@ -92,7 +196,9 @@ int fuse_new_fused(mwx_fuser *fz, const fname *name) {
     fz->capf = nc;
   }
   fz->f[fz->nf].alive = 1;
+  fz->f[fz->nf].dirty = 1;
   fz->f[fz->nf].name = *name;
+  fz->ix_valid = 0;
   return (int)fz->nf++;
 }
 
@@ -190,7 +296,7 @@ int fuse_state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude, 
   size_t used[MWX_FUSE_MAX_MEMBERS * 4], stale[MWX_FUSE_MAX_MEMBERS * 4];
   size_t nu = 0, ns = 0, newest = (size_t)-1;
   for (size_t k = 0; k < nm; k++) {
-    if (m[k] == exclude)
+    if (m[k] == exclude || fz->s[m[k]].displaced)
       continue;
     const src *s = &fz->s[m[k]];
     if (newest == (size_t)-1 || s->last.t_ns > fz->s[newest].last.t_ns)
@@ -256,7 +362,14 @@ int fuse_state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude, 
     memcpy(out->P, Pf, sizeof Pf);
     out->method = method;
     out->n_used = (int)nu;
-    for (size_t k = 0; k < nu; k++) /* coasting on a sample lost under thrust: still boost (burnout not seen) */
+    /* a member used in boost makes the fused track boost, coasting too: a
+     * track lost under thrust (burnout not seen by anyone: no member in
+     * free flight, which coasting would use first) is never taken as burnt
+     * out - its free-flight prediction would be an impact point short of
+     * the real one by the unseen rest of the burn (2022-11-18: USA-T1 lost
+     * at +171 s in boost gave an MRBM call and a 245-km ellipse on ROK
+     * land) - so nothing derived from it claims an impact point */
+    for (size_t k = 0; k < nu; k++)
       out->boost |= fz->s[used[k]].last.phase == MWX_MSG_BOOST;
     for (size_t k = 0; k < nu; k++) {
       const mwx_fuse_sample *s = &fz->s[used[k]].last;

@@ -26,19 +26,15 @@
  * and a launch candidate whose source track no fused track holds any more
  * (a minute after it was last put).
  *
- * Cost per pass (issue 16): partners' Track samples are kept (checked,
- * at most FUSE_MAX_PENDING) and go into the fuser with the own tracks' new
- * estimates in one ingest per pass - each ingest re-makes every fused
- * track, so one per received sample was what queued the salvo; the
- * picture is refreshed (every fused track
- * propagated to the node's time) only when something went into the fuser
- * or FUSE_EVERY_NS passed, at most once per pass; and the ingest itself
- * runs at most every FUSE_EVERY_NS of node time (0.25 s; offline steps of
- * 1 s ingest every step as before), every 0.05 s when a source track new
- * to the fuser waits (online, a new own track's samples of its first
- * 0.05 s may carry no global number: 0); own tracks go in only when
- * they have a newer estimate; "is my track shared" is a binary search in an
- * index built with the picture, not a scan of every member.
+ * Cost per pass (issues 16, 13): partners' Track samples are kept
+ * (checked, at most FUSE_MAX_PENDING) and go into the fuser with the own
+ * tracks' new estimates in one ingest per pass; the fuser is incremental
+ * (fuse_assoc.c: only what changed is tested again), so the ingest and the
+ * picture (every fused track propagated to the node's time) are made every
+ * pass that has something new or a new time - the 0.25-s throttle of issue
+ * 16 is gone (bench_fuse --cost, BENCHMARKS.md "fuse"); own tracks go in
+ * only when they have a newer estimate; "is my track shared" is a binary
+ * search in an index built with the picture, not a scan of every member.
  */
 #include <math.h>
 #include <stdio.h>
@@ -55,8 +51,6 @@
 #define NS 1000000000ll
 #define FUSE_MAX_TRACKS 2048  /* fused tracks (missiles and their duplicates): 20x the 100-missile salvo */
 #define FUSE_MAX_ENTRIES 4096 /* launch candidates, latest predictions */
-#define FUSE_EVERY_NS 250000000ll /* ingest and refresh at most every 0.25 sim s, */
-#define FUSE_NEW_NS 50000000ll     /* or 0.05 s when a source track new to the fuser waits */
 #define FUSE_MAX_PENDING 4096 /* partners' Track samples waiting for the pass's one ingest (full: ingested at once) */
 #define FREE_FLIGHT_MIN_H_M 30e3 /* assess.h: below 30 km on the way up every class still burns */
 
@@ -96,8 +90,6 @@ struct node_fuse {
   int logged_full[3];  /* fuser, launches, predictions: the first refusal was logged */
   mwx_fuse_sample *rxq; /* partners' samples taken since the last ingest (checked) */
   size_t n_rxq;
-  int new_source;       /* a pending sample's source track is new to the fuser: ingest now */
-  int64_t ingest_ns;    /* node time of the last ingest */
   fu_launch *la;
   size_t n_la, cap_la;
   fu_pred *pred;
@@ -236,8 +228,6 @@ static void ingest(mwx_node *n, mwx_fuse_sample *s, size_t k) {
   if (!k)
     return;
   f->dirty = 1;
-  f->new_source = 0;
-  f->ingest_ns = n->sim_ns;
   if (!mwx_fuse_ingest(f->fz, s, k))
     return;
   mwx_error_clear();
@@ -272,11 +262,6 @@ void node_fuse_rx(mwx_node *n, const mwx_msg *m) {
       n->st.unfusable++;
       mwx_error_clear();
       return;
-    }
-    uint32_t g;
-    if (mwx_fuse_global_of(f->fz, s->originator, s->local_track_id, &g)) {
-      mwx_error_clear();
-      f->new_source = 1;
     }
     if (++f->n_rxq == FUSE_MAX_PENDING)
       flush_rx(n);
@@ -339,20 +324,10 @@ static void prune(mwx_node *n) {
 
 /* The picture at the node's time: made again only when the fuser took
  * something or the time moved. */
-/* 1 when the pass should ingest: a new source track waits, or the last
- * ingest is FUSE_EVERY_NS old (or the clock went back: a new run). */
-static int ingest_due(const mwx_node *n) {
-  const struct node_fuse *f = n->fu;
-  int64_t d = n->sim_ns - f->ingest_ns;
-  return d >= FUSE_EVERY_NS || d < 0 || (f->new_source && d >= FUSE_NEW_NS);
-}
-
 static int refresh(mwx_node *n) {
   struct node_fuse *f = n->fu;
-  if (ingest_due(n))
-    flush_rx(n);
-  int64_t d = n->sim_ns - f->pic_ns;
-  if (!f->dirty && d >= 0 && d < FUSE_EVERY_NS && f->n_pic == mwx_fuse_count(f->fz))
+  flush_rx(n);
+  if (!f->dirty && n->sim_ns == f->pic_ns && f->n_pic == mwx_fuse_count(f->fz))
     return 0;
   size_t count = mwx_fuse_count(f->fz);
   if (count > f->cap_pic) {
@@ -414,19 +389,6 @@ int node_fuse_own(mwx_node *n) {
   }
   /* the partners' samples since the last ingest and the own tracks' new
      estimates: one ingest */
-  /* no ingest due and no own track new to the fuser: the estimates wait
-     for the next one (own_t is not moved) */
-  int due = ingest_due(n);
-  for (size_t i = 0; i < count && !due && n->sim_ns - f->ingest_ns >= FUSE_NEW_NS; i++) {
-    mwx_track_info in;
-    if (!mwx_track_get(n->tr, i, &in) && in.status == MWX_TRACK_CONFIRMED && !in.coasting &&
-        (i >= f->cap_own_t || f->own_t[i].id != in.id))
-      due = 1;
-    else
-      mwx_error_clear();
-  }
-  if (!due)
-    return refresh(n);
   if (f->n_rxq)
     memcpy(f->own, f->rxq, f->n_rxq * sizeof *f->own);
   size_t k = f->n_rxq;
