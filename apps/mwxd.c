@@ -6,7 +6,7 @@
  * node's one event loop; SIGINT / SIGTERM arrive there through a signalfd.
  *
  *   mwxd --config FILE [--run-s S] [--log all|received|json|json-received|none]
- *        [--web-port P] [--web-bind ADDR] [--insecure-local]
+ *        [--web-port P] [--web-bind ADDR] [--insecure-local] [--stages]
  *
  * prints one line per node event (mwx_node_event_format; a subscriber of
  * mwx_node_subscribe like the web picture) and the counters at the end.
@@ -77,7 +77,7 @@ static int parse_int(const char *opt, const char *s, long lo, long hi, long *out
 
 static void usage(FILE *f) {
   fprintf(f, "usage: mwxd --config FILE [--run-s S] [--log all|received|json|json-received|none]\n"
-             "            [--web-port P] [--web-bind ADDR] [--insecure-local]\n"
+             "            [--web-port P] [--web-bind ADDR] [--insecure-local] [--stages]\n"
              "       mwxd --config FILE [--publish-test N] [--rel CODES] [--interval-ms M]\n"
              "            [--wait-partner NAT] [--run-s S]\n"
              "  --config FILE      node configuration (JSON, see docs/operations.md)\n"
@@ -87,6 +87,8 @@ static void usage(FILE *f) {
              "  --web-port P       full node: serve the web picture on port P (overrides web_port)\n"
              "  --web-bind ADDR    its address (default web_bind, else 127.0.0.1)\n"
              "  --insecure-local   plain HTTP instead of HTTPS: development only, loopback only\n"
+             "  --stages           full node: a STAGES line (CLOCK_REALTIME ns of each stage, node.h\n"
+             "                     mwx_node_stage) per copy published and per partner's sample held\n"
              "  --publish-test N   network only: publish N signed test tracks (ids <NAT>-T1..N)\n"
              "  --rel CODES        their releasability (default: the whole coalition)\n"
              "  --interval-ms M    between test tracks (default 100)\n"
@@ -99,11 +101,21 @@ static void usage(FILE *f) {
 typedef struct node_ctx {
   const char *nation;
   int log; /* 4 json-received, 3 json, 2 all, 1 received and partners, 0 none */
+  int stages; /* --stages: a STAGES line per copy published and per sample held */
   int64_t epoch_ns;
 } node_ctx;
 
 static void on_node_event(void *vc, const mwx_node_event *ev) {
   node_ctx *c = vc;
+  if (c->stages && (ev->kind == MWX_NODE_EV_RELEASED || ev->kind == MWX_NODE_EV_APPROVED ||
+                    ev->kind == MWX_NODE_EV_RECEIVED)) {
+    char line[512];
+    if (!mwx_node_stages_format(c->nation, ev, line, sizeof line) &&
+        (ev->kind == MWX_NODE_EV_RECEIVED || ev->stage_ns[MWX_NODE_STAGE_PUBLISHED])) {
+      printf("%s\n", line);
+      fflush(stdout);
+    }
+  }
   int rx = ev->kind == MWX_NODE_EV_RECEIVED || ev->kind == MWX_NODE_EV_DROPPED || ev->kind == MWX_NODE_EV_PARTNER ||
            ev->kind == MWX_NODE_EV_DONE;
   if (ev->kind == MWX_NODE_EV_SAMPLE) /* the own picture: for the web page, not the log */
@@ -190,7 +202,37 @@ typedef struct web_opts {
   int insecure_local;
 } web_opts;
 
-static int node_main(const char *config, long run_s, int log, const web_opts *wo) {
+/* The PROFILE line: the loop thread's time per part, percent of the time
+ * in the node's passes (and busy: passes over wall). */
+static void print_profile(const char *nation, const mwx_node *n) {
+  mwx_node_profile p;
+  mwx_node_get_profile(n, &p);
+  int64_t busy = p.wall_ns - p.part_ns[MWX_NODE_PROF_OUTSIDE];
+  char line[768];
+  int w = snprintf(line, sizeof line, "%s PROFILE passes=%llu busy=%.1f%% of %.1f s (loop thread, wall time) |",
+                   nation, (unsigned long long)p.passes, p.wall_ns ? 100.0 * (double)busy / (double)p.wall_ns : 0.0,
+                   (double)p.wall_ns / 1e9);
+  for (int i = 1; i < MWX_NODE_PROF_COUNT && w > 0 && (size_t)w < sizeof line; i++)
+    w += snprintf(line + w, sizeof line - (size_t)w, " %s=%.1f%% (%.0f ms)", mwx_node_prof_name((mwx_node_prof_part)i),
+                  busy > 0 ? 100.0 * (double)p.part_ns[i] / (double)busy : 0.0, (double)p.part_ns[i] / 1e6);
+  printf("%s\n", line);
+}
+
+/* The BOUNDS line: every queue and table, its size or high-water mark
+ * against its bound, and its overflow counter (node.h mwx_node_stats). */
+static void print_bounds(const char *nation, const mwx_node_stats *st, const mwx_node_config *cfg) {
+  printf("%s BOUNDS handover max=%llu/%llu dropped=%llu | rx_pend max=%llu | out max=%llu | fit_queue cap=%d"
+         " workers=%d dropped=%llu | tracks held=%llu/%d evicted=%llu forgotten=%llu | picture entries=%llu/%d"
+         " dropped=%llu | fused dropped=%llu\n",
+         nation, (unsigned long long)st->handover_max, (unsigned long long)st->handover_cap,
+         (unsigned long long)st->handover_dropped, (unsigned long long)st->rx_pend_max,
+         (unsigned long long)st->out_max, cfg->fit_queue, cfg->fit_workers, (unsigned long long)st->fits_dropped,
+         (unsigned long long)st->tracks_held, cfg->max_tracks, (unsigned long long)st->tracks_evicted,
+         (unsigned long long)st->tracks_forgotten, (unsigned long long)st->picture_entries, MWX_NODE_PICTURE_MAX,
+         (unsigned long long)st->picture_dropped, (unsigned long long)st->fused_dropped);
+}
+
+static int node_main(const char *config, long run_s, int log, int stages, const web_opts *wo) {
   mwx_node_config cfg;
   int rc = mwx_node_config_load(config, &cfg);
   if (rc) {
@@ -224,7 +266,7 @@ static int node_main(const char *config, long run_s, int log, const web_opts *wo
     fprintf(stderr, "mwxd %s: signalfd: %s\n", cfg.nation, strerror(errno));
     return 1;
   }
-  node_ctx c = {cfg.nation, log, 0};
+  node_ctx c = {cfg.nation, log, stages, 0};
   mwx_node *n = NULL;
   if ((rc = mwx_node_open(&cfg, NULL, NULL, &n)) || (rc = mwx_node_subscribe(n, on_node_event, &c, NULL))) {
     fprintf(stderr, "mwxd %s: %s\n", cfg.nation, mwx_error_msg());
@@ -250,9 +292,11 @@ static int node_main(const char *config, long run_s, int log, const web_opts *wo
   if (cop)
     printf("%s WEB %s accounts=%s%s\n", cfg.nation, mwx_cop_url(cop), wcfg.accounts,
            wcfg.insecure_local ? " (plain HTTP: --insecure-local)" : "");
-  printf("%s UP node journal=%s policy=%s scenario=%s speed=%g links=%d secure=%d role=%s\n", cfg.nation,
-         cfg.journal, cfg.policy, cfg.scenario[0] ? cfg.scenario : "-", cfg.speed, cfg.net.n_links, cfg.net.secure,
-         cfg.net.role == MWX_NET_HUB_RELAY ? "hub-relay" : "mesh");
+  printf("%s UP node journal=%s policy=%s scenario=%s speed=%g links=%d secure=%d role=%s sync=%s launch_fit=%d"
+         " fit_workers=%d fit_queue=%d\n",
+         cfg.nation, cfg.journal, cfg.policy, cfg.scenario[0] ? cfg.scenario : "-", cfg.speed, cfg.net.n_links,
+         cfg.net.secure, cfg.net.role == MWX_NET_HUB_RELAY ? "hub-relay" : "mesh",
+         cfg.sync == MWX_JOURNAL_SYNC_FULL ? "full" : "normal", cfg.launch_fit, cfg.fit_workers, cfg.fit_queue);
   fflush(stdout);
   int64_t t0 = mwx_node_mono_ns();
   rc = mwx_node_run(n);
@@ -278,6 +322,8 @@ static int node_main(const char *config, long run_s, int log, const web_opts *wo
          cfg.nation, (unsigned long long)js.commits, js.commit_ms_p50, js.commit_ms_p99, js.commit_ms_max,
          js.commit_ms_total, (unsigned long long)js.checkpoints, js.checkpoint_ms_max, js.checkpoint_ms_total,
          (unsigned long long)js.wal_pages_max);
+  print_bounds(cfg.nation, &st, &cfg);
+  print_profile(cfg.nation, n);
   mwx_node_stats_print(stdout, &st, cfg.nation, wall, 0);
   picture_ctx pc = {cfg.nation, c.epoch_ns};
   mwx_node_picture(n, print_picture, &pc);
@@ -301,7 +347,7 @@ static int node_main(const char *config, long run_s, int log, const web_opts *wo
 int main(int argc, char **argv) {
   const char *config = NULL, *rel = NULL, *wait_partner = NULL;
   long publish = 0, interval_ms = 100, run_s = 0;
-  int log = 2, publish_given = 0;
+  int log = 2, publish_given = 0, stages = 0;
   web_opts wo = {0, NULL, 0};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -318,6 +364,8 @@ int main(int argc, char **argv) {
       wo.bind = argv[++i];
     else if (!strcmp(a, "--insecure-local"))
       wo.insecure_local = 1;
+    else if (!strcmp(a, "--stages"))
+      stages = 1;
     else if (!strcmp(a, "--wait-partner") && v)
       wait_partner = argv[++i];
     else if (!strcmp(a, "--log") && v &&
@@ -351,7 +399,7 @@ int main(int argc, char **argv) {
   int full = probe && json_object_get(probe, "journal") && !publish_given;
   json_decref(probe);
   if (full)
-    return node_main(config, run_s, log, &wo);
+    return node_main(config, run_s, log, stages, &wo);
   mwx_net_config cfg;
   int rc = mwx_net_config_load(config, &cfg);
   if (rc) {

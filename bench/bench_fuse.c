@@ -34,6 +34,9 @@
  * ballistically) are the ablations of docs/fusion.md.  --ballistic gives the fuser each track's ballistic-model estimate
  * once ballistic (mwx_track_info.ballistic) instead of the combined one the
  * node publishes today (what a change to node.c's Track sample would give).
+ * --cost [SCENARIO ...] (default salvo-100): the cost of the fuser itself,
+ * per ingest of a 1-s step of the three nations' samples and per sample,
+ * and of the picture made after it (BENCHMARKS.md, fuse, issue 13).
  * Environment: BENCH_FUSE_BINS=1 prints every bin's RMS per estimator on
  * stderr, BENCH_FUSE_TRACE=1 seed 1's fused tracks every 5 s.
  */
@@ -42,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mwx/error.h"
@@ -416,8 +420,128 @@ static void report(const char *name, int seeds, const bin *bins, int nbins) {
   g_numbers_sum = g_numbers_max = g_numbers_runs = g_dup_evals = g_evals = 0;
 }
 
+/* ---- --cost: what one ingest costs on the 100-missile salvo ---------------- */
+
+static int cmp_dbl(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double cpu_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double pct(const double *v, size_t n, double p) {
+  if (!n)
+    return NAN;
+  size_t k = (size_t)(p * (double)(n - 1) + 0.5);
+  return v[k];
+}
+
+/* One run of the scenario (seed 1): JPN's fuser takes every step's samples of
+ * the three nations in one ingest (a 1-s batch, as the replay) and the
+ * picture (every fused track at the step's time, as the node's refresh) is
+ * made after it.  Thread CPU time, so that the other processes of a shared
+ * machine do not count. */
+static int run_cost(const char *scen) {
+  char path[256];
+  snprintf(path, sizeof path, "scenarios/%s.json", scen);
+  mwx_sim_scenario sc;
+  mwx_sim_truth truth;
+  memset(&sc, 0, sizeof sc);
+  memset(&truth, 0, sizeof truth);
+  if (mwx_sim_scenario_load(path, &sc) || mwx_sim_truth_init(&truth, &sc, 1.0)) {
+    fprintf(stderr, "bench_fuse: %s: %s (run from the source tree)\n", path, mwx_error_msg());
+    mwx_sim_scenario_fini(&sc);
+    return 1;
+  }
+  mwx_fuse_pipe *pp = NULL;
+  mwx_fuser *fz = NULL;
+  mwx_fuse_pipe_opts po;
+  mwx_fuse_pipe_opts_default(&po);
+  int rc = mwx_fuse_pipe_create(&sc, &truth, &po, &pp);
+  if (!rc)
+    rc = mwx_fuse_create(&g_cfg, &fz);
+  size_t cap = 8192, n = 0, n_samples = 0, max_tracks = 0;
+  double *ing = malloc(cap * sizeof *ing), *per = malloc(cap * sizeof *per), *pic = malloc(cap * sizeof *pic);
+  double sum_ing = 0, sum_pic = 0;
+  if (!ing || !per || !pic)
+    rc = mwx_error_set(MWX_ENOMEM, "bench_fuse: out of memory");
+  while (!rc) {
+    int end = 0;
+    if ((rc = mwx_fuse_pipe_step(pp, &end)) || end)
+      break;
+    const mwx_fuse_sample *s;
+    size_t k = mwx_fuse_pipe_published(pp, &s, NULL);
+    if (!k)
+      continue;
+    double t0 = cpu_s();
+    if ((rc = mwx_fuse_pipe_deliver(pp, 1, 7u, fz)))
+      break;
+    double t1 = cpu_s();
+    int64_t t = mwx_fuse_pipe_time(pp);
+    size_t nf = mwx_fuse_count(fz);
+    for (size_t i = 0; i < nf; i++) {
+      mwx_fuse_track ft;
+      if (mwx_fuse_get(fz, i, t, &ft))
+        mwx_error_clear();
+    }
+    double t2 = cpu_s();
+    if (nf > max_tracks)
+      max_tracks = nf;
+    if (n == cap) {
+      cap *= 2;
+      double *a = realloc(ing, cap * sizeof *a), *b = a ? realloc(per, cap * sizeof *b) : NULL,
+             *c = b ? realloc(pic, cap * sizeof *c) : NULL;
+      if (a)
+        ing = a;
+      if (b)
+        per = b;
+      if (c)
+        pic = c;
+      if (!a || !b || !c) {
+        rc = mwx_error_set(MWX_ENOMEM, "bench_fuse: out of memory");
+        break;
+      }
+    }
+    ing[n] = (t1 - t0) * 1e3;
+    per[n] = (t1 - t0) * 1e6 / (double)k;
+    pic[n] = (t2 - t1) * 1e3;
+    sum_ing += t1 - t0;
+    sum_pic += t2 - t1;
+    n_samples += k;
+    n++;
+  }
+  if (rc)
+    fprintf(stderr, "bench_fuse --cost: %s: %s\n", scen, mwx_error_msg());
+  else {
+    qsort(ing, n, sizeof *ing, cmp_dbl);
+    qsort(per, n, sizeof *per, cmp_dbl);
+    qsort(pic, n, sizeof *pic, cmp_dbl);
+    printf("%s, seed 1: JPN's fuser, one ingest per 1-s step of the three nations' samples "
+           "(thread CPU time)\n",
+           scen);
+    printf("  ingests %zu, samples %zu (%.1f per ingest), fused tracks at most %zu\n", n, n_samples,
+           n ? (double)n_samples / (double)n : 0.0, max_tracks);
+    printf("  ingest ms      p50 %8.3f  p99 %8.3f  max %8.3f  total %.2f s\n", pct(ing, n, 0.5), pct(ing, n, 0.99),
+           n ? ing[n - 1] : NAN, sum_ing);
+    printf("  per sample us  p50 %8.1f  p99 %8.1f  mean %8.1f\n", pct(per, n, 0.5), pct(per, n, 0.99),
+           n_samples ? sum_ing * 1e6 / (double)n_samples : NAN);
+    printf("  picture ms     p50 %8.3f  p99 %8.3f  max %8.3f  total %.2f s (every fused track at the step's time)\n",
+           pct(pic, n, 0.5), pct(pic, n, 0.99), n ? pic[n - 1] : NAN, sum_pic);
+  }
+  free(ing), free(per), free(pic);
+  mwx_fuse_destroy(fz);
+  mwx_fuse_pipe_destroy(pp);
+  mwx_sim_truth_fini(&truth);
+  mwx_sim_scenario_fini(&sc);
+  return rc ? 1 : 0;
+}
+
 int main(int argc, char **argv) {
-  int seeds = 20;
+  int seeds = 20, cost = 0;
   mwx_fuse_config_default(&g_cfg);
   const char *scen[16];
   int ns = 0;
@@ -425,6 +549,10 @@ int main(int argc, char **argv) {
     char *end;
     if (!strcmp(argv[i], "--ballistic")) {
       g_ballistic = 1;
+      continue;
+    }
+    if (!strcmp(argv[i], "--cost")) {
+      cost = 1;
       continue;
     }
     if (!strcmp(argv[i], "--boost-info") || !strcmp(argv[i], "--ci") || !strcmp(argv[i], "--no-thrust")) {
@@ -441,6 +569,14 @@ int main(int argc, char **argv) {
       seeds = (int)v;
     else if (ns < 16)
       scen[ns++] = argv[i];
+  }
+  if (cost) {
+    int bad = 0;
+    if (!ns)
+      scen[ns++] = "salvo-100";
+    for (int f = 0; f < ns; f++)
+      bad |= run_cost(scen[f]);
+    return bad;
   }
   if (!ns) {
     scen[ns++] = "2022-10-04-hwasong12";

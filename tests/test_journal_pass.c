@@ -152,6 +152,9 @@ static void test_checkpoint_thread(void **state) {
   memcpy(big + sizeof big - 3, "\"}", 3);
   long wal_max = 0;
   for (int c = 0; c < 1500; c++) {
+    mwx_journal_stats b;
+    mwx_journal_get_stats(j, &b);
+    uint64_t before = b.checkpoints; /* before this commit, which wakes the thread past 1,000 pages */
     assert_int_equal(mwx_journal_begin(j), 0);
     for (int r = 0; r < 4; r++)
       assert_int_equal(mwx_journal_append(j, MWX_JOURNAL_TRACK, c, big, NULL, 0, NULL), 0);
@@ -159,11 +162,24 @@ static void test_checkpoint_thread(void **state) {
     char wal[160];
     snprintf(wal, sizeof wal, "%s-wal", t.path);
     long s = file_size(wal);
-    if (s > wal_max)
-      wal_max = s;
+    int grew = s > wal_max; /* the file never shrinks: it grows only when frames pass its size */
     if (c % 25 == 0) {
       struct timespec d = {0, 30000000};
       nanosleep(&d, NULL); /* time for the thread (it runs at most every 20 ms) */
+    }
+    if (grew)
+      wal_max = s;
+    if (grew && s > 1500L * 4120) {
+      /* past 1,500 pages: a loaded machine may have starved the thread;
+         give it up to 5 s to checkpoint (it must, or the test fails) before
+         the next commit can grow the WAL further */
+      mwx_journal_get_stats(j, &b);
+      for (int w = 0; w < 500 && b.checkpoints == before; w++) {
+        struct timespec d = {0, 10000000};
+        nanosleep(&d, NULL);
+        mwx_journal_get_stats(j, &b);
+      }
+      assert_true(b.checkpoints > before);
     }
   }
   mwx_journal_stats st;
@@ -172,7 +188,8 @@ static void test_checkpoint_thread(void **state) {
   assert_true(st.checkpoints >= 1);           /* by the thread */
   assert_true(st.wal_pages_max >= 1000);      /* it was asked at 1,000 pages */
   /* 6,000 records of 3 KB are 18+ MB of pages: without checkpoints the WAL
-     would hold them all; restarted after each checkpoint it stays near 1,000 */
+     would hold them all; restarted after each checkpoint it stays near
+     1,000 (and below 1,500 plus one batch even when the thread is late) */
   assert_true(wal_max < 3000L * 4120);
   mwx_journal_close(j);
   mwx_journal_options ro = {MWX_JOURNAL_SYNC_FULL, 1, NULL};

@@ -144,6 +144,19 @@ int mwx_net_relay(mwx_net *n, int from, const mwx_msg *m);
  * (relays and tools).  Same errors as mwx_net_publish. */
 int mwx_net_publish_link(mwx_net *n, int link, const mwx_msg *m);
 
+/* Forgets one of this node's instances (issue 16, bounded memory): the
+ * Track, LaunchEvent and ImpactPrediction instances keyed (originator =
+ * this nation, local_track_id id) are unregistered (and so disposed:
+ * Cyclone's default autodispose) on every writer of every link that holds
+ * them, so the writers' history (TRANSIENT_LOCAL, KEEP_LAST history_depth
+ * per instance) keeps nothing of a track the tracker deleted, and readers
+ * free the instance once they take the disposal.  A hub relaying a
+ * partner's instance forgets its relayed copies when the partner disposes
+ * it (mwx_net_poll).  *count (may be NULL) receives the number of
+ * instances unregistered (0 if none was held: not an error).  Any thread.
+ * MWX_EINVAL for a NULL net or an id that is empty or too long. */
+int mwx_net_forget(mwx_net *n, const char *id, int *count);
+
 /* What mwx_net_poll reports. */
 typedef enum mwx_net_event_kind {
   MWX_NET_EV_ACCEPTED = 1, /* a partner's sample passed every check */
@@ -165,6 +178,7 @@ typedef struct mwx_net_event {
   char detail[200];      /* DROPPED: human-readable reason */
   int relayed;           /* ACCEPTED on a hub with auto_relay: links it was republished on */
   int64_t recv_ns;       /* CLOCK_REALTIME when taken from DDS */
+  int64_t verified_ns;   /* ACCEPTED / DROPPED: CLOCK_REALTIME when its checks were done */
   char partner[MWX_NATION_LEN]; /* PARTNER: which nation */
   int alive;             /* PARTNER: 1 present, 0 lost (lease expired or left) */
 } mwx_net_event;
@@ -241,6 +255,8 @@ typedef struct mwx_net_stats {
   uint64_t relay_dups;      /* relays suppressed: the same sample was already relayed on that link */
   uint64_t relay_forgotten; /* relay keys dropped from the duplicate memory (its bound) */
   uint64_t reopened;        /* times the links were made again for a new revocation list */
+  uint64_t forgotten;       /* instances unregistered by mwx_net_forget (and, on a hub, relayed
+                               copies of a partner's instance it disposed) */
 } mwx_net_stats;
 void mwx_net_get_stats(const mwx_net *n, mwx_net_stats *s);
 

@@ -107,6 +107,8 @@ void mwx_node_loop_set_pass_fn(mwx_node_loop *l, mwx_node_pass_fn fn, void *ctx)
 
 /* The queue's bound (items), as created.  Any thread. */
 size_t mwx_node_loop_queue_cap(const mwx_node_loop *l);
+/* The most items the queue held at once since creation.  Any thread. */
+size_t mwx_node_loop_queue_max(mwx_node_loop *l);
 
 /* Makes timer id fire at the next iteration (its callback then sets its
  * next time as usual).  Loop thread.  MWX_ENOTFOUND if there is no such
@@ -149,6 +151,10 @@ int64_t mwx_node_mono_ns(void);
  * is dropped and counted (tracks_evicted). */
 #define MWX_NODE_MAX_TRACKS 1024
 #define MWX_NODE_PICTURE_MAX 256
+/* The loop's hand-over queue (receive thread and fit workers -> loop), items:
+ * a salvo of 100 missiles sends a partner ~300 samples/s (BENCHMARKS.md
+ * "plot -> partner's picture"), so 4,096 is >10 s of the loop not draining. */
+#define MWX_NODE_HANDOVER_CAP 4096
 #define MWX_NODE_REPLAY_AGE_S 60.0         /* default replay_max_age_s */
 #define MWX_NODE_REPLAY_AGE_MIN_S 1.0
 #define MWX_NODE_REPLAY_AGE_MAX_S 86400.0
@@ -259,6 +265,33 @@ typedef enum mwx_node_event_kind {
                                 decision's explanation (truncated), item: the global track no */
 } mwx_node_event_kind;
 
+/* The stages of one sample on its way from a plot to a partner's picture
+ * (issue 16): CLOCK_REALTIME ns at each, 0 = not stamped.  The sender's
+ * RELEASED / APPROVED events carry PLOT..PUBLISHED, the receiver's RECEIVED
+ * event PLOT and RECEIVED..HELD; one machine's clock (or NTP/PTP across
+ * machines) makes the two sides comparable, joined by originator, topic and
+ * seq (mwxd --stages, bench/node_latency.sh STAGES).  In pipeline order: */
+typedef enum mwx_node_stage {
+  MWX_NODE_STAGE_PLOT = 0,  /* the sample's time of validity (a Track's latest plot) on the wall clock,
+                               by the exercise clock (speed > 0; else the pass's start) */
+  MWX_NODE_STAGE_IN,        /* the loop pass that takes the plot starts (sender) */
+  MWX_NODE_STAGE_TRACKED,   /* tracker, assessment and fusion done: the sample is made */
+  MWX_NODE_STAGE_SIGNED,    /* its copy for the partner decided, signed (Ed25519) and its decision
+                               record written in the pass's open transaction */
+  MWX_NODE_STAGE_JOURNALED, /* the pass's group commit returned (the fsync: write-ahead) */
+  MWX_NODE_STAGE_PUBLISHED, /* mwx_net_publish returned (DDS write done) */
+  MWX_NODE_STAGE_RECEIVED,  /* receiver: taken from DDS by the receive thread */
+  MWX_NODE_STAGE_VERIFIED,  /* receiver: marking, sender and origin signature checked */
+  MWX_NODE_STAGE_TAKEN,     /* receiver: the loop took it from the hand-over queue and journaled it in
+                               the pass's open transaction (replay check, picture, fuser) */
+  MWX_NODE_STAGE_HELD,      /* receiver: the pass's commit returned: durable, in the picture, reported */
+  MWX_NODE_STAGE_COUNT
+} mwx_node_stage;
+
+/* "plot", "in", "tracked", "signed", "journaled", "published", "received",
+ * "verified", "taken", "held"; "?" for another value.  Pure. */
+const char *mwx_node_stage_name(mwx_node_stage s);
+
 typedef struct mwx_node_event {
   mwx_node_event_kind kind;
   char partner[MWX_NATION_LEN]; /* RELEASED..DENIED: to whom; RECEIVED..PARTNER: from whom */
@@ -276,7 +309,18 @@ typedef struct mwx_node_event {
   char detail[200];             /* REFUSED / DROPPED: why; HELD: the rule; ALERT: the decision's why */
   int64_t overflight_ns;        /* ALERT: when the predicted track first enters the nation's land or
                                    territorial sea (mwx_alert_decision.overflight_ns), 0: none */
+  int64_t stage_ns[MWX_NODE_STAGE_COUNT]; /* RELEASED, APPROVED, RECEIVED: the stages stamped
+                                             (mwx_node_stage; 0: not this side's) */
 } mwx_node_event;
+
+/* One line (no newline) of the stages of ev (RELEASED / APPROVED: the
+ * sender's, RECEIVED: the receiver's), for joining across nodes:
+ *   KOR STAGES -> JPN Track seq=12 id=KOR-T3 plot=<ns> in=<ns> ... published=<ns>
+ *   JPN STAGES <- KOR Track seq=12 id=KOR-T3 plot=<ns> received=<ns> ... held=<ns>
+ * (absolute CLOCK_REALTIME ns; only the stages stamped).  0 and buf set,
+ * or MWX_ENOTFOUND (buf "") for an event without a sample or stages.
+ * Truncated to cap.  Pure. */
+int mwx_node_stages_format(const char *nation, const mwx_node_event *ev, char *buf, size_t cap);
 
 typedef void (*mwx_node_event_fn)(void *ctx, const mwx_node_event *ev);
 
@@ -322,25 +366,96 @@ typedef struct mwx_node_stats {
   uint64_t unfusable;          /* partners' Track samples the fuser could not take (a release rule
                                   removed their covariance: fuse.h) */
   int64_t sim_ns;              /* sim time reached */
-  /* bounds and overflows (docs/architecture.md "Bounds"): */
-  uint64_t fits_queued, fits_done, fits_dropped; /* launch fits given to the workers, done, dropped
-                                                    (queue full: fit_queue) */
+  /* ---- bounds and overflows (issue 16; docs/operations.md "Bounds and
+   * counters").  Every queue and table of the node has a bound; the
+   * contract of each is written here: what the bound is, what happens at
+   * it, which counter says so.  Every overflow counter is also summed into
+   * NodeStatus.overflows (partners see it) and printed by mwxd (DOWN and
+   * BOUNDS lines). */
+  /* launch-fit queue: at most fit_queue jobs waiting plus one running per
+     worker (fit_workers); a job that finds it full is not queued (the
+     track keeps its early LaunchEvent): fits_dropped.  Results handed
+     back: at most fit_queue + fit_workers, beyond: fits_dropped too. */
+  uint64_t fits_queued, fits_done, fits_dropped;
   double fit_max_ms;                             /* longest wait from queued to result on the loop */
-  double fit_p99_ms;                             /* its 99th percentile over the last 256 fits */
-  uint64_t handover_dropped;                     /* hand-over queue full (receive thread, fit results) */
-  uint64_t tracks_evicted;                       /* per-track table full (max_tracks): a track's state
-                                                    dropped for a new one */
-  uint64_t picture_dropped;                      /* partner picture full (MWX_NODE_PICTURE_MAX keys): a
-                                                    new key's sample kept out of it */
+  double fit_p99_ms;                             /* its 99th percentile over the last 256 fits (a ring
+                                                    of 256: the bound of that memory) */
+  /* hand-over queue (receive thread, fit workers -> loop): at most
+     handover_cap items (MWX_NODE_HANDOVER_CAP); a post that finds it full
+     is refused: the sample is lost to this node (DDS's reliable history
+     does not resend it), counted in handover_dropped.  handover_max: the
+     most items it held at once since open. */
+  uint64_t handover_dropped, handover_max, handover_cap;
+  /* received samples journaled in a pass's open transaction and reported
+     after its commit: at most one hand-over batch (<= handover_cap);
+     rx_pend_max the most at once */
+  uint64_t rx_pend_max;
+  /* the pass's out queue (decisions made, waiting for the pass's commit to
+     be published and reported): bounded by construction by what one pass
+     decides (every confirmed track's samples, <= 3 x max_tracks, plus
+     NodeStatus, fits and approvals, each x (1 + partners)); never dropped
+     (each entry is a journaled decision); out_max the most at once */
+  uint64_t out_max;
+  /* per-track table: at most max_tracks tracks (tracks_held now); a new
+     confirmed track that finds it full takes the entry of the least
+     recently updated one: tracks_evicted.  A track the tracker deletes is
+     forgotten: its entry freed and its DDS instances unregistered
+     (mwx_net_forget: the writers' history keeps nothing of it):
+     tracks_forgotten */
+  uint64_t tracks_evicted, tracks_forgotten, tracks_held;
+  /* partner picture: at most MWX_NODE_PICTURE_MAX keys (picture_entries
+     now); a new key's sample when full is kept out of it (still journaled
+     and fused): picture_dropped */
+  uint64_t picture_dropped, picture_entries;
   uint64_t commits;                              /* journal commits made by the loop (group commits) */
-  uint64_t fused_dropped;                        /* the fused picture's tables full (src/node/fusepic.c:
-                                                    2,048 fused tracks, 4,096 launch candidates and
-                                                    predictions; alerting.c: 4,096 alert life cycles) */
+  /* the fused picture's tables (src/node/fusepic.c: 2,048 fused tracks,
+     4,096 launch candidates and predictions; alerting.c: 4,096 alert life
+     cycles): a new entry when full is refused: fused_dropped */
+  uint64_t fused_dropped;
+  /* fixed-size, refused when full with an error, not counted: replay
+     windows (MWX_NODE_MAX_PARTNERS x 5 = one per originator and topic: a
+     sample of a ninth originator is refused as a replay, journaled),
+     subscribers (MWX_NODE_MAX_SUBSCRIBERS: MWX_EBUSY) */
   int n_partners;
   mwx_node_partner_stats partner[MWX_NODE_MAX_PARTNERS];
 } mwx_node_stats;
 
 void mwx_node_get_stats(const mwx_node *n, mwx_node_stats *s);
+
+/* Where the node's loop thread spends its time (issue 16; mwxd's PROFILE
+ * line): wall ns in each part of the node's passes since open, on the
+ * monotonic clock, exclusive (a part's time leaves out the parts called
+ * inside it: DECIDE leaves out SIGN).  A part that blocks counts its wait
+ * (COMMIT: the fsync).  Time outside the node's passes (poll() waiting, the
+ * web server's callbacks on the same loop) is OUTSIDE. */
+typedef enum mwx_node_prof_part {
+  MWX_NODE_PROF_OUTSIDE = 0, /* not in a node pass */
+  MWX_NODE_PROF_DRIVE,       /* sim sensors, plot records, the tracker (mwx_assess_drive_advance) */
+  MWX_NODE_PROF_ASSESS,      /* confirmed tracks -> samples: assessment, alerts on predictions, the
+                                samples made, launch fits handed to the workers */
+  MWX_NODE_PROF_DECIDE,      /* release decisions and routing per partner, decision records */
+  MWX_NODE_PROF_SIGN,        /* Ed25519 signatures of the released copies */
+  MWX_NODE_PROF_FUSE,        /* the fused picture: own tracks in, fused predictions, alert life cycles */
+  MWX_NODE_PROF_COMMIT,      /* the pass's group commit (its fsync) */
+  MWX_NODE_PROF_PUBLISH,     /* DDS writes (mwx_net_publish) */
+  MWX_NODE_PROF_EMIT,        /* subscribers: mwxd's log, the web picture */
+  MWX_NODE_PROF_RX,          /* partners' samples taken: replay check, records, partner picture */
+  MWX_NODE_PROF_OTHER,       /* the rest of a pass: NodeStatus, the release queue's time-outs and
+                                approvals, seqs, launch fits applied */
+  MWX_NODE_PROF_COUNT
+} mwx_node_prof_part;
+
+typedef struct mwx_node_profile {
+  int64_t part_ns[MWX_NODE_PROF_COUNT]; /* by mwx_node_prof_part */
+  uint64_t passes;                      /* node passes (steps and receive batches) */
+  int64_t wall_ns;                      /* since open: the sum of part_ns */
+} mwx_node_profile;
+
+/* The profile so far (loop thread, or after mwx_node_run returned). */
+void mwx_node_get_profile(const mwx_node *n, mwx_node_profile *p);
+/* "outside", "drive", "assess", "decide", "sign", "fuse", "commit",
+ * "publish", "emit", "rx", "other"; "?" for another value.  Pure. */
+const char *mwx_node_prof_name(mwx_node_prof_part p);
 
 /* The partner picture: the latest sample per (originator, topic, local
  * track id / node id), as received: the record of what each partner said

@@ -103,7 +103,7 @@ struct mwx_net {
   char crl_path[MWX_PKI_PATH_LEN];
   uint64_t crl_state;     /* identity of the revocation list in use (0: none) */
   int64_t crl_checked_ns; /* poll thread only */
-  atomic_uint_fast64_t published, accepted, dropped, relayed, relay_dups, relay_forgotten, reopened;
+  atomic_uint_fast64_t published, accepted, dropped, relayed, relay_dups, relay_forgotten, reopened, forgotten;
 };
 
 static int dds_fail(dds_return_t r, const char *what) {
@@ -694,6 +694,57 @@ int mwx_net_publish(mwx_net *n, const mwx_msg *m) {
   return 0;
 }
 
+/* Unregisters the instance (originator, id) of the track topics on every
+ * writer of the links (skip: a link not to touch, -1 none), under the
+ * net's lock; returns the number of instances unregistered. */
+static int forget_key(mwx_net *n, const char *originator, const char *id, int skip) {
+  int count = 0;
+  static const mwx_msg_topic topics[] = {MWX_TOPIC_TRACK, MWX_TOPIC_LAUNCH, MWX_TOPIC_IMPACT};
+  pthread_mutex_lock(&n->lock);
+  for (size_t k = 0; k < sizeof topics / sizeof topics[0]; k++) {
+    mwx_msg m;
+    memset(&m, 0, sizeof m);
+    m.topic = (uint8_t)topics[k];
+    memcpy(m.mark.originator, originator, 3);
+    memcpy(m.mark.releasable_to[0], originator, 3);
+    m.mark.n_releasable = 1;
+    char *lid = topics[k] == MWX_TOPIC_TRACK    ? m.u.track.local_track_id
+                : topics[k] == MWX_TOPIC_LAUNCH ? m.u.launch.local_track_id
+                                                : m.u.impact.local_track_id;
+    snprintf(lid, MWX_ID_LEN, "%s", id);
+    net_wire w;
+    if (net_to_wire(&m, &w)) {
+      mwx_error_clear();
+      continue;
+    }
+    for (int li = 0; li < n->n_links; li++) {
+      if (li == skip)
+        continue;
+      net_link *l = &n->links[li];
+      for (size_t i = 0; i < l->n_ws; i++) {
+        dds_entity_t wr = l->ws[i].wr[topics[k] - 1];
+        /* look first: unregistering a key the writer never wrote is refused
+           by DDS, but looking costs less and never registers it */
+        if (wr > 0 && dds_lookup_instance(wr, &w.s) != DDS_HANDLE_NIL && dds_unregister_instance(wr, &w.s) == 0)
+          count++;
+      }
+    }
+  }
+  pthread_mutex_unlock(&n->lock);
+  if (count)
+    atomic_fetch_add(&n->forgotten, (uint_fast64_t)count);
+  return count;
+}
+
+int mwx_net_forget(mwx_net *n, const char *id, int *count) {
+  if (!n || !id || !id[0] || strlen(id) >= MWX_ID_LEN)
+    return mwx_error_set(MWX_EINVAL, "net: forget: no net, or an empty or too long id");
+  int c = forget_key(n, n->cfg.nation, id, -1);
+  if (count)
+    *count = c;
+  return 0;
+}
+
 int mwx_net_sign(const mwx_net *n, mwx_msg *m) { return mwx_msg_sign(m, n->own_key); }
 
 int mwx_net_sign_publish(mwx_net *n, mwx_msg *m) {
@@ -1000,8 +1051,22 @@ static int take_reader(mwx_net *n, int li, int t, mwx_net_event_fn fn, void *ctx
       break;
     int64_t now = mwx_net_now_ns();
     for (dds_return_t i = 0; i < k; i++) {
-      if (!si[i].valid_data)
+      if (!si[i].valid_data) {
+        /* a partner disposed an instance (mwx_net_forget): a hub forgets its
+           relayed copies of it on the other links (the key fields are valid) */
+        if (si[i].instance_state == DDS_NOT_ALIVE_DISPOSED_INSTANCE_STATE && n->cfg.role == MWX_NET_HUB_RELAY &&
+            t + 1 <= MWX_TOPIC_IMPACT) {
+          const char *orig = t + 1 == MWX_TOPIC_TRACK    ? ((const mwx_Track *)buf[i])->mark.originator
+                             : t + 1 == MWX_TOPIC_LAUNCH ? ((const mwx_LaunchEvent *)buf[i])->mark.originator
+                                                         : ((const mwx_ImpactPrediction *)buf[i])->mark.originator;
+          const char *lid = t + 1 == MWX_TOPIC_TRACK    ? ((const mwx_Track *)buf[i])->local_track_id
+                            : t + 1 == MWX_TOPIC_LAUNCH ? ((const mwx_LaunchEvent *)buf[i])->local_track_id
+                                                        : ((const mwx_ImpactPrediction *)buf[i])->local_track_id;
+          if (strnlen(orig, 4) == 3 && lid[0] && strnlen(lid, MWX_ID_LEN) < MWX_ID_LEN)
+            forget_key(n, orig, lid, li);
+        }
         continue;
+      }
       mwx_msg m;
       mwx_net_event ev;
       memset(&ev, 0, sizeof ev);
@@ -1014,6 +1079,7 @@ static int take_reader(mwx_net *n, int li, int t, mwx_net_event_fn fn, void *ctx
         snprintf(ev.detail, sizeof ev.detail, "malformed sample: %s", mwx_error_msg());
       } else
         ev.reason = net_check_all(n, li, ev.sender, &m, ev.detail, sizeof ev.detail);
+      ev.verified_ns = mwx_net_now_ns();
       if (ev.reason) {
         ev.kind = MWX_NET_EV_DROPPED;
         atomic_fetch_add(&n->dropped, 1);
@@ -1214,6 +1280,7 @@ void mwx_net_get_stats(const mwx_net *n, mwx_net_stats *s) {
   s->relayed = atomic_load(&n->relayed);
   s->relay_dups = atomic_load(&n->relay_dups);
   s->relay_forgotten = atomic_load(&n->relay_forgotten);
+  s->forgotten = atomic_load(&n->forgotten);
   s->reopened = atomic_load(&n->reopened);
 }
 

@@ -143,6 +143,11 @@ int mwx_node_config_load(const char *path, mwx_node_config *c) {
     rc = opt(mwx_json_get_bool(root, "journal_plots", path, &c->journal_plots));
   if (!rc)
     rc = opt(mwx_json_get_bool(root, "launch_fit", path, &c->launch_fit));
+  /* the launch-fit workers and their queue's bound (node.h, docs/operations.md) */
+  if (!rc && !(rc = opt(mwx_json_get_int(root, "fit_workers", 1, 8, path, &x))) && json_object_get(root, "fit_workers"))
+    c->fit_workers = (int)x;
+  if (!rc && !(rc = opt(mwx_json_get_int(root, "fit_queue", 1, 1024, path, &x))) && json_object_get(root, "fit_queue"))
+    c->fit_queue = (int)x;
   json_t *v;
   if (!rc)
     rc = opt(mwx_json_get_num(root, "replay_max_age_s", MWX_NODE_REPLAY_AGE_MIN_S, MWX_NODE_REPLAY_AGE_MAX_S,

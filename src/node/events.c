@@ -261,3 +261,40 @@ int mwx_node_event_json(const char *nation, int64_t epoch_ns, const mwx_node_eve
   *out = o;
   return 0;
 }
+
+/* ---- the stages of a sample (node.h mwx_node_stage) -------------------- */
+
+const char *mwx_node_stage_name(mwx_node_stage s) {
+  static const char *const name[MWX_NODE_STAGE_COUNT] = {"plot",      "in",       "tracked",  "signed", "journaled",
+                                                          "published", "received", "verified", "taken",  "held"};
+  return (unsigned)s < MWX_NODE_STAGE_COUNT ? name[s] : "?";
+}
+
+int mwx_node_stages_format(const char *nation, const mwx_node_event *ev, char *buf, size_t cap) {
+  if (!buf || !cap)
+    return mwx_error_set(MWX_EINVAL, "node stages: no buffer");
+  buf[0] = 0;
+  int any = 0;
+  for (int i = 0; ev && i < MWX_NODE_STAGE_COUNT; i++)
+    any |= ev->stage_ns[i] != 0;
+  if (!ev || !ev->msg || !any)
+    return MWX_ENOTFOUND;
+  const char *topic = mwx_msg_topic_name((mwx_msg_topic)ev->msg->topic);
+  const char *id = node_msg_id(ev->msg, "-");
+  int rx = ev->kind == MWX_NODE_EV_RECEIVED;
+  size_t w = 0;
+  int r = snprintf(buf, cap, "%.3s STAGES %s %.3s %s seq=%llu id=%.*s", nation ? nation : "", rx ? "<-" : "->",
+                   ev->partner, topic ? topic : "?", (unsigned long long)ev->msg->mark.seq, MWX_ID_LEN, id);
+  if (r < 0)
+    return mwx_error_set(MWX_EIO, "node stages: format");
+  w = (size_t)r < cap ? (size_t)r : cap - 1;
+  for (int i = 0; i < MWX_NODE_STAGE_COUNT && w + 1 < cap; i++) {
+    if (!ev->stage_ns[i])
+      continue;
+    r = snprintf(buf + w, cap - w, " %s=%lld", mwx_node_stage_name((mwx_node_stage)i), (long long)ev->stage_ns[i]);
+    if (r < 0)
+      break;
+    w += (size_t)r < cap - w ? (size_t)r : cap - w - 1;
+  }
+  return 0;
+}

@@ -61,7 +61,7 @@ struct mwx_node_loop {
   /* shared with other threads */
   pthread_mutex_t mu;
   queue_item *head, *tail;
-  size_t queued, queue_cap;
+  size_t queued, queue_cap, queue_max; /* queue_max: high-water mark */
   atomic_uint_fast64_t dropped;
   atomic_int stop;
   atomic_int stop_rc;
@@ -228,6 +228,15 @@ void mwx_node_loop_set_pass_fn(mwx_node_loop *l, mwx_node_pass_fn fn, void *ctx)
 
 size_t mwx_node_loop_queue_cap(const mwx_node_loop *l) { return l ? l->queue_cap : 0; }
 
+size_t mwx_node_loop_queue_max(mwx_node_loop *l) {
+  if (!l)
+    return 0;
+  pthread_mutex_lock(&l->mu);
+  size_t m = l->queue_max;
+  pthread_mutex_unlock(&l->mu);
+  return m;
+}
+
 int mwx_node_loop_timer_kick(mwx_node_loop *l, uint64_t id) {
   if (!l)
     return mwx_error_set(MWX_EINVAL, "loop: NULL argument");
@@ -269,6 +278,8 @@ int mwx_node_loop_post(mwx_node_loop *l, const void *item, size_t size) {
     l->head = q;
   l->tail = q;
   l->queued++;
+  if (l->queued > l->queue_max)
+    l->queue_max = l->queued;
   pthread_mutex_unlock(&l->mu);
   wake(l);
   return 0;

@@ -25,6 +25,15 @@ static int64_t sim_now(const mwx_node *n) {
   return n->sim_origin_ns + (int64_t)(d > 4e18 ? 4e18 : d < -4e18 ? -4e18 : d);
 }
 
+int64_t node_sim_to_real_ns(const mwx_node *n, int64_t sim_ns) {
+  if (n->cfg.speed <= 0 || !n->mono_origin_ns)
+    return 0;
+  /* the monotonic time at which sim_ns plays, then the wall clock's offset now */
+  double at = (double)n->mono_origin_ns + (double)(sim_ns - n->sim_origin_ns) / n->cfg.speed;
+  double real = (double)node_real_ns() - ((double)mwx_node_mono_ns() - at);
+  return real > 0 && real < 9e18 ? (int64_t)real : 0;
+}
+
 /* Event-driven (step_s 0, speed > 0): wall ns until the next thing to do,
  * the next scan of this nation's sensors, the next NodeStatus or the next
  * check of the release queue; at most 250 ms (approvals by operators,

@@ -44,6 +44,8 @@ typedef struct node_out {
   uint64_t record, item;
   char detail[160];
   int64_t overflight_ns; /* ALERT */
+  int64_t stage_ns[MWX_NODE_STAGE_COUNT]; /* RELEASED / APPROVED: PLOT..SIGNED here, JOURNALED and
+                                             PUBLISHED by the step (node.h mwx_node_stage) */
 } node_out;
 
 /* What the receive thread hands to the loop (one copy per net event). */
@@ -51,6 +53,7 @@ typedef struct node_rx_item {
   int kind; /* mwx_net_event_kind */
   int link, reason, relayed, alive, has_msg;
   int64_t recv_ns;
+  int64_t verified_ns; /* net's checks done (MWX_NODE_STAGE_VERIFIED) */
   char partner[MWX_NATION_LEN];
   char detail[200];
   mwx_msg msg;
@@ -176,7 +179,24 @@ struct mwx_node {
   float fit_ms[256];         /* node_tracks.c: the last fits' waits, queued -> on the loop */
   size_t n_fit_ms;
   struct node_xout *xout;   /* offline.c: what left for partners, when an offline coalition runs */
+  /* issue 16: the stages of the samples of this pass (node.h mwx_node_stage) */
+  int64_t pass_in_ns;        /* CLOCK_REALTIME at the start of the step */
+  /* the loop thread's profile (node_prof), mwx_node_get_profile */
+  int64_t prof_ns[MWX_NODE_PROF_COUNT];
+  int prof_cur;
+  int64_t prof_t0;
+  uint64_t prof_passes;
+  /* high-water marks of the queues bounded by construction (mwx_node_stats) */
+  size_t out_max, rx_pend_max;
 };
+
+/* node_open.c: the loop thread's time goes to part from now on; returns the
+ * part it was in (give it back to node_prof when the part ends). */
+int node_prof(mwx_node *n, int part);
+
+/* node_clock.c: a sim time of the exercise clock on the wall clock
+ * (CLOCK_REALTIME ns); 0 when the node plays as fast as possible. */
+int64_t node_sim_to_real_ns(const mwx_node *n, int64_t sim_ns);
 
 /* rx.c: loads the replay windows from the journal (open, before the
  * receive thread starts). */

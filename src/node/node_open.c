@@ -58,6 +58,34 @@ static void add_partner(mwx_node *n, const char *nat) {
   snprintf(n->st.partner[i].nation, MWX_NATION_LEN, "%.3s", nat);
 }
 
+/* ---- the loop thread's profile (node.h mwx_node_profile) --------------- */
+
+int node_prof(mwx_node *n, int part) {
+  int64_t now = mwx_node_mono_ns();
+  int prev = n->prof_cur;
+  n->prof_ns[prev] += now - n->prof_t0;
+  n->prof_t0 = now;
+  n->prof_cur = part;
+  return prev;
+}
+
+void mwx_node_get_profile(const mwx_node *n, mwx_node_profile *p) {
+  if (!n || !p)
+    return;
+  memset(p, 0, sizeof *p);
+  memcpy(p->part_ns, n->prof_ns, sizeof p->part_ns);
+  p->part_ns[n->prof_cur] += mwx_node_mono_ns() - n->prof_t0; /* the part it is in now */
+  for (int i = 0; i < MWX_NODE_PROF_COUNT; i++)
+    p->wall_ns += p->part_ns[i];
+  p->passes = n->prof_passes;
+}
+
+const char *mwx_node_prof_name(mwx_node_prof_part p) {
+  static const char *const name[MWX_NODE_PROF_COUNT] = {"outside", "drive",   "assess", "decide", "sign", "fuse",
+                                                         "commit",  "publish", "emit",   "rx",     "other"};
+  return (unsigned)p < MWX_NODE_PROF_COUNT ? name[p] : "?";
+}
+
 mwx_node_loop *mwx_node_get_loop(mwx_node *n) { return n ? n->loop : NULL; }
 mwx_journal *mwx_node_journal(mwx_node *n) { return n ? n->j : NULL; }
 int64_t mwx_node_epoch_ns(const mwx_node *n) { return n ? n->epoch_ns : 0; }
@@ -68,6 +96,12 @@ void mwx_node_get_stats(const mwx_node *n, mwx_node_stats *s) {
   *s = n->st;
   s->sim_ns = n->sim_ns;
   s->handover_dropped += mwx_node_loop_dropped(n->loop);
+  s->handover_max = mwx_node_loop_queue_max(n->loop);
+  s->handover_cap = mwx_node_loop_queue_cap(n->loop);
+  s->out_max = n->out_max;
+  s->rx_pend_max = n->rx_pend_max;
+  s->tracks_held = n->n_trk;
+  s->picture_entries = n->n_pic;
   /* the fits' waits: 99th percentile of the last 256 (insertion sort of a copy) */
   size_t k = n->n_fit_ms < 256 ? n->n_fit_ms : 256;
   float v[256];
@@ -245,8 +279,10 @@ int mwx_node_open(const mwx_node_config *cfg, mwx_node_event_fn fn, void *ctx, m
   n->tr = mwx_assess_drive_tracker(n->drv);
   if ((rc = node_trk_open(n)) || (rc = node_fuse_open(n)) || (rc = node_alert_open(n)))
     goto fail;
-  if ((rc = mwx_node_loop_create(0, &n->loop)))
+  if ((rc = mwx_node_loop_create(MWX_NODE_HANDOVER_CAP, &n->loop)))
     goto fail;
+  n->prof_cur = MWX_NODE_PROF_OUTSIDE;
+  n->prof_t0 = mwx_node_mono_ns();
   mwx_node_loop_set_batch_fn(n->loop, node_batch, n);
   mwx_node_loop_set_pass_fn(n->loop, node_pass_end, n);
   if (n->cfg.launch_fit && n->cfg.speed > 0 &&

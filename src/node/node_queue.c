@@ -71,5 +71,11 @@ int node_on_approved(const mwx_release_item *it, void *ctx) {
   n->st.records++;
   char detail[64];
   snprintf(detail, sizeof detail, "approved by %s", it->operator_name);
-  return node_outq_push(n, MWX_NODE_EV_APPROVED, it->partner, &m, id, it->id, detail);
+  if ((rc = node_outq_push(n, MWX_NODE_EV_APPROVED, it->partner, &m, id, it->id, detail)))
+    return rc;
+  /* its stages: the approval is taken in this pass (the plot was long ago) */
+  node_out *o = &n->out[n->n_out - 1];
+  o->stage_ns[MWX_NODE_STAGE_IN] = n->pass_in_ns;
+  o->stage_ns[MWX_NODE_STAGE_SIGNED] = node_real_ns();
+  return 0;
 }

@@ -25,8 +25,10 @@ static mwx_node_partner_stats *partner_stats(mwx_node *n, const char *nat) {
 void node_emit(mwx_node *n, mwx_node_event *ev) {
   ev->sim_ns = n->sim_ns;
   ev->wall_ns = node_real_ns();
+  int prev = node_prof(n, MWX_NODE_PROF_EMIT);
   if (n->fn)
     n->fn(n->fn_ctx, ev);
+  node_prof(n, prev);
 }
 
 int node_outq_push(mwx_node *n, int kind, const char *partner, const mwx_msg *m, uint64_t record, uint64_t item,
@@ -65,18 +67,31 @@ static void count_release(mwx_node *n, const char *partner, const mwx_msg *m) {
   }
 }
 
-/* Step 3: publish (online) and report what the committed batch holds. */
+/* Step 3, after the pass's commit: first every copy of the pass is
+ * published (online) and handed to the offline coalition, then every event
+ * of the pass is reported, in order.  So a subscriber never sees an event
+ * (the own picture's SAMPLE, RELEASED, a fused prediction, an alert) for
+ * something that is not both journaled (the commit before) and already on
+ * its way to the partners (the publish before): what the operator's
+ * picture shows is what the partners were sent (write-ahead: nothing is
+ * published before its record is durable). */
 int node_flush_out(mwx_node *n) {
+  int prev = node_prof(n, MWX_NODE_PROF_PUBLISH);
   for (size_t i = 0; i < n->n_out; i++) {
     node_out *o = &n->out[i];
-    if ((o->kind == MWX_NODE_EV_RELEASED || o->kind == MWX_NODE_EV_APPROVED) && n->net) {
-      if (mwx_net_publish(n->net, &o->msg))
-        n->st.publish_errors++;
+    if (o->kind != MWX_NODE_EV_RELEASED && o->kind != MWX_NODE_EV_APPROVED)
+      continue;
+    if (n->net && mwx_net_publish(n->net, &o->msg)) {
+      n->st.publish_errors++;
+      mwx_error_clear();
     }
-    if (o->kind == MWX_NODE_EV_RELEASED || o->kind == MWX_NODE_EV_APPROVED) {
-      count_release(n, o->partner, &o->msg);
-      node_xout_put(n, o->partner, &o->msg); /* offline.c: the in-process coalition */
-    }
+    o->stage_ns[MWX_NODE_STAGE_PUBLISHED] = node_real_ns();
+    count_release(n, o->partner, &o->msg);
+    node_xout_put(n, o->partner, &o->msg); /* offline.c: the in-process coalition */
+  }
+  node_prof(n, prev);
+  for (size_t i = 0; i < n->n_out; i++) {
+    node_out *o = &n->out[i];
     mwx_node_partner_stats *ps = partner_stats(n, o->partner);
     if (ps) {
       if (o->kind == MWX_NODE_EV_HELD)
@@ -98,6 +113,7 @@ int node_flush_out(mwx_node *n) {
     ev.recv_latency_ms = -1;
     snprintf(ev.detail, sizeof ev.detail, "%s", o->detail);
     ev.overflight_ns = o->overflight_ns;
+    memcpy(ev.stage_ns, o->stage_ns, sizeof ev.stage_ns);
     node_emit(n, &ev);
   }
   n->n_out = 0;
@@ -147,9 +163,36 @@ static void route_indirect(mwx_node *n, int i) {
 
 /* Decides m for every partner; routes copies for partners behind a relay;
  * signs what is released; journals each decision. */
+/* The stages a copy of m has reached when it is queued (node.h
+ * mwx_node_stage): its plot, the pass's start, the sample made (now). */
+static void stamp_made(mwx_node *n, const mwx_msg *m, int64_t st[MWX_NODE_STAGE_COUNT]) {
+  memset(st, 0, MWX_NODE_STAGE_COUNT * sizeof st[0]);
+  int64_t tv = m->topic == MWX_TOPIC_TRACK    ? m->u.track.time_ns
+               : m->topic == MWX_TOPIC_IMPACT ? m->u.impact.time_ns
+               : m->topic == MWX_TOPIC_ALERT  ? m->u.alert.time_ns
+               : m->topic == MWX_TOPIC_STATUS ? m->u.status.time_ns
+                                              : 0;
+  st[MWX_NODE_STAGE_IN] = n->pass_in_ns;
+  st[MWX_NODE_STAGE_PLOT] = tv ? node_sim_to_real_ns(n, tv) : 0;
+  if (!st[MWX_NODE_STAGE_PLOT])
+    st[MWX_NODE_STAGE_PLOT] = n->pass_in_ns;
+  st[MWX_NODE_STAGE_TRACKED] = node_real_ns();
+}
+
+static int decide(mwx_node *n, const mwx_msg *m, uint8_t cls, size_t n_sources, const mwx_msg_marking *sources);
+
 int node_decide(mwx_node *n, const mwx_msg *m, uint8_t cls, size_t n_sources, const mwx_msg_marking *sources) {
+  int prev = node_prof(n, MWX_NODE_PROF_DECIDE);
+  int rc = decide(n, m, cls, n_sources, sources);
+  node_prof(n, prev);
+  return rc;
+}
+
+static int decide(mwx_node *n, const mwx_msg *m, uint8_t cls, size_t n_sources, const mwx_msg_marking *sources) {
   mwx_release_sample s = {m, cls, n_sources, n_sources ? sources : NULL};
   n->st.samples++;
+  int64_t made[MWX_NODE_STAGE_COUNT];
+  stamp_made(n, m, made);
   int rc;
   if ((rc = node_outq_push(n, MWX_NODE_EV_SAMPLE, "", m, 0, 0, NULL))) /* the own picture (events.c) */
     return rc;
@@ -161,15 +204,24 @@ int node_decide(mwx_node *n, const mwx_msg *m, uint8_t cls, size_t n_sources, co
       route_indirect(n, i);
   for (int i = 0; i < n->st.n_partners; i++) {
     mwx_release_decision *d = &n->dec[i];
-    if (d->outcome == MWX_RELEASE_RELEASE && (rc = mwx_msg_sign(&d->sample, n->key)))
-      return rc;
+    if (d->outcome == MWX_RELEASE_RELEASE) {
+      int p = node_prof(n, MWX_NODE_PROF_SIGN);
+      rc = mwx_msg_sign(&d->sample, n->key);
+      node_prof(n, p);
+      if (rc)
+        return rc;
+    }
     uint64_t id = 0;
     if ((rc = mwx_release_journal(n->j, d, &id)))
       return rc;
     n->st.records++;
-    if (d->outcome == MWX_RELEASE_RELEASE)
-      rc = node_outq_push(n, MWX_NODE_EV_RELEASED, d->partner, &d->sample, id, 0, d->rule_id);
-    else if (d->outcome == MWX_RELEASE_HOLD) {
+    if (d->outcome == MWX_RELEASE_RELEASE) {
+      if (!(rc = node_outq_push(n, MWX_NODE_EV_RELEASED, d->partner, &d->sample, id, 0, d->rule_id))) {
+        node_out *o = &n->out[n->n_out - 1];
+        memcpy(o->stage_ns, made, sizeof made);
+        o->stage_ns[MWX_NODE_STAGE_SIGNED] = node_real_ns();
+      }
+    } else if (d->outcome == MWX_RELEASE_HOLD) {
       if (d->deadline_ns > n->last_deadline_ns)
         n->last_deadline_ns = d->deadline_ns;
       if (d->deadline_ns < n->next_expire_ns)

@@ -51,9 +51,26 @@ static int save_seq(mwx_node *n) {
   return 0; /* seq_saved moves when the batch has committed */
 }
 
+/* A sample's time of validity (sim ns; 0: its topic has none). */
+static int64_t valid_ns(const mwx_msg *m) {
+  switch (m->topic) {
+  case MWX_TOPIC_TRACK: return m->u.track.time_ns;
+  case MWX_TOPIC_IMPACT: return m->u.impact.time_ns;
+  case MWX_TOPIC_ALERT: return m->u.alert.time_ns;
+  case MWX_TOPIC_STATUS: return m->u.status.time_ns;
+  default: return 0;
+  }
+}
+
 /* The received samples of the pass, reported (held) now that their records
- * are durable, or (ok 0) counted lost with no record. */
+ * are durable, or (ok 0) counted lost with no record.  Stamps their
+ * stages: received and verified (receive thread), taken (node_batch),
+ * held (now: after the commit). */
 static void rx_pend_emit(mwx_node *n, int ok) {
+  if (!n->n_rx_pend)
+    return;
+  int prev = node_prof(n, MWX_NODE_PROF_EMIT);
+  int64_t held = node_real_ns();
   for (size_t k = 0; k < n->n_rx_pend; k++) {
     node_rx_item *it = &n->rx_pend[k];
     mwx_node_event *ev = &n->rx_pend_ev[k];
@@ -63,9 +80,31 @@ static void rx_pend_emit(mwx_node *n, int ok) {
       n->st.publish_errors++;
       ev->record_id = 0;
     }
+    if (ev->kind == MWX_NODE_EV_RECEIVED && ok) {
+      ev->stage_ns[MWX_NODE_STAGE_PLOT] = ev->msg ? node_sim_to_real_ns(n, valid_ns(ev->msg)) : 0;
+      ev->stage_ns[MWX_NODE_STAGE_RECEIVED] = it->recv_ns;
+      ev->stage_ns[MWX_NODE_STAGE_VERIFIED] = it->verified_ns;
+      ev->stage_ns[MWX_NODE_STAGE_HELD] = held;
+    }
     node_rx_emit(n, it, ev);
   }
   n->n_rx_pend = 0;
+  node_prof(n, prev);
+}
+
+/* The pass's commit (its fsync), timed as the profile's COMMIT; then the
+ * copies to publish carry its stamp (MWX_NODE_STAGE_JOURNALED). */
+static int pass_commit(mwx_node *n) {
+  int prev = node_prof(n, MWX_NODE_PROF_COMMIT);
+  int rc = mwx_journal_commit(n->j);
+  node_prof(n, prev);
+  if (rc)
+    return rc;
+  n->st.commits++;
+  int64_t now = node_real_ns();
+  for (size_t i = 0; i < n->n_out; i++)
+    n->out[i].stage_ns[MWX_NODE_STAGE_JOURNALED] = now;
+  return 0;
 }
 
 /* Group commit: everything this pass decided (plots, tracks, fitted launch
@@ -73,9 +112,20 @@ static void rx_pend_emit(mwx_node *n, int ok) {
  * the samples received in the same loop pass) is made durable by one
  * commit; only then is anything published (node_flush_out) or reported.
  * A pass that wrote nothing commits nothing (no fsync). */
+static int step_pass(mwx_node *n, int64_t t_ns, int *done);
+
 int mwx_node_step(mwx_node *n, int64_t t_ns, int *done) {
   if (!n)
     return mwx_error_set(MWX_EINVAL, "node: NULL argument");
+  int prev = node_prof(n, MWX_NODE_PROF_OTHER);
+  n->prof_passes++;
+  n->pass_in_ns = node_real_ns(); /* MWX_NODE_STAGE_IN of the samples made in this pass */
+  int rc = step_pass(n, t_ns, done);
+  node_prof(n, prev);
+  return rc;
+}
+
+static int step_pass(mwx_node *n, int64_t t_ns, int *done) {
   if (t_ns > n->sim_ns)
     n->sim_ns = t_ns;
   uint64_t rec0 = n->st.records;
@@ -96,9 +146,13 @@ int mwx_node_step(mwx_node *n, int64_t t_ns, int *done) {
   }
   if (n->has_src && !n->src_done) {
     /* assess.h: the one sim -> track driver (mwx track's too) */
-    if ((rc = mwx_assess_drive_advance(n->drv, n->sim_ns, node_on_plot, n, NULL)))
-      goto fail;
-    if ((rc = node_tracks_to_samples(n)))
+    node_prof(n, MWX_NODE_PROF_DRIVE);
+    rc = mwx_assess_drive_advance(n->drv, n->sim_ns, node_on_plot, n, NULL);
+    node_prof(n, MWX_NODE_PROF_ASSESS);
+    if (!rc)
+      rc = node_tracks_to_samples(n);
+    node_prof(n, MWX_NODE_PROF_OTHER);
+    if (rc)
       goto fail;
     if (mwx_assess_drive_next_ns(n->drv) == INT64_MAX)
       n->src_done = 1;
@@ -108,7 +162,12 @@ int mwx_node_step(mwx_node *n, int64_t t_ns, int *done) {
       goto fail;
   n->n_fit_done = 0;
   /* fusepic.c / alerting.c: the fused predictions, the alerts whose missile has fallen */
-  if ((rc = node_fuse_tick(n)) || (rc = node_alert_tick(n)))
+  node_prof(n, MWX_NODE_PROF_FUSE);
+  rc = node_fuse_tick(n);
+  if (!rc)
+    rc = node_alert_tick(n);
+  node_prof(n, MWX_NODE_PROF_OTHER);
+  if (rc)
     goto fail;
   if (n->cfg.status_every_s > 0 && n->sim_ns - n->last_status_ns >= (int64_t)(n->cfg.status_every_s * NS)) {
     n->last_status_ns = n->sim_ns;
@@ -121,13 +180,14 @@ int mwx_node_step(mwx_node *n, int64_t t_ns, int *done) {
     goto fail;
   if ((rc = save_seq(n)))
     goto fail;
+  if (n->n_out > n->out_max)
+    n->out_max = n->n_out;
   if (n->st.records != rec0 || n->n_out || n->n_rx_pend || memcmp(n->seq, n->seq_saved, sizeof n->seq)) {
-    if ((rc = mwx_journal_commit(n->j))) {
+    if ((rc = pass_commit(n))) {
       n->n_out = 0;
       rx_pend_emit(n, 0);
       return rc;
     }
-    n->st.commits++;
   } else
     mwx_journal_rollback(n->j); /* nothing written: nothing to make durable */
   memcpy(n->seq_saved, n->seq, sizeof n->seq);
@@ -166,11 +226,10 @@ void node_pass_end(mwx_node_loop *l, void *ctx) {
     return;
   n->pass_open = 0;
   int ok = 1;
-  if (mwx_journal_commit(n->j)) {
+  if (pass_commit(n)) {
     ok = 0; /* the group is lost from the journal: counted, reported with no record */
     mwx_error_clear();
-  } else
-    n->st.commits++;
+  }
   rx_pend_emit(n, ok);
 }
 
@@ -179,8 +238,17 @@ void node_pass_end(mwx_node_loop *l, void *ctx) {
  * transaction, committed once with whatever the step of the same pass
  * decides (or at the end of the pass) and reported held only after it;
  * fit results go to the next step (kicked at once). */
+static void batch(mwx_node_loop *l, void **items, const size_t *sizes, size_t cnt, mwx_node *n);
+
 void node_batch(mwx_node_loop *l, void **items, const size_t *sizes, size_t cnt, void *ctx) {
   mwx_node *n = ctx;
+  int prev = node_prof(n, MWX_NODE_PROF_RX);
+  n->prof_passes++;
+  batch(l, items, sizes, cnt, n);
+  node_prof(n, prev);
+}
+
+static void batch(mwx_node_loop *l, void **items, const size_t *sizes, size_t cnt, mwx_node *n) {
   if (n->n_rx_pend + cnt > n->cap_rx_pend) { /* reserved now: node_rx_take's events point into it */
     size_t nc = n->n_rx_pend + cnt;
     node_rx_item *p = realloc(n->rx_pend, nc * sizeof *p);
@@ -225,7 +293,10 @@ void node_batch(mwx_node_loop *l, void **items, const size_t *sizes, size_t cnt,
     node_rx_item *it = &n->rx_pend[n->n_rx_pend];
     memcpy(it, items[i], sizeof *it);
     node_rx_take(n, it, &n->rx_pend_ev[n->n_rx_pend]);
+    n->rx_pend_ev[n->n_rx_pend].stage_ns[MWX_NODE_STAGE_TAKEN] = node_real_ns();
     n->n_rx_pend++;
+    if (n->n_rx_pend > n->rx_pend_max)
+      n->rx_pend_max = n->n_rx_pend;
   }
   if (!n->pass_open)
     rx_pend_emit(n, 1); /* no transaction: each record committed on its own */

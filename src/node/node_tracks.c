@@ -198,7 +198,9 @@ static int launch_fit_start(mwx_node *n, size_t idx, const mwx_track_info *in, c
 int node_tracks_to_samples(mwx_node *n) {
   mwx_assess_opts ao;
   mwx_assess_opts_default(&ao);
+  int prev = node_prof(n, MWX_NODE_PROF_FUSE);
   int rc0 = node_fuse_own(n); /* fusepic.c: own tracks into the fused picture, for their global numbers */
+  node_prof(n, prev);
   if (rc0)
     return rc0;
   size_t count = mwx_track_count(n->tr);
@@ -208,8 +210,16 @@ int node_tracks_to_samples(mwx_node *n) {
       continue;
     if (in.status != MWX_TRACK_CONFIRMED) {
       node_trk *gone = in.status == MWX_TRACK_DELETED ? trk_find(n, i) : NULL;
-      if (gone) /* deleted for good: its entry is free */
+      if (gone) { /* deleted for good: the node forgets it */
         trk_remove(n, gone);
+        n->st.tracks_forgotten++;
+        if (n->net) { /* its DDS instances too (bounded writer history) */
+          char id[MWX_ID_LEN];
+          snprintf(id, sizeof id, "%s-T%u", n->cfg.nation, in.id);
+          if (mwx_net_forget(n->net, id, NULL))
+            mwx_error_clear();
+        }
+      }
       continue;
     }
     node_trk *ts = trk_state(n, i);

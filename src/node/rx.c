@@ -53,6 +53,7 @@ static void on_net_event(void *ctx, const mwx_net_event *ev) {
   it.relayed = ev->relayed;
   it.alive = ev->alive;
   it.recv_ns = ev->recv_ns;
+  it.verified_ns = ev->verified_ns;
   snprintf(it.partner, sizeof it.partner, "%.3s", ev->partner);
   snprintf(it.detail, sizeof it.detail, "%s", ev->detail);
   if (ev->msg) {

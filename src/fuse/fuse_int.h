@@ -1,0 +1,115 @@
+/*
+ * fuse_int.h - what the files of src/fuse/ share (private: the public
+ * contract is include/mwx/fuse.h, the reasons docs/fusion.md).
+ *
+ *   fuse_rules.c    CI, ICI, the distance, the global number; 6x6 algebra
+ *   fuse_sample.c   the sample check, a Track sample or an own track as input
+ *   fuse_name.c     key order, names and numbers, names after an ingest
+ *   fuse_predict.c  a source's latest sample propagated; the thrust estimate
+ *   fuse_state.c    the fuser object, its tables and indices; the fused state
+ *   fuse_assoc.c    mwx_fuse_ingest: replace, decorrelate, associate, merge,
+ *                   forget
+ *
+ * The fuser holds source tracks (the latest sample of each originator's
+ * local track, and the time of its first) and fused tracks (a set of source
+ * tracks: src.fused is the index of the fused track a source belongs to).
+ * A fused track has no estimate of its own: its state at any time is
+ * recomputed from its members' latest samples (fuse_state_at), so nothing a
+ * source said earlier is ever counted again once it has said something
+ * newer; this is what keeps the information sum free of double counting
+ * between successive outputs of one source filter.
+ *
+ * Determinism: everything that decides membership or a name is computed
+ * from members in key order (first sample time, originator, local id), and
+ * a batch is sorted before it is used, so that two nodes given the same
+ * samples reach the same fused tracks and the same numbers.
+ */
+#ifndef MWX_FUSE_INT_H
+#define MWX_FUSE_INT_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mwx/fuse.h"
+
+#define NS 1000000000LL
+#define BIG_COST 1e12
+
+typedef struct src {
+  mwx_fuse_sample last; /* latest sample */
+  double thrust_mps2;   /* estimated thrust acceleration along the velocity (boost samples) */
+  int has_thrust;
+  int64_t t_first_ns;   /* time of its first sample: the key */
+  int fused;            /* index into fz->f */
+  int prev;             /* during an ingest call: the fused track before it (-2: new in the call) */
+  int strikes;          /* consecutive samples outside the split gate */
+  int64_t t_strike_ns;  /* time of the first of them */
+} src;
+
+/* A fused track's name: a source track's key and a generation (0: the
+ * source's own name; g > 0: the g-th fused track a split named after the
+ * same source, so that two fused tracks never share a number). */
+typedef struct fname {
+  int64_t t_first_ns;
+  char orig[MWX_NATION_LEN];
+  char id[MWX_ID_LEN];
+  int gen;
+} fname;
+
+typedef struct ftrk {
+  int alive;  /* set at creation; a fused track ends when it has no member (compacted away) */
+  fname name; /* kept from creation; a join or a merge takes the smaller, a split keeps it with
+                 the side that holds more fresh members (name_after_split) */
+} ftrk;
+
+struct mwx_fuser {
+  mwx_fuse_config cfg;
+  double gate_assoc, gate_split;
+  src *s;
+  size_t ns, caps;
+  ftrk *f;
+  size_t nf, capf;
+};
+
+
+/* What fused_state is for: the picture (every usable member), the
+ * decorrelation test (fresh members only), or a gate (members not fresh are
+ * propagated with at least q_gate_m2ps3: a long free-flight prediction
+ * carries model error - drag, an unseen end of burn - that the source's
+ * covariance does not). */
+enum { FS_STATE = 0, FS_SPLIT = 1, FS_GATE = 2 };
+
+static inline int fuse_fresh_at(const mwx_fuser *fz, const src *s, int64_t t_ns) {
+  return fabs((double)(t_ns - s->last.t_ns) * 1e-9) <= fz->cfg.fresh_s;
+}
+
+/* fuse_rules.c: Cholesky inverse of SPD A, log-determinant (may be NULL);
+ * -1 if A is not SPD.  y = A x. */
+int fuse_inv6(const double A[6][6], double B[6][6], double *logdet);
+void fuse_mat_vec(const double A[6][6], const double x[6], double y[6]);
+
+/* fuse_name.c */
+uint32_t fuse_name_number(const fname *n);
+int fuse_key_cmp(const src *a, const src *b);
+int fuse_name_cmp(const fname *a, const fname *b);
+fname fuse_src_name(const mwx_fuser *fz, const src *s);
+int fuse_src_is_name(const src *s, const fname *n);
+void fuse_sort_by_key(const mwx_fuser *fz, size_t *idx, size_t n);
+int fuse_resolve_names(mwx_fuser *fz, const fname *old, size_t n_old);
+
+/* fuse_predict.c */
+int fuse_predict_sample(const mwx_fuser *fz, const src *sr, int64_t t_ns, double q_min, double x[6], double P[6][6]);
+void fuse_estimate_thrust(src *sr, const mwx_fuse_sample *prev, const mwx_fuse_sample *now);
+
+/* fuse_state.c */
+size_t fuse_members(const mwx_fuser *fz, size_t fi, size_t *out, size_t cap);
+long fuse_find_src(const mwx_fuser *fz, const char *orig, const char *id);
+int fuse_new_fused(mwx_fuser *fz, const fname *name);
+int fuse_state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude, int mode, double x[6],
+                  double P[6][6], mwx_fuse_track *out);
+
+/* fuse_assoc.c */
+void fuse_sample_vec(const mwx_fuse_sample *s, double x[6]);
+
+#endif /* MWX_FUSE_INT_H */

@@ -1,0 +1,114 @@
+/*
+ * fuse_predict.c - a source track's latest sample propagated to another
+ * time (free flight, or boost with the thrust the source gives or its
+ * samples imply), and the thrust estimate.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mwx/ballistic.h"
+#include "mwx/error.h"
+#include "mwx/fuse.h"
+#include "fuse_int.h"
+
+/* A source track's latest sample propagated to t_ns: in free flight
+ * (mwx_track_predict, ballistic model), or, for a boost sample, with the
+ * tracker's boost model and the thrust the sample gives or the source's
+ * samples imply (estimate_thrust; THRUST_SIGMA_MPS2 uncertain), since a
+ * missile under 20-60 m/s^2 of thrust is 10-30 m/s ahead of a ballistic
+ * prediction after a 1-s scan gap. */
+#define THRUST_SIGMA_MPS2 5.0
+#define THRUST_MAX_GAP_S 5.0
+int fuse_predict_sample(const mwx_fuser *fz, const src *sr, int64_t t_ns, double q_min, double x[6],
+                          double P[6][6]) {
+  const mwx_fuse_sample *s = &sr->last;
+  mwx_track_filter_cfg fc;
+  mwx_track_filter_cfg_default(&fc);
+  int boost = s->phase == MWX_MSG_BOOST;
+  fc.q_ballistic_m2ps3 = boost ? fz->cfg.q_boost_m2ps3 : fz->cfg.q_ballistic_m2ps3;
+  fc.q_boost_m2ps3 = fz->cfg.q_boost_m2ps3;
+  if (fc.q_ballistic_m2ps3 < q_min)
+    fc.q_ballistic_m2ps3 = q_min;
+  if (fc.q_boost_m2ps3 < q_min)
+    fc.q_boost_m2ps3 = q_min;
+  mwx_track_est e;
+  memset(&e, 0, sizeof e);
+  e.t_ns = s->t_ns;
+  for (int i = 0; i < 3; i++) {
+    e.x[i] = s->pos_ecef_m[i];
+    e.x[3 + i] = s->vel_ecef_mps[i];
+  }
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 6; j++)
+      e.P[i][j] = s->P[i][j];
+  /* a silent boost sample: thrust for at most THRUST_MAX_GAP_S past it, then
+   * free flight (it is taken to have burnt out by then, as the tracker's
+   * coasting does when it loses a burning track) */
+  int rc;
+  if (boost && sr->has_thrust && fz->cfg.boost_thrust && fuse_fresh_at(fz, sr, t_ns)) {
+    e.x[6] = sr->thrust_mps2;
+    e.P[6][6] = THRUST_SIGMA_MPS2 * THRUST_SIGMA_MPS2;
+    int64_t gap = (int64_t)(THRUST_MAX_GAP_S * 1e9), t1 = t_ns;
+    if (t_ns - s->t_ns > gap)
+      t1 = s->t_ns + gap;
+    else if (s->t_ns - t_ns > gap)
+      t1 = s->t_ns - gap;
+    if ((rc = mwx_track_predict(&fc, MWX_TRACK_BOOST, &e, t1)))
+      return rc;
+  }
+  if ((rc = mwx_track_predict(&fc, MWX_TRACK_BALLISTIC, &e, t_ns)))
+    return rc;
+  for (int i = 0; i < 6; i++) {
+    x[i] = e.x[i];
+    for (int j = 0; j < 6; j++)
+      P[i][j] = 0.5 * (e.P[i][j] + e.P[j][i]);
+  }
+  return 0;
+}
+
+/* The thrust acceleration along the velocity implied by two successive
+ * boost samples of one source: the rate of change of speed less gravity's
+ * component along the velocity (drag and the frame terms are small against
+ * 20-60 m/s^2), smoothed over THRUST_TAU_S.  A sample that carries its own
+ * thrust (has_thrust) is taken as is. */
+#define THRUST_TAU_S 4.0
+void fuse_estimate_thrust(src *sr, const mwx_fuse_sample *prev, const mwx_fuse_sample *now) {
+  if (now->phase != MWX_MSG_BOOST) {
+    sr->has_thrust = 0;
+    return;
+  }
+  if (now->has_thrust) {
+    sr->thrust_mps2 = now->thrust_mps2;
+    sr->has_thrust = 1;
+    return;
+  }
+  if (!prev || prev->phase != MWX_MSG_BOOST)
+    return;
+  double dt = (double)(now->t_ns - prev->t_ns) * 1e-9;
+  if (!(dt > 0) || dt > THRUST_MAX_GAP_S)
+    return;
+  double v0 = 0, v1 = 0, g[3], gv = 0;
+  for (int i = 0; i < 3; i++) {
+    v0 += prev->vel_ecef_mps[i] * prev->vel_ecef_mps[i];
+    v1 += now->vel_ecef_mps[i] * now->vel_ecef_mps[i];
+  }
+  v0 = sqrt(v0);
+  v1 = sqrt(v1);
+  if (!(v1 > 1.0))
+    return;
+  mwx_ballistic_gravity_ecef(now->pos_ecef_m, g);
+  for (int i = 0; i < 3; i++)
+    gv += g[i] * now->vel_ecef_mps[i] / v1;
+  double a = (v1 - v0) / dt - gv;
+  if (a < 0)
+    a = 0;
+  if (!sr->has_thrust) {
+    sr->thrust_mps2 = a;
+    sr->has_thrust = 1;
+  } else {
+    double k = dt / THRUST_TAU_S > 1.0 ? 1.0 : dt / THRUST_TAU_S;
+    sr->thrust_mps2 += k * (a - sr->thrust_mps2);
+  }
+}

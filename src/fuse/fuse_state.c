@@ -1,0 +1,298 @@
+/*
+ * fuse_state.c - the fuser object (configuration, life cycle, its source
+ * and fused track tables) and the fused state of a fused track at a time
+ * (mwx_fuse_get): which members are used and how they are combined.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mwx/ballistic.h"
+#include "mwx/error.h"
+#include "mwx/fuse.h"
+#include "fuse_int.h"
+
+void mwx_fuse_config_default(mwx_fuse_config *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  cfg->assoc_prob = 0.99;
+  cfg->split_prob = 0.999;
+  cfg->split_after = 3;
+  cfg->fresh_s = 20.0;
+  cfg->forget_s = 7200.0;
+  cfg->q_ballistic_m2ps3 = 1e-4;
+  cfg->q_boost_m2ps3 = 100.0;
+  cfg->q_gate_m2ps3 = 1.0;
+  cfg->boost_ci = 1;
+  cfg->ici = 1;
+  cfg->boost_thrust = 1;
+  cfg->split_min_s = 0.0; /* 10 s: docs/fusion.md, measured: one number on 2022-10-04 but boost 1.40x on 2022-11-18 */
+
+}
+
+int mwx_fuse_create(const mwx_fuse_config *cfg, mwx_fuser **out) {
+  if (!out)
+    return mwx_error_set(MWX_EINVAL, "fuse: create: NULL out");
+  *out = NULL;
+  mwx_fuse_config c;
+  if (cfg)
+    c = *cfg;
+  else
+    mwx_fuse_config_default(&c);
+  if (!(c.assoc_prob > 0.5 && c.assoc_prob < 1.0) || !(c.split_prob >= c.assoc_prob && c.split_prob < 1.0) ||
+      c.split_after < 1 || !(c.fresh_s > 0) || !(c.forget_s > 0) || !(c.q_ballistic_m2ps3 >= 0) ||
+      !(c.q_boost_m2ps3 >= 0) || !(c.q_gate_m2ps3 >= 0) || (c.boost_ci != 0 && c.boost_ci != 1) ||
+      (c.ici != 0 && c.ici != 1) || (c.boost_thrust != 0 && c.boost_thrust != 1) || !(c.split_min_s >= 0) ||
+      c.split_min_s > 3600.0)
+    return mwx_error_set(MWX_EINVAL, "fuse: create: invalid configuration");
+  mwx_fuser *fz = calloc(1, sizeof *fz);
+  if (!fz)
+    return mwx_error_set(MWX_ENOMEM, "fuse: create: out of memory");
+  fz->cfg = c;
+  mwx_track_chi2_quantile(c.assoc_prob, 6, &fz->gate_assoc);
+  mwx_track_chi2_quantile(c.split_prob, 6, &fz->gate_split);
+  *out = fz;
+  return 0;
+}
+
+void mwx_fuse_destroy(mwx_fuser *fz) {
+  if (!fz)
+    return;
+  free(fz->s);
+  free(fz->f);
+  free(fz);
+}
+
+size_t mwx_fuse_count(const mwx_fuser *fz) { return fz ? fz->nf : 0; }
+
+/* Members of fused track fi in key order (at most cap; returns the count). */
+size_t fuse_members(const mwx_fuser *fz, size_t fi, size_t *out, size_t cap) {
+  size_t n = 0;
+  for (size_t i = 0; i < fz->ns && n < cap; i++)
+    if (fz->s[i].fused == (int)fi)
+      out[n++] = i;
+  fuse_sort_by_key(fz, out, n);
+  return n;
+}
+
+long fuse_find_src(const mwx_fuser *fz, const char *orig, const char *id) {
+  for (size_t i = 0; i < fz->ns; i++)
+    if (!strcmp(fz->s[i].last.originator, orig) && !strcmp(fz->s[i].last.local_track_id, id))
+      return (long)i;
+  return -1;
+}
+
+int fuse_new_fused(mwx_fuser *fz, const fname *name) {
+  if (fz->nf == fz->capf) {
+    size_t nc = fz->capf ? 2 * fz->capf : 16;
+    ftrk *f = realloc(fz->f, nc * sizeof *f);
+    if (!f)
+      return mwx_error_set(MWX_ENOMEM, "fuse: out of memory");
+    fz->f = f;
+    fz->capf = nc;
+  }
+  fz->f[fz->nf].alive = 1;
+  fz->f[fz->nf].name = *name;
+  return (int)fz->nf++;
+}
+
+static void add_nation(uint8_t *n, char list[][MWX_NATION_LEN], const char *nat) {
+  int pos = 0;
+  while (pos < *n && strcmp(list[pos], nat) < 0)
+    pos++;
+  if (pos < *n && !strcmp(list[pos], nat))
+    return;
+  if (*n >= MWX_MAX_NATIONS)
+    return;
+  memmove(list[pos + 1], list[pos], (size_t)(*n - pos) * MWX_NATION_LEN);
+  memcpy(list[pos], nat, MWX_NATION_LEN);
+  (*n)++;
+}
+
+/* 1 if the member enters the information sum, 0 if it is combined by CI. */
+static int info_member(const mwx_fuser *fz, const mwx_fuse_sample *s) {
+  return s->own_sensors && !(s->phase == MWX_MSG_BOOST && fz->cfg.boost_ci);
+}
+
+/* Combines the members used[0..nu) at t_ns: own-sensor members by the
+ * information sum, the others (fused products, and boost-phase samples when
+ * boost_ci) by ICI with the running result (CI when cfg.ici is 0).  *ci
+ * (may be NULL) is set when a member was combined by (I)CI. */
+static int combine(const mwx_fuser *fz, const size_t *used, size_t nu, int64_t t_ns, int mode, double x[6],
+                   double P[6][6], int *ci) {
+  double I[6][6] = {{0}}, iv[6] = {0};
+  int n_info = 0, rc, have = 0;
+  if (ci)
+    *ci = 0;
+  for (size_t k = 0; k < nu; k++) {
+    const src *s = &fz->s[used[k]];
+    if (nu > 1 && !info_member(fz, &s->last))
+      continue;
+    double xs[6], Ps[6][6], Is[6][6], is[6];
+    double qmin = mode == FS_GATE && !fuse_fresh_at(fz, s, t_ns) ? fz->cfg.q_gate_m2ps3 : 0.0;
+    if ((rc = fuse_predict_sample(fz, s, t_ns, qmin, xs, Ps)))
+      return rc;
+    if (fuse_inv6(Ps, Is, NULL))
+      return mwx_error_set(MWX_ERANGE, "fuse: propagated covariance of %s/%s not positive definite",
+                           s->last.originator, s->last.local_track_id);
+    fuse_mat_vec(Is, xs, is);
+    for (int r = 0; r < 6; r++) {
+      iv[r] += is[r];
+      for (int c = 0; c < 6; c++)
+        I[r][c] += Is[r][c];
+    }
+    n_info++;
+  }
+  if (n_info) {
+    if (fuse_inv6(I, P, NULL))
+      return mwx_error_set(MWX_ERANGE, "fuse: information matrix not positive definite");
+    fuse_mat_vec(P, iv, x);
+    have = 1;
+  }
+  for (size_t k = 0; k < nu; k++) {
+    const src *s = &fz->s[used[k]];
+    if (nu == 1 || info_member(fz, &s->last))
+      continue;
+    double xs[6], Ps[6][6];
+    double qmin = mode == FS_GATE && !fuse_fresh_at(fz, s, t_ns) ? fz->cfg.q_gate_m2ps3 : 0.0;
+    if ((rc = fuse_predict_sample(fz, s, t_ns, qmin, xs, Ps)))
+      return rc;
+    if (!have) {
+      memcpy(x, xs, 6 * sizeof *x);
+      memcpy(P, Ps, sizeof Ps);
+      have = 1;
+      continue;
+    }
+    double xc[6], Pc[6][6];
+    if ((rc = (fz->cfg.ici ? mwx_fuse_ici : mwx_fuse_ci)(x, P, xs, Ps, xc, Pc, NULL)))
+      return rc;
+    memcpy(x, xc, sizeof xc);
+    memcpy(P, Pc, sizeof Pc);
+    if (ci)
+      *ci = 1;
+  }
+  return have ? 0 : MWX_ENOTFOUND;
+}
+
+/* The fused state of fused track fi at t_ns from its members except
+ * `exclude` ((size_t)-1: none), see FS_*.  Members used: the fresh ones
+ * (sample age <= fresh_s), and (not for FS_SPLIT) the silent ones whose last
+ * sample was in free flight and whose prediction agrees with the fresh
+ * fuse_members (inside the assoc gate): a silent track's prediction is as good as
+ * its source's own coasting, unless its source lost it under thrust it
+ * did not see.  With no fresh member, every silent free-flight member, or
+ * else the newest member alone (coasting).  MWX_ENOTFOUND when no member can
+ * be used.  out may be NULL for x, P only. */
+int fuse_state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude, int mode, double x[6],
+                       double P[6][6], mwx_fuse_track *out) {
+  size_t m[MWX_FUSE_MAX_MEMBERS * 4];
+  size_t nm = fuse_members(fz, fi, m, sizeof m / sizeof m[0]);
+  size_t used[MWX_FUSE_MAX_MEMBERS * 4], stale[MWX_FUSE_MAX_MEMBERS * 4];
+  size_t nu = 0, ns = 0, newest = (size_t)-1;
+  for (size_t k = 0; k < nm; k++) {
+    if (m[k] == exclude)
+      continue;
+    const src *s = &fz->s[m[k]];
+    if (newest == (size_t)-1 || s->last.t_ns > fz->s[newest].last.t_ns)
+      newest = m[k];
+    if (fuse_fresh_at(fz, s, t_ns))
+      used[nu++] = m[k];
+    else if (mode != FS_SPLIT && s->last.phase != MWX_MSG_BOOST)
+      stale[ns++] = m[k];
+  }
+  int n_fresh = (int)nu, rc, ci = 0;
+  double xf[6], Pf[6][6];
+  if (!n_fresh && ns > 1) {
+    /* nobody holds it now: the newest silent member is the reference the
+     * others are screened against (an unscreened old estimate whose source
+     * lost the missile badly - KOR's coasting track 1-2 km off on
+     * 2022-10-04 - would otherwise pull the coasting picture away) */
+    size_t ref = 0;
+    for (size_t k = 1; k < ns; k++)
+      if (fz->s[stale[k]].last.t_ns > fz->s[stale[ref]].last.t_ns)
+        ref = k;
+    size_t r = stale[ref];
+    stale[ref] = stale[0];
+    stale[0] = r;
+    used[nu++] = r;
+    memmove(stale, stale + 1, (ns - 1) * sizeof *stale);
+    ns--;
+  }
+  if (nu && ns) {
+    /* screen the silent members against the fresh ones */
+    if ((rc = combine(fz, used, nu, t_ns, mode, xf, Pf, NULL)))
+      return rc;
+    for (size_t k = 0; k < ns; k++) {
+      double xs[6], Ps[6][6], d2;
+      double qmin = mode == FS_GATE ? fz->cfg.q_gate_m2ps3 : 0.0;
+      if (fuse_predict_sample(fz, &fz->s[stale[k]], t_ns, qmin, xs, Ps) ||
+          mwx_fuse_distance2(xs, Ps, xf, Pf, &d2)) {
+        mwx_error_clear();
+        continue;
+      }
+      if (d2 < fz->gate_assoc)
+        used[nu++] = stale[k];
+    }
+  } else if (ns) {
+    memcpy(used, stale, ns * sizeof *used);
+    nu = ns;
+  }
+  if (!nu) {
+    if (mode == FS_SPLIT || newest == (size_t)-1)
+      return MWX_ENOTFOUND;
+    used[nu++] = newest;
+  }
+  if ((rc = combine(fz, used, nu, t_ns, mode, xf, Pf, &ci)))
+    return rc;
+  int method = !n_fresh ? MWX_FUSE_COAST : ci ? MWX_FUSE_CI : nu == 1 ? MWX_FUSE_SINGLE : MWX_FUSE_INFO;
+  if (x)
+    memcpy(x, xf, sizeof xf);
+  if (P)
+    memcpy(P, Pf, sizeof Pf);
+  if (out) {
+    memset(out, 0, sizeof *out);
+    out->t_ns = t_ns;
+    memcpy(out->x, xf, sizeof xf);
+    memcpy(out->P, Pf, sizeof Pf);
+    out->method = method;
+    out->n_used = (int)nu;
+    for (size_t k = 0; k < nu && method != MWX_FUSE_COAST; k++) /* coasting: taken as burnt out */
+      out->boost |= fz->s[used[k]].last.phase == MWX_MSG_BOOST;
+    for (size_t k = 0; k < nu; k++) {
+      const mwx_fuse_sample *s = &fz->s[used[k]].last;
+      if (out->n_sources < MWX_FUSE_MAX_MEMBERS)
+        out->sources[out->n_sources++] = s->mark;
+      add_nation(&out->n_contributors, out->contributors, s->originator);
+      for (int c = 0; c < s->n_contributors; c++)
+        add_nation(&out->n_contributors, out->contributors, s->contributors[c]);
+    }
+    const fname *nm_ = &fz->f[fi].name;
+    memcpy(out->name_originator, nm_->orig, MWX_NATION_LEN);
+    memcpy(out->name_local_id, nm_->id, MWX_ID_LEN);
+    out->name_t_ns = nm_->t_first_ns;
+    out->name_generation = nm_->gen;
+    for (size_t k = 0; k < nm; k++) {
+      const src *s = &fz->s[m[k]];
+      if (k == 0 || s->last.t_ns > out->t_last_sample_ns)
+        out->t_last_sample_ns = s->last.t_ns;
+      if (out->n_members < MWX_FUSE_MAX_MEMBERS) {
+        memcpy(out->member_originator[out->n_members], s->last.originator, MWX_NATION_LEN);
+        memcpy(out->member_local_id[out->n_members], s->last.local_track_id, MWX_ID_LEN);
+      }
+      out->n_members++;
+    }
+    if (out->n_members > MWX_FUSE_MAX_MEMBERS)
+      out->n_members = MWX_FUSE_MAX_MEMBERS;
+    out->global_track_no = fuse_name_number(nm_);
+  }
+  return 0;
+}
+
+int mwx_fuse_get(const mwx_fuser *fz, size_t index, int64_t t_ns, mwx_fuse_track *out) {
+  if (!fz || !out || index >= fz->nf)
+    return mwx_error_set(MWX_EINVAL, "fuse: get: no fused track %zu", index);
+  int rc = fuse_state_at(fz, index, t_ns, (size_t)-1, FS_STATE, NULL, NULL, out);
+  if (rc == MWX_ENOTFOUND)
+    return mwx_error_set(MWX_EINVAL, "fuse: get: fused track %zu has no member", index);
+  return rc;
+}
