@@ -47,6 +47,13 @@ c0=$(awk '{print $14+$15}' /proc/${PIDS[1]}/stat)
 timeout $(( SECS + 240 )) node "$SRC/bench/cop_page.js" "https://127.0.0.1:$PORT/" "$SPKI" bench bench-password "$SECS" "$PAGES" ||
   echo "PAGE cop_page.js failed (status $?)"
 c1=$(awk '{print $14+$15}' /proc/${PIDS[1]}/stat)
+# the server's own view (its loop's lag over the last 60 s, its share of the loop's time)
+curl -s -m 60 --cacert "$T/pki/JPN/web_ca.pem" -c "$T/jar" -H 'Content-Type: application/json' \
+  -d '{"name":"bench","password":"bench-password"}' "https://127.0.0.1:$PORT/api/login" >/dev/null &&
+  curl -s -m 60 --cacert "$T/pki/JPN/web_ca.pem" -b "$T/jar" "https://127.0.0.1:$PORT/api/stats" |
+  python3 -c 'import json,sys; d=json.load(sys.stdin); l=d["loop_lag_us"]; b=d["loop_busy"]
+print("NODE JPN loop lag (10-ms timer, last 60 s) p50=%d p99=%d max=%d us; web server share of the loop %.2f%% (%d calls); ws_frames=%d ws_sent=%d ws_resyncs=%d ws_coalesced=%d" % (l["p50"], l["p99"], l["max"], 100*b["share"], b["calls"], d["ws_frames"], d["ws_sent"], d["ws_resyncs"], d["ws_coalesced"]))' ||
+  echo "NODE /api/stats: no answer"
 echo "NODE JPN cpu=$(awk -v d=$((c1 - c0)) -v s=$(getconf CLK_TCK) 'BEGIN{printf "%.1f", d/s}') s over the page run (scenario $(basename "$SC"), speed $SPEED, $PAGES page(s), $SECS s)"
 WS_CLIENTS=${WS_CLIENTS:-10}
 if [ "$WS_CLIENTS" -gt 0 ]; then

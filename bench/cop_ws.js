@@ -106,7 +106,10 @@ function summary(d, bucket) {
 }
 
 (async () => {
-  const login = await request('POST', '/api/login', { name, password: pw });
+  let login = null;
+  for (let i = 0; i < 4 && !login; i++) // (a loaded machine: the node may answer late)
+    login = await request('POST', '/api/login', { name, password: pw }).catch((e) => { console.error(`LOOP log-in: ${e.message}`); return null; });
+  if (!login) throw new Error('log-in: no answer in 4 tries');
   if (login.status !== 200) throw new Error(`log-in: ${login.status} ${login.body}`);
   const cookie = String(login.headers['set-cookie']).split(';')[0];
   const stats = async () => JSON.parse((await request('GET', '/api/stats', null, cookie)).body);

@@ -132,6 +132,8 @@ struct mwx_cop {
   uint64_t uv_passes;  /* libuv passes run: a page gets at most one write per pass */
   int64_t open_mono;   /* mwx_cop_open's time */
   int busy_depth;      /* nesting of timed entries from the loop (busy_in) */
+  uint64_t io_calls;   /* lws callbacks for real I/O (requests, bodies, writes, WebSocket events): a pass
+                          that had any is followed by another at once (uv_tick) */
   json_t *picture;    /* key "ORIG|Topic|id" -> sample (+ "trail" for tracks) */
   json_t *partners;   /* nation -> {alive, last_ms, received, dropped} */
   int ws_open;        /* pages connected to the push channel now */
@@ -1102,9 +1104,38 @@ static int api(struct lws *wsi, http_pss *p, mwx_cop *c) {
   return err(wsi, p, c, 404, "no such API call");
 }
 
+/* An lws callback that means I/O happened (not poll bookkeeping): the
+ * pass that made it may have queued new watch interests, which libuv
+ * applies only on its next pass. */
+static int io_reason(enum lws_callback_reasons r) {
+  switch (r) {
+  case LWS_CALLBACK_HTTP:
+  case LWS_CALLBACK_HTTP_BODY:
+  case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+  case LWS_CALLBACK_HTTP_WRITEABLE:
+  case LWS_CALLBACK_HTTP_FILE_COMPLETION:
+  case LWS_CALLBACK_SERVER_WRITEABLE:
+  case LWS_CALLBACK_ESTABLISHED:
+  case LWS_CALLBACK_RECEIVE:
+  case LWS_CALLBACK_CLOSED:
+  case LWS_CALLBACK_CLOSED_HTTP:
+  case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+  case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+  case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+  case LWS_CALLBACK_FILTER_HTTP_CONNECTION:
+  case LWS_CALLBACK_HTTP_BIND_PROTOCOL:
+  case LWS_CALLBACK_ADD_HEADERS:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
 static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len) {
   http_pss *p = user;
   mwx_cop *c = lws_context_user(lws_get_context(wsi));
+  if (c && io_reason(reason))
+    c->io_calls++;
   switch (reason) {
   case LWS_CALLBACK_HTTP: {
     memset(p, 0, sizeof *p);
@@ -1211,6 +1242,8 @@ static int cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
   mwx_cop *c = lws_context_user(lws_get_context(wsi));
   (void)in;
   (void)len;
+  if (c && io_reason(reason))
+    c->io_calls++;
   switch (reason) {
   case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
     char tok[COP_TOKEN_HEX + 8];
@@ -1345,11 +1378,19 @@ static void uv_pass(mwx_cop *c) {
   busy_out(c, t0);
 }
 
+/* One libuv pass; the delay to the next: at once when the pass did I/O
+ * (libuv applies the watch interests its callbacks asked for, e.g. a
+ * response's POLLOUT, only on its next pass, and nothing else would wake
+ * the loop for them), else libuv's next timer. */
+static int64_t uv_pass_next(mwx_cop *c) {
+  uint64_t io = c->io_calls;
+  uv_pass(c);
+  return c->io_calls != io ? 0 : uv_next_ns(c);
+}
+
 static int64_t uv_tick(mwx_node_loop *l, void *ctx) {
   (void)l;
-  mwx_cop *c = ctx;
-  uv_pass(c);
-  return uv_next_ns(c); /* the same timer again */
+  return uv_pass_next(ctx); /* the same timer again */
 }
 
 static void uv_fd_ready(mwx_node_loop *l, int fd, short revents, void *ctx) {
@@ -1357,8 +1398,7 @@ static void uv_fd_ready(mwx_node_loop *l, int fd, short revents, void *ctx) {
   (void)fd;
   (void)revents;
   mwx_cop *c = ctx;
-  uv_pass(c);
-  uv_schedule(c, uv_next_ns(c));
+  uv_schedule(c, uv_pass_next(c));
 }
 
 static void kick(mwx_cop *c) {
