@@ -150,7 +150,11 @@ int64_t mwx_node_mono_ns(void);
  * a few hundred; beyond the bound the least recently updated track's state
  * is dropped and counted (tracks_evicted). */
 #define MWX_NODE_MAX_TRACKS 1024
-#define MWX_NODE_PICTURE_MAX 256
+/* Partner picture keys (originator, topic, track / node id): a salvo of
+ * 100 missiles held by two partners is ~600 keys (a Track, a LaunchEvent and
+ * an ImpactPrediction per missile each; bench/node_latency.sh salvo filled
+ * 256 and dropped 170); 936 bytes a key, grown on demand (<= 1.9 MB). */
+#define MWX_NODE_PICTURE_MAX 2048
 /* The loop's hand-over queue (receive thread and fit workers -> loop), items:
  * a salvo of 100 missiles sends a partner ~300 samples/s (BENCHMARKS.md
  * "plot -> partner's picture"), so 4,096 is >10 s of the loop not draining. */
