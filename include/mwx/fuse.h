@@ -324,6 +324,11 @@ typedef struct mwx_fuse_replay_result {
  * the caller owns it (mwx_fuse_replay_fini).  Pure computation, no I/O. */
 int mwx_fuse_replay(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const mwx_fuse_replay_opts *opts,
                     mwx_fuse_replay_result *out);
+/* Copies the truth scorer's verdict q (zone, zone call, alert, overflight,
+ * lead) into x, the alert regions as text from zone data z: the one mapping
+ * from mwx_alert_score to the replay's keys, for this replay and the node
+ * replay.  No I/O, no allocation. */
+void mwx_fuse_replay_cond_set_alert(mwx_fuse_replay_cond *x, const mwx_zone *z, const mwx_alert_score *q);
 /* Frees what mwx_fuse_replay put in r and zeroes it; NULL is ignored. */
 void mwx_fuse_replay_fini(mwx_fuse_replay_result *r);
 

@@ -334,6 +334,23 @@ static double dist3(const double a[3], const double b[3]) {
   return sqrt(s);
 }
 
+void mwx_fuse_replay_cond_set_alert(mwx_fuse_replay_cond *x, const mwx_zone *z, const mwx_alert_score *q) {
+  x->has_zone = q->has_zone;
+  x->zone = q->zone;
+  memcpy(x->zone_nation, q->zone_nation, sizeof x->zone_nation);
+  x->has_zone_call = q->has_zone_call;
+  x->zone_call_s = q->zone_call_s;
+  x->has_alert = q->has_alert;
+  x->alert_kind = q->kind;
+  x->alert_s = q->alert_s;
+  mwx_alert_regions_text(z, q->regions, x->alert_regions, sizeof x->alert_regions);
+  x->false_alert = q->false_alert;
+  x->has_overflight = q->has_overflight;
+  x->overflight_s = q->overflight_s;
+  x->has_lead = q->has_lead;
+  x->warning_lead_s = q->warning_lead_s;
+}
+
 int mwx_fuse_replay(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const mwx_fuse_replay_opts *opts,
                     mwx_fuse_replay_result *out) {
   if (!sc || !truth || !out)
@@ -559,20 +576,7 @@ int mwx_fuse_replay(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, cons
         mwx_fuse_replay_cond *x = s->c;
         mwx_alert_score *q = &s->zs;
         mwx_alert_truth_finish(&tzs[k], q);
-        x->has_zone = q->has_zone;
-        x->zone = q->zone;
-        memcpy(x->zone_nation, q->zone_nation, sizeof x->zone_nation);
-        x->has_zone_call = q->has_zone_call;
-        x->zone_call_s = q->zone_call_s;
-        x->has_alert = q->has_alert;
-        x->alert_kind = q->kind;
-        x->alert_s = q->alert_s;
-        mwx_alert_regions_text(o.zone, q->regions, x->alert_regions, sizeof x->alert_regions);
-        x->false_alert = q->false_alert;
-        x->has_overflight = q->has_overflight;
-        x->overflight_s = q->overflight_s;
-        x->has_lead = q->has_lead;
-        x->warning_lead_s = q->warning_lead_s;
+        mwx_fuse_replay_cond_set_alert(x, o.zone, q);
       }
 done:
   free(tzs);

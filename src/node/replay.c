@@ -449,20 +449,7 @@ static int score_collector(rp *r, col *c, mwx_node_replay_result *out) {
     mwx_fuse_replay_cond *x = &mis(out, k)->n[a][cd];
     mwx_alert_score *q = &sco[k];
     mwx_alert_truth_finish(&r->tz[k], q);
-    x->has_zone = q->has_zone;
-    x->zone = q->zone;
-    memcpy(x->zone_nation, q->zone_nation, sizeof x->zone_nation);
-    x->has_zone_call = q->has_zone_call;
-    x->zone_call_s = q->zone_call_s;
-    x->has_alert = q->has_alert;
-    x->alert_kind = q->kind;
-    x->alert_s = q->alert_s;
-    mwx_alert_regions_text(r->z, q->regions, x->alert_regions, sizeof x->alert_regions);
-    x->false_alert = q->false_alert;
-    x->has_overflight = q->has_overflight;
-    x->overflight_s = q->overflight_s;
-    x->has_lead = q->has_lead;
-    x->warning_lead_s = q->warning_lead_s;
+    mwx_fuse_replay_cond_set_alert(x, r->z, q);
   }
   free(sco);
   return 0;
