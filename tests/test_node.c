@@ -85,7 +85,9 @@ static void test_loop_timers(void **state) {
   mwx_node_loop *l;
   assert_int_equal(mwx_node_loop_create(0, &l), 0);
   tctx t = {0};
-  assert_int_equal(mwx_node_loop_timer_add(l, 5000000, t_b, &t, NULL), 0); /* 5 ms */
+  /* b at 200 ms: far enough after a's three firings (0, +1, +1 ms, each
+     re-armed from when it ran) that a loaded machine keeps the order */
+  assert_int_equal(mwx_node_loop_timer_add(l, 200000000, t_b, &t, NULL), 0);
   assert_int_equal(mwx_node_loop_timer_add(l, 0, t_a, &t, NULL), 0);       /* now, 1 ms, 2 ms */
   assert_int_equal(mwx_node_loop_timer_add(l, 0, t_zero, &t, NULL), 0);
   assert_int_equal(mwx_node_loop_timer_add(l, 2000000, t_never, &t, &t.del_id), 0);
@@ -101,7 +103,7 @@ static void test_loop_timers(void **state) {
   assert_int_equal(t.fired[1], 1);
   assert_int_equal(t.fired[2], 100);
   assert_int_equal(t.fired[3], 1);
-  /* a fires at 0, 1, 2 ms; b at 5 ms: b last */
+  /* a fires at 0, 1, 2 ms; b at 200 ms: b last */
   assert_int_equal(t.n_order, 4);
   assert_int_equal(t.order[3], 1);
   assert_int_equal(mwx_node_loop_timer_del(l, 12345), MWX_ENOTFOUND);
