@@ -571,6 +571,12 @@ static int fused_prediction(mwx_node *n, const mwx_fuse_track *ft) {
   if (bl && !mwx_geo_inverse(bl->l.lat_deg, bl->l.lon_deg, ap.lat_deg, ap.lon_deg, &d_m, NULL, NULL))
     ip->range_km = d_m / 1e3;
   mwx_error_clear();
+  /* a flight whose apogee stays inside the atmosphere is classed by the
+   * range it flies, as the own assessment does (assess.c, assess.h
+   * MWX_ASSESS_ENDO_APOGEE_KM: 2022-10-14's SRBM has a 1,600-km energy
+   * range, an MRBM's, at 50 km apogee) */
+  if (cls != MWX_CLASS_UNKNOWN && ip->apogee_km > 0 && ip->apogee_km < MWX_ASSESS_ENDO_APOGEE_KM && ip->range_km > 0)
+    cls = mwx_assess_class_from_range(ip->range_km);
   ip->missile_class = (uint8_t)cls;
   ip->zone = MWX_ZONE_UNKNOWN;
   m->fields = 0; /* a fused product names no sensor */
