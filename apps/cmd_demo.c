@@ -11,7 +11,9 @@
  *      operator, one approved through the queue, the journal verified
  *   5. the coalition: a PKI made on the spot, three nodes (KOR, JPN, USA) as
  *      separate processes on this machine, DDS Security on, the scenario
- *      replayed fast; each nation's picture as the others update it; every
+ *      replayed fast; each nation's picture as the others update it; JPN's
+ *      fused picture at the end (one entry per missile: the "picture"
+ *      objects JPN's mwxd prints at DOWN, mwx_node_fused_json); every
  *      node's journal verified
  *   6. fusion and warning on 2022-10-04: JPN's fused picture (one entry per
  *      missile) and JPN's warning timeline shared / without KOR / alone,

@@ -116,6 +116,50 @@ static size_t mark_lagging_tracks(mwx_fuser *fz, const size_t *ma, size_t na, co
   return n;
 }
 
+/* Distance of source si's latest sample from fused track fi (without si),
+ * declared here for the replacement rule. */
+static double dist_to(const mwx_fuser *fz, size_t si, size_t fi, int mode);
+
+/* The replacement rule (issue 13, 2022-11-18 at +160 s).  A tracker may
+ * start a new track c on a missile while its old track o of it still
+ * speaks, drifting away (the USA's tracker at the Hwasong-17's burnout:
+ * USA-T1 runs off on its boost model, USA-T2 is formed from the new
+ * plots).  Both are fresh and overlap, so the "one track per object per
+ * tracker" test (holds_fresh_of) keeps c out of o's fused track, and o,
+ * still used, pulls the fused state after it: c starts a second fused
+ * track, a second global number, for 5-15 s until o strays out of the
+ * split gate.  So: a fresh member o of c's originator in fused track f is
+ * replaced by c when c, gated against f without o, is inside the
+ * association gate and nearer than o is to f without o (the other nations'
+ * members say which of the tracker's two tracks follows the missile).  o is
+ * then displaced as by the displacement rule: it stays a member (the name
+ * does not change), is not used in the state, and leaves through the
+ * decorrelation test if it keeps diverging.  A second missile near the
+ * first (a salvo) is no replacement: c would have to be nearer to the
+ * other nations' estimate of o's missile than o is.
+ *
+ * mark_replaced sets `displaced` (value mark) on the members m[0..nm) of f
+ * that new source si replaces, and counts them (TEMP_MARK: undo with
+ * unmark). */
+static size_t mark_replaced(mwx_fuser *fz, size_t f, const size_t *m, size_t nm, size_t si, int mark) {
+  const src *c = &fz->s[si];
+  size_t n = 0;
+  for (size_t k = 0; k < nm; k++) {
+    src *o = &fz->s[m[k]];
+    if (m[k] == si || o->displaced || strcmp(o->last.originator, c->last.originator) ||
+        !fuse_fresh_at(fz, o, c->last.t_ns) || o->last.t_ns < c->t_first_ns)
+      continue;
+    double d_o = dist_to(fz, m[k], f, FS_GATE);
+    o->displaced = mark;
+    double d_c = dist_to(fz, si, f, FS_GATE);
+    if (d_c < fz->gate_assoc && d_c < d_o)
+      n++;
+    else
+      o->displaced = 0;
+  }
+  return n;
+}
+
 /* Source si leaves its fused track (decorrelation) and starts its own (its
  * name is decided at the end of the ingest call: resolve_names). */
 static int split_off(mwx_fuser *fz, size_t si) {
@@ -573,8 +617,9 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
           if (!usable)
             unmark(fz, m, nm);
         }
+        size_t nr = mark_replaced(fz, f, m, nm, si, TEMP_MARK); /* the replacement rule */
         pref rf = ref[f];
-        if (nl)
+        if (nl || nr)
           pref_of_fused(fz, f, &rf);
         if (!pregate_far(fz, &rs, &rf, c->last.t_ns) && !holds_fresh_of(fz, f, c, si, c->last.t_ns))
           d2 = dist_to(fz, si, f, FS_GATE);
@@ -618,6 +663,7 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
           size_t m[MWX_FUSE_MAX_MEMBERS * 4];
           size_t nm = fuse_members(fz, f, m, sizeof m / sizeof m[0]);
           mark_lagging(fz, m, nm, c->last.originator, c->t_first_ns, c->last.t_ns, 1);
+          mark_replaced(fz, f, m, nm, fresh_src[r], 1);
           c->fused = (int)f;
           fz->f[f].dirty = 1;
         }
