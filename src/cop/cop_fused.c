@@ -90,6 +90,8 @@ static json_t *member_trail(mwx_cop *c, const mwx_node_fused_entry *e) {
 void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
   fused_walk *w = vw;
   mwx_cop *c = w->c;
+  if (e->fallen) /* the page's picture is of missiles in flight: a fallen one is gone */
+    return;
   if (w->full) {
     json_t *o = fused_json(e, 1, 1);
     json_object_set_new(o, "trail", member_trail(c, e));

@@ -424,3 +424,23 @@ int mwx_fuse_get(const mwx_fuser *fz, size_t index, int64_t t_ns, mwx_fuse_track
     return mwx_error_set(MWX_EINVAL, "fuse: get: fused track %zu has no member", index);
   return rc;
 }
+
+int mwx_fuse_get_last(const mwx_fuser *fz, size_t index, mwx_fuse_track *out) {
+  if (!fz || !out || index >= fz->nf)
+    return mwx_error_set(MWX_EINVAL, "fuse: get_last: no fused track %zu", index);
+  size_t m[MWX_FUSE_MAX_MEMBERS * 4];
+  size_t nm = fuse_members(fz, index, m, sizeof m / sizeof m[0]);
+  int64_t t = 0;
+  int have = 0;
+  for (size_t k = 0; k < nm; k++)
+    if (!fz->s[m[k]].displaced && (!have || fz->s[m[k]].last.t_ns > t)) {
+      t = fz->s[m[k]].last.t_ns;
+      have = 1;
+    }
+  if (!have)
+    return mwx_error_set(MWX_EINVAL, "fuse: get_last: fused track %zu has no member", index);
+  int rc = fuse_state_at(fz, index, t, (size_t)-1, FS_STATE, NULL, NULL, out);
+  if (rc == MWX_ENOTFOUND)
+    return mwx_error_set(MWX_EINVAL, "fuse: get_last: fused track %zu has no member", index);
+  return rc;
+}
