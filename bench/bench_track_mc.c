@@ -266,9 +266,10 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
   static const char *phn[MWX_ASSESS_N_PHASE] = {"boost end", "coast", "mid-course", "re-entry"};
   size_t tot_in[MWX_ASSESS_N_PHASE] = {0}, tot_n[MWX_ASSESS_N_PHASE] = {0};
   int tty = isatty(2);
-  printf("phase: %s, laydown %s, %s, truth sigma(ln beta) %.2f, seeds 1-%d\n", nation, laydown,
+  printf("phase: %s, laydown %s, %s, truth sigma(ln beta) %.2f, %s, seeds 1-%d\n", nation, laydown,
          trust ? "provisional predictions trusted (before)" : "provisional predictions not warnings",
-         truth_beta_sigma(), seeds);
+         truth_beta_sigma(), getenv("MWX_BENCH_NO_TRACK_BETA") ? "no beta in the track's state (before)"
+                                                                : "beta in the track's state", seeds);
   printf("  %-22s %11s %11s %11s %11s %17s %17s %5s %7s  %s\n", "scenario", phn[0], phn[1], phn[2], phn[3],
          "consistent_s", "50km_s", ">5sig", "worst", "class (seeds)");
   const char *only = getenv("MWX_BENCH_ONLY"); /* a scenario-name substring: only those */
@@ -297,6 +298,8 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
       o.trust_provisional = trust;
       if (draw_beta(&truth, s))
         continue;
+      if (getenv("MWX_BENCH_NO_TRACK_BETA")) /* the filter without beta in its state (before) */
+        o.no_track_beta = 1;
       if (getenv("MWX_BENCH_BETA_SIGMA")) /* the impact's sigma of ln beta */
         o.beta_rel_sigma = atof(getenv("MWX_BENCH_BETA_SIGMA"));
       mwx_assess_run_result r;

@@ -229,6 +229,8 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
   mwx_track_config cfg;
   mwx_track_config_default(&cfg);
   cfg.filt.kind = o.filter;
+  if (o.no_track_beta)
+    cfg.filt.lnbeta_sigma = 0;
   if ((rc = mwx_assess_drive_create(sc, truth, o.nation, o.seed, &cfg, &drv)))
     goto done;
   tr = mwx_assess_drive_tracker(drv);
@@ -239,6 +241,7 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
   mwx_assess_opts_default(&ao);
   ao.want_apogee = 0; /* not scored */
   ao.beta_rel_sigma = o.beta_rel_sigma;
+  ao.no_track_beta = o.no_track_beta;
   int64_t step = (int64_t)llround(o.step_s * NS_PER_S);
   int64_t t = sc->epoch_ns;
   /* progress: sim time from the epoch to the last missile's fall */
