@@ -300,6 +300,8 @@ typedef struct mwx_assess {
   double beta_sigma_ln;    /* the sigma of its log in the ellipse */
   double beta_info_share;  /* the track's plots' share of the information on ln beta (0: the
                               class prior alone; mwx_assess_beta_posterior) */
+  double impact_state_cov_en_m2[2][2]; /* the state's part of impact.cov_en_m2 (the sigma points at
+                                          the median beta); the rest is ln beta's */
 } mwx_assess;
 
 /* Assesses a track.  Impact (with the drag term), apogee and class from
@@ -391,6 +393,14 @@ typedef struct mwx_assess_missile {
                                          the node's cadence: each track's first, then one every
                                          MWX_ASSESS_IMPACT_EVERY_S (6 times that while it coasts) */
   size_t n_pred_in[MWX_ASSESS_N_PHASE]; /* ... whose 95% ellipse holds the true impact point */
+  /* The ellipse's parts over those predictions (sums; divide by n_pred):
+   * the truth's offset on the ellipse's major and minor axes in sigmas,
+   * squared (each 1 on average for an honest Gaussian; a minor term well
+   * below 1 makes the 2-D 95% ellipse hold up to the 98.6% of a 1-D
+   * Gaussian), and ln beta's share of the variance along the major axis
+   * (mwx_assess.impact_state_cov_en_m2: the rest is the state's). */
+  double z2_major_sum[MWX_ASSESS_N_PHASE], z2_minor_sum[MWX_ASSESS_N_PHASE];
+  double beta_share_sum[MWX_ASSESS_N_PHASE];
   size_t n_provisional;               /* provisional predictions (not scored) */
   double max_5sigma_s;                /* longest time a prediction stood with the truth more than
                                          5 sigma outside it (Mahalanobis distance > 5) */

@@ -247,8 +247,20 @@ int mwx_assess_impact_beta(const double x[6], const double P[6][6], int64_t t_ns
   return add_beta_spread(x, NULL, beta_kgpm2, sigma_ln, max_s, g0, el0, out);
 }
 
+static int impact_cond(const double x[6], const double dxdb[6], const double Pc[6][6], int64_t t_ns,
+                       double beta_kgpm2, double sigma_ln, double max_s, mwx_assess_point *out,
+                       double state_cov[2][2]);
+
 int mwx_assess_impact_beta_cond(const double x[6], const double dxdb[6], const double Pc[6][6], int64_t t_ns,
                                 double beta_kgpm2, double sigma_ln, double max_s, mwx_assess_point *out) {
+  return impact_cond(x, dxdb, Pc, t_ns, beta_kgpm2, sigma_ln, max_s, out, NULL);
+}
+
+/* mwx_assess_impact_beta_cond; state_cov (may be NULL): the sigma points'
+ * part of the covariance, before ln beta's is added. */
+static int impact_cond(const double x[6], const double dxdb[6], const double Pc[6][6], int64_t t_ns,
+                       double beta_kgpm2, double sigma_ln, double max_s, mwx_assess_point *out,
+                       double state_cov[2][2]) {
   if (!dxdb)
     return mwx_error_set(MWX_EINVAL, "assess: NULL regression on ln beta");
   for (int i = 0; i < 6; i++)
@@ -260,6 +272,8 @@ int mwx_assess_impact_beta_cond(const double x[6], const double dxdb[6], const d
     return mwx_error_set(MWX_EINVAL, "assess: a beta law needs drag (beta %g kg/m^2 is not > 0)", beta_kgpm2);
   double g0[3], el0 = 0;
   int rc = to_ground_g0(x, Pc, t_ns, beta_kgpm2, +1, max_s, out, g0, &el0);
+  if (!rc && state_cov)
+    memcpy(state_cov, out->cov_en_m2, sizeof out->cov_en_m2);
   if (rc || sigma_ln == 0)
     return rc;
   return add_beta_spread(x, dxdb, beta_kgpm2, sigma_ln, max_s, g0, el0, out);
@@ -608,15 +622,20 @@ int mwx_assess_track(const mwx_track_info *info, const mwx_assess_opts *opts, mw
       out->beta_kgpm2 = bp.beta_kgpm2;
       out->beta_sigma_ln = bp.sigma_ln;
       out->beta_info_share = bp.info_share;
-      if (!mwx_assess_impact_beta_cond(bp.x, bp.dxdb, bp.Pc, info->est.t_ns, bp.beta_kgpm2, bp.sigma_ln,
-                                       o.max_flight_s, &out->impact))
+      if (!impact_cond(bp.x, bp.dxdb, bp.Pc, info->est.t_ns, bp.beta_kgpm2, bp.sigma_ln, o.max_flight_s,
+                       &out->impact, out->impact_state_cov_en_m2))
         out->has_impact = 1;
     } else {
       out->beta_kgpm2 = beta;
       out->beta_sigma_ln = beta > 0 ? o.beta_rel_sigma : 0.0;
-      if (!mwx_assess_impact_beta(x, P, info->est.t_ns, beta, beta > 0 ? o.beta_rel_sigma : 0.0, o.max_flight_s,
-                                  &out->impact))
+      static const double z6[6] = {0, 0, 0, 0, 0, 0};
+      if (beta > 0 ? !impact_cond(x, z6, P, info->est.t_ns, beta, o.beta_rel_sigma, o.max_flight_s, &out->impact,
+                                  out->impact_state_cov_en_m2)
+                   : !mwx_assess_impact(x, P, info->est.t_ns, beta, o.max_flight_s, &out->impact)) {
         out->has_impact = 1;
+        if (!(beta > 0))
+          memcpy(out->impact_state_cov_en_m2, out->impact.cov_en_m2, sizeof out->impact.cov_en_m2);
+      }
     }
     beta = beta_used;
     mwx_assess_burnout bo;
