@@ -11,7 +11,9 @@
  *      operator, one approved through the queue, the journal verified
  *   5. the coalition: a PKI made on the spot, three nodes (KOR, JPN, USA) as
  *      separate processes on this machine, DDS Security on, the scenario
- *      replayed fast; each nation's picture as the others update it; every
+ *      replayed fast; each nation's picture as the others update it; JPN's
+ *      fused picture at the end (one entry per missile: the "picture"
+ *      objects JPN's mwxd prints at DOWN, mwx_node_fused_json); every
  *      node's journal verified
  *   6. fusion and warning on 2022-10-04: JPN's fused picture (one entry per
  *      missile) and JPN's warning timeline shared / without KOR / alone,
@@ -353,6 +355,7 @@ typedef struct seen_key {
 } seen_key;
 
 typedef struct act5_ctx {
+  json_t *picture; /* JPN's fused picture at DOWN: its "picture" objects (mwx_node_fused_json) */
   seen_key *seen;
   size_t n_seen, cap_seen;
   int64_t t0_ns;
@@ -439,20 +442,24 @@ static void act5_event(act5_ctx *c, const char *line) {
   } else if (type && !strcmp(type, "done")) {
     c->shown++;
     printf("  [%5.1f s] %s scenario over\n", t, nation);
+  } else if (type && !strcmp(type, "picture") && !strcmp(nation, "JPN")) {
+    if (!c->picture)
+      c->picture = json_array();
+    json_array_append(c->picture, o);
   }
   json_decref(o);
 }
 
 static void act5_line(act5_ctx *c, node_proc *p, const char *line) {
   c->lines++;
+  if (line[0] == '{') { /* an event, or at DOWN an entry of the fused picture */
+    act5_event(c, line);
+    return;
+  }
   if (p->down || !strncmp(line + 4, "DOWN", 4)) {
     p->down = 1;
     if (p->n_tail < 24)
       snprintf(p->tail[p->n_tail++], sizeof p->tail[0], "%s", line);
-    return;
-  }
-  if (line[0] == '{') {
-    act5_event(c, line);
     return;
   }
   if (strstr(line, " UP ") || strstr(line, "mwxd")) {
@@ -482,6 +489,57 @@ static void act5_read(act5_ctx *c, node_proc *p) {
   memmove(p->buf, start, p->len + 1);
   if (p->len >= sizeof p->buf - 1) /* a line longer than the buffer: drop it */
     p->len = 0;
+}
+
+/* JPN's fused picture at the end (the "picture" objects its mwxd printed
+ * at DOWN, mwx_node_fused_json): one entry per missile. */
+static void act5_picture(const json_t *pic) {
+  size_t n = json_array_size(pic);
+  printf("\nJPN's fused picture at the end (%zu %s; mwxd's structured picture entries):\n", n,
+         n == 1 ? "entry" : "entries");
+  for (size_t i = 0; i < n; i++) {
+    const json_t *e = json_array_get(pic, i);
+    json_int_t g = json_integer_value(json_object_get(e, "global_track_no"));
+    const json_t *im = json_object_get(e, "impact"), *la = json_object_get(e, "launch"),
+                 *al = json_object_get(e, "alert");
+    const char *cls = im ? json_string_value(json_object_get(im, "class")) : NULL;
+    printf("  G%-10lld %-7s", (long long)g, cls ? cls : "?");
+    const json_t *con = json_object_get(e, "contributors");
+    printf(" from ");
+    for (size_t k = 0; k < json_array_size(con); k++)
+      printf("%s%s", k ? "," : "", json_string_value(json_array_get(con, k)));
+    printf("%s  (members", json_is_true(json_object_get(e, "fallen")) ? ", fallen" : "");
+    const json_t *mem = json_object_get(e, "members");
+    for (size_t k = 0; k < json_array_size(mem); k++)
+      printf(" %s", json_string_value(json_array_get(mem, k)));
+    printf(")\n");
+    if (la)
+      printf("      launch %.2f N %.2f E at %+.0f s, by %s (95%% %.1f km)\n",
+             json_real_value(json_object_get(la, "lat_deg")), json_real_value(json_object_get(la, "lon_deg")),
+             json_real_value(json_object_get(la, "t_s")), json_string_value(json_object_get(la, "from")),
+             json_real_value(json_object_get(la, "err_major_km")));
+    else
+      printf("      launch point: none\n");
+    if (im) {
+      const char *zn = json_string_value(json_object_get(im, "zone_nation"));
+      printf("      impact %.2f N %.2f E at %+.0f s, 95%% ellipse %.1f x %.1f km at %.0f deg, %s%s%s (%s)\n",
+             json_real_value(json_object_get(im, "lat_deg")), json_real_value(json_object_get(im, "lon_deg")),
+             json_real_value(json_object_get(im, "t_s")), json_real_value(json_object_get(im, "ell_major_km")),
+             json_real_value(json_object_get(im, "ell_minor_km")),
+             json_real_value(json_object_get(im, "ell_orient_deg")),
+             json_string_value(json_object_get(im, "zone")), zn && zn[0] ? " of " : "", zn ? zn : "",
+             json_string_value(json_object_get(im, "id")));
+    } else
+      printf("      impact point: none\n");
+    if (al)
+      printf("      alert %s: severity %lld, %s%s, regions %s\n", json_string_value(json_object_get(al, "id")),
+             (long long)json_integer_value(json_object_get(al, "severity")),
+             json_string_value(json_object_get(al, "action")),
+             json_is_true(json_object_get(al, "active")) ? " (in force)" : "",
+             json_string_value(json_object_get(al, "regions")));
+    else
+      printf("      alert: none\n");
+  }
 }
 
 static pid_t spawn_node(const char *exe, char *const argv[], int *fd_out) {
@@ -664,6 +722,8 @@ static int act_coalition(const char *scenario, double flight_s) {
   }
   free(c.seen);
   if (!rc) {
+    if (!c.picture)
+      c.picture = json_array();
     printf("  ... %llu picture updates in all, %llu shown\n", (unsigned long long)(c.lines - c.shown),
            (unsigned long long)c.shown);
     if (c.lat_n)
@@ -672,6 +732,7 @@ static int act_coalition(const char *scenario, double flight_s) {
     for (int k = 0; k < N_NODES; k++)
       for (int i = 0; i < procs[k].n_tail; i++)
         printf("%s\n", procs[k].tail[i]);
+    act5_picture(c.picture);
     if (failed)
       rc = mwx_error_set(MWX_EIO, "demo: %d node(s) failed", failed);
   }
@@ -681,6 +742,7 @@ static int act_coalition(const char *scenario, double flight_s) {
     snprintf(label, sizeof label, "%s.db", coalition[k]);
     rc = verify_journal(label, db);
   }
+  json_decref(c.picture);
   remove_tmpdir(dir);
   return rc;
 }

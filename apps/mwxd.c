@@ -40,6 +40,7 @@
 #include "mwx/net.h"
 #include "mwx/node.h"
 #include "mwx/text.h"
+#include "mwx/zone.h"
 
 typedef struct daemon_state {
   const char *nation;
@@ -144,42 +145,42 @@ static void on_node_event(void *vc, const mwx_node_event *ev) {
 typedef struct picture_ctx {
   const char *nation;
   int64_t epoch_ns;
+  int json; /* 1: one mwx_node_fused_json object a line */
 } picture_ctx;
 
-/* One line per entry of the partner picture (latest sample per originator,
- * topic and track). */
-static void print_picture(void *vc, const mwx_node_picture_entry *e) {
+/* One line per entry of the fused picture (one per missile): its global
+ * number, class, contributing nations, launch point, impact point with its
+ * 95% ellipse, zone and the latest alert. */
+static void print_picture(void *vc, const mwx_node_fused_entry *e) {
   const picture_ctx *c = vc;
-  const mwx_msg *m = &e->msg;
-  char what[160] = "";
-  switch (m->topic) {
-  case MWX_TOPIC_TRACK: {
-    mwx_geo_lla p;
-    if (!mwx_geo_lla_from_ecef(m->u.track.pos_ecef_m, &p))
-      snprintf(what, sizeof what, "%s at %.2f N %.2f E %.0f km, t=%+.0fs", m->u.track.local_track_id, p.lat_deg,
-               p.lon_deg, p.h_m / 1e3, (double)(m->u.track.time_ns - c->epoch_ns) / 1e9);
-    break;
+  if (c->json) {
+    json_t *o = NULL;
+    char *text = NULL;
+    if (!mwx_node_fused_json(c->nation, c->epoch_ns, e, &o) && (text = json_dumps(o, JSON_COMPACT)))
+      printf("%s\n", text);
+    free(text);
+    json_decref(o);
+    return;
   }
-  case MWX_TOPIC_LAUNCH:
-    snprintf(what, sizeof what, "%s launched at %.2f N %.2f E, t=%+.0fs", m->u.launch.local_track_id, m->u.launch.lat_deg,
-             m->u.launch.lon_deg, (double)(m->u.launch.launch_time_ns - c->epoch_ns) / 1e9);
-    break;
-  case MWX_TOPIC_IMPACT:
-    snprintf(what, sizeof what, "%s impact %.2f N %.2f E at t=%+.0fs, 95%% %.1f x %.1f km, %s",
-             m->u.impact.local_track_id, m->u.impact.lat_deg, m->u.impact.lon_deg,
-             (double)(m->u.impact.impact_time_ns - c->epoch_ns) / 1e9, m->u.impact.ell_major_km,
-             m->u.impact.ell_minor_km, mwx_ballistic_class_name((mwx_ballistic_class)m->u.impact.missile_class));
-    break;
-  case MWX_TOPIC_STATUS:
-    snprintf(what, sizeof what, "%s sensors %u/%u", m->u.status.node_id, m->u.status.sensors_ok,
-             m->u.status.sensors_total);
-    break;
-  default:
-    break;
-  }
-  printf("%s picture: %s %-16s %s (seq %llu, %llu updates)\n", c->nation, m->mark.originator,
-         mwx_msg_topic_name((mwx_msg_topic)m->topic), what, (unsigned long long)m->mark.seq,
-         (unsigned long long)e->updates);
+  char con[4 * MWX_MAX_NATIONS + 1] = "";
+  for (int k = 0; k < e->n_contributors; k++)
+    snprintf(con + strlen(con), sizeof con - strlen(con), "%s%.3s", k ? "," : "", e->contributors[k]);
+  printf("%s PICTURE G%u %s from %s, %s at t=%+.0fs %.2f N %.2f E %.0f km", c->nation, e->global_track_no,
+         e->has_impact ? mwx_ballistic_class_name((mwx_ballistic_class)e->impact.missile_class) : "?", con,
+         e->fallen ? "last seen" : "now", (double)(e->t_ns - c->epoch_ns) / 1e9, e->lat_deg, e->lon_deg, e->h_m / 1e3);
+  printf("; members");
+  for (int k = 0; k < e->n_members; k++)
+    printf(" %.*s", MWX_ID_LEN, e->member[k]);
+  if (e->has_launch)
+    printf("; launch %.2f N %.2f E t=%+.0fs (%.3s, 95%% %.1f km)", e->launch.lat_deg, e->launch.lon_deg,
+           (double)(e->launch.launch_time_ns - c->epoch_ns) / 1e9, e->launch_from, e->launch.err_major_km);
+  if (e->has_impact)
+    printf("; impact %.2f N %.2f E t=%+.0fs, 95%% %.1f x %.1f km, %s %.3s", e->impact.lat_deg, e->impact.lon_deg,
+           (double)(e->impact.impact_time_ns - c->epoch_ns) / 1e9, e->impact.ell_major_km, e->impact.ell_minor_km,
+           mwx_zone_kind_name((mwx_zone_kind)e->impact.zone), e->impact.zone_nation);
+  if (e->has_alert)
+    printf("; alert %s severity %u %s", e->alert.alert_id, e->alert.severity, e->alert_active ? "active" : "cancelled");
+  printf("\n");
 }
 
 static void on_signal(mwx_node_loop *l, int fd, short rev, void *ctx) {
@@ -222,13 +223,13 @@ static void print_profile(const char *nation, const mwx_node *n) {
  * against its bound, and its overflow counter (node.h mwx_node_stats). */
 static void print_bounds(const char *nation, const mwx_node_stats *st, const mwx_node_config *cfg) {
   printf("%s BOUNDS handover max=%llu/%llu dropped=%llu | rx_pend max=%llu | out max=%llu | fit_queue cap=%d"
-         " workers=%d dropped=%llu | tracks held=%llu/%d evicted=%llu forgotten=%llu | picture entries=%llu/%d"
+         " workers=%d dropped=%llu | tracks held=%llu/%d evicted=%llu forgotten=%llu | latest samples=%llu/%d"
          " dropped=%llu | fused dropped=%llu\n",
          nation, (unsigned long long)st->handover_max, (unsigned long long)st->handover_cap,
          (unsigned long long)st->handover_dropped, (unsigned long long)st->rx_pend_max,
          (unsigned long long)st->out_max, cfg->fit_queue, cfg->fit_workers, (unsigned long long)st->fits_dropped,
          (unsigned long long)st->tracks_held, cfg->max_tracks, (unsigned long long)st->tracks_evicted,
-         (unsigned long long)st->tracks_forgotten, (unsigned long long)st->picture_entries, MWX_NODE_PICTURE_MAX,
+         (unsigned long long)st->tracks_forgotten, (unsigned long long)st->picture_entries, MWX_FUSE_LATEST_MAX,
          (unsigned long long)st->picture_dropped, (unsigned long long)st->fused_dropped);
 }
 
@@ -325,8 +326,8 @@ static int node_main(const char *config, long run_s, int log, int stages, const 
   print_bounds(cfg.nation, &st, &cfg);
   print_profile(cfg.nation, n);
   mwx_node_stats_print(stdout, &st, cfg.nation, wall, 0);
-  picture_ctx pc = {cfg.nation, c.epoch_ns};
-  mwx_node_picture(n, print_picture, &pc);
+  picture_ctx pc = {cfg.nation, c.epoch_ns, log >= 3};
+  mwx_node_fused_picture(n, print_picture, &pc);
   if (cop) {
     mwx_cop_stats ws;
     mwx_cop_get_stats(cop, &ws);

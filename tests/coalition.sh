@@ -48,8 +48,13 @@ lat=$(awk -v n="$n_track" '/^JPN <- KOR Track .* verified/ { k++
           if (r <= h && h < 5000) ok++ } }
       END { print (k == n && ok == n) ? "ok" : k " lines, " ok " with a latency" }' "$T/JPN.log")
 [ "$lat" = ok ] && ok "every KOR Track line gives plot -> held and plot -> reception latencies" || bad "latencies: $lat"
-grep -q "^JPN picture: KOR LaunchEvent" "$T/JPN.log" && grep -q "^JPN picture: USA Track" "$T/JPN.log" &&
-  ok "JPN's final picture holds KOR's launch and the USA's track" || bad "JPN's picture: $(grep picture "$T/JPN.log")"
+# JPN's fused picture at DOWN: one entry for the one missile, the USA's track
+# among its members, KOR's launch point (the smallest ellipse), an SRBM
+pic=$(grep "^JPN PICTURE " "$T/JPN.log")
+[ "$(printf '%s\n' "$pic" | grep -c .)" = 1 ] && printf '%s' "$pic" | grep -q "members.* USA-T" &&
+  printf '%s' "$pic" | grep -q "(KOR, 95%" && printf '%s' "$pic" | grep -q "^JPN PICTURE G[0-9]* SRBM " &&
+  ok "JPN's final fused picture: one SRBM, the USA's track a member, KOR's launch point" ||
+  bad "JPN's fused picture: $pic"
 n_usa_from_jpn=$(samples USA | grep -c '"from":"JPN"')
 [ "$n_usa_from_jpn" -ge 1 ] && ok "USA received JPN's samples ($n_usa_from_jpn)" || bad "USA got nothing from JPN"
 not_usa=$(samples USA | python3 -c '

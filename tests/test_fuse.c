@@ -19,6 +19,7 @@
 
 #include "mwx/ballistic.h"
 #include "mwx/error.h"
+#include "mwx/assess.h"
 #include "mwx/fuse.h"
 #include "mwx/geo.h"
 #include "mwx/release.h"
@@ -875,6 +876,121 @@ static void test_lost_in_boost_stays_boost(void **state) {
   mwx_fuse_destroy(fz);
 }
 
+/* Burnout must be earned by the members too: KOR-T1 reports boost up to
+ * +60 s, then its tracker says free flight (a staging coast, or a salvo's
+ * missiles crossing): for MWX_ASSESS_STAGING_COAST_S after its last boost
+ * sample the fused track is still boost (no impact point, no warning);
+ * after that, sustained free-flight samples make it free flight.  Before the
+ * rule the first non-boost sample ended the boost (the salvo-100 replay's
+ * false KOR land warning, 105 s after S033's launch). */
+static void test_burnout_earned_by_members(void **state) {
+  (void)state;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(NULL, &fz), 0);
+  uint64_t seed = 29;
+  mwx_fuse_track ft;
+  for (int k = 0; k <= 35; k++) {
+    mwx_fuse_sample b;
+    sample_at(&b, "KOR", "KOR-T1", 40.0 + k, 100.0, 10.0, 1, &seed);
+    if (k > 20)
+      b.phase = MWX_MSG_MIDCOURSE; /* the tracker's call from +61 s */
+    assert_int_equal(mwx_fuse_ingest(fz, &b, 1), 0);
+    assert_int_equal(mwx_fuse_count(fz), 1);
+    assert_int_equal(mwx_fuse_get(fz, 0, b.t_ns, &ft), 0);
+    double quiet_s = k > 20 ? (double)(k - 20) : 0.0;
+    assert_int_equal(ft.boost, quiet_s < MWX_ASSESS_STAGING_COAST_S ? 1 : 0);
+  }
+  mwx_fuse_destroy(fz);
+}
+
+/* The replacement rule: a tracker starts a new track (USA-T2) while its old
+ * one (USA-T1) still speaks, drifting off (150 m/s, inside the split gate
+ * against KOR's 200-m track: no strikes) - as the USA's at the Hwasong-17's
+ * burnout on 2022-11-18 (+160 s).  USA-T2 must join KOR-T1's fused track at
+ * once (the same global number) and the fused state must follow USA-T2,
+ * not USA-T1.  Before the rule USA-T2 started a second fused track: USA-T1
+ * was fresh and overlapping (one tracker, two objects) and pulled the fused
+ * state outside USA-T2's gate. */
+static void test_replacement_new_track_replaces_drifting(void **state) {
+  (void)state;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(NULL, &fz), 0);
+  uint64_t seed = 31;
+  const double u[3] = {1 / sqrt(3.0), 1 / sqrt(3.0), 1 / sqrt(3.0)};
+  for (int k = 0; k <= 20; k++) {
+    double t = 220.0 + k;
+    mwx_fuse_sample b[3];
+    size_t n = 0;
+    sample_at(&b[n++], "KOR", "KOR-T1", t, 200.0, 2.0, 1, &seed);
+    if (t <= 236.0) { /* USA-T1 drifts from +228 s, speaking until +236 s */
+      sample_at(&b[n], "USA", "USA-T1", t, 30.0, 0.5, 1, &seed);
+      double off = t > 228.0 ? 150.0 * (t - 228.0) : 0.0;
+      for (int i = 0; i < 3; i++)
+        b[n].pos_ecef_m[i] += off * u[i];
+      n++;
+    }
+    if (t >= 230.0)
+      sample_at(&b[n++], "USA", "USA-T2", t, 30.0, 0.5, 1, &seed);
+    assert_int_equal(mwx_fuse_ingest(fz, b, n), 0);
+    if (t >= 230.0) {
+      uint32_t gk, g2;
+      fused_of(fz, "KOR", "KOR-T1", &gk);
+      fused_of(fz, "USA", "USA-T2", &g2);
+      assert_int_equal(g2, gk);
+      assert_int_equal(gk, mwx_fuse_global_number("KOR", "KOR-T1"));
+      for (size_t i = 0; i < mwx_fuse_count(fz); i++) {
+        mwx_fuse_track ft;
+        assert_int_equal(mwx_fuse_get(fz, i, g_launch_ns + (int64_t)(t * NS), &ft), 0);
+        if (ft.global_track_no == gk)
+          assert_true(pos_err_at(&ft, t) < 150.0); /* USA-T1 (300-1,200 m off) not used */
+      }
+    }
+  }
+  mwx_fuse_destroy(fz);
+}
+
+/* The partners' latest samples: a newer sample replaces, an older one or a
+ * second copy does not, a new key beyond the bound is refused. */
+static void test_latest_never_goes_back(void **st) {
+  (void)st;
+  mwx_fuse_latest *t = NULL;
+  assert_int_equal(mwx_fuse_latest_create(2, &t), 0);
+  mwx_msg m;
+  memset(&m, 0, sizeof m);
+  m.topic = MWX_TOPIC_TRACK;
+  memcpy(m.mark.originator, "KOR", 4);
+  snprintf(m.u.track.local_track_id, MWX_ID_LEN, "KOR-T1");
+  m.mark.seq = 2;
+  m.u.track.time_ns = 2000;
+  int ch = -1;
+  assert_int_equal(mwx_fuse_latest_put(t, &m, 1, &ch), 0);
+  assert_int_equal(ch, 1);
+  mwx_msg old = m;
+  old.mark.seq = 1;
+  old.u.track.time_ns = 1000; /* older time of validity */
+  assert_int_equal(mwx_fuse_latest_put(t, &old, 2, &ch), 0);
+  assert_int_equal(ch, 0);
+  assert_int_equal(mwx_fuse_latest_put(t, &m, 3, &ch), 0); /* the same sample again */
+  assert_int_equal(ch, 0);
+  mwx_msg nw = m;
+  nw.mark.seq = 3;
+  nw.u.track.time_ns = 3000;
+  assert_int_equal(mwx_fuse_latest_put(t, &nw, 4, &ch), 0);
+  assert_int_equal(ch, 1);
+  assert_int_equal(mwx_fuse_latest_count(t), 1);
+  mwx_msg st2 = m;
+  st2.topic = MWX_TOPIC_STATUS;
+  snprintf(st2.u.status.node_id, MWX_ID_LEN, "KOR-node-1");
+  assert_int_equal(mwx_fuse_latest_put(t, &st2, 5, &ch), 0);
+  mwx_msg t2 = m;
+  snprintf(t2.u.track.local_track_id, MWX_ID_LEN, "KOR-T2");
+  assert_int_equal(mwx_fuse_latest_put(t, &t2, 6, &ch), MWX_ERANGE); /* a third key: full */
+  mwx_error_clear();
+  assert_int_equal(mwx_fuse_latest_count(t), 2);
+  assert_string_equal(mwx_fuse_latest_id(&st2), "KOR-node-1");
+  mwx_fuse_latest_destroy(t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_chi2_quantiles),
@@ -892,6 +1008,9 @@ int main(void) {
       cmocka_unit_test(test_handover_joins_at_once),
       cmocka_unit_test(test_displacement_new_track_replaces_lagging),
       cmocka_unit_test(test_lost_in_boost_stays_boost),
+      cmocka_unit_test(test_burnout_earned_by_members),
+      cmocka_unit_test(test_latest_never_goes_back),
+      cmocka_unit_test(test_replacement_new_track_replaces_drifting),
   };
   return cmocka_run_group_tests(tests, setup_traj, teardown_traj);
 }

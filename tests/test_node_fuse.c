@@ -118,6 +118,7 @@ static void on_event(void *c, const mwx_node_event *ev) {
 
 typedef struct pic {
   int n, with_kor, with_usa, n_members;
+  int fallen, impact, launch, alert, cls;
   uint32_t gtn;
   char line[512];
 } pic;
@@ -126,6 +127,11 @@ static void on_fused(void *c, const mwx_node_fused_entry *e) {
   pic *p = c;
   p->n++;
   p->gtn = e->global_track_no;
+  p->fallen += e->fallen;
+  p->impact += e->has_impact;
+  p->launch += e->has_launch;
+  p->alert += e->has_alert;
+  p->cls = e->has_impact ? e->impact.missile_class : -1;
   p->n_members += e->n_members;
   for (int i = 0; i < e->n_contributors; i++) {
     p->with_kor += !strcmp(e->contributors[i], "KOR");
@@ -138,8 +144,9 @@ static void on_fused(void *c, const mwx_node_fused_entry *e) {
     w += snprintf(p->line + w, sizeof p->line - w, " launch from %s (%.1f km)", e->launch_from,
                   e->launch.err_major_km);
   if (e->has_impact && w < (int)sizeof p->line - 60)
-    snprintf(p->line + w, sizeof p->line - w, " impact %.2f %.2f zone %u %s", e->impact.lat_deg, e->impact.lon_deg,
-             e->impact.zone, e->impact.zone_nation);
+    snprintf(p->line + w, sizeof p->line - w, " impact %.2f %.2f zone %u %s class %s by %s", e->impact.lat_deg,
+             e->impact.lon_deg, e->impact.zone, e->impact.zone_nation,
+             mwx_ballistic_class_name((mwx_ballistic_class)e->impact.missile_class), e->impact.local_track_id);
 }
 
 /* KOR's policy of config/policy-KOR.json, but with KOR's Tracks to JPN
@@ -210,6 +217,20 @@ static void test_jpn_with_partners(void **state) {
   assert_true(p.n_members >= 3); /* JPN's, KOR's and the USA's tracks of it */
   rc = mwx_node_offline_run(all, 3, 0);
   assert_int_equal(rc, 0);
+  /* the end (the missile has fallen): still one entry, marked fallen, with
+     the last prediction (class, impact point), the launch point and the
+     alert - what the demo's act 5 prints and an operator reads after it */
+  pic end = {0};
+  mwx_node_fused_picture(nj, on_fused, &end);
+  fprintf(stderr, "JPN picture at the end: %d entries (%d fallen); %s\n", end.n, end.fallen, end.line);
+  assert_int_equal(end.n, 1);
+  assert_int_equal(end.fallen, 1);
+  assert_int_equal(end.impact, 1);
+  assert_int_equal(end.launch, 1);
+  assert_int_equal(end.alert, 1);
+  assert_int_equal(end.cls, MWX_CLASS_IRBM);
+  assert_true(end.n_members >= 3); /* KOR's and the USA's tracks are still its members (the last state
+                                      is JPN's alone: its radars saw the fall) */
   fprintf(stderr, "JPN: %d fused predictions (%d with KOR's data), %d fused releases (%d to KOR, %d to USA, %d refused third-party),"
                   " %d alerts, land warning for Aomori at %+.0f s\n",
           xj.fused_made, xj.fused_with_kor, xj.released_fused, xj.fused_kor, xj.fused_released_usa_kor, xj.fused_refused_third,

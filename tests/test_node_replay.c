@@ -130,7 +130,7 @@ typedef struct pic {
   uint64_t t1_seq, t3_seq, t3_updates;
 } pic;
 
-static void on_entry(void *vc, const mwx_node_picture_entry *e) {
+static void on_entry(void *vc, const mwx_fuse_latest_entry *e) {
   pic *p = vc;
   if (e->msg.topic != MWX_TOPIC_TRACK || strncmp(e->msg.mark.originator, "KOR", 3))
     return;
@@ -166,7 +166,7 @@ static int jpn_main(const fixture *f) {
     FAIL("JPN timer: %s", mwx_error_msg());
   int rc = mwx_node_run(c.n);
   pic p = {0};
-  mwx_node_picture(c.n, on_entry, &p);
+  mwx_node_latest(c.n, on_entry, &p);
   mwx_node_close(c.n);
   if (rc)
     FAIL("JPN run: %s", mwx_error_msg());

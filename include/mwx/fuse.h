@@ -250,11 +250,58 @@ size_t mwx_fuse_count(const mwx_fuser *fz);
  * index, MWX_ERANGE if the propagation fails (below ground). */
 int mwx_fuse_get(const mwx_fuser *fz, size_t index, int64_t t_ns, mwx_fuse_track *out);
 
+/* Fused track index at the time of its newest member sample (not
+ * propagated: what the coalition saw last; a fallen missile's last state,
+ * when mwx_fuse_get at a later time is below ground).  MWX_EINVAL for a bad
+ * index or a track with no member. */
+int mwx_fuse_get_last(const mwx_fuser *fz, size_t index, mwx_fuse_track *out);
+
 /* The global number of the fused track holding a source track (the node
  * stamps its own Track, LaunchEvent and ImpactPrediction with it).
  * MWX_ENOTFOUND if the source track is unknown. */
 int mwx_fuse_global_of(const mwx_fuser *fz, const char *originator, const char *local_track_id,
                        uint32_t *global_track_no);
+
+/* ---- The partners' latest samples (src/fuse/fuse_latest.c) ---------------- */
+
+/* The newest sample per (originator, topic, id) as received: what each
+ * partner said last (Tracks, LaunchEvents, predictions, Alerts, NodeStatus),
+ * never going back in time.  Not the picture of the missiles: that is the
+ * fuser's (one fused track per missile).  One caller at a time. */
+#define MWX_FUSE_LATEST_MAX 2048 /* a node's bound (docs/architecture.md "Bounds") */
+
+typedef struct mwx_fuse_latest_entry {
+  mwx_msg msg;
+  int64_t recv_wall_ns; /* as given to put */
+  uint64_t updates;     /* samples that replaced this entry, the first included */
+} mwx_fuse_latest_entry;
+typedef struct mwx_fuse_latest mwx_fuse_latest;
+
+/* The key id of a sample: its local track id (Track, LaunchEvent,
+ * ImpactPrediction), alert id or node id; "" for another topic or NULL.
+ * Pure. */
+const char *mwx_fuse_latest_id(const mwx_msg *m);
+/* Its time of validity (ns UTC; 0 for a LaunchEvent or NULL).  Pure. */
+int64_t mwx_fuse_latest_valid_ns(const mwx_msg *m);
+
+/* A table of at most max_keys keys (> 0).  MWX_EINVAL, MWX_ENOMEM.  Free
+ * with mwx_fuse_latest_destroy (NULL ignored). */
+int mwx_fuse_latest_create(size_t max_keys, mwx_fuse_latest **out);
+void mwx_fuse_latest_destroy(mwx_fuse_latest *t);
+
+/* Puts m (copied): it replaces its key's entry only if newer (a later time
+ * of validity, or the same and a higher seq; another copy of the same
+ * sample changes nothing).  *changed: 1 if the table changed.  MWX_ERANGE
+ * when m's key is new and max_keys are held (m stays out), MWX_ENOMEM. */
+int mwx_fuse_latest_put(mwx_fuse_latest *t, const mwx_msg *m, int64_t recv_ns, int *changed);
+
+/* Keys held (0 for NULL). */
+size_t mwx_fuse_latest_count(const mwx_fuse_latest *t);
+
+/* Calls fn for each entry (valid during the call), in the order the keys
+ * came. */
+typedef void (*mwx_fuse_latest_fn)(void *ctx, const mwx_fuse_latest_entry *e);
+void mwx_fuse_latest_each(const mwx_fuse_latest *t, mwx_fuse_latest_fn fn, void *ctx);
 
 /* ---- Replay: what sharing is worth (src/fuse/replay.c) ------------------- */
 

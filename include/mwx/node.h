@@ -150,11 +150,11 @@ int64_t mwx_node_mono_ns(void);
  * a few hundred; beyond the bound the least recently updated track's state
  * is dropped and counted (tracks_evicted). */
 #define MWX_NODE_MAX_TRACKS 1024
-/* Partner picture keys (originator, topic, track / node id): a salvo of
- * 100 missiles held by two partners is ~600 keys (a Track, a LaunchEvent and
- * an ImpactPrediction per missile each; bench/node_latency.sh salvo filled
- * 256 and dropped 170); 936 bytes a key, grown on demand (<= 1.9 MB). */
-#define MWX_NODE_PICTURE_MAX 2048
+/* The partners' latest samples hold at most MWX_FUSE_LATEST_MAX (2,048)
+ * keys (originator, topic, track / node id): a salvo of 100 missiles held
+ * by two partners is ~600 keys (a Track, a LaunchEvent and an
+ * ImpactPrediction per missile each; bench/node_latency.sh salvo filled 256
+ * and dropped 170); 936 bytes a key, grown on demand (<= 1.9 MB). */
 /* The loop's hand-over queue (receive thread and fit workers -> loop), items:
  * a salvo of 100 missiles sends a partner ~300 samples/s (BENCHMARKS.md
  * "plot -> partner's picture"), so 4,096 is >10 s of the loop not draining. */
@@ -407,9 +407,9 @@ typedef struct mwx_node_stats {
      (mwx_net_forget: the writers' history keeps nothing of it):
      tracks_forgotten */
   uint64_t tracks_evicted, tracks_forgotten, tracks_held;
-  /* partner picture: at most MWX_NODE_PICTURE_MAX keys (picture_entries
-     now); a new key's sample when full is kept out of it (still journaled
-     and fused): picture_dropped */
+  /* the partners' latest samples (mwx_node_latest): at most
+     MWX_FUSE_LATEST_MAX keys (picture_entries now); a new key's sample when
+     full is kept out of it (still journaled and fused): picture_dropped */
   uint64_t picture_dropped, picture_entries;
   uint64_t commits;                              /* journal commits made by the loop (group commits) */
   /* the fused picture's tables (src/node/fusepic.c: 2,048 fused tracks,
@@ -461,21 +461,17 @@ void mwx_node_get_profile(const mwx_node *n, mwx_node_profile *p);
  * "publish", "emit", "rx", "other"; "?" for another value.  Pure. */
 const char *mwx_node_prof_name(mwx_node_prof_part p);
 
-/* The partner picture: the latest sample per (originator, topic, local
- * track id / node id), as received: the record of what each partner said
- * last (its NodeStatus too), never going back in time (the replay defence
- * is tested on it) and listed by mwxd at DOWN.  It is not the operator's
- * picture of the missiles: that is the fused picture below
- * (mwx_node_fused_picture), one entry per missile.  At most
- * MWX_NODE_PICTURE_MAX keys (beyond: picture_dropped).  Calls fn for each
- * entry; valid during the call. */
-typedef struct mwx_node_picture_entry {
-  mwx_msg msg;
-  int64_t recv_wall_ns;
-  uint64_t updates;
-} mwx_node_picture_entry;
-typedef void (*mwx_node_picture_fn)(void *ctx, const mwx_node_picture_entry *e);
-void mwx_node_picture(const mwx_node *n, mwx_node_picture_fn fn, void *ctx);
+struct mwx_fuse_latest_entry;
+/* The partners' latest samples (mwx/fuse.h mwx_fuse_latest, kept on the
+ * receive path after the replay and signature checks): the newest sample
+ * per (originator, topic, local track id / alert id / node id), as
+ * received - what each partner said last (its NodeStatus too), never going
+ * back in time (the replay defence is tested on it).  It is not the
+ * operator's picture of the missiles: that is the fused picture below
+ * (mwx_node_fused_picture), one entry per missile, which mwxd prints at
+ * DOWN.  Calls fn for each entry; valid during the call.  Loop thread (or
+ * after mwx_node_run returned). */
+void mwx_node_latest(const mwx_node *n, void (*fn)(void *ctx, const struct mwx_fuse_latest_entry *e), void *ctx);
 
 /* ---- The fused picture (src/node/fusepic.c) -------------------------- */
 
@@ -497,14 +493,39 @@ typedef struct mwx_node_fused_entry {
   char launch_from[MWX_NATION_LEN];
   mwx_msg_launch launch;
   int has_impact;                               /* the node's latest prediction for this missile */
-  mwx_msg_impact impact;                        /* (fused when shared, else its own track's) */
+  mwx_msg_impact impact;                        /* (fused when shared, else its own track's): class,
+                                                   impact point, 95% ellipse, zone */
+  int fallen;                                   /* 1: below ground at the node's time: t_ns, lat, lon,
+                                                   h are the last state seen (the newest member
+                                                   sample), impact the last prediction */
+  int has_alert;                                /* the node's latest Alert about this missile */
+  int alert_active;                             /* 1: issued or updated, not cancelled */
+  mwx_msg_alert alert;
 } mwx_node_fused_entry;
 typedef void (*mwx_node_fused_fn)(void *ctx, const mwx_node_fused_entry *e);
 
-/* Calls fn for each entry of the fused picture at the node's sim time.
+/* Calls fn for each entry of the fused picture at the node's sim time
+ * (a fallen missile stays in it, fallen = 1, until the fuser forgets it:
+ * mwx_fuse_config.forget_s).
  * Loop thread (or between mwx_node_step calls); entries valid during the
  * call. */
 void mwx_node_fused_picture(const mwx_node *n, mwx_node_fused_fn fn, void *ctx);
+
+struct json_t;
+/* A fused picture entry as one JSON object (Jansson; *out is a new
+ * reference), the form a program reads the picture in (mwxd --log json*
+ * prints one a line at DOWN; the demo's act 5 reads them):
+ *   {"type":"picture", "nation":<this node>, "global_track_no", "t_s" (sim s
+ *    after epoch_ns of the state), "fallen", "shared", "coasting",
+ *    "lat_deg", "lon_deg", "alt_km", "members":[...], "contributors":[...],
+ *    "launch":{"from","id","t_s","lat_deg","lon_deg","err_major_km",
+ *              "err_minor_km","err_orient_deg"} (if any),
+ *    "impact":{"id","made_t_s","t_s","lat_deg","lon_deg","ell_major_km",
+ *              "ell_minor_km","ell_orient_deg" (95% semi-axes, from north),
+ *              "class","zone","zone_nation"} (if any),
+ *    "alert":{"id","severity","action","active","t_s","regions"} (if any)}.
+ * MWX_EINVAL for NULL, MWX_ENOMEM.  Pure. */
+int mwx_node_fused_json(const char *nation, int64_t epoch_ns, const mwx_node_fused_entry *e, struct json_t **out);
 
 /* Offline in-process transport: hands m to the node's receive path as a
  * sample net accepted from m->mark.originator (replay checks, journal,

@@ -23,18 +23,19 @@
  * LIVE_S while the other speaks (its tracker is replacing it), nor one
  * displaced (the displacement rule below). */
 #define LIVE_S 3.0 /* a tracker publishes every update: a track silent this long is being replaced */
+/* 1 if o and c are concurrent tracks of one tracker at t_ns (see above). */
+static int concurrent(const mwx_fuser *fz, const src *o, const src *c, int64_t t_ns) {
+  return o != c && !o->displaced && !strcmp(o->last.originator, c->last.originator) && fuse_fresh_at(fz, o, t_ns) &&
+         o->last.t_ns >= c->t_first_ns && c->last.t_ns >= o->t_first_ns && !o->strikes && !c->strikes &&
+         (double)(c->last.t_ns - o->last.t_ns) * 1e-9 <= LIVE_S && (double)(o->last.t_ns - c->last.t_ns) * 1e-9 <= LIVE_S;
+}
+
 static int holds_fresh_of(const mwx_fuser *fz, size_t fi, const src *c, size_t except, int64_t t_ns) {
   size_t m[MWX_FUSE_MAX_MEMBERS * 4];
   size_t nm = fuse_members(fz, fi, m, sizeof m / sizeof m[0]);
-  for (size_t k = 0; k < nm; k++) {
-    size_t i = m[k];
-    const src *o = &fz->s[i];
-    if (i != except && o != c && !o->displaced && !strcmp(o->last.originator, c->last.originator) &&
-        fuse_fresh_at(fz, o, t_ns) && o->last.t_ns >= c->t_first_ns && c->last.t_ns >= o->t_first_ns && !o->strikes &&
-        !c->strikes && (double)(c->last.t_ns - o->last.t_ns) * 1e-9 <= LIVE_S &&
-        (double)(o->last.t_ns - c->last.t_ns) * 1e-9 <= LIVE_S)
+  for (size_t k = 0; k < nm; k++)
+    if (m[k] != except && concurrent(fz, &fz->s[m[k]], c, t_ns))
       return 1;
-  }
   return 0;
 }
 
@@ -61,6 +62,7 @@ static int holds_fresh_of(const mwx_fuser *fz, size_t fi, const src *c, size_t e
  * sample is t_last_ns, and counts them; unmark restores 0 on exactly those. */
 #define DISPLACE_LAG_S 2.0
 #define TEMP_MARK 2
+#define REPL_MARK 3 /* the replacement rule's tentative mark (pair_d2) */
 static size_t mark_lagging(mwx_fuser *fz, const size_t *m, size_t nm, const char *orig, int64_t t_first_ns,
                            int64_t t_last_ns, int mark) {
   size_t n = 0;
@@ -114,6 +116,94 @@ static size_t mark_lagging_tracks(mwx_fuser *fz, const size_t *ma, size_t na, co
       n += mark_lagging(fz, ma, na, c->last.originator, t_first, t_last, TEMP_MARK);
   }
   return n;
+}
+
+/* Distance of source si's latest sample from fused track fi (without si),
+ * declared here for the replacement rule. */
+static double dist_to(const mwx_fuser *fz, size_t si, size_t fi, int mode);
+
+/* The replacement rule (issue 13, 2022-11-18 at +160 s).  A tracker may
+ * start a new track c on a missile while its old track o of it still
+ * speaks, drifting away (the USA's tracker at the Hwasong-17's burnout:
+ * USA-T1 runs off on its boost model, USA-T2 is formed from the new
+ * plots).  o, fresh and still used (its strikes against the split gate
+ * not yet enough, or none), pulls the fused state after it, and c falls
+ * outside the gate (or, if both speak at once, the "one track per object
+ * per tracker" test, holds_fresh_of, keeps it out): c starts a second fused
+ * track, a second global number, for 5-15 s until o leaves by the
+ * decorrelation test.  So: a fresh member o of c's originator in fused
+ * track f is replaced by c when c, gated against f without o, is inside
+ * the association gate and nearer than o is to f without o (the other
+ * nations' members say which of the tracker's two tracks follows the
+ * missile).  o is
+ * then displaced as by the displacement rule: it stays a member (the name
+ * does not change), is not used in the state, and leaves through the
+ * decorrelation test if it keeps diverging.  A second missile near the
+ * first (a salvo) is no replacement: c would have to be nearer to the
+ * other nations' estimate of o's missile than o is.
+ *
+ * mark_replaced sets `displaced` (value mark) on the members m[0..nm) of f
+ * that new source si replaces, and counts them (TEMP_MARK: undo with
+ * unmark). */
+static size_t mark_replaced(mwx_fuser *fz, size_t f, const size_t *m, size_t nm, size_t si, int mark) {
+  const src *c = &fz->s[si];
+  size_t n = 0;
+  for (size_t k = 0; k < nm; k++) {
+    src *o = &fz->s[m[k]];
+    if (m[k] == si || o->displaced || strcmp(o->last.originator, c->last.originator) ||
+        !fuse_fresh_at(fz, o, c->last.t_ns))
+      continue;
+    double d_o = dist_to(fz, m[k], f, FS_GATE);
+    o->displaced = mark;
+    double d_c = dist_to(fz, si, f, FS_GATE);
+    if (d_c < fz->gate_assoc && d_c < d_o)
+      n++;
+    else
+      o->displaced = 0;
+  }
+  return n;
+}
+
+/* The replacement rule between fused tracks: fused track b holds only
+ * tracks of one originator O (usually one new track, which started a fused
+ * track of its own because its first samples could not yet tell which of
+ * O's tracks follows the missile); the members of fa (ma[0..na)) of O that
+ * are fresh at t_ns are marked `mark` and counted;
+ * *d_min: the smallest distance of one of them from fa without it.  The
+ * merge is then allowed only if b, gated against fa without them, is nearer
+ * than that (pair_d2). */
+static size_t mark_replaced_by(mwx_fuser *fz, size_t fa, const size_t *ma, size_t na, const size_t *mb, size_t nb,
+                               int64_t t_ns, int mark, double *d_min) {
+  const char *orig = NULL;
+  for (size_t j = 0; j < nb; j++) {
+    const src *c = &fz->s[mb[j]];
+    if (c->displaced)
+      continue;
+    if (orig && strcmp(orig, c->last.originator))
+      return 0; /* b holds more than one nation's tracks */
+    orig = c->last.originator;
+  }
+  if (!orig)
+    return 0;
+  size_t n = 0;
+  for (size_t k = 0; k < na; k++) {
+    src *o = &fz->s[ma[k]];
+    if (o->displaced || strcmp(o->last.originator, orig) || !fuse_fresh_at(fz, o, t_ns))
+      continue;
+    double d_o = dist_to(fz, ma[k], fa, FS_GATE);
+    if (d_o < *d_min)
+      *d_min = d_o;
+    o->displaced = mark;
+    n++;
+  }
+  return n;
+}
+
+/* Sets `displaced` to `to` on the members m[0..nm) whose value is `from`. */
+static void restore(mwx_fuser *fz, const size_t *m, size_t nm, int from, int to) {
+  for (size_t k = 0; k < nm; k++)
+    if (fz->s[m[k]].displaced == from)
+      fz->s[m[k]].displaced = to;
 }
 
 /* Source si leaves its fused track (decorrelation) and starts its own (its
@@ -275,6 +365,24 @@ static double pair_d2(mwx_fuser *fz, size_t a, size_t b, const pref *ra, const p
     unmark(fz, ma, na);
   if (!ub && lb)
     unmark(fz, mb, nb);
+  /* the replacement rule: a fused track of one nation's new track against
+   * a fused track holding that nation's concurrent track */
+  double d_rep = INFINITY;
+  size_t rep_n = mark_replaced_by(fz, a, ma, na, mb, nb, t, REPL_MARK, &d_rep);
+  if (!rep_n)
+    rep_n = mark_replaced_by(fz, b, mb, nb, ma, na, t, REPL_MARK, &d_rep);
+  if (rep_n) {
+    ua = ub = 0;
+    for (size_t k = 0; k < na; k++)
+      ua += !fz->s[ma[k]].displaced;
+    for (size_t k = 0; k < nb; k++)
+      ub += !fz->s[mb[k]].displaced;
+    if (!ua || !ub) { /* nothing else to gate against: no replacement */
+      restore(fz, ma, na, REPL_MARK, 0);
+      restore(fz, mb, nb, REPL_MARK, 0);
+      rep_n = 0;
+    }
+  }
   /* one nation's tracker keeps one track per object: no merge of two
    * fresh tracks of one originator */
   double d2 = INFINITY;
@@ -290,9 +398,13 @@ static double pair_d2(mwx_fuser *fz, size_t a, size_t b, const pref *ra, const p
       mwx_error_clear();
       d2 = INFINITY;
     }
+    if (rep_n && !(d2 < d_rep))
+      d2 = INFINITY; /* the replaced track is the nearer: two objects after all */
   }
   unmark(fz, ma, na);
   unmark(fz, mb, nb);
+  restore(fz, ma, na, REPL_MARK, 0);
+  restore(fz, mb, nb, REPL_MARK, 0);
   return d2;
 }
 
@@ -350,6 +462,22 @@ static int merge_and_compact(mwx_fuser *fz) {
     size_t na = fuse_members(fz, ba, ma, sizeof ma / sizeof ma[0]), nb = fuse_members(fz, bb, mb, sizeof mb / sizeof mb[0]);
     mark_lagging_tracks(fz, ma, na, mb, nb);
     mark_lagging_tracks(fz, mb, nb, ma, na);
+    {
+      /* as pair_d2 found them: the members the replacement rule replaces
+         are displaced (if the other side of each keeps a usable member) */
+      int64_t tn = newest_of(fz, ma, na) > newest_of(fz, mb, nb) ? newest_of(fz, ma, na) : newest_of(fz, mb, nb);
+      double d_rep = INFINITY;
+      if (!mark_replaced_by(fz, ba, ma, na, mb, nb, tn, REPL_MARK, &d_rep))
+        mark_replaced_by(fz, bb, mb, nb, ma, na, tn, REPL_MARK, &d_rep);
+      size_t u1 = 0, u2 = 0;
+      for (size_t k = 0; k < na; k++)
+        u1 += !fz->s[ma[k]].displaced;
+      for (size_t k = 0; k < nb; k++)
+        u2 += !fz->s[mb[k]].displaced;
+      int keep = u1 && u2;
+      restore(fz, ma, na, REPL_MARK, keep);
+      restore(fz, mb, nb, REPL_MARK, keep);
+    }
     size_t ua = 0, ub = 0;
     for (size_t k = 0; k < na; k++)
       ua += !fz->s[ma[k]].displaced;
@@ -494,7 +622,7 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
     if (i >= 0 && fz->s[i].fused < 0) { /* new in this batch, a later sample */
       if (sm->t_ns > fz->s[i].last.t_ns) {
         fuse_estimate_thrust(&fz->s[i], &fz->s[i].last, sm);
-        fz->s[i].last = *sm;
+        fuse_src_take(&fz->s[i], sm);
         fuse_src_changed(&fz->s[i]);
       }
       continue;
@@ -502,7 +630,7 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
     if (i < 0) {
       src *s = &fz->s[fz->ns];
       memset(s, 0, sizeof *s);
-      s->last = *sm;
+      fuse_src_take(s, sm);
       s->t_first_ns = sm->t_ns;
       s->fused = -1;
       s->prev = -2;
@@ -516,7 +644,7 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
     if (sm->t_ns <= s->last.t_ns)
       continue; /* old, or the same sample by a second path */
     fuse_estimate_thrust(s, &s->last, sm);
-    s->last = *sm;
+    fuse_src_take(s, sm);
     fuse_src_changed(s);
     fz->f[s->fused].dirty = 1;
     double d2 = dist_to(fz, (size_t)i, (size_t)s->fused, FS_SPLIT);
@@ -573,8 +701,9 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
           if (!usable)
             unmark(fz, m, nm);
         }
+        size_t nr = mark_replaced(fz, f, m, nm, si, TEMP_MARK); /* the replacement rule */
         pref rf = ref[f];
-        if (nl)
+        if (nl || nr)
           pref_of_fused(fz, f, &rf);
         if (!pregate_far(fz, &rs, &rf, c->last.t_ns) && !holds_fresh_of(fz, f, c, si, c->last.t_ns))
           d2 = dist_to(fz, si, f, FS_GATE);
@@ -618,6 +747,7 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
           size_t m[MWX_FUSE_MAX_MEMBERS * 4];
           size_t nm = fuse_members(fz, f, m, sizeof m / sizeof m[0]);
           mark_lagging(fz, m, nm, c->last.originator, c->t_first_ns, c->last.t_ns, 1);
+          mark_replaced(fz, f, m, nm, fresh_src[r], 1);
           c->fused = (int)f;
           fz->f[f].dirty = 1;
         }

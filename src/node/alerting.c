@@ -36,6 +36,8 @@ typedef struct al_track {
   int64_t impact_ns;
   size_t n_src;
   mwx_msg_marking src[MWX_FUSE_MAX_MEMBERS];
+  int has_last;
+  mwx_msg_alert last; /* the latest Alert published about it (the fused picture shows it) */
 } al_track;
 
 struct node_alerting {
@@ -113,7 +115,7 @@ static al_track *track_state(mwx_node *n, struct node_alerting *a, const char *n
 }
 
 /* An alert event: Alert sample, journal record (kind alert), report, release. */
-static int publish(mwx_node *n, const mwx_alert_event *ev, const char *text, const al_track *t,
+static int publish(mwx_node *n, const mwx_alert_event *ev, const char *text, al_track *t,
                    int64_t overflight_ns) {
   mwx_msg *m = node_new_sample(n, MWX_TOPIC_ALERT, MWX_CLASSIF_SECRET);
   mwx_msg_alert *al = &m->u.alert;
@@ -126,6 +128,8 @@ static int publish(mwx_node *n, const mwx_alert_event *ev, const char *text, con
   mwx_alert_regions_text(n->al->z, ev->regions, al->regions, sizeof al->regions);
   snprintf(al->text, sizeof al->text, "%s", text);
   mwx_msg am = *m;
+  t->last = *al; /* the life cycle's latest Alert */
+  t->has_last = 1;
   json_t *o = json_object();
   static const char *const act[] = {"issue", "update", "cancel"};
   json_object_set_new(o, "alert_id", json_string(ev->alert_id));
@@ -256,5 +260,16 @@ int node_alert_tick(mwx_node *n) {
     if (a->t[i].st.active || a->t[i].impact_ns + 600000000000ll > n->sim_ns)
       a->t[w++] = a->t[i];
   a->n = w;
+  return 0;
+}
+
+int node_alert_latest(const mwx_node *n, uint32_t gtn, mwx_msg_alert *out, int *active) {
+  const struct node_alerting *a = n->al;
+  for (size_t i = 0; a && i < a->n; i++)
+    if (a->t[i].gtn == gtn && a->t[i].has_last) {
+      *out = a->t[i].last;
+      *active = a->t[i].st.active;
+      return 1;
+    }
   return 0;
 }

@@ -262,6 +262,78 @@ int mwx_node_event_json(const char *nation, int64_t epoch_ns, const mwx_node_eve
   return 0;
 }
 
+int mwx_node_fused_json(const char *nation, int64_t epoch_ns, const mwx_node_fused_entry *e, json_t **out) {
+  if (!e || !out)
+    return mwx_error_set(MWX_EINVAL, "node events: NULL argument");
+  json_t *o = json_object();
+  if (!o)
+    return mwx_error_set(MWX_ENOMEM, "node events: out of memory");
+  json_object_set_new(o, "type", json_string("picture"));
+  if (nation)
+    set_str(o, "nation", nation, MWX_NATION_LEN);
+  json_object_set_new(o, "global_track_no", json_integer(e->global_track_no));
+  json_object_set_new(o, "t_s", json_real((double)(e->t_ns - epoch_ns) / 1e9));
+  json_object_set_new(o, "fallen", json_boolean(e->fallen));
+  json_object_set_new(o, "shared", json_boolean(e->shared));
+  json_object_set_new(o, "coasting", json_boolean(e->coasting));
+  json_object_set_new(o, "lat_deg", num(e->lat_deg));
+  json_object_set_new(o, "lon_deg", num(e->lon_deg));
+  json_object_set_new(o, "alt_km", num(e->h_m / 1e3));
+  json_t *mem = json_array();
+  for (int k = 0; k < e->n_members && k < 16; k++) {
+    json_t *v = bstr(e->member[k], MWX_ID_LEN);
+    if (v)
+      json_array_append_new(mem, v);
+  }
+  json_object_set_new(o, "members", mem);
+  json_object_set_new(o, "contributors",
+                      codes((const char(*)[MWX_NATION_LEN])e->contributors, e->n_contributors));
+  if (e->has_launch) {
+    json_t *l = json_object();
+    set_str(l, "from", e->launch_from, MWX_NATION_LEN);
+    set_str(l, "id", e->launch.local_track_id, MWX_ID_LEN);
+    json_object_set_new(l, "t_s", json_real((double)(e->launch.launch_time_ns - epoch_ns) / 1e9));
+    json_object_set_new(l, "lat_deg", num(e->launch.lat_deg));
+    json_object_set_new(l, "lon_deg", num(e->launch.lon_deg));
+    json_object_set_new(l, "err_major_km", num(e->launch.err_major_km));
+    json_object_set_new(l, "err_minor_km", num(e->launch.err_minor_km));
+    json_object_set_new(l, "err_orient_deg", num(e->launch.err_orient_deg));
+    json_object_set_new(o, "launch", l);
+  }
+  if (e->has_impact) {
+    const mwx_msg_impact *im = &e->impact;
+    json_t *i = json_object();
+    set_str(i, "id", im->local_track_id, MWX_ID_LEN);
+    json_object_set_new(i, "made_t_s", json_real((double)(im->time_ns - epoch_ns) / 1e9));
+    json_object_set_new(i, "t_s", json_real((double)(im->impact_time_ns - epoch_ns) / 1e9));
+    json_object_set_new(i, "lat_deg", num(im->lat_deg));
+    json_object_set_new(i, "lon_deg", num(im->lon_deg));
+    json_object_set_new(i, "ell_major_km", num(im->ell_major_km));
+    json_object_set_new(i, "ell_minor_km", num(im->ell_minor_km));
+    json_object_set_new(i, "ell_orient_deg", num(im->ell_orient_deg));
+    const char *cn = mwx_ballistic_class_name((mwx_ballistic_class)im->missile_class);
+    json_object_set_new(i, "class", json_string(cn ? cn : "?"));
+    json_object_set_new(i, "zone", json_string(zone_name(im->zone)));
+    set_str(i, "zone_nation", im->zone_nation, MWX_NATION_LEN);
+    json_object_set_new(o, "impact", i);
+  }
+  if (e->has_alert) {
+    const mwx_msg_alert *a = &e->alert;
+    json_t *al = json_object();
+    set_str(al, "id", a->alert_id, MWX_ID_LEN);
+    json_object_set_new(al, "severity", json_integer(a->severity));
+    json_object_set_new(al, "action", json_string(a->action == MWX_ALERT_ISSUE    ? "issue"
+                                                  : a->action == MWX_ALERT_UPDATE ? "update"
+                                                                                  : "cancel"));
+    json_object_set_new(al, "active", json_boolean(e->alert_active));
+    json_object_set_new(al, "t_s", json_real((double)(a->time_ns - epoch_ns) / 1e9));
+    set_str(al, "regions", a->regions, MWX_TEXT_LEN);
+    json_object_set_new(o, "alert", al);
+  }
+  *out = o;
+  return 0;
+}
+
 /* ---- the stages of a sample (node.h mwx_node_stage) -------------------- */
 
 const char *mwx_node_stage_name(mwx_node_stage s) {

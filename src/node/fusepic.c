@@ -9,7 +9,9 @@
  *   -> the fuser, so that every Track, LaunchEvent and ImpactPrediction it
  *   publishes carries its global track number.
  *   each tick, after: the picture at the node's time (one entry per fused
- *   track); a fused track that holds a partner's contribution is "shared":
+ *   track; a fallen missile - below ground, or nobody holds it and its
+ *   latest prediction's impact time has passed - keeps its last state, its
+ *   last prediction and alert, until the fuser forgets it); a fused track that holds a partner's contribution is "shared":
  *   the node's prediction for that missile is the fused one (its own
  *   tracks of it make none), made every impact_every_s from the fused state,
  *   local track id "<NAT>-G<global number>" (the mark of a fused product),
@@ -52,6 +54,11 @@
 #define FUSE_MAX_TRACKS 2048  /* fused tracks (missiles and their duplicates): 20x the 100-missile salvo */
 #define FUSE_MAX_ENTRIES 4096 /* launch candidates, latest predictions */
 #define FUSE_MAX_PENDING 4096 /* partners' Track samples waiting for the pass's one ingest (full: ingested at once) */
+/* pic_ok: an entry of the picture is */
+#define PIC_NONE 0   /* not in it (no member) */
+#define PIC_LIVE 1   /* at the node's time */
+#define PIC_FALLEN 2 /* below ground at the node's time: its last state (mwx_fuse_get_last), kept
+                        with its last prediction and alert until the fuser forgets it */
 #define FREE_FLIGHT_MIN_H_M 30e3 /* assess.h: below 30 km on the way up every class still burns */
 
 typedef struct fu_launch {
@@ -78,7 +85,7 @@ typedef struct fu_own { /* own track id -> the picture entry holding it */
 
 struct node_fuse {
   mwx_fuser *fz;
-  mwx_fuse_track *pic; /* the picture at pic_ns (valid entries: pic_ok) */
+  mwx_fuse_track *pic; /* the picture at pic_ns (pic_ok: PIC_*) */
   int *pic_ok;
   size_t n_pic, cap_pic;
   int64_t pic_ns;
@@ -177,11 +184,34 @@ static size_t pred_pos(const struct node_fuse *f, uint32_t gtn) {
   return lo;
 }
 
-static void put_pred(mwx_node *n, struct node_fuse *f, uint32_t gtn, int64_t made_ns, const mwx_msg_impact *ip) {
+/* 1 if state x (ECEF m, m/s) is coming down inside the atmosphere (below
+ * MWX_ASSESS_ENDO_APOGEE_KM): drag has taken part of its energy, and the
+ * energy-equivalent range no longer classes it (a Hwasong-12 at re-entry
+ * comes out an MRBM). */
+static int endo_descent(const double x[6]) {
+  mwx_geo_lla lla;
+  if (!x || mwx_geo_lla_from_ecef(x, &lla)) {
+    mwx_error_clear();
+    return 0;
+  }
+  double up = 0;
+  for (int i = 0; i < 3; i++)
+    up += x[i] * x[3 + i];
+  return up < 0 && lla.h_m < MWX_ASSESS_ENDO_APOGEE_KM * 1e3;
+}
+
+/* The latest prediction of global track gtn; endo: made from a state
+ * coming down inside the atmosphere, whose class gives way to the one
+ * made above it (the picture's class). */
+static void put_pred(mwx_node *n, struct node_fuse *f, uint32_t gtn, int64_t made_ns, const mwx_msg_impact *ip,
+                     int endo) {
   size_t k = pred_pos(f, gtn);
   if (k < f->n_pred && f->pred[k].gtn == gtn) {
+    uint8_t cls = f->pred[k].ip.missile_class;
     f->pred[k].made_ns = made_ns;
     f->pred[k].ip = *ip;
+    if (endo && cls != MWX_CLASS_UNKNOWN)
+      f->pred[k].ip.missile_class = cls;
     return;
   }
   if (f->n_pred == FUSE_MAX_ENTRIES) {
@@ -269,14 +299,14 @@ void node_fuse_rx(mwx_node *n, const mwx_msg *m) {
     put_launch(n, f, m->mark.originator, &m->u.launch);
 }
 
-void node_fuse_own_sample(mwx_node *n, const mwx_msg *m) {
+void node_fuse_own_sample(mwx_node *n, const mwx_msg *m, const double x[6]) {
   struct node_fuse *f = n->fu;
   if (!f)
     return;
   if (m->topic == MWX_TOPIC_LAUNCH)
     put_launch(n, f, n->cfg.nation, &m->u.launch);
   else if (m->topic == MWX_TOPIC_IMPACT && m->u.impact.global_track_no)
-    put_pred(n, f, m->u.impact.global_track_no, n->sim_ns, &m->u.impact);
+    put_pred(n, f, m->u.impact.global_track_no, n->sim_ns, &m->u.impact, endo_descent(x));
 }
 
 static int cmp_own(const void *a, const void *b) {
@@ -299,12 +329,11 @@ static void prune(mwx_node *n) {
   struct node_fuse *f = n->fu;
   size_t w = 0;
   for (size_t i = 0; i < f->n_pred; i++) {
-    int alive = f->pred[i].ip.impact_time_ns > n->sim_ns;
-    if (alive) {
-      alive = 0;
-      for (size_t k = 0; k < f->n_pic && !alive; k++)
-        alive = f->pic_ok[k] && f->pic[k].global_track_no == f->pred[i].gtn;
-    }
+    /* a live missile's prediction until its impact time; a fallen one's
+       (its last word) as long as the fuser holds the missile */
+    int alive = 0;
+    for (size_t k = 0; k < f->n_pic && !alive; k++)
+      alive = f->pic_ok[k] != PIC_NONE && f->pic[k].global_track_no == f->pred[i].gtn;
     if (alive)
       f->pred[w++] = f->pred[i];
   }
@@ -344,8 +373,16 @@ static int refresh(mwx_node *n) {
   f->n_pic = count;
   size_t n_own = 0;
   for (size_t i = 0; i < count; i++) {
-    f->pic_ok[i] = mwx_fuse_get(f->fz, i, n->sim_ns, &f->pic[i]) == 0; /* below ground: not in the picture */
-    if (!f->pic_ok[i]) {
+    f->pic_ok[i] = PIC_LIVE;
+    int fallen = mwx_fuse_get(f->fz, i, n->sim_ns, &f->pic[i]) != 0; /* below ground */
+    if (!fallen && f->pic[i].method == MWX_FUSE_COAST) {
+      /* nobody holds it and its latest prediction's impact time has passed */
+      const fu_pred *p = get_pred(f, f->pic[i].global_track_no);
+      fallen = p && p->ip.impact_time_ns <= n->sim_ns;
+    }
+    if (fallen) { /* its last state, not propagated */
+      mwx_error_clear();
+      f->pic_ok[i] = mwx_fuse_get_last(f->fz, i, &f->pic[i]) ? PIC_NONE : PIC_FALLEN;
       mwx_error_clear();
       continue;
     }
@@ -363,7 +400,7 @@ static int refresh(mwx_node *n) {
   }
   f->n_own_ix = 0;
   for (size_t i = 0; i < count; i++)
-    for (int k = 0; f->pic_ok[i] && k < f->pic[i].n_members && k < MWX_FUSE_MAX_MEMBERS; k++) {
+    for (int k = 0; f->pic_ok[i] == PIC_LIVE && k < f->pic[i].n_members && k < MWX_FUSE_MAX_MEMBERS; k++) {
       unsigned id = own_id(n, f->pic[i].member_originator[k], f->pic[i].member_local_id[k]);
       if (id)
         f->own_ix[f->n_own_ix++] = (fu_own){id, i};
@@ -496,7 +533,13 @@ static int fused_prediction(mwx_node *n, const mwx_fuse_track *ft) {
   mwx_ballistic_class cls = MWX_CLASS_UNKNOWN;
   mwx_ballistic_vehicle veh;
   double beta = MWX_ASSESS_BETA_UNKNOWN_KGPM2; /* if the class is unknown */
-  if (!mwx_assess_energy_range(ft->x, &er)) {
+  if (endo_descent(ft->x) && last && last->ip.missile_class != MWX_CLASS_UNKNOWN) {
+    /* coming down inside the atmosphere: the class made above it stands
+     * (endo_descent) */
+    cls = (mwx_ballistic_class)last->ip.missile_class;
+    if (!mwx_ballistic_vehicle_default(cls, &veh))
+      beta = veh.beta_rv_kgpm2;
+  } else if (!mwx_assess_energy_range(ft->x, &er)) {
     cls = mwx_assess_class_from_range(er);
     if (!mwx_ballistic_vehicle_default(cls, &veh))
       beta = veh.beta_rv_kgpm2;
@@ -528,6 +571,12 @@ static int fused_prediction(mwx_node *n, const mwx_fuse_track *ft) {
   if (bl && !mwx_geo_inverse(bl->l.lat_deg, bl->l.lon_deg, ap.lat_deg, ap.lon_deg, &d_m, NULL, NULL))
     ip->range_km = d_m / 1e3;
   mwx_error_clear();
+  /* a flight whose apogee stays inside the atmosphere is classed by the
+   * range it flies, as the own assessment does (assess.c, assess.h
+   * MWX_ASSESS_ENDO_APOGEE_KM: 2022-10-14's SRBM has a 1,600-km energy
+   * range, an MRBM's, at 50 km apogee) */
+  if (cls != MWX_CLASS_UNKNOWN && ip->apogee_km > 0 && ip->apogee_km < MWX_ASSESS_ENDO_APOGEE_KM && ip->range_km > 0)
+    cls = mwx_assess_class_from_range(ip->range_km);
   ip->missile_class = (uint8_t)cls;
   ip->zone = MWX_ZONE_UNKNOWN;
   m->fields = 0; /* a fused product names no sensor */
@@ -535,7 +584,7 @@ static int fused_prediction(mwx_node *n, const mwx_fuse_track *ft) {
   int rc = node_alert_impact(n, &ipm.u.impact, ft->x, ft->t_ns, beta, ft->boost, ft->n_sources, ft->sources);
   if (rc)
     return rc;
-  put_pred(n, f, ft->global_track_no, n->sim_ns, &ipm.u.impact);
+  put_pred(n, f, ft->global_track_no, n->sim_ns, &ipm.u.impact, endo_descent(ft->x));
   if ((rc = node_outq_push(n, MWX_NODE_EV_FUSED, "", &ipm, 0, ft->global_track_no, "")))
     return rc;
   return node_decide(n, &ipm, (uint8_t)cls, ft->n_sources, ft->sources);
@@ -547,7 +596,7 @@ int node_fuse_tick(mwx_node *n) {
   if (rc0)
     return rc0;
   for (size_t i = 0; i < f->n_pic; i++) {
-    if (!f->pic_ok[i] || !is_shared(n, &f->pic[i]))
+    if (f->pic_ok[i] != PIC_LIVE || !is_shared(n, &f->pic[i]))
       continue;
     int rc = fused_prediction(n, &f->pic[i]);
     if (rc)
@@ -561,11 +610,12 @@ void mwx_node_fused_picture(const mwx_node *n, mwx_node_fused_fn fn, void *ctx) 
     return;
   const struct node_fuse *f = n->fu;
   for (size_t i = 0; i < f->n_pic; i++) {
-    if (!f->pic_ok[i])
+    if (f->pic_ok[i] == PIC_NONE)
       continue;
     const mwx_fuse_track *ft = &f->pic[i];
     mwx_node_fused_entry e;
     memset(&e, 0, sizeof e);
+    e.fallen = f->pic_ok[i] == PIC_FALLEN;
     e.global_track_no = ft->global_track_no;
     e.n_members = ft->n_members < 16 ? ft->n_members : 16;
     for (int k = 0; k < e.n_members; k++)
@@ -592,6 +642,7 @@ void mwx_node_fused_picture(const mwx_node *n, mwx_node_fused_fn fn, void *ctx) 
       e.has_impact = 1;
       e.impact = p->ip;
     }
+    e.has_alert = node_alert_latest(n, ft->global_track_no, &e.alert, &e.alert_active);
     fn(ctx, &e);
   }
 }

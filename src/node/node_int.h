@@ -19,6 +19,7 @@
 #include <stdatomic.h>
 
 #include "mwx/assess.h"
+#include "mwx/fuse.h"
 #include "mwx/node.h"
 #include "mwx/sim.h"
 #include "mwx/track.h"
@@ -147,8 +148,7 @@ struct mwx_node {
   pthread_t rx_thread;
   int rx_started;
   atomic_int rx_stop;
-  mwx_node_picture_entry *pic;
-  size_t n_pic, cap_pic;
+  mwx_fuse_latest *latest; /* the partners' latest samples (src/fuse/fuse_latest.c) */
   /* replay windows per (originator, topic), loaded from the journal at open */
   mwx_journal_seq_in rin[MWX_NODE_MAX_PARTNERS * 5];
   size_t n_rin;
@@ -277,8 +277,10 @@ uint32_t node_fuse_gtn(const mwx_node *n, unsigned track_id);
  * sample) the picture predicts nothing, and the own track's prediction
  * (made only once its burnout is seen) stands. */
 int node_fuse_shared(const mwx_node *n, unsigned track_id);
-/* An own LaunchEvent / ImpactPrediction made (candidates, the picture). */
-void node_fuse_own_sample(mwx_node *n, const mwx_msg *m);
+/* An own LaunchEvent / ImpactPrediction made (candidates, the picture);
+ * x: the state the prediction was made from (ECEF m, m/s), NULL for a
+ * LaunchEvent. */
+void node_fuse_own_sample(mwx_node *n, const mwx_msg *m, const double x[6]);
 /* Fused predictions for the shared fused tracks (every impact_every_s),
  * released under the third-party rule; alerts on them. */
 int node_fuse_tick(mwx_node *n);
@@ -297,5 +299,9 @@ int node_alert_impact(mwx_node *n, mwx_msg_impact *ip, const double x[6], int64_
                       int provisional, size_t n_sources, const mwx_msg_marking *sources);
 /* Cancels the alerts whose missile has fallen (impact time passed). */
 int node_alert_tick(mwx_node *n);
+/* 1 and the latest Alert about global track gtn in *out (*active: its life
+ * cycle has an alert in force), 0 if the node published none (or has
+ * pruned its life cycle: 10 min after the fall).  Loop thread. */
+int node_alert_latest(const mwx_node *n, uint32_t gtn, mwx_msg_alert *out, int *active);
 
 #endif /* MWX_NODE_INT_H */

@@ -101,7 +101,7 @@ void mwx_node_get_stats(const mwx_node *n, mwx_node_stats *s) {
   s->out_max = n->out_max;
   s->rx_pend_max = n->rx_pend_max;
   s->tracks_held = n->n_trk;
-  s->picture_entries = n->n_pic;
+  s->picture_entries = mwx_fuse_latest_count(n->latest);
   /* the fits' waits: 99th percentile of the last 256 (insertion sort of a copy) */
   size_t k = n->n_fit_ms < 256 ? n->n_fit_ms : 256;
   float v[256];
@@ -115,11 +115,9 @@ void mwx_node_get_stats(const mwx_node *n, mwx_node_stats *s) {
   s->fit_p99_ms = k ? v[(size_t)(0.99 * (double)k) < k ? (size_t)(0.99 * (double)k) : k - 1] : 0;
 }
 
-void mwx_node_picture(const mwx_node *n, mwx_node_picture_fn fn, void *ctx) {
-  if (!n || !fn)
-    return;
-  for (size_t i = 0; i < n->n_pic; i++)
-    fn(ctx, &n->pic[i]);
+void mwx_node_latest(const mwx_node *n, mwx_fuse_latest_fn fn, void *ctx) {
+  if (n)
+    mwx_fuse_latest_each(n->latest, fn, ctx);
 }
 
 /* ---- open / close ---------------------------------------------------- */
@@ -277,7 +275,8 @@ int mwx_node_open(const mwx_node_config *cfg, mwx_node_event_fn fn, void *ctx, m
                                     NULL, &n->drv)))
     goto fail;
   n->tr = mwx_assess_drive_tracker(n->drv);
-  if ((rc = node_trk_open(n)) || (rc = node_fuse_open(n)) || (rc = node_alert_open(n)))
+  if ((rc = node_trk_open(n)) || (rc = mwx_fuse_latest_create(MWX_FUSE_LATEST_MAX, &n->latest)) ||
+      (rc = node_fuse_open(n)) || (rc = node_alert_open(n)))
     goto fail;
   if ((rc = mwx_node_loop_create(MWX_NODE_HANDOVER_CAP, &n->loop)))
     goto fail;
@@ -314,7 +313,7 @@ void mwx_node_close(mwx_node *n) {
   mwx_msg_key_free(n->key);
   free(n->trk);
   free(n->out);
-  free(n->pic);
+  mwx_fuse_latest_destroy(n->latest);
   free(n->fit_done);
   free(n->rx_pend);
   free(n->rx_pend_ev);

@@ -84,7 +84,7 @@ int node_launch_sample(mwx_node *n, const mwx_track_info *in, const mwx_assess *
   sources(n, in->sensor_mask, in->est.t_ns, &l->src);
   m->fields = MWX_F_SENSORS | MWX_F_SENSOR_POS;
   l->global_track_no = node_fuse_gtn(n, in->id);
-  node_fuse_own_sample(n, m);
+  node_fuse_own_sample(n, m, NULL);
   return node_decide(n, m, (uint8_t)a->cls, 0, NULL);
 }
 
@@ -115,7 +115,7 @@ int node_impact_sample(mwx_node *n, const mwx_track_info *in, const mwx_assess *
   int rc = node_alert_impact(n, &ipm.u.impact, in->ballistic.x, in->ballistic.t_ns, beta, a->provisional, 0, NULL);
   if (rc)
     return rc;
-  node_fuse_own_sample(n, &ipm);
+  node_fuse_own_sample(n, &ipm, in->ballistic.x);
   return node_decide(n, &ipm, (uint8_t)a->cls, 0, NULL);
 }
 

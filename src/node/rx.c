@@ -15,9 +15,9 @@
  * with the sample) and reported as DROPPED "replay: ...".  Otherwise it
  * journals the receipt (kind sample, with the sample and its signature)
  * together with the new replay window, in one transaction, or the failure
- * (kind sigfail), keeps the partner picture (the newest sample per
- * originator, topic and track or node id: an older one never replaces a
- * newer) and reports the event with its latency on the shared sim clock:
+ * (kind sigfail), puts it in the partners' latest samples (mwx_fuse_latest,
+ * src/fuse/fuse_latest.c: an older one never replaces a newer) and the
+ * fuser (fusepic.c), and reports the event with its latency on the shared sim clock:
  * from the sample's time of validity to the moment the node holds it
  * (journal record durable, picture updated), and to its reception.
  */
@@ -133,71 +133,10 @@ static void *rx_main(void *arg) {
 }
 
 const char *node_msg_id(const mwx_msg *m, const char *none) {
-  switch (m->topic) {
-  case MWX_TOPIC_TRACK: return m->u.track.local_track_id;
-  case MWX_TOPIC_LAUNCH: return m->u.launch.local_track_id;
-  case MWX_TOPIC_IMPACT: return m->u.impact.local_track_id;
-  case MWX_TOPIC_ALERT: return m->u.alert.alert_id;
-  case MWX_TOPIC_STATUS: return m->u.status.node_id;
-  default: return none;
-  }
+  return m->topic >= MWX_TOPIC_TRACK && m->topic <= MWX_TOPIC_STATUS ? mwx_fuse_latest_id(m) : none;
 }
 
-static int64_t valid_time(const mwx_msg *m) {
-  switch (m->topic) {
-  case MWX_TOPIC_TRACK: return m->u.track.time_ns;
-  case MWX_TOPIC_IMPACT: return m->u.impact.time_ns;
-  case MWX_TOPIC_ALERT: return m->u.alert.time_ns;
-  case MWX_TOPIC_STATUS: return m->u.status.time_ns;
-  default: return 0;
-  }
-}
-
-/* 1 if m is newer than the picture's o (same originator, topic and id): a
- * later time of validity, or the same (or none, LaunchEvent) and a higher
- * seq.  Equal is not newer: another copy of the same sample changes
- * nothing. */
-static int newer(const mwx_msg *m, const mwx_msg *o) {
-  int64_t tm = valid_time(m), to = valid_time(o);
-  if (tm != to)
-    return tm > to;
-  return m->mark.seq > o->mark.seq;
-}
-
-/* The picture never goes back in time: an entry is replaced only by a
- * newer sample.  Returns 1 if the picture changed. */
-static int picture_put(mwx_node *n, const mwx_msg *m, int64_t recv_ns) {
-  const char *id = node_msg_id(m, "");
-  for (size_t i = 0; i < n->n_pic; i++) {
-    mwx_node_picture_entry *e = &n->pic[i];
-    if (e->msg.topic == m->topic && !strncmp(e->msg.mark.originator, m->mark.originator, 3) &&
-        !strcmp(node_msg_id(&e->msg, ""), id)) {
-      if (!newer(m, &e->msg))
-        return 0;
-      e->msg = *m;
-      e->recv_wall_ns = recv_ns;
-      e->updates++;
-      return 1;
-    }
-  }
-  if (n->n_pic >= MWX_NODE_PICTURE_MAX) {
-    n->st.picture_dropped++; /* a new key when full: counted (NodeStatus overflows) */
-    return 0;
-  }
-  if (n->n_pic == n->cap_pic) {
-    size_t nc = n->cap_pic ? 2 * n->cap_pic : 16;
-    mwx_node_picture_entry *p = realloc(n->pic, nc * sizeof *p);
-    if (!p)
-      return 0;
-    n->pic = p;
-    n->cap_pic = nc;
-  }
-  mwx_node_picture_entry *e = &n->pic[n->n_pic++];
-  e->msg = *m;
-  e->recv_wall_ns = recv_ns;
-  e->updates = 1;
-  return 1;
-}
+static int64_t valid_time(const mwx_msg *m) { return mwx_fuse_latest_valid_ns(m); }
 
 /* ---- replay ------------------------------------------------------------ */
 
@@ -363,7 +302,11 @@ int node_rx_take(mwx_node *n, node_rx_item *it, mwx_node_event *evp) {
     if (ps)
       ps->received++;
     if (v != MWX_JOURNAL_SEQ_COPY) { /* another copy of a sample taken: the picture has it */
-      picture_put(n, m, it->recv_ns);
+      int changed;
+      if (mwx_fuse_latest_put(n->latest, m, it->recv_ns, &changed)) {
+        n->st.picture_dropped++; /* a new key when full: counted (NodeStatus overflows) */
+        mwx_error_clear();
+      }
       node_fuse_rx(n, m); /* fusepic.c: a Track into the fused picture, a LaunchEvent a candidate */
     }
     ev.kind = MWX_NODE_EV_RECEIVED; /* held once the batch has committed: node_rx_emit */
