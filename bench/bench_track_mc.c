@@ -264,11 +264,12 @@ static int cmp_d(const void *a, const void *b) {
  * scores provisional predictions as warnings (the behaviour before). */
 static void phase_bench(int seeds, const char *laydown, const char *nation, int trust) {
   static const char *phn[MWX_ASSESS_N_PHASE] = {"boost end", "coast", "mid-course", "re-entry"};
-  size_t tot_in[MWX_ASSESS_N_PHASE] = {0}, tot_n[MWX_ASSESS_N_PHASE] = {0};
+  size_t tot_in[MWX_ASSESS_N_PHASE] = {0}, tot_n[MWX_ASSESS_N_PHASE] = {0}, tot_fl[MWX_ASSESS_N_PHASE] = {0};
   int tty = isatty(2);
-  printf("phase: %s, laydown %s, %s, truth sigma(ln beta) %.2f, seeds 1-%d\n", nation, laydown,
+  printf("phase: %s, laydown %s, %s, truth sigma(ln beta) %.2f, %s, seeds 1-%d\n", nation, laydown,
          trust ? "provisional predictions trusted (before)" : "provisional predictions not warnings",
-         truth_beta_sigma(), seeds);
+         truth_beta_sigma(), getenv("MWX_BENCH_NO_TRACK_BETA") ? "no beta in the track's state (before)"
+                                                                : "beta in the track's state", seeds);
   printf("  %-22s %11s %11s %11s %11s %17s %17s %5s %7s  %s\n", "scenario", phn[0], phn[1], phn[2], phn[3],
          "consistent_s", "50km_s", ">5sig", "worst", "class (seeds)");
   const char *only = getenv("MWX_BENCH_ONLY"); /* a scenario-name substring: only those */
@@ -284,6 +285,8 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
       return;
     }
     size_t in[MWX_ASSESS_N_PHASE] = {0}, n[MWX_ASSESS_N_PHASE] = {0};
+    double z2a[MWX_ASSESS_N_PHASE] = {0}, z2b[MWX_ASSESS_N_PHASE] = {0}, bsh[MWX_ASSESS_N_PHASE] = {0};
+    size_t nfl_ok[MWX_ASSESS_N_PHASE] = {0}; /* flights with a prediction in the phase */
     double *cons = calloc((size_t)seeds, sizeof *cons), *c50 = calloc((size_t)seeds, sizeof *c50);
     int ncons = 0, n50 = 0, bad5 = 0, ncls[MWX_CLASS_ICBM + 1] = {0};
     double worst = 0;
@@ -297,6 +300,8 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
       o.trust_provisional = trust;
       if (draw_beta(&truth, s))
         continue;
+      if (getenv("MWX_BENCH_NO_TRACK_BETA")) /* the filter without beta in its state (before) */
+        o.no_track_beta = 1;
       if (getenv("MWX_BENCH_BETA_SIGMA")) /* the impact's sigma of ln beta */
         o.beta_rel_sigma = atof(getenv("MWX_BENCH_BETA_SIGMA"));
       mwx_assess_run_result r;
@@ -312,6 +317,10 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
       for (int p = 0; p < MWX_ASSESS_N_PHASE; p++) {
         in[p] += m->n_pred_in[p];
         n[p] += m->n_pred[p];
+        z2a[p] += m->z2_major_sum[p];
+        z2b[p] += m->z2_minor_sum[p];
+        bsh[p] += m->beta_share_sum[p];
+        nfl_ok[p] += m->n_pred[p] > 0;
       }
       if (m->has_ipp_consistent)
         cons[ncons++] = m->ipp_consistent_s;
@@ -350,6 +359,16 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
       if (ncls[c])
         printf(" %s %d", mwx_ballistic_class_name((mwx_ballistic_class)c), ncls[c]);
     printf("\n");
+    if (getenv("MWX_BENCH_PARTS")) { /* the ellipse's parts per phase */
+      printf("    parts: E[z^2] major/minor, ln beta's share of the major variance:");
+      for (int p = 0; p < MWX_ASSESS_N_PHASE; p++)
+        if (n[p])
+          printf("  %s %.2f/%.2f %.0f%%", phn[p], z2a[p] / (double)n[p], z2b[p] / (double)n[p],
+                 100.0 * bsh[p] / (double)n[p]);
+      printf("\n");
+    }
+    for (int p = 0; p < MWX_ASSESS_N_PHASE; p++)
+      tot_fl[p] += n[p] ? nfl_ok[p] : 0;
     fflush(stdout);
     free(cons);
     free(c50);
@@ -359,6 +378,17 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
   printf("  %-22s", "all: 95% containment");
   for (int p = 0; p < MWX_ASSESS_N_PHASE; p++)
     printf("  %s %.1f%% (%zu)", phn[p], tot_n[p] ? 100.0 * (double)tot_in[p] / (double)tot_n[p] : 0.0, tot_n[p]);
+  printf("\n");
+  /* beta is drawn per flight: the predictions of one flight share its beta
+   * error, so the effective sample is nearer the flights than the
+   * predictions; the Wilson 95% interval of each aggregate with n = flights */
+  printf("  %-22s", "binomial 95%, n=flights");
+  for (int p = 0; p < MWX_ASSESS_N_PHASE; p++) {
+    double q = tot_n[p] ? (double)tot_in[p] / (double)tot_n[p] : 0.0, nf = (double)tot_fl[p], z = 1.959964;
+    double c = (q + z * z / (2 * nf)) / (1 + z * z / nf), h = z / (1 + z * z / nf) * sqrt(q * (1 - q) / nf + z * z / (4 * nf * nf));
+    if (tot_fl[p])
+      printf("  %s %.1f-%.1f%% (%zu)", phn[p], 100 * (c - h), 100 * (c + h), tot_fl[p]);
+  }
   printf("\n");
 }
 

@@ -234,6 +234,72 @@ static void test_impact_beta(void **state) {
   mwx_ballistic_traj_fini(&tr);
 }
 
+/* The track's posterior on ln beta (mwx_assess_beta_posterior): an
+ * uninformed track (its ln beta variance still its prior) gives the class
+ * prior and the marginal state; an informed one its own estimate, with the
+ * class prior added as information, and the state moved along its
+ * regression on ln beta; the conditional impact with no correlation is the
+ * plain beta impact. */
+static void test_beta_posterior(void **state) {
+  (void)state;
+  mwx_ballistic_launch L = irbm_launch();
+  mwx_ballistic_traj tr;
+  memset(&tr, 0, sizeof tr);
+  assert_int_equal(mwx_ballistic_fly(&L, 1.0, &tr), 0);
+  mwx_track_est e;
+  memset(&e, 0, sizeof e);
+  assert_int_equal(mwx_ballistic_traj_state_at(&tr, tr.fig.burnout_time_s + 30.0, e.x, e.x + 3, NULL), 0);
+  for (int i = 0; i < 6; i++)
+    e.P[i][i] = i < 3 ? 100.0 : 1.0;
+  const double s0 = MWX_TRACK_LNBETA_SIGMA, ref = MWX_TRACK_BETA_RV_KGPM2, cls = 5000.0, sc = 0.3;
+  mwx_assess_beta_post bp;
+  /* uninformed */
+  e.P[7][7] = s0 * s0;
+  assert_int_equal(mwx_assess_beta_posterior(&e, ref, s0, cls, sc, &bp), 0);
+  assert_true(fabs(bp.beta_kgpm2 / cls - 1) < 1e-9 && fabs(bp.sigma_ln - sc) < 1e-9 && bp.info_share == 0);
+  for (int i = 0; i < 6; i++)
+    assert_true(bp.x[i] == e.x[i] && bp.dxdb[i] == 0);
+  /* informed: ln(beta / ref) = 0.2 known to 0.05, correlated with the
+   * along-track position */
+  e.x[7] = 0.2;
+  e.P[7][7] = 0.05 * 0.05;
+  e.P[0][7] = e.P[7][0] = 0.5 * 10.0 * 0.05; /* correlation 0.5 with x (sigma 10 m) */
+  assert_int_equal(mwx_assess_beta_posterior(&e, ref, s0, cls, sc, &bp), 0);
+  double lam_d = 1 / (0.05 * 0.05) - 1 / (s0 * s0), lam_c = 1 / (sc * sc);
+  double eta_d = (log(ref) + 0.2) / (0.05 * 0.05) - log(ref) / (s0 * s0), eta_c = log(cls) / (sc * sc);
+  double m = (eta_d + eta_c) / (lam_d + lam_c);
+  printf("    track ln beta %.3f +- 0.05 (beta %.0f), class %.0f +- %.1f: posterior beta %.0f, sigma %.4f, "
+         "plots' share %.3f, x moved %.2f m\n", log(ref) + 0.2, ref * exp(0.2), cls, sc, bp.beta_kgpm2,
+         bp.sigma_ln, bp.info_share, bp.x[0] - e.x[0]);
+  assert_true(fabs(log(bp.beta_kgpm2) - m) < 1e-9);
+  assert_true(fabs(bp.sigma_ln - 1 / sqrt(lam_d + lam_c)) < 1e-12);
+  assert_true(bp.info_share > 0.95 && bp.info_share < 1);
+  assert_true(fabs(bp.dxdb[0] - 0.5 * 10.0 * 0.05 / (0.05 * 0.05)) < 1e-9);
+  assert_true(fabs(bp.x[0] - (e.x[0] + bp.dxdb[0] * (m - log(ref) - 0.2))) < 1e-6);
+  assert_true(fabs(bp.Pc[0][0] - (100.0 - 0.25 * 100.0)) < 1e-9); /* 1 - rho^2 of the variance */
+  assert_true(bp.Pc[1][1] == 100.0);
+  /* without beta in the state: the class prior */
+  e.P[7][7] = 0;
+  e.P[0][7] = e.P[7][0] = 0;
+  assert_int_equal(mwx_assess_beta_posterior(&e, ref, s0, cls, sc, &bp), 0);
+  assert_true(bp.beta_kgpm2 == cls && bp.sigma_ln == sc && bp.info_share == 0);
+  /* the conditional impact without correlation is the plain one */
+  double x6[6], P6[6][6], z6[6] = {0, 0, 0, 0, 0, 0};
+  for (int i = 0; i < 6; i++) {
+    x6[i] = e.x[i];
+    for (int j = 0; j < 6; j++)
+      P6[i][j] = e.P[i][j];
+  }
+  mwx_assess_point a, b;
+  assert_int_equal(mwx_assess_impact_beta(x6, P6, 0, cls, sc, MWX_ASSESS_MAX_FLIGHT_S, &a), 0);
+  assert_int_equal(mwx_assess_impact_beta_cond(x6, z6, P6, 0, cls, sc, MWX_ASSESS_MAX_FLIGHT_S, &b), 0);
+  assert_memory_equal(&a, &b, sizeof a);
+  /* refused */
+  assert_int_equal(mwx_assess_beta_posterior(&e, ref, s0, 0.0, sc, &bp), MWX_EINVAL);
+  assert_int_equal(mwx_assess_impact_beta_cond(x6, NULL, P6, 0, cls, sc, MWX_ASSESS_MAX_FLIGHT_S, &b), MWX_EINVAL);
+  mwx_ballistic_traj_fini(&tr);
+}
+
 /* A tracker fed with a radar from the first visible moment: launch point
  * from the early (boost) estimate, impact and class from the latest. */
 static void test_track_assessment(void **state) {
@@ -478,7 +544,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_impact_ellipse_coverage), cmocka_unit_test(test_track_assessment),
       cmocka_unit_test(test_launch_fit), cmocka_unit_test(test_apogee), cmocka_unit_test(test_energy_class), cmocka_unit_test(test_bad_inputs),
-      cmocka_unit_test(test_impact_beta),
+      cmocka_unit_test(test_impact_beta), cmocka_unit_test(test_beta_posterior),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -82,6 +82,38 @@ int mwx_assess_impact(const double x[6], const double P[6][6], int64_t t_ns, dou
 int mwx_assess_impact_beta(const double x[6], const double P[6][6], int64_t t_ns, double beta_kgpm2,
                            double sigma_ln, double max_s, mwx_assess_point *out);
 
+/* Impact with the state correlated with ln beta (the track's beta in its
+ * state): ln beta ~ N(ln beta_kgpm2, sigma_ln^2) and, given ln beta = b, the
+ * state ~ N(x + dxdb (b - ln beta_kgpm2), Pc).  As mwx_assess_impact_beta
+ * (which is this with dxdb = 0, Pc = P) with each quadrature node's mean
+ * state moved along dxdb; the ellipse is E[cov | b] (the sigma points of Pc
+ * at the median) plus cov[E | b] (the nodes).  MWX_EINVAL on bad input or
+ * without drag, MWX_ERANGE if a flight does not land within max_s. */
+int mwx_assess_impact_beta_cond(const double x[6], const double dxdb[6], const double Pc[6][6], int64_t t_ns,
+                                double beta_kgpm2, double sigma_ln, double max_s, mwx_assess_point *out);
+
+/* The law of the RV's ln beta for an impact: the track's posterior (state
+ * x[7] = ln(beta / beta_ref_kgpm2), started with prior sigma lnbeta_sigma0)
+ * with its prior replaced by the class's, ln beta ~ N(ln beta_class_kgpm2,
+ * sigma_class_ln^2): what the plots said (the posterior's information less
+ * the prior's, none when that is not positive) plus the class prior.  The
+ * state given ln beta keeps the track's conditional law (a Gaussian's does
+ * not depend on the prior of the conditioning variable). */
+#define MWX_ASSESS_LNBETA_VAR_MIN 1e-10 /* a ln beta variance below this: no beta in the state */
+typedef struct mwx_assess_beta_post {
+  double x[6];       /* the state given the median ln beta */
+  double dxdb[6];    /* d state / d ln beta (0 without beta in the state) */
+  double Pc[6][6];   /* the state's covariance given ln beta */
+  double beta_kgpm2; /* the median beta */
+  double sigma_ln;   /* the sigma of ln beta */
+  double info_share; /* the plots' share of the information on ln beta (0: the class prior alone) */
+} mwx_assess_beta_post;
+/* e: the track estimate (8-D); beta_ref_kgpm2 <= 0 or lnbeta_sigma0 <= 0 or
+ * P[7][7] below MWX_ASSESS_LNBETA_VAR_MIN: the class prior alone, the
+ * marginal state.  MWX_EINVAL on NULL or a class prior that is not > 0. */
+int mwx_assess_beta_posterior(const mwx_track_est *e, double beta_ref_kgpm2, double lnbeta_sigma0,
+                              double beta_class_kgpm2, double sigma_class_ln, mwx_assess_beta_post *out);
+
 /* Launch point by free flight backwards to height 0: right for a state
  * whose whole past was unpowered (it gives the "ballistic extension" of a
  * powered flight, behind the real launch point). */
@@ -245,6 +277,8 @@ typedef struct mwx_assess_opts {
   double beta_rel_sigma;   /* sigma of ln beta carried by the impact ellipse (default
                               MWX_ASSESS_BETA_SIGMA_LN: the class's typical RV is a guess for this
                               missile; mwx_assess_impact_beta); for small values the relative sigma */
+  int no_track_beta;       /* 1: ignore the track's own ln beta (the class prior alone, the marginal
+                              state: the behaviour before beta was in the state; for comparison) */
 } mwx_assess_opts;
 
 void mwx_assess_opts_default(mwx_assess_opts *o);
@@ -262,6 +296,12 @@ typedef struct mwx_assess {
                               point may be short by the remaining burn; never the basis of
                               a warning */
   char provisional_reason[128]; /* why ("" when not provisional) */
+  double beta_kgpm2;       /* the median RV beta the impact was flown with (0: no impact) */
+  double beta_sigma_ln;    /* the sigma of its log in the ellipse */
+  double beta_info_share;  /* the track's plots' share of the information on ln beta (0: the
+                              class prior alone; mwx_assess_beta_posterior) */
+  double impact_state_cov_en_m2[2][2]; /* the state's part of impact.cov_en_m2 (the sigma points at
+                                          the median beta); the rest is ln beta's */
 } mwx_assess;
 
 /* Assesses a track.  Impact (with the drag term), apogee and class from
@@ -291,6 +331,8 @@ typedef struct mwx_assess_run_opts {
                             MWX_ASSESS_BETA_SIGMA_LN, mwx_assess_opts) */
   int trust_provisional; /* 1: score provisional predictions as warnings (the behaviour before
                             burnout had to be seen; for comparison); default 0 */
+  int no_track_beta;     /* 1: the tracker without beta in its state and the impact from the class
+                            prior alone (the behaviour before, for comparison); default 0 */
   /* progress (NULL: none): called on the run's thread each time another
      whole percent of the scenario's sim time (epoch to the last fall) is
      done, with that fraction (0..1) and the sim seconds since the epoch */
@@ -351,6 +393,14 @@ typedef struct mwx_assess_missile {
                                          the node's cadence: each track's first, then one every
                                          MWX_ASSESS_IMPACT_EVERY_S (6 times that while it coasts) */
   size_t n_pred_in[MWX_ASSESS_N_PHASE]; /* ... whose 95% ellipse holds the true impact point */
+  /* The ellipse's parts over those predictions (sums; divide by n_pred):
+   * the truth's offset on the ellipse's major and minor axes in sigmas,
+   * squared (each 1 on average for an honest Gaussian; a minor term well
+   * below 1 makes the 2-D 95% ellipse hold up to the 98.6% of a 1-D
+   * Gaussian), and ln beta's share of the variance along the major axis
+   * (mwx_assess.impact_state_cov_en_m2: the rest is the state's). */
+  double z2_major_sum[MWX_ASSESS_N_PHASE], z2_minor_sum[MWX_ASSESS_N_PHASE];
+  double beta_share_sum[MWX_ASSESS_N_PHASE];
   size_t n_provisional;               /* provisional predictions (not scored) */
   double max_5sigma_s;                /* longest time a prediction stood with the truth more than
                                          5 sigma outside it (Mahalanobis distance > 5) */

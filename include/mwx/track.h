@@ -2,10 +2,17 @@
  * track.h - multi-target tracking of ballistic missiles from radar and
  * space-based infrared plots.
  *
- * State: x = [pos_ecef_m(3), vel_ecef_mps(3), thrust_mps2] (MWX_TRACK_NX = 7)
- * in the rotating ECEF frame; velocity is relative to the rotating Earth.
- * The seventh state is the thrust acceleration along the velocity vector
- * (m/s^2) of the boost model; the ballistic model holds it at zero.
+ * State: x = [pos_ecef_m(3), vel_ecef_mps(3), thrust_mps2, ln_beta_rel]
+ * (MWX_TRACK_NX = 8) in the rotating ECEF frame; velocity is relative to the
+ * rotating Earth.  The seventh state is the thrust acceleration along the
+ * velocity vector (m/s^2) of the boost model; the ballistic model holds it at
+ * zero.  The eighth is the re-entry vehicle's ballistic coefficient as
+ * ln(beta / beta_kgpm2) (beta_kgpm2 of the filter configuration): the
+ * ballistic model flies beta_kgpm2 exp(x[7]), so drag's uncertainty is in the
+ * covariance and the plots of the re-entry estimate it; the boost model has
+ * no RV drag and carries it unchanged.  An estimate with P[7][7] = 0 (a 6-D
+ * caller, the fuser) has no beta in its state: its ballistic model flies
+ * beta_kgpm2 with the first-order drag process noise of beta_rel_sigma.
  *
  * Two motion models run as an IMM (interacting multiple model):
  *   BALLISTIC  free flight (J2 gravity, Coriolis, centrifugal, drag) through
@@ -49,7 +56,7 @@
 #include "mwx/geo.h"
 #include "mwx/sim.h"
 
-#define MWX_TRACK_NX 7 /* state dimension */
+#define MWX_TRACK_NX 8 /* state dimension */
 /* The ballistic model's re-entry vehicle: a ballistic coefficient of
  * 6,000 kg/m^2 (1,230 lb/ft^2, the middle of the 5,000-7,500 kg/m^2 of the
  * default vehicles of src/ballistic/vehicle.c, inside the 500-2,000 lb/ft^2
@@ -58,6 +65,13 @@
  * prediction also gives it (mwx_assess_opts.beta_rel_sigma). */
 #define MWX_TRACK_BETA_RV_KGPM2 6000.0
 #define MWX_TRACK_BETA_REL_SIGMA 0.3
+/* The prior sigma of the state's ln(beta / MWX_TRACK_BETA_RV_KGPM2) when a
+ * track starts: 0.35 = sqrt(0.30^2 + 0.17^2), a missile's RV about its
+ * class's (MWX_ASSESS_BETA_SIGMA_LN, Zarchan's 500-2,000 lb/ft^2 = +-2.3
+ * sigma) and the classes' RVs about 6,000 kg/m^2 (5,000, 5,000, 6,000, 7,500
+ * kg/m^2 in src/ballistic/vehicle.c: ln ratios -0.18, -0.18, 0, +0.22, RMS
+ * 0.17).  The track knows no class when it starts. */
+#define MWX_TRACK_LNBETA_SIGMA 0.35
 
 /* ---- Plots (measurements) ------------------------------------------ */
 
@@ -113,7 +127,14 @@ typedef struct mwx_track_est {
 typedef struct mwx_track_filter_cfg {
   int kind;                  /* mwx_track_filter_kind */
   double beta_kgpm2;         /* re-entry vehicle's ballistic coefficient of the ballistic model; <= 0: no drag */
-  double beta_rel_sigma;     /* its 1-sigma relative uncertainty (0..1), as process noise along the velocity */
+  double beta_rel_sigma;     /* its 1-sigma relative uncertainty (0..1), as process noise along the velocity
+                                for an estimate without beta in its state (P[7][7] = 0) */
+  double lnbeta_sigma;       /* prior sigma of the state's ln(beta / beta_kgpm2) at a track's start (0..1;
+                                default MWX_TRACK_LNBETA_SIGMA); 0: beta not estimated (the tracker's
+                                tracks then fly beta_kgpm2 with the process noise of beta_rel_sigma) */
+  int lnbeta_consider;        /* 1: ln beta is a consider parameter in updates (Schmidt-Kalman: the plots
+                                do not move it, its uncertainty stays in the covariance and its
+                                correlation with the state is kept); 0 (default): estimated */
   double q_ballistic_m2ps3;  /* white-acceleration PSD of the ballistic model */
   double q_boost_m2ps3;      /* white-acceleration PSD of the boost model */
   double q_thrust_m2ps5;     /* thrust random-walk PSD of the boost model */
@@ -121,8 +142,9 @@ typedef struct mwx_track_filter_cfg {
   double boost_entry_rate_ps;/* IMM: rate of ballistic -> boost (staging after a coast) */
 } mwx_track_filter_cfg;
 
-/* Defaults: EKF, beta MWX_TRACK_BETA_RV_KGPM2 known to MWX_TRACK_BETA_REL_SIGMA
- * (drag in the ballistic model only), q_ballistic 1e-4, q_boost 100, q_thrust 100,
+/* Defaults: EKF, beta MWX_TRACK_BETA_RV_KGPM2 in the state with prior sigma
+ * MWX_TRACK_LNBETA_SIGMA of its log (drag in the ballistic model only),
+ * beta_rel_sigma MWX_TRACK_BETA_REL_SIGMA (estimates without beta), q_ballistic 1e-4, q_boost 100, q_thrust 100,
  * exit rate 0.01/s, entry rate 0 (see docs/track.md: a re-ignition is caught
  * by the likelihood; a prior rate leaks the boost model's noise into
  * mid-course). */
@@ -165,8 +187,10 @@ void mwx_track_imm_combine(const mwx_track_imm *imm, mwx_track_est *out);
 /* Two-point initialisation from two radar plots of the same object (p1
  * before p2): position from p2, velocity from the difference, covariance
  * from the plot covariances and an acceleration allowance accel_mps2 (thrust
- * and gravity not modelled by the difference).  MWX_EINVAL if the plots are
- * not radar or not in time order. */
+ * and gravity not modelled by the difference).  The ln beta state is 0 with
+ * variance 0 (no beta): the caller gives it its prior (the tracker:
+ * lnbeta_sigma^2).  MWX_EINVAL if the plots are not radar or not in time
+ * order. */
 int mwx_track_two_point(const mwx_track_plot *p1, const mwx_track_plot *p2, double accel_mps2,
                         mwx_track_est *out);
 
@@ -235,6 +259,11 @@ typedef struct mwx_track_info {
                             thrust); 0: the last update showed thrust; a track picked up
                             again after coasting starts a new run */
   int quiet_plots;       /* radar updates in that run */
+  /* The RV's ballistic coefficient in the estimates: beta = beta_ref_kgpm2
+   * exp(x[7]).  beta_ref_kgpm2 0 (or P[7][7] 0): no beta in the state. */
+  double beta_ref_kgpm2;  /* the filter's beta_kgpm2 */
+  double lnbeta_sigma0;   /* the prior sigma of x[7] the track started with (the filter's
+                             lnbeta_sigma): what the plots have added is the posterior against it */
 } mwx_track_info;
 
 typedef struct mwx_tracker mwx_tracker;

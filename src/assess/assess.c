@@ -175,8 +175,8 @@ static const double GH_W[5] = {0.533333333333333333, 0.222075922005612644, 0.222
  * from the state's sigma points (mwx_assess_impact_beta): the mean state x
  * flown with beta exp(sigma_ln z_k) for each node; g0/el0, the ground point
  * and time of the mean state with beta itself (sigma point 0), are node 0. */
-static int add_beta_spread(const double x[6], double beta, double sigma_ln, double max_s, const double g0[3],
-                           double el0, mwx_assess_point *ip) {
+static int add_beta_spread(const double x[6], const double dxdb[6], double beta, double sigma_ln, double max_s,
+                           const double g0[3], double el0, mwx_assess_point *ip) {
   mwx_geo_lla ref = {ip->lat_deg, ip->lon_deg, 0};
   double e[5][3], el[5], me[2] = {0, 0}, mt = 0;
   for (int k = 0; k < 5; k++) {
@@ -184,9 +184,15 @@ static int add_beta_spread(const double x[6], double beta, double sigma_ln, doub
     if (k == 0) {
       memcpy(g, g0, sizeof g);
       el[k] = el0;
-    } else if (mwx_ballistic_propagate_to_height(x, x + 3, beta * exp(sigma_ln * GH_Z[k]), +1, 0.0, max_s, g, v,
-                                                 &el[k])) {
-      return mwx_error_set(MWX_ERANGE, "assess: the flight does not reach the ground within %.0f s", max_s);
+    } else {
+      /* the state given this ln beta: the mean moves along dxdb (the
+       * track's regression of its state on ln beta; 0: independent) */
+      double xk[6];
+      for (int i = 0; i < 6; i++)
+        xk[i] = x[i] + (dxdb ? dxdb[i] * sigma_ln * GH_Z[k] : 0.0);
+      if (mwx_ballistic_propagate_to_height(xk, xk + 3, beta * exp(sigma_ln * GH_Z[k]), +1, 0.0, max_s, g, v,
+                                            &el[k]))
+        return mwx_error_set(MWX_ERANGE, "assess: the flight does not reach the ground within %.0f s", max_s);
     }
     if (mwx_geo_enu_from_ecef(&ref, g, e[k]))
       return MWX_ERANGE;
@@ -238,7 +244,95 @@ int mwx_assess_impact_beta(const double x[6], const double P[6][6], int64_t t_ns
   int rc = to_ground_g0(x, P, t_ns, beta_kgpm2, +1, max_s, out, g0, &el0);
   if (rc || sigma_ln == 0)
     return rc;
-  return add_beta_spread(x, beta_kgpm2, sigma_ln, max_s, g0, el0, out);
+  return add_beta_spread(x, NULL, beta_kgpm2, sigma_ln, max_s, g0, el0, out);
+}
+
+static int impact_cond(const double x[6], const double dxdb[6], const double Pc[6][6], int64_t t_ns,
+                       double beta_kgpm2, double sigma_ln, double max_s, mwx_assess_point *out,
+                       double state_cov[2][2]);
+
+int mwx_assess_impact_beta_cond(const double x[6], const double dxdb[6], const double Pc[6][6], int64_t t_ns,
+                                double beta_kgpm2, double sigma_ln, double max_s, mwx_assess_point *out) {
+  return impact_cond(x, dxdb, Pc, t_ns, beta_kgpm2, sigma_ln, max_s, out, NULL);
+}
+
+/* mwx_assess_impact_beta_cond; state_cov (may be NULL): the sigma points'
+ * part of the covariance, before ln beta's is added. */
+static int impact_cond(const double x[6], const double dxdb[6], const double Pc[6][6], int64_t t_ns,
+                       double beta_kgpm2, double sigma_ln, double max_s, mwx_assess_point *out,
+                       double state_cov[2][2]) {
+  if (!dxdb)
+    return mwx_error_set(MWX_EINVAL, "assess: NULL regression on ln beta");
+  for (int i = 0; i < 6; i++)
+    if (!isfinite(dxdb[i]))
+      return mwx_error_set(MWX_EINVAL, "assess: regression on ln beta is not finite");
+  if (!(sigma_ln >= 0 && sigma_ln <= 1))
+    return mwx_error_set(MWX_EINVAL, "assess: sigma of ln beta %g is not in 0..1", sigma_ln);
+  if (!(beta_kgpm2 > 0))
+    return mwx_error_set(MWX_EINVAL, "assess: a beta law needs drag (beta %g kg/m^2 is not > 0)", beta_kgpm2);
+  double g0[3], el0 = 0;
+  int rc = to_ground_g0(x, Pc, t_ns, beta_kgpm2, +1, max_s, out, g0, &el0);
+  if (!rc && state_cov)
+    memcpy(state_cov, out->cov_en_m2, sizeof out->cov_en_m2);
+  if (rc || sigma_ln == 0)
+    return rc;
+  return add_beta_spread(x, dxdb, beta_kgpm2, sigma_ln, max_s, g0, el0, out);
+}
+
+int mwx_assess_beta_posterior(const mwx_track_est *e, double beta_ref_kgpm2, double lnbeta_sigma0,
+                              double beta_class_kgpm2, double sigma_class_ln, mwx_assess_beta_post *out) {
+  if (!e || !out)
+    return mwx_error_set(MWX_EINVAL, "assess: beta posterior: NULL argument");
+  if (!(beta_class_kgpm2 > 0) || !(sigma_class_ln > 0) || !isfinite(sigma_class_ln))
+    return mwx_error_set(MWX_EINVAL, "assess: beta posterior: the class prior (%g kg/m^2, sigma %g) is not valid",
+                         beta_class_kgpm2, sigma_class_ln);
+  memset(out, 0, sizeof *out);
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 6; j++)
+      out->Pc[i][j] = e->P[i][j];
+  double vb = e->P[7][7];
+  double lam_c = 1.0 / (sigma_class_ln * sigma_class_ln), eta_c = lam_c * log(beta_class_kgpm2);
+  double lam_d = 0, eta_d = 0;
+  if (beta_ref_kgpm2 > 0 && lnbeta_sigma0 > 0 && vb >= MWX_ASSESS_LNBETA_VAR_MIN && isfinite(vb) &&
+      isfinite(e->x[7])) {
+    /* the state given ln beta (Gaussian): mean x + k (b - b_track),
+     * covariance P - c c^T / vb, c = cov(state, ln beta), k = c / vb; the
+     * track's prior N(ln beta_ref, lnbeta_sigma0^2) divided out of its
+     * marginal on ln beta leaves what the plots say (information lam_d,
+     * eta_d), which changing the prior does not change, nor the
+     * conditional law of the state */
+    double bt = log(beta_ref_kgpm2) + e->x[7];
+    for (int i = 0; i < 6; i++)
+      out->dxdb[i] = e->P[i][7] / vb;
+    for (int i = 0; i < 6; i++)
+      for (int j = 0; j < 6; j++)
+        out->Pc[i][j] = e->P[i][j] - e->P[i][7] * e->P[j][7] / vb;
+    double lam0 = 1.0 / (lnbeta_sigma0 * lnbeta_sigma0);
+    lam_d = 1.0 / vb - lam0;
+    eta_d = bt / vb - lam0 * log(beta_ref_kgpm2);
+    if (!(lam_d > 0)) { /* the plots have said nothing (or the prior was widened since) */
+      lam_d = 0;
+      eta_d = 0;
+    }
+    double lam = lam_d + lam_c, m = (eta_d + eta_c) / lam;
+    for (int i = 0; i < 6; i++)
+      out->x[i] = e->x[i] + out->dxdb[i] * (m - bt);
+    out->beta_kgpm2 = exp(m);
+    out->sigma_ln = sqrt(1.0 / lam);
+  } else {
+    for (int i = 0; i < 6; i++)
+      out->x[i] = e->x[i];
+    out->beta_kgpm2 = beta_class_kgpm2;
+    out->sigma_ln = sigma_class_ln;
+  }
+  out->info_share = lam_d / (lam_d + lam_c);
+  if (check_state(out->x, out->Pc)) { /* a conditional covariance lost to rounding: the marginal */
+    for (int i = 0; i < 6; i++)
+      for (int j = 0; j < 6; j++)
+        out->Pc[i][j] = e->P[i][j];
+    mwx_error_clear();
+  }
+  return 0;
 }
 
 int mwx_assess_launch_ballistic(const double x[6], const double P[6][6], int64_t t_ns, double max_s,
@@ -516,9 +610,34 @@ int mwx_assess_track(const mwx_track_info *info, const mwx_assess_opts *opts, mw
         beta = v.beta_rv_kgpm2;
     }
     beta_used = beta;
-    if (!mwx_assess_impact_beta(x, P, info->est.t_ns, beta, beta > 0 ? o.beta_rel_sigma : 0.0, o.max_flight_s,
-                                &out->impact))
-      out->has_impact = 1;
+    /* the track's own posterior on ln beta where its plots have informed it
+     * (re-entry), the class prior where they have not: the prior the
+     * filter started with is replaced by the class's */
+    const mwx_track_est *eb = info->p_ballistic >= o.min_p_ballistic ? &info->ballistic : &info->est;
+    mwx_assess_beta_post bp;
+    if (beta > 0 && o.beta_rel_sigma > 0 && !o.no_track_beta && info->beta_ref_kgpm2 > 0 &&
+        !mwx_assess_beta_posterior(eb, info->beta_ref_kgpm2, info->lnbeta_sigma0, beta, o.beta_rel_sigma, &bp) &&
+        bp.info_share > 0) {
+      beta_used = bp.beta_kgpm2;
+      out->beta_kgpm2 = bp.beta_kgpm2;
+      out->beta_sigma_ln = bp.sigma_ln;
+      out->beta_info_share = bp.info_share;
+      if (!impact_cond(bp.x, bp.dxdb, bp.Pc, info->est.t_ns, bp.beta_kgpm2, bp.sigma_ln, o.max_flight_s,
+                       &out->impact, out->impact_state_cov_en_m2))
+        out->has_impact = 1;
+    } else {
+      out->beta_kgpm2 = beta;
+      out->beta_sigma_ln = beta > 0 ? o.beta_rel_sigma : 0.0;
+      static const double z6[6] = {0, 0, 0, 0, 0, 0};
+      if (beta > 0 ? !impact_cond(x, z6, P, info->est.t_ns, beta, o.beta_rel_sigma, o.max_flight_s, &out->impact,
+                                  out->impact_state_cov_en_m2)
+                   : !mwx_assess_impact(x, P, info->est.t_ns, beta, o.max_flight_s, &out->impact)) {
+        out->has_impact = 1;
+        if (!(beta > 0))
+          memcpy(out->impact_state_cov_en_m2, out->impact.cov_en_m2, sizeof out->impact.cov_en_m2);
+      }
+    }
+    beta = beta_used;
     mwx_assess_burnout bo;
     mwx_assess_burnout_check(info, &bo);
     if (!bo.seen) {

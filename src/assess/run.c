@@ -68,6 +68,28 @@ static double truth_d2(const mwx_assess_point *ip, double lat, double lon) {
   return (C[1][1] * enu[0] * enu[0] - 2 * C[0][1] * enu[0] * enu[1] + C[0][0] * enu[1] * enu[1]) / det;
 }
 
+/* The ellipse's parts for one scored prediction (mwx_assess_missile
+ * z2_major_sum, z2_minor_sum, beta_share_sum). */
+static void ellipse_parts(const mwx_assess *a, double lat, double lon, mwx_assess_missile *m, int ph) {
+  mwx_geo_lla ref = {a->impact.lat_deg, a->impact.lon_deg, 0}, t = {lat, lon, 0};
+  double p[3], enu[3];
+  if (mwx_geo_ecef_from_lla(&t, p) || mwx_geo_enu_from_ecef(&ref, p, enu))
+    return;
+  const double(*C)[2] = a->impact.cov_en_m2;
+  /* eigenvectors of the symmetric 2x2 */
+  double tr = C[0][0] + C[1][1], d = sqrt(fmax(0.0, 0.25 * (C[0][0] - C[1][1]) * (C[0][0] - C[1][1]) + C[0][1] * C[0][1]));
+  double l1 = 0.5 * tr + d, l2 = 0.5 * tr - d, th = 0.5 * atan2(2 * C[0][1], C[0][0] - C[1][1]);
+  double u[2] = {cos(th), sin(th)}, w[2] = {-sin(th), cos(th)};
+  if (!(l2 > 0))
+    return;
+  double e1 = u[0] * enu[0] + u[1] * enu[1], e2 = w[0] * enu[0] + w[1] * enu[1];
+  const double(*S)[2] = a->impact_state_cov_en_m2;
+  double s1 = u[0] * (S[0][0] * u[0] + S[0][1] * u[1]) + u[1] * (S[1][0] * u[0] + S[1][1] * u[1]);
+  m->z2_major_sum[ph] += e1 * e1 / l1;
+  m->z2_minor_sum[ph] += e2 * e2 / l2;
+  m->beta_share_sum[ph] += fmin(1.0, fmax(0.0, 1.0 - s1 / l1));
+}
+
 static int phase_of(const mwx_sim_truth *truth, size_t k, int64_t t_ns, double ts) {
   double tb = truth->traj[k].fig.burnout_time_s;
   if (ts < tb + BOOST_END_S)
@@ -229,6 +251,8 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
   mwx_track_config cfg;
   mwx_track_config_default(&cfg);
   cfg.filt.kind = o.filter;
+  if (o.no_track_beta)
+    cfg.filt.lnbeta_sigma = 0;
   if ((rc = mwx_assess_drive_create(sc, truth, o.nation, o.seed, &cfg, &drv)))
     goto done;
   tr = mwx_assess_drive_tracker(drv);
@@ -239,6 +263,7 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
   mwx_assess_opts_default(&ao);
   ao.want_apogee = 0; /* not scored */
   ao.beta_rel_sigma = o.beta_rel_sigma;
+  ao.no_track_beta = o.no_track_beta;
   int64_t step = (int64_t)llround(o.step_s * NS_PER_S);
   int64_t t = sc->epoch_ns;
   /* progress: sim time from the epoch to the last missile's fall */
@@ -356,6 +381,7 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
               sd->count_s = ts;
               m->n_pred[ph]++;
               m->n_pred_in[ph] += sd->d2 <= MWX_ASSESS_CHI2_95_2D;
+              ellipse_parts(&a, tlat, tlon, m, ph);
             }
             /* the timeline of the missile's own track, as before */
             if (sd->ti == i) {

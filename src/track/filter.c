@@ -6,8 +6,9 @@
  *
  * Process models
  *   BALLISTIC: mean through mwx_ballistic_propagate (free flight in rotating
- *              ECEF, J2, drag with cfg->beta_kgpm2).  The thrust state is
- *              pinned to zero with a tiny variance.
+ *              ECEF, J2, drag with cfg->beta_kgpm2 exp(x[7]), the state's
+ *              ln beta).  The thrust state is pinned to zero with a tiny
+ *              variance.
  *   BOOST:     the free-flight acceleration of mwx_ballistic_accel_free_ecef
  *              plus thrust x[6] along the velocity, integrated by classical
  *              Runge-Kutta 4 with steps of at most 0.25 s (the contract has no
@@ -18,7 +19,11 @@
  * step; steps longer than 10 s are chained.
  * Process noise: white acceleration of PSD q on the velocity (exact
  * discretisation for constant-velocity kinematics), and for BOOST a thrust
- * random walk of PSD q_thrust acting along the velocity direction.
+ * random walk of PSD q_thrust acting along the velocity direction.  ln beta
+ * has none (a flight's RV keeps its beta: the simulator's truth flies one
+ * drawn beta, mwx_sim_truth_draw_beta); an estimate without it (P[7][7]
+ * below NO_BETA_VAR) gets the first-order drag noise of beta_rel_sigma
+ * instead.
  */
 #include <math.h>
 #include <string.h>
@@ -35,12 +40,20 @@
 #ifndef DRAG_CORR_S
 #define DRAG_CORR_S 20.0
 #endif
+/* a ln beta variance below this: the estimate has no beta in its state */
+#define NO_BETA_VAR 1e-10
+/* the ln beta state is clamped to +-LNBETA_MAX in the dynamics (beta within
+ * a factor e^3 = 20 of the nominal: far beyond the +-2.3 sigma of threat
+ * RVs, so only a diverging estimate meets it) */
+#define LNBETA_MAX 3.0
+#define LNBETA_STEP 0.01 /* central-difference step of the Jacobian's ln beta column */
 
 void mwx_track_filter_cfg_default(mwx_track_filter_cfg *cfg) {
   memset(cfg, 0, sizeof *cfg);
   cfg->kind = MWX_TRACK_EKF;
   cfg->beta_kgpm2 = MWX_TRACK_BETA_RV_KGPM2;
   cfg->beta_rel_sigma = MWX_TRACK_BETA_REL_SIGMA;
+  cfg->lnbeta_sigma = MWX_TRACK_LNBETA_SIGMA;
   cfg->q_ballistic_m2ps3 = 0.0001;
   cfg->q_boost_m2ps3 = 100.0;
   cfg->q_thrust_m2ps5 = 100.0;
@@ -57,11 +70,24 @@ static int finite_n(const double *v, int n) {
 
 /* ---- Dynamics --------------------------------------------------------- */
 
-static void deriv(const double *x, int model, double beta, double *dx) {
+/* The ballistic coefficient a ballistic-model state flies: the nominal times
+ * exp of its ln beta state. */
+static double beta_of(const mwx_track_filter_cfg *cfg, const double *x) {
+  if (!(cfg->beta_kgpm2 > 0))
+    return 0.0;
+  double lb = x[7];
+  if (lb > LNBETA_MAX)
+    lb = LNBETA_MAX;
+  if (lb < -LNBETA_MAX)
+    lb = -LNBETA_MAX;
+  return cfg->beta_kgpm2 * exp(lb);
+}
+
+static void deriv(const mwx_track_filter_cfg *cfg, const double *x, int model, double *dx) {
   double a[3];
   /* drag is the re-entry vehicle's: the ballistic model only (a booster's
    * coefficient is 5-10 times larger and its drag is in the thrust state) */
-  mwx_ballistic_accel_free_ecef(x, x + 3, model == MWX_TRACK_BALLISTIC ? beta : 0.0, a);
+  mwx_ballistic_accel_free_ecef(x, x + 3, model == MWX_TRACK_BALLISTIC ? beta_of(cfg, x) : 0.0, a);
   if (model == MWX_TRACK_BOOST) {
     double sp = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
     if (sp > 1e-3)
@@ -73,13 +99,15 @@ static void deriv(const double *x, int model, double beta, double *dx) {
     dx[3 + i] = a[i];
   }
   dx[6] = 0;
+  dx[7] = 0;
 }
 
 /* Mean propagation of one state by dt_s. */
 static int propagate(const mwx_track_filter_cfg *cfg, int model, const double *x0, double dt_s, double *x1) {
   if (model == MWX_TRACK_BALLISTIC) {
-    int rc = mwx_ballistic_propagate(x0, x0 + 3, cfg->beta_kgpm2, dt_s, x1, x1 + 3);
+    int rc = mwx_ballistic_propagate(x0, x0 + 3, beta_of(cfg, x0), dt_s, x1, x1 + 3);
     x1[6] = 0;
+    x1[7] = x0[7];
     return rc;
   }
   double x[NX], k1[NX], k2[NX], k3[NX], k4[NX], t[NX];
@@ -89,16 +117,16 @@ static int propagate(const mwx_track_filter_cfg *cfg, int model, const double *x
     n = 1;
   double h = dt_s / n;
   for (int s = 0; s < n; s++) {
-    deriv(x, model, cfg->beta_kgpm2, k1);
+    deriv(cfg, x, model, k1);
     for (int i = 0; i < NX; i++)
       t[i] = x[i] + 0.5 * h * k1[i];
-    deriv(t, model, cfg->beta_kgpm2, k2);
+    deriv(cfg, t, model, k2);
     for (int i = 0; i < NX; i++)
       t[i] = x[i] + 0.5 * h * k2[i];
-    deriv(t, model, cfg->beta_kgpm2, k3);
+    deriv(cfg, t, model, k3);
     for (int i = 0; i < NX; i++)
       t[i] = x[i] + h * k3[i];
-    deriv(t, model, cfg->beta_kgpm2, k4);
+    deriv(cfg, t, model, k4);
     for (int i = 0; i < NX; i++)
       x[i] += h / 6.0 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
   }
@@ -113,15 +141,19 @@ static void jacobian(const mwx_track_filter_cfg *cfg, int model, const double *x
   memset(F, 0, sizeof(double) * NX * NX);
   for (int i = 0; i < 3; i++)
     F[i][3 + i] = 1.0;
-  static const double step[6] = {10, 10, 10, 0.1, 0.1, 0.1};
-  for (int j = 0; j < 6; j++) {
+  /* columns 0-5 (position, velocity) and 7 (ln beta: the ballistic model's
+   * drag, -a_drag) by central differences; 6 (thrust) below */
+  static const double step[NX] = {10, 10, 10, 0.1, 0.1, 0.1, 0, LNBETA_STEP};
+  for (int j = 0; j < NX; j++) {
+    if (j == 6 || (j == 7 && (model != MWX_TRACK_BALLISTIC || !(cfg->beta_kgpm2 > 0))))
+      continue;
     double xp[NX], xm[NX], dp[NX], dm[NX];
     memcpy(xp, x, sizeof xp);
     memcpy(xm, x, sizeof xm);
     xp[j] += step[j];
     xm[j] -= step[j];
-    deriv(xp, model, cfg->beta_kgpm2, dp);
-    deriv(xm, model, cfg->beta_kgpm2, dm);
+    deriv(cfg, xp, model, dp);
+    deriv(cfg, xm, model, dm);
     for (int i = 0; i < 3; i++)
       F[3 + i][j] = (dp[3 + i] - dm[3 + i]) / (2 * step[j]);
   }
@@ -134,7 +166,7 @@ static void jacobian(const mwx_track_filter_cfg *cfg, int model, const double *x
 }
 
 /* Process noise for a step of dt (uses |dt|). */
-static void process_noise(const mwx_track_filter_cfg *cfg, int model, const double *x, double dt,
+static void process_noise(const mwx_track_filter_cfg *cfg, int model, const double *x, int has_beta, double dt,
                           double Q[NX][NX]) {
   memset(Q, 0, sizeof(double) * NX * NX);
   double T = fabs(dt);
@@ -145,7 +177,7 @@ static void process_noise(const mwx_track_filter_cfg *cfg, int model, const doub
     Q[3 + i][i] += q * T * T / 2.0;
     Q[3 + i][3 + i] += q * T;
   }
-  if (model == MWX_TRACK_BALLISTIC && cfg->beta_kgpm2 > 0 && cfg->beta_rel_sigma > 0) {
+  if (model == MWX_TRACK_BALLISTIC && !has_beta && cfg->beta_kgpm2 > 0 && cfg->beta_rel_sigma > 0) {
     /* the drag of a coefficient known to beta_rel_sigma: an acceleration
      * error along the velocity of 1-sigma beta_rel_sigma |a_drag| (first
      * order in d beta / beta), constant over the re-entry; as white noise
@@ -223,7 +255,7 @@ static int ekf_predict_step(const mwx_track_filter_cfg *cfg, int model, mwx_trac
   double PPt[NX * NX], P1[NX * NX], Q[NX][NX];
   la_mul(Phi, &e->P[0][0], tmp, NX, NX, NX);
   la_mul_bt(tmp, Phi, PPt, NX, NX, NX);
-  process_noise(cfg, model, xm, dt, Q);
+  process_noise(cfg, model, xm, e->P[7][7] >= NO_BETA_VAR, dt, Q);
   for (int i = 0; i < NX * NX; i++)
     P1[i] = PPt[i] + (&Q[0][0])[i];
   la_symmetrize(P1, NX);
@@ -239,8 +271,13 @@ static int ekf_predict_step(const mwx_track_filter_cfg *cfg, int model, mwx_trac
 #define UKF_NS (2 * NX + 1)
 
 static int sigma_points(const mwx_track_est *e, double X[UKF_NS][NX]) {
-  double L[NX * NX];
-  if (la_chol(&e->P[0][0], L, NX))
+  double L[NX * NX], P[NX][NX];
+  /* an estimate without beta (ln beta variance 0) gets a negligible one so
+   * that the Cholesky factor exists; its points then fly the nominal beta */
+  memcpy(P, e->P, sizeof P);
+  if (P[7][7] < NO_BETA_VAR * 1e-2)
+    P[7][7] = NO_BETA_VAR * 1e-2;
+  if (la_chol(&P[0][0], L, NX))
     return mwx_error_set(MWX_ERANGE, "track: state covariance is not positive definite");
   double c = sqrt((double)NX);
   for (int i = 0; i < NX; i++)
@@ -278,10 +315,14 @@ static int ukf_predict(const mwx_track_filter_cfg *cfg, int model, mwx_track_est
       for (int j = 0; j < NX; j++)
         P[i][j] += w * d[i] * d[j];
   }
-  process_noise(cfg, model, m, dt, Q);
+  int has_beta = e->P[7][7] >= NO_BETA_VAR;
+  process_noise(cfg, model, m, has_beta, dt, Q);
   for (int i = 0; i < NX; i++)
     for (int j = 0; j < NX; j++)
       P[i][j] += Q[i][j];
+  if (!has_beta) /* stays without beta */
+    for (int i = 0; i < NX; i++)
+      P[i][7] = P[7][i] = 0;
   la_symmetrize(&P[0][0], NX);
   memcpy(e->x, m, sizeof m);
   memcpy(e->P, P, sizeof P);
@@ -546,6 +587,18 @@ int mwx_track_update(const mwx_track_filter_cfg *cfg, mwx_track_est *est, const 
         s += Pxz[i][k] * Si[k * m + j];
       K[i][j] = s;
     }
+  int no_beta = est->P[7][7] < NO_BETA_VAR;
+  if (no_beta) /* an estimate without beta stays without */
+    for (int j = 0; j < m; j++)
+      K[7][j] = Pxz[7][j] = 0;
+  /* Schmidt-Kalman (consider) update of ln beta: gain row 7 zero; with the
+   * other rows optimal, P+ = (I - K H) P (I - K H)^T + K R K^T leaves
+   * P[7][7] and gives P[i][7] = P[i][7] - K_i Pxz_7^T (below: row 7 from
+   * column 7) */
+  int consider = cfg->lnbeta_consider && !no_beta;
+  if (consider)
+    for (int j = 0; j < m; j++)
+      K[7][j] = 0;
   double d2 = 0;
   for (int i = 0; i < m; i++)
     for (int j = 0; j < m; j++)
@@ -563,12 +616,21 @@ int mwx_track_update(const mwx_track_filter_cfg *cfg, mwx_track_est *est, const 
         s += K[i][k] * Pxz[j][k];
       P[i][j] = est->P[i][j] - s;
     }
+  if (consider) {
+    for (int i = 0; i < NX; i++)
+      P[7][i] = P[i][7];
+    P[7][7] = est->P[7][7];
+  }
   la_symmetrize(&P[0][0], NX);
-  double L[NX * NX];
-  if (la_chol(&P[0][0], L, NX)) {
+  double L[NX * NX], Pc[NX][NX];
+  memcpy(Pc, P, sizeof Pc);
+  if (no_beta) /* its zero ln beta row is not a loss of definiteness */
+    Pc[7][7] = 1.0;
+  if (la_chol(&Pc[0][0], L, NX)) {
     /* restore definiteness: add back a small fraction of the prior diagonal */
     for (int i = 0; i < NX; i++)
-      P[i][i] += 1e-9 * est->P[i][i] + 1e-12;
+      if (i != 7 || !no_beta)
+        P[i][i] += 1e-9 * est->P[i][i] + 1e-12;
   }
   memcpy(est->P, P, sizeof P);
   if (nis)
@@ -771,5 +833,7 @@ int mwx_track_two_point(const mwx_track_plot *p1, const mwx_track_plot *p2, doub
     }
   out->x[6] = 0;
   out->P[6][6] = accel_mps2 * accel_mps2;
+  out->x[7] = 0; /* no beta: the caller gives it its prior */
+  out->P[7][7] = 0;
   return 0;
 }
