@@ -319,6 +319,38 @@ typedef struct http_job {
   char log[4096];
 } http_job;
 
+/* A JPN node (shipped policy, journal DIR/TAG.db) serving a one-line test
+ * page from DIR/www-TAG over plain loopback (--insecure-local) on port,
+ * with the accounts file acc.  The caller sets the rest of *cfg (after
+ * mwx_node_config_init) and *cc (after mwx_cop_config_init) first. */
+static void serve_open(const char *tag, int port, const char *acc, mwx_node_config *cfg, mwx_cop_config *cc,
+                       mwx_node **n, mwx_cop **cop) {
+  char root[160], idx[200];
+  snprintf(root, sizeof root, "%s/www-%s", dir, tag);
+  mkdir(root, 0700);
+  snprintf(idx, sizeof idx, "%s/index.html", root);
+  write_file(idx, "<!doctype html><title>mwx test page</title>");
+  strcpy(cfg->nation, "JPN");
+  snprintf(cfg->policy, sizeof cfg->policy, "%s/config/policy-JPN.json", MWX_SOURCE_DIR);
+  snprintf(cfg->journal, sizeof cfg->journal, "%s/%s.db", dir, tag);
+  assert_int_equal(mwx_node_open(cfg, NULL, NULL, n), 0);
+  cc->port = port;
+  cc->insecure_local = 1;
+  snprintf(cc->accounts, sizeof cc->accounts, "%s", acc);
+  snprintf(cc->web_root, sizeof cc->web_root, "%s", root);
+  *cop = NULL;
+  assert_int_equal(mwx_cop_open(cc, *n, cop), 0);
+}
+
+/* Runs the node's loop until *done is set (by the client thread th, then
+ * joined) or 60 s pass. */
+static void serve_until(mwx_node *n, const int *done, pthread_t th) {
+  int64_t end = mwx_node_mono_ns() + 60000000000ll;
+  while (!__atomic_load_n(done, __ATOMIC_SEQ_CST) && mwx_node_mono_ns() < end)
+    mwx_node_loop_run_once(mwx_node_get_loop(n), 50000000);
+  pthread_join(th, NULL);
+}
+
 /* One request; returns the status, fills body / set-cookie. */
 static int http(int port, const char *method, const char *path, const char *cookie, const char *csrf,
                 const char *body, char *resp_body, size_t cap, char *set_cookie, size_t sc_cap) {
@@ -453,39 +485,22 @@ static void *client(void *vj) {
 
 static void test_http_api(void **state) {
   (void)state;
-  char db[160], root[160], idx[200];
-  snprintf(db, sizeof db, "%s/api.db", dir);
-  snprintf(root, sizeof root, "%s/www", dir);
-  mkdir(root, 0700);
-  snprintf(idx, sizeof idx, "%s/index.html", root);
-  write_file(idx, "<!doctype html><title>mwx test page</title>");
   http_job j = {0};
   snprintf(j.acc, sizeof j.acc, "%s/api-acc.json", dir);
   assert_int_equal(mwx_cop_account_add(j.acc, "officer", MWX_COP_RELEASE_OFFICER, "officer-pass"), 0);
   assert_int_equal(mwx_cop_account_add(j.acc, "viewer1", MWX_COP_VIEWER, "viewer-pass"), 0);
   mwx_node_config cfg;
   mwx_node_config_init(&cfg);
-  strcpy(cfg.nation, "JPN");
-  snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-JPN.json", MWX_SOURCE_DIR);
-  snprintf(cfg.journal, sizeof cfg.journal, "%s", db);
-  mwx_node *n;
-  assert_int_equal(mwx_node_open(&cfg, NULL, NULL, &n), 0);
   mwx_cop_config cc;
   mwx_cop_config_init(&cc);
   j.port = 21000 + (int)(getpid() % 20000);
-  cc.port = j.port;
-  cc.insecure_local = 1;
-  snprintf(cc.accounts, sizeof cc.accounts, "%s", j.acc);
-  snprintf(cc.web_root, sizeof cc.web_root, "%s", root);
-  mwx_cop *cop = NULL;
-  assert_int_equal(mwx_cop_open(&cc, n, &cop), 0);
+  mwx_node *n;
+  mwx_cop *cop;
+  serve_open("api", j.port, j.acc, &cfg, &cc, &n, &cop);
   assert_int_equal(strncmp(mwx_cop_url(cop), "http://127.0.0.1:", 17), 0);
   pthread_t th;
   assert_int_equal(pthread_create(&th, NULL, client, &j), 0);
-  int64_t end = mwx_node_mono_ns() + 60000000000ll;
-  while (!__atomic_load_n(&j.done, __ATOMIC_SEQ_CST) && mwx_node_mono_ns() < end)
-    mwx_node_loop_run_once(mwx_node_get_loop(n), 50000000);
-  pthread_join(th, NULL);
+  serve_until(n, &j.done, th);
   mwx_cop_stats st;
   mwx_cop_get_stats(cop, &st);
   mwx_cop_close(cop);
@@ -528,39 +543,22 @@ static void *max_age_client(void *vj) {
 
 static void test_session_max_age(void **state) {
   (void)state;
-  char db[160], root[160], idx[200];
-  snprintf(db, sizeof db, "%s/maxage.db", dir);
-  snprintf(root, sizeof root, "%s/www3", dir);
-  mkdir(root, 0700);
-  snprintf(idx, sizeof idx, "%s/index.html", root);
-  write_file(idx, "<!doctype html><title>mwx test page</title>");
   http_job j = {0};
   snprintf(j.acc, sizeof j.acc, "%s/maxage-acc.json", dir);
   assert_int_equal(mwx_cop_account_add(j.acc, "officer", MWX_COP_RELEASE_OFFICER, "officer-pass"), 0);
   mwx_node_config cfg;
   mwx_node_config_init(&cfg);
-  strcpy(cfg.nation, "JPN");
-  snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-JPN.json", MWX_SOURCE_DIR);
-  snprintf(cfg.journal, sizeof cfg.journal, "%s", db);
-  mwx_node *n;
-  assert_int_equal(mwx_node_open(&cfg, NULL, NULL, &n), 0);
   mwx_cop_config cc;
   mwx_cop_config_init(&cc);
-  j.port = 21000 + (int)((getpid() + 3571) % 20000);
-  cc.port = j.port;
-  cc.insecure_local = 1;
   cc.session_max_s = 2;
   cc.session_idle_s = 3600;
-  snprintf(cc.accounts, sizeof cc.accounts, "%s", j.acc);
-  snprintf(cc.web_root, sizeof cc.web_root, "%s", root);
-  mwx_cop *cop = NULL;
-  assert_int_equal(mwx_cop_open(&cc, n, &cop), 0);
+  j.port = 21000 + (int)((getpid() + 3571) % 20000);
+  mwx_node *n;
+  mwx_cop *cop;
+  serve_open("maxage", j.port, j.acc, &cfg, &cc, &n, &cop);
   pthread_t th;
   assert_int_equal(pthread_create(&th, NULL, max_age_client, &j), 0);
-  int64_t end = mwx_node_mono_ns() + 60000000000ll;
-  while (!__atomic_load_n(&j.done, __ATOMIC_SEQ_CST) && mwx_node_mono_ns() < end)
-    mwx_node_loop_run_once(mwx_node_get_loop(n), 50000000);
-  pthread_join(th, NULL);
+  serve_until(n, &j.done, th);
   mwx_cop_close(cop);
   mwx_node_close(n);
   if (j.fails)
@@ -718,38 +716,26 @@ static void *push_client(void *vj) {
 }
 
 static void push_run(int backlog, push_job *out) {
-  char db[160], root[160], idx[200], acc[160];
-  snprintf(db, sizeof db, "%s/push%d.db", dir, backlog);
-  snprintf(root, sizeof root, "%s/www2", dir);
-  mkdir(root, 0700);
-  snprintf(idx, sizeof idx, "%s/index.html", root);
-  write_file(idx, "<!doctype html><title>mwx test page</title>");
+  char acc[160], tag[32];
   snprintf(acc, sizeof acc, "%s/push-acc%d.json", dir, backlog);
+  snprintf(tag, sizeof tag, "push%d", backlog);
   assert_int_equal(mwx_cop_account_add(acc, "officer", MWX_COP_RELEASE_OFFICER, "officer-pass"), 0);
   mwx_node_config cfg;
   mwx_node_config_init(&cfg);
-  strcpy(cfg.nation, "JPN");
   snprintf(cfg.scenario, sizeof cfg.scenario, "%s/scenarios/2022-10-14-srbm.json", MWX_SOURCE_DIR);
-  snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-JPN.json", MWX_SOURCE_DIR);
-  snprintf(cfg.journal, sizeof cfg.journal, "%s", db);
   cfg.journal_plots = 0;
   cfg.launch_fit = 0;
   cfg.sync = MWX_JOURNAL_SYNC_NORMAL;
-  mwx_node *n;
-  assert_int_equal(mwx_node_open(&cfg, NULL, NULL, &n), 0);
   mwx_cop_config cc;
   mwx_cop_config_init(&cc);
   push_job j = {0};
   j.backlog = backlog;
-  j.port = 21000 + (int)((getpid() + 7919 + backlog) % 20000);
-  cc.port = j.port;
   if (backlog)
     cc.ws_backlog_msgs = backlog;
-  cc.insecure_local = 1;
-  snprintf(cc.accounts, sizeof cc.accounts, "%s", acc);
-  snprintf(cc.web_root, sizeof cc.web_root, "%s", root);
-  mwx_cop *cop = NULL;
-  assert_int_equal(mwx_cop_open(&cc, n, &cop), 0);
+  j.port = 21000 + (int)((getpid() + 7919 + backlog) % 20000);
+  mwx_node *n;
+  mwx_cop *cop;
+  serve_open(tag, j.port, acc, &cfg, &cc, &n, &cop);
   pthread_t th;
   assert_int_equal(pthread_create(&th, NULL, push_client, &j), 0);
   int64_t end = mwx_node_mono_ns() + 90000000000ll;

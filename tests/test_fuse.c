@@ -19,6 +19,7 @@
 
 #include "mwx/ballistic.h"
 #include "mwx/error.h"
+#include "mwx/assess.h"
 #include "mwx/fuse.h"
 #include "mwx/geo.h"
 #include "mwx/release.h"
@@ -875,6 +876,33 @@ static void test_lost_in_boost_stays_boost(void **state) {
   mwx_fuse_destroy(fz);
 }
 
+/* Burnout must be earned by the members too: KOR-T1 reports boost up to
+ * +60 s, then its tracker says free flight (a staging coast, or a salvo's
+ * missiles crossing): for MWX_ASSESS_STAGING_COAST_S after its last boost
+ * sample the fused track is still boost (no impact point, no warning);
+ * after that, sustained free-flight samples make it free flight.  Before the
+ * rule the first non-boost sample ended the boost (the salvo-100 replay's
+ * false KOR land warning, 105 s after S033's launch). */
+static void test_burnout_earned_by_members(void **state) {
+  (void)state;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(NULL, &fz), 0);
+  uint64_t seed = 29;
+  mwx_fuse_track ft;
+  for (int k = 0; k <= 35; k++) {
+    mwx_fuse_sample b;
+    sample_at(&b, "KOR", "KOR-T1", 40.0 + k, 100.0, 10.0, 1, &seed);
+    if (k > 20)
+      b.phase = MWX_MSG_MIDCOURSE; /* the tracker's call from +61 s */
+    assert_int_equal(mwx_fuse_ingest(fz, &b, 1), 0);
+    assert_int_equal(mwx_fuse_count(fz), 1);
+    assert_int_equal(mwx_fuse_get(fz, 0, b.t_ns, &ft), 0);
+    double quiet_s = k > 20 ? (double)(k - 20) : 0.0;
+    assert_int_equal(ft.boost, quiet_s < MWX_ASSESS_STAGING_COAST_S ? 1 : 0);
+  }
+  mwx_fuse_destroy(fz);
+}
+
 /* The replacement rule: a tracker starts a new track (USA-T2) while its old
  * one (USA-T1) still speaks, drifting off (150 m/s, inside the split gate
  * against KOR's 200-m track: no strikes) - as the USA's at the Hwasong-17's
@@ -980,6 +1008,7 @@ int main(void) {
       cmocka_unit_test(test_handover_joins_at_once),
       cmocka_unit_test(test_displacement_new_track_replaces_lagging),
       cmocka_unit_test(test_lost_in_boost_stays_boost),
+      cmocka_unit_test(test_burnout_earned_by_members),
       cmocka_unit_test(test_latest_never_goes_back),
       cmocka_unit_test(test_replacement_new_track_replaces_drifting),
   };

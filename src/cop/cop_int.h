@@ -1,6 +1,18 @@
 /*
- * cop_int.h - private parts of the cop module shared by account.c and
- * cop.c.  Not API.
+ * cop_int.h - private parts of the cop module, shared by its files.  Not API.
+ *   cop.c          configuration, open / close, libuv inside the node's loop,
+ *                  the loop lag probe, statistics
+ *   cop_session.c  accounts file refresh, sessions, log-in rate limit
+ *   cop_push.c     node events -> the push ring, the per-track coalescing,
+ *                  the picture kept for snapshots, the release queue's JSON
+ *   cop_fused.c    the fused picture pushed as deltas (one symbol per
+ *                  global track)
+ *   cop_http.c     the JSON API (docs/api.md) on lws's HTTP callbacks
+ *   cop_ws.c       the push channel (WebSocket) to the pages
+ *   account.c      the accounts file and its scrypt hashes
+ * Everything here runs on the node's loop thread (lws and libuv callbacks,
+ * node events, timers), except account.c's file functions, which the
+ * `mwx account` command also calls.
  */
 #ifndef MWX_COP_INT_H
 #define MWX_COP_INT_H
@@ -49,5 +61,222 @@ typedef struct cop_file_id {
 } cop_file_id;
 void cop_file_id_get(const char *path, cop_file_id *id);
 int cop_file_id_same(const cop_file_id *a, const cop_file_id *b);
+
+#include <jansson.h>
+#include <libwebsockets.h>
+#include <uv.h>
+
+#include "mwx/msg.h"
+
+#define COP_SESSIONS 256
+#define COP_LIMITS 128
+#define COP_RING 1024
+_Static_assert(COP_RING > MWX_COP_BACKLOG_MSGS, "the ring holds every page's backlog");
+#define COP_TRAIL 400
+#define COP_PICTURE 2048
+#define COP_BODY_MAX 4096
+#define COP_TOKEN_HEX 64
+#define COOKIE_NAME "mwx_session"
+#define WS_PROTOCOL "mwx-cop.v1"
+#define NS 1000000000ll
+/* a track's updates are pushed at most this often: the newest sample then */
+#define COP_COALESCE_NS (50 * 1000000ll)
+#define COP_COALESCE_KEYS 4096
+/* the fused picture's changes are pushed at most this often (one message
+   for every changed global track), and COP_FLUSH_MIN_NS after the first node
+   event that may change them when the last push is older than that */
+#define COP_FLUSH_NS (25 * 1000000ll)
+#define COP_FLUSH_MIN_NS (2 * 1000000ll)
+#define COP_RELOOKS 12
+#define COP_FUSED 512
+/* the loop lag probe: a timer every 10 ms; its lateness, the last 6000 (60 s) */
+#define COP_PROBE_NS (10 * 1000000ll)
+#define COP_LAG_N 6000
+#define COP_LAG_BUCKET_US 50
+#define COP_LAG_BUCKETS 2000 /* 0..100 ms */
+/* one WebSocket message carries at most this many bytes of pushed events */
+#define COP_FRAME_MAX (256 * 1024)
+
+typedef struct cop_session {
+  int used;
+  char token[COP_TOKEN_HEX + 1];
+  char csrf[COP_TOKEN_HEX + 1];
+  char name[MWX_COP_NAME_MAX + 1];
+  unsigned char hash[COP_HASH_LEN]; /* of the account at log-in: a new password ends the session */
+  int64_t created_mono, last_mono;
+} cop_session;
+
+typedef struct cop_limit {
+  char key[MWX_COP_NAME_MAX + 8];
+  int fails;
+  int64_t first_mono;
+} cop_limit;
+
+/* what was last pushed of one fused track (a delta carries what changed) */
+typedef struct cop_fused {
+  uint32_t g;
+  int64_t t_ns, impact_ns, launch_ns;
+  uint8_t n_con;
+  char con[MWX_MAX_NATIONS][MWX_NATION_LEN];
+  int n_members;
+  int seen;
+} cop_fused;
+
+typedef struct ring_msg {
+  unsigned char *buf; /* LWS_PRE bytes of head room, then len bytes */
+  size_t len;
+  uint64_t bytes_before; /* bytes of every message pushed before this one (the backlog in bytes) */
+} ring_msg;
+
+struct mwx_cop {
+  mwx_cop_config cfg;
+  mwx_node *node;
+  mwx_node_loop *loop;
+  char nation[MWX_NATION_LEN];
+  int64_t epoch_ns;
+  char url[160];
+  uv_loop_t uv;
+  int uv_inited, uv_fd_watched;
+  int uv_fd;
+  uint64_t uv_timer;
+  struct lws_context *ctx;
+  struct lws_protocols protocols[3];
+  struct lws_http_mount mount_api, mount_files;
+  struct lws_protocol_vhost_options hdr[6], mime[2];
+  uint64_t sub_id;
+  int subscribed;
+  cop_accounts *acc;
+  cop_file_id acc_id;
+  cop_session sess[COP_SESSIONS];
+  cop_limit lim[COP_LIMITS];
+  ring_msg ring[COP_RING];
+  uint64_t ring_head; /* seq of the next message */
+  uint64_t ring_bytes; /* bytes of every message pushed so far */
+  uint64_t uv_passes;  /* libuv passes run: a page gets at most one write per pass */
+  int64_t open_mono;   /* mwx_cop_open's time */
+  int busy_depth;      /* nesting of timed entries from the loop (busy_in) */
+  uint64_t io_calls;   /* lws callbacks for real I/O (requests, bodies, writes, WebSocket events): a pass
+                          that had any is followed by another at once (uv_tick) */
+  json_t *picture;    /* key "ORIG|Topic|id" -> sample (+ "trail" for tracks) */
+  json_t *partners;   /* nation -> {alive, last_ms, received, dropped} */
+  int ws_open;        /* pages connected to the push channel now */
+  json_t *pending;    /* track key -> its newest event not pushed yet (coalescing) */
+  json_t *last_push;  /* track key -> mono ns of its last push */
+  uint64_t coalesce_timer; /* 0: not armed */
+  int64_t coalesce_due;    /* mono ns at which it fires */
+  /* the fused picture pushed as deltas (one symbol per global track) */
+  cop_fused fused[COP_FUSED];
+  size_t n_fused;
+  uint64_t fused_timer;   /* 0: not armed */
+  int64_t fused_due;      /* mono ns at which it fires */
+  int64_t fused_src_ms;   /* wall ms of the oldest node event not yet reflected in a pushed delta (0: none) */
+  int64_t fused_last;     /* mono ns of the last flush (at most one per COP_FLUSH_NS) */
+  int fused_idle;         /* flushes in a row that found nothing new */
+  /* loop lag probe: lateness of a COP_PROBE_NS timer, the last COP_LAG_N */
+  uint64_t probe_timer;
+  int64_t probe_due;
+  int32_t lag_us[COP_LAG_N];
+  uint64_t lag_n;
+  uint64_t lag_hist[COP_LAG_BUCKETS + 1]; /* every run since the start: COP_LAG_BUCKET_US wide, the last: beyond */
+  mwx_cop_stats st;
+};
+
+typedef struct fused_walk {
+  mwx_cop *c;
+  json_t *tracks; /* entries changed (or all, with full) */
+  int full;       /* the whole picture (GET /api/picture): every entry, launch and impact, trail */
+} fused_walk;
+
+/* One HTTP request's state (lws per-session data of the "http" protocol). */
+typedef struct http_pss {
+  char uri[128];
+  int post;
+  char *body;
+  size_t body_len;
+  int body_too_big;
+  char *resp;
+  size_t resp_len, resp_sent;
+  int status;
+  int answered; /* a response was started: later body callbacks are ignored */
+  char set_cookie[160];
+} http_pss;
+
+/* One page's push channel (lws per-session data of the WebSocket protocol). */
+typedef struct ws_pss {
+  uint64_t next;       /* seq of the next message this page gets */
+  uint64_t wrote_pass; /* the libuv pass of its last write */
+  char token[COP_TOKEN_HEX + 8];
+} ws_pss;
+
+/* ---- cop.c ---- */
+
+/* The wall clock in ms (the pages' time base for latency figures). */
+int64_t cop_wall_ms(void);
+/* Time an entry from the node's loop: t0 = cop_busy_in(c) ... cop_busy_out(c,
+ * t0); nested entries count once (mwx_cop_stats.loop_ns / loop_calls). */
+int64_t cop_busy_in(mwx_cop *c);
+void cop_busy_out(mwx_cop *c, int64_t t0);
+/* Asks for a libuv pass at once (after anything done to lws from outside
+ * its own callbacks, which libuv would otherwise apply only on its next
+ * pass). */
+void cop_kick(mwx_cop *c);
+/* The node's exercise time now (ns UTC). */
+int64_t cop_node_sim_ns(mwx_cop *c);
+
+/* ---- cop_session.c ---- */
+
+/* Rereads the accounts file if it changed since the last read; a file that
+ * fails to parse keeps the previous table (and says so on stderr). */
+void cop_accounts_refresh(mwx_cop *c);
+/* The valid session of token (64 hex), or NULL: not expired (idle or max
+ * age), its account still there with the same password; touch: counts as
+ * activity.  An expired session is wiped. */
+cop_session *cop_session_get(mwx_cop *c, const char *token, int touch);
+/* The role of the session's account now (0 when it is gone). */
+mwx_cop_role cop_session_role(mwx_cop *c, const cop_session *s);
+/* A new session for account a (the least recently used slot when all
+ * COP_SESSIONS are taken), with fresh random token and CSRF token; NULL
+ * when the random generator fails. */
+cop_session *cop_session_new(mwx_cop *c, const cop_account *a);
+/* Whether key ("ip:ADDR", "name:NAME") has login_burst failed log-ins in
+ * the current login_window_s; cop_limit_fail counts one more. */
+int cop_limited(mwx_cop *c, const char *key);
+void cop_limit_fail(mwx_cop *c, const char *key);
+
+/* ---- cop_push.c ---- */
+
+/* Appends msg (serialised now; msg stays the caller's) to the push ring. */
+void cop_ring_push(mwx_cop *c, json_t *msg);
+/* Stamps o with push_ms, appends it to the ring and asks every page's
+ * channel to write. */
+void cop_push_now(mwx_cop *c, json_t *o);
+/* The node's event subscriber (mwx_node_subscribe): the picture, partners,
+ * the push ring, the fused picture's flush. */
+void cop_on_node_event(void *vc, const mwx_node_event *ev);
+/* GET /api/queue's body (new reference); *status 500 with {"error"} when
+ * the journal cannot be read. */
+json_t *cop_queue_json(mwx_cop *c, int *status);
+/* The whole picture (GET /api/picture, and a page's snapshot): new
+ * reference. */
+json_t *cop_picture_json(mwx_cop *c);
+
+/* ---- cop_fused.c ---- */
+
+/* mwx_node_fused_picture's visitor: with w->full, every entry in full into
+ * w->tracks; else only what changed since the last push (cop_fused). */
+void cop_fused_visit(void *vw, const mwx_node_fused_entry *e);
+/* Arms the fused picture's flush delay_ns from now, no sooner than
+ * COP_FLUSH_NS after the last one, unless it is due sooner already. */
+void cop_fused_arm(mwx_cop *c, int64_t delay_ns);
+
+/* ---- cop_http.c, cop_ws.c: the lws protocol callbacks ---- */
+
+int cop_cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
+int cop_cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
+/* The session cookie's value (or ""). */
+void cop_cookie_token(struct lws *wsi, char *out, size_t cap);
+/* Whether an lws callback reason means I/O happened (not poll bookkeeping):
+ * the pass that made it is followed by another at once. */
+int cop_io_reason(enum lws_callback_reasons r);
 
 #endif /* MWX_COP_INT_H */

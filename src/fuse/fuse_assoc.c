@@ -622,7 +622,7 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
     if (i >= 0 && fz->s[i].fused < 0) { /* new in this batch, a later sample */
       if (sm->t_ns > fz->s[i].last.t_ns) {
         fuse_estimate_thrust(&fz->s[i], &fz->s[i].last, sm);
-        fz->s[i].last = *sm;
+        fuse_src_take(&fz->s[i], sm);
         fuse_src_changed(&fz->s[i]);
       }
       continue;
@@ -630,7 +630,7 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
     if (i < 0) {
       src *s = &fz->s[fz->ns];
       memset(s, 0, sizeof *s);
-      s->last = *sm;
+      fuse_src_take(s, sm);
       s->t_first_ns = sm->t_ns;
       s->fused = -1;
       s->prev = -2;
@@ -644,7 +644,7 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
     if (sm->t_ns <= s->last.t_ns)
       continue; /* old, or the same sample by a second path */
     fuse_estimate_thrust(s, &s->last, sm);
-    s->last = *sm;
+    fuse_src_take(s, sm);
     fuse_src_changed(s);
     fz->f[s->fused].dirty = 1;
     double d2 = dist_to(fz, (size_t)i, (size_t)s->fused, FS_SPLIT);

@@ -47,6 +47,8 @@ typedef struct src {
   int64_t t_strike_ns;  /* time of the first of them */
   int displaced;        /* a newer track of its originator took its place in its fused track
                            (the displacement rule, fuse_assoc.c): a member, never used */
+  int had_boost;        /* 1: one of its samples was in boost ... */
+  int64_t boost_t_ns;   /* ... and this is the time of the last one (fuse_src_take) */
   /* prediction cache (fuse_predict_sample): the last propagation of `last`;
    * pc_ok is cleared whenever `last` or the thrust estimate changes */
   int pc_ok;
@@ -131,6 +133,15 @@ static inline void fuse_index_stale(mwx_fuser *fz) { fz->ix_valid = 0; }
 static inline void fuse_lookup_stale(mwx_fuser *fz) { fz->h_valid = 0; }
 /* a source's latest sample changed (its cached prediction goes) */
 static inline void fuse_src_changed(src *s) { s->pc_ok = 0; }
+
+/* sm becomes s's latest sample (its boost time kept: fuse_burnout_unearned). */
+static inline void fuse_src_take(src *s, const mwx_fuse_sample *sm) {
+  s->last = *sm;
+  if (sm->phase == MWX_MSG_BOOST) {
+    s->had_boost = 1;
+    s->boost_t_ns = sm->t_ns;
+  }
+}
 /* Members of fused track fi in key order (at most cap; returns the count),
  * from the member index (rebuilt when stale; a scan if that fails). */
 size_t fuse_members(const mwx_fuser *fz, size_t fi, size_t *out, size_t cap);

@@ -8,10 +8,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mwx/assess.h"
 #include "mwx/ballistic.h"
 #include "mwx/error.h"
 #include "mwx/fuse.h"
 #include "fuse_int.h"
+
+/* A source that was in boost and has been in free flight for less than
+ * MWX_ASSESS_STAGING_COAST_S (its last boost sample to its latest) has not
+ * shown its burnout: the same rule as a node's own track (assess.h, "Burnout,
+ * flight phase"), since a partner's Track sample says BALLISTIC as soon as its
+ * tracker's model switches, on a staging coast too, or after a salvo's
+ * missiles crossed.  The fused track stays boost meanwhile: no impact point
+ * (the salvo-100 replay, KOR shared: a fused track called ballistic 105 s
+ * after S033's launch predicted a fall on Korea with a 4,621-km ellipse and
+ * warned three provinces). */
+static int fuse_burnout_unearned(const src *s) {
+  return s->had_boost && s->last.phase != MWX_MSG_BOOST &&
+         (double)(s->last.t_ns - s->boost_t_ns) < MWX_ASSESS_STAGING_COAST_S * 1e9;
+}
 
 void mwx_fuse_config_default(mwx_fuse_config *cfg) {
   memset(cfg, 0, sizeof *cfg);
@@ -370,7 +385,7 @@ int fuse_state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude, 
      * at +171 s in boost gave an MRBM call and a 245-km ellipse on ROK
      * land) - so nothing derived from it claims an impact point */
     for (size_t k = 0; k < nu; k++)
-      out->boost |= fz->s[used[k]].last.phase == MWX_MSG_BOOST;
+      out->boost |= fz->s[used[k]].last.phase == MWX_MSG_BOOST || fuse_burnout_unearned(&fz->s[used[k]]);
     for (size_t k = 0; k < nu; k++) {
       const mwx_fuse_sample *s = &fz->s[used[k]].last;
       if (out->n_sources < MWX_FUSE_MAX_MEMBERS)

@@ -1,0 +1,184 @@
+/*
+ * cop_fused.c - the fused picture pushed to the pages as deltas: one symbol
+ * per global track; a message carries the entries that moved, their launch
+ * point and prediction only when those changed, and the global tracks gone.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cop/cop_int.h"
+
+/* ---- the fused picture: one symbol per global track ------------------- */
+
+static json_t *nation_list(const char (*l)[MWX_NATION_LEN], int n) {
+  json_t *a = json_array();
+  for (int i = 0; i < n; i++)
+    json_array_append_new(a, json_stringn(l[i], strnlen(l[i], MWX_NATION_LEN)));
+  return a;
+}
+
+static double msd(int64_t ns) { return (double)(ns / 1000000); }
+
+/* The JSON of one fused entry: position and who contributes always; its
+ * launch point and predicted impact when they changed (or with full). */
+static json_t *fused_json(const mwx_node_fused_entry *e, int with_launch, int with_impact) {
+  json_t *o = json_object();
+  json_object_set_new(o, "g", json_integer(e->global_track_no));
+  json_object_set_new(o, "t_ms", json_real(msd(e->t_ns)));
+  json_object_set_new(o, "lat_deg", json_real(e->lat_deg));
+  json_object_set_new(o, "lon_deg", json_real(e->lon_deg));
+  json_object_set_new(o, "alt_km", json_real(e->h_m / 1e3));
+  json_object_set_new(o, "contributors", nation_list((const char(*)[MWX_NATION_LEN])e->contributors, e->n_contributors));
+  json_t *m = json_array();
+  for (int k = 0; k < e->n_members; k++)
+    json_array_append_new(m, json_stringn(e->member[k], strnlen(e->member[k], MWX_ID_LEN)));
+  json_object_set_new(o, "members", m);
+  json_object_set_new(o, "shared", json_boolean(e->shared));
+  json_object_set_new(o, "coasting", json_boolean(e->coasting));
+  if (with_launch && e->has_launch) {
+    const mwx_msg_launch *l = &e->launch;
+    json_object_set_new(o, "launch",
+                        json_pack("{s:s%,s:f,s:f,s:f,s:f,s:f,s:f}", "from", e->launch_from,
+                                  strnlen(e->launch_from, MWX_NATION_LEN), "launch_time_ms", msd(l->launch_time_ns),
+                                  "lat_deg", l->lat_deg, "lon_deg", l->lon_deg, "err_major_km", l->err_major_km,
+                                  "err_minor_km", l->err_minor_km, "err_orient_deg", l->err_orient_deg));
+  }
+  if (with_impact && e->has_impact) {
+    const mwx_msg_impact *im = &e->impact;
+    json_object_set_new(o, "impact",
+                        json_pack("{s:s%,s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "id", im->local_track_id,
+                                  strnlen(im->local_track_id, MWX_ID_LEN), "time_ms", msd(im->time_ns),
+                                  "impact_time_ms", msd(im->impact_time_ns), "lat_deg", im->lat_deg, "lon_deg",
+                                  im->lon_deg, "ell_major_km", im->ell_major_km, "ell_minor_km", im->ell_minor_km,
+                                  "ell_orient_deg", im->ell_orient_deg));
+  }
+  return o;
+}
+
+static cop_fused *fused_slot(mwx_cop *c, uint32_t g, int create) {
+  for (size_t i = 0; i < c->n_fused; i++)
+    if (c->fused[i].g == g)
+      return &c->fused[i];
+  if (!create || c->n_fused >= COP_FUSED)
+    return NULL;
+  cop_fused *f = &c->fused[c->n_fused++];
+  memset(f, 0, sizeof *f);
+  f->g = g;
+  f->impact_ns = f->launch_ns = INT64_MIN;
+  return f;
+}
+
+/* The ground track of a fused entry: the trail of its first member the
+ * picture holds (the server keeps COP_TRAIL points per nation's track). */
+static json_t *member_trail(mwx_cop *c, const mwx_node_fused_entry *e) {
+  const char *k;
+  json_t *v;
+  for (int m = 0; m < e->n_members; m++) {
+    char id[MWX_ID_LEN + 1];
+    snprintf(id, sizeof id, "%.*s", MWX_ID_LEN, e->member[m]);
+    json_object_foreach(c->picture, k, v) {
+      const char *t = json_string_value(json_object_get(v, "topic"));
+      const char *i = json_string_value(json_object_get(v, "id"));
+      if (t && i && !strcmp(t, "Track") && !strcmp(i, id) && json_object_get(v, "trail"))
+        return json_incref(json_object_get(v, "trail"));
+    }
+  }
+  return json_array();
+}
+
+void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
+  fused_walk *w = vw;
+  mwx_cop *c = w->c;
+  if (e->fallen) /* the page's picture is of missiles in flight: a fallen one is gone */
+    return;
+  if (w->full) {
+    json_t *o = fused_json(e, 1, 1);
+    json_object_set_new(o, "trail", member_trail(c, e));
+    json_array_append_new(w->tracks, o);
+    return;
+  }
+  cop_fused *f = fused_slot(c, e->global_track_no, 1);
+  if (!f)
+    return;
+  f->seen = 1;
+  int64_t lt = e->has_launch ? e->launch.launch_time_ns + (int64_t)(e->launch.err_major_km * 1e3) : INT64_MIN;
+  int64_t it = e->has_impact ? e->impact.time_ns : INT64_MIN;
+  int moved = f->t_ns != e->t_ns || f->n_con != e->n_contributors || f->n_members != e->n_members ||
+              memcmp(f->con, e->contributors, sizeof f->con);
+  int nl = lt != f->launch_ns, ni = it != f->impact_ns;
+  if (!moved && !nl && !ni)
+    return;
+  json_array_append_new(w->tracks, fused_json(e, nl, ni));
+  f->t_ns = e->t_ns;
+  f->n_con = e->n_contributors;
+  f->n_members = e->n_members;
+  memcpy(f->con, e->contributors, sizeof f->con);
+  f->launch_ns = lt;
+  f->impact_ns = it;
+}
+
+/* Pushes the fused picture's changes since the last push as one message
+ * {"type":"fused","wall_ms":...,"tracks":[...],"gone":[...]}: wall_ms is
+ * the oldest node event since the last push that may be in it. */
+static int64_t fused_tick(mwx_node_loop *l, void *ctx) {
+  (void)l;
+  mwx_cop *c = ctx;
+  if (!c->ws_open) {
+    c->fused_timer = 0;
+    return MWX_NODE_TIMER_DONE;
+  }
+  int64_t t0 = cop_busy_in(c);
+  c->fused_last = mwx_node_mono_ns();
+  fused_walk w = {c, json_array(), 0};
+  for (size_t i = 0; i < c->n_fused; i++)
+    c->fused[i].seen = 0;
+  mwx_node_fused_picture(c->node, cop_fused_visit, &w);
+  json_t *gone = json_array();
+  for (size_t i = 0; i < c->n_fused;) {
+    if (!c->fused[i].seen) {
+      json_array_append_new(gone, json_integer(c->fused[i].g));
+      c->fused[i] = c->fused[--c->n_fused];
+    } else
+      i++;
+  }
+  if (json_array_size(w.tracks) || json_array_size(gone)) {
+    json_t *o = json_pack("{s:s,s:f,s:o,s:o}", "type", "fused", "wall_ms",
+                          (double)(c->fused_src_ms ? c->fused_src_ms : cop_wall_ms()), "tracks", w.tracks, "gone", gone);
+    json_object_set_new(o, "t_s", json_real((double)(cop_node_sim_ns(c) - c->epoch_ns) / 1e9));
+    cop_push_now(c, o);
+    json_decref(o);
+    c->fused_src_ms = 0;
+    c->fused_idle = 0;
+  } else {
+    json_decref(w.tracks);
+    json_decref(gone);
+    c->fused_idle++;
+  }
+  cop_busy_out(c, t0);
+  /* the fuser takes a partner's sample in at the pass's one ingest, which
+     may come after this flush (src/node/fusepic.c): look again every
+     COP_FLUSH_NS for COP_RELOOKS looks (300 ms) */
+  if (c->fused_idle < COP_RELOOKS) {
+    c->fused_due = mwx_node_mono_ns() + COP_FLUSH_NS;
+    return COP_FLUSH_NS;
+  }
+  c->fused_src_ms = 0; /* what came since did not change the fused picture (e.g. a track the fuser cannot take) */
+  c->fused_timer = 0;
+  return MWX_NODE_TIMER_DONE;
+}
+
+/* Arms the flush delay_ns from now, but no sooner than COP_FLUSH_NS after
+ * the last flush, unless it is due sooner already. */
+void cop_fused_arm(mwx_cop *c, int64_t delay_ns) {
+  int64_t now = mwx_node_mono_ns();
+  if (c->fused_last && c->fused_last + COP_FLUSH_NS - now > delay_ns)
+    delay_ns = c->fused_last + COP_FLUSH_NS - now;
+  if (!c->loop || (c->fused_timer && c->fused_due <= now + delay_ns))
+    return;
+  if (c->fused_timer)
+    mwx_node_loop_timer_del(c->loop, c->fused_timer);
+  c->fused_timer = 0;
+  c->fused_due = now + delay_ns;
+  mwx_node_loop_timer_add(c->loop, delay_ns, fused_tick, c, &c->fused_timer);
+}

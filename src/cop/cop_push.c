@@ -1,0 +1,281 @@
+/*
+ * cop_push.c - node events to the pages: the push ring every page reads
+ * from, a track's updates coalesced to one per COP_COALESCE_NS, the picture
+ * kept for snapshots (every nation's newest sample, with a trail per
+ * track), partner status, the release queue's JSON.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cop/cop_int.h"
+#include "mwx/error.h"
+#include "mwx/release.h"
+
+/* ---- the picture and the push ring ---------------------------------- */
+
+void cop_ring_push(mwx_cop *c, json_t *msg) {
+  char *text = json_dumps(msg, JSON_COMPACT);
+  if (!text)
+    return;
+  size_t len = strlen(text);
+  ring_msg *r = &c->ring[c->ring_head % COP_RING];
+  free(r->buf);
+  r->buf = malloc(LWS_PRE + len);
+  r->len = r->buf ? len : 0;
+  if (r->buf)
+    memcpy(r->buf + LWS_PRE, text, len);
+  free(text);
+  r->bytes_before = c->ring_bytes;
+  c->ring_bytes += r->len;
+  c->ring_head++;
+}
+
+void cop_push_now(mwx_cop *c, json_t *o) {
+  json_object_set_new(o, "push_ms", json_real((double)cop_wall_ms()));
+  cop_ring_push(c, o);
+  if (c->ctx)
+    lws_callback_on_writable_all_protocol(c->ctx, &c->protocols[1]);
+  cop_kick(c);
+}
+
+/* Pushes every pending track update whose track was last pushed at least
+ * COP_COALESCE_NS ago; returns the delay to the next one due (or DONE). */
+static int64_t coalesce_tick(mwx_node_loop *l, void *ctx) {
+  (void)l;
+  mwx_cop *c = ctx;
+  int64_t t0 = cop_busy_in(c);
+  int64_t now = mwx_node_mono_ns(), next = INT64_MAX;
+  const char *k;
+  json_t *v;
+  void *tmp;
+  json_object_foreach_safe(c->pending, tmp, k, v) {
+    int64_t last = (int64_t)json_integer_value(json_object_get(c->last_push, k));
+    if (now - last >= COP_COALESCE_NS) {
+      cop_push_now(c, v);
+      json_object_set_new(c->last_push, k, json_integer(now));
+      json_object_del(c->pending, k);
+    } else if (last + COP_COALESCE_NS - now < next) {
+      next = last + COP_COALESCE_NS - now;
+    }
+  }
+  cop_busy_out(c, t0);
+  if (next == INT64_MAX) {
+    c->coalesce_timer = 0;
+    return MWX_NODE_TIMER_DONE;
+  }
+  c->coalesce_due = now + next;
+  return next;
+}
+
+/* A track's sample event: pushed at once when the track was not pushed in
+ * the last COP_COALESCE_NS, else kept as the track's pending update
+ * (replacing an older one, counted in ws_coalesced) until its time comes. */
+static void push_track(mwx_cop *c, const char *key, json_t *o) {
+  int64_t now = mwx_node_mono_ns();
+  json_t *lp = json_object_get(c->last_push, key);
+  if (!json_object_get(c->pending, key) && (!lp || now - (int64_t)json_integer_value(lp) >= COP_COALESCE_NS)) {
+    cop_push_now(c, o);
+    if (!lp && json_object_size(c->last_push) >= COP_COALESCE_KEYS) { /* bound: forget tracks quiet for 1 s */
+      const char *k;
+      json_t *v;
+      void *tmp;
+      json_object_foreach_safe(c->last_push, tmp, k, v) if (now - (int64_t)json_integer_value(v) > NS &&
+                                                            !json_object_get(c->pending, k)) json_object_del(c->last_push, k);
+    }
+    json_object_set_new(c->last_push, key, json_integer(now));
+    return;
+  }
+  if (json_object_get(c->pending, key))
+    c->st.ws_coalesced++;
+  json_object_set(c->pending, key, o);
+  int64_t last = lp ? (int64_t)json_integer_value(lp) : now;
+  int64_t due = last + COP_COALESCE_NS;
+  if (c->loop && (!c->coalesce_timer || due < c->coalesce_due)) { /* (re)armed for the earliest due */
+    if (c->coalesce_timer)
+      mwx_node_loop_timer_del(c->loop, c->coalesce_timer);
+    c->coalesce_timer = 0;
+    c->coalesce_due = due;
+    mwx_node_loop_timer_add(c->loop, due > now ? due - now : 0, coalesce_tick, c, &c->coalesce_timer);
+  }
+}
+
+static void picture_put(mwx_cop *c, const json_t *sample) {
+  const char *orig = json_string_value(json_object_get(sample, "originator"));
+  const char *topic = json_string_value(json_object_get(sample, "topic"));
+  const char *id = json_string_value(json_object_get(sample, "id"));
+  if (!orig || !topic || !id)
+    return;
+  char key[128];
+  snprintf(key, sizeof key, "%s|%s|%s", orig, topic, id);
+  json_t *old = json_object_get(c->picture, key);
+  json_t *copy = json_deep_copy(sample);
+  if (!copy)
+    return;
+  if (!strcmp(topic, "Track")) {
+    json_t *trail = old ? json_object_get(old, "trail") : NULL;
+    trail = trail ? json_incref(trail) : json_array();
+    json_t *lat = json_object_get(sample, "lat_deg"), *lon = json_object_get(sample, "lon_deg");
+    if (json_is_number(lat) && json_is_number(lon)) {
+      json_array_append_new(trail, json_pack("[f,f]", json_number_value(lon), json_number_value(lat)));
+      if (json_array_size(trail) > COP_TRAIL)
+        json_array_remove(trail, 0);
+    }
+    json_object_set_new(copy, "trail", trail);
+  }
+  if (!old && json_object_size(c->picture) >= COP_PICTURE) {
+    /* drop the entry updated longest ago */
+    const char *k, *oldest = NULL;
+    json_t *v;
+    double t_old = 1e300;
+    json_object_foreach(c->picture, k, v) {
+      double t = json_number_value(json_object_get(v, "updated_ms"));
+      if (t < t_old) {
+        t_old = t;
+        oldest = k;
+      }
+    }
+    if (oldest)
+      json_object_del(c->picture, oldest);
+  }
+  json_object_set_new(copy, "updated_ms", json_real((double)cop_wall_ms()));
+  json_object_set_new(c->picture, key, copy);
+}
+
+static json_t *partner_obj(mwx_cop *c, const char *nat) {
+  json_t *p = json_object_get(c->partners, nat);
+  if (!p) {
+    p = json_pack("{s:b,s:n,s:I,s:I,s:n}", "alive", 0, "last_ms", "received", (json_int_t)0, "dropped",
+                  (json_int_t)0, "journal_head");
+    json_object_set_new(c->partners, nat, p);
+  }
+  return p;
+}
+
+void cop_on_node_event(void *vc, const mwx_node_event *ev) {
+  mwx_cop *c = vc;
+  if (ev->kind == MWX_NODE_EV_RELEASED)
+    return; /* one per sample and partner, and the page shows nothing of it: not pushed (the loop's
+               time; what waits for a decision and what was refused are) */
+  if (ev->kind == MWX_NODE_EV_REFUSED && !c->ws_open)
+    return; /* only pushed, never kept: nobody to push to (saves the loop the JSON) */
+  int64_t t0 = cop_busy_in(c);
+  json_t *o = NULL;
+  if (mwx_node_event_json(c->nation, c->epoch_ns, ev, &o)) {
+    cop_busy_out(c, t0);
+    return;
+  }
+  json_t *sample = json_object_get(o, "sample");
+  if (ev->kind == MWX_NODE_EV_FUSED || ev->kind == MWX_NODE_EV_ALERT) /* (their samples come as "sample" too) */
+    json_object_set_new(o, "type", json_string(ev->kind == MWX_NODE_EV_FUSED ? "fused_prediction" : "alert"));
+  if ((ev->kind == MWX_NODE_EV_SAMPLE || ev->kind == MWX_NODE_EV_RECEIVED) && sample)
+    picture_put(c, sample);
+  if (ev->partner[0] && strnlen(ev->partner, MWX_NATION_LEN) == 3 &&
+      (ev->kind == MWX_NODE_EV_RECEIVED || ev->kind == MWX_NODE_EV_DROPPED || ev->kind == MWX_NODE_EV_PARTNER)) {
+    char nat[MWX_NATION_LEN];
+    snprintf(nat, sizeof nat, "%.3s", ev->partner);
+    json_t *p = partner_obj(c, nat);
+    if (ev->kind == MWX_NODE_EV_PARTNER)
+      json_object_set_new(p, "alive", json_boolean(ev->alive));
+    else if (ev->kind == MWX_NODE_EV_RECEIVED) {
+      json_object_set_new(p, "alive", json_true());
+      json_object_set_new(p, "last_ms", json_real((double)(ev->wall_ns / 1000000)));
+      json_object_set_new(p, "received", json_integer(json_integer_value(json_object_get(p, "received")) + 1));
+    } else
+      json_object_set_new(p, "dropped", json_integer(json_integer_value(json_object_get(p, "dropped")) + 1));
+    json_object_set(o, "partner_status", p);
+  }
+  if ((ev->kind == MWX_NODE_EV_RELEASED || ev->kind == MWX_NODE_EV_REFUSED) && sample) {
+    /* the decision, not the whole sample again */
+    json_object_set(o, "topic", json_object_get(sample, "topic"));
+    json_object_set(o, "id", json_object_get(sample, "id"));
+    json_object_set(o, "seq", json_object_get(sample, "seq"));
+    json_object_del(o, "sample");
+  }
+  const char *topic = sample ? json_string_value(json_object_get(sample, "topic")) : NULL;
+  if ((ev->kind == MWX_NODE_EV_SAMPLE || ev->kind == MWX_NODE_EV_RECEIVED) && topic && !strcmp(topic, "Track")) {
+    char key[160];
+    snprintf(key, sizeof key, "%s|%s|%s", json_string_value(json_object_get(o, "type")) ? json_string_value(json_object_get(o, "type")) : "",
+             json_string_value(json_object_get(sample, "originator")) ? json_string_value(json_object_get(sample, "originator")) : "",
+             json_string_value(json_object_get(sample, "id")) ? json_string_value(json_object_get(sample, "id")) : "");
+    push_track(c, key, o);
+  } else {
+    cop_push_now(c, o);
+  }
+  int feeds_fused = c->ws_open && sample && topic &&
+                    (!strcmp(topic, "Track") || !strcmp(topic, "LaunchEvent") || !strcmp(topic, "ImpactPrediction")) &&
+                    (ev->kind == MWX_NODE_EV_SAMPLE || ev->kind == MWX_NODE_EV_RECEIVED || ev->kind == MWX_NODE_EV_FUSED);
+  json_decref(o); /* (sample and topic point into o) */
+  if (feeds_fused) {
+    if (!c->fused_src_ms)
+      c->fused_src_ms = ev->wall_ns / 1000000;
+    c->fused_idle = 0;
+    cop_fused_arm(c, COP_FLUSH_MIN_NS);
+  }
+  cop_busy_out(c, t0);
+}
+
+/* ---- the release queue ------------------------------------------------- */
+
+typedef struct queue_ctx {
+  json_t *arr;
+  int64_t now_ns;
+} queue_ctx;
+
+static int queue_item(const mwx_release_item *it, void *vc) {
+  queue_ctx *q = vc;
+  json_t *s = NULL;
+  if (mwx_node_msg_json(&it->sample, &s))
+    return 0;
+  json_t *o = json_object();
+  json_object_set_new(o, "id", json_integer((json_int_t)it->id));
+  json_object_set_new(o, "partner", json_stringn(it->partner, strnlen(it->partner, MWX_NATION_LEN)));
+  json_object_set_new(o, "rule", json_stringn(it->rule_id, strnlen(it->rule_id, MWX_ID_LEN)));
+  json_object_set(o, "topic", json_object_get(s, "topic"));
+  json_object_set(o, "classification", json_object_get(s, "classification"));
+  json_object_set(o, "releasable_to", json_object_get(s, "releasable_to"));
+  json_object_set_new(o, "waiting_s", json_real((double)(q->now_ns - it->held_ns) / 1e9));
+  json_object_set_new(o, "deadline_in_s", json_real((double)(it->deadline_ns - q->now_ns) / 1e9));
+  json_object_set_new(o, "on_timeout",
+                      json_string(it->on_timeout == MWX_RELEASE_TIMEOUT_APPROVE ? "approve" : "deny"));
+  json_object_set_new(o, "expired", json_boolean(it->expired));
+  json_object_set_new(o, "sample", s);
+  json_array_append_new(q->arr, o);
+  return 0;
+}
+
+int64_t cop_node_sim_ns(mwx_cop *c) {
+  mwx_node_stats st;
+  mwx_node_get_stats(c->node, &st);
+  return st.sim_ns;
+}
+
+json_t *cop_queue_json(mwx_cop *c, int *status) {
+  queue_ctx q = {json_array(), cop_node_sim_ns(c)};
+  if (mwx_release_queue_list(mwx_node_journal(c->node), q.now_ns, queue_item, &q)) {
+    json_decref(q.arr);
+    *status = 500;
+    return json_pack("{s:s}", "error", mwx_error_msg());
+  }
+  return json_pack("{s:o,s:f}", "items", q.arr, "sim_t_s", (double)(q.now_ns - c->epoch_ns) / 1e9);
+}
+
+/* The whole picture (GET /api/picture, and a page's "snapshot" after its
+ * backlog passed the bound): the fused tracks with their launch points,
+ * predictions and ground tracks, every nation's newest sample, the
+ * partners. */
+json_t *cop_picture_json(mwx_cop *c) {
+  json_t *items = json_array();
+  const char *k;
+  json_t *v;
+  json_object_foreach(c->picture, k, v) json_array_append(items, v);
+  mwx_node_stats st;
+  mwx_node_get_stats(c->node, &st);
+  fused_walk fw = {c, json_array(), 1};
+  mwx_node_fused_picture(c->node, cop_fused_visit, &fw);
+  return json_pack("{s:o,s:s,s:f,s:f,s:o,s:O,s:I,s:f}", "fused", fw.tracks, "nation", c->nation, "epoch_ms",
+                   (double)(c->epoch_ns / 1000000), "sim_t_s", (double)(st.sim_ns - c->epoch_ns) / 1e9, "samples",
+                   items, "partners", c->partners, "push_seq", (json_int_t)c->ring_head, "server_ms",
+                   (double)cop_wall_ms());
+}
