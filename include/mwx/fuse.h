@@ -281,8 +281,6 @@ typedef struct mwx_fuse_latest mwx_fuse_latest;
  * ImpactPrediction), alert id or node id; "" for another topic or NULL.
  * Pure. */
 const char *mwx_fuse_latest_id(const mwx_msg *m);
-/* Its time of validity (ns UTC; 0 for a LaunchEvent or NULL).  Pure. */
-int64_t mwx_fuse_latest_valid_ns(const mwx_msg *m);
 
 /* A table of at most max_keys keys (> 0).  MWX_EINVAL, MWX_ENOMEM.  Free
  * with mwx_fuse_latest_destroy (NULL ignored). */

@@ -178,6 +178,11 @@ int mwx_msg_marking_check(const mwx_msg_marking *m);
  * the same rules).  MWX_EINVAL naming the field.  Pure. */
 int mwx_msg_check_text(const mwx_msg *m);
 
+/* A sample's time of validity (ns UTC): a Track's, ImpactPrediction's,
+ * Alert's or NodeStatus's time_ns; 0 for a LaunchEvent (it has none: its
+ * launch time is not when it was valid) or NULL.  Pure. */
+int64_t mwx_msg_valid_ns(const mwx_msg *m);
+
 /* Adds nation to a marking's releasable-to list keeping it sorted/unique.
  * MWX_ERANGE if the list is full, MWX_EINVAL if the code is malformed. */
 int mwx_msg_marking_add(mwx_msg_marking *m, const char *nation);

@@ -32,18 +32,6 @@ const char *mwx_fuse_latest_id(const mwx_msg *m) {
   }
 }
 
-int64_t mwx_fuse_latest_valid_ns(const mwx_msg *m) {
-  if (!m)
-    return 0;
-  switch (m->topic) {
-  case MWX_TOPIC_TRACK: return m->u.track.time_ns;
-  case MWX_TOPIC_IMPACT: return m->u.impact.time_ns;
-  case MWX_TOPIC_ALERT: return m->u.alert.time_ns;
-  case MWX_TOPIC_STATUS: return m->u.status.time_ns;
-  default: return 0;
-  }
-}
-
 int mwx_fuse_latest_create(size_t max_keys, mwx_fuse_latest **out) {
   if (!out || !max_keys)
     return mwx_error_set(MWX_EINVAL, "fuse latest: create: NULL out or no room");
@@ -66,7 +54,7 @@ void mwx_fuse_latest_destroy(mwx_fuse_latest *t) {
  * same (or none, LaunchEvent) and a higher seq.  Equal is not newer: another
  * copy of the same sample changes nothing. */
 static int newer(const mwx_msg *m, const mwx_msg *o) {
-  int64_t tm = mwx_fuse_latest_valid_ns(m), to = mwx_fuse_latest_valid_ns(o);
+  int64_t tm = mwx_msg_valid_ns(m), to = mwx_msg_valid_ns(o);
   if (tm != to)
     return tm > to;
   return m->mark.seq > o->mark.seq;

@@ -107,6 +107,18 @@ static int text_ok(const char *s, size_t n) {
 }
 static int id_ok(const char *s) { return memchr(s, '\0', MWX_ID_LEN) && mwx_text_id_chars_ok(s); }
 
+int64_t mwx_msg_valid_ns(const mwx_msg *m) {
+  if (!m)
+    return 0;
+  switch (m->topic) {
+  case MWX_TOPIC_TRACK: return m->u.track.time_ns;
+  case MWX_TOPIC_IMPACT: return m->u.impact.time_ns;
+  case MWX_TOPIC_ALERT: return m->u.alert.time_ns;
+  case MWX_TOPIC_STATUS: return m->u.status.time_ns;
+  default: return 0;
+  }
+}
+
 int mwx_msg_check_text(const mwx_msg *m) {
   if (!m) return mwx_error_set(MWX_EINVAL, "sample: NULL");
   int rc = mwx_msg_marking_check(&m->mark);

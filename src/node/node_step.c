@@ -57,17 +57,6 @@ static int save_seq(mwx_node *n) {
   return 0; /* seq_saved moves when the batch has committed */
 }
 
-/* A sample's time of validity (sim ns; 0: its topic has none). */
-static int64_t valid_ns(const mwx_msg *m) {
-  switch (m->topic) {
-  case MWX_TOPIC_TRACK: return m->u.track.time_ns;
-  case MWX_TOPIC_IMPACT: return m->u.impact.time_ns;
-  case MWX_TOPIC_ALERT: return m->u.alert.time_ns;
-  case MWX_TOPIC_STATUS: return m->u.status.time_ns;
-  default: return 0;
-  }
-}
-
 /* The received samples of the pass, reported (held) now that their records
  * are durable, or (ok 0) counted lost with no record.  Stamps their
  * stages: received and verified (receive thread), taken (node_batch),
@@ -87,7 +76,7 @@ static void rx_pend_emit(mwx_node *n, int ok) {
       ev->record_id = 0;
     }
     if (ev->kind == MWX_NODE_EV_RECEIVED && ok) {
-      ev->stage_ns[MWX_NODE_STAGE_PLOT] = ev->msg ? node_sim_to_real_ns(n, valid_ns(ev->msg)) : 0;
+      ev->stage_ns[MWX_NODE_STAGE_PLOT] = ev->msg ? node_sim_to_real_ns(n, mwx_msg_valid_ns(ev->msg)) : 0;
       ev->stage_ns[MWX_NODE_STAGE_RECEIVED] = it->recv_ns;
       ev->stage_ns[MWX_NODE_STAGE_VERIFIED] = it->verified_ns;
       ev->stage_ns[MWX_NODE_STAGE_HELD] = held;

@@ -136,7 +136,7 @@ const char *node_msg_id(const mwx_msg *m, const char *none) {
   return m->topic >= MWX_TOPIC_TRACK && m->topic <= MWX_TOPIC_STATUS ? mwx_fuse_latest_id(m) : none;
 }
 
-static int64_t valid_time(const mwx_msg *m) { return mwx_fuse_latest_valid_ns(m); }
+static int64_t valid_time(const mwx_msg *m) { return mwx_msg_valid_ns(m); }
 
 /* ---- replay ------------------------------------------------------------ */
 
