@@ -145,9 +145,11 @@ static void test_phase_quality(void **state) {
   assert_int_equal(mwx_assess_track_quality(&in.est, &q), MWX_EINVAL);
 }
 
-/* One run of a scenario on a laydown (default, legacy). */
-static void run_on(const char *file, const char *laydown, const char *nation, uint64_t seed, int trust,
-                   mwx_assess_missile *out) {
+/* One run of a scenario on a laydown (default, legacy).  draw: the truth's
+ * beta drawn for the seed (its value in *beta when not NULL); no_track_beta:
+ * the filter without its ln-beta state (the fourth round's behaviour). */
+static void run_with(const char *file, const char *laydown, const char *nation, uint64_t seed, int trust, int draw,
+                     int no_track_beta, double *beta, mwx_assess_missile *out) {
   char path[1024];
   snprintf(path, sizeof path, "%s/scenarios/%s", MWX_SOURCE_DIR, file);
   mwx_sim_scenario sc;
@@ -157,11 +159,16 @@ static void run_on(const char *file, const char *laydown, const char *nation, ui
   assert_int_equal(mwx_sim_scenario_load(path, &sc), 0);
   assert_int_equal(mwx_sim_scenario_use_sensors(&sc, laydown), 0);
   assert_int_equal(mwx_sim_truth_init(&truth, &sc, 1.0), 0);
+  if (draw)
+    assert_int_equal(mwx_sim_truth_draw_beta(&truth, seed, MWX_ASSESS_BETA_SIGMA_LN), 0);
+  if (beta)
+    *beta = truth.launch[0].veh.beta_rv_kgpm2;
   mwx_assess_run_opts o;
   mwx_assess_run_opts_default(&o);
   memcpy(o.nation, nation, 4);
   o.seed = seed;
   o.trust_provisional = trust;
+  o.no_track_beta = no_track_beta;
   mwx_assess_run_result r;
   memset(&r, 0, sizeof r);
   assert_int_equal(mwx_assess_run(&sc, &truth, &o, &r), 0);
@@ -171,7 +178,11 @@ static void run_on(const char *file, const char *laydown, const char *nation, ui
   mwx_sim_scenario_fini(&sc);
 }
 
-/* One run of a scenario on the legacy laydown. */
+static void run_on(const char *file, const char *laydown, const char *nation, uint64_t seed, int trust,
+                   mwx_assess_missile *out) {
+  run_with(file, laydown, nation, seed, trust, 0, 0, NULL, out);
+}
+
 static void run(const char *file, const char *nation, uint64_t seed, int trust, mwx_assess_missile *out) {
   run_on(file, "legacy", nation, seed, trust, out);
 }
@@ -217,29 +228,7 @@ static void test_staging_coast(void **state) {
  * before). */
 static void run_drawn(const char *file, const char *nation, uint64_t seed, int no_track_beta, double *beta,
                       mwx_assess_missile *out) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/scenarios/%s", MWX_SOURCE_DIR, file);
-  mwx_sim_scenario sc;
-  mwx_sim_truth truth;
-  memset(&sc, 0, sizeof sc);
-  memset(&truth, 0, sizeof truth);
-  assert_int_equal(mwx_sim_scenario_load(path, &sc), 0);
-  assert_int_equal(mwx_sim_scenario_use_sensors(&sc, "default"), 0);
-  assert_int_equal(mwx_sim_truth_init(&truth, &sc, 1.0), 0);
-  assert_int_equal(mwx_sim_truth_draw_beta(&truth, seed, MWX_ASSESS_BETA_SIGMA_LN), 0);
-  *beta = truth.launch[0].veh.beta_rv_kgpm2;
-  mwx_assess_run_opts o;
-  mwx_assess_run_opts_default(&o);
-  memcpy(o.nation, nation, 4);
-  o.seed = seed;
-  o.no_track_beta = no_track_beta;
-  mwx_assess_run_result r;
-  memset(&r, 0, sizeof r);
-  assert_int_equal(mwx_assess_run(&sc, &truth, &o, &r), 0);
-  *out = r.m[0];
-  mwx_assess_run_fini(&r);
-  mwx_sim_truth_fini(&truth);
-  mwx_sim_scenario_fini(&sc);
+  run_with(file, "default", nation, seed, 0, 1, no_track_beta, beta, out);
 }
 
 /* 2022-10-14 (the depressed SRBM: the whole flight in the air), ALL, seeds
