@@ -47,8 +47,7 @@ typedef struct src {
   int64_t t_strike_ns;  /* time of the first of them */
   int displaced;        /* a newer track of its originator took its place in its fused track
                            (the displacement rule, fuse_assoc.c): a member, never used */
-  int had_boost;        /* 1: one of its samples was in boost ... */
-  int64_t boost_t_ns;   /* ... and this is the time of the last one (fuse_src_take) */
+  int64_t boost_t_ns;   /* time of its last boost sample, 0 if none (fuse_src_take) */
   /* prediction cache (fuse_predict_sample): the last propagation of `last`;
    * pc_ok is cleared whenever `last` or the thrust estimate changes */
   int pc_ok;
@@ -137,10 +136,8 @@ static inline void fuse_src_changed(src *s) { s->pc_ok = 0; }
 /* sm becomes s's latest sample (its boost time kept: fuse_burnout_unearned). */
 static inline void fuse_src_take(src *s, const mwx_fuse_sample *sm) {
   s->last = *sm;
-  if (sm->phase == MWX_MSG_BOOST) {
-    s->had_boost = 1;
+  if (sm->phase == MWX_MSG_BOOST)
     s->boost_t_ns = sm->t_ns;
-  }
 }
 /* Members of fused track fi in key order (at most cap; returns the count),
  * from the member index (rebuilt when stale; a scan if that fails). */

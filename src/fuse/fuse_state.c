@@ -24,7 +24,7 @@
  * after S033's launch predicted a fall on Korea with a 4,621-km ellipse and
  * warned three provinces). */
 static int fuse_burnout_unearned(const src *s) {
-  return s->had_boost && s->last.phase != MWX_MSG_BOOST &&
+  return s->boost_t_ns && s->last.phase != MWX_MSG_BOOST &&
          (double)(s->last.t_ns - s->boost_t_ns) < MWX_ASSESS_STAGING_COAST_S * 1e9;
 }
 
