@@ -37,7 +37,9 @@
  * --cost [SCENARIO ...] (default salvo-100): the cost of the fuser itself,
  * per ingest of a 1-s step of the three nations' samples and per sample,
  * and of the picture made after it (BENCHMARKS.md, fuse, issue 13).
- * Environment: BENCH_FUSE_BINS=1 prints every bin's RMS per estimator on
+ * Environment: BENCH_FUSE_DUMP=FILE (with --cost) writes every fused track of every step's
+ * picture to FILE, states to the last digit (two builds of the fuser compared), BENCH_FUSE_COST_S=S
+ * stops --cost S seconds after the first sample; BENCH_FUSE_BINS=1 prints every bin's RMS per estimator on
  * stderr, BENCH_FUSE_TRACE=1 seed 1's fused tracks every 5 s.
  */
 #include <math.h>
@@ -467,6 +469,12 @@ static int run_cost(const char *scen) {
   size_t cap = 8192, n = 0, n_samples = 0, max_tracks = 0;
   double *ing = malloc(cap * sizeof *ing), *per = malloc(cap * sizeof *per), *pic = malloc(cap * sizeof *pic);
   double sum_ing = 0, sum_pic = 0;
+  /* BENCH_FUSE_DUMP=FILE: every fused track of the picture, every step (name, members, state to the
+   * last digit), to compare two builds of the fuser (the picture's time is counted with the dump) */
+  FILE *dump = getenv("BENCH_FUSE_DUMP") ? fopen(getenv("BENCH_FUSE_DUMP"), "w") : NULL;
+  /* BENCH_FUSE_COST_S=S: only the first S seconds from the first sample */
+  double cost_s = getenv("BENCH_FUSE_COST_S") ? atof(getenv("BENCH_FUSE_COST_S")) : 0.0;
+  int64_t t_start_ns = 0;
   if (!ing || !per || !pic)
     rc = mwx_error_set(MWX_ENOMEM, "bench_fuse: out of memory");
   while (!rc) {
@@ -477,6 +485,10 @@ static int run_cost(const char *scen) {
     size_t k = mwx_fuse_pipe_published(pp, &s, NULL);
     if (!k)
       continue;
+    if (!t_start_ns)
+      t_start_ns = mwx_fuse_pipe_time(pp);
+    if (cost_s > 0 && (double)(mwx_fuse_pipe_time(pp) - t_start_ns) * 1e-9 > cost_s)
+      break;
     double t0 = cpu_s();
     if ((rc = mwx_fuse_pipe_deliver(pp, 1, 7u, fz)))
       break;
@@ -485,8 +497,24 @@ static int run_cost(const char *scen) {
     size_t nf = mwx_fuse_count(fz);
     for (size_t i = 0; i < nf; i++) {
       mwx_fuse_track ft;
-      if (mwx_fuse_get(fz, i, t, &ft))
+      if (mwx_fuse_get(fz, i, t, &ft)) {
         mwx_error_clear();
+        if (dump)
+          fprintf(dump, "%lld %zu error\n", (long long)t, i);
+        continue;
+      }
+      if (dump) {
+        fprintf(dump, "%lld %zu %u m%d u%d %d b%d", (long long)t, i, ft.global_track_no, ft.n_members, ft.n_used,
+                ft.method, ft.boost);
+        for (int k = 0; k < ft.n_members && k < MWX_FUSE_MAX_MEMBERS; k++)
+          fprintf(dump, " %s/%s", ft.member_originator[k], ft.member_local_id[k]);
+        for (int r = 0; r < 6; r++)
+          fprintf(dump, " %.17g", ft.x[r]);
+        for (int r = 0; r < 6; r++)
+          for (int c = r; c < 6; c++)
+            fprintf(dump, " %.17g", ft.P[r][c]);
+        fputc('\n', dump);
+      }
     }
     double t2 = cpu_s();
     if (nf > max_tracks)
@@ -532,6 +560,8 @@ static int run_cost(const char *scen) {
     printf("  picture ms     p50 %8.3f  p99 %8.3f  max %8.3f  total %.2f s (every fused track at the step's time)\n",
            pct(pic, n, 0.5), pct(pic, n, 0.99), n ? pic[n - 1] : NAN, sum_pic);
   }
+  if (dump)
+    fclose(dump);
   free(ing), free(per), free(pic);
   mwx_fuse_destroy(fz);
   mwx_fuse_pipe_destroy(pp);

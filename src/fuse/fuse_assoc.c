@@ -443,6 +443,10 @@ static int merge_and_compact(mwx_fuser *fz) {
     return mwx_error_set(MWX_ENOMEM, "fuse: out of memory");
   for (size_t f = 0; f < nf; f++)
     pref_of_fused(fz, f, &ref[f]);
+  /* the samples and the source table stay as they are during the pass: each
+   * fused state is computed once per time and set of members used (a pair's
+   * test at the same time as another pair of the same track reuses it) */
+  fuse_memo_begin(fz);
   for (size_t a = 0; a < nf && !rc; a++)
     for (size_t b = a + 1; b < nf && !rc; b++) {
       if (!fz->f[a].dirty && !fz->f[b].dirty)
@@ -511,6 +515,7 @@ static int merge_and_compact(mwx_fuser *fz) {
         rc = push_cand(&c, &nc, &capc, lo, hi, d2);
     }
   }
+  fuse_memo_end(fz);
   free(c);
   free(ref);
   for (size_t f = 0; f < nf; f++)
@@ -680,6 +685,7 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
     }
     for (size_t f = 0; f < nf0; f++)
       pref_of_fused(fz, f, &ref[f]);
+    fuse_memo_begin(fz); /* the samples stay as they are until the joins */
     size_t ncol = 0;
     for (size_t f = 0; f < nf0; f++) {
       int any = 0;
@@ -714,6 +720,7 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
       if (any)
         col[ncol++] = f;
     }
+    fuse_memo_end(fz);
     size_t N = n_new + ncol;
     double *cost = malloc(N * N * sizeof *cost);
     int *row_of_col = malloc(N * sizeof *row_of_col);

@@ -74,6 +74,17 @@ typedef struct ftrk {
                  the side that holds more fresh members (name_after_split) */
 } ftrk;
 
+/* A fused state memo entry (fuse_state_at, between fuse_memo_begin and
+ * fuse_memo_end): the state at t_ns in a mode of a candidate member list
+ * (key[off .. off+n) of the memo's key pool). */
+typedef struct memo_ent {
+  int64_t t_ns;
+  uint64_t hash;
+  int mode;
+  size_t n, off;
+  double x[6], P[6][6];
+} memo_ent;
+
 struct mwx_fuser {
   mwx_fuse_config cfg;
   double gate_assoc, gate_split;
@@ -93,6 +104,15 @@ struct mwx_fuser {
   int h_valid;
   size_t *h;
   size_t h_cap;
+  /* fused state memo (fuse_memo_begin): entries me[0..n_me), their member
+   * lists in mk, open addressing on the key in mh (entry index + 1) */
+  int memo_on;
+  memo_ent *me;
+  size_t n_me, cap_me;
+  size_t *mk;
+  size_t n_mk, cap_mk;
+  size_t *mh;
+  size_t mh_cap;
 };
 
 
@@ -147,6 +167,16 @@ int fuse_new_fused(mwx_fuser *fz, const fname *name);
 void fuse_lookup_add(mwx_fuser *fz, size_t i);
 int fuse_state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude, int mode, double x[6],
                   double P[6][6], mwx_fuse_track *out);
+/* The fused state memo.  Between begin and end, fuse_state_at (x, P only:
+ * out NULL) keeps each state it computes, keyed by (t, mode, the members it
+ * may use - not excluded, not displaced - in key order), and gives it back
+ * when asked again: the state depends on nothing else but the sources'
+ * latest samples and thrust estimates, so begin only where those, and the
+ * source table's order, stay unchanged until end (fuse_assoc.c: the
+ * assignment of new tracks, the merge pass).  What it gives back is the
+ * computation's result to the bit. */
+void fuse_memo_begin(mwx_fuser *fz);
+void fuse_memo_end(mwx_fuser *fz);
 
 /* fuse_assoc.c */
 void fuse_sample_vec(const mwx_fuse_sample *s, double x[6]);
