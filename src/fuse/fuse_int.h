@@ -36,6 +36,11 @@
 #define NS 1000000000LL
 #define BIG_COST 1e12
 
+/* Propagations a source keeps (fuse_predict_sample): a merge pass asks for
+ * a member at the newest sample time of each fused track it is paired with,
+ * a handful of times in a pass. */
+#define PC_N 4
+
 typedef struct src {
   mwx_fuse_sample last; /* latest sample */
   double thrust_mps2;   /* estimated thrust acceleration along the velocity (boost samples) */
@@ -48,13 +53,15 @@ typedef struct src {
   int displaced;        /* a newer track of its originator took its place in its fused track
                            (the displacement rule, fuse_assoc.c): a member, never used */
   int64_t boost_t_ns;   /* time of its last boost sample, 0 if none (fuse_src_take) */
-  /* prediction cache (fuse_predict_sample): the last propagation of `last`;
-   * pc_ok is cleared whenever `last` or the thrust estimate changes */
-  int pc_ok;
-  int64_t pc_t_ns;
-  double pc_q;
-  int pc_rc;
-  double pc_x[6], pc_P[6][6];
+  /* prediction cache (fuse_predict_sample): the last PC_N propagations of
+   * `last` (pc_n of them kept, pc_next the one replaced next); emptied
+   * whenever `last` or the thrust estimate changes */
+  int pc_n, pc_next;
+  struct {
+    int64_t t_ns;
+    double q;
+    double x[6], P[6][6];
+  } pc[PC_N];
 } src;
 
 /* A fused track's name: a source track's key and a generation (0: the
@@ -151,7 +158,7 @@ void fuse_estimate_thrust(src *sr, const mwx_fuse_sample *prev, const mwx_fuse_s
 static inline void fuse_index_stale(mwx_fuser *fz) { fz->ix_valid = 0; }
 static inline void fuse_lookup_stale(mwx_fuser *fz) { fz->h_valid = 0; }
 /* a source's latest sample changed (its cached prediction goes) */
-static inline void fuse_src_changed(src *s) { s->pc_ok = 0; }
+static inline void fuse_src_changed(src *s) { s->pc_n = s->pc_next = 0; }
 
 /* sm becomes s's latest sample (its boost time kept: fuse_burnout_unearned). */
 static inline void fuse_src_take(src *s, const mwx_fuse_sample *sm) {
