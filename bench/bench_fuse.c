@@ -36,7 +36,8 @@
  * node publishes today (what a change to node.c's Track sample would give).
  * --cost [SCENARIO ...] (default salvo-100): the cost of the fuser itself,
  * per ingest of a 1-s step of the three nations' samples and per sample,
- * and of the picture made after it (BENCHMARKS.md, fuse, issue 13).
+ * and of the picture made after it (BENCHMARKS.md, fuse, issue 13).  --micro: CPU per call of
+ * mwx_fuse_ici, mwx_fuse_ci and mwx_fuse_distance2 on two fixed boost-like estimates.
  * Environment: BENCH_FUSE_DUMP=FILE (with --cost) writes every fused track of every step's
  * picture to FILE, states to the last digit (two builds of the fuser compared), BENCH_FUSE_COST_S=S
  * stops --cost S seconds after the first sample; BENCH_FUSE_BINS=1 prints every bin's RMS per estimator on
@@ -570,6 +571,51 @@ static int run_cost(const char *scen) {
   return rc ? 1 : 0;
 }
 
+/* ---- --micro: one call of each pure rule ------------------------------------ */
+
+/* Two track estimates of one object as a fuser sees them in boost: 100-300 m
+ * and 20-60 m/s, position and velocity correlated (P = A A^T + D, A fixed). */
+static void micro_cov(double P[6][6], double pos_m, double vel_mps, double c) {
+  double A[6][6];
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 6; j++)
+      A[i][j] = (i == j ? 1.0 : c * sin(1.0 + i * 6 + j)) * (i < 3 ? pos_m : vel_mps);
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 6; j++) {
+      double v = 0;
+      for (int k = 0; k < 6; k++)
+        v += A[i][k] * A[j][k];
+      P[i][j] = v + (i == j ? 1.0 : 0.0);
+    }
+}
+
+static int run_micro(void) {
+  double xa[6] = {-2.9e6, 4.0e6, 4.0e6, 1200, -800, 1500}, xb[6], Pa[6][6], Pb[6][6], x[6], P[6][6], w = 0, d2 = 0;
+  for (int i = 0; i < 6; i++)
+    xb[i] = xa[i] + (i < 3 ? 150.0 : 20.0);
+  micro_cov(Pa, 120.0, 55.0, 0.3);
+  micro_cov(Pb, 260.0, 25.0, -0.2);
+  const int n = 200000;
+  const char *what[3] = {"mwx_fuse_ici", "mwx_fuse_ci", "mwx_fuse_distance2"};
+  for (int k = 0; k < 3; k++) {
+    double t0 = cpu_s();
+    for (int i = 0; i < n; i++) {
+      int rc = k == 0 ? mwx_fuse_ici(xa, Pa, xb, Pb, x, P, &w)
+               : k == 1 ? mwx_fuse_ci(xa, Pa, xb, Pb, x, P, &w)
+                        : mwx_fuse_distance2(xa, Pa, xb, Pb, &d2);
+      if (rc) {
+        fprintf(stderr, "bench_fuse --micro: %s\n", mwx_error_msg());
+        return 1;
+      }
+      xa[0] += 1e-9; /* not hoisted out of the loop */
+    }
+    double us = (cpu_s() - t0) * 1e6 / n;
+    printf("  %-20s %7.3f us per call (%d calls, thread CPU time)  w %.6f  d2 %.6f  P[0][0] %.6f\n", what[k], us, n,
+           k < 2 ? w : 0.0, k == 2 ? d2 : 0.0, k < 2 ? P[0][0] : 0.0);
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   int seeds = 20, cost = 0;
   mwx_fuse_config_default(&g_cfg);
@@ -585,6 +631,8 @@ int main(int argc, char **argv) {
       cost = 1;
       continue;
     }
+    if (!strcmp(argv[i], "--micro"))
+      return run_micro();
     if (!strcmp(argv[i], "--boost-info") || !strcmp(argv[i], "--ci") || !strcmp(argv[i], "--no-thrust")) {
       if (argv[i][2] == 'b')
         g_cfg.boost_ci = 0;
