@@ -91,6 +91,7 @@
 #define PIC_LIVE 1   /* at the picture's time */
 #define PIC_FALLEN 2 /* below ground at the picture's time: its last state (mwx_fuse_get_last), kept
                         with its last prediction and alert until the fuser forgets it */
+#define FUSE_REFRESH_NS (NS / 4) /* worker: a pass for the time alone when the picture is 0.25 sim s old */
 #define FREE_FLIGHT_MIN_H_M 30e3 /* assess.h: below 30 km on the way up every class still burns */
 /* logged_full[]: the tables whose first refusal was logged */
 enum { FULL_FUSER = 0, FULL_LAUNCHES = 1, FULL_PREDICTIONS = 2, FULL_PENDING = 3 };
@@ -730,33 +731,43 @@ static int job_take(mwx_node *n) {
   return 0;
 }
 
+/* The worker's finished pass, if any, taken back (the loop owns the job
+ * again); the next hand-over waits as long as the pass took. */
+static int worker_take(mwx_node *n) {
+  struct node_fuse *f = n->fu;
+  if (worker_state(f->w) != FW_DONE)
+    return 0;
+  int rc = job_take(n);
+  f->next_pass_mono_ns = f->job.end_mono_ns + f->job.wall_ns;
+  worker_set(f->w, FW_IDLE);
+  return rc;
+}
+
 /* A pass if one is due.  In line (speed 0): now, so that the samples made
  * after it carry the numbers it gives (the same result every run).  With
  * the worker: its finished pass taken back; a new one handed over when the
  * worker is idle and has rested as long as its last pass took. */
 static int fuse_sync(mwx_node *n, int own) {
   struct node_fuse *f = n->fu;
-  int rc = 0;
   if (!f->w) {
-    if ((rc = job_fill(n, own, 1)))
+    int rc = job_fill(n, own, 1);
+    if (rc)
       return rc;
     if (!f->job.n && !f->dirty && f->cur->t_ns == n->sim_ns && f->cur->t_ns)
       return 0; /* nothing new, same time: the picture stands */
     pass_run(f->fz, n->cfg.nation, &f->job);
     return job_take(n);
   }
-  int st = worker_state(f->w);
-  if (st == FW_DONE) {
-    rc = job_take(n);
-    f->next_pass_mono_ns = f->job.end_mono_ns + f->job.wall_ns;
-    worker_set(f->w, st = FW_IDLE);
-  }
-  if (st != FW_IDLE || mwx_node_mono_ns() < f->next_pass_mono_ns)
+  int rc = worker_take(n);
+  if (worker_state(f->w) != FW_IDLE || mwx_node_mono_ns() < f->next_pass_mono_ns)
     return rc;
   int rc2 = job_fill(n, 1, 1);
   if (rc2)
     return rc ? rc : rc2;
-  if (f->job.n || f->cur->t_ns != n->sim_ns || !f->cur->t_ns)
+  /* new samples, or the picture's time FUSE_REFRESH_NS behind: a pass for
+     the time alone at every step would keep the worker and the loop
+     trading passes as fast as they can */
+  if (f->job.n || n->sim_ns - f->cur->t_ns >= FUSE_REFRESH_NS || !f->cur->t_ns)
     worker_set(f->w, FW_QUEUED);
   return rc;
 }
@@ -764,6 +775,11 @@ static int fuse_sync(mwx_node *n, int own) {
 int node_fuse_ready(const mwx_node *n) {
   const struct node_fuse *f = n->fu;
   return f && f->w && worker_state(f->w) == FW_DONE;
+}
+
+void node_fuse_taken(mwx_node *n) {
+  if (n->fu && n->fu->w && worker_take(n))
+    mwx_error_clear(); /* out of memory: the loop keeps its picture, the next pass makes it again */
 }
 
 void node_fuse_rx(mwx_node *n, const mwx_msg *m) {

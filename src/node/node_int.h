@@ -294,6 +294,9 @@ void node_fuse_rx(mwx_node *n, const mwx_msg *m);
 int node_fuse_own(mwx_node *n);
 /* 1 if the worker has a finished pass to take back (the step is due). */
 int node_fuse_ready(const mwx_node *n);
+/* The worker's token arrived (node_batch): its finished pass taken back
+ * now, the next one handed over by the next step. */
+void node_fuse_taken(mwx_node *n);
 /* The fusion worker's counters into s (mwx_node_get_stats). */
 void node_fuse_stats(const mwx_node *n, mwx_node_stats *s);
 /* Global number of own track id in the loop's picture (0 if no pass back
