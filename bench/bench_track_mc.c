@@ -1028,6 +1028,9 @@ static void nees_bench(int seeds, const char *nation) {
         fprintf(stderr, "\r  %s seed %d/%d   ", PUBLIC[f], s, seeds);
       if (draw_beta(&truth, s))
         continue;
+      size_t seed_n0[MWX_ASSESS_N_PHASE];
+      for (int p = 0; p < MWX_ASSESS_N_PHASE; p++)
+        seed_n0[p] = acc[p].n;
       mwx_track_config cfg;
       mwx_track_config_default(&cfg);
       if (getenv("MWX_BENCH_Q_BALLISTIC")) /* the ballistic model's white-acceleration PSD */
@@ -1094,6 +1097,17 @@ static void nees_bench(int seeds, const char *nation) {
         nees_add(&acc[ph], nees(d, e->P, 6), nees(d, e->P, 3), nees(d + 3, Pv, 3));
       }
       mwx_assess_drive_destroy(drv);
+      if (getenv("MWX_BENCH_VERBOSE")) { /* per seed: the mean 6-D NEES per phase so far in this seed */
+        printf("    seed %2d", s);
+        for (int p = 0; p < MWX_ASSESS_N_PHASE; p++) {
+          double q = 0;
+          for (size_t i = seed_n0[p]; i < acc[p].n; i++)
+            q += acc[p].v[i];
+          printf("  %s %.2f (%zu)", phn[p], acc[p].n > seed_n0[p] ? q / (double)(acc[p].n - seed_n0[p]) : NAN,
+                 acc[p].n - seed_n0[p]);
+        }
+        printf("\n");
+      }
     }
     if (tty)
       fprintf(stderr, "\r%60s\r", "");
