@@ -41,7 +41,8 @@
  * Environment: BENCH_FUSE_DUMP=FILE (with --cost) writes every fused track of every step's
  * picture to FILE, states to the last digit (two builds of the fuser compared), BENCH_FUSE_COST_S=S
  * stops --cost S seconds after the first sample; BENCH_FUSE_BINS=1 prints every bin's RMS per estimator on
- * stderr, BENCH_FUSE_TRACE=1 seed 1's fused tracks every 5 s.
+ * stderr, BENCH_FUSE_TRACE=N seed N's fused tracks every 5 s (BENCH_FUSE_AT=S: also every seed's at
+ * +S s; BENCH_FUSE_TRACKS=1: with every nation's confirmed tracks within 100 km, their error and age).
  */
 #include <math.h>
 #include <stdint.h>
@@ -262,7 +263,8 @@ static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint
       }
       B->n[x]++;
     }
-    if (getenv("BENCH_FUSE_TRACE") && seed == (uint64_t)atoi(getenv("BENCH_FUSE_TRACE"))) {
+    if (getenv("BENCH_FUSE_TRACE") && (seed == (uint64_t)atoi(getenv("BENCH_FUSE_TRACE")) || (getenv("BENCH_FUSE_AT") && (int)((double)since / NS) == atoi(getenv("BENCH_FUSE_AT"))))) {
+      fprintf(stderr, "seed %d ", (int)seed);
       fprintf(stderr, "+%5.0f ph %d", (double)since / NS, B->phase);
       for (int x = 0; x < N_EST; x++) {
         double ep = 0;
@@ -280,6 +282,21 @@ static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint
           fprintf(stderr, "]");
         }
       }
+      if (getenv("BENCH_FUSE_TRACKS"))
+        for (int k = 0; k < 3; k++)
+          for (size_t i = 0; i < mwx_track_count(tr[k]); i++) {
+            mwx_track_info in;
+            mwx_track_est est;
+            if (mwx_track_get(tr[k], i, &in) || in.status != MWX_TRACK_CONFIRMED || mwx_track_state_at(tr[k], i, t, &est)) {
+              mwx_error_clear();
+              continue;
+            }
+            double d = 0;
+            for (int c = 0; c < 3; c++)
+              d += pow(est.x[c] - xt[c], 2);
+            if (d < 1e10)
+              fprintf(stderr, " {%d:T%u %.0f m last %.1f s}", k, in.id, sqrt(d), (double)(t - in.t_last_ns) / NS);
+          }
       fprintf(stderr, "\n");
     }
     if (have[E_FUSED])
