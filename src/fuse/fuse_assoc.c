@@ -199,13 +199,36 @@ static size_t mark_replaced_by(mwx_fuser *fz, size_t fa, const size_t *ma, size_
     src *o = &fz->s[ma[k]];
     if (o->displaced || strcmp(o->last.originator, orig) || !fuse_fresh_at(fz, o, t_ns) || o->t_first_ns >= c_first)
       continue;
-    double d_o = dist_to(fz, ma[k], fa, FS_GATE);
-    if (d_o < *d_min)
-      *d_min = d_o;
+    if (d_min) {
+      double d_o = dist_to(fz, ma[k], fa, FS_GATE);
+      if (d_o < *d_min)
+        *d_min = d_o;
+    }
     o->displaced = mark;
     n++;
   }
   return n;
+}
+
+/* mark_replaced_by's *d_min, made after it (d_min NULL) marked the members
+ * of fa (ma[0..na)) `mark`: the same distances in the same order, each with
+ * the members before it marked and those after it not, as it would have
+ * made them (pair_d2 needs them only for a pair inside the gate). */
+static double replaced_d_min(mwx_fuser *fz, size_t fa, const size_t *ma, size_t na, int mark) {
+  size_t r[MWX_FUSE_MAX_MEMBERS * 4], nr = 0;
+  for (size_t k = 0; k < na; k++)
+    if (fz->s[ma[k]].displaced == mark) {
+      r[nr++] = ma[k];
+      fz->s[ma[k]].displaced = 0;
+    }
+  double d_min = INFINITY;
+  for (size_t k = 0; k < nr; k++) {
+    double d_o = dist_to(fz, r[k], fa, FS_GATE);
+    if (d_o < d_min)
+      d_min = d_o;
+    fz->s[r[k]].displaced = mark;
+  }
+  return d_min;
 }
 
 /* Sets `displaced` to `to` on the members m[0..nm) whose value is `from`. */
@@ -346,9 +369,10 @@ static int64_t newest_of(const mwx_fuser *fz, const size_t *m, size_t n) {
 }
 
 /* The statistical test of fused tracks a < b: d2 (INFINITY when they may
- * not merge or it cannot be computed).  Lagging members (the displacement
- * rule) are left out while the pair is tested (the merge makes those
- * marks permanent). */
+ * not merge or it cannot be computed; a d2 outside the gate is returned as
+ * it is: the replacement rule's distances are made only inside it).
+ * Lagging members (the displacement rule) are left out while the pair is
+ * tested (the merge makes those marks permanent). */
 static double pair_d2(mwx_fuser *fz, size_t a, size_t b, const pref *ra, const pref *rb) {
   size_t ma[MWX_FUSE_MAX_MEMBERS * 4], mb[MWX_FUSE_MAX_MEMBERS * 4];
   size_t na = fuse_members(fz, a, ma, sizeof ma / sizeof ma[0]), nb = fuse_members(fz, b, mb, sizeof mb / sizeof mb[0]);
@@ -376,10 +400,11 @@ static double pair_d2(mwx_fuser *fz, size_t a, size_t b, const pref *ra, const p
     unmark(fz, mb, nb);
   /* the replacement rule: a fused track of one nation's new track against
    * a fused track holding that nation's concurrent track */
-  double d_rep = INFINITY;
-  size_t rep_n = mark_replaced_by(fz, a, ma, na, mb, nb, t, REPL_MARK, &d_rep);
-  if (!rep_n)
-    rep_n = mark_replaced_by(fz, b, mb, nb, ma, na, t, REPL_MARK, &d_rep);
+  size_t rep_n = mark_replaced_by(fz, a, ma, na, mb, nb, t, REPL_MARK, NULL), rep_f = a;
+  if (!rep_n) {
+    rep_n = mark_replaced_by(fz, b, mb, nb, ma, na, t, REPL_MARK, NULL);
+    rep_f = b;
+  }
   if (rep_n) {
     ua = ub = 0;
     for (size_t k = 0; k < na; k++)
@@ -407,7 +432,8 @@ static double pair_d2(mwx_fuser *fz, size_t a, size_t b, const pref *ra, const p
       mwx_error_clear();
       d2 = INFINITY;
     }
-    if (rep_n && !(d2 < d_rep))
+    if (rep_n && d2 < fz->gate_assoc &&
+        !(d2 < (rep_f == a ? replaced_d_min(fz, a, ma, na, REPL_MARK) : replaced_d_min(fz, b, mb, nb, REPL_MARK))))
       d2 = INFINITY; /* the replaced track is the nearer: two objects after all */
   }
   unmark(fz, ma, na);

@@ -443,6 +443,7 @@ static int state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude
       stale[ns++] = m[k];
   }
   int n_fresh = (int)nu, rc, ci = 0;
+  size_t nu_screen = 0; /* the members the silent ones were screened against (0: no screen) */
   double xf[6], Pf[6][6];
   if (!n_fresh && ns > 1) {
     /* nobody holds it now: the newest silent member is the reference the
@@ -462,8 +463,9 @@ static int state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude
   }
   if (nu && ns) {
     /* screen the silent members against the fresh ones */
-    if ((rc = combine(fz, used, nu, t_ns, mode, xf, Pf, NULL)))
+    if ((rc = combine(fz, used, nu, t_ns, mode, xf, Pf, &ci)))
       return rc;
+    nu_screen = nu;
     for (size_t k = 0; k < ns; k++) {
       double xs[6], Ps[6][6], d2;
       double qmin = mode == FS_GATE ? fz->cfg.q_gate_m2ps3 : 0.0;
@@ -484,7 +486,9 @@ static int state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude
       return MWX_ENOTFOUND;
     used[nu++] = newest;
   }
-  if ((rc = combine(fz, used, nu, t_ns, mode, xf, Pf, &ci)))
+  /* none of the silent members passed the screen: the state is the one
+   * they were screened against (the same call, the same result) */
+  if (nu != nu_screen && (rc = combine(fz, used, nu, t_ns, mode, xf, Pf, &ci)))
     return rc;
   int method = !n_fresh ? MWX_FUSE_COAST : ci ? MWX_FUSE_CI : nu == 1 ? MWX_FUSE_SINGLE : MWX_FUSE_INFO;
   if (x)
