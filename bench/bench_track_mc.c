@@ -27,6 +27,14 @@
  *       ballistic model flown from the truth; a ballistic EKF alone on the
  *       missile's plots from the truth at 600 s; the whitened residuals of
  *       the plots against the truth per sensor.
+ *       MWX_BENCH_Q_BALLISTIC=X: the ballistic model's q (m^2/s^3);
+ *       MWX_BENCH_DIAG_BETA=1: the EKF alone with ln beta in its state at its
+ *       prior; MWX_BENCH_DIAG_IMM=1: ... through the two-model IMM.
+ *   bench_track_mc nees [SEEDS [NATION]]  the 6-D NEES of the tracker's
+ *       ballistic estimate against the truth per phase (issue 12, sixth
+ *       round): every public scenario (MWX_BENCH_ONLY) x seeds (default 23),
+ *       the confirmed track nearest missile 0 every 10 s while it is
+ *       ballistic; MWX_BENCH_Q_BALLISTIC=X as in diag.
  *   bench_track_mc crlb [SEEDS]     RMS error of the tracker's ballistic
  *       estimate against the posterior Cramer-Rao bound of the same plots,
  *       per nation and ALL, on the public 2022-10-04 and 2022-11-18
@@ -738,6 +746,8 @@ static void diag(const char *name, int seed, const char *nation, double every_s)
   mwx_sim_scenario_use_sensors(&sc, "default");
   mwx_track_config cfg;
   mwx_track_config_default(&cfg);
+  if (getenv("MWX_BENCH_Q_BALLISTIC")) /* the ballistic model's white-acceleration PSD */
+    cfg.filt.q_ballistic_m2ps3 = atof(getenv("MWX_BENCH_Q_BALLISTIC"));
   mwx_tracker *tr = NULL;
   mwx_sim_source *src = NULL;
   if (mwx_track_create(&cfg, &tr) || mwx_sim_source_init(&src, &sc, &truth, (uint64_t)seed)) {
@@ -805,9 +815,11 @@ static void diag(const char *name, int seed, const char *nation, double every_s)
         double det = C[0][0] * C[1][1] - C[0][1] * C[1][0];
         d2 = (C[1][1] * enu[0] * enu[0] - 2 * C[0][1] * enu[0] * enu[1] + C[0][0] * enu[1] * enu[1]) / det;
       }
-      printf("  %7.0f %4u %5d %8.0f %5.3f %9llx %8.0f %8.2f %8.2f %8.2f %8.1f %8.2f %8.1f%s\n", ts, in.id, in.hits,
-             st.lla.h_m / 1e3, in.p_ballistic, (unsigned long long)in.sensor_mask, sqrt(dp), sqrt(dv), along,
-             sqrt(fmax(dv - along * along, 0)), nees(d, e->P, 6), ikm, d2, in.coasting ? " coast" : "");
+      printf("  %7.0f %4u %5d %8.0f %5.3f %9llx %8.0f %8.2f %8.2f %8.2f %8.1f %8.2f %8.1f  sd %.0f m %.3f m/s 1-p %.1e%s\n", ts,
+             in.id, in.hits, st.lla.h_m / 1e3, in.p_ballistic, (unsigned long long)in.sensor_mask, sqrt(dp), sqrt(dv),
+             along, sqrt(fmax(dv - along * along, 0)), nees(d, e->P, 6), ikm, d2,
+             sqrt(e->P[0][0] + e->P[1][1] + e->P[2][2]), sqrt(e->P[3][3] + e->P[4][4] + e->P[5][5]),
+             1.0 - in.p_ballistic, in.coasting ? " coast" : "");
     }
   }
   /* the filter's ballistic model against the truth's flight: from the truth
@@ -847,6 +859,8 @@ static void diag(const char *name, int seed, const char *nation, double every_s)
     fc.kind = kind;
     printf("  %s alone from the truth at 600 s: t, h_km, dpos_m, dv_mps, nees6\n", kind ? "UKF" : "EKF");
     mwx_track_est e;
+    mwx_track_imm imm;
+    int use_imm = getenv("MWX_BENCH_DIAG_IMM") != NULL; /* through the two-model IMM */
     int started = 0;
     double lastp = 0;
     for (size_t j = 0; j < b.n0; j++) {
@@ -866,10 +880,17 @@ static void diag(const char *name, int seed, const char *nation, double every_s)
           e.P[3 + c][3 + c] = 1;
         }
         e.P[6][6] = 1e-6;
+        if (getenv("MWX_BENCH_DIAG_BETA")) /* ln beta in the state, at its prior */
+          e.P[7][7] = fc.lnbeta_sigma * fc.lnbeta_sigma;
+        mwx_track_imm_init(&imm, &e, 1e-6);
         started = 1;
         lastp = ts;
       }
-      if (mwx_track_predict(&fc, MWX_TRACK_BALLISTIC, &e, p->t_ns) || mwx_track_update(&fc, &e, p, NULL, NULL))
+      if (use_imm) {
+        if (mwx_track_imm_predict(&fc, &imm, p->t_ns) || mwx_track_imm_update(&fc, &imm, p, NULL))
+          break;
+        e = imm.m[MWX_TRACK_BALLISTIC];
+      } else if (mwx_track_predict(&fc, MWX_TRACK_BALLISTIC, &e, p->t_ns) || mwx_track_update(&fc, &e, p, NULL, NULL))
         break;
       if (ts - lastp >= 100 || j + 1 == b.n0) {
         lastp = ts;
@@ -881,7 +902,8 @@ static void diag(const char *name, int seed, const char *nation, double every_s)
           dp += d[c] * d[c];
           dv += d[3 + c] * d[3 + c];
         }
-        printf("   %6.0f %6.0f %8.1f %8.3f %8.1f\n", ts, st.lla.h_m / 1e3, sqrt(dp), sqrt(dv), nees(d, e.P, 6));
+        printf("   %6.0f %6.0f %8.1f %8.3f %8.1f  sd %.0f m %.3f m/s, %zu plots\n", ts, st.lla.h_m / 1e3, sqrt(dp), sqrt(dv),
+               nees(d, e.P, 6), sqrt(e.P[0][0] + e.P[1][1] + e.P[2][2]), sqrt(e.P[3][3] + e.P[4][4] + e.P[5][5]), j);
       }
     }
   }
@@ -901,11 +923,222 @@ static void diag(const char *name, int seed, const char *nation, double every_s)
   mwx_sim_scenario_fini(&sc);
 }
 
+/* ---- 6-D NEES of the tracker's state per phase (issue 12, sixth round) --- */
+
+/* The phase of a time ts after launch, as mwx_assess_run counts it (run.c:
+ * boost end before the final burnout + 20 s, coast to + 120 s, re-entry
+ * descending below 100 km, else mid-course). */
+static int nees_phase(const mwx_sim_truth *truth, int64_t t_ns, double ts) {
+  double tb = truth->traj[0].fig.burnout_time_s;
+  if (ts < tb + 20.0)
+    return MWX_ASSESS_PH_BOOST_END;
+  if (ts < tb + 120.0)
+    return MWX_ASSESS_PH_COAST;
+  mwx_sim_truth_state st;
+  if (!mwx_sim_truth_at(truth, 0, t_ns, &st) && st.in_flight) {
+    double vr = 0;
+    for (int i = 0; i < 3; i++)
+      vr += st.pos_ecef_m[i] * st.vel_ecef_mps[i];
+    if (vr < 0 && st.lla.h_m < 100e3)
+      return MWX_ASSESS_PH_REENTRY;
+  }
+  return MWX_ASSESS_PH_MIDCOURSE;
+}
+
+typedef struct nees_acc {
+  double *v; /* 6-D NEES samples */
+  size_t n, cap;
+  double sp, sv; /* sums of the 3-D position / velocity NEES */
+  size_t in95;   /* 6-D NEES <= the chi-square 95% value */
+} nees_acc;
+
+static void nees_add(nees_acc *a, double q6, double qp, double qv) {
+  if (!isfinite(q6))
+    return;
+  if (a->n == a->cap) {
+    size_t nc = a->cap ? 2 * a->cap : 1024;
+    double *v = realloc(a->v, nc * sizeof *v);
+    if (!v)
+      return;
+    a->v = v;
+    a->cap = nc;
+  }
+  a->v[a->n++] = q6;
+  a->sp += qp;
+  a->sv += qv;
+  a->in95 += q6 <= 12.592;
+}
+
+static void nees_cell(const nees_acc *a, char *buf, size_t len) {
+  if (!a->n) {
+    snprintf(buf, len, "-");
+    return;
+  }
+  double s = 0;
+  for (size_t i = 0; i < a->n; i++)
+    s += fmin(a->v[i], 1000.0);
+  double *c = malloc(a->n * sizeof *c);
+  double med = NAN;
+  if (c) {
+    memcpy(c, a->v, a->n * sizeof *c);
+    qsort(c, a->n, sizeof *c, cmp_d);
+    med = c[a->n / 2];
+    free(c);
+  }
+  snprintf(buf, len, "%.2f %.2f %.2f/%.2f %.0f%% %zu", s / (double)a->n, med, a->sp / (double)a->n,
+           a->sv / (double)a->n, 100.0 * (double)a->in95 / (double)a->n, a->n);
+}
+
+/* Every public scenario (MWX_BENCH_ONLY) x seeds 1..SEEDS with one nation's
+ * sensors, default laydown: the tracker of mwx_assess_run (the driver,
+ * drive.c, default track configuration) stepped at 1 s; every 10 s, the
+ * ballistic-model estimate of the confirmed track nearest missile 0 (within
+ * 20 km), while the IMM says ballistic (p >= MWX_ASSESS opts'
+ * min_p_ballistic: when an impact is predicted from it), against the truth
+ * at the estimate's time: its 6-D NEES (chi-square of 6 dof if the
+ * covariance is right: mean 6, median 5.35, 95% below 12.59) and the 3-D
+ * position and velocity NEES (mean 3 each), per phase. */
+static void nees_bench(int seeds, const char *nation) {
+  static const char *phn[MWX_ASSESS_N_PHASE] = {"boost end", "coast", "mid-course", "re-entry"};
+  nees_acc tot[MWX_ASSESS_N_PHASE];
+  memset(tot, 0, sizeof tot);
+  mwx_assess_opts ao;
+  mwx_assess_opts_default(&ao);
+  printf("nees: %s, laydown default, truth sigma(ln beta) %.2f, seeds 1-%d; per phase: mean (each capped at 1000) "
+         "median pos3/vel3 in-95%% samples of the 6-D NEES (6, 5.35, 3/3, 95%% expected)\n",
+         nation, truth_beta_sigma(), seeds);
+  printf("  %-22s %28s %28s %28s %28s\n", "scenario", phn[0], phn[1], phn[2], phn[3]);
+  const char *only = getenv("MWX_BENCH_ONLY");
+  int tty = isatty(2);
+  for (size_t f = 0; f < N_PUBLIC; f++) {
+    if (only && !strstr(PUBLIC[f], only))
+      continue;
+    mwx_sim_scenario sc;
+    mwx_sim_truth truth;
+    if (load_scenario(PUBLIC[f], &sc, &truth))
+      return;
+    if (mwx_sim_scenario_use_sensors(&sc, "default")) {
+      fprintf(stderr, "bench_track_mc: %s\n", mwx_error_msg());
+      return;
+    }
+    nees_acc acc[MWX_ASSESS_N_PHASE];
+    memset(acc, 0, sizeof acc);
+    for (int s = 1; s <= seeds; s++) {
+      if (tty)
+        fprintf(stderr, "\r  %s seed %d/%d   ", PUBLIC[f], s, seeds);
+      if (draw_beta(&truth, s))
+        continue;
+      size_t seed_n0[MWX_ASSESS_N_PHASE];
+      for (int p = 0; p < MWX_ASSESS_N_PHASE; p++)
+        seed_n0[p] = acc[p].n;
+      mwx_track_config cfg;
+      mwx_track_config_default(&cfg);
+      if (getenv("MWX_BENCH_Q_BALLISTIC")) /* the ballistic model's white-acceleration PSD */
+        cfg.filt.q_ballistic_m2ps3 = atof(getenv("MWX_BENCH_Q_BALLISTIC"));
+      mwx_assess_drive *drv = NULL;
+      if (mwx_assess_drive_create(&sc, &truth, nation, (uint64_t)s, &cfg, &drv)) {
+        fprintf(stderr, "bench_track_mc: %s\n", mwx_error_msg());
+        continue;
+      }
+      mwx_tracker *tr = mwx_assess_drive_tracker(drv);
+      int64_t t = sc.epoch_ns, last_sample = 0, last_upd = 0;
+      int64_t t_end = truth.launch_ns[0] + (int64_t)(truth.traj[0].fig.flight_time_s * NS);
+      while (t < t_end) {
+        int64_t next = mwx_assess_drive_next_ns(drv);
+        if (next == INT64_MAX)
+          break;
+        if (t < next - NS)
+          t = next - (next - t) % NS;
+        t += NS;
+        if (mwx_assess_drive_advance(drv, t, NULL, NULL, NULL))
+          break;
+        if (t - last_sample < 10 * NS)
+          continue;
+        mwx_sim_truth_state now;
+        if (mwx_sim_truth_at(&truth, 0, t, &now) || !now.in_flight)
+          continue;
+        /* the confirmed track nearest missile 0 */
+        mwx_track_info best;
+        double best_d = 20e3;
+        int found = 0;
+        for (size_t i = 0; i < mwx_track_count(tr); i++) {
+          mwx_track_info in;
+          if (mwx_track_get(tr, i, &in) || in.status != MWX_TRACK_CONFIRMED)
+            continue;
+          double dt = (double)(t - in.est.t_ns) * 1e-9, d = 0;
+          for (int c = 0; c < 3; c++)
+            d += pow(in.est.x[c] + in.est.x[3 + c] * dt - now.pos_ecef_m[c], 2);
+          d = sqrt(d);
+          if (d < best_d) {
+            best_d = d;
+            best = in;
+            found = 1;
+          }
+        }
+        if (!found || best.p_ballistic < ao.min_p_ballistic || best.coasting || best.t_last_ns == last_upd)
+          continue;
+        const mwx_track_est *e = &best.ballistic;
+        mwx_sim_truth_state st;
+        if (mwx_sim_truth_at(&truth, 0, e->t_ns, &st) || !st.in_flight)
+          continue;
+        last_sample = t;
+        last_upd = best.t_last_ns;
+        double d[6];
+        for (int c = 0; c < 3; c++) {
+          d[c] = e->x[c] - st.pos_ecef_m[c];
+          d[3 + c] = e->x[3 + c] - st.vel_ecef_mps[c];
+        }
+        double Pv[MWX_TRACK_NX][MWX_TRACK_NX];
+        for (int i = 0; i < 3; i++)
+          for (int j = 0; j < 3; j++)
+            Pv[i][j] = e->P[3 + i][3 + j];
+        double ts = (double)(e->t_ns - truth.launch_ns[0]) / 1e9;
+        int ph = nees_phase(&truth, e->t_ns, ts);
+        nees_add(&acc[ph], nees(d, e->P, 6), nees(d, e->P, 3), nees(d + 3, Pv, 3));
+      }
+      mwx_assess_drive_destroy(drv);
+      if (getenv("MWX_BENCH_VERBOSE")) { /* per seed: the mean 6-D NEES per phase so far in this seed */
+        printf("    seed %2d", s);
+        for (int p = 0; p < MWX_ASSESS_N_PHASE; p++) {
+          double q = 0;
+          for (size_t i = seed_n0[p]; i < acc[p].n; i++)
+            q += acc[p].v[i];
+          printf("  %s %.2f (%zu)", phn[p], acc[p].n > seed_n0[p] ? q / (double)(acc[p].n - seed_n0[p]) : NAN,
+                 acc[p].n - seed_n0[p]);
+        }
+        printf("\n");
+      }
+    }
+    if (tty)
+      fprintf(stderr, "\r%60s\r", "");
+    char cell[MWX_ASSESS_N_PHASE][64];
+    for (int p = 0; p < MWX_ASSESS_N_PHASE; p++) {
+      nees_cell(&acc[p], cell[p], sizeof cell[p]);
+      for (size_t i = 0; i < acc[p].n; i++)
+        nees_add(&tot[p], acc[p].v[i], 0, 0);
+      tot[p].sp += acc[p].sp;
+      tot[p].sv += acc[p].sv;
+      free(acc[p].v);
+    }
+    printf("  %-22s %28s %28s %28s %28s\n", PUBLIC[f], cell[0], cell[1], cell[2], cell[3]);
+    fflush(stdout);
+    mwx_sim_truth_fini(&truth);
+    mwx_sim_scenario_fini(&sc);
+  }
+  char cell[MWX_ASSESS_N_PHASE][64];
+  for (int p = 0; p < MWX_ASSESS_N_PHASE; p++) {
+    nees_cell(&tot[p], cell[p], sizeof cell[p]);
+    free(tot[p].v);
+  }
+  printf("  %-22s %28s %28s %28s %28s\n", "all", cell[0], cell[1], cell[2], cell[3]);
+}
+
 int main(int argc, char **argv) {
   if (argc < 2 || (strcmp(argv[1], "ellipse") && strcmp(argv[1], "crlb") && strcmp(argv[1], "phase") &&
-                    strcmp(argv[1], "diag"))) {
+                    strcmp(argv[1], "diag") && strcmp(argv[1], "nees"))) {
     fprintf(stderr, "usage: bench_track_mc ellipse [RUNS] | crlb [SEEDS] |\n"
-                    "                      phase [SEEDS [default|legacy [ALL|KOR|JPN|USA [before]]]]\n"
+                    "                      phase [SEEDS [default|legacy [ALL|KOR|JPN|USA [before]]]] |\n"
+                    "                      nees [SEEDS [ALL|KOR|JPN|USA]]\n"
                     "       (from the source tree)\n");
     return 2;
   }
@@ -916,6 +1149,10 @@ int main(int argc, char **argv) {
       return 2;
     }
     diag(argv[2], atoi(argv[3]), argc > 4 ? argv[4] : "ALL", argc > 5 ? atof(argv[5]) : 60.0);
+    return 0;
+  }
+  if (!strcmp(argv[1], "nees")) {
+    nees_bench(n > 0 ? n : 23, argc > 3 ? argv[3] : "ALL");
     return 0;
   }
   if (!strcmp(argv[1], "phase")) {

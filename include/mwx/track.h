@@ -135,19 +135,42 @@ typedef struct mwx_track_filter_cfg {
   int lnbeta_consider;        /* 1: ln beta is a consider parameter in updates (Schmidt-Kalman: the plots
                                 do not move it, its uncertainty stays in the covariance and its
                                 correlation with the state is kept); 0 (default): estimated */
-  double q_ballistic_m2ps3;  /* white-acceleration PSD of the ballistic model */
+  double q_ballistic_m2ps3;  /* white-acceleration PSD of the ballistic model (default 0: above the
+                                atmosphere its force model is the simulator's truth's, J2 and drag) */
+  double q_ballistic_air_m2ps3; /* ... at least this below MWX_TRACK_AIR_H_M (default 1e-4: drag makes
+                                the dynamics non-linear in the state, beyond the EKF's first order);
+                                the tracker also applies it to a track not yet burnt out (a quiet
+                                run of 60 s) */
   double q_boost_m2ps3;      /* white-acceleration PSD of the boost model */
   double q_thrust_m2ps5;     /* thrust random-walk PSD of the boost model */
   double boost_exit_rate_ps; /* IMM: rate of boost -> ballistic transitions (1/s) */
   double boost_entry_rate_ps;/* IMM: rate of ballistic -> boost (staging after a coast) */
+  double imm_floor;          /* IMM: the least probability a model keeps after an update (default
+                                MWX_TRACK_IMM_FLOOR: a re-ignition wins within a plot or two); the
+                                floor's mass mixes the boost model's loose covariance into the
+                                ballistic one at every prediction, so the tracker lowers it to
+                                MWX_TRACK_IMM_FLOOR_NONE once neither thrust nor drag is possible */
 } mwx_track_filter_cfg;
+
+/* Below this geodetic height the RV's drag matters (2.3e-3 m/s^2 at 7 km/s,
+ * beta 6,000 kg/m^2, 100 km: the density 5.6e-7 kg/m^3 of the US Standard
+ * Atmosphere 1976); above it neither the ballistic model's q_ballistic_air nor
+ * the tracker's boost model (its negative thrust takes drag the model
+ * misses) is needed once burnout is seen. */
+#define MWX_TRACK_AIR_H_M 100e3
+
+/* IMM probability floors (mwx_track_filter_cfg.imm_floor): the default, and
+ * the numerical one (a model that cannot be: no leak into the other) */
+#define MWX_TRACK_IMM_FLOOR 1e-6
+#define MWX_TRACK_IMM_FLOOR_NONE 1e-100
 
 /* Defaults: EKF, beta MWX_TRACK_BETA_RV_KGPM2 in the state with prior sigma
  * MWX_TRACK_LNBETA_SIGMA of its log (drag in the ballistic model only),
- * beta_rel_sigma MWX_TRACK_BETA_REL_SIGMA (estimates without beta), q_ballistic 1e-4, q_boost 100, q_thrust 100,
+ * beta_rel_sigma MWX_TRACK_BETA_REL_SIGMA (estimates without beta), q_ballistic 0, q_ballistic_air 1e-4, q_boost 100,
+ * q_thrust 100,
  * exit rate 0.01/s, entry rate 0 (see docs/track.md: a re-ignition is caught
  * by the likelihood; a prior rate leaks the boost model's noise into
- * mid-course). */
+ * mid-course), IMM floor MWX_TRACK_IMM_FLOOR. */
 void mwx_track_filter_cfg_default(mwx_track_filter_cfg *cfg);
 
 /* Predicts est to t_ns (forward or backward) with one model.  MWX_EINVAL on

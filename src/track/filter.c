@@ -54,11 +54,13 @@ void mwx_track_filter_cfg_default(mwx_track_filter_cfg *cfg) {
   cfg->beta_kgpm2 = MWX_TRACK_BETA_RV_KGPM2;
   cfg->beta_rel_sigma = MWX_TRACK_BETA_REL_SIGMA;
   cfg->lnbeta_sigma = MWX_TRACK_LNBETA_SIGMA;
-  cfg->q_ballistic_m2ps3 = 0.0001;
+  cfg->q_ballistic_m2ps3 = 0.0;
+  cfg->q_ballistic_air_m2ps3 = 1e-4;
   cfg->q_boost_m2ps3 = 100.0;
   cfg->q_thrust_m2ps5 = 100.0;
   cfg->boost_exit_rate_ps = 0.01;
   cfg->boost_entry_rate_ps = 0.0;
+  cfg->imm_floor = MWX_TRACK_IMM_FLOOR;
 }
 
 static int finite_n(const double *v, int n) {
@@ -171,6 +173,11 @@ static void process_noise(const mwx_track_filter_cfg *cfg, int model, const doub
   memset(Q, 0, sizeof(double) * NX * NX);
   double T = fabs(dt);
   double q = model == MWX_TRACK_BOOST ? cfg->q_boost_m2ps3 : cfg->q_ballistic_m2ps3;
+  if (model == MWX_TRACK_BALLISTIC && cfg->q_ballistic_air_m2ps3 > q) {
+    mwx_geo_lla l;
+    if (mwx_geo_lla_from_ecef(x, &l) || l.h_m < MWX_TRACK_AIR_H_M)
+      q = cfg->q_ballistic_air_m2ps3;
+  }
   for (int i = 0; i < 3; i++) {
     Q[i][i] += q * T * T * T / 3.0;
     Q[i][3 + i] += q * T * T / 2.0;
@@ -646,10 +653,10 @@ void mwx_track_imm_init(mwx_track_imm *imm, const mwx_track_est *est, double p_b
   imm->m[MWX_TRACK_BALLISTIC] = *est;
   imm->m[MWX_TRACK_BOOST] = *est;
   pin_thrust(&imm->m[MWX_TRACK_BALLISTIC]);
-  if (p_boost < 1e-6)
-    p_boost = 1e-6;
-  if (p_boost > 1 - 1e-6)
-    p_boost = 1 - 1e-6;
+  if (p_boost < MWX_TRACK_IMM_FLOOR_NONE)
+    p_boost = MWX_TRACK_IMM_FLOOR_NONE;
+  if (p_boost > 1 - MWX_TRACK_IMM_FLOOR)
+    p_boost = 1 - MWX_TRACK_IMM_FLOOR;
   imm->mu[MWX_TRACK_BOOST] = p_boost;
   imm->mu[MWX_TRACK_BALLISTIC] = 1 - p_boost;
 }
@@ -733,9 +740,14 @@ int mwx_track_imm_update(const mwx_track_filter_cfg *cfg, mwx_track_imm *imm,
   }
   imm->mu[0] = w0 / sum;
   imm->mu[1] = w1 / sum;
+  /* the floor (a model that can still be); a configuration without one
+   * (imm_floor 0, the older struct) keeps the default */
+  double fl = cfg->imm_floor > 0 ? cfg->imm_floor : MWX_TRACK_IMM_FLOOR;
+  if (fl < MWX_TRACK_IMM_FLOOR_NONE)
+    fl = MWX_TRACK_IMM_FLOOR_NONE;
   for (int j = 0; j < 2; j++) {
-    if (imm->mu[j] < 1e-6)
-      imm->mu[j] = 1e-6;
+    if (imm->mu[j] < fl)
+      imm->mu[j] = fl;
   }
   sum = imm->mu[0] + imm->mu[1];
   imm->mu[0] /= sum;

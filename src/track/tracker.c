@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mwx/assess.h" /* MWX_ASSESS_MAX_FLIGHT_S only (a constant, no call) */
+#include "mwx/assess.h" /* constants only (MWX_ASSESS_MAX_FLIGHT_S, the burnout rule's), no call */
 #include "mwx/error.h"
 #include "mwx/track.h"
 #include "track/linalg.h"
@@ -42,6 +42,9 @@ typedef struct trk {
   mwx_track_plot *pre;   /* IR plots no track took before this one was confirmed, owned */
   size_t n_pre;
   int pre_taken;
+  int burnt_out; /* burnout was seen (the rule of boost_possible) and no thrust since: kept while
+                    coasting and after (a track picked up again starts a new quiet run, but the
+                    vehicle that burnt out does not burn again: the IMM's entry rate is 0) */
   struct bo_entry *bo;   /* ring of the last BO_RING updates (burnout smoother), owned */
   size_t bo_n, bo_head;
 } trk;
@@ -147,7 +150,7 @@ int mwx_track_create(const mwx_track_config *cfg, mwx_tracker **out) {
       c.delete_misses < 1 || !(c.delete_silence_s > 0) || !(c.init_max_dt_s > 0) ||
       !(c.init_max_speed_mps > 0) || !(c.max_coast_s >= 0) || !(c.init_accel_mps2 >= 0) ||
       (c.filt.kind != MWX_TRACK_EKF && c.filt.kind != MWX_TRACK_UKF) ||
-      !(c.filt.q_ballistic_m2ps3 >= 0) || !(c.filt.q_boost_m2ps3 >= 0) || !(c.filt.q_thrust_m2ps5 >= 0) ||
+      !(c.filt.q_ballistic_m2ps3 >= 0) || !(c.filt.q_ballistic_air_m2ps3 >= 0) || !(c.filt.q_boost_m2ps3 >= 0) || !(c.filt.q_thrust_m2ps5 >= 0) ||
       !(c.filt.boost_exit_rate_ps >= 0) || !(c.filt.boost_entry_rate_ps >= 0) || !isfinite(c.filt.beta_kgpm2) ||
       !(c.filt.beta_rel_sigma >= 0 && c.filt.beta_rel_sigma <= 1) ||
       !(c.filt.lnbeta_sigma >= 0 && c.filt.lnbeta_sigma <= 1))
@@ -200,11 +203,14 @@ size_t mwx_track_pre_ir(const mwx_tracker *tr, size_t index, const mwx_track_plo
   return tr->t[index].n_pre;
 }
 
+static mwx_track_filter_cfg track_filt(const mwx_tracker *tr, const trk *t);
+
 int mwx_track_state_at(const mwx_tracker *tr, size_t index, int64_t t_ns, mwx_track_est *out) {
   if (!tr || !out || index >= tr->n)
     return mwx_error_set(MWX_EINVAL, "track: state_at: no track %zu", index);
   mwx_track_imm imm = tr->t[index].imm;
-  int rc = mwx_track_imm_predict(&tr->cfg.filt, &imm, t_ns);
+  mwx_track_filter_cfg fc = track_filt(tr, &tr->t[index]);
+  int rc = mwx_track_imm_predict(&fc, &imm, t_ns);
   if (rc)
     return rc;
   mwx_track_imm_combine(&imm, out);
@@ -426,6 +432,10 @@ static int bo_hypothesis(const mwx_track_config *cfg, const trk *t, size_t s, in
   double lnbeta_var0 = t->info.lnbeta_sigma0 * t->info.lnbeta_sigma0;
   mwx_track_filter_cfg fc = cfg->filt; /* ln beta considered: the first seconds of free flight */
   fc.lnbeta_consider = 1;
+  mwx_track_filter_cfg pc = cfg->filt; /* ... and the ballistic model's q of a track not yet burnt out
+                                          (track_filt) */
+  if (pc.q_ballistic_air_m2ps3 > pc.q_ballistic_m2ps3)
+    pc.q_ballistic_m2ps3 = pc.q_ballistic_air_m2ps3;
   mwx_track_est e = bo_at(t, s)->boost;
   int burning = 1;
   *ll = 0;
@@ -433,7 +443,7 @@ static int bo_hypothesis(const mwx_track_config *cfg, const trk *t, size_t s, in
     const mwx_track_plot *p = &bo_at(t, j)->plot;
     int rc;
     if (burning && p->t_ns > tb) {
-      if ((rc = mwx_track_predict(&cfg->filt, MWX_TRACK_BOOST, &e, tb)))
+      if ((rc = mwx_track_predict(&pc, MWX_TRACK_BOOST, &e, tb)))
         return rc;
       burning = 0;
       /* the RV's beta at burnout: the track's prior, nothing the thrust said */
@@ -444,7 +454,7 @@ static int bo_hypothesis(const mwx_track_config *cfg, const trk *t, size_t s, in
         e.P[7][7] = lnbeta_var0;
       }
     }
-    if ((rc = mwx_track_predict(&cfg->filt, burning ? MWX_TRACK_BOOST : MWX_TRACK_BALLISTIC, &e, p->t_ns)))
+    if ((rc = mwx_track_predict(&pc, burning ? MWX_TRACK_BOOST : MWX_TRACK_BALLISTIC, &e, p->t_ns)))
       return rc;
     double l;
     if ((rc = mwx_track_update(&fc, &e, p, NULL, &l)))
@@ -563,6 +573,46 @@ static void note_burnout_evidence(trk *t, const mwx_track_plot *p, int was_coast
  * considered, 18 of 22). */
 static int lnbeta_consider(const trk *t) { return !t->info.t_quiet_ns && t->info.t_powered_ns != 0; }
 
+/* Whether the boost model can still be: thrust (the track not yet burnt
+ * out: a quiet run of BURNT_OUT_QUIET_S with MWX_ASSESS_QUIET_MIN_PLOTS radar
+ * plots, six times the burnout rule's MWX_ASSESS_STAGING_COAST_S, so that a
+ * stage lit after a coast of 30 s is still the same track:
+ * tests/test_track.c test_reignition_after_coast) or drag the nominal model
+ * misses (the track below MWX_TRACK_AIR_H_M, where the boost model's negative
+ * thrust takes what the RV's drag differs from the ballistic model's).
+ * Otherwise its IMM probability is nil without a floor
+ * (MWX_TRACK_IMM_FLOOR_NONE): with the entry rate 0 nothing brings it back,
+ * and a floor's mass, mixed into the ballistic model at every prediction
+ * with the boost model's loose covariance (q_boost 100 m^2/s^3), held the
+ * ballistic covariance in mid-course ~2 times too large in variance
+ * (2022-11-18, ALL, seed 1, q_ballistic 0: a ballistic EKF alone on the
+ * same plots, 6-D NEES 6.4 on average; through the IMM with the floor 1e-6,
+ * 3.2; bench_track_mc diag, nees). */
+#define BURNT_OUT_QUIET_S 60.0
+static int burnout_seen(const mwx_track_info *in) {
+  return in->t_quiet_ns && (double)(in->t_last_ns - in->t_quiet_ns) * 1e-9 >= BURNT_OUT_QUIET_S &&
+         in->quiet_plots >= MWX_ASSESS_QUIET_MIN_PLOTS;
+}
+static int boost_possible(const trk *t) { return !t->burnt_out || height_of(t->info.est.x) < MWX_TRACK_AIR_H_M; }
+
+/* The filter configuration of track t: while its boost model can still be
+ * (boost_possible), the ballistic model's white acceleration is at least
+ * q_ballistic_air (the first minute after burnout: the burnout smoother's
+ * mixture and an EKF linearised about an estimate still 1-10 m/s loose
+ * understate the error; 2022-10-04, ALL, seed 12, the first consistent
+ * picture at 159 s with it, 209 s without: tests/test_honest.c
+ * test_burnout_mixture); once it cannot, the IMM has no floor. */
+static mwx_track_filter_cfg track_filt(const mwx_tracker *tr, const trk *t) {
+  mwx_track_filter_cfg fc = tr->cfg.filt;
+  if (boost_possible(t)) {
+    if (fc.q_ballistic_air_m2ps3 > fc.q_ballistic_m2ps3)
+      fc.q_ballistic_m2ps3 = fc.q_ballistic_air_m2ps3;
+  } else {
+    fc.imm_floor = MWX_TRACK_IMM_FLOOR_NONE;
+  }
+  return fc;
+}
+
 /* Forgets what the plots under thrust said of the RV's ln beta: the
  * ballistic model fits a burning missile by making its drag as small as it
  * can (beta up to the clamp), which is thrust, not the RV.  Both models back
@@ -599,6 +649,10 @@ static int after_update(mwx_tracker *tr, trk *t, const mwx_track_plot *p) {
   t->info.sensor_mask |= 1ull << (sensor & 63);
   t->info.p_ballistic = t->imm.mu[MWX_TRACK_BALLISTIC];
   note_burnout_evidence(t, p, was_coasting);
+  if (t->info.t_powered_ns == t_ns)
+    t->burnt_out = 0;
+  else if (burnout_seen(&t->info))
+    t->burnt_out = 1;
   if (t->info.t_powered_ns == t_ns)
     reset_lnbeta(t);
   publish(t);
@@ -658,7 +712,8 @@ static void start_coasting(trk *t) {
   for (int i = 0; i < NX; i++)
     e.P[i][6] = e.P[6][i] = 0;
   e.P[6][6] = 100.0;
-  mwx_track_imm_init(&t->imm, &e, 1e-4);
+  /* a boost model that can no longer be (boost_possible) is not revived */
+  mwx_track_imm_init(&t->imm, &e, !boost_possible(t) ? MWX_TRACK_IMM_FLOOR_NONE : 1e-4);
   t->info.coasting = 1;
   t->info.p_ballistic = t->imm.mu[MWX_TRACK_BALLISTIC];
   publish(t);
@@ -702,7 +757,8 @@ static void housekeeping(mwx_tracker *tr, trk *t, int64_t t_ns) {
   if (t_ns - t->imm.m[0].t_ns < COAST_STEP_NS)
     return;
   mwx_track_est e = t->imm.m[MWX_TRACK_BALLISTIC];
-  if (mwx_track_predict(&tr->cfg.filt, MWX_TRACK_BALLISTIC, &e, t_ns) || height_of(e.x) < tr->cfg.min_height_m) {
+  mwx_track_filter_cfg fc = track_filt(tr, t);
+  if (mwx_track_predict(&fc, MWX_TRACK_BALLISTIC, &e, t_ns) || height_of(e.x) < tr->cfg.min_height_m) {
     t->info.status = MWX_TRACK_DELETED; /* landed */
     return;
   }
@@ -847,7 +903,8 @@ static int process_scan(mwx_tracker *tr, const mwx_track_plot *pl, size_t np) {
       continue;
     }
     pred[nc] = t->imm;
-    if (mwx_track_imm_predict(&tr->cfg.filt, &pred[nc], t_ns)) {
+    mwx_track_filter_cfg fc = track_filt(tr, t);
+    if (mwx_track_imm_predict(&fc, &pred[nc], t_ns)) {
       t->info.status = MWX_TRACK_DELETED; /* fell below ground or diverged */
       continue;
     }
@@ -922,8 +979,12 @@ static int process_scan(mwx_tracker *tr, const mwx_track_plot *pl, size_t np) {
     if (r < nc && cost[r * n + j] < BIG_COST) {
       trk *t = &tr->t[cand[r]];
       mwx_track_imm up = pred[r];
-      mwx_track_filter_cfg fc = tr->cfg.filt;
+      mwx_track_filter_cfg fc = track_filt(tr, t);
       fc.lnbeta_consider = lnbeta_consider(t);
+      if (!boost_possible(t)) { /* the boost model cannot be: probability nil, no floor */
+        up.mu[MWX_TRACK_BOOST] = MWX_TRACK_IMM_FLOOR_NONE;
+        up.mu[MWX_TRACK_BALLISTIC] = 1.0 - MWX_TRACK_IMM_FLOOR_NONE;
+      }
       if (mwx_track_imm_update(&fc, &up, &pl[j], NULL))
         continue;
       t->imm = up;
