@@ -325,6 +325,10 @@ static int node_main(const char *config, long run_s, int log, int stages, const 
          (unsigned long long)js.wal_pages_max);
   print_bounds(cfg.nation, &st, &cfg);
   print_profile(cfg.nation, n);
+  /* the fusion worker (src/node/fusepic.c): its passes, off the loop thread */
+  printf("%s FUSE worker=%d passes=%llu pass_max_ms=%.1f cpu_ms=%.0f cpu=%.1f%% of one core picture_age_ms=%.0f\n",
+         cfg.nation, st.fuse_worker, (unsigned long long)st.fuse_passes, st.fuse_pass_max_ms, st.fuse_cpu_ms,
+         wall > 0 ? st.fuse_cpu_ms / (10 * wall) : 0.0, st.fuse_picture_age_ms);
   mwx_node_stats_print(stdout, &st, cfg.nation, wall, 0);
   picture_ctx pc = {cfg.nation, c.epoch_ns, log >= 3};
   mwx_node_fused_picture(n, print_picture, &pc);

@@ -36,9 +36,13 @@
  * node publishes today (what a change to node.c's Track sample would give).
  * --cost [SCENARIO ...] (default salvo-100): the cost of the fuser itself,
  * per ingest of a 1-s step of the three nations' samples and per sample,
- * and of the picture made after it (BENCHMARKS.md, fuse, issue 13).
- * Environment: BENCH_FUSE_BINS=1 prints every bin's RMS per estimator on
- * stderr, BENCH_FUSE_TRACE=1 seed 1's fused tracks every 5 s.
+ * and of the picture made after it (BENCHMARKS.md, fuse, issue 13).  --micro: CPU per call of
+ * mwx_fuse_ici, mwx_fuse_ci and mwx_fuse_distance2 on two fixed boost-like estimates.
+ * Environment: BENCH_FUSE_DUMP=FILE (with --cost) writes every fused track of every step's
+ * picture to FILE, states to the last digit (two builds of the fuser compared), BENCH_FUSE_COST_S=S
+ * stops --cost S seconds after the first sample; BENCH_FUSE_BINS=1 prints every bin's RMS per estimator on
+ * stderr, BENCH_FUSE_TRACE=N seed N's fused tracks every 5 s (BENCH_FUSE_AT=S: also every seed's at
+ * +S s; BENCH_FUSE_TRACKS=1: with every nation's confirmed tracks within 100 km, their error and age).
  */
 #include <math.h>
 #include <stdint.h>
@@ -259,7 +263,8 @@ static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint
       }
       B->n[x]++;
     }
-    if (getenv("BENCH_FUSE_TRACE") && seed == (uint64_t)atoi(getenv("BENCH_FUSE_TRACE"))) {
+    if (getenv("BENCH_FUSE_TRACE") && (seed == (uint64_t)atoi(getenv("BENCH_FUSE_TRACE")) || (getenv("BENCH_FUSE_AT") && (int)((double)since / NS) == atoi(getenv("BENCH_FUSE_AT"))))) {
+      fprintf(stderr, "seed %d ", (int)seed);
       fprintf(stderr, "+%5.0f ph %d", (double)since / NS, B->phase);
       for (int x = 0; x < N_EST; x++) {
         double ep = 0;
@@ -277,6 +282,21 @@ static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint
           fprintf(stderr, "]");
         }
       }
+      if (getenv("BENCH_FUSE_TRACKS"))
+        for (int k = 0; k < 3; k++)
+          for (size_t i = 0; i < mwx_track_count(tr[k]); i++) {
+            mwx_track_info in;
+            mwx_track_est est;
+            if (mwx_track_get(tr[k], i, &in) || in.status != MWX_TRACK_CONFIRMED || mwx_track_state_at(tr[k], i, t, &est)) {
+              mwx_error_clear();
+              continue;
+            }
+            double d = 0;
+            for (int c = 0; c < 3; c++)
+              d += pow(est.x[c] - xt[c], 2);
+            if (d < 1e10)
+              fprintf(stderr, " {%d:T%u %.0f m last %.1f s}", k, in.id, sqrt(d), (double)(t - in.t_last_ns) / NS);
+          }
       fprintf(stderr, "\n");
     }
     if (have[E_FUSED])
@@ -467,6 +487,12 @@ static int run_cost(const char *scen) {
   size_t cap = 8192, n = 0, n_samples = 0, max_tracks = 0;
   double *ing = malloc(cap * sizeof *ing), *per = malloc(cap * sizeof *per), *pic = malloc(cap * sizeof *pic);
   double sum_ing = 0, sum_pic = 0;
+  /* BENCH_FUSE_DUMP=FILE: every fused track of the picture, every step (name, members, state to the
+   * last digit), to compare two builds of the fuser (the picture's time is counted with the dump) */
+  FILE *dump = getenv("BENCH_FUSE_DUMP") ? fopen(getenv("BENCH_FUSE_DUMP"), "w") : NULL;
+  /* BENCH_FUSE_COST_S=S: only the first S seconds from the first sample */
+  double cost_s = getenv("BENCH_FUSE_COST_S") ? atof(getenv("BENCH_FUSE_COST_S")) : 0.0;
+  int64_t t_start_ns = 0;
   if (!ing || !per || !pic)
     rc = mwx_error_set(MWX_ENOMEM, "bench_fuse: out of memory");
   while (!rc) {
@@ -477,6 +503,10 @@ static int run_cost(const char *scen) {
     size_t k = mwx_fuse_pipe_published(pp, &s, NULL);
     if (!k)
       continue;
+    if (!t_start_ns)
+      t_start_ns = mwx_fuse_pipe_time(pp);
+    if (cost_s > 0 && (double)(mwx_fuse_pipe_time(pp) - t_start_ns) * 1e-9 > cost_s)
+      break;
     double t0 = cpu_s();
     if ((rc = mwx_fuse_pipe_deliver(pp, 1, 7u, fz)))
       break;
@@ -485,8 +515,24 @@ static int run_cost(const char *scen) {
     size_t nf = mwx_fuse_count(fz);
     for (size_t i = 0; i < nf; i++) {
       mwx_fuse_track ft;
-      if (mwx_fuse_get(fz, i, t, &ft))
+      if (mwx_fuse_get(fz, i, t, &ft)) {
         mwx_error_clear();
+        if (dump)
+          fprintf(dump, "%lld %zu error\n", (long long)t, i);
+        continue;
+      }
+      if (dump) {
+        fprintf(dump, "%lld %zu %u m%d u%d %d b%d", (long long)t, i, ft.global_track_no, ft.n_members, ft.n_used,
+                ft.method, ft.boost);
+        for (int k = 0; k < ft.n_members && k < MWX_FUSE_MAX_MEMBERS; k++)
+          fprintf(dump, " %s/%s", ft.member_originator[k], ft.member_local_id[k]);
+        for (int r = 0; r < 6; r++)
+          fprintf(dump, " %.17g", ft.x[r]);
+        for (int r = 0; r < 6; r++)
+          for (int c = r; c < 6; c++)
+            fprintf(dump, " %.17g", ft.P[r][c]);
+        fputc('\n', dump);
+      }
     }
     double t2 = cpu_s();
     if (nf > max_tracks)
@@ -532,12 +578,59 @@ static int run_cost(const char *scen) {
     printf("  picture ms     p50 %8.3f  p99 %8.3f  max %8.3f  total %.2f s (every fused track at the step's time)\n",
            pct(pic, n, 0.5), pct(pic, n, 0.99), n ? pic[n - 1] : NAN, sum_pic);
   }
+  if (dump)
+    fclose(dump);
   free(ing), free(per), free(pic);
   mwx_fuse_destroy(fz);
   mwx_fuse_pipe_destroy(pp);
   mwx_sim_truth_fini(&truth);
   mwx_sim_scenario_fini(&sc);
   return rc ? 1 : 0;
+}
+
+/* ---- --micro: one call of each pure rule ------------------------------------ */
+
+/* Two track estimates of one object as a fuser sees them in boost: 100-300 m
+ * and 20-60 m/s, position and velocity correlated (P = A A^T + D, A fixed). */
+static void micro_cov(double P[6][6], double pos_m, double vel_mps, double c) {
+  double A[6][6];
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 6; j++)
+      A[i][j] = (i == j ? 1.0 : c * sin(1.0 + i * 6 + j)) * (i < 3 ? pos_m : vel_mps);
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 6; j++) {
+      double v = 0;
+      for (int k = 0; k < 6; k++)
+        v += A[i][k] * A[j][k];
+      P[i][j] = v + (i == j ? 1.0 : 0.0);
+    }
+}
+
+static int run_micro(void) {
+  double xa[6] = {-2.9e6, 4.0e6, 4.0e6, 1200, -800, 1500}, xb[6], Pa[6][6], Pb[6][6], x[6], P[6][6], w = 0, d2 = 0;
+  for (int i = 0; i < 6; i++)
+    xb[i] = xa[i] + (i < 3 ? 150.0 : 20.0);
+  micro_cov(Pa, 120.0, 55.0, 0.3);
+  micro_cov(Pb, 260.0, 25.0, -0.2);
+  const int n = 200000;
+  const char *what[3] = {"mwx_fuse_ici", "mwx_fuse_ci", "mwx_fuse_distance2"};
+  for (int k = 0; k < 3; k++) {
+    double t0 = cpu_s();
+    for (int i = 0; i < n; i++) {
+      int rc = k == 0 ? mwx_fuse_ici(xa, Pa, xb, Pb, x, P, &w)
+               : k == 1 ? mwx_fuse_ci(xa, Pa, xb, Pb, x, P, &w)
+                        : mwx_fuse_distance2(xa, Pa, xb, Pb, &d2);
+      if (rc) {
+        fprintf(stderr, "bench_fuse --micro: %s\n", mwx_error_msg());
+        return 1;
+      }
+      xa[0] += 1e-9; /* not hoisted out of the loop */
+    }
+    double us = (cpu_s() - t0) * 1e6 / n;
+    printf("  %-20s %7.3f us per call (%d calls, thread CPU time)  w %.6f  d2 %.6f  P[0][0] %.6f\n", what[k], us, n,
+           k < 2 ? w : 0.0, k == 2 ? d2 : 0.0, k < 2 ? P[0][0] : 0.0);
+  }
+  return 0;
 }
 
 int main(int argc, char **argv) {
@@ -555,6 +648,8 @@ int main(int argc, char **argv) {
       cost = 1;
       continue;
     }
+    if (!strcmp(argv[i], "--micro"))
+      return run_micro();
     if (!strcmp(argv[i], "--boost-info") || !strcmp(argv[i], "--ci") || !strcmp(argv[i], "--no-thrust")) {
       if (argv[i][2] == 'b')
         g_cfg.boost_ci = 0;

@@ -110,9 +110,10 @@ function treeCpuMs(root) {
   await page.waitForFunction(() => window.mwxCop && window.mwxCop.ready, null, { timeout: 60000 });
   const gl = await page.evaluate(() => { const g = document.createElement('canvas').getContext('webgl');
     const d = g && g.getExtension('WEBGL_debug_renderer_info'); return d ? g.getParameter(d.UNMASKED_RENDERER_WEBGL) : 'webgl'; });
-  if (process.env.HIDE) await page.evaluate((h) => { for (const l of h.split(',')) for (const m of [window.mwxCop.map, window.mwxCop.slow, window.mwxCop.base]) if (m && m.getLayer(l)) m.setLayoutProperty(l, 'visibility', 'none'); }, process.env.HIDE);
-  await page.evaluate(() => { const c = window.mwxCop; c.renders = 0; c.slowRenders = 0; c.baseRenders = 0;
-    c.map.on('render', () => { c.slowRenders++; }); c.base.on('render', () => { c.baseRenders++; }); c.renders0 = c.trackLayer.draws; });
+  if (process.env.HIDE) await page.evaluate((h) => { for (const l of h.split(',')) { window.mwxCop.pictureLayer.hidden.add(l);
+    if (window.mwxCop.base.getLayer(l)) window.mwxCop.base.setLayoutProperty(l, 'visibility', 'none'); } }, process.env.HIDE);
+  await page.evaluate(() => { const c = window.mwxCop; c.renders = 0; c.baseRenders = 0;
+    c.base.on('render', () => { c.baseRenders++; }); c.renders0 = c.trackLayer.draws; });
   await new Promise((r) => setTimeout(r, 3000));
   await page.evaluate(() => { for (const k of ['latencies', 'arrivals', 'setDataMs', 'handleMs']) window.mwxCop[k].length = 0; });
   let cdp = null;
@@ -122,7 +123,7 @@ function treeCpuMs(root) {
     await cdp.send('Profiler.setSamplingInterval', { interval: 1000 });
     await cdp.send('Profiler.start');
   }
-  const rr0 = await page.evaluate(() => [window.mwxCop.slowRenders, window.mwxCop.baseRenders]);
+  const rr0 = await page.evaluate(() => [window.mwxCop.pictureLayer.draws, window.mwxCop.baseRenders]);
   const fps = [], r0 = await page.evaluate(() => window.mwxCop.trackLayer.draws), bpid = process.pid, c0 = treeCpuMs(bpid), w0 = Date.now();
   for (let s = 0; s < SECS; s++) {
     const f0 = await page.evaluate(() => window.mwxCop.frames), a = Date.now();
@@ -130,17 +131,17 @@ function treeCpuMs(root) {
     fps.push((await page.evaluate(() => window.mwxCop.frames) - f0) * 1000 / (Date.now() - a));
   }
   const r = await page.evaluate(() => ({ lat: window.mwxCop.latencies.slice(), arr: window.mwxCop.arrivals.slice(), sd: window.mwxCop.setDataMs.slice(),
-    hd: window.mwxCop.handleMs.slice(), renders: window.mwxCop.trackLayer.draws, slowRenders: window.mwxCop.slowRenders, baseRenders: window.mwxCop.baseRenders,
+    hd: window.mwxCop.handleMs.slice(), renders: window.mwxCop.trackLayer.draws, slowRenders: window.mwxCop.pictureLayer.draws, baseRenders: window.mwxCop.baseRenders,
     drawn: window.mwxCop.trackLayer.drawn.length,
-    // what the slow map drew (feature counts; MapLibre may split a feature at tile edges: distinct g)
-    slow: Object.fromEntries(['impact-ell', 'launch-ell', 'corridor', 'trails'].map((l) => { const m = [window.mwxCop.slow, window.mwxCop.map].find((x) => x && x.getLayer(l));
-      return [l, m ? new Set(m.queryRenderedFeatures({ layers: [l] }).map((f) => f.properties.g)).size : 0]; })) }));
+    // what the slow layers' canvas drew (distinct global tracks per layer)
+    slow: Object.fromEntries(['impact-ell', 'launch-ell', 'corridor', 'trails'].map((l) =>
+      [l, new Set((window.mwxCop.pictureLayer.drawn[l] || []).map((p) => p.g)).size])) }));
   const cpuMs = treeCpuMs(bpid) - c0, wallMs = Date.now() - w0;
   const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
   console.log(`FPS chromium CPU (all its processes) ${f1(cpuMs / wallMs * 100)}% of one core`);
   console.log(`FPS chromium ${browser.version()}, WebGL renderer: ${gl}; ${N} missiles, fused changes ${HZ} Hz each, ${SECS} s; symbols drawn ${r.drawn}`);
   console.log(`FPS drawn: ${r.drawn} symbols; missiles with an impact ellipse ${r.slow['impact-ell']}, launch ellipse ${r.slow['launch-ell']}, corridor ${r.slow.corridor}, ground track ${r.slow.trails}`);
-  console.log(`FPS fps mean=${f1(fps.reduce((a, b) => a + b, 0) / fps.length)} min=${f1(Math.min(...fps))}; draws/s: track layer ${f1((r.renders - r0) / SECS)}; renders/s: slow map ${f1((r.slowRenders - rr0[0]) / SECS)}, base ${f1((r.baseRenders - rr0[1]) / SECS)}${process.env.HIDE ? ` (hidden: ${process.env.HIDE})` : ''}`);
+  console.log(`FPS fps mean=${f1(fps.reduce((a, b) => a + b, 0) / fps.length)} min=${f1(Math.min(...fps))}; draws/s: track layer ${f1((r.renders - r0) / SECS)}; draws/s: slow layers ${f1((r.slowRenders - rr0[0]) / SECS)}; renders/s: base map ${f1((r.baseRenders - rr0[1]) / SECS)}${process.env.HIDE ? ` (hidden: ${process.env.HIDE})` : ''}`);
   console.log(`FPS message->page n=${r.arr.length} p50=${pct(r.arr, 0.5)} p99=${pct(r.arr, 0.99)} ms; message->drawn n=${r.lat.length} p50=${pct(r.lat, 0.5)} p99=${pct(r.lat, 0.99)} ms`);
   console.log(`FPS main thread per frame with new map data p50=${f1(pct(r.sd, 0.5))} p99=${f1(pct(r.sd, 0.99))} ms; per message p50=${f1(pct(r.hd, 0.5))} p99=${f1(pct(r.hd, 0.99))} ms`);
   if (cdp) {

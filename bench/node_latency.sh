@@ -296,6 +296,9 @@ for nat in ["KOR", "JPN", "USA"]:
             top = sorted(((float(p), k) for k, p, _ in ps), reverse=True)
             commit_ms = next((float(x) for k, _, x in ps if k == "commit"), None)
             prof.append(f"{nat} busy {busy:.1f}%: " + " ".join(f"{k} {p:.0f}%" for p, k in top if p >= 2))
+        m = re.match(r"\w{3} FUSE worker=(\d) passes=(\d+) pass_max_ms=([0-9.]+) cpu_ms=\d+ cpu=([0-9.]+)%", l)
+        if m and prof:
+            prof[-1] += f" (fusion worker {m.group(1)}: {m.group(2)} passes, longest {float(m.group(3)):.0f} ms, {m.group(4)}% of a core)"
         m = re.search(r"JOURNAL commits=(\d+) commit_ms p50=([0-9.]+) p99=([0-9.]+)", l)
         if m:
             js = m.groups()

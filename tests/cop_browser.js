@@ -45,12 +45,14 @@ async function login(page, name, pw) {
 // rendered features of a layer (what MapLibre drew, not the DOM)
 async function rendered(page, layer) {
   return page.evaluate((layer) => {
-    // the track symbols are the page's own canvas layer on top (mwxCop.trackLayer: what its last
-    // draw painted in view), the slow layers (ground tracks, ellipses, corridors) on the map below
-    // it (mwxCop.map), the static ones on the base map (mwxCop.base)
+    // the track symbols and the slow layers (ground tracks, ellipses, corridors) are the page's
+    // own canvas layers (web/src/layers.js: what their last draw painted in view), the static
+    // ones (zones, alert regions) are drawn by MapLibre on the base map (mwxCop.base)
     if (!window.mwxCop || !window.mwxCop.ready) return [];
     if (layer === 'tracks') return window.mwxCop.trackLayer.drawn.map((d) => ({ ...d }));
-    const m = [window.mwxCop.map, window.mwxCop.base].find((x) => x && x.getLayer(layer));
+    const pic = window.mwxCop.pictureLayer.drawn[layer];
+    if (pic) return pic.map((d) => ({ ...d }));
+    const m = [window.mwxCop.base].find((x) => x && x.getLayer(layer));
     if (!m) return [];
     return m.queryRenderedFeatures({ layers: [layer] }).map((f) => f.properties);
   }, layer);
@@ -131,6 +133,19 @@ async function waitFor(fn, ms, step = 250) {
     check(trail, "its ground track is drawn");
     const ell = await waitFor(async () => (await rendered(page, 'impact-ell')).length ? await rendered(page, 'impact-ell') : null, 90000);
     check(ell, `an impact point's 95% ellipse is drawn (${ell ? ell.map((p) => `g ${p.g} ${p.id} ${Number(p.major_km).toFixed(1)} km`).join(', ') : 'none'})`);
+    // and its pixels are on the slow layers' canvas: the predicted impact point's white dot with a
+    // rim of the missile's colour
+    const ipx = ell && await page.evaluate(() => {
+      const L = window.mwxCop.pictureLayer, dpr = window.devicePixelRatio || 1, p = (L.drawn['impact-pt'] || [])[0];
+      if (!p) return null;
+      const at = (x, y) => [...L.ctx.getImageData(Math.round(x * dpr), Math.round(y * dpr), 1, 1).data];
+      const want = /^rgb\((\d+),(\d+),(\d+)\)$/.exec(p.color) || /^#(..)(..)(..)$/.exec(p.color);
+      const rgb = want ? want.slice(1, 4).map((v) => (p.color[0] === '#' ? parseInt(v, 16) : Number(v))) : [];
+      const rim = at(p.x + 4, p.y);
+      return { centre: at(p.x, p.y), rim, want: rgb, same: rim[3] > 128 && rgb.length === 3 && rgb.every((v, i) => Math.abs(v - rim[i]) <= 3) };
+    });
+    check(ipx && ipx.centre.join(',') === '255,255,255,255' && ipx.same,
+          `the predicted impact point is painted (centre ${ipx ? ipx.centre.join(',') : '-'}, rim ${ipx ? ipx.rim.join(',') : '-'} = colour ${ipx ? ipx.want.join(',') : '-'})`);
     out.tracks_seen = (await rendered(page, 'tracks')).map((p) => `${p.g}:${p.contributors}`);
 
     // ---- the zone layers (from the build's zone file: mwx geo zones-geojson) are drawn

@@ -949,6 +949,58 @@ static void test_replacement_new_track_replaces_drifting(void **state) {
   mwx_fuse_destroy(fz);
 }
 
+/* Only a live new track replaces (2022-11-18 seed 18, +3,880 s).  JPN-T9,
+ * started while JPN-T2 spoke (two fresh tracks of one tracker: a fused
+ * track of its own), falls silent and coasts; when the coast brings it
+ * inside the gate, the merge must not let the silent JPN-T9 take the place
+ * of the live JPN-T2, which holds the missile 2 sigma off.  Before the fix
+ * JPN-T2 was displaced by it when the coast's growing covariance brought it
+ * inside the gate (+140 s), and the fused state was KOR's and the silent
+ * JPN-T9's (sigma 200 m, 20 km off). */
+static void test_silent_track_does_not_replace_live(void **state) {
+  (void)state;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(NULL, &fz), 0);
+  uint64_t seed = 57;
+  const double u[3] = {1 / sqrt(3.0), 1 / sqrt(3.0), 1 / sqrt(3.0)};
+  int checked = 0;
+  for (int k = 0; k <= 600; k++) {
+    double t = 300.0 + k;
+    mwx_fuse_sample b[3];
+    size_t n = 0;
+    sample_at(&b[n++], "KOR", "KOR-T1", t, 200.0, 2.0, 1, &seed);
+    sample_at(&b[n], "JPN", "JPN-T2", t, 30.0, 0.5, 1, &seed);
+    for (int i = 0; i < 3; i++)
+      b[n].pos_ecef_m[i] += 60.0 * u[i]; /* 2 sigma off, steadily */
+    n++;
+    if (t >= 302.0 && t <= 304.0) { /* a wide, 5-sigma-off track: a fused track of its own */
+      sample_at(&b[n], "JPN", "JPN-T9", t, 3000.0, 30.0, 1, &seed);
+      for (int i = 0; i < 3; i++)
+        b[n].pos_ecef_m[i] += 25e3 * u[i];
+      n++;
+    }
+    assert_int_equal(mwx_fuse_ingest(fz, b, n), 0);
+    if (t < 330.0)
+      continue;
+    uint32_t gk, g2;
+    fused_of(fz, "KOR", "KOR-T1", &gk);
+    fused_of(fz, "JPN", "JPN-T2", &g2);
+    assert_int_equal(g2, gk);
+    for (size_t i = 0; i < mwx_fuse_count(fz); i++) {
+      mwx_fuse_track ft;
+      assert_int_equal(mwx_fuse_get(fz, i, g_launch_ns + (int64_t)(t * NS), &ft), 0);
+      if (ft.global_track_no != gk)
+        continue;
+      assert_true(ft.n_used >= 2);              /* JPN-T2 is used: */
+      assert_true(sqrt(ft.P[0][0]) < 60.0);     /* its 30-m sigma, not KOR's 200 m */
+      assert_true(pos_err_at(&ft, t) < 300.0);
+      checked++;
+    }
+  }
+  assert_int_equal(checked, 571);
+  mwx_fuse_destroy(fz);
+}
+
 /* The partners' latest samples: a newer sample replaces, an older one or a
  * second copy does not, a new key beyond the bound is refused. */
 static void test_latest_never_goes_back(void **st) {
@@ -1011,6 +1063,7 @@ int main(void) {
       cmocka_unit_test(test_burnout_earned_by_members),
       cmocka_unit_test(test_latest_never_goes_back),
       cmocka_unit_test(test_replacement_new_track_replaces_drifting),
+      cmocka_unit_test(test_silent_track_does_not_replace_live),
   };
   return cmocka_run_group_tests(tests, setup_traj, teardown_traj);
 }

@@ -17,7 +17,7 @@ const out = path.resolve(process.argv[2] || path.join(here, 'dist'));
 const nm = path.join(here, 'node_modules');
 fs.mkdirSync(out, { recursive: true });
 
-for (const f of ['index.html', 'app.js', 'app.css'])
+for (const f of ['index.html', 'layers.js', 'app.js', 'app.css'])
   fs.copyFileSync(path.join(here, 'src', f), path.join(out, f));
 const ml = path.join(nm, 'maplibre-gl', 'dist');
 for (const f of ['maplibre-gl-csp.js', 'maplibre-gl-csp-worker.js', 'maplibre-gl.css'])

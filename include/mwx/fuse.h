@@ -443,4 +443,16 @@ size_t mwx_fuse_pipe_published(const mwx_fuse_pipe *p, const mwx_fuse_sample **s
  * Returns mwx_fuse_ingest's result. */
 int mwx_fuse_pipe_deliver(const mwx_fuse_pipe *p, int receiver, unsigned from_mask, mwx_fuser *fz);
 
+/* ---- Copying out (src/fuse/fuse_copy.c) ---------------------------------- */
+
+/* Calls fn for every source track the fuser holds, with the global number
+ * of the fused track holding it: for each (originator, local id) exactly
+ * what mwx_fuse_global_of answers, all at once, in the fuser's table order
+ * (not sorted).  For a reader on another thread: the owner of the fuser
+ * copies the map into a snapshot (the node's fusion worker, fusepic.c).
+ * Strings valid during the call.  Pure; NULL fz or fn: nothing. */
+typedef void (*mwx_fuse_source_fn)(void *ctx, const char *originator, const char *local_track_id,
+                                   uint32_t global_track_no);
+void mwx_fuse_each_source(const mwx_fuser *fz, mwx_fuse_source_fn fn, void *ctx);
+
 #endif /* MWX_FUSE_H */

@@ -201,6 +201,10 @@ typedef struct mwx_node_config {
                                           the fit lasts at least this long, standing in a slow
                                           fit); the wait ends when the pool stops (close).  Never
                                           set by a configuration file */
+  int test_fuse_min_ms;                /* TEST ONLY (default 0): at speed > 0 every pass of the
+                                          fusion worker lasts at least this long (0..600000 ms,
+                                          standing in a slow fuser; cut short when the node
+                                          closes).  Never set by a configuration file */
   int max_tracks;                      /* per-track table bound (default MWX_NODE_MAX_TRACKS,
                                           1..MWX_NODE_MAX_TRACKS) */
   char key[MWX_NODE_PATH_LEN];         /* Ed25519 origin key (PEM); "" offline: a fresh key for
@@ -416,6 +420,16 @@ typedef struct mwx_node_stats {
      4,096 launch candidates and predictions; alerting.c: 4,096 alert life
      cycles): a new entry when full is refused: fused_dropped */
   uint64_t fused_dropped;
+  /* the fusion worker (speed > 0, src/node/fusepic.c; speed 0: the passes
+     run in line on the loop and are counted the same): passes taken back,
+     the longest (wall ms, the test hook's wait included), the passes' CPU
+     time, and the age of the loop's picture (node sim ms since the pass's
+     time; -1 before the first).  The partners' Track samples waiting for
+     a pass are at most 4,096: one that finds the queue full while the
+     worker is busy stays out of the picture (fused_dropped) */
+  int fuse_worker;                               /* 1: the fuser runs on its own thread */
+  uint64_t fuse_passes;
+  double fuse_pass_max_ms, fuse_cpu_ms, fuse_picture_age_ms;
   /* fixed-size, refused when full with an error, not counted: replay
      windows (MWX_NODE_MAX_PARTNERS x 5 = one per originator and topic: a
      sample of a ninth originator is refused as a replay, journaled),

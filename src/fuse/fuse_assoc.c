@@ -151,7 +151,7 @@ static size_t mark_replaced(mwx_fuser *fz, size_t f, const size_t *m, size_t nm,
   for (size_t k = 0; k < nm; k++) {
     src *o = &fz->s[m[k]];
     if (m[k] == si || o->displaced || strcmp(o->last.originator, c->last.originator) ||
-        !fuse_fresh_at(fz, o, c->last.t_ns))
+        !fuse_fresh_at(fz, o, c->last.t_ns) || o->t_first_ns >= c->t_first_ns)
       continue;
     double d_o = dist_to(fz, m[k], f, FS_GATE);
     o->displaced = mark;
@@ -175,6 +175,7 @@ static size_t mark_replaced(mwx_fuser *fz, size_t f, const size_t *m, size_t nm,
 static size_t mark_replaced_by(mwx_fuser *fz, size_t fa, const size_t *ma, size_t na, const size_t *mb, size_t nb,
                                int64_t t_ns, int mark, double *d_min) {
   const char *orig = NULL;
+  int64_t c_first = INT64_MIN; /* the newest first sample among b's fresh members */
   for (size_t j = 0; j < nb; j++) {
     const src *c = &fz->s[mb[j]];
     if (c->displaced)
@@ -182,13 +183,21 @@ static size_t mark_replaced_by(mwx_fuser *fz, size_t fa, const size_t *ma, size_
     if (orig && strcmp(orig, c->last.originator))
       return 0; /* b holds more than one nation's tracks */
     orig = c->last.originator;
+    if (fuse_fresh_at(fz, c, t_ns) && c->t_first_ns > c_first)
+      c_first = c->t_first_ns;
   }
-  if (!orig)
+  /* only a live new track replaces: b coasting on a silent track (a track
+   * its tracker dropped minutes ago, propagated with a covariance grown
+   * wide enough to gate with anything near) would otherwise take the place
+   * of the nation's live track and leave the fused state without it
+   * (2022-11-18 seed 18 at +3,880 s: JPN-T2, 70 m off, displaced by a
+   * JPN-T27 silent for 300 s; the fused track fell to the USA's 300 m) */
+  if (!orig || c_first == INT64_MIN)
     return 0;
   size_t n = 0;
   for (size_t k = 0; k < na; k++) {
     src *o = &fz->s[ma[k]];
-    if (o->displaced || strcmp(o->last.originator, orig) || !fuse_fresh_at(fz, o, t_ns))
+    if (o->displaced || strcmp(o->last.originator, orig) || !fuse_fresh_at(fz, o, t_ns) || o->t_first_ns >= c_first)
       continue;
     double d_o = dist_to(fz, ma[k], fa, FS_GATE);
     if (d_o < *d_min)
@@ -443,6 +452,10 @@ static int merge_and_compact(mwx_fuser *fz) {
     return mwx_error_set(MWX_ENOMEM, "fuse: out of memory");
   for (size_t f = 0; f < nf; f++)
     pref_of_fused(fz, f, &ref[f]);
+  /* the samples and the source table stay as they are during the pass: each
+   * fused state is computed once per time and set of members used (a pair's
+   * test at the same time as another pair of the same track reuses it) */
+  fuse_memo_begin(fz);
   for (size_t a = 0; a < nf && !rc; a++)
     for (size_t b = a + 1; b < nf && !rc; b++) {
       if (!fz->f[a].dirty && !fz->f[b].dirty)
@@ -511,6 +524,7 @@ static int merge_and_compact(mwx_fuser *fz) {
         rc = push_cand(&c, &nc, &capc, lo, hi, d2);
     }
   }
+  fuse_memo_end(fz);
   free(c);
   free(ref);
   for (size_t f = 0; f < nf; f++)
@@ -680,6 +694,7 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
     }
     for (size_t f = 0; f < nf0; f++)
       pref_of_fused(fz, f, &ref[f]);
+    fuse_memo_begin(fz); /* the samples stay as they are until the joins */
     size_t ncol = 0;
     for (size_t f = 0; f < nf0; f++) {
       int any = 0;
@@ -714,6 +729,7 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
       if (any)
         col[ncol++] = f;
     }
+    fuse_memo_end(fz);
     size_t N = n_new + ncol;
     double *cost = malloc(N * N * sizeof *cost);
     int *row_of_col = malloc(N * sizeof *row_of_col);

@@ -36,6 +36,11 @@
 #define NS 1000000000LL
 #define BIG_COST 1e12
 
+/* Propagations a source keeps (fuse_predict_sample): a merge pass asks for
+ * a member at the newest sample time of each fused track it is paired with,
+ * a handful of times in a pass. */
+#define PC_N 4
+
 typedef struct src {
   mwx_fuse_sample last; /* latest sample */
   double thrust_mps2;   /* estimated thrust acceleration along the velocity (boost samples) */
@@ -48,13 +53,15 @@ typedef struct src {
   int displaced;        /* a newer track of its originator took its place in its fused track
                            (the displacement rule, fuse_assoc.c): a member, never used */
   int64_t boost_t_ns;   /* time of its last boost sample, 0 if none (fuse_src_take) */
-  /* prediction cache (fuse_predict_sample): the last propagation of `last`;
-   * pc_ok is cleared whenever `last` or the thrust estimate changes */
-  int pc_ok;
-  int64_t pc_t_ns;
-  double pc_q;
-  int pc_rc;
-  double pc_x[6], pc_P[6][6];
+  /* prediction cache (fuse_predict_sample): the last PC_N propagations of
+   * `last` (pc_n of them kept, pc_next the one replaced next); emptied
+   * whenever `last` or the thrust estimate changes */
+  int pc_n, pc_next;
+  struct {
+    int64_t t_ns;
+    double q;
+    double x[6], P[6][6];
+  } pc[PC_N];
 } src;
 
 /* A fused track's name: a source track's key and a generation (0: the
@@ -73,6 +80,17 @@ typedef struct ftrk {
   fname name; /* kept from creation; a join or a merge takes the smaller, a split keeps it with
                  the side that holds more fresh members (name_after_split) */
 } ftrk;
+
+/* A fused state memo entry (fuse_state_at, between fuse_memo_begin and
+ * fuse_memo_end): the state at t_ns in a mode of a candidate member list
+ * (key[off .. off+n) of the memo's key pool). */
+typedef struct memo_ent {
+  int64_t t_ns;
+  uint64_t hash;
+  int mode;
+  size_t n, off;
+  double x[6], P[6][6];
+} memo_ent;
 
 struct mwx_fuser {
   mwx_fuse_config cfg;
@@ -93,6 +111,15 @@ struct mwx_fuser {
   int h_valid;
   size_t *h;
   size_t h_cap;
+  /* fused state memo (fuse_memo_begin): entries me[0..n_me), their member
+   * lists in mk, open addressing on the key in mh (entry index + 1) */
+  int memo_on;
+  memo_ent *me;
+  size_t n_me, cap_me;
+  size_t *mk;
+  size_t n_mk, cap_mk;
+  size_t *mh;
+  size_t mh_cap;
 };
 
 
@@ -131,7 +158,7 @@ void fuse_estimate_thrust(src *sr, const mwx_fuse_sample *prev, const mwx_fuse_s
 static inline void fuse_index_stale(mwx_fuser *fz) { fz->ix_valid = 0; }
 static inline void fuse_lookup_stale(mwx_fuser *fz) { fz->h_valid = 0; }
 /* a source's latest sample changed (its cached prediction goes) */
-static inline void fuse_src_changed(src *s) { s->pc_ok = 0; }
+static inline void fuse_src_changed(src *s) { s->pc_n = s->pc_next = 0; }
 
 /* sm becomes s's latest sample (its boost time kept: fuse_burnout_unearned). */
 static inline void fuse_src_take(src *s, const mwx_fuse_sample *sm) {
@@ -147,6 +174,16 @@ int fuse_new_fused(mwx_fuser *fz, const fname *name);
 void fuse_lookup_add(mwx_fuser *fz, size_t i);
 int fuse_state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude, int mode, double x[6],
                   double P[6][6], mwx_fuse_track *out);
+/* The fused state memo.  Between begin and end, fuse_state_at (x, P only:
+ * out NULL) keeps each state it computes, keyed by (t, mode, the members it
+ * may use - not excluded, not displaced - in key order), and gives it back
+ * when asked again: the state depends on nothing else but the sources'
+ * latest samples and thrust estimates, so begin only where those, and the
+ * source table's order, stay unchanged until end (fuse_assoc.c: the
+ * assignment of new tracks, the merge pass).  What it gives back is the
+ * computation's result to the bit. */
+void fuse_memo_begin(mwx_fuser *fz);
+void fuse_memo_end(mwx_fuser *fz);
 
 /* fuse_assoc.c */
 void fuse_sample_vec(const mwx_fuse_sample *s, double x[6]);

@@ -18,19 +18,22 @@
  * tracker's boost model and the thrust the sample gives or the source's
  * samples imply (estimate_thrust; THRUST_SIGMA_MPS2 uncertain), since a
  * missile under 20-60 m/s^2 of thrust is 10-30 m/s ahead of a ballistic
- * prediction after a 1-s scan gap.  The last propagation is cached in the
- * source (pc_*: the fused state screens and combines the same members at
- * the same time more than once; the picture asks again at the same time). */
+ * prediction after a 1-s scan gap.  The last PC_N propagations are cached
+ * in the source (pc: the fused state screens and combines the same members
+ * at the same time more than once, a merge pass asks at the newest times of
+ * the tracks paired with a member's; the picture asks again at the same
+ * time). */
 #define THRUST_SIGMA_MPS2 5.0
 #define THRUST_MAX_GAP_S 5.0
 int fuse_predict_sample(const mwx_fuser *fz, const src *sr, int64_t t_ns, double q_min, double x[6],
                         double P[6][6]) {
   src *pc = (src *)sr; /* the prediction cache is not part of the fuser's observable state */
-  if (pc->pc_ok && pc->pc_t_ns == t_ns && pc->pc_q == q_min) {
-    memcpy(x, pc->pc_x, sizeof pc->pc_x);
-    memcpy(P, pc->pc_P, sizeof pc->pc_P);
-    return 0;
-  }
+  for (int k = 0; k < pc->pc_n; k++)
+    if (pc->pc[k].t_ns == t_ns && pc->pc[k].q == q_min) {
+      memcpy(x, pc->pc[k].x, sizeof pc->pc[k].x);
+      memcpy(P, pc->pc[k].P, sizeof pc->pc[k].P);
+      return 0;
+    }
   const mwx_fuse_sample *s = &sr->last;
   mwx_track_filter_cfg fc;
   mwx_track_filter_cfg_default(&fc);
@@ -73,11 +76,14 @@ int fuse_predict_sample(const mwx_fuser *fz, const src *sr, int64_t t_ns, double
     for (int j = 0; j < 6; j++)
       P[i][j] = 0.5 * (e.P[i][j] + e.P[j][i]);
   }
-  memcpy(pc->pc_x, x, sizeof pc->pc_x);
-  memcpy(pc->pc_P, P, sizeof pc->pc_P);
-  pc->pc_t_ns = t_ns;
-  pc->pc_q = q_min;
-  pc->pc_ok = 1;
+  int k = pc->pc_next;
+  memcpy(pc->pc[k].x, x, sizeof pc->pc[k].x);
+  memcpy(pc->pc[k].P, P, sizeof pc->pc[k].P);
+  pc->pc[k].t_ns = t_ns;
+  pc->pc[k].q = q_min;
+  pc->pc_next = (k + 1) % PC_N;
+  if (pc->pc_n < PC_N)
+    pc->pc_n++;
   return 0;
 }
 

@@ -78,6 +78,9 @@ void mwx_fuse_destroy(mwx_fuser *fz) {
   free(fz->ix_mem);
   free(fz->ix_off);
   free(fz->h);
+  free(fz->me);
+  free(fz->mk);
+  free(fz->mh);
   free(fz);
 }
 
@@ -295,6 +298,124 @@ static int combine(const mwx_fuser *fz, const size_t *used, size_t nu, int64_t t
   return have ? 0 : MWX_ENOTFOUND;
 }
 
+/* ---- The fused state memo (fuse_int.h) ---------------------------------------
+ * Bounded: at most MEMO_MAX entries per begin (then states are computed
+ * again, the same result); the tables keep their capacity between calls. */
+#define MEMO_MAX 32768
+
+void fuse_memo_begin(mwx_fuser *fz) {
+  fz->memo_on = 1;
+  fz->n_me = fz->n_mk = 0;
+  if (fz->mh)
+    memset(fz->mh, 0, fz->mh_cap * sizeof *fz->mh);
+}
+
+void fuse_memo_end(mwx_fuser *fz) {
+  fz->memo_on = 0;
+  fz->n_me = fz->n_mk = 0;
+}
+
+static uint64_t memo_hash(int64_t t_ns, int mode, const size_t *c, size_t n) {
+  uint64_t h = 1469598103934665603ull; /* FNV-1a 64-bit offset basis and prime, over words */
+  h = (h ^ (uint64_t)t_ns) * 1099511628211ull;
+  h = (h ^ (uint64_t)mode) * 1099511628211ull;
+  for (size_t k = 0; k < n; k++)
+    h = (h ^ (uint64_t)c[k]) * 1099511628211ull;
+  return h ^ (h >> 29);
+}
+
+/* The entry of (t, mode, c[0..n)), or NULL. */
+static const memo_ent *memo_find(const mwx_fuser *fz, uint64_t h, int64_t t_ns, int mode, const size_t *c, size_t n) {
+  if (!fz->mh_cap)
+    return NULL;
+  for (size_t k = (size_t)h & (fz->mh_cap - 1); fz->mh[k]; k = (k + 1) & (fz->mh_cap - 1)) {
+    const memo_ent *e = &fz->me[fz->mh[k] - 1];
+    if (e->hash == h && e->t_ns == t_ns && e->mode == mode && e->n == n &&
+        !memcmp(fz->mk + e->off, c, n * sizeof *c))
+      return e;
+  }
+  return NULL;
+}
+
+/* Keeps a state (nothing when full or out of memory: it is only a memo). */
+static void memo_put(mwx_fuser *fz, uint64_t h, int64_t t_ns, int mode, const size_t *c, size_t n,
+                     const double x[6], const double P[6][6]) {
+  if (fz->n_me >= MEMO_MAX)
+    return;
+  if (fz->n_me == fz->cap_me) {
+    size_t nc = fz->cap_me ? 2 * fz->cap_me : 256;
+    memo_ent *p = realloc(fz->me, nc * sizeof *p);
+    if (!p)
+      return;
+    fz->me = p;
+    fz->cap_me = nc;
+  }
+  if (fz->n_mk + n > fz->cap_mk) {
+    size_t nc = fz->cap_mk ? 2 * fz->cap_mk : 1024;
+    while (nc < fz->n_mk + n)
+      nc *= 2;
+    size_t *p = realloc(fz->mk, nc * sizeof *p);
+    if (!p)
+      return;
+    fz->mk = p;
+    fz->cap_mk = nc;
+  }
+  if (2 * (fz->n_me + 1) > fz->mh_cap) { /* at most half full: rehash into twice the table */
+    size_t nc = fz->mh_cap ? 2 * fz->mh_cap : 1024;
+    size_t *p = calloc(nc, sizeof *p);
+    if (!p)
+      return;
+    free(fz->mh);
+    fz->mh = p;
+    fz->mh_cap = nc;
+    for (size_t i = 0; i < fz->n_me; i++) {
+      size_t k = (size_t)fz->me[i].hash & (nc - 1);
+      while (p[k])
+        k = (k + 1) & (nc - 1);
+      p[k] = i + 1;
+    }
+  }
+  memo_ent *e = &fz->me[fz->n_me];
+  e->t_ns = t_ns;
+  e->hash = h;
+  e->mode = mode;
+  e->n = n;
+  e->off = fz->n_mk;
+  memcpy(fz->mk + fz->n_mk, c, n * sizeof *c);
+  fz->n_mk += n;
+  memcpy(e->x, x, sizeof e->x);
+  memcpy(e->P, P, sizeof e->P);
+  size_t k = (size_t)h & (fz->mh_cap - 1);
+  while (fz->mh[k])
+    k = (k + 1) & (fz->mh_cap - 1);
+  fz->mh[k] = ++fz->n_me;
+}
+
+static int state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude, int mode, double x[6],
+                    double P[6][6], mwx_fuse_track *out);
+
+int fuse_state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude, int mode, double x[6],
+                  double P[6][6], mwx_fuse_track *out) {
+  if (!fz->memo_on || out || !x || !P)
+    return state_at(fz, fi, t_ns, exclude, mode, x, P, out);
+  size_t m[MWX_FUSE_MAX_MEMBERS * 4];
+  size_t nm = fuse_members(fz, fi, m, sizeof m / sizeof m[0]), nc = 0;
+  for (size_t k = 0; k < nm; k++)
+    if (m[k] != exclude && !fz->s[m[k]].displaced)
+      m[nc++] = m[k];
+  uint64_t h = memo_hash(t_ns, mode, m, nc);
+  const memo_ent *e = memo_find(fz, h, t_ns, mode, m, nc);
+  if (e) {
+    memcpy(x, e->x, sizeof e->x);
+    memcpy(P, e->P, sizeof e->P);
+    return 0;
+  }
+  int rc = state_at(fz, fi, t_ns, exclude, mode, x, P, NULL);
+  if (!rc) /* failures are not kept: computed again, they set the error again */
+    memo_put((mwx_fuser *)fz, h, t_ns, mode, m, nc, x, P); /* a cache: not the fuser's observable state */
+  return rc;
+}
+
 /* The fused state of fused track fi at t_ns from its members except
  * `exclude` ((size_t)-1: none), see FS_*.  Members used: the fresh ones
  * (sample age <= fresh_s), and (not for FS_SPLIT) the silent ones whose last
@@ -304,8 +425,8 @@ static int combine(const mwx_fuser *fz, const size_t *used, size_t nu, int64_t t
  * did not see.  With no fresh member, every silent free-flight member, or
  * else the newest member alone (coasting).  MWX_ENOTFOUND when no member can
  * be used.  out may be NULL for x, P only. */
-int fuse_state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude, int mode, double x[6],
-                       double P[6][6], mwx_fuse_track *out) {
+static int state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude, int mode, double x[6],
+                    double P[6][6], mwx_fuse_track *out) {
   size_t m[MWX_FUSE_MAX_MEMBERS * 4];
   size_t nm = fuse_members(fz, fi, m, sizeof m / sizeof m[0]);
   size_t used[MWX_FUSE_MAX_MEMBERS * 4], stale[MWX_FUSE_MAX_MEMBERS * 4];

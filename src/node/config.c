@@ -57,9 +57,12 @@ int mwx_node_config_check(const mwx_node_config *c) {
     return mwx_error_set(MWX_ERANGE, "node %s: step_s %g must be 0 (event-driven) or in [%g, %g]", nat, c->step_s,
                          STEP_MIN_S, STEP_MAX_S);
   if (c->fit_workers < 1 || c->fit_workers > 8 || c->fit_queue < 1 || c->fit_queue > 1024 ||
-      c->test_fit_min_ms < 0 || c->test_fit_min_ms > 600000)
-    return mwx_error_set(MWX_ERANGE, "node %s: fit_workers %d (1..8), fit_queue %d (1..1024) or test_fit_min_ms %d"
-                         " (0..600000) out of range", nat, c->fit_workers, c->fit_queue, c->test_fit_min_ms);
+      c->test_fit_min_ms < 0 || c->test_fit_min_ms > 600000 || c->test_fuse_min_ms < 0 ||
+      c->test_fuse_min_ms > 600000)
+    return mwx_error_set(MWX_ERANGE,
+                         "node %s: fit_workers %d (1..8), fit_queue %d (1..1024), test_fit_min_ms %d or"
+                         " test_fuse_min_ms %d (0..600000) out of range",
+                         nat, c->fit_workers, c->fit_queue, c->test_fit_min_ms, c->test_fuse_min_ms);
   if (c->max_tracks < 1 || c->max_tracks > MWX_NODE_MAX_TRACKS)
     return mwx_error_set(MWX_ERANGE, "node %s: max_tracks %d is outside 1..%d", nat, c->max_tracks,
                          MWX_NODE_MAX_TRACKS);

@@ -1,47 +1,79 @@
 /*
  * fusepic.c - the node's fused picture (mwx/fuse.h, docs/fusion.md "Wiring
- * fuse into the node").  Loop thread only.
+ * fuse into the node"; docs/architecture.md "Threads").
  *
  *   receive path (rx.c, after the replay / signature checks and the
- *   journal record): a partner's Track -> the fuser; its LaunchEvent -> the
- *   launch candidates.
- *   each tick, before the node makes its samples: its own confirmed tracks
- *   -> the fuser, so that every Track, LaunchEvent and ImpactPrediction it
- *   publishes carries its global track number.
- *   each tick, after: the picture at the node's time (one entry per fused
- *   track; a fallen missile - below ground, or nobody holds it and its
- *   latest prediction's impact time has passed - keeps its last state, its
- *   last prediction and alert, until the fuser forgets it); a fused track that holds a partner's contribution is "shared":
- *   the node's prediction for that missile is the fused one (its own
- *   tracks of it make none), made every impact_every_s from the fused state,
- *   local track id "<NAT>-G<global number>" (the mark of a fused product),
- *   zone and alert from it (alerting.c), released under the third-party
- *   rule with the markings of the samples that made it (release.h).
+ *   journal record): a partner's Track -> kept for the next fusion pass;
+ *   its LaunchEvent -> the launch candidates.
+ *   each step, before the node makes its samples (node_fuse_own): a pass
+ *   - the kept partners' samples and its own confirmed tracks' new
+ *   estimates into the fuser in one ingest, then the picture: one entry
+ *   per fused track at the pass's time (a fallen missile - below ground, or
+ *   nobody holds it and its latest prediction's impact time has passed -
+ *   keeps its last state, its last prediction and alert, until the fuser
+ *   forgets it), the index of the own tracks, and the number map (every
+ *   source track -> its global track number).  Every Track, LaunchEvent
+ *   and ImpactPrediction the node publishes carries the number of its
+ *   track in the loop's picture (0 until a pass holding the track is back).
+ *   each step, after (node_fuse_tick): a fused track that holds a
+ *   partner's contribution is "shared": the node's prediction for that
+ *   missile is the fused one (its own tracks of it make none), made every
+ *   impact_every_s from the fused state, local track id "<NAT>-G<global
+ *   number>" (the mark of a fused product), zone and alert from it
+ *   (alerting.c), released under the third-party rule with the markings of
+ *   the samples that made it (release.h).
+ *
+ * Threads and ownership (issues 15, 16).  A pass costs 1-1,300 ms in a
+ * 100-missile salvo (BENCHMARKS.md "rt, fourth session"), too long for the
+ * loop, which also releases every other track and serves the web page.
+ *   speed 0 (mwx run, mwx replay, tests stepping the node): no thread; the
+ *     pass runs in line on the loop thread when it is due, so that the
+ *     samples made after it carry the numbers it gave - the same result
+ *     every run, and the same as before the worker existed.
+ *   speed > 0: the fusion worker (one thread, started by node_open) owns
+ *     the fuser from then on; the loop never calls it.  The loop fills a
+ *     job (samples, time, the predictions' impact times) while the worker
+ *     is idle, hands it over (FW_QUEUED), and takes the finished pass back
+ *     at its next step (FW_DONE; a token through the loop's hand-over
+ *     queue wakes it at once): the new picture becomes the loop's, the old
+ *     one the buffer of the next pass.  Two pictures, each written by one
+ *     pass and read by the loop only once handed back: nothing is shared
+ *     while the worker runs but the state word under its mutex.  The worker
+ *     rests after each pass as long as the pass took (at most half a core),
+ *     so a costly fuser makes the picture older (mwx_node_stats
+ *     fuse_picture_age_ms) instead of delaying every sample; what arrives
+ *     meanwhile waits for the next pass.
+ *   Everything else here (the launch candidates, the latest predictions,
+ *   the loop's picture, mwx_node_fused_picture for the web page and mwxd)
+ *   is the loop thread's.
  *
  * Bounds (docs/architecture.md "Bounds"): the fuser takes no new source
  * track once it holds FUSE_MAX_TRACKS fused tracks (samples of the tracks
  * it holds still go in); the launch candidates and the latest predictions
- * hold at most FUSE_MAX_ENTRIES each.  What a full table refuses is counted
- * (mwx_node_stats.fused_dropped, part of NodeStatus overflows) and logged
- * once per table.  Ended entries are pruned: a prediction whose fused track
- * has left the fuser, or whose missile has fallen (impact time passed),
- * and a launch candidate whose source track no fused track holds any more
- * (a minute after it was last put).
+ * hold at most FUSE_MAX_ENTRIES each; the partners' samples waiting for a
+ * pass at most FUSE_MAX_PENDING (in line: a full queue goes into the fuser
+ * at once; with the worker busy: the sample is left out of the picture).
+ * What a full table refuses is counted (mwx_node_stats.fused_dropped, part
+ * of NodeStatus overflows) and logged once per table.  Ended entries are
+ * pruned: a prediction whose fused track has left the fuser, or whose
+ * missile has fallen (impact time passed), and a launch candidate whose
+ * source track no fused track holds any more (a minute after it was last
+ * put).
  *
- * Cost per pass (issues 16, 13): partners' Track samples are kept
- * (checked, at most FUSE_MAX_PENDING) and go into the fuser with the own
- * tracks' new estimates in one ingest per pass; the fuser is incremental
- * (fuse_assoc.c: only what changed is tested again), so the ingest and the
- * picture (every fused track propagated to the node's time) are made every
- * pass that has something new or a new time - the 0.25-s throttle of issue
- * 16 is gone (bench_fuse --cost, BENCHMARKS.md "fuse"); own tracks go in
- * only when they have a newer estimate; "is my track shared" is a binary
- * search in an index built with the picture, not a scan of every member.
+ * Cost per pass (issues 16, 13): the fuser is incremental (fuse_assoc.c:
+ * only what changed is tested again), so the ingest and the picture (every
+ * fused track propagated to the pass's time) are made every pass that has
+ * something new or a new time; own tracks go in only when they have a
+ * newer estimate; "is my track shared" and "its global number" are binary
+ * searches in the picture, not scans of the fuser.
  */
 #include <math.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mwx/assess.h"
 #include "mwx/ballistic.h"
@@ -53,13 +85,16 @@
 #define NS 1000000000ll
 #define FUSE_MAX_TRACKS 2048  /* fused tracks (missiles and their duplicates): 20x the 100-missile salvo */
 #define FUSE_MAX_ENTRIES 4096 /* launch candidates, latest predictions */
-#define FUSE_MAX_PENDING 4096 /* partners' Track samples waiting for the pass's one ingest (full: ingested at once) */
-/* pic_ok: an entry of the picture is */
+#define FUSE_MAX_PENDING 4096 /* partners' Track samples waiting for the next pass (full: see node_fuse_rx) */
+/* ok of a picture entry: the entry is */
 #define PIC_NONE 0   /* not in it (no member) */
-#define PIC_LIVE 1   /* at the node's time */
-#define PIC_FALLEN 2 /* below ground at the node's time: its last state (mwx_fuse_get_last), kept
+#define PIC_LIVE 1   /* at the picture's time */
+#define PIC_FALLEN 2 /* below ground at the picture's time: its last state (mwx_fuse_get_last), kept
                         with its last prediction and alert until the fuser forgets it */
+#define FUSE_REFRESH_NS (NS / 4) /* worker: a pass for the time alone when the picture is 0.25 sim s old */
 #define FREE_FLIGHT_MIN_H_M 30e3 /* assess.h: below 30 km on the way up every class still burns */
+/* logged_full[]: the tables whose first refusal was logged */
+enum { FULL_FUSER = 0, FULL_LAUNCHES = 1, FULL_PREDICTIONS = 2, FULL_PENDING = 3 };
 
 typedef struct fu_launch {
   char originator[MWX_NATION_LEN];
@@ -83,28 +118,312 @@ typedef struct fu_own { /* own track id -> the picture entry holding it */
   size_t pic;
 } fu_own;
 
-struct node_fuse {
-  mwx_fuser *fz;
-  mwx_fuse_track *pic; /* the picture at pic_ns (pic_ok: PIC_*) */
-  int *pic_ok;
-  size_t n_pic, cap_pic;
-  int64_t pic_ns;
-  int dirty;           /* something went into the fuser since the picture was made */
-  fu_own *own_ix;      /* sorted by track_id; rebuilt with the picture */
+/* A source track and its global number: the picture's copy of the fuser's
+ * number map (mwx_fuse_each_source), zero-padded and compared as the bytes
+ * before gtn. */
+typedef struct fu_key {
+  char orig[MWX_NATION_LEN];
+  char id[MWX_ID_LEN];
+  uint32_t gtn;
+} fu_key;
+#define FU_KEY_BYTES offsetof(fu_key, gtn)
+
+typedef struct fu_fall { /* a latest prediction's impact time, for the pass (sorted by gtn) */
+  uint32_t gtn;
+  int64_t impact_ns;
+} fu_fall;
+
+/* A picture: what one fusion pass made of the fuser at one time.  Written
+ * only by the pass that makes it; once handed back, read only by the loop
+ * (everything the loop knows of the fuser is in it). */
+typedef struct fu_pic {
+  int64_t t_ns;         /* the node's sim time it is at (0: none yet) */
+  mwx_fuse_track *e;    /* one per fused track (ok: PIC_*) */
+  int *ok;
+  size_t n, cap;
+  fu_own *own_ix;       /* own track id -> live entry, sorted by track_id (node_fuse_shared) */
   size_t n_own_ix, cap_own_ix;
-  fu_own_t *own_t;     /* per tracker index */
+  fu_key *keys;         /* every source track -> global number, sorted (node_fuse_gtn, prune) */
+  size_t n_keys, cap_keys;
+} fu_pic;
+
+/* One fusion pass: the loop fills the input while it owns the job, the
+ * pass (on the worker, or in line) ingests and makes the picture into
+ * pic, the loop takes the output back. */
+typedef struct fu_job {
+  mwx_fuse_sample *s;   /* in: the partners' samples, then the own tracks' new estimates */
+  size_t n, cap;
+  int64_t t_ns;         /* in: the picture's time (the node's sim time at the hand-over) */
+  int picture;          /* in: 0: ingest only (in line, a full pending queue) */
+  fu_fall *fall;        /* in: the latest predictions' impact times (a coasting track has fallen) */
+  size_t n_fall, cap_fall;
+  fu_pic *pic;          /* out: the picture (the one the loop does not read) */
+  int rc;               /* out: MWX_ENOMEM if the picture could not be made */
+  uint64_t unfusable;   /* out: samples the fuser refused */
+  uint64_t full;        /* out: samples of new source tracks refused by a full fuser */
+  int64_t wall_ns, cpu_ns, end_mono_ns; /* out: the pass's wall and CPU time, when it ended */
+} fu_job;
+
+/* The fusion worker (speed > 0): one thread that owns the fuser.  The
+ * state, under mu, says who owns the job: FW_IDLE and FW_DONE the loop,
+ * FW_QUEUED the worker (from the loop's hand-over until it sets FW_DONE). */
+enum { FW_IDLE = 0, FW_QUEUED = 1, FW_DONE = 2 };
+typedef struct fu_worker {
+  pthread_t th;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;    /* CLOCK_MONOTONIC: a queued job, the stop, the test wait */
+  int state;
+  int stop;
+  int min_ms;           /* TEST ONLY: every pass lasts at least this long (cut short by the stop) */
+  mwx_node_loop *loop;  /* the token that wakes it (node_int.h node_fuse_token) */
+  mwx_fuser *fz;        /* borrowed from node_fuse: the worker's alone while it runs */
+  char nation[MWX_NATION_LEN];
+  fu_job *job;
+} fu_worker;
+
+struct node_fuse {
+  /* the fuser: the worker's (f->w set: the loop never touches it), else
+     the loop's; freed by close after the worker has stopped */
+  mwx_fuser *fz;
+  fu_worker *w;         /* NULL: passes run in line (speed 0) */
+  fu_job job;
+  fu_pic pics[2];
+  fu_pic *cur;          /* the loop's picture; the other one is job.pic */
+  int dirty;            /* in line: an ingest-only pass ran since the picture was made */
+  int64_t next_pass_mono_ns; /* worker: no hand-over before (the last pass's length after its end) */
+  uint64_t passes;
+  int64_t pass_max_ns, pass_cpu_ns;
+  /* the loop's own tables (loop thread only) */
+  fu_own_t *own_t;      /* per tracker index */
   size_t cap_own_t;
-  int logged_full[3];  /* fuser, launches, predictions: the first refusal was logged */
-  mwx_fuse_sample *rxq; /* partners' samples taken since the last ingest (checked) */
+  int logged_full[4];   /* FULL_*: the first refusal was logged */
+  mwx_fuse_sample *rxq; /* partners' samples taken since the last hand-over (checked) */
   size_t n_rxq;
   fu_launch *la;
   size_t n_la, cap_la;
   fu_pred *pred;
   size_t n_pred, cap_pred;
-  mwx_fuse_sample *own;
-  size_t cap_own;
-  uint64_t unfusable; /* partners' Track samples the fuser refused (no covariance, ...) */
+  uint64_t unfusable;   /* partners' Track samples the fuser refused (no covariance, ...) */
 };
+
+/* ---- the pass: runs on the fuser's owner (worker or, in line, the loop) -- */
+
+static int64_t thread_cpu_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
+}
+
+static int cmp_own(const void *a, const void *b) {
+  const fu_own *x = a, *y = b;
+  return x->track_id < y->track_id ? -1 : x->track_id > y->track_id;
+}
+
+static int cmp_key(const void *a, const void *b) { return memcmp(a, b, FU_KEY_BYTES); }
+
+/* Own track id of a member local id "<NAT>-T<n>" of this nation, 0 if not. */
+static unsigned own_id(const char *nation, const char *orig, const char *local) {
+  if (strncmp(orig, nation, 3) || strncmp(local, nation, 3) || local[3] != '-' || local[4] != 'T')
+    return 0;
+  char *end;
+  unsigned long v = strtoul(local + 5, &end, 10);
+  return *end || v == 0 || v > 0xffffffffu ? 0 : (unsigned)v;
+}
+
+static const fu_fall *fall_find(const fu_job *j, uint32_t gtn) {
+  size_t lo = 0, hi = j->n_fall;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (j->fall[mid].gtn < gtn)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < j->n_fall && j->fall[lo].gtn == gtn ? &j->fall[lo] : NULL;
+}
+
+typedef struct key_ctx {
+  fu_pic *p;
+  int oom;
+} key_ctx;
+
+static void key_add(void *ctx, const char *orig, const char *id, uint32_t gtn) {
+  key_ctx *c = ctx;
+  fu_pic *p = c->p;
+  if (p->n_keys == p->cap_keys) {
+    size_t nc = p->cap_keys ? 2 * p->cap_keys : 64;
+    fu_key *k = realloc(p->keys, nc * sizeof *k);
+    if (!k) {
+      c->oom = 1;
+      return;
+    }
+    p->keys = k;
+    p->cap_keys = nc;
+  }
+  fu_key *k = &p->keys[p->n_keys++];
+  memset(k, 0, sizeof *k);
+  snprintf(k->orig, sizeof k->orig, "%s", orig);
+  snprintf(k->id, sizeof k->id, "%s", id);
+  k->gtn = gtn;
+}
+
+/* The picture at j->t_ns into j->pic: every fused track propagated (a
+ * fallen missile - below ground, or nobody holds it and its latest
+ * prediction's impact time has passed - its last state), the index of the
+ * own tracks, the number map. */
+static int pic_make(mwx_fuser *fz, const char *nation, fu_job *j) {
+  fu_pic *p = j->pic;
+  size_t count = mwx_fuse_count(fz);
+  p->n = p->n_own_ix = p->n_keys = 0;
+  if (count > p->cap) {
+    mwx_fuse_track *e = realloc(p->e, count * sizeof *e);
+    if (!e)
+      return MWX_ENOMEM;
+    p->e = e;
+    int *ok = realloc(p->ok, count * sizeof *ok);
+    if (!ok)
+      return MWX_ENOMEM;
+    p->ok = ok;
+    p->cap = count;
+  }
+  p->n = count;
+  size_t n_own = 0;
+  for (size_t i = 0; i < count; i++) {
+    p->ok[i] = PIC_LIVE;
+    int fallen = mwx_fuse_get(fz, i, j->t_ns, &p->e[i]) != 0; /* below ground */
+    if (!fallen && p->e[i].method == MWX_FUSE_COAST) {
+      /* nobody holds it and its latest prediction's impact time has passed */
+      const fu_fall *fl = fall_find(j, p->e[i].global_track_no);
+      fallen = fl && fl->impact_ns <= j->t_ns;
+    }
+    if (fallen) { /* its last state, not propagated */
+      mwx_error_clear();
+      p->ok[i] = mwx_fuse_get_last(fz, i, &p->e[i]) ? PIC_NONE : PIC_FALLEN;
+      mwx_error_clear();
+      continue;
+    }
+    for (int k = 0; k < p->e[i].n_members && k < MWX_FUSE_MAX_MEMBERS; k++)
+      n_own += own_id(nation, p->e[i].member_originator[k], p->e[i].member_local_id[k]) != 0;
+  }
+  if (n_own > p->cap_own_ix) {
+    fu_own *o = realloc(p->own_ix, n_own * sizeof *o);
+    if (!o)
+      return MWX_ENOMEM;
+    p->own_ix = o;
+    p->cap_own_ix = n_own;
+  }
+  for (size_t i = 0; i < count; i++)
+    for (int k = 0; p->ok[i] == PIC_LIVE && k < p->e[i].n_members && k < MWX_FUSE_MAX_MEMBERS; k++) {
+      unsigned id = own_id(nation, p->e[i].member_originator[k], p->e[i].member_local_id[k]);
+      if (id)
+        p->own_ix[p->n_own_ix++] = (fu_own){id, i};
+    }
+  if (p->n_own_ix)
+    qsort(p->own_ix, p->n_own_ix, sizeof *p->own_ix, cmp_own);
+  key_ctx kc = {p, 0};
+  mwx_fuse_each_source(fz, key_add, &kc);
+  if (kc.oom)
+    return MWX_ENOMEM;
+  if (p->n_keys)
+    qsort(p->keys, p->n_keys, sizeof *p->keys, cmp_key);
+  p->t_ns = j->t_ns;
+  return 0;
+}
+
+/* One pass: the bound (a full fuser takes no new source track), one ingest
+ * of every sample (the fuser's merge pass runs once for all of them; a
+ * refused batch - only by what the loop's check cannot see - one sample at
+ * a time, each refusal counted), then the picture.  Touches only fz and j. */
+static void pass_run(mwx_fuser *fz, const char *nation, fu_job *j) {
+  int64_t w0 = mwx_node_mono_ns(), c0 = thread_cpu_ns();
+  j->rc = 0;
+  j->unfusable = j->full = 0;
+  size_t k = 0;
+  if (mwx_fuse_count(fz) >= FUSE_MAX_TRACKS) {
+    for (size_t i = 0; i < j->n; i++) {
+      uint32_t g;
+      if (mwx_fuse_global_of(fz, j->s[i].originator, j->s[i].local_track_id, &g)) {
+        mwx_error_clear();
+        j->full++;
+        continue;
+      }
+      if (k != i)
+        j->s[k] = j->s[i];
+      k++;
+    }
+  } else
+    k = j->n;
+  if (k && mwx_fuse_ingest(fz, j->s, k)) {
+    mwx_error_clear();
+    for (size_t i = 0; i < k; i++)
+      if (mwx_fuse_ingest(fz, &j->s[i], 1)) {
+        j->unfusable++;
+        mwx_error_clear();
+      }
+  }
+  if (j->picture && (j->rc = pic_make(fz, nation, j)))
+    mwx_error_clear();
+  j->end_mono_ns = mwx_node_mono_ns();
+  j->wall_ns = j->end_mono_ns - w0;
+  j->cpu_ns = thread_cpu_ns() - c0;
+}
+
+/* ---- the worker thread ---------------------------------------------------- */
+
+static void *worker_main(void *arg) {
+  fu_worker *w = arg;
+  pthread_mutex_lock(&w->mu);
+  for (;;) {
+    while (!w->stop && w->state != FW_QUEUED)
+      pthread_cond_wait(&w->cv, &w->mu);
+    if (w->stop)
+      break;
+    pthread_mutex_unlock(&w->mu); /* the job and the fuser are the worker's until FW_DONE */
+    int64_t t0 = mwx_node_mono_ns();
+    pass_run(w->fz, w->nation, w->job);
+    pthread_mutex_lock(&w->mu);
+    if (w->min_ms > 0) { /* TEST ONLY: a slow fuser */
+      int64_t until = t0 + (int64_t)w->min_ms * 1000000ll;
+      while (!w->stop && mwx_node_mono_ns() < until) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        int64_t at = until < (int64_t)ts.tv_sec * NS + ts.tv_nsec + NS ? until : (int64_t)ts.tv_sec * NS + ts.tv_nsec + NS;
+        ts.tv_sec = (time_t)(at / NS);
+        ts.tv_nsec = (long)(at % NS);
+        pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+      }
+      w->job->end_mono_ns = mwx_node_mono_ns();
+      w->job->wall_ns = w->job->end_mono_ns - t0;
+    }
+    w->state = FW_DONE;
+    pthread_mutex_unlock(&w->mu);
+    /* the token wakes the loop; a full hand-over queue refuses it, and the
+       loop still finds FW_DONE at its next step (at most 250 ms later) */
+    node_fuse_token tok = {NODE_FUSE_MAGIC};
+    if (mwx_node_loop_post(w->loop, &tok, sizeof tok))
+      mwx_error_clear();
+    pthread_mutex_lock(&w->mu);
+  }
+  pthread_mutex_unlock(&w->mu);
+  return NULL;
+}
+
+static int worker_state(fu_worker *w) {
+  pthread_mutex_lock(&w->mu);
+  int s = w->state;
+  pthread_mutex_unlock(&w->mu);
+  return s;
+}
+
+static void worker_set(fu_worker *w, int state) {
+  pthread_mutex_lock(&w->mu);
+  w->state = state;
+  if (state == FW_QUEUED)
+    pthread_cond_signal(&w->cv);
+  pthread_mutex_unlock(&w->mu);
+}
+
+/* ---- the loop's side ------------------------------------------------------- */
 
 int node_fuse_open(mwx_node *n) {
   n->fu = calloc(1, sizeof *n->fu);
@@ -113,19 +432,70 @@ int node_fuse_open(mwx_node *n) {
     n->fu = NULL;
     return mwx_error_set(MWX_ENOMEM, "node: out of memory");
   }
+  n->fu->cur = &n->fu->pics[0];
+  n->fu->job.pic = &n->fu->pics[1];
   return mwx_fuse_create(NULL, &n->fu->fz);
+}
+
+int node_fuse_start(mwx_node *n) {
+  struct node_fuse *f = n->fu;
+  if (!f || f->w || !f->fz)
+    return 0;
+  fu_worker *w = calloc(1, sizeof *w);
+  if (!w)
+    return mwx_error_set(MWX_ENOMEM, "node: out of memory");
+  w->min_ms = n->cfg.test_fuse_min_ms;
+  w->loop = n->loop;
+  w->fz = f->fz;
+  w->job = &f->job;
+  memcpy(w->nation, n->cfg.nation, MWX_NATION_LEN);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  int ok = !pthread_mutex_init(&w->mu, NULL) && !pthread_cond_init(&w->cv, &ca);
+  pthread_condattr_destroy(&ca);
+  if (!ok || pthread_create(&w->th, NULL, worker_main, w)) {
+    free(w);
+    return mwx_error_set(MWX_EIO, "node: cannot start the fusion worker");
+  }
+  f->w = w;
+  return 0;
+}
+
+void node_fuse_stop(mwx_node *n) {
+  struct node_fuse *f = n->fu;
+  if (!f || !f->w)
+    return;
+  fu_worker *w = f->w;
+  pthread_mutex_lock(&w->mu);
+  w->stop = 1;
+  pthread_cond_broadcast(&w->cv);
+  pthread_mutex_unlock(&w->mu);
+  pthread_join(w->th, NULL); /* a pass in progress is finished first (its test wait cut short) */
+  pthread_cond_destroy(&w->cv);
+  pthread_mutex_destroy(&w->mu);
+  free(w);
+  f->w = NULL; /* the fuser is the closing thread's now */
+}
+
+static void pic_free(fu_pic *p) {
+  free(p->e);
+  free(p->ok);
+  free(p->own_ix);
+  free(p->keys);
 }
 
 void node_fuse_close(mwx_node *n) {
   if (!n->fu)
     return;
+  node_fuse_stop(n);
   mwx_fuse_destroy(n->fu->fz);
-  free(n->fu->pic);
-  free(n->fu->pic_ok);
+  pic_free(&n->fu->pics[0]);
+  pic_free(&n->fu->pics[1]);
+  free(n->fu->job.s);
+  free(n->fu->job.fall);
   free(n->fu->la);
   free(n->fu->pred);
-  free(n->fu->own);
-  free(n->fu->own_ix);
   free(n->fu->own_t);
   free(n->fu->rxq);
   free(n->fu);
@@ -153,7 +523,7 @@ static void put_launch(mwx_node *n, struct node_fuse *f, const char *originator,
       return;
     }
   if (f->n_la == FUSE_MAX_ENTRIES) {
-    overflow(n, 1, "launch candidates", FUSE_MAX_ENTRIES);
+    overflow(n, FULL_LAUNCHES, "launch candidates", FUSE_MAX_ENTRIES);
     return;
   }
   if (f->n_la == f->cap_la) {
@@ -215,7 +585,7 @@ static void put_pred(mwx_node *n, struct node_fuse *f, uint32_t gtn, int64_t mad
     return;
   }
   if (f->n_pred == FUSE_MAX_ENTRIES) {
-    overflow(n, 2, "predictions", FUSE_MAX_ENTRIES);
+    overflow(n, FULL_PREDICTIONS, "predictions", FUSE_MAX_ENTRIES);
     return;
   }
   if (f->n_pred == f->cap_pred) {
@@ -236,44 +606,180 @@ static const fu_pred *get_pred(const struct node_fuse *f, uint32_t gtn) {
   return k < f->n_pred && f->pred[k].gtn == gtn ? &f->pred[k] : NULL;
 }
 
-/* 1 if the fuser is full and the sample's source track is new to it. */
-static int fuser_full(mwx_node *n, const char *originator, const char *local_id) {
-  struct node_fuse *f = n->fu;
-  if (mwx_fuse_count(f->fz) < FUSE_MAX_TRACKS)
+/* The global number of source track (originator, local id) in the loop's
+ * picture; 0 if it holds none. */
+static uint32_t pic_gtn(const fu_pic *p, const char *originator, const char *local_id) {
+  if (!p->n_keys)
     return 0;
-  uint32_t g;
-  if (!mwx_fuse_global_of(f->fz, originator, local_id, &g))
-    return 0;
-  mwx_error_clear();
-  overflow(n, 0, "fused tracks", FUSE_MAX_TRACKS);
-  return 1;
+  fu_key k;
+  memset(&k, 0, sizeof k);
+  snprintf(k.orig, sizeof k.orig, "%s", originator);
+  snprintf(k.id, sizeof k.id, "%s", local_id);
+  const fu_key *e = bsearch(&k, p->keys, p->n_keys, sizeof *p->keys, cmp_key);
+  return e ? e->gtn : 0;
 }
 
-/* One ingest of samples s[0..k): the fuser's merge pass (every fused track
- * re-made) runs once for all of them.  Every sample was checked, so the
- * batch is refused only by what the check cannot see: then one at a time,
- * each refusal counted. */
-static void ingest(mwx_node *n, mwx_fuse_sample *s, size_t k) {
+/* Drops the ended entries: predictions whose fused track has left the
+ * fuser or whose missile has fallen, launch candidates no fused track holds. */
+static void prune(mwx_node *n) {
   struct node_fuse *f = n->fu;
-  if (!k)
-    return;
-  f->dirty = 1;
-  if (!mwx_fuse_ingest(f->fz, s, k))
-    return;
-  mwx_error_clear();
-  for (size_t i = 0; i < k; i++)
-    if (mwx_fuse_ingest(f->fz, &s[i], 1)) {
-      f->unfusable++;
-      n->st.unfusable++;
-      mwx_error_clear();
-    }
+  const fu_pic *p = f->cur;
+  size_t w = 0;
+  for (size_t i = 0; i < f->n_pred; i++) {
+    /* a live missile's prediction until its impact time; a fallen one's
+       (its last word) as long as the fuser holds the missile */
+    int alive = 0;
+    for (size_t k = 0; k < p->n && !alive; k++)
+      alive = p->ok[k] != PIC_NONE && p->e[k].global_track_no == f->pred[i].gtn;
+    if (alive)
+      f->pred[w++] = f->pred[i];
+  }
+  f->n_pred = w; /* still sorted */
+  w = 0;
+  for (size_t i = 0; i < f->n_la; i++)
+    /* a partner's LaunchEvent may come before its first Track: kept a minute unheld */
+    if (n->sim_ns - f->la[i].seen_ns < 60 * NS || pic_gtn(p, f->la[i].originator, f->la[i].l.local_track_id))
+      f->la[w++] = f->la[i];
+  f->n_la = w;
 }
 
-/* The partners' samples taken since the last ingest, into the fuser. */
-static void flush_rx(mwx_node *n) {
+/* Fills the job (the loop owns it): the partners' samples kept since the
+ * last pass, with own: the own confirmed tracks' estimates newer than the
+ * ones the fuser holds; the picture's time; the predictions' impact times. */
+static int job_fill(mwx_node *n, int own, int picture) {
   struct node_fuse *f = n->fu;
-  ingest(n, f->rxq, f->n_rxq);
+  fu_job *j = &f->job;
+  size_t count = own ? mwx_track_count(n->tr) : 0;
+  if (count + f->n_rxq > j->cap) {
+    mwx_fuse_sample *p = realloc(j->s, (count + f->n_rxq) * sizeof *p);
+    if (!p)
+      return mwx_error_set(MWX_ENOMEM, "node: out of memory");
+    j->s = p;
+    j->cap = count + f->n_rxq;
+  }
+  if (f->n_pred > j->cap_fall) {
+    fu_fall *p = realloc(j->fall, f->n_pred * sizeof *p);
+    if (!p)
+      return mwx_error_set(MWX_ENOMEM, "node: out of memory");
+    j->fall = p;
+    j->cap_fall = f->n_pred;
+  }
+  if (count > f->cap_own_t) {
+    fu_own_t *p = realloc(f->own_t, count * sizeof *p);
+    if (!p)
+      return mwx_error_set(MWX_ENOMEM, "node: out of memory");
+    memset(p + f->cap_own_t, 0, (count - f->cap_own_t) * sizeof *p);
+    f->own_t = p;
+    f->cap_own_t = count;
+  }
+  if (f->n_rxq)
+    memcpy(j->s, f->rxq, f->n_rxq * sizeof *j->s);
+  size_t k = f->n_rxq;
   f->n_rxq = 0;
+  for (size_t i = 0; i < count; i++) {
+    mwx_track_info in;
+    if (mwx_track_get(n->tr, i, &in) || in.status != MWX_TRACK_CONFIRMED || in.coasting)
+      continue;
+    if (f->own_t[i].id == in.id && f->own_t[i].t_ns && in.t_last_ns <= f->own_t[i].t_ns)
+      continue; /* not newer than the one the fuser holds (it would ignore it) */
+    if (mwx_fuse_sample_from_track(n->cfg.nation, &in, &j->s[k]) || mwx_fuse_sample_check(&j->s[k])) {
+      mwx_error_clear(); /* an estimate the fuser refuses stays out of the picture */
+      f->own_t[i] = (fu_own_t){in.id, 0};
+    } else {
+      f->own_t[i] = (fu_own_t){in.id, in.t_last_ns};
+      k++;
+    }
+  }
+  j->n = k;
+  j->t_ns = n->sim_ns;
+  j->picture = picture;
+  for (size_t i = 0; i < f->n_pred; i++)
+    j->fall[i] = (fu_fall){f->pred[i].gtn, f->pred[i].ip.impact_time_ns};
+  j->n_fall = f->n_pred;
+  return 0;
+}
+
+/* The job's output, on the loop (it owns the job again): the counts; the
+ * new picture becomes the loop's (the old one the next pass's buffer);
+ * ended entries pruned once a sim second. */
+static int job_take(mwx_node *n) {
+  struct node_fuse *f = n->fu;
+  fu_job *j = &f->job;
+  f->unfusable += j->unfusable;
+  n->st.unfusable += j->unfusable;
+  for (uint64_t i = 0; i < j->full; i++)
+    overflow(n, FULL_FUSER, "fused tracks", FUSE_MAX_TRACKS);
+  j->unfusable = j->full = 0;
+  f->passes++;
+  f->pass_cpu_ns += j->cpu_ns;
+  if (j->wall_ns > f->pass_max_ns)
+    f->pass_max_ns = j->wall_ns;
+  if (!j->picture) {
+    f->dirty = 1;
+    return 0;
+  }
+  if (j->rc) {
+    f->dirty = 1; /* the loop keeps its picture; the next pass makes it again */
+    return mwx_error_set(j->rc, "node: out of memory");
+  }
+  fu_pic *old = f->cur;
+  f->cur = j->pic;
+  j->pic = old;
+  f->dirty = 0;
+  if (f->cur->t_ns / NS != old->t_ns / NS || !old->t_ns)
+    prune(n); /* ended entries: about once a sim second is enough */
+  return 0;
+}
+
+/* The worker's finished pass, if any, taken back (the loop owns the job
+ * again); the next hand-over waits as long as the pass took. */
+static int worker_take(mwx_node *n) {
+  struct node_fuse *f = n->fu;
+  if (worker_state(f->w) != FW_DONE)
+    return 0;
+  int rc = job_take(n);
+  f->next_pass_mono_ns = f->job.end_mono_ns + f->job.wall_ns;
+  worker_set(f->w, FW_IDLE);
+  return rc;
+}
+
+/* A pass if one is due.  In line (speed 0): now, so that the samples made
+ * after it carry the numbers it gives (the same result every run).  With
+ * the worker: its finished pass taken back; a new one handed over when the
+ * worker is idle and has rested as long as its last pass took. */
+static int fuse_sync(mwx_node *n, int own) {
+  struct node_fuse *f = n->fu;
+  if (!f->w) {
+    int rc = job_fill(n, own, 1);
+    if (rc)
+      return rc;
+    if (!f->job.n && !f->dirty && f->cur->t_ns == n->sim_ns && f->cur->t_ns)
+      return 0; /* nothing new, same time: the picture stands */
+    pass_run(f->fz, n->cfg.nation, &f->job);
+    return job_take(n);
+  }
+  int rc = worker_take(n);
+  if (worker_state(f->w) != FW_IDLE || mwx_node_mono_ns() < f->next_pass_mono_ns)
+    return rc;
+  int rc2 = job_fill(n, 1, 1);
+  if (rc2)
+    return rc ? rc : rc2;
+  /* new samples, or the picture's time FUSE_REFRESH_NS behind: a pass for
+     the time alone at every step would keep the worker and the loop
+     trading passes as fast as they can */
+  if (f->job.n || n->sim_ns - f->cur->t_ns >= FUSE_REFRESH_NS || !f->cur->t_ns)
+    worker_set(f->w, FW_QUEUED);
+  return rc;
+}
+
+int node_fuse_ready(const mwx_node *n) {
+  const struct node_fuse *f = n->fu;
+  return f && f->w && worker_state(f->w) == FW_DONE;
+}
+
+void node_fuse_taken(mwx_node *n) {
+  if (n->fu && n->fu->w && worker_take(n))
+    mwx_error_clear(); /* out of memory: the loop keeps its picture, the next pass makes it again */
 }
 
 void node_fuse_rx(mwx_node *n, const mwx_msg *m) {
@@ -281,11 +787,16 @@ void node_fuse_rx(mwx_node *n, const mwx_msg *m) {
   if (!f)
     return;
   if (m->topic == MWX_TOPIC_TRACK) {
-    if (fuser_full(n, m->mark.originator, m->u.track.local_track_id))
-      return;
-    /* kept for the pass's one ingest (node_fuse_own / the refresh): a
-       fuser ingest per sample re-made every fused track each time, the
-       salvo's queueing (issue 16) */
+    if (f->n_rxq == FUSE_MAX_PENDING) { /* with the worker: it was busy at the last sample */
+      if (fuse_sync(n, 1))
+        mwx_error_clear();
+      if (f->n_rxq == FUSE_MAX_PENDING) { /* still busy (or resting): lost to the picture */
+        overflow(n, FULL_PENDING, "pending samples", FUSE_MAX_PENDING);
+        return;
+      }
+    }
+    /* kept for the next pass: a fuser ingest per sample re-made every
+       fused track each time, the salvo's queueing (issue 16) */
     mwx_fuse_sample *s = &f->rxq[f->n_rxq];
     if (mwx_fuse_sample_from_msg(m, s) || mwx_fuse_sample_check(s)) {
       f->unfusable++; /* e.g. a Track whose covariance the partner's release rule removed */
@@ -293,8 +804,19 @@ void node_fuse_rx(mwx_node *n, const mwx_msg *m) {
       mwx_error_clear();
       return;
     }
-    if (++f->n_rxq == FUSE_MAX_PENDING)
-      flush_rx(n);
+    if (++f->n_rxq < FUSE_MAX_PENDING)
+      return;
+    if (!f->w) { /* in line: into the fuser at once (the picture at the next pass) */
+      if (job_fill(n, 0, 0)) {
+        mwx_error_clear();
+        f->n_rxq--;
+        overflow(n, FULL_PENDING, "pending samples", FUSE_MAX_PENDING);
+        return;
+      }
+      pass_run(f->fz, n->cfg.nation, &f->job);
+      job_take(n);
+    } else if (fuse_sync(n, 1)) /* handed over at once if the worker is idle and rested */
+      mwx_error_clear();
   } else if (m->topic == MWX_TOPIC_LAUNCH)
     put_launch(n, f, m->mark.originator, &m->u.launch);
 }
@@ -309,166 +831,19 @@ void node_fuse_own_sample(mwx_node *n, const mwx_msg *m, const double x[6]) {
     put_pred(n, f, m->u.impact.global_track_no, n->sim_ns, &m->u.impact, endo_descent(x));
 }
 
-static int cmp_own(const void *a, const void *b) {
-  const fu_own *x = a, *y = b;
-  return x->track_id < y->track_id ? -1 : x->track_id > y->track_id;
-}
-
-/* Own track id of a member local id "<NAT>-T<n>" of this nation, 0 if not. */
-static unsigned own_id(const mwx_node *n, const char *orig, const char *local) {
-  if (strncmp(orig, n->cfg.nation, 3) || strncmp(local, n->cfg.nation, 3) || local[3] != '-' || local[4] != 'T')
-    return 0;
-  char *end;
-  unsigned long v = strtoul(local + 5, &end, 10);
-  return *end || v == 0 || v > 0xffffffffu ? 0 : (unsigned)v;
-}
-
-/* Drops the ended entries: predictions whose fused track has left the
- * fuser or whose missile has fallen, launch candidates no fused track holds. */
-static void prune(mwx_node *n) {
-  struct node_fuse *f = n->fu;
-  size_t w = 0;
-  for (size_t i = 0; i < f->n_pred; i++) {
-    /* a live missile's prediction until its impact time; a fallen one's
-       (its last word) as long as the fuser holds the missile */
-    int alive = 0;
-    for (size_t k = 0; k < f->n_pic && !alive; k++)
-      alive = f->pic_ok[k] != PIC_NONE && f->pic[k].global_track_no == f->pred[i].gtn;
-    if (alive)
-      f->pred[w++] = f->pred[i];
-  }
-  f->n_pred = w; /* still sorted */
-  w = 0;
-  for (size_t i = 0; i < f->n_la; i++) {
-    uint32_t g;
-    /* a partner's LaunchEvent may come before its first Track: kept a minute unheld */
-    if (n->sim_ns - f->la[i].seen_ns < 60 * NS ||
-        !mwx_fuse_global_of(f->fz, f->la[i].originator, f->la[i].l.local_track_id, &g))
-      f->la[w++] = f->la[i];
-    else
-      mwx_error_clear();
-  }
-  f->n_la = w;
-}
-
-/* The picture at the node's time: made again only when the fuser took
- * something or the time moved. */
-static int refresh(mwx_node *n) {
-  struct node_fuse *f = n->fu;
-  flush_rx(n);
-  if (!f->dirty && n->sim_ns == f->pic_ns && f->n_pic == mwx_fuse_count(f->fz))
-    return 0;
-  size_t count = mwx_fuse_count(f->fz);
-  if (count > f->cap_pic) {
-    mwx_fuse_track *p = realloc(f->pic, count * sizeof *p);
-    if (!p)
-      return mwx_error_set(MWX_ENOMEM, "node: out of memory");
-    f->pic = p;
-    int *ok = realloc(f->pic_ok, count * sizeof *ok);
-    if (!ok)
-      return mwx_error_set(MWX_ENOMEM, "node: out of memory");
-    f->pic_ok = ok;
-    f->cap_pic = count;
-  }
-  f->n_pic = count;
-  size_t n_own = 0;
-  for (size_t i = 0; i < count; i++) {
-    f->pic_ok[i] = PIC_LIVE;
-    int fallen = mwx_fuse_get(f->fz, i, n->sim_ns, &f->pic[i]) != 0; /* below ground */
-    if (!fallen && f->pic[i].method == MWX_FUSE_COAST) {
-      /* nobody holds it and its latest prediction's impact time has passed */
-      const fu_pred *p = get_pred(f, f->pic[i].global_track_no);
-      fallen = p && p->ip.impact_time_ns <= n->sim_ns;
-    }
-    if (fallen) { /* its last state, not propagated */
-      mwx_error_clear();
-      f->pic_ok[i] = mwx_fuse_get_last(f->fz, i, &f->pic[i]) ? PIC_NONE : PIC_FALLEN;
-      mwx_error_clear();
-      continue;
-    }
-    for (int k = 0; k < f->pic[i].n_members && k < MWX_FUSE_MAX_MEMBERS; k++)
-      n_own += own_id(n, f->pic[i].member_originator[k], f->pic[i].member_local_id[k]) != 0;
-  }
-  f->dirty = 0;
-  /* the index own track id -> picture entry (for node_fuse_shared) */
-  if (n_own > f->cap_own_ix) {
-    fu_own *p = realloc(f->own_ix, n_own * sizeof *p);
-    if (!p)
-      return mwx_error_set(MWX_ENOMEM, "node: out of memory");
-    f->own_ix = p;
-    f->cap_own_ix = n_own;
-  }
-  f->n_own_ix = 0;
-  for (size_t i = 0; i < count; i++)
-    for (int k = 0; f->pic_ok[i] == PIC_LIVE && k < f->pic[i].n_members && k < MWX_FUSE_MAX_MEMBERS; k++) {
-      unsigned id = own_id(n, f->pic[i].member_originator[k], f->pic[i].member_local_id[k]);
-      if (id)
-        f->own_ix[f->n_own_ix++] = (fu_own){id, i};
-    }
-  if (f->n_own_ix)
-    qsort(f->own_ix, f->n_own_ix, sizeof *f->own_ix, cmp_own);
-  /* ended entries: about once a sim second is enough */
-  if (n->sim_ns / NS != f->pic_ns / NS || !f->pic_ns)
-    prune(n);
-  f->pic_ns = n->sim_ns;
-  return 0;
-}
-
 int node_fuse_own(mwx_node *n) {
-  struct node_fuse *f = n->fu;
-  size_t count = mwx_track_count(n->tr);
-  if (count + f->n_rxq > f->cap_own) {
-    mwx_fuse_sample *p = realloc(f->own, (count + f->n_rxq) * sizeof *p);
-    if (!p)
-      return mwx_error_set(MWX_ENOMEM, "node: out of memory");
-    f->own = p;
-    f->cap_own = count + f->n_rxq;
-  }
-  /* the partners' samples since the last ingest and the own tracks' new
+  /* the partners' samples since the last pass and the own tracks' new
      estimates: one ingest */
-  if (f->n_rxq)
-    memcpy(f->own, f->rxq, f->n_rxq * sizeof *f->own);
-  size_t k = f->n_rxq;
-  f->n_rxq = 0;
-  if (count > f->cap_own_t) {
-    fu_own_t *p = realloc(f->own_t, count * sizeof *p);
-    if (!p)
-      return mwx_error_set(MWX_ENOMEM, "node: out of memory");
-    memset(p + f->cap_own_t, 0, (count - f->cap_own_t) * sizeof *p);
-    f->own_t = p;
-    f->cap_own_t = count;
-  }
-  for (size_t i = 0; i < count; i++) {
-    mwx_track_info in;
-    if (mwx_track_get(n->tr, i, &in) || in.status != MWX_TRACK_CONFIRMED || in.coasting)
-      continue;
-    if (f->own_t[i].id == in.id && f->own_t[i].t_ns && in.t_last_ns <= f->own_t[i].t_ns)
-      continue; /* not newer than the one the fuser holds (it would ignore it) */
-    char id[MWX_ID_LEN];
-    snprintf(id, sizeof id, "%s-T%u", n->cfg.nation, in.id);
-    if (fuser_full(n, n->cfg.nation, id))
-      continue;
-    if (mwx_fuse_sample_from_track(n->cfg.nation, &in, &f->own[k]) || mwx_fuse_sample_check(&f->own[k])) {
-      mwx_error_clear(); /* an estimate the fuser refuses stays out of the picture */
-      f->own_t[i] = (fu_own_t){in.id, 0};
-    } else {
-      f->own_t[i] = (fu_own_t){in.id, in.t_last_ns};
-      k++;
-    }
-  }
-  ingest(n, f->own, k);
-  return refresh(n);
+  return fuse_sync(n, 1);
 }
 
 static const mwx_fuse_track *holder(const mwx_node *n, unsigned track_id) {
   const struct node_fuse *f = n->fu;
-  if (!f)
-    return NULL;
-  if (!f->n_own_ix)
+  if (!f || !f->cur->n_own_ix)
     return NULL;
   fu_own key = {track_id, 0};
-  const fu_own *e = bsearch(&key, f->own_ix, f->n_own_ix, sizeof *f->own_ix, cmp_own);
-  return e ? &f->pic[e->pic] : NULL;
+  const fu_own *e = bsearch(&key, f->cur->own_ix, f->cur->n_own_ix, sizeof *f->cur->own_ix, cmp_own);
+  return e ? &f->cur->e[e->pic] : NULL;
 }
 
 uint32_t node_fuse_gtn(const mwx_node *n, unsigned track_id) {
@@ -476,12 +851,7 @@ uint32_t node_fuse_gtn(const mwx_node *n, unsigned track_id) {
     return 0;
   char id[MWX_ID_LEN];
   snprintf(id, sizeof id, "%s-T%u", n->cfg.nation, track_id);
-  uint32_t g = 0;
-  if (mwx_fuse_global_of(n->fu->fz, n->cfg.nation, id, &g)) {
-    mwx_error_clear();
-    return 0;
-  }
-  return g;
+  return pic_gtn(n->fu->cur, n->cfg.nation, id);
 }
 
 static int is_shared(const mwx_node *n, const mwx_fuse_track *ft) {
@@ -494,6 +864,17 @@ static int is_shared(const mwx_node *n, const mwx_fuse_track *ft) {
 int node_fuse_shared(const mwx_node *n, unsigned track_id) {
   const mwx_fuse_track *ft = holder(n, track_id);
   return ft && is_shared(n, ft) && !ft->boost; /* in boost the fused picture predicts nothing: own stands */
+}
+
+void node_fuse_stats(const mwx_node *n, mwx_node_stats *s) {
+  const struct node_fuse *f = n->fu;
+  if (!f)
+    return;
+  s->fuse_worker = f->w != NULL;
+  s->fuse_passes = f->passes;
+  s->fuse_pass_max_ms = (double)f->pass_max_ns / 1e6;
+  s->fuse_cpu_ms = (double)f->pass_cpu_ns / 1e6;
+  s->fuse_picture_age_ms = f->cur->t_ns ? (double)(n->sim_ns - f->cur->t_ns) / 1e6 : -1;
 }
 
 /* The best LaunchEvent (smallest 95% ellipse) among the members of ft. */
@@ -592,13 +973,14 @@ static int fused_prediction(mwx_node *n, const mwx_fuse_track *ft) {
 
 int node_fuse_tick(mwx_node *n) {
   struct node_fuse *f = n->fu;
-  int rc0 = refresh(n); /* with the partners' samples taken since the own tracks went in */
+  int rc0 = fuse_sync(n, 0); /* with the partners' samples taken since the own tracks went in */
   if (rc0)
     return rc0;
-  for (size_t i = 0; i < f->n_pic; i++) {
-    if (f->pic_ok[i] != PIC_LIVE || !is_shared(n, &f->pic[i]))
+  const fu_pic *p = f->cur;
+  for (size_t i = 0; i < p->n; i++) {
+    if (p->ok[i] != PIC_LIVE || !is_shared(n, &p->e[i]))
       continue;
-    int rc = fused_prediction(n, &f->pic[i]);
+    int rc = fused_prediction(n, &p->e[i]);
     if (rc)
       return rc;
   }
@@ -609,13 +991,14 @@ void mwx_node_fused_picture(const mwx_node *n, mwx_node_fused_fn fn, void *ctx) 
   if (!n || !fn || !n->fu)
     return;
   const struct node_fuse *f = n->fu;
-  for (size_t i = 0; i < f->n_pic; i++) {
-    if (f->pic_ok[i] == PIC_NONE)
+  const fu_pic *p = f->cur; /* the loop's snapshot: never the fuser (the worker's) */
+  for (size_t i = 0; i < p->n; i++) {
+    if (p->ok[i] == PIC_NONE)
       continue;
-    const mwx_fuse_track *ft = &f->pic[i];
+    const mwx_fuse_track *ft = &p->e[i];
     mwx_node_fused_entry e;
     memset(&e, 0, sizeof e);
-    e.fallen = f->pic_ok[i] == PIC_FALLEN;
+    e.fallen = p->ok[i] == PIC_FALLEN;
     e.global_track_no = ft->global_track_no;
     e.n_members = ft->n_members < 16 ? ft->n_members : 16;
     for (int k = 0; k < e.n_members; k++)

@@ -68,14 +68,14 @@ static int64_t tick_timer(mwx_node_loop *l, void *ctx) {
     int64_t now = sim_now(n);
     if (step > 0) {
       target = now - (now - n->sim_ns) % step; /* whole steps */
-      if (target <= n->sim_ns && !n->n_fit_done) {
+      if (target <= n->sim_ns && !n->n_fit_done && !node_fuse_ready(n)) {
         int64_t wait = (int64_t)((double)(n->sim_ns + step - now) / n->cfg.speed);
         return wait > 0 ? wait : 1000000;
       }
     } else {
       target = now;
       int64_t nx = n->has_src && !n->src_done ? mwx_assess_drive_next_ns(n->drv) : INT64_MAX;
-      int due = nx <= now || n->n_fit_done || now >= n->next_expire_ns ||
+      int due = nx <= now || n->n_fit_done || node_fuse_ready(n) || now >= n->next_expire_ns ||
                 (n->cfg.status_every_s > 0 && now - n->last_status_ns >= (int64_t)(n->cfg.status_every_s * NS)) ||
                 now - n->sim_ns >= (int64_t)(0.25 * NS * n->cfg.speed);
       if (!due)

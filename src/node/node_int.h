@@ -83,6 +83,14 @@ typedef struct node_fit_result {
   char pad[64];               /* keeps the size apart from node_rx_item's */
 } node_fit_result;
 
+/* What the fusion worker posts to the loop when a pass is done (fusepic.c):
+ * only a wake-up, told apart by its size; the pass itself is taken back
+ * from the worker's state, so a lost token delays it to the next step. */
+#define NODE_FUSE_MAGIC 0x46555331u
+typedef struct node_fuse_token {
+  uint32_t magic;
+} node_fuse_token;
+
 typedef struct node_fitpool node_fitpool;
 /* Starts workers threads with a FIFO of at most cap jobs; results go to
  * loop.  min_ms: TEST ONLY, each fit's min_duration_ms (cut short by a stop). */
@@ -260,16 +268,39 @@ struct node_xout;
 void node_xout_put(mwx_node *n, const char *partner, const mwx_msg *m);
 void node_xout_free(mwx_node *n);
 
-/* ---- fusepic.c: the fused picture (mwx/fuse.h) ---- */
+/* ---- fusepic.c: the fused picture (mwx/fuse.h) ----
+ * Threads: every function here is the loop thread's.  At speed > 0 the
+ * fuser itself belongs to the fusion worker (node_fuse_start .. _stop):
+ * these functions read only the loop's picture, the last pass handed back
+ * (fusepic.c "Threads and ownership"). */
 int node_fuse_open(mwx_node *n);
+/* Starts the fusion worker (speed > 0; after the loop exists: it posts a
+ * node_fuse_token to it).  From then on the worker owns the fuser. */
+int node_fuse_start(mwx_node *n);
+/* Stops and joins the worker (a pass in progress finishes first, its test
+ * wait cut short); before the loop is destroyed.  Safe if never started. */
+void node_fuse_stop(mwx_node *n);
+/* Stops the worker if running, frees everything. */
 void node_fuse_close(mwx_node *n);
-/* A partner's sample taken by the receive path: Track -> the fuser,
- * LaunchEvent -> the launch candidates, ImpactPrediction kept. */
+/* A partner's sample taken by the receive path: Track -> kept for the next
+ * fusion pass, LaunchEvent -> the launch candidates. */
 void node_fuse_rx(mwx_node *n, const mwx_msg *m);
-/* The node's own confirmed, updated tracks into the fuser (each tick, before
- * its samples are made, so that they carry their global number). */
+/* A fusion pass if due (each step, before its samples are made): the
+ * partners' samples kept and the node's own confirmed, updated tracks into
+ * the fuser, then the picture.  Speed 0: in line, so that the samples made
+ * next carry their global number.  Speed > 0: the worker's finished pass
+ * taken back, the next one handed over (the samples carry the numbers of
+ * the last picture back). */
 int node_fuse_own(mwx_node *n);
-/* Global number of own track id (0 if the fuser does not hold it). */
+/* 1 if the worker has a finished pass to take back (the step is due). */
+int node_fuse_ready(const mwx_node *n);
+/* The worker's token arrived (node_batch): its finished pass taken back
+ * now, the next one handed over by the next step. */
+void node_fuse_taken(mwx_node *n);
+/* The fusion worker's counters into s (mwx_node_get_stats). */
+void node_fuse_stats(const mwx_node *n, mwx_node_stats *s);
+/* Global number of own track id in the loop's picture (0 if no pass back
+ * yet holds it). */
 uint32_t node_fuse_gtn(const mwx_node *n, unsigned track_id);
 /* 1 if own track id's fused track has a partner's contribution now and is
  * out of boost: the node's prediction for that missile is then the fused

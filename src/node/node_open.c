@@ -102,6 +102,7 @@ void mwx_node_get_stats(const mwx_node *n, mwx_node_stats *s) {
   s->rx_pend_max = n->rx_pend_max;
   s->tracks_held = n->n_trk;
   s->picture_entries = mwx_fuse_latest_count(n->latest);
+  node_fuse_stats(n, s);
   /* the fits' waits: 99th percentile of the last 256 (insertion sort of a copy) */
   size_t k = n->n_fit_ms < 256 ? n->n_fit_ms : 256;
   float v[256];
@@ -288,6 +289,8 @@ int mwx_node_open(const mwx_node_config *cfg, mwx_node_event_fn fn, void *ctx, m
       (rc = node_fitpool_create(n->cfg.fit_workers, (size_t)n->cfg.fit_queue, n->cfg.test_fit_min_ms, n->loop,
                                 &n->fits)))
     goto fail;
+  if (n->cfg.speed > 0 && (rc = node_fuse_start(n))) /* fusepic.c: the fuser off the loop */
+    goto fail;
   if (cfg->online && (rc = node_rx_start(n)))
     goto fail;
   *out = n;
@@ -302,6 +305,7 @@ void mwx_node_close(mwx_node *n) {
     return;
   node_rx_stop(n);
   node_fitpool_destroy(n->fits); /* before the loop the workers post to */
+  node_fuse_stop(n);
   mwx_node_loop_destroy(n->loop);
   node_fuse_close(n);
   node_alert_close(n);

@@ -232,7 +232,8 @@ void node_pass_end(mwx_node_loop *l, void *ctx) {
  * last wake-up: the accepted samples are journaled in the pass's
  * transaction, committed once with whatever the step of the same pass
  * decides (or at the end of the pass) and reported held only after it;
- * fit results go to the next step (kicked at once). */
+ * fit results go to the next step (kicked at once); the fusion worker's
+ * token takes its finished pass back (fusepic.c). */
 static void batch(mwx_node_loop *l, void **items, const size_t *sizes, size_t cnt, mwx_node *n);
 
 void node_batch(mwx_node_loop *l, void **items, const size_t *sizes, size_t cnt, void *ctx) {
@@ -274,6 +275,10 @@ static void batch(mwx_node_loop *l, void **items, const size_t *sizes, size_t cn
       else
         n->st.fits_dropped++;
       kick = 1;
+      continue;
+    }
+    if (sizes[i] == sizeof(node_fuse_token) && ((node_fuse_token *)items[i])->magic == NODE_FUSE_MAGIC) {
+      node_fuse_taken(n); /* the fusion worker's pass is done: its picture becomes the loop's */
       continue;
     }
     if (sizes[i] != sizeof(node_rx_item))

@@ -25,8 +25,8 @@ const state = {
 // nations' Track samples (coalesced, for the tables); pushArrivals: from the
 // server's push (push_ms) of every event to its arrival (the web part
 // alone); setDataMs: main-thread ms per frame spent building and handing
-// over the map's data (the symbols' canvas drawn, the slow map's data
-// built); handleMs: per
+// over the picture's data (the symbols' canvas drawn, the slow layers'
+// features built and painted); handleMs: per
 // WebSocket message, handling its events
 window.mwxCop = { state, ready: false, applyAlertFilter, onEvent: (ev) => onEvent(ev), updates: 0, latencies: [], arrivals: [], frames: 0,
                   trackArrivals: [], pushArrivals: [], setDataMs: [], handleMs: [], snapshots: 0 };
@@ -88,16 +88,16 @@ $('logout').addEventListener('click', async () => {
 // docs/api.md).  The nations' own samples (Track, LaunchEvent,
 // ImpactPrediction, Alert) feed the tables, the alerts and the timelines.
 // Three layers on one camera, one canvas above the other: the static base
-// map (land, zones, alert regions), the slow map (ground tracks, launch and
-// impact ellipses, corridors: handed new data at most once a second, in
-// one source) and, on top, the track symbols on a layer of their own: a 2-D
-// canvas the page draws itself at the map's projection (map.project) on
-// every frame that changed them or the camera.  A MapLibre map redraws all
-// its layers on any change, and without a GPU (software WebGL) every redraw
-// of a map costs ~100 ms of CPU; the symbols' canvas costs ~1 ms.
+// map (MapLibre: land, zones, alert regions) and two 2-D canvases the page
+// paints itself at the map's projection (layers.js): the slow layers
+// (ground tracks, launch and impact ellipses, corridors: painted again at
+// most every 250 ms) and, on top, the track symbols (every frame that
+// changed them or the camera).  A MapLibre map redraws all its layers on
+// any change, and without a GPU (software WebGL) every redraw costs
+// ~100-250 ms of CPU; the canvases cost a few ms.
 const dirty = new Set();          // map sources to set on the next frame
 const SOURCES = ['tracks', 'trails', 'launches', 'impacts', 'impactPts', 'corridors'];
-const SLOW = new Set(['trails', 'launches', 'impacts', 'impactPts', 'corridors']); // on the slow map, <= 1 Hz
+const SLOW = new Set(['trails', 'launches', 'impacts', 'impactPts', 'corridors']); // the slow layers' canvas (layers.js)
 function keyOf(s) { return `${s.originator}|${s.topic}|${s.id}`; }
 
 function putSample(s, ev) {
@@ -222,7 +222,7 @@ function applyAlertFilter() {
 }
 
 // a fused track's ellipse and corridor rings, made again only when its launch point or prediction
-// changed (the slow map's data is rebuilt every second for every missile)
+// changed (the slow layers' features are rebuilt for every missile each time they are painted)
 function memo(f, what, deps, make) {
   const m = f.geo || (f.geo = {});
   const c = m[what];
@@ -268,12 +268,11 @@ function collection(k) {
   return { type: 'FeatureCollection', features: out };
 }
 
-// Two maps, one over the other, on the same camera: the base map (sea, land, zones, alert
-// regions: static, redrawn only when the camera or an alert changes) and, on a transparent
-// canvas above it, the picture (what moves).  A picture update redraws only the picture's
-// few layers; software WebGL pays for every redraw on the CPU.
+// One map (MapLibre) draws what does not move: sea, land, zones and the alert regions, redrawn
+// only when the camera or an alert changes.  What the picture moves is painted on two 2-D
+// canvases above it (layers.js): the slow layers (ground tracks, ellipses, corridors) and the
+// track symbols.  Software WebGL pays for every map redraw on the CPU; the canvases do not.
 function initMap() {
-  const empty = { type: 'FeatureCollection', features: [] };
   maplibregl.setWorkerUrl('maplibre-gl-csp-worker.js');
   // static layers: simplified harder than the default at low zoom (tolerance), tiled once
   const stat = { tolerance: 1, buffer: 16 };
@@ -292,80 +291,31 @@ function initMap() {
       { id: 'eez', type: 'line', source: 'zones', filter: ['==', ['get', 'layer'], 'eez'], paint: { 'line-color': '#6b8fb3', 'line-width': 1, 'line-dasharray': [3, 2] } },
     ],
   };
-  const dyn = () => ({ type: 'geojson', data: empty, buffer: 8 });
-  const slowStyle = {
-    version: 8,
-    sources: { picture: dyn() }, // every slow layer's features, told apart by 'kind' (one tiling per update)
-    layers: [
-      { id: 'corridor', type: 'fill', source: 'picture', filter: ['==', ['get', 'kind'], 'corridors'], paint: { 'fill-color': ['get', 'color'], 'fill-opacity': 0.12, 'fill-antialias': false } },
-      { id: 'corridor-line', type: 'line', source: 'picture', filter: ['==', ['get', 'kind'], 'corridors'], paint: { 'line-color': ['get', 'color'], 'line-width': 1, 'line-dasharray': [1, 2] } },
-      { id: 'launch-ell', type: 'line', source: 'picture', filter: ['==', ['get', 'kind'], 'launches'], paint: { 'line-color': ['get', 'color'], 'line-width': 2, 'line-dasharray': [2, 1] } },
-      { id: 'impact-ell', type: 'fill', source: 'picture', filter: ['==', ['get', 'kind'], 'impacts'], paint: { 'fill-color': ['get', 'color'], 'fill-opacity': 0.3 } },
-      { id: 'impact-ell-line', type: 'line', source: 'picture', filter: ['==', ['get', 'kind'], 'impacts'], paint: { 'line-color': ['get', 'color'], 'line-width': 2 } },
-      { id: 'impact-pt', type: 'circle', source: 'picture', filter: ['==', ['get', 'kind'], 'impactPts'], paint: { 'circle-radius': 4, 'circle-color': '#ffffff', 'circle-stroke-color': ['get', 'color'], 'circle-stroke-width': 2 } },
-      { id: 'trails', type: 'line', source: 'picture', filter: ['==', ['get', 'kind'], 'trails'], paint: { 'line-color': ['get', 'color'], 'line-width': 1.5, 'line-opacity': 0.8 } },
-    ],
-  };
   const keep = new URLSearchParams(location.search).has('shot'); // a drawing buffer kept for screenshots
   const view = { center: [133, 38], zoom: 3.6, attributionControl: false, preserveDrawingBuffer: keep, fadeDuration: 0 };
-  state.base = new maplibregl.Map({ container: 'map-base', style: baseStyle, interactive: false, ...view });
-  state.map = new maplibregl.Map({ container: 'map-over', style: slowStyle, ...view }); // the slow map takes the pointer
+  state.base = state.map = new maplibregl.Map({ container: 'map-base', style: baseStyle, ...view }); // it takes the pointer
+  pictureLayer.init($('map-picture'), state.map);
   trackLayer.init($('map-tracks'), state.map);
-  const follow = () => { state.base.jumpTo({ center: state.map.getCenter(), zoom: state.map.getZoom(), bearing: state.map.getBearing(), pitch: state.map.getPitch() });
-    trackLayer.draw(); };
+  const follow = () => { pictureLayer.draw(); trackLayer.draw(); };
   state.map.on('move', follow);
-  state.map.on('resize', () => { state.base.resize(); trackLayer.draw(); });
+  state.map.on('resize', follow);
   window.mwxCop.map = state.map;
-  window.mwxCop.slow = state.map;
-  window.mwxCop.base = state.base;
+  window.mwxCop.base = state.map;
   window.mwxCop.trackLayer = trackLayer;
-  let loaded = 0;
+  window.mwxCop.pictureLayer = pictureLayer;
   const onLoad = () => {
-    if (++loaded < 2) return;
     window.mwxCop.ready = true;
     for (const k of SOURCES) dirty.add(k);
     applyAlertFilter();
   };
-  state.base.on('load', onLoad);
   state.map.on('load', onLoad);
   requestAnimationFrame(frame);
 }
 
-// The track symbols' layer: one circle per symbol (6 px, the nations' colour, a white rim) on a
-// 2-D canvas above the maps, placed by the map's own projection.  'drawn' is what the last draw
-// painted inside the view (properties and pixel position): the tests' and benchmarks' rendered
-// features of the 'tracks' layer.
-const trackLayer = {
-  canvas: null, ctx: null, map: null, feats: [], drawn: [], draws: 0,
-  init(canvas, map) { this.canvas = canvas; this.ctx = canvas.getContext('2d'); this.map = map; },
-  draw() {
-    if (!this.map) return;
-    const c = this.canvas, g = this.ctx, dpr = window.devicePixelRatio || 1, w = c.clientWidth, h = c.clientHeight;
-    if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) { c.width = Math.round(w * dpr); c.height = Math.round(h * dpr); }
-    g.setTransform(dpr, 0, 0, dpr, 0, 0);
-    g.clearRect(0, 0, w, h);
-    g.lineWidth = 1.5;
-    g.strokeStyle = '#ffffff';
-    const drawn = [];
-    for (const f of this.feats) {
-      const p = this.map.project(f.geometry.coordinates);
-      if (p.x < -8 || p.y < -8 || p.x > w + 8 || p.y > h + 8) continue;
-      g.beginPath();
-      g.arc(p.x, p.y, 6, 0, 2 * Math.PI);
-      g.fillStyle = f.properties.color;
-      g.fill();
-      g.stroke();
-      drawn.push({ ...f.properties, x: p.x, y: p.y });
-    }
-    this.drawn = drawn;
-    this.draws++;
-  },
-};
-
 // the track symbols are redrawn at most every MAP_MS (default: every frame that changed them)
 const MAP_MS = Number(new URLSearchParams(location.search).get('map_ms') ?? 0);
-// and the slow map at most every SLOW_MS (1 s; bench/cop_fps.js varies both)
-const SLOW_MS = Math.max(1000, Number(new URLSearchParams(location.search).get('slow_ms') ?? 1000));
+// and the slow layers at most every SLOW_MS (250 ms; bench/cop_fps.js varies both)
+const SLOW_MS = Math.max(0, Number(new URLSearchParams(location.search).get('slow_ms') ?? 250));
 let lastMap = 0, pendingLatency = [], lastTables = 0, lastSlow = 0, tablesDue = false, missilesDue = false;
 function frame() {
   window.mwxCop.frames++;
@@ -385,13 +335,12 @@ function frame() {
       pendingLatency = [];
       if (window.mwxCop.latencies.length > 20000) window.mwxCop.latencies.splice(0, 10000);
     }
-    // the slow layers (ground tracks, ellipses, corridors) change little per update: the slow map
-    // is handed them together, in one source, at most once a second (one tiling, one redraw)
+    // the slow layers (ground tracks, ellipses, corridors) change little per update: their
+    // canvas is painted again at most every SLOW_MS
     if (now - lastSlow >= SLOW_MS && [...dirty].some((k) => SLOW.has(k))) {
       lastSlow = now;
-      const features = [];
-      for (const k of SLOW) for (const f of collection(k).features) { f.properties.kind = k; features.push(f); }
-      state.map.getSource('picture').setData({ type: 'FeatureCollection', features });
+      for (const k of SLOW) if (dirty.has(k)) pictureLayer.set(k, collection(k).features);
+      pictureLayer.draw();
       for (const k of SLOW) dirty.delete(k);
       did = true;
     }

@@ -1,0 +1,226 @@
+/*
+ * test_node_fusework.c - the fuser off the loop thread (src/node/fusepic.c
+ * "Threads and ownership"): a node at speed > 0 (offline: no DDS) whose
+ * fusion worker is made slow by the test-only option test_fuse_min_ms.
+ *   - a fusion pass taking 3 s does not delay the tracks' releases: the
+ *     Track samples of both missiles keep leaving at the tracker's rate
+ *     while it runs, the loop spends almost none of its time in the fuser,
+ *     and the global numbers arrive when the pass is back (0 before, then
+ *     the picture's number);
+ *   - at speed 0 the same passes run in line (no worker: fuse_worker 0),
+ *     and every Track after the first pass carries its number at once.
+ * Closing the node with a slow pass in progress is quick (the test wait is
+ * cut short by the worker's stop) and clean (ASan build).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "mwx/error.h"
+#include "mwx/node.h"
+
+#define NS 1000000000ll
+
+/* n launches of the 2022-11-18 Hwasong-17 profile, gap_s apart, each from a
+ * site 0.6 deg further south (so the tracks stay apart). */
+static void write_scenario(const char *path, int n, int gap_s) {
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fprintf(f, "{\"name\":\"test\",\"launches\":[");
+  for (int i = 0; i < n; i++)
+    fprintf(f,
+            "%s{\"id\":\"M%d\",\"time_utc\":\"2022-11-18T01:%02d:%02dZ\",\"lat_deg\":%.2f,\"lon_deg\":125.67,"
+            "\"azimuth_deg\":72.0,\"apogee_km\":6040.9,\"range_km\":999.2,\"class\":\"ICBM\"}",
+            i ? "," : "", i + 1, 15 + (i * gap_s) / 60, (i * gap_s) % 60, 39.2 - 0.6 * i);
+  fprintf(f, "],\"sensors\":\"default\"}\n");
+  fclose(f);
+}
+
+#define MAXREL 20000
+typedef struct wctx {
+  mwx_node *n;
+  int64_t stop_after_ns;  /* stop at this sim time */
+  int n_rel;
+  int64_t rel_wall[MAXREL]; /* mono ns of each Track released to JPN */
+  char rel_id[MAXREL][32];
+  uint32_t rel_gtn[MAXREL];
+} wctx;
+
+static void on_ev(void *c, const mwx_node_event *ev) {
+  wctx *x = c;
+  if (ev->kind == MWX_NODE_EV_RELEASED && ev->msg && !strcmp(ev->partner, "JPN") &&
+      ev->msg->topic == MWX_TOPIC_TRACK && x->n_rel < MAXREL) {
+    x->rel_wall[x->n_rel] = mwx_node_mono_ns();
+    snprintf(x->rel_id[x->n_rel], 32, "%s", ev->msg->u.track.local_track_id);
+    x->rel_gtn[x->n_rel] = ev->msg->u.track.global_track_no;
+    x->n_rel++;
+  }
+  if (x->stop_after_ns && ev->sim_ns >= x->stop_after_ns)
+    mwx_node_stop(x->n);
+}
+
+typedef struct pic {
+  int n;
+  char member[8][32];
+  uint32_t gtn[8];
+} pic;
+
+static void on_fused(void *ctx, const mwx_node_fused_entry *e) {
+  pic *p = ctx;
+  for (int k = 0; k < e->n_members && p->n < 8; k++) {
+    snprintf(p->member[p->n], 32, "%s", e->member[k]);
+    p->gtn[p->n++] = e->global_track_no;
+  }
+}
+
+static void open_node(mwx_node_config *cfg, const char *dir, const char *sc) {
+  mwx_node_config_init(cfg);
+  strcpy(cfg->nation, "KOR");
+  snprintf(cfg->scenario, sizeof cfg->scenario, "%s", sc);
+  snprintf(cfg->policy, sizeof cfg->policy, "%s/config/policy-KOR.json", MWX_SOURCE_DIR);
+  snprintf(cfg->journal, sizeof cfg->journal, "%s/kor.db", dir);
+  cfg->journal_plots = 0;
+  cfg->sync = MWX_JOURNAL_SYNC_NORMAL;
+  cfg->step_s = 0; /* event-driven */
+  cfg->launch_fit = 0;
+}
+
+static void rm_rf(const char *dir) {
+  char cmd[200];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
+static void test_slow_fusion_does_not_delay(void **state) {
+  (void)state;
+  char dir[] = "/tmp/mwx_test_fusework_XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char sc[128];
+  snprintf(sc, sizeof sc, "%s/two.json", dir);
+  write_scenario(sc, 2, 20);
+  mwx_node_config cfg;
+  open_node(&cfg, dir, sc);
+  cfg.speed = 20;
+  cfg.test_fuse_min_ms = 3000;
+  wctx *x = calloc(1, sizeof *x);
+  assert_non_null(x);
+  assert_int_equal(mwx_node_open(&cfg, on_ev, x, &x->n), 0);
+  x->stop_after_ns = mwx_node_epoch_ns(x->n) + 320 * NS; /* 16 s of wall: both missiles tracked */
+  assert_int_equal(mwx_node_run(x->n), 0);
+  mwx_node_stats st;
+  mwx_node_get_stats(x->n, &st);
+  mwx_node_profile pf;
+  mwx_node_get_profile(x->n, &pf);
+  pic p = {0};
+  mwx_node_fused_picture(x->n, on_fused, &p);
+  int64_t c0 = mwx_node_mono_ns();
+  mwx_node_close(x->n); /* a 3-s pass (or its rest) in progress */
+  double close_s = (double)(mwx_node_mono_ns() - c0) / 1e9;
+  printf("# fusion worker %d: %llu passes, longest %.0f ms, CPU %.1f ms; loop in fuse %.1f ms of %.1f s;"
+         " picture %.0f sim ms old; close %.3f s\n",
+         st.fuse_worker, (unsigned long long)st.fuse_passes, st.fuse_pass_max_ms, st.fuse_cpu_ms,
+         (double)pf.part_ns[MWX_NODE_PROF_FUSE] / 1e6, (double)pf.wall_ns / 1e9, st.fuse_picture_age_ms, close_s);
+  assert_int_equal(st.fuse_worker, 1);
+  assert_true(st.fuse_passes >= 2);
+  assert_true(st.fuse_pass_max_ms >= 3000); /* each pass did take 3 s */
+  /* the worker rests as long as its pass took: at most one pass per 6 s */
+  assert_true(st.fuse_passes <= 1 + (uint64_t)(pf.wall_ns / (6 * NS)) + 1);
+  assert_true(close_s < 2); /* the test wait ends with the worker's stop */
+  /* the loop itself spent little in the fused picture (the 3-s waits were
+     the worker's): under 1 s of the run's 16 */
+  assert_true(pf.part_ns[MWX_NODE_PROF_FUSE] < NS);
+  /* the releases: both tracks kept leaving, no gap near a pass's 3 s (at
+     20x the tracker gives a Track every ~0.1-0.5 s of wall per track) */
+  assert_true(x->n_rel > 40);
+  int64_t gap = 0;
+  int tracks = 0;
+  char seen[4][32] = {{0}};
+  for (int i = 0; i < x->n_rel; i++) {
+    if (i && x->rel_wall[i] - x->rel_wall[i - 1] > gap)
+      gap = x->rel_wall[i] - x->rel_wall[i - 1];
+    int k = 0;
+    while (k < tracks && strcmp(seen[k], x->rel_id[i]))
+      k++;
+    if (k == tracks && tracks < 4)
+      snprintf(seen[tracks++], 32, "%s", x->rel_id[i]);
+  }
+  printf("# %d Track releases to JPN of %d tracks, longest gap %.0f ms\n", x->n_rel, tracks, (double)gap / 1e6);
+  assert_true(tracks >= 2);
+  assert_true(gap < 1500 * 1000000ll); /* a pass (3 s) and its rest (3 s) would show as >= 3 s */
+  /* global numbers: the first Tracks of a track carry 0 (no pass back
+     holds it yet), the later ones the number of the loop's picture, which
+     stays (one missile, one number) */
+  for (int t = 0; t < tracks; t++) {
+    int zeros = 0, numbered = 0;
+    uint32_t g = 0;
+    for (int i = 0; i < x->n_rel; i++) {
+      if (strcmp(x->rel_id[i], seen[t]))
+        continue;
+      if (!x->rel_gtn[i]) {
+        assert_int_equal(numbered, 0); /* never 0 again once numbered */
+        zeros++;
+        continue;
+      }
+      if (!g)
+        g = x->rel_gtn[i];
+      assert_int_equal(x->rel_gtn[i], g);
+      numbered++;
+    }
+    uint32_t pg = 0;
+    for (int k = 0; k < p.n; k++)
+      if (!strcmp(p.member[k], seen[t]))
+        pg = p.gtn[k];
+    printf("# %s: %d Tracks before its number, %d with %u (picture: %u)\n", seen[t], zeros, numbered, g, pg);
+    assert_true(zeros >= 1);
+    assert_true(numbered >= 1);
+    assert_int_equal(g, pg);
+  }
+  free(x);
+  rm_rf(dir);
+}
+
+static void test_offline_in_line(void **state) {
+  (void)state;
+  char dir[] = "/tmp/mwx_test_fusework_XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char sc[128];
+  snprintf(sc, sizeof sc, "%s/one.json", dir);
+  write_scenario(sc, 1, 0);
+  mwx_node_config cfg;
+  open_node(&cfg, dir, sc);
+  cfg.test_fuse_min_ms = 60000; /* a worker would take a minute a pass: in line there is none */
+  wctx *x = calloc(1, sizeof *x);
+  assert_non_null(x);
+  assert_int_equal(mwx_node_open(&cfg, on_ev, x, &x->n), 0);
+  int64_t t0 = mwx_node_epoch_ns(x->n);
+  int done = 0;
+  for (int64_t t = t0; t <= t0 + 200 * NS && !done; t += NS / 10)
+    assert_int_equal(mwx_node_step(x->n, t, &done), 0);
+  mwx_node_stats st;
+  mwx_node_get_stats(x->n, &st);
+  mwx_node_close(x->n);
+  printf("# in line: worker %d, %llu passes; %d Track releases\n", st.fuse_worker,
+         (unsigned long long)st.fuse_passes, x->n_rel);
+  assert_int_equal(st.fuse_worker, 0);
+  assert_true(st.fuse_passes > 100);
+  assert_true(x->n_rel > 10);
+  for (int i = 0; i < x->n_rel; i++)
+    assert_true(x->rel_gtn[i] != 0); /* the pass before the sample numbered its track */
+  free(x);
+  rm_rf(dir);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_offline_in_line),
+      cmocka_unit_test(test_slow_fusion_does_not_delay),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
