@@ -1059,6 +1059,7 @@ static void nees_bench(int seeds, const char *nation) {
           continue;
         /* the confirmed track nearest missile 0 */
         mwx_track_info best;
+        memset(&best, 0, sizeof best);
         double best_d = 20e3;
         int found = 0;
         for (size_t i = 0; i < mwx_track_count(tr); i++) {

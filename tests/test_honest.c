@@ -506,6 +506,7 @@ static void test_midcourse_nees(void **state) {
       if (t - last_sample < 10 * S_NS || ts < tb + 120.0 || mwx_sim_truth_at(&truth, 0, t, &now) || !now.in_flight)
         continue;
       mwx_track_info best;
+      memset(&best, 0, sizeof best);
       double best_d = 20e3;
       int found = 0;
       for (size_t i = 0; i < mwx_track_count(tr); i++) {

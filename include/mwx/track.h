@@ -16,8 +16,9 @@
  *
  * Two motion models run as an IMM (interacting multiple model):
  *   BALLISTIC  free flight (J2 gravity, Coriolis, centrifugal, drag) through
- *              mwx_ballistic_propagate; small white-acceleration noise for
- *              what the model leaves out (beta error, higher harmonics).
+ *              mwx_ballistic_propagate; white-acceleration noise only in the
+ *              air (q_ballistic_air) and, in the tracker, until a track is
+ *              burnt out: above the air the model is the simulator's truth's.
  *   BOOST      the same forces plus thrust acceleration thrust_mps2 along the
  *              velocity, the thrust a random walk (mass loss, staging) and a
  *              large white acceleration (pitch program, steering).
