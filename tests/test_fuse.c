@@ -955,8 +955,8 @@ static void test_replacement_new_track_replaces_drifting(void **state) {
  * inside the gate, the merge must not let the silent JPN-T9 take the place
  * of the live JPN-T2, which holds the missile 2 sigma off.  Before the fix
  * JPN-T2 was displaced by it when the coast's growing covariance brought it
- * inside the gate (+140 s), and the fused state was KOR's and the silent
- * JPN-T9's (sigma 200 m, 20 km off). */
+ * inside the gate (about 520 s after it fell silent, 48 km off), and the
+ * fused state was KOR's alone (sigma 200 m, ~600 m off). */
 static void test_silent_track_does_not_replace_live(void **state) {
   (void)state;
   mwx_fuser *fz = NULL;
