@@ -13,7 +13,8 @@
 #      with 0 and with WS_CLIENTS WebSocket clients, alternating windows,
 #      and the web server's own share of that loop's time (/api/stats
 #      loop_busy) in each case.
-#   Then JPN's CPU time over each part.  The headline lines start with
+#   Then JPN's CPU time over each part (PERF=FILE: JPN's stacks over the
+#   WebSocket part, perf record -g at 499 Hz, into FILE).  The headline lines start with
 #   PAGE / LOOP / NODE.
 set -u
 B=$(cd "${1:?usage: cop_page.sh BUILD_DIR [SCENARIO] [SPEED] [SECONDS] [PAGES]}" && pwd)
@@ -52,17 +53,22 @@ curl -s -m 60 --cacert "$T/pki/JPN/web_ca.pem" -c "$T/jar" -H 'Content-Type: app
   -d '{"name":"bench","password":"bench-password"}' "https://127.0.0.1:$PORT/api/login" >/dev/null &&
   curl -s -m 60 --cacert "$T/pki/JPN/web_ca.pem" -b "$T/jar" "https://127.0.0.1:$PORT/api/stats" |
   python3 -c 'import json,sys; d=json.load(sys.stdin); l=d["loop_lag_us"]; b=d["loop_busy"]
-print("NODE JPN loop lag (10-ms timer, last 60 s) p50=%d p99=%d max=%d us; web server share of the loop %.2f%% (%d calls); ws_frames=%d ws_sent=%d ws_resyncs=%d ws_coalesced=%d" % (l["p50"], l["p99"], l["max"], 100*b["share"], b["calls"], d["ws_frames"], d["ws_sent"], d["ws_resyncs"], d["ws_coalesced"]))' ||
+a=d.get("api_slowest",{})
+print("NODE JPN loop lag (10-ms timer, last 60 s) p50=%d p99=%d max=%d us; web server share of the loop %.2f%% (CPU %.2f%%, %d calls); ws_frames=%d ws_sealed=%d ws_sent=%d ws_resyncs=%d ws_coalesced=%d; slowest API call %s %.1f ms" % (l["p50"], l["p99"], l["max"], 100*b["share"], 100*b.get("cpu_share",0), b["calls"], d["ws_frames"], d.get("ws_sealed",0), d["ws_sent"], d["ws_resyncs"], d["ws_coalesced"], a.get("call","-"), a.get("ms",0)))' ||
   echo "NODE /api/stats: no answer"
 echo "NODE JPN cpu=$(awk -v d=$((c1 - c0)) -v s=$(getconf CLK_TCK) 'BEGIN{printf "%.1f", d/s}') s over the page run (scenario $(basename "$SC"), speed $SPEED, $PAGES page(s), $SECS s)"
 WS_CLIENTS=${WS_CLIENTS:-10}
 if [ "$WS_CLIENTS" -gt 0 ]; then
   c0=$(awk '{print $14+$15}' /proc/${PIDS[1]}/stat)
+  if [ -n "${PERF:-}" ]; then # PERF=FILE: JPN's stacks over the WebSocket part (perf record, 499 Hz)
+    perf record -q -F 499 -g -o "$PERF" -p "${PIDS[1]}" >/dev/null 2>&1 & PERFPID=$!
+  fi
   # (bounded: each window and handshake has its time-out inside; this is the last resort)
   timeout $(( (${WS_WINDOW:-10} + 3) * 2 * ${WS_ROUNDS:-3} + 120 )) \
     node "$SRC/bench/cop_ws.js" "https://127.0.0.1:$PORT/" "$T/pki/JPN/web_ca.pem" bench bench-password "${WS_WINDOW:-10}" "${WS_ROUNDS:-3}" "$WS_CLIENTS" ||
     echo "LOOP cop_ws.js failed (status $?)"
   c1=$(awk '{print $14+$15}' /proc/${PIDS[1]}/stat)
+  [ -n "${PERF:-}" ] && { kill -INT $PERFPID; wait $PERFPID 2>/dev/null; }
   echo "NODE JPN cpu=$(awk -v d=$((c1 - c0)) -v s=$(getconf CLK_TCK) 'BEGIN{printf "%.1f", d/s}') s over the WebSocket part (half of it with $WS_CLIENTS clients)"
 fi
 uptime | sed 's/^/NODE machine load: /'

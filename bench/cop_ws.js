@@ -57,9 +57,15 @@ function client(cookie, stats) {
       s.write(`GET /api/events HTTP/1.1\r\nHost: ${u.host}\r\nOrigin: ${u.origin}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
               `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mwx-cop.v1\r\nCookie: ${cookie}\r\n\r\n`);
     });
-    let buf = Buffer.alloc(0);
+    // the bytes not parsed yet: chunks joined only when a frame is complete
+    // (joining at every chunk re-copies a large frame once per 16-KiB chunk)
+    let buf = Buffer.alloc(0), parts = [], have = 0, need = 2;
     s.on('data', (d) => {
-      buf = Buffer.concat([buf, d]);
+      parts.push(d);
+      have += d.length;
+      if (open && have < need) return;
+      buf = parts.length === 1 ? parts[0] : Buffer.concat(parts, have);
+      parts = [buf];
       if (!open) {
         const end = buf.indexOf('\r\n\r\n');
         if (end < 0) return;
@@ -71,15 +77,20 @@ function client(cookie, stats) {
         resolve(s);
       }
       for (;;) {
+        parts = [buf];
+        have = buf.length;
+        need = 2;
         if (buf.length < 2) return;
         let len = buf[1] & 127, off = 2;
-        if (len === 126) { if (buf.length < 4) return; len = buf.readUInt16BE(2); off = 4; }
-        else if (len === 127) { if (buf.length < 10) return; len = Number(buf.readBigUInt64BE(2)); off = 10; }
+        if (len === 126) { need = 4; if (buf.length < 4) return; len = buf.readUInt16BE(2); off = 4; }
+        else if (len === 127) { need = 10; if (buf.length < 10) return; len = Number(buf.readBigUInt64BE(2)); off = 10; }
+        need = off + len;
         if (buf.length < off + len) return;
         const op = buf[0] & 15, payload = buf.slice(off, off + len);
         buf = buf.slice(off + len);
         if (op === 1) {
-          const evs = JSON.parse(payload.toString());
+          const evs = JSON.parse(payload.toString()), now = Date.now();
+          for (const ev of Array.isArray(evs) ? evs : [evs]) if (ev.push_ms && stats.lat.length < 1e6) stats.lat.push(now - ev.push_ms);
           stats.frames++;
           stats.events += Array.isArray(evs) ? evs.length : 1;
           if (Array.isArray(evs) && evs.length && evs[0].type === 'snapshot') stats.snapshots++;
@@ -112,13 +123,21 @@ function summary(d, bucket) {
   if (!login) throw new Error('log-in: no answer in 4 tries');
   if (login.status !== 200) throw new Error(`log-in: ${login.status} ${login.body}`);
   const cookie = String(login.headers['set-cookie']).split(';')[0];
-  const stats = async () => JSON.parse((await request('GET', '/api/stats', null, cookie)).body);
+  const stats = async () => {
+    const t0 = Date.now();
+    try { return JSON.parse((await request('GET', '/api/stats', null, cookie)).body); } catch (e) {
+      throw new Error(`${e.message} (asked at ${new Date(t0).toISOString()}, round ${round}, ${nowClients} clients)`);
+    }
+  };
+  let round = 0, nowClients = 0;
   const pooled = { 0: new Map(), [clientsArg]: new Map() };
-  const busy = { 0: { ns: 0, up: 0 }, [clientsArg]: { ns: 0, up: 0 } };
+  const busy = { 0: { ns: 0, cpu: 0, up: 0 }, [clientsArg]: { ns: 0, cpu: 0, up: 0 } };
   let bucket = 50, failed = 0, connected = 0;
-  const got = { frames: 0, events: 0, snapshots: 0 };
+  const got = { frames: 0, events: 0, snapshots: 0, lat: [] };
   for (let r = 0; r < Number(roundsArg); r++) {
+    round = r;
     for (const k of [0, Number(clientsArg)]) {
+      nowClients = k;
       // all handshakes at once, each with its time-out
       const res = await Promise.allSettled(Array.from({ length: k }, () => client(cookie, got)));
       const socks = res.filter((x) => x.status === 'fulfilled').map((x) => x.value);
@@ -131,6 +150,7 @@ function summary(d, bucket) {
       bucket = b.bucket;
       for (const [i, n] of diff(a, b)) pooled[k].set(i, (pooled[k].get(i) || 0) + n);
       busy[k].ns += sb.loop_busy.ns - sa.loop_busy.ns;
+      busy[k].cpu += (sb.loop_busy.cpu_ns || 0) - (sa.loop_busy.cpu_ns || 0);
       busy[k].up += sb.loop_busy.up_ns - sa.loop_busy.up_ns;
       for (const s of socks) s.destroy();
       await sleep(500);
@@ -142,10 +162,16 @@ function summary(d, bucket) {
   console.log(`LOOP  0 WebSocket clients: n=${z.n} p50=${f(z.p50)} p99=${f(z.p99)} max=${f(z.max)} mean=${f(z.mean)}`);
   console.log(`LOOP ${clientsArg} WebSocket clients: n=${t.n} p50=${f(t.p50)} p99=${f(t.p99)} max=${f(t.max)} mean=${f(t.mean)} ` +
               `(the clients got ${got.frames} messages, ${got.events} events, ${got.snapshots} snapshots; ${connected} connections made, ${failed} failed)`);
+  const pct = (a, p) => { if (!a.length) return NaN; const v = [...a].sort((x, y) => x - y); return v[Math.min(v.length - 1, Math.floor(v.length * p))]; };
+  console.log(`LOOP the clients: server push -> client n=${got.lat.length} p50=${pct(got.lat, 0.5)} p99=${pct(got.lat, 0.99)} max=${got.lat.reduce((a, b) => Math.max(a, b), 0)} ms`);
   const share = (x) => (x.up ? (100 * x.ns / x.up).toFixed(2) : '-');
   console.log(`LOOP the web server's own time on JPN's loop: ${share(busy[0])}% with 0 clients, ${share(busy[clientsArg])}% with ${clientsArg} ` +
               `(slowdown of the loop by the clients: ${busy[0].up && busy[clientsArg].up ? (100 * (busy[clientsArg].ns / busy[clientsArg].up - busy[0].ns / busy[0].up)).toFixed(2) : '-'} percentage points of its time)`);
+  const cshare = (x) => (x.up ? (100 * x.cpu / x.up).toFixed(2) : '-');
+  console.log(`LOOP the web server's CPU time on JPN's loop thread (CLOCK_THREAD_CPUTIME_ID, not the waits for a core): ${cshare(busy[0])}% with 0 clients, ${cshare(busy[clientsArg])}% with ${clientsArg} ` +
+              `(${busy[0].up && busy[clientsArg].up ? (100 * (busy[clientsArg].cpu / busy[clientsArg].up - busy[0].cpu / busy[0].up)).toFixed(2) : '-'} points)`);
   const st = await stats();
-  console.log(`LOOP server: ws_clients=${st.ws_clients} ws_sent=${st.ws_sent} ws_frames=${st.ws_frames} ws_dropped=${st.ws_dropped} ws_resyncs=${st.ws_resyncs} ws_coalesced=${st.ws_coalesced}`);
+  console.log(`LOOP server: ws_clients=${st.ws_clients} ws_sent=${st.ws_sent} ws_frames=${st.ws_frames} ws_sealed=${st.ws_sealed} ws_dropped=${st.ws_dropped} ws_resyncs=${st.ws_resyncs} ws_snapshots=${st.ws_snapshots} ws_coalesced=${st.ws_coalesced}` +
+              ` slowest API call ${st.api_slowest ? `${st.api_slowest.call} ${st.api_slowest.ms.toFixed(1)} ms (all calls ${st.api_slowest.total_ms.toFixed(0)} ms)` : '-'}`);
   process.exit(failed ? 2 : 0);
 })().catch((e) => { console.error(e); process.exit(1); });

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
 
@@ -788,6 +789,247 @@ static void test_push_backlog(void **state) {
   assert_true(j.ws_dropped >= j.dropped);
 }
 
+/* ---- shared frames and the backlog policy: a slow page is resynced while a
+   fast one keeps up ---------------------------------------------------------- */
+
+/* A WebSocket connection of session cookie (rcvbuf > 0: that SO_RCVBUF, set
+ * before connecting), after the upgrade; -1 on failure. */
+static int ws_open_fd(int port, const char *cookie, int rcvbuf) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0)
+    return -1;
+  if (rcvbuf > 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  struct timeval tv = {20, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char req[1024], head[2048];
+  int n = snprintf(req, sizeof req,
+                   "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nOrigin: http://127.0.0.1:%d\r\n"
+                   "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                   "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mwx-cop.v1\r\nCookie: mwx_session=%s\r\n\r\n",
+                   port, port, cookie);
+  size_t hl = 0;
+  if (connect(fd, (struct sockaddr *)&a, sizeof a) || write(fd, req, (size_t)n) != n)
+    goto fail;
+  while (hl < sizeof head - 1 && (hl < 4 || memcmp(head + hl - 4, "\r\n\r\n", 4)) && read(fd, head + hl, 1) == 1)
+    hl++;
+  head[hl] = 0;
+  if (strncmp(head, "HTTP/1.1 101", 12))
+    goto fail;
+  return fd;
+fail:
+  close(fd);
+  return -1;
+}
+
+/* One server message's payload (malloc'd, NUL-terminated) and its text
+ * opcode; -1 at the end or on an error. */
+static int ws_read_msg(int fd, char **out, size_t *len_out) {
+  unsigned char h[10];
+  if (read_full(fd, h, 2))
+    return -1;
+  uint64_t len = h[1] & 127;
+  if (len == 126) {
+    if (read_full(fd, h + 2, 2))
+      return -1;
+    len = ((uint64_t)h[2] << 8) | h[3];
+  } else if (len == 127) {
+    if (read_full(fd, h + 2, 8))
+      return -1;
+    len = 0;
+    for (int i = 0; i < 8; i++)
+      len = (len << 8) | h[2 + i];
+  }
+  if (len > (64u << 20))
+    return -1;
+  char *pl = malloc(len + 1);
+  if (!pl || read_full(fd, (unsigned char *)pl, len)) {
+    free(pl);
+    return -1;
+  }
+  pl[len] = 0;
+  *out = pl;
+  *len_out = len;
+  return h[0] & 15;
+}
+
+typedef struct page_count {
+  int64_t messages, events, bytes, snapshots, dropped;
+  int bad; /* a message that is not a JSON array */
+} page_count;
+
+static void page_take(page_count *p, const char *pl, size_t len) {
+  json_t *arr = json_loads(pl, 0, NULL);
+  p->messages++;
+  p->bytes += (int64_t)len;
+  if (!json_is_array(arr))
+    p->bad++;
+  size_t i;
+  json_t *ev;
+  json_array_foreach(arr, i, ev) {
+    const char *type = json_string_value(json_object_get(ev, "type"));
+    if (type && !strcmp(type, "snapshot")) {
+      p->snapshots++;
+      p->dropped += json_integer_value(json_object_get(ev, "dropped"));
+      if (!json_is_array(json_object_get(ev, "fused")) || json_array_size(arr) != 1)
+        p->bad++;
+    } else
+      p->events++;
+  }
+  json_decref(arr);
+}
+
+typedef struct slow_job {
+  int port;
+  int fails;
+  char log[4096];
+  int done;
+  page_count fast, slow;
+  int64_t fast_behind_bytes; /* the fast page's largest gap: bytes pushed to the slow one's snapshot ... */
+  json_t *stats;             /* /api/stats at the end */
+} slow_job;
+
+static void *slow_fast_client(void *vj) {
+  slow_job *sj = vj;
+  http_job hj = {0}, *j = &hj; /* (EXPECT writes into j) */
+  char body[8192], sc[300], cookie[100] = "";
+  int st = http(sj->port, "POST", "/api/login", NULL, NULL, "{\"name\":\"officer\",\"password\":\"officer-pass\"}", body,
+                sizeof body, sc, sizeof sc);
+  EXPECT(st == 200, "login: %d %.200s", st, body);
+  sscanf(sc, "mwx_session=%64[0-9a-f]", cookie);
+  int fast = ws_open_fd(sj->port, cookie, 0), slow = ws_open_fd(sj->port, cookie, 2048);
+  EXPECT(fast >= 0 && slow >= 0, "two pages connect: %d %d", fast, slow);
+  /* phase 1: the fast page reads everything, the slow one nothing, until
+     the fast one has had 4 MiB (4 times the slow one's backlog bound) */
+  int64_t end = mwx_node_mono_ns() + 40000000000ll;
+  while (fast >= 0 && sj->fast.bytes < (4 << 20) && mwx_node_mono_ns() < end) {
+    char *pl;
+    size_t len;
+    int op = ws_read_msg(fast, &pl, &len);
+    if (op < 0)
+      break;
+    if (op == 1)
+      page_take(&sj->fast, pl, len);
+    free(pl);
+  }
+  EXPECT(sj->fast.bytes >= (4 << 20), "the fast page had %lld bytes in 40 s", (long long)sj->fast.bytes);
+  /* phase 2: the slow page reads again; both read until it had a snapshot
+     and 2 s more */
+  int64_t snap_at = 0;
+  end = mwx_node_mono_ns() + 30000000000ll;
+  while (fast >= 0 && slow >= 0 && mwx_node_mono_ns() < end && (!snap_at || mwx_node_mono_ns() < snap_at + 2000000000ll)) {
+    struct pollfd pf[2] = {{fast, POLLIN, 0}, {slow, POLLIN, 0}};
+    if (poll(pf, 2, 200) <= 0)
+      continue;
+    for (int k = 0; k < 2; k++) {
+      if (!(pf[k].revents & (POLLIN | POLLHUP | POLLERR)))
+        continue;
+      char *pl;
+      size_t len;
+      int op = ws_read_msg(pf[k].fd, &pl, &len);
+      if (op < 0) {
+        end = 0;
+        break;
+      }
+      if (op == 1)
+        page_take(k ? &sj->slow : &sj->fast, pl, len);
+      free(pl);
+      if (k && sj->slow.snapshots && !snap_at)
+        snap_at = mwx_node_mono_ns();
+    }
+  }
+  if (fast >= 0)
+    close(fast);
+  if (slow >= 0)
+    close(slow);
+  st = http(sj->port, "GET", "/api/stats", cookie, NULL, NULL, body, sizeof body, NULL, 0);
+  sj->stats = st == 200 ? json_loads(body, 0, NULL) : NULL;
+  EXPECT(sj->stats, "stats: %d", st);
+  sj->fails = j->fails;
+  memcpy(sj->log, j->log, sizeof sj->log);
+  __atomic_store_n(&sj->done, 1, __ATOMIC_SEQ_CST);
+  return NULL;
+}
+
+/* Two pages on one server: the fast one reads all the time, the slow one
+ * (a 2-KiB receive buffer) reads nothing for a while; the node runs the
+ * salvo (0.5 s of sim time every 50 ms).  Every event is serialised once
+ * (frames sealed < messages written), the slow page passes its 1-MiB
+ * backlog bound and is sent one snapshot with what it dropped,
+ * counted by the server, while the fast page keeps up with no snapshot; the
+ * server keeps no more than the bound and one frame of frames however far
+ * behind the slow page is. */
+static void test_push_slow_page(void **state) {
+  (void)state;
+  char acc[160];
+  snprintf(acc, sizeof acc, "%s/slow-acc.json", dir);
+  assert_int_equal(mwx_cop_account_add(acc, "officer", MWX_COP_RELEASE_OFFICER, "officer-pass"), 0);
+  mwx_node_config cfg;
+  mwx_node_config_init(&cfg);
+  snprintf(cfg.scenario, sizeof cfg.scenario, "%s/scenarios/salvo-100.json", MWX_SOURCE_DIR);
+  cfg.journal_plots = 0;
+  cfg.launch_fit = 0;
+  cfg.sync = MWX_JOURNAL_SYNC_NORMAL;
+  mwx_cop_config cc;
+  mwx_cop_config_init(&cc);
+  cc.ws_backlog_bytes = 1u << 20;
+  slow_job sj = {0};
+  sj.port = 21000 + (int)((getpid() + 104729) % 20000);
+  mwx_node *n;
+  mwx_cop *cop;
+  serve_open("slow", sj.port, acc, &cfg, &cc, &n, &cop);
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, slow_fast_client, &sj), 0);
+  int64_t end = mwx_node_mono_ns() + 120000000000ll, t = mwx_node_epoch_ns(n) - 5000000000ll, next = 0;
+  int done = 0;
+  uint64_t kept_max = 0;
+  while (!__atomic_load_n(&sj.done, __ATOMIC_SEQ_CST) && mwx_node_mono_ns() < end) {
+    mwx_cop_stats st;
+    mwx_cop_get_stats(cop, &st);
+    int64_t now = mwx_node_mono_ns();
+    if (st.ws_clients >= 2 && !done && now >= next) { /* both pages connected: 0.5 s of sim time every 50 ms */
+      t += 500000000ll;
+      next = now + 50000000ll;
+      assert_int_equal(mwx_node_step(n, t, &done), 0);
+    }
+    mwx_node_loop_run_once(mwx_node_get_loop(n), 5000000);
+    if (cop->kept_bytes > kept_max)
+      kept_max = cop->kept_bytes;
+  }
+  pthread_join(th, NULL);
+  mwx_cop_close(cop);
+  mwx_node_close(n);
+  if (sj.fails)
+    fprintf(stderr, "%s", sj.log);
+  json_t *o = sj.stats;
+  int64_t sealed = json_integer_value(json_object_get(o, "ws_sealed")), frames = json_integer_value(json_object_get(o, "ws_frames"));
+  int64_t resyncs = json_integer_value(json_object_get(o, "ws_resyncs")), dropped = json_integer_value(json_object_get(o, "ws_dropped"));
+  int64_t snaps = json_integer_value(json_object_get(o, "ws_snapshots"));
+  fprintf(stderr,
+          "slow page: fast %lld messages %lld events %lld bytes %lld snapshots; slow %lld messages %lld events %lld "
+          "snapshots (dropped %lld); server sealed %lld frames, wrote %lld, resyncs %lld, dropped %lld, snapshots made %lld, "
+          "frames kept at most %llu bytes\n",
+          (long long)sj.fast.messages, (long long)sj.fast.events, (long long)sj.fast.bytes, (long long)sj.fast.snapshots,
+          (long long)sj.slow.messages, (long long)sj.slow.events, (long long)sj.slow.snapshots, (long long)sj.slow.dropped,
+          (long long)sealed, (long long)frames, (long long)resyncs, (long long)dropped, (long long)snaps,
+          (unsigned long long)kept_max);
+  assert_int_equal(sj.fails, 0);
+  assert_int_equal(sj.fast.bad + sj.slow.bad, 0);
+  assert_int_equal(sj.fast.snapshots, 0);          /* the fast page kept up */
+  assert_true(sj.fast.events > 1000);
+  assert_true(sj.slow.snapshots >= 1);             /* the slow one was resynced ... */
+  assert_true(sj.slow.dropped > 0);                /* ... told what it dropped ... */
+  assert_true(sj.slow.events > 0);                 /* ... and went on after it */
+  assert_true(resyncs >= sj.slow.snapshots);
+  assert_true(dropped >= sj.slow.dropped);
+  assert_true(snaps >= 1 && snaps <= resyncs);
+  assert_true(frames > sealed);                    /* a frame's bytes written to more than one page */
+  assert_true(kept_max <= (1u << 20) + COP_FRAME_MAX);  /* the memory bound, whatever the slow page does */
+  json_decref(o);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_accounts),
@@ -799,6 +1041,7 @@ int main(void) {
       cmocka_unit_test(test_session_max_age),
       cmocka_unit_test(test_push),
       cmocka_unit_test(test_push_backlog),
+      cmocka_unit_test(test_push_slow_page),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -72,8 +72,14 @@ int mwx_cop_account_verify(const char *path, const char *name, const char *passw
 
 /* ---- the server ----------------------------------------------------------- */
 
-/* The per-page backlog bound (messages pushed and not yet written to that
- * page; the server keeps the last MWX_COP_BACKLOG_MSGS + 1 for all pages). */
+/* The per-page backlog bound: events pushed and not yet written to that
+ * page, and their bytes.  Every event is serialised once into a shared push
+ * frame (the events of at most 10 ms); the server keeps the sealed frames
+ * (at most ws_backlog_bytes + 256 KiB of them) for all pages, and a page
+ * writes them as they are, so neither the server's memory nor its work per
+ * event grows with the pages; a page past the bound is sent one snapshot
+ * (the whole picture, serialised once and shared by the pages that need one
+ * within a second) and goes on from the frame after it. */
 #define MWX_COP_BACKLOG_MSGS 1023
 #define MWX_COP_BACKLOG_BYTES (4u << 20)
 
@@ -116,17 +122,23 @@ void mwx_cop_close(mwx_cop *c);
 
 typedef struct mwx_cop_stats {
   uint64_t requests, api_ok, api_refused, logins_ok, logins_failed, logins_limited;
-  uint64_t ws_clients, ws_sent, ws_dropped; /* dropped: a page too slow for the push ring */
+  uint64_t ws_clients, ws_sent, ws_dropped; /* sent: events written (each page counts); dropped: events a
+                                               page past the backlog bound skipped (a snapshot instead) */
   uint64_t account_reloads;
-  uint64_t ws_frames;    /* WebSocket messages written: each carries every pushed event the page has not
-                            had yet (a JSON array, at most 256 KiB) */
+  uint64_t ws_frames;    /* WebSocket messages written (each page counts): one push frame each (a JSON array
+                            of the events of at most 10 ms, at most 256 KiB), or a snapshot */
+  uint64_t ws_sealed;    /* push frames made (each serialised once, whatever the number of pages) */
+  uint64_t ws_snapshots; /* snapshots serialised (each shared by the pages resynced within 1 s) */
   uint64_t ws_coalesced; /* track updates replaced by a newer one of the same track before their push
                             (a track is pushed at most every 50 ms: its newest sample) */
   uint64_t ws_resyncs;   /* a page's backlog passed MWX_COP_BACKLOG_MSGS messages or MWX_COP_BACKLOG_BYTES
-                            bytes: what it had not had yet was dropped (counted in ws_dropped) and it was
-                            sent the whole picture instead (a "snapshot" message) */
+                            bytes (or its next frame was no longer kept): what it had not had yet was
+                            dropped (counted in ws_dropped) and it was sent the whole picture instead (a
+                            "snapshot" message) */
   uint64_t loop_ns;      /* time the server spent on the node's loop (libuv passes, node events, the push
                             timers; CLOCK_MONOTONIC), since mwx_cop_open */
+  uint64_t loop_cpu_ns;  /* the loop thread's CPU time in those calls (CLOCK_THREAD_CPUTIME_ID): unlike
+                            loop_ns, not counting the time the thread waited for a core inside them */
   uint64_t loop_calls;   /* the calls that time is made of */
   int64_t up_ns;         /* CLOCK_MONOTONIC ns since mwx_cop_open (loop_ns / up_ns: the server's share) */
 } mwx_cop_stats;

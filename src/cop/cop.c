@@ -16,11 +16,14 @@
  *
  * Memory bounds: MWX_COP_MAX_ACCOUNTS accounts, COP_SESSIONS sessions
  * (the oldest is dropped for a new one), COP_LIMITS rate-limit slots,
- * COP_RING pushed messages kept for all pages; a page further behind than
- * MWX_COP_BACKLOG_MSGS messages or MWX_COP_BACKLOG_BYTES bytes is sent the
- * whole picture instead ("snapshot", counted in ws_resyncs, the skipped
- * messages in ws_dropped); one write per page per libuv pass, each at most
- * COP_FRAME_MAX bytes of pushed events; COP_TRAIL points per track,
+ * the push frames kept for all pages (each event serialised once into a
+ * frame of at most COP_SEAL_NS of events and COP_FRAME_MAX bytes; at most
+ * COP_FRAMES - 1 frames and ws_backlog_bytes + COP_FRAME_MAX bytes kept,
+ * whatever the number of pages); a page further behind than
+ * ws_backlog_msgs events or ws_backlog_bytes bytes is sent the shared
+ * snapshot instead ("snapshot", counted in ws_resyncs, the skipped events
+ * in ws_dropped; one serialised per COP_SNAP_REUSE_NS at most); one write
+ * per page per libuv pass; COP_TRAIL points per track,
  * COP_PICTURE entries in the picture (oldest dropped), request bodies of
  * COP_BODY_MAX bytes.
  */#include <arpa/inet.h>
@@ -49,13 +52,22 @@ int64_t cop_wall_ms(void) {
 
 /* The server's time on the node's loop: every entry from the loop (a libuv
  * pass, a node event, a timer) is timed; nested entries count once. */
+static int64_t thread_cpu_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
+}
 int64_t cop_busy_in(mwx_cop *c) {
-  return c->busy_depth++ ? 0 : mwx_node_mono_ns();
+  if (c->busy_depth++)
+    return 0;
+  c->busy_cpu0 = thread_cpu_ns();
+  return mwx_node_mono_ns();
 }
 void cop_busy_out(mwx_cop *c, int64_t t0) {
   if (--c->busy_depth)
     return;
   c->st.loop_ns += (uint64_t)(mwx_node_mono_ns() - t0);
+  c->st.loop_cpu_ns += (uint64_t)(thread_cpu_ns() - c->busy_cpu0);
   c->st.loop_calls++;
 }
 
@@ -396,6 +408,8 @@ void mwx_cop_close(mwx_cop *c) {
     mwx_node_loop_timer_del(c->loop, c->coalesce_timer);
   if (c->fused_timer)
     mwx_node_loop_timer_del(c->loop, c->fused_timer);
+  if (c->seal_timer)
+    mwx_node_loop_timer_del(c->loop, c->seal_timer);
   if (c->probe_timer)
     mwx_node_loop_timer_del(c->loop, c->probe_timer);
   if (c->uv_fd_watched)
@@ -415,8 +429,7 @@ void mwx_cop_close(mwx_cop *c) {
       lws_context_destroy(c->ctx);
     uv_loop_close(&c->uv);
   }
-  for (int i = 0; i < COP_RING; i++)
-    free(c->ring[i].buf);
+  cop_frames_free(c);
   json_decref(c->picture);
   json_decref(c->partners);
   json_decref(c->pending);

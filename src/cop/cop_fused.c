@@ -70,19 +70,15 @@ static cop_fused *fused_slot(mwx_cop *c, uint32_t g, int create) {
 }
 
 /* The ground track of a fused entry: the trail of its first member the
- * picture holds (the server keeps COP_TRAIL points per nation's track). */
-static json_t *member_trail(mwx_cop *c, const mwx_node_fused_entry *e) {
-  const char *k;
-  json_t *v;
+ * picture holds (the server keeps COP_TRAIL points per nation's track;
+ * w->trails: the picture's tracks by id, made once per walk). */
+static json_t *member_trail(const fused_walk *w, const mwx_node_fused_entry *e) {
   for (int m = 0; m < e->n_members; m++) {
     char id[MWX_ID_LEN + 1];
     snprintf(id, sizeof id, "%.*s", MWX_ID_LEN, e->member[m]);
-    json_object_foreach(c->picture, k, v) {
-      const char *t = json_string_value(json_object_get(v, "topic"));
-      const char *i = json_string_value(json_object_get(v, "id"));
-      if (t && i && !strcmp(t, "Track") && !strcmp(i, id) && json_object_get(v, "trail"))
-        return json_incref(json_object_get(v, "trail"));
-    }
+    json_t *t = w->trails ? json_object_get(w->trails, id) : NULL;
+    if (t)
+      return json_incref(t);
   }
   return json_array();
 }
@@ -94,7 +90,7 @@ void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
     return;
   if (w->full) {
     json_t *o = fused_json(e, 1, 1);
-    json_object_set_new(o, "trail", member_trail(c, e));
+    json_object_set_new(o, "trail", member_trail(w, e));
     json_array_append_new(w->tracks, o);
     return;
   }
@@ -130,7 +126,7 @@ static int64_t fused_tick(mwx_node_loop *l, void *ctx) {
   }
   int64_t t0 = cop_busy_in(c);
   c->fused_last = mwx_node_mono_ns();
-  fused_walk w = {c, json_array(), 0};
+  fused_walk w = {c, json_array(), 0, NULL};
   for (size_t i = 0; i < c->n_fused; i++)
     c->fused[i].seen = 0;
   mwx_node_fused_picture(c->node, cop_fused_visit, &w);

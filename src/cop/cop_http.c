@@ -136,17 +136,31 @@ static int api_decide(struct lws *wsi, http_pss *p, mwx_cop *c, cop_session *s, 
   json_t *ev = json_pack("{s:s,s:s,s:I,s:s,s:f}", "type", "decided", "nation", c->nation, "item", (json_int_t)id,
                          "outcome", approve ? "approved" : "denied", "push_ms", (double)cop_wall_ms());
   json_object_set_new(ev, "operator", json_string(s->name));
-  cop_ring_push(c, ev);
+  cop_push_now(c, ev);
   json_decref(ev);
-  lws_callback_on_writable_all_protocol(c->ctx, &c->protocols[1]);
-  cop_kick(c);
   json_t *r = json_pack("{s:I,s:s,s:I}", "id", (json_int_t)id, "outcome", approve ? "approved" : "denied",
                         "decision_record", (json_int_t)it.decision_id);
   json_object_set_new(r, "operator", json_string(s->name));
   return respond(wsi, p, 200, r);
 }
 
+static int api_call(struct lws *wsi, http_pss *p, mwx_cop *c);
+
+/* Every API call timed: the slowest kind of call since the start, in
+ * /api/stats "api_slowest" (what a page's calls cost the node's loop). */
 static int api(struct lws *wsi, http_pss *p, mwx_cop *c) {
+  int64_t t0 = mwx_node_mono_ns();
+  int rc = api_call(wsi, p, c);
+  int64_t dt = mwx_node_mono_ns() - t0;
+  c->api_ns_total += (uint64_t)dt;
+  if (dt > c->api_slowest_ns) {
+    c->api_slowest_ns = dt;
+    snprintf(c->api_slowest, sizeof c->api_slowest, "%s%s", p->post ? "POST " : "GET ", p->uri);
+  }
+  return rc;
+}
+
+static int api_call(struct lws *wsi, http_pss *p, mwx_cop *c) {
   c->st.requests++;
   const char *u = p->uri;
   if (p->post && !strcmp(u, "/api/login"))
@@ -200,12 +214,19 @@ static int api(struct lws *wsi, http_pss *p, mwx_cop *c) {
                              (json_int_t)st.account_reloads);
     json_object_set_new(r, "ws_frames", json_integer((json_int_t)st.ws_frames));
     json_object_set_new(r, "ws_resyncs", json_integer((json_int_t)st.ws_resyncs));
+    json_object_set_new(r, "ws_sealed", json_integer((json_int_t)st.ws_sealed));
+    json_object_set_new(r, "ws_snapshots", json_integer((json_int_t)st.ws_snapshots));
     /* the server's own time on the node's loop (bench/cop_ws.js: its share per window) */
     int64_t up = mwx_node_mono_ns() - c->open_mono;
-    json_object_set_new(r, "loop_busy", json_pack("{s:I,s:I,s:I,s:f}", "ns", (json_int_t)st.loop_ns, "calls",
-                                                  (json_int_t)st.loop_calls, "up_ns", (json_int_t)up, "share",
-                                                  up > 0 ? (double)st.loop_ns / (double)up : 0.0));
+    json_object_set_new(r, "loop_busy", json_pack("{s:I,s:I,s:I,s:I,s:f,s:f}", "ns", (json_int_t)st.loop_ns, "cpu_ns",
+                                                  (json_int_t)st.loop_cpu_ns, "calls", (json_int_t)st.loop_calls,
+                                                  "up_ns", (json_int_t)up, "share",
+                                                  up > 0 ? (double)st.loop_ns / (double)up : 0.0, "cpu_share",
+                                                  up > 0 ? (double)st.loop_cpu_ns / (double)up : 0.0));
     json_object_set_new(r, "ws_open", json_integer(c->ws_open));
+    json_object_set_new(r, "api_slowest", json_pack("{s:s,s:f,s:f}", "call", c->api_slowest, "ms",
+                                                    (double)c->api_slowest_ns / 1e6, "total_ms",
+                                                    (double)c->api_ns_total / 1e6));
     json_object_set_new(r, "loop_lag_us", json_pack("{s:I,s:i,s:i,s:i,s:f}", "n", (json_int_t)lag.n, "p50", (int)lag.p50_us,
                                                     "p99", (int)lag.p99_us, "max", (int)lag.max_us, "mean", lag.mean_us));
     /* the whole history as a histogram: two snapshots give any window (bench/cop_ws.js) */

@@ -3,7 +3,8 @@
  *   cop.c          configuration, open / close, libuv inside the node's loop,
  *                  the loop lag probe, statistics
  *   cop_session.c  accounts file refresh, sessions, log-in rate limit
- *   cop_push.c     node events -> the push ring, the per-track coalescing,
+ *   cop_push.c     node events -> the push frames (each event serialised once,
+ *                  the same bytes for every page), the per-track coalescing,
  *                  the picture kept for snapshots, the release queue's JSON
  *   cop_fused.c    the fused picture pushed as deltas (one symbol per
  *                  global track)
@@ -70,8 +71,20 @@ int cop_file_id_same(const cop_file_id *a, const cop_file_id *b);
 
 #define COP_SESSIONS 256
 #define COP_LIMITS 128
-#define COP_RING 1024
-_Static_assert(COP_RING > MWX_COP_BACKLOG_MSGS, "the ring holds every page's backlog");
+/* the push frames: every pushed event is serialised once, into the open
+   frame; the open frame is sealed ("[ev,ev,...]") at most every COP_SEAL_NS
+   (or when it reaches COP_FRAME_MAX bytes) and its bytes are then written,
+   unchanged, to every page; the last COP_FRAMES - 1 sealed frames, at most
+   ws_backlog_bytes + COP_FRAME_MAX bytes of them, are kept for the pages
+   behind */
+#define COP_FRAMES 8192
+_Static_assert(COP_FRAMES > MWX_COP_BACKLOG_MSGS, "the frames hold every page's backlog (a frame has >= 1 event)");
+#define COP_SEAL_NS (10 * 1000000ll)
+/* a snapshot (the whole picture, for a page past the backlog bound) is
+   serialised once and given to every page that needs one in the next
+   COP_SNAP_REUSE_NS; each then goes on from the frame after it */
+#define COP_SNAP_REUSE_NS (1000 * 1000000ll)
+#define COP_SNAP_DROPPED_W 20 /* the snapshot's "dropped" field: this many bytes, written per page */
 #define COP_TRAIL 400
 #define COP_PICTURE 2048
 #define COP_BODY_MAX 4096
@@ -94,7 +107,8 @@ _Static_assert(COP_RING > MWX_COP_BACKLOG_MSGS, "the ring holds every page's bac
 #define COP_LAG_N 6000
 #define COP_LAG_BUCKET_US 50
 #define COP_LAG_BUCKETS 2000 /* 0..100 ms */
-/* one WebSocket message carries at most this many bytes of pushed events */
+/* one WebSocket message (a frame) carries at most this many bytes of pushed
+   events (more only when one event alone is bigger) */
 #define COP_FRAME_MAX (256 * 1024)
 
 typedef struct cop_session {
@@ -122,11 +136,15 @@ typedef struct cop_fused {
   int seen;
 } cop_fused;
 
-typedef struct ring_msg {
-  unsigned char *buf; /* LWS_PRE bytes of head room, then len bytes */
-  size_t len;
-  uint64_t bytes_before; /* bytes of every message pushed before this one (the backlog in bytes) */
-} ring_msg;
+/* one push frame: the JSON array of the events pushed in one COP_SEAL_NS,
+   shared by every page */
+typedef struct cop_frame {
+  unsigned char *buf;     /* LWS_PRE bytes of head room, then len bytes (cap allocated after LWS_PRE) */
+  size_t len, cap;
+  uint32_t n_events;
+  uint64_t events_before; /* events in every frame before this one (a page's backlog in events) */
+  uint64_t bytes_before;  /* bytes of every frame before this one (its backlog in bytes) */
+} cop_frame;
 
 struct mwx_cop {
   mwx_cop_config cfg;
@@ -149,17 +167,25 @@ struct mwx_cop {
   cop_file_id acc_id;
   cop_session sess[COP_SESSIONS];
   cop_limit lim[COP_LIMITS];
-  ring_msg ring[COP_RING];
-  uint64_t ring_head; /* seq of the next message */
-  uint64_t ring_bytes; /* bytes of every message pushed so far */
+  cop_frame frames[COP_FRAMES]; /* seq % COP_FRAMES */
+  uint64_t frame_head;  /* seq of the open frame (being filled, not written to any page yet) */
+  uint64_t frame_tail;  /* seq of the oldest frame kept */
+  uint64_t kept_bytes;  /* bytes of the sealed frames kept */
+  uint64_t seal_timer;  /* 0: not armed */
+  int64_t sealed_mono;  /* the last seal */
+  unsigned char *snap;  /* the shared snapshot frame (LWS_PRE head room), or NULL */
+  size_t snap_len, snap_dropped_at; /* its length; the offset of its "dropped" field after LWS_PRE */
+  uint64_t snap_frame;  /* the frame a page goes on from after it */
+  int64_t snap_mono;    /* when it was made */
   uint64_t uv_passes;  /* libuv passes run: a page gets at most one write per pass */
   int64_t open_mono;   /* mwx_cop_open's time */
   int busy_depth;      /* nesting of timed entries from the loop (busy_in) */
+  int64_t busy_cpu0;   /* the loop thread's CPU time at the outermost entry */
   uint64_t io_calls;   /* lws callbacks for real I/O (requests, bodies, writes, WebSocket events): a pass
                           that had any is followed by another at once (uv_tick) */
   json_t *picture;    /* key "ORIG|Topic|id" -> sample (+ "trail" for tracks) */
   json_t *partners;   /* nation -> {alive, last_ms, received, dropped} */
-  int ws_open;        /* pages connected to the push channel now */
+  int ws_open;        /* pages connected to the push channel now (none: nothing is serialised) */
   json_t *pending;    /* track key -> its newest event not pushed yet (coalescing) */
   json_t *last_push;  /* track key -> mono ns of its last push */
   uint64_t coalesce_timer; /* 0: not armed */
@@ -178,6 +204,9 @@ struct mwx_cop {
   int32_t lag_us[COP_LAG_N];
   uint64_t lag_n;
   uint64_t lag_hist[COP_LAG_BUCKETS + 1]; /* every run since the start: COP_LAG_BUCKET_US wide, the last: beyond */
+  int64_t api_slowest_ns;  /* the slowest API call since the start (/api/stats "api_slowest") */
+  char api_slowest[144];
+  uint64_t api_ns_total;
   mwx_cop_stats st;
 };
 
@@ -185,6 +214,7 @@ typedef struct fused_walk {
   mwx_cop *c;
   json_t *tracks; /* entries changed (or all, with full) */
   int full;       /* the whole picture (GET /api/picture): every entry, launch and impact, trail */
+  json_t *trails; /* with full: nation's track id -> its trail (from the picture, made once per walk) */
 } fused_walk;
 
 /* One HTTP request's state (lws per-session data of the "http" protocol). */
@@ -203,7 +233,7 @@ typedef struct http_pss {
 
 /* One page's push channel (lws per-session data of the WebSocket protocol). */
 typedef struct ws_pss {
-  uint64_t next;       /* seq of the next message this page gets */
+  uint64_t next;       /* seq of the next frame this page gets */
   uint64_t wrote_pass; /* the libuv pass of its last write */
   char token[COP_TOKEN_HEX + 8];
 } ws_pss;
@@ -245,13 +275,22 @@ void cop_limit_fail(mwx_cop *c, const char *key);
 
 /* ---- cop_push.c ---- */
 
-/* Appends msg (serialised now; msg stays the caller's) to the push ring. */
-void cop_ring_push(mwx_cop *c, json_t *msg);
-/* Stamps o with push_ms, appends it to the ring and asks every page's
- * channel to write. */
+/* Stamps o with push_ms and serialises it into the open frame (o stays the
+ * caller's), sealing that frame first if it would pass COP_FRAME_MAX; arms
+ * the seal (COP_SEAL_NS after the last one, at once when that is past).
+ * Nothing is done while no page is connected. */
 void cop_push_now(mwx_cop *c, json_t *o);
+/* Seals the open frame if it holds any event (the pages are asked to write
+ * it), drops the oldest frames past the bounds. */
+void cop_frames_seal(mwx_cop *c);
+/* A frame's size limits: a quarter of the page backlog bound (bytes, at
+ * most COP_FRAME_MAX; events, at least 1). */
+size_t cop_frame_cap_bytes(const mwx_cop *c);
+uint32_t cop_frame_cap_events(const mwx_cop *c);
+/* Frees every frame and the snapshot (close). */
+void cop_frames_free(mwx_cop *c);
 /* The node's event subscriber (mwx_node_subscribe): the picture, partners,
- * the push ring, the fused picture's flush. */
+ * the push frames, the fused picture's flush. */
 void cop_on_node_event(void *vc, const mwx_node_event *ev);
 /* GET /api/queue's body (new reference); *status 500 with {"error"} when
  * the journal cannot be read. */

@@ -1,7 +1,8 @@
 /*
- * cop_push.c - node events to the pages: the push ring every page reads
- * from, a track's updates coalesced to one per COP_COALESCE_NS, the picture
- * kept for snapshots (every nation's newest sample, with a trail per
+ * cop_push.c - node events to the pages: the push frames every page reads
+ * (each event serialised once, the same bytes written to every page), a
+ * track's updates coalesced to one per COP_COALESCE_NS, the picture kept
+ * for snapshots (every nation's newest sample, with a trail per
  * track), partner status, the release queue's JSON.
  */
 #include <limits.h>
@@ -13,31 +14,120 @@
 #include "mwx/error.h"
 #include "mwx/release.h"
 
-/* ---- the picture and the push ring ---------------------------------- */
+/* ---- the push frames ----------------------------------------------------- */
 
-void cop_ring_push(mwx_cop *c, json_t *msg) {
-  char *text = json_dumps(msg, JSON_COMPACT);
-  if (!text)
-    return;
-  size_t len = strlen(text);
-  ring_msg *r = &c->ring[c->ring_head % COP_RING];
-  free(r->buf);
-  r->buf = malloc(LWS_PRE + len);
-  r->len = r->buf ? len : 0;
-  if (r->buf)
-    memcpy(r->buf + LWS_PRE, text, len);
-  free(text);
-  r->bytes_before = c->ring_bytes;
-  c->ring_bytes += r->len;
-  c->ring_head++;
+static cop_frame *open_frame(mwx_cop *c) { return &c->frames[c->frame_head % COP_FRAMES]; }
+
+/* room for add more bytes in f (after LWS_PRE); 0 or -1 */
+static int frame_room(cop_frame *f, size_t add) {
+  if (f->len + add <= f->cap)
+    return 0;
+  size_t cap = f->cap ? f->cap : 16384;
+  while (cap < f->len + add)
+    cap *= 2;
+  unsigned char *b = realloc(f->buf, LWS_PRE + cap);
+  if (!b)
+    return -1;
+  f->buf = b;
+  f->cap = cap;
+  return 0;
 }
 
-void cop_push_now(mwx_cop *c, json_t *o) {
-  json_object_set_new(o, "push_ms", json_real((double)cop_wall_ms()));
-  cop_ring_push(c, o);
+static int frame_append(const char *buf, size_t size, void *vf) {
+  cop_frame *f = vf;
+  if (frame_room(f, size))
+    return -1;
+  memcpy(f->buf + LWS_PRE + f->len, buf, size);
+  f->len += size;
+  return 0;
+}
+
+static void frame_drop_oldest(mwx_cop *c) {
+  cop_frame *f = &c->frames[c->frame_tail % COP_FRAMES];
+  c->kept_bytes -= f->len;
+  free(f->buf);
+  memset(f, 0, sizeof *f);
+  c->frame_tail++;
+}
+
+/* A frame holds at most a quarter of a page's backlog bound (and
+ * COP_FRAME_MAX bytes), so a page that reads as fast as frames are sealed is
+ * never past the bound. */
+size_t cop_frame_cap_bytes(const mwx_cop *c) {
+  size_t q = c->cfg.ws_backlog_bytes / 4;
+  return q < COP_FRAME_MAX ? (q ? q : 1) : COP_FRAME_MAX;
+}
+uint32_t cop_frame_cap_events(const mwx_cop *c) {
+  int q = c->cfg.ws_backlog_msgs / 4;
+  return q > 0 ? (uint32_t)q : 1;
+}
+
+void cop_frames_seal(mwx_cop *c) {
+  cop_frame *f = open_frame(c);
+  if (!f->n_events)
+    return;
+  if (frame_room(f, 1))
+    return; /* (kept open: sealed at the next try) */
+  f->buf[LWS_PRE + f->len++] = ']';
+  uint64_t ev = f->events_before + f->n_events, by = f->bytes_before + f->len;
+  c->kept_bytes += f->len;
+  c->frame_head++;
+  c->st.ws_sealed++;
+  c->sealed_mono = mwx_node_mono_ns();
+  /* the bounds: no page within its backlog bound needs more than
+     ws_backlog_bytes + one frame, nor more than COP_FRAMES - 1 frames */
+  while (c->frame_tail + 1 < c->frame_head &&
+         (c->frame_head - c->frame_tail >= COP_FRAMES ||
+          c->kept_bytes > (uint64_t)c->cfg.ws_backlog_bytes + cop_frame_cap_bytes(c)))
+    frame_drop_oldest(c);
+  cop_frame *n = open_frame(c); /* (free: the oldest frame, dropped above when the ring was full) */
+  memset(n, 0, sizeof *n);
+  n->events_before = ev;
+  n->bytes_before = by;
   if (c->ctx)
     lws_callback_on_writable_all_protocol(c->ctx, &c->protocols[1]);
   cop_kick(c);
+}
+
+void cop_frames_free(mwx_cop *c) {
+  for (int i = 0; i < COP_FRAMES; i++)
+    free(c->frames[i].buf);
+  memset(c->frames, 0, sizeof c->frames);
+  free(c->snap);
+  c->snap = NULL;
+}
+
+static int64_t seal_tick(mwx_node_loop *l, void *ctx) {
+  (void)l;
+  mwx_cop *c = ctx;
+  int64_t t0 = cop_busy_in(c);
+  c->seal_timer = 0;
+  cop_frames_seal(c);
+  cop_busy_out(c, t0);
+  return MWX_NODE_TIMER_DONE;
+}
+
+void cop_push_now(mwx_cop *c, json_t *o) {
+  if (!c->ws_open)
+    return; /* nobody to push to: a page that connects reads the picture first */
+  json_object_set_new(o, "push_ms", json_real((double)cop_wall_ms()));
+  cop_frame *f = open_frame(c);
+  size_t at = f->len;
+  if (f->n_events && (f->len >= cop_frame_cap_bytes(c) || f->n_events >= cop_frame_cap_events(c))) {
+    /* full: sealed, the event opens the next */
+    cop_frames_seal(c);
+    f = open_frame(c);
+    at = 0;
+  }
+  if (frame_append(f->n_events ? "," : "[", 1, f) || json_dump_callback(o, frame_append, f, JSON_COMPACT)) {
+    f->len = at; /* (out of memory: the event is not pushed) */
+    return;
+  }
+  f->n_events++;
+  if (!c->seal_timer && c->loop) {
+    int64_t wait = c->sealed_mono + COP_SEAL_NS - mwx_node_mono_ns();
+    mwx_node_loop_timer_add(c->loop, wait > 0 ? wait : 0, seal_tick, c, &c->seal_timer);
+  }
 }
 
 /* Pushes every pending track update whose track was last pushed at least
@@ -194,7 +284,9 @@ void cop_on_node_event(void *vc, const mwx_node_event *ev) {
     json_object_del(o, "sample");
   }
   const char *topic = sample ? json_string_value(json_object_get(sample, "topic")) : NULL;
-  if ((ev->kind == MWX_NODE_EV_SAMPLE || ev->kind == MWX_NODE_EV_RECEIVED) && topic && !strcmp(topic, "Track")) {
+  if (!c->ws_open) {
+    /* nobody to push to (the picture above is kept for the next page) */
+  } else if ((ev->kind == MWX_NODE_EV_SAMPLE || ev->kind == MWX_NODE_EV_RECEIVED) && topic && !strcmp(topic, "Track")) {
     char key[160];
     snprintf(key, sizeof key, "%s|%s|%s", json_string_value(json_object_get(o, "type")) ? json_string_value(json_object_get(o, "type")) : "",
              json_string_value(json_object_get(sample, "originator")) ? json_string_value(json_object_get(sample, "originator")) : "",
@@ -272,10 +364,17 @@ json_t *cop_picture_json(mwx_cop *c) {
   json_object_foreach(c->picture, k, v) json_array_append(items, v);
   mwx_node_stats st;
   mwx_node_get_stats(c->node, &st);
-  fused_walk fw = {c, json_array(), 1};
+  fused_walk fw = {c, json_array(), 1, json_object()};
+  json_object_foreach(c->picture, k, v) { /* a nation's track id -> its trail (the fused entries' ground tracks) */
+    const char *t = json_string_value(json_object_get(v, "topic")), *id = json_string_value(json_object_get(v, "id"));
+    json_t *trail = json_object_get(v, "trail");
+    if (t && id && trail && !strcmp(t, "Track") && !json_object_get(fw.trails, id))
+      json_object_set(fw.trails, id, trail);
+  }
   mwx_node_fused_picture(c->node, cop_fused_visit, &fw);
+  json_decref(fw.trails);
   return json_pack("{s:o,s:s,s:f,s:f,s:o,s:O,s:I,s:f}", "fused", fw.tracks, "nation", c->nation, "epoch_ms",
                    (double)(c->epoch_ns / 1000000), "sim_t_s", (double)(st.sim_ns - c->epoch_ns) / 1e9, "samples",
-                   items, "partners", c->partners, "push_seq", (json_int_t)c->ring_head, "server_ms",
+                   items, "partners", c->partners, "push_seq", (json_int_t)c->frame_head, "server_ms",
                    (double)cop_wall_ms());
 }

@@ -1,7 +1,8 @@
 /*
  * cop_ws.c - the push channel: a page's WebSocket (same origin, valid
- * session) gets every ring message it has not had, one write per libuv
- * pass, batched as one JSON array; a page too far behind gets a snapshot.
+ * session) gets every push frame it has not had, as it was sealed (the same
+ * bytes for every page), one write per libuv pass; a page too far behind
+ * gets the shared snapshot and goes on from the frame after it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,57 @@ static int origin_ok(struct lws *wsi) {
     return 0;
   const char *o = strstr(origin, "://");
   return o && !strcmp(o + 3, host);
+}
+
+/* Makes the shared snapshot if there is none that page w can use (one made
+ * in the last COP_SNAP_REUSE_NS, from a frame it has not had yet and that is
+ * still kept), sealing the open frame first so that the snapshot holds every
+ * event before snap_frame and none after; writes the page's own "dropped"
+ * (the events from its position, events_at, to the snapshot) into its field;
+ * counts the resync; moves the page to snap_frame.  0 or -1. */
+static int resync(mwx_cop *c, ws_pss *w, uint64_t events_at) {
+  int64_t now = mwx_node_mono_ns();
+  if (!c->snap || now - c->snap_mono > COP_SNAP_REUSE_NS || c->snap_frame < w->next || c->snap_frame < c->frame_tail) {
+    cop_frames_seal(c);
+    free(c->snap);
+    c->snap = NULL;
+    json_t *snap = cop_picture_json(c);
+    char *text = snap ? json_dumps(snap, JSON_COMPACT) : NULL;
+    json_decref(snap);
+    if (!text || text[0] != '{' || text[1] == '}') {
+      free(text);
+      return -1;
+    }
+    static const char head[] = "[{\"type\":\"snapshot\",\"dropped\":";
+    size_t tl = strlen(text), hl = sizeof head - 1;
+    /* "[{"type":"snapshot","dropped":<20 bytes>," + the picture's members + "]" */
+    c->snap_len = hl + COP_SNAP_DROPPED_W + 1 + (tl - 1) + 1;
+    c->snap = malloc(LWS_PRE + c->snap_len);
+    if (!c->snap) {
+      free(text);
+      return -1;
+    }
+    unsigned char *b = c->snap + LWS_PRE;
+    memcpy(b, head, hl);
+    c->snap_dropped_at = hl;
+    memset(b + hl, ' ', COP_SNAP_DROPPED_W);
+    b[hl + COP_SNAP_DROPPED_W] = ',';
+    memcpy(b + hl + COP_SNAP_DROPPED_W + 1, text + 1, tl - 1);
+    b[c->snap_len - 1] = ']';
+    free(text);
+    c->snap_frame = c->frame_head;
+    c->snap_mono = now;
+    c->st.ws_snapshots++;
+  }
+  uint64_t at_snap = c->frames[c->snap_frame % COP_FRAMES].events_before; /* (kept, or the open frame) */
+  uint64_t dropped = at_snap > events_at ? at_snap - events_at : 0;
+  char num[COP_SNAP_DROPPED_W + 1];
+  snprintf(num, sizeof num, "%*llu", COP_SNAP_DROPPED_W, (unsigned long long)dropped); /* (JSON: blanks, then the number) */
+  memcpy(c->snap + LWS_PRE + c->snap_dropped_at, num, COP_SNAP_DROPPED_W);
+  c->st.ws_dropped += dropped;
+  c->st.ws_resyncs++;
+  w->next = c->snap_frame;
+  return 0;
 }
 
 int cop_cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len) {
@@ -38,7 +90,7 @@ int cop_cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
   }
   case LWS_CALLBACK_ESTABLISHED:
     cop_cookie_token(wsi, w->token, sizeof w->token);
-    w->next = c->ring_head;
+    w->next = c->frame_head; /* (the open frame: the first it gets) */
     c->st.ws_clients++;
     c->ws_open++;
     return 0;
@@ -51,8 +103,8 @@ int cop_cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
       lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, (unsigned char *)"session ended", 13);
       return -1;
     }
-    if (w->next >= c->ring_head)
-      return 0;
+    if (w->next >= c->frame_head)
+      return 0; /* up to date (the open frame is written when sealed) */
     if (w->wrote_pass == c->uv_passes || lws_send_pipe_choked(wsi)) {
       /* one write per page per libuv pass: the next pass (after the node's
          own work) writes the rest */
@@ -60,60 +112,59 @@ int cop_cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
       return 0;
     }
     w->wrote_pass = c->uv_passes;
-    uint64_t behind = c->ring_head - w->next;
-    uint64_t behind_bytes = behind <= COP_RING ? c->ring_bytes - c->ring[w->next % COP_RING].bytes_before : UINT64_MAX;
-    if (behind > (uint64_t)c->cfg.ws_backlog_msgs || behind_bytes > c->cfg.ws_backlog_bytes) {
+    const cop_frame *open = &c->frames[c->frame_head % COP_FRAMES];
+    uint64_t ev_now = open->events_before, by_now = open->bytes_before;
+    int kept = w->next >= c->frame_tail;
+    const cop_frame *f = kept ? &c->frames[w->next % COP_FRAMES] : NULL;
+    if (!kept || ev_now - f->events_before > (uint64_t)c->cfg.ws_backlog_msgs ||
+        by_now - f->bytes_before > c->cfg.ws_backlog_bytes) {
       /* too far behind: what it has not had is dropped, the whole picture
-         instead (the page starts over from it) */
-      c->st.ws_dropped += behind;
-      c->st.ws_resyncs++;
-      json_t *snap = cop_picture_json(c);
-      json_object_set_new(snap, "type", json_string("snapshot"));
-      json_object_set_new(snap, "dropped", json_integer((json_int_t)behind));
-      json_t *arr = json_pack("[o]", snap);
-      char *text = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
-      json_decref(arr);
-      w->next = c->ring_head;
-      if (!text)
+         instead; it goes on from the frame after the snapshot */
+      if (resync(c, w, kept ? f->events_before : c->frames[c->frame_tail % COP_FRAMES].events_before))
         return -1;
-      size_t len = strlen(text);
-      unsigned char *b = malloc(LWS_PRE + len);
-      if (!b) {
-        free(text);
-        return -1;
-      }
-      memcpy(b + LWS_PRE, text, len);
-      free(text);
-      int wr = lws_write(wsi, b + LWS_PRE, len, LWS_WRITE_TEXT);
-      free(b);
-      if (wr < (int)len)
+      int wr = lws_write(wsi, c->snap + LWS_PRE, c->snap_len, LWS_WRITE_TEXT);
+      if (wr < (int)c->snap_len)
         return -1;
       c->st.ws_frames++;
+      if (w->next < c->frame_head)
+        lws_callback_on_writable(wsi);
       return 0;
     }
-    /* every message the page has not had yet (up to COP_FRAME_MAX bytes), as
-       one JSON array in one WebSocket message (one event in the page) */
-    size_t total = 0, k = 0;
-    for (uint64_t q = w->next; q < c->ring_head; q++, k++) {
-      const ring_msg *r = &c->ring[q % COP_RING];
-      if (k && total + r->len + 1 > COP_FRAME_MAX)
+    if (w->next + 1 == c->frame_head) {
+      /* up to date but for the last frame (the usual case): the frame's own
+         bytes, as every page gets them (lws writes the WebSocket header into
+         the head room; a partial send is copied by lws) */
+      int wr = lws_write(wsi, f->buf + LWS_PRE, f->len, LWS_WRITE_TEXT);
+      if (wr < (int)f->len)
+        return -1;
+      c->st.ws_frames++;
+      c->st.ws_sent += f->n_events;
+      w->next++;
+      return 0;
+    }
+    /* behind by several frames (a page catching up): their events joined
+       into one message of at most COP_FRAME_MAX bytes (this page's own copy) */
+    size_t total = 0;
+    uint64_t q = w->next;
+    for (; q < c->frame_head; q++) {
+      size_t l = c->frames[q % COP_FRAMES].len;
+      if (q > w->next && total + l > COP_FRAME_MAX)
         break;
-      total += r->len + 1;
+      total += l;
     }
     unsigned char *b = malloc(LWS_PRE + total + 2);
     if (!b)
       return -1;
     size_t at = LWS_PRE;
+    uint64_t evs = 0;
     b[at++] = '[';
-    for (size_t i = 0; i < k; i++, w->next++) {
-      const ring_msg *r = &c->ring[w->next % COP_RING];
-      if (!r->buf)
-        continue;
+    for (; w->next < q; w->next++) {
+      const cop_frame *g = &c->frames[w->next % COP_FRAMES];
       if (at > LWS_PRE + 1)
         b[at++] = ',';
-      memcpy(b + at, r->buf + LWS_PRE, r->len);
-      at += r->len;
-      c->st.ws_sent++;
+      memcpy(b + at, g->buf + LWS_PRE + 1, g->len - 2); /* (the events between its brackets) */
+      at += g->len - 2;
+      evs += g->n_events;
     }
     b[at++] = ']';
     size_t len = at - LWS_PRE;
@@ -122,7 +173,8 @@ int cop_cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
     if (wr < (int)len)
       return -1;
     c->st.ws_frames++;
-    if (w->next < c->ring_head)
+    c->st.ws_sent += evs;
+    if (w->next < c->frame_head)
       lws_callback_on_writable(wsi);
     return 0;
   }

@@ -27,9 +27,10 @@ const state = {
 // alone); setDataMs: main-thread ms per frame spent building and handing
 // over the picture's data (the symbols' canvas drawn, the slow layers'
 // features built and painted); handleMs: per
-// WebSocket message, handling its events
+// WebSocket message, handling its events; fusedWaitMs: per fused delta,
+// its oldest node event -> the server's push of it (the node's part)
 window.mwxCop = { state, ready: false, applyAlertFilter, onEvent: (ev) => onEvent(ev), updates: 0, latencies: [], arrivals: [], frames: 0,
-                  trackArrivals: [], pushArrivals: [], setDataMs: [], handleMs: [], snapshots: 0 };
+                  trackArrivals: [], pushArrivals: [], setDataMs: [], handleMs: [], fusedWaitMs: [], snapshots: 0 };
 
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
@@ -158,10 +159,23 @@ function applyPicture(d) {
   renderPartners();
 }
 
+// at most one GET /api/queue in flight and one a second (a salvo's held
+// events come by the hundred; each call reads the node's journal on its loop)
+let queueBusy = false, queueAgain = false, queueLast = 0;
 async function refreshQueue() {
-  const r = await api('GET', '/api/queue');
-  if (r.status === 401) return showLogin('session ended: log in again');
-  if (r.status === 200) { state.queue = r.data.items; renderQueue(); }
+  if (queueBusy) { queueAgain = true; return; }
+  const wait = queueLast + 1000 - Date.now();
+  if (wait > 0) { queueBusy = true; setTimeout(() => { queueBusy = false; refreshQueue(); }, wait); return; }
+  queueBusy = true;
+  queueLast = Date.now();
+  try {
+    const r = await api('GET', '/api/queue');
+    if (r.status === 401) return showLogin('session ended: log in again');
+    if (r.status === 200) { state.queue = r.data.items; renderQueue(); }
+  } finally {
+    queueBusy = false;
+    if (queueAgain) { queueAgain = false; refreshQueue(); }
+  }
 }
 
 // 95% ellipse (semi-axes km, orientation of the major axis from north) as a ring
@@ -399,6 +413,11 @@ function onEvent(ev) {
     for (const t of ev.tracks || []) putFused(t, false);
     for (const g of ev.gone || []) { state.fused.delete(g); for (const k of SOURCES) dirty.add(k); }
     if (ev.wall_ms) { pendingLatency.push(ev.wall_ms); arrived(ev.wall_ms); }
+    if (ev.wall_ms && ev.push_ms) { // the node's part: its event -> the server's push of the delta
+      const fw = window.mwxCop.fusedWaitMs;
+      fw.push(ev.push_ms - ev.wall_ms);
+      if (fw.length > 20000) fw.splice(0, 10000);
+    }
     missilesDue = true;
     return;
   }
