@@ -417,6 +417,10 @@ void mwx_cop_close(mwx_cop *c) {
   if (c->ctx)
     lws_context_destroy(c->ctx);
   if (c->uv_inited) {
+    /* the password checks still running finish first (their jobs are freed
+       by login_done on this loop) */
+    for (int i = 0; i < 100000 && c->logins_pending > 0; i++)
+      uv_run(&c->uv, UV_RUN_ONCE);
     /* on a foreign loop lws closes its libuv handles asynchronously: let
        libuv finish those closes (bounded), then destroy the context again,
        which frees what the first call could not (checked with LeakSanitizer) */

@@ -69,6 +69,11 @@ static json_t *body_json(http_pss *p, const char *const *keys, char *why, size_t
   return o;
 }
 
+static void login_work(uv_work_t *req);
+static void login_done(uv_work_t *req, int status);
+static int login_answer(struct lws *wsi, http_pss *p, mwx_cop *c, const char *kip, const char *kname,
+                        const cop_account *a, int ok);
+
 static int api_login(struct lws *wsi, http_pss *p, mwx_cop *c) {
   static const char *const keys[] = {"name", "password", NULL};
   char why[300], peer[64] = "?", kip[80], kname[MWX_COP_NAME_MAX + 8];
@@ -90,15 +95,72 @@ static int api_login(struct lws *wsi, http_pss *p, mwx_cop *c) {
   }
   cop_accounts_refresh(c);
   const cop_account *a = strlen(name) <= MWX_COP_NAME_MAX ? cop_accounts_find(c->acc, name) : NULL;
-  int ok = strlen(pw) <= MWX_COP_PASSWORD_MAX ? cop_account_check(a, pw) : 0;
-  if (ok != 1) {
+  if (strlen(pw) > MWX_COP_PASSWORD_MAX) {
+    json_decref(o);
+    return login_answer(wsi, p, c, kip, kname, NULL, 0);
+  }
+  /* the scrypt check (~0.1 s of CPU, 32 MiB) on libuv's thread pool, not on
+     the node's loop; the answer when it is done (login_done) */
+  cop_login_job *jb = calloc(1, sizeof *jb);
+  if (!jb) {
+    json_decref(o);
+    return err(wsi, p, c, 500, "out of memory");
+  }
+  jb->c = c;
+  jb->wsi = wsi;
+  jb->has = a != NULL;
+  if (a)
+    jb->acc = *a;
+  snprintf(jb->pw, sizeof jb->pw, "%s", pw);
+  snprintf(jb->kip, sizeof jb->kip, "%s", kip);
+  snprintf(jb->kname, sizeof jb->kname, "%s", kname);
+  json_decref(o);
+  jb->req.data = jb;
+  if (uv_queue_work(&c->uv, &jb->req, login_work, login_done)) {
+    OPENSSL_cleanse(jb->pw, sizeof jb->pw);
+    free(jb);
+    return err(wsi, p, c, 500, "cannot check the password");
+  }
+  p->login = jb;
+  p->answered = 1; /* (later body callbacks ignored; the answer comes from HTTP_WRITEABLE) */
+  c->logins_pending++;
+  return 0;
+}
+
+/* libuv's thread pool: the password check alone (the job is its own). */
+static void login_work(uv_work_t *req) {
+  cop_login_job *jb = req->data;
+  jb->ok = cop_account_check(jb->has ? &jb->acc : NULL, jb->pw);
+  OPENSSL_cleanse(jb->pw, sizeof jb->pw);
+}
+
+/* The loop thread (a libuv pass): the check is done; the connection is
+ * asked to write (HTTP_WRITEABLE answers), or the job is freed when the
+ * connection closed meanwhile. */
+static void login_done(uv_work_t *req, int status) {
+  (void)status;
+  cop_login_job *jb = req->data;
+  mwx_cop *c = jb->c;
+  c->logins_pending--;
+  c->io_calls++; /* (a watch interest asked for in this pass: another pass at once) */
+  if (!jb->wsi) {
+    free(jb);
+    return;
+  }
+  jb->done = 1;
+  lws_callback_on_writable(jb->wsi);
+}
+
+/* The log-in's answer once the password was checked (ok: 1 for a match):
+ * failures counted against the address and the name. */
+static int login_answer(struct lws *wsi, http_pss *p, mwx_cop *c, const char *kip, const char *kname,
+                        const cop_account *a, int ok) {
+  if (ok != 1 || !a) {
     cop_limit_fail(c, kip);
     cop_limit_fail(c, kname);
     c->st.logins_failed++;
-    json_decref(o);
     return err(wsi, p, c, 401, "wrong name or password");
   }
-  json_decref(o);
   cop_session *s = cop_session_new(c, a);
   if (!s)
     return err(wsi, p, c, 500, "cannot make a session");
@@ -317,6 +379,22 @@ int cop_cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
   case LWS_CALLBACK_HTTP_BODY_COMPLETION:
     return p->answered ? 0 : api(wsi, p, c);
   case LWS_CALLBACK_HTTP_WRITEABLE: {
+    if (p && p->login) {
+      cop_login_job *jb = p->login;
+      if (!jb->done)
+        return 0; /* (the check is still running) */
+      p->login = NULL;
+      /* the account as it is now: removed or a new password meanwhile, the
+         log-in fails (the session keeps the hash it was made with) */
+      cop_accounts_refresh(c);
+      const cop_account *a = jb->has ? cop_accounts_find(c->acc, jb->acc.name) : NULL;
+      if (a && CRYPTO_memcmp(a->hash, jb->acc.hash, COP_HASH_LEN))
+        a = NULL;
+      int rc = login_answer(wsi, p, c, jb->kip, jb->kname, a, jb->ok);
+      OPENSSL_cleanse(jb, sizeof *jb);
+      free(jb);
+      return rc ? -1 : 0;
+    }
     if (!p || !p->resp)
       return lws_callback_http_dummy(wsi, reason, user, in, len);
     size_t chunk = p->resp_len - p->resp_sent;
@@ -345,6 +423,14 @@ int cop_cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
     return 0;
   }
   case LWS_CALLBACK_CLOSED_HTTP:
+    if (p && p->login) { /* a check still running frees its job when done; a finished one is freed here */
+      if (p->login->done) {
+        OPENSSL_cleanse(p->login, sizeof *p->login);
+        free(p->login);
+      } else
+        p->login->wsi = NULL;
+      p->login = NULL;
+    }
     if (p) {
       free(p->resp);
       free(p->body);

@@ -204,6 +204,7 @@ struct mwx_cop {
   int32_t lag_us[COP_LAG_N];
   uint64_t lag_n;
   uint64_t lag_hist[COP_LAG_BUCKETS + 1]; /* every run since the start: COP_LAG_BUCKET_US wide, the last: beyond */
+  int logins_pending;      /* password checks on libuv's thread pool (close waits for them) */
   int64_t api_slowest_ns;  /* the slowest API call since the start (/api/stats "api_slowest") */
   char api_slowest[144];
   uint64_t api_ns_total;
@@ -217,6 +218,20 @@ typedef struct fused_walk {
   json_t *trails; /* with full: nation's track id -> its trail (from the picture, made once per walk) */
 } fused_walk;
 
+/* A log-in's password check on libuv's thread pool (cop_http.c): the
+ * account copied, the password until checked (then wiped). */
+typedef struct cop_login_job {
+  uv_work_t req;
+  mwx_cop *c;
+  struct lws *wsi; /* NULL once the connection closed: freed by login_done */
+  int has;         /* the name is an account (else the same work against a dummy) */
+  cop_account acc;
+  char pw[MWX_COP_PASSWORD_MAX + 1];
+  char kip[80], kname[MWX_COP_NAME_MAX + 8];
+  int ok;   /* cop_account_check's result */
+  int done; /* the check finished (loop thread) */
+} cop_login_job;
+
 /* One HTTP request's state (lws per-session data of the "http" protocol). */
 typedef struct http_pss {
   char uri[128];
@@ -229,6 +244,7 @@ typedef struct http_pss {
   int status;
   int answered; /* a response was started: later body callbacks are ignored */
   char set_cookie[160];
+  cop_login_job *login; /* a log-in whose password is being checked */
 } http_pss;
 
 /* One page's push channel (lws per-session data of the WebSocket protocol). */
