@@ -66,7 +66,7 @@ if [ "$WS_CLIENTS" -gt 0 ]; then
   # (bounded: each window and handshake has its time-out inside; this is the last resort)
   timeout $(( (${WS_WINDOW:-10} + 3) * 2 * ${WS_ROUNDS:-3} + 120 )) \
     node "$SRC/bench/cop_ws.js" "https://127.0.0.1:$PORT/" "$T/pki/JPN/web_ca.pem" bench bench-password "${WS_WINDOW:-10}" "${WS_ROUNDS:-3}" "$WS_CLIENTS" ||
-    echo "LOOP cop_ws.js failed (status $?)"
+    { echo "LOOP cop_ws.js failed (status $?); JPN's log ends:"; tail -5 "$T/JPN.log" | sed 's/^/LOOP   /'; }
   c1=$(awk '{print $14+$15}' /proc/${PIDS[1]}/stat)
   [ -n "${PERF:-}" ] && { kill -INT $PERFPID; wait $PERFPID 2>/dev/null; }
   echo "NODE JPN cpu=$(awk -v d=$((c1 - c0)) -v s=$(getconf CLK_TCK) 'BEGIN{printf "%.1f", d/s}') s over the WebSocket part (half of it with $WS_CLIENTS clients)"

@@ -123,12 +123,18 @@ function summary(d, bucket) {
   if (!login) throw new Error('log-in: no answer in 4 tries');
   if (login.status !== 200) throw new Error(`log-in: ${login.status} ${login.body}`);
   const cookie = String(login.headers['set-cookie']).split(';')[0];
+  // (a loaded node has left a new HTTPS request unanswered for 15 s: said, counted, asked again, up to 4 times)
   const stats = async () => {
-    const t0 = Date.now();
-    try { return JSON.parse((await request('GET', '/api/stats', null, cookie)).body); } catch (e) {
-      throw new Error(`${e.message} (asked at ${new Date(t0).toISOString()}, round ${round}, ${nowClients} clients)`);
+    for (let k = 1; ; k++) {
+      const t0 = Date.now();
+      try { return JSON.parse((await request('GET', '/api/stats', null, cookie)).body); } catch (e) {
+        silences++;
+        console.error(`LOOP ${e.message} (asked at ${new Date(t0).toISOString()}, round ${round}, ${nowClients} clients, try ${k})`);
+        if (k === 4) throw e;
+      }
     }
   };
+  let silences = 0;
   let round = 0, nowClients = 0;
   const pooled = { 0: new Map(), [clientsArg]: new Map() };
   const busy = { 0: { ns: 0, cpu: 0, up: 0 }, [clientsArg]: { ns: 0, cpu: 0, up: 0 } };
@@ -171,6 +177,7 @@ function summary(d, bucket) {
   console.log(`LOOP the web server's CPU time on JPN's loop thread (CLOCK_THREAD_CPUTIME_ID, not the waits for a core): ${cshare(busy[0])}% with 0 clients, ${cshare(busy[clientsArg])}% with ${clientsArg} ` +
               `(${busy[0].up && busy[clientsArg].up ? (100 * (busy[clientsArg].cpu / busy[clientsArg].up - busy[0].cpu / busy[0].up)).toFixed(2) : '-'} points)`);
   const st = await stats();
+  console.log(`LOOP /api/stats requests unanswered in 15 s (asked again): ${silences}`);
   console.log(`LOOP server: ws_clients=${st.ws_clients} ws_sent=${st.ws_sent} ws_frames=${st.ws_frames} ws_sealed=${st.ws_sealed} ws_dropped=${st.ws_dropped} ws_resyncs=${st.ws_resyncs} ws_snapshots=${st.ws_snapshots} ws_coalesced=${st.ws_coalesced}` +
               ` slowest API call ${st.api_slowest ? `${st.api_slowest.call} ${st.api_slowest.ms.toFixed(1)} ms (all calls ${st.api_slowest.total_ms.toFixed(0)} ms)` : '-'}`);
   process.exit(failed ? 2 : 0);
