@@ -20,14 +20,21 @@ static int origin_ok(struct lws *wsi) {
 }
 
 /* Makes the shared snapshot if there is none that page w can use (one made
- * in the last COP_SNAP_REUSE_NS, from a frame it has not had yet and that is
- * still kept), sealing the open frame first so that the snapshot holds every
+ * in the last COP_SNAP_REUSE_NS, at a frame after the page's next one that
+ * is still kept, leaving the page within its backlog bound), sealing the open frame first so that the snapshot holds every
  * event before snap_frame and none after; writes the page's own "dropped"
  * (the events from its position, events_at, to the snapshot) into its field;
  * counts the resync; moves the page to snap_frame.  0 or -1. */
 static int resync(mwx_cop *c, ws_pss *w, uint64_t events_at) {
   int64_t now = mwx_node_mono_ns();
-  if (!c->snap || now - c->snap_mono > COP_SNAP_REUSE_NS || c->snap_frame < w->next || c->snap_frame < c->frame_tail) {
+  /* the shared snapshot serves this page if it is recent, skips something
+     of this page's backlog and leaves it within the bound */
+  const cop_frame *open = &c->frames[c->frame_head % COP_FRAMES];
+  const cop_frame *at = c->snap && c->snap_frame >= c->frame_tail ? &c->frames[c->snap_frame % COP_FRAMES] : NULL;
+  int usable = at && now - c->snap_mono <= COP_SNAP_REUSE_NS && c->snap_frame > w->next &&
+               open->events_before - at->events_before <= (uint64_t)c->cfg.ws_backlog_msgs &&
+               open->bytes_before - at->bytes_before <= c->cfg.ws_backlog_bytes;
+  if (!usable) {
     cop_frames_seal(c);
     free(c->snap);
     c->snap = NULL;
