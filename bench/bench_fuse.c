@@ -43,6 +43,7 @@
  * stops --cost S seconds after the first sample; BENCH_FUSE_BINS=1 prints every bin's RMS per estimator on
  * stderr, BENCH_FUSE_TRACE=N seed N's fused tracks every 5 s (BENCH_FUSE_AT=S: also every seed's at
  * +S s; BENCH_FUSE_TRACKS=1: with every nation's confirmed tracks within 100 km, their error and age).
+ * BENCH_FUSE_QB=Q: the fuser's q_ballistic_m2ps3 (ablation: 1e-4, the default before the seventh session).
  */
 #include <math.h>
 #include <stdint.h>
@@ -636,6 +637,8 @@ static int run_micro(void) {
 int main(int argc, char **argv) {
   int seeds = 20, cost = 0;
   mwx_fuse_config_default(&g_cfg);
+  if (getenv("BENCH_FUSE_QB"))
+    g_cfg.q_ballistic_m2ps3 = atof(getenv("BENCH_FUSE_QB"));
   const char *scen[16];
   int ns = 0;
   for (int i = 1; i < argc; i++) {

@@ -672,6 +672,85 @@ static double pos_err_at(const mwx_fuse_track *ft, double t_s) {
   return sqrt(e);
 }
 
+/* A silent member that is burnt out (free flight for 60 s: the tracker's
+ * rule) is propagated as its own tracker coasts it: q 0 above the air
+ * (track.h, q_ballistic_m2ps3).  USA-T1 (20 m, 0.02 m/s) speaks for 100 s
+ * after burnout and falls silent; JPN-T1 (30 m, 0.1 m/s) speaks to the end.
+ * 600 s later the fused covariance is the information sum of JPN's sample
+ * and USA's sample propagated with the tracker's own filter (q 0): the
+ * fused position sigma is then 16-17 m; with the fuser's former q 1e-4 the
+ * USA's 600-s prediction grew by q T^3/3 = 7,200 m^2 a axis (85 m) and the
+ * fused sigma was 27 m, JPN's alone (2022-10-04 in bench_fuse: the USA's
+ * coasting track, 715 s silent and 6-27 m off, had no weight; mid-course
+ * position 1.28x the centralized tracker, 1.06x with q 0).  A member
+ * silent after 30 s of free flight is not burnt out: q_ballistic_air. */
+static void silent_member_sigma(double usa_s, double q_ballistic, double *sig_m, double *sig_q0_m) {
+  mwx_fuser *fz = NULL;
+  mwx_fuse_config cfg;
+  mwx_fuse_config_default(&cfg);
+  cfg.q_ballistic_m2ps3 = q_ballistic;
+  assert_int_equal(mwx_fuse_create(&cfg, &fz), 0);
+  uint64_t seed = 5;
+  double t0 = g_traj.fig.burnout_time_s + 20.0, t1 = t0 + usa_s + 600.0;
+  mwx_fuse_sample usa_last, jpn_last;
+  memset(&usa_last, 0, sizeof usa_last);
+  memset(&jpn_last, 0, sizeof jpn_last);
+  for (double t = t0; t <= t1 + 1e-9; t += 1.0) {
+    mwx_fuse_sample b[2];
+    size_t n = 0;
+    sample_at(&b[n++], "JPN", "JPN-T1", t, 30.0, 0.1, 1, &seed);
+    jpn_last = b[0];
+    if (t <= t0 + usa_s + 1e-9) {
+      sample_at(&b[n], "USA", "USA-T1", t, 20.0, 0.02, 1, &seed);
+      usa_last = b[n++];
+    }
+    assert_int_equal(mwx_fuse_ingest(fz, b, n), 0);
+  }
+  assert_int_equal(mwx_fuse_count(fz), 1);
+  mwx_fuse_track ft;
+  assert_int_equal(mwx_fuse_get(fz, 0, jpn_last.t_ns, &ft), 0);
+  assert_int_equal(ft.n_used, 2);
+  /* the USA's sample as its tracker coasts it: the filter's defaults */
+  mwx_track_filter_cfg fc;
+  mwx_track_filter_cfg_default(&fc);
+  mwx_track_est e;
+  memset(&e, 0, sizeof e);
+  e.t_ns = usa_last.t_ns;
+  for (int i = 0; i < 3; i++) {
+    e.x[i] = usa_last.pos_ecef_m[i];
+    e.x[3 + i] = usa_last.vel_ecef_mps[i];
+  }
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 6; j++)
+      e.P[i][j] = usa_last.P[i][j];
+  assert_int_equal(mwx_track_predict(&fc, MWX_TRACK_BALLISTIC, &e, jpn_last.t_ns), 0);
+  double Pu[6][6], Iu[6][6], Ij[6][6], I[6][6], P[6][6];
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 6; j++)
+      Pu[i][j] = 0.5 * (e.P[i][j] + e.P[j][i]);
+  inv6_test(Pu, Iu);
+  inv6_test(jpn_last.P, Ij);
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 6; j++)
+      I[i][j] = Iu[i][j] + Ij[i][j];
+  inv6_test(I, P);
+  *sig_m = sqrt((ft.P[0][0] + ft.P[1][1] + ft.P[2][2]) / 3.0);
+  *sig_q0_m = sqrt((P[0][0] + P[1][1] + P[2][2]) / 3.0);
+  mwx_fuse_destroy(fz);
+}
+
+static void test_silent_burnt_out_member_coasts_as_its_tracker(void **state) {
+  (void)state;
+  double s, s0, s_old;
+  silent_member_sigma(100.0, 0.0, &s, &s0); /* burnt out: q 0, the tracker's coasting */
+  assert_true(fabs(s - s0) < 1e-6 * s0);
+  assert_true(s > 17.0 && s < 19.0); /* 18.06 */
+  silent_member_sigma(100.0, 1e-4, &s_old, &s0); /* the former default q 1e-4 */
+  assert_true(s_old > 25.0); /* 26.30: the USA's 600-s prediction had next to no weight */
+  silent_member_sigma(30.0, 0.0, &s, &s0); /* silent after 30 s: not burnt out, q_ballistic_air */
+  assert_true(s > s0 + 5.0); /* 26.30 against 18.06 */
+}
+
 /* Nobody holds the missile any more (every member silent, as on 2022-10-04
  * after +1,190 s): a member whose last sample was 2 km off with a 50-m sigma
  * (KOR's coasting track) must not pull the coasting picture.  Before the
@@ -1064,6 +1143,7 @@ int main(void) {
       cmocka_unit_test(test_latest_never_goes_back),
       cmocka_unit_test(test_replacement_new_track_replaces_drifting),
       cmocka_unit_test(test_silent_track_does_not_replace_live),
+      cmocka_unit_test(test_silent_burnt_out_member_coasts_as_its_tracker),
   };
   return cmocka_run_group_tests(tests, setup_traj, teardown_traj);
 }

@@ -35,7 +35,8 @@ void mwx_fuse_config_default(mwx_fuse_config *cfg) {
   cfg->split_after = 3;
   cfg->fresh_s = 20.0;
   cfg->forget_s = 7200.0;
-  cfg->q_ballistic_m2ps3 = 1e-4;
+  cfg->q_ballistic_m2ps3 = 0.0;      /* the tracker's (track.h): a burnt-out source above the air */
+  cfg->q_ballistic_air_m2ps3 = 1e-4; /* the tracker's q_ballistic_air: below the air, before burnout */
   cfg->q_boost_m2ps3 = 100.0;
   cfg->q_gate_m2ps3 = 1.0;
   cfg->boost_ci = 1;
@@ -58,7 +59,7 @@ int mwx_fuse_create(const mwx_fuse_config *cfg, mwx_fuser **out) {
       c.split_after < 1 || !(c.fresh_s > 0) || !(c.forget_s > 0) || !(c.q_ballistic_m2ps3 >= 0) ||
       !(c.q_boost_m2ps3 >= 0) || !(c.q_gate_m2ps3 >= 0) || (c.boost_ci != 0 && c.boost_ci != 1) ||
       (c.ici != 0 && c.ici != 1) || (c.boost_thrust != 0 && c.boost_thrust != 1) || !(c.split_min_s >= 0) ||
-      c.split_min_s > 3600.0)
+      c.split_min_s > 3600.0 || !(c.q_ballistic_air_m2ps3 >= 0))
     return mwx_error_set(MWX_EINVAL, "fuse: create: invalid configuration");
   mwx_fuser *fz = calloc(1, sizeof *fz);
   if (!fz)
