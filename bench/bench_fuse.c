@@ -29,8 +29,9 @@
  * below 50 km are left out: there the drag that the trackers do not model
  * (beta 0, docs/track.md) makes every estimator alike inconsistent.
  *
- * Options: --boost-info (boost samples by the information sum, not ICI),
- * --ci (CI instead of ICI), --no-thrust (boost samples propagated
+ * Options: --boost-info (boost samples by the information sum, not CI),
+ * --ici (ICI instead of CI: the default before the seventh session; --ci is
+ * the default now and changes nothing), --no-thrust (boost samples propagated
  * ballistically) are the ablations of docs/fusion.md.  --ballistic gives the fuser each track's ballistic-model estimate
  * once ballistic (mwx_track_info.ballistic) instead of the combined one the
  * node publishes today (what a change to node.c's Track sample would give).
@@ -653,11 +654,14 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(argv[i], "--micro"))
       return run_micro();
-    if (!strcmp(argv[i], "--boost-info") || !strcmp(argv[i], "--ci") || !strcmp(argv[i], "--no-thrust")) {
+    if (!strcmp(argv[i], "--boost-info") || !strcmp(argv[i], "--ci") || !strcmp(argv[i], "--ici") ||
+        !strcmp(argv[i], "--no-thrust")) {
       if (argv[i][2] == 'b')
         g_cfg.boost_ci = 0;
       else if (argv[i][2] == 'c')
         g_cfg.ici = 0;
+      else if (argv[i][2] == 'i')
+        g_cfg.ici = 1;
       else
         g_cfg.boost_thrust = 0;
       continue;

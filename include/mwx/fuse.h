@@ -52,9 +52,9 @@
  * count it again).  Members that are fused products (own_sensors = 0: they
  * may hold our own or a third nation's data) and, with boost_ci, samples in
  * boost (two nations' filters then share the large, unknown thrust error)
- * are combined with that result by inverse covariance intersection
- * (mwx_fuse_ici; plain CI, mwx_fuse_ci, with ici = 0), consistent whatever
- * the common part.
+ * are combined with that result by covariance intersection (mwx_fuse_ci,
+ * consistent whatever the correlation; inverse covariance intersection,
+ * mwx_fuse_ici, with ici = 1).
  *
  * Contributors: the union of the originators (and of their samples'
  * contributors) of the members that made the fused state, sorted: the
@@ -189,7 +189,8 @@ typedef struct mwx_fuse_config {
  * max_coast_s), q_ballistic 0 and q_ballistic_air 1e-4 (the tracker's
  * ballistic model: a silent burnt-out member's prediction is its tracker's
  * own coasting) and q_boost 100 (its boost model), q_gate 1 m^2/s^3,
- * boost_ci 1, ici 1, boost_thrust 1, split_min_s 0 (docs/fusion.md: measured). */
+ * boost_ci 1, ici 0 (CI; ICI was the default until the seventh session),
+ * boost_thrust 1, split_min_s 0 (docs/fusion.md: measured). */
 void mwx_fuse_config_default(mwx_fuse_config *cfg);
 
 typedef struct mwx_fuser mwx_fuser;

@@ -40,7 +40,7 @@ void mwx_fuse_config_default(mwx_fuse_config *cfg) {
   cfg->q_boost_m2ps3 = 100.0;
   cfg->q_gate_m2ps3 = 1.0;
   cfg->boost_ci = 1;
-  cfg->ici = 1;
+  cfg->ici = 0; /* CI: docs/fusion.md, measured in the seventh session (ICI: velocity 1.69 -> 1.32x in 2022-11-18 mid-course) */
   cfg->boost_thrust = 1;
   cfg->split_min_s = 0.0; /* 10 s: docs/fusion.md, measured: one number on 2022-10-04 but boost 1.40x on 2022-11-18 */
 
