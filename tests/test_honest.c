@@ -17,6 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "track_testutil.h"
 #include "mwx/assess.h"
 #include "mwx/error.h"
 #include "mwx/geo.h"
@@ -506,22 +507,7 @@ static void test_midcourse_nees(void **state) {
       if (t - last_sample < 10 * S_NS || ts < tb + 120.0 || mwx_sim_truth_at(&truth, 0, t, &now) || !now.in_flight)
         continue;
       mwx_track_info best;
-      memset(&best, 0, sizeof best);
-      double best_d = 20e3;
-      int found = 0;
-      for (size_t i = 0; i < mwx_track_count(tr); i++) {
-        mwx_track_info in;
-        if (mwx_track_get(tr, i, &in) || in.status != MWX_TRACK_CONFIRMED)
-          continue;
-        double dt = (double)(t - in.est.t_ns) * 1e-9, d = 0;
-        for (int c = 0; c < 3; c++)
-          d += pow(in.est.x[c] + in.est.x[3 + c] * dt - now.pos_ecef_m[c], 2);
-        if (sqrt(d) < best_d) {
-          best_d = sqrt(d);
-          best = in;
-          found = 1;
-        }
-      }
+      int found = tu_nearest_confirmed(tr, t, now.pos_ecef_m, 20e3, &best);
       if (!found || best.p_ballistic < 0.9 || best.coasting || best.t_last_ns == last_upd)
         continue;
       mwx_sim_truth_state st;
