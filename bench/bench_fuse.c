@@ -44,6 +44,7 @@
  * stops --cost S seconds after the first sample; BENCH_FUSE_BINS=1 prints every bin's RMS per estimator on
  * stderr, BENCH_FUSE_TRACE=N seed N's fused tracks every 5 s (BENCH_FUSE_AT=S: also every seed's at
  * +S s; BENCH_FUSE_TRACKS=1: with every nation's confirmed tracks within 100 km, their error and age).
+ * BENCH_FUSE_NUMBERS=1: every change of the missile's number, and each seed's counts.
  * BENCH_FUSE_QB=Q: the fuser's q_ballistic_m2ps3 (ablation: 1e-4, the default before the seventh session).
  */
 #include <math.h>
@@ -306,6 +307,9 @@ static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint
     if (have[E_ALL])
       B->nees_c += nc;
   }
+  if (getenv("BENCH_FUSE_NUMBERS"))
+    fprintf(stderr, "seed %llu: %d numbers, evaluations with more than one fused track within 50 km %d (all seeds so far)\n",
+            (unsigned long long)seed, g_nseen, g_dup_evals);
   g_numbers_sum += g_nseen;
   g_numbers_runs++;
   if (g_nseen > g_numbers_max)
