@@ -709,6 +709,47 @@ static void test_boost_combined_by_ci(void **state) {
   mwx_fuse_destroy(fz);
 }
 
+/* A displaced track is used again when the track that displaced it falls
+ * silent and it still speaks (2022-11-18 seed 1, +3,820 s: JPN-T31 replaced
+ * JPN-T1, both fresh, then fell silent; JPN-T1, 5 m off, stayed unused, the
+ * picture was the USA's alone, 42 m off, and USA-T2 split off for 260 s: a
+ * second global number).  JPN-T1 (30 m, 60 m off: 2 sigma) is replaced by
+ * JPN-T2 (30 m, unbiased) at +230 s; JPN-T2 speaks until +240 s.  At +235 s
+ * the state is KOR's and JPN-T2's; at +270 s (JPN-T2 silent for 30 s) it
+ * holds JPN-T1 again (before: KOR and the silent JPN-T2 only). */
+static void test_displaced_used_when_replacer_silent(void **state) {
+  (void)state;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(NULL, &fz), 0);
+  uint64_t seed = 41;
+  const double u[3] = {1 / sqrt(3.0), 1 / sqrt(3.0), 1 / sqrt(3.0)};
+  mwx_fuse_track ft;
+  for (int k = 0; k <= 60; k++) {
+    double t = 220.0 + k;
+    mwx_fuse_sample b[3];
+    size_t n = 0;
+    sample_at(&b[n++], "KOR", "KOR-T1", t, 200.0, 2.0, 1, &seed);
+    sample_at(&b[n], "JPN", "JPN-T1", t, 30.0, 0.5, 1, &seed);
+    for (int i = 0; i < 3; i++)
+      b[n].pos_ecef_m[i] += 60.0 * u[i];
+    n++;
+    if (t >= 230.0 && t <= 240.0)
+      sample_at(&b[n++], "JPN", "JPN-T2", t, 30.0, 0.5, 1, &seed);
+    assert_int_equal(mwx_fuse_ingest(fz, b, n), 0);
+    if (k == 15) {
+      assert_int_equal(mwx_fuse_count(fz), 1);
+      assert_int_equal(mwx_fuse_get(fz, 0, b[0].t_ns, &ft), 0);
+      assert_int_equal(ft.n_members, 3);
+      assert_int_equal(ft.n_used, 2); /* JPN-T1 displaced by JPN-T2 */
+    }
+  }
+  assert_int_equal(mwx_fuse_count(fz), 1);
+  assert_int_equal(mwx_fuse_get(fz, 0, g_launch_ns + (int64_t)(270.0 * NS), &ft), 0);
+  assert_int_equal(ft.n_used, 3); /* JPN-T1 again, with KOR-T1 and the silent JPN-T2 */
+  assert_true(pos_err_at(&ft, 270.0) < 100.0);
+  mwx_fuse_destroy(fz);
+}
+
 /* A silent member that is burnt out (free flight for 60 s: the tracker's
  * rule) is propagated as its own tracker coasts it: q 0 above the air
  * (track.h, q_ballistic_m2ps3).  USA-T1 (20 m, 0.02 m/s) speaks for 100 s
@@ -1182,6 +1223,7 @@ int main(void) {
       cmocka_unit_test(test_silent_track_does_not_replace_live),
       cmocka_unit_test(test_silent_burnt_out_member_coasts_as_its_tracker),
       cmocka_unit_test(test_boost_combined_by_ci),
+      cmocka_unit_test(test_displaced_used_when_replacer_silent),
   };
   return cmocka_run_group_tests(tests, setup_traj, teardown_traj);
 }
