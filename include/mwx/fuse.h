@@ -70,7 +70,8 @@
  * is older than the new track's first, and 2 s older than its newest) is
  * gated without that member and, when it joins (or its fused track merges),
  * replaces it: the lagging member stays a member (the name holds) and is no
- * longer used in the fused state (docs/fusion.md, "The displacement rule").
+ * longer used in the fused state while another track of its originator is
+ * fresh (docs/fusion.md, "The displacement rule").
  *
  * Cost: incremental (src/fuse/fuse_assoc.c): only fused tracks whose
  * members or samples changed are tested again; a straight-line pre-gate
