@@ -142,16 +142,24 @@ static double dist_to(const mwx_fuser *fz, size_t si, size_t fi, int mode);
  * first (a salvo) is no replacement: c would have to be nearer to the
  * other nations' estimate of o's missile than o is.
  *
+ * replaceable: whether member o can be replaced by a newer track of the
+ * same originator: o is used (not displaced), of originator orig, fresh at
+ * t_ns, and started before newer_first_ns (the new track's first sample).
+ *
  * mark_replaced sets `displaced` (value mark) on the members m[0..nm) of f
  * that new source si replaces, and counts them (TEMP_MARK: undo with
  * unmark). */
+static int replaceable(const mwx_fuser *fz, const src *o, const char *orig, int64_t t_ns, int64_t newer_first_ns) {
+  return !o->displaced && !strcmp(o->last.originator, orig) && fuse_fresh_at(fz, o, t_ns) &&
+         o->t_first_ns < newer_first_ns;
+}
+
 static size_t mark_replaced(mwx_fuser *fz, size_t f, const size_t *m, size_t nm, size_t si, int mark) {
   const src *c = &fz->s[si];
   size_t n = 0;
   for (size_t k = 0; k < nm; k++) {
     src *o = &fz->s[m[k]];
-    if (m[k] == si || o->displaced || strcmp(o->last.originator, c->last.originator) ||
-        !fuse_fresh_at(fz, o, c->last.t_ns) || o->t_first_ns >= c->t_first_ns)
+    if (m[k] == si || !replaceable(fz, o, c->last.originator, c->last.t_ns, c->t_first_ns))
       continue;
     double d_o = dist_to(fz, m[k], f, FS_GATE);
     o->displaced = mark;
@@ -197,7 +205,7 @@ static size_t mark_replaced_by(mwx_fuser *fz, size_t fa, const size_t *ma, size_
   size_t n = 0;
   for (size_t k = 0; k < na; k++) {
     src *o = &fz->s[ma[k]];
-    if (o->displaced || strcmp(o->last.originator, orig) || !fuse_fresh_at(fz, o, t_ns) || o->t_first_ns >= c_first)
+    if (!replaceable(fz, o, orig, t_ns, c_first))
       continue;
     if (d_min) {
       double d_o = dist_to(fz, ma[k], fa, FS_GATE);
@@ -343,7 +351,7 @@ static void pref_of_fused(const mwx_fuser *fz, size_t fi, pref *r) {
 static int pregate_far(const mwx_fuser *fz, const pref *a, const pref *b, int64_t t_ns) {
   if (!a->ok || !b->ok)
     return 0;
-  double q = fmax(fz->cfg.q_boost_m2ps3, fmax(fz->cfg.q_ballistic_m2ps3, fz->cfg.q_gate_m2ps3));
+  double q = fmax(fmax(fz->cfg.q_boost_m2ps3, fz->cfg.q_ballistic_air_m2ps3), fmax(fz->cfg.q_ballistic_m2ps3, fz->cfg.q_gate_m2ps3));
   double da = fabs((double)(t_ns - a->t_ns) * 1e-9), db = fabs((double)(t_ns - b->t_ns) * 1e-9);
   double ta = (double)(t_ns - a->t_ns) * 1e-9, tb = (double)(t_ns - b->t_ns) * 1e-9, d2 = 0;
   for (int i = 0; i < 3; i++) {
