@@ -59,6 +59,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "track_testutil.h"
 #include "mwx/assess.h"
 #include "mwx/error.h"
 #include "mwx/geo.h"
@@ -1059,23 +1060,7 @@ static void nees_bench(int seeds, const char *nation) {
           continue;
         /* the confirmed track nearest missile 0 */
         mwx_track_info best;
-        memset(&best, 0, sizeof best);
-        double best_d = 20e3;
-        int found = 0;
-        for (size_t i = 0; i < mwx_track_count(tr); i++) {
-          mwx_track_info in;
-          if (mwx_track_get(tr, i, &in) || in.status != MWX_TRACK_CONFIRMED)
-            continue;
-          double dt = (double)(t - in.est.t_ns) * 1e-9, d = 0;
-          for (int c = 0; c < 3; c++)
-            d += pow(in.est.x[c] + in.est.x[3 + c] * dt - now.pos_ecef_m[c], 2);
-          d = sqrt(d);
-          if (d < best_d) {
-            best_d = d;
-            best = in;
-            found = 1;
-          }
-        }
+        int found = tu_nearest_confirmed(tr, t, now.pos_ecef_m, 20e3, &best);
         if (!found || best.p_ballistic < ao.min_p_ballistic || best.coasting || best.t_last_ns == last_upd)
           continue;
         const mwx_track_est *e = &best.ballistic;

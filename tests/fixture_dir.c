@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -56,4 +57,11 @@ const char *fx_put(const char *name, const char *text) {
   assert_true(fputs(text, f) >= 0);
   assert_int_equal(fclose(f), 0);
   return path;
+}
+
+void fx_subdir(const char *name, char *out, size_t n) {
+  assert_true(fx_dir[0] != '\0'); /* the group setup ran */
+  int w = snprintf(out, n, "%s/%s", fx_dir, name);
+  assert_true(w > 0 && (size_t)w < n);
+  assert_int_equal(mkdir(out, 0700), 0);
 }

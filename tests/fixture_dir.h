@@ -7,6 +7,8 @@
 #ifndef MWX_FIXTURE_DIR_H
 #define MWX_FIXTURE_DIR_H
 
+#include <stddef.h>
+
 /* The scratch directory, "" before fx_dir_setup. */
 extern char fx_dir[64];
 
@@ -15,6 +17,11 @@ extern char fx_dir[64];
  * it and all it holds.  0 or -1 (cmocka's convention). */
 int fx_dir_setup(void **state);
 int fx_dir_teardown(void **state);
+
+/* Makes the directory fx_dir/name (a test's own corner of the group's
+ * directory, removed with it by the teardown) and writes its path to out
+ * (n bytes, at least 96); fails the test if it cannot. */
+void fx_subdir(const char *name, char *out, size_t n);
 
 /* Writes text to fx_dir/name (replacing it) and returns that path, in a
  * static buffer that the next call overwrites; fails the test if it cannot. */

@@ -31,6 +31,7 @@
 
 #include <jansson.h>
 
+#include "fixture_dir.h"
 #include "mwx/error.h"
 #include "mwx/journal.h"
 #include "mwx/json.h"
@@ -301,8 +302,8 @@ static void on_node(void *c, const mwx_node_event *ev) {
 
 static void test_node_offline(void **state) {
   (void)state;
-  char dir[] = "/tmp/mwx_test_node_XXXXXX";
-  assert_non_null(mkdtemp(dir));
+  char dir[96];
+  fx_subdir("test_node_offline", dir, sizeof dir);
   char db[128];
   snprintf(db, sizeof db, "%s/kor.db", dir);
   mwx_node_config cfg;
@@ -347,9 +348,6 @@ static void test_node_offline(void **state) {
   assert_int_equal(mwx_journal_verify(j, NULL, &vr), 0);
   assert_true(vr.records > 100);
   mwx_journal_close(j);
-  char cmd[256];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-  assert_int_equal(system(cmd), 0);
 }
 
 /* ---- stages, publish before events, profile (issue 16) --------------- */
@@ -393,8 +391,8 @@ static void on_stage(void *c, const mwx_node_event *ev) {
 
 static void test_node_stages(void **state) {
   (void)state;
-  char dir[] = "/tmp/mwx_test_stages_XXXXXX";
-  assert_non_null(mkdtemp(dir));
+  char dir[96];
+  fx_subdir("test_node_stages", dir, sizeof dir);
   mwx_node_config cfg;
   mwx_node_config_init(&cfg);
   strcpy(cfg.nation, "KOR");
@@ -458,9 +456,6 @@ static void test_node_stages(void **state) {
   assert_true(st.out_max >= 3); /* a Track to two partners and its SAMPLE event at least */
   assert_int_equal(st.handover_cap, MWX_NODE_HANDOVER_CAP);
   free(x);
-  char cmd[256];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-  assert_int_equal(system(cmd), 0);
 }
 
 /* ---- the per-track table's bound ----------------------------------- */
@@ -493,8 +488,10 @@ static const char two_missiles[] =
 
 /* JPN offline on two missiles at once with the table bounded at max_tracks. */
 static void run_bounded(int max_tracks, mwx_node_stats *st, bctx *x) {
-  char dir[] = "/tmp/mwx_test_node_XXXXXX";
-  assert_non_null(mkdtemp(dir));
+  static int runs;
+  char name[32], dir[96];
+  snprintf(name, sizeof name, "bounded_%d", runs++);
+  fx_subdir(name, dir, sizeof dir);
   mwx_node_config cfg;
   mwx_node_config_init(&cfg);
   strcpy(cfg.nation, "JPN");
@@ -515,9 +512,6 @@ static void run_bounded(int max_tracks, mwx_node_stats *st, bctx *x) {
   assert_int_equal(mwx_node_run(n), 0);
   mwx_node_get_stats(n, st);
   mwx_node_close(n);
-  char cmd[256];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-  assert_int_equal(system(cmd), 0);
 }
 
 static void test_node_track_bound(void **state) {
@@ -613,8 +607,8 @@ static int on_payload(const mwx_journal_record *r, void *ctx) {
  * objects with exactly their keys. */
 static void test_node_payloads(void **state) {
   (void)state;
-  char dir[] = "/tmp/mwx_test_node_XXXXXX";
-  assert_non_null(mkdtemp(dir));
+  char dir[96];
+  fx_subdir("test_node_payloads", dir, sizeof dir);
   char db[128];
   snprintf(db, sizeof db, "%s/jpn.db", dir);
   mwx_node_config cfg;
@@ -654,9 +648,6 @@ static void test_node_payloads(void **state) {
   assert_int_equal(x.samples + x.replays, 2);
   assert_true(x.samples >= 1);
   assert_int_equal(x.seq_seen, 3);
-  char cmd[256];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-  assert_int_equal(system(cmd), 0);
 }
 
 /* The RECEIVED line: latency to the node holding the sample, then to its
@@ -718,8 +709,8 @@ static void write_file(const char *path, const char *text) {
 
 static void test_node_config_load(void **state) {
   (void)state;
-  char dir[] = "/tmp/mwx_test_node_cfg_XXXXXX";
-  assert_non_null(mkdtemp(dir));
+  char dir[96];
+  fx_subdir("test_node_config_load", dir, sizeof dir);
   char path[128];
   snprintf(path, sizeof path, "%s/kor.json", dir);
   write_file(path, "{\"nation\":\"KOR\",\"pki_dir\":\"pki\",\"domain_id\":3,\"partners\":[\"USA\"],"
@@ -776,5 +767,5 @@ int main(void) {
       cmocka_unit_test(test_event_format_received), cmocka_unit_test(test_node_track_bound),
       cmocka_unit_test(test_node_payloads),        cmocka_unit_test(test_node_stages),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests(tests, fx_dir_setup, fx_dir_teardown);
 }

@@ -20,31 +20,12 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "fixture_dir.h"
+#include "fixture_node.h"
 #include "mwx/error.h"
 #include "mwx/node.h"
 
 #define NS 1000000000ll
-
-/* n launches of the 2022-11-18 Hwasong-17 profile, gap_s apart, each from a
- * site 0.6 deg further south (so the tracks stay apart). */
-static void write_scenario(const char *path, int n, int gap_s) {
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fprintf(f, "{\"name\":\"test\",\"launches\":[");
-  for (int i = 0; i < n; i++)
-    fprintf(f,
-            "%s{\"id\":\"M%d\",\"time_utc\":\"2022-11-18T01:%02d:%02dZ\",\"lat_deg\":%.2f,\"lon_deg\":125.67,"
-            "\"azimuth_deg\":72.0,\"apogee_km\":6040.9,\"range_km\":999.2,\"class\":\"ICBM\"}",
-            i ? "," : "", i + 1, 15 + (i * gap_s) / 60, (i * gap_s) % 60, 39.2 - 0.6 * i);
-  fprintf(f, "],\"sensors\":\"default\"}\n");
-  fclose(f);
-}
-
-static int64_t mono_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
-}
 
 #define MAXREL 20000
 typedef struct fctx {
@@ -67,7 +48,7 @@ static void on_ev(void *c, const mwx_node_event *ev) {
     goto check;
   const mwx_msg *m = ev->msg;
   if (m->topic == MWX_TOPIC_TRACK && x->n_rel < MAXREL) {
-    x->rel_wall[x->n_rel] = mono_ns();
+    x->rel_wall[x->n_rel] = mwx_node_mono_ns();
     snprintf(x->rel_id[x->n_rel], 32, "%s", m->u.track.local_track_id);
     x->n_rel++;
   }
@@ -78,7 +59,7 @@ static void on_ev(void *c, const mwx_node_event *ev) {
     if (k == x->n_ids && k < 8)
       snprintf(x->launch_id[x->n_ids++], 32, "%s", m->u.launch.local_track_id);
     if (k < 8 && ++x->launches[k] == 2 && !x->refined_wall) {
-      x->refined_wall = mono_ns();
+      x->refined_wall = mwx_node_mono_ns();
       snprintf(x->refined_id, sizeof x->refined_id, "%s", m->u.launch.local_track_id);
     }
   }
@@ -87,27 +68,17 @@ check:
     mwx_node_stop(x->n);
 }
 
-static void open_node(mwx_node_config *cfg, const char *dir, const char *sc) {
-  mwx_node_config_init(cfg);
-  strcpy(cfg->nation, "KOR");
-  snprintf(cfg->scenario, sizeof cfg->scenario, "%s", sc);
-  snprintf(cfg->policy, sizeof cfg->policy, "%s/config/policy-KOR.json", MWX_SOURCE_DIR);
-  snprintf(cfg->journal, sizeof cfg->journal, "%s/kor.db", dir);
-  cfg->journal_plots = 0;
-  cfg->sync = MWX_JOURNAL_SYNC_NORMAL;
-  cfg->step_s = 0; /* event-driven */
-  cfg->fit_workers = 1;
-}
-
 static void test_slow_fit_does_not_delay(void **state) {
   (void)state;
-  char dir[] = "/tmp/mwx_test_fit_XXXXXX";
-  assert_non_null(mkdtemp(dir));
+  char dir[96];
+  fx_subdir("test_slow_fit_does_not_delay", dir, sizeof dir);
   char sc[128];
   snprintf(sc, sizeof sc, "%s/two.json", dir);
-  write_scenario(sc, 2, 40);
+  fx_node_write_salvo(sc, 2, 40);
   mwx_node_config cfg;
-  open_node(&cfg, dir, sc);
+  fx_node_config_kor(&cfg, dir, sc);
+  cfg.fit_workers = 1;
+  cfg.launch_fit = 1;
   cfg.speed = 20;
   cfg.test_fit_min_ms = 12000;
   fctx *x = calloc(1, sizeof *x);
@@ -144,20 +115,19 @@ static void test_slow_fit_does_not_delay(void **state) {
   assert_true(other >= 20);
   assert_true(gap < 2 * NS);
   free(x);
-  char cmd[200];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-  assert_int_equal(system(cmd), 0);
 }
 
 static void test_full_fit_queue_drops(void **state) {
   (void)state;
-  char dir[] = "/tmp/mwx_test_fitq_XXXXXX";
-  assert_non_null(mkdtemp(dir));
+  char dir[96];
+  fx_subdir("test_full_fit_queue_drops", dir, sizeof dir);
   char sc[128];
   snprintf(sc, sizeof sc, "%s/four.json", dir);
-  write_scenario(sc, 4, 2);
+  fx_node_write_salvo(sc, 4, 2);
   mwx_node_config cfg;
-  open_node(&cfg, dir, sc);
+  fx_node_config_kor(&cfg, dir, sc);
+  cfg.fit_workers = 1;
+  cfg.launch_fit = 1;
   cfg.speed = 50;
   cfg.fit_queue = 1;
   cfg.test_fit_min_ms = 60000; /* the first fit holds the worker for the whole run */
@@ -182,9 +152,6 @@ static void test_full_fit_queue_drops(void **state) {
   printf("# close with a 60-s test fit running: %.3f s\n", close_s);
   assert_true(close_s < 5); /* the fit's test wait ends with the pool (test_stop), not after 60 s */
   free(x);
-  char cmd[200];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-  assert_int_equal(system(cmd), 0);
 }
 
 int main(void) {
@@ -192,5 +159,5 @@ int main(void) {
       cmocka_unit_test(test_full_fit_queue_drops),
       cmocka_unit_test(test_slow_fit_does_not_delay),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests(tests, fx_dir_setup, fx_dir_teardown);
 }

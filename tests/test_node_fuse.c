@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "fixture_dir.h"
 #include "mwx/error.h"
 #include "mwx/node.h"
 
@@ -195,8 +196,8 @@ static void open_node(const char *dir, const char *nat, nctx *x, mwx_node **out)
 
 static void test_jpn_with_partners(void **state) {
   (void)state;
-  char dir[] = "/tmp/mwx_test_node_fuse_XXXXXX";
-  assert_non_null(mkdtemp(dir));
+  char dir[96];
+  fx_subdir("test_jpn_with_partners", dir, sizeof dir);
   static nctx xk, xj, xu;
   mwx_node *nk, *nj, *nu;
   open_node(dir, "KOR", &xk, &nk);
@@ -255,16 +256,13 @@ static void test_jpn_with_partners(void **state) {
   mwx_node_close(nk);
   mwx_node_close(nj);
   mwx_node_close(nu);
-  char cmd[200];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-  assert_int_equal(system(cmd), 0);
 }
 
 /* JPN alone: its own picture, no fused product; its warning (if any) is later. */
 static void test_jpn_alone(void **state) {
   (void)state;
-  char dir[] = "/tmp/mwx_test_node_fuse_XXXXXX";
-  assert_non_null(mkdtemp(dir));
+  char dir[96];
+  fx_subdir("test_jpn_alone", dir, sizeof dir);
   static nctx xj;
   mwx_node *nj;
   open_node(dir, "JPN", &xj, &nj);
@@ -277,16 +275,13 @@ static void test_jpn_alone(void **state) {
   assert_int_equal(xj.tracks_no_gtn, 0);
   assert_true(xj.alerts > 0); /* its own predictions are classified and decided too */
   mwx_node_close(nj);
-  char cmd[200];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-  assert_int_equal(system(cmd), 0);
 }
 
 /* alert_rules: a named file must load and be of the node's nation. */
 static void test_alert_rules_config(void **state) {
   (void)state;
-  char dir[] = "/tmp/mwx_test_node_fuse_XXXXXX";
-  assert_non_null(mkdtemp(dir));
+  char dir[96];
+  fx_subdir("test_alert_rules_config", dir, sizeof dir);
   mwx_node_config cfg;
   mwx_node_config_init(&cfg);
   snprintf(cfg.nation, sizeof cfg.nation, "JPN");
@@ -304,13 +299,10 @@ static void test_alert_rules_config(void **state) {
   snprintf(cfg.alert_rules, sizeof cfg.alert_rules, "%s/config/alert-JPN.json", MWX_SOURCE_DIR);
   assert_int_equal(mwx_node_open(&cfg, NULL, NULL, &n), 0);
   mwx_node_close(n);
-  char cmd[200];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-  assert_int_equal(system(cmd), 0);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_jpn_with_partners), cmocka_unit_test(test_jpn_alone),
                                      cmocka_unit_test(test_alert_rules_config)};
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests(tests, fx_dir_setup, fx_dir_teardown);
 }

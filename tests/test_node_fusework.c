@@ -23,25 +23,12 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "fixture_dir.h"
+#include "fixture_node.h"
 #include "mwx/error.h"
 #include "mwx/node.h"
 
 #define NS 1000000000ll
-
-/* n launches of the 2022-11-18 Hwasong-17 profile, gap_s apart, each from a
- * site 0.6 deg further south (so the tracks stay apart). */
-static void write_scenario(const char *path, int n, int gap_s) {
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fprintf(f, "{\"name\":\"test\",\"launches\":[");
-  for (int i = 0; i < n; i++)
-    fprintf(f,
-            "%s{\"id\":\"M%d\",\"time_utc\":\"2022-11-18T01:%02d:%02dZ\",\"lat_deg\":%.2f,\"lon_deg\":125.67,"
-            "\"azimuth_deg\":72.0,\"apogee_km\":6040.9,\"range_km\":999.2,\"class\":\"ICBM\"}",
-            i ? "," : "", i + 1, 15 + (i * gap_s) / 60, (i * gap_s) % 60, 39.2 - 0.6 * i);
-  fprintf(f, "],\"sensors\":\"default\"}\n");
-  fclose(f);
-}
 
 #define MAXREL 20000
 typedef struct wctx {
@@ -80,33 +67,15 @@ static void on_fused(void *ctx, const mwx_node_fused_entry *e) {
   }
 }
 
-static void open_node(mwx_node_config *cfg, const char *dir, const char *sc) {
-  mwx_node_config_init(cfg);
-  strcpy(cfg->nation, "KOR");
-  snprintf(cfg->scenario, sizeof cfg->scenario, "%s", sc);
-  snprintf(cfg->policy, sizeof cfg->policy, "%s/config/policy-KOR.json", MWX_SOURCE_DIR);
-  snprintf(cfg->journal, sizeof cfg->journal, "%s/kor.db", dir);
-  cfg->journal_plots = 0;
-  cfg->sync = MWX_JOURNAL_SYNC_NORMAL;
-  cfg->step_s = 0; /* event-driven */
-  cfg->launch_fit = 0;
-}
-
-static void rm_rf(const char *dir) {
-  char cmd[200];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-  assert_int_equal(system(cmd), 0);
-}
-
 static void test_slow_fusion_does_not_delay(void **state) {
   (void)state;
-  char dir[] = "/tmp/mwx_test_fusework_XXXXXX";
-  assert_non_null(mkdtemp(dir));
+  char dir[96];
+  fx_subdir("test_slow_fusion_does_not_delay", dir, sizeof dir);
   char sc[128];
   snprintf(sc, sizeof sc, "%s/two.json", dir);
-  write_scenario(sc, 2, 20);
+  fx_node_write_salvo(sc, 2, 20);
   mwx_node_config cfg;
-  open_node(&cfg, dir, sc);
+  fx_node_config_kor(&cfg, dir, sc);
   cfg.speed = 20;
   cfg.test_fuse_min_ms = 3000;
   wctx *x = calloc(1, sizeof *x);
@@ -183,18 +152,17 @@ static void test_slow_fusion_does_not_delay(void **state) {
     assert_int_equal(g, pg);
   }
   free(x);
-  rm_rf(dir);
 }
 
 static void test_offline_in_line(void **state) {
   (void)state;
-  char dir[] = "/tmp/mwx_test_fusework_XXXXXX";
-  assert_non_null(mkdtemp(dir));
+  char dir[96];
+  fx_subdir("test_offline_in_line", dir, sizeof dir);
   char sc[128];
   snprintf(sc, sizeof sc, "%s/one.json", dir);
-  write_scenario(sc, 1, 0);
+  fx_node_write_salvo(sc, 1, 0);
   mwx_node_config cfg;
-  open_node(&cfg, dir, sc);
+  fx_node_config_kor(&cfg, dir, sc);
   cfg.test_fuse_min_ms = 60000; /* a worker would take a minute a pass: in line there is none */
   wctx *x = calloc(1, sizeof *x);
   assert_non_null(x);
@@ -214,7 +182,6 @@ static void test_offline_in_line(void **state) {
   for (int i = 0; i < x->n_rel; i++)
     assert_true(x->rel_gtn[i] != 0); /* the pass before the sample numbered its track */
   free(x);
-  rm_rf(dir);
 }
 
 int main(void) {
@@ -222,5 +189,5 @@ int main(void) {
       cmocka_unit_test(test_offline_in_line),
       cmocka_unit_test(test_slow_fusion_does_not_delay),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests(tests, fx_dir_setup, fx_dir_teardown);
 }

@@ -1,7 +1,8 @@
 /*
  * track_testutil.h - helpers shared by the track and assess tests: a seeded
  * random generator (xorshift64* with Box-Muller normals) and a radar plot
- * generator that measures a truth position with Gaussian noise.
+ * generator that measures a truth position with Gaussian noise; and which of
+ * a tracker's tracks follows a missile (the tests and bench_track_mc).
  */
 #ifndef MWX_TRACK_TESTUTIL_H
 #define MWX_TRACK_TESTUTIL_H
@@ -54,6 +55,31 @@ static inline mwx_track_plot tu_radar_plot(tu_rng *r, const mwx_geo_lla *lla, in
 
 static inline double tu_dist(const double a[3], const double b[3]) {
   return sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
+}
+
+/* The confirmed track of tr (coasting or not) whose estimate, carried
+ * linearly from its own time to t_ns, is nearest pos_ecef_m (the truth at
+ * t_ns), if within max_m: 1 with its info in *out, else 0 (*out zeroed). */
+static inline int tu_nearest_confirmed(const mwx_tracker *tr, int64_t t_ns, const double pos_ecef_m[3], double max_m,
+                                       mwx_track_info *out) {
+  memset(out, 0, sizeof *out);
+  double best_d = max_m;
+  int found = 0;
+  for (size_t i = 0; i < mwx_track_count(tr); i++) {
+    mwx_track_info in;
+    if (mwx_track_get(tr, i, &in) || in.status != MWX_TRACK_CONFIRMED)
+      continue;
+    double dt_s = (double)(t_ns - in.est.t_ns) * 1e-9, x[3];
+    for (int c = 0; c < 3; c++)
+      x[c] = in.est.x[c] + in.est.x[3 + c] * dt_s;
+    double d = tu_dist(x, pos_ecef_m);
+    if (d < best_d) {
+      best_d = d;
+      *out = in;
+      found = 1;
+    }
+  }
+  return found;
 }
 
 #endif

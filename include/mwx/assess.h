@@ -222,15 +222,37 @@ int mwx_assess_apogee(const double x[6], int64_t t_ns, double beta_kgpm2, double
  * during a short quiet spell) has not shown its burnout: whatever thrust
  * remained is unbounded by its plots (up to the class's whole remaining
  * delta-v), so its prediction is provisional (mwx_assess.provisional):
- * reported, never the basis of a warning. */
+ * reported, never the basis of a warning.
+ * And the run must exclude a burn: the thrust acceleration of the track's
+ * estimate at its last update (mwx_track_info.thrust_mps2, both IMM models
+ * mixed) plus MWX_ASSESS_THRUST_BOUND_SIGMA sigmas below
+ * MWX_ASSESS_THRUST_MIN_MPS2.  Noisy plots of a missile still burning (JPN's
+ * radars 900-1,000 km from a lofted ICBM's first stage at 100-120 s) can
+ * make the IMM 90-96% ballistic for 10-15 s while the boost model's share
+ * still admits the thrust (sigma 6-11 m/s^2); those runs gave predictions
+ * 930-1,020 km short with 95% ellipses of ~100 km^2 (2022-03-24 JPN, seeds 5,
+ * 9, 21).  After a real burnout the sigma is 0.02-0.13 m/s^2
+ * (bench_track_mc phase, 2022-03-24, 2022-10-04, 2022-11-18, JPN, 23 seeds).
+ *  - MWX_ASSESS_THRUST_MIN_MPS2 (4.9 = g0 / 2): below any burning stage's
+ *    thrust acceleration: a first stage must lift its weight (thrust
+ *    acceleration above g0 at lift-off, rising as propellant burns: Sutton &
+ *    Biblarz, Rocket Propulsion Elements, 8th ed., ch. 4), and half that
+ *    leaves room for upper stages of lower thrust-to-weight (the class
+ *    vehicles of src/ballistic/vehicle.c light at 15-29 m/s^2).
+ *  - MWX_ASSESS_THRUST_BOUND_SIGMA (3): the burn excluded one-sided at
+ *    99.9%. */
 #define MWX_ASSESS_STAGING_COAST_S 10.0
 #define MWX_ASSESS_QUIET_MIN_PLOTS 5
+#define MWX_ASSESS_THRUST_MIN_MPS2 4.9
+#define MWX_ASSESS_THRUST_BOUND_SIGMA 3.0
 
 typedef struct mwx_assess_burnout {
   int seen;            /* 1: burnout seen (see above) */
   double quiet_s;      /* duration of the run of updates without thrust (0: none) */
   int quiet_plots;     /* its radar plots */
   double since_thrust_s; /* last update with thrust -> last update (-1: no thrust ever seen) */
+  double thrust_ub_mps2; /* the thrust the plots do not exclude at the last update: thrust_mps2 +
+                            MWX_ASSESS_THRUST_BOUND_SIGMA thrust_sd_mps2 */
   char reason[128];    /* why not seen ("" when seen) */
 } mwx_assess_burnout;
 

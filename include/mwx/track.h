@@ -288,6 +288,12 @@ typedef struct mwx_track_info {
                             thrust); 0: the last update showed thrust; a track picked up
                             again after coasting starts a new run */
   int quiet_plots;       /* radar updates in that run */
+  double thrust_mps2;    /* thrust acceleration along the velocity in the combined estimate
+                            at the last update (x[6], both models mixed), and its sigma: how
+                            far the plots bound a burn they did not show (noisy plots of a
+                            burning missile can make the IMM ballistic while the boost model's
+                            share still admits the whole thrust).  Kept while coasting. */
+  double thrust_sd_mps2;
   /* The RV's ballistic coefficient in the estimates: beta = beta_ref_kgpm2
    * exp(x[7]).  beta_ref_kgpm2 0 (or P[7][7] 0): no beta in the state. */
   double beta_ref_kgpm2;  /* the filter's beta_kgpm2 */

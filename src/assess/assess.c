@@ -528,12 +528,17 @@ int mwx_assess_burnout_check(const mwx_track_info *info, mwx_assess_burnout *out
   out->quiet_s = info->t_quiet_ns ? (double)(info->t_last_ns - info->t_quiet_ns) * 1e-9 : 0.0;
   out->quiet_plots = info->t_quiet_ns ? info->quiet_plots : 0;
   out->since_thrust_s = info->t_powered_ns ? (double)(info->t_last_ns - info->t_powered_ns) * 1e-9 : -1.0;
+  out->thrust_ub_mps2 = info->thrust_mps2 + MWX_ASSESS_THRUST_BOUND_SIGMA * info->thrust_sd_mps2;
   if (!info->t_quiet_ns)
     snprintf(out->reason, sizeof out->reason, "%s", info->coasting ? "lost while still powered: the burn may have gone on unseen"
                                                                    : "not ballistic at its last update");
   else if (out->quiet_s < MWX_ASSESS_STAGING_COAST_S || out->quiet_plots < MWX_ASSESS_QUIET_MIN_PLOTS)
     snprintf(out->reason, sizeof out->reason, "%s%.1f s and %d plots ballistic: a staging coast lasts up to %.0f s",
              info->coasting ? "lost after " : "", out->quiet_s, out->quiet_plots, MWX_ASSESS_STAGING_COAST_S);
+  else if (!(out->thrust_ub_mps2 < MWX_ASSESS_THRUST_MIN_MPS2))
+    snprintf(out->reason, sizeof out->reason,
+             "thrust %.1f +- %.1f m/s^2 at the last update: the plots do not exclude a burning stage (>= %.1f)",
+             info->thrust_mps2, info->thrust_sd_mps2, MWX_ASSESS_THRUST_MIN_MPS2);
   else
     out->seen = 1;
   return 0;

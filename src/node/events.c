@@ -100,6 +100,25 @@ static const char *zone_name(uint8_t z) {
   }
 }
 
+static const char *alert_action_name(uint8_t a) {
+  return a == MWX_ALERT_ISSUE ? "issue" : a == MWX_ALERT_UPDATE ? "update" : "cancel";
+}
+
+/* Where an impact prediction falls, the same keys in a message's JSON and
+ * in a fused picture entry's "impact": lat_deg, lon_deg, the 95% ellipse
+ * (ell_major_km, ell_minor_km, ell_orient_deg), class, zone, zone_nation. */
+static void impact_place(json_t *o, const mwx_msg_impact *im) {
+  json_object_set_new(o, "lat_deg", num(im->lat_deg));
+  json_object_set_new(o, "lon_deg", num(im->lon_deg));
+  json_object_set_new(o, "ell_major_km", num(im->ell_major_km));
+  json_object_set_new(o, "ell_minor_km", num(im->ell_minor_km));
+  json_object_set_new(o, "ell_orient_deg", num(im->ell_orient_deg));
+  const char *cn = mwx_ballistic_class_name((mwx_ballistic_class)im->missile_class);
+  json_object_set_new(o, "class", json_string(cn ? cn : "?"));
+  json_object_set_new(o, "zone", json_string(zone_name(im->zone)));
+  set_str(o, "zone_nation", im->zone_nation, MWX_NATION_LEN);
+}
+
 static const char *classif_name(uint8_t c) {
   switch (c) {
   case MWX_CLASSIF_UNCLASSIFIED: return "UNCLASSIFIED";
@@ -165,17 +184,9 @@ int mwx_node_msg_json(const mwx_msg *m, json_t **out) {
     json_object_set_new(o, "global_track_no", json_integer(im->global_track_no));
     json_object_set_new(o, "time_ms", json_real(ms(im->time_ns)));
     json_object_set_new(o, "impact_time_ms", json_real(ms(im->impact_time_ns)));
-    json_object_set_new(o, "lat_deg", num(im->lat_deg));
-    json_object_set_new(o, "lon_deg", num(im->lon_deg));
-    json_object_set_new(o, "ell_major_km", num(im->ell_major_km));
-    json_object_set_new(o, "ell_minor_km", num(im->ell_minor_km));
-    json_object_set_new(o, "ell_orient_deg", num(im->ell_orient_deg));
+    impact_place(o, im);
     json_object_set_new(o, "apogee_km", num(im->apogee_km));
     json_object_set_new(o, "range_km", num(im->range_km));
-    const char *cn = mwx_ballistic_class_name((mwx_ballistic_class)im->missile_class);
-    json_object_set_new(o, "class", json_string(cn ? cn : "?"));
-    json_object_set_new(o, "zone", json_string(zone_name(im->zone)));
-    set_str(o, "zone_nation", im->zone_nation, MWX_NATION_LEN);
     json_object_set_new(o, "overflown", codes((const char(*)[MWX_NATION_LEN])im->overflown, im->n_overflown));
     break;
   }
@@ -184,9 +195,7 @@ int mwx_node_msg_json(const mwx_msg *m, json_t **out) {
     set_str(o, "id", a->alert_id, MWX_ID_LEN);
     set_str(o, "nation", a->nation, MWX_NATION_LEN);
     json_object_set_new(o, "severity", json_integer(a->severity));
-    json_object_set_new(o, "action", json_string(a->action == MWX_ALERT_ISSUE    ? "issue"
-                                                 : a->action == MWX_ALERT_UPDATE ? "update"
-                                                                                 : "cancel"));
+    json_object_set_new(o, "action", json_string(alert_action_name(a->action)));
     json_object_set_new(o, "time_ms", json_real(ms(a->time_ns)));
     set_str(o, "regions", a->regions, MWX_TEXT_LEN);
     set_str(o, "text", a->text, MWX_TEXT_LEN);
@@ -306,15 +315,7 @@ int mwx_node_fused_json(const char *nation, int64_t epoch_ns, const mwx_node_fus
     set_str(i, "id", im->local_track_id, MWX_ID_LEN);
     json_object_set_new(i, "made_t_s", json_real((double)(im->time_ns - epoch_ns) / 1e9));
     json_object_set_new(i, "t_s", json_real((double)(im->impact_time_ns - epoch_ns) / 1e9));
-    json_object_set_new(i, "lat_deg", num(im->lat_deg));
-    json_object_set_new(i, "lon_deg", num(im->lon_deg));
-    json_object_set_new(i, "ell_major_km", num(im->ell_major_km));
-    json_object_set_new(i, "ell_minor_km", num(im->ell_minor_km));
-    json_object_set_new(i, "ell_orient_deg", num(im->ell_orient_deg));
-    const char *cn = mwx_ballistic_class_name((mwx_ballistic_class)im->missile_class);
-    json_object_set_new(i, "class", json_string(cn ? cn : "?"));
-    json_object_set_new(i, "zone", json_string(zone_name(im->zone)));
-    set_str(i, "zone_nation", im->zone_nation, MWX_NATION_LEN);
+    impact_place(i, im);
     json_object_set_new(o, "impact", i);
   }
   if (e->has_alert) {
@@ -322,9 +323,7 @@ int mwx_node_fused_json(const char *nation, int64_t epoch_ns, const mwx_node_fus
     json_t *al = json_object();
     set_str(al, "id", a->alert_id, MWX_ID_LEN);
     json_object_set_new(al, "severity", json_integer(a->severity));
-    json_object_set_new(al, "action", json_string(a->action == MWX_ALERT_ISSUE    ? "issue"
-                                                  : a->action == MWX_ALERT_UPDATE ? "update"
-                                                                                  : "cancel"));
+    json_object_set_new(al, "action", json_string(alert_action_name(a->action)));
     json_object_set_new(al, "active", json_boolean(e->alert_active));
     json_object_set_new(al, "t_s", json_real((double)(a->time_ns - epoch_ns) / 1e9));
     set_str(al, "regions", a->regions, MWX_TEXT_LEN);

@@ -136,8 +136,6 @@ const char *node_msg_id(const mwx_msg *m, const char *none) {
   return m->topic >= MWX_TOPIC_TRACK && m->topic <= MWX_TOPIC_STATUS ? mwx_fuse_latest_id(m) : none;
 }
 
-static int64_t valid_time(const mwx_msg *m) { return mwx_msg_valid_ns(m); }
-
 /* ---- replay ------------------------------------------------------------ */
 
 int node_rx_load(mwx_node *n) {
@@ -188,7 +186,7 @@ static int rx_replay(mwx_node *n, const mwx_msg *m, const mwx_journal_seq_in *w,
     snprintf(why, cap, "seq 0 (seqs start at 1)");
     return 1;
   }
-  int64_t tv = valid_time(m);
+  int64_t tv = mwx_msg_valid_ns(m);
   if (tv && n->cfg.speed > 0) {
     *age_s = (rx_sim_now(n) - (double)tv) / n->cfg.speed / 1e9;
     if (*age_s > n->cfg.replay_max_age_s) {
@@ -348,7 +346,7 @@ void node_rx_emit(mwx_node *n, node_rx_item *it, mwx_node_event *ev) {
   ev->wall_ns = (int64_t)ts.tv_sec * NS + ts.tv_nsec;
   if (ev->kind == MWX_NODE_EV_RECEIVED && ev->msg) {
     /* the sample is now held: durable in the journal and in the picture */
-    int64_t tv = valid_time(ev->msg);
+    int64_t tv = mwx_msg_valid_ns(ev->msg);
     if (tv && n->cfg.speed > 0) {
       ev->latency_ms = (rx_sim_now(n) - (double)tv) / n->cfg.speed / 1e6;
       ev->recv_latency_ms = ev->latency_ms - (double)(ev->wall_ns - it->recv_ns) / 1e6;

@@ -721,6 +721,8 @@ static int after_update(mwx_tracker *tr, trk *t, const mwx_track_plot *p) {
   if (t->info.t_powered_ns == t_ns)
     reset_lnbeta(t);
   publish(t);
+  t->info.thrust_mps2 = t->info.est.x[6];
+  t->info.thrust_sd_mps2 = sqrt(fmax(t->info.est.P[6][6], 0.0));
   if (t->info.status == MWX_TRACK_TENTATIVE) {
     t->attempts++;
     if (t->info.hits >= tr->cfg.confirm_m) {
