@@ -29,8 +29,9 @@
  * below 50 km are left out: there the drag that the trackers do not model
  * (beta 0, docs/track.md) makes every estimator alike inconsistent.
  *
- * Options: --boost-info (boost samples by the information sum, not ICI),
- * --ci (CI instead of ICI), --no-thrust (boost samples propagated
+ * Options: --boost-info (boost samples by the information sum, not CI),
+ * --ici (ICI instead of CI: the default before the seventh session; --ci is
+ * the default now and changes nothing), --no-thrust (boost samples propagated
  * ballistically) are the ablations of docs/fusion.md.  --ballistic gives the fuser each track's ballistic-model estimate
  * once ballistic (mwx_track_info.ballistic) instead of the combined one the
  * node publishes today (what a change to node.c's Track sample would give).
@@ -43,6 +44,8 @@
  * stops --cost S seconds after the first sample; BENCH_FUSE_BINS=1 prints every bin's RMS per estimator on
  * stderr, BENCH_FUSE_TRACE=N seed N's fused tracks every 5 s (BENCH_FUSE_AT=S: also every seed's at
  * +S s; BENCH_FUSE_TRACKS=1: with every nation's confirmed tracks within 100 km, their error and age).
+ * BENCH_FUSE_NUMBERS=1: every change of the missile's number, and each seed's counts.
+ * BENCH_FUSE_QB=Q: the fuser's q_ballistic_m2ps3 (ablation: 1e-4, the default before the seventh session).
  */
 #include <math.h>
 #include <stdint.h>
@@ -304,6 +307,9 @@ static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint
     if (have[E_ALL])
       B->nees_c += nc;
   }
+  if (getenv("BENCH_FUSE_NUMBERS"))
+    fprintf(stderr, "seed %llu: %d numbers, evaluations with more than one fused track within 50 km %d (all seeds so far)\n",
+            (unsigned long long)seed, g_nseen, g_dup_evals);
   g_numbers_sum += g_nseen;
   g_numbers_runs++;
   if (g_nseen > g_numbers_max)
@@ -636,6 +642,8 @@ static int run_micro(void) {
 int main(int argc, char **argv) {
   int seeds = 20, cost = 0;
   mwx_fuse_config_default(&g_cfg);
+  if (getenv("BENCH_FUSE_QB"))
+    g_cfg.q_ballistic_m2ps3 = atof(getenv("BENCH_FUSE_QB"));
   const char *scen[16];
   int ns = 0;
   for (int i = 1; i < argc; i++) {
@@ -650,11 +658,14 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(argv[i], "--micro"))
       return run_micro();
-    if (!strcmp(argv[i], "--boost-info") || !strcmp(argv[i], "--ci") || !strcmp(argv[i], "--no-thrust")) {
+    if (!strcmp(argv[i], "--boost-info") || !strcmp(argv[i], "--ci") || !strcmp(argv[i], "--ici") ||
+        !strcmp(argv[i], "--no-thrust")) {
       if (argv[i][2] == 'b')
         g_cfg.boost_ci = 0;
       else if (argv[i][2] == 'c')
         g_cfg.ici = 0;
+      else if (argv[i][2] == 'i')
+        g_cfg.ici = 1;
       else
         g_cfg.boost_thrust = 0;
       continue;

@@ -330,7 +330,7 @@ static void test_associate_two_nations(void **state) {
   assert_string_equal(ft.contributors[0], "JPN");
   assert_string_equal(ft.contributors[1], "KOR");
   assert_string_equal(ft.contributors[2], "USA");
-  /* ICI (minimum determinant) gains on the better input, JPN + KOR, but
+  /* CI (minimum determinant) gains on the better input, JPN + KOR, but
    * never claims what the independence sum with the USA's estimate would */
   double naive[6][6], Ia[6][6], Ib[6][6], Is[6][6];
   inv6_test(ft0.P, Ia);
@@ -670,6 +670,163 @@ static double pos_err_at(const mwx_fuse_track *ft, double t_s) {
   for (int i = 0; i < 3; i++)
     e += (ft->x[i] - p[i]) * (ft->x[i] - p[i]);
   return sqrt(e);
+}
+
+/* Boost samples are combined by covariance intersection by default (ici 0;
+ * ICI until the seventh session): two nations' boost samples of one time
+ * give exactly mwx_fuse_ci of the two, in key order.  bench_fuse 20, ICI ->
+ * CI: 2022-11-18 mid-course velocity 1.69 -> 1.32x the centralized tracker
+ * (the burnout bin +325 s: 44.0 -> 34.0 m/s RMS), boost velocity 1.09 ->
+ * 1.07x, 2022-10-04 boost velocity 1.18 -> 1.15x; positions and NEES within
+ * 0.01. */
+static void test_boost_combined_by_ci(void **state) {
+  (void)state;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(NULL, &fz), 0);
+  uint64_t seed = 21;
+  mwx_fuse_sample b[2];
+  sample_at(&b[0], "JPN", "JPN-T1", 100.0, 300.0, 40.0, 1, &seed);
+  sample_at(&b[1], "KOR", "KOR-T1", 100.0, 120.0, 60.0, 1, &seed);
+  assert_int_equal(b[0].phase, MWX_MSG_BOOST);
+  assert_int_equal(mwx_fuse_ingest(fz, b, 2), 0);
+  assert_int_equal(mwx_fuse_count(fz), 1);
+  mwx_fuse_track ft;
+  assert_int_equal(mwx_fuse_get(fz, 0, b[0].t_ns, &ft), 0);
+  assert_int_equal(ft.method, MWX_FUSE_CI);
+  assert_int_equal(ft.n_used, 2);
+  double xa[6], xb[6], x[6], P[6][6], w;
+  for (int i = 0; i < 3; i++) {
+    xa[i] = b[0].pos_ecef_m[i], xa[3 + i] = b[0].vel_ecef_mps[i];
+    xb[i] = b[1].pos_ecef_m[i], xb[3 + i] = b[1].vel_ecef_mps[i];
+  }
+  assert_int_equal(mwx_fuse_ci(xa, b[0].P, xb, b[1].P, x, P, &w), 0);
+  assert_true(w > 0.0 && w < 1.0);
+  for (int i = 0; i < 6; i++) {
+    assert_true(fabs(ft.x[i] - x[i]) < 1e-6 * (i < 3 ? 1.0 : 0.01));
+    for (int j = 0; j < 6; j++)
+      assert_true(fabs(ft.P[i][j] - P[i][j]) <= 1e-9 * fabs(P[i][i]) + 1e-9);
+  }
+  mwx_fuse_destroy(fz);
+}
+
+/* A displaced track is used again when the track that displaced it falls
+ * silent and it still speaks (2022-11-18 seed 1, +3,820 s: JPN-T31 replaced
+ * JPN-T1, both fresh, then fell silent; JPN-T1, 5 m off, stayed unused, the
+ * picture was the USA's alone, 42 m off, and USA-T2 split off for 260 s: a
+ * second global number).  JPN-T1 (30 m, 60 m off: 2 sigma) is replaced by
+ * JPN-T2 (30 m, unbiased) at +230 s; JPN-T2 speaks until +240 s.  At +235 s
+ * the state is KOR's and JPN-T2's; at +270 s (JPN-T2 silent for 30 s) it
+ * holds JPN-T1 again (before: KOR and the silent JPN-T2 only). */
+static void test_displaced_used_when_replacer_silent(void **state) {
+  (void)state;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(NULL, &fz), 0);
+  uint64_t seed = 41;
+  const double u[3] = {1 / sqrt(3.0), 1 / sqrt(3.0), 1 / sqrt(3.0)};
+  mwx_fuse_track ft;
+  for (int k = 0; k <= 60; k++) {
+    double t = 220.0 + k;
+    mwx_fuse_sample b[3];
+    size_t n = 0;
+    sample_at(&b[n++], "KOR", "KOR-T1", t, 200.0, 2.0, 1, &seed);
+    sample_at(&b[n], "JPN", "JPN-T1", t, 30.0, 0.5, 1, &seed);
+    for (int i = 0; i < 3; i++)
+      b[n].pos_ecef_m[i] += 60.0 * u[i];
+    n++;
+    if (t >= 230.0 && t <= 240.0)
+      sample_at(&b[n++], "JPN", "JPN-T2", t, 30.0, 0.5, 1, &seed);
+    assert_int_equal(mwx_fuse_ingest(fz, b, n), 0);
+    if (k == 15) {
+      assert_int_equal(mwx_fuse_count(fz), 1);
+      assert_int_equal(mwx_fuse_get(fz, 0, b[0].t_ns, &ft), 0);
+      assert_int_equal(ft.n_members, 3);
+      assert_int_equal(ft.n_used, 2); /* JPN-T1 displaced by JPN-T2 */
+    }
+  }
+  assert_int_equal(mwx_fuse_count(fz), 1);
+  assert_int_equal(mwx_fuse_get(fz, 0, g_launch_ns + (int64_t)(270.0 * NS), &ft), 0);
+  assert_int_equal(ft.n_used, 3); /* JPN-T1 again, with KOR-T1 and the silent JPN-T2 */
+  assert_true(pos_err_at(&ft, 270.0) < 100.0);
+  mwx_fuse_destroy(fz);
+}
+
+/* A silent member that is burnt out (free flight for 60 s: the tracker's
+ * rule) is propagated as its own tracker coasts it: q 0 above the air
+ * (track.h, q_ballistic_m2ps3).  USA-T1 (20 m, 0.02 m/s) speaks for 100 s
+ * after burnout and falls silent; JPN-T1 (30 m, 0.1 m/s) speaks to the end.
+ * 600 s later the fused covariance is the information sum of JPN's sample
+ * and USA's sample propagated with the tracker's own filter (q 0): the
+ * fused position sigma is then 16-17 m; with the fuser's former q 1e-4 the
+ * USA's 600-s prediction grew by q T^3/3 = 7,200 m^2 a axis (85 m) and the
+ * fused sigma was 27 m, JPN's alone (2022-10-04 in bench_fuse: the USA's
+ * coasting track, 715 s silent and 6-27 m off, had no weight; mid-course
+ * position 1.28x the centralized tracker, 1.06x with q 0).  A member
+ * silent after 30 s of free flight is not burnt out: q_ballistic_air. */
+static void silent_member_sigma(double usa_s, double q_ballistic, double *sig_m, double *sig_q0_m) {
+  mwx_fuser *fz = NULL;
+  mwx_fuse_config cfg;
+  mwx_fuse_config_default(&cfg);
+  cfg.q_ballistic_m2ps3 = q_ballistic;
+  assert_int_equal(mwx_fuse_create(&cfg, &fz), 0);
+  uint64_t seed = 5;
+  double t0 = g_traj.fig.burnout_time_s + 20.0, t1 = t0 + usa_s + 600.0;
+  mwx_fuse_sample usa_last, jpn_last;
+  memset(&usa_last, 0, sizeof usa_last);
+  memset(&jpn_last, 0, sizeof jpn_last);
+  for (double t = t0; t <= t1 + 1e-9; t += 1.0) {
+    mwx_fuse_sample b[2];
+    size_t n = 0;
+    sample_at(&b[n++], "JPN", "JPN-T1", t, 30.0, 0.1, 1, &seed);
+    jpn_last = b[0];
+    if (t <= t0 + usa_s + 1e-9) {
+      sample_at(&b[n], "USA", "USA-T1", t, 20.0, 0.02, 1, &seed);
+      usa_last = b[n++];
+    }
+    assert_int_equal(mwx_fuse_ingest(fz, b, n), 0);
+  }
+  assert_int_equal(mwx_fuse_count(fz), 1);
+  mwx_fuse_track ft;
+  assert_int_equal(mwx_fuse_get(fz, 0, jpn_last.t_ns, &ft), 0);
+  assert_int_equal(ft.n_used, 2);
+  /* the USA's sample as its tracker coasts it: the filter's defaults */
+  mwx_track_filter_cfg fc;
+  mwx_track_filter_cfg_default(&fc);
+  mwx_track_est e;
+  memset(&e, 0, sizeof e);
+  e.t_ns = usa_last.t_ns;
+  for (int i = 0; i < 3; i++) {
+    e.x[i] = usa_last.pos_ecef_m[i];
+    e.x[3 + i] = usa_last.vel_ecef_mps[i];
+  }
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 6; j++)
+      e.P[i][j] = usa_last.P[i][j];
+  assert_int_equal(mwx_track_predict(&fc, MWX_TRACK_BALLISTIC, &e, jpn_last.t_ns), 0);
+  double Pu[6][6], Iu[6][6], Ij[6][6], I[6][6], P[6][6];
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 6; j++)
+      Pu[i][j] = 0.5 * (e.P[i][j] + e.P[j][i]);
+  inv6_test(Pu, Iu);
+  inv6_test(jpn_last.P, Ij);
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 6; j++)
+      I[i][j] = Iu[i][j] + Ij[i][j];
+  inv6_test(I, P);
+  *sig_m = sqrt((ft.P[0][0] + ft.P[1][1] + ft.P[2][2]) / 3.0);
+  *sig_q0_m = sqrt((P[0][0] + P[1][1] + P[2][2]) / 3.0);
+  mwx_fuse_destroy(fz);
+}
+
+static void test_silent_burnt_out_member_coasts_as_its_tracker(void **state) {
+  (void)state;
+  double s, s0, s_old;
+  silent_member_sigma(100.0, 0.0, &s, &s0); /* burnt out: q 0, the tracker's coasting */
+  assert_true(fabs(s - s0) < 1e-6 * s0);
+  assert_true(s > 17.0 && s < 19.0); /* 18.06 */
+  silent_member_sigma(100.0, 1e-4, &s_old, &s0); /* the former default q 1e-4 */
+  assert_true(s_old > 25.0); /* 26.30: the USA's 600-s prediction had next to no weight */
+  silent_member_sigma(30.0, 0.0, &s, &s0); /* silent after 30 s: not burnt out, q_ballistic_air */
+  assert_true(s > s0 + 5.0); /* 26.30 against 18.06 */
 }
 
 /* Nobody holds the missile any more (every member silent, as on 2022-10-04
@@ -1064,6 +1221,9 @@ int main(void) {
       cmocka_unit_test(test_latest_never_goes_back),
       cmocka_unit_test(test_replacement_new_track_replaces_drifting),
       cmocka_unit_test(test_silent_track_does_not_replace_live),
+      cmocka_unit_test(test_silent_burnt_out_member_coasts_as_its_tracker),
+      cmocka_unit_test(test_boost_combined_by_ci),
+      cmocka_unit_test(test_displaced_used_when_replacer_silent),
   };
   return cmocka_run_group_tests(tests, setup_traj, teardown_traj);
 }

@@ -52,9 +52,9 @@
  * count it again).  Members that are fused products (own_sensors = 0: they
  * may hold our own or a third nation's data) and, with boost_ci, samples in
  * boost (two nations' filters then share the large, unknown thrust error)
- * are combined with that result by inverse covariance intersection
- * (mwx_fuse_ici; plain CI, mwx_fuse_ci, with ici = 0), consistent whatever
- * the common part.
+ * are combined with that result by covariance intersection (mwx_fuse_ci,
+ * consistent whatever the correlation; inverse covariance intersection,
+ * mwx_fuse_ici, with ici = 1).
  *
  * Contributors: the union of the originators (and of their samples'
  * contributors) of the members that made the fused state, sorted: the
@@ -70,7 +70,8 @@
  * is older than the new track's first, and 2 s older than its newest) is
  * gated without that member and, when it joins (or its fused track merges),
  * replaces it: the lagging member stays a member (the name holds) and is no
- * longer used in the fused state (docs/fusion.md, "The displacement rule").
+ * longer used in the fused state while another track of its originator is
+ * fresh (docs/fusion.md, "The displacement rule").
  *
  * Cost: incremental (src/fuse/fuse_assoc.c): only fused tracks whose
  * members or samples changed are tested again; a straight-line pre-gate
@@ -168,7 +169,8 @@ typedef struct mwx_fuse_config {
   int split_after;          /* consecutive samples outside the split gate before a source leaves */
   double fresh_s;           /* a member whose latest sample is at most this old enters the fused state */
   double forget_s;          /* a fused track with no sample for this long is dropped (landed, lost) */
-  double q_ballistic_m2ps3; /* white-acceleration PSD when propagating a mid-course/terminal sample */
+  double q_ballistic_m2ps3; /* white-acceleration PSD when propagating a mid-course/terminal sample
+                               of a burnt-out source above the air (the tracker's q_ballistic) */
   double q_boost_m2ps3;     /* ... a boost-phase sample (the thrust is not in the sample) */
   double q_gate_m2ps3;      /* at least this PSD when a silent member is propagated for a gate */
   int boost_ci;             /* 1: boost-phase samples are combined by (I)CI, not by the information sum */
@@ -177,13 +179,19 @@ typedef struct mwx_fuse_config {
   double split_min_s;       /* ... and for at least this long (s, 0..3600): an IMM switching at
                                burnout lags its partners for a few seconds, which is no second
                                missile (added after the fields above; 0: samples only) */
+  double q_ballistic_air_m2ps3; /* at least this PSD for a free-flight sample below 100 km
+                               (MWX_TRACK_AIR_H_M) or of a source not yet burnt out (free
+                               flight for less than 60 s: the tracker's rule; the tracker's
+                               q_ballistic_air) */
 } mwx_fuse_config;
 
 /* Defaults: assoc 0.99, split 0.999, split after 3, fresh 20 s (the tracker
  * starts coasting a silent track after 20 s), forget 7,200 s (the tracker's
- * max_coast_s), q 1e-4 (the tracker's ballistic model) and 100 (its boost
- * model), q_gate 1 m^2/s^3, boost_ci 1, ici 1, boost_thrust 1, split_min_s 0
- * (docs/fusion.md: measured). */
+ * max_coast_s), q_ballistic 0 and q_ballistic_air 1e-4 (the tracker's
+ * ballistic model: a silent burnt-out member's prediction is its tracker's
+ * own coasting) and q_boost 100 (its boost model), q_gate 1 m^2/s^3,
+ * boost_ci 1, ici 0 (CI; ICI was the default until the seventh session),
+ * boost_thrust 1, split_min_s 0 (docs/fusion.md: measured). */
 void mwx_fuse_config_default(mwx_fuse_config *cfg);
 
 typedef struct mwx_fuser mwx_fuser;

@@ -343,7 +343,7 @@ static void pref_of_fused(const mwx_fuser *fz, size_t fi, pref *r) {
 static int pregate_far(const mwx_fuser *fz, const pref *a, const pref *b, int64_t t_ns) {
   if (!a->ok || !b->ok)
     return 0;
-  double q = fmax(fz->cfg.q_boost_m2ps3, fmax(fz->cfg.q_ballistic_m2ps3, fz->cfg.q_gate_m2ps3));
+  double q = fmax(fmax(fz->cfg.q_boost_m2ps3, fz->cfg.q_ballistic_air_m2ps3), fmax(fz->cfg.q_ballistic_m2ps3, fz->cfg.q_gate_m2ps3));
   double da = fabs((double)(t_ns - a->t_ns) * 1e-9), db = fabs((double)(t_ns - b->t_ns) * 1e-9);
   double ta = (double)(t_ns - a->t_ns) * 1e-9, tb = (double)(t_ns - b->t_ns) * 1e-9, d2 = 0;
   for (int i = 0; i < 3; i++) {

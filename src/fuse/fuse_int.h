@@ -53,6 +53,8 @@ typedef struct src {
   int displaced;        /* a newer track of its originator took its place in its fused track
                            (the displacement rule, fuse_assoc.c): a member, never used */
   int64_t boost_t_ns;   /* time of its last boost sample, 0 if none (fuse_src_take) */
+  int64_t ff_t_ns;      /* first sample of its current run of free-flight samples, 0 while in boost */
+  int burnt_out;        /* its free-flight run has lasted FUSE_BURNT_OUT_S (sticky, as the tracker's) */
   /* prediction cache (fuse_predict_sample): the last PC_N propagations of
    * `last` (pc_n of them kept, pc_next the one replaced next); emptied
    * whenever `last` or the thrust estimate changes */
@@ -160,11 +162,26 @@ static inline void fuse_lookup_stale(mwx_fuser *fz) { fz->h_valid = 0; }
 /* a source's latest sample changed (its cached prediction goes) */
 static inline void fuse_src_changed(src *s) { s->pc_n = s->pc_next = 0; }
 
-/* sm becomes s's latest sample (its boost time kept: fuse_burnout_unearned). */
+/* A source whose samples have said free flight for this long is burnt out
+ * (sticky): the tracker's own rule, a quiet run of 60 s (src/track/tracker.c
+ * BURNT_OUT_QUIET_S), after which its ballistic model flies with q 0 above
+ * MWX_TRACK_AIR_H_M (track.h, q_ballistic_m2ps3) - so a silent member's
+ * prediction (fuse_predict_sample) is then its tracker's own coasting. */
+#define FUSE_BURNT_OUT_S 60.0
+
+/* sm becomes s's latest sample (its boost time kept: fuse_burnout_unearned;
+ * the free-flight run and burnt_out: fuse_predict_sample). */
 static inline void fuse_src_take(src *s, const mwx_fuse_sample *sm) {
   s->last = *sm;
-  if (sm->phase == MWX_MSG_BOOST)
+  if (sm->phase == MWX_MSG_BOOST) {
     s->boost_t_ns = sm->t_ns;
+    s->ff_t_ns = 0;
+    return;
+  }
+  if (!s->ff_t_ns)
+    s->ff_t_ns = sm->t_ns;
+  if ((double)(sm->t_ns - s->ff_t_ns) * 1e-9 >= FUSE_BURNT_OUT_S)
+    s->burnt_out = 1;
 }
 /* Members of fused track fi in key order (at most cap; returns the count),
  * from the member index (rebuilt when stale; a scan if that fails). */

@@ -38,7 +38,13 @@ int fuse_predict_sample(const mwx_fuser *fz, const src *sr, int64_t t_ns, double
   mwx_track_filter_cfg fc;
   mwx_track_filter_cfg_default(&fc);
   int boost = s->phase == MWX_MSG_BOOST;
-  fc.q_ballistic_m2ps3 = boost ? fz->cfg.q_boost_m2ps3 : fz->cfg.q_ballistic_m2ps3;
+  /* the source tracker's ballistic q: q_ballistic once it is burnt out,
+   * else at least q_ballistic_air (track.h: the tracker's track_filt); the
+   * filter applies q_ballistic_air below MWX_TRACK_AIR_H_M itself */
+  fc.q_ballistic_m2ps3 = boost ? fz->cfg.q_boost_m2ps3
+                         : sr->burnt_out ? fz->cfg.q_ballistic_m2ps3
+                                         : fmax(fz->cfg.q_ballistic_m2ps3, fz->cfg.q_ballistic_air_m2ps3);
+  fc.q_ballistic_air_m2ps3 = fz->cfg.q_ballistic_air_m2ps3;
   fc.q_boost_m2ps3 = fz->cfg.q_boost_m2ps3;
   if (fc.q_ballistic_m2ps3 < q_min)
     fc.q_ballistic_m2ps3 = q_min;

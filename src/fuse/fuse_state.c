@@ -35,11 +35,12 @@ void mwx_fuse_config_default(mwx_fuse_config *cfg) {
   cfg->split_after = 3;
   cfg->fresh_s = 20.0;
   cfg->forget_s = 7200.0;
-  cfg->q_ballistic_m2ps3 = 1e-4;
+  cfg->q_ballistic_m2ps3 = 0.0;      /* the tracker's (track.h): a burnt-out source above the air */
+  cfg->q_ballistic_air_m2ps3 = 1e-4; /* the tracker's q_ballistic_air: below the air, before burnout */
   cfg->q_boost_m2ps3 = 100.0;
   cfg->q_gate_m2ps3 = 1.0;
   cfg->boost_ci = 1;
-  cfg->ici = 1;
+  cfg->ici = 0; /* CI: docs/fusion.md, measured in the seventh session (ICI: velocity 1.69 -> 1.32x in 2022-11-18 mid-course) */
   cfg->boost_thrust = 1;
   cfg->split_min_s = 0.0; /* 10 s: docs/fusion.md, measured: one number on 2022-10-04 but boost 1.40x on 2022-11-18 */
 
@@ -58,7 +59,7 @@ int mwx_fuse_create(const mwx_fuse_config *cfg, mwx_fuser **out) {
       c.split_after < 1 || !(c.fresh_s > 0) || !(c.forget_s > 0) || !(c.q_ballistic_m2ps3 >= 0) ||
       !(c.q_boost_m2ps3 >= 0) || !(c.q_gate_m2ps3 >= 0) || (c.boost_ci != 0 && c.boost_ci != 1) ||
       (c.ici != 0 && c.ici != 1) || (c.boost_thrust != 0 && c.boost_thrust != 1) || !(c.split_min_s >= 0) ||
-      c.split_min_s > 3600.0)
+      c.split_min_s > 3600.0 || !(c.q_ballistic_air_m2ps3 >= 0))
     return mwx_error_set(MWX_EINVAL, "fuse: create: invalid configuration");
   mwx_fuser *fz = calloc(1, sizeof *fz);
   if (!fz)
@@ -394,15 +395,51 @@ static void memo_put(mwx_fuser *fz, uint64_t h, int64_t t_ns, int mode, const si
 static int state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude, int mode, double x[6],
                     double P[6][6], mwx_fuse_track *out);
 
+/* the memo key's tag of a displaced member (source indices are far below it) */
+#define MEMO_DISPLACED ((size_t)1 << (sizeof(size_t) * 8 - 1))
+#define MEMO_EXCLUDED ((size_t)1 << (sizeof(size_t) * 8 - 2))
+
+/* Whether displaced member m[k] is used at t_ns: only while it is fresh and
+ * no member of its originator that is not displaced is, nor the excluded
+ * source (a member left out of a test, or the new track a gate is testing:
+ * the one that displaces m[k]).  A
+ * newer track of its nation took its place (the displacement and
+ * replacement rules, fuse_assoc.c); when that one falls silent and the old
+ * one still speaks, the old one is the nation's live estimate again.  Found
+ * on 2022-11-18 (bench_fuse, seed 1): JPN-T31 replaced JPN-T1 at +3,820 s
+ * (both fresh, JPN-T31 a hair nearer the others), then fell silent; JPN-T1,
+ * 5 m off and fresh, stayed unused and the picture was the USA's alone (42 m),
+ * and USA-T2 split off for 260 s (a second global number). */
+static int displaced_used(const mwx_fuser *fz, const size_t *m, size_t nm, size_t k, size_t exclude, int64_t t_ns) {
+  const src *o = &fz->s[m[k]];
+  if (!fuse_fresh_at(fz, o, t_ns))
+    return 0;
+  if (exclude != (size_t)-1 && exclude < fz->ns && !strcmp(fz->s[exclude].last.originator, o->last.originator) &&
+      fuse_fresh_at(fz, &fz->s[exclude], t_ns))
+    return 0;
+  for (size_t j = 0; j < nm; j++) {
+    const src *s = &fz->s[m[j]];
+    if (j != k && !s->displaced && !strcmp(s->last.originator, o->last.originator) &&
+        fuse_fresh_at(fz, s, t_ns))
+      return 0;
+  }
+  return 1;
+}
+
 int fuse_state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude, int mode, double x[6],
                   double P[6][6], mwx_fuse_track *out) {
   if (!fz->memo_on || out || !x || !P)
     return state_at(fz, fi, t_ns, exclude, mode, x, P, out);
-  size_t m[MWX_FUSE_MAX_MEMBERS * 4];
-  size_t nm = fuse_members(fz, fi, m, sizeof m / sizeof m[0]), nc = 0;
+  size_t m[MWX_FUSE_MAX_MEMBERS * 4 + 1]; /* state_at's members, and the excluded source */
+  size_t nm = fuse_members(fz, fi, m, MWX_FUSE_MAX_MEMBERS * 4), nc = 0;
+  /* every member, the excluded one and the displaced ones tagged: a
+   * displaced member is used again when its nation has no other fresh
+   * member (displaced_used), so the state depends on them too */
   for (size_t k = 0; k < nm; k++)
-    if (m[k] != exclude && !fz->s[m[k]].displaced)
-      m[nc++] = m[k];
+    if (m[k] != exclude)
+      m[nc++] = fz->s[m[k]].displaced ? m[k] | MEMO_DISPLACED : m[k];
+  if (exclude != (size_t)-1) /* a member or the new track a gate tests */
+    m[nc++] = exclude | MEMO_EXCLUDED;
   uint64_t h = memo_hash(t_ns, mode, m, nc);
   const memo_ent *e = memo_find(fz, h, t_ns, mode, m, nc);
   if (e) {
@@ -432,7 +469,7 @@ static int state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude
   size_t used[MWX_FUSE_MAX_MEMBERS * 4], stale[MWX_FUSE_MAX_MEMBERS * 4];
   size_t nu = 0, ns = 0, newest = (size_t)-1;
   for (size_t k = 0; k < nm; k++) {
-    if (m[k] == exclude || fz->s[m[k]].displaced)
+    if (m[k] == exclude || (fz->s[m[k]].displaced && !displaced_used(fz, m, nm, k, exclude, t_ns)))
       continue;
     const src *s = &fz->s[m[k]];
     if (newest == (size_t)-1 || s->last.t_ns > fz->s[newest].last.t_ns)

@@ -68,16 +68,26 @@ typedef struct trk {
  * track keeps its last BO_RING updates (plot, boost-model estimate, IMM
  * ballistic probability); at a switch (from below BO_FROM_P to BO_TO_P or
  * more in one update) a bank of burnout-time hypotheses
- * t_b, every BO_STEP_S from the last estimate that was surely powered
- * (ballistic probability < BO_POWERED_P, at most BO_LOOKBACK_S back) - and
- * not before the last IR plot, since a space IR sensor sees only a burning
- * plume - re-filters those plots: boost model up to t_b, ballistic after.
+ * t_b, every BO_STEP_S from BO_DETECT_LAG_S before the last estimate that
+ * was surely powered (ballistic probability < BO_POWERED_P; at most
+ * BO_LOOKBACK_S back, and not before the last IR plot, since a space IR
+ * sensor sees only a burning plume) re-filters those plots: boost model up to
+ * t_b, ballistic after.  The lag: the IMM is still sure of thrust for a while
+ * after the engine stops, until the missing thrust's displacement (a t^2 / 2,
+ * 130 m after 1.5 s of an IRBM's last 115 m/s^2) stands out of the plots'
+ * noise; on 2022-10-04 KOR's radars were sure 1.3-1.7 s after the truth's
+ * burnout, so every hypothesis came after it, the mixture put burnout
+ * ~1.5 s late and the first predictions held the truth in 18 of 23 seeds
+ * (along-track velocity error RMS 7.0 m/s against a sigma of 4.6).  Twice
+ * that is searched; the likelihood rejects burnouts before the real one
+ * (the thrust the plots still show).
  * Their mixture (weights by likelihood, moment matched) replaces the
  * ballistic model's estimate. */
 #define BO_RING 96
 #define BO_STEP_S 0.25
 #define BO_POWERED_P 0.05
 #define BO_LOOKBACK_S 12.0
+#define BO_DETECT_LAG_S 3.0
 #define BO_FROM_P 0.5 /* the switch: from below this ballistic probability ... */
 #define BO_TO_P 0.9   /* ... to at least this one in one update */
 struct bo_entry {
@@ -540,6 +550,11 @@ static void burnout_smoother(const mwx_tracker *tr, trk *t) {
   size_t s = last;
   while (s > 0 && bo_at(t, s)->p_ballistic >= BO_POWERED_P &&
          (double)(now - bo_at(t, s - 1)->plot.t_ns) * 1e-9 <= BO_LOOKBACK_S)
+    s--;
+  /* ... and BO_DETECT_LAG_S before that: the IMM sees a burnout late */
+  for (int64_t ts = bo_at(t, s)->plot.t_ns;
+       s > 0 && (double)(ts - bo_at(t, s - 1)->plot.t_ns) * 1e-9 <= BO_DETECT_LAG_S &&
+       (double)(now - bo_at(t, s - 1)->plot.t_ns) * 1e-9 <= BO_LOOKBACK_S;)
     s--;
   for (size_t j = s + 1; j <= last; j++)
     if (bo_at(t, j)->plot.kind == MWX_TRACK_IR)
