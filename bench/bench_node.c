@@ -24,7 +24,9 @@
  * Printed per node: passes, CPU per pass (thread CPU time of mwx_node_step
  * and the deliveries to it: p50 / p99 / max, ms), CPU per sim second (=
  * percent of one core at speed 1), samples made, samples received, fused
- * predictions and alerts; and the process's CPU and wall time.  Progress
+ * predictions and alerts, the tracker's table (slots made / bound, most
+ * live tracks at once, refused); and the process's CPU and wall time and
+ * its RSS after the first pass and at the end (the three nodes together).  Progress
  * on stderr when it is a terminal.
  */
 #define _GNU_SOURCE
@@ -90,6 +92,19 @@ static void on_event(void *ctx, const mwx_node_event *ev) {
   c->q[c->nq++].m = *ev->msg;
 }
 
+/* This process's resident set (kB, /proc/self/status VmRSS; 0 if unknown). */
+static long rss_kb(void) {
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[256];
+  long kb = 0;
+  while (f && fgets(line, sizeof line, f))
+    if (!strncmp(line, "VmRSS:", 6))
+      kb = atol(line + 6);
+  if (f)
+    fclose(f);
+  return kb;
+}
+
 static int cmp_d(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
@@ -147,7 +162,10 @@ static int run(const char *label, const char *dir, const char *scenario, const c
   int tty = isatty(2);
   double w0 = clk(CLOCK_MONOTONIC), p0 = clk(CLOCK_PROCESS_CPUTIME_ID), last_report = w0;
   int all_done = 0;
+  long rss0 = 0;
   while (!all_done && t < end && !rc && np < passes) {
+    if (np == 1)
+      rss0 = rss_kb(); /* after the first pass: the start-up allocations made */
     t += step;
     all_done = 1;
     for (int i = 0; i < nn && !rc; i++) {
@@ -186,8 +204,9 @@ static int run(const char *label, const char *dir, const char *scenario, const c
   if (rc)
     fprintf(stderr, "bench_node: %s\n", mwx_error_msg());
   else {
-    printf("%s: %zu passes of %.2f sim s (%.0f sim s), wall %.1f s, process CPU %.1f s (%.0f%% of one core at real time)\n",
-           label, np, step_s, sim_done, w, pc, 100 * pc / sim_done);
+    printf("%s: %zu passes of %.2f sim s (%.0f sim s), wall %.1f s, process CPU %.1f s (%.0f%% of one core at real time),"
+           " RSS %.1f -> %.1f MB\n",
+           label, np, step_s, sim_done, w, pc, 100 * pc / sim_done, rss0 / 1024.0, rss_kb() / 1024.0);
     for (int i = 0; i < nn; i++) {
       mwx_node_stats st;
       mwx_node_get_stats(nodes[i], &st);
@@ -195,13 +214,16 @@ static int run(const char *label, const char *dir, const char *scenario, const c
       qsort(wall[i], np, sizeof(double), cmp_d);
       printf("  %s  CPU per pass p50 %.3f p99 %.2f max %.1f ms | wall per pass p50 %.2f p99 %.1f max %.1f ms |"
              " CPU %.1f%% of a core at real time | plots %llu samples %llu received %llu fused %llu alerts %llu"
-             " commits %llu overflows %llu\n",
+             " commits %llu overflows %llu | tracker slots %llu/%llu live max %llu refused %llu\n",
              ctx[i].nation, 1e3 * pct(cpu[i], np, .5), 1e3 * pct(cpu[i], np, .99), 1e3 * cpu[i][np ? np - 1 : 0],
              1e3 * pct(wall[i], np, .5), 1e3 * pct(wall[i], np, .99), 1e3 * wall[i][np ? np - 1 : 0],
              100 * tot[i] / sim_done, (unsigned long long)st.plots, (unsigned long long)st.samples,
              (unsigned long long)st.received, (unsigned long long)ctx[i].fused, (unsigned long long)ctx[i].alerts,
              (unsigned long long)st.commits, (unsigned long long)(st.fused_dropped + st.handover_dropped +
-                                                                  st.fits_dropped + ctx[i].oom));
+                                                                  st.fits_dropped + ctx[i].oom + st.tracks_refused +
+                                                                  st.pending_dropped),
+             (unsigned long long)st.tracker_slots, (unsigned long long)st.tracker_bound,
+             (unsigned long long)st.tracker_live_max, (unsigned long long)st.tracks_refused);
     }
   }
   fflush(stdout);

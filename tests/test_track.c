@@ -4,7 +4,8 @@
  * stays in its 95% band over a small Monte Carlo, the boost/ballistic IMM
  * follows a whole flight, the tracker keeps two close missiles apart among
  * false plots, azimuth wrap, bad inputs are refused, and the re-entry
- * drag keeps the filter consistent where a drag-free one is not.  Fixed seeds.
+ * drag keeps the filter consistent where a drag-free one is not, and the
+ * bounded track table frees and reuses slots with ids never reused.  Fixed seeds.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -655,6 +656,109 @@ static void test_reentry_drag(void **state) {
   assert_true(without > 50.0);
 }
 
+/* The track table's bound (issue 16: a node runs for days).  2,000 short-
+ * lived objects, one after another (two radar plots each, 1 s apart, at one
+ * of 20 places ~100 km apart: each starts a tentative track that the next
+ * object's plots delete two scans later).  Bounded at 8 slots: at most 8
+ * slots, every object's track started (none refused), a slot changes
+ * track only after the caller has read its deletion, every id new, and the
+ * heap flat after the first 100 objects.  The same plots unbounded (the
+ * default, mwx track's) keep all 2,000 tracks.  Then 3 objects at once
+ * with 2 slots: the third's starts refused and counted. */
+static mwx_track_plot object_plot(tu_rng *rng, int k, int64_t t_ns) {
+  int g = k % 20;
+  mwx_geo_lla at = {38.0 + (g / 5) * 1.0, 126.0 + (g % 5) * 1.2, 100e3};
+  double pos[3];
+  mwx_geo_ecef_from_lla(&at, pos);
+  return tu_radar_plot(rng, &RADAR, 0, t_ns, pos, SIG_R, SIG_A);
+}
+
+static void test_table_bounded(void **state) {
+  (void)state;
+  enum { N_OBJ = 2000, SLOTS = 8 };
+  mwx_track_config tc;
+  mwx_track_config_default(&tc);
+  tc.max_tracks = SLOTS;
+  mwx_tracker *b, *u;
+  assert_int_equal(mwx_track_create(&tc, &b), 0);
+  assert_int_equal(mwx_track_create(NULL, &u), 0);
+  tu_rng rng = {77};
+  uint32_t slot_id[SLOTS] = {0};
+  int slot_status[SLOTS] = {0};
+  static char seen[N_OBJ + 2];
+  memset(seen, 0, sizeof seen);
+  size_t heap100 = 0, heap_max_after = 0, slots_max = 0;
+  for (int k = 0; k < N_OBJ; k++) {
+    for (int s = 0; s < 2; s++) {
+      mwx_track_plot p = object_plot(&rng, k, (int64_t)(2 * k + s) * NS_PER_S);
+      assert_int_equal(mwx_track_process(b, &p, 1), 0);
+      assert_int_equal(mwx_track_process(u, &p, 1), 0);
+      size_t n = mwx_track_count(b);
+      assert_true(n <= SLOTS);
+      if (n > slots_max)
+        slots_max = n;
+      for (size_t i = 0; i < n; i++) {
+        mwx_track_info in;
+        assert_int_equal(mwx_track_get(b, i, &in), 0);
+        if (in.id != slot_id[i]) {
+          /* a new track in the slot: the one before was read as deleted */
+          if (slot_id[i])
+            assert_int_equal(slot_status[i], MWX_TRACK_DELETED);
+          assert_true(in.id >= 1 && in.id <= N_OBJ);
+          assert_false(seen[in.id]); /* never reused */
+          seen[in.id] = 1;
+          slot_id[i] = in.id;
+        }
+        slot_status[i] = in.status;
+      }
+    }
+    mwx_track_table_stats st;
+    mwx_track_table_stats_get(b, &st);
+    if (k == 100)
+      heap100 = st.heap_bytes;
+    if (k > 100 && st.heap_bytes > heap_max_after)
+      heap_max_after = st.heap_bytes;
+  }
+  mwx_track_table_stats sb, su;
+  mwx_track_table_stats_get(b, &sb);
+  mwx_track_table_stats_get(u, &su);
+  print_message("bounded: %zu slots (at most %zu), %llu started, %llu in a reused slot, %llu refused, live max %zu, "
+                "heap %zu B at object 100, at most %zu B after; unbounded: %zu slots, heap %zu B\n",
+                sb.slots, slots_max, (unsigned long long)sb.started, (unsigned long long)sb.reused,
+                (unsigned long long)sb.refused, sb.live_max, heap100, heap_max_after, su.slots, su.heap_bytes);
+  assert_int_equal(sb.started, N_OBJ); /* every object's track, bounded or not */
+  assert_int_equal(su.started, N_OBJ);
+  assert_int_equal(sb.refused, 0);
+  assert_int_equal(sb.bound, SLOTS);
+  assert_true(sb.reused >= N_OBJ - SLOTS);
+  for (int id = 1; id <= N_OBJ; id++)
+    assert_true(seen[id]); /* each track was seen in the table */
+  assert_true(heap_max_after <= heap100); /* flat */
+  assert_int_equal(su.slots, N_OBJ);      /* unbounded keeps every track */
+  assert_true(su.heap_bytes > 50 * sb.heap_bytes);
+  mwx_track_destroy(b);
+  mwx_track_destroy(u);
+
+  /* full: three objects that stay, two slots */
+  tc.max_tracks = 2;
+  assert_int_equal(mwx_track_create(&tc, &b), 0);
+  for (int s = 0; s < 10; s++) {
+    mwx_track_plot p[3];
+    for (int k = 0; k < 3; k++)
+      p[k] = object_plot(&rng, 5 * k, (int64_t)s * NS_PER_S);
+    assert_int_equal(mwx_track_process(b, p, 3), 0);
+    assert_true(mwx_track_count(b) <= 2);
+  }
+  mwx_track_table_stats_get(b, &sb);
+  print_message("full: %zu slots, %zu live, %llu started, %llu refused\n", sb.slots, sb.live,
+                (unsigned long long)sb.started, (unsigned long long)sb.refused);
+  assert_int_equal(sb.slots, 2);
+  assert_int_equal(sb.live, 2);
+  assert_int_equal(sb.started, 2);
+  assert_true(sb.refused >= 1);
+  mwx_track_destroy(b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_ekf_converges),   cmocka_unit_test(test_ukf_converges),
@@ -663,6 +767,7 @@ int main(void) {
       cmocka_unit_test(test_azimuth_wrap),
       cmocka_unit_test(test_two_close_missiles), cmocka_unit_test(test_ir_update),
       cmocka_unit_test(test_bad_inputs),        cmocka_unit_test(test_reentry_drag),
+      cmocka_unit_test(test_table_bounded),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -150,6 +150,10 @@ int64_t mwx_node_mono_ns(void);
  * a few hundred; beyond the bound the least recently updated track's state
  * is dropped and counted (tracks_evicted). */
 #define MWX_NODE_MAX_TRACKS 1024
+/* The node's tracker's table (track.h mwx_track_config.max_tracks): tentative,
+ * confirmed and coasting tracks, twice the per-track table's largest bound;
+ * a deleted track's slot is reused (mwx_node_stats tracker_bound). */
+#define MWX_NODE_TRACKER_SLOTS (2 * MWX_NODE_MAX_TRACKS)
 /* The partners' latest samples hold at most MWX_FUSE_LATEST_MAX (2,048)
  * keys (originator, topic, track / node id): a salvo of 100 missiles held
  * by two partners is ~600 keys (a Track, a LaunchEvent and an
@@ -411,6 +415,15 @@ typedef struct mwx_node_stats {
      (mwx_net_forget: the writers' history keeps nothing of it):
      tracks_forgotten */
   uint64_t tracks_evicted, tracks_forgotten, tracks_held;
+  /* the tracker's table (track.h mwx_track_table_stats): at most
+     tracker_bound = MWX_NODE_TRACKER_SLOTS (2,048) slots (tentative, confirmed and coasting
+     tracks; a deleted track's memory is freed and its slot reused, its id
+     never); tracker_slots the slots made, tracker_live_max the most live
+     tracks at once.  A new track that finds every slot live is not
+     started: tracks_refused.  Its pending plots (first plots waiting for a
+     second) at most MWX_TRACK_PENDING_MAX: the oldest gives way to a new
+     one, pending_dropped */
+  uint64_t tracker_slots, tracker_bound, tracker_live_max, tracks_refused, pending_dropped;
   /* the partners' latest samples (mwx_node_latest): at most
      MWX_FUSE_LATEST_MAX keys (picture_entries now); a new key's sample when
      full is kept out of it (still journaled and fused): picture_dropped */

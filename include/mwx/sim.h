@@ -340,6 +340,14 @@ int mwx_sim_source_init(mwx_sim_source **src, const mwx_sim_scenario *sc,
 int mwx_sim_source_advance(mwx_sim_source *src, int64_t t_until_ns, mwx_sim_plot_cb cb,
                            void *ctx);
 
+/* Scans only the sensors of nation (a three-letter code) from now on: the
+ * others never scan (a node drops their plots anyway: each scan costs the
+ * truth of every missile).  Each sensor's noise is its own random stream
+ * (seeded per sensor), so the selected sensors' plots are those they make
+ * without the selection.  A nation with no sensor in the scenario changes
+ * nothing.  MWX_EINVAL on NULL arguments. */
+int mwx_sim_source_select_nation(mwx_sim_source *src, const char *nation);
+
 /* Time of the next scan to run, or INT64_MAX when the source is exhausted
  * (every missile has landed and every sensor has scanned past it). */
 int64_t mwx_sim_source_next_ns(const mwx_sim_source *src);

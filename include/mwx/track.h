@@ -234,13 +234,18 @@ typedef struct mwx_track_config {
   double init_accel_mps2; /* acceleration allowance of the two-point velocity */
   double min_height_m;    /* plots and tracks below this geodetic height are rejected */
   double max_coast_s;     /* an established track coasts (free flight, no update) at most this long */
+  size_t max_tracks;      /* the track table's bound (mwx_track_table_stats): 0 keeps every track
+                             ever started, deleted ones with their plots (index = creation order:
+                             mwx track's end-of-run launch fits); > 0 (a node: it runs for days)
+                             at most this many slots, a deleted track's memory freed and its
+                             slot reused (see mwx_track_count) */
 } mwx_track_config;
 
 /* Defaults: EKF filter defaults, gate 0.999, 4-of-5 (the two initiating
  * plots count), delete after 6 misses
  * or 60 s of silence, two-point within 30 s and 8 km/s, accel 60 m/s^2,
  * min height -1 km,
- * coasting at most 7,200 s.  An established track (confirmed, >= 10 updates)
+ * coasting at most 7,200 s, every track kept (max_tracks 0).  An established track (confirmed, >= 10 updates)
  * that falls silent (20 s, or delete_misses misses) is not deleted but
  * coasts: its IMM collapses onto the ballistic model and it is predicted as
  * free flight until it lands or a sensor picks it up again. */
@@ -309,10 +314,42 @@ void mwx_track_destroy(mwx_tracker *tr);
  * any state changes. */
 int mwx_track_process(mwx_tracker *tr, const mwx_track_plot *plots, size_t n);
 
-/* Tracks, including deleted ones (status tells); index 0..count-1 in
- * creation order. */
+/* The track table's slots, index 0..count-1, deleted tracks included
+ * (status tells).  A track is known by its id (mwx_track_info.id: from 1,
+ * never reused), an index only names the slot that holds it now.
+ * max_tracks 0: every track ever started keeps its slot, in creation order.
+ * max_tracks > 0 (bounded): count <= max_tracks.  A track deleted in one
+ * mwx_track_process keeps its slot, readable with status DELETED, until the
+ * call ends; then its plots, pre-plots and burnout ring are freed and the
+ * slot (its info still reading DELETED) is free; a later mwx_track_process
+ * may put a new track in it (a new id).  So a caller that reads the table
+ * after every mwx_track_process sees every deletion, and one that keeps
+ * state per index must check the id.  A new track that finds every slot
+ * holding a live track is not started (its plot is dropped): counted in
+ * refused. */
 size_t mwx_track_count(const mwx_tracker *tr);
 int mwx_track_get(const mwx_tracker *tr, size_t index, mwx_track_info *out);
+
+/* Pending radar plots (the first plot of a track to be, waiting at most
+ * init_max_dt_s for a second) are at most MWX_TRACK_PENDING_MAX: a new one
+ * when full takes the place of the oldest (pending_dropped). */
+#define MWX_TRACK_PENDING_MAX 8192
+
+/* The table's size and what it holds: the bound and the counters of what
+ * it refused (a node reports them: mwx_node_stats, NodeStatus overflows). */
+typedef struct mwx_track_table_stats {
+  size_t slots;          /* mwx_track_count */
+  size_t bound;          /* max_tracks (0: none) */
+  size_t live, live_max; /* tracks not deleted after the last mwx_track_process; the most at once */
+  uint64_t started;      /* tracks ever started (the last id given) */
+  uint64_t reused;       /* of them, started in a freed slot */
+  uint64_t refused;      /* track starts refused: every slot held a live track */
+  uint64_t pending_dropped; /* pending plots dropped for a new one (MWX_TRACK_PENDING_MAX) */
+  size_t heap_bytes;     /* heap the tracker holds: its tables and every track's buffers */
+} mwx_track_table_stats;
+
+/* Fills *out (zeroes for a NULL tracker).  No change to the tracker. */
+void mwx_track_table_stats_get(const mwx_tracker *tr, mwx_track_table_stats *out);
 
 /* The early-plot window: a track keeps the plots of its first 120 s for its
  * launch fit (mwx_assess_launch_fit tries windows of 30 to 120 s of them).

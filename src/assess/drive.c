@@ -40,6 +40,8 @@ int mwx_assess_drive_create(const mwx_sim_scenario *sc, const mwx_sim_truth *tru
   int rc = mwx_track_create(tcfg, &d->tr);
   if (!rc && sc)
     rc = mwx_sim_source_init(&d->src, sc, truth, seed);
+  if (!rc && sc && !d->all) /* the other nations' sensors would only make plots take() drops */
+    rc = mwx_sim_source_select_nation(d->src, nation);
   if (rc) {
     mwx_assess_drive_destroy(d);
     return rc;

@@ -27,6 +27,7 @@
 /* Per tracker index: what has been sent about it. */
 typedef struct node_trk {
   size_t idx;                 /* tracker index (the key) */
+  uint32_t id;                /* the track's id (a tracker slot is reused by a new id: track.h) */
   int used;                   /* slot holds an entry */
   int64_t last_seen_ns;       /* the track's t_last_ns: the least recent is evicted when full */
   int confirmed, launch_sent, launch_fit_done, impact_sent;
@@ -140,6 +141,7 @@ struct mwx_node {
   /* pipeline state */
   node_trk *trk;             /* node_tracks.c: the per-track table, cap_trk = 2 * max_tracks slots */
   size_t n_trk, cap_trk;
+  int logged_tracker_full, logged_pending_full; /* node_tracks.c: the tracker's overflows logged once */
   uint64_t seq[6];          /* last seq given per topic (continued from the journal at open) */
   uint64_t seq_saved[6];    /* the values last written to the journal's seq_out */
   int64_t last_status_ns, last_deadline_ns;

@@ -101,6 +101,13 @@ void mwx_node_get_stats(const mwx_node *n, mwx_node_stats *s) {
   s->out_max = n->out_max;
   s->rx_pend_max = n->rx_pend_max;
   s->tracks_held = n->n_trk;
+  mwx_track_table_stats ts;
+  mwx_track_table_stats_get(n->tr, &ts);
+  s->tracker_slots = ts.slots;
+  s->tracker_bound = ts.bound;
+  s->tracker_live_max = ts.live_max;
+  s->tracks_refused = ts.refused;
+  s->pending_dropped = ts.pending_dropped;
   s->picture_entries = mwx_fuse_latest_count(n->latest);
   node_fuse_stats(n, s);
   /* the fits' waits: 99th percentile of the last 256 (insertion sort of a copy) */
@@ -272,8 +279,11 @@ int mwx_node_open(const mwx_node_config *cfg, mwx_node_event_fn fn, void *ctx, m
   n->last_status_ns = INT64_MIN / 2;
   n->last_deadline_ns = INT64_MIN;
   /* the sim -> track driver (assess.h), shared with mwx track */
+  mwx_track_config tcfg; /* the defaults, the table bounded (mwx_node_stats tracker_bound) */
+  mwx_track_config_default(&tcfg);
+  tcfg.max_tracks = MWX_NODE_TRACKER_SLOTS;
   if ((rc = mwx_assess_drive_create(n->has_src ? &n->sc : NULL, n->has_src ? &n->truth : NULL, cfg->nation, cfg->seed,
-                                    NULL, &n->drv)))
+                                    &tcfg, &n->drv)))
     goto fail;
   n->tr = mwx_assess_drive_tracker(n->drv);
   if ((rc = node_trk_open(n)) || (rc = mwx_fuse_latest_create(MWX_FUSE_LATEST_MAX, &n->latest)) ||

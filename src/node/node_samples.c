@@ -129,8 +129,10 @@ int node_status_sample(mwx_node *n) {
   s->sensors_total = s->sensors_ok = (uint8_t)(n->own_sensors > 255 ? 255 : n->own_sensors);
   /* the journal's last sealed head: partners keep it, so a rollback of
      this journal shows ("mwx audit verify --head-from-partner") */
+  mwx_track_table_stats ts;
+  mwx_track_table_stats_get(n->tr, &ts);
   s->overflows = n->st.fits_dropped + n->st.handover_dropped + n->st.tracks_evicted + n->st.picture_dropped +
-                 mwx_node_loop_dropped(n->loop) + n->st.fused_dropped;
+                 mwx_node_loop_dropped(n->loop) + n->st.fused_dropped + ts.refused + ts.pending_dropped;
   int rc = mwx_journal_sealed_head(n->j, &s->journal_head_id, s->journal_head_hash);
   if (rc)
     return rc;

@@ -62,7 +62,11 @@ int node_on_plot(void *ctx, const mwx_sim_plot *sp) {
 }
 
 /* ---- the per-track table ----------------------------------------------
- * What has been sent about each confirmed track, keyed by tracker index in
+ * What has been sent about each confirmed track, keyed by tracker index (a
+ * slot: the tracker's table is bounded and reuses a deleted track's slot
+ * for a new track, from its next mwx_track_process on, so each entry keeps
+ * the track's id and an entry whose slot now holds another id is forgotten
+ * as deleted) in
  * an open-addressing table of 2 * max_tracks slots (linear probing,
  * backward-shift deletion), allocated at open: at most max_tracks entries
  * (MWX_NODE_MAX_TRACKS by default).  A deleted track's entry is freed; a new
@@ -99,8 +103,22 @@ static void trk_remove(mwx_node *n, node_trk *e) {
   }
 }
 
-/* The entry of track idx, made if new (evicting when full). */
-static node_trk *trk_state(mwx_node *n, size_t idx) {
+/* Track `id` deleted for good: the node forgets it (its entry, its DDS
+ * instances: the writers' history is bounded). */
+static void trk_forget(mwx_node *n, node_trk *e) {
+  uint32_t id = e->id;
+  trk_remove(n, e);
+  n->st.tracks_forgotten++;
+  if (n->net) {
+    char name[MWX_ID_LEN];
+    snprintf(name, sizeof name, "%s-T%u", n->cfg.nation, id);
+    if (mwx_net_forget(n->net, name, NULL))
+      mwx_error_clear();
+  }
+}
+
+/* The entry of track idx (id), made if new (evicting when full). */
+static node_trk *trk_state(mwx_node *n, size_t idx, uint32_t id) {
   node_trk *e = trk_find(n, idx);
   if (e)
     return e;
@@ -118,6 +136,7 @@ static node_trk *trk_state(mwx_node *n, size_t idx) {
   memset(&n->trk[s], 0, sizeof n->trk[s]);
   n->trk[s].used = 1;
   n->trk[s].idx = idx;
+  n->trk[s].id = id;
   n->n_trk++;
   return &n->trk[s];
 }
@@ -195,6 +214,24 @@ static int launch_fit_start(mwx_node *n, size_t idx, const mwx_track_info *in, c
   return 0;
 }
 
+/* The tracker's table refused a track, or its pending plots gave way
+ * (mwx_node_stats tracks_refused, pending_dropped: NodeStatus overflows):
+ * logged the first time each. */
+static void tracker_full_log(mwx_node *n) {
+  mwx_track_table_stats ts;
+  mwx_track_table_stats_get(n->tr, &ts);
+  if (ts.refused && !n->logged_tracker_full) {
+    n->logged_tracker_full = 1;
+    fprintf(stderr, "mwx node %s: tracker: table full (%zu slots, all live): a new track refused, counted in"
+            " overflows (logged once)\n", n->cfg.nation, ts.bound);
+  }
+  if (ts.pending_dropped && !n->logged_pending_full) {
+    n->logged_pending_full = 1;
+    fprintf(stderr, "mwx node %s: tracker: pending plots full (%d): the oldest dropped, counted in overflows"
+            " (logged once)\n", n->cfg.nation, MWX_TRACK_PENDING_MAX);
+  }
+}
+
 int node_tracks_to_samples(mwx_node *n) {
   mwx_assess_opts ao;
   mwx_assess_opts_default(&ao);
@@ -203,26 +240,19 @@ int node_tracks_to_samples(mwx_node *n) {
   node_prof(n, prev);
   if (rc0)
     return rc0;
+  tracker_full_log(n);
   size_t count = mwx_track_count(n->tr);
   for (size_t i = 0; i < count; i++) {
     mwx_track_info in;
     if (mwx_track_get(n->tr, i, &in))
       continue;
-    if (in.status != MWX_TRACK_CONFIRMED) {
-      node_trk *gone = in.status == MWX_TRACK_DELETED ? trk_find(n, i) : NULL;
-      if (gone) { /* deleted for good: the node forgets it */
-        trk_remove(n, gone);
-        n->st.tracks_forgotten++;
-        if (n->net) { /* its DDS instances too (bounded writer history) */
-          char id[MWX_ID_LEN];
-          snprintf(id, sizeof id, "%s-T%u", n->cfg.nation, in.id);
-          if (mwx_net_forget(n->net, id, NULL))
-            mwx_error_clear();
-        }
-      }
+    node_trk *old = trk_find(n, i);
+    /* deleted for good (or, had a pass been missed, its slot already holding a new track) */
+    if (old && (old->id != in.id || in.status == MWX_TRACK_DELETED))
+      trk_forget(n, old);
+    if (in.status != MWX_TRACK_CONFIRMED)
       continue;
-    }
-    node_trk *ts = trk_state(n, i);
+    node_trk *ts = trk_state(n, i, in.id);
     ts->last_seen_ns = in.t_last_ns;
     if (!ts->confirmed) {
       ts->confirmed = 1;

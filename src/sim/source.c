@@ -73,6 +73,20 @@ void mwx_sim_source_fini(mwx_sim_source *src) {
   free(src);
 }
 
+int mwx_sim_source_select_nation(mwx_sim_source *src, const char *nation) {
+  if (!src || !nation)
+    return mwx_error_set(MWX_EINVAL, "sim source: select nation: NULL argument");
+  size_t own = 0;
+  for (size_t k = 0; k < src->sc->n_sensors; k++)
+    own += !strcmp(src->sc->sensor[k].nation, nation);
+  if (!own)
+    return 0;
+  for (size_t k = 0; k < src->sc->n_sensors; k++)
+    if (strcmp(src->sc->sensor[k].nation, nation))
+      src->rt[k].next_ns = INT64_MAX; /* never due (advance stops at end_ns first) */
+  return 0;
+}
+
 static size_t next_sensor(const mwx_sim_source *src) {
   size_t best = 0;
   for (size_t k = 1; k < src->sc->n_sensors; k++)

@@ -16,6 +16,18 @@
  * of when it is confirmed (the launch fit gates them).  Each track also
  * keeps its early plots (launch fit) and its last updates (the burnout
  * smoother, below).
+ *
+ * Memory (mwx_track_table_stats).  Everything the tracker holds is bounded
+ * except, with max_tracks 0 (mwx track: one scenario, then the end-of-run
+ * launch fits read every track's plots), the table of tracks ever started.
+ * Per track: its early plots (EARLY_MAX, 128 KB), the burnout ring (BO_RING
+ * updates), the IR pre-plots (at most ORPHAN_MAX); the orphan ring
+ * (ORPHAN_MAX) and the pending plots (MWX_TRACK_PENDING_MAX) once.  With
+ * max_tracks > 0 (a node) the table is bounded too: at the end of the
+ * mwx_track_process that deleted a track its buffers are freed and its slot
+ * goes on a free list, from which a later call's new track takes it (the
+ * deferral lets every caller read the deletion first: track.h).  Within a
+ * call nothing moves: the scan's candidate lists (indices) stay valid.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -47,6 +59,7 @@ typedef struct trk {
                     vehicle that burnt out does not burn again: the IMM's entry rate is 0) */
   struct bo_entry *bo;   /* ring of the last BO_RING updates (burnout smoother), owned */
   size_t bo_n, bo_head;
+  int freed; /* bounded table: deleted, buffers freed, slot on the free list */
 } trk;
 
 /* Burnout smoother.  When the IMM of a confirmed track switches to
@@ -126,6 +139,10 @@ struct mwx_tracker {
   size_t np, pcap;
   mwx_track_plot *orphan; /* ring of unassigned IR plots, oldest first from orphan_head */
   size_t n_orphan, orphan_head;
+  size_t *free_slot; /* bounded table: freed slots (a stack of at most max_tracks) */
+  size_t n_free;
+  size_t live, live_max;
+  uint64_t reused, refused, pend_dropped;
   uint32_t next_id;
   int64_t last_t_ns;
   int started;
@@ -185,9 +202,38 @@ void mwx_track_destroy(mwx_tracker *tr) {
     free(tr->t[i].bo);
   }
   free(tr->t);
+  free(tr->free_slot);
   free(tr->pend);
   free(tr->orphan);
   free(tr);
+}
+
+void mwx_track_table_stats_get(const mwx_tracker *tr, mwx_track_table_stats *out) {
+  if (!out)
+    return;
+  memset(out, 0, sizeof *out);
+  if (!tr)
+    return;
+  out->slots = tr->n;
+  out->bound = tr->cfg.max_tracks;
+  out->live = tr->live;
+  out->live_max = tr->live_max;
+  out->started = tr->next_id - 1;
+  out->reused = tr->reused;
+  out->refused = tr->refused;
+  out->pending_dropped = tr->pend_dropped;
+  size_t b = sizeof *tr + tr->cap * sizeof *tr->t + tr->pcap * sizeof *tr->pend;
+  if (tr->free_slot)
+    b += tr->cfg.max_tracks * sizeof *tr->free_slot;
+  if (tr->orphan)
+    b += ORPHAN_MAX * sizeof *tr->orphan;
+  for (size_t i = 0; i < tr->n; i++) {
+    const trk *t = &tr->t[i];
+    b += (t->cap_early + t->n_pre) * sizeof(mwx_track_plot);
+    if (t->bo)
+      b += BO_RING * sizeof *t->bo;
+  }
+  out->heap_bytes = b;
 }
 
 size_t mwx_track_count(const mwx_tracker *tr) { return tr ? tr->n : 0; }
@@ -266,6 +312,8 @@ static int grow_tracks(mwx_tracker *tr) {
   if (tr->n < tr->cap)
     return 0;
   size_t nc = tr->cap ? 2 * tr->cap : 16;
+  if (tr->cfg.max_tracks && nc > tr->cfg.max_tracks)
+    nc = tr->cfg.max_tracks; /* the caller checked n < max_tracks */
   trk *t = realloc(tr->t, nc * sizeof *t);
   if (!t)
     return mwx_error_set(MWX_ENOMEM, "track: out of memory");
@@ -275,6 +323,14 @@ static int grow_tracks(mwx_tracker *tr) {
 }
 
 static int add_pending(mwx_tracker *tr, const mwx_track_plot *p, const double pos[3]) {
+  if (tr->np == MWX_TRACK_PENDING_MAX) { /* full: the oldest gives way */
+    size_t old = 0;
+    for (size_t k = 1; k < tr->np; k++)
+      if (tr->pend[k].p.t_ns < tr->pend[old].p.t_ns)
+        old = k;
+    tr->pend[old] = tr->pend[--tr->np];
+    tr->pend_dropped++;
+  }
   if (tr->np == tr->pcap) {
     size_t nc = tr->pcap ? 2 * tr->pcap : 32;
     pending *q = realloc(tr->pend, nc * sizeof *q);
@@ -376,9 +432,19 @@ static int start_track(mwx_tracker *tr, size_t k, const mwx_track_plot *p) {
   int with_beta = tr->cfg.filt.beta_kgpm2 > 0 && tr->cfg.filt.lnbeta_sigma > 0;
   if (with_beta)
     e.P[7][7] = tr->cfg.filt.lnbeta_sigma * tr->cfg.filt.lnbeta_sigma;
-  if ((rc = grow_tracks(tr)))
-    return rc;
-  trk *t = &tr->t[tr->n];
+  size_t slot;
+  if (tr->n_free) { /* bounded table: a slot freed by an earlier call (its buffers already freed) */
+    slot = tr->free_slot[--tr->n_free];
+    tr->reused++;
+  } else if (!tr->cfg.max_tracks || tr->n < tr->cfg.max_tracks) {
+    if ((rc = grow_tracks(tr)))
+      return rc;
+    slot = tr->n++;
+  } else { /* every slot holds a live track: not started, the plot dropped (refused) */
+    tr->refused++;
+    return 0;
+  }
+  trk *t = &tr->t[slot];
   memset(t, 0, sizeof *t);
   t->info.beta_ref_kgpm2 = with_beta ? tr->cfg.filt.beta_kgpm2 : 0.0;
   t->info.lnbeta_sigma0 = with_beta ? tr->cfg.filt.lnbeta_sigma : 0.0;
@@ -394,7 +460,6 @@ static int start_track(mwx_tracker *tr, size_t k, const mwx_track_plot *p) {
   t->info.sensor_mask = (1ull << (tr->pend[k].p.sensor & 63)) | (1ull << (p->sensor & 63));
   t->info.p_ballistic = t->imm.mu[MWX_TRACK_BALLISTIC];
   publish(t);
-  tr->n++;
   if ((rc = add_early(t, &tr->pend[k].p)) || (rc = add_early(t, p)))
     return rc;
   /* remove the pending plot */
@@ -1083,6 +1148,40 @@ out:
   return rc;
 }
 
+/* The end of a mwx_track_process: the live tracks counted; with a bounded
+ * table the tracks deleted in this call freed (buffers) and their slots put
+ * on the free list (the info stays, status DELETED, until a new track takes
+ * the slot in a later call). */
+static int sweep(mwx_tracker *tr) {
+  if (tr->cfg.max_tracks && !tr->free_slot) {
+    tr->free_slot = malloc(tr->cfg.max_tracks * sizeof *tr->free_slot);
+    if (!tr->free_slot)
+      return mwx_error_set(MWX_ENOMEM, "track: out of memory");
+  }
+  size_t live_n = 0;
+  for (size_t i = 0; i < tr->n; i++) {
+    trk *t = &tr->t[i];
+    if (live(t)) {
+      live_n++;
+      continue;
+    }
+    if (!tr->cfg.max_tracks || t->freed)
+      continue;
+    free(t->early);
+    free(t->pre);
+    free(t->bo);
+    t->early = t->pre = NULL;
+    t->bo = NULL;
+    t->n_early = t->cap_early = t->n_pre = t->bo_n = t->bo_head = 0;
+    t->freed = 1;
+    tr->free_slot[tr->n_free++] = i; /* n_free < max_tracks: each slot once */
+  }
+  tr->live = live_n;
+  if (live_n > tr->live_max)
+    tr->live_max = live_n;
+  return 0;
+}
+
 int mwx_track_process(mwx_tracker *tr, const mwx_track_plot *plots, size_t n) {
   if (!tr || (n && !plots))
     return mwx_error_set(MWX_EINVAL, "track: process: NULL argument");
@@ -1110,5 +1209,5 @@ int mwx_track_process(mwx_tracker *tr, const mwx_track_plot *plots, size_t n) {
     tr->started = 1;
     i = j;
   }
-  return 0;
+  return sweep(tr);
 }
