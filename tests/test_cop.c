@@ -721,19 +721,28 @@ static void *push_client(void *vj) {
   return NULL;
 }
 
+/* The push tests' set-up: a release officer in the accounts file acc
+ * (dir/<name>-acc.json), a node configuration on the scenario file of
+ * scenarios/ (no plots journaled, no launch fit, synchronous NORMAL) and
+ * the web server's defaults. */
+static void push_setup(const char *name, const char *scenario, char acc[160], mwx_node_config *cfg,
+                       mwx_cop_config *cc) {
+  snprintf(acc, 160, "%s/%s-acc.json", dir, name);
+  assert_int_equal(mwx_cop_account_add(acc, "officer", MWX_COP_RELEASE_OFFICER, "officer-pass"), 0);
+  mwx_node_config_init(cfg);
+  snprintf(cfg->scenario, sizeof cfg->scenario, "%s/scenarios/%s", MWX_SOURCE_DIR, scenario);
+  cfg->journal_plots = 0;
+  cfg->launch_fit = 0;
+  cfg->sync = MWX_JOURNAL_SYNC_NORMAL;
+  mwx_cop_config_init(cc);
+}
+
 static void push_run(int backlog, push_job *out) {
   char acc[160], tag[32];
-  snprintf(acc, sizeof acc, "%s/push-acc%d.json", dir, backlog);
   snprintf(tag, sizeof tag, "push%d", backlog);
-  assert_int_equal(mwx_cop_account_add(acc, "officer", MWX_COP_RELEASE_OFFICER, "officer-pass"), 0);
   mwx_node_config cfg;
-  mwx_node_config_init(&cfg);
-  snprintf(cfg.scenario, sizeof cfg.scenario, "%s/scenarios/2022-10-14-srbm.json", MWX_SOURCE_DIR);
-  cfg.journal_plots = 0;
-  cfg.launch_fit = 0;
-  cfg.sync = MWX_JOURNAL_SYNC_NORMAL;
   mwx_cop_config cc;
-  mwx_cop_config_init(&cc);
+  push_setup(tag, "2022-10-14-srbm.json", acc, &cfg, &cc);
   push_job j = {0};
   j.backlog = backlog;
   if (backlog)
@@ -971,16 +980,9 @@ static void *slow_fast_client(void *vj) {
 static void test_push_slow_page(void **state) {
   (void)state;
   char acc[160];
-  snprintf(acc, sizeof acc, "%s/slow-acc.json", dir);
-  assert_int_equal(mwx_cop_account_add(acc, "officer", MWX_COP_RELEASE_OFFICER, "officer-pass"), 0);
   mwx_node_config cfg;
-  mwx_node_config_init(&cfg);
-  snprintf(cfg.scenario, sizeof cfg.scenario, "%s/scenarios/salvo-100.json", MWX_SOURCE_DIR);
-  cfg.journal_plots = 0;
-  cfg.launch_fit = 0;
-  cfg.sync = MWX_JOURNAL_SYNC_NORMAL;
   mwx_cop_config cc;
-  mwx_cop_config_init(&cc);
+  push_setup("slow", "salvo-100.json", acc, &cfg, &cc);
   cc.ws_backlog_bytes = 1u << 20;
   slow_job sj = {0};
   sj.port = 21000 + (int)((getpid() + 104729) % 20000);
