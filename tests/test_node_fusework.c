@@ -90,7 +90,7 @@ static void test_slow_fusion_does_not_delay(void **state) {
   pic p = {0};
   mwx_node_fused_picture(x->n, on_fused, &p);
   int64_t c0 = mwx_node_mono_ns();
-  mwx_node_close(x->n); /* a 3-s pass (or its rest) in progress */
+  mwx_node_close(x->n); /* a 3-s pass (or the budget's refill) in progress */
   double close_s = (double)(mwx_node_mono_ns() - c0) / 1e9;
   printf("# fusion worker %d: %llu passes, longest %.0f ms, CPU %.1f ms; loop in fuse %.1f ms of %.1f s;"
          " picture %.0f sim ms old; close %.3f s\n",
@@ -99,7 +99,8 @@ static void test_slow_fusion_does_not_delay(void **state) {
   assert_int_equal(st.fuse_worker, 1);
   assert_true(st.fuse_passes >= 2);
   assert_true(st.fuse_pass_max_ms >= 3000); /* each pass did take 3 s */
-  /* the worker rests as long as its pass took: at most one pass per 6 s */
+  /* the worker's time budget refills at half the time that passes (50 ms
+     at most): a 3-s pass at most every ~6 s */
   assert_true(st.fuse_passes <= 1 + (uint64_t)(pf.wall_ns / (6 * NS)) + 1);
   assert_true(close_s < 2); /* the test wait ends with the worker's stop */
   /* the loop itself spent little in the fused picture (the 3-s waits were
@@ -122,7 +123,7 @@ static void test_slow_fusion_does_not_delay(void **state) {
   }
   printf("# %d Track releases to JPN of %d tracks, longest gap %.0f ms\n", x->n_rel, tracks, (double)gap / 1e6);
   assert_true(tracks >= 2);
-  assert_true(gap < 1500 * 1000000ll); /* a pass (3 s) and its rest (3 s) would show as >= 3 s */
+  assert_true(gap < 1500 * 1000000ll); /* a pass (3 s) and the budget's refill (~3 s) would show as >= 3 s */
   /* global numbers: the first Tracks of a track carry 0 (no pass back
      holds it yet), the later ones the number of the loop's picture, which
      stays (one missile, one number) */

@@ -39,8 +39,9 @@
  *     one the buffer of the next pass.  Two pictures, each written by one
  *     pass and read by the loop only once handed back: nothing is shared
  *     while the worker runs but the state word under its mutex.  The worker
- *     rests after each pass as long as the pass took (at most half a core),
- *     so a costly fuser makes the picture older (mwx_node_stats
+ *     runs on a time budget (FUSE_BURST_NS, refilled at half the time that
+ *     passes: at most half a core over any long stretch; short passes run
+ *     back to back), so a costly fuser makes the picture older (mwx_node_stats
  *     fuse_picture_age_ms) instead of delaying every sample; what arrives
  *     meanwhile waits for the next pass.
  *   Everything else here (the launch candidates, the latest predictions,
@@ -92,6 +93,13 @@
 #define PIC_FALLEN 2 /* below ground at the picture's time: its last state (mwx_fuse_get_last), kept
                         with its last prediction and alert until the fuser forgets it */
 #define FUSE_REFRESH_NS (NS / 4) /* worker: a pass for the time alone when the picture is 0.25 sim s old */
+/* worker: the burst of its time budget.  Passes may run back to back while
+   the budget lasts (a sample waiting is fused at once after a short pass);
+   over any stretch of T the worker runs at most T/2 + FUSE_BURST_NS, half
+   a core as with the former rest-after-each-pass rule, which made every
+   sample arriving during a pass wait for that pass, a rest as long, and
+   the next pass (issue 15: node -> page p99 189-257 ms). */
+#define FUSE_BURST_NS (50 * 1000000ll)
 #define FREE_FLIGHT_MIN_H_M 30e3 /* assess.h: below 30 km on the way up every class still burns */
 /* logged_full[]: the tables whose first refusal was logged */
 enum { FULL_FUSER = 0, FULL_LAUNCHES = 1, FULL_PREDICTIONS = 2, FULL_PENDING = 3 };
@@ -190,7 +198,10 @@ struct node_fuse {
   fu_pic pics[2];
   fu_pic *cur;          /* the loop's picture; the other one is job.pic */
   int dirty;            /* in line: an ingest-only pass ran since the picture was made */
-  int64_t next_pass_mono_ns; /* worker: no hand-over before (the last pass's length after its end) */
+  /* worker: its time budget (FUSE_BURST_NS at most, refilled at half
+     the time that passes, a pass's wall time spent); a hand-over only
+     while it is positive */
+  int64_t budget_ns, budget_at_mono_ns;
   uint64_t passes;
   int64_t pass_max_ns, pass_cpu_ns;
   /* the loop's own tables (loop thread only) */
@@ -731,14 +742,27 @@ static int job_take(mwx_node *n) {
   return 0;
 }
 
+/* The worker's time budget refilled up to now (half the time passed since
+ * the last refill, at most FUSE_BURST_NS); returned. */
+static int64_t worker_budget(struct node_fuse *f, int64_t now_mono_ns) {
+  if (now_mono_ns > f->budget_at_mono_ns) {
+    f->budget_ns += (now_mono_ns - f->budget_at_mono_ns) / 2;
+    if (f->budget_ns > FUSE_BURST_NS)
+      f->budget_ns = FUSE_BURST_NS;
+    f->budget_at_mono_ns = now_mono_ns;
+  }
+  return f->budget_ns;
+}
+
 /* The worker's finished pass, if any, taken back (the loop owns the job
- * again); the next hand-over waits as long as the pass took. */
+ * again); its wall time is spent from the budget. */
 static int worker_take(mwx_node *n) {
   struct node_fuse *f = n->fu;
   if (worker_state(f->w) != FW_DONE)
     return 0;
   int rc = job_take(n);
-  f->next_pass_mono_ns = f->job.end_mono_ns + f->job.wall_ns;
+  worker_budget(f, f->job.end_mono_ns);
+  f->budget_ns -= f->job.wall_ns;
   worker_set(f->w, FW_IDLE);
   return rc;
 }
@@ -746,7 +770,7 @@ static int worker_take(mwx_node *n) {
 /* A pass if one is due.  In line (speed 0): now, so that the samples made
  * after it carry the numbers it gives (the same result every run).  With
  * the worker: its finished pass taken back; a new one handed over when the
- * worker is idle and has rested as long as its last pass took. */
+ * worker is idle and its time budget is positive (FUSE_BURST_NS). */
 static int fuse_sync(mwx_node *n, int own) {
   struct node_fuse *f = n->fu;
   if (!f->w) {
@@ -759,7 +783,7 @@ static int fuse_sync(mwx_node *n, int own) {
     return job_take(n);
   }
   int rc = worker_take(n);
-  if (worker_state(f->w) != FW_IDLE || mwx_node_mono_ns() < f->next_pass_mono_ns)
+  if (worker_state(f->w) != FW_IDLE || worker_budget(f, mwx_node_mono_ns()) <= 0)
     return rc;
   int rc2 = job_fill(n, 1, 1);
   if (rc2)
@@ -790,7 +814,7 @@ void node_fuse_rx(mwx_node *n, const mwx_msg *m) {
     if (f->n_rxq == FUSE_MAX_PENDING) { /* with the worker: it was busy at the last sample */
       if (fuse_sync(n, 1))
         mwx_error_clear();
-      if (f->n_rxq == FUSE_MAX_PENDING) { /* still busy (or resting): lost to the picture */
+      if (f->n_rxq == FUSE_MAX_PENDING) { /* still busy (or out of budget): lost to the picture */
         overflow(n, FULL_PENDING, "pending samples", FUSE_MAX_PENDING);
         return;
       }
@@ -815,7 +839,7 @@ void node_fuse_rx(mwx_node *n, const mwx_msg *m) {
       }
       pass_run(f->fz, n->cfg.nation, &f->job);
       job_take(n);
-    } else if (fuse_sync(n, 1)) /* handed over at once if the worker is idle and rested */
+    } else if (fuse_sync(n, 1)) /* handed over at once if the worker is idle and has budget */
       mwx_error_clear();
   } else if (m->topic == MWX_TOPIC_LAUNCH)
     put_launch(n, f, m->mark.originator, &m->u.launch);
