@@ -170,6 +170,9 @@ typedef struct fu_job {
   uint64_t unfusable;   /* out: samples the fuser refused */
   uint64_t full;        /* out: samples of new source tracks refused by a full fuser */
   int64_t wall_ns, cpu_ns, end_mono_ns; /* out: the pass's wall and CPU time, when it ended */
+  size_t n_partner;     /* in: how many of s are partners' samples (the first ones) */
+  int64_t oldest_mono_ns; /* in: when the loop took the oldest of them (0: none) */
+  int64_t start_mono_ns;  /* out: when the pass started */
 } fu_job;
 
 /* The fusion worker (speed > 0): one thread that owns the fuser.  The
@@ -210,6 +213,11 @@ struct node_fuse {
   int logged_full[4];   /* FULL_*: the first refusal was logged */
   mwx_fuse_sample *rxq; /* partners' samples taken since the last hand-over (checked) */
   size_t n_rxq;
+  int64_t rxq_first_mono_ns; /* when the loop took the first of them (0: none) */
+  /* worker: the hand-over timer (fuse_kick): a pass handed over as soon as
+     the worker is idle and has budget, not at the next step */
+  uint64_t kick_timer;
+  int64_t kick_due_mono_ns;
   fu_launch *la;
   size_t n_la, cap_la;
   fu_pred *pred;
@@ -347,6 +355,7 @@ static int pic_make(mwx_fuser *fz, const char *nation, fu_job *j) {
  * a time, each refusal counted), then the picture.  Touches only fz and j. */
 static void pass_run(mwx_fuser *fz, const char *nation, fu_job *j) {
   int64_t w0 = mwx_node_mono_ns(), c0 = thread_cpu_ns();
+  j->start_mono_ns = w0;
   j->rc = 0;
   j->unfusable = j->full = 0;
   size_t k = 0;
@@ -686,7 +695,10 @@ static int job_fill(mwx_node *n, int own, int picture) {
   if (f->n_rxq)
     memcpy(j->s, f->rxq, f->n_rxq * sizeof *j->s);
   size_t k = f->n_rxq;
+  j->n_partner = f->n_rxq;
+  j->oldest_mono_ns = f->n_rxq ? f->rxq_first_mono_ns : 0;
   f->n_rxq = 0;
+  f->rxq_first_mono_ns = 0;
   for (size_t i = 0; i < count; i++) {
     mwx_track_info in;
     if (mwx_track_get(n->tr, i, &in) || in.status != MWX_TRACK_CONFIRMED || in.coasting)
@@ -742,6 +754,23 @@ static int job_take(mwx_node *n) {
   return 0;
 }
 
+/* MWX_NODE_EV_PICTURE (node.h): the worker's pass j is the loop's picture
+ * now; its wait, duration and take-back, for the web picture (which pushes
+ * the changes at once) and the benches.  Every input of the pass was taken
+ * in an earlier loop pass than this one, whose commit has returned. */
+static void picture_event(mwx_node *n, const fu_job *j) {
+  int64_t now = mwx_node_mono_ns();
+  mwx_node_event ev = {0};
+  ev.kind = MWX_NODE_EV_PICTURE;
+  ev.item = n->fu->passes;
+  double wait_ms = j->oldest_mono_ns ? (double)(j->start_mono_ns - j->oldest_mono_ns) / 1e6 : -1;
+  ev.latency_ms = wait_ms;
+  ev.recv_latency_ms = (double)j->wall_ns / 1e6;
+  snprintf(ev.detail, sizeof ev.detail, "samples=%zu partners=%zu wait_ms=%.2f pass_ms=%.2f take_ms=%.2f", j->n,
+           j->n_partner, wait_ms, (double)j->wall_ns / 1e6, (double)(now - j->end_mono_ns) / 1e6);
+  node_emit(n, &ev);
+}
+
 /* The worker's time budget refilled up to now (half the time passed since
  * the last refill, at most FUSE_BURST_NS); returned. */
 static int64_t worker_budget(struct node_fuse *f, int64_t now_mono_ns) {
@@ -760,11 +789,49 @@ static int worker_take(mwx_node *n) {
   struct node_fuse *f = n->fu;
   if (worker_state(f->w) != FW_DONE)
     return 0;
+  const fu_pic *before = f->cur;
   int rc = job_take(n);
   worker_budget(f, f->job.end_mono_ns);
   f->budget_ns -= f->job.wall_ns;
   worker_set(f->w, FW_IDLE);
+  if (f->cur != before)
+    picture_event(n, &f->job);
   return rc;
+}
+
+static int fuse_sync(mwx_node *n, int own);
+
+static int64_t kick_fn(mwx_node_loop *l, void *ctx) {
+  (void)l;
+  mwx_node *n = ctx;
+  n->fu->kick_timer = 0;
+  if (fuse_sync(n, 1))
+    mwx_error_clear(); /* out of memory: the next step tries again */
+  return MWX_NODE_TIMER_DONE;
+}
+
+/* Worker: arms the hand-over timer for when the worker is idle and has
+ * budget (now: it runs after the loop pass's hand-over batch, so every
+ * sample of the batch goes into one pass; else when the budget is back).
+ * A busy worker needs none: taking its pass back kicks again.  Without
+ * it a partner's sample (or an own track's estimate) waited for the next
+ * step to be handed over. */
+static void fuse_kick(mwx_node *n) {
+  struct node_fuse *f = n->fu;
+  if (!f->w || !n->loop || worker_state(f->w) != FW_IDLE)
+    return;
+  int64_t now = mwx_node_mono_ns();
+  int64_t b = worker_budget(f, now);
+  int64_t delay = b > 0 ? 0 : 2 * -b + 1000000; /* refilled at half the time that passes */
+  if (f->kick_timer && f->kick_due_mono_ns <= now + delay)
+    return;
+  if (f->kick_timer)
+    mwx_node_loop_timer_del(n->loop, f->kick_timer);
+  f->kick_timer = 0;
+  if (mwx_node_loop_timer_add(n->loop, delay, kick_fn, n, &f->kick_timer))
+    mwx_error_clear(); /* no timer: the next step hands it over */
+  else
+    f->kick_due_mono_ns = now + delay;
 }
 
 /* A pass if one is due.  In line (speed 0): now, so that the samples made
@@ -802,8 +869,11 @@ int node_fuse_ready(const mwx_node *n) {
 }
 
 void node_fuse_taken(mwx_node *n) {
-  if (n->fu && n->fu->w && worker_take(n))
+  if (!n->fu || !n->fu->w)
+    return;
+  if (worker_take(n))
     mwx_error_clear(); /* out of memory: the loop keeps its picture, the next pass makes it again */
+  fuse_kick(n); /* what waits goes in at once (after this batch), not at the next step */
 }
 
 void node_fuse_rx(mwx_node *n, const mwx_msg *m) {
@@ -828,8 +898,12 @@ void node_fuse_rx(mwx_node *n, const mwx_msg *m) {
       mwx_error_clear();
       return;
     }
-    if (++f->n_rxq < FUSE_MAX_PENDING)
+    if (!f->n_rxq)
+      f->rxq_first_mono_ns = mwx_node_mono_ns();
+    if (++f->n_rxq < FUSE_MAX_PENDING) {
+      fuse_kick(n);
       return;
+    }
     if (!f->w) { /* in line: into the fuser at once (the picture at the next pass) */
       if (job_fill(n, 0, 0)) {
         mwx_error_clear();
@@ -1032,6 +1106,7 @@ void mwx_node_fused_picture(const mwx_node *n, mwx_node_fused_fn fn, void *ctx) 
     e.shared = is_shared(n, ft);
     e.coasting = ft->method == MWX_FUSE_COAST;
     e.t_ns = ft->t_ns;
+    e.t_last_sample_ns = ft->t_last_sample_ns;
     mwx_geo_lla lla;
     if (!mwx_geo_lla_from_ecef(ft->x, &lla)) {
       e.lat_deg = lla.lat_deg;

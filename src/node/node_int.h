@@ -168,7 +168,7 @@ struct mwx_node {
     uint64_t id;
     mwx_node_event_fn fn;
     void *ctx;
-    int no_samples; /* the fn of mwx_node_open: every kind but SAMPLE */
+    int no_samples; /* the fn of mwx_node_open: every kind but SAMPLE and PICTURE */
   } subs[MWX_NODE_MAX_SUBSCRIBERS];
   size_t n_subs;
   uint64_t next_sub_id;
