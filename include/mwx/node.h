@@ -100,8 +100,11 @@ typedef void (*mwx_node_batch_fn)(mwx_node_loop *l, void **items, const size_t *
 void mwx_node_loop_set_batch_fn(mwx_node_loop *l, mwx_node_batch_fn fn, void *ctx);
 
 /* Called at the end of every pass of the loop (after the fds, the queue
- * and the timers): the node makes what the pass decided durable there with
- * one commit when no step did it already.  Loop thread.  NULL removes it. */
+ * and the timers), and also right after the queue's batch when the queue
+ * had items (before the timers): the node makes what the batch and the
+ * pass decided durable there with one commit when no step did it already,
+ * so a received sample never waits for the node's own step.  Loop thread.
+ * NULL removes it. */
 typedef void (*mwx_node_pass_fn)(mwx_node_loop *l, void *ctx);
 void mwx_node_loop_set_pass_fn(mwx_node_loop *l, mwx_node_pass_fn fn, void *ctx);
 
@@ -417,6 +420,10 @@ typedef struct mwx_node_stats {
      NodeStatus, fits and approvals, each x (1 + partners)); never dropped
      (each entry is a journaled decision); out_max the most at once */
   uint64_t out_max;
+  /* online, the impact predictions of one pass are bounded by a time budget
+     (node_tracks.c IMPACT_BUDGET_NS): a track due when it is spent is tried
+     at the next pass, counted here (not an overflow: nothing is lost) */
+  uint64_t impacts_deferred;
   /* per-track table: at most max_tracks tracks (tracks_held now); a new
      confirmed track that finds it full takes the entry of the least
      recently updated one: tracks_evicted.  A track the tracker deletes is

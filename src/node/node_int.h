@@ -198,6 +198,7 @@ struct mwx_node {
   uint64_t prof_passes;
   /* high-water marks of the queues bounded by construction (mwx_node_stats) */
   size_t out_max, rx_pend_max;
+  uint64_t impacts_deferred; /* node_tracks.c: impact predictions put off to the next pass (budget) */
 };
 
 /* node_open.c: the loop thread's time goes to part from now on; returns the
