@@ -52,6 +52,8 @@ typedef struct src {
   int64_t t_strike_ns;  /* time of the first of them */
   int displaced;        /* a newer track of its originator took its place in its fused track
                            (the displacement rule, fuse_assoc.c): a member, never used */
+  int returned;         /* it split off and merged back (the merge back, fuse_assoc.c): it leaves
+                           again only outside gate_return */
   int64_t boost_t_ns;   /* time of its last boost sample, 0 if none (fuse_src_take) */
   int64_t ff_t_ns;      /* first sample of its current run of free-flight samples, 0 while in boost */
   int burnt_out;        /* its free-flight run has lasted FUSE_BURNT_OUT_S (sticky, as the tracker's) */
@@ -81,6 +83,9 @@ typedef struct ftrk {
   int dirty;  /* its members or one of their samples changed since the last merge pass */
   fname name; /* kept from creation; a join or a merge takes the smaller, a split keeps it with
                  the side that holds more fresh members (name_after_split) */
+  int origin; /* the fused track it split off from (index, kept through merges and compaction;
+                 -1: none), for the merge back (fuse_assoc.c, cfg.merge_back) */
+  int back;   /* consecutive merge tests inside the split gate with its origin */
 } ftrk;
 
 /* A fused state memo entry (fuse_state_at, between fuse_memo_begin and
@@ -97,6 +102,8 @@ typedef struct memo_ent {
 struct mwx_fuser {
   mwx_fuse_config cfg;
   double gate_assoc, gate_split;
+  double gate_return; /* the split gate of a member that came back: chi-square 6 at a tenth of
+                         split_prob's tail (0.999 -> 0.9999: 27.86) */
   src *s;
   size_t ns, caps;
   ftrk *f;
