@@ -532,14 +532,16 @@ static double pair_d2(mwx_fuser *fz, size_t a, size_t b, const pref *ra, const p
  * pair 17-26).  The merge takes the smaller name (resolve_names): the one of
  * before the split, the same at every node.  A second missile of a salvo
  * that split off its neighbour separates for good, so it never comes back
- * (test_salvo_keeps_numbers).  A member that came back is known to be the
- * missile's, with a covariance that understates its error (KOR-T2 above,
- * re-acquired after 2,700 s of coasting: d2 22.9-26 for 270 s), so it leaves
- * again only outside gate_return, chi-square 6 at a tenth of the split
- * gate's tail (0.9999: 27.86): without that it flapped, leaving on three
- * samples at 22.5-26 and coming back on three at 21.7-22.4: eight changes
- * of KOR-T2's number in 210 s at the USA's node.  lineage_leaver: the fused track of a and b that split
- * off the other, -1 if neither. */
+ * (test_salvo_keeps_numbers).  "Inside" is the decorrelation test's own
+ * statistic (back_d2: each fresh member of the leaver against the origin,
+ * as dist_split), not the distance of the two fused states: with the latter
+ * (pair d2 21.7-22.4 while the member's stayed 22.5-26) KOR-T2 above came
+ * back and was sent out again by its next samples, eight changes of its
+ * fused track's number in 210 s at the USA's node.  (Letting a member that
+ * came back leave only outside chi-square(0.9999) also stopped that, but
+ * kept a stray KOR track in the state on 2022-10-04, bench_fuse seed 17: the
+ * good USA track split off for 5 s.)  lineage_leaver: the fused track of a
+ * and b that split off the other, -1 if neither. */
 static int lineage_leaver(const mwx_fuser *fz, size_t a, size_t b) {
   if (!fz->cfg.merge_back)
     return -1;
@@ -550,7 +552,30 @@ static int lineage_leaver(const mwx_fuser *fz, size_t a, size_t b) {
   return -1;
 }
 
-/* 1 if a pair at d2 merges: inside the association gate, or a merge back. */
+/* The merge back's test of leaver l against its origin o: the decorrelation
+ * test's own distance (dist_split, the thrust allowance included) of each of
+ * l's usable members that is fresh at l's newest sample from o, the
+ * largest; INFINITY if none.  The same statistic as the one it left by, so a
+ * member back inside is not sent out again by the next sample. */
+static double back_d2(const mwx_fuser *fz, size_t l, size_t o) {
+  size_t m[MWX_FUSE_MAX_MEMBERS * 4];
+  size_t nm = fuse_members(fz, l, m, sizeof m / sizeof m[0]);
+  int64_t t = newest_of(fz, m, nm);
+  double worst = -1;
+  for (size_t k = 0; k < nm; k++) {
+    const src *c = &fz->s[m[k]];
+    if (c->displaced || !fuse_fresh_at(fz, c, t))
+      continue;
+    double d2 = dist_split(fz, m[k], o);
+    if (!(d2 <= worst))
+      worst = d2;
+  }
+  return worst < 0 ? INFINITY : worst;
+}
+
+/* 1 if a pair at d2 merges: inside the association gate, or a merge back
+ * (the leaver inside the split gate split_after tests in a row, and the
+ * two fused states inside it now). */
 static int merges(const mwx_fuser *fz, size_t a, size_t b, double d2) {
   if (d2 < fz->gate_assoc)
     return 1;
@@ -604,7 +629,9 @@ static int merge_and_compact(mwx_fuser *fz) {
       double d2 = pair_d2(fz, a, b, &ref[a], &ref[b]);
       int l = lineage_leaver(fz, a, b);
       if (l >= 0) /* a new test of the pair (one of them changed) */
-        fz->f[l].back = d2 < fz->gate_split ? fz->f[l].back + 1 : 0;
+        fz->f[l].back = isfinite(d2) && back_d2(fz, (size_t)l, (size_t)l == a ? b : a) <= fz->gate_split
+                            ? fz->f[l].back + 1
+                            : 0;
       if (merges(fz, a, b, d2))
         rc = push_cand(&c, &nc, &capc, a, b, d2);
     }
@@ -648,13 +675,6 @@ static int merge_and_compact(mwx_fuser *fz) {
       keep_marks(fz, mb, nb);
     else
       unmark(fz, mb, nb);
-    int leaver = lineage_leaver(fz, ba, bb);
-    if (leaver >= 0) { /* a merge back: the leaver's members came back */
-      const size_t *ml = leaver == (int)ba ? ma : mb;
-      size_t nl = leaver == (int)ba ? na : nb;
-      for (size_t k = 0; k < nl; k++)
-        fz->s[ml[k]].returned = 1;
-    }
     for (size_t k = 0; k < nb; k++)
       fz->s[mb[k]].fused = (int)ba;
     fuse_index_stale(fz);
@@ -825,7 +845,7 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
     fuse_src_changed(s);
     fz->f[s->fused].dirty = 1;
     double d2 = dist_split(fz, (size_t)i, (size_t)s->fused);
-    if (isfinite(d2) && d2 > (s->returned ? fz->gate_return : fz->gate_split)) {
+    if (isfinite(d2) && d2 > fz->gate_split) {
       if (!s->strikes++)
         s->t_strike_ns = sm->t_ns;
       if (s->strikes >= fz->cfg.split_after && (double)(sm->t_ns - s->t_strike_ns) * 1e-9 >= fz->cfg.split_min_s) {

@@ -52,8 +52,6 @@ typedef struct src {
   int64_t t_strike_ns;  /* time of the first of them */
   int displaced;        /* a newer track of its originator took its place in its fused track
                            (the displacement rule, fuse_assoc.c): a member, never used */
-  int returned;         /* it split off and merged back (the merge back, fuse_assoc.c): it leaves
-                           again only outside gate_return */
   int64_t boost_t_ns;   /* time of its last boost sample, 0 if none (fuse_src_take) */
   int64_t ff_t_ns;      /* first sample of its current run of free-flight samples, 0 while in boost */
   int burnt_out;        /* its free-flight run has lasted FUSE_BURNT_OUT_S (sticky, as the tracker's) */
@@ -102,8 +100,6 @@ typedef struct memo_ent {
 struct mwx_fuser {
   mwx_fuse_config cfg;
   double gate_assoc, gate_split;
-  double gate_return; /* the split gate of a member that came back: chi-square 6 at a tenth of
-                         split_prob's tail (0.999 -> 0.9999: 27.86) */
   src *s;
   size_t ns, caps;
   ftrk *f;

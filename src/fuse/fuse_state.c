@@ -70,7 +70,6 @@ int mwx_fuse_create(const mwx_fuse_config *cfg, mwx_fuser **out) {
   fz->cfg = c;
   mwx_track_chi2_quantile(c.assoc_prob, 6, &fz->gate_assoc);
   mwx_track_chi2_quantile(c.split_prob, 6, &fz->gate_split);
-  mwx_track_chi2_quantile(1.0 - (1.0 - c.split_prob) / 10.0, 6, &fz->gate_return);
   *out = fz;
   return 0;
 }
