@@ -47,7 +47,9 @@ typedef struct pctx {
   int n;
   uint64_t item[MAXPIC];
   double wait_ms[MAXPIC], pass_ms[MAXPIC], take_ms[MAXPIC];
+  double age_ms[MAXPIC]; /* the new picture's age (sim ms) when its event came, with n set */
   int parsed;
+  mwx_node *n_set;
 } pctx;
 
 static void on_pic(void *c, const mwx_node_event *ev) {
@@ -58,6 +60,11 @@ static void on_pic(void *c, const mwx_node_event *ev) {
   x->item[x->n] = ev->item;
   x->wait_ms[x->n] = ev->latency_ms;
   x->pass_ms[x->n] = ev->recv_latency_ms;
+  if (x->n_set) {
+    mwx_node_stats st;
+    mwx_node_get_stats(x->n_set, &st);
+    x->age_ms[x->n] = st.fuse_picture_age_ms;
+  }
   size_t samples = 0, partners = 0;
   double w = 0, d = 0, t = 0;
   if (sscanf(ev->detail, "samples=%zu partners=%zu wait_ms=%lf pass_ms=%lf take_ms=%lf", &samples, &partners, &w,
@@ -227,6 +234,7 @@ static void test_picture_events(void **state) {
   assert_non_null(pc);
   assert_int_equal(mwx_node_open(&cfg, on_ev, x, &x->n), 0);
   assert_int_equal(mwx_node_subscribe(x->n, on_pic, pc, NULL), 0);
+  pc->n_set = x->n;
   x->stop_after_ns = mwx_node_epoch_ns(x->n) + 320 * NS; /* 8 s of wall */
   assert_int_equal(mwx_node_run(x->n), 0);
   mwx_node_stats st;
@@ -246,6 +254,19 @@ static void test_picture_events(void **state) {
       longest_ms = pc->pass_ms[i];
   }
   qsort(take, (size_t)pc->n, sizeof *take, cmp_d);
+  /* the picture is at the clock's time of its pass: when its event comes
+     it is as old as the pass and the take-back, at speed 40.  (A bound, not
+     the regression test of issue 15's tenth session: offline, this node
+     steps so often that the last step's time, used before, passes it too;
+     the salvo bench showed the fault, BENCHMARKS.md) */
+  double age[MAXPIC];
+  for (int i = 0; i < pc->n; i++)
+    age[i] = pc->age_ms[i] / 40 - pc->pass_ms[i] - pc->take_ms[i]; /* wall ms not explained by the pass */
+  qsort(age, (size_t)pc->n, sizeof *age, cmp_d);
+  printf("# picture age at its event beyond pass + take-back: p50 %.2f p90 %.2f max %.2f wall ms\n", age[pc->n / 2],
+         age[pc->n * 9 / 10], age[pc->n - 1]);
+  assert_true(age[pc->n / 2] < 5);
+  assert_true(age[pc->n * 9 / 10] < 20);
   double wall_ms = (double)pf.wall_ns / 1e6;
   printf("# %d picture events in %.1f s; take-back p50 %.2f max %.2f ms; worker busy %.0f ms (%.1f%%)\n", pc->n,
          wall_ms / 1e3, take[pc->n / 2], take[pc->n - 1], busy_ms, 100 * busy_ms / wall_ms);

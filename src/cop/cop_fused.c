@@ -101,8 +101,8 @@ void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
   f->seen = 1;
   int64_t lt = e->has_launch ? e->launch.launch_time_ns + (int64_t)(e->launch.err_major_km * 1e3) : INT64_MIN;
   int64_t it = e->has_impact ? e->impact.time_ns : INT64_MIN;
-  int moved = f->t_ns != e->t_ns || f->n_con != e->n_contributors || f->n_members != e->n_members ||
-              memcmp(f->con, e->contributors, sizeof f->con);
+  int moved = f->t_ns != e->t_ns || f->t_last_ns != e->t_last_sample_ns || f->n_con != e->n_contributors ||
+              f->n_members != e->n_members || memcmp(f->con, e->contributors, sizeof f->con);
   int nl = lt != f->launch_ns, ni = it != f->impact_ns;
   if (!moved && !nl && !ni)
     return;
@@ -122,6 +122,7 @@ void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
     json_object_del(c->fused_src, key);
   }
   f->t_ns = e->t_ns;
+  f->t_last_ns = e->t_last_sample_ns;
   f->n_con = e->n_contributors;
   f->n_members = e->n_members;
   memcpy(f->con, e->contributors, sizeof f->con);

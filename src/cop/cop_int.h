@@ -135,6 +135,7 @@ typedef struct cop_limit {
 typedef struct cop_fused {
   uint32_t g;
   int64_t t_ns, impact_ns, launch_ns;
+  int64_t t_last_ns; /* its newest member sample when last pushed (a pass at the same time may still move it) */
   uint8_t n_con;
   char con[MWX_MAX_NATIONS][MWX_NATION_LEN];
   int n_members;

@@ -384,7 +384,15 @@ static int job_fill(mwx_node *n, int own, int picture) {
     }
   }
   j->n = k;
-  j->t_ns = n->sim_ns;
+  /* the picture's time: with the worker the clock's now, not the last
+     step's (which may be 250 ms old between steps: a partner's sample then
+     went into a picture propagated back to before it was taken, at the
+     same time as the last picture - the web picture saw nothing move until
+     the next step's pass; BENCHMARKS.md "issue 15, tenth session").  In
+     line the step's time (the same result every run). */
+  j->t_ns = f->w ? node_sim_now_ns(n) : n->sim_ns;
+  if (j->t_ns < n->sim_ns)
+    j->t_ns = n->sim_ns;
   j->picture = picture;
   for (size_t i = 0; i < f->n_pred; i++)
     j->fall[i] = (fu_fall){f->pred[i].gtn, f->pred[i].ip.impact_time_ns};
@@ -515,7 +523,7 @@ static int fuse_sync(mwx_node *n, int own) {
   /* new samples, or the picture's time FUSE_REFRESH_NS behind: a pass for
      the time alone at every step would keep the worker and the loop
      trading passes as fast as they can */
-  if (f->job.n || n->sim_ns - f->cur->t_ns >= FUSE_REFRESH_NS || !f->cur->t_ns)
+  if (f->job.n || f->job.t_ns - f->cur->t_ns >= FUSE_REFRESH_NS || !f->cur->t_ns)
     fu_worker_set(f->w, FW_QUEUED);
   return rc;
 }
@@ -629,7 +637,7 @@ void node_fuse_stats(const mwx_node *n, mwx_node_stats *s) {
   s->fuse_passes = f->passes;
   s->fuse_pass_max_ms = (double)f->pass_max_ns / 1e6;
   s->fuse_cpu_ms = (double)f->pass_cpu_ns / 1e6;
-  s->fuse_picture_age_ms = f->cur->t_ns ? (double)(n->sim_ns - f->cur->t_ns) / 1e6 : -1;
+  s->fuse_picture_age_ms = f->cur->t_ns ? (double)(node_sim_now_ns(n) - f->cur->t_ns) / 1e6 : -1;
 }
 
 /* The best LaunchEvent (smallest 95% ellipse) among the members of ft. */

@@ -25,6 +25,10 @@ static int64_t sim_now(const mwx_node *n) {
   return n->sim_origin_ns + (int64_t)(d > 4e18 ? 4e18 : d < -4e18 ? -4e18 : d);
 }
 
+int64_t node_sim_now_ns(const mwx_node *n) {
+  return n->cfg.speed > 0 && n->mono_origin_ns ? sim_now(n) : n->sim_ns;
+}
+
 int64_t node_sim_to_real_ns(const mwx_node *n, int64_t sim_ns) {
   if (n->cfg.speed <= 0 || !n->mono_origin_ns)
     return 0;

@@ -208,6 +208,9 @@ int node_prof(mwx_node *n, int part);
 /* node_clock.c: a sim time of the exercise clock on the wall clock
  * (CLOCK_REALTIME ns); 0 when the node plays as fast as possible. */
 int64_t node_sim_to_real_ns(const mwx_node *n, int64_t sim_ns);
+/* node_clock.c: the exercise clock's sim time now (speed > 0, the node
+ * running); else the node's sim time (n->sim_ns, the last step's). */
+int64_t node_sim_now_ns(const mwx_node *n);
 
 /* rx.c: loads the replay windows from the journal (open, before the
  * receive thread starts). */
