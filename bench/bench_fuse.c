@@ -32,7 +32,9 @@
  * Options: --boost-info (boost samples by the information sum, not CI),
  * --ici (ICI instead of CI: the default before the seventh session; --ci is
  * the default now and changes nothing), --no-thrust (boost samples propagated
- * ballistically) are the ablations of docs/fusion.md.  --ballistic gives the fuser each track's ballistic-model estimate
+ * ballistically), --no-powered (no thrust allowance in the split test) and
+ * --no-merge-back (both together: the fuser before issue 13's tenth session)
+ * are the ablations of docs/fusion.md.  --ballistic gives the fuser each track's ballistic-model estimate
  * once ballistic (mwx_track_info.ballistic) instead of the combined one the
  * node publishes today (what a change to node.c's Track sample would give).
  * --cost [SCENARIO ...] (default salvo-100): the cost of the fuser itself,
@@ -658,6 +660,14 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(argv[i], "--micro"))
       return run_micro();
+    if (!strcmp(argv[i], "--no-powered")) { /* the split test without the thrust allowance (before issue 13's tenth session) */
+      g_cfg.split_powered_s = 0;
+      continue;
+    }
+    if (!strcmp(argv[i], "--no-merge-back")) { /* split-off fused tracks merge only inside the association gate */
+      g_cfg.merge_back = 0;
+      continue;
+    }
     if (!strcmp(argv[i], "--boost-info") || !strcmp(argv[i], "--ci") || !strcmp(argv[i], "--ici") ||
         !strcmp(argv[i], "--no-thrust")) {
       if (argv[i][2] == 'b')

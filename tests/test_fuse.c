@@ -1269,8 +1269,8 @@ static void run_staging_mismatch(const mwx_fuse_config *cfg, double accel_mps2, 
  * 450 m at the end, as KOR-T2 on 2022-11-18 at +160 s: 40-74 m/s) stays in
  * the missile's fused track and KOR's node keeps the missile's number;
  * without it (split_powered_s 0, the fuser of before) KOR's track split off
- * and took a second number.  A track 4 km and 480 m/s off (the lost USA-T1
- * at +171 s: 1.9 km, 277 m/s, and growing) still leaves. */
+ * and took a second number.  A track 1.4 km and 480 m/s off (the lost
+ * USA-T1 at +171 s: 1.9 km, 277 m/s, and growing) still leaves. */
 static void test_staging_mismatch_does_not_split(void **state) {
   (void)state;
   mwx_fuse_config cfg;

@@ -26,7 +26,12 @@
  * other fresh members of its fused track by more than the split_prob gate
  * split_after times in a row leaves it and starts its own (it may join
  * another one later, through the assoc gate: hysteresis between the two
- * gates).
+ * gates).  While either side may be powered (a boost sample within
+ * split_powered_s) the test's difference carries q_boost over that time: a
+ * staging coast that two trackers model differently is no second missile.
+ * With merge_back, a fused track that split off merges back into the one it
+ * left once its members are inside the split gate split_after tests in a
+ * row, and takes back the name of before (docs/fusion.md).
  *
  * Global track number.  Each source track has a key: (time of its first
  * sample, originator, local track id), compared in that order.  A fused

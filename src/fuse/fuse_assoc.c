@@ -318,8 +318,8 @@ static double dist_to(const mwx_fuser *fz, size_t si, size_t fi, int mode) {
  *   Q = q [T^3/3 I, T^2/2 I; T^2/2 I, T I]   (per axis: 183 m, 31.6 m/s, r 0.87)
  * A track that has really gone astray is still caught (USA-T1 on its boost
  * model after the USA's tracker lost the missile: 1.9 km and 277 m/s off at
- * +171 s, d2 in the hundreds with the allowance), and in free flight the
- * test is as before.  The numbers are in docs/fusion.md "Powered flight". */
+ * +171 s: d2 about 110-650 with the allowance, from those differences),
+ * and in free flight the test is as before.  The numbers are in docs/fusion.md "Powered flight". */
 static int possibly_powered(const mwx_fuser *fz, size_t si, size_t fi, int64_t t_ns) {
   double win_ns = fz->cfg.split_powered_s * 1e9;
   if (!(win_ns > 0))
