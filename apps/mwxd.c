@@ -119,7 +119,7 @@ static void on_node_event(void *vc, const mwx_node_event *ev) {
   }
   int rx = ev->kind == MWX_NODE_EV_RECEIVED || ev->kind == MWX_NODE_EV_DROPPED || ev->kind == MWX_NODE_EV_PARTNER ||
            ev->kind == MWX_NODE_EV_DONE;
-  if (ev->kind == MWX_NODE_EV_SAMPLE) /* the own picture: for the web page, not the log */
+  if (ev->kind == MWX_NODE_EV_SAMPLE || ev->kind == MWX_NODE_EV_PICTURE) /* the own and fused pictures: for the web page, not the log */
     return;
   if (c->log >= 3) { /* one JSON object a line: the event interface's own form */
     if (c->log == 4 && !rx)
@@ -222,12 +222,12 @@ static void print_profile(const char *nation, const mwx_node *n) {
 /* The BOUNDS line: every queue and table, its size or high-water mark
  * against its bound, and its overflow counter (node.h mwx_node_stats). */
 static void print_bounds(const char *nation, const mwx_node_stats *st, const mwx_node_config *cfg) {
-  printf("%s BOUNDS handover max=%llu/%llu dropped=%llu | rx_pend max=%llu | out max=%llu | fit_queue cap=%d"
+  printf("%s BOUNDS handover max=%llu/%llu dropped=%llu | rx_pend max=%llu | out max=%llu impacts deferred=%llu | fit_queue cap=%d"
          " workers=%d dropped=%llu | tracks held=%llu/%d evicted=%llu forgotten=%llu | tracker slots=%llu/%llu"
          " live max=%llu refused=%llu pending dropped=%llu | latest samples=%llu/%d dropped=%llu | fused dropped=%llu\n",
          nation, (unsigned long long)st->handover_max, (unsigned long long)st->handover_cap,
          (unsigned long long)st->handover_dropped, (unsigned long long)st->rx_pend_max,
-         (unsigned long long)st->out_max, cfg->fit_queue, cfg->fit_workers, (unsigned long long)st->fits_dropped,
+         (unsigned long long)st->out_max, (unsigned long long)st->impacts_deferred, cfg->fit_queue, cfg->fit_workers, (unsigned long long)st->fits_dropped,
          (unsigned long long)st->tracks_held, cfg->max_tracks, (unsigned long long)st->tracks_evicted,
          (unsigned long long)st->tracks_forgotten, (unsigned long long)st->tracker_slots,
          (unsigned long long)st->tracker_bound, (unsigned long long)st->tracker_live_max,

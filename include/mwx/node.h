@@ -100,8 +100,11 @@ typedef void (*mwx_node_batch_fn)(mwx_node_loop *l, void **items, const size_t *
 void mwx_node_loop_set_batch_fn(mwx_node_loop *l, mwx_node_batch_fn fn, void *ctx);
 
 /* Called at the end of every pass of the loop (after the fds, the queue
- * and the timers): the node makes what the pass decided durable there with
- * one commit when no step did it already.  Loop thread.  NULL removes it. */
+ * and the timers), and also right after the queue's batch when the queue
+ * had items (before the timers): the node makes what the batch and the
+ * pass decided durable there with one commit when no step did it already,
+ * so a received sample never waits for the node's own step.  Loop thread.
+ * NULL removes it. */
 typedef void (*mwx_node_pass_fn)(mwx_node_loop *l, void *ctx);
 void mwx_node_loop_set_pass_fn(mwx_node_loop *l, mwx_node_pass_fn fn, void *ctx);
 
@@ -272,9 +275,18 @@ typedef enum mwx_node_event_kind {
   MWX_NODE_EV_FUSED = 11,    /* the node made a fused ImpactPrediction (msg, before release; local
                                 track id "<NAT>-G<global number>", global_track_no set); its
                                 releases follow as RELEASED/HELD/REFUSED like any sample */
-  MWX_NODE_EV_ALERT = 12     /* the node issued, updated or cancelled an alert (msg: the Alert
+  MWX_NODE_EV_ALERT = 12,    /* the node issued, updated or cancelled an alert (msg: the Alert
                                 sample, before release; journaled as kind alert); detail: the
                                 decision's explanation (truncated), item: the global track no */
+  MWX_NODE_EV_PICTURE = 13   /* a fusion pass's picture became the loop's (mwx_node_fused_picture
+                                reads it now): the web picture pushes its changes at once instead of
+                                looking.  No sample; not journaled (the picture is made of what the
+                                journal holds already).  item: the pass's number (1, 2, ...);
+                                latency_ms: the oldest partner sample of the pass, wall ms from its
+                                taking by the loop to the pass's start (< 0: none in it);
+                                recv_latency_ms: the pass's wall ms (ingest and picture); detail:
+                                "samples=S partners=P wait_ms=W pass_ms=D take_ms=T" (T: the pass's
+                                end to this event).  Not given to the fn of mwx_node_open (as SAMPLE) */
 } mwx_node_event_kind;
 
 /* The stages of one sample on its way from a plot to a partner's picture
@@ -408,6 +420,10 @@ typedef struct mwx_node_stats {
      NodeStatus, fits and approvals, each x (1 + partners)); never dropped
      (each entry is a journaled decision); out_max the most at once */
   uint64_t out_max;
+  /* online, the impact predictions of one pass are bounded by a time budget
+     (node_tracks.c IMPACT_BUDGET_NS): a track due when it is spent is tried
+     at the next pass, counted here (not an overflow: nothing is lost) */
+  uint64_t impacts_deferred;
   /* per-track table: at most max_tracks tracks (tracks_held now); a new
      confirmed track that finds it full takes the entry of the least
      recently updated one: tracks_evicted.  A track the tracker deletes is
@@ -514,6 +530,9 @@ typedef struct mwx_node_fused_entry {
                                                    of this missile is the fused one) */
   int coasting;                                 /* no member has a fresh sample */
   int64_t t_ns;                                 /* time of the state (the node's sim time) */
+  int64_t t_last_sample_ns;                     /* the newest member sample the fuser took in (sim
+                                                   time of validity): a Track sample with a time
+                                                   <= this, of a member, is in the state */
   double lat_deg, lon_deg, h_m;
   int has_launch;                               /* the best LaunchEvent of the members (smallest
                                                    95% ellipse), own or a partner's */
@@ -599,10 +618,10 @@ int64_t mwx_node_epoch_ns(const mwx_node *n);
  * samples (MWX_NODE_EV_SAMPLE: the own picture), partners' samples
  * (RECEIVED: the partner picture), the release queue (HELD, APPROVED,
  * DENIED, plus RELEASED / REFUSED), partner status (PARTNER, DROPPED) and
- * the end of the scenario (DONE).  The web layer (mwx/cop.h), mwxd's log
- * and the demo subscribe to it; the fn given to mwx_node_open is simply the
- * first subscriber (it gets every kind but SAMPLE, which its older callers
- * do not expect).  Alerts arrive as samples of topic MWX_TOPIC_ALERT
+ * the end of the scenario (DONE), a new fused picture (PICTURE).  The web
+ * layer (mwx/cop.h), mwxd's log and the demo subscribe to it; the fn given
+ * to mwx_node_open is simply the first subscriber (it gets every kind but
+ * SAMPLE and PICTURE, which its older callers do not expect).  Alerts arrive as samples of topic MWX_TOPIC_ALERT
  * (SAMPLE or RECEIVED) once the alert module makes them.
  *
  * Every subscriber runs on the loop thread, in subscription order, after
@@ -623,7 +642,8 @@ int mwx_node_unsubscribe(mwx_node *n, uint64_t id);
 struct json_t;
 /* The event as one JSON object (Jansson; *out is a new reference):
  *   {"type":"sample"|"received"|"released"|"held"|"approved"|"denied"|
- *            "refused"|"dropped"|"partner"|"done",
+ *            "refused"|"dropped"|"partner"|"done"|"fused_prediction"|"alert"|
+ *            "fused_pass" (PICTURE),
  *    "nation":<this node>, "partner":..., "wall_ms":..., "t_s":<sim s after
  *    epoch_ns>, "record":..., "item":..., "detail":..., "alive":...,
  *    "latency_ms":..., "sample":<mwx_node_msg_json of the sample, if any>}

@@ -439,8 +439,15 @@ int mwx_node_loop_run_once(mwx_node_loop *l, int64_t max_wait_ns) {
           break;
         }
   }
-  if (r > 0 && l->pfds[0].revents) /* a later post sets the eventfd again: next iteration */
+  if (r > 0 && l->pfds[0].revents) { /* a later post sets the eventfd again: next iteration */
     n += drain(l);
+    /* the hand-over's commit before any timer runs: what the batch took (a
+       partner's samples) is made durable and reported now, not after this
+       node's own step (tens of ms in a salvo) in the same pass; costs a
+       second commit only when both come in one iteration */
+    if (l->pfn && n)
+      l->pfn(l, l->pctx);
+  }
   n += run_timers(l);
   if (l->pfn)
     l->pfn(l, l->pctx); /* the pass's group commit (node_step.c) */

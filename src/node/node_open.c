@@ -100,6 +100,7 @@ void mwx_node_get_stats(const mwx_node *n, mwx_node_stats *s) {
   s->handover_cap = mwx_node_loop_queue_cap(n->loop);
   s->out_max = n->out_max;
   s->rx_pend_max = n->rx_pend_max;
+  s->impacts_deferred = n->impacts_deferred;
   s->tracks_held = n->n_trk;
   mwx_track_table_stats ts;
   mwx_track_table_stats_get(n->tr, &ts);

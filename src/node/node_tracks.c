@@ -232,9 +232,21 @@ static void tracker_full_log(mwx_node *n) {
   }
 }
 
+/* Online (speed > 0), the impact predictions of one pass are bounded by
+ * IMPACT_BUDGET_NS of the loop's time: each costs a ballistic propagation of
+ * its sigma points to the ground (1-3 ms), and tracks that turned ballistic
+ * together fall due together (a pass of a 100-missile salvo spent up to 56
+ * ms in them: BENCHMARKS.md "rt, tenth session").  A track due when the
+ * budget is spent is tried at the next pass (a scan later, against its
+ * impact_every_s of 10 s), counted in impacts_deferred.  Offline (speed 0)
+ * there is no budget: the output stays the same every run. */
+#define IMPACT_BUDGET_NS 4000000ll
+
 int node_tracks_to_samples(mwx_node *n) {
   mwx_assess_opts ao;
   mwx_assess_opts_default(&ao);
+  int budget = n->cfg.speed > 0;
+  int64_t impact_ns = 0;
   int prev = node_prof(n, MWX_NODE_PROF_FUSE);
   int rc0 = node_fuse_own(n); /* fusepic.c: own tracks into the fused picture, for their global numbers */
   node_prof(n, prev);
@@ -289,10 +301,15 @@ int node_tracks_to_samples(mwx_node *n) {
     int64_t every = (int64_t)(n->cfg.impact_every_s * NS) * (updated ? 1 : 6);
     if (in.p_ballistic >= ao.min_p_ballistic && (updated || in.coasting) && !node_fuse_shared(n, in.id) &&
         (!ts->impact_sent || n->sim_ns - ts->last_impact_ns >= every) &&
-        (!ts->last_try_impact_ns || n->sim_ns - ts->last_try_impact_ns >= NS)) {
+        (!ts->last_try_impact_ns || n->sim_ns - ts->last_try_impact_ns >= NS) &&
+        !(budget && impact_ns >= IMPACT_BUDGET_NS && ++n->impacts_deferred)) {
       ts->last_try_impact_ns = n->sim_ns; /* a provisional one is tried again a sim second later */
       mwx_assess a;
-      if (!mwx_assess_track(&in, &ao, &a) && a.has_impact && !a.provisional) { /* provisional: no warning */
+      int64_t t0 = budget ? mwx_node_mono_ns() : 0;
+      int arc = mwx_assess_track(&in, &ao, &a);
+      if (budget)
+        impact_ns += mwx_node_mono_ns() - t0;
+      if (!arc && a.has_impact && !a.provisional) { /* provisional: no warning */
         ts->impact_sent = 1;
         ts->last_impact_ns = n->sim_ns;
         if (a.has_class)

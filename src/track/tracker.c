@@ -972,6 +972,43 @@ static void drop_duplicates(mwx_tracker *tr, size_t i) {
   }
 }
 
+/* Pre-gate of a (plot, estimate) pair before its Mahalanobis distance (the
+ * scan's cost matrix is tracks x plots, and mahal2 was most of the tracker's
+ * time in a 100-missile salvo: BENCHMARKS.md "rt, tenth session"): 1 when
+ * the pair is certainly outside the gate, so mahal2 need not run.  With the
+ * measurement linearised about the estimate, d2 = delta' (Ppos + Rc)^-1
+ * delta for the Cartesian miss delta (radar: plot point - predicted
+ * position; IR: the position's distance from the line of sight), and d2 >=
+ * |delta|^2 / lambda_max(Ppos + Rc) >= |delta|^2 / (tr Ppos + lambda_max(Rc)),
+ * lambda_max(Rc) <= max(sigma_r^2, (r sigma_az)^2, (r sigma_el)^2) for radar,
+ * (r sigma_los)^2 for IR, at the larger of the two ranges.  A pair is skipped
+ * only when that bound exceeds PREGATE_MARGIN (4: twice the distance) times
+ * the gate, which covers the linearisation's error at any miss that could
+ * gate; the tracker's output is unchanged (bench: mwx track on every
+ * scenario byte-identical with and without the pre-gate). */
+#define PREGATE_MARGIN 4.0
+
+static int pregate_far(const coarse *c, const mwx_track_plot *p, const mwx_track_est *e, double gate) {
+  double d[3] = {e->x[0] - c->org[0], e->x[1] - c->org[1], e->x[2] - c->org[2]};
+  double d2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2], miss2, lam;
+  double trp = e->P[0][0] + e->P[1][1] + e->P[2][2];
+  if (!(trp >= 0) || !isfinite(d2))
+    return 0;
+  if (!c->is_ray) {
+    double r = p->range_m + sqrt(d2);
+    double sa = p->sigma_az_deg * MWX_DEG2RAD, se = p->sigma_el_deg * MWX_DEG2RAD;
+    lam = fmax(p->sigma_range_m * p->sigma_range_m, r * r * fmax(sa * sa, se * se));
+    miss2 = d2;
+  } else {
+    double along = d[0] * c->dir[0] + d[1] * c->dir[1] + d[2] * c->dir[2];
+    if (along <= 0)
+      return 0; /* behind the sensor: mahal2 decides */
+    miss2 = fmax(d2 - along * along, 0.0);
+    lam = d2 * p->sigma_los_rad * p->sigma_los_rad;
+  }
+  return miss2 > PREGATE_MARGIN * gate * (trp + lam);
+}
+
 /* Squared Mahalanobis distance of a plot from an estimate (INFINITY when
  * it cannot be computed); *lnr (may be NULL): ln(det S / det R), how much
  * the estimate's uncertainty widens the plot's own (>= 0). */
@@ -1065,13 +1102,14 @@ static int process_scan(mwx_tracker *tr, const mwx_track_plot *pl, size_t np) {
       if (pl[j].kind == MWX_TRACK_IR && !(tr->t[cand[a]].info.status == MWX_TRACK_CONFIRMED))
         continue; /* bearing-only plots only update confirmed tracks */
       double lnr = 0, lnrb = 0;
-      double d2 = mahal2(&tr->cfg.filt, &comb, &pl[j], &lnr);
+      double d2 = pregate_far(&cg[j], &pl[j], &comb, gate) ? INFINITY : mahal2(&tr->cfg.filt, &comb, &pl[j], &lnr);
       /* an engine that stops (or a missile that was never burning) is
        * where the ballistic model says, not where the combined estimate,
        * dominated by the boost model, says: a confirmed track also gates on
        * its ballistic model's prediction */
       if (tr->t[cand[a]].info.status == MWX_TRACK_CONFIRMED && pred[a].mu[MWX_TRACK_BALLISTIC] < 0.5) {
-        double d2b = mahal2(&tr->cfg.filt, &pred[a].m[MWX_TRACK_BALLISTIC], &pl[j], &lnrb);
+        const mwx_track_est *eb = &pred[a].m[MWX_TRACK_BALLISTIC];
+        double d2b = pregate_far(&cg[j], &pl[j], eb, gate) ? INFINITY : mahal2(&tr->cfg.filt, eb, &pl[j], &lnrb);
         if (d2b < d2) {
           d2 = d2b;
           lnr = lnrb;
