@@ -29,7 +29,11 @@
  *       the plots against the truth per sensor.
  *       MWX_BENCH_Q_BALLISTIC=X: the ballistic model's q (m^2/s^3);
  *       MWX_BENCH_DIAG_BETA=1: the EKF alone with ln beta in its state at its
- *       prior; MWX_BENCH_DIAG_IMM=1: ... through the two-model IMM.
+ *       prior; MWX_BENCH_DIAG_IMM=1: ... through the two-model IMM;
+ *       MWX_BENCH_DIAG_FROM_S=T: the lone filter starts from the tracker's
+ *       ballistic estimate (x and P) at its first update >= T s after
+ *       launch instead of the truth at 600 s (MWX_BENCH_DIAG_FROM_PSCALE=K:
+ *       that P times K); MWX_BENCH_Q_BOOST=X: the boost model's q.
  *   bench_track_mc nees [SEEDS [NATION]]  the 6-D NEES of the tracker's
  *       ballistic estimate against the truth per phase (issue 12, sixth
  *       round): every public scenario (MWX_BENCH_ONLY) x seeds (default 23),
@@ -749,6 +753,8 @@ static void diag(const char *name, int seed, const char *nation, double every_s)
   mwx_track_config_default(&cfg);
   if (getenv("MWX_BENCH_Q_BALLISTIC")) /* the ballistic model's white-acceleration PSD */
     cfg.filt.q_ballistic_m2ps3 = atof(getenv("MWX_BENCH_Q_BALLISTIC"));
+  if (getenv("MWX_BENCH_Q_BOOST")) /* the boost model's white-acceleration PSD (m^2/s^3) */
+    cfg.filt.q_boost_m2ps3 = atof(getenv("MWX_BENCH_Q_BOOST"));
   mwx_tracker *tr = NULL;
   mwx_sim_source *src = NULL;
   if (mwx_track_create(&cfg, &tr) || mwx_sim_source_init(&src, &sc, &truth, (uint64_t)seed)) {
@@ -762,6 +768,12 @@ static void diag(const char *name, int seed, const char *nation, double every_s)
   b.nation = nation;
   double last_print[4096] = {0};
   int nupd[4096] = {0};
+  /* MWX_BENCH_DIAG_FROM_S=T: the lone filter below starts from the tracker's
+   * ballistic estimate (x and P) of the track nearest missile 0 at its first
+   * update at or after T s after launch instead of from the truth at 600 s */
+  double from_s = getenv("MWX_BENCH_DIAG_FROM_S") ? atof(getenv("MWX_BENCH_DIAG_FROM_S")) : NAN;
+  mwx_track_est from_est;
+  int has_from = 0;
   printf("diag %s seed %d %s\n  %7s %4s %5s %8s %5s %9s %8s %8s %8s %8s %8s %8s %8s\n", scn, seed, nation, "t_s",
          "id", "hits", "h_km", "p_bal", "mask", "dpos_m", "dv_mps", "dv_along", "dv_xtrk", "nees6", "ipp_km", "d2");
   int64_t step = NS, t = sc.epoch_ns;
@@ -796,6 +808,11 @@ static void diag(const char *name, int seed, const char *nation, double every_s)
       if (sqrt(dp) > 50e3)
         continue;
       along /= sqrt(sp);
+      if (!has_from && (double)(e->t_ns - truth.launch_ns[0]) / 1e9 >= from_s && in.p_ballistic >= 0.5 &&
+          in.hits > 12 && !in.coasting) {
+        from_est = *e;
+        has_from = 1;
+      }
       int fresh = in.hits != nupd[i];
       nupd[i] = in.hits;
       if (!(fresh && (in.hits <= 12 || ts - last_print[i] >= every_s)))
@@ -858,7 +875,11 @@ static void diag(const char *name, int seed, const char *nation, double every_s)
   for (int kind = 0; kind < 2; kind++) {
     mwx_track_filter_cfg fc = cfg.filt;
     fc.kind = kind;
-    printf("  %s alone from the truth at 600 s: t, h_km, dpos_m, dv_mps, nees6\n", kind ? "UKF" : "EKF");
+    if (has_from)
+      printf("  %s alone from the tracker's estimate at %.1f s: t, h_km, dpos_m, dv_mps, nees6\n", kind ? "UKF" : "EKF",
+             (double)(from_est.t_ns - truth.launch_ns[0]) / 1e9);
+    else
+      printf("  %s alone from the truth at 600 s: t, h_km, dpos_m, dv_mps, nees6\n", kind ? "UKF" : "EKF");
     mwx_track_est e;
     mwx_track_imm imm;
     int use_imm = getenv("MWX_BENCH_DIAG_IMM") != NULL; /* through the two-model IMM */
@@ -867,9 +888,19 @@ static void diag(const char *name, int seed, const char *nation, double every_s)
     for (size_t j = 0; j < b.n0; j++) {
       const mwx_track_plot *p = &b.m0[j];
       double ts = (double)(p->t_ns - truth.launch_ns[0]) / 1e9;
-      if (ts < 600 || p->kind != MWX_TRACK_RADAR)
+      if ((has_from ? p->t_ns <= from_est.t_ns : ts < 600) || p->kind != MWX_TRACK_RADAR)
         continue;
       mwx_sim_truth_state st;
+      if (!started && has_from) {
+        e = from_est;
+        if (getenv("MWX_BENCH_DIAG_FROM_PSCALE")) /* the tracker's P scaled: how much the later plots inform */
+          for (int r = 0; r < 6; r++)
+            for (int c = 0; c < 6; c++)
+              e.P[r][c] *= atof(getenv("MWX_BENCH_DIAG_FROM_PSCALE"));
+        mwx_track_imm_init(&imm, &e, 1e-6);
+        started = 1;
+        lastp = ts;
+      }
       if (!started) {
         mwx_sim_truth_at(&truth, 0, p->t_ns, &st);
         memset(&e, 0, sizeof e);
