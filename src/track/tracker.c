@@ -712,14 +712,14 @@ static int quiet_in_vacuum(const trk *t) {
 /* The filter configuration of track t: while its boost model can still be
  * (boost_possible), the ballistic model's white acceleration is at least
  * q_ballistic_air (below MWX_TRACK_AIR_H_M: drag's non-linearity; above it,
- * while the last update was powered, its thrust not bounded or its velocity
- * still loose: an EKF linearised about an estimate 1-10 m/s loose; 2022-10-04, ALL, seed
+ * while the last update was powered or its thrust not bounded: an EKF
+ * linearised about an estimate still 1-10 m/s loose; 2022-10-04, ALL, seed
  * 12, the first consistent picture at 159 s with it, 209 s without:
  * tests/test_honest.c test_burnout_mixture), and the IMM keeps its floor;
  * once it cannot, the IMM has no floor.
  *
  * Quiet in vacuum (quiet_in_vacuum) the ballistic model keeps its own q (0)
- * and the floor QUIET_IMM_FLOOR from the first such update on, not only
+ * and the floor QUIET_IMM_FLOOR, from the first quiet update on, not only
  * once the 60-s quiet run is complete: q 1e-4 and the floor 1e-6 through that
  * minute put covariance into the free flight that q 0 never lets go in the
  * directions the later plots inform weakly.  2022-11-18, ALL, seeds 1-23
