@@ -675,72 +675,20 @@ static int burnout_seen(const mwx_track_info *in) {
 }
 static int boost_possible(const trk *t) { return !t->burnt_out || height_of(t->info.est.x) < MWX_TRACK_AIR_H_M; }
 
-/* Whether the ballistic model of track t flies in free flight that the
- * plots have already bounded: above MWX_TRACK_AIR_H_M (no drag), the last
- * update quiet (note_burnout_evidence: no IR plot, no forward thrust), the
- * thrust it left bounded as mwx_assess_burnout_check bounds it (the
- * combined estimate's thrust + 3 sigma below MWX_ASSESS_THRUST_MIN_MPS2),
- * and the ballistic model's velocity no longer loose: 3-D sigma at most
- * QUIET_VACUUM_SV_MPS (the EKF's first order about an estimate 1-10 m/s
- * loose is what q_ballistic_air covers above the air: 2022-10-04, ALL, seed
- * 1, sigma 33 m/s at burnout (147 s), 1.0 m/s 20 s later, and the 6-D NEES 8-14
- * in those 20 s with q 0 from the first quiet update; JPN's far radars
- * stay above 1 m/s for longer: JPN's figures are almost unchanged by this
- * rule, BENCHMARKS.md tenth round).  Nothing but the ballistic model's own
- * forces acts then, whether or not the 60-s quiet run (burnout_seen) is
- * complete. */
-#define QUIET_VACUUM_SV_MPS 1.0
-static int quiet_in_vacuum(const trk *t) {
-  const mwx_track_est *b = &t->imm.m[MWX_TRACK_BALLISTIC];
-  return t->info.t_quiet_ns && height_of(t->info.est.x) >= MWX_TRACK_AIR_H_M &&
-         t->info.thrust_mps2 + 3.0 * t->info.thrust_sd_mps2 < MWX_ASSESS_THRUST_MIN_MPS2 &&
-         b->P[3][3] + b->P[4][4] + b->P[5][5] <= QUIET_VACUUM_SV_MPS * QUIET_VACUUM_SV_MPS;
-}
-
-/* The IMM floor of a track whose boost model can still be but whose last
- * update was quiet in vacuum (quiet_in_vacuum): a re-ignition then needs a
- * log-likelihood margin of ln 1e10 = 23 over the ballistic model (d^2 46)
- * instead of ln 1e6 = 14, a plot or two more of a lit stage whose ballistic
- * d^2 grows as the square of the time since ignition (tests/test_track.c
- * test_reignition_after_coast, test_honest test_staging_coast still hold),
- * while the floor's mass mixed into the ballistic model is 10^4 times less
- * (bench_track_mc diag 2022-11-18 S ALL 100, seeds 1-23, q 0 from the first
- * quiet update without the velocity condition: mid-course 6-D NEES 5.02
- * with the floor 1e-6, 5.14 with 1e-10 or 1e-100). */
-#define QUIET_IMM_FLOOR 1e-10
-
 /* The filter configuration of track t: while its boost model can still be
  * (boost_possible), the ballistic model's white acceleration is at least
- * q_ballistic_air (below MWX_TRACK_AIR_H_M: drag's non-linearity; above it,
- * while the last update was powered or its thrust not bounded: an EKF
- * linearised about an estimate still 1-10 m/s loose; 2022-10-04, ALL, seed
- * 12, the first consistent picture at 159 s with it, 209 s without:
- * tests/test_honest.c test_burnout_mixture), and the IMM keeps its floor;
- * once it cannot, the IMM has no floor.
- *
- * Quiet in vacuum (quiet_in_vacuum) the ballistic model keeps its own q (0)
- * and the floor QUIET_IMM_FLOOR, from the first quiet update on, not only
- * once the 60-s quiet run is complete: q 1e-4 and the floor 1e-6 through that
- * minute put covariance into the free flight that q 0 never lets go in the
- * directions the later plots inform weakly.  2022-11-18, ALL, seeds 1-23
- * (bench_track_mc diag 2022-11-18 S ALL 5, burnout 322.5 s): the 6-D NEES of
- * the ballistic estimate fell from 5.2-5.7 at 325-350 s to 3.7-4.1 at
- * 370-400 s and stayed at 4.4-5.2 in mid-course (mean 4.79 over 600-3400 s,
- * 6 is right); with this rule 4.5-5.0 at 370-400 s and a mid-course mean of
- * 5.06.  The price is the coast phase's impact ellipse (burnout + 20-120
- * s), which q 1e-4 had kept wide where the state is tight along-track:
- * bench_track_mc phase 23 default, coast containment ALL 96.0 -> 94.3%, USA
- * 95.1 -> 93.8%, mid-course ALL 97.6 -> 96.9%, USA 97.4 -> 95.8%
- * (BENCHMARKS.md, tenth round). */
+ * q_ballistic_air (the first minute after burnout: the burnout smoother's
+ * mixture and an EKF linearised about an estimate still 1-10 m/s loose
+ * understate the error; 2022-10-04, ALL, seed 12, the first consistent
+ * picture at 159 s with it, 209 s without: tests/test_honest.c
+ * test_burnout_mixture); once it cannot, the IMM has no floor. */
 static mwx_track_filter_cfg track_filt(const mwx_tracker *tr, const trk *t) {
   mwx_track_filter_cfg fc = tr->cfg.filt;
-  if (!boost_possible(t)) {
+  if (boost_possible(t)) {
+    if (fc.q_ballistic_air_m2ps3 > fc.q_ballistic_m2ps3)
+      fc.q_ballistic_m2ps3 = fc.q_ballistic_air_m2ps3;
+  } else {
     fc.imm_floor = MWX_TRACK_IMM_FLOOR_NONE;
-  } else if (quiet_in_vacuum(t)) {
-    if (fc.imm_floor > QUIET_IMM_FLOOR)
-      fc.imm_floor = QUIET_IMM_FLOOR;
-  } else if (fc.q_ballistic_air_m2ps3 > fc.q_ballistic_m2ps3) {
-    fc.q_ballistic_m2ps3 = fc.q_ballistic_air_m2ps3;
   }
   return fc;
 }
