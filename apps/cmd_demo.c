@@ -531,13 +531,15 @@ static void act5_picture(const json_t *pic) {
              json_string_value(json_object_get(im, "id")));
     } else
       printf("      impact point: none\n");
-    if (al)
+    if (al) {
+      /* regions are named only for a land warning; a maritime notice has none */
+      const char *rg = json_string_value(json_object_get(al, "regions"));
       printf("      alert %s: severity %lld, %s%s, regions %s\n", json_string_value(json_object_get(al, "id")),
              (long long)json_integer_value(json_object_get(al, "severity")),
              json_string_value(json_object_get(al, "action")),
              json_is_true(json_object_get(al, "active")) ? " (in force)" : "",
-             json_string_value(json_object_get(al, "regions")));
-    else
+             rg && rg[0] ? rg : "none (no land region)");
+    } else
       printf("      alert: none\n");
   }
 }

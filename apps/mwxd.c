@@ -119,7 +119,7 @@ static void on_node_event(void *vc, const mwx_node_event *ev) {
   }
   int rx = ev->kind == MWX_NODE_EV_RECEIVED || ev->kind == MWX_NODE_EV_DROPPED || ev->kind == MWX_NODE_EV_PARTNER ||
            ev->kind == MWX_NODE_EV_DONE;
-  if (ev->kind == MWX_NODE_EV_SAMPLE) /* the own picture: for the web page, not the log */
+  if (ev->kind == MWX_NODE_EV_SAMPLE || ev->kind == MWX_NODE_EV_PICTURE) /* the own and fused pictures: for the web page, not the log */
     return;
   if (c->log >= 3) { /* one JSON object a line: the event interface's own form */
     if (c->log == 4 && !rx)

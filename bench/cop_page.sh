@@ -54,7 +54,9 @@ curl -s -m 60 --cacert "$T/pki/JPN/web_ca.pem" -c "$T/jar" -H 'Content-Type: app
   curl -s -m 60 --cacert "$T/pki/JPN/web_ca.pem" -b "$T/jar" "https://127.0.0.1:$PORT/api/stats" |
   python3 -c 'import json,sys; d=json.load(sys.stdin); l=d["loop_lag_us"]; b=d["loop_busy"]
 a=d.get("api_slowest",{})
-print("NODE JPN loop lag (10-ms timer, last 60 s) p50=%d p99=%d max=%d us; web server share of the loop %.2f%% (CPU %.2f%%, %d calls); ws_frames=%d ws_sealed=%d ws_sent=%d ws_resyncs=%d ws_coalesced=%d; slowest API call %s %.1f ms" % (l["p50"], l["p99"], l["max"], 100*b["share"], 100*b.get("cpu_share",0), b["calls"], d["ws_frames"], d.get("ws_sealed",0), d["ws_sent"], d["ws_resyncs"], d["ws_coalesced"], a.get("call","-"), a.get("ms",0)))' ||
+print("NODE JPN loop lag (10-ms timer, last 60 s) p50=%d p99=%d max=%d us; web server share of the loop %.2f%% (CPU %.2f%%, %d calls); ws_frames=%d ws_sealed=%d ws_sent=%d ws_resyncs=%d ws_coalesced=%d; slowest API call %s %.1f ms" % (l["p50"], l["p99"], l["max"], 100*b["share"], 100*b.get("cpu_share",0), b["calls"], d["ws_frames"], d.get("ws_sealed",0), d["ws_sent"], d["ws_resyncs"], d["ws_coalesced"], a.get("call","-"), a.get("ms",0)))
+f=d.get("fuse_passes",{}); q=lambda k: "%s n=%d p50=%s p99=%s max=%s ms" % (k, f.get(k,{}).get("n",0), f.get(k,{}).get("p50","-"), f.get(k,{}).get("p99","-"), f.get(k,{}).get("max","-"))
+print("NODE JPN fusion passes (MWX_NODE_EV_PICTURE, the last 4,096) %d: %s; %s; %s; %s; %s" % (f.get("passes",0), q("wait_ms"), q("pass_ms"), q("take_ms"), q("push_ms"), q("delta_wait_ms")))' ||
   echo "NODE /api/stats: no answer"
 echo "NODE JPN cpu=$(awk -v d=$((c1 - c0)) -v s=$(getconf CLK_TCK) 'BEGIN{printf "%.1f", d/s}') s over the page run (scenario $(basename "$SC"), speed $SPEED, $PAGES page(s), $SECS s)"
 WS_CLIENTS=${WS_CLIENTS:-10}

@@ -580,7 +580,7 @@ typedef struct push_job {
   int fails;
   char log[4096];
   int done;
-  int frames, events, own_tracks, fused_msgs, fused_jpn;
+  int frames, events, own_tracks, fused_msgs, fused_jpn, fused_reflected;
   uint32_t fused_g;
   int backlog;                 /* the server's page backlog bound under test (0: the default) */
   int snapshots, after_snapshot; /* "snapshot" messages, events after the first */
@@ -676,7 +676,14 @@ static void *push_client(void *vj) {
           j->own_tracks++;
         if (type && !strcmp(type, "fused")) {
           j->fused_msgs++;
-          EXPECT(json_number_value(json_object_get(ev, "wall_ms")) > 1.6e12, "fused wall_ms");
+          EXPECT(json_number_value(json_object_get(ev, "any_ms")) > 1.6e12, "fused any_ms");
+          /* wall_ms: the oldest node event the delta reflects (none: the picture's time moved on) */
+          EXPECT(!json_object_get(ev, "wall_ms") ||
+                     (json_number_value(json_object_get(ev, "wall_ms")) > 1.6e12 &&
+                      json_number_value(json_object_get(ev, "wall_ms")) <= json_number_value(json_object_get(ev, "push_ms"))),
+                 "fused wall_ms");
+          if (json_object_get(ev, "wall_ms"))
+            j->fused_reflected++;
           size_t k;
           json_t *t;
           json_array_foreach(json_object_get(ev, "tracks"), k, t) {
@@ -696,6 +703,7 @@ static void *push_client(void *vj) {
   close(fd);
   EXPECT(j->own_tracks > 0, "no own Track sample pushed (%d frames, %d events)", j->frames, j->events);
   EXPECT(j->fused_jpn > 0, "no fused track of JPN pushed (%d fused messages)", j->fused_msgs);
+  EXPECT(j->fused_reflected > 0, "no fused message names the node events it reflects (%d)", j->fused_msgs);
   EXPECT(j->events > j->frames, "events batched: %d events in %d messages", j->events, j->frames);
   st = http(j->port, "GET", "/api/stats", cookie, NULL, NULL, body, sizeof body, NULL, 0);
   json_t *o = json_loads(body, 0, NULL);

@@ -1200,6 +1200,244 @@ static void test_latest_never_goes_back(void **st) {
   mwx_fuse_latest_destroy(t);
 }
 
+/* ---- issue 13, tenth session: no split in powered flight, the merge back --- */
+
+/* The fused number that each of n source tracks ids[k] (originator = its
+ * first three letters) has now. */
+static void numbers_of(const mwx_fuser *fz, const char *const *ids, int n, uint32_t *g) {
+  for (int k = 0; k < n; k++) {
+    char orig[4] = {ids[k][0], ids[k][1], ids[k][2], 0};
+    fused_of(fz, orig, ids[k], &g[k]);
+  }
+}
+
+/* One missile in boost, three nations' tracks (100 m, 15 m/s sigmas, as the
+ * boost tracks of 2022-11-18: 50-80 m, 25-54 m/s); for 6 s KOR's tracker
+ * flies the wrong thrust model (a = accel_mps2 too little along the
+ * velocity: a staging coast it believes in, or an ignition it has not seen),
+ * so its estimate falls behind by a t and a t^2/2, then it re-acquires the
+ * truth.  Returns how many times JPN's number changed and the most fused
+ * tracks seen; *kor_other: 1 if KOR's track ever had another number than
+ * JPN's. */
+static void run_staging_mismatch(const mwx_fuse_config *cfg, double accel_mps2, int *changes, size_t *max_count,
+                                 int *kor_other) {
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(cfg, &fz), 0);
+  uint64_t seed = 1311;
+  *changes = 0, *max_count = 0, *kor_other = 0;
+  uint32_t last = 0;
+  const double t_mis = 50.0; /* the mismatch: 50 .. 56 s after launch */
+  assert_true(g_traj.fig.burnout_time_s > 70.0);
+  for (int k = 0; k <= 28; k++) {
+    double t = 40.0 + k;
+    mwx_fuse_sample b[3];
+    sample_at(&b[0], "KOR", "KOR-T1", t, 100.0, 15.0, 1, &seed);
+    sample_at(&b[1], "JPN", "JPN-T1", t, 100.0, 15.0, 1, &seed);
+    sample_at(&b[2], "USA", "USA-T1", t, 100.0, 15.0, 1, &seed);
+    for (int m = 0; m < 3; m++)
+      assert_int_equal(b[m].phase, MWX_MSG_BOOST);
+    if (t >= t_mis && t < t_mis + 6.0) {
+      double dt = t - t_mis + 1.0, v = 0;
+      for (int i = 0; i < 3; i++)
+        v += b[0].vel_ecef_mps[i] * b[0].vel_ecef_mps[i];
+      v = sqrt(v);
+      double u[3];
+      for (int i = 0; i < 3; i++)
+        u[i] = b[0].vel_ecef_mps[i] / v;
+      for (int i = 0; i < 3; i++) {
+        b[0].vel_ecef_mps[i] -= accel_mps2 * dt * u[i];
+        b[0].pos_ecef_m[i] -= 0.5 * accel_mps2 * dt * dt * u[i];
+      }
+    }
+    assert_int_equal(mwx_fuse_ingest(fz, b, 3), 0);
+    static const char *const ids[3] = {"KOR-T1", "JPN-T1", "USA-T1"};
+    uint32_t g[3];
+    numbers_of(fz, ids, 3, g);
+    if (last && g[1] != last)
+      (*changes)++;
+    last = g[1];
+    *kor_other |= g[0] != g[1];
+    if (mwx_fuse_count(fz) > *max_count)
+      *max_count = mwx_fuse_count(fz);
+  }
+  assert_int_equal(last, mwx_fuse_global_number("JPN", "JPN-T1")); /* the smallest key: same time, JPN < KOR */
+  mwx_fuse_destroy(fz);
+}
+
+/* No split on a thrust mismatch: with the powered allowance (default,
+ * split_powered_s 10 s) a tracker lagging by 25 m/s^2 for 6 s (150 m/s,
+ * 450 m at the end, as KOR-T2 on 2022-11-18 at +160 s: 40-74 m/s) stays in
+ * the missile's fused track and KOR's node keeps the missile's number;
+ * without it (split_powered_s 0, the fuser of before) KOR's track split off
+ * and took a second number.  A track 4 km and 480 m/s off (the lost USA-T1
+ * at +171 s: 1.9 km, 277 m/s, and growing) still leaves. */
+static void test_staging_mismatch_does_not_split(void **state) {
+  (void)state;
+  mwx_fuse_config cfg;
+  mwx_fuse_config_default(&cfg);
+  assert_true(fabs(cfg.split_powered_s - MWX_ASSESS_STAGING_COAST_S) < 1e-12);
+  int changes, kor_other;
+  size_t max_count;
+  run_staging_mismatch(&cfg, 25.0, &changes, &max_count, &kor_other);
+  fprintf(stderr, "staging mismatch 25 m/s^2, allowance: %zu fused tracks at most, KOR apart %d\n", max_count,
+          kor_other);
+  assert_int_equal(max_count, 1);
+  assert_int_equal(kor_other, 0);
+  assert_int_equal(changes, 0);
+  cfg.split_powered_s = 0; /* before */
+  run_staging_mismatch(&cfg, 25.0, &changes, &max_count, &kor_other);
+  fprintf(stderr, "staging mismatch 25 m/s^2, no allowance: %zu fused tracks at most, KOR apart %d\n", max_count,
+          kor_other);
+  assert_int_equal(max_count, 2);
+  assert_int_equal(kor_other, 1);
+  assert_int_equal(changes, 0); /* the number stays with the majority (JPN, USA) */
+  /* astray for real: 80 m/s^2 for 6 s */
+  mwx_fuse_config_default(&cfg);
+  run_staging_mismatch(&cfg, 80.0, &changes, &max_count, &kor_other);
+  fprintf(stderr, "astray 80 m/s^2, allowance: %zu fused tracks at most, KOR apart %d\n", max_count, kor_other);
+  assert_int_equal(max_count, 2);
+  assert_int_equal(kor_other, 1);
+}
+
+/* The merge back: KOR's track (mid-course, 50 m sigmas, samples on the
+ * truth but for an offset) goes 1.5 km astray for 20 s and splits off
+ * (d2 600); then it comes back to 270 m off along one axis: d2 = 270^2 /
+ * (50^2 + 50^2/2) = 19.4, inside the split gate (22.46) but outside the
+ * association gate (16.81).  With merge_back (default) it joins the
+ * missile's fused track again after split_after tests and KOR's track has
+ * the missile's number once more (the smaller name: KOR-T1, not KOR-T1#1,
+ * the same at every node); without, it stays apart with a second number
+ * until it comes inside 16.81. */
+static void run_merge_back(int merge_back, size_t *count_end, uint32_t *g_kor, uint32_t *g_jpn, int *back_k) {
+  mwx_fuse_config cfg;
+  mwx_fuse_config_default(&cfg);
+  cfg.merge_back = merge_back;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(&cfg, &fz), 0);
+  uint64_t seed = 99;
+  *back_k = -1;
+  for (int k = 0; k <= 90; k++) {
+    double t = g_traj.fig.burnout_time_s + 150.0 + k;
+    mwx_fuse_sample b[3];
+    const char *orig[3] = {"KOR", "JPN", "USA"}, *id[3] = {"KOR-T1", "JPN-T1", "USA-T1"};
+    int nb = k >= 2 ? 3 : 1; /* KOR's track is the first: it names the missile */
+    for (int m = 0; m < nb; m++) {
+      sample_at(&b[m], orig[m], id[m], t, 50.0, 1.0, 1, &seed);
+      double p[3], v[3];
+      assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t, p, v, NULL), 0);
+      for (int i = 0; i < 3; i++) /* on the truth: the distances are what the offsets make them */
+        b[m].pos_ecef_m[i] = p[i], b[m].vel_ecef_mps[i] = v[i];
+      assert_int_equal(b[m].phase, MWX_MSG_MIDCOURSE);
+    }
+    if (k >= 30 && k < 50)
+      b[0].pos_ecef_m[0] += 1500.0;
+    else if (k >= 50)
+      b[0].pos_ecef_m[0] += 270.0;
+    assert_int_equal(mwx_fuse_ingest(fz, b, (size_t)nb), 0);
+    if (k < 2)
+      continue;
+    fused_of(fz, "KOR", "KOR-T1", g_kor);
+    fused_of(fz, "JPN", "JPN-T1", g_jpn);
+    if (k == 49) { /* split off, named after itself at generation 1 */
+      assert_int_equal(mwx_fuse_count(fz), 2);
+      assert_int_equal(*g_kor, mwx_fuse_global_number("KOR", "KOR-T1#1"));
+      assert_int_equal(*g_jpn, mwx_fuse_global_number("KOR", "KOR-T1"));
+    }
+    if (k >= 50 && *back_k < 0 && *g_kor == *g_jpn)
+      *back_k = k;
+  }
+  *count_end = mwx_fuse_count(fz);
+  mwx_fuse_destroy(fz);
+}
+
+static void test_merge_back_restores_number(void **state) {
+  (void)state;
+  size_t n;
+  uint32_t gk, gj;
+  int back_k;
+  run_merge_back(1, &n, &gk, &gj, &back_k);
+  fprintf(stderr, "merge back: %zu fused tracks at the end, back at k = %d\n", n, back_k);
+  assert_int_equal(n, 1);
+  assert_int_equal(gk, gj);
+  assert_int_equal(gj, mwx_fuse_global_number("KOR", "KOR-T1"));
+  assert_true(back_k >= 50 + 2 && back_k <= 50 + 4); /* split_after (3) tests inside the split gate */
+  run_merge_back(0, &n, &gk, &gj, &back_k);
+  fprintf(stderr, "no merge back: %zu fused tracks at the end\n", n);
+  assert_int_equal(n, 2);
+  assert_int_not_equal(gk, gj);
+  assert_int_equal(gj, mwx_fuse_global_number("KOR", "KOR-T1"));
+}
+
+/* A salvo from one site: two missiles on the same trajectory launched
+ * gap_s apart (salvo-100's spacing is 2 s), each held by KOR, JPN and the
+ * USA from +40 s through boost, burnout and 200 s of mid-course.  The
+ * powered allowance widens only the split test and the merge back needs a
+ * fused track that split off the other, so the missiles keep distinct
+ * numbers: each missile's three tracks one number, never the other's. */
+static void test_salvo_keeps_numbers(void **state) {
+  (void)state;
+  static const double gaps[] = {2.0, 5.0, 20.0};
+  for (size_t gi = 0; gi < sizeof gaps / sizeof gaps[0]; gi++) {
+    double gap = gaps[gi];
+    mwx_fuser *fz = NULL;
+    assert_int_equal(mwx_fuse_create(NULL, &fz), 0);
+    uint64_t seed = 77 + gi;
+    static const char *const ids[6] = {"KOR-T1", "JPN-T1", "USA-T1", "KOR-T2", "JPN-T2", "USA-T2"};
+    int wrong = 0, apart_from = -1, changes = 0;
+    uint32_t last[2] = {0, 0};
+    double t_end = g_traj.fig.burnout_time_s + 200.0 + gap;
+    for (double t = 40.0; t <= t_end; t += 1.0) {
+      mwx_fuse_sample b[6];
+      size_t n = 0;
+      for (int m = 0; m < 2; m++) {
+        double ts = t - m * gap; /* time since the missile's launch */
+        if (ts < 40.0)
+          continue;
+        for (int a = 0; a < 3; a++) {
+          const char *id = ids[3 * m + a];
+          char orig[4] = {id[0], id[1], id[2], 0};
+          int boost = ts < g_traj.fig.burnout_time_s;
+          sample_at(&b[n], orig, id, ts, boost ? 100.0 : 50.0, boost ? 15.0 : 1.0, 1, &seed);
+          b[n].t_ns += (int64_t)llround(m * gap * NS);
+          n++;
+        }
+      }
+      assert_int_equal(mwx_fuse_ingest(fz, b, n), 0);
+      if (t - gap < 40.0)
+        continue;
+      uint32_t g[6];
+      numbers_of(fz, ids, 6, g);
+      int apart = 1;
+      for (int a = 0; a < 3; a++)
+        for (int c = 0; c < 3; c++)
+          apart &= g[a] != g[3 + c];
+      if (apart && apart_from < 0)
+        apart_from = (int)t;
+      if (apart_from >= 0 && !apart)
+        wrong++; /* a track of one missile in the other's fused track after they were apart */
+      for (int m = 0; m < 2; m++) {
+        if (last[m] && g[3 * m + 1] != last[m])
+          changes++;
+        last[m] = g[3 * m + 1];
+      }
+    }
+    uint32_t g[6];
+    numbers_of(fz, ids, 6, g);
+    fprintf(stderr, "salvo %.0f s apart: apart from +%d s, %d wrong, %d number changes, %zu fused tracks\n", gap,
+            apart_from, wrong, changes, mwx_fuse_count(fz));
+    assert_true(apart_from >= 0);
+    assert_int_equal(wrong, 0);
+    for (int m = 0; m < 2; m++)
+      for (int a = 1; a < 3; a++)
+        assert_int_equal(g[3 * m + a], g[3 * m]);
+    assert_int_not_equal(g[0], g[3]);
+    assert_int_equal(g[0], mwx_fuse_global_number("JPN", "JPN-T1")); /* same first time: JPN < KOR < USA */
+    assert_int_equal(g[3], mwx_fuse_global_number("JPN", "JPN-T2"));
+    assert_int_equal(mwx_fuse_count(fz), 2);
+    mwx_fuse_destroy(fz);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_chi2_quantiles),
@@ -1224,6 +1462,9 @@ int main(void) {
       cmocka_unit_test(test_silent_burnt_out_member_coasts_as_its_tracker),
       cmocka_unit_test(test_boost_combined_by_ci),
       cmocka_unit_test(test_displaced_used_when_replacer_silent),
+      cmocka_unit_test(test_staging_mismatch_does_not_split),
+      cmocka_unit_test(test_merge_back_restores_number),
+      cmocka_unit_test(test_salvo_keeps_numbers),
   };
   return cmocka_run_group_tests(tests, setup_traj, teardown_traj);
 }

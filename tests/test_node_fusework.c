@@ -38,7 +38,35 @@ typedef struct wctx {
   int64_t rel_wall[MAXREL]; /* mono ns of each Track released to JPN */
   char rel_id[MAXREL][32];
   uint32_t rel_gtn[MAXREL];
+  int legacy_pictures;    /* MWX_NODE_EV_PICTURE given to the fn of mwx_node_open (must be none) */
 } wctx;
+
+/* MWX_NODE_EV_PICTURE events (a subscriber of mwx_node_subscribe) */
+#define MAXPIC 4096
+typedef struct pctx {
+  int n;
+  uint64_t item[MAXPIC];
+  double wait_ms[MAXPIC], pass_ms[MAXPIC], take_ms[MAXPIC];
+  int parsed;
+} pctx;
+
+static void on_pic(void *c, const mwx_node_event *ev) {
+  pctx *x = c;
+  if (ev->kind != MWX_NODE_EV_PICTURE || x->n >= MAXPIC)
+    return;
+  assert_null(ev->msg);
+  x->item[x->n] = ev->item;
+  x->wait_ms[x->n] = ev->latency_ms;
+  x->pass_ms[x->n] = ev->recv_latency_ms;
+  size_t samples = 0, partners = 0;
+  double w = 0, d = 0, t = 0;
+  if (sscanf(ev->detail, "samples=%zu partners=%zu wait_ms=%lf pass_ms=%lf take_ms=%lf", &samples, &partners, &w,
+             &d, &t) == 5) {
+    x->parsed++;
+    x->take_ms[x->n] = t;
+  }
+  x->n++;
+}
 
 static void on_ev(void *c, const mwx_node_event *ev) {
   wctx *x = c;
@@ -49,6 +77,8 @@ static void on_ev(void *c, const mwx_node_event *ev) {
     x->rel_gtn[x->n_rel] = ev->msg->u.track.global_track_no;
     x->n_rel++;
   }
+  if (ev->kind == MWX_NODE_EV_PICTURE)
+    x->legacy_pictures++;
   if (x->stop_after_ns && ev->sim_ns >= x->stop_after_ns)
     mwx_node_stop(x->n);
 }
@@ -81,6 +111,9 @@ static void test_slow_fusion_does_not_delay(void **state) {
   wctx *x = calloc(1, sizeof *x);
   assert_non_null(x);
   assert_int_equal(mwx_node_open(&cfg, on_ev, x, &x->n), 0);
+  pctx *pc = calloc(1, sizeof *pc);
+  assert_non_null(pc);
+  assert_int_equal(mwx_node_subscribe(x->n, on_pic, pc, NULL), 0);
   x->stop_after_ns = mwx_node_epoch_ns(x->n) + 320 * NS; /* 16 s of wall: both missiles tracked */
   assert_int_equal(mwx_node_run(x->n), 0);
   mwx_node_stats st;
@@ -103,6 +136,19 @@ static void test_slow_fusion_does_not_delay(void **state) {
      at most): a 3-s pass at most every ~6 s */
   assert_true(st.fuse_passes <= 1 + (uint64_t)(pf.wall_ns / (6 * NS)) + 1);
   assert_true(close_s < 2); /* the test wait ends with the worker's stop */
+  /* one MWX_NODE_EV_PICTURE per pass taken back (the last may be in
+     progress at the stop), numbered 1, 2, ..., each a 3-s pass, none to
+     the fn of mwx_node_open */
+  printf("# picture events %d of %llu passes\n", pc->n, (unsigned long long)st.fuse_passes);
+  assert_true(pc->n >= 2 && (uint64_t)pc->n == st.fuse_passes);
+  assert_int_equal(pc->parsed, pc->n);
+  for (int i = 0; i < pc->n; i++) {
+    assert_int_equal(pc->item[i], (uint64_t)i + 1);
+    assert_true(pc->pass_ms[i] >= 3000);
+    assert_true(pc->wait_ms[i] < 0); /* offline: no partner's sample in any pass */
+  }
+  assert_int_equal(x->legacy_pictures, 0);
+  free(pc);
   /* the loop itself spent little in the fused picture (the 3-s waits were
      the worker's): under 1 s of the run's 16 */
   assert_true(pf.part_ns[MWX_NODE_PROF_FUSE] < NS);
@@ -155,6 +201,62 @@ static void test_slow_fusion_does_not_delay(void **state) {
   free(x);
 }
 
+static int cmp_d(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* The worker at its own speed (no test wait): every pass taken back is a
+ * PICTURE event, soon after the pass ended (the token wakes the loop: no
+ * waiting for a step), and the passes follow one another while the own
+ * tracks have new estimates (handed over from the take-back, not only at
+ * a step), within the time budget (at most half a core). */
+static void test_picture_events(void **state) {
+  (void)state;
+  char dir[96];
+  fx_subdir("test_picture_events", dir, sizeof dir);
+  char sc[128];
+  snprintf(sc, sizeof sc, "%s/two.json", dir);
+  fx_node_write_salvo(sc, 2, 20);
+  mwx_node_config cfg;
+  fx_node_config_kor(&cfg, dir, sc);
+  cfg.speed = 40;
+  wctx *x = calloc(1, sizeof *x);
+  pctx *pc = calloc(1, sizeof *pc);
+  assert_non_null(x);
+  assert_non_null(pc);
+  assert_int_equal(mwx_node_open(&cfg, on_ev, x, &x->n), 0);
+  assert_int_equal(mwx_node_subscribe(x->n, on_pic, pc, NULL), 0);
+  x->stop_after_ns = mwx_node_epoch_ns(x->n) + 320 * NS; /* 8 s of wall */
+  assert_int_equal(mwx_node_run(x->n), 0);
+  mwx_node_stats st;
+  mwx_node_get_stats(x->n, &st);
+  mwx_node_profile pf;
+  mwx_node_get_profile(x->n, &pf);
+  mwx_node_close(x->n);
+  assert_true(pc->n > 20);
+  assert_int_equal(pc->parsed, pc->n);
+  assert_true((uint64_t)pc->n == st.fuse_passes);
+  double take[MAXPIC], busy_ms = 0, longest_ms = 0;
+  for (int i = 0; i < pc->n; i++) {
+    assert_int_equal(pc->item[i], (uint64_t)i + 1);
+    take[i] = pc->take_ms[i];
+    busy_ms += pc->pass_ms[i];
+    if (pc->pass_ms[i] > longest_ms)
+      longest_ms = pc->pass_ms[i];
+  }
+  qsort(take, (size_t)pc->n, sizeof *take, cmp_d);
+  double wall_ms = (double)pf.wall_ns / 1e6;
+  printf("# %d picture events in %.1f s; take-back p50 %.2f max %.2f ms; worker busy %.0f ms (%.1f%%)\n", pc->n,
+         wall_ms / 1e3, take[pc->n / 2], take[pc->n - 1], busy_ms, 100 * busy_ms / wall_ms);
+  assert_true(take[pc->n / 2] < 20); /* the token wakes the loop at once (not a 250-ms step) */
+  /* the budget: half the time, the 50-ms burst, and the last pass started on a positive budget */
+  assert_true(busy_ms <= wall_ms / 2 + 50 + longest_ms);
+  assert_int_equal(x->legacy_pictures, 0);
+  free(pc);
+  free(x);
+}
+
 static void test_offline_in_line(void **state) {
   (void)state;
   char dir[96];
@@ -168,6 +270,9 @@ static void test_offline_in_line(void **state) {
   wctx *x = calloc(1, sizeof *x);
   assert_non_null(x);
   assert_int_equal(mwx_node_open(&cfg, on_ev, x, &x->n), 0);
+  pctx *pc = calloc(1, sizeof *pc);
+  assert_non_null(pc);
+  assert_int_equal(mwx_node_subscribe(x->n, on_pic, pc, NULL), 0);
   int64_t t0 = mwx_node_epoch_ns(x->n);
   int done = 0;
   for (int64_t t = t0; t <= t0 + 200 * NS && !done; t += NS / 10)
@@ -175,6 +280,8 @@ static void test_offline_in_line(void **state) {
   mwx_node_stats st;
   mwx_node_get_stats(x->n, &st);
   mwx_node_close(x->n);
+  assert_int_equal(pc->n, 0); /* in line: no PICTURE at all (node.h) */
+  free(pc);
   printf("# in line: worker %d, %llu passes; %d Track releases\n", st.fuse_worker,
          (unsigned long long)st.fuse_passes, x->n_rel);
   assert_int_equal(st.fuse_worker, 0);
@@ -189,6 +296,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_offline_in_line),
       cmocka_unit_test(test_slow_fusion_does_not_delay),
+      cmocka_unit_test(test_picture_events),
   };
   return cmocka_run_group_tests(tests, fx_dir_setup, fx_dir_teardown);
 }

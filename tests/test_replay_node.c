@@ -12,7 +12,9 @@
  *  - JPN warns Aomori's land at least 3 minutes before the missile passes
  *    over it (issue 14), no Tokyo islands, no false region;
  *  - hub topology: KOR's tracks reach JPN through the USA's relay (JPN's
- *    first track as early as KOR's, which without the relay it is not).
+ *    first track as early as KOR's, which without the relay it is not);
+ *  - the three nodes end on one global number on 2022-11-18 and 2022-10-04,
+ *    and none splits the missile in the Hwasong-17's boost and staging.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -135,7 +137,66 @@ static void test_replay_hub_relays(void **state) {
   mwx_node_replay_fini(&r);
 }
 
+/* Issue 13, tenth session: the three nodes end on one global number.  Shared
+ * condition, the whole flight; *nos[a]: how many numbers nation a's own
+ * samples gave the missile. */
+static void shared_numbers(const char *scenario, double until_s, uint32_t g[3], int nos[3]) {
+  mwx_node_replay_opts o;
+  opts(&o);
+  o.conditions = MWX_NODE_REPLAY_SHARED;
+  o.until_s = until_s;
+  mwx_node_replay_result r;
+  int rc = mwx_node_replay(scenario, &o, &r);
+  if (rc)
+    fprintf(stderr, "replay: %s\n", mwx_error_msg());
+  assert_int_equal(rc, 0);
+  assert_int_equal(r.keys.n, 1);
+  for (int a = 0; a < 3; a++) {
+    g[a] = r.keys.m[0].n[a][SHARED].global_track_no;
+    nos[a] = r.keys.m[0].n[a][SHARED].global_tracks;
+  }
+  fprintf(stderr, "%s to %.0f s: KOR %u (%d), JPN %u (%d), USA %u (%d)\n", strrchr(scenario, '/') + 1, until_s, g[KOR],
+          nos[KOR], g[JPN], nos[JPN], g[USA], nos[USA]);
+  mwx_node_replay_fini(&r);
+}
+
+/* 2022-11-18 (the Hwasong-17's staging at +159-174 s) and 2022-10-04, seed 1.
+ * Before the powered allowance (fuse_assoc.c dist_split) KOR's node split
+ * its own KOR-T2 off at +161.7 s (d2 34 > 22.46 on the staging's thrust
+ * mismatch) and gave the missile a second number for 13 s (KOR 2 numbers by
+ * +600 s); the nodes ended on one number only because the split-off track
+ * merged back 250 s before the fall.  Now: one number at every node through
+ * boost and staging, and the same final number at the three nodes on both
+ * flights.  Late in 2022-11-18 (KOR-T2 re-acquired after 2,700 s of
+ * coasting, d2 22-30 on near-singular covariances) KOR's and the USA's
+ * nodes still give a second number for a few tens of seconds
+ * (BENCHMARKS.md, issue 13 tenth session): not asserted away. */
+static void test_replay_one_number(void **state) {
+  (void)state;
+  uint32_t g[3];
+  int nos[3];
+  shared_numbers(MWX_SOURCE_DIR "/scenarios/2022-11-18-hwasong17.json", 600, g, nos);
+  for (int a = 0; a < 3; a++) {
+    assert_int_not_equal(g[a], 0);
+    assert_int_equal(g[a], g[JPN]);
+    assert_int_equal(nos[a], 1);
+  }
+  shared_numbers(MWX_SOURCE_DIR "/scenarios/2022-11-18-hwasong17.json", 0, g, nos);
+  for (int a = 0; a < 3; a++) {
+    assert_int_not_equal(g[a], 0);
+    assert_int_equal(g[a], g[JPN]);
+  }
+  assert_int_equal(nos[JPN], 1);
+  shared_numbers(SCENARIO, 0, g, nos);
+  for (int a = 0; a < 3; a++) {
+    assert_int_not_equal(g[a], 0);
+    assert_int_equal(g[a], g[JPN]);
+    assert_int_equal(nos[a], 1);
+  }
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_replay_2022_10_04), cmocka_unit_test(test_replay_hub_relays)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_replay_2022_10_04), cmocka_unit_test(test_replay_hub_relays),
+                                     cmocka_unit_test(test_replay_one_number)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -183,6 +183,15 @@ typedef struct mwx_fuse_config {
                                (MWX_TRACK_AIR_H_M) or of a source not yet burnt out (free
                                flight for less than 60 s: the tracker's rule; the tracker's
                                q_ballistic_air) */
+  double split_powered_s;   /* while either side may be powered (the tested member or a fresh
+                               member it is tested against had a boost sample at most this long
+                               before the sample: the staging coast), the split test's difference
+                               carries q_boost's white acceleration over this long (s, 0..60; 0:
+                               off): two trackers that disagree on whether a stage is burning are
+                               one missile, not two (docs/fusion.md "Powered flight") */
+  int merge_back;           /* 1: a fused track that split off merges back into the one it left
+                               once the two are inside the split gate split_after tests in a row
+                               (not only inside the association gate); the smaller name wins */
 } mwx_fuse_config;
 
 /* Defaults: assoc 0.99, split 0.999, split after 3, fresh 20 s (the tracker
@@ -191,7 +200,8 @@ typedef struct mwx_fuse_config {
  * ballistic model: a silent burnt-out member's prediction is its tracker's
  * own coasting) and q_boost 100 (its boost model), q_gate 1 m^2/s^3,
  * boost_ci 1, ici 0 (CI; ICI was the default until the seventh session),
- * boost_thrust 1, split_min_s 0 (docs/fusion.md: measured). */
+ * boost_thrust 1, split_min_s 0 (docs/fusion.md: measured), split_powered_s 10
+ * (MWX_ASSESS_STAGING_COAST_S), merge_back 1 (issue 13, tenth session). */
 void mwx_fuse_config_default(mwx_fuse_config *cfg);
 
 typedef struct mwx_fuser mwx_fuser;

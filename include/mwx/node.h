@@ -280,9 +280,18 @@ typedef enum mwx_node_event_kind {
   MWX_NODE_EV_FUSED = 11,    /* the node made a fused ImpactPrediction (msg, before release; local
                                 track id "<NAT>-G<global number>", global_track_no set); its
                                 releases follow as RELEASED/HELD/REFUSED like any sample */
-  MWX_NODE_EV_ALERT = 12     /* the node issued, updated or cancelled an alert (msg: the Alert
+  MWX_NODE_EV_ALERT = 12,    /* the node issued, updated or cancelled an alert (msg: the Alert
                                 sample, before release; journaled as kind alert); detail: the
                                 decision's explanation (truncated), item: the global track no */
+  MWX_NODE_EV_PICTURE = 13   /* a fusion pass's picture became the loop's (mwx_node_fused_picture
+                                reads it now): the web picture pushes its changes at once instead of
+                                looking.  No sample; not journaled (the picture is made of what the
+                                journal holds already).  item: the pass's number (1, 2, ...);
+                                latency_ms: the oldest partner sample of the pass, wall ms from its
+                                taking by the loop to the pass's start (< 0: none in it);
+                                recv_latency_ms: the pass's wall ms (ingest and picture); detail:
+                                "samples=S partners=P wait_ms=W pass_ms=D take_ms=T" (T: the pass's
+                                end to this event).  Not given to the fn of mwx_node_open (as SAMPLE) */
 } mwx_node_event_kind;
 
 /* The stages of one sample on its way from a plot to a partner's picture
@@ -526,6 +535,9 @@ typedef struct mwx_node_fused_entry {
                                                    of this missile is the fused one) */
   int coasting;                                 /* no member has a fresh sample */
   int64_t t_ns;                                 /* time of the state (the node's sim time) */
+  int64_t t_last_sample_ns;                     /* the newest member sample the fuser took in (sim
+                                                   time of validity): a Track sample with a time
+                                                   <= this, of a member, is in the state */
   double lat_deg, lon_deg, h_m;
   int has_launch;                               /* the best LaunchEvent of the members (smallest
                                                    95% ellipse), own or a partner's */
@@ -611,10 +623,10 @@ int64_t mwx_node_epoch_ns(const mwx_node *n);
  * samples (MWX_NODE_EV_SAMPLE: the own picture), partners' samples
  * (RECEIVED: the partner picture), the release queue (HELD, APPROVED,
  * DENIED, plus RELEASED / REFUSED), partner status (PARTNER, DROPPED) and
- * the end of the scenario (DONE).  The web layer (mwx/cop.h), mwxd's log
- * and the demo subscribe to it; the fn given to mwx_node_open is simply the
- * first subscriber (it gets every kind but SAMPLE, which its older callers
- * do not expect).  Alerts arrive as samples of topic MWX_TOPIC_ALERT
+ * the end of the scenario (DONE), a new fused picture (PICTURE).  The web
+ * layer (mwx/cop.h), mwxd's log and the demo subscribe to it; the fn given
+ * to mwx_node_open is simply the first subscriber (it gets every kind but
+ * SAMPLE and PICTURE, which its older callers do not expect).  Alerts arrive as samples of topic MWX_TOPIC_ALERT
  * (SAMPLE or RECEIVED) once the alert module makes them.
  *
  * Every subscriber runs on the loop thread, in subscription order, after
@@ -635,7 +647,8 @@ int mwx_node_unsubscribe(mwx_node *n, uint64_t id);
 struct json_t;
 /* The event as one JSON object (Jansson; *out is a new reference):
  *   {"type":"sample"|"received"|"released"|"held"|"approved"|"denied"|
- *            "refused"|"dropped"|"partner"|"done",
+ *            "refused"|"dropped"|"partner"|"done"|"fused_prediction"|"alert"|
+ *            "fused_pass" (PICTURE),
  *    "nation":<this node>, "partner":..., "wall_ms":..., "t_s":<sim s after
  *    epoch_ns>, "record":..., "item":..., "detail":..., "alive":...,
  *    "latency_ms":..., "sample":<mwx_node_msg_json of the sample, if any>}

@@ -5,6 +5,7 @@
  */
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cop/cop_int.h"
@@ -106,6 +107,20 @@ void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
   if (!moved && !nl && !ni)
     return;
   json_array_append_new(w->tracks, fused_json(e, nl, ni));
+  /* the Track samples of its members that the fuser has taken in (time of
+     validity <= its newest member sample's): their node events are in
+     this delta */
+  for (int m = 0; moved && m < e->n_members; m++) {
+    char key[MWX_ID_LEN + 1];
+    snprintf(key, sizeof key, "%.*s", MWX_ID_LEN, e->member[m]);
+    json_t *v = json_object_get(c->fused_src, key);
+    if (!v || json_integer_value(json_array_get(v, 1)) > e->t_last_sample_ns)
+      continue;
+    int64_t ms = (int64_t)json_integer_value(json_array_get(v, 0));
+    if (!w->src_ms || ms < w->src_ms)
+      w->src_ms = ms;
+    json_object_del(c->fused_src, key);
+  }
   f->t_ns = e->t_ns;
   f->n_con = e->n_contributors;
   f->n_members = e->n_members;
@@ -114,19 +129,21 @@ void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
   f->impact_ns = it;
 }
 
+static void sources_prune(mwx_cop *c, int64_t now_ms);
+
+static int32_t clamp_us(int64_t ns) {
+  int64_t us = ns / 1000;
+  return us < 0 ? 0 : us > INT32_MAX ? INT32_MAX : (int32_t)us;
+}
+
 /* Pushes the fused picture's changes since the last push as one message
  * {"type":"fused","wall_ms":...,"tracks":[...],"gone":[...]}: wall_ms is
- * the oldest node event since the last push that may be in it. */
-static int64_t fused_tick(mwx_node_loop *l, void *ctx) {
-  (void)l;
-  mwx_cop *c = ctx;
-  if (!c->ws_open) {
-    c->fused_timer = 0;
-    return MWX_NODE_TIMER_DONE;
-  }
+ * the oldest node event since the last push that may be in it.  1 if a
+ * message was pushed. */
+static int fused_flush(mwx_cop *c) {
   int64_t t0 = cop_busy_in(c);
   c->fused_last = mwx_node_mono_ns();
-  fused_walk w = {c, json_array(), 0, NULL};
+  fused_walk w = {c, json_array(), 0, NULL, 0};
   for (size_t i = 0; i < c->n_fused; i++)
     c->fused[i].seen = 0;
   mwx_node_fused_picture(c->node, cop_fused_visit, &w);
@@ -138,30 +155,129 @@ static int64_t fused_tick(mwx_node_loop *l, void *ctx) {
     } else
       i++;
   }
+  int pushed = 0;
+  int64_t now_ms = cop_wall_ms();
+  if (now_ms - c->src_pruned_ms >= COP_SRC_KEEP_MS / 4) {
+    c->src_pruned_ms = now_ms;
+    sources_prune(c, now_ms);
+  }
   if (json_array_size(w.tracks) || json_array_size(gone)) {
-    json_t *o = json_pack("{s:s,s:f,s:o,s:o}", "type", "fused", "wall_ms",
-                          (double)(c->fused_src_ms ? c->fused_src_ms : cop_wall_ms()), "tracks", w.tracks, "gone", gone);
+    json_t *o = json_pack("{s:s,s:f,s:o,s:o}", "type", "fused", "any_ms",
+                          (double)(c->fused_src_ms ? c->fused_src_ms : now_ms), "tracks", w.tracks, "gone", gone);
+    if (w.src_ms) /* else the changes reflect no node event (the picture's time moved on) */
+      json_object_set_new(o, "wall_ms", json_real((double)w.src_ms));
     json_object_set_new(o, "t_s", json_real((double)(cop_node_sim_ns(c) - c->epoch_ns) / 1e9));
     cop_push_now(c, o);
     json_decref(o);
+    if (w.src_ms)
+      c->fused_wait_us[c->fused_wait_n++ % COP_PASS_N] = clamp_us((now_ms - w.src_ms) * 1000000ll);
     c->fused_src_ms = 0;
     c->fused_idle = 0;
+    pushed = 1;
   } else {
     json_decref(w.tracks);
     json_decref(gone);
     c->fused_idle++;
   }
   cop_busy_out(c, t0);
-  /* the fuser takes a partner's sample in at the pass's one ingest, which
-     may come after this flush (src/node/fusepic.c): look again every
-     COP_FLUSH_NS for COP_RELOOKS looks (300 ms) */
-  if (c->fused_idle < COP_RELOOKS) {
+  return pushed;
+}
+
+/* The flush timer: after a node event that may change the fused picture
+ * (its launch points and predictions change without a pass).  Without
+ * picture events (the node makes its passes in line: speed 0) the fuser
+ * takes a partner's sample in at a pass that may come after this flush:
+ * look again every COP_FLUSH_NS for COP_RELOOKS looks (300 ms). */
+static int64_t fused_tick(mwx_node_loop *l, void *ctx) {
+  (void)l;
+  mwx_cop *c = ctx;
+  if (!c->ws_open) {
+    c->fused_timer = 0;
+    return MWX_NODE_TIMER_DONE;
+  }
+  fused_flush(c);
+  if (!c->pic_events && c->fused_idle < COP_RELOOKS) {
     c->fused_due = mwx_node_mono_ns() + COP_FLUSH_NS;
     return COP_FLUSH_NS;
   }
-  c->fused_src_ms = 0; /* what came since did not change the fused picture (e.g. a track the fuser cannot take) */
+  if (!c->pic_events || (c->fused_src_ms && cop_wall_ms() - c->fused_src_ms >= COP_RELOOKS * COP_FLUSH_NS / 1000000))
+    c->fused_src_ms = 0; /* what came since did not change the fused picture (e.g. a track the fuser cannot take) */
   c->fused_timer = 0;
   return MWX_NODE_TIMER_DONE;
+}
+
+/* Forgets the node events older than COP_SRC_KEEP_MS that changed nothing
+ * shown (counted). */
+static void sources_prune(mwx_cop *c, int64_t now_ms) {
+  const char *k;
+  json_t *v;
+  void *tmp;
+  json_object_foreach_safe(c->fused_src, tmp, k, v) {
+    if (now_ms - (int64_t)json_integer_value(json_array_get(v, 0)) >= COP_SRC_KEEP_MS) {
+      json_object_del(c->fused_src, k);
+      c->src_unreflected++;
+    }
+  }
+}
+
+void cop_fused_track(mwx_cop *c, const mwx_msg_track *t, int64_t wall_ms) {
+  char key[MWX_ID_LEN + 1];
+  snprintf(key, sizeof key, "%.*s", MWX_ID_LEN, t->local_track_id);
+  if (!key[0] || json_object_get(c->fused_src, key))
+    return; /* its oldest sample not yet pushed stands */
+  if (json_object_size(c->fused_src) >= COP_FUSED * 4) /* bounded */
+    sources_prune(c, wall_ms);
+  if (json_object_size(c->fused_src) < COP_FUSED * 4)
+    json_object_set_new(c->fused_src, key, json_pack("[I,I]", (json_int_t)wall_ms, (json_int_t)t->time_ns));
+}
+
+void cop_fused_picture(mwx_cop *c, const mwx_node_event *ev) {
+  int64_t t0 = mwx_node_mono_ns();
+  size_t k = c->pic_events++ % COP_PASS_N;
+  c->pass_wait_us[k] = ev->latency_ms >= 0 ? clamp_us((int64_t)(ev->latency_ms * 1e6)) : -1;
+  c->pass_us[k] = clamp_us((int64_t)(ev->recv_latency_ms * 1e6));
+  const char *tk = strstr(ev->detail, "take_ms=");
+  double take_ms = 0;
+  c->pass_take_us[k] = tk && sscanf(tk + 8, "%lf", &take_ms) == 1 ? clamp_us((int64_t)(take_ms * 1e6)) : -1;
+  c->pass_push_us[k] = -1;
+  if (!c->ws_open)
+    return; /* nobody to push to (a page's snapshot reads the picture itself) */
+  if (fused_flush(c))
+    c->pass_push_us[k] = clamp_us(mwx_node_mono_ns() - t0);
+  else if (c->fused_src_ms && cop_wall_ms() - c->fused_src_ms >= COP_RELOOKS * COP_FLUSH_NS / 1000000)
+    c->fused_src_ms = 0; /* as fused_tick: it changed nothing shown */
+}
+
+static int cmp_i32(const void *a, const void *b) {
+  int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* {n, p50, p99, max} in ms of the ring's values >= 0. */
+static json_t *ring_ms(const int32_t *ring, uint64_t count) {
+  size_t n = count < COP_PASS_N ? (size_t)count : COP_PASS_N, m = 0;
+  int32_t v[COP_PASS_N];
+  for (size_t i = 0; i < n; i++)
+    if (ring[i] >= 0)
+      v[m++] = ring[i];
+  if (!m)
+    return json_pack("{s:i}", "n", 0);
+  qsort(v, m, sizeof *v, cmp_i32);
+  size_t i99 = (size_t)((double)m * 0.99);
+  return json_pack("{s:I,s:f,s:f,s:f}", "n", (json_int_t)m, "p50", v[m / 2] / 1e3, "p99",
+                   v[i99 < m ? i99 : m - 1] / 1e3, "max", v[m - 1] / 1e3);
+}
+
+json_t *cop_fused_stats_json(const mwx_cop *c) {
+  json_t *o = json_object();
+  json_object_set_new(o, "passes", json_integer((json_int_t)c->pic_events));
+  json_object_set_new(o, "wait_ms", ring_ms(c->pass_wait_us, c->pic_events));
+  json_object_set_new(o, "pass_ms", ring_ms(c->pass_us, c->pic_events));
+  json_object_set_new(o, "take_ms", ring_ms(c->pass_take_us, c->pic_events));
+  json_object_set_new(o, "push_ms", ring_ms(c->pass_push_us, c->pic_events));
+  json_object_set_new(o, "delta_wait_ms", ring_ms(c->fused_wait_us, c->fused_wait_n));
+  json_object_set_new(o, "events_unreflected", json_integer((json_int_t)c->src_unreflected));
+  return o;
 }
 
 /* Arms the flush delay_ns from now, but no sooner than COP_FLUSH_NS after

@@ -286,6 +286,7 @@ static int api_call(struct lws *wsi, http_pss *p, mwx_cop *c) {
                                                   up > 0 ? (double)st.loop_ns / (double)up : 0.0, "cpu_share",
                                                   up > 0 ? (double)st.loop_cpu_ns / (double)up : 0.0));
     json_object_set_new(r, "ws_open", json_integer(c->ws_open));
+    json_object_set_new(r, "fuse_passes", cop_fused_stats_json(c));
     json_object_set_new(r, "api_slowest", json_pack("{s:s,s:f,s:f}", "call", c->api_slowest, "ms",
                                                     (double)c->api_slowest_ns / 1e6, "total_ms",
                                                     (double)c->api_ns_total / 1e6));

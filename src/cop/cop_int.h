@@ -101,6 +101,11 @@ _Static_assert(COP_FRAMES > MWX_COP_BACKLOG_MSGS, "the frames hold every page's 
 #define COP_FLUSH_NS (25 * 1000000ll)
 #define COP_FLUSH_MIN_NS (2 * 1000000ll)
 #define COP_RELOOKS 12
+/* the fusion passes seen (MWX_NODE_EV_PICTURE) and the fused deltas pushed:
+   the last COP_PASS_N of each, for /api/stats "fuse_passes" */
+#define COP_PASS_N 4096
+/* a node event whose sample has not changed the fused picture after this long is forgotten */
+#define COP_SRC_KEEP_MS 2000
 #define COP_FUSED 512
 /* the loop lag probe: a timer every 10 ms; its lateness, the last 6000 (60 s) */
 #define COP_PROBE_NS (10 * 1000000ll)
@@ -195,9 +200,25 @@ struct mwx_cop {
   size_t n_fused;
   uint64_t fused_timer;   /* 0: not armed */
   int64_t fused_due;      /* mono ns at which it fires */
-  int64_t fused_src_ms;   /* wall ms of the oldest node event not yet reflected in a pushed delta (0: none) */
+  int64_t fused_src_ms;   /* wall ms of the oldest node event not yet reflected in a pushed delta (0: none):
+                             a fused message's any_ms */
+  json_t *fused_src;      /* a Track's local id (a fused entry's member) -> [wall ms of its oldest node
+                             event not yet in a pushed delta, that sample's time of validity (sim ns)]:
+                             a fused message's wall_ms is the oldest of those its entries took in */
+  int64_t src_pruned_ms;    /* the last look for such events (a fused flush, at most every COP_SRC_KEEP_MS / 4) */
+  uint64_t src_unreflected; /* such events that changed nothing shown within COP_SRC_KEEP_MS (dropped) */
   int64_t fused_last;     /* mono ns of the last flush (at most one per COP_FLUSH_NS) */
   int fused_idle;         /* flushes in a row that found nothing new */
+  /* MWX_NODE_EV_PICTURE: the node says when a pass's picture is in (the
+     fusion worker); from the first one on the server flushes on it and no
+     longer looks again COP_RELOOKS times after each node event */
+  uint64_t pic_events;
+  int32_t pass_wait_us[COP_PASS_N]; /* its oldest partner sample: taken -> the pass's start (-1: none) */
+  int32_t pass_us[COP_PASS_N];      /* the pass (wall) */
+  int32_t pass_take_us[COP_PASS_N]; /* its end -> the event (the loop's take-back) */
+  int32_t pass_push_us[COP_PASS_N]; /* the event -> its delta pushed (-1: the pass changed nothing shown) */
+  int32_t fused_wait_us[COP_PASS_N]; /* per delta pushed: its oldest node event -> the push */
+  uint64_t fused_wait_n;
   /* loop lag probe: lateness of a COP_PROBE_NS timer, the last COP_LAG_N */
   uint64_t probe_timer;
   int64_t probe_due;
@@ -216,6 +237,7 @@ typedef struct fused_walk {
   json_t *tracks; /* entries changed (or all, with full) */
   int full;       /* the whole picture (GET /api/picture): every entry, launch and impact, trail */
   json_t *trails; /* with full: nation's track id -> its trail (from the picture, made once per walk) */
+  int64_t src_ms; /* not full: the oldest node event the changed entries reflect (0: none) */
 } fused_walk;
 
 /* A log-in's password check on libuv's thread pool (cop_http.c): the
@@ -323,6 +345,17 @@ void cop_fused_visit(void *vw, const mwx_node_fused_entry *e);
 /* Arms the fused picture's flush delay_ns from now, no sooner than
  * COP_FLUSH_NS after the last one, unless it is due sooner already. */
 void cop_fused_arm(mwx_cop *c, int64_t delay_ns);
+/* MWX_NODE_EV_PICTURE: the pass's figures kept; its changes pushed now
+ * (pages connected). */
+void cop_fused_picture(mwx_cop *c, const mwx_node_event *ev);
+/* A node event of a Track sample (own or received) at wall_ms: kept as its
+ * track's oldest not yet in a pushed delta, until a delta carries a fused
+ * entry with that track as a member whose newest member sample is at
+ * least as new (the delta's wall_ms is the oldest so reflected). */
+void cop_fused_track(mwx_cop *c, const mwx_msg_track *t, int64_t wall_ms);
+/* /api/stats "fuse_passes": {passes, wait_ms, pass_ms, take_ms, push_ms,
+ * delta_wait_ms}, each {n, p50, p99, max} over the last COP_PASS_N. */
+json_t *cop_fused_stats_json(const mwx_cop *c);
 
 /* ---- cop_http.c, cop_ws.c: the lws protocol callbacks ---- */
 

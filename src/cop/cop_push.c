@@ -245,6 +245,10 @@ static json_t *partner_obj(mwx_cop *c, const char *nat) {
 
 void cop_on_node_event(void *vc, const mwx_node_event *ev) {
   mwx_cop *c = vc;
+  if (ev->kind == MWX_NODE_EV_PICTURE) {
+    cop_fused_picture(c, ev); /* a pass's picture is in: its changes pushed now */
+    return;
+  }
   if (ev->kind == MWX_NODE_EV_RELEASED)
     return; /* one per sample and partner, and the page shows nothing of it: not pushed (the loop's
                time; what waits for a decision and what was refused are) */
@@ -300,6 +304,8 @@ void cop_on_node_event(void *vc, const mwx_node_event *ev) {
                     (ev->kind == MWX_NODE_EV_SAMPLE || ev->kind == MWX_NODE_EV_RECEIVED || ev->kind == MWX_NODE_EV_FUSED);
   json_decref(o); /* (sample and topic point into o) */
   if (feeds_fused) {
+    if (ev->msg->topic == MWX_TOPIC_TRACK)
+      cop_fused_track(c, &ev->msg->u.track, ev->wall_ns / 1000000);
     if (!c->fused_src_ms)
       c->fused_src_ms = ev->wall_ns / 1000000;
     c->fused_idle = 0;
@@ -364,7 +370,7 @@ json_t *cop_picture_json(mwx_cop *c) {
   json_object_foreach(c->picture, k, v) json_array_append(items, v);
   mwx_node_stats st;
   mwx_node_get_stats(c->node, &st);
-  fused_walk fw = {c, json_array(), 1, json_object()};
+  fused_walk fw = {c, json_array(), 1, json_object(), 0};
   json_object_foreach(c->picture, k, v) { /* a nation's track id -> its trail (the fused entries' ground tracks) */
     const char *t = json_string_value(json_object_get(v, "topic")), *id = json_string_value(json_object_get(v, "id"));
     json_t *trail = json_object_get(v, "trail");

@@ -81,6 +81,9 @@ typedef struct ftrk {
   int dirty;  /* its members or one of their samples changed since the last merge pass */
   fname name; /* kept from creation; a join or a merge takes the smaller, a split keeps it with
                  the side that holds more fresh members (name_after_split) */
+  int origin; /* the fused track it split off from (index, kept through merges and compaction;
+                 -1: none), for the merge back (fuse_assoc.c, cfg.merge_back) */
+  int back;   /* consecutive merge tests inside the split gate with its origin */
 } ftrk;
 
 /* A fused state memo entry (fuse_state_at, between fuse_memo_begin and

@@ -43,6 +43,8 @@ void mwx_fuse_config_default(mwx_fuse_config *cfg) {
   cfg->ici = 0; /* CI: docs/fusion.md, measured in the seventh session (ICI: velocity 1.69 -> 1.32x in 2022-11-18 mid-course) */
   cfg->boost_thrust = 1;
   cfg->split_min_s = 0.0; /* 10 s: docs/fusion.md, measured: one number on 2022-10-04 but boost 1.40x on 2022-11-18 */
+  cfg->split_powered_s = MWX_ASSESS_STAGING_COAST_S; /* docs/fusion.md "Powered flight" */
+  cfg->merge_back = 1;
 
 }
 
@@ -59,7 +61,8 @@ int mwx_fuse_create(const mwx_fuse_config *cfg, mwx_fuser **out) {
       c.split_after < 1 || !(c.fresh_s > 0) || !(c.forget_s > 0) || !(c.q_ballistic_m2ps3 >= 0) ||
       !(c.q_boost_m2ps3 >= 0) || !(c.q_gate_m2ps3 >= 0) || (c.boost_ci != 0 && c.boost_ci != 1) ||
       (c.ici != 0 && c.ici != 1) || (c.boost_thrust != 0 && c.boost_thrust != 1) || !(c.split_min_s >= 0) ||
-      c.split_min_s > 3600.0 || !(c.q_ballistic_air_m2ps3 >= 0))
+      c.split_min_s > 3600.0 || !(c.q_ballistic_air_m2ps3 >= 0) || !(c.split_powered_s >= 0) ||
+      c.split_powered_s > 60.0 || (c.merge_back != 0 && c.merge_back != 1))
     return mwx_error_set(MWX_EINVAL, "fuse: create: invalid configuration");
   mwx_fuser *fz = calloc(1, sizeof *fz);
   if (!fz)
@@ -217,6 +220,8 @@ int fuse_new_fused(mwx_fuser *fz, const fname *name) {
   fz->f[fz->nf].alive = 1;
   fz->f[fz->nf].dirty = 1;
   fz->f[fz->nf].name = *name;
+  fz->f[fz->nf].origin = -1;
+  fz->f[fz->nf].back = 0;
   fz->ix_valid = 0;
   return (int)fz->nf++;
 }

@@ -53,7 +53,7 @@ void node_events_dispatch(void *node, const mwx_node_event *ev) {
   for (size_t k = 0; k < count; k++)
     for (size_t i = 0; i < n->n_subs; i++) /* still subscribed? */
       if (n->subs[i].id == ids[k]) {
-        if (!(n->subs[i].no_samples && ev->kind == MWX_NODE_EV_SAMPLE))
+        if (!(n->subs[i].no_samples && (ev->kind == MWX_NODE_EV_SAMPLE || ev->kind == MWX_NODE_EV_PICTURE)))
           n->subs[i].fn(n->subs[i].ctx, ev);
         break;
       }
@@ -230,6 +230,9 @@ static const char *type_name(mwx_node_event_kind k) {
   case MWX_NODE_EV_PARTNER: return "partner";
   case MWX_NODE_EV_DONE: return "done";
   case MWX_NODE_EV_SAMPLE: return "sample";
+  case MWX_NODE_EV_FUSED: return "fused_prediction";
+  case MWX_NODE_EV_ALERT: return "alert";
+  case MWX_NODE_EV_PICTURE: return "fused_pass";
   default: return "?";
   }
 }

@@ -31,6 +31,7 @@ static const char *event_name(mwx_node_event_kind k) {
   case MWX_NODE_EV_SAMPLE: return "SAMPLE";
   case MWX_NODE_EV_FUSED: return "FUSED";
   case MWX_NODE_EV_ALERT: return "ALERT";
+  case MWX_NODE_EV_PICTURE: return "PICTURE";
   }
   return "?";
 }
@@ -78,6 +79,9 @@ void mwx_node_event_format(const char *nation, int64_t epoch_ns, const mwx_node_
   case MWX_NODE_EV_FUSED:
     PUT("%s FUSED %s track %u t=%+.1fs impact %.2f %.2f", nation, id, m ? m->u.impact.global_track_no : 0, t,
         m ? m->u.impact.lat_deg : 0.0, m ? m->u.impact.lon_deg : 0.0);
+    break;
+  case MWX_NODE_EV_PICTURE:
+    PUT("%s PICTURE pass %llu t=%+.1fs %s", nation, (unsigned long long)ev->item, t, detail);
     break;
   case MWX_NODE_EV_ALERT: {
     char regions[4 * MWX_TEXT_LEN];

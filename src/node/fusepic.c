@@ -30,18 +30,21 @@
  *     pass runs in line on the loop thread when it is due, so that the
  *     samples made after it carry the numbers it gave - the same result
  *     every run, and the same as before the worker existed.
- *   speed > 0: the fusion worker (one thread, started by node_open) owns
- *     the fuser from then on; the loop never calls it.  The loop fills a
- *     job (samples, time, the predictions' impact times) while the worker
- *     is idle, hands it over (FW_QUEUED), and takes the finished pass back
- *     at its next step (FW_DONE; a token through the loop's hand-over
- *     queue wakes it at once): the new picture becomes the loop's, the old
- *     one the buffer of the next pass.  Two pictures, each written by one
- *     pass and read by the loop only once handed back: nothing is shared
- *     while the worker runs but the state word under its mutex.  The worker
- *     runs on a time budget (FUSE_BURST_NS, refilled at half the time that
- *     passes: at most half a core over any long stretch; short passes run
- *     back to back), so a costly fuser makes the picture older (mwx_node_stats
+ *   speed > 0: the fusion worker (fusework.c: one thread, started by
+ *     node_open) owns the fuser from then on; the loop never calls it.  The
+ *     loop fills a job (samples, time, the predictions' impact times) while
+ *     the worker is idle and hands it over (FW_QUEUED) at a step and, since
+ *     issue 15's tenth session, as soon as something waits (fuse_kick: a
+ *     partner's sample taken, a pass taken back); the worker's token takes
+ *     the finished pass back in the loop's next batch (FW_DONE): the new
+ *     picture becomes the loop's, the old one the buffer of the next pass,
+ *     and the swap is a node event (MWX_NODE_EV_PICTURE) that the web
+ *     picture pushes at once.  Two pictures, each written by one pass and
+ *     read by the loop only once handed back: nothing is shared while the
+ *     worker runs but the state word under its mutex.  The worker runs on
+ *     a time budget (FUSE_BURST_NS, refilled at half the time that passes:
+ *     at most half a core over any long stretch; short passes run back to
+ *     back), so a costly fuser makes the picture older (mwx_node_stats
  *     fuse_picture_age_ms) instead of delaying every sample; what arrives
  *     meanwhile waits for the next pass.
  *   Everything else here (the launch candidates, the latest predictions,
@@ -69,37 +72,22 @@
  * searches in the picture, not scans of the fuser.
  */
 #include <math.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "mwx/assess.h"
 #include "mwx/ballistic.h"
 #include "mwx/error.h"
 #include "mwx/fuse.h"
 #include "mwx/geo.h"
-#include "node_int.h"
+#include "fusepic_int.h"
 
-#define NS 1000000000ll
-#define FUSE_MAX_TRACKS 2048  /* fused tracks (missiles and their duplicates): 20x the 100-missile salvo */
+#define NS FUSE_NS
 #define FUSE_MAX_ENTRIES 4096 /* launch candidates, latest predictions */
 #define FUSE_MAX_PENDING 4096 /* partners' Track samples waiting for the next pass (full: see node_fuse_rx) */
-/* ok of a picture entry: the entry is */
-#define PIC_NONE 0   /* not in it (no member) */
-#define PIC_LIVE 1   /* at the picture's time */
-#define PIC_FALLEN 2 /* below ground at the picture's time: its last state (mwx_fuse_get_last), kept
-                        with its last prediction and alert until the fuser forgets it */
 #define FUSE_REFRESH_NS (NS / 4) /* worker: a pass for the time alone when the picture is 0.25 sim s old */
-/* worker: the burst of its time budget.  Passes may run back to back while
-   the budget lasts (a sample waiting is fused at once after a short pass);
-   over any stretch of T the worker runs at most T/2 + FUSE_BURST_NS, half
-   a core as with the former rest-after-each-pass rule, which made every
-   sample arriving during a pass wait for that pass, a rest as long, and
-   the next pass (issue 15: node -> page p99 189-257 ms). */
-#define FUSE_BURST_NS (50 * 1000000ll)
 #define FREE_FLIGHT_MIN_H_M 30e3 /* assess.h: below 30 km on the way up every class still burns */
 /* logged_full[]: the tables whose first refusal was logged */
 enum { FULL_FUSER = 0, FULL_LAUNCHES = 1, FULL_PREDICTIONS = 2, FULL_PENDING = 3 };
@@ -121,74 +109,6 @@ typedef struct fu_pred { /* the node's latest prediction per global track */
   mwx_msg_impact ip;
 } fu_pred;
 
-typedef struct fu_own { /* own track id -> the picture entry holding it */
-  unsigned track_id;
-  size_t pic;
-} fu_own;
-
-/* A source track and its global number: the picture's copy of the fuser's
- * number map (mwx_fuse_each_source), zero-padded and compared as the bytes
- * before gtn. */
-typedef struct fu_key {
-  char orig[MWX_NATION_LEN];
-  char id[MWX_ID_LEN];
-  uint32_t gtn;
-} fu_key;
-#define FU_KEY_BYTES offsetof(fu_key, gtn)
-
-typedef struct fu_fall { /* a latest prediction's impact time, for the pass (sorted by gtn) */
-  uint32_t gtn;
-  int64_t impact_ns;
-} fu_fall;
-
-/* A picture: what one fusion pass made of the fuser at one time.  Written
- * only by the pass that makes it; once handed back, read only by the loop
- * (everything the loop knows of the fuser is in it). */
-typedef struct fu_pic {
-  int64_t t_ns;         /* the node's sim time it is at (0: none yet) */
-  mwx_fuse_track *e;    /* one per fused track (ok: PIC_*) */
-  int *ok;
-  size_t n, cap;
-  fu_own *own_ix;       /* own track id -> live entry, sorted by track_id (node_fuse_shared) */
-  size_t n_own_ix, cap_own_ix;
-  fu_key *keys;         /* every source track -> global number, sorted (node_fuse_gtn, prune) */
-  size_t n_keys, cap_keys;
-} fu_pic;
-
-/* One fusion pass: the loop fills the input while it owns the job, the
- * pass (on the worker, or in line) ingests and makes the picture into
- * pic, the loop takes the output back. */
-typedef struct fu_job {
-  mwx_fuse_sample *s;   /* in: the partners' samples, then the own tracks' new estimates */
-  size_t n, cap;
-  int64_t t_ns;         /* in: the picture's time (the node's sim time at the hand-over) */
-  int picture;          /* in: 0: ingest only (in line, a full pending queue) */
-  fu_fall *fall;        /* in: the latest predictions' impact times (a coasting track has fallen) */
-  size_t n_fall, cap_fall;
-  fu_pic *pic;          /* out: the picture (the one the loop does not read) */
-  int rc;               /* out: MWX_ENOMEM if the picture could not be made */
-  uint64_t unfusable;   /* out: samples the fuser refused */
-  uint64_t full;        /* out: samples of new source tracks refused by a full fuser */
-  int64_t wall_ns, cpu_ns, end_mono_ns; /* out: the pass's wall and CPU time, when it ended */
-} fu_job;
-
-/* The fusion worker (speed > 0): one thread that owns the fuser.  The
- * state, under mu, says who owns the job: FW_IDLE and FW_DONE the loop,
- * FW_QUEUED the worker (from the loop's hand-over until it sets FW_DONE). */
-enum { FW_IDLE = 0, FW_QUEUED = 1, FW_DONE = 2 };
-typedef struct fu_worker {
-  pthread_t th;
-  pthread_mutex_t mu;
-  pthread_cond_t cv;    /* CLOCK_MONOTONIC: a queued job, the stop, the test wait */
-  int state;
-  int stop;
-  int min_ms;           /* TEST ONLY: every pass lasts at least this long (cut short by the stop) */
-  mwx_node_loop *loop;  /* the token that wakes it (node_int.h node_fuse_token) */
-  mwx_fuser *fz;        /* borrowed from node_fuse: the worker's alone while it runs */
-  char nation[MWX_NATION_LEN];
-  fu_job *job;
-} fu_worker;
-
 struct node_fuse {
   /* the fuser: the worker's (f->w set: the loop never touches it), else
      the loop's; freed by close after the worker has stopped */
@@ -198,10 +118,7 @@ struct node_fuse {
   fu_pic pics[2];
   fu_pic *cur;          /* the loop's picture; the other one is job.pic */
   int dirty;            /* in line: an ingest-only pass ran since the picture was made */
-  /* worker: its time budget (FUSE_BURST_NS at most, refilled at half
-     the time that passes, a pass's wall time spent); a hand-over only
-     while it is positive */
-  int64_t budget_ns, budget_at_mono_ns;
+  fu_budget budget;     /* worker: a hand-over only while it is positive (fusework.c) */
   uint64_t passes;
   int64_t pass_max_ns, pass_cpu_ns;
   /* the loop's own tables (loop thread only) */
@@ -210,229 +127,17 @@ struct node_fuse {
   int logged_full[4];   /* FULL_*: the first refusal was logged */
   mwx_fuse_sample *rxq; /* partners' samples taken since the last hand-over (checked) */
   size_t n_rxq;
+  int64_t rxq_first_mono_ns; /* when the loop took the first of them (0: none) */
+  /* worker: the hand-over timer (fuse_kick): a pass handed over as soon as
+     the worker is idle and has budget, not at the next step */
+  uint64_t kick_timer;
+  int64_t kick_due_mono_ns;
   fu_launch *la;
   size_t n_la, cap_la;
   fu_pred *pred;
   size_t n_pred, cap_pred;
   uint64_t unfusable;   /* partners' Track samples the fuser refused (no covariance, ...) */
 };
-
-/* ---- the pass: runs on the fuser's owner (worker or, in line, the loop) -- */
-
-static int64_t thread_cpu_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
-}
-
-static int cmp_own(const void *a, const void *b) {
-  const fu_own *x = a, *y = b;
-  return x->track_id < y->track_id ? -1 : x->track_id > y->track_id;
-}
-
-static int cmp_key(const void *a, const void *b) { return memcmp(a, b, FU_KEY_BYTES); }
-
-/* Own track id of a member local id "<NAT>-T<n>" of this nation, 0 if not. */
-static unsigned own_id(const char *nation, const char *orig, const char *local) {
-  if (strncmp(orig, nation, 3) || strncmp(local, nation, 3) || local[3] != '-' || local[4] != 'T')
-    return 0;
-  char *end;
-  unsigned long v = strtoul(local + 5, &end, 10);
-  return *end || v == 0 || v > 0xffffffffu ? 0 : (unsigned)v;
-}
-
-static const fu_fall *fall_find(const fu_job *j, uint32_t gtn) {
-  size_t lo = 0, hi = j->n_fall;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (j->fall[mid].gtn < gtn)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return lo < j->n_fall && j->fall[lo].gtn == gtn ? &j->fall[lo] : NULL;
-}
-
-typedef struct key_ctx {
-  fu_pic *p;
-  int oom;
-} key_ctx;
-
-static void key_add(void *ctx, const char *orig, const char *id, uint32_t gtn) {
-  key_ctx *c = ctx;
-  fu_pic *p = c->p;
-  if (p->n_keys == p->cap_keys) {
-    size_t nc = p->cap_keys ? 2 * p->cap_keys : 64;
-    fu_key *k = realloc(p->keys, nc * sizeof *k);
-    if (!k) {
-      c->oom = 1;
-      return;
-    }
-    p->keys = k;
-    p->cap_keys = nc;
-  }
-  fu_key *k = &p->keys[p->n_keys++];
-  memset(k, 0, sizeof *k);
-  snprintf(k->orig, sizeof k->orig, "%s", orig);
-  snprintf(k->id, sizeof k->id, "%s", id);
-  k->gtn = gtn;
-}
-
-/* The picture at j->t_ns into j->pic: every fused track propagated (a
- * fallen missile - below ground, or nobody holds it and its latest
- * prediction's impact time has passed - its last state), the index of the
- * own tracks, the number map. */
-static int pic_make(mwx_fuser *fz, const char *nation, fu_job *j) {
-  fu_pic *p = j->pic;
-  size_t count = mwx_fuse_count(fz);
-  p->n = p->n_own_ix = p->n_keys = 0;
-  if (count > p->cap) {
-    mwx_fuse_track *e = realloc(p->e, count * sizeof *e);
-    if (!e)
-      return MWX_ENOMEM;
-    p->e = e;
-    int *ok = realloc(p->ok, count * sizeof *ok);
-    if (!ok)
-      return MWX_ENOMEM;
-    p->ok = ok;
-    p->cap = count;
-  }
-  p->n = count;
-  size_t n_own = 0;
-  for (size_t i = 0; i < count; i++) {
-    p->ok[i] = PIC_LIVE;
-    int fallen = mwx_fuse_get(fz, i, j->t_ns, &p->e[i]) != 0; /* below ground */
-    if (!fallen && p->e[i].method == MWX_FUSE_COAST) {
-      /* nobody holds it and its latest prediction's impact time has passed */
-      const fu_fall *fl = fall_find(j, p->e[i].global_track_no);
-      fallen = fl && fl->impact_ns <= j->t_ns;
-    }
-    if (fallen) { /* its last state, not propagated */
-      mwx_error_clear();
-      p->ok[i] = mwx_fuse_get_last(fz, i, &p->e[i]) ? PIC_NONE : PIC_FALLEN;
-      mwx_error_clear();
-      continue;
-    }
-    for (int k = 0; k < p->e[i].n_members && k < MWX_FUSE_MAX_MEMBERS; k++)
-      n_own += own_id(nation, p->e[i].member_originator[k], p->e[i].member_local_id[k]) != 0;
-  }
-  if (n_own > p->cap_own_ix) {
-    fu_own *o = realloc(p->own_ix, n_own * sizeof *o);
-    if (!o)
-      return MWX_ENOMEM;
-    p->own_ix = o;
-    p->cap_own_ix = n_own;
-  }
-  for (size_t i = 0; i < count; i++)
-    for (int k = 0; p->ok[i] == PIC_LIVE && k < p->e[i].n_members && k < MWX_FUSE_MAX_MEMBERS; k++) {
-      unsigned id = own_id(nation, p->e[i].member_originator[k], p->e[i].member_local_id[k]);
-      if (id)
-        p->own_ix[p->n_own_ix++] = (fu_own){id, i};
-    }
-  if (p->n_own_ix)
-    qsort(p->own_ix, p->n_own_ix, sizeof *p->own_ix, cmp_own);
-  key_ctx kc = {p, 0};
-  mwx_fuse_each_source(fz, key_add, &kc);
-  if (kc.oom)
-    return MWX_ENOMEM;
-  if (p->n_keys)
-    qsort(p->keys, p->n_keys, sizeof *p->keys, cmp_key);
-  p->t_ns = j->t_ns;
-  return 0;
-}
-
-/* One pass: the bound (a full fuser takes no new source track), one ingest
- * of every sample (the fuser's merge pass runs once for all of them; a
- * refused batch - only by what the loop's check cannot see - one sample at
- * a time, each refusal counted), then the picture.  Touches only fz and j. */
-static void pass_run(mwx_fuser *fz, const char *nation, fu_job *j) {
-  int64_t w0 = mwx_node_mono_ns(), c0 = thread_cpu_ns();
-  j->rc = 0;
-  j->unfusable = j->full = 0;
-  size_t k = 0;
-  if (mwx_fuse_count(fz) >= FUSE_MAX_TRACKS) {
-    for (size_t i = 0; i < j->n; i++) {
-      uint32_t g;
-      if (mwx_fuse_global_of(fz, j->s[i].originator, j->s[i].local_track_id, &g)) {
-        mwx_error_clear();
-        j->full++;
-        continue;
-      }
-      if (k != i)
-        j->s[k] = j->s[i];
-      k++;
-    }
-  } else
-    k = j->n;
-  if (k && mwx_fuse_ingest(fz, j->s, k)) {
-    mwx_error_clear();
-    for (size_t i = 0; i < k; i++)
-      if (mwx_fuse_ingest(fz, &j->s[i], 1)) {
-        j->unfusable++;
-        mwx_error_clear();
-      }
-  }
-  if (j->picture && (j->rc = pic_make(fz, nation, j)))
-    mwx_error_clear();
-  j->end_mono_ns = mwx_node_mono_ns();
-  j->wall_ns = j->end_mono_ns - w0;
-  j->cpu_ns = thread_cpu_ns() - c0;
-}
-
-/* ---- the worker thread ---------------------------------------------------- */
-
-static void *worker_main(void *arg) {
-  fu_worker *w = arg;
-  pthread_mutex_lock(&w->mu);
-  for (;;) {
-    while (!w->stop && w->state != FW_QUEUED)
-      pthread_cond_wait(&w->cv, &w->mu);
-    if (w->stop)
-      break;
-    pthread_mutex_unlock(&w->mu); /* the job and the fuser are the worker's until FW_DONE */
-    int64_t t0 = mwx_node_mono_ns();
-    pass_run(w->fz, w->nation, w->job);
-    pthread_mutex_lock(&w->mu);
-    if (w->min_ms > 0) { /* TEST ONLY: a slow fuser */
-      int64_t until = t0 + (int64_t)w->min_ms * 1000000ll;
-      while (!w->stop && mwx_node_mono_ns() < until) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        int64_t at = until < (int64_t)ts.tv_sec * NS + ts.tv_nsec + NS ? until : (int64_t)ts.tv_sec * NS + ts.tv_nsec + NS;
-        ts.tv_sec = (time_t)(at / NS);
-        ts.tv_nsec = (long)(at % NS);
-        pthread_cond_timedwait(&w->cv, &w->mu, &ts);
-      }
-      w->job->end_mono_ns = mwx_node_mono_ns();
-      w->job->wall_ns = w->job->end_mono_ns - t0;
-    }
-    w->state = FW_DONE;
-    pthread_mutex_unlock(&w->mu);
-    /* the token wakes the loop; a full hand-over queue refuses it, and the
-       loop still finds FW_DONE at its next step (at most 250 ms later) */
-    node_fuse_token tok = {NODE_FUSE_MAGIC};
-    if (mwx_node_loop_post(w->loop, &tok, sizeof tok))
-      mwx_error_clear();
-    pthread_mutex_lock(&w->mu);
-  }
-  pthread_mutex_unlock(&w->mu);
-  return NULL;
-}
-
-static int worker_state(fu_worker *w) {
-  pthread_mutex_lock(&w->mu);
-  int s = w->state;
-  pthread_mutex_unlock(&w->mu);
-  return s;
-}
-
-static void worker_set(fu_worker *w, int state) {
-  pthread_mutex_lock(&w->mu);
-  w->state = state;
-  if (state == FW_QUEUED)
-    pthread_cond_signal(&w->cv);
-  pthread_mutex_unlock(&w->mu);
-}
 
 /* ---- the loop's side ------------------------------------------------------- */
 
@@ -452,40 +157,14 @@ int node_fuse_start(mwx_node *n) {
   struct node_fuse *f = n->fu;
   if (!f || f->w || !f->fz)
     return 0;
-  fu_worker *w = calloc(1, sizeof *w);
-  if (!w)
-    return mwx_error_set(MWX_ENOMEM, "node: out of memory");
-  w->min_ms = n->cfg.test_fuse_min_ms;
-  w->loop = n->loop;
-  w->fz = f->fz;
-  w->job = &f->job;
-  memcpy(w->nation, n->cfg.nation, MWX_NATION_LEN);
-  pthread_condattr_t ca;
-  pthread_condattr_init(&ca);
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  int ok = !pthread_mutex_init(&w->mu, NULL) && !pthread_cond_init(&w->cv, &ca);
-  pthread_condattr_destroy(&ca);
-  if (!ok || pthread_create(&w->th, NULL, worker_main, w)) {
-    free(w);
-    return mwx_error_set(MWX_EIO, "node: cannot start the fusion worker");
-  }
-  f->w = w;
-  return 0;
+  return fu_worker_start(n->loop, f->fz, n->cfg.nation, &f->job, n->cfg.test_fuse_min_ms, &f->w);
 }
 
 void node_fuse_stop(mwx_node *n) {
   struct node_fuse *f = n->fu;
   if (!f || !f->w)
     return;
-  fu_worker *w = f->w;
-  pthread_mutex_lock(&w->mu);
-  w->stop = 1;
-  pthread_cond_broadcast(&w->cv);
-  pthread_mutex_unlock(&w->mu);
-  pthread_join(w->th, NULL); /* a pass in progress is finished first (its test wait cut short) */
-  pthread_cond_destroy(&w->cv);
-  pthread_mutex_destroy(&w->mu);
-  free(w);
+  fu_worker_stop(f->w);
   f->w = NULL; /* the fuser is the closing thread's now */
 }
 
@@ -626,7 +305,7 @@ static uint32_t pic_gtn(const fu_pic *p, const char *originator, const char *loc
   memset(&k, 0, sizeof k);
   snprintf(k.orig, sizeof k.orig, "%s", originator);
   snprintf(k.id, sizeof k.id, "%s", local_id);
-  const fu_key *e = bsearch(&k, p->keys, p->n_keys, sizeof *p->keys, cmp_key);
+  const fu_key *e = bsearch(&k, p->keys, p->n_keys, sizeof *p->keys, fu_key_cmp);
   return e ? e->gtn : 0;
 }
 
@@ -686,7 +365,10 @@ static int job_fill(mwx_node *n, int own, int picture) {
   if (f->n_rxq)
     memcpy(j->s, f->rxq, f->n_rxq * sizeof *j->s);
   size_t k = f->n_rxq;
+  j->n_partner = f->n_rxq;
+  j->oldest_mono_ns = f->n_rxq ? f->rxq_first_mono_ns : 0;
   f->n_rxq = 0;
+  f->rxq_first_mono_ns = 0;
   for (size_t i = 0; i < count; i++) {
     mwx_track_info in;
     if (mwx_track_get(n->tr, i, &in) || in.status != MWX_TRACK_CONFIRMED || in.coasting)
@@ -742,29 +424,71 @@ static int job_take(mwx_node *n) {
   return 0;
 }
 
-/* The worker's time budget refilled up to now (half the time passed since
- * the last refill, at most FUSE_BURST_NS); returned. */
-static int64_t worker_budget(struct node_fuse *f, int64_t now_mono_ns) {
-  if (now_mono_ns > f->budget_at_mono_ns) {
-    f->budget_ns += (now_mono_ns - f->budget_at_mono_ns) / 2;
-    if (f->budget_ns > FUSE_BURST_NS)
-      f->budget_ns = FUSE_BURST_NS;
-    f->budget_at_mono_ns = now_mono_ns;
-  }
-  return f->budget_ns;
+/* MWX_NODE_EV_PICTURE (node.h): the worker's pass j is the loop's picture
+ * now; its wait, duration and take-back, for the web picture (which pushes
+ * the changes at once) and the benches.  Every input of the pass was taken
+ * in an earlier loop pass than this one, whose commit has returned. */
+static void picture_event(mwx_node *n, const fu_job *j) {
+  int64_t now = mwx_node_mono_ns();
+  mwx_node_event ev = {0};
+  ev.kind = MWX_NODE_EV_PICTURE;
+  ev.item = n->fu->passes;
+  double wait_ms = j->oldest_mono_ns ? (double)(j->start_mono_ns - j->oldest_mono_ns) / 1e6 : -1;
+  ev.latency_ms = wait_ms;
+  ev.recv_latency_ms = (double)j->wall_ns / 1e6;
+  snprintf(ev.detail, sizeof ev.detail, "samples=%zu partners=%zu wait_ms=%.2f pass_ms=%.2f take_ms=%.2f", j->n,
+           j->n_partner, wait_ms, (double)j->wall_ns / 1e6, (double)(now - j->end_mono_ns) / 1e6);
+  node_emit(n, &ev);
 }
 
 /* The worker's finished pass, if any, taken back (the loop owns the job
  * again); its wall time is spent from the budget. */
 static int worker_take(mwx_node *n) {
   struct node_fuse *f = n->fu;
-  if (worker_state(f->w) != FW_DONE)
+  if (fu_worker_state(f->w) != FW_DONE)
     return 0;
+  const fu_pic *before = f->cur;
   int rc = job_take(n);
-  worker_budget(f, f->job.end_mono_ns);
-  f->budget_ns -= f->job.wall_ns;
-  worker_set(f->w, FW_IDLE);
+  fu_budget_spend(&f->budget, &f->job);
+  fu_worker_set(f->w, FW_IDLE);
+  if (f->cur != before)
+    picture_event(n, &f->job);
   return rc;
+}
+
+static int fuse_sync(mwx_node *n, int own);
+
+static int64_t kick_fn(mwx_node_loop *l, void *ctx) {
+  (void)l;
+  mwx_node *n = ctx;
+  n->fu->kick_timer = 0;
+  if (fuse_sync(n, 1))
+    mwx_error_clear(); /* out of memory: the next step tries again */
+  return MWX_NODE_TIMER_DONE;
+}
+
+/* Worker: arms the hand-over timer for when the worker is idle and has
+ * budget (now: it runs after the loop pass's hand-over batch, so every
+ * sample of the batch goes into one pass; else when the budget is back).
+ * A busy worker needs none: taking its pass back kicks again.  Without
+ * it a partner's sample (or an own track's estimate) waited for the next
+ * step to be handed over. */
+static void fuse_kick(mwx_node *n) {
+  struct node_fuse *f = n->fu;
+  if (!f->w || !n->loop || fu_worker_state(f->w) != FW_IDLE)
+    return;
+  int64_t now = mwx_node_mono_ns();
+  int64_t b = fu_budget_refill(&f->budget, now);
+  int64_t delay = b > 0 ? 0 : 2 * -b + 1000000; /* refilled at half the time that passes */
+  if (f->kick_timer && f->kick_due_mono_ns <= now + delay)
+    return;
+  if (f->kick_timer)
+    mwx_node_loop_timer_del(n->loop, f->kick_timer);
+  f->kick_timer = 0;
+  if (mwx_node_loop_timer_add(n->loop, delay, kick_fn, n, &f->kick_timer))
+    mwx_error_clear(); /* no timer: the next step hands it over */
+  else
+    f->kick_due_mono_ns = now + delay;
 }
 
 /* A pass if one is due.  In line (speed 0): now, so that the samples made
@@ -779,11 +503,11 @@ static int fuse_sync(mwx_node *n, int own) {
       return rc;
     if (!f->job.n && !f->dirty && f->cur->t_ns == n->sim_ns && f->cur->t_ns)
       return 0; /* nothing new, same time: the picture stands */
-    pass_run(f->fz, n->cfg.nation, &f->job);
+    fu_pass_run(f->fz, n->cfg.nation, &f->job);
     return job_take(n);
   }
   int rc = worker_take(n);
-  if (worker_state(f->w) != FW_IDLE || worker_budget(f, mwx_node_mono_ns()) <= 0)
+  if (fu_worker_state(f->w) != FW_IDLE || fu_budget_refill(&f->budget, mwx_node_mono_ns()) <= 0)
     return rc;
   int rc2 = job_fill(n, 1, 1);
   if (rc2)
@@ -792,18 +516,21 @@ static int fuse_sync(mwx_node *n, int own) {
      the time alone at every step would keep the worker and the loop
      trading passes as fast as they can */
   if (f->job.n || n->sim_ns - f->cur->t_ns >= FUSE_REFRESH_NS || !f->cur->t_ns)
-    worker_set(f->w, FW_QUEUED);
+    fu_worker_set(f->w, FW_QUEUED);
   return rc;
 }
 
 int node_fuse_ready(const mwx_node *n) {
   const struct node_fuse *f = n->fu;
-  return f && f->w && worker_state(f->w) == FW_DONE;
+  return f && f->w && fu_worker_state(f->w) == FW_DONE;
 }
 
 void node_fuse_taken(mwx_node *n) {
-  if (n->fu && n->fu->w && worker_take(n))
+  if (!n->fu || !n->fu->w)
+    return;
+  if (worker_take(n))
     mwx_error_clear(); /* out of memory: the loop keeps its picture, the next pass makes it again */
+  fuse_kick(n); /* what waits goes in at once (after this batch), not at the next step */
 }
 
 void node_fuse_rx(mwx_node *n, const mwx_msg *m) {
@@ -828,8 +555,12 @@ void node_fuse_rx(mwx_node *n, const mwx_msg *m) {
       mwx_error_clear();
       return;
     }
-    if (++f->n_rxq < FUSE_MAX_PENDING)
+    if (!f->n_rxq)
+      f->rxq_first_mono_ns = mwx_node_mono_ns();
+    if (++f->n_rxq < FUSE_MAX_PENDING) {
+      fuse_kick(n);
       return;
+    }
     if (!f->w) { /* in line: into the fuser at once (the picture at the next pass) */
       if (job_fill(n, 0, 0)) {
         mwx_error_clear();
@@ -837,7 +568,7 @@ void node_fuse_rx(mwx_node *n, const mwx_msg *m) {
         overflow(n, FULL_PENDING, "pending samples", FUSE_MAX_PENDING);
         return;
       }
-      pass_run(f->fz, n->cfg.nation, &f->job);
+      fu_pass_run(f->fz, n->cfg.nation, &f->job);
       job_take(n);
     } else if (fuse_sync(n, 1)) /* handed over at once if the worker is idle and has budget */
       mwx_error_clear();
@@ -866,7 +597,7 @@ static const mwx_fuse_track *holder(const mwx_node *n, unsigned track_id) {
   if (!f || !f->cur->n_own_ix)
     return NULL;
   fu_own key = {track_id, 0};
-  const fu_own *e = bsearch(&key, f->cur->own_ix, f->cur->n_own_ix, sizeof *f->cur->own_ix, cmp_own);
+  const fu_own *e = bsearch(&key, f->cur->own_ix, f->cur->n_own_ix, sizeof *f->cur->own_ix, fu_own_cmp);
   return e ? &f->cur->e[e->pic] : NULL;
 }
 
@@ -1032,6 +763,7 @@ void mwx_node_fused_picture(const mwx_node *n, mwx_node_fused_fn fn, void *ctx) 
     e.shared = is_shared(n, ft);
     e.coasting = ft->method == MWX_FUSE_COAST;
     e.t_ns = ft->t_ns;
+    e.t_last_sample_ns = ft->t_last_sample_ns;
     mwx_geo_lla lla;
     if (!mwx_geo_lla_from_ecef(ft->x, &lla)) {
       e.lat_deg = lla.lat_deg;

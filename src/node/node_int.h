@@ -9,7 +9,7 @@
  *   node_release.c  release decisions, routing, the out queue, publishing
  *   node_queue.c    the release queue: time-outs and approvals
  *   rx.c            the receive thread and what it hands over
- *   fitpool.c, fusepic.c, alerting.c, events.c, loop.c, offline.c,
+ *   fitpool.c, fusepic.c (+ fusework.c), alerting.c, events.c, loop.c, offline.c,
  *   config.c, format.c: see each file.
  */
 #ifndef MWX_NODE_INT_H
@@ -168,7 +168,7 @@ struct mwx_node {
     uint64_t id;
     mwx_node_event_fn fn;
     void *ctx;
-    int no_samples; /* the fn of mwx_node_open: every kind but SAMPLE */
+    int no_samples; /* the fn of mwx_node_open: every kind but SAMPLE and PICTURE */
   } subs[MWX_NODE_MAX_SUBSCRIBERS];
   size_t n_subs;
   uint64_t next_sub_id;
@@ -299,7 +299,8 @@ int node_fuse_own(mwx_node *n);
 /* 1 if the worker has a finished pass to take back (the step is due). */
 int node_fuse_ready(const mwx_node *n);
 /* The worker's token arrived (node_batch): its finished pass taken back
- * now, the next one handed over by the next step. */
+ * now (MWX_NODE_EV_PICTURE), the next one handed over at once if samples
+ * wait and the budget allows (a loop timer after this batch). */
 void node_fuse_taken(mwx_node *n);
 /* The fusion worker's counters into s (mwx_node_get_stats). */
 void node_fuse_stats(const mwx_node *n, mwx_node_stats *s);

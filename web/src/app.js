@@ -20,7 +20,7 @@ const state = {
 };
 // for the browser test and the benchmark (bench/cop_page.sh)
 // latencies: ms from the node's event (wall_ms of a fused delta: the oldest
-// node event it may carry) to the map having drawn it; arrivals: to its
+// node event whose sample changed an entry it carries) to the map having drawn it; arrivals: to its
 // arrival in the page (WebSocket message); trackArrivals: the same for the
 // nations' Track samples (coalesced, for the tables); pushArrivals: from the
 // server's push (push_ms) of every event to its arrival (the web part
@@ -28,9 +28,13 @@ const state = {
 // over the picture's data (the symbols' canvas drawn, the slow layers'
 // features built and painted); handleMs: per
 // WebSocket message, handling its events; fusedWaitMs: per fused delta,
-// its oldest node event -> the server's push of it (the node's part)
+// its oldest node event -> the server's push of it (the node's part).
+// A fused delta's wall_ms is the oldest node event among those whose
+// samples changed the entries it carries; anyArrivals counts from its
+// any_ms instead, the oldest node event of any kind since the last delta
+// (the measure before the ninth session, docs/api.md)
 window.mwxCop = { state, ready: false, applyAlertFilter, onEvent: (ev) => onEvent(ev), updates: 0, latencies: [], arrivals: [], frames: 0,
-                  trackArrivals: [], pushArrivals: [], setDataMs: [], handleMs: [], fusedWaitMs: [], snapshots: 0 };
+                  trackArrivals: [], pushArrivals: [], setDataMs: [], handleMs: [], fusedWaitMs: [], anyArrivals: [], snapshots: 0 };
 
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
@@ -413,6 +417,7 @@ function onEvent(ev) {
     for (const t of ev.tracks || []) putFused(t, false);
     for (const g of ev.gone || []) { state.fused.delete(g); for (const k of SOURCES) dirty.add(k); }
     if (ev.wall_ms) { pendingLatency.push(ev.wall_ms); arrived(ev.wall_ms); }
+    if (ev.any_ms) { const aa = window.mwxCop.anyArrivals; aa.push(Date.now() - ev.any_ms); if (aa.length > 20000) aa.splice(0, 10000); }
     if (ev.wall_ms && ev.push_ms) { // the node's part: its event -> the server's push of the delta
       const fw = window.mwxCop.fusedWaitMs;
       fw.push(ev.push_ms - ev.wall_ms);
