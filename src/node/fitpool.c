@@ -32,7 +32,9 @@
 #include "mwx/error.h"
 #include "node_int.h"
 
+#ifndef FIT_NICE /* -DFIT_NICE=0: the A/B build of BENCHMARKS.md "rt, tenth session" */
 #define FIT_NICE 5 /* nice 5 against 0: a third of the CPU weight (CFS: 335 / 1024) */
+#endif
 
 struct node_fitpool {
   pthread_mutex_t mu;
