@@ -42,9 +42,15 @@
 #   MEMORY    RSS of each node every 5 s: start (a second in), middle, end, peak
 #             and the growth over the second half (kB per minute)
 #   BOUNDS    each node's queues and tables against their bounds (mwxd BOUNDS)
+#   SCHED     each node's loop thread and all its threads over the case: CPU and the time
+#             runnable but waiting for a CPU (/proc/.../schedstat), % of the wall time
 # SYNC=normal (environment) runs every node with "sync":"normal" (no fsync per
 # commit: docs/operations.md), to show what the fsyncs cost; default: full.
 # FIT_WORKERS=N (environment) sets every node's "fit_workers" (default 1).
+# SLOW_PASS_MS=N (environment) sets every node's "slow_pass_ms": each step of N wall ms or more
+# is logged (SLOWPASS lines in the node's log, kept with KEEP=1).
+# NICE=N (environment) runs every mwxd under nice -n N (default 0; negative needs root): what the
+# nodes give when the scheduler prefers them to the machine's other work.
 set -u
 B=$(cd "${1:?usage: bench/node_latency.sh BUILD_DIR [SPEED] [RUN_S] [STEP_S] [SALVO_SPEED]}" && pwd)
 SPEED=${2:-40}
@@ -84,6 +90,7 @@ run_case() {
   local synckey=""
   [ -n "${SYNC:-}" ] && synckey="\"sync\":\"$SYNC\","
   [ -n "${FIT_WORKERS:-}" ] && synckey="$synckey\"fit_workers\":$FIT_WORKERS,"
+  [ -n "${SLOW_PASS_MS:-}" ] && synckey="$synckey\"slow_pass_ms\":$SLOW_PASS_MS,"
   local common="$synckey\"secure\":$secure,\"lease_ms\":3000,\"scenario\":\"$sc\",\"seed\":1,\"speed\":$speed,$stepkey\"start_unix_ms\":$start,\"linger_s\":-1"
   local h=0
   [ "$topo" = hub ] && h=1
@@ -105,7 +112,7 @@ run_case() {
   for N in KOR JPN USA; do
     # the receivers stay 2 s longer: what KOR sent last arrives
     local t=$((LEAD + run)); [ $N = KOR ] || t=$((t + 2))
-    timeout $((t + 30)) "$B/mwxd" --config "$d/$N.json" --run-s $t --log received --stages > "$d/$N.log" 2>&1 &
+    timeout $((t + 30)) nice -n "${NICE:-0}" "$B/mwxd" --config "$d/$N.json" --run-s $t --log received --stages > "$d/$N.log" 2>&1 &
     PIDS+=($!)
   done
   # RSS of each node every 5 s from a second after the scenario starts (MEMORY)
@@ -123,10 +130,15 @@ run_case() {
   fi
   # RSS (kB) and CPU ticks (user + system) of each mwxd (the child of timeout) a second after the
   # scenario starts and a second before KOR stops, with the wall clock: CPU over the scenario
-  ( sleep $((LEAD + 1)); for p in "${PIDS[@]}"; do c=$(pgrep -P "$p" | head -1)
-      echo "start $(awk '/VmRSS/ {print $2}' /proc/$c/status 2>/dev/null) $(awk '{print $14 + $15}' /proc/$c/stat 2>/dev/null) $(date +%s.%N)"; done
-    sleep $((run > 3 ? run - 2 : 1)); for p in "${PIDS[@]}"; do c=$(pgrep -P "$p" | head -1)
-      echo "end $(awk '/VmRSS/ {print $2}' /proc/$c/status 2>/dev/null) $(awk '{print $14 + $15}' /proc/$c/stat 2>/dev/null) $(date +%s.%N)"; done
+  # and each thread's schedstat (ns on a CPU, ns runnable waiting for one) at both times (SCHED)
+  ( sleep $((LEAD + 1)); i=0; for p in "${PIDS[@]}"; do c=$(pgrep -P "$p" | head -1)
+      echo "start $(awk '/VmRSS/ {print $2}' /proc/$c/status 2>/dev/null) $(awk '{print $14 + $15}' /proc/$c/stat 2>/dev/null) $(date +%s.%N)"
+      for tk in /proc/$c/task/*; do echo "start $i ${tk##*/} $([ "${tk##*/}" = "$c" ] && echo loop || echo other) $(cat $tk/schedstat 2>/dev/null)"; done >> "$d/sched.txt"
+      i=$((i + 1)); done
+    sleep $((run > 3 ? run - 2 : 1)); i=0; for p in "${PIDS[@]}"; do c=$(pgrep -P "$p" | head -1)
+      echo "end $(awk '/VmRSS/ {print $2}' /proc/$c/status 2>/dev/null) $(awk '{print $14 + $15}' /proc/$c/stat 2>/dev/null) $(date +%s.%N)"
+      for tk in /proc/$c/task/*; do echo "end $i ${tk##*/} $([ "${tk##*/}" = "$c" ] && echo loop || echo other) $(cat $tk/schedstat 2>/dev/null)"; done >> "$d/sched.txt"
+      i=$((i + 1)); done
   ) > "$d/rss.txt" &
   local sampler=$!
   # the disk's own fsync in the same run, beside the nodes (same file system as the journals):
@@ -340,6 +352,41 @@ for i, nat in enumerate(["KOR", "JPN", "USA"]):
 print(f"MEMORY {tag} | RSS start->middle->end (every 5 s): " + " | ".join(mem))
 print(f"BOUNDS {tag} | " + " | ".join(bnd))
 PY
+  # SCHED: from the start to the end sample, each node's loop thread (mwxd's main thread) and all
+  # its threads: CPU time and the time runnable but waiting for a CPU (/proc/PID/task/TID/schedstat),
+  # in % of the wall time between the two samples; the wait is what a busy machine adds to latency
+  python3 - "$d/sched.txt" "$d/rss.txt" "$topo" "$sec" "$(basename "$sc" .json)" "${NICE:-0}" <<'PY' | tee -a "$d/summary.txt"
+import sys
+f, rf, topo, sec, name, nice = sys.argv[1:7]
+try:
+    rows = [l.split() for l in open(f)]
+    ts = [float(l.split()[-1]) for l in open(rf) if len(l.split()) == 4]
+except OSError:
+    sys.exit(0)
+if len(ts) < 6:
+    sys.exit(0)
+wall = (ts[3] - ts[0] + ts[4] - ts[1] + ts[5] - ts[2]) / 3 * 1e9
+v = {}
+for r in rows:
+    if len(r) < 6:
+        continue
+    v[(r[0], int(r[1]), r[2])] = (r[3], int(r[4]), int(r[5]))
+parts = []
+for i, nat in enumerate(["KOR", "JPN", "USA"]):
+    loop = [0, 0]; allt = [0, 0]
+    for (w, k, tid), (kind, run, wt) in v.items():
+        if w != "end" or k != i:
+            continue
+        s = v.get(("start", k, tid), (kind, 0, 0))
+        dr, dw = run - s[1], wt - s[2]
+        allt[0] += dr; allt[1] += dw
+        if kind == "loop":
+            loop = [dr, dw]
+    parts.append(f"{nat} loop cpu {100 * loop[0] / wall:.1f}% waiting for a cpu {100 * loop[1] / wall:.1f}%"
+                 f" ({100 * loop[1] / max(loop[0] + loop[1], 1):.0f}% of its runnable time), all threads cpu "
+                 f"{100 * allt[0] / wall:.1f}% waiting {100 * allt[1] / wall:.1f}%")
+print(f"SCHED {name} topo={topo} secure={sec} nice={nice} | " + " | ".join(parts))
+PY
 }
 
 # SALVO_N (environment, default 100): missiles in the salvo case; above 100 the salvo's launches
@@ -391,5 +438,5 @@ done
 # the lines to compare across machines (the lead's quiet re-run): plot -> JPN holds per case, the
 # stages' figures, ddsperf's, the disk's fsync
 echo "== headline ($(date -u +%H:%M:%SZ)) =="
-grep -h '^NODE \|^STAGES \|^PROFILE \|^PERF_NODE \|^SYNC \|^MEMORY \|^RES \|^COMMIT \|^FITS ' "$T"/*/summary.txt 2>/dev/null
+grep -h '^NODE \|^STAGES \|^PROFILE \|^PERF_NODE \|^SYNC \|^MEMORY \|^RES \|^COMMIT \|^FITS \|^SCHED ' "$T"/*/summary.txt 2>/dev/null
 grep -h '^DDSPERF ' "$T/ddsperf.txt" 2>/dev/null

@@ -739,6 +739,13 @@ static void test_node_config_load(void **state) {
   assert_int_equal(mwx_node_config_load(path, &c), 0);
   assert_int_equal(c.fit_workers, 2);
   assert_int_equal(c.fit_queue, 8);
+  assert_int_equal(c.slow_pass_ms, 0); /* diagnostics off by default */
+  write_file(path, "{\"nation\":\"KOR\",\"pki_dir\":\"pki\",\"journal\":\"k.db\",\"slow_pass_ms\":100}");
+  assert_int_equal(mwx_node_config_load(path, &c), 0);
+  assert_int_equal(c.slow_pass_ms, 100);
+  write_file(path, "{\"nation\":\"KOR\",\"pki_dir\":\"pki\",\"journal\":\"k.db\",\"slow_pass_ms\":60001}");
+  assert_int_equal(mwx_node_config_load(path, &c), MWX_EINVAL);
+  assert_non_null(strstr(mwx_error_msg(), "'slow_pass_ms'"));
   write_file(path, "{\"nation\":\"KOR\",\"pki_dir\":\"pki\",\"journal\":\"k.db\",\"fit_queue\":0}");
   assert_int_equal(mwx_node_config_load(path, &c), MWX_EINVAL);
   assert_non_null(strstr(mwx_error_msg(), "'fit_queue'"));

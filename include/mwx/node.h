@@ -203,6 +203,11 @@ typedef struct mwx_node_config {
   int fit_queue;                       /* fits waiting for a worker, at most (default 32, 1..1024):
                                           a track whose fit finds the queue full gets none (its
                                           early LaunchEvent stands) and is counted (fits_dropped) */
+  int slow_pass_ms;                    /* diagnostics (default 0: off; key "slow_pass_ms",
+                                          0..60000): a step of the loop lasting at least this
+                                          long (wall ms) is logged on stderr as one SLOWPASS line
+                                          with the plots it took, the copies it queued and its
+                                          time by profile part (mwx_node_prof_part) */
   int test_fit_min_ms;                 /* TEST ONLY (default 0): passed to each fit on the workers as
                                           mwx_assess_launch_fit_opts.min_duration_ms (0..600000 ms:
                                           the fit lasts at least this long, standing in a slow

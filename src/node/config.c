@@ -58,11 +58,12 @@ int mwx_node_config_check(const mwx_node_config *c) {
                          STEP_MIN_S, STEP_MAX_S);
   if (c->fit_workers < 1 || c->fit_workers > 8 || c->fit_queue < 1 || c->fit_queue > 1024 ||
       c->test_fit_min_ms < 0 || c->test_fit_min_ms > 600000 || c->test_fuse_min_ms < 0 ||
-      c->test_fuse_min_ms > 600000)
+      c->test_fuse_min_ms > 600000 || c->slow_pass_ms < 0 || c->slow_pass_ms > 60000)
     return mwx_error_set(MWX_ERANGE,
-                         "node %s: fit_workers %d (1..8), fit_queue %d (1..1024), test_fit_min_ms %d or"
-                         " test_fuse_min_ms %d (0..600000) out of range",
-                         nat, c->fit_workers, c->fit_queue, c->test_fit_min_ms, c->test_fuse_min_ms);
+                         "node %s: fit_workers %d (1..8), fit_queue %d (1..1024), slow_pass_ms %d (0..60000),"
+                         " test_fit_min_ms %d or test_fuse_min_ms %d (0..600000) out of range",
+                         nat, c->fit_workers, c->fit_queue, c->slow_pass_ms, c->test_fit_min_ms,
+                         c->test_fuse_min_ms);
   if (c->max_tracks < 1 || c->max_tracks > MWX_NODE_MAX_TRACKS)
     return mwx_error_set(MWX_ERANGE, "node %s: max_tracks %d is outside 1..%d", nat, c->max_tracks,
                          MWX_NODE_MAX_TRACKS);
@@ -151,6 +152,9 @@ int mwx_node_config_load(const char *path, mwx_node_config *c) {
     c->fit_workers = (int)x;
   if (!rc && !(rc = opt(mwx_json_get_int(root, "fit_queue", 1, 1024, path, &x))) && json_object_get(root, "fit_queue"))
     c->fit_queue = (int)x;
+  if (!rc && !(rc = opt(mwx_json_get_int(root, "slow_pass_ms", 0, 60000, path, &x))) &&
+      json_object_get(root, "slow_pass_ms"))
+    c->slow_pass_ms = (int)x;
   json_t *v;
   if (!rc)
     rc = opt(mwx_json_get_num(root, "replay_max_age_s", MWX_NODE_REPLAY_AGE_MIN_S, MWX_NODE_REPLAY_AGE_MAX_S,

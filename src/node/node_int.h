@@ -198,6 +198,7 @@ struct mwx_node {
   uint64_t prof_passes;
   /* high-water marks of the queues bounded by construction (mwx_node_stats) */
   size_t out_max, rx_pend_max;
+  size_t out_last; /* copies queued by the last step (slow_pass_ms) */
   uint64_t impacts_deferred; /* node_tracks.c: impact predictions put off to the next pass (budget) */
 };
 

@@ -31,8 +31,10 @@
  * copied and posted to the loop, which journals it and keeps the picture.
  */
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mwx/error.h"
 #include "mwx/node.h"
@@ -109,14 +111,41 @@ static int pass_commit(mwx_node *n) {
  * A pass that wrote nothing commits nothing (no fsync). */
 static int step_pass(mwx_node *n, int64_t t_ns, int *done);
 
+/* slow_pass_ms: one SLOWPASS line on stderr for a step of at least that
+ * many wall ms (node.h), its time by profile part since p0. */
+static int64_t thread_cpu_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
+}
+
+static void slow_pass_log(const mwx_node *n, int64_t wall_ns, int64_t cpu_ns, uint64_t plots, const int64_t *p0) {
+  if (wall_ns < (int64_t)n->cfg.slow_pass_ms * 1000000)
+    return;
+  char buf[512];
+  int k = snprintf(buf, sizeof buf, "%s SLOWPASS ms=%.1f cpu_ms=%.1f plots=%llu out=%zu |", n->cfg.nation,
+                   (double)wall_ns / 1e6, (double)cpu_ns / 1e6, (unsigned long long)plots, n->out_last);
+  for (int i = 1; i < MWX_NODE_PROF_COUNT && k > 0 && k < (int)sizeof buf - 32; i++)
+    k += snprintf(buf + k, sizeof buf - (size_t)k, " %s=%.1f", mwx_node_prof_name((mwx_node_prof_part)i),
+                  (double)(n->prof_ns[i] - p0[i]) / 1e6);
+  fprintf(stderr, "%s\n", buf);
+}
+
 int mwx_node_step(mwx_node *n, int64_t t_ns, int *done) {
   if (!n)
     return mwx_error_set(MWX_EINVAL, "node: NULL argument");
   int prev = node_prof(n, MWX_NODE_PROF_OTHER);
   n->prof_passes++;
   n->pass_in_ns = node_real_ns(); /* MWX_NODE_STAGE_IN of the samples made in this pass */
+  int slow_ms = n->cfg.slow_pass_ms; /* diagnostics: log a step at least this long, by part */
+  int64_t p0[MWX_NODE_PROF_COUNT], w0 = slow_ms ? mwx_node_mono_ns() : 0, c0 = slow_ms ? thread_cpu_ns() : 0;
+  uint64_t plots0 = n->st.plots;
+  if (slow_ms)
+    memcpy(p0, n->prof_ns, sizeof p0);
   int rc = step_pass(n, t_ns, done);
   node_prof(n, prev);
+  if (slow_ms)
+    slow_pass_log(n, mwx_node_mono_ns() - w0, thread_cpu_ns() - c0, n->st.plots - plots0, p0);
   return rc;
 }
 
@@ -177,6 +206,7 @@ static int step_pass(mwx_node *n, int64_t t_ns, int *done) {
     goto fail;
   if (n->n_out > n->out_max)
     n->out_max = n->n_out;
+  n->out_last = n->n_out;
   if (n->st.records != rec0 || n->n_out || n->n_rx_pend || memcmp(n->seq, n->seq_saved, sizeof n->seq)) {
     if ((rc = pass_commit(n))) {
       n->n_out = 0;
