@@ -16,7 +16,8 @@
  *       MWX_BENCH_ONLY=SUBSTRING: only those scenarios; MWX_BENCH_VERBOSE=1:
  *       a line per seed; MWX_BENCH_BETA_SIGMA=X: the impact ellipse's
  *       sigma of ln beta (default MWX_ASSESS_BETA_SIGMA_LN; 0: the filter's
- *       own ellipse).  Counted at the node's cadence (mwx_assess_run).
+ *       own ellipse). MWX_BENCH_UKF=1: the tracker's filter the UKF instead of
+ *       the EKF.  Counted at the node's cadence (mwx_assess_run).
  *   phase and ellipse (b) fly each seed's truth with its own RV beta
  *       (mwx_sim_truth_draw_beta, sigma(ln beta) MWX_ASSESS_BETA_SIGMA_LN;
  *       MWX_BENCH_TRUTH_BETA_SIGMA=X another, 0 the class value).
@@ -34,6 +35,13 @@
  *       ballistic estimate (x and P) at its first update >= T s after
  *       launch instead of the truth at 600 s (MWX_BENCH_DIAG_FROM_PSCALE=K:
  *       that P times K); MWX_BENCH_Q_BOOST=X: the boost model's q.
+ *       MWX_BENCH_DIAG_POS=1: a "POS t nees_pos3 nees_vel3 d2" line under
+ *       each tracker sample, and the lone filter's impact d2 (the truth's
+ *       beta, sigma(ln beta) 0.3) and 3-D position NEES ("id2", "p3");
+ *       MWX_BENCH_DIAG_LONE_EVERY_S=T: the lone filter's line every T s
+ *       (default 100); MWX_BENCH_DIAG_RES=1: a "RES sensor t_s z_range
+ *       z_az z_el sigma_range_m sigma_az_deg" line per plot of missile 0
+ *       (whitened against the truth).  diag flies the class beta (no draw).
  *   bench_track_mc nees [SEEDS [NATION]]  the 6-D NEES of the tracker's
  *       ballistic estimate against the truth per phase (issue 12, sixth
  *       round): every public scenario (MWX_BENCH_ONLY) x seeds (default 23),
@@ -315,6 +323,8 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
         continue;
       if (getenv("MWX_BENCH_NO_TRACK_BETA")) /* the filter without beta in its state (before) */
         o.no_track_beta = 1;
+      if (getenv("MWX_BENCH_UKF")) /* the tracker's filter: the UKF instead of the EKF */
+        o.filter = MWX_TRACK_UKF;
       if (getenv("MWX_BENCH_BETA_SIGMA")) /* the impact's sigma of ln beta */
         o.beta_rel_sigma = atof(getenv("MWX_BENCH_BETA_SIGMA"));
       mwx_assess_run_result r;
@@ -691,6 +701,8 @@ static int dcollect(const mwx_sim_plot *sp, void *ctx) {
     double y[3], S[3][3];
     int m = 0, k = sp->sensor_index;
     if (!mwx_track_innovation(&fc, &e, &b->p[b->n - 1], y, S, &m)) {
+      if (getenv("MWX_BENCH_DIAG_RES")) /* a line per plot: sensor, time, whitened r/az/el, sigmas */
+        printf("RES %d %.3f %.3f %.3f %.3f %.1f %.4f\n", k, (double)sp->time_ns * 1e-9, y[0] / sqrt(S[0][0]), y[1] / sqrt(S[1][1]), m > 2 ? y[2] / sqrt(S[2][2]) : 0.0, sp->sigma_range_m, sp->sigma_az_deg);
       for (int i = 0; i < m; i++) {
         double w = y[i] / sqrt(S[i][i]);
         b->rs[k][i] += w;
@@ -838,6 +850,11 @@ static void diag(const char *name, int seed, const char *nation, double every_s)
              along, sqrt(fmax(dv - along * along, 0)), nees(d, e->P, 6), ikm, d2,
              sqrt(e->P[0][0] + e->P[1][1] + e->P[2][2]), sqrt(e->P[3][3] + e->P[4][4] + e->P[5][5]),
              1.0 - in.p_ballistic, in.coasting ? " coast" : "");
+      if (getenv("MWX_BENCH_DIAG_POS")) { /* the 3-D position and velocity NEES, impact d2 */
+        double dv3[6], Pv[MWX_TRACK_NX][MWX_TRACK_NX];
+        for (int r = 0; r < 3; r++) { dv3[r] = d[3 + r]; for (int c = 0; c < 3; c++) Pv[r][c] = e->P[3 + r][3 + c]; }
+        printf("    POS %.0f %.2f %.2f %.2f\n", ts, nees(d, e->P, 3), nees(dv3, Pv, 3), d2);
+      }
     }
   }
   /* the filter's ballistic model against the truth's flight: from the truth
@@ -924,7 +941,7 @@ static void diag(const char *name, int seed, const char *nation, double every_s)
         e = imm.m[MWX_TRACK_BALLISTIC];
       } else if (mwx_track_predict(&fc, MWX_TRACK_BALLISTIC, &e, p->t_ns) || mwx_track_update(&fc, &e, p, NULL, NULL))
         break;
-      if (ts - lastp >= 100 || j + 1 == b.n0) {
+      if (ts - lastp >= (getenv("MWX_BENCH_DIAG_LONE_EVERY_S") ? atof(getenv("MWX_BENCH_DIAG_LONE_EVERY_S")) : 100) || j + 1 == b.n0) {
         lastp = ts;
         mwx_sim_truth_at(&truth, 0, p->t_ns, &st);
         double d[6], dp = 0, dv = 0;
@@ -934,8 +951,15 @@ static void diag(const char *name, int seed, const char *nation, double every_s)
           dp += d[c] * d[c];
           dv += d[3 + c] * d[3 + c];
         }
-        printf("   %6.0f %6.0f %8.1f %8.3f %8.1f  sd %.0f m %.3f m/s, %zu plots\n", ts, st.lla.h_m / 1e3, sqrt(dp), sqrt(dv),
-               nees(d, e.P, 6), sqrt(e.P[0][0] + e.P[1][1] + e.P[2][2]), sqrt(e.P[3][3] + e.P[4][4] + e.P[5][5]), j);
+        double id2 = NAN;
+        if (getenv("MWX_BENCH_DIAG_POS")) { /* the lone filter's impact d2: the truth's beta, sigma 0.3 */
+          double P6[6][6]; for (int r = 0; r < 6; r++) for (int c = 0; c < 6; c++) P6[r][c] = e.P[r][c];
+          mwx_assess_point ip;
+          if (!mwx_assess_impact_beta(e.x, P6, e.t_ns, truth.launch[0].veh.beta_rv_kgpm2, 0.3, 8000, &ip))
+            id2 = d2_of(&ip, truth.traj[0].fig.impact_lat_deg, truth.traj[0].fig.impact_lon_deg);
+        }
+        printf("   %6.0f %6.0f %8.1f %8.3f %8.1f  sd %.0f m %.3f m/s, %zu plots id2 %.2f p3 %.2f\n", ts, st.lla.h_m / 1e3, sqrt(dp), sqrt(dv),
+               nees(d, e.P, 6), sqrt(e.P[0][0] + e.P[1][1] + e.P[2][2]), sqrt(e.P[3][3] + e.P[4][4] + e.P[5][5]), j, id2, nees(d, e.P, 3));
       }
     }
   }
