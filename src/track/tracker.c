@@ -690,6 +690,17 @@ static mwx_track_filter_cfg track_filt(const mwx_tracker *tr, const trk *t) {
   } else {
     fc.imm_floor = MWX_TRACK_IMM_FLOOR_NONE;
   }
+  /* Unpowered in the air: the sigma-point filter.  There the drag, ~1/beta =
+   * exp(-ln beta)/beta0 with ln beta's prior sigma 0.35, is far from linear in
+   * the state over its uncertainty, and the EKF's first-order update biased
+   * the depressed SRBM's first predictions after burnout: 2022-10-14, KOR,
+   * 23 seeds, ln beta 0.6 sigma low on average and the prediction 4.5 km
+   * (1.0 sigma along the major axis) short, 20 of 23 truths beyond it, boost
+   * end 82.6% (BENCHMARKS.md, issue 12, eleventh round).  Above
+   * MWX_TRACK_AIR_H_M (free flight, linear over the state's metres) and under
+   * thrust the EKF stays (cheaper; the UKF changed nothing there). */
+  if (fc.kind == MWX_TRACK_EKF && t->info.t_quiet_ns && height_of(t->info.est.x) < MWX_TRACK_AIR_H_M)
+    fc.kind = MWX_TRACK_UKF;
   return fc;
 }
 
