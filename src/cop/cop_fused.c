@@ -235,11 +235,9 @@ void cop_fused_track(mwx_cop *c, const mwx_msg_track *t, int64_t wall_ms) {
 void cop_fused_picture(mwx_cop *c, const mwx_node_event *ev) {
   int64_t t0 = mwx_node_mono_ns();
   size_t k = c->pic_events++ % COP_PASS_N;
-  c->pass_wait_us[k] = ev->latency_ms >= 0 ? clamp_us((int64_t)(ev->latency_ms * 1e6)) : -1;
-  c->pass_us[k] = clamp_us((int64_t)(ev->recv_latency_ms * 1e6));
-  const char *tk = strstr(ev->detail, "take_ms=");
-  double take_ms = 0;
-  c->pass_take_us[k] = tk && sscanf(tk + 8, "%lf", &take_ms) == 1 ? clamp_us((int64_t)(take_ms * 1e6)) : -1;
+  c->pass_wait_us[k] = ev->pass.wait_ms >= 0 ? clamp_us((int64_t)(ev->pass.wait_ms * 1e6)) : -1;
+  c->pass_us[k] = clamp_us((int64_t)(ev->pass.pass_ms * 1e6));
+  c->pass_take_us[k] = clamp_us((int64_t)(ev->pass.take_ms * 1e6));
   c->pass_push_us[k] = -1;
   if (!c->ws_open)
     return; /* nobody to push to (a page's snapshot reads the picture itself) */

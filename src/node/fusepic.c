@@ -441,11 +441,15 @@ static void picture_event(mwx_node *n, const fu_job *j) {
   mwx_node_event ev = {0};
   ev.kind = MWX_NODE_EV_PICTURE;
   ev.item = n->fu->passes;
-  double wait_ms = j->oldest_mono_ns ? (double)(j->start_mono_ns - j->oldest_mono_ns) / 1e6 : -1;
-  ev.latency_ms = wait_ms;
-  ev.recv_latency_ms = (double)j->wall_ns / 1e6;
+  ev.pass.samples = j->n;
+  ev.pass.partners = j->n_partner;
+  ev.pass.wait_ms = j->oldest_mono_ns ? (double)(j->start_mono_ns - j->oldest_mono_ns) / 1e6 : -1;
+  ev.pass.pass_ms = (double)j->wall_ns / 1e6;
+  ev.pass.take_ms = (double)(now - j->end_mono_ns) / 1e6;
+  ev.latency_ms = ev.pass.wait_ms;
+  ev.recv_latency_ms = ev.pass.pass_ms;
   snprintf(ev.detail, sizeof ev.detail, "samples=%zu partners=%zu wait_ms=%.2f pass_ms=%.2f take_ms=%.2f", j->n,
-           j->n_partner, wait_ms, (double)j->wall_ns / 1e6, (double)(now - j->end_mono_ns) / 1e6);
+           j->n_partner, ev.pass.wait_ms, ev.pass.pass_ms, ev.pass.take_ms);
   node_emit(n, &ev);
 }
 
