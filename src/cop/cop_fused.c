@@ -84,6 +84,38 @@ static json_t *member_trail(const fused_walk *w, const mwx_node_fused_entry *e) 
   return json_array();
 }
 
+/* ---- the source events (cop_src): a fixed table, COP_SRC_MAX at most ---- */
+
+static size_t src_hash(const char *id) { /* FNV-1a, 32 bits */
+  uint32_t h = 2166136261u;
+  for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+    h = (h ^ *p) * 16777619u;
+  return h & (COP_SRC_SLOTS - 1);
+}
+
+/* The slot of id, or the free slot where it would go. */
+static cop_src *src_slot(mwx_cop *c, const char *id) {
+  size_t i = src_hash(id);
+  while (c->src[i].id[0] && strcmp(c->src[i].id, id))
+    i = (i + 1) & (COP_SRC_SLOTS - 1);
+  return &c->src[i]; /* (never all slots used: at most COP_SRC_MAX of twice as many) */
+}
+
+/* Empties slot s; the entries after it in its probe run move back. */
+static void src_del(mwx_cop *c, cop_src *s) {
+  size_t i = (size_t)(s - c->src);
+  for (size_t j = (i + 1) & (COP_SRC_SLOTS - 1); c->src[j].id[0]; j = (j + 1) & (COP_SRC_SLOTS - 1)) {
+    size_t h = src_hash(c->src[j].id);
+    /* j's entry may fill the hole at i unless its home h lies cyclically in (i, j] */
+    if (i <= j ? (h <= i || h > j) : (h <= i && h > j)) {
+      c->src[i] = c->src[j];
+      i = j;
+    }
+  }
+  c->src[i].id[0] = 0;
+  c->n_src--;
+}
+
 void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
   fused_walk *w = vw;
   mwx_cop *c = w->c;
@@ -113,13 +145,12 @@ void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
   for (int m = 0; moved && m < e->n_members; m++) {
     char key[MWX_ID_LEN + 1];
     snprintf(key, sizeof key, "%.*s", MWX_ID_LEN, e->member[m]);
-    json_t *v = json_object_get(c->fused_src, key);
-    if (!v || json_integer_value(json_array_get(v, 1)) > e->t_last_sample_ns)
+    cop_src *v = key[0] ? src_slot(c, key) : NULL;
+    if (!v || !v->id[0] || v->t_ns > e->t_last_sample_ns)
       continue;
-    int64_t ms = (int64_t)json_integer_value(json_array_get(v, 0));
-    if (!w->src_ms || ms < w->src_ms)
-      w->src_ms = ms;
-    json_object_del(c->fused_src, key);
+    if (!w->src_ms || v->wall_ms < w->src_ms)
+      w->src_ms = v->wall_ms;
+    src_del(c, v);
   }
   f->t_ns = e->t_ns;
   f->t_last_ns = e->t_last_sample_ns;
@@ -210,26 +241,32 @@ static int64_t fused_tick(mwx_node_loop *l, void *ctx) {
 /* Forgets the node events older than COP_SRC_KEEP_MS that changed nothing
  * shown (counted). */
 static void sources_prune(mwx_cop *c, int64_t now_ms) {
-  const char *k;
-  json_t *v;
-  void *tmp;
-  json_object_foreach_safe(c->fused_src, tmp, k, v) {
-    if (now_ms - (int64_t)json_integer_value(json_array_get(v, 0)) >= COP_SRC_KEEP_MS) {
-      json_object_del(c->fused_src, k);
+  /* (a deletion moves later entries back into slot i: i is looked at again) */
+  for (size_t i = 0; i < COP_SRC_SLOTS && c->n_src;) {
+    if (c->src[i].id[0] && now_ms - c->src[i].wall_ms >= COP_SRC_KEEP_MS) {
+      src_del(c, &c->src[i]);
       c->src_unreflected++;
-    }
+    } else
+      i++;
   }
 }
 
 void cop_fused_track(mwx_cop *c, const mwx_msg_track *t, int64_t wall_ms) {
   char key[MWX_ID_LEN + 1];
   snprintf(key, sizeof key, "%.*s", MWX_ID_LEN, t->local_track_id);
-  if (!key[0] || json_object_get(c->fused_src, key))
+  if (!key[0] || src_slot(c, key)->id[0])
     return; /* its oldest sample not yet pushed stands */
-  if (json_object_size(c->fused_src) >= COP_FUSED * 4) /* bounded */
+  if (c->n_src >= COP_SRC_MAX) /* bounded */
     sources_prune(c, wall_ms);
-  if (json_object_size(c->fused_src) < COP_FUSED * 4)
-    json_object_set_new(c->fused_src, key, json_pack("[I,I]", (json_int_t)wall_ms, (json_int_t)t->time_ns));
+  if (c->n_src >= COP_SRC_MAX) {
+    c->src_untracked++;
+    return;
+  }
+  cop_src *s = src_slot(c, key); /* (the prune may have moved it) */
+  memcpy(s->id, key, sizeof s->id);
+  s->wall_ms = wall_ms;
+  s->t_ns = t->time_ns;
+  c->n_src++;
 }
 
 void cop_fused_picture(mwx_cop *c, const mwx_node_event *ev) {
@@ -276,6 +313,7 @@ json_t *cop_fused_stats_json(const mwx_cop *c) {
   json_object_set_new(o, "push_ms", ring_ms(c->pass_push_us, c->pic_events));
   json_object_set_new(o, "delta_wait_ms", ring_ms(c->fused_wait_us, c->fused_wait_n));
   json_object_set_new(o, "events_unreflected", json_integer((json_int_t)c->src_unreflected));
+  json_object_set_new(o, "events_untracked", json_integer((json_int_t)c->src_untracked));
   return o;
 }
 
