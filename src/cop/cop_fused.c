@@ -215,6 +215,17 @@ static int fused_flush(mwx_cop *c) {
   return pushed;
 }
 
+/* fused_src_ms (a fused message's any_ms: the oldest node event since the
+ * last delta) is forgotten once what came since cannot change the fused
+ * picture any more (e.g. a track the fuser cannot take): without picture
+ * events after the COP_RELOOKS looks (the caller's: the flush timer stops
+ * looking), with them COP_RELOOKS * COP_FLUSH_NS after that event.  Called
+ * after a look (a flush) that had nothing more to push. */
+static void src_ms_settle(mwx_cop *c) {
+  if (!c->pic_events || (c->fused_src_ms && cop_wall_ms() - c->fused_src_ms >= COP_RELOOKS * COP_FLUSH_NS / 1000000))
+    c->fused_src_ms = 0;
+}
+
 /* The flush timer: after a node event that may change the fused picture
  * (its launch points and predictions change without a pass).  Without
  * picture events (the node makes its passes in line: speed 0) the fuser
@@ -232,8 +243,7 @@ static int64_t fused_tick(mwx_node_loop *l, void *ctx) {
     c->fused_due = mwx_node_mono_ns() + COP_FLUSH_NS;
     return COP_FLUSH_NS;
   }
-  if (!c->pic_events || (c->fused_src_ms && cop_wall_ms() - c->fused_src_ms >= COP_RELOOKS * COP_FLUSH_NS / 1000000))
-    c->fused_src_ms = 0; /* what came since did not change the fused picture (e.g. a track the fuser cannot take) */
+  src_ms_settle(c);
   c->fused_timer = 0;
   return MWX_NODE_TIMER_DONE;
 }
@@ -280,8 +290,8 @@ void cop_fused_picture(mwx_cop *c, const mwx_node_event *ev) {
     return; /* nobody to push to (a page's snapshot reads the picture itself) */
   if (fused_flush(c))
     c->pass_push_us[k] = clamp_us(mwx_node_mono_ns() - t0);
-  else if (c->fused_src_ms && cop_wall_ms() - c->fused_src_ms >= COP_RELOOKS * COP_FLUSH_NS / 1000000)
-    c->fused_src_ms = 0; /* as fused_tick: it changed nothing shown */
+  else
+    src_ms_settle(c); /* (pic_events > 0 here) */
 }
 
 static int cmp_i32(const void *a, const void *b) {
