@@ -231,17 +231,25 @@ static void put_launch(mwx_node *n, struct node_fuse *f, const char *originator,
   e->l = *l;
 }
 
-/* The predictions are sorted by gtn: lower bound. */
-static size_t pred_pos(const struct node_fuse *f, uint32_t gtn) {
-  size_t lo = 0, hi = f->n_pred;
+/* fusepic_int.h */
+size_t fu_gtn_lower_bound(const void *base, size_t n, size_t size, size_t off, uint32_t gtn) {
+  const unsigned char *b = base;
+  size_t lo = 0, hi = n;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    if (f->pred[mid].gtn < gtn)
+    uint32_t g;
+    memcpy(&g, b + mid * size + off, sizeof g);
+    if (g < gtn)
       lo = mid + 1;
     else
       hi = mid;
   }
   return lo;
+}
+
+/* The predictions are sorted by gtn: lower bound. */
+static size_t pred_pos(const struct node_fuse *f, uint32_t gtn) {
+  return fu_gtn_lower_bound(f->pred, f->n_pred, sizeof *f->pred, offsetof(fu_pred, gtn), gtn);
 }
 
 /* 1 if state x (ECEF m, m/s) is coming down inside the atmosphere (below
