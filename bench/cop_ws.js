@@ -138,6 +138,18 @@ function summary(d, bucket) {
   let round = 0, nowClients = 0;
   const pooled = { 0: new Map(), [clientsArg]: new Map() };
   const busy = { 0: { ns: 0, cpu: 0, up: 0 }, [clientsArg]: { ns: 0, cpu: 0, up: 0 } };
+  // JPN_PID (cop_page.sh): the node's loop thread (mwxd's main thread) and
+  // the whole process, from /proc: CPU ns run and ns runnable but waiting
+  // for a core (schedstat), per window
+  const pid = process.env.JPN_PID;
+  const sched = (path) => { try { const [run, wait] = fs.readFileSync(path, 'utf8').trim().split(/\s+/).map(Number); return { run, wait }; } catch (e) { return null; } };
+  const procCpu = () => {
+    if (!pid) return null;
+    let run = 0, wait = 0;
+    try { for (const t of fs.readdirSync(`/proc/${pid}/task`)) { const x = sched(`/proc/${pid}/task/${t}/schedstat`); if (x) { run += x.run; wait += x.wait; } } } catch (e) { return null; }
+    return { loop: sched(`/proc/${pid}/task/${pid}/schedstat`), run, wait, wall: Number(process.hrtime.bigint()) };
+  };
+  const cpu = { 0: { loop: 0, loopWait: 0, all: 0, wall: 0 }, [clientsArg]: { loop: 0, loopWait: 0, all: 0, wall: 0 } };
   let bucket = 50, failed = 0, connected = 0;
   const got = { frames: 0, events: 0, snapshots: 0, lat: [] };
   for (let r = 0; r < Number(roundsArg); r++) {
@@ -151,8 +163,16 @@ function summary(d, bucket) {
       connected += socks.length;
       await sleep(1000); // the connections settle
       const sa = await stats(), a = hist(sa);
+      const ca = procCpu();
       await sleep(Number(winS) * 1000);
+      const cb = procCpu();
       const sb = await stats(), b = hist(sb);
+      if (ca && cb && ca.loop && cb.loop) {
+        cpu[k].loop += cb.loop.run - ca.loop.run;
+        cpu[k].loopWait += cb.loop.wait - ca.loop.wait;
+        cpu[k].all += cb.run - ca.run;
+        cpu[k].wall += cb.wall - ca.wall;
+      }
       bucket = b.bucket;
       for (const [i, n] of diff(a, b)) pooled[k].set(i, (pooled[k].get(i) || 0) + n);
       busy[k].ns += sb.loop_busy.ns - sa.loop_busy.ns;
@@ -176,6 +196,12 @@ function summary(d, bucket) {
   const cshare = (x) => (x.up ? (100 * x.cpu / x.up).toFixed(2) : '-');
   console.log(`LOOP the web server's CPU time on JPN's loop thread (CLOCK_THREAD_CPUTIME_ID, not the waits for a core): ${cshare(busy[0])}% with 0 clients, ${cshare(busy[clientsArg])}% with ${clientsArg} ` +
               `(${busy[0].up && busy[clientsArg].up ? (100 * (busy[clientsArg].cpu / busy[clientsArg].up - busy[0].cpu / busy[0].up)).toFixed(2) : '-'} points)`);
+  if (pid) {
+    const c0 = cpu[0], c1 = cpu[clientsArg], pc = (x, w) => (w ? (100 * x / w).toFixed(2) : '-');
+    console.log(`LOOP JPN's loop thread CPU (schedstat, % of a core over the windows): ${pc(c0.loop, c0.wall)}% with 0 clients, ${pc(c1.loop, c1.wall)}% with ${clientsArg} ` +
+                `(slowdown: ${c0.loop && c0.wall && c1.wall ? (100 * ((c1.loop / c1.wall) / (c0.loop / c0.wall) - 1)).toFixed(1) : '-'}% more loop CPU per second); ` +
+                `waiting for a core ${pc(c0.loopWait, c0.wall)}% / ${pc(c1.loopWait, c1.wall)}%; the whole mwxd ${pc(c0.all, c0.wall)}% / ${pc(c1.all, c1.wall)}%`);
+  }
   const st = await stats();
   console.log(`LOOP /api/stats requests unanswered in 15 s (asked again): ${silences}`);
   console.log(`LOOP server: ws_clients=${st.ws_clients} ws_sent=${st.ws_sent} ws_frames=${st.ws_frames} ws_sealed=${st.ws_sealed} ws_dropped=${st.ws_dropped} ws_resyncs=${st.ws_resyncs} ws_snapshots=${st.ws_snapshots} ws_coalesced=${st.ws_coalesced}` +

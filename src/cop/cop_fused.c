@@ -116,6 +116,11 @@ static void src_del(mwx_cop *c, cop_src *s) {
   c->n_src--;
 }
 
+static int32_t clamp_us(int64_t ns) {
+  int64_t us = ns / 1000;
+  return us < 0 ? 0 : us > INT32_MAX ? INT32_MAX : (int32_t)us;
+}
+
 void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
   fused_walk *w = vw;
   mwx_cop *c = w->c;
@@ -150,6 +155,11 @@ void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
       continue;
     if (!w->src_ms || v->wall_ms < w->src_ms)
       w->src_ms = v->wall_ms;
+    int32_t us = clamp_us((w->now_ms - v->wall_ms) * 1000000ll);
+    if (!strncmp(key, c->nation, 3) && key[3] == '-')
+      c->own_wait_us[c->own_wait_n++ % COP_PASS_N] = us;
+    else
+      c->partner_wait_us[c->partner_wait_n++ % COP_PASS_N] = us;
     src_del(c, v);
   }
   f->t_ns = e->t_ns;
@@ -163,10 +173,6 @@ void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
 
 static void sources_prune(mwx_cop *c, int64_t now_ms);
 
-static int32_t clamp_us(int64_t ns) {
-  int64_t us = ns / 1000;
-  return us < 0 ? 0 : us > INT32_MAX ? INT32_MAX : (int32_t)us;
-}
 
 /* Pushes the fused picture's changes since the last push as one message
  * {"type":"fused","wall_ms":...,"tracks":[...],"gone":[...]}: wall_ms is
@@ -175,7 +181,7 @@ static int32_t clamp_us(int64_t ns) {
 static int fused_flush(mwx_cop *c) {
   int64_t t0 = cop_busy_in(c);
   c->fused_last = mwx_node_mono_ns();
-  fused_walk w = {c, json_array(), 0, NULL, 0};
+  fused_walk w = {c, json_array(), 0, NULL, 0, cop_wall_ms()};
   for (size_t i = 0; i < c->n_fused; i++)
     c->fused[i].seen = 0;
   mwx_node_fused_picture(c->node, cop_fused_visit, &w);
@@ -309,9 +315,11 @@ static json_t *ring_ms(const int32_t *ring, uint64_t count) {
   if (!m)
     return json_pack("{s:i}", "n", 0);
   qsort(v, m, sizeof *v, cmp_i32);
-  size_t i99 = (size_t)((double)m * 0.99);
-  return json_pack("{s:I,s:f,s:f,s:f}", "n", (json_int_t)m, "p50", v[m / 2] / 1e3, "p99",
-                   v[i99 < m ? i99 : m - 1] / 1e3, "max", v[m - 1] / 1e3);
+  size_t i99 = (size_t)((double)m * 0.99), over = 0;
+  for (size_t i = 0; i < m; i++)
+    over += v[i] > 100000;
+  return json_pack("{s:I,s:f,s:f,s:f,s:I}", "n", (json_int_t)m, "p50", v[m / 2] / 1e3, "p99",
+                   v[i99 < m ? i99 : m - 1] / 1e3, "max", v[m - 1] / 1e3, "over_100", (json_int_t)over);
 }
 
 json_t *cop_fused_stats_json(const mwx_cop *c) {
@@ -322,6 +330,8 @@ json_t *cop_fused_stats_json(const mwx_cop *c) {
   json_object_set_new(o, "take_ms", ring_ms(c->pass_take_us, c->pic_events));
   json_object_set_new(o, "push_ms", ring_ms(c->pass_push_us, c->pic_events));
   json_object_set_new(o, "delta_wait_ms", ring_ms(c->fused_wait_us, c->fused_wait_n));
+  json_object_set_new(o, "own_event_wait_ms", ring_ms(c->own_wait_us, c->own_wait_n));
+  json_object_set_new(o, "partner_event_wait_ms", ring_ms(c->partner_wait_us, c->partner_wait_n));
   json_object_set_new(o, "events_unreflected", json_integer((json_int_t)c->src_unreflected));
   json_object_set_new(o, "events_untracked", json_integer((json_int_t)c->src_untracked));
   return o;

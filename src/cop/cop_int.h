@@ -239,6 +239,10 @@ struct mwx_cop {
   int32_t pass_push_us[COP_PASS_N]; /* the event -> its delta pushed (-1: the pass changed nothing shown) */
   int32_t fused_wait_us[COP_PASS_N]; /* per delta pushed: its oldest node event -> the push */
   uint64_t fused_wait_n;
+  /* per Track event reflected in a pushed delta: its node event -> the walk
+     that pushed it, this nation's own tracks and partners' apart */
+  int32_t own_wait_us[COP_PASS_N], partner_wait_us[COP_PASS_N];
+  uint64_t own_wait_n, partner_wait_n;
   /* loop lag probe: lateness of a COP_PROBE_NS timer, the last COP_LAG_N */
   uint64_t probe_timer;
   int64_t probe_due;
@@ -258,6 +262,7 @@ typedef struct fused_walk {
   int full;       /* the whole picture (GET /api/picture): every entry, launch and impact, trail */
   json_t *trails; /* with full: nation's track id -> its trail (from the picture, made once per walk) */
   int64_t src_ms; /* not full: the oldest node event the changed entries reflect (0: none) */
+  int64_t now_ms; /* not full: the walk's wall ms (each reflected event's wait is measured to it) */
 } fused_walk;
 
 /* A log-in's password check on libuv's thread pool (cop_http.c): the
