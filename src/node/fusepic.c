@@ -35,7 +35,8 @@
  *     loop fills a job (samples, time, the predictions' impact times) while
  *     the worker is idle and hands it over (FW_QUEUED) at a step and, since
  *     issue 15's tenth session, as soon as something waits (fuse_kick: a
- *     partner's sample taken, a pass taken back); the worker's token takes
+ *     partner's sample taken, a pass taken back, a step whose hand-over found
+ *     the budget spent: when it is back); the worker's token takes
  *     the finished pass back in the loop's next batch (FW_DONE): the new
  *     picture becomes the loop's, the old one the buffer of the next pass,
  *     and the swap is a node event (MWX_NODE_EV_PICTURE) that the web
@@ -527,8 +528,16 @@ static int fuse_sync(mwx_node *n, int own) {
     return job_take(n);
   }
   int rc = worker_take(n);
-  if (fu_worker_state(f->w) != FW_IDLE || fu_budget_refill(&f->budget, mwx_node_mono_ns()) <= 0)
+  if (fu_worker_state(f->w) != FW_IDLE)
+    return rc; /* taking its pass back kicks (node_fuse_taken) */
+  if (fu_budget_refill(&f->budget, mwx_node_mono_ns()) <= 0) {
+    /* out of budget: what waits (the own tracks' new estimates of this
+       step, whose Track samples come next; partners' samples) is handed
+       over when the budget is back, not at the next step (issue 15,
+       eleventh session: own Track events waited > 100 ms for it) */
+    fuse_kick(n);
     return rc;
+  }
   int rc2 = job_fill(n, 1, 1);
   if (rc2)
     return rc ? rc : rc2;
