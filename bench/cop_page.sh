@@ -32,7 +32,7 @@ printf 'bench-password\n' | "$B/mwx" account add bench --file "$T/acc.json" --ro
 PORT=$(( 20000 + $$ % 20000 )); DOM=$(( 60 + $$ % 40 ))
 START=$(( $(date +%s%3N) + 8000 ))
 for N in KOR JPN USA; do
-  web=""; [ $N = JPN ] && web=",\"web_port\":$PORT,\"web_accounts\":\"acc.json\""
+  web=""; [ $N = JPN ] && web=",\"web_port\":$PORT,\"web_accounts\":\"acc.json\"${SLOW_PASS_MS:+,\"slow_pass_ms\":$SLOW_PASS_MS}"
   cat > "$T/$N.json" <<J
 {"nation":"$N","pki_dir":"pki","secure":true,"role":"mesh","domain_id":$DOM,"interface":"lo","peers":["127.0.0.1"],
  "lease_ms":3000,"journal":"$N.db","policy":"$SRC/config/policy-$N.json","scenario":"$SC",
@@ -73,5 +73,9 @@ if [ "$WS_CLIENTS" -gt 0 ]; then
   c1=$(awk '{print $14+$15}' /proc/${PIDS[1]}/stat)
   [ -n "${PERF:-}" ] && { kill -INT $PERFPID; wait $PERFPID 2>/dev/null; }
   echo "NODE JPN cpu=$(awk -v d=$((c1 - c0)) -v s=$(getconf CLK_TCK) 'BEGIN{printf "%.1f", d/s}') s over the WebSocket part (half of it with $WS_CLIENTS clients)"
+fi
+if [ -n "${SLOW_PASS_MS:-}" ]; then # JPN's steps of SLOW_PASS_MS wall ms or more (SLOWPASS, node_step.c): where its loop stalls
+  echo "NODE JPN steps >= $SLOW_PASS_MS ms: $(grep -c 'SLOWPASS' "$T/JPN.log") (the slowest 5 below)"
+  grep 'SLOWPASS' "$T/JPN.log" | sort -t= -k2 -g -r | head -5 | sed 's/^/NODE   /'
 fi
 uptime | sed 's/^/NODE machine load: /'
