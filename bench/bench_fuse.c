@@ -33,7 +33,9 @@
  * --ici (ICI instead of CI: the default before the seventh session; --ci is
  * the default now and changes nothing), --no-thrust (boost samples propagated
  * ballistically), --no-powered (no thrust allowance in the split test) and
- * --no-merge-back (both together: the fuser before issue 13's tenth session)
+ * --no-merge-back (both together: the fuser before issue 13's tenth session), --no-held (no held
+ * gate: every member leaves at the split gate) and --no-exclusive (a replacement also where the new track
+ * fits another fused track; both: the fuser before the eleventh session)
  * are the ablations of docs/fusion.md.  --ballistic gives the fuser each track's ballistic-model estimate
  * once ballistic (mwx_track_info.ballistic) instead of the combined one the
  * node publishes today (what a change to node.c's Track sample would give).
@@ -662,6 +664,14 @@ int main(int argc, char **argv) {
       return run_micro();
     if (!strcmp(argv[i], "--no-powered")) { /* the split test without the thrust allowance (before issue 13's tenth session) */
       g_cfg.split_powered_s = 0;
+      continue;
+    }
+    if (!strcmp(argv[i], "--no-held")) { /* every member leaves at the split gate (before issue 13's eleventh session) */
+      g_cfg.split_held_s = 0;
+      continue;
+    }
+    if (!strcmp(argv[i], "--no-exclusive")) { /* a replacement also where the new track fits another fused track */
+      g_cfg.replace_exclusive = 0;
       continue;
     }
     if (!strcmp(argv[i], "--no-merge-back")) { /* split-off fused tracks merge only inside the association gate */

@@ -1368,6 +1368,168 @@ static void test_merge_back_restores_number(void **state) {
   assert_int_equal(gj, mwx_fuse_global_number("KOR", "KOR-T1"));
 }
 
+/* Held correlations (issue 13, eleventh session; docs/fusion.md "Held
+ * correlations").  KOR's, JPN's and the USA's tracks of one missile in
+ * mid-course (50 m, 1 m/s sigmas, on the truth but for KOR's offset), held
+ * together for 100 s; then KOR's track is offset along one axis:
+ *  - constant, 335 m: d2 = 335^2 / (50^2 + 50^2/2) = 29.9 at every sample,
+ *    outside the split gate (22.46), inside the held gate (38.26), for
+ *    100 s - the late 2022-11-18 pattern (a re-acquired track at d2 22-30
+ *    for minutes): one fused track throughout, the missile's number
+ *    unchanged on KOR's track;
+ *    without the held gate (split_held_s 0) KOR leaves after 3 samples;
+ *  - growing at 10 m/s (a real divergence; velocity on the truth, so that
+ *    the position alone decides): it splits with the held gate too, at
+ *    most sqrt(38.26 / 22.46) = 1.31 times as late after the divergence
+ *    began (plus the 2 extra strikes) as without it.
+ * k_split: the sample index at which KOR's track first had a number of its
+ * own (-1: never); count_max: fused tracks at most. */
+static void run_held(double held_s, int growing, int *k_split, size_t *count_max) {
+  mwx_fuse_config cfg;
+  mwx_fuse_config_default(&cfg);
+  cfg.split_held_s = held_s;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(&cfg, &fz), 0);
+  uint64_t seed = 5;
+  *k_split = -1;
+  *count_max = 0;
+  uint32_t g0 = 0;
+  for (int k = 0; k <= 200; k++) {
+    double t = g_traj.fig.burnout_time_s + 150.0 + k;
+    mwx_fuse_sample b[3];
+    const char *orig[3] = {"KOR", "JPN", "USA"}, *id[3] = {"KOR-T1", "JPN-T1", "USA-T1"};
+    for (int m = 0; m < 3; m++) {
+      sample_at(&b[m], orig[m], id[m], t, 50.0, 1.0, 1, &seed);
+      double p[3], v[3];
+      assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t, p, v, NULL), 0);
+      for (int i = 0; i < 3; i++)
+        b[m].pos_ecef_m[i] = p[i], b[m].vel_ecef_mps[i] = v[i];
+    }
+    if (k >= 100)
+      b[0].pos_ecef_m[0] += growing ? 10.0 * (k - 100) : 335.0;
+    assert_int_equal(mwx_fuse_ingest(fz, b, 3), 0);
+    if (mwx_fuse_count(fz) > *count_max)
+      *count_max = mwx_fuse_count(fz);
+    uint32_t gk, gj;
+    fused_of(fz, "KOR", "KOR-T1", &gk);
+    fused_of(fz, "JPN", "JPN-T1", &gj);
+    if (*k_split < 0 && gk != gj)
+      *k_split = k;
+    if (!k)
+      g0 = gj; /* the three started together: the smallest key (JPN-T1) names the missile */
+    if (!growing && held_s > 0) /* KOR's track keeps the missile's number at every sample */
+      assert_true(gk == g0 && gj == g0);
+  }
+  mwx_fuse_destroy(fz);
+}
+
+static void test_held_member_stays(void **state) {
+  (void)state;
+  mwx_fuse_config cfg;
+  mwx_fuse_config_default(&cfg);
+  assert_true(fabs(cfg.split_held_s - 60.0) < 1e-12);
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(&cfg, &fz), 0);
+  mwx_fuse_destroy(fz);
+  cfg.split_held_prob = 0.99; /* below split_prob */
+  assert_int_equal(mwx_fuse_create(&cfg, &fz), MWX_EINVAL);
+  int k;
+  size_t nmax;
+  run_held(60.0, 0, &k, &nmax);
+  fprintf(stderr, "held, 335 m off for 100 s (d2 29.9): %zu fused tracks at most, KOR apart at k %d\n", nmax, k);
+  assert_int_equal(nmax, 1);
+  assert_int_equal(k, -1);
+  run_held(0.0, 0, &k, &nmax);
+  fprintf(stderr, "no held gate, 335 m off: %zu fused tracks at most, KOR apart at k %d\n", nmax, k);
+  assert_int_equal(nmax, 2);
+  assert_true(k >= 102 && k <= 103); /* split_after (3) samples outside 22.46 */
+  int k_held, k_free;
+  run_held(60.0, 1, &k_held, &nmax);
+  run_held(0.0, 1, &k_free, &nmax);
+  fprintf(stderr, "diverging at 10 m/s from k 100: apart at k %d held, %d without\n", k_held, k_free);
+  /* 22.46 at 290 m (k 129), 38.26 at 379 m (k 138); 3 strikes each */
+  assert_true(k_free > 100 && k_held > k_free);
+  assert_true((double)(k_held - 100) <= 1.31 * (double)(k_free - 100) + 2.0);
+}
+
+/* The replacement rule is exclusive (issue 13, eleventh session): the 2-s
+ * one-pad salvo at JPN's node.  Two missiles on one trajectory 2 s apart
+ * (M2 behind M1 by `sep`, ~10 km in mid-course); KOR's tracks arrive
+ * coarsened (sigma 0.3 sep), KOR-T1 of M1 displaced 0.7 sep toward M2, KOR-T2
+ * of M2 0.5 sep behind it; the USA's tracks (200 m) are on the truth.
+ * USA-T1 (M1) joins KOR-T1 (d2 0.49 / 0.09 = 5.4).  Then USA-T2 (M2) is new:
+ * against M1's fused track without USA-T1 it is at d2 0.09 / 0.09 = 1, nearer
+ * than USA-T1 (5.4) - the replacement rule's condition - but against M2's
+ * fused track as it is at 0.25 / 0.09 = 2.8, inside the gate: it is M2's
+ * track.  With replace_exclusive (default) it joins KOR-T2 and USA-T1 stays
+ * in M1's state; without, USA-T2 replaces USA-T1 in M1's fused track (the
+ * second missile on the first's number) and USA-T1, displaced and then
+ * decorrelated, ends on a number of its own. */
+static void run_exclusive(int exclusive, uint32_t g[4], int *usa1_used) {
+  mwx_fuse_config cfg;
+  mwx_fuse_config_default(&cfg);
+  cfg.replace_exclusive = exclusive;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(&cfg, &fz), 0);
+  uint64_t seed = 3;
+  double t1 = g_traj.fig.burnout_time_s + 100.0;
+  for (int k = 0; k < 8; k++) {
+    double t = t1 + k;
+    double p1[3], v1[3], p2[3], v2[3], sep = 0;
+    assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t, p1, v1, NULL), 0);
+    assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t - 2.0, p2, v2, NULL), 0);
+    for (int i = 0; i < 3; i++)
+      sep += (p2[i] - p1[i]) * (p2[i] - p1[i]);
+    sep = sqrt(sep);
+    assert_true(sep > 5e3 && sep < 20e3);
+    mwx_fuse_sample b[4];
+    const char *orig[4] = {"KOR", "KOR", "USA", "USA"}, *id[4] = {"KOR-T1", "KOR-T2", "USA-T1", "USA-T2"};
+    const double frac[4] = {0.7, 1.5, 0.0, 1.0}; /* along M1 -> M2 */
+    size_t n = k < 2 ? 2 : k < 4 ? 3 : 4;
+    for (size_t m = 0; m < n; m++) {
+      sample_at(&b[m], orig[m], id[m], t, 50.0, 1.0, 1, &seed);
+      for (int i = 0; i < 3; i++) {
+        b[m].pos_ecef_m[i] = p1[i] + frac[m] * (p2[i] - p1[i]);
+        b[m].vel_ecef_mps[i] = m == 0 || m == 2 ? v1[i] : v2[i];
+      }
+      if (m < 2)
+        diag6(b[m].P, 0.3 * sep, 100.0);
+      else
+        diag6(b[m].P, 200.0, 5.0);
+    }
+    assert_int_equal(mwx_fuse_ingest(fz, b, n), 0);
+  }
+  fused_of(fz, "KOR", "KOR-T1", &g[0]);
+  fused_of(fz, "KOR", "KOR-T2", &g[1]);
+  fused_of(fz, "USA", "USA-T2", &g[3]);
+  fused_of(fz, "USA", "USA-T1", &g[2]);
+  *usa1_used = -1; /* USA-T1's fused track: every member used (none displaced) */
+  for (size_t i = 0; i < mwx_fuse_count(fz); i++) {
+    mwx_fuse_track ft;
+    assert_int_equal(mwx_fuse_get(fz, i, g_launch_ns + (int64_t)llround((t1 + 7) * NS), &ft), 0);
+    if (ft.global_track_no == g[2])
+      *usa1_used = ft.n_used == ft.n_members;
+  }
+  mwx_fuse_destroy(fz);
+}
+
+static void test_replacement_exclusive(void **state) {
+  (void)state;
+  uint32_t g[4];
+  int used;
+  run_exclusive(1, g, &used);
+  fprintf(stderr, "exclusive: KOR-T1 %u KOR-T2 %u USA-T1 %u USA-T2 %u, USA-T1 used %d\n", g[0], g[1], g[2], g[3], used);
+  assert_int_not_equal(g[0], g[1]);
+  assert_int_equal(g[2], g[0]); /* USA-T1 with M1's KOR track, used */
+  assert_int_equal(g[3], g[1]); /* USA-T2 with M2's */
+  assert_true(used);
+  run_exclusive(0, g, &used);
+  fprintf(stderr, "not exclusive: KOR-T1 %u KOR-T2 %u USA-T1 %u USA-T2 %u, USA-T1 used %d\n", g[0], g[1], g[2], g[3],
+          used);
+  assert_int_equal(g[3], g[0]); /* the second missile's USA track on the first's number */
+  assert_int_not_equal(g[2], g[0]); /* and the first's pushed out to a number of its own */
+}
+
 /* A salvo from one site: two missiles on the same trajectory launched
  * gap_s apart (salvo-100's spacing is 2 s), each held by KOR, JPN and the
  * USA from +40 s through boost, burnout and 200 s of mid-course.  The
@@ -1465,6 +1627,8 @@ int main(void) {
       cmocka_unit_test(test_staging_mismatch_does_not_split),
       cmocka_unit_test(test_merge_back_restores_number),
       cmocka_unit_test(test_salvo_keeps_numbers),
+      cmocka_unit_test(test_held_member_stays),
+      cmocka_unit_test(test_replacement_exclusive),
   };
   return cmocka_run_group_tests(tests, setup_traj, teardown_traj);
 }

@@ -15,7 +15,8 @@
  *    first track as early as KOR's, which without the relay it is not);
  *  - the three nodes end on one global number on 2022-11-18 and 2022-10-04,
  *    and none splits the missile in the Hwasong-17's boost and staging;
- *  - a salvo of three from one pad keeps three numbers, the same at every node.
+ *  - a salvo of three from one pad (20, 5 and 2 s apart) keeps three numbers,
+ *    the same at every node.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -170,9 +171,12 @@ static void shared_numbers(const char *scenario, double until_s, uint32_t g[3], 
  * merged back 250 s before the fall.  Now: one number at every node through
  * boost and staging, and the same final number at the three nodes on both
  * flights.  Late in 2022-11-18 (KOR-T2 re-acquired after 2,700 s of
- * coasting, d2 22-30 on near-singular covariances) KOR's and the USA's
- * nodes still give a second number for a few tens of seconds
- * (BENCHMARKS.md, issue 13 tenth session): not asserted away. */
+ * coasting, and USA-T2, at d2 21-30 from the others for minutes) KOR's and
+ * the USA's nodes gave a second number (2 numbers for the flight) until the
+ * held gate (issue 13, eleventh session: a member that has tested inside
+ * for 60 s leaves only outside chi-square 6 (0.999999) = 38.26; docs/fusion.md
+ * "Held correlations"): now one number at every node for the whole flight
+ * of both. */
 static void test_replay_one_number(void **state) {
   (void)state;
   uint32_t g[3];
@@ -187,8 +191,8 @@ static void test_replay_one_number(void **state) {
   for (int a = 0; a < 3; a++) {
     assert_int_not_equal(g[a], 0);
     assert_int_equal(g[a], g[JPN]);
+    assert_int_equal(nos[a], 1); /* the whole flight: held correlations (eleventh session) */
   }
-  assert_int_equal(nos[JPN], 1);
   shared_numbers(SCENARIO, 0, g, nos);
   for (int a = 0; a < 3; a++) {
     assert_int_not_equal(g[a], 0);
@@ -202,11 +206,17 @@ static void test_replay_one_number(void **state) {
  * that each flies the others' path a few km behind them; shared, to +500 s
  * (boost, the staging coast, burnout at about +325 s).  No wrong merge: each
  * node gives each missile one number, the three nodes the same one, and no
- * two missiles the same.  (At 2 s apart JPN's node gives the third missile
- * the first one's number, before the tenth session's changes as after: JPN's
- * own radars, which first see them at +100 s, do not resolve them; not
- * asserted here.) */
-static void salvo_numbers(int gap_s) {
+ * two missiles the same.  At 2 s apart (strict 0) JPN's node gave the
+ * third missile the first one's number until the eleventh session: the
+ * second missile's new USA track replaced the first's in the first's fused
+ * track (KOR's coarsened tracks could not tell the two apart), a cascade
+ * followed; the replacement rule is now exclusive (fuse_assoc.c).  What is
+ * left at 2 s: JPN's own JPN-T3 (the third missile) joins the second's fused
+ * track for 5 s at JPN's node, and the USA's USA-T2, displaced by its
+ * tracker's USA-T4 at +160 s and drifting, is scored on the third missile
+ * with a number of its own: JPN and the USA count 2 numbers for the third
+ * missile, every node ends on the same three numbers. */
+static void salvo_numbers(int gap_s, int strict) {
   char path[256];
   const char *tmp = getenv("TMPDIR");
   snprintf(path, sizeof path, "%s/mwx-salvo-%d-%ld.json", tmp && *tmp ? tmp : "/tmp", gap_s, (long)getpid());
@@ -239,7 +249,8 @@ static void salvo_numbers(int gap_s) {
     for (int a = 0; a < 3; a++) {
       assert_int_not_equal(m->n[a][SHARED].global_track_no, 0);
       assert_int_equal(m->n[a][SHARED].global_track_no, m->n[JPN][SHARED].global_track_no);
-      assert_int_equal(m->n[a][SHARED].global_tracks, 1);
+      assert_true(m->n[a][SHARED].global_tracks >= 1);
+      assert_true(m->n[a][SHARED].global_tracks <= (strict || k < 2 ? 1 : 2));
       for (size_t j = 0; j < k; j++)
         assert_int_not_equal(m->n[a][SHARED].global_track_no, r.keys.m[j].n[a][SHARED].global_track_no);
     }
@@ -249,8 +260,9 @@ static void salvo_numbers(int gap_s) {
 
 static void test_replay_salvo_keeps_numbers(void **state) {
   (void)state;
-  salvo_numbers(20);
-  salvo_numbers(5);
+  salvo_numbers(20, 1);
+  salvo_numbers(5, 1);
+  salvo_numbers(2, 0);
 }
 
 int main(void) {

@@ -197,6 +197,15 @@ typedef struct mwx_fuse_config {
   int merge_back;           /* 1: a fused track that split off merges back into the one it left
                                once the two are inside the split gate split_after tests in a row
                                (not only inside the association gate); the smaller name wins */
+  double split_held_s;      /* a member whose tests have been inside the split gate for this long
+                               (s of its own samples in its fused track, 0..3600; 0: off) is
+                               *held*: it leaves only outside split_held_prob's gate ... */
+  double split_held_prob;   /* ... chi-square 6 dof (0.999999 -> 38.26), >= split_prob: a test that
+                               runs for the whole flight keeps its false decorrelations per
+                               flight, not per sample, rare (docs/fusion.md "Held correlations") */
+  int replace_exclusive;    /* 1: a new track replaces its nation's fresh track in a fused track (the
+                               replacement rule) only if it fits no other fused track as it is: if
+                               it does, it is that one's (a salvo's next missile) */
 } mwx_fuse_config;
 
 /* Defaults: assoc 0.99, split 0.999, split after 3, fresh 20 s (the tracker
@@ -206,7 +215,9 @@ typedef struct mwx_fuse_config {
  * own coasting) and q_boost 100 (its boost model), q_gate 1 m^2/s^3,
  * boost_ci 1, ici 0 (CI; ICI was the default until the seventh session),
  * boost_thrust 1, split_min_s 0 (docs/fusion.md: measured), split_powered_s 10
- * (MWX_ASSESS_STAGING_COAST_S), merge_back 1 (issue 13, tenth session). */
+ * (MWX_ASSESS_STAGING_COAST_S), merge_back 1 (issue 13, tenth session),
+ * split_held_s 60, split_held_prob 0.999999 and replace_exclusive 1 (issue 13,
+ * eleventh session). */
 void mwx_fuse_config_default(mwx_fuse_config *cfg);
 
 typedef struct mwx_fuser mwx_fuser;

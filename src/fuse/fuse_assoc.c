@@ -260,6 +260,7 @@ static int split_off(mwx_fuser *fz, size_t si) {
   fz->f[f].back = 0;
   fz->s[si].fused = f;
   fz->s[si].strikes = 0;
+  fz->s[si].held_s = 0; /* a new correlation: held again only after split_held_s inside */
   fz->s[si].displaced = 0; /* in a fused track of its own it is used again */
   fz->f[old].dirty = 1;
   fuse_index_stale(fz);
@@ -840,12 +841,19 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
     src *s = &fz->s[i];
     if (sm->t_ns <= s->last.t_ns)
       continue; /* old, or the same sample by a second path */
+    double gap_s = (double)(sm->t_ns - s->last.t_ns) * 1e-9;
     fuse_estimate_thrust(s, &s->last, sm);
     fuse_src_take(s, sm);
     fuse_src_changed(s);
     fz->f[s->fused].dirty = 1;
     double d2 = dist_split(fz, (size_t)i, (size_t)s->fused);
-    if (isfinite(d2) && d2 > fz->gate_split) {
+    /* held correlations (docs/fusion.md "Held correlations"): a member that
+     * has tested inside for split_held_s leaves only outside gate_held */
+    int held = fz->cfg.split_held_s > 0 && s->held_s >= fz->cfg.split_held_s;
+    double gate = held ? fz->gate_held : fz->gate_split;
+    if (isfinite(d2) && d2 <= fz->gate_split && gap_s <= fz->cfg.fresh_s)
+      s->held_s += gap_s;
+    if (isfinite(d2) && d2 > gate) {
       if (!s->strikes++)
         s->t_strike_ns = sm->t_ns;
       if (s->strikes >= fz->cfg.split_after && (double)(sm->t_ns - s->t_strike_ns) * 1e-9 >= fz->cfg.split_min_s) {
@@ -870,8 +878,9 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
     pref *ref = malloc((nf0 ? nf0 : 1) * sizeof *ref);
     double *d2s = malloc((n_new * nf0 > 0 ? n_new * nf0 : 1) * sizeof *d2s);
     size_t *col = malloc((nf0 ? nf0 : 1) * sizeof *col);
-    if (!ref || !d2s || !col) {
-      free(ref), free(d2s), free(col);
+    char *repl = malloc(n_new * nf0 > 0 ? n_new * nf0 : 1);
+    if (!ref || !d2s || !col || !repl) {
+      free(ref), free(d2s), free(col), free(repl);
       rc = mwx_error_set(MWX_ENOMEM, "fuse: out of memory");
       goto out;
     }
@@ -880,7 +889,6 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
     fuse_memo_begin(fz); /* the samples stay as they are until the joins */
     size_t ncol = 0;
     for (size_t f = 0; f < nf0; f++) {
-      int any = 0;
       size_t m[MWX_FUSE_MAX_MEMBERS * 4];
       size_t nm = fuse_members(fz, f, m, sizeof m / sizeof m[0]);
       for (size_t r = 0; r < n_new; r++) {
@@ -907,12 +915,39 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
           d2 = dist_to(fz, si, f, FS_GATE);
         unmark(fz, m, nm);
         d2s[r * nf0 + f] = d2;
-        any |= d2 < fz->gate_assoc;
+        repl[r * nf0 + f] = nr > 0;
       }
+    }
+    fuse_memo_end(fz);
+    /* A replacement is for a track that has no other fused track to join:
+     * a new track c of nation N that fits fused track f only by replacing
+     * N's fresh track there (mark_replaced) but also fits another fused
+     * track g as it is is a second object's track, g's: the replacement is
+     * not offered.  A 2-s one-pad salvo at JPN's node (issue 13, eleventh
+     * session): USA-T2 (the second missile) was 2.1 from M1's fused track
+     * (KOR-T2, coarsened to 1 km) without USA-T1 (M1's own USA track, 10.2
+     * there, inside the gate) and 2.6 from M2's (KOR-T3); it replaced
+     * USA-T1 in M1's fused track, and the cascade that followed (KOR-T3 by
+     * the replacement between fused tracks, USA-T3, KOR-T4) left the third
+     * missile on the first's number.  A tracker's hand-over (2022-11-18 at
+     * +160 s: USA-T2 for the lost USA-T1) has no other fused track to fit. */
+    for (size_t r = 0; r < n_new; r++) {
+      int plain = 0;
+      for (size_t f = 0; f < nf0; f++)
+        plain |= !repl[r * nf0 + f] && d2s[r * nf0 + f] < fz->gate_assoc;
+      if (plain && fz->cfg.replace_exclusive)
+        for (size_t f = 0; f < nf0; f++)
+          if (repl[r * nf0 + f])
+            d2s[r * nf0 + f] = INFINITY;
+    }
+    for (size_t f = 0; f < nf0; f++) {
+      int any = 0;
+      for (size_t r = 0; r < n_new; r++)
+        any |= d2s[r * nf0 + f] < fz->gate_assoc;
       if (any)
         col[ncol++] = f;
     }
-    fuse_memo_end(fz);
+    free(repl);
     size_t N = n_new + ncol;
     double *cost = malloc(N * N * sizeof *cost);
     int *row_of_col = malloc(N * sizeof *row_of_col);

@@ -50,6 +50,10 @@ typedef struct src {
   int prev;             /* during an ingest call: the fused track before it (-2: new in the call) */
   int strikes;          /* consecutive samples outside the split gate */
   int64_t t_strike_ns;  /* time of the first of them */
+  double held_s;        /* how long its tests have been inside the split gate in its fused track (the
+                           sum of the gaps, each at most fresh_s, between its consecutive samples
+                           that tested inside); from cfg.split_held_s on it is held (gate_held);
+                           0 when it starts a fused track (new, split_off), kept through merges */
   int displaced;        /* a newer track of its originator took its place in its fused track
                            (the displacement rule, fuse_assoc.c): a member, never used */
   int64_t boost_t_ns;   /* time of its last boost sample, 0 if none (fuse_src_take) */
@@ -99,7 +103,7 @@ typedef struct memo_ent {
 
 struct mwx_fuser {
   mwx_fuse_config cfg;
-  double gate_assoc, gate_split;
+  double gate_assoc, gate_split, gate_held;
   src *s;
   size_t ns, caps;
   ftrk *f;

@@ -45,6 +45,9 @@ void mwx_fuse_config_default(mwx_fuse_config *cfg) {
   cfg->split_min_s = 0.0; /* 10 s: docs/fusion.md, measured: one number on 2022-10-04 but boost 1.40x on 2022-11-18 */
   cfg->split_powered_s = MWX_ASSESS_STAGING_COAST_S; /* docs/fusion.md "Powered flight" */
   cfg->merge_back = 1;
+  cfg->split_held_s = 60.0;        /* docs/fusion.md "Held correlations" */
+  cfg->split_held_prob = 0.999999; /* 38.26: false decorrelation 1e-6 per independent look */
+  cfg->replace_exclusive = 1;     /* docs/fusion.md "The replacement rule" */
 
 }
 
@@ -62,7 +65,9 @@ int mwx_fuse_create(const mwx_fuse_config *cfg, mwx_fuser **out) {
       !(c.q_boost_m2ps3 >= 0) || !(c.q_gate_m2ps3 >= 0) || (c.boost_ci != 0 && c.boost_ci != 1) ||
       (c.ici != 0 && c.ici != 1) || (c.boost_thrust != 0 && c.boost_thrust != 1) || !(c.split_min_s >= 0) ||
       c.split_min_s > 3600.0 || !(c.q_ballistic_air_m2ps3 >= 0) || !(c.split_powered_s >= 0) ||
-      c.split_powered_s > 60.0 || (c.merge_back != 0 && c.merge_back != 1))
+      c.split_powered_s > 60.0 || (c.merge_back != 0 && c.merge_back != 1) || !(c.split_held_s >= 0) ||
+      c.split_held_s > 3600.0 || !(c.split_held_prob >= c.split_prob && c.split_held_prob < 1.0) ||
+      (c.replace_exclusive != 0 && c.replace_exclusive != 1))
     return mwx_error_set(MWX_EINVAL, "fuse: create: invalid configuration");
   mwx_fuser *fz = calloc(1, sizeof *fz);
   if (!fz)
@@ -70,6 +75,7 @@ int mwx_fuse_create(const mwx_fuse_config *cfg, mwx_fuser **out) {
   fz->cfg = c;
   mwx_track_chi2_quantile(c.assoc_prob, 6, &fz->gate_assoc);
   mwx_track_chi2_quantile(c.split_prob, 6, &fz->gate_split);
+  mwx_track_chi2_quantile(c.split_held_prob, 6, &fz->gate_held);
   *out = fz;
   return 0;
 }
