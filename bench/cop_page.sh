@@ -32,7 +32,7 @@ printf 'bench-password\n' | "$B/mwx" account add bench --file "$T/acc.json" --ro
 PORT=$(( 20000 + $$ % 20000 )); DOM=$(( 60 + $$ % 40 ))
 START=$(( $(date +%s%3N) + 8000 ))
 for N in KOR JPN USA; do
-  web=""; [ $N = JPN ] && web=",\"web_port\":$PORT,\"web_accounts\":\"acc.json\""
+  web=""; [ $N = JPN ] && web=",\"web_port\":$PORT,\"web_accounts\":\"acc.json\"${SLOW_PASS_MS:+,\"slow_pass_ms\":$SLOW_PASS_MS}"
   cat > "$T/$N.json" <<J
 {"nation":"$N","pki_dir":"pki","secure":true,"role":"mesh","domain_id":$DOM,"interface":"lo","peers":["127.0.0.1"],
  "lease_ms":3000,"journal":"$N.db","policy":"$SRC/config/policy-$N.json","scenario":"$SC",
@@ -56,7 +56,8 @@ curl -s -m 60 --cacert "$T/pki/JPN/web_ca.pem" -c "$T/jar" -H 'Content-Type: app
 a=d.get("api_slowest",{})
 print("NODE JPN loop lag (10-ms timer, last 60 s) p50=%d p99=%d max=%d us; web server share of the loop %.2f%% (CPU %.2f%%, %d calls); ws_frames=%d ws_sealed=%d ws_sent=%d ws_resyncs=%d ws_coalesced=%d; slowest API call %s %.1f ms" % (l["p50"], l["p99"], l["max"], 100*b["share"], 100*b.get("cpu_share",0), b["calls"], d["ws_frames"], d.get("ws_sealed",0), d["ws_sent"], d["ws_resyncs"], d["ws_coalesced"], a.get("call","-"), a.get("ms",0)))
 f=d.get("fuse_passes",{}); q=lambda k: "%s n=%d p50=%s p99=%s max=%s ms" % (k, f.get(k,{}).get("n",0), f.get(k,{}).get("p50","-"), f.get(k,{}).get("p99","-"), f.get(k,{}).get("max","-"))
-print("NODE JPN fusion passes (MWX_NODE_EV_PICTURE, the last 4,096) %d: %s; %s; %s; %s; %s" % (f.get("passes",0), q("wait_ms"), q("pass_ms"), q("take_ms"), q("push_ms"), q("delta_wait_ms")))' ||
+print("NODE JPN fusion passes (MWX_NODE_EV_PICTURE, the last 4,096) %d: %s; %s; %s; %s; %s" % (f.get("passes",0), q("wait_ms"), q("pass_ms"), q("take_ms"), q("push_ms"), q("delta_wait_ms")))
+print("NODE JPN Track events, node event -> their fused delta pushed: %s (%s over 100 ms); %s (%s over 100 ms); untracked %s" % (q("own_event_wait_ms"), f.get("own_event_wait_ms",{}).get("over_100","-"), q("partner_event_wait_ms"), f.get("partner_event_wait_ms",{}).get("over_100","-"), f.get("events_untracked","-")))' ||
   echo "NODE /api/stats: no answer"
 echo "NODE JPN cpu=$(awk -v d=$((c1 - c0)) -v s=$(getconf CLK_TCK) 'BEGIN{printf "%.1f", d/s}') s over the page run (scenario $(basename "$SC"), speed $SPEED, $PAGES page(s), $SECS s)"
 WS_CLIENTS=${WS_CLIENTS:-10}
@@ -67,10 +68,14 @@ if [ "$WS_CLIENTS" -gt 0 ]; then
   fi
   # (bounded: each window and handshake has its time-out inside; this is the last resort)
   timeout $(( (${WS_WINDOW:-10} + 3) * 2 * ${WS_ROUNDS:-3} + 120 )) \
-    node "$SRC/bench/cop_ws.js" "https://127.0.0.1:$PORT/" "$T/pki/JPN/web_ca.pem" bench bench-password "${WS_WINDOW:-10}" "${WS_ROUNDS:-3}" "$WS_CLIENTS" ||
+    env JPN_PID="${PIDS[1]}" node "$SRC/bench/cop_ws.js" "https://127.0.0.1:$PORT/" "$T/pki/JPN/web_ca.pem" bench bench-password "${WS_WINDOW:-10}" "${WS_ROUNDS:-3}" "$WS_CLIENTS" ||
     { echo "LOOP cop_ws.js failed (status $?); JPN's log ends:"; tail -5 "$T/JPN.log" | sed 's/^/LOOP   /'; }
   c1=$(awk '{print $14+$15}' /proc/${PIDS[1]}/stat)
   [ -n "${PERF:-}" ] && { kill -INT $PERFPID; wait $PERFPID 2>/dev/null; }
   echo "NODE JPN cpu=$(awk -v d=$((c1 - c0)) -v s=$(getconf CLK_TCK) 'BEGIN{printf "%.1f", d/s}') s over the WebSocket part (half of it with $WS_CLIENTS clients)"
+fi
+if [ -n "${SLOW_PASS_MS:-}" ]; then # JPN's steps of SLOW_PASS_MS wall ms or more (SLOWPASS, node_step.c): where its loop stalls
+  echo "NODE JPN steps >= $SLOW_PASS_MS ms: $(grep -c 'SLOWPASS' "$T/JPN.log") (the slowest 5 below)"
+  grep 'SLOWPASS' "$T/JPN.log" | sort -t= -k2 -g -r | head -5 | sed 's/^/NODE   /'
 fi
 uptime | sed 's/^/NODE machine load: /'

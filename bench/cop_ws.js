@@ -138,6 +138,22 @@ function summary(d, bucket) {
   let round = 0, nowClients = 0;
   const pooled = { 0: new Map(), [clientsArg]: new Map() };
   const busy = { 0: { ns: 0, cpu: 0, up: 0 }, [clientsArg]: { ns: 0, cpu: 0, up: 0 } };
+  // the node's own loop per case (/api/stats node_loop): its passes, their wall time without and
+  // with the subscribers' part (emit), the loop thread's CPU time, the wall time they cover
+  const nl = () => ({ passes: 0, pass: 0, emit: 0, cpu: 0, up: 0, means: [] });
+  const loop = { 0: nl(), [clientsArg]: nl() };
+  // JPN_PID (cop_page.sh): the node's loop thread (mwxd's main thread) and
+  // the whole process, from /proc: CPU ns run and ns runnable but waiting
+  // for a core (schedstat), per window
+  const pid = process.env.JPN_PID;
+  const sched = (path) => { try { const [run, wait] = fs.readFileSync(path, 'utf8').trim().split(/\s+/).map(Number); return { run, wait }; } catch (e) { return null; } };
+  const procCpu = () => {
+    if (!pid) return null;
+    let run = 0, wait = 0;
+    try { for (const t of fs.readdirSync(`/proc/${pid}/task`)) { const x = sched(`/proc/${pid}/task/${t}/schedstat`); if (x) { run += x.run; wait += x.wait; } } } catch (e) { return null; }
+    return { loop: sched(`/proc/${pid}/task/${pid}/schedstat`), run, wait, wall: Number(process.hrtime.bigint()) };
+  };
+  const cpu = { 0: { loop: 0, loopWait: 0, all: 0, wall: 0 }, [clientsArg]: { loop: 0, loopWait: 0, all: 0, wall: 0 } };
   let bucket = 50, failed = 0, connected = 0;
   const got = { frames: 0, events: 0, snapshots: 0, lat: [] };
   for (let r = 0; r < Number(roundsArg); r++) {
@@ -151,13 +167,30 @@ function summary(d, bucket) {
       connected += socks.length;
       await sleep(1000); // the connections settle
       const sa = await stats(), a = hist(sa);
+      const ca = procCpu();
       await sleep(Number(winS) * 1000);
+      const cb = procCpu();
       const sb = await stats(), b = hist(sb);
+      if (ca && cb && ca.loop && cb.loop) {
+        cpu[k].loop += cb.loop.run - ca.loop.run;
+        cpu[k].loopWait += cb.loop.wait - ca.loop.wait;
+        cpu[k].all += cb.run - ca.run;
+        cpu[k].wall += cb.wall - ca.wall;
+      }
       bucket = b.bucket;
       for (const [i, n] of diff(a, b)) pooled[k].set(i, (pooled[k].get(i) || 0) + n);
       busy[k].ns += sb.loop_busy.ns - sa.loop_busy.ns;
       busy[k].cpu += (sb.loop_busy.cpu_ns || 0) - (sa.loop_busy.cpu_ns || 0);
       busy[k].up += sb.loop_busy.up_ns - sa.loop_busy.up_ns;
+      if (sa.node_loop && sb.node_loop) {
+        const L = loop[k], dp = sb.node_loop.passes - sa.node_loop.passes;
+        L.passes += dp;
+        L.pass += sb.node_loop.pass_ns - sa.node_loop.pass_ns;
+        L.emit += sb.node_loop.emit_ns - sa.node_loop.emit_ns;
+        L.cpu += sb.node_loop.thread_cpu_ns - sa.node_loop.thread_cpu_ns;
+        L.up += sb.node_loop.mono_ns - sa.node_loop.mono_ns;
+        if (dp) L.means.push((sb.node_loop.pass_ns - sb.node_loop.emit_ns - sa.node_loop.pass_ns + sa.node_loop.emit_ns) / dp / 1e3);
+      }
       for (const s of socks) s.destroy();
       await sleep(500);
     }
@@ -176,6 +209,25 @@ function summary(d, bucket) {
   const cshare = (x) => (x.up ? (100 * x.cpu / x.up).toFixed(2) : '-');
   console.log(`LOOP the web server's CPU time on JPN's loop thread (CLOCK_THREAD_CPUTIME_ID, not the waits for a core): ${cshare(busy[0])}% with 0 clients, ${cshare(busy[clientsArg])}% with ${clientsArg} ` +
               `(${busy[0].up && busy[clientsArg].up ? (100 * (busy[clientsArg].cpu / busy[clientsArg].up - busy[0].cpu / busy[0].up)).toFixed(2) : '-'} points)`);
+  if (pid) {
+    const c0 = cpu[0], c1 = cpu[clientsArg], pc = (x, w) => (w ? (100 * x / w).toFixed(2) : '-');
+    console.log(`LOOP JPN's loop thread CPU (schedstat, % of a core over the windows): ${pc(c0.loop, c0.wall)}% with 0 clients, ${pc(c1.loop, c1.wall)}% with ${clientsArg} ` +
+                `(slowdown: ${c0.loop && c0.wall && c1.wall ? (100 * ((c1.loop / c1.wall) / (c0.loop / c0.wall) - 1)).toFixed(1) : '-'}% more loop CPU per second); ` +
+                `waiting for a core ${pc(c0.loopWait, c0.wall)}% / ${pc(c1.loopWait, c1.wall)}%; the whole mwxd ${pc(c0.all, c0.wall)}% / ${pc(c1.all, c1.wall)}%`);
+  }
+  // the loop's slowdown by the clients (issue 15's 5%): the node's mean pass (wall, without the
+  // subscribers' part) with the clients against without, the same in the alternating windows;
+  // beside it the loop thread's CPU share and the subscribers' (emit) time per pass
+  const L0 = loop[0], L1 = loop[clientsArg];
+  const mp = (L) => (L.passes ? (L.pass - L.emit) / L.passes / 1e3 : NaN), me = (L) => (L.passes ? L.emit / L.passes / 1e3 : NaN);
+  const cs = (L) => (L.up ? 100 * L.cpu / L.up : NaN), ps = (L) => (L.up ? L.passes / (L.up / 1e9) : NaN);
+  const med = (a) => { if (!a.length) return NaN; const v = [...a].sort((x, y) => x - y); return v[Math.floor(v.length / 2)]; };
+  for (const [k, L] of [[0, L0], [clientsArg, L1]])
+    console.log(`LOOP node loop, ${k} clients: ${L.passes} passes (${ps(L).toFixed(1)}/s), mean pass ${mp(L).toFixed(0)} µs without the subscribers' ${me(L).toFixed(0)} µs ` +
+                `(per window: ${L.means.map((x) => x.toFixed(0)).join(' ')}; median ${med(L.means).toFixed(0)}), loop thread CPU ${cs(L).toFixed(1)}% of the wall time`);
+  console.log(`LOOP the loop's slowdown by ${clientsArg} clients: node pass mean ${(100 * (mp(L1) / mp(L0) - 1)).toFixed(1)}% ` +
+              `(median of windows ${(100 * (med(L1.means) / med(L0.means) - 1)).toFixed(1)}%), loop thread CPU +${(cs(L1) - cs(L0)).toFixed(1)} points ` +
+              `(${(100 * (cs(L1) / cs(L0) - 1)).toFixed(1)}% more), subscribers' time per pass ${me(L0).toFixed(0)} -> ${me(L1).toFixed(0)} µs`);
   const st = await stats();
   console.log(`LOOP /api/stats requests unanswered in 15 s (asked again): ${silences}`);
   console.log(`LOOP server: ws_clients=${st.ws_clients} ws_sent=${st.ws_sent} ws_frames=${st.ws_frames} ws_sealed=${st.ws_sealed} ws_dropped=${st.ws_dropped} ws_resyncs=${st.ws_resyncs} ws_snapshots=${st.ws_snapshots} ws_coalesced=${st.ws_coalesced}` +

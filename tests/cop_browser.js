@@ -269,6 +269,14 @@ async function waitFor(fn, ms, step = 250) {
     const still = await call(page, 'GET', '/api/session', null, null);
     check(still.status === 200, "the officer's active session is still valid", still.status);
 
+    // ---- partner status: KOR's journal head from its signed NodeStatus (every 30 s)
+    const head = await waitFor(async () => page.evaluate(() => {
+      const r = document.querySelector('#partners tbody tr[data-nation="KOR"]');
+      const c = r && r.cells[5];
+      return c && /^\d+ [0-9a-f]{12}…$/.test(c.textContent) ? c.textContent : null;
+    }), 40000);
+    check(head, "the partners' table shows KOR's journal head (record id, chain hash) from its NodeStatus", head);
+
     // ---- live updates: latency figures the page measured (for the report, not asserted)
     out.latencies_ms = await page.evaluate(() => window.mwxCop.latencies.slice());
     out.updates = await page.evaluate(() => window.mwxCop.updates);

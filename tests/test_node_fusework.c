@@ -12,6 +12,7 @@
  * Closing the node with a slow pass in progress is quick (the test wait is
  * cut short by the worker's stop) and clean (ASan build).
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -58,20 +59,24 @@ static void on_pic(void *c, const mwx_node_event *ev) {
     return;
   assert_null(ev->msg);
   x->item[x->n] = ev->item;
-  x->wait_ms[x->n] = ev->latency_ms;
-  x->pass_ms[x->n] = ev->recv_latency_ms;
+  x->wait_ms[x->n] = ev->pass.wait_ms;
+  x->pass_ms[x->n] = ev->pass.pass_ms;
+  x->take_ms[x->n] = ev->pass.take_ms;
   if (x->n_set) {
     mwx_node_stats st;
     mwx_node_get_stats(x->n_set, &st);
     x->age_ms[x->n] = st.fuse_picture_age_ms;
   }
+  /* the structured figures (what programs read) and the log text agree */
   size_t samples = 0, partners = 0;
   double w = 0, d = 0, t = 0;
   if (sscanf(ev->detail, "samples=%zu partners=%zu wait_ms=%lf pass_ms=%lf take_ms=%lf", &samples, &partners, &w,
-             &d, &t) == 5) {
+             &d, &t) == 5 &&
+      samples == ev->pass.samples && partners == ev->pass.partners && partners <= samples &&
+      fabs(w - ev->pass.wait_ms) < 0.006 && fabs(d - ev->pass.pass_ms) < 0.006 && fabs(t - ev->pass.take_ms) < 0.006 &&
+      ev->latency_ms == ev->pass.wait_ms && ev->recv_latency_ms == ev->pass.pass_ms && ev->pass.pass_ms >= 0 &&
+      ev->pass.take_ms >= 0)
     x->parsed++;
-    x->take_ms[x->n] = t;
-  }
   x->n++;
 }
 

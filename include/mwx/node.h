@@ -289,9 +289,11 @@ typedef enum mwx_node_event_kind {
                                 journal holds already).  item: the pass's number (1, 2, ...);
                                 latency_ms: the oldest partner sample of the pass, wall ms from its
                                 taking by the loop to the pass's start (< 0: none in it);
-                                recv_latency_ms: the pass's wall ms (ingest and picture); detail:
-                                "samples=S partners=P wait_ms=W pass_ms=D take_ms=T" (T: the pass's
-                                end to this event).  Not given to the fn of mwx_node_open (as SAMPLE) */
+                                recv_latency_ms: the pass's wall ms (ingest and picture); pass: the
+                                same figures as fields (mwx_node_pass_info; programs read these);
+                                detail: the same as text for a log, "samples=S partners=P wait_ms=W
+                                pass_ms=D take_ms=T" (T: the pass's end to this event).  Not given to
+                                the fn of mwx_node_open (as SAMPLE) */
 } mwx_node_event_kind;
 
 /* The stages of one sample on its way from a plot to a partner's picture
@@ -321,6 +323,20 @@ typedef enum mwx_node_stage {
  * "verified", "taken", "held"; "?" for another value.  Pure. */
 const char *mwx_node_stage_name(mwx_node_stage s);
 
+/* PICTURE: the fusion pass whose picture became the loop's (all zero for
+ * every other kind).  Set by the node (src/node/fusepic.c) from the pass's
+ * own clock readings (src/node/fusework.c); a program reads these, never
+ * the event's detail text. */
+typedef struct mwx_node_pass_info {
+  uint64_t samples;  /* samples the pass took in (partners' and own estimates) */
+  uint64_t partners; /* of which partners' Track samples */
+  double wait_ms;    /* the oldest partner sample: wall ms from its taking by the loop to the pass's
+                        start (< 0: none in the pass; = latency_ms) */
+  double pass_ms;    /* the pass's wall ms, ingest and picture (= recv_latency_ms) */
+  double take_ms;    /* wall ms from the pass's end (on the worker) to this event (the loop's
+                        take-back) */
+} mwx_node_pass_info;
+
 typedef struct mwx_node_event {
   mwx_node_event_kind kind;
   char partner[MWX_NATION_LEN]; /* RELEASED..DENIED: to whom; RECEIVED..PARTNER: from whom */
@@ -340,6 +356,7 @@ typedef struct mwx_node_event {
                                    territorial sea (mwx_alert_decision.overflight_ns), 0: none */
   int64_t stage_ns[MWX_NODE_STAGE_COUNT]; /* RELEASED, APPROVED, RECEIVED: the stages stamped
                                              (mwx_node_stage; 0: not this side's) */
+  mwx_node_pass_info pass;      /* PICTURE: the pass (zero otherwise) */
 } mwx_node_event;
 
 /* One line (no newline) of the stages of ev (RELEASED / APPROVED: the

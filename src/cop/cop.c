@@ -299,7 +299,6 @@ int mwx_cop_open(const mwx_cop_config *cfg, mwx_node *n, mwx_cop **out) {
   c->picture = json_object();
   c->partners = json_object();
   c->pending = json_object();
-  c->fused_src = json_object();
   c->last_push = json_object();
   c->acc = calloc(1, sizeof *c->acc);
   int rc;
@@ -438,7 +437,6 @@ void mwx_cop_close(mwx_cop *c) {
   json_decref(c->picture);
   json_decref(c->partners);
   json_decref(c->pending);
-  json_decref(c->fused_src);
   json_decref(c->last_push);
   if (c->acc)
     OPENSSL_cleanse(c->acc, sizeof *c->acc);

@@ -84,6 +84,43 @@ static json_t *member_trail(const fused_walk *w, const mwx_node_fused_entry *e) 
   return json_array();
 }
 
+/* ---- the source events (cop_src): a fixed table, COP_SRC_MAX at most ---- */
+
+static size_t src_hash(const char *id) { /* FNV-1a, 32 bits */
+  uint32_t h = 2166136261u;
+  for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+    h = (h ^ *p) * 16777619u;
+  return h & (COP_SRC_SLOTS - 1);
+}
+
+/* The slot of id, or the free slot where it would go. */
+static cop_src *src_slot(mwx_cop *c, const char *id) {
+  size_t i = src_hash(id);
+  while (c->src[i].id[0] && strcmp(c->src[i].id, id))
+    i = (i + 1) & (COP_SRC_SLOTS - 1);
+  return &c->src[i]; /* (never all slots used: at most COP_SRC_MAX of twice as many) */
+}
+
+/* Empties slot s; the entries after it in its probe run move back. */
+static void src_del(mwx_cop *c, cop_src *s) {
+  size_t i = (size_t)(s - c->src);
+  for (size_t j = (i + 1) & (COP_SRC_SLOTS - 1); c->src[j].id[0]; j = (j + 1) & (COP_SRC_SLOTS - 1)) {
+    size_t h = src_hash(c->src[j].id);
+    /* j's entry may fill the hole at i unless its home h lies cyclically in (i, j] */
+    if (i <= j ? (h <= i || h > j) : (h <= i && h > j)) {
+      c->src[i] = c->src[j];
+      i = j;
+    }
+  }
+  c->src[i].id[0] = 0;
+  c->n_src--;
+}
+
+static int32_t clamp_us(int64_t ns) {
+  int64_t us = ns / 1000;
+  return us < 0 ? 0 : us > INT32_MAX ? INT32_MAX : (int32_t)us;
+}
+
 void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
   fused_walk *w = vw;
   mwx_cop *c = w->c;
@@ -113,13 +150,17 @@ void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
   for (int m = 0; moved && m < e->n_members; m++) {
     char key[MWX_ID_LEN + 1];
     snprintf(key, sizeof key, "%.*s", MWX_ID_LEN, e->member[m]);
-    json_t *v = json_object_get(c->fused_src, key);
-    if (!v || json_integer_value(json_array_get(v, 1)) > e->t_last_sample_ns)
+    cop_src *v = key[0] ? src_slot(c, key) : NULL;
+    if (!v || !v->id[0] || v->t_ns > e->t_last_sample_ns)
       continue;
-    int64_t ms = (int64_t)json_integer_value(json_array_get(v, 0));
-    if (!w->src_ms || ms < w->src_ms)
-      w->src_ms = ms;
-    json_object_del(c->fused_src, key);
+    if (!w->src_ms || v->wall_ms < w->src_ms)
+      w->src_ms = v->wall_ms;
+    int32_t us = clamp_us((w->now_ms - v->wall_ms) * 1000000ll);
+    if (!strncmp(key, c->nation, 3) && key[3] == '-')
+      c->own_wait_us[c->own_wait_n++ % COP_PASS_N] = us;
+    else
+      c->partner_wait_us[c->partner_wait_n++ % COP_PASS_N] = us;
+    src_del(c, v);
   }
   f->t_ns = e->t_ns;
   f->t_last_ns = e->t_last_sample_ns;
@@ -132,10 +173,6 @@ void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
 
 static void sources_prune(mwx_cop *c, int64_t now_ms);
 
-static int32_t clamp_us(int64_t ns) {
-  int64_t us = ns / 1000;
-  return us < 0 ? 0 : us > INT32_MAX ? INT32_MAX : (int32_t)us;
-}
 
 /* Pushes the fused picture's changes since the last push as one message
  * {"type":"fused","wall_ms":...,"tracks":[...],"gone":[...]}: wall_ms is
@@ -144,7 +181,7 @@ static int32_t clamp_us(int64_t ns) {
 static int fused_flush(mwx_cop *c) {
   int64_t t0 = cop_busy_in(c);
   c->fused_last = mwx_node_mono_ns();
-  fused_walk w = {c, json_array(), 0, NULL, 0};
+  fused_walk w = {c, json_array(), 0, NULL, 0, cop_wall_ms()};
   for (size_t i = 0; i < c->n_fused; i++)
     c->fused[i].seen = 0;
   mwx_node_fused_picture(c->node, cop_fused_visit, &w);
@@ -184,6 +221,17 @@ static int fused_flush(mwx_cop *c) {
   return pushed;
 }
 
+/* fused_src_ms (a fused message's any_ms: the oldest node event since the
+ * last delta) is forgotten once what came since cannot change the fused
+ * picture any more (e.g. a track the fuser cannot take): without picture
+ * events after the COP_RELOOKS looks (the caller's: the flush timer stops
+ * looking), with them COP_RELOOKS * COP_FLUSH_NS after that event.  Called
+ * after a look (a flush) that had nothing more to push. */
+static void src_ms_settle(mwx_cop *c) {
+  if (!c->pic_events || (c->fused_src_ms && cop_wall_ms() - c->fused_src_ms >= COP_RELOOKS * COP_FLUSH_NS / 1000000))
+    c->fused_src_ms = 0;
+}
+
 /* The flush timer: after a node event that may change the fused picture
  * (its launch points and predictions change without a pass).  Without
  * picture events (the node makes its passes in line: speed 0) the fuser
@@ -201,8 +249,7 @@ static int64_t fused_tick(mwx_node_loop *l, void *ctx) {
     c->fused_due = mwx_node_mono_ns() + COP_FLUSH_NS;
     return COP_FLUSH_NS;
   }
-  if (!c->pic_events || (c->fused_src_ms && cop_wall_ms() - c->fused_src_ms >= COP_RELOOKS * COP_FLUSH_NS / 1000000))
-    c->fused_src_ms = 0; /* what came since did not change the fused picture (e.g. a track the fuser cannot take) */
+  src_ms_settle(c);
   c->fused_timer = 0;
   return MWX_NODE_TIMER_DONE;
 }
@@ -210,43 +257,47 @@ static int64_t fused_tick(mwx_node_loop *l, void *ctx) {
 /* Forgets the node events older than COP_SRC_KEEP_MS that changed nothing
  * shown (counted). */
 static void sources_prune(mwx_cop *c, int64_t now_ms) {
-  const char *k;
-  json_t *v;
-  void *tmp;
-  json_object_foreach_safe(c->fused_src, tmp, k, v) {
-    if (now_ms - (int64_t)json_integer_value(json_array_get(v, 0)) >= COP_SRC_KEEP_MS) {
-      json_object_del(c->fused_src, k);
+  /* (a deletion moves later entries back into slot i: i is looked at again) */
+  for (size_t i = 0; i < COP_SRC_SLOTS && c->n_src;) {
+    if (c->src[i].id[0] && now_ms - c->src[i].wall_ms >= COP_SRC_KEEP_MS) {
+      src_del(c, &c->src[i]);
       c->src_unreflected++;
-    }
+    } else
+      i++;
   }
 }
 
 void cop_fused_track(mwx_cop *c, const mwx_msg_track *t, int64_t wall_ms) {
   char key[MWX_ID_LEN + 1];
   snprintf(key, sizeof key, "%.*s", MWX_ID_LEN, t->local_track_id);
-  if (!key[0] || json_object_get(c->fused_src, key))
+  if (!key[0] || src_slot(c, key)->id[0])
     return; /* its oldest sample not yet pushed stands */
-  if (json_object_size(c->fused_src) >= COP_FUSED * 4) /* bounded */
+  if (c->n_src >= COP_SRC_MAX) /* bounded */
     sources_prune(c, wall_ms);
-  if (json_object_size(c->fused_src) < COP_FUSED * 4)
-    json_object_set_new(c->fused_src, key, json_pack("[I,I]", (json_int_t)wall_ms, (json_int_t)t->time_ns));
+  if (c->n_src >= COP_SRC_MAX) {
+    c->src_untracked++;
+    return;
+  }
+  cop_src *s = src_slot(c, key); /* (the prune may have moved it) */
+  memcpy(s->id, key, sizeof s->id);
+  s->wall_ms = wall_ms;
+  s->t_ns = t->time_ns;
+  c->n_src++;
 }
 
 void cop_fused_picture(mwx_cop *c, const mwx_node_event *ev) {
   int64_t t0 = mwx_node_mono_ns();
   size_t k = c->pic_events++ % COP_PASS_N;
-  c->pass_wait_us[k] = ev->latency_ms >= 0 ? clamp_us((int64_t)(ev->latency_ms * 1e6)) : -1;
-  c->pass_us[k] = clamp_us((int64_t)(ev->recv_latency_ms * 1e6));
-  const char *tk = strstr(ev->detail, "take_ms=");
-  double take_ms = 0;
-  c->pass_take_us[k] = tk && sscanf(tk + 8, "%lf", &take_ms) == 1 ? clamp_us((int64_t)(take_ms * 1e6)) : -1;
+  c->pass_wait_us[k] = ev->pass.wait_ms >= 0 ? clamp_us((int64_t)(ev->pass.wait_ms * 1e6)) : -1;
+  c->pass_us[k] = clamp_us((int64_t)(ev->pass.pass_ms * 1e6));
+  c->pass_take_us[k] = clamp_us((int64_t)(ev->pass.take_ms * 1e6));
   c->pass_push_us[k] = -1;
   if (!c->ws_open)
     return; /* nobody to push to (a page's snapshot reads the picture itself) */
   if (fused_flush(c))
     c->pass_push_us[k] = clamp_us(mwx_node_mono_ns() - t0);
-  else if (c->fused_src_ms && cop_wall_ms() - c->fused_src_ms >= COP_RELOOKS * COP_FLUSH_NS / 1000000)
-    c->fused_src_ms = 0; /* as fused_tick: it changed nothing shown */
+  else
+    src_ms_settle(c); /* (pic_events > 0 here) */
 }
 
 static int cmp_i32(const void *a, const void *b) {
@@ -264,9 +315,11 @@ static json_t *ring_ms(const int32_t *ring, uint64_t count) {
   if (!m)
     return json_pack("{s:i}", "n", 0);
   qsort(v, m, sizeof *v, cmp_i32);
-  size_t i99 = (size_t)((double)m * 0.99);
-  return json_pack("{s:I,s:f,s:f,s:f}", "n", (json_int_t)m, "p50", v[m / 2] / 1e3, "p99",
-                   v[i99 < m ? i99 : m - 1] / 1e3, "max", v[m - 1] / 1e3);
+  size_t i99 = (size_t)((double)m * 0.99), over = 0;
+  for (size_t i = 0; i < m; i++)
+    over += v[i] > 100000;
+  return json_pack("{s:I,s:f,s:f,s:f,s:I}", "n", (json_int_t)m, "p50", v[m / 2] / 1e3, "p99",
+                   v[i99 < m ? i99 : m - 1] / 1e3, "max", v[m - 1] / 1e3, "over_100", (json_int_t)over);
 }
 
 json_t *cop_fused_stats_json(const mwx_cop *c) {
@@ -277,7 +330,10 @@ json_t *cop_fused_stats_json(const mwx_cop *c) {
   json_object_set_new(o, "take_ms", ring_ms(c->pass_take_us, c->pic_events));
   json_object_set_new(o, "push_ms", ring_ms(c->pass_push_us, c->pic_events));
   json_object_set_new(o, "delta_wait_ms", ring_ms(c->fused_wait_us, c->fused_wait_n));
+  json_object_set_new(o, "own_event_wait_ms", ring_ms(c->own_wait_us, c->own_wait_n));
+  json_object_set_new(o, "partner_event_wait_ms", ring_ms(c->partner_wait_us, c->partner_wait_n));
   json_object_set_new(o, "events_unreflected", json_integer((json_int_t)c->src_unreflected));
+  json_object_set_new(o, "events_untracked", json_integer((json_int_t)c->src_untracked));
   return o;
 }
 

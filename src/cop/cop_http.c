@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cop/cop_int.h"
 #include "mwx/error.h"
@@ -285,6 +286,20 @@ static int api_call(struct lws *wsi, http_pss *p, mwx_cop *c) {
                                                   "up_ns", (json_int_t)up, "share",
                                                   up > 0 ? (double)st.loop_ns / (double)up : 0.0, "cpu_share",
                                                   up > 0 ? (double)st.loop_cpu_ns / (double)up : 0.0));
+    /* the node's own loop (bench/cop_ws.js: the loop's slowdown by the pages):
+       its passes and their wall time by part (mwx_node_get_profile; "emit"
+       holds the subscribers', this server's node events among them), the
+       loop thread's whole CPU time (this call runs on it) */
+    mwx_node_profile pf;
+    mwx_node_get_profile(c->node, &pf);
+    struct timespec cts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cts);
+    json_object_set_new(r, "node_loop",
+                        json_pack("{s:I,s:I,s:I,s:I,s:I}", "passes", (json_int_t)pf.passes, "pass_ns",
+                                  (json_int_t)(pf.wall_ns - pf.part_ns[MWX_NODE_PROF_OUTSIDE]), "emit_ns",
+                                  (json_int_t)pf.part_ns[MWX_NODE_PROF_EMIT], "thread_cpu_ns",
+                                  (json_int_t)((int64_t)cts.tv_sec * NS + cts.tv_nsec), "mono_ns",
+                                  (json_int_t)mwx_node_mono_ns()));
     json_object_set_new(r, "ws_open", json_integer(c->ws_open));
     json_object_set_new(r, "fuse_passes", cop_fused_stats_json(c));
     json_object_set_new(r, "api_slowest", json_pack("{s:s,s:f,s:f}", "call", c->api_slowest, "ms",

@@ -107,6 +107,17 @@ _Static_assert(COP_FRAMES > MWX_COP_BACKLOG_MSGS, "the frames hold every page's 
 /* a node event whose sample has not changed the fused picture after this long is forgotten */
 #define COP_SRC_KEEP_MS 2000
 #define COP_FUSED 512
+/* the node Track events not yet reflected in a pushed fused delta (cop_src,
+   cop_fused.c): one per source track (a nation's local track id), at most
+   COP_SRC_MAX = four source tracks per fused symbol the server can show
+   (COP_FUSED); a full table is pruned of those older than COP_SRC_KEEP_MS,
+   and an event that still finds no room is not measured (wall_ms of a
+   fused delta comes from the others), counted in /api/stats fuse_passes
+   "events_untracked".  Open addressing in twice as many slots (linear
+   probing, deletion by backward shift: no tombstones) */
+#define COP_SRC_MAX (COP_FUSED * 4)
+#define COP_SRC_SLOTS (COP_SRC_MAX * 2)
+_Static_assert((COP_SRC_SLOTS & (COP_SRC_SLOTS - 1)) == 0, "a power of two (the hash is masked)");
 /* the loop lag probe: a timer every 10 ms; its lateness, the last 6000 (60 s) */
 #define COP_PROBE_NS (10 * 1000000ll)
 #define COP_LAG_N 6000
@@ -132,6 +143,12 @@ typedef struct cop_limit {
 } cop_limit;
 
 /* what was last pushed of one fused track (a delta carries what changed) */
+typedef struct cop_src { /* a source track's oldest node event not yet in a pushed fused delta */
+  char id[MWX_ID_LEN + 1];  /* its local track id ("": a free slot) */
+  int64_t wall_ms;          /* the event's wall ms (CLOCK_REALTIME) */
+  int64_t t_ns;             /* the sample's time of validity (sim ns) */
+} cop_src;
+
 typedef struct cop_fused {
   uint32_t g;
   int64_t t_ns, impact_ns, launch_ns;
@@ -203,9 +220,11 @@ struct mwx_cop {
   int64_t fused_due;      /* mono ns at which it fires */
   int64_t fused_src_ms;   /* wall ms of the oldest node event not yet reflected in a pushed delta (0: none):
                              a fused message's any_ms */
-  json_t *fused_src;      /* a Track's local id (a fused entry's member) -> [wall ms of its oldest node
-                             event not yet in a pushed delta, that sample's time of validity (sim ns)]:
-                             a fused message's wall_ms is the oldest of those its entries took in */
+  cop_src src[COP_SRC_SLOTS]; /* a Track's local id (a fused entry's member) -> its oldest node event not
+                             yet in a pushed delta (COP_SRC_MAX at most): a fused message's wall_ms is
+                             the oldest of those its entries took in */
+  size_t n_src;
+  uint64_t src_untracked;   /* events that found the table full (after a prune): not measured */
   int64_t src_pruned_ms;    /* the last look for such events (a fused flush, at most every COP_SRC_KEEP_MS / 4) */
   uint64_t src_unreflected; /* such events that changed nothing shown within COP_SRC_KEEP_MS (dropped) */
   int64_t fused_last;     /* mono ns of the last flush (at most one per COP_FLUSH_NS) */
@@ -220,6 +239,10 @@ struct mwx_cop {
   int32_t pass_push_us[COP_PASS_N]; /* the event -> its delta pushed (-1: the pass changed nothing shown) */
   int32_t fused_wait_us[COP_PASS_N]; /* per delta pushed: its oldest node event -> the push */
   uint64_t fused_wait_n;
+  /* per Track event reflected in a pushed delta: its node event -> the walk
+     that pushed it, this nation's own tracks and partners' apart */
+  int32_t own_wait_us[COP_PASS_N], partner_wait_us[COP_PASS_N];
+  uint64_t own_wait_n, partner_wait_n;
   /* loop lag probe: lateness of a COP_PROBE_NS timer, the last COP_LAG_N */
   uint64_t probe_timer;
   int64_t probe_due;
@@ -239,6 +262,7 @@ typedef struct fused_walk {
   int full;       /* the whole picture (GET /api/picture): every entry, launch and impact, trail */
   json_t *trails; /* with full: nation's track id -> its trail (from the picture, made once per walk) */
   int64_t src_ms; /* not full: the oldest node event the changed entries reflect (0: none) */
+  int64_t now_ms; /* not full: the walk's wall ms (each reflected event's wait is measured to it) */
 } fused_walk;
 
 /* A log-in's password check on libuv's thread pool (cop_http.c): the

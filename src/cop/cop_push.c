@@ -276,6 +276,15 @@ void cop_on_node_event(void *vc, const mwx_node_event *ev) {
       json_object_set_new(p, "alive", json_true());
       json_object_set_new(p, "last_ms", json_real((double)(ev->wall_ns / 1000000)));
       json_object_set_new(p, "received", json_integer(json_integer_value(json_object_get(p, "received")) + 1));
+      if (ev->msg && ev->msg->topic == MWX_TOPIC_STATUS) {
+        /* the partner's last sealed journal head, as its signed NodeStatus says:
+           {"id", "hash" (the chain hash, hex)} */
+        char hex[65];
+        for (int i = 0; i < 32; i++)
+          snprintf(hex + 2 * i, 3, "%02x", ev->msg->u.status.journal_head_hash[i]);
+        json_object_set_new(p, "journal_head", json_pack("{s:I,s:s}", "id", (json_int_t)ev->msg->u.status.journal_head_id,
+                                                         "hash", hex));
+      }
     } else
       json_object_set_new(p, "dropped", json_integer(json_integer_value(json_object_get(p, "dropped")) + 1));
     json_object_set(o, "partner_status", p);
@@ -370,7 +379,7 @@ json_t *cop_picture_json(mwx_cop *c) {
   json_object_foreach(c->picture, k, v) json_array_append(items, v);
   mwx_node_stats st;
   mwx_node_get_stats(c->node, &st);
-  fused_walk fw = {c, json_array(), 1, json_object(), 0};
+  fused_walk fw = {c, json_array(), 1, json_object(), 0, 0};
   json_object_foreach(c->picture, k, v) { /* a nation's track id -> its trail (the fused entries' ground tracks) */
     const char *t = json_string_value(json_object_get(v, "topic")), *id = json_string_value(json_object_get(v, "id"));
     json_t *trail = json_object_get(v, "trail");

@@ -35,7 +35,8 @@
  *     loop fills a job (samples, time, the predictions' impact times) while
  *     the worker is idle and hands it over (FW_QUEUED) at a step and, since
  *     issue 15's tenth session, as soon as something waits (fuse_kick: a
- *     partner's sample taken, a pass taken back); the worker's token takes
+ *     partner's sample taken, a pass taken back, a step whose hand-over found
+ *     the budget spent: when it is back); the worker's token takes
  *     the finished pass back in the loop's next batch (FW_DONE): the new
  *     picture becomes the loop's, the old one the buffer of the next pass,
  *     and the swap is a node event (MWX_NODE_EV_PICTURE) that the web
@@ -231,17 +232,25 @@ static void put_launch(mwx_node *n, struct node_fuse *f, const char *originator,
   e->l = *l;
 }
 
-/* The predictions are sorted by gtn: lower bound. */
-static size_t pred_pos(const struct node_fuse *f, uint32_t gtn) {
-  size_t lo = 0, hi = f->n_pred;
+/* fusepic_int.h */
+size_t fu_gtn_lower_bound(const void *base, size_t n, size_t size, size_t off, uint32_t gtn) {
+  const unsigned char *b = base;
+  size_t lo = 0, hi = n;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    if (f->pred[mid].gtn < gtn)
+    uint32_t g;
+    memcpy(&g, b + mid * size + off, sizeof g);
+    if (g < gtn)
       lo = mid + 1;
     else
       hi = mid;
   }
   return lo;
+}
+
+/* The predictions are sorted by gtn: lower bound. */
+static size_t pred_pos(const struct node_fuse *f, uint32_t gtn) {
+  return fu_gtn_lower_bound(f->pred, f->n_pred, sizeof *f->pred, offsetof(fu_pred, gtn), gtn);
 }
 
 /* 1 if state x (ECEF m, m/s) is coming down inside the atmosphere (below
@@ -441,11 +450,15 @@ static void picture_event(mwx_node *n, const fu_job *j) {
   mwx_node_event ev = {0};
   ev.kind = MWX_NODE_EV_PICTURE;
   ev.item = n->fu->passes;
-  double wait_ms = j->oldest_mono_ns ? (double)(j->start_mono_ns - j->oldest_mono_ns) / 1e6 : -1;
-  ev.latency_ms = wait_ms;
-  ev.recv_latency_ms = (double)j->wall_ns / 1e6;
+  ev.pass.samples = j->n;
+  ev.pass.partners = j->n_partner;
+  ev.pass.wait_ms = j->oldest_mono_ns ? (double)(j->start_mono_ns - j->oldest_mono_ns) / 1e6 : -1;
+  ev.pass.pass_ms = (double)j->wall_ns / 1e6;
+  ev.pass.take_ms = (double)(now - j->end_mono_ns) / 1e6;
+  ev.latency_ms = ev.pass.wait_ms;
+  ev.recv_latency_ms = ev.pass.pass_ms;
   snprintf(ev.detail, sizeof ev.detail, "samples=%zu partners=%zu wait_ms=%.2f pass_ms=%.2f take_ms=%.2f", j->n,
-           j->n_partner, wait_ms, (double)j->wall_ns / 1e6, (double)(now - j->end_mono_ns) / 1e6);
+           j->n_partner, ev.pass.wait_ms, ev.pass.pass_ms, ev.pass.take_ms);
   node_emit(n, &ev);
 }
 
@@ -515,8 +528,16 @@ static int fuse_sync(mwx_node *n, int own) {
     return job_take(n);
   }
   int rc = worker_take(n);
-  if (fu_worker_state(f->w) != FW_IDLE || fu_budget_refill(&f->budget, mwx_node_mono_ns()) <= 0)
+  if (fu_worker_state(f->w) != FW_IDLE)
+    return rc; /* taking its pass back kicks (node_fuse_taken) */
+  if (fu_budget_refill(&f->budget, mwx_node_mono_ns()) <= 0) {
+    /* out of budget: what waits (the own tracks' new estimates of this
+       step, whose Track samples come next; partners' samples) is handed
+       over when the budget is back, not at the next step (issue 15,
+       eleventh session: own Track events waited > 100 ms for it) */
+    fuse_kick(n);
     return rc;
+  }
   int rc2 = job_fill(n, 1, 1);
   if (rc2)
     return rc ? rc : rc2;

@@ -96,6 +96,14 @@ typedef struct fu_job {
   int64_t wall_ns, cpu_ns, end_mono_ns; /* out: the pass's wall and CPU time, when it ended */
 } fu_job;
 
+/* ---- fusepic.c, for both ---- */
+
+/* The lower bound of gtn in base[0..n): elements of size bytes sorted by
+ * the uint32_t global track number at byte offset off in each (fu_fall,
+ * the loop's predictions); the first index whose number is >= gtn (n: none).
+ * Pure. */
+size_t fu_gtn_lower_bound(const void *base, size_t n, size_t size, size_t off, uint32_t gtn);
+
 /* ---- fusework.c ---- */
 
 /* One pass on the fuser's owner (the worker, or in line the loop): the

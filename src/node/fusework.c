@@ -70,14 +70,7 @@ static unsigned own_id(const char *nation, const char *orig, const char *local) 
 }
 
 static const fu_fall *fall_find(const fu_job *j, uint32_t gtn) {
-  size_t lo = 0, hi = j->n_fall;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (j->fall[mid].gtn < gtn)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
+  size_t lo = fu_gtn_lower_bound(j->fall, j->n_fall, sizeof *j->fall, offsetof(fu_fall, gtn), gtn);
   return lo < j->n_fall && j->fall[lo].gtn == gtn ? &j->fall[lo] : NULL;
 }
 

@@ -588,7 +588,8 @@ function renderPartners() {
   setRows($('partners'), 'nation', Object.keys(state.partners).sort().map((n) => {
     const p = state.partners[n];
     return [n, [esc(n), `<span class="${p.alive ? 'alive' : 'lost'}">${p.alive ? 'connected' : 'lost'}</span>`,
-      p.last_ms ? `${Math.max(0, Math.round((now - p.last_ms) / 1000))} s ago` : '-', String(p.received), String(p.dropped)]];
+      p.last_ms ? `${Math.max(0, Math.round((now - p.last_ms) / 1000))} s ago` : '-', String(p.received), String(p.dropped),
+      p.journal_head ? `<span title="${esc(p.journal_head.hash)}">${esc(String(p.journal_head.id))} ${esc(p.journal_head.hash.slice(0, 12))}…</span>` : '-']];
   }));
 }
 
