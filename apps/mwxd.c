@@ -224,7 +224,8 @@ static void print_profile(const char *nation, const mwx_node *n) {
 static void print_bounds(const char *nation, const mwx_node_stats *st, const mwx_node_config *cfg) {
   printf("%s BOUNDS handover max=%llu/%llu dropped=%llu | rx_pend max=%llu | out max=%llu impacts deferred=%llu | fit_queue cap=%d"
          " workers=%d dropped=%llu | tracks held=%llu/%d evicted=%llu forgotten=%llu | tracker slots=%llu/%llu"
-         " live max=%llu refused=%llu pending dropped=%llu | latest samples=%llu/%d dropped=%llu | fused dropped=%llu\n",
+         " live max=%llu refused=%llu pending dropped=%llu | latest samples=%llu/%d dropped=%llu | fused dropped=%llu"
+         " | heap used=%.1f free=%.1f tracker=%.1f journal=%.1f rss=%.1f MB trims=%llu max=%.2f ms\n",
          nation, (unsigned long long)st->handover_max, (unsigned long long)st->handover_cap,
          (unsigned long long)st->handover_dropped, (unsigned long long)st->rx_pend_max,
          (unsigned long long)st->out_max, (unsigned long long)st->impacts_deferred, cfg->fit_queue, cfg->fit_workers, (unsigned long long)st->fits_dropped,
@@ -233,7 +234,10 @@ static void print_bounds(const char *nation, const mwx_node_stats *st, const mwx
          (unsigned long long)st->tracker_bound, (unsigned long long)st->tracker_live_max,
          (unsigned long long)st->tracks_refused, (unsigned long long)st->pending_dropped,
          (unsigned long long)st->picture_entries, MWX_FUSE_LATEST_MAX,
-         (unsigned long long)st->picture_dropped, (unsigned long long)st->fused_dropped);
+         (unsigned long long)st->picture_dropped, (unsigned long long)st->fused_dropped,
+         (double)st->heap_used_bytes / 1048576.0, (double)st->heap_free_bytes / 1048576.0,
+         (double)st->tracker_heap_bytes / 1048576.0, (double)st->journal_heap_bytes / 1048576.0,
+         (double)st->rss_bytes / 1048576.0, (unsigned long long)st->mem_trims, (double)st->mem_trim_max_ns / 1e6);
 }
 
 static int node_main(const char *config, long run_s, int log, int stages, const web_opts *wo) {

@@ -49,6 +49,8 @@
 # FIT_WORKERS=N (environment) sets every node's "fit_workers" (default 1).
 # SLOW_PASS_MS=N (environment) sets every node's "slow_pass_ms": each step of N wall ms or more
 # is logged (SLOWPASS lines in the node's log, kept with KEEP=1).
+# WRAP_KOR="CMD ARGS" (environment) runs KOR's mwxd under CMD (e.g. "heaptrack -o FILE": what
+# KOR's heap holds; RSS, CPU and SCHED of KOR then measure CMD's child, not mwxd).
 # NICE=N (environment) runs every mwxd under nice -n N (default 0; negative needs root): what the
 # nodes give when the scheduler prefers them to the machine's other work.
 set -u
@@ -112,7 +114,9 @@ run_case() {
   for N in KOR JPN USA; do
     # the receivers stay 2 s longer: what KOR sent last arrives
     local t=$((LEAD + run)); [ $N = KOR ] || t=$((t + 2))
-    timeout $((t + 30)) nice -n "${NICE:-0}" "$B/mwxd" --config "$d/$N.json" --run-s $t --log received --stages > "$d/$N.log" 2>&1 &
+    local wrap=""
+    [ $N = KOR ] && wrap=${WRAP_KOR:-}
+    timeout $((t + 30)) nice -n "${NICE:-0}" $wrap "$B/mwxd" --config "$d/$N.json" --run-s $t --log received --stages > "$d/$N.log" 2>&1 &
     PIDS+=($!)
   done
   # RSS of each node every 5 s from a second after the scenario starts (MEMORY)

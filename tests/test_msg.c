@@ -7,6 +7,10 @@
  */
 #define _GNU_SOURCE /* memmem */
 #include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -369,6 +373,83 @@ static void test_json(void **state) {
   }
 }
 
+/* The key's prepared contexts (msg_sign.c) give the same signature bytes as
+ * a fresh OpenSSL context per signature, for 200 different messages signed
+ * one after the other with one key, and from two threads at once; the
+ * public key (its own prepared verify context) accepts them all. */
+typedef struct sign_job {
+  const mwx_msg_key *k;
+  uint8_t msgs[200][96];
+  uint8_t sig[200][MWX_SIG_LEN];
+  int rc;
+} sign_job;
+
+static void *sign_all(void *arg) {
+  sign_job *j = arg;
+  for (int i = 0; i < 200 && !j->rc; i++)
+    j->rc = mwx_msg_key_sign_bytes(j->k, j->msgs[i], sizeof j->msgs[i], j->sig[i]);
+  return NULL;
+}
+
+static void test_prepared_context_same_signatures(void **state) {
+  (void)state;
+  char dir[] = "/tmp/mwx_test_msg_XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char priv[256], pub[256];
+  snprintf(priv, sizeof priv, "%s/k.pem", dir);
+  snprintf(pub, sizeof pub, "%s/k.pub.pem", dir);
+  mwx_msg_key *k = NULL, *kpub = NULL;
+  assert_int_equal(mwx_msg_key_generate(&k), 0);
+  assert_int_equal(mwx_msg_key_save_private(k, priv), 0);
+  assert_int_equal(mwx_msg_key_save_public(k, pub), 0);
+  assert_int_equal(mwx_msg_key_load_public(pub, &kpub), 0);
+  FILE *f = fopen(priv, "r");
+  assert_non_null(f);
+  EVP_PKEY *pk = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+  fclose(f);
+  assert_non_null(pk);
+  static sign_job a, b;
+  memset(&a, 0, sizeof a);
+  uint64_t rng = 11;
+  for (int i = 0; i < 200; i++)
+    for (size_t c = 0; c < sizeof a.msgs[i]; c++) {
+      rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+      a.msgs[i][c] = (uint8_t)(rng >> 56);
+    }
+  b = a;
+  a.k = b.k = k;
+  pthread_t ta, tb;
+  assert_int_equal(pthread_create(&ta, NULL, sign_all, &a), 0);
+  assert_int_equal(pthread_create(&tb, NULL, sign_all, &b), 0);
+  pthread_join(ta, NULL);
+  pthread_join(tb, NULL);
+  assert_int_equal(a.rc, 0);
+  assert_int_equal(b.rc, 0);
+  for (int i = 0; i < 200; i++) {
+    uint8_t fresh[MWX_SIG_LEN];
+    size_t sl = sizeof fresh;
+    EVP_MD_CTX *x = EVP_MD_CTX_new();
+    assert_non_null(x);
+    assert_int_equal(EVP_DigestSignInit(x, NULL, NULL, NULL, pk), 1);
+    assert_int_equal(EVP_DigestSign(x, fresh, &sl, a.msgs[i], sizeof a.msgs[i]), 1);
+    EVP_MD_CTX_free(x);
+    assert_int_equal(sl, MWX_SIG_LEN);
+    assert_memory_equal(a.sig[i], fresh, MWX_SIG_LEN);
+    assert_memory_equal(b.sig[i], fresh, MWX_SIG_LEN);
+    assert_int_equal(mwx_msg_key_verify_bytes(kpub, a.msgs[i], sizeof a.msgs[i], a.sig[i]), 0);
+    assert_int_equal(mwx_msg_key_verify_bytes(k, a.msgs[i], sizeof a.msgs[i], a.sig[i]), 0);
+    /* another message's signature does not verify (the context keeps nothing of the last call) */
+    if (i)
+      assert_int_equal(mwx_msg_key_verify_bytes(kpub, a.msgs[i], sizeof a.msgs[i], a.sig[i - 1]), MWX_ECRYPTO);
+  }
+  EVP_PKEY_free(pk);
+  mwx_msg_key_free(k);
+  mwx_msg_key_free(kpub);
+  unlink(priv);
+  unlink(pub);
+  rmdir(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_topic_names),
@@ -380,6 +461,7 @@ int main(void) {
       cmocka_unit_test(test_strip_removes_from_encoding),
       cmocka_unit_test(test_coarsen),
       cmocka_unit_test(test_pem_keys),
+      cmocka_unit_test(test_prepared_context_same_signatures),
       cmocka_unit_test(test_json),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

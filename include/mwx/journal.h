@@ -179,6 +179,9 @@ int mwx_journal_owner(mwx_journal *j, char nation[MWX_NATION_LEN], uint8_t pub[M
 
 /* The last sealed head (id 0 and zero hash if never sealed).  This is what
  * a node publishes in NodeStatus. */
+/* Heap bytes SQLite holds now for every journal of the process (page
+ * caches, statements: sqlite3_memory_used).  Any thread. */
+uint64_t mwx_journal_heap_bytes(void);
 int mwx_journal_sealed_head(mwx_journal *j, uint64_t *id, uint8_t hash[32]);
 
 /* Checks record id before anything taken from it is acted on (signed,

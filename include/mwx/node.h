@@ -487,6 +487,16 @@ typedef struct mwx_node_stats {
      subscribers (MWX_NODE_MAX_SUBSCRIBERS: MWX_EBUSY) */
   int n_partners;
   mwx_node_partner_stats partner[MWX_NODE_MAX_PARTNERS];
+  /* memory (issue 16, "RSS flat"): the process's heap as glibc's malloc
+     sees it (mallinfo2: bytes in use in every arena and mmap'd chunks,
+     bytes free inside the arenas), the tracker's share of it (track.h
+     heap_bytes), SQLite's (sqlite3_memory_used: every journal of the
+     process, its page caches included) and the resident set (VmRSS) */
+  uint64_t heap_used_bytes, heap_free_bytes, tracker_heap_bytes, journal_heap_bytes, rss_bytes;
+  /* online, at each NodeStatus the free memory inside malloc's arenas is
+     given back to the kernel (malloc_trim): how often, its total and
+     longest time on the loop thread */
+  uint64_t mem_trims, mem_trim_ns, mem_trim_max_ns;
 } mwx_node_stats;
 
 void mwx_node_get_stats(const mwx_node *n, mwx_node_stats *s);

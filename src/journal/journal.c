@@ -1318,3 +1318,5 @@ int mwx_journal_decisions(mwx_journal *j, uint64_t id, mwx_journal_fn fn, void *
   sqlite3_bind_int64(j->sel_answer, 1, (sqlite3_int64)id);
   return walk(j, j->sel_answer, fn, ctx);
 }
+
+uint64_t mwx_journal_heap_bytes(void) { return (uint64_t)sqlite3_memory_used(); }

@@ -6,8 +6,19 @@
  * canonical encoding of mwx_msg_encode(), so a signature covers the topic,
  * the present-field bits, the whole marking and every present field.
  *
- * Ownership: an mwx_msg_key owns one EVP_PKEY reference; mwx_msg_key_free
- * releases it.  A key loaded from a public PEM can only verify.
+ * Prepared contexts (issue 16, eleventh session): a key keeps one context
+ * initialised for signing (private keys) and one for verifying, made once
+ * when the key is made; each signature or verification duplicates the
+ * prepared one (EVP_MD_CTX_copy_ex, a copy of the provider's context: no
+ * algorithm fetch, no key set-up) and runs the one-shot call on the copy.
+ * The prepared contexts are only read after the key is made, so a key may
+ * sign or verify from several threads at once, as before.  Ed25519 is
+ * deterministic (RFC 8032): the signatures are the same bytes as with a
+ * fresh context each time (test_msg checks it against a fresh context).
+ *
+ * Ownership: an mwx_msg_key owns one EVP_PKEY reference and its prepared
+ * contexts; mwx_msg_key_free releases them.  A key loaded from a public PEM
+ * can only verify.
  */
 #include <fcntl.h>
 #include <openssl/err.h>
@@ -25,6 +36,8 @@
 struct mwx_msg_key {
   EVP_PKEY *pkey;
   int has_private;
+  EVP_MD_CTX *sign_ctx;   /* EVP_DigestSignInit done; NULL without a private part */
+  EVP_MD_CTX *verify_ctx; /* EVP_DigestVerifyInit done */
 };
 
 /* Records the newest OpenSSL error behind our own words. */
@@ -48,6 +61,12 @@ static int wrap(EVP_PKEY *pk, int has_private, mwx_msg_key **out) {
   }
   k->pkey = pk;
   k->has_private = has_private;
+  if ((has_private && (!(k->sign_ctx = EVP_MD_CTX_new()) ||
+                       EVP_DigestSignInit(k->sign_ctx, NULL, NULL, NULL, pk) != 1)) ||
+      !(k->verify_ctx = EVP_MD_CTX_new()) || EVP_DigestVerifyInit(k->verify_ctx, NULL, NULL, NULL, pk) != 1) {
+    mwx_msg_key_free(k);
+    return crypto_error("Ed25519 context set-up");
+  }
   *out = k;
   return 0;
 }
@@ -119,6 +138,8 @@ int mwx_msg_key_from_public_raw(const uint8_t raw[MWX_PUB_LEN], mwx_msg_key **ou
 
 void mwx_msg_key_free(mwx_msg_key *k) {
   if (!k) return;
+  EVP_MD_CTX_free(k->sign_ctx);
+  EVP_MD_CTX_free(k->verify_ctx);
   EVP_PKEY_free(k->pkey);
   free(k);
 }
@@ -129,8 +150,8 @@ int mwx_msg_key_sign_bytes(const mwx_msg_key *priv, const void *data, size_t len
   EVP_MD_CTX *ctx = EVP_MD_CTX_new();
   if (!ctx) return mwx_error_set(MWX_ENOMEM, "sign: out of memory");
   size_t siglen = MWX_SIG_LEN;
-  int ok = EVP_DigestSignInit(ctx, NULL, NULL, NULL, priv->pkey) == 1 &&
-           EVP_DigestSign(ctx, sig, &siglen, data, len) == 1 && siglen == MWX_SIG_LEN;
+  int ok = EVP_MD_CTX_copy_ex(ctx, priv->sign_ctx) == 1 && EVP_DigestSign(ctx, sig, &siglen, data, len) == 1 &&
+           siglen == MWX_SIG_LEN;
   EVP_MD_CTX_free(ctx);
   return ok ? 0 : crypto_error("sign");
 }
@@ -139,8 +160,7 @@ int mwx_msg_key_verify_bytes(const mwx_msg_key *pub, const void *data, size_t le
   if (!pub || (!data && len) || !sig) return mwx_error_set(MWX_EINVAL, "verify: NULL argument");
   EVP_MD_CTX *ctx = EVP_MD_CTX_new();
   if (!ctx) return mwx_error_set(MWX_ENOMEM, "verify: out of memory");
-  int ok = EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pub->pkey) == 1 &&
-           EVP_DigestVerify(ctx, sig, MWX_SIG_LEN, data, len) == 1;
+  int ok = EVP_MD_CTX_copy_ex(ctx, pub->verify_ctx) == 1 && EVP_DigestVerify(ctx, sig, MWX_SIG_LEN, data, len) == 1;
   EVP_MD_CTX_free(ctx);
   ERR_clear_error();
   return ok ? 0 : mwx_error_set(MWX_ECRYPTO, "verify: Ed25519 signature does not match");

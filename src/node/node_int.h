@@ -92,6 +92,25 @@ typedef struct node_fuse_token {
   uint32_t magic;
 } node_fuse_token;
 
+/* node_tracks.c: the impact budget's round-robin (issue 16).  Each pass
+ * visits the tracker's table from a cursor; the first track the budget puts
+ * off in a pass is where the next pass starts, so a track put off is served
+ * before the tracks that were served instead of it: a track due at a pass
+ * is tried within (live tracks) passes (every pass tries at least the
+ * first due track it visits: the budget is checked before each try, and
+ * nothing is spent before the first).  A pass that puts nothing off leaves
+ * the cursor where it is (offline, no budget: always 0, the table order). */
+typedef struct node_rr {
+  size_t cursor;  /* where the next pass starts */
+  size_t next;    /* the first track put off in this pass */
+  int deferred;   /* this pass put one off */
+} node_rr;
+/* The index the pass starts at (< count; 0 for an empty table). */
+size_t node_rr_start(node_rr *r, size_t count);
+/* The gate of one due track's try: 1 to try it now, 0 if the budget is
+ * spent (spent != 0): then it is put off, counted in *deferred. */
+int node_rr_gate(node_rr *r, size_t idx, int spent, uint64_t *deferred);
+
 typedef struct node_fitpool node_fitpool;
 /* Starts workers threads with a FIFO of at most cap jobs; results go to
  * loop.  min_ms: TEST ONLY, each fit's min_duration_ms (cut short by a stop). */
@@ -200,6 +219,7 @@ struct mwx_node {
   size_t out_max, rx_pend_max;
   size_t out_last; /* copies queued by the last step (slow_pass_ms) */
   uint64_t impacts_deferred; /* node_tracks.c: impact predictions put off to the next pass (budget) */
+  node_rr impact_rr;         /* node_tracks.c: where the next pass's visit starts (the budget's round-robin) */
 };
 
 /* node_open.c: the loop thread's time goes to part from now on; returns the

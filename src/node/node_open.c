@@ -5,6 +5,7 @@
  * fit workers; the accessors.
  */
 #include <jansson.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,18 @@ void mwx_node_get_stats(const mwx_node *n, mwx_node_stats *s) {
   s->pending_dropped = ts.pending_dropped;
   s->picture_entries = mwx_fuse_latest_count(n->latest);
   node_fuse_stats(n, s);
+  s->tracker_heap_bytes = ts.heap_bytes;
+  s->journal_heap_bytes = mwx_journal_heap_bytes();
+  struct mallinfo2 mi = mallinfo2();
+  s->heap_used_bytes = mi.uordblks + mi.hblkhd;
+  s->heap_free_bytes = mi.fordblks;
+  s->rss_bytes = 0;
+  FILE *f = fopen("/proc/self/statm", "r");
+  unsigned long long pages_total, pages_rss;
+  if (f && fscanf(f, "%llu %llu", &pages_total, &pages_rss) == 2)
+    s->rss_bytes = pages_rss * (uint64_t)sysconf(_SC_PAGESIZE);
+  if (f)
+    fclose(f);
   /* the fits' waits: 99th percentile of the last 256 (insertion sort of a copy) */
   size_t k = n->n_fit_ms < 256 ? n->n_fit_ms : 256;
   float v[256];

@@ -31,6 +31,7 @@
  * copied and posted to the loop, which journals it and keeps the picture.
  */
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,34 @@ static void slow_pass_log(const mwx_node *n, int64_t wall_ns, int64_t cpu_ns, ui
   fprintf(stderr, "%s\n", buf);
 }
 
+/* Online, at each NodeStatus (status_every_s, 30 s): the free memory inside
+ * malloc's arenas is given back to the kernel (malloc_trim: the pages of
+ * free chunks are released, madvise), then one MEM line on stderr: the
+ * memory by owner (node.h mwx_node_stats) beside the tables' sizes, to show
+ * what grows over a run.  Freed memory otherwise stays resident: in the
+ * salvo the free chunks left by the hand-over's bursts and the tables'
+ * reallocations were 8-28 MB of each node's RSS after 240 s (BENCHMARKS.md
+ * "rt, eleventh session"). */
+static void mem_trim_log(mwx_node *n) {
+  int64_t t0 = mwx_node_mono_ns();
+  malloc_trim(0);
+  int64_t trim_ns = mwx_node_mono_ns() - t0;
+  n->st.mem_trims++;
+  n->st.mem_trim_ns += (uint64_t)trim_ns;
+  if ((uint64_t)trim_ns > n->st.mem_trim_max_ns)
+    n->st.mem_trim_max_ns = (uint64_t)trim_ns;
+  mwx_node_stats s;
+  mwx_node_get_stats(n, &s);
+  fprintf(stderr,
+          "%s MEM sim_s=%.0f rss_kb=%llu heap_used_kb=%llu heap_free_kb=%llu tracker_kb=%llu journal_kb=%llu"
+          " trim_ms=%.2f | tracks=%llu slots=%llu latest=%llu\n",
+          n->cfg.nation, (double)n->sim_ns / 1e9, (unsigned long long)s.rss_bytes / 1024,
+          (unsigned long long)s.heap_used_bytes / 1024, (unsigned long long)s.heap_free_bytes / 1024,
+          (unsigned long long)s.tracker_heap_bytes / 1024, (unsigned long long)s.journal_heap_bytes / 1024,
+          (double)trim_ns / 1e6, (unsigned long long)s.tracks_held, (unsigned long long)s.tracker_slots,
+          (unsigned long long)s.picture_entries);
+}
+
 int mwx_node_step(mwx_node *n, int64_t t_ns, int *done) {
   if (!n)
     return mwx_error_set(MWX_EINVAL, "node: NULL argument");
@@ -197,6 +226,8 @@ static int step_pass(mwx_node *n, int64_t t_ns, int *done) {
     n->last_status_ns = n->sim_ns;
     if ((rc = node_status_sample(n)))
       goto fail;
+    if (n->cfg.speed > 0)
+      mem_trim_log(n);
   }
   /* approvals by any process since the last pass: in the same batch */
   uint64_t last = n->approved_after;

@@ -238,9 +238,33 @@ static void tracker_full_log(mwx_node *n) {
  * together fall due together (a pass of a 100-missile salvo spent up to 56
  * ms in them: BENCHMARKS.md "rt, tenth session").  A track due when the
  * budget is spent is tried at the next pass (a scan later, against its
- * impact_every_s of 10 s), counted in impacts_deferred.  Offline (speed 0)
- * there is no budget: the output stays the same every run. */
+ * impact_every_s of 10 s), counted in impacts_deferred.  The tracks are
+ * visited round-robin (node_int.h node_rr): the next pass starts at the
+ * first track put off, so the same tail is not always the one deferred.
+ * Offline (speed 0) there is no budget: the table order, the output the
+ * same every run. */
 #define IMPACT_BUDGET_NS 4000000ll
+
+size_t node_rr_start(node_rr *r, size_t count) {
+  if (r->deferred)
+    r->cursor = r->next;
+  r->deferred = 0;
+  if (!count)
+    return 0;
+  r->cursor %= count;
+  return r->cursor;
+}
+
+int node_rr_gate(node_rr *r, size_t idx, int spent, uint64_t *deferred) {
+  if (!spent)
+    return 1;
+  ++*deferred;
+  if (!r->deferred) {
+    r->deferred = 1;
+    r->next = idx;
+  }
+  return 0;
+}
 
 int node_tracks_to_samples(mwx_node *n) {
   mwx_assess_opts ao;
@@ -254,7 +278,9 @@ int node_tracks_to_samples(mwx_node *n) {
     return rc0;
   tracker_full_log(n);
   size_t count = mwx_track_count(n->tr);
-  for (size_t i = 0; i < count; i++) {
+  size_t start = node_rr_start(&n->impact_rr, count); /* 0 offline: nothing is put off */
+  for (size_t k = 0; k < count; k++) {
+    size_t i = (start + k) % count;
     mwx_track_info in;
     if (mwx_track_get(n->tr, i, &in))
       continue;
@@ -299,10 +325,10 @@ int node_tracks_to_samples(mwx_node *n) {
     /* impact prediction every impact_every_s while ballistic; a coasting
        track (out of this nation's sight) changes slowly: 6 times less often */
     int64_t every = (int64_t)(n->cfg.impact_every_s * NS) * (updated ? 1 : 6);
-    if (in.p_ballistic >= ao.min_p_ballistic && (updated || in.coasting) && !node_fuse_shared(n, in.id) &&
-        (!ts->impact_sent || n->sim_ns - ts->last_impact_ns >= every) &&
-        (!ts->last_try_impact_ns || n->sim_ns - ts->last_try_impact_ns >= NS) &&
-        !(budget && impact_ns >= IMPACT_BUDGET_NS && ++n->impacts_deferred)) {
+    int due = in.p_ballistic >= ao.min_p_ballistic && (updated || in.coasting) && !node_fuse_shared(n, in.id) &&
+              (!ts->impact_sent || n->sim_ns - ts->last_impact_ns >= every) &&
+              (!ts->last_try_impact_ns || n->sim_ns - ts->last_try_impact_ns >= NS);
+    if (due && node_rr_gate(&n->impact_rr, i, budget && impact_ns >= IMPACT_BUDGET_NS, &n->impacts_deferred)) {
       ts->last_try_impact_ns = n->sim_ns; /* a provisional one is tried again a sim second later */
       mwx_assess a;
       int64_t t0 = budget ? mwx_node_mono_ns() : 0;
