@@ -1,5 +1,6 @@
 # The two commands of the README.  Both install what is missing first.
-#   make demo   build, then run the three-nation demo
+#   make demo   build, then run the three-nation demo (make demo SERVE=1: the nodes keep
+#               running and serve their web pictures until Ctrl-C, as mwx demo --serve)
 #   make test   build (normal and ASan+UBSan), then run every test in both
 BUILD ?= build
 ASAN_BUILD ?= build-asan
@@ -36,7 +37,7 @@ test: build build-asan
 	exit $$rc
 
 demo: build
-	@./$(BUILD)/mwx demo
+	@./$(BUILD)/mwx demo $(if $(SERVE),--serve)
 
 bench: build
 	@bash bench/run.sh $(BUILD)
