@@ -642,6 +642,12 @@ mwx_journal *mwx_node_journal(mwx_node *n);
 /* Sim time of the first launch of the scenario (0 without one). */
 int64_t mwx_node_epoch_ns(const mwx_node *n);
 
+/* The node's sim time, ns (what mwx_node_stats.sim_ns holds: processed up
+ * to), without the stats' other work (the tables' counts, the heap walk,
+ * /proc): for callers on a hot path, such as every push of the web
+ * picture.  Loop thread only; 0 for NULL. */
+int64_t mwx_node_sim_ns(const mwx_node *n);
+
 /* ===================================================================== */
 /* The event interface (src/node/events.c)                                 */
 /* ===================================================================== */

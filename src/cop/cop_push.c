@@ -352,11 +352,7 @@ static int queue_item(const mwx_release_item *it, void *vc) {
   return 0;
 }
 
-int64_t cop_node_sim_ns(mwx_cop *c) {
-  mwx_node_stats st;
-  mwx_node_get_stats(c->node, &st);
-  return st.sim_ns;
-}
+int64_t cop_node_sim_ns(mwx_cop *c) { return mwx_node_sim_ns(c->node); }
 
 json_t *cop_queue_json(mwx_cop *c, int *status) {
   queue_ctx q = {json_array(), cop_node_sim_ns(c)};

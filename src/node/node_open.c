@@ -91,6 +91,8 @@ mwx_node_loop *mwx_node_get_loop(mwx_node *n) { return n ? n->loop : NULL; }
 mwx_journal *mwx_node_journal(mwx_node *n) { return n ? n->j : NULL; }
 int64_t mwx_node_epoch_ns(const mwx_node *n) { return n ? n->epoch_ns : 0; }
 
+int64_t mwx_node_sim_ns(const mwx_node *n) { return n ? n->sim_ns : 0; }
+
 void mwx_node_get_stats(const mwx_node *n, mwx_node_stats *s) {
   if (!n || !s)
     return;
