@@ -221,7 +221,8 @@ static void print_profile(const char *nation, const mwx_node *n) {
 
 /* The BOUNDS line: every queue and table, its size or high-water mark
  * against its bound, and its overflow counter (node.h mwx_node_stats). */
-static void print_bounds(const char *nation, const mwx_node_stats *st, const mwx_node_config *cfg) {
+static void print_bounds(const char *nation, const mwx_node_stats *st, const mwx_node_memory *m,
+                         const mwx_node_config *cfg) {
   printf("%s BOUNDS handover max=%llu/%llu dropped=%llu | rx_pend max=%llu | out max=%llu impacts deferred=%llu | fit_queue cap=%d"
          " workers=%d dropped=%llu | tracks held=%llu/%d evicted=%llu forgotten=%llu | tracker slots=%llu/%llu"
          " live max=%llu refused=%llu pending dropped=%llu | latest samples=%llu/%d dropped=%llu | fused dropped=%llu"
@@ -235,9 +236,9 @@ static void print_bounds(const char *nation, const mwx_node_stats *st, const mwx
          (unsigned long long)st->tracks_refused, (unsigned long long)st->pending_dropped,
          (unsigned long long)st->picture_entries, MWX_FUSE_LATEST_MAX,
          (unsigned long long)st->picture_dropped, (unsigned long long)st->fused_dropped,
-         (double)st->heap_used_bytes / 1048576.0, (double)st->heap_free_bytes / 1048576.0,
-         (double)st->tracker_heap_bytes / 1048576.0, (double)st->journal_heap_bytes / 1048576.0,
-         (double)st->rss_bytes / 1048576.0, (unsigned long long)st->mem_trims, (double)st->mem_trim_max_ns / 1e6);
+         (double)m->heap_used_bytes / 1048576.0, (double)m->heap_free_bytes / 1048576.0,
+         (double)m->tracker_heap_bytes / 1048576.0, (double)m->journal_heap_bytes / 1048576.0,
+         (double)m->rss_bytes / 1048576.0, (unsigned long long)m->trims, (double)m->trim_max_ns / 1e6);
 }
 
 static int node_main(const char *config, long run_s, int log, int stages, const web_opts *wo) {
@@ -330,7 +331,9 @@ static int node_main(const char *config, long run_s, int log, int stages, const 
          cfg.nation, (unsigned long long)js.commits, js.commit_ms_p50, js.commit_ms_p99, js.commit_ms_max,
          js.commit_ms_total, (unsigned long long)js.checkpoints, js.checkpoint_ms_max, js.checkpoint_ms_total,
          (unsigned long long)js.wal_pages_max);
-  print_bounds(cfg.nation, &st, &cfg);
+  mwx_node_memory mem; /* the heap walk and /proc read: once, at the end */
+  mwx_node_get_memory(n, &mem);
+  print_bounds(cfg.nation, &st, &mem, &cfg);
   print_profile(cfg.nation, n);
   /* the fusion worker (src/node/fusepic.c): its passes, off the loop thread */
   printf("%s FUSE worker=%d passes=%llu pass_max_ms=%.1f cpu_ms=%.0f cpu=%.1f%% of one core picture_age_ms=%.0f\n",

@@ -328,6 +328,15 @@ static void test_node_offline(void **state) {
   assert_true(x.done);
   mwx_node_stats st;
   mwx_node_get_stats(n, &st);
+  /* the memory is read apart from the counters (mwx_node_get_memory): the
+     heap holds at least the tracker's and SQLite's shares, the resident
+     set at least the heap in use; offline no trim runs */
+  mwx_node_memory mem;
+  mwx_node_get_memory(n, &mem);
+  assert_true(mem.tracker_heap_bytes > 0 && mem.journal_heap_bytes > 0);
+  assert_true(mem.heap_used_bytes > mem.tracker_heap_bytes + mem.journal_heap_bytes);
+  assert_true(mem.rss_bytes > 0);
+  assert_int_equal(mem.trims, 0);
   mwx_node_close(n);
   assert_int_equal(x.jpn_launch, 2); /* at once from the early estimate, then refined by the launch fit */
   assert_true(x.jpn_track > 10);

@@ -487,19 +487,33 @@ typedef struct mwx_node_stats {
      subscribers (MWX_NODE_MAX_SUBSCRIBERS: MWX_EBUSY) */
   int n_partners;
   mwx_node_partner_stats partner[MWX_NODE_MAX_PARTNERS];
-  /* memory (issue 16, "RSS flat"): the process's heap as glibc's malloc
-     sees it (mallinfo2: bytes in use in every arena and mmap'd chunks,
-     bytes free inside the arenas), the tracker's share of it (track.h
-     heap_bytes), SQLite's (sqlite3_memory_used: every journal of the
-     process, its page caches included) and the resident set (VmRSS) */
+} mwx_node_stats;
+
+/* The counters above: copies of the node's own counters and the tables'
+ * sizes, no system call and no walk of the heap (cheap enough for every
+ * pass or push; the memory is mwx_node_get_memory's).  Loop thread (or
+ * after mwx_node_run returned). */
+void mwx_node_get_stats(const mwx_node *n, mwx_node_stats *s);
+
+/* Memory (issue 16, "RSS flat"): the process's heap as glibc's malloc sees
+ * it (mallinfo2: bytes in use in every arena and mmap'd chunks, bytes free
+ * inside the arenas), the tracker's share of it (track.h heap_bytes),
+ * SQLite's (sqlite3_memory_used: every journal of the process, its page
+ * caches included) and the resident set (VmRSS).  Separate from the
+ * counters because reading it walks every arena's free lists under their
+ * locks (mallinfo2) and reads /proc/self/statm: for reports (mwxd's MEM
+ * and BOUNDS lines), not for a hot path. */
+typedef struct mwx_node_memory {
   uint64_t heap_used_bytes, heap_free_bytes, tracker_heap_bytes, journal_heap_bytes, rss_bytes;
   /* online, at each NodeStatus the free memory inside malloc's arenas is
      given back to the kernel (malloc_trim): how often, its total and
-     longest time on the loop thread */
-  uint64_t mem_trims, mem_trim_ns, mem_trim_max_ns;
-} mwx_node_stats;
+     longest time */
+  uint64_t trims, trim_ns, trim_max_ns;
+} mwx_node_memory;
 
-void mwx_node_get_stats(const mwx_node *n, mwx_node_stats *s);
+/* Reads the memory now (mallinfo2, /proc/self/statm).  Loop thread (or
+ * after mwx_node_run returned). */
+void mwx_node_get_memory(const mwx_node *n, mwx_node_memory *m);
 
 /* Where the node's loop thread spends its time (issue 16; mwxd's PROFILE
  * line): wall ns in each part of the node's passes since open, on the

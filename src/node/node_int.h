@@ -220,6 +220,8 @@ struct mwx_node {
   size_t out_last; /* copies queued by the last step (slow_pass_ms) */
   uint64_t impacts_deferred; /* node_tracks.c: impact predictions put off to the next pass (budget) */
   node_rr impact_rr;         /* node_tracks.c: where the next pass's visit starts (the budget's round-robin) */
+  /* malloc_trim at NodeStatus (mwx_node_memory trims) */
+  uint64_t mem_trims, mem_trim_ns, mem_trim_max_ns;
 };
 
 /* node_open.c: the loop thread's time goes to part from now on; returns the

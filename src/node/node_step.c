@@ -144,18 +144,20 @@ static void mem_trim_log(mwx_node *n) {
   int64_t t0 = mwx_node_mono_ns();
   malloc_trim(0);
   int64_t trim_ns = mwx_node_mono_ns() - t0;
-  n->st.mem_trims++;
-  n->st.mem_trim_ns += (uint64_t)trim_ns;
-  if ((uint64_t)trim_ns > n->st.mem_trim_max_ns)
-    n->st.mem_trim_max_ns = (uint64_t)trim_ns;
+  n->mem_trims++;
+  n->mem_trim_ns += (uint64_t)trim_ns;
+  if ((uint64_t)trim_ns > n->mem_trim_max_ns)
+    n->mem_trim_max_ns = (uint64_t)trim_ns;
   mwx_node_stats s;
   mwx_node_get_stats(n, &s);
+  mwx_node_memory m;
+  mwx_node_get_memory(n, &m);
   fprintf(stderr,
           "%s MEM sim_s=%.0f rss_kb=%llu heap_used_kb=%llu heap_free_kb=%llu tracker_kb=%llu journal_kb=%llu"
           " trim_ms=%.2f | tracks=%llu slots=%llu latest=%llu\n",
-          n->cfg.nation, (double)n->sim_ns / 1e9, (unsigned long long)s.rss_bytes / 1024,
-          (unsigned long long)s.heap_used_bytes / 1024, (unsigned long long)s.heap_free_bytes / 1024,
-          (unsigned long long)s.tracker_heap_bytes / 1024, (unsigned long long)s.journal_heap_bytes / 1024,
+          n->cfg.nation, (double)n->sim_ns / 1e9, (unsigned long long)m.rss_bytes / 1024,
+          (unsigned long long)m.heap_used_bytes / 1024, (unsigned long long)m.heap_free_bytes / 1024,
+          (unsigned long long)m.tracker_heap_bytes / 1024, (unsigned long long)m.journal_heap_bytes / 1024,
           (double)trim_ns / 1e6, (unsigned long long)s.tracks_held, (unsigned long long)s.tracker_slots,
           (unsigned long long)s.picture_entries);
 }
