@@ -505,10 +505,12 @@ void mwx_node_get_stats(const mwx_node *n, mwx_node_stats *s);
  * and BOUNDS lines), not for a hot path. */
 typedef struct mwx_node_memory {
   uint64_t heap_used_bytes, heap_free_bytes, tracker_heap_bytes, journal_heap_bytes, rss_bytes;
-  /* online, at each NodeStatus the free memory inside malloc's arenas is
-     given back to the kernel (malloc_trim): how often, its total and
-     longest time */
-  uint64_t trims, trim_ns, trim_max_ns;
+  /* online, at each NodeStatus the node's memory worker (a thread of its
+     own, off the loop) gives the free memory inside malloc's arenas back to
+     the kernel (malloc_trim) when it is at least 4 MB: how often, its total
+     and longest time on the worker, and the reports that found less free
+     (no trim) */
+  uint64_t trims, trim_ns, trim_max_ns, trims_skipped;
 } mwx_node_memory;
 
 /* Reads the memory now (mallinfo2, /proc/self/statm).  Loop thread (or

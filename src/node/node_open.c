@@ -135,18 +135,11 @@ void mwx_node_get_memory(const mwx_node *n, mwx_node_memory *m) {
   mwx_track_table_stats_get(n->tr, &ts);
   m->tracker_heap_bytes = ts.heap_bytes;
   m->journal_heap_bytes = mwx_journal_heap_bytes();
-  struct mallinfo2 mi = mallinfo2();
-  m->heap_used_bytes = mi.uordblks + mi.hblkhd;
-  m->heap_free_bytes = mi.fordblks;
-  FILE *f = fopen("/proc/self/statm", "r");
-  unsigned long long pages_total, pages_rss;
-  if (f && fscanf(f, "%llu %llu", &pages_total, &pages_rss) == 2)
-    m->rss_bytes = pages_rss * (uint64_t)sysconf(_SC_PAGESIZE);
-  if (f)
-    fclose(f);
+  node_mem_read(&m->heap_used_bytes, &m->heap_free_bytes, &m->rss_bytes);
   m->trims = n->mem_trims;
   m->trim_ns = n->mem_trim_ns;
   m->trim_max_ns = n->mem_trim_max_ns;
+  m->trims_skipped = n->mem_trims_skipped;
 }
 
 void mwx_node_latest(const mwx_node *n, mwx_fuse_latest_fn fn, void *ctx) {
@@ -327,6 +320,8 @@ int mwx_node_open(const mwx_node_config *cfg, mwx_node_event_fn fn, void *ctx, m
     goto fail;
   if (n->cfg.speed > 0 && (rc = node_fuse_start(n))) /* fusepic.c: the fuser off the loop */
     goto fail;
+  if (n->cfg.speed > 0 && (rc = node_memwork_create(NODE_TRIM_FREE_MIN, n->loop, &n->memw)))
+    goto fail;
   if (cfg->online && (rc = node_rx_start(n)))
     goto fail;
   *out = n;
@@ -341,6 +336,7 @@ void mwx_node_close(mwx_node *n) {
     return;
   node_rx_stop(n);
   node_fitpool_destroy(n->fits); /* before the loop the workers post to */
+  node_memwork_destroy(n->memw);
   node_fuse_stop(n);
   mwx_node_loop_destroy(n->loop);
   node_fuse_close(n);

@@ -31,13 +31,13 @@
  * copied and posted to the loop, which journals it and keeps the picture.
  */
 #include <limits.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "mwx/error.h"
+#include "mwx/journal.h"
 #include "mwx/node.h"
 #include "mwx/sim.h"
 #include "mwx/track.h"
@@ -132,34 +132,35 @@ static void slow_pass_log(const mwx_node *n, int64_t wall_ns, int64_t cpu_ns, ui
   fprintf(stderr, "%s\n", buf);
 }
 
-/* Online, at each NodeStatus (status_every_s, 30 s): the free memory inside
- * malloc's arenas is given back to the kernel (malloc_trim: the pages of
- * free chunks are released, madvise), then one MEM line on stderr: the
- * memory by owner (node.h mwx_node_stats) beside the tables' sizes, to show
- * what grows over a run.  Freed memory otherwise stays resident: in the
- * salvo the free chunks left by the hand-over's bursts and the tables'
- * reallocations were 8-28 MB of each node's RSS after 240 s (BENCHMARKS.md
- * "rt, eleventh session"). */
-static void mem_trim_log(mwx_node *n) {
-  int64_t t0 = mwx_node_mono_ns();
-  malloc_trim(0);
-  int64_t trim_ns = mwx_node_mono_ns() - t0;
-  n->mem_trims++;
-  n->mem_trim_ns += (uint64_t)trim_ns;
-  if ((uint64_t)trim_ns > n->mem_trim_max_ns)
-    n->mem_trim_max_ns = (uint64_t)trim_ns;
+/* Online, at each NodeStatus (status_every_s, 30 s) the memory worker
+ * (node_mem.c) reports the heap and the resident set, after giving the free
+ * memory inside malloc's arenas back to the kernel when there is enough of
+ * it (malloc_trim: the pages of free chunks are released, madvise).  Freed
+ * memory otherwise stays resident: in the salvo the free chunks left by the
+ * hand-over's bursts and the tables' reallocations were 8-28 MB of each
+ * node's RSS after 240 s (BENCHMARKS.md "rt, eleventh session").  Here the
+ * loop takes the report back: the counters, and one MEM line on stderr with
+ * the memory by owner beside the tables' sizes, to show what grows. */
+static void mem_report(mwx_node *n, const node_mem_result *r) {
+  if (r->trimmed) {
+    n->mem_trims++;
+    n->mem_trim_ns += (uint64_t)r->trim_ns;
+    if ((uint64_t)r->trim_ns > n->mem_trim_max_ns)
+      n->mem_trim_max_ns = (uint64_t)r->trim_ns;
+  } else
+    n->mem_trims_skipped++;
   mwx_node_stats s;
   mwx_node_get_stats(n, &s);
-  mwx_node_memory m;
-  mwx_node_get_memory(n, &m);
+  mwx_track_table_stats ts;
+  mwx_track_table_stats_get(n->tr, &ts);
   fprintf(stderr,
           "%s MEM sim_s=%.0f rss_kb=%llu heap_used_kb=%llu heap_free_kb=%llu tracker_kb=%llu journal_kb=%llu"
           " trim_ms=%.2f | tracks=%llu slots=%llu latest=%llu\n",
-          n->cfg.nation, (double)n->sim_ns / 1e9, (unsigned long long)m.rss_bytes / 1024,
-          (unsigned long long)m.heap_used_bytes / 1024, (unsigned long long)m.heap_free_bytes / 1024,
-          (unsigned long long)m.tracker_heap_bytes / 1024, (unsigned long long)m.journal_heap_bytes / 1024,
-          (double)trim_ns / 1e6, (unsigned long long)s.tracks_held, (unsigned long long)s.tracker_slots,
-          (unsigned long long)s.picture_entries);
+          n->cfg.nation, (double)r->sim_ns / 1e9, (unsigned long long)r->rss_bytes / 1024,
+          (unsigned long long)r->heap_used_bytes / 1024, (unsigned long long)r->heap_free_bytes / 1024,
+          (unsigned long long)ts.heap_bytes / 1024, (unsigned long long)mwx_journal_heap_bytes() / 1024,
+          r->trimmed ? (double)r->trim_ns / 1e6 : 0.0, (unsigned long long)s.tracks_held,
+          (unsigned long long)s.tracker_slots, (unsigned long long)s.picture_entries);
 }
 
 int mwx_node_step(mwx_node *n, int64_t t_ns, int *done) {
@@ -229,7 +230,7 @@ static int step_pass(mwx_node *n, int64_t t_ns, int *done) {
     if ((rc = node_status_sample(n)))
       goto fail;
     if (n->cfg.speed > 0)
-      mem_trim_log(n);
+      node_memwork_request(n->memw, n->sim_ns); /* node_mem.c: the trim and the heap walk off the loop */
   }
   /* approvals by any process since the last pass: in the same batch */
   uint64_t last = n->approved_after;
@@ -338,6 +339,10 @@ static void batch(mwx_node_loop *l, void **items, const size_t *sizes, size_t cn
       else
         n->st.fits_dropped++;
       kick = 1;
+      continue;
+    }
+    if (sizes[i] == sizeof(node_mem_result) && ((node_mem_result *)items[i])->magic == NODE_MEM_MAGIC) {
+      mem_report(n, items[i]);
       continue;
     }
     if (sizes[i] == sizeof(node_fuse_token) && ((node_fuse_token *)items[i])->magic == NODE_FUSE_MAGIC) {
