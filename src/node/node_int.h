@@ -212,6 +212,7 @@ struct mwx_node {
     mwx_node_event_fn fn;
     void *ctx;
     int no_samples; /* the fn of mwx_node_open: every kind but SAMPLE and PICTURE */
+    int diag;       /* mwx_node_subscribe_diag: SLOWPASS and MEMORY too */
   } subs[MWX_NODE_MAX_SUBSCRIBERS];
   size_t n_subs;
   uint64_t next_sub_id;
@@ -242,6 +243,7 @@ struct mwx_node {
   /* high-water marks of the queues bounded by construction (mwx_node_stats) */
   size_t out_max, rx_pend_max;
   size_t out_last; /* copies queued by the last step (slow_pass_ms) */
+  int pass_status;  /* the current step made the NodeStatus (slow_pass_ms) */
   uint64_t impacts_deferred; /* node_tracks.c: impact predictions put off to the next pass (budget) */
   node_rr impact_rr;         /* node_tracks.c: where the next pass's visit starts (the budget's round-robin) */
   /* malloc_trim at NodeStatus on the memory worker (node_mem.c; mwx_node_memory trims) */
