@@ -32,6 +32,7 @@
 #include <jansson.h>
 
 #include "fixture_dir.h"
+#include "fixture_node.h"
 #include "mwx/error.h"
 #include "mwx/journal.h"
 #include "mwx/json.h"
@@ -307,11 +308,7 @@ static void test_node_offline(void **state) {
   char db[128];
   snprintf(db, sizeof db, "%s/kor.db", dir);
   mwx_node_config cfg;
-  mwx_node_config_init(&cfg);
-  strcpy(cfg.nation, "KOR");
-  snprintf(cfg.scenario, sizeof cfg.scenario, "%s/scenarios/2022-11-18-hwasong17.json", MWX_SOURCE_DIR);
-  snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-KOR.json", MWX_SOURCE_DIR);
-  snprintf(cfg.journal, sizeof cfg.journal, "%s", db);
+  fx_node_config(&cfg, "KOR", "2022-11-18-hwasong17.json", db);
   cfg.journal_plots = 0;
   cfg.sync = MWX_JOURNAL_SYNC_NORMAL;
   nctx x = {0};
@@ -403,11 +400,9 @@ static void test_node_stages(void **state) {
   char dir[96];
   fx_subdir("test_node_stages", dir, sizeof dir);
   mwx_node_config cfg;
-  mwx_node_config_init(&cfg);
-  strcpy(cfg.nation, "KOR");
-  snprintf(cfg.scenario, sizeof cfg.scenario, "%s/scenarios/2022-11-18-hwasong17.json", MWX_SOURCE_DIR);
-  snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-KOR.json", MWX_SOURCE_DIR);
-  snprintf(cfg.journal, sizeof cfg.journal, "%s/kor.db", dir);
+  char db_path[MWX_NODE_PATH_LEN];
+  snprintf(db_path, sizeof db_path, "%.500s/kor.db", dir);
+  fx_node_config(&cfg, "KOR", "2022-11-18-hwasong17.json", db_path);
   cfg.journal_plots = 0;
   cfg.sync = MWX_JOURNAL_SYNC_NORMAL;
   cfg.step_s = 0; /* event-driven: each scan its own pass */
@@ -592,11 +587,7 @@ static void test_node_diag_events(void **state) {
   fx_subdir("test_node_diag", dir, sizeof dir);
   snprintf(db, sizeof db, "%s/kor.db", dir);
   mwx_node_config cfg;
-  mwx_node_config_init(&cfg);
-  strcpy(cfg.nation, "KOR");
-  snprintf(cfg.scenario, sizeof cfg.scenario, "%s/scenarios/2022-11-18-hwasong17.json", MWX_SOURCE_DIR);
-  snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-KOR.json", MWX_SOURCE_DIR);
-  snprintf(cfg.journal, sizeof cfg.journal, "%s", db);
+  fx_node_config(&cfg, "KOR", "2022-11-18-hwasong17.json", db);
   cfg.journal_plots = 0;
   cfg.launch_fit = 0;
   cfg.sync = MWX_JOURNAL_SYNC_NORMAL;
@@ -688,11 +679,7 @@ static void test_node_payloads(void **state) {
   char db[128];
   snprintf(db, sizeof db, "%s/jpn.db", dir);
   mwx_node_config cfg;
-  mwx_node_config_init(&cfg);
-  strcpy(cfg.nation, "JPN");
-  snprintf(cfg.scenario, sizeof cfg.scenario, "%s/scenarios/2022-10-14-srbm.json", MWX_SOURCE_DIR);
-  snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-JPN.json", MWX_SOURCE_DIR);
-  snprintf(cfg.journal, sizeof cfg.journal, "%s", db);
+  fx_node_config(&cfg, "JPN", "2022-10-14-srbm.json", db);
   cfg.launch_fit = 0;
   cfg.sync = MWX_JOURNAL_SYNC_NORMAL;
   mwx_node *n;
