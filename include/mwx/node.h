@@ -343,6 +343,21 @@ typedef struct mwx_node_pass_info {
                         take-back) */
 } mwx_node_pass_info;
 
+/* DROPPED: why, as a kind a program counts (the detail says more): a
+ * bad or revoked origin signature (net's MWX_ECRYPTO, MWX_NET_EREVOKED), a
+ * replay (a sequence number taken already, too far below, or too old), or
+ * another check (malformed, marking, sender, unknown originator, our own
+ * sample back). */
+typedef enum mwx_node_drop {
+  MWX_NODE_DROP_NONE = 0, /* not a DROPPED event */
+  MWX_NODE_DROP_SIGNATURE = 1,
+  MWX_NODE_DROP_REPLAY = 2,
+  MWX_NODE_DROP_OTHER = 3
+} mwx_node_drop;
+
+/* "signature", "replay", "other"; "" for NONE or another value.  Pure. */
+const char *mwx_node_drop_name(mwx_node_drop d);
+
 typedef struct mwx_node_event {
   mwx_node_event_kind kind;
   char partner[MWX_NATION_LEN]; /* RELEASED..DENIED: to whom; RECEIVED..PARTNER: from whom */
@@ -363,6 +378,7 @@ typedef struct mwx_node_event {
   int64_t stage_ns[MWX_NODE_STAGE_COUNT]; /* RELEASED, APPROVED, RECEIVED: the stages stamped
                                              (mwx_node_stage; 0: not this side's) */
   mwx_node_pass_info pass;      /* PICTURE: the pass (zero otherwise) */
+  mwx_node_drop drop;           /* DROPPED: the kind of check it failed (NONE otherwise) */
   const struct mwx_node_slow_pass *slow; /* SLOWPASS: the step (valid during the call; else NULL) */
   const struct mwx_node_memory *mem;     /* MEMORY: the report (valid during the call; else NULL) */
 } mwx_node_event;
@@ -412,6 +428,8 @@ typedef struct mwx_node_partner_stats {
   int has_first_release;
   double first_release_s;      /* sim seconds from the first launch to the first release */
   uint64_t received;           /* samples received from this nation (verified) */
+  uint64_t sig_failures;       /* DROPPED from this nation for its origin signature (MWX_NODE_DROP_SIGNATURE) */
+  uint64_t replays;            /* DROPPED from this nation as replays (MWX_NODE_DROP_REPLAY) */
 } mwx_node_partner_stats;
 
 typedef struct mwx_node_stats {

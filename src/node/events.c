@@ -270,6 +270,8 @@ int mwx_node_event_json(const char *nation, int64_t epoch_ns, const mwx_node_eve
     set_str(o, "detail", ev->detail, sizeof ev->detail);
   if (ev->kind == MWX_NODE_EV_PARTNER)
     json_object_set_new(o, "alive", json_boolean(ev->alive));
+  if (ev->kind == MWX_NODE_EV_DROPPED && ev->drop != MWX_NODE_DROP_NONE)
+    json_object_set_new(o, "drop", json_string(mwx_node_drop_name(ev->drop)));
   if (ev->kind == MWX_NODE_EV_RECEIVED) {
     json_object_set_new(o, "latency_ms", ev->latency_ms >= 0 ? num(ev->latency_ms) : json_null());
     json_object_set_new(o, "recv_latency_ms", ev->recv_latency_ms >= 0 ? num(ev->recv_latency_ms) : json_null());
