@@ -17,7 +17,13 @@
  *       a line per seed; MWX_BENCH_BETA_SIGMA=X: the impact ellipse's
  *       sigma of ln beta (default MWX_ASSESS_BETA_SIGMA_LN; 0: the filter's
  *       own ellipse). MWX_BENCH_UKF=1: the tracker's filter the UKF instead of
- *       the EKF.  Counted at the node's cadence (mwx_assess_run).
+ *       the EKF.  Experiments of the twelfth session (off by default in the
+ *       library): MWX_BENCH_THRUST_VE=V: the boost model's thrust law
+ *       da/dt = a^2 / V (thrust_ve_mps); MWX_BENCH_BOOST_OFF_DEG=X: the boost
+ *       model's allowance for thrust X deg off the velocity
+ *       (thrust_off_sigma_deg); MWX_BENCH_THRUST_OFF_DEG=X: the same in the
+ *       burnout smoother only (burnout_thrust_off_deg); diag takes the first
+ *       two as well.  Counted at the node's cadence (mwx_assess_run).
  *   phase and ellipse (b) fly each seed's truth with its own RV beta
  *       (mwx_sim_truth_draw_beta, sigma(ln beta) MWX_ASSESS_BETA_SIGMA_LN;
  *       MWX_BENCH_TRUTH_BETA_SIGMA=X another, 0 the class value).
@@ -41,7 +47,12 @@
  *       MWX_BENCH_DIAG_LONE_EVERY_S=T: the lone filter's line every T s
  *       (default 100); MWX_BENCH_DIAG_RES=1: a "RES sensor t_s z_range
  *       z_az z_el sigma_range_m sigma_az_deg" line per plot of missile 0
- *       (whitened against the truth).  diag flies the class beta (no draw).
+ *       (whitened against the truth).  MWX_BENCH_DIAG_VFRAME=1: a "VEL t along
+ *       ... up ... lat ..." line under each sample: the ballistic velocity
+ *       error on the truth's velocity, up-in-plane and lateral axes, its
+ *       sigma and z, and the combined estimate's thrust (=2: the combined
+ *       estimate's velocity instead of the ballistic one's).
+ *       diag flies the class beta (no draw).
  *   bench_track_mc nees [SEEDS [NATION]]  the 6-D NEES of the tracker's
  *       ballistic estimate against the truth per phase (issue 12, sixth
  *       round): every public scenario (MWX_BENCH_ONLY) x seeds (default 23),
@@ -325,6 +336,12 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
         o.no_track_beta = 1;
       if (getenv("MWX_BENCH_UKF")) /* the tracker's filter: the UKF instead of the EKF */
         o.filter = MWX_TRACK_UKF;
+      if (getenv("MWX_BENCH_THRUST_VE")) /* the boost model's thrust law, ve (m/s) */
+        o.thrust_ve_mps = atof(getenv("MWX_BENCH_THRUST_VE"));
+      if (getenv("MWX_BENCH_BOOST_OFF_DEG")) /* the boost model's thrust-off-velocity allowance */
+        o.boost_thrust_off_deg = atof(getenv("MWX_BENCH_BOOST_OFF_DEG"));
+      if (getenv("MWX_BENCH_THRUST_OFF_DEG")) /* the burnout smoother's thrust-off-velocity allowance */
+        o.thrust_off_sigma_deg = atof(getenv("MWX_BENCH_THRUST_OFF_DEG"));
       if (getenv("MWX_BENCH_BETA_SIGMA")) /* the impact's sigma of ln beta */
         o.beta_rel_sigma = atof(getenv("MWX_BENCH_BETA_SIGMA"));
       mwx_assess_run_result r;
@@ -767,6 +784,12 @@ static void diag(const char *name, int seed, const char *nation, double every_s)
     cfg.filt.q_ballistic_m2ps3 = atof(getenv("MWX_BENCH_Q_BALLISTIC"));
   if (getenv("MWX_BENCH_Q_BOOST")) /* the boost model's white-acceleration PSD (m^2/s^3) */
     cfg.filt.q_boost_m2ps3 = atof(getenv("MWX_BENCH_Q_BOOST"));
+  if (getenv("MWX_BENCH_THRUST_VE")) /* the boost model's thrust law, ve (m/s) */
+    cfg.filt.thrust_ve_mps = atof(getenv("MWX_BENCH_THRUST_VE"));
+  if (getenv("MWX_BENCH_BOOST_OFF_DEG")) /* the boost model's thrust-off-velocity allowance */
+    cfg.filt.thrust_off_sigma_deg = atof(getenv("MWX_BENCH_BOOST_OFF_DEG"));
+  if (getenv("MWX_BENCH_THRUST_OFF_DEG")) /* the boost model's thrust-off-velocity allowance */
+    cfg.burnout_thrust_off_deg = atof(getenv("MWX_BENCH_THRUST_OFF_DEG"));
   mwx_tracker *tr = NULL;
   mwx_sim_source *src = NULL;
   if (mwx_track_create(&cfg, &tr) || mwx_sim_source_init(&src, &sc, &truth, (uint64_t)seed)) {
@@ -854,6 +877,40 @@ static void diag(const char *name, int seed, const char *nation, double every_s)
         double dv3[6], Pv[MWX_TRACK_NX][MWX_TRACK_NX];
         for (int r = 0; r < 3; r++) { dv3[r] = d[3 + r]; for (int c = 0; c < 3; c++) Pv[r][c] = e->P[3 + r][3 + c]; }
         printf("    POS %.0f %.2f %.2f %.2f\n", ts, nees(d, e->P, 3), nees(dv3, Pv, 3), d2);
+      }
+      if (getenv("MWX_BENCH_DIAG_VFRAME")) { /* the velocity error on the truth's along / up / lateral axes */
+        double u[3][3], up[3], nr = 0, w = 0;
+        for (int c = 0; c < 3; c++) {
+          u[0][c] = st.vel_ecef_mps[c] / sqrt(sp);
+          nr += st.pos_ecef_m[c] * st.pos_ecef_m[c];
+        }
+        for (int c = 0; c < 3; c++)
+          up[c] = st.pos_ecef_m[c] / sqrt(nr);
+        for (int c = 0; c < 3; c++)
+          w += up[c] * u[0][c];
+        double n1 = 0;
+        for (int c = 0; c < 3; c++) {
+          u[1][c] = up[c] - w * u[0][c];
+          n1 += u[1][c] * u[1][c];
+        }
+        for (int c = 0; c < 3; c++)
+          u[1][c] /= sqrt(n1);
+        u[2][0] = u[0][1] * u[1][2] - u[0][2] * u[1][1];
+        u[2][1] = u[0][2] * u[1][0] - u[0][0] * u[1][2];
+        u[2][2] = u[0][0] * u[1][1] - u[0][1] * u[1][0];
+        /* =2: the combined (IMM) estimate instead of the ballistic one */
+        const mwx_track_est *ev_e = atoi(getenv("MWX_BENCH_DIAG_VFRAME")) == 2 ? &in.est : e;
+        printf("    VEL %.0f", ts);
+        for (int a = 0; a < 3; a++) {
+          double ev = 0, var = 0;
+          for (int r = 0; r < 3; r++) {
+            ev += u[a][r] * (ev_e->x[3 + r] - st.vel_ecef_mps[r]);
+            for (int c = 0; c < 3; c++)
+              var += u[a][r] * ev_e->P[3 + r][3 + c] * u[a][c];
+          }
+          printf("  %s %.2f sd %.2f z %.2f", a == 0 ? "along" : a == 1 ? "up" : "lat", ev, sqrt(var), ev / sqrt(var));
+        }
+        printf("  thrust %.1f sd %.1f\n", in.est.x[6], sqrt(in.est.P[6][6]));
       }
     }
   }
@@ -1091,6 +1148,12 @@ static void nees_bench(int seeds, const char *nation) {
       mwx_track_config_default(&cfg);
       if (getenv("MWX_BENCH_Q_BALLISTIC")) /* the ballistic model's white-acceleration PSD */
         cfg.filt.q_ballistic_m2ps3 = atof(getenv("MWX_BENCH_Q_BALLISTIC"));
+      if (getenv("MWX_BENCH_THRUST_VE")) /* the boost model's thrust law, ve (m/s) */
+        cfg.filt.thrust_ve_mps = atof(getenv("MWX_BENCH_THRUST_VE"));
+      if (getenv("MWX_BENCH_BOOST_OFF_DEG")) /* the boost model's thrust-off-velocity allowance */
+        cfg.filt.thrust_off_sigma_deg = atof(getenv("MWX_BENCH_BOOST_OFF_DEG"));
+      if (getenv("MWX_BENCH_THRUST_OFF_DEG")) /* the boost model's thrust-off-velocity allowance */
+        cfg.burnout_thrust_off_deg = atof(getenv("MWX_BENCH_THRUST_OFF_DEG"));
       mwx_assess_drive *drv = NULL;
       if (mwx_assess_drive_create(&sc, &truth, nation, (uint64_t)s, &cfg, &drv)) {
         fprintf(stderr, "bench_track_mc: %s\n", mwx_error_msg());

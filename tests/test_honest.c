@@ -606,13 +606,83 @@ static void test_midcourse_nees(void **state) {
   mwx_sim_scenario_fini(&sc);
 }
 
+/* The boost model's thrust experiments (twelfth session, off by default):
+ * the law da/dt = a^2 / ve against the rocket equation's closed form
+ * a(t) = a0 / (1 - a0 t / ve) (constant thrust and mass flow), and the
+ * thrust-off-velocity allowance: velocity variance across the velocity in
+ * its vertical plane of (a sin delta)^2 MWX_TRACK_THRUST_OFF_CORR_S per
+ * second, none laterally. */
+static void test_thrust_law(void **state) {
+  (void)state;
+  mwx_track_filter_cfg cfg;
+  mwx_track_filter_cfg_default(&cfg);
+  assert_true(cfg.thrust_ve_mps == 0 && cfg.thrust_off_sigma_deg == 0); /* the defaults: the model before */
+  mwx_track_est e0;
+  memset(&e0, 0, sizeof e0);
+  mwx_geo_lla l = {39.0, 127.0, 100e3};
+  double east[3], enu_e[3] = {1, 0, 0};
+  mwx_geo_ecef_from_lla(&l, e0.x);
+  mwx_geo_ecef_vec_from_enu(&l, enu_e, east);
+  for (int i = 0; i < 3; i++)
+    e0.x[3 + i] = 3000.0 * east[i];
+  e0.x[6] = 60.0;
+  for (int i = 0; i < MWX_TRACK_NX; i++)
+    e0.P[i][i] = i < 3 ? 1.0 : 0.01;
+  mwx_track_est a = e0, b = e0;
+  assert_int_equal(mwx_track_predict(&cfg, MWX_TRACK_BOOST, &a, 10 * S_NS), 0);
+  NEAR(a.x[6], 60.0, 1e-9); /* a random walk: the mean stays */
+  cfg.thrust_ve_mps = MWX_TRACK_THRUST_VE_MPS;
+  assert_int_equal(mwx_track_predict(&cfg, MWX_TRACK_BOOST, &b, 10 * S_NS), 0);
+  double want = 60.0 / (1.0 - 60.0 * 10.0 / MWX_TRACK_THRUST_VE_MPS); /* 76.74 m/s^2 */
+  printf("    thrust after 10 s from 60 m/s^2: %.4f (closed form %.4f)\n", b.x[6], want);
+  NEAR(b.x[6], want, 1e-3);
+  /* the allowance: one EKF step of 1 s with and without */
+  mwx_track_filter_cfg c0, c1;
+  mwx_track_filter_cfg_default(&c0);
+  c1 = c0;
+  c1.thrust_off_sigma_deg = MWX_TRACK_THRUST_OFF_SIGMA_DEG;
+  mwx_track_est p0 = e0, p1 = e0;
+  assert_int_equal(mwx_track_predict(&c0, MWX_TRACK_BOOST, &p0, 1 * S_NS), 0);
+  assert_int_equal(mwx_track_predict(&c1, MWX_TRACK_BOOST, &p1, 1 * S_NS), 0);
+  double up[3], enu_u[3] = {0, 0, 1};
+  mwx_geo_lla l1;
+  mwx_geo_lla_from_ecef(p1.x, &l1);
+  mwx_geo_ecef_vec_from_enu(&l1, enu_u, up);
+  double vu = 0, vn = 0, v2 = 0, w = 0;
+  for (int i = 0; i < 3; i++)
+    v2 += p1.x[3 + i] * p1.x[3 + i];
+  for (int i = 0; i < 3; i++)
+    w += up[i] * p1.x[3 + i] / sqrt(v2);
+  double n[3], lat[3] = {0}, nn = 0;
+  for (int i = 0; i < 3; i++) {
+    n[i] = up[i] - w * p1.x[3 + i] / sqrt(v2);
+    nn += n[i] * n[i];
+  }
+  for (int i = 0; i < 3; i++)
+    n[i] /= sqrt(nn);
+  lat[0] = n[1] * p1.x[5] - n[2] * p1.x[4];
+  lat[1] = n[2] * p1.x[3] - n[0] * p1.x[5];
+  lat[2] = n[0] * p1.x[4] - n[1] * p1.x[3];
+  for (int i = 0; i < 3; i++)
+    lat[i] /= sqrt(v2);
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++) {
+      vu += n[i] * (p1.P[3 + i][3 + j] - p0.P[3 + i][3 + j]) * n[j];
+      vn += lat[i] * (p1.P[3 + i][3 + j] - p0.P[3 + i][3 + j]) * lat[j];
+    }
+  double sa = 60.0 * sin(MWX_TRACK_THRUST_OFF_SIGMA_DEG * M_PI / 180.0), qp = sa * sa * MWX_TRACK_THRUST_OFF_CORR_S;
+  printf("    allowance, 1 s: vertical-plane velocity variance +%.1f (%.1f expected), lateral %+.3f\n", vu, qp, vn);
+  NEAR(vu, qp, 0.02 * qp); /* geocentric vs geodetic up: well under 1% */
+  NEAR(vn, 0.0, 1e-3 * qp);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_burnout_check),   cmocka_unit_test(test_phase_quality),
       cmocka_unit_test(test_lost_while_powered), cmocka_unit_test(test_staging_coast),
       cmocka_unit_test(test_srbm_class), cmocka_unit_test(test_beta_off), cmocka_unit_test(test_srbm_first_prediction),      cmocka_unit_test(test_second_track_bias),
       cmocka_unit_test(test_burnout_mixture), cmocka_unit_test(test_provisional_iff),
-      cmocka_unit_test(test_midcourse_nees),
+      cmocka_unit_test(test_midcourse_nees), cmocka_unit_test(test_thrust_law),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -355,6 +355,12 @@ typedef struct mwx_assess_run_opts {
                             burnout had to be seen; for comparison); default 0 */
   int no_track_beta;     /* 1: the tracker without beta in its state and the impact from the class
                             prior alone (the behaviour before, for comparison); default 0 */
+  double thrust_ve_mps;  /* > 0: the boost model's thrust law (mwx_track_filter_cfg.thrust_ve_mps);
+                            default 0: the tracker's default */
+  double boost_thrust_off_deg; /* > 0: the boost model's thrust-off-velocity allowance
+                            (mwx_track_filter_cfg.thrust_off_sigma_deg); default 0: the tracker's */
+  double thrust_off_sigma_deg; /* > 0: the burnout smoother's thrust-off-velocity allowance
+                            (mwx_track_config.burnout_thrust_off_deg); default 0: the tracker's */
   /* progress (NULL: none): called on the run's thread each time another
      whole percent of the scenario's sim time (epoch to the last fall) is
      done, with that fraction (0..1) and the sim seconds since the epoch */

@@ -74,6 +74,19 @@
  * 0.17).  The track knows no class when it starts. */
 #define MWX_TRACK_LNBETA_SIGMA 0.35
 
+/* The boost model's thrust law (mwx_track_filter_cfg.thrust_ve_mps): with
+ * constant thrust F and mass flow F / ve the acceleration a = F / m grows as
+ * da/dt = a^2 / ve.  2,750 m/s is a vacuum Isp of 280 s, the middle of the
+ * 250-310 s of the threat classes' propellants (src/ballistic/vehicle.c:
+ * Scud-class 250 s, N2O4/UDMH 300-310 s, Sutton & Biblarz ch. 5): a ve
+ * 10% off leaves 10% of the ramp to the random walk.  The law is held above
+ * 200 m/s^2 (20 g; the Hwasong-12-class burnout is ~115 m/s^2) so that a
+ * long prediction cannot run into the rocket equation's pole at t = ve / a. */
+#define MWX_TRACK_THRUST_VE_MPS 2750.0
+#define MWX_TRACK_THRUST_CAP_MPS2 200.0
+#define MWX_TRACK_THRUST_OFF_SIGMA_DEG 10.0
+#define MWX_TRACK_THRUST_OFF_CORR_S 20.0
+
 /* ---- Plots (measurements) ------------------------------------------ */
 
 typedef enum mwx_track_sensor_kind {
@@ -144,6 +157,18 @@ typedef struct mwx_track_filter_cfg {
                                 run of 60 s) */
   double q_boost_m2ps3;      /* white-acceleration PSD of the boost model */
   double q_thrust_m2ps5;     /* thrust random-walk PSD of the boost model */
+  double thrust_ve_mps;      /* the boost model's exhaust velocity: a thrust acceleration a > 0 grows as
+                                da/dt = a^2 / ve (constant thrust and mass flow; held above
+                                MWX_TRACK_THRUST_CAP_MPS2); default 0: a random walk about a constant
+                                thrust (MWX_TRACK_THRUST_VE_MPS, measured in the twelfth session,
+                                BENCHMARKS.md: not kept on) */
+  double thrust_off_sigma_deg; /* the boost model's allowance for thrust off its velocity (a pitch
+                                program steers the thrust, the model puts it along the velocity):
+                                white acceleration across the velocity in its vertical plane of
+                                1-sigma thrust * sin(this), correlated over MWX_TRACK_THRUST_OFF_CORR_S
+                                (PSD sigma^2 times that); default 0: none (MWX_TRACK_THRUST_OFF_SIGMA_DEG
+                                measured in the twelfth session, BENCHMARKS.md: not kept on); the
+                                burnout smoother's own: mwx_track_config.burnout_thrust_off_deg */
   double boost_exit_rate_ps; /* IMM: rate of boost -> ballistic transitions (1/s) */
   double boost_entry_rate_ps;/* IMM: rate of ballistic -> boost (staging after a coast) */
   double imm_floor;          /* IMM: the least probability a model keeps after an update (default
@@ -168,7 +193,7 @@ typedef struct mwx_track_filter_cfg {
 /* Defaults: EKF, beta MWX_TRACK_BETA_RV_KGPM2 in the state with prior sigma
  * MWX_TRACK_LNBETA_SIGMA of its log (drag in the ballistic model only),
  * beta_rel_sigma MWX_TRACK_BETA_REL_SIGMA (estimates without beta), q_ballistic 0, q_ballistic_air 1e-4, q_boost 100,
- * q_thrust 100,
+ * q_thrust 100, thrust_ve 0, thrust_off_sigma 0,
  * exit rate 0.01/s, entry rate 0 (see docs/track.md: a re-ignition is caught
  * by the likelihood; a prior rate leaks the boost model's noise into
  * mid-course), IMM floor MWX_TRACK_IMM_FLOOR. */
@@ -239,6 +264,11 @@ typedef struct mwx_track_config {
                              mwx track's end-of-run launch fits); > 0 (a node: it runs for days)
                              at most this many slots, a deleted track's memory freed and its
                              slot reused (see mwx_track_count) */
+  double burnout_thrust_off_deg; /* the burnout smoother's boost predictions (from the boost
+                             estimate before the switch to each hypothesised burnout) allow for
+                             thrust this far off the velocity (filt.thrust_off_sigma_deg there);
+                             default 0: none (measured in the twelfth session, BENCHMARKS.md: not
+                             kept on) */
 } mwx_track_config;
 
 /* Defaults: EKF filter defaults, gate 0.999, 4-of-5 (the two initiating

@@ -253,6 +253,12 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
   cfg.filt.kind = o.filter;
   if (o.no_track_beta)
     cfg.filt.lnbeta_sigma = 0;
+  if (o.thrust_ve_mps > 0) /* the experiments of the twelfth session (BENCHMARKS.md) */
+    cfg.filt.thrust_ve_mps = o.thrust_ve_mps;
+  if (o.boost_thrust_off_deg > 0)
+    cfg.filt.thrust_off_sigma_deg = o.boost_thrust_off_deg;
+  if (o.thrust_off_sigma_deg > 0)
+    cfg.burnout_thrust_off_deg = o.thrust_off_sigma_deg;
   if ((rc = mwx_assess_drive_create(sc, truth, o.nation, o.seed, &cfg, &drv)))
     goto done;
   tr = mwx_assess_drive_tracker(drv);

@@ -19,7 +19,8 @@
  * step; steps longer than 10 s are chained.
  * Process noise: white acceleration of PSD q on the velocity (exact
  * discretisation for constant-velocity kinematics), and for BOOST a thrust
- * random walk of PSD q_thrust acting along the velocity direction.  ln beta
+ * random walk of PSD q_thrust acting along the velocity direction, about the
+ * mean law da/dt = a^2 / cfg->thrust_ve_mps (constant thrust and mass flow).  ln beta
  * has none (a flight's RV keeps its beta: the simulator's truth flies one
  * drawn beta, mwx_sim_truth_draw_beta); an estimate without it (P[7][7]
  * below NO_BETA_VAR) gets the first-order drag noise of beta_rel_sigma
@@ -58,6 +59,8 @@ void mwx_track_filter_cfg_default(mwx_track_filter_cfg *cfg) {
   cfg->q_ballistic_air_m2ps3 = 1e-4;
   cfg->q_boost_m2ps3 = 100.0;
   cfg->q_thrust_m2ps5 = 100.0;
+  cfg->thrust_ve_mps = 0.0;
+  cfg->thrust_off_sigma_deg = 0.0;
   cfg->boost_exit_rate_ps = 0.01;
   cfg->boost_entry_rate_ps = 0.0;
   cfg->imm_floor = MWX_TRACK_IMM_FLOOR;
@@ -100,7 +103,11 @@ static void deriv(const mwx_track_filter_cfg *cfg, const double *x, int model, d
     dx[i] = x[3 + i];
     dx[3 + i] = a[i];
   }
-  dx[6] = 0;
+  /* the thrust: da/dt = a^2 / ve (constant thrust and mass flow), held at
+   * the cap and off for a <= 0 (a coast, or the drag a negative thrust takes) */
+  dx[6] = model == MWX_TRACK_BOOST && cfg->thrust_ve_mps > 0 && x[6] > 0 && x[6] < MWX_TRACK_THRUST_CAP_MPS2
+              ? x[6] * x[6] / cfg->thrust_ve_mps
+              : 0;
   dx[7] = 0;
 }
 
@@ -164,6 +171,8 @@ static void jacobian(const mwx_track_filter_cfg *cfg, int model, const double *x
     if (sp > 1e-3)
       for (int i = 0; i < 3; i++)
         F[3 + i][6] = x[3 + i] / sp;
+    if (cfg->thrust_ve_mps > 0 && x[6] > 0 && x[6] < MWX_TRACK_THRUST_CAP_MPS2)
+      F[6][6] = 2.0 * x[6] / cfg->thrust_ve_mps;
   }
 }
 
@@ -229,6 +238,28 @@ static void process_noise(const mwx_track_filter_cfg *cfg, int model, const doub
       Q[3 + i][6] = Q[6][3 + i] = qt * T2 / 2.0 * u[i];
     }
     Q[6][6] += qt * T;
+    if (cfg->thrust_off_sigma_deg > 0 && x[6] > 0 && sp > 1e-3) {
+      /* thrust off the velocity in the velocity's vertical plane: the unit
+       * vector n of the local vertical (geocentric) across the velocity */
+      double r = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]), w = 0, n[3], nn = 0;
+      for (int i = 0; i < 3; i++)
+        w += x[i] / r * u[i];
+      for (int i = 0; i < 3; i++) {
+        n[i] = x[i] / r - w * u[i];
+        nn += n[i] * n[i];
+      }
+      double sa = x[6] * sin(cfg->thrust_off_sigma_deg * MWX_DEG2RAD);
+      double qp = sa * sa * MWX_TRACK_THRUST_OFF_CORR_S;
+      if (nn > 1e-6)
+        for (int i = 0; i < 3; i++)
+          for (int j = 0; j < 3; j++) {
+            double nij = qp * n[i] * n[j] / nn;
+            Q[i][j] += nij * T3 / 3.0;
+            Q[i][3 + j] += nij * T2 / 2.0;
+            Q[3 + i][j] += nij * T2 / 2.0;
+            Q[3 + i][3 + j] += nij * T;
+          }
+    }
   }
 }
 
