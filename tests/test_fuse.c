@@ -1600,6 +1600,63 @@ static void test_salvo_keeps_numbers(void **state) {
   }
 }
 
+/* The replacement rule between fused tracks takes effect (issue 13,
+ * twelfth session).  KOR's and JPN's tracks (50 m, 1 m/s) and the USA's
+ * USA-T1 (30 m) of one missile in mid-course, on the truth, a sample a
+ * second; at k 8 the USA's tracker forms USA-T2 on the same missile, 100 m
+ * off (30 m): USA-T1 is still the nearer (d2 about 0 against 4.7), so
+ * USA-T2 starts a fused track of its own.  From k 10 USA-T1 runs off at
+ * 40 m/s and reports every 4 s (as USA-T1 on its boost model, 2022-11-18
+ * seed 10).  The merge of USA-T2's fused track with the missile's, USA-T1
+ * replaced, is allowed once USA-T2 is nearer than USA-T1 to KOR + JPN
+ * (k 16: USA-T1 some 250 m off).  Until the fix, the state the pair was gated
+ * on used the replaced USA-T1 again (a displaced track is used while no
+ * fresh track of its nation is in its fused track, and USA-T2 is in the
+ * other one), so USA-T2 kept a number of its own until USA-T1 left by its
+ * strikes (k 24).  k_joined: the first k at which USA-T2 had the missile's
+ * number. */
+static void test_replacement_between_fused_tracks(void **state) {
+  (void)state;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(NULL, &fz), 0);
+  uint64_t seed = 11;
+  int k_joined = -1, apart_before = 0;
+  uint32_t g0 = mwx_fuse_global_number("JPN", "JPN-T1");
+  for (int k = 0; k <= 40; k++) {
+    double t = g_traj.fig.burnout_time_s + 150.0 + k;
+    mwx_fuse_sample b[4];
+    size_t n = 0;
+    double p[3], v[3];
+    assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t, p, v, NULL), 0);
+    const char *orig[4] = {"KOR", "JPN", "USA", "USA"}, *id[4] = {"KOR-T1", "JPN-T1", "USA-T1", "USA-T2"};
+    for (int m = 0; m < 4; m++) {
+      if ((m == 2 && k >= 10 && k % 4) || (m == 3 && k < 8))
+        continue;
+      mwx_fuse_sample *bm = &b[n++];
+      sample_at(bm, orig[m], id[m], t, m < 2 ? 50.0 : 30.0, 1.0, 1, &seed);
+      for (int i = 0; i < 3; i++)
+        bm->pos_ecef_m[i] = p[i], bm->vel_ecef_mps[i] = v[i];
+      if (m == 2 && k >= 10)
+        bm->pos_ecef_m[0] += 40.0 * (k - 10);
+      if (m == 3)
+        bm->pos_ecef_m[1] += 100.0;
+    }
+    assert_int_equal(mwx_fuse_ingest(fz, b, n), 0);
+    if (k >= 8) {
+      uint32_t g2;
+      fused_of(fz, "USA", "USA-T2", &g2);
+      if (g2 == g0 && k_joined < 0)
+        k_joined = k;
+      if (k == 8)
+        apart_before = g2 != g0;
+    }
+  }
+  fprintf(stderr, "USA-T2 apart at its first sample %d, on the missile's number from k %d\n", apart_before, k_joined);
+  assert_true(apart_before);
+  assert_true(k_joined >= 10 && k_joined <= 16);
+  mwx_fuse_destroy(fz);
+}
+
 /* The odd one out (issue 13, twelfth session; docs/fusion.md "The odd one
  * out"): one member gone astray must not split the good ones off.  Three
  * nations' tracks of one missile in mid-course, on the truth: KOR's and the
@@ -1705,6 +1762,7 @@ int main(void) {
       cmocka_unit_test(test_held_member_stays),
       cmocka_unit_test(test_replacement_exclusive),
       cmocka_unit_test(test_odd_one_out),
+      cmocka_unit_test(test_replacement_between_fused_tracks),
   };
   return cmocka_run_group_tests(tests, setup_traj, teardown_traj);
 }

@@ -181,9 +181,10 @@ static size_t mark_replaced(mwx_fuser *fz, size_t f, const size_t *m, size_t nm,
  * merge is then allowed only if b, gated against fa without them, is nearer
  * than that (pair_d2). */
 static size_t mark_replaced_by(mwx_fuser *fz, size_t fa, const size_t *ma, size_t na, const size_t *mb, size_t nb,
-                               int64_t t_ns, int mark, double *d_min) {
+                               int64_t t_ns, int mark, double *d_min, size_t *replacer) {
   const char *orig = NULL;
   int64_t c_first = INT64_MIN; /* the newest first sample among b's fresh members */
+  size_t c_new = (size_t)-1;
   for (size_t j = 0; j < nb; j++) {
     const src *c = &fz->s[mb[j]];
     if (c->displaced)
@@ -191,9 +192,13 @@ static size_t mark_replaced_by(mwx_fuser *fz, size_t fa, const size_t *ma, size_
     if (orig && strcmp(orig, c->last.originator))
       return 0; /* b holds more than one nation's tracks */
     orig = c->last.originator;
-    if (fuse_fresh_at(fz, c, t_ns) && c->t_first_ns > c_first)
+    if (fuse_fresh_at(fz, c, t_ns) && c->t_first_ns > c_first) {
       c_first = c->t_first_ns;
+      c_new = mb[j];
+    }
   }
+  if (replacer)
+    *replacer = c_new;
   /* only a live new track replaces: b coasting on a silent track (a track
    * its tracker dropped minutes ago, propagated with a covariance grown
    * wide enough to gate with anything near) would otherwise take the place
@@ -540,9 +545,10 @@ static double pair_d2(mwx_fuser *fz, size_t a, size_t b, const pref *ra, const p
     unmark(fz, mb, nb);
   /* the replacement rule: a fused track of one nation's new track against
    * a fused track holding that nation's concurrent track */
-  size_t rep_n = mark_replaced_by(fz, a, ma, na, mb, nb, t, REPL_MARK, NULL), rep_f = a;
+  size_t rep_by = (size_t)-1; /* the new track that replaces them (the other side's) */
+  size_t rep_n = mark_replaced_by(fz, a, ma, na, mb, nb, t, REPL_MARK, NULL, &rep_by), rep_f = a;
   if (!rep_n) {
-    rep_n = mark_replaced_by(fz, b, mb, nb, ma, na, t, REPL_MARK, NULL);
+    rep_n = mark_replaced_by(fz, b, mb, nb, ma, na, t, REPL_MARK, NULL, &rep_by);
     rep_f = b;
   }
   if (rep_n) {
@@ -557,6 +563,16 @@ static double pair_d2(mwx_fuser *fz, size_t a, size_t b, const pref *ra, const p
       rep_n = 0;
     }
   }
+  /* the replaced side's state is made with the replacer as the excluded
+   * source: a displaced member is used again while no fresh track of its
+   * nation is in its fused track (displaced_used), and the replacer is in
+   * the other one, so without this the replaced track stayed in the state
+   * the pair was gated on and the replacement never took effect between
+   * fused tracks (2022-11-18 seed 10, the USA's node: USA-T2, formed at
+   * +158 s beside USA-T1, which then ran off on its boost model, kept a
+   * number of its own until USA-T1 fell silent at +187 s: pair d2 66 to
+   * 5,300, then 2.2) */
+  size_t ex_a = rep_n && rep_f == a ? rep_by : (size_t)-1, ex_b = rep_n && rep_f == b ? rep_by : (size_t)-1;
   /* one nation's tracker keeps one track per object: no merge of two
    * fresh tracks of one originator */
   double d2 = INFINITY;
@@ -567,8 +583,8 @@ static double pair_d2(mwx_fuser *fz, size_t a, size_t b, const pref *ra, const p
       conflict = 1;
   double xa[6], Pa[6][6], xb[6], Pb[6][6];
   if (!conflict) {
-    if (fuse_state_at(fz, a, t, (size_t)-1, FS_GATE, xa, Pa, NULL) ||
-        fuse_state_at(fz, b, t, (size_t)-1, FS_GATE, xb, Pb, NULL) || mwx_fuse_distance2(xa, Pa, xb, Pb, &d2)) {
+    if (fuse_state_at(fz, a, t, ex_a, FS_GATE, xa, Pa, NULL) || fuse_state_at(fz, b, t, ex_b, FS_GATE, xb, Pb, NULL) ||
+        mwx_fuse_distance2(xa, Pa, xb, Pb, &d2)) {
       mwx_error_clear();
       d2 = INFINITY;
     }
@@ -714,8 +730,8 @@ static int merge_and_compact(mwx_fuser *fz) {
          are displaced (if the other side of each keeps a usable member) */
       int64_t tn = newest_of(fz, ma, na) > newest_of(fz, mb, nb) ? newest_of(fz, ma, na) : newest_of(fz, mb, nb);
       double d_rep = INFINITY;
-      if (!mark_replaced_by(fz, ba, ma, na, mb, nb, tn, REPL_MARK, &d_rep))
-        mark_replaced_by(fz, bb, mb, nb, ma, na, tn, REPL_MARK, &d_rep);
+      if (!mark_replaced_by(fz, ba, ma, na, mb, nb, tn, REPL_MARK, &d_rep, NULL))
+        mark_replaced_by(fz, bb, mb, nb, ma, na, tn, REPL_MARK, &d_rep, NULL);
       size_t u1 = 0, u2 = 0;
       for (size_t k = 0; k < na; k++)
         u1 += !fz->s[ma[k]].displaced;
