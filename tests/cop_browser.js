@@ -153,6 +153,13 @@ async function waitFor(fn, ms, step = 250) {
     check(ts, `territorial sea limits of JPN and KOR are drawn (${ts ? new Set(ts.map((p) => p.nation)).size : 0} nations)`);
     const eez = await rendered(page, 'eez');
     check(eez.some((p) => p.nation === 'JPN'), `JPN's EEZ limit is drawn (${[...new Set(eez.map((p) => p.nation))].join(',')})`);
+    // land and coastlines are the same zone file's (its "land" and "coast" layers), no other geography
+    const land = new Set((await rendered(page, 'land')).map((p) => p.nation));
+    const coast = new Set((await rendered(page, 'coast')).map((p) => p.nation));
+    check(['JPN', 'KOR', 'PRK', 'CHN', 'RUS'].every((n) => land.has(n) && coast.has(n)),
+          `land and coasts from the zone file are drawn (land ${[...land].sort().join(',')}; coast ${coast.size} nations)`);
+    const geo = await page.evaluate(() => Object.values(window.mwxCop.base.getStyle().sources).map((s) => s.data));
+    check(geo.length === 1 && /zones\.json$/.test(String(geo[0])), `the map has one geographic source, the zone file's zones.json (${geo.join(',')})`);
     const regs = new Set((await rendered(page, 'regions')).map((p) => p.region));
     check(regs.has('Hokkaido') && regs.has('Kagoshima') && regs.has('North Gyeongsang'),
           `prefectures and provinces are drawn (${regs.size}, Hokkaido, Kagoshima, North Gyeongsang among them)`);
@@ -164,17 +171,33 @@ async function waitFor(fn, ms, step = 250) {
       for (const m of document.querySelectorAll('#missiles > li')) {
       const done = [...m.querySelectorAll('li.done')];
       const ids = done.map((l) => l.dataset.step);
-      if (!['launch', 'own', 'partner', 'impact'].every((k) => ids.includes(k))) continue;
+      if (!['launch', 'own', 'partner', 'impact', 'zone', 'alert'].every((k) => ids.includes(k))) continue;
       // every step done has its time (UTC) and, after the launch, its time after the launch
       const timed = done.every((l) => /\d\d:\d\d:\d\d UTC/.test(l.querySelector('time') ? l.querySelector('time').textContent : '') &&
                                      (l.dataset.step === 'launch' || /T\+-?\d+ s/.test(l.textContent)));
       if (timed) return `missile ${m.dataset.missile}: ` + done.map((l) => l.textContent).join(' | ');
       }
       return null;
-    }), 30000);
-    check(steps, `a missile's timeline has launch, first own track, first partner data, first impact prediction, each with its time (${steps})`);
-    // an Alert sample fills its regions: the node's alerts are not wired on this
-    // branch, so the page's own handler is given one, as a pushed event would
+    }), 60000);
+    check(steps, `a missile's timeline has launch, first own track, first partner data, first impact prediction, zone call and alert, each with its time (${steps})`);
+    // the steps in the order a missile makes them: nothing before its launch, the zone call not before the
+    // first impact prediction it comes with, the alert not before the node's first track of it
+    const order = await page.evaluate(() => {
+      for (const m of document.querySelectorAll('#missiles > li')) {
+        const t = {};
+        for (const l of m.querySelectorAll('li.done')) {
+          const x = /T\+(-?\d+) s/.exec(l.textContent);
+          t[l.dataset.step] = l.dataset.step === 'launch' ? 0 : x ? Number(x[1]) : NaN;
+        }
+        if (['launch', 'own', 'partner', 'impact', 'zone', 'alert'].every((k) => k in t)) return t;
+      }
+      return null;
+    });
+    check(order && Object.values(order).every((v) => v >= 0) && order.zone >= order.impact,
+          `the timeline's steps come after the launch, the zone call with or after the first impact prediction (${JSON.stringify(order)})`);
+    // an Alert sample fills its regions: the node's own alert on 2022-11-18 is JPN's information
+    // (no regions: the impact is at sea), so the page's own handler is given a land warning and
+    // its cancel, as pushed events would be (after the timeline's alert step was asserted above)
     const alertFill = await page.evaluate(async () => {
       window.mwxCop.onEvent({ type: 'received', wall_ms: Date.now(), sample: { topic: 'Alert', originator: 'JPN', id: 'test-A1',
         nation: 'JPN', severity: 3, action: 'issue', regions: 'Hokkaido,Aomori', text: 'test' } });
@@ -272,10 +295,19 @@ async function waitFor(fn, ms, step = 250) {
     // ---- partner status: KOR's journal head from its signed NodeStatus (every 30 s)
     const head = await waitFor(async () => page.evaluate(() => {
       const r = document.querySelector('#partners tbody tr[data-nation="KOR"]');
-      const c = r && r.cells[5];
+      const c = r && r.cells[7];
       return c && /^\d+ [0-9a-f]{12}…$/.test(c.textContent) ? c.textContent : null;
     }), 40000);
     check(head, "the partners' table shows KOR's journal head (record id, chain hash) from its NodeStatus", head);
+    // signature failures and replays are their own columns (the node's structured DROPPED reason)
+    const cols = await page.evaluate(() => {
+      const h = [...document.querySelectorAll('#partners thead th')].map((c) => c.textContent);
+      const r = document.querySelector('#partners tbody tr[data-nation="KOR"]');
+      return { h, sig: r && r.cells[4].textContent, rep: r && r.cells[5].textContent, other: r && r.cells[6].textContent };
+    });
+    check(cols.h[4] === 'sig. failures' && cols.h[5] === 'replays' && cols.h[6] === 'other refused' &&
+          [cols.sig, cols.rep, cols.other].every((v) => /^\d+$/.test(v || '')),
+          `the partners' table counts signature failures, replays and other refusals apart (KOR: ${cols.sig} / ${cols.rep} / ${cols.other})`);
 
     // ---- live updates: latency figures the page measured (for the report, not asserted)
     out.latencies_ms = await page.evaluate(() => window.mwxCop.latencies.slice());

@@ -520,6 +520,64 @@ static void test_http_api(void **state) {
 }
 
 
+/* ---- partner status: refusals counted by the node's reason ------------ */
+
+/* The node's DROPPED events carry a structured reason (mwx_node_event.drop,
+ * set in src/node/rx.c from net's reason or the replay check); the partner
+ * status the page shows counts signature failures, replays and other
+ * refusals apart, and all of them in "dropped". */
+static void test_partner_drops(void **state) {
+  (void)state;
+  char acc[160];
+  snprintf(acc, sizeof acc, "%s/drops-acc.json", dir);
+  assert_int_equal(mwx_cop_account_add(acc, "viewer1", MWX_COP_VIEWER, "viewer-pass"), 0);
+  mwx_node_config cfg;
+  mwx_node_config_init(&cfg);
+  mwx_cop_config cc;
+  mwx_cop_config_init(&cc);
+  mwx_node *n;
+  mwx_cop *cop;
+  serve_open("drops", 22000 + (int)(getpid() % 20000), acc, &cfg, &cc, &n, &cop);
+  static const struct {
+    mwx_node_drop drop;
+    const char *detail;
+  } in[] = {{MWX_NODE_DROP_SIGNATURE, "bad-signature: origin signature does not verify"},
+            {MWX_NODE_DROP_SIGNATURE, "revoked: origin key revoked"},
+            {MWX_NODE_DROP_SIGNATURE, "bad-signature: origin signature does not verify"},
+            {MWX_NODE_DROP_REPLAY, "replay: duplicate: seq 4 was taken already"},
+            {MWX_NODE_DROP_OTHER, "bad-marking: no release list"}};
+  for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+    mwx_node_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = MWX_NODE_EV_DROPPED;
+    snprintf(ev.partner, sizeof ev.partner, "KOR");
+    ev.drop = in[i].drop;
+    snprintf(ev.detail, sizeof ev.detail, "%s", in[i].detail);
+    ev.sim_ns = mwx_node_epoch_ns(n);
+    cop_on_node_event(cop, &ev);
+  }
+  json_t *p = json_object_get(cop->partners, "KOR");
+  assert_non_null(p);
+  assert_int_equal(json_integer_value(json_object_get(p, "sig_failures")), 3);
+  assert_int_equal(json_integer_value(json_object_get(p, "replays")), 1);
+  assert_int_equal(json_integer_value(json_object_get(p, "other_drops")), 1);
+  assert_int_equal(json_integer_value(json_object_get(p, "dropped")), 5);
+  assert_int_equal(json_integer_value(json_object_get(p, "received")), 0);
+  /* the event's own JSON names the reason */
+  mwx_node_event ev;
+  memset(&ev, 0, sizeof ev);
+  ev.kind = MWX_NODE_EV_DROPPED;
+  ev.drop = MWX_NODE_DROP_REPLAY;
+  json_t *o = NULL;
+  assert_int_equal(mwx_node_event_json("JPN", 0, &ev, &o), 0);
+  assert_string_equal(json_string_value(json_object_get(o, "drop")), "replay");
+  json_decref(o);
+  assert_string_equal(mwx_node_drop_name(MWX_NODE_DROP_SIGNATURE), "signature");
+  assert_string_equal(mwx_node_drop_name(MWX_NODE_DROP_NONE), "");
+  mwx_cop_close(cop);
+  mwx_node_close(n);
+}
+
 /* ---- a session ends at its maximum age however active it is ---------- */
 
 static void *max_age_client(void *vj) {
@@ -1060,6 +1118,7 @@ int main(void) {
       cmocka_unit_test(test_events),
       cmocka_unit_test(test_web_cert),
       cmocka_unit_test(test_http_api),
+      cmocka_unit_test(test_partner_drops),
       cmocka_unit_test(test_session_max_age),
       cmocka_unit_test(test_push),
       cmocka_unit_test(test_push_backlog),

@@ -13,7 +13,10 @@
  *   KOR-T3 seq 4 for JPN, KOR, USA, then seq 4 for JPN, KOR (another copy of
  *     the same sample), then the first again, byte-identical: the copy is
  *     journaled, the re-send refused as duplicate, the picture updated once
- *     (before: three updates).
+ *     (before: three updates);
+ *   KOR-T4 seq 5 altered after its signing (one bit): refused for the
+ *     signature.  The DROPPED events and JPN's partner stats tell the two
+ *     replays and the signature failure apart (mwx_node_event.drop).
  * The JPN node runs in its own process (DDS does not survive fork), checks
  * its picture and exits; the test process judges the exit codes and reads
  * JPN's journal.
@@ -38,7 +41,7 @@
 #include "mwx/pki.h"
 
 #define SEC 1000000000ll
-#define EXPECTED 6 /* arrivals from KOR */
+#define EXPECTED 7 /* arrivals from KOR */
 
 typedef struct fixture {
   char dir[128], pki[160], journal[160];
@@ -97,6 +100,13 @@ static int kor_main(const fixture *f) {
          publish(n, 3, 4, 0, "JPN,KOR", &m);
   if (!rc) /* the first T3 again: the same bytes and signature */
     rc = mwx_net_publish(n, &first) != 0;
+  if (!rc) { /* KOR-T4: altered after its signing, one bit of its position */
+    struct timespec ts = {0, 50000000};
+    nanosleep(&ts, NULL);
+    rc = mwx_net_test_track(n, 4, 5, NULL, &m) || mwx_net_sign(n, &m);
+    ((uint8_t *)&m.u.track.pos_ecef_m[0])[3] ^= 0x01;
+    rc = rc || mwx_net_publish(n, &m) != 0;
+  }
   if (!rc)
     rc = mwx_net_wait_acks(n, 20 * SEC) != 0;
   if (rc)
@@ -110,10 +120,16 @@ static int kor_main(const fixture *f) {
 typedef struct jpn_ctx {
   mwx_node *n;
   int from_kor;
+  int drops[4]; /* DROPPED from KOR by mwx_node_event.drop */
 } jpn_ctx;
 
 static void on_event(void *vc, const mwx_node_event *ev) {
   jpn_ctx *c = vc;
+  if (getenv("MWX_TEST_VERBOSE"))
+    fprintf(stderr, "JPN event %d partner %s drop %d: %s\n", (int)ev->kind, ev->partner, (int)ev->drop, ev->detail);
+  if ((ev->kind == MWX_NODE_EV_RECEIVED || ev->kind == MWX_NODE_EV_DROPPED) && !strcmp(ev->partner, "KOR") &&
+      ev->kind == MWX_NODE_EV_DROPPED && (unsigned)ev->drop < 4)
+    c->drops[ev->drop]++;
   if ((ev->kind == MWX_NODE_EV_RECEIVED || ev->kind == MWX_NODE_EV_DROPPED) && !strcmp(ev->partner, "KOR") &&
       ++c->from_kor == EXPECTED)
     mwx_node_stop(c->n);
@@ -159,7 +175,7 @@ static int jpn_main(const fixture *f) {
   cfg.status_every_s = 3600;
   cfg.replay_max_age_s = 30;
   link_cfg(&cfg.net, "JPN", f);
-  jpn_ctx c = {NULL, 0};
+  jpn_ctx c = {NULL, 0, {0}};
   if (mwx_node_open(&cfg, on_event, &c, &c.n))
     FAIL("JPN open: %s", mwx_error_msg());
   if (mwx_node_loop_timer_add(mwx_node_get_loop(c.n), 40 * SEC, on_deadline, c.n, NULL))
@@ -167,7 +183,22 @@ static int jpn_main(const fixture *f) {
   int rc = mwx_node_run(c.n);
   pic p = {0};
   mwx_node_latest(c.n, on_entry, &p);
+  mwx_node_stats st;
+  mwx_node_get_stats(c.n, &st);
+  const mwx_node_partner_stats *kor = NULL;
+  for (int i = 0; i < st.n_partners; i++)
+    if (!strcmp(st.partner[i].nation, "KOR"))
+      kor = &st.partner[i];
   mwx_node_close(c.n);
+  /* the two replays and the signature failure told apart */
+  if (c.drops[MWX_NODE_DROP_REPLAY] != 2 || c.drops[MWX_NODE_DROP_SIGNATURE] != 1 || c.drops[MWX_NODE_DROP_OTHER] ||
+      c.drops[MWX_NODE_DROP_NONE])
+    FAIL("DROPPED by reason: replay %d, signature %d, other %d, none %d (want 2, 1, 0, 0)",
+         c.drops[MWX_NODE_DROP_REPLAY], c.drops[MWX_NODE_DROP_SIGNATURE], c.drops[MWX_NODE_DROP_OTHER],
+         c.drops[MWX_NODE_DROP_NONE]);
+  if (!kor || kor->replays != 2 || kor->sig_failures != 1)
+    FAIL("JPN's stats for KOR: replays %llu, sig_failures %llu (want 2, 1)",
+         kor ? (unsigned long long)kor->replays : 0ull, kor ? (unsigned long long)kor->sig_failures : 0ull);
   if (rc)
     FAIL("JPN run: %s", mwx_error_msg());
   if (c.from_kor != EXPECTED)

@@ -146,6 +146,51 @@ static void test_eez_lines_separate(void **st) {
   if (bad) fail_msg("%zu of %zu JPN EEZ segments do not separate JPN's EEZ from another jurisdiction", bad, n);
 }
 
+/* the land layer the map fills agrees with the classification it is drawn
+ * from: on a 1-deg grid over the covered region a LAND point is in some
+ * nation's "land" polygon and a sea point in none (the rings are thinned to
+ * 0.01 deg, so a point within about 1 km of a coast may disagree); and
+ * cities lie in their own nation's land (Beijing, Ulaanbaatar, Khabarovsk
+ * from the open chains closed along the margin box) */
+static int in_any_land(double x, double y) {
+  size_t i;
+  json_t *f;
+  json_array_foreach(json_object_get(G, "features"), i, f) {
+    json_t *p = json_object_get(f, "properties");
+    if (!strcmp(json_string_value(json_object_get(p, "layer")), "land") &&
+        in_multipolygon(json_object_get(f, "geometry"), x, y))
+      return 1;
+  }
+  return 0;
+}
+static void test_land_agrees(void **st) {
+  (void)st;
+  int n = 0, land = 0, bad = 0;
+  for (double lat = 10.5; lat < 60; lat += 1.0)
+    for (double lon = 100.5; lon < 180; lon += 1.0) {
+      mwx_zone_result r;
+      assert_int_equal(mwx_zone_classify(Z, lat, lon, &r), 0);
+      if (r.zone == MWX_ZONE_UNKNOWN) continue;
+      n++;
+      land += r.zone == MWX_ZONE_LAND;
+      if ((r.zone == MWX_ZONE_LAND) != in_any_land(lon, lat)) bad++;
+    }
+  fprintf(stderr, "land layer vs classification: %d of %d grid points disagree (%d land)\n", bad, n, land);
+  assert_true(n > 3500 && land > 800);
+  assert_true(bad * 200 <= n); /* <= 0.5% */
+  static const struct { const char *nat; double lat, lon; } c[] = {
+      {"CHN", 39.904, 116.407}, {"MNG", 47.886, 106.906}, {"RUS", 48.480, 135.072}, {"JPN", 35.690, 139.692},
+      {"KOR", 37.566, 126.978}, {"PRK", 39.039, 125.763}, {"TWN", 25.033, 121.565}, {"PHL", 14.599, 120.984}};
+  for (size_t k = 0; k < sizeof c / sizeof c[0]; k++) {
+    json_t *g = find("land", c[k].nat, NULL);
+    assert_non_null(g);
+    if (!in_multipolygon(g, c[k].lon, c[k].lat)) fail_msg("%s: its city is not in its land layer", c[k].nat);
+    assert_non_null(find("coast", c[k].nat, NULL));
+  }
+  assert_false(in_any_land(135.0, 40.0)); /* the Sea of Japan */
+  assert_false(in_any_land(150.0, 30.0)); /* the Pacific */
+}
+
 static void test_bad_grid(void **st) {
   (void)st;
   char *t = NULL;
@@ -158,6 +203,7 @@ static void test_bad_grid(void **st) {
 int main(void) {
   const struct CMUnitTest t[] = {
       cmocka_unit_test(test_layers_present),
+      cmocka_unit_test(test_land_agrees),
       cmocka_unit_test(test_regions_hold_their_cities),
       cmocka_unit_test(test_eez_lines_separate),
       cmocka_unit_test(test_bad_grid),

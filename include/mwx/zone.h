@@ -167,10 +167,17 @@ int mwx_zone_overflight(const mwx_zone *z, const mwx_zone_track_point *pts, size
  *            as the sides between grid_deg cells whose centres
  *            mwx_zone_classify() puts under different nations, one of them an
  *            EEZ (a line is right to grid_deg / 2);
- *   "region" MultiPolygon: a JPN prefecture / KOR province (land layer rings).
+ *   "region" MultiPolygon: a JPN prefecture / KOR province (land layer rings);
+ *   "land"   MultiPolygon: a nation's land (land layer rings; a ring the
+ *            file keeps only in part, beyond the margin box 92..188 E,
+ *            4..66 N, closed along the box's sides the shorter way);
+ *   "coast"  MultiLineString: a nation's land edges with sea on one side
+ *            (land borders and prefecture limits left out), inside the
+ *            covered region only (outside it a border cannot be told).
  * Coordinates lon, lat in degrees rounded to 0.001, vertices thinned to
  * 0.01 deg.  grid_deg 0.02..2 (else MWX_EINVAL); cost: (80 / grid_deg) x
- * (50 / grid_deg) classifications (0.1 deg: 400,000, under a second).
+ * (50 / grid_deg) classifications (0.1 deg: 400,000, under a second), and
+ * two per land edge.
  * Pure: no I/O; safe on a shared open z. */
 int mwx_zone_export_geojson(const mwx_zone *z, double grid_deg, char **out);
 

@@ -236,8 +236,9 @@ static void picture_put(mwx_cop *c, const json_t *sample) {
 static json_t *partner_obj(mwx_cop *c, const char *nat) {
   json_t *p = json_object_get(c->partners, nat);
   if (!p) {
-    p = json_pack("{s:b,s:n,s:I,s:I,s:n}", "alive", 0, "last_ms", "received", (json_int_t)0, "dropped",
-                  (json_int_t)0, "journal_head");
+    p = json_pack("{s:b,s:n,s:I,s:I,s:I,s:I,s:I,s:n}", "alive", 0, "last_ms", "received", (json_int_t)0, "dropped",
+                  (json_int_t)0, "sig_failures", (json_int_t)0, "replays", (json_int_t)0, "other_drops", (json_int_t)0,
+                  "journal_head");
     json_object_set_new(c->partners, nat, p);
   }
   return p;
@@ -285,8 +286,14 @@ void cop_on_node_event(void *vc, const mwx_node_event *ev) {
         json_object_set_new(p, "journal_head", json_pack("{s:I,s:s}", "id", (json_int_t)ev->msg->u.status.journal_head_id,
                                                          "hash", hex));
       }
-    } else
+    } else {
+      /* dropped: counted by kind (the node's structured reason), and in all */
+      const char *k = ev->drop == MWX_NODE_DROP_SIGNATURE ? "sig_failures"
+                      : ev->drop == MWX_NODE_DROP_REPLAY  ? "replays"
+                                                          : "other_drops";
+      json_object_set_new(p, k, json_integer(json_integer_value(json_object_get(p, k)) + 1));
       json_object_set_new(p, "dropped", json_integer(json_integer_value(json_object_get(p, "dropped")) + 1));
+    }
     json_object_set(o, "partner_status", p);
   }
   if ((ev->kind == MWX_NODE_EV_RELEASED || ev->kind == MWX_NODE_EV_REFUSED) && sample) {

@@ -134,6 +134,162 @@ static json_t *region_polys(const mwx_zone *z, uint16_t g) {
   return polys;
 }
 
+/* ---- land and coast (the land layer, every nation) ----
+ * The zone file keeps only the land edges that touch the margin box of
+ * scripts/zones/build-zones.js (92..188 E, 4..66 N), so a ring that leaves
+ * the box (Russia, China, Borneo) is there as open chains.  A chain is closed
+ * for the fill along the box's sides, the shorter way round (the smaller
+ * area: the land in the box, not the box less the land); a closed ring is
+ * kept as it is. */
+#define MB_W 92.0
+#define MB_E 188.0
+#define MB_S 4.0
+#define MB_N 66.0
+
+/* position of (x, y), clamped to the box, along its sides counter-clockwise
+ * from the south-west corner (deg of perimeter) */
+static double box_t(double x, double y) {
+  double w = MB_E - MB_W, h = MB_N - MB_S;
+  x = fmin(fmax(x, MB_W), MB_E), y = fmin(fmax(y, MB_S), MB_N);
+  double ds = y - MB_S, de = MB_E - x, dn = MB_N - y, dw = x - MB_W, m = fmin(fmin(ds, de), fmin(dn, dw));
+  if (m == ds) return x - MB_W;
+  if (m == de) return w + (y - MB_S);
+  if (m == dn) return w + h + (MB_E - x);
+  return 2 * w + h + (MB_N - y);
+}
+static void box_xy(double t, double *x, double *y) {
+  double w = MB_E - MB_W, h = MB_N - MB_S, p = 2 * (w + h);
+  t = fmod(fmod(t, p) + p, p);
+  if (t <= w) *x = MB_W + t, *y = MB_S;
+  else if (t <= w + h) *x = MB_E, *y = MB_S + (t - w);
+  else if (t <= 2 * w + h) *x = MB_E - (t - w - h), *y = MB_N;
+  else *x = MB_W, *y = MB_N - (t - 2 * w - h);
+}
+/* the closing path from the chain's end (t1) to its start (t0) along the box,
+ * ccw (dir +1) or cw (-1): the corners passed, then the start's foot */
+static json_t *box_path(double t1, double t0, int dir, json_t *ring) {
+  double w = MB_E - MB_W, h = MB_N - MB_S, p = 2 * (w + h), corner[4] = {0, w, w + h, 2 * w + h};
+  double span = dir > 0 ? fmod(t0 - t1 + 2 * p, p) : fmod(t1 - t0 + 2 * p, p);
+  double x, y;
+  box_xy(t1, &x, &y);
+  json_array_append_new(ring, pt(x, y));
+  /* the corners within span of t1 in the direction dir, nearest first */
+  double dk[4];
+  for (int k = 0; k < 4; k++) dk[k] = dir > 0 ? fmod(corner[k] - t1 + 2 * p, p) : fmod(t1 - corner[k] + 2 * p, p);
+  for (double last = 0;;) {
+    int best = -1;
+    for (int k = 0; k < 4; k++)
+      if (dk[k] > last && dk[k] < span && (best < 0 || dk[k] < dk[best])) best = k;
+    if (best < 0) break;
+    box_xy(corner[best], &x, &y);
+    json_array_append_new(ring, pt(x, y));
+    last = dk[best];
+  }
+  box_xy(t0, &x, &y);
+  json_array_append_new(ring, pt(x, y));
+  return ring;
+}
+static double ring_area(const json_t *ring) {
+  double a = 0;
+  size_t n = json_array_size(ring);
+  for (size_t i = 0; i < n; i++) {
+    const json_t *p = json_array_get(ring, i), *q = json_array_get(ring, (i + 1) % n);
+    a += json_real_value(json_array_get(p, 0)) * json_real_value(json_array_get(q, 1)) -
+         json_real_value(json_array_get(q, 0)) * json_real_value(json_array_get(p, 1));
+  }
+  return fabs(a) / 2;
+}
+/* a chain (>= 2 vertices) into a closed ring appended to polys */
+static void land_close(json_t *chain, int closed, json_t *polys) {
+  size_t n = json_array_size(chain);
+  if (n < 2) return;
+  json_t *ring;
+  if (closed) {
+    ring = json_incref(chain);
+  } else {
+    const json_t *a = json_array_get(chain, 0), *b = json_array_get(chain, n - 1);
+    double t0 = box_t(json_real_value(json_array_get(a, 0)), json_real_value(json_array_get(a, 1)));
+    double t1 = box_t(json_real_value(json_array_get(b, 0)), json_real_value(json_array_get(b, 1)));
+    json_t *r1 = box_path(t1, t0, +1, json_deep_copy(chain)), *r2 = box_path(t1, t0, -1, json_deep_copy(chain));
+    int first = ring_area(r1) <= ring_area(r2);
+    ring = first ? r1 : r2;
+    json_decref(first ? r2 : r1);
+    json_array_append_new(ring, json_deep_copy(json_array_get(chain, 0)));
+  }
+  if (json_array_size(ring) >= 4) {
+    json_t *poly = json_array();
+    json_array_append_new(poly, ring);
+    json_array_append_new(polys, poly);
+  } else {
+    json_decref(ring);
+  }
+}
+
+/* 1 when the land edge e has sea on one side (0.02 deg off its middle) and
+ * land or sea on the other: a coast.  A side outside the covered region
+ * (MWX_ZONE_UNKNOWN) cannot tell a coast from a land border: not drawn. */
+static int shore_edge(const mwx_zone *z, const zone_edge *e) {
+  double mx = 0.5 * (e->x1 + e->x2), my = 0.5 * (e->y1 + e->y2);
+  double dx = e->x2 - e->x1, dy = e->y2 - e->y1, n = hypot(dx, dy);
+  if (n <= 0) return 0;
+  double ox = -dy / n * 0.02, oy = dx / n * 0.02;
+  mwx_zone_result a, b;
+  if (mwx_zone_classify(z, my + oy, mx + ox, &a) || mwx_zone_classify(z, my - oy, mx - ox, &b)) {
+    mwx_error_clear();
+    return 0;
+  }
+  if (a.zone == MWX_ZONE_UNKNOWN || b.zone == MWX_ZONE_UNKNOWN) return 0;
+  return a.zone != MWX_ZONE_LAND || b.zone != MWX_ZONE_LAND;
+}
+
+/* nation n's land (land layer): one MultiPolygon, a polygon per ring or
+ * chain (a region's rings for JPN and KOR), and its coast: the edges with
+ * sea on one side (land borders and prefecture limits left out; only
+ * inside the covered region, shore_edge), one MultiLineString */
+static void land_and_coast(const mwx_zone *z, uint16_t n, json_t **polys_out, json_t **coast_out) {
+  const zone_layer *L = &z->land;
+  json_t *polys = json_array(), *coast = json_array(), *ring = NULL, *line = NULL;
+  double lx = 0, ly = 0, cx = 0, cy = 0, ex = NAN, ey = NAN, sx = 0, sy = 0, lex = NAN, ley = NAN;
+  for (uint32_t i = 0; i <= L->nedge; i++) {
+    const zone_edge *e = i < L->nedge ? &L->edge[i] : NULL;
+    int keep = e && e->nation == n;
+    if (ring && (!keep || e->x1 != ex || e->y1 != ey || (ex == sx && ey == sy))) { /* the ring ends */
+      int closed = ex == sx && ey == sy;
+      chain_add(ring, ex, ey, &lx, &ly, 1);
+      land_close(ring, closed, polys);
+      json_decref(ring);
+      ring = NULL;
+    }
+    int shore = keep && shore_edge(z, e);
+    if (line && (!shore || e->x1 != lex || e->y1 != ley)) { /* the coast line ends */
+      chain_add(line, lex, ley, &cx, &cy, 1);
+      if (json_array_size(line) >= 2) json_array_append(coast, line);
+      json_decref(line);
+      line = NULL;
+    }
+    if (!keep) continue;
+    if (!ring) {
+      ring = json_array();
+      sx = e->x1, sy = e->y1;
+      chain_add(ring, e->x1, e->y1, &lx, &ly, 1);
+    } else {
+      chain_add(ring, e->x1, e->y1, &lx, &ly, 0);
+    }
+    ex = e->x2, ey = e->y2;
+    if (shore) {
+      if (!line) {
+        line = json_array();
+        chain_add(line, e->x1, e->y1, &cx, &cy, 1);
+      } else {
+        chain_add(line, e->x1, e->y1, &cx, &cy, 0);
+      }
+      lex = e->x2, ley = e->y2;
+    }
+  }
+  *polys_out = polys;
+  *coast_out = coast;
+}
+
 /* the jurisdiction of a point: nation index + 1 for land, territorial sea or
  * EEZ, 0 otherwise; *eez = 1 when it is an EEZ */
 static int owner_at(const mwx_zone *z, double lat, double lon, int *eez) {
@@ -204,6 +360,14 @@ int mwx_zone_export_geojson(const mwx_zone *z, double grid_deg, char **out) {
   for (uint32_t n = 0; !rc && n < z->nnat; n++) {
     json_t *l = ts_lines(z, (uint16_t)n);
     if (json_array_size(l)) json_array_append_new(features, feature("ts", z->nation[n], NULL, "MultiLineString", l));
+    else json_decref(l);
+  }
+  for (uint32_t n = 0; !rc && n < z->nnat; n++) {
+    json_t *p, *l;
+    land_and_coast(z, (uint16_t)n, &p, &l);
+    if (json_array_size(p)) json_array_append_new(features, feature("land", z->nation[n], NULL, "MultiPolygon", p));
+    else json_decref(p);
+    if (json_array_size(l)) json_array_append_new(features, feature("coast", z->nation[n], NULL, "MultiLineString", l));
     else json_decref(l);
   }
   for (uint32_t g = 0; !rc && g < z->nreg; g++) {

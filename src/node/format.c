@@ -17,6 +17,15 @@
 #include "mwx/text.h"
 #include "node_int.h"
 
+const char *mwx_node_drop_name(mwx_node_drop d) {
+  switch (d) {
+  case MWX_NODE_DROP_SIGNATURE: return "signature";
+  case MWX_NODE_DROP_REPLAY: return "replay";
+  case MWX_NODE_DROP_OTHER: return "other";
+  default: return "";
+  }
+}
+
 static const char *event_name(mwx_node_event_kind k) {
   switch (k) {
   case MWX_NODE_EV_RELEASED: return "RELEASED";
@@ -32,6 +41,8 @@ static const char *event_name(mwx_node_event_kind k) {
   case MWX_NODE_EV_FUSED: return "FUSED";
   case MWX_NODE_EV_ALERT: return "ALERT";
   case MWX_NODE_EV_PICTURE: return "PICTURE";
+  case MWX_NODE_EV_SLOWPASS: return "SLOWPASS";
+  case MWX_NODE_EV_MEMORY: return "MEM";
   }
   return "?";
 }
@@ -139,6 +150,8 @@ void mwx_node_stats_print(FILE *f, const mwx_node_stats *st, const char *nation,
       json_object_set_new(po, "denied", json_integer((json_int_t)p->denied));
       json_object_set_new(po, "refused", json_integer((json_int_t)p->refused));
       json_object_set_new(po, "received", json_integer((json_int_t)p->received));
+      json_object_set_new(po, "sig_failures", json_integer((json_int_t)p->sig_failures));
+      json_object_set_new(po, "replays", json_integer((json_int_t)p->replays));
       json_object_set_new(po, "first_release_s", p->has_first_release ? json_real(p->first_release_s) : json_null());
       json_array_append_new(ps, po);
     }

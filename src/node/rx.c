@@ -222,6 +222,16 @@ static char *rx_payload(json_t *o) {
 
 int node_rx_in_batch(const node_rx_item *it) { return it->kind == MWX_NET_EV_ACCEPTED && it->has_msg; }
 
+/* a DROPPED sample counted by kind in the stats of the partner it came
+ * from (the originator for a replay, the sender for a failed check) */
+static void rx_count_drop(mwx_node *n, const char *nation, mwx_node_drop d) {
+  for (int i = 0; i < n->st.n_partners; i++)
+    if (!strncmp(n->st.partner[i].nation, nation, 3)) {
+      if (d == MWX_NODE_DROP_SIGNATURE) n->st.partner[i].sig_failures++;
+      if (d == MWX_NODE_DROP_REPLAY) n->st.partner[i].replays++;
+    }
+}
+
 int node_rx_take(mwx_node *n, node_rx_item *it, mwx_node_event *evp) {
   mwx_node_event ev = {0};
   ev.latency_ms = -1;
@@ -269,6 +279,8 @@ int node_rx_take(mwx_node *n, node_rx_item *it, mwx_node_event *evp) {
     n->st.records++;
     n->replays++;
     ev.kind = MWX_NODE_EV_DROPPED;
+    ev.drop = MWX_NODE_DROP_REPLAY;
+    rx_count_drop(n, m->mark.originator, ev.drop);
     snprintf(ev.detail, sizeof ev.detail, "replay: %s: %.150s", what, why);
   } else if (it->kind == MWX_NET_EV_ACCEPTED && m) {
     json_t *o = rx_head(m->mark.originator, m);
@@ -330,6 +342,8 @@ int node_rx_take(mwx_node *n, node_rx_item *it, mwx_node_event *evp) {
     n->st.dropped++;
     n->st.records++;
     ev.kind = MWX_NODE_EV_DROPPED;
+    ev.drop = it->reason == MWX_ECRYPTO || it->reason == MWX_NET_EREVOKED ? MWX_NODE_DROP_SIGNATURE : MWX_NODE_DROP_OTHER;
+    rx_count_drop(n, it->partner, ev.drop);
     snprintf(ev.detail, sizeof ev.detail, "%s: %.170s", mwx_net_reason_name(it->reason), it->detail);
   }
   free(payload);

@@ -296,12 +296,13 @@ function initMap() {
   const stat = { tolerance: 1, buffer: 16 };
   const baseStyle = {
     version: 8,
-    sources: { land: { type: 'geojson', data: 'land.json', ...stat }, zones: { type: 'geojson', data: 'zones.json', ...stat } },
+    // all geography is the project's zone file, the one the node classifies with
+    // (mwx geo zones-geojson at build time: src/geo/zone_export.c, data/zones/README.md)
+    sources: { zones: { type: 'geojson', data: 'zones.json', ...stat } },
     layers: [
       { id: 'sea', type: 'background', paint: { 'background-color': '#0b2233' } },
-      { id: 'land', type: 'fill', source: 'land', paint: { 'fill-color': '#1f2d24', 'fill-antialias': false } },
-      { id: 'coast', type: 'line', source: 'land', paint: { 'line-color': '#5b7a66', 'line-width': 1 } },
-      // the project's zone file (mwx geo zones-geojson at build time: src/geo/zone_export.c)
+      { id: 'land', type: 'fill', source: 'zones', filter: ['==', ['get', 'layer'], 'land'], paint: { 'fill-color': '#1f2d24', 'fill-antialias': false } },
+      { id: 'coast', type: 'line', source: 'zones', filter: ['==', ['get', 'layer'], 'coast'], paint: { 'line-color': '#5b7a66', 'line-width': 1 } },
       { id: 'regions', type: 'line', source: 'zones', filter: ['==', ['get', 'layer'], 'region'], paint: { 'line-color': '#3f5a49', 'line-width': 0.6 } },
       { id: 'alert-fill', type: 'fill', source: 'zones', filter: ['==', ['get', 'layer'], '-none-'], paint: { 'fill-color': '#ff3b30', 'fill-opacity': 0.45 } },
       { id: 'alert-line', type: 'line', source: 'zones', filter: ['==', ['get', 'layer'], '-none-'], paint: { 'line-color': '#ff9f0a', 'line-width': 1.5 } },
@@ -588,7 +589,8 @@ function renderPartners() {
   setRows($('partners'), 'nation', Object.keys(state.partners).sort().map((n) => {
     const p = state.partners[n];
     return [n, [esc(n), `<span class="${p.alive ? 'alive' : 'lost'}">${p.alive ? 'connected' : 'lost'}</span>`,
-      p.last_ms ? `${Math.max(0, Math.round((now - p.last_ms) / 1000))} s ago` : '-', String(p.received), String(p.dropped),
+      p.last_ms ? `${Math.max(0, Math.round((now - p.last_ms) / 1000))} s ago` : '-', String(p.received),
+      `<span class="sigfail">${p.sig_failures ?? 0}</span>`, `<span class="replay">${p.replays ?? 0}</span>`, String(p.other_drops ?? 0),
       p.journal_head ? `<span title="${esc(p.journal_head.hash)}">${esc(String(p.journal_head.id))} ${esc(p.journal_head.hash.slice(0, 12))}…</span>` : '-']];
   }));
 }
