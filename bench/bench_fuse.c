@@ -35,7 +35,8 @@
  * ballistically), --no-powered (no thrust allowance in the split test) and
  * --no-merge-back (both together: the fuser before issue 13's tenth session), --no-held (no held
  * gate: every member leaves at the split gate) and --no-exclusive (a replacement also where the new track
- * fits another fused track; both: the fuser before the eleventh session)
+ * fits another fused track; both: the fuser before the eleventh session), --no-odd (no odd-one-out rule:
+ * the fuser before the twelfth session)
  * are the ablations of docs/fusion.md.  --ballistic gives the fuser each track's ballistic-model estimate
  * once ballistic (mwx_track_info.ballistic) instead of the combined one the
  * node publishes today (what a change to node.c's Track sample would give).
@@ -672,6 +673,10 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(argv[i], "--no-exclusive")) { /* a replacement also where the new track fits another fused track */
       g_cfg.replace_exclusive = 0;
+      continue;
+    }
+    if (!strcmp(argv[i], "--no-odd")) { /* no odd-one-out rule: a member outside its gate is struck (before the twelfth session) */
+      g_cfg.split_odd_one_out = 0;
       continue;
     }
     if (!strcmp(argv[i], "--no-merge-back")) { /* split-off fused tracks merge only inside the association gate */

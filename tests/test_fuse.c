@@ -1600,6 +1600,138 @@ static void test_salvo_keeps_numbers(void **state) {
   }
 }
 
+/* The replacement rule between fused tracks takes effect (issue 13,
+ * twelfth session).  KOR's and JPN's tracks (50 m, 1 m/s) and the USA's
+ * USA-T1 (30 m) of one missile in mid-course, on the truth, a sample a
+ * second; at k 8 the USA's tracker forms USA-T2 on the same missile, 100 m
+ * off (30 m): USA-T1 is still the nearer (d2 about 0 against 4.7), so
+ * USA-T2 starts a fused track of its own.  From k 10 USA-T1 runs off at
+ * 40 m/s and reports every 4 s (as USA-T1 on its boost model, 2022-11-18
+ * seed 10).  The merge of USA-T2's fused track with the missile's, USA-T1
+ * replaced, is allowed once USA-T2 is nearer than USA-T1 to KOR + JPN
+ * (k 16: USA-T1 some 250 m off).  Until the fix, the state the pair was gated
+ * on used the replaced USA-T1 again (a displaced track is used while no
+ * fresh track of its nation is in its fused track, and USA-T2 is in the
+ * other one), so USA-T2 kept a number of its own until USA-T1 left by its
+ * strikes (k 24).  k_joined: the first k at which USA-T2 had the missile's
+ * number. */
+static void test_replacement_between_fused_tracks(void **state) {
+  (void)state;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(NULL, &fz), 0);
+  uint64_t seed = 11;
+  int k_joined = -1, apart_before = 0;
+  uint32_t g0 = mwx_fuse_global_number("JPN", "JPN-T1");
+  for (int k = 0; k <= 40; k++) {
+    double t = g_traj.fig.burnout_time_s + 150.0 + k;
+    mwx_fuse_sample b[4];
+    size_t n = 0;
+    double p[3], v[3];
+    assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t, p, v, NULL), 0);
+    const char *orig[4] = {"KOR", "JPN", "USA", "USA"}, *id[4] = {"KOR-T1", "JPN-T1", "USA-T1", "USA-T2"};
+    for (int m = 0; m < 4; m++) {
+      if ((m == 2 && k >= 10 && k % 4) || (m == 3 && k < 8))
+        continue;
+      mwx_fuse_sample *bm = &b[n++];
+      sample_at(bm, orig[m], id[m], t, m < 2 ? 50.0 : 30.0, 1.0, 1, &seed);
+      for (int i = 0; i < 3; i++)
+        bm->pos_ecef_m[i] = p[i], bm->vel_ecef_mps[i] = v[i];
+      if (m == 2 && k >= 10)
+        bm->pos_ecef_m[0] += 40.0 * (k - 10);
+      if (m == 3)
+        bm->pos_ecef_m[1] += 100.0;
+    }
+    assert_int_equal(mwx_fuse_ingest(fz, b, n), 0);
+    if (k >= 8) {
+      uint32_t g2;
+      fused_of(fz, "USA", "USA-T2", &g2);
+      if (g2 == g0 && k_joined < 0)
+        k_joined = k;
+      if (k == 8)
+        apart_before = g2 != g0;
+    }
+  }
+  fprintf(stderr, "USA-T2 apart at its first sample %d, on the missile's number from k %d\n", apart_before, k_joined);
+  assert_true(apart_before);
+  assert_true(k_joined >= 10 && k_joined <= 16);
+  mwx_fuse_destroy(fz);
+}
+
+/* The odd one out (issue 13, twelfth session; docs/fusion.md "The odd one
+ * out"): one member gone astray must not split the good ones off.  Three
+ * nations' tracks of one missile in mid-course, on the truth: KOR's and the
+ * USA's 100 m, 2 m/s, a sample a second; JPN's 20 m, 0.5 m/s (the state's
+ * anchor), a sample every 4 s, and JPN-T1 the smallest key (it names the
+ * missile); the USA's sample every 2 s (odd k), KOR's every second.  From k 20 JPN's track is 700 m off along one axis (as USA-T1
+ * on its boost model at the USA's node, 2022-11-18 seed 10, where the USA's
+ * own track named the missile):
+ *  - KOR against JPN + USA (the fused state pulled to JPN's): d2
+ *    700^2 / (100^2 + 19.6^2) = 47 > 22.46, struck at every 1-s sample;
+ *  - JPN against KOR + USA: 700^2 / (20^2 + 100^2 / 2) = 91, every 4 s.
+ * Without the rule KOR reaches 3 strikes first (k 22) and leaves the
+ * majority (JPN + USA), which keeps the missile's number: KOR's good track
+ * takes a second number.  With it, KOR without JPN (KOR against the USA alone) is inside,
+ * and JPN is outside against the USA: JPN is the odd one out, KOR and the
+ * USA are not struck, and JPN leaves at its own third strike; the
+ * number stays with the majority.
+ * kept: KOR-T1 and USA-T1 kept the first number at every sample;
+ * jpn_apart: JPN's track ended on a number of its own. */
+static void run_odd(int odd, int *kept, int *jpn_apart) {
+  mwx_fuse_config cfg;
+  mwx_fuse_config_default(&cfg);
+  cfg.split_odd_one_out = odd;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(&cfg, &fz), 0);
+  uint64_t seed = 7;
+  uint32_t g0 = 0, gk, gj, gu;
+  *kept = 1;
+  for (int k = 0; k <= 40; k++) {
+    double t = g_traj.fig.burnout_time_s + 150.0 + k;
+    mwx_fuse_sample b[3];
+    const char *orig[3] = {"KOR", "USA", "JPN"}, *id[3] = {"KOR-T1", "USA-T1", "JPN-T1"};
+    size_t n = 0;
+    for (size_t m = 0; m < 3; m++) {
+      if ((m == 1 && k % 2 == 0) || (m == 2 && k % 4 != 0))
+        continue;
+      mwx_fuse_sample *bm = &b[n++];
+      sample_at(bm, orig[m], id[m], t, m < 2 ? 100.0 : 20.0, m < 2 ? 2.0 : 0.5, 1, &seed);
+      double p[3], v[3];
+      assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t, p, v, NULL), 0);
+      for (int i = 0; i < 3; i++)
+        bm->pos_ecef_m[i] = p[i] + (m == 2 && k >= 20 ? (i == 0) * 700.0 : 0.0), bm->vel_ecef_mps[i] = v[i];
+    }
+    assert_int_equal(mwx_fuse_ingest(fz, b, n), 0);
+    if (!k)
+      g0 = mwx_fuse_global_number("JPN", "JPN-T1");
+    fused_of(fz, "KOR", "KOR-T1", &gk);
+    if (gk != g0)
+      *kept = 0;
+    if (k) {
+      fused_of(fz, "USA", "USA-T1", &gu);
+      if (gu != g0)
+        *kept = 0;
+    }
+  }
+  fused_of(fz, "JPN", "JPN-T1", &gj);
+  *jpn_apart = gj != g0;
+  mwx_fuse_destroy(fz);
+}
+
+static void test_odd_one_out(void **state) {
+  (void)state;
+  mwx_fuse_config cfg;
+  mwx_fuse_config_default(&cfg);
+  assert_int_equal(cfg.split_odd_one_out, 1);
+  int kept, apart;
+  run_odd(1, &kept, &apart);
+  fprintf(stderr, "odd one out: KOR, USA kept the number %d, JPN apart %d\n", kept, apart);
+  assert_true(kept);
+  assert_true(apart);
+  run_odd(0, &kept, &apart);
+  fprintf(stderr, "no odd-one-out rule: KOR, USA kept the number %d, JPN apart %d\n", kept, apart);
+  assert_false(kept);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_chi2_quantiles),
@@ -1629,6 +1761,8 @@ int main(void) {
       cmocka_unit_test(test_salvo_keeps_numbers),
       cmocka_unit_test(test_held_member_stays),
       cmocka_unit_test(test_replacement_exclusive),
+      cmocka_unit_test(test_odd_one_out),
+      cmocka_unit_test(test_replacement_between_fused_tracks),
   };
   return cmocka_run_group_tests(tests, setup_traj, teardown_traj);
 }

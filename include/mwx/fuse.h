@@ -206,6 +206,10 @@ typedef struct mwx_fuse_config {
   int replace_exclusive;    /* 1: a new track replaces its nation's fresh track in a fused track (the
                                replacement rule) only if it fits no other fused track as it is: if
                                it does, it is that one's (a salvo's next missile) */
+  int split_odd_one_out;    /* 1: a member outside its split gate is not struck when leaving one
+                               other member out puts it inside and that other is outside its own
+                               gate: the odd one out is astray, not the member (docs/fusion.md
+                               "The odd one out") */
 } mwx_fuse_config;
 
 /* Defaults: assoc 0.99, split 0.999, split after 3, fresh 20 s (the tracker
@@ -217,7 +221,7 @@ typedef struct mwx_fuse_config {
  * boost_thrust 1, split_min_s 0 (docs/fusion.md: measured), split_powered_s 10
  * (MWX_ASSESS_STAGING_COAST_S), merge_back 1 (issue 13, tenth session),
  * split_held_s 60, split_held_prob 0.999999 and replace_exclusive 1 (issue 13,
- * eleventh session). */
+ * eleventh session), split_odd_one_out 1 (twelfth session). */
 void mwx_fuse_config_default(mwx_fuse_config *cfg);
 
 typedef struct mwx_fuser mwx_fuser;

@@ -198,6 +198,10 @@ int fuse_new_fused(mwx_fuser *fz, const fname *name);
 void fuse_lookup_add(mwx_fuser *fz, size_t i);
 int fuse_state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude, int mode, double x[6],
                   double P[6][6], mwx_fuse_track *out);
+/* The same with a second member left out (exclude2, (size_t)-1: none): the
+ * split test's odd one out (fuse_assoc.c). */
+int fuse_state_at2(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude, size_t exclude2, int mode,
+                   double x[6], double P[6][6], mwx_fuse_track *out);
 /* The fused state memo.  Between begin and end, fuse_state_at (x, P only:
  * out NULL) keeps each state it computes, keyed by (t, mode, the members it
  * may use - not excluded, not displaced - in key order), and gives it back

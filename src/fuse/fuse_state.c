@@ -48,6 +48,7 @@ void mwx_fuse_config_default(mwx_fuse_config *cfg) {
   cfg->split_held_s = 60.0;        /* docs/fusion.md "Held correlations" */
   cfg->split_held_prob = 0.999999; /* 38.26: false decorrelation 1e-6 per independent look */
   cfg->replace_exclusive = 1;     /* docs/fusion.md "The replacement rule" */
+  cfg->split_odd_one_out = 1;     /* docs/fusion.md "The odd one out" */
 
 }
 
@@ -67,7 +68,7 @@ int mwx_fuse_create(const mwx_fuse_config *cfg, mwx_fuser **out) {
       c.split_min_s > 3600.0 || !(c.q_ballistic_air_m2ps3 >= 0) || !(c.split_powered_s >= 0) ||
       c.split_powered_s > 60.0 || (c.merge_back != 0 && c.merge_back != 1) || !(c.split_held_s >= 0) ||
       c.split_held_s > 3600.0 || !(c.split_held_prob >= c.split_prob && c.split_held_prob < 1.0) ||
-      (c.replace_exclusive != 0 && c.replace_exclusive != 1))
+      (c.replace_exclusive != 0 && c.replace_exclusive != 1) || (c.split_odd_one_out != 0 && c.split_odd_one_out != 1))
     return mwx_error_set(MWX_EINVAL, "fuse: create: invalid configuration");
   mwx_fuser *fz = calloc(1, sizeof *fz);
   if (!fz)
@@ -403,8 +404,8 @@ static void memo_put(mwx_fuser *fz, uint64_t h, int64_t t_ns, int mode, const si
   fz->mh[k] = ++fz->n_me;
 }
 
-static int state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude, int mode, double x[6],
-                    double P[6][6], mwx_fuse_track *out);
+static int state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude, size_t exclude2, int mode,
+                    double x[6], double P[6][6], mwx_fuse_track *out);
 
 /* the memo key's tag of a displaced member (source indices are far below it) */
 #define MEMO_DISPLACED ((size_t)1 << (sizeof(size_t) * 8 - 1))
@@ -439,18 +440,25 @@ static int displaced_used(const mwx_fuser *fz, const size_t *m, size_t nm, size_
 
 int fuse_state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude, int mode, double x[6],
                   double P[6][6], mwx_fuse_track *out) {
+  return fuse_state_at2(fz, fi, t_ns, exclude, (size_t)-1, mode, x, P, out);
+}
+
+int fuse_state_at2(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude, size_t exclude2, int mode,
+                   double x[6], double P[6][6], mwx_fuse_track *out) {
   if (!fz->memo_on || out || !x || !P)
-    return state_at(fz, fi, t_ns, exclude, mode, x, P, out);
-  size_t m[MWX_FUSE_MAX_MEMBERS * 4 + 1]; /* state_at's members, and the excluded source */
+    return state_at(fz, fi, t_ns, exclude, exclude2, mode, x, P, out);
+  size_t m[MWX_FUSE_MAX_MEMBERS * 4 + 2]; /* state_at's members, and the excluded sources */
   size_t nm = fuse_members(fz, fi, m, MWX_FUSE_MAX_MEMBERS * 4), nc = 0;
   /* every member, the excluded one and the displaced ones tagged: a
    * displaced member is used again when its nation has no other fresh
    * member (displaced_used), so the state depends on them too */
   for (size_t k = 0; k < nm; k++)
-    if (m[k] != exclude)
+    if (m[k] != exclude && m[k] != exclude2)
       m[nc++] = fz->s[m[k]].displaced ? m[k] | MEMO_DISPLACED : m[k];
   if (exclude != (size_t)-1) /* a member or the new track a gate tests */
     m[nc++] = exclude | MEMO_EXCLUDED;
+  if (exclude2 != (size_t)-1) /* the odd one out's test: a second member left out */
+    m[nc++] = exclude2 | MEMO_EXCLUDED;
   uint64_t h = memo_hash(t_ns, mode, m, nc);
   const memo_ent *e = memo_find(fz, h, t_ns, mode, m, nc);
   if (e) {
@@ -458,7 +466,7 @@ int fuse_state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude, 
     memcpy(P, e->P, sizeof e->P);
     return 0;
   }
-  int rc = state_at(fz, fi, t_ns, exclude, mode, x, P, NULL);
+  int rc = state_at(fz, fi, t_ns, exclude, exclude2, mode, x, P, NULL);
   if (!rc) /* failures are not kept: computed again, they set the error again */
     memo_put((mwx_fuser *)fz, h, t_ns, mode, m, nc, x, P); /* a cache: not the fuser's observable state */
   return rc;
@@ -472,15 +480,16 @@ int fuse_state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude, 
  * its source's own coasting, unless its source lost it under thrust it
  * did not see.  With no fresh member, every silent free-flight member, or
  * else the newest member alone (coasting).  MWX_ENOTFOUND when no member can
- * be used.  out may be NULL for x, P only. */
-static int state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude, int mode, double x[6],
-                    double P[6][6], mwx_fuse_track *out) {
+ * be used.  out may be NULL for x, P only.  exclude2: a second member left
+ * out ((size_t)-1: none; the split test's odd one out, fuse_assoc.c). */
+static int state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude, size_t exclude2, int mode,
+                    double x[6], double P[6][6], mwx_fuse_track *out) {
   size_t m[MWX_FUSE_MAX_MEMBERS * 4];
   size_t nm = fuse_members(fz, fi, m, sizeof m / sizeof m[0]);
   size_t used[MWX_FUSE_MAX_MEMBERS * 4], stale[MWX_FUSE_MAX_MEMBERS * 4];
   size_t nu = 0, ns = 0, newest = (size_t)-1;
   for (size_t k = 0; k < nm; k++) {
-    if (m[k] == exclude || (fz->s[m[k]].displaced && !displaced_used(fz, m, nm, k, exclude, t_ns)))
+    if (m[k] == exclude || m[k] == exclude2 || (fz->s[m[k]].displaced && !displaced_used(fz, m, nm, k, exclude, t_ns)))
       continue;
     const src *s = &fz->s[m[k]];
     if (newest == (size_t)-1 || s->last.t_ns > fz->s[newest].last.t_ns)
