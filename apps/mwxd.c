@@ -104,10 +104,49 @@ typedef struct node_ctx {
   int log; /* 4 json-received, 3 json, 2 all, 1 received and partners, 0 none */
   int stages; /* --stages: a STAGES line per copy published and per sample held */
   int64_t epoch_ns;
+  mwx_node *n; /* the tables' sizes on the MEM line (the cheap counters) */
 } node_ctx;
+
+/* The diagnostic events (mwx_node_subscribe_diag): one SLOWPASS line per
+ * step of at least slow_pass_ms (its time by profile part), one MEM line per
+ * memory report (online, at each NodeStatus: the memory by owner, the
+ * memory worker's trim, the tables' sizes).  Returns 1 if ev was one. */
+static int print_diag(const node_ctx *c, const mwx_node_event *ev) {
+  if (ev->kind == MWX_NODE_EV_SLOWPASS && ev->slow) {
+    const mwx_node_slow_pass *sp = ev->slow;
+    char buf[512];
+    int k = snprintf(buf, sizeof buf, "%s SLOWPASS ms=%.1f cpu_ms=%.1f plots=%llu out=%llu status=%d sim_s=%.1f |",
+                     c->nation, sp->wall_ms, sp->cpu_ms, (unsigned long long)sp->plots, (unsigned long long)sp->out,
+                     sp->status, (double)(sp->sim_ns - c->epoch_ns) / 1e9);
+    for (int i = 1; i < MWX_NODE_PROF_COUNT && k > 0 && k < (int)sizeof buf - 32; i++)
+      k += snprintf(buf + k, sizeof buf - (size_t)k, " %s=%.1f", mwx_node_prof_name((mwx_node_prof_part)i),
+                    sp->part_ms[i]);
+    printf("%s\n", buf);
+    fflush(stdout);
+    return 1;
+  }
+  if (ev->kind == MWX_NODE_EV_MEMORY && ev->mem) {
+    const mwx_node_memory *m = ev->mem;
+    mwx_node_stats st;
+    mwx_node_get_stats(c->n, &st);
+    printf("%s MEM sim_s=%.0f rss_kb=%llu heap_used_kb=%llu heap_free_kb=%llu tracker_kb=%llu journal_kb=%llu"
+           " free_before_kb=%llu trim_ms=%.2f%s | tracks=%llu slots=%llu latest=%llu\n",
+           c->nation, (double)(m->sim_ns - c->epoch_ns) / 1e9, (unsigned long long)m->rss_bytes / 1024,
+           (unsigned long long)m->heap_used_bytes / 1024, (unsigned long long)m->heap_free_bytes / 1024,
+           (unsigned long long)m->tracker_heap_bytes / 1024, (unsigned long long)m->journal_heap_bytes / 1024,
+           (unsigned long long)m->free_before_bytes / 1024, m->trim_ms, m->trimmed ? "" : " (no trim)",
+           (unsigned long long)st.tracks_held, (unsigned long long)st.tracker_slots,
+           (unsigned long long)st.picture_entries);
+    fflush(stdout);
+    return 1;
+  }
+  return 0;
+}
 
 static void on_node_event(void *vc, const mwx_node_event *ev) {
   node_ctx *c = vc;
+  if (print_diag(c, ev))
+    return;
   if (c->stages && (ev->kind == MWX_NODE_EV_RELEASED || ev->kind == MWX_NODE_EV_APPROVED ||
                     ev->kind == MWX_NODE_EV_RECEIVED)) {
     char line[512];
@@ -221,11 +260,12 @@ static void print_profile(const char *nation, const mwx_node *n) {
 
 /* The BOUNDS line: every queue and table, its size or high-water mark
  * against its bound, and its overflow counter (node.h mwx_node_stats). */
-static void print_bounds(const char *nation, const mwx_node_stats *st, const mwx_node_config *cfg) {
+static void print_bounds(const char *nation, const mwx_node_stats *st, const mwx_node_memory *m,
+                         const mwx_node_config *cfg) {
   printf("%s BOUNDS handover max=%llu/%llu dropped=%llu | rx_pend max=%llu | out max=%llu impacts deferred=%llu | fit_queue cap=%d"
          " workers=%d dropped=%llu | tracks held=%llu/%d evicted=%llu forgotten=%llu | tracker slots=%llu/%llu"
          " live max=%llu refused=%llu pending dropped=%llu | latest samples=%llu/%d dropped=%llu | fused dropped=%llu"
-         " | heap used=%.1f free=%.1f tracker=%.1f journal=%.1f rss=%.1f MB trims=%llu max=%.2f ms\n",
+         " | heap used=%.1f free=%.1f tracker=%.1f journal=%.1f rss=%.1f MB trims=%llu (skipped %llu) max=%.2f ms\n",
          nation, (unsigned long long)st->handover_max, (unsigned long long)st->handover_cap,
          (unsigned long long)st->handover_dropped, (unsigned long long)st->rx_pend_max,
          (unsigned long long)st->out_max, (unsigned long long)st->impacts_deferred, cfg->fit_queue, cfg->fit_workers, (unsigned long long)st->fits_dropped,
@@ -235,9 +275,9 @@ static void print_bounds(const char *nation, const mwx_node_stats *st, const mwx
          (unsigned long long)st->tracks_refused, (unsigned long long)st->pending_dropped,
          (unsigned long long)st->picture_entries, MWX_FUSE_LATEST_MAX,
          (unsigned long long)st->picture_dropped, (unsigned long long)st->fused_dropped,
-         (double)st->heap_used_bytes / 1048576.0, (double)st->heap_free_bytes / 1048576.0,
-         (double)st->tracker_heap_bytes / 1048576.0, (double)st->journal_heap_bytes / 1048576.0,
-         (double)st->rss_bytes / 1048576.0, (unsigned long long)st->mem_trims, (double)st->mem_trim_max_ns / 1e6);
+         (double)m->heap_used_bytes / 1048576.0, (double)m->heap_free_bytes / 1048576.0,
+         (double)m->tracker_heap_bytes / 1048576.0, (double)m->journal_heap_bytes / 1048576.0,
+         (double)m->rss_bytes / 1048576.0, (unsigned long long)m->trims, (unsigned long long)m->trims_skipped, (double)m->trim_max_ns / 1e6);
 }
 
 static int node_main(const char *config, long run_s, int log, int stages, const web_opts *wo) {
@@ -274,14 +314,15 @@ static int node_main(const char *config, long run_s, int log, int stages, const 
     fprintf(stderr, "mwxd %s: signalfd: %s\n", cfg.nation, strerror(errno));
     return 1;
   }
-  node_ctx c = {cfg.nation, log, stages, 0};
+  node_ctx c = {cfg.nation, log, stages, 0, NULL};
   mwx_node *n = NULL;
-  if ((rc = mwx_node_open(&cfg, NULL, NULL, &n)) || (rc = mwx_node_subscribe(n, on_node_event, &c, NULL))) {
+  if ((rc = mwx_node_open(&cfg, NULL, NULL, &n)) || (rc = mwx_node_subscribe_diag(n, on_node_event, &c, NULL))) {
     fprintf(stderr, "mwxd %s: %s\n", cfg.nation, mwx_error_msg());
     close(sfd);
     return 1;
   }
   c.epoch_ns = mwx_node_epoch_ns(n);
+  c.n = n;
   mwx_node_loop *l = mwx_node_get_loop(n);
   if ((rc = mwx_node_loop_fd_add(l, sfd, POLLIN, on_signal, n)) ||
       (run_s > 0 && (rc = mwx_node_loop_timer_add(l, run_s * 1000000000ll, on_deadline, n, NULL)))) {
@@ -330,7 +371,9 @@ static int node_main(const char *config, long run_s, int log, int stages, const 
          cfg.nation, (unsigned long long)js.commits, js.commit_ms_p50, js.commit_ms_p99, js.commit_ms_max,
          js.commit_ms_total, (unsigned long long)js.checkpoints, js.checkpoint_ms_max, js.checkpoint_ms_total,
          (unsigned long long)js.wal_pages_max);
-  print_bounds(cfg.nation, &st, &cfg);
+  mwx_node_memory mem; /* the heap walk and /proc read: once, at the end */
+  mwx_node_get_memory(n, &mem);
+  print_bounds(cfg.nation, &st, &mem, &cfg);
   print_profile(cfg.nation, n);
   /* the fusion worker (src/node/fusepic.c): its passes, off the loop thread */
   printf("%s FUSE worker=%d passes=%llu pass_max_ms=%.1f cpu_ms=%.0f cpu=%.1f%% of one core picture_age_ms=%.0f\n",

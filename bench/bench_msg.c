@@ -23,44 +23,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "fixture_bench.h"
 #include "mwx/error.h"
 #include "mwx/msg.h"
-
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t); /* CPU time: the shared machine's load does not count */
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static void track(mwx_msg *m, const char *nation, uint64_t seq) {
-  memset(m, 0, sizeof *m);
-  m->topic = MWX_TOPIC_TRACK;
-  m->fields = MWX_F_SENSORS | MWX_F_SENSOR_POS | MWX_F_COVARIANCE | MWX_F_CONTRIBUTORS;
-  memcpy(m->mark.originator, nation, 4);
-  m->mark.classification = MWX_CLASSIF_SECRET;
-  mwx_msg_marking_add(&m->mark, nation);
-  mwx_msg_marking_add(&m->mark, "JPN");
-  mwx_msg_marking_add(&m->mark, "USA");
-  m->mark.seq = seq;
-  mwx_msg_track *t = &m->u.track;
-  snprintf(t->local_track_id, MWX_ID_LEN, "%s-T%llu", nation, (unsigned long long)seq);
-  t->time_ns = 1795863600000000000ll + (int64_t)seq * 100000000ll;
-  double p[3] = {-3.05e6, 4.05e6, 3.87e6}, v[3] = {1200.0, -800.0, 2100.0};
-  for (int k = 0; k < 3; k++) {
-    t->pos_ecef_m[k] = p[k] + (double)seq;
-    t->vel_ecef_mps[k] = v[k];
-  }
-  for (int k = 0; k < 21; k++)
-    t->cov[k] = 10.0 + k;
-  t->quality = 0.9f;
-  t->n_contributors = 1;
-  memcpy(t->contributors[0], nation, 4);
-  t->src.n_sensors = 4;
-  for (int i = 0; i < 4; i++) {
-    snprintf(t->src.sensor_id[i], MWX_ID_LEN, "%s-radar-%d", nation, i);
-    t->src.sensor_pos_ecef_m[i][0] = -3.0e6 + i;
-  }
-}
 
 typedef int (*op_fn)(void *ctx, unsigned long i);
 
@@ -69,12 +34,12 @@ static double time_us(op_fn fn, void *ctx, double secs, int reps) {
   double best = -1;
   for (int r = 0; r < reps; r++) {
     unsigned long n = 0;
-    double t0 = now_s(), t = 0;
+    double t0 = fx_bench_cpu_s(), t = 0;
     do {
       for (int k = 0; k < 64; k++, n++)
         if (fn(ctx, n))
           return -1;
-      t = now_s() - t0;
+      t = fx_bench_cpu_s() - t0;
     } while (t < secs);
     double us = t * 1e6 / (double)n;
     if (best < 0 || us < best)
@@ -145,7 +110,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_msg: %s\n", b ? mwx_error_msg() : "out of memory");
     return 1;
   }
-  track(&b->m, "KOR", 1);
+  fx_bench_track(&b->m, "KOR", 1, (const char *const[]){"JPN", "USA", NULL});
   if (mwx_msg_encode(&b->m, b->buf, sizeof b->buf, &b->len) || mwx_msg_sign(&b->m, b->key)) {
     fprintf(stderr, "bench_msg: %s\n", mwx_error_msg());
     return 1;

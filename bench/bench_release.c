@@ -19,43 +19,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fixture_bench.h"
 #include "mwx/error.h"
 #include "mwx/journal.h"
 #include "mwx/msg.h"
 #include "mwx/release.h"
-
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static void track(mwx_msg *m, const char *nation, uint64_t seq) {
-  memset(m, 0, sizeof *m);
-  m->topic = MWX_TOPIC_TRACK;
-  m->fields = MWX_F_SENSORS | MWX_F_SENSOR_POS | MWX_F_COVARIANCE | MWX_F_CONTRIBUTORS;
-  memcpy(m->mark.originator, nation, 4);
-  m->mark.classification = MWX_CLASSIF_SECRET;
-  mwx_msg_marking_add(&m->mark, nation);
-  m->mark.seq = seq;
-  mwx_msg_track *t = &m->u.track;
-  snprintf(t->local_track_id, MWX_ID_LEN, "%s-T%llu", nation, (unsigned long long)seq);
-  t->time_ns = 1795863600000000000ll + (int64_t)seq * 100000000ll;
-  double p[3] = {-3.05e6, 4.05e6, 3.87e6}, v[3] = {1200.0, -800.0, 2100.0};
-  for (int k = 0; k < 3; k++) {
-    t->pos_ecef_m[k] = p[k] + (double)seq;
-    t->vel_ecef_mps[k] = v[k];
-  }
-  for (int k = 0; k < 21; k++) t->cov[k] = 10.0 + k;
-  t->quality = 0.9f;
-  t->n_contributors = 1;
-  memcpy(t->contributors[0], nation, 4);
-  t->src.n_sensors = 4;
-  for (int i = 0; i < 4; i++) {
-    snprintf(t->src.sensor_id[i], MWX_ID_LEN, "%s-radar-%d", nation, i);
-    t->src.sensor_pos_ecef_m[i][0] = -3.0e6 + i;
-  }
-}
 
 static int bench_decide(double secs) {
   mwx_release_policy *p = malloc(sizeof *p);
@@ -67,19 +35,19 @@ static int bench_decide(double secs) {
     return 1;
   }
   mwx_msg m;
-  track(&m, "KOR", 1);
+  fx_bench_track(&m, "KOR", 1, NULL);
   mwx_release_sample s = {&m, 0, 0, NULL};
   const char *partners[3] = {"JPN", "USA", "AUS"};
   mwx_release_decision d;
   unsigned long n = 0, out[4] = {0};
-  double t0 = now_s(), t;
+  double t0 = fx_bench_wall_s(), t;
   do {
     for (int i = 0; i < 3000; i++) {
       mwx_release_decide(p, &s, partners[i % 3], (int64_t)n, &d);
       out[d.outcome & 3]++;
       n++;
     }
-    t = now_s() - t0;
+    t = fx_bench_wall_s() - t0;
   } while (t < secs);
   printf("release decisions:        %10.0f /s  (%lu in %.2f s; %lu released, %lu refused)\n", (double)n / t, n, t,
          out[MWX_RELEASE_RELEASE], out[MWX_RELEASE_REFUSE]);
@@ -100,18 +68,18 @@ static int bench_journal(const char *dir, double secs, mwx_journal_sync sync, in
   }
   mwx_msg m;
   unsigned long n = 0;
-  double t0 = now_s(), t = 0;
+  double t0 = fx_bench_wall_s(), t = 0;
   do {
     if (batch > 1 && (rc = mwx_journal_begin(j))) break;
     for (int i = 0; i < batch; i++) {
-      track(&m, "KOR", n + 1);
+      fx_bench_track(&m, "KOR", n + 1, NULL);
       if ((rc = mwx_msg_sign(&m, key))) break;
       if ((rc = mwx_journal_append(j, MWX_JOURNAL_TRACK, m.u.track.time_ns, "{\"published\":true}", &m, 0, NULL)))
         break;
       n++;
     }
     if (!rc && batch > 1) rc = mwx_journal_commit(j);
-    t = now_s() - t0;
+    t = fx_bench_wall_s() - t0;
   } while (!rc && t < secs);
   if (rc) fprintf(stderr, "bench: %s\n", mwx_error_msg());
   mwx_journal_verify_result v;
@@ -143,14 +111,14 @@ int main(int argc, char **argv) {
   /* signing alone, for reference */
   mwx_msg m;
   unsigned long n = 0;
-  double t0 = now_s(), t;
+  double t0 = fx_bench_wall_s(), t;
   do {
     for (int i = 0; i < 200; i++) {
-      track(&m, "KOR", n + 1);
+      fx_bench_track(&m, "KOR", n + 1, NULL);
       mwx_msg_sign(&m, key);
       n++;
     }
-    t = now_s() - t0;
+    t = fx_bench_wall_s() - t0;
   } while (t < secs);
   printf("Ed25519 signs (Track):    %10.0f /s\n", (double)n / t);
   bad |= bench_journal(dir, secs, MWX_JOURNAL_SYNC_FULL, 1, 0, key);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "fixture_dir.h"
 #include "fixture_node.h"
 
 void fx_node_write_salvo(const char *path, int n, int gap_s) {
@@ -25,14 +26,32 @@ void fx_node_write_salvo(const char *path, int n, int gap_s) {
   assert_int_equal(fclose(f), 0);
 }
 
-void fx_node_config_kor(mwx_node_config *cfg, const char *dir, const char *sc) {
+void fx_node_config(mwx_node_config *cfg, const char *nation, const char *sc, const char *journal) {
   mwx_node_config_init(cfg);
-  strcpy(cfg->nation, "KOR");
-  snprintf(cfg->scenario, sizeof cfg->scenario, "%s", sc);
-  snprintf(cfg->policy, sizeof cfg->policy, "%s/config/policy-KOR.json", MWX_SOURCE_DIR);
-  snprintf(cfg->journal, sizeof cfg->journal, "%s/kor.db", dir);
+  snprintf(cfg->nation, sizeof cfg->nation, "%s", nation);
+  if (strchr(sc, '/'))
+    snprintf(cfg->scenario, sizeof cfg->scenario, "%s", sc);
+  else
+    snprintf(cfg->scenario, sizeof cfg->scenario, "%s/scenarios/%s", MWX_SOURCE_DIR, sc);
+  snprintf(cfg->policy, sizeof cfg->policy, "%s/config/policy-%s.json", MWX_SOURCE_DIR, nation);
+  snprintf(cfg->journal, sizeof cfg->journal, "%s", journal);
+}
+
+void fx_node_config_kor(mwx_node_config *cfg, const char *dir, const char *sc) {
+  char db[MWX_NODE_PATH_LEN];
+  snprintf(db, sizeof db, "%.500s/kor.db", dir);
+  fx_node_config(cfg, "KOR", sc, db);
   cfg->journal_plots = 0;
   cfg->sync = MWX_JOURNAL_SYNC_NORMAL;
   cfg->step_s = 0; /* event-driven */
   cfg->launch_fit = 0;
+}
+
+void fx_node_salvo_kor(mwx_node_config *cfg, const char *name, const char *file, int n, int gap_s, char *dir,
+                       size_t dir_cap) {
+  fx_subdir(name, dir, dir_cap);
+  char sc[MWX_NODE_PATH_LEN];
+  snprintf(sc, sizeof sc, "%.400s/%.100s", dir, file);
+  fx_node_write_salvo(sc, n, gap_s);
+  fx_node_config_kor(cfg, dir, sc);
 }

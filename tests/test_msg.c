@@ -24,6 +24,7 @@
 
 #include "mwx/error.h"
 #include "mwx/msg.h"
+#include "fixture_key.h"
 #include "samples.h"
 
 static const mwx_msg_topic topics[] = {MWX_TOPIC_TRACK, MWX_TOPIC_LAUNCH, MWX_TOPIC_IMPACT, MWX_TOPIC_ALERT,
@@ -321,15 +322,10 @@ static void test_coarsen(void **state) {
 
 static void test_pem_keys(void **state) {
   (void)state;
-  char dir[] = "/tmp/mwx_test_msg_XXXXXX";
-  assert_non_null(mkdtemp(dir));
-  char priv[256], pub[256];
-  snprintf(priv, sizeof priv, "%s/k.pem", dir);
-  snprintf(pub, sizeof pub, "%s/k.pub.pem", dir);
-  mwx_msg_key *k = NULL, *kp = NULL, *kpub = NULL;
-  assert_int_equal(mwx_msg_key_generate(&k), 0);
-  assert_int_equal(mwx_msg_key_save_private(k, priv), 0);
-  assert_int_equal(mwx_msg_key_save_public(k, pub), 0);
+  fx_key_files kf;
+  fx_key_files_make(&kf);
+  const char *priv = kf.priv, *pub = kf.pub;
+  mwx_msg_key *k = kf.key, *kp = NULL, *kpub = NULL;
   struct stat st;
   assert_int_equal(stat(priv, &st), 0);
   assert_int_equal(st.st_mode & 0777, 0600);
@@ -349,9 +345,7 @@ static void test_pem_keys(void **state) {
   mwx_msg_key_free(k);
   mwx_msg_key_free(kpub);
   mwx_msg_key_free(NULL);
-  unlink(priv);
-  unlink(pub);
-  rmdir(dir);
+  fx_key_files_remove(&kf);
 }
 
 static void test_json(void **state) {
@@ -393,15 +387,10 @@ static void *sign_all(void *arg) {
 
 static void test_prepared_context_same_signatures(void **state) {
   (void)state;
-  char dir[] = "/tmp/mwx_test_msg_XXXXXX";
-  assert_non_null(mkdtemp(dir));
-  char priv[256], pub[256];
-  snprintf(priv, sizeof priv, "%s/k.pem", dir);
-  snprintf(pub, sizeof pub, "%s/k.pub.pem", dir);
-  mwx_msg_key *k = NULL, *kpub = NULL;
-  assert_int_equal(mwx_msg_key_generate(&k), 0);
-  assert_int_equal(mwx_msg_key_save_private(k, priv), 0);
-  assert_int_equal(mwx_msg_key_save_public(k, pub), 0);
+  fx_key_files kf;
+  fx_key_files_make(&kf);
+  const char *priv = kf.priv, *pub = kf.pub;
+  mwx_msg_key *k = kf.key, *kpub = NULL;
   assert_int_equal(mwx_msg_key_load_public(pub, &kpub), 0);
   FILE *f = fopen(priv, "r");
   assert_non_null(f);
@@ -445,9 +434,7 @@ static void test_prepared_context_same_signatures(void **state) {
   EVP_PKEY_free(pk);
   mwx_msg_key_free(k);
   mwx_msg_key_free(kpub);
-  unlink(priv);
-  unlink(pub);
-  rmdir(dir);
+  fx_key_files_remove(&kf);
 }
 
 int main(void) {

@@ -32,6 +32,7 @@
 #include <jansson.h>
 
 #include "fixture_dir.h"
+#include "fixture_node.h"
 #include "mwx/error.h"
 #include "mwx/journal.h"
 #include "mwx/json.h"
@@ -307,11 +308,7 @@ static void test_node_offline(void **state) {
   char db[128];
   snprintf(db, sizeof db, "%s/kor.db", dir);
   mwx_node_config cfg;
-  mwx_node_config_init(&cfg);
-  strcpy(cfg.nation, "KOR");
-  snprintf(cfg.scenario, sizeof cfg.scenario, "%s/scenarios/2022-11-18-hwasong17.json", MWX_SOURCE_DIR);
-  snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-KOR.json", MWX_SOURCE_DIR);
-  snprintf(cfg.journal, sizeof cfg.journal, "%s", db);
+  fx_node_config(&cfg, "KOR", "2022-11-18-hwasong17.json", db);
   cfg.journal_plots = 0;
   cfg.sync = MWX_JOURNAL_SYNC_NORMAL;
   nctx x = {0};
@@ -328,6 +325,15 @@ static void test_node_offline(void **state) {
   assert_true(x.done);
   mwx_node_stats st;
   mwx_node_get_stats(n, &st);
+  /* the memory is read apart from the counters (mwx_node_get_memory): the
+     heap holds at least the tracker's and SQLite's shares, the resident
+     set at least the heap in use; offline no trim runs */
+  mwx_node_memory mem;
+  mwx_node_get_memory(n, &mem);
+  assert_true(mem.tracker_heap_bytes > 0 && mem.journal_heap_bytes > 0);
+  assert_true(mem.heap_used_bytes > mem.tracker_heap_bytes + mem.journal_heap_bytes);
+  assert_true(mem.rss_bytes > 0);
+  assert_int_equal(mem.trims, 0);
   mwx_node_close(n);
   assert_int_equal(x.jpn_launch, 2); /* at once from the early estimate, then refined by the launch fit */
   assert_true(x.jpn_track > 10);
@@ -394,11 +400,9 @@ static void test_node_stages(void **state) {
   char dir[96];
   fx_subdir("test_node_stages", dir, sizeof dir);
   mwx_node_config cfg;
-  mwx_node_config_init(&cfg);
-  strcpy(cfg.nation, "KOR");
-  snprintf(cfg.scenario, sizeof cfg.scenario, "%s/scenarios/2022-11-18-hwasong17.json", MWX_SOURCE_DIR);
-  snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-KOR.json", MWX_SOURCE_DIR);
-  snprintf(cfg.journal, sizeof cfg.journal, "%s/kor.db", dir);
+  char db_path[MWX_NODE_PATH_LEN];
+  snprintf(db_path, sizeof db_path, "%.500s/kor.db", dir);
+  fx_node_config(&cfg, "KOR", "2022-11-18-hwasong17.json", db_path);
   cfg.journal_plots = 0;
   cfg.sync = MWX_JOURNAL_SYNC_NORMAL;
   cfg.step_s = 0; /* event-driven: each scan its own pass */
@@ -548,6 +552,69 @@ static void test_node_track_bound(void **state) {
   free(buf);
 }
 
+/* ---- diagnostic events (issue 16): the library prints nothing ---------- */
+
+typedef struct dctx {
+  int slow, mem, other;
+  double max_wall_ms, parts_over_ms; /* the largest (sum of parts - wall) seen */
+} dctx;
+
+static void on_diag(void *vc, const mwx_node_event *ev) {
+  dctx *d = vc;
+  if (ev->kind == MWX_NODE_EV_SLOWPASS) {
+    assert_non_null(ev->slow);
+    d->slow++;
+    double sum = 0;
+    for (int i = 1; i < MWX_NODE_PROF_COUNT; i++)
+      sum += ev->slow->part_ms[i];
+    if (ev->slow->wall_ms > d->max_wall_ms)
+      d->max_wall_ms = ev->slow->wall_ms;
+    if (sum - ev->slow->wall_ms > d->parts_over_ms)
+      d->parts_over_ms = sum - ev->slow->wall_ms;
+  } else if (ev->kind == MWX_NODE_EV_MEMORY)
+    d->mem++;
+  else
+    d->other++;
+}
+
+/* A step of at least slow_pass_ms reaches a subscriber of
+ * mwx_node_subscribe_diag as MWX_NODE_EV_SLOWPASS, with its parts adding up
+ * to its wall time; neither the fn of mwx_node_open nor a plain subscriber
+ * gets it. */
+static void test_node_diag_events(void **state) {
+  (void)state;
+  char dir[96], db[128];
+  fx_subdir("test_node_diag", dir, sizeof dir);
+  snprintf(db, sizeof db, "%s/kor.db", dir);
+  mwx_node_config cfg;
+  fx_node_config(&cfg, "KOR", "2022-11-18-hwasong17.json", db);
+  cfg.journal_plots = 0;
+  cfg.launch_fit = 0;
+  cfg.sync = MWX_JOURNAL_SYNC_NORMAL;
+  cfg.slow_pass_ms = 1;
+  dctx legacy = {0}, plain = {0}, diag = {0};
+  mwx_node *n;
+  assert_int_equal(mwx_node_open(&cfg, on_diag, &legacy, &n), 0);
+  assert_int_equal(mwx_node_subscribe(n, on_diag, &plain, NULL), 0);
+  assert_int_equal(mwx_node_subscribe_diag(n, on_diag, &diag, NULL), 0);
+  int64_t t = mwx_node_epoch_ns(n);
+  int done = 0;
+  for (int i = 0; i < 200 && !done; i++) {
+    t += 1000000000ll;
+    assert_int_equal(mwx_node_step(n, t, &done), 0);
+  }
+  mwx_node_close(n);
+  printf("    SLOWPASS events: diag %d (longest %.1f ms), plain %d, open fn %d; other events %d / %d / %d\n", diag.slow,
+         diag.max_wall_ms, plain.slow, legacy.slow, diag.other, plain.other, legacy.other);
+  assert_true(diag.slow >= 1);
+  assert_true(diag.max_wall_ms >= 1.0);
+  assert_true(diag.parts_over_ms < 0.5); /* the parts are exclusive slices of the step */
+  assert_int_equal(plain.slow + plain.mem, 0);
+  assert_int_equal(legacy.slow + legacy.mem, 0);
+  assert_int_equal(diag.mem, 0); /* offline: no memory worker */
+  assert_true(plain.other > 0 && diag.other == plain.other);
+}
+
 /* ---- journal payloads (built with Jansson) --------------------------- */
 
 typedef struct pctx {
@@ -612,11 +679,7 @@ static void test_node_payloads(void **state) {
   char db[128];
   snprintf(db, sizeof db, "%s/jpn.db", dir);
   mwx_node_config cfg;
-  mwx_node_config_init(&cfg);
-  strcpy(cfg.nation, "JPN");
-  snprintf(cfg.scenario, sizeof cfg.scenario, "%s/scenarios/2022-10-14-srbm.json", MWX_SOURCE_DIR);
-  snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-JPN.json", MWX_SOURCE_DIR);
-  snprintf(cfg.journal, sizeof cfg.journal, "%s", db);
+  fx_node_config(&cfg, "JPN", "2022-10-14-srbm.json", db);
   cfg.launch_fit = 0;
   cfg.sync = MWX_JOURNAL_SYNC_NORMAL;
   mwx_node *n;
@@ -773,6 +836,7 @@ int main(void) {
       cmocka_unit_test(test_node_bad_config),      cmocka_unit_test(test_node_config_load),
       cmocka_unit_test(test_event_format_received), cmocka_unit_test(test_node_track_bound),
       cmocka_unit_test(test_node_payloads),        cmocka_unit_test(test_node_stages),
+      cmocka_unit_test(test_node_diag_events),
   };
   return cmocka_run_group_tests(tests, fx_dir_setup, fx_dir_teardown);
 }

@@ -71,12 +71,8 @@ check:
 static void test_slow_fit_does_not_delay(void **state) {
   (void)state;
   char dir[96];
-  fx_subdir("test_slow_fit_does_not_delay", dir, sizeof dir);
-  char sc[128];
-  snprintf(sc, sizeof sc, "%s/two.json", dir);
-  fx_node_write_salvo(sc, 2, 40);
   mwx_node_config cfg;
-  fx_node_config_kor(&cfg, dir, sc);
+  fx_node_salvo_kor(&cfg, "test_slow_fit_does_not_delay", "two.json", 2, 40, dir, sizeof dir);
   cfg.fit_workers = 1;
   cfg.launch_fit = 1;
   cfg.speed = 20;
@@ -120,12 +116,8 @@ static void test_slow_fit_does_not_delay(void **state) {
 static void test_full_fit_queue_drops(void **state) {
   (void)state;
   char dir[96];
-  fx_subdir("test_full_fit_queue_drops", dir, sizeof dir);
-  char sc[128];
-  snprintf(sc, sizeof sc, "%s/four.json", dir);
-  fx_node_write_salvo(sc, 4, 2);
   mwx_node_config cfg;
-  fx_node_config_kor(&cfg, dir, sc);
+  fx_node_salvo_kor(&cfg, "test_full_fit_queue_drops", "four.json", 4, 2, dir, sizeof dir);
   cfg.fit_workers = 1;
   cfg.launch_fit = 1;
   cfg.speed = 50;

@@ -112,12 +112,8 @@ static void on_fused(void *ctx, const mwx_node_fused_entry *e) {
 static void test_slow_fusion_does_not_delay(void **state) {
   (void)state;
   char dir[96];
-  fx_subdir("test_slow_fusion_does_not_delay", dir, sizeof dir);
-  char sc[128];
-  snprintf(sc, sizeof sc, "%s/two.json", dir);
-  fx_node_write_salvo(sc, 2, 20);
   mwx_node_config cfg;
-  fx_node_config_kor(&cfg, dir, sc);
+  fx_node_salvo_kor(&cfg, "test_slow_fusion_does_not_delay", "two.json", 2, 20, dir, sizeof dir);
   cfg.speed = 20;
   cfg.test_fuse_min_ms = 3000;
   wctx *x = calloc(1, sizeof *x);
@@ -226,12 +222,8 @@ static int cmp_d(const void *a, const void *b) {
 static void test_picture_events(void **state) {
   (void)state;
   char dir[96];
-  fx_subdir("test_picture_events", dir, sizeof dir);
-  char sc[128];
-  snprintf(sc, sizeof sc, "%s/two.json", dir);
-  fx_node_write_salvo(sc, 2, 20);
   mwx_node_config cfg;
-  fx_node_config_kor(&cfg, dir, sc);
+  fx_node_salvo_kor(&cfg, "test_picture_events", "two.json", 2, 20, dir, sizeof dir);
   cfg.speed = 40;
   wctx *x = calloc(1, sizeof *x);
   pctx *pc = calloc(1, sizeof *pc);
@@ -286,12 +278,8 @@ static void test_picture_events(void **state) {
 static void test_offline_in_line(void **state) {
   (void)state;
   char dir[96];
-  fx_subdir("test_offline_in_line", dir, sizeof dir);
-  char sc[128];
-  snprintf(sc, sizeof sc, "%s/one.json", dir);
-  fx_node_write_salvo(sc, 1, 0);
   mwx_node_config cfg;
-  fx_node_config_kor(&cfg, dir, sc);
+  fx_node_salvo_kor(&cfg, "test_offline_in_line", "one.json", 1, 0, dir, sizeof dir);
   cfg.test_fuse_min_ms = 60000; /* a worker would take a minute a pass: in line there is none */
   wctx *x = calloc(1, sizeof *x);
   assert_non_null(x);

@@ -205,9 +205,10 @@ typedef struct mwx_node_config {
                                           early LaunchEvent stands) and is counted (fits_dropped) */
   int slow_pass_ms;                    /* diagnostics (default 0: off; key "slow_pass_ms",
                                           0..60000): a step of the loop lasting at least this
-                                          long (wall ms) is logged on stderr as one SLOWPASS line
-                                          with the plots it took, the copies it queued and its
-                                          time by profile part (mwx_node_prof_part) */
+                                          long (wall ms) is reported as MWX_NODE_EV_SLOWPASS
+                                          (mwxd prints one SLOWPASS line): the plots it took, the
+                                          copies it queued and its time by profile part
+                                          (mwx_node_prof_part) */
   int test_fit_min_ms;                 /* TEST ONLY (default 0): passed to each fit on the workers as
                                           mwx_assess_launch_fit_opts.min_duration_ms (0..600000 ms:
                                           the fit lasts at least this long, standing in a slow
@@ -283,7 +284,7 @@ typedef enum mwx_node_event_kind {
   MWX_NODE_EV_ALERT = 12,    /* the node issued, updated or cancelled an alert (msg: the Alert
                                 sample, before release; journaled as kind alert); detail: the
                                 decision's explanation (truncated), item: the global track no */
-  MWX_NODE_EV_PICTURE = 13   /* a fusion pass's picture became the loop's (mwx_node_fused_picture
+  MWX_NODE_EV_PICTURE = 13,  /* a fusion pass's picture became the loop's (mwx_node_fused_picture
                                 reads it now): the web picture pushes its changes at once instead of
                                 looking.  No sample; not journaled (the picture is made of what the
                                 journal holds already).  item: the pass's number (1, 2, ...);
@@ -294,6 +295,11 @@ typedef enum mwx_node_event_kind {
                                 detail: the same as text for a log, "samples=S partners=P wait_ms=W
                                 pass_ms=D take_ms=T" (T: the pass's end to this event).  Not given to
                                 the fn of mwx_node_open (as SAMPLE) */
+  /* ---- diagnostics (issue 16): only to subscribers of
+   * mwx_node_subscribe_diag (mwxd prints them; the library prints nothing) */
+  MWX_NODE_EV_SLOWPASS = 14, /* a step of the loop lasted at least slow_pass_ms wall ms: slow */
+  MWX_NODE_EV_MEMORY = 15    /* online, the memory worker's report at a NodeStatus (after its trim,
+                                if any): mem */
 } mwx_node_event_kind;
 
 /* The stages of one sample on its way from a plot to a partner's picture
@@ -373,6 +379,8 @@ typedef struct mwx_node_event {
                                              (mwx_node_stage; 0: not this side's) */
   mwx_node_pass_info pass;      /* PICTURE: the pass (zero otherwise) */
   mwx_node_drop drop;           /* DROPPED: the kind of check it failed (NONE otherwise) */
+  const struct mwx_node_slow_pass *slow; /* SLOWPASS: the step (valid during the call; else NULL) */
+  const struct mwx_node_memory *mem;     /* MEMORY: the report (valid during the call; else NULL) */
 } mwx_node_event;
 
 /* One line (no newline) of the stages of ev (RELEASED / APPROVED: the
@@ -505,19 +513,42 @@ typedef struct mwx_node_stats {
      subscribers (MWX_NODE_MAX_SUBSCRIBERS: MWX_EBUSY) */
   int n_partners;
   mwx_node_partner_stats partner[MWX_NODE_MAX_PARTNERS];
-  /* memory (issue 16, "RSS flat"): the process's heap as glibc's malloc
-     sees it (mallinfo2: bytes in use in every arena and mmap'd chunks,
-     bytes free inside the arenas), the tracker's share of it (track.h
-     heap_bytes), SQLite's (sqlite3_memory_used: every journal of the
-     process, its page caches included) and the resident set (VmRSS) */
-  uint64_t heap_used_bytes, heap_free_bytes, tracker_heap_bytes, journal_heap_bytes, rss_bytes;
-  /* online, at each NodeStatus the free memory inside malloc's arenas is
-     given back to the kernel (malloc_trim): how often, its total and
-     longest time on the loop thread */
-  uint64_t mem_trims, mem_trim_ns, mem_trim_max_ns;
 } mwx_node_stats;
 
+/* The counters above: copies of the node's own counters and the tables'
+ * sizes, no system call and no walk of the heap (cheap enough for every
+ * pass or push; the memory is mwx_node_get_memory's).  Loop thread (or
+ * after mwx_node_run returned). */
 void mwx_node_get_stats(const mwx_node *n, mwx_node_stats *s);
+
+/* Memory (issue 16, "RSS flat"): the process's heap as glibc's malloc sees
+ * it (mallinfo2: bytes in use in every arena and mmap'd chunks, bytes free
+ * inside the arenas), the tracker's share of it (track.h heap_bytes),
+ * SQLite's (sqlite3_memory_used: every journal of the process, its page
+ * caches included) and the resident set (VmRSS).  Separate from the
+ * counters because reading it walks every arena's free lists under their
+ * locks (mallinfo2) and reads /proc/self/statm: for reports (mwxd's MEM
+ * and BOUNDS lines), not for a hot path. */
+typedef struct mwx_node_memory {
+  uint64_t heap_used_bytes, heap_free_bytes, tracker_heap_bytes, journal_heap_bytes, rss_bytes;
+  /* MWX_NODE_EV_MEMORY only (0 from mwx_node_get_memory): the node's sim
+     time of the request, the free bytes before the trim, whether it ran
+     and how long */
+  int64_t sim_ns;
+  uint64_t free_before_bytes;
+  int trimmed;
+  double trim_ms;
+  /* online, at each NodeStatus the node's memory worker (a thread of its
+     own, off the loop) gives the free memory inside malloc's arenas back to
+     the kernel (malloc_trim) when it is at least 4 MB: how often, its total
+     and longest time on the worker, and the reports that found less free
+     (no trim) */
+  uint64_t trims, trim_ns, trim_max_ns, trims_skipped;
+} mwx_node_memory;
+
+/* Reads the memory now (mallinfo2, /proc/self/statm).  Loop thread (or
+ * after mwx_node_run returned). */
+void mwx_node_get_memory(const mwx_node *n, mwx_node_memory *m);
 
 /* Where the node's loop thread spends its time (issue 16; mwxd's PROFILE
  * line): wall ns in each part of the node's passes since open, on the
@@ -541,6 +572,17 @@ typedef enum mwx_node_prof_part {
                                 approvals, seqs, launch fits applied */
   MWX_NODE_PROF_COUNT
 } mwx_node_prof_part;
+
+/* MWX_NODE_EV_SLOWPASS (slow_pass_ms): one step of the loop, wall and the
+ * loop thread's CPU ms, the plots it took, the copies it queued, whether it
+ * made the NodeStatus, and its wall ms by profile part. */
+typedef struct mwx_node_slow_pass {
+  double wall_ms, cpu_ms;
+  uint64_t plots, out;
+  int status;
+  int64_t sim_ns;
+  double part_ms[MWX_NODE_PROF_COUNT]; /* by mwx_node_prof_part (OUTSIDE 0) */
+} mwx_node_slow_pass;
 
 typedef struct mwx_node_profile {
   int64_t part_ns[MWX_NODE_PROF_COUNT]; /* by mwx_node_prof_part */
@@ -691,6 +733,11 @@ int64_t mwx_node_sim_ns(const mwx_node *n);
  * when MWX_NODE_MAX_SUBSCRIBERS are subscribed.  Loop thread (or before
  * mwx_node_run). */
 int mwx_node_subscribe(mwx_node *n, mwx_node_event_fn fn, void *ctx, uint64_t *id);
+
+/* As mwx_node_subscribe, and the subscriber also gets the diagnostic
+ * events (MWX_NODE_EV_SLOWPASS, MWX_NODE_EV_MEMORY), which no other
+ * subscriber is given. */
+int mwx_node_subscribe_diag(mwx_node *n, mwx_node_event_fn fn, void *ctx, uint64_t *id);
 
 /* Removes subscriber id.  MWX_ENOTFOUND if there is none.  Loop thread. */
 int mwx_node_unsubscribe(mwx_node *n, uint64_t id);

@@ -17,7 +17,7 @@
 #include "mwx/geo.h"
 #include "node/node_int.h"
 
-int mwx_node_subscribe(mwx_node *n, mwx_node_event_fn fn, void *ctx, uint64_t *id) {
+static int subscribe(mwx_node *n, mwx_node_event_fn fn, void *ctx, int diag, uint64_t *id) {
   if (!n || !fn)
     return mwx_error_set(MWX_EINVAL, "node events: NULL argument");
   if (n->n_subs >= MWX_NODE_MAX_SUBSCRIBERS)
@@ -26,10 +26,19 @@ int mwx_node_subscribe(mwx_node *n, mwx_node_event_fn fn, void *ctx, uint64_t *i
   n->subs[n->n_subs].fn = fn;
   n->subs[n->n_subs].ctx = ctx;
   n->subs[n->n_subs].no_samples = 0;
+  n->subs[n->n_subs].diag = diag;
   if (id)
     *id = n->subs[n->n_subs].id;
   n->n_subs++;
   return 0;
+}
+
+int mwx_node_subscribe(mwx_node *n, mwx_node_event_fn fn, void *ctx, uint64_t *id) {
+  return subscribe(n, fn, ctx, 0, id);
+}
+
+int mwx_node_subscribe_diag(mwx_node *n, mwx_node_event_fn fn, void *ctx, uint64_t *id) {
+  return subscribe(n, fn, ctx, 1, id);
 }
 
 int mwx_node_unsubscribe(mwx_node *n, uint64_t id) {
@@ -48,12 +57,14 @@ void node_events_dispatch(void *node, const mwx_node_event *ev) {
   mwx_node *n = node;
   size_t count = n->n_subs;
   uint64_t ids[MWX_NODE_MAX_SUBSCRIBERS];
+  int diag = ev->kind == MWX_NODE_EV_SLOWPASS || ev->kind == MWX_NODE_EV_MEMORY;
   for (size_t i = 0; i < count; i++)
     ids[i] = n->subs[i].id;
   for (size_t k = 0; k < count; k++)
     for (size_t i = 0; i < n->n_subs; i++) /* still subscribed? */
       if (n->subs[i].id == ids[k]) {
-        if (!(n->subs[i].no_samples && (ev->kind == MWX_NODE_EV_SAMPLE || ev->kind == MWX_NODE_EV_PICTURE)))
+        if (diag ? n->subs[i].diag
+                 : !(n->subs[i].no_samples && (ev->kind == MWX_NODE_EV_SAMPLE || ev->kind == MWX_NODE_EV_PICTURE)))
           n->subs[i].fn(n->subs[i].ctx, ev);
         break;
       }
@@ -233,6 +244,8 @@ static const char *type_name(mwx_node_event_kind k) {
   case MWX_NODE_EV_FUSED: return "fused_prediction";
   case MWX_NODE_EV_ALERT: return "alert";
   case MWX_NODE_EV_PICTURE: return "fused_pass";
+  case MWX_NODE_EV_SLOWPASS: return "slow_pass";
+  case MWX_NODE_EV_MEMORY: return "memory";
   default: return "?";
   }
 }

@@ -41,6 +41,8 @@ static const char *event_name(mwx_node_event_kind k) {
   case MWX_NODE_EV_FUSED: return "FUSED";
   case MWX_NODE_EV_ALERT: return "ALERT";
   case MWX_NODE_EV_PICTURE: return "PICTURE";
+  case MWX_NODE_EV_SLOWPASS: return "SLOWPASS";
+  case MWX_NODE_EV_MEMORY: return "MEM";
   }
   return "?";
 }

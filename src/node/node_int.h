@@ -111,6 +111,30 @@ size_t node_rr_start(node_rr *r, size_t count);
  * spent (spent != 0): then it is put off, counted in *deferred. */
 int node_rr_gate(node_rr *r, size_t idx, int spent, uint64_t *deferred);
 
+/* node_mem.c: the memory worker's report (online, at each NodeStatus),
+ * told from the other hand-over items by its size and magic. */
+#define NODE_MEM_MAGIC 0x4d454d31u
+typedef struct node_mem_result {
+  uint32_t magic;
+  int trimmed;                 /* 1: malloc_trim ran (the free bytes reached the threshold) */
+  int64_t sim_ns;              /* the node's sim time of the request */
+  int64_t trim_ns;             /* malloc_trim's wall time on the worker */
+  uint64_t free_before_bytes;  /* mallinfo2 fordblks before the trim */
+  uint64_t heap_used_bytes, heap_free_bytes, rss_bytes; /* after it */
+  char pad[8];                 /* keeps the size apart from node_fit_result's and node_rx_item's */
+} node_mem_result;
+/* malloc_trim runs only when the arenas hold at least this much free */
+#define NODE_TRIM_FREE_MIN (4u << 20)
+typedef struct node_memwork node_memwork;
+/* Starts the worker (results go to loop). */
+int node_memwork_create(uint64_t free_min, mwx_node_loop *loop, node_memwork **out);
+/* Asks for one report (a pending one absorbs it).  Loop thread; takes a mutex briefly. */
+void node_memwork_request(node_memwork *w, int64_t sim_ns);
+/* Stops and joins the worker.  NULL ignored. */
+void node_memwork_destroy(node_memwork *w);
+/* mallinfo2's bytes in use and free, VmRSS (any thread). */
+void node_mem_read(uint64_t *used, uint64_t *free_b, uint64_t *rss);
+
 typedef struct node_fitpool node_fitpool;
 /* Starts workers threads with a FIFO of at most cap jobs; results go to
  * loop.  min_ms: TEST ONLY, each fit's min_duration_ms (cut short by a stop). */
@@ -188,6 +212,7 @@ struct mwx_node {
     mwx_node_event_fn fn;
     void *ctx;
     int no_samples; /* the fn of mwx_node_open: every kind but SAMPLE and PICTURE */
+    int diag;       /* mwx_node_subscribe_diag: SLOWPASS and MEMORY too */
   } subs[MWX_NODE_MAX_SUBSCRIBERS];
   size_t n_subs;
   uint64_t next_sub_id;
@@ -218,8 +243,12 @@ struct mwx_node {
   /* high-water marks of the queues bounded by construction (mwx_node_stats) */
   size_t out_max, rx_pend_max;
   size_t out_last; /* copies queued by the last step (slow_pass_ms) */
+  int pass_status;  /* the current step made the NodeStatus (slow_pass_ms) */
   uint64_t impacts_deferred; /* node_tracks.c: impact predictions put off to the next pass (budget) */
   node_rr impact_rr;         /* node_tracks.c: where the next pass's visit starts (the budget's round-robin) */
+  /* malloc_trim at NodeStatus on the memory worker (node_mem.c; mwx_node_memory trims) */
+  node_memwork *memw;
+  uint64_t mem_trims, mem_trim_ns, mem_trim_max_ns, mem_trims_skipped;
 };
 
 /* node_open.c: the loop thread's time goes to part from now on; returns the

@@ -114,18 +114,6 @@ void mwx_node_get_stats(const mwx_node *n, mwx_node_stats *s) {
   s->pending_dropped = ts.pending_dropped;
   s->picture_entries = mwx_fuse_latest_count(n->latest);
   node_fuse_stats(n, s);
-  s->tracker_heap_bytes = ts.heap_bytes;
-  s->journal_heap_bytes = mwx_journal_heap_bytes();
-  struct mallinfo2 mi = mallinfo2();
-  s->heap_used_bytes = mi.uordblks + mi.hblkhd;
-  s->heap_free_bytes = mi.fordblks;
-  s->rss_bytes = 0;
-  FILE *f = fopen("/proc/self/statm", "r");
-  unsigned long long pages_total, pages_rss;
-  if (f && fscanf(f, "%llu %llu", &pages_total, &pages_rss) == 2)
-    s->rss_bytes = pages_rss * (uint64_t)sysconf(_SC_PAGESIZE);
-  if (f)
-    fclose(f);
   /* the fits' waits: 99th percentile of the last 256 (insertion sort of a copy) */
   size_t k = n->n_fit_ms < 256 ? n->n_fit_ms : 256;
   float v[256];
@@ -137,6 +125,21 @@ void mwx_node_get_stats(const mwx_node *n, mwx_node_stats *s) {
     v[j] = x;
   }
   s->fit_p99_ms = k ? v[(size_t)(0.99 * (double)k) < k ? (size_t)(0.99 * (double)k) : k - 1] : 0;
+}
+
+void mwx_node_get_memory(const mwx_node *n, mwx_node_memory *m) {
+  if (!n || !m)
+    return;
+  memset(m, 0, sizeof *m);
+  mwx_track_table_stats ts;
+  mwx_track_table_stats_get(n->tr, &ts);
+  m->tracker_heap_bytes = ts.heap_bytes;
+  m->journal_heap_bytes = mwx_journal_heap_bytes();
+  node_mem_read(&m->heap_used_bytes, &m->heap_free_bytes, &m->rss_bytes);
+  m->trims = n->mem_trims;
+  m->trim_ns = n->mem_trim_ns;
+  m->trim_max_ns = n->mem_trim_max_ns;
+  m->trims_skipped = n->mem_trims_skipped;
 }
 
 void mwx_node_latest(const mwx_node *n, mwx_fuse_latest_fn fn, void *ctx) {
@@ -317,6 +320,8 @@ int mwx_node_open(const mwx_node_config *cfg, mwx_node_event_fn fn, void *ctx, m
     goto fail;
   if (n->cfg.speed > 0 && (rc = node_fuse_start(n))) /* fusepic.c: the fuser off the loop */
     goto fail;
+  if (n->cfg.speed > 0 && (rc = node_memwork_create(NODE_TRIM_FREE_MIN, n->loop, &n->memw)))
+    goto fail;
   if (cfg->online && (rc = node_rx_start(n)))
     goto fail;
   *out = n;
@@ -331,6 +336,7 @@ void mwx_node_close(mwx_node *n) {
     return;
   node_rx_stop(n);
   node_fitpool_destroy(n->fits); /* before the loop the workers post to */
+  node_memwork_destroy(n->memw);
   node_fuse_stop(n);
   mwx_node_loop_destroy(n->loop);
   node_fuse_close(n);

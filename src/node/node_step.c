@@ -31,13 +31,12 @@
  * copied and posted to the loop, which journals it and keeps the picture.
  */
 #include <limits.h>
-#include <malloc.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "mwx/error.h"
+#include "mwx/journal.h"
 #include "mwx/node.h"
 #include "mwx/sim.h"
 #include "mwx/track.h"
@@ -112,52 +111,79 @@ static int pass_commit(mwx_node *n) {
  * A pass that wrote nothing commits nothing (no fsync). */
 static int step_pass(mwx_node *n, int64_t t_ns, int *done);
 
-/* slow_pass_ms: one SLOWPASS line on stderr for a step of at least that
- * many wall ms (node.h), its time by profile part since p0. */
 static int64_t thread_cpu_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
 }
 
-static void slow_pass_log(const mwx_node *n, int64_t wall_ns, int64_t cpu_ns, uint64_t plots, const int64_t *p0) {
+/* slow_pass_ms: a step of at least that many wall ms is reported
+ * (MWX_NODE_EV_SLOWPASS, to the diagnostic subscribers: mwxd prints it),
+ * its time by profile part since p0. */
+static void slow_pass_report(mwx_node *n, int64_t wall_ns, int64_t cpu_ns, uint64_t plots, const int64_t *p0) {
   if (wall_ns < (int64_t)n->cfg.slow_pass_ms * 1000000)
     return;
-  char buf[512];
-  int k = snprintf(buf, sizeof buf, "%s SLOWPASS ms=%.1f cpu_ms=%.1f plots=%llu out=%zu |", n->cfg.nation,
-                   (double)wall_ns / 1e6, (double)cpu_ns / 1e6, (unsigned long long)plots, n->out_last);
-  for (int i = 1; i < MWX_NODE_PROF_COUNT && k > 0 && k < (int)sizeof buf - 32; i++)
-    k += snprintf(buf + k, sizeof buf - (size_t)k, " %s=%.1f", mwx_node_prof_name((mwx_node_prof_part)i),
-                  (double)(n->prof_ns[i] - p0[i]) / 1e6);
-  fprintf(stderr, "%s\n", buf);
+  mwx_node_slow_pass sp;
+  memset(&sp, 0, sizeof sp);
+  sp.wall_ms = (double)wall_ns / 1e6;
+  sp.cpu_ms = (double)cpu_ns / 1e6;
+  sp.plots = plots;
+  sp.out = n->out_last;
+  sp.status = n->pass_status;
+  sp.sim_ns = n->sim_ns;
+  for (int i = 1; i < MWX_NODE_PROF_COUNT; i++)
+    sp.part_ms[i] = (double)(n->prof_ns[i] - p0[i]) / 1e6;
+  mwx_node_event ev = {0};
+  ev.kind = MWX_NODE_EV_SLOWPASS;
+  ev.sim_ns = n->sim_ns;
+  ev.latency_ms = -1;
+  ev.recv_latency_ms = -1;
+  ev.slow = &sp;
+  node_emit(n, &ev);
 }
 
-/* Online, at each NodeStatus (status_every_s, 30 s): the free memory inside
- * malloc's arenas is given back to the kernel (malloc_trim: the pages of
- * free chunks are released, madvise), then one MEM line on stderr: the
- * memory by owner (node.h mwx_node_stats) beside the tables' sizes, to show
- * what grows over a run.  Freed memory otherwise stays resident: in the
- * salvo the free chunks left by the hand-over's bursts and the tables'
- * reallocations were 8-28 MB of each node's RSS after 240 s (BENCHMARKS.md
- * "rt, eleventh session"). */
-static void mem_trim_log(mwx_node *n) {
-  int64_t t0 = mwx_node_mono_ns();
-  malloc_trim(0);
-  int64_t trim_ns = mwx_node_mono_ns() - t0;
-  n->st.mem_trims++;
-  n->st.mem_trim_ns += (uint64_t)trim_ns;
-  if ((uint64_t)trim_ns > n->st.mem_trim_max_ns)
-    n->st.mem_trim_max_ns = (uint64_t)trim_ns;
-  mwx_node_stats s;
-  mwx_node_get_stats(n, &s);
-  fprintf(stderr,
-          "%s MEM sim_s=%.0f rss_kb=%llu heap_used_kb=%llu heap_free_kb=%llu tracker_kb=%llu journal_kb=%llu"
-          " trim_ms=%.2f | tracks=%llu slots=%llu latest=%llu\n",
-          n->cfg.nation, (double)n->sim_ns / 1e9, (unsigned long long)s.rss_bytes / 1024,
-          (unsigned long long)s.heap_used_bytes / 1024, (unsigned long long)s.heap_free_bytes / 1024,
-          (unsigned long long)s.tracker_heap_bytes / 1024, (unsigned long long)s.journal_heap_bytes / 1024,
-          (double)trim_ns / 1e6, (unsigned long long)s.tracks_held, (unsigned long long)s.tracker_slots,
-          (unsigned long long)s.picture_entries);
+/* Online, at each NodeStatus (status_every_s, 30 s) the memory worker
+ * (node_mem.c) reports the heap and the resident set, after giving the free
+ * memory inside malloc's arenas back to the kernel when there is enough of
+ * it (malloc_trim: the pages of free chunks are released, madvise).  Freed
+ * memory otherwise stays resident: in the salvo the free chunks left by the
+ * hand-over's bursts and the tables' reallocations were 8-28 MB of each
+ * node's RSS after 240 s (BENCHMARKS.md "rt, eleventh session").  Here the
+ * loop takes the report back: the counters, and MWX_NODE_EV_MEMORY to the
+ * diagnostic subscribers (mwxd's MEM line: the memory by owner beside the
+ * tables' sizes, to show what grows). */
+static void mem_report(mwx_node *n, const node_mem_result *r) {
+  if (r->trimmed) {
+    n->mem_trims++;
+    n->mem_trim_ns += (uint64_t)r->trim_ns;
+    if ((uint64_t)r->trim_ns > n->mem_trim_max_ns)
+      n->mem_trim_max_ns = (uint64_t)r->trim_ns;
+  } else
+    n->mem_trims_skipped++;
+  mwx_node_memory m;
+  memset(&m, 0, sizeof m);
+  mwx_track_table_stats ts;
+  mwx_track_table_stats_get(n->tr, &ts);
+  m.heap_used_bytes = r->heap_used_bytes;
+  m.heap_free_bytes = r->heap_free_bytes;
+  m.rss_bytes = r->rss_bytes;
+  m.tracker_heap_bytes = ts.heap_bytes;
+  m.journal_heap_bytes = mwx_journal_heap_bytes();
+  m.trims = n->mem_trims;
+  m.trim_ns = n->mem_trim_ns;
+  m.trim_max_ns = n->mem_trim_max_ns;
+  m.trims_skipped = n->mem_trims_skipped;
+  m.sim_ns = r->sim_ns;
+  m.free_before_bytes = r->free_before_bytes;
+  m.trimmed = r->trimmed;
+  m.trim_ms = (double)r->trim_ns / 1e6;
+  mwx_node_event ev = {0};
+  ev.kind = MWX_NODE_EV_MEMORY;
+  ev.sim_ns = n->sim_ns;
+  ev.latency_ms = -1;
+  ev.recv_latency_ms = -1;
+  ev.mem = &m;
+  node_emit(n, &ev);
 }
 
 int mwx_node_step(mwx_node *n, int64_t t_ns, int *done) {
@@ -171,10 +197,11 @@ int mwx_node_step(mwx_node *n, int64_t t_ns, int *done) {
   uint64_t plots0 = n->st.plots;
   if (slow_ms)
     memcpy(p0, n->prof_ns, sizeof p0);
+  n->pass_status = 0;
   int rc = step_pass(n, t_ns, done);
   node_prof(n, prev);
   if (slow_ms)
-    slow_pass_log(n, mwx_node_mono_ns() - w0, thread_cpu_ns() - c0, n->st.plots - plots0, p0);
+    slow_pass_report(n, mwx_node_mono_ns() - w0, thread_cpu_ns() - c0, n->st.plots - plots0, p0);
   return rc;
 }
 
@@ -224,10 +251,11 @@ static int step_pass(mwx_node *n, int64_t t_ns, int *done) {
     goto fail;
   if (n->cfg.status_every_s > 0 && n->sim_ns - n->last_status_ns >= (int64_t)(n->cfg.status_every_s * NS)) {
     n->last_status_ns = n->sim_ns;
+    n->pass_status = 1;
     if ((rc = node_status_sample(n)))
       goto fail;
     if (n->cfg.speed > 0)
-      mem_trim_log(n);
+      node_memwork_request(n->memw, n->sim_ns); /* node_mem.c: the trim and the heap walk off the loop */
   }
   /* approvals by any process since the last pass: in the same batch */
   uint64_t last = n->approved_after;
@@ -336,6 +364,10 @@ static void batch(mwx_node_loop *l, void **items, const size_t *sizes, size_t cn
       else
         n->st.fits_dropped++;
       kick = 1;
+      continue;
+    }
+    if (sizes[i] == sizeof(node_mem_result) && ((node_mem_result *)items[i])->magic == NODE_MEM_MAGIC) {
+      mem_report(n, items[i]);
       continue;
     }
     if (sizes[i] == sizeof(node_fuse_token) && ((node_fuse_token *)items[i])->magic == NODE_FUSE_MAGIC) {

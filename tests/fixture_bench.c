@@ -1,0 +1,48 @@
+/* fixture_bench.c - see fixture_bench.h */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "fixture_bench.h"
+
+double fx_bench_wall_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+double fx_bench_cpu_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+void fx_bench_track(mwx_msg *m, const char *nation, uint64_t seq, const char *const *also) {
+  memset(m, 0, sizeof *m);
+  m->topic = MWX_TOPIC_TRACK;
+  m->fields = MWX_F_SENSORS | MWX_F_SENSOR_POS | MWX_F_COVARIANCE | MWX_F_CONTRIBUTORS;
+  memcpy(m->mark.originator, nation, 4);
+  m->mark.classification = MWX_CLASSIF_SECRET;
+  mwx_msg_marking_add(&m->mark, nation);
+  for (size_t i = 0; also && also[i]; i++)
+    mwx_msg_marking_add(&m->mark, also[i]);
+  m->mark.seq = seq;
+  mwx_msg_track *t = &m->u.track;
+  snprintf(t->local_track_id, MWX_ID_LEN, "%s-T%llu", nation, (unsigned long long)seq);
+  t->time_ns = 1795863600000000000ll + (int64_t)seq * 100000000ll;
+  double p[3] = {-3.05e6, 4.05e6, 3.87e6}, v[3] = {1200.0, -800.0, 2100.0};
+  for (int k = 0; k < 3; k++) {
+    t->pos_ecef_m[k] = p[k] + (double)seq;
+    t->vel_ecef_mps[k] = v[k];
+  }
+  for (int k = 0; k < 21; k++)
+    t->cov[k] = 10.0 + k;
+  t->quality = 0.9f;
+  t->n_contributors = 1;
+  memcpy(t->contributors[0], nation, 4);
+  t->src.n_sensors = 4;
+  for (int i = 0; i < 4; i++) {
+    snprintf(t->src.sensor_id[i], MWX_ID_LEN, "%s-radar-%d", nation, i);
+    t->src.sensor_pos_ecef_m[i][0] = -3.0e6 + i;
+  }
+}

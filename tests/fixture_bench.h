@@ -1,0 +1,27 @@
+/*
+ * fixture_bench.h - benchmark fixture (not libmwx): the clocks and the Track
+ * sample that the message and release benchmarks (bench/bench_msg.c,
+ * bench/bench_release.c) share.  No cmocka.  Any thread.
+ */
+#ifndef MWX_FIXTURE_BENCH_H
+#define MWX_FIXTURE_BENCH_H
+
+#include <stdint.h>
+
+#include "mwx/msg.h"
+
+/* CLOCK_MONOTONIC now, seconds (wall time). */
+double fx_bench_wall_s(void);
+/* The calling thread's CPU time, seconds (the shared machine's load does
+ * not count). */
+double fx_bench_cpu_s(void);
+
+/* *m = a SECRET Track sample of nation (originator and releasable to it,
+ * plus the nations of also, a NULL-terminated list, or NULL), local id
+ * "<NAT>-T<seq>", mark seq seq, a time 0.1 s per seq after 2026-11-28
+ * (1795863600 s), a state near the Korean peninsula moved 1 m per seq, a
+ * full covariance, four sensors and one contributor: every field a real
+ * sample carries in the node's salvo. */
+void fx_bench_track(mwx_msg *m, const char *nation, uint64_t seq, const char *const *also);
+
+#endif
