@@ -41,6 +41,15 @@ const pct = (a, p) => { if (!a.length) return NaN; const s = [...a].sort((x, y) 
     await cdp.send('Profiler.start');
   }
   await page.evaluate(() => { for (const k of ['latencies', 'arrivals', 'trackArrivals', 'pushArrivals', 'setDataMs', 'handleMs', 'fusedWaitMs', 'anyArrivals']) window.mwxCop[k].length = 0; });
+  // the browser's own part of push -> page: how late a 10-ms timer on the page's main thread runs
+  // (a WebSocket message that arrives waits for the task in progress the same way), and the long
+  // tasks (>= 50 ms: rendering, layout, the map's work) the main thread ran
+  await page.evaluate(() => {
+    window.__probe = { lag: [], long: [] };
+    let last = performance.now();
+    setInterval(() => { const n = performance.now(); window.__probe.lag.push(n - last - 10); last = n; }, 10);
+    try { new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__probe.long.push(e.duration); }).observe({ type: 'longtask', buffered: false }); } catch (e) { /* no long tasks API */ }
+  });
   const fps = [];
   for (let s = 0; s < Number(secs); s++) {
     const f0 = await page.evaluate(() => window.mwxCop.frames);
@@ -55,7 +64,8 @@ const pct = (a, p) => { if (!a.length) return NaN; const s = [...a].sort((x, y) 
     aa: (window.mwxCop.anyArrivals || []).slice(),
     tracks: window.mwxCop.trackLayer.drawn.length,
     fused: window.mwxCop.state.fused.size,
-    updates: window.mwxCop.updates, snapshots: window.mwxCop.snapshots || 0 }));
+    updates: window.mwxCop.updates, snapshots: window.mwxCop.snapshots || 0,
+    probe: window.__probe.lag.slice(), long: window.__probe.long.slice() }));
   const steady = fps.slice(2); // the first seconds load the page
   if (cdp) {
     const { profile } = await cdp.send('Profiler.stop');
@@ -79,6 +89,7 @@ const pct = (a, p) => { if (!a.length) return NaN; const s = [...a].sort((x, y) 
   console.log(`PAGE fused deltas node event->server push n=${r.fw.length} p50=${pct(r.fw, 0.5)} p99=${pct(r.fw, 0.99)} max=${r.fw.length ? Math.max(...r.fw) : '-'} ms (the node's part: fusion, the flush)`);
   console.log(`PAGE every event server push->page n=${r.pa.length} p50=${pct(r.pa, 0.5)} p99=${pct(r.pa, 0.99)} max=${Math.max(...r.pa)} ms (the web part alone)`);
   console.log(`PAGE main thread per frame with new map data: n=${r.sd.length} p50=${f1(pct(r.sd, 0.5))} p99=${f1(pct(r.sd, 0.99))} ms; per WebSocket message: n=${r.hd.length} p50=${f1(pct(r.hd, 0.5))} p99=${f1(pct(r.hd, 0.99))} ms`);
+  console.log(`PAGE main thread 10-ms timer lateness (the browser's wait for its main thread) n=${r.probe.length} p50=${f1(pct(r.probe, 0.5))} p99=${f1(pct(r.probe, 0.99))} max=${f1(Math.max(...r.probe))} ms; long tasks n=${r.long.length} total=${f1(r.long.reduce((a, b) => a + b, 0))} ms max=${r.long.length ? f1(Math.max(...r.long)) : '-'} ms`);
   console.log(`PAGE fps mean=${(steady.reduce((a, b) => a + b, 0) / steady.length).toFixed(1)} min=${Math.min(...steady).toFixed(1)}`);
   if (process.env.SHOT) { await page.screenshot({ path: process.env.SHOT }); console.log(`PAGE screenshot ${process.env.SHOT}`); }
   await browser.close();

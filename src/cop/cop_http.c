@@ -302,6 +302,10 @@ static int api_call(struct lws *wsi, http_pss *p, mwx_cop *c) {
                                   (json_int_t)mwx_node_mono_ns()));
     json_object_set_new(r, "ws_open", json_integer(c->ws_open));
     json_object_set_new(r, "fuse_passes", cop_fused_stats_json(c));
+    json_object_set_new(r, "ws_nodelay_set", json_integer((json_int_t)c->ws_nodelay_set));
+    json_object_set_new(r, "ws_lag_ms", json_pack("{s:o,s:o,s:o,s:o}", "push_to_seal", cop_wlag_json(&c->wl_seal),
+                                                  "push_to_write", cop_wlag_json(&c->wl_write), "seal_to_write",
+                                                  cop_wlag_json(&c->wl_queue), "write_call", cop_wlag_json(&c->wl_call)));
     json_object_set_new(r, "api_slowest", json_pack("{s:s,s:f,s:f}", "call", c->api_slowest, "ms",
                                                     (double)c->api_slowest_ns / 1e6, "total_ms",
                                                     (double)c->api_ns_total / 1e6));

@@ -167,7 +167,21 @@ typedef struct cop_frame {
   uint32_t n_events;
   uint64_t events_before; /* events in every frame before this one (a page's backlog in events) */
   uint64_t bytes_before;  /* bytes of every frame before this one (its backlog in bytes) */
+  int64_t first_mono;     /* mono ns of its first event's push (push_ms) */
+  int64_t sealed_at;      /* mono ns of its seal (0: open) */
 } cop_frame;
+
+/* Where the web part's time goes (/api/stats "ws_lag_ms"): 1-ms buckets
+ * since the start, the last one beyond. */
+#define COP_WLAG_BUCKETS 2000
+typedef struct cop_wlag {
+  uint64_t n, max_us;
+  uint32_t hist[COP_WLAG_BUCKETS + 1];
+} cop_wlag;
+/* adds ns to h */
+void cop_wlag_add(cop_wlag *h, int64_t ns);
+/* {n, p50, p99, max} in ms */
+json_t *cop_wlag_json(const cop_wlag *h);
 
 struct mwx_cop {
   mwx_cop_config cfg;
@@ -246,6 +260,11 @@ struct mwx_cop {
   /* loop lag probe: lateness of a COP_PROBE_NS timer, the last COP_LAG_N */
   uint64_t probe_timer;
   int64_t probe_due;
+  uint64_t ws_nodelay_set; /* pages whose socket had no TCP_NODELAY until cop_ws.c set it */
+  cop_wlag wl_seal;  /* an event's push -> its frame sealed */
+  cop_wlag wl_write; /* the oldest event of a write's frames pushed -> the write to a page returned */
+  cop_wlag wl_queue; /* its frame sealed -> that write returned (the loop's turn, the TLS write) */
+  cop_wlag wl_call;  /* the lws_write call itself (encryption and the socket) */
   int32_t lag_us[COP_LAG_N];
   uint64_t lag_n;
   uint64_t lag_hist[COP_LAG_BUCKETS + 1]; /* every run since the start: COP_LAG_BUCKET_US wide, the last: beyond */

@@ -69,6 +69,8 @@ void cop_frames_seal(mwx_cop *c) {
   if (frame_room(f, 1))
     return; /* (kept open: sealed at the next try) */
   f->buf[LWS_PRE + f->len++] = ']';
+  f->sealed_at = mwx_node_mono_ns();
+  cop_wlag_add(&c->wl_seal, f->sealed_at - f->first_mono);
   uint64_t ev = f->events_before + f->n_events, by = f->bytes_before + f->len;
   c->kept_bytes += f->len;
   c->frame_head++;
@@ -87,6 +89,29 @@ void cop_frames_seal(mwx_cop *c) {
   if (c->ctx)
     lws_callback_on_writable_all_protocol(c->ctx, &c->protocols[1]);
   cop_kick(c);
+}
+
+void cop_wlag_add(cop_wlag *h, int64_t ns) {
+  uint64_t us = ns > 0 ? (uint64_t)ns / 1000 : 0, ms = us / 1000;
+  h->hist[ms < COP_WLAG_BUCKETS ? ms : COP_WLAG_BUCKETS]++;
+  h->n++;
+  if (us > h->max_us)
+    h->max_us = us;
+}
+
+json_t *cop_wlag_json(const cop_wlag *h) {
+  double p[2] = {-1, -1}, q[2] = {0.5, 0.99};
+  for (int k = 0; k < 2 && h->n; k++) {
+    uint64_t want = (uint64_t)((double)h->n * q[k]), acc = 0;
+    for (int i = 0; i <= COP_WLAG_BUCKETS; i++) {
+      acc += h->hist[i];
+      if (acc > want) {
+        p[k] = i + 1; /* the bucket's upper edge: "at most" */
+        break;
+      }
+    }
+  }
+  return json_pack("{s:I,s:f,s:f,s:f}", "n", (json_int_t)h->n, "p50", p[0], "p99", p[1], "max", (double)h->max_us / 1e3);
 }
 
 void cop_frames_free(mwx_cop *c) {
@@ -119,6 +144,8 @@ void cop_push_now(mwx_cop *c, json_t *o) {
     f = open_frame(c);
     at = 0;
   }
+  if (!f->n_events)
+    f->first_mono = mwx_node_mono_ns();
   if (frame_append(f->n_events ? "," : "[", 1, f) || json_dump_callback(o, frame_append, f, JSON_COMPACT)) {
     f->len = at; /* (out of memory: the event is not pushed) */
     return;

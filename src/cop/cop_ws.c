@@ -4,9 +4,12 @@
  * bytes for every page), one write per libuv pass; a page too far behind
  * gets the shared snapshot and goes on from the frame after it.
  */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "cop/cop_int.h"
 
@@ -77,6 +80,15 @@ static int resync(mwx_cop *c, ws_pss *w, uint64_t events_at) {
   return 0;
 }
 
+/* a write to a page returned (the call started at t0): the lags of its
+ * oldest frame f (push -> write, seal -> write, the call) */
+static void write_lags(mwx_cop *c, const cop_frame *f, int64_t t0) {
+  int64_t now = mwx_node_mono_ns();
+  cop_wlag_add(&c->wl_write, now - f->first_mono);
+  cop_wlag_add(&c->wl_queue, now - f->sealed_at);
+  cop_wlag_add(&c->wl_call, now - t0);
+}
+
 int cop_cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len) {
   ws_pss *w = user;
   mwx_cop *c = lws_context_user(lws_get_context(wsi));
@@ -95,7 +107,18 @@ int cop_cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
     }
     return 0;
   }
-  case LWS_CALLBACK_ESTABLISHED:
+  case LWS_CALLBACK_ESTABLISHED: {
+    /* a push is one small write: Nagle's algorithm would hold it behind the
+       page's delayed ACK (up to 40 ms on Linux).  Counted when lws had not
+       set TCP_NODELAY itself (/api/stats ws_nodelay_set). */
+    int fd = (int)lws_get_socket_fd(wsi), on = 0;
+    socklen_t ol = sizeof on;
+    if (fd >= 0 && getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &ol) == 0 && !on) {
+      on = 1;
+      if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == 0)
+        c->ws_nodelay_set++;
+    }
+  }
     cop_cookie_token(wsi, w->token, sizeof w->token);
     w->next = c->frame_head; /* (the open frame: the first it gets) */
     c->st.ws_clients++;
@@ -141,9 +164,11 @@ int cop_cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
       /* up to date but for the last frame (the usual case): the frame's own
          bytes, as every page gets them (lws writes the WebSocket header into
          the head room; a partial send is copied by lws) */
+      int64_t t0 = mwx_node_mono_ns();
       int wr = lws_write(wsi, f->buf + LWS_PRE, f->len, LWS_WRITE_TEXT);
       if (wr < (int)f->len)
         return -1;
+      write_lags(c, f, t0);
       c->st.ws_frames++;
       c->st.ws_sent += f->n_events;
       w->next++;
@@ -175,10 +200,12 @@ int cop_cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
     }
     b[at++] = ']';
     size_t len = at - LWS_PRE;
+    int64_t t0 = mwx_node_mono_ns();
     int wr = lws_write(wsi, b + LWS_PRE, len, LWS_WRITE_TEXT);
     free(b);
     if (wr < (int)len)
       return -1;
+    write_lags(c, f, t0);
     c->st.ws_frames++;
     c->st.ws_sent += evs;
     if (w->next < c->frame_head)

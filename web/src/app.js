@@ -517,19 +517,30 @@ function missileSteps() {
   }
   return steps;
 }
-let missilesHtml = '';
+// one <li> per missile, keyed by its global track: a missile's HTML is set only when it changed
+// (with a hundred missiles, rebuilding the whole list every second was the page's longest task:
+// 40-120 ms of style and layout on the main thread, which every WebSocket message waited behind)
 function renderMissiles() {
   const steps = missileSteps();
   const list = [...state.missileByG.values()].filter((m) => state.fused.has(m.g) || steps.has(m.g)).sort((a, b) => a.no - b.no);
-  const html = list.map((m) => {
+  const ol = $('missiles'), have = new Map();
+  for (const li of [...ol.children]) have.set(li.dataset.g, li);
+  let changed = 0;
+  list.forEach((m, i) => {
     const st = steps.get(m.g) || {}, f = state.fused.get(m.g), t0 = st.launch ? st.launch.t_ms : null;
     const who = f && f.contributors.length ? f.contributors.join('+') : '';
-    return `<li data-missile="${m.no}" data-g="${m.g}"><b>missile ${m.no}</b> <span class="swatch" style="background:${colorOf(f ? f.contributors : [])}"></span>${esc(who)}<ul>` +
+    const html = `<b>missile ${m.no}</b> <span class="swatch" style="background:${colorOf(f ? f.contributors : [])}"></span>${esc(who)}<ul>` +
       STEPS.map(([k, label]) => { const x = st[k];
         return `<li data-step="${k}" class="${x ? 'done' : 'todo'}">${label}: ${x ? `<time>${utc(x.t_ms)}${t0 != null && k !== 'launch' ? ` (T+${((x.t_ms - t0) / 1000).toFixed(0)} s)` : ''}</time> ${esc(x.text)}` : '<em>not yet</em>'}</li>`; }).join('') +
-      '</ul></li>';
-  }).join('');
-  if (html !== missilesHtml) { missilesHtml = html; $('missiles').innerHTML = html; } // (the DOM only when it changed)
+      '</ul>';
+    let li = have.get(String(m.g));
+    if (!li) { li = document.createElement('li'); li.dataset.g = String(m.g); li.dataset.missile = String(m.no); changed++; }
+    have.delete(String(m.g));
+    if (li.mwxHtml !== html) { li.innerHTML = html; li.mwxHtml = html; changed++; }
+    if (ol.children[i] !== li) { ol.insertBefore(li, ol.children[i] || null); changed++; }
+  });
+  for (const li of have.values()) { li.remove(); changed++; }
+  window.mwxCop.domWrites = (window.mwxCop.domWrites || 0) + changed;
 }
 
 // ---- tables -----------------------------------------------------------------
