@@ -20,7 +20,8 @@
  * Memory (mwx_track_table_stats).  Everything the tracker holds is bounded
  * except, with max_tracks 0 (mwx track: one scenario, then the end-of-run
  * launch fits read every track's plots), the table of tracks ever started.
- * Per track: its early plots (EARLY_MAX, 128 KB), the burnout ring (BO_RING
+ * Per track: its early plots (EARLY_MAX, 128 KB; one once the caller released
+ * them, mwx_track_release_early), the burnout ring (BO_RING
  * updates), the IR pre-plots (at most ORPHAN_MAX); the orphan ring
  * (ORPHAN_MAX) and the pending plots (MWX_TRACK_PENDING_MAX) once.  With
  * max_tracks > 0 (a node) the table is bounded too: at the end of the
