@@ -10,7 +10,10 @@
  * Every one of those runs got a batch fit (not the extrapolation), and so
  * must they now.  Also the test-only hook min_duration_ms /
  * MWX_TEST_LAUNCH_FIT_MIN_MS: a fit returns no sooner than asked, with the
- * same result, and a malformed variable is refused by name.
+ * same result, and a malformed variable is refused by name.  And
+ * mwx_track_release_early (issue 16): a tracker whose tracks' early plots
+ * are released once their fit is started, as the node does, gives the same
+ * fits and the same tracks as one that keeps them, and holds less heap.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -156,11 +159,131 @@ static void test_min_duration_hook(void **state) {
   fx_scenario_fini(&f);
 }
 
+typedef struct rel_buf {
+  mwx_track_plot *p;
+  size_t n, cap;
+} rel_buf;
+
+static int rel_collect(const mwx_sim_plot *sp, void *ctx) {
+  rel_buf *b = ctx;
+  if (b->n == b->cap) {
+    size_t nc = b->cap ? 2 * b->cap : 1024;
+    mwx_track_plot *q = realloc(b->p, nc * sizeof *q);
+    if (!q)
+      return mwx_error_set(MWX_ENOMEM, "out of memory");
+    b->p = q;
+    b->cap = nc;
+  }
+  return mwx_track_plot_from_sim(sp, &b->p[b->n++]);
+}
+
+#define REL_MAX_TRACKS 512
+
+/* The launch fit of track i of tr as the node starts it (node_tracks.c
+ * launch_fit_start: prepare, copy, run); 1 if it ran, 0 if nothing to fit. */
+static int rel_fit(const mwx_tracker *tr, size_t i, const mwx_track_info *in, mwx_assess_launch_fit_result *out,
+                   size_t *nep) {
+  mwx_assess_opts ao;
+  mwx_assess_opts_default(&ao);
+  mwx_assess_fit_input fi;
+  assert_int_equal(mwx_assess_fit_prepare(tr, i, in, &ao, &fi), 0);
+  *nep = fi.nep;
+  if (!fi.can_fit)
+    return 0;
+  mwx_track_plot *ep = malloc(fi.nep * sizeof *ep);
+  assert_non_null(ep);
+  memcpy(ep, fi.ep, fi.nep * sizeof *ep);
+  memset(out, 0, sizeof *out);
+  int rc = mwx_assess_fit_run(ep, fi.nep, fi.ir, fi.nir, &fi.early, fi.heading_deg, NULL, out);
+  free(ep);
+  mwx_error_clear();
+  return rc == 0;
+}
+
+static void test_release_early(void **state) {
+  (void)state;
+  fx_scenario f;
+  assert_int_equal(fx_scenario_load("2022-10-04-hwasong12.json", &f), 0);
+  mwx_sim_source *src = NULL;
+  mwx_tracker *ta = NULL, *tb = NULL; /* ta: released after the fit; tb: keeps them */
+  assert_int_equal(mwx_sim_source_init(&src, &f.sc, &f.truth, 1), 0);
+  assert_int_equal(mwx_track_create(NULL, &ta), 0);
+  assert_int_equal(mwx_track_create(NULL, &tb), 0);
+  static uint64_t done_id[REL_MAX_TRACKS];
+  memset(done_id, 0, sizeof done_id);
+  rel_buf b = {0};
+  size_t n_fit = 0, n_rel = 0, freed_min_b = 0;
+  const int64_t NS = 1000000000LL, after_ns = (int64_t)(MWX_ASSESS_LAUNCH_FIT_AFTER_S * 1e9);
+  for (int64_t now = f.sc.epoch_ns; now < f.sc.epoch_ns + 400 * NS;) {
+    now += NS;
+    b.n = 0;
+    assert_int_equal(mwx_sim_source_advance(src, now, rel_collect, &b), 0);
+    if (b.n) {
+      assert_int_equal(mwx_track_process(ta, b.p, b.n), 0);
+      assert_int_equal(mwx_track_process(tb, b.p, b.n), 0);
+    }
+    assert_int_equal(mwx_track_count(ta), mwx_track_count(tb));
+    assert_true(mwx_track_count(ta) <= REL_MAX_TRACKS);
+    for (size_t i = 0; i < mwx_track_count(ta); i++) {
+      mwx_track_info ia, ib;
+      assert_int_equal(mwx_track_get(ta, i, &ia), 0);
+      assert_int_equal(mwx_track_get(tb, i, &ib), 0);
+      assert_true(ia.id == ib.id && ia.status == ib.status && ia.hits == ib.hits);
+      assert_memory_equal(ia.est.x, ib.est.x, sizeof ia.est.x);
+      if (ia.status != MWX_TRACK_CONFIRMED || !ia.has_first || done_id[i] == ia.id || now - ia.t_first_ns < after_ns)
+        continue;
+      done_id[i] = ia.id;
+      mwx_assess_launch_fit_result ra, rb;
+      size_t nea, neb;
+      int oka = rel_fit(ta, i, &ia, &ra, &nea), okb = rel_fit(tb, i, &ib, &rb, &neb);
+      assert_int_equal(oka, okb);
+      assert_int_equal(nea, neb);
+      if (oka) {
+        n_fit++;
+        assert_true(ra.point.lat_deg == rb.point.lat_deg && ra.point.lon_deg == rb.point.lon_deg);
+        assert_true(ra.point.t_ns == rb.point.t_ns && ra.n_plots == rb.n_plots);
+        assert_true(ra.point.major_km == rb.point.major_km);
+      }
+      mwx_track_table_stats s0, s1;
+      mwx_track_table_stats_get(ta, &s0);
+      assert_int_equal(mwx_track_release_early(ta, i), 0);
+      mwx_track_table_stats_get(ta, &s1);
+      const mwx_track_plot *ep = NULL;
+      assert_int_equal(mwx_track_early_plots(ta, i, &ep), 0);
+      assert_true(mwx_track_early_plots(tb, i, &ep) == neb);
+      if (nea > 1) { /* all but the first freed: at least (nea - 1) plots' bytes */
+        n_rel++;
+        assert_true(s0.heap_bytes - s1.heap_bytes >= (nea - 1) * sizeof(mwx_track_plot));
+        freed_min_b += (nea - 1) * sizeof(mwx_track_plot);
+      }
+      assert_int_equal(mwx_track_release_early(ta, i), 0); /* again: a no-op */
+      mwx_track_table_stats_get(ta, &s0);
+      assert_int_equal(s0.heap_bytes, s1.heap_bytes);
+    }
+  }
+  /* at least one fit, and a release that freed plots for each */
+  assert_true(n_fit >= 1 && n_rel >= n_fit);
+  mwx_track_table_stats sa, sb;
+  mwx_track_table_stats_get(ta, &sa);
+  mwx_track_table_stats_get(tb, &sb);
+  printf("    %zu fits, %zu releases: tracker heap %zu B kept, %zu B released (%zu B less, >= %zu)\n", n_fit, n_rel,
+         sb.heap_bytes, sa.heap_bytes, sb.heap_bytes - sa.heap_bytes, freed_min_b);
+  assert_true(sb.heap_bytes - sa.heap_bytes >= freed_min_b);
+  assert_int_equal(mwx_track_release_early(ta, mwx_track_count(ta)), MWX_EINVAL);
+  mwx_error_clear();
+  free(b.p);
+  mwx_sim_source_fini(src);
+  mwx_track_destroy(ta);
+  mwx_track_destroy(tb);
+  fx_scenario_fini(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_accuracy_hwasong12_all),
       cmocka_unit_test(test_accuracy_hwasong17),
       cmocka_unit_test(test_min_duration_hook),
+      cmocka_unit_test(test_release_early),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -320,6 +320,10 @@ int node_tracks_to_samples(mwx_node *n) {
       ts->launch_fit_done = 1;
       if ((rc = launch_fit_start(n, i, &in, &ao)))
         return rc;
+      /* the fit has its copy (or ran in line): nothing else reads the early
+         plots (up to 128 KB a track, issue 16) */
+      if ((rc = mwx_track_release_early(n->tr, i)))
+        return rc;
     }
     int updated = !in.coasting && in.t_last_ns > ts->last_pub_ns;
     /* impact prediction every impact_every_s while ballistic; a coasting

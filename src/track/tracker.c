@@ -20,7 +20,8 @@
  * Memory (mwx_track_table_stats).  Everything the tracker holds is bounded
  * except, with max_tracks 0 (mwx track: one scenario, then the end-of-run
  * launch fits read every track's plots), the table of tracks ever started.
- * Per track: its early plots (EARLY_MAX, 128 KB), the burnout ring (BO_RING
+ * Per track: its early plots (EARLY_MAX, 128 KB; one once the caller released
+ * them, mwx_track_release_early), the burnout ring (BO_RING
  * updates), the IR pre-plots (at most ORPHAN_MAX); the orphan ring
  * (ORPHAN_MAX) and the pending plots (MWX_TRACK_PENDING_MAX) once.  With
  * max_tracks > 0 (a node) the table is bounded too: at the end of the
@@ -54,6 +55,7 @@ typedef struct trk {
   mwx_track_plot *pre;   /* IR plots no track took before this one was confirmed, owned */
   size_t n_pre;
   int pre_taken;
+  int early_released; /* mwx_track_release_early: early holds early[0] only, takes no more */
   int burnt_out; /* burnout was seen (the rule of boost_possible) and no thrust since: kept while
                     coasting and after (a track picked up again starts a new quiet run, but the
                     vehicle that burnt out does not burn again: the IMM's entry rate is 0) */
@@ -252,8 +254,36 @@ int mwx_track_get(const mwx_tracker *tr, size_t index, mwx_track_info *out) {
 size_t mwx_track_early_plots(const mwx_tracker *tr, size_t index, const mwx_track_plot **plots) {
   if (!tr || !plots || index >= tr->n)
     return 0;
+  if (tr->t[index].early_released) {
+    *plots = NULL;
+    return 0;
+  }
   *plots = tr->t[index].early;
   return tr->t[index].n_early;
+}
+
+int mwx_track_release_early(mwx_tracker *tr, size_t index) {
+  if (!tr || index >= tr->n)
+    return mwx_error_set(MWX_EINVAL, "track: release early: no track %zu", index);
+  trk *t = &tr->t[index];
+  if (t->early_released || t->freed)
+    return 0;
+  t->early_released = 1;
+  /* early[0] stays: take_orphans measures against the first plot */
+  if (t->n_early > 1)
+    t->n_early = 1;
+  if (t->cap_early > t->n_early) {
+    mwx_track_plot *q = t->n_early ? realloc(t->early, t->n_early * sizeof *q) : NULL;
+    if (!t->n_early) {
+      free(t->early);
+      t->early = NULL;
+      t->cap_early = 0;
+    } else if (q) { /* a failed shrink keeps the old block (still correct) */
+      t->early = q;
+      t->cap_early = t->n_early;
+    }
+  }
+  return 0;
 }
 
 size_t mwx_track_pre_ir(const mwx_tracker *tr, size_t index, const mwx_track_plot **plots) {
@@ -363,7 +393,7 @@ static void publish(trk *t) {
 }
 
 static int add_early(trk *t, const mwx_track_plot *p) {
-  if (t->n_early >= EARLY_MAX ||
+  if (t->early_released || t->n_early >= EARLY_MAX ||
       (t->n_early && (double)(p->t_ns - t->early[0].t_ns) * 1e-9 > EARLY_WINDOW_S))
     return 0;
   if (t->n_early == t->cap_early) {
