@@ -331,7 +331,11 @@ static void test_node_offline(void **state) {
   mwx_node_memory mem;
   mwx_node_get_memory(n, &mem);
   assert_true(mem.tracker_heap_bytes > 0 && mem.journal_heap_bytes > 0);
+#ifndef __SANITIZE_ADDRESS__
+  /* glibc's mallinfo2: under AddressSanitizer malloc is ASan's and
+     mallinfo2 reports nothing of it, so the comparison holds only here */
   assert_true(mem.heap_used_bytes > mem.tracker_heap_bytes + mem.journal_heap_bytes);
+#endif
   assert_true(mem.rss_bytes > 0);
   assert_int_equal(mem.trims, 0);
   mwx_node_close(n);
