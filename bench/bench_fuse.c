@@ -675,6 +675,10 @@ int main(int argc, char **argv) {
       g_cfg.replace_exclusive = 0;
       continue;
     }
+    if (!strcmp(argv[i], "--no-pending")) { /* a new track is associated on its first sample (before the thirteenth session) */
+      g_cfg.pending_s = 0.0;
+      continue;
+    }
     if (!strcmp(argv[i], "--no-odd")) { /* no odd-one-out rule: a member outside its gate is struck (before the twelfth session) */
       g_cfg.split_odd_one_out = 0;
       continue;

@@ -1469,6 +1469,7 @@ static void run_exclusive(int exclusive, uint32_t g[4], int *usa1_used) {
   mwx_fuse_config cfg;
   mwx_fuse_config_default(&cfg);
   cfg.replace_exclusive = exclusive;
+  cfg.pending_s = 0.0; /* the first sample's association, which this rule is about */
   mwx_fuser *fz = NULL;
   assert_int_equal(mwx_fuse_create(&cfg, &fz), 0);
   uint64_t seed = 3;
@@ -1568,7 +1569,16 @@ static void test_salvo_keeps_numbers(void **state) {
       if (t - gap < 40.0)
         continue;
       uint32_t g[6];
-      numbers_of(fz, ids, 6, g);
+      int waiting = 0;
+      for (int q = 0; q < 6; q++) {
+        char orig[4] = {ids[q][0], ids[q][1], ids[q][2], 0};
+        if (mwx_fuse_global_of(fz, orig, ids[q], &g[q])) { /* waiting: the pending join, no number yet */
+          mwx_error_clear();
+          waiting = 1;
+        }
+      }
+      if (waiting)
+        continue;
       int apart = 1;
       for (int a = 0; a < 3; a++)
         for (int c = 0; c < 3; c++)
@@ -1617,8 +1627,11 @@ static void test_salvo_keeps_numbers(void **state) {
  * number. */
 static void test_replacement_between_fused_tracks(void **state) {
   (void)state;
+  mwx_fuse_config cfg;
+  mwx_fuse_config_default(&cfg);
+  cfg.pending_s = 0.0; /* USA-T2's fused track of its own at k 8 is the premise (without the pending join) */
   mwx_fuser *fz = NULL;
-  assert_int_equal(mwx_fuse_create(NULL, &fz), 0);
+  assert_int_equal(mwx_fuse_create(&cfg, &fz), 0);
   uint64_t seed = 11;
   int k_joined = -1, apart_before = 0;
   uint32_t g0 = mwx_fuse_global_number("JPN", "JPN-T1");
@@ -1732,6 +1745,170 @@ static void test_odd_one_out(void **state) {
   assert_false(kept);
 }
 
+/* ---- issue 13, thirteenth session: the pending join (docs/fusion.md "The pending join") */
+
+/* The number source track (orig, id) has now; 0 while it waits (asserted:
+ * the fuser counts it waiting). */
+static uint32_t number_or_wait(const mwx_fuser *fz, const char *orig, const char *id) {
+  uint32_t g = 0;
+  if (mwx_fuse_global_of(fz, orig, id, &g)) {
+    mwx_error_clear();
+    size_t waiting = 0;
+    mwx_fuse_pending_stats(fz, &waiting, NULL, NULL);
+    assert_true(waiting > 0);
+    return 0;
+  }
+  return g;
+}
+
+/* The ambiguous first sample (the 2-s one-pad salvo at JPN's node, JPN-T3).
+ * Two missiles on one trajectory 2 s apart in mid-course (5-20 km), each
+ * held by KOR and the USA (200 m, 5 m/s); from k 4 JPN's tracker starts
+ * JPN-T1 on the second missile, its first sample wide (0.3 of the
+ * separation per axis, 100 m/s) and 0.45 of the way from M1 to M2: d2
+ * about 2.3 to M1's fused track and 3.4 to M2's, both inside the gate and
+ * too close to tell (difference < 5.99); its later samples on M2 (200 m).
+ * Without the pending join JPN-T1 joins M1's fused track on its first
+ * sample and carries M1's number until it decorrelates (3 strikes).  With
+ * it, it waits one sample (no number) and joins M2's at its second.
+ * on_m1: samples at which JPN-T1 had M1's number; waited: samples with no
+ * number; k_m2: first k with M2's number. */
+static void run_pending_ambiguous(double pending_s, int *on_m1, int *waited, int *k_m2) {
+  mwx_fuse_config cfg;
+  mwx_fuse_config_default(&cfg);
+  cfg.pending_s = pending_s;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(&cfg, &fz), 0);
+  uint64_t seed = 5;
+  double t1 = g_traj.fig.burnout_time_s + 100.0;
+  *on_m1 = *waited = 0;
+  *k_m2 = -1;
+  for (int k = 0; k < 12; k++) {
+    double t = t1 + k;
+    double p1[3], v1[3], p2[3], v2[3], sep = 0;
+    assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t, p1, v1, NULL), 0);
+    assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t - 2.0, p2, v2, NULL), 0);
+    for (int i = 0; i < 3; i++)
+      sep += (p2[i] - p1[i]) * (p2[i] - p1[i]);
+    sep = sqrt(sep);
+    assert_true(sep > 5e3 && sep < 20e3);
+    mwx_fuse_sample b[5];
+    const char *orig[5] = {"KOR", "KOR", "USA", "USA", "JPN"}, *id[5] = {"KOR-T1", "KOR-T2", "USA-T1", "USA-T2", "JPN-T1"};
+    size_t n = k < 4 ? 4 : 5;
+    for (size_t m = 0; m < n; m++) {
+      sample_at(&b[m], orig[m], id[m], t, 200.0, 5.0, 1, &seed);
+      double frac = m == 4 ? (k == 4 ? 0.45 : 1.0) : (double)(m % 2);
+      for (int i = 0; i < 3; i++) {
+        b[m].pos_ecef_m[i] = p1[i] + frac * (p2[i] - p1[i]);
+        b[m].vel_ecef_mps[i] = v1[i] + frac * (v2[i] - v1[i]);
+      }
+      if (m == 4 && k == 4)
+        diag6(b[m].P, 0.3 * sep, 100.0);
+    }
+    assert_int_equal(mwx_fuse_ingest(fz, b, n), 0);
+    if (k < 4)
+      continue;
+    uint32_t g1 = number_or_wait(fz, "KOR", "KOR-T1"), g2 = number_or_wait(fz, "KOR", "KOR-T2");
+    uint32_t gj = number_or_wait(fz, "JPN", "JPN-T1");
+    assert_int_not_equal(g1, g2);
+    assert_int_equal(number_or_wait(fz, "USA", "USA-T2"), g2);
+    *on_m1 += gj == g1;
+    *waited += gj == 0;
+    if (gj == g2 && *k_m2 < 0)
+      *k_m2 = k;
+  }
+  mwx_fuse_destroy(fz);
+}
+
+static void test_pending_ambiguous_first_sample(void **state) {
+  (void)state;
+  mwx_fuse_config cfg;
+  mwx_fuse_config_default(&cfg);
+  assert_true(cfg.pending_s == 3.0);
+  int on_m1, waited, k_m2;
+  run_pending_ambiguous(cfg.pending_s, &on_m1, &waited, &k_m2);
+  fprintf(stderr, "pending join: JPN-T1 on M1's number %d samples, waited %d, on M2's from k %d\n", on_m1, waited, k_m2);
+  assert_int_equal(on_m1, 0);
+  assert_int_equal(waited, 1);
+  assert_int_equal(k_m2, 5);
+  run_pending_ambiguous(0.0, &on_m1, &waited, &k_m2);
+  fprintf(stderr, "no pending join: JPN-T1 on M1's number %d samples, waited %d, on M2's from k %d\n", on_m1, waited,
+          k_m2);
+  assert_true(on_m1 >= 1);
+  assert_int_equal(waited, 0);
+}
+
+/* The tracker's second track beside its first (2022-11-18 seed 10 at the
+ * USA's node).  KOR-T1, JPN-T1 (50 m, 1 m/s) and USA-T1 (30 m) of one
+ * missile in mid-course, on the truth, a sample a second; at k 8 the USA's
+ * tracker forms USA-T2 100 m off (30 m) while USA-T1 still speaks, on the
+ * truth: one tracker's two live tracks, so USA-T2 fits no fused track as
+ * it is (holds_fresh_of) and, without the pending join, founds one: a
+ * number of its own.  From k 9 USA-T1 runs off (400 m a second, as USA-T1
+ * on its boost model): USA-T2 is then the nearer to KOR + JPN and replaces
+ * it.  With the pending join USA-T2 waits at k 8 (beside a live track of
+ * its own tracker) and joins the missile's number at k 9: it never has
+ * another.  own_k8: USA-T2's number at k 8 was one of its own; other: any
+ * sample with a number that is not the missile's; k_joined: the first k on
+ * the missile's number. */
+static void run_pending_beside(double pending_s, int *own_k8, int *other, int *k_joined) {
+  mwx_fuse_config cfg;
+  mwx_fuse_config_default(&cfg);
+  cfg.pending_s = pending_s;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(&cfg, &fz), 0);
+  uint64_t seed = 13;
+  uint32_t g0 = mwx_fuse_global_number("JPN", "JPN-T1");
+  *own_k8 = *other = 0;
+  *k_joined = -1;
+  for (int k = 0; k <= 20; k++) {
+    double t = g_traj.fig.burnout_time_s + 150.0 + k;
+    mwx_fuse_sample b[4];
+    size_t n = 0;
+    double p[3], v[3];
+    assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t, p, v, NULL), 0);
+    const char *orig[4] = {"KOR", "JPN", "USA", "USA"}, *id[4] = {"KOR-T1", "JPN-T1", "USA-T1", "USA-T2"};
+    for (int m = 0; m < 4; m++) {
+      if ((m == 2 && k > 12) || (m == 3 && k < 8))
+        continue;
+      mwx_fuse_sample *bm = &b[n++];
+      sample_at(bm, orig[m], id[m], t, m < 2 ? 50.0 : 30.0, 1.0, 1, &seed);
+      for (int i = 0; i < 3; i++)
+        bm->pos_ecef_m[i] = p[i], bm->vel_ecef_mps[i] = v[i];
+      if (m == 2 && k >= 9)
+        bm->pos_ecef_m[0] += 400.0 * (k - 8);
+      if (m == 3)
+        bm->pos_ecef_m[1] += 100.0;
+    }
+    assert_int_equal(mwx_fuse_ingest(fz, b, n), 0);
+    if (k < 8)
+      continue;
+    uint32_t g2 = number_or_wait(fz, "USA", "USA-T2");
+    if (k == 8)
+      *own_k8 = g2 == mwx_fuse_global_number("USA", "USA-T2");
+    *other += g2 && g2 != g0;
+    if (g2 == g0 && *k_joined < 0)
+      *k_joined = k;
+  }
+  mwx_fuse_destroy(fz);
+}
+
+static void test_pending_beside_own_track(void **state) {
+  (void)state;
+  int own_k8, other, k_joined;
+  run_pending_beside(3.0, &own_k8, &other, &k_joined);
+  fprintf(stderr, "pending join: USA-T2 own number at k 8 %d, samples on another number %d, joined at k %d\n", own_k8,
+          other, k_joined);
+  assert_false(own_k8);
+  assert_int_equal(other, 0);
+  assert_int_equal(k_joined, 9);
+  run_pending_beside(0.0, &own_k8, &other, &k_joined);
+  fprintf(stderr, "no pending join: USA-T2 own number at k 8 %d, samples on another number %d, joined at k %d\n",
+          own_k8, other, k_joined);
+  assert_true(own_k8);
+  assert_true(other >= 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_chi2_quantiles),
@@ -1762,6 +1939,8 @@ int main(void) {
       cmocka_unit_test(test_held_member_stays),
       cmocka_unit_test(test_replacement_exclusive),
       cmocka_unit_test(test_odd_one_out),
+      cmocka_unit_test(test_pending_ambiguous_first_sample),
+      cmocka_unit_test(test_pending_beside_own_track),
       cmocka_unit_test(test_replacement_between_fused_tracks),
   };
   return cmocka_run_group_tests(tests, setup_traj, teardown_traj);

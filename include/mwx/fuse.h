@@ -210,6 +210,12 @@ typedef struct mwx_fuse_config {
                                other member out puts it inside and that other is outside its own
                                gate: the odd one out is astray, not the member (docs/fusion.md
                                "The odd one out") */
+  double pending_s;         /* a new source track whose association is not clear (inside the split
+                               gate of two fused tracks that its distances do not tell apart, just
+                               outside the association gate of the best, or beside a fused track
+                               holding a live track of its own tracker) waits, with no number,
+                               until it is clear or this long after its first sample (s, 0..60;
+                               0: off), then joins or founds (docs/fusion.md "The pending join") */
 } mwx_fuse_config;
 
 /* Defaults: assoc 0.99, split 0.999, split after 3, fresh 20 s (the tracker
@@ -221,7 +227,7 @@ typedef struct mwx_fuse_config {
  * boost_thrust 1, split_min_s 0 (docs/fusion.md: measured), split_powered_s 10
  * (MWX_ASSESS_STAGING_COAST_S), merge_back 1 (issue 13, tenth session),
  * split_held_s 60, split_held_prob 0.999999 and replace_exclusive 1 (issue 13,
- * eleventh session), split_odd_one_out 1 (twelfth session). */
+ * eleventh session), split_odd_one_out 1 (twelfth session), pending_s 3 (thirteenth). */
 void mwx_fuse_config_default(mwx_fuse_config *cfg);
 
 typedef struct mwx_fuser mwx_fuser;
@@ -299,6 +305,13 @@ int mwx_fuse_get_last(const mwx_fuser *fz, size_t index, mwx_fuse_track *out);
  * MWX_ENOTFOUND if the source track is unknown. */
 int mwx_fuse_global_of(const mwx_fuser *fz, const char *originator, const char *local_track_id,
                        uint32_t *global_track_no);
+
+/* The pending join (cfg.pending_s): *waiting the new source tracks waiting
+ * now (in no fused track: mwx_fuse_global_of does not find them), *waited
+ * how many have waited since creation, *overflow how many were decided at
+ * once because the pending table (64) was full.  Any pointer may be NULL;
+ * a NULL fuser gives 0s. */
+void mwx_fuse_pending_stats(const mwx_fuser *fz, size_t *waiting, uint64_t *waited, uint64_t *overflow);
 
 /* ---- The partners' latest samples (src/fuse/fuse_latest.c) ---------------- */
 
@@ -379,6 +392,9 @@ typedef struct mwx_fuse_replay_cond {
   double final_ipp_error_km;  /* the last prediction */
   uint32_t global_track_no;   /* the number at the end of the flight */
   int global_tracks;          /* distinct numbers during the flight (1: fusion held it) */
+  int has_global;             /* the nation published an own Track sample with a global number */
+  double first_global_s;      /* the first of them (the delay fusion's association adds to the
+                                 nation's own track: docs/fusion.md "The pending join") */
   /* zones and alerts (opts.zone set; alert keys also need opts.rules[nation]) */
   int has_zone, has_zone_call, has_alert, has_overflight, has_lead;
   int zone;                   /* mwx_zone_kind of the last prediction's mean point */

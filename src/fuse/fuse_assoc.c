@@ -844,6 +844,77 @@ static int forget(mwx_fuser *fz, int64_t t_ns) {
   return 0;
 }
 
+/* ---- The pending join (issue 13, thirteenth session; docs/fusion.md "The pending join")
+ * A new source track is associated on its first sample, and that one
+ * sample may not tell: (1) a salvo's missiles seconds apart - at JPN's node
+ * the 2-s one-pad salvo's JPN-T3 (M3's) was d2 14.21 from M2's fused track
+ * and 17.10 from M3's on its first sample (gate 16.81): it joined M2's,
+ * carried M2's number, split off five samples later; (2) a tracker's second
+ * track on a missile whose first still speaks - 2022-11-18 seed 10 at the
+ * USA's node, USA-T2 formed at +157.7 s beside a drifting USA-T1: one
+ * tracker's two live tracks are two objects to the gate (holds_fresh_of),
+ * so USA-T2 founded a fused track of its own, a second global number for
+ * its first sample, although it replaced USA-T1 at its second (+158.7 s,
+ * d2 15.8).  Either way the first sample's decision is a number a nation
+ * published and then withdrew.  So a new track waits - held in the pending
+ * table, in no fused track, with no number - while
+ *   ambiguous: two fused tracks are inside the split gate and their
+ *     distances differ by less than PENDING_D2 (a likelihood ratio below
+ *     20: which missile's it is cannot be told yet, and either would keep
+ *     it through the decorrelation test);
+ *   marginal: the best is outside the association gate but inside the
+ *     split gate (it would found a fused track and then, as a near miss,
+ *     be merged or not on the next pass);
+ *   beside: it fits no fused track as it is, and a fused track within the
+ *     pre-gate holds a live track of its own tracker (the hand-over above:
+ *     the old track goes silent, is displaced or replaced within seconds);
+ * and for at most cfg.pending_s after its first sample (3 s: three scans
+ * of the 1-s radars of data/sensors, the DISPLACE_LAG_S and LIVE_S
+ * hand-over times plus one; a track still unclear then is decided as
+ * without the rule).  The table holds FUSE_PENDING_MAX; a track that would
+ * wait when it is full is decided at once (pend_overflow). */
+#define PENDING_D2 5.99 /* 2 ln 20 */
+static int pending_wait(mwx_fuser *fz, const src *c, const double *d2, size_t nf, int beside, int64_t t_ns,
+                        size_t *n_wait) {
+  if (!(fz->cfg.pending_s > 0))
+    return 0;
+  /* a displaced member that left still beside a live track of its own
+   * tracker, with no fused track it fits, is that tracker's duplicate: it
+   * waits while so, until silent (then dropped: mwx_fuse_ingest) */
+  int dup = c->repend && beside;
+  for (size_t f = 0; dup && f < nf; f++)
+    dup = !(d2[f] < fz->gate_assoc);
+  if (!dup && (double)(t_ns - c->pend_t0_ns) * 1e-9 >= fz->cfg.pending_s)
+    return 0;
+  double d1 = INFINITY, dn = INFINITY;
+  for (size_t f = 0; f < nf; f++)
+    if (d2[f] < d1) {
+      dn = d1;
+      d1 = d2[f];
+    } else if (d2[f] < dn)
+      dn = d2[f];
+  int ambiguous = dn < fz->gate_split && dn - d1 < PENDING_D2;
+  int marginal = d1 >= fz->gate_assoc && d1 < fz->gate_split;
+  int alone_beside = beside && !(d1 < fz->gate_assoc);
+  if (!(ambiguous || marginal || alone_beside))
+    return 0;
+  if (*n_wait >= FUSE_PENDING_MAX) {
+    fz->pend_overflow++;
+    return 0;
+  }
+  ++*n_wait;
+  return 1;
+}
+
+void mwx_fuse_pending_stats(const mwx_fuser *fz, size_t *waiting, uint64_t *waited, uint64_t *overflow) {
+  if (waiting)
+    *waiting = fz ? fz->npend : 0;
+  if (waited)
+    *waited = fz ? fz->pend_waited : 0;
+  if (overflow)
+    *overflow = fz ? fz->pend_overflow : 0;
+}
+
 int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
   if (!fz || (n && !in))
     return mwx_error_set(MWX_EINVAL, "fuse: ingest: NULL argument");
@@ -858,14 +929,14 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
   if (!n)
     return 0;
   const mwx_fuse_sample **ord = malloc(n * sizeof *ord);
-  size_t *fresh_src = malloc(n * sizeof *fresh_src);
+  size_t *fresh_src = malloc((n + fz->npend + fz->ns) * sizeof *fresh_src);
   if (!ord || !fresh_src) {
     free(ord), free(fresh_src);
     return mwx_error_set(MWX_ENOMEM, "fuse: out of memory");
   }
-  if (fz->ns + n > fz->caps) {
+  if (fz->ns + n + fz->npend > fz->caps) {
     size_t nc = fz->caps ? 2 * fz->caps : 64;
-    while (nc < fz->ns + n)
+    while (nc < fz->ns + n + fz->npend)
       nc *= 2;
     src *s = realloc(fz->s, nc * sizeof *s);
     if (!s) {
@@ -891,6 +962,21 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
   int rc = 0;
   size_t n_new = 0;
   int64_t t_max = ord[n - 1]->t_ns;
+  /* the pending join: the tracks that wait are new tracks again in this
+   * call (their samples in it are taken as a new track's later samples) */
+  for (size_t p = 0; p < fz->npend; p++) {
+    if ((double)(t_max - fz->pend[p].last.t_ns) * 1e-9 > fz->cfg.fresh_s) {
+      fz->pend_dropped++; /* silent while waiting: a duplicate that ended */
+      continue;
+    }
+    fz->s[fz->ns] = fz->pend[p];
+    fz->s[fz->ns].fused = -1;
+    fz->s[fz->ns].prev = fz->s[fz->ns].repend ? -3 : -2; /* -3: not new (its key may name a fused track) */
+    fuse_lookup_add(fz, fz->ns);
+    fresh_src[n_new++] = fz->ns++;
+    fuse_index_stale(fz);
+  }
+  fz->npend = 0;
   /* 1. known source tracks: replace, decorrelation test */
   for (size_t k = 0; k < n; k++) {
     const mwx_fuse_sample *sm = ord[k];
@@ -900,6 +986,7 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
         fuse_estimate_thrust(&fz->s[i], &fz->s[i].last, sm);
         fuse_src_take(&fz->s[i], sm);
         fuse_src_changed(&fz->s[i]);
+        fz->s[i].n_samples++;
       }
       continue;
     }
@@ -908,6 +995,8 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
       memset(s, 0, sizeof *s);
       fuse_src_take(s, sm);
       s->t_first_ns = sm->t_ns;
+      s->n_samples = 1;
+      s->pend_t0_ns = sm->t_ns;
       s->fused = -1;
       s->prev = -2;
       fuse_estimate_thrust(s, NULL, sm);
@@ -936,6 +1025,21 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
       if (!s->strikes++)
         s->t_strike_ns = sm->t_ns;
       if (s->strikes >= fz->cfg.split_after && (double)(sm->t_ns - s->t_strike_ns) * 1e-9 >= fz->cfg.split_min_s) {
+        if (s->displaced && fz->cfg.pending_s > 0) {
+          /* a displaced member leaves to wait (the pending join): its
+           * tracker has replaced it, so it is a dying duplicate or another
+           * object's track, to be told before it is given a number */
+          fz->f[s->fused].dirty = 1;
+          s->fused = -1;
+          s->strikes = 0;
+          s->held_s = 0;
+          s->displaced = 0;
+          s->repend = 1;
+          s->pend_t0_ns = sm->t_ns;
+          fuse_index_stale(fz);
+          fresh_src[n_new++] = (size_t)i;
+          continue;
+        }
         rc = split_off(fz, (size_t)i);
         if (rc)
           goto out;
@@ -958,8 +1062,9 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
     double *d2s = malloc((n_new * nf0 > 0 ? n_new * nf0 : 1) * sizeof *d2s);
     size_t *col = malloc((nf0 ? nf0 : 1) * sizeof *col);
     char *repl = malloc(n_new * nf0 > 0 ? n_new * nf0 : 1);
-    if (!ref || !d2s || !col || !repl) {
-      free(ref), free(d2s), free(col), free(repl);
+    char *conc = calloc(n_new, 1), *wait = calloc(n_new, 1); /* the pending join */
+    if (!ref || !d2s || !col || !repl || !conc || !wait) {
+      free(ref), free(d2s), free(col), free(repl), free(conc), free(wait);
       rc = mwx_error_set(MWX_ENOMEM, "fuse: out of memory");
       goto out;
     }
@@ -990,8 +1095,14 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
         pref rf = ref[f];
         if (nl || nr)
           pref_of_fused(fz, f, &rf);
-        if (!pregate_far(fz, &rs, &rf, c->last.t_ns) && !holds_fresh_of(fz, f, c, si, c->last.t_ns))
-          d2 = dist_to(fz, si, f, FS_GATE);
+        if (!pregate_far(fz, &rs, &rf, c->last.t_ns)) {
+          if (!holds_fresh_of(fz, f, c, si, c->last.t_ns))
+            d2 = dist_to(fz, si, f, FS_GATE);
+          else
+            conc[r] = 1;
+          for (size_t k = 0; k < nm && !conc[r]; k++) /* beside a live track of its own tracker */
+            conc[r] = (char)(m[k] != si && replaceable(fz, &fz->s[m[k]], c->last.originator, c->last.t_ns, c->t_first_ns));
+        }
         unmark(fz, m, nm);
         d2s[r * nf0 + f] = d2;
         repl[r * nf0 + f] = nr > 0;
@@ -1019,6 +1130,14 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
           if (repl[r * nf0 + f])
             d2s[r * nf0 + f] = INFINITY;
     }
+    /* the pending join: a track whose association is not clear waits (no
+     * column: it is neither assigned nor founds) */
+    size_t n_wait = 0;
+    for (size_t r = 0; r < n_new; r++)
+      if ((wait[r] = (char)pending_wait(fz, &fz->s[fresh_src[r]], &d2s[r * nf0], nf0, conc[r], t_max, &n_wait)))
+        for (size_t f = 0; f < nf0; f++)
+          d2s[r * nf0 + f] = INFINITY;
+    free(conc);
     for (size_t f = 0; f < nf0; f++) {
       int any = 0;
       for (size_t r = 0; r < n_new; r++)
@@ -1031,7 +1150,7 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
     double *cost = malloc(N * N * sizeof *cost);
     int *row_of_col = malloc(N * sizeof *row_of_col);
     if (!cost || !row_of_col) {
-      free(cost), free(row_of_col), free(ref), free(d2s), free(col);
+      free(cost), free(row_of_col), free(ref), free(d2s), free(col), free(wait);
       rc = mwx_error_set(MWX_ENOMEM, "fuse: out of memory");
       goto out;
     }
@@ -1067,20 +1186,50 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
       }
     fuse_index_stale(fz);
     free(cost), free(row_of_col), free(ref), free(d2s), free(col);
-    if (rc)
+    if (rc) {
+      free(wait);
       goto out;
+    }
     for (size_t r = 0; r < n_new; r++)
-      if (fz->s[fresh_src[r]].fused < 0) {
+      if (fz->s[fresh_src[r]].fused < 0 && !wait[r]) {
         fname none;
         memset(&none, 0, sizeof none);
         none.gen = -1;
         int f = fuse_new_fused(fz, &none);
         if (f < 0) {
           rc = f;
+          free(wait);
           goto out;
         }
         fz->s[fresh_src[r]].fused = f;
       }
+    /* the waiting tracks leave the source table for the pending one */
+    size_t nw = 0;
+    for (size_t r = 0; r < n_new; r++)
+      nw += wait[r] != 0;
+    free(wait);
+    if (nw) {
+      if (!fz->pend && !(fz->pend = malloc(FUSE_PENDING_MAX * sizeof *fz->pend))) {
+        rc = mwx_error_set(MWX_ENOMEM, "fuse: out of memory");
+        goto out;
+      }
+      size_t k = 0;
+      for (size_t i = 0; i < fz->ns; i++) {
+        if (fz->s[i].fused < 0) {
+          if (!fz->s[i].waited) {
+            fz->s[i].waited = 1;
+            fz->pend_waited++;
+          }
+          fz->pend[fz->npend++] = fz->s[i];
+        } else if (k != i)
+          fz->s[k++] = fz->s[i];
+        else
+          k++;
+      }
+      fz->ns = k;
+      fuse_index_stale(fz);
+      fuse_lookup_stale(fz);
+    }
   }
   /* 3. merge, compact, forget */
   if (!(rc = forget(fz, t_max)))

@@ -46,6 +46,10 @@ typedef struct src {
   double thrust_mps2;   /* estimated thrust acceleration along the velocity (boost samples) */
   int has_thrust;
   int64_t t_first_ns;   /* time of its first sample: the key */
+  int n_samples;        /* samples taken */
+  int waited;           /* it waited in the pending table (fuse_assoc.c: the pending join) */
+  int repend;           /* it waits after leaving a fused track (a displaced member's split) */
+  int64_t pend_t0_ns;   /* the wait's start: its first sample, or the split */
   int fused;            /* index into fz->f */
   int prev;             /* during an ingest call: the fused track before it (-2: new in the call) */
   int strikes;          /* consecutive samples outside the split gate */
@@ -129,7 +133,22 @@ struct mwx_fuser {
   size_t n_mk, cap_mk;
   size_t *mh;
   size_t mh_cap;
+  /* the pending join (fuse_assoc.c, docs/fusion.md "The pending join"):
+   * new source tracks whose association is not yet clear, pend[0..npend),
+   * at most FUSE_PENDING_MAX; held in no fused track (no number) */
+  src *pend;
+  size_t npend;
+  uint64_t pend_waited;   /* new tracks that waited at least once */
+  uint64_t pend_overflow; /* new tracks decided at once because the table was full */
+  uint64_t pend_dropped;  /* waiting tracks dropped after fresh_s of silence */
 };
+
+/* The pending table's bound: new tracks waiting at once.  A wait lasts at
+ * most cfg.pending_s, and a nation's trackers start a few tracks a second
+ * at most (a 100-missile salvo: about 300 tracks over 20 s, some 45 new in
+ * any 3 s); beyond it a new track is decided at once, as without the rule
+ * (pend_overflow counts them). */
+#define FUSE_PENDING_MAX 64
 
 
 /* What fused_state is for: the picture (every usable member), the

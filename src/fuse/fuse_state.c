@@ -49,6 +49,7 @@ void mwx_fuse_config_default(mwx_fuse_config *cfg) {
   cfg->split_held_prob = 0.999999; /* 38.26: false decorrelation 1e-6 per independent look */
   cfg->replace_exclusive = 1;     /* docs/fusion.md "The replacement rule" */
   cfg->split_odd_one_out = 1;     /* docs/fusion.md "The odd one out" */
+  cfg->pending_s = 3.0;           /* docs/fusion.md "The pending join" */
 
 }
 
@@ -68,7 +69,8 @@ int mwx_fuse_create(const mwx_fuse_config *cfg, mwx_fuser **out) {
       c.split_min_s > 3600.0 || !(c.q_ballistic_air_m2ps3 >= 0) || !(c.split_powered_s >= 0) ||
       c.split_powered_s > 60.0 || (c.merge_back != 0 && c.merge_back != 1) || !(c.split_held_s >= 0) ||
       c.split_held_s > 3600.0 || !(c.split_held_prob >= c.split_prob && c.split_held_prob < 1.0) ||
-      (c.replace_exclusive != 0 && c.replace_exclusive != 1) || (c.split_odd_one_out != 0 && c.split_odd_one_out != 1))
+      (c.replace_exclusive != 0 && c.replace_exclusive != 1) || (c.split_odd_one_out != 0 && c.split_odd_one_out != 1) ||
+      !(c.pending_s >= 0) || c.pending_s > 60.0)
     return mwx_error_set(MWX_EINVAL, "fuse: create: invalid configuration");
   mwx_fuser *fz = calloc(1, sizeof *fz);
   if (!fz)
@@ -92,6 +94,7 @@ void mwx_fuse_destroy(mwx_fuser *fz) {
   free(fz->me);
   free(fz->mk);
   free(fz->mh);
+  free(fz->pend);
   free(fz);
 }
 

@@ -631,6 +631,7 @@ int mwx_fuse_replay_json(const mwx_fuse_replay_result *r, char **text) {
         json_object_set_new(jc, "final_ipp_error_km", num_or_null(x->has_final_ipp, x->final_ipp_error_km));
         json_object_set_new(jc, "global_track_no", x->has_track ? json_integer(x->global_track_no) : json_null());
         json_object_set_new(jc, "global_tracks", json_integer(x->global_tracks));
+        json_object_set_new(jc, "first_global_s", num_or_null(x->has_global, x->first_global_s));
         json_object_set_new(jc, "zone", x->has_zone ? json_string(mwx_zone_kind_name((mwx_zone_kind)x->zone)) : json_null());
         json_object_set_new(jc, "zone_nation",
                             x->has_zone && x->zone_nation[0] ? json_string(x->zone_nation) : json_null());

@@ -144,6 +144,8 @@ typedef struct acc {
   int n_seen;
   int64_t last_gtn_ns;
   uint32_t last_gtn;
+  int has_first;
+  int64_t first_ns; /* the first own Track sample with a number (on_track) */
 } acc;
 
 typedef struct rp rp;
@@ -247,8 +249,14 @@ static void on_track(col *c, const mwx_msg *m, int own, int64_t now_ns) {
     x->has_track = 1;
     x->first_track_s = ts;
   }
-  if (own)
-    seen_gtn(acc_of(r, (size_t)k, c->a, c->c), t->global_track_no, now_ns);
+  if (own) {
+    acc *s = acc_of(r, (size_t)k, c->a, c->c);
+    seen_gtn(s, t->global_track_no, now_ns);
+    if (t->global_track_no && (!s->has_first || now_ns < s->first_ns)) {
+      s->has_first = 1;
+      s->first_ns = now_ns;
+    }
+  }
 }
 
 static void on_event(void *vc, const mwx_node_event *ev) {
@@ -417,6 +425,8 @@ static int score_collector(rp *r, col *c, mwx_node_replay_result *out) {
     acc *s = acc_of(r, k, a, cd);
     x->global_track_no = s->last_gtn;
     x->global_tracks = s->n_seen;
+    x->has_global = s->has_first;
+    x->first_global_s = s->has_first ? (double)(s->first_ns - r->truth.launch_ns[k]) / 1e9 : 0;
   }
   /* alerts: the most severe kind issued, when, where; and the timeline */
   for (size_t i = 0; i < c->na; i++) {
