@@ -36,7 +36,8 @@
  * --no-merge-back (both together: the fuser before issue 13's tenth session), --no-held (no held
  * gate: every member leaves at the split gate) and --no-exclusive (a replacement also where the new track
  * fits another fused track; both: the fuser before the eleventh session), --no-odd (no odd-one-out rule:
- * the fuser before the twelfth session)
+ * the fuser before the twelfth session), --no-pending (a new track associated on its first sample: the fuser
+ * before the thirteenth session), --no-burnout-ci (every free-flight member in the information sum: the same)
  * are the ablations of docs/fusion.md.  --ballistic gives the fuser each track's ballistic-model estimate
  * once ballistic (mwx_track_info.ballistic) instead of the combined one the
  * node publishes today (what a change to node.c's Track sample would give).
@@ -673,6 +674,10 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(argv[i], "--no-exclusive")) { /* a replacement also where the new track fits another fused track */
       g_cfg.replace_exclusive = 0;
+      continue;
+    }
+    if (!strcmp(argv[i], "--no-burnout-ci")) { /* every free-flight member in the information sum (before the thirteenth session) */
+      g_cfg.burnout_ci_s = 0.0;
       continue;
     }
     if (!strcmp(argv[i], "--no-pending")) { /* a new track is associated on its first sample (before the thirteenth session) */

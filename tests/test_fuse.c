@@ -1909,6 +1909,70 @@ static void test_pending_beside_own_track(void **state) {
   assert_true(other >= 1);
 }
 
+/* The burnout rule (docs/fusion.md "The burnout rule"): JPN's and the
+ * USA's tracks of one missile through its burnout, a sample a second, on the
+ * truth but JPN's 300 m off along one axis with a covariance of 150 m (2
+ * sigma: it passes every gate, as JPN's track at 2022-10-04's burnout).  For
+ * burnout_ci_s (5 s) after the last boost sample the picture's state
+ * combines them by CI (the USA's 20-m estimate, nearly), then by the
+ * information sum; without the rule by the sum from the first free-flight
+ * sample.  method_at[k], err_at[k]: the fused method and position error at
+ * burnout + k s. */
+static void run_burnout(double burnout_ci_s, int method_at[10], double err_at[10]) {
+  mwx_fuse_config cfg;
+  mwx_fuse_config_default(&cfg);
+  cfg.burnout_ci_s = burnout_ci_s;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(&cfg, &fz), 0);
+  uint64_t seed = 21;
+  double tb = floor(g_traj.fig.burnout_time_s);
+  for (int k = -5; k < 10; k++) {
+    double t = tb + k;
+    mwx_fuse_sample b[2];
+    double p[3], v[3];
+    assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t, p, v, NULL), 0);
+    const char *orig[2] = {"JPN", "USA"}, *id[2] = {"JPN-T1", "USA-T1"};
+    for (int m = 0; m < 2; m++) {
+      sample_at(&b[m], orig[m], id[m], t, m ? 20.0 : 150.0, m ? 2.0 : 5.0, 1, &seed);
+      for (int i = 0; i < 3; i++)
+        b[m].pos_ecef_m[i] = p[i] + (m == 0 && i == 0 ? 300.0 : 0.0), b[m].vel_ecef_mps[i] = v[i];
+      b[m].phase = k <= 0 ? MWX_MSG_BOOST : MWX_MSG_MIDCOURSE;
+    }
+    assert_int_equal(mwx_fuse_ingest(fz, b, 2), 0);
+    if (k < 0)
+      continue;
+    assert_int_equal(mwx_fuse_count(fz), 1);
+    mwx_fuse_track ft;
+    assert_int_equal(mwx_fuse_get(fz, 0, b[0].t_ns, &ft), 0);
+    method_at[k] = ft.method;
+    double e = 0;
+    for (int i = 0; i < 3; i++)
+      e += (ft.x[i] - p[i]) * (ft.x[i] - p[i]);
+    err_at[k] = sqrt(e);
+  }
+  mwx_fuse_destroy(fz);
+}
+
+static void test_burnout_rule(void **state) {
+  (void)state;
+  mwx_fuse_config cfg;
+  mwx_fuse_config_default(&cfg);
+  assert_true(cfg.burnout_ci_s == 5.0);
+  int m1[10], m0[10];
+  double e1[10], e0[10];
+  run_burnout(5.0, m1, e1);
+  run_burnout(0.0, m0, e0);
+  for (int k = 1; k < 10; k++)
+    fprintf(stderr, "burnout + %d s: rule method %d error %.1f m; without method %d error %.1f m\n", k, m1[k], e1[k],
+            m0[k], e0[k]);
+  for (int k = 1; k < 10; k++) {
+    assert_int_equal(m0[k], MWX_FUSE_INFO);
+    assert_int_equal(m1[k], k < 5 ? MWX_FUSE_CI : MWX_FUSE_INFO);
+    if (k < 5)
+      assert_true(e1[k] < 0.5 * e0[k]);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_chi2_quantiles),
@@ -1941,6 +2005,7 @@ int main(void) {
       cmocka_unit_test(test_odd_one_out),
       cmocka_unit_test(test_pending_ambiguous_first_sample),
       cmocka_unit_test(test_pending_beside_own_track),
+      cmocka_unit_test(test_burnout_rule),
       cmocka_unit_test(test_replacement_between_fused_tracks),
   };
   return cmocka_run_group_tests(tests, setup_traj, teardown_traj);

@@ -216,6 +216,10 @@ typedef struct mwx_fuse_config {
                                holding a live track of its own tracker) waits, with no number,
                                until it is clear or this long after its first sample (s, 0..60;
                                0: off), then joins or founds (docs/fusion.md "The pending join") */
+  double burnout_ci_s;      /* in the picture's state, a free-flight sample less than this long after
+                               its source's last boost sample is combined by CI (with boost_ci), not
+                               summed: the trackers share the end of thrust they all missed (s,
+                               0..60; 0: off; docs/fusion.md "The burnout rule") */
 } mwx_fuse_config;
 
 /* Defaults: assoc 0.99, split 0.999, split after 3, fresh 20 s (the tracker
@@ -227,7 +231,7 @@ typedef struct mwx_fuse_config {
  * boost_thrust 1, split_min_s 0 (docs/fusion.md: measured), split_powered_s 10
  * (MWX_ASSESS_STAGING_COAST_S), merge_back 1 (issue 13, tenth session),
  * split_held_s 60, split_held_prob 0.999999 and replace_exclusive 1 (issue 13,
- * eleventh session), split_odd_one_out 1 (twelfth session), pending_s 3 (thirteenth). */
+ * eleventh session), split_odd_one_out 1 (twelfth session), pending_s 3 and burnout_ci_s 5 (thirteenth). */
 void mwx_fuse_config_default(mwx_fuse_config *cfg);
 
 typedef struct mwx_fuser mwx_fuser;
