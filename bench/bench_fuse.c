@@ -50,6 +50,7 @@
  * stops --cost S seconds after the first sample; BENCH_FUSE_BINS=1 prints every bin's RMS per estimator on
  * stderr, BENCH_FUSE_TRACE=N seed N's fused tracks every 5 s (BENCH_FUSE_AT=S: also every seed's at
  * +S s; BENCH_FUSE_TRACKS=1: with every nation's confirmed tracks within 100 km, their error and age).
+ * BENCH_FUSE_MEM=1 (with --cost): the fuser's tables every minute (mwx_fuse_mem_stats).
  * BENCH_FUSE_NUMBERS=1: every change of the missile's number, and each seed's counts.
  * BENCH_FUSE_QB=Q: the fuser's q_ballistic_m2ps3 (ablation: 1e-4, the default before the seventh session).
  */
@@ -547,6 +548,13 @@ static int run_cost(const char *scen) {
       }
     }
     double t2 = cpu_s();
+    if (getenv("BENCH_FUSE_MEM") && (t - t_start_ns) % (60 * NS) < NS) { /* the fuser's tables every minute */
+      mwx_fuse_mem ms;
+      mwx_fuse_mem_stats(fz, &ms);
+      fprintf(stderr, "mem +%4.0f s: sources %zu (silent %zu) fused %zu pending %zu | bytes sources %zu fused %zu index %zu lookup %zu memo %zu pending %zu total %zu\n",
+              (double)(t - t_start_ns) * 1e-9, ms.sources, ms.silent_sources, ms.fused, ms.pending, ms.bytes_sources,
+              ms.bytes_fused, ms.bytes_index, ms.bytes_lookup, ms.bytes_memo, ms.bytes_pending, ms.bytes_total);
+    }
     if (nf > max_tracks)
       max_tracks = nf;
     if (n == cap) {

@@ -317,6 +317,18 @@ int mwx_fuse_global_of(const mwx_fuser *fz, const char *originator, const char *
  * a NULL fuser gives 0s. */
 void mwx_fuse_pending_stats(const mwx_fuser *fz, size_t *waiting, uint64_t *waited, uint64_t *overflow);
 
+/* What a fuser's tables hold now (issue 13, thirteenth session: the salvo's
+ * heap): source tracks (the silent members of a fused track included: they
+ * go with their fused track, forget_s after its newest sample), fused
+ * tracks, waiting tracks, and the bytes of every table's capacity (sources,
+ * fused tracks, member index, lookup, state memo, pending table). */
+typedef struct mwx_fuse_mem {
+  size_t sources, fused, pending;
+  size_t silent_sources; /* sources whose latest sample is older than fresh_s at the newest sample held */
+  size_t bytes_sources, bytes_fused, bytes_index, bytes_lookup, bytes_memo, bytes_pending, bytes_total;
+} mwx_fuse_mem;
+void mwx_fuse_mem_stats(const mwx_fuser *fz, mwx_fuse_mem *out);
+
 /* ---- The partners' latest samples (src/fuse/fuse_latest.c) ---------------- */
 
 /* The newest sample per (originator, topic, id) as received: what each

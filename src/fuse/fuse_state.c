@@ -656,3 +656,28 @@ int mwx_fuse_get_last(const mwx_fuser *fz, size_t index, mwx_fuse_track *out) {
     return mwx_error_set(MWX_EINVAL, "fuse: get_last: fused track %zu has no member", index);
   return rc;
 }
+
+void mwx_fuse_mem_stats(const mwx_fuser *fz, mwx_fuse_mem *out) {
+  if (!out)
+    return;
+  memset(out, 0, sizeof *out);
+  if (!fz)
+    return;
+  out->sources = fz->ns;
+  out->fused = fz->nf;
+  out->pending = fz->npend;
+  int64_t newest = INT64_MIN;
+  for (size_t i = 0; i < fz->ns; i++)
+    if (fz->s[i].last.t_ns > newest)
+      newest = fz->s[i].last.t_ns;
+  for (size_t i = 0; i < fz->ns; i++)
+    out->silent_sources += !fuse_fresh_at(fz, &fz->s[i], newest);
+  out->bytes_sources = fz->caps * sizeof *fz->s;
+  out->bytes_fused = fz->capf * sizeof *fz->f;
+  out->bytes_index = fz->cap_ix_mem * sizeof *fz->ix_mem + fz->cap_ix_off * sizeof *fz->ix_off;
+  out->bytes_lookup = fz->h_cap * sizeof *fz->h;
+  out->bytes_memo = fz->cap_me * sizeof *fz->me + fz->cap_mk * sizeof *fz->mk + fz->mh_cap * sizeof *fz->mh;
+  out->bytes_pending = fz->pend ? FUSE_PENDING_MAX * sizeof *fz->pend : 0;
+  out->bytes_total = sizeof *fz + out->bytes_sources + out->bytes_fused + out->bytes_index + out->bytes_lookup +
+                     out->bytes_memo + out->bytes_pending;
+}
