@@ -269,13 +269,33 @@ static void picture_put(mwx_cop *c, const json_t *sample) {
   json_object_set_new(c->picture, key, copy);
 }
 
+/* The partner's counts are the node's (mwx_node_partner_stats_get: what
+ * its stats, NodeStatus and logs say), copied, never counted again here:
+ * received, and the refusals by reason with their sum in "dropped". */
+static void partner_counts(mwx_cop *c, const char *nat, json_t *p, int drops) {
+  mwx_node_partner_stats ps;
+  if (mwx_node_partner_stats_get(c->node, nat, &ps)) {
+    mwx_error_clear();
+    return;
+  }
+  json_object_set_new(p, "received", json_integer((json_int_t)ps.received));
+  if (!drops)
+    return;
+  json_object_set_new(p, "sig_failures", json_integer((json_int_t)ps.sig_failures));
+  json_object_set_new(p, "replays", json_integer((json_int_t)ps.replays));
+  json_object_set_new(p, "other_drops", json_integer((json_int_t)ps.other_drops));
+  json_object_set_new(p, "dropped",
+                      json_integer((json_int_t)(ps.sig_failures + ps.replays + ps.other_drops)));
+}
+
 static json_t *partner_obj(mwx_cop *c, const char *nat) {
   json_t *p = json_object_get(c->partners, nat);
   if (!p) {
-    p = json_pack("{s:b,s:n,s:I,s:I,s:I,s:I,s:I,s:n}", "alive", 0, "last_ms", "received", (json_int_t)0, "dropped",
-                  (json_int_t)0, "sig_failures", (json_int_t)0, "replays", (json_int_t)0, "other_drops", (json_int_t)0,
-                  "journal_head");
+    p = json_pack("{s:b,s:n,s:I,s:I,s:I,s:I,s:I,s:n}", "alive", 0, "last_ms", "received", (json_int_t)0,
+                  "dropped", (json_int_t)0, "sig_failures", (json_int_t)0, "replays", (json_int_t)0, "other_drops",
+                  (json_int_t)0, "journal_head");
     json_object_set_new(c->partners, nat, p);
+    partner_counts(c, nat, p, 1);
   }
   return p;
 }
@@ -312,7 +332,7 @@ void cop_on_node_event(void *vc, const mwx_node_event *ev) {
     else if (ev->kind == MWX_NODE_EV_RECEIVED) {
       json_object_set_new(p, "alive", json_true());
       json_object_set_new(p, "last_ms", json_real((double)(ev->wall_ns / 1000000)));
-      json_object_set_new(p, "received", json_integer(json_integer_value(json_object_get(p, "received")) + 1));
+      partner_counts(c, nat, p, 0);
       if (ev->msg && ev->msg->topic == MWX_TOPIC_STATUS) {
         /* the partner's last sealed journal head, as its signed NodeStatus says:
            {"id", "hash" (the chain hash, hex)} */
@@ -323,12 +343,11 @@ void cop_on_node_event(void *vc, const mwx_node_event *ev) {
                                                          "hash", hex));
       }
     } else {
-      /* dropped: counted by kind (the node's structured reason), and in all */
-      const char *k = ev->drop == MWX_NODE_DROP_SIGNATURE ? "sig_failures"
-                      : ev->drop == MWX_NODE_DROP_REPLAY  ? "replays"
-                                                          : "other_drops";
-      json_object_set_new(p, k, json_integer(json_integer_value(json_object_get(p, k)) + 1));
-      json_object_set_new(p, "dropped", json_integer(json_integer_value(json_object_get(p, "dropped")) + 1));
+      /* dropped: the node's counts by reason, of every partner (a replay is
+         counted to its originator, which may not be the nation that sent it) */
+      const char *k;
+      json_t *v;
+      json_object_foreach(c->partners, k, v) partner_counts(c, k, v, 1);
     }
     /* with a RECEIVED event at most every COP_PARTNER_STATUS_NS (a partner
        sends hundreds a second in a salvo; the page shows ages in seconds),
