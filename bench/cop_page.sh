@@ -13,6 +13,10 @@
 #      with 0 and with WS_CLIENTS WebSocket clients, alternating windows,
 #      and the web server's own share of that loop's time (/api/stats
 #      loop_busy) in each case.
+#   WS_PHASE=T0,T1 instead: WS_CLIENTS clients (0 too) open through the
+#      exercise's T0..T1 s, PHASE lines: the loop thread's CPU seconds over
+#      that phase and the node's own pass time (run the same command with
+#      WS_CLIENTS=0 and =10: the pages' cost over the same node work).
 #   Then JPN's CPU time over each part (PERF=FILE: JPN's stacks over the
 #   WebSocket part, perf record -g at 499 Hz, into FILE).  The headline lines start with
 #   PAGE / LOOP / NODE.
@@ -63,13 +67,17 @@ print("NODE JPN Track events, node event -> their fused delta pushed: %s (%s ove
   echo "NODE /api/stats: no answer"
 echo "NODE JPN cpu=$(awk -v d=$((c1 - c0)) -v s=$(getconf CLK_TCK) 'BEGIN{printf "%.1f", d/s}') s over the page run (scenario $(basename "$SC"), speed $SPEED, $PAGES page(s), $SECS s)"
 WS_CLIENTS=${WS_CLIENTS:-10}
-if [ "$WS_CLIENTS" -gt 0 ]; then
+if [ "$WS_CLIENTS" -gt 0 ] || [ -n "${WS_PHASE:-}" ]; then # (WS_PHASE=T0,T1: WS_CLIENTS clients, 0 too, through the exercise's T0..T1 s)
   c0=$(awk '{print $14+$15}' /proc/${PIDS[1]}/stat)
   if [ -n "${PERF:-}" ]; then # PERF=FILE: JPN's stacks over the WebSocket part (perf record, 499 Hz)
-    perf record -q -F 499 -g -o "$PERF" -p "${PIDS[1]}" >/dev/null 2>&1 & PERFPID=$!
+    # (PERF_CG: the call-graph option, default -g (frame pointers); PERF_CG="--call-graph dwarf,16384"
+    #  and PERF_LOOP=1 (the loop thread alone) unwind the libraries too; -k CLOCK_MONOTONIC: the
+    #  samples' times are comparable with cop_ws.js's WINDOW lines)
+    if [ -n "${PERF_LOOP:-}" ]; then ptarget=(-t "${PIDS[1]}"); else ptarget=(-p "${PIDS[1]}"); fi
+    perf record -q -k CLOCK_MONOTONIC -F "${PERF_HZ:-499}" ${PERF_CG:--g} -o "$PERF" "${ptarget[@]}" >/dev/null 2>&1 & PERFPID=$!
   fi
   # (bounded: each window and handshake has its time-out inside; this is the last resort)
-  timeout $(( (${WS_WINDOW:-10} + 3) * 2 * ${WS_ROUNDS:-3} + 120 )) \
+  timeout $(( (${WS_WINDOW:-10} + 3) * 2 * ${WS_ROUNDS:-3} + 120 + ${WS_PHASE:+400 +} 0 )) \
     env JPN_PID="${PIDS[1]}" node "$SRC/bench/cop_ws.js" "https://127.0.0.1:$PORT/" "$T/pki/JPN/web_ca.pem" bench bench-password "${WS_WINDOW:-10}" "${WS_ROUNDS:-3}" "$WS_CLIENTS" ||
     { echo "LOOP cop_ws.js failed (status $?); JPN's log ends:"; tail -5 "$T/JPN.log" | sed 's/^/LOOP   /'; }
   c1=$(awk '{print $14+$15}' /proc/${PIDS[1]}/stat)

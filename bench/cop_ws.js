@@ -47,7 +47,7 @@ function request(method, path, body, cookie) {
 }
 
 // one WebSocket client: handshake (within HANDSHAKE_MS), then unmasked server frames (RFC 6455 5.2)
-function client(cookie, stats) {
+function client(cookie, stats, first) {
   return new Promise((resolve, reject) => {
     let open = false;
     const fail = (e) => { if (open) return; clearTimeout(timer); s.destroy(); reject(e); };
@@ -91,6 +91,14 @@ function client(cookie, stats) {
         if (op === 1) {
           const evs = JSON.parse(payload.toString()), now = Date.now();
           for (const ev of Array.isArray(evs) ? evs : [evs]) if (ev.push_ms && stats.lat.length < 1e6) stats.lat.push(now - ev.push_ms);
+          if (first) { // what the bytes are: per event type (and sample topic), the first client of each window
+            stats.bytes += payload.length;
+            for (const ev of Array.isArray(evs) ? evs : [evs]) {
+              const k = ev.type + (ev.sample && ev.sample.topic ? `/${ev.sample.topic}` : '');
+              const t = stats.kinds.get(k) || { n: 0, bytes: 0 };
+              t.n++; t.bytes += JSON.stringify(ev).length; stats.kinds.set(k, t);
+            }
+          }
           stats.frames++;
           stats.events += Array.isArray(evs) ? evs.length : 1;
           if (Array.isArray(evs) && evs.length && evs[0].type === 'snapshot') stats.snapshots++;
@@ -155,21 +163,63 @@ function summary(d, bucket) {
   };
   const cpu = { 0: { loop: 0, loopWait: 0, all: 0, wall: 0 }, [clientsArg]: { loop: 0, loopWait: 0, all: 0, wall: 0 } };
   let bucket = 50, failed = 0, connected = 0;
-  const got = { frames: 0, events: 0, snapshots: 0, lat: [] };
+  const got = { frames: 0, events: 0, snapshots: 0, lat: [], bytes: 0, kinds: new Map() };
+  if (process.env.WS_PHASE) {
+    // WS_PHASE=T0,T1 (exercise seconds): CLIENTS clients (0: none) open through the whole phase,
+    // the loop's figures over it; two runs of the same command, WS_CLIENTS=0 and =10, give the
+    // pages' cost over the same part of the scenario (the same node work)
+    const [T0, T1] = process.env.WS_PHASE.split(',').map(Number);
+    const k = Number(clientsArg);
+    const res = await Promise.allSettled(Array.from({ length: k }, (_, i) => client(cookie, got, i === 0)));
+    const socks = res.filter((x) => x.status === 'fulfilled').map((x) => x.value);
+    for (const x of res) if (x.status === 'rejected') { failed++; console.error(`PHASE a client failed: ${x.reason.message}`); }
+    // the exercise's time: /api/stats node_loop.sim_t_s (older servers: /api/queue's sim_t_s)
+    const simT = async (st) => (st.node_loop.sim_t_s !== undefined ? st.node_loop.sim_t_s
+      : JSON.parse((await request('GET', '/api/queue', null, cookie)).body).sim_t_s);
+    const at = async () => { const st = await stats(); st.node_loop.sim_t_s = await simT(st); return st; };
+    let sa = await at();
+    if (sa.node_loop.sim_t_s > T0) console.log(`PHASE already at +${sa.node_loop.sim_t_s.toFixed(1)} s when the clients were up (phase from +${T0} s)`);
+    while (sa.node_loop.sim_t_s < T0) { await sleep(200); sa = await at(); }
+    const ca = procCpu();
+    let sb = sa;
+    while (sb.node_loop.sim_t_s < T1) { await sleep(200); sb = await at(); }
+    const cb = procCpu();
+    const L = (x) => x.node_loop, wall = (L(sb).mono_ns - L(sa).mono_ns) / 1e9, cpuS = (L(sb).thread_cpu_ns - L(sa).thread_cpu_ns) / 1e9;
+    const dp = L(sb).passes - L(sa).passes, web = (sb.loop_busy.cpu_ns - sa.loop_busy.cpu_ns) / 1e9;
+    const own = (L(sb).pass_ns - L(sb).emit_ns - L(sa).pass_ns + L(sa).emit_ns) / 1e9;
+    console.log(`PHASE ${k} clients (${socks.length} connected, ${failed} failed), exercise +${L(sa).sim_t_s.toFixed(1)} .. +${L(sb).sim_t_s.toFixed(1)} s, ${wall.toFixed(1)} s wall: ` +
+                `loop thread CPU ${cpuS.toFixed(3)} s (${(100 * cpuS / wall).toFixed(2)}% of a core; schedstat ${ca && cb ? ((cb.loop.run - ca.loop.run) / 1e9).toFixed(3) : '-'} s, ` +
+                `waiting for a core ${ca && cb ? ((cb.loop.wait - ca.loop.wait) / 1e9).toFixed(3) : '-'} s), of it the web server's ${web.toFixed(3)} s; ` +
+                `${dp} node passes, their own work (wall, without the subscribers') ${own.toFixed(3)} s, mean ${(1e6 * own / dp).toFixed(0)} µs, ` +
+                `subscribers ${((L(sb).emit_ns - L(sa).emit_ns) / 1e9).toFixed(3)} s; the whole mwxd ${ca && cb ? ((cb.run - ca.run) / 1e9).toFixed(3) : '-'} s CPU`);
+    if (k) {
+      console.log(`PHASE one client's stream: ${(got.bytes / wall / 1024).toFixed(1)} KiB/s; by event (n/s, bytes/s): ` +
+                  [...got.kinds.entries()].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, 6).map(([kk, t]) => `${kk} ${(t.n / wall).toFixed(1)}/s ${(t.bytes / wall / 1024).toFixed(1)} KiB/s`).join('; '));
+      console.log(`PHASE server: ws_frames=${sb.ws_frames - sa.ws_frames} ws_bytes=${sb.ws_bytes - sa.ws_bytes} ws_sealed_bytes=${sb.ws_sealed_bytes - sa.ws_sealed_bytes} ws_resyncs=${sb.ws_resyncs - sa.ws_resyncs} ` +
+                  `fused_walks=${sb.fused_walks - sa.fused_walks} fused_moved=${sb.fused_moved - sa.fused_moved} fused_refreshed=${sb.fused_refreshed - sa.fused_refreshed}`);
+    }
+    console.log(`WINDOW clients=${k} round=0 mono_s=${(L(sa).mono_ns / 1e9).toFixed(6)},${(L(sb).mono_ns / 1e9).toFixed(6)}`);
+    for (const x of socks) x.destroy();
+    process.exit(failed ? 2 : 0);
+  }
   for (let r = 0; r < Number(roundsArg); r++) {
     round = r;
-    for (const k of [0, Number(clientsArg)]) {
+    // ABBA (0, N, N, 0, ...): the salvo's load grows through the run; in a plain alternation every
+    // N-client window would come after a 0-client one and see more of the node's own work
+    for (const k of (r % 2 ? [Number(clientsArg), 0] : [0, Number(clientsArg)])) {
       nowClients = k;
       // all handshakes at once, each with its time-out
-      const res = await Promise.allSettled(Array.from({ length: k }, () => client(cookie, got)));
+      const res = await Promise.allSettled(Array.from({ length: k }, (_, i) => client(cookie, got, i === 0)));
       const socks = res.filter((x) => x.status === 'fulfilled').map((x) => x.value);
       for (const x of res) if (x.status === 'rejected') { failed++; console.error(`LOOP a client failed: ${x.reason.message}`); }
       connected += socks.length;
       await sleep(1000); // the connections settle
       const sa = await stats(), a = hist(sa);
       const ca = procCpu();
+      const w0 = process.hrtime.bigint(); // (CLOCK_MONOTONIC: perf record -k CLOCK_MONOTONIC's clock)
       await sleep(Number(winS) * 1000);
       const cb = procCpu();
+      console.log(`WINDOW clients=${k} round=${r} mono_s=${(Number(w0) / 1e9).toFixed(6)},${(Number(process.hrtime.bigint()) / 1e9).toFixed(6)}`);
       const sb = await stats(), b = hist(sb);
       if (ca && cb && ca.loop && cb.loop) {
         cpu[k].loop += cb.loop.run - ca.loop.run;
@@ -201,6 +251,9 @@ function summary(d, bucket) {
   console.log(`LOOP  0 WebSocket clients: n=${z.n} p50=${f(z.p50)} p99=${f(z.p99)} max=${f(z.max)} mean=${f(z.mean)}`);
   console.log(`LOOP ${clientsArg} WebSocket clients: n=${t.n} p50=${f(t.p50)} p99=${f(t.p99)} max=${f(t.max)} mean=${f(t.mean)} ` +
               `(the clients got ${got.frames} messages, ${got.events} events, ${got.snapshots} snapshots; ${connected} connections made, ${failed} failed)`);
+  const winTotal = Number(roundsArg) * Number(winS);
+  console.log(`LOOP one client's stream: ${(got.bytes / winTotal / 1024).toFixed(1)} KiB/s; by event (n/s, bytes/s): ` +
+              [...got.kinds.entries()].sort((a, b) => b[1].bytes - a[1].bytes).map(([k, t]) => `${k} ${(t.n / winTotal).toFixed(1)}/s ${(t.bytes / winTotal / 1024).toFixed(1)} KiB/s`).join('; '));
   const pct = (a, p) => { if (!a.length) return NaN; const v = [...a].sort((x, y) => x - y); return v[Math.min(v.length - 1, Math.floor(v.length * p))]; };
   console.log(`LOOP the clients: server push -> client n=${got.lat.length} p50=${pct(got.lat, 0.5)} p99=${pct(got.lat, 0.99)} max=${got.lat.reduce((a, b) => Math.max(a, b), 0)} ms`);
   const share = (x) => (x.up ? (100 * x.ns / x.up).toFixed(2) : '-');
@@ -230,7 +283,7 @@ function summary(d, bucket) {
               `(${(100 * (cs(L1) / cs(L0) - 1)).toFixed(1)}% more), subscribers' time per pass ${me(L0).toFixed(0)} -> ${me(L1).toFixed(0)} µs`);
   const st = await stats();
   console.log(`LOOP /api/stats requests unanswered in 15 s (asked again): ${silences}`);
-  console.log(`LOOP server: ws_clients=${st.ws_clients} ws_sent=${st.ws_sent} ws_frames=${st.ws_frames} ws_sealed=${st.ws_sealed} ws_dropped=${st.ws_dropped} ws_resyncs=${st.ws_resyncs} ws_snapshots=${st.ws_snapshots} ws_coalesced=${st.ws_coalesced}` +
+  console.log(`LOOP server: ws_clients=${st.ws_clients} ws_sent=${st.ws_sent} ws_frames=${st.ws_frames} ws_sealed=${st.ws_sealed} ws_dropped=${st.ws_dropped} ws_resyncs=${st.ws_resyncs} ws_snapshots=${st.ws_snapshots} ws_coalesced=${st.ws_coalesced} ws_sealed_bytes=${st.ws_sealed_bytes} ws_bytes=${st.ws_bytes} fused_walks=${st.fused_walks} fused_moved=${st.fused_moved} fused_refreshed=${st.fused_refreshed}` +
               ` slowest API call ${st.api_slowest ? `${st.api_slowest.call} ${st.api_slowest.ms.toFixed(1)} ms (all calls ${st.api_slowest.total_ms.toFixed(0)} ms)` : '-'}`);
   process.exit(failed ? 2 : 0);
 })().catch((e) => { console.error(e); process.exit(1); });

@@ -141,6 +141,14 @@ typedef struct mwx_cop_stats {
                             loop_ns, not counting the time the thread waited for a core inside them */
   uint64_t loop_calls;   /* the calls that time is made of */
   int64_t up_ns;         /* CLOCK_MONOTONIC ns since mwx_cop_open (loop_ns / up_ns: the server's share) */
+  uint64_t ws_sealed_bytes; /* bytes of the push frames made (each written to every page up to date) */
+  uint64_t ws_bytes;     /* bytes written to the pages (each page counts; snapshots included) */
+  uint64_t fused_walks;  /* walks of the node's fused picture for a delta (one per fusion pass, and one
+                            after a launch point or prediction that came without a pass) */
+  uint64_t fused_moved;  /* fused entries in deltas because their data changed (a member's newer sample,
+                            contributors, members, launch point, prediction) */
+  uint64_t fused_refreshed; /* fused entries in deltas only because their position at the pass's time
+                            moved on and their last push is 250 ms old */
 } mwx_cop_stats;
 
 /* A copy of the counters (up_ns taken now).  Loop thread. */

@@ -430,6 +430,7 @@ typedef struct mwx_node_partner_stats {
   uint64_t received;           /* samples received from this nation (verified) */
   uint64_t sig_failures;       /* DROPPED from this nation for its origin signature (MWX_NODE_DROP_SIGNATURE) */
   uint64_t replays;            /* DROPPED from this nation as replays (MWX_NODE_DROP_REPLAY) */
+  uint64_t other_drops;        /* DROPPED from this nation for another check (MWX_NODE_DROP_OTHER) */
 } mwx_node_partner_stats;
 
 typedef struct mwx_node_stats {
@@ -520,6 +521,11 @@ typedef struct mwx_node_stats {
  * pass or push; the memory is mwx_node_get_memory's).  Loop thread (or
  * after mwx_node_run returned). */
 void mwx_node_get_stats(const mwx_node *n, mwx_node_stats *s);
+
+/* One partner's counters of mwx_node_stats (the web picture's partner
+ * status: the node's counts, not a second count of the events): 0, or
+ * MWX_ENOTFOUND when nation (3 letters) is not a partner.  Loop thread. */
+int mwx_node_partner_stats_get(const mwx_node *n, const char *nation, mwx_node_partner_stats *out);
 
 /* Memory (issue 16, "RSS flat"): the process's heap as glibc's malloc sees
  * it (mallinfo2: bytes in use in every arena and mmap'd chunks, bytes free

@@ -116,6 +116,37 @@ static void src_del(mwx_cop *c, cop_src *s) {
   c->n_src--;
 }
 
+/* ---- the fused tracks' members (cop_member) ---- */
+
+static cop_member *member_slot(cop_member *t, const char *id) {
+  size_t i = src_hash(id) & (COP_MEMBER_SLOTS - 1);
+  while (t[i].id[0] && strcmp(t[i].id, id))
+    i = (i + 1) & (COP_MEMBER_SLOTS - 1);
+  return &t[i];
+}
+
+static void member_put(mwx_cop *c, const char *id) {
+  if (!id[0])
+    return;
+  if (c->n_member >= COP_MEMBER_SLOTS / 2) { /* full enough: emptied (this walk and the next fill it) */
+    memset(c->member, 0, sizeof c->member);
+    c->n_member = 0;
+  }
+  cop_member *m = member_slot(c->member, id);
+  if (!m->id[0]) {
+    snprintf(m->id, sizeof m->id, "%s", id);
+    c->n_member++;
+  }
+  m->walk = c->member_walk;
+}
+
+int cop_fused_member(const mwx_cop *c, const char *id) {
+  if (!id || !id[0])
+    return 0;
+  const cop_member *m = member_slot((cop_member *)c->member, id);
+  return m->id[0] && m->walk + 1 >= c->member_walk;
+}
+
 static int32_t clamp_us(int64_t ns) {
   int64_t us = ns / 1000;
   return us < 0 ? 0 : us > INT32_MAX ? INT32_MAX : (int32_t)us;
@@ -132,17 +163,32 @@ void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
     json_array_append_new(w->tracks, o);
     return;
   }
+  for (int m = 0; m < e->n_members; m++) {
+    char id[MWX_ID_LEN + 1];
+    snprintf(id, sizeof id, "%.*s", MWX_ID_LEN, e->member[m]);
+    member_put(c, id);
+  }
   cop_fused *f = fused_slot(c, e->global_track_no, 1);
   if (!f)
     return;
   f->seen = 1;
   int64_t lt = e->has_launch ? e->launch.launch_time_ns + (int64_t)(e->launch.err_major_km * 1e3) : INT64_MIN;
   int64_t it = e->has_impact ? e->impact.time_ns : INT64_MIN;
-  int moved = f->t_ns != e->t_ns || f->t_last_ns != e->t_last_sample_ns || f->n_con != e->n_contributors ||
+  /* in the delta when its data changed; when only its position at the
+     pass's time moved on (the fuser's propagation, no new sample), at most
+     every COP_FUSED_REFRESH_NS (the page's symbol then moves at 4 Hz; a new
+     sample of any member is pushed at the pass that took it in) */
+  int moved = f->t_last_ns != e->t_last_sample_ns || f->n_con != e->n_contributors ||
               f->n_members != e->n_members || memcmp(f->con, e->contributors, sizeof f->con);
   int nl = lt != f->launch_ns, ni = it != f->impact_ns;
-  if (!moved && !nl && !ni)
+  int refresh = !moved && !nl && !ni && f->t_ns != e->t_ns && w->now_mono - f->pushed_mono >= COP_FUSED_REFRESH_NS;
+  if (!moved && !nl && !ni && !refresh)
     return;
+  if (refresh)
+    c->st.fused_refreshed++;
+  else
+    c->st.fused_moved++;
+  f->pushed_mono = w->now_mono;
   json_array_append_new(w->tracks, fused_json(e, nl, ni));
   /* the Track samples of its members that the fuser has taken in (time of
      validity <= its newest member sample's): their node events are in
@@ -181,7 +227,9 @@ static void sources_prune(mwx_cop *c, int64_t now_ms);
 static int fused_flush(mwx_cop *c) {
   int64_t t0 = cop_busy_in(c);
   c->fused_last = mwx_node_mono_ns();
-  fused_walk w = {c, json_array(), 0, NULL, 0, cop_wall_ms()};
+  fused_walk w = {c, json_array(), 0, NULL, 0, cop_wall_ms(), c->fused_last};
+  c->st.fused_walks++;
+  c->member_walk++;
   for (size_t i = 0; i < c->n_fused; i++)
     c->fused[i].seen = 0;
   mwx_node_fused_picture(c->node, cop_fused_visit, &w);

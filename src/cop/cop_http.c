@@ -278,6 +278,11 @@ static int api_call(struct lws *wsi, http_pss *p, mwx_cop *c) {
     json_object_set_new(r, "ws_frames", json_integer((json_int_t)st.ws_frames));
     json_object_set_new(r, "ws_resyncs", json_integer((json_int_t)st.ws_resyncs));
     json_object_set_new(r, "ws_sealed", json_integer((json_int_t)st.ws_sealed));
+    json_object_set_new(r, "ws_sealed_bytes", json_integer((json_int_t)st.ws_sealed_bytes));
+    json_object_set_new(r, "ws_bytes", json_integer((json_int_t)st.ws_bytes));
+    json_object_set_new(r, "fused_walks", json_integer((json_int_t)st.fused_walks));
+    json_object_set_new(r, "fused_moved", json_integer((json_int_t)st.fused_moved));
+    json_object_set_new(r, "fused_refreshed", json_integer((json_int_t)st.fused_refreshed));
     json_object_set_new(r, "ws_snapshots", json_integer((json_int_t)st.ws_snapshots));
     /* the server's own time on the node's loop (bench/cop_ws.js: its share per window) */
     int64_t up = mwx_node_mono_ns() - c->open_mono;
@@ -295,11 +300,12 @@ static int api_call(struct lws *wsi, http_pss *p, mwx_cop *c) {
     struct timespec cts;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cts);
     json_object_set_new(r, "node_loop",
-                        json_pack("{s:I,s:I,s:I,s:I,s:I}", "passes", (json_int_t)pf.passes, "pass_ns",
+                        json_pack("{s:I,s:I,s:I,s:I,s:I,s:f}", "passes", (json_int_t)pf.passes, "pass_ns",
                                   (json_int_t)(pf.wall_ns - pf.part_ns[MWX_NODE_PROF_OUTSIDE]), "emit_ns",
                                   (json_int_t)pf.part_ns[MWX_NODE_PROF_EMIT], "thread_cpu_ns",
                                   (json_int_t)((int64_t)cts.tv_sec * NS + cts.tv_nsec), "mono_ns",
-                                  (json_int_t)mwx_node_mono_ns()));
+                                  (json_int_t)mwx_node_mono_ns(), "sim_t_s",
+                                  (double)(cop_node_sim_ns(c) - c->epoch_ns) / 1e9));
     json_object_set_new(r, "ws_open", json_integer(c->ws_open));
     json_object_set_new(r, "fuse_passes", cop_fused_stats_json(c));
     json_object_set_new(r, "ws_nodelay_set", json_integer((json_int_t)c->ws_nodelay_set));

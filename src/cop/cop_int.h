@@ -95,11 +95,26 @@ _Static_assert(COP_FRAMES > MWX_COP_BACKLOG_MSGS, "the frames hold every page's 
 /* a track's updates are pushed at most this often: the newest sample then */
 #define COP_COALESCE_NS (50 * 1000000ll)
 #define COP_COALESCE_KEYS 4096
+/* ... and a nation's track that is a member of a fused track (the page
+   draws the fused symbol, which the fused deltas move; the nation's own
+   sample is for its tables) at most this often */
+#define COP_COALESCE_MEMBER_NS (1000 * 1000000ll)
+/* the members of the fused tracks seen by the last walks (cop_member):
+   open addressing, emptied when more than half full (the next walk fills
+   it again) */
+#define COP_MEMBER_SLOTS 4096
+/* a partner's status goes with its RECEIVED events at most this often (its
+   drops, its link and its journal head at once) */
+#define COP_PARTNER_STATUS_NS (1000 * 1000000ll)
 /* the fused picture's changes are pushed at most this often (one message
    for every changed global track), and COP_FLUSH_MIN_NS after the first node
    event that may change them when the last push is older than that */
 #define COP_FLUSH_NS (25 * 1000000ll)
 #define COP_FLUSH_MIN_NS (2 * 1000000ll)
+/* a fused entry whose data did not change (no newer member sample, the same
+   contributors, members, launch point and prediction) but whose position at
+   the pass's time moved on is in a delta at most this often */
+#define COP_FUSED_REFRESH_NS (250 * 1000000ll)
 #define COP_RELOOKS 12
 /* the fusion passes seen (MWX_NODE_EV_PICTURE) and the fused deltas pushed:
    the last COP_PASS_N of each, for /api/stats "fuse_passes" */
@@ -149,6 +164,11 @@ typedef struct cop_src { /* a source track's oldest node event not yet in a push
   int64_t t_ns;             /* the sample's time of validity (sim ns) */
 } cop_src;
 
+typedef struct cop_member { /* a local track id that a fused track of a recent walk has as a member */
+  char id[MWX_ID_LEN + 1];    /* ("": a free slot) */
+  uint64_t walk;              /* the last walk that saw it */
+} cop_member;
+
 typedef struct cop_fused {
   uint32_t g;
   int64_t t_ns, impact_ns, launch_ns;
@@ -157,6 +177,7 @@ typedef struct cop_fused {
   char con[MWX_MAX_NATIONS][MWX_NATION_LEN];
   int n_members;
   int seen;
+  int64_t pushed_mono; /* mono ns of the last delta that carried it */
 } cop_fused;
 
 /* one push frame: the JSON array of the events pushed in one COP_SEAL_NS,
@@ -238,6 +259,10 @@ struct mwx_cop {
                              yet in a pushed delta (COP_SRC_MAX at most): a fused message's wall_ms is
                              the oldest of those its entries took in */
   size_t n_src;
+  cop_member member[COP_MEMBER_SLOTS]; /* the fused tracks' members (cop_fused_member) */
+  size_t n_member;
+  uint64_t member_walk;    /* walks of the fused picture made (a member seen by the last two counts) */
+  json_t *partner_sent;    /* nation -> mono ns its status last went with a RECEIVED event */
   uint64_t src_untracked;   /* events that found the table full (after a prune): not measured */
   int64_t src_pruned_ms;    /* the last look for such events (a fused flush, at most every COP_SRC_KEEP_MS / 4) */
   uint64_t src_unreflected; /* such events that changed nothing shown within COP_SRC_KEEP_MS (dropped) */
@@ -282,6 +307,7 @@ typedef struct fused_walk {
   json_t *trails; /* with full: nation's track id -> its trail (from the picture, made once per walk) */
   int64_t src_ms; /* not full: the oldest node event the changed entries reflect (0: none) */
   int64_t now_ms; /* not full: the walk's wall ms (each reflected event's wait is measured to it) */
+  int64_t now_mono; /* not full: the walk's mono ns (COP_FUSED_REFRESH_NS) */
 } fused_walk;
 
 /* A log-in's password check on libuv's thread pool (cop_http.c): the
@@ -397,6 +423,9 @@ void cop_fused_picture(mwx_cop *c, const mwx_node_event *ev);
  * entry with that track as a member whose newest member sample is at
  * least as new (the delta's wall_ms is the oldest so reflected). */
 void cop_fused_track(mwx_cop *c, const mwx_msg_track *t, int64_t wall_ms);
+/* Whether the local track id is a member of a fused track that the last
+ * or the one before of the fused picture's walks saw. */
+int cop_fused_member(const mwx_cop *c, const char *id);
 /* /api/stats "fuse_passes": {passes, wait_ms, pass_ms, take_ms, push_ms,
  * delta_wait_ms}, each {n, p50, p99, max} over the last COP_PASS_N. */
 json_t *cop_fused_stats_json(const mwx_cop *c);

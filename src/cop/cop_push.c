@@ -73,6 +73,7 @@ void cop_frames_seal(mwx_cop *c) {
   cop_wlag_add(&c->wl_seal, f->sealed_at - f->first_mono);
   uint64_t ev = f->events_before + f->n_events, by = f->bytes_before + f->len;
   c->kept_bytes += f->len;
+  c->st.ws_sealed_bytes += f->len;
   c->frame_head++;
   c->st.ws_sealed++;
   c->sealed_mono = mwx_node_mono_ns();
@@ -157,8 +158,16 @@ void cop_push_now(mwx_cop *c, json_t *o) {
   }
 }
 
+/* How often the track of key ("type|ORIG|id") is pushed at most: a member
+ * of a fused track (its symbol is the fused one) COP_COALESCE_MEMBER_NS,
+ * else COP_COALESCE_NS. */
+static int64_t coalesce_ns(const mwx_cop *c, const char *key) {
+  const char *id = strrchr(key, '|');
+  return id && cop_fused_member(c, id + 1) ? COP_COALESCE_MEMBER_NS : COP_COALESCE_NS;
+}
+
 /* Pushes every pending track update whose track was last pushed at least
- * COP_COALESCE_NS ago; returns the delay to the next one due (or DONE). */
+ * its coalesce_ns ago; returns the delay to the next one due (or DONE). */
 static int64_t coalesce_tick(mwx_node_loop *l, void *ctx) {
   (void)l;
   mwx_cop *c = ctx;
@@ -168,13 +177,13 @@ static int64_t coalesce_tick(mwx_node_loop *l, void *ctx) {
   json_t *v;
   void *tmp;
   json_object_foreach_safe(c->pending, tmp, k, v) {
-    int64_t last = (int64_t)json_integer_value(json_object_get(c->last_push, k));
-    if (now - last >= COP_COALESCE_NS) {
+    int64_t last = (int64_t)json_integer_value(json_object_get(c->last_push, k)), every = coalesce_ns(c, k);
+    if (now - last >= every) {
       cop_push_now(c, v);
       json_object_set_new(c->last_push, k, json_integer(now));
       json_object_del(c->pending, k);
-    } else if (last + COP_COALESCE_NS - now < next) {
-      next = last + COP_COALESCE_NS - now;
+    } else if (last + every - now < next) {
+      next = last + every - now;
     }
   }
   cop_busy_out(c, t0);
@@ -187,12 +196,12 @@ static int64_t coalesce_tick(mwx_node_loop *l, void *ctx) {
 }
 
 /* A track's sample event: pushed at once when the track was not pushed in
- * the last COP_COALESCE_NS, else kept as the track's pending update
+ * the last coalesce_ns, else kept as the track's pending update
  * (replacing an older one, counted in ws_coalesced) until its time comes. */
 static void push_track(mwx_cop *c, const char *key, json_t *o) {
-  int64_t now = mwx_node_mono_ns();
+  int64_t now = mwx_node_mono_ns(), every = coalesce_ns(c, key);
   json_t *lp = json_object_get(c->last_push, key);
-  if (!json_object_get(c->pending, key) && (!lp || now - (int64_t)json_integer_value(lp) >= COP_COALESCE_NS)) {
+  if (!json_object_get(c->pending, key) && (!lp || now - (int64_t)json_integer_value(lp) >= every)) {
     cop_push_now(c, o);
     if (!lp && json_object_size(c->last_push) >= COP_COALESCE_KEYS) { /* bound: forget tracks quiet for 1 s */
       const char *k;
@@ -208,7 +217,7 @@ static void push_track(mwx_cop *c, const char *key, json_t *o) {
     c->st.ws_coalesced++;
   json_object_set(c->pending, key, o);
   int64_t last = lp ? (int64_t)json_integer_value(lp) : now;
-  int64_t due = last + COP_COALESCE_NS;
+  int64_t due = last + every;
   if (c->loop && (!c->coalesce_timer || due < c->coalesce_due)) { /* (re)armed for the earliest due */
     if (c->coalesce_timer)
       mwx_node_loop_timer_del(c->loop, c->coalesce_timer);
@@ -260,13 +269,33 @@ static void picture_put(mwx_cop *c, const json_t *sample) {
   json_object_set_new(c->picture, key, copy);
 }
 
+/* The partner's counts are the node's (mwx_node_partner_stats_get: what
+ * its stats, NodeStatus and logs say), copied, never counted again here:
+ * received, and the refusals by reason with their sum in "dropped". */
+static void partner_counts(mwx_cop *c, const char *nat, json_t *p, int drops) {
+  mwx_node_partner_stats ps;
+  if (mwx_node_partner_stats_get(c->node, nat, &ps)) {
+    mwx_error_clear();
+    return;
+  }
+  json_object_set_new(p, "received", json_integer((json_int_t)ps.received));
+  if (!drops)
+    return;
+  json_object_set_new(p, "sig_failures", json_integer((json_int_t)ps.sig_failures));
+  json_object_set_new(p, "replays", json_integer((json_int_t)ps.replays));
+  json_object_set_new(p, "other_drops", json_integer((json_int_t)ps.other_drops));
+  json_object_set_new(p, "dropped",
+                      json_integer((json_int_t)(ps.sig_failures + ps.replays + ps.other_drops)));
+}
+
 static json_t *partner_obj(mwx_cop *c, const char *nat) {
   json_t *p = json_object_get(c->partners, nat);
   if (!p) {
-    p = json_pack("{s:b,s:n,s:I,s:I,s:I,s:I,s:I,s:n}", "alive", 0, "last_ms", "received", (json_int_t)0, "dropped",
-                  (json_int_t)0, "sig_failures", (json_int_t)0, "replays", (json_int_t)0, "other_drops", (json_int_t)0,
-                  "journal_head");
+    p = json_pack("{s:b,s:n,s:I,s:I,s:I,s:I,s:I,s:n}", "alive", 0, "last_ms", "received", (json_int_t)0,
+                  "dropped", (json_int_t)0, "sig_failures", (json_int_t)0, "replays", (json_int_t)0, "other_drops",
+                  (json_int_t)0, "journal_head");
     json_object_set_new(c->partners, nat, p);
+    partner_counts(c, nat, p, 1);
   }
   return p;
 }
@@ -303,7 +332,7 @@ void cop_on_node_event(void *vc, const mwx_node_event *ev) {
     else if (ev->kind == MWX_NODE_EV_RECEIVED) {
       json_object_set_new(p, "alive", json_true());
       json_object_set_new(p, "last_ms", json_real((double)(ev->wall_ns / 1000000)));
-      json_object_set_new(p, "received", json_integer(json_integer_value(json_object_get(p, "received")) + 1));
+      partner_counts(c, nat, p, 0);
       if (ev->msg && ev->msg->topic == MWX_TOPIC_STATUS) {
         /* the partner's last sealed journal head, as its signed NodeStatus says:
            {"id", "hash" (the chain hash, hex)} */
@@ -314,14 +343,23 @@ void cop_on_node_event(void *vc, const mwx_node_event *ev) {
                                                          "hash", hex));
       }
     } else {
-      /* dropped: counted by kind (the node's structured reason), and in all */
-      const char *k = ev->drop == MWX_NODE_DROP_SIGNATURE ? "sig_failures"
-                      : ev->drop == MWX_NODE_DROP_REPLAY  ? "replays"
-                                                          : "other_drops";
-      json_object_set_new(p, k, json_integer(json_integer_value(json_object_get(p, k)) + 1));
-      json_object_set_new(p, "dropped", json_integer(json_integer_value(json_object_get(p, "dropped")) + 1));
+      /* dropped: the node's counts by reason, of every partner (a replay is
+         counted to its originator, which may not be the nation that sent it) */
+      const char *k;
+      json_t *v;
+      json_object_foreach(c->partners, k, v) partner_counts(c, k, v, 1);
     }
-    json_object_set(o, "partner_status", p);
+    /* with a RECEIVED event at most every COP_PARTNER_STATUS_NS (a partner
+       sends hundreds a second in a salvo; the page shows ages in seconds),
+       with its NodeStatus (the journal head) and every other event at once */
+    int64_t now = mwx_node_mono_ns();
+    json_t *sent = json_object_get(c->partner_sent, nat);
+    if (ev->kind != MWX_NODE_EV_RECEIVED || (ev->msg && ev->msg->topic == MWX_TOPIC_STATUS) || !sent ||
+        now - (int64_t)json_integer_value(sent) >= COP_PARTNER_STATUS_NS) {
+      json_object_set(o, "partner_status", p);
+      if (c->ws_open)
+        json_object_set_new(c->partner_sent, nat, json_integer(now));
+    }
   }
   if ((ev->kind == MWX_NODE_EV_RELEASED || ev->kind == MWX_NODE_EV_REFUSED) && sample) {
     /* the decision, not the whole sample again */
@@ -352,7 +390,13 @@ void cop_on_node_event(void *vc, const mwx_node_event *ev) {
     if (!c->fused_src_ms)
       c->fused_src_ms = ev->wall_ns / 1000000;
     c->fused_idle = 0;
-    cop_fused_arm(c, COP_FLUSH_MIN_NS);
+    /* a Track sample changes the fused picture only through a fusion pass:
+       once the node says when a pass is in (MWX_NODE_EV_PICTURE), that
+       event's flush carries it, and a flush timer would walk the picture
+       again for nothing; launch points and predictions change it without a
+       pass */
+    if (!c->pic_events || ev->msg->topic != MWX_TOPIC_TRACK)
+      cop_fused_arm(c, COP_FLUSH_MIN_NS);
   }
   cop_busy_out(c, t0);
 }
@@ -409,7 +453,7 @@ json_t *cop_picture_json(mwx_cop *c) {
   json_object_foreach(c->picture, k, v) json_array_append(items, v);
   mwx_node_stats st;
   mwx_node_get_stats(c->node, &st);
-  fused_walk fw = {c, json_array(), 1, json_object(), 0, 0};
+  fused_walk fw = {c, json_array(), 1, json_object(), 0, 0, 0};
   json_object_foreach(c->picture, k, v) { /* a nation's track id -> its trail (the fused entries' ground tracks) */
     const char *t = json_string_value(json_object_get(v, "topic")), *id = json_string_value(json_object_get(v, "id"));
     json_t *trail = json_object_get(v, "trail");

@@ -155,6 +155,7 @@ int cop_cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
       int wr = lws_write(wsi, c->snap + LWS_PRE, c->snap_len, LWS_WRITE_TEXT);
       if (wr < (int)c->snap_len)
         return -1;
+      c->st.ws_bytes += c->snap_len;
       c->st.ws_frames++;
       if (w->next < c->frame_head)
         lws_callback_on_writable(wsi);
@@ -169,6 +170,7 @@ int cop_cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
       if (wr < (int)f->len)
         return -1;
       write_lags(c, f, t0);
+      c->st.ws_bytes += f->len;
       c->st.ws_frames++;
       c->st.ws_sent += f->n_events;
       w->next++;
@@ -206,6 +208,7 @@ int cop_cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
     if (wr < (int)len)
       return -1;
     write_lags(c, f, t0);
+    c->st.ws_bytes += len;
     c->st.ws_frames++;
     c->st.ws_sent += evs;
     if (w->next < c->frame_head)

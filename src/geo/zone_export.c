@@ -102,25 +102,36 @@ static json_t *ts_lines(const mwx_zone *z, uint16_t n) {
   return lines;
 }
 
-/* region g's rings (land layer): one MultiPolygon, one polygon per ring */
-static json_t *region_polys(const mwx_zone *z, uint16_t g) {
+/* ---- the land layer's rings: one walker ----
+ * The file keeps a ring's edges in order (data/zones/README.md): the edges
+ * of the land layer that keep() selects are chained into rings, a ring
+ * ending where the next selected edge does not start at the last one's end,
+ * or where it came back to its start.  on_ring gets each ring (its vertices
+ * thinned, its last vertex the last edge's end; closed: that end is its
+ * start) and owns it; on_edge, when given, gets every edge in file order
+ * (NULL for one not selected, and once at the end), for the lines drawn
+ * along some of the ring's edges (the coast). */
+typedef int (*land_keep_fn)(const zone_edge *e, uint16_t key);
+typedef void (*land_ring_fn)(json_t *ring, int closed, void *ctx);
+typedef void (*land_edge_fn)(const zone_edge *e, void *ctx);
+
+static int keep_region(const zone_edge *e, uint16_t g) { return e->region == g; }
+static int keep_nation(const zone_edge *e, uint16_t n) { return e->nation == n; }
+
+static void land_rings(const mwx_zone *z, land_keep_fn keep_fn, uint16_t key, land_ring_fn on_ring,
+                       land_edge_fn on_edge, void *ctx) {
   const zone_layer *L = &z->land;
-  json_t *polys = json_array(), *ring = NULL;
+  json_t *ring = NULL;
   double lx = 0, ly = 0, ex = NAN, ey = NAN, sx = 0, sy = 0;
   for (uint32_t i = 0; i <= L->nedge; i++) {
     const zone_edge *e = i < L->nedge ? &L->edge[i] : NULL;
-    int keep = e && e->region == g;
+    int keep = e && keep_fn(e, key);
     if (ring && (!keep || e->x1 != ex || e->y1 != ey || (ex == sx && ey == sy))) { /* the ring ends */
       chain_add(ring, ex, ey, &lx, &ly, 1);
-      if (ex != sx || ey != sy) chain_add(ring, sx, sy, &lx, &ly, 1); /* closed for the fill */
-      if (json_array_size(ring) >= 4) {
-        json_t *poly = json_array();
-        json_array_append(poly, ring);
-        json_array_append_new(polys, poly);
-      }
-      json_decref(ring);
+      on_ring(ring, ex == sx && ey == sy, ctx);
       ring = NULL;
     }
+    if (on_edge) on_edge(keep ? e : NULL, ctx);
     if (!keep) continue;
     if (!ring) {
       ring = json_array();
@@ -131,6 +142,26 @@ static json_t *region_polys(const mwx_zone *z, uint16_t g) {
     }
     ex = e->x2, ey = e->y2;
   }
+}
+
+/* a region's ring, closed by its start for the fill, into polys (ctx) */
+static void region_ring(json_t *ring, int closed, void *polys) {
+  if (!closed) {
+    json_t *s = json_array_get(ring, 0);
+    json_array_append_new(ring, pt(json_real_value(json_array_get(s, 0)), json_real_value(json_array_get(s, 1))));
+  }
+  if (json_array_size(ring) >= 4) {
+    json_t *poly = json_array();
+    json_array_append(poly, ring);
+    json_array_append_new(polys, poly);
+  }
+  json_decref(ring);
+}
+
+/* region g's rings (land layer): one MultiPolygon, one polygon per ring */
+static json_t *region_polys(const mwx_zone *z, uint16_t g) {
+  json_t *polys = json_array();
+  land_rings(z, keep_region, g, region_ring, NULL, polys);
   return polys;
 }
 
@@ -242,52 +273,49 @@ static int shore_edge(const mwx_zone *z, const zone_edge *e) {
   return a.zone != MWX_ZONE_LAND || b.zone != MWX_ZONE_LAND;
 }
 
+/* nation n's land and coast: land_rings's rings closed along the box
+ * (land_close) into polys; the coast, the chains of consecutive edges with
+ * sea on one side (shore_edge), into coast */
+typedef struct land_walk {
+  const mwx_zone *z;
+  json_t *polys, *coast, *line; /* line: the coast chain being made */
+  double cx, cy, lex, ley;      /* its last vertex kept, its last edge's end */
+} land_walk;
+
+static void land_ring(json_t *ring, int closed, void *vw) {
+  land_walk *w = vw;
+  land_close(ring, closed, w->polys);
+  json_decref(ring);
+}
+
+static void coast_edge(const zone_edge *e, void *vw) {
+  land_walk *w = vw;
+  int shore = e && shore_edge(w->z, e);
+  if (w->line && (!shore || e->x1 != w->lex || e->y1 != w->ley)) { /* the coast line ends */
+    chain_add(w->line, w->lex, w->ley, &w->cx, &w->cy, 1);
+    if (json_array_size(w->line) >= 2) json_array_append(w->coast, w->line);
+    json_decref(w->line);
+    w->line = NULL;
+  }
+  if (!shore) return;
+  if (!w->line) {
+    w->line = json_array();
+    chain_add(w->line, e->x1, e->y1, &w->cx, &w->cy, 1);
+  } else {
+    chain_add(w->line, e->x1, e->y1, &w->cx, &w->cy, 0);
+  }
+  w->lex = e->x2, w->ley = e->y2;
+}
+
 /* nation n's land (land layer): one MultiPolygon, a polygon per ring or
  * chain (a region's rings for JPN and KOR), and its coast: the edges with
  * sea on one side (land borders and prefecture limits left out; only
  * inside the covered region, shore_edge), one MultiLineString */
 static void land_and_coast(const mwx_zone *z, uint16_t n, json_t **polys_out, json_t **coast_out) {
-  const zone_layer *L = &z->land;
-  json_t *polys = json_array(), *coast = json_array(), *ring = NULL, *line = NULL;
-  double lx = 0, ly = 0, cx = 0, cy = 0, ex = NAN, ey = NAN, sx = 0, sy = 0, lex = NAN, ley = NAN;
-  for (uint32_t i = 0; i <= L->nedge; i++) {
-    const zone_edge *e = i < L->nedge ? &L->edge[i] : NULL;
-    int keep = e && e->nation == n;
-    if (ring && (!keep || e->x1 != ex || e->y1 != ey || (ex == sx && ey == sy))) { /* the ring ends */
-      int closed = ex == sx && ey == sy;
-      chain_add(ring, ex, ey, &lx, &ly, 1);
-      land_close(ring, closed, polys);
-      json_decref(ring);
-      ring = NULL;
-    }
-    int shore = keep && shore_edge(z, e);
-    if (line && (!shore || e->x1 != lex || e->y1 != ley)) { /* the coast line ends */
-      chain_add(line, lex, ley, &cx, &cy, 1);
-      if (json_array_size(line) >= 2) json_array_append(coast, line);
-      json_decref(line);
-      line = NULL;
-    }
-    if (!keep) continue;
-    if (!ring) {
-      ring = json_array();
-      sx = e->x1, sy = e->y1;
-      chain_add(ring, e->x1, e->y1, &lx, &ly, 1);
-    } else {
-      chain_add(ring, e->x1, e->y1, &lx, &ly, 0);
-    }
-    ex = e->x2, ey = e->y2;
-    if (shore) {
-      if (!line) {
-        line = json_array();
-        chain_add(line, e->x1, e->y1, &cx, &cy, 1);
-      } else {
-        chain_add(line, e->x1, e->y1, &cx, &cy, 0);
-      }
-      lex = e->x2, ley = e->y2;
-    }
-  }
-  *polys_out = polys;
-  *coast_out = coast;
+  land_walk w = {z, json_array(), json_array(), NULL, 0, 0, NAN, NAN};
+  land_rings(z, keep_nation, n, land_ring, coast_edge, &w);
+  *polys_out = w.polys;
+  *coast_out = w.coast;
 }
 
 /* the jurisdiction of a point: nation index + 1 for land, territorial sea or

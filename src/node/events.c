@@ -72,6 +72,17 @@ void node_events_dispatch(void *node, const mwx_node_event *ev) {
 
 const char *mwx_node_nation(const mwx_node *n) { return n ? n->cfg.nation : ""; }
 
+int mwx_node_partner_stats_get(const mwx_node *n, const char *nation, mwx_node_partner_stats *out) {
+  if (!n || !nation || !out)
+    return mwx_error_set(MWX_EINVAL, "node stats: NULL argument");
+  for (int i = 0; i < n->st.n_partners; i++)
+    if (!strncmp(n->st.partner[i].nation, nation, 3)) {
+      *out = n->st.partner[i];
+      return 0;
+    }
+  return mwx_error_set(MWX_ENOTFOUND, "node stats: %.3s is not a partner", nation);
+}
+
 /* ---- JSON ------------------------------------------------------------- */
 
 static json_t *bstr(const char *s, size_t cap) { return json_stringn(s, strnlen(s, cap)); }

@@ -229,6 +229,7 @@ static void rx_count_drop(mwx_node *n, const char *nation, mwx_node_drop d) {
     if (!strncmp(n->st.partner[i].nation, nation, 3)) {
       if (d == MWX_NODE_DROP_SIGNATURE) n->st.partner[i].sig_failures++;
       if (d == MWX_NODE_DROP_REPLAY) n->st.partner[i].replays++;
+      if (d == MWX_NODE_DROP_OTHER) n->st.partner[i].other_drops++;
     }
 }
 
