@@ -132,6 +132,17 @@ run_case() {
       [ -n "$c" ] && perf record -q -F 199 -e cpu-clock -o "$d/perf.data" -p "$c" -- sleep $((LEAD + run - 2)) >/dev/null 2>&1 ) &
     perfer=$!
   fi
+  # PERF_ALL=1: each node's call graphs (perf record -g, cpu-clock at 499 Hz) over the scenario,
+  # kept as $d/perf-NATION.data (with KEEP=1): where each node's CPU goes (BENCHMARKS.md, rt16)
+  local perfall=()
+  if [ "${PERF_ALL:-0}" = 1 ] && command -v perf >/dev/null; then
+    local i
+    for i in 0 1 2; do
+      ( sleep $((LEAD + 1)); n=(KOR JPN USA); c=$(pgrep -P "${PIDS[$i]}" | head -1)
+        [ -n "$c" ] && perf record -q -g -F 499 -e cpu-clock -o "$d/perf-${n[$i]}.data" -p "$c" -- sleep $((run - 2)) >/dev/null 2>&1 ) &
+      perfall+=($!)
+    done
+  fi
   # RSS (kB) and CPU ticks (user + system) of each mwxd (the child of timeout) a second after the
   # scenario starts and a second before KOR stops, with the wall clock: CPU over the scenario
   # and each thread's schedstat (ns on a CPU, ns runnable waiting for one) at both times (SCHED)
@@ -167,6 +178,7 @@ PY
   wait $prober 2>/dev/null
   wait $rsser 2>/dev/null
   [ -n "$perfer" ] && wait $perfer 2>/dev/null
+  for p in "${perfall[@]}"; do wait "$p" 2>/dev/null; done
   : > "$d/perf.txt"
   if [ -s "$d/perf.data" ]; then
     perf report -i "$d/perf.data" --stdio --no-children --sort dso --percent-limit 1 2>/dev/null \

@@ -546,9 +546,10 @@ typedef struct mwx_node_memory {
   double trim_ms;
   /* online, at each NodeStatus the node's memory worker (a thread of its
      own, off the loop) gives the free memory inside malloc's arenas back to
-     the kernel (malloc_trim) when it is at least 4 MB: how often, its total
-     and longest time on the worker, and the reports that found less free
-     (no trim) */
+     the kernel (malloc_trim) when it grew by at least 4 MB since the last
+     trim: how often, its total and longest time on the worker, and the
+     reports that found less gained (no trim; every report under ASan,
+     whose heap mallinfo2 does not see) */
   uint64_t trims, trim_ns, trim_max_ns, trims_skipped;
 } mwx_node_memory;
 

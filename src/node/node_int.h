@@ -116,15 +116,22 @@ int node_rr_gate(node_rr *r, size_t idx, int spent, uint64_t *deferred);
 #define NODE_MEM_MAGIC 0x4d454d31u
 typedef struct node_mem_result {
   uint32_t magic;
-  int trimmed;                 /* 1: malloc_trim ran (the free bytes reached the threshold) */
+  int trimmed;                 /* 1: malloc_trim ran (the free bytes grew by the threshold since the last trim) */
   int64_t sim_ns;              /* the node's sim time of the request */
   int64_t trim_ns;             /* malloc_trim's wall time on the worker */
   uint64_t free_before_bytes;  /* mallinfo2 fordblks before the trim */
   uint64_t heap_used_bytes, heap_free_bytes, rss_bytes; /* after it */
   char pad[8];                 /* keeps the size apart from node_fit_result's and node_rx_item's */
 } node_mem_result;
-/* malloc_trim runs only when the arenas hold at least this much free */
+/* malloc_trim runs only when the arenas' free bytes grew by at least this
+ * much since the last trim (the first: at least this much free) */
 #define NODE_TRIM_FREE_MIN (4u << 20)
+/* The worker's threshold: 1 when free_bytes (mallinfo2 fordblks now) is at
+ * least free_min above *free_base (the free bytes after the last trim; 0
+ * before the first), which it first lowers to free_bytes when fewer are
+ * free now.  The caller sets *free_base to the free bytes after the trim
+ * it then runs.  0 free bytes (AddressSanitizer's heap) never trims. */
+int node_mem_trim_due(uint64_t *free_base, uint64_t free_bytes, uint64_t free_min);
 typedef struct node_memwork node_memwork;
 /* Starts the worker (results go to loop). */
 int node_memwork_create(uint64_t free_min, mwx_node_loop *loop, node_memwork **out);

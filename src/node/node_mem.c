@@ -1,8 +1,9 @@
 /*
  * node_mem.c - the memory worker (issue 16, "RSS flat"): one thread that,
  * when the loop asks (online, at each NodeStatus), reads malloc's free
- * bytes (mallinfo2) and, only when they reach NODE_TRIM_FREE_MIN, gives
- * the arenas' free pages back to the kernel (malloc_trim), then reads the
+ * bytes (mallinfo2) and, only when they have grown by NODE_TRIM_FREE_MIN
+ * since the last trim, gives the arenas' free pages back to the kernel
+ * (malloc_trim), then reads the
  * heap and the resident set again and posts the figures to the loop's
  * hand-over queue (node_mem_result).  The loop thread does neither walk:
  * malloc_trim took 2.3-9.5 ms of it at each NodeStatus in the salvo
@@ -10,6 +11,17 @@
  * lock while it walks that arena (glibc), so a malloc of the loop in the
  * main arena can wait for that part; the worker runs at nice +10 and never
  * touches the node's state.
+ *
+ * The threshold counts the free bytes gained since the last trim, not the
+ * free bytes: a trim returns pages to the kernel but the chunks stay free
+ * in malloc's lists (mallinfo2's fordblks does not drop), so a node whose
+ * arenas hold 4 MB of free chunks that cannot be returned (fragmented, or
+ * below the top) would otherwise trim at every NodeStatus for nothing.
+ * The base is the free bytes right after the last trim, lowered to the
+ * lowest free bytes seen since (the free chunks reused by new allocations:
+ * what is freed again later counts as gained).  Under AddressSanitizer
+ * mallinfo2 reports none of ASan's heap (0 free bytes): nothing is ever
+ * gained, the worker never trims, and every report says "not trimmed".
  *
  * Bounds: one request pending at most (a request while one is pending is
  * merged into it), one result in the hand-over queue per request.
@@ -38,6 +50,7 @@ struct node_memwork {
   int req, stop;
   int64_t req_sim_ns;
   uint64_t free_min;
+  uint64_t free_base; /* worker only: free bytes after the last trim, or the lowest since (0 before any) */
   mwx_node_loop *loop;
   pthread_t th;
 };
@@ -53,6 +66,12 @@ void node_mem_read(uint64_t *used, uint64_t *free_b, uint64_t *rss) {
     *rss = pages_rss * (uint64_t)sysconf(_SC_PAGESIZE);
   if (f)
     fclose(f);
+}
+
+int node_mem_trim_due(uint64_t *free_base, uint64_t free_bytes, uint64_t free_min) {
+  if (free_bytes < *free_base)
+    *free_base = free_bytes;
+  return free_bytes > 0 && free_bytes - *free_base >= free_min;
 }
 
 static void *worker(void *arg) {
@@ -79,13 +98,15 @@ static void *worker(void *arg) {
     r.sim_ns = sim_ns;
     struct mallinfo2 mi = mallinfo2();
     r.free_before_bytes = mi.fordblks;
-    if (mi.fordblks >= w->free_min) {
+    if (node_mem_trim_due(&w->free_base, mi.fordblks, w->free_min)) {
       int64_t t0 = mwx_node_mono_ns();
       malloc_trim(0);
       r.trim_ns = mwx_node_mono_ns() - t0;
       r.trimmed = 1;
     }
     node_mem_read(&r.heap_used_bytes, &r.heap_free_bytes, &r.rss_bytes);
+    if (r.trimmed)
+      w->free_base = r.heap_free_bytes;
     if (mwx_node_loop_post(w->loop, &r, sizeof r)) /* a full queue: this report is lost, the next comes */
       mwx_error_clear();
   }

@@ -117,6 +117,19 @@ static int64_t thread_cpu_ns(void) {
   return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
 }
 
+/* A diagnostic event (no sample: latencies -1) of kind with the node's sim
+ * time; exactly one of slow, mem is set. */
+static void node_diag_emit(mwx_node *n, mwx_node_event_kind kind, mwx_node_slow_pass *slow, mwx_node_memory *mem) {
+  mwx_node_event ev = {0};
+  ev.kind = kind;
+  ev.sim_ns = n->sim_ns;
+  ev.latency_ms = -1;
+  ev.recv_latency_ms = -1;
+  ev.slow = slow;
+  ev.mem = mem;
+  node_emit(n, &ev);
+}
+
 /* slow_pass_ms: a step of at least that many wall ms is reported
  * (MWX_NODE_EV_SLOWPASS, to the diagnostic subscribers: mwxd prints it),
  * its time by profile part since p0. */
@@ -133,13 +146,7 @@ static void slow_pass_report(mwx_node *n, int64_t wall_ns, int64_t cpu_ns, uint6
   sp.sim_ns = n->sim_ns;
   for (int i = 1; i < MWX_NODE_PROF_COUNT; i++)
     sp.part_ms[i] = (double)(n->prof_ns[i] - p0[i]) / 1e6;
-  mwx_node_event ev = {0};
-  ev.kind = MWX_NODE_EV_SLOWPASS;
-  ev.sim_ns = n->sim_ns;
-  ev.latency_ms = -1;
-  ev.recv_latency_ms = -1;
-  ev.slow = &sp;
-  node_emit(n, &ev);
+  node_diag_emit(n, MWX_NODE_EV_SLOWPASS, &sp, NULL);
 }
 
 /* Online, at each NodeStatus (status_every_s, 30 s) the memory worker
@@ -177,13 +184,7 @@ static void mem_report(mwx_node *n, const node_mem_result *r) {
   m.free_before_bytes = r->free_before_bytes;
   m.trimmed = r->trimmed;
   m.trim_ms = (double)r->trim_ns / 1e6;
-  mwx_node_event ev = {0};
-  ev.kind = MWX_NODE_EV_MEMORY;
-  ev.sim_ns = n->sim_ns;
-  ev.latency_ms = -1;
-  ev.recv_latency_ms = -1;
-  ev.mem = &m;
-  node_emit(n, &ev);
+  node_diag_emit(n, MWX_NODE_EV_MEMORY, NULL, &m);
 }
 
 int mwx_node_step(mwx_node *n, int64_t t_ns, int *done) {
