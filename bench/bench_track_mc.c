@@ -342,6 +342,12 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
         o.boost_thrust_off_deg = atof(getenv("MWX_BENCH_BOOST_OFF_DEG"));
       if (getenv("MWX_BENCH_THRUST_OFF_DEG")) /* the burnout smoother's thrust-off-velocity allowance */
         o.thrust_off_sigma_deg = atof(getenv("MWX_BENCH_THRUST_OFF_DEG"));
+      if (getenv("MWX_BENCH_PITCH_SIGMA0_DEG")) /* the boost model's thrust angle: prior sigma (< 0: none) */
+        o.pitch_sigma0_deg = atof(getenv("MWX_BENCH_PITCH_SIGMA0_DEG"));
+      if (getenv("MWX_BENCH_Q_PITCH")) /* ... its random-walk PSD, deg^2/s (< 0: none) */
+        o.q_pitch_deg2ps = atof(getenv("MWX_BENCH_Q_PITCH"));
+      if (getenv("MWX_BENCH_PITCH_HOLD")) /* ... the held elevation's law: 1 on, -1 off */
+        o.pitch_hold = atoi(getenv("MWX_BENCH_PITCH_HOLD"));
       if (getenv("MWX_BENCH_BETA_SIGMA")) /* the impact's sigma of ln beta */
         o.beta_rel_sigma = atof(getenv("MWX_BENCH_BETA_SIGMA"));
       mwx_assess_run_result r;
@@ -790,6 +796,12 @@ static void diag(const char *name, int seed, const char *nation, double every_s)
     cfg.filt.thrust_off_sigma_deg = atof(getenv("MWX_BENCH_BOOST_OFF_DEG"));
   if (getenv("MWX_BENCH_THRUST_OFF_DEG")) /* the boost model's thrust-off-velocity allowance */
     cfg.burnout_thrust_off_deg = atof(getenv("MWX_BENCH_THRUST_OFF_DEG"));
+  if (getenv("MWX_BENCH_PITCH_SIGMA0_DEG")) /* the boost model's thrust angle (as in phase) */
+    cfg.filt.pitch_sigma0_deg = fmax(atof(getenv("MWX_BENCH_PITCH_SIGMA0_DEG")), 0.0);
+  if (getenv("MWX_BENCH_Q_PITCH"))
+    cfg.filt.q_pitch_deg2ps = fmax(atof(getenv("MWX_BENCH_Q_PITCH")), 0.0);
+  if (getenv("MWX_BENCH_PITCH_HOLD"))
+    cfg.filt.pitch_hold = atoi(getenv("MWX_BENCH_PITCH_HOLD")) > 0;
   mwx_tracker *tr = NULL;
   mwx_sim_source *src = NULL;
   if (mwx_track_create(&cfg, &tr) || mwx_sim_source_init(&src, &sc, &truth, (uint64_t)seed)) {
