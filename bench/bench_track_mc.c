@@ -283,6 +283,32 @@ static void ellipse_e2e(int runs) {
 
 /* ---- warning picture per phase (issue 12) ------------------------------ */
 
+/* A cell's containment in/n outside binomial noise about 95%: the
+ * fraction taken over nf effective samples (the flights: the predictions of
+ * one flight share its beta and its track, so they are not independent; the
+ * flights are the least the cell can be worth) lies outside the central 95%
+ * of Binomial(nf, 0.95) (each tail <= 2.5%).  With 23 flights that range is
+ * 19-23 of 23 (82.6-100%; P(K <= 18) = 0.5%, P(K <= 19) = 2.6%): a
+ * calibrated ellipse lands in it 99.5% of the time, and in the target's
+ * 93-97% (22 of 23) only 37%. */
+static int binom_miss(size_t in, size_t n, size_t nf) {
+  if (!n || !nf)
+    return 0;
+  double pmf[512], k = (double)in / (double)n * (double)nf;
+  if (nf >= 512)
+    nf = 511;
+  for (size_t j = 0; j <= nf; j++)
+    pmf[j] = exp(lgamma((double)nf + 1) - lgamma((double)j + 1) - lgamma((double)(nf - j) + 1) + (double)j * log(0.95) +
+                 (double)(nf - j) * log(0.05));
+  double cl = 0, ch = 0;
+  size_t lo = 0, hi = nf;
+  while (lo < nf && cl + pmf[lo] <= 0.025)
+    cl += pmf[lo++];
+  while (hi > 0 && ch + pmf[hi] <= 0.025)
+    ch += pmf[hi--];
+  return k < (double)lo - 1e-9 || k > (double)hi + 1e-9;
+}
+
 static int cmp_d(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
@@ -302,7 +328,7 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
          trust ? "provisional predictions trusted (before)" : "provisional predictions not warnings",
          truth_beta_sigma(), getenv("MWX_BENCH_NO_TRACK_BETA") ? "no beta in the track's state (before)"
                                                                 : "beta in the track's state", seeds);
-  printf("  %-22s %11s %11s %11s %11s %17s %17s %5s %7s  %s\n", "scenario", phn[0], phn[1], phn[2], phn[3],
+  printf("  %-22s %18s %18s %18s %18s %17s %17s %5s %7s  %s\n", "scenario", phn[0], phn[1], phn[2], phn[3],
          "consistent_s", "50km_s", ">5sig", "worst", "class (seeds)");
   const char *only = getenv("MWX_BENCH_ONLY"); /* a scenario-name substring: only those */
   for (size_t f = 0; f < N_PUBLIC; f++) {
@@ -342,6 +368,12 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
         o.boost_thrust_off_deg = atof(getenv("MWX_BENCH_BOOST_OFF_DEG"));
       if (getenv("MWX_BENCH_THRUST_OFF_DEG")) /* the burnout smoother's thrust-off-velocity allowance */
         o.thrust_off_sigma_deg = atof(getenv("MWX_BENCH_THRUST_OFF_DEG"));
+      if (getenv("MWX_BENCH_PITCH_SIGMA0_DEG")) /* the boost model's thrust angle: prior sigma (< 0: none) */
+        o.pitch_sigma0_deg = atof(getenv("MWX_BENCH_PITCH_SIGMA0_DEG"));
+      if (getenv("MWX_BENCH_Q_PITCH")) /* ... its random-walk PSD, deg^2/s (< 0: none) */
+        o.q_pitch_deg2ps = atof(getenv("MWX_BENCH_Q_PITCH"));
+      if (getenv("MWX_BENCH_PITCH_HOLD")) /* ... the held elevation's law: 1 on, -1 off */
+        o.pitch_hold = atoi(getenv("MWX_BENCH_PITCH_HOLD"));
       if (getenv("MWX_BENCH_BETA_SIGMA")) /* the impact's sigma of ln beta */
         o.beta_rel_sigma = atof(getenv("MWX_BENCH_BETA_SIGMA"));
       mwx_assess_run_result r;
@@ -376,8 +408,9 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
       fprintf(stderr, "\r%60s\r", "");
     char cell[MWX_ASSESS_N_PHASE][48], cs[2][64];
     for (int p = 0; p < MWX_ASSESS_N_PHASE; p++) {
-      if (n[p])
-        snprintf(cell[p], sizeof cell[p], "%.1f%% %zu", 100.0 * (double)in[p] / (double)n[p], n[p]);
+      if (n[p]) /* inside/total, and "!" where the fraction is outside binomial noise about 95% */
+        snprintf(cell[p], sizeof cell[p], "%.1f%% %zu/%zu%s", 100.0 * (double)in[p] / (double)n[p], in[p], n[p],
+                 binom_miss(in[p], n[p], nfl_ok[p]) ? "!" : "");
       else
         snprintf(cell[p], sizeof cell[p], "-");
       tot_in[p] += in[p];
@@ -393,7 +426,7 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
         snprintf(cs[q], sizeof cs[q], "never");
       }
     }
-    printf("  %-22s %11s %11s %11s %11s %17s %17s %5d %7.0f ", PUBLIC[f], cell[0], cell[1], cell[2], cell[3], cs[0],
+    printf("  %-22s %18s %18s %18s %18s %17s %17s %5d %7.0f ", PUBLIC[f], cell[0], cell[1], cell[2], cell[3], cs[0],
            cs[1], bad5, worst);
     for (int c = 0; c <= MWX_CLASS_ICBM; c++)
       if (ncls[c])
@@ -790,6 +823,12 @@ static void diag(const char *name, int seed, const char *nation, double every_s)
     cfg.filt.thrust_off_sigma_deg = atof(getenv("MWX_BENCH_BOOST_OFF_DEG"));
   if (getenv("MWX_BENCH_THRUST_OFF_DEG")) /* the boost model's thrust-off-velocity allowance */
     cfg.burnout_thrust_off_deg = atof(getenv("MWX_BENCH_THRUST_OFF_DEG"));
+  if (getenv("MWX_BENCH_PITCH_SIGMA0_DEG")) /* the boost model's thrust angle (as in phase) */
+    cfg.filt.pitch_sigma0_deg = fmax(atof(getenv("MWX_BENCH_PITCH_SIGMA0_DEG")), 0.0);
+  if (getenv("MWX_BENCH_Q_PITCH"))
+    cfg.filt.q_pitch_deg2ps = fmax(atof(getenv("MWX_BENCH_Q_PITCH")), 0.0);
+  if (getenv("MWX_BENCH_PITCH_HOLD"))
+    cfg.filt.pitch_hold = atoi(getenv("MWX_BENCH_PITCH_HOLD")) > 0;
   mwx_tracker *tr = NULL;
   mwx_sim_source *src = NULL;
   if (mwx_track_create(&cfg, &tr) || mwx_sim_source_init(&src, &sc, &truth, (uint64_t)seed)) {

@@ -19,6 +19,7 @@
 
 #include "track_testutil.h"
 #include "mwx/assess.h"
+#include "mwx/ballistic.h"
 #include "mwx/error.h"
 #include "mwx/geo.h"
 #include "mwx/sim.h"
@@ -626,7 +627,7 @@ static void test_thrust_law(void **state) {
   for (int i = 0; i < 3; i++)
     e0.x[3 + i] = 3000.0 * east[i];
   e0.x[6] = 60.0;
-  for (int i = 0; i < MWX_TRACK_NX; i++)
+  for (int i = 0; i < 8; i++) /* no thrust angle in the state (P[8][8] 0) */
     e0.P[i][i] = i < 3 ? 1.0 : 0.01;
   mwx_track_est a = e0, b = e0;
   assert_int_equal(mwx_track_predict(&cfg, MWX_TRACK_BOOST, &a, 10 * S_NS), 0);
@@ -676,6 +677,125 @@ static void test_thrust_law(void **state) {
   NEAR(vn, 0.0, 1e-3 * qp);
 }
 
+/* The truth's thrust for test_pitch_hold: along the velocity's horizontal
+ * azimuth at the fixed elevation el above the geocentric horizontal (the
+ * simulator's pitch program after its pitch-over, src/ballistic/vehicle.c). */
+static void held_deriv(const double *y, double a_mps2, double el, double *dy) {
+  double g[3], r = 0, w = 0, h[3], hn = 0;
+  mwx_ballistic_accel_free_ecef(y, y + 3, 0.0, g);
+  for (int i = 0; i < 3; i++)
+    r += y[i] * y[i];
+  r = sqrt(r);
+  for (int i = 0; i < 3; i++)
+    w += y[3 + i] * y[i] / r;
+  for (int i = 0; i < 3; i++) {
+    h[i] = y[3 + i] - w * y[i] / r;
+    hn += h[i] * h[i];
+  }
+  hn = sqrt(hn);
+  for (int i = 0; i < 3; i++) {
+    dy[i] = y[3 + i];
+    dy[3 + i] = g[i] + a_mps2 * (cos(el) * h[i] / hn + sin(el) * y[i] / r);
+  }
+}
+
+/* The velocity's elevation above the geocentric horizontal (rad). */
+static double vel_elev(const double *x) {
+  double r = 0, v = 0, w = 0;
+  for (int i = 0; i < 3; i++) {
+    r += x[i] * x[i];
+    v += x[3 + i] * x[3 + i];
+    w += x[i] * x[3 + i];
+  }
+  return asin(w / sqrt(r * v));
+}
+
+/* The boost model's thrust angle (x[8], thirteenth session): with
+ * pitch_hold its mean flies a thrust held at a fixed elevation, as the
+ * simulator's pitch program does; without it the angle to the velocity is
+ * constant (the thrust turns with the velocity); an estimate without the
+ * angle (P[8][8] = 0) is the model of before to the bit. */
+static void test_pitch_hold(void **state) {
+  (void)state;
+  mwx_track_est e0;
+  memset(&e0, 0, sizeof e0);
+  mwx_geo_lla l = {39.0, 127.0, 60e3};
+  double east[3], up[3], enu_e[3] = {1, 0, 0}, enu_u[3] = {0, 0, 1};
+  mwx_geo_ecef_from_lla(&l, e0.x);
+  mwx_geo_ecef_vec_from_enu(&l, enu_e, east);
+  mwx_geo_ecef_vec_from_enu(&l, enu_u, up);
+  for (int i = 0; i < 3; i++) /* 2 km/s at 40 deg (geodetic) */
+    e0.x[3 + i] = 2000.0 * (cos(40 * M_PI / 180) * east[i] + sin(40 * M_PI / 180) * up[i]);
+  e0.x[6] = 50.0;
+  for (int i = 0; i < 8; i++)
+    e0.P[i][i] = i < 3 ? 1.0 : 0.01;
+  double alpha0 = 8.0 * M_PI / 180.0, el = vel_elev(e0.x) + alpha0;
+  /* the truth: RK4 at 10 ms for 30 s with the thrust at elevation el */
+  double y[6], k[4][6], t[6];
+  memcpy(y, e0.x, sizeof y);
+  for (int s = 0; s < 3000; s++) {
+    double h = 0.01;
+    held_deriv(y, 50.0, el, k[0]);
+    for (int i = 0; i < 6; i++)
+      t[i] = y[i] + 0.5 * h * k[0][i];
+    held_deriv(t, 50.0, el, k[1]);
+    for (int i = 0; i < 6; i++)
+      t[i] = y[i] + 0.5 * h * k[1][i];
+    held_deriv(t, 50.0, el, k[2]);
+    for (int i = 0; i < 6; i++)
+      t[i] = y[i] + h * k[2][i];
+    held_deriv(t, 50.0, el, k[3]);
+    for (int i = 0; i < 6; i++)
+      y[i] += h / 6.0 * (k[0][i] + 2 * k[1][i] + 2 * k[2][i] + k[3][i]);
+  }
+  mwx_track_filter_cfg cfg;
+  mwx_track_filter_cfg_default(&cfg);
+  cfg.pitch_sigma0_deg = 10.0;
+  mwx_track_est a = e0, b = e0, c = e0;
+  mwx_track_pitch_prior(&cfg, &a);
+  assert_true(fabs(a.P[8][8] - pow(10.0 * M_PI / 180.0, 2)) < 1e-12 && a.x[8] == 0);
+  a.x[8] = b.x[8] = alpha0;
+  a.P[8][8] = b.P[8][8] = 1e-4;
+  cfg.pitch_hold = 1;
+  cfg.q_pitch_deg2ps = 0.1;
+  assert_int_equal(mwx_track_predict(&cfg, MWX_TRACK_BOOST, &a, 30 * S_NS), 0);
+  mwx_track_filter_cfg cnh = cfg;
+  cnh.pitch_hold = 0;
+  assert_int_equal(mwx_track_predict(&cnh, MWX_TRACK_BOOST, &b, 30 * S_NS), 0);
+  double da = 0, db = 0;
+  for (int i = 0; i < 3; i++) {
+    da += (a.x[i] - y[i]) * (a.x[i] - y[i]);
+    db += (b.x[i] - y[i]) * (b.x[i] - y[i]);
+  }
+  da = sqrt(da);
+  db = sqrt(db);
+  double el_a = vel_elev(a.x) + a.x[8];
+  printf("    held elevation, 30 s at 50 m/s^2: position off the truth %.2f m (angle constant instead: %.0f m); "
+         "thrust elevation %.4f deg (truth %.4f), angle %.3f -> %.3f deg\n",
+         da, db, el_a * 180 / M_PI, el * 180 / M_PI, alpha0 * 180 / M_PI, a.x[8] * 180 / M_PI);
+  assert_true(da < 5.0);   /* the model's RK4 at 0.25 s against 10 ms */
+  assert_true(db > 20.0);  /* the angle held to the velocity is another flight (0.4 deg of turn: 51 m) */
+  NEAR(el_a, el, 1e-4);
+  NEAR(b.x[8], alpha0, 1e-12);
+  /* the random walk: without the held law P[8][8] grows by q T exactly;
+   * with it less (a thrust pitched higher turns the velocity up faster, so
+   * the angle to it closes: d(x[8]')/d x[8] = -a cos x[8] / |v| < 0) */
+  double dvar = b.P[8][8] - 1e-4, dvar_h = a.P[8][8] - 1e-4, want = 0.1 * 30 * pow(M_PI / 180.0, 2);
+  printf("    angle variance growth over 30 s: %.4g rad^2 (q T %.4g), with the held law %.4g\n", dvar, want, dvar_h);
+  NEAR(dvar, want, 1e-9 * want + 1e-15);
+  assert_true(dvar_h > 0.3 * want && dvar_h < want);
+  /* no angle in the state: the law and the noise do not apply, bit for bit
+   * the thrust along the velocity */
+  mwx_track_filter_cfg c0;
+  mwx_track_filter_cfg_default(&c0);
+  mwx_track_est d = e0;
+  assert_int_equal(mwx_track_predict(&cfg, MWX_TRACK_BOOST, &c, 30 * S_NS), 0);
+  assert_int_equal(mwx_track_predict(&c0, MWX_TRACK_BOOST, &d, 30 * S_NS), 0);
+  assert_memory_equal(c.x, d.x, sizeof c.x);
+  assert_memory_equal(c.P, d.P, sizeof c.P);
+  assert_true(c.x[8] == 0 && c.P[8][8] == 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_burnout_check),   cmocka_unit_test(test_phase_quality),
@@ -683,6 +803,7 @@ int main(void) {
       cmocka_unit_test(test_srbm_class), cmocka_unit_test(test_beta_off), cmocka_unit_test(test_srbm_first_prediction),      cmocka_unit_test(test_second_track_bias),
       cmocka_unit_test(test_burnout_mixture), cmocka_unit_test(test_provisional_iff),
       cmocka_unit_test(test_midcourse_nees), cmocka_unit_test(test_thrust_law),
+      cmocka_unit_test(test_pitch_hold),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

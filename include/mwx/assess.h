@@ -361,6 +361,12 @@ typedef struct mwx_assess_run_opts {
                             (mwx_track_filter_cfg.thrust_off_sigma_deg); default 0: the tracker's */
   double thrust_off_sigma_deg; /* > 0: the burnout smoother's thrust-off-velocity allowance
                             (mwx_track_config.burnout_thrust_off_deg); default 0: the tracker's */
+  double pitch_sigma0_deg; /* the boost model's thrust angle (mwx_track_filter_cfg.pitch_sigma0_deg):
+                            > 0 that prior sigma, < 0 none (thrust along the velocity); 0: the tracker's */
+  double q_pitch_deg2ps;  /* > 0: its random-walk PSD (mwx_track_filter_cfg.q_pitch_deg2ps), < 0: none;
+                            0: the tracker's */
+  int pitch_hold;         /* 1: the held elevation's law on, -1 off (mwx_track_filter_cfg.pitch_hold);
+                            0: the tracker's */
   /* progress (NULL: none): called on the run's thread each time another
      whole percent of the scenario's sim time (epoch to the last fall) is
      done, with that fraction (0..1) and the sim seconds since the epoch */

@@ -2,8 +2,8 @@
  * track.h - multi-target tracking of ballistic missiles from radar and
  * space-based infrared plots.
  *
- * State: x = [pos_ecef_m(3), vel_ecef_mps(3), thrust_mps2, ln_beta_rel]
- * (MWX_TRACK_NX = 8) in the rotating ECEF frame; velocity is relative to the
+ * State: x = [pos_ecef_m(3), vel_ecef_mps(3), thrust_mps2, ln_beta_rel,
+ * thrust_angle_rad] (MWX_TRACK_NX = 9) in the rotating ECEF frame; velocity is relative to the
  * rotating Earth.  The seventh state is the thrust acceleration along the
  * velocity vector (m/s^2) of the boost model; the ballistic model holds it at
  * zero.  The eighth is the re-entry vehicle's ballistic coefficient as
@@ -13,6 +13,14 @@
  * no RV drag and carries it unchanged.  An estimate with P[7][7] = 0 (a 6-D
  * caller, the fuser) has no beta in its state: its ballistic model flies
  * beta_kgpm2 with the first-order drag process noise of beta_rel_sigma.
+ * The ninth is the boost model's thrust direction: the angle (rad) of the
+ * thrust above the velocity in the velocity's vertical plane (a pitch
+ * program's thrust is not along the velocity: docs/track.md "The thrust's
+ * direction").  An estimate with P[8][8] = 0 (a 6-D caller, the fuser, or
+ * the tracker with pitch_sigma0_deg 0) has no angle in its state: it keeps
+ * x[8] (0: thrust along the velocity, the model of before), with neither
+ * pitch_hold's law nor q_pitch's noise.  The ballistic model carries it
+ * unchanged.
  *
  * Two motion models run as an IMM (interacting multiple model):
  *   BALLISTIC  free flight (J2 gravity, Coriolis, centrifugal, drag) through
@@ -57,7 +65,7 @@
 #include "mwx/geo.h"
 #include "mwx/sim.h"
 
-#define MWX_TRACK_NX 8 /* state dimension */
+#define MWX_TRACK_NX 9 /* state dimension */
 /* The ballistic model's re-entry vehicle: a ballistic coefficient of
  * 6,000 kg/m^2 (1,230 lb/ft^2, the middle of the 5,000-7,500 kg/m^2 of the
  * default vehicles of src/ballistic/vehicle.c, inside the 500-2,000 lb/ft^2
@@ -169,6 +177,14 @@ typedef struct mwx_track_filter_cfg {
                                 (PSD sigma^2 times that); default 0: none (MWX_TRACK_THRUST_OFF_SIGMA_DEG
                                 measured in the twelfth session, BENCHMARKS.md: not kept on); the
                                 burnout smoother's own: mwx_track_config.burnout_thrust_off_deg */
+  double pitch_sigma0_deg;   /* the boost model's thrust angle above the velocity (x[8]) in its state:
+                                its prior 1-sigma when a track starts (mwx_track_pitch_prior, at 0
+                                deg); 0: not in the state (thrust along the velocity) */
+  double q_pitch_deg2ps;     /* the thrust angle's random-walk PSD (deg^2/s): the pitch rate the
+                                model does not know */
+  int pitch_hold;            /* 1: the thrust angle's mean law holds the thrust's elevation above the
+                                local horizontal (the angle changes as the velocity's elevation
+                                turns, x[8]' = -gamma'); 0: the angle is constant but for the noise */
   double boost_exit_rate_ps; /* IMM: rate of boost -> ballistic transitions (1/s) */
   double boost_entry_rate_ps;/* IMM: rate of ballistic -> boost (staging after a coast) */
   double imm_floor;          /* IMM: the least probability a model keeps after an update (default
@@ -222,6 +238,11 @@ typedef struct mwx_track_imm {
   mwx_track_est m[2]; /* per model: [MWX_TRACK_BALLISTIC], [MWX_TRACK_BOOST] */
   double mu[2];       /* model probabilities, sum 1 */
 } mwx_track_imm;
+
+/* Puts the boost model's thrust angle x[8] into est's state at 0 (thrust
+ * along the velocity) with cfg->pitch_sigma0_deg as its 1-sigma, no
+ * correlation; with pitch_sigma0_deg 0 takes it out (P[8][8] = 0). */
+void mwx_track_pitch_prior(const mwx_track_filter_cfg *cfg, mwx_track_est *est);
 
 /* Initialises both models from est with the boost probability p_boost. */
 void mwx_track_imm_init(mwx_track_imm *imm, const mwx_track_est *est, double p_boost);

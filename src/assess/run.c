@@ -259,6 +259,12 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
     cfg.filt.thrust_off_sigma_deg = o.boost_thrust_off_deg;
   if (o.thrust_off_sigma_deg > 0)
     cfg.burnout_thrust_off_deg = o.thrust_off_sigma_deg;
+  if (o.pitch_sigma0_deg != 0) /* the boost model's thrust angle (thirteenth session) */
+    cfg.filt.pitch_sigma0_deg = o.pitch_sigma0_deg > 0 ? o.pitch_sigma0_deg : 0.0;
+  if (o.q_pitch_deg2ps != 0)
+    cfg.filt.q_pitch_deg2ps = o.q_pitch_deg2ps > 0 ? o.q_pitch_deg2ps : 0.0;
+  if (o.pitch_hold)
+    cfg.filt.pitch_hold = o.pitch_hold > 0;
   if ((rc = mwx_assess_drive_create(sc, truth, o.nation, o.seed, &cfg, &drv)))
     goto done;
   tr = mwx_assess_drive_tracker(drv);

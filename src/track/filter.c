@@ -43,11 +43,15 @@
 #endif
 /* a ln beta variance below this: the estimate has no beta in its state */
 #define NO_BETA_VAR 1e-10
+/* the floor a thrust angle without variance (not in the state) gets where a
+ * Cholesky factor must exist (rad^2; its points stay 1e-6 rad apart) */
+#define NO_PITCH_VAR 1e-12
 /* the ln beta state is clamped to +-LNBETA_MAX in the dynamics (beta within
  * a factor e^3 = 20 of the nominal: far beyond the +-2.3 sigma of threat
  * RVs, so only a diverging estimate meets it) */
 #define LNBETA_MAX 3.0
 #define LNBETA_STEP 0.01 /* central-difference step of the Jacobian's ln beta column */
+#define PITCH_STEP 1e-3  /* ... of its thrust-angle column (rad) */
 
 void mwx_track_filter_cfg_default(mwx_track_filter_cfg *cfg) {
   memset(cfg, 0, sizeof *cfg);
@@ -61,6 +65,9 @@ void mwx_track_filter_cfg_default(mwx_track_filter_cfg *cfg) {
   cfg->q_thrust_m2ps5 = 100.0;
   cfg->thrust_ve_mps = 0.0;
   cfg->thrust_off_sigma_deg = 0.0;
+  cfg->pitch_sigma0_deg = 0.0;
+  cfg->q_pitch_deg2ps = 0.0;
+  cfg->pitch_hold = 0;
   cfg->boost_exit_rate_ps = 0.01;
   cfg->boost_entry_rate_ps = 0.0;
   cfg->imm_floor = MWX_TRACK_IMM_FLOOR;
@@ -88,20 +95,66 @@ static double beta_of(const mwx_track_filter_cfg *cfg, const double *x) {
   return cfg->beta_kgpm2 * exp(lb);
 }
 
+/* The velocity's unit vector u and n, the unit vector across it in its
+ * vertical plane (towards the geocentric up); 0 if the speed is below 1 mm/s,
+ * n zero if the velocity is (nearly) vertical. */
+static int vel_frame(const double *x, double u[3], double n[3]) {
+  double sp = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
+  double r = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]), w = 0, nn = 0;
+  for (int i = 0; i < 3; i++)
+    u[i] = n[i] = 0;
+  if (!(sp > 1e-3) || !(r > 1.0))
+    return 0;
+  for (int i = 0; i < 3; i++) {
+    u[i] = x[3 + i] / sp;
+    w += x[i] / r * u[i];
+  }
+  for (int i = 0; i < 3; i++) {
+    n[i] = x[i] / r - w * u[i];
+    nn += n[i] * n[i];
+  }
+  nn = nn > 1e-6 ? 1.0 / sqrt(nn) : 0.0;
+  for (int i = 0; i < 3; i++)
+    n[i] *= nn;
+  return 1;
+}
+
 static void deriv(const mwx_track_filter_cfg *cfg, const double *x, int model, double *dx) {
   double a[3];
   /* drag is the re-entry vehicle's: the ballistic model only (a booster's
    * coefficient is 5-10 times larger and its drag is in the thrust state) */
   mwx_ballistic_accel_free_ecef(x, x + 3, model == MWX_TRACK_BALLISTIC ? beta_of(cfg, x) : 0.0, a);
-  if (model == MWX_TRACK_BOOST) {
-    double sp = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
-    if (sp > 1e-3)
-      for (int i = 0; i < 3; i++)
-        a[i] += x[6] * x[3 + i] / sp;
+  double u[3], n[3];
+  int have = model == MWX_TRACK_BOOST && vel_frame(x, u, n);
+  if (have) {
+    /* the thrust x[6] at the angle x[8] above the velocity in its vertical
+     * plane (x[8] = 0: along the velocity, a gravity turn) */
+    double ca = cos(x[8]), sa = sin(x[8]);
+    for (int i = 0; i < 3; i++)
+      a[i] += x[6] * (ca * u[i] + sa * n[i]);
   }
   for (int i = 0; i < 3; i++) {
     dx[i] = x[3 + i];
     dx[3 + i] = a[i];
+  }
+  /* the pitch program holds the thrust's elevation above the local
+   * horizontal (cfg->pitch_hold): the angle to the velocity then changes as
+   * the velocity's own elevation g does, x[8]' = -g', with sin g = u . up and
+   * (sin g)' = (a . up - (a . u)(u . up)) / |v| + |v| cos^2 g / r (the
+   * velocity turning, and the local vertical turning under it) */
+  dx[8] = 0;
+  if (have && cfg->pitch_hold) {
+    double r = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+    double sp = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
+    double sg = 0, aup = 0, au = 0;
+    for (int i = 0; i < 3; i++) {
+      sg += u[i] * x[i] / r;
+      aup += a[i] * x[i] / r;
+      au += a[i] * u[i];
+    }
+    double cg2 = 1.0 - sg * sg;
+    if (cg2 > 0.05 * 0.05) /* not near vertical, where the plane is not defined */
+      dx[8] = -((aup - au * sg) / sp + sp * cg2 / r) / sqrt(cg2);
   }
   /* the thrust: da/dt = a^2 / ve (constant thrust and mass flow), held at
    * the cap and off for a <= 0 (a coast, or the drag a negative thrust takes) */
@@ -117,6 +170,7 @@ static int propagate(const mwx_track_filter_cfg *cfg, int model, const double *x
     int rc = mwx_ballistic_propagate(x0, x0 + 3, beta_of(cfg, x0), dt_s, x1, x1 + 3);
     x1[6] = 0;
     x1[7] = x0[7];
+    x1[8] = x0[8]; /* the ballistic model carries the thrust's angle unchanged */
     return rc;
   }
   double x[NX], k1[NX], k2[NX], k3[NX], k4[NX], t[NX];
@@ -146,15 +200,17 @@ static int propagate(const mwx_track_filter_cfg *cfg, int model, const double *x
 }
 
 /* Continuous-time Jacobian F of the dynamics at x. */
-static void jacobian(const mwx_track_filter_cfg *cfg, int model, const double *x, double F[NX][NX]) {
+static void jacobian(const mwx_track_filter_cfg *cfg, int model, const double *x, int pitch, double F[NX][NX]) {
   memset(F, 0, sizeof(double) * NX * NX);
   for (int i = 0; i < 3; i++)
     F[i][3 + i] = 1.0;
-  /* columns 0-5 (position, velocity) and 7 (ln beta: the ballistic model's
-   * drag, -a_drag) by central differences; 6 (thrust) below */
-  static const double step[NX] = {10, 10, 10, 0.1, 0.1, 0.1, 0, LNBETA_STEP};
+  /* columns 0-5 (position, velocity), 7 (ln beta: the ballistic model's
+   * drag, -a_drag) and 8 (the boost model's thrust angle, when in its state:
+   * pitch) by central differences; 6 (thrust) below.  Rows 3-5, and row 8
+   * (the held elevation's law) with pitch. */
+  static const double step[NX] = {10, 10, 10, 0.1, 0.1, 0.1, 0, LNBETA_STEP, PITCH_STEP};
   for (int j = 0; j < NX; j++) {
-    if (j == 6 || (j == 7 && (model != MWX_TRACK_BALLISTIC || !(cfg->beta_kgpm2 > 0))))
+    if (j == 6 || (j == 7 && (model != MWX_TRACK_BALLISTIC || !(cfg->beta_kgpm2 > 0))) || (j == 8 && !pitch))
       continue;
     double xp[NX], xm[NX], dp[NX], dm[NX];
     memcpy(xp, x, sizeof xp);
@@ -165,12 +221,16 @@ static void jacobian(const mwx_track_filter_cfg *cfg, int model, const double *x
     deriv(cfg, xm, model, dm);
     for (int i = 0; i < 3; i++)
       F[3 + i][j] = (dp[3 + i] - dm[3 + i]) / (2 * step[j]);
+    if (pitch && cfg->pitch_hold)
+      F[8][j] = (dp[8] - dm[8]) / (2 * step[j]);
   }
   if (model == MWX_TRACK_BOOST) {
-    double sp = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
-    if (sp > 1e-3)
+    double u[3], n[3];
+    if (vel_frame(x, u, n)) {
+      double ca = cos(x[8]), sa = sin(x[8]);
       for (int i = 0; i < 3; i++)
-        F[3 + i][6] = x[3 + i] / sp;
+        F[3 + i][6] = ca * u[i] + sa * n[i];
+    }
     if (cfg->thrust_ve_mps > 0 && x[6] > 0 && x[6] < MWX_TRACK_THRUST_CAP_MPS2)
       F[6][6] = 2.0 * x[6] / cfg->thrust_ve_mps;
   }
@@ -238,6 +298,10 @@ static void process_noise(const mwx_track_filter_cfg *cfg, int model, const doub
       Q[3 + i][6] = Q[6][3 + i] = qt * T2 / 2.0 * u[i];
     }
     Q[6][6] += qt * T;
+    /* the thrust angle's random walk (a pitch program's rate unknown to the
+     * model); the caller zeroes cfg->q_pitch_deg2ps for an estimate
+     * without the angle in its state */
+    Q[8][8] += cfg->q_pitch_deg2ps * MWX_DEG2RAD * MWX_DEG2RAD * T;
     if (cfg->thrust_off_sigma_deg > 0 && x[6] > 0 && sp > 1e-3) {
       /* thrust off the velocity in the velocity's vertical plane: the unit
        * vector n of the local vertical (geocentric) across the velocity */
@@ -278,7 +342,7 @@ static int ekf_predict_step(const mwx_track_filter_cfg *cfg, int model, mwx_trac
   double xm[NX], F[NX][NX];
   for (int i = 0; i < NX; i++)
     xm[i] = 0.5 * (e->x[i] + x1[i]);
-  jacobian(cfg, model, xm, F);
+  jacobian(cfg, model, xm, model == MWX_TRACK_BOOST && e->P[8][8] > 0, F);
   /* Phi = I + F dt + (F dt)^2/2 + (F dt)^3/6 + (F dt)^4/24 (Horner). */
   double A[NX * NX], Phi[NX * NX], tmp[NX * NX];
   for (int i = 0; i < NX * NX; i++)
@@ -315,6 +379,8 @@ static int sigma_points(const mwx_track_est *e, double X[UKF_NS][NX]) {
   memcpy(P, e->P, sizeof P);
   if (P[7][7] < NO_BETA_VAR * 1e-2)
     P[7][7] = NO_BETA_VAR * 1e-2;
+  if (!(P[8][8] > 0)) /* no thrust angle in the state: its points fly the estimate's */
+    P[8][8] = NO_PITCH_VAR;
   if (la_chol(&P[0][0], L, NX))
     return mwx_error_set(MWX_ERANGE, "track: state covariance is not positive definite");
   double c = sqrt((double)NX);
@@ -361,6 +427,11 @@ static int ukf_predict(const mwx_track_filter_cfg *cfg, int model, mwx_track_est
   if (!has_beta) /* stays without beta */
     for (int i = 0; i < NX; i++)
       P[i][7] = P[7][i] = 0;
+  if (!(e->P[8][8] > 0)) { /* stays without a thrust angle */
+    for (int i = 0; i < NX; i++)
+      P[i][8] = P[8][i] = 0;
+    m[8] = e->x[8];
+  }
   la_symmetrize(&P[0][0], NX);
   memcpy(e->x, m, sizeof m);
   memcpy(e->P, P, sizeof P);
@@ -375,15 +446,23 @@ int mwx_track_predict(const mwx_track_filter_cfg *cfg, int model, mwx_track_est 
     return mwx_error_set(MWX_EINVAL, "track: predict: state is not finite");
   if (model == MWX_TRACK_BALLISTIC)
     pin_thrust(est);
+  /* an estimate without the thrust angle in its state (P[8][8] = 0: a 6-D
+   * caller such as the fuser, or the model off) keeps it: neither the held
+   * elevation's law nor the angle's random walk applies to it */
+  mwx_track_filter_cfg c = *cfg;
+  if (!(est->P[8][8] > 0)) {
+    c.pitch_hold = 0;
+    c.q_pitch_deg2ps = 0;
+  }
   double dt = (double)(t_ns - est->t_ns) * 1e-9;
   int rc = 0;
   if (dt != 0.0) {
-    if (cfg->kind == MWX_TRACK_UKF) {
-      rc = ukf_predict(cfg, model, est, dt);
+    if (c.kind == MWX_TRACK_UKF) {
+      rc = ukf_predict(&c, model, est, dt);
     } else {
       int n = (int)ceil(fabs(dt) / EKF_MAX_STEP_S);
       for (int k = 0; k < n && !rc; k++)
-        rc = ekf_predict_step(cfg, model, est, dt / n);
+        rc = ekf_predict_step(&c, model, est, dt / n);
     }
   }
   if (rc)
@@ -629,6 +708,10 @@ int mwx_track_update(const mwx_track_filter_cfg *cfg, mwx_track_est *est, const 
   if (no_beta) /* an estimate without beta stays without */
     for (int j = 0; j < m; j++)
       K[7][j] = Pxz[7][j] = 0;
+  int no_pitch = !(est->P[8][8] > 0);
+  if (no_pitch) /* ... and without a thrust angle */
+    for (int j = 0; j < m; j++)
+      K[8][j] = Pxz[8][j] = 0;
   /* Schmidt-Kalman (consider) update of ln beta: gain row 7 zero; with the
    * other rows optimal, P+ = (I - K H) P (I - K H)^T + K R K^T leaves
    * P[7][7] and gives P[i][7] = P[i][7] - K_i Pxz_7^T (below: row 7 from
@@ -664,10 +747,12 @@ int mwx_track_update(const mwx_track_filter_cfg *cfg, mwx_track_est *est, const 
   memcpy(Pc, P, sizeof Pc);
   if (no_beta) /* its zero ln beta row is not a loss of definiteness */
     Pc[7][7] = 1.0;
+  if (no_pitch) /* nor a zero thrust-angle row */
+    Pc[8][8] = 1.0;
   if (la_chol(&Pc[0][0], L, NX)) {
     /* restore definiteness: add back a small fraction of the prior diagonal */
     for (int i = 0; i < NX; i++)
-      if (i != 7 || !no_beta)
+      if ((i != 7 || !no_beta) && (i != 8 || !no_pitch))
         P[i][i] += 1e-9 * est->P[i][i] + 1e-12;
   }
   memcpy(est->P, P, sizeof P);
@@ -679,6 +764,16 @@ int mwx_track_update(const mwx_track_filter_cfg *cfg, mwx_track_est *est, const 
 }
 
 /* ---- IMM ---------------------------------------------------------------- */
+
+void mwx_track_pitch_prior(const mwx_track_filter_cfg *cfg, mwx_track_est *est) {
+  if (!cfg || !est)
+    return;
+  for (int i = 0; i < NX; i++)
+    est->P[i][8] = est->P[8][i] = 0;
+  est->x[8] = 0;
+  double s = cfg->pitch_sigma0_deg > 0 ? cfg->pitch_sigma0_deg * MWX_DEG2RAD : 0.0;
+  est->P[8][8] = s * s;
+}
 
 void mwx_track_imm_init(mwx_track_imm *imm, const mwx_track_est *est, double p_boost) {
   imm->m[MWX_TRACK_BALLISTIC] = *est;

@@ -184,6 +184,8 @@ int mwx_track_create(const mwx_track_config *cfg, mwx_tracker **out) {
       !(c.filt.thrust_ve_mps >= 0) || !isfinite(c.filt.thrust_ve_mps) ||
       !(c.filt.thrust_off_sigma_deg >= 0 && c.filt.thrust_off_sigma_deg <= 90) ||
       !(c.burnout_thrust_off_deg >= 0 && c.burnout_thrust_off_deg <= 90) ||
+      !(c.filt.pitch_sigma0_deg >= 0 && c.filt.pitch_sigma0_deg <= 90) ||
+      !(c.filt.q_pitch_deg2ps >= 0) || !isfinite(c.filt.q_pitch_deg2ps) ||
       !(c.filt.boost_exit_rate_ps >= 0) || !(c.filt.boost_entry_rate_ps >= 0) || !isfinite(c.filt.beta_kgpm2) ||
       !(c.filt.beta_rel_sigma >= 0 && c.filt.beta_rel_sigma <= 1) ||
       !(c.filt.lnbeta_sigma >= 0 && c.filt.lnbeta_sigma <= 1))
@@ -484,6 +486,7 @@ static int start_track(mwx_tracker *tr, size_t k, const mwx_track_plot *p) {
   t->info.lnbeta_sigma0 = with_beta ? tr->cfg.filt.lnbeta_sigma : 0.0;
   double h = height_of(e.x);
   /* below 150 km a new object is more likely in powered flight */
+  mwx_track_pitch_prior(&tr->cfg.filt, &e); /* the boost model's thrust angle */
   mwx_track_imm_init(&t->imm, &e, h < 150e3 ? 0.8 : 0.3);
   t->info.id = tr->next_id++;
   t->info.status = MWX_TRACK_TENTATIVE;
