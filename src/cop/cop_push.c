@@ -282,18 +282,19 @@ static void partner_counts(mwx_cop *c, const char *nat, json_t *p, int drops) {
   if (!drops)
     return;
   json_object_set_new(p, "sig_failures", json_integer((json_int_t)ps.sig_failures));
+  json_object_set_new(p, "revoked", json_integer((json_int_t)ps.revoked));
   json_object_set_new(p, "replays", json_integer((json_int_t)ps.replays));
   json_object_set_new(p, "other_drops", json_integer((json_int_t)ps.other_drops));
   json_object_set_new(p, "dropped",
-                      json_integer((json_int_t)(ps.sig_failures + ps.replays + ps.other_drops)));
+                      json_integer((json_int_t)(ps.sig_failures + ps.revoked + ps.replays + ps.other_drops)));
 }
 
 static json_t *partner_obj(mwx_cop *c, const char *nat) {
   json_t *p = json_object_get(c->partners, nat);
   if (!p) {
-    p = json_pack("{s:b,s:n,s:I,s:I,s:I,s:I,s:I,s:n}", "alive", 0, "last_ms", "received", (json_int_t)0,
-                  "dropped", (json_int_t)0, "sig_failures", (json_int_t)0, "replays", (json_int_t)0, "other_drops",
-                  (json_int_t)0, "journal_head");
+    p = json_pack("{s:b,s:n,s:I,s:I,s:I,s:I,s:I,s:I,s:n}", "alive", 0, "last_ms", "received", (json_int_t)0,
+                  "dropped", (json_int_t)0, "sig_failures", (json_int_t)0, "revoked", (json_int_t)0, "replays",
+                  (json_int_t)0, "other_drops", (json_int_t)0, "journal_head");
     json_object_set_new(c->partners, nat, p);
     partner_counts(c, nat, p, 1);
   }
