@@ -391,13 +391,11 @@ void cop_on_node_event(void *vc, const mwx_node_event *ev) {
     if (!c->fused_src_ms)
       c->fused_src_ms = ev->wall_ns / 1000000;
     c->fused_idle = 0;
-    /* a Track sample changes the fused picture only through a fusion pass:
-       once the node says when a pass is in (MWX_NODE_EV_PICTURE), that
-       event's flush carries it, and a flush timer would walk the picture
-       again for nothing; launch points and predictions change it without a
-       pass */
-    if (!c->pic_events || ev->msg->topic != MWX_TOPIC_TRACK)
-      cop_fused_arm(c, COP_FLUSH_MIN_NS);
+    /* (also after a Track event when the node sends PICTURE events: without
+       it, in this session's salvo runs, the node's part of node -> page
+       reached 450-880 ms at its worst against 60-180 ms with it; a sample
+       can reach the picture without a PICTURE event to flush it) */
+    cop_fused_arm(c, COP_FLUSH_MIN_NS);
   }
   cop_busy_out(c, t0);
 }
