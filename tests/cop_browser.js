@@ -295,19 +295,21 @@ async function waitFor(fn, ms, step = 250) {
     // ---- partner status: KOR's journal head from its signed NodeStatus (every 30 s)
     const head = await waitFor(async () => page.evaluate(() => {
       const r = document.querySelector('#partners tbody tr[data-nation="KOR"]');
-      const c = r && r.cells[7];
+      const c = r && r.cells[8];
       return c && /^\d+ [0-9a-f]{12}…$/.test(c.textContent) ? c.textContent : null;
     }), 40000);
     check(head, "the partners' table shows KOR's journal head (record id, chain hash) from its NodeStatus", head);
-    // signature failures and replays are their own columns (the node's structured DROPPED reason)
+    // signature failures, revoked keys and replays are their own columns (the node's structured DROPPED
+    // reason; the numbers are the node's own partner counts, src/cop/cop_push.c partner_counts)
     const cols = await page.evaluate(() => {
       const h = [...document.querySelectorAll('#partners thead th')].map((c) => c.textContent);
       const r = document.querySelector('#partners tbody tr[data-nation="KOR"]');
-      return { h, sig: r && r.cells[4].textContent, rep: r && r.cells[5].textContent, other: r && r.cells[6].textContent };
+      return { h, sig: r && r.cells[4].textContent, rev: r && r.cells[5].textContent, rep: r && r.cells[6].textContent,
+               other: r && r.cells[7].textContent };
     });
-    check(cols.h[4] === 'sig. failures' && cols.h[5] === 'replays' && cols.h[6] === 'other refused' &&
-          [cols.sig, cols.rep, cols.other].every((v) => /^\d+$/.test(v || '')),
-          `the partners' table counts signature failures, replays and other refusals apart (KOR: ${cols.sig} / ${cols.rep} / ${cols.other})`);
+    check(cols.h[4] === 'sig. failures' && cols.h[5] === 'revoked' && cols.h[6] === 'replays' && cols.h[7] === 'other refused' &&
+          [cols.sig, cols.rev, cols.rep, cols.other].every((v) => /^\d+$/.test(v || '')),
+          `the partners' table counts signature failures, revoked keys, replays and other refusals apart (KOR: ${cols.sig} / ${cols.rev} / ${cols.rep} / ${cols.other})`);
 
     // ---- live updates: latency figures the page measured (for the report, not asserted)
     out.latencies_ms = await page.evaluate(() => window.mwxCop.latencies.slice());

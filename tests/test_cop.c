@@ -528,8 +528,8 @@ static void test_http_api(void **state) {
  * set in src/node/rx.c from net's reason or the replay check), the node
  * counts them per partner (mwx_node_partner_stats), and the partner status
  * the page shows is the node's counts (one count: src/cop/cop_push.c
- * partner_counts), signature failures, replays and other refusals apart,
- * all of them in "dropped".  The drops go through the
+ * partner_counts), signature failures, revoked keys, replays and other
+ * refusals apart, all of them in "dropped".  The drops go through the
  * node's own rx path (node_rx_take: the journal record, the stats, the
  * event) as net hands them over, then to the server as the node emits
  * them. */
@@ -550,7 +550,10 @@ static void test_partner_drops(void **state) {
     mwx_node_drop drop;
     const char *detail;
   } in[] = {{MWX_ECRYPTO, MWX_NODE_DROP_SIGNATURE, "origin signature does not verify"},
+            {MWX_NET_EREVOKED, MWX_NODE_DROP_REVOKED, "origin key revoked"},
             {MWX_ECRYPTO, MWX_NODE_DROP_SIGNATURE, "origin signature does not verify"},
+            {MWX_NET_EREVOKED, MWX_NODE_DROP_REVOKED, "origin key revoked"},
+            {MWX_NET_EREVOKED, MWX_NODE_DROP_REVOKED, "origin key revoked"},
             {MWX_EPARSE, MWX_NODE_DROP_OTHER, "malformed sample"}};
   for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
     node_rx_item it;
@@ -562,12 +565,13 @@ static void test_partner_drops(void **state) {
     mwx_node_event ev;
     assert_int_equal(node_rx_take(n, &it, &ev), 0);
     assert_int_equal(ev.kind, MWX_NODE_EV_DROPPED);
-    assert_int_equal(ev.drop, in[i].drop);
+    assert_int_equal(ev.drop, in[i].drop); /* revoked is its own reason, not a signature failure */
     cop_on_node_event(cop, &ev);
   }
   mwx_node_partner_stats ps;
   assert_int_equal(mwx_node_partner_stats_get(n, "KOR", &ps), 0);
   assert_int_equal(ps.sig_failures, 2);
+  assert_int_equal(ps.revoked, 3);
   assert_int_equal(ps.replays, 0);
   assert_int_equal(ps.other_drops, 1);
   assert_int_equal(mwx_node_partner_stats_get(n, "XYZ", &ps), MWX_ENOTFOUND);
@@ -575,9 +579,10 @@ static void test_partner_drops(void **state) {
   json_t *p = json_object_get(cop->partners, "KOR");
   assert_non_null(p);
   assert_int_equal(json_integer_value(json_object_get(p, "sig_failures")), 2);
+  assert_int_equal(json_integer_value(json_object_get(p, "revoked")), 3);
   assert_int_equal(json_integer_value(json_object_get(p, "replays")), 0);
   assert_int_equal(json_integer_value(json_object_get(p, "other_drops")), 1);
-  assert_int_equal(json_integer_value(json_object_get(p, "dropped")), 3);
+  assert_int_equal(json_integer_value(json_object_get(p, "dropped")), 6);
   assert_int_equal(json_integer_value(json_object_get(p, "received")), 0);
   /* one count: an event the node did not count (no rx path) changes nothing the page shows */
   mwx_node_event ev;
@@ -588,13 +593,15 @@ static void test_partner_drops(void **state) {
   ev.sim_ns = mwx_node_epoch_ns(n);
   cop_on_node_event(cop, &ev);
   assert_int_equal(json_integer_value(json_object_get(p, "replays")), 0);
-  assert_int_equal(json_integer_value(json_object_get(p, "dropped")), 3);
+  assert_int_equal(json_integer_value(json_object_get(p, "dropped")), 6);
   /* the event's own JSON names the reason */
   json_t *o = NULL;
+  ev.drop = MWX_NODE_DROP_REVOKED;
   assert_int_equal(mwx_node_event_json("JPN", 0, &ev, &o), 0);
-  assert_string_equal(json_string_value(json_object_get(o, "drop")), "replay");
+  assert_string_equal(json_string_value(json_object_get(o, "drop")), "revoked");
   json_decref(o);
   assert_string_equal(mwx_node_drop_name(MWX_NODE_DROP_SIGNATURE), "signature");
+  assert_string_equal(mwx_node_drop_name(MWX_NODE_DROP_REVOKED), "revoked");
   assert_string_equal(mwx_node_drop_name(MWX_NODE_DROP_NONE), "");
   mwx_cop_close(cop);
   mwx_node_close(n);

@@ -343,19 +343,22 @@ typedef struct mwx_node_pass_info {
                         take-back) */
 } mwx_node_pass_info;
 
-/* DROPPED: why, as a kind a program counts (the detail says more): a
- * bad or revoked origin signature (net's MWX_ECRYPTO, MWX_NET_EREVOKED), a
- * replay (a sequence number taken already, too far below, or too old), or
- * another check (malformed, marking, sender, unknown originator, our own
- * sample back). */
+/* DROPPED: why, as a kind a program counts (the detail says more): an
+ * origin signature that does not verify (net's MWX_ECRYPTO), a sample signed
+ * with a revoked key (MWX_NET_EREVOKED: the signature may verify; the key is
+ * no longer trusted), a replay (a sequence number taken already, too far
+ * below, or too old), or another check (malformed, marking, sender, unknown
+ * originator, our own sample back). */
 typedef enum mwx_node_drop {
   MWX_NODE_DROP_NONE = 0, /* not a DROPPED event */
   MWX_NODE_DROP_SIGNATURE = 1,
   MWX_NODE_DROP_REPLAY = 2,
-  MWX_NODE_DROP_OTHER = 3
+  MWX_NODE_DROP_OTHER = 3,
+  MWX_NODE_DROP_REVOKED = 4
 } mwx_node_drop;
 
-/* "signature", "replay", "other"; "" for NONE or another value.  Pure. */
+/* "signature", "replay", "other", "revoked"; "" for NONE or another value.
+ * Pure. */
 const char *mwx_node_drop_name(mwx_node_drop d);
 
 typedef struct mwx_node_event {
@@ -430,6 +433,7 @@ typedef struct mwx_node_partner_stats {
   uint64_t received;           /* samples received from this nation (verified) */
   uint64_t sig_failures;       /* DROPPED from this nation for its origin signature (MWX_NODE_DROP_SIGNATURE) */
   uint64_t replays;            /* DROPPED from this nation as replays (MWX_NODE_DROP_REPLAY) */
+  uint64_t revoked;            /* DROPPED from this nation: signed with a revoked key (MWX_NODE_DROP_REVOKED) */
   uint64_t other_drops;        /* DROPPED from this nation for another check (MWX_NODE_DROP_OTHER) */
 } mwx_node_partner_stats;
 

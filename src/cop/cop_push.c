@@ -282,18 +282,19 @@ static void partner_counts(mwx_cop *c, const char *nat, json_t *p, int drops) {
   if (!drops)
     return;
   json_object_set_new(p, "sig_failures", json_integer((json_int_t)ps.sig_failures));
+  json_object_set_new(p, "revoked", json_integer((json_int_t)ps.revoked));
   json_object_set_new(p, "replays", json_integer((json_int_t)ps.replays));
   json_object_set_new(p, "other_drops", json_integer((json_int_t)ps.other_drops));
   json_object_set_new(p, "dropped",
-                      json_integer((json_int_t)(ps.sig_failures + ps.replays + ps.other_drops)));
+                      json_integer((json_int_t)(ps.sig_failures + ps.revoked + ps.replays + ps.other_drops)));
 }
 
 static json_t *partner_obj(mwx_cop *c, const char *nat) {
   json_t *p = json_object_get(c->partners, nat);
   if (!p) {
-    p = json_pack("{s:b,s:n,s:I,s:I,s:I,s:I,s:I,s:n}", "alive", 0, "last_ms", "received", (json_int_t)0,
-                  "dropped", (json_int_t)0, "sig_failures", (json_int_t)0, "replays", (json_int_t)0, "other_drops",
-                  (json_int_t)0, "journal_head");
+    p = json_pack("{s:b,s:n,s:I,s:I,s:I,s:I,s:I,s:I,s:n}", "alive", 0, "last_ms", "received", (json_int_t)0,
+                  "dropped", (json_int_t)0, "sig_failures", (json_int_t)0, "revoked", (json_int_t)0, "replays",
+                  (json_int_t)0, "other_drops", (json_int_t)0, "journal_head");
     json_object_set_new(c->partners, nat, p);
     partner_counts(c, nat, p, 1);
   }
@@ -390,13 +391,11 @@ void cop_on_node_event(void *vc, const mwx_node_event *ev) {
     if (!c->fused_src_ms)
       c->fused_src_ms = ev->wall_ns / 1000000;
     c->fused_idle = 0;
-    /* a Track sample changes the fused picture only through a fusion pass:
-       once the node says when a pass is in (MWX_NODE_EV_PICTURE), that
-       event's flush carries it, and a flush timer would walk the picture
-       again for nothing; launch points and predictions change it without a
-       pass */
-    if (!c->pic_events || ev->msg->topic != MWX_TOPIC_TRACK)
-      cop_fused_arm(c, COP_FLUSH_MIN_NS);
+    /* (also after a Track event when the node sends PICTURE events: without
+       it, in this session's salvo runs, the node's part of node -> page
+       reached 450-880 ms at its worst against 60-180 ms with it; a sample
+       can reach the picture without a PICTURE event to flush it) */
+    cop_fused_arm(c, COP_FLUSH_MIN_NS);
   }
   cop_busy_out(c, t0);
 }

@@ -22,6 +22,7 @@ const char *mwx_node_drop_name(mwx_node_drop d) {
   case MWX_NODE_DROP_SIGNATURE: return "signature";
   case MWX_NODE_DROP_REPLAY: return "replay";
   case MWX_NODE_DROP_OTHER: return "other";
+  case MWX_NODE_DROP_REVOKED: return "revoked";
   default: return "";
   }
 }
@@ -152,6 +153,7 @@ void mwx_node_stats_print(FILE *f, const mwx_node_stats *st, const char *nation,
       json_object_set_new(po, "received", json_integer((json_int_t)p->received));
       json_object_set_new(po, "sig_failures", json_integer((json_int_t)p->sig_failures));
       json_object_set_new(po, "replays", json_integer((json_int_t)p->replays));
+      json_object_set_new(po, "revoked", json_integer((json_int_t)p->revoked));
       json_object_set_new(po, "other_drops", json_integer((json_int_t)p->other_drops));
       json_object_set_new(po, "first_release_s", p->has_first_release ? json_real(p->first_release_s) : json_null());
       json_array_append_new(ps, po);

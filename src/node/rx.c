@@ -229,6 +229,7 @@ static void rx_count_drop(mwx_node *n, const char *nation, mwx_node_drop d) {
     if (!strncmp(n->st.partner[i].nation, nation, 3)) {
       if (d == MWX_NODE_DROP_SIGNATURE) n->st.partner[i].sig_failures++;
       if (d == MWX_NODE_DROP_REPLAY) n->st.partner[i].replays++;
+      if (d == MWX_NODE_DROP_REVOKED) n->st.partner[i].revoked++;
       if (d == MWX_NODE_DROP_OTHER) n->st.partner[i].other_drops++;
     }
 }
@@ -343,7 +344,9 @@ int node_rx_take(mwx_node *n, node_rx_item *it, mwx_node_event *evp) {
     n->st.dropped++;
     n->st.records++;
     ev.kind = MWX_NODE_EV_DROPPED;
-    ev.drop = it->reason == MWX_ECRYPTO || it->reason == MWX_NET_EREVOKED ? MWX_NODE_DROP_SIGNATURE : MWX_NODE_DROP_OTHER;
+    ev.drop = it->reason == MWX_ECRYPTO        ? MWX_NODE_DROP_SIGNATURE
+              : it->reason == MWX_NET_EREVOKED ? MWX_NODE_DROP_REVOKED
+                                               : MWX_NODE_DROP_OTHER;
     rx_count_drop(n, it->partner, ev.drop);
     snprintf(ev.detail, sizeof ev.detail, "%s: %.170s", mwx_net_reason_name(it->reason), it->detail);
   }

@@ -601,7 +601,8 @@ function renderPartners() {
     const p = state.partners[n];
     return [n, [esc(n), `<span class="${p.alive ? 'alive' : 'lost'}">${p.alive ? 'connected' : 'lost'}</span>`,
       p.last_ms ? `${Math.max(0, Math.round((now - p.last_ms) / 1000))} s ago` : '-', String(p.received),
-      `<span class="sigfail">${p.sig_failures ?? 0}</span>`, `<span class="replay">${p.replays ?? 0}</span>`, String(p.other_drops ?? 0),
+      `<span class="sigfail">${p.sig_failures ?? 0}</span>`, `<span class="revoked">${p.revoked ?? 0}</span>`,
+      `<span class="replay">${p.replays ?? 0}</span>`, String(p.other_drops ?? 0),
       p.journal_head ? `<span title="${esc(p.journal_head.hash)}">${esc(String(p.journal_head.id))} ${esc(p.journal_head.hash.slice(0, 12))}…</span>` : '-']];
   }));
 }
