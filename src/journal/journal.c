@@ -141,6 +141,7 @@ struct mwx_journal {
   uint64_t commits;
   double commit_ms_max, commit_ms_total;
   journal_ckpt *ckpt; /* the node's handle: checkpoints off the committing thread (journal_ckpt.c) */
+  sqlite3_stmt *cache[JOURNAL_STMT_COUNT]; /* journal_stmt: prepared once, finalized at close */
 };
 
 static const char *const kind_names[] = {NULL, "plot", "track", "release", "sample", "sigfail", "alert", "replay"};
@@ -176,6 +177,22 @@ static int exec(mwx_journal *j, const char *sql) {
 /* journal_seq.c (secreplay): its tables live in the same database and move
  * in the journal's transactions. */
 sqlite3 *mwx_journal__db(mwx_journal *j) { return j ? j->db : NULL; }
+
+sqlite3_stmt *journal_stmt(mwx_journal *j, journal_stmt_slot slot, const char *sql) {
+  if (!j || slot < 0 || slot >= JOURNAL_STMT_COUNT) return NULL;
+  if (!j->cache[slot] &&
+      sqlite3_prepare_v3(j->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &j->cache[slot], NULL) != SQLITE_OK) {
+    sqlite3_finalize(j->cache[slot]);
+    j->cache[slot] = NULL;
+  }
+  return j->cache[slot];
+}
+
+void journal_stmt_done(sqlite3_stmt *st) {
+  if (!st) return;
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+}
 
 /* ---- canonical record bytes and hashing -------------------------------- */
 
@@ -366,6 +383,7 @@ void mwx_journal_close(mwx_journal *j) {
   sqlite3_finalize(j->sel_after);
   sqlite3_finalize(j->sel_open);
   sqlite3_finalize(j->sel_answer);
+  for (int i = 0; i < JOURNAL_STMT_COUNT; i++) sqlite3_finalize(j->cache[i]);
   sqlite3_close(j->db);
   free(j->payload_copy);
   free(j);
@@ -388,9 +406,8 @@ typedef struct meta_info {
 /* Reads the meta rows (inside the caller's transaction, or one statement). */
 static int read_meta(mwx_journal *j, meta_info *m) {
   memset(m, 0, sizeof *m);
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(j->db, "SELECT key, value FROM meta", -1, &st, NULL) != SQLITE_OK)
-    return db_error(j, "read head");
+  sqlite3_stmt *st = journal_stmt(j, JOURNAL_STMT_META_READ, "SELECT key, value FROM meta");
+  if (!st) return db_error(j, "read head");
   int got = 0, seal = 0, own = 0, rc = 0, s;
   while ((s = sqlite3_step(st)) == SQLITE_ROW) {
     const char *k = (const char *)sqlite3_column_text(st, 0);
@@ -421,7 +438,7 @@ static int read_meta(mwx_journal *j, meta_info *m) {
     }
   }
   if (s != SQLITE_DONE) rc = db_error(j, "read head");
-  sqlite3_finalize(st);
+  journal_stmt_done(st);
   if (!rc && got != 3) rc = mwx_error_set(MWX_ECORRUPT, "%s: journal head (meta head_id/head_hash) is missing", j->path);
   m->has_seal = seal == 7;
   m->owned = own == 3;
@@ -466,9 +483,8 @@ int mwx_journal_owner(mwx_journal *j, char nation[MWX_NATION_LEN], uint8_t pub[M
 }
 
 static int put_meta(mwx_journal *j, const char *key, const void *blob, int n, sqlite3_int64 ival, int is_text) {
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(j->db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)", -1, &st, NULL) != SQLITE_OK)
-    return db_error(j, "write meta");
+  sqlite3_stmt *st = journal_stmt(j, JOURNAL_STMT_META_PUT, "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)");
+  if (!st) return db_error(j, "write meta");
   sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
   if (is_text)
     sqlite3_bind_text(st, 2, blob, n, SQLITE_STATIC);
@@ -477,7 +493,7 @@ static int put_meta(mwx_journal *j, const char *key, const void *blob, int n, sq
   else
     sqlite3_bind_int64(st, 2, ival);
   int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_error(j, "write meta");
-  sqlite3_finalize(st);
+  journal_stmt_done(st);
   return rc;
 }
 
@@ -680,16 +696,15 @@ static int walk_chain(mwx_journal *j, uint64_t first, uint64_t last, uint8_t pre
 static int stored_hash(mwx_journal *j, uint64_t id, uint8_t out[32]) {
   memset(out, 0, 32);
   if (id == 0) return 0;
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(j->db, "SELECT hash FROM record WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
-    return db_error(j, "read record");
+  sqlite3_stmt *st = journal_stmt(j, JOURNAL_STMT_HASH, "SELECT hash FROM record WHERE id = ?1");
+  if (!st) return db_error(j, "read record");
   sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
   int rc = 0;
   if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32)
     memcpy(out, sqlite3_column_blob(st, 0), 32);
   else
     rc = mwx_error_set(MWX_ECORRUPT, "%s: record %llu: missing (deleted)", j->path, (unsigned long long)id);
-  sqlite3_finalize(st);
+  journal_stmt_done(st);
   return rc;
 }
 

@@ -14,6 +14,27 @@
 /* The database handle of j (NULL for NULL).  Same thread rules as j. */
 sqlite3 *mwx_journal__db(mwx_journal *j);
 
+/* Prepared statements kept on the handle (issue 16, thirteenth session):
+ * the statements run per received sample (seq_in) or per commit (meta, the
+ * seal's hash) are prepared once, not per call (each sqlite3_prepare_v2 parses
+ * and plans the SQL again).  journal_stmt returns slot's statement, prepared
+ * from sql on first use (always the same sql for a slot), reset and with no
+ * bindings; NULL on a prepare error (sqlite3_errmsg tells).  The caller
+ * gives it back with journal_stmt_done (reset, bindings cleared) on every
+ * path, before the next journal_stmt of the same slot; mwx_journal_close
+ * finalizes them.  Same thread rules as j. */
+typedef enum journal_stmt_slot {
+  JOURNAL_STMT_META_READ,
+  JOURNAL_STMT_META_PUT,
+  JOURNAL_STMT_HASH,
+  JOURNAL_STMT_SEQ_TABLES,
+  JOURNAL_STMT_SEQ_IN,
+  JOURNAL_STMT_SEQ_OUT,
+  JOURNAL_STMT_COUNT
+} journal_stmt_slot;
+sqlite3_stmt *journal_stmt(mwx_journal *j, journal_stmt_slot slot, const char *sql);
+void journal_stmt_done(sqlite3_stmt *st);
+
 /* journal_ckpt.c: the WAL checkpoints of a node's handle, off its thread.
  * start installs the WAL hook on db (returns -1 out of memory); stop
  * removes it and joins the thread (before db closes); stats reads the

@@ -129,11 +129,11 @@ static int nation_ok(const char *s) {
   return 1;
 }
 
-static int put_in(sqlite3 *db, const mwx_journal_seq_in *s) {
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(db,
-                         "INSERT OR REPLACE INTO seq_in(originator, topic, top, window, copies) VALUES (?1,?2,?3,?4,?5)",
-                         -1, &st, NULL) != SQLITE_OK)
+static int put_in(mwx_journal *j, const mwx_journal_seq_in *s) {
+  sqlite3 *db = mwx_journal__db(j);
+  sqlite3_stmt *st = journal_stmt(
+      j, JOURNAL_STMT_SEQ_IN, "INSERT OR REPLACE INTO seq_in(originator, topic, top, window, copies) VALUES (?1,?2,?3,?4,?5)");
+  if (!st)
     return db_fail(db, "seq_in");
   uint8_t blob[MWX_JOURNAL_SEQ_COPIES * 8];
   int nc = s->n_copies > MWX_JOURNAL_SEQ_COPIES ? MWX_JOURNAL_SEQ_COPIES : s->n_copies;
@@ -144,22 +144,22 @@ static int put_in(sqlite3 *db, const mwx_journal_seq_in *s) {
   sqlite3_bind_int64(st, 4, (sqlite3_int64)s->window);
   sqlite3_bind_blob(st, 5, blob, nc * 8, SQLITE_STATIC);
   int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(db, "seq_in");
-  sqlite3_finalize(st);
+  journal_stmt_done(st);
   return rc;
 }
 
-static int put_out(sqlite3 *db, const char *originator, int topic, uint64_t seq) {
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(db,
-                         "INSERT INTO seq_out(originator, topic, seq) VALUES (?1,?2,?3)"
-                         " ON CONFLICT(originator, topic) DO UPDATE SET seq = max(seq, excluded.seq)",
-                         -1, &st, NULL) != SQLITE_OK)
+static int put_out(mwx_journal *j, const char *originator, int topic, uint64_t seq) {
+  sqlite3 *db = mwx_journal__db(j);
+  sqlite3_stmt *st = journal_stmt(j, JOURNAL_STMT_SEQ_OUT,
+                                  "INSERT INTO seq_out(originator, topic, seq) VALUES (?1,?2,?3)"
+                                  " ON CONFLICT(originator, topic) DO UPDATE SET seq = max(seq, excluded.seq)");
+  if (!st)
     return db_fail(db, "seq_out");
   sqlite3_bind_text(st, 1, originator, 3, SQLITE_STATIC);
   sqlite3_bind_int(st, 2, topic);
   sqlite3_bind_int64(st, 3, (sqlite3_int64)seq);
   int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(db, "seq_out");
-  sqlite3_finalize(st);
+  journal_stmt_done(st);
   return rc;
 }
 
@@ -194,23 +194,24 @@ static int on_sample(const mwx_journal_record *r, void *ctx) {
 }
 
 static int on_own(const mwx_journal_record *r, void *ctx) {
-  sqlite3 *db = ctx;
+  mwx_journal *j = ctx;
   if (!r->has_msg || r->msg.topic < 1 || r->msg.topic > 5 || !nation_ok(r->msg.mark.originator))
     return 0;
-  return put_out(db, r->msg.mark.originator, r->msg.topic, r->msg.mark.seq);
+  return put_out(j, r->msg.mark.originator, r->msg.topic, r->msg.mark.seq);
 }
 
-static int has_tables(sqlite3 *db, int *yes) {
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN ('seq_in','seq_out')",
-                         -1, &st, NULL) != SQLITE_OK)
+static int has_tables(mwx_journal *j, int *yes) {
+  sqlite3 *db = mwx_journal__db(j);
+  sqlite3_stmt *st = journal_stmt(j, JOURNAL_STMT_SEQ_TABLES,
+                                  "SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN ('seq_in','seq_out')");
+  if (!st)
     return db_fail(db, "schema");
   int rc = 0;
   if (sqlite3_step(st) == SQLITE_ROW)
     *yes = sqlite3_column_int(st, 0) == 2;
   else
     rc = db_fail(db, "schema");
-  sqlite3_finalize(st);
+  journal_stmt_done(st);
   return rc;
 }
 
@@ -220,7 +221,7 @@ static int ensure(mwx_journal *j, int *ok) {
   sqlite3 *db = mwx_journal__db(j);
   if (!db)
     return mwx_error_set(MWX_EINVAL, "journal seq: NULL journal");
-  int yes = 0, rc = has_tables(db, &yes);
+  int yes = 0, rc = has_tables(j, &yes);
   *ok = yes;
   if (rc || yes)
     return rc;
@@ -234,21 +235,21 @@ static int ensure(mwx_journal *j, int *ok) {
     return rc;
   }
   /* another process may have made them meanwhile */
-  if (!(rc = has_tables(db, &yes)) && !yes) {
+  if (!(rc = has_tables(j, &yes)) && !yes) {
     if (sqlite3_exec(db, SEQ_SCHEMA, NULL, NULL, &err) != SQLITE_OK) {
       rc = mwx_error_set(MWX_EIO, "journal seq: create tables: %s", err ? err : sqlite3_errmsg(db));
       sqlite3_free(err);
     }
     if (!rc)
-      rc = mwx_journal_query(j, INT64_MIN, MWX_JOURNAL_RELEASE, on_own, db);
+      rc = mwx_journal_query(j, INT64_MIN, MWX_JOURNAL_RELEASE, on_own, j);
     if (!rc)
-      rc = mwx_journal_query(j, INT64_MIN, MWX_JOURNAL_TRACK, on_own, db);
+      rc = mwx_journal_query(j, INT64_MIN, MWX_JOURNAL_TRACK, on_own, j);
     rebuild_in b;
     memset(&b, 0, sizeof b);
     if (!rc)
       rc = mwx_journal_query(j, INT64_MIN, MWX_JOURNAL_SAMPLE, on_sample, &b);
     for (size_t i = 0; i < b.n && !rc; i++)
-      rc = put_in(db, &b.s[i]);
+      rc = put_in(j, &b.s[i]);
   }
   if (own_txn) {
     if (rc)
@@ -273,7 +274,7 @@ int mwx_journal_seq_in_put(mwx_journal *j, const mwx_journal_seq_in *s) {
     return rc;
   if (!ok)
     return mwx_error_set(MWX_EINVAL, "journal seq_in_put: journal opened read-only");
-  return put_in(mwx_journal__db(j), s);
+  return put_in(j, s);
 }
 
 int mwx_journal_seq_out_put(mwx_journal *j, const char *originator, mwx_msg_topic topic, uint64_t seq) {
@@ -286,7 +287,7 @@ int mwx_journal_seq_out_put(mwx_journal *j, const char *originator, mwx_msg_topi
     return rc;
   if (!ok)
     return mwx_error_set(MWX_EINVAL, "journal seq_out_put: journal opened read-only");
-  return put_out(mwx_journal__db(j), originator, (int)topic, seq);
+  return put_out(j, originator, (int)topic, seq);
 }
 
 int mwx_journal_seq_in_load(mwx_journal *j, mwx_journal_seq_in *out, size_t cap, size_t *n) {
