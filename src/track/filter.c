@@ -43,9 +43,6 @@
 #endif
 /* a ln beta variance below this: the estimate has no beta in its state */
 #define NO_BETA_VAR 1e-10
-/* the floor a thrust angle without variance (not in the state) gets where a
- * Cholesky factor must exist (rad^2; its points stay 1e-6 rad apart) */
-#define NO_PITCH_VAR 1e-12
 /* the ln beta state is clamped to +-LNBETA_MAX in the dynamics (beta within
  * a factor e^3 = 20 of the nominal: far beyond the +-2.3 sigma of threat
  * RVs, so only a diverging estimate meets it) */
@@ -372,46 +369,55 @@ static int ekf_predict_step(const mwx_track_filter_cfg *cfg, int model, mwx_trac
  * and 1/(2n); no weight is negative, so the covariance stays positive. */
 #define UKF_NS (2 * NX + 1)
 
-static int sigma_points(const mwx_track_est *e, double X[UKF_NS][NX]) {
-  double L[NX * NX], P[NX][NX];
+/* The sigma points of e over its n active dimensions: NX, or NX - 1 for an
+ * estimate without the thrust angle (P[8][8] = 0, the last dimension: its
+ * points all keep x[8], and the set is the 8-D one of before, bit for bit);
+ * 2 n + 1 points in X, n returned in *n_out. */
+static int sigma_points(const mwx_track_est *e, double X[UKF_NS][NX], int *n_out) {
+  int n = e->P[8][8] > 0 ? NX : NX - 1;
+  double L[NX * NX], P[NX * NX];
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < n; j++)
+      P[i * n + j] = e->P[i][j];
   /* an estimate without beta (ln beta variance 0) gets a negligible one so
    * that the Cholesky factor exists; its points then fly the nominal beta */
-  memcpy(P, e->P, sizeof P);
-  if (P[7][7] < NO_BETA_VAR * 1e-2)
-    P[7][7] = NO_BETA_VAR * 1e-2;
-  if (!(P[8][8] > 0)) /* no thrust angle in the state: its points fly the estimate's */
-    P[8][8] = NO_PITCH_VAR;
-  if (la_chol(&P[0][0], L, NX))
+  if (P[7 * n + 7] < NO_BETA_VAR * 1e-2)
+    P[7 * n + 7] = NO_BETA_VAR * 1e-2;
+  if (la_chol(P, L, n))
     return mwx_error_set(MWX_ERANGE, "track: state covariance is not positive definite");
-  double c = sqrt((double)NX);
+  double c = sqrt((double)n);
   for (int i = 0; i < NX; i++)
-    X[0][i] = e->x[i];
-  for (int j = 0; j < NX; j++)
-    for (int i = 0; i < NX; i++) {
-      X[1 + j][i] = e->x[i] + c * L[i * NX + j];
-      X[1 + NX + j][i] = e->x[i] - c * L[i * NX + j];
+    for (int s = 0; s < 2 * n + 1; s++)
+      X[s][i] = e->x[i];
+  for (int j = 0; j < n; j++)
+    for (int i = 0; i < n; i++) {
+      X[1 + j][i] = e->x[i] + c * L[i * n + j];
+      X[1 + n + j][i] = e->x[i] - c * L[i * n + j];
     }
+  *n_out = n;
   return 0;
 }
 
 /* lambda = 0: Wm0 = 0, Wc0 = 2 (= 1 - alpha^2 + beta), Wi = 1/(2n). */
-static const double UKF_WM0 = 0.0, UKF_WC0 = 2.0, UKF_WI = 1.0 / (2.0 * NX);
+static const double UKF_WM0 = 0.0, UKF_WC0 = 2.0;
 
 static int ukf_predict(const mwx_track_filter_cfg *cfg, int model, mwx_track_est *e, double dt) {
   double X[UKF_NS][NX], Y[UKF_NS][NX];
-  int rc = sigma_points(e, X);
+  int na, rc = sigma_points(e, X, &na);
   if (rc)
     return rc;
-  for (int s = 0; s < UKF_NS; s++)
+  const int ns = 2 * na + 1;
+  const double UKF_WI = 1.0 / (2.0 * na);
+  for (int s = 0; s < ns; s++)
     if ((rc = propagate(cfg, model, X[s], dt, Y[s])))
       return rc;
   double m[NX] = {0};
-  for (int s = 0; s < UKF_NS; s++)
+  for (int s = 0; s < ns; s++)
     for (int i = 0; i < NX; i++)
       m[i] += (s ? UKF_WI : UKF_WM0) * Y[s][i];
   double P[NX][NX], Q[NX][NX];
   memset(P, 0, sizeof P);
-  for (int s = 0; s < UKF_NS; s++) {
+  for (int s = 0; s < ns; s++) {
     double w = s ? UKF_WI : UKF_WC0, d[NX];
     for (int i = 0; i < NX; i++)
       d[i] = Y[s][i] - m[i];
@@ -610,10 +616,12 @@ static int innovate(const mwx_track_filter_cfg *cfg, const mwx_track_est *e, con
   int m = plot_z(p, z, R);
   if (cfg->kind == MWX_TRACK_UKF) {
     double X[UKF_NS][NX], Z[UKF_NS][3];
-    int rc = sigma_points(e, X);
+    int na, rc = sigma_points(e, X, &na);
     if (rc)
       return rc;
-    for (int s = 0; s < UKF_NS; s++)
+    const int ns = 2 * na + 1;
+    const double UKF_WI = 1.0 / (2.0 * na);
+    for (int s = 0; s < ns; s++)
       if ((rc = meas_h(p, X[s], Z[s], NULL)) < 0)
         return rc;
     /* mean as sigma point 0 plus the weighted wrapped deviations */
@@ -621,14 +629,14 @@ static int innovate(const mwx_track_filter_cfg *cfg, const mwx_track_est *e, con
     for (int i = 0; i < m; i++)
       zm[i] = Z[0][i];
     double dz[UKF_NS][3];
-    for (int s = 0; s < UKF_NS; s++)
+    for (int s = 0; s < ns; s++)
       residual(p, Z[s], Z[0], m, dz[s]);
-    for (int s = 1; s < UKF_NS; s++)
+    for (int s = 1; s < ns; s++)
       for (int i = 0; i < m; i++)
         zm[i] += UKF_WI * dz[s][i];
     memset(S, 0, sizeof(double) * 9);
     memset(Pxz, 0, sizeof(double) * NX * 3);
-    for (int s = 0; s < UKF_NS; s++) {
+    for (int s = 0; s < ns; s++) {
       double w = s ? UKF_WI : UKF_WC0, d[3];
       residual(p, Z[s], zm, m, d);
       for (int i = 0; i < m; i++)
