@@ -5,6 +5,8 @@
  *   - a fit taking 12 s does not delay another track's releases: the
  *     Track samples of the other missile keep leaving while it runs, and
  *     the refined LaunchEvent arrives after it;
+ *   - with the fit off, the early plots are released all the same when the
+ *     window closes (the tracker's heap stays bounded);
  *   - a full fit queue drops fits with a count, and closing the node with a
  *     fit in progress and one queued is clean (ASan build) and quick: the
  *     fit's test wait is cut short by the pool's stop.
@@ -153,9 +155,38 @@ static void test_full_fit_queue_drops(void **state) {
   free(x);
 }
 
+static void test_early_plots_released_without_fit(void **state) {
+  (void)state;
+  char dir[96];
+  mwx_node_config cfg;
+  fx_node_salvo_kor(&cfg, "test_early_plots_released_without_fit", "four.json", 4, 2, dir, sizeof dir);
+  cfg.launch_fit = 0; /* no fit: the early plots have no reader once the window closes */
+  cfg.speed = 50;
+  fctx *x = calloc(1, sizeof *x);
+  assert_non_null(x);
+  assert_int_equal(mwx_node_open(&cfg, on_ev, x, &x->n), 0);
+  x->epoch_ns = mwx_node_epoch_ns(x->n);
+  x->stop_after_ns = x->epoch_ns + 200 * NS; /* every window (121 s after a first plot) has closed */
+  assert_int_equal(mwx_node_run(x->n), 0);
+  mwx_node_stats st;
+  mwx_node_get_stats(x->n, &st);
+  mwx_node_memory mem;
+  mwx_node_get_memory(x->n, &mem);
+  mwx_node_close(x->n);
+  printf("# launch fit off, tracks %llu: tracker heap after every window closed: %llu B\n",
+         (unsigned long long)st.tracks_confirmed, (unsigned long long)mem.tracker_heap_bytes);
+  assert_true(st.tracks_confirmed >= 3);
+  assert_int_equal(st.fits_queued, 0);
+  /* the same bound as with the fit (test_full_fit_queue_drops): 428,040 B
+     here, 820,744 B when the early plots were kept (3,068 plots of 128 B) */
+  assert_true(mem.tracker_heap_bytes > 0 && mem.tracker_heap_bytes < 550000);
+  free(x);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_full_fit_queue_drops),
+      cmocka_unit_test(test_early_plots_released_without_fit),
       cmocka_unit_test(test_slow_fit_does_not_delay),
   };
   return cmocka_run_group_tests(tests, fx_dir_setup, fx_dir_teardown);

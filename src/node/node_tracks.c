@@ -314,14 +314,15 @@ int node_tracks_to_samples(mwx_node *n) {
     }
     /* a refined launch event, once, when the early-plot window
        (MWX_TRACK_EARLY_WINDOW_S from the track's first plot) is full: the
-       batch fit of a powered flight */
-    if (n->cfg.launch_fit && ts->launch_sent && !ts->launch_fit_done &&
+       batch fit of a powered flight.  Without the fit (mwxd's default before
+       issue 16) the early plots are released at the same moment: nothing
+       else reads them, and a salvo of 100 tracks holds up to 128 KB each */
+    if (!ts->launch_fit_done && (ts->launch_sent || !n->cfg.launch_fit) &&
         n->sim_ns - in.t_first_ns >= (int64_t)(MWX_ASSESS_LAUNCH_FIT_AFTER_S * NS)) {
       ts->launch_fit_done = 1;
-      if ((rc = launch_fit_start(n, i, &in, &ao)))
+      if (n->cfg.launch_fit && (rc = launch_fit_start(n, i, &in, &ao)))
         return rc;
-      /* the fit has its copy (or ran in line): nothing else reads the early
-         plots (up to 128 KB a track, issue 16) */
+      /* the fit has its copy (or ran in line) */
       if ((rc = mwx_track_release_early(n->tr, i)))
         return rc;
     }
