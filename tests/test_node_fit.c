@@ -137,7 +137,7 @@ static void test_full_fit_queue_drops(void **state) {
   mwx_node_get_memory(x->n, &mem);
   printf("# tracker heap after every window closed: %llu B\n", (unsigned long long)mem.tracker_heap_bytes);
   /* issue 16: each confirmed track's early plots released once its fit was
-     started (queued or dropped): 358,872 B here, 751,576 B when they were
+     started (queued or dropped): 428,040 B here, 820,744 B when they were
      kept (3,068 plots of 128 B more); the bound sits between */
   assert_true(mem.tracker_heap_bytes > 0 && mem.tracker_heap_bytes < 550000);
   printf("# tracks %llu: fits queued %llu, dropped %llu, done %llu\n", (unsigned long long)st.tracks_confirmed,
