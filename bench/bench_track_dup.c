@@ -15,7 +15,8 @@
  * Which missile a track is on (evaluation only: the truth): after each step,
  * a track seen CONFIRMED for the first time is given the missile whose true
  * position at the track's estimate time is nearest its estimate, if within
- * MATCH_M (else it is counted as on no missile).  Per missile it counts the
+ * FX_MATCH_M, 100 km (else it is counted as on no missile;
+ * fx_scenario_tracks_per_missile, tests/fixture_sim.c).  Per missile it counts the
  * tracks ever confirmed on it (1 is right; a missile lost and picked up again
  * after its first track was deleted gives 2 legitimately, so "concurrent"
  * counts the live confirmed tracks on it at one time, each step, and its
@@ -23,7 +24,9 @@
  *
  * Output: a row per scenario and nation: missiles x seeds, the mean and
  * maximum of confirmed tracks per missile, the runs where every missile had
- * exactly one, the missile-runs with a concurrent duplicate and their
+ * exactly one, the missile-runs with none (a missile never held, or held
+ * only by another missile's track: what a rule against duplicates must not
+ * cost), the missile-runs with a concurrent duplicate and their
  * seconds, confirmed tracks on no missile.  MWX_BENCH_VERBOSE=1: a line per
  * seed and missile with more than one track (ids, confirmation times).
  */
@@ -35,10 +38,8 @@
 #include <string.h>
 
 #include "fixture_sim.h"
-#include "mwx/assess.h"
 #include "mwx/error.h"
 
-#define MATCH_M 100e3
 #define STEP_NS 1000000000LL
 #define MAX_SC 64
 
@@ -47,6 +48,7 @@ typedef struct row {
   long tracks;        /* confirmed tracks on a missile, summed */
   int max_tracks;     /* per missile */
   int runs_one;       /* runs with exactly one per missile */
+  int none;           /* missile-runs with no confirmed track */
   int dup_runs;       /* missile-runs with 2+ live confirmed at once */
   long dup_s;         /* missile-seconds with 2+ live confirmed */
   long stray;         /* confirmed on no missile */
@@ -62,118 +64,43 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 /* One run: scenario s, nation, seed; adds into *r. */
 static int run_one(const fx_scenario *s, const char *nation, uint64_t seed, int verbose, const char *sc_name,
                    row *r) {
-  mwx_assess_drive *d = NULL;
-  int rc = mwx_assess_drive_create(&s->sc, &s->truth, nation, seed, NULL, &d);
-  if (rc)
-    return rc;
   size_t nm = s->sc.n_launches;
-  int *per = calloc(nm, sizeof *per), *conc_max = calloc(nm, sizeof *conc_max), *conc = calloc(nm, sizeof *conc);
-  long *dup_s = calloc(nm, sizeof *dup_s);
-  int *of = NULL; /* per track slot: -2 not yet confirmed, -1 on no missile, else missile */
-  uint32_t *ids = NULL;
-  int64_t *tconf = NULL;
-  size_t n_of = 0;
+  fx_missile_tracks *per = calloc(nm, sizeof *per);
   long stray = 0;
-  if (!per || !conc_max || !conc || !dup_s) {
-    rc = mwx_error_set(MWX_ENOMEM, "out of memory");
-    goto out;
+  if (!per)
+    return mwx_error_set(MWX_ENOMEM, "out of memory");
+  int rc = fx_scenario_tracks_per_missile(s, nation, seed, s->truth.end_ns + 10 * STEP_NS, per, &stray);
+  if (rc) {
+    free(per);
+    return rc;
   }
-  for (int64_t now = s->sc.epoch_ns; !rc && now < s->truth.end_ns + 10 * STEP_NS;) {
-    now += STEP_NS;
-    if ((rc = mwx_assess_drive_advance(d, now, NULL, NULL, NULL)))
-      break;
-    const mwx_tracker *tr = mwx_assess_drive_tracker(d);
-    size_t nt = mwx_track_count(tr);
-    if (nt > n_of) {
-      int *q = realloc(of, nt * sizeof *q);
-      uint32_t *qi = realloc(ids, nt * sizeof *qi);
-      int64_t *qt = realloc(tconf, nt * sizeof *qt);
-      if (q)
-        of = q;
-      if (qi)
-        ids = qi;
-      if (qt)
-        tconf = qt;
-      if (!q || !qi || !qt) {
-        rc = mwx_error_set(MWX_ENOMEM, "out of memory");
-        break;
-      }
-      for (size_t i = n_of; i < nt; i++)
-        of[i] = -2;
-      n_of = nt;
-    }
-    memset(conc, 0, nm * sizeof *conc);
-    for (size_t i = 0; i < nt; i++) {
-      mwx_track_info in;
-      if (mwx_track_get(tr, i, &in))
-        continue;
-      if (of[i] != -2 && ids[i] != in.id)
-        of[i] = -2; /* bounded tables reuse slots; the default does not */
-      if (in.status != MWX_TRACK_CONFIRMED)
-        continue;
-      if (of[i] == -2) {
-        double best = MATCH_M;
-        int m = -1;
-        for (size_t k = 0; k < nm; k++) {
-          mwx_sim_truth_state ts;
-          if (mwx_sim_truth_at(&s->truth, k, in.est.t_ns, &ts) || !ts.in_flight)
-            continue;
-          double dd = 0;
-          for (int c = 0; c < 3; c++)
-            dd += (in.est.x[c] - ts.pos_ecef_m[c]) * (in.est.x[c] - ts.pos_ecef_m[c]);
-          dd = sqrt(dd);
-          if (dd < best) {
-            best = dd;
-            m = (int)k;
-          }
-        }
-        of[i] = m;
-        ids[i] = in.id;
-        tconf[i] = in.t_confirm_ns;
-        if (m >= 0)
-          per[m]++;
-        else
-          stray++;
-      }
-      if (of[i] >= 0)
-        conc[of[i]]++;
-    }
-    for (size_t k = 0; k < nm; k++) {
-      if (conc[k] > conc_max[k])
-        conc_max[k] = conc[k];
-      if (conc[k] >= 2)
-        dup_s[k]++;
-    }
-  }
-  if (rc)
-    goto out;
   int all_one = 1;
   for (size_t k = 0; k < nm; k++) {
+    const fx_missile_tracks *m = &per[k];
     r->missile_runs++;
-    r->tracks += per[k];
-    if (per[k] > r->max_tracks)
-      r->max_tracks = per[k];
-    if (per[k] != 1)
+    r->tracks += m->confirmed;
+    if (m->confirmed > r->max_tracks)
+      r->max_tracks = m->confirmed;
+    if (m->confirmed != 1)
       all_one = 0;
-    if (conc_max[k] >= 2)
+    if (!m->confirmed)
+      r->none++;
+    if (m->max_live >= 2)
       r->dup_runs++;
-    r->dup_s += dup_s[k];
-    if (verbose && per[k] != 1) {
+    r->dup_s += m->dup_s;
+    if (verbose && m->confirmed != 1) {
       printf("  %s %s seed %llu %s: %d confirmed (max %d at once, %ld s):", sc_name, nation,
-             (unsigned long long)seed, s->sc.launch[k].id, per[k], conc_max[k], dup_s[k]);
-      for (size_t i = 0; i < n_of; i++)
-        if (of[i] == (int)k)
-          printf(" T%u@+%.0fs", ids[i], (double)(tconf[i] - s->truth.launch_ns[k]) * 1e-9);
+             (unsigned long long)seed, s->sc.launch[k].id, m->confirmed, m->max_live, m->dup_s);
+      for (int i = 0; i < m->confirmed && i < FX_TRACK_IDS; i++)
+        printf(" T%u@+%.0fs", m->id[i], (double)(m->t_confirm_ns[i] - s->truth.launch_ns[k]) * 1e-9);
       printf("\n");
     }
   }
   r->runs++;
   r->runs_one += all_one;
   r->stray += stray;
-out:
-  free(per), free(conc_max), free(conc), free(dup_s), free(of), free(ids), free(tconf);
-  mwx_assess_drive_destroy(d);
-  return rc;
+  free(per);
+  return 0;
 }
 
 int main(int argc, char **argv) {
@@ -209,7 +136,8 @@ int main(int argc, char **argv) {
   closedir(dp);
   qsort(names, (size_t)ns, sizeof *names, cmp_str);
   printf("| scenario | nation | missiles x seeds | confirmed per missile: mean, max | runs with 1 per missile | "
-         "missile-runs with 2+ at once (seconds) | confirmed on no missile |\n|---|---|---|---|---|---|---|\n");
+         "missile-runs with none | missile-runs with 2+ at once (seconds) | confirmed on no missile |\n"
+         "|---|---|---|---|---|---|---|---|\n");
   row tot = {0};
   for (int f = 0; f < ns; f++) {
     fx_scenario s;
@@ -228,20 +156,20 @@ int main(int argc, char **argv) {
           fx_scenario_fini(&s);
           return 1;
         }
-      printf("| %s | %s | %zu x %d | %.3f, %d | %d of %d | %d (%ld s) | %ld |\n", short_name, nations[a],
+      printf("| %s | %s | %zu x %d | %.3f, %d | %d of %d | %d | %d (%ld s) | %ld |\n", short_name, nations[a],
              s.sc.n_launches, seeds, r.missile_runs ? (double)r.tracks / r.missile_runs : 0.0, r.max_tracks,
-             r.runs_one, r.runs, r.dup_runs, r.dup_s, r.stray);
+             r.runs_one, r.runs, r.none, r.dup_runs, r.dup_s, r.stray);
       fflush(stdout);
       tot.runs += r.runs, tot.missile_runs += r.missile_runs, tot.tracks += r.tracks, tot.runs_one += r.runs_one;
-      tot.dup_runs += r.dup_runs, tot.dup_s += r.dup_s, tot.stray += r.stray;
+      tot.dup_runs += r.dup_runs, tot.dup_s += r.dup_s, tot.stray += r.stray, tot.none += r.none;
       if (r.max_tracks > tot.max_tracks)
         tot.max_tracks = r.max_tracks;
     }
     fx_scenario_fini(&s);
     free(names[f]);
   }
-  printf("| **all** | | %d missile-runs | %.3f, %d | %d of %d | %d (%ld s) | %ld |\n", tot.missile_runs,
+  printf("| **all** | | %d missile-runs | %.3f, %d | %d of %d | %d | %d (%ld s) | %ld |\n", tot.missile_runs,
          tot.missile_runs ? (double)tot.tracks / tot.missile_runs : 0.0, tot.max_tracks, tot.runs_one, tot.runs,
-         tot.dup_runs, tot.dup_s, tot.stray);
+         tot.none, tot.dup_runs, tot.dup_s, tot.stray);
   return 0;
 }
