@@ -36,4 +36,27 @@ int64_t fx_scenario_last_launch_ns(const fx_scenario *s);
  * failure. */
 int fx_scenario_track(const fx_scenario *s, uint64_t seed, int64_t end_ns, mwx_tracker **tk);
 
+/* Which missile each confirmed track of one nation's tracker is on
+ * (tests/test_track_init.c, bench/bench_track_dup.c).  A tracker (default
+ * configuration) fed the simulator's plots of nation ("ALL": every plot;
+ * mwx_assess_drive, as the node and mwx track run it) with seed, stepped every
+ * second from the epoch to end_ns.  After each step a track seen CONFIRMED
+ * for the first time is put on the missile whose truth at the track's
+ * estimate time is nearest its estimate, if within FX_MATCH_M (evaluation
+ * only), else counted in *stray.  per[] (s->sc.n_launches entries, the
+ * caller's) receives per missile the tracks ever confirmed on it (the first
+ * FX_TRACK_IDS of their ids and confirmation times), the most live
+ * confirmed tracks on it at one time and the seconds with 2 or more. */
+#define FX_MATCH_M 100e3
+#define FX_TRACK_IDS 8
+typedef struct fx_missile_tracks {
+  int confirmed;
+  int max_live;
+  long dup_s;
+  uint32_t id[FX_TRACK_IDS];
+  int64_t t_confirm_ns[FX_TRACK_IDS];
+} fx_missile_tracks;
+int fx_scenario_tracks_per_missile(const fx_scenario *s, const char *nation, uint64_t seed, int64_t end_ns,
+                                   fx_missile_tracks *per, long *stray);
+
 #endif
