@@ -1119,6 +1119,23 @@ static int process_scan(mwx_tracker *tr, const mwx_track_plot *pl, size_t np) {
           lnr = lnrb;
         }
       }
+      /* and the reverse: a stage lit after a coast is where the boost
+       * model says, not where the combined estimate, dominated by the
+       * ballistic model, says: a confirmed track not yet burnt out also
+       * gates on its boost model's prediction (with the thrust angle in the
+       * boost state and the ballistic model's gate alone, the ICBM of
+       * tests/test_track.c test_reignition_after_coast lost its track 7 s
+       * after the second stage lit and a second one was confirmed) */
+      if (tr->t[cand[a]].info.status == MWX_TRACK_CONFIRMED && !tr->t[cand[a]].burnt_out &&
+          pred[a].mu[MWX_TRACK_BOOST] < 0.5) {
+        const mwx_track_est *eo = &pred[a].m[MWX_TRACK_BOOST];
+        double lnro = 0;
+        double d2o = pregate_far(&cg[j], &pl[j], eo, gate) ? INFINITY : mahal2(&tr->cfg.filt, eo, &pl[j], &lnro);
+        if (d2o < d2) {
+          d2 = d2o;
+          lnr = lnro;
+        }
+      }
       /* the cost of a gated pair is its negative log-likelihood (d2 +
        * ln det S, relative to the plot's own ln det R), not d2 alone: by d2
        * a loose track (a new one on the same missile) wins every plot in
