@@ -788,6 +788,10 @@ static void test_pitch_hold(void **state) {
    * the thrust along the velocity */
   mwx_track_filter_cfg c0;
   mwx_track_filter_cfg_default(&c0);
+  assert_true(c0.pitch_sigma0_deg == MWX_TRACK_PITCH_SIGMA0_DEG && c0.pitch_hold == 1); /* the defaults */
+  c0.pitch_sigma0_deg = 0; /* the model of before: no law, no noise */
+  c0.q_pitch_deg2ps = 0;
+  c0.pitch_hold = 0;
   mwx_track_est d = e0;
   assert_int_equal(mwx_track_predict(&cfg, MWX_TRACK_BOOST, &c, 30 * S_NS), 0);
   assert_int_equal(mwx_track_predict(&c0, MWX_TRACK_BOOST, &d, 30 * S_NS), 0);

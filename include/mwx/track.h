@@ -179,12 +179,14 @@ typedef struct mwx_track_filter_cfg {
                                 burnout smoother's own: mwx_track_config.burnout_thrust_off_deg */
   double pitch_sigma0_deg;   /* the boost model's thrust angle above the velocity (x[8]) in its state:
                                 its prior 1-sigma when a track starts (mwx_track_pitch_prior, at 0
-                                deg); 0: not in the state (thrust along the velocity) */
+                                deg; default MWX_TRACK_PITCH_SIGMA0_DEG); 0: not in the state (thrust
+                                along the velocity, the model before the sixteenth session) */
   double q_pitch_deg2ps;     /* the thrust angle's random-walk PSD (deg^2/s): the pitch rate the
-                                model does not know */
-  int pitch_hold;            /* 1: the thrust angle's mean law holds the thrust's elevation above the
-                                local horizontal (the angle changes as the velocity's elevation
-                                turns, x[8]' = -gamma'); 0: the angle is constant but for the noise */
+                                model does not know (default MWX_TRACK_Q_PITCH_DEG2PS) */
+  int pitch_hold;            /* 1 (default): the thrust angle's mean law holds the thrust's elevation
+                                above the local horizontal (the angle changes as the velocity's
+                                elevation turns, x[8]' = -gamma'); 0: the angle is constant but for
+                                the noise */
   double boost_exit_rate_ps; /* IMM: rate of boost -> ballistic transitions (1/s) */
   double boost_entry_rate_ps;/* IMM: rate of ballistic -> boost (staging after a coast) */
   double imm_floor;          /* IMM: the least probability a model keeps after an update (default
@@ -206,10 +208,20 @@ typedef struct mwx_track_filter_cfg {
 #define MWX_TRACK_IMM_FLOOR 1e-6
 #define MWX_TRACK_IMM_FLOOR_NONE 1e-100
 
+/* The boost model's thrust angle (mwx_track_filter_cfg.pitch_sigma0_deg,
+ * q_pitch_deg2ps, pitch_hold): the defaults, chosen in the thirteenth
+ * session (BENCHMARKS.md: 3 deg of unknown pitch rate in 100 s), the default
+ * since the sixteenth (the tracker's boost-model gate for a track not yet
+ * burnt out keeps a re-ignited stage on its track) */
+#define MWX_TRACK_PITCH_SIGMA0_DEG 5.0
+#define MWX_TRACK_Q_PITCH_DEG2PS 0.1
+
 /* Defaults: EKF, beta MWX_TRACK_BETA_RV_KGPM2 in the state with prior sigma
  * MWX_TRACK_LNBETA_SIGMA of its log (drag in the ballistic model only),
  * beta_rel_sigma MWX_TRACK_BETA_REL_SIGMA (estimates without beta), q_ballistic 0, q_ballistic_air 1e-4, q_boost 100,
- * q_thrust 100, thrust_ve 0, thrust_off_sigma 0,
+ * q_thrust 100, thrust_ve 0, thrust_off_sigma 0, the thrust angle in the boost
+ * state (pitch_sigma0 MWX_TRACK_PITCH_SIGMA0_DEG, q_pitch MWX_TRACK_Q_PITCH_DEG2PS,
+ * pitch_hold 1),
  * exit rate 0.01/s, entry rate 0 (see docs/track.md: a re-ignition is caught
  * by the likelihood; a prior rate leaks the boost model's noise into
  * mid-course), IMM floor MWX_TRACK_IMM_FLOOR. */

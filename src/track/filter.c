@@ -62,9 +62,9 @@ void mwx_track_filter_cfg_default(mwx_track_filter_cfg *cfg) {
   cfg->q_thrust_m2ps5 = 100.0;
   cfg->thrust_ve_mps = 0.0;
   cfg->thrust_off_sigma_deg = 0.0;
-  cfg->pitch_sigma0_deg = 0.0;
-  cfg->q_pitch_deg2ps = 0.0;
-  cfg->pitch_hold = 0;
+  cfg->pitch_sigma0_deg = MWX_TRACK_PITCH_SIGMA0_DEG;
+  cfg->q_pitch_deg2ps = MWX_TRACK_Q_PITCH_DEG2PS;
+  cfg->pitch_hold = 1;
   cfg->boost_exit_rate_ps = 0.01;
   cfg->boost_entry_rate_ps = 0.0;
   cfg->imm_floor = MWX_TRACK_IMM_FLOOR;
