@@ -164,7 +164,6 @@ void mwx_track_config_default(mwx_track_config *cfg) {
   cfg->init_accel_mps2 = 60.0;
   cfg->min_height_m = -1000.0;
   cfg->max_coast_s = MWX_ASSESS_MAX_FLIGHT_S; /* a whole flight (assess.h: its one definition) */
-  cfg->burnout_thrust_off_deg = 0.0;
 }
 
 int mwx_track_create(const mwx_track_config *cfg, mwx_tracker **out) {
@@ -182,8 +181,6 @@ int mwx_track_create(const mwx_track_config *cfg, mwx_tracker **out) {
       (c.filt.kind != MWX_TRACK_EKF && c.filt.kind != MWX_TRACK_UKF) ||
       !(c.filt.q_ballistic_m2ps3 >= 0) || !(c.filt.q_ballistic_air_m2ps3 >= 0) || !(c.filt.q_boost_m2ps3 >= 0) || !(c.filt.q_thrust_m2ps5 >= 0) ||
       !(c.filt.thrust_ve_mps >= 0) || !isfinite(c.filt.thrust_ve_mps) ||
-      !(c.filt.thrust_off_sigma_deg >= 0 && c.filt.thrust_off_sigma_deg <= 90) ||
-      !(c.burnout_thrust_off_deg >= 0 && c.burnout_thrust_off_deg <= 90) ||
       !(c.filt.pitch_sigma0_deg >= 0 && c.filt.pitch_sigma0_deg <= 90) ||
       !(c.filt.q_pitch_deg2ps >= 0) || !isfinite(c.filt.q_pitch_deg2ps) ||
       !(c.filt.boost_exit_rate_ps >= 0) || !(c.filt.boost_entry_rate_ps >= 0) || !isfinite(c.filt.beta_kgpm2) ||
@@ -548,14 +545,6 @@ static int bo_hypothesis(const mwx_track_config *cfg, const trk *t, size_t s, in
                                           (track_filt) */
   if (pc.q_ballistic_air_m2ps3 > pc.q_ballistic_m2ps3)
     pc.q_ballistic_m2ps3 = pc.q_ballistic_air_m2ps3;
-  /* ... and the thrust off the velocity in the boost predictions up to the
-   * burnout: the boost model puts the thrust along the velocity, so its
-   * estimate lags a pitch program's turn (issue 12, twelfth session:
-   * 2017-08-29 JPN, velocity 50-100 m/s low in the vertical plane at z -3
-   * before burnout); the IMM's own boost model keeps its covariance, which
-   * tells a staging coast from a burn (with the allowance there as well the
-   * second stage is seen late and a staging coast is taken for burnout) */
-  pc.thrust_off_sigma_deg = cfg->burnout_thrust_off_deg;
   mwx_track_est e = bo_at(t, s)->boost;
   int burning = 1;
   *ll = 0;
