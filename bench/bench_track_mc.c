@@ -19,11 +19,9 @@
  *       own ellipse). MWX_BENCH_UKF=1: the tracker's filter the UKF instead of
  *       the EKF.  Experiments of the twelfth session (off by default in the
  *       library): MWX_BENCH_THRUST_VE=V: the boost model's thrust law
- *       da/dt = a^2 / V (thrust_ve_mps); MWX_BENCH_BOOST_OFF_DEG=X: the boost
- *       model's allowance for thrust X deg off the velocity
- *       (thrust_off_sigma_deg); MWX_BENCH_THRUST_OFF_DEG=X: the same in the
- *       burnout smoother only (burnout_thrust_off_deg); diag takes the first
- *       two as well.  Counted at the node's cadence (mwx_assess_run).
+ *       da/dt = a^2 / V (thrust_ve_mps); diag takes it as well (the
+ *       thrust-off-velocity allowances of that session were removed in the
+ *       sixteenth: the thrust angle in the boost state replaced them).  Counted at the node's cadence (mwx_assess_run).
  *   phase and ellipse (b) fly each seed's truth with its own RV beta
  *       (mwx_sim_truth_draw_beta, sigma(ln beta) MWX_ASSESS_BETA_SIGMA_LN;
  *       MWX_BENCH_TRUTH_BETA_SIGMA=X another, 0 the class value).
@@ -364,10 +362,6 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
         o.filter = MWX_TRACK_UKF;
       if (getenv("MWX_BENCH_THRUST_VE")) /* the boost model's thrust law, ve (m/s) */
         o.thrust_ve_mps = atof(getenv("MWX_BENCH_THRUST_VE"));
-      if (getenv("MWX_BENCH_BOOST_OFF_DEG")) /* the boost model's thrust-off-velocity allowance */
-        o.boost_thrust_off_deg = atof(getenv("MWX_BENCH_BOOST_OFF_DEG"));
-      if (getenv("MWX_BENCH_THRUST_OFF_DEG")) /* the burnout smoother's thrust-off-velocity allowance */
-        o.thrust_off_sigma_deg = atof(getenv("MWX_BENCH_THRUST_OFF_DEG"));
       if (getenv("MWX_BENCH_PITCH_SIGMA0_DEG")) /* the boost model's thrust angle: prior sigma (< 0: none) */
         o.pitch_sigma0_deg = atof(getenv("MWX_BENCH_PITCH_SIGMA0_DEG"));
       if (getenv("MWX_BENCH_Q_PITCH")) /* ... its random-walk PSD, deg^2/s (< 0: none) */
@@ -819,10 +813,6 @@ static void diag(const char *name, int seed, const char *nation, double every_s)
     cfg.filt.q_boost_m2ps3 = atof(getenv("MWX_BENCH_Q_BOOST"));
   if (getenv("MWX_BENCH_THRUST_VE")) /* the boost model's thrust law, ve (m/s) */
     cfg.filt.thrust_ve_mps = atof(getenv("MWX_BENCH_THRUST_VE"));
-  if (getenv("MWX_BENCH_BOOST_OFF_DEG")) /* the boost model's thrust-off-velocity allowance */
-    cfg.filt.thrust_off_sigma_deg = atof(getenv("MWX_BENCH_BOOST_OFF_DEG"));
-  if (getenv("MWX_BENCH_THRUST_OFF_DEG")) /* the boost model's thrust-off-velocity allowance */
-    cfg.burnout_thrust_off_deg = atof(getenv("MWX_BENCH_THRUST_OFF_DEG"));
   if (getenv("MWX_BENCH_PITCH_SIGMA0_DEG")) /* the boost model's thrust angle (as in phase) */
     cfg.filt.pitch_sigma0_deg = fmax(atof(getenv("MWX_BENCH_PITCH_SIGMA0_DEG")), 0.0);
   if (getenv("MWX_BENCH_Q_PITCH"))
@@ -1189,10 +1179,6 @@ static void nees_bench(int seeds, const char *nation) {
         cfg.filt.q_ballistic_m2ps3 = atof(getenv("MWX_BENCH_Q_BALLISTIC"));
       if (getenv("MWX_BENCH_THRUST_VE")) /* the boost model's thrust law, ve (m/s) */
         cfg.filt.thrust_ve_mps = atof(getenv("MWX_BENCH_THRUST_VE"));
-      if (getenv("MWX_BENCH_BOOST_OFF_DEG")) /* the boost model's thrust-off-velocity allowance */
-        cfg.filt.thrust_off_sigma_deg = atof(getenv("MWX_BENCH_BOOST_OFF_DEG"));
-      if (getenv("MWX_BENCH_THRUST_OFF_DEG")) /* the boost model's thrust-off-velocity allowance */
-        cfg.burnout_thrust_off_deg = atof(getenv("MWX_BENCH_THRUST_OFF_DEG"));
       mwx_assess_drive *drv = NULL;
       if (mwx_assess_drive_create(&sc, &truth, nation, (uint64_t)s, &cfg, &drv)) {
         fprintf(stderr, "bench_track_mc: %s\n", mwx_error_msg());

@@ -609,15 +609,14 @@ static void test_midcourse_nees(void **state) {
 
 /* The boost model's thrust experiments (twelfth session, off by default):
  * the law da/dt = a^2 / ve against the rocket equation's closed form
- * a(t) = a0 / (1 - a0 t / ve) (constant thrust and mass flow), and the
- * thrust-off-velocity allowance: velocity variance across the velocity in
- * its vertical plane of (a sin delta)^2 MWX_TRACK_THRUST_OFF_CORR_S per
- * second, none laterally. */
+ * a(t) = a0 / (1 - a0 t / ve) (constant thrust and mass flow).  (The
+ * thrust-off-velocity allowance of that session was removed in the
+ * sixteenth: the thrust angle in the boost state, test_pitch_hold.) */
 static void test_thrust_law(void **state) {
   (void)state;
   mwx_track_filter_cfg cfg;
   mwx_track_filter_cfg_default(&cfg);
-  assert_true(cfg.thrust_ve_mps == 0 && cfg.thrust_off_sigma_deg == 0); /* the defaults: the model before */
+  assert_true(cfg.thrust_ve_mps == 0); /* the default: the model before */
   mwx_track_est e0;
   memset(&e0, 0, sizeof e0);
   mwx_geo_lla l = {39.0, 127.0, 100e3};
@@ -637,44 +636,6 @@ static void test_thrust_law(void **state) {
   double want = 60.0 / (1.0 - 60.0 * 10.0 / MWX_TRACK_THRUST_VE_MPS); /* 76.74 m/s^2 */
   printf("    thrust after 10 s from 60 m/s^2: %.4f (closed form %.4f)\n", b.x[6], want);
   NEAR(b.x[6], want, 1e-3);
-  /* the allowance: one EKF step of 1 s with and without */
-  mwx_track_filter_cfg c0, c1;
-  mwx_track_filter_cfg_default(&c0);
-  c1 = c0;
-  c1.thrust_off_sigma_deg = MWX_TRACK_THRUST_OFF_SIGMA_DEG;
-  mwx_track_est p0 = e0, p1 = e0;
-  assert_int_equal(mwx_track_predict(&c0, MWX_TRACK_BOOST, &p0, 1 * S_NS), 0);
-  assert_int_equal(mwx_track_predict(&c1, MWX_TRACK_BOOST, &p1, 1 * S_NS), 0);
-  double up[3], enu_u[3] = {0, 0, 1};
-  mwx_geo_lla l1;
-  mwx_geo_lla_from_ecef(p1.x, &l1);
-  mwx_geo_ecef_vec_from_enu(&l1, enu_u, up);
-  double vu = 0, vn = 0, v2 = 0, w = 0;
-  for (int i = 0; i < 3; i++)
-    v2 += p1.x[3 + i] * p1.x[3 + i];
-  for (int i = 0; i < 3; i++)
-    w += up[i] * p1.x[3 + i] / sqrt(v2);
-  double n[3], lat[3] = {0}, nn = 0;
-  for (int i = 0; i < 3; i++) {
-    n[i] = up[i] - w * p1.x[3 + i] / sqrt(v2);
-    nn += n[i] * n[i];
-  }
-  for (int i = 0; i < 3; i++)
-    n[i] /= sqrt(nn);
-  lat[0] = n[1] * p1.x[5] - n[2] * p1.x[4];
-  lat[1] = n[2] * p1.x[3] - n[0] * p1.x[5];
-  lat[2] = n[0] * p1.x[4] - n[1] * p1.x[3];
-  for (int i = 0; i < 3; i++)
-    lat[i] /= sqrt(v2);
-  for (int i = 0; i < 3; i++)
-    for (int j = 0; j < 3; j++) {
-      vu += n[i] * (p1.P[3 + i][3 + j] - p0.P[3 + i][3 + j]) * n[j];
-      vn += lat[i] * (p1.P[3 + i][3 + j] - p0.P[3 + i][3 + j]) * lat[j];
-    }
-  double sa = 60.0 * sin(MWX_TRACK_THRUST_OFF_SIGMA_DEG * M_PI / 180.0), qp = sa * sa * MWX_TRACK_THRUST_OFF_CORR_S;
-  printf("    allowance, 1 s: vertical-plane velocity variance +%.1f (%.1f expected), lateral %+.3f\n", vu, qp, vn);
-  NEAR(vu, qp, 0.02 * qp); /* geocentric vs geodetic up: well under 1% */
-  NEAR(vn, 0.0, 1e-3 * qp);
 }
 
 /* The truth's thrust for test_pitch_hold: along the velocity's horizontal
@@ -788,6 +749,10 @@ static void test_pitch_hold(void **state) {
    * the thrust along the velocity */
   mwx_track_filter_cfg c0;
   mwx_track_filter_cfg_default(&c0);
+  assert_true(c0.pitch_sigma0_deg == MWX_TRACK_PITCH_SIGMA0_DEG && c0.pitch_hold == 1); /* the defaults */
+  c0.pitch_sigma0_deg = 0; /* the model of before: no law, no noise */
+  c0.q_pitch_deg2ps = 0;
+  c0.pitch_hold = 0;
   mwx_track_est d = e0;
   assert_int_equal(mwx_track_predict(&cfg, MWX_TRACK_BOOST, &c, 30 * S_NS), 0);
   assert_int_equal(mwx_track_predict(&c0, MWX_TRACK_BOOST, &d, 30 * S_NS), 0);

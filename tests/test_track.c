@@ -252,8 +252,7 @@ static void test_imm_whole_flight(void **state) {
 /* A second stage lit after a 30 s coast: the IMM went ballistic in the
  * coast and must take the re-ignition (no ballistic -> boost prior: the
  * likelihood does it) without losing the track. */
-static void test_reignition_after_coast(void **state) {
-  (void)state;
+static void reignition_after_coast(const mwx_track_config *cfg) {
   mwx_ballistic_launch L;
   memset(&L, 0, sizeof L);
   L.lat_deg = 39.2;
@@ -267,7 +266,7 @@ static void test_reignition_after_coast(void **state) {
   double ign = L.veh.stage[0].burn_s + 30.0; /* stage 2 lights */
   tu_rng rng = {2024};
   mwx_tracker *tk;
-  assert_int_equal(mwx_track_create(NULL, &tk), 0);
+  assert_int_equal(mwx_track_create(cfg, &tk), 0);
   double pb_coast = 0, pb_stage2 = 1, max_err = 0;
   for (double t = 1.0; t < tr.fig.burnout_time_s + 60.0; t += 1.0) {
     double xt[6];
@@ -306,6 +305,23 @@ static void test_reignition_after_coast(void **state) {
   assert_true(max_err < 2000.0);
   mwx_track_destroy(tk);
   mwx_ballistic_traj_fini(&tr);
+}
+static void test_reignition_after_coast(void **state) {
+  (void)state;
+  reignition_after_coast(NULL);
+}
+/* The same with the thrust angle in the boost state (sigma0 5 deg, q 0.1
+ * deg^2/s, held elevation): without the boost model's own gate for a track
+ * not yet burnt out the track was lost 7 s after the second stage lit and a
+ * second one confirmed (2 tracks). */
+static void test_reignition_after_coast_pitch(void **state) {
+  (void)state;
+  mwx_track_config c;
+  mwx_track_config_default(&c);
+  c.filt.pitch_sigma0_deg = 5.0;
+  c.filt.q_pitch_deg2ps = 0.1;
+  c.filt.pitch_hold = 1;
+  reignition_after_coast(&c);
 }
 
 /* Azimuth wrap: a target a hair east of north, plotted at 359.99 deg. */
@@ -764,6 +780,7 @@ int main(void) {
       cmocka_unit_test(test_ekf_converges),   cmocka_unit_test(test_ukf_converges),
       cmocka_unit_test(test_nees_ekf),        cmocka_unit_test(test_nees_ukf),
       cmocka_unit_test(test_imm_whole_flight), cmocka_unit_test(test_reignition_after_coast),
+      cmocka_unit_test(test_reignition_after_coast_pitch),
       cmocka_unit_test(test_azimuth_wrap),
       cmocka_unit_test(test_two_close_missiles), cmocka_unit_test(test_ir_update),
       cmocka_unit_test(test_bad_inputs),        cmocka_unit_test(test_reentry_drag),

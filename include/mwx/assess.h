@@ -357,10 +357,6 @@ typedef struct mwx_assess_run_opts {
                             prior alone (the behaviour before, for comparison); default 0 */
   double thrust_ve_mps;  /* > 0: the boost model's thrust law (mwx_track_filter_cfg.thrust_ve_mps);
                             default 0: the tracker's default */
-  double boost_thrust_off_deg; /* > 0: the boost model's thrust-off-velocity allowance
-                            (mwx_track_filter_cfg.thrust_off_sigma_deg); default 0: the tracker's */
-  double thrust_off_sigma_deg; /* > 0: the burnout smoother's thrust-off-velocity allowance
-                            (mwx_track_config.burnout_thrust_off_deg); default 0: the tracker's */
   double pitch_sigma0_deg; /* the boost model's thrust angle (mwx_track_filter_cfg.pitch_sigma0_deg):
                             > 0 that prior sigma, < 0 none (thrust along the velocity); 0: the tracker's */
   double q_pitch_deg2ps;  /* > 0: its random-walk PSD (mwx_track_filter_cfg.q_pitch_deg2ps), < 0: none;

@@ -92,8 +92,6 @@
  * long prediction cannot run into the rocket equation's pole at t = ve / a. */
 #define MWX_TRACK_THRUST_VE_MPS 2750.0
 #define MWX_TRACK_THRUST_CAP_MPS2 200.0
-#define MWX_TRACK_THRUST_OFF_SIGMA_DEG 10.0
-#define MWX_TRACK_THRUST_OFF_CORR_S 20.0
 
 /* ---- Plots (measurements) ------------------------------------------ */
 
@@ -170,21 +168,16 @@ typedef struct mwx_track_filter_cfg {
                                 MWX_TRACK_THRUST_CAP_MPS2); default 0: a random walk about a constant
                                 thrust (MWX_TRACK_THRUST_VE_MPS, measured in the twelfth session,
                                 BENCHMARKS.md: not kept on) */
-  double thrust_off_sigma_deg; /* the boost model's allowance for thrust off its velocity (a pitch
-                                program steers the thrust, the model puts it along the velocity):
-                                white acceleration across the velocity in its vertical plane of
-                                1-sigma thrust * sin(this), correlated over MWX_TRACK_THRUST_OFF_CORR_S
-                                (PSD sigma^2 times that); default 0: none (MWX_TRACK_THRUST_OFF_SIGMA_DEG
-                                measured in the twelfth session, BENCHMARKS.md: not kept on); the
-                                burnout smoother's own: mwx_track_config.burnout_thrust_off_deg */
   double pitch_sigma0_deg;   /* the boost model's thrust angle above the velocity (x[8]) in its state:
                                 its prior 1-sigma when a track starts (mwx_track_pitch_prior, at 0
-                                deg); 0: not in the state (thrust along the velocity) */
+                                deg; default MWX_TRACK_PITCH_SIGMA0_DEG); 0: not in the state (thrust
+                                along the velocity, the model before the sixteenth session) */
   double q_pitch_deg2ps;     /* the thrust angle's random-walk PSD (deg^2/s): the pitch rate the
-                                model does not know */
-  int pitch_hold;            /* 1: the thrust angle's mean law holds the thrust's elevation above the
-                                local horizontal (the angle changes as the velocity's elevation
-                                turns, x[8]' = -gamma'); 0: the angle is constant but for the noise */
+                                model does not know (default MWX_TRACK_Q_PITCH_DEG2PS) */
+  int pitch_hold;            /* 1 (default): the thrust angle's mean law holds the thrust's elevation
+                                above the local horizontal (the angle changes as the velocity's
+                                elevation turns, x[8]' = -gamma'); 0: the angle is constant but for
+                                the noise */
   double boost_exit_rate_ps; /* IMM: rate of boost -> ballistic transitions (1/s) */
   double boost_entry_rate_ps;/* IMM: rate of ballistic -> boost (staging after a coast) */
   double imm_floor;          /* IMM: the least probability a model keeps after an update (default
@@ -206,10 +199,20 @@ typedef struct mwx_track_filter_cfg {
 #define MWX_TRACK_IMM_FLOOR 1e-6
 #define MWX_TRACK_IMM_FLOOR_NONE 1e-100
 
+/* The boost model's thrust angle (mwx_track_filter_cfg.pitch_sigma0_deg,
+ * q_pitch_deg2ps, pitch_hold): the defaults, chosen in the thirteenth
+ * session (BENCHMARKS.md: 3 deg of unknown pitch rate in 100 s), the default
+ * since the sixteenth (the tracker's boost-model gate for a track not yet
+ * burnt out keeps a re-ignited stage on its track) */
+#define MWX_TRACK_PITCH_SIGMA0_DEG 5.0
+#define MWX_TRACK_Q_PITCH_DEG2PS 0.1
+
 /* Defaults: EKF, beta MWX_TRACK_BETA_RV_KGPM2 in the state with prior sigma
  * MWX_TRACK_LNBETA_SIGMA of its log (drag in the ballistic model only),
  * beta_rel_sigma MWX_TRACK_BETA_REL_SIGMA (estimates without beta), q_ballistic 0, q_ballistic_air 1e-4, q_boost 100,
- * q_thrust 100, thrust_ve 0, thrust_off_sigma 0,
+ * q_thrust 100, thrust_ve 0, the thrust angle in the boost
+ * state (pitch_sigma0 MWX_TRACK_PITCH_SIGMA0_DEG, q_pitch MWX_TRACK_Q_PITCH_DEG2PS,
+ * pitch_hold 1),
  * exit rate 0.01/s, entry rate 0 (see docs/track.md: a re-ignition is caught
  * by the likelihood; a prior rate leaks the boost model's noise into
  * mid-course), IMM floor MWX_TRACK_IMM_FLOOR. */
@@ -285,11 +288,6 @@ typedef struct mwx_track_config {
                              mwx track's end-of-run launch fits); > 0 (a node: it runs for days)
                              at most this many slots, a deleted track's memory freed and its
                              slot reused (see mwx_track_count) */
-  double burnout_thrust_off_deg; /* the burnout smoother's boost predictions (from the boost
-                             estimate before the switch to each hypothesised burnout) allow for
-                             thrust this far off the velocity (filt.thrust_off_sigma_deg there);
-                             default 0: none (measured in the twelfth session, BENCHMARKS.md: not
-                             kept on) */
 } mwx_track_config;
 
 /* Defaults: EKF filter defaults, gate 0.999, 4-of-5 (the two initiating

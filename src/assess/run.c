@@ -255,10 +255,6 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
     cfg.filt.lnbeta_sigma = 0;
   if (o.thrust_ve_mps > 0) /* the experiments of the twelfth session (BENCHMARKS.md) */
     cfg.filt.thrust_ve_mps = o.thrust_ve_mps;
-  if (o.boost_thrust_off_deg > 0)
-    cfg.filt.thrust_off_sigma_deg = o.boost_thrust_off_deg;
-  if (o.thrust_off_sigma_deg > 0)
-    cfg.burnout_thrust_off_deg = o.thrust_off_sigma_deg;
   if (o.pitch_sigma0_deg != 0) /* the boost model's thrust angle (thirteenth session) */
     cfg.filt.pitch_sigma0_deg = o.pitch_sigma0_deg > 0 ? o.pitch_sigma0_deg : 0.0;
   if (o.q_pitch_deg2ps != 0)

@@ -61,10 +61,9 @@ void mwx_track_filter_cfg_default(mwx_track_filter_cfg *cfg) {
   cfg->q_boost_m2ps3 = 100.0;
   cfg->q_thrust_m2ps5 = 100.0;
   cfg->thrust_ve_mps = 0.0;
-  cfg->thrust_off_sigma_deg = 0.0;
-  cfg->pitch_sigma0_deg = 0.0;
-  cfg->q_pitch_deg2ps = 0.0;
-  cfg->pitch_hold = 0;
+  cfg->pitch_sigma0_deg = MWX_TRACK_PITCH_SIGMA0_DEG;
+  cfg->q_pitch_deg2ps = MWX_TRACK_Q_PITCH_DEG2PS;
+  cfg->pitch_hold = 1;
   cfg->boost_exit_rate_ps = 0.01;
   cfg->boost_entry_rate_ps = 0.0;
   cfg->imm_floor = MWX_TRACK_IMM_FLOOR;
@@ -299,28 +298,6 @@ static void process_noise(const mwx_track_filter_cfg *cfg, int model, const doub
      * model); the caller zeroes cfg->q_pitch_deg2ps for an estimate
      * without the angle in its state */
     Q[8][8] += cfg->q_pitch_deg2ps * MWX_DEG2RAD * MWX_DEG2RAD * T;
-    if (cfg->thrust_off_sigma_deg > 0 && x[6] > 0 && sp > 1e-3) {
-      /* thrust off the velocity in the velocity's vertical plane: the unit
-       * vector n of the local vertical (geocentric) across the velocity */
-      double r = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]), w = 0, n[3], nn = 0;
-      for (int i = 0; i < 3; i++)
-        w += x[i] / r * u[i];
-      for (int i = 0; i < 3; i++) {
-        n[i] = x[i] / r - w * u[i];
-        nn += n[i] * n[i];
-      }
-      double sa = x[6] * sin(cfg->thrust_off_sigma_deg * MWX_DEG2RAD);
-      double qp = sa * sa * MWX_TRACK_THRUST_OFF_CORR_S;
-      if (nn > 1e-6)
-        for (int i = 0; i < 3; i++)
-          for (int j = 0; j < 3; j++) {
-            double nij = qp * n[i] * n[j] / nn;
-            Q[i][j] += nij * T3 / 3.0;
-            Q[i][3 + j] += nij * T2 / 2.0;
-            Q[3 + i][j] += nij * T2 / 2.0;
-            Q[3 + i][3 + j] += nij * T;
-          }
-    }
   }
 }
 

@@ -195,7 +195,6 @@ void mwx_track_config_default(mwx_track_config *cfg) {
   cfg->init_accel_mps2 = 60.0;
   cfg->min_height_m = -1000.0;
   cfg->max_coast_s = MWX_ASSESS_MAX_FLIGHT_S; /* a whole flight (assess.h: its one definition) */
-  cfg->burnout_thrust_off_deg = 0.0;
 }
 
 int mwx_track_create(const mwx_track_config *cfg, mwx_tracker **out) {
@@ -213,8 +212,6 @@ int mwx_track_create(const mwx_track_config *cfg, mwx_tracker **out) {
       (c.filt.kind != MWX_TRACK_EKF && c.filt.kind != MWX_TRACK_UKF) ||
       !(c.filt.q_ballistic_m2ps3 >= 0) || !(c.filt.q_ballistic_air_m2ps3 >= 0) || !(c.filt.q_boost_m2ps3 >= 0) || !(c.filt.q_thrust_m2ps5 >= 0) ||
       !(c.filt.thrust_ve_mps >= 0) || !isfinite(c.filt.thrust_ve_mps) ||
-      !(c.filt.thrust_off_sigma_deg >= 0 && c.filt.thrust_off_sigma_deg <= 90) ||
-      !(c.burnout_thrust_off_deg >= 0 && c.burnout_thrust_off_deg <= 90) ||
       !(c.filt.pitch_sigma0_deg >= 0 && c.filt.pitch_sigma0_deg <= 90) ||
       !(c.filt.q_pitch_deg2ps >= 0) || !isfinite(c.filt.q_pitch_deg2ps) ||
       !(c.filt.boost_exit_rate_ps >= 0) || !(c.filt.boost_entry_rate_ps >= 0) || !isfinite(c.filt.beta_kgpm2) ||
@@ -580,14 +577,6 @@ static int bo_hypothesis(const mwx_track_config *cfg, const trk *t, size_t s, in
                                           (track_filt) */
   if (pc.q_ballistic_air_m2ps3 > pc.q_ballistic_m2ps3)
     pc.q_ballistic_m2ps3 = pc.q_ballistic_air_m2ps3;
-  /* ... and the thrust off the velocity in the boost predictions up to the
-   * burnout: the boost model puts the thrust along the velocity, so its
-   * estimate lags a pitch program's turn (issue 12, twelfth session:
-   * 2017-08-29 JPN, velocity 50-100 m/s low in the vertical plane at z -3
-   * before burnout); the IMM's own boost model keeps its covariance, which
-   * tells a staging coast from a burn (with the allowance there as well the
-   * second stage is seen late and a staging coast is taken for burnout) */
-  pc.thrust_off_sigma_deg = cfg->burnout_thrust_off_deg;
   mwx_track_est e = bo_at(t, s)->boost;
   int burning = 1;
   *ll = 0;
@@ -1171,6 +1160,23 @@ static int process_scan(mwx_tracker *tr, const mwx_track_plot *pl, size_t np) {
         if (d2b < d2) {
           d2 = d2b;
           lnr = lnrb;
+        }
+      }
+      /* and the reverse: a stage lit after a coast is where the boost
+       * model says, not where the combined estimate, dominated by the
+       * ballistic model, says: a confirmed track not yet burnt out also
+       * gates on its boost model's prediction (with the thrust angle in the
+       * boost state and the ballistic model's gate alone, the ICBM of
+       * tests/test_track.c test_reignition_after_coast lost its track 7 s
+       * after the second stage lit and a second one was confirmed) */
+      if (tr->t[cand[a]].info.status == MWX_TRACK_CONFIRMED && !tr->t[cand[a]].burnt_out &&
+          pred[a].mu[MWX_TRACK_BOOST] < 0.5) {
+        const mwx_track_est *eo = &pred[a].m[MWX_TRACK_BOOST];
+        double lnro = 0;
+        double d2o = pregate_far(&cg[j], &pl[j], eo, gate) ? INFINITY : mahal2(&tr->cfg.filt, eo, &pl[j], &lnro);
+        if (d2o < d2) {
+          d2 = d2o;
+          lnr = lnro;
         }
       }
       /* the cost of a gated pair is its negative log-likelihood (d2 +
