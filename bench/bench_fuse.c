@@ -53,6 +53,9 @@
  * BENCH_FUSE_MEM=1 (with --cost): the fuser's tables every minute (mwx_fuse_mem_stats).
  * BENCH_FUSE_NUMBERS=1: every change of the missile's number, and each seed's counts.
  * BENCH_FUSE_QB=Q: the fuser's q_ballistic_m2ps3 (ablation: 1e-4, the default before the seventh session).
+ * --from KOR,USA (any of KOR, JPN, USA): JPN's fuser takes only these nations' samples (issue 13, sixteenth
+ * session: which nation's samples make the fused track worse than the best nation's).  The report gives,
+ * per phase, the fused RMS over the bins against the RMS of each bin's best single nation.
  */
 #include <math.h>
 #include <stdint.h>
@@ -80,6 +83,7 @@ enum { E_FUSED = 0, E_ALL, E_KOR, E_JPN, E_USA, N_EST };
 static const char *EST_NAME[N_EST] = {"JPN fused", "centralized", "KOR", "JPN", "USA"};
 static int g_ballistic; /* --ballistic: samples carry the ballistic model's estimate once ballistic */
 static mwx_fuse_config g_cfg; /* --boost-info, --ci, --no-thrust: ablations */
+static unsigned g_from = 7u;   /* --from: the nations whose samples JPN's fuser takes (bit 0 KOR, 1 JPN, 2 USA) */
 
 typedef struct bin {
   double se_p[N_EST], se_v[N_EST];
@@ -233,7 +237,7 @@ static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint
       break;
     int64_t t = mwx_fuse_pipe_time(pp);
     /* what the three nodes publish this step, as JPN receives it */
-    if ((rc = mwx_fuse_pipe_deliver(pp, 1, 7u, fz)))
+    if ((rc = mwx_fuse_pipe_deliver(pp, 1, g_from, fz)))
       goto done;
     /* evaluation every EVAL_STEP_S of flight */
     int64_t since = t - L0;
@@ -335,6 +339,9 @@ static void report(const char *name, int seeds, const bin *bins, int nbins) {
   int nn[4][N_EST] = {{0}}, worse_p = 0, worse_v = 0, cmp_bins = 0, inside = 0, above = 0, below = 0, nees_bins = 0;
   double worst_rp = 0, worst_rv = 0, worst_t = 0, sum_nf = 0, sum_nc = 0;
   int n_nf = 0, n_nc = 0, missing_f = 0;
+  double fb_fp[4] = {0}, fb_bp[4] = {0}, fb_fv[4] = {0}, fb_bv[4] = {0}, fb_xp[4] = {0}, fb_xv[4] = {0};
+  double fb_xpt[4] = {0}, fb_xvt[4] = {0};
+  int fb_n[4] = {0}, fb_wp[4] = {0}, fb_wv[4] = {0};
   double lo = wh(6.0 * seeds, -1.959964) / seeds, hi = wh(6.0 * seeds, 1.959964) / seeds;
   for (int b = 0; b < nbins; b++) {
     const bin *B = &bins[b];
@@ -386,6 +393,18 @@ static void report(const char *name, int seeds, const bin *bins, int nbins) {
     }
     worse_p10 += fp > 1.1 * bp;
     worse_v10 += fv > 1.1 * bv;
+    /* per phase (3: all): the fused and the best nation's mean squares summed over the bins, and the
+     * bins where the fused RMS is above the best's */
+    for (int g = 0; g < 2; g++) {
+      int ph = g == 0 ? 3 : B->phase;
+      fb_fp[ph] += fp * fp, fb_bp[ph] += bp * bp, fb_fv[ph] += fv * fv, fb_bv[ph] += bv * bv;
+      fb_n[ph]++;
+      fb_wp[ph] += fp > bp, fb_wv[ph] += fv > bv;
+      if (fp / bp > fb_xp[ph])
+        fb_xp[ph] = fp / bp, fb_xpt[ph] = b * EVAL_STEP_S;
+      if (fv / bv > fb_xv[ph])
+        fb_xv[ph] = fv / bv, fb_xvt[ph] = b * EVAL_STEP_S;
+    }
     if (fp > bp) {
       worse_p++;
       if (fp / bp > worst_rp)
@@ -417,6 +436,16 @@ static void report(const char *name, int seeds, const bin *bins, int nbins) {
          "    position worse in %d bins (by > 10%%: %d; worst %.2fx at +%.0f s), velocity worse in %d bins (by > 10%%: "
          "%d; worst %.2fx)\n",
          cmp_bins, worse_p, worse_p10, worst_rp, worst_t, worse_v, worse_v10, worst_rv);
+  /* fused / best single nation per phase: the RMS over the phase's bins of the fused error against the
+   * RMS of each bin's best nation (position and velocity each their own best) */
+  printf("  fused / best single nation per phase (RMS over the bins of the fused error / of each bin's best nation):\n");
+  printf("    %-10s %5s %9s %9s  %-28s %-28s\n", "phase", "bins", "pos", "vel", "pos: bins worse, worst (at)",
+         "vel: bins worse, worst (at)");
+  for (int ph = 3; ph >= 0; ph--)
+    if (fb_n[ph])
+      printf("    %-10s %5d %9.3f %9.3f  %4d, %.3f (+%.0f s)%*s %4d, %.3f (+%.0f s)\n", ph == 3 ? "all" : PH[ph],
+             fb_n[ph], sqrt(fb_fp[ph] / fb_bp[ph]), sqrt(fb_fv[ph] / fb_bv[ph]), fb_wp[ph], fb_xp[ph], fb_xpt[ph], 8,
+             "", fb_wv[ph], fb_xv[ph], fb_xvt[ph]);
   printf("  NEES (6-D) of the fused track: mean %.2f over %d estimates (centralized tracker: %.2f); "
          "per-bin mean inside the 95%% band [%.2f, %.2f] in %d of %d bins (%d above, %d below)\n",
          n_nf ? sum_nf / n_nf : NAN, n_nf, n_nc ? sum_nc / n_nc : NAN, lo, hi, inside, nees_bins, above, below);
@@ -690,6 +719,18 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(argv[i], "--no-pending")) { /* a new track is associated on its first sample (before the thirteenth session) */
       g_cfg.pending_s = 0.0;
+      continue;
+    }
+    if (!strcmp(argv[i], "--from") && i + 1 < argc) { /* --from KOR,USA: JPN's fuser takes only these nations' samples */
+      g_from = 0;
+      const char *l = argv[++i];
+      g_from |= strstr(l, "KOR") ? 1u : 0u;
+      g_from |= strstr(l, "JPN") ? 2u : 0u;
+      g_from |= strstr(l, "USA") ? 4u : 0u;
+      if (!g_from) {
+        fprintf(stderr, "bench_fuse: --from: a list of KOR, JPN, USA\n");
+        return 2;
+      }
       continue;
     }
     if (!strcmp(argv[i], "--no-odd")) { /* no odd-one-out rule: a member outside its gate is struck (before the twelfth session) */
