@@ -92,6 +92,12 @@ typedef struct bin {
   double nees[N_EST]; /* sum over seeds of each estimator's 6-D NEES */
   int n_nees[N_EST];
   int phase; /* truth phase */
+  /* BENCH_FUSE_DECOMP: the three nations' tracker estimates summed by information in the bench
+   * (seeds where all three hold it): its squared position error, each nation's term |u_k|^2
+   * (u_k = P_f I_k e_k, e_f = sum u_k), the cross terms 2 u_j.u_k (0 on average for independent
+   * errors), the trace of P_f's position block (the error it claims), the sum without nation k */
+  double d_se, d_u[3], d_x[3], d_tr, d_drop[3];
+  int d_n;
   int used;
 } bin;
 
@@ -193,6 +199,71 @@ static int fused_err(const mwx_fuser *fz, int64_t t, const double xt[6], double 
   return found;
 }
 
+/* Inverse of a symmetric positive definite 6x6 (Gauss-Jordan with partial pivoting); -1 if singular. */
+static int inv6(const double A[6][6], double X[6][6]) {
+  double M[6][12];
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 12; j++)
+      M[i][j] = j < 6 ? A[i][j] : (j - 6 == i);
+  for (int c = 0; c < 6; c++) {
+    int p = c;
+    for (int r = c + 1; r < 6; r++)
+      if (fabs(M[r][c]) > fabs(M[p][c]))
+        p = r;
+    if (!(fabs(M[p][c]) > 0))
+      return -1;
+    for (int j = 0; j < 12; j++) {
+      double t = M[c][j];
+      M[c][j] = M[p][j];
+      M[p][j] = t;
+    }
+    double d = M[c][c];
+    for (int j = 0; j < 12; j++)
+      M[c][j] /= d;
+    for (int r = 0; r < 6; r++)
+      if (r != c) {
+        double f = M[r][c];
+        for (int j = 0; j < 12; j++)
+          M[r][j] -= f * M[c][j];
+      }
+  }
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 6; j++)
+      X[i][j] = M[i][6 + j];
+  return 0;
+}
+
+/* BENCH_FUSE_DECOMP: the information sum of the nations' estimates in mask (bits k of E_KOR + k);
+ * u[k] = P_f I_k e_k (zero outside the mask), tr = trace of P_f's position block.  -1 if singular. */
+static int info_decomp(const double e[N_EST][6], const double P[N_EST][6][6], unsigned mask, double u[3][6],
+                       double *tr) {
+  double I[3][6][6], S[6][6] = {{0}}, Pf[6][6];
+  for (int k = 0; k < 3; k++) {
+    if (!((mask >> k) & 1u))
+      continue;
+    if (inv6(P[E_KOR + k], I[k]))
+      return -1;
+    for (int i = 0; i < 6; i++)
+      for (int j = 0; j < 6; j++)
+        S[i][j] += I[k][i][j];
+  }
+  if (inv6(S, Pf))
+    return -1;
+  *tr = Pf[0][0] + Pf[1][1] + Pf[2][2];
+  for (int k = 0; k < 3; k++) {
+    double w[6] = {0};
+    for (int i = 0; i < 6 && ((mask >> k) & 1u); i++)
+      for (int j = 0; j < 6; j++)
+        w[i] += I[k][i][j] * e[E_KOR + k][j];
+    for (int i = 0; i < 6; i++) {
+      u[k][i] = 0;
+      for (int j = 0; j < 6; j++)
+        u[k][i] += Pf[i][j] * w[j];
+    }
+  }
+  return 0;
+}
+
 static double nees6(const double e[6], const double P[6][6]) {
   double z[6] = {0}, Z[6][6] = {{0}}, d2;
   if (mwx_fuse_distance2(e, P, z, Z, &d2)) {
@@ -266,6 +337,33 @@ static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint
     for (int x = 0; x < N_EST; x++)
       ne[x] = have[x] ? nees6(e[x], P[x]) : NAN;
     double nf = ne[E_FUSED], nc = ne[E_ALL];
+    if (getenv("BENCH_FUSE_DECOMP") && have[E_KOR] && have[E_JPN] && have[E_USA]) {
+      double u[3][6], tr, ud[3][6], trd;
+      if (!info_decomp(e, P, 7u, u, &tr)) {
+        double ef[3] = {0};
+        for (int k = 0; k < 3; k++)
+          for (int c = 0; c < 3; c++)
+            ef[c] += u[k][c];
+        B->d_se += ef[0] * ef[0] + ef[1] * ef[1] + ef[2] * ef[2];
+        B->d_tr += tr;
+        for (int k = 0; k < 3; k++) {
+          int j = (k + 1) % 3;
+          double uu = 0, ux = 0;
+          for (int c = 0; c < 3; c++)
+            uu += u[k][c] * u[k][c], ux += 2 * u[k][c] * u[j][c];
+          B->d_u[k] += uu;
+          B->d_x[k] += ux; /* the pair (k, k+1) */
+          if (!info_decomp(e, P, 7u & ~(1u << k), ud, &trd)) {
+            double ed[3] = {0};
+            for (int m = 0; m < 3; m++)
+              for (int c = 0; c < 3; c++)
+                ed[c] += ud[m][c];
+            B->d_drop[k] += ed[0] * ed[0] + ed[1] * ed[1] + ed[2] * ed[2];
+          }
+        }
+        B->d_n++;
+      }
+    }
     for (int x = 0; x < N_EST; x++) {
       if (!have[x])
         continue;
@@ -287,6 +385,18 @@ static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint
         fprintf(stderr, " %s %8.1f", EST_NAME[x], have[x] ? sqrt(ep) : -1.0);
       }
       fprintf(stderr, " nees_f %.1f nees_c %.1f", nf, nc);
+      if (have[E_KOR] && have[E_JPN] && have[E_USA]) { /* the bench's own information sum of the three */
+        double u[3][6], tr, ef[3] = {0};
+        if (!info_decomp(e, P, 7u, u, &tr)) {
+          for (int k = 0; k < 3; k++)
+            for (int c = 0; c < 3; c++)
+              ef[c] += u[k][c];
+          fprintf(stderr, " sum %.1f", sqrt(ef[0] * ef[0] + ef[1] * ef[1] + ef[2] * ef[2]));
+        }
+      }
+      for (int x = 0; x < N_EST; x++) /* the position sigma each estimator claims (sqrt of the trace) */
+        if (have[x])
+          fprintf(stderr, " s%d %.1f", x, sqrt(P[x][0][0] + P[x][1][1] + P[x][2][2]));
       for (size_t i = 0; i < mwx_fuse_count(fz); i++) {
         mwx_fuse_track ft;
         if (!mwx_fuse_get(fz, i, t, &ft)) {
@@ -389,6 +499,11 @@ static void report(const char *name, int seeds, const bin *bins, int nbins) {
       for (int x = 0; x < N_EST; x++)
         if (B->n[x] == seeds)
           fprintf(stderr, " | %s %.1f %.2f", EST_NAME[x], sqrt(B->se_p[x] / seeds), sqrt(B->se_v[x] / seeds));
+      if (B->d_n == seeds)
+        fprintf(stderr, " || sum %.1f claims %.1f | u KOR %.1f JPN %.1f USA %.1f | x KJ %+.1f JU %+.1f UK %+.1f | w/o KOR %.1f JPN %.1f USA %.1f",
+                sqrt(B->d_se / seeds), sqrt(B->d_tr / seeds), sqrt(B->d_u[0] / seeds), sqrt(B->d_u[1] / seeds),
+                sqrt(B->d_u[2] / seeds), B->d_x[0] / seeds, B->d_x[1] / seeds, B->d_x[2] / seeds,
+                sqrt(B->d_drop[0] / seeds), sqrt(B->d_drop[1] / seeds), sqrt(B->d_drop[2] / seeds));
       fprintf(stderr, "\n");
     }
     worse_p10 += fp > 1.1 * bp;
@@ -731,6 +846,10 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench_fuse: --from: a list of KOR, JPN, USA\n");
         return 2;
       }
+      continue;
+    }
+    if (!strcmp(argv[i], "--no-stale-split")) { /* a silent member screened with the association gate (before the sixteenth session) */
+      g_cfg.stale_split_gate = 0;
       continue;
     }
     if (!strcmp(argv[i], "--no-odd")) { /* no odd-one-out rule: a member outside its gate is struck (before the twelfth session) */
