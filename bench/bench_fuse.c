@@ -52,6 +52,7 @@
  * +S s; BENCH_FUSE_TRACKS=1: with every nation's confirmed tracks within 100 km, their error and age).
  * BENCH_FUSE_MEM=1 (with --cost): the fuser's tables every minute (mwx_fuse_mem_stats).
  * BENCH_FUSE_NUMBERS=1: every change of the missile's number, and each seed's counts.
+ * BENCH_FUSE_BURNOUT_S=S: the burnout rule's window burnout_ci_s (default 5).
  * BENCH_FUSE_QB=Q: the fuser's q_ballistic_m2ps3 (ablation: 1e-4, the default before the seventh session).
  * --from KOR,USA (any of KOR, JPN, USA): JPN's fuser takes only these nations' samples (issue 13, sixteenth
  * session: which nation's samples make the fused track worse than the best nation's).  The report gives,
@@ -504,6 +505,9 @@ static void report(const char *name, int seeds, const bin *bins, int nbins) {
                 sqrt(B->d_se / seeds), sqrt(B->d_tr / seeds), sqrt(B->d_u[0] / seeds), sqrt(B->d_u[1] / seeds),
                 sqrt(B->d_u[2] / seeds), B->d_x[0] / seeds, B->d_x[1] / seeds, B->d_x[2] / seeds,
                 sqrt(B->d_drop[0] / seeds), sqrt(B->d_drop[1] / seeds), sqrt(B->d_drop[2] / seeds));
+      if (B->d_n == seeds)
+        fprintf(stderr, " | NEES KOR %.1f JPN %.1f USA %.1f", B->nees[E_KOR] / B->n_nees[E_KOR],
+                B->nees[E_JPN] / B->n_nees[E_JPN], B->nees[E_USA] / B->n_nees[E_USA]);
       fprintf(stderr, "\n");
     }
     worse_p10 += fp > 1.1 * bp;
@@ -800,6 +804,8 @@ static int run_micro(void) {
 int main(int argc, char **argv) {
   int seeds = 20, cost = 0;
   mwx_fuse_config_default(&g_cfg);
+  if (getenv("BENCH_FUSE_BURNOUT_S")) /* the burnout rule's window (ablation) */
+    g_cfg.burnout_ci_s = atof(getenv("BENCH_FUSE_BURNOUT_S"));
   if (getenv("BENCH_FUSE_QB"))
     g_cfg.q_ballistic_m2ps3 = atof(getenv("BENCH_FUSE_QB"));
   const char *scen[16];

@@ -1918,7 +1918,7 @@ static void test_pending_beside_own_track(void **state) {
  * information sum; without the rule by the sum from the first free-flight
  * sample.  method_at[k], err_at[k]: the fused method and position error at
  * burnout + k s. */
-static void run_burnout(double burnout_ci_s, int method_at[10], double err_at[10]) {
+static void run_burnout(double burnout_ci_s, int method_at[15], double err_at[15]) {
   mwx_fuse_config cfg;
   mwx_fuse_config_default(&cfg);
   cfg.burnout_ci_s = burnout_ci_s;
@@ -1926,7 +1926,7 @@ static void run_burnout(double burnout_ci_s, int method_at[10], double err_at[10
   assert_int_equal(mwx_fuse_create(&cfg, &fz), 0);
   uint64_t seed = 21;
   double tb = floor(g_traj.fig.burnout_time_s);
-  for (int k = -5; k < 10; k++) {
+  for (int k = -5; k < 15; k++) {
     double t = tb + k;
     mwx_fuse_sample b[2];
     double p[3], v[3];
@@ -1957,18 +1957,18 @@ static void test_burnout_rule(void **state) {
   (void)state;
   mwx_fuse_config cfg;
   mwx_fuse_config_default(&cfg);
-  assert_true(cfg.burnout_ci_s == 5.0);
-  int m1[10], m0[10];
-  double e1[10], e0[10];
-  run_burnout(5.0, m1, e1);
+  assert_true(cfg.burnout_ci_s == 10.0);
+  int m1[15], m0[15];
+  double e1[15], e0[15];
+  run_burnout(cfg.burnout_ci_s, m1, e1);
   run_burnout(0.0, m0, e0);
-  for (int k = 1; k < 10; k++)
+  for (int k = 1; k < 15; k++)
     fprintf(stderr, "burnout + %d s: rule method %d error %.1f m; without method %d error %.1f m\n", k, m1[k], e1[k],
             m0[k], e0[k]);
-  for (int k = 1; k < 10; k++) {
+  for (int k = 1; k < 15; k++) {
     assert_int_equal(m0[k], MWX_FUSE_INFO);
-    assert_int_equal(m1[k], k < 5 ? MWX_FUSE_CI : MWX_FUSE_INFO);
-    if (k < 5)
+    assert_int_equal(m1[k], k < 10 ? MWX_FUSE_CI : MWX_FUSE_INFO);
+    if (k < 10)
       assert_true(e1[k] < 0.5 * e0[k]);
   }
 }
