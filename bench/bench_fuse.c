@@ -52,7 +52,11 @@
  * +S s; BENCH_FUSE_TRACKS=1: with every nation's confirmed tracks within 100 km, their error and age).
  * BENCH_FUSE_MEM=1 (with --cost): the fuser's tables every minute (mwx_fuse_mem_stats).
  * BENCH_FUSE_NUMBERS=1: every change of the missile's number, and each seed's counts.
+ * BENCH_FUSE_BURNOUT_S=S: the burnout rule's window burnout_ci_s (default 5).
  * BENCH_FUSE_QB=Q: the fuser's q_ballistic_m2ps3 (ablation: 1e-4, the default before the seventh session).
+ * --from KOR,USA (any of KOR, JPN, USA): JPN's fuser takes only these nations' samples (issue 13, sixteenth
+ * session: which nation's samples make the fused track worse than the best nation's).  The report gives,
+ * per phase, the fused RMS over the bins against the RMS of each bin's best single nation.
  */
 #include <math.h>
 #include <stdint.h>
@@ -80,6 +84,7 @@ enum { E_FUSED = 0, E_ALL, E_KOR, E_JPN, E_USA, N_EST };
 static const char *EST_NAME[N_EST] = {"JPN fused", "centralized", "KOR", "JPN", "USA"};
 static int g_ballistic; /* --ballistic: samples carry the ballistic model's estimate once ballistic */
 static mwx_fuse_config g_cfg; /* --boost-info, --ci, --no-thrust: ablations */
+static unsigned g_from = 7u;   /* --from: the nations whose samples JPN's fuser takes (bit 0 KOR, 1 JPN, 2 USA) */
 
 typedef struct bin {
   double se_p[N_EST], se_v[N_EST];
@@ -88,6 +93,12 @@ typedef struct bin {
   double nees[N_EST]; /* sum over seeds of each estimator's 6-D NEES */
   int n_nees[N_EST];
   int phase; /* truth phase */
+  /* BENCH_FUSE_DECOMP: the three nations' tracker estimates summed by information in the bench
+   * (seeds where all three hold it): its squared position error, each nation's term |u_k|^2
+   * (u_k = P_f I_k e_k, e_f = sum u_k), the cross terms 2 u_j.u_k (0 on average for independent
+   * errors), the trace of P_f's position block (the error it claims), the sum without nation k */
+  double d_se, d_u[3], d_x[3], d_tr, d_drop[3];
+  int d_n;
   int used;
 } bin;
 
@@ -189,6 +200,71 @@ static int fused_err(const mwx_fuser *fz, int64_t t, const double xt[6], double 
   return found;
 }
 
+/* Inverse of a symmetric positive definite 6x6 (Gauss-Jordan with partial pivoting); -1 if singular. */
+static int inv6(const double A[6][6], double X[6][6]) {
+  double M[6][12];
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 12; j++)
+      M[i][j] = j < 6 ? A[i][j] : (j - 6 == i);
+  for (int c = 0; c < 6; c++) {
+    int p = c;
+    for (int r = c + 1; r < 6; r++)
+      if (fabs(M[r][c]) > fabs(M[p][c]))
+        p = r;
+    if (!(fabs(M[p][c]) > 0))
+      return -1;
+    for (int j = 0; j < 12; j++) {
+      double t = M[c][j];
+      M[c][j] = M[p][j];
+      M[p][j] = t;
+    }
+    double d = M[c][c];
+    for (int j = 0; j < 12; j++)
+      M[c][j] /= d;
+    for (int r = 0; r < 6; r++)
+      if (r != c) {
+        double f = M[r][c];
+        for (int j = 0; j < 12; j++)
+          M[r][j] -= f * M[c][j];
+      }
+  }
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 6; j++)
+      X[i][j] = M[i][6 + j];
+  return 0;
+}
+
+/* BENCH_FUSE_DECOMP: the information sum of the nations' estimates in mask (bits k of E_KOR + k);
+ * u[k] = P_f I_k e_k (zero outside the mask), tr = trace of P_f's position block.  -1 if singular. */
+static int info_decomp(const double e[N_EST][6], const double P[N_EST][6][6], unsigned mask, double u[3][6],
+                       double *tr) {
+  double I[3][6][6], S[6][6] = {{0}}, Pf[6][6];
+  for (int k = 0; k < 3; k++) {
+    if (!((mask >> k) & 1u))
+      continue;
+    if (inv6(P[E_KOR + k], I[k]))
+      return -1;
+    for (int i = 0; i < 6; i++)
+      for (int j = 0; j < 6; j++)
+        S[i][j] += I[k][i][j];
+  }
+  if (inv6(S, Pf))
+    return -1;
+  *tr = Pf[0][0] + Pf[1][1] + Pf[2][2];
+  for (int k = 0; k < 3; k++) {
+    double w[6] = {0};
+    for (int i = 0; i < 6 && ((mask >> k) & 1u); i++)
+      for (int j = 0; j < 6; j++)
+        w[i] += I[k][i][j] * e[E_KOR + k][j];
+    for (int i = 0; i < 6; i++) {
+      u[k][i] = 0;
+      for (int j = 0; j < 6; j++)
+        u[k][i] += Pf[i][j] * w[j];
+    }
+  }
+  return 0;
+}
+
 static double nees6(const double e[6], const double P[6][6]) {
   double z[6] = {0}, Z[6][6] = {{0}}, d2;
   if (mwx_fuse_distance2(e, P, z, Z, &d2)) {
@@ -233,7 +309,7 @@ static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint
       break;
     int64_t t = mwx_fuse_pipe_time(pp);
     /* what the three nodes publish this step, as JPN receives it */
-    if ((rc = mwx_fuse_pipe_deliver(pp, 1, 7u, fz)))
+    if ((rc = mwx_fuse_pipe_deliver(pp, 1, g_from, fz)))
       goto done;
     /* evaluation every EVAL_STEP_S of flight */
     int64_t since = t - L0;
@@ -262,6 +338,33 @@ static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint
     for (int x = 0; x < N_EST; x++)
       ne[x] = have[x] ? nees6(e[x], P[x]) : NAN;
     double nf = ne[E_FUSED], nc = ne[E_ALL];
+    if (getenv("BENCH_FUSE_DECOMP") && have[E_KOR] && have[E_JPN] && have[E_USA]) {
+      double u[3][6], tr, ud[3][6], trd;
+      if (!info_decomp(e, P, 7u, u, &tr)) {
+        double ef[3] = {0};
+        for (int k = 0; k < 3; k++)
+          for (int c = 0; c < 3; c++)
+            ef[c] += u[k][c];
+        B->d_se += ef[0] * ef[0] + ef[1] * ef[1] + ef[2] * ef[2];
+        B->d_tr += tr;
+        for (int k = 0; k < 3; k++) {
+          int j = (k + 1) % 3;
+          double uu = 0, ux = 0;
+          for (int c = 0; c < 3; c++)
+            uu += u[k][c] * u[k][c], ux += 2 * u[k][c] * u[j][c];
+          B->d_u[k] += uu;
+          B->d_x[k] += ux; /* the pair (k, k+1) */
+          if (!info_decomp(e, P, 7u & ~(1u << k), ud, &trd)) {
+            double ed[3] = {0};
+            for (int m = 0; m < 3; m++)
+              for (int c = 0; c < 3; c++)
+                ed[c] += ud[m][c];
+            B->d_drop[k] += ed[0] * ed[0] + ed[1] * ed[1] + ed[2] * ed[2];
+          }
+        }
+        B->d_n++;
+      }
+    }
     for (int x = 0; x < N_EST; x++) {
       if (!have[x])
         continue;
@@ -283,6 +386,18 @@ static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint
         fprintf(stderr, " %s %8.1f", EST_NAME[x], have[x] ? sqrt(ep) : -1.0);
       }
       fprintf(stderr, " nees_f %.1f nees_c %.1f", nf, nc);
+      if (have[E_KOR] && have[E_JPN] && have[E_USA]) { /* the bench's own information sum of the three */
+        double u[3][6], tr, ef[3] = {0};
+        if (!info_decomp(e, P, 7u, u, &tr)) {
+          for (int k = 0; k < 3; k++)
+            for (int c = 0; c < 3; c++)
+              ef[c] += u[k][c];
+          fprintf(stderr, " sum %.1f", sqrt(ef[0] * ef[0] + ef[1] * ef[1] + ef[2] * ef[2]));
+        }
+      }
+      for (int x = 0; x < N_EST; x++) /* the position sigma each estimator claims (sqrt of the trace) */
+        if (have[x])
+          fprintf(stderr, " s%d %.1f", x, sqrt(P[x][0][0] + P[x][1][1] + P[x][2][2]));
       for (size_t i = 0; i < mwx_fuse_count(fz); i++) {
         mwx_fuse_track ft;
         if (!mwx_fuse_get(fz, i, t, &ft)) {
@@ -335,6 +450,9 @@ static void report(const char *name, int seeds, const bin *bins, int nbins) {
   int nn[4][N_EST] = {{0}}, worse_p = 0, worse_v = 0, cmp_bins = 0, inside = 0, above = 0, below = 0, nees_bins = 0;
   double worst_rp = 0, worst_rv = 0, worst_t = 0, sum_nf = 0, sum_nc = 0;
   int n_nf = 0, n_nc = 0, missing_f = 0;
+  double fb_fp[4] = {0}, fb_bp[4] = {0}, fb_fv[4] = {0}, fb_bv[4] = {0}, fb_xp[4] = {0}, fb_xv[4] = {0};
+  double fb_xpt[4] = {0}, fb_xvt[4] = {0};
+  int fb_n[4] = {0}, fb_wp[4] = {0}, fb_wv[4] = {0};
   double lo = wh(6.0 * seeds, -1.959964) / seeds, hi = wh(6.0 * seeds, 1.959964) / seeds;
   for (int b = 0; b < nbins; b++) {
     const bin *B = &bins[b];
@@ -382,10 +500,30 @@ static void report(const char *name, int seeds, const bin *bins, int nbins) {
       for (int x = 0; x < N_EST; x++)
         if (B->n[x] == seeds)
           fprintf(stderr, " | %s %.1f %.2f", EST_NAME[x], sqrt(B->se_p[x] / seeds), sqrt(B->se_v[x] / seeds));
+      if (B->d_n == seeds)
+        fprintf(stderr, " || sum %.1f claims %.1f | u KOR %.1f JPN %.1f USA %.1f | x KJ %+.1f JU %+.1f UK %+.1f | w/o KOR %.1f JPN %.1f USA %.1f",
+                sqrt(B->d_se / seeds), sqrt(B->d_tr / seeds), sqrt(B->d_u[0] / seeds), sqrt(B->d_u[1] / seeds),
+                sqrt(B->d_u[2] / seeds), B->d_x[0] / seeds, B->d_x[1] / seeds, B->d_x[2] / seeds,
+                sqrt(B->d_drop[0] / seeds), sqrt(B->d_drop[1] / seeds), sqrt(B->d_drop[2] / seeds));
+      if (B->d_n == seeds)
+        fprintf(stderr, " | NEES KOR %.1f JPN %.1f USA %.1f", B->nees[E_KOR] / B->n_nees[E_KOR],
+                B->nees[E_JPN] / B->n_nees[E_JPN], B->nees[E_USA] / B->n_nees[E_USA]);
       fprintf(stderr, "\n");
     }
     worse_p10 += fp > 1.1 * bp;
     worse_v10 += fv > 1.1 * bv;
+    /* per phase (3: all): the fused and the best nation's mean squares summed over the bins, and the
+     * bins where the fused RMS is above the best's */
+    for (int g = 0; g < 2; g++) {
+      int ph = g == 0 ? 3 : B->phase;
+      fb_fp[ph] += fp * fp, fb_bp[ph] += bp * bp, fb_fv[ph] += fv * fv, fb_bv[ph] += bv * bv;
+      fb_n[ph]++;
+      fb_wp[ph] += fp > bp, fb_wv[ph] += fv > bv;
+      if (fp / bp > fb_xp[ph])
+        fb_xp[ph] = fp / bp, fb_xpt[ph] = b * EVAL_STEP_S;
+      if (fv / bv > fb_xv[ph])
+        fb_xv[ph] = fv / bv, fb_xvt[ph] = b * EVAL_STEP_S;
+    }
     if (fp > bp) {
       worse_p++;
       if (fp / bp > worst_rp)
@@ -417,6 +555,16 @@ static void report(const char *name, int seeds, const bin *bins, int nbins) {
          "    position worse in %d bins (by > 10%%: %d; worst %.2fx at +%.0f s), velocity worse in %d bins (by > 10%%: "
          "%d; worst %.2fx)\n",
          cmp_bins, worse_p, worse_p10, worst_rp, worst_t, worse_v, worse_v10, worst_rv);
+  /* fused / best single nation per phase: the RMS over the phase's bins of the fused error against the
+   * RMS of each bin's best nation (position and velocity each their own best) */
+  printf("  fused / best single nation per phase (RMS over the bins of the fused error / of each bin's best nation):\n");
+  printf("    %-10s %5s %9s %9s  %-28s %-28s\n", "phase", "bins", "pos", "vel", "pos: bins worse, worst (at)",
+         "vel: bins worse, worst (at)");
+  for (int ph = 3; ph >= 0; ph--)
+    if (fb_n[ph])
+      printf("    %-10s %5d %9.3f %9.3f  %4d, %.3f (+%.0f s)%*s %4d, %.3f (+%.0f s)\n", ph == 3 ? "all" : PH[ph],
+             fb_n[ph], sqrt(fb_fp[ph] / fb_bp[ph]), sqrt(fb_fv[ph] / fb_bv[ph]), fb_wp[ph], fb_xp[ph], fb_xpt[ph], 8,
+             "", fb_wv[ph], fb_xv[ph], fb_xvt[ph]);
   printf("  NEES (6-D) of the fused track: mean %.2f over %d estimates (centralized tracker: %.2f); "
          "per-bin mean inside the 95%% band [%.2f, %.2f] in %d of %d bins (%d above, %d below)\n",
          n_nf ? sum_nf / n_nf : NAN, n_nf, n_nc ? sum_nc / n_nc : NAN, lo, hi, inside, nees_bins, above, below);
@@ -656,6 +804,8 @@ static int run_micro(void) {
 int main(int argc, char **argv) {
   int seeds = 20, cost = 0;
   mwx_fuse_config_default(&g_cfg);
+  if (getenv("BENCH_FUSE_BURNOUT_S")) /* the burnout rule's window (ablation) */
+    g_cfg.burnout_ci_s = atof(getenv("BENCH_FUSE_BURNOUT_S"));
   if (getenv("BENCH_FUSE_QB"))
     g_cfg.q_ballistic_m2ps3 = atof(getenv("BENCH_FUSE_QB"));
   const char *scen[16];
@@ -690,6 +840,22 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(argv[i], "--no-pending")) { /* a new track is associated on its first sample (before the thirteenth session) */
       g_cfg.pending_s = 0.0;
+      continue;
+    }
+    if (!strcmp(argv[i], "--from") && i + 1 < argc) { /* --from KOR,USA: JPN's fuser takes only these nations' samples */
+      g_from = 0;
+      const char *l = argv[++i];
+      g_from |= strstr(l, "KOR") ? 1u : 0u;
+      g_from |= strstr(l, "JPN") ? 2u : 0u;
+      g_from |= strstr(l, "USA") ? 4u : 0u;
+      if (!g_from) {
+        fprintf(stderr, "bench_fuse: --from: a list of KOR, JPN, USA\n");
+        return 2;
+      }
+      continue;
+    }
+    if (!strcmp(argv[i], "--no-stale-split")) { /* a silent member screened with the association gate (before the sixteenth session) */
+      g_cfg.stale_split_gate = 0;
       continue;
     }
     if (!strcmp(argv[i], "--no-odd")) { /* no odd-one-out rule: a member outside its gate is struck (before the twelfth session) */

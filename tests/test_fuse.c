@@ -1918,7 +1918,7 @@ static void test_pending_beside_own_track(void **state) {
  * information sum; without the rule by the sum from the first free-flight
  * sample.  method_at[k], err_at[k]: the fused method and position error at
  * burnout + k s. */
-static void run_burnout(double burnout_ci_s, int method_at[10], double err_at[10]) {
+static void run_burnout(double burnout_ci_s, int method_at[15], double err_at[15]) {
   mwx_fuse_config cfg;
   mwx_fuse_config_default(&cfg);
   cfg.burnout_ci_s = burnout_ci_s;
@@ -1926,7 +1926,7 @@ static void run_burnout(double burnout_ci_s, int method_at[10], double err_at[10
   assert_int_equal(mwx_fuse_create(&cfg, &fz), 0);
   uint64_t seed = 21;
   double tb = floor(g_traj.fig.burnout_time_s);
-  for (int k = -5; k < 10; k++) {
+  for (int k = -5; k < 15; k++) {
     double t = tb + k;
     mwx_fuse_sample b[2];
     double p[3], v[3];
@@ -1957,20 +1957,76 @@ static void test_burnout_rule(void **state) {
   (void)state;
   mwx_fuse_config cfg;
   mwx_fuse_config_default(&cfg);
-  assert_true(cfg.burnout_ci_s == 5.0);
-  int m1[10], m0[10];
-  double e1[10], e0[10];
-  run_burnout(5.0, m1, e1);
+  assert_true(cfg.burnout_ci_s == 10.0);
+  int m1[15], m0[15];
+  double e1[15], e0[15];
+  run_burnout(cfg.burnout_ci_s, m1, e1);
   run_burnout(0.0, m0, e0);
-  for (int k = 1; k < 10; k++)
+  for (int k = 1; k < 15; k++)
     fprintf(stderr, "burnout + %d s: rule method %d error %.1f m; without method %d error %.1f m\n", k, m1[k], e1[k],
             m0[k], e0[k]);
-  for (int k = 1; k < 10; k++) {
+  for (int k = 1; k < 15; k++) {
     assert_int_equal(m0[k], MWX_FUSE_INFO);
-    assert_int_equal(m1[k], k < 5 ? MWX_FUSE_CI : MWX_FUSE_INFO);
-    if (k < 5)
+    assert_int_equal(m1[k], k < 10 ? MWX_FUSE_CI : MWX_FUSE_INFO);
+    if (k < 10)
       assert_true(e1[k] < 0.5 * e0[k]);
   }
+}
+
+/* A silent member is screened with its split gate (docs/fusion.md "A silent member").  USA-T1 (5 m)
+ * and JPN-T1 (20 m) hold one missile in mid-course; from k 10 JPN's samples are 90 m off along x
+ * (d2 19.1 against the USA's: inside the split gate 22.46, so it stays, outside the association gate
+ * 16.81); the USA's track falls silent after k 39.  At k 70 (its last sample 31 s old) the USA's
+ * prediction is 19.1 from JPN's: without the rule it is screened out and the picture is JPN's alone
+ * (90 m off), with it both are used (5 m off). */
+static void run_stale_gate(int rule, int *n_used, double *err_m) {
+  mwx_fuse_config cfg;
+  mwx_fuse_config_default(&cfg);
+  cfg.stale_split_gate = rule;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(&cfg, &fz), 0);
+  uint64_t seed = 31;
+  double p[3], v[3];
+  for (int k = 0; k <= 70; k++) {
+    double t = 300.0 + k;
+    mwx_fuse_sample b[2];
+    size_t n = 0;
+    assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t, p, v, NULL), 0);
+    sample_at(&b[n], "JPN", "JPN-T1", t, 20.0, 0.01, 1, &seed);
+    for (int i = 0; i < 3; i++)
+      b[n].pos_ecef_m[i] = p[i] + (i == 0 && k >= 10 ? 90.0 : 0.0), b[n].vel_ecef_mps[i] = v[i];
+    n++;
+    if (k <= 39) {
+      sample_at(&b[n], "USA", "USA-T1", t, 5.0, 0.01, 1, &seed);
+      for (int i = 0; i < 3; i++)
+        b[n].pos_ecef_m[i] = p[i], b[n].vel_ecef_mps[i] = v[i];
+      n++;
+    }
+    assert_int_equal(mwx_fuse_ingest(fz, b, n), 0);
+  }
+  assert_int_equal(mwx_fuse_count(fz), 1);
+  mwx_fuse_track ft;
+  assert_int_equal(mwx_fuse_get(fz, 0, g_launch_ns + (int64_t)llround(370.0 * NS), &ft), 0);
+  assert_int_equal(ft.n_members, 2);
+  *n_used = ft.n_used;
+  *err_m = pos_err_at(&ft, 370.0);
+  mwx_fuse_destroy(fz);
+}
+
+static void test_stale_split_gate(void **state) {
+  (void)state;
+  mwx_fuse_config cfg;
+  mwx_fuse_config_default(&cfg);
+  assert_int_equal(cfg.stale_split_gate, 1);
+  int n1, n0;
+  double e1, e0;
+  run_stale_gate(1, &n1, &e1);
+  run_stale_gate(0, &n0, &e0);
+  fprintf(stderr, "silent USA member: rule used %d error %.1f m; without used %d error %.1f m\n", n1, e1, n0, e0);
+  assert_int_equal(n0, 1);
+  assert_true(e0 > 85.0);
+  assert_int_equal(n1, 2);
+  assert_true(e1 < 10.0);
 }
 
 int main(void) {
@@ -2006,6 +2062,7 @@ int main(void) {
       cmocka_unit_test(test_pending_ambiguous_first_sample),
       cmocka_unit_test(test_pending_beside_own_track),
       cmocka_unit_test(test_burnout_rule),
+      cmocka_unit_test(test_stale_split_gate),
       cmocka_unit_test(test_replacement_between_fused_tracks),
   };
   return cmocka_run_group_tests(tests, setup_traj, teardown_traj);

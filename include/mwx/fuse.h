@@ -220,6 +220,10 @@ typedef struct mwx_fuse_config {
                                its source's last boost sample is combined by CI (with boost_ci), not
                                summed: the trackers share the end of thrust they all missed (s,
                                0..60; 0: off; docs/fusion.md "The burnout rule") */
+  int stale_split_gate;     /* 1: a silent free-flight member enters the state when it is inside its
+                               split gate (the held gate once it is held) against the fresh members,
+                               the gate that keeps it while it speaks; 0: inside the association gate
+                               (before the sixteenth session; docs/fusion.md "A silent member") */
 } mwx_fuse_config;
 
 /* Defaults: assoc 0.99, split 0.999, split after 3, fresh 20 s (the tracker
@@ -231,7 +235,7 @@ typedef struct mwx_fuse_config {
  * boost_thrust 1, split_min_s 0 (docs/fusion.md: measured), split_powered_s 10
  * (MWX_ASSESS_STAGING_COAST_S), merge_back 1 (issue 13, tenth session),
  * split_held_s 60, split_held_prob 0.999999 and replace_exclusive 1 (issue 13,
- * eleventh session), split_odd_one_out 1 (twelfth session), pending_s 3 and burnout_ci_s 5 (thirteenth). */
+ * eleventh session), split_odd_one_out 1 (twelfth session), pending_s 3 (thirteenth), burnout_ci_s 10 (5 in the thirteenth session) and stale_split_gate 1 (sixteenth). */
 void mwx_fuse_config_default(mwx_fuse_config *cfg);
 
 typedef struct mwx_fuser mwx_fuser;

@@ -384,8 +384,7 @@ static double dist_split(const mwx_fuser *fz, size_t si, size_t fi) {
   return dist_split2(fz, si, fi, (size_t)-1);
 }
 
-/* The split gate of source si: the held one once it is held. */
-static double split_gate_of(const mwx_fuser *fz, const src *s) {
+double fuse_split_gate(const mwx_fuser *fz, const src *s) {
   return fz->cfg.split_held_s > 0 && s->held_s >= fz->cfg.split_held_s ? fz->gate_held : fz->gate_split;
 }
 
@@ -1016,7 +1015,7 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
     double d2 = dist_split(fz, (size_t)i, (size_t)s->fused);
     /* held correlations (docs/fusion.md "Held correlations"): a member that
      * has tested inside for split_held_s leaves only outside gate_held */
-    double gate = split_gate_of(fz, s);
+    double gate = fuse_split_gate(fz, s);
     if (isfinite(d2) && d2 <= fz->gate_split && gap_s <= fz->cfg.fresh_s)
       s->held_s += gap_s;
     if (isfinite(d2) && d2 > gate && odd_one_out(fz, (size_t)i, (size_t)s->fused) >= 0) {

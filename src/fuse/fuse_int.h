@@ -213,6 +213,8 @@ static inline void fuse_src_take(src *s, const mwx_fuse_sample *sm) {
  * from the member index (rebuilt when stale; a scan if that fails). */
 size_t fuse_members(const mwx_fuser *fz, size_t fi, size_t *out, size_t cap);
 long fuse_find_src(const mwx_fuser *fz, const char *orig, const char *id);
+/* The split gate of source s: gate_held once it is held (held_s >= split_held_s), else gate_split. */
+double fuse_split_gate(const mwx_fuser *fz, const src *s);
 int fuse_new_fused(mwx_fuser *fz, const fname *name);
 void fuse_lookup_add(mwx_fuser *fz, size_t i);
 int fuse_state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude, int mode, double x[6],
