@@ -541,6 +541,16 @@ int mwx_node_partner_stats_get(const mwx_node *n, const char *nation, mwx_node_p
  * and BOUNDS lines), not for a hot path. */
 typedef struct mwx_node_memory {
   uint64_t heap_used_bytes, heap_free_bytes, tracker_heap_bytes, journal_heap_bytes, rss_bytes;
+  /* more of heap_used by owner (issue 16, what grows): the fuser's tables
+     as of the loop's picture (fuse.h mwx_fuse_mem_stats bytes_total, from
+     the pass that made it; 0 before the first), and the node's own tables
+     (capacities: the per-track table, the pass's out queue and received
+     samples, the fit results, the partners' latest samples, the fused
+     picture's tables and pictures, the alert life cycles).  What is left
+     of heap_used beyond these, the tracker and SQLite is the fixed part
+     (the scenario's truth, the zones, made at open) and the libraries'
+     (Cyclone DDS: its instances and histories) */
+  uint64_t fuser_heap_bytes, node_tables_bytes;
   /* MWX_NODE_EV_MEMORY only (0 from mwx_node_get_memory): the node's sim
      time of the request, the free bytes before the trim, whether it ran
      and how long */

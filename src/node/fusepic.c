@@ -661,6 +661,24 @@ void node_fuse_stats(const mwx_node *n, mwx_node_stats *s) {
   s->fuse_picture_age_ms = f->cur->t_ns ? (double)(node_sim_now_ns(n) - f->cur->t_ns) / 1e6 : -1;
 }
 
+static size_t pic_bytes(const fu_pic *p) {
+  return p->cap * (sizeof *p->e + sizeof *p->ok) + p->cap_own_ix * sizeof *p->own_ix + p->cap_keys * sizeof *p->keys;
+}
+
+void node_fuse_mem(const mwx_node *n, uint64_t *fuser_bytes, uint64_t *tables_bytes) {
+  const struct node_fuse *f = n->fu;
+  *fuser_bytes = *tables_bytes = 0;
+  if (!f)
+    return;
+  *fuser_bytes = f->cur->fuser_bytes;
+  /* the loop's own tables and job (the loop resizes them), and the loop's
+     picture twice: the spare one may be the worker's now (not read: it
+     resizes it), and is made by the same passes, so about as large */
+  *tables_bytes = sizeof *f + f->cap_own_t * sizeof *f->own_t + FUSE_MAX_PENDING * sizeof *f->rxq +
+                  f->cap_la * sizeof *f->la + f->cap_pred * sizeof *f->pred + f->job.cap * sizeof *f->job.s +
+                  f->job.cap_fall * sizeof *f->job.fall + 2 * pic_bytes(f->cur);
+}
+
 /* The best LaunchEvent (smallest 95% ellipse) among the members of ft. */
 static const fu_launch *best_launch(const struct node_fuse *f, const mwx_fuse_track *ft) {
   const fu_launch *best = NULL;

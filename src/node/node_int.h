@@ -139,6 +139,9 @@ int node_memwork_create(uint64_t free_min, mwx_node_loop *loop, node_memwork **o
 void node_memwork_request(node_memwork *w, int64_t sim_ns);
 /* Stops and joins the worker.  NULL ignored. */
 void node_memwork_destroy(node_memwork *w);
+/* node_open.c: the owners' parts of mwx_node_memory (tracker, SQLite,
+ * fuser, the node's tables) into m.  Loop thread. */
+void node_mem_owners(const mwx_node *n, mwx_node_memory *m);
 /* mallinfo2's bytes in use and free, VmRSS (any thread). */
 void node_mem_read(uint64_t *used, uint64_t *free_b, uint64_t *rss);
 
@@ -363,6 +366,10 @@ int node_fuse_ready(const mwx_node *n);
 void node_fuse_taken(mwx_node *n);
 /* The fusion worker's counters into s (mwx_node_get_stats). */
 void node_fuse_stats(const mwx_node *n, mwx_node_stats *s);
+/* The fuser's heap as of the loop's picture (its pass's mwx_fuse_mem_stats),
+ * and the bytes of the fused picture's own tables (capacities: the loop's,
+ * the job's, both pictures'). */
+void node_fuse_mem(const mwx_node *n, uint64_t *fuser_bytes, uint64_t *tables_bytes);
 /* Global number of own track id in the loop's picture (0 if no pass back
  * yet holds it). */
 uint32_t node_fuse_gtn(const mwx_node *n, unsigned track_id);
@@ -398,5 +405,7 @@ int node_alert_tick(mwx_node *n);
  * cycle has an alert in force), 0 if the node published none (or has
  * pruned its life cycle: 10 min after the fall).  Loop thread. */
 int node_alert_latest(const mwx_node *n, uint32_t gtn, mwx_msg_alert *out, int *active);
+/* The alert life cycles' table, bytes (capacity). */
+uint64_t node_alert_bytes(const mwx_node *n);
 
 #endif /* MWX_NODE_INT_H */

@@ -169,13 +169,10 @@ static void mem_report(mwx_node *n, const node_mem_result *r) {
     n->mem_trims_skipped++;
   mwx_node_memory m;
   memset(&m, 0, sizeof m);
-  mwx_track_table_stats ts;
-  mwx_track_table_stats_get(n->tr, &ts);
+  node_mem_owners(n, &m);
   m.heap_used_bytes = r->heap_used_bytes;
   m.heap_free_bytes = r->heap_free_bytes;
   m.rss_bytes = r->rss_bytes;
-  m.tracker_heap_bytes = ts.heap_bytes;
-  m.journal_heap_bytes = mwx_journal_heap_bytes();
   m.trims = n->mem_trims;
   m.trim_ns = n->mem_trim_ns;
   m.trim_max_ns = n->mem_trim_max_ns;
