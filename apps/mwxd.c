@@ -268,7 +268,7 @@ static void print_bounds(const char *nation, const mwx_node_stats *st, const mwx
                          const mwx_node_config *cfg) {
   printf("%s BOUNDS handover max=%llu/%llu dropped=%llu | rx_pend max=%llu | out max=%llu impacts deferred=%llu | fit_queue cap=%d"
          " workers=%d dropped=%llu | tracks held=%llu/%d evicted=%llu forgotten=%llu | tracker slots=%llu/%llu"
-         " live max=%llu refused=%llu pending dropped=%llu | latest samples=%llu/%d dropped=%llu | fused dropped=%llu"
+         " live max=%llu refused=%llu pending dropped=%llu | latest samples=%llu/%d evicted=%llu dropped=%llu | fused dropped=%llu"
          " | heap used=%.1f free=%.1f tracker=%.1f journal=%.1f fuser=%.1f tables=%.1f rss=%.1f MB trims=%llu (skipped %llu) max=%.2f ms\n",
          nation, (unsigned long long)st->handover_max, (unsigned long long)st->handover_cap,
          (unsigned long long)st->handover_dropped, (unsigned long long)st->rx_pend_max,
@@ -277,7 +277,7 @@ static void print_bounds(const char *nation, const mwx_node_stats *st, const mwx
          (unsigned long long)st->tracks_forgotten, (unsigned long long)st->tracker_slots,
          (unsigned long long)st->tracker_bound, (unsigned long long)st->tracker_live_max,
          (unsigned long long)st->tracks_refused, (unsigned long long)st->pending_dropped,
-         (unsigned long long)st->picture_entries, MWX_FUSE_LATEST_MAX,
+         (unsigned long long)st->picture_entries, MWX_FUSE_LATEST_MAX, (unsigned long long)st->picture_evicted,
          (unsigned long long)st->picture_dropped, (unsigned long long)st->fused_dropped,
          (double)m->heap_used_bytes / 1048576.0, (double)m->heap_free_bytes / 1048576.0,
          (double)m->tracker_heap_bytes / 1048576.0, (double)m->journal_heap_bytes / 1048576.0,

@@ -1200,6 +1200,53 @@ static void test_latest_never_goes_back(void **st) {
   mwx_fuse_latest_destroy(t);
 }
 
+/* The node's rule for a full table (issue 16): the key received longest
+ * ago gives way; an update refreshes a key's receipt time, so it is not
+ * the one evicted; the others keep their order; an empty table has none. */
+static void test_latest_evict_oldest(void **st) {
+  (void)st;
+  mwx_fuse_latest *t = NULL;
+  assert_int_equal(mwx_fuse_latest_create(3, &t), 0);
+  mwx_msg m[4];
+  const int64_t recv[3] = {30, 10, 20};
+  for (int i = 0; i < 4; i++) {
+    memset(&m[i], 0, sizeof m[i]);
+    m[i].topic = MWX_TOPIC_TRACK;
+    memcpy(m[i].mark.originator, "KOR", 4);
+    snprintf(m[i].u.track.local_track_id, MWX_ID_LEN, "KOR-T%d", i + 1);
+    m[i].mark.seq = (uint64_t)i + 1;
+    m[i].u.track.time_ns = 1000 * (i + 1);
+  }
+  int ch;
+  for (int i = 0; i < 3; i++)
+    assert_int_equal(mwx_fuse_latest_put(t, &m[i], recv[i], &ch), 0);
+  assert_int_equal(mwx_fuse_latest_put(t, &m[3], 40, &ch), MWX_ERANGE); /* full */
+  mwx_error_clear();
+  mwx_msg up = m[1]; /* KOR-T2, received at 10, updated at 50: no longer the stalest */
+  up.mark.seq = 9;
+  up.u.track.time_ns = 9000;
+  assert_int_equal(mwx_fuse_latest_put(t, &up, 50, &ch), 0);
+  assert_int_equal(ch, 1);
+  mwx_fuse_latest_entry old;
+  assert_int_equal(mwx_fuse_latest_evict_oldest(t, &old), 0);
+  assert_string_equal(old.msg.u.track.local_track_id, "KOR-T3"); /* received at 20 */
+  assert_int_equal(old.recv_wall_ns, 20);
+  assert_int_equal(mwx_fuse_latest_count(t), 2);
+  assert_int_equal(mwx_fuse_latest_put(t, &m[3], 40, &ch), 0); /* room for the new key */
+  assert_int_equal(mwx_fuse_latest_count(t), 3);
+  assert_int_equal(mwx_fuse_latest_evict_oldest(t, NULL), 0); /* KOR-T1 (30) */
+  assert_int_equal(mwx_fuse_latest_evict_oldest(t, &old), 0); /* KOR-T4 (40), before KOR-T2 (50) */
+  assert_string_equal(old.msg.u.track.local_track_id, "KOR-T4");
+  assert_int_equal(mwx_fuse_latest_evict_oldest(t, &old), 0);
+  assert_string_equal(old.msg.u.track.local_track_id, "KOR-T2");
+  assert_int_equal(old.msg.mark.seq, 9);
+  assert_int_equal(mwx_fuse_latest_evict_oldest(t, &old), MWX_ENOTFOUND);
+  mwx_error_clear();
+  assert_int_equal(mwx_fuse_latest_evict_oldest(NULL, &old), MWX_EINVAL);
+  mwx_error_clear();
+  mwx_fuse_latest_destroy(t);
+}
+
 /* ---- issue 13, tenth session: no split in powered flight, the merge back --- */
 
 /* The fused number that each of n source tracks ids[k] (originator = its
@@ -1992,6 +2039,7 @@ int main(void) {
       cmocka_unit_test(test_lost_in_boost_stays_boost),
       cmocka_unit_test(test_burnout_earned_by_members),
       cmocka_unit_test(test_latest_never_goes_back),
+      cmocka_unit_test(test_latest_evict_oldest),
       cmocka_unit_test(test_replacement_new_track_replaces_drifting),
       cmocka_unit_test(test_silent_track_does_not_replace_live),
       cmocka_unit_test(test_silent_burnt_out_member_coasts_as_its_tracker),

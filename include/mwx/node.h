@@ -495,8 +495,11 @@ typedef struct mwx_node_stats {
   uint64_t tracker_slots, tracker_bound, tracker_live_max, tracks_refused, pending_dropped;
   /* the partners' latest samples (mwx_node_latest): at most
      MWX_FUSE_LATEST_MAX keys (picture_entries now); a new key's sample when
-     full is kept out of it (still journaled and fused): picture_dropped */
-  uint64_t picture_dropped, picture_entries;
+     full takes the place of the key received longest ago (fuse.h
+     mwx_fuse_latest_evict_oldest): picture_evicted, logged once; a sample
+     kept out of it for lack of memory (still journaled and fused):
+     picture_dropped */
+  uint64_t picture_dropped, picture_entries, picture_evicted;
   uint64_t commits;                              /* journal commits made by the loop (group commits) */
   /* the fused picture's tables (src/node/fusepic.c: 2,048 fused tracks,
      4,096 launch candidates and predictions; alerting.c: 4,096 alert life

@@ -83,6 +83,7 @@
 #include "mwx/error.h"
 #include "mwx/fuse.h"
 #include "mwx/geo.h"
+#include "mwx/net.h"
 #include "fusepic_int.h"
 
 #define NS FUSE_NS
@@ -332,6 +333,15 @@ static void prune(mwx_node *n) {
       alive = p->ok[k] != PIC_NONE && p->e[k].global_track_no == f->pred[i].gtn;
     if (alive)
       f->pred[w++] = f->pred[i];
+    else if (n->net) {
+      /* its fused prediction's DDS instance, if one was published, is
+         unregistered: the writers' history keeps no instance the node no
+         longer holds (the own tracks': node_tracks.c trk_forget) */
+      char name[MWX_ID_LEN];
+      snprintf(name, sizeof name, "%s-G%u", n->cfg.nation, f->pred[i].gtn);
+      if (mwx_net_forget(n->net, name, NULL))
+        mwx_error_clear();
+    }
   }
   f->n_pred = w; /* still sorted */
   w = 0;

@@ -195,6 +195,7 @@ struct mwx_node {
   node_trk *trk;             /* node_tracks.c: the per-track table, cap_trk = 2 * max_tracks slots */
   size_t n_trk, cap_trk;
   int logged_tracker_full, logged_pending_full; /* node_tracks.c: the tracker's overflows logged once */
+  int logged_latest_full;   /* rx.c: the partners' latest samples full, logged once */
   uint64_t seq[6];          /* last seq given per topic (continued from the journal at open) */
   uint64_t seq_saved[6];    /* the values last written to the journal's seq_out */
   int64_t last_status_ns, last_deadline_ns;
