@@ -132,13 +132,14 @@ static int print_diag(const node_ctx *c, const mwx_node_event *ev) {
     uint64_t owned = m->tracker_heap_bytes + m->journal_heap_bytes + m->fuser_heap_bytes + m->node_tables_bytes;
     printf("%s MEM sim_s=%.0f rss_kb=%llu heap_used_kb=%llu heap_free_kb=%llu tracker_kb=%llu journal_kb=%llu"
            " fuser_kb=%llu tables_kb=%llu rest_kb=%llu"
-           " free_before_kb=%llu trim_ms=%.2f%s | tracks=%llu slots=%llu latest=%llu\n",
+           " free_before_kb=%llu trim_ms=%.2f%s shrinks=%llu | tracks=%llu slots=%llu latest=%llu\n",
            c->nation, (double)(m->sim_ns - c->epoch_ns) / 1e9, (unsigned long long)m->rss_bytes / 1024,
            (unsigned long long)m->heap_used_bytes / 1024, (unsigned long long)m->heap_free_bytes / 1024,
            (unsigned long long)m->tracker_heap_bytes / 1024, (unsigned long long)m->journal_heap_bytes / 1024,
            (unsigned long long)m->fuser_heap_bytes / 1024, (unsigned long long)m->node_tables_bytes / 1024,
            (unsigned long long)(m->heap_used_bytes > owned ? m->heap_used_bytes - owned : 0) / 1024,
            (unsigned long long)m->free_before_bytes / 1024, m->trim_ms, m->trimmed ? "" : " (no trim)",
+           (unsigned long long)m->shrinks,
            (unsigned long long)st.tracks_held, (unsigned long long)st.tracker_slots,
            (unsigned long long)st.picture_entries);
     fflush(stdout);

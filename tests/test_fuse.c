@@ -1200,6 +1200,47 @@ static void test_latest_never_goes_back(void **st) {
   mwx_fuse_latest_destroy(t);
 }
 
+/* The source table grows with the source tracks, not with the samples of
+ * one ingest (issue 16): 1,000 samples of two known sources in one call
+ * leave the table at its first capacity (64 sources), where reserving one
+ * per sample made it 1,024 (+2 MB of a node's heap per burst, kept). */
+static void test_ingest_burst_keeps_sources_table(void **state) {
+  (void)state;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(NULL, &fz), 0);
+  uint64_t seed = 7;
+  double bo = g_traj.fig.burnout_time_s;
+  mwx_fuse_sample first[2];
+  sample_at(&first[0], "KOR", "KOR-T1", bo + 20.0, 200.0, 10.0, 1, &seed);
+  sample_at(&first[1], "JPN", "JPN-T1", bo + 20.0, 100.0, 3.0, 1, &seed);
+  assert_int_equal(mwx_fuse_ingest(fz, first, 2), 0);
+  mwx_fuse_mem m0;
+  mwx_fuse_mem_stats(fz, &m0);
+  assert_int_equal(m0.sources, 2);
+  enum { BURST = 1000 };
+  mwx_fuse_sample *b = calloc(BURST, sizeof *b);
+  assert_non_null(b);
+  for (int i = 0; i < BURST; i++)
+    sample_at(&b[i], i % 2 ? "JPN" : "KOR", i % 2 ? "JPN-T1" : "KOR-T1", bo + 21.0 + 0.1 * (i / 2), 200.0, 10.0, 1,
+              &seed);
+  assert_int_equal(mwx_fuse_ingest(fz, b, BURST), 0);
+  mwx_fuse_mem m1;
+  mwx_fuse_mem_stats(fz, &m1);
+  assert_int_equal(m1.sources, 2);
+  assert_int_equal(m1.bytes_sources, m0.bytes_sources); /* 64 sources' room, as after the first call */
+  /* new sources in a burst still find room: 100 new ones among 1,000 samples */
+  for (int i = 0; i < BURST; i++)
+    snprintf(b[i].local_track_id, sizeof b[i].local_track_id, "%.3s-T%d", b[i].originator, 10 + i % 100);
+  for (int i = 0; i < BURST; i++)
+    b[i].t_ns += 200 * NS;
+  assert_int_equal(mwx_fuse_ingest(fz, b, BURST), 0);
+  mwx_fuse_mem_stats(fz, &m1);
+  assert_true(m1.sources >= 100);
+  assert_true(m1.bytes_sources < m0.bytes_sources * 4); /* 128 or 256 sources' room, not 1,024 */
+  free(b);
+  mwx_fuse_destroy(fz);
+}
+
 /* The node's rule for a full table (issue 16): the key received longest
  * ago gives way; an update refreshes a key's receipt time, so it is not
  * the one evicted; the others keep their order; an empty table has none. */
@@ -2040,6 +2081,7 @@ int main(void) {
       cmocka_unit_test(test_burnout_earned_by_members),
       cmocka_unit_test(test_latest_never_goes_back),
       cmocka_unit_test(test_latest_evict_oldest),
+      cmocka_unit_test(test_ingest_burst_keeps_sources_table),
       cmocka_unit_test(test_replacement_new_track_replaces_drifting),
       cmocka_unit_test(test_silent_track_does_not_replace_live),
       cmocka_unit_test(test_silent_burnt_out_member_coasts_as_its_tracker),

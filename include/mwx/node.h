@@ -568,6 +568,11 @@ typedef struct mwx_node_memory {
      reports that found less gained (no trim; every report under ASan,
      whose heap mallinfo2 does not see) */
   uint64_t trims, trim_ns, trim_max_ns, trims_skipped;
+  /* online, at each NodeStatus the pass's burst buffers (the received
+     samples waiting for the pass's commit, the out queue) are freed the
+     next time they are empty if they hold room for more than 256 entries
+     (made again at the size the next pass needs): how often */
+  uint64_t shrinks;
 } mwx_node_memory;
 
 /* Reads the memory now (mallinfo2, /proc/self/statm).  Loop thread (or

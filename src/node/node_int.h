@@ -126,6 +126,8 @@ typedef struct node_mem_result {
 /* malloc_trim runs only when the arenas' free bytes grew by at least this
  * much since the last trim (the first: at least this much free) */
 #define NODE_TRIM_FREE_MIN (4u << 20)
+/* rx_pend and out are freed when marked, empty and larger than this many entries */
+#define NODE_SHRINK_MIN 256
 /* The worker's threshold: 1 when free_bytes (mallinfo2 fordblks now) is at
  * least free_min above *free_base (the free bytes after the last trim; 0
  * before the first), which it first lowers to free_bytes when fewer are
@@ -259,6 +261,13 @@ struct mwx_node {
   node_rr impact_rr;         /* node_tracks.c: where the next pass's visit starts (the budget's round-robin) */
   /* malloc_trim at NodeStatus on the memory worker (node_mem.c; mwx_node_memory trims) */
   node_memwork *memw;
+  /* issue 16: the pass's burst buffers (rx_pend, out) grow to the largest
+     burst; at each NodeStatus they are marked and, the next time each is
+     empty, freed if they hold more than NODE_SHRINK_MIN entries (made again
+     at the size the next pass needs): a burst's memory is not kept for the
+     rest of the run.  shrinks counts them (mwx_node_memory) */
+  int shrink_rx_due, shrink_out_due;
+  uint64_t shrinks;
   uint64_t mem_trims, mem_trim_ns, mem_trim_max_ns, mem_trims_skipped;
 };
 

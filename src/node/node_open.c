@@ -150,6 +150,7 @@ void mwx_node_get_memory(const mwx_node *n, mwx_node_memory *m) {
   m->trim_ns = n->mem_trim_ns;
   m->trim_max_ns = n->mem_trim_max_ns;
   m->trims_skipped = n->mem_trims_skipped;
+  m->shrinks = n->shrinks;
 }
 
 void mwx_node_latest(const mwx_node *n, mwx_fuse_latest_fn fn, void *ctx) {
