@@ -129,12 +129,17 @@ static int print_diag(const node_ctx *c, const mwx_node_event *ev) {
     const mwx_node_memory *m = ev->mem;
     mwx_node_stats st;
     mwx_node_get_stats(c->n, &st);
+    uint64_t owned = m->tracker_heap_bytes + m->journal_heap_bytes + m->fuser_heap_bytes + m->node_tables_bytes;
     printf("%s MEM sim_s=%.0f rss_kb=%llu heap_used_kb=%llu heap_free_kb=%llu tracker_kb=%llu journal_kb=%llu"
-           " free_before_kb=%llu trim_ms=%.2f%s | tracks=%llu slots=%llu latest=%llu\n",
+           " fuser_kb=%llu tables_kb=%llu rest_kb=%llu"
+           " free_before_kb=%llu trim_ms=%.2f%s shrinks=%llu | tracks=%llu slots=%llu latest=%llu\n",
            c->nation, (double)(m->sim_ns - c->epoch_ns) / 1e9, (unsigned long long)m->rss_bytes / 1024,
            (unsigned long long)m->heap_used_bytes / 1024, (unsigned long long)m->heap_free_bytes / 1024,
            (unsigned long long)m->tracker_heap_bytes / 1024, (unsigned long long)m->journal_heap_bytes / 1024,
+           (unsigned long long)m->fuser_heap_bytes / 1024, (unsigned long long)m->node_tables_bytes / 1024,
+           (unsigned long long)(m->heap_used_bytes > owned ? m->heap_used_bytes - owned : 0) / 1024,
            (unsigned long long)m->free_before_bytes / 1024, m->trim_ms, m->trimmed ? "" : " (no trim)",
+           (unsigned long long)m->shrinks,
            (unsigned long long)st.tracks_held, (unsigned long long)st.tracker_slots,
            (unsigned long long)st.picture_entries);
     fflush(stdout);
@@ -264,8 +269,8 @@ static void print_bounds(const char *nation, const mwx_node_stats *st, const mwx
                          const mwx_node_config *cfg) {
   printf("%s BOUNDS handover max=%llu/%llu dropped=%llu | rx_pend max=%llu | out max=%llu impacts deferred=%llu | fit_queue cap=%d"
          " workers=%d dropped=%llu | tracks held=%llu/%d evicted=%llu forgotten=%llu | tracker slots=%llu/%llu"
-         " live max=%llu refused=%llu pending dropped=%llu | latest samples=%llu/%d dropped=%llu | fused dropped=%llu"
-         " | heap used=%.1f free=%.1f tracker=%.1f journal=%.1f rss=%.1f MB trims=%llu (skipped %llu) max=%.2f ms\n",
+         " live max=%llu refused=%llu pending dropped=%llu | latest samples=%llu/%d evicted=%llu dropped=%llu | fused dropped=%llu"
+         " | heap used=%.1f free=%.1f tracker=%.1f journal=%.1f fuser=%.1f tables=%.1f rss=%.1f MB trims=%llu (skipped %llu) max=%.2f ms\n",
          nation, (unsigned long long)st->handover_max, (unsigned long long)st->handover_cap,
          (unsigned long long)st->handover_dropped, (unsigned long long)st->rx_pend_max,
          (unsigned long long)st->out_max, (unsigned long long)st->impacts_deferred, cfg->fit_queue, cfg->fit_workers, (unsigned long long)st->fits_dropped,
@@ -273,10 +278,11 @@ static void print_bounds(const char *nation, const mwx_node_stats *st, const mwx
          (unsigned long long)st->tracks_forgotten, (unsigned long long)st->tracker_slots,
          (unsigned long long)st->tracker_bound, (unsigned long long)st->tracker_live_max,
          (unsigned long long)st->tracks_refused, (unsigned long long)st->pending_dropped,
-         (unsigned long long)st->picture_entries, MWX_FUSE_LATEST_MAX,
+         (unsigned long long)st->picture_entries, MWX_FUSE_LATEST_MAX, (unsigned long long)st->picture_evicted,
          (unsigned long long)st->picture_dropped, (unsigned long long)st->fused_dropped,
          (double)m->heap_used_bytes / 1048576.0, (double)m->heap_free_bytes / 1048576.0,
          (double)m->tracker_heap_bytes / 1048576.0, (double)m->journal_heap_bytes / 1048576.0,
+         (double)m->fuser_heap_bytes / 1048576.0, (double)m->node_tables_bytes / 1048576.0,
          (double)m->rss_bytes / 1048576.0, (unsigned long long)m->trims, (unsigned long long)m->trims_skipped, (double)m->trim_max_ns / 1e6);
 }
 

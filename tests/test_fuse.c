@@ -1200,6 +1200,94 @@ static void test_latest_never_goes_back(void **st) {
   mwx_fuse_latest_destroy(t);
 }
 
+/* The source table grows with the source tracks, not with the samples of
+ * one ingest (issue 16): 1,000 samples of two known sources in one call
+ * leave the table at its first capacity (64 sources), where reserving one
+ * per sample made it 1,024 (+2 MB of a node's heap per burst, kept). */
+static void test_ingest_burst_keeps_sources_table(void **state) {
+  (void)state;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(NULL, &fz), 0);
+  uint64_t seed = 7;
+  double bo = g_traj.fig.burnout_time_s;
+  mwx_fuse_sample first[2];
+  sample_at(&first[0], "KOR", "KOR-T1", bo + 20.0, 200.0, 10.0, 1, &seed);
+  sample_at(&first[1], "JPN", "JPN-T1", bo + 20.0, 100.0, 3.0, 1, &seed);
+  assert_int_equal(mwx_fuse_ingest(fz, first, 2), 0);
+  mwx_fuse_mem m0;
+  mwx_fuse_mem_stats(fz, &m0);
+  assert_int_equal(m0.sources, 2);
+  enum { BURST = 1000 };
+  mwx_fuse_sample *b = calloc(BURST, sizeof *b);
+  assert_non_null(b);
+  for (int i = 0; i < BURST; i++)
+    sample_at(&b[i], i % 2 ? "JPN" : "KOR", i % 2 ? "JPN-T1" : "KOR-T1", bo + 21.0 + 0.1 * (i / 2), 200.0, 10.0, 1,
+              &seed);
+  assert_int_equal(mwx_fuse_ingest(fz, b, BURST), 0);
+  mwx_fuse_mem m1;
+  mwx_fuse_mem_stats(fz, &m1);
+  assert_int_equal(m1.sources, 2);
+  assert_int_equal(m1.bytes_sources, m0.bytes_sources); /* 64 sources' room, as after the first call */
+  /* new sources in a burst still find room: 100 new ones among 1,000 samples */
+  for (int i = 0; i < BURST; i++)
+    snprintf(b[i].local_track_id, sizeof b[i].local_track_id, "%.3s-T%d", b[i].originator, 10 + i % 100);
+  for (int i = 0; i < BURST; i++)
+    b[i].t_ns += 200 * NS;
+  assert_int_equal(mwx_fuse_ingest(fz, b, BURST), 0);
+  mwx_fuse_mem_stats(fz, &m1);
+  assert_true(m1.sources >= 100);
+  assert_true(m1.bytes_sources < m0.bytes_sources * 4); /* 128 or 256 sources' room, not 1,024 */
+  free(b);
+  mwx_fuse_destroy(fz);
+}
+
+/* The node's rule for a full table (issue 16): the key received longest
+ * ago gives way; an update refreshes a key's receipt time, so it is not
+ * the one evicted; the others keep their order; an empty table has none. */
+static void test_latest_evict_oldest(void **st) {
+  (void)st;
+  mwx_fuse_latest *t = NULL;
+  assert_int_equal(mwx_fuse_latest_create(3, &t), 0);
+  mwx_msg m[4];
+  const int64_t recv[3] = {30, 10, 20};
+  for (int i = 0; i < 4; i++) {
+    memset(&m[i], 0, sizeof m[i]);
+    m[i].topic = MWX_TOPIC_TRACK;
+    memcpy(m[i].mark.originator, "KOR", 4);
+    snprintf(m[i].u.track.local_track_id, MWX_ID_LEN, "KOR-T%d", i + 1);
+    m[i].mark.seq = (uint64_t)i + 1;
+    m[i].u.track.time_ns = 1000 * (i + 1);
+  }
+  int ch;
+  for (int i = 0; i < 3; i++)
+    assert_int_equal(mwx_fuse_latest_put(t, &m[i], recv[i], &ch), 0);
+  assert_int_equal(mwx_fuse_latest_put(t, &m[3], 40, &ch), MWX_ERANGE); /* full */
+  mwx_error_clear();
+  mwx_msg up = m[1]; /* KOR-T2, received at 10, updated at 50: no longer the stalest */
+  up.mark.seq = 9;
+  up.u.track.time_ns = 9000;
+  assert_int_equal(mwx_fuse_latest_put(t, &up, 50, &ch), 0);
+  assert_int_equal(ch, 1);
+  mwx_fuse_latest_entry old;
+  assert_int_equal(mwx_fuse_latest_evict_oldest(t, &old), 0);
+  assert_string_equal(old.msg.u.track.local_track_id, "KOR-T3"); /* received at 20 */
+  assert_int_equal(old.recv_wall_ns, 20);
+  assert_int_equal(mwx_fuse_latest_count(t), 2);
+  assert_int_equal(mwx_fuse_latest_put(t, &m[3], 40, &ch), 0); /* room for the new key */
+  assert_int_equal(mwx_fuse_latest_count(t), 3);
+  assert_int_equal(mwx_fuse_latest_evict_oldest(t, NULL), 0); /* KOR-T1 (30) */
+  assert_int_equal(mwx_fuse_latest_evict_oldest(t, &old), 0); /* KOR-T4 (40), before KOR-T2 (50) */
+  assert_string_equal(old.msg.u.track.local_track_id, "KOR-T4");
+  assert_int_equal(mwx_fuse_latest_evict_oldest(t, &old), 0);
+  assert_string_equal(old.msg.u.track.local_track_id, "KOR-T2");
+  assert_int_equal(old.msg.mark.seq, 9);
+  assert_int_equal(mwx_fuse_latest_evict_oldest(t, &old), MWX_ENOTFOUND);
+  mwx_error_clear();
+  assert_int_equal(mwx_fuse_latest_evict_oldest(NULL, &old), MWX_EINVAL);
+  mwx_error_clear();
+  mwx_fuse_latest_destroy(t);
+}
+
 /* ---- issue 13, tenth session: no split in powered flight, the merge back --- */
 
 /* The fused number that each of n source tracks ids[k] (originator = its
@@ -2048,6 +2136,8 @@ int main(void) {
       cmocka_unit_test(test_lost_in_boost_stays_boost),
       cmocka_unit_test(test_burnout_earned_by_members),
       cmocka_unit_test(test_latest_never_goes_back),
+      cmocka_unit_test(test_latest_evict_oldest),
+      cmocka_unit_test(test_ingest_burst_keeps_sources_table),
       cmocka_unit_test(test_replacement_new_track_replaces_drifting),
       cmocka_unit_test(test_silent_track_does_not_replace_live),
       cmocka_unit_test(test_silent_burnt_out_member_coasts_as_its_tracker),

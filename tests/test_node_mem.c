@@ -11,7 +11,11 @@
  *     at the heap's top (so the free chunks stay in the arena) trims once;
  *     the same reading right after the trim (the chunks are still free in
  *     malloc's lists: mallinfo2's fordblks barely drops) does not trim
- *     again, where the old threshold (free bytes >= free_min) would.
+ *     again, where the old threshold (free bytes >= free_min) would;
+ *   - the partners' latest samples at their bound (MWX_FUSE_LATEST_MAX
+ *     keys, issue 16): a new key received when full takes the place of the
+ *     key received longest ago, counted (picture_evicted, in NodeStatus
+ *     overflows), nothing refused, no crash; the table stays at its bound.
  */
 #include <malloc.h>
 #include <setjmp.h>
@@ -22,6 +26,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "mwx/journal.h"
+#include "fixture_dir.h"
+#include "fixture_node.h"
 #include "node/node_int.h"
 
 #define MB (1024u * 1024u)
@@ -71,10 +78,71 @@ static void test_real_heap_trims_once(void **state) {
 #endif
 }
 
+/* One partner Track of JPN with local id JPN-T<i+1>, seq i+1, received at
+ * wall time recv_ns, handed to the node's receive path (node_rx_take) as
+ * net hands over an accepted sample. */
+static void rx_track(mwx_node *n, int i, int64_t recv_ns) {
+  node_rx_item it;
+  memset(&it, 0, sizeof it);
+  it.kind = MWX_NET_EV_ACCEPTED;
+  it.has_msg = 1;
+  it.recv_ns = recv_ns;
+  snprintf(it.partner, sizeof it.partner, "JPN");
+  mwx_msg *m = &it.msg;
+  m->topic = MWX_TOPIC_TRACK;
+  memcpy(m->mark.originator, "JPN", 4);
+  memcpy(m->mark.releasable_to[0], "KOR", 4);
+  m->mark.n_releasable = 1;
+  m->mark.seq = (uint64_t)i + 1;
+  snprintf(m->u.track.local_track_id, MWX_ID_LEN, "JPN-T%d", i + 1);
+  m->u.track.time_ns = mwx_node_epoch_ns(n) + (int64_t)i * 1000000;
+  mwx_node_event ev;
+  assert_int_equal(node_rx_take(n, &it, &ev), 1); /* journaled in the open batch */
+  assert_int_equal(ev.kind, MWX_NODE_EV_RECEIVED);
+}
+
+static void test_latest_full_evicts_stalest(void **state) {
+  (void)state;
+  char dir[512];
+  fx_subdir("latest_full", dir, sizeof dir);
+  char db[600];
+  snprintf(db, sizeof db, "%s/kor.db", dir);
+  mwx_node_config cfg;
+  fx_node_config(&cfg, "KOR", "2022-11-18-hwasong17.json", db);
+  cfg.sync = MWX_JOURNAL_SYNC_NORMAL;
+  cfg.launch_fit = 0;
+  mwx_node *n = NULL;
+  assert_int_equal(mwx_node_open(&cfg, NULL, NULL, &n), 0);
+  enum { EXTRA = 100 };
+  const int total = MWX_FUSE_LATEST_MAX + EXTRA;
+  assert_int_equal(mwx_journal_begin(n->j), 0);
+  for (int i = 0; i < total; i++)
+    rx_track(n, i, 1000 + i); /* key i received at 1000 + i: JPN-T1 is the stalest */
+  assert_int_equal(mwx_journal_commit(n->j), 0);
+  mwx_node_stats st;
+  mwx_node_get_stats(n, &st);
+  assert_int_equal(st.received, total);
+  assert_int_equal(st.picture_entries, MWX_FUSE_LATEST_MAX);
+  assert_int_equal(st.picture_evicted, EXTRA);
+  assert_int_equal(st.picture_dropped, 0);
+  /* the keys left are the newest MWX_FUSE_LATEST_MAX: JPN-T1..T100 gave way */
+  assert_int_equal(mwx_fuse_latest_evict_oldest(n->latest, NULL), 0);
+  mwx_fuse_latest_entry e;
+  assert_int_equal(mwx_fuse_latest_evict_oldest(n->latest, &e), 0);
+  assert_string_equal(e.msg.u.track.local_track_id, "JPN-T102");
+  /* NodeStatus tells the partners: overflows counts the evictions */
+  assert_int_equal(mwx_journal_begin(n->j), 0);
+  assert_int_equal(node_status_sample(n), 0);
+  assert_true(n->scratch.u.status.overflows >= EXTRA);
+  assert_int_equal(mwx_journal_commit(n->j), 0);
+  mwx_node_close(n);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_threshold_arithmetic),
       cmocka_unit_test(test_real_heap_trims_once),
+      cmocka_unit_test(test_latest_full_evicts_stalest),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests(tests, fx_dir_setup, fx_dir_teardown);
 }

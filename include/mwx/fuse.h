@@ -367,6 +367,13 @@ int mwx_fuse_latest_put(mwx_fuse_latest *t, const mwx_msg *m, int64_t recv_ns, i
 /* Keys held (0 for NULL). */
 size_t mwx_fuse_latest_count(const mwx_fuse_latest *t);
 
+/* Removes the entry received longest ago (the smallest recv_wall_ns, the
+ * first key of those), its copy into *out unless out is NULL; the others
+ * keep their order.  The node's rule for a full table (issue 16, bounded
+ * memory): the stalest key gives way to the new one, counted by the
+ * caller.  0, MWX_ENOTFOUND for an empty table, MWX_EINVAL for NULL. */
+int mwx_fuse_latest_evict_oldest(mwx_fuse_latest *t, mwx_fuse_latest_entry *out);
+
 /* Calls fn for each entry (valid during the call), in the order the keys
  * came. */
 typedef void (*mwx_fuse_latest_fn)(void *ctx, const mwx_fuse_latest_entry *e);

@@ -495,8 +495,11 @@ typedef struct mwx_node_stats {
   uint64_t tracker_slots, tracker_bound, tracker_live_max, tracks_refused, pending_dropped;
   /* the partners' latest samples (mwx_node_latest): at most
      MWX_FUSE_LATEST_MAX keys (picture_entries now); a new key's sample when
-     full is kept out of it (still journaled and fused): picture_dropped */
-  uint64_t picture_dropped, picture_entries;
+     full takes the place of the key received longest ago (fuse.h
+     mwx_fuse_latest_evict_oldest): picture_evicted, logged once; a sample
+     kept out of it for lack of memory (still journaled and fused):
+     picture_dropped */
+  uint64_t picture_dropped, picture_entries, picture_evicted;
   uint64_t commits;                              /* journal commits made by the loop (group commits) */
   /* the fused picture's tables (src/node/fusepic.c: 2,048 fused tracks,
      4,096 launch candidates and predictions; alerting.c: 4,096 alert life
@@ -541,6 +544,16 @@ int mwx_node_partner_stats_get(const mwx_node *n, const char *nation, mwx_node_p
  * and BOUNDS lines), not for a hot path. */
 typedef struct mwx_node_memory {
   uint64_t heap_used_bytes, heap_free_bytes, tracker_heap_bytes, journal_heap_bytes, rss_bytes;
+  /* more of heap_used by owner (issue 16, what grows): the fuser's tables
+     as of the loop's picture (fuse.h mwx_fuse_mem_stats bytes_total, from
+     the pass that made it; 0 before the first), and the node's own tables
+     (capacities: the per-track table, the pass's out queue and received
+     samples, the fit results, the partners' latest samples, the fused
+     picture's tables and pictures, the alert life cycles).  What is left
+     of heap_used beyond these, the tracker and SQLite is the fixed part
+     (the scenario's truth, the zones, made at open) and the libraries'
+     (Cyclone DDS: its instances and histories) */
+  uint64_t fuser_heap_bytes, node_tables_bytes;
   /* MWX_NODE_EV_MEMORY only (0 from mwx_node_get_memory): the node's sim
      time of the request, the free bytes before the trim, whether it ran
      and how long */
@@ -555,6 +568,11 @@ typedef struct mwx_node_memory {
      reports that found less gained (no trim; every report under ASan,
      whose heap mallinfo2 does not see) */
   uint64_t trims, trim_ns, trim_max_ns, trims_skipped;
+  /* online, at each NodeStatus the pass's burst buffers (the received
+     samples waiting for the pass's commit, the out queue) are freed the
+     next time they are empty if they hold room for more than 256 entries
+     (made again at the size the next pass needs): how often */
+  uint64_t shrinks;
 } mwx_node_memory;
 
 /* Reads the memory now (mallinfo2, /proc/self/statm).  Loop thread (or

@@ -272,6 +272,13 @@ static int split_off(mwx_fuser *fz, size_t si) {
   return 0;
 }
 
+/* By source key (originator, local track id) only. */
+static int sample_key_cmp(const void *a, const void *b) {
+  const mwx_fuse_sample *x = *(const mwx_fuse_sample *const *)a, *y = *(const mwx_fuse_sample *const *)b;
+  int c = strcmp(x->originator, y->originator);
+  return c ? c : strcmp(x->local_track_id, y->local_track_id);
+}
+
 static int sample_cmp(const void *a, const void *b) {
   const mwx_fuse_sample *x = *(const mwx_fuse_sample *const *)a, *y = *(const mwx_fuse_sample *const *)b;
   if (x->t_ns != y->t_ns)
@@ -933,9 +940,20 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
     free(ord), free(fresh_src);
     return mwx_error_set(MWX_ENOMEM, "fuse: out of memory");
   }
-  if (fz->ns + n + fz->npend > fz->caps) {
+  /* room for the sources this call can add: the pending ones and one per
+   * sample whose source track is not known yet (issue 16: reserving one
+   * per sample made a burst of 2,000 samples of 400 known sources grow the
+   * table to 4,096 sources, 8 MB, for good) */
+  size_t need = fz->npend, n_unknown = 0;
+  for (size_t i = 0; i < n; i++) /* ord as scratch: the samples of unknown sources, then one per key */
+    if (fuse_find_src(fz, in[i].originator, in[i].local_track_id) < 0)
+      ord[n_unknown++] = &in[i];
+  qsort(ord, n_unknown, sizeof *ord, sample_key_cmp);
+  for (size_t k = 0; k < n_unknown; k++)
+    need += k == 0 || sample_key_cmp(&ord[k - 1], &ord[k]) != 0;
+  if (fz->ns + need > fz->caps) {
     size_t nc = fz->caps ? 2 * fz->caps : 64;
-    while (nc < fz->ns + n + fz->npend)
+    while (nc < fz->ns + need)
       nc *= 2;
     src *s = realloc(fz->s, nc * sizeof *s);
     if (!s) {

@@ -99,6 +99,22 @@ int mwx_fuse_latest_put(mwx_fuse_latest *t, const mwx_msg *m, int64_t recv_ns, i
 
 size_t mwx_fuse_latest_count(const mwx_fuse_latest *t) { return t ? t->n : 0; }
 
+int mwx_fuse_latest_evict_oldest(mwx_fuse_latest *t, mwx_fuse_latest_entry *out) {
+  if (!t)
+    return mwx_error_set(MWX_EINVAL, "fuse latest: evict: NULL argument");
+  if (!t->n)
+    return mwx_error_set(MWX_ENOTFOUND, "fuse latest: evict: empty table");
+  size_t k = 0;
+  for (size_t i = 1; i < t->n; i++)
+    if (t->e[i].recv_wall_ns < t->e[k].recv_wall_ns)
+      k = i;
+  if (out)
+    *out = t->e[k];
+  memmove(&t->e[k], &t->e[k + 1], (t->n - k - 1) * sizeof *t->e);
+  t->n--;
+  return 0;
+}
+
 void mwx_fuse_latest_each(const mwx_fuse_latest *t, mwx_fuse_latest_fn fn, void *ctx) {
   if (!t || !fn)
     return;

@@ -86,6 +86,10 @@ void node_alert_close(mwx_node *n) {
   n->al = NULL;
 }
 
+uint64_t node_alert_bytes(const mwx_node *n) {
+  return n->al ? sizeof *n->al + n->al->cap * sizeof *n->al->t : 0;
+}
+
 static al_track *track_state(mwx_node *n, struct node_alerting *a, const char *nation, uint32_t gtn) {
   for (size_t i = 0; i < a->n; i++)
     if (a->t[i].gtn == gtn)

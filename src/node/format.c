@@ -134,6 +134,7 @@ void mwx_node_stats_print(FILE *f, const mwx_node_stats *st, const char *nation,
     json_t *ov = json_object(); /* the bounded queues and tables (docs/architecture.md "Bounds") */
     json_object_set_new(ov, "tracks_evicted", json_integer((json_int_t)st->tracks_evicted));
     json_object_set_new(ov, "picture_dropped", json_integer((json_int_t)st->picture_dropped));
+    json_object_set_new(ov, "picture_evicted", json_integer((json_int_t)st->picture_evicted));
     json_object_set_new(ov, "fits_dropped", json_integer((json_int_t)st->fits_dropped));
     json_object_set_new(ov, "handover_dropped", json_integer((json_int_t)st->handover_dropped));
     json_object_set_new(ov, "tracks_refused", json_integer((json_int_t)st->tracks_refused));
@@ -168,11 +169,12 @@ void mwx_node_stats_print(FILE *f, const mwx_node_stats *st, const char *nation,
   fprintf(f, "%s: %llu plots, %llu confirmed track(s), %llu samples, %llu journal records, %.2f s wall\n", nation,
           (unsigned long long)st->plots, (unsigned long long)st->tracks_confirmed, (unsigned long long)st->samples,
           (unsigned long long)st->records, wall_s);
-  if (st->tracks_evicted || st->picture_dropped || st->fits_dropped || st->handover_dropped || st->tracks_refused ||
-      st->pending_dropped)
-    fprintf(f, "  overflows: tracks_evicted=%llu picture_dropped=%llu fits_dropped=%llu handover_dropped=%llu"
-            " tracks_refused=%llu pending_dropped=%llu\n",
+  if (st->tracks_evicted || st->picture_dropped || st->picture_evicted || st->fits_dropped || st->handover_dropped ||
+      st->tracks_refused || st->pending_dropped)
+    fprintf(f, "  overflows: tracks_evicted=%llu picture_dropped=%llu picture_evicted=%llu fits_dropped=%llu"
+            " handover_dropped=%llu tracks_refused=%llu pending_dropped=%llu\n",
             (unsigned long long)st->tracks_evicted, (unsigned long long)st->picture_dropped,
+            (unsigned long long)st->picture_evicted,
             (unsigned long long)st->fits_dropped, (unsigned long long)st->handover_dropped,
             (unsigned long long)st->tracks_refused, (unsigned long long)st->pending_dropped);
   fprintf(f, "  %-4s %6s %6s %6s %6s %6s | %5s %5s %5s %5s | %8s | %s\n", "to", "Track", "Launch", "Impact", "Alert",

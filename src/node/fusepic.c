@@ -83,6 +83,7 @@
 #include "mwx/error.h"
 #include "mwx/fuse.h"
 #include "mwx/geo.h"
+#include "mwx/net.h"
 #include "fusepic_int.h"
 
 #define NS FUSE_NS
@@ -332,6 +333,15 @@ static void prune(mwx_node *n) {
       alive = p->ok[k] != PIC_NONE && p->e[k].global_track_no == f->pred[i].gtn;
     if (alive)
       f->pred[w++] = f->pred[i];
+    else if (n->net) {
+      /* its fused prediction's DDS instance, if one was published, is
+         unregistered: the writers' history keeps no instance the node no
+         longer holds (the own tracks': node_tracks.c trk_forget) */
+      char name[MWX_ID_LEN];
+      snprintf(name, sizeof name, "%s-G%u", n->cfg.nation, f->pred[i].gtn);
+      if (mwx_net_forget(n->net, name, NULL))
+        mwx_error_clear();
+    }
   }
   f->n_pred = w; /* still sorted */
   w = 0;
@@ -659,6 +669,24 @@ void node_fuse_stats(const mwx_node *n, mwx_node_stats *s) {
   s->fuse_pass_max_ms = (double)f->pass_max_ns / 1e6;
   s->fuse_cpu_ms = (double)f->pass_cpu_ns / 1e6;
   s->fuse_picture_age_ms = f->cur->t_ns ? (double)(node_sim_now_ns(n) - f->cur->t_ns) / 1e6 : -1;
+}
+
+static size_t pic_bytes(const fu_pic *p) {
+  return p->cap * (sizeof *p->e + sizeof *p->ok) + p->cap_own_ix * sizeof *p->own_ix + p->cap_keys * sizeof *p->keys;
+}
+
+void node_fuse_mem(const mwx_node *n, uint64_t *fuser_bytes, uint64_t *tables_bytes) {
+  const struct node_fuse *f = n->fu;
+  *fuser_bytes = *tables_bytes = 0;
+  if (!f)
+    return;
+  *fuser_bytes = f->cur->fuser_bytes;
+  /* the loop's own tables and job (the loop resizes them), and the loop's
+     picture twice: the spare one may be the worker's now (not read: it
+     resizes it), and is made by the same passes, so about as large */
+  *tables_bytes = sizeof *f + f->cap_own_t * sizeof *f->own_t + FUSE_MAX_PENDING * sizeof *f->rxq +
+                  f->cap_la * sizeof *f->la + f->cap_pred * sizeof *f->pred + f->job.cap * sizeof *f->job.s +
+                  f->job.cap_fall * sizeof *f->job.fall + 2 * pic_bytes(f->cur);
 }
 
 /* The best LaunchEvent (smallest 95% ellipse) among the members of ft. */

@@ -74,6 +74,7 @@ typedef struct fu_pic {
   size_t n_own_ix, cap_own_ix;
   fu_key *keys;         /* every source track -> global number, sorted (node_fuse_gtn, prune) */
   size_t n_keys, cap_keys;
+  size_t fuser_bytes;   /* the fuser's heap after the pass (mwx_fuse_mem_stats bytes_total; MEM line) */
 } fu_pic;
 
 /* One fusion pass: the loop fills the input while it owns the job, the

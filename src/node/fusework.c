@@ -195,6 +195,11 @@ void fu_pass_run(mwx_fuser *fz, const char *nation, fu_job *j) {
   }
   if (j->picture && (j->rc = pic_make(fz, nation, j)))
     mwx_error_clear();
+  if (j->picture) {
+    mwx_fuse_mem fm;
+    mwx_fuse_mem_stats(fz, &fm);
+    j->pic->fuser_bytes = fm.bytes_total;
+  }
   j->end_mono_ns = mwx_node_mono_ns();
   j->wall_ns = j->end_mono_ns - w0;
   j->cpu_ns = thread_cpu_ns() - c0;

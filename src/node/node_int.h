@@ -126,6 +126,8 @@ typedef struct node_mem_result {
 /* malloc_trim runs only when the arenas' free bytes grew by at least this
  * much since the last trim (the first: at least this much free) */
 #define NODE_TRIM_FREE_MIN (4u << 20)
+/* rx_pend and out are freed when marked, empty and larger than this many entries */
+#define NODE_SHRINK_MIN 256
 /* The worker's threshold: 1 when free_bytes (mallinfo2 fordblks now) is at
  * least free_min above *free_base (the free bytes after the last trim; 0
  * before the first), which it first lowers to free_bytes when fewer are
@@ -139,6 +141,9 @@ int node_memwork_create(uint64_t free_min, mwx_node_loop *loop, node_memwork **o
 void node_memwork_request(node_memwork *w, int64_t sim_ns);
 /* Stops and joins the worker.  NULL ignored. */
 void node_memwork_destroy(node_memwork *w);
+/* node_open.c: the owners' parts of mwx_node_memory (tracker, SQLite,
+ * fuser, the node's tables) into m.  Loop thread. */
+void node_mem_owners(const mwx_node *n, mwx_node_memory *m);
 /* mallinfo2's bytes in use and free, VmRSS (any thread). */
 void node_mem_read(uint64_t *used, uint64_t *free_b, uint64_t *rss);
 
@@ -192,6 +197,7 @@ struct mwx_node {
   node_trk *trk;             /* node_tracks.c: the per-track table, cap_trk = 2 * max_tracks slots */
   size_t n_trk, cap_trk;
   int logged_tracker_full, logged_pending_full; /* node_tracks.c: the tracker's overflows logged once */
+  int logged_latest_full;   /* rx.c: the partners' latest samples full, logged once */
   uint64_t seq[6];          /* last seq given per topic (continued from the journal at open) */
   uint64_t seq_saved[6];    /* the values last written to the journal's seq_out */
   int64_t last_status_ns, last_deadline_ns;
@@ -255,6 +261,13 @@ struct mwx_node {
   node_rr impact_rr;         /* node_tracks.c: where the next pass's visit starts (the budget's round-robin) */
   /* malloc_trim at NodeStatus on the memory worker (node_mem.c; mwx_node_memory trims) */
   node_memwork *memw;
+  /* issue 16: the pass's burst buffers (rx_pend, out) grow to the largest
+     burst; at each NodeStatus they are marked and, the next time each is
+     empty, freed if they hold more than NODE_SHRINK_MIN entries (made again
+     at the size the next pass needs): a burst's memory is not kept for the
+     rest of the run.  shrinks counts them (mwx_node_memory) */
+  int shrink_rx_due, shrink_out_due;
+  uint64_t shrinks;
   uint64_t mem_trims, mem_trim_ns, mem_trim_max_ns, mem_trims_skipped;
 };
 
@@ -363,6 +376,10 @@ int node_fuse_ready(const mwx_node *n);
 void node_fuse_taken(mwx_node *n);
 /* The fusion worker's counters into s (mwx_node_get_stats). */
 void node_fuse_stats(const mwx_node *n, mwx_node_stats *s);
+/* The fuser's heap as of the loop's picture (its pass's mwx_fuse_mem_stats),
+ * and the bytes of the fused picture's own tables (capacities: the loop's,
+ * the job's, both pictures'). */
+void node_fuse_mem(const mwx_node *n, uint64_t *fuser_bytes, uint64_t *tables_bytes);
 /* Global number of own track id in the loop's picture (0 if no pass back
  * yet holds it). */
 uint32_t node_fuse_gtn(const mwx_node *n, unsigned track_id);
@@ -398,5 +415,7 @@ int node_alert_tick(mwx_node *n);
  * cycle has an alert in force), 0 if the node published none (or has
  * pruned its life cycle: 10 min after the fall).  Loop thread. */
 int node_alert_latest(const mwx_node *n, uint32_t gtn, mwx_msg_alert *out, int *active);
+/* The alert life cycles' table, bytes (capacity). */
+uint64_t node_alert_bytes(const mwx_node *n);
 
 #endif /* MWX_NODE_INT_H */

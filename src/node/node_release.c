@@ -117,6 +117,15 @@ int node_flush_out(mwx_node *n) {
     node_emit(n, &ev);
   }
   n->n_out = 0;
+  if (n->shrink_out_due) { /* a NodeStatus since the last time: a burst's room given back */
+    n->shrink_out_due = 0;
+    if (n->cap_out > NODE_SHRINK_MIN) {
+      free(n->out);
+      n->out = NULL;
+      n->cap_out = 0;
+      n->shrinks++;
+    }
+  }
   return 0;
 }
 

@@ -86,6 +86,17 @@ static void rx_pend_emit(mwx_node *n, int ok) {
     node_rx_emit(n, it, ev);
   }
   n->n_rx_pend = 0;
+  if (n->shrink_rx_due) { /* a NodeStatus since the last time: a burst's room given back */
+    n->shrink_rx_due = 0;
+    if (n->cap_rx_pend > NODE_SHRINK_MIN) {
+      free(n->rx_pend);
+      free(n->rx_pend_ev);
+      n->rx_pend = NULL;
+      n->rx_pend_ev = NULL;
+      n->cap_rx_pend = 0;
+      n->shrinks++;
+    }
+  }
   node_prof(n, prev);
 }
 
@@ -169,17 +180,15 @@ static void mem_report(mwx_node *n, const node_mem_result *r) {
     n->mem_trims_skipped++;
   mwx_node_memory m;
   memset(&m, 0, sizeof m);
-  mwx_track_table_stats ts;
-  mwx_track_table_stats_get(n->tr, &ts);
+  node_mem_owners(n, &m);
   m.heap_used_bytes = r->heap_used_bytes;
   m.heap_free_bytes = r->heap_free_bytes;
   m.rss_bytes = r->rss_bytes;
-  m.tracker_heap_bytes = ts.heap_bytes;
-  m.journal_heap_bytes = mwx_journal_heap_bytes();
   m.trims = n->mem_trims;
   m.trim_ns = n->mem_trim_ns;
   m.trim_max_ns = n->mem_trim_max_ns;
   m.trims_skipped = n->mem_trims_skipped;
+  m.shrinks = n->shrinks;
   m.sim_ns = r->sim_ns;
   m.free_before_bytes = r->free_before_bytes;
   m.trimmed = r->trimmed;
@@ -255,8 +264,10 @@ static int step_pass(mwx_node *n, int64_t t_ns, int *done) {
     n->pass_status = 1;
     if ((rc = node_status_sample(n)))
       goto fail;
-    if (n->cfg.speed > 0)
+    if (n->cfg.speed > 0) {
+      n->shrink_rx_due = n->shrink_out_due = 1; /* the burst buffers, freed when next empty */
       node_memwork_request(n->memw, n->sim_ns); /* node_mem.c: the trim and the heap walk off the loop */
+    }
   }
   /* approvals by any process since the last pass: in the same batch */
   uint64_t last = n->approved_after;

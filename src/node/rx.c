@@ -34,7 +34,11 @@
 
 #define NS 1000000000ll
 
-/* The events of one mwx_net_poll, before they are posted (receive thread). */
+/* The events of one mwx_net_poll, before they are posted (receive thread).
+ * Bound: at most MWX_NODE_HANDOVER_CAP items (what the hand-over queue can
+ * take at once); one poll that takes more posts them in batches of that
+ * many, each sorted on its own (nothing is lost here: a full hand-over
+ * queue drops and counts, handover_dropped). */
 typedef struct rx_batch {
   node_rx_item *it;
   size_t n, cap;
@@ -43,8 +47,12 @@ typedef struct rx_batch {
   mwx_node *node;
 } rx_batch;
 
+static void post_batch(rx_batch *b);
+
 static void on_net_event(void *ctx, const mwx_net_event *ev) {
   rx_batch *b = ctx;
+  if (b->n >= MWX_NODE_HANDOVER_CAP)
+    post_batch(b);
   node_rx_item it;
   memset(&it, 0, sizeof it);
   it.kind = ev->kind;
@@ -315,8 +323,26 @@ int node_rx_take(mwx_node *n, node_rx_item *it, mwx_node_event *evp) {
       ps->received++;
     if (v != MWX_JOURNAL_SEQ_COPY) { /* another copy of a sample taken: the picture has it */
       int changed;
-      if (mwx_fuse_latest_put(n->latest, m, it->recv_ns, &changed)) {
-        n->st.picture_dropped++; /* a new key when full: counted (NodeStatus overflows) */
+      int prc = mwx_fuse_latest_put(n->latest, m, it->recv_ns, &changed);
+      if (prc == MWX_ERANGE) {
+        /* a new key when full: the key received longest ago gives way
+           (picture_evicted, NodeStatus overflows, logged once) */
+        mwx_error_clear();
+        mwx_fuse_latest_entry old;
+        if (!mwx_fuse_latest_evict_oldest(n->latest, &old)) {
+          n->st.picture_evicted++;
+          if (!n->logged_latest_full) {
+            n->logged_latest_full = 1;
+            fprintf(stderr,
+                    "mwx node %s: the partners' latest samples: %d keys held: the stalest gives way (%.3s %s),"
+                    " counted in overflows (logged once)\n",
+                    n->cfg.nation, MWX_FUSE_LATEST_MAX, old.msg.mark.originator, mwx_fuse_latest_id(&old.msg));
+          }
+          prc = mwx_fuse_latest_put(n->latest, m, it->recv_ns, &changed);
+        }
+      }
+      if (prc) {
+        n->st.picture_dropped++; /* kept out of the table (no memory): counted (NodeStatus overflows) */
         mwx_error_clear();
       }
       node_fuse_rx(n, m); /* fusepic.c: a Track into the fused picture, a LaunchEvent a candidate */
