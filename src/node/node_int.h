@@ -363,6 +363,9 @@ int node_fuse_ready(const mwx_node *n);
 void node_fuse_taken(mwx_node *n);
 /* The fusion worker's counters into s (mwx_node_get_stats). */
 void node_fuse_stats(const mwx_node *n, mwx_node_stats *s);
+/* What the picture says of global track gtn changed outside a pass (its
+ * alert): a new version (mwx_node_fused_picture_since).  0 / unknown: no-op. */
+void node_fuse_touch(mwx_node *n, uint32_t gtn);
 /* Global number of own track id in the loop's picture (0 if no pass back
  * yet holds it). */
 uint32_t node_fuse_gtn(const mwx_node *n, unsigned track_id);
