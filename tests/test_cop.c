@@ -379,7 +379,7 @@ static int http(int port, const char *method, const char *path, const char *cook
     close(fd);
     return -1;
   }
-  static char buf[65536];
+  static char buf[8 << 20]; /* (the salvo's /api/picture) */
   size_t len = 0;
   ssize_t r;
   while (len < sizeof buf - 1 && (r = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
@@ -1139,6 +1139,221 @@ static void test_push_slow_page(void **state) {
   json_decref(o);
 }
 
+/* ---- three pages: one walk and one serialisation for all, the changed-since filter ---- */
+
+#define THREE_FRAMES 20000
+typedef struct three_page {
+  uint64_t hash[THREE_FRAMES]; /* every text message's bytes (FNV-1a 64) */
+  int n, first_fused;          /* messages; the first with a fused delta (-1: none) */
+  json_t *fused;               /* g -> {"members": n, "contributors": n} as the deltas left it */
+  int64_t v_last;
+  int v_back, full, brief, brief_unknown, gone, snapshots;
+} three_page;
+
+typedef struct three_job {
+  int port, fails;
+  char log[4096];
+  int stop, done;
+  three_page page[3];
+  json_t *stats, *picture;
+} three_job;
+
+static void three_take(three_page *p, const char *pl, size_t len) {
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < len; i++)
+    h = (h ^ (unsigned char)pl[i]) * 1099511628211ull;
+  json_t *arr = json_loads(pl, 0, NULL);
+  size_t i, k;
+  json_t *ev, *t;
+  int fused = 0;
+  json_array_foreach(arr, i, ev) {
+    const char *type = json_string_value(json_object_get(ev, "type"));
+    if (type && !strcmp(type, "snapshot"))
+      p->snapshots++;
+    if (!type || strcmp(type, "fused"))
+      continue;
+    fused = 1;
+    int64_t v = json_integer_value(json_object_get(ev, "v"));
+    p->v_back += v < p->v_last; /* (a delta of positions alone keeps the version) */
+    p->v_last = v;
+    json_array_foreach(json_object_get(ev, "tracks"), k, t) {
+      char g[24];
+      snprintf(g, sizeof g, "%lld", (long long)json_integer_value(json_object_get(t, "g")));
+      if (!json_object_get(t, "members")) { /* brief: its position only */
+        p->brief++;
+        p->brief_unknown += !json_object_get(p->fused, g);
+        continue;
+      }
+      p->full++;
+      json_object_set_new(p->fused, g, json_pack("{s:I,s:I}", "members", (json_int_t)json_array_size(json_object_get(t, "members")),
+                                                 "contributors", (json_int_t)json_array_size(json_object_get(t, "contributors"))));
+    }
+    json_array_foreach(json_object_get(ev, "gone"), k, t) {
+      char g[24];
+      snprintf(g, sizeof g, "%lld", (long long)json_integer_value(t));
+      p->gone++;
+      json_object_del(p->fused, g);
+    }
+  }
+  json_decref(arr);
+  if (fused && p->first_fused < 0)
+    p->first_fused = p->n;
+  if (p->n < THREE_FRAMES)
+    p->hash[p->n++] = h;
+}
+
+static void *three_client(void *vj) {
+  three_job *tj = vj;
+  http_job hj = {0}, *j = &hj; /* (EXPECT writes into j) */
+  char body[8192], sc[300], cookie[100] = "";
+  int st = http(tj->port, "POST", "/api/login", NULL, NULL, "{\"name\":\"officer\",\"password\":\"officer-pass\"}", body,
+                sizeof body, sc, sizeof sc);
+  EXPECT(st == 200, "login: %d %.200s", st, body);
+  sscanf(sc, "mwx_session=%64[0-9a-f]", cookie);
+  int fd[3];
+  for (int k = 0; k < 3; k++) {
+    fd[k] = ws_open_fd(tj->port, cookie, 0);
+    tj->page[k].first_fused = -1;
+    tj->page[k].fused = json_object();
+  }
+  EXPECT(fd[0] >= 0 && fd[1] >= 0 && fd[2] >= 0, "three pages connect: %d %d %d", fd[0], fd[1], fd[2]);
+  int64_t quiet_from = 0, end = mwx_node_mono_ns() + 150000000000ll;
+  while (fd[0] >= 0 && fd[1] >= 0 && fd[2] >= 0 && mwx_node_mono_ns() < end) {
+    struct pollfd pf[3] = {{fd[0], POLLIN, 0}, {fd[1], POLLIN, 0}, {fd[2], POLLIN, 0}};
+    if (poll(pf, 3, 200) <= 0) {
+      if (__atomic_load_n(&tj->stop, __ATOMIC_SEQ_CST)) { /* the node stopped: read until 1.5 s of silence */
+        if (!quiet_from)
+          quiet_from = mwx_node_mono_ns();
+        else if (mwx_node_mono_ns() - quiet_from > 1500000000ll)
+          break;
+      }
+      continue;
+    }
+    quiet_from = 0;
+    for (int k = 0; k < 3; k++) {
+      if (!(pf[k].revents & (POLLIN | POLLHUP | POLLERR)))
+        continue;
+      char *pl;
+      size_t len;
+      int op = ws_read_msg(fd[k], &pl, &len);
+      if (op < 0) {
+        end = 0;
+        break;
+      }
+      if (op == 1)
+        three_take(&tj->page[k], pl, len);
+      free(pl);
+    }
+  }
+  for (int k = 0; k < 3; k++)
+    if (fd[k] >= 0)
+      close(fd[k]);
+  st = http(tj->port, "GET", "/api/stats", cookie, NULL, NULL, body, sizeof body, NULL, 0);
+  tj->stats = st == 200 ? json_loads(body, 0, NULL) : NULL;
+  EXPECT(tj->stats, "stats: %d", st);
+  static char pic[8 << 20];
+  st = http(tj->port, "GET", "/api/picture", cookie, NULL, NULL, pic, sizeof pic, NULL, 0);
+  tj->picture = st == 200 ? json_loads(pic, 0, NULL) : NULL;
+  EXPECT(tj->picture, "picture: %d", st);
+  tj->fails = j->fails;
+  memcpy(tj->log, j->log, sizeof tj->log);
+  __atomic_store_n(&tj->done, 1, __ATOMIC_SEQ_CST);
+  return NULL;
+}
+
+/* Three pages on one server while the node runs 35 s of the salvo (from +120 s): every
+ * page is written the same bytes in the same order (one walk of the fused
+ * picture and one serialisation per delta for all of them), the deltas'
+ * versions only go up, a page that applies them (entries in full, brief
+ * position-only entries, gone) holds the server's whole picture at the end,
+ * and the changed-since filter built fewer entries than the walks saw. */
+static void test_push_three_pages(void **state) {
+  (void)state;
+  char acc[160];
+  mwx_node_config cfg;
+  mwx_cop_config cc;
+  push_setup("three", "salvo-100.json", acc, &cfg, &cc);
+  /* (the default backlog bounds, the largest: no page is resynced here, the test compares their streams) */
+  static three_job tj;
+  memset(&tj, 0, sizeof tj);
+  tj.port = 21000 + (int)((getpid() + 130363) % 20000);
+  mwx_node *n;
+  mwx_cop *cop;
+  serve_open("three", tj.port, acc, &cfg, &cc, &n, &cop);
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, three_client, &tj), 0);
+  /* (the first step runs the node to +120 s, where JPN holds tracks of the salvo) */
+  int64_t end = mwx_node_mono_ns() + 240000000000ll, t = mwx_node_epoch_ns(n) + 120000000000ll, next = 0;
+  int done = 0, steps = 0;
+  while (!__atomic_load_n(&tj.done, __ATOMIC_SEQ_CST) && mwx_node_mono_ns() < end) {
+    int64_t now = mwx_node_mono_ns();
+    if (cop->ws_open == 3 && !done && steps < 70 && now >= next) { /* all three connected: 0.5 s of sim time */
+      t += 500000000ll;
+      assert_int_equal(mwx_node_step(n, t, &done), 0);
+      steps++;
+      next = mwx_node_mono_ns() + 100000000ll;
+    }
+    if (steps == 70 || done)
+      __atomic_store_n(&tj.stop, 1, __ATOMIC_SEQ_CST);
+    mwx_node_loop_run_once(mwx_node_get_loop(n), 5000000);
+  }
+  pthread_join(th, NULL);
+  mwx_cop_stats st;
+  mwx_cop_get_stats(cop, &st);
+  mwx_cop_close(cop);
+  mwx_node_close(n);
+  if (tj.fails)
+    fprintf(stderr, "%s", tj.log);
+  assert_int_equal(tj.fails, 0);
+  three_page *a = &tj.page[0];
+  size_t pic_n = json_array_size(json_object_get(tj.picture, "fused"));
+  fprintf(stderr,
+          "three pages: %d steps, %d / %d / %d messages (from the first fused delta: %d / %d / %d), page 0: %d entries in "
+          "full, %d brief, %d gone, last v %lld; server: %llu walks, %llu flushes that walked nothing, %llu entries built "
+          "in full, %llu moved, %llu refreshed; picture %zu fused tracks\n",
+          steps, tj.page[0].n, tj.page[1].n, tj.page[2].n, tj.page[0].n - tj.page[0].first_fused,
+          tj.page[1].n - tj.page[1].first_fused, tj.page[2].n - tj.page[2].first_fused, a->full, a->brief, a->gone,
+          (long long)a->v_last, (unsigned long long)st.fused_walks, (unsigned long long)st.fused_skipped,
+          (unsigned long long)st.fused_built, (unsigned long long)st.fused_moved, (unsigned long long)st.fused_refreshed,
+          pic_n);
+  assert_true(steps >= 60);
+  for (int k = 0; k < 3; k++) {
+    three_page *p = &tj.page[k];
+    assert_int_equal(p->snapshots, 0);
+    assert_true(p->first_fused >= 0);
+    assert_true(p->n < THREE_FRAMES);
+    assert_int_equal(p->v_back, 0);        /* versions never go back */
+    assert_int_equal(p->brief_unknown, 0); /* a brief entry is of one the page has */
+    /* the same bytes in the same order from the first delta on */
+    assert_int_equal(p->n - p->first_fused, a->n - a->first_fused);
+    assert_int_equal(memcmp(p->hash + p->first_fused, a->hash + a->first_fused,
+                            (size_t)(a->n - a->first_fused) * sizeof *a->hash),
+                     0);
+    /* the deltas applied: the server's picture (the same global tracks, members and contributors) */
+    assert_int_equal(json_object_size(p->fused), pic_n);
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(tj.picture, "fused"), i, f) {
+      char g[24];
+      snprintf(g, sizeof g, "%lld", (long long)json_integer_value(json_object_get(f, "g")));
+      json_t *mine = json_object_get(p->fused, g);
+      assert_non_null(mine);
+      assert_int_equal(json_integer_value(json_object_get(mine, "members")), json_array_size(json_object_get(f, "members")));
+      assert_int_equal(json_integer_value(json_object_get(mine, "contributors")),
+                       json_array_size(json_object_get(f, "contributors")));
+    }
+  }
+  assert_true(pic_n >= 10);
+  assert_true(a->brief > 0 && a->full > 0);
+  /* the filter: entries unchanged since the last delta were not built (a walk of everything builds every entry) */
+  assert_true(st.fused_walks > 0);
+  assert_true(st.fused_built < st.fused_walks * pic_n);
+  for (int k = 0; k < 3; k++)
+    json_decref(tj.page[k].fused);
+  json_decref(tj.stats);
+  json_decref(tj.picture);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_accounts),
@@ -1152,6 +1367,7 @@ int main(void) {
       cmocka_unit_test(test_push),
       cmocka_unit_test(test_push_backlog),
       cmocka_unit_test(test_push_slow_page),
+      cmocka_unit_test(test_push_three_pages),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

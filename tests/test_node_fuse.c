@@ -258,6 +258,142 @@ static void test_jpn_with_partners(void **state) {
   mwx_node_close(nu);
 }
 
+/* ---- the changed-since filter (mwx_node_fused_picture_since) ---- */
+
+typedef struct since_ent { /* what a reader keeps of an entry */
+  uint32_t g;
+  int fallen, n_members, has_launch, has_impact, has_alert, n_con;
+  int64_t t_last_ns, impact_made_ns;
+  double launch_err_km;
+  uint64_t version;
+} since_ent;
+
+typedef struct since_map {
+  since_ent e[64];
+  int n;
+  int full, brief, removed, calls; /* the last walk's entries by kind */
+} since_map;
+
+static since_ent *since_find(since_map *m, uint32_t g) {
+  for (int i = 0; i < m->n; i++)
+    if (m->e[i].g == g)
+      return &m->e[i];
+  return NULL;
+}
+
+static void since_put(void *c, const mwx_node_fused_entry *e) {
+  since_map *m = c;
+  m->calls++;
+  since_ent *x = since_find(m, e->global_track_no);
+  if (e->removed) {
+    m->removed++;
+    if (x)
+      *x = m->e[--m->n];
+    return;
+  }
+  if (e->brief) {
+    m->brief++;
+    assert_non_null(x); /* only entries the reader has had in full come brief */
+    assert_int_equal(e->n_members, 0);
+    assert_int_equal(e->has_launch + e->has_impact + e->has_alert, 0);
+    assert_true(e->version <= x->version);
+    return;
+  }
+  m->full++;
+  if (!x) {
+    assert_true(m->n < 64);
+    x = &m->e[m->n++];
+  }
+  *x = (since_ent){e->global_track_no, e->fallen, e->n_members, e->has_launch, e->has_impact, e->has_alert,
+                   e->n_contributors, e->t_last_sample_ns, e->has_impact ? e->impact.time_ns : 0,
+                   e->has_launch ? e->launch.err_major_km : 0, e->version};
+}
+
+/* The reader that applies only the changes since its version holds the
+ * same picture as a whole walk, at every step of 2022-10-04 over the three
+ * nodes; a walk from the version just returned builds nothing; the falling
+ * missile comes once more (fallen) and then not again. */
+static void test_picture_since(void **state) {
+  (void)state;
+  char dir[96];
+  fx_subdir("test_picture_since", dir, sizeof dir);
+  static nctx xk, xj, xu;
+  mwx_node *nk, *nj, *nu;
+  open_node(dir, "KOR", &xk, &nk);
+  open_node(dir, "JPN", &xj, &nj);
+  open_node(dir, "USA", &xu, &nu);
+  mwx_node *all[3] = {nk, nj, nu};
+  assert_int_equal(mwx_node_fused_version(nj), 0);
+  uint64_t ver = 0, v2 = 0;
+  since_map page = {0};
+  int steps = 0, changed_steps = 0, whole_total = 0, since_full = 0, brief_total = 0;
+  uint64_t last_v = 0;
+  for (int64_t t = xj.epoch_ns - 30 * SEC; t <= xj.epoch_ns + 1450 * SEC; t += 5 * SEC) {
+    assert_int_equal(mwx_node_offline_run(all, 3, t), 0);
+    steps++;
+    page.full = page.brief = page.removed = page.calls = 0;
+    assert_int_equal(mwx_node_fused_picture_since(nj, ver, 0, since_put, &page, &ver), 0);
+    assert_true(ver >= last_v);
+    changed_steps += ver != last_v;
+    if (ver == last_v)
+      assert_int_equal(page.calls, 0); /* nothing changed: nothing walked */
+    last_v = ver;
+    since_full += page.full;
+    /* the same picture as the whole walk */
+    since_map whole = {0};
+    mwx_node_fused_picture(nj, since_put, &whole);
+    whole_total += whole.n;
+    assert_int_equal(whole.n, page.n);
+    for (int i = 0; i < whole.n; i++) {
+      since_ent *a = &whole.e[i], *b = since_find(&page, a->g);
+      assert_non_null(b);
+      assert_int_equal(a->fallen, b->fallen);
+      assert_int_equal(a->n_members, b->n_members);
+      assert_int_equal(a->n_con, b->n_con);
+      assert_true(a->t_last_ns == b->t_last_ns);
+      assert_int_equal(a->has_launch, b->has_launch);
+      assert_true(a->launch_err_km == b->launch_err_km);
+      assert_int_equal(a->has_impact, b->has_impact);
+      assert_true(a->impact_made_ns == b->impact_made_ns);
+      assert_int_equal(a->has_alert, b->has_alert);
+      assert_true(a->version == b->version && a->version <= ver);
+    }
+    /* from the version just returned: nothing to build; brief: every live one, position only */
+    since_map again = page;
+    again.full = again.brief = again.removed = again.calls = 0;
+    assert_int_equal(mwx_node_fused_picture_since(nj, ver, 0, since_put, &again, &v2), 0);
+    assert_true(v2 == ver);
+    assert_int_equal(again.calls, 0);
+    assert_int_equal(mwx_node_fused_picture_since(nj, ver, 1, since_put, &again, &v2), 0);
+    assert_int_equal(again.full + again.removed, 0);
+    int live = 0;
+    for (int i = 0; i < page.n; i++)
+      live += !page.e[i].fallen;
+    assert_int_equal(again.brief, live);
+    brief_total += again.brief;
+  }
+  /* the fallen missile: one entry, fallen, and the walks after its fall built it no more */
+  assert_int_equal(page.n, 1);
+  assert_int_equal(page.e[0].fallen, 1);
+  int after_fall = 0;
+  for (int k = 0; k < 5; k++) {
+    assert_int_equal(mwx_node_offline_run(all, 3, xj.epoch_ns + (1450 + 5 * (k + 1)) * SEC), 0);
+    page.full = page.calls = 0;
+    assert_int_equal(mwx_node_fused_picture_since(nj, ver, 0, since_put, &page, &ver), 0);
+    after_fall += page.full;
+  }
+  fprintf(stderr, "since filter: %d steps (%d with a new version), %d entries built in full against %d by whole walks,"
+                  " %d brief; %d built in 5 steps after the fall\n",
+          steps, changed_steps, since_full, whole_total, brief_total, after_fall);
+  assert_true(since_full < whole_total); /* the filter leaves out what did not change */
+  assert_int_equal(after_fall, 0);
+  assert_int_equal(mwx_node_fused_picture_since(NULL, 0, 0, since_put, &page, &ver), MWX_EINVAL);
+  mwx_error_clear();
+  mwx_node_close(nk);
+  mwx_node_close(nj);
+  mwx_node_close(nu);
+}
+
 /* JPN alone: its own picture, no fused product; its warning (if any) is later. */
 static void test_jpn_alone(void **state) {
   (void)state;
@@ -303,6 +439,7 @@ static void test_alert_rules_config(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_jpn_with_partners), cmocka_unit_test(test_jpn_alone),
-                                     cmocka_unit_test(test_alert_rules_config)};
+                                     cmocka_unit_test(test_alert_rules_config),
+                                     cmocka_unit_test(test_picture_since)};
   return cmocka_run_group_tests(tests, fx_dir_setup, fx_dir_teardown);
 }

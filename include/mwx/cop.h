@@ -148,7 +148,11 @@ typedef struct mwx_cop_stats {
   uint64_t fused_moved;  /* fused entries in deltas because their data changed (a member's newer sample,
                             contributors, members, launch point, prediction) */
   uint64_t fused_refreshed; /* fused entries in deltas only because their position at the pass's time
-                            moved on and their last push is 250 ms old */
+                            moved on and their last push is 250 ms old (sent brief: g, time, position) */
+  uint64_t fused_built;  /* entries the node built in full for those walks (the changed-since filter,
+                            mwx_node_fused_picture_since: the others are passed brief or not at all) */
+  uint64_t fused_skipped; /* flushes that walked nothing: the picture's version unchanged and no
+                            position due */
 } mwx_cop_stats;
 
 /* A copy of the counters (up_ns taken now).  Loop thread. */

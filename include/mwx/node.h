@@ -668,6 +668,18 @@ typedef struct mwx_node_fused_entry {
   int has_alert;                                /* the node's latest Alert about this missile */
   int alert_active;                             /* 1: issued or updated, not cancelled */
   mwx_msg_alert alert;
+  uint64_t version;                             /* the picture's version at which what it says of
+                                                   this entry last changed (its state but for the
+                                                   position at a new pass's time alone; its launch
+                                                   point, prediction, alert; its coming, falling,
+                                                   leaving): mwx_node_fused_picture_since */
+  int brief;                                    /* (_since) unchanged since the caller's version:
+                                                   only global_track_no, t_ns, t_last_sample_ns,
+                                                   lat/lon/h, contributors, shared, coasting,
+                                                   fallen are set (no members, launch, impact,
+                                                   alert) */
+  int removed;                                  /* (_since) left the picture: only global_track_no
+                                                   and version are set */
 } mwx_node_fused_entry;
 typedef void (*mwx_node_fused_fn)(void *ctx, const mwx_node_fused_entry *e);
 
@@ -677,6 +689,26 @@ typedef void (*mwx_node_fused_fn)(void *ctx, const mwx_node_fused_entry *e);
  * Loop thread (or between mwx_node_step calls); entries valid during the
  * call. */
 void mwx_node_fused_picture(const mwx_node *n, mwx_node_fused_fn fn, void *ctx);
+
+/* The fused picture's version: 0 before its first entry, then raised
+ * whenever what the picture says of an entry changes (node.h
+ * mwx_node_fused_entry.version).  0 for NULL.  Loop thread. */
+uint64_t mwx_node_fused_version(const mwx_node *n);
+
+/* The changed-since filter: calls fn for every entry whose version is
+ * newer than since (in full, as mwx_node_fused_picture gives it), for every
+ * entry that left the picture after since (removed = 1), and, with brief,
+ * for every other live entry with its position at the picture's time alone
+ * (brief = 1: the fields node.h lists); the entries not changed since are
+ * not rebuilt (no launch, prediction or alert look-up).  *version: the
+ * picture's version the walk brings the caller to (since >= it and !brief:
+ * fn is not called).  since 0 with brief 0: the whole picture.
+ * 0; MWX_EINVAL for NULL n, fn or version; MWX_ERANGE (error set, fn not
+ * called, *version set) if since is older than the changes the node keeps
+ * (an entry that left more than 60 sim s ago is forgotten): read the whole
+ * picture (since 0).  Loop thread (as mwx_node_fused_picture). */
+int mwx_node_fused_picture_since(const mwx_node *n, uint64_t since, int brief, mwx_node_fused_fn fn, void *ctx,
+                                 uint64_t *version);
 
 struct json_t;
 /* A fused picture entry as one JSON object (Jansson; *out is a new

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cop/cop_int.h"
+#include "mwx/error.h"
 
 /* ---- the fused picture: one symbol per global track ------------------- */
 
@@ -125,10 +126,10 @@ static cop_member *member_slot(cop_member *t, const char *id) {
   return &t[i];
 }
 
-static void member_put(mwx_cop *c, const char *id) {
+static void member_put(mwx_cop *c, const char *id, uint32_t g) {
   if (!id[0])
     return;
-  if (c->n_member >= COP_MEMBER_SLOTS / 2) { /* full enough: emptied (this walk and the next fill it) */
+  if (c->n_member >= COP_MEMBER_SLOTS / 2) { /* full enough: emptied (the entries' next changes fill it) */
     memset(c->member, 0, sizeof c->member);
     c->n_member = 0;
   }
@@ -137,14 +138,16 @@ static void member_put(mwx_cop *c, const char *id) {
     snprintf(m->id, sizeof m->id, "%s", id);
     c->n_member++;
   }
-  m->walk = c->member_walk;
+  m->g = g;
 }
+
+static cop_fused *fused_slot(mwx_cop *c, uint32_t g, int create);
 
 int cop_fused_member(const mwx_cop *c, const char *id) {
   if (!id || !id[0])
     return 0;
   const cop_member *m = member_slot((cop_member *)c->member, id);
-  return m->id[0] && m->walk + 1 >= c->member_walk;
+  return m->id[0] && fused_slot((mwx_cop *)c, m->g, 0) != NULL;
 }
 
 static int32_t clamp_us(int64_t ns) {
@@ -152,21 +155,53 @@ static int32_t clamp_us(int64_t ns) {
   return us < 0 ? 0 : us > INT32_MAX ? INT32_MAX : (int32_t)us;
 }
 
+/* A fused slot is gone (the page deletes its symbol). */
+static void fused_gone(mwx_cop *c, fused_walk *w, cop_fused *f) {
+  json_array_append_new(w->gone, json_integer(f->g));
+  *f = c->fused[--c->n_fused];
+}
+
+/* The brief JSON of an entry whose data did not change: its position. */
+static json_t *brief_json(const mwx_node_fused_entry *e) {
+  return json_pack("{s:I,s:f,s:f,s:f,s:f,s:b}", "g", (json_int_t)e->global_track_no, "t_ms", msd(e->t_ns), "lat_deg",
+                   e->lat_deg, "lon_deg", e->lon_deg, "alt_km", e->h_m / 1e3, "coasting", e->coasting);
+}
+
 void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
   fused_walk *w = vw;
   mwx_cop *c = w->c;
-  if (e->fallen) /* the page's picture is of missiles in flight: a fallen one is gone */
-    return;
   if (w->full) {
+    if (e->fallen) /* the page's picture is of missiles in flight: a fallen one is gone */
+      return;
     json_t *o = fused_json(e, 1, 1);
     json_object_set_new(o, "trail", member_trail(w, e));
     json_array_append_new(w->tracks, o);
     return;
   }
+  if (e->removed || e->fallen) { /* (a fallen entry comes once, when it falls) */
+    cop_fused *g = fused_slot(c, e->global_track_no, 0);
+    if (g)
+      fused_gone(c, w, g);
+    return;
+  }
+  if (e->brief) { /* unchanged since the last walk: its position at most every COP_FUSED_REFRESH_NS */
+    cop_fused *f = fused_slot(c, e->global_track_no, 0);
+    if (!f)
+      return;
+    f->seen = 1;
+    if (f->t_ns == e->t_ns || w->now_mono - f->pushed_mono < COP_FUSED_REFRESH_NS)
+      return;
+    c->st.fused_refreshed++;
+    f->pushed_mono = w->now_mono;
+    f->t_ns = e->t_ns;
+    json_array_append_new(w->tracks, brief_json(e));
+    return;
+  }
+  c->st.fused_built++;
   for (int m = 0; m < e->n_members; m++) {
     char id[MWX_ID_LEN + 1];
     snprintf(id, sizeof id, "%.*s", MWX_ID_LEN, e->member[m]);
-    member_put(c, id);
+    member_put(c, id, e->global_track_no);
   }
   cop_fused *f = fused_slot(c, e->global_track_no, 1);
   if (!f)
@@ -184,10 +219,14 @@ void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
   int refresh = !moved && !nl && !ni && f->t_ns != e->t_ns && w->now_mono - f->pushed_mono >= COP_FUSED_REFRESH_NS;
   if (!moved && !nl && !ni && !refresh)
     return;
-  if (refresh)
+  if (refresh) {
     c->st.fused_refreshed++;
-  else
-    c->st.fused_moved++;
+    f->pushed_mono = w->now_mono;
+    f->t_ns = e->t_ns;
+    json_array_append_new(w->tracks, brief_json(e));
+    return;
+  }
+  c->st.fused_moved++;
   f->pushed_mono = w->now_mono;
   json_array_append_new(w->tracks, fused_json(e, nl, ni));
   /* the Track samples of its members that the fuser has taken in (time of
@@ -227,20 +266,42 @@ static void sources_prune(mwx_cop *c, int64_t now_ms);
 static int fused_flush(mwx_cop *c) {
   int64_t t0 = cop_busy_in(c);
   c->fused_last = mwx_node_mono_ns();
-  fused_walk w = {c, json_array(), 0, NULL, 0, cop_wall_ms(), c->fused_last};
-  c->st.fused_walks++;
-  c->member_walk++;
-  for (size_t i = 0; i < c->n_fused; i++)
-    c->fused[i].seen = 0;
-  mwx_node_fused_picture(c->node, cop_fused_visit, &w);
-  json_t *gone = json_array();
-  for (size_t i = 0; i < c->n_fused;) {
-    if (!c->fused[i].seen) {
-      json_array_append_new(gone, json_integer(c->fused[i].g));
-      c->fused[i] = c->fused[--c->n_fused];
-    } else
-      i++;
+  /* the changed-since filter: the entries changed since the version the
+     deltas brought every page to; the others, only to move a symbol, at
+     most every COP_FUSED_REFRESH_NS (brief); nothing at all when neither */
+  int brief = c->fused_last - c->fused_brief_mono >= COP_FUSED_REFRESH_NS;
+  fused_walk w = {c, json_array(), 0, NULL, 0, cop_wall_ms(), c->fused_last, !c->fused_ver_ok, json_array()};
+  if (!w.whole && !brief && mwx_node_fused_version(c->node) == c->fused_ver) {
+    c->st.fused_skipped++;
+  } else {
+    if (brief)
+      c->fused_brief_mono = c->fused_last;
+    c->st.fused_walks++;
+    uint64_t ver = 0;
+    if (!w.whole && mwx_node_fused_picture_since(c->node, c->fused_ver, brief, cop_fused_visit, &w, &ver)) {
+      mwx_error_clear(); /* changes forgotten (MWX_ERANGE): the whole picture */
+      json_decref(w.tracks);
+      json_decref(w.gone);
+      w.tracks = json_array();
+      w.gone = json_array();
+      w.whole = 1;
+    }
+    if (w.whole) {
+      for (size_t i = 0; i < c->n_fused; i++)
+        c->fused[i].seen = 0;
+      if (mwx_node_fused_picture_since(c->node, 0, 1, cop_fused_visit, &w, &ver))
+        mwx_error_clear(); /* (only for NULL) */
+      for (size_t i = 0; i < c->n_fused;) {
+        if (!c->fused[i].seen)
+          fused_gone(c, &w, &c->fused[i]);
+        else
+          i++;
+      }
+    }
+    c->fused_ver = ver;
+    c->fused_ver_ok = 1;
   }
+  json_t *gone = w.gone;
   int pushed = 0;
   int64_t now_ms = cop_wall_ms();
   if (now_ms - c->src_pruned_ms >= COP_SRC_KEEP_MS / 4) {
@@ -248,8 +309,9 @@ static int fused_flush(mwx_cop *c) {
     sources_prune(c, now_ms);
   }
   if (json_array_size(w.tracks) || json_array_size(gone)) {
-    json_t *o = json_pack("{s:s,s:f,s:o,s:o}", "type", "fused", "any_ms",
-                          (double)(c->fused_src_ms ? c->fused_src_ms : now_ms), "tracks", w.tracks, "gone", gone);
+    json_t *o = json_pack("{s:s,s:f,s:o,s:o,s:I}", "type", "fused", "any_ms",
+                          (double)(c->fused_src_ms ? c->fused_src_ms : now_ms), "tracks", w.tracks, "gone", gone,
+                          "v", (json_int_t)c->fused_ver);
     if (w.src_ms) /* else the changes reflect no node event (the picture's time moved on) */
       json_object_set_new(o, "wall_ms", json_real((double)w.src_ms));
     json_object_set_new(o, "t_s", json_real((double)(cop_node_sim_ns(c) - c->epoch_ns) / 1e9));

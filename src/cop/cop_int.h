@@ -164,9 +164,9 @@ typedef struct cop_src { /* a source track's oldest node event not yet in a push
   int64_t t_ns;             /* the sample's time of validity (sim ns) */
 } cop_src;
 
-typedef struct cop_member { /* a local track id that a fused track of a recent walk has as a member */
+typedef struct cop_member { /* a local track id that a fused track has as a member (as last pushed) */
   char id[MWX_ID_LEN + 1];    /* ("": a free slot) */
-  uint64_t walk;              /* the last walk that saw it */
+  uint32_t g;                 /* the fused track (a member while the server shows it) */
 } cop_member;
 
 typedef struct cop_fused {
@@ -261,7 +261,13 @@ struct mwx_cop {
   size_t n_src;
   cop_member member[COP_MEMBER_SLOTS]; /* the fused tracks' members (cop_fused_member) */
   size_t n_member;
-  uint64_t member_walk;    /* walks of the fused picture made (a member seen by the last two counts) */
+  /* the changed-since filter (mwx_node_fused_picture_since): the picture's
+     version the pushed deltas have brought every page to (a page behind
+     gets a snapshot, which is of the picture now); 0 with fused_ver_ok 0:
+     none (the next walk is of the whole picture) */
+  uint64_t fused_ver;
+  int fused_ver_ok;
+  int64_t fused_brief_mono; /* mono ns of the last walk that looked at the positions (COP_FUSED_REFRESH_NS) */
   json_t *partner_sent;    /* nation -> mono ns its status last went with a RECEIVED event */
   uint64_t src_untracked;   /* events that found the table full (after a prune): not measured */
   int64_t src_pruned_ms;    /* the last look for such events (a fused flush, at most every COP_SRC_KEEP_MS / 4) */
@@ -308,6 +314,8 @@ typedef struct fused_walk {
   int64_t src_ms; /* not full: the oldest node event the changed entries reflect (0: none) */
   int64_t now_ms; /* not full: the walk's wall ms (each reflected event's wait is measured to it) */
   int64_t now_mono; /* not full: the walk's mono ns (COP_FUSED_REFRESH_NS) */
+  int whole;        /* not full: the walk is of every entry (no version to start from): unseen slots are gone */
+  json_t *gone;     /* not full: the global tracks gone (left the picture, or fallen) */
 } fused_walk;
 
 /* A log-in's password check on libuv's thread pool (cop_http.c): the

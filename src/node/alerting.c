@@ -134,6 +134,7 @@ static int publish(mwx_node *n, const mwx_alert_event *ev, const char *text, al_
   mwx_msg am = *m;
   t->last = *al; /* the life cycle's latest Alert */
   t->has_last = 1;
+  node_fuse_touch(n, t->gtn);
   json_t *o = json_object();
   static const char *const act[] = {"issue", "update", "cancel"};
   json_object_set_new(o, "alert_id", json_string(ev->alert_id));

@@ -111,6 +111,27 @@ typedef struct fu_pred { /* the node's latest prediction per global track */
   mwx_msg_impact ip;
 } fu_pred;
 
+/* The picture's versions (mwx_node_fused_picture_since): per global track
+ * the version at which what the picture says of it last changed - its
+ * newest member sample, members, contributors, method, fallen, best launch
+ * point, latest prediction, alert - but not its position at a new pass's
+ * time alone.  Sorted by gtn.  An entry that left the picture stays as a
+ * tombstone (ok PIC_NONE) for FU_STAMP_KEEP_NS of sim time so that a
+ * caller behind learns it is gone; a caller older than the newest
+ * forgotten tombstone (ver_floor) must read the whole picture. */
+typedef struct fu_stamp {
+  uint32_t gtn;
+  int ok;               /* PIC_* at the last picture; PIC_NONE: gone (tombstone) */
+  int n_members, method;
+  uint8_t n_contributors;
+  uint32_t ids_hash;    /* FNV-1a of the members' and contributors' names */
+  int64_t t_last_sample_ns;
+  int64_t gone_ns;      /* tombstone: sim time it left */
+  uint64_t ver;
+  int mark;             /* scratch: in the picture being stamped */
+} fu_stamp;
+#define FU_STAMP_KEEP_NS (60 * FUSE_NS)
+
 struct node_fuse {
   /* the fuser: the worker's (f->w set: the loop never touches it), else
      the loop's; freed by close after the worker has stopped */
@@ -138,6 +159,10 @@ struct node_fuse {
   size_t n_la, cap_la;
   fu_pred *pred;
   size_t n_pred, cap_pred;
+  fu_stamp *stamp;      /* the picture's versions, sorted by gtn */
+  size_t n_stamp, cap_stamp;
+  uint64_t ver;         /* the picture's version: the newest stamp's */
+  uint64_t ver_floor;   /* the newest version of a forgotten tombstone (0: none forgotten) */
   uint64_t unfusable;   /* partners' Track samples the fuser refused (no covariance, ...) */
 };
 
@@ -188,6 +213,7 @@ void node_fuse_close(mwx_node *n) {
   free(n->fu->job.fall);
   free(n->fu->la);
   free(n->fu->pred);
+  free(n->fu->stamp);
   free(n->fu->own_t);
   free(n->fu->rxq);
   free(n->fu);
@@ -205,13 +231,119 @@ static void overflow(mwx_node *n, int table, const char *what, size_t bound) {
   }
 }
 
+static uint32_t pic_gtn(const fu_pic *p, const char *originator, const char *local_id);
+
+/* ---- the picture's versions (fu_stamp) ---- */
+
+static size_t stamp_pos(const struct node_fuse *f, uint32_t gtn) {
+  return fu_gtn_lower_bound(f->stamp, f->n_stamp, sizeof *f->stamp, offsetof(fu_stamp, gtn), gtn);
+}
+
+static fu_stamp *stamp_get(struct node_fuse *f, uint32_t gtn) {
+  size_t k = stamp_pos(f, gtn);
+  return k < f->n_stamp && f->stamp[k].gtn == gtn ? &f->stamp[k] : NULL;
+}
+
+/* Something the picture says of global track gtn other than its state
+ * changed (a launch point, a prediction, an alert): a new version. */
+static void stamp_touch(struct node_fuse *f, uint32_t gtn) {
+  fu_stamp *s = gtn ? stamp_get(f, gtn) : NULL;
+  if (s && s->ok != PIC_NONE)
+    s->ver = ++f->ver;
+}
+
+void node_fuse_touch(mwx_node *n, uint32_t gtn) {
+  if (n->fu)
+    stamp_touch(n->fu, gtn);
+}
+
+static uint32_t ids_hash(const mwx_fuse_track *ft) {
+  uint32_t h = 2166136261u;
+  for (int k = 0; k < ft->n_members && k < MWX_FUSE_MAX_MEMBERS; k++) {
+    for (const unsigned char *c = (const unsigned char *)ft->member_local_id[k]; *c; c++)
+      h = (h ^ *c) * 16777619u;
+    h = (h ^ '|') * 16777619u;
+  }
+  for (int k = 0; k < ft->n_contributors && k < MWX_MAX_NATIONS; k++)
+    for (int i = 0; i < MWX_NATION_LEN && ft->contributors[k][i]; i++)
+      h = (h ^ (unsigned char)ft->contributors[k][i]) * 16777619u;
+  return h;
+}
+
+/* After the loop's picture became a new pass's: a new version for every
+ * entry whose state (but its time) changed, that came or left; tombstones
+ * older than FU_STAMP_KEEP_NS forgotten. */
+static void stamp_picture(mwx_node *n) {
+  struct node_fuse *f = n->fu;
+  const fu_pic *p = f->cur;
+  uint64_t v = 0; /* this picture's version, taken at its first change */
+  for (size_t i = 0; i < f->n_stamp; i++)
+    f->stamp[i].mark = 0;
+  for (size_t i = 0; i < p->n; i++) {
+    if (p->ok[i] == PIC_NONE)
+      continue;
+    const mwx_fuse_track *ft = &p->e[i];
+    size_t k = stamp_pos(f, ft->global_track_no);
+    fu_stamp *s = k < f->n_stamp && f->stamp[k].gtn == ft->global_track_no ? &f->stamp[k] : NULL;
+    if (!s) {
+      if (f->n_stamp == f->cap_stamp) {
+        size_t nc = f->cap_stamp ? 2 * f->cap_stamp : 64;
+        fu_stamp *q = realloc(f->stamp, nc * sizeof *q);
+        if (!q) { /* no version for it: every caller reads it as changed at every picture */
+          f->ver_floor = f->ver + 1;
+          continue;
+        }
+        f->stamp = q;
+        f->cap_stamp = nc;
+      }
+      memmove(&f->stamp[k + 1], &f->stamp[k], (f->n_stamp - k) * sizeof *f->stamp);
+      f->n_stamp++;
+      s = &f->stamp[k];
+      memset(s, 0, sizeof *s);
+      s->gtn = ft->global_track_no;
+      s->ok = -1; /* (differs from every state: a new version below) */
+    }
+    s->mark = 1;
+    uint32_t h = ids_hash(ft);
+    if (s->ok != p->ok[i] || s->t_last_sample_ns != ft->t_last_sample_ns || s->n_members != ft->n_members ||
+        s->n_contributors != ft->n_contributors || s->method != (int)ft->method || s->ids_hash != h) {
+      s->ok = p->ok[i];
+      s->t_last_sample_ns = ft->t_last_sample_ns;
+      s->n_members = ft->n_members;
+      s->n_contributors = ft->n_contributors;
+      s->method = (int)ft->method;
+      s->ids_hash = h;
+      s->ver = v ? v : (v = ++f->ver);
+    }
+  }
+  int64_t now = node_sim_now_ns(n);
+  size_t w = 0;
+  for (size_t i = 0; i < f->n_stamp; i++) {
+    fu_stamp *s = &f->stamp[i];
+    if (!s->mark && s->ok != PIC_NONE) { /* left the picture */
+      s->ok = PIC_NONE;
+      s->gone_ns = now;
+      s->ver = v ? v : (v = ++f->ver);
+    }
+    if (!s->mark && s->ok == PIC_NONE && now - s->gone_ns >= FU_STAMP_KEEP_NS) {
+      if (s->ver > f->ver_floor)
+        f->ver_floor = s->ver;
+      continue; /* forgotten */
+    }
+    f->stamp[w++] = *s;
+  }
+  f->n_stamp = w; /* still sorted */
+}
+
 /* A LaunchEvent (own or a partner's): per source track the smallest ellipse. */
 static void put_launch(mwx_node *n, struct node_fuse *f, const char *originator, const mwx_msg_launch *l) {
   for (size_t i = 0; i < f->n_la; i++)
     if (!strncmp(f->la[i].originator, originator, 3) && !strcmp(f->la[i].l.local_track_id, l->local_track_id)) {
       f->la[i].seen_ns = n->sim_ns;
-      if (l->err_major_km < f->la[i].l.err_major_km)
+      if (l->err_major_km < f->la[i].l.err_major_km) {
         f->la[i].l = *l;
+        stamp_touch(f, pic_gtn(f->cur, f->la[i].originator, l->local_track_id));
+      }
       return;
     }
   if (f->n_la == FUSE_MAX_ENTRIES) {
@@ -231,6 +363,7 @@ static void put_launch(mwx_node *n, struct node_fuse *f, const char *originator,
   snprintf(e->originator, sizeof e->originator, "%.3s", originator);
   e->seen_ns = n->sim_ns;
   e->l = *l;
+  stamp_touch(f, pic_gtn(f->cur, e->originator, l->local_track_id));
 }
 
 /* fusepic_int.h */
@@ -282,6 +415,7 @@ static void put_pred(mwx_node *n, struct node_fuse *f, uint32_t gtn, int64_t mad
     f->pred[k].ip = *ip;
     if (endo && cls != MWX_CLASS_UNKNOWN)
       f->pred[k].ip.missile_class = cls;
+    stamp_touch(f, gtn);
     return;
   }
   if (f->n_pred == FUSE_MAX_ENTRIES) {
@@ -299,6 +433,7 @@ static void put_pred(mwx_node *n, struct node_fuse *f, uint32_t gtn, int64_t mad
   memmove(&f->pred[k + 1], &f->pred[k], (f->n_pred - k) * sizeof *f->pred);
   f->pred[k] = (fu_pred){gtn, made_ns, *ip};
   f->n_pred++;
+  stamp_touch(f, gtn);
 }
 
 static const fu_pred *get_pred(const struct node_fuse *f, uint32_t gtn) {
@@ -448,6 +583,7 @@ static int job_take(mwx_node *n) {
   f->dirty = 0;
   if (f->cur->t_ns / NS != old->t_ns / NS || !old->t_ns)
     prune(n); /* ended entries: about once a sim second is enough */
+  stamp_picture(n);
   return 0;
 }
 
@@ -799,46 +935,100 @@ int node_fuse_tick(mwx_node *n) {
   return 0;
 }
 
+/* Entry i of the loop's picture into e: its state, and with full all of
+ * it (members, launch point, prediction, alert); else e->brief. */
+static void fill_entry(const mwx_node *n, size_t i, int full, uint64_t ver, mwx_node_fused_entry *e) {
+  const struct node_fuse *f = n->fu;
+  const fu_pic *p = f->cur; /* the loop's snapshot: never the fuser (the worker's) */
+  const mwx_fuse_track *ft = &p->e[i];
+  memset(e, 0, sizeof *e);
+  e->version = ver;
+  e->fallen = p->ok[i] == PIC_FALLEN;
+  e->global_track_no = ft->global_track_no;
+  e->n_contributors = ft->n_contributors;
+  memcpy(e->contributors, ft->contributors, sizeof e->contributors);
+  e->shared = is_shared(n, ft);
+  e->coasting = ft->method == MWX_FUSE_COAST;
+  e->t_ns = ft->t_ns;
+  e->t_last_sample_ns = ft->t_last_sample_ns;
+  mwx_geo_lla lla;
+  if (!mwx_geo_lla_from_ecef(ft->x, &lla)) {
+    e->lat_deg = lla.lat_deg;
+    e->lon_deg = lla.lon_deg;
+    e->h_m = lla.h_m;
+  }
+  if (!full) {
+    e->brief = 1;
+    return;
+  }
+  e->n_members = ft->n_members < 16 ? ft->n_members : 16;
+  for (int k = 0; k < e->n_members; k++)
+    snprintf(e->member[k], MWX_ID_LEN, "%s", ft->member_local_id[k]);
+  const fu_launch *bl = best_launch(f, ft);
+  if (bl) {
+    e->has_launch = 1;
+    memcpy(e->launch_from, bl->originator, MWX_NATION_LEN);
+    e->launch = bl->l;
+  }
+  const fu_pred *pr = get_pred(f, ft->global_track_no);
+  if (pr) {
+    e->has_impact = 1;
+    e->impact = pr->ip;
+  }
+  e->has_alert = node_alert_latest(n, ft->global_track_no, &e->alert, &e->alert_active);
+}
+
+static uint64_t entry_ver(const struct node_fuse *f, uint32_t gtn) {
+  size_t k = stamp_pos(f, gtn);
+  return k < f->n_stamp && f->stamp[k].gtn == gtn ? f->stamp[k].ver : f->ver;
+}
+
 void mwx_node_fused_picture(const mwx_node *n, mwx_node_fused_fn fn, void *ctx) {
   if (!n || !fn || !n->fu)
     return;
-  const struct node_fuse *f = n->fu;
-  const fu_pic *p = f->cur; /* the loop's snapshot: never the fuser (the worker's) */
+  const fu_pic *p = n->fu->cur;
+  mwx_node_fused_entry e;
   for (size_t i = 0; i < p->n; i++) {
     if (p->ok[i] == PIC_NONE)
       continue;
-    const mwx_fuse_track *ft = &p->e[i];
-    mwx_node_fused_entry e;
-    memset(&e, 0, sizeof e);
-    e.fallen = p->ok[i] == PIC_FALLEN;
-    e.global_track_no = ft->global_track_no;
-    e.n_members = ft->n_members < 16 ? ft->n_members : 16;
-    for (int k = 0; k < e.n_members; k++)
-      snprintf(e.member[k], MWX_ID_LEN, "%s", ft->member_local_id[k]);
-    e.n_contributors = ft->n_contributors;
-    memcpy(e.contributors, ft->contributors, sizeof e.contributors);
-    e.shared = is_shared(n, ft);
-    e.coasting = ft->method == MWX_FUSE_COAST;
-    e.t_ns = ft->t_ns;
-    e.t_last_sample_ns = ft->t_last_sample_ns;
-    mwx_geo_lla lla;
-    if (!mwx_geo_lla_from_ecef(ft->x, &lla)) {
-      e.lat_deg = lla.lat_deg;
-      e.lon_deg = lla.lon_deg;
-      e.h_m = lla.h_m;
-    }
-    const fu_launch *bl = best_launch(f, ft);
-    if (bl) {
-      e.has_launch = 1;
-      memcpy(e.launch_from, bl->originator, MWX_NATION_LEN);
-      e.launch = bl->l;
-    }
-    const fu_pred *p = get_pred(f, ft->global_track_no);
-    if (p) {
-      e.has_impact = 1;
-      e.impact = p->ip;
-    }
-    e.has_alert = node_alert_latest(n, ft->global_track_no, &e.alert, &e.alert_active);
+    fill_entry(n, i, 1, entry_ver(n->fu, p->e[i].global_track_no), &e);
     fn(ctx, &e);
   }
+}
+
+uint64_t mwx_node_fused_version(const mwx_node *n) { return n && n->fu ? n->fu->ver : 0; }
+
+int mwx_node_fused_picture_since(const mwx_node *n, uint64_t since, int brief, mwx_node_fused_fn fn, void *ctx,
+                                 uint64_t *version) {
+  if (!n || !fn || !version)
+    return mwx_error_set(MWX_EINVAL, "node: fused picture since: NULL argument");
+  const struct node_fuse *f = n->fu;
+  *version = f ? f->ver : 0;
+  if (!f)
+    return 0;
+  if (since < f->ver_floor)
+    return mwx_error_set(MWX_ERANGE, "node: fused picture since %llu: forgotten (changes kept from %llu)",
+                         (unsigned long long)since, (unsigned long long)f->ver_floor);
+  if (since >= f->ver && !brief)
+    return 0; /* nothing changed: no walk */
+  const fu_pic *p = f->cur;
+  mwx_node_fused_entry e;
+  for (size_t i = 0; i < p->n; i++) {
+    if (p->ok[i] == PIC_NONE)
+      continue;
+    uint64_t v = entry_ver(f, p->e[i].global_track_no);
+    if (v <= since && (!brief || p->ok[i] != PIC_LIVE))
+      continue; /* unchanged (a fallen one's state does not move) */
+    fill_entry(n, i, v > since, v, &e);
+    fn(ctx, &e);
+  }
+  for (size_t k = 0; k < f->n_stamp; k++) /* gone since */
+    if (f->stamp[k].ok == PIC_NONE && f->stamp[k].ver > since) {
+      memset(&e, 0, sizeof e);
+      e.global_track_no = f->stamp[k].gtn;
+      e.version = f->stamp[k].ver;
+      e.removed = 1;
+      fn(ctx, &e);
+    }
+  return 0;
 }

@@ -380,6 +380,9 @@ void node_fuse_stats(const mwx_node *n, mwx_node_stats *s);
  * and the bytes of the fused picture's own tables (capacities: the loop's,
  * the job's, both pictures'). */
 void node_fuse_mem(const mwx_node *n, uint64_t *fuser_bytes, uint64_t *tables_bytes);
+/* What the picture says of global track gtn changed outside a pass (its
+ * alert): a new version (mwx_node_fused_picture_since).  0 / unknown: no-op. */
+void node_fuse_touch(mwx_node *n, uint32_t gtn);
 /* Global number of own track id in the loop's picture (0 if no pass back
  * yet holds it). */
 uint32_t node_fuse_gtn(const mwx_node *n, unsigned track_id);

@@ -127,8 +127,10 @@ function putFused(t, full) {
   const f = old || { g: t.g, trail: [] };
   if (full && Array.isArray(t.trail)) f.trail = t.trail.slice(-400);
   const moved = !old || old.t_ms !== t.t_ms;
-  Object.assign(f, { t_ms: t.t_ms, lat_deg: t.lat_deg, lon_deg: t.lon_deg, alt_km: t.alt_km, contributors: t.contributors || [],
-                     members: t.members || [], shared: t.shared, coasting: t.coasting });
+  // a brief entry (its position only: nothing else changed, docs/api.md "fused") keeps the rest
+  Object.assign(f, { t_ms: t.t_ms, lat_deg: t.lat_deg, lon_deg: t.lon_deg, alt_km: t.alt_km, coasting: t.coasting,
+                     contributors: t.contributors || f.contributors || [], members: t.members || f.members || [],
+                     shared: 'shared' in t ? t.shared : f.shared });
   if (t.launch) { f.launch = t.launch; dirty.add('launches'); dirty.add('corridors'); }
   if (t.impact) { f.impact = t.impact; dirty.add('impacts'); dirty.add('impactPts'); dirty.add('corridors'); }
   if (moved && Number.isFinite(t.lon_deg) && !full) { f.trail.push([t.lon_deg, t.lat_deg]); if (f.trail.length > 400) f.trail.shift(); }
