@@ -66,6 +66,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fixture_bench.h"
 #include "mwx/error.h"
 #include "mwx/fuse.h"
 #include "mwx/geo.h"
@@ -200,40 +201,6 @@ static int fused_err(const mwx_fuser *fz, int64_t t, const double xt[6], double 
   return found;
 }
 
-/* Inverse of a symmetric positive definite 6x6 (Gauss-Jordan with partial pivoting); -1 if singular. */
-static int inv6(const double A[6][6], double X[6][6]) {
-  double M[6][12];
-  for (int i = 0; i < 6; i++)
-    for (int j = 0; j < 12; j++)
-      M[i][j] = j < 6 ? A[i][j] : (j - 6 == i);
-  for (int c = 0; c < 6; c++) {
-    int p = c;
-    for (int r = c + 1; r < 6; r++)
-      if (fabs(M[r][c]) > fabs(M[p][c]))
-        p = r;
-    if (!(fabs(M[p][c]) > 0))
-      return -1;
-    for (int j = 0; j < 12; j++) {
-      double t = M[c][j];
-      M[c][j] = M[p][j];
-      M[p][j] = t;
-    }
-    double d = M[c][c];
-    for (int j = 0; j < 12; j++)
-      M[c][j] /= d;
-    for (int r = 0; r < 6; r++)
-      if (r != c) {
-        double f = M[r][c];
-        for (int j = 0; j < 12; j++)
-          M[r][j] -= f * M[c][j];
-      }
-  }
-  for (int i = 0; i < 6; i++)
-    for (int j = 0; j < 6; j++)
-      X[i][j] = M[i][6 + j];
-  return 0;
-}
-
 /* BENCH_FUSE_DECOMP: the information sum of the nations' estimates in mask (bits k of E_KOR + k);
  * u[k] = P_f I_k e_k (zero outside the mask), tr = trace of P_f's position block.  -1 if singular. */
 static int info_decomp(const double e[N_EST][6], const double P[N_EST][6][6], unsigned mask, double u[3][6],
@@ -242,13 +209,13 @@ static int info_decomp(const double e[N_EST][6], const double P[N_EST][6][6], un
   for (int k = 0; k < 3; k++) {
     if (!((mask >> k) & 1u))
       continue;
-    if (inv6(P[E_KOR + k], I[k]))
+    if (fx_inv6(P[E_KOR + k], I[k], NULL))
       return -1;
     for (int i = 0; i < 6; i++)
       for (int j = 0; j < 6; j++)
         S[i][j] += I[k][i][j];
   }
-  if (inv6(S, Pf))
+  if (fx_inv6(S, Pf, NULL))
     return -1;
   *tr = Pf[0][0] + Pf[1][1] + Pf[2][2];
   for (int k = 0; k < 3; k++) {

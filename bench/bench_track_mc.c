@@ -81,6 +81,7 @@
 #include <unistd.h>
 
 #include "track_testutil.h"
+#include "fixture_bench.h"
 #include "mwx/assess.h"
 #include "mwx/error.h"
 #include "mwx/geo.h"
@@ -538,39 +539,6 @@ static int fisher(const mwx_track_plot *pl, size_t n, const double xT[6], int64_
   return 0;
 }
 
-static int inv6(const double A[6][6], double B[6][6]) {
-  double M[6][12];
-  for (int i = 0; i < 6; i++)
-    for (int j = 0; j < 12; j++)
-      M[i][j] = j < 6 ? A[i][j] : (j - 6 == i);
-  for (int c = 0; c < 6; c++) {
-    int p = c;
-    for (int r = c + 1; r < 6; r++)
-      if (fabs(M[r][c]) > fabs(M[p][c]))
-        p = r;
-    if (!(fabs(M[p][c]) > 0))
-      return -1;
-    for (int j = 0; j < 12; j++) {
-      double t = M[c][j];
-      M[c][j] = M[p][j];
-      M[p][j] = t;
-    }
-    double d = M[c][c];
-    for (int j = 0; j < 12; j++)
-      M[c][j] /= d;
-    for (int r = 0; r < 6; r++)
-      if (r != c) {
-        double f = M[r][c];
-        for (int j = 0; j < 12; j++)
-          M[r][j] -= f * M[c][j];
-      }
-  }
-  for (int i = 0; i < 6; i++)
-    for (int j = 0; j < 6; j++)
-      B[i][j] = M[i][6 + j];
-  return 0;
-}
-
 static void crlb(int seeds) {
   static const char *scen[] = {"2022-10-04-hwasong12", "2022-11-18-hwasong17"};
   static const char *nations[] = {"KOR", "JPN", "USA", "ALL"};
@@ -670,7 +638,7 @@ static void crlb(int seeds) {
           }
         }
         double J[6][6], C[6][6];
-        if (!found || fisher(win.p, win.n, xT, T, J) || inv6(J, C))
+        if (!found || fisher(win.p, win.n, xT, T, J) || fx_inv6(J, C, NULL))
           goto next;
         for (int c = 0; c < 3; c++) {
           se_p += pow(ex[c] - xT[c], 2);

@@ -1,4 +1,5 @@
 /* fixture_bench.c - see fixture_bench.h */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -45,4 +46,40 @@ void fx_bench_track(mwx_msg *m, const char *nation, uint64_t seq, const char *co
     snprintf(t->src.sensor_id[i], MWX_ID_LEN, "%s-radar-%d", nation, i);
     t->src.sensor_pos_ecef_m[i][0] = -3.0e6 + i;
   }
+}
+
+int fx_inv6(const double A[6][6], double X[6][6], double *logdet) {
+  double M[6][12], ld = 0;
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 12; j++)
+      M[i][j] = j < 6 ? A[i][j] : (j - 6 == i);
+  for (int c = 0; c < 6; c++) {
+    int p = c;
+    for (int r = c + 1; r < 6; r++)
+      if (fabs(M[r][c]) > fabs(M[p][c]))
+        p = r;
+    if (!(fabs(M[p][c]) > 0))
+      return -1;
+    for (int j = 0; j < 12; j++) {
+      double t = M[c][j];
+      M[c][j] = M[p][j];
+      M[p][j] = t;
+    }
+    double d = M[c][c];
+    ld += log(fabs(d));
+    for (int j = 0; j < 12; j++)
+      M[c][j] /= d;
+    for (int r = 0; r < 6; r++)
+      if (r != c) {
+        double f = M[r][c];
+        for (int j = 0; j < 12; j++)
+          M[r][j] -= f * M[c][j];
+      }
+  }
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 6; j++)
+      X[i][j] = M[i][6 + j];
+  if (logdet)
+    *logdet = ld;
+  return 0;
 }

@@ -1,7 +1,8 @@
 /*
  * fixture_bench.h - benchmark fixture (not libmwx): the clocks and the Track
  * sample that the message and release benchmarks (bench/bench_msg.c,
- * bench/bench_release.c) share.  No cmocka.  Any thread.
+ * bench/bench_release.c) share, and the 6x6 inverse the fusion and track
+ * benchmarks and test_fuse check covariances with.  No cmocka.  Any thread.
  */
 #ifndef MWX_FIXTURE_BENCH_H
 #define MWX_FIXTURE_BENCH_H
@@ -23,5 +24,10 @@ double fx_bench_cpu_s(void);
  * full covariance, four sensors and one contributor: every field a real
  * sample carries in the node's salvo. */
 void fx_bench_track(mwx_msg *m, const char *nation, uint64_t seq, const char *const *also);
+
+/* X = A^-1 of a 6x6 matrix (Gauss-Jordan, partial pivoting), and
+ * *logdet = ln|det A| when logdet is not NULL.  -1 (X undefined) if A is
+ * singular, else 0. */
+int fx_inv6(const double A[6][6], double X[6][6], double *logdet);
 
 #endif

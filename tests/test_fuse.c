@@ -17,6 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "fixture_bench.h"
 #include "mwx/ballistic.h"
 #include "mwx/error.h"
 #include "mwx/assess.h"
@@ -211,42 +212,10 @@ static void sample_at(mwx_fuse_sample *s, const char *orig, const char *id, doub
   memcpy(s->contributors[0], orig, 3);
 }
 
-/* Gauss-Jordan inverse and log-determinant of a 6x6 SPD matrix (test side). */
-static double inv6_test(const double A[6][6], double B[6][6]) {
-  double M[6][12], ld = 0;
-  for (int i = 0; i < 6; i++)
-    for (int j = 0; j < 12; j++)
-      M[i][j] = j < 6 ? A[i][j] : (j - 6 == i);
-  for (int c = 0; c < 6; c++) {
-    int p = c;
-    for (int r = c + 1; r < 6; r++)
-      if (fabs(M[r][c]) > fabs(M[p][c]))
-        p = r;
-    for (int j = 0; j < 12; j++) {
-      double t = M[c][j];
-      M[c][j] = M[p][j];
-      M[p][j] = t;
-    }
-    double d = M[c][c];
-    ld += log(fabs(d));
-    for (int j = 0; j < 12; j++)
-      M[c][j] /= d;
-    for (int r = 0; r < 6; r++)
-      if (r != c) {
-        double f = M[r][c];
-        for (int j = 0; j < 12; j++)
-          M[r][j] -= f * M[c][j];
-      }
-  }
-  for (int i = 0; i < 6; i++)
-    for (int j = 0; j < 6; j++)
-      B[i][j] = M[i][6 + j];
-  return ld;
-}
-
 static double logdet6(const double A[6][6]) {
-  double B[6][6];
-  return inv6_test(A, B);
+  double B[6][6], ld = 0;
+  fx_inv6(A, B, &ld);
+  return ld;
 }
 
 static size_t fused_of(const mwx_fuser *fz, const char *orig, const char *id, uint32_t *g) {
@@ -333,12 +302,12 @@ static void test_associate_two_nations(void **state) {
   /* CI (minimum determinant) gains on the better input, JPN + KOR, but
    * never claims what the independence sum with the USA's estimate would */
   double naive[6][6], Ia[6][6], Ib[6][6], Is[6][6];
-  inv6_test(ft0.P, Ia);
-  inv6_test(u.P, Ib);
+  fx_inv6(ft0.P, Ia, NULL);
+  fx_inv6(u.P, Ib, NULL);
   for (int i = 0; i < 6; i++)
     for (int j = 0; j < 6; j++)
       Is[i][j] = Ia[i][j] + Ib[i][j];
-  inv6_test(Is, naive);
+  fx_inv6(Is, naive, NULL);
   assert_true(logdet6(ft.P) < logdet6(ft0.P));
   assert_true(logdet6(ft.P) > logdet6(naive));
   mwx_fuse_destroy(fz);
@@ -806,12 +775,12 @@ static void silent_member_sigma(double usa_s, double q_ballistic, double *sig_m,
   for (int i = 0; i < 6; i++)
     for (int j = 0; j < 6; j++)
       Pu[i][j] = 0.5 * (e.P[i][j] + e.P[j][i]);
-  inv6_test(Pu, Iu);
-  inv6_test(jpn_last.P, Ij);
+  fx_inv6(Pu, Iu, NULL);
+  fx_inv6(jpn_last.P, Ij, NULL);
   for (int i = 0; i < 6; i++)
     for (int j = 0; j < 6; j++)
       I[i][j] = Iu[i][j] + Ij[i][j];
-  inv6_test(I, P);
+  fx_inv6(I, P, NULL);
   *sig_m = sqrt((ft.P[0][0] + ft.P[1][1] + ft.P[2][2]) / 3.0);
   *sig_q0_m = sqrt((P[0][0] + P[1][1] + P[2][2]) / 3.0);
   mwx_fuse_destroy(fz);
