@@ -115,6 +115,21 @@ static void test_slow_fit_does_not_delay(void **state) {
   free(x);
 }
 
+/* Opens a node of cfg, runs it to 200 s of sim time (every early-plot
+ * window, 121 s after a track's first plot, has closed) and gives its stats
+ * and memory report.  The node stays open (x->n): the caller closes it. */
+static fctx *run_past_windows(const mwx_node_config *cfg, mwx_node_stats *st, mwx_node_memory *mem) {
+  fctx *x = calloc(1, sizeof *x);
+  assert_non_null(x);
+  assert_int_equal(mwx_node_open(cfg, on_ev, x, &x->n), 0);
+  x->epoch_ns = mwx_node_epoch_ns(x->n);
+  x->stop_after_ns = x->epoch_ns + 200 * NS;
+  assert_int_equal(mwx_node_run(x->n), 0);
+  mwx_node_get_stats(x->n, st);
+  mwx_node_get_memory(x->n, mem);
+  return x;
+}
+
 static void test_full_fit_queue_drops(void **state) {
   (void)state;
   char dir[96];
@@ -125,16 +140,9 @@ static void test_full_fit_queue_drops(void **state) {
   cfg.speed = 50;
   cfg.fit_queue = 1;
   cfg.test_fit_min_ms = 60000; /* the first fit holds the worker for the whole run */
-  fctx *x = calloc(1, sizeof *x);
-  assert_non_null(x);
-  assert_int_equal(mwx_node_open(&cfg, on_ev, x, &x->n), 0);
-  x->epoch_ns = mwx_node_epoch_ns(x->n);
-  x->stop_after_ns = x->epoch_ns + 200 * NS; /* every window (121 s after a first plot) has closed */
-  assert_int_equal(mwx_node_run(x->n), 0);
   mwx_node_stats st;
-  mwx_node_get_stats(x->n, &st);
   mwx_node_memory mem;
-  mwx_node_get_memory(x->n, &mem);
+  fctx *x = run_past_windows(&cfg, &st, &mem);
   printf("# tracker heap after every window closed: %llu B\n", (unsigned long long)mem.tracker_heap_bytes);
   /* issue 16: each confirmed track's early plots released once its fit was
      started (queued or dropped): 428,040 B here, 820,744 B when they were
@@ -162,16 +170,9 @@ static void test_early_plots_released_without_fit(void **state) {
   fx_node_salvo_kor(&cfg, "test_early_plots_released_without_fit", "four.json", 4, 2, dir, sizeof dir);
   cfg.launch_fit = 0; /* no fit: the early plots have no reader once the window closes */
   cfg.speed = 50;
-  fctx *x = calloc(1, sizeof *x);
-  assert_non_null(x);
-  assert_int_equal(mwx_node_open(&cfg, on_ev, x, &x->n), 0);
-  x->epoch_ns = mwx_node_epoch_ns(x->n);
-  x->stop_after_ns = x->epoch_ns + 200 * NS; /* every window (121 s after a first plot) has closed */
-  assert_int_equal(mwx_node_run(x->n), 0);
   mwx_node_stats st;
-  mwx_node_get_stats(x->n, &st);
   mwx_node_memory mem;
-  mwx_node_get_memory(x->n, &mem);
+  fctx *x = run_past_windows(&cfg, &st, &mem);
   mwx_node_close(x->n);
   printf("# launch fit off, tracks %llu: tracker heap after every window closed: %llu B\n",
          (unsigned long long)st.tracks_confirmed, (unsigned long long)mem.tracker_heap_bytes);
