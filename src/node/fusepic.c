@@ -1006,7 +1006,7 @@ int mwx_node_fused_picture_since(const mwx_node *n, uint64_t since, int brief, m
   *version = f ? f->ver : 0;
   if (!f)
     return 0;
-  if (since < f->ver_floor)
+  if (since && since < f->ver_floor) /* (0: the whole picture, which has nothing forgotten) */
     return mwx_error_set(MWX_ERANGE, "node: fused picture since %llu: forgotten (changes kept from %llu)",
                          (unsigned long long)since, (unsigned long long)f->ver_floor);
   if (since >= f->ver && !brief)
