@@ -1062,7 +1062,13 @@ static double mahal2(const mwx_track_filter_cfg *cfg, const mwx_track_est *e, co
   return d2;
 }
 
-static int boost_possible(const trk *t);
+/* The squared distance of plot p (coarse c) from estimate e, INFINITY
+ * beyond gate by the coarse test (pregate_far); *lnr (may be NULL) as
+ * mahal2's. */
+static double gated_d2(const mwx_tracker *tr, const coarse *c, const mwx_track_plot *p, const mwx_track_est *e,
+                       double gate, double *lnr) {
+  return pregate_far(c, p, e, gate) ? INFINITY : mahal2(&tr->cfg.filt, e, p, lnr);
+}
 
 /* Whether leftover radar plot p (coarse c) is claimed by a candidate of
  * this scan (the no-start claim, CLAIM_PROB above). */
@@ -1077,7 +1083,7 @@ static int claimed(const mwx_tracker *tr, const size_t *cand, const mwx_track_im
     const mwx_track_est *e[3] = {&comb, &pred[a].m[MWX_TRACK_BALLISTIC], &pred[a].m[MWX_TRACK_BOOST]};
     int ne = boost_possible(t) ? 3 : 2; /* the boost model while it can be */
     for (int k = 0; k < ne; k++)
-      if (!pregate_far(c, p, e[k], tr->claim3) && mahal2(&tr->cfg.filt, e[k], p, NULL) <= tr->claim3)
+      if (gated_d2(tr, c, p, e[k], tr->claim3, NULL) <= tr->claim3)
         return 1;
   }
   return 0;
@@ -1148,32 +1154,25 @@ static int process_scan(mwx_tracker *tr, const mwx_track_plot *pl, size_t np) {
     for (size_t j = 0; j < np; j++) {
       if (pl[j].kind == MWX_TRACK_IR && !(tr->t[cand[a]].info.status == MWX_TRACK_CONFIRMED))
         continue; /* bearing-only plots only update confirmed tracks */
-      double lnr = 0, lnrb = 0;
-      double d2 = pregate_far(&cg[j], &pl[j], &comb, gate) ? INFINITY : mahal2(&tr->cfg.filt, &comb, &pl[j], &lnr);
-      /* an engine that stops (or a missile that was never burning) is
-       * where the ballistic model says, not where the combined estimate,
-       * dominated by the boost model, says: a confirmed track also gates on
-       * its ballistic model's prediction */
-      if (tr->t[cand[a]].info.status == MWX_TRACK_CONFIRMED && pred[a].mu[MWX_TRACK_BALLISTIC] < 0.5) {
-        const mwx_track_est *eb = &pred[a].m[MWX_TRACK_BALLISTIC];
-        double d2b = pregate_far(&cg[j], &pl[j], eb, gate) ? INFINITY : mahal2(&tr->cfg.filt, eb, &pl[j], &lnrb);
-        if (d2b < d2) {
-          d2 = d2b;
-          lnr = lnrb;
-        }
-      }
-      /* and the reverse: a stage lit after a coast is where the boost
-       * model says, not where the combined estimate, dominated by the
-       * ballistic model, says: a confirmed track not yet burnt out also
-       * gates on its boost model's prediction (with the thrust angle in the
-       * boost state and the ballistic model's gate alone, the ICBM of
-       * tests/test_track.c test_reignition_after_coast lost its track 7 s
-       * after the second stage lit and a second one was confirmed) */
-      if (tr->t[cand[a]].info.status == MWX_TRACK_CONFIRMED && !tr->t[cand[a]].burnt_out &&
-          pred[a].mu[MWX_TRACK_BOOST] < 0.5) {
-        const mwx_track_est *eo = &pred[a].m[MWX_TRACK_BOOST];
-        double lnro = 0;
-        double d2o = pregate_far(&cg[j], &pl[j], eo, gate) ? INFINITY : mahal2(&tr->cfg.filt, eo, &pl[j], &lnro);
+      double lnr = 0;
+      double d2 = gated_d2(tr, &cg[j], &pl[j], &comb, gate, &lnr);
+      /* a confirmed track also gates on the model the combined estimate
+       * under-weights (mu < 0.5), the smaller distance counting:
+       * - the ballistic model: an engine that stops (or a missile that was
+       *   never burning) is where the ballistic model says, not where the
+       *   combined estimate, dominated by the boost model, says;
+       * - the boost model, while not burnt out: a stage lit after a coast
+       *   is where the boost model says (with the thrust angle in the boost
+       *   state and the ballistic model's gate alone, the ICBM of
+       *   tests/test_track.c test_reignition_after_coast lost its track 7 s
+       *   after the second stage lit and a second one was confirmed) */
+      const trk *ta = &tr->t[cand[a]];
+      static const int models[] = {MWX_TRACK_BALLISTIC, MWX_TRACK_BOOST};
+      for (size_t k = 0; k < 2 && ta->info.status == MWX_TRACK_CONFIRMED; k++) {
+        int model = models[k];
+        if (pred[a].mu[model] >= 0.5 || (model == MWX_TRACK_BOOST && ta->burnt_out))
+          continue;
+        double lnro = 0, d2o = gated_d2(tr, &cg[j], &pl[j], &pred[a].m[model], gate, &lnro);
         if (d2o < d2) {
           d2 = d2o;
           lnr = lnro;
