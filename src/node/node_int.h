@@ -141,9 +141,10 @@ int node_memwork_create(uint64_t free_min, mwx_node_loop *loop, node_memwork **o
 void node_memwork_request(node_memwork *w, int64_t sim_ns);
 /* Stops and joins the worker.  NULL ignored. */
 void node_memwork_destroy(node_memwork *w);
-/* node_open.c: the owners' parts of mwx_node_memory (tracker, SQLite,
- * fuser, the node's tables) into m.  Loop thread. */
-void node_mem_owners(const mwx_node *n, mwx_node_memory *m);
+/* node_open.c: the node's own parts of mwx_node_memory into m: the owners'
+ * bytes (tracker, SQLite, fuser, the node's tables) and the trim and shrink
+ * counters.  Loop thread. */
+void node_mem_fill(const mwx_node *n, mwx_node_memory *m);
 /* mallinfo2's bytes in use and free, VmRSS (any thread). */
 void node_mem_read(uint64_t *used, uint64_t *free_b, uint64_t *rss);
 

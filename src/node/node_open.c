@@ -127,7 +127,7 @@ void mwx_node_get_stats(const mwx_node *n, mwx_node_stats *s) {
   s->fit_p99_ms = k ? v[(size_t)(0.99 * (double)k) < k ? (size_t)(0.99 * (double)k) : k - 1] : 0;
 }
 
-void node_mem_owners(const mwx_node *n, mwx_node_memory *m) {
+void node_mem_fill(const mwx_node *n, mwx_node_memory *m) {
   mwx_track_table_stats ts;
   mwx_track_table_stats_get(n->tr, &ts);
   m->tracker_heap_bytes = ts.heap_bytes;
@@ -138,19 +138,19 @@ void node_mem_owners(const mwx_node *n, mwx_node_memory *m) {
                          n->cap_out * sizeof *n->out + n->cap_rx_pend * (sizeof *n->rx_pend + sizeof *n->rx_pend_ev) +
                          n->cap_fit_done * sizeof *n->fit_done +
                          mwx_fuse_latest_count(n->latest) * sizeof(mwx_fuse_latest_entry);
+  m->trims = n->mem_trims;
+  m->trim_ns = n->mem_trim_ns;
+  m->trim_max_ns = n->mem_trim_max_ns;
+  m->trims_skipped = n->mem_trims_skipped;
+  m->shrinks = n->shrinks;
 }
 
 void mwx_node_get_memory(const mwx_node *n, mwx_node_memory *m) {
   if (!n || !m)
     return;
   memset(m, 0, sizeof *m);
-  node_mem_owners(n, m);
+  node_mem_fill(n, m);
   node_mem_read(&m->heap_used_bytes, &m->heap_free_bytes, &m->rss_bytes);
-  m->trims = n->mem_trims;
-  m->trim_ns = n->mem_trim_ns;
-  m->trim_max_ns = n->mem_trim_max_ns;
-  m->trims_skipped = n->mem_trims_skipped;
-  m->shrinks = n->shrinks;
 }
 
 void mwx_node_latest(const mwx_node *n, mwx_fuse_latest_fn fn, void *ctx) {

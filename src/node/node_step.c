@@ -180,15 +180,10 @@ static void mem_report(mwx_node *n, const node_mem_result *r) {
     n->mem_trims_skipped++;
   mwx_node_memory m;
   memset(&m, 0, sizeof m);
-  node_mem_owners(n, &m);
+  node_mem_fill(n, &m);
   m.heap_used_bytes = r->heap_used_bytes;
   m.heap_free_bytes = r->heap_free_bytes;
   m.rss_bytes = r->rss_bytes;
-  m.trims = n->mem_trims;
-  m.trim_ns = n->mem_trim_ns;
-  m.trim_max_ns = n->mem_trim_max_ns;
-  m.trims_skipped = n->mem_trims_skipped;
-  m.shrinks = n->shrinks;
   m.sim_ns = r->sim_ns;
   m.free_before_bytes = r->free_before_bytes;
   m.trimmed = r->trimmed;
