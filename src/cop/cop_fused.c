@@ -161,10 +161,16 @@ static void fused_gone(mwx_cop *c, fused_walk *w, cop_fused *f) {
   *f = c->fused[--c->n_fused];
 }
 
-/* The brief JSON of an entry whose data did not change: its position. */
-static json_t *brief_json(const mwx_node_fused_entry *e) {
-  return json_pack("{s:I,s:f,s:f,s:f,s:f,s:b}", "g", (json_int_t)e->global_track_no, "t_ms", msd(e->t_ns), "lat_deg",
-                   e->lat_deg, "lon_deg", e->lon_deg, "alt_km", e->h_m / 1e3, "coasting", e->coasting);
+/* Fused slot f moved only (its data unchanged): the brief entry (its
+ * position) into the walk's push, counted as a refresh. */
+static void push_brief(mwx_cop *c, fused_walk *w, cop_fused *f, const mwx_node_fused_entry *e) {
+  c->st.fused_refreshed++;
+  f->pushed_mono = w->now_mono;
+  f->t_ns = e->t_ns;
+  json_array_append_new(w->tracks,
+                        json_pack("{s:I,s:f,s:f,s:f,s:f,s:b}", "g", (json_int_t)e->global_track_no, "t_ms",
+                                  msd(e->t_ns), "lat_deg", e->lat_deg, "lon_deg", e->lon_deg, "alt_km", e->h_m / 1e3,
+                                  "coasting", e->coasting));
 }
 
 void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
@@ -189,12 +195,8 @@ void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
     if (!f)
       return;
     f->seen = 1;
-    if (f->t_ns == e->t_ns || w->now_mono - f->pushed_mono < COP_FUSED_REFRESH_NS)
-      return;
-    c->st.fused_refreshed++;
-    f->pushed_mono = w->now_mono;
-    f->t_ns = e->t_ns;
-    json_array_append_new(w->tracks, brief_json(e));
+    if (f->t_ns != e->t_ns && w->now_mono - f->pushed_mono >= COP_FUSED_REFRESH_NS)
+      push_brief(c, w, f, e);
     return;
   }
   c->st.fused_built++;
@@ -220,10 +222,7 @@ void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
   if (!moved && !nl && !ni && !refresh)
     return;
   if (refresh) {
-    c->st.fused_refreshed++;
-    f->pushed_mono = w->now_mono;
-    f->t_ns = e->t_ns;
-    json_array_append_new(w->tracks, brief_json(e));
+    push_brief(c, w, f, e);
     return;
   }
   c->st.fused_moved++;

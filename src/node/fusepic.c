@@ -239,7 +239,8 @@ static size_t stamp_pos(const struct node_fuse *f, uint32_t gtn) {
   return fu_gtn_lower_bound(f->stamp, f->n_stamp, sizeof *f->stamp, offsetof(fu_stamp, gtn), gtn);
 }
 
-static fu_stamp *stamp_get(struct node_fuse *f, uint32_t gtn) {
+/* The stamp of gtn, or NULL. */
+static fu_stamp *stamp_get(const struct node_fuse *f, uint32_t gtn) {
   size_t k = stamp_pos(f, gtn);
   return k < f->n_stamp && f->stamp[k].gtn == gtn ? &f->stamp[k] : NULL;
 }
@@ -979,8 +980,8 @@ static void fill_entry(const mwx_node *n, size_t i, int full, uint64_t ver, mwx_
 }
 
 static uint64_t entry_ver(const struct node_fuse *f, uint32_t gtn) {
-  size_t k = stamp_pos(f, gtn);
-  return k < f->n_stamp && f->stamp[k].gtn == gtn ? f->stamp[k].ver : f->ver;
+  const fu_stamp *s = stamp_get(f, gtn);
+  return s ? s->ver : f->ver;
 }
 
 void mwx_node_fused_picture(const mwx_node *n, mwx_node_fused_fn fn, void *ctx) {
