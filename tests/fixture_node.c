@@ -13,7 +13,7 @@
 #include "fixture_dir.h"
 #include "fixture_node.h"
 
-void fx_node_write_salvo(const char *path, int n, int gap_s) {
+void fx_node_write_salvo(const char *path, int n, int gap_s, double dlat_deg) {
   FILE *f = fopen(path, "w");
   assert_non_null(f);
   fprintf(f, "{\"name\":\"test\",\"launches\":[");
@@ -21,7 +21,7 @@ void fx_node_write_salvo(const char *path, int n, int gap_s) {
     fprintf(f,
             "%s{\"id\":\"M%d\",\"time_utc\":\"2022-11-18T01:%02d:%02dZ\",\"lat_deg\":%.2f,\"lon_deg\":125.67,"
             "\"azimuth_deg\":72.0,\"apogee_km\":6040.9,\"range_km\":999.2,\"class\":\"ICBM\"}",
-            i ? "," : "", i + 1, 15 + (i * gap_s) / 60, (i * gap_s) % 60, 39.2 - 0.6 * i);
+            i ? "," : "", i + 1, 15 + (i * gap_s) / 60, (i * gap_s) % 60, 39.2 - dlat_deg * i);
   fprintf(f, "],\"sensors\":\"default\"}\n");
   assert_int_equal(fclose(f), 0);
 }
@@ -52,6 +52,6 @@ void fx_node_salvo_kor(mwx_node_config *cfg, const char *name, const char *file,
   fx_subdir(name, dir, dir_cap);
   char sc[MWX_NODE_PATH_LEN];
   snprintf(sc, sizeof sc, "%.400s/%.100s", dir, file);
-  fx_node_write_salvo(sc, n, gap_s);
+  fx_node_write_salvo(sc, n, gap_s, 0.6);
   fx_node_config_kor(cfg, dir, sc);
 }

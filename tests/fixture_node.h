@@ -11,10 +11,11 @@
 #include "mwx/node.h"
 
 /* Writes to path a scenario of n launches of the 2022-11-18 Hwasong-17
- * profile (scenarios/2022-11-18-hwasong17.json: apogee, range, azimuth),
- * gap_s apart, each from a site 0.6 deg further south so the tracks stay
- * apart.  Fails the test if it cannot. */
-void fx_node_write_salvo(const char *path, int n, int gap_s);
+ * profile (scenarios/2022-11-18-hwasong17.json: launch point, apogee, range,
+ * azimuth), gap_s apart from 01:15:00Z, each from a site dlat_deg further
+ * south than the one before (0: a one-pad salvo; 0.6 keeps the tracks
+ * apart).  Fails the test if it cannot. */
+void fx_node_write_salvo(const char *path, int n, int gap_s, double dlat_deg);
 
 /* *cfg = mwx_node_config_init, then nation's offline node (no DDS) on the
  * scenario sc (a name without '/' is a file of the source tree's

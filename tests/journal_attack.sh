@@ -101,6 +101,7 @@ expect 1 "release decide into the node's journal refused" "only the node creates
 # ---- a held sample edited, then approved: the operator tool and the running node refuse it
 sed 's/"manual_timeout_s": 30/"manual_timeout_s": 900/' "$SRC/config/policy-KOR.json" > "$T/policy-slow.json"
 L="$T/live.db"
+: > "$T/live.log" # exists before the wait below reads it (the run opens it after the fork)
 "$MWX" run "$SC" --nation KOR --journal "$L" --policy "$T/policy-slow.json" --speed 60 --no-plots --log > "$T/live.log" 2>&1 & PID=$!
 end=$((SECONDS + 40))
 while [ $SECONDS -lt $end ] && [ "$(grep -c "HELD JPN" "$T/live.log")" -lt 2 ]; do sleep 0.1; done

@@ -194,18 +194,29 @@ static void open_node(const char *dir, const char *nat, nctx *x, mwx_node **out)
   x->node = *out;
 }
 
+/* KOR, JPN and the USA on the same scenario, in that order */
+static void open_coalition(const char *dir, nctx x[3], mwx_node *all[3]) {
+  static const char *const nations[3] = {"KOR", "JPN", "USA"};
+  for (int i = 0; i < 3; i++)
+    open_node(dir, nations[i], &x[i], &all[i]);
+}
+
+static void close_all(mwx_node **all, int n) {
+  for (int i = 0; i < n; i++)
+    mwx_node_close(all[i]);
+}
+
 static void test_jpn_with_partners(void **state) {
   (void)state;
   char dir[96];
   fx_subdir("test_jpn_with_partners", dir, sizeof dir);
-  static nctx xk, xj, xu;
-  mwx_node *nk, *nj, *nu;
-  open_node(dir, "KOR", &xk, &nk);
-  open_node(dir, "JPN", &xj, &nj);
-  open_node(dir, "USA", &xu, &nu);
-  mwx_node *all[3] = {nk, nj, nu};
+  static nctx x[3];
+  mwx_node *all[3];
+  open_coalition(dir, x, all);
+  nctx *xj = &x[1];
+  mwx_node *nj = all[1];
   /* at +300 s the missile is in mid-course over the Sea of Japan, seen by all three */
-  int rc = mwx_node_offline_run(all, 3, xj.epoch_ns + 300 * SEC);
+  int rc = mwx_node_offline_run(all, 3, xj->epoch_ns + 300 * SEC);
   if (rc)
     fprintf(stderr, "%s\n", mwx_error_msg());
   assert_int_equal(rc, 0);
@@ -234,28 +245,26 @@ static void test_jpn_with_partners(void **state) {
                                       is JPN's alone: its radars saw the fall) */
   fprintf(stderr, "JPN: %d fused predictions (%d with KOR's data), %d fused releases (%d to KOR, %d to USA, %d refused third-party),"
                   " %d alerts, land warning for Aomori at %+.0f s\n",
-          xj.fused_made, xj.fused_with_kor, xj.released_fused, xj.fused_kor, xj.fused_released_usa_kor, xj.fused_refused_third,
-          xj.alerts, xj.land_aomori ? xj.land_aomori_s : -1.0);
+          xj->fused_made, xj->fused_with_kor, xj->released_fused, xj->fused_kor, xj->fused_released_usa_kor, xj->fused_refused_third,
+          xj->alerts, xj->land_aomori ? xj->land_aomori_s : -1.0);
   /* own Tracks only, each with its global number */
-  assert_true(xj.tracks > 0);
-  assert_int_equal(xj.tracks_not_own, 0);
-  assert_int_equal(xj.tracks_no_gtn, 0);
+  assert_true(xj->tracks > 0);
+  assert_int_equal(xj->tracks_not_own, 0);
+  assert_int_equal(xj->tracks_no_gtn, 0);
   /* fused products were made and none with KOR's data went to the USA */
-  assert_true(xj.fused_made > 0);
-  assert_true(xj.fused_with_kor > 0);
+  assert_true(xj->fused_made > 0);
+  assert_true(xj->fused_with_kor > 0);
   assert_true(p.n >= 1);
-  assert_int_equal(xj.fused_released_usa_kor, 0);
-  assert_true(xj.fused_refused_third > 0);
+  assert_int_equal(xj->fused_released_usa_kor, 0);
+  assert_true(xj->fused_refused_third > 0);
   /* a land warning for Aomori */
-  assert_true(xj.land_aomori > 0);
-  fprintf(stderr, "overflight predicted at %+.0f s: lead %.0f s\n", xj.overflight_s,
-          xj.overflight_s - xj.land_aomori_s);
-  assert_true(xj.overflight_s > 0);
-  assert_true(xj.overflight_s - xj.land_aomori_s >= 180.0); /* issue 14: at least 3 minutes before */
-  assert_int_equal(xj.other_regions, 0);                    /* no Tokyo islands */
-  mwx_node_close(nk);
-  mwx_node_close(nj);
-  mwx_node_close(nu);
+  assert_true(xj->land_aomori > 0);
+  fprintf(stderr, "overflight predicted at %+.0f s: lead %.0f s\n", xj->overflight_s,
+          xj->overflight_s - xj->land_aomori_s);
+  assert_true(xj->overflight_s > 0);
+  assert_true(xj->overflight_s - xj->land_aomori_s >= 180.0); /* issue 14: at least 3 minutes before */
+  assert_int_equal(xj->other_regions, 0);                    /* no Tokyo islands */
+  close_all(all, 3);
 }
 
 /* ---- the changed-since filter (mwx_node_fused_picture_since) ---- */
@@ -317,18 +326,17 @@ static void test_picture_since(void **state) {
   (void)state;
   char dir[96];
   fx_subdir("test_picture_since", dir, sizeof dir);
-  static nctx xk, xj, xu;
-  mwx_node *nk, *nj, *nu;
-  open_node(dir, "KOR", &xk, &nk);
-  open_node(dir, "JPN", &xj, &nj);
-  open_node(dir, "USA", &xu, &nu);
-  mwx_node *all[3] = {nk, nj, nu};
+  static nctx x[3];
+  mwx_node *all[3];
+  open_coalition(dir, x, all);
+  nctx *xj = &x[1];
+  mwx_node *nj = all[1];
   assert_int_equal(mwx_node_fused_version(nj), 0);
   uint64_t ver = 0, v2 = 0;
   since_map page = {0};
   int steps = 0, changed_steps = 0, whole_total = 0, since_full = 0, brief_total = 0;
   uint64_t last_v = 0;
-  for (int64_t t = xj.epoch_ns - 30 * SEC; t <= xj.epoch_ns + 1450 * SEC; t += 5 * SEC) {
+  for (int64_t t = xj->epoch_ns - 30 * SEC; t <= xj->epoch_ns + 1450 * SEC; t += 5 * SEC) {
     assert_int_equal(mwx_node_offline_run(all, 3, t), 0);
     steps++;
     page.full = page.brief = page.removed = page.calls = 0;
@@ -377,7 +385,7 @@ static void test_picture_since(void **state) {
   assert_int_equal(page.e[0].fallen, 1);
   int after_fall = 0;
   for (int k = 0; k < 5; k++) {
-    assert_int_equal(mwx_node_offline_run(all, 3, xj.epoch_ns + (1450 + 5 * (k + 1)) * SEC), 0);
+    assert_int_equal(mwx_node_offline_run(all, 3, xj->epoch_ns + (1450 + 5 * (k + 1)) * SEC), 0);
     page.full = page.calls = 0;
     assert_int_equal(mwx_node_fused_picture_since(nj, ver, 0, since_put, &page, &ver), 0);
     after_fall += page.full;
@@ -389,9 +397,7 @@ static void test_picture_since(void **state) {
   assert_int_equal(after_fall, 0);
   assert_int_equal(mwx_node_fused_picture_since(NULL, 0, 0, since_put, &page, &ver), MWX_EINVAL);
   mwx_error_clear();
-  mwx_node_close(nk);
-  mwx_node_close(nj);
-  mwx_node_close(nu);
+  close_all(all, 3);
 }
 
 /* JPN alone: its own picture, no fused product; its warning (if any) is later. */

@@ -29,6 +29,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "fixture_node.h"
 #include "mwx/alert.h"
 #include "mwx/error.h"
 #include "mwx/node.h"
@@ -220,16 +221,7 @@ static void salvo_numbers(int gap_s, int strict) {
   char path[256];
   const char *tmp = getenv("TMPDIR");
   snprintf(path, sizeof path, "%s/mwx-salvo-%d-%ld.json", tmp && *tmp ? tmp : "/tmp", gap_s, (long)getpid());
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fprintf(f, "{\"name\":\"test\",\"launches\":[");
-  for (int i = 0; i < 3; i++)
-    fprintf(f,
-            "%s{\"id\":\"M%d\",\"time_utc\":\"2022-11-18T01:%02d:%02dZ\",\"lat_deg\":39.2,\"lon_deg\":125.67,"
-            "\"azimuth_deg\":72.0,\"apogee_km\":6040.9,\"range_km\":999.2,\"class\":\"ICBM\"}",
-            i ? "," : "", i + 1, 15 + (i * gap_s) / 60, (i * gap_s) % 60);
-  fprintf(f, "],\"sensors\":\"default\"}\n");
-  assert_int_equal(fclose(f), 0);
+  fx_node_write_salvo(path, 3, gap_s, 0.0);
   mwx_node_replay_opts o;
   opts(&o);
   o.conditions = MWX_NODE_REPLAY_SHARED;

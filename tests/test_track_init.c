@@ -32,6 +32,7 @@
 #include "mwx/error.h"
 #include "mwx/sim.h"
 #include "mwx/track.h"
+#include "fixture_node.h"
 #include "fixture_sim.h"
 
 /* The tracks per missile of scenario (file name or path) for nation, seed,
@@ -83,20 +84,6 @@ static void test_one_track_per_missile(void **state) {
   }
 }
 
-/* Two ICBMs from one pad gap_s apart (the profile of 2022-11-18). */
-static void write_pad_salvo(const char *path, int gap_s) {
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fprintf(f, "{\"name\":\"one-pad salvo\",\"launches\":[");
-  for (int i = 0; i < 2; i++)
-    fprintf(f,
-            "%s{\"id\":\"M%d\",\"time_utc\":\"2022-11-18T01:15:%02dZ\",\"lat_deg\":39.2,\"lon_deg\":125.67,"
-            "\"azimuth_deg\":72.0,\"apogee_km\":6040.9,\"range_km\":999.2,\"class\":\"ICBM\"}",
-            i ? "," : "", i + 1, i * gap_s);
-  fprintf(f, "],\"sensors\":\"default\"}\n");
-  assert_int_equal(fclose(f), 0);
-}
-
 /* How much later after its launch the second missile of a one-pad salvo
  * may be confirmed than the first: before the claim, and with it, 0 s at
  * every nation, seeds 1-2, 3 and 5 s apart, and at most 2 s 2 s apart (JPN,
@@ -114,7 +101,7 @@ static void test_one_pad_salvo(void **state) {
     char path[512];
     snprintf(path, sizeof path, "%s/mwx-pad-salvo-%d-%ld.json", tmp && *tmp ? tmp : "/tmp", gap_s[g],
              (long)getpid());
-    write_pad_salvo(path, gap_s[g]);
+    fx_node_write_salvo(path, 2, gap_s[g], 0.0);
     for (size_t a = 0; a < sizeof nations / sizeof nations[0]; a++)
       for (uint64_t seed = 1; seed <= 2; seed++) {
         fx_missile_tracks per[4];
