@@ -58,6 +58,7 @@
  * BENCH_FUSE_NUMBERS=1: every change of the missile's number, and each seed's counts.
  * BENCH_FUSE_BURNOUT_S=S: the burnout rule's window burnout_ci_s (default 5).
  * BENCH_FUSE_QB=Q: the fuser's q_ballistic_m2ps3 (ablation: 1e-4, the default before the seventh session).
+ * BENCH_FUSE_QBOOST=Q: the fuser's q_boost_m2ps3 (its prediction of a boost sample; default 100).
  * --from KOR,USA (any of KOR, JPN, USA): JPN's fuser takes only these nations' samples (issue 13, sixteenth
  * session: which nation's samples make the fused track worse than the best nation's).  The report gives,
  * per phase, the fused RMS over the bins against the RMS of each bin's best single nation.
@@ -907,6 +908,8 @@ int main(int argc, char **argv) {
     g_cfg.burnout_ci_s = atof(getenv("BENCH_FUSE_BURNOUT_S"));
   if (getenv("BENCH_FUSE_QB"))
     g_cfg.q_ballistic_m2ps3 = atof(getenv("BENCH_FUSE_QB"));
+  if (getenv("BENCH_FUSE_QBOOST")) /* the fuser's q_boost_m2ps3 (its prediction of a boost sample) */
+    g_cfg.q_boost_m2ps3 = atof(getenv("BENCH_FUSE_QBOOST"));
   const char *scen[16];
   int ns = 0;
   for (int i = 1; i < argc; i++) {
