@@ -51,9 +51,14 @@
  * stderr, BENCH_FUSE_TRACE=N seed N's fused tracks every 5 s (BENCH_FUSE_AT=S: also every seed's at
  * +S s; BENCH_FUSE_TRACKS=1: with every nation's confirmed tracks within 100 km, their error and age).
  * BENCH_FUSE_MEM=1 (with --cost): the fuser's tables every minute (mwx_fuse_mem_stats).
+ * BENCH_FUSE_NEES=1 (issue 13, seventeenth session): each estimator's 3-D position and velocity NEES
+ * per bin (stderr, "nees3" lines) and per phase (stdout), with the per-axis z^2 on the truth's velocity
+ * frame (along, up in its vertical plane, lateral); BENCH_FUSE_UNTIL_S=S ends each seed's run S s after
+ * launch (the boost alone: a fraction of the flight's cost).
  * BENCH_FUSE_NUMBERS=1: every change of the missile's number, and each seed's counts.
  * BENCH_FUSE_BURNOUT_S=S: the burnout rule's window burnout_ci_s (default 5).
  * BENCH_FUSE_QB=Q: the fuser's q_ballistic_m2ps3 (ablation: 1e-4, the default before the seventh session).
+ * BENCH_FUSE_QBOOST=Q: the fuser's q_boost_m2ps3 (its prediction of a boost sample; default 100).
  * --from KOR,USA (any of KOR, JPN, USA): JPN's fuser takes only these nations' samples (issue 13, sixteenth
  * session: which nation's samples make the fused track worse than the best nation's).  The report gives,
  * per phase, the fused RMS over the bins against the RMS of each bin's best single nation.
@@ -85,6 +90,8 @@ enum { E_FUSED = 0, E_ALL, E_KOR, E_JPN, E_USA, N_EST };
 static const char *EST_NAME[N_EST] = {"JPN fused", "centralized", "KOR", "JPN", "USA"};
 static int g_ballistic; /* --ballistic: samples carry the ballistic model's estimate once ballistic */
 static mwx_fuse_config g_cfg; /* --boost-info, --ci, --no-thrust: ablations */
+static int g_nees_axes;       /* BENCH_FUSE_NEES: 3-D position / velocity NEES and per-axis z^2 per bin */
+static double g_until_s;      /* BENCH_FUSE_UNTIL_S: a seed's run stops this long after launch (0: the flight) */
 static unsigned g_from = 7u;   /* --from: the nations whose samples JPN's fuser takes (bit 0 KOR, 1 JPN, 2 USA) */
 
 typedef struct bin {
@@ -100,6 +107,11 @@ typedef struct bin {
    * errors), the trace of P_f's position block (the error it claims), the sum without nation k */
   double d_se, d_u[3], d_x[3], d_tr, d_drop[3];
   int d_n;
+  /* BENCH_FUSE_NEES: each estimator's 3-D position and velocity NEES and, per axis of the truth's
+   * velocity frame (along the velocity, up in its vertical plane, lateral), the squared error over
+   * the variance the estimator claims on that axis, position [0..2] and velocity [3..5] (1 expected) */
+  double nees_p[N_EST], nees_v[N_EST], zax[N_EST][6], tr_p[N_EST], tr_v[N_EST];
+  int n3[N_EST];
   int used;
 } bin;
 
@@ -241,6 +253,56 @@ static double nees6(const double e[6], const double P[6][6]) {
   return d2;
 }
 
+/* e^T P^-1 e for a 3-vector and a 3x3 covariance (cofactors); NAN if singular. */
+static double nees3(const double e[3], const double P[3][3]) {
+  double c00 = P[1][1] * P[2][2] - P[1][2] * P[2][1], c01 = P[1][2] * P[2][0] - P[1][0] * P[2][2],
+         c02 = P[1][0] * P[2][1] - P[1][1] * P[2][0];
+  double det = P[0][0] * c00 + P[0][1] * c01 + P[0][2] * c02;
+  if (!(det > 0))
+    return NAN;
+  double I[3][3] = {{c00, P[0][2] * P[2][1] - P[0][1] * P[2][2], P[0][1] * P[1][2] - P[0][2] * P[1][1]},
+                    {c01, P[0][0] * P[2][2] - P[0][2] * P[2][0], P[0][2] * P[1][0] - P[0][0] * P[1][2]},
+                    {c02, P[0][1] * P[2][0] - P[0][0] * P[2][1], P[0][0] * P[1][1] - P[0][1] * P[1][0]}};
+  double d2 = 0;
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      d2 += e[i] * I[i][j] * e[j] / det;
+  return d2;
+}
+
+/* BENCH_FUSE_NEES: the position and velocity NEES of an estimate and its per-axis z^2 in the
+ * truth's velocity frame (xt: the truth's position and velocity). */
+static void nees_axes(const double e[6], const double P[6][6], const double xt[6], double *np, double *nv,
+                      double z2[6]) {
+  double Pp[3][3], Pv[3][3];
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      Pp[i][j] = P[i][j], Pv[i][j] = P[3 + i][3 + j];
+  *np = nees3(e, Pp);
+  *nv = nees3(e + 3, Pv);
+  double r = sqrt(xt[0] * xt[0] + xt[1] * xt[1] + xt[2] * xt[2]);
+  double sp = sqrt(xt[3] * xt[3] + xt[4] * xt[4] + xt[5] * xt[5]), ax[3][3], w = 0, nn = 0;
+  for (int i = 0; i < 3; i++)
+    ax[0][i] = xt[3 + i] / sp, w += ax[0][i] * xt[i] / r;
+  for (int i = 0; i < 3; i++)
+    ax[1][i] = xt[i] / r - w * ax[0][i], nn += ax[1][i] * ax[1][i];
+  for (int i = 0; i < 3; i++)
+    ax[1][i] /= sqrt(nn);
+  ax[2][0] = ax[0][1] * ax[1][2] - ax[0][2] * ax[1][1];
+  ax[2][1] = ax[0][2] * ax[1][0] - ax[0][0] * ax[1][2];
+  ax[2][2] = ax[0][0] * ax[1][1] - ax[0][1] * ax[1][0];
+  for (int b = 0; b < 2; b++)
+    for (int a = 0; a < 3; a++) {
+      double pe = 0, var = 0;
+      for (int i = 0; i < 3; i++) {
+        pe += ax[a][i] * e[3 * b + i];
+        for (int j = 0; j < 3; j++)
+          var += ax[a][i] * P[3 * b + i][3 * b + j] * ax[a][j];
+      }
+      z2[3 * b + a] = var > 0 ? pe * pe / var : NAN;
+    }
+}
+
 /* Wilson-Hilferty chi-square quantile for k dof at standard normal z. */
 static double wh(double k, double z) {
   double a = 2.0 / (9.0 * k);
@@ -280,6 +342,8 @@ static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint
       goto done;
     /* evaluation every EVAL_STEP_S of flight */
     int64_t since = t - L0;
+    if (g_until_s > 0 && since > (int64_t)(g_until_s * NS))
+      break;
     if (since < 0 || since % (EVAL_STEP_S * NS) || (double)since / NS > flight_s - 1.0)
       continue;
     int b = (int)(since / (EVAL_STEP_S * NS));
@@ -337,6 +401,17 @@ static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint
         continue;
       if (isfinite(ne[x]))
         B->nees[x] += ne[x], B->n_nees[x]++;
+      if (g_nees_axes) {
+        double np, nv, z2[6];
+        nees_axes(e[x], P[x], xt, &np, &nv, z2);
+        if (isfinite(np) && isfinite(nv)) {
+          B->nees_p[x] += np, B->nees_v[x] += nv, B->n3[x]++;
+          B->tr_p[x] += P[x][0][0] + P[x][1][1] + P[x][2][2];
+          B->tr_v[x] += P[x][3][3] + P[x][4][4] + P[x][5][5];
+          for (int a = 0; a < 6; a++)
+            B->zax[x][a] += z2[a];
+        }
+      }
       for (int c = 0; c < 3; c++) {
         B->se_p[x] += e[x][c] * e[x][c];
         B->se_v[x] += e[x][3 + c] * e[x][3 + c];
@@ -407,6 +482,60 @@ done:
   mwx_fuse_destroy(fz);
   mwx_fuse_pipe_destroy(pp);
   return rc;
+}
+
+/* BENCH_FUSE_NEES: per bin (stderr) each estimator's mean 3-D position / velocity NEES over the seeds
+ * that had an estimate, with their count, the RMS error it claims (s: square root of the mean trace of its
+ * position / velocity covariance, to set beside the bin's RMS error), and the per-axis mean z^2 (along / up / lateral, position then
+ * velocity); per phase (stdout) the means and the bins (every seed held) above / below the 95% band of a
+ * mean of SEEDS chi-square(3). */
+static void report_nees3(int seeds, const bin *bins, int nbins) {
+  static const char *PH[3] = {"boost", "midcourse", "terminal"};
+  double lo = wh(3.0 * seeds, -1.959964) / seeds, hi = wh(3.0 * seeds, 1.959964) / seeds;
+  for (int b = 0; b < nbins; b++) {
+    const bin *B = &bins[b];
+    if (!B->used)
+      continue;
+    fprintf(stderr, "nees3 +%4d ph %d", b * EVAL_STEP_S, B->phase);
+    for (int x = 0; x < N_EST; x++) {
+      int n = B->n3[x];
+      if (!n) {
+        fprintf(stderr, " | %s -", EST_NAME[x]);
+        continue;
+      }
+      fprintf(stderr, " | %s n%d p %.1f v %.1f s %.1f %.2f [%.1f %.1f %.1f / %.1f %.1f %.1f]", EST_NAME[x], n,
+              B->nees_p[x] / n, B->nees_v[x] / n, sqrt(B->tr_p[x] / n), sqrt(B->tr_v[x] / n), B->zax[x][0] / n, B->zax[x][1] / n, B->zax[x][2] / n, B->zax[x][3] / n,
+              B->zax[x][4] / n, B->zax[x][5] / n);
+    }
+    fprintf(stderr, "\n");
+  }
+  printf("  NEES per phase, position and velocity (3-D each; 3 expected; band of a %d-seed mean [%.2f, %.2f]); "
+         "per axis z^2 along / up / lateral of the truth's velocity (1 expected):\n",
+         seeds, lo, hi);
+  printf("    %-10s %-12s %7s %7s %5s %9s %9s  %-17s %-17s\n", "phase", "estimator", "pos", "vel", "bins",
+         "pos ab/be", "vel ab/be", "pos z2 a/u/l", "vel z2 a/u/l");
+  for (int ph = 3; ph >= 0; ph--)
+    for (int x = 0; x < N_EST; x++) {
+      double sp = 0, sv = 0, za[6] = {0};
+      int n = 0, nb = 0, pa = 0, pb = 0, va = 0, vb = 0;
+      for (int b = 0; b < nbins; b++) {
+        const bin *B = &bins[b];
+        if (!B->used || (ph != 3 && B->phase != ph))
+          continue;
+        sp += B->nees_p[x], sv += B->nees_v[x], n += B->n3[x];
+        for (int a = 0; a < 6; a++)
+          za[a] += B->zax[x][a];
+        if (B->n3[x] == seeds) {
+          double mp = B->nees_p[x] / seeds, mv = B->nees_v[x] / seeds;
+          nb++;
+          pa += mp > hi, pb += mp < lo, va += mv > hi, vb += mv < lo;
+        }
+      }
+      if (n)
+        printf("    %-10s %-12s %7.2f %7.2f %5d %4d/%-4d %4d/%-4d  %4.2f/%4.2f/%4.2f   %4.2f/%4.2f/%4.2f\n",
+               ph == 3 ? "all" : PH[ph], EST_NAME[x], sp / n, sv / n, nb, pa, pb, va, vb, za[0] / n, za[1] / n,
+               za[2] / n, za[3] / n, za[4] / n, za[5] / n);
+    }
 }
 
 static void report(const char *name, int seeds, const bin *bins, int nbins) {
@@ -565,6 +694,8 @@ static void report(const char *name, int seeds, const bin *bins, int nbins) {
         printf("    %-10s %-12s %8.2f %7d %6d %6d %6d\n", ph == 3 ? "all" : PH[ph], EST_NAME[x], sum / n, nb, in, ab,
                be);
     }
+  if (g_nees_axes)
+    report_nees3(seeds, bins, nbins);
   g_numbers_sum = g_numbers_max = g_numbers_runs = g_dup_evals = g_evals = 0;
 }
 
@@ -771,10 +902,14 @@ static int run_micro(void) {
 int main(int argc, char **argv) {
   int seeds = 20, cost = 0;
   mwx_fuse_config_default(&g_cfg);
+  g_nees_axes = getenv("BENCH_FUSE_NEES") != NULL;
+  g_until_s = getenv("BENCH_FUSE_UNTIL_S") ? atof(getenv("BENCH_FUSE_UNTIL_S")) : 0.0;
   if (getenv("BENCH_FUSE_BURNOUT_S")) /* the burnout rule's window (ablation) */
     g_cfg.burnout_ci_s = atof(getenv("BENCH_FUSE_BURNOUT_S"));
   if (getenv("BENCH_FUSE_QB"))
     g_cfg.q_ballistic_m2ps3 = atof(getenv("BENCH_FUSE_QB"));
+  if (getenv("BENCH_FUSE_QBOOST")) /* the fuser's q_boost_m2ps3 (its prediction of a boost sample) */
+    g_cfg.q_boost_m2ps3 = atof(getenv("BENCH_FUSE_QBOOST"));
   const char *scen[16];
   int ns = 0;
   for (int i = 1; i < argc; i++) {

@@ -21,6 +21,7 @@
 #include "mwx/assess.h"
 #include "mwx/ballistic.h"
 #include "mwx/error.h"
+#include "mwx/fuse.h"
 #include "mwx/geo.h"
 #include "mwx/sim.h"
 
@@ -761,6 +762,145 @@ static void test_pitch_hold(void **state) {
   assert_true(c.x[8] == 0 && c.P[8][8] == 0);
 }
 
+
+/* The boost covariance (issue 13, seventeenth session): JPN's fused track in boost, the covariance
+ * intersection of the three nations' Track samples, against the best single nation on 2022-11-18
+ * (mwx_fuse_pipe: the trackers and the Track samples of the nodes, bench_fuse's pipeline), 20 seeds,
+ * every 5-s bin of the powered flight from +110 s (where every nation holds the missile in every seed)
+ * to +320 s.  CI leans on the member that claims the smaller covariance; with the boost model's white
+ * acceleration at 100 m^2/s^3 (before this session) every tracker's boost covariance was loose and
+ * KOR's the loosest against its error (+145 s: KOR 53 m off claiming 67, the USA 63 m off claiming 64;
+ * BENCHMARKS.md), the fused track followed the USA and was 1.21x the best nation's RMS position at
+ * +145 s and 1.33x its velocity at +125 s; with 10 m^2/s^3 (docs/track.md "Process noise": the drag
+ * of a booster that the thrust state does not take) 1.02x and 1.09x.  Also the trackers' own boost
+ * error: the USA's RMS position over those bins 36.8 m before, 29.1 m now. */
+#define BOOST_SEEDS 20
+#define BOOST_BIN_S 5
+#define BOOST_BINS (320 / BOOST_BIN_S + 1)
+static void test_boost_fused_vs_best(void **state) {
+  (void)state;
+  char path[1024];
+  snprintf(path, sizeof path, "%s/scenarios/2022-11-18-hwasong17.json", MWX_SOURCE_DIR);
+  mwx_sim_scenario sc;
+  mwx_sim_truth truth;
+  memset(&sc, 0, sizeof sc);
+  memset(&truth, 0, sizeof truth);
+  assert_int_equal(mwx_sim_scenario_load(path, &sc), 0);
+  assert_int_equal(mwx_sim_truth_init(&truth, &sc, 1.0), 0);
+  /* squared errors per bin: [0] fused, [1 + k] nation k; counts */
+  static double se_p[BOOST_BINS][4], se_v[BOOST_BINS][4];
+  static int n[BOOST_BINS][4], powered[BOOST_BINS];
+  memset(se_p, 0, sizeof se_p);
+  memset(se_v, 0, sizeof se_v);
+  memset(n, 0, sizeof n);
+  memset(powered, 0, sizeof powered);
+  const int64_t L0 = truth.launch_ns[0];
+  for (uint64_t seed = 1; seed <= BOOST_SEEDS; seed++) {
+    mwx_fuse_pipe_opts po;
+    mwx_fuse_pipe_opts_default(&po);
+    po.seed = seed;
+    mwx_fuse_pipe *pp = NULL;
+    mwx_fuser *fz = NULL;
+    mwx_fuse_config fc;
+    mwx_fuse_config_default(&fc);
+    assert_int_equal(mwx_fuse_pipe_create(&sc, &truth, &po, &pp), 0);
+    assert_int_equal(mwx_fuse_create(&fc, &fz), 0);
+    for (;;) {
+      int end = 0;
+      assert_int_equal(mwx_fuse_pipe_step(pp, &end), 0);
+      if (end)
+        break;
+      int64_t t = mwx_fuse_pipe_time(pp), since = t - L0;
+      assert_int_equal(mwx_fuse_pipe_deliver(pp, 1, 7u, fz), 0);
+      if (since > 320 * S_NS)
+        break;
+      if (since < 110 * S_NS || since % (BOOST_BIN_S * S_NS))
+        continue;
+      int b = (int)(since / (BOOST_BIN_S * S_NS));
+      mwx_sim_truth_state st;
+      if (mwx_sim_truth_at(&truth, 0, t, &st) || !st.in_flight || !st.powered)
+        continue;
+      powered[b] = 1;
+      for (int k = 0; k < 4; k++) { /* the estimate nearest the truth within 50 km */
+        double best = 50e3, e[6] = {0};
+        int found = 0;
+        if (k == 0) {
+          for (size_t i = 0; i < mwx_fuse_count(fz); i++) {
+            mwx_fuse_track ft;
+            if (mwx_fuse_get(fz, i, t, &ft)) {
+              mwx_error_clear();
+              continue;
+            }
+            double d = sqrt(pow(ft.x[0] - st.pos_ecef_m[0], 2) + pow(ft.x[1] - st.pos_ecef_m[1], 2) +
+                            pow(ft.x[2] - st.pos_ecef_m[2], 2));
+            if (d < best) {
+              best = d, found = 1;
+              for (int c = 0; c < 3; c++)
+                e[c] = ft.x[c] - st.pos_ecef_m[c], e[3 + c] = ft.x[3 + c] - st.vel_ecef_mps[c];
+            }
+          }
+        } else {
+          const mwx_tracker *tr = mwx_fuse_pipe_tracker(pp, k - 1);
+          for (size_t i = 0; i < mwx_track_count(tr); i++) {
+            mwx_track_info in;
+            mwx_track_est est;
+            if (mwx_track_get(tr, i, &in) || in.status != MWX_TRACK_CONFIRMED || mwx_track_state_at(tr, i, t, &est)) {
+              mwx_error_clear();
+              continue;
+            }
+            double d = sqrt(pow(est.x[0] - st.pos_ecef_m[0], 2) + pow(est.x[1] - st.pos_ecef_m[1], 2) +
+                            pow(est.x[2] - st.pos_ecef_m[2], 2));
+            if (d < best) {
+              best = d, found = 1;
+              for (int c = 0; c < 3; c++)
+                e[c] = est.x[c] - st.pos_ecef_m[c], e[3 + c] = est.x[3 + c] - st.vel_ecef_mps[c];
+            }
+          }
+        }
+        if (!found)
+          continue;
+        n[b][k]++;
+        se_p[b][k] += e[0] * e[0] + e[1] * e[1] + e[2] * e[2];
+        se_v[b][k] += e[3] * e[3] + e[4] * e[4] + e[5] * e[5];
+      }
+    }
+    mwx_fuse_destroy(fz);
+    mwx_fuse_pipe_destroy(pp);
+  }
+  double worst_p = 0, worst_v = 0, usa_se = 0;
+  int bins = 0, at_p = 0, at_v = 0, usa_n = 0;
+  for (int b = 0; b < BOOST_BINS; b++) {
+    if (!powered[b] || n[b][0] < BOOST_SEEDS)
+      continue;
+    double bp = INFINITY, bv = INFINITY;
+    for (int k = 1; k < 4; k++)
+      if (n[b][k] == BOOST_SEEDS) {
+        bp = fmin(bp, sqrt(se_p[b][k] / BOOST_SEEDS));
+        bv = fmin(bv, sqrt(se_v[b][k] / BOOST_SEEDS));
+      }
+    if (!isfinite(bp))
+      continue;
+    bins++;
+    double rp = sqrt(se_p[b][0] / BOOST_SEEDS) / bp, rv = sqrt(se_v[b][0] / BOOST_SEEDS) / bv;
+    if (rp > worst_p)
+      worst_p = rp, at_p = b * BOOST_BIN_S;
+    if (rv > worst_v)
+      worst_v = rv, at_v = b * BOOST_BIN_S;
+    if (n[b][3] == BOOST_SEEDS)
+      usa_se += se_p[b][3], usa_n += BOOST_SEEDS;
+  }
+  double usa_rms = usa_n ? sqrt(usa_se / usa_n) : NAN;
+  printf("    2022-11-18, %d seeds, %d boost bins: fused / best nation worst %.3fx position (+%d s), %.3fx velocity "
+         "(+%d s); the USA's RMS position %.1f m\n",
+         BOOST_SEEDS, bins, worst_p, at_p, worst_v, at_v, usa_rms);
+  assert_true(bins >= 35);
+  assert_true(worst_p <= 1.10); /* 1.21 with q_boost 100 */
+  assert_true(worst_v <= 1.20); /* 1.33 */
+  assert_true(usa_rms <= 33.0); /* 36.8 */
+  mwx_sim_truth_fini(&truth);
+  mwx_sim_scenario_fini(&sc);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_burnout_check),   cmocka_unit_test(test_phase_quality),
@@ -768,7 +908,7 @@ int main(void) {
       cmocka_unit_test(test_srbm_class), cmocka_unit_test(test_beta_off), cmocka_unit_test(test_srbm_first_prediction),      cmocka_unit_test(test_second_track_bias),
       cmocka_unit_test(test_burnout_mixture), cmocka_unit_test(test_provisional_iff),
       cmocka_unit_test(test_midcourse_nees), cmocka_unit_test(test_thrust_law),
-      cmocka_unit_test(test_pitch_hold),
+      cmocka_unit_test(test_pitch_hold), cmocka_unit_test(test_boost_fused_vs_best),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -230,7 +230,8 @@ typedef struct mwx_fuse_config {
  * starts coasting a silent track after 20 s), forget 7,200 s (the tracker's
  * max_coast_s), q_ballistic 0 and q_ballistic_air 1e-4 (the tracker's
  * ballistic model: a silent burnt-out member's prediction is its tracker's
- * own coasting) and q_boost 100 (its boost model), q_gate 1 m^2/s^3,
+ * own coasting) and q_boost 100 (the tracker's boost model's until the seventeenth session, when the
+ * tracker's went to 10; the fuser's kept: 10 here measured worse on 2022-11-18, BENCHMARKS.md), q_gate 1 m^2/s^3,
  * boost_ci 1, ici 0 (CI; ICI was the default until the seventh session),
  * boost_thrust 1, split_min_s 0 (docs/fusion.md: measured), split_powered_s 10
  * (MWX_ASSESS_STAGING_COAST_S), merge_back 1 (issue 13, tenth session),

@@ -209,7 +209,7 @@ typedef struct mwx_track_filter_cfg {
 
 /* Defaults: EKF, beta MWX_TRACK_BETA_RV_KGPM2 in the state with prior sigma
  * MWX_TRACK_LNBETA_SIGMA of its log (drag in the ballistic model only),
- * beta_rel_sigma MWX_TRACK_BETA_REL_SIGMA (estimates without beta), q_ballistic 0, q_ballistic_air 1e-4, q_boost 100,
+ * beta_rel_sigma MWX_TRACK_BETA_REL_SIGMA (estimates without beta), q_ballistic 0, q_ballistic_air 1e-4, q_boost 10 (100 until the seventeenth session: docs/track.md),
  * q_thrust 100, thrust_ve 0, the thrust angle in the boost
  * state (pitch_sigma0 MWX_TRACK_PITCH_SIGMA0_DEG, q_pitch MWX_TRACK_Q_PITCH_DEG2PS,
  * pitch_hold 1),

@@ -58,7 +58,7 @@ void mwx_track_filter_cfg_default(mwx_track_filter_cfg *cfg) {
   cfg->lnbeta_sigma = MWX_TRACK_LNBETA_SIGMA;
   cfg->q_ballistic_m2ps3 = 0.0;
   cfg->q_ballistic_air_m2ps3 = 1e-4;
-  cfg->q_boost_m2ps3 = 100.0;
+  cfg->q_boost_m2ps3 = 10.0; /* a booster's drag, which a_T and its angle do not take (docs/track.md) */
   cfg->q_thrust_m2ps5 = 100.0;
   cfg->thrust_ve_mps = 0.0;
   cfg->pitch_sigma0_deg = MWX_TRACK_PITCH_SIGMA0_DEG;

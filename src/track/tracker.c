@@ -729,7 +729,7 @@ static int lnbeta_consider(const trk *t) { return !t->info.t_quiet_ns && t->info
  * Otherwise its IMM probability is nil without a floor
  * (MWX_TRACK_IMM_FLOOR_NONE): with the entry rate 0 nothing brings it back,
  * and a floor's mass, mixed into the ballistic model at every prediction
- * with the boost model's loose covariance (q_boost 100 m^2/s^3), held the
+ * with the boost model's loose covariance (q_boost 100 m^2/s^3 then), held the
  * ballistic covariance in mid-course ~2 times too large in variance
  * (2022-11-18, ALL, seed 1, q_ballistic 0: a ballistic EKF alone on the
  * same plots, 6-D NEES 6.4 on average; through the IMM with the floor 1e-6,
