@@ -345,6 +345,47 @@ static void test_ir_noise_false(void **state) {
   unload(&f);
 }
 
+/* The truth's powered flag (which drives the space IR's plume and the RCS)
+ * is the flight's thrust: on every scenario, at each trajectory sample up to
+ * burnout more than half a second from a change of the flag, an engine
+ * burns (the acceleration less the free-flight force, at the boost's
+ * ballistic coefficient, above 3 m/s^2) exactly when the flag says so (an
+ * unpowered residual below 0.5 m/s^2).  The flag once used the stages'
+ * nominal burn times, not the flight's dv_scale-shortened ones: on
+ * 2022-11-18 it said "coast" at 140.5-145.5 s while stage 1 burnt at
+ * 55-60 m/s^2 and "powered" through the coast that followed. */
+static void test_powered_is_thrust(void **state) {
+  (void)state;
+  static const char *const names[] = {"2017-07-04-hwasong14", "2017-11-29-hwasong15", "2022-03-24-hwasong17",
+                                      "2022-10-04-hwasong12", "2022-10-14-srbm",      "2022-11-18-hwasong17",
+                                      "2023-02-18-hwasong15", "2023-03-16-hwasong17", "2023-04-13-hwasong18"};
+  for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+    fixture f;
+    load(names[k], &f);
+    const mwx_ballistic_traj *tr = &f.truth.traj[0];
+    const mwx_ballistic_launch *l = &f.truth.launch[0];
+    int checked = 0, coast = 0;
+    for (size_t i = 1; i < tr->n && tr->s[i].t_s < tr->fig.burnout_time_s - 0.5; i++) {
+      const mwx_ballistic_sample *smp = &tr->s[i];
+      int pw = state_at_s(&f, 0, smp->t_s).powered;
+      if (state_at_s(&f, 0, smp->t_s - 0.5).powered != pw || state_at_s(&f, 0, smp->t_s + 0.5).powered != pw)
+        continue; /* (at a change) */
+      double free_acc[3];
+      mwx_ballistic_accel_free_ecef(smp->pos_ecef_m, smp->vel_ecef_mps, l->veh.beta_boost_kgpm2, free_acc);
+      double thrust = hypot(hypot(smp->acc_ecef_mps2[0] - free_acc[0], smp->acc_ecef_mps2[1] - free_acc[1]),
+                            smp->acc_ecef_mps2[2] - free_acc[2]);
+      if (pw ? thrust <= 3.0 : thrust >= 0.5)
+        fail_msg("%s +%.1f s: powered %d, thrust %.2f m/s^2", names[k], smp->t_s, pw, thrust);
+      checked++;
+      coast += !pw;
+    }
+    assert_true(checked >= 50);
+    if (l->veh.n_stages > 1)
+      assert_true(coast >= 1); /* the staging coast was seen */
+    unload(&f);
+  }
+}
+
 /* Truth: before lift-off and after impact a missile is not in flight; the
  * salvo's identical requests give identical trajectories. */
 static void test_truth(void **state) {
@@ -437,6 +478,7 @@ static void test_truth_beta(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_truth),
+      cmocka_unit_test(test_powered_is_thrust),
       cmocka_unit_test(test_truth_beta),
       cmocka_unit_test(test_geography_2022_11_18),
       cmocka_unit_test(test_geography_2022_10_04),

@@ -99,6 +99,16 @@ typedef struct mwx_ballistic_vehicle {
  * value cited or justified in the implementation. */
 int mwx_ballistic_vehicle_default(mwx_ballistic_class cls, mwx_ballistic_vehicle *out);
 
+/* When each stage of v burns, in seconds after lift-off, as the flight
+ * (mwx_ballistic_fly) flies it: a stage's burn is its nominal burn_s
+ * shortened by the vehicle's dv_scale (the same mass flow, the propellant
+ * that gives dv_scale times the stage's delta-v), and the next stage
+ * ignites coast_after_s after it.  ignition_s[i] and burnout_s[i] for
+ * i < v->n_stages.  Returns 0, or MWX_EINVAL for an invalid vehicle.
+ * Pure; any thread. */
+int mwx_ballistic_stage_times(const mwx_ballistic_vehicle *v, double ignition_s[MWX_BALLISTIC_MAX_STAGES],
+                              double burnout_s[MWX_BALLISTIC_MAX_STAGES]);
+
 /* A launch: where, which way, what. */
 typedef struct mwx_ballistic_launch {
   double lat_deg, lon_deg, h_m;  /* launch point, geodetic */

@@ -145,6 +145,35 @@ static void launch_plane(const mwx_ballistic_launch *l, const double pos0[3], do
   bal_unit(n);
 }
 
+/* A stage's mass flow as a fraction of its start mass per second. */
+static double stage_flow_ps(const mwx_ballistic_stage *s) { return (1.0 - 1.0 / s->mass_ratio) / s->burn_s; }
+
+/* The burn windows of a checked vehicle: a stage burns until its mass has
+ * fallen by the ratio that gives dv_scale times its delta-v (Tsiolkovsky:
+ * m0/m = mass_ratio^dv_scale) at the nominal mass flow. */
+static void stage_times(const mwx_ballistic_vehicle *v, double *ign_s, double *bo_s) {
+  double t = 0.0;
+  for (int i = 0; i < v->n_stages; i++) {
+    const mwx_ballistic_stage *s = &v->stage[i];
+    ign_s[i] = t;
+    t += (1.0 - pow(s->mass_ratio, -v->dv_scale)) / stage_flow_ps(s);
+    bo_s[i] = t;
+    if (i + 1 < v->n_stages)
+      t += s->coast_after_s;
+  }
+}
+
+int mwx_ballistic_stage_times(const mwx_ballistic_vehicle *v, double ignition_s[MWX_BALLISTIC_MAX_STAGES],
+                              double burnout_s[MWX_BALLISTIC_MAX_STAGES]) {
+  if (!v || !ignition_s || !burnout_s)
+    return mwx_error_set(MWX_EINVAL, "stage times: NULL argument");
+  int rc = check_vehicle(v);
+  if (rc)
+    return rc;
+  stage_times(v, ignition_s, burnout_s);
+  return 0;
+}
+
 int bal_boost_init(bal_boost *b, const mwx_ballistic_launch *l, const double pos0[3]) {
   int rc = check_vehicle(&l->veh);
   if (rc)
@@ -154,17 +183,12 @@ int bal_boost_init(bal_boost *b, const mwx_ballistic_launch *l, const double pos
   memset(b, 0, sizeof *b);
   b->veh = &l->veh;
   b->n = l->veh.n_stages;
-  double t = 0.0;
   for (int i = 0; i < b->n; i++) {
     const mwx_ballistic_stage *s = &l->veh.stage[i];
-    b->k_ps[i] = (1.0 - 1.0 / s->mass_ratio) / s->burn_s;
+    b->k_ps[i] = stage_flow_ps(s);
     b->ve_mps[i] = BAL_G0_MPS2 * s->isp_s;
-    b->t_ign_s[i] = t;
-    t += (1.0 - pow(s->mass_ratio, -l->veh.dv_scale)) / b->k_ps[i];
-    b->t_bo_s[i] = t;
-    if (i + 1 < b->n)
-      t += s->coast_after_s;
   }
+  stage_times(&l->veh, b->t_ign_s, b->t_bo_s);
   b->t_burnout_s = b->t_bo_s[b->n - 1];
   launch_plane(l, pos0, b->plane_n);
   return 0;

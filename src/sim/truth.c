@@ -120,17 +120,21 @@ int mwx_sim_truth_draw_beta(mwx_sim_truth *truth, uint64_t seed, double sigma_ln
 
 /* True while a stage burns: from lift-off to the last burnout, except the
  * coast gaps between stages. */
+/* Whether a stage burns at t_s: the flight's own burn windows
+ * (mwx_ballistic_stage_times, dv_scale included), not the stages' nominal
+ * burn_s, which a lofted or energy-managed flight does not burn to the end. */
 static bool powered_at(const mwx_ballistic_launch *l, const mwx_ballistic_figures *fig, double t_s) {
   if (t_s < 0.0 || t_s > fig->burnout_time_s)
     return false;
-  double t0 = 0.0;
-  for (int i = 0; i < l->veh.n_stages; i++) {
-    double burn_end = t0 + l->veh.stage[i].burn_s;
-    if (t_s <= burn_end)
-      return t_s >= t0;
-    t0 = burn_end + l->veh.stage[i].coast_after_s;
+  double ign_s[MWX_BALLISTIC_MAX_STAGES], bo_s[MWX_BALLISTIC_MAX_STAGES];
+  if (mwx_ballistic_stage_times(&l->veh, ign_s, bo_s)) { /* (the flight was flown with it: cannot fail) */
+    mwx_error_clear();
+    return true;
   }
-  return true;
+  for (int i = 0; i < l->veh.n_stages; i++)
+    if (t_s >= ign_s[i] && t_s <= bo_s[i])
+      return true;
+  return false;
 }
 
 int mwx_sim_truth_at(const mwx_sim_truth *truth, size_t missile, int64_t t_ns,
