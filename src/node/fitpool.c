@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -47,6 +48,7 @@ struct node_fitpool {
   mwx_node_loop *loop;
   pthread_t th[8];
   int n_th;
+  atomic_int next_no; /* the workers' names: mwx-fit0, mwx-fit1, ... */
 };
 
 void node_fit_job_free(node_fit_job *j) {
@@ -59,6 +61,9 @@ void node_fit_job_free(node_fit_job *j) {
 
 static void *worker(void *arg) {
   node_fitpool *p = arg;
+  char name[16];
+  snprintf(name, sizeof name, "mwx-fit%d", atomic_fetch_add(&p->next_no, 1));
+  node_thread_name(name);
   pid_t tid = (pid_t)syscall(SYS_gettid);
   errno = 0;
   int cur = getpriority(PRIO_PROCESS, (id_t)tid);
@@ -111,6 +116,7 @@ int node_fitpool_create(int workers, size_t cap, int min_ms, mwx_node_loop *loop
   p->cap = cap;
   p->min_ms = min_ms;
   atomic_init(&p->stop_flag, 0);
+  atomic_init(&p->next_no, 0);
   p->loop = loop;
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->cv, NULL);

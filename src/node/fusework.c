@@ -209,6 +209,7 @@ void fu_pass_run(mwx_fuser *fz, const char *nation, fu_job *j) {
 
 static void *worker_main(void *arg) {
   fu_worker *w = arg;
+  node_thread_name("mwx-fuse");
   pthread_mutex_lock(&w->mu);
   for (;;) {
     while (!w->stop && w->state != FW_QUEUED)

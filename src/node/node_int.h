@@ -148,6 +148,10 @@ void node_mem_fill(const mwx_node *n, mwx_node_memory *m);
 /* mallinfo2's bytes in use and free, VmRSS (any thread). */
 void node_mem_read(uint64_t *used, uint64_t *free_b, uint64_t *rss);
 
+/* node_thread.c: names the calling thread (at most 15 bytes kept: the
+ * kernel's comm), for /proc/PID/task/TID/comm, top -H and perf.  Never fails. */
+void node_thread_name(const char *name);
+
 typedef struct node_fitpool node_fitpool;
 /* Starts workers threads with a FIFO of at most cap jobs; results go to
  * loop.  min_ms: TEST ONLY, each fit's min_duration_ms (cut short by a stop). */

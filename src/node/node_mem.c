@@ -76,6 +76,7 @@ int node_mem_trim_due(uint64_t *free_base, uint64_t free_bytes, uint64_t free_mi
 
 static void *worker(void *arg) {
   node_memwork *w = arg;
+  node_thread_name("mwx-mem");
   pid_t tid = (pid_t)syscall(SYS_gettid);
   errno = 0;
   int cur = getpriority(PRIO_PROCESS, (id_t)tid);
