@@ -51,6 +51,8 @@
 # SYNC=normal (environment) runs every node with "sync":"normal" (no fsync per
 # commit: docs/operations.md), to show what the fsyncs cost; default: full.
 # FIT_WORKERS=N (environment) sets every node's "fit_workers" (default 1).
+# BATCH_NICE=N, BATCH_SCHED=other|batch|idle (environment) set every node's "batch_nice" and
+# "batch_sched" (the fusion, fit and memory workers' priority: docs/operations.md); default: the node's.
 # SLOW_PASS_MS=N (environment) sets every node's "slow_pass_ms": each step of N wall ms or more
 # is logged (SLOWPASS lines in the node's log, kept with KEEP=1).
 # WRAP_KOR="CMD ARGS" (environment) runs KOR's mwxd under CMD (e.g. "heaptrack -o FILE": what
@@ -97,6 +99,8 @@ run_case() {
   [ -n "${SYNC:-}" ] && synckey="\"sync\":\"$SYNC\","
   [ -n "${FIT_WORKERS:-}" ] && synckey="$synckey\"fit_workers\":$FIT_WORKERS,"
   [ -n "${SLOW_PASS_MS:-}" ] && synckey="$synckey\"slow_pass_ms\":$SLOW_PASS_MS,"
+  [ -n "${BATCH_NICE:-}" ] && synckey="$synckey\"batch_nice\":$BATCH_NICE,"
+  [ -n "${BATCH_SCHED:-}" ] && synckey="$synckey\"batch_sched\":\"$BATCH_SCHED\","
   local common="$synckey\"secure\":$secure,\"lease_ms\":3000,\"scenario\":\"$sc\",\"seed\":1,\"speed\":$speed,$stepkey\"start_unix_ms\":$start,\"linger_s\":-1"
   local h=0
   [ "$topo" = hub ] && h=1
@@ -152,11 +156,11 @@ run_case() {
   # and each thread's schedstat (ns on a CPU, ns runnable waiting for one) at both times (SCHED)
   ( sleep $((LEAD + 1)); i=0; for p in "${PIDS[@]}"; do c=$(pgrep -P "$p" | head -1)
       echo "start $(awk '/VmRSS/ {print $2}' /proc/$c/status 2>/dev/null) $(awk '{print $14 + $15}' /proc/$c/stat 2>/dev/null) $(date +%s.%N)"
-      for tk in /proc/$c/task/*; do echo "start $i ${tk##*/} $([ "${tk##*/}" = "$c" ] && echo loop || echo other) $(cat $tk/schedstat 2>/dev/null) $(tr ' ' _ < $tk/comm 2>/dev/null)"; done >> "$d/sched.txt"
+      for tk in /proc/$c/task/*; do echo "start $i ${tk##*/} $([ "${tk##*/}" = "$c" ] && echo loop || echo other) $(cat $tk/schedstat 2>/dev/null) $(tr ' ' _ 2>/dev/null < $tk/comm)"; done >> "$d/sched.txt"
       i=$((i + 1)); done
     sleep $((run > 3 ? run - 2 : 1)); i=0; for p in "${PIDS[@]}"; do c=$(pgrep -P "$p" | head -1)
       echo "end $(awk '/VmRSS/ {print $2}' /proc/$c/status 2>/dev/null) $(awk '{print $14 + $15}' /proc/$c/stat 2>/dev/null) $(date +%s.%N)"
-      for tk in /proc/$c/task/*; do echo "end $i ${tk##*/} $([ "${tk##*/}" = "$c" ] && echo loop || echo other) $(cat $tk/schedstat 2>/dev/null) $(tr ' ' _ < $tk/comm 2>/dev/null)"; done >> "$d/sched.txt"
+      for tk in /proc/$c/task/*; do echo "end $i ${tk##*/} $([ "${tk##*/}" = "$c" ] && echo loop || echo other) $(cat $tk/schedstat 2>/dev/null) $(tr ' ' _ 2>/dev/null < $tk/comm)"; done >> "$d/sched.txt"
       i=$((i + 1)); done
   ) > "$d/rss.txt" &
   local sampler=$!
@@ -169,7 +173,7 @@ run_case() {
     ( sleep $((LEAD + rq_at)); n=(KOR JPN USA)
       for i in 0 1 2; do c=$(pgrep -P "${PIDS[$i]}" | head -1)
         for tk in /proc/$c/task/*; do
-          nm=$(tr ' ' _ < $tk/comm 2>/dev/null); [ "${tk##*/}" = "$c" ] && nm=loop
+          nm=$(tr ' ' _ 2>/dev/null < $tk/comm); [ "${tk##*/}" = "$c" ] && nm=loop
           echo "${n[$i]} ${tk##*/} $nm"; done; done > "$d/tids.txt"
       perf record -q -a -e sched:sched_switch -e sched:sched_waking -e sched:sched_wakeup_new \
         -o "$d/sched.data" -- sleep "$rq_s" >/dev/null 2>&1 ) &
