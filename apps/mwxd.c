@@ -348,10 +348,11 @@ static int node_main(const char *config, long run_s, int log, int stages, const 
     printf("%s WEB %s accounts=%s%s\n", cfg.nation, mwx_cop_url(cop), wcfg.accounts,
            wcfg.insecure_local ? " (plain HTTP: --insecure-local)" : "");
   printf("%s UP node journal=%s policy=%s scenario=%s speed=%g links=%d secure=%d role=%s sync=%s launch_fit=%d"
-         " fit_workers=%d fit_queue=%d\n",
+         " fit_workers=%d fit_queue=%d batch_nice=%d batch_sched=%s\n",
          cfg.nation, cfg.journal, cfg.policy, cfg.scenario[0] ? cfg.scenario : "-", cfg.speed, cfg.net.n_links,
          cfg.net.secure, cfg.net.role == MWX_NET_HUB_RELAY ? "hub-relay" : "mesh",
-         cfg.sync == MWX_JOURNAL_SYNC_FULL ? "full" : "normal", cfg.launch_fit, cfg.fit_workers, cfg.fit_queue);
+         cfg.sync == MWX_JOURNAL_SYNC_FULL ? "full" : "normal", cfg.launch_fit, cfg.fit_workers, cfg.fit_queue,
+         cfg.batch_nice, cfg.batch_sched == MWX_NODE_BATCH_IDLE ? "idle" : cfg.batch_sched == MWX_NODE_BATCH_BATCH ? "batch" : "other");
   fflush(stdout);
   int64_t t0 = mwx_node_mono_ns();
   rc = mwx_node_run(n);

@@ -44,9 +44,15 @@
 #   BOUNDS    each node's queues and tables against their bounds (mwxd BOUNDS)
 #   SCHED     each node's loop thread and all its threads over the case: CPU and the time
 #             runnable but waiting for a CPU (/proc/.../schedstat), % of the wall time
+#   SCHED_THREADS the same per thread name (loop, mwx-rx, mwx-fuse, mwx-fit<i>, mwx-mem, Cyclone's)
+#   RUNQ_WAIT, RUNQ_HELD (RUNQ=1 only: perf's scheduler events on every CPU for RUNQ_S s from
+#             RUNQ_AT s into the scenario, bench/runq.py): each node thread's waits for a CPU
+#             (n, p50 / p99 / max us), and what ran while each loop and receive thread waited
 # SYNC=normal (environment) runs every node with "sync":"normal" (no fsync per
 # commit: docs/operations.md), to show what the fsyncs cost; default: full.
 # FIT_WORKERS=N (environment) sets every node's "fit_workers" (default 1).
+# BATCH_NICE=N, BATCH_SCHED=other|batch|idle (environment) set every node's "batch_nice" and
+# "batch_sched" (the fusion, fit and memory workers' priority: docs/operations.md); default: the node's.
 # SLOW_PASS_MS=N (environment) sets every node's "slow_pass_ms": each step of N wall ms or more
 # is logged (SLOWPASS lines in the node's log, kept with KEEP=1).
 # WRAP_KOR="CMD ARGS" (environment) runs KOR's mwxd under CMD (e.g. "heaptrack -o FILE": what
@@ -93,6 +99,8 @@ run_case() {
   [ -n "${SYNC:-}" ] && synckey="\"sync\":\"$SYNC\","
   [ -n "${FIT_WORKERS:-}" ] && synckey="$synckey\"fit_workers\":$FIT_WORKERS,"
   [ -n "${SLOW_PASS_MS:-}" ] && synckey="$synckey\"slow_pass_ms\":$SLOW_PASS_MS,"
+  [ -n "${BATCH_NICE:-}" ] && synckey="$synckey\"batch_nice\":$BATCH_NICE,"
+  [ -n "${BATCH_SCHED:-}" ] && synckey="$synckey\"batch_sched\":\"$BATCH_SCHED\","
   local common="$synckey\"secure\":$secure,\"lease_ms\":3000,\"scenario\":\"$sc\",\"seed\":1,\"speed\":$speed,$stepkey\"start_unix_ms\":$start,\"linger_s\":-1"
   local h=0
   [ "$topo" = hub ] && h=1
@@ -148,14 +156,29 @@ run_case() {
   # and each thread's schedstat (ns on a CPU, ns runnable waiting for one) at both times (SCHED)
   ( sleep $((LEAD + 1)); i=0; for p in "${PIDS[@]}"; do c=$(pgrep -P "$p" | head -1)
       echo "start $(awk '/VmRSS/ {print $2}' /proc/$c/status 2>/dev/null) $(awk '{print $14 + $15}' /proc/$c/stat 2>/dev/null) $(date +%s.%N)"
-      for tk in /proc/$c/task/*; do echo "start $i ${tk##*/} $([ "${tk##*/}" = "$c" ] && echo loop || echo other) $(cat $tk/schedstat 2>/dev/null)"; done >> "$d/sched.txt"
+      for tk in /proc/$c/task/*; do echo "start $i ${tk##*/} $([ "${tk##*/}" = "$c" ] && echo loop || echo other) $(cat $tk/schedstat 2>/dev/null) $(tr ' ' _ 2>/dev/null < $tk/comm)"; done >> "$d/sched.txt"
       i=$((i + 1)); done
     sleep $((run > 3 ? run - 2 : 1)); i=0; for p in "${PIDS[@]}"; do c=$(pgrep -P "$p" | head -1)
       echo "end $(awk '/VmRSS/ {print $2}' /proc/$c/status 2>/dev/null) $(awk '{print $14 + $15}' /proc/$c/stat 2>/dev/null) $(date +%s.%N)"
-      for tk in /proc/$c/task/*; do echo "end $i ${tk##*/} $([ "${tk##*/}" = "$c" ] && echo loop || echo other) $(cat $tk/schedstat 2>/dev/null)"; done >> "$d/sched.txt"
+      for tk in /proc/$c/task/*; do echo "end $i ${tk##*/} $([ "${tk##*/}" = "$c" ] && echo loop || echo other) $(cat $tk/schedstat 2>/dev/null) $(tr ' ' _ 2>/dev/null < $tk/comm)"; done >> "$d/sched.txt"
       i=$((i + 1)); done
   ) > "$d/rss.txt" &
   local sampler=$!
+  # RUNQ=1: every CPU's scheduler events (perf record -a, sched_switch / sched_waking) for RUNQ_S
+  # wall s (default 20) from RUNQ_AT s into the scenario (default 60% of it: the salvo's launch-fit
+  # windows close then), with the nodes' threads by name (tids.txt): bench/runq.py
+  local runqer=""
+  if [ "${RUNQ:-0}" = 1 ] && command -v perf >/dev/null; then
+    local rq_at=${RUNQ_AT:-$((run * 6 / 10))} rq_s=${RUNQ_S:-20}
+    ( sleep $((LEAD + rq_at)); n=(KOR JPN USA)
+      for i in 0 1 2; do c=$(pgrep -P "${PIDS[$i]}" | head -1)
+        for tk in /proc/$c/task/*; do
+          nm=$(tr ' ' _ 2>/dev/null < $tk/comm); [ "${tk##*/}" = "$c" ] && nm=loop
+          echo "${n[$i]} ${tk##*/} $nm"; done; done > "$d/tids.txt"
+      perf record -q -a -e sched:sched_switch -e sched:sched_waking -e sched:sched_wakeup_new \
+        -o "$d/sched.data" -- sleep "$rq_s" >/dev/null 2>&1 ) &
+    runqer=$!
+  fi
   # the disk's own fsync in the same run, beside the nodes (same file system as the journals):
   # 100 appends of 4 KiB, each fsynced, 10 a second from the scenario's start
   ( sleep "$LEAD"; python3 - "$d/fsync.probe" > "$d/fsync.txt" <<'PY'
@@ -178,6 +201,7 @@ PY
   wait $prober 2>/dev/null
   wait $rsser 2>/dev/null
   [ -n "$perfer" ] && wait $perfer 2>/dev/null
+  [ -n "$runqer" ] && wait $runqer 2>/dev/null
   for p in "${perfall[@]}"; do wait "$p" 2>/dev/null; done
   : > "$d/perf.txt"
   if [ -s "$d/perf.data" ]; then
@@ -187,6 +211,11 @@ PY
       | grep -E '^ +[0-9.]+%' | head -8 | awk '{print "sym", $1, $3}' >> "$d/perf.txt"
   fi
   rm -f "$d/perf.data"
+  if [ -s "$d/sched.data" ]; then
+    perf script -i "$d/sched.data" -F cpu,time,event,trace 2>/dev/null \
+      | python3 "$SRC/bench/runq.py" "$d/tids.txt" "$(basename "$sc" .json) topo=$topo secure=$sec" > "$d/runq.txt"
+    rm -f "$d/sched.data"
+  fi
   PIDS=()
   [ $st = 0 ] || { echo "$topo secure=$sec: $st node(s) failed"; tail -5 "$d"/*.log; }
   "$B/mwx" audit show "$d/KOR.db" --kind release --json > "$d/kor_release.json"
@@ -402,7 +431,27 @@ for i, nat in enumerate(["KOR", "JPN", "USA"]):
                  f" ({100 * loop[1] / max(loop[0] + loop[1], 1):.0f}% of its runnable time), all threads cpu "
                  f"{100 * allt[0] / wall:.1f}% waiting {100 * allt[1] / wall:.1f}%")
 print(f"SCHED {name} topo={topo} secure={sec} nice={nice} | " + " | ".join(parts))
+# SCHED_THREADS: the same per thread, by name (the loop; mwx-rx, mwx-fuse, mwx-fit<i>, mwx-mem;
+# Cyclone's own threads by theirs; threads of one name summed): CPU and wait in % of the wall time,
+# and the wait's share of the thread's runnable time
+parts = []
+for i, nat in enumerate(["KOR", "JPN", "USA"]):
+    by = {}
+    for r in rows:
+        if len(r) < 6 or r[0] != "end" or int(r[1]) != i:
+            continue
+        s = next((x for x in rows if len(x) >= 6 and x[0] == "start" and x[1] == r[1] and x[2] == r[2]), None)
+        nm = "loop" if r[3] == "loop" else (r[7] if len(r) > 7 else "?")
+        a = by.setdefault(nm, [0, 0])
+        a[0] += int(r[4]) - (int(s[4]) if s else 0)
+        a[1] += int(r[5]) - (int(s[5]) if s else 0)
+    top = sorted(by.items(), key=lambda kv: -(kv[1][0] + kv[1][1]))
+    parts.append(f"{nat} " + ", ".join(f"{nm} {100 * c / wall:.1f}/{100 * w / wall:.1f}% ({100 * w / max(c + w, 1):.0f}%)"
+                                       for nm, (c, w) in top if (c + w) / wall >= 0.002))
+print(f"SCHED_THREADS {name} topo={topo} secure={sec} | cpu/wait % of the wall time (wait's share of runnable) | "
+      + " | ".join(parts))
 PY
+  [ -s "$d/runq.txt" ] && tee -a "$d/summary.txt" < "$d/runq.txt"
 }
 
 # SALVO_N (environment, default 100): missiles in the salvo case; above 100 the salvo's launches
@@ -454,5 +503,5 @@ done
 # the lines to compare across machines (the lead's quiet re-run): plot -> JPN holds per case, the
 # stages' figures, ddsperf's, the disk's fsync
 echo "== headline ($(date -u +%H:%M:%SZ)) =="
-grep -h '^NODE \|^STAGES \|^PROFILE \|^PERF_NODE \|^SYNC \|^MEMORY \|^RES \|^COMMIT \|^FITS \|^SCHED ' "$T"/*/summary.txt 2>/dev/null
+grep -h '^NODE \|^STAGES \|^PROFILE \|^PERF_NODE \|^SYNC \|^MEMORY \|^RES \|^COMMIT \|^FITS \|^SCHED \|^SCHED_THREADS \|^RUNQ' "$T"/*/summary.txt 2>/dev/null
 grep -h '^DDSPERF ' "$T/ddsperf.txt" 2>/dev/null

@@ -813,6 +813,18 @@ static void test_node_config_load(void **state) {
   write_file(path, "{\"nation\":\"KOR\",\"pki_dir\":\"pki\",\"journal\":\"k.db\",\"slow_pass_ms\":60001}");
   assert_int_equal(mwx_node_config_load(path, &c), MWX_EINVAL);
   assert_non_null(strstr(mwx_error_msg(), "'slow_pass_ms'"));
+  assert_int_equal(c.batch_nice, MWX_NODE_BATCH_NICE_DEFAULT); /* the batch threads' priority */
+  assert_int_equal(c.batch_sched, MWX_NODE_BATCH_OTHER);
+  write_file(path, "{\"nation\":\"KOR\",\"pki_dir\":\"pki\",\"journal\":\"k.db\",\"batch_nice\":12,\"batch_sched\":\"idle\"}");
+  assert_int_equal(mwx_node_config_load(path, &c), 0);
+  assert_int_equal(c.batch_nice, 12);
+  assert_int_equal(c.batch_sched, MWX_NODE_BATCH_IDLE);
+  write_file(path, "{\"nation\":\"KOR\",\"pki_dir\":\"pki\",\"journal\":\"k.db\",\"batch_nice\":20}");
+  assert_int_equal(mwx_node_config_load(path, &c), MWX_EINVAL);
+  assert_non_null(strstr(mwx_error_msg(), "'batch_nice'"));
+  write_file(path, "{\"nation\":\"KOR\",\"pki_dir\":\"pki\",\"journal\":\"k.db\",\"batch_sched\":\"rt\"}");
+  assert_int_equal(mwx_node_config_load(path, &c), MWX_EINVAL);
+  assert_non_null(strstr(mwx_error_msg(), "'batch_sched'"));
   write_file(path, "{\"nation\":\"KOR\",\"pki_dir\":\"pki\",\"journal\":\"k.db\",\"fit_queue\":0}");
   assert_int_equal(mwx_node_config_load(path, &c), MWX_EINVAL);
   assert_non_null(strstr(mwx_error_msg(), "'fit_queue'"));

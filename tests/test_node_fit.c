@@ -9,7 +9,10 @@
  *     window closes (the tracker's heap stays bounded);
  *   - a full fit queue drops fits with a count, and closing the node with a
  *     fit in progress and one queued is clean (ASan build) and quick: the
- *     fit's test wait is cut short by the pool's stop.
+ *     fit's test wait is cut short by the pool's stop;
+ *   - the batch threads (fusion, fit and memory workers) run at the
+ *     configured priority (batch_nice, batch_sched), each by its name in
+ *     /proc/self/task, the loop thread unchanged.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <dirent.h>
+#include <sys/resource.h>
 
 #include "fixture_dir.h"
 #include "fixture_node.h"
@@ -184,11 +189,105 @@ static void test_early_plots_released_without_fit(void **state) {
   free(x);
 }
 
+/* nice and policy (5 = SCHED_IDLE, 3 = SCHED_BATCH, 0 = SCHED_OTHER) of this
+ * process's thread named name, from /proc/self/task/TID/stat (fields 19 and
+ * 41); 0 when found, -1 when no thread has that name (yet). */
+static int thread_prio(const char *name, int *nice_out, int *policy_out) {
+  DIR *d = opendir("/proc/self/task");
+  assert_non_null(d);
+  struct dirent *e;
+  int rc = -1;
+  while (rc && (e = readdir(d))) {
+    if (e->d_name[0] == '.')
+      continue;
+    char p[300], comm[32] = "", st[1024] = "";
+    snprintf(p, sizeof p, "/proc/self/task/%s/comm", e->d_name);
+    FILE *f = fopen(p, "r");
+    if (!f)
+      continue;
+    if (!fgets(comm, sizeof comm, f))
+      comm[0] = 0;
+    fclose(f);
+    comm[strcspn(comm, "\n")] = 0;
+    if (strcmp(comm, name))
+      continue;
+    snprintf(p, sizeof p, "/proc/self/task/%s/stat", e->d_name);
+    f = fopen(p, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(st, sizeof st, f));
+    fclose(f);
+    const char *s = strrchr(st, ')'); /* the fields after the comm: state is field 3 */
+    assert_non_null(s);
+    int field = 2;
+    for (s++; *s && field < 41; s++)
+      if (*s == ' ') {
+        field++;
+        if (field == 19)
+          *nice_out = atoi(s + 1);
+        if (field == 41)
+          *policy_out = atoi(s + 1);
+      }
+    rc = field == 41 ? 0 : -1;
+  }
+  closedir(d);
+  return rc;
+}
+
+/* Waits (at most 5 s) until this process's thread named name has set its
+ * priority to the nice and policy expected; gives its nice and policy. */
+static void wait_prio(const char *name, int want_nice, int want_policy, int *nice_out, int *policy_out) {
+  for (int i = 0; i < 500; i++) {
+    if (thread_prio(name, nice_out, policy_out) == 0 && *nice_out == want_nice && *policy_out == want_policy)
+      return;
+    struct timespec ts = {0, 10000000};
+    nanosleep(&ts, NULL);
+  }
+  assert_int_equal(thread_prio(name, nice_out, policy_out), 0); /* found, but at another nice */
+}
+
+static void test_batch_threads_priority(void **state) {
+  (void)state;
+  char dir[96];
+  int base = getpriority(PRIO_PROCESS, 0);
+  static const struct {
+    int nice, sched, policy; /* the config, the kernel's policy number */
+  } cases[] = {{7, MWX_NODE_BATCH_OTHER, 0}, {MWX_NODE_BATCH_NICE_DEFAULT, MWX_NODE_BATCH_IDLE, 5}};
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    mwx_node_config cfg;
+    fx_node_salvo_kor(&cfg, c ? "test_batch_prio_idle" : "test_batch_prio", "one.json", 1, 1, dir, sizeof dir);
+    cfg.launch_fit = 1;
+    cfg.speed = 20; /* the workers run at speed > 0 */
+    cfg.fit_workers = 2;
+    cfg.batch_nice = cases[c].nice;
+    cfg.batch_sched = cases[c].sched;
+    fctx *x = calloc(1, sizeof *x);
+    assert_non_null(x);
+    assert_int_equal(mwx_node_open(&cfg, on_ev, x, &x->n), 0);
+    int want = base + cases[c].nice > 19 ? 19 : base + cases[c].nice;
+    int want_mem = base + cases[c].nice + 5 > 19 ? 19 : base + cases[c].nice + 5;
+    const char *names[] = {"mwx-fuse", "mwx-fit0", "mwx-fit1", "mwx-mem"};
+    for (int k = 0; k < 4; k++) {
+      int ni = -100, po = -1;
+      wait_prio(names[k], k == 3 ? want_mem : want, cases[c].policy, &ni, &po);
+      printf("# batch_nice %d batch_sched %d: %s at nice %d, policy %d\n", cases[c].nice, cases[c].sched, names[k],
+             ni, po);
+      assert_int_equal(ni, k == 3 ? want_mem : want);
+      assert_int_equal(po, cases[c].policy);
+    }
+    int ni = -100, po = -1;
+    assert_int_equal(getpriority(PRIO_PROCESS, 0), base); /* the loop (this thread) unchanged */
+    assert_int_equal(thread_prio("mwx-rx", &ni, &po), -1); /* offline: no receive thread */
+    mwx_node_close(x->n);
+    free(x);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_full_fit_queue_drops),
       cmocka_unit_test(test_early_plots_released_without_fit),
       cmocka_unit_test(test_slow_fit_does_not_delay),
+      cmocka_unit_test(test_batch_threads_priority),
   };
   return cmocka_run_group_tests(tests, fx_dir_setup, fx_dir_teardown);
 }

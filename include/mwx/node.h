@@ -170,6 +170,10 @@ int64_t mwx_node_mono_ns(void);
 #define MWX_NODE_REPLAY_AGE_MIN_S 1.0
 #define MWX_NODE_REPLAY_AGE_MAX_S 86400.0
 
+/* mwx_node_config.batch_sched */
+enum { MWX_NODE_BATCH_OTHER = 0, MWX_NODE_BATCH_BATCH = 1, MWX_NODE_BATCH_IDLE = 2 };
+#define MWX_NODE_BATCH_NICE_DEFAULT 5
+
 typedef struct mwx_node_config {
   char nation[MWX_NATION_LEN];         /* this node's nation */
   char node_id[MWX_ID_LEN];            /* default "<NAT>-node-1" */
@@ -209,6 +213,20 @@ typedef struct mwx_node_config {
                                           (mwxd prints one SLOWPASS line): the plots it took, the
                                           copies it queued and its time by profile part
                                           (mwx_node_prof_part) */
+  int batch_nice;                      /* the batch threads' nice increment over the process's
+                                          (default MWX_NODE_BATCH_NICE_DEFAULT, 0..19; key
+                                          "batch_nice"): at speed > 0 the fusion worker and the
+                                          launch-fit workers run at +batch_nice, the memory
+                                          worker at +batch_nice + 5 (at most 19), each set by the
+                                          thread itself (Linux nice is per thread); the loop and
+                                          the receive thread stay at the process's nice.  A
+                                          result due within seconds gives way to a sample due
+                                          within milliseconds (docs/architecture.md "Threads") */
+  int batch_sched;                     /* the batch threads' policy (MWX_NODE_BATCH_*, default
+                                          OTHER; key "batch_sched": "other", "batch", "idle"):
+                                          SCHED_OTHER at batch_nice, SCHED_BATCH (no wake-up
+                                          preemption) or SCHED_IDLE (weight 3 against nice 0's
+                                          1024: runs only on CPU time the rest leave) */
   int test_fit_min_ms;                 /* TEST ONLY (default 0): passed to each fit on the workers as
                                           mwx_assess_launch_fit_opts.min_duration_ms (0..600000 ms:
                                           the fit lasts at least this long, standing in a slow

@@ -58,12 +58,14 @@ int mwx_node_config_check(const mwx_node_config *c) {
                          STEP_MIN_S, STEP_MAX_S);
   if (c->fit_workers < 1 || c->fit_workers > 8 || c->fit_queue < 1 || c->fit_queue > 1024 ||
       c->test_fit_min_ms < 0 || c->test_fit_min_ms > 600000 || c->test_fuse_min_ms < 0 ||
-      c->test_fuse_min_ms > 600000 || c->slow_pass_ms < 0 || c->slow_pass_ms > 60000)
+      c->test_fuse_min_ms > 600000 || c->slow_pass_ms < 0 || c->slow_pass_ms > 60000 || c->batch_nice < 0 ||
+      c->batch_nice > 19 || c->batch_sched < MWX_NODE_BATCH_OTHER || c->batch_sched > MWX_NODE_BATCH_IDLE)
     return mwx_error_set(MWX_ERANGE,
                          "node %s: fit_workers %d (1..8), fit_queue %d (1..1024), slow_pass_ms %d (0..60000),"
+                         " batch_nice %d (0..19), batch_sched %d (0..2),"
                          " test_fit_min_ms %d or test_fuse_min_ms %d (0..600000) out of range",
-                         nat, c->fit_workers, c->fit_queue, c->slow_pass_ms, c->test_fit_min_ms,
-                         c->test_fuse_min_ms);
+                         nat, c->fit_workers, c->fit_queue, c->slow_pass_ms, c->batch_nice, c->batch_sched,
+                         c->test_fit_min_ms, c->test_fuse_min_ms);
   if (c->max_tracks < 1 || c->max_tracks > MWX_NODE_MAX_TRACKS)
     return mwx_error_set(MWX_ERANGE, "node %s: max_tracks %d is outside 1..%d", nat, c->max_tracks,
                          MWX_NODE_MAX_TRACKS);
@@ -155,7 +157,21 @@ int mwx_node_config_load(const char *path, mwx_node_config *c) {
   if (!rc && !(rc = opt(mwx_json_get_int(root, "slow_pass_ms", 0, 60000, path, &x))) &&
       json_object_get(root, "slow_pass_ms"))
     c->slow_pass_ms = (int)x;
+  /* the batch threads' priority (node.h, docs/operations.md) */
+  if (!rc && !(rc = opt(mwx_json_get_int(root, "batch_nice", 0, 19, path, &x))) && json_object_get(root, "batch_nice"))
+    c->batch_nice = (int)x;
   json_t *v;
+  if (!rc && (v = json_object_get(root, "batch_sched"))) {
+    const char *s = json_string_value(v);
+    if (s && !strcmp(s, "other"))
+      c->batch_sched = MWX_NODE_BATCH_OTHER;
+    else if (s && !strcmp(s, "batch"))
+      c->batch_sched = MWX_NODE_BATCH_BATCH;
+    else if (s && !strcmp(s, "idle"))
+      c->batch_sched = MWX_NODE_BATCH_IDLE;
+    else
+      rc = mwx_error_set(MWX_EINVAL, "%s: 'batch_sched' must be \"other\", \"batch\" or \"idle\"", path);
+  }
   if (!rc)
     rc = opt(mwx_json_get_num(root, "replay_max_age_s", MWX_NODE_REPLAY_AGE_MIN_S, MWX_NODE_REPLAY_AGE_MAX_S,
                               path, &c->replay_max_age_s));

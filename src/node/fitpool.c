@@ -11,16 +11,18 @@
  * Bounds: at most fit_queue jobs waiting plus one running per worker; each
  * job holds the plots of one 120-s window (a few hundred plots).
  *
- * Priority: a worker lowers its own scheduling priority by FIT_NICE (Linux
- * nice is per thread): a fit (30-90 ms of CPU, due within 2 s) gives way to
- * the loop thread and the DDS threads of every node on the machine, whose
- * samples are due within milliseconds; on an otherwise idle box it still
- * gets a whole core.  Raising nice needs no privilege; a failure is ignored.
+ * Priority: a worker lowers its own scheduling priority (node config
+ * batch_nice, batch_sched: node_thread_batch; Linux nice is per thread): a
+ * fit (30-90 ms of CPU, due within 2 s) gives way to the loop thread and the
+ * DDS threads of every node on the machine, whose samples are due within
+ * milliseconds; on an otherwise idle box it still gets a whole core.
+ * Raising nice needs no privilege; a failure is ignored.
  */
 #define _GNU_SOURCE /* gettid via syscall */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -32,10 +34,6 @@
 #include "mwx/error.h"
 #include "node_int.h"
 
-#ifndef FIT_NICE /* -DFIT_NICE=0: the A/B build of BENCHMARKS.md "rt, tenth session" */
-#define FIT_NICE 5 /* nice 5 against 0: a third of the CPU weight (CFS: 335 / 1024) */
-#endif
-
 struct node_fitpool {
   pthread_mutex_t mu;
   pthread_cond_t cv;
@@ -44,9 +42,11 @@ struct node_fitpool {
   int stop;
   atomic_int stop_flag; /* the same, for the fit's test wait (mwx_assess_launch_fit_opts.test_stop) */
   int min_ms;           /* TEST ONLY: min_duration_ms of each fit */
+  int nice_incr, sched; /* each worker's priority (node_thread_batch) */
   mwx_node_loop *loop;
   pthread_t th[8];
   int n_th;
+  atomic_int next_no; /* the workers' names: mwx-fit0, mwx-fit1, ... */
 };
 
 void node_fit_job_free(node_fit_job *j) {
@@ -59,11 +59,10 @@ void node_fit_job_free(node_fit_job *j) {
 
 static void *worker(void *arg) {
   node_fitpool *p = arg;
-  pid_t tid = (pid_t)syscall(SYS_gettid);
-  errno = 0;
-  int cur = getpriority(PRIO_PROCESS, (id_t)tid);
-  if (errno == 0 && cur + FIT_NICE <= 19)
-    (void)setpriority(PRIO_PROCESS, (id_t)tid, cur + FIT_NICE);
+  char name[16];
+  snprintf(name, sizeof name, "mwx-fit%d", atomic_fetch_add(&p->next_no, 1));
+  node_thread_name(name);
+  (void)node_thread_batch(p->nice_incr, p->sched);
   for (;;) {
     pthread_mutex_lock(&p->mu);
     while (!p->stop && !p->count)
@@ -100,7 +99,8 @@ static void *worker(void *arg) {
   }
 }
 
-int node_fitpool_create(int workers, size_t cap, int min_ms, mwx_node_loop *loop, node_fitpool **out) {
+int node_fitpool_create(int workers, size_t cap, int min_ms, int nice_incr, int sched, mwx_node_loop *loop,
+                        node_fitpool **out) {
   if (workers < 1 || workers > 8 || !cap || !loop || !out)
     return mwx_error_set(MWX_EINVAL, "node: fit pool: bad arguments");
   node_fitpool *p = calloc(1, sizeof *p);
@@ -110,7 +110,10 @@ int node_fitpool_create(int workers, size_t cap, int min_ms, mwx_node_loop *loop
   }
   p->cap = cap;
   p->min_ms = min_ms;
+  p->nice_incr = nice_incr;
+  p->sched = sched;
   atomic_init(&p->stop_flag, 0);
+  atomic_init(&p->next_no, 0);
   p->loop = loop;
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->cv, NULL);

@@ -184,7 +184,8 @@ int node_fuse_start(mwx_node *n) {
   struct node_fuse *f = n->fu;
   if (!f || f->w || !f->fz)
     return 0;
-  return fu_worker_start(n->loop, f->fz, n->cfg.nation, &f->job, n->cfg.test_fuse_min_ms, &f->w);
+  return fu_worker_start(n->loop, f->fz, n->cfg.nation, &f->job, n->cfg.test_fuse_min_ms, n->cfg.batch_nice,
+                         n->cfg.batch_sched, &f->w);
 }
 
 void node_fuse_stop(mwx_node *n) {

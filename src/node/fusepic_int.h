@@ -123,10 +123,11 @@ enum { FW_IDLE = 0, FW_QUEUED = 1, FW_DONE = 2 };
 typedef struct fu_worker fu_worker;
 /* Starts the thread (idle).  fz, job and loop are borrowed and must outlive
  * fu_worker_stop.  min_ms > 0: TEST ONLY, every pass lasts at least that
- * long (node config test_fuse_min_ms).  0 or MWX_ENOMEM / MWX_EIO (error
- * set; nothing started). */
-int fu_worker_start(mwx_node_loop *loop, mwx_fuser *fz, const char *nation, fu_job *job, int min_ms,
-                    fu_worker **out);
+ * long (node config test_fuse_min_ms).  The thread sets its priority first
+ * (node_thread_batch(nice_incr, sched): node config batch_nice, batch_sched).
+ * 0 or MWX_ENOMEM / MWX_EIO (error set; nothing started). */
+int fu_worker_start(mwx_node_loop *loop, mwx_fuser *fz, const char *nation, fu_job *job, int min_ms, int nice_incr,
+                    int sched, fu_worker **out);
 /* Stops and joins the thread (a pass in progress finishes first, its test
  * wait cut short) and frees w; the fuser is the caller's again.  NULL: no-op. */
 void fu_worker_stop(fu_worker *w);

@@ -46,6 +46,7 @@ struct fu_worker {
   int state;            /* FW_* */
   int stop;
   int min_ms;           /* TEST ONLY: every pass lasts at least this long (cut short by the stop) */
+  int nice_incr, sched; /* its priority (node_thread_batch) */
   mwx_node_loop *loop;  /* the token that wakes it (node_int.h node_fuse_token) */
   mwx_fuser *fz;        /* borrowed: the worker's alone while it runs */
   char nation[MWX_NATION_LEN];
@@ -209,6 +210,8 @@ void fu_pass_run(mwx_fuser *fz, const char *nation, fu_job *j) {
 
 static void *worker_main(void *arg) {
   fu_worker *w = arg;
+  node_thread_name("mwx-fuse");
+  (void)node_thread_batch(w->nice_incr, w->sched);
   pthread_mutex_lock(&w->mu);
   for (;;) {
     while (!w->stop && w->state != FW_QUEUED)
@@ -260,13 +263,15 @@ void fu_worker_set(fu_worker *w, int state) {
   pthread_mutex_unlock(&w->mu);
 }
 
-int fu_worker_start(mwx_node_loop *loop, mwx_fuser *fz, const char *nation, fu_job *job, int min_ms,
-                    fu_worker **out) {
+int fu_worker_start(mwx_node_loop *loop, mwx_fuser *fz, const char *nation, fu_job *job, int min_ms, int nice_incr,
+                    int sched, fu_worker **out) {
   *out = NULL;
   fu_worker *w = calloc(1, sizeof *w);
   if (!w)
     return mwx_error_set(MWX_ENOMEM, "node: out of memory");
   w->min_ms = min_ms;
+  w->nice_incr = nice_incr;
+  w->sched = sched;
   w->loop = loop;
   w->fz = fz;
   w->job = job;

@@ -136,7 +136,7 @@ typedef struct node_mem_result {
 int node_mem_trim_due(uint64_t *free_base, uint64_t free_bytes, uint64_t free_min);
 typedef struct node_memwork node_memwork;
 /* Starts the worker (results go to loop). */
-int node_memwork_create(uint64_t free_min, mwx_node_loop *loop, node_memwork **out);
+int node_memwork_create(uint64_t free_min, int nice_incr, int sched, mwx_node_loop *loop, node_memwork **out);
 /* Asks for one report (a pending one absorbs it).  Loop thread; takes a mutex briefly. */
 void node_memwork_request(node_memwork *w, int64_t sim_ns);
 /* Stops and joins the worker.  NULL ignored. */
@@ -148,10 +148,22 @@ void node_mem_fill(const mwx_node *n, mwx_node_memory *m);
 /* mallinfo2's bytes in use and free, VmRSS (any thread). */
 void node_mem_read(uint64_t *used, uint64_t *free_b, uint64_t *rss);
 
+/* node_thread.c: names the calling thread (at most 15 bytes kept: the
+ * kernel's comm), for /proc/PID/task/TID/comm, top -H and perf.  Never fails. */
+void node_thread_name(const char *name);
+/* node_thread.c: the calling (batch) thread's nice raised by nice_incr
+ * (0..19; the result at most 19) over its current one, and its policy set
+ * to sched (MWX_NODE_BATCH_*: OTHER leaves it).  0, or MWX_EIO when the
+ * kernel refused a part (no error set: the thread runs on unchanged, a
+ * priority is not a correctness matter). */
+int node_thread_batch(int nice_incr, int sched);
+
 typedef struct node_fitpool node_fitpool;
 /* Starts workers threads with a FIFO of at most cap jobs; results go to
- * loop.  min_ms: TEST ONLY, each fit's min_duration_ms (cut short by a stop). */
-int node_fitpool_create(int workers, size_t cap, int min_ms, mwx_node_loop *loop, node_fitpool **out);
+ * loop.  min_ms: TEST ONLY, each fit's min_duration_ms (cut short by a stop).
+ * Each worker sets its priority first (node_thread_batch(nice_incr, sched)). */
+int node_fitpool_create(int workers, size_t cap, int min_ms, int nice_incr, int sched, mwx_node_loop *loop,
+                        node_fitpool **out);
 /* Hands j over (the pool owns it then) or MWX_EBUSY when the FIFO is full
  * (j stays the caller's).  Loop thread. */
 int node_fitpool_submit(node_fitpool *p, node_fit_job *j);

@@ -9,7 +9,7 @@
  * malloc_trim took 2.3-9.5 ms of it at each NodeStatus in the salvo
  * (BENCHMARKS.md "rt, eleventh session").  A trim still holds each arena's
  * lock while it walks that arena (glibc), so a malloc of the loop in the
- * main arena can wait for that part; the worker runs at nice +10 and never
+ * main arena can wait for that part; the worker runs at nice +batch_nice + 5 (default +10) and never
  * touches the node's state.
  *
  * The threshold counts the free bytes gained since the last trim, not the
@@ -42,12 +42,12 @@
 #include "mwx/error.h"
 #include "node_int.h"
 
-#define MEM_NICE 10
 
 struct node_memwork {
   pthread_mutex_t mu;
   pthread_cond_t cv;
   int req, stop;
+  int nice_incr, sched; /* its priority (node_thread_batch) */
   int64_t req_sim_ns;
   uint64_t free_min;
   uint64_t free_base; /* worker only: free bytes after the last trim, or the lowest since (0 before any) */
@@ -76,11 +76,8 @@ int node_mem_trim_due(uint64_t *free_base, uint64_t free_bytes, uint64_t free_mi
 
 static void *worker(void *arg) {
   node_memwork *w = arg;
-  pid_t tid = (pid_t)syscall(SYS_gettid);
-  errno = 0;
-  int cur = getpriority(PRIO_PROCESS, (id_t)tid);
-  if (errno == 0 && cur + MEM_NICE <= 19)
-    (void)setpriority(PRIO_PROCESS, (id_t)tid, cur + MEM_NICE);
+  node_thread_name("mwx-mem");
+  (void)node_thread_batch(w->nice_incr, w->sched);
   for (;;) {
     pthread_mutex_lock(&w->mu);
     while (!w->stop && !w->req)
@@ -112,11 +109,13 @@ static void *worker(void *arg) {
   }
 }
 
-int node_memwork_create(uint64_t free_min, mwx_node_loop *loop, node_memwork **out) {
+int node_memwork_create(uint64_t free_min, int nice_incr, int sched, mwx_node_loop *loop, node_memwork **out) {
   node_memwork *w = calloc(1, sizeof *w);
   if (!w)
     return mwx_error_set(MWX_ENOMEM, "node: out of memory");
   w->free_min = free_min;
+  w->nice_incr = nice_incr;
+  w->sched = sched;
   w->loop = loop;
   pthread_mutex_init(&w->mu, NULL);
   pthread_cond_init(&w->cv, NULL);

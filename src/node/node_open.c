@@ -34,6 +34,8 @@ void mwx_node_config_init(mwx_node_config *c) {
   c->launch_fit = 1;
   c->fit_workers = 1;
   c->fit_queue = 32;
+  c->batch_nice = MWX_NODE_BATCH_NICE_DEFAULT;
+  c->batch_sched = MWX_NODE_BATCH_OTHER;
   c->max_tracks = MWX_NODE_MAX_TRACKS;
   c->replay_max_age_s = MWX_NODE_REPLAY_AGE_S;
   mwx_net_config_init(&c->net);
@@ -326,12 +328,13 @@ int mwx_node_open(const mwx_node_config *cfg, mwx_node_event_fn fn, void *ctx, m
   mwx_node_loop_set_batch_fn(n->loop, node_batch, n);
   mwx_node_loop_set_pass_fn(n->loop, node_pass_end, n);
   if (n->cfg.launch_fit && n->cfg.speed > 0 &&
-      (rc = node_fitpool_create(n->cfg.fit_workers, (size_t)n->cfg.fit_queue, n->cfg.test_fit_min_ms, n->loop,
-                                &n->fits)))
+      (rc = node_fitpool_create(n->cfg.fit_workers, (size_t)n->cfg.fit_queue, n->cfg.test_fit_min_ms,
+                                n->cfg.batch_nice, n->cfg.batch_sched, n->loop, &n->fits)))
     goto fail;
   if (n->cfg.speed > 0 && (rc = node_fuse_start(n))) /* fusepic.c: the fuser off the loop */
     goto fail;
-  if (n->cfg.speed > 0 && (rc = node_memwork_create(NODE_TRIM_FREE_MIN, n->loop, &n->memw)))
+  if (n->cfg.speed > 0 && (rc = node_memwork_create(NODE_TRIM_FREE_MIN, n->cfg.batch_nice + 5, n->cfg.batch_sched,
+                                                      n->loop, &n->memw)))
     goto fail;
   if (cfg->online && (rc = node_rx_start(n)))
     goto fail;

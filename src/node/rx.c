@@ -127,6 +127,7 @@ static void post_batch(rx_batch *b) {
 static void *rx_main(void *arg) {
   mwx_node *n = arg;
   rx_batch b = {NULL, 0, 0, NULL, 0, n};
+  node_thread_name("mwx-rx");
   while (!atomic_load(&n->rx_stop)) {
     int rc = mwx_net_poll(n->net, 200000000ll, on_net_event, &b);
     post_batch(&b);
