@@ -251,6 +251,9 @@ static void test_release_early(void **state) {
       const mwx_track_plot *ep = NULL;
       assert_int_equal(mwx_track_early_plots(ta, i, &ep), 0);
       assert_true(mwx_track_early_plots(tb, i, &ep) == neb);
+      /* the track no longer counts as holding early plots; the bytes freed are early plots' */
+      assert_int_equal(s1.early_held, s0.early_held - (nea > 0));
+      assert_true(s0.early_bytes - s1.early_bytes == s0.heap_bytes - s1.heap_bytes);
       if (nea > 1) { /* all but the first freed: at least (nea - 1) plots' bytes */
         n_rel++;
         assert_true(s0.heap_bytes - s1.heap_bytes >= (nea - 1) * sizeof(mwx_track_plot));

@@ -394,7 +394,15 @@ typedef struct mwx_track_table_stats {
   uint64_t reused;       /* of them, started in a freed slot */
   uint64_t refused;      /* track starts refused: every slot held a live track */
   uint64_t pending_dropped; /* pending plots dropped for a new one (MWX_TRACK_PENDING_MAX) */
-  size_t heap_bytes;     /* heap the tracker holds: its tables and every track's buffers */
+  size_t heap_bytes;     /* heap the tracker holds: its tables and every track's buffers (the sum of the
+                            parts below) */
+  /* heap_bytes by field (issue 16, what a track holds): the slots' table
+     (each slot's estimates, capacity: doubled as it grows), the early plots
+     (capacity), the IR pre-plots, the burnout rings, and the tracker's
+     shared buffers (the pending plots, the orphan IR ring, the free list) */
+  size_t table_bytes, early_bytes, pre_bytes, burnout_bytes, shared_bytes;
+  size_t early_held;     /* tracks holding early plots not released (mwx_track_release_early), freed slots
+                            not counted */
 } mwx_track_table_stats;
 
 /* Fills *out (zeroes for a NULL tracker).  No change to the tracker. */

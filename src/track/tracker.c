@@ -259,18 +259,22 @@ void mwx_track_table_stats_get(const mwx_tracker *tr, mwx_track_table_stats *out
   out->reused = tr->reused;
   out->refused = tr->refused;
   out->pending_dropped = tr->pend_dropped;
-  size_t b = sizeof *tr + tr->cap * sizeof *tr->t + tr->pcap * sizeof *tr->pend;
+  out->table_bytes = sizeof *tr + tr->cap * sizeof *tr->t;
+  out->shared_bytes = tr->pcap * sizeof *tr->pend;
   if (tr->free_slot)
-    b += tr->cfg.max_tracks * sizeof *tr->free_slot;
+    out->shared_bytes += tr->cfg.max_tracks * sizeof *tr->free_slot;
   if (tr->orphan)
-    b += ORPHAN_MAX * sizeof *tr->orphan;
+    out->shared_bytes += ORPHAN_MAX * sizeof *tr->orphan;
   for (size_t i = 0; i < tr->n; i++) {
     const trk *t = &tr->t[i];
-    b += (t->cap_early + t->n_pre) * sizeof(mwx_track_plot);
+    out->early_bytes += t->cap_early * sizeof(mwx_track_plot);
+    out->pre_bytes += t->n_pre * sizeof(mwx_track_plot);
     if (t->bo)
-      b += BO_RING * sizeof *t->bo;
+      out->burnout_bytes += BO_RING * sizeof *t->bo;
+    if (!t->freed && !t->early_released && t->n_early)
+      out->early_held++;
   }
-  out->heap_bytes = b;
+  out->heap_bytes = out->table_bytes + out->shared_bytes + out->early_bytes + out->pre_bytes + out->burnout_bytes;
 }
 
 size_t mwx_track_count(const mwx_tracker *tr) { return tr ? tr->n : 0; }
