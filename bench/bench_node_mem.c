@@ -19,7 +19,7 @@
  *     from 5 s before the first launch (default 300), STEP_S sim seconds
  *     per pass (default 0.1), REPORT_S (default 25), NATIONS a comma list
  *     (default KOR,JPN,USA), FIT 1 (default) or 0 the launch fit.
- *     SCENARIO (environment): a file of scenarios/ (default salvo-100.json).
+ *     SCENARIO (environment): a file of scenarios/ (default salvo-100.json) or a path.
  * One line per node and report:
  *   MEMNODE t=<sim s> <NAT> tracks=<live> early_held=<n> tracker_kb=<sum> table=.. early=.. pre=.. burnout=..
  *           shared=.. | fuser_kb=.. tables_kb=.. journal_kb=<process SQLite>
@@ -140,7 +140,10 @@ int main(int argc, char **argv) {
     mwx_node_config cfg;
     mwx_node_config_init(&cfg);
     snprintf(cfg.nation, sizeof cfg.nation, "%s", nat[i]);
-    snprintf(cfg.scenario, sizeof cfg.scenario, "%s/scenarios/%s", MWX_SOURCE_DIR, scenario);
+    if (strchr(scenario, '/'))
+      snprintf(cfg.scenario, sizeof cfg.scenario, "%s", scenario);
+    else
+      snprintf(cfg.scenario, sizeof cfg.scenario, "%s/scenarios/%s", MWX_SOURCE_DIR, scenario);
     snprintf(cfg.policy, sizeof cfg.policy, "%s/config/policy-%s.json", MWX_SOURCE_DIR, nat[i]);
     snprintf(db[i], sizeof db[i], "%.300s/bench_node_mem_%s.db", dir, nat[i]);
     snprintf(cfg.journal, sizeof cfg.journal, "%.400s", db[i]);

@@ -421,15 +421,17 @@ void mwx_track_table_stats_get(const mwx_tracker *tr, mwx_track_table_stats *out
  * index. */
 size_t mwx_track_early_plots(const mwx_tracker *tr, size_t index, const mwx_track_plot **plots);
 
-/* Frees track index's early plots but the first (the tracker's own use):
- * for a caller that has copied them for its launch fit (the node, once its
- * fit is started, MWX_ASSESS_LAUNCH_FIT_AFTER_S after the track's first
- * plot).  Afterwards mwx_track_early_plots gives 0 plots and the track adds
- * none; nothing else about the track changes (its estimates, its pre-IR
- * plots, its association).  Until its slot is reused: a new track there
- * keeps its early plots again.  Pointers from mwx_track_early_plots before
- * the call are invalid after it.  Once is enough; again is a no-op.
- * MWX_EINVAL for a bad index. */
+/* Frees track index's early plots but the first (the tracker's own use)
+ * and its IR pre-plots (mwx_track_pre_ir): for a caller that has copied
+ * them for its launch fit, or will not fit (the node, when the early-plot
+ * window closes, MWX_ASSESS_LAUNCH_FIT_AFTER_S after the track's first
+ * plot).  Afterwards mwx_track_early_plots and mwx_track_pre_ir give 0
+ * plots and the track adds none of either; nothing else about the track
+ * changes (its estimates, its association).  Until its slot is reused: a
+ * new track there keeps its early plots again.  Pointers from
+ * mwx_track_early_plots and mwx_track_pre_ir before the call are invalid
+ * after it.  Once is enough; again is a no-op.  MWX_EINVAL for a bad
+ * index. */
 int mwx_track_release_early(mwx_tracker *tr, size_t index);
 
 /* The IR plots that no track took in the 120 s before the track's first
