@@ -212,7 +212,7 @@ static void test_release_early(void **state) {
   static uint64_t done_id[REL_MAX_TRACKS];
   memset(done_id, 0, sizeof done_id);
   rel_buf b = {0};
-  size_t n_fit = 0, n_rel = 0, freed_min_b = 0;
+  size_t n_fit = 0, n_rel = 0, freed_min_b = 0, n_pre_rel = 0;
   const int64_t NS = 1000000000LL, after_ns = (int64_t)(MWX_ASSESS_LAUNCH_FIT_AFTER_S * 1e9);
   for (int64_t now = f.sc.epoch_ns; now < f.sc.epoch_ns + 400 * NS;) {
     now += NS;
@@ -246,11 +246,20 @@ static void test_release_early(void **state) {
       }
       mwx_track_table_stats s0, s1;
       mwx_track_table_stats_get(ta, &s0);
+      const mwx_track_plot *pp = NULL;
+      size_t npre = mwx_track_pre_ir(ta, i, &pp);
+      n_pre_rel += npre > 0;
+      assert_true(mwx_track_pre_ir(tb, i, &pp) == npre);
       assert_int_equal(mwx_track_release_early(ta, i), 0);
       mwx_track_table_stats_get(ta, &s1);
       const mwx_track_plot *ep = NULL;
       assert_int_equal(mwx_track_early_plots(ta, i, &ep), 0);
       assert_true(mwx_track_early_plots(tb, i, &ep) == neb);
+      /* the track no longer counts as holding early plots; the bytes freed are its early plots' and its
+         IR pre-plots' (none left) */
+      assert_int_equal(s1.early_held, s0.early_held - (nea > 0));
+      assert_true(s0.early_bytes - s1.early_bytes + s0.pre_bytes - s1.pre_bytes == s0.heap_bytes - s1.heap_bytes);
+      assert_true(mwx_track_pre_ir(ta, i, &ep) == 0);
       if (nea > 1) { /* all but the first freed: at least (nea - 1) plots' bytes */
         n_rel++;
         assert_true(s0.heap_bytes - s1.heap_bytes >= (nea - 1) * sizeof(mwx_track_plot));
@@ -261,8 +270,10 @@ static void test_release_early(void **state) {
       assert_int_equal(s0.heap_bytes, s1.heap_bytes);
     }
   }
-  /* at least one fit, and a release that freed plots for each */
+  /* at least one fit, and a release that freed plots for each; a track with IR pre-plots among them */
   assert_true(n_fit >= 1 && n_rel >= n_fit);
+  printf("    %zu releases of a track with IR pre-plots\n", n_pre_rel);
+  assert_true(n_pre_rel >= 1);
   mwx_track_table_stats sa, sb;
   mwx_track_table_stats_get(ta, &sa);
   mwx_track_table_stats_get(tb, &sb);

@@ -7,6 +7,9 @@
  *     the refined LaunchEvent arrives after it;
  *   - with the fit off, the early plots are released all the same when the
  *     window closes (the tracker's heap stays bounded);
+ *   - with the fit on, a track's IR pre-plots are released with its early
+ *     plots when its window closes (issue 16: they were kept to the
+ *     track's end, 135 KB a USA track in the salvo of 100);
  *   - a full fit queue drops fits with a count, and closing the node with a
  *     fit in progress and one queued is clean (ASan build) and quick: the
  *     fit's test wait is cut short by the pool's stop;
@@ -26,11 +29,14 @@
 #include <cmocka.h>
 #include <dirent.h>
 #include <sys/resource.h>
+#include <jansson.h>
 
 #include "fixture_dir.h"
 #include "fixture_node.h"
+#include "mwx/assess.h"
 #include "mwx/error.h"
 #include "mwx/node.h"
+#include "mwx/track.h"
 
 #define NS 1000000000ll
 
@@ -282,10 +288,81 @@ static void test_batch_threads_priority(void **state) {
   }
 }
 
+/* Every live track of n's tracker whose early-plot window closed before
+ * now_ns holds no early plots (but the first) and no IR pre-plots; returns
+ * how many such tracks there are, their plots still held in *held. */
+static int closed_windows(const mwx_node *n, int64_t now_ns, size_t *held) {
+  const mwx_tracker *tr = mwx_node_tracker(n);
+  int closed = 0;
+  *held = 0;
+  for (size_t i = 0; i < mwx_track_count(tr); i++) {
+    mwx_track_info in;
+    assert_int_equal(mwx_track_get(tr, i, &in), 0);
+    /* a second more than the node waits: the pass that closed it has run */
+    if (in.status != MWX_TRACK_CONFIRMED || now_ns - in.t_first_ns < (int64_t)((MWX_ASSESS_LAUNCH_FIT_AFTER_S + 1) * NS))
+      continue;
+    closed++;
+    const mwx_track_plot *p;
+    *held += mwx_track_early_plots(tr, i, &p) + mwx_track_pre_ir(tr, i, &p);
+  }
+  return closed;
+}
+
+/* USA's node on the first four launches of scenarios/salvo-100.json (its
+ * sensors: the space IR sees each boost before a radar starts the track),
+ * launch fit on, to 400 s (every window closed). */
+static void test_pre_plots_released(void **state) {
+  (void)state;
+  char dir[96], sc[160];
+  fx_subdir("test_pre_plots_released", dir, sizeof dir);
+  snprintf(sc, sizeof sc, "%.100s/salvo4.json", dir);
+  json_error_t err;
+  json_t *root = json_load_file(MWX_SOURCE_DIR "/scenarios/salvo-100.json", 0, &err);
+  assert_non_null(root);
+  json_t *l = json_object_get(root, "launches");
+  while (json_array_size(l) > 4)
+    assert_int_equal(json_array_remove(l, json_array_size(l) - 1), 0);
+  assert_int_equal(json_dump_file(root, sc, JSON_INDENT(1)), 0);
+  json_decref(root);
+  mwx_node_config cfg;
+  char db[160];
+  snprintf(db, sizeof db, "%.100s/usa.db", dir);
+  fx_node_config(&cfg, "USA", sc, db);
+  cfg.journal_plots = 0;
+  cfg.sync = MWX_JOURNAL_SYNC_NORMAL;
+  cfg.launch_fit = 1; /* mwxd's default; offline (speed 0) the fits run in line */
+  fctx *x = calloc(1, sizeof *x);
+  assert_non_null(x);
+  assert_int_equal(mwx_node_open(&cfg, on_ev, x, &x->n), 0);
+  x->epoch_ns = mwx_node_epoch_ns(x->n);
+  x->stop_after_ns = x->epoch_ns + 400 * NS;
+  assert_int_equal(mwx_node_run(x->n), 0);
+  mwx_node_stats st;
+  mwx_node_get_stats(x->n, &st);
+  mwx_track_table_stats ts;
+  mwx_track_table_stats_get(mwx_node_tracker(x->n), &ts);
+  size_t held = 0;
+  int closed = closed_windows(x->n, x->stop_after_ns, &held);
+  printf("# USA, launch fit on: tracks confirmed %llu, fits done %llu; %d live tracks past their window: %zu early"
+         " and pre-plots held (early %zu B, pre %zu B, tracker %zu B)\n",
+         (unsigned long long)st.tracks_confirmed, (unsigned long long)st.fits_done, closed, held, ts.early_bytes,
+         ts.pre_bytes, ts.heap_bytes);
+  mwx_node_close(x->n);
+  assert_true(closed >= 2);
+  assert_true(st.fits_done >= 1);
+  /* issue 16: the IR pre-plots were kept to the track's end (22,144 B here;
+     135 KB a track in the salvo of 100), the early plots released */
+  assert_int_equal(held, 0);
+  assert_int_equal(ts.pre_bytes, 0);
+  assert_int_equal(ts.early_held, 0);
+  free(x);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_full_fit_queue_drops),
       cmocka_unit_test(test_early_plots_released_without_fit),
+      cmocka_unit_test(test_pre_plots_released),
       cmocka_unit_test(test_slow_fit_does_not_delay),
       cmocka_unit_test(test_batch_threads_priority),
   };

@@ -597,6 +597,11 @@ typedef struct mwx_node_memory {
  * after mwx_node_run returned). */
 void mwx_node_get_memory(const mwx_node *n, mwx_node_memory *m);
 
+/* The node's tracker, read-only (mwx_track_table_stats: its heap by field,
+ * mwx_track_get): valid until mwx_node_close.  Loop thread (or after
+ * mwx_node_run returned).  NULL for a NULL node. */
+const struct mwx_tracker *mwx_node_tracker(const mwx_node *n);
+
 /* Where the node's loop thread spends its time (issue 16; mwxd's PROFILE
  * line): wall ns in each part of the node's passes since open, on the
  * monotonic clock, exclusive (a part's time leaves out the parts called

@@ -394,7 +394,15 @@ typedef struct mwx_track_table_stats {
   uint64_t reused;       /* of them, started in a freed slot */
   uint64_t refused;      /* track starts refused: every slot held a live track */
   uint64_t pending_dropped; /* pending plots dropped for a new one (MWX_TRACK_PENDING_MAX) */
-  size_t heap_bytes;     /* heap the tracker holds: its tables and every track's buffers */
+  size_t heap_bytes;     /* heap the tracker holds: its tables and every track's buffers (the sum of the
+                            parts below) */
+  /* heap_bytes by field (issue 16, what a track holds): the slots' table
+     (each slot's estimates, capacity: doubled as it grows), the early plots
+     (capacity), the IR pre-plots, the burnout rings, and the tracker's
+     shared buffers (the pending plots, the orphan IR ring, the free list) */
+  size_t table_bytes, early_bytes, pre_bytes, burnout_bytes, shared_bytes;
+  size_t early_held;     /* tracks holding early plots not released (mwx_track_release_early), freed slots
+                            not counted */
 } mwx_track_table_stats;
 
 /* Fills *out (zeroes for a NULL tracker).  No change to the tracker. */
@@ -413,15 +421,17 @@ void mwx_track_table_stats_get(const mwx_tracker *tr, mwx_track_table_stats *out
  * index. */
 size_t mwx_track_early_plots(const mwx_tracker *tr, size_t index, const mwx_track_plot **plots);
 
-/* Frees track index's early plots but the first (the tracker's own use):
- * for a caller that has copied them for its launch fit (the node, once its
- * fit is started, MWX_ASSESS_LAUNCH_FIT_AFTER_S after the track's first
- * plot).  Afterwards mwx_track_early_plots gives 0 plots and the track adds
- * none; nothing else about the track changes (its estimates, its pre-IR
- * plots, its association).  Until its slot is reused: a new track there
- * keeps its early plots again.  Pointers from mwx_track_early_plots before
- * the call are invalid after it.  Once is enough; again is a no-op.
- * MWX_EINVAL for a bad index. */
+/* Frees track index's early plots but the first (the tracker's own use)
+ * and its IR pre-plots (mwx_track_pre_ir): for a caller that has copied
+ * them for its launch fit, or will not fit (the node, when the early-plot
+ * window closes, MWX_ASSESS_LAUNCH_FIT_AFTER_S after the track's first
+ * plot).  Afterwards mwx_track_early_plots and mwx_track_pre_ir give 0
+ * plots and the track adds none of either; nothing else about the track
+ * changes (its estimates, its association).  Until its slot is reused: a
+ * new track there keeps its early plots again.  Pointers from
+ * mwx_track_early_plots and mwx_track_pre_ir before the call are invalid
+ * after it.  Once is enough; again is a no-op.  MWX_EINVAL for a bad
+ * index. */
 int mwx_track_release_early(mwx_tracker *tr, size_t index);
 
 /* The IR plots that no track took in the 120 s before the track's first

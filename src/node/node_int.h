@@ -30,7 +30,8 @@ typedef struct node_trk {
   uint32_t id;                /* the track's id (a tracker slot is reused by a new id: track.h) */
   int used;                   /* slot holds an entry */
   int64_t last_seen_ns;       /* the track's t_last_ns: the least recent is evicted when full */
-  int confirmed, launch_sent, launch_fit_done, impact_sent;
+  int confirmed, launch_sent, impact_sent;
+  int launch_fit_done;        /* the early-plot window closed: the fit started (if any) and the plots released */
   int64_t last_pub_ns, last_impact_ns;
   int64_t last_try_launch_ns, last_try_impact_ns; /* event-driven: an assessment that gave nothing
                                                      is tried again at most once a sim second */

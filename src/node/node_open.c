@@ -155,6 +155,8 @@ void mwx_node_get_memory(const mwx_node *n, mwx_node_memory *m) {
   node_mem_read(&m->heap_used_bytes, &m->heap_free_bytes, &m->rss_bytes);
 }
 
+const struct mwx_tracker *mwx_node_tracker(const mwx_node *n) { return n ? n->tr : NULL; }
+
 void mwx_node_latest(const mwx_node *n, mwx_fuse_latest_fn fn, void *ctx) {
   if (n)
     mwx_fuse_latest_each(n->latest, fn, ctx);

@@ -314,13 +314,16 @@ int node_tracks_to_samples(mwx_node *n) {
     }
     /* a refined launch event, once, when the early-plot window
        (MWX_TRACK_EARLY_WINDOW_S from the track's first plot) is full: the
-       batch fit of a powered flight.  Without the fit (mwxd's default before
-       issue 16) the early plots are released at the same moment: nothing
-       else reads them, and a salvo of 100 tracks holds up to 128 KB each */
-    if (!ts->launch_fit_done && (ts->launch_sent || !n->cfg.launch_fit) &&
-        n->sim_ns - in.t_first_ns >= (int64_t)(MWX_ASSESS_LAUNCH_FIT_AFTER_S * NS)) {
+       batch fit of a powered flight, refining the early LaunchEvent sent.
+       Then, fit or not, the early plots and the IR pre-plots are released:
+       nothing else reads them, the tracker takes no more once the window
+       is full, and a track whose early LaunchEvent was never sent (first
+       held above the boost: most of JPN's and USA's tracks of a salvo)
+       kept them to its end, 128 KB of early plots and up to 512 KB of
+       pre-plots each (USA: 254 KB a track over 100 tracks; issue 16) */
+    if (!ts->launch_fit_done && n->sim_ns - in.t_first_ns >= (int64_t)(MWX_ASSESS_LAUNCH_FIT_AFTER_S * NS)) {
       ts->launch_fit_done = 1;
-      if (n->cfg.launch_fit && (rc = launch_fit_start(n, i, &in, &ao)))
+      if (n->cfg.launch_fit && ts->launch_sent && (rc = launch_fit_start(n, i, &in, &ao)))
         return rc;
       /* the fit has its copy (or ran in line) */
       if ((rc = mwx_track_release_early(n->tr, i)))

@@ -22,7 +22,8 @@
  * launch fits read every track's plots), the table of tracks ever started.
  * Per track: its early plots (EARLY_MAX, 128 KB; one once the caller released
  * them, mwx_track_release_early), the burnout ring (BO_RING
- * updates), the IR pre-plots (at most ORPHAN_MAX); the orphan ring
+ * updates, 81 KB), the IR pre-plots (at most ORPHAN_MAX, 512 KB; none once
+ * released with the early plots); the orphan ring
  * (ORPHAN_MAX) and the pending plots (MWX_TRACK_PENDING_MAX) once.  With
  * max_tracks > 0 (a node) the table is bounded too: at the end of the
  * mwx_track_process that deleted a track its buffers are freed and its slot
@@ -259,18 +260,22 @@ void mwx_track_table_stats_get(const mwx_tracker *tr, mwx_track_table_stats *out
   out->reused = tr->reused;
   out->refused = tr->refused;
   out->pending_dropped = tr->pend_dropped;
-  size_t b = sizeof *tr + tr->cap * sizeof *tr->t + tr->pcap * sizeof *tr->pend;
+  out->table_bytes = sizeof *tr + tr->cap * sizeof *tr->t;
+  out->shared_bytes = tr->pcap * sizeof *tr->pend;
   if (tr->free_slot)
-    b += tr->cfg.max_tracks * sizeof *tr->free_slot;
+    out->shared_bytes += tr->cfg.max_tracks * sizeof *tr->free_slot;
   if (tr->orphan)
-    b += ORPHAN_MAX * sizeof *tr->orphan;
+    out->shared_bytes += ORPHAN_MAX * sizeof *tr->orphan;
   for (size_t i = 0; i < tr->n; i++) {
     const trk *t = &tr->t[i];
-    b += (t->cap_early + t->n_pre) * sizeof(mwx_track_plot);
+    out->early_bytes += t->cap_early * sizeof(mwx_track_plot);
+    out->pre_bytes += t->n_pre * sizeof(mwx_track_plot);
     if (t->bo)
-      b += BO_RING * sizeof *t->bo;
+      out->burnout_bytes += BO_RING * sizeof *t->bo;
+    if (!t->freed && !t->early_released && t->n_early)
+      out->early_held++;
   }
-  out->heap_bytes = b;
+  out->heap_bytes = out->table_bytes + out->shared_bytes + out->early_bytes + out->pre_bytes + out->burnout_bytes;
 }
 
 size_t mwx_track_count(const mwx_tracker *tr) { return tr ? tr->n : 0; }
@@ -300,6 +305,13 @@ int mwx_track_release_early(mwx_tracker *tr, size_t index) {
   if (t->early_released || t->freed)
     return 0;
   t->early_released = 1;
+  /* the IR pre-plots have no other reader than the launch fit either (a
+     salvo's space IR gave each USA track ~1,000 of them, 135 KB: issue 16),
+     and none are taken after (take_orphans runs once) */
+  free(t->pre);
+  t->pre = NULL;
+  t->n_pre = 0;
+  t->pre_taken = 1;
   /* early[0] stays: take_orphans measures against the first plot */
   if (t->n_early > 1)
     t->n_early = 1;
