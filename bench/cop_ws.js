@@ -170,6 +170,9 @@ function summary(d, bucket) {
     // pages' cost over the same part of the scenario (the same node work)
     const [T0, T1] = process.env.WS_PHASE.split(',').map(Number);
     const k = Number(clientsArg);
+    // every way out says whether the phase gave its figure (a run once ended, status 0, without one)
+    let phaseDone = false;
+    process.on('exit', (code) => { if (!phaseDone) console.log(`PHASE no figure: cop_ws.js ended (status ${code}) before +${T1} s`); });
     const res = await Promise.allSettled(Array.from({ length: k }, (_, i) => client(cookie, got, i === 0)));
     const socks = res.filter((x) => x.status === 'fulfilled').map((x) => x.value);
     for (const x of res) if (x.status === 'rejected') { failed++; console.error(`PHASE a client failed: ${x.reason.message}`); }
@@ -181,9 +184,17 @@ function summary(d, bucket) {
     if (sa.node_loop.sim_t_s > T0) console.log(`PHASE already at +${sa.node_loop.sim_t_s.toFixed(1)} s when the clients were up (phase from +${T0} s)`);
     while (sa.node_loop.sim_t_s < T0) { await sleep(200); sa = await at(); }
     const ca = procCpu();
+    // this process's own load (it reads, inflates and parses every client's stream): its CPU
+    // and its event loop's delay over the phase; a saturated client delays what it measures
+    const { monitorEventLoopDelay } = require('perf_hooks');
+    const eld = monitorEventLoopDelay({ resolution: 10 });
+    eld.enable();
+    const cu0 = process.cpuUsage(), lat0 = got.lat.length;
     let sb = sa;
     while (sb.node_loop.sim_t_s < T1) { await sleep(200); sb = await at(); }
     const cb = procCpu();
+    const cu = process.cpuUsage(cu0);
+    eld.disable();
     const L = (x) => x.node_loop, wall = (L(sb).mono_ns - L(sa).mono_ns) / 1e9, cpuS = (L(sb).thread_cpu_ns - L(sa).thread_cpu_ns) / 1e9;
     const dp = L(sb).passes - L(sa).passes, web = (sb.loop_busy.cpu_ns - sa.loop_busy.cpu_ns) / 1e9;
     const own = (L(sb).pass_ns - L(sb).emit_ns - L(sa).pass_ns + L(sa).emit_ns) / 1e9;
@@ -198,6 +209,11 @@ function summary(d, bucket) {
       console.log(`PHASE server: ws_frames=${sb.ws_frames - sa.ws_frames} ws_bytes=${sb.ws_bytes - sa.ws_bytes} ws_sealed_bytes=${sb.ws_sealed_bytes - sa.ws_sealed_bytes} ws_resyncs=${sb.ws_resyncs - sa.ws_resyncs} ` +
                   `fused_walks=${sb.fused_walks - sa.fused_walks} fused_moved=${sb.fused_moved - sa.fused_moved} fused_refreshed=${sb.fused_refreshed - sa.fused_refreshed}`);
     }
+    const lat = got.lat.slice(lat0).sort((x, y) => x - y), q = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(lat.length * p))] : '-');
+    console.log(`PHASE the clients' process (pid ${process.pid}): CPU ${((cu.user + cu.system) / 1e6).toFixed(3)} s = ${(100 * (cu.user + cu.system) / 1e6 / wall).toFixed(1)}% of a core ` +
+                `(user ${(cu.user / 1e6).toFixed(3)}, system ${(cu.system / 1e6).toFixed(3)}); its event loop's delay p50 ${(eld.percentile(50) / 1e6).toFixed(1)} p99 ${(eld.percentile(99) / 1e6).toFixed(1)} max ${(eld.max / 1e6).toFixed(1)} ms; ` +
+                `server push -> client n=${lat.length} p50=${q(0.5)} p99=${q(0.99)} max=${lat.length ? lat[lat.length - 1] : '-'} ms`);
+    phaseDone = true;
     console.log(`WINDOW clients=${k} round=0 mono_s=${(L(sa).mono_ns / 1e9).toFixed(6)},${(L(sb).mono_ns / 1e9).toFixed(6)}`);
     for (const x of socks) x.destroy();
     process.exit(failed ? 2 : 0);
