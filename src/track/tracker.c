@@ -753,6 +753,21 @@ static int burnout_seen(const mwx_track_info *in) {
 }
 static int boost_possible(const trk *t) { return !t->burnt_out || height_of(t->info.est.x) < MWX_TRACK_AIR_H_M; }
 
+/* Whether track t is in a quiet spell after thrust shorter than
+ * MWX_ASSESS_STAGING_COAST_S: a coast between stages, for all its plots
+ * say.  There the boost model's IMM probability keeps the floor
+ * MWX_TRACK_IMM_FLOOR_STAGING (the prior that another stage lights), not
+ * MWX_TRACK_IMM_FLOOR: from 1e-6 the next stage's first seconds needed a
+ * likelihood ratio of 1e6 to bring it back, and the ballistic model took
+ * them (2022-11-18, USA, +150-158 s after a 4-s coast at 15 m/s^2: velocity
+ * NEES 19.6; BENCHMARKS.md, issue 12, acc13).  The track knows no class, so
+ * any vehicle counts as one that may stage. */
+#define MWX_TRACK_IMM_FLOOR_STAGING 1e-2
+static int staging_coast(const trk *t) {
+  return t->info.t_powered_ns && t->info.t_quiet_ns &&
+         (double)(t->info.t_last_ns - t->info.t_quiet_ns) * 1e-9 < MWX_ASSESS_STAGING_COAST_S;
+}
+
 /* The filter configuration of track t: while its boost model can still be
  * (boost_possible), the ballistic model's white acceleration is at least
  * q_ballistic_air (the first minute after burnout: the burnout smoother's
@@ -765,6 +780,8 @@ static mwx_track_filter_cfg track_filt(const mwx_tracker *tr, const trk *t) {
   if (boost_possible(t)) {
     if (fc.q_ballistic_air_m2ps3 > fc.q_ballistic_m2ps3)
       fc.q_ballistic_m2ps3 = fc.q_ballistic_air_m2ps3;
+    if (staging_coast(t) && fc.imm_floor < MWX_TRACK_IMM_FLOOR_STAGING)
+      fc.imm_floor = MWX_TRACK_IMM_FLOOR_STAGING;
   } else {
     fc.imm_floor = MWX_TRACK_IMM_FLOOR_NONE;
   }
