@@ -63,7 +63,7 @@ f=d.get("fuse_passes",{}); q=lambda k: "%s n=%d p50=%s p99=%s max=%s ms" % (k, f
 print("NODE JPN fusion passes (MWX_NODE_EV_PICTURE, the last 4,096) %d: %s; %s; %s; %s; %s" % (f.get("passes",0), q("wait_ms"), q("pass_ms"), q("take_ms"), q("push_ms"), q("delta_wait_ms")))
 w=d.get("ws_lag_ms",{}); g=lambda k: "%s n=%d p50<=%s p99<=%s max=%.1f ms" % (k, w.get(k,{}).get("n",0), w.get(k,{}).get("p50","-"), w.get(k,{}).get("p99","-"), w.get(k,{}).get("max",0))
 print("NODE JPN web part, server side (since the start): %s; %s; %s; %s; pages given TCP_NODELAY by cop %s" % (g("push_to_seal"), g("seal_to_write"), g("push_to_write"), g("write_call"), d.get("ws_nodelay_set","-")))
-print("NODE JPN Track events, node event -> their fused delta pushed: %s (%s over 100 ms); %s (%s over 100 ms); untracked %s" % (q("own_event_wait_ms"), f.get("own_event_wait_ms",{}).get("over_100","-"), q("partner_event_wait_ms"), f.get("partner_event_wait_ms",{}).get("over_100","-"), f.get("events_untracked","-")))' ||
+print("NODE JPN Track events, node event -> their fused delta pushed: %s (%s over 100 ms); %s (%s over 100 ms); untracked %s; a joining track (in no fused entry when its event came: drawn as its own symbol) -> its first fused delta: %s" % (q("own_event_wait_ms"), f.get("own_event_wait_ms",{}).get("over_100","-"), q("partner_event_wait_ms"), f.get("partner_event_wait_ms",{}).get("over_100","-"), f.get("events_untracked","-"), q("join_wait_ms")))' ||
   echo "NODE /api/stats: no answer"
 echo "NODE JPN cpu=$(awk -v d=$((c1 - c0)) -v s=$(getconf CLK_TCK) 'BEGIN{printf "%.1f", d/s}') s over the page run (scenario $(basename "$SC"), speed $SPEED, $PAGES page(s), $SECS s)"
 WS_CLIENTS=${WS_CLIENTS:-10}

@@ -237,6 +237,11 @@ void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
     cop_src *v = key[0] ? src_slot(c, key) : NULL;
     if (!v || !v->id[0] || v->t_ns > e->t_last_sample_ns)
       continue;
+    if (v->joining) { /* (its samples reached the page as its own symbol: not this delta's wall_ms) */
+      c->join_wait_us[c->join_wait_n++ % COP_PASS_N] = clamp_us((w->now_ms - v->wall_ms) * 1000000ll);
+      src_del(c, v);
+      continue;
+    }
     if (!w->src_ms || v->wall_ms < w->src_ms)
       w->src_ms = v->wall_ms;
     int32_t us = clamp_us((w->now_ms - v->wall_ms) * 1000000ll);
@@ -260,7 +265,9 @@ static void sources_prune(mwx_cop *c, int64_t now_ms);
 
 /* Pushes the fused picture's changes since the last push as one message
  * {"type":"fused","wall_ms":...,"tracks":[...],"gone":[...]}: wall_ms is
- * the oldest node event since the last push that may be in it.  1 if a
+ * the oldest node event since the last push that may be in it, of a track
+ * that was in a fused entry shown when the event came (a joining track's
+ * samples reached the page as its own symbol: join_wait_us).  1 if a
  * message was pushed. */
 static int fused_flush(mwx_cop *c) {
   int64_t t0 = cop_busy_in(c);
@@ -391,6 +398,7 @@ void cop_fused_track(mwx_cop *c, const mwx_msg_track *t, int64_t wall_ms) {
   memcpy(s->id, key, sizeof s->id);
   s->wall_ms = wall_ms;
   s->t_ns = t->time_ns;
+  s->joining = !cop_fused_member(c, key);
   c->n_src++;
 }
 
@@ -441,6 +449,7 @@ json_t *cop_fused_stats_json(const mwx_cop *c) {
   json_object_set_new(o, "delta_wait_ms", ring_ms(c->fused_wait_us, c->fused_wait_n));
   json_object_set_new(o, "own_event_wait_ms", ring_ms(c->own_wait_us, c->own_wait_n));
   json_object_set_new(o, "partner_event_wait_ms", ring_ms(c->partner_wait_us, c->partner_wait_n));
+  json_object_set_new(o, "join_wait_ms", ring_ms(c->join_wait_us, c->join_wait_n));
   json_object_set_new(o, "events_unreflected", json_integer((json_int_t)c->src_unreflected));
   json_object_set_new(o, "events_untracked", json_integer((json_int_t)c->src_untracked));
   return o;

@@ -162,6 +162,10 @@ typedef struct cop_src { /* a source track's oldest node event not yet in a push
   char id[MWX_ID_LEN + 1];  /* its local track id ("": a free slot) */
   int64_t wall_ms;          /* the event's wall ms (CLOCK_REALTIME) */
   int64_t t_ns;             /* the sample's time of validity (sim ns) */
+  int joining;              /* its track was in no fused entry shown when the event came: the page
+                               drew that sample as the track's own symbol (its Track event), and the
+                               delta that first carries it in a fused entry measures the fuser's
+                               join (join_wait_us), not that update's way to the page */
 } cop_src;
 
 typedef struct cop_member { /* a local track id that a fused track has as a member (as last pushed) */
@@ -288,6 +292,8 @@ struct mwx_cop {
      that pushed it, this nation's own tracks and partners' apart */
   int32_t own_wait_us[COP_PASS_N], partner_wait_us[COP_PASS_N];
   uint64_t own_wait_n, partner_wait_n;
+  int32_t join_wait_us[COP_PASS_N]; /* a joining track's first event -> the delta that first carries it */
+  uint64_t join_wait_n;
   /* loop lag probe: lateness of a COP_PROBE_NS timer, the last COP_LAG_N */
   uint64_t probe_timer;
   int64_t probe_due;
