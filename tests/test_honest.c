@@ -522,6 +522,17 @@ static double nees6(const double d[6], const double P[MWX_TRACK_NX][MWX_TRACK_NX
   return q;
 }
 
+/* 2022-11-18 with the default laydown and its truth at 1-s steps. */
+static void load_default_2022_11_18(mwx_sim_scenario *sc, mwx_sim_truth *truth) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/scenarios/2022-11-18-hwasong17.json", MWX_SOURCE_DIR);
+  memset(sc, 0, sizeof *sc);
+  memset(truth, 0, sizeof *truth);
+  assert_int_equal(mwx_sim_scenario_load(path, sc), 0);
+  assert_int_equal(mwx_sim_scenario_use_sensors(sc, "default"), 0);
+  assert_int_equal(mwx_sim_truth_init(truth, sc, 1.0), 0);
+}
+
 /* The 6-D NEES of the tracker's ballistic estimate in mid-course (issue 12,
  * sixth round).  2022-11-18, ALL, default laydown, seeds 1-4 (the class's
  * beta: in vacuum it does not act), the tracker of mwx_assess_run (the
@@ -537,15 +548,9 @@ static double nees6(const double d[6], const double P[MWX_TRACK_NX][MWX_TRACK_NX
  * predictions. */
 static void test_midcourse_nees(void **state) {
   (void)state;
-  char path[1024];
-  snprintf(path, sizeof path, "%s/scenarios/2022-11-18-hwasong17.json", MWX_SOURCE_DIR);
   mwx_sim_scenario sc;
   mwx_sim_truth truth;
-  memset(&sc, 0, sizeof sc);
-  memset(&truth, 0, sizeof truth);
-  assert_int_equal(mwx_sim_scenario_load(path, &sc), 0);
-  assert_int_equal(mwx_sim_scenario_use_sensors(&sc, "default"), 0);
-  assert_int_equal(mwx_sim_truth_init(&truth, &sc, 1.0), 0);
+  load_default_2022_11_18(&sc, &truth);
   const double tb = truth.traj[0].fig.burnout_time_s;
   const int64_t t_end = truth.launch_ns[0] + (int64_t)(truth.traj[0].fig.flight_time_s * S_NS);
   double sum = 0;
@@ -617,15 +622,9 @@ static void test_midcourse_nees(void **state) {
  * with 1e-6, 11.65 with 1e-2; the bound 16 (3 expected). */
 static void test_staging_coast_velocity(void **state) {
   (void)state;
-  char path[1024];
-  snprintf(path, sizeof path, "%s/scenarios/2022-11-18-hwasong17.json", MWX_SOURCE_DIR);
   mwx_sim_scenario sc;
   mwx_sim_truth truth;
-  memset(&sc, 0, sizeof sc);
-  memset(&truth, 0, sizeof truth);
-  assert_int_equal(mwx_sim_scenario_load(path, &sc), 0);
-  assert_int_equal(mwx_sim_scenario_use_sensors(&sc, "default"), 0);
-  assert_int_equal(mwx_sim_truth_init(&truth, &sc, 1.0), 0);
+  load_default_2022_11_18(&sc, &truth);
   double sum = 0;
   size_t n = 0;
   for (uint64_t seed = 1; seed <= 8; seed++) {
