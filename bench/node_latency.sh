@@ -44,7 +44,7 @@
 #   BOUNDS    each node's queues and tables against their bounds (mwxd BOUNDS)
 #   SCHED     each node's loop thread and all its threads over the case: CPU and the time
 #             runnable but waiting for a CPU (/proc/.../schedstat), % of the wall time
-#   SCHED_THREADS the same per thread name (loop, mwx-rx, mwx-fuse, mwx-fit<i>, mwx-mem, Cyclone's)
+#   SCHED_THREADS the same per thread name (loop, mwx-rx, mwx-fuse, mwx-fit<i>, mwx-mem, mwx-ckpt, Cyclone's)
 #   RUNQ_WAIT, RUNQ_HELD (RUNQ=1 only: perf's scheduler events on every CPU for RUNQ_S s from
 #             RUNQ_AT s into the scenario, bench/runq.py): each node thread's waits for a CPU
 #             (n, p50 / p99 / max us), and what ran while each loop and receive thread waited

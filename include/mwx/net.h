@@ -157,6 +157,27 @@ int mwx_net_publish_link(mwx_net *n, int link, const mwx_msg *m);
  * MWX_EINVAL for a NULL net or an id that is empty or too long. */
 int mwx_net_forget(mwx_net *n, const char *id, int *count);
 
+/* The same for one of this node's Alert instances (originator = this
+ * nation, alert_id): unregistered on every writer of every link that holds
+ * it.  For an alert whose cancel never went out on some partition (held,
+ * refused): the node's sweep when it drops the alert's life cycle.  A hub
+ * forgets its relayed copies of a partner's Alert when the partner disposes
+ * it.  Same contract and errors as mwx_net_forget. */
+int mwx_net_forget_alert(mwx_net *n, const char *alert_id, int *count);
+
+/* The instance's last word (issue 16, bounded memory): unregisters m's
+ * instance (its topic's key: originator and id) on the writers of the
+ * partition m's marking names, on every link, where it is held; call it
+ * just after publishing m (mwx_net_publish) when m ends the instance (an
+ * Alert's cancel): DDS delivers m and then the disposal in order, so a
+ * reader takes m, then finds the instance disposed and frees it.  Copies
+ * of the same instance in other partitions (another partner's copy, still
+ * in a manual queue) are not touched.  *count (may be NULL): instances
+ * unregistered (0: none held, not an error).  Any thread.  MWX_EINVAL for a
+ * NULL argument or an unknown topic, marking errors as mwx_net_publish. */
+int mwx_net_unregister(mwx_net *n, const mwx_msg *m, int *count);
+
+
 /* What mwx_net_poll reports. */
 typedef enum mwx_net_event_kind {
   MWX_NET_EV_ACCEPTED = 1, /* a partner's sample passed every check */
@@ -255,8 +276,9 @@ typedef struct mwx_net_stats {
   uint64_t relay_dups;      /* relays suppressed: the same sample was already relayed on that link */
   uint64_t relay_forgotten; /* relay keys dropped from the duplicate memory (its bound) */
   uint64_t reopened;        /* times the links were made again for a new revocation list */
-  uint64_t forgotten;       /* instances unregistered by mwx_net_forget (and, on a hub, relayed
-                               copies of a partner's instance it disposed) */
+  uint64_t forgotten;       /* instances unregistered by mwx_net_forget, mwx_net_forget_alert,
+                               mwx_net_unregister (and, on a hub, relayed copies of a partner's
+                               instance it disposed) */
 } mwx_net_stats;
 void mwx_net_get_stats(const mwx_net *n, mwx_net_stats *s);
 

@@ -502,6 +502,13 @@ typedef struct mwx_node_stats {
      (mwx_net_forget: the writers' history keeps nothing of it):
      tracks_forgotten */
   uint64_t tracks_evicted, tracks_forgotten, tracks_held;
+  /* Alert instances unregistered (src/node/node_release.c, alerting.c): an
+     alert's instance on a partner's partition when its cancel is published
+     there (mwx_net_unregister), and whatever copy is left (a cancel held,
+     refused or never made) when its life cycle is dropped, ten minutes
+     after the missile fell (mwx_net_forget_alert).  So the writers hold at
+     most the alerts of the life cycles held (<= 4,096) */
+  uint64_t alerts_forgotten;
   /* the tracker's table (track.h mwx_track_table_stats): at most
      tracker_bound = MWX_NODE_TRACKER_SLOTS (2,048) slots (tentative, confirmed and coasting
      tracks; a deleted track's memory is freed and its slot reused, its id

@@ -17,8 +17,13 @@
  *
  * The thread starts at the first checkpoint needed (a short-lived handle
  * never starts it) and is joined by journal_ckpt_stop before the handle's
- * connection closes (SQLite's close then checkpoints the rest itself).
+ * connection closes (SQLite's close then checkpoints the rest itself).  It
+ * names itself "mwx-ckpt" (/proc/PID/task/TID/comm, top -H, perf, the
+ * bench's SCHED_THREADS line: beside the node's mwx-rx, mwx-fuse, mwx-fit<i>
+ * and mwx-mem, src/node/node_thread.c); its priority is the process's (it
+ * waits on the disk, not for a CPU).
  */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
@@ -51,6 +56,7 @@ static int64_t mono_ns(void) {
 
 static void *worker(void *arg) {
   journal_ckpt *c = arg;
+  (void)pthread_setname_np(pthread_self(), "mwx-ckpt"); /* a diagnostic: a failure changes nothing */
   sqlite3 *db = NULL;
   /* a connection knows the file is in WAL mode only once it has read it:
      without the PRAGMA the first checkpoints do nothing (log = -1) */

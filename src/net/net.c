@@ -723,26 +723,38 @@ int mwx_net_publish(mwx_net *n, const mwx_msg *m) {
   return 0;
 }
 
-/* Unregisters the instance (originator, id) of the track topics on every
- * writer of the links (skip: a link not to touch, -1 none), under the
- * net's lock; returns the number of instances unregistered. */
-static int forget_key(mwx_net *n, const char *originator, const char *id, int skip) {
+/* The key-only sample of topic's instance (originator, id) in *w: the
+ * Track, LaunchEvent and ImpactPrediction topics are keyed by
+ * local_track_id, Alert by alert_id.  Returns 0, or an error (not an
+ * instance topic, a malformed key). */
+static int key_wire(mwx_msg_topic topic, const char *originator, const char *id, net_wire *w) {
+  mwx_msg m;
+  memset(&m, 0, sizeof m);
+  m.topic = (uint8_t)topic;
+  memcpy(m.mark.originator, originator, 3);
+  memcpy(m.mark.releasable_to[0], originator, 3);
+  m.mark.n_releasable = 1;
+  char *kid = topic == MWX_TOPIC_TRACK    ? m.u.track.local_track_id
+              : topic == MWX_TOPIC_LAUNCH ? m.u.launch.local_track_id
+              : topic == MWX_TOPIC_IMPACT ? m.u.impact.local_track_id
+              : topic == MWX_TOPIC_ALERT  ? m.u.alert.alert_id
+                                          : NULL;
+  if (!kid)
+    return mwx_error_set(MWX_EINVAL, "net: topic %d has no instance of an id", (int)topic);
+  snprintf(kid, MWX_ID_LEN, "%s", id);
+  return net_to_wire(&m, w);
+}
+
+/* Unregisters the instance (originator, id) of each of the n_topics topics
+ * on every writer of the links (skip: a link not to touch, -1 none), under
+ * the net's lock; returns the number of instances unregistered. */
+static int forget_key(mwx_net *n, const char *originator, const char *id, int skip, const mwx_msg_topic *topics,
+                      size_t n_topics) {
   int count = 0;
-  static const mwx_msg_topic topics[] = {MWX_TOPIC_TRACK, MWX_TOPIC_LAUNCH, MWX_TOPIC_IMPACT};
   pthread_mutex_lock(&n->lock);
-  for (size_t k = 0; k < sizeof topics / sizeof topics[0]; k++) {
-    mwx_msg m;
-    memset(&m, 0, sizeof m);
-    m.topic = (uint8_t)topics[k];
-    memcpy(m.mark.originator, originator, 3);
-    memcpy(m.mark.releasable_to[0], originator, 3);
-    m.mark.n_releasable = 1;
-    char *lid = topics[k] == MWX_TOPIC_TRACK    ? m.u.track.local_track_id
-                : topics[k] == MWX_TOPIC_LAUNCH ? m.u.launch.local_track_id
-                                                : m.u.impact.local_track_id;
-    snprintf(lid, MWX_ID_LEN, "%s", id);
+  for (size_t k = 0; k < n_topics; k++) {
     net_wire w;
-    if (net_to_wire(&m, &w)) {
+    if (key_wire(topics[k], originator, id, &w)) {
       mwx_error_clear();
       continue;
     }
@@ -765,10 +777,54 @@ static int forget_key(mwx_net *n, const char *originator, const char *id, int sk
   return count;
 }
 
+static const mwx_msg_topic track_topics[] = {MWX_TOPIC_TRACK, MWX_TOPIC_LAUNCH, MWX_TOPIC_IMPACT};
+static const mwx_msg_topic alert_topic[] = {MWX_TOPIC_ALERT};
+
 int mwx_net_forget(mwx_net *n, const char *id, int *count) {
   if (!n || !id || !id[0] || strlen(id) >= MWX_ID_LEN)
     return mwx_error_set(MWX_EINVAL, "net: forget: no net, or an empty or too long id");
-  int c = forget_key(n, n->cfg.nation, id, -1);
+  int c = forget_key(n, n->cfg.nation, id, -1, track_topics, 3);
+  if (count)
+    *count = c;
+  return 0;
+}
+
+int mwx_net_forget_alert(mwx_net *n, const char *alert_id, int *count) {
+  if (!n || !alert_id || !alert_id[0] || strlen(alert_id) >= MWX_ID_LEN)
+    return mwx_error_set(MWX_EINVAL, "net: forget: no net, or an empty or too long alert id");
+  int c = forget_key(n, n->cfg.nation, alert_id, -1, alert_topic, 1);
+  if (count)
+    *count = c;
+  return 0;
+}
+
+int mwx_net_unregister(mwx_net *n, const mwx_msg *m, int *count) {
+  if (count)
+    *count = 0;
+  if (!n || !m)
+    return mwx_error_set(MWX_EINVAL, "net: unregister: NULL argument");
+  if (m->topic < 1 || m->topic > NET_N_TOPICS)
+    return mwx_error_set(MWX_EINVAL, "net: unknown topic %u", m->topic);
+  char part[MWX_PKI_PARTITION_LEN];
+  int rc = mwx_net_partition_of(&m->mark, part, sizeof part);
+  net_wire w;
+  if (rc || (rc = net_to_wire(m, &w)))
+    return rc;
+  int c = 0;
+  pthread_mutex_lock(&n->lock);
+  for (int li = 0; li < n->n_links; li++) {
+    net_link *l = &n->links[li];
+    for (size_t i = 0; i < l->n_ws; i++) {
+      if (strcmp(l->ws[i].partition, part))
+        continue; /* only the partition m was written to: another copy may still be on its way */
+      dds_entity_t wr = l->ws[i].wr[m->topic - 1];
+      if (wr > 0 && dds_lookup_instance(wr, &w.s) != DDS_HANDLE_NIL && dds_unregister_instance(wr, &w.s) == 0)
+        c++;
+    }
+  }
+  pthread_mutex_unlock(&n->lock);
+  if (c)
+    atomic_fetch_add(&n->forgotten, (uint_fast64_t)c);
   if (count)
     *count = c;
   return 0;
@@ -1110,6 +1166,11 @@ static int take_reader(mwx_net *n, int li, int t, mwx_net_event_fn fn, void *ctx
         /* a partner disposed an instance (mwx_net_forget): a hub forgets its
            relayed copies of it on the other links (the key fields are valid) */
         if (si[i].instance_state == DDS_NOT_ALIVE_DISPOSED_INSTANCE_STATE && n->cfg.role == MWX_NET_HUB_RELAY &&
+            t + 1 == MWX_TOPIC_ALERT) {
+          const mwx_Alert *a = buf[i];
+          if (strnlen(a->mark.originator, 4) == 3 && a->alert_id[0] && strnlen(a->alert_id, MWX_ID_LEN) < MWX_ID_LEN)
+            forget_key(n, a->mark.originator, a->alert_id, li, alert_topic, 1);
+        } else if (si[i].instance_state == DDS_NOT_ALIVE_DISPOSED_INSTANCE_STATE && n->cfg.role == MWX_NET_HUB_RELAY &&
             t + 1 <= MWX_TOPIC_IMPACT) {
           const char *orig = t + 1 == MWX_TOPIC_TRACK    ? ((const mwx_Track *)buf[i])->mark.originator
                              : t + 1 == MWX_TOPIC_LAUNCH ? ((const mwx_LaunchEvent *)buf[i])->mark.originator
@@ -1118,7 +1179,7 @@ static int take_reader(mwx_net *n, int li, int t, mwx_net_event_fn fn, void *ctx
                             : t + 1 == MWX_TOPIC_LAUNCH ? ((const mwx_LaunchEvent *)buf[i])->local_track_id
                                                         : ((const mwx_ImpactPrediction *)buf[i])->local_track_id;
           if (strnlen(orig, 4) == 3 && lid[0] && strnlen(lid, MWX_ID_LEN) < MWX_ID_LEN)
-            forget_key(n, orig, lid, li);
+            forget_key(n, orig, lid, li, track_topics, 3);
         }
         continue;
       }

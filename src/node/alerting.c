@@ -240,6 +240,31 @@ int node_alert_impact(mwx_node *n, mwx_msg_impact *ip, const double x[6], int64_
   return publish(n, &ev, d.text ? d.text : "", t, d.overflight ? d.overflight_ns : 0);
 }
 
+/* A life cycle dropped: every alert it issued is unregistered on every
+ * writer still holding it.  A cancel published on a partner's partition
+ * already unregistered it there (node_release.c node_flush_out); this
+ * sweep takes what is left: a copy whose cancel was held in the manual
+ * queue past this point, refused, or an issue approved after its cancel.
+ * The ids are mwx_alert_step's ("<NAT>-<track>-<serial>", src/alert/alert.c),
+ * serials 1 .. the life cycle's last; the last is checked against the id
+ * the life cycle holds, so a change of that format shows as a sweep that
+ * forgets nothing rather than one that forgets the wrong instances. */
+static void forget_alerts(mwx_node *n, const al_track *t) {
+  if (!n->net || !t->st.serial)
+    return;
+  char id[MWX_ID_LEN];
+  snprintf(id, sizeof id, "%s-%u-%u", t->st.nation, t->st.track_no, t->st.serial);
+  if (strcmp(id, t->st.alert_id))
+    return;
+  for (uint32_t s = 1; s <= t->st.serial; s++) {
+    snprintf(id, sizeof id, "%s-%u-%u", t->st.nation, t->st.track_no, s);
+    int c = 0;
+    if (mwx_net_forget_alert(n->net, id, &c))
+      mwx_error_clear();
+    n->st.alerts_forgotten += (uint64_t)c;
+  }
+}
+
 int node_alert_tick(mwx_node *n) {
   struct node_alerting *a = n->al;
   if (!a)
@@ -264,6 +289,8 @@ int node_alert_tick(mwx_node *n) {
   for (size_t i = 0; i < a->n; i++)
     if (a->t[i].st.active || a->t[i].impact_ns + 600000000000ll > n->sim_ns)
       a->t[w++] = a->t[i];
+    else
+      forget_alerts(n, &a->t[i]);
   a->n = w;
   return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mwx/alert.h"
 #include "mwx/error.h"
 #include "mwx/node.h"
 #include "node_int.h"
@@ -84,6 +85,13 @@ int node_flush_out(mwx_node *n) {
     if (n->net && mwx_net_publish(n->net, &o->msg)) {
       n->st.publish_errors++;
       mwx_error_clear();
+    } else if (n->net && o->msg.topic == MWX_TOPIC_ALERT && o->msg.u.alert.action == MWX_ALERT_ACT_CANCEL) {
+      /* the alert's last word on this partner's partition: its instance is
+         unregistered there (alerting.c: what is left, the life cycle's sweep) */
+      int c = 0;
+      if (mwx_net_unregister(n->net, &o->msg, &c))
+        mwx_error_clear();
+      n->st.alerts_forgotten += (uint64_t)c;
     }
     o->stage_ns[MWX_NODE_STAGE_PUBLISHED] = node_real_ns();
     count_release(n, o->partner, &o->msg);

@@ -4,7 +4,8 @@
  * bench/node_latency.sh's SCHED_THREADS line tell the loop ("mwxd", the
  * process's name), the receive thread ("mwx-rx"), the fusion worker
  * ("mwx-fuse"), the launch-fit workers ("mwx-fit0".."mwx-fit7") and the
- * memory worker ("mwx-mem") apart from Cyclone's threads (which name their
+ * memory worker ("mwx-mem") and the journal's checkpoint thread ("mwx-ckpt",
+ * src/journal/journal_ckpt.c, which names itself) apart from Cyclone's threads (which name their
  * own: "recv", "tev", "dq.builtins", ...); and the batch threads' priority
  * (mwx_node_config.batch_nice, batch_sched): the fusion worker, the fit
  * workers and the memory worker lower their own priority at their start,
