@@ -38,6 +38,7 @@
  * fits another fused track; both: the fuser before the eleventh session), --no-odd (no odd-one-out rule:
  * the fuser before the twelfth session), --no-pending (a new track associated on its first sample: the fuser
  * before the thirteenth session), --no-burnout-ci (every free-flight member in the information sum: the same)
+ * --no-boost-sum (boost samples by CI in the picture's state too: the fuser before the nineteenth session)
  * are the ablations of docs/fusion.md.  --ballistic gives the fuser each track's ballistic-model estimate
  * once ballistic (mwx_track_info.ballistic) instead of the combined one the
  * node publishes today (what a change to node.c's Track sample would give).
@@ -606,6 +607,8 @@ static void report(const char *name, int seeds, const bin *bins, int nbins) {
                 B->nees[E_JPN] / B->n_nees[E_JPN], B->nees[E_USA] / B->n_nees[E_USA]);
       fprintf(stderr, "\n");
     }
+    if (getenv("BENCH_FUSE_BINS") && (fp > bp || fv > bv)) /* the bins worse than the best nation, to 4 digits */
+      fprintf(stderr, "worse +%4d ph %d pos %.4f vel %.4f\n", b * EVAL_STEP_S, B->phase, fp / bp, fv / bv);
     worse_p10 += fp > 1.1 * bp;
     worse_v10 += fv > 1.1 * bv;
     /* per phase (3: all): the fused and the best nation's mean squares summed over the bins, and the
@@ -954,6 +957,10 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench_fuse: --from: a list of KOR, JPN, USA\n");
         return 2;
       }
+      continue;
+    }
+    if (!strcmp(argv[i], "--no-boost-sum")) { /* boost samples by CI in the picture too (before the nineteenth session) */
+      g_cfg.boost_sum = 0;
       continue;
     }
     if (!strcmp(argv[i], "--no-stale-split")) { /* a silent member screened with the association gate (before the sixteenth session) */

@@ -224,6 +224,11 @@ typedef struct mwx_fuse_config {
                                split gate (the held gate once it is held) against the fresh members,
                                the gate that keeps it while it speaks; 0: inside the association gate
                                (before the sixteenth session; docs/fusion.md "A silent member") */
+  int boost_sum;            /* 1 (with boost_ci): in the picture's state, own-sensor boost samples are
+                               summed by information while every used own-sensor member is in boost
+                               (CI as before once one of them is in free flight, and in the gates and
+                               the split test); 0: CI (before the nineteenth session; docs/fusion.md
+                               "Boost samples: the information sum") */
 } mwx_fuse_config;
 
 /* Defaults: assoc 0.99, split 0.999, split after 3, fresh 20 s (the tracker
@@ -236,7 +241,7 @@ typedef struct mwx_fuse_config {
  * boost_thrust 1, split_min_s 0 (docs/fusion.md: measured), split_powered_s 10
  * (MWX_ASSESS_STAGING_COAST_S), merge_back 1 (issue 13, tenth session),
  * split_held_s 60, split_held_prob 0.999999 and replace_exclusive 1 (issue 13,
- * eleventh session), split_odd_one_out 1 (twelfth session), pending_s 3 (thirteenth), burnout_ci_s 10 (5 in the thirteenth session) and stale_split_gate 1 (sixteenth). */
+ * eleventh session), split_odd_one_out 1 (twelfth session), pending_s 3 (thirteenth), burnout_ci_s 10 (5 in the thirteenth session), stale_split_gate 1 (sixteenth) and boost_sum 1 (nineteenth). */
 void mwx_fuse_config_default(mwx_fuse_config *cfg);
 
 typedef struct mwx_fuser mwx_fuser;
