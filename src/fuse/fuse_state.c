@@ -487,13 +487,13 @@ static int state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude
 
 /* Whether displaced member m[k] is used at t_ns: while it is fresh and
  * no member of its originator that is not displaced is, nor the excluded
- * source; and, silent (cfg.displaced_silent), while no member of its
- * originator is fresh and none is newer (its replacer fell silent before it:
- * 2022-11-18 seed 32, JPN-T10 had displaced JPN-T1, which spoke on to +2,354 s
- * and then had a 30-s gap; with every member silent the picture was the USA's
- * 1,300-s-old prediction, 340 m off, instead of JPN-T1's, 116 m, for 10 s); the excluded
  * source (a member left out of a test, or the new track a gate is testing:
- * the one that displaces m[k]).  A
+ * the one that displaces m[k]); and, silent (cfg.displaced_silent), while no
+ * member of its originator (nor the excluded source) is fresh or newer: its
+ * replacer fell silent before it (2022-11-18 bench seed 32, JPN-T10 had
+ * displaced JPN-T1, which spoke on to +2,354 s and then had a 30-s gap; with
+ * every member silent the picture was the USA's 1,300-s-old prediction, 340 m
+ * off, instead of JPN-T1's, 116 m, for 10 s).  A
  * newer track of its nation took its place (the displacement and
  * replacement rules, fuse_assoc.c); when that one falls silent and the old
  * one still speaks, the old one is the nation's live estimate again.  Found
