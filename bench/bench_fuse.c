@@ -38,7 +38,10 @@
  * fits another fused track; both: the fuser before the eleventh session), --no-odd (no odd-one-out rule:
  * the fuser before the twelfth session), --no-pending (a new track associated on its first sample: the fuser
  * before the thirteenth session), --no-burnout-ci (every free-flight member in the information sum: the same)
- * --no-boost-sum (boost samples by CI in the picture's state too: the fuser before the nineteenth session)
+ * --no-boost-sum (boost samples by CI in the picture's state too: the fuser before the nineteenth session),
+ * --no-displaced-silent (a displaced member is used only while fresh: the same), --beside-near (a new track
+ * waits as beside a fused track holding a live track of its tracker only inside the other nations' split gate:
+ * measured in the nineteenth session, not on)
  * are the ablations of docs/fusion.md.  --ballistic gives the fuser each track's ballistic-model estimate
  * once ballistic (mwx_track_info.ballistic) instead of the combined one the
  * node publishes today (what a change to node.c's Track sample would give).
@@ -52,6 +55,8 @@
  * stderr, BENCH_FUSE_TRACE=N seed N's fused tracks every 5 s (BENCH_FUSE_AT=S: also every seed's at
  * +S s; BENCH_FUSE_TRACKS=1: with every nation's confirmed tracks within 100 km, their error and age).
  * BENCH_FUSE_MEM=1 (with --cost): the fuser's tables every minute (mwx_fuse_mem_stats).
+ * BENCH_FUSE_JOIN=1 (with --cost): for every source track, the time from its first sample to the first
+ * step after whose ingest it has a number (the pending join's wait, docs/fusion.md), p50/p90/p99/max.
  * BENCH_FUSE_NEES=1 (issue 13, seventeenth session): each estimator's 3-D position and velocity NEES
  * per bin (stderr, "nees3" lines) and per phase (stdout), with the per-axis z^2 on the truth's velocity
  * frame (along, up in its vertical plane, lateral); BENCH_FUSE_UNTIL_S=S ends each seed's run S s after
@@ -722,6 +727,59 @@ static double pct(const double *v, size_t n, double p) {
   return v[k];
 }
 
+/* BENCH_FUSE_JOIN=1 (with --cost; issue 13, nineteenth session: the pending join's cost offline): for
+ * every source track, the time of its first sample and of the first step after whose ingest the fuser
+ * gives it a number (mwx_fuse_global_of), and the ingests it was published in before that. */
+typedef struct join_ent {
+  char key[MWX_NATION_LEN + MWX_ID_LEN + 2];
+  int64_t t_first_ns, t_num_ns;
+  int steps; /* ingests with a sample of it and no number after */
+  int numbered;
+} join_ent;
+typedef struct join_tab {
+  join_ent *e;
+  size_t n, cap; /* open addressing, cap a power of two, at most half full */
+} join_tab;
+
+static size_t join_hash(const char *k) {
+  uint32_t h = 2166136261u;
+  for (const unsigned char *p = (const unsigned char *)k; *p; p++)
+    h = (h ^ *p) * 16777619u;
+  return h;
+}
+
+static join_ent *join_find(join_tab *jt, const char *orig, const char *id, int add) {
+  char key[sizeof jt->e->key];
+  snprintf(key, sizeof key, "%s/%s", orig, id);
+  if (add && 2 * (jt->n + 1) > jt->cap) {
+    size_t nc = jt->cap ? 2 * jt->cap : 1024;
+    join_ent *ne = calloc(nc, sizeof *ne);
+    if (!ne)
+      return NULL;
+    for (size_t i = 0; i < jt->cap; i++)
+      if (jt->e[i].key[0]) {
+        size_t k = join_hash(jt->e[i].key) & (nc - 1);
+        while (ne[k].key[0])
+          k = (k + 1) & (nc - 1);
+        ne[k] = jt->e[i];
+      }
+    free(jt->e);
+    jt->e = ne;
+    jt->cap = nc;
+  }
+  if (!jt->cap)
+    return NULL;
+  size_t k = join_hash(key) & (jt->cap - 1);
+  for (; jt->e[k].key[0]; k = (k + 1) & (jt->cap - 1))
+    if (!strcmp(jt->e[k].key, key))
+      return &jt->e[k];
+  if (!add)
+    return NULL;
+  memcpy(jt->e[k].key, key, sizeof key);
+  jt->n++;
+  return &jt->e[k];
+}
+
 /* One run of the scenario (seed 1): JPN's fuser takes every step's samples of
  * the three nations in one ingest (a 1-s batch, as the replay) and the
  * picture (every fused track at the step's time, as the node's refresh) is
@@ -755,6 +813,8 @@ static int run_cost(const char *scen) {
   /* BENCH_FUSE_COST_S=S: only the first S seconds from the first sample */
   double cost_s = getenv("BENCH_FUSE_COST_S") ? atof(getenv("BENCH_FUSE_COST_S")) : 0.0;
   int64_t t_start_ns = 0;
+  join_tab jt = {NULL, 0, 0};
+  int join_on = getenv("BENCH_FUSE_JOIN") != NULL;
   if (!ing || !per || !pic)
     rc = mwx_error_set(MWX_ENOMEM, "bench_fuse: out of memory");
   while (!rc) {
@@ -797,6 +857,26 @@ static int run_cost(const char *scen) {
       }
     }
     double t2 = cpu_s();
+    if (join_on) /* each published track: its first sample, and whether it has a number after this ingest */
+      for (size_t j = 0; j < k; j++) {
+        join_ent *je = join_find(&jt, s[j].originator, s[j].local_track_id, 1);
+        if (!je) {
+          rc = mwx_error_set(MWX_ENOMEM, "bench_fuse: out of memory");
+          break;
+        }
+        if (!je->t_first_ns)
+          je->t_first_ns = s[j].t_ns;
+        if (je->numbered)
+          continue;
+        uint32_t g = 0;
+        if (!mwx_fuse_global_of(fz, s[j].originator, s[j].local_track_id, &g) && g) {
+          je->numbered = 1;
+          je->t_num_ns = t;
+        } else {
+          mwx_error_clear();
+          je->steps++;
+        }
+      }
     if (getenv("BENCH_FUSE_MEM") && (t - t_start_ns) % (60 * NS) < NS) { /* the fuser's tables every minute */
       mwx_fuse_mem ms;
       mwx_fuse_mem_stats(fz, &ms);
@@ -846,7 +926,46 @@ static int run_cost(const char *scen) {
            n_samples ? sum_ing * 1e6 / (double)n_samples : NAN);
     printf("  picture ms     p50 %8.3f  p99 %8.3f  max %8.3f  total %.2f s (every fused track at the step's time)\n",
            pct(pic, n, 0.5), pct(pic, n, 0.99), n ? pic[n - 1] : NAN, sum_pic);
+    if (join_on) {
+      double *w = malloc((jt.n + 1) * sizeof *w), *ww = malloc((jt.n + 1) * sizeof *ww);
+      size_t nw = 0, nww = 0, never = 0, hist[6] = {0};
+      for (size_t i = 0; w && ww && i < jt.cap; i++) {
+        const join_ent *je = &jt.e[i];
+        if (!je->key[0])
+          continue;
+        if (!je->numbered) {
+          never++;
+          continue;
+        }
+        w[nw++] = (double)(je->t_num_ns - je->t_first_ns) * 1e-9;
+        if (je->steps)
+          ww[nww++] = w[nw - 1];
+        hist[je->steps < 5 ? je->steps : 5]++;
+      }
+      if (w && ww) {
+        qsort(w, nw, sizeof *w, cmp_dbl);
+        qsort(ww, nww, sizeof *ww, cmp_dbl);
+        uint64_t waited = 0, overflow = 0;
+        size_t waiting = 0;
+        mwx_fuse_pending_stats(fz, &waiting, &waited, &overflow);
+        uint64_t why[4], timeout = 0;
+        mwx_fuse_pending_reasons(fz, why, &timeout);
+        printf("  join: %zu source tracks, %zu given a number, %zu never; first sample -> first step with a number, s:"
+               " p50 %.2f p90 %.2f p99 %.2f max %.2f\n",
+               jt.n, nw, never, pct(w, nw, 0.5), pct(w, nw, 0.9), pct(w, nw, 0.99), nw ? w[nw - 1] : NAN);
+        printf("  join: ingests published in before the number: 0 %zu, 1 %zu, 2 %zu, 3 %zu, 4 %zu, 5+ %zu; of those"
+               " that waited (%zu): p50 %.2f p99 %.2f max %.2f s; fuser: waited %llu, overflow %llu\n",
+               hist[0], hist[1], hist[2], hist[3], hist[4], hist[5], nww, pct(ww, nww, 0.5), pct(ww, nww, 0.99),
+               nww ? ww[nww - 1] : NAN, (unsigned long long)waited, (unsigned long long)overflow);
+        printf("  join: wait decisions ambiguous %llu, marginal %llu, beside %llu, duplicate %llu; decided by the %.0f-s"
+               " bound while unclear %llu\n",
+               (unsigned long long)why[0], (unsigned long long)why[1], (unsigned long long)why[2],
+               (unsigned long long)why[3], g_cfg.pending_s, (unsigned long long)timeout);
+      }
+      free(w), free(ww);
+    }
   }
+  free(jt.e);
   if (dump)
     fclose(dump);
   free(ing), free(per), free(pic);
@@ -957,6 +1076,14 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench_fuse: --from: a list of KOR, JPN, USA\n");
         return 2;
       }
+      continue;
+    }
+    if (!strcmp(argv[i], "--beside-near")) { /* "beside" only inside the other nations' split gate (measured, not on) */
+      g_cfg.pending_beside_near = 1;
+      continue;
+    }
+    if (!strcmp(argv[i], "--no-displaced-silent")) { /* a displaced member used only while fresh (before the nineteenth session) */
+      g_cfg.displaced_silent = 0;
       continue;
     }
     if (!strcmp(argv[i], "--no-boost-sum")) { /* boost samples by CI in the picture too (before the nineteenth session) */

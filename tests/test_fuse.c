@@ -2152,6 +2152,63 @@ static void test_boost_sum(void **state) {
   assert_true(err[2] > 40.0);
 }
 
+/* A displaced member that falls silent after its replacer (docs/fusion.md "The displacement rule";
+ * 2022-11-18 bench seed 32, +2,375 s: JPN-T10, a boost track, had displaced JPN-T1, which spoke on
+ * for 2,000 s as JPN's estimate and then had a 30-s gap; with every member silent the picture was
+ * the USA's 1,300-s-old prediction, 340 m off, instead of JPN-T1's, 116 m).  JPN-T1 (30 m, 60 m off
+ * in boost) is replaced by JPN-T2 (30 m, boost samples only, to 2 s before burnout); JPN-T1 speaks to
+ * burnout + 40 s, unbiased after burnout; KOR-T1 (200 m) to burnout + 20 s.  At burnout + 65 s nobody
+ * speaks: with the rule JPN-T1 is used and KOR screened against it; without it the picture is KOR's
+ * alone (JPN-T2's silent boost sample is never used). */
+static void run_displaced_silent(int rule, int *n_used, double *err_m) {
+  mwx_fuse_config cfg;
+  mwx_fuse_config_default(&cfg);
+  cfg.displaced_silent = rule;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(&cfg, &fz), 0);
+  uint64_t seed = 41;
+  const double u[3] = {1 / sqrt(3.0), 1 / sqrt(3.0), 1 / sqrt(3.0)};
+  double tb = floor(g_traj.fig.burnout_time_s);
+  mwx_fuse_track ft;
+  for (int k = -20; k <= 40; k++) {
+    double t = tb + k;
+    mwx_fuse_sample b[3];
+    size_t n = 0;
+    if (k <= 20)
+      sample_at(&b[n++], "KOR", "KOR-T1", t, 200.0, 2.0, 1, &seed);
+    sample_at(&b[n], "JPN", "JPN-T1", t, 30.0, 0.5, 1, &seed);
+    for (int i = 0; i < 3 && k < 0; i++)
+      b[n].pos_ecef_m[i] += 60.0 * u[i];
+    n++;
+    if (k >= -10 && k <= -2)
+      sample_at(&b[n++], "JPN", "JPN-T2", t, 30.0, 0.5, 1, &seed);
+    assert_int_equal(mwx_fuse_ingest(fz, b, n), 0);
+  }
+  assert_int_equal(mwx_fuse_count(fz), 1);
+  assert_int_equal(mwx_fuse_get(fz, 0, g_launch_ns + (int64_t)((tb + 65.0) * NS), &ft), 0);
+  assert_int_equal(ft.n_members, 3);
+  assert_int_equal(ft.method, MWX_FUSE_COAST);
+  *n_used = ft.n_used;
+  *err_m = pos_err_at(&ft, tb + 65.0);
+  mwx_fuse_destroy(fz);
+}
+
+static void test_displaced_silent(void **state) {
+  (void)state;
+  mwx_fuse_config cfg;
+  mwx_fuse_config_default(&cfg);
+  assert_int_equal(cfg.displaced_silent, 1);
+  int n1, n0;
+  double e1, e0;
+  run_displaced_silent(1, &n1, &e1);
+  run_displaced_silent(0, &n0, &e0);
+  fprintf(stderr, "displaced, silent after its replacer: rule used %d error %.1f m; without used %d error %.1f m\n", n1,
+          e1, n0, e0);
+  assert_int_equal(n0, 1);
+  assert_int_equal(n1, 2);
+  assert_true(e1 < 0.5 * e0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_chi2_quantiles),
@@ -2189,6 +2246,7 @@ int main(void) {
       cmocka_unit_test(test_burnout_rule),
       cmocka_unit_test(test_stale_split_gate),
       cmocka_unit_test(test_boost_sum),
+      cmocka_unit_test(test_displaced_silent),
       cmocka_unit_test(test_replacement_between_fused_tracks),
   };
   return cmocka_run_group_tests(tests, setup_traj, teardown_traj);

@@ -229,6 +229,15 @@ typedef struct mwx_fuse_config {
                                (CI as before once one of them is in free flight, and in the gates and
                                the split test); 0: CI (before the nineteenth session; docs/fusion.md
                                "Boost samples: the information sum") */
+  int displaced_silent;     /* 1: a displaced member that falls silent is used as a silent member (screened
+                               as they are) while it is its nation's newest estimate in its fused track
+                               (its replacer fell silent first); 0: a displaced member is used only while
+                               fresh (before the nineteenth session; docs/fusion.md "The displacement rule") */
+  int pending_beside_near;  /* 1: a new track waits as "beside" a fused track holding a live track of its own
+                               tracker only if it is inside the split gate of that fused track's other
+                               nations' fresh members (a hand-over), not a salvo's neighbour; 0 (default):
+                               any such fused track within the pre-gate (docs/fusion.md "The pending join":
+                               measured in the nineteenth session, not on) */
 } mwx_fuse_config;
 
 /* Defaults: assoc 0.99, split 0.999, split after 3, fresh 20 s (the tracker
@@ -241,7 +250,7 @@ typedef struct mwx_fuse_config {
  * boost_thrust 1, split_min_s 0 (docs/fusion.md: measured), split_powered_s 10
  * (MWX_ASSESS_STAGING_COAST_S), merge_back 1 (issue 13, tenth session),
  * split_held_s 60, split_held_prob 0.999999 and replace_exclusive 1 (issue 13,
- * eleventh session), split_odd_one_out 1 (twelfth session), pending_s 3 (thirteenth), burnout_ci_s 10 (5 in the thirteenth session), stale_split_gate 1 (sixteenth) and boost_sum 1 (nineteenth). */
+ * eleventh session), split_odd_one_out 1 (twelfth session), pending_s 3 (thirteenth), burnout_ci_s 10 (5 in the thirteenth session), stale_split_gate 1 (sixteenth), boost_sum 1, displaced_silent 1 and pending_beside_near 0 (nineteenth). */
 void mwx_fuse_config_default(mwx_fuse_config *cfg);
 
 typedef struct mwx_fuser mwx_fuser;
@@ -326,6 +335,11 @@ int mwx_fuse_global_of(const mwx_fuser *fz, const char *originator, const char *
  * once because the pending table (64) was full.  Any pointer may be NULL;
  * a NULL fuser gives 0s. */
 void mwx_fuse_pending_stats(const mwx_fuser *fz, size_t *waiting, uint64_t *waited, uint64_t *overflow);
+/* Why tracks waited (issue 13, nineteenth session): wait decisions (one per waiting track and ingest)
+ * by reason, why[0] ambiguous, [1] marginal, [2] beside, [3] a displaced member's duplicate; *timeout
+ * the tracks that waited and were decided by the bound (pending_s) while still unclear.  Either may be
+ * NULL; NULL fz gives zeros. */
+void mwx_fuse_pending_reasons(const mwx_fuser *fz, uint64_t why[4], uint64_t *timeout);
 
 /* What a fuser's tables hold now (issue 13, thirteenth session: the salvo's
  * heap): source tracks (the silent members of a fused track included: they

@@ -141,6 +141,8 @@ struct mwx_fuser {
   uint64_t pend_waited;   /* new tracks that waited at least once */
   uint64_t pend_overflow; /* new tracks decided at once because the table was full */
   uint64_t pend_dropped;  /* waiting tracks dropped after fresh_s of silence */
+  uint64_t pend_why[4];   /* wait decisions by reason: ambiguous, marginal, beside, a displaced duplicate */
+  uint64_t pend_timeout;  /* tracks that waited and were decided by the bound (pending_s), still unclear */
 };
 
 /* The pending table's bound: new tracks waiting at once.  A wait lasts at

@@ -53,6 +53,8 @@ void mwx_fuse_config_default(mwx_fuse_config *cfg) {
   cfg->burnout_ci_s = MWX_ASSESS_STAGING_COAST_S; /* 10 s: docs/fusion.md "The burnout rule" (5 s until the sixteenth session) */
   cfg->stale_split_gate = 1;      /* docs/fusion.md "A silent member" */
   cfg->boost_sum = 1;             /* docs/fusion.md "Boost samples: the information sum" */
+  cfg->displaced_silent = 1;      /* docs/fusion.md "The displacement rule" */
+  cfg->pending_beside_near = 0;   /* docs/fusion.md "The pending join": measured, not on (salvo-100: 154 fused tracks, as without the wait) */
 
 }
 
@@ -74,7 +76,9 @@ int mwx_fuse_create(const mwx_fuse_config *cfg, mwx_fuser **out) {
       c.split_held_s > 3600.0 || !(c.split_held_prob >= c.split_prob && c.split_held_prob < 1.0) ||
       (c.replace_exclusive != 0 && c.replace_exclusive != 1) || (c.split_odd_one_out != 0 && c.split_odd_one_out != 1) ||
       !(c.pending_s >= 0) || c.pending_s > 60.0 || !(c.burnout_ci_s >= 0) || c.burnout_ci_s > 60.0 ||
-      (c.stale_split_gate != 0 && c.stale_split_gate != 1) || (c.boost_sum != 0 && c.boost_sum != 1))
+      (c.stale_split_gate != 0 && c.stale_split_gate != 1) || (c.boost_sum != 0 && c.boost_sum != 1) ||
+      (c.displaced_silent != 0 && c.displaced_silent != 1) ||
+      (c.pending_beside_near != 0 && c.pending_beside_near != 1))
     return mwx_error_set(MWX_EINVAL, "fuse: create: invalid configuration");
   mwx_fuser *fz = calloc(1, sizeof *fz);
   if (!fz)
@@ -481,10 +485,15 @@ static int state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude
 #define MEMO_DISPLACED ((size_t)1 << (sizeof(size_t) * 8 - 1))
 #define MEMO_EXCLUDED ((size_t)1 << (sizeof(size_t) * 8 - 2))
 
-/* Whether displaced member m[k] is used at t_ns: only while it is fresh and
+/* Whether displaced member m[k] is used at t_ns: while it is fresh and
  * no member of its originator that is not displaced is, nor the excluded
  * source (a member left out of a test, or the new track a gate is testing:
- * the one that displaces m[k]).  A
+ * the one that displaces m[k]); and, silent (cfg.displaced_silent), while no
+ * member of its originator (nor the excluded source) is fresh or newer: its
+ * replacer fell silent before it (2022-11-18 bench seed 32, JPN-T10 had
+ * displaced JPN-T1, which spoke on to +2,354 s and then had a 30-s gap; with
+ * every member silent the picture was the USA's 1,300-s-old prediction, 340 m
+ * off, instead of JPN-T1's, 116 m, for 10 s).  A
  * newer track of its nation took its place (the displacement and
  * replacement rules, fuse_assoc.c); when that one falls silent and the old
  * one still speaks, the old one is the nation's live estimate again.  Found
@@ -494,15 +503,22 @@ static int state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude
  * and USA-T2 split off for 260 s (a second global number). */
 static int displaced_used(const mwx_fuser *fz, const size_t *m, size_t nm, size_t k, size_t exclude, int64_t t_ns) {
   const src *o = &fz->s[m[k]];
-  if (!fuse_fresh_at(fz, o, t_ns))
+  int fresh = fuse_fresh_at(fz, o, t_ns);
+  if (!fresh && !fz->cfg.displaced_silent)
     return 0;
   if (exclude != (size_t)-1 && exclude < fz->ns && !strcmp(fz->s[exclude].last.originator, o->last.originator) &&
-      fuse_fresh_at(fz, &fz->s[exclude], t_ns))
+      (fuse_fresh_at(fz, &fz->s[exclude], t_ns) || (!fresh && fz->s[exclude].last.t_ns >= o->last.t_ns)))
     return 0;
   for (size_t j = 0; j < nm; j++) {
     const src *s = &fz->s[m[j]];
-    if (j != k && !s->displaced && !strcmp(s->last.originator, o->last.originator) &&
-        fuse_fresh_at(fz, s, t_ns))
+    if (j == k || strcmp(s->last.originator, o->last.originator))
+      continue;
+    if (!s->displaced && fuse_fresh_at(fz, s, t_ns))
+      return 0;
+    /* silent: used as a silent member (screened as they are) only while it is its nation's newest
+     * estimate here, displaced or not: it was that nation's live estimate after its replacer fell
+     * silent (used while fresh, above) */
+    if (!fresh && (s->last.t_ns > o->last.t_ns || (s->last.t_ns == o->last.t_ns && j < k)))
       return 0;
   }
   return 1;
