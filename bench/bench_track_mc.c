@@ -15,7 +15,10 @@
  *       prediction standing > 10 s; "before" trusts provisional predictions.
  *       MWX_BENCH_ONLY=SUBSTRING: only those scenarios; MWX_BENCH_VERBOSE=1:
  *       a line per seed; MWX_BENCH_TRACE=P: a line per scored prediction of
- *       phase P (0 boost end, 1 coast, 2 mid-course, 3 re-entry, -1 all); MWX_BENCH_BETA_SIGMA=X: the impact ellipse's
+ *       phase P (0 boost end, 1 coast, 2 mid-course, 3 re-entry, -1 all);
+ *       MWX_BENCH_REWEIGHT=1: each cell also reweighted to the law of the
+ *       truth's beta score (the seeds' draws are every cell's common luck);
+ *       MWX_BENCH_BETA_SIGMA=X: the impact ellipse's
  *       sigma of ln beta (default MWX_ASSESS_BETA_SIGMA_LN; 0: the filter's
  *       own ellipse). MWX_BENCH_UKF=1: the tracker's filter the UKF instead of
  *       the EKF.  Experiments of the twelfth session (off by default in the
@@ -397,8 +400,16 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
      * drawn in the low tail, so its 23 flights' scores are its noise */
     double beta_class = 0, zs = 0, zs2 = 0;
     int zlo = 0, zhi = 0, zn = 0;
-    if (!beta_z_said && truth_beta_sigma() > 0 && !mwx_sim_truth_draw_beta(&truth, 1, 0.0))
+    if (truth_beta_sigma() > 0 && !mwx_sim_truth_draw_beta(&truth, 1, 0.0))
       beta_class = truth.launch[0].veh.beta_rv_kgpm2;
+    /* MWX_BENCH_REWEIGHT=1: each cell's containment also with its flights
+     * reweighted to the beta score's own law N(0, 1) (bins of the score;
+     * bins without a flight left out and the rest renormalised): what the
+     * cell would be were its flights' draws not the luck of these seeds */
+    static const double zedge[] = {-9, -2.5, -2, -1.75, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2, 9};
+    enum { NZB = sizeof zedge / sizeof zedge[0] - 1 };
+    size_t zb_in[MWX_ASSESS_N_PHASE][NZB] = {{0}}, zb_n[MWX_ASSESS_N_PHASE][NZB] = {{0}};
+    int zbin = -1;
     for (int s = 1; s <= seeds && cons && c50; s++) {
       if (tty)
         fprintf(stderr, "\r  %s seed %d/%d   ", PUBLIC[f], s, seeds);
@@ -416,6 +427,8 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
         zlo += z < -1.8;
         zhi += z > 1.8;
         zn++;
+        for (zbin = 0; zbin < NZB - 1 && z >= zedge[zbin + 1]; zbin++)
+          ;
       }
       if (getenv("MWX_BENCH_NO_TRACK_BETA")) /* the filter without beta in its state (before) */
         o.no_track_beta = 1;
@@ -453,6 +466,10 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
         z2b[p] += m->z2_minor_sum[p];
         bsh[p] += m->beta_share_sum[p];
         nfl_ok[p] += m->n_pred[p] > 0;
+        if (zbin >= 0) {
+          zb_in[p][zbin] += m->n_pred_in[p];
+          zb_n[p][zbin] += m->n_pred[p];
+        }
       }
       if (m->has_ipp_consistent)
         cons[ncons++] = m->ipp_consistent_s;
@@ -466,10 +483,25 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
     }
     if (tty)
       fprintf(stderr, "\r%60s\r", "");
-    if (zn) { /* P(z < -1.8) = P(z > 1.8) = 0.0359 */
+    if (zn && !beta_z_said) { /* P(z < -1.8) = P(z > 1.8) = 0.0359 */
       printf("  truth beta draws, seeds 1-%d (every scenario alike): standard score mean %+.2f, E[z^2] %.2f, "
              "%d below -1.8 and %d above +1.8 (%.1f expected each)\n", zn, zs / zn, zs2 / zn, zlo, zhi, 0.0359 * zn);
       beta_z_said = 1;
+    }
+    if (getenv("MWX_BENCH_REWEIGHT") && zn) {
+      printf("    reweighted to N(0,1) of the beta score:");
+      for (int p = 0; p < MWX_ASSESS_N_PHASE; p++) {
+        double w = 0, tot = 0;
+        for (int b = 0; b < NZB; b++)
+          if (zb_n[p][b]) {
+            double pb = 0.5 * (erf(zedge[b + 1] / sqrt(2.0)) - erf(zedge[b] / sqrt(2.0)));
+            w += pb * (double)zb_in[p][b] / (double)zb_n[p][b];
+            tot += pb;
+          }
+        if (tot > 0)
+          printf("  %s %.1f%% (bins holding %.0f%% of the law)", phn[p], 100 * w / tot, 100 * tot);
+      }
+      printf("\n");
     }
     char cell[MWX_ASSESS_N_PHASE][48], cs[2][64];
     for (int p = 0; p < MWX_ASSESS_N_PHASE; p++) {
@@ -977,7 +1009,7 @@ static void diag(const char *name, int seed, const char *nation, double every_s)
           }
           printf("  %s %.2f sd %.2f z %.2f", a == 0 ? "along" : a == 1 ? "up" : "lat", ev, sqrt(var), ev / sqrt(var));
         }
-        printf("  thrust %.1f sd %.1f\n", in.est.x[6], sqrt(in.est.P[6][6]));
+        printf("  thrust %.1f sd %.1f alpha %.1f deg\n", in.est.x[6], sqrt(in.est.P[6][6]), in.est.x[8] * 180.0 / M_PI);
       }
     }
   }

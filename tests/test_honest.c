@@ -286,6 +286,27 @@ static void test_pred_trace(void **state) {
   assert_true(heavy.in[2] == heavy.n[2]);     /* the heavy one's: inside (13 of 13) */
 }
 
+/* The thrust's chart (filter.c thrust_chart): 2017-11-29 (default laydown),
+ * KOR, seed 68.  KOR's far radar starts the track at 19 km with a loose
+ * velocity; its boost model settled on the mirror of the thrust (alpha_T
+ * 182-199 deg, a_T -18 to -62 m/s^2: the same vector as +a_T at alpha_T -
+ * 180 deg) while stage 1 burned at +29-59 m/s^2, so no update showed a
+ * forward thrust, the track was taken as burnt out after 60 s "quiet"
+ * (146 s, the staging coast) and its predictions stood up to 728 km short
+ * with the truth beyond 5 sigma for 644 s.  With |alpha_T| <= 90 deg kept,
+ * the burn is seen: worst 7.0 km, never beyond 5 sigma. */
+static void test_thrust_chart(void **state) {
+  (void)state;
+  mwx_assess_missile m;
+  double beta;
+  run_with("2017-11-29-hwasong15.json", "default", "KOR", 68, 0, 1, 0, &beta, &m);
+  printf("    2017-11-29 KOR seed 68: worst %.1f km, > 5 sigma for %.0f s, first consistent %.0f s\n", m.max_wrong_km,
+         m.max_5sigma_s, m.has_ipp_consistent ? m.ipp_consistent_s : NAN);
+  assert_true(m.max_5sigma_s <= 10.0); /* 644 s before */
+  assert_true(m.max_wrong_km < MWX_ASSESS_CONSISTENT_KM); /* 728 km before */
+  assert_true(m.has_ipp_50km);
+}
+
 /* 2022-11-18, JPN alone: the track is lost during the second stage.  Taken
  * as burnt out (the behaviour before), it predicts ~500 km short for
  * ~16 minutes with the truth far outside the ellipse; now that prediction is
@@ -1061,7 +1082,7 @@ int main(void) {
       cmocka_unit_test(test_srbm_class), cmocka_unit_test(test_beta_off), cmocka_unit_test(test_srbm_first_prediction),      cmocka_unit_test(test_second_track_bias),
       cmocka_unit_test(test_burnout_mixture), cmocka_unit_test(test_provisional_iff),
       cmocka_unit_test(test_midcourse_nees), cmocka_unit_test(test_staging_coast_velocity), cmocka_unit_test(test_thrust_law),
-      cmocka_unit_test(test_pitch_hold), cmocka_unit_test(test_boost_fused_vs_best), cmocka_unit_test(test_pred_trace),
+      cmocka_unit_test(test_pitch_hold), cmocka_unit_test(test_boost_fused_vs_best), cmocka_unit_test(test_pred_trace), cmocka_unit_test(test_thrust_chart),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
