@@ -1075,7 +1075,11 @@ static void test_boost_fused_vs_best(void **state) {
   mwx_sim_scenario_fini(&sc);
 }
 
-int main(void) {
+/* argv[1], when given: run only the tests whose names match it (cmocka's
+ * pattern, e.g. "test_thrust_*"), for a slow build such as ASan's */
+int main(int argc, char **argv) {
+  if (argc > 1)
+    cmocka_set_test_filter(argv[1]);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_burnout_check),   cmocka_unit_test(test_phase_quality),
       cmocka_unit_test(test_lost_while_powered), cmocka_unit_test(test_staging_coast),
