@@ -14,7 +14,11 @@
  *       consistent and first 50-km picture, runs with a > 5 sigma
  *       prediction standing > 10 s; "before" trusts provisional predictions.
  *       MWX_BENCH_ONLY=SUBSTRING: only those scenarios; MWX_BENCH_VERBOSE=1:
- *       a line per seed; MWX_BENCH_BETA_SIGMA=X: the impact ellipse's
+ *       a line per seed; MWX_BENCH_TRACE=P: a line per scored prediction of
+ *       phase P (0 boost end, 1 coast, 2 mid-course, 3 re-entry, -1 all);
+ *       MWX_BENCH_REWEIGHT=1: each cell also reweighted to the law of the
+ *       truth's beta score (the seeds' draws are every cell's common luck);
+ *       MWX_BENCH_BETA_SIGMA=X: the impact ellipse's
  *       sigma of ln beta (default MWX_ASSESS_BETA_SIGMA_LN; 0: the filter's
  *       own ellipse). MWX_BENCH_UKF=1: the tracker's filter the UKF instead of
  *       the EKF.  Experiments of the twelfth session (off by default in the
@@ -308,6 +312,47 @@ static int binom_miss(size_t in, size_t n, size_t nf) {
   return k < (double)lo - 1e-9 || k > (double)hi + 1e-9;
 }
 
+static double nees(const double *d, const double P[MWX_TRACK_NX][MWX_TRACK_NX], int n);
+
+/* MWX_BENCH_TRACE=P: a line per scored prediction of phase P (-1: every
+ * phase), mwx_assess_run_opts.pred_fn: time, phase, the truth's d2 from the
+ * ellipse, the track, its IMM and burnout evidence, the 3-D position and
+ * velocity NEES of the estimate it predicted from against the truth, the
+ * ellipse's semi-axes. */
+typedef struct trace_ctx {
+  const mwx_sim_truth *truth;
+  int seed, phase;
+} trace_ctx;
+
+static void trace_pred(void *ctx, size_t k, double t_s, int ph, double d2, const mwx_track_info *in,
+                       const mwx_assess *a) {
+  const trace_ctx *c = ctx;
+  if (c->phase >= 0 && ph != c->phase)
+    return;
+  const mwx_track_est *e = in->p_ballistic >= 0.9 ? &in->ballistic : &in->est;
+  mwx_sim_truth_state st;
+  double np = NAN, nv = NAN, ev = NAN;
+  if (!mwx_sim_truth_at(c->truth, k, e->t_ns, &st) && st.in_flight) {
+    double d[6], Pv[MWX_TRACK_NX][MWX_TRACK_NX] = {{0}};
+    for (int i = 0; i < 3; i++) {
+      d[i] = e->x[i] - st.pos_ecef_m[i];
+      d[3 + i] = e->x[3 + i] - st.vel_ecef_mps[i];
+      for (int j = 0; j < 3; j++)
+        Pv[i][j] = e->P[3 + i][3 + j];
+    }
+    np = nees(d, e->P, 3);
+    nv = nees(d + 3, Pv, 3);
+    ev = sqrt(d[3] * d[3] + d[4] * d[4] + d[5] * d[5]);
+  }
+  double quiet = in->t_quiet_ns ? (double)(in->t_last_ns - in->t_quiet_ns) * 1e-9 : -1;
+  double thr = in->t_powered_ns ? (double)(in->t_last_ns - in->t_powered_ns) * 1e-9 : -1;
+  printf("    TRACE seed %2d t %6.0f ph %d d2 %7.2f trk %3u hits %4d pb %.4f coast %d quiet %6.1f/%3d since_thr %6.1f "
+         "thrust %.2f+-%.2f nees_pos %7.2f nees_vel %7.2f dv %6.2f m/s sd_v %6.2f ell %.1fx%.1f km beta %.0f info %.2f\n",
+         c->seed, t_s, ph, d2, in->id, in->hits, in->p_ballistic, in->coasting, quiet, in->quiet_plots, thr,
+         in->thrust_mps2, in->thrust_sd_mps2, np, nv, ev, sqrt(e->P[3][3] + e->P[4][4] + e->P[5][5]),
+         a->impact.major_km, a->impact.minor_km, a->beta_kgpm2, a->beta_info_share);
+}
+
 static int cmp_d(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
@@ -330,6 +375,7 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
   printf("  %-22s %18s %18s %18s %18s %17s %17s %5s %7s  %s\n", "scenario", phn[0], phn[1], phn[2], phn[3],
          "consistent_s", "50km_s", ">5sig", "worst", "class (seeds)");
   const char *only = getenv("MWX_BENCH_ONLY"); /* a scenario-name substring: only those */
+  int beta_z_said = 0;
   for (size_t f = 0; f < N_PUBLIC; f++) {
     mwx_sim_scenario sc;
     mwx_sim_truth truth;
@@ -347,6 +393,23 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
     double *cons = calloc((size_t)seeds, sizeof *cons), *c50 = calloc((size_t)seeds, sizeof *c50);
     int ncons = 0, n50 = 0, bad5 = 0, ncls[MWX_CLASS_ICBM + 1] = {0};
     double worst = 0;
+    /* the truth's RV beta draws as standard scores about the class value
+     * (the same scores in every scenario: each seed's draw for missile 0
+     * comes from the seed's own stream), said once: a cell whose ellipse
+     * is ln-beta-dominated (mid-course, re-entry) misses with the flights
+     * drawn in the low tail, so its 23 flights' scores are its noise */
+    double beta_class = 0, zs = 0, zs2 = 0;
+    int zlo = 0, zhi = 0, zn = 0;
+    if (truth_beta_sigma() > 0 && !mwx_sim_truth_draw_beta(&truth, 1, 0.0))
+      beta_class = truth.launch[0].veh.beta_rv_kgpm2;
+    /* MWX_BENCH_REWEIGHT=1: each cell's containment also with its flights
+     * reweighted to the beta score's own law N(0, 1) (bins of the score;
+     * bins without a flight left out and the rest renormalised): what the
+     * cell would be were its flights' draws not the luck of these seeds */
+    static const double zedge[] = {-9, -2.5, -2, -1.75, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2, 9};
+    enum { NZB = sizeof zedge / sizeof zedge[0] - 1 };
+    size_t zb_in[MWX_ASSESS_N_PHASE][NZB] = {{0}}, zb_n[MWX_ASSESS_N_PHASE][NZB] = {{0}};
+    int zbin = -1;
     for (int s = 1; s <= seeds && cons && c50; s++) {
       if (tty)
         fprintf(stderr, "\r  %s seed %d/%d   ", PUBLIC[f], s, seeds);
@@ -357,6 +420,16 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
       o.trust_provisional = trust;
       if (draw_beta(&truth, s))
         continue;
+      if (beta_class > 0) {
+        double z = log(truth.launch[0].veh.beta_rv_kgpm2 / beta_class) / truth_beta_sigma();
+        zs += z;
+        zs2 += z * z;
+        zlo += z < -1.8;
+        zhi += z > 1.8;
+        zn++;
+        for (zbin = 0; zbin < NZB - 1 && z >= zedge[zbin + 1]; zbin++)
+          ;
+      }
       if (getenv("MWX_BENCH_NO_TRACK_BETA")) /* the filter without beta in its state (before) */
         o.no_track_beta = 1;
       if (getenv("MWX_BENCH_UKF")) /* the tracker's filter: the UKF instead of the EKF */
@@ -371,6 +444,11 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
         o.pitch_hold = atoi(getenv("MWX_BENCH_PITCH_HOLD"));
       if (getenv("MWX_BENCH_BETA_SIGMA")) /* the impact's sigma of ln beta */
         o.beta_rel_sigma = atof(getenv("MWX_BENCH_BETA_SIGMA"));
+      trace_ctx tc = {&truth, s, getenv("MWX_BENCH_TRACE") ? atoi(getenv("MWX_BENCH_TRACE")) : -1};
+      if (getenv("MWX_BENCH_TRACE")) { /* a line per scored prediction of that phase (-1: all) */
+        o.pred_fn = trace_pred;
+        o.pred_ctx = &tc;
+      }
       mwx_assess_run_result r;
       memset(&r, 0, sizeof r);
       if (mwx_assess_run(&sc, &truth, &o, &r))
@@ -388,6 +466,10 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
         z2b[p] += m->z2_minor_sum[p];
         bsh[p] += m->beta_share_sum[p];
         nfl_ok[p] += m->n_pred[p] > 0;
+        if (zbin >= 0) {
+          zb_in[p][zbin] += m->n_pred_in[p];
+          zb_n[p][zbin] += m->n_pred[p];
+        }
       }
       if (m->has_ipp_consistent)
         cons[ncons++] = m->ipp_consistent_s;
@@ -401,6 +483,26 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
     }
     if (tty)
       fprintf(stderr, "\r%60s\r", "");
+    if (zn && !beta_z_said) { /* P(z < -1.8) = P(z > 1.8) = 0.0359 */
+      printf("  truth beta draws, seeds 1-%d (every scenario alike): standard score mean %+.2f, E[z^2] %.2f, "
+             "%d below -1.8 and %d above +1.8 (%.1f expected each)\n", zn, zs / zn, zs2 / zn, zlo, zhi, 0.0359 * zn);
+      beta_z_said = 1;
+    }
+    if (getenv("MWX_BENCH_REWEIGHT") && zn) {
+      printf("    reweighted to N(0,1) of the beta score:");
+      for (int p = 0; p < MWX_ASSESS_N_PHASE; p++) {
+        double w = 0, tot = 0;
+        for (int b = 0; b < NZB; b++)
+          if (zb_n[p][b]) {
+            double pb = 0.5 * (erf(zedge[b + 1] / sqrt(2.0)) - erf(zedge[b] / sqrt(2.0)));
+            w += pb * (double)zb_in[p][b] / (double)zb_n[p][b];
+            tot += pb;
+          }
+        if (tot > 0)
+          printf("  %s %.1f%% (bins holding %.0f%% of the law)", phn[p], 100 * w / tot, 100 * tot);
+      }
+      printf("\n");
+    }
     char cell[MWX_ASSESS_N_PHASE][48], cs[2][64];
     for (int p = 0; p < MWX_ASSESS_N_PHASE; p++) {
       if (n[p]) /* inside/total, and "!" where the fraction is outside binomial noise about 95% */
@@ -907,7 +1009,7 @@ static void diag(const char *name, int seed, const char *nation, double every_s)
           }
           printf("  %s %.2f sd %.2f z %.2f", a == 0 ? "along" : a == 1 ? "up" : "lat", ev, sqrt(var), ev / sqrt(var));
         }
-        printf("  thrust %.1f sd %.1f\n", in.est.x[6], sqrt(in.est.P[6][6]));
+        printf("  thrust %.1f sd %.1f alpha %.1f deg\n", in.est.x[6], sqrt(in.est.P[6][6]), in.est.x[8] * 180.0 / M_PI);
       }
     }
   }

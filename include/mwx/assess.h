@@ -368,6 +368,15 @@ typedef struct mwx_assess_run_opts {
      done, with that fraction (0..1) and the sim seconds since the epoch */
   void (*progress_fn)(void *ctx, double frac, double sim_s);
   void *progress_ctx;
+  /* every scored prediction (NULL: none): called on the run's thread as it
+     is counted in mwx_assess_missile.n_pred, with the missile's index, its
+     seconds after launch, its phase (MWX_ASSESS_PH_*), the truth's squared
+     Mahalanobis distance from it, the track (its state when assessed; valid
+     only during the call) and the assessment; for diagnosis (bench_track_mc
+     MWX_BENCH_TRACE), it changes nothing in the run */
+  void (*pred_fn)(void *ctx, size_t missile, double t_s, int phase, double d2, const mwx_track_info *track,
+                  const mwx_assess *a);
+  void *pred_ctx;
 } mwx_assess_run_opts;
 
 void mwx_assess_run_opts_default(mwx_assess_run_opts *o);

@@ -390,6 +390,8 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
               m->n_pred[ph]++;
               m->n_pred_in[ph] += sd->d2 <= MWX_ASSESS_CHI2_95_2D;
               ellipse_parts(&a, tlat, tlon, m, ph);
+              if (o.pred_fn)
+                o.pred_fn(o.pred_ctx, k, ts, ph, sd->d2, in, &a);
             }
             /* the timeline of the missile's own track, as before */
             if (sd->ti == i) {

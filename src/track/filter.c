@@ -664,6 +664,31 @@ int mwx_track_innovation(const mwx_track_filter_cfg *cfg, const mwx_track_est *e
   return innovate(cfg, est, plot, y, S, Pxz, m);
 }
 
+/* The thrust's chart: (a_T, alpha_T) and (-a_T, alpha_T + pi) are the same
+ * thrust vector, a_T (cos alpha_T u + sin alpha_T n) (deriv), so an
+ * estimate is kept with |alpha_T| <= 90 deg: a_T > 0 is then a thrust
+ * forward along the velocity and a_T < 0 a deceleration, which is what the
+ * tracker's burnout evidence (a forward thrust) and the assessment's thrust
+ * bound (a_T + 3 sigma) read.  Without it a track could settle on the
+ * mirror: 2017-11-29, KOR, seed 68, alpha_T 182-199 deg and a_T -18 to -62
+ * m/s^2 from 87 s while stage 1 burned at +29-59 m/s^2, every update
+ * counted as quiet, the track was taken as burnt out at 146 s (60 s quiet)
+ * and predicted 728 km short, the truth beyond 5 sigma for 644 s
+ * (BENCHMARKS.md, issue 12, nineteenth session; test_honest
+ * test_thrust_chart).  The change of variables is linear (x6 -> -x6, x8 ->
+ * x8 - pi): the covariance's row and column 6 change sign. */
+static void thrust_chart(mwx_track_est *e) {
+  if (!(e->P[8][8] > 0) || cos(e->x[8]) >= 0)
+    return;
+  e->x[6] = -e->x[6];
+  e->x[8] = remainder(e->x[8] - M_PI, 2 * M_PI);
+  for (int i = 0; i < NX; i++)
+    if (i != 6) {
+      e->P[6][i] = -e->P[6][i];
+      e->P[i][6] = -e->P[i][6];
+    }
+}
+
 int mwx_track_update(const mwx_track_filter_cfg *cfg, mwx_track_est *est, const mwx_track_plot *plot,
                      double *nis, double *loglik) {
   if (!cfg || !est)
@@ -741,6 +766,7 @@ int mwx_track_update(const mwx_track_filter_cfg *cfg, mwx_track_est *est, const 
         P[i][i] += 1e-9 * est->P[i][i] + 1e-12;
   }
   memcpy(est->P, P, sizeof P);
+  thrust_chart(est);
   if (nis)
     *nis = d2;
   if (loglik)
