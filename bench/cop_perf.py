@@ -54,8 +54,9 @@ for line in p.stdout:
         flush()
         case, stack = None, []
         continue
-    if not line.startswith((' ', '\t')):
-        m = re.match(r'\s*([\d.]+):', line)
+    m = re.match(r'\s*([\d.]+):\s*$', line)  # a sample's header (its time; perf 6 indents it)
+    if m or not line.startswith((' ', '\t')):
+        m = m or re.match(r'\s*([\d.]+):', line)
         case = None
         if m:
             t = float(m.group(1))
@@ -81,7 +82,9 @@ a, b = cases[0], cases[-1]
 print('loop thread samples: ' + ', '.join('%d clients %d in %.1f s (%.1f ms CPU/s)' % (k, n[k], dur[k], ms(n[k], k)) for k in cases))
 print('%-70s %10s %10s %10s   self %s' % ('function (inclusive, ms of loop CPU per s)', '%d cl' % a, '%d cl' % b, 'diff', 'diff'))
 keys = set(incl[a]) | set(incl[b])
-for f in sorted(keys, key=lambda f: -(ms(incl[b][f], b) - ms(incl[a][f], a)))[:top]:
+# (one case only, e.g. a WS_PHASE run: ranked by the inclusive time itself)
+rank = (lambda f: -ms(incl[b][f], b)) if a == b else (lambda f: -(ms(incl[b][f], b) - ms(incl[a][f], a)))
+for f in sorted(keys, key=rank)[:top]:
     print('%-70s %10.2f %10.2f %10.2f   %6.2f' % (f[:70], ms(incl[a][f], a), ms(incl[b][f], b),
                                              ms(incl[b][f], b) - ms(incl[a][f], a),
                                              ms(self_[b][f], b) - ms(self_[a][f], a)))

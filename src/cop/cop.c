@@ -17,7 +17,7 @@
  * Memory bounds: MWX_COP_MAX_ACCOUNTS accounts, COP_SESSIONS sessions
  * (the oldest is dropped for a new one), COP_LIMITS rate-limit slots,
  * the push frames kept for all pages (each event serialised once into a
- * frame of at most COP_SEAL_NS of events and COP_FRAME_MAX bytes; at most
+ * frame of at most cop_seal_ns() of events and COP_FRAME_MAX bytes; at most
  * COP_FRAMES - 1 frames and ws_backlog_bytes + COP_FRAME_MAX bytes kept,
  * whatever the number of pages); a page further behind than
  * ws_backlog_msgs events or ws_backlog_bytes bytes is sent the shared

@@ -80,6 +80,18 @@ int cop_file_id_same(const cop_file_id *a, const cop_file_id *b);
 #define COP_FRAMES 8192
 _Static_assert(COP_FRAMES > MWX_COP_BACKLOG_MSGS, "the frames hold every page's backlog (a frame has >= 1 event)");
 #define COP_SEAL_NS (10 * 1000000ll)
+/* ... and with more pages, at most every COP_SEAL_PAGE_NS per page (at most
+   COP_SEAL_MAX_NS): every sealed frame is one TLS write (a record, a send,
+   lws's POLLOUT round trip) per page, so the pages' writes stay at most
+   1 / COP_SEAL_PAGE_NS = 500 a second however many pages (1-5 pages: 10 ms;
+   10 pages: 20 ms, ~10 ms more on an event's way to the page; issue 15,
+   nineteenth session) */
+#define COP_SEAL_PAGE_NS (2 * 1000000ll)
+#define COP_SEAL_MAX_NS (25 * 1000000ll)
+/* the pushed frames' numbers: 13 significant digits (every time in them is
+   whole ms below 1e13, i.e. exact; a position to 1e-11 degree); the
+   snapshot and the API keep jansson's 17 */
+#define COP_FRAME_JSON (JSON_COMPACT | JSON_REAL_PRECISION(13))
 /* a snapshot (the whole picture, for a page past the backlog bound) is
    serialised once and given to every page that needs one in the next
    COP_SNAP_REUSE_NS; each then goes on from the frame after it */
@@ -396,6 +408,10 @@ int cop_limited(mwx_cop *c, const char *key);
 void cop_limit_fail(mwx_cop *c, const char *key);
 
 /* ---- cop_push.c ---- */
+
+/* The open frame's seal interval with the pages connected now (COP_SEAL_NS,
+ * COP_SEAL_PAGE_NS per page, at most COP_SEAL_MAX_NS). */
+int64_t cop_seal_ns(const mwx_cop *c);
 
 /* Stamps o with push_ms and serialises it into the open frame (o stays the
  * caller's), sealing that frame first if it would pass COP_FRAME_MAX; arms

@@ -123,6 +123,11 @@ void cop_frames_free(mwx_cop *c) {
   c->snap = NULL;
 }
 
+int64_t cop_seal_ns(const mwx_cop *c) {
+  int64_t ns = (int64_t)c->ws_open * COP_SEAL_PAGE_NS;
+  return ns < COP_SEAL_NS ? COP_SEAL_NS : ns > COP_SEAL_MAX_NS ? COP_SEAL_MAX_NS : ns;
+}
+
 static int64_t seal_tick(mwx_node_loop *l, void *ctx) {
   (void)l;
   mwx_cop *c = ctx;
@@ -147,13 +152,13 @@ void cop_push_now(mwx_cop *c, json_t *o) {
   }
   if (!f->n_events)
     f->first_mono = mwx_node_mono_ns();
-  if (frame_append(f->n_events ? "," : "[", 1, f) || json_dump_callback(o, frame_append, f, JSON_COMPACT)) {
+  if (frame_append(f->n_events ? "," : "[", 1, f) || json_dump_callback(o, frame_append, f, COP_FRAME_JSON)) {
     f->len = at; /* (out of memory: the event is not pushed) */
     return;
   }
   f->n_events++;
   if (!c->seal_timer && c->loop) {
-    int64_t wait = c->sealed_mono + COP_SEAL_NS - mwx_node_mono_ns();
+    int64_t wait = c->sealed_mono + cop_seal_ns(c) - mwx_node_mono_ns();
     mwx_node_loop_timer_add(c->loop, wait > 0 ? wait : 0, seal_tick, c, &c->seal_timer);
   }
 }
@@ -301,6 +306,22 @@ static json_t *partner_obj(mwx_cop *c, const char *nat) {
   return p;
 }
 
+/* A Track sample's event as pushed (the most frequent event by far: in a
+ * salvo three quarters of a page's bytes, and each byte is encrypted and
+ * sent once per page): what the page draws and counts (type, partner,
+ * wall_ms, push_ms, partner_status; the sample's topic, originator, id,
+ * global_track_no, time_ms, position, contributors), without the
+ * marking, sequence, speed, phase, quality, the record and the latencies
+ * (the whole sample is in GET /api/picture and in a snapshot). */
+static void slim_track(json_t *o, json_t *sample) {
+  static const char *const ev_drop[] = {"nation", "t_s", "record", "latency_ms", "recv_latency_ms"};
+  static const char *const s_drop[] = {"classification", "releasable_to", "rule", "seq", "speed_mps", "phase", "quality"};
+  for (size_t i = 0; i < sizeof ev_drop / sizeof *ev_drop; i++)
+    json_object_del(o, ev_drop[i]);
+  for (size_t i = 0; i < sizeof s_drop / sizeof *s_drop; i++)
+    json_object_del(sample, s_drop[i]);
+}
+
 void cop_on_node_event(void *vc, const mwx_node_event *ev) {
   mwx_cop *c = vc;
   if (ev->kind == MWX_NODE_EV_PICTURE) {
@@ -373,6 +394,7 @@ void cop_on_node_event(void *vc, const mwx_node_event *ev) {
   if (!c->ws_open) {
     /* nobody to push to (the picture above is kept for the next page) */
   } else if ((ev->kind == MWX_NODE_EV_SAMPLE || ev->kind == MWX_NODE_EV_RECEIVED) && topic && !strcmp(topic, "Track")) {
+    slim_track(o, sample);
     char key[160];
     snprintf(key, sizeof key, "%s|%s|%s", json_string_value(json_object_get(o, "type")) ? json_string_value(json_object_get(o, "type")) : "",
              json_string_value(json_object_get(sample, "originator")) ? json_string_value(json_object_get(sample, "originator")) : "",
