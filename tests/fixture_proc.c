@@ -1,6 +1,7 @@
 /*
  * fixture_proc.c - test fixture: forked nodes and bounded waits
- * (fixture_proc.h).  Used by tests/test_net.c.
+ * (fixture_proc.h).  Used by tests/test_net.c, test_node_instances.c and
+ * test_node_replay.c.
  */
 #include <signal.h>
 #include <stdio.h>

@@ -27,7 +27,6 @@
  * not nil after the unregister and is not what this test asks.)
  */
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,13 +34,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include <dds/dds.h>
 
+#include "fixture_proc.h"
 #include "mwx/error.h"
 #include "mwx/net.h"
 #include "mwx/node.h"
@@ -131,7 +130,8 @@ static void on_kor(void *vc, const mwx_node_event *ev) {
     ids_add(&c->tracks, ev->msg->u.track.local_track_id);
 }
 
-static int kor_main(const fixture *f) {
+static int kor_main(void *arg) {
+  const fixture *f = arg;
   mwx_node_config cfg;
   mwx_node_config_init(&cfg);
   snprintf(cfg.nation, sizeof cfg.nation, "KOR");
@@ -250,7 +250,8 @@ static int take_count(dds_entity_t rd) {
   }
 }
 
-static int jpn_main(const fixture *f) {
+static int jpn_main(void *arg) {
+  const fixture *f = arg;
   mwx_net_config c;
   link_cfg(&c, "JPN", f);
   mwx_net *n;
@@ -334,29 +335,6 @@ static int jpn_main(const fixture *f) {
 
 /* ---- the test ---------------------------------------------------------- */
 
-static pid_t spawn(int (*fn)(const fixture *), const fixture *f) {
-  fflush(NULL);
-  pid_t p = fork();
-  if (p == 0) {
-    int rc = fn(f);
-    fflush(NULL);
-    _exit(rc);
-  }
-  return p;
-}
-
-static int join(pid_t p, int timeout_s) {
-  for (int i = 0; i < timeout_s * 100; i++) {
-    int st;
-    if (waitpid(p, &st, WNOHANG) == p)
-      return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    usleep(10000);
-  }
-  kill(p, SIGKILL);
-  waitpid(p, NULL, 0);
-  return -1;
-}
-
 static void test_ended_instances_unregistered(void **state) {
   (void)state;
   fixture f;
@@ -369,11 +347,8 @@ static void test_ended_instances_unregistered(void **state) {
   f.domain = 140 + (uint32_t)(getpid() % 20);
   if (mwx_pki_init(f.pki, "KOR,JPN,USA", 0, 1))
     fail_msg("pki: %s", mwx_error_msg());
-  pid_t jpn = spawn(jpn_main, &f);
-  pid_t kor = spawn(kor_main, &f);
-  int rk = join(kor, 180), rj = join(jpn, 180);
-  assert_int_equal(rj, 0);
-  assert_int_equal(rk, 0);
+  pid_t nodes[2] = {fx_spawn(jpn_main, &f), fx_spawn(kor_main, &f)}; /* JPN, KOR */
+  assert_int_equal(fx_wait_all(nodes, 2, 240), 0);
   char cmd[200];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", f.dir);
   assert_int_equal(system(cmd), 0);

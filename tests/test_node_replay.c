@@ -22,18 +22,17 @@
  * JPN's journal.
  */
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "fixture_proc.h"
 #include "mwx/error.h"
 #include "mwx/journal.h"
 #include "mwx/net.h"
@@ -83,7 +82,8 @@ static int publish(mwx_net *n, uint32_t track, uint64_t seq, int64_t age_ns, con
   return 0;
 }
 
-static int kor_main(const fixture *f) {
+static int kor_main(void *arg) {
+  const fixture *f = arg;
   mwx_net_config c;
   link_cfg(&c, "KOR", f);
   mwx_net *n;
@@ -163,7 +163,8 @@ static void on_entry(void *vc, const mwx_fuse_latest_entry *e) {
   }
 }
 
-static int jpn_main(const fixture *f) {
+static int jpn_main(void *arg) {
+  const fixture *f = arg;
   mwx_node_config cfg;
   mwx_node_config_init(&cfg);
   snprintf(cfg.nation, sizeof cfg.nation, "JPN");
@@ -233,29 +234,6 @@ static int on_record(const mwx_journal_record *r, void *ctx) {
   return 0;
 }
 
-static pid_t spawn(int (*fn)(const fixture *), const fixture *f) {
-  fflush(NULL);
-  pid_t p = fork();
-  if (p == 0) {
-    int rc = fn(f);
-    fflush(NULL);
-    _exit(rc);
-  }
-  return p;
-}
-
-static int join(pid_t p, int timeout_s) {
-  for (int i = 0; i < timeout_s * 100; i++) {
-    int st;
-    if (waitpid(p, &st, WNOHANG) == p)
-      return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    usleep(10000);
-  }
-  kill(p, SIGKILL);
-  waitpid(p, NULL, 0);
-  return -1;
-}
-
 static void test_picture_and_age(void **state) {
   (void)state;
   fixture f;
@@ -266,11 +244,8 @@ static void test_picture_and_age(void **state) {
   f.domain = 60 + (uint32_t)(getpid() % 40);
   if (mwx_pki_init(f.pki, "KOR,JPN,USA", 0, 1))
     fail_msg("pki: %s", mwx_error_msg());
-  pid_t jpn = spawn(jpn_main, &f);
-  pid_t kor = spawn(kor_main, &f);
-  int rk = join(kor, 60), rj = join(jpn, 60);
-  assert_int_equal(rk, 0);
-  assert_int_equal(rj, 0);
+  pid_t nodes[2] = {fx_spawn(jpn_main, &f), fx_spawn(kor_main, &f)}; /* JPN, KOR */
+  assert_int_equal(fx_wait_all(nodes, 2, 90), 0);
   mwx_journal *j;
   mwx_journal_options ro = {MWX_JOURNAL_SYNC_FULL, 1, NULL};
   assert_int_equal(mwx_journal_open(f.journal, &ro, &j), 0);
