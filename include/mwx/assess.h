@@ -76,7 +76,12 @@ int mwx_assess_impact(const double x[6], const double P[6][6], int64_t t_ns, dou
  * probabilists' Hermite nodes, exact for polynomials of degree 9 in z).
  * The mean ground point and time move by the weighted mean of the nodes'
  * displacements, and their weighted spread is added to the east/north
- * covariance and to the time's variance (the state and beta independent).
+ * covariance and to the time's variance (the state and beta independent);
+ * along the spread's main axis it is then widened, never narrowed, to the
+ * law's long side: the displacement per sigma of the draws at the 95% edge
+ * z = +-sqrt(MWX_ASSESS_CHI2_95_2D) (the nodes' degree-4 interpolation), the
+ * larger of the two (a light RV falls much shorter than a heavy one flies
+ * long; with the variance alone the light draws at the edge were outside).
  * Errors as mwx_assess_impact; MWX_EINVAL for sigma_ln < 0 or > 1, or
  * sigma_ln > 0 without drag (beta_kgpm2 <= 0). */
 int mwx_assess_impact_beta(const double x[6], const double P[6][6], int64_t t_ns, double beta_kgpm2,
