@@ -369,6 +369,12 @@ typedef struct pic_trace {
   uint32_t trk;              /* the stretch's track */
   double from_s, to_s, d2_lo, d2_hi, made_s, maj, min;
   int steps, inside, standing_max; /* ... and the most standing predictions it was chosen among */
+  /* over the whole flight: the first consistent picture at the 99% ellipse
+     (d2 <= 9.21) as the run's at the 95% (a diagnosis of how far the
+     picture's misses lie), and the steps after 340 s with one, outside */
+  int has99;
+  double cons99_s;
+  long n_after, out_after;
 } pic_trace;
 
 static void chain_flush(pic_trace *c) {
@@ -390,6 +396,16 @@ static void trace_pic(void *ctx, size_t k, double t_s, const mwx_assess_picture 
     return;
   }
   int in = p->d2 <= MWX_ASSESS_CHI2_95_2D;
+  if (!(p->d2 <= 9.2103)) /* chi-square 2 dof, p = 0.99 */
+    c->has99 = 0;
+  else if (!c->has99) {
+    c->has99 = 1;
+    c->cons99_s = t_s;
+  }
+  if (t_s > 340.0) {
+    c->n_after++;
+    c->out_after += !in;
+  }
   if (!in && (c->cons || !c->open || c->trk != p->track_id))
     printf("    PICBREAK seed %2d t %6.0f trk %3u made %6.0f d2 %8.2f err %7.1f km ell %.1fx%.1f km standing %d "
            "before trk %3d%s\n", c->seed, t_s, p->track_id, p->made_s, p->d2, p->err_km, p->impact.major_km,
@@ -534,6 +550,10 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
       if (getenv("MWX_BENCH_VERBOSE") && m->has_ipp_consistent) /* whose prediction was the first consistent */
         printf("    seed %2d  first consistent %.0f s: trk %u, made %.0f s\n", s, m->ipp_consistent_s,
                m->ipp_consistent_track_id, m->ipp_consistent_made_s);
+      if (getenv("MWX_BENCH_TRACE"))
+        printf("    PIC99 seed %2d consistent95 %.0f consistent99 %.0f steps after 340 s %ld outside95 %ld\n", s,
+               m->has_ipp_consistent ? m->ipp_consistent_s : NAN, pt.has99 ? pt.cons99_s : NAN, pt.n_after,
+               pt.out_after);
       for (int p = 0; p < MWX_ASSESS_N_PHASE; p++) {
         in[p] += m->n_pred_in[p];
         n[p] += m->n_pred[p];
