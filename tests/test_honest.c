@@ -504,8 +504,8 @@ static void test_beta_off(void **state) {
     assert_true(fabs(log(beta / 5000.0)) > 1.9 * MWX_ASSESS_BETA_SIGMA_LN); /* the draw is 2 sigma off */
     assert_true(before.max_wrong_km > 40);
     /* before's impact flies the class's beta: tens of km off (its ellipse held
-       seed 4.s light truth in 1 of 8 re-entry predictions until the beta
-       law.s long side was in it, twenty-first session: 6 of 8 since; seed 11 3 of 8) */
+       seed 4's light truth in 1 of 8 re-entry predictions until the beta
+       law's long side was in it, twenty-first session: 6 of 8 since; seed 11 3 of 8) */
     assert_true(after.max_wrong_km * 4 < before.max_wrong_km);
     assert_true(after.has_ipp_consistent);
     /* at most one re-entry prediction outside its 95% ellipse (seed 4: 8 of
