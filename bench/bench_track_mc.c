@@ -15,7 +15,10 @@
  *       prediction standing > 10 s; "before" trusts provisional predictions.
  *       MWX_BENCH_ONLY=SUBSTRING: only those scenarios; MWX_BENCH_VERBOSE=1:
  *       a line per seed; MWX_BENCH_TRACE=P: a line per scored prediction of
- *       phase P (0 boost end, 1 coast, 2 mid-course, 3 re-entry, -1 all);
+ *       phase P (0 boost end, 1 coast, 2 mid-course, 3 re-entry, -1 all;
+ *       4: none), and the warning picture's CHAIN (which track's
+ *       prediction it shows, when) and PICBREAK (the picture stops holding
+ *       the truth: when, which track, d2) lines;
  *       MWX_BENCH_REWEIGHT=1: each cell also reweighted to the law of the
  *       truth's beta score (the seeds' draws are every cell's common luck);
  *       MWX_BENCH_BETA_SIGMA=X: the impact ellipse's
@@ -353,6 +356,83 @@ static void trace_pred(void *ctx, size_t k, double t_s, int ph, double d2, const
          a->impact.major_km, a->impact.minor_km, a->beta_kgpm2, a->beta_info_share);
 }
 
+/* MWX_BENCH_TRACE (any value): the warning picture over time
+ * (mwx_assess_run_opts.pic_fn), missile 0.  A "CHAIN" line per stretch in
+ * which the picture shows one track's predictions: the track, from / to
+ * (seconds after launch), the steps it held and of those inside the 95%
+ * ellipse, the d2 range, the latest prediction's made_s and ellipse; a
+ * "PICBREAK" line each time the picture's prediction stops holding the truth
+ * (consistent -> not, or none -> not): when, which track, its made_s, d2,
+ * error, ellipse, and the track the picture showed the step before. */
+typedef struct pic_trace {
+  int seed, open, cons;      /* a stretch is open; the last step's picture consistent */
+  uint32_t trk;              /* the stretch's track */
+  double from_s, to_s, d2_lo, d2_hi, made_s, maj, min;
+  int steps, inside, standing_max; /* ... and the most standing predictions it was chosen among */
+  /* over the whole flight: the first consistent picture at the 99% ellipse
+     (d2 <= 9.21) as the run's at the 95% (a diagnosis of how far the
+     picture's misses lie), and the steps after 340 s with one, outside */
+  int has99;
+  double cons99_s;
+  long n_after, out_after;
+} pic_trace;
+
+static void chain_flush(pic_trace *c) {
+  if (!c->open)
+    return;
+  printf("    CHAIN seed %2d trk %3u from %6.0f to %6.0f steps %5d inside %5d d2 %.2f-%.2f made %6.0f ell %.1fx%.1f km standing %d\n",
+         c->seed, c->trk, c->from_s, c->to_s, c->steps, c->inside, c->d2_lo, c->d2_hi, c->made_s, c->maj, c->min,
+         c->standing_max);
+  c->open = 0;
+}
+
+static void trace_pic(void *ctx, size_t k, double t_s, const mwx_assess_picture *p) {
+  pic_trace *c = ctx;
+  if (k != 0)
+    return;
+  if (!p->has) {
+    chain_flush(c);
+    c->cons = 0;
+    return;
+  }
+  int in = p->d2 <= MWX_ASSESS_CHI2_95_2D;
+  if (!(p->d2 <= 9.2103)) /* chi-square 2 dof, p = 0.99 */
+    c->has99 = 0;
+  else if (!c->has99) {
+    c->has99 = 1;
+    c->cons99_s = t_s;
+  }
+  if (t_s > 340.0) {
+    c->n_after++;
+    c->out_after += !in;
+  }
+  if (!in && (c->cons || !c->open || c->trk != p->track_id))
+    printf("    PICBREAK seed %2d t %6.0f trk %3u made %6.0f d2 %8.2f err %7.1f km ell %.1fx%.1f km standing %d "
+           "before trk %3d%s\n", c->seed, t_s, p->track_id, p->made_s, p->d2, p->err_km, p->impact.major_km,
+           p->impact.minor_km, p->n_standing, c->open ? (int)c->trk : -1, c->cons ? " (was consistent)" : "");
+  if (c->open && c->trk != p->track_id)
+    chain_flush(c);
+  if (!c->open) {
+    c->open = 1;
+    c->trk = p->track_id;
+    c->from_s = t_s;
+    c->steps = c->inside = c->standing_max = 0;
+    c->d2_lo = INFINITY;
+    c->d2_hi = 0;
+  }
+  c->to_s = t_s;
+  c->steps++;
+  c->inside += in;
+  if (p->n_standing > c->standing_max)
+    c->standing_max = p->n_standing;
+  c->d2_lo = fmin(c->d2_lo, p->d2);
+  c->d2_hi = fmax(c->d2_hi, p->d2);
+  c->made_s = p->made_s;
+  c->maj = p->impact.major_km;
+  c->min = p->impact.minor_km;
+  c->cons = in;
+}
+
 static int cmp_d(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
@@ -449,16 +529,31 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
         o.pred_fn = trace_pred;
         o.pred_ctx = &tc;
       }
+      pic_trace pt;
+      memset(&pt, 0, sizeof pt);
+      pt.seed = s;
+      if (getenv("MWX_BENCH_TRACE")) { /* the picture: CHAIN and PICBREAK lines */
+        o.pic_fn = trace_pic;
+        o.pic_ctx = &pt;
+      }
       mwx_assess_run_result r;
       memset(&r, 0, sizeof r);
       if (mwx_assess_run(&sc, &truth, &o, &r))
         continue;
+      chain_flush(&pt);
       const mwx_assess_missile *m = &r.m[0];
       if (getenv("MWX_BENCH_VERBOSE")) /* per seed: inside/predictions per phase, > 5 sigma s */
         printf("    seed %2d  %zu/%zu %zu/%zu %zu/%zu %zu/%zu  5sig %.0f s  consistent %.0f s  beta %.0f kg/m^2  "
                "worst %.1f km\n", s, m->n_pred_in[0], m->n_pred[0], m->n_pred_in[1], m->n_pred[1], m->n_pred_in[2],
                m->n_pred[2], m->n_pred_in[3], m->n_pred[3], m->max_5sigma_s,
                m->has_ipp_consistent ? m->ipp_consistent_s : NAN, truth.launch[0].veh.beta_rv_kgpm2, m->max_wrong_km);
+      if (getenv("MWX_BENCH_VERBOSE") && m->has_ipp_consistent) /* whose prediction was the first consistent */
+        printf("    seed %2d  first consistent %.0f s: trk %u, made %.0f s\n", s, m->ipp_consistent_s,
+               m->ipp_consistent_track_id, m->ipp_consistent_made_s);
+      if (getenv("MWX_BENCH_TRACE"))
+        printf("    PIC99 seed %2d consistent95 %.0f consistent99 %.0f steps after 340 s %ld outside95 %ld\n", s,
+               m->has_ipp_consistent ? m->ipp_consistent_s : NAN, pt.has99 ? pt.cons99_s : NAN, pt.n_after,
+               pt.out_after);
       for (int p = 0; p < MWX_ASSESS_N_PHASE; p++) {
         in[p] += m->n_pred_in[p];
         n[p] += m->n_pred[p];

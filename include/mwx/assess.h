@@ -76,7 +76,12 @@ int mwx_assess_impact(const double x[6], const double P[6][6], int64_t t_ns, dou
  * probabilists' Hermite nodes, exact for polynomials of degree 9 in z).
  * The mean ground point and time move by the weighted mean of the nodes'
  * displacements, and their weighted spread is added to the east/north
- * covariance and to the time's variance (the state and beta independent).
+ * covariance and to the time's variance (the state and beta independent);
+ * along the spread's main axis it is then widened, never narrowed, to the
+ * law's long side: the displacement per sigma of the draws at the 95% edge
+ * z = +-sqrt(MWX_ASSESS_CHI2_95_2D) (the nodes' degree-4 interpolation), the
+ * larger of the two (a light RV falls much shorter than a heavy one flies
+ * long; with the variance alone the light draws at the edge were outside).
  * Errors as mwx_assess_impact; MWX_EINVAL for sigma_ln < 0 or > 1, or
  * sigma_ln > 0 without drag (beta_kgpm2 <= 0). */
 int mwx_assess_impact_beta(const double x[6], const double P[6][6], int64_t t_ns, double beta_kgpm2,
@@ -344,6 +349,21 @@ int mwx_assess_track(const mwx_track_info *info, const mwx_assess_opts *opts, mw
 
 #define MWX_ASSESS_GOOD_IPP_KM 10.0 /* a "good" impact prediction is this close */
 
+/* The warning picture of one missile at one step (mwx_assess_run_opts.pic_fn):
+ * of the standing non-provisional predictions of the tracks that follow it,
+ * the one a warning centre acts on (mwx_assess_missile, "The warning
+ * picture"). */
+typedef struct mwx_assess_picture {
+  int has;                 /* a prediction stands (0: the rest is zero) */
+  uint32_t track_id;       /* the track whose prediction it is (mwx_track_info.id) */
+  double made_s;           /* when that prediction was made, seconds after launch */
+  mwx_assess_point impact; /* the prediction */
+  double err_km;           /* its distance from the true impact point */
+  double d2;               /* the truth's squared Mahalanobis distance from it (inside the 95% ellipse:
+                              <= MWX_ASSESS_CHI2_95_2D) */
+  int n_standing;          /* standing predictions it was chosen among */
+} mwx_assess_picture;
+
 typedef struct mwx_assess_run_opts {
   char nation[4];     /* "KOR", "JPN", "USA": that nation's sensors; "ALL": all, fused at plot level */
   int filter;         /* mwx_track_filter_kind */
@@ -377,7 +397,17 @@ typedef struct mwx_assess_run_opts {
   void (*pred_fn)(void *ctx, size_t missile, double t_s, int phase, double d2, const mwx_track_info *track,
                   const mwx_assess *a);
   void *pred_ctx;
+  /* the warning picture at every step (NULL: none): called on the run's
+     thread once per step for each missile in flight (t_s its seconds after
+     launch), after the step's predictions, with the picture as it is scored
+     (mwx_assess_missile.ipp_consistent_s): the prediction it holds (pic->has
+     0: none stands), whose track, made when; valid only during the call; for
+     diagnosis (bench_track_mc MWX_BENCH_TRACE, test_honest), it changes
+     nothing in the run */
+  void (*pic_fn)(void *ctx, size_t missile, double t_s, const mwx_assess_picture *pic);
+  void *pic_ctx;
 } mwx_assess_run_opts;
+
 
 void mwx_assess_run_opts_default(mwx_assess_run_opts *o);
 
@@ -428,6 +458,8 @@ typedef struct mwx_assess_missile {
                                          impact */
   double ipp_consistent_s;            /* first time the picture's 95% ellipse holds the true impact
                                          point and keeps holding it */
+  uint32_t ipp_consistent_track_id;   /* ... the track whose prediction the picture held then, */
+  double ipp_consistent_made_s;       /* ... and when that prediction was made */
   size_t n_pred[MWX_ASSESS_N_PHASE];  /* predictions (non-provisional) made in each phase, counted at
                                          the node's cadence: each track's first, then one every
                                          MWX_ASSESS_IMPACT_EVERY_S (6 times that while it coasts) */
@@ -465,7 +497,8 @@ void mwx_assess_run_fini(mwx_assess_run_result *r);
 
 /* The result as the JSON text of "mwx track --json" (malloc'd, caller
  * frees):  {"missiles":[{"id","first_track_s","first_ipp_s","good_ipp_s",
- * "ipp_50km_s","ipp_consistent_s","provisional_predictions","max_5sigma_s",
+ * "ipp_50km_s","ipp_consistent_s","ipp_consistent_made_s","ipp_consistent_track",
+ * "provisional_predictions","max_5sigma_s",
  * "max_wrong_km","contained":{"boost_end","coast","midcourse","reentry":
  * [inside,n]},"ipp_error_km":{"60","120","300","half"},"launch_error_km",
  * "class","impact_lat_deg","impact_lon_deg","impact_ellipse_km":[major,

@@ -208,6 +208,39 @@ static int add_beta_spread(const double x[6], const double dxdb[6], double beta,
         C[i][j] += GH_W[k] * d[i] * d[j];
     vt += GH_W[k] * (el[k] - mt) * (el[k] - mt);
   }
+  /* the skewed law's long side: a light RV falls much shorter than a heavy
+   * one flies long (the shift is convex in ln beta), so the variance alone
+   * puts the short falls of the law's tail outside the ellipse (2022-11-18:
+   * beta at -2.1 sigma, d2 6-10 in the last minutes; 2022-10-04 mid-course
+   * 89%: BENCHMARKS.md issue 12, twenty-first session).  Along ln beta's
+   * axis u the spread is widened to the larger of the two sides'
+   * displacement per sigma at the 95% edge, z* = +-sqrt(chi2_2(0.95)) =
+   * +-2.448 (the nodes' degree-4 interpolation there), never narrowed: a
+   * draw at |z| <= z* then lies within |z| of the axis's sigma */
+  {
+    double tr = C[0][0] + C[1][1], dd = sqrt(fmax(0.0, 0.25 * (C[0][0] - C[1][1]) * (C[0][0] - C[1][1]) + C[0][1] * C[0][1]));
+    double l1 = 0.5 * tr + dd, th = 0.5 * atan2(2 * C[0][1], C[0][0] - C[1][1]), u[2] = {cos(th), sin(th)};
+    if (l1 > 0 && isfinite(l1)) {
+      double pk[5], zs = sqrt(MWX_ASSESS_CHI2_95_2D), f = 1.0;
+      for (int k = 0; k < 5; k++)
+        pk[k] = u[0] * (e[k][0] - me[0]) + u[1] * (e[k][1] - me[1]);
+      for (int side = -1; side <= 1; side += 2) {
+        double z = side * zs, pz = 0;
+        for (int k = 0; k < 5; k++) { /* Lagrange through the five nodes */
+          double L = 1.0;
+          for (int j = 0; j < 5; j++)
+            if (j != k)
+              L *= (z - GH_Z[j]) / (GH_Z[k] - GH_Z[j]);
+          pz += pk[k] * L;
+        }
+        f = fmax(f, pz * pz / (zs * zs * l1));
+      }
+      if (isfinite(f) && f > 1.0)
+        for (int i = 0; i < 2; i++)
+          for (int j = 0; j < 2; j++)
+            C[i][j] += (f - 1.0) * l1 * u[i] * u[j];
+    }
+  }
   /* the mean moves by the nodes' mean displacement from node 0 (a skewed
    * law: a heavier RV flies further than a lighter one falls short) */
   double de[2] = {me[0] - e[0][0], me[1] - e[0][1]};

@@ -50,6 +50,9 @@ typedef struct standing {
   int last_coasting;   /* ... and its coasting flag */
   double last_eval_s;  /* when last assessed (seconds after launch) */
   double area_km2;     /* its ellipse's major x minor semi-axis */
+  uint32_t track_id;   /* its track's id (mwx_track_info.id) */
+  double made_s;       /* when the standing prediction was made (seconds after launch) */
+  mwx_assess_point impact; /* ... the prediction */
   double bad5_since_s; /* > 5 sigma since (-1: not) */
   int counted;         /* a prediction of it is in the containment figures, */
   double count_s;      /* ... the last one made then (the node's cadence) */
@@ -336,6 +339,7 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
       }
       const double tlat = truth->traj[k].fig.impact_lat_deg, tlon = truth->traj[k].fig.impact_lon_deg;
       const standing *best = NULL; /* the picture: the most precise standing prediction */
+      int n_standing = 0;
       for (int c = 0; c < n_own[k]; c++) {
         standing *sd = &own[k * MAX_OWN + c];
         size_t pos = live.n;
@@ -380,6 +384,9 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
             sd->err_km = geo_km(a.impact.lat_deg, a.impact.lon_deg, tlat, tlon);
             sd->d2 = truth_d2(&a.impact, tlat, tlon);
             sd->area_km2 = a.impact.major_km * a.impact.minor_km;
+            sd->track_id = in->id;
+            sd->made_s = ts;
+            sd->impact = a.impact;
             /* containment counted at the node's cadence (node_tracks.c): a
                track's first prediction, then one every IPP_EVERY_S, six
                times less often while it coasts */
@@ -422,6 +429,7 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
           sd->bad5_since_s = -1;
           continue;
         }
+        n_standing++;
         if (!best || sd->area_km2 < best->area_km2)
           best = sd;
         if (sd->err_km > m->max_wrong_km)
@@ -451,6 +459,22 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
       else if (any && !m->has_ipp_consistent) {
         m->has_ipp_consistent = 1;
         m->ipp_consistent_s = ts;
+        m->ipp_consistent_track_id = best->track_id;
+        m->ipp_consistent_made_s = best->made_s;
+      }
+      if (o.pic_fn) {
+        mwx_assess_picture pic;
+        memset(&pic, 0, sizeof pic);
+        if (best) {
+          pic.has = 1;
+          pic.track_id = best->track_id;
+          pic.made_s = best->made_s;
+          pic.impact = best->impact;
+          pic.err_km = best->err_km;
+          pic.d2 = best->d2;
+          pic.n_standing = n_standing;
+        }
+        o.pic_fn(o.pic_ctx, k, ts, &pic);
       }
     }
     /* checkpoints: the latest prediction made by then */
@@ -569,6 +593,9 @@ int mwx_assess_run_json(const mwx_assess_run_result *r, const mwx_assess_run_opt
     json_object_set_new(o, "good_ipp_s", num_or_null(m->has_good_ipp, m->good_ipp_s));
     json_object_set_new(o, "ipp_50km_s", num_or_null(m->has_ipp_50km, m->ipp_50km_s));
     json_object_set_new(o, "ipp_consistent_s", num_or_null(m->has_ipp_consistent, m->ipp_consistent_s));
+    json_object_set_new(o, "ipp_consistent_made_s", num_or_null(m->has_ipp_consistent, m->ipp_consistent_made_s));
+    json_object_set_new(o, "ipp_consistent_track",
+                        m->has_ipp_consistent ? json_integer((json_int_t)m->ipp_consistent_track_id) : json_null());
     json_object_set_new(o, "provisional_predictions", json_integer((json_int_t)m->n_provisional));
     json_object_set_new(o, "max_5sigma_s", json_real(m->max_5sigma_s));
     json_object_set_new(o, "max_wrong_km", json_real(m->max_wrong_km));
