@@ -97,7 +97,7 @@ static unsigned seed_get(void) {
 
 /* Runs KOR to the cut; returns how many recorded copies the recovered
  * journal lacks (or holds with another sample). */
-static size_t run_cut(const char *name, mwx_journal_sync sync, size_t cut_lo, size_t cut_hi,
+static size_t run_cut(const char *name, mwx_journal_sync sync, int commit_sync, size_t cut_lo, size_t cut_hi,
                       size_t *published, uint64_t *syncs_out) {
   static pctx x;
   memset(&x, 0, sizeof x);
@@ -112,6 +112,7 @@ static size_t run_cut(const char *name, mwx_journal_sync sync, size_t cut_lo, si
   fx_node_config_kor(&cfg, dir, "2022-10-14-srbm.json");
   cfg.step_s = 1;
   cfg.sync = sync;
+  cfg.commit_sync = commit_sync;
   assert_int_equal(fx_crashvfs_install(), 0);
   mwx_node *n = NULL;
   if (mwx_node_open(&cfg, on_ev, &x, &n))
@@ -169,7 +170,15 @@ static size_t run_cut(const char *name, mwx_journal_sync sync, size_t cut_lo, si
 static void test_full_inline(void **state) {
   (void)state;
   size_t pubs = 0;
-  size_t missing = run_cut("full_inline", MWX_JOURNAL_SYNC_FULL, 20, 300, &pubs, NULL);
+  size_t missing = run_cut("full_inline", MWX_JOURNAL_SYNC_FULL, MWX_NODE_COMMIT_INLINE, 20, 300, &pubs, NULL);
+  assert_true(pubs >= 20);
+  assert_int_equal(missing, 0);
+}
+
+static void test_full_thread(void **state) {
+  (void)state;
+  size_t pubs = 0;
+  size_t missing = run_cut("full_thread", MWX_JOURNAL_SYNC_FULL, MWX_NODE_COMMIT_THREAD, 20, 300, &pubs, NULL);
   assert_true(pubs >= 20);
   assert_int_equal(missing, 0);
 }
@@ -179,7 +188,7 @@ static void test_full_inline(void **state) {
 static void test_normal_loses(void **state) {
   (void)state;
   size_t pubs = 0;
-  size_t missing = run_cut("normal_control", MWX_JOURNAL_SYNC_NORMAL, 20, 300, &pubs, NULL);
+  size_t missing = run_cut("normal_control", MWX_JOURNAL_SYNC_NORMAL, MWX_NODE_COMMIT_INLINE, 20, 300, &pubs, NULL);
   assert_true(pubs >= 20);
   print_message("control (sync normal): %zu of %zu published copies missing after the power cut\n", missing, pubs);
   assert_true(missing > 0);
@@ -188,6 +197,7 @@ static void test_normal_loses(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_full_inline),
+      cmocka_unit_test(test_full_thread),
       cmocka_unit_test(test_normal_loses),
   };
   return cmocka_run_group_tests(tests, fx_dir_setup, fx_dir_teardown);
