@@ -18,7 +18,9 @@
  *
  * Durability: an append (or a batch's commit) has reached the disk when it
  * returns 0 (synchronous=FULL by default), so a record reported as written
- * survives kill -9 and power loss.  See src/journal/journal.c.
+ * survives kill -9 and power loss.  With MWX_JOURNAL_SYNC_THREAD it survives
+ * kill -9 when it returns and power loss once its ticket is durable
+ * (mwx_journal_durable).  See src/journal/journal.c.
  *
  * Ownership: mwx_journal_open() returns a handle the caller closes with
  * mwx_journal_close().  A handle is used by one thread at a time; several
@@ -49,7 +51,11 @@ int mwx_journal_kind_parse(const char *name, mwx_journal_kind *out);
 
 typedef enum mwx_journal_sync {
   MWX_JOURNAL_SYNC_FULL = 0,  /* fsync the WAL at every commit: survives power loss */
-  MWX_JOURNAL_SYNC_NORMAL = 1 /* fsync at checkpoints only: survives kill -9, not power loss */
+  MWX_JOURNAL_SYNC_NORMAL = 1, /* fsync at checkpoints only: survives kill -9, not power loss */
+  MWX_JOURNAL_SYNC_THREAD = 2  /* synchronous=NORMAL (a commit is a write() of its WAL frames:
+                                  survives kill -9 when it returns) and the handle's sync thread
+                                  fsyncs the WAL after commits: a commit survives power loss once
+                                  mwx_journal_durable() has reached its ticket (see "Tickets") */
 } mwx_journal_sync;
 
 typedef struct mwx_journal_options {
@@ -114,6 +120,29 @@ int mwx_journal_rollback(mwx_journal *j);
  * decides (mwx_release_queue_expire) can run inside a caller's group
  * commit and cost no fsync of its own.  Loop thread of the handle only. */
 
+/* Tickets (issue 16: the fsync off the committing thread).  Every outermost
+ * commit that returned 0 has a ticket: 1, 2, 3 ... in commit order (the
+ * handle's commits since open).  mwx_journal_ticket is the last one's.
+ * mwx_journal_durable is the last ticket known to have reached the disk:
+ * with FULL it is the ticket (each commit fsyncs before returning); with
+ * NORMAL 0 (nothing is known durable before a checkpoint); with THREAD the
+ * last ticket the sync thread fsynced the WAL for (one fsync covers every
+ * commit made before it started: tickets 1..k).  A caller that must not act
+ * on a record before it survives power loss (the node: write-ahead) acts on
+ * commit k only when durable >= k.
+ * mwx_journal_sync_wait blocks until durable >= ticket: 0; MWX_EIO if an
+ * fsync failed (final: after a failed fsync nothing later is durable);
+ * MWX_EINVAL for a NORMAL handle.  mwx_journal_set_sync_fn (THREAD only, else
+ * MWX_EINVAL): fn(ctx, k) is called on the sync thread after each fsync that
+ * made tickets up to k durable (keep it short: wake someone); NULL stops
+ * the calls and returns only when none is running.  ticket: the handle's
+ * thread; durable, sync_wait: any thread. */
+typedef void (*mwx_journal_synced_fn)(void *ctx, uint64_t durable);
+uint64_t mwx_journal_ticket(mwx_journal *j);
+uint64_t mwx_journal_durable(mwx_journal *j);
+int mwx_journal_sync_wait(mwx_journal *j, uint64_t ticket);
+int mwx_journal_set_sync_fn(mwx_journal *j, mwx_journal_synced_fn fn, void *ctx);
+
 /* Commit timing and the WAL checkpoints of one handle (since open). */
 typedef struct mwx_journal_stats {
   uint64_t commits;            /* outermost transactions committed (batches and lone appends) */
@@ -123,6 +152,11 @@ typedef struct mwx_journal_stats {
   uint64_t checkpoints;        /* WAL checkpoints run by the handle's checkpoint thread */
   double checkpoint_ms_max, checkpoint_ms_total;
   uint64_t wal_pages_max;      /* largest WAL seen after a commit, pages */
+  /* THREAD: the sync thread's fsyncs of the WAL, the commits they covered
+     (sync_commits / syncs: commits per fsync) and their wall time (p50 / p99
+     over the last 4,096) */
+  uint64_t syncs, sync_commits;
+  double sync_ms_p50, sync_ms_p99, sync_ms_max, sync_ms_total;
 } mwx_journal_stats;
 /* Fills *out (zeros for NULL j).  Same thread as the handle's commits. */
 void mwx_journal_get_stats(mwx_journal *j, mwx_journal_stats *out);

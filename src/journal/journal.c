@@ -83,6 +83,10 @@
  *     commit durable as well.  MWX_JOURNAL_SYNC_NORMAL skips that fsync
  *     (WAL is synced at checkpoints only): still consistent and still safe
  *     against kill -9, but the last commits before a power cut may be lost.
+ *     MWX_JOURNAL_SYNC_THREAD runs at NORMAL and fsyncs the WAL on the
+ *     handle's sync thread (journal_sync.c): commit k is durable once
+ *     mwx_journal_durable() >= k (tests/test_node_powerloss.c cuts the
+ *     power through a VFS shim and checks it).
  * Batches (mwx_journal_begin/commit) put many appends in one transaction
  * and one fsync.  That is safe because nothing in a batch is reported as
  * written until commit returns 0; a crash before then loses the whole batch
@@ -141,6 +145,9 @@ struct mwx_journal {
   uint64_t commits;
   double commit_ms_max, commit_ms_total;
   journal_ckpt *ckpt; /* the node's handle: checkpoints off the committing thread (journal_ckpt.c) */
+  mwx_journal_sync sync_mode;
+  uint64_t ticket;    /* outermost commits since open (mwx_journal_ticket) */
+  journal_sync *syncer; /* MWX_JOURNAL_SYNC_THREAD: the commit's fsync off this thread (journal_sync.c) */
   sqlite3_stmt *cache[JOURNAL_STMT_COUNT]; /* journal_stmt: prepared once, finalized at close */
 };
 
@@ -275,6 +282,11 @@ int mwx_journal_open(const char *path, const mwx_journal_options *opts, mwx_jour
   snprintf(j->path, sizeof j->path, "%s", path);
   j->read_only = o.read_only;
   j->seal_key = o.seal_key;
+  j->sync_mode = o.sync;
+  if (o.sync != MWX_JOURNAL_SYNC_FULL && o.sync != MWX_JOURNAL_SYNC_NORMAL && o.sync != MWX_JOURNAL_SYNC_THREAD) {
+    free(j);
+    return mwx_error_set(MWX_EINVAL, "journal_open: unknown sync mode %d", (int)o.sync);
+  }
   int flags = o.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   int rc;
   if (sqlite3_open_v2(path, &j->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -284,7 +296,7 @@ int mwx_journal_open(const char *path, const mwx_journal_options *opts, mwx_jour
   sqlite3_busy_timeout(j->db, 10000);
   if (!o.read_only) {
     if ((rc = exec(j, "PRAGMA journal_mode=WAL"))) goto fail;
-    if ((rc = exec(j, o.sync == MWX_JOURNAL_SYNC_NORMAL ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL")))
+    if ((rc = exec(j, o.sync == MWX_JOURNAL_SYNC_FULL ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")))
       goto fail;
     /* A new (empty) file gets the schema; anything else must already be a
      * journal, checked below. */
@@ -309,6 +321,7 @@ int mwx_journal_open(const char *path, const mwx_journal_options *opts, mwx_jour
       rc = mwx_error_set(MWX_ENOMEM, "journal_open: out of memory");
       goto fail;
     }
+    if (o.sync == MWX_JOURNAL_SYNC_THREAD && (rc = journal_sync_start(j->db, &j->syncer))) goto fail;
   }
   /* Is this a journal at all (and of our format)? */
   sqlite3_stmt *st = NULL;
@@ -374,6 +387,7 @@ fail:
 void mwx_journal_close(mwx_journal *j) {
   if (!j) return;
   if (j->in_batch) sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+  journal_sync_stop(j->syncer); /* syncs what was committed, before the connection goes */
   journal_ckpt_stop(j->db, j->ckpt);
   sqlite3_finalize(j->ins);
   sqlite3_finalize(j->sel_range);
@@ -799,6 +813,8 @@ static int txn_commit(mwx_journal *j) {
   clock_gettime(CLOCK_MONOTONIC, &t1);
   double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
   j->commits++;
+  j->ticket++;
+  if (j->syncer) journal_sync_request(j->syncer, j->ticket);
   j->commit_ms_total += ms;
   if (ms > j->commit_ms_max) j->commit_ms_max = ms;
   j->ring[j->ring_pos] = (float)ms;
@@ -898,6 +914,28 @@ void mwx_journal_get_stats(mwx_journal *j, mwx_journal_stats *out) {
   }
   journal_ckpt_stats(j->ckpt, &out->checkpoints, &out->checkpoint_ms_total, &out->checkpoint_ms_max,
                      &out->wal_pages_max);
+  if (j->syncer) journal_sync_stats(j->syncer, out);
+}
+
+uint64_t mwx_journal_ticket(mwx_journal *j) { return j ? j->ticket : 0; }
+
+uint64_t mwx_journal_durable(mwx_journal *j) {
+  if (!j) return 0;
+  if (j->syncer) return journal_sync_durable(j->syncer);
+  return j->sync_mode == MWX_JOURNAL_SYNC_FULL ? j->ticket : 0;
+}
+
+int mwx_journal_sync_wait(mwx_journal *j, uint64_t ticket) {
+  if (!j) return mwx_error_set(MWX_EINVAL, "journal_sync_wait: NULL argument");
+  if (j->syncer) return journal_sync_wait(j->syncer, ticket);
+  if (j->sync_mode == MWX_JOURNAL_SYNC_FULL) return 0;
+  return mwx_error_set(MWX_EINVAL, "%s: synchronous=NORMAL: no commit is waited for", j->path);
+}
+
+int mwx_journal_set_sync_fn(mwx_journal *j, mwx_journal_synced_fn fn, void *ctx) {
+  if (!j || !j->syncer) return mwx_error_set(MWX_EINVAL, "journal_set_sync_fn: not a handle with a sync thread");
+  journal_sync_set_fn(j->syncer, fn, ctx);
+  return 0;
 }
 
 /* ---- append ------------------------------------------------------------ */

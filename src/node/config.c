@@ -36,6 +36,9 @@ int mwx_node_config_check(const mwx_node_config *c) {
   if (!c)
     return mwx_error_set(MWX_EINVAL, "node config: NULL argument");
   const char *nat = c->nation;
+  if (c->commit_sync != MWX_NODE_COMMIT_INLINE && c->commit_sync != MWX_NODE_COMMIT_THREAD)
+    return mwx_error_set(MWX_EINVAL, "node %s: commit_sync %d must be MWX_NODE_COMMIT_INLINE or _THREAD", nat,
+                         c->commit_sync);
   if (!(c->speed == 0 || (c->speed >= SPEED_MIN && c->speed <= SPEED_MAX)))
     return mwx_error_set(MWX_ERANGE, "node %s: speed %g must be 0 (as fast as possible) or in [%g, %g]", nat,
                          c->speed, SPEED_MIN, SPEED_MAX);
@@ -98,6 +101,7 @@ int mwx_node_config_load(const char *path, mwx_node_config *c) {
   c->speed = 1;
   c->linger_s = -1;
   c->step_s = 0;     /* event-driven: each scan when it arrives */
+  c->commit_sync = MWX_NODE_COMMIT_THREAD; /* the commit's fsync off the loop (mwxd) */
   c->launch_fit = 1; /* on the fit workers, off the loop thread */
   json_t *root;
   /* read again: mwx_net_config_load has checked keys and size; the file is
@@ -183,6 +187,15 @@ int mwx_node_config_load(const char *path, mwx_node_config *c) {
       c->sync = MWX_JOURNAL_SYNC_NORMAL;
     else
       rc = mwx_error_set(MWX_EINVAL, "%s: 'sync' must be \"full\" or \"normal\"", path);
+  }
+  if (!rc && (v = json_object_get(root, "commit_sync"))) {
+    const char *s = json_string_value(v);
+    if (s && !strcmp(s, "thread"))
+      c->commit_sync = MWX_NODE_COMMIT_THREAD;
+    else if (s && !strcmp(s, "inline"))
+      c->commit_sync = MWX_NODE_COMMIT_INLINE;
+    else
+      rc = mwx_error_set(MWX_EINVAL, "%s: 'commit_sync' must be \"thread\" or \"inline\"", path);
   }
   if (!rc && (v = json_object_get(root, "node_id"))) {
     const char *s = json_string_value(v);

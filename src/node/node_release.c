@@ -76,10 +76,10 @@ static void count_release(mwx_node *n, const char *partner, const mwx_msg *m) {
  * its way to the partners (the publish before): what the operator's
  * picture shows is what the partners were sent (write-ahead: nothing is
  * published before its record is durable). */
-int node_flush_out(mwx_node *n) {
+void node_flush_arr(mwx_node *n, node_out *out, size_t cnt) {
   int prev = node_prof(n, MWX_NODE_PROF_PUBLISH);
-  for (size_t i = 0; i < n->n_out; i++) {
-    node_out *o = &n->out[i];
+  for (size_t i = 0; i < cnt; i++) {
+    node_out *o = &out[i];
     if (o->kind != MWX_NODE_EV_RELEASED && o->kind != MWX_NODE_EV_APPROVED)
       continue;
     if (n->net && mwx_net_publish(n->net, &o->msg)) {
@@ -98,8 +98,8 @@ int node_flush_out(mwx_node *n) {
     node_xout_put(n, o->partner, &o->msg); /* offline.c: the in-process coalition */
   }
   node_prof(n, prev);
-  for (size_t i = 0; i < n->n_out; i++) {
-    node_out *o = &n->out[i];
+  for (size_t i = 0; i < cnt; i++) {
+    node_out *o = &out[i];
     mwx_node_partner_stats *ps = partner_stats(n, o->partner);
     if (ps) {
       if (o->kind == MWX_NODE_EV_HELD)
@@ -124,6 +124,10 @@ int node_flush_out(mwx_node *n) {
     memcpy(ev.stage_ns, o->stage_ns, sizeof ev.stage_ns);
     node_emit(n, &ev);
   }
+}
+
+int node_flush_out(mwx_node *n) {
+  node_flush_arr(n, n->out, n->n_out);
   n->n_out = 0;
   if (n->shrink_out_due) { /* a NodeStatus since the last time: a burst's room given back */
     n->shrink_out_due = 0;

@@ -30,10 +30,13 @@
  * the marking and the origin signature and relays on a hub; each event is
  * copied and posted to the loop, which journals it and keeps the picture.
  */
+#include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "mwx/error.h"
 #include "mwx/journal.h"
@@ -63,14 +66,12 @@ static int save_seq(mwx_node *n) {
  * are durable, or (ok 0) counted lost with no record.  Stamps their
  * stages: received and verified (receive thread), taken (node_batch),
  * held (now: after the commit). */
-static void rx_pend_emit(mwx_node *n, int ok) {
-  if (!n->n_rx_pend)
-    return;
+static void rx_emit_arr(mwx_node *n, node_rx_item *items, mwx_node_event *evs, size_t cnt, int ok) {
   int prev = node_prof(n, MWX_NODE_PROF_EMIT);
   int64_t held = node_real_ns();
-  for (size_t k = 0; k < n->n_rx_pend; k++) {
-    node_rx_item *it = &n->rx_pend[k];
-    mwx_node_event *ev = &n->rx_pend_ev[k];
+  for (size_t k = 0; k < cnt; k++) {
+    node_rx_item *it = &items[k];
+    mwx_node_event *ev = &evs[k];
     if (ev->msg)
       ev->msg = &it->msg;
     if (!ok) {
@@ -85,6 +86,13 @@ static void rx_pend_emit(mwx_node *n, int ok) {
     }
     node_rx_emit(n, it, ev);
   }
+  node_prof(n, prev);
+}
+
+static void rx_pend_emit(mwx_node *n, int ok) {
+  if (!n->n_rx_pend)
+    return;
+  rx_emit_arr(n, n->rx_pend, n->rx_pend_ev, n->n_rx_pend, ok);
   n->n_rx_pend = 0;
   if (n->shrink_rx_due) { /* a NodeStatus since the last time: a burst's room given back */
     n->shrink_rx_due = 0;
@@ -97,7 +105,6 @@ static void rx_pend_emit(mwx_node *n, int ok) {
       n->shrinks++;
     }
   }
-  node_prof(n, prev);
 }
 
 /* The pass's commit (its fsync), timed as the profile's COMMIT; then the
@@ -109,10 +116,143 @@ static int pass_commit(mwx_node *n) {
   if (rc)
     return rc;
   n->st.commits++;
+  if (n->commit_thread)
+    return 0; /* JOURNALED is stamped when the fsync is known done (park_publish) */
   int64_t now = node_real_ns();
   for (size_t i = 0; i < n->n_out; i++)
     n->out[i].stage_ns[MWX_NODE_STAGE_JOURNALED] = now;
   return 0;
+}
+
+/* ---- commit_sync thread: the passes parked for their fsync --------------
+ * After a pass's commit returned (its frames written to the WAL: safe
+ * against kill -9), its copies to publish and its reports (received
+ * samples held, RELEASED, HELD ...) are parked with the commit's ticket;
+ * the journal's sync thread fsyncs the WAL for every commit up to the last
+ * one and wakes the loop (sync_efd); the loop then publishes and reports
+ * every parked pass whose ticket is durable, oldest first.  Write-ahead
+ * against power loss is kept (nothing is published before its record is
+ * on the disk), the loop does not wait for the disk, and one fsync covers
+ * every pass committed while the previous one ran.  At most
+ * MWX_NODE_PARK_MAX passes are parked: a pass that finds the ring full
+ * waits for the oldest's fsync on the loop (park_full). */
+
+static void park_publish(mwx_node *n, node_park *e) {
+  int64_t now = node_real_ns();
+  int64_t sim_now = n->sim_ns;
+  n->sim_ns = e->sim_ns; /* the events and counts of the pass, as inline */
+  for (size_t i = 0; i < e->n_out; i++)
+    e->out[i].stage_ns[MWX_NODE_STAGE_JOURNALED] = now; /* durable: the fsync returned */
+  if (e->n_rx)
+    rx_emit_arr(n, e->rx, e->rx_ev, e->n_rx, 1);
+  node_flush_arr(n, e->out, e->n_out);
+  n->sim_ns = sim_now;
+  /* the arrays back to the node when its own are not made yet, else freed */
+  if (!n->out && !n->shrink_out_due) {
+    n->out = e->out;
+    n->cap_out = e->cap_out;
+  } else
+    free(e->out);
+  if (!n->rx_pend && !n->rx_pend_ev && !n->shrink_rx_due) {
+    n->rx_pend = e->rx;
+    n->rx_pend_ev = e->rx_ev;
+    n->cap_rx_pend = e->cap_rx;
+  } else {
+    free(e->rx);
+    free(e->rx_ev);
+  }
+  memset(e, 0, sizeof *e);
+}
+
+void node_park_flush(mwx_node *n, int wait) {
+  while (n->commit_thread && n->n_park && !n->sync_failed) {
+    node_park *e = &n->park[n->park_head];
+    if (mwx_journal_durable(n->j) < e->ticket) {
+      if (!wait)
+        return;
+      int prev = node_prof(n, MWX_NODE_PROF_COMMIT);
+      int rc = mwx_journal_sync_wait(n->j, e->ticket);
+      node_prof(n, prev);
+      if (rc) { /* the fsync failed: nothing after it is durable, nothing of it is published */
+        n->sync_failed = 1;
+        fprintf(stderr, "mwx node %s: %s: stopping (nothing more is published)\n", n->cfg.nation, mwx_error_msg());
+        mwx_node_loop_stop(n->loop, rc);
+        return;
+      }
+      if (wait == 1)
+        wait = 0; /* room made: the rest only if durable */
+    }
+    n->park_head = (n->park_head + 1) % MWX_NODE_PARK_MAX;
+    n->n_park--;
+    park_publish(n, e);
+  }
+}
+
+/* After a pass's commit returned 0: inline, its received samples reported
+ * and its copies published now (the fsync was in the commit); thread, the
+ * pass parked with its ticket, then whatever is durable published. */
+static void pass_out(mwx_node *n) {
+  if (!n->commit_thread || n->sync_failed) {
+    if (n->sync_failed) { /* not durable: counted, not published */
+      n->st.publish_errors += n->n_out;
+      n->n_out = 0;
+      rx_pend_emit(n, 0);
+      return;
+    }
+    rx_pend_emit(n, 1);
+    node_flush_out(n);
+    return;
+  }
+  if (n->n_out || n->n_rx_pend) {
+    if (n->n_park == MWX_NODE_PARK_MAX) {
+      n->park_full++;
+      node_park_flush(n, 1);
+      if (n->sync_failed) {
+        pass_out(n);
+        return;
+      }
+    }
+    node_park *e = &n->park[(n->park_head + n->n_park) % MWX_NODE_PARK_MAX];
+    e->ticket = mwx_journal_ticket(n->j);
+    e->sim_ns = n->sim_ns;
+    e->out = n->out;
+    e->n_out = n->n_out;
+    e->cap_out = n->cap_out;
+    e->rx = n->rx_pend;
+    e->rx_ev = n->rx_pend_ev;
+    e->n_rx = n->n_rx_pend;
+    e->cap_rx = n->cap_rx_pend;
+    n->out = NULL;
+    n->n_out = n->cap_out = 0;
+    n->rx_pend = NULL;
+    n->rx_pend_ev = NULL;
+    n->n_rx_pend = n->cap_rx_pend = 0;
+    n->shrink_out_due = n->shrink_rx_due = 0; /* the arrays left with the pass */
+    n->n_park++;
+    if (n->n_park > n->park_max)
+      n->park_max = n->n_park;
+  }
+  node_park_flush(n, 0);
+}
+
+void node_durable_wait(mwx_node *n) {
+  if (!n->commit_thread || n->sync_failed)
+    return;
+  node_park_flush(n, 2);
+  if (!n->sync_failed && mwx_journal_sync_wait(n->j, mwx_journal_ticket(n->j))) {
+    n->sync_failed = 1;
+    mwx_node_loop_stop(n->loop, MWX_EIO);
+  }
+}
+
+void node_sync_ready(mwx_node_loop *l, int fd, short revents, void *ctx) {
+  (void)l;
+  (void)revents;
+  mwx_node *n = ctx;
+  uint64_t v;
+  while (read(fd, &v, sizeof v) < 0 && errno == EINTR) {
+  }
+  node_park_flush(n, 0);
 }
 
 /* Group commit: everything this pass decided (plots, tracks, fitted launch
@@ -284,10 +424,10 @@ static int step_pass(mwx_node *n, int64_t t_ns, int *done) {
   memcpy(n->seq_saved, n->seq, sizeof n->seq);
   if (last > n->approved_after)
     n->approved_after = last;
-  rx_pend_emit(n, 1);
-  node_flush_out(n);
+  pass_out(n);
   int over = (!n->has_src || n->src_done) && n->sim_ns >= n->last_deadline_ns;
   if (over && !n->done_reported) {
+    node_park_flush(n, 2); /* everything of the run published before DONE */
     n->done_reported = 1;
     mwx_node_event ev = {0};
     ev.kind = MWX_NODE_EV_DONE;
@@ -316,12 +456,12 @@ void node_pass_end(mwx_node_loop *l, void *ctx) {
   if (!n->pass_open)
     return;
   n->pass_open = 0;
-  int ok = 1;
-  if (pass_commit(n)) {
-    ok = 0; /* the group is lost from the journal: counted, reported with no record */
+  if (pass_commit(n)) { /* the group is lost from the journal: counted, reported with no record */
     mwx_error_clear();
+    rx_pend_emit(n, 0);
+    return;
   }
-  rx_pend_emit(n, ok);
+  pass_out(n);
 }
 
 /* Every item the receive thread and the fit workers handed over since the
@@ -398,8 +538,10 @@ static void batch(mwx_node_loop *l, void **items, const size_t *sizes, size_t cn
     if (n->n_rx_pend > n->rx_pend_max)
       n->rx_pend_max = n->n_rx_pend;
   }
-  if (!n->pass_open)
-    rx_pend_emit(n, 1); /* no transaction: each record committed on its own */
+  if (!n->pass_open && n->n_rx_pend) {
+    node_durable_wait(n); /* no transaction: each record committed on its own (and, thread, synced now) */
+    rx_pend_emit(n, 1);
+  }
   if (kick && n->tick_id)
     mwx_node_loop_timer_kick(l, n->tick_id);
 }
