@@ -4,6 +4,7 @@
  * point and prediction only when those changed, and the global tracks gone.
  */
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,15 +23,23 @@ static json_t *nation_list(const char (*l)[MWX_NATION_LEN], int n) {
 
 static double msd(int64_t ns) { return (double)(ns / 1000000); }
 
+/* A pushed position to 1e-7 degree (~1 cm) and an altitude to 1e-5 km
+ * (1 cm): the frames print 13 significant digits but drop trailing zeros,
+ * so a rounded value is 3-5 characters shorter (the fused deltas are two
+ * thirds of a page's bytes in a salvo, each byte encrypted and sent once
+ * per page; the tracks' own errors are metres at best). */
+static double deg7(double d) { return isfinite(d) ? round(d * 1e7) / 1e7 : d; }
+static double km5(double km) { return isfinite(km) ? round(km * 1e5) / 1e5 : km; }
+
 /* The JSON of one fused entry: position and who contributes always; its
  * launch point and predicted impact when they changed (or with full). */
 static json_t *fused_json(const mwx_node_fused_entry *e, int with_launch, int with_impact) {
   json_t *o = json_object();
   json_object_set_new(o, "g", json_integer(e->global_track_no));
   json_object_set_new(o, "t_ms", json_real(msd(e->t_ns)));
-  json_object_set_new(o, "lat_deg", json_real(e->lat_deg));
-  json_object_set_new(o, "lon_deg", json_real(e->lon_deg));
-  json_object_set_new(o, "alt_km", json_real(e->h_m / 1e3));
+  json_object_set_new(o, "lat_deg", json_real(deg7(e->lat_deg)));
+  json_object_set_new(o, "lon_deg", json_real(deg7(e->lon_deg)));
+  json_object_set_new(o, "alt_km", json_real(km5(e->h_m / 1e3)));
   json_object_set_new(o, "contributors", nation_list((const char(*)[MWX_NATION_LEN])e->contributors, e->n_contributors));
   json_t *m = json_array();
   for (int k = 0; k < e->n_members; k++)
@@ -165,7 +174,7 @@ static void fused_gone(mwx_cop *c, fused_walk *w, cop_fused *f) {
  * page keeps the entry's other fields). */
 static json_t *brief_json(const mwx_node_fused_entry *e) {
   return json_pack("{s:I,s:f,s:f,s:f,s:f,s:b}", "g", (json_int_t)e->global_track_no, "t_ms", msd(e->t_ns), "lat_deg",
-                   e->lat_deg, "lon_deg", e->lon_deg, "alt_km", e->h_m / 1e3, "coasting", e->coasting);
+                   deg7(e->lat_deg), "lon_deg", deg7(e->lon_deg), "alt_km", km5(e->h_m / 1e3), "coasting", e->coasting);
 }
 
 /* Fused slot f moved only (its data unchanged): the brief entry (its
