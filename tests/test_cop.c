@@ -354,14 +354,21 @@ static void serve_until(mwx_node *n, const int *done, pthread_t th) {
   pthread_join(th, NULL);
 }
 
-/* One request; returns the status, fills body / set-cookie. */
-static int http(int port, const char *method, const char *path, const char *cookie, const char *csrf,
-                const char *body, char *resp_body, size_t cap, char *set_cookie, size_t sc_cap) {
+/* One request; returns the status (-1: no answer), *resp_body the whole
+ * response body (malloc'd, NUL-terminated, read into a buffer that grows
+ * until the server closes: no size limit; the caller frees it; NULL when
+ * there is no answer), set_cookie the first Set-Cookie header. */
+static int http_alloc(int port, const char *method, const char *path, const char *cookie, const char *csrf,
+                      const char *body, char **resp_body, char *set_cookie, size_t sc_cap) {
+  *resp_body = NULL;
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a))
+  if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a)) {
+    if (fd >= 0)
+      close(fd);
     return -1;
+  }
   struct timeval tv = {10, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   char req[4096];
@@ -379,19 +386,33 @@ static int http(int port, const char *method, const char *path, const char *cook
     close(fd);
     return -1;
   }
-  static char buf[8 << 20]; /* (the salvo's /api/picture) */
-  size_t len = 0;
+  size_t len = 0, cap = 1 << 16;
+  char *buf = malloc(cap);
   ssize_t r;
-  while (len < sizeof buf - 1 && (r = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
+  while (buf) {
+    if (cap - len < 4096) { /* grow: the salvo's /api/picture is several MB */
+      char *nb = realloc(buf, cap * 2);
+      if (!nb) {
+        free(buf);
+        buf = NULL;
+        break;
+      }
+      buf = nb;
+      cap *= 2;
+    }
+    if ((r = read(fd, buf + len, cap - 1 - len)) <= 0)
+      break;
     len += (size_t)r;
-  buf[len] = 0;
+  }
   close(fd);
-  int status = 0;
-  if (sscanf(buf, "HTTP/1.1 %d", &status) != 1)
+  if (!buf)
     return -1;
-  const char *b = strstr(buf, "\r\n\r\n");
-  if (resp_body)
-    snprintf(resp_body, cap, "%s", b ? b + 4 : "");
+  buf[len] = 0;
+  int status = 0;
+  if (sscanf(buf, "HTTP/1.1 %d", &status) != 1) {
+    free(buf);
+    return -1;
+  }
   if (set_cookie) {
     set_cookie[0] = 0;
     const char *sc = strstr(buf, "\r\nset-cookie: "); /* lws writes header names in lower case */
@@ -401,6 +422,22 @@ static int http(int port, const char *method, const char *path, const char *cook
       snprintf(set_cookie, sc_cap, "%.*s", (int)k, sc);
     }
   }
+  const char *b = strstr(buf, "\r\n\r\n");
+  b = b ? b + 4 : buf + len;
+  memmove(buf, b, strlen(b) + 1);
+  *resp_body = buf;
+  return status;
+}
+
+/* One request; returns the status, fills body (at most cap - 1 bytes of it:
+ * for small answers; http_alloc for a picture) / set-cookie. */
+static int http(int port, const char *method, const char *path, const char *cookie, const char *csrf,
+                const char *body, char *resp_body, size_t cap, char *set_cookie, size_t sc_cap) {
+  char *b;
+  int status = http_alloc(port, method, path, cookie, csrf, body, &b, set_cookie, sc_cap);
+  if (resp_body)
+    snprintf(resp_body, cap, "%s", b ? b : "");
+  free(b);
   return status;
 }
 
@@ -813,10 +850,19 @@ static void *push_client(void *vj) {
              j->loop_share > 0 && j->loop_share < 1,
          "stats: the server's time on the loop: %.300s", json_dumps(busy, JSON_COMPACT));
   json_decref(o);
-  st = http(j->port, "GET", "/api/picture", cookie, NULL, NULL, body, sizeof body, NULL, 0);
-  o = json_loads(body, 0, NULL);
-  EXPECT(st == 200 && json_array_size(json_object_get(o, "fused")) > 0, "picture has the fused tracks: %d", st);
+  /* the whole picture (MB on a loaded machine: a growing buffer, not body[]);
+     a JSON error is told apart from a picture without the fused tracks */
+  char *pic = NULL;
+  st = http_alloc(j->port, "GET", "/api/picture", cookie, NULL, NULL, &pic, NULL, 0);
+  json_error_t jerr = {0};
+  o = st == 200 ? json_loads(pic, 0, &jerr) : NULL;
+  EXPECT(st == 200, "/api/picture: status %d", st);
+  EXPECT(st != 200 || o, "/api/picture is not JSON (%zu bytes): %s at line %d column %d", pic ? strlen(pic) : 0,
+         jerr.text, jerr.line, jerr.column);
+  EXPECT(!o || json_array_size(json_object_get(o, "fused")) > 0, "the picture (%zu bytes) has no fused track",
+         pic ? strlen(pic) : 0);
   json_decref(o);
+  free(pic);
   __atomic_store_n(&j->done, 1, __ATOMIC_SEQ_CST);
   return NULL;
 }
@@ -1256,10 +1302,12 @@ static void *three_client(void *vj) {
   st = http(tj->port, "GET", "/api/stats", cookie, NULL, NULL, body, sizeof body, NULL, 0);
   tj->stats = st == 200 ? json_loads(body, 0, NULL) : NULL;
   EXPECT(tj->stats, "stats: %d", st);
-  static char pic[8 << 20];
-  st = http(tj->port, "GET", "/api/picture", cookie, NULL, NULL, pic, sizeof pic, NULL, 0);
-  tj->picture = st == 200 ? json_loads(pic, 0, NULL) : NULL;
-  EXPECT(tj->picture, "picture: %d", st);
+  char *pic = NULL;
+  json_error_t jerr = {0};
+  st = http_alloc(tj->port, "GET", "/api/picture", cookie, NULL, NULL, &pic, NULL, 0);
+  tj->picture = st == 200 ? json_loads(pic, 0, &jerr) : NULL;
+  EXPECT(tj->picture, "picture: status %d, %zu bytes, %s", st, pic ? strlen(pic) : 0, st == 200 ? jerr.text : "");
+  free(pic);
   tj->fails = j->fails;
   memcpy(tj->log, j->log, sizeof tj->log);
   __atomic_store_n(&tj->done, 1, __ATOMIC_SEQ_CST);

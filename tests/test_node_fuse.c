@@ -280,7 +280,7 @@ typedef struct since_ent { /* what a reader keeps of an entry */
 typedef struct since_map {
   since_ent e[64];
   int n;
-  int full, brief, removed, calls; /* the last walk's entries by kind */
+  int full, brief, moved, removed, calls; /* the last walk's entries by kind */
 } since_map;
 
 static since_ent *since_find(since_map *m, uint32_t g) {
@@ -306,6 +306,17 @@ static void since_put(void *c, const mwx_node_fused_entry *e) {
     assert_int_equal(e->n_members, 0);
     assert_int_equal(e->has_launch + e->has_impact + e->has_alert, 0);
     assert_true(e->version <= x->version);
+    return;
+  }
+  if (e->moved) { /* its newest member sample alone changed: the reader keeps its launch point and prediction */
+    m->moved++;
+    assert_non_null(x);
+    assert_int_equal(e->has_launch + e->has_impact + e->has_alert, 0);
+    assert_int_equal(e->n_members, x->n_members);
+    assert_int_equal(e->n_contributors, x->n_con);
+    assert_true(e->version > x->version && e->t_last_sample_ns != x->t_last_ns);
+    x->t_last_ns = e->t_last_sample_ns;
+    x->version = e->version;
     return;
   }
   m->full++;
@@ -334,14 +345,15 @@ static void test_picture_since(void **state) {
   assert_int_equal(mwx_node_fused_version(nj), 0);
   uint64_t ver = 0, v2 = 0;
   since_map page = {0};
-  int steps = 0, changed_steps = 0, whole_total = 0, since_full = 0, brief_total = 0;
+  int steps = 0, changed_steps = 0, whole_total = 0, since_full = 0, brief_total = 0, moved_total = 0;
   uint64_t last_v = 0;
   for (int64_t t = xj->epoch_ns - 30 * SEC; t <= xj->epoch_ns + 1450 * SEC; t += 5 * SEC) {
     assert_int_equal(mwx_node_offline_run(all, 3, t), 0);
     steps++;
-    page.full = page.brief = page.removed = page.calls = 0;
+    page.full = page.brief = page.moved = page.removed = page.calls = 0;
     assert_int_equal(mwx_node_fused_picture_since(nj, ver, 0, since_put, &page, &ver), 0);
     assert_true(ver >= last_v);
+    moved_total += page.moved;
     changed_steps += ver != last_v;
     if (ver == last_v)
       assert_int_equal(page.calls, 0); /* nothing changed: nothing walked */
@@ -368,12 +380,12 @@ static void test_picture_since(void **state) {
     }
     /* from the version just returned: nothing to build; brief: every live one, position only */
     since_map again = page;
-    again.full = again.brief = again.removed = again.calls = 0;
+    again.full = again.brief = again.moved = again.removed = again.calls = 0;
     assert_int_equal(mwx_node_fused_picture_since(nj, ver, 0, since_put, &again, &v2), 0);
     assert_true(v2 == ver);
     assert_int_equal(again.calls, 0);
     assert_int_equal(mwx_node_fused_picture_since(nj, ver, 1, since_put, &again, &v2), 0);
-    assert_int_equal(again.full + again.removed, 0);
+    assert_int_equal(again.full + again.moved + again.removed, 0);
     int live = 0;
     for (int i = 0; i < page.n; i++)
       live += !page.e[i].fallen;
@@ -386,14 +398,15 @@ static void test_picture_since(void **state) {
   int after_fall = 0;
   for (int k = 0; k < 5; k++) {
     assert_int_equal(mwx_node_offline_run(all, 3, xj->epoch_ns + (1450 + 5 * (k + 1)) * SEC), 0);
-    page.full = page.calls = 0;
+    page.full = page.moved = page.calls = 0;
     assert_int_equal(mwx_node_fused_picture_since(nj, ver, 0, since_put, &page, &ver), 0);
-    after_fall += page.full;
+    after_fall += page.full + page.moved;
   }
   fprintf(stderr, "since filter: %d steps (%d with a new version), %d entries built in full against %d by whole walks,"
-                  " %d brief; %d built in 5 steps after the fall\n",
-          steps, changed_steps, since_full, whole_total, brief_total, after_fall);
+                  " %d moved by a new sample alone (not built), %d brief; %d built in 5 steps after the fall\n",
+          steps, changed_steps, since_full, whole_total, moved_total, brief_total, after_fall);
   assert_true(since_full < whole_total); /* the filter leaves out what did not change */
+  assert_true(moved_total > 0);          /* ... and builds no entry a new sample alone moved */
   assert_int_equal(after_fall, 0);
   assert_int_equal(mwx_node_fused_picture_since(NULL, 0, 0, since_put, &page, &ver), MWX_EINVAL);
   mwx_error_clear();

@@ -146,11 +146,13 @@ typedef struct mwx_cop_stats {
   uint64_t fused_walks;  /* walks of the node's fused picture for a delta (one per fusion pass, and one
                             after a launch point or prediction that came without a pass) */
   uint64_t fused_moved;  /* fused entries in deltas because their data changed (a member's newer sample,
-                            contributors, members, launch point, prediction) */
+                            contributors, members, launch point, prediction; those moved by a newer
+                            member sample alone are sent brief) */
   uint64_t fused_refreshed; /* fused entries in deltas only because their position at the pass's time
                             moved on and their last push is 250 ms old (sent brief: g, time, position) */
   uint64_t fused_built;  /* entries the node built in full for those walks (the changed-since filter,
-                            mwx_node_fused_picture_since: the others are passed brief or not at all) */
+                            mwx_node_fused_picture_since: the others are passed moved (a newer member
+                            sample alone: no look-up), brief or not at all) */
   uint64_t fused_skipped; /* flushes that walked nothing: the picture's version unchanged and no
                             position due */
 } mwx_cop_stats;

@@ -732,6 +732,12 @@ typedef struct mwx_node_fused_entry {
                                                    lat/lon/h, contributors, shared, coasting,
                                                    fallen are set (no members, launch, impact,
                                                    alert) */
+  int moved;                                    /* (_since) only its newest member sample changed
+                                                   since the caller's version (its members,
+                                                   contributors, method the same; no new launch
+                                                   point, prediction or alert): the brief fields
+                                                   and the members are set, not launch, impact,
+                                                   alert (the caller keeps those it has) */
   int removed;                                  /* (_since) left the picture: only global_track_no
                                                    and version are set */
 } mwx_node_fused_entry;
@@ -750,11 +756,14 @@ void mwx_node_fused_picture(const mwx_node *n, mwx_node_fused_fn fn, void *ctx);
 uint64_t mwx_node_fused_version(const mwx_node *n);
 
 /* The changed-since filter: calls fn for every entry whose version is
- * newer than since (in full, as mwx_node_fused_picture gives it), for every
+ * newer than since (in full, as mwx_node_fused_picture gives it, or moved:
+ * below), for every
  * entry that left the picture after since (removed = 1), and, with brief,
  * for every other live entry with its position at the picture's time alone
  * (brief = 1: the fields node.h lists); the entries not changed since are
- * not rebuilt (no launch, prediction or alert look-up).  *version: the
+ * not rebuilt (no launch, prediction or alert look-up), nor those changed
+ * by their newest member sample alone (moved = 1: the brief fields and the
+ * members, no look-up).  *version: the
  * picture's version the walk brings the caller to (since >= it and !brief:
  * fn is not called).  since 0 with brief 0: the whole picture.
  * 0; MWX_EINVAL for NULL n, fn or version; MWX_ERANGE (error set, fn not

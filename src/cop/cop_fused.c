@@ -4,6 +4,7 @@
  * point and prediction only when those changed, and the global tracks gone.
  */
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,15 +23,23 @@ static json_t *nation_list(const char (*l)[MWX_NATION_LEN], int n) {
 
 static double msd(int64_t ns) { return (double)(ns / 1000000); }
 
+/* A pushed position to 1e-7 degree (~1 cm) and an altitude to 1e-5 km
+ * (1 cm): the frames print 13 significant digits but drop trailing zeros,
+ * so a rounded value is 3-5 characters shorter (the fused deltas are two
+ * thirds of a page's bytes in a salvo, each byte encrypted and sent once
+ * per page; the tracks' own errors are metres at best). */
+static double deg7(double d) { return isfinite(d) ? round(d * 1e7) / 1e7 : d; }
+static double km5(double km) { return isfinite(km) ? round(km * 1e5) / 1e5 : km; }
+
 /* The JSON of one fused entry: position and who contributes always; its
  * launch point and predicted impact when they changed (or with full). */
 static json_t *fused_json(const mwx_node_fused_entry *e, int with_launch, int with_impact) {
   json_t *o = json_object();
   json_object_set_new(o, "g", json_integer(e->global_track_no));
   json_object_set_new(o, "t_ms", json_real(msd(e->t_ns)));
-  json_object_set_new(o, "lat_deg", json_real(e->lat_deg));
-  json_object_set_new(o, "lon_deg", json_real(e->lon_deg));
-  json_object_set_new(o, "alt_km", json_real(e->h_m / 1e3));
+  json_object_set_new(o, "lat_deg", json_real(deg7(e->lat_deg)));
+  json_object_set_new(o, "lon_deg", json_real(deg7(e->lon_deg)));
+  json_object_set_new(o, "alt_km", json_real(km5(e->h_m / 1e3)));
   json_object_set_new(o, "contributors", nation_list((const char(*)[MWX_NATION_LEN])e->contributors, e->n_contributors));
   json_t *m = json_array();
   for (int k = 0; k < e->n_members; k++)
@@ -161,16 +170,20 @@ static void fused_gone(mwx_cop *c, fused_walk *w, cop_fused *f) {
   *f = c->fused[--c->n_fused];
 }
 
+/* The brief entry of e: {g, t_ms, lat_deg, lon_deg, alt_km, coasting} (the
+ * page keeps the entry's other fields). */
+static json_t *brief_json(const mwx_node_fused_entry *e) {
+  return json_pack("{s:I,s:f,s:f,s:f,s:f,s:b}", "g", (json_int_t)e->global_track_no, "t_ms", msd(e->t_ns), "lat_deg",
+                   deg7(e->lat_deg), "lon_deg", deg7(e->lon_deg), "alt_km", km5(e->h_m / 1e3), "coasting", e->coasting);
+}
+
 /* Fused slot f moved only (its data unchanged): the brief entry (its
  * position) into the walk's push, counted as a refresh. */
 static void push_brief(mwx_cop *c, fused_walk *w, cop_fused *f, const mwx_node_fused_entry *e) {
   c->st.fused_refreshed++;
   f->pushed_mono = w->now_mono;
   f->t_ns = e->t_ns;
-  json_array_append_new(w->tracks,
-                        json_pack("{s:I,s:f,s:f,s:f,s:f,s:b}", "g", (json_int_t)e->global_track_no, "t_ms",
-                                  msd(e->t_ns), "lat_deg", e->lat_deg, "lon_deg", e->lon_deg, "alt_km", e->h_m / 1e3,
-                                  "coasting", e->coasting));
+  json_array_append_new(w->tracks, brief_json(e));
 }
 
 void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
@@ -199,14 +212,16 @@ void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
       push_brief(c, w, f, e);
     return;
   }
-  c->st.fused_built++;
+  if (!e->moved)
+    c->st.fused_built++;
   for (int m = 0; m < e->n_members; m++) {
     char id[MWX_ID_LEN + 1];
     snprintf(id, sizeof id, "%.*s", MWX_ID_LEN, e->member[m]);
     member_put(c, id, e->global_track_no);
   }
-  cop_fused *f = fused_slot(c, e->global_track_no, 1);
-  if (!f)
+  cop_fused *f = fused_slot(c, e->global_track_no, 0);
+  int fresh = !f; /* (new to the pages: in full) */
+  if (!f && !(f = fused_slot(c, e->global_track_no, 1)))
     return;
   f->seen = 1;
   int64_t lt = e->has_launch ? e->launch.launch_time_ns + (int64_t)(e->launch.err_major_km * 1e3) : INT64_MIN;
@@ -215,9 +230,12 @@ void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
      pass's time moved on (the fuser's propagation, no new sample), at most
      every COP_FUSED_REFRESH_NS (the page's symbol then moves at 4 Hz; a new
      sample of any member is pushed at the pass that took it in) */
-  int moved = f->t_last_ns != e->t_last_sample_ns || f->n_con != e->n_contributors ||
-              f->n_members != e->n_members || memcmp(f->con, e->contributors, sizeof f->con);
-  int nl = lt != f->launch_ns, ni = it != f->impact_ns;
+  int same = !fresh && f->n_con == e->n_contributors && f->n_members == e->n_members &&
+             !memcmp(f->con, e->contributors, sizeof f->con);
+  int moved = f->t_last_ns != e->t_last_sample_ns || !same;
+  /* (an entry moved by its newest member sample alone, e->moved, comes
+     without its launch point and prediction: those it had stand) */
+  int nl = !e->moved && lt != f->launch_ns, ni = !e->moved && it != f->impact_ns;
   int refresh = !moved && !nl && !ni && f->t_ns != e->t_ns && w->now_mono - f->pushed_mono >= COP_FUSED_REFRESH_NS;
   if (!moved && !nl && !ni && !refresh)
     return;
@@ -227,7 +245,11 @@ void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
   }
   c->st.fused_moved++;
   f->pushed_mono = w->now_mono;
-  json_array_append_new(w->tracks, fused_json(e, nl, ni));
+  /* moved by its newest member sample alone (the node's e->moved: the same
+     members, contributors and method, no new launch point, prediction or
+     alert) and the pages have it: its position, brief, not the entry
+     rebuilt; else the entry (launch point, prediction when new) */
+  json_array_append_new(w->tracks, e->moved && same ? brief_json(e) : fused_json(e, nl, ni));
   /* the Track samples of its members that the fuser has taken in (time of
      validity <= its newest member sample's): their node events are in
      this delta */
@@ -256,8 +278,10 @@ void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
   f->n_con = e->n_contributors;
   f->n_members = e->n_members;
   memcpy(f->con, e->contributors, sizeof f->con);
-  f->launch_ns = lt;
-  f->impact_ns = it;
+  if (!e->moved) {
+    f->launch_ns = lt;
+    f->impact_ns = it;
+  }
 }
 
 static void sources_prune(mwx_cop *c, int64_t now_ms);

@@ -108,9 +108,11 @@ _Static_assert(COP_FRAMES > MWX_COP_BACKLOG_MSGS, "the frames hold every page's 
 #define COP_COALESCE_NS (50 * 1000000ll)
 #define COP_COALESCE_KEYS 4096
 /* ... and a nation's track that is a member of a fused track (the page
-   draws the fused symbol, which the fused deltas move; the nation's own
-   sample is for its tables) at most this often */
-#define COP_COALESCE_MEMBER_NS (1000 * 1000000ll)
+   draws the fused symbol, which the fused deltas move: they carry the
+   picture; the nation's own sample is for its tables and the timeline's
+   first steps) at most this often (1 s until issue 15's twenty-first
+   session: three quarters of the Track events a page got in a salvo) */
+#define COP_COALESCE_MEMBER_NS (5000 * 1000000ll)
 /* the members of the fused tracks seen by the last walks (cop_member):
    open addressing, emptied when more than half full (the next walk fills
    it again) */

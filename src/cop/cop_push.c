@@ -163,6 +163,32 @@ void cop_push_now(mwx_cop *c, json_t *o) {
   }
 }
 
+/* The sample's fields a page draws and counts of a Track (the pushed
+ * event's "sample": docs/api.md "Pushed events"). */
+static const char *const slim_keys[] = {"topic",  "originator", "id",     "global_track_no", "time_ms",
+                                        "lat_deg", "lon_deg",   "alt_km", "contributors"};
+
+/* Pushes a Track sample's event o ({type, partner, wall_ms, [partner_status],
+ * sample}, its sample the picture's own) slim (the most frequent event by
+ * far: in a salvo three quarters of a page's bytes, and each byte is
+ * encrypted and sent once per page): o's sample replaced by an object of
+ * the picture sample's slim_keys, the same values (references, no copy);
+ * the marking, sequence, speed, phase, quality, the record and the
+ * latencies are in GET /api/picture and in a snapshot.  Made only when it
+ * is pushed: an update coalesced away (push_track) is never built. */
+static void track_push(mwx_cop *c, json_t *o) {
+  json_t *full = json_object_get(o, "sample"), *slim = json_object();
+  if (!slim)
+    return;
+  for (size_t i = 0; i < sizeof slim_keys / sizeof *slim_keys; i++) {
+    json_t *v = json_object_get(full, slim_keys[i]);
+    if (v)
+      json_object_set(slim, slim_keys[i], v);
+  }
+  json_object_set_new(o, "sample", slim);
+  cop_push_now(c, o);
+}
+
 /* How often the track of key ("type|ORIG|id") is pushed at most: a member
  * of a fused track (its symbol is the fused one) COP_COALESCE_MEMBER_NS,
  * else COP_COALESCE_NS. */
@@ -184,7 +210,7 @@ static int64_t coalesce_tick(mwx_node_loop *l, void *ctx) {
   json_object_foreach_safe(c->pending, tmp, k, v) {
     int64_t last = (int64_t)json_integer_value(json_object_get(c->last_push, k)), every = coalesce_ns(c, k);
     if (now - last >= every) {
-      cop_push_now(c, v);
+      track_push(c, v);
       json_object_set_new(c->last_push, k, json_integer(now));
       json_object_del(c->pending, k);
     } else if (last + every - now < next) {
@@ -206,8 +232,9 @@ static int64_t coalesce_tick(mwx_node_loop *l, void *ctx) {
 static void push_track(mwx_cop *c, const char *key, json_t *o) {
   int64_t now = mwx_node_mono_ns(), every = coalesce_ns(c, key);
   json_t *lp = json_object_get(c->last_push, key);
-  if (!json_object_get(c->pending, key) && (!lp || now - (int64_t)json_integer_value(lp) >= every)) {
-    cop_push_now(c, o);
+  json_t *was = json_object_get(c->pending, key);
+  if (!was && (!lp || now - (int64_t)json_integer_value(lp) >= every)) {
+    track_push(c, o);
     if (!lp && json_object_size(c->last_push) >= COP_COALESCE_KEYS) { /* bound: forget tracks quiet for 1 s */
       const char *k;
       json_t *v;
@@ -218,8 +245,14 @@ static void push_track(mwx_cop *c, const char *key, json_t *o) {
     json_object_set_new(c->last_push, key, json_integer(now));
     return;
   }
-  if (json_object_get(c->pending, key))
+  if (was) {
     c->st.ws_coalesced++;
+    /* the update replaced carried its partner's status (which goes with
+       one RECEIVED event a second: partner_sent counts it as sent): kept */
+    json_t *ps = json_object_get(was, "partner_status");
+    if (ps && !json_object_get(o, "partner_status"))
+      json_object_set(o, "partner_status", ps);
+  }
   json_object_set(c->pending, key, o);
   int64_t last = lp ? (int64_t)json_integer_value(lp) : now;
   int64_t due = last + every;
@@ -232,7 +265,12 @@ static void push_track(mwx_cop *c, const char *key, json_t *o) {
   }
 }
 
-static void picture_put(mwx_cop *c, const json_t *sample) {
+/* Puts sample into the picture as the newest of its (originator, topic,
+ * id): the picture keeps the sample itself (a new reference, no copy; its
+ * "trail" (tracks) and "updated_ms" are set on it), so the caller must not
+ * push it after this (a pushed event is serialised before, or refers to
+ * some of its fields: track_push). */
+static void picture_put(mwx_cop *c, json_t *sample) {
   const char *orig = json_string_value(json_object_get(sample, "originator"));
   const char *topic = json_string_value(json_object_get(sample, "topic"));
   const char *id = json_string_value(json_object_get(sample, "id"));
@@ -241,9 +279,6 @@ static void picture_put(mwx_cop *c, const json_t *sample) {
   char key[128];
   snprintf(key, sizeof key, "%s|%s|%s", orig, topic, id);
   json_t *old = json_object_get(c->picture, key);
-  json_t *copy = json_deep_copy(sample);
-  if (!copy)
-    return;
   if (!strcmp(topic, "Track")) {
     json_t *trail = old ? json_object_get(old, "trail") : NULL;
     trail = trail ? json_incref(trail) : json_array();
@@ -253,7 +288,7 @@ static void picture_put(mwx_cop *c, const json_t *sample) {
       if (json_array_size(trail) > COP_TRAIL)
         json_array_remove(trail, 0);
     }
-    json_object_set_new(copy, "trail", trail);
+    json_object_set_new(sample, "trail", trail);
   }
   if (!old && json_object_size(c->picture) >= COP_PICTURE) {
     /* drop the entry updated longest ago */
@@ -270,8 +305,8 @@ static void picture_put(mwx_cop *c, const json_t *sample) {
     if (oldest)
       json_object_del(c->picture, oldest);
   }
-  json_object_set_new(copy, "updated_ms", json_real((double)cop_wall_ms()));
-  json_object_set_new(c->picture, key, copy);
+  json_object_set_new(sample, "updated_ms", json_real((double)cop_wall_ms()));
+  json_object_set(c->picture, key, sample);
 }
 
 /* The partner's counts are the node's (mwx_node_partner_stats_get: what
@@ -306,22 +341,6 @@ static json_t *partner_obj(mwx_cop *c, const char *nat) {
   return p;
 }
 
-/* A Track sample's event as pushed (the most frequent event by far: in a
- * salvo three quarters of a page's bytes, and each byte is encrypted and
- * sent once per page): what the page draws and counts (type, partner,
- * wall_ms, push_ms, partner_status; the sample's topic, originator, id,
- * global_track_no, time_ms, position, contributors), without the
- * marking, sequence, speed, phase, quality, the record and the latencies
- * (the whole sample is in GET /api/picture and in a snapshot). */
-static void slim_track(json_t *o, json_t *sample) {
-  static const char *const ev_drop[] = {"nation", "t_s", "record", "latency_ms", "recv_latency_ms"};
-  static const char *const s_drop[] = {"classification", "releasable_to", "rule", "seq", "speed_mps", "phase", "quality"};
-  for (size_t i = 0; i < sizeof ev_drop / sizeof *ev_drop; i++)
-    json_object_del(o, ev_drop[i]);
-  for (size_t i = 0; i < sizeof s_drop / sizeof *s_drop; i++)
-    json_object_del(sample, s_drop[i]);
-}
-
 void cop_on_node_event(void *vc, const mwx_node_event *ev) {
   mwx_cop *c = vc;
   if (ev->kind == MWX_NODE_EV_PICTURE) {
@@ -334,16 +353,35 @@ void cop_on_node_event(void *vc, const mwx_node_event *ev) {
   if (ev->kind == MWX_NODE_EV_REFUSED && !c->ws_open)
     return; /* only pushed, never kept: nobody to push to (saves the loop the JSON) */
   int64_t t0 = cop_busy_in(c);
-  json_t *o = NULL;
-  if (mwx_node_event_json(c->nation, c->epoch_ns, ev, &o)) {
-    cop_busy_out(c, t0);
-    return;
-  }
-  json_t *sample = json_object_get(o, "sample");
-  if (ev->kind == MWX_NODE_EV_FUSED || ev->kind == MWX_NODE_EV_ALERT) /* (their samples come as "sample" too) */
-    json_object_set_new(o, "type", json_string(ev->kind == MWX_NODE_EV_FUSED ? "fused_prediction" : "alert"));
-  if ((ev->kind == MWX_NODE_EV_SAMPLE || ev->kind == MWX_NODE_EV_RECEIVED) && sample)
+  json_t *o = NULL, *sample = NULL;
+  /* a Track sample's event (own or received: by far the most frequent):
+     its sample for the picture, which keeps it (no copy), and the event
+     the pages are pushed, only what track_push sends of it (not
+     mwx_node_event_json's whole event) */
+  int track_ev = (ev->kind == MWX_NODE_EV_SAMPLE || ev->kind == MWX_NODE_EV_RECEIVED) && ev->msg &&
+                 ev->msg->topic == MWX_TOPIC_TRACK;
+  if (track_ev) {
+    if (mwx_node_msg_json(ev->msg, &sample) || !(o = json_object())) {
+      json_decref(sample);
+      mwx_error_clear();
+      cop_busy_out(c, t0);
+      return;
+    }
+    json_t *partner = json_stringn(ev->partner, strnlen(ev->partner, MWX_NATION_LEN));
+    json_object_set_new(o, "type", json_string(ev->kind == MWX_NODE_EV_SAMPLE ? "sample" : "received"));
+    json_object_set_new(o, "partner", partner ? partner : json_null()); /* (a partner's bytes that are not UTF-8) */
+    json_object_set_new(o, "wall_ms", json_real((double)(ev->wall_ns / 1000000)));
+    json_object_set_new(o, "sample", sample);
     picture_put(c, sample);
+  } else {
+    if (mwx_node_event_json(c->nation, c->epoch_ns, ev, &o)) {
+      cop_busy_out(c, t0);
+      return;
+    }
+    sample = json_object_get(o, "sample");
+    if (ev->kind == MWX_NODE_EV_FUSED || ev->kind == MWX_NODE_EV_ALERT) /* (their samples come as "sample" too) */
+      json_object_set_new(o, "type", json_string(ev->kind == MWX_NODE_EV_FUSED ? "fused_prediction" : "alert"));
+  }
   if (ev->partner[0] && strnlen(ev->partner, MWX_NATION_LEN) == 3 &&
       (ev->kind == MWX_NODE_EV_RECEIVED || ev->kind == MWX_NODE_EV_DROPPED || ev->kind == MWX_NODE_EV_PARTNER)) {
     char nat[MWX_NATION_LEN];
@@ -393,8 +431,7 @@ void cop_on_node_event(void *vc, const mwx_node_event *ev) {
   const char *topic = sample ? json_string_value(json_object_get(sample, "topic")) : NULL;
   if (!c->ws_open) {
     /* nobody to push to (the picture above is kept for the next page) */
-  } else if ((ev->kind == MWX_NODE_EV_SAMPLE || ev->kind == MWX_NODE_EV_RECEIVED) && topic && !strcmp(topic, "Track")) {
-    slim_track(o, sample);
+  } else if (track_ev) {
     char key[160];
     snprintf(key, sizeof key, "%s|%s|%s", json_string_value(json_object_get(o, "type")) ? json_string_value(json_object_get(o, "type")) : "",
              json_string_value(json_object_get(sample, "originator")) ? json_string_value(json_object_get(sample, "originator")) : "",
@@ -403,6 +440,8 @@ void cop_on_node_event(void *vc, const mwx_node_event *ev) {
   } else {
     cop_push_now(c, o);
   }
+  if (!track_ev && (ev->kind == MWX_NODE_EV_SAMPLE || ev->kind == MWX_NODE_EV_RECEIVED) && sample)
+    picture_put(c, sample); /* (after its push: the picture's fields are not pushed) */
   int feeds_fused = c->ws_open && sample && topic &&
                     (!strcmp(topic, "Track") || !strcmp(topic, "LaunchEvent") || !strcmp(topic, "ImpactPrediction")) &&
                     (ev->kind == MWX_NODE_EV_SAMPLE || ev->kind == MWX_NODE_EV_RECEIVED || ev->kind == MWX_NODE_EV_FUSED);

@@ -128,6 +128,9 @@ typedef struct fu_stamp {
   int64_t t_last_sample_ns;
   int64_t gone_ns;      /* tombstone: sim time it left */
   uint64_t ver;
+  uint64_t full_ver;    /* the version at which anything but its newest member sample last changed
+                           (<= ver): a caller at or after it is given the entry moved (its state and
+                           members, no launch point, prediction or alert looked up) */
   int mark;             /* scratch: in the picture being stamped */
 } fu_stamp;
 #define FU_STAMP_KEEP_NS (60 * FUSE_NS)
@@ -251,7 +254,7 @@ static fu_stamp *stamp_get(const struct node_fuse *f, uint32_t gtn) {
 static void stamp_touch(struct node_fuse *f, uint32_t gtn) {
   fu_stamp *s = gtn ? stamp_get(f, gtn) : NULL;
   if (s && s->ok != PIC_NONE)
-    s->ver = ++f->ver;
+    s->ver = s->full_ver = ++f->ver;
 }
 
 void node_fuse_touch(mwx_node *n, uint32_t gtn) {
@@ -307,14 +310,17 @@ static void stamp_picture(mwx_node *n) {
     }
     s->mark = 1;
     uint32_t h = ids_hash(ft);
-    if (s->ok != p->ok[i] || s->t_last_sample_ns != ft->t_last_sample_ns || s->n_members != ft->n_members ||
-        s->n_contributors != ft->n_contributors || s->method != (int)ft->method || s->ids_hash != h) {
+    if (s->ok != p->ok[i] || s->n_members != ft->n_members || s->n_contributors != ft->n_contributors ||
+        s->method != (int)ft->method || s->ids_hash != h) {
       s->ok = p->ok[i];
       s->t_last_sample_ns = ft->t_last_sample_ns;
       s->n_members = ft->n_members;
       s->n_contributors = ft->n_contributors;
       s->method = (int)ft->method;
       s->ids_hash = h;
+      s->ver = s->full_ver = v ? v : (v = ++f->ver);
+    } else if (s->t_last_sample_ns != ft->t_last_sample_ns) { /* moved by its newest member sample alone */
+      s->t_last_sample_ns = ft->t_last_sample_ns;
       s->ver = v ? v : (v = ++f->ver);
     }
   }
@@ -325,7 +331,7 @@ static void stamp_picture(mwx_node *n) {
     if (!s->mark && s->ok != PIC_NONE) { /* left the picture */
       s->ok = PIC_NONE;
       s->gone_ns = now;
-      s->ver = v ? v : (v = ++f->ver);
+      s->ver = s->full_ver = v ? v : (v = ++f->ver);
     }
     if (!s->mark && s->ok == PIC_NONE && now - s->gone_ns >= FU_STAMP_KEEP_NS) {
       if (s->ver > f->ver_floor)
@@ -937,9 +943,13 @@ int node_fuse_tick(mwx_node *n) {
   return 0;
 }
 
-/* Entry i of the loop's picture into e: its state, and with full all of
- * it (members, launch point, prediction, alert); else e->brief. */
-static void fill_entry(const mwx_node *n, size_t i, int full, uint64_t ver, mwx_node_fused_entry *e) {
+/* How much of an entry fill_entry gives. */
+enum { FILL_BRIEF, FILL_MOVED, FILL_FULL };
+
+/* Entry i of the loop's picture into e: its state; with FILL_MOVED its
+ * members too (e->moved); with FILL_FULL all of it (members, launch point,
+ * prediction, alert); with FILL_BRIEF e->brief. */
+static void fill_entry(const mwx_node *n, size_t i, int fill, uint64_t ver, mwx_node_fused_entry *e) {
   const struct node_fuse *f = n->fu;
   const fu_pic *p = f->cur; /* the loop's snapshot: never the fuser (the worker's) */
   const mwx_fuse_track *ft = &p->e[i];
@@ -959,13 +969,17 @@ static void fill_entry(const mwx_node *n, size_t i, int full, uint64_t ver, mwx_
     e->lon_deg = lla.lon_deg;
     e->h_m = lla.h_m;
   }
-  if (!full) {
+  if (fill == FILL_BRIEF) {
     e->brief = 1;
     return;
   }
   e->n_members = ft->n_members < 16 ? ft->n_members : 16;
   for (int k = 0; k < e->n_members; k++)
     snprintf(e->member[k], MWX_ID_LEN, "%s", ft->member_local_id[k]);
+  if (fill == FILL_MOVED) {
+    e->moved = 1;
+    return;
+  }
   const fu_launch *bl = best_launch(f, ft);
   if (bl) {
     e->has_launch = 1;
@@ -980,8 +994,11 @@ static void fill_entry(const mwx_node *n, size_t i, int full, uint64_t ver, mwx_
   e->has_alert = node_alert_latest(n, ft->global_track_no, &e->alert, &e->alert_active);
 }
 
-static uint64_t entry_ver(const struct node_fuse *f, uint32_t gtn) {
+/* The entry's version and full version (fu_stamp; none: the picture's, every caller reads it as changed). */
+static uint64_t entry_ver(const struct node_fuse *f, uint32_t gtn, uint64_t *full_ver) {
   const fu_stamp *s = stamp_get(f, gtn);
+  if (full_ver)
+    *full_ver = s ? s->full_ver : f->ver;
   return s ? s->ver : f->ver;
 }
 
@@ -993,7 +1010,7 @@ void mwx_node_fused_picture(const mwx_node *n, mwx_node_fused_fn fn, void *ctx) 
   for (size_t i = 0; i < p->n; i++) {
     if (p->ok[i] == PIC_NONE)
       continue;
-    fill_entry(n, i, 1, entry_ver(n->fu, p->e[i].global_track_no), &e);
+    fill_entry(n, i, FILL_FULL, entry_ver(n->fu, p->e[i].global_track_no, NULL), &e);
     fn(ctx, &e);
   }
 }
@@ -1018,10 +1035,10 @@ int mwx_node_fused_picture_since(const mwx_node *n, uint64_t since, int brief, m
   for (size_t i = 0; i < p->n; i++) {
     if (p->ok[i] == PIC_NONE)
       continue;
-    uint64_t v = entry_ver(f, p->e[i].global_track_no);
+    uint64_t fv, v = entry_ver(f, p->e[i].global_track_no, &fv);
     if (v <= since && (!brief || p->ok[i] != PIC_LIVE))
       continue; /* unchanged (a fallen one's state does not move) */
-    fill_entry(n, i, v > since, v, &e);
+    fill_entry(n, i, fv > since ? FILL_FULL : v > since ? FILL_MOVED : FILL_BRIEF, v, &e);
     fn(ctx, &e);
   }
   for (size_t k = 0; k < f->n_stamp; k++) /* gone since */
