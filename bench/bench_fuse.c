@@ -39,7 +39,8 @@
  * the fuser before the twelfth session), --no-pending (a new track associated on its first sample: the fuser
  * before the thirteenth session), --no-burnout-ci (every free-flight member in the information sum: the same)
  * --no-boost-sum (boost samples by CI in the picture's state too: the fuser before the nineteenth session),
- * --no-displaced-silent (a displaced member is used only while fresh: the same), --beside-near (a new track
+ * --no-displaced-silent (a displaced member is used only while fresh: the same), --tracklet (own-sensor
+ * members fused by tracklets, information decorrelation: docs/fusion.md "Tracklets"), --beside-near (a new track
  * waits as beside a fused track holding a live track of its tracker only inside the other nations' split gate:
  * measured in the nineteenth session, not on)
  * are the ablations of docs/fusion.md.  --ballistic gives the fuser each track's ballistic-model estimate
@@ -98,6 +99,8 @@ static int g_ballistic; /* --ballistic: samples carry the ballistic model's esti
 static mwx_fuse_config g_cfg; /* --boost-info, --ci, --no-thrust: ablations */
 static int g_nees_axes;       /* BENCH_FUSE_NEES: 3-D position / velocity NEES and per-axis z^2 per bin */
 static double g_until_s;      /* BENCH_FUSE_UNTIL_S: a seed's run stops this long after launch (0: the flight) */
+static mwx_fuse_tracklet_counts g_tk; /* --tracklet: the fusers' tracklet counts, summed over the seeds */
+#define COAST_S 20
 static unsigned g_from = 7u;   /* --from: the nations whose samples JPN's fuser takes (bit 0 KOR, 1 JPN, 2 USA) */
 
 typedef struct bin {
@@ -107,6 +110,8 @@ typedef struct bin {
   double nees[N_EST]; /* sum over seeds of each estimator's 6-D NEES */
   int n_nees[N_EST];
   int phase; /* truth phase */
+  int coast; /* unpowered and powered COAST_S before (a staging coast, the seconds after burnout): a
+                subset of mid-course, its own row in the NEES table */
   /* BENCH_FUSE_DECOMP: the three nations' tracker estimates summed by information in the bench
    * (seeds where all three hold it): its squared position error, each nation's term |u_k|^2
    * (u_k = P_f I_k e_k, e_f = sum u_k), the cross terms 2 u_j.u_k (0 on average for independent
@@ -364,6 +369,10 @@ static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint
     bin *B = &bins[b];
     B->used = 1;
     B->phase = st.powered ? 0 : (int)st.phase;
+    {
+      mwx_sim_truth_state sb;
+      B->coast = !st.powered && !mwx_sim_truth_at(truth, 0, t - COAST_S * NS, &sb) && sb.powered;
+    }
     if (b + 1 > *nbins)
       *nbins = b + 1;
     double e[N_EST][6], P[N_EST][6][6], ne[N_EST];
@@ -433,7 +442,9 @@ static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint
           ep += e[x][c] * e[x][c];
         fprintf(stderr, " %s %8.1f", EST_NAME[x], have[x] ? sqrt(ep) : -1.0);
       }
-      fprintf(stderr, " nees_f %.1f nees_c %.1f", nf, nc);
+      fprintf(stderr, " nees_f %.1f nees_c %.1f vel", nf, nc);
+      for (int x = 0; x < N_EST; x++) /* the velocity error of each, m/s */
+        fprintf(stderr, " %.2f", have[x] ? sqrt(e[x][3] * e[x][3] + e[x][4] * e[x][4] + e[x][5] * e[x][5]) : -1.0);
       if (have[E_KOR] && have[E_JPN] && have[E_USA]) { /* the bench's own information sum of the three */
         double u[3][6], tr, ef[3] = {0};
         if (!info_decomp(e, P, 7u, u, &tr)) {
@@ -485,6 +496,12 @@ static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint
   if (g_nseen > g_numbers_max)
     g_numbers_max = g_nseen;
 done:
+  if (fz) {
+    mwx_fuse_tracklet_counts tk;
+    mwx_fuse_tracklet_stats(fz, &tk);
+    g_tk.added += tk.added, g_tk.reset_members += tk.reset_members, g_tk.reset_not_psd += tk.reset_not_psd;
+    g_tk.reset_silent += tk.reset_silent, g_tk.ci_old += tk.ci_old, g_tk.reset_powered += tk.reset_powered;
+  }
   mwx_fuse_destroy(fz);
   mwx_fuse_pipe_destroy(pp);
   return rc;
@@ -680,13 +697,14 @@ static void report(const char *name, int seeds, const bin *bins, int nbins) {
    * missile in every seed: per-bin mean NEES inside, above (optimistic) or below (pessimistic) the band */
   printf("  NEES per phase (6-D; 6 expected; band of a %d-seed mean [%.2f, %.2f]):\n", seeds, lo, hi);
   printf("    %-10s %-12s %8s %7s %6s %6s %6s\n", "phase", "estimator", "mean", "bins", "in", "above", "below");
-  for (int ph = 3; ph >= 0; ph--)
-    for (int x = 0; x < N_EST; x++) {
+  static const int PH_ORDER[5] = {3, 0, 4, 1, 2}; /* all, boost, coast (the first COAST_S s unpowered), mid-course, terminal */
+  for (int po = 0; po < 5; po++)
+    for (int x = 0, ph = PH_ORDER[po]; x < N_EST; x++) {
       double sum = 0;
       int n = 0, nb = 0, in = 0, ab = 0, be = 0;
       for (int b = 0; b < nbins; b++) {
         const bin *B = &bins[b];
-        if (!B->used || (ph != 3 && B->phase != ph))
+        if (!B->used || (ph < 3 && B->phase != ph) || (ph == 4 && !B->coast))
           continue;
         sum += B->nees[x];
         n += B->n_nees[x];
@@ -699,9 +717,16 @@ static void report(const char *name, int seeds, const bin *bins, int nbins) {
         }
       }
       if (n)
-        printf("    %-10s %-12s %8.2f %7d %6d %6d %6d\n", ph == 3 ? "all" : PH[ph], EST_NAME[x], sum / n, nb, in, ab,
-               be);
+        printf("    %-10s %-12s %8.2f %7d %6d %6d %6d\n", ph == 3 ? "all" : ph == 4 ? "coast" : PH[ph], EST_NAME[x],
+               sum / n, nb, in, ab, be);
     }
+  if (g_cfg.tracklet)
+    printf("  tracklets: %llu added; resets to the memoryless state: members changed %llu, not PSD %llu, all silent "
+           "%llu; samples by CI (previous sample too old) %llu; powered (memoryless) %llu\n",
+           (unsigned long long)g_tk.added, (unsigned long long)g_tk.reset_members,
+           (unsigned long long)g_tk.reset_not_psd, (unsigned long long)g_tk.reset_silent,
+           (unsigned long long)g_tk.ci_old, (unsigned long long)g_tk.reset_powered);
+  memset(&g_tk, 0, sizeof g_tk);
   if (g_nees_axes)
     report_nees3(seeds, bins, nbins);
   g_numbers_sum = g_numbers_max = g_numbers_runs = g_dup_evals = g_evals = 0;
@@ -1084,6 +1109,10 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(argv[i], "--no-displaced-silent")) { /* a displaced member used only while fresh (before the nineteenth session) */
       g_cfg.displaced_silent = 0;
+      continue;
+    }
+    if (!strcmp(argv[i], "--tracklet")) { /* own-sensor members by tracklets (issue 13, twenty-first session) */
+      g_cfg.tracklet = 1;
       continue;
     }
     if (!strcmp(argv[i], "--no-boost-sum")) { /* boost samples by CI in the picture too (before the nineteenth session) */

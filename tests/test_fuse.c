@@ -2209,6 +2209,44 @@ static void test_displaced_silent(void **state) {
   assert_true(e1 < 0.5 * e0);
 }
 
+
+/* Tracklets (issue 13, twenty-first session; cfg.tracklet): a fused product is never decorrelated - its
+ * filter's earlier outputs may hold our own data - and falls back to CI with the tracklet state; both
+ * contributors are named.  Fails if a fused product entered the tracklet sum (method TRACKLET / INFO). */
+static void test_tracklet_fused_product_ci(void **state) {
+  (void)state;
+  mwx_fuse_config cfg;
+  mwx_fuse_config_default(&cfg);
+  cfg.tracklet = 1;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(&cfg, &fz), 0);
+  uint64_t seed = 7;
+  double bo = g_traj.fig.burnout_time_s;
+  int n_ci = 0;
+  for (double t = bo + 100.0; t <= bo + 130.0; t += 1.0) {
+    mwx_fuse_sample b[2];
+    sample_at(&b[0], "KOR", "KOR-T3", t, 100.0, 3.0, 1, &seed);
+    sample_at(&b[1], "USA", "USA-G7", t, 150.0, 4.0, 0, &seed);
+    b[1].n_contributors = 2;
+    memcpy(b[1].contributors[1], "JPN", 3);
+    assert_int_equal(mwx_fuse_ingest(fz, b, 2), 0);
+    assert_int_equal(mwx_fuse_count(fz), 1);
+    mwx_fuse_track ft;
+    assert_int_equal(mwx_fuse_get(fz, 0, b[0].t_ns, &ft), 0);
+    assert_int_not_equal(ft.method, MWX_FUSE_TRACKLET);
+    assert_int_not_equal(ft.method, MWX_FUSE_INFO);
+    n_ci += ft.method == MWX_FUSE_CI;
+    assert_true(ft.n_contributors >= 2);
+  }
+  print_message("tracklet with a fused product: CI in %d of 31 pictures\n", n_ci);
+  assert_int_equal(n_ci, 31);
+  mwx_fuse_tracklet_counts tk;
+  mwx_fuse_tracklet_stats(fz, &tk);
+  print_message("tracklets added %llu, resets: members %llu not PSD %llu\n", (unsigned long long)tk.added,
+                (unsigned long long)tk.reset_members, (unsigned long long)tk.reset_not_psd);
+  mwx_fuse_destroy(fz);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_chi2_quantiles),
@@ -2246,6 +2284,7 @@ int main(void) {
       cmocka_unit_test(test_burnout_rule),
       cmocka_unit_test(test_stale_split_gate),
       cmocka_unit_test(test_boost_sum),
+      cmocka_unit_test(test_tracklet_fused_product_ci),
       cmocka_unit_test(test_displaced_silent),
       cmocka_unit_test(test_replacement_between_fused_tracks),
   };

@@ -238,6 +238,14 @@ typedef struct mwx_fuse_config {
                                nations' fresh members (a hand-over), not a salvo's neighbour; 0 (default):
                                any such fused track within the pre-gate (docs/fusion.md "The pending join":
                                measured in the nineteenth session, not on) */
+  int tracklet;             /* 1: in the picture's state (mwx_fuse_get), own-sensor members are fused by
+                               tracklets: the fused track keeps a state and adds each member's new
+                               information (its sample's information less that of its previous sample
+                               propagated to the same time: information decorrelation), with CI for
+                               fused products, for a member whose previous sample is too old, and a reset
+                               to the memoryless state where the difference is not positive semi-definite
+                               or the members change; 0 (default): the memoryless state of the latest
+                               samples (CI, boost_sum; docs/fusion.md "Tracklets") */
 } mwx_fuse_config;
 
 /* Defaults: assoc 0.99, split 0.999, split after 3, fresh 20 s (the tracker
@@ -277,7 +285,9 @@ typedef enum mwx_fuse_method {
   MWX_FUSE_SINGLE = 0, /* one fresh member: its estimate */
   MWX_FUSE_INFO = 1,   /* own-sensor members only: information sum */
   MWX_FUSE_CI = 2,     /* at least one member combined by (inverse) covariance intersection */
-  MWX_FUSE_COAST = 3   /* no fresh member: the latest member propagated */
+  MWX_FUSE_COAST = 3,  /* no fresh member: the latest member propagated */
+  MWX_FUSE_TRACKLET = 4 /* cfg.tracklet: the fused track's tracklet state (own-sensor members' new
+                           information added as it came), no member combined by CI */
 } mwx_fuse_method;
 
 /* A fused track at a requested time. */
@@ -340,6 +350,17 @@ void mwx_fuse_pending_stats(const mwx_fuser *fz, size_t *waiting, uint64_t *wait
  * the tracks that waited and were decided by the bound (pending_s) while still unclear.  Either may be
  * NULL; NULL fz gives zeros. */
 void mwx_fuse_pending_reasons(const mwx_fuser *fz, uint64_t why[4], uint64_t *timeout);
+
+/* Tracklet counts (cfg.tracklet; issue 13, twenty-first session) since creation: tracklets added,
+ * resets of a fused track's tracklet state to the memoryless state (its members changed / a
+ * difference not positive semi-definite / every member silent longer than fresh_s), samples taken by
+ * CI because their source's previous sample was too old (ci_old); reset_powered: the fused track's ingests
+ * with a fresh own-sensor member in boost or in its burnout window (the state is then the memoryless one).
+ * NULL fz gives zeros. */
+typedef struct mwx_fuse_tracklet_counts {
+  uint64_t added, reset_members, reset_not_psd, reset_silent, ci_old, reset_powered;
+} mwx_fuse_tracklet_counts;
+void mwx_fuse_tracklet_stats(const mwx_fuser *fz, mwx_fuse_tracklet_counts *out);
 
 /* What a fuser's tables hold now (issue 13, thirteenth session: the salvo's
  * heap): source tracks (the silent members of a fused track included: they

@@ -1317,6 +1317,8 @@ out:
   int rn = fuse_resolve_names(fz, old, n_old);
   if (!rc)
     rc = rn;
+  if (!rc)
+    rc = fuse_tracklet_update(fz);
   free(old);
   free(ord);
   free(fresh_src);

@@ -63,6 +63,14 @@ typedef struct src {
   int64_t boost_t_ns;   /* time of its last boost sample, 0 if none (fuse_src_take) */
   int64_t ff_t_ns;      /* first sample of its current run of free-flight samples, 0 while in boost */
   int burnt_out;        /* its free-flight run has lasted FUSE_BURNT_OUT_S (sticky, as the tracker's) */
+  /* tracklets (tracklet.c, cfg.tracklet): the sample whose information its fused track's tracklet
+   * state holds last (tk_ref, with the thrust estimate of then), whether its information is in that
+   * state (tk_in: a contributor), and whether its latest sample was not decorrelated (tk_ci: its
+   * previous sample too old; the picture combines it by CI) */
+  int tk_has, tk_in, tk_ci;
+  int tk_has_thrust;
+  double tk_thrust_mps2;
+  mwx_fuse_sample tk_ref;
   /* prediction cache (fuse_predict_sample): the last PC_N propagations of
    * `last` (pc_n of them kept, pc_next the one replaced next); emptied
    * whenever `last` or the thrust estimate changes */
@@ -92,6 +100,14 @@ typedef struct ftrk {
   int origin; /* the fused track it split off from (index, kept through merges and compaction;
                  -1: none), for the merge back (fuse_assoc.c, cfg.merge_back) */
   int back;   /* consecutive merge tests inside the split gate with its origin */
+  /* the tracklet state (tracklet.c, cfg.tracklet): the fused estimate kept and updated with each
+   * own-sensor member's new information; tk_sig the members it was made for (a change resets it) */
+  int tk_on, tk_powered; /* tk_powered: reset while powered (tracklet.c tk_powered): the memoryless state */
+  uint64_t tk_sig;
+  int64_t tk_t_ns;
+  double tk_x[6], tk_P[6][6];
+  int tk_boost, tk_has_thrust, tk_burnt_out;
+  double tk_thrust_mps2;
 } ftrk;
 
 /* A fused state memo entry (fuse_state_at, between fuse_memo_begin and
@@ -143,6 +159,7 @@ struct mwx_fuser {
   uint64_t pend_dropped;  /* waiting tracks dropped after fresh_s of silence */
   uint64_t pend_why[4];   /* wait decisions by reason: ambiguous, marginal, beside, a displaced duplicate */
   uint64_t pend_timeout;  /* tracks that waited and were decided by the bound (pending_s), still unclear */
+  mwx_fuse_tracklet_counts tk; /* tracklet.c */
 };
 
 /* The pending table's bound: new tracks waiting at once.  A wait lasts at
@@ -235,6 +252,22 @@ int fuse_state_at2(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude,
  * computation's result to the bit. */
 void fuse_memo_begin(mwx_fuser *fz);
 void fuse_memo_end(mwx_fuser *fz);
+
+/* The propagation of fuse_predict_sample without its cache, with the boost
+ * model's q and the thrust's sigma given (tracklet.c). */
+int fuse_predict_raw(const mwx_fuse_config *cfg, const src *sr, int64_t t_ns, double q_boost, double thrust_sigma,
+                     double x[6], double P[6][6]);
+
+/* tracklet.c: after an ingest, every fused track's tracklet state takes its own-sensor members' new
+ * information (or is reset to the memoryless state); the picture's state from it (out from
+ * fuse_state_at, FS_STATE: x, P, method, contributors replaced where the tracklet state applies). */
+int fuse_tracklet_update(mwx_fuser *fz);
+int fuse_tracklet_get(const mwx_fuser *fz, size_t fi, int64_t t_ns, mwx_fuse_track *out);
+/* The tracklet (dI, di) of sample (xs, Ps) over its reference (xr, Pr) propagated to the same time,
+ * its negative whitened eigenvalues above -0.05 set to 0: 0; 1 if one is below (not positive
+ * semi-definite); -1 if an input is not SPD.  di is about x0 (NULL: the origin).  *mu_min (may be NULL): the smallest whitened eigenvalue. */
+int fuse_tracklet_of(const double xs[6], const double Ps[6][6], const double xr[6], const double Pr[6][6],
+                     const double x0[6], double dI[6][6], double di[6], double *mu_min);
 
 /* fuse_assoc.c */
 void fuse_sample_vec(const mwx_fuse_sample *s, double x[6]);

@@ -25,15 +25,10 @@
  * time). */
 #define THRUST_SIGMA_MPS2 5.0
 #define THRUST_MAX_GAP_S 5.0
-int fuse_predict_sample(const mwx_fuser *fz, const src *sr, int64_t t_ns, double q_min, double x[6],
-                        double P[6][6]) {
-  src *pc = (src *)sr; /* the prediction cache is not part of the fuser's observable state */
-  for (int k = 0; k < pc->pc_n; k++)
-    if (pc->pc[k].t_ns == t_ns && pc->pc[k].q == q_min) {
-      memcpy(x, pc->pc[k].x, sizeof pc->pc[k].x);
-      memcpy(P, pc->pc[k].P, sizeof pc->pc[k].P);
-      return 0;
-    }
+/* The propagation itself (no cache): cfg's q's, q_min, the boost model's q
+ * q_boost and the thrust's sigma thrust_sigma for a fresh boost sample. */
+static int predict_core(const mwx_fuse_config *cfg, const src *sr, int64_t t_ns, double q_min, double q_boost,
+                        double thrust_sigma, double x[6], double P[6][6]) {
   const mwx_fuse_sample *s = &sr->last;
   mwx_track_filter_cfg fc;
   mwx_track_filter_cfg_default(&fc);
@@ -41,11 +36,11 @@ int fuse_predict_sample(const mwx_fuser *fz, const src *sr, int64_t t_ns, double
   /* the source tracker's ballistic q: q_ballistic once it is burnt out,
    * else at least q_ballistic_air (track.h: the tracker's track_filt); the
    * filter applies q_ballistic_air below MWX_TRACK_AIR_H_M itself */
-  fc.q_ballistic_m2ps3 = boost ? fz->cfg.q_boost_m2ps3
-                         : sr->burnt_out ? fz->cfg.q_ballistic_m2ps3
-                                         : fmax(fz->cfg.q_ballistic_m2ps3, fz->cfg.q_ballistic_air_m2ps3);
-  fc.q_ballistic_air_m2ps3 = fz->cfg.q_ballistic_air_m2ps3;
-  fc.q_boost_m2ps3 = fz->cfg.q_boost_m2ps3;
+  fc.q_ballistic_m2ps3 = boost ? q_boost
+                         : sr->burnt_out ? cfg->q_ballistic_m2ps3
+                                         : fmax(cfg->q_ballistic_m2ps3, cfg->q_ballistic_air_m2ps3);
+  fc.q_ballistic_air_m2ps3 = cfg->q_ballistic_air_m2ps3;
+  fc.q_boost_m2ps3 = q_boost;
   if (fc.q_ballistic_m2ps3 < q_min)
     fc.q_ballistic_m2ps3 = q_min;
   if (fc.q_boost_m2ps3 < q_min)
@@ -64,9 +59,9 @@ int fuse_predict_sample(const mwx_fuser *fz, const src *sr, int64_t t_ns, double
    * free flight (it is taken to have burnt out by then, as the tracker's
    * coasting does when it loses a burning track) */
   int rc;
-  if (boost && sr->has_thrust && fz->cfg.boost_thrust && fuse_fresh_at(fz, sr, t_ns)) {
+  if (boost && sr->has_thrust && cfg->boost_thrust && fabs((double)(t_ns - s->t_ns) * 1e-9) <= cfg->fresh_s) {
     e.x[6] = sr->thrust_mps2;
-    e.P[6][6] = THRUST_SIGMA_MPS2 * THRUST_SIGMA_MPS2;
+    e.P[6][6] = thrust_sigma * thrust_sigma;
     int64_t gap = (int64_t)(THRUST_MAX_GAP_S * 1e9), t1 = t_ns;
     if (t_ns - s->t_ns > gap)
       t1 = s->t_ns + gap;
@@ -82,6 +77,26 @@ int fuse_predict_sample(const mwx_fuser *fz, const src *sr, int64_t t_ns, double
     for (int j = 0; j < 6; j++)
       P[i][j] = 0.5 * (e.P[i][j] + e.P[j][i]);
   }
+  return 0;
+}
+
+int fuse_predict_raw(const mwx_fuse_config *cfg, const src *sr, int64_t t_ns, double q_boost, double thrust_sigma,
+                     double x[6], double P[6][6]) {
+  return predict_core(cfg, sr, t_ns, 0.0, q_boost, thrust_sigma, x, P);
+}
+
+int fuse_predict_sample(const mwx_fuser *fz, const src *sr, int64_t t_ns, double q_min, double x[6],
+                        double P[6][6]) {
+  src *pc = (src *)sr; /* the prediction cache is not part of the fuser's observable state */
+  for (int k = 0; k < pc->pc_n; k++)
+    if (pc->pc[k].t_ns == t_ns && pc->pc[k].q == q_min) {
+      memcpy(x, pc->pc[k].x, sizeof pc->pc[k].x);
+      memcpy(P, pc->pc[k].P, sizeof pc->pc[k].P);
+      return 0;
+    }
+  int rc;
+  if ((rc = predict_core(&fz->cfg, sr, t_ns, q_min, fz->cfg.q_boost_m2ps3, THRUST_SIGMA_MPS2, x, P)))
+    return rc;
   int k = pc->pc_next;
   memcpy(pc->pc[k].x, x, sizeof pc->pc[k].x);
   memcpy(pc->pc[k].P, P, sizeof pc->pc[k].P);

@@ -55,6 +55,7 @@ void mwx_fuse_config_default(mwx_fuse_config *cfg) {
   cfg->boost_sum = 1;             /* docs/fusion.md "Boost samples: the information sum" */
   cfg->displaced_silent = 1;      /* docs/fusion.md "The displacement rule" */
   cfg->pending_beside_near = 0;   /* docs/fusion.md "The pending join": measured, not on (salvo-100: 154 fused tracks, as without the wait) */
+  cfg->tracklet = 0;              /* docs/fusion.md "Tracklets" */
 
 }
 
@@ -78,7 +79,7 @@ int mwx_fuse_create(const mwx_fuse_config *cfg, mwx_fuser **out) {
       !(c.pending_s >= 0) || c.pending_s > 60.0 || !(c.burnout_ci_s >= 0) || c.burnout_ci_s > 60.0 ||
       (c.stale_split_gate != 0 && c.stale_split_gate != 1) || (c.boost_sum != 0 && c.boost_sum != 1) ||
       (c.displaced_silent != 0 && c.displaced_silent != 1) ||
-      (c.pending_beside_near != 0 && c.pending_beside_near != 1))
+      (c.pending_beside_near != 0 && c.pending_beside_near != 1) || (c.tracklet != 0 && c.tracklet != 1))
     return mwx_error_set(MWX_EINVAL, "fuse: create: invalid configuration");
   mwx_fuser *fz = calloc(1, sizeof *fz);
   if (!fz)
@@ -240,6 +241,7 @@ int fuse_new_fused(mwx_fuser *fz, const fname *name) {
   fz->f[fz->nf].name = *name;
   fz->f[fz->nf].origin = -1;
   fz->f[fz->nf].back = 0;
+  fz->f[fz->nf].tk_on = 0;
   fz->ix_valid = 0;
   return (int)fz->nf++;
 }
@@ -695,7 +697,7 @@ int mwx_fuse_get(const mwx_fuser *fz, size_t index, int64_t t_ns, mwx_fuse_track
   int rc = fuse_state_at(fz, index, t_ns, (size_t)-1, FS_STATE, NULL, NULL, out);
   if (rc == MWX_ENOTFOUND)
     return mwx_error_set(MWX_EINVAL, "fuse: get: fused track %zu has no member", index);
-  return rc;
+  return rc ? rc : fuse_tracklet_get(fz, index, t_ns, out);
 }
 
 int mwx_fuse_get_last(const mwx_fuser *fz, size_t index, mwx_fuse_track *out) {
@@ -715,7 +717,7 @@ int mwx_fuse_get_last(const mwx_fuser *fz, size_t index, mwx_fuse_track *out) {
   int rc = fuse_state_at(fz, index, t, (size_t)-1, FS_STATE, NULL, NULL, out);
   if (rc == MWX_ENOTFOUND)
     return mwx_error_set(MWX_EINVAL, "fuse: get_last: fused track %zu has no member", index);
-  return rc;
+  return rc ? rc : fuse_tracklet_get(fz, index, t, out);
 }
 
 void mwx_fuse_mem_stats(const mwx_fuser *fz, mwx_fuse_mem *out) {
