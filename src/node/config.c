@@ -101,7 +101,10 @@ int mwx_node_config_load(const char *path, mwx_node_config *c) {
   c->speed = 1;
   c->linger_s = -1;
   c->step_s = 0;     /* event-driven: each scan when it arrives */
-  c->commit_sync = MWX_NODE_COMMIT_THREAD; /* the commit's fsync off the loop (mwxd) */
+  /* the fsync in the commit, on the loop: the thread mode measured slower on
+   * salvo-25 (p99 72.1-72.2 ms against 55.1-59.6 ms inline, BENCHMARKS.md issue 16,
+   * twenty-first session); "commit_sync": "thread" in the file takes it */
+  c->commit_sync = MWX_NODE_COMMIT_INLINE;
   c->launch_fit = 1; /* on the fit workers, off the loop thread */
   json_t *root;
   /* read again: mwx_net_config_load has checked keys and size; the file is
