@@ -272,4 +272,10 @@ int fuse_tracklet_of(const double xs[6], const double Ps[6][6], const double xr[
 /* fuse_assoc.c */
 void fuse_sample_vec(const mwx_fuse_sample *s, double x[6]);
 
+/* Inserts nation nat into the sorted list of *n nations (at most
+ * MWX_MAX_NATIONS; a nation already there or a full list changes nothing).
+ * fuse_state.c; used by the fused tracks' contributors there and in
+ * tracklet.c. */
+void fuse_add_nation(uint8_t *n, char list[][MWX_NATION_LEN], const char *nat);
+
 #endif /* MWX_FUSE_INT_H */

@@ -246,7 +246,7 @@ int fuse_new_fused(mwx_fuser *fz, const fname *name) {
   return (int)fz->nf++;
 }
 
-static void add_nation(uint8_t *n, char list[][MWX_NATION_LEN], const char *nat) {
+void fuse_add_nation(uint8_t *n, char list[][MWX_NATION_LEN], const char *nat) {
   int pos = 0;
   while (pos < *n && strcmp(list[pos], nat) < 0)
     pos++;
@@ -665,9 +665,9 @@ static int state_at(const mwx_fuser *fz, size_t fi, int64_t t_ns, size_t exclude
       const mwx_fuse_sample *s = &fz->s[used[k]].last;
       if (out->n_sources < MWX_FUSE_MAX_MEMBERS)
         out->sources[out->n_sources++] = s->mark;
-      add_nation(&out->n_contributors, out->contributors, s->originator);
+      fuse_add_nation(&out->n_contributors, out->contributors, s->originator);
       for (int c = 0; c < s->n_contributors; c++)
-        add_nation(&out->n_contributors, out->contributors, s->contributors[c]);
+        fuse_add_nation(&out->n_contributors, out->contributors, s->contributors[c]);
     }
     const fname *nm_ = &fz->f[fi].name;
     memcpy(out->name_originator, nm_->orig, MWX_NATION_LEN);

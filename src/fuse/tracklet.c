@@ -513,19 +513,6 @@ int fuse_tracklet_update(mwx_fuser *fz) {
   return 0;
 }
 
-static void add_nat(uint8_t *n, char list[][MWX_NATION_LEN], const char *nat) {
-  int pos = 0;
-  while (pos < *n && strcmp(list[pos], nat) < 0)
-    pos++;
-  if (pos < *n && !strcmp(list[pos], nat))
-    return;
-  if (*n >= MWX_MAX_NATIONS)
-    return;
-  memmove(list[pos + 1], list[pos], (size_t)(*n - pos) * MWX_NATION_LEN);
-  memcpy(list[pos], nat, MWX_NATION_LEN);
-  (*n)++;
-}
-
 int fuse_tracklet_get(const mwx_fuser *fz, size_t fi, int64_t t_ns, mwx_fuse_track *out) {
   const ftrk *f = &fz->f[fi];
   if (!fz->cfg.tracklet || !f->tk_on || f->tk_powered || out->method == MWX_FUSE_COAST)
@@ -564,9 +551,9 @@ int fuse_tracklet_get(const mwx_fuser *fz, size_t fi, int64_t t_ns, mwx_fuse_tra
       have |= !memcmp(&out->sources[j], &s->last.mark, sizeof s->last.mark);
     if (!have && out->n_sources < MWX_FUSE_MAX_MEMBERS)
       out->sources[out->n_sources++] = s->last.mark;
-    add_nat(&out->n_contributors, out->contributors, s->last.originator);
+    fuse_add_nation(&out->n_contributors, out->contributors, s->last.originator);
     for (int c = 0; c < s->last.n_contributors; c++)
-      add_nat(&out->n_contributors, out->contributors, s->last.contributors[c]);
+      fuse_add_nation(&out->n_contributors, out->contributors, s->last.contributors[c]);
   }
   memcpy(out->x, x, sizeof x);
   memcpy(out->P, P, sizeof P);

@@ -48,12 +48,6 @@ struct journal_ckpt {
   double ms_total, ms_max;
 };
 
-static int64_t mono_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
-}
-
 static void *worker(void *arg) {
   journal_ckpt *c = arg;
   (void)pthread_setname_np(pthread_self(), "mwx-ckpt"); /* a diagnostic: a failure changes nothing */
@@ -73,11 +67,11 @@ static void *worker(void *arg) {
       break;
     c->want = 0;
     pthread_mutex_unlock(&c->mu);
-    int64_t t0 = mono_ns();
+    int64_t t0 = journal_mono_ns();
     int log = 0, done = 0;
     if (db)
       sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done); /* SQLITE_BUSY: next time */
-    int64_t t1 = mono_ns();
+    int64_t t1 = journal_mono_ns();
     double ms = (double)(t1 - t0) / 1e6;
     pthread_mutex_lock(&c->mu);
     c->checkpoints++;

@@ -8,6 +8,8 @@
 #define MWX_JOURNAL_INT_H
 
 #include <sqlite3.h>
+#include <stdint.h>
+#include <time.h>
 
 #include "mwx/journal.h"
 
@@ -62,5 +64,13 @@ int journal_sync_wait(journal_sync *s, uint64_t ticket);
 int journal_sync_failed(journal_sync *s);
 void journal_sync_set_fn(journal_sync *s, mwx_journal_synced_fn fn, void *ctx);
 void journal_sync_stats(journal_sync *s, mwx_journal_stats *out);
+
+/* CLOCK_MONOTONIC in ns: the journal's threads time their fsyncs and
+ * checkpoints with it (journal_sync.c, journal_ckpt.c). */
+static inline int64_t journal_mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
 
 #endif /* MWX_JOURNAL_INT_H */

@@ -56,12 +56,6 @@ struct journal_sync {
   double ms_max, ms_total;
 };
 
-static int64_t mono_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
-}
-
 static int wal_open(journal_sync *s) {
   s->file = calloc(1, (size_t)s->vfs->szOsFile);
   if (!s->file)
@@ -89,9 +83,9 @@ static void *worker(void *arg) {
     uint64_t k = s->want;
     uint64_t before = atomic_load(&s->durable);
     pthread_mutex_unlock(&s->mu);
-    int64_t t0 = mono_ns();
+    int64_t t0 = journal_mono_ns();
     int ok = (s->file || wal_open(s) == 0) && s->file->pMethods->xSync(s->file, SQLITE_SYNC_NORMAL) == SQLITE_OK;
-    double ms = (double)(mono_ns() - t0) / 1e6;
+    double ms = (double)(journal_mono_ns() - t0) / 1e6;
     pthread_mutex_lock(&s->mu);
     if (!ok) {
       s->failed = 1;
