@@ -1051,6 +1051,12 @@ typedef struct slow_job {
   json_t *stats;             /* /api/stats at the end */
 } slow_job;
 
+/* The slow page's backlog bound in this test.  The kernel's socket
+ * buffers take up to about 1 MiB of what the slow page does not read (a
+ * 512-KiB bound with 1.5 MiB at the fast page resynced nothing), so the
+ * fast page waits for 3 bounds. */
+#define SLOW_BACKLOG_BYTES (1u << 20)
+
 static void *slow_fast_client(void *vj) {
   slow_job *sj = vj;
   http_job hj = {0}, *j = &hj; /* (EXPECT writes into j) */
@@ -1062,11 +1068,11 @@ static void *slow_fast_client(void *vj) {
   int fast = ws_open_fd(sj->port, cookie, 0), slow = ws_open_fd(sj->port, cookie, 2048);
   EXPECT(fast >= 0 && slow >= 0, "two pages connect: %d %d", fast, slow);
   /* phase 1: the fast page reads everything, the slow one nothing, until
-     the fast one has had 3 MiB (3 times the slow one's backlog bound; the
+     the fast one has had 3 times the slow one's backlog bound (the
      node makes them at its pace: up to a minute and a half in an ASan build
      on a busy machine) */
   int64_t end = mwx_node_mono_ns() + 90000000000ll;
-  while (fast >= 0 && sj->fast.bytes < (3 << 20) && mwx_node_mono_ns() < end) {
+  while (fast >= 0 && sj->fast.bytes < 3 * (long long)SLOW_BACKLOG_BYTES && mwx_node_mono_ns() < end) {
     char *pl;
     size_t len;
     int op = ws_read_msg(fast, &pl, &len);
@@ -1076,7 +1082,8 @@ static void *slow_fast_client(void *vj) {
       page_take(&sj->fast, pl, len);
     free(pl);
   }
-  EXPECT(sj->fast.bytes >= (3 << 20), "the fast page had %lld bytes in 90 s", (long long)sj->fast.bytes);
+  EXPECT(sj->fast.bytes >= 3 * (long long)SLOW_BACKLOG_BYTES, "the fast page had %lld bytes in 90 s (3 backlog bounds: %lld)",
+         (long long)sj->fast.bytes, 3 * (long long)SLOW_BACKLOG_BYTES);
   /* phase 2: the slow page reads again; both read until it had a snapshot
      and 2 s more */
   int64_t snap_at = 0;
@@ -1117,9 +1124,9 @@ static void *slow_fast_client(void *vj) {
 
 /* Two pages on one server: the fast one reads all the time, the slow one
  * (a 2-KiB receive buffer) reads nothing for a while; the node runs the
- * salvo (0.5 s of sim time every 100 ms).  Every event is serialised once
- * (fewer events serialised than written), the slow page passes its 1-MiB
- * backlog bound and is sent one snapshot with what it dropped,
+ * salvo (1 s of sim time, then 100 ms of the loop alone).  Every event is serialised once
+ * (fewer events serialised than written), the slow page passes its
+ * backlog bound (SLOW_BACKLOG_BYTES) and is sent one snapshot with what it dropped,
  * counted by the server, while the fast page keeps up with no snapshot; the
  * server keeps no more than the bound and one frame of frames however far
  * behind the slow page is. */
@@ -1129,7 +1136,7 @@ static void test_push_slow_page(void **state) {
   mwx_node_config cfg;
   mwx_cop_config cc;
   push_setup("slow", "salvo-100.json", acc, &cfg, &cc);
-  cc.ws_backlog_bytes = 1u << 20;
+  cc.ws_backlog_bytes = SLOW_BACKLOG_BYTES;
   slow_job sj = {0};
   sj.port = 21000 + (int)((getpid() + 104729) % 20000);
   mwx_node *n;
@@ -1144,8 +1151,10 @@ static void test_push_slow_page(void **state) {
     mwx_cop_stats st;
     mwx_cop_get_stats(cop, &st);
     int64_t now = mwx_node_mono_ns();
-    if (st.ws_clients >= 2 && !done && now >= next) { /* both pages connected: 0.5 s of sim time, */
-      t += 500000000ll;
+    if (st.ws_clients >= 2 && !done && now >= next) { /* both pages connected: 1 s of sim time, */
+      t += 1000000000ll; /* 1 s of sim time a step: the stream since 5-s member Tracks is about
+                            half a byte per sim second what it was (0.5 s a step gave the fast
+                            page 3.05 of 3 MiB in 90 s in a fresh clone's run) */
       assert_int_equal(mwx_node_step(n, t, &done), 0);
       next = mwx_node_mono_ns() + 100000000ll; /* then 100 ms of the loop alone, however long the step took
                                                   (an ASan build on a busy machine: steps back to back left
@@ -1186,7 +1195,7 @@ static void test_push_slow_page(void **state) {
   assert_true(snaps >= 1 && snaps <= resyncs);
   assert_true(sealed > 0 && frames > 0);
   assert_true((uint64_t)json_integer_value(json_object_get(o, "ws_sent")) > serialised); /* written to two pages, serialised once */
-  assert_true(kept_max <= (1u << 20) + COP_FRAME_MAX);  /* the memory bound, whatever the slow page does */
+  assert_true(kept_max <= SLOW_BACKLOG_BYTES + COP_FRAME_MAX);  /* the memory bound, whatever the slow page does */
   json_decref(o);
 }
 
