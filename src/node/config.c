@@ -89,6 +89,26 @@ static int rel_path(const char *dir, const char *p, char *out, size_t cap) {
 /* MWX_ENOTFOUND (absent, keep the default) is not an error here. */
 static int opt(int rc) { return rc == MWX_ENOTFOUND ? 0 : rc ? MWX_EINVAL : 0; }
 
+/* An optional string key with one of n names: *out = vals[i] of the name
+ * given; absent leaves *out; anything else an MWX_EINVAL that lists them. */
+static int get_choice(const json_t *root, const char *key, const char *const *names, const int *vals, int n,
+                      const char *path, int *out) {
+  json_t *v = json_object_get(root, key);
+  if (!v)
+    return 0;
+  const char *s = json_string_value(v);
+  for (int i = 0; s && i < n; i++)
+    if (!strcmp(s, names[i])) {
+      *out = vals[i];
+      return 0;
+    }
+  char list[128] = "";
+  for (int i = 0; i < n; i++)
+    snprintf(list + strlen(list), sizeof list - strlen(list), "%s\"%s\"", i ? (i == n - 1 ? " or " : ", ") : "",
+             names[i]);
+  return mwx_error_set(MWX_EINVAL, "%s: '%s' must be %s", path, key, list);
+}
+
 int mwx_node_config_load(const char *path, mwx_node_config *c) {
   if (!path || !c)
     return mwx_error_set(MWX_EINVAL, "node config: NULL argument");
@@ -168,37 +188,25 @@ int mwx_node_config_load(const char *path, mwx_node_config *c) {
   if (!rc && !(rc = opt(mwx_json_get_int(root, "batch_nice", 0, 19, path, &x))) && json_object_get(root, "batch_nice"))
     c->batch_nice = (int)x;
   json_t *v;
-  if (!rc && (v = json_object_get(root, "batch_sched"))) {
-    const char *s = json_string_value(v);
-    if (s && !strcmp(s, "other"))
-      c->batch_sched = MWX_NODE_BATCH_OTHER;
-    else if (s && !strcmp(s, "batch"))
-      c->batch_sched = MWX_NODE_BATCH_BATCH;
-    else if (s && !strcmp(s, "idle"))
-      c->batch_sched = MWX_NODE_BATCH_IDLE;
-    else
-      rc = mwx_error_set(MWX_EINVAL, "%s: 'batch_sched' must be \"other\", \"batch\" or \"idle\"", path);
+  if (!rc) {
+    static const char *const names[] = {"other", "batch", "idle"};
+    static const int vals[] = {MWX_NODE_BATCH_OTHER, MWX_NODE_BATCH_BATCH, MWX_NODE_BATCH_IDLE};
+    rc = get_choice(root, "batch_sched", names, vals, 3, path, &c->batch_sched);
   }
   if (!rc)
     rc = opt(mwx_json_get_num(root, "replay_max_age_s", MWX_NODE_REPLAY_AGE_MIN_S, MWX_NODE_REPLAY_AGE_MAX_S,
                               path, &c->replay_max_age_s));
-  if (!rc && (v = json_object_get(root, "sync"))) {
-    const char *s = json_string_value(v);
-    if (s && !strcmp(s, "full"))
-      c->sync = MWX_JOURNAL_SYNC_FULL;
-    else if (s && !strcmp(s, "normal"))
-      c->sync = MWX_JOURNAL_SYNC_NORMAL;
-    else
-      rc = mwx_error_set(MWX_EINVAL, "%s: 'sync' must be \"full\" or \"normal\"", path);
+  if (!rc) {
+    static const char *const names[] = {"full", "normal"};
+    static const int vals[] = {MWX_JOURNAL_SYNC_FULL, MWX_JOURNAL_SYNC_NORMAL};
+    int sync = (int)c->sync;
+    rc = get_choice(root, "sync", names, vals, 2, path, &sync);
+    c->sync = (mwx_journal_sync)sync;
   }
-  if (!rc && (v = json_object_get(root, "commit_sync"))) {
-    const char *s = json_string_value(v);
-    if (s && !strcmp(s, "thread"))
-      c->commit_sync = MWX_NODE_COMMIT_THREAD;
-    else if (s && !strcmp(s, "inline"))
-      c->commit_sync = MWX_NODE_COMMIT_INLINE;
-    else
-      rc = mwx_error_set(MWX_EINVAL, "%s: 'commit_sync' must be \"thread\" or \"inline\"", path);
+  if (!rc) {
+    static const char *const names[] = {"thread", "inline"};
+    static const int vals[] = {MWX_NODE_COMMIT_THREAD, MWX_NODE_COMMIT_INLINE};
+    rc = get_choice(root, "commit_sync", names, vals, 2, path, &c->commit_sync);
   }
   if (!rc && (v = json_object_get(root, "node_id"))) {
     const char *s = json_string_value(v);
