@@ -327,6 +327,82 @@ typedef struct trace_ctx {
   int seed, phase;
 } trace_ctx;
 
+/* East/north (m) of ground point (lat, lon) from the impact's mean point. */
+static int en_from(const mwx_assess_point *ip, double lat, double lon, double en[2]) {
+  mwx_geo_lla ref = {ip->lat_deg, ip->lon_deg, 0}, t = {lat, lon, 0};
+  double p[3], enu[3];
+  if (mwx_geo_ecef_from_lla(&t, p) || mwx_geo_enu_from_ecef(&ref, p, enu))
+    return -1;
+  en[0] = enu[0];
+  en[1] = enu[1];
+  return 0;
+}
+
+static double d2_2(const double C[2][2], const double v[2]) {
+  double det = C[0][0] * C[1][1] - C[0][1] * C[1][0];
+  return det > 0 ? (C[1][1] * v[0] * v[0] - 2 * C[0][1] * v[0] * v[1] + C[0][0] * v[1] * v[1]) / det : NAN;
+}
+
+/* MWX_BENCH_TRACE_SPLIT=1 (with MWX_BENCH_TRACE): a "SPLIT" line under each
+ * TRACE line (issue 12, twenty-second session): the miss (truth's impact
+ * minus the predicted mean) in the ellipse's axes (z along the major and
+ * the minor axis, the major axis' angle from the along-track bearing
+ * launch -> impact), and split into its parts: the state's (the impact of
+ * the truth's state at the estimate's time minus that of the estimate, both
+ * flown with the prediction's median beta: the state error carried to the
+ * ground) against the ellipse's state part (its d2 there, 2 dof), beta's
+ * (the truth's impact minus the impact of the truth's state flown with the
+ * median beta) against the rest of the ellipse (its z along that part's
+ * main axis), and the mean's offset (the predicted mean minus the
+ * estimate's own impact: the sigma points' and beta nodes' averaging). */
+static void trace_split(const trace_ctx *c, size_t k, double t_s, double d2, const mwx_track_est *e,
+                        const mwx_sim_truth_state *st, const mwx_assess *a) {
+  double xe[6], xt[6], P0[6][6] = {{0}};
+  for (int i = 0; i < 6; i++) {
+    xe[i] = e->x[i];
+    P0[i][i] = i < 3 ? 1e-4 : 1e-8;
+  }
+  memcpy(xt, st->pos_ecef_m, 3 * sizeof *xt);
+  memcpy(xt + 3, st->vel_ecef_mps, 3 * sizeof *xt);
+  mwx_assess_point pe, pt;
+  if (mwx_assess_impact(xe, P0, e->t_ns, a->beta_kgpm2, 8000.0, &pe) ||
+      mwx_assess_impact(xt, P0, e->t_ns, a->beta_kgpm2, 8000.0, &pt)) {
+    mwx_error_clear();
+    return;
+  }
+  const mwx_sim_truth *tr = c->truth;
+  double tlat = tr->traj[k].fig.impact_lat_deg, tlon = tr->traj[k].fig.impact_lon_deg;
+  double m[2], ve[2], vt[2];
+  if (en_from(&a->impact, tlat, tlon, m) || en_from(&a->impact, pe.lat_deg, pe.lon_deg, ve) ||
+      en_from(&a->impact, pt.lat_deg, pt.lon_deg, vt))
+    return;
+  const double(*C)[2] = a->impact.cov_en_m2, (*S)[2] = a->impact_state_cov_en_m2;
+  double B[2][2] = {{C[0][0] - S[0][0], C[0][1] - S[0][1]}, {C[1][0] - S[1][0], C[1][1] - S[1][1]}};
+  double tc = C[0][0] + C[1][1], dc = sqrt(fmax(0.0, 0.25 * (C[0][0] - C[1][1]) * (C[0][0] - C[1][1]) + C[0][1] * C[0][1]));
+  double l1 = 0.5 * tc + dc, l2 = 0.5 * tc - dc, th = 0.5 * atan2(2 * C[0][1], C[0][0] - C[1][1]);
+  double u[2] = {cos(th), sin(th)}, w[2] = {-sin(th), cos(th)}; /* east/north components */
+  double z1 = (u[0] * m[0] + u[1] * m[1]) / sqrt(l1), z2 = (w[0] * m[0] + w[1] * m[1]) / sqrt(fmax(l2, 1e-9));
+  /* the along-track bearing, launch -> true impact, and the major axis' (from north, clockwise) */
+  double la0 = tr->launch[k].lat_deg * MWX_DEG2RAD, lo0 = tr->launch[k].lon_deg * MWX_DEG2RAD;
+  double la1 = tlat * MWX_DEG2RAD, lo1 = tlon * MWX_DEG2RAD;
+  double brg = atan2(sin(lo1 - lo0) * cos(la1), cos(la0) * sin(la1) - sin(la0) * cos(la1) * cos(lo1 - lo0));
+  double ang = fmod((atan2(u[0], u[1]) - brg) / MWX_DEG2RAD + 720.0, 180.0);
+  if (ang > 90.0)
+    ang -= 180.0;
+  double ds[2] = {vt[0] - ve[0], vt[1] - ve[1]}, db[2] = {m[0] - vt[0], m[1] - vt[1]};
+  double d2s = d2_2(S, ds);
+  double tb = B[0][0] + B[1][1], dbb = sqrt(fmax(0.0, 0.25 * (B[0][0] - B[1][1]) * (B[0][0] - B[1][1]) + B[0][1] * B[0][1]));
+  double lb = 0.5 * tb + dbb, thb = 0.5 * atan2(2 * B[0][1], B[0][0] - B[1][1]);
+  double zb = lb > 0 ? (cos(thb) * db[0] + sin(thb) * db[1]) / sqrt(lb) : NAN;
+  double sd1 = sqrt(u[0] * (S[0][0] * u[0] + S[0][1] * u[1]) + u[1] * (S[1][0] * u[0] + S[1][1] * u[1]));
+  double sd2 = sqrt(w[0] * (S[0][0] * w[0] + S[0][1] * w[1]) + w[1] * (S[1][0] * w[0] + S[1][1] * w[1]));
+  printf("    SPLIT seed %2d t %6.0f d2 %7.2f z_maj %6.2f z_min %6.2f maj_from_track %6.1f deg sd_maj %.0f m "
+         "(state %.0f) sd_min %.0f m (state %.0f) state: %.0f,%.0f m d2s %7.2f  beta: %.0f,%.0f m zb %6.2f "
+         "(sd %.0f m)  mean_off %.0f,%.0f m  est h %.1f km at %.1f s\n",
+         c->seed, t_s, d2, z1, z2, ang, sqrt(l1), sd1, sqrt(fmax(l2, 0)), sd2, ds[0], ds[1], d2s, db[0], db[1], zb,
+         sqrt(fmax(lb, 0)), -ve[0], -ve[1], st->lla.h_m * 1e-3, st->t_s);
+}
+
 static void trace_pred(void *ctx, size_t k, double t_s, int ph, double d2, const mwx_track_info *in,
                        const mwx_assess *a) {
   const trace_ctx *c = ctx;
@@ -354,6 +430,8 @@ static void trace_pred(void *ctx, size_t k, double t_s, int ph, double d2, const
          c->seed, t_s, ph, d2, in->id, in->hits, in->p_ballistic, in->coasting, quiet, in->quiet_plots, thr,
          in->thrust_mps2, in->thrust_sd_mps2, np, nv, ev, sqrt(e->P[3][3] + e->P[4][4] + e->P[5][5]),
          a->impact.major_km, a->impact.minor_km, a->beta_kgpm2, a->beta_info_share);
+  if (getenv("MWX_BENCH_TRACE_SPLIT") && !isnan(np))
+    trace_split(c, k, t_s, d2, e, &st, a);
 }
 
 /* MWX_BENCH_TRACE (any value): the warning picture over time
@@ -953,6 +1031,58 @@ static double nees(const double *d, const double P[MWX_TRACK_NX][MWX_TRACK_NX], 
   return q;
 }
 
+/* MWX_BENCH_DIAG_DRAW0=1 (with MWX_BENCH_DIAG_FROM_S): the lone filter made
+ * consistent by construction (issue 12, twenty-second session): its start is
+ * the truth at the tracker's estimate's time plus a draw from that
+ * estimate's position-velocity covariance (seeded by the run's seed), its
+ * thrust, thrust angle and ln beta out of the state (the diag's truth flies
+ * the class beta, which the filter flies): exact dynamics, exact beta, the
+ * plots of missile 0 alone, a start error drawn from its own covariance. */
+static int draw_from(const mwx_sim_truth *truth, int seed, mwx_track_est *e) {
+  mwx_sim_truth_state st;
+  if (mwx_sim_truth_at(truth, 0, e->t_ns, &st) || !st.in_flight)
+    return -1;
+  double L[6][6] = {{0}}, n[6];
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j <= i; j++) {
+      double v = e->P[i][j];
+      for (int k = 0; k < j; k++)
+        v -= L[i][k] * L[j][k];
+      if (i == j) {
+        if (!(v > 0))
+          return -1;
+        L[i][i] = sqrt(v);
+      } else {
+        L[i][j] = v / L[j][j];
+      }
+    }
+  uint64_t r = 0x9e3779b97f4a7c15ULL * (uint64_t)(seed + 1);
+  for (int i = 0; i < 6; i++) { /* Box-Muller on splitmix64 */
+    double u[2];
+    for (int h = 0; h < 2; h++) {
+      uint64_t z = (r += 0x9e3779b97f4a7c15ULL);
+      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+      z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+      z ^= z >> 31;
+      u[h] = ((double)(z >> 11) + 0.5) / 9007199254740992.0;
+    }
+    n[i] = sqrt(-2.0 * log(u[0])) * cos(2.0 * M_PI * u[1]);
+  }
+  for (int i = 0; i < 6; i++) {
+    double d = 0;
+    for (int j = 0; j <= i; j++)
+      d += L[i][j] * n[j];
+    e->x[i] = (i < 3 ? st.pos_ecef_m[i] : st.vel_ecef_mps[i - 3]) + d;
+  }
+  for (int i = 6; i < MWX_TRACK_NX; i++) {
+    e->x[i] = 0;
+    for (int j = 0; j < MWX_TRACK_NX; j++)
+      e->P[i][j] = e->P[j][i] = 0;
+  }
+  e->P[6][6] = 1e-6;
+  return 0;
+}
+
 /* One scenario (name substring), one seed, one nation: every confirmed track
  * within 50 km of missile 0, every EVERY s and at each of its first 12
  * updates: the ballistic estimate against the truth at its time (position
@@ -1165,6 +1295,8 @@ static void diag(const char *name, int seed, const char *nation, double every_s)
           for (int r = 0; r < 6; r++)
             for (int c = 0; c < 6; c++)
               e.P[r][c] *= atof(getenv("MWX_BENCH_DIAG_FROM_PSCALE"));
+        if (getenv("MWX_BENCH_DIAG_DRAW0") && draw_from(&truth, seed, &e))
+          break;
         mwx_track_imm_init(&imm, &e, 1e-6);
         started = 1;
         lastp = ts;
