@@ -70,7 +70,9 @@
  * nation's published sample at its own time, and a fuser with that nation's samples alone at the bin's time.
  * BENCH_FUSE_WEIGHTS=S: at the bin of +S s, per seed (stderr, "weights" lines) the fused track's method,
  * members and used nations, each nation's velocity error, claimed sigma and information-sum weight; and the
- * RMS over the seeds of the fused track, each nation, the sum and the CI of the three, the sum of KOR and USA.
+ * RMS over the seeds of the fused track, each nation, the sum and the CI of the three, the sum of KOR and USA,
+ * each nation's tracker at t and their sum.  BENCH_FUSE_OWN_THRUST=1: the per-nation fusers get each nation's
+ * samples as its own (with the filter's thrust, which a partner's Track sample does not carry).
  * --from KOR,USA (any of KOR, JPN, USA): JPN's fuser takes only these nations' samples (issue 13, sixteenth
  * session: which nation's samples make the fused track worse than the best nation's).  The report gives,
  * per phase, the fused RMS over the bins against the RMS of each bin's best single nation.
@@ -119,11 +121,15 @@ typedef struct srcbin {
   int n[N_SB], n3[N_SB];
 } srcbin;
 static srcbin *g_sb;     /* MAX_BINS of them when BENCH_FUSE_SOURCES */
+static int g_sb_own;     /* BENCH_FUSE_OWN_THRUST=1: each nation's fuser gets its samples as the nation's own (with the
+                            filter's thrust, which a partner's Track sample does not carry): what the thrust costs */
 static int g_wbin = -1;  /* BENCH_FUSE_WEIGHTS=S: the bin at +S s: per seed the fused track's members and weights */
 /* BENCH_FUSE_WEIGHTS: over the seeds at that bin, the squared velocity error of: the fused track, each nation as
- * propagated by the fuser, the bench's information sum of the three, their CI, the sum of KOR and the USA */
-enum { W_FUSED = 0, W_KOR, W_JPN, W_USA, W_SUM, W_CI, W_KU, N_W };
-static const char *W_NAME[N_W] = {"fused", "KOR", "JPN", "USA", "sum of 3", "CI of 3", "sum KOR+USA"};
+ * propagated by the fuser, the bench's information sum of the three, their CI, the sum of KOR and the USA; each
+ * nation's tracker at t (its own 9-D state propagated by itself: what JPN's fuser never gets) and their sum */
+enum { W_FUSED = 0, W_KOR, W_JPN, W_USA, W_SUM, W_CI, W_KU, W_TKOR, W_TJPN, W_TUSA, W_TSUM, N_W };
+static const char *W_NAME[N_W] = {"fused", "KOR", "JPN", "USA", "sum of 3", "CI of 3", "sum KOR+USA",
+                                  "KOR tracker", "JPN tracker", "USA tracker", "sum of the 3 trackers"};
 static double g_wse[N_W], g_wsp[N_W];
 static int g_wn[N_W];
 
@@ -426,7 +432,8 @@ static void sources_eval(mwx_fuser *const fzk[3], int64_t t, const double xt[6],
  * the velocity error, the velocity sigma it claims and its weight in an information sum of the used nations
  * (w_k = tr of the velocity block of P_sum I_k / 3; the weights sum to 1), with the sum's velocity error beside
  * the fused one (equal when the fuser summed them).  Accumulates the alternatives' squared errors (W_*). */
-static void weights_eval(const mwx_fuser *fz, mwx_fuser *const fzk[3], int64_t t, const double xt[6], uint64_t seed) {
+static void weights_eval(const mwx_fuser *fz, mwx_fuser *const fzk[3], int64_t t, const double xt[6], uint64_t seed,
+                         const double etr[N_EST][6], const double Ptr[N_EST][6][6], const int htr[N_EST]) {
   static const char *NAT[3] = {"KOR", "JPN", "USA"};
   double ef[6], Pf[6][6], ek[3][6], Pk[3][6][6];
   mwx_fuse_track ft, ftk[3];
@@ -488,8 +495,11 @@ static void weights_eval(const mwx_fuser *fz, mwx_fuser *const fzk[3], int64_t t
       fprintf(stderr, " | %s -", NAT[k]);
       continue;
     }
-    fprintf(stderr, " | %s %s m%d |ev| %.2f along %+.2f sv %.2f w %.3f", NAT[k], ftk[k].boost ? "boost" : "free",
-            ftk[k].method, VNORM(ek[k]), VALONG(ek[k]), sqrt(Pk[k][3][3] + Pk[k][4][4] + Pk[k][5][5]), w[k]);
+    fprintf(stderr, " | %s %s m%d age %.2f s |ev| %.2f along %+.2f sv %.2f w %.3f", NAT[k], ftk[k].boost ? "boost" : "free",
+            ftk[k].method, (double)(t - ftk[k].t_last_sample_ns) / NS, VNORM(ek[k]), VALONG(ek[k]),
+            sqrt(Pk[k][3][3] + Pk[k][4][4] + Pk[k][5][5]), w[k]);
+    if (htr[E_KOR + k]) /* the nation's tracker at t (what "the best single nation" compares) */
+      fprintf(stderr, " tracker |ev| %.2f along %+.2f", VNORM(etr[E_KOR + k]), VALONG(etr[E_KOR + k]));
   }
   if (ok)
     fprintf(stderr, " | sum of used |ev| %.2f (fused - sum: pos %.2f m)", VNORM(es),
@@ -499,12 +509,21 @@ static void weights_eval(const mwx_fuser *fz, mwx_fuser *const fzk[3], int64_t t
   if (!(hk[0] && hk[1] && hk[2]))
     return;
   double alt[N_W][6];
-  int have[N_W] = {1, 1, 1, 1, 0, 0, 0};
+  int have[N_W] = {1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0};
   memcpy(alt[W_FUSED], ef, sizeof ef);
   for (int k = 0; k < 3; k++)
     memcpy(alt[W_KOR + k], ek[k], sizeof ek[k]);
-  for (int a = W_SUM; a <= W_KU; a++) {
+  int htr3 = htr[E_KOR] && htr[E_JPN] && htr[E_USA];
+  for (int k = 0; k < 3 && htr3; k++)
+    memcpy(alt[W_TKOR + k], etr[E_KOR + k], sizeof alt[0]), have[W_TKOR + k] = 1;
+  for (int a = W_SUM; a <= W_TSUM; a++) {
+    if (a >= W_TKOR && a < W_TSUM)
+      continue;
+    if (a == W_TSUM && !htr3)
+      continue;
     unsigned mask = a == W_KU ? 5u : 7u;
+    const double(*Pk_)[6][6] = a == W_TSUM ? &Ptr[E_KOR] : (const double(*)[6][6])Pk;
+    const double(*ek_)[6] = a == W_TSUM ? &etr[E_KOR] : (const double(*)[6])ek;
     if (a == W_CI) {
       double x1[6], P1[6][6], x2[6], P2[6][6];
       if (!mwx_fuse_ci(ek[0], Pk[0], ek[1], Pk[1], x1, P1, NULL) && !mwx_fuse_ci(x1, P1, ek[2], Pk[2], x2, P2, NULL)) {
@@ -518,13 +537,13 @@ static void weights_eval(const mwx_fuser *fz, mwx_fuser *const fzk[3], int64_t t
     int good = 1;
     for (int k = 0; k < 3 && good; k++)
       if ((mask >> k) & 1u) {
-        if (fx_inv6(Pk[k], Ik, NULL)) {
+        if (fx_inv6(Pk_[k], Ik, NULL)) {
           good = 0;
           break;
         }
         for (int i = 0; i < 6; i++)
           for (int j = 0; j < 6; j++)
-            Sa[i][j] += Ik[i][j], iv[i] += Ik[i][j] * ek[k][j];
+            Sa[i][j] += Ik[i][j], iv[i] += Ik[i][j] * ek_[k][j];
       }
     if (good && !fx_inv6(Sa, Pa, NULL)) {
       for (int i = 0; i < 6; i++) {
@@ -580,7 +599,7 @@ static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint
     if ((rc = mwx_fuse_pipe_deliver(pp, 1, g_from, fz)))
       goto done;
     for (int k = 0; k < 3; k++)
-      if (fzk[k] && (rc = mwx_fuse_pipe_deliver(pp, 1, 1u << k, fzk[k])))
+      if (fzk[k] && (rc = mwx_fuse_pipe_deliver(pp, g_sb_own ? k : 1, 1u << k, fzk[k])))
         goto done;
     /* evaluation every EVAL_STEP_S of flight */
     int64_t since = t - L0;
@@ -621,7 +640,7 @@ static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint
     if (g_sb)
       sources_eval(fzk, t, xt, &g_sb[b]);
     if (b == g_wbin)
-      weights_eval(fz, fzk, t, xt, seed);
+      weights_eval(fz, fzk, t, xt, seed, (const double(*)[6])e, (const double(*)[6][6])P, have);
     if (getenv("BENCH_FUSE_DECOMP") && have[E_KOR] && have[E_JPN] && have[E_USA]) {
       double u[3][6], tr, ud[3][6], trd;
       if (!info_decomp(e, P, 7u, u, &tr)) {
@@ -1333,6 +1352,7 @@ int main(int argc, char **argv) {
   g_until_s = getenv("BENCH_FUSE_UNTIL_S") ? atof(getenv("BENCH_FUSE_UNTIL_S")) : 0.0;
   if (getenv("BENCH_FUSE_SOURCES") && !(g_sb = calloc(MAX_BINS, sizeof *g_sb)))
     return 1;
+  g_sb_own = getenv("BENCH_FUSE_OWN_THRUST") != NULL;
   if (getenv("BENCH_FUSE_WEIGHTS"))
     g_wbin = atoi(getenv("BENCH_FUSE_WEIGHTS")) / EVAL_STEP_S;
   if (getenv("BENCH_FUSE_BURNOUT_S")) /* the burnout rule's window (ablation) */
@@ -1393,6 +1413,10 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(argv[i], "--no-displaced-silent")) { /* a displaced member used only while fresh (before the nineteenth session) */
       g_cfg.displaced_silent = 0;
+      continue;
+    }
+    if (!strcmp(argv[i], "--thrust-tau") && i + 1 < argc) { /* the partner thrust estimate's smoothing, s (default 4) */
+      g_cfg.thrust_tau_s = atof(argv[++i]);
       continue;
     }
     if (!strcmp(argv[i], "--tracklet")) { /* own-sensor members by tracklets (issue 13, twenty-first session) */
