@@ -42,7 +42,9 @@
  * --no-displaced-silent (a displaced member is used only while fresh: the same), --tracklet (own-sensor
  * members fused by tracklets, information decorrelation: docs/fusion.md "Tracklets"), --beside-near (a new track
  * waits as beside a fused track holding a live track of its tracker only inside the other nations' split gate:
- * measured in the nineteenth session, not on)
+ * measured in the nineteenth session, not on), --thrust-tau S (a partner's thrust estimate smoothed over S s:
+ * mwx_fuse_config.thrust_tau_s, default 4), --no-thrust-vector (a partner's thrust estimated along the velocity,
+ * no angle, no trend: mwx_fuse_config.thrust_vector 0, before the twenty-second session)
  * are the ablations of docs/fusion.md.  --ballistic gives the fuser each track's ballistic-model estimate
  * once ballistic (mwx_track_info.ballistic) instead of the combined one the
  * node publishes today (what a change to node.c's Track sample would give).
@@ -1417,6 +1419,10 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(argv[i], "--thrust-tau") && i + 1 < argc) { /* the partner thrust estimate's smoothing, s (default 4) */
       g_cfg.thrust_tau_s = atof(argv[++i]);
+      continue;
+    }
+    if (!strcmp(argv[i], "--no-thrust-vector")) { /* a thrust along the velocity, no trend (before the twenty-second session) */
+      g_cfg.thrust_vector = 0;
       continue;
     }
     if (!strcmp(argv[i], "--tracklet")) { /* own-sensor members by tracklets (issue 13, twenty-first session) */

@@ -2248,6 +2248,58 @@ static void test_tracklet_fused_product_ci(void **state) {
 }
 
 
+/* A partner's boost samples carry no thrust: the fuser estimates it from their successive velocities
+ * (issue 13, twenty-second session).  The IRBM's pitch program turns its velocity (a thrust off the velocity)
+ * and its thrust acceleration grows as the mass burns; a thrust along the velocity (thrust_vector 0, the
+ * fuser before) misses the first and lags the second, and a sample propagated to a later time falls behind.
+ * Samples of the truth every second (velocity error 0.05 m/s) to 3 s before burnout, the picture 0.8 s after
+ * the last: the velocity error with the thrust vector and its trend (the default) against without. */
+static double run_partner_thrust(int vector, double *along) {
+  mwx_fuse_config cfg;
+  mwx_fuse_config_default(&cfg);
+  cfg.thrust_vector = vector;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(&cfg, &fz), 0);
+  uint64_t seed = 99;
+  double bo = g_traj.fig.burnout_time_s, t_last = bo - 3.0;
+  for (double t = bo - 40.0; t <= t_last + 1e-9; t += 1.0) {
+    mwx_fuse_sample s;
+    sample_at(&s, "USA", "USA-T1", t, 20.0, 0.05, 1, &seed);
+    assert_int_equal(s.phase, MWX_MSG_BOOST);
+    assert_int_equal(s.has_thrust, 0);
+    assert_int_equal(mwx_fuse_ingest(fz, &s, 1), 0);
+  }
+  mwx_fuse_track ft;
+  double t_q = t_last + 0.8, p[3], v[3], e2 = 0, sp = 0;
+  assert_int_equal(mwx_fuse_get(fz, 0, g_launch_ns + (int64_t)llround(t_q * NS), &ft), 0);
+  assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t_q, p, v, NULL), 0);
+  *along = 0;
+  for (int i = 0; i < 3; i++)
+    sp += v[i] * v[i];
+  sp = sqrt(sp);
+  for (int i = 0; i < 3; i++) {
+    e2 += (ft.x[3 + i] - v[i]) * (ft.x[3 + i] - v[i]);
+    *along += (ft.x[3 + i] - v[i]) * v[i] / sp;
+  }
+  mwx_fuse_destroy(fz);
+  return sqrt(e2);
+}
+
+static void test_partner_thrust_vector(void **state) {
+  (void)state;
+  mwx_fuse_config cfg;
+  mwx_fuse_config_default(&cfg);
+  assert_int_equal(cfg.thrust_vector, 1);
+  double al1, al0, e1 = run_partner_thrust(1, &al1), e0 = run_partner_thrust(0, &al0);
+  print_message("partner boost sample propagated 0.8 s: velocity error %.3f m/s (along %+.3f) with the thrust "
+                "vector and trend, %.3f m/s (along %+.3f) along the velocity\n", e1, al1, e0, al0);
+  assert_true(e1 < 0.5 * e0);            /* the angle: the pitch program's turn */
+  assert_true(fabs(al1) < 0.5 * fabs(al0)); /* the trend: the growing thrust */
+  cfg.thrust_tau_s = 0.0; /* out of range */
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(&cfg, &fz), MWX_EINVAL);
+}
+
 /* ---- Monte Carlo: two own-sensor Kalman filters of one missile ------------------------------------------
  * (issue 13, twenty-second session).  What the fuser claims, measured on the fused NEES: own-sensor free-flight
  * samples above the air are summed by information, which is consistent when the sources' errors are
@@ -2564,6 +2616,7 @@ int main(void) {
       cmocka_unit_test(test_displaced_silent),
       cmocka_unit_test(test_replacement_between_fused_tracks),
       cmocka_unit_test(test_mc_two_kf_sources),
+      cmocka_unit_test(test_partner_thrust_vector),
   };
   return cmocka_run_group_tests(tests, setup_traj, teardown_traj);
 }
