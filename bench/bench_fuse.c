@@ -65,7 +65,8 @@
  * frame (along, up in its vertical plane, lateral); BENCH_FUSE_UNTIL_S=S ends each seed's run S s after
  * launch (the boost alone: a fraction of the flight's cost).
  * BENCH_FUSE_NUMBERS=1: every change of the missile's number, and each seed's counts.
- * BENCH_FUSE_BURNOUT_S=S: the burnout rule's window burnout_ci_s (default 5).
+ * BENCH_FUSE_BURNOUT_S=S: the burnout rule's window burnout_ci_s (default 0, off, since the twenty-second session;
+ * 10 s before, 5 s before the sixteenth).
  * BENCH_FUSE_QB=Q: the fuser's q_ballistic_m2ps3 (ablation: 1e-4, the default before the seventh session).
  * BENCH_FUSE_QBOOST=Q: the fuser's q_boost_m2ps3 (its prediction of a boost sample; default 100).
  * BENCH_FUSE_SOURCES=1 (twenty-second session): the sources' NEES per phase as the fuser gets them - each
@@ -1389,7 +1390,7 @@ int main(int argc, char **argv) {
       g_cfg.replace_exclusive = 0;
       continue;
     }
-    if (!strcmp(argv[i], "--no-burnout-ci")) { /* every free-flight member in the information sum (before the thirteenth session) */
+    if (!strcmp(argv[i], "--no-burnout-ci")) { /* every free-flight member in the information sum (before the thirteenth session; the default since the twenty-second) */
       g_cfg.burnout_ci_s = 0.0;
       continue;
     }

@@ -267,7 +267,7 @@ typedef struct mwx_fuse_config {
  * boost_thrust 1, split_min_s 0 (docs/fusion.md: measured), split_powered_s 10
  * (MWX_ASSESS_STAGING_COAST_S), merge_back 1 (issue 13, tenth session),
  * split_held_s 60, split_held_prob 0.999999 and replace_exclusive 1 (issue 13,
- * eleventh session), split_odd_one_out 1 (twelfth session), pending_s 3 (thirteenth), burnout_ci_s 10 (5 in the thirteenth session), stale_split_gate 1 (sixteenth), boost_sum 1, displaced_silent 1 and pending_beside_near 0 (nineteenth), tracklet 0 (twenty-first), thrust_tau_s 4 and thrust_vector 1 (twenty-second). */
+ * eleventh session), split_odd_one_out 1 (twelfth session), pending_s 3 (thirteenth), burnout_ci_s 0 (5 in the thirteenth session, 10 from the sixteenth to the twenty-first), stale_split_gate 1 (sixteenth), boost_sum 1, displaced_silent 1 and pending_beside_near 0 (nineteenth), tracklet 0 (twenty-first), thrust_tau_s 4 and thrust_vector 1 (twenty-second). */
 void mwx_fuse_config_default(mwx_fuse_config *cfg);
 
 typedef struct mwx_fuser mwx_fuser;

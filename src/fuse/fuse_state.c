@@ -50,7 +50,8 @@ void mwx_fuse_config_default(mwx_fuse_config *cfg) {
   cfg->replace_exclusive = 1;     /* docs/fusion.md "The replacement rule" */
   cfg->split_odd_one_out = 1;     /* docs/fusion.md "The odd one out" */
   cfg->pending_s = 3.0;           /* docs/fusion.md "The pending join" */
-  cfg->burnout_ci_s = MWX_ASSESS_STAGING_COAST_S; /* 10 s: docs/fusion.md "The burnout rule" (5 s until the sixteenth session) */
+  cfg->burnout_ci_s = 0.0; /* off: docs/fusion.md "The burnout rule" (5 s from the thirteenth session, 10 s from the
+                              sixteenth, off since the twenty-second: with today's trackers the sum is better there) */
   cfg->stale_split_gate = 1;      /* docs/fusion.md "A silent member" */
   cfg->boost_sum = 1;             /* docs/fusion.md "Boost samples: the information sum" */
   cfg->displaced_silent = 1;      /* docs/fusion.md "The displacement rule" */
