@@ -42,7 +42,9 @@
  * --no-displaced-silent (a displaced member is used only while fresh: the same), --tracklet (own-sensor
  * members fused by tracklets, information decorrelation: docs/fusion.md "Tracklets"), --beside-near (a new track
  * waits as beside a fused track holding a live track of its tracker only inside the other nations' split gate:
- * measured in the nineteenth session, not on)
+ * measured in the nineteenth session, not on), --thrust-tau S (a partner's thrust estimate smoothed over S s:
+ * mwx_fuse_config.thrust_tau_s, default 4), --no-thrust-vector (a partner's thrust estimated along the velocity,
+ * no angle, no trend: mwx_fuse_config.thrust_vector 0, before the twenty-second session)
  * are the ablations of docs/fusion.md.  --ballistic gives the fuser each track's ballistic-model estimate
  * once ballistic (mwx_track_info.ballistic) instead of the combined one the
  * node publishes today (what a change to node.c's Track sample would give).
@@ -63,9 +65,17 @@
  * frame (along, up in its vertical plane, lateral); BENCH_FUSE_UNTIL_S=S ends each seed's run S s after
  * launch (the boost alone: a fraction of the flight's cost).
  * BENCH_FUSE_NUMBERS=1: every change of the missile's number, and each seed's counts.
- * BENCH_FUSE_BURNOUT_S=S: the burnout rule's window burnout_ci_s (default 5).
+ * BENCH_FUSE_BURNOUT_S=S: the burnout rule's window burnout_ci_s (default 0, off, since the twenty-second session;
+ * 10 s before, 5 s before the sixteenth).
  * BENCH_FUSE_QB=Q: the fuser's q_ballistic_m2ps3 (ablation: 1e-4, the default before the seventh session).
  * BENCH_FUSE_QBOOST=Q: the fuser's q_boost_m2ps3 (its prediction of a boost sample; default 100).
+ * BENCH_FUSE_SOURCES=1 (twenty-second session): the sources' NEES per phase as the fuser gets them - each
+ * nation's published sample at its own time, and a fuser with that nation's samples alone at the bin's time.
+ * BENCH_FUSE_WEIGHTS=S: at the bin of +S s, per seed (stderr, "weights" lines) the fused track's method,
+ * members and used nations, each nation's velocity error, claimed sigma and information-sum weight; and the
+ * RMS over the seeds of the fused track, each nation, the sum and the CI of the three, the sum of KOR and USA,
+ * each nation's tracker at t and their sum.  BENCH_FUSE_OWN_THRUST=1: the per-nation fusers get each nation's
+ * samples as its own (with the filter's thrust, which a partner's Track sample does not carry).
  * --from KOR,USA (any of KOR, JPN, USA): JPN's fuser takes only these nations' samples (issue 13, sixteenth
  * session: which nation's samples make the fused track worse than the best nation's).  The report gives,
  * per phase, the fused RMS over the bins against the RMS of each bin's best single nation.
@@ -102,6 +112,29 @@ static double g_until_s;      /* BENCH_FUSE_UNTIL_S: a seed's run stops this lon
 static mwx_fuse_tracklet_counts g_tk; /* --tracklet: the fusers' tracklet counts, summed over the seeds */
 #define COAST_S 20
 static unsigned g_from = 7u;   /* --from: the nations whose samples JPN's fuser takes (bit 0 KOR, 1 JPN, 2 USA) */
+/* BENCH_FUSE_SOURCES=1 (issue 13, twenty-second session): the sources' NEES as the fuser gets them, per 5-s
+ * bin: each nation's published sample nearest the truth against the truth at the sample's own time (SB_RAW + k:
+ * the track as sent, no propagation; every step's samples, in the bin of their step), and a fuser of JPN's configuration that takes that nation's samples
+ * alone, evaluated as the fused picture is (SB_PROP + k: the sample as delivered to JPN - a partner's without
+ * its thrust state - propagated to the bin's time by the fuser, with the fuser's process noise) */
+enum { SB_RAW = 0, SB_PROP = 3, N_SB = 6 };
+static const char *SB_NAME[N_SB] = {"KOR sent", "JPN sent", "USA sent", "KOR at t", "JPN at t", "USA at t"};
+typedef struct srcbin {
+  double n6[N_SB], np[N_SB], nv[N_SB];
+  int n[N_SB], n3[N_SB];
+} srcbin;
+static srcbin *g_sb;     /* MAX_BINS of them when BENCH_FUSE_SOURCES */
+static int g_sb_own;     /* BENCH_FUSE_OWN_THRUST=1: each nation's fuser gets its samples as the nation's own (with the
+                            filter's thrust, which a partner's Track sample does not carry): what the thrust costs */
+static int g_wbin = -1;  /* BENCH_FUSE_WEIGHTS=S: the bin at +S s: per seed the fused track's members and weights */
+/* BENCH_FUSE_WEIGHTS: over the seeds at that bin, the squared velocity error of: the fused track, each nation as
+ * propagated by the fuser, the bench's information sum of the three, their CI, the sum of KOR and the USA; each
+ * nation's tracker at t (its own 9-D state propagated by itself: what JPN's fuser never gets) and their sum */
+enum { W_FUSED = 0, W_KOR, W_JPN, W_USA, W_SUM, W_CI, W_KU, W_TKOR, W_TJPN, W_TUSA, W_TSUM, N_W };
+static const char *W_NAME[N_W] = {"fused", "KOR", "JPN", "USA", "sum of 3", "CI of 3", "sum KOR+USA",
+                                  "KOR tracker", "JPN tracker", "USA tracker", "sum of the 3 trackers"};
+static double g_wse[N_W], g_wsp[N_W];
+static int g_wn[N_W];
 
 typedef struct bin {
   double se_p[N_EST], se_v[N_EST];
@@ -163,6 +196,35 @@ static uint32_t g_seen[64], g_last_gtn;
 static uint64_t g_seed;
 static int64_t g_launch_ns;
 static int g_nseen;
+
+/* The fused track of fz nearest the truth within NEAR_M at t (its error, covariance and the track).  1 if
+ * found.  No bookkeeping (fused_err's numbers): for the bench's per-nation fusers. */
+static int nearest_fused(const mwx_fuser *fz, int64_t t, const double xt[6], double e[6], double P[6][6],
+                         mwx_fuse_track *out) {
+  double best = NEAR_M;
+  int found = 0;
+  for (size_t i = 0; i < mwx_fuse_count(fz); i++) {
+    mwx_fuse_track ft;
+    if (mwx_fuse_get(fz, i, t, &ft)) {
+      mwx_error_clear();
+      continue;
+    }
+    double d = 0;
+    for (int c = 0; c < 3; c++)
+      d += pow(ft.x[c] - xt[c], 2);
+    d = sqrt(d);
+    if (d < best) {
+      best = d;
+      for (int c = 0; c < 6; c++)
+        e[c] = ft.x[c] - xt[c];
+      memcpy(P, ft.P, sizeof ft.P);
+      if (out)
+        *out = ft;
+      found = 1;
+    }
+  }
+  return found;
+}
 
 static int fused_err(const mwx_fuser *fz, int64_t t, const double xt[6], double e[6], double P[6][6]) {
   double best = NEAR_M;
@@ -320,9 +382,195 @@ static double wh(double k, double z) {
   return k * pow(1.0 - a + z * sqrt(a), 3);
 }
 
+/* BENCH_FUSE_SOURCES: one bin's source NEES (srcbin): each nation's sample of this step nearest the truth at
+ * its own time, and each nation's fuser (fzk[k]) at t. */
+static void sources_add(srcbin *S, int x, const double e[6], const double P[6][6], const double xt[6]) {
+  double n6 = nees6(e, P), np, nv, z2[6];
+  if (isfinite(n6))
+    S->n6[x] += n6, S->n[x]++;
+  nees_axes(e, P, xt, &np, &nv, z2);
+  if (isfinite(np) && isfinite(nv))
+    S->np[x] += np, S->nv[x] += nv, S->n3[x]++;
+}
+
+static void sources_sent(const mwx_fuse_pipe *pp, const mwx_sim_truth *truth, srcbin *S) {
+  const mwx_fuse_sample *ps;
+  const int *pf;
+  size_t np = mwx_fuse_pipe_published(pp, &ps, &pf);
+  for (int k = 0; k < 3; k++) {
+    double best = NEAR_M, eb[6], xb[6];
+    const mwx_fuse_sample *sb = NULL;
+    for (size_t i = 0; i < np; i++) {
+      mwx_sim_truth_state st;
+      if (pf[i] != k || mwx_sim_truth_at(truth, 0, ps[i].t_ns, &st) || !st.in_flight)
+        continue;
+      double d = 0, e[6];
+      for (int c = 0; c < 3; c++) {
+        e[c] = ps[i].pos_ecef_m[c] - st.pos_ecef_m[c];
+        e[3 + c] = ps[i].vel_ecef_mps[c] - st.vel_ecef_mps[c];
+        d += e[c] * e[c];
+      }
+      if (sqrt(d) < best) {
+        best = sqrt(d), sb = &ps[i];
+        memcpy(eb, e, sizeof e);
+        memcpy(xb, st.pos_ecef_m, sizeof st.pos_ecef_m);
+        memcpy(xb + 3, st.vel_ecef_mps, sizeof st.vel_ecef_mps);
+      }
+    }
+    if (sb)
+      sources_add(S, SB_RAW + k, eb, sb->P, xb);
+  }
+}
+
+static void sources_eval(mwx_fuser *const fzk[3], int64_t t, const double xt[6], srcbin *S) {
+  for (int k = 0; k < 3; k++) {
+    double e[6], P[6][6];
+    if (fzk[k] && nearest_fused(fzk[k], t, xt, e, P, NULL))
+      sources_add(S, SB_PROP + k, e, P, xt);
+  }
+}
+
+/* BENCH_FUSE_WEIGHTS: the fused track nearest the truth at t and what it holds: method, members, the nations
+ * used (contributors), and for each nation (its own fuser's state at t: the member as the fuser propagates it)
+ * the velocity error, the velocity sigma it claims and its weight in an information sum of the used nations
+ * (w_k = tr of the velocity block of P_sum I_k / 3; the weights sum to 1), with the sum's velocity error beside
+ * the fused one (equal when the fuser summed them).  Accumulates the alternatives' squared errors (W_*). */
+static void weights_eval(const mwx_fuser *fz, mwx_fuser *const fzk[3], int64_t t, const double xt[6], uint64_t seed,
+                         const double etr[N_EST][6], const double Ptr[N_EST][6][6], const int htr[N_EST]) {
+  static const char *NAT[3] = {"KOR", "JPN", "USA"};
+  double ef[6], Pf[6][6], ek[3][6], Pk[3][6][6];
+  mwx_fuse_track ft, ftk[3];
+  int hf = nearest_fused(fz, t, xt, ef, Pf, &ft), hk[3];
+  for (int k = 0; k < 3; k++)
+    hk[k] = fzk[k] && nearest_fused(fzk[k], t, xt, ek[k], Pk[k], &ftk[k]);
+  double sp = 0, sv = 0;
+  for (int i = 0; i < 3; i++)
+    sp += xt[3 + i] * xt[3 + i];
+  sp = sqrt(sp);
+#define VNORM(e) sqrt((e)[3] * (e)[3] + (e)[4] * (e)[4] + (e)[5] * (e)[5])
+#define VALONG(e) (((e)[3] * xt[3] + (e)[4] * xt[4] + (e)[5] * xt[5]) / sp)
+  fprintf(stderr, "weights seed %2d +%.0f", (int)seed, (double)(t - g_launch_ns) / NS);
+  if (!hf) {
+    fprintf(stderr, " no fused track\n");
+    return;
+  }
+  fprintf(stderr, " fused m%d u%d |ev| %.2f along %+.2f members", ft.method, ft.n_used, VNORM(ef), VALONG(ef));
+  for (int m = 0; m < ft.n_members; m++)
+    fprintf(stderr, " %s", ft.member_local_id[m]);
+  fprintf(stderr, " used");
+  unsigned used = 0;
+  for (int c = 0; c < ft.n_contributors; c++) {
+    fprintf(stderr, " %s", ft.contributors[c]);
+    for (int k = 0; k < 3; k++)
+      if (!strcmp(ft.contributors[c], NAT[k]) && hk[k])
+        used |= 1u << k;
+  }
+  /* the information sum of the used nations */
+  double I[3][6][6], S[6][6] = {{0}}, Ps[6][6], w[3] = {0}, es[6] = {0};
+  int ok = used != 0;
+  for (int k = 0; k < 3 && ok; k++)
+    if ((used >> k) & 1u) {
+      if (fx_inv6(Pk[k], I[k], NULL))
+        ok = 0;
+      for (int i = 0; i < 6 && ok; i++)
+        for (int j = 0; j < 6; j++)
+          S[i][j] += I[k][i][j];
+    }
+  if (ok && fx_inv6(S, Ps, NULL))
+    ok = 0;
+  for (int k = 0; k < 3 && ok; k++)
+    if ((used >> k) & 1u) {
+      double W[6][6], Ie[6] = {0};
+      for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 6; j++) {
+          W[i][j] = 0;
+          for (int m = 0; m < 6; m++)
+            W[i][j] += Ps[i][m] * I[k][m][j];
+          Ie[i] += I[k][i][j] * ek[k][j];
+        }
+      w[k] = (W[3][3] + W[4][4] + W[5][5]) / 3.0;
+      for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 6; j++)
+          es[i] += Ps[i][j] * Ie[j];
+    }
+  for (int k = 0; k < 3; k++) {
+    if (!hk[k]) {
+      fprintf(stderr, " | %s -", NAT[k]);
+      continue;
+    }
+    fprintf(stderr, " | %s %s m%d age %.2f s |ev| %.2f along %+.2f sv %.2f w %.3f", NAT[k], ftk[k].boost ? "boost" : "free",
+            ftk[k].method, (double)(t - ftk[k].t_last_sample_ns) / NS, VNORM(ek[k]), VALONG(ek[k]),
+            sqrt(Pk[k][3][3] + Pk[k][4][4] + Pk[k][5][5]), w[k]);
+    if (htr[E_KOR + k]) /* the nation's tracker at t (what "the best single nation" compares) */
+      fprintf(stderr, " tracker |ev| %.2f along %+.2f", VNORM(etr[E_KOR + k]), VALONG(etr[E_KOR + k]));
+  }
+  if (ok)
+    fprintf(stderr, " | sum of used |ev| %.2f (fused - sum: pos %.2f m)", VNORM(es),
+            sqrt(pow(ef[0] - es[0], 2) + pow(ef[1] - es[1], 2) + pow(ef[2] - es[2], 2)));
+  fprintf(stderr, "\n");
+  /* the alternatives, over the seeds where every nation has a state */
+  if (!(hk[0] && hk[1] && hk[2]))
+    return;
+  double alt[N_W][6];
+  int have[N_W] = {1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0};
+  memcpy(alt[W_FUSED], ef, sizeof ef);
+  for (int k = 0; k < 3; k++)
+    memcpy(alt[W_KOR + k], ek[k], sizeof ek[k]);
+  int htr3 = htr[E_KOR] && htr[E_JPN] && htr[E_USA];
+  for (int k = 0; k < 3 && htr3; k++)
+    memcpy(alt[W_TKOR + k], etr[E_KOR + k], sizeof alt[0]), have[W_TKOR + k] = 1;
+  for (int a = W_SUM; a <= W_TSUM; a++) {
+    if (a >= W_TKOR && a < W_TSUM)
+      continue;
+    if (a == W_TSUM && !htr3)
+      continue;
+    unsigned mask = a == W_KU ? 5u : 7u;
+    const double(*Pk_)[6][6] = a == W_TSUM ? &Ptr[E_KOR] : (const double(*)[6][6])Pk;
+    const double(*ek_)[6] = a == W_TSUM ? &etr[E_KOR] : (const double(*)[6])ek;
+    if (a == W_CI) {
+      double x1[6], P1[6][6], x2[6], P2[6][6];
+      if (!mwx_fuse_ci(ek[0], Pk[0], ek[1], Pk[1], x1, P1, NULL) && !mwx_fuse_ci(x1, P1, ek[2], Pk[2], x2, P2, NULL)) {
+        memcpy(alt[a], x2, sizeof x2);
+        have[a] = 1;
+      }
+      mwx_error_clear();
+      continue;
+    }
+    double Sa[6][6] = {{0}}, iv[6] = {0}, Pa[6][6], Ik[6][6];
+    int good = 1;
+    for (int k = 0; k < 3 && good; k++)
+      if ((mask >> k) & 1u) {
+        if (fx_inv6(Pk_[k], Ik, NULL)) {
+          good = 0;
+          break;
+        }
+        for (int i = 0; i < 6; i++)
+          for (int j = 0; j < 6; j++)
+            Sa[i][j] += Ik[i][j], iv[i] += Ik[i][j] * ek_[k][j];
+      }
+    if (good && !fx_inv6(Sa, Pa, NULL)) {
+      for (int i = 0; i < 6; i++) {
+        alt[a][i] = 0;
+        for (int j = 0; j < 6; j++)
+          alt[a][i] += Pa[i][j] * iv[j];
+      }
+      have[a] = 1;
+    }
+  }
+  for (int a = 0; a < N_W; a++)
+    if (have[a]) {
+      g_wse[a] += alt[a][3] * alt[a][3] + alt[a][4] * alt[a][4] + alt[a][5] * alt[a][5];
+      g_wsp[a] += alt[a][0] * alt[a][0] + alt[a][1] * alt[a][1] + alt[a][2] * alt[a][2];
+      g_wn[a]++;
+    }
+  (void)sv;
+#undef VNORM
+#undef VALONG
+}
+
 static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint64_t seed, bin *bins, int *nbins) {
   mwx_fuse_pipe *pp = NULL;
-  mwx_fuser *fz = NULL;
+  mwx_fuser *fz = NULL, *fzk[3] = {NULL, NULL, NULL}; /* fzk: one nation's samples alone (BENCH_FUSE_SOURCES) */
   const mwx_tracker *tr[4];
   mwx_fuse_pipe_opts po;
   mwx_fuse_pipe_opts_default(&po);
@@ -332,6 +580,8 @@ static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint
   int rc = mwx_fuse_pipe_create(sc, truth, &po, &pp);
   if (!rc)
     rc = mwx_fuse_create(&g_cfg, &fz);
+  for (int k = 0; k < 3 && !rc && (g_sb || g_wbin >= 0); k++)
+    rc = mwx_fuse_create(&g_cfg, &fzk[k]);
   if (rc)
     goto done;
   for (int k = 0; k < 4; k++)
@@ -351,10 +601,16 @@ static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint
     /* what the three nodes publish this step, as JPN receives it */
     if ((rc = mwx_fuse_pipe_deliver(pp, 1, g_from, fz)))
       goto done;
+    for (int k = 0; k < 3; k++)
+      if (fzk[k] && (rc = mwx_fuse_pipe_deliver(pp, g_sb_own ? k : 1, 1u << k, fzk[k])))
+        goto done;
     /* evaluation every EVAL_STEP_S of flight */
     int64_t since = t - L0;
     if (g_until_s > 0 && since > (int64_t)(g_until_s * NS))
       break;
+    /* every step's published samples, in the 5-s bin they fall in (BENCH_FUSE_SOURCES "sent") */
+    if (g_sb && since >= 0 && since / (EVAL_STEP_S * NS) < MAX_BINS)
+      sources_sent(pp, truth, &g_sb[since / (EVAL_STEP_S * NS)]);
     if (since < 0 || since % (EVAL_STEP_S * NS) || (double)since / NS > flight_s - 1.0)
       continue;
     int b = (int)(since / (EVAL_STEP_S * NS));
@@ -384,6 +640,10 @@ static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint
     for (int x = 0; x < N_EST; x++)
       ne[x] = have[x] ? nees6(e[x], P[x]) : NAN;
     double nf = ne[E_FUSED], nc = ne[E_ALL];
+    if (g_sb)
+      sources_eval(fzk, t, xt, &g_sb[b]);
+    if (b == g_wbin)
+      weights_eval(fz, fzk, t, xt, seed, (const double(*)[6])e, (const double(*)[6][6])P, have);
     if (getenv("BENCH_FUSE_DECOMP") && have[E_KOR] && have[E_JPN] && have[E_USA]) {
       double u[3][6], tr, ud[3][6], trd;
       if (!info_decomp(e, P, 7u, u, &tr)) {
@@ -503,6 +763,8 @@ done:
     g_tk.reset_silent += tk.reset_silent, g_tk.ci_old += tk.ci_old, g_tk.reset_powered += tk.reset_powered;
   }
   mwx_fuse_destroy(fz);
+  for (int k = 0; k < 3; k++)
+    mwx_fuse_destroy(fzk[k]);
   mwx_fuse_pipe_destroy(pp);
   return rc;
 }
@@ -720,6 +982,46 @@ static void report(const char *name, int seeds, const bin *bins, int nbins) {
         printf("    %-10s %-12s %8.2f %7d %6d %6d %6d\n", ph == 3 ? "all" : ph == 4 ? "coast" : PH[ph], EST_NAME[x],
                sum / n, nb, in, ab, be);
     }
+  if (g_sb) {
+    /* the sources as sent and as the fuser propagates them, beside the table above's rows */
+    static const char *PH5[5] = {"boost", "midcourse", "terminal", "all", "coast"};
+    double lo3 = wh(3.0 * seeds, -1.959964) / seeds, hi3 = wh(3.0 * seeds, 1.959964) / seeds;
+    printf("  sources' NEES per phase (BENCH_FUSE_SOURCES): \"sent\" = the nation's published sample nearest the truth, "
+           "at its own time; \"at t\" = a fuser with that nation's samples alone (as JPN gets them), at the bin's time;\n"
+           "    6-D mean (band [%.2f, %.2f]), bins where it held every seed in / above / below; 3-D position and velocity "
+           "means (band [%.2f, %.2f])\n",
+           lo, hi, lo3, hi3);
+    printf("    %-10s %-12s %8s %7s %6s %6s %6s %8s %8s\n", "phase", "source", "6-D", "bins", "in", "above", "below",
+           "pos", "vel");
+    for (int po = 0; po < 5; po++)
+      for (int x = 0, ph = PH_ORDER[po]; x < N_SB; x++) {
+        double sum = 0, sp3 = 0, sv3 = 0;
+        int n = 0, n3 = 0, nb = 0, in = 0, ab = 0, be = 0;
+        for (int b = 0; b < nbins; b++) {
+          const bin *B = &bins[b];
+          const srcbin *S = &g_sb[b];
+          if (!B->used || (ph < 3 && B->phase != ph) || (ph == 4 && !B->coast))
+            continue;
+          sum += S->n6[x], n += S->n[x], sp3 += S->np[x], sv3 += S->nv[x], n3 += S->n3[x];
+          if (S->n[x] >= seeds) { /* "at t": one per seed; "sent": every step's sample of the bin */
+            double m = S->n6[x] / S->n[x];
+            nb++, in += m >= lo && m <= hi, ab += m > hi, be += m < lo;
+          }
+        }
+        if (n)
+          printf("    %-10s %-12s %8.2f %7d %6d %6d %6d %8.2f %8.2f\n", PH5[ph], SB_NAME[x], sum / n, nb, in, ab, be,
+                 n3 ? sp3 / n3 : NAN, n3 ? sv3 / n3 : NAN);
+      }
+    memset(g_sb, 0, MAX_BINS * sizeof *g_sb);
+  }
+  if (g_wbin >= 0) {
+    printf("  at +%d s (BENCH_FUSE_WEIGHTS; seeds where every nation holds it): RMS position m / velocity m/s\n",
+           g_wbin * EVAL_STEP_S);
+    for (int a = 0; a < N_W; a++)
+      if (g_wn[a])
+        printf("    %-12s %3d seeds %8.2f %8.3f\n", W_NAME[a], g_wn[a], sqrt(g_wsp[a] / g_wn[a]), sqrt(g_wse[a] / g_wn[a]));
+    memset(g_wse, 0, sizeof g_wse), memset(g_wsp, 0, sizeof g_wsp), memset(g_wn, 0, sizeof g_wn);
+  }
   if (g_cfg.tracklet)
     printf("  tracklets: %llu added; resets to the memoryless state: members changed %llu, not PSD %llu, all silent "
            "%llu; samples by CI (previous sample too old) %llu; powered (memoryless) %llu\n",
@@ -1051,6 +1353,11 @@ int main(int argc, char **argv) {
   mwx_fuse_config_default(&g_cfg);
   g_nees_axes = getenv("BENCH_FUSE_NEES") != NULL;
   g_until_s = getenv("BENCH_FUSE_UNTIL_S") ? atof(getenv("BENCH_FUSE_UNTIL_S")) : 0.0;
+  if (getenv("BENCH_FUSE_SOURCES") && !(g_sb = calloc(MAX_BINS, sizeof *g_sb)))
+    return 1;
+  g_sb_own = getenv("BENCH_FUSE_OWN_THRUST") != NULL;
+  if (getenv("BENCH_FUSE_WEIGHTS"))
+    g_wbin = atoi(getenv("BENCH_FUSE_WEIGHTS")) / EVAL_STEP_S;
   if (getenv("BENCH_FUSE_BURNOUT_S")) /* the burnout rule's window (ablation) */
     g_cfg.burnout_ci_s = atof(getenv("BENCH_FUSE_BURNOUT_S"));
   if (getenv("BENCH_FUSE_QB"))
@@ -1083,7 +1390,7 @@ int main(int argc, char **argv) {
       g_cfg.replace_exclusive = 0;
       continue;
     }
-    if (!strcmp(argv[i], "--no-burnout-ci")) { /* every free-flight member in the information sum (before the thirteenth session) */
+    if (!strcmp(argv[i], "--no-burnout-ci")) { /* every free-flight member in the information sum (before the thirteenth session; the default since the twenty-second) */
       g_cfg.burnout_ci_s = 0.0;
       continue;
     }
@@ -1109,6 +1416,14 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(argv[i], "--no-displaced-silent")) { /* a displaced member used only while fresh (before the nineteenth session) */
       g_cfg.displaced_silent = 0;
+      continue;
+    }
+    if (!strcmp(argv[i], "--thrust-tau") && i + 1 < argc) { /* the partner thrust estimate's smoothing, s (default 4) */
+      g_cfg.thrust_tau_s = atof(argv[++i]);
+      continue;
+    }
+    if (!strcmp(argv[i], "--no-thrust-vector")) { /* a thrust along the velocity, no trend (before the twenty-second session) */
+      g_cfg.thrust_vector = 0;
       continue;
     }
     if (!strcmp(argv[i], "--tracklet")) { /* own-sensor members by tracklets (issue 13, twenty-first session) */

@@ -2017,11 +2017,11 @@ static void test_burnout_rule(void **state) {
   (void)state;
   mwx_fuse_config cfg;
   mwx_fuse_config_default(&cfg);
-  assert_true(cfg.burnout_ci_s == 10.0);
+  assert_true(cfg.burnout_ci_s == 0.0); /* off by default since the twenty-second session (docs/fusion.md) */
   int m1[15], m0[15];
   double e1[15], e0[15];
-  run_burnout(cfg.burnout_ci_s, m1, e1);
-  run_burnout(0.0, m0, e0);
+  run_burnout(10.0, m1, e1);
+  run_burnout(cfg.burnout_ci_s, m0, e0);
   for (int k = 1; k < 15; k++)
     fprintf(stderr, "burnout + %d s: rule method %d error %.1f m; without method %d error %.1f m\n", k, m1[k], e1[k],
             m0[k], e0[k]);
@@ -2247,6 +2247,334 @@ static void test_tracklet_fused_product_ci(void **state) {
   mwx_fuse_destroy(fz);
 }
 
+
+/* A partner's boost samples carry no thrust: the fuser estimates it from their successive velocities
+ * (issue 13, twenty-second session).  The IRBM's pitch program turns its velocity (a thrust off the velocity)
+ * and its thrust acceleration grows as the mass burns; a thrust along the velocity (thrust_vector 0, the
+ * fuser before) misses the first and lags the second, and a sample propagated to a later time falls behind.
+ * Samples of the truth every second (velocity error 0.05 m/s) to 3 s before burnout, the picture 0.8 s after
+ * the last: the velocity error with the thrust vector and its trend (the default) against without. */
+static double run_partner_thrust(int vector, double *along) {
+  mwx_fuse_config cfg;
+  mwx_fuse_config_default(&cfg);
+  cfg.thrust_vector = vector;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(&cfg, &fz), 0);
+  uint64_t seed = 99;
+  double bo = g_traj.fig.burnout_time_s, t_last = bo - 3.0;
+  for (double t = bo - 40.0; t <= t_last + 1e-9; t += 1.0) {
+    mwx_fuse_sample s;
+    sample_at(&s, "USA", "USA-T1", t, 20.0, 0.05, 1, &seed);
+    assert_int_equal(s.phase, MWX_MSG_BOOST);
+    assert_int_equal(s.has_thrust, 0);
+    assert_int_equal(mwx_fuse_ingest(fz, &s, 1), 0);
+  }
+  mwx_fuse_track ft;
+  double t_q = t_last + 0.8, p[3], v[3], e2 = 0, sp = 0;
+  assert_int_equal(mwx_fuse_get(fz, 0, g_launch_ns + (int64_t)llround(t_q * NS), &ft), 0);
+  assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t_q, p, v, NULL), 0);
+  *along = 0;
+  for (int i = 0; i < 3; i++)
+    sp += v[i] * v[i];
+  sp = sqrt(sp);
+  for (int i = 0; i < 3; i++) {
+    e2 += (ft.x[3 + i] - v[i]) * (ft.x[3 + i] - v[i]);
+    *along += (ft.x[3 + i] - v[i]) * v[i] / sp;
+  }
+  mwx_fuse_destroy(fz);
+  return sqrt(e2);
+}
+
+static void test_partner_thrust_vector(void **state) {
+  (void)state;
+  mwx_fuse_config cfg;
+  mwx_fuse_config_default(&cfg);
+  assert_int_equal(cfg.thrust_vector, 1);
+  double al1, al0, e1 = run_partner_thrust(1, &al1), e0 = run_partner_thrust(0, &al0);
+  print_message("partner boost sample propagated 0.8 s: velocity error %.3f m/s (along %+.3f) with the thrust "
+                "vector and trend, %.3f m/s (along %+.3f) along the velocity\n", e1, al1, e0, al0);
+  assert_true(e1 < 0.5 * e0);            /* the angle: the pitch program's turn */
+  assert_true(fabs(al1) < 0.5 * fabs(al0)); /* the trend: the growing thrust */
+  cfg.thrust_tau_s = 0.0; /* out of range */
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(&cfg, &fz), MWX_EINVAL);
+}
+
+/* ---- Monte Carlo: two own-sensor Kalman filters of one missile ------------------------------------------
+ * (issue 13, twenty-second session).  What the fuser claims, measured on the fused NEES: own-sensor free-flight
+ * samples above the air are summed by information, which is consistent when the sources' errors are
+ * independent - true when they share no process noise (the free flight above the air is deterministic: the
+ * tracker's and the fuser's q_ballistic 0) - including a sample propagated by the fuser to the other's time;
+ * where the sources share process noise the sum double counts it, and a source marked as a fused product
+ * (own_sensors 0) is combined by CI, which stays consistent (conservative).  Each run: the truth from
+ * g_traj at +300 s (mid-course, above 600 km), propagated in 0.5-s steps by the tracker's ballistic model
+ * (no drag), plus, for q > 0, a white acceleration of PSD q drawn from the model's own discrete Q (the
+ * truth's process noise, the same for every source); three EKFs (mwx_track_predict, the same model and q)
+ * measure its position with 50-m noise each second, A and B on the whole seconds, C half a second later;
+ * each filter starts from the truth plus a 300-m / 30-m/s draw of its own.  After MC_UPDATES updates every
+ * filter's last sample, the picture of A and B at A's last time and that of A and C at C's last time (A's
+ * sample propagated by the fuser) are scored against the truth: the mean over
+ * MC_RUNS runs of the 6-D NEES, with the two-sided 95% band of the mean of MC_RUNS chi-square(6) values
+ * (Wilson-Hilferty). */
+#define MC_RUNS 300
+#define MC_UPDATES 30
+#define MC_MEAS_M 50.0
+
+static double mc_wh(double k, double z) {
+  double a = 2.0 / (9.0 * k);
+  return k * pow(1.0 - a + z * sqrt(a), 3);
+}
+
+/* x, P (6-D part of est) updated with a position measurement z of variance r*I (Kalman, then symmetrised) */
+static void mc_kf_update(mwx_track_est *e, const double z[3], double r) {
+  double S[6][6] = {{0}}, Si[6][6], K[6][3];
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      S[i][j] = e->P[i][j] + (i == j ? r : 0.0);
+  for (int i = 3; i < 6; i++)
+    S[i][i] = 1.0; /* a 3x3 inverse through fx_inv6: the lower block is the identity */
+  assert_int_equal(fx_inv6(S, Si, NULL), 0);
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 3; j++) {
+      K[i][j] = 0;
+      for (int m = 0; m < 3; m++)
+        K[i][j] += e->P[i][m] * Si[m][j];
+    }
+  double y[3], P1[6][6];
+  for (int i = 0; i < 3; i++)
+    y[i] = z[i] - e->x[i];
+  for (int i = 0; i < 6; i++)
+    for (int m = 0; m < 3; m++)
+      e->x[i] += K[i][m] * y[m];
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 6; j++) {
+      P1[i][j] = e->P[i][j];
+      for (int m = 0; m < 3; m++)
+        P1[i][j] -= K[i][m] * e->P[m][j];
+    }
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 6; j++)
+      e->P[i][j] = 0.5 * (P1[i][j] + P1[j][i]);
+}
+
+static void mc_sample(mwx_fuse_sample *s, const char *orig, const char *id, const mwx_track_est *e, int own) {
+  memset(s, 0, sizeof *s);
+  memcpy(s->originator, orig, 3);
+  snprintf(s->local_track_id, sizeof s->local_track_id, "%s", id);
+  s->t_ns = e->t_ns;
+  for (int i = 0; i < 3; i++) {
+    s->pos_ecef_m[i] = e->x[i];
+    s->vel_ecef_mps[i] = e->x[3 + i];
+  }
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 6; j++)
+      s->P[i][j] = e->P[i][j];
+  s->phase = MWX_MSG_MIDCOURSE;
+  s->own_sensors = own;
+  s->n_contributors = own ? 1 : 2;
+  memcpy(s->contributors[0], orig, 3);
+  if (!own)
+    memcpy(s->contributors[1], "JPN", 3);
+}
+
+typedef struct mc_result {
+  double src[3];  /* mean NEES of A's, B's and C's last samples */
+  double fab;     /* A and B summed (own sensors, the same times) */
+  double fac;     /* A and C at C's time (A's sample propagated by the fuser half a second) */
+  double fci;     /* A and B both marked fused products: CI */
+  double rms_a, rms_fab; /* RMS position error of A and of the A+B picture, m */
+  int method_ab, method_ac, method_ci;
+  int n_ab, n_ac;         /* runs scored */
+  int split_ab, split_ac; /* runs whose pair ended in two fused tracks (a false decorrelation) */
+} mc_result;
+
+static double mc_nees_of(const mwx_fuser *fz, int64_t t_ns, const double xt[6], int *method, double *e2) {
+  mwx_fuse_track ft;
+  assert_int_equal(mwx_fuse_get(fz, 0, t_ns, &ft), 0);
+  *method = ft.method;
+  assert_int_equal(ft.n_used, 2); /* both members in the state */
+  double e[6];
+  for (int i = 0; i < 6; i++)
+    e[i] = ft.x[i] - xt[i];
+  if (e2)
+    *e2 = e[0] * e[0] + e[1] * e[1] + e[2] * e[2];
+  return nees(e, ft.P);
+}
+
+static void run_mc_two_kf(double q_m2ps3, uint64_t seed, mc_result *r) {
+  memset(r, 0, sizeof *r);
+  mwx_track_filter_cfg fc;
+  mwx_track_filter_cfg_default(&fc);
+  fc.kind = MWX_TRACK_EKF;
+  fc.beta_kgpm2 = 0.0; /* no drag: the model the truth flies */
+  fc.q_ballistic_m2ps3 = q_m2ps3;
+  fc.q_ballistic_air_m2ps3 = q_m2ps3;
+  const double h = 0.5; /* the truth's step, s */
+  /* the discrete Q of a white acceleration over h per axis, and its Cholesky factor */
+  double l11 = sqrt(q_m2ps3 * h * h * h / 3.0), l21 = l11 > 0 ? q_m2ps3 * h * h / 2.0 / l11 : 0.0;
+  double l22 = sqrt(fmax(q_m2ps3 * h - l21 * l21, 0.0));
+  double sum_src[3] = {0}, sum_ab = 0, sum_ac = 0, sum_ci = 0, se_a = 0, se_ab = 0;
+  int n_ab = 0, n_ac = 0;
+  for (int run = 0; run < MC_RUNS; run++) {
+    mwx_fuser *fab = NULL, *fac = NULL, *fci = NULL;
+    assert_int_equal(mwx_fuse_create(NULL, &fab), 0);
+    assert_int_equal(mwx_fuse_create(NULL, &fac), 0);
+    assert_int_equal(mwx_fuse_create(NULL, &fci), 0);
+    mwx_track_est tru, kf[3];
+    memset(&tru, 0, sizeof tru);
+    double p[3], v[3];
+    assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, 300.0, p, v, NULL), 0);
+    tru.t_ns = g_launch_ns + 300 * NS;
+    for (int i = 0; i < 3; i++)
+      tru.x[i] = p[i], tru.x[3 + i] = v[i];
+    for (int k = 0; k < 3; k++) {
+      memset(&kf[k], 0, sizeof kf[k]);
+      kf[k].t_ns = tru.t_ns + (k == 2 ? NS / 2 : 0);
+      for (int i = 0; i < 3; i++)
+        kf[k].P[i][i] = 300.0 * 300.0, kf[k].P[3 + i][3 + i] = 30.0 * 30.0;
+    }
+    int started[3] = {0, 0, 0}, n_up[3] = {0, 0, 0};
+    double xt_a[6] = {0}, xt_c[6] = {0};
+    int64_t t_a = 0, t_c = 0;
+    for (int step = 0; n_up[0] < MC_UPDATES || n_up[2] < MC_UPDATES; step++) {
+      int n_ab_s = 0, n_ac_s = 0;
+      if (step > 0) { /* the truth's next half second: the model's flight plus the shared white acceleration */
+        assert_int_equal(mwx_track_predict(&fc, MWX_TRACK_BALLISTIC, &tru, tru.t_ns + NS / 2), 0);
+        memset(tru.P, 0, sizeof tru.P);
+        for (int i = 0; i < 3 && q_m2ps3 > 0; i++) {
+          double g1 = gauss(&seed), g2 = gauss(&seed);
+          tru.x[i] += l11 * g1;
+          tru.x[3 + i] += l21 * g1 + l22 * g2;
+        }
+      }
+      int whole = step % 2 == 0;
+      mwx_fuse_sample s_ab[2], s_ac[2], s_ci[2];
+      for (int k = 0; k < 3; k++) {
+        if ((k < 2 ? !whole : whole) || n_up[k] >= MC_UPDATES) /* A, B on the whole seconds, C half a second later */
+          continue;
+        if (!started[k]) { /* the filter's first estimate: the truth plus its own draw */
+          kf[k].t_ns = tru.t_ns;
+          for (int i = 0; i < 3; i++) {
+            kf[k].x[i] = tru.x[i] + 300.0 * gauss(&seed);
+            kf[k].x[3 + i] = tru.x[3 + i] + 30.0 * gauss(&seed);
+          }
+          started[k] = 1;
+        } else {
+          assert_int_equal(mwx_track_predict(&fc, MWX_TRACK_BALLISTIC, &kf[k], tru.t_ns), 0);
+        }
+        double z[3];
+        for (int i = 0; i < 3; i++)
+          z[i] = tru.x[i] + MC_MEAS_M * gauss(&seed);
+        mc_kf_update(&kf[k], z, MC_MEAS_M * MC_MEAS_M);
+        n_up[k]++;
+        static const char *ORIG[3] = {"KOR", "USA", "JPN"}, *ID[3] = {"KOR-T1", "USA-T1", "JPN-T1"};
+        if (k < 2) {
+          mc_sample(&s_ab[n_ab_s++], ORIG[k], ID[k], &kf[k], 1);
+          mc_sample(&s_ci[k], ORIG[k], ID[k], &kf[k], 0);
+        }
+        if (k != 1)
+          mc_sample(&s_ac[n_ac_s++], ORIG[k], ID[k], &kf[k], 1);
+        if (n_up[k] == MC_UPDATES) { /* the filter's last sample against the truth */
+          double e[6], P6[6][6];
+          for (int i = 0; i < 6; i++) {
+            e[i] = kf[k].x[i] - tru.x[i];
+            for (int j = 0; j < 6; j++)
+              P6[i][j] = kf[k].P[i][j];
+          }
+          sum_src[k] += nees(e, P6);
+          if (k == 2)
+            memcpy(xt_c, tru.x, sizeof xt_c), t_c = tru.t_ns;
+          if (k == 0) {
+            memcpy(xt_a, tru.x, sizeof xt_a);
+            t_a = tru.t_ns;
+            se_a += e[0] * e[0] + e[1] * e[1] + e[2] * e[2];
+          }
+        }
+      }
+      if (n_ab_s) {
+        assert_int_equal(mwx_fuse_ingest(fab, s_ab, (size_t)n_ab_s), 0);
+        assert_int_equal(mwx_fuse_ingest(fci, s_ci, (size_t)n_ab_s), 0);
+      }
+      if (n_ac_s)
+        assert_int_equal(mwx_fuse_ingest(fac, s_ac, (size_t)n_ac_s), 0);
+
+    }
+    /* the pictures at A's last time (A and B there) and at C's (A's last sample propagated by the fuser the
+     * half second to C's); a run whose pair the fuser split (the decorrelation test: a false split) is
+     * counted, not scored */
+    double e2;
+    if (mwx_fuse_count(fab) == 1 && mwx_fuse_count(fci) == 1) {
+      sum_ab += mc_nees_of(fab, t_a, xt_a, &r->method_ab, &e2);
+      se_ab += e2;
+      sum_ci += mc_nees_of(fci, t_a, xt_a, &r->method_ci, NULL);
+      n_ab++;
+    } else {
+      r->split_ab++;
+    }
+    if (mwx_fuse_count(fac) == 1) {
+      mwx_fuse_track fc_last;
+      assert_int_equal(mwx_fuse_get_last(fac, 0, &fc_last), 0);
+      assert_true(fc_last.t_ns == t_a + NS / 2 && t_c == fc_last.t_ns); /* C's sample is the newest */
+      sum_ac += mc_nees_of(fac, t_c, xt_c, &r->method_ac, NULL);
+      n_ac++;
+    } else {
+      r->split_ac++;
+    }
+    mwx_fuse_destroy(fab);
+    mwx_fuse_destroy(fac);
+    mwx_fuse_destroy(fci);
+  }
+  for (int k = 0; k < 3; k++)
+    r->src[k] = sum_src[k] / MC_RUNS;
+  assert_true(n_ab > 0 && n_ac > 0);
+  r->n_ab = n_ab, r->n_ac = n_ac;
+  r->fab = sum_ab / n_ab, r->fac = sum_ac / n_ac, r->fci = sum_ci / n_ab;
+  r->rms_a = sqrt(se_a / MC_RUNS), r->rms_fab = sqrt(se_ab / n_ab);
+}
+
+static void test_mc_two_kf_sources(void **state) {
+  (void)state;
+  double lo = mc_wh(6.0 * MC_RUNS, -1.959964) / MC_RUNS, hi = mc_wh(6.0 * MC_RUNS, 1.959964) / MC_RUNS;
+  mc_result r0, r1;
+  run_mc_two_kf(0.0, 20261206, &r0);
+  run_mc_two_kf(100.0, 20261207, &r1);
+  for (int c = 0; c < 2; c++) {
+    const mc_result *r = c ? &r1 : &r0;
+    /* the band of the runs scored (all but the split ones) */
+    double lo_ab = mc_wh(6.0 * r->n_ab, -1.959964) / r->n_ab, hi_ab = mc_wh(6.0 * r->n_ab, 1.959964) / r->n_ab;
+    double lo_ac = mc_wh(6.0 * r->n_ac, -1.959964) / r->n_ac, hi_ac = mc_wh(6.0 * r->n_ac, 1.959964) / r->n_ac;
+    print_message("q %s: NEES (6-D, band of %d runs [%.2f, %.2f]) sources A %.2f B %.2f C %.2f; A+B summed %.2f "
+                  "(method %d, %d runs, band [%.2f, %.2f]), A+C (A propagated 0.5 s) %.2f (method %d, %d runs, band "
+                  "[%.2f, %.2f]), A+B as fused products %.2f (method %d); RMS position A %.1f m, A+B %.1f m; "
+                  "split A+B %d, A+C %d\n",
+                  c ? "100 m^2/s^3 shared" : "0", MC_RUNS, lo, hi, r->src[0], r->src[1], r->src[2], r->fab,
+                  r->method_ab, r->n_ab, lo_ab, hi_ab, r->fac, r->method_ac, r->n_ac, lo_ac, hi_ac, r->fci,
+                  r->method_ci, r->rms_a, r->rms_fab, r->split_ab, r->split_ac);
+    /* each source consistent on its own (the test's filters are right); false splits rare */
+    for (int k = 0; k < 3; k++)
+      assert_true(r->src[k] >= lo && r->src[k] <= hi);
+    assert_true(r->split_ab <= MC_RUNS / 100 && r->split_ac <= MC_RUNS / 100);
+    assert_int_equal(r->method_ab, MWX_FUSE_INFO);
+    assert_int_equal(r->method_ac, MWX_FUSE_INFO);
+    assert_int_equal(r->method_ci, MWX_FUSE_CI);
+    /* CI: never optimistic, with or without the shared process noise */
+    assert_true(r->fci <= hi_ab);
+    if (!c) {
+      /* no shared process noise: the information sum is what the method claims, inside the band, for
+       * samples at one time and for a sample the fuser propagated; and it gains (two independent 50-m
+       * sensors: ~1/sqrt 2) */
+      assert_true(r->fab >= lo_ab && r->fab <= hi_ab);
+      assert_true(r->fac >= lo_ac && r->fac <= hi_ac);
+      assert_true(r->rms_fab < 0.8 * r->rms_a);
+    } else {
+      /* shared process noise: the sum counts it twice and is optimistic - the case the method does not
+       * claim, and the reason a partner's fused product is combined by CI (and free flight above the air
+       * has q 0) */
+      assert_true(r->fab > hi_ab);
+    }
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_chi2_quantiles),
@@ -2287,6 +2615,8 @@ int main(void) {
       cmocka_unit_test(test_tracklet_fused_product_ci),
       cmocka_unit_test(test_displaced_silent),
       cmocka_unit_test(test_replacement_between_fused_tracks),
+      cmocka_unit_test(test_mc_two_kf_sources),
+      cmocka_unit_test(test_partner_thrust_vector),
   };
   return cmocka_run_group_tests(tests, setup_traj, teardown_traj);
 }

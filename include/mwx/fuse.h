@@ -108,7 +108,9 @@ typedef struct mwx_fuse_sample {
   int phase;                             /* mwx_msg_phase: a boost sample is propagated with the boost model */
   int has_thrust;                        /* 1: thrust_mps2 is the source filter's (own tracks); 0: the fuser
                                             estimates it from the source's successive boost samples */
-  double thrust_mps2;                    /* thrust acceleration along the velocity, m/s^2 */
+  double thrust_mps2;                    /* thrust acceleration, m/s^2 ... */
+  double thrust_angle_rad;               /* ... at this angle above the velocity in its vertical plane (the
+                                            tracker's boost model, x[8]; 0: along the velocity) */
   int own_sensors;                       /* 1: the originator's own sensors only; 0: a fused product */
   uint8_t n_contributors;                /* nations whose data it holds (0: the originator only) */
   char contributors[MWX_MAX_NATIONS][MWX_NATION_LEN];
@@ -246,6 +248,13 @@ typedef struct mwx_fuse_config {
                                to the memoryless state where the difference is not positive semi-definite
                                or the members change; 0 (default): the memoryless state of the latest
                                samples (CI, boost_sum; docs/fusion.md "Tracklets") */
+  double thrust_tau_s;      /* a partner's boost samples carry no thrust: the fuser estimates it from their
+                               successive velocities, smoothed over this long (s, 0.1..60; 4) */
+  int thrust_vector;        /* 1: that estimate is the thrust vector on the velocity's frame (its angle above
+                               the velocity in the vertical plane, as the tracker's boost model has it) with
+                               the along component's trend, and an own track's sample carries its filter's
+                               angle; 0: the thrust along the velocity, no trend (before the twenty-second
+                               session; docs/fusion.md "Boost samples and thrust") */
 } mwx_fuse_config;
 
 /* Defaults: assoc 0.99, split 0.999, split after 3, fresh 20 s (the tracker
@@ -258,7 +267,7 @@ typedef struct mwx_fuse_config {
  * boost_thrust 1, split_min_s 0 (docs/fusion.md: measured), split_powered_s 10
  * (MWX_ASSESS_STAGING_COAST_S), merge_back 1 (issue 13, tenth session),
  * split_held_s 60, split_held_prob 0.999999 and replace_exclusive 1 (issue 13,
- * eleventh session), split_odd_one_out 1 (twelfth session), pending_s 3 (thirteenth), burnout_ci_s 10 (5 in the thirteenth session), stale_split_gate 1 (sixteenth), boost_sum 1, displaced_silent 1 and pending_beside_near 0 (nineteenth). */
+ * eleventh session), split_odd_one_out 1 (twelfth session), pending_s 3 (thirteenth), burnout_ci_s 0 (5 in the thirteenth session, 10 from the sixteenth to the twenty-first), stale_split_gate 1 (sixteenth), boost_sum 1, displaced_silent 1 and pending_beside_near 0 (nineteenth), tracklet 0 (twenty-first), thrust_tau_s 4 and thrust_vector 1 (twenty-second). */
 void mwx_fuse_config_default(mwx_fuse_config *cfg);
 
 typedef struct mwx_fuser mwx_fuser;

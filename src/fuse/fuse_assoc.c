@@ -1045,7 +1045,7 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
     long i = fuse_find_src(fz, sm->originator, sm->local_track_id);
     if (i >= 0 && fz->s[i].fused < 0) { /* new in this batch, a later sample */
       if (sm->t_ns > fz->s[i].last.t_ns) {
-        fuse_estimate_thrust(&fz->s[i], &fz->s[i].last, sm);
+        fuse_estimate_thrust(&fz->s[i], &fz->s[i].last, sm, fz->cfg.thrust_tau_s, fz->cfg.thrust_vector);
         fuse_src_take(&fz->s[i], sm);
         fuse_src_changed(&fz->s[i]);
         fz->s[i].n_samples++;
@@ -1061,7 +1061,7 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
       s->pend_t0_ns = sm->t_ns;
       s->fused = -1;
       s->prev = -2;
-      fuse_estimate_thrust(s, NULL, sm);
+      fuse_estimate_thrust(s, NULL, sm, fz->cfg.thrust_tau_s, fz->cfg.thrust_vector);
       fuse_lookup_add(fz, fz->ns);
       fresh_src[n_new++] = fz->ns++;
       fuse_index_stale(fz);
@@ -1071,7 +1071,7 @@ int mwx_fuse_ingest(mwx_fuser *fz, const mwx_fuse_sample *in, size_t n) {
     if (sm->t_ns <= s->last.t_ns)
       continue; /* old, or the same sample by a second path */
     double gap_s = (double)(sm->t_ns - s->last.t_ns) * 1e-9;
-    fuse_estimate_thrust(s, &s->last, sm);
+    fuse_estimate_thrust(s, &s->last, sm, fz->cfg.thrust_tau_s, fz->cfg.thrust_vector);
     fuse_src_take(s, sm);
     fuse_src_changed(s);
     fz->f[s->fused].dirty = 1;

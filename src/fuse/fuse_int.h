@@ -43,7 +43,10 @@
 
 typedef struct src {
   mwx_fuse_sample last; /* latest sample */
-  double thrust_mps2;   /* estimated thrust acceleration along the velocity (boost samples) */
+  double thrust_mps2;   /* estimated thrust acceleration (boost samples) ... */
+  double thrust_angle_rad; /* ... at this angle above the velocity in its vertical plane (0: along it) */
+  double thrust_u_mps2, thrust_n_mps2; /* the smoothed thrust vector on the velocity's frame, along and up */
+  double thrust_du_mps3; /* ... and the along component's trend (cfg.thrust_vector) */
   int has_thrust;
   int64_t t_first_ns;   /* time of its first sample: the key */
   int n_samples;        /* samples taken */
@@ -197,7 +200,8 @@ int fuse_resolve_names(mwx_fuser *fz, const fname *old, size_t n_old);
 
 /* fuse_predict.c */
 int fuse_predict_sample(const mwx_fuser *fz, const src *sr, int64_t t_ns, double q_min, double x[6], double P[6][6]);
-void fuse_estimate_thrust(src *sr, const mwx_fuse_sample *prev, const mwx_fuse_sample *now);
+void fuse_estimate_thrust(src *sr, const mwx_fuse_sample *prev, const mwx_fuse_sample *now, double tau_s,
+                          int thrust_vector);
 
 /* fuse_state.c */
 /* the index and the lookup are stale: call after any change of s[].fused, of

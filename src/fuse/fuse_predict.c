@@ -61,6 +61,8 @@ static int predict_core(const mwx_fuse_config *cfg, const src *sr, int64_t t_ns,
   int rc;
   if (boost && sr->has_thrust && cfg->boost_thrust && fabs((double)(t_ns - s->t_ns) * 1e-9) <= cfg->fresh_s) {
     e.x[6] = sr->thrust_mps2;
+    if (cfg->thrust_vector) /* P[8][8] 0: held over the propagation (mwx_track_predict) */
+      e.x[8] = sr->thrust_angle_rad;
     e.P[6][6] = thrust_sigma * thrust_sigma;
     int64_t gap = (int64_t)(THRUST_MAX_GAP_S * 1e9), t1 = t_ns;
     if (t_ns - s->t_ns > gap)
@@ -108,19 +110,30 @@ int fuse_predict_sample(const mwx_fuser *fz, const src *sr, int64_t t_ns, double
   return 0;
 }
 
-/* The thrust acceleration along the velocity implied by two successive
- * boost samples of one source: the rate of change of speed less gravity's
- * component along the velocity (drag and the frame terms are small against
- * 20-60 m/s^2), smoothed over THRUST_TAU_S.  A sample that carries its own
- * thrust (has_thrust) is taken as is. */
-#define THRUST_TAU_S 4.0
-void fuse_estimate_thrust(src *sr, const mwx_fuse_sample *prev, const mwx_fuse_sample *now) {
+/* The thrust implied by two successive boost samples of one source.  With
+ * thrust_vector 0 (before the twenty-second session): the acceleration along
+ * the velocity, the rate of change of speed less gravity's component along
+ * the velocity (drag and the frame terms are small against 20-60 m/s^2),
+ * smoothed over tau_s.  With thrust_vector 1: the thrust vector, the change
+ * of velocity less the free-flight acceleration at the mean state (gravity,
+ * the rotating frame's terms; no drag: a booster's is in its thrust), on the
+ * velocity's frame - the thrust a_T at the angle alpha_T above the velocity
+ * in its vertical plane, the tracker's boost model's (src/track/filter.c
+ * deriv) - with its along component's trend: a partner's sample propagated
+ * 0.1-0.5 s at 2022-10-04 +145 s (2 s before burnout) fell 2 m/s RMS behind
+ * the partner's own tracker, which holds the thrust, its angle and their
+ * growth (BENCHMARKS.md, twenty-second session).  tau_s is
+ * mwx_fuse_config.thrust_tau_s.  A sample that carries its own thrust
+ * (has_thrust: an own track, its filter's) is taken as is. */
+void fuse_estimate_thrust(src *sr, const mwx_fuse_sample *prev, const mwx_fuse_sample *now, double tau_s,
+                          int thrust_vector) {
   if (now->phase != MWX_MSG_BOOST) {
     sr->has_thrust = 0;
     return;
   }
   if (now->has_thrust) {
     sr->thrust_mps2 = now->thrust_mps2;
+    sr->thrust_angle_rad = now->thrust_angle_rad;
     sr->has_thrust = 1;
     return;
   }
@@ -129,6 +142,55 @@ void fuse_estimate_thrust(src *sr, const mwx_fuse_sample *prev, const mwx_fuse_s
   double dt = (double)(now->t_ns - prev->t_ns) * 1e-9;
   if (!(dt > 0) || dt > THRUST_MAX_GAP_S)
     return;
+  double k = dt / tau_s > 1.0 ? 1.0 : dt / tau_s;
+  if (thrust_vector) {
+    double xm[3], vm[3], af[3], T[3], r = 0, sp = 0, u[3], n[3], w = 0, nn = 0, tu = 0, tn = 0;
+    for (int i = 0; i < 3; i++) {
+      xm[i] = 0.5 * (prev->pos_ecef_m[i] + now->pos_ecef_m[i]);
+      vm[i] = 0.5 * (prev->vel_ecef_mps[i] + now->vel_ecef_mps[i]);
+      r += now->pos_ecef_m[i] * now->pos_ecef_m[i];
+      sp += now->vel_ecef_mps[i] * now->vel_ecef_mps[i];
+    }
+    r = sqrt(r);
+    sp = sqrt(sp);
+    if (!(sp > 1.0) || !(r > 0))
+      return;
+    mwx_ballistic_accel_free_ecef(xm, vm, 0.0, af);
+    for (int i = 0; i < 3; i++) {
+      T[i] = (now->vel_ecef_mps[i] - prev->vel_ecef_mps[i]) / dt - af[i];
+      u[i] = now->vel_ecef_mps[i] / sp;
+      w += now->pos_ecef_m[i] / r * u[i];
+    }
+    for (int i = 0; i < 3; i++) {
+      n[i] = now->pos_ecef_m[i] / r - w * u[i];
+      nn += n[i] * n[i];
+    }
+    if (!(nn > 1e-6)) /* vertical: no vertical plane; along the velocity */
+      nn = INFINITY;
+    for (int i = 0; i < 3; i++) {
+      n[i] /= sqrt(nn);
+      tu += T[i] * u[i];
+      tn += T[i] * n[i];
+    }
+    if (!sr->has_thrust) {
+      sr->thrust_u_mps2 = tu, sr->thrust_n_mps2 = tn;
+      sr->thrust_du_mps3 = 0;
+      sr->has_thrust = 1;
+    } else {
+      /* the along component: level and trend (Holt's linear smoothing, both over tau_s), since a
+       * thrust acceleration that grows as the mass burns (1-3 m/s^3 in the last seconds of a burn)
+       * is lagged by tau_s times its growth by a level alone; the angle's component: level */
+      double pred = sr->thrust_u_mps2 + sr->thrust_du_mps3 * dt, lvl = pred + k * (tu - pred);
+      sr->thrust_du_mps3 += k * ((lvl - sr->thrust_u_mps2) / dt - sr->thrust_du_mps3);
+      sr->thrust_u_mps2 = lvl;
+      sr->thrust_n_mps2 += k * (tn - sr->thrust_n_mps2);
+    }
+    /* |alpha_T| <= 90 deg (the tracker's chart): no thrust against the velocity */
+    double au = sr->thrust_u_mps2 > 0 ? sr->thrust_u_mps2 : 0.0;
+    sr->thrust_mps2 = sqrt(au * au + sr->thrust_n_mps2 * sr->thrust_n_mps2);
+    sr->thrust_angle_rad = sr->thrust_mps2 > 0 ? atan2(sr->thrust_n_mps2, au) : 0.0;
+    return;
+  }
   double v0 = 0, v1 = 0, g[3], gv = 0;
   for (int i = 0; i < 3; i++) {
     v0 += prev->vel_ecef_mps[i] * prev->vel_ecef_mps[i];
@@ -144,11 +206,11 @@ void fuse_estimate_thrust(src *sr, const mwx_fuse_sample *prev, const mwx_fuse_s
   double a = (v1 - v0) / dt - gv;
   if (a < 0)
     a = 0;
+  sr->thrust_angle_rad = 0;
   if (!sr->has_thrust) {
     sr->thrust_mps2 = a;
     sr->has_thrust = 1;
   } else {
-    double k = dt / THRUST_TAU_S > 1.0 ? 1.0 : dt / THRUST_TAU_S;
     sr->thrust_mps2 += k * (a - sr->thrust_mps2);
   }
 }

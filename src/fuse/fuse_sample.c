@@ -29,7 +29,8 @@ int mwx_fuse_sample_check(const mwx_fuse_sample *s) {
       return mwx_error_set(MWX_EINVAL, "fuse: track %s/%s: position or velocity not finite", s->originator, id);
   if (s->phase < MWX_MSG_BOOST || s->phase > MWX_MSG_TERMINAL)
     return mwx_error_set(MWX_EINVAL, "fuse: track %s/%s: phase %d unknown", s->originator, id, s->phase);
-  if ((s->has_thrust != 0 && s->has_thrust != 1) || (s->has_thrust && !isfinite(s->thrust_mps2)))
+  if ((s->has_thrust != 0 && s->has_thrust != 1) ||
+      (s->has_thrust && (!isfinite(s->thrust_mps2) || !isfinite(s->thrust_angle_rad))))
     return mwx_error_set(MWX_EINVAL, "fuse: track %s/%s: has_thrust must be 0 or 1 with a finite thrust", s->originator, id);
   if (s->own_sensors != 0 && s->own_sensors != 1)
     return mwx_error_set(MWX_EINVAL, "fuse: track %s/%s: own_sensors must be 0 or 1", s->originator, id);
@@ -112,6 +113,7 @@ int mwx_fuse_sample_from_track(const char *nation, const mwx_track_info *in, mwx
   if (out->phase == MWX_MSG_BOOST) {
     out->has_thrust = 1;
     out->thrust_mps2 = in->est.x[6];
+    out->thrust_angle_rad = in->est.x[8]; /* the filter's thrust angle (0 with the angle off) */
   }
   out->own_sensors = 1;
   out->n_contributors = 1;

@@ -50,12 +50,15 @@ void mwx_fuse_config_default(mwx_fuse_config *cfg) {
   cfg->replace_exclusive = 1;     /* docs/fusion.md "The replacement rule" */
   cfg->split_odd_one_out = 1;     /* docs/fusion.md "The odd one out" */
   cfg->pending_s = 3.0;           /* docs/fusion.md "The pending join" */
-  cfg->burnout_ci_s = MWX_ASSESS_STAGING_COAST_S; /* 10 s: docs/fusion.md "The burnout rule" (5 s until the sixteenth session) */
+  cfg->burnout_ci_s = 0.0; /* off: docs/fusion.md "The burnout rule" (5 s from the thirteenth session, 10 s from the
+                              sixteenth, off since the twenty-second: with today's trackers the sum is better there) */
   cfg->stale_split_gate = 1;      /* docs/fusion.md "A silent member" */
   cfg->boost_sum = 1;             /* docs/fusion.md "Boost samples: the information sum" */
   cfg->displaced_silent = 1;      /* docs/fusion.md "The displacement rule" */
   cfg->pending_beside_near = 0;   /* docs/fusion.md "The pending join": measured, not on (salvo-100: 154 fused tracks, as without the wait) */
   cfg->tracklet = 0;              /* docs/fusion.md "Tracklets" */
+  cfg->thrust_vector = 1;          /* docs/fusion.md "Boost samples and thrust" (0 until the twenty-second session) */
+  cfg->thrust_tau_s = 4.0;        /* docs/fusion.md "Boost samples and thrust" */
 
 }
 
@@ -79,7 +82,8 @@ int mwx_fuse_create(const mwx_fuse_config *cfg, mwx_fuser **out) {
       !(c.pending_s >= 0) || c.pending_s > 60.0 || !(c.burnout_ci_s >= 0) || c.burnout_ci_s > 60.0 ||
       (c.stale_split_gate != 0 && c.stale_split_gate != 1) || (c.boost_sum != 0 && c.boost_sum != 1) ||
       (c.displaced_silent != 0 && c.displaced_silent != 1) ||
-      (c.pending_beside_near != 0 && c.pending_beside_near != 1) || (c.tracklet != 0 && c.tracklet != 1))
+      (c.pending_beside_near != 0 && c.pending_beside_near != 1) || (c.tracklet != 0 && c.tracklet != 1) ||
+      !(c.thrust_tau_s >= 0.1 && c.thrust_tau_s <= 60.0) || (c.thrust_vector != 0 && c.thrust_vector != 1))
     return mwx_error_set(MWX_EINVAL, "fuse: create: invalid configuration");
   mwx_fuser *fz = calloc(1, sizeof *fz);
   if (!fz)

@@ -247,7 +247,7 @@ int mwx_fuse_pipe_deliver(const mwx_fuse_pipe *p, int receiver, unsigned from_ma
       continue;
     sub[k] = p->pub[j];
     if (p->from[j] != receiver) /* a Track sample on the wire carries no thrust state */
-      sub[k].has_thrust = 0, sub[k].thrust_mps2 = 0;
+      sub[k].has_thrust = 0, sub[k].thrust_mps2 = 0, sub[k].thrust_angle_rad = 0;
     k++;
   }
   int rc = mwx_fuse_ingest(fz, sub, n);

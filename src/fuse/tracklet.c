@@ -61,6 +61,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mwx/assess.h"
 #include "mwx/error.h"
 #include "mwx/fuse.h"
 #include "mwx/track.h"
@@ -380,21 +381,24 @@ static int ref_tracklet(const mwx_fuser *fz, const src *r, int64_t T, const doub
   return fuse_tracklet_of(xs, Ps, xr, Pr, x0, dI, di, mu_min);
 }
 
-/* Powered: a fresh own-sensor member in boost, or less than burnout_ci_s after its last boost sample
- * (the burnout rule's window, fuse_state.c).  Measured (bench_fuse, 2022-10-04, 3 seeds, the twenty-first
+/* Powered: a fresh own-sensor member in boost, or less than TK_POWERED_S after its last boost sample
+ * (the staging coast: the burnout rule's window, fuse_state.c, until the twenty-second session turned the
+ * rule off by default; the tracklets keep it: tracklets in the burnout seconds made 2022-11-18's +325 s
+ * velocity 1.45x the best nation, twenty-first session).  Measured (bench_fuse, 2022-10-04, 3 seeds, the twenty-first
  * session): every boost sample's difference over its predecessor propagated with the fuser's whole boost
  * model (q_boost 100 m^2/s^3 and the thrust's 5 m/s^2) was not positive semi-definite (266 of 266;
  * smallest whitened eigenvalue p50 -0.81, with the trackers' q 10 and no thrust sigma -1.69): the
  * sample's 6-D covariance is the marginal of an 8-D IMM mixture (thrust, its angle; two models' spread),
  * which grows in ways no 6-D process noise of the sample's shape explains.  So while powered the state
  * is the memoryless one (boost_sum, CI, the burnout rule) and the tracklet state restarts from it. */
+#define TK_POWERED_S MWX_ASSESS_STAGING_COAST_S
 static int tk_powered(const mwx_fuser *fz, const size_t *m, size_t nm, int64_t t_ns) {
   for (size_t k = 0; k < nm; k++) {
     const src *s = &fz->s[m[k]];
     if (!tk_eligible(s) || !fuse_fresh_at(fz, s, t_ns))
       continue;
     if (s->last.phase == MWX_MSG_BOOST ||
-        (s->boost_t_ns && (double)(s->last.t_ns - s->boost_t_ns) * 1e-9 < fz->cfg.burnout_ci_s))
+        (s->boost_t_ns && (double)(s->last.t_ns - s->boost_t_ns) * 1e-9 < TK_POWERED_S))
       return 1;
   }
   return 0;
