@@ -403,6 +403,112 @@ static void trace_split(const trace_ctx *c, size_t k, double t_s, double d2, con
          sqrt(fmax(lb, 0)), -ve[0], -ve[1], st->lla.h_m * 1e-3, st->t_s);
 }
 
+/* MWX_BENCH_TRACE_VFRAME=1 (with MWX_BENCH_TRACE): a "VFR" line under each
+ * TRACE line (issue 12, twenty-second session, acc12b): the state's position
+ * and velocity errors on the truth's along-velocity, up-in-plane and lateral
+ * axes, each over the estimate's own sigma on that axis (z; a consistent
+ * state has E[z^2] = 1 on every axis), and those sigmas. */
+static void trace_vframe(const trace_ctx *c, double t_s, int ph, const mwx_track_est *e,
+                         const mwx_sim_truth_state *st) {
+  double u[3][3], r = 0, sp = 0, w = 0, nn = 0;
+  for (int i = 0; i < 3; i++) {
+    r += st->pos_ecef_m[i] * st->pos_ecef_m[i];
+    sp += st->vel_ecef_mps[i] * st->vel_ecef_mps[i];
+  }
+  r = sqrt(r);
+  sp = sqrt(sp);
+  if (!(r > 0) || !(sp > 0))
+    return;
+  for (int i = 0; i < 3; i++) {
+    u[0][i] = st->vel_ecef_mps[i] / sp;
+    w += st->pos_ecef_m[i] / r * u[0][i];
+  }
+  for (int i = 0; i < 3; i++) {
+    u[1][i] = st->pos_ecef_m[i] / r - w * u[0][i];
+    nn += u[1][i] * u[1][i];
+  }
+  for (int i = 0; i < 3; i++)
+    u[1][i] /= sqrt(nn);
+  u[2][0] = u[0][1] * u[1][2] - u[0][2] * u[1][1];
+  u[2][1] = u[0][2] * u[1][0] - u[0][0] * u[1][2];
+  u[2][2] = u[0][0] * u[1][1] - u[0][1] * u[1][0];
+  double z[6], sd[6];
+  for (int blk = 0; blk < 2; blk++)
+    for (int a = 0; a < 3; a++) {
+      double d = 0, v = 0;
+      for (int i = 0; i < 3; i++) {
+        d += u[a][i] * (e->x[3 * blk + i] - (blk ? st->vel_ecef_mps[i] : st->pos_ecef_m[i]));
+        for (int j = 0; j < 3; j++)
+          v += u[a][i] * e->P[3 * blk + i][3 * blk + j] * u[a][j];
+      }
+      sd[3 * blk + a] = sqrt(fmax(v, 0.0));
+      z[3 * blk + a] = v > 0 ? d / sd[3 * blk + a] : NAN;
+    }
+  printf("    VFR seed %2d t %6.0f ph %d zp %6.2f %6.2f %6.2f zv %6.2f %6.2f %6.2f sdp %.1f %.1f %.1f m sdv %.3f %.3f %.3f m/s",
+         c->seed, t_s, ph, z[0], z[1], z[2], z[3], z[4], z[5], sd[0], sd[1], sd[2], sd[3], sd[4], sd[5]);
+  /* ... and on the eigenvectors of the 6-D covariance (velocity in m/s x
+   * 100 s), smallest eigenvalue first: z_i = v_i . e / sqrt(lambda_i), whose
+   * squares sum to the 6-D NEES; the direction's share of velocity in [] */
+  double A[6][6], V[6][6], d6[6];
+  for (int i = 0; i < 6; i++) {
+    double f = i < 3 ? 1.0 : 100.0;
+    d6[i] = f * (e->x[i] - (i < 3 ? st->pos_ecef_m[i] : st->vel_ecef_mps[i - 3]));
+    for (int j = 0; j < 6; j++) {
+      A[i][j] = f * (j < 3 ? 1.0 : 100.0) * e->P[i][j];
+      V[i][j] = i == j;
+    }
+  }
+  for (int sweep = 0; sweep < 60; sweep++) { /* cyclic Jacobi */
+    double off = 0;
+    for (int p = 0; p < 6; p++)
+      for (int q = p + 1; q < 6; q++)
+        off += A[p][q] * A[p][q];
+    if (off < 1e-30)
+      break;
+    for (int p = 0; p < 6; p++)
+      for (int q = p + 1; q < 6; q++) {
+        if (A[p][q] == 0)
+          continue;
+        double th = 0.5 * atan2(2 * A[p][q], A[q][q] - A[p][p]), cs = cos(th), sn = sin(th);
+        for (int k = 0; k < 6; k++) { /* A = J^T A J on columns then rows */
+          double akp = A[k][p], akq = A[k][q];
+          A[k][p] = cs * akp - sn * akq;
+          A[k][q] = sn * akp + cs * akq;
+        }
+        for (int k = 0; k < 6; k++) {
+          double apk = A[p][k], aqk = A[q][k];
+          A[p][k] = cs * apk - sn * aqk;
+          A[q][k] = sn * apk + cs * aqk;
+        }
+        for (int k = 0; k < 6; k++) {
+          double vkp = V[k][p], vkq = V[k][q];
+          V[k][p] = cs * vkp - sn * vkq;
+          V[k][q] = sn * vkp + cs * vkq;
+        }
+      }
+  }
+  int ord[6] = {0, 1, 2, 3, 4, 5};
+  for (int i = 0; i < 6; i++)
+    for (int j = i + 1; j < 6; j++)
+      if (A[ord[j]][ord[j]] < A[ord[i]][ord[i]]) {
+        int t = ord[i];
+        ord[i] = ord[j];
+        ord[j] = t;
+      }
+  printf(" eig");
+  for (int r = 0; r < 6; r++) {
+    int k = ord[r];
+    double pr = 0, vs = 0;
+    for (int i = 0; i < 6; i++) {
+      pr += V[i][k] * d6[i];
+      if (i >= 3)
+        vs += V[i][k] * V[i][k];
+    }
+    printf(" %.2f[%.2f]", A[k][k] > 0 ? pr / sqrt(A[k][k]) : NAN, vs);
+  }
+  printf("\n");
+}
+
 static void trace_pred(void *ctx, size_t k, double t_s, int ph, double d2, const mwx_track_info *in,
                        const mwx_assess *a) {
   const trace_ctx *c = ctx;
@@ -432,6 +538,8 @@ static void trace_pred(void *ctx, size_t k, double t_s, int ph, double d2, const
          a->impact.major_km, a->impact.minor_km, a->beta_kgpm2, a->beta_info_share);
   if (getenv("MWX_BENCH_TRACE_SPLIT") && !isnan(np))
     trace_split(c, k, t_s, d2, e, &st, a);
+  if (getenv("MWX_BENCH_TRACE_VFRAME") && !isnan(np))
+    trace_vframe(c, t_s, ph, e, &st);
 }
 
 /* MWX_BENCH_TRACE (any value): the warning picture over time
