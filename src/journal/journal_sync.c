@@ -53,7 +53,8 @@ struct journal_sync {
   pthread_t th;
   int started, stop, failed;
   uint64_t want;               /* the last ticket committed */
-  uint64_t inflight;           /* the ticket the thread's fsync in progress covers, 0: none */
+  uint64_t inflight;           /* the largest ticket an fsync in progress covers (the thread's or
+                                  journal_sync_now's), 0: none */
   atomic_uint_fast64_t durable; /* the last ticket synced */
   /* stats, under mu */
   uint64_t syncs, covered, syncs_now;
@@ -101,6 +102,8 @@ static void synced(journal_sync *s, uint64_t k, int ok, double ms) {
       atomic_store(&s->durable, k);
       s->covered += k - before;
     }
+    if (s->inflight <= k)
+      s->inflight = 0;
     s->syncs++;
     s->ms_total += ms;
     if (ms > s->ms_max)
@@ -111,6 +114,7 @@ static void synced(journal_sync *s, uint64_t k, int ok, double ms) {
       s->n_ring++;
   }
   pthread_cond_broadcast(&s->done);
+  pthread_cond_signal(&s->cv); /* the thread: what is left after this one */
 }
 
 static void *worker(void *arg) {
@@ -118,17 +122,24 @@ static void *worker(void *arg) {
   (void)pthread_setname_np(pthread_self(), "mwx-sync"); /* a diagnostic: a failure changes nothing */
   pthread_mutex_lock(&s->mu);
   for (;;) {
-    while (s->want <= atomic_load(&s->durable) && !s->stop && !s->failed)
+    /* nothing to do while everything asked for is durable or covered by an
+       fsync in progress (journal_sync_now's on the committing thread) */
+    while ((s->want <= atomic_load(&s->durable) || s->want <= s->inflight) && !s->stop && !s->failed)
       pthread_cond_wait(&s->cv, &s->mu);
-    if (s->failed || s->want <= atomic_load(&s->durable))
-      break; /* stop, and everything asked for is synced; or an fsync failed (final) */
+    if (s->failed)
+      break; /* an fsync failed: final */
+    if (s->want <= atomic_load(&s->durable))
+      break; /* stop, and everything asked for is synced */
+    if (s->want <= s->inflight) { /* stop: the fsync in progress finishes it */
+      pthread_cond_wait(&s->done, &s->mu);
+      continue;
+    }
     uint64_t k = s->want;
     s->inflight = k;
     pthread_mutex_unlock(&s->mu);
     double ms = 0;
     int ok = wal_sync(s, &s->file, &ms);
     pthread_mutex_lock(&s->mu);
-    s->inflight = 0;
     synced(s, k, ok, ms);
     if (!ok)
       break;
@@ -221,6 +232,7 @@ int journal_sync_now(journal_sync *s, uint64_t ticket) {
     pthread_cond_wait(&s->done, &s->mu);
   if (atomic_load(&s->durable) < ticket && !s->failed) {
     uint64_t k = s->want > ticket ? s->want : ticket; /* every commit so far (the caller commits) */
+    s->inflight = k; /* the thread, woken by the commit, leaves this one to us */
     pthread_mutex_unlock(&s->mu);
     double ms = 0;
     int ok = wal_sync(s, &s->file_now, &ms);
