@@ -137,12 +137,15 @@ int mwx_journal_rollback(mwx_journal *j);
  * the WAL on the calling thread (or the wait for the sync thread's fsync in
  * flight when that one already covers them), MWX_EIO as sync_wait; with
  * FULL and NORMAL it returns 0 at once (FULL: already durable; NORMAL:
- * nothing is promised against power loss).  ticket, sync_now: the handle's
- * thread; durable, sync_wait: any thread. */
+ * nothing is promised against power loss).  mwx_journal_sync_check: 0, or
+ * MWX_EIO once an fsync of the sync thread has failed (final), without
+ * waiting.  ticket, sync_now: the handle's thread; durable, sync_wait,
+ * sync_check: any thread. */
 uint64_t mwx_journal_ticket(mwx_journal *j);
 uint64_t mwx_journal_durable(mwx_journal *j);
 int mwx_journal_sync_wait(mwx_journal *j, uint64_t ticket);
 int mwx_journal_sync_now(mwx_journal *j);
+int mwx_journal_sync_check(mwx_journal *j);
 
 /* Commit timing and the WAL checkpoints of one handle (since open). */
 typedef struct mwx_journal_stats {

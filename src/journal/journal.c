@@ -933,6 +933,13 @@ int mwx_journal_sync_wait(mwx_journal *j, uint64_t ticket) {
   return mwx_error_set(MWX_EINVAL, "%s: synchronous=NORMAL: no commit is waited for", j->path);
 }
 
+int mwx_journal_sync_check(mwx_journal *j) {
+  if (!j) return mwx_error_set(MWX_EINVAL, "journal_sync_check: NULL argument");
+  if (j->syncer && journal_sync_failed(j->syncer))
+    return mwx_error_set(MWX_EIO, "%s: an fsync of the WAL failed: nothing after it is durable", j->path);
+  return 0;
+}
+
 int mwx_journal_sync_now(mwx_journal *j) {
   if (!j) return mwx_error_set(MWX_EINVAL, "journal_sync_now: NULL argument");
   if (j->syncer) return journal_sync_now(j->syncer, j->ticket);

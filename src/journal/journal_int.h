@@ -62,6 +62,7 @@ void journal_sync_request(journal_sync *s, uint64_t ticket);
 uint64_t journal_sync_durable(journal_sync *s);
 int journal_sync_wait(journal_sync *s, uint64_t ticket);
 int journal_sync_now(journal_sync *s, uint64_t ticket);
+int journal_sync_failed(journal_sync *s);
 void journal_sync_stats(journal_sync *s, mwx_journal_stats *out);
 
 /* CLOCK_MONOTONIC in ns: the journal's threads time their fsyncs and

@@ -225,6 +225,13 @@ int journal_sync_wait(journal_sync *s, uint64_t ticket) {
                 : 0;
 }
 
+int journal_sync_failed(journal_sync *s) {
+  pthread_mutex_lock(&s->mu);
+  int f = s->failed;
+  pthread_mutex_unlock(&s->mu);
+  return f;
+}
+
 int journal_sync_now(journal_sync *s, uint64_t ticket) {
   pthread_mutex_lock(&s->mu);
   /* the thread's fsync in flight started after the ticket was committed: it covers it */

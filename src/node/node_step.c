@@ -134,9 +134,19 @@ static int pass_commit(mwx_node *n) {
  *      here, or the wait for the sync thread's fsync in flight when that one
  *      covers it), then publishes and reports them: write-ahead against
  *      power loss for everything the node itself sends or shows.
- * A failed fsync stops the node: nothing after it is durable, nothing more
- * is published. */
+ * A failed fsync (the loop's, or the sync thread's: seen at the next pass)
+ * stops the node: nothing after it is durable, nothing more is published
+ * or reported held. */
+static void sync_fail(mwx_node *n, int rc) {
+  n->sync_failed = 1;
+  fprintf(stderr, "mwx node %s: %s: stopping (nothing more is published)\n", n->cfg.nation, mwx_error_msg());
+  mwx_node_loop_stop(n->loop, rc);
+}
+
 static void pass_out(mwx_node *n) {
+  int rc = n->sync_failed ? 0 : mwx_journal_sync_check(n->j); /* the sync thread's fsync of an earlier pass */
+  if (rc)
+    sync_fail(n, rc);
   if (n->sync_failed) { /* not durable: counted, not published */
     n->st.publish_errors += n->n_out;
     n->n_out = 0;
@@ -147,12 +157,10 @@ static void pass_out(mwx_node *n) {
   if (!n->n_out)
     return;
   int prev = node_prof(n, MWX_NODE_PROF_COMMIT);
-  int rc = mwx_journal_sync_now(n->j);
+  rc = mwx_journal_sync_now(n->j);
   node_prof(n, prev);
   if (rc) {
-    n->sync_failed = 1;
-    fprintf(stderr, "mwx node %s: %s: stopping (nothing more is published)\n", n->cfg.nation, mwx_error_msg());
-    mwx_node_loop_stop(n->loop, rc);
+    sync_fail(n, rc);
     n->st.publish_errors += n->n_out;
     n->n_out = 0;
     return;
