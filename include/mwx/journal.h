@@ -55,7 +55,9 @@ typedef enum mwx_journal_sync {
   MWX_JOURNAL_SYNC_THREAD = 2  /* synchronous=NORMAL (a commit is a write() of its WAL frames:
                                   survives kill -9 when it returns) and the handle's sync thread
                                   fsyncs the WAL after commits: a commit survives power loss once
-                                  mwx_journal_durable() has reached its ticket (see "Tickets") */
+                                  mwx_journal_durable() has reached its ticket, or once
+                                  mwx_journal_sync_now returned (see "Tickets"); the node's
+                                  handle with sync full */
 } mwx_journal_sync;
 
 typedef struct mwx_journal_options {
