@@ -270,7 +270,7 @@ static void print_bounds(const char *nation, const mwx_node_stats *st, const mwx
   printf("%s BOUNDS handover max=%llu/%llu dropped=%llu | rx_pend max=%llu | out max=%llu impacts deferred=%llu | fit_queue cap=%d"
          " workers=%d dropped=%llu | tracks held=%llu/%d evicted=%llu forgotten=%llu | tracker slots=%llu/%llu"
          " live max=%llu refused=%llu pending dropped=%llu | latest samples=%llu/%d evicted=%llu dropped=%llu | fused dropped=%llu"
-         " | alerts forgotten=%llu | parked passes max=%llu/%llu full=%llu | heap used=%.1f free=%.1f tracker=%.1f journal=%.1f fuser=%.1f tables=%.1f rss=%.1f MB trims=%llu (skipped %llu) max=%.2f ms\n",
+         " | alerts forgotten=%llu | heap used=%.1f free=%.1f tracker=%.1f journal=%.1f fuser=%.1f tables=%.1f rss=%.1f MB trims=%llu (skipped %llu) max=%.2f ms\n",
          nation, (unsigned long long)st->handover_max, (unsigned long long)st->handover_cap,
          (unsigned long long)st->handover_dropped, (unsigned long long)st->rx_pend_max,
          (unsigned long long)st->out_max, (unsigned long long)st->impacts_deferred, cfg->fit_queue, cfg->fit_workers, (unsigned long long)st->fits_dropped,
@@ -280,8 +280,7 @@ static void print_bounds(const char *nation, const mwx_node_stats *st, const mwx
          (unsigned long long)st->tracks_refused, (unsigned long long)st->pending_dropped,
          (unsigned long long)st->picture_entries, MWX_FUSE_LATEST_MAX, (unsigned long long)st->picture_evicted,
          (unsigned long long)st->picture_dropped, (unsigned long long)st->fused_dropped,
-         (unsigned long long)st->alerts_forgotten, (unsigned long long)st->park_max,
-         (unsigned long long)st->park_cap, (unsigned long long)st->park_full,
+         (unsigned long long)st->alerts_forgotten,
          (double)m->heap_used_bytes / 1048576.0, (double)m->heap_free_bytes / 1048576.0,
          (double)m->tracker_heap_bytes / 1048576.0, (double)m->journal_heap_bytes / 1048576.0,
          (double)m->fuser_heap_bytes / 1048576.0, (double)m->node_tables_bytes / 1048576.0,
@@ -350,12 +349,11 @@ static int node_main(const char *config, long run_s, int log, int stages, const 
     printf("%s WEB %s accounts=%s%s\n", cfg.nation, mwx_cop_url(cop), wcfg.accounts,
            wcfg.insecure_local ? " (plain HTTP: --insecure-local)" : "");
   printf("%s UP node journal=%s policy=%s scenario=%s speed=%g links=%d secure=%d role=%s sync=%s launch_fit=%d"
-         " fit_workers=%d fit_queue=%d batch_nice=%d batch_sched=%s commit_sync=%s\n",
+         " fit_workers=%d fit_queue=%d batch_nice=%d batch_sched=%s\n",
          cfg.nation, cfg.journal, cfg.policy, cfg.scenario[0] ? cfg.scenario : "-", cfg.speed, cfg.net.n_links,
          cfg.net.secure, cfg.net.role == MWX_NET_HUB_RELAY ? "hub-relay" : "mesh",
          cfg.sync == MWX_JOURNAL_SYNC_FULL ? "full" : "normal", cfg.launch_fit, cfg.fit_workers, cfg.fit_queue,
-         cfg.batch_nice, cfg.batch_sched == MWX_NODE_BATCH_IDLE ? "idle" : cfg.batch_sched == MWX_NODE_BATCH_BATCH ? "batch" : "other",
-         cfg.sync != MWX_JOURNAL_SYNC_FULL ? "-" : cfg.commit_sync == MWX_NODE_COMMIT_THREAD ? "thread" : "inline");
+         cfg.batch_nice, cfg.batch_sched == MWX_NODE_BATCH_IDLE ? "idle" : cfg.batch_sched == MWX_NODE_BATCH_BATCH ? "batch" : "other");
   fflush(stdout);
   int64_t t0 = mwx_node_mono_ns();
   rc = mwx_node_run(n);
@@ -378,10 +376,10 @@ static int node_main(const char *config, long run_s, int log, int stages, const 
   mwx_journal_get_stats(mwx_node_journal(n), &js);
   printf("%s JOURNAL commits=%llu commit_ms p50=%.2f p99=%.2f max=%.1f total=%.0f checkpoints=%llu"
          " checkpoint_ms max=%.1f total=%.0f wal_pages_max=%llu (checkpoints off the loop thread)"
-         " syncs=%llu commits_per_sync=%.2f sync_ms p50=%.2f p99=%.2f max=%.1f (commit_sync thread: the fsyncs off the loop)\n",
+         " syncs=%llu on_loop=%llu commits_per_sync=%.2f sync_ms p50=%.2f p99=%.2f max=%.1f (the WAL's fsyncs: the sync thread's and the loop's before it publishes)\n",
          cfg.nation, (unsigned long long)js.commits, js.commit_ms_p50, js.commit_ms_p99, js.commit_ms_max,
          js.commit_ms_total, (unsigned long long)js.checkpoints, js.checkpoint_ms_max, js.checkpoint_ms_total,
-         (unsigned long long)js.wal_pages_max, (unsigned long long)js.syncs,
+         (unsigned long long)js.wal_pages_max, (unsigned long long)js.syncs, (unsigned long long)js.syncs_now,
          js.syncs ? (double)js.sync_commits / (double)js.syncs : 0.0, js.sync_ms_p50, js.sync_ms_p99, js.sync_ms_max);
   mwx_node_memory mem; /* the heap walk and /proc read: once, at the end */
   mwx_node_get_memory(n, &mem);

@@ -50,8 +50,6 @@
 #             (n, p50 / p99 / max us), and what ran while each loop and receive thread waited
 # SYNC=normal (environment) runs every node with "sync":"normal" (no fsync per
 # commit: docs/operations.md), to show what the fsyncs cost; default: full.
-# COMMIT_SYNC=thread|inline (environment) sets every node's "commit_sync" (where the commit's fsync runs:
-# docs/operations.md; default: mwxd's, thread).
 # FIT_WORKERS=N (environment) sets every node's "fit_workers" (default 1).
 # BATCH_NICE=N, BATCH_SCHED=other|batch|idle (environment) set every node's "batch_nice" and
 # "batch_sched" (the fusion, fit and memory workers' priority: docs/operations.md); default: the node's.
@@ -99,7 +97,6 @@ run_case() {
   [ "${TICK:-0}" = 1 ] && stepkey="\"step_s\":$STEP,"
   local synckey=""
   [ -n "${SYNC:-}" ] && synckey="\"sync\":\"$SYNC\","
-  [ -n "${COMMIT_SYNC:-}" ] && synckey="$synckey\"commit_sync\":\"$COMMIT_SYNC\","
   [ -n "${FIT_WORKERS:-}" ] && synckey="$synckey\"fit_workers\":$FIT_WORKERS,"
   [ -n "${SLOW_PASS_MS:-}" ] && synckey="$synckey\"slow_pass_ms\":$SLOW_PASS_MS,"
   [ -n "${BATCH_NICE:-}" ] && synckey="$synckey\"batch_nice\":$BATCH_NICE,"
@@ -348,9 +345,6 @@ for nat in ["KOR", "JPN", "USA"]:
         m = re.search(r" UP node .* sync=(\w+)", l)
         if m:
             mode = m.group(1)
-            m2 = re.search(r" commit_sync=(\w+)", l)
-            if m2 and m2.group(1) != "-":
-                mode += "/" + m2.group(1)
         m = re.match(r"\w{3} PROFILE passes=(\d+) busy=([0-9.]+)% of ([0-9.]+) s [^|]*\|(.*)", l)
         if m:
             wall_s = float(m.group(3)); busy = float(m.group(2))
@@ -365,7 +359,7 @@ for nat in ["KOR", "JPN", "USA"]:
         m = re.search(r"JOURNAL commits=(\d+) commit_ms p50=([0-9.]+) p99=([0-9.]+)", l)
         if m:
             js = m.groups()
-            m2 = re.search(r"syncs=(\d+) commits_per_sync=([0-9.]+) sync_ms p50=([0-9.]+) p99=([0-9.]+)", l)
+            m2 = re.search(r"syncs=(\d+) on_loop=(\d+) commits_per_sync=([0-9.]+) sync_ms p50=([0-9.]+) p99=([0-9.]+)", l)
             jsync = m2.groups() if m2 and int(m2.group(1)) else None
         m = re.match(r"\w{3} BOUNDS (.*)", l)
         if m:
@@ -373,7 +367,7 @@ for nat in ["KOR", "JPN", "USA"]:
     if js:
         share = f", {100 * commit_ms / busy_ms:.0f}% of the loop's busy time" if commit_ms is not None and busy_ms else ""
         sync.append(f"{nat} sync={mode} {int(js[0]) / (run + 2):.1f} commits/s p50 {js[1]} p99 {js[2]} ms{share}"
-                    + (f", sync thread {jsync[0]} fsyncs ({jsync[1]} commits each) p50 {jsync[2]} p99 {jsync[3]} ms" if jsync else ""))
+                    + (f", WAL fsyncs {jsync[0]} ({jsync[1]} on the loop before publishing, {jsync[2]} commits each) p50 {jsync[3]} p99 {jsync[4]} ms" if jsync else ""))
 print(f"PROFILE {tag} | " + " | ".join(prof))
 try:
     pf = [l.split() for l in open(d + "/perf.txt")]

@@ -55,7 +55,9 @@ typedef enum mwx_journal_sync {
   MWX_JOURNAL_SYNC_THREAD = 2  /* synchronous=NORMAL (a commit is a write() of its WAL frames:
                                   survives kill -9 when it returns) and the handle's sync thread
                                   fsyncs the WAL after commits: a commit survives power loss once
-                                  mwx_journal_durable() has reached its ticket (see "Tickets") */
+                                  mwx_journal_durable() has reached its ticket, or once
+                                  mwx_journal_sync_now returned (see "Tickets"); the node's
+                                  handle with sync full */
 } mwx_journal_sync;
 
 typedef struct mwx_journal_options {
@@ -132,16 +134,20 @@ int mwx_journal_rollback(mwx_journal *j);
  * commit k only when durable >= k.
  * mwx_journal_sync_wait blocks until durable >= ticket: 0; MWX_EIO if an
  * fsync failed (final: after a failed fsync nothing later is durable);
- * MWX_EINVAL for a NORMAL handle.  mwx_journal_set_sync_fn (THREAD only, else
- * MWX_EINVAL): fn(ctx, k) is called on the sync thread after each fsync that
- * made tickets up to k durable (keep it short: wake someone); NULL stops
- * the calls and returns only when none is running.  ticket: the handle's
- * thread; durable, sync_wait: any thread. */
-typedef void (*mwx_journal_synced_fn)(void *ctx, uint64_t durable);
+ * MWX_EINVAL for a NORMAL handle.  mwx_journal_sync_now makes every commit
+ * of the handle so far durable before it returns: with THREAD one fsync of
+ * the WAL on the calling thread (or the wait for the sync thread's fsync in
+ * flight when that one already covers them), MWX_EIO as sync_wait; with
+ * FULL and NORMAL it returns 0 at once (FULL: already durable; NORMAL:
+ * nothing is promised against power loss).  mwx_journal_sync_check: 0, or
+ * MWX_EIO once an fsync of the sync thread has failed (final), without
+ * waiting.  ticket, sync_now: the handle's thread; durable, sync_wait,
+ * sync_check: any thread. */
 uint64_t mwx_journal_ticket(mwx_journal *j);
 uint64_t mwx_journal_durable(mwx_journal *j);
 int mwx_journal_sync_wait(mwx_journal *j, uint64_t ticket);
-int mwx_journal_set_sync_fn(mwx_journal *j, mwx_journal_synced_fn fn, void *ctx);
+int mwx_journal_sync_now(mwx_journal *j);
+int mwx_journal_sync_check(mwx_journal *j);
 
 /* Commit timing and the WAL checkpoints of one handle (since open). */
 typedef struct mwx_journal_stats {
@@ -152,10 +158,11 @@ typedef struct mwx_journal_stats {
   uint64_t checkpoints;        /* WAL checkpoints run by the handle's checkpoint thread */
   double checkpoint_ms_max, checkpoint_ms_total;
   uint64_t wal_pages_max;      /* largest WAL seen after a commit, pages */
-  /* THREAD: the sync thread's fsyncs of the WAL, the commits they covered
-     (sync_commits / syncs: commits per fsync) and their wall time (p50 / p99
-     over the last 4,096) */
-  uint64_t syncs, sync_commits;
+  /* THREAD: the fsyncs of the WAL (the sync thread's and, syncs_now of them,
+     mwx_journal_sync_now's on the committing thread), the commits they
+     covered (sync_commits / syncs: commits per fsync) and their wall time
+     (p50 / p99 over the last 4,096) */
+  uint64_t syncs, syncs_now, sync_commits;
   double sync_ms_p50, sync_ms_p99, sync_ms_max, sync_ms_total;
 } mwx_journal_stats;
 /* Fills *out (zeros for NULL j).  Same thread as the handle's commits. */

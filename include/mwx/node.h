@@ -170,11 +170,6 @@ int64_t mwx_node_mono_ns(void);
 #define MWX_NODE_REPLAY_AGE_MIN_S 1.0
 #define MWX_NODE_REPLAY_AGE_MAX_S 86400.0
 
-/* mwx_node_config.commit_sync */
-enum { MWX_NODE_COMMIT_INLINE = 0, MWX_NODE_COMMIT_THREAD = 1 };
-/* the passes whose copies wait for their commit's fsync (commit_sync thread) */
-#define MWX_NODE_PARK_MAX 64
-
 /* mwx_node_config.batch_sched */
 enum { MWX_NODE_BATCH_OTHER = 0, MWX_NODE_BATCH_BATCH = 1, MWX_NODE_BATCH_IDLE = 2 };
 #define MWX_NODE_BATCH_NICE_DEFAULT 5
@@ -199,18 +194,15 @@ typedef struct mwx_node_config {
   double linger_s;                     /* after the scenario ends, keep running (wall s); <0 forever */
   char policy[MWX_NODE_PATH_LEN];      /* release policy file (required) */
   char journal[MWX_NODE_PATH_LEN];     /* journal database (required) */
-  mwx_journal_sync sync;               /* default FULL */
-  int commit_sync;                     /* with sync FULL: where the pass's commit is fsynced
-                                          (key "commit_sync"): MWX_NODE_COMMIT_INLINE, in the
-                                          commit on the loop thread (the default of
-                                          mwx_node_config_init); MWX_NODE_COMMIT_THREAD ("thread",
-                                          mwxd's default), the journal at synchronous=NORMAL and
-                                          its sync thread fsyncing the WAL (mwx_journal
-                                          MWX_JOURNAL_SYNC_THREAD): the loop goes on with the next
-                                          pass, each pass's copies and reports parked until its
-                                          commit is synced, then published (write-ahead kept,
-                                          power loss included: tests/test_node_powerloss.c).
-                                          Ignored with sync NORMAL (no fsync to move) */
+  mwx_journal_sync sync;               /* default FULL: the journal at synchronous=NORMAL with its
+                                          sync thread (MWX_JOURNAL_SYNC_THREAD); a pass that
+                                          publishes or reports its own decisions fsyncs the WAL
+                                          before it does (write-ahead against power loss), a
+                                          partner's sample is reported held once its record is
+                                          written and fsynced by the sync thread
+                                          (docs/operations.md "Journal durability",
+                                          tests/test_node_powerloss.c).  NORMAL: no fsync
+                                          (kill -9 safe, power loss not) */
   int journal_plots;                   /* 1 (default): one plot record per plot accepted */
   int launch_fit;                      /* 1: a refined LaunchEvent per track from the batch launch
                                           fit (mwx_assess_launch_fit) once its 120-s early-plot
@@ -507,14 +499,6 @@ typedef struct mwx_node_stats {
      NodeStatus, fits and approvals, each x (1 + partners)); never dropped
      (each entry is a journaled decision); out_max the most at once */
   uint64_t out_max;
-  /* commit_sync thread: passes committed (written) whose copies and reports
-     wait for the fsync of their commit (parked), at most park_cap =
-     MWX_NODE_PARK_MAX; a pass that finds it full waits on the loop for the
-     oldest's fsync (as commit_sync inline would), counted in park_full
-     (an overflow: the loop was held; nothing is lost).  park_max: the most
-     passes parked at once.  commit_thread: 1 if the mode is on */
-  int commit_thread;
-  uint64_t park_max, park_full, park_cap;
   /* online, the impact predictions of one pass are bounded by a time budget
      (node_tracks.c IMPACT_BUDGET_NS): a track due when it is spent is tried
      at the next pass, counted here (not an overflow: nothing is lost) */

@@ -85,8 +85,9 @@
  *     against kill -9, but the last commits before a power cut may be lost.
  *     MWX_JOURNAL_SYNC_THREAD runs at NORMAL and fsyncs the WAL on the
  *     handle's sync thread (journal_sync.c): commit k is durable once
- *     mwx_journal_durable() >= k (tests/test_node_powerloss.c cuts the
- *     power through a VFS shim and checks it).
+ *     mwx_journal_durable() >= k, or when mwx_journal_sync_now returned
+ *     (tests/test_node_powerloss.c cuts the power through a VFS shim and
+ *     checks it).
  * Batches (mwx_journal_begin/commit) put many appends in one transaction
  * and one fsync.  That is safe because nothing in a batch is reported as
  * written until commit returns 0; a crash before then loses the whole batch
@@ -932,10 +933,17 @@ int mwx_journal_sync_wait(mwx_journal *j, uint64_t ticket) {
   return mwx_error_set(MWX_EINVAL, "%s: synchronous=NORMAL: no commit is waited for", j->path);
 }
 
-int mwx_journal_set_sync_fn(mwx_journal *j, mwx_journal_synced_fn fn, void *ctx) {
-  if (!j || !j->syncer) return mwx_error_set(MWX_EINVAL, "journal_set_sync_fn: not a handle with a sync thread");
-  journal_sync_set_fn(j->syncer, fn, ctx);
+int mwx_journal_sync_check(mwx_journal *j) {
+  if (!j) return mwx_error_set(MWX_EINVAL, "journal_sync_check: NULL argument");
+  if (j->syncer && journal_sync_failed(j->syncer))
+    return mwx_error_set(MWX_EIO, "%s: an fsync of the WAL failed: nothing after it is durable", j->path);
   return 0;
+}
+
+int mwx_journal_sync_now(mwx_journal *j) {
+  if (!j) return mwx_error_set(MWX_EINVAL, "journal_sync_now: NULL argument");
+  if (j->syncer) return journal_sync_now(j->syncer, j->ticket);
+  return 0; /* FULL: every commit fsynced before it returned; NORMAL: nothing is promised */
 }
 
 /* ---- append ------------------------------------------------------------ */

@@ -52,17 +52,17 @@ void journal_ckpt_stats(journal_ckpt *c, uint64_t *checkpoints, double *ms_total
  * (db open, in WAL mode); stop: syncs what was asked, joins, frees (before
  * db closes).  request: ticket k committed (the committing thread, after
  * COMMIT returned).  durable: the last ticket synced (any thread).  wait:
- * blocks until durable >= ticket (0) or an fsync failed (MWX_EIO).  set_fn:
- * fn is called on the thread after each fsync with the ticket it made
- * durable; returns only when no call of the previous fn is running. */
+ * blocks until durable >= ticket (0) or an fsync failed (MWX_EIO).  now:
+ * the same, the fsync on the calling thread (the committing one) unless the
+ * thread's fsync in flight covers the ticket. */
 typedef struct journal_sync journal_sync;
 int journal_sync_start(sqlite3 *db, journal_sync **out);
 void journal_sync_stop(journal_sync *s);
 void journal_sync_request(journal_sync *s, uint64_t ticket);
 uint64_t journal_sync_durable(journal_sync *s);
 int journal_sync_wait(journal_sync *s, uint64_t ticket);
+int journal_sync_now(journal_sync *s, uint64_t ticket);
 int journal_sync_failed(journal_sync *s);
-void journal_sync_set_fn(journal_sync *s, mwx_journal_synced_fn fn, void *ctx);
 void journal_sync_stats(journal_sync *s, mwx_journal_stats *out);
 
 /* CLOCK_MONOTONIC in ns: the journal's threads time their fsyncs and

@@ -36,9 +36,6 @@ int mwx_node_config_check(const mwx_node_config *c) {
   if (!c)
     return mwx_error_set(MWX_EINVAL, "node config: NULL argument");
   const char *nat = c->nation;
-  if (c->commit_sync != MWX_NODE_COMMIT_INLINE && c->commit_sync != MWX_NODE_COMMIT_THREAD)
-    return mwx_error_set(MWX_EINVAL, "node %s: commit_sync %d must be MWX_NODE_COMMIT_INLINE or _THREAD", nat,
-                         c->commit_sync);
   if (!(c->speed == 0 || (c->speed >= SPEED_MIN && c->speed <= SPEED_MAX)))
     return mwx_error_set(MWX_ERANGE, "node %s: speed %g must be 0 (as fast as possible) or in [%g, %g]", nat,
                          c->speed, SPEED_MIN, SPEED_MAX);
@@ -121,10 +118,6 @@ int mwx_node_config_load(const char *path, mwx_node_config *c) {
   c->speed = 1;
   c->linger_s = -1;
   c->step_s = 0;     /* event-driven: each scan when it arrives */
-  /* the fsync in the commit, on the loop: the thread mode measured slower on
-   * salvo-25 (p99 72.1-72.2 ms against 55.1-59.6 ms inline, BENCHMARKS.md issue 16,
-   * twenty-first session); "commit_sync": "thread" in the file takes it */
-  c->commit_sync = MWX_NODE_COMMIT_INLINE;
   c->launch_fit = 1; /* on the fit workers, off the loop thread */
   json_t *root;
   /* read again: mwx_net_config_load has checked keys and size; the file is
@@ -202,11 +195,6 @@ int mwx_node_config_load(const char *path, mwx_node_config *c) {
     int sync = (int)c->sync;
     rc = get_choice(root, "sync", names, vals, 2, path, &sync);
     c->sync = (mwx_journal_sync)sync;
-  }
-  if (!rc) {
-    static const char *const names[] = {"thread", "inline"};
-    static const int vals[] = {MWX_NODE_COMMIT_THREAD, MWX_NODE_COMMIT_INLINE};
-    rc = get_choice(root, "commit_sync", names, vals, 2, path, &c->commit_sync);
   }
   if (!rc && (v = json_object_get(root, "node_id"))) {
     const char *s = json_string_value(v);

@@ -170,14 +170,13 @@ void mwx_node_stats_print(FILE *f, const mwx_node_stats *st, const char *nation,
           (unsigned long long)st->plots, (unsigned long long)st->tracks_confirmed, (unsigned long long)st->samples,
           (unsigned long long)st->records, wall_s);
   if (st->tracks_evicted || st->picture_dropped || st->picture_evicted || st->fits_dropped || st->handover_dropped ||
-      st->tracks_refused || st->pending_dropped || st->park_full)
+      st->tracks_refused || st->pending_dropped)
     fprintf(f, "  overflows: tracks_evicted=%llu picture_dropped=%llu picture_evicted=%llu fits_dropped=%llu"
-            " handover_dropped=%llu tracks_refused=%llu pending_dropped=%llu park_full=%llu\n",
+            " handover_dropped=%llu tracks_refused=%llu pending_dropped=%llu\n",
             (unsigned long long)st->tracks_evicted, (unsigned long long)st->picture_dropped,
             (unsigned long long)st->picture_evicted,
             (unsigned long long)st->fits_dropped, (unsigned long long)st->handover_dropped,
-            (unsigned long long)st->tracks_refused, (unsigned long long)st->pending_dropped,
-            (unsigned long long)st->park_full);
+            (unsigned long long)st->tracks_refused, (unsigned long long)st->pending_dropped);
   fprintf(f, "  %-4s %6s %6s %6s %6s %6s | %5s %5s %5s %5s | %8s | %s\n", "to", "Track", "Launch", "Impact", "Alert",
           "Status", "held", "appr", "deny", "refus", "received", "first release after launch");
   for (int i = 0; i < st->n_partners; i++) {

@@ -51,19 +51,6 @@ typedef struct node_out {
                                              PUBLISHED by the step (node.h mwx_node_stage) */
 } node_out;
 
-/* commit_sync thread (node_step.c): one pass committed (written, not yet
- * fsynced) whose copies and reports wait for its ticket to be durable; owns
- * the pass's arrays. */
-typedef struct node_park {
-  uint64_t ticket;
-  int64_t sim_ns; /* the pass's sim time (its events carry it) */
-  struct node_out *out;
-  size_t n_out, cap_out;
-  struct node_rx_item *rx;
-  struct mwx_node_event *rx_ev;
-  size_t n_rx, cap_rx;
-} node_park;
-
 /* What the receive thread hands to the loop (one copy per net event). */
 typedef struct node_rx_item {
   int kind; /* mwx_net_event_kind */
@@ -295,14 +282,11 @@ struct mwx_node {
      rest of the run.  shrinks counts them (mwx_node_memory) */
   int shrink_rx_due, shrink_out_due;
   uint64_t shrinks;
-  /* commit_sync thread (node_step.c): the passes parked for their fsync, a
-     ring of MWX_NODE_PARK_MAX; sync_efd: the journal's sync thread wakes the
-     loop through it (loop fd) */
-  int commit_thread;
-  node_park park[MWX_NODE_PARK_MAX];
-  size_t park_head, n_park, park_max;
-  uint64_t park_full;
-  int sync_efd;
+  /* sync full: the journal has a sync thread (MWX_JOURNAL_SYNC_THREAD);
+     a pass's commit is a write, the pass fsyncs before it publishes
+     (node_step.c pass_out); sync_failed: an fsync failed (final: the node
+     stops, nothing more is published) */
+  int sync_thread;
   int sync_failed;
   uint64_t mem_trims, mem_trim_ns, mem_trim_max_ns, mem_trims_skipped;
 };
@@ -358,19 +342,6 @@ int node_status_sample(mwx_node *n);
 void node_emit(mwx_node *n, mwx_node_event *ev);
 /* node_release.c: step 3, publishes and reports the committed out queue. */
 int node_flush_out(mwx_node *n);
-/* node_release.c: the same for cnt entries of out (a parked pass's). */
-void node_flush_arr(mwx_node *n, node_out *out, size_t cnt);
-/* node_step.c, commit_sync thread: publishes and reports the parked passes
- * whose commit is durable, in order; wait 0: only those; 1: waits for the
- * oldest first (a full ring); 2: waits for all.  A failed fsync stops the
- * node (nothing of it is published).  No-op without commit_thread. */
-void node_park_flush(mwx_node *n, int wait);
-/* node_step.c: before reporting something committed outside a pass (a lone
- * append): every parked pass flushed and the last commit durable (waits;
- * commit_thread only). */
-void node_durable_wait(mwx_node *n);
-/* node_step.c: the loop fd callback of sync_efd (a fsync finished). */
-void node_sync_ready(mwx_node_loop *l, int fd, short revents, void *ctx);
 /* node_queue.c: mwx_release_queue_expire / _approved callbacks (ctx: node). */
 int node_on_expired(const mwx_release_item *it, void *ctx);
 int node_on_approved(const mwx_release_item *it, void *ctx);

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "mwx/error.h"
@@ -33,7 +32,6 @@ void mwx_node_config_init(mwx_node_config *c) {
   c->status_every_s = 30;
   c->linger_s = 0;
   c->sync = MWX_JOURNAL_SYNC_FULL;
-  c->commit_sync = MWX_NODE_COMMIT_INLINE;
   c->journal_plots = 1;
   c->launch_fit = 1;
   c->fit_workers = 1;
@@ -108,10 +106,6 @@ void mwx_node_get_stats(const mwx_node *n, mwx_node_stats *s) {
   s->handover_max = mwx_node_loop_queue_max(n->loop);
   s->handover_cap = mwx_node_loop_queue_cap(n->loop);
   s->out_max = n->out_max;
-  s->commit_thread = n->commit_thread;
-  s->park_max = n->park_max;
-  s->park_full = n->park_full;
-  s->park_cap = MWX_NODE_PARK_MAX;
   s->rx_pend_max = n->rx_pend_max;
   s->impacts_deferred = n->impacts_deferred;
   s->tracks_held = n->n_trk;
@@ -225,16 +219,6 @@ static int load_key(mwx_node *n) {
   return mwx_msg_key_save_public(n->key, pub);
 }
 
-/* The journal's sync thread after each fsync: wakes the loop (node_sync_ready). */
-static void sync_wake(void *ctx, uint64_t durable) {
-  (void)durable;
-  mwx_node *n = ctx;
-  uint64_t one = 1;
-  /* EAGAIN: the counter is already set, the loop will wake */
-  while (write(n->sync_efd, &one, sizeof one) < 0 && errno == EINTR) {
-  }
-}
-
 int mwx_node_open(const mwx_node_config *cfg, mwx_node_event_fn fn, void *ctx, mwx_node **out) {
   if (!cfg || !out)
     return mwx_error_set(MWX_EINVAL, "node: NULL argument");
@@ -252,7 +236,6 @@ int mwx_node_open(const mwx_node_config *cfg, mwx_node_event_fn fn, void *ctx, m
   if (!n)
     return mwx_error_set(MWX_ENOMEM, "node: out of memory");
   n->cfg = *cfg;
-  n->sync_efd = -1;
   if (!n->cfg.node_id[0])
     snprintf(n->cfg.node_id, MWX_ID_LEN, "%s-node-1", cfg->nation);
   /* every event goes through the subscriber list (events.c); fn is the first */
@@ -307,9 +290,12 @@ int mwx_node_open(const mwx_node_config *cfg, mwx_node_event_fn fn, void *ctx, m
     goto fail;
   /* the node's journal: owned by this nation and key, every commit sealed */
   mwx_journal_options jo = {cfg->sync, 0, n->key};
-  if (cfg->sync == MWX_JOURNAL_SYNC_FULL && cfg->commit_sync == MWX_NODE_COMMIT_THREAD) {
-    jo.sync = MWX_JOURNAL_SYNC_THREAD; /* the commit's fsync on the journal's sync thread (node_step.c) */
-    n->commit_thread = 1;
+  if (cfg->sync == MWX_JOURNAL_SYNC_FULL) {
+    /* commits are written (kill -9 safe) and fsynced by the journal's sync
+       thread; a pass that publishes fsyncs on the loop before it does
+       (node_step.c pass_out: docs/operations.md "Journal durability") */
+    jo.sync = MWX_JOURNAL_SYNC_THREAD;
+    n->sync_thread = 1;
   }
   if ((rc = mwx_journal_open(cfg->journal, &jo, &n->j)) || (rc = mwx_journal_claim(n->j, cfg->nation)))
     goto fail;
@@ -352,16 +338,6 @@ int mwx_node_open(const mwx_node_config *cfg, mwx_node_event_fn fn, void *ctx, m
   n->prof_t0 = mwx_node_mono_ns();
   mwx_node_loop_set_batch_fn(n->loop, node_batch, n);
   mwx_node_loop_set_pass_fn(n->loop, node_pass_end, n);
-  if (n->commit_thread) { /* each fsync of the sync thread wakes the loop: the parked passes it made durable */
-    n->sync_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (n->sync_efd < 0) {
-      rc = mwx_error_set(MWX_EIO, "node: eventfd: %s", strerror(errno));
-      goto fail;
-    }
-    if ((rc = mwx_node_loop_fd_add(n->loop, n->sync_efd, POLLIN, node_sync_ready, n)) ||
-        (rc = mwx_journal_set_sync_fn(n->j, sync_wake, n)))
-      goto fail;
-  }
   if (n->cfg.launch_fit && n->cfg.speed > 0 &&
       (rc = node_fitpool_create(n->cfg.fit_workers, (size_t)n->cfg.fit_queue, n->cfg.test_fit_min_ms,
                                 n->cfg.batch_nice, n->cfg.batch_sched, n->loop, &n->fits)))
@@ -383,11 +359,6 @@ fail:
 void mwx_node_close(mwx_node *n) {
   if (!n)
     return;
-  if (n->commit_thread && n->j) {
-    node_park_flush(n, 2); /* what was committed and parked: published now (its fsync waited for) */
-    mwx_journal_set_sync_fn(n->j, NULL, NULL);
-    mwx_error_clear();
-  }
   node_rx_stop(n);
   node_fitpool_destroy(n->fits); /* before the loop the workers post to */
   node_memwork_destroy(n->memw);
@@ -407,13 +378,5 @@ void mwx_node_close(mwx_node *n) {
   free(n->fit_done);
   free(n->rx_pend);
   free(n->rx_pend_ev);
-  for (size_t k = 0; k < n->n_park; k++) { /* left only by a failed fsync */
-    node_park *e = &n->park[(n->park_head + k) % MWX_NODE_PARK_MAX];
-    free(e->out);
-    free(e->rx);
-    free(e->rx_ev);
-  }
-  if (n->sync_efd >= 0)
-    close(n->sync_efd);
   free(n);
 }

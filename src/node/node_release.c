@@ -76,7 +76,7 @@ static void count_release(mwx_node *n, const char *partner, const mwx_msg *m) {
  * its way to the partners (the publish before): what the operator's
  * picture shows is what the partners were sent (write-ahead: nothing is
  * published before its record is durable). */
-void node_flush_arr(mwx_node *n, node_out *out, size_t cnt) {
+static void flush_arr(mwx_node *n, node_out *out, size_t cnt) {
   int prev = node_prof(n, MWX_NODE_PROF_PUBLISH);
   for (size_t i = 0; i < cnt; i++) {
     node_out *o = &out[i];
@@ -127,7 +127,7 @@ void node_flush_arr(mwx_node *n, node_out *out, size_t cnt) {
 }
 
 int node_flush_out(mwx_node *n) {
-  node_flush_arr(n, n->out, n->n_out);
+  flush_arr(n, n->out, n->n_out);
   n->n_out = 0;
   if (n->shrink_out_due) { /* a NodeStatus since the last time: a burst's room given back */
     n->shrink_out_due = 0;

@@ -132,7 +132,7 @@ int node_status_sample(mwx_node *n) {
   mwx_track_table_stats ts;
   mwx_track_table_stats_get(n->tr, &ts);
   s->overflows = n->st.fits_dropped + n->st.handover_dropped + n->st.tracks_evicted + n->st.picture_dropped + n->st.picture_evicted +
-                 mwx_node_loop_dropped(n->loop) + n->st.fused_dropped + ts.refused + ts.pending_dropped + n->park_full;
+                 mwx_node_loop_dropped(n->loop) + n->st.fused_dropped + ts.refused + ts.pending_dropped;
   int rc = mwx_journal_sealed_head(n->j, &s->journal_head_id, s->journal_head_hash);
   if (rc)
     return rc;

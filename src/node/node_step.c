@@ -21,22 +21,22 @@
  *      (mwx_release_queue_expire, its own transactions); approvals by any
  *      process since the last tick (mwx_release_queue_approved) are signed
  *      and journaled as published (a second batch, commit).
- *   3. only now, with the records durable, the samples are published (net)
- *      and reported to the program.  So anything a partner or the program
- *      has seen is in the journal (write-ahead): a kill -9 between 1 and 3
- *      loses only samples nobody was told about.
+ *   3. only now, with the records durable (the pass's fsync: pass_out),
+ *      the samples are published (net) and reported to the program.  So
+ *      anything a partner or the program has seen of this node's own is in
+ *      the journal (write-ahead, against kill -9 and power loss); a partner's
+ *      sample is reported held once its record is written (kill -9 safe) and
+ *      fsynced off the path by the journal's sync thread (pass_out).
  *
  * The receive thread (online) does nothing but mwx_net_poll; net checks
  * the marking and the origin signature and relays on a hub; each event is
  * copied and posted to the loop, which journals it and keeps the picture.
  */
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "mwx/error.h"
 #include "mwx/journal.h"
@@ -107,8 +107,10 @@ static void rx_pend_emit(mwx_node *n, int ok) {
   }
 }
 
-/* The pass's commit (its fsync), timed as the profile's COMMIT; then the
- * copies to publish carry its stamp (MWX_NODE_STAGE_JOURNALED). */
+/* The pass's commit, timed as the profile's COMMIT.  With sync full the
+ * journal runs at synchronous=NORMAL with its sync thread: the commit is a
+ * write() of the pass's WAL frames (a returned commit survives kill -9) and
+ * asks the sync thread for its fsync; pass_out decides who waits for it. */
 static int pass_commit(mwx_node *n) {
   int prev = node_prof(n, MWX_NODE_PROF_COMMIT);
   int rc = mwx_journal_commit(n->j);
@@ -116,143 +118,57 @@ static int pass_commit(mwx_node *n) {
   if (rc)
     return rc;
   n->st.commits++;
-  if (n->commit_thread)
-    return 0; /* JOURNALED is stamped when the fsync is known done (park_publish) */
-  int64_t now = node_real_ns();
-  for (size_t i = 0; i < n->n_out; i++)
-    n->out[i].stage_ns[MWX_NODE_STAGE_JOURNALED] = now;
   return 0;
 }
 
-/* ---- commit_sync thread: the passes parked for their fsync --------------
- * After a pass's commit returned (its frames written to the WAL: safe
- * against kill -9), its copies to publish and its reports (received
- * samples held, RELEASED, HELD ...) are parked with the commit's ticket;
- * the journal's sync thread fsyncs the WAL for every commit up to the last
- * one and wakes the loop (sync_efd); the loop then publishes and reports
- * every parked pass whose ticket is durable, oldest first.  Write-ahead
- * against power loss is kept (nothing is published before its record is
- * on the disk), the loop does not wait for the disk, and one fsync covers
- * every pass committed while the previous one ran.  At most
- * MWX_NODE_PARK_MAX passes are parked: a pass that finds the ring full
- * waits for the oldest's fsync on the loop (park_full). */
-
-static void park_publish(mwx_node *n, node_park *e) {
-  int64_t now = node_real_ns();
-  int64_t sim_now = n->sim_ns;
-  n->sim_ns = e->sim_ns; /* the events and counts of the pass, as inline */
-  for (size_t i = 0; i < e->n_out; i++)
-    e->out[i].stage_ns[MWX_NODE_STAGE_JOURNALED] = now; /* durable: the fsync returned */
-  if (e->n_rx)
-    rx_emit_arr(n, e->rx, e->rx_ev, e->n_rx, 1);
-  node_flush_arr(n, e->out, e->n_out);
-  n->sim_ns = sim_now;
-  /* the arrays back to the node when its own are not made yet, else freed */
-  if (!n->out && !n->shrink_out_due) {
-    n->out = e->out;
-    n->cap_out = e->cap_out;
-  } else
-    free(e->out);
-  if (!n->rx_pend && !n->rx_pend_ev && !n->shrink_rx_due) {
-    n->rx_pend = e->rx;
-    n->rx_pend_ev = e->rx_ev;
-    n->cap_rx_pend = e->cap_rx;
-  } else {
-    free(e->rx);
-    free(e->rx_ev);
-  }
-  memset(e, 0, sizeof *e);
+/* After a pass's commit returned 0 (docs/operations.md "Journal
+ * durability"):
+ *   1. the samples received in the pass are reported held: their records
+ *      are written (kill -9 cannot lose them); their fsync is the sync
+ *      thread's, off the path (a power cut in the next fsync's time may lose
+ *      the receiver's record of the last ones, never the sender's signed
+ *      release of them, and never a record older than anything this node
+ *      published: the WAL is one file synced in order);
+ *   2. if the pass has copies to publish or decisions to report (out), the
+ *      loop makes the commit durable first (mwx_journal_sync_now: one fsync
+ *      here, or the wait for the sync thread's fsync in flight when that one
+ *      covers it), then publishes and reports them: write-ahead against
+ *      power loss for everything the node itself sends or shows.
+ * A failed fsync (the loop's, or the sync thread's: seen at the next pass)
+ * stops the node: nothing after it is durable, nothing more is published
+ * or reported held. */
+static void sync_fail(mwx_node *n, int rc) {
+  n->sync_failed = 1;
+  fprintf(stderr, "mwx node %s: %s: stopping (nothing more is published)\n", n->cfg.nation, mwx_error_msg());
+  mwx_node_loop_stop(n->loop, rc);
 }
 
-void node_park_flush(mwx_node *n, int wait) {
-  while (n->commit_thread && n->n_park && !n->sync_failed) {
-    node_park *e = &n->park[n->park_head];
-    if (mwx_journal_durable(n->j) < e->ticket) {
-      if (!wait)
-        return;
-      int prev = node_prof(n, MWX_NODE_PROF_COMMIT);
-      int rc = mwx_journal_sync_wait(n->j, e->ticket);
-      node_prof(n, prev);
-      if (rc) { /* the fsync failed: nothing after it is durable, nothing of it is published */
-        n->sync_failed = 1;
-        fprintf(stderr, "mwx node %s: %s: stopping (nothing more is published)\n", n->cfg.nation, mwx_error_msg());
-        mwx_node_loop_stop(n->loop, rc);
-        return;
-      }
-      if (wait == 1)
-        wait = 0; /* room made: the rest only if durable */
-    }
-    n->park_head = (n->park_head + 1) % MWX_NODE_PARK_MAX;
-    n->n_park--;
-    park_publish(n, e);
-  }
-}
-
-/* After a pass's commit returned 0: inline, its received samples reported
- * and its copies published now (the fsync was in the commit); thread, the
- * pass parked with its ticket, then whatever is durable published. */
 static void pass_out(mwx_node *n) {
-  if (!n->commit_thread || n->sync_failed) {
-    if (n->sync_failed) { /* not durable: counted, not published */
-      n->st.publish_errors += n->n_out;
-      n->n_out = 0;
-      rx_pend_emit(n, 0);
-      return;
-    }
-    rx_pend_emit(n, 1);
-    node_flush_out(n);
+  int rc = n->sync_failed ? 0 : mwx_journal_sync_check(n->j); /* the sync thread's fsync of an earlier pass */
+  if (rc)
+    sync_fail(n, rc);
+  if (n->sync_failed) { /* not durable: counted, not published */
+    n->st.publish_errors += n->n_out;
+    n->n_out = 0;
+    rx_pend_emit(n, 0);
     return;
   }
-  if (n->n_out || n->n_rx_pend) {
-    if (n->n_park == MWX_NODE_PARK_MAX) {
-      n->park_full++;
-      node_park_flush(n, 1);
-      if (n->sync_failed) {
-        pass_out(n);
-        return;
-      }
-    }
-    node_park *e = &n->park[(n->park_head + n->n_park) % MWX_NODE_PARK_MAX];
-    e->ticket = mwx_journal_ticket(n->j);
-    e->sim_ns = n->sim_ns;
-    e->out = n->out;
-    e->n_out = n->n_out;
-    e->cap_out = n->cap_out;
-    e->rx = n->rx_pend;
-    e->rx_ev = n->rx_pend_ev;
-    e->n_rx = n->n_rx_pend;
-    e->cap_rx = n->cap_rx_pend;
-    n->out = NULL;
-    n->n_out = n->cap_out = 0;
-    n->rx_pend = NULL;
-    n->rx_pend_ev = NULL;
-    n->n_rx_pend = n->cap_rx_pend = 0;
-    n->shrink_out_due = n->shrink_rx_due = 0; /* the arrays left with the pass */
-    n->n_park++;
-    if (n->n_park > n->park_max)
-      n->park_max = n->n_park;
-  }
-  node_park_flush(n, 0);
-}
-
-void node_durable_wait(mwx_node *n) {
-  if (!n->commit_thread || n->sync_failed)
+  rx_pend_emit(n, 1);
+  if (!n->n_out)
     return;
-  node_park_flush(n, 2);
-  if (!n->sync_failed && mwx_journal_sync_wait(n->j, mwx_journal_ticket(n->j))) {
-    n->sync_failed = 1;
-    mwx_node_loop_stop(n->loop, MWX_EIO);
+  int prev = node_prof(n, MWX_NODE_PROF_COMMIT);
+  rc = mwx_journal_sync_now(n->j);
+  node_prof(n, prev);
+  if (rc) {
+    sync_fail(n, rc);
+    n->st.publish_errors += n->n_out;
+    n->n_out = 0;
+    return;
   }
-}
-
-void node_sync_ready(mwx_node_loop *l, int fd, short revents, void *ctx) {
-  (void)l;
-  (void)revents;
-  mwx_node *n = ctx;
-  uint64_t v;
-  while (read(fd, &v, sizeof v) < 0 && errno == EINTR) {
-  }
-  node_park_flush(n, 0);
+  int64_t now = node_real_ns();
+  for (size_t i = 0; i < n->n_out; i++)
+    n->out[i].stage_ns[MWX_NODE_STAGE_JOURNALED] = now; /* durable */
+  node_flush_out(n);
 }
 
 /* Group commit: everything this pass decided (plots, tracks, fitted launch
@@ -427,7 +343,6 @@ static int step_pass(mwx_node *n, int64_t t_ns, int *done) {
   pass_out(n);
   int over = (!n->has_src || n->src_done) && n->sim_ns >= n->last_deadline_ns;
   if (over && !n->done_reported) {
-    node_park_flush(n, 2); /* everything of the run published before DONE */
     n->done_reported = 1;
     mwx_node_event ev = {0};
     ev.kind = MWX_NODE_EV_DONE;
@@ -538,10 +453,8 @@ static void batch(mwx_node_loop *l, void **items, const size_t *sizes, size_t cn
     if (n->n_rx_pend > n->rx_pend_max)
       n->rx_pend_max = n->n_rx_pend;
   }
-  if (!n->pass_open && n->n_rx_pend) {
-    node_durable_wait(n); /* no transaction: each record committed on its own (and, thread, synced now) */
-    rx_pend_emit(n, 1);
-  }
+  if (!n->pass_open && n->n_rx_pend)
+    rx_pend_emit(n, 1); /* no transaction: each record committed (written) on its own */
   if (kick && n->tick_id)
     mwx_node_loop_timer_kick(l, n->tick_id);
 }
