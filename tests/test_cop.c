@@ -1208,7 +1208,7 @@ typedef struct three_page {
   int n, first_fused;          /* messages; the first with a fused delta (-1: none) */
   json_t *fused;               /* g -> {"members": n, "contributors": n} as the deltas left it */
   int64_t v_last;
-  int v_back, full, brief, brief_unknown, gone, snapshots;
+  int v_back, full, brief, brief_unknown, brief_bad, gone, snapshots;
 } three_page;
 
 typedef struct three_job {
@@ -1237,15 +1237,23 @@ static void three_take(three_page *p, const char *pl, size_t len) {
     int64_t v = json_integer_value(json_object_get(ev, "v"));
     p->v_back += v < p->v_last; /* (a delta of positions alone keeps the version) */
     p->v_last = v;
+    json_array_foreach(json_object_get(ev, "brief"), k, t) { /* brief: [g, t, lat, lon, alt, coasting], its position only */
+      char g[24];
+      snprintf(g, sizeof g, "%lld", (long long)json_integer_value(json_array_get(t, 0)));
+      p->brief++;
+      p->brief_unknown += !json_object_get(p->fused, g);
+      p->brief_bad += json_array_size(t) != 6 || !json_is_integer(json_array_get(t, 1)) ||
+                      json_integer_value(json_array_get(t, 1)) < 0 || /* (ms since the exercise's epoch) */
+                      !json_is_number(json_array_get(t, 2)) || !json_is_number(json_array_get(t, 3)) ||
+                      !json_is_number(json_array_get(t, 4)) || !json_is_integer(json_array_get(t, 5));
+    }
     json_array_foreach(json_object_get(ev, "tracks"), k, t) {
       char g[24];
       snprintf(g, sizeof g, "%lld", (long long)json_integer_value(json_object_get(t, "g")));
-      if (!json_object_get(t, "members")) { /* brief: its position only */
-        p->brief++;
-        p->brief_unknown += !json_object_get(p->fused, g);
+      p->full += !!json_object_get(t, "members");
+      p->brief_bad += !json_object_get(t, "members"); /* (an entry of "tracks" is in full) */
+      if (!json_object_get(t, "members"))
         continue;
-      }
-      p->full++;
       json_object_set_new(p->fused, g, json_pack("{s:I,s:I}", "members", (json_int_t)json_array_size(json_object_get(t, "members")),
                                                  "contributors", (json_int_t)json_array_size(json_object_get(t, "contributors"))));
     }
@@ -1387,6 +1395,7 @@ static void test_push_three_pages(void **state) {
     assert_true(p->n < THREE_FRAMES);
     assert_int_equal(p->v_back, 0);        /* versions never go back */
     assert_int_equal(p->brief_unknown, 0); /* a brief entry is of one the page has */
+    assert_int_equal(p->brief_bad, 0);     /* brief entries are arrays of six, "tracks" in full */
     /* the same bytes in the same order from the first delta on */
     assert_int_equal(p->n - p->first_fused, a->n - a->first_fused);
     assert_int_equal(memcmp(p->hash + p->first_fused, a->hash + a->first_fused,

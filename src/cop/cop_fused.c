@@ -170,11 +170,15 @@ static void fused_gone(mwx_cop *c, fused_walk *w, cop_fused *f) {
   *f = c->fused[--c->n_fused];
 }
 
-/* The brief entry of e: {g, t_ms, lat_deg, lon_deg, alt_km, coasting} (the
- * page keeps the entry's other fields). */
-static json_t *brief_json(const mwx_node_fused_entry *e) {
-  return json_pack("{s:I,s:f,s:f,s:f,s:f,s:b}", "g", (json_int_t)e->global_track_no, "t_ms", msd(e->t_ns), "lat_deg",
-                   deg7(e->lat_deg), "lon_deg", deg7(e->lon_deg), "alt_km", km5(e->h_m / 1e3), "coasting", e->coasting);
+/* The brief entry of e, an array [g, t, lat_deg, lon_deg, alt_km, coasting]:
+ * t the entry's time in ms since the exercise's epoch (the picture's
+ * epoch_ms; whole ms, 6-7 digits instead of 13), coasting 0 / 1 (the page
+ * keeps the entry's other fields).  An array, not an object: the keys were
+ * half of a brief entry's bytes (issue 15, twenty-second session). */
+static json_t *brief_json(const mwx_cop *c, const mwx_node_fused_entry *e) {
+  return json_pack("[I,I,f,f,f,i]", (json_int_t)e->global_track_no,
+                   (json_int_t)(e->t_ns / 1000000 - c->epoch_ns / 1000000), deg7(e->lat_deg), deg7(e->lon_deg),
+                   km5(e->h_m / 1e3), e->coasting ? 1 : 0);
 }
 
 /* Fused slot f moved only (its data unchanged): the brief entry (its
@@ -183,7 +187,7 @@ static void push_brief(mwx_cop *c, fused_walk *w, cop_fused *f, const mwx_node_f
   c->st.fused_refreshed++;
   f->pushed_mono = w->now_mono;
   f->t_ns = e->t_ns;
-  json_array_append_new(w->tracks, brief_json(e));
+  json_array_append_new(w->brief, brief_json(c, e));
 }
 
 void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
@@ -249,7 +253,10 @@ void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
      members, contributors and method, no new launch point, prediction or
      alert) and the pages have it: its position, brief, not the entry
      rebuilt; else the entry (launch point, prediction when new) */
-  json_array_append_new(w->tracks, e->moved && same ? brief_json(e) : fused_json(e, nl, ni));
+  if (e->moved && same)
+    json_array_append_new(w->brief, brief_json(c, e));
+  else
+    json_array_append_new(w->tracks, fused_json(e, nl, ni));
   /* the Track samples of its members that the fuser has taken in (time of
      validity <= its newest member sample's): their node events are in
      this delta */
@@ -300,7 +307,7 @@ static int fused_flush(mwx_cop *c) {
      deltas brought every page to; the others, only to move a symbol, at
      most every COP_FUSED_REFRESH_NS (brief); nothing at all when neither */
   int brief = c->fused_last - c->fused_brief_mono >= COP_FUSED_REFRESH_NS;
-  fused_walk w = {c, json_array(), 0, NULL, 0, cop_wall_ms(), c->fused_last, !c->fused_ver_ok, json_array()};
+  fused_walk w = {c, json_array(), 0, NULL, 0, cop_wall_ms(), c->fused_last, !c->fused_ver_ok, json_array(), json_array()};
   if (!w.whole && !brief && mwx_node_fused_version(c->node) == c->fused_ver) {
     c->st.fused_skipped++;
   } else {
@@ -312,8 +319,10 @@ static int fused_flush(mwx_cop *c) {
       mwx_error_clear(); /* changes forgotten (MWX_ERANGE): the whole picture */
       json_decref(w.tracks);
       json_decref(w.gone);
+      json_decref(w.brief);
       w.tracks = json_array();
       w.gone = json_array();
+      w.brief = json_array();
       w.whole = 1;
     }
     if (w.whole) {
@@ -338,10 +347,14 @@ static int fused_flush(mwx_cop *c) {
     c->src_pruned_ms = now_ms;
     sources_prune(c, now_ms);
   }
-  if (json_array_size(w.tracks) || json_array_size(gone)) {
+  if (json_array_size(w.tracks) || json_array_size(w.brief) || json_array_size(gone)) {
     json_t *o = json_pack("{s:s,s:f,s:o,s:o,s:I}", "type", "fused", "any_ms",
                           (double)(c->fused_src_ms ? c->fused_src_ms : now_ms), "tracks", w.tracks, "gone", gone,
                           "v", (json_int_t)c->fused_ver);
+    if (json_array_size(w.brief))
+      json_object_set_new(o, "brief", w.brief);
+    else
+      json_decref(w.brief);
     if (w.src_ms) /* else the changes reflect no node event (the picture's time moved on) */
       json_object_set_new(o, "wall_ms", json_real((double)w.src_ms));
     json_object_set_new(o, "t_s", json_real((double)(cop_node_sim_ns(c) - c->epoch_ns) / 1e9));
@@ -354,6 +367,7 @@ static int fused_flush(mwx_cop *c) {
     pushed = 1;
   } else {
     json_decref(w.tracks);
+    json_decref(w.brief);
     json_decref(gone);
     c->fused_idle++;
   }

@@ -336,6 +336,7 @@ typedef struct fused_walk {
   int64_t now_mono; /* not full: the walk's mono ns (COP_FUSED_REFRESH_NS) */
   int whole;        /* not full: the walk is of every entry (no version to start from): unseen slots are gone */
   json_t *gone;     /* not full: the global tracks gone (left the picture, or fallen) */
+  json_t *brief;    /* not full: the entries that only moved, brief (arrays: cop_fused.c brief_json) */
 } fused_walk;
 
 /* A log-in's password check on libuv's thread pool (cop_http.c): the

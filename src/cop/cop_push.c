@@ -513,7 +513,7 @@ json_t *cop_picture_json(mwx_cop *c) {
   json_object_foreach(c->picture, k, v) json_array_append(items, v);
   mwx_node_stats st;
   mwx_node_get_stats(c->node, &st);
-  fused_walk fw = {c, json_array(), 1, json_object(), 0, 0, 0, 1, NULL};
+  fused_walk fw = {c, json_array(), 1, json_object(), 0, 0, 0, 1, NULL, NULL};
   json_object_foreach(c->picture, k, v) { /* a nation's track id -> its trail (the fused entries' ground tracks) */
     const char *t = json_string_value(json_object_get(v, "topic")), *id = json_string_value(json_object_get(v, "id"));
     json_t *trail = json_object_get(v, "trail");
