@@ -1209,6 +1209,8 @@ typedef struct three_page {
   json_t *fused;               /* g -> {"members": n, "contributors": n} as the deltas left it */
   int64_t v_last;
   int v_back, full, brief, brief_unknown, brief_bad, gone, snapshots;
+  json_t *track_push;          /* "type|ORIG|id" -> push_ms of its last Track event */
+  int track_events, too_soon;  /* Track sample / received events; those < 49 ms after the same track's last */
 } three_page;
 
 typedef struct three_job {
@@ -1231,6 +1233,20 @@ static void three_take(three_page *p, const char *pl, size_t len) {
     const char *type = json_string_value(json_object_get(ev, "type"));
     if (type && !strcmp(type, "snapshot"))
       p->snapshots++;
+    json_t *smp = json_object_get(ev, "sample");
+    if (type && (!strcmp(type, "sample") || !strcmp(type, "received")) &&
+        !strcmp(json_string_value(json_object_get(smp, "topic")) ? json_string_value(json_object_get(smp, "topic")) : "", "Track")) {
+      /* coalesced: a track's events at least 50 ms apart (push_ms: whole wall ms, hence 49) */
+      char key[160];
+      snprintf(key, sizeof key, "%s|%s|%s", type, json_string_value(json_object_get(smp, "originator")),
+               json_string_value(json_object_get(smp, "id")));
+      double at = json_number_value(json_object_get(ev, "push_ms"));
+      json_t *was = json_object_get(p->track_push, key);
+      p->track_events++;
+      p->too_soon += was && at - json_number_value(was) < 49;
+      json_object_set_new(p->track_push, key, json_real(at));
+      continue;
+    }
     if (!type || strcmp(type, "fused"))
       continue;
     fused = 1;
@@ -1284,6 +1300,7 @@ static void *three_client(void *vj) {
     fd[k] = ws_open_fd(tj->port, cookie, 0);
     tj->page[k].first_fused = -1;
     tj->page[k].fused = json_object();
+    tj->page[k].track_push = json_object();
   }
   EXPECT(fd[0] >= 0 && fd[1] >= 0 && fd[2] >= 0, "three pages connect: %d %d %d", fd[0], fd[1], fd[2]);
   int64_t quiet_from = 0, end = mwx_node_mono_ns() + 150000000000ll;
@@ -1369,6 +1386,11 @@ static void test_push_three_pages(void **state) {
     mwx_node_loop_run_once(mwx_node_get_loop(n), 5000000);
   }
   pthread_join(th, NULL);
+  /* every pending track update is pushed when due (5 s at most after its track's last push):
+     none left, nor a due of one (the coalescing heap) */
+  for (int64_t until = mwx_node_mono_ns() + 5500000000ll; mwx_node_mono_ns() < until;)
+    mwx_node_loop_run_once(mwx_node_get_loop(n), 5000000);
+  size_t pending_left = json_object_size(cop->pending), dues_left = cop->n_dues;
   mwx_cop_stats st;
   mwx_cop_get_stats(cop, &st);
   mwx_cop_close(cop);
@@ -1377,6 +1399,13 @@ static void test_push_three_pages(void **state) {
     fprintf(stderr, "%s", tj.log);
   assert_int_equal(tj.fails, 0);
   three_page *a = &tj.page[0];
+  fprintf(stderr, "three pages: page 0 %d Track events, %d within 49 ms of their track's last; %llu coalesced; "
+          "%zu pending, %zu dues left 5.5 s after the end\n", a->track_events, a->too_soon,
+          (unsigned long long)st.ws_coalesced, pending_left, dues_left);
+  assert_true(a->track_events > 0 && st.ws_coalesced > 0);
+  assert_int_equal(a->too_soon, 0);
+  assert_int_equal(pending_left, 0);
+  assert_int_equal(dues_left, 0);
   size_t pic_n = json_array_size(json_object_get(tj.picture, "fused"));
   fprintf(stderr,
           "three pages: %d steps, %d / %d / %d messages (from the first fused delta: %d / %d / %d), page 0: %d entries in "
@@ -1420,8 +1449,10 @@ static void test_push_three_pages(void **state) {
   /* the filter: entries unchanged since the last delta were not built (a walk of everything builds every entry) */
   assert_true(st.fused_walks > 0);
   assert_true(st.fused_built < st.fused_walks * pic_n);
-  for (int k = 0; k < 3; k++)
+  for (int k = 0; k < 3; k++) {
     json_decref(tj.page[k].fused);
+    json_decref(tj.page[k].track_push);
+  }
   json_decref(tj.stats);
   json_decref(tj.picture);
 }

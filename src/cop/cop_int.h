@@ -156,6 +156,11 @@ _Static_assert((COP_SRC_SLOTS & (COP_SRC_SLOTS - 1)) == 0, "a power of two (the 
    events (more only when one event alone is bigger) */
 #define COP_FRAME_MAX (256 * 1024)
 
+typedef struct cop_due { /* a pending track update's due (cop_push.c) */
+  int64_t due;             /* mono ns */
+  char key[160];           /* its track key ("type|ORIG|id") */
+} cop_due;
+
 typedef struct cop_session {
   int used;
   char token[COP_TOKEN_HEX + 1];
@@ -266,6 +271,11 @@ struct mwx_cop {
   json_t *last_push;  /* track key -> mono ns of its last push */
   uint64_t coalesce_timer; /* 0: not armed */
   int64_t coalesce_due;    /* mono ns at which it fires */
+  json_t *pending_due;     /* track key -> mono ns at which its pending update is due */
+  cop_due *dues;           /* the pending updates' dues, a min-heap (coalesce_tick takes those due, not a
+                              look at every pending track at every tick); an entry whose due is not
+                              its key's pending_due any more is stale, skipped */
+  size_t n_dues, cap_dues;
   /* the fused picture pushed as deltas (one symbol per global track) */
   cop_fused fused[COP_FUSED];
   size_t n_fused;

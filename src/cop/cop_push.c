@@ -197,38 +197,90 @@ static int64_t coalesce_ns(const mwx_cop *c, const char *key) {
   return id && cop_fused_member(c, id + 1) ? COP_COALESCE_MEMBER_NS : COP_COALESCE_NS;
 }
 
-/* Pushes every pending track update whose track was last pushed at least
- * its coalesce_ns ago; returns the delay to the next one due (or DONE). */
+/* ---- the pending updates' dues: a binary min-heap on due ---- */
+
+static void due_swap(cop_due *a, cop_due *b) {
+  cop_due t = *a;
+  *a = *b;
+  *b = t;
+}
+
+/* Adds (due, key); 0 or -1 (out of memory). */
+static int due_add(mwx_cop *c, int64_t due, const char *key) {
+  if (c->n_dues == c->cap_dues) {
+    size_t cap = c->cap_dues ? 2 * c->cap_dues : 256;
+    cop_due *d = realloc(c->dues, cap * sizeof *d);
+    if (!d)
+      return -1;
+    c->dues = d;
+    c->cap_dues = cap;
+  }
+  size_t i = c->n_dues++;
+  c->dues[i].due = due;
+  snprintf(c->dues[i].key, sizeof c->dues[i].key, "%s", key);
+  while (i && c->dues[(i - 1) / 2].due > c->dues[i].due) {
+    due_swap(&c->dues[(i - 1) / 2], &c->dues[i]);
+    i = (i - 1) / 2;
+  }
+  return 0;
+}
+
+/* Removes the earliest. */
+static void due_pop(mwx_cop *c) {
+  c->dues[0] = c->dues[--c->n_dues];
+  for (size_t i = 0;;) {
+    size_t l = 2 * i + 1, r = l + 1, m = i;
+    if (l < c->n_dues && c->dues[l].due < c->dues[m].due)
+      m = l;
+    if (r < c->n_dues && c->dues[r].due < c->dues[m].due)
+      m = r;
+    if (m == i)
+      break;
+    due_swap(&c->dues[i], &c->dues[m]);
+    i = m;
+  }
+}
+
+/* Pushes pending update key now (it is due). */
+static void pending_push(mwx_cop *c, const char *key, json_t *o, int64_t now) {
+  track_push(c, o);
+  json_object_set_new(c->last_push, key, json_integer(now));
+  json_object_del(c->pending_due, key);
+  json_object_del(c->pending, key); /* (o is freed: last) */
+}
+
+/* Pushes every pending track update that is due (its track last pushed
+ * at least its coalesce_ns ago, as when it was queued); returns the delay
+ * to the next one due (or DONE).  Looks only at the dues that came (the
+ * heap), not at every pending track. */
 static int64_t coalesce_tick(mwx_node_loop *l, void *ctx) {
   (void)l;
   mwx_cop *c = ctx;
   int64_t t0 = cop_busy_in(c);
-  int64_t now = mwx_node_mono_ns(), next = INT64_MAX;
-  const char *k;
-  json_t *v;
-  void *tmp;
-  json_object_foreach_safe(c->pending, tmp, k, v) {
-    int64_t last = (int64_t)json_integer_value(json_object_get(c->last_push, k)), every = coalesce_ns(c, k);
-    if (now - last >= every) {
-      track_push(c, v);
-      json_object_set_new(c->last_push, k, json_integer(now));
-      json_object_del(c->pending, k);
-    } else if (last + every - now < next) {
-      next = last + every - now;
-    }
+  int64_t now = mwx_node_mono_ns();
+  while (c->n_dues && c->dues[0].due <= now) {
+    char key[sizeof c->dues[0].key];
+    memcpy(key, c->dues[0].key, sizeof key);
+    int64_t due = c->dues[0].due;
+    due_pop(c);
+    json_t *d = json_object_get(c->pending_due, key), *v = json_object_get(c->pending, key);
+    if (d && v && json_integer_value(d) == due) /* (else stale: pushed, or due sooner since) */
+      pending_push(c, key, v, now);
   }
   cop_busy_out(c, t0);
-  if (next == INT64_MAX) {
+  if (!c->n_dues) {
     c->coalesce_timer = 0;
     return MWX_NODE_TIMER_DONE;
   }
-  c->coalesce_due = now + next;
-  return next;
+  c->coalesce_due = c->dues[0].due;
+  return c->dues[0].due - now;
 }
 
 /* A track's sample event: pushed at once when the track was not pushed in
  * the last coalesce_ns, else kept as the track's pending update
- * (replacing an older one, counted in ws_coalesced) until its time comes. */
+ * (replacing an older one, counted in ws_coalesced) until its time comes:
+ * its track's last push + coalesce_ns as of now (sooner if a later event
+ * finds it sooner: a track no longer a member). */
 static void push_track(mwx_cop *c, const char *key, json_t *o) {
   int64_t now = mwx_node_mono_ns(), every = coalesce_ns(c, key);
   json_t *lp = json_object_get(c->last_push, key);
@@ -253,9 +305,24 @@ static void push_track(mwx_cop *c, const char *key, json_t *o) {
     if (ps && !json_object_get(o, "partner_status"))
       json_object_set(o, "partner_status", ps);
   }
-  json_object_set(c->pending, key, o);
   int64_t last = lp ? (int64_t)json_integer_value(lp) : now;
   int64_t due = last + every;
+  json_t *had = was ? json_object_get(c->pending_due, key) : NULL;
+  if (had && json_integer_value(had) <= due) {
+    json_object_set(c->pending, key, o); /* (its due stands) */
+    return;
+  }
+  if (due_add(c, due, key)) { /* (out of memory: pushed now) */
+    if (was) {
+      json_object_del(c->pending_due, key);
+      json_object_del(c->pending, key);
+    }
+    track_push(c, o);
+    json_object_set_new(c->last_push, key, json_integer(now));
+    return;
+  }
+  json_object_set(c->pending, key, o);
+  json_object_set_new(c->pending_due, key, json_integer(due));
   if (c->loop && (!c->coalesce_timer || due < c->coalesce_due)) { /* (re)armed for the earliest due */
     if (c->coalesce_timer)
       mwx_node_loop_timer_del(c->loop, c->coalesce_timer);
