@@ -5,6 +5,7 @@
  * offline node, and the server's refusals at open (plain HTTP off
  * loopback, no certificate).  The browser test is tests/cop_browser.sh.
  */
+#include <errno.h>
 #include <jansson.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1200,6 +1201,100 @@ static void test_push_slow_page(void **state) {
   json_decref(o);
 }
 
+/* ---- a page whose session ends: its push channel is closed ---- */
+
+typedef struct end_job {
+  int port, fails;
+  char log[4096];
+  char acc[160];
+  int done;
+  int before, after; /* text messages before / after the account's removal */
+  int closed;        /* after the removal, the server closed the channel (a close frame, or the connection ended) */
+  int last_op, close_code;
+} end_job;
+
+static void *end_client(void *vj) {
+  end_job *ej = vj;
+  http_job hj = {0}, *j = &hj; /* (EXPECT writes into j) */
+  char body[8192], sc[300], cookie[100] = "";
+  int st = http(ej->port, "POST", "/api/login", NULL, NULL, "{\"name\":\"officer\",\"password\":\"officer-pass\"}", body,
+                sizeof body, sc, sizeof sc);
+  EXPECT(st == 200, "login: %d %.200s", st, body);
+  sscanf(sc, "mwx_session=%64[0-9a-f]", cookie);
+  int fd = ws_open_fd(ej->port, cookie, 0);
+  EXPECT(fd >= 0, "the page connects");
+  int removed = 0;
+  for (int64_t end = mwx_node_mono_ns() + 60000000000ll; fd >= 0 && mwx_node_mono_ns() < end;) {
+    char *pl = NULL;
+    size_t len = 0;
+    errno = 0;
+    int op = ws_read_msg(fd, &pl, &len);
+    ej->last_op = op;
+    if (op < 0) { /* the end: closed by the server (EOF, reset), or no message in 20 s (SO_RCVTIMEO) */
+      ej->closed = removed && errno != EAGAIN && errno != EWOULDBLOCK;
+      break;
+    }
+    if (op == 1) {
+      if (removed)
+        ej->after++;
+      else if (++ej->before == 3) { /* pushes flow: the account goes (the server rereads the file) */
+        EXPECT(mwx_cop_account_remove(ej->acc, "officer") == 0, "remove the account");
+        removed = 1;
+      }
+    } else if (op == 8) {
+      ej->close_code = len >= 2 ? (((unsigned char)pl[0] << 8) | (unsigned char)pl[1]) : 0;
+      ej->closed = removed;
+      free(pl);
+      break;
+    }
+    free(pl);
+  }
+  if (fd >= 0)
+    close(fd);
+  ej->fails = j->fails;
+  memcpy(ej->log, j->log, sizeof ej->log);
+  __atomic_store_n(&ej->done, 1, __ATOMIC_SEQ_CST);
+  return NULL;
+}
+
+/* A page's push channel is closed by the server once its account is
+ * removed while the node keeps pushing (not left open until the 20-s read
+ * time-out): the session is looked at on the page's writes (at most once a
+ * second, COP_WS_SESSION_NS). */
+static void test_push_session_end(void **state) {
+  (void)state;
+  static end_job ej;
+  memset(&ej, 0, sizeof ej);
+  mwx_node_config cfg;
+  mwx_cop_config cc;
+  push_setup("ended", "2022-10-14-srbm.json", ej.acc, &cfg, &cc);
+  ej.port = 21000 + (int)((getpid() + 52711) % 20000);
+  mwx_node *n;
+  mwx_cop *cop;
+  serve_open("ended", ej.port, ej.acc, &cfg, &cc, &n, &cop);
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, end_client, &ej), 0);
+  int64_t end = mwx_node_mono_ns() + 90000000000ll, t = mwx_node_epoch_ns(n) - 5000000000ll;
+  int done = 0;
+  while (!__atomic_load_n(&ej.done, __ATOMIC_SEQ_CST) && mwx_node_mono_ns() < end) {
+    if (cop->ws_open && !done) { /* the page is connected: 1 s of sim time a pass */
+      t += 1000000000ll;
+      assert_int_equal(mwx_node_step(n, t, &done), 0);
+    }
+    mwx_node_loop_run_once(mwx_node_get_loop(n), 20000000);
+  }
+  pthread_join(th, NULL);
+  mwx_cop_close(cop);
+  mwx_node_close(n);
+  if (ej.fails)
+    fprintf(stderr, "%s", ej.log);
+  fprintf(stderr, "session end: %d messages before the removal, %d after, closed by the server: %d (last opcode %d, close code %d)\n",
+          ej.before, ej.after, ej.closed, ej.last_op, ej.close_code);
+  assert_int_equal(ej.fails, 0);
+  assert_true(ej.before >= 3);
+  assert_int_equal(ej.closed, 1);
+}
+
 /* ---- three pages: one walk and one serialisation for all, the changed-since filter ---- */
 
 #define THREE_FRAMES 20000
@@ -1471,6 +1566,9 @@ int main(void) {
       cmocka_unit_test(test_push_backlog),
       cmocka_unit_test(test_push_slow_page),
       cmocka_unit_test(test_push_three_pages),
+      cmocka_unit_test(test_push_session_end),
   };
+  if (getenv("TEST_COP_FILTER")) /* (one test, e.g. TEST_COP_FILTER=test_push_session_end) */
+    cmocka_set_test_filter(getenv("TEST_COP_FILTER"));
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -104,6 +104,11 @@ _Static_assert(COP_FRAMES > MWX_COP_BACKLOG_MSGS, "the frames hold every page's 
 #define COOKIE_NAME "mwx_session"
 #define WS_PROTOCOL "mwx-cop.v1"
 #define NS 1000000000ll
+/* a page's session is looked at (cop_session_get: the accounts file's
+   stat, the session table) at its writes at most this often: a page whose
+   session ended is closed at its first write after that, at most this
+   late */
+#define COP_WS_SESSION_NS (1000 * 1000000ll)
 /* a track's updates are pushed at most this often: the newest sample then */
 #define COP_COALESCE_NS (50 * 1000000ll)
 #define COP_COALESCE_KEYS 4096
@@ -382,6 +387,7 @@ typedef struct http_pss {
 typedef struct ws_pss {
   uint64_t next;       /* seq of the next frame this page gets */
   uint64_t wrote_pass; /* the libuv pass of its last write */
+  int64_t checked_mono; /* mono ns its session was last found valid (0: never) */
   char token[COP_TOKEN_HEX + 8];
 } ws_pss;
 
