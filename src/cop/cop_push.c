@@ -70,7 +70,8 @@ void cop_frames_seal(mwx_cop *c) {
     return; /* (kept open: sealed at the next try) */
   f->buf[LWS_PRE + f->len++] = ']';
   f->sealed_at = mwx_node_mono_ns();
-  cop_wlag_add(&c->wl_seal, f->sealed_at - f->first_mono);
+  if (f->urgent_mono) /* (the lag of urgent events: a lazy one's wait is by design) */
+    cop_wlag_add(&c->wl_seal, f->sealed_at - f->urgent_mono);
   uint64_t ev = f->events_before + f->n_events, by = f->bytes_before + f->len;
   c->kept_bytes += f->len;
   c->st.ws_sealed_bytes += f->len;
@@ -138,7 +139,7 @@ static int64_t seal_tick(mwx_node_loop *l, void *ctx) {
   return MWX_NODE_TIMER_DONE;
 }
 
-void cop_push_now(mwx_cop *c, json_t *o) {
+static void push_ev(mwx_cop *c, json_t *o, int lazy) {
   if (!c->ws_open)
     return; /* nobody to push to: a page that connects reads the picture first */
   json_object_set_new(o, "push_ms", json_real((double)cop_wall_ms()));
@@ -150,18 +151,33 @@ void cop_push_now(mwx_cop *c, json_t *o) {
     f = open_frame(c);
     at = 0;
   }
+  int64_t now = mwx_node_mono_ns();
   if (!f->n_events)
-    f->first_mono = mwx_node_mono_ns();
+    f->first_mono = now;
   if (frame_append(f->n_events ? "," : "[", 1, f) || json_dump_callback(o, frame_append, f, COP_FRAME_JSON)) {
     f->len = at; /* (out of memory: the event is not pushed) */
     return;
   }
   f->n_events++;
-  if (!c->seal_timer && c->loop) {
-    int64_t wait = c->sealed_mono + cop_seal_ns(c) - mwx_node_mono_ns();
-    mwx_node_loop_timer_add(c->loop, wait > 0 ? wait : 0, seal_tick, c, &c->seal_timer);
+  if (!lazy && !f->urgent_mono)
+    f->urgent_mono = now;
+  /* the seal: cop_seal_ns after the last one with an urgent event in the
+     frame, else COP_SEAL_LAZY_NS after its first event; (re)armed when
+     that is sooner than the timer */
+  int64_t due = f->urgent_mono ? c->sealed_mono + cop_seal_ns(c) : f->first_mono + COP_SEAL_LAZY_NS;
+  if (due < now)
+    due = now;
+  if (c->loop && (!c->seal_timer || due < c->seal_due)) {
+    if (c->seal_timer)
+      mwx_node_loop_timer_del(c->loop, c->seal_timer);
+    c->seal_timer = 0;
+    c->seal_due = due;
+    mwx_node_loop_timer_add(c->loop, due - now, seal_tick, c, &c->seal_timer);
   }
 }
+
+void cop_push_now(mwx_cop *c, json_t *o) { push_ev(c, o, 0); }
+void cop_push_lazy(mwx_cop *c, json_t *o) { push_ev(c, o, 1); }
 
 /* The sample's fields a page draws and counts of a Track (the pushed
  * event's "sample": docs/api.md "Pushed events"). */
@@ -176,7 +192,7 @@ static const char *const slim_keys[] = {"topic",  "originator", "id",     "globa
  * the marking, sequence, speed, phase, quality, the record and the
  * latencies are in GET /api/picture and in a snapshot.  Made only when it
  * is pushed: an update coalesced away (push_track) is never built. */
-static void track_push(mwx_cop *c, json_t *o) {
+static void track_push(mwx_cop *c, json_t *o, int lazy) {
   json_t *full = json_object_get(o, "sample"), *slim = json_object();
   if (!slim)
     return;
@@ -186,7 +202,7 @@ static void track_push(mwx_cop *c, json_t *o) {
       json_object_set(slim, slim_keys[i], v);
   }
   json_object_set_new(o, "sample", slim);
-  cop_push_now(c, o);
+  push_ev(c, o, lazy);
 }
 
 /* How often the track of key ("type|ORIG|id") is pushed at most: a member
@@ -243,7 +259,7 @@ static void due_pop(mwx_cop *c) {
 
 /* Pushes pending update key now (it is due). */
 static void pending_push(mwx_cop *c, const char *key, json_t *o, int64_t now) {
-  track_push(c, o);
+  track_push(c, o, coalesce_ns(c, key) == COP_COALESCE_MEMBER_NS); /* (a member's: lazy) */
   json_object_set_new(c->last_push, key, json_integer(now));
   json_object_del(c->pending_due, key);
   json_object_del(c->pending, key); /* (o is freed: last) */
@@ -286,7 +302,7 @@ static void push_track(mwx_cop *c, const char *key, json_t *o) {
   json_t *lp = json_object_get(c->last_push, key);
   json_t *was = json_object_get(c->pending, key);
   if (!was && (!lp || now - (int64_t)json_integer_value(lp) >= every)) {
-    track_push(c, o);
+    track_push(c, o, every == COP_COALESCE_MEMBER_NS); /* (a member's: lazy) */
     if (!lp && json_object_size(c->last_push) >= COP_COALESCE_KEYS) { /* bound: forget tracks quiet for 1 s */
       const char *k;
       json_t *v;
@@ -317,7 +333,7 @@ static void push_track(mwx_cop *c, const char *key, json_t *o) {
       json_object_del(c->pending_due, key);
       json_object_del(c->pending, key);
     }
-    track_push(c, o);
+    track_push(c, o, every == COP_COALESCE_MEMBER_NS);
     json_object_set_new(c->last_push, key, json_integer(now));
     return;
   }
@@ -504,6 +520,8 @@ void cop_on_node_event(void *vc, const mwx_node_event *ev) {
              json_string_value(json_object_get(sample, "originator")) ? json_string_value(json_object_get(sample, "originator")) : "",
              json_string_value(json_object_get(sample, "id")) ? json_string_value(json_object_get(sample, "id")) : "");
     push_track(c, key, o);
+  } else if (ev->kind == MWX_NODE_EV_REFUSED) {
+    cop_push_lazy(c, o); /* (a refusal: the page lists it; no TLS write of its own) */
   } else {
     cop_push_now(c, o);
   }

@@ -84,7 +84,8 @@ static int resync(mwx_cop *c, ws_pss *w, uint64_t events_at) {
  * oldest frame f (push -> write, seal -> write, the call) */
 static void write_lags(mwx_cop *c, const cop_frame *f, int64_t t0) {
   int64_t now = mwx_node_mono_ns();
-  cop_wlag_add(&c->wl_write, now - f->first_mono);
+  if (f->urgent_mono) /* (from its first urgent event: a lazy one's wait is by design) */
+    cop_wlag_add(&c->wl_write, now - f->urgent_mono);
   cop_wlag_add(&c->wl_queue, now - f->sealed_at);
   cop_wlag_add(&c->wl_call, now - t0);
 }
