@@ -190,6 +190,24 @@ static void push_brief(mwx_cop *c, fused_walk *w, cop_fused *f, const mwx_node_f
   json_array_append_new(w->brief, brief_json(c, e));
 }
 
+/* Keeps the reflected event v (its wait us) among the COP_SLOWEST slowest. */
+static void slow_note(mwx_cop *c, const cop_src *v, int32_t us, const mwx_node_fused_entry *e) {
+  int k = 0;
+  for (int i = 1; i < COP_SLOWEST; i++)
+    if (c->slowest[i].wait_us < c->slowest[k].wait_us)
+      k = i;
+  if (us <= c->slowest[k].wait_us)
+    return;
+  struct cop_slow_ev *s = &c->slowest[k];
+  s->wait_us = us;
+  snprintf(s->id, sizeof s->id, "%s", v->id);
+  s->stale = v->stale;
+  s->passed = v->passed;
+  s->members = e->n_members;
+  s->lead_ns = e->t_last_sample_ns - v->t_ns;
+  s->sim_s = (cop_node_sim_ns(c) - c->epoch_ns) / NS;
+}
+
 void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
   fused_walk *w = vw;
   mwx_cop *c = w->c;
@@ -264,8 +282,12 @@ void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
     char key[MWX_ID_LEN + 1];
     snprintf(key, sizeof key, "%.*s", MWX_ID_LEN, e->member[m]);
     cop_src *v = key[0] ? src_slot(c, key) : NULL;
-    if (!v || !v->id[0] || v->t_ns > e->t_last_sample_ns)
+    if (!v || !v->id[0])
       continue;
+    if (v->t_ns > e->t_last_sample_ns) { /* (not taken in, or no newer member sample yet) */
+      v->passed++;
+      continue;
+    }
     if (v->joining) { /* (its samples reached the page as its own symbol: not this delta's wall_ms) */
       c->join_wait_us[c->join_wait_n++ % COP_PASS_N] = clamp_us((w->now_ms - v->wall_ms) * 1000000ll);
       src_del(c, v);
@@ -278,6 +300,11 @@ void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
       c->own_wait_us[c->own_wait_n++ % COP_PASS_N] = us;
     else
       c->partner_wait_us[c->partner_wait_n++ % COP_PASS_N] = us;
+    if (v->stale)
+      c->stale_wait_us[c->stale_wait_n++ % COP_PASS_N] = us;
+    else if (v->passed)
+      c->passed_wait_us[c->passed_wait_n++ % COP_PASS_N] = us;
+    slow_note(c, v, us, e);
     src_del(c, v);
   }
   f->t_ns = e->t_ns;
@@ -437,6 +464,12 @@ void cop_fused_track(mwx_cop *c, const mwx_msg_track *t, int64_t wall_ms) {
   s->wall_ms = wall_ms;
   s->t_ns = t->time_ns;
   s->joining = !cop_fused_member(c, key);
+  s->passed = 0;
+  s->stale = 0;
+  if (!s->joining) { /* the page's entry already newer? */
+    const cop_fused *f = fused_slot(c, member_slot(c->member, key)->g, 0);
+    s->stale = f && t->time_ns <= f->t_last_ns;
+  }
   c->n_src++;
 }
 
@@ -488,6 +521,17 @@ json_t *cop_fused_stats_json(const mwx_cop *c) {
   json_object_set_new(o, "own_event_wait_ms", ring_ms(c->own_wait_us, c->own_wait_n));
   json_object_set_new(o, "partner_event_wait_ms", ring_ms(c->partner_wait_us, c->partner_wait_n));
   json_object_set_new(o, "join_wait_ms", ring_ms(c->join_wait_us, c->join_wait_n));
+  json_object_set_new(o, "stale_event_wait_ms", ring_ms(c->stale_wait_us, c->stale_wait_n));
+  json_object_set_new(o, "passed_event_wait_ms", ring_ms(c->passed_wait_us, c->passed_wait_n));
+  json_t *sl = json_array();
+  for (int i = 0; i < COP_SLOWEST; i++) {
+    const struct cop_slow_ev *s = &c->slowest[i];
+    if (s->wait_us > 0)
+      json_array_append_new(sl, json_pack("{s:f,s:s,s:b,s:i,s:i,s:f,s:I}", "ms", s->wait_us / 1e3, "id", s->id, "stale",
+                                          s->stale, "passed", s->passed, "members", s->members, "lead_ms",
+                                          (double)s->lead_ns / 1e6, "t_s", (json_int_t)s->sim_s));
+  }
+  json_object_set_new(o, "slowest", sl);
   json_object_set_new(o, "events_unreflected", json_integer((json_int_t)c->src_unreflected));
   json_object_set_new(o, "events_untracked", json_integer((json_int_t)c->src_untracked));
   return o;

@@ -148,6 +148,7 @@ _Static_assert(COP_FRAMES > MWX_COP_BACKLOG_MSGS, "the frames hold every page's 
 #define COP_PASS_N 4096
 /* a node event whose sample has not changed the fused picture after this long is forgotten */
 #define COP_SRC_KEEP_MS 2000
+#define COP_SLOWEST 12
 #define COP_FUSED 512
 /* the node Track events not yet reflected in a pushed fused delta (cop_src,
    cop_fused.c): one per source track (a nation's local track id), at most
@@ -194,6 +195,11 @@ typedef struct cop_src { /* a source track's oldest node event not yet in a push
   char id[MWX_ID_LEN + 1];  /* its local track id ("": a free slot) */
   int64_t wall_ms;          /* the event's wall ms (CLOCK_REALTIME) */
   int64_t t_ns;             /* the sample's time of validity (sim ns) */
+  int stale;                /* its sample was no newer than its fused entry's newest member sample as
+                               last pushed when the event came (the page already had newer data) */
+  int passed;               /* deltas that moved its entry without reflecting it (the fuser had not
+                               taken it in, or took no newer member sample: its sample newer than the
+                               entry's newest) */
   int joining;              /* its track was in no fused entry shown when the event came: the page
                                drew that sample as the track's own symbol (its Track event), and the
                                delta that first carries it in a fused entry measures the fuser's
@@ -333,6 +339,19 @@ struct mwx_cop {
   uint64_t own_wait_n, partner_wait_n;
   int32_t join_wait_us[COP_PASS_N]; /* a joining track's first event -> the delta that first carries it */
   uint64_t join_wait_n;
+  /* of the Track events reflected (own and partners'), those stale when they came and those
+     passed over by a delta of their entry first (cop_src): their waits */
+  int32_t stale_wait_us[COP_PASS_N], passed_wait_us[COP_PASS_N];
+  uint64_t stale_wait_n, passed_wait_n;
+  /* the slowest Track events reflected since the start (/api/stats fuse_passes "slowest"): which
+     events make the node's part's tail */
+  struct cop_slow_ev {
+    int32_t wait_us;
+    char id[MWX_ID_LEN + 1];
+    int stale, passed, members;
+    int64_t lead_ns;  /* the entry's newest member sample - the event's sample (time of validity) */
+    int64_t sim_s;    /* the exercise's second when it was reflected */
+  } slowest[COP_SLOWEST];
   /* loop lag probe: lateness of a COP_PROBE_NS timer, the last COP_LAG_N */
   uint64_t probe_timer;
   int64_t probe_due;
