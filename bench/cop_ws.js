@@ -28,6 +28,8 @@ const u = new URL(url);
 const ca = fs.readFileSync(caPath);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const HANDSHAKE_MS = Number(process.env.HANDSHAKE_MS || 10000);
+// WS_DUMP=FILE: the first client's messages as received, one a line ("RECV_MS JSON"), for a look at the bytes
+const dump = process.env.WS_DUMP ? fs.openSync(process.env.WS_DUMP, 'w') : null;
 
 function request(method, path, body, cookie) {
   return new Promise((resolve, reject) => {
@@ -93,6 +95,7 @@ function client(cookie, stats, first) {
           for (const ev of Array.isArray(evs) ? evs : [evs]) if (ev.push_ms && stats.lat.length < 1e6) stats.lat.push(now - ev.push_ms);
           if (first) { // what the bytes are: per event type (and sample topic), the first client of each window
             stats.bytes += payload.length;
+            if (dump) fs.writeSync(dump, `${now} ${payload.toString()}\n`); // WS_DUMP=FILE: its messages, "RECV_MS JSON" a line
             for (const ev of Array.isArray(evs) ? evs : [evs]) {
               const k = ev.type + (ev.sample && ev.sample.topic ? `/${ev.sample.topic}` : '');
               const t = stats.kinds.get(k) || { n: 0, bytes: 0 };

@@ -5,6 +5,7 @@
  * offline node, and the server's refusals at open (plain HTTP off
  * loopback, no certificate).  The browser test is tests/cop_browser.sh.
  */
+#include <errno.h>
 #include <jansson.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1200,6 +1201,100 @@ static void test_push_slow_page(void **state) {
   json_decref(o);
 }
 
+/* ---- a page whose session ends: its push channel is closed ---- */
+
+typedef struct end_job {
+  int port, fails;
+  char log[4096];
+  char acc[160];
+  int done;
+  int before, after; /* text messages before / after the account's removal */
+  int closed;        /* after the removal, the server closed the channel (a close frame, or the connection ended) */
+  int last_op, close_code;
+} end_job;
+
+static void *end_client(void *vj) {
+  end_job *ej = vj;
+  http_job hj = {0}, *j = &hj; /* (EXPECT writes into j) */
+  char body[8192], sc[300], cookie[100] = "";
+  int st = http(ej->port, "POST", "/api/login", NULL, NULL, "{\"name\":\"officer\",\"password\":\"officer-pass\"}", body,
+                sizeof body, sc, sizeof sc);
+  EXPECT(st == 200, "login: %d %.200s", st, body);
+  sscanf(sc, "mwx_session=%64[0-9a-f]", cookie);
+  int fd = ws_open_fd(ej->port, cookie, 0);
+  EXPECT(fd >= 0, "the page connects");
+  int removed = 0;
+  for (int64_t end = mwx_node_mono_ns() + 60000000000ll; fd >= 0 && mwx_node_mono_ns() < end;) {
+    char *pl = NULL;
+    size_t len = 0;
+    errno = 0;
+    int op = ws_read_msg(fd, &pl, &len);
+    ej->last_op = op;
+    if (op < 0) { /* the end: closed by the server (EOF, reset), or no message in 20 s (SO_RCVTIMEO) */
+      ej->closed = removed && errno != EAGAIN && errno != EWOULDBLOCK;
+      break;
+    }
+    if (op == 1) {
+      if (removed)
+        ej->after++;
+      else if (++ej->before == 3) { /* pushes flow: the account goes (the server rereads the file) */
+        EXPECT(mwx_cop_account_remove(ej->acc, "officer") == 0, "remove the account");
+        removed = 1;
+      }
+    } else if (op == 8) {
+      ej->close_code = len >= 2 ? (((unsigned char)pl[0] << 8) | (unsigned char)pl[1]) : 0;
+      ej->closed = removed;
+      free(pl);
+      break;
+    }
+    free(pl);
+  }
+  if (fd >= 0)
+    close(fd);
+  ej->fails = j->fails;
+  memcpy(ej->log, j->log, sizeof ej->log);
+  __atomic_store_n(&ej->done, 1, __ATOMIC_SEQ_CST);
+  return NULL;
+}
+
+/* A page's push channel is closed by the server once its account is
+ * removed while the node keeps pushing (not left open until the 20-s read
+ * time-out): the session is looked at on the page's writes (at most once a
+ * second, COP_WS_SESSION_NS). */
+static void test_push_session_end(void **state) {
+  (void)state;
+  static end_job ej;
+  memset(&ej, 0, sizeof ej);
+  mwx_node_config cfg;
+  mwx_cop_config cc;
+  push_setup("ended", "2022-10-14-srbm.json", ej.acc, &cfg, &cc);
+  ej.port = 21000 + (int)((getpid() + 52711) % 20000);
+  mwx_node *n;
+  mwx_cop *cop;
+  serve_open("ended", ej.port, ej.acc, &cfg, &cc, &n, &cop);
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, end_client, &ej), 0);
+  int64_t end = mwx_node_mono_ns() + 90000000000ll, t = mwx_node_epoch_ns(n) - 5000000000ll;
+  int done = 0;
+  while (!__atomic_load_n(&ej.done, __ATOMIC_SEQ_CST) && mwx_node_mono_ns() < end) {
+    if (cop->ws_open && !done) { /* the page is connected: 1 s of sim time a pass */
+      t += 1000000000ll;
+      assert_int_equal(mwx_node_step(n, t, &done), 0);
+    }
+    mwx_node_loop_run_once(mwx_node_get_loop(n), 20000000);
+  }
+  pthread_join(th, NULL);
+  mwx_cop_close(cop);
+  mwx_node_close(n);
+  if (ej.fails)
+    fprintf(stderr, "%s", ej.log);
+  fprintf(stderr, "session end: %d messages before the removal, %d after, closed by the server: %d (last opcode %d, close code %d)\n",
+          ej.before, ej.after, ej.closed, ej.last_op, ej.close_code);
+  assert_int_equal(ej.fails, 0);
+  assert_true(ej.before >= 3);
+  assert_int_equal(ej.closed, 1);
+}
+
 /* ---- three pages: one walk and one serialisation for all, the changed-since filter ---- */
 
 #define THREE_FRAMES 20000
@@ -1208,7 +1303,9 @@ typedef struct three_page {
   int n, first_fused;          /* messages; the first with a fused delta (-1: none) */
   json_t *fused;               /* g -> {"members": n, "contributors": n} as the deltas left it */
   int64_t v_last;
-  int v_back, full, brief, brief_unknown, gone, snapshots;
+  int v_back, full, brief, brief_unknown, brief_bad, gone, snapshots;
+  json_t *track_push;          /* "type|ORIG|id" -> push_ms of its last Track event */
+  int track_events, too_soon;  /* Track sample / received events; those < 49 ms after the same track's last */
 } three_page;
 
 typedef struct three_job {
@@ -1231,21 +1328,43 @@ static void three_take(three_page *p, const char *pl, size_t len) {
     const char *type = json_string_value(json_object_get(ev, "type"));
     if (type && !strcmp(type, "snapshot"))
       p->snapshots++;
+    json_t *smp = json_object_get(ev, "sample");
+    if (type && (!strcmp(type, "sample") || !strcmp(type, "received")) &&
+        !strcmp(json_string_value(json_object_get(smp, "topic")) ? json_string_value(json_object_get(smp, "topic")) : "", "Track")) {
+      /* coalesced: a track's events at least 50 ms apart (push_ms: whole wall ms, hence 49) */
+      char key[160];
+      snprintf(key, sizeof key, "%s|%s|%s", type, json_string_value(json_object_get(smp, "originator")),
+               json_string_value(json_object_get(smp, "id")));
+      double at = json_number_value(json_object_get(ev, "push_ms"));
+      json_t *was = json_object_get(p->track_push, key);
+      p->track_events++;
+      p->too_soon += was && at - json_number_value(was) < 49;
+      json_object_set_new(p->track_push, key, json_real(at));
+      continue;
+    }
     if (!type || strcmp(type, "fused"))
       continue;
     fused = 1;
     int64_t v = json_integer_value(json_object_get(ev, "v"));
     p->v_back += v < p->v_last; /* (a delta of positions alone keeps the version) */
     p->v_last = v;
+    json_array_foreach(json_object_get(ev, "brief"), k, t) { /* brief: [g, t, lat, lon, alt, coasting], its position only */
+      char g[24];
+      snprintf(g, sizeof g, "%lld", (long long)json_integer_value(json_array_get(t, 0)));
+      p->brief++;
+      p->brief_unknown += !json_object_get(p->fused, g);
+      p->brief_bad += json_array_size(t) != 6 || !json_is_integer(json_array_get(t, 1)) ||
+                      json_integer_value(json_array_get(t, 1)) < 0 || /* (ms since the exercise's epoch) */
+                      !json_is_number(json_array_get(t, 2)) || !json_is_number(json_array_get(t, 3)) ||
+                      !json_is_number(json_array_get(t, 4)) || !json_is_integer(json_array_get(t, 5));
+    }
     json_array_foreach(json_object_get(ev, "tracks"), k, t) {
       char g[24];
       snprintf(g, sizeof g, "%lld", (long long)json_integer_value(json_object_get(t, "g")));
-      if (!json_object_get(t, "members")) { /* brief: its position only */
-        p->brief++;
-        p->brief_unknown += !json_object_get(p->fused, g);
+      p->full += !!json_object_get(t, "members");
+      p->brief_bad += !json_object_get(t, "members"); /* (an entry of "tracks" is in full) */
+      if (!json_object_get(t, "members"))
         continue;
-      }
-      p->full++;
       json_object_set_new(p->fused, g, json_pack("{s:I,s:I}", "members", (json_int_t)json_array_size(json_object_get(t, "members")),
                                                  "contributors", (json_int_t)json_array_size(json_object_get(t, "contributors"))));
     }
@@ -1276,6 +1395,7 @@ static void *three_client(void *vj) {
     fd[k] = ws_open_fd(tj->port, cookie, 0);
     tj->page[k].first_fused = -1;
     tj->page[k].fused = json_object();
+    tj->page[k].track_push = json_object();
   }
   EXPECT(fd[0] >= 0 && fd[1] >= 0 && fd[2] >= 0, "three pages connect: %d %d %d", fd[0], fd[1], fd[2]);
   int64_t quiet_from = 0, end = mwx_node_mono_ns() + 150000000000ll;
@@ -1361,6 +1481,11 @@ static void test_push_three_pages(void **state) {
     mwx_node_loop_run_once(mwx_node_get_loop(n), 5000000);
   }
   pthread_join(th, NULL);
+  /* every pending track update is pushed when due (5 s at most after its track's last push):
+     none left, nor a due of one (the coalescing heap) */
+  for (int64_t until = mwx_node_mono_ns() + 5500000000ll; mwx_node_mono_ns() < until;)
+    mwx_node_loop_run_once(mwx_node_get_loop(n), 5000000);
+  size_t pending_left = json_object_size(cop->pending), dues_left = cop->n_dues;
   mwx_cop_stats st;
   mwx_cop_get_stats(cop, &st);
   mwx_cop_close(cop);
@@ -1369,6 +1494,13 @@ static void test_push_three_pages(void **state) {
     fprintf(stderr, "%s", tj.log);
   assert_int_equal(tj.fails, 0);
   three_page *a = &tj.page[0];
+  fprintf(stderr, "three pages: page 0 %d Track events, %d within 49 ms of their track's last; %llu coalesced; "
+          "%zu pending, %zu dues left 5.5 s after the end\n", a->track_events, a->too_soon,
+          (unsigned long long)st.ws_coalesced, pending_left, dues_left);
+  assert_true(a->track_events > 0 && st.ws_coalesced > 0);
+  assert_int_equal(a->too_soon, 0);
+  assert_int_equal(pending_left, 0);
+  assert_int_equal(dues_left, 0);
   size_t pic_n = json_array_size(json_object_get(tj.picture, "fused"));
   fprintf(stderr,
           "three pages: %d steps, %d / %d / %d messages (from the first fused delta: %d / %d / %d), page 0: %d entries in "
@@ -1387,6 +1519,7 @@ static void test_push_three_pages(void **state) {
     assert_true(p->n < THREE_FRAMES);
     assert_int_equal(p->v_back, 0);        /* versions never go back */
     assert_int_equal(p->brief_unknown, 0); /* a brief entry is of one the page has */
+    assert_int_equal(p->brief_bad, 0);     /* brief entries are arrays of six, "tracks" in full */
     /* the same bytes in the same order from the first delta on */
     assert_int_equal(p->n - p->first_fused, a->n - a->first_fused);
     assert_int_equal(memcmp(p->hash + p->first_fused, a->hash + a->first_fused,
@@ -1411,8 +1544,10 @@ static void test_push_three_pages(void **state) {
   /* the filter: entries unchanged since the last delta were not built (a walk of everything builds every entry) */
   assert_true(st.fused_walks > 0);
   assert_true(st.fused_built < st.fused_walks * pic_n);
-  for (int k = 0; k < 3; k++)
+  for (int k = 0; k < 3; k++) {
     json_decref(tj.page[k].fused);
+    json_decref(tj.page[k].track_push);
+  }
   json_decref(tj.stats);
   json_decref(tj.picture);
 }
@@ -1431,6 +1566,9 @@ int main(void) {
       cmocka_unit_test(test_push_backlog),
       cmocka_unit_test(test_push_slow_page),
       cmocka_unit_test(test_push_three_pages),
+      cmocka_unit_test(test_push_session_end),
   };
+  if (getenv("TEST_COP_FILTER")) /* (one test, e.g. TEST_COP_FILTER=test_push_session_end) */
+    cmocka_set_test_filter(getenv("TEST_COP_FILTER"));
   return cmocka_run_group_tests(tests, setup, teardown);
 }

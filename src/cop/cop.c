@@ -300,10 +300,11 @@ int mwx_cop_open(const mwx_cop_config *cfg, mwx_node *n, mwx_cop **out) {
   c->partners = json_object();
   c->pending = json_object();
   c->last_push = json_object();
+  c->pending_due = json_object();
   c->partner_sent = json_object();
   c->acc = calloc(1, sizeof *c->acc);
   int rc;
-  if (!c->picture || !c->partners || !c->pending || !c->last_push || !c->partner_sent || !c->acc) {
+  if (!c->picture || !c->partners || !c->pending || !c->last_push || !c->pending_due || !c->partner_sent || !c->acc) {
     rc = mwx_error_set(MWX_ENOMEM, "cop: out of memory");
     goto fail;
   }
@@ -439,6 +440,8 @@ void mwx_cop_close(mwx_cop *c) {
   json_decref(c->partners);
   json_decref(c->pending);
   json_decref(c->last_push);
+  json_decref(c->pending_due);
+  free(c->dues);
   json_decref(c->partner_sent);
   if (c->acc)
     OPENSSL_cleanse(c->acc, sizeof *c->acc);

@@ -170,11 +170,15 @@ static void fused_gone(mwx_cop *c, fused_walk *w, cop_fused *f) {
   *f = c->fused[--c->n_fused];
 }
 
-/* The brief entry of e: {g, t_ms, lat_deg, lon_deg, alt_km, coasting} (the
- * page keeps the entry's other fields). */
-static json_t *brief_json(const mwx_node_fused_entry *e) {
-  return json_pack("{s:I,s:f,s:f,s:f,s:f,s:b}", "g", (json_int_t)e->global_track_no, "t_ms", msd(e->t_ns), "lat_deg",
-                   deg7(e->lat_deg), "lon_deg", deg7(e->lon_deg), "alt_km", km5(e->h_m / 1e3), "coasting", e->coasting);
+/* The brief entry of e, an array [g, t, lat_deg, lon_deg, alt_km, coasting]:
+ * t the entry's time in ms since the exercise's epoch (the picture's
+ * epoch_ms; whole ms, 6-7 digits instead of 13), coasting 0 / 1 (the page
+ * keeps the entry's other fields).  An array, not an object: the keys were
+ * half of a brief entry's bytes (issue 15, twenty-second session). */
+static json_t *brief_json(const mwx_cop *c, const mwx_node_fused_entry *e) {
+  return json_pack("[I,I,f,f,f,i]", (json_int_t)e->global_track_no,
+                   (json_int_t)(e->t_ns / 1000000 - c->epoch_ns / 1000000), deg7(e->lat_deg), deg7(e->lon_deg),
+                   km5(e->h_m / 1e3), e->coasting ? 1 : 0);
 }
 
 /* Fused slot f moved only (its data unchanged): the brief entry (its
@@ -183,7 +187,25 @@ static void push_brief(mwx_cop *c, fused_walk *w, cop_fused *f, const mwx_node_f
   c->st.fused_refreshed++;
   f->pushed_mono = w->now_mono;
   f->t_ns = e->t_ns;
-  json_array_append_new(w->tracks, brief_json(e));
+  json_array_append_new(w->brief, brief_json(c, e));
+}
+
+/* Keeps the reflected event v (its wait us) among the COP_SLOWEST slowest. */
+static void slow_note(mwx_cop *c, const cop_src *v, int32_t us, const mwx_node_fused_entry *e) {
+  int k = 0;
+  for (int i = 1; i < COP_SLOWEST; i++)
+    if (c->slowest[i].wait_us < c->slowest[k].wait_us)
+      k = i;
+  if (us <= c->slowest[k].wait_us)
+    return;
+  struct cop_slow_ev *s = &c->slowest[k];
+  s->wait_us = us;
+  snprintf(s->id, sizeof s->id, "%s", v->id);
+  s->stale = v->stale;
+  s->passed = v->passed;
+  s->members = e->n_members;
+  s->lead_ns = e->t_last_sample_ns - v->t_ns;
+  s->sim_s = (cop_node_sim_ns(c) - c->epoch_ns) / NS;
 }
 
 void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
@@ -249,7 +271,10 @@ void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
      members, contributors and method, no new launch point, prediction or
      alert) and the pages have it: its position, brief, not the entry
      rebuilt; else the entry (launch point, prediction when new) */
-  json_array_append_new(w->tracks, e->moved && same ? brief_json(e) : fused_json(e, nl, ni));
+  if (e->moved && same)
+    json_array_append_new(w->brief, brief_json(c, e));
+  else
+    json_array_append_new(w->tracks, fused_json(e, nl, ni));
   /* the Track samples of its members that the fuser has taken in (time of
      validity <= its newest member sample's): their node events are in
      this delta */
@@ -257,8 +282,12 @@ void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
     char key[MWX_ID_LEN + 1];
     snprintf(key, sizeof key, "%.*s", MWX_ID_LEN, e->member[m]);
     cop_src *v = key[0] ? src_slot(c, key) : NULL;
-    if (!v || !v->id[0] || v->t_ns > e->t_last_sample_ns)
+    if (!v || !v->id[0])
       continue;
+    if (v->t_ns > e->t_last_sample_ns) { /* (not taken in, or no newer member sample yet) */
+      v->passed++;
+      continue;
+    }
     if (v->joining) { /* (its samples reached the page as its own symbol: not this delta's wall_ms) */
       c->join_wait_us[c->join_wait_n++ % COP_PASS_N] = clamp_us((w->now_ms - v->wall_ms) * 1000000ll);
       src_del(c, v);
@@ -271,6 +300,11 @@ void cop_fused_visit(void *vw, const mwx_node_fused_entry *e) {
       c->own_wait_us[c->own_wait_n++ % COP_PASS_N] = us;
     else
       c->partner_wait_us[c->partner_wait_n++ % COP_PASS_N] = us;
+    if (v->stale)
+      c->stale_wait_us[c->stale_wait_n++ % COP_PASS_N] = us;
+    else if (v->passed)
+      c->passed_wait_us[c->passed_wait_n++ % COP_PASS_N] = us;
+    slow_note(c, v, us, e);
     src_del(c, v);
   }
   f->t_ns = e->t_ns;
@@ -300,7 +334,7 @@ static int fused_flush(mwx_cop *c) {
      deltas brought every page to; the others, only to move a symbol, at
      most every COP_FUSED_REFRESH_NS (brief); nothing at all when neither */
   int brief = c->fused_last - c->fused_brief_mono >= COP_FUSED_REFRESH_NS;
-  fused_walk w = {c, json_array(), 0, NULL, 0, cop_wall_ms(), c->fused_last, !c->fused_ver_ok, json_array()};
+  fused_walk w = {c, json_array(), 0, NULL, 0, cop_wall_ms(), c->fused_last, !c->fused_ver_ok, json_array(), json_array()};
   if (!w.whole && !brief && mwx_node_fused_version(c->node) == c->fused_ver) {
     c->st.fused_skipped++;
   } else {
@@ -312,8 +346,10 @@ static int fused_flush(mwx_cop *c) {
       mwx_error_clear(); /* changes forgotten (MWX_ERANGE): the whole picture */
       json_decref(w.tracks);
       json_decref(w.gone);
+      json_decref(w.brief);
       w.tracks = json_array();
       w.gone = json_array();
+      w.brief = json_array();
       w.whole = 1;
     }
     if (w.whole) {
@@ -338,10 +374,14 @@ static int fused_flush(mwx_cop *c) {
     c->src_pruned_ms = now_ms;
     sources_prune(c, now_ms);
   }
-  if (json_array_size(w.tracks) || json_array_size(gone)) {
+  if (json_array_size(w.tracks) || json_array_size(w.brief) || json_array_size(gone)) {
     json_t *o = json_pack("{s:s,s:f,s:o,s:o,s:I}", "type", "fused", "any_ms",
                           (double)(c->fused_src_ms ? c->fused_src_ms : now_ms), "tracks", w.tracks, "gone", gone,
                           "v", (json_int_t)c->fused_ver);
+    if (json_array_size(w.brief))
+      json_object_set_new(o, "brief", w.brief);
+    else
+      json_decref(w.brief);
     if (w.src_ms) /* else the changes reflect no node event (the picture's time moved on) */
       json_object_set_new(o, "wall_ms", json_real((double)w.src_ms));
     json_object_set_new(o, "t_s", json_real((double)(cop_node_sim_ns(c) - c->epoch_ns) / 1e9));
@@ -354,6 +394,7 @@ static int fused_flush(mwx_cop *c) {
     pushed = 1;
   } else {
     json_decref(w.tracks);
+    json_decref(w.brief);
     json_decref(gone);
     c->fused_idle++;
   }
@@ -423,6 +464,12 @@ void cop_fused_track(mwx_cop *c, const mwx_msg_track *t, int64_t wall_ms) {
   s->wall_ms = wall_ms;
   s->t_ns = t->time_ns;
   s->joining = !cop_fused_member(c, key);
+  s->passed = 0;
+  s->stale = 0;
+  if (!s->joining) { /* the page's entry already newer? */
+    const cop_fused *f = fused_slot(c, member_slot(c->member, key)->g, 0);
+    s->stale = f && t->time_ns <= f->t_last_ns;
+  }
   c->n_src++;
 }
 
@@ -474,6 +521,17 @@ json_t *cop_fused_stats_json(const mwx_cop *c) {
   json_object_set_new(o, "own_event_wait_ms", ring_ms(c->own_wait_us, c->own_wait_n));
   json_object_set_new(o, "partner_event_wait_ms", ring_ms(c->partner_wait_us, c->partner_wait_n));
   json_object_set_new(o, "join_wait_ms", ring_ms(c->join_wait_us, c->join_wait_n));
+  json_object_set_new(o, "stale_event_wait_ms", ring_ms(c->stale_wait_us, c->stale_wait_n));
+  json_object_set_new(o, "passed_event_wait_ms", ring_ms(c->passed_wait_us, c->passed_wait_n));
+  json_t *sl = json_array();
+  for (int i = 0; i < COP_SLOWEST; i++) {
+    const struct cop_slow_ev *s = &c->slowest[i];
+    if (s->wait_us > 0)
+      json_array_append_new(sl, json_pack("{s:f,s:s,s:b,s:i,s:i,s:f,s:I}", "ms", s->wait_us / 1e3, "id", s->id, "stale",
+                                          s->stale, "passed", s->passed, "members", s->members, "lead_ms",
+                                          (double)s->lead_ns / 1e6, "t_s", (json_int_t)s->sim_s));
+  }
+  json_object_set_new(o, "slowest", sl);
   json_object_set_new(o, "events_unreflected", json_integer((json_int_t)c->src_unreflected));
   json_object_set_new(o, "events_untracked", json_integer((json_int_t)c->src_untracked));
   return o;

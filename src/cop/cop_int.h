@@ -88,6 +88,14 @@ _Static_assert(COP_FRAMES > MWX_COP_BACKLOG_MSGS, "the frames hold every page's 
    nineteenth session) */
 #define COP_SEAL_PAGE_NS (2 * 1000000ll)
 #define COP_SEAL_MAX_NS (25 * 1000000ll)
+/* ... but a frame holding only *lazy* events (a fused track's member's
+   Track event: the page draws the fused symbol and shows the member's
+   sample in its tables, at most every COP_COALESCE_MEMBER_NS anyway; a
+   refusal) is sealed COP_SEAL_LAZY_NS after its first event, unless an
+   urgent event (any other) joins it first: lazy events ride with the next
+   urgent frame, not a TLS write per page of their own (18% of a salvo's
+   writes to ten pages; issue 15, twenty-second session) */
+#define COP_SEAL_LAZY_NS (250 * 1000000ll)
 /* the pushed frames' numbers: 13 significant digits (every time in them is
    whole ms below 1e13, i.e. exact; a position to 1e-11 degree); the
    snapshot and the API keep jansson's 17 */
@@ -104,6 +112,11 @@ _Static_assert(COP_FRAMES > MWX_COP_BACKLOG_MSGS, "the frames hold every page's 
 #define COOKIE_NAME "mwx_session"
 #define WS_PROTOCOL "mwx-cop.v1"
 #define NS 1000000000ll
+/* a page's session is looked at (cop_session_get: the accounts file's
+   stat, the session table) at its writes at most this often: a page whose
+   session ended is closed at its first write after that, at most this
+   late */
+#define COP_WS_SESSION_NS (1000 * 1000000ll)
 /* a track's updates are pushed at most this often: the newest sample then */
 #define COP_COALESCE_NS (50 * 1000000ll)
 #define COP_COALESCE_KEYS 4096
@@ -135,6 +148,7 @@ _Static_assert(COP_FRAMES > MWX_COP_BACKLOG_MSGS, "the frames hold every page's 
 #define COP_PASS_N 4096
 /* a node event whose sample has not changed the fused picture after this long is forgotten */
 #define COP_SRC_KEEP_MS 2000
+#define COP_SLOWEST 12
 #define COP_FUSED 512
 /* the node Track events not yet reflected in a pushed fused delta (cop_src,
    cop_fused.c): one per source track (a nation's local track id), at most
@@ -156,6 +170,11 @@ _Static_assert((COP_SRC_SLOTS & (COP_SRC_SLOTS - 1)) == 0, "a power of two (the 
    events (more only when one event alone is bigger) */
 #define COP_FRAME_MAX (256 * 1024)
 
+typedef struct cop_due { /* a pending track update's due (cop_push.c) */
+  int64_t due;             /* mono ns */
+  char key[160];           /* its track key ("type|ORIG|id") */
+} cop_due;
+
 typedef struct cop_session {
   int used;
   char token[COP_TOKEN_HEX + 1];
@@ -176,6 +195,11 @@ typedef struct cop_src { /* a source track's oldest node event not yet in a push
   char id[MWX_ID_LEN + 1];  /* its local track id ("": a free slot) */
   int64_t wall_ms;          /* the event's wall ms (CLOCK_REALTIME) */
   int64_t t_ns;             /* the sample's time of validity (sim ns) */
+  int stale;                /* its sample was no newer than its fused entry's newest member sample as
+                               last pushed when the event came (the page already had newer data) */
+  int passed;               /* deltas that moved its entry without reflecting it (the fuser had not
+                               taken it in, or took no newer member sample: its sample newer than the
+                               entry's newest) */
   int joining;              /* its track was in no fused entry shown when the event came: the page
                                drew that sample as the track's own symbol (its Track event), and the
                                delta that first carries it in a fused entry measures the fuser's
@@ -207,6 +231,7 @@ typedef struct cop_frame {
   uint64_t events_before; /* events in every frame before this one (a page's backlog in events) */
   uint64_t bytes_before;  /* bytes of every frame before this one (its backlog in bytes) */
   int64_t first_mono;     /* mono ns of its first event's push (push_ms) */
+  int64_t urgent_mono;    /* ... of its first urgent (not lazy) event's push (0: lazy events only) */
   int64_t sealed_at;      /* mono ns of its seal (0: open) */
 } cop_frame;
 
@@ -248,6 +273,7 @@ struct mwx_cop {
   uint64_t frame_tail;  /* seq of the oldest frame kept */
   uint64_t kept_bytes;  /* bytes of the sealed frames kept */
   uint64_t seal_timer;  /* 0: not armed */
+  int64_t seal_due;     /* mono ns at which it fires */
   int64_t sealed_mono;  /* the last seal */
   unsigned char *snap;  /* the shared snapshot frame (LWS_PRE head room), or NULL */
   size_t snap_len, snap_dropped_at; /* its length; the offset of its "dropped" field after LWS_PRE */
@@ -266,6 +292,11 @@ struct mwx_cop {
   json_t *last_push;  /* track key -> mono ns of its last push */
   uint64_t coalesce_timer; /* 0: not armed */
   int64_t coalesce_due;    /* mono ns at which it fires */
+  json_t *pending_due;     /* track key -> mono ns at which its pending update is due */
+  cop_due *dues;           /* the pending updates' dues, a min-heap (coalesce_tick takes those due, not a
+                              look at every pending track at every tick); an entry whose due is not
+                              its key's pending_due any more is stale, skipped */
+  size_t n_dues, cap_dues;
   /* the fused picture pushed as deltas (one symbol per global track) */
   cop_fused fused[COP_FUSED];
   size_t n_fused;
@@ -308,6 +339,19 @@ struct mwx_cop {
   uint64_t own_wait_n, partner_wait_n;
   int32_t join_wait_us[COP_PASS_N]; /* a joining track's first event -> the delta that first carries it */
   uint64_t join_wait_n;
+  /* of the Track events reflected (own and partners'), those stale when they came and those
+     passed over by a delta of their entry first (cop_src): their waits */
+  int32_t stale_wait_us[COP_PASS_N], passed_wait_us[COP_PASS_N];
+  uint64_t stale_wait_n, passed_wait_n;
+  /* the slowest Track events reflected since the start (/api/stats fuse_passes "slowest"): which
+     events make the node's part's tail */
+  struct cop_slow_ev {
+    int32_t wait_us;
+    char id[MWX_ID_LEN + 1];
+    int stale, passed, members;
+    int64_t lead_ns;  /* the entry's newest member sample - the event's sample (time of validity) */
+    int64_t sim_s;    /* the exercise's second when it was reflected */
+  } slowest[COP_SLOWEST];
   /* loop lag probe: lateness of a COP_PROBE_NS timer, the last COP_LAG_N */
   uint64_t probe_timer;
   int64_t probe_due;
@@ -336,6 +380,7 @@ typedef struct fused_walk {
   int64_t now_mono; /* not full: the walk's mono ns (COP_FUSED_REFRESH_NS) */
   int whole;        /* not full: the walk is of every entry (no version to start from): unseen slots are gone */
   json_t *gone;     /* not full: the global tracks gone (left the picture, or fallen) */
+  json_t *brief;    /* not full: the entries that only moved, brief (arrays: cop_fused.c brief_json) */
 } fused_walk;
 
 /* A log-in's password check on libuv's thread pool (cop_http.c): the
@@ -371,6 +416,7 @@ typedef struct http_pss {
 typedef struct ws_pss {
   uint64_t next;       /* seq of the next frame this page gets */
   uint64_t wrote_pass; /* the libuv pass of its last write */
+  int64_t checked_mono; /* mono ns its session was last found valid (0: never) */
   char token[COP_TOKEN_HEX + 8];
 } ws_pss;
 
@@ -420,6 +466,10 @@ int64_t cop_seal_ns(const mwx_cop *c);
  * the seal (COP_SEAL_NS after the last one, at once when that is past).
  * Nothing is done while no page is connected. */
 void cop_push_now(mwx_cop *c, json_t *o);
+/* The same for a lazy event (COP_SEAL_LAZY_NS): its frame sealed with the
+ * next urgent event, COP_SEAL_LAZY_NS after the frame's first event at the
+ * latest. */
+void cop_push_lazy(mwx_cop *c, json_t *o);
 /* Seals the open frame if it holds any event (the pages are asked to write
  * it), drops the oldest frames past the bounds. */
 void cop_frames_seal(mwx_cop *c);

@@ -70,7 +70,8 @@ void cop_frames_seal(mwx_cop *c) {
     return; /* (kept open: sealed at the next try) */
   f->buf[LWS_PRE + f->len++] = ']';
   f->sealed_at = mwx_node_mono_ns();
-  cop_wlag_add(&c->wl_seal, f->sealed_at - f->first_mono);
+  if (f->urgent_mono) /* (the lag of urgent events: a lazy one's wait is by design) */
+    cop_wlag_add(&c->wl_seal, f->sealed_at - f->urgent_mono);
   uint64_t ev = f->events_before + f->n_events, by = f->bytes_before + f->len;
   c->kept_bytes += f->len;
   c->st.ws_sealed_bytes += f->len;
@@ -138,7 +139,7 @@ static int64_t seal_tick(mwx_node_loop *l, void *ctx) {
   return MWX_NODE_TIMER_DONE;
 }
 
-void cop_push_now(mwx_cop *c, json_t *o) {
+static void push_ev(mwx_cop *c, json_t *o, int lazy) {
   if (!c->ws_open)
     return; /* nobody to push to: a page that connects reads the picture first */
   json_object_set_new(o, "push_ms", json_real((double)cop_wall_ms()));
@@ -150,18 +151,33 @@ void cop_push_now(mwx_cop *c, json_t *o) {
     f = open_frame(c);
     at = 0;
   }
+  int64_t now = mwx_node_mono_ns();
   if (!f->n_events)
-    f->first_mono = mwx_node_mono_ns();
+    f->first_mono = now;
   if (frame_append(f->n_events ? "," : "[", 1, f) || json_dump_callback(o, frame_append, f, COP_FRAME_JSON)) {
     f->len = at; /* (out of memory: the event is not pushed) */
     return;
   }
   f->n_events++;
-  if (!c->seal_timer && c->loop) {
-    int64_t wait = c->sealed_mono + cop_seal_ns(c) - mwx_node_mono_ns();
-    mwx_node_loop_timer_add(c->loop, wait > 0 ? wait : 0, seal_tick, c, &c->seal_timer);
+  if (!lazy && !f->urgent_mono)
+    f->urgent_mono = now;
+  /* the seal: cop_seal_ns after the last one with an urgent event in the
+     frame, else COP_SEAL_LAZY_NS after its first event; (re)armed when
+     that is sooner than the timer */
+  int64_t due = f->urgent_mono ? c->sealed_mono + cop_seal_ns(c) : f->first_mono + COP_SEAL_LAZY_NS;
+  if (due < now)
+    due = now;
+  if (c->loop && (!c->seal_timer || due < c->seal_due)) {
+    if (c->seal_timer)
+      mwx_node_loop_timer_del(c->loop, c->seal_timer);
+    c->seal_timer = 0;
+    c->seal_due = due;
+    mwx_node_loop_timer_add(c->loop, due - now, seal_tick, c, &c->seal_timer);
   }
 }
+
+void cop_push_now(mwx_cop *c, json_t *o) { push_ev(c, o, 0); }
+void cop_push_lazy(mwx_cop *c, json_t *o) { push_ev(c, o, 1); }
 
 /* The sample's fields a page draws and counts of a Track (the pushed
  * event's "sample": docs/api.md "Pushed events"). */
@@ -176,7 +192,7 @@ static const char *const slim_keys[] = {"topic",  "originator", "id",     "globa
  * the marking, sequence, speed, phase, quality, the record and the
  * latencies are in GET /api/picture and in a snapshot.  Made only when it
  * is pushed: an update coalesced away (push_track) is never built. */
-static void track_push(mwx_cop *c, json_t *o) {
+static void track_push(mwx_cop *c, json_t *o, int lazy) {
   json_t *full = json_object_get(o, "sample"), *slim = json_object();
   if (!slim)
     return;
@@ -186,7 +202,7 @@ static void track_push(mwx_cop *c, json_t *o) {
       json_object_set(slim, slim_keys[i], v);
   }
   json_object_set_new(o, "sample", slim);
-  cop_push_now(c, o);
+  push_ev(c, o, lazy);
 }
 
 /* How often the track of key ("type|ORIG|id") is pushed at most: a member
@@ -197,44 +213,96 @@ static int64_t coalesce_ns(const mwx_cop *c, const char *key) {
   return id && cop_fused_member(c, id + 1) ? COP_COALESCE_MEMBER_NS : COP_COALESCE_NS;
 }
 
-/* Pushes every pending track update whose track was last pushed at least
- * its coalesce_ns ago; returns the delay to the next one due (or DONE). */
+/* ---- the pending updates' dues: a binary min-heap on due ---- */
+
+static void due_swap(cop_due *a, cop_due *b) {
+  cop_due t = *a;
+  *a = *b;
+  *b = t;
+}
+
+/* Adds (due, key); 0 or -1 (out of memory). */
+static int due_add(mwx_cop *c, int64_t due, const char *key) {
+  if (c->n_dues == c->cap_dues) {
+    size_t cap = c->cap_dues ? 2 * c->cap_dues : 256;
+    cop_due *d = realloc(c->dues, cap * sizeof *d);
+    if (!d)
+      return -1;
+    c->dues = d;
+    c->cap_dues = cap;
+  }
+  size_t i = c->n_dues++;
+  c->dues[i].due = due;
+  snprintf(c->dues[i].key, sizeof c->dues[i].key, "%s", key);
+  while (i && c->dues[(i - 1) / 2].due > c->dues[i].due) {
+    due_swap(&c->dues[(i - 1) / 2], &c->dues[i]);
+    i = (i - 1) / 2;
+  }
+  return 0;
+}
+
+/* Removes the earliest. */
+static void due_pop(mwx_cop *c) {
+  c->dues[0] = c->dues[--c->n_dues];
+  for (size_t i = 0;;) {
+    size_t l = 2 * i + 1, r = l + 1, m = i;
+    if (l < c->n_dues && c->dues[l].due < c->dues[m].due)
+      m = l;
+    if (r < c->n_dues && c->dues[r].due < c->dues[m].due)
+      m = r;
+    if (m == i)
+      break;
+    due_swap(&c->dues[i], &c->dues[m]);
+    i = m;
+  }
+}
+
+/* Pushes pending update key now (it is due). */
+static void pending_push(mwx_cop *c, const char *key, json_t *o, int64_t now) {
+  track_push(c, o, coalesce_ns(c, key) == COP_COALESCE_MEMBER_NS); /* (a member's: lazy) */
+  json_object_set_new(c->last_push, key, json_integer(now));
+  json_object_del(c->pending_due, key);
+  json_object_del(c->pending, key); /* (o is freed: last) */
+}
+
+/* Pushes every pending track update that is due (its track last pushed
+ * at least its coalesce_ns ago, as when it was queued); returns the delay
+ * to the next one due (or DONE).  Looks only at the dues that came (the
+ * heap), not at every pending track. */
 static int64_t coalesce_tick(mwx_node_loop *l, void *ctx) {
   (void)l;
   mwx_cop *c = ctx;
   int64_t t0 = cop_busy_in(c);
-  int64_t now = mwx_node_mono_ns(), next = INT64_MAX;
-  const char *k;
-  json_t *v;
-  void *tmp;
-  json_object_foreach_safe(c->pending, tmp, k, v) {
-    int64_t last = (int64_t)json_integer_value(json_object_get(c->last_push, k)), every = coalesce_ns(c, k);
-    if (now - last >= every) {
-      track_push(c, v);
-      json_object_set_new(c->last_push, k, json_integer(now));
-      json_object_del(c->pending, k);
-    } else if (last + every - now < next) {
-      next = last + every - now;
-    }
+  int64_t now = mwx_node_mono_ns();
+  while (c->n_dues && c->dues[0].due <= now) {
+    char key[sizeof c->dues[0].key];
+    memcpy(key, c->dues[0].key, sizeof key);
+    int64_t due = c->dues[0].due;
+    due_pop(c);
+    json_t *d = json_object_get(c->pending_due, key), *v = json_object_get(c->pending, key);
+    if (d && v && json_integer_value(d) == due) /* (else stale: pushed, or due sooner since) */
+      pending_push(c, key, v, now);
   }
   cop_busy_out(c, t0);
-  if (next == INT64_MAX) {
+  if (!c->n_dues) {
     c->coalesce_timer = 0;
     return MWX_NODE_TIMER_DONE;
   }
-  c->coalesce_due = now + next;
-  return next;
+  c->coalesce_due = c->dues[0].due;
+  return c->dues[0].due - now;
 }
 
 /* A track's sample event: pushed at once when the track was not pushed in
  * the last coalesce_ns, else kept as the track's pending update
- * (replacing an older one, counted in ws_coalesced) until its time comes. */
+ * (replacing an older one, counted in ws_coalesced) until its time comes:
+ * its track's last push + coalesce_ns as of now (sooner if a later event
+ * finds it sooner: a track no longer a member). */
 static void push_track(mwx_cop *c, const char *key, json_t *o) {
   int64_t now = mwx_node_mono_ns(), every = coalesce_ns(c, key);
   json_t *lp = json_object_get(c->last_push, key);
   json_t *was = json_object_get(c->pending, key);
   if (!was && (!lp || now - (int64_t)json_integer_value(lp) >= every)) {
-    track_push(c, o);
+    track_push(c, o, every == COP_COALESCE_MEMBER_NS); /* (a member's: lazy) */
     if (!lp && json_object_size(c->last_push) >= COP_COALESCE_KEYS) { /* bound: forget tracks quiet for 1 s */
       const char *k;
       json_t *v;
@@ -253,9 +321,24 @@ static void push_track(mwx_cop *c, const char *key, json_t *o) {
     if (ps && !json_object_get(o, "partner_status"))
       json_object_set(o, "partner_status", ps);
   }
-  json_object_set(c->pending, key, o);
   int64_t last = lp ? (int64_t)json_integer_value(lp) : now;
   int64_t due = last + every;
+  json_t *had = was ? json_object_get(c->pending_due, key) : NULL;
+  if (had && json_integer_value(had) <= due) {
+    json_object_set(c->pending, key, o); /* (its due stands) */
+    return;
+  }
+  if (due_add(c, due, key)) { /* (out of memory: pushed now) */
+    if (was) {
+      json_object_del(c->pending_due, key);
+      json_object_del(c->pending, key);
+    }
+    track_push(c, o, every == COP_COALESCE_MEMBER_NS);
+    json_object_set_new(c->last_push, key, json_integer(now));
+    return;
+  }
+  json_object_set(c->pending, key, o);
+  json_object_set_new(c->pending_due, key, json_integer(due));
   if (c->loop && (!c->coalesce_timer || due < c->coalesce_due)) { /* (re)armed for the earliest due */
     if (c->coalesce_timer)
       mwx_node_loop_timer_del(c->loop, c->coalesce_timer);
@@ -437,6 +520,8 @@ void cop_on_node_event(void *vc, const mwx_node_event *ev) {
              json_string_value(json_object_get(sample, "originator")) ? json_string_value(json_object_get(sample, "originator")) : "",
              json_string_value(json_object_get(sample, "id")) ? json_string_value(json_object_get(sample, "id")) : "");
     push_track(c, key, o);
+  } else if (ev->kind == MWX_NODE_EV_REFUSED) {
+    cop_push_lazy(c, o); /* (a refusal: the page lists it; no TLS write of its own) */
   } else {
     cop_push_now(c, o);
   }
@@ -513,7 +598,7 @@ json_t *cop_picture_json(mwx_cop *c) {
   json_object_foreach(c->picture, k, v) json_array_append(items, v);
   mwx_node_stats st;
   mwx_node_get_stats(c->node, &st);
-  fused_walk fw = {c, json_array(), 1, json_object(), 0, 0, 0, 1, NULL};
+  fused_walk fw = {c, json_array(), 1, json_object(), 0, 0, 0, 1, NULL, NULL};
   json_object_foreach(c->picture, k, v) { /* a nation's track id -> its trail (the fused entries' ground tracks) */
     const char *t = json_string_value(json_object_get(v, "topic")), *id = json_string_value(json_object_get(v, "id"));
     json_t *trail = json_object_get(v, "trail");

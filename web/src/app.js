@@ -418,6 +418,8 @@ function onEvent(ev) {
   window.mwxCop.updates++;
   if (ev.type === 'fused') { // the fused picture's changes: what moves a symbol on the map
     for (const t of ev.tracks || []) putFused(t, false);
+    // brief entries (moved only): [g, t (ms since the picture's epoch_ms), lat_deg, lon_deg, alt_km, coasting 0/1]
+    for (const b of ev.brief || []) putFused({ g: b[0], t_ms: state.epochMs + b[1], lat_deg: b[2], lon_deg: b[3], alt_km: b[4], coasting: b[5] === 1 }, false);
     for (const g of ev.gone || []) { state.fused.delete(g); for (const k of SOURCES) dirty.add(k); }
     if (ev.wall_ms) { pendingLatency.push(ev.wall_ms); arrived(ev.wall_ms); }
     if (ev.any_ms) { const aa = window.mwxCop.anyArrivals; aa.push(Date.now() - ev.any_ms); if (aa.length > 20000) aa.splice(0, 10000); }
