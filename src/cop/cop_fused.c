@@ -200,7 +200,8 @@ static void slow_note(mwx_cop *c, const cop_src *v, int32_t us, const mwx_node_f
     return;
   struct cop_slow_ev *s = &c->slowest[k];
   s->wait_us = us;
-  snprintf(s->id, sizeof s->id, "%s", v->id);
+  _Static_assert(sizeof s->id == sizeof v->id, "cop_slow_ev.id and cop_src.id are one size");
+  memcpy(s->id, v->id, sizeof s->id); /* both NUL-terminated char[MWX_ID_LEN + 1] */
   s->stale = v->stale;
   s->passed = v->passed;
   s->members = e->n_members;
