@@ -87,6 +87,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "track/linalg.h"
 #include "track_testutil.h"
 #include "fixture_bench.h"
 #include "mwx/assess.h"
@@ -450,47 +451,19 @@ static void trace_vframe(const trace_ctx *c, double t_s, int ph, const mwx_track
    * 100 s), smallest eigenvalue first: z_i = v_i . e / sqrt(lambda_i), whose
    * squares sum to the 6-D NEES; the direction's share of velocity in [] */
   double A[6][6], V[6][6], d6[6];
-  for (int i = 0; i < 6; i++) {
-    double f = i < 3 ? 1.0 : 100.0;
-    d6[i] = f * (e->x[i] - (i < 3 ? st->pos_ecef_m[i] : st->vel_ecef_mps[i - 3]));
-    for (int j = 0; j < 6; j++) {
-      A[i][j] = f * (j < 3 ? 1.0 : 100.0) * e->P[i][j];
-      V[i][j] = i == j;
-    }
+  for (int i = 0; i < 3; i++) {
+    d6[i] = e->x[i] - st->pos_ecef_m[i];
+    d6[3 + i] = 100.0 * (e->x[3 + i] - st->vel_ecef_mps[i]);
   }
-  for (int sweep = 0; sweep < 60; sweep++) { /* cyclic Jacobi */
-    double off = 0;
-    for (int p = 0; p < 6; p++)
-      for (int q = p + 1; q < 6; q++)
-        off += A[p][q] * A[p][q];
-    if (off < 1e-30)
-      break;
-    for (int p = 0; p < 6; p++)
-      for (int q = p + 1; q < 6; q++) {
-        if (A[p][q] == 0)
-          continue;
-        double th = 0.5 * atan2(2 * A[p][q], A[q][q] - A[p][p]), cs = cos(th), sn = sin(th);
-        for (int k = 0; k < 6; k++) { /* A = J^T A J on columns then rows */
-          double akp = A[k][p], akq = A[k][q];
-          A[k][p] = cs * akp - sn * akq;
-          A[k][q] = sn * akp + cs * akq;
-        }
-        for (int k = 0; k < 6; k++) {
-          double apk = A[p][k], aqk = A[q][k];
-          A[p][k] = cs * apk - sn * aqk;
-          A[q][k] = sn * apk + cs * aqk;
-        }
-        for (int k = 0; k < 6; k++) {
-          double vkp = V[k][p], vkq = V[k][q];
-          V[k][p] = cs * vkp - sn * vkq;
-          V[k][q] = sn * vkp + cs * vkq;
-        }
-      }
-  }
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 6; j++)
+      A[i][j] = (i < 3 ? 1.0 : 100.0) * (j < 3 ? 1.0 : 100.0) * e->P[i][j];
+  double lam[6];
+  la_eig_sym(&A[0][0], lam, &V[0][0], 6);
   int ord[6] = {0, 1, 2, 3, 4, 5};
   for (int i = 0; i < 6; i++)
     for (int j = i + 1; j < 6; j++)
-      if (A[ord[j]][ord[j]] < A[ord[i]][ord[i]]) {
+      if (lam[ord[j]] < lam[ord[i]]) {
         int t = ord[i];
         ord[i] = ord[j];
         ord[j] = t;
@@ -504,7 +477,7 @@ static void trace_vframe(const trace_ctx *c, double t_s, int ph, const mwx_track
       if (i >= 3)
         vs += V[i][k] * V[i][k];
     }
-    printf(" %.2f[%.2f]", A[k][k] > 0 ? pr / sqrt(A[k][k]) : NAN, vs);
+    printf(" %.2f[%.2f]", lam[k] > 0 ? pr / sqrt(lam[k]) : NAN, vs);
   }
   printf("\n");
 }

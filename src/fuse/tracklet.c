@@ -66,6 +66,7 @@
 #include "mwx/fuse.h"
 #include "mwx/track.h"
 #include "fuse_int.h"
+#include "track/linalg.h"
 
 #define TK_MAX_GAP_BOOST_S 5.0 /* fuse_predict.c THRUST_MAX_GAP_S */
 #define TK_NEG_TOL 0.05
@@ -84,48 +85,6 @@ static double tracker_q_boost(void) {
   mwx_track_filter_cfg fc;
   mwx_track_filter_cfg_default(&fc);
   return fc.q_boost_m2ps3;
-}
-
-/* Jacobi eigenvalues of symmetric A (6x6): d, eigenvectors in V's columns. */
-static void eig6(const double A_[6][6], double d[6], double V[6][6]) {
-  double A[6][6];
-  memcpy(A, A_, sizeof A);
-  for (int i = 0; i < 6; i++)
-    for (int j = 0; j < 6; j++)
-      V[i][j] = i == j;
-  for (int sweep = 0; sweep < 50; sweep++) {
-    double off = 0;
-    for (int p = 0; p < 6; p++)
-      for (int q = p + 1; q < 6; q++)
-        off += A[p][q] * A[p][q];
-    if (off < 1e-30)
-      break;
-    for (int p = 0; p < 6; p++)
-      for (int q = p + 1; q < 6; q++) {
-        if (fabs(A[p][q]) < 1e-300)
-          continue;
-        double th = (A[q][q] - A[p][p]) / (2 * A[p][q]);
-        double t = (th >= 0 ? 1.0 : -1.0) / (fabs(th) + sqrt(th * th + 1));
-        double c = 1 / sqrt(t * t + 1), s = t * c;
-        for (int k = 0; k < 6; k++) {
-          double akp = A[k][p], akq = A[k][q];
-          A[k][p] = c * akp - s * akq;
-          A[k][q] = s * akp + c * akq;
-        }
-        for (int k = 0; k < 6; k++) {
-          double apk = A[p][k], aqk = A[q][k];
-          A[p][k] = c * apk - s * aqk;
-          A[q][k] = s * apk + c * aqk;
-        }
-        for (int k = 0; k < 6; k++) {
-          double vkp = V[k][p], vkq = V[k][q];
-          V[k][p] = c * vkp - s * vkq;
-          V[k][q] = s * vkp + c * vkq;
-        }
-      }
-  }
-  for (int i = 0; i < 6; i++)
-    d[i] = A[i][i];
 }
 
 /* Lower Cholesky factor of SPD A; -1 if not SPD. */
@@ -187,7 +146,7 @@ int fuse_tracklet_of(const double xs_[6], const double Ps[6][6], const double xr
         W[i][j] += L[k][i] * T[k][j];
     }
   }
-  eig6(W, mu, V);
+  la_eig_sym(&W[0][0], mu, &V[0][0], 6);
   double mn = mu[0];
   for (int i = 1; i < 6; i++)
     mn = fmin(mn, mu[i]);

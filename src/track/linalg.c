@@ -7,6 +7,7 @@
 #include "track/linalg.h"
 
 #include <math.h>
+#include <string.h>
 
 void la_mul(const double *A, const double *B, double *C, int n, int m, int p) {
   for (int i = 0; i < n; i++)
@@ -116,4 +117,47 @@ void la_perp_axes(const double m[3], double e1[3], double e2[3]) {
   e2[0] = m[1] * e1[2] - m[2] * e1[1];
   e2[1] = m[2] * e1[0] - m[0] * e1[2];
   e2[2] = m[0] * e1[1] - m[1] * e1[0];
+}
+
+void la_eig_sym(const double *A_, double *d, double *V, int n) {
+  double A[LA_MAX * LA_MAX];
+  memcpy(A, A_, (size_t)n * n * sizeof *A);
+  for (int i = 0; i < n * n; i++)
+    V[i] = i % (n + 1) == 0;
+  for (int sweep = 0; sweep < 50; sweep++) {
+    double off = 0;
+    for (int p = 0; p < n; p++)
+      for (int q = p + 1; q < n; q++)
+        off += A[p * n + q] * A[p * n + q];
+    if (off < 1e-30)
+      break;
+    for (int p = 0; p < n; p++)
+      for (int q = p + 1; q < n; q++) {
+        double apq = A[p * n + q];
+        if (fabs(apq) < 1e-300)
+          continue;
+        /* the rotation that zeroes A[p][q] (the smaller angle: Golub & Van
+           Loan, Matrix Computations, 4th ed., 8.5.2) */
+        double th = (A[q * n + q] - A[p * n + p]) / (2 * apq);
+        double t = (th >= 0 ? 1.0 : -1.0) / (fabs(th) + sqrt(th * th + 1));
+        double c = 1 / sqrt(t * t + 1), s = t * c;
+        for (int k = 0; k < n; k++) { /* A = J^T A J: columns, then rows */
+          double akp = A[k * n + p], akq = A[k * n + q];
+          A[k * n + p] = c * akp - s * akq;
+          A[k * n + q] = s * akp + c * akq;
+        }
+        for (int k = 0; k < n; k++) {
+          double apk = A[p * n + k], aqk = A[q * n + k];
+          A[p * n + k] = c * apk - s * aqk;
+          A[q * n + k] = s * apk + c * aqk;
+        }
+        for (int k = 0; k < n; k++) {
+          double vkp = V[k * n + p], vkq = V[k * n + q];
+          V[k * n + p] = c * vkp - s * vkq;
+          V[k * n + q] = s * vkp + c * vkq;
+        }
+      }
+  }
+  for (int i = 0; i < n; i++)
+    d[i] = A[i * n + i];
 }

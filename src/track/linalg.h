@@ -25,6 +25,11 @@ int la_inv_spd(const double *A, double *Ainv, int n, double *logdet);
 /* Eigen-decomposition of a symmetric 2x2 matrix: eigenvalues l1 >= l2 and
  * the angle (rad) of the eigenvector of l1 from the first axis. */
 void la_eig2(const double A[4], double *l1, double *l2, double *angle_rad);
+/* Eigen-decomposition of a symmetric n x n matrix A (cyclic Jacobi, to an
+ * off-diagonal square sum below 1e-30 or 50 sweeps): eigenvalues d[i]
+ * (unsorted), their unit eigenvectors in V's columns (V[k*n+i] is element k of
+ * vector i).  A is not changed; d, V must not alias it. */
+void la_eig_sym(const double *A, double *d, double *V, int n);
 /* Two unit axes e1, e2 perpendicular to the unit vector m (and to each
  * other). */
 void la_perp_axes(const double m[3], double e1[3], double e2[3]);
