@@ -197,39 +197,13 @@ static uint64_t g_seed;
 static int64_t g_launch_ns;
 static int g_nseen;
 
-/* The fused track of fz nearest the truth within NEAR_M at t (its error, covariance and the track).  1 if
- * found.  No bookkeeping (fused_err's numbers): for the bench's per-nation fusers. */
+/* The fused track of fz nearest the truth within NEAR_M at t (its error, covariance and the track; out may
+ * be NULL).  1 if found.  *n_near (may be NULL): how many fused tracks lie within NEAR_M.  No bookkeeping
+ * (fused_err's numbers). */
 static int nearest_fused(const mwx_fuser *fz, int64_t t, const double xt[6], double e[6], double P[6][6],
-                         mwx_fuse_track *out) {
-  double best = NEAR_M;
-  int found = 0;
-  for (size_t i = 0; i < mwx_fuse_count(fz); i++) {
-    mwx_fuse_track ft;
-    if (mwx_fuse_get(fz, i, t, &ft)) {
-      mwx_error_clear();
-      continue;
-    }
-    double d = 0;
-    for (int c = 0; c < 3; c++)
-      d += pow(ft.x[c] - xt[c], 2);
-    d = sqrt(d);
-    if (d < best) {
-      best = d;
-      for (int c = 0; c < 6; c++)
-        e[c] = ft.x[c] - xt[c];
-      memcpy(P, ft.P, sizeof ft.P);
-      if (out)
-        *out = ft;
-      found = 1;
-    }
-  }
-  return found;
-}
-
-static int fused_err(const mwx_fuser *fz, int64_t t, const double xt[6], double e[6], double P[6][6]) {
+                         mwx_fuse_track *out, int *n_near) {
   double best = NEAR_M;
   int found = 0, near = 0;
-  uint32_t gtn = 0;
   for (size_t i = 0; i < mwx_fuse_count(fz); i++) {
     mwx_fuse_track ft;
     if (mwx_fuse_get(fz, i, t, &ft)) {
@@ -246,10 +220,21 @@ static int fused_err(const mwx_fuser *fz, int64_t t, const double xt[6], double 
       for (int c = 0; c < 6; c++)
         e[c] = ft.x[c] - xt[c];
       memcpy(P, ft.P, sizeof ft.P);
+      if (out)
+        *out = ft;
       found = 1;
-      gtn = ft.global_track_no;
     }
   }
+  if (n_near)
+    *n_near = near;
+  return found;
+}
+
+static int fused_err(const mwx_fuser *fz, int64_t t, const double xt[6], double e[6], double P[6][6]) {
+  mwx_fuse_track best;
+  int near = 0;
+  int found = nearest_fused(fz, t, xt, e, P, &best, &near);
+  uint32_t gtn = found ? best.global_track_no : 0;
   g_evals++;
   g_dup_evals += near > 1;
   if (found && getenv("BENCH_FUSE_NUMBERS") && g_nseen && gtn != g_last_gtn) {
@@ -425,7 +410,7 @@ static void sources_sent(const mwx_fuse_pipe *pp, const mwx_sim_truth *truth, sr
 static void sources_eval(mwx_fuser *const fzk[3], int64_t t, const double xt[6], srcbin *S) {
   for (int k = 0; k < 3; k++) {
     double e[6], P[6][6];
-    if (fzk[k] && nearest_fused(fzk[k], t, xt, e, P, NULL))
+    if (fzk[k] && nearest_fused(fzk[k], t, xt, e, P, NULL, NULL))
       sources_add(S, SB_PROP + k, e, P, xt);
   }
 }
@@ -440,9 +425,9 @@ static void weights_eval(const mwx_fuser *fz, mwx_fuser *const fzk[3], int64_t t
   static const char *NAT[3] = {"KOR", "JPN", "USA"};
   double ef[6], Pf[6][6], ek[3][6], Pk[3][6][6];
   mwx_fuse_track ft, ftk[3];
-  int hf = nearest_fused(fz, t, xt, ef, Pf, &ft), hk[3];
+  int hf = nearest_fused(fz, t, xt, ef, Pf, &ft, NULL), hk[3];
   for (int k = 0; k < 3; k++)
-    hk[k] = fzk[k] && nearest_fused(fzk[k], t, xt, ek[k], Pk[k], &ftk[k]);
+    hk[k] = fzk[k] && nearest_fused(fzk[k], t, xt, ek[k], Pk[k], &ftk[k], NULL);
   double sp = 0, sv = 0;
   for (int i = 0; i < 3; i++)
     sp += xt[3 + i] * xt[3 + i];
