@@ -110,6 +110,57 @@ int fuse_predict_sample(const mwx_fuser *fz, const src *sr, int64_t t_ns, double
   return 0;
 }
 
+/* fuse_estimate_thrust's thrust vector (thrust_vector 1) from two successive
+ * boost samples dt apart, smoothed with gain k. */
+static void estimate_thrust_vector(src *sr, const mwx_fuse_sample *prev, const mwx_fuse_sample *now, double dt,
+                                   double k) {
+  double xm[3], vm[3], af[3], T[3], r = 0, sp = 0, u[3], n[3], w = 0, nn = 0, tu = 0, tn = 0;
+  for (int i = 0; i < 3; i++) {
+    xm[i] = 0.5 * (prev->pos_ecef_m[i] + now->pos_ecef_m[i]);
+    vm[i] = 0.5 * (prev->vel_ecef_mps[i] + now->vel_ecef_mps[i]);
+    r += now->pos_ecef_m[i] * now->pos_ecef_m[i];
+    sp += now->vel_ecef_mps[i] * now->vel_ecef_mps[i];
+  }
+  r = sqrt(r);
+  sp = sqrt(sp);
+  if (!(sp > 1.0) || !(r > 0))
+    return;
+  mwx_ballistic_accel_free_ecef(xm, vm, 0.0, af);
+  for (int i = 0; i < 3; i++) {
+    T[i] = (now->vel_ecef_mps[i] - prev->vel_ecef_mps[i]) / dt - af[i];
+    u[i] = now->vel_ecef_mps[i] / sp;
+    w += now->pos_ecef_m[i] / r * u[i];
+  }
+  for (int i = 0; i < 3; i++) {
+    n[i] = now->pos_ecef_m[i] / r - w * u[i];
+    nn += n[i] * n[i];
+  }
+  if (!(nn > 1e-6)) /* vertical: no vertical plane; along the velocity */
+    nn = INFINITY;
+  for (int i = 0; i < 3; i++) {
+    n[i] /= sqrt(nn);
+    tu += T[i] * u[i];
+    tn += T[i] * n[i];
+  }
+  if (!sr->has_thrust) {
+    sr->thrust_u_mps2 = tu, sr->thrust_n_mps2 = tn;
+    sr->thrust_du_mps3 = 0;
+    sr->has_thrust = 1;
+  } else {
+    /* the along component: level and trend (Holt's linear smoothing, both over tau_s), since a
+     * thrust acceleration that grows as the mass burns (1-3 m/s^3 in the last seconds of a burn)
+     * is lagged by tau_s times its growth by a level alone; the angle's component: level */
+    double pred = sr->thrust_u_mps2 + sr->thrust_du_mps3 * dt, lvl = pred + k * (tu - pred);
+    sr->thrust_du_mps3 += k * ((lvl - sr->thrust_u_mps2) / dt - sr->thrust_du_mps3);
+    sr->thrust_u_mps2 = lvl;
+    sr->thrust_n_mps2 += k * (tn - sr->thrust_n_mps2);
+  }
+  /* |alpha_T| <= 90 deg (the tracker's chart): no thrust against the velocity */
+  double au = sr->thrust_u_mps2 > 0 ? sr->thrust_u_mps2 : 0.0;
+  sr->thrust_mps2 = sqrt(au * au + sr->thrust_n_mps2 * sr->thrust_n_mps2);
+  sr->thrust_angle_rad = sr->thrust_mps2 > 0 ? atan2(sr->thrust_n_mps2, au) : 0.0;
+}
+
 /* The thrust implied by two successive boost samples of one source.  With
  * thrust_vector 0 (before the twenty-second session): the acceleration along
  * the velocity, the rate of change of speed less gravity's component along
@@ -144,51 +195,7 @@ void fuse_estimate_thrust(src *sr, const mwx_fuse_sample *prev, const mwx_fuse_s
     return;
   double k = dt / tau_s > 1.0 ? 1.0 : dt / tau_s;
   if (thrust_vector) {
-    double xm[3], vm[3], af[3], T[3], r = 0, sp = 0, u[3], n[3], w = 0, nn = 0, tu = 0, tn = 0;
-    for (int i = 0; i < 3; i++) {
-      xm[i] = 0.5 * (prev->pos_ecef_m[i] + now->pos_ecef_m[i]);
-      vm[i] = 0.5 * (prev->vel_ecef_mps[i] + now->vel_ecef_mps[i]);
-      r += now->pos_ecef_m[i] * now->pos_ecef_m[i];
-      sp += now->vel_ecef_mps[i] * now->vel_ecef_mps[i];
-    }
-    r = sqrt(r);
-    sp = sqrt(sp);
-    if (!(sp > 1.0) || !(r > 0))
-      return;
-    mwx_ballistic_accel_free_ecef(xm, vm, 0.0, af);
-    for (int i = 0; i < 3; i++) {
-      T[i] = (now->vel_ecef_mps[i] - prev->vel_ecef_mps[i]) / dt - af[i];
-      u[i] = now->vel_ecef_mps[i] / sp;
-      w += now->pos_ecef_m[i] / r * u[i];
-    }
-    for (int i = 0; i < 3; i++) {
-      n[i] = now->pos_ecef_m[i] / r - w * u[i];
-      nn += n[i] * n[i];
-    }
-    if (!(nn > 1e-6)) /* vertical: no vertical plane; along the velocity */
-      nn = INFINITY;
-    for (int i = 0; i < 3; i++) {
-      n[i] /= sqrt(nn);
-      tu += T[i] * u[i];
-      tn += T[i] * n[i];
-    }
-    if (!sr->has_thrust) {
-      sr->thrust_u_mps2 = tu, sr->thrust_n_mps2 = tn;
-      sr->thrust_du_mps3 = 0;
-      sr->has_thrust = 1;
-    } else {
-      /* the along component: level and trend (Holt's linear smoothing, both over tau_s), since a
-       * thrust acceleration that grows as the mass burns (1-3 m/s^3 in the last seconds of a burn)
-       * is lagged by tau_s times its growth by a level alone; the angle's component: level */
-      double pred = sr->thrust_u_mps2 + sr->thrust_du_mps3 * dt, lvl = pred + k * (tu - pred);
-      sr->thrust_du_mps3 += k * ((lvl - sr->thrust_u_mps2) / dt - sr->thrust_du_mps3);
-      sr->thrust_u_mps2 = lvl;
-      sr->thrust_n_mps2 += k * (tn - sr->thrust_n_mps2);
-    }
-    /* |alpha_T| <= 90 deg (the tracker's chart): no thrust against the velocity */
-    double au = sr->thrust_u_mps2 > 0 ? sr->thrust_u_mps2 : 0.0;
-    sr->thrust_mps2 = sqrt(au * au + sr->thrust_n_mps2 * sr->thrust_n_mps2);
-    sr->thrust_angle_rad = sr->thrust_mps2 > 0 ? atan2(sr->thrust_n_mps2, au) : 0.0;
+    estimate_thrust_vector(sr, prev, now, dt, k);
     return;
   }
   double v0 = 0, v1 = 0, g[3], gv = 0;
