@@ -162,7 +162,15 @@ function summary(d, bucket) {
     if (!pid) return null;
     let run = 0, wait = 0;
     try { for (const t of fs.readdirSync(`/proc/${pid}/task`)) { const x = sched(`/proc/${pid}/task/${t}/schedstat`); if (x) { run += x.run; wait += x.wait; } } } catch (e) { return null; }
-    return { loop: sched(`/proc/${pid}/task/${pid}/schedstat`), run, wait, wall: Number(process.hrtime.bigint()) };
+    // the loop thread's context switches (status: voluntary, i.e. its waits for the loop's fds and
+    // timers, and involuntary, i.e. preempted): each wake-up is CPU of its own (issue 15, 24th session)
+    let vol = NaN, invol = NaN;
+    try {
+      const st = fs.readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8');
+      vol = Number((st.match(/^voluntary_ctxt_switches:\s*(\d+)/m) || [])[1]);
+      invol = Number((st.match(/^nonvoluntary_ctxt_switches:\s*(\d+)/m) || [])[1]);
+    } catch (e) { /* (no figure) */ }
+    return { loop: sched(`/proc/${pid}/task/${pid}/schedstat`), run, wait, vol, invol, wall: Number(process.hrtime.bigint()) };
   };
   const cpu = { 0: { loop: 0, loopWait: 0, all: 0, wall: 0 }, [clientsArg]: { loop: 0, loopWait: 0, all: 0, wall: 0 } };
   let bucket = 50, failed = 0, connected = 0;
@@ -205,7 +213,8 @@ function summary(d, bucket) {
                 `loop thread CPU ${cpuS.toFixed(3)} s (${(100 * cpuS / wall).toFixed(2)}% of a core; schedstat ${ca && cb ? ((cb.loop.run - ca.loop.run) / 1e9).toFixed(3) : '-'} s, ` +
                 `waiting for a core ${ca && cb ? ((cb.loop.wait - ca.loop.wait) / 1e9).toFixed(3) : '-'} s), of it the web server's ${web.toFixed(3)} s; ` +
                 `${dp} node passes, their own work (wall, without the subscribers') ${own.toFixed(3)} s, mean ${(1e6 * own / dp).toFixed(0)} µs, ` +
-                `subscribers ${((L(sb).emit_ns - L(sa).emit_ns) / 1e9).toFixed(3)} s; the whole mwxd ${ca && cb ? ((cb.run - ca.run) / 1e9).toFixed(3) : '-'} s CPU`);
+                `subscribers ${((L(sb).emit_ns - L(sa).emit_ns) / 1e9).toFixed(3)} s; the whole mwxd ${ca && cb ? ((cb.run - ca.run) / 1e9).toFixed(3) : '-'} s CPU; ` +
+                `loop thread context switches ${ca && cb ? `${cb.vol - ca.vol} voluntary (${((cb.vol - ca.vol) / wall).toFixed(0)}/s), ${cb.invol - ca.invol} involuntary` : '-'}`);
     if (k) {
       console.log(`PHASE one client's stream: ${(got.bytes / wall / 1024).toFixed(1)} KiB/s; by event (n/s, bytes/s): ` +
                   [...got.kinds.entries()].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, 6).map(([kk, t]) => `${kk} ${(t.n / wall).toFixed(1)}/s ${(t.bytes / wall / 1024).toFixed(1)} KiB/s`).join('; '));

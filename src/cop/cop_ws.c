@@ -143,7 +143,12 @@ int cop_cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
     }
     if (w->next >= c->frame_head)
       return 0; /* up to date (the open frame is written when sealed) */
-    if (w->wrote_pass == c->uv_passes || lws_send_pipe_choked(wsi)) {
+    /* (lws_partial_buffered, not lws_send_pipe_choked: this callback comes
+       from the socket's POLLOUT, so it is writable, and lws never calls it
+       with a write of its own still buffered; the choked test added a
+       poll() system call to every write to every page: issue 15,
+       twenty-fourth session) */
+    if (w->wrote_pass == c->uv_passes || lws_partial_buffered(wsi)) {
       /* one write per page per libuv pass: the next pass (after the node's
          own work) writes the rest */
       lws_callback_on_writable(wsi);
