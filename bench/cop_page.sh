@@ -17,6 +17,8 @@
 #      exercise's T0..T1 s, PHASE lines: the loop thread's CPU seconds over
 #      that phase and the node's own pass time (run the same command with
 #      WS_CLIENTS=0 and =10: the pages' cost over the same node work).
+#   WEB_FRAME_MS=N: JPN's "web_frame_ms" (the push frames' spacing with ten
+#      pages, docs/api.md; default 20).
 #   Then JPN's CPU time over each part (PERF=FILE: JPN's stacks over the
 #   WebSocket part, perf record -g at 499 Hz, into FILE).  The headline lines start with
 #   PAGE / LOOP / NODE.
@@ -36,7 +38,7 @@ printf 'bench-password\n' | "$B/mwx" account add bench --file "$T/acc.json" --ro
 PORT=$(( 20000 + $$ % 20000 )); DOM=$(( 60 + $$ % 40 ))
 START=$(( $(date +%s%3N) + 8000 ))
 for N in KOR JPN USA; do
-  web=""; [ $N = JPN ] && web=",\"web_port\":$PORT,\"web_accounts\":\"acc.json\"${SLOW_PASS_MS:+,\"slow_pass_ms\":$SLOW_PASS_MS}"
+  web=""; [ $N = JPN ] && web=",\"web_port\":$PORT,\"web_accounts\":\"acc.json\"${SLOW_PASS_MS:+,\"slow_pass_ms\":$SLOW_PASS_MS}${WEB_FRAME_MS:+,\"web_frame_ms\":$WEB_FRAME_MS}"
   cat > "$T/$N.json" <<J
 {"nation":"$N","pki_dir":"pki","secure":true,"role":"mesh","domain_id":$DOM,"interface":"lo","peers":["127.0.0.1"],
  "lease_ms":3000,"journal":"$N.db","policy":"$SRC/config/policy-$N.json","scenario":"$SC",

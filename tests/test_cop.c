@@ -224,6 +224,43 @@ static void on_legacy(void *vc, const mwx_node_event *ev) {
     c->samples++;
 }
 
+/* web_frame_ms: read from the node configuration (default, bounds), and the
+ * push frames' seal interval it gives with 1..20 pages */
+static void test_frame_spacing(void **state) {
+  (void)state;
+  char p[128];
+  snprintf(p, sizeof p, "%s/frame.json", dir);
+  mwx_cop_config lc;
+  int en = 0;
+  write_file(p, "{\"web_port\":8443,\"web_accounts\":\"acc.json\"}");
+  assert_int_equal(mwx_cop_config_load(p, &lc, &en), 0);
+  assert_int_equal(en, 1);
+  assert_int_equal(lc.frame_ms, MWX_COP_FRAME_MS);
+  write_file(p, "{\"web_port\":8443,\"web_accounts\":\"acc.json\",\"web_frame_ms\":40}");
+  assert_int_equal(mwx_cop_config_load(p, &lc, &en), 0);
+  assert_int_equal(lc.frame_ms, 40);
+  write_file(p, "{\"web_port\":8443,\"web_accounts\":\"acc.json\",\"web_frame_ms\":9}");
+  assert_int_not_equal(mwx_cop_config_load(p, &lc, &en), 0);
+  assert_non_null(strstr(mwx_error_msg(), "web_frame_ms"));
+  write_file(p, "{\"web_port\":8443,\"web_accounts\":\"acc.json\",\"web_frame_ms\":101}");
+  assert_int_not_equal(mwx_cop_config_load(p, &lc, &en), 0);
+  mwx_error_clear();
+  /* the seal interval (ms) by pages: the default is the nineteenth session's 10 ms up to five pages,
+     2 ms per page, at most 25 ms; 40 ms: 4 ms per page from three pages, 40 ms at ten, at most 50 */
+  mwx_cop *c = calloc(1, sizeof *c);
+  assert_non_null(c);
+  static const int pages[] = {0, 1, 5, 6, 10, 12, 13, 20};
+  static const int64_t want20[] = {10, 10, 10, 12, 20, 24, 25, 25}, want40[] = {10, 10, 20, 24, 40, 48, 50, 50};
+  for (size_t i = 0; i < sizeof pages / sizeof *pages; i++) {
+    c->ws_open = pages[i];
+    c->cfg.frame_ms = MWX_COP_FRAME_MS;
+    assert_int_equal(cop_seal_ns(c), want20[i] * 1000000ll);
+    c->cfg.frame_ms = 40;
+    assert_int_equal(cop_seal_ns(c), want40[i] * 1000000ll);
+  }
+  free(c);
+}
+
 static void test_events(void **state) {
   (void)state;
   char db[128];
@@ -276,6 +313,10 @@ static void test_events(void **state) {
   snprintf(cc.bind, sizeof cc.bind, "0.0.0.0");
   cc.insecure_local = 1;
   mwx_cop *cop = NULL;
+  cc.frame_ms = MWX_COP_FRAME_MS_MAX + 1; /* (web_frame_ms out of its bounds) */
+  assert_int_equal(mwx_cop_open(&cc, n, &cop), MWX_EINVAL);
+  assert_non_null(strstr(mwx_error_msg(), "web_frame_ms"));
+  cc.frame_ms = MWX_COP_FRAME_MS;
   assert_int_equal(mwx_cop_open(&cc, n, &cop), MWX_EINVAL);
   assert_non_null(strstr(mwx_error_msg(), "loopback"));
   snprintf(cc.bind, sizeof cc.bind, "192.168.1.10");
@@ -1564,6 +1605,7 @@ int main(void) {
       cmocka_unit_test(test_accounts),
       cmocka_unit_test(test_names),
       cmocka_unit_test(test_accounts_file_strict),
+      cmocka_unit_test(test_frame_spacing),
       cmocka_unit_test(test_events),
       cmocka_unit_test(test_web_cert),
       cmocka_unit_test(test_http_api),

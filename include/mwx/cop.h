@@ -97,14 +97,22 @@ typedef struct mwx_cop_config {
   int ws_backlog_msgs;     /* a page further behind (messages pushed, not yet written to it) is sent the
                               whole picture instead: 1..MWX_COP_BACKLOG_MSGS (default: that) */
   uint32_t ws_backlog_bytes; /* ... or further behind in bytes: 1..MWX_COP_BACKLOG_BYTES (default: that) */
+  int frame_ms;            /* the push frames' spacing with ten pages connected, ms: the open frame is sealed
+                              pages * frame_ms / 10 after the last seal, at least 10 ms, at most 1.25 * frame_ms
+                              (every frame is one TLS write per page: 10 / frame_ms writes a second per page
+                              at most, and up to frame_ms more on an event's way to a page);
+                              MWX_COP_FRAME_MS_MIN..MWX_COP_FRAME_MS_MAX (default MWX_COP_FRAME_MS) */
 } mwx_cop_config;
+#define MWX_COP_FRAME_MS 20
+#define MWX_COP_FRAME_MS_MIN 10
+#define MWX_COP_FRAME_MS_MAX 100
 
 /* Defaults (above); port 0, no files. */
 void mwx_cop_config_init(mwx_cop_config *c);
 
 /* Reads the web keys of an mwxd configuration file (docs/api.md):
  * "web_port" (0 or absent: *enabled = 0), "web_bind", "web_accounts",
- * "web_root", "web_session_idle_s", "web_session_max_s"; the certificate
+ * "web_root", "web_session_idle_s", "web_session_max_s", "web_frame_ms"; the certificate
  * is <pki_dir>/<nation>/web.pem and web.key.  Relative paths are taken from
  * the file's directory. */
 int mwx_cop_config_load(const char *path, mwx_cop_config *c, int *enabled);

@@ -85,6 +85,7 @@ void mwx_cop_config_init(mwx_cop_config *c) {
   c->login_window_s = 60;
   c->ws_backlog_msgs = MWX_COP_BACKLOG_MSGS;
   c->ws_backlog_bytes = MWX_COP_BACKLOG_BYTES;
+  c->frame_ms = MWX_COP_FRAME_MS;
 }
 
 static int is_loopback(const char *addr) {
@@ -146,6 +147,10 @@ int mwx_cop_config_load(const char *path, mwx_cop_config *c, int *enabled) {
     goto done;
   if (!(rc = mwx_json_get_int(root, "web_session_max_s", 1, 86400 * 30, path, &v)))
     c->session_max_s = v;
+  else if (rc != MWX_ENOTFOUND)
+    goto done;
+  if (!(rc = mwx_json_get_int(root, "web_frame_ms", MWX_COP_FRAME_MS_MIN, MWX_COP_FRAME_MS_MAX, path, &v)))
+    c->frame_ms = (int)v;
   else if (rc != MWX_ENOTFOUND)
     goto done;
   rc = 0;
@@ -277,6 +282,9 @@ int mwx_cop_open(const mwx_cop_config *cfg, mwx_node *n, mwx_cop **out) {
       cfg->ws_backlog_bytes > MWX_COP_BACKLOG_BYTES)
     return mwx_error_set(MWX_EINVAL, "cop: page backlog bound %d messages / %u bytes is not in 1..%d / 1..%u",
                          cfg->ws_backlog_msgs, cfg->ws_backlog_bytes, MWX_COP_BACKLOG_MSGS, MWX_COP_BACKLOG_BYTES);
+  if (cfg->frame_ms < MWX_COP_FRAME_MS_MIN || cfg->frame_ms > MWX_COP_FRAME_MS_MAX)
+    return mwx_error_set(MWX_EINVAL, "cop: frame spacing %d ms (web_frame_ms) is not in %d..%d", cfg->frame_ms,
+                         MWX_COP_FRAME_MS_MIN, MWX_COP_FRAME_MS_MAX);
   if (cfg->insecure_local && !is_loopback(cfg->bind))
     return mwx_error_set(MWX_EINVAL,
                          "cop: --insecure-local (plain HTTP) is refused on %s: only on a loopback address", cfg->bind);

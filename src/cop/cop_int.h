@@ -80,14 +80,14 @@ int cop_file_id_same(const cop_file_id *a, const cop_file_id *b);
 #define COP_FRAMES 8192
 _Static_assert(COP_FRAMES > MWX_COP_BACKLOG_MSGS, "the frames hold every page's backlog (a frame has >= 1 event)");
 #define COP_SEAL_NS (10 * 1000000ll)
-/* ... and with more pages, at most every COP_SEAL_PAGE_NS per page (at most
-   COP_SEAL_MAX_NS): every sealed frame is one TLS write (a record, a send,
-   lws's POLLOUT round trip) per page, so the pages' writes stay at most
-   1 / COP_SEAL_PAGE_NS = 500 a second however many pages (1-5 pages: 10 ms;
-   10 pages: 20 ms, ~10 ms more on an event's way to the page; issue 15,
-   nineteenth session) */
-#define COP_SEAL_PAGE_NS (2 * 1000000ll)
-#define COP_SEAL_MAX_NS (25 * 1000000ll)
+/* ... and with more pages, pages * cfg.frame_ms / 10 after the last seal (at
+   most 1.25 * cfg.frame_ms; the node configuration's web_frame_ms, default
+   MWX_COP_FRAME_MS = 20: 2 ms per page, at most 25 ms): every sealed frame
+   is one TLS write (a record, a send, lws's POLLOUT round trip) per page,
+   so the pages' writes stay at most 10 / frame_ms a second (500 with the
+   default) however many pages (1-5 pages: 10 ms; 10 pages: frame_ms, up to
+   frame_ms more on an event's way to the page; issue 15, nineteenth and
+   twenty-fifth sessions) */
 /* ... but a frame holding only *lazy* events (a fused track's member's
    Track event: the page draws the fused symbol and shows the member's
    sample in its tables, at most every COP_COALESCE_MEMBER_NS anyway; a
@@ -457,8 +457,8 @@ void cop_limit_fail(mwx_cop *c, const char *key);
 
 /* ---- cop_push.c ---- */
 
-/* The open frame's seal interval with the pages connected now (COP_SEAL_NS,
- * COP_SEAL_PAGE_NS per page, at most COP_SEAL_MAX_NS). */
+/* The open frame's seal interval with the pages connected now (at least
+ * COP_SEAL_NS, cfg.frame_ms / 10 per page, at most 1.25 * cfg.frame_ms). */
 int64_t cop_seal_ns(const mwx_cop *c);
 
 /* Stamps o with push_ms and serialises it into the open frame (o stays the

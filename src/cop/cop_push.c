@@ -125,8 +125,9 @@ void cop_frames_free(mwx_cop *c) {
 }
 
 int64_t cop_seal_ns(const mwx_cop *c) {
-  int64_t ns = (int64_t)c->ws_open * COP_SEAL_PAGE_NS;
-  return ns < COP_SEAL_NS ? COP_SEAL_NS : ns > COP_SEAL_MAX_NS ? COP_SEAL_MAX_NS : ns;
+  int64_t frame_ns = (int64_t)c->cfg.frame_ms * 1000000ll, ns = (int64_t)c->ws_open * frame_ns / 10,
+          max_ns = frame_ns * 5 / 4;
+  return ns < COP_SEAL_NS ? COP_SEAL_NS : ns > max_ns ? max_ns : ns;
 }
 
 static int64_t seal_tick(mwx_node_loop *l, void *ctx) {
