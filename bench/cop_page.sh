@@ -17,6 +17,9 @@
 #      exercise's T0..T1 s, PHASE lines: the loop thread's CPU seconds over
 #      that phase and the node's own pass time (run the same command with
 #      WS_CLIENTS=0 and =10: the pages' cost over the same node work).
+#   PAGE_CLIENTS=N: N WebSocket clients (cop_ws.js, its PHASE lines prefixed
+#      PAGECLIENTS) connected while the browser page measures, e.g. 9: the
+#      browser's figures with ten pages open (the frames' spacing with ten).
 #   WEB_FRAME_MS=N: JPN's "web_frame_ms" (the push frames' spacing with ten
 #      pages, docs/api.md; default 20).
 #   Then JPN's CPU time over each part (PERF=FILE: JPN's stacks over the
@@ -51,8 +54,16 @@ grep -q "^JPN WEB" "$T/JPN.log" || { echo "JPN does not serve: $(tail -3 "$T/JPN
 SPKI=$(openssl x509 -in "$T/pki/JPN/web.pem" -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64)
 sleep $(( 8 + ${WARM:-60} )) # the exercise clock starts 8 s after the nodes; WARM s more
 c0=$(awk '{print $14+$15}' /proc/${PIDS[1]}/stat)
+if [ "${PAGE_CLIENTS:-0}" -gt 0 ]; then # PAGE_CLIENTS=N: N WebSocket clients (cop_ws.js) open while the browser measures
+  t1=$(( ${WARM:-60} + SECS + 10 ))
+  ( WS_PHASE="$(( ${WARM:-60} + 5 )),$t1" timeout $(( SECS + 240 )) env JPN_PID="${PIDS[1]}" node "$SRC/bench/cop_ws.js" \
+      "https://127.0.0.1:$PORT/" "$T/pki/JPN/web_ca.pem" bench bench-password 10 1 "$PAGE_CLIENTS" 2>&1 | sed 's/^/PAGECLIENTS /' ) &
+  PCPID=$!
+  sleep 3 # (their log-ins and handshakes first)
+fi
 timeout $(( SECS + 240 )) node "$SRC/bench/cop_page.js" "https://127.0.0.1:$PORT/" "$SPKI" bench bench-password "$SECS" "$PAGES" ||
   echo "PAGE cop_page.js failed (status $?)"
+[ -n "${PCPID:-}" ] && wait "$PCPID"
 c1=$(awk '{print $14+$15}' /proc/${PIDS[1]}/stat)
 # the server's own view (its loop's lag over the last 60 s, its share of the loop's time)
 curl -s -m 60 --cacert "$T/pki/JPN/web_ca.pem" -c "$T/jar" -H 'Content-Type: application/json' \
