@@ -196,6 +196,8 @@ void mwx_track_config_default(mwx_track_config *cfg) {
   cfg->init_accel_mps2 = 60.0;
   cfg->min_height_m = -1000.0;
   cfg->max_coast_s = MWX_ASSESS_MAX_FLIGHT_S; /* a whole flight (assess.h: its one definition) */
+  const char *e = getenv("MWX_TRACK_POSTBURN_Q_IN_AIR_ONLY"); /* the experiment's switch (track.h) */
+  cfg->postburn_q_in_air_only = e && strcmp(e, "1") == 0;
 }
 
 int mwx_track_create(const mwx_track_config *cfg, mwx_tracker **out) {
@@ -217,7 +219,8 @@ int mwx_track_create(const mwx_track_config *cfg, mwx_tracker **out) {
       !(c.filt.q_pitch_deg2ps >= 0) || !isfinite(c.filt.q_pitch_deg2ps) ||
       !(c.filt.boost_exit_rate_ps >= 0) || !(c.filt.boost_entry_rate_ps >= 0) || !isfinite(c.filt.beta_kgpm2) ||
       !(c.filt.beta_rel_sigma >= 0 && c.filt.beta_rel_sigma <= 1) ||
-      !(c.filt.lnbeta_sigma >= 0 && c.filt.lnbeta_sigma <= 1))
+      !(c.filt.lnbeta_sigma >= 0 && c.filt.lnbeta_sigma <= 1) ||
+      (c.postburn_q_in_air_only != 0 && c.postburn_q_in_air_only != 1))
     return mwx_error_set(MWX_EINVAL, "track: create: invalid configuration");
   mwx_tracker *tr = calloc(1, sizeof *tr);
   if (!tr)
@@ -782,7 +785,16 @@ static int staging_coast(const trk *t) {
 static mwx_track_filter_cfg track_filt(const mwx_tracker *tr, const trk *t) {
   mwx_track_filter_cfg fc = tr->cfg.filt;
   if (boost_possible(t)) {
-    if (fc.q_ballistic_air_m2ps3 > fc.q_ballistic_m2ps3)
+    /* postburn_q_in_air_only: above the air the ballistic model flies the
+     * truth's own forces (J2, no drag), so the minute after an
+     * exo-atmospheric burnout gets no white acceleration; that minute's
+     * 1e-4 m^2/s^3 over ~600 plots at 10 Hz kept the best-known velocity
+     * directions ~1.7x loose for the rest of the flight (2022-11-18, 60 seeds,
+     * mid-course 6-D NEES of the trackers 4.9-5.1 -> 5.3-5.4; BENCHMARKS.md,
+     * issue 13, twenty-fifth session).  Below the air process_noise applies
+     * q_ballistic_air itself. */
+    if (fc.q_ballistic_air_m2ps3 > fc.q_ballistic_m2ps3 &&
+        (!tr->cfg.postburn_q_in_air_only || height_of(t->info.est.x) < MWX_TRACK_AIR_H_M))
       fc.q_ballistic_m2ps3 = fc.q_ballistic_air_m2ps3;
     if (staging_coast(t) && fc.imm_floor < MWX_TRACK_IMM_FLOOR_STAGING)
       fc.imm_floor = MWX_TRACK_IMM_FLOOR_STAGING;
