@@ -57,7 +57,7 @@
 # is logged (SLOWPASS lines in the node's log, kept with KEEP=1).
 # VERIFY_THREADS=N, SIGN_THREADS=N (environment) set every node's "verify_threads" (the receive
 # side's verify pool, src/net/net_verify.c) and "sign_threads" (the loop's sign pool,
-# src/node/signpool.c); 1 = the one-thread path of before; default: the node's (2 and 2).
+# src/node/signpool.c); 1 = the one-thread path of before; default: the node's (2 and 1).
 # WRAP_KOR="CMD ARGS" (environment) runs KOR's mwxd under CMD (e.g. "heaptrack -o FILE": what
 # KOR's heap holds; RSS, CPU and SCHED of KOR then measure CMD's child, not mwxd).
 # NICE=N (environment) runs every mwxd under nice -n N (default 0; negative needs root): what the

@@ -214,8 +214,8 @@ typedef struct mwx_node_config {
   int fit_workers;                     /* worker threads for launch fits (default 1, 1..8) */
   int sign_threads;                    /* online: threads that sign the released copies of a pass:
                                           the loop and sign_threads - 1 workers (mwx-sign<i>,
-                                          src/node/signpool.c), 1..8, default 2; 1: the loop
-                                          signs each copy as it decides it (as offline) */
+                                          src/node/signpool.c), 1..8, default 1 (the loop
+                                          signs each copy as it decides it, as offline) */
   int fit_queue;                       /* fits waiting for a worker, at most (default 32, 1..1024):
                                           a track whose fit finds the queue full gets none (its
                                           early LaunchEvent stands) and is counted (fits_dropped) */

@@ -35,7 +35,7 @@ void mwx_node_config_init(mwx_node_config *c) {
   c->journal_plots = 1;
   c->launch_fit = 1;
   c->fit_workers = 1;
-  c->sign_threads = 2;
+  c->sign_threads = 1; /* the sign pool off by default: BENCHMARKS, twenty-fifth session (rt16) */
   c->fit_queue = 32;
   c->batch_nice = MWX_NODE_BATCH_NICE_DEFAULT;
   c->batch_sched = MWX_NODE_BATCH_OTHER;
