@@ -55,6 +55,9 @@
 # "batch_sched" (the fusion, fit and memory workers' priority: docs/operations.md); default: the node's.
 # SLOW_PASS_MS=N (environment) sets every node's "slow_pass_ms": each step of N wall ms or more
 # is logged (SLOWPASS lines in the node's log, kept with KEEP=1).
+# VERIFY_THREADS=N, SIGN_THREADS=N (environment) set every node's "verify_threads" (the receive
+# side's verify pool, src/net/net_verify.c) and "sign_threads" (the loop's sign pool,
+# src/node/signpool.c); 1 = the one-thread path of before; default: the node's (2 and 1).
 # WRAP_KOR="CMD ARGS" (environment) runs KOR's mwxd under CMD (e.g. "heaptrack -o FILE": what
 # KOR's heap holds; RSS, CPU and SCHED of KOR then measure CMD's child, not mwxd).
 # NICE=N (environment) runs every mwxd under nice -n N (default 0; negative needs root): what the
@@ -99,6 +102,8 @@ run_case() {
   [ -n "${SYNC:-}" ] && synckey="\"sync\":\"$SYNC\","
   [ -n "${FIT_WORKERS:-}" ] && synckey="$synckey\"fit_workers\":$FIT_WORKERS,"
   [ -n "${SLOW_PASS_MS:-}" ] && synckey="$synckey\"slow_pass_ms\":$SLOW_PASS_MS,"
+  [ -n "${VERIFY_THREADS:-}" ] && synckey="$synckey\"verify_threads\":$VERIFY_THREADS,"
+  [ -n "${SIGN_THREADS:-}" ] && synckey="$synckey\"sign_threads\":$SIGN_THREADS,"
   [ -n "${BATCH_NICE:-}" ] && synckey="$synckey\"batch_nice\":$BATCH_NICE,"
   [ -n "${BATCH_SCHED:-}" ] && synckey="$synckey\"batch_sched\":\"$BATCH_SCHED\","
   local common="$synckey\"secure\":$secure,\"lease_ms\":3000,\"scenario\":\"$sc\",\"seed\":1,\"speed\":$speed,$stepkey\"start_unix_ms\":$start,\"linger_s\":-1"
@@ -351,7 +356,9 @@ for nat in ["KOR", "JPN", "USA"]:
             busy_ms = busy / 100 * wall_s * 1e3
             ps = re.findall(r" (\w+)=([0-9.]+)% \(([0-9]+) ms\)", m.group(4))
             top = sorted(((float(p), k) for k, p, _ in ps), reverse=True)
-            commit_ms = next((float(x) for k, _, x in ps if k == "commit"), None)
+            # the commit with its fsync (the profile splits them since the twenty-fourth session: commit, sync)
+            cm = [float(x) for k, _, x in ps if k in ("commit", "sync")]
+            commit_ms = sum(cm) if cm else None
             prof.append(f"{nat} busy {busy:.1f}%: " + " ".join(f"{k} {p:.0f}%" for p, k in top if p >= 2))
         m = re.match(r"\w{3} FUSE worker=(\d) passes=(\d+) pass_max_ms=([0-9.]+) cpu_ms=\d+ cpu=([0-9.]+)%", l)
         if m and prof:

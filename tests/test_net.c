@@ -1316,12 +1316,165 @@ static void test_receive_checks(void **state) {
   assert_int_equal(fx_wait_all(&p, 1, 30), 0);
 }
 
+/* ------------------------ the receive side's verify pool (net_verify.c) */
+
+/* The pool alone, with a key made now: 200 signed samples, one altered
+ * after its signing, verified on three threads.  Each job's own result:
+ * the altered one refused (MWX_ECRYPTO, its detail names its seq), every
+ * other accepted, each stamped; the order of the jobs is the caller's. */
+static void test_verify_pool_results(void **state) {
+  (void)state;
+  mwx_msg_key *priv = NULL, *pub = NULL;
+  uint8_t raw[MWX_PUB_LEN];
+  assert_int_equal(mwx_msg_key_generate(&priv), 0);
+  assert_int_equal(mwx_msg_key_public_raw(priv, raw), 0);
+  assert_int_equal(mwx_msg_key_from_public_raw(raw, &pub), 0);
+  enum { N = 200, BAD = 137 };
+  net_vjob *jobs = calloc(N, sizeof *jobs);
+  assert_non_null(jobs);
+  for (int i = 0; i < N; i++) {
+    mwx_msg *m = &jobs[i].m;
+    memset(m, 0, sizeof *m);
+    m->topic = MWX_TOPIC_TRACK;
+    memcpy(m->mark.originator, "KOR", 4);
+    m->mark.seq = (uint64_t)i + 1;
+    snprintf(m->u.track.local_track_id, sizeof m->u.track.local_track_id, "KOR-T%d", i + 1);
+    m->u.track.pos_ecef_m[0] = 3.0e6 + i;
+    assert_int_equal(mwx_msg_sign(m, priv), 0);
+    if (i == BAD)
+      m->u.track.pos_ecef_m[0] += 1.0; /* after its signing */
+    jobs[i].key = i == 5 ? NULL : pub;  /* job 5: refused by a cheap check before (nothing to verify) */
+    jobs[i].ev.reason = i == 5 ? MWX_EDENIED : 0;
+  }
+  net_vpool *p;
+  assert_int_equal(net_vpool_open(0, &p), MWX_EINVAL);
+  assert_int_equal(net_vpool_open(MWX_NET_VERIFY_THREADS_MAX + 1, &p), MWX_EINVAL);
+  assert_int_equal(net_vpool_open(3, &p), 0);
+  assert_int_equal(net_vpool_threads(p), 3);
+  int64_t t0 = mwx_net_now_ns();
+  net_vpool_run(p, jobs, N);
+  for (int round = 0; round < 20; round++) /* batches of every size, one after the other */
+    net_vpool_run(p, jobs + round, (size_t)round % 7);
+  for (int i = 0; i < N; i++) {
+    int want = i == BAD ? MWX_ECRYPTO : i == 5 ? MWX_EDENIED : 0;
+    if (jobs[i].ev.reason != want)
+      fail_msg("job %d (seq %llu): reason %d, want %d", i, (unsigned long long)jobs[i].m.mark.seq,
+               jobs[i].ev.reason, want);
+    if (i != 5 && jobs[i].ev.verified_ns < t0)
+      fail_msg("job %d not stamped", i);
+  }
+  assert_non_null(strstr(jobs[BAD].ev.detail, "seq 138"));
+  net_vpool_close(p);
+  net_vpool_run(NULL, jobs, 3); /* no pool: on the caller */
+  free(jobs);
+  mwx_msg_key_free(priv);
+  mwx_msg_key_free(pub);
+}
+
+#define BURST 300 /* more than MWX_NET_VERIFY_BATCH */
+#define BURST_BAD 150
+
+/* KOR: waits for JPN's reader, then publishes BURST tracks (KOR-T1..,
+ * seq = index) back to back, BURST_BAD altered after its signing. */
+static int burst_kor(void *p) {
+  const node_arg *a = p;
+  OPEN_OR_FAIL(n, "KOR", a->pki, a->domain, NULL);
+  if (mwx_net_wait_reader(n, 0, "rel.JPN.KOR.USA", "JPN", 20 * SEC))
+    FAIL("KOR: %s", mwx_error_msg());
+  for (uint32_t i = 1; i <= BURST; i++) {
+    mwx_msg m;
+    if (mwx_net_test_track(n, i, i, NULL, &m) || mwx_net_sign(n, &m))
+      FAIL("KOR sign: %s", mwx_error_msg());
+    if (i == BURST_BAD)
+      ((uint8_t *)&m.u.track.pos_ecef_m[0])[3] ^= 0x01;
+    if (mwx_net_publish(n, &m))
+      FAIL("KOR publish: %s", mwx_error_msg());
+  }
+  if (mwx_net_wait_acks(n, 10 * SEC))
+    FAIL("KOR acks: %s", mwx_error_msg());
+  linger_close(n, 8 * SEC);
+  return 0;
+}
+
+typedef struct burst_seen {
+  int accepted, dropped, bad_seq_dropped, other;
+  unsigned char seq_seen[BURST + 1];
+  int dup;
+} burst_seen;
+
+static void burst_record(void *ctx, const mwx_net_event *ev) {
+  burst_seen *s = ctx;
+  if (ev->kind == MWX_NET_EV_PARTNER)
+    return;
+  uint64_t q = ev->msg->mark.seq;
+  if (ev->msg->topic != MWX_TOPIC_TRACK || q < 1 || q > BURST) {
+    s->other++;
+    return;
+  }
+  s->dup += s->seq_seen[q]++ != 0;
+  if (ev->kind == MWX_NET_EV_ACCEPTED)
+    s->accepted++;
+  else {
+    s->dropped++;
+    s->bad_seq_dropped += q == BURST_BAD && ev->reason == MWX_ECRYPTO;
+  }
+}
+
+/* JPN, three verify threads, does not poll until the burst is in its
+ * reader (KOR's publishing and acks take well under the 6 s), so its
+ * first poll takes more than a batch holds: the batch's bound is reached
+ * (counted), the poll verifies and reports the first MWX_NET_VERIFY_BATCH
+ * and goes on; every sample is reported once, the altered one refused for
+ * its signature, the rest accepted. */
+static int burst_jpn(void *p) {
+  const node_arg *a = p;
+  mwx_net_config c;
+  mwx_net *n;
+  node_cfg(&c, "JPN", a->pki);
+  c.verify_threads = 3;
+  add_link(&c, a->domain, NULL);
+  if (mwx_net_open(&c, &n))
+    FAIL("JPN open: %s", mwx_error_msg());
+  struct timespec ts = {6, 0};
+  nanosleep(&ts, NULL);
+  burst_seen s;
+  memset(&s, 0, sizeof s);
+  int64_t end = mwx_net_now_ns() + 20 * SEC;
+  while (s.accepted + s.dropped < BURST && mwx_net_now_ns() < end)
+    if (mwx_net_poll(n, 50000000ll, burst_record, &s) < 0)
+      FAIL("JPN poll: %s", mwx_error_msg());
+  mwx_net_stats st;
+  mwx_net_get_stats(n, &st);
+  mwx_net_close(n);
+  fprintf(stderr, "JPN: accepted %d dropped %d; verify threads %d batches %llu max %llu full %llu\n", s.accepted,
+          s.dropped, st.verify_threads, (unsigned long long)st.verify_batches, (unsigned long long)st.verify_max,
+          (unsigned long long)st.verify_full);
+  if (s.accepted != BURST - 1 || s.dropped != 1 || s.bad_seq_dropped != 1 || s.dup || s.other)
+    FAIL("JPN: accepted %d (want %d), dropped %d (the altered seq %d: %d), repeated %d, other %d", s.accepted,
+         BURST - 1, s.dropped, BURST_BAD, s.bad_seq_dropped, s.dup, s.other);
+  if (st.verify_threads != 3 || st.verify_full < 1 || st.verify_max != MWX_NET_VERIFY_BATCH || st.verify_batches < 2)
+    FAIL("JPN: verify threads %d, full %llu (want >= 1), max %llu (want %d), shared batches %llu (want >= 2)",
+         st.verify_threads, (unsigned long long)st.verify_full, (unsigned long long)st.verify_max,
+         MWX_NET_VERIFY_BATCH, (unsigned long long)st.verify_batches);
+  if (st.accepted != BURST - 1 || st.dropped != 1)
+    FAIL("JPN net stats: accepted %llu dropped %llu", (unsigned long long)st.accepted, (unsigned long long)st.dropped);
+  return 0;
+}
+
+static void test_verify_burst_bound(void **state) {
+  fixture *f = *state;
+  node_arg a = {f->pki, "", 29, 0, 0, NULL, -1};
+  assert_int_equal(run_nodes(60, 2, (node_fn[]){burst_jpn, burst_kor}, (const node_arg *[]){&a, &a}), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_wire_round_trip),
       cmocka_unit_test(test_wire_refuses_overlong),
       cmocka_unit_test(test_partitions),
       cmocka_unit_test(test_config_files),
+      cmocka_unit_test(test_verify_pool_results),
+      cmocka_unit_test_setup_teardown(test_verify_burst_bound, setup, teardown),
       cmocka_unit_test_setup_teardown(test_receive_checks, setup, teardown),
       cmocka_unit_test_setup_teardown(test_mesh_secure_exchange, setup, teardown),
       cmocka_unit_test_setup_teardown(test_rogue_certificate, setup, teardown),

@@ -38,6 +38,14 @@
 #define MWX_NET_MAX_PEERS 16
 #define MWX_NET_ADDR_LEN 64
 #define MWX_NET_RELAY_MEMORY 4096 /* relayed samples a hub remembers per link, at least (see mwx_net_relay) */
+/* The receive side's verify batch (issue 16, src/net/net_verify.c): one
+ * mwx_net_poll gathers at most MWX_NET_VERIFY_BATCH samples before it
+ * verifies their origin signatures (on verify_threads threads) and reports
+ * them; a poll that takes more verifies and reports that batch and starts
+ * another (counted: mwx_net_stats.verify_full; nothing is lost, the rest
+ * only waits for the first batch's verification). */
+#define MWX_NET_VERIFY_BATCH 256
+#define MWX_NET_VERIFY_THREADS_MAX 8
 
 /* Drop reason (mwx_net_event.reason) of a sample whose sender is not
  * allowed to send it: not one of the library's MWX_E* errors. */
@@ -68,15 +76,20 @@ typedef struct mwx_net_config {
                                                   calls mwx_net_relay (e.g. after its release policy) */
   int64_t lease_ns;                            /* liveliness lease (default 3 s) */
   int history_depth;                           /* keep-last depth per instance (default 4) */
+  int verify_threads;                          /* threads that verify one poll's origin signatures:
+                                                  the polling thread and verify_threads - 1 workers
+                                                  (mwx-vfy<i>); 1..MWX_NET_VERIFY_THREADS_MAX,
+                                                  default 2; 1 = all on the polling thread */
 } mwx_net_config;
 
-/* Sets defaults: secure, mesh, auto_relay, no links, lease 3 s, depth 4. */
+/* Sets defaults: secure, mesh, auto_relay, no links, lease 3 s, depth 4,
+ * verify_threads 2. */
 void mwx_net_config_init(mwx_net_config *c);
 
 /* Reads the "net" part of a node's JSON configuration file (see
  * docs/operations.md): nation, pki_dir (relative paths are taken from the
  * config file's directory), secure, role ("mesh" | "hub-relay"), auto_relay, lease_ms,
- * history_depth, and either links [{domain_id, peers, interface, partners}]
+ * history_depth, verify_threads, and either links [{domain_id, peers, interface, partners}]
  * or one link given by the top-level domain_id, peers, interface, partners.
  * The node layer's keys of the same file (journal, policy, web_port ...,
  * see mwx_node_config_load) are accepted and left to it; any other key, a
@@ -209,6 +222,10 @@ typedef void (*mwx_net_event_fn)(void *ctx, const mwx_net_event *ev);
 /* Waits up to timeout_ns (0: do not wait) for data or partner changes on
  * any link, then handles everything available: each sample is checked
  * (mwx_net_check), relayed if this node is a hub, and reported through fn.
+ * The origin signatures of the samples one poll takes (up to
+ * MWX_NET_VERIFY_BATCH at a time) are verified on verify_threads threads
+ * at once; the samples are then relayed and reported in the order DDS gave
+ * them, as if each had been checked alone.  One thread polls at a time.
  * Revocation: at most once a second it looks at DIR/origin_revoked.p7s
  * (mwx pki revoke --origin: samples under a listed origin key are dropped
  * as revoked-key; a list that does not verify is an error and changes
@@ -279,6 +296,11 @@ typedef struct mwx_net_stats {
   uint64_t forgotten;       /* instances unregistered by mwx_net_forget, mwx_net_forget_alert,
                                mwx_net_unregister (and, on a hub, relayed copies of a partner's
                                instance it disposed) */
+  uint64_t verify_batches;  /* batches whose signatures were verified on more than one thread */
+  uint64_t verify_max;      /* the most samples one verify batch held (<= MWX_NET_VERIFY_BATCH) */
+  uint64_t verify_full;     /* polls whose batch reached MWX_NET_VERIFY_BATCH: verified and reported
+                               before the poll took the rest (its bound; nothing lost) */
+  int verify_threads;       /* threads verifying a batch, the polling thread included */
 } mwx_net_stats;
 void mwx_net_get_stats(const mwx_net *n, mwx_net_stats *s);
 

@@ -212,6 +212,10 @@ typedef struct mwx_node_config {
                                           in line (same result every run).  Default 1 (also in
                                           mwxd; key "launch_fit") */
   int fit_workers;                     /* worker threads for launch fits (default 1, 1..8) */
+  int sign_threads;                    /* online: threads that sign the released copies of a pass:
+                                          the loop and sign_threads - 1 workers (mwx-sign<i>,
+                                          src/node/signpool.c), 1..8 (0 is taken as 1), default 1 (the loop
+                                          signs each copy as it decides it, as offline) */
   int fit_queue;                       /* fits waiting for a worker, at most (default 32, 1..1024):
                                           a track whose fit finds the queue full gets none (its
                                           early LaunchEvent stands) and is counted (fits_dropped) */
@@ -545,6 +549,24 @@ typedef struct mwx_node_stats {
      time; -1 before the first).  The partners' Track samples waiting for
      a pass are at most 4,096: one that finds the queue full while the
      worker is busy stays out of the picture (fused_dropped) */
+  /* the receive side's verify batch (online; net.h MWX_NET_VERIFY_BATCH,
+     src/net/net_verify.c): the samples one poll takes are verified on
+     verify_threads threads (the receive thread and verify_threads - 1
+     mwx-vfy workers; net's verify_threads, default 2), at most
+     MWX_NET_VERIFY_BATCH at a time; a poll that takes more verifies and
+     reports that many first (verify_full, summed into NodeStatus overflows;
+     nothing is lost).  verify_max: the largest batch; verify_batches: the
+     batches shared between threads */
+  int verify_threads;
+  uint64_t verify_batches, verify_max, verify_full;
+  /* the sign queue (online, sign_threads >= 2, src/node/signpool.c): a
+     pass's decisions wait there for their signatures and records, at most
+     512 (NODE_SIGN_QUEUE); a decision that finds it full has the queue
+     journaled first (sign_full, summed into NodeStatus overflows; nothing
+     lost).  signed_by_worker: the signatures the workers made (the rest,
+     the loop) */
+  int sign_threads;
+  uint64_t sign_full, signed_by_worker;
   int fuse_worker;                               /* 1: the fuser runs on its own thread */
   uint64_t fuse_passes;
   double fuse_pass_max_ms, fuse_cpu_ms, fuse_picture_age_ms;
@@ -621,7 +643,7 @@ const struct mwx_tracker *mwx_node_tracker(const mwx_node *n);
  * line): wall ns in each part of the node's passes since open, on the
  * monotonic clock, exclusive (a part's time leaves out the parts called
  * inside it: DECIDE leaves out SIGN).  A part that blocks counts its wait
- * (COMMIT: the fsync).  Time outside the node's passes (poll() waiting, the
+ * (SYNC: the fsync).  Time outside the node's passes (poll() waiting, the
  * web server's callbacks on the same loop) is OUTSIDE. */
 typedef enum mwx_node_prof_part {
   MWX_NODE_PROF_OUTSIDE = 0, /* not in a node pass */
@@ -631,12 +653,14 @@ typedef enum mwx_node_prof_part {
   MWX_NODE_PROF_DECIDE,      /* release decisions and routing per partner, decision records */
   MWX_NODE_PROF_SIGN,        /* Ed25519 signatures of the released copies */
   MWX_NODE_PROF_FUSE,        /* the fused picture: own tracks in, fused predictions, alert life cycles */
-  MWX_NODE_PROF_COMMIT,      /* the pass's group commit (its fsync) */
+  MWX_NODE_PROF_COMMIT,      /* the pass's group commit: its write and seal (mwx_journal_commit) */
   MWX_NODE_PROF_PUBLISH,     /* DDS writes (mwx_net_publish) */
   MWX_NODE_PROF_EMIT,        /* subscribers: mwxd's log, the web picture */
   MWX_NODE_PROF_RX,          /* partners' samples taken: replay check, records, partner picture */
   MWX_NODE_PROF_OTHER,       /* the rest of a pass: NodeStatus, the release queue's time-outs and
                                 approvals, seqs, launch fits applied */
+  MWX_NODE_PROF_SYNC,        /* the loop's wait for the commit's fsync before it publishes
+                                (mwx_journal_sync_now: its own fsync, or the sync thread's) */
   MWX_NODE_PROF_COUNT
 } mwx_node_prof_part;
 

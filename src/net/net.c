@@ -119,6 +119,12 @@ struct mwx_net {
   uint64_t crl_state;     /* identity of the revocation list in use (0: none) */
   int64_t crl_checked_ns; /* poll thread only */
   atomic_uint_fast64_t published, accepted, dropped, relayed, relay_dups, relay_forgotten, reopened, forgotten;
+  /* the receive side's verify batch (net_verify.c; poll thread only, the
+     counters read by any thread) */
+  net_vpool *vpool;
+  net_vjob *pend; /* MWX_NET_VERIFY_BATCH jobs */
+  size_t n_pend;
+  atomic_uint_fast64_t verify_batches, verify_max, verify_full;
 };
 
 static int dds_fail(dds_return_t r, const char *what) {
@@ -138,6 +144,7 @@ void mwx_net_config_init(mwx_net_config *c) {
   c->secure = 1;
   c->role = MWX_NET_MESH;
   c->auto_relay = 1;
+  c->verify_threads = 2;
   c->lease_ns = 3000000000ll;
   c->history_depth = 4;
 }
@@ -576,10 +583,18 @@ int mwx_net_open(const mwx_net_config *cfg, mwx_net **out) {
     n->cfg.lease_ns = 3000000000ll;
   if (n->cfg.history_depth <= 0)
     n->cfg.history_depth = 4;
+  if (n->cfg.verify_threads <= 0)
+    n->cfg.verify_threads = 2;
   pthread_mutex_init(&n->lock, NULL);
   for (int i = 0; i < MWX_NET_MAX_LINKS; i++)
     pthread_mutex_init(&n->links[i].senders_mu, NULL);
   n->waitset = n->guard = 0;
+  if (!(n->pend = malloc(MWX_NET_VERIFY_BATCH * sizeof *n->pend))) {
+    rc = mwx_error_set(MWX_ENOMEM, "out of memory");
+    goto fail;
+  }
+  if ((rc = net_vpool_open(n->cfg.verify_threads, &n->vpool)))
+    goto fail;
 
   if (!realpath(cfg->pki_dir, n->pki_abs)) {
     rc = mwx_error_set(MWX_ENOTFOUND, "net: PKI directory '%s' not found", cfg->pki_dir);
@@ -651,6 +666,8 @@ fail: {
 void mwx_net_close(mwx_net *n) {
   if (!n)
     return;
+  net_vpool_close(n->vpool);
+  free(n->pend);
   for (int i = 0; i < MWX_NET_MAX_LINKS; i++) {
     net_link *l = &n->links[i];
     for (int t = 0; t < NET_N_TOPICS; t++)
@@ -847,7 +864,10 @@ static int link_has(const net_link *l, const char *nation) {
 }
 
 
-int mwx_net_check(const mwx_net *n, const mwx_msg *m, char *detail, size_t cap) {
+/* mwx_net_check without the signature: 0 and *key the origin key to verify
+ * it with, or the reason with detail filled. */
+static int check_pre(const mwx_net *n, const mwx_msg *m, char *detail, size_t cap, const mwx_msg_key **key) {
+  *key = NULL;
   int rc = mwx_msg_marking_check(&m->mark);
   if (rc) {
     snprintf(detail, cap, "bad marking: %s", mwx_error_msg());
@@ -874,12 +894,21 @@ int mwx_net_check(const mwx_net *n, const mwx_msg *m, char *detail, size_t cap) 
     snprintf(detail, cap, "origin key of %s is revoked (origin_revoked.p7s)", m->mark.originator);
     return MWX_NET_EREVOKED;
   }
-  if (mwx_msg_verify(m, n->pub[k])) {
+  *key = n->pub[k];
+  detail[0] = '\0';
+  return 0;
+}
+
+int mwx_net_check(const mwx_net *n, const mwx_msg *m, char *detail, size_t cap) {
+  const mwx_msg_key *key;
+  int rc = check_pre(n, m, detail, cap, &key);
+  if (rc)
+    return rc;
+  if (mwx_msg_verify(m, key)) {
     snprintf(detail, cap, "origin signature of %s does not verify (%s seq %llu)", m->mark.originator,
              mwx_msg_topic_name((mwx_msg_topic)m->topic), (unsigned long long)m->mark.seq);
     return MWX_ECRYPTO;
   }
-  detail[0] = '\0';
   return 0;
 }
 
@@ -1138,15 +1167,56 @@ int mwx_net_partner_present(mwx_net *n, int link, const char *nation) {
 }
 
 /* mwx_net_check with the sender check at its place in the order of
- * docs/protocol.md (after releasability, before the origin key). */
-static int net_check_all(const mwx_net *n, int li, const char *sender, const mwx_msg *m, char *detail, size_t cap) {
+ * docs/protocol.md (after releasability, before the origin key), without
+ * the signature: 0 and *key to verify it with (net_vjob_verify), or the
+ * reason. */
+static int net_check_all(const mwx_net *n, int li, const char *sender, const mwx_msg *m, char *detail, size_t cap,
+                         const mwx_msg_key **key) {
+  *key = NULL;
   int rc = mwx_msg_marking_check(&m->mark);
   if (rc || !strncmp(m->mark.originator, n->cfg.nation, MWX_NATION_LEN) ||
       !mwx_msg_marking_allows(&m->mark, n->cfg.nation))
-    return mwx_net_check(n, m, detail, cap);
+    return check_pre(n, m, detail, cap, key);
   if ((rc = mwx_net_check_sender(n, li, sender, m, detail, cap)))
     return rc;
-  return mwx_net_check(n, m, detail, cap);
+  return check_pre(n, m, detail, cap, key);
+}
+
+/* Verifies the gathered batch (net_verify.c) and reports it in the order
+ * it was taken: each sample relayed (hub) and reported as the inline path
+ * did.  Poll thread. */
+static void flush_pending(mwx_net *n, mwx_net_event_fn fn, void *ctx) {
+  if (!n->n_pend)
+    return;
+  if (n->n_pend > atomic_load(&n->verify_max))
+    atomic_store(&n->verify_max, (uint_fast64_t)n->n_pend);
+  size_t todo = 0;
+  for (size_t i = 0; i < n->n_pend; i++)
+    todo += n->pend[i].key != NULL;
+  if (todo >= 2 && net_vpool_threads(n->vpool) > 1)
+    atomic_fetch_add(&n->verify_batches, 1);
+  net_vpool_run(n->vpool, n->pend, n->n_pend);
+  for (size_t i = 0; i < n->n_pend; i++) {
+    net_vjob *j = &n->pend[i];
+    mwx_net_event *ev = &j->ev;
+    ev->msg = &j->m;
+    if (ev->reason) {
+      ev->kind = MWX_NET_EV_DROPPED;
+      atomic_fetch_add(&n->dropped, 1);
+    } else {
+      ev->kind = MWX_NET_EV_ACCEPTED;
+      atomic_fetch_add(&n->accepted, 1);
+      if (n->cfg.role == MWX_NET_HUB_RELAY && n->cfg.auto_relay) {
+        int r = mwx_net_relay(n, ev->link, &j->m);
+        if (r < 0)
+          snprintf(ev->detail, sizeof ev->detail, "relay failed: %s", mwx_error_msg());
+        ev->relayed = r > 0 ? r : 0;
+      }
+    }
+    if (fn)
+      fn(ctx, ev);
+  }
+  n->n_pend = 0;
 }
 
 static int take_reader(mwx_net *n, int li, int t, mwx_net_event_fn fn, void *ctx) {
@@ -1183,34 +1253,24 @@ static int take_reader(mwx_net *n, int li, int t, mwx_net_event_fn fn, void *ctx
         }
         continue;
       }
-      mwx_msg m;
-      mwx_net_event ev;
-      memset(&ev, 0, sizeof ev);
-      ev.link = li;
-      ev.msg = &m;
-      ev.recv_ns = now;
-      sender_of(n, li, t, si[i].publication_handle, ev.sender);
-      if (net_from_wire((mwx_msg_topic)(t + 1), buf[i], &m)) {
-        ev.reason = MWX_EPARSE;
-        snprintf(ev.detail, sizeof ev.detail, "malformed sample: %s", mwx_error_msg());
-      } else
-        ev.reason = net_check_all(n, li, ev.sender, &m, ev.detail, sizeof ev.detail);
-      ev.verified_ns = mwx_net_now_ns();
-      if (ev.reason) {
-        ev.kind = MWX_NET_EV_DROPPED;
-        atomic_fetch_add(&n->dropped, 1);
-      } else {
-        ev.kind = MWX_NET_EV_ACCEPTED;
-        atomic_fetch_add(&n->accepted, 1);
-        if (n->cfg.role == MWX_NET_HUB_RELAY && n->cfg.auto_relay) {
-          int r = mwx_net_relay(n, li, &m);
-          if (r < 0)
-            snprintf(ev.detail, sizeof ev.detail, "relay failed: %s", mwx_error_msg());
-          ev.relayed = r > 0 ? r : 0;
-        }
+      if (n->n_pend == MWX_NET_VERIFY_BATCH) { /* the batch's bound: verify and report it first */
+        atomic_fetch_add(&n->verify_full, 1);
+        flush_pending(n, fn, ctx);
       }
-      if (fn)
-        fn(ctx, &ev);
+      net_vjob *j = &n->pend[n->n_pend++];
+      mwx_net_event *ev = &j->ev;
+      memset(ev, 0, sizeof *ev);
+      ev->link = li;
+      ev->recv_ns = now;
+      sender_of(n, li, t, si[i].publication_handle, ev->sender);
+      j->key = NULL;
+      if (net_from_wire((mwx_msg_topic)(t + 1), buf[i], &j->m)) {
+        ev->reason = MWX_EPARSE;
+        snprintf(ev->detail, sizeof ev->detail, "malformed sample: %s", mwx_error_msg());
+        mwx_error_clear();
+      } else
+        ev->reason = net_check_all(n, li, ev->sender, &j->m, ev->detail, sizeof ev->detail, &j->key);
+      ev->verified_ns = mwx_net_now_ns(); /* a signature still to verify sets it again */
       events++;
     }
     dds_return_loan(l->rd[t], buf, k);
@@ -1259,10 +1319,13 @@ int mwx_net_poll(mwx_net *n, int64_t timeout_ns, mwx_net_event_fn fn, void *ctx)
         senders_refresh(l, t);
       changed |= st != 0;
       int e = take_reader(n, li, t, fn, ctx);
-      if (e < 0)
+      if (e < 0) {
+        flush_pending(n, fn, ctx); /* what was taken is reported */
         return e;
+      }
       events += e;
     }
+    flush_pending(n, fn, ctx); /* the link's samples, before its partner changes (as before) */
     if (!changed)
       continue;
     int now[MWX_MAX_NATIONS];
@@ -1398,6 +1461,10 @@ void mwx_net_get_stats(const mwx_net *n, mwx_net_stats *s) {
   s->relayed = atomic_load(&n->relayed);
   s->relay_dups = atomic_load(&n->relay_dups);
   s->relay_forgotten = atomic_load(&n->relay_forgotten);
+  s->verify_batches = atomic_load(&n->verify_batches);
+  s->verify_max = atomic_load(&n->verify_max);
+  s->verify_full = atomic_load(&n->verify_full);
+  s->verify_threads = net_vpool_threads(n->vpool);
   s->forgotten = atomic_load(&n->forgotten);
   s->reopened = atomic_load(&n->reopened);
 }

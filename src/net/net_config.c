@@ -29,7 +29,7 @@
 #define MWX_NET_CONFIG_MAX_BYTES ((size_t)1 << 20)
 
 /* Keys read here, at the top level. */
-#define NET_KEYS "nation", "pki_dir", "secure", "role", "auto_relay", "lease_ms", "history_depth", "links"
+#define NET_KEYS "nation", "pki_dir", "secure", "role", "auto_relay", "lease_ms", "history_depth", "verify_threads", "links"
 /* Keys of one link (also allowed at the top level for a single-link file). */
 #define LINK_KEYS "domain_id", "interface", "peers", "partners"
 /* Keys of the same file read by the node layer (mwx_node_config_load in
@@ -40,7 +40,7 @@
   "journal", "policy", "scenario", "key", "speed", "step_s", "linger_s", "status_every_s", "impact_every_s",     \
       "lead_s", "seed", "start_unix_ms", "journal_plots", "launch_fit", "sync", "node_id", "web_port", "replay_max_age_s",  \
       "web_bind", "web_accounts", "web_root", "web_session_idle_s", "web_session_max_s", "web_frame_ms", "alert_rules", \
-      "fit_workers", "fit_queue", "slow_pass_ms", "batch_nice", "batch_sched"
+      "fit_workers", "fit_queue", "slow_pass_ms", "batch_nice", "batch_sched", "sign_threads"
 
 static int parse_err(int rc) { return rc == MWX_ENOTFOUND ? 0 : (rc ? MWX_EPARSE : 0); }
 
@@ -265,6 +265,10 @@ int mwx_net_config_load(const char *path, mwx_net_config *c) {
     goto done;
   if (json_object_get(root, "history_depth"))
     c->history_depth = (int)x;
+  if ((rc = parse_err(mwx_json_get_int(root, "verify_threads", 1, MWX_NET_VERIFY_THREADS_MAX, path, &x))))
+    goto done;
+  if (json_object_get(root, "verify_threads"))
+    c->verify_threads = (int)x;
   if (links) {
     if (!json_is_array(links) || json_array_size(links) < 1 || json_array_size(links) > MWX_NET_MAX_LINKS) {
       rc = mwx_error_set(MWX_EPARSE, "%s: 'links' must be an array of 1..%d objects", path, MWX_NET_MAX_LINKS);

@@ -47,4 +47,32 @@ int net_xml_escape(const char *in, char *out, size_t cap);
  * its domain id: 0 or MWX_EINVAL with a message naming the link and value. */
 int net_link_check(int i, const mwx_net_link_config *l);
 
+/* One received sample on its way through the checks (net_verify.c): the
+ * sample, its event (ev.reason and ev.detail set by a failed check), and
+ * the origin key its signature is still to be verified with (NULL: a
+ * cheap check refused it, or nothing to verify). */
+typedef struct net_vjob {
+  mwx_msg m;
+  mwx_net_event ev;
+  const mwx_msg_key *key;
+} net_vjob;
+
+/* Verifies j's signature with j->key (if any): on failure ev.reason
+ * MWX_ECRYPTO and ev.detail; sets ev.verified_ns.  Any thread. */
+void net_vjob_verify(net_vjob *j);
+
+/* The verify pool: threads - 1 workers (mwx-vfy<i>) that verify a batch
+ * with the calling thread.  threads 1..MWX_NET_VERIFY_THREADS_MAX (1: no
+ * worker, everything on the caller).  MWX_EINVAL, MWX_ENOMEM, MWX_EIO. */
+typedef struct net_vpool net_vpool;
+int net_vpool_open(int threads, net_vpool **out);
+/* Verifies every job of jobs[0..n) (net_vjob_verify), on the caller and
+ * the workers; returns when all are done.  One caller at a time (the poll
+ * thread).  p NULL: on the caller alone. */
+void net_vpool_run(net_vpool *p, net_vjob *jobs, size_t n);
+/* Threads that verify a batch, the caller included (1 for NULL). */
+int net_vpool_threads(const net_vpool *p);
+/* Stops and joins the workers (between batches); NULL is ignored. */
+void net_vpool_close(net_vpool *p);
+
 #endif /* MWX_NET_INT_H */

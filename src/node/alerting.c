@@ -149,7 +149,9 @@ static int publish(mwx_node *n, const mwx_alert_event *ev, const char *text, al_
   if (!payload)
     return mwx_error_set(MWX_ENOMEM, "node: out of memory");
   uint64_t id = 0;
-  int rc = mwx_journal_append(n->j, MWX_JOURNAL_ALERT, n->sim_ns, payload, &am, 0, &id);
+  int rc = node_sign_flush(n); /* the decisions queued before it are journaled first (signpool.c) */
+  if (!rc)
+    rc = mwx_journal_append(n->j, MWX_JOURNAL_ALERT, n->sim_ns, payload, &am, 0, &id);
   free(payload);
   if (rc)
     return rc;

@@ -66,6 +66,8 @@ int mwx_node_config_check(const mwx_node_config *c) {
                          " test_fit_min_ms %d or test_fuse_min_ms %d (0..600000) out of range",
                          nat, c->fit_workers, c->fit_queue, c->slow_pass_ms, c->batch_nice, c->batch_sched,
                          c->test_fit_min_ms, c->test_fuse_min_ms);
+  if (c->sign_threads < 0 || c->sign_threads > 8)
+    return mwx_error_set(MWX_ERANGE, "node %s: sign_threads %d is outside 0..8 (0 and 1: the loop signs, no pool)", nat, c->sign_threads);
   if (c->max_tracks < 1 || c->max_tracks > MWX_NODE_MAX_TRACKS)
     return mwx_error_set(MWX_ERANGE, "node %s: max_tracks %d is outside 1..%d", nat, c->max_tracks,
                          MWX_NODE_MAX_TRACKS);
@@ -174,6 +176,10 @@ int mwx_node_config_load(const char *path, mwx_node_config *c) {
     c->fit_workers = (int)x;
   if (!rc && !(rc = opt(mwx_json_get_int(root, "fit_queue", 1, 1024, path, &x))) && json_object_get(root, "fit_queue"))
     c->fit_queue = (int)x;
+  /* the threads signing a pass's copies (node.h, docs/operations.md) */
+  if (!rc && !(rc = opt(mwx_json_get_int(root, "sign_threads", 1, 8, path, &x))) &&
+      json_object_get(root, "sign_threads"))
+    c->sign_threads = (int)x;
   if (!rc && !(rc = opt(mwx_json_get_int(root, "slow_pass_ms", 0, 60000, path, &x))) &&
       json_object_get(root, "slow_pass_ms"))
     c->slow_pass_ms = (int)x;

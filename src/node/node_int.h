@@ -173,6 +173,40 @@ int node_fitpool_submit(node_fitpool *p, node_fit_job *j);
 void node_fitpool_destroy(node_fitpool *p);
 void node_fit_job_free(node_fit_job *j);
 
+/* signpool.c: the released copies of a pass signed beside the loop.  One
+ * queued decision: the decision (its sample signed by the pool when sign),
+ * its place in the out queue, the signature's result. */
+#define NODE_SIGN_QUEUE 512      /* decisions queued at most; the next one flushes first (sign_full) */
+#define NODE_SIGN_THREADS_MAX 8  /* sign_threads: the loop and at most 7 workers */
+typedef struct node_sign_entry {
+  mwx_release_decision d;
+  size_t out_idx; /* n->out[out_idx] is its out entry */
+  int sign;       /* 1: d.sample is to be signed (a release) */
+  int rc;         /* the signature's result */
+  char err[160];
+} node_sign_entry;
+typedef struct node_signpool node_signpool;
+/* threads - 1 workers (threads 2..NODE_SIGN_THREADS_MAX) signing with key
+ * (kept by the caller).  MWX_EINVAL, MWX_ENOMEM, MWX_EIO. */
+int node_signpool_create(int threads, const mwx_msg_key *key, node_signpool **out);
+/* The next free entry (the loop fills it, then node_signpool_push), NULL
+ * when NODE_SIGN_QUEUE are queued.  Loop thread. */
+node_sign_entry *node_signpool_slot(node_signpool *p);
+void node_signpool_push(node_signpool *p);
+/* Signs what no worker took, waits for the rest: the queued entries
+ * (*cnt of them, all done), valid until node_signpool_reset.  Loop. */
+node_sign_entry *node_signpool_wait(node_signpool *p, size_t *cnt);
+void node_signpool_reset(node_signpool *p);
+uint64_t node_signpool_by_worker(node_signpool *p); /* signatures the workers made */
+void node_signpool_destroy(node_signpool *p);       /* joins the workers; NULL ignored */
+/* node_release.c: journals the queued decisions in their order (after
+ * their signatures), fills their out entries: before any other record and
+ * before every commit.  0, or the first failure (the pass then fails, as a
+ * failed signature or record did before).  No pool: 0. */
+int node_sign_flush(mwx_node *n);
+/* node_release.c: forgets the queued decisions (the pass is rolled back). */
+void node_sign_discard(mwx_node *n);
+
 /* rx.c: journals what the receive thread handed over, inside the batch
  * the caller holds open (accepted samples) or in its own record (drops,
  * partner events: none); fills ev (emitted after the commit by
@@ -220,6 +254,8 @@ struct mwx_node {
   size_t n_out, cap_out;
   mwx_msg scratch;
   mwx_release_decision dec[MWX_NODE_MAX_PARTNERS]; /* one per partner, same order as st.partner */
+  node_signpool *signp;     /* signpool.c: online with sign_threads >= 2, else NULL (signed in line) */
+  uint64_t sign_full;       /* decisions that found the sign queue full (flushed first) */
   int direct[MWX_NODE_MAX_PARTNERS]; /* online: 1 if the partner is on one of our links, 0 if reached
                                         only through a relay (hub topology) */
   mwx_node_stats st;

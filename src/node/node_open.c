@@ -35,6 +35,7 @@ void mwx_node_config_init(mwx_node_config *c) {
   c->journal_plots = 1;
   c->launch_fit = 1;
   c->fit_workers = 1;
+  c->sign_threads = 1; /* the sign pool off by default: BENCHMARKS, twenty-fifth session (rt16) */
   c->fit_queue = 32;
   c->batch_nice = MWX_NODE_BATCH_NICE_DEFAULT;
   c->batch_sched = MWX_NODE_BATCH_OTHER;
@@ -87,7 +88,8 @@ void mwx_node_get_profile(const mwx_node *n, mwx_node_profile *p) {
 
 const char *mwx_node_prof_name(mwx_node_prof_part p) {
   static const char *const name[MWX_NODE_PROF_COUNT] = {"outside", "drive",   "assess", "decide", "sign", "fuse",
-                                                         "commit",  "publish", "emit",   "rx",     "other"};
+                                                         "commit",  "publish", "emit",   "rx",     "other",
+                                                         "sync"};
   return (unsigned)p < MWX_NODE_PROF_COUNT ? name[p] : "?";
 }
 
@@ -118,6 +120,17 @@ void mwx_node_get_stats(const mwx_node *n, mwx_node_stats *s) {
   s->pending_dropped = ts.pending_dropped;
   s->picture_entries = mwx_fuse_latest_count(n->latest);
   node_fuse_stats(n, s);
+  s->sign_threads = n->signp ? n->cfg.sign_threads : 1;
+  s->sign_full = n->sign_full;
+  s->signed_by_worker = node_signpool_by_worker(n->signp);
+  if (n->net) { /* the receive side's verify batch (net_verify.c) */
+    mwx_net_stats ns;
+    mwx_net_get_stats(n->net, &ns);
+    s->verify_threads = ns.verify_threads;
+    s->verify_batches = ns.verify_batches;
+    s->verify_max = ns.verify_max;
+    s->verify_full = ns.verify_full;
+  }
   /* the fits' waits: 99th percentile of the last 256 (insertion sort of a copy) */
   size_t k = n->n_fit_ms < 256 ? n->n_fit_ms : 256;
   float v[256];
@@ -347,6 +360,8 @@ int mwx_node_open(const mwx_node_config *cfg, mwx_node_event_fn fn, void *ctx, m
   if (n->cfg.speed > 0 && (rc = node_memwork_create(NODE_TRIM_FREE_MIN, n->cfg.batch_nice + 5, n->cfg.batch_sched,
                                                       n->loop, &n->memw)))
     goto fail;
+  if (cfg->online && n->cfg.sign_threads >= 2 && (rc = node_signpool_create(n->cfg.sign_threads, n->key, &n->signp)))
+    goto fail;
   if (cfg->online && (rc = node_rx_start(n)))
     goto fail;
   *out = n;
@@ -360,6 +375,7 @@ void mwx_node_close(mwx_node *n) {
   if (!n)
     return;
   node_rx_stop(n);
+  node_signpool_destroy(n->signp); /* between passes: nothing queued */
   node_fitpool_destroy(n->fits); /* before the loop the workers post to */
   node_memwork_destroy(n->memw);
   node_fuse_stop(n);

@@ -209,6 +209,91 @@ int node_decide(mwx_node *n, const mwx_msg *m, uint8_t cls, size_t n_sources, co
   return rc;
 }
 
+/* The hold's deadline: the node runs until it and expires it on time. */
+static void note_hold(mwx_node *n, const mwx_release_decision *d) {
+  if (d->deadline_ns > n->last_deadline_ns)
+    n->last_deadline_ns = d->deadline_ns;
+  if (d->deadline_ns < n->next_expire_ns)
+    n->next_expire_ns = d->deadline_ns; /* expired on time */
+}
+
+/* decide() with the sign pool (signpool.c): each partner's decision takes
+ * its place in the out queue now and is queued for its signature (a
+ * release) and its record; node_sign_flush journals it, in this order,
+ * before any other record and before the pass's commit. */
+static int decide_queued(mwx_node *n, const mwx_msg *m, const int64_t made[MWX_NODE_STAGE_COUNT]) {
+  int rc;
+  for (int i = 0; i < n->st.n_partners; i++) {
+    mwx_release_decision *d = &n->dec[i];
+    node_sign_entry *e = node_signpool_slot(n->signp);
+    if (!e) { /* the queue's bound: its decisions journaled first */
+      n->sign_full++;
+      if ((rc = node_sign_flush(n)))
+        return rc;
+      e = node_signpool_slot(n->signp);
+    }
+    if (d->outcome == MWX_RELEASE_RELEASE)
+      rc = node_outq_push(n, MWX_NODE_EV_RELEASED, d->partner, &d->sample, 0, 0, d->rule_id);
+    else if (d->outcome == MWX_RELEASE_HOLD) {
+      note_hold(n, d);
+      rc = node_outq_push(n, MWX_NODE_EV_HELD, d->partner, &d->sample, 0, 0, d->detail);
+    } else
+      rc = node_outq_push(n, MWX_NODE_EV_REFUSED, d->partner, m, 0, 0, d->detail);
+    if (rc)
+      return rc;
+    if (d->outcome == MWX_RELEASE_RELEASE)
+      memcpy(n->out[n->n_out - 1].stage_ns, made, MWX_NODE_STAGE_COUNT * sizeof made[0]);
+    e->d = *d;
+    e->out_idx = n->n_out - 1;
+    e->sign = d->outcome == MWX_RELEASE_RELEASE;
+    e->rc = 0;
+    e->err[0] = 0;
+    node_signpool_push(n->signp);
+  }
+  return 0;
+}
+
+int node_sign_flush(mwx_node *n) {
+  if (!n->signp)
+    return 0;
+  int prev = node_prof(n, MWX_NODE_PROF_SIGN);
+  size_t cnt;
+  node_sign_entry *e = node_signpool_wait(n->signp, &cnt);
+  node_prof(n, MWX_NODE_PROF_DECIDE);
+  int rc = 0;
+  int64_t now = cnt ? node_real_ns() : 0;
+  for (size_t k = 0; k < cnt && !rc; k++) {
+    node_sign_entry *q = &e[k];
+    if (q->sign && q->rc) {
+      rc = mwx_error_set(q->rc, "%s", q->err);
+      break;
+    }
+    uint64_t id = 0;
+    if ((rc = mwx_release_journal(n->j, &q->d, &id)))
+      break;
+    n->st.records++;
+    node_out *o = &n->out[q->out_idx];
+    o->record = id;
+    if (q->d.outcome == MWX_RELEASE_HOLD)
+      o->item = id;
+    if (q->sign) {
+      memcpy(o->msg.sig, q->d.sample.sig, sizeof o->msg.sig);
+      o->stage_ns[MWX_NODE_STAGE_SIGNED] = now;
+    }
+  }
+  node_signpool_reset(n->signp);
+  node_prof(n, prev);
+  return rc;
+}
+
+void node_sign_discard(mwx_node *n) {
+  if (!n->signp)
+    return;
+  size_t cnt;
+  node_signpool_wait(n->signp, &cnt);
+  node_signpool_reset(n->signp);
+}
+
 static int decide(mwx_node *n, const mwx_msg *m, uint8_t cls, size_t n_sources, const mwx_msg_marking *sources) {
   mwx_release_sample s = {m, cls, n_sources, n_sources ? sources : NULL};
   n->st.samples++;
@@ -223,6 +308,8 @@ static int decide(mwx_node *n, const mwx_msg *m, uint8_t cls, size_t n_sources, 
   for (int i = 0; i < n->st.n_partners; i++)
     if (!n->direct[i])
       route_indirect(n, i);
+  if (n->signp)
+    return decide_queued(n, m, made);
   for (int i = 0; i < n->st.n_partners; i++) {
     mwx_release_decision *d = &n->dec[i];
     if (d->outcome == MWX_RELEASE_RELEASE) {
@@ -243,10 +330,7 @@ static int decide(mwx_node *n, const mwx_msg *m, uint8_t cls, size_t n_sources, 
         o->stage_ns[MWX_NODE_STAGE_SIGNED] = node_real_ns();
       }
     } else if (d->outcome == MWX_RELEASE_HOLD) {
-      if (d->deadline_ns > n->last_deadline_ns)
-        n->last_deadline_ns = d->deadline_ns;
-      if (d->deadline_ns < n->next_expire_ns)
-        n->next_expire_ns = d->deadline_ns; /* expired on time */
+      note_hold(n, d);
       rc = node_outq_push(n, MWX_NODE_EV_HELD, d->partner, &d->sample, id, id, d->detail);
     } else
       rc = node_outq_push(n, MWX_NODE_EV_REFUSED, d->partner, m, id, 0, d->detail);

@@ -133,6 +133,12 @@ int node_status_sample(mwx_node *n) {
   mwx_track_table_stats_get(n->tr, &ts);
   s->overflows = n->st.fits_dropped + n->st.handover_dropped + n->st.tracks_evicted + n->st.picture_dropped + n->st.picture_evicted +
                  mwx_node_loop_dropped(n->loop) + n->st.fused_dropped + ts.refused + ts.pending_dropped;
+  if (n->net) { /* the verify batch's bound (net.h MWX_NET_VERIFY_BATCH): reached, nothing lost */
+    mwx_net_stats ns;
+    mwx_net_get_stats(n->net, &ns);
+    s->overflows += ns.verify_full;
+  }
+  s->overflows += n->sign_full; /* the sign queue's bound (signpool.c): reached, nothing lost */
   int rc = mwx_journal_sealed_head(n->j, &s->journal_head_id, s->journal_head_hash);
   if (rc)
     return rc;

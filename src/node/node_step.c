@@ -156,7 +156,7 @@ static void pass_out(mwx_node *n) {
   rx_pend_emit(n, 1);
   if (!n->n_out)
     return;
-  int prev = node_prof(n, MWX_NODE_PROF_COMMIT);
+  int prev = node_prof(n, MWX_NODE_PROF_SYNC);
   rc = mwx_journal_sync_now(n->j);
   node_prof(n, prev);
   if (rc) {
@@ -282,7 +282,7 @@ static int step_pass(mwx_node *n, int64_t t_ns, int *done) {
      approve-on-timeout comes back through the approvals below */
   if (n->sim_ns >= n->next_expire_ns) {
     n->next_expire_ns = n->sim_ns + NS;
-    if ((rc = mwx_release_queue_expire(n->j, n->sim_ns, node_on_expired, n)))
+    if ((rc = node_sign_flush(n)) || (rc = mwx_release_queue_expire(n->j, n->sim_ns, node_on_expired, n)))
       goto fail;
   }
   if (n->has_src && !n->src_done) {
@@ -322,6 +322,10 @@ static int step_pass(mwx_node *n, int64_t t_ns, int *done) {
   }
   /* approvals by any process since the last pass: in the same batch */
   uint64_t last = n->approved_after;
+  /* the decisions queued for their signatures (signpool.c) journaled now:
+     before the queue's records, and before the commit */
+  if ((rc = node_sign_flush(n)))
+    goto fail;
   if ((rc = mwx_release_queue_approved(n->j, n->approved_after, node_on_approved, n, &last)))
     goto fail;
   if ((rc = save_seq(n)))
@@ -354,6 +358,7 @@ static int step_pass(mwx_node *n, int64_t t_ns, int *done) {
     *done = over;
   return 0;
 fail:
+  node_sign_discard(n);
   mwx_journal_rollback(n->j);
   n->n_out = 0;
   rx_pend_emit(n, 0);
