@@ -730,33 +730,6 @@ static void test_provisional_iff(void **state) {
   assert_true(prov > 0);
 }
 
-/* Squared Mahalanobis distance of the 6-D error d in the 6x6 block of P
- * (Cholesky); NAN if that block is not positive definite. */
-static double nees6(const double d[6], const double P[MWX_TRACK_NX][MWX_TRACK_NX]) {
-  double L[6][6] = {{0}}, y[6], q = 0;
-  for (int i = 0; i < 6; i++)
-    for (int j = 0; j <= i; j++) {
-      double s = P[i][j];
-      for (int k = 0; k < j; k++)
-        s -= L[i][k] * L[j][k];
-      if (i == j) {
-        if (!(s > 0))
-          return NAN;
-        L[i][i] = sqrt(s);
-      } else {
-        L[i][j] = s / L[j][j];
-      }
-    }
-  for (int i = 0; i < 6; i++) {
-    double s = d[i];
-    for (int k = 0; k < i; k++)
-      s -= L[i][k] * y[k];
-    y[i] = s / L[i][i];
-    q += y[i] * y[i];
-  }
-  return q;
-}
-
 /* 2022-11-18 with the default laydown and its truth at 1-s steps. */
 static void load_default_2022_11_18(mwx_sim_scenario *sc, mwx_sim_truth *truth) {
   char path[1024];
@@ -830,7 +803,7 @@ static void test_midcourse_nees(void **state) {
         d[c] = best.ballistic.x[c] - st.pos_ecef_m[c];
         d[3 + c] = best.ballistic.x[3 + c] - st.vel_ecef_mps[c];
       }
-      double q = nees6(d, best.ballistic.P);
+      double q = tu_nees(d, best.ballistic.P, 6);
       assert_true(isfinite(q));
       ssum += q;
       sn++;
@@ -888,7 +861,7 @@ static void test_staging_coast_velocity(void **state) {
       mwx_sim_truth_state st;
       if (mwx_sim_truth_at(&truth, 0, best.est.t_ns, &st) || !st.in_flight)
         continue;
-      /* the velocity block first, a unit block after it: nees6 is then the
+      /* the velocity block first, a unit block after it: tu_nees is then the
        * 3-D velocity NEES */
       double d[6] = {0}, P[MWX_TRACK_NX][MWX_TRACK_NX];
       memset(P, 0, sizeof P);
@@ -898,7 +871,7 @@ static void test_staging_coast_velocity(void **state) {
         for (int b = 0; b < 3; b++)
           P[a][b] = best.est.P[3 + a][3 + b];
       }
-      double q = nees6(d, P);
+      double q = tu_nees(d, P, 6);
       assert_true(isfinite(q));
       sum += q;
       n++;

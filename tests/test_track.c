@@ -91,45 +91,10 @@ static void run_ballistic(const mwx_ballistic_traj *tr, int kind, uint64_t seed,
     assert_int_equal(mwx_track_update(&cfg, &e, &p, &nis, NULL), 0);
     if (nees) {
       /* NEES of the 6-D position/velocity error */
-      double d[6], P[36], Pi[36];
-      for (int i = 0; i < 6; i++) {
+      double d[6];
+      for (int i = 0; i < 6; i++)
         d[i] = e.x[i] - xt[i];
-        for (int j = 0; j < 6; j++)
-          P[i * 6 + j] = e.P[i][j];
-      }
-      /* invert by Gauss-Jordan (test-side, independent of the module) */
-      double A[6][12];
-      for (int i = 0; i < 6; i++)
-        for (int j = 0; j < 12; j++)
-          A[i][j] = j < 6 ? P[i * 6 + j] : (j - 6 == i);
-      for (int c = 0; c < 6; c++) {
-        int piv = c;
-        for (int r2 = c + 1; r2 < 6; r2++)
-          if (fabs(A[r2][c]) > fabs(A[piv][c]))
-            piv = r2;
-        for (int j = 0; j < 12; j++) {
-          double tmp = A[c][j];
-          A[c][j] = A[piv][j];
-          A[piv][j] = tmp;
-        }
-        double dv = A[c][c];
-        for (int j = 0; j < 12; j++)
-          A[c][j] /= dv;
-        for (int r2 = 0; r2 < 6; r2++)
-          if (r2 != c) {
-            double f = A[r2][c];
-            for (int j = 0; j < 12; j++)
-              A[r2][j] -= f * A[c][j];
-          }
-      }
-      for (int i = 0; i < 6; i++)
-        for (int j = 0; j < 6; j++)
-          Pi[i * 6 + j] = A[i][6 + j];
-      double s = 0;
-      for (int i = 0; i < 6; i++)
-        for (int j = 0; j < 6; j++)
-          s += d[i] * Pi[i * 6 + j] * d[j];
-      nees[k++] = s;
+      nees[k++] = tu_nees(d, e.P, 6);
     }
   }
   if (n_nees)
@@ -200,42 +165,6 @@ static void test_nees_ekf(void **state) {
 static void test_nees_ukf(void **state) {
   (void)state;
   nees_mc(MWX_TRACK_UKF);
-}
-
-/* Test-side NEES of the first n components of d in the upper-left n x n of
- * P (Gauss-Jordan, independent of the module); NAN if singular. */
-static double nees_n(const double *d, const double P[MWX_TRACK_NX][MWX_TRACK_NX], int n) {
-  double A[9][18];
-  for (int i = 0; i < n; i++)
-    for (int j = 0; j < 2 * n; j++)
-      A[i][j] = j < n ? P[i][j] : (j - n == i);
-  for (int c = 0; c < n; c++) {
-    int piv = c;
-    for (int r = c + 1; r < n; r++)
-      if (fabs(A[r][c]) > fabs(A[piv][c]))
-        piv = r;
-    for (int j = 0; j < 2 * n; j++) {
-      double t = A[c][j];
-      A[c][j] = A[piv][j];
-      A[piv][j] = t;
-    }
-    double dv = A[c][c];
-    if (!(fabs(dv) > 0))
-      return NAN;
-    for (int j = 0; j < 2 * n; j++)
-      A[c][j] /= dv;
-    for (int r = 0; r < n; r++)
-      if (r != c) {
-        double f = A[r][c];
-        for (int j = 0; j < 2 * n; j++)
-          A[r][j] -= f * A[c][j];
-      }
-  }
-  double s = 0;
-  for (int i = 0; i < n; i++)
-    for (int j = 0; j < n; j++)
-      s += d[i] * A[i][n + j] * d[j];
-  return s;
 }
 
 /* The boost model's covariance against two truths (issue 13, twenty-fifth
@@ -338,9 +267,9 @@ static void boost_truth_case(int draw_noise, double *m6, double *mp, double *mv)
         for (int i = 0; i < 3; i++)
           for (int j = 0; j < 3; j++)
             Pv[i][j] = e.P[3 + i][3 + j];
-        s6 += nees_n(d, e.P, 6);
-        sp3 += nees_n(d, e.P, 3);
-        sv3 += nees_n(d + 3, Pv, 3);
+        s6 += tu_nees(d, e.P, 6);
+        sp3 += tu_nees(d, e.P, 3);
+        sv3 += tu_nees(d + 3, Pv, 3);
         n++;
       }
     }
@@ -404,7 +333,7 @@ static void postburn_run(int in_air_only, uint64_t seed, double *sd_los, double 
       double d[6];
       for (int i = 0; i < 6; i++)
         d[i] = in.est.x[i] - xt[i];
-      *nees_tail += nees_n(d, in.est.P, 6);
+      *nees_tail += tu_nees(d, in.est.P, 6);
       (*n_tail)++;
     }
     double s[3], u[3], r = 0, v = 0;

@@ -53,6 +53,36 @@ static inline mwx_track_plot tu_radar_plot(tu_rng *r, const mwx_geo_lla *lla, in
   return p;
 }
 
+/* Squared Mahalanobis distance (NEES) of the n-D error d in the upper-left
+ * n x n block of P (n <= MWX_TRACK_NX; Cholesky, test-side, independent of
+ * the module); NAN if that block is not positive definite. */
+static inline double tu_nees(const double *d, const double P[MWX_TRACK_NX][MWX_TRACK_NX], int n) {
+  double L[MWX_TRACK_NX][MWX_TRACK_NX] = {{0}}, y[MWX_TRACK_NX], q = 0;
+  if (n < 1 || n > MWX_TRACK_NX)
+    return NAN;
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j <= i; j++) {
+      double s = P[i][j];
+      for (int k = 0; k < j; k++)
+        s -= L[i][k] * L[j][k];
+      if (i == j) {
+        if (!(s > 0))
+          return NAN;
+        L[i][i] = sqrt(s);
+      } else {
+        L[i][j] = s / L[j][j];
+      }
+    }
+  for (int i = 0; i < n; i++) {
+    double s = d[i];
+    for (int k = 0; k < i; k++)
+      s -= L[i][k] * y[k];
+    y[i] = s / L[i][i];
+    q += y[i] * y[i];
+  }
+  return q;
+}
+
 static inline double tu_dist(const double a[3], const double b[3]) {
   return sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
 }
