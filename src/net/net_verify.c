@@ -15,31 +15,24 @@
  * only the verifications overlap.  A batch of one sample is verified on the
  * poll thread alone (no wake-up: the one-missile path is as before).
  *
- * Thread safety: each verification reads the shared public key (its
- * EVP_MD_CTX template is copied, OpenSSL 3 allows that from several
- * threads) and writes only its own job.  The claim index and the done
- * count are under the pool's mutex; a worker claims only while the batch's
- * index is below its count, so a worker that wakes late never touches a
- * batch that is being refilled (the poll thread refills only after every
- * sample of the previous one is done).
+ * The sharing is core_pool's (src/core/pool.c: a claim index under one
+ * mutex; the batch is closed before net_vpool_run returns, so a worker
+ * that wakes late never touches a batch being refilled).  Thread safety of
+ * a verification: it reads the shared public key (its EVP_MD_CTX template
+ * is copied, OpenSSL 3 allows that from several threads) and writes only
+ * its own job.
  */
-#define _GNU_SOURCE /* pthread_setname_np */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
+#include "core/core_int.h"
 #include "mwx/error.h"
 #include "net/net_int.h"
 
+_Static_assert(MWX_NET_VERIFY_THREADS_MAX <= CORE_POOL_THREADS_MAX, "verify_threads beyond what core_pool runs");
+
 struct net_vpool {
-  pthread_mutex_t mu;
-  pthread_cond_t go, done;
-  pthread_t th[MWX_NET_VERIFY_THREADS_MAX];
-  int n_th;
-  int stop;
-  net_vjob *jobs; /* the batch being verified (NULL between batches) */
-  size_t n_jobs, next, n_done;
+  core_pool *pool;
 };
 
 void net_vjob_verify(net_vjob *j) {
@@ -54,35 +47,9 @@ void net_vjob_verify(net_vjob *j) {
   j->ev.verified_ns = mwx_net_now_ns();
 }
 
-/* Claims and verifies samples of the current batch until none is left;
- * called and returns with p->mu held. */
-static void claim_all(net_vpool *p) {
-  while (p->jobs && p->next < p->n_jobs) {
-    net_vjob *j = &p->jobs[p->next++];
-    pthread_mutex_unlock(&p->mu);
-    net_vjob_verify(j);
-    pthread_mutex_lock(&p->mu);
-    if (++p->n_done == p->n_jobs)
-      pthread_cond_signal(&p->done);
-  }
-}
-
-static void *worker(void *arg) {
-  net_vpool *p = arg;
-  pthread_mutex_lock(&p->mu);
-  int id = p->n_th - 1; /* the creator counted this worker before unlocking */
-  pthread_mutex_unlock(&p->mu);
-  char name[16];
-  snprintf(name, sizeof name, "mwx-vfy%u", (unsigned)id % 100u);
-  pthread_setname_np(pthread_self(), name);
-  pthread_mutex_lock(&p->mu);
-  while (!p->stop) {
-    claim_all(p);
-    if (!p->stop)
-      pthread_cond_wait(&p->go, &p->mu);
-  }
-  pthread_mutex_unlock(&p->mu);
-  return NULL;
+static void verify_item(void *ctx, size_t i, int on_worker) {
+  (void)on_worker;
+  net_vjob_verify(&((net_vjob *)ctx)[i]);
 }
 
 int net_vpool_open(int threads, net_vpool **out) {
@@ -92,59 +59,34 @@ int net_vpool_open(int threads, net_vpool **out) {
   net_vpool *p = calloc(1, sizeof *p);
   if (!p)
     return mwx_error_set(MWX_ENOMEM, "out of memory");
-  pthread_mutex_init(&p->mu, NULL);
-  pthread_cond_init(&p->go, NULL);
-  pthread_cond_init(&p->done, NULL);
-  for (int i = 0; i < threads - 1; i++) {
-    pthread_mutex_lock(&p->mu); /* the worker reads its index under the lock */
-    if (pthread_create(&p->th[p->n_th], NULL, worker, p)) {
-      pthread_mutex_unlock(&p->mu);
-      net_vpool_close(p);
-      return mwx_error_set(MWX_EIO, "net: cannot start verify worker %d", i);
-    }
-    p->n_th++;
-    pthread_mutex_unlock(&p->mu);
+  int rc = core_pool_open(threads, "mwx-vfy", &p->pool);
+  if (rc) {
+    free(p);
+    return rc;
   }
   *out = p;
   return 0;
 }
 
-int net_vpool_threads(const net_vpool *p) { return p ? p->n_th + 1 : 1; }
+int net_vpool_threads(const net_vpool *p) { return p ? core_pool_threads(p->pool) : 1; }
 
 void net_vpool_run(net_vpool *p, net_vjob *jobs, size_t n) {
   size_t todo = 0;
   for (size_t i = 0; i < n && todo < 2; i++)
     todo += jobs[i].key != NULL;
-  if (!p || p->n_th == 0 || todo < 2) { /* nothing to share: as before, on this thread */
+  if (net_vpool_threads(p) < 2 || todo < 2) { /* nothing to share: as before, on this thread */
     for (size_t i = 0; i < n; i++)
       net_vjob_verify(&jobs[i]);
     return;
   }
-  pthread_mutex_lock(&p->mu);
-  p->jobs = jobs;
-  p->n_jobs = n;
-  p->next = 0;
-  p->n_done = 0;
-  pthread_cond_broadcast(&p->go);
-  claim_all(p);
-  while (p->n_done < p->n_jobs)
-    pthread_cond_wait(&p->done, &p->mu);
-  p->jobs = NULL;
-  p->n_jobs = p->next = p->n_done = 0;
-  pthread_mutex_unlock(&p->mu);
+  core_pool_begin(p->pool, verify_item, jobs);
+  core_pool_add(p->pool, n);
+  core_pool_finish(p->pool);
 }
 
 void net_vpool_close(net_vpool *p) {
   if (!p)
     return;
-  pthread_mutex_lock(&p->mu);
-  p->stop = 1;
-  pthread_cond_broadcast(&p->go);
-  pthread_mutex_unlock(&p->mu);
-  for (int i = 0; i < p->n_th; i++)
-    pthread_join(p->th[i], NULL);
-  pthread_cond_destroy(&p->go);
-  pthread_cond_destroy(&p->done);
-  pthread_mutex_destroy(&p->mu);
+  core_pool_close(p->pool);
   free(p);
 }

@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "core/core_int.h"
 #include "mwx/assess.h"
 #include "mwx/fuse.h"
 #include "mwx/node.h"
@@ -177,7 +178,7 @@ void node_fit_job_free(node_fit_job *j);
  * queued decision: the decision (its sample signed by the pool when sign),
  * its place in the out queue, the signature's result. */
 #define NODE_SIGN_QUEUE 512      /* decisions queued at most; the next one flushes first (sign_full) */
-#define NODE_SIGN_THREADS_MAX 8  /* sign_threads: the loop and at most 7 workers */
+#define NODE_SIGN_THREADS_MAX CORE_POOL_THREADS_MAX /* sign_threads: the loop and at most 7 workers */
 typedef struct node_sign_entry {
   mwx_release_decision d;
   size_t out_idx; /* n->out[out_idx] is its out entry */
