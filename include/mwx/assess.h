@@ -142,9 +142,7 @@ typedef struct mwx_assess_launch_fit_opts {
   double max_chi2_dof; /* a longer window is kept while its chi-square per dof stays below (3) */
   int min_duration_ms; /* TEST ONLY (default 0: off): the call returns no sooner than this many ms
                           after it started (it sleeps the rest), so a test can stand in a slow fit
-                          (e.g. 12,000) for a fast one; 0 to 600,000.  The environment variable
-                          MWX_TEST_LAUNCH_FIT_MIN_MS (same range) does the same for every call
-                          (the larger of the two counts) */
+                          (e.g. 12,000) for a fast one; 0 to 600,000 */
   const atomic_int *test_stop; /* TEST ONLY (default NULL): when set, the min_duration_ms wait ends
                                   as soon as *test_stop != 0 (looked at every 10 ms): the node's fit
                                   pool passes its stop flag, so a close does not wait it out */

@@ -628,25 +628,13 @@ static int launch_fit(const mwx_track_plot *plots, size_t n, const mwx_track_plo
 
 #define MIN_DURATION_MAX_MS 600000
 
-/* The test hook's duration: the larger of o->min_duration_ms and
- * MWX_TEST_LAUNCH_FIT_MIN_MS; MWX_EINVAL (naming it) when either is out of
- * range or the variable is not a whole number. */
+/* The test hook's duration (o->min_duration_ms); MWX_EINVAL, naming it,
+ * when it is out of range. */
 static int min_duration_ms(const mwx_assess_launch_fit_opts *o, long *ms) {
   if (o->min_duration_ms < 0 || o->min_duration_ms > MIN_DURATION_MAX_MS)
     return mwx_error_set(MWX_EINVAL, "assess: launch fit: min_duration_ms %d is not in 0..%d", o->min_duration_ms,
                          MIN_DURATION_MAX_MS);
   *ms = o->min_duration_ms;
-  const char *e = getenv("MWX_TEST_LAUNCH_FIT_MIN_MS");
-  if (e && *e) {
-    char *end = NULL;
-    errno = 0;
-    long v = strtol(e, &end, 10);
-    if (errno || end == e || *end || v < 0 || v > MIN_DURATION_MAX_MS)
-      return mwx_error_set(MWX_EINVAL, "assess: launch fit: MWX_TEST_LAUNCH_FIT_MIN_MS='%.32s' is not a whole number of ms in 0..%d", e,
-                           MIN_DURATION_MAX_MS);
-    if (v > *ms)
-      *ms = v;
-  }
   return 0;
 }
 
