@@ -542,8 +542,9 @@ static void trace_pred(void *ctx, size_t k, double t_s, int ph, double d2, const
  * the covariance's eigenvectors (position m, velocity m/s x 10 s, ln beta x
  * 1e4; smallest eigenvalue first): which state directions are overconfident.
  * Printed under the scenario's table line. */
-enum { NB_BANDS = 9 }; /* 0-3: boost end, coast, mid-course, re-entry above 100 km;
-                          4-8: re-entry 100-75, 75-50, 50-30, 30-15, 15-0 km */
+enum { NB_BANDS = 10 }; /* 0-3: boost end, coast, mid-course, re-entry above 100 km;
+                           4-8: re-entry 100-75, 75-50, 50-30, 30-15, 15-0 km; 9: mid-course
+                           coming down below 300 km (counted in 2 too) */
 typedef struct nb_acc {
   double n[NB_BANDS], z[NB_BANDS][7], z2[NB_BANDS][7], np[NB_BANDS], nv[NB_BANDS], n7[NB_BANDS], ez2[NB_BANDS][7];
 } nb_acc;
@@ -572,6 +573,8 @@ static void nb_pred(void *ctx, size_t k, double t_s, int ph, double d2, const mw
   double u[3][3];
   if (truth_vframe(&st, u))
     return;
+  int late = ph == MWX_ASSESS_PH_MIDCOURSE && st.lla.h_m < 300e3 && (st.vel_ecef_mps[0] * st.pos_ecef_m[0] +
+             st.vel_ecef_mps[1] * st.pos_ecef_m[1] + st.vel_ecef_mps[2] * st.pos_ecef_m[2]) < 0;
   double beta_ref = in->beta_ref_kgpm2 > 0 ? in->beta_ref_kgpm2 : MWX_TRACK_BETA_RV_KGPM2;
   double d7[7], P7[MWX_TRACK_NX][MWX_TRACK_NX] = {{0}};
   static const int idx[7] = {0, 1, 2, 3, 4, 5, 7};
@@ -616,24 +619,26 @@ static void nb_pred(void *ctx, size_t k, double t_s, int ph, double d2, const mw
   if (!isfinite(np) || !isfinite(nv) || !isfinite(n7))
     return;
   nb_acc *q = c->acc;
-  q->n[band] += 1;
-  for (int i = 0; i < 7; i++) {
-    q->z[band][i] += z[i];
-    q->z2[band][i] += z[i] * z[i];
-    int kk = ord[i];
-    double pr = 0;
-    for (int j = 0; j < 7; j++)
-      pr += V[j][kk] * ds[j];
-    q->ez2[band][i] += lam[kk] > 0 ? pr * pr / lam[kk] : 0;
+  for (int pass = 0; pass < 1 + late; pass++, band = 9) {
+    q->n[band] += 1;
+    for (int i = 0; i < 7; i++) {
+      q->z[band][i] += z[i];
+      q->z2[band][i] += z[i] * z[i];
+      int kk = ord[i];
+      double pr = 0;
+      for (int j = 0; j < 7; j++)
+        pr += V[j][kk] * ds[j];
+      q->ez2[band][i] += lam[kk] > 0 ? pr * pr / lam[kk] : 0;
+    }
+    q->np[band] += np;
+    q->nv[band] += nv;
+    q->n7[band] += n7;
   }
-  q->np[band] += np;
-  q->nv[band] += nv;
-  q->n7[band] += n7;
 }
 
 static void nb_print(const nb_acc *q) {
   static const char *bn[NB_BANDS] = {"boost end", "coast", "mid-course", "re-entry >100", "re 100-75",
-                                     "re 75-50", "re 50-30", "re 30-15", "re 15-0"};
+                                     "re 75-50", "re 50-30", "re 30-15", "re 15-0", "mc down <300"};
   for (int b = 0; b < NB_BANDS; b++) {
     if (!q->n[b])
       continue;
