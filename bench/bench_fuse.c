@@ -108,6 +108,7 @@ static const char *EST_NAME[N_EST] = {"JPN fused", "centralized", "KOR", "JPN", 
 static int g_ballistic; /* --ballistic: samples carry the ballistic model's estimate once ballistic */
 static mwx_fuse_config g_cfg; /* --boost-info, --ci, --no-thrust: ablations */
 static int g_nees_axes;       /* BENCH_FUSE_NEES: 3-D position / velocity NEES and per-axis z^2 per bin */
+static int g_postburn;        /* MWX_TRACK_POSTBURN_Q_IN_AIR_ONLY (fx_bench_postburn_env) */
 static double g_until_s;      /* BENCH_FUSE_UNTIL_S: a seed's run stops this long after launch (0: the flight) */
 static mwx_fuse_tracklet_counts g_tk; /* --tracklet: the fusers' tracklet counts, summed over the seeds */
 #define COAST_S 20
@@ -562,6 +563,7 @@ static int run_seed(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, uint
   po.seed = seed;
   po.centralized = 1;
   po.ballistic_est = g_ballistic;
+  po.postburn_q_in_air_only = g_postburn;
   int rc = mwx_fuse_pipe_create(sc, truth, &po, &pp);
   if (!rc)
     rc = mwx_fuse_create(&g_cfg, &fz);
@@ -1113,6 +1115,7 @@ static int run_cost(const char *scen) {
   mwx_fuser *fz = NULL;
   mwx_fuse_pipe_opts po;
   mwx_fuse_pipe_opts_default(&po);
+  po.postburn_q_in_air_only = g_postburn;
   int rc = mwx_fuse_pipe_create(&sc, &truth, &po, &pp);
   if (!rc)
     rc = mwx_fuse_create(&g_cfg, &fz);
@@ -1337,6 +1340,7 @@ int main(int argc, char **argv) {
   int seeds = 20, cost = 0;
   mwx_fuse_config_default(&g_cfg);
   g_nees_axes = getenv("BENCH_FUSE_NEES") != NULL;
+  g_postburn = fx_bench_postburn_env();
   g_until_s = getenv("BENCH_FUSE_UNTIL_S") ? atof(getenv("BENCH_FUSE_UNTIL_S")) : 0.0;
   if (getenv("BENCH_FUSE_SOURCES") && !(g_sb = calloc(MAX_BINS, sizeof *g_sb)))
     return 1;

@@ -404,14 +404,23 @@ static void trace_split(const trace_ctx *c, size_t k, double t_s, double d2, con
          sqrt(fmax(lb, 0)), -ve[0], -ve[1], st->lla.h_m * 1e-3, st->t_s);
 }
 
-/* MWX_BENCH_TRACE_VFRAME=1 (with MWX_BENCH_TRACE): a "VFR" line under each
- * TRACE line (issue 12, twenty-second session, acc12b): the state's position
- * and velocity errors on the truth's along-velocity, up-in-plane and lateral
- * axes, each over the estimate's own sigma on that axis (z; a consistent
- * state has E[z^2] = 1 on every axis), and those sigmas. */
-static void trace_vframe(const trace_ctx *c, double t_s, int ph, const mwx_track_est *e,
-                         const mwx_sim_truth_state *st) {
-  double u[3][3], r = 0, sp = 0, w = 0, nn = 0;
+/* ord[0..n-1] = the indices of lam, smallest first. */
+static void eig_order(const double *lam, int *ord, int n) {
+  for (int i = 0; i < n; i++)
+    ord[i] = i;
+  for (int i = 0; i < n; i++)
+    for (int j = i + 1; j < n; j++)
+      if (lam[ord[j]] < lam[ord[i]]) {
+        int t = ord[i];
+        ord[i] = ord[j];
+        ord[j] = t;
+      }
+}
+
+/* The truth's velocity frame: u[0] along its velocity, u[1] up in its
+ * vertical plane, u[2] lateral (u[0] x u[1]); -1 at the origin or at rest. */
+static int truth_vframe(const mwx_sim_truth_state *st, double u[3][3]) {
+  double r = 0, sp = 0, w = 0, nn = 0;
   for (int i = 0; i < 3; i++) {
     r += st->pos_ecef_m[i] * st->pos_ecef_m[i];
     sp += st->vel_ecef_mps[i] * st->vel_ecef_mps[i];
@@ -419,7 +428,7 @@ static void trace_vframe(const trace_ctx *c, double t_s, int ph, const mwx_track
   r = sqrt(r);
   sp = sqrt(sp);
   if (!(r > 0) || !(sp > 0))
-    return;
+    return -1;
   for (int i = 0; i < 3; i++) {
     u[0][i] = st->vel_ecef_mps[i] / sp;
     w += st->pos_ecef_m[i] / r * u[0][i];
@@ -433,6 +442,19 @@ static void trace_vframe(const trace_ctx *c, double t_s, int ph, const mwx_track
   u[2][0] = u[0][1] * u[1][2] - u[0][2] * u[1][1];
   u[2][1] = u[0][2] * u[1][0] - u[0][0] * u[1][2];
   u[2][2] = u[0][0] * u[1][1] - u[0][1] * u[1][0];
+  return 0;
+}
+
+/* MWX_BENCH_TRACE_VFRAME=1 (with MWX_BENCH_TRACE): a "VFR" line under each
+ * TRACE line (issue 12, twenty-second session, acc12b): the state's position
+ * and velocity errors on the truth's along-velocity, up-in-plane and lateral
+ * axes, each over the estimate's own sigma on that axis (z; a consistent
+ * state has E[z^2] = 1 on every axis), and those sigmas. */
+static void trace_vframe(const trace_ctx *c, double t_s, int ph, const mwx_track_est *e,
+                         const mwx_sim_truth_state *st) {
+  double u[3][3];
+  if (truth_vframe(st, u))
+    return;
   double z[6], sd[6];
   for (int blk = 0; blk < 2; blk++)
     for (int a = 0; a < 3; a++) {
@@ -460,14 +482,8 @@ static void trace_vframe(const trace_ctx *c, double t_s, int ph, const mwx_track
       A[i][j] = (i < 3 ? 1.0 : 100.0) * (j < 3 ? 1.0 : 100.0) * e->P[i][j];
   double lam[6];
   la_eig_sym(&A[0][0], lam, &V[0][0], 6);
-  int ord[6] = {0, 1, 2, 3, 4, 5};
-  for (int i = 0; i < 6; i++)
-    for (int j = i + 1; j < 6; j++)
-      if (lam[ord[j]] < lam[ord[i]]) {
-        int t = ord[i];
-        ord[i] = ord[j];
-        ord[j] = t;
-      }
+  int ord[6];
+  eig_order(lam, ord, 6);
   printf(" eig");
   for (int r = 0; r < 6; r++) {
     int k = ord[r];
@@ -513,6 +529,129 @@ static void trace_pred(void *ctx, size_t k, double t_s, int ph, double d2, const
     trace_split(c, k, t_s, d2, e, &st, a);
   if (getenv("MWX_BENCH_TRACE_VFRAME") && !isnan(np))
     trace_vframe(c, t_s, ph, e, &st);
+}
+
+/* MWX_BENCH_NEES_BINS=1 (issue 12, twenty-sixth session): the state the
+ * scored predictions were made from (the ballistic model's estimate once
+ * p_ballistic >= 0.9, as mwx_assess_track takes it) against the truth, per
+ * phase and, in re-entry, per band of the truth's height: per axis of the
+ * truth's velocity frame (along, up in its vertical plane, lateral) the mean
+ * z and E[z^2] of position and velocity, ln beta's (the truth's drawn RV
+ * against the state's ln(beta / beta_ref)), the 3-D position / velocity and
+ * 7-D (position, velocity, ln beta) NEES, and the 7-D error's E[z^2] along
+ * the covariance's eigenvectors (position m, velocity m/s x 10 s, ln beta x
+ * 1e4; smallest eigenvalue first): which state directions are overconfident.
+ * Printed under the scenario's table line. */
+enum { NB_BANDS = 10 }; /* 0-3: boost end, coast, mid-course, re-entry above 100 km;
+                           4-8: re-entry 100-75, 75-50, 50-30, 30-15, 15-0 km; 9: mid-course
+                           coming down below 300 km (counted in 2 too) */
+typedef struct nb_acc {
+  double n[NB_BANDS], z[NB_BANDS][7], z2[NB_BANDS][7], np[NB_BANDS], nv[NB_BANDS], n7[NB_BANDS], ez2[NB_BANDS][7];
+} nb_acc;
+typedef struct nb_ctx {
+  const mwx_sim_truth *truth;
+  nb_acc *acc;
+  trace_ctx *trace; /* MWX_BENCH_TRACE as well: its lines */
+} nb_ctx;
+
+static void nb_pred(void *ctx, size_t k, double t_s, int ph, double d2, const mwx_track_info *in,
+                    const mwx_assess *a) {
+  nb_ctx *c = ctx;
+  if (c->trace)
+    trace_pred(c->trace, k, t_s, ph, d2, in, a);
+  if (k != 0 || ph < 0 || ph >= MWX_ASSESS_N_PHASE)
+    return;
+  const mwx_track_est *e = in->p_ballistic >= 0.9 ? &in->ballistic : &in->est;
+  mwx_sim_truth_state st;
+  if (mwx_sim_truth_at(c->truth, k, e->t_ns, &st) || !st.in_flight)
+    return;
+  int band = ph;
+  if (ph == MWX_ASSESS_PH_REENTRY) {
+    double h = st.lla.h_m;
+    band = h >= 100e3 ? 3 : h >= 75e3 ? 4 : h >= 50e3 ? 5 : h >= 30e3 ? 6 : h >= 15e3 ? 7 : 8;
+  }
+  double u[3][3];
+  if (truth_vframe(&st, u))
+    return;
+  int late = ph == MWX_ASSESS_PH_MIDCOURSE && st.lla.h_m < 300e3 && (st.vel_ecef_mps[0] * st.pos_ecef_m[0] +
+             st.vel_ecef_mps[1] * st.pos_ecef_m[1] + st.vel_ecef_mps[2] * st.pos_ecef_m[2]) < 0;
+  double beta_ref = in->beta_ref_kgpm2 > 0 ? in->beta_ref_kgpm2 : MWX_TRACK_BETA_RV_KGPM2;
+  double d7[7], P7[MWX_TRACK_NX][MWX_TRACK_NX] = {{0}};
+  static const int idx[7] = {0, 1, 2, 3, 4, 5, 7};
+  for (int i = 0; i < 3; i++) {
+    d7[i] = e->x[i] - st.pos_ecef_m[i];
+    d7[3 + i] = e->x[3 + i] - st.vel_ecef_mps[i];
+  }
+  d7[6] = e->x[7] - log(c->truth->launch[k].veh.beta_rv_kgpm2 / beta_ref);
+  for (int i = 0; i < 7; i++)
+    for (int j = 0; j < 7; j++)
+      P7[i][j] = e->P[idx[i]][idx[j]];
+  double z[7];
+  for (int blk = 0; blk < 2; blk++)
+    for (int ax = 0; ax < 3; ax++) {
+      double d = 0, v = 0;
+      for (int i = 0; i < 3; i++) {
+        d += u[ax][i] * d7[3 * blk + i];
+        for (int j = 0; j < 3; j++)
+          v += u[ax][i] * P7[3 * blk + i][3 * blk + j] * u[ax][j];
+      }
+      z[3 * blk + ax] = v > 0 ? d / sqrt(v) : NAN;
+    }
+  z[6] = P7[6][6] > 0 ? d7[6] / sqrt(P7[6][6]) : NAN;
+  double Pv[MWX_TRACK_NX][MWX_TRACK_NX] = {{0}};
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      Pv[i][j] = P7[3 + i][3 + j];
+  double np = nees(d7, P7, 3), nv = nees(d7 + 3, Pv, 3), n7 = P7[6][6] > 0 ? nees(d7, P7, 7) : NAN;
+  static const double sc[7] = {1, 1, 1, 10, 10, 10, 1e4};
+  double A[7][7], V[7][7], lam[7], ds[7];
+  for (int i = 0; i < 7; i++) {
+    ds[i] = sc[i] * d7[i];
+    for (int j = 0; j < 7; j++)
+      A[i][j] = sc[i] * sc[j] * P7[i][j];
+  }
+  la_eig_sym(&A[0][0], lam, &V[0][0], 7);
+  int ord[7];
+  eig_order(lam, ord, 7);
+  for (int i = 0; i < 7; i++)
+    if (!isfinite(z[i]))
+      return;
+  if (!isfinite(np) || !isfinite(nv) || !isfinite(n7))
+    return;
+  nb_acc *q = c->acc;
+  for (int pass = 0; pass < 1 + late; pass++, band = 9) {
+    q->n[band] += 1;
+    for (int i = 0; i < 7; i++) {
+      q->z[band][i] += z[i];
+      q->z2[band][i] += z[i] * z[i];
+      int kk = ord[i];
+      double pr = 0;
+      for (int j = 0; j < 7; j++)
+        pr += V[j][kk] * ds[j];
+      q->ez2[band][i] += lam[kk] > 0 ? pr * pr / lam[kk] : 0;
+    }
+    q->np[band] += np;
+    q->nv[band] += nv;
+    q->n7[band] += n7;
+  }
+}
+
+static void nb_print(const nb_acc *q) {
+  static const char *bn[NB_BANDS] = {"boost end", "coast", "mid-course", "re-entry >100", "re 100-75",
+                                     "re 75-50", "re 50-30", "re 30-15", "re 15-0", "mc down <300"};
+  for (int b = 0; b < NB_BANDS; b++) {
+    if (!q->n[b])
+      continue;
+    double n = q->n[b];
+    printf("    nees %-13s n %5.0f pos a/u/l z %+5.2f %+5.2f %+5.2f z2 %5.2f %5.2f %5.2f | vel z %+5.2f %+5.2f %+5.2f "
+           "z2 %5.2f %5.2f %5.2f | lnb z %+5.2f z2 %5.2f | P3 %5.2f V3 %5.2f N7 %5.2f | eig z2",
+           bn[b], n, q->z[b][0] / n, q->z[b][1] / n, q->z[b][2] / n, q->z2[b][0] / n, q->z2[b][1] / n,
+           q->z2[b][2] / n, q->z[b][3] / n, q->z[b][4] / n, q->z[b][5] / n, q->z2[b][3] / n, q->z2[b][4] / n,
+           q->z2[b][5] / n, q->z[b][6] / n, q->z2[b][6] / n, q->np[b] / n, q->nv[b] / n, q->n7[b] / n);
+    for (int i = 0; i < 7; i++)
+      printf(" %.2f", q->ez2[b][i] / n);
+    printf("\n");
+  }
 }
 
 /* MWX_BENCH_TRACE (any value): the warning picture over time
@@ -629,6 +768,8 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
     size_t in[MWX_ASSESS_N_PHASE] = {0}, n[MWX_ASSESS_N_PHASE] = {0};
     double z2a[MWX_ASSESS_N_PHASE] = {0}, z2b[MWX_ASSESS_N_PHASE] = {0}, bsh[MWX_ASSESS_N_PHASE] = {0};
     size_t nfl_ok[MWX_ASSESS_N_PHASE] = {0}; /* flights with a prediction in the phase */
+    static nb_acc nba;
+    memset(&nba, 0, sizeof nba);
     double *cons = calloc((size_t)seeds, sizeof *cons), *c50 = calloc((size_t)seeds, sizeof *c50);
     int ncons = 0, n50 = 0, bad5 = 0, ncls[MWX_CLASS_ICBM + 1] = {0};
     double worst = 0;
@@ -683,10 +824,16 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
         o.pitch_hold = atoi(getenv("MWX_BENCH_PITCH_HOLD"));
       if (getenv("MWX_BENCH_BETA_SIGMA")) /* the impact's sigma of ln beta */
         o.beta_rel_sigma = atof(getenv("MWX_BENCH_BETA_SIGMA"));
+      o.postburn_q_in_air_only = fx_bench_postburn_env(); /* MWX_TRACK_POSTBURN_Q_IN_AIR_ONLY */
       trace_ctx tc = {&truth, s, getenv("MWX_BENCH_TRACE") ? atoi(getenv("MWX_BENCH_TRACE")) : -1};
       if (getenv("MWX_BENCH_TRACE")) { /* a line per scored prediction of that phase (-1: all) */
         o.pred_fn = trace_pred;
         o.pred_ctx = &tc;
+      }
+      nb_ctx nbc = {&truth, &nba, getenv("MWX_BENCH_TRACE") ? &tc : NULL};
+      if (getenv("MWX_BENCH_NEES_BINS")) { /* the predictions' states against the truth (nb_pred) */
+        o.pred_fn = nb_pred;
+        o.pred_ctx = &nbc;
       }
       pic_trace pt;
       memset(&pt, 0, sizeof pt);
@@ -791,6 +938,8 @@ static void phase_bench(int seeds, const char *laydown, const char *nation, int 
                  100.0 * bsh[p] / (double)n[p]);
       printf("\n");
     }
+    if (getenv("MWX_BENCH_NEES_BINS"))
+      nb_print(&nba);
     for (int p = 0; p < MWX_ASSESS_N_PHASE; p++)
       tot_fl[p] += n[p] ? nfl_ok[p] : 0;
     fflush(stdout);
@@ -1183,6 +1332,8 @@ static void diag(const char *name, int seed, const char *nation, double every_s)
   mwx_sim_scenario_use_sensors(&sc, "default");
   mwx_track_config cfg;
   mwx_track_config_default(&cfg);
+  if (fx_bench_postburn_env()) /* MWX_TRACK_POSTBURN_Q_IN_AIR_ONLY */
+    cfg.postburn_q_in_air_only = fx_bench_postburn_env() > 0;
   if (getenv("MWX_BENCH_Q_BALLISTIC")) /* the ballistic model's white-acceleration PSD */
     cfg.filt.q_ballistic_m2ps3 = atof(getenv("MWX_BENCH_Q_BALLISTIC"));
   if (getenv("MWX_BENCH_Q_BOOST")) /* the boost model's white-acceleration PSD (m^2/s^3) */
@@ -1553,6 +1704,8 @@ static void nees_bench(int seeds, const char *nation) {
         seed_n0[p] = acc[p].n;
       mwx_track_config cfg;
       mwx_track_config_default(&cfg);
+      if (fx_bench_postburn_env()) /* MWX_TRACK_POSTBURN_Q_IN_AIR_ONLY */
+        cfg.postburn_q_in_air_only = fx_bench_postburn_env() > 0;
       if (getenv("MWX_BENCH_Q_BALLISTIC")) /* the ballistic model's white-acceleration PSD */
         cfg.filt.q_ballistic_m2ps3 = atof(getenv("MWX_BENCH_Q_BALLISTIC"));
       if (getenv("MWX_BENCH_THRUST_VE")) /* the boost model's thrust law, ve (m/s) */

@@ -1,5 +1,6 @@
 /* fixture_bench.c - see fixture_bench.h */
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -82,4 +83,11 @@ int fx_inv6(const double A[6][6], double X[6][6], double *logdet) {
   if (logdet)
     *logdet = ld;
   return 0;
+}
+
+int fx_bench_postburn_env(void) {
+  const char *e = getenv("MWX_TRACK_POSTBURN_Q_IN_AIR_ONLY");
+  if (!e)
+    return 0;
+  return !strcmp(e, "1") ? 1 : !strcmp(e, "0") ? -1 : 0;
 }

@@ -30,4 +30,11 @@ void fx_bench_track(mwx_msg *m, const char *nation, uint64_t seq, const char *co
  * singular, else 0. */
 int fx_inv6(const double A[6][6], double X[6][6], double *logdet);
 
+/* The benches' post-burnout switch (mwx_track_config.postburn_q_in_air_only,
+ * reached through mwx_assess_run_opts / mwx_fuse_pipe_opts): the environment's
+ * MWX_TRACK_POSTBURN_Q_IN_AIR_ONLY, "1" -> 1 (on), "0" -> -1 (off), unset or
+ * anything else -> 0 (the tracker's default).  Bench code only: the library
+ * reads no environment. */
+int fx_bench_postburn_env(void);
+
 #endif

@@ -381,6 +381,8 @@ typedef struct mwx_assess_run_opts {
                             0: the tracker's */
   int pitch_hold;         /* 1: the held elevation's law on, -1 off (mwx_track_filter_cfg.pitch_hold);
                             0: the tracker's */
+  int postburn_q_in_air_only; /* 1: on, -1: off (mwx_track_config.postburn_q_in_air_only); 0: the
+                            tracker's default */
   /* progress (NULL: none): called on the run's thread each time another
      whole percent of the scenario's sim time (epoch to the last fall) is
      done, with that fraction (0..1) and the sim seconds since the epoch */

@@ -536,10 +536,12 @@ typedef struct mwx_fuse_pipe_opts {
   int ballistic_est; /* 1: a ballistic track publishes its ballistic model's estimate
                         (mwx_track_info.ballistic) instead of the combined one the node
                         publishes (an ablation of the bench) */
+  int postburn_q_in_air_only; /* every tracker's mwx_track_config.postburn_q_in_air_only: 1 on,
+                        -1 off, 0 (default) the tracker's default */
 } mwx_fuse_pipe_opts;
 
 /* Fills o with the defaults: seed 1, no centralized tracker, the combined
- * estimate published. */
+ * estimate published, the trackers' default configuration. */
 void mwx_fuse_pipe_opts_default(mwx_fuse_pipe_opts *o);
 
 typedef struct mwx_fuse_pipe mwx_fuse_pipe;

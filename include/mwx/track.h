@@ -295,17 +295,16 @@ typedef struct mwx_track_config {
                              minute after an exo-atmospheric burnout has q_ballistic 0 (issue 13,
                              twenty-fifth session: that minute's 1e-4 held the ICBM's mid-course
                              covariance wide; off because issue 12's first-consistent tests rely on
-                             it, BENCHMARKS.md).  mwx_track_config_default sets 1 when the
-                             environment has MWX_TRACK_POSTBURN_Q_IN_AIR_ONLY=1 (the benches reach
-                             the trackers only through src/assess) */
+                             it, BENCHMARKS.md).  The benches and `mwx_assess_run` reach it
+                             through mwx_assess_run_opts / mwx_fuse_pipe_opts */
 } mwx_track_config;
 
 /* Defaults: EKF filter defaults, gate 0.999, 4-of-5 (the two initiating
  * plots count), delete after 6 misses
  * or 60 s of silence, two-point within 30 s and 8 km/s, accel 60 m/s^2,
  * min height -1 km,
- * coasting at most 7,200 s, every track kept (max_tracks 0), postburn_q_in_air_only 0
- * (1 if the environment has MWX_TRACK_POSTBURN_Q_IN_AIR_ONLY=1).  An established track (confirmed, >= 10 updates)
+ * coasting at most 7,200 s, every track kept (max_tracks 0), postburn_q_in_air_only 0.
+ * An established track (confirmed, >= 10 updates)
  * that falls silent (20 s, or delete_misses misses) is not deleted but
  * coasts: its IMM collapses onto the ballistic model and it is predicted as
  * free flight until it lands or a sensor picks it up again. */

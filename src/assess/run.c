@@ -264,6 +264,8 @@ int mwx_assess_run(const mwx_sim_scenario *sc, const mwx_sim_truth *truth, const
     cfg.filt.q_pitch_deg2ps = o.q_pitch_deg2ps > 0 ? o.q_pitch_deg2ps : 0.0;
   if (o.pitch_hold)
     cfg.filt.pitch_hold = o.pitch_hold > 0;
+  if (o.postburn_q_in_air_only)
+    cfg.postburn_q_in_air_only = o.postburn_q_in_air_only > 0;
   if ((rc = mwx_assess_drive_create(sc, truth, o.nation, o.seed, &cfg, &drv)))
     goto done;
   tr = mwx_assess_drive_tracker(drv);

@@ -129,8 +129,12 @@ int mwx_fuse_pipe_create(const mwx_sim_scenario *sc, const mwx_sim_truth *truth,
   p->sc = sc;
   p->t_ns = sc->epoch_ns;
   int rc = mwx_sim_source_init(&p->src, sc, truth, p->o.seed);
+  mwx_track_config tc;
+  mwx_track_config_default(&tc);
+  if (p->o.postburn_q_in_air_only)
+    tc.postburn_q_in_air_only = p->o.postburn_q_in_air_only > 0;
   for (int k = 0; k < (p->o.centralized ? 4 : 3) && !rc; k++)
-    rc = mwx_track_create(NULL, &p->tr[k]);
+    rc = mwx_track_create(&tc, &p->tr[k]);
   if (rc) {
     mwx_fuse_pipe_destroy(p);
     return rc;

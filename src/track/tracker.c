@@ -196,8 +196,7 @@ void mwx_track_config_default(mwx_track_config *cfg) {
   cfg->init_accel_mps2 = 60.0;
   cfg->min_height_m = -1000.0;
   cfg->max_coast_s = MWX_ASSESS_MAX_FLIGHT_S; /* a whole flight (assess.h: its one definition) */
-  const char *e = getenv("MWX_TRACK_POSTBURN_Q_IN_AIR_ONLY"); /* the experiment's switch (track.h) */
-  cfg->postburn_q_in_air_only = e && strcmp(e, "1") == 0;
+  cfg->postburn_q_in_air_only = 0;
 }
 
 int mwx_track_create(const mwx_track_config *cfg, mwx_tracker **out) {
