@@ -58,6 +58,8 @@
 # VERIFY_THREADS=N, SIGN_THREADS=N (environment) set every node's "verify_threads" (the receive
 # side's verify pool, src/net/net_verify.c) and "sign_threads" (the loop's sign pool,
 # src/node/signpool.c); 1 = the one-thread path of before; default: the node's (2 and 1).
+# MMAP_THRESHOLD_KB=N (environment) sets every node's "malloc_mmap_threshold_kb" (0: glibc's dynamic
+# mmap threshold, the node before the twenty-sixth session; default: the node's, 64).
 # WRAP_KOR="CMD ARGS" (environment) runs KOR's mwxd under CMD (e.g. "heaptrack -o FILE": what
 # KOR's heap holds; RSS, CPU and SCHED of KOR then measure CMD's child, not mwxd); WRAP_JPN, WRAP_USA
 # the same for JPN and USA.
@@ -107,6 +109,7 @@ run_case() {
   [ -n "${SLOW_PASS_MS:-}" ] && synckey="$synckey\"slow_pass_ms\":$SLOW_PASS_MS,"
   [ -n "${VERIFY_THREADS:-}" ] && synckey="$synckey\"verify_threads\":$VERIFY_THREADS,"
   [ -n "${SIGN_THREADS:-}" ] && synckey="$synckey\"sign_threads\":$SIGN_THREADS,"
+  [ -n "${MMAP_THRESHOLD_KB:-}" ] && synckey="$synckey\"malloc_mmap_threshold_kb\":$MMAP_THRESHOLD_KB,"
   [ -n "${BATCH_NICE:-}" ] && synckey="$synckey\"batch_nice\":$BATCH_NICE,"
   [ -n "${BATCH_SCHED:-}" ] && synckey="$synckey\"batch_sched\":\"$BATCH_SCHED\","
   local common="$synckey\"secure\":$secure,\"lease_ms\":3000,\"scenario\":\"$sc\",\"seed\":1,\"speed\":$speed,$stepkey\"start_unix_ms\":$start,\"linger_s\":-1"
