@@ -270,7 +270,7 @@ static void print_bounds(const char *nation, const mwx_node_stats *st, const mwx
   printf("%s BOUNDS handover max=%llu/%llu dropped=%llu | rx_pend max=%llu | out max=%llu impacts deferred=%llu | fit_queue cap=%d"
          " workers=%d dropped=%llu | tracks held=%llu/%d evicted=%llu forgotten=%llu | tracker slots=%llu/%llu"
          " live max=%llu refused=%llu pending dropped=%llu | latest samples=%llu/%d evicted=%llu dropped=%llu | fused dropped=%llu"
-         " | alerts forgotten=%llu | verify threads=%d max=%llu/%d shared=%llu full=%llu | sign threads=%d by_worker=%llu full=%llu | heap used=%.1f free=%.1f tracker=%.1f journal=%.1f fuser=%.1f tables=%.1f rss=%.1f MB trims=%llu (skipped %llu) max=%.2f ms\n",
+         " | alerts forgotten=%llu | verify threads=%d max=%llu/%d shared=%llu full=%llu | sign threads=%d by_worker=%llu full=%llu | heap used=%.1f free=%.1f tracker=%.1f journal=%.1f fuser=%.1f tables=%.1f rss=%.1f MB trims=%llu (skipped %llu) max=%.2f ms mmap_threshold=%d kB\n",
          nation, (unsigned long long)st->handover_max, (unsigned long long)st->handover_cap,
          (unsigned long long)st->handover_dropped, (unsigned long long)st->rx_pend_max,
          (unsigned long long)st->out_max, (unsigned long long)st->impacts_deferred, cfg->fit_queue, cfg->fit_workers, (unsigned long long)st->fits_dropped,
@@ -286,7 +286,8 @@ static void print_bounds(const char *nation, const mwx_node_stats *st, const mwx
          (double)m->heap_used_bytes / 1048576.0, (double)m->heap_free_bytes / 1048576.0,
          (double)m->tracker_heap_bytes / 1048576.0, (double)m->journal_heap_bytes / 1048576.0,
          (double)m->fuser_heap_bytes / 1048576.0, (double)m->node_tables_bytes / 1048576.0,
-         (double)m->rss_bytes / 1048576.0, (unsigned long long)m->trims, (unsigned long long)m->trims_skipped, (double)m->trim_max_ns / 1e6);
+         (double)m->rss_bytes / 1048576.0, (unsigned long long)m->trims, (unsigned long long)m->trims_skipped, (double)m->trim_max_ns / 1e6,
+         m->mmap_threshold_kb);
 }
 
 static int node_main(const char *config, long run_s, int log, int stages, const web_opts *wo) {

@@ -58,8 +58,13 @@
 # VERIFY_THREADS=N, SIGN_THREADS=N (environment) set every node's "verify_threads" (the receive
 # side's verify pool, src/net/net_verify.c) and "sign_threads" (the loop's sign pool,
 # src/node/signpool.c); 1 = the one-thread path of before; default: the node's (2 and 1).
+# MMAP_THRESHOLD_KB=N (environment) sets every node's "malloc_mmap_threshold_kb" (0: glibc's dynamic
+# mmap threshold, the node before the twenty-sixth session; default: the node's, 64).
 # WRAP_KOR="CMD ARGS" (environment) runs KOR's mwxd under CMD (e.g. "heaptrack -o FILE": what
-# KOR's heap holds; RSS, CPU and SCHED of KOR then measure CMD's child, not mwxd).
+# KOR's heap holds; RSS, CPU and SCHED of KOR then measure CMD's child, not mwxd); WRAP_JPN, WRAP_USA
+# the same for JPN and USA.
+# DOMAIN_BASE=N (environment, default 200) moves the cases' DDS domains (N .. N+11): two runs at once
+# on one machine (memory runs) without seeing each other's nodes. DDSPERF=0 skips ddsperf.
 # NICE=N (environment) runs every mwxd under nice -n N (default 0; negative needs root): what the
 # nodes give when the scheduler prefers them to the machine's other work.
 set -u
@@ -104,12 +109,13 @@ run_case() {
   [ -n "${SLOW_PASS_MS:-}" ] && synckey="$synckey\"slow_pass_ms\":$SLOW_PASS_MS,"
   [ -n "${VERIFY_THREADS:-}" ] && synckey="$synckey\"verify_threads\":$VERIFY_THREADS,"
   [ -n "${SIGN_THREADS:-}" ] && synckey="$synckey\"sign_threads\":$SIGN_THREADS,"
+  [ -n "${MMAP_THRESHOLD_KB:-}" ] && synckey="$synckey\"malloc_mmap_threshold_kb\":$MMAP_THRESHOLD_KB,"
   [ -n "${BATCH_NICE:-}" ] && synckey="$synckey\"batch_nice\":$BATCH_NICE,"
   [ -n "${BATCH_SCHED:-}" ] && synckey="$synckey\"batch_sched\":\"$BATCH_SCHED\","
   local common="$synckey\"secure\":$secure,\"lease_ms\":3000,\"scenario\":\"$sc\",\"seed\":1,\"speed\":$speed,$stepkey\"start_unix_ms\":$start,\"linger_s\":-1"
   local h=0
   [ "$topo" = hub ] && h=1
-  local dom=$(( 200 + 3 * (2 * sec + h) ))
+  local dom=$(( ${DOMAIN_BASE:-200} + 3 * (2 * sec + h) ))
   local N
   for N in KOR JPN USA; do
     local link
@@ -128,7 +134,8 @@ run_case() {
     # the receivers stay 2 s longer: what KOR sent last arrives
     local t=$((LEAD + run)); [ $N = KOR ] || t=$((t + 2))
     local wrap=""
-    [ $N = KOR ] && wrap=${WRAP_KOR:-}
+    local wv="WRAP_$N"
+    wrap=${!wv:-}
     timeout $((t + 30)) nice -n "${NICE:-0}" $wrap "$B/mwxd" --config "$d/$N.json" --run-s $t --log received --stages > "$d/$N.log" 2>&1 &
     PIDS+=($!)
   done
@@ -494,7 +501,10 @@ for c in ${CASES:-mesh:0 mesh:1 hub:0 hub:1 salvo}; do
 done
 
 # ------------------------------------------------------------- ddsperf
+# DDSPERF=0 (environment) skips it (the memory runs: RSS, not latency)
 P="$T/pki"
+[ "${DDSPERF:-1}" = 0 ] && { echo "== headline ($(date -u +%H:%M:%SZ)) =="
+  grep -h '^NODE \|^STAGES \|^PROFILE \|^SYNC \|^MEMORY \|^RES \|^COMMIT \|^FITS \|^SCHED \|^BOUNDS ' "$T"/*/summary.txt 2>/dev/null; exit 0; }
 ddsperf_setup "$P" "$T"
 DUR=5
 dom=212

@@ -15,7 +15,18 @@
  *   - the partners' latest samples at their bound (MWX_FUSE_LATEST_MAX
  *     keys, issue 16): a new key received when full takes the place of the
  *     key received longest ago, counted (picture_evicted, in NodeStatus
- *     overflows), nothing refused, no crash; the table stays at its bound.
+ *     overflows), nothing refused, no crash; the table stays at its bound;
+ *   - the malloc policy an online node sets (malloc_mmap_threshold_kb,
+ *     issue 16 "RSS flat"): a node at speed > 0 fixes the mmap threshold
+ *     at 64 kB; then the salvo's fill (64 per-track buffers grown by
+ *     realloc doubling to 128 kB, each step followed by a small block
+ *     that stays, after one 1-MB block freed as the tracker's cost matrix
+ *     is at each scan) leaves less than 2 MB free in the arenas once the
+ *     buffers are freed.  With glibc's dynamic threshold (the node before
+ *     the fix) the freed 1-MB block raises the threshold to 1 MB, the
+ *     buffers come from the heap, and freeing them leaves ~8 MB of free
+ *     chunks the small blocks pin (BENCHMARKS.md, twenty-sixth session).
+ *     Last in the file: the threshold is process-wide.
  */
 #include <malloc.h>
 #include <setjmp.h>
@@ -26,6 +37,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "mwx/error.h"
 #include "mwx/journal.h"
 #include "fixture_dir.h"
 #include "fixture_node.h"
@@ -138,11 +150,66 @@ static void test_latest_full_evicts_stalest(void **state) {
   mwx_node_close(n);
 }
 
+static void test_online_node_fixes_mmap_threshold(void **state) {
+  (void)state;
+#ifdef __SANITIZE_ADDRESS__
+  skip(); /* ASan's allocator refuses mallopt and mallinfo2 does not see its heap */
+#else
+  char dir[512];
+  fx_subdir("mmap_threshold", dir, sizeof dir);
+  char db[600];
+  snprintf(db, sizeof db, "%s/kor.db", dir);
+  mwx_node_config cfg;
+  fx_node_config(&cfg, "KOR", "2022-11-18-hwasong17.json", db);
+  cfg.sync = MWX_JOURNAL_SYNC_NORMAL;
+  cfg.launch_fit = 0;
+  assert_int_equal(cfg.malloc_mmap_threshold_kb, MWX_NODE_MMAP_THRESHOLD_KB_DEFAULT);
+  cfg.malloc_mmap_threshold_kb = 8; /* below the range: refused, named */
+  mwx_node *n = NULL;
+  assert_int_equal(mwx_node_open(&cfg, NULL, NULL, &n), MWX_ERANGE);
+  assert_non_null(strstr(mwx_error_msg(), "malloc_mmap_threshold_kb 8"));
+  cfg.malloc_mmap_threshold_kb = MWX_NODE_MMAP_THRESHOLD_KB_DEFAULT;
+  cfg.speed = 1; /* real time: the online node's policy (not joined: no net) */
+  assert_int_equal(mwx_node_open(&cfg, NULL, NULL, &n), 0);
+  mwx_node_memory m;
+  mwx_node_get_memory(n, &m);
+  assert_int_equal(m.mmap_threshold_kb, 64);
+  mwx_node_close(n);
+  /* the fill and its release, as in the salvo (src/track/tracker.c add_early: 64 plots, doubling) */
+  char *volatile big = malloc(1u << 20);
+  assert_non_null(big);
+  big[0] = 1, big[4096] = 1;
+  free(big);
+  enum { N = 64, STEPS = 5 };
+  char *buf[N];
+  void *pin[N * STEPS];
+  int np = 0;
+  uint64_t free0 = mallinfo2().fordblks;
+  for (int i = 0; i < N; i++) {
+    buf[i] = NULL;
+    for (size_t sz = 8192; sz <= 131072; sz *= 2) {
+      char *q = realloc(buf[i], sz);
+      assert_non_null(q);
+      buf[i] = q;
+      memset(q + sz / 2, 1, sz / 2);
+      assert_non_null(pin[np++] = malloc(512));
+    }
+  }
+  for (int i = 0; i < N; i++)
+    free(buf[i]);
+  uint64_t free1 = mallinfo2().fordblks;
+  assert_true(free1 < free0 + 2 * MB); /* glibc's dynamic threshold: free0 + ~8 MB */
+  for (int i = 0; i < np; i++)
+    free(pin[i]);
+#endif
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_threshold_arithmetic),
       cmocka_unit_test(test_real_heap_trims_once),
       cmocka_unit_test(test_latest_full_evicts_stalest),
+      cmocka_unit_test(test_online_node_fixes_mmap_threshold), /* last: process-wide */
   };
   return cmocka_run_group_tests(tests, fx_dir_setup, fx_dir_teardown);
 }

@@ -173,6 +173,11 @@ int64_t mwx_node_mono_ns(void);
 /* mwx_node_config.batch_sched */
 enum { MWX_NODE_BATCH_OTHER = 0, MWX_NODE_BATCH_BATCH = 1, MWX_NODE_BATCH_IDLE = 2 };
 #define MWX_NODE_BATCH_NICE_DEFAULT 5
+/* mwx_node_config.malloc_mmap_threshold_kb: default and range (glibc's
+ * mmap threshold is at most 32 MB on 64-bit, mallopt(3)) */
+#define MWX_NODE_MMAP_THRESHOLD_KB_DEFAULT 64
+#define MWX_NODE_MMAP_THRESHOLD_KB_MIN 16
+#define MWX_NODE_MMAP_THRESHOLD_KB_MAX 32768
 
 typedef struct mwx_node_config {
   char nation[MWX_NATION_LEN];         /* this node's nation */
@@ -248,6 +253,16 @@ typedef struct mwx_node_config {
                                           fusion worker lasts at least this long (0..600000 ms,
                                           standing in a slow fuser; cut short when the node
                                           closes).  Never set by a configuration file */
+  int malloc_mmap_threshold_kb;        /* at speed > 0, the process's malloc mmap threshold
+                                          (default MWX_NODE_MMAP_THRESHOLD_KB_DEFAULT, 64; key
+                                          "malloc_mmap_threshold_kb": 0, or 16..32768): mwx_node_open
+                                          sets it with glibc's mallopt(M_MMAP_THRESHOLD), so each
+                                          allocation of at least this many kB is a mapping of its
+                                          own, given back to the kernel when freed, and glibc's
+                                          dynamic threshold (raised to every larger block freed,
+                                          up to 32 MB) is off.  Process-wide, as the memory
+                                          worker's malloc_trim is.  0: glibc's dynamic threshold
+                                          (as before).  docs/operations.md "Memory" */
   int max_tracks;                      /* per-track table bound (default MWX_NODE_MAX_TRACKS,
                                           1..MWX_NODE_MAX_TRACKS) */
   char key[MWX_NODE_PATH_LEN];         /* Ed25519 origin key (PEM); "" offline: a fresh key for
@@ -628,6 +643,9 @@ typedef struct mwx_node_memory {
      next time they are empty if they hold room for more than 256 entries
      (made again at the size the next pass needs): how often */
   uint64_t shrinks;
+  /* the malloc mmap threshold this node set at open (kB, config
+     malloc_mmap_threshold_kb; 0: not set, or the allocator refused it) */
+  int mmap_threshold_kb;
 } mwx_node_memory;
 
 /* Reads the memory now (mallinfo2, /proc/self/statm).  Loop thread (or

@@ -40,7 +40,7 @@
   "journal", "policy", "scenario", "key", "speed", "step_s", "linger_s", "status_every_s", "impact_every_s",     \
       "lead_s", "seed", "start_unix_ms", "journal_plots", "launch_fit", "sync", "node_id", "web_port", "replay_max_age_s",  \
       "web_bind", "web_accounts", "web_root", "web_session_idle_s", "web_session_max_s", "web_frame_ms", "alert_rules", \
-      "fit_workers", "fit_queue", "slow_pass_ms", "batch_nice", "batch_sched", "sign_threads"
+      "fit_workers", "fit_queue", "slow_pass_ms", "batch_nice", "batch_sched", "sign_threads", "malloc_mmap_threshold_kb"
 
 static int parse_err(int rc) { return rc == MWX_ENOTFOUND ? 0 : (rc ? MWX_EPARSE : 0); }
 

@@ -66,6 +66,10 @@ int mwx_node_config_check(const mwx_node_config *c) {
                          " test_fit_min_ms %d or test_fuse_min_ms %d (0..600000) out of range",
                          nat, c->fit_workers, c->fit_queue, c->slow_pass_ms, c->batch_nice, c->batch_sched,
                          c->test_fit_min_ms, c->test_fuse_min_ms);
+  if (c->malloc_mmap_threshold_kb &&
+      (c->malloc_mmap_threshold_kb < MWX_NODE_MMAP_THRESHOLD_KB_MIN || c->malloc_mmap_threshold_kb > MWX_NODE_MMAP_THRESHOLD_KB_MAX))
+    return mwx_error_set(MWX_ERANGE, "node %s: malloc_mmap_threshold_kb %d must be 0 (glibc's dynamic threshold) or in %d..%d",
+                         nat, c->malloc_mmap_threshold_kb, MWX_NODE_MMAP_THRESHOLD_KB_MIN, MWX_NODE_MMAP_THRESHOLD_KB_MAX);
   if (c->sign_threads < 0 || c->sign_threads > 8)
     return mwx_error_set(MWX_ERANGE, "node %s: sign_threads %d is outside 0..8 (0 and 1: the loop signs, no pool)", nat, c->sign_threads);
   if (c->max_tracks < 1 || c->max_tracks > MWX_NODE_MAX_TRACKS)
@@ -183,6 +187,10 @@ int mwx_node_config_load(const char *path, mwx_node_config *c) {
   if (!rc && !(rc = opt(mwx_json_get_int(root, "slow_pass_ms", 0, 60000, path, &x))) &&
       json_object_get(root, "slow_pass_ms"))
     c->slow_pass_ms = (int)x;
+  /* the malloc mmap threshold set at speed > 0 (node.h, docs/operations.md "Memory"); range checked with the rest */
+  if (!rc && !(rc = opt(mwx_json_get_int(root, "malloc_mmap_threshold_kb", 0, MWX_NODE_MMAP_THRESHOLD_KB_MAX, path, &x))) &&
+      json_object_get(root, "malloc_mmap_threshold_kb"))
+    c->malloc_mmap_threshold_kb = (int)x;
   /* the batch threads' priority (node.h, docs/operations.md) */
   if (!rc && !(rc = opt(mwx_json_get_int(root, "batch_nice", 0, 19, path, &x))) && json_object_get(root, "batch_nice"))
     c->batch_nice = (int)x;

@@ -149,6 +149,14 @@ void node_memwork_destroy(node_memwork *w);
 void node_mem_fill(const mwx_node *n, mwx_node_memory *m);
 /* mallinfo2's bytes in use and free, VmRSS (any thread). */
 void node_mem_read(uint64_t *used, uint64_t *free_b, uint64_t *rss);
+/* The process's malloc mmap threshold fixed at threshold_kb kB (glibc
+ * mallopt M_MMAP_THRESHOLD: every block of at least that size mapped on its
+ * own and unmapped when freed; the dynamic threshold off); 0 leaves glibc's
+ * dynamic threshold.  Returns 1 if set, 0 if not asked or refused (an
+ * allocator that does not take it: AddressSanitizer's mallopt refuses
+ * every option).  Process-wide; any thread, before the node's threads
+ * allocate is best. */
+int node_mem_policy(int threshold_kb);
 
 /* node_thread.c: names the calling thread (at most 15 bytes kept: the
  * kernel's comm), for /proc/PID/task/TID/comm, top -H and perf.  Never fails. */
@@ -326,6 +334,7 @@ struct mwx_node {
   int sync_thread;
   int sync_failed;
   uint64_t mem_trims, mem_trim_ns, mem_trim_max_ns, mem_trims_skipped;
+  int mmap_threshold_kb; /* what node_mem_policy set at open (0: none) */
 };
 
 /* node_open.c: the loop thread's time goes to part from now on; returns the

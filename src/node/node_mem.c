@@ -23,6 +23,13 @@
  * mallinfo2 reports none of ASan's heap (0 free bytes): nothing is ever
  * gained, the worker never trims, and every report says "not trimmed".
  *
+ * The policy (node_mem_policy, at open online): the process's mmap
+ * threshold fixed (config malloc_mmap_threshold_kb, 64 kB by default), so
+ * that the salvo's large per-track buffers are mappings of their own and
+ * go back to the kernel when freed, instead of free chunks in the main
+ * arena that the trim returns and malloc's reuse faults back in (the RSS
+ * creep after the fill: BENCHMARKS.md, twenty-sixth session (rt16)).
+ *
  * Bounds: one request pending at most (a request while one is pending is
  * merged into it), one result in the hand-over queue per request.
  */
@@ -66,6 +73,10 @@ void node_mem_read(uint64_t *used, uint64_t *free_b, uint64_t *rss) {
     *rss = pages_rss * (uint64_t)sysconf(_SC_PAGESIZE);
   if (f)
     fclose(f);
+}
+
+int node_mem_policy(int threshold_kb) {
+  return threshold_kb > 0 && mallopt(M_MMAP_THRESHOLD, threshold_kb * 1024) == 1;
 }
 
 int node_mem_trim_due(uint64_t *free_base, uint64_t free_bytes, uint64_t free_min) {

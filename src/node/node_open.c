@@ -39,6 +39,7 @@ void mwx_node_config_init(mwx_node_config *c) {
   c->fit_queue = 32;
   c->batch_nice = MWX_NODE_BATCH_NICE_DEFAULT;
   c->batch_sched = MWX_NODE_BATCH_OTHER;
+  c->malloc_mmap_threshold_kb = MWX_NODE_MMAP_THRESHOLD_KB_DEFAULT; /* BENCHMARKS, twenty-sixth session (rt16) */
   c->max_tracks = MWX_NODE_MAX_TRACKS;
   c->replay_max_age_s = MWX_NODE_REPLAY_AGE_S;
   mwx_net_config_init(&c->net);
@@ -160,6 +161,7 @@ void node_mem_fill(const mwx_node *n, mwx_node_memory *m) {
   m->trim_max_ns = n->mem_trim_max_ns;
   m->trims_skipped = n->mem_trims_skipped;
   m->shrinks = n->shrinks;
+  m->mmap_threshold_kb = n->mmap_threshold_kb;
 }
 
 void mwx_node_get_memory(const mwx_node *n, mwx_node_memory *m) {
@@ -249,6 +251,10 @@ int mwx_node_open(const mwx_node_config *cfg, mwx_node_event_fn fn, void *ctx, m
   if (!n)
     return mwx_error_set(MWX_ENOMEM, "node: out of memory");
   n->cfg = *cfg;
+  /* online, before the tables fill: large blocks mapped on their own, so
+     what the salvo's fill frees goes back to the kernel (node_mem.c) */
+  if (n->cfg.speed > 0 && node_mem_policy(n->cfg.malloc_mmap_threshold_kb))
+    n->mmap_threshold_kb = n->cfg.malloc_mmap_threshold_kb;
   if (!n->cfg.node_id[0])
     snprintf(n->cfg.node_id, MWX_ID_LEN, "%s-node-1", cfg->nation);
   /* every event goes through the subscriber list (events.c); fn is the first */
