@@ -1709,6 +1709,7 @@ static void test_push_frame_latest(void **state) {
   memset(last, 0, sizeof last);
   int64_t end = mwx_node_mono_ns() + 180000000000ll, t = mwx_node_epoch_ns(n) + 120000000000ll;
   int done = 0, steps = 0, deltas = 0, two = 0, old_v = 0, missing = 0, not_latest = 0, entries = 0, first = 1;
+  int lazy = 0, lazy_early = 0;
   uint64_t seen = cop->frame_head;
   while (mwx_node_mono_ns() < end && steps < 60 && !done) {
     if (cop->ws_open == LATEST_PAGES) { /* all connected: 0.5 s of sim time between every two turns of the loop */
@@ -1722,6 +1723,10 @@ static void test_push_frame_latest(void **state) {
       if (seen < cop->frame_tail)
         continue;
       const cop_frame *f = &cop->frames[seen % COP_FRAMES];
+      /* a frame of lazy events only is sealed COP_SEAL_LAZY_NS after its first (a look that pushed nothing
+         does not seal it) */
+      lazy_early += !f->urgent_mono && f->sealed_at - f->first_mono < COP_SEAL_LAZY_NS;
+      lazy += !f->urgent_mono;
       json_t *arr = json_loadb((const char *)f->buf + LWS_PRE, f->len, 0, NULL);
       assert_true(json_is_array(arr));
       size_t i, fused = 0;
@@ -1785,9 +1790,10 @@ static void test_push_frame_latest(void **state) {
     fprintf(stderr, "%s", lj.log);
   fprintf(stderr,
           "frame latest: %d steps, %d deltas checked (%d entries), frames with two deltas %d, delta older than the picture "
-          "at its seal %d, changed tracks missing %d, entries not the latest %d; %llu walks, %lld messages read\n",
+          "at its seal %d, changed tracks missing %d, entries not the latest %d; %llu walks, %lld messages read; frames "
+          "of lazy events only %d, sealed before %lld ms %d\n",
           steps, deltas, entries, two, old_v, missing, not_latest, (unsigned long long)st.fused_walks,
-          (long long)lj.messages);
+          (long long)lj.messages, lazy, COP_SEAL_LAZY_NS / 1000000, lazy_early);
   assert_int_equal(lj.fails, 0);
   assert_true(steps >= 40);
   assert_true(deltas >= 20);
@@ -1796,6 +1802,68 @@ static void test_push_frame_latest(void **state) {
   assert_int_equal(old_v, 0);
   assert_int_equal(missing, 0);
   assert_int_equal(not_latest, 0);
+  assert_int_equal(lazy_early, 0);
+}
+
+/* Runs n's loop for ms milliseconds. */
+static void loop_for(mwx_node *n, int64_t ms) {
+  for (int64_t until = mwx_node_mono_ns() + ms * 1000000ll; mwx_node_mono_ns() < until;)
+    mwx_node_loop_run_once(mwx_node_get_loop(n), 2000000);
+}
+
+/* The walk at the seal and the lazy frames: a pass's picture event asks for
+ * a look at the next seal; a look that has nothing to push does not seal a
+ * frame of lazy events only (it still waits COP_SEAL_LAZY_NS for an urgent
+ * event), a look with nothing at all seals nothing, and an urgent event's
+ * frame is sealed at once, with the look made first.  (A page counted as
+ * connected, no socket: the frames are the server's.) */
+static void test_push_seal_look(void **state) {
+  (void)state;
+  char acc[160];
+  mwx_node_config cfg;
+  mwx_cop_config cc;
+  push_setup("look", "2022-10-14-srbm.json", acc, &cfg, &cc);
+  mwx_node *n;
+  mwx_cop *cop;
+  serve_open("look", 21000 + (int)((getpid() + 180001) % 20000), acc, &cfg, &cc, &n, &cop);
+  cop->ws_open = 1;
+  mwx_node_event pic;
+  memset(&pic, 0, sizeof pic);
+  pic.kind = MWX_NODE_EV_PICTURE;
+  pic.pass.wait_ms = -1;
+  /* a look with nothing to push and no event: no frame */
+  uint64_t h = cop->frame_head;
+  cop_on_node_event(cop, &pic);
+  assert_int_equal(cop->fused_want, 1);
+  loop_for(n, 50);
+  assert_int_equal(cop->fused_want, 0); /* looked at */
+  assert_int_equal(cop->frame_head, h);
+  /* a lazy event, then a pass's look that pushes nothing: the frame waits for COP_SEAL_LAZY_NS */
+  json_t *o = json_pack("{s:s}", "type", "refused");
+  cop_push_lazy(cop, o);
+  cop_on_node_event(cop, &pic);
+  loop_for(n, 100);
+  assert_int_equal(cop->fused_want, 0);
+  assert_int_equal(cop->frame_head, h); /* not sealed by the look */
+  loop_for(n, 250);
+  assert_int_equal(cop->frame_head, h + 1);
+  const cop_frame *f = &cop->frames[h % COP_FRAMES];
+  assert_int_equal(f->n_events, 1);
+  assert_true(f->sealed_at - f->first_mono >= COP_SEAL_LAZY_NS);
+  /* an urgent event with a look asked for: sealed within the seal interval, the look made */
+  cop_push_now(cop, o);
+  cop_on_node_event(cop, &pic);
+  int64_t t0 = mwx_node_mono_ns();
+  while (cop->frame_head == h + 1 && mwx_node_mono_ns() - t0 < 1000000000ll)
+    mwx_node_loop_run_once(mwx_node_get_loop(n), 1000000);
+  assert_int_equal(cop->frame_head, h + 2);
+  assert_int_equal(cop->fused_want, 0);
+  f = &cop->frames[(h + 1) % COP_FRAMES];
+  assert_true(f->urgent_mono && f->sealed_at - f->first_mono < COP_SEAL_LAZY_NS);
+  json_decref(o);
+  cop->ws_open = 0;
+  mwx_cop_close(cop);
+  mwx_node_close(n);
 }
 
 int main(void) {
@@ -1815,6 +1883,7 @@ int main(void) {
       cmocka_unit_test(test_push_three_pages),
       cmocka_unit_test(test_push_session_end),
       cmocka_unit_test(test_push_frame_latest),
+      cmocka_unit_test(test_push_seal_look),
   };
   if (getenv("TEST_COP_FILTER")) /* (one test, e.g. TEST_COP_FILTER=test_push_session_end) */
     cmocka_set_test_filter(getenv("TEST_COP_FILTER"));

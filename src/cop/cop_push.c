@@ -130,6 +130,8 @@ int64_t cop_seal_ns(const mwx_cop *c) {
   return ns < COP_SEAL_NS ? COP_SEAL_NS : ns > max_ns ? max_ns : ns;
 }
 
+static void seal_arm_at(mwx_cop *c, int64_t due, int64_t now);
+
 static int64_t seal_tick(mwx_node_loop *l, void *ctx) {
   (void)l;
   mwx_cop *c = ctx;
@@ -139,7 +141,14 @@ static int64_t seal_tick(mwx_node_loop *l, void *ctx) {
      (seal_timer still set: the push does not arm another seal) */
   cop_fused_seal(c);
   c->seal_timer = 0;
-  cop_frames_seal(c);
+  const cop_frame *f = open_frame(c);
+  int64_t now = mwx_node_mono_ns();
+  if (f->n_events && !f->urgent_mono && now < f->first_mono + COP_SEAL_LAZY_NS)
+    /* lazy events only (the look had nothing to push): they wait for an
+       urgent event, COP_SEAL_LAZY_NS at most, as before the look was asked */
+    seal_arm_at(c, f->first_mono + COP_SEAL_LAZY_NS, now);
+  else
+    cop_frames_seal(c);
   cop_busy_out(c, t0);
   return MWX_NODE_TIMER_DONE;
 }
