@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1600,6 +1601,271 @@ static void test_push_three_pages(void **state) {
   json_decref(tj.picture);
 }
 
+/* ---- the walk at the seal: a frame's fused delta is of the picture at its seal ---- */
+
+typedef struct latest_job {
+  int port, fails;
+  char log[4096];
+  int stop, done;
+  int64_t messages;
+} latest_job;
+
+/* LATEST_PAGES pages that read everything until told to stop. */
+#define LATEST_PAGES 3
+static void *latest_client(void *vj) {
+  latest_job *lj = vj;
+  http_job hj = {0}, *j = &hj; /* (EXPECT writes into j) */
+  char body[8192], sc[300], cookie[100] = "";
+  int st = http(lj->port, "POST", "/api/login", NULL, NULL, "{\"name\":\"officer\",\"password\":\"officer-pass\"}", body,
+                sizeof body, sc, sizeof sc);
+  EXPECT(st == 200, "login: %d %.200s", st, body);
+  sscanf(sc, "mwx_session=%64[0-9a-f]", cookie);
+  struct pollfd pf[LATEST_PAGES];
+  for (int k = 0; k < LATEST_PAGES; k++) {
+    pf[k].fd = ws_open_fd(lj->port, cookie, 0);
+    pf[k].events = POLLIN;
+    EXPECT(pf[k].fd >= 0, "page %d connects", k);
+  }
+  while (!__atomic_load_n(&lj->stop, __ATOMIC_SEQ_CST)) {
+    if (poll(pf, LATEST_PAGES, 100) <= 0)
+      continue;
+    for (int k = 0; k < LATEST_PAGES; k++) {
+      if (pf[k].fd < 0 || !(pf[k].revents & POLLIN))
+        continue;
+      char *pl = NULL;
+      size_t len = 0;
+      if (ws_read_msg(pf[k].fd, &pl, &len) < 0) {
+        close(pf[k].fd);
+        pf[k].fd = -1;
+        continue;
+      }
+      lj->messages++;
+      free(pl);
+    }
+  }
+  for (int k = 0; k < LATEST_PAGES; k++)
+    if (pf[k].fd >= 0)
+      close(pf[k].fd);
+  lj->fails = j->fails;
+  memcpy(lj->log, j->log, sizeof lj->log);
+  __atomic_store_n(&lj->done, 1, __ATOMIC_SEQ_CST);
+  return NULL;
+}
+
+typedef struct latest_pic { /* the node's fused picture now, by global track */
+  size_t n;
+  struct {
+    uint32_t g;
+    int64_t t_ms, t_last_ns;
+    double lat7, lon7;
+    int fallen;
+  } e[COP_FUSED];
+} latest_pic;
+
+static void latest_visit(void *vp, const mwx_node_fused_entry *e) {
+  latest_pic *p = vp;
+  if (p->n >= COP_FUSED)
+    return;
+  p->e[p->n].g = e->global_track_no;
+  p->e[p->n].t_ms = e->t_ns / 1000000;
+  p->e[p->n].t_last_ns = e->t_last_sample_ns;
+  p->e[p->n].lat7 = round(e->lat_deg * 1e7) / 1e7;
+  p->e[p->n].lon7 = round(e->lon_deg * 1e7) / 1e7;
+  p->e[p->n].fallen = e->fallen;
+  p->n++;
+}
+
+/* The rule of the walk at the seal (issue 15, twenty-sixth session): the
+ * fused picture is looked at once per frame, when the frame is sealed, so a
+ * sealed frame holds at most one fused delta, which brings the pages to the
+ * node's picture as it is at the seal: its version is the node's then, and
+ * it carries the latest state (time, position) of every global track whose
+ * newest member sample changed since the last delta.  The node steps
+ * (new samples, a new picture) between every two turns of its loop, and
+ * three pages make the seal interval 30 ms (web_frame_ms 100): a delta
+ * made before the seal (at the flush, as before this rule) is older than
+ * the picture at the seal whenever a step came in between. */
+static void test_push_frame_latest(void **state) {
+  (void)state;
+  char acc[160];
+  mwx_node_config cfg;
+  mwx_cop_config cc;
+  push_setup("latest", "salvo-100.json", acc, &cfg, &cc);
+  cc.frame_ms = 100;
+  static latest_job lj;
+  memset(&lj, 0, sizeof lj);
+  lj.port = 21000 + (int)((getpid() + 155921) % 20000);
+  mwx_node *n;
+  mwx_cop *cop;
+  serve_open("latest", lj.port, acc, &cfg, &cc, &n, &cop);
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, latest_client, &lj), 0);
+  static latest_pic pic;
+  /* a global track's newest member sample as of the last delta (g 0: a free slot; linear probing) */
+  static struct {
+    uint32_t g;
+    int64_t t_ns;
+  } last[4096];
+  memset(last, 0, sizeof last);
+  int64_t end = mwx_node_mono_ns() + 180000000000ll, t = mwx_node_epoch_ns(n) + 120000000000ll;
+  int done = 0, steps = 0, deltas = 0, two = 0, old_v = 0, missing = 0, not_latest = 0, entries = 0, first = 1;
+  int lazy = 0, lazy_early = 0;
+  uint64_t seen = cop->frame_head;
+  while (mwx_node_mono_ns() < end && steps < 60 && !done) {
+    if (cop->ws_open == LATEST_PAGES) { /* all connected: 0.5 s of sim time between every two turns of the loop */
+      t += 500000000ll;
+      assert_int_equal(mwx_node_step(n, t, &done), 0);
+      steps++;
+    }
+    mwx_node_loop_run_once(mwx_node_get_loop(n), 5000000);
+    /* the frames sealed in this turn (no step since): their fused delta against the picture now */
+    for (; seen < cop->frame_head; seen++) {
+      if (seen < cop->frame_tail)
+        continue;
+      const cop_frame *f = &cop->frames[seen % COP_FRAMES];
+      /* a frame of lazy events only is sealed COP_SEAL_LAZY_NS after its first (a look that pushed nothing
+         does not seal it) */
+      lazy_early += !f->urgent_mono && f->sealed_at - f->first_mono < COP_SEAL_LAZY_NS;
+      lazy += !f->urgent_mono;
+      json_t *arr = json_loadb((const char *)f->buf + LWS_PRE, f->len, 0, NULL);
+      assert_true(json_is_array(arr));
+      size_t i, fused = 0;
+      json_t *ev, *delta = NULL;
+      json_array_foreach(arr, i, ev) {
+        const char *type = json_string_value(json_object_get(ev, "type"));
+        if (type && !strcmp(type, "fused")) {
+          fused++;
+          delta = ev;
+        }
+      }
+      two += fused > 1;
+      if (delta && seen + 1 == cop->frame_head) { /* (the last frame sealed: the node's picture is the one it was sealed at) */
+        deltas++;
+        old_v += (uint64_t)json_integer_value(json_object_get(delta, "v")) != mwx_node_fused_version(n);
+        pic.n = 0;
+        mwx_node_fused_picture(n, latest_visit, &pic);
+        for (size_t k = 0; k < pic.n; k++) {
+          if (pic.e[k].fallen)
+            continue;
+          size_t h = pic.e[k].g % 4096;
+          while (last[h].g && last[h].g != pic.e[k].g)
+            h = (h + 1) % 4096;
+          last[h].g = pic.e[k].g;
+          int changed = first || last[h].t_ns != pic.e[k].t_last_ns;
+          /* its entry in the delta: in full ("tracks") or brief ([g, t_ms - epoch, lat, lon, alt, coasting]) */
+          int found = 0, latest = 0;
+          json_t *x;
+          size_t q;
+          json_array_foreach(json_object_get(delta, "tracks"), q, x) if ((uint32_t)json_integer_value(json_object_get(x, "g")) == pic.e[k].g) {
+            found = 1;
+            latest = (int64_t)json_number_value(json_object_get(x, "t_ms")) == pic.e[k].t_ms &&
+                     fabs(json_number_value(json_object_get(x, "lat_deg")) - pic.e[k].lat7) < 1e-9 &&
+                     fabs(json_number_value(json_object_get(x, "lon_deg")) - pic.e[k].lon7) < 1e-9;
+          }
+          json_array_foreach(json_object_get(delta, "brief"), q, x) if ((uint32_t)json_integer_value(json_array_get(x, 0)) == pic.e[k].g) {
+            found = 1;
+            latest = json_integer_value(json_array_get(x, 1)) == pic.e[k].t_ms - mwx_node_epoch_ns(n) / 1000000 &&
+                     fabs(json_number_value(json_array_get(x, 2)) - pic.e[k].lat7) < 1e-9 &&
+                     fabs(json_number_value(json_array_get(x, 3)) - pic.e[k].lon7) < 1e-9;
+          }
+          entries += found;
+          missing += changed && !found;
+          not_latest += found && !latest;
+          last[h].t_ns = pic.e[k].t_last_ns;
+        }
+        first = 0;
+      }
+      json_decref(arr);
+    }
+  }
+  __atomic_store_n(&lj.stop, 1, __ATOMIC_SEQ_CST);
+  for (int64_t until = mwx_node_mono_ns() + 5000000000ll; !__atomic_load_n(&lj.done, __ATOMIC_SEQ_CST) && mwx_node_mono_ns() < until;)
+    mwx_node_loop_run_once(mwx_node_get_loop(n), 5000000);
+  pthread_join(th, NULL);
+  mwx_cop_stats st;
+  mwx_cop_get_stats(cop, &st);
+  mwx_cop_close(cop);
+  mwx_node_close(n);
+  if (lj.fails)
+    fprintf(stderr, "%s", lj.log);
+  fprintf(stderr,
+          "frame latest: %d steps, %d deltas checked (%d entries), frames with two deltas %d, delta older than the picture "
+          "at its seal %d, changed tracks missing %d, entries not the latest %d; %llu walks, %lld messages read; frames "
+          "of lazy events only %d, sealed before %lld ms %d\n",
+          steps, deltas, entries, two, old_v, missing, not_latest, (unsigned long long)st.fused_walks,
+          (long long)lj.messages, lazy, COP_SEAL_LAZY_NS / 1000000, lazy_early);
+  assert_int_equal(lj.fails, 0);
+  assert_true(steps >= 40);
+  assert_true(deltas >= 20);
+  assert_true(entries >= 200);
+  assert_int_equal(two, 0);
+  assert_int_equal(old_v, 0);
+  assert_int_equal(missing, 0);
+  assert_int_equal(not_latest, 0);
+  assert_int_equal(lazy_early, 0);
+}
+
+/* Runs n's loop for ms milliseconds. */
+static void loop_for(mwx_node *n, int64_t ms) {
+  for (int64_t until = mwx_node_mono_ns() + ms * 1000000ll; mwx_node_mono_ns() < until;)
+    mwx_node_loop_run_once(mwx_node_get_loop(n), 2000000);
+}
+
+/* The walk at the seal and the lazy frames: a pass's picture event asks for
+ * a look at the next seal; a look that has nothing to push does not seal a
+ * frame of lazy events only (it still waits COP_SEAL_LAZY_NS for an urgent
+ * event), a look with nothing at all seals nothing, and an urgent event's
+ * frame is sealed at once, with the look made first.  (A page counted as
+ * connected, no socket: the frames are the server's.) */
+static void test_push_seal_look(void **state) {
+  (void)state;
+  char acc[160];
+  mwx_node_config cfg;
+  mwx_cop_config cc;
+  push_setup("look", "2022-10-14-srbm.json", acc, &cfg, &cc);
+  mwx_node *n;
+  mwx_cop *cop;
+  serve_open("look", 21000 + (int)((getpid() + 180001) % 20000), acc, &cfg, &cc, &n, &cop);
+  cop->ws_open = 1;
+  mwx_node_event pic;
+  memset(&pic, 0, sizeof pic);
+  pic.kind = MWX_NODE_EV_PICTURE;
+  pic.pass.wait_ms = -1;
+  /* a look with nothing to push and no event: no frame */
+  uint64_t h = cop->frame_head;
+  cop_on_node_event(cop, &pic);
+  assert_int_equal(cop->fused_want, 1);
+  loop_for(n, 50);
+  assert_int_equal(cop->fused_want, 0); /* looked at */
+  assert_int_equal(cop->frame_head, h);
+  /* a lazy event, then a pass's look that pushes nothing: the frame waits for COP_SEAL_LAZY_NS */
+  json_t *o = json_pack("{s:s}", "type", "refused");
+  cop_push_lazy(cop, o);
+  cop_on_node_event(cop, &pic);
+  loop_for(n, 100);
+  assert_int_equal(cop->fused_want, 0);
+  assert_int_equal(cop->frame_head, h); /* not sealed by the look */
+  loop_for(n, 250);
+  assert_int_equal(cop->frame_head, h + 1);
+  const cop_frame *f = &cop->frames[h % COP_FRAMES];
+  assert_int_equal(f->n_events, 1);
+  assert_true(f->sealed_at - f->first_mono >= COP_SEAL_LAZY_NS);
+  /* an urgent event with a look asked for: sealed within the seal interval, the look made */
+  cop_push_now(cop, o);
+  cop_on_node_event(cop, &pic);
+  int64_t t0 = mwx_node_mono_ns();
+  while (cop->frame_head == h + 1 && mwx_node_mono_ns() - t0 < 1000000000ll)
+    mwx_node_loop_run_once(mwx_node_get_loop(n), 1000000);
+  assert_int_equal(cop->frame_head, h + 2);
+  assert_int_equal(cop->fused_want, 0);
+  f = &cop->frames[(h + 1) % COP_FRAMES];
+  assert_true(f->urgent_mono && f->sealed_at - f->first_mono < COP_SEAL_LAZY_NS);
+  json_decref(o);
+  cop->ws_open = 0;
+  mwx_cop_close(cop);
+  mwx_node_close(n);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_accounts),
@@ -1616,6 +1882,8 @@ int main(void) {
       cmocka_unit_test(test_push_slow_page),
       cmocka_unit_test(test_push_three_pages),
       cmocka_unit_test(test_push_session_end),
+      cmocka_unit_test(test_push_frame_latest),
+      cmocka_unit_test(test_push_seal_look),
   };
   if (getenv("TEST_COP_FILTER")) /* (one test, e.g. TEST_COP_FILTER=test_push_session_end) */
     cmocka_set_test_filter(getenv("TEST_COP_FILTER"));

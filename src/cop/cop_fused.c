@@ -328,13 +328,14 @@ static void sources_prune(mwx_cop *c, int64_t now_ms);
  * that was in a fused entry shown when the event came (a joining track's
  * samples reached the page as its own symbol: join_wait_us).  1 if a
  * message was pushed. */
-static int fused_flush(mwx_cop *c) {
+static int fused_flush(mwx_cop *c, int brief_ok) {
   int64_t t0 = cop_busy_in(c);
   c->fused_last = mwx_node_mono_ns();
   /* the changed-since filter: the entries changed since the version the
      deltas brought every page to; the others, only to move a symbol, at
-     most every COP_FUSED_REFRESH_NS (brief); nothing at all when neither */
-  int brief = c->fused_last - c->fused_brief_mono >= COP_FUSED_REFRESH_NS;
+     most every COP_FUSED_REFRESH_NS (brief) and only when brief_ok;
+     nothing at all when neither */
+  int brief = brief_ok && c->fused_last - c->fused_brief_mono >= COP_FUSED_REFRESH_NS;
   fused_walk w = {c, json_array(), 0, NULL, 0, cop_wall_ms(), c->fused_last, !c->fused_ver_ok, json_array(), json_array()};
   if (!w.whole && !brief && mwx_node_fused_version(c->node) == c->fused_ver) {
     c->st.fused_skipped++;
@@ -403,6 +404,16 @@ static int fused_flush(mwx_cop *c) {
   return pushed;
 }
 
+/* A look at the fused picture is asked for: made at the next seal
+ * (cop_fused_seal), which is armed as for an urgent event. */
+static void fused_want(mwx_cop *c) {
+  if (!c->fused_want) {
+    c->fused_want = 1;
+    c->want_pass = c->pic_events;
+  }
+  cop_seal_arm(c);
+}
+
 /* fused_src_ms (a fused message's any_ms: the oldest node event since the
  * last delta) is forgotten once what came since cannot change the fused
  * picture any more (e.g. a track the fuser cannot take): without picture
@@ -426,7 +437,9 @@ static int64_t fused_tick(mwx_node_loop *l, void *ctx) {
     c->fused_timer = 0;
     return MWX_NODE_TIMER_DONE;
   }
-  fused_flush(c);
+  /* the look, at the next seal (fused_idle counts the looks that found
+     nothing: the last one's, made since the previous tick) */
+  fused_want(c);
   if (!c->pic_events && c->fused_idle < COP_RELOOKS) {
     c->fused_due = mwx_node_mono_ns() + COP_FLUSH_NS;
     return COP_FLUSH_NS;
@@ -475,18 +488,45 @@ void cop_fused_track(mwx_cop *c, const mwx_msg_track *t, int64_t wall_ms) {
 }
 
 void cop_fused_picture(mwx_cop *c, const mwx_node_event *ev) {
-  int64_t t0 = mwx_node_mono_ns();
-  size_t k = c->pic_events++ % COP_PASS_N;
+  size_t k = c->pic_events % COP_PASS_N;
+  c->pass_mono[k] = mwx_node_mono_ns();
   c->pass_wait_us[k] = ev->pass.wait_ms >= 0 ? clamp_us((int64_t)(ev->pass.wait_ms * 1e6)) : -1;
   c->pass_us[k] = clamp_us((int64_t)(ev->pass.pass_ms * 1e6));
   c->pass_take_us[k] = clamp_us((int64_t)(ev->pass.take_ms * 1e6));
   c->pass_push_us[k] = -1;
-  if (!c->ws_open)
+  if (!c->ws_open) {
+    c->pic_events++;
     return; /* nobody to push to (a page's snapshot reads the picture itself) */
-  if (fused_flush(c))
-    c->pass_push_us[k] = clamp_us(mwx_node_mono_ns() - t0);
-  else
-    src_ms_settle(c); /* (pic_events > 0 here) */
+  }
+  /* the pass's changes: looked at when the open frame is sealed, with
+     those of any later pass before it (one walk, one delta per frame) */
+  fused_want(c);
+  c->pic_events++;
+}
+
+void cop_fused_seal(mwx_cop *c) {
+  if (!c->fused_want)
+    return;
+  c->fused_want = 0;
+  if (!c->ws_open)
+    return; /* (the pages left: nothing pushed, as for a pass without pages) */
+  uint64_t from = c->want_pass, to = c->pic_events;
+  /* the symbols' refresh (an entry whose data did not change moved on to
+     the pass's time) only at a look that a pass asked for, or without
+     picture events (passes in line): the positions move only at a pass,
+     so a look between two passes (the flush timer's, for a launch point
+     or a prediction) would only push refreshes due since the last one, in
+     a frame (a write to every page) of their own */
+  if (fused_flush(c, to > from || !c->pic_events)) {
+    /* push_ms of each pass since the last look: its picture event -> the delta that carried it */
+    int64_t now = mwx_node_mono_ns();
+    if (to - from > COP_PASS_N)
+      from = to - COP_PASS_N;
+    for (uint64_t q = from; q < to; q++)
+      c->pass_push_us[q % COP_PASS_N] = clamp_us(now - c->pass_mono[q % COP_PASS_N]);
+  } else if (to > from) {
+    src_ms_settle(c); /* (a pass's look that had nothing more to push; pic_events > 0) */
+  }
 }
 
 static int cmp_i32(const void *a, const void *b) {

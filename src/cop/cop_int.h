@@ -133,9 +133,10 @@ _Static_assert(COP_FRAMES > MWX_COP_BACKLOG_MSGS, "the frames hold every page's 
 /* a partner's status goes with its RECEIVED events at most this often (its
    drops, its link and its journal head at once) */
 #define COP_PARTNER_STATUS_NS (1000 * 1000000ll)
-/* the fused picture's changes are pushed at most this often (one message
-   for every changed global track), and COP_FLUSH_MIN_NS after the first node
-   event that may change them when the last push is older than that */
+/* the flush timer asks for a look at the fused picture (made at the next
+   seal: cop_fused_seal; one message for every changed global track) at
+   most this often, and COP_FLUSH_MIN_NS after the first node event that may
+   change it when the last look is older than that */
 #define COP_FLUSH_NS (25 * 1000000ll)
 #define COP_FLUSH_MIN_NS (2 * 1000000ll)
 /* a fused entry whose data did not change (no newer member sample, the same
@@ -327,6 +328,14 @@ struct mwx_cop {
      fusion worker); from the first one on the server flushes on it and no
      longer looks again COP_RELOOKS times after each node event */
   uint64_t pic_events;
+  /* the walk at the seal: a look at the fused picture is asked for (a
+     pass's picture came, or the flush timer after a node event) and made
+     once, when the open frame is sealed (cop_fused_seal), so that a frame
+     carries one fused delta, of the picture as it is at the seal, however
+     many passes came since the last one */
+  int fused_want;
+  uint64_t want_pass;               /* the first picture event not yet looked at (pic_events then) */
+  int64_t pass_mono[COP_PASS_N];    /* mono ns of each picture event (its push_ms at the walk) */
   int32_t pass_wait_us[COP_PASS_N]; /* its oldest partner sample: taken -> the pass's start (-1: none) */
   int32_t pass_us[COP_PASS_N];      /* the pass (wall) */
   int32_t pass_take_us[COP_PASS_N]; /* its end -> the event (the loop's take-back) */
@@ -473,6 +482,10 @@ void cop_push_lazy(mwx_cop *c, json_t *o);
 /* Seals the open frame if it holds any event (the pages are asked to write
  * it), drops the oldest frames past the bounds. */
 void cop_frames_seal(mwx_cop *c);
+/* Arms the seal as an urgent event would (cop_seal_ns after the last seal,
+ * at once when that is past), for a look at the fused picture asked for
+ * (fused_want) whether or not the open frame holds an event yet. */
+void cop_seal_arm(mwx_cop *c);
 /* A frame's size limits: a quarter of the page backlog bound (bytes, at
  * most COP_FRAME_MAX; events, at least 1). */
 size_t cop_frame_cap_bytes(const mwx_cop *c);
@@ -497,9 +510,13 @@ void cop_fused_visit(void *vw, const mwx_node_fused_entry *e);
 /* Arms the fused picture's flush delay_ns from now, no sooner than
  * COP_FLUSH_NS after the last one, unless it is due sooner already. */
 void cop_fused_arm(mwx_cop *c, int64_t delay_ns);
-/* MWX_NODE_EV_PICTURE: the pass's figures kept; its changes pushed now
- * (pages connected). */
+/* MWX_NODE_EV_PICTURE: the pass's figures kept; a look at the fused
+ * picture asked for at the next seal (pages connected). */
 void cop_fused_picture(mwx_cop *c, const mwx_node_event *ev);
+/* The seal's look (the open frame is about to be sealed): when one was
+ * asked for, the fused picture's changes since the last look pushed into
+ * the open frame (one message), and fused_want cleared. */
+void cop_fused_seal(mwx_cop *c);
 /* A node event of a Track sample (own or received) at wall_ms: kept as its
  * track's oldest not yet in a pushed delta, until a delta carries a fused
  * entry with that track as a member whose newest member sample is at

@@ -130,15 +130,43 @@ int64_t cop_seal_ns(const mwx_cop *c) {
   return ns < COP_SEAL_NS ? COP_SEAL_NS : ns > max_ns ? max_ns : ns;
 }
 
+static void seal_arm_at(mwx_cop *c, int64_t due, int64_t now);
+
 static int64_t seal_tick(mwx_node_loop *l, void *ctx) {
   (void)l;
   mwx_cop *c = ctx;
   int64_t t0 = cop_busy_in(c);
+  /* the look at the fused picture asked for since the last seal, now: its
+     delta goes last into the frame (of the picture as it is at the seal);
+     (seal_timer still set: the push does not arm another seal) */
+  cop_fused_seal(c);
   c->seal_timer = 0;
-  cop_frames_seal(c);
+  const cop_frame *f = open_frame(c);
+  int64_t now = mwx_node_mono_ns();
+  if (f->n_events && !f->urgent_mono && now < f->first_mono + COP_SEAL_LAZY_NS)
+    /* lazy events only (the look had nothing to push): they wait for an
+       urgent event, COP_SEAL_LAZY_NS at most, as before the look was asked */
+    seal_arm_at(c, f->first_mono + COP_SEAL_LAZY_NS, now);
+  else
+    cop_frames_seal(c);
   cop_busy_out(c, t0);
   return MWX_NODE_TIMER_DONE;
 }
+
+/* Arms the seal timer for due (mono ns, >= now) unless it is due sooner. */
+static void seal_arm_at(mwx_cop *c, int64_t due, int64_t now) {
+  if (due < now)
+    due = now;
+  if (c->loop && (!c->seal_timer || due < c->seal_due)) {
+    if (c->seal_timer)
+      mwx_node_loop_timer_del(c->loop, c->seal_timer);
+    c->seal_timer = 0;
+    c->seal_due = due;
+    mwx_node_loop_timer_add(c->loop, due - now, seal_tick, c, &c->seal_timer);
+  }
+}
+
+void cop_seal_arm(mwx_cop *c) { seal_arm_at(c, c->sealed_mono + cop_seal_ns(c), mwx_node_mono_ns()); }
 
 static void push_ev(mwx_cop *c, json_t *o, int lazy) {
   if (!c->ws_open)
@@ -165,16 +193,7 @@ static void push_ev(mwx_cop *c, json_t *o, int lazy) {
   /* the seal: cop_seal_ns after the last one with an urgent event in the
      frame, else COP_SEAL_LAZY_NS after its first event; (re)armed when
      that is sooner than the timer */
-  int64_t due = f->urgent_mono ? c->sealed_mono + cop_seal_ns(c) : f->first_mono + COP_SEAL_LAZY_NS;
-  if (due < now)
-    due = now;
-  if (c->loop && (!c->seal_timer || due < c->seal_due)) {
-    if (c->seal_timer)
-      mwx_node_loop_timer_del(c->loop, c->seal_timer);
-    c->seal_timer = 0;
-    c->seal_due = due;
-    mwx_node_loop_timer_add(c->loop, due - now, seal_tick, c, &c->seal_timer);
-  }
+  seal_arm_at(c, f->urgent_mono ? c->sealed_mono + cop_seal_ns(c) : f->first_mono + COP_SEAL_LAZY_NS, now);
 }
 
 void cop_push_now(mwx_cop *c, json_t *o) { push_ev(c, o, 0); }
@@ -428,7 +447,7 @@ static json_t *partner_obj(mwx_cop *c, const char *nat) {
 void cop_on_node_event(void *vc, const mwx_node_event *ev) {
   mwx_cop *c = vc;
   if (ev->kind == MWX_NODE_EV_PICTURE) {
-    cop_fused_picture(c, ev); /* a pass's picture is in: its changes pushed now */
+    cop_fused_picture(c, ev); /* a pass's picture is in: its changes pushed at the next seal */
     return;
   }
   if (ev->kind == MWX_NODE_EV_RELEASED)
