@@ -113,16 +113,22 @@ static void rx_track(mwx_node *n, int i, int64_t recv_ns) {
   assert_int_equal(ev.kind, MWX_NODE_EV_RECEIVED);
 }
 
+/* KOR's offline configuration on 2022-11-18 with its journal in a fresh
+ * test directory sub (db: its path, 600 bytes), sync normal, no launch fit. */
+static void kor_config(const char *sub, char db[600], mwx_node_config *cfg) {
+  char dir[512];
+  fx_subdir(sub, dir, sizeof dir);
+  snprintf(db, 600, "%s/kor.db", dir);
+  fx_node_config(cfg, "KOR", "2022-11-18-hwasong17.json", db);
+  cfg->sync = MWX_JOURNAL_SYNC_NORMAL;
+  cfg->launch_fit = 0;
+}
+
 static void test_latest_full_evicts_stalest(void **state) {
   (void)state;
-  char dir[512];
-  fx_subdir("latest_full", dir, sizeof dir);
   char db[600];
-  snprintf(db, sizeof db, "%s/kor.db", dir);
   mwx_node_config cfg;
-  fx_node_config(&cfg, "KOR", "2022-11-18-hwasong17.json", db);
-  cfg.sync = MWX_JOURNAL_SYNC_NORMAL;
-  cfg.launch_fit = 0;
+  kor_config("latest_full", db, &cfg);
   mwx_node *n = NULL;
   assert_int_equal(mwx_node_open(&cfg, NULL, NULL, &n), 0);
   enum { EXTRA = 100 };
@@ -155,14 +161,9 @@ static void test_online_node_fixes_mmap_threshold(void **state) {
 #ifdef __SANITIZE_ADDRESS__
   skip(); /* ASan's allocator refuses mallopt and mallinfo2 does not see its heap */
 #else
-  char dir[512];
-  fx_subdir("mmap_threshold", dir, sizeof dir);
   char db[600];
-  snprintf(db, sizeof db, "%s/kor.db", dir);
   mwx_node_config cfg;
-  fx_node_config(&cfg, "KOR", "2022-11-18-hwasong17.json", db);
-  cfg.sync = MWX_JOURNAL_SYNC_NORMAL;
-  cfg.launch_fit = 0;
+  kor_config("mmap_threshold", db, &cfg);
   assert_int_equal(cfg.malloc_mmap_threshold_kb, MWX_NODE_MMAP_THRESHOLD_KB_DEFAULT);
   cfg.malloc_mmap_threshold_kb = 8; /* below the range: refused, named */
   mwx_node *n = NULL;

@@ -74,7 +74,7 @@ void net_vpool_run(net_vpool *p, net_vjob *jobs, size_t n) {
   size_t todo = 0;
   for (size_t i = 0; i < n && todo < 2; i++)
     todo += jobs[i].key != NULL;
-  if (net_vpool_threads(p) < 2 || todo < 2) { /* nothing to share: as before, on this thread */
+  if (net_vpool_threads(p) < 2 || todo < 2) { /* one signature or no worker: verified on the poll thread, no wake-up */
     for (size_t i = 0; i < n; i++)
       net_vjob_verify(&jobs[i]);
     return;
