@@ -1512,6 +1512,21 @@ static void test_held_member_stays(void **state) {
   assert_true((double)(k_held - 100) <= 1.31 * (double)(k_free - 100) + 2.0);
 }
 
+/* Two missiles on g_traj's trajectory, M2 lag_s behind M1: their states at t
+ * (s after launch), and their separation (m, returned) asserted to lie in
+ * (sep_min_m, sep_max_m) so that a test's geometry is the one it describes. */
+static double two_missiles_at(double t, double lag_s, double sep_min_m, double sep_max_m, double p1[3], double v1[3],
+                              double p2[3], double v2[3]) {
+  double sep = 0;
+  assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t, p1, v1, NULL), 0);
+  assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t - lag_s, p2, v2, NULL), 0);
+  for (int i = 0; i < 3; i++)
+    sep += (p2[i] - p1[i]) * (p2[i] - p1[i]);
+  sep = sqrt(sep);
+  assert_true(sep > sep_min_m && sep < sep_max_m);
+  return sep;
+}
+
 /* The replacement rule is exclusive (issue 13, eleventh session): the 2-s
  * one-pad salvo at JPN's node.  Two missiles on one trajectory 2 s apart
  * (M2 behind M1 by `sep`, ~10 km in mid-course); KOR's tracks arrive
@@ -1536,13 +1551,8 @@ static void run_exclusive(int exclusive, uint32_t g[4], int *usa1_used) {
   double t1 = g_traj.fig.burnout_time_s + 100.0;
   for (int k = 0; k < 8; k++) {
     double t = t1 + k;
-    double p1[3], v1[3], p2[3], v2[3], sep = 0;
-    assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t, p1, v1, NULL), 0);
-    assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t - 2.0, p2, v2, NULL), 0);
-    for (int i = 0; i < 3; i++)
-      sep += (p2[i] - p1[i]) * (p2[i] - p1[i]);
-    sep = sqrt(sep);
-    assert_true(sep > 5e3 && sep < 20e3);
+    double p1[3], v1[3], p2[3], v2[3];
+    double sep = two_missiles_at(t, 2.0, 5e3, 20e3, p1, v1, p2, v2);
     mwx_fuse_sample b[4];
     const char *orig[4] = {"KOR", "KOR", "USA", "USA"}, *id[4] = {"KOR-T1", "KOR-T2", "USA-T1", "USA-T2"};
     const double frac[4] = {0.7, 1.5, 0.0, 1.0}; /* along M1 -> M2 */
@@ -1845,13 +1855,8 @@ static void run_pending_ambiguous(double pending_s, int *on_m1, int *waited, int
   *k_m2 = -1;
   for (int k = 0; k < 12; k++) {
     double t = t1 + k;
-    double p1[3], v1[3], p2[3], v2[3], sep = 0;
-    assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t, p1, v1, NULL), 0);
-    assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t - 2.0, p2, v2, NULL), 0);
-    for (int i = 0; i < 3; i++)
-      sep += (p2[i] - p1[i]) * (p2[i] - p1[i]);
-    sep = sqrt(sep);
-    assert_true(sep > 5e3 && sep < 20e3);
+    double p1[3], v1[3], p2[3], v2[3];
+    double sep = two_missiles_at(t, 2.0, 5e3, 20e3, p1, v1, p2, v2);
     mwx_fuse_sample b[5];
     const char *orig[5] = {"KOR", "KOR", "USA", "USA", "JPN"}, *id[5] = {"KOR-T1", "KOR-T2", "USA-T1", "USA-T2", "JPN-T1"};
     size_t n = k < 4 ? 4 : 5;
@@ -1995,13 +2000,8 @@ static void run_dup_wait(double dup_s, int *k_left, int *k_back, int *m1_none, i
   int had = 0;
   for (int k = 0; k <= 30; k++) {
     double t = t1 + k;
-    double p1[3], v1[3], p2[3], v2[3], sep = 0;
-    assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t, p1, v1, NULL), 0);
-    assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t - 0.2, p2, v2, NULL), 0);
-    for (int i = 0; i < 3; i++)
-      sep += (p2[i] - p1[i]) * (p2[i] - p1[i]);
-    sep = sqrt(sep);
-    assert_true(sep > 500.0 && sep < 1200.0);
+    double p1[3], v1[3], p2[3], v2[3];
+    (void)two_missiles_at(t, 0.2, 500.0, 1200.0, p1, v1, p2, v2);
     mwx_fuse_sample b[3];
     const char *orig[3] = {"KOR", "USA", "USA"}, *id[3] = {"KOR-T1", "USA-T1", "USA-T2"};
     const double frac[3] = {0.6, 0.0, 1.0}; /* along M1 -> M2 */
