@@ -269,7 +269,7 @@ static void print_bounds(const char *nation, const mwx_node_stats *st, const mwx
                          const mwx_node_config *cfg) {
   printf("%s BOUNDS handover max=%llu/%llu dropped=%llu | rx_pend max=%llu | out max=%llu impacts deferred=%llu | fit_queue cap=%d"
          " workers=%d dropped=%llu | tracks held=%llu/%d evicted=%llu forgotten=%llu | tracker slots=%llu/%llu"
-         " live max=%llu refused=%llu pending dropped=%llu | latest samples=%llu/%d evicted=%llu dropped=%llu | fused dropped=%llu"
+         " live max=%llu refused=%llu pending dropped=%llu | latest samples=%llu/%d retired=%llu evicted=%llu dropped=%llu | fused dropped=%llu"
          " | alerts forgotten=%llu | verify threads=%d max=%llu/%d shared=%llu full=%llu | sign threads=%d by_worker=%llu full=%llu | heap used=%.1f free=%.1f tracker=%.1f journal=%.1f fuser=%.1f tables=%.1f rss=%.1f MB trims=%llu (skipped %llu) max=%.2f ms mmap_threshold=%d kB\n",
          nation, (unsigned long long)st->handover_max, (unsigned long long)st->handover_cap,
          (unsigned long long)st->handover_dropped, (unsigned long long)st->rx_pend_max,
@@ -278,7 +278,8 @@ static void print_bounds(const char *nation, const mwx_node_stats *st, const mwx
          (unsigned long long)st->tracks_forgotten, (unsigned long long)st->tracker_slots,
          (unsigned long long)st->tracker_bound, (unsigned long long)st->tracker_live_max,
          (unsigned long long)st->tracks_refused, (unsigned long long)st->pending_dropped,
-         (unsigned long long)st->picture_entries, MWX_FUSE_LATEST_MAX, (unsigned long long)st->picture_evicted,
+         (unsigned long long)st->picture_entries, MWX_FUSE_LATEST_MAX, (unsigned long long)st->picture_retired,
+         (unsigned long long)st->picture_evicted,
          (unsigned long long)st->picture_dropped, (unsigned long long)st->fused_dropped,
          (unsigned long long)st->alerts_forgotten, st->verify_threads, (unsigned long long)st->verify_max,
          MWX_NET_VERIFY_BATCH, (unsigned long long)st->verify_batches, (unsigned long long)st->verify_full,

@@ -16,6 +16,8 @@
  *     keys, issue 16): a new key received when full takes the place of the
  *     key received longest ago, counted (picture_evicted, in NodeStatus
  *     overflows), nothing refused, no crash; the table stays at its bound;
+ *     online, a key received more than replay_max_age_s ago is retired
+ *     instead (picture_retired, not an overflow);
  *   - the malloc policy an online node sets (malloc_mmap_threshold_kb,
  *     issue 16 "RSS flat"): a node at speed > 0 fixes the mmap threshold
  *     at 64 kB; then the salvo's fill (64 per-track buffers grown by
@@ -156,6 +158,49 @@ static void test_latest_full_evicts_stalest(void **state) {
   mwx_node_close(n);
 }
 
+/* Online (speed > 0), the key that gives way is retired, not evicted, when
+ * it was received more than replay_max_age_s ago: a silent key is no loss
+ * (picture_retired, not in NodeStatus overflows); a key received less long
+ * ago is still evicted and counted. */
+static void test_latest_full_retires_silent(void **state) {
+  (void)state;
+  char db[600];
+  mwx_node_config cfg;
+  kor_config("latest_retire", db, &cfg);
+  cfg.speed = 1;                    /* online: the age rule applies (not joined: no net) */
+  cfg.malloc_mmap_threshold_kb = 0; /* glibc's own policy: the threshold is process-wide */
+  mwx_node *n = NULL;
+  assert_int_equal(mwx_node_open(&cfg, NULL, NULL, &n), 0);
+  const int64_t s = 1000000000;
+  const int64_t old_ns = 1000 * s;                                          /* OLD keys received then */
+  const int64_t mid_ns = old_ns + (int64_t)(cfg.replay_max_age_s / 2) * s; /* the others then */
+  const int64_t now_ns = old_ns + (int64_t)(cfg.replay_max_age_s + 1) * s; /* the new keys */
+  enum { OLD = 50, NEW = 120 };
+  assert_int_equal(mwx_journal_begin(n->j), 0);
+  for (int i = 0; i < MWX_FUSE_LATEST_MAX; i++)
+    rx_track(n, i, (i < OLD ? old_ns : mid_ns) + i);
+  for (int i = MWX_FUSE_LATEST_MAX; i < MWX_FUSE_LATEST_MAX + NEW; i++)
+    rx_track(n, i, now_ns + i);
+  assert_int_equal(mwx_journal_commit(n->j), 0);
+  mwx_node_stats st;
+  mwx_node_get_stats(n, &st);
+  assert_int_equal(st.picture_entries, MWX_FUSE_LATEST_MAX);
+  assert_int_equal(st.picture_retired, OLD);       /* silent for replay_max_age_s + 1 s */
+  assert_int_equal(st.picture_evicted, NEW - OLD); /* silent for half of it: lost, counted */
+  assert_int_equal(st.picture_dropped, 0);
+  mwx_fuse_latest_entry e; /* the stalest left: the first key received at mid_ns not yet gone */
+  assert_int_equal(mwx_fuse_latest_evict_oldest(n->latest, &e), 0);
+  char want[MWX_ID_LEN];
+  snprintf(want, sizeof want, "JPN-T%d", NEW + 1);
+  assert_string_equal(e.msg.u.track.local_track_id, want);
+  /* NodeStatus counts the evictions only */
+  assert_int_equal(mwx_journal_begin(n->j), 0);
+  assert_int_equal(node_status_sample(n), 0);
+  assert_int_equal(n->scratch.u.status.overflows, NEW - OLD);
+  assert_int_equal(mwx_journal_commit(n->j), 0);
+  mwx_node_close(n);
+}
+
 static void test_online_node_fixes_mmap_threshold(void **state) {
   (void)state;
 #ifdef __SANITIZE_ADDRESS__
@@ -210,6 +255,7 @@ int main(void) {
       cmocka_unit_test(test_threshold_arithmetic),
       cmocka_unit_test(test_real_heap_trims_once),
       cmocka_unit_test(test_latest_full_evicts_stalest),
+      cmocka_unit_test(test_latest_full_retires_silent),
       cmocka_unit_test(test_online_node_fixes_mmap_threshold), /* last: process-wide */
   };
   return cmocka_run_group_tests(tests, fx_dir_setup, fx_dir_teardown);

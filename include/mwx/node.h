@@ -548,10 +548,12 @@ typedef struct mwx_node_stats {
   /* the partners' latest samples (mwx_node_latest): at most
      MWX_FUSE_LATEST_MAX keys (picture_entries now); a new key's sample when
      full takes the place of the key received longest ago (fuse.h
-     mwx_fuse_latest_evict_oldest): picture_evicted, logged once; a sample
-     kept out of it for lack of memory (still journaled and fused):
-     picture_dropped */
-  uint64_t picture_dropped, picture_entries, picture_evicted;
+     mwx_fuse_latest_evict_oldest): online, a key received more than
+     replay_max_age_s ago is retired (picture_retired: not an overflow; no
+     older sample of it can be taken any more, src/node/rx.c), any other is
+     evicted (picture_evicted, an overflow, logged once); a sample kept out
+     of it for lack of memory (still journaled and fused): picture_dropped */
+  uint64_t picture_dropped, picture_entries, picture_evicted, picture_retired;
   uint64_t commits;                              /* journal commits made by the loop (group commits) */
   /* the fused picture's tables (src/node/fusepic.c: 2,048 fused tracks,
      4,096 launch candidates and predictions; alerting.c: 4,096 alert life

@@ -130,6 +130,7 @@ void mwx_node_stats_print(FILE *f, const mwx_node_stats *st, const char *nation,
     json_object_set_new(o, "records", json_integer((json_int_t)st->records));
     json_object_set_new(o, "received", json_integer((json_int_t)st->received));
     json_object_set_new(o, "dropped", json_integer((json_int_t)st->dropped));
+    json_object_set_new(o, "picture_retired", json_integer((json_int_t)st->picture_retired)); /* not an overflow */
     json_object_set_new(o, "wall_s", json_real(wall_s));
     json_t *ov = json_object(); /* the bounded queues and tables (docs/architecture.md "Bounds") */
     json_object_set_new(ov, "tracks_evicted", json_integer((json_int_t)st->tracks_evicted));

@@ -207,6 +207,20 @@ static int rx_replay(mwx_node *n, const mwx_msg *m, const mwx_journal_seq_in *w,
   return 0;
 }
 
+/* A key of the partners' latest samples that gives way when the table is
+ * full is retired, not lost, when the node is online (speed > 0) and its
+ * last sample was received more than replay_max_age_s (wall) before
+ * now_wall_ns: a sample of that key from before then has a time of validity
+ * older than replay_max_age_s on the exercise clock (no later than its
+ * reception), which rx_replay refuses, so dropping the key cannot let an
+ * older sample take its place (a LaunchEvent has no time of validity: only
+ * the sequence window guards it, and DDS does not deliver a sample 60 s
+ * behind a later one of its writer); and a live track is not silent that
+ * long.  Offline (speed 0: no age rule) every key that gives way is evicted. */
+static int rx_latest_retired(const mwx_node *n, const mwx_fuse_latest_entry *e, int64_t now_wall_ns) {
+  return n->cfg.speed > 0 && (double)(now_wall_ns - e->recv_wall_ns) * 1e-9 > n->cfg.replay_max_age_s;
+}
+
 /* The journal payloads of the receive path, built with Jansson (keys in
  * this order): "from" (originator, 3 letters), "topic", "seq", then what the
  * caller adds. */
@@ -326,18 +340,26 @@ int node_rx_take(mwx_node *n, node_rx_item *it, mwx_node_event *evp) {
       int changed;
       int prc = mwx_fuse_latest_put(n->latest, m, it->recv_ns, &changed);
       if (prc == MWX_ERANGE) {
-        /* a new key when full: the key received longest ago gives way
+        /* a new key when full: the key received longest ago gives way.  If
+           it was received more than replay_max_age_s ago it is retired
+           (picture_retired; no overflow): its key has been silent that
+           long, and no older sample of it can be taken any more (the
+           replay check refuses it for its age); else it is evicted
            (picture_evicted, NodeStatus overflows, logged once) */
         mwx_error_clear();
         mwx_fuse_latest_entry old;
         if (!mwx_fuse_latest_evict_oldest(n->latest, &old)) {
-          n->st.picture_evicted++;
-          if (!n->logged_latest_full) {
-            n->logged_latest_full = 1;
-            fprintf(stderr,
-                    "mwx node %s: the partners' latest samples: %d keys held: the stalest gives way (%.3s %s),"
-                    " counted in overflows (logged once)\n",
-                    n->cfg.nation, MWX_FUSE_LATEST_MAX, old.msg.mark.originator, mwx_fuse_latest_id(&old.msg));
+          if (rx_latest_retired(n, &old, it->recv_ns)) {
+            n->st.picture_retired++;
+          } else {
+            n->st.picture_evicted++;
+            if (!n->logged_latest_full) {
+              n->logged_latest_full = 1;
+              fprintf(stderr,
+                      "mwx node %s: the partners' latest samples: %d keys held: the stalest gives way (%.3s %s),"
+                      " counted in overflows (logged once)\n",
+                      n->cfg.nation, MWX_FUSE_LATEST_MAX, old.msg.mark.originator, mwx_fuse_latest_id(&old.msg));
+            }
           }
           prc = mwx_fuse_latest_put(n->latest, m, it->recv_ns, &changed);
         }
