@@ -1512,6 +1512,21 @@ static void test_held_member_stays(void **state) {
   assert_true((double)(k_held - 100) <= 1.31 * (double)(k_free - 100) + 2.0);
 }
 
+/* Two missiles on g_traj's trajectory, M2 lag_s behind M1: their states at t
+ * (s after launch), and their separation (m, returned) asserted to lie in
+ * (sep_min_m, sep_max_m) so that a test's geometry is the one it describes. */
+static double two_missiles_at(double t, double lag_s, double sep_min_m, double sep_max_m, double p1[3], double v1[3],
+                              double p2[3], double v2[3]) {
+  double sep = 0;
+  assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t, p1, v1, NULL), 0);
+  assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t - lag_s, p2, v2, NULL), 0);
+  for (int i = 0; i < 3; i++)
+    sep += (p2[i] - p1[i]) * (p2[i] - p1[i]);
+  sep = sqrt(sep);
+  assert_true(sep > sep_min_m && sep < sep_max_m);
+  return sep;
+}
+
 /* The replacement rule is exclusive (issue 13, eleventh session): the 2-s
  * one-pad salvo at JPN's node.  Two missiles on one trajectory 2 s apart
  * (M2 behind M1 by `sep`, ~10 km in mid-course); KOR's tracks arrive
@@ -1536,13 +1551,8 @@ static void run_exclusive(int exclusive, uint32_t g[4], int *usa1_used) {
   double t1 = g_traj.fig.burnout_time_s + 100.0;
   for (int k = 0; k < 8; k++) {
     double t = t1 + k;
-    double p1[3], v1[3], p2[3], v2[3], sep = 0;
-    assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t, p1, v1, NULL), 0);
-    assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t - 2.0, p2, v2, NULL), 0);
-    for (int i = 0; i < 3; i++)
-      sep += (p2[i] - p1[i]) * (p2[i] - p1[i]);
-    sep = sqrt(sep);
-    assert_true(sep > 5e3 && sep < 20e3);
+    double p1[3], v1[3], p2[3], v2[3];
+    double sep = two_missiles_at(t, 2.0, 5e3, 20e3, p1, v1, p2, v2);
     mwx_fuse_sample b[4];
     const char *orig[4] = {"KOR", "KOR", "USA", "USA"}, *id[4] = {"KOR-T1", "KOR-T2", "USA-T1", "USA-T2"};
     const double frac[4] = {0.7, 1.5, 0.0, 1.0}; /* along M1 -> M2 */
@@ -1845,13 +1855,8 @@ static void run_pending_ambiguous(double pending_s, int *on_m1, int *waited, int
   *k_m2 = -1;
   for (int k = 0; k < 12; k++) {
     double t = t1 + k;
-    double p1[3], v1[3], p2[3], v2[3], sep = 0;
-    assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t, p1, v1, NULL), 0);
-    assert_int_equal(mwx_ballistic_traj_state_at(&g_traj, t - 2.0, p2, v2, NULL), 0);
-    for (int i = 0; i < 3; i++)
-      sep += (p2[i] - p1[i]) * (p2[i] - p1[i]);
-    sep = sqrt(sep);
-    assert_true(sep > 5e3 && sep < 20e3);
+    double p1[3], v1[3], p2[3], v2[3];
+    double sep = two_missiles_at(t, 2.0, 5e3, 20e3, p1, v1, p2, v2);
     mwx_fuse_sample b[5];
     const char *orig[5] = {"KOR", "KOR", "USA", "USA", "JPN"}, *id[5] = {"KOR-T1", "KOR-T2", "USA-T1", "USA-T2", "JPN-T1"};
     size_t n = k < 4 ? 4 : 5;
@@ -1967,6 +1972,94 @@ static void test_pending_beside_own_track(void **state) {
           own_k8, other, k_joined);
   assert_true(own_k8);
   assert_true(other >= 1);
+}
+
+/* A displaced member's wait is bounded (issue 13, twenty-seventh session; docs/fusion.md "The pending
+ * join"): the salvo's late joins at JPN's node.  Two missiles on one mid-course trajectory 0.2 s apart (M2
+ * behind M1 by about 0.8 km), a sample of each track a second: KOR's track KOR-T1 coarsened (600 m, 10 m/s)
+ * and 0.6 of the way from M1 to M2, the USA's USA-T1 on M1 from k 0 and USA-T2 on M2 from k 3 (30 m,
+ * 0.5 m/s, on the truth).  USA-T2, nearer KOR-T1 than USA-T1 is, replaces it (the replacement rule: KOR's
+ * coarse track cannot tell the two missiles apart); USA-T1, displaced and 0.8 km from USA-T2, fails the
+ * split test three samples running and leaves to wait beside its tracker's live USA-T2, as that tracker's
+ * duplicate.  It speaks on, on M1, to k 30.  Bounded (pending_dup_s 3 s) it founds a fused track of its
+ * own 3 s after it left and M1 is in the picture again; unbounded (0, the rule before) it waits to the
+ * end, out of every fused track, and M1 has no entry.  k_left / k_back: the steps USA-T1 left every fused
+ * track and came back (-1: never); m1_none: steps with no fused track within 150 m of M1; max_entries:
+ * the most fused tracks within 150 m of one missile at a step. */
+static void run_dup_wait(double dup_s, int *k_left, int *k_back, int *m1_none, int *max_entries) {
+  mwx_fuse_config cfg;
+  mwx_fuse_config_default(&cfg);
+  assert_true(cfg.pending_dup_s == 3.0);
+  cfg.pending_dup_s = dup_s;
+  mwx_fuser *fz = NULL;
+  assert_int_equal(mwx_fuse_create(&cfg, &fz), 0);
+  uint64_t seed = 5;
+  double t1 = g_traj.fig.burnout_time_s + 100.0;
+  *k_left = *k_back = -1;
+  *m1_none = *max_entries = 0;
+  int had = 0;
+  for (int k = 0; k <= 30; k++) {
+    double t = t1 + k;
+    double p1[3], v1[3], p2[3], v2[3];
+    (void)two_missiles_at(t, 0.2, 500.0, 1200.0, p1, v1, p2, v2);
+    mwx_fuse_sample b[3];
+    const char *orig[3] = {"KOR", "USA", "USA"}, *id[3] = {"KOR-T1", "USA-T1", "USA-T2"};
+    const double frac[3] = {0.6, 0.0, 1.0}; /* along M1 -> M2 */
+    size_t n = k < 3 ? 2 : 3;
+    for (size_t m = 0; m < n; m++) {
+      sample_at(&b[m], orig[m], id[m], t, 30.0, 0.5, 1, &seed);
+      for (int i = 0; i < 3; i++) {
+        b[m].pos_ecef_m[i] = p1[i] + frac[m] * (p2[i] - p1[i]);
+        b[m].vel_ecef_mps[i] = m == 2 ? v2[i] : v1[i];
+      }
+      if (m == 0)
+        diag6(b[m].P, 600.0, 10.0);
+    }
+    assert_int_equal(mwx_fuse_ingest(fz, b, n), 0);
+    uint32_t g1 = number_or_wait(fz, "USA", "USA-T1");
+    if (g1)
+      had = 1;
+    if (had && !g1 && *k_left < 0)
+      *k_left = k;
+    if (*k_left >= 0 && g1 && *k_back < 0)
+      *k_back = k;
+    int n1 = 0, n2 = 0;
+    for (size_t i = 0; i < mwx_fuse_count(fz); i++) {
+      mwx_fuse_track ft;
+      assert_int_equal(mwx_fuse_get(fz, i, b[0].t_ns, &ft), 0);
+      double d1 = 0, d2 = 0;
+      for (int j = 0; j < 3; j++) {
+        d1 += (ft.x[j] - p1[j]) * (ft.x[j] - p1[j]);
+        d2 += (ft.x[j] - p2[j]) * (ft.x[j] - p2[j]);
+      }
+      n1 += sqrt(d1) < 150.0;
+      n2 += sqrt(d2) < 150.0;
+    }
+    *m1_none += n1 == 0;
+    if (n1 > *max_entries)
+      *max_entries = n1;
+    if (n2 > *max_entries)
+      *max_entries = n2;
+  }
+  mwx_fuse_destroy(fz);
+}
+
+static void test_pending_dup_bounded(void **state) {
+  (void)state;
+  int left, back, none, most;
+  run_dup_wait(3.0, &left, &back, &none, &most);
+  fprintf(stderr, "duplicate's wait bounded (3 s): USA-T1 left at k %d, back at k %d; M1 in no entry %d of 31 steps, "
+                  "at most %d entries per missile\n", left, back, none, most);
+  assert_int_equal(left, 6);  /* displaced at k 3, struck at k 4, 5, 6 */
+  assert_int_equal(back, 9);  /* 3 s after it left: a fused track of its own */
+  assert_int_equal(none, 6);  /* k 3-8: displaced, struck, waiting */
+  assert_int_equal(most, 1);  /* no missile shown twice */
+  run_dup_wait(0.0, &left, &back, &none, &most);
+  fprintf(stderr, "duplicate's wait unbounded (0): USA-T1 left at k %d, back at k %d; M1 in no entry %d of 31 steps, "
+                  "at most %d entries per missile\n", left, back, none, most);
+  assert_int_equal(left, 6);
+  assert_int_equal(back, -1); /* out of every fused track to the end: 25 s */
+  assert_int_equal(none, 28); /* k 3-30 */
 }
 
 /* The burnout rule (docs/fusion.md "The burnout rule"): JPN's and the
@@ -2609,6 +2702,7 @@ int main(void) {
       cmocka_unit_test(test_odd_one_out),
       cmocka_unit_test(test_pending_ambiguous_first_sample),
       cmocka_unit_test(test_pending_beside_own_track),
+      cmocka_unit_test(test_pending_dup_bounded),
       cmocka_unit_test(test_burnout_rule),
       cmocka_unit_test(test_stale_split_gate),
       cmocka_unit_test(test_boost_sum),

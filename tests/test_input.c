@@ -240,6 +240,12 @@ static void test_node_config_check(void **state) {
   c.start_unix_ns = INT64_MAX;
   EXPECT_MSG(mwx_node_config_check(&c), "outside 1970..2200");
   mwx_node_config_init(&c);
+  memcpy(c.nation, "KOR", 4);
+  c.sign_threads = 9; /* the sign pool's bound: the loop and at most 7 workers */
+  EXPECT_MSG(mwx_node_config_check(&c), "sign_threads 9 is outside 0..8");
+  c.sign_threads = 8;
+  assert_int_equal(mwx_node_config_check(&c), 0);
+  mwx_node_config_init(&c);
   snprintf(c.node_id, sizeof c.node_id, "a\"b");
   EXPECT_MSG(mwx_node_config_check(&c), "node_id");
   mwx_node_config_init(&c);

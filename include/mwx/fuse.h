@@ -255,6 +255,13 @@ typedef struct mwx_fuse_config {
                                the along component's trend, and an own track's sample carries its filter's
                                angle; 0: the thrust along the velocity, no trend (before the twenty-second
                                session; docs/fusion.md "Boost samples and thrust") */
+  double pending_dup_s;     /* a displaced member that decorrelated waits (the pending join) beside its
+                               tracker's live track as that tracker's duplicate at most this long after
+                               it left (s, 0..60; 0: until it falls silent, the rule before the
+                               twenty-seventh session), then joins or founds as any waiting track: a
+                               tracker merges a duplicate of one object at the scan they coincide, so a
+                               track it still updates this long after is another object's (a salvo's
+                               neighbour; docs/fusion.md "The pending join") */
 } mwx_fuse_config;
 
 /* Defaults: assoc 0.99, split 0.999, split after 3, fresh 20 s (the tracker
@@ -267,7 +274,7 @@ typedef struct mwx_fuse_config {
  * boost_thrust 1, split_min_s 0 (docs/fusion.md: measured), split_powered_s 10
  * (MWX_ASSESS_STAGING_COAST_S), merge_back 1 (issue 13, tenth session),
  * split_held_s 60, split_held_prob 0.999999 and replace_exclusive 1 (issue 13,
- * eleventh session), split_odd_one_out 1 (twelfth session), pending_s 3 (thirteenth), burnout_ci_s 0 (5 in the thirteenth session, 10 from the sixteenth to the twenty-first), stale_split_gate 1 (sixteenth), boost_sum 1, displaced_silent 1 and pending_beside_near 0 (nineteenth), tracklet 0 (twenty-first), thrust_tau_s 4 and thrust_vector 1 (twenty-second). */
+ * eleventh session), split_odd_one_out 1 (twelfth session), pending_s 3 (thirteenth), burnout_ci_s 0 (5 in the thirteenth session, 10 from the sixteenth to the twenty-first), stale_split_gate 1 (sixteenth), boost_sum 1, displaced_silent 1 and pending_beside_near 0 (nineteenth), tracklet 0 (twenty-first), thrust_tau_s 4 and thrust_vector 1 (twenty-second), pending_dup_s 3 (twenty-seventh). */
 void mwx_fuse_config_default(mwx_fuse_config *cfg);
 
 typedef struct mwx_fuser mwx_fuser;

@@ -59,6 +59,8 @@ void mwx_fuse_config_default(mwx_fuse_config *cfg) {
   cfg->tracklet = 0;              /* docs/fusion.md "Tracklets" */
   cfg->thrust_vector = 1;          /* docs/fusion.md "Boost samples and thrust" (0 until the twenty-second session) */
   cfg->thrust_tau_s = 4.0;        /* docs/fusion.md "Boost samples and thrust" */
+  cfg->pending_dup_s = 3.0;       /* docs/fusion.md "The pending join": pending_s's three scans (0, unbounded, before
+                                     the twenty-seventh session: salvo-100's good tracks waited up to 77 s) */
 
 }
 
@@ -83,7 +85,8 @@ int mwx_fuse_create(const mwx_fuse_config *cfg, mwx_fuser **out) {
       (c.stale_split_gate != 0 && c.stale_split_gate != 1) || (c.boost_sum != 0 && c.boost_sum != 1) ||
       (c.displaced_silent != 0 && c.displaced_silent != 1) ||
       (c.pending_beside_near != 0 && c.pending_beside_near != 1) || (c.tracklet != 0 && c.tracklet != 1) ||
-      !(c.thrust_tau_s >= 0.1 && c.thrust_tau_s <= 60.0) || (c.thrust_vector != 0 && c.thrust_vector != 1))
+      !(c.thrust_tau_s >= 0.1 && c.thrust_tau_s <= 60.0) || (c.thrust_vector != 0 && c.thrust_vector != 1) ||
+      !(c.pending_dup_s >= 0) || c.pending_dup_s > 60.0)
     return mwx_error_set(MWX_EINVAL, "fuse: create: invalid configuration");
   mwx_fuser *fz = calloc(1, sizeof *fz);
   if (!fz)

@@ -23,6 +23,7 @@
 #include "mwx/json.h"
 #include "mwx/node.h"
 #include "mwx/text.h"
+#include "node_int.h"
 
 #define SPEED_MIN 1e-3            /* besides 0 (as fast as possible) */
 #define SPEED_MAX 1e6
@@ -70,8 +71,9 @@ int mwx_node_config_check(const mwx_node_config *c) {
       (c->malloc_mmap_threshold_kb < MWX_NODE_MMAP_THRESHOLD_KB_MIN || c->malloc_mmap_threshold_kb > MWX_NODE_MMAP_THRESHOLD_KB_MAX))
     return mwx_error_set(MWX_ERANGE, "node %s: malloc_mmap_threshold_kb %d must be 0 (glibc's dynamic threshold) or in %d..%d",
                          nat, c->malloc_mmap_threshold_kb, MWX_NODE_MMAP_THRESHOLD_KB_MIN, MWX_NODE_MMAP_THRESHOLD_KB_MAX);
-  if (c->sign_threads < 0 || c->sign_threads > 8)
-    return mwx_error_set(MWX_ERANGE, "node %s: sign_threads %d is outside 0..8 (0 and 1: the loop signs, no pool)", nat, c->sign_threads);
+  if (c->sign_threads < 0 || c->sign_threads > NODE_SIGN_THREADS_MAX)
+    return mwx_error_set(MWX_ERANGE, "node %s: sign_threads %d is outside 0..%d (0 and 1: the loop signs, no pool)", nat,
+                         c->sign_threads, NODE_SIGN_THREADS_MAX);
   if (c->max_tracks < 1 || c->max_tracks > MWX_NODE_MAX_TRACKS)
     return mwx_error_set(MWX_ERANGE, "node %s: max_tracks %d is outside 1..%d", nat, c->max_tracks,
                          MWX_NODE_MAX_TRACKS);
