@@ -218,7 +218,7 @@ function summary(d, bucket) {
     if (k) {
       console.log(`PHASE one client's stream: ${(got.bytes / wall / 1024).toFixed(1)} KiB/s; by event (n/s, bytes/s): ` +
                   [...got.kinds.entries()].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, 6).map(([kk, t]) => `${kk} ${(t.n / wall).toFixed(1)}/s ${(t.bytes / wall / 1024).toFixed(1)} KiB/s`).join('; '));
-      console.log(`PHASE server: ws_frames=${sb.ws_frames - sa.ws_frames} ws_sealed=${sb.ws_sealed - sa.ws_sealed} ws_bytes=${sb.ws_bytes - sa.ws_bytes} ws_sealed_bytes=${sb.ws_sealed_bytes - sa.ws_sealed_bytes} ws_resyncs=${sb.ws_resyncs - sa.ws_resyncs} ` +
+      console.log(`PHASE server: ws_frames=${sb.ws_frames - sa.ws_frames} ws_direct=${sb.ws_direct === undefined ? 'n/a' : sb.ws_direct - sa.ws_direct} ws_partial=${sb.ws_partial === undefined ? 'n/a' : sb.ws_partial - sa.ws_partial} ws_sealed=${sb.ws_sealed - sa.ws_sealed} ws_bytes=${sb.ws_bytes - sa.ws_bytes} ws_sealed_bytes=${sb.ws_sealed_bytes - sa.ws_sealed_bytes} ws_resyncs=${sb.ws_resyncs - sa.ws_resyncs} ` +
                   `fused_walks=${sb.fused_walks - sa.fused_walks} fused_moved=${sb.fused_moved - sa.fused_moved} fused_refreshed=${sb.fused_refreshed - sa.fused_refreshed}`);
     }
     const lat = got.lat.slice(lat0).sort((x, y) => x - y), q = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(lat.length * p))] : '-');

@@ -484,6 +484,23 @@ static int http(int port, const char *method, const char *path, const char *cook
   return status;
 }
 
+/* Logs in as the tests' release officer ("officer" / "officer-pass") on
+ * port, as a page does: the status; the session's token into cookie (at
+ * least 65 bytes; empty without one), the response body into body, the
+ * Set-Cookie header into sc (when not NULL). */
+static int page_login(int port, char *cookie, char *body, size_t cap, char *sc, size_t sc_cap) {
+  char own[300] = "";
+  if (!sc) {
+    sc = own;
+    sc_cap = sizeof own;
+  }
+  sc[0] = cookie[0] = 0;
+  int st = http(port, "POST", "/api/login", NULL, NULL, "{\"name\":\"officer\",\"password\":\"officer-pass\"}", body,
+                cap, sc, sc_cap);
+  sscanf(sc, "mwx_session=%64[0-9a-f]", cookie);
+  return st;
+}
+
 #define EXPECT(cond, ...)                                                                                      \
   do {                                                                                                         \
     if (!(cond)) {                                                                                             \
@@ -513,11 +530,9 @@ static void *client(void *vj) {
   st = http(j->port, "POST", "/api/login", NULL, NULL, "{\"name\":\"officer\",\"password\":\"officer-pass\",\"name\":\"x\"}",
             body, sizeof body, NULL, 0);
   EXPECT(st == 400 && strstr(body, "duplicate"), "duplicate key in the body: %d %s", st, body);
-  st = http(j->port, "POST", "/api/login", NULL, NULL, "{\"name\":\"officer\",\"password\":\"officer-pass\"}", body,
-            sizeof body, sc, sizeof sc);
+  st = page_login(j->port, cookie, body, sizeof body, sc, sizeof sc);
   EXPECT(st == 200, "login: %d %s", st, body);
   EXPECT(strstr(sc, "; Secure; HttpOnly; SameSite=Strict") != NULL, "cookie flags: %s", sc);
-  sscanf(sc, "mwx_session=%64[0-9a-f]", cookie);
   field(body, "csrf", csrf, sizeof csrf);
   EXPECT(strlen(cookie) == 64 && strlen(csrf) == 64, "token lengths %zu %zu", strlen(cookie), strlen(csrf));
   st = http(j->port, "GET", "/api/session", cookie, NULL, NULL, body, sizeof body, NULL, 0);
@@ -691,11 +706,9 @@ static void test_partner_drops(void **state) {
 
 static void *max_age_client(void *vj) {
   http_job *j = vj;
-  char body[4096], sc[300], cookie[100] = "";
-  int st = http(j->port, "POST", "/api/login", NULL, NULL, "{\"name\":\"officer\",\"password\":\"officer-pass\"}", body,
-                sizeof body, sc, sizeof sc);
+  char body[4096], sc[300], cookie[100];
+  int st = page_login(j->port, cookie, body, sizeof body, sc, sizeof sc);
   EXPECT(st == 200 && strstr(sc, "Max-Age=2;"), "login: %d %s", st, sc);
-  sscanf(sc, "mwx_session=%64[0-9a-f]", cookie);
   int before = 0, after = 0;
   /* a request every 0.5 s (never idle): valid before 2 s, refused after */
   for (int i = 0; i < 7; i++) {
@@ -767,34 +780,48 @@ static int read_full(int fd, unsigned char *b, size_t n) {
   return 0;
 }
 
-static void *push_client(void *vj) {
-  push_job *j = vj;
-  char body[8192], sc[300], cookie[100] = "";
-  int st = http(j->port, "POST", "/api/login", NULL, NULL, "{\"name\":\"officer\",\"password\":\"officer-pass\"}", body,
-                sizeof body, sc, sizeof sc);
-  EXPECT(st == 200, "login: %d %s", st, body);
-  sscanf(sc, "mwx_session=%64[0-9a-f]", cookie);
+/* A page's push channel: the WebSocket upgrade of /api/events on port with
+ * the session cookie (rcvbuf > 0: the socket's SO_RCVBUF; reads time out
+ * after 20 s); the socket after the server's 101, or -1. */
+static int ws_open_fd(int port, const char *cookie, int rcvbuf) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)j->port)};
+  if (fd < 0)
+    return -1;
+  if (rcvbuf > 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT(fd >= 0 && !connect(fd, (struct sockaddr *)&a, sizeof a), "connect");
   struct timeval tv = {20, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  char req[1024];
+  char req[1024], head[2048];
   int n = snprintf(req, sizeof req,
                    "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nOrigin: http://127.0.0.1:%d\r\n"
                    "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                    "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mwx-cop.v1\r\nCookie: mwx_session=%s\r\n\r\n",
-                   j->port, j->port, cookie);
-  EXPECT(write(fd, req, (size_t)n) == n, "upgrade request");
-  char head[2048];
+                   port, port, cookie);
   size_t hl = 0;
+  if (connect(fd, (struct sockaddr *)&a, sizeof a) || write(fd, req, (size_t)n) != n)
+    goto fail;
   while (hl < sizeof head - 1 && (hl < 4 || memcmp(head + hl - 4, "\r\n\r\n", 4)) && read(fd, head + hl, 1) == 1)
     hl++;
   head[hl] = 0;
-  EXPECT(!strncmp(head, "HTTP/1.1 101", 12), "no upgrade: %.60s", head);
+  if (strncmp(head, "HTTP/1.1 101", 12))
+    goto fail;
+  return fd;
+fail:
+  close(fd);
+  return -1;
+}
+
+static void *push_client(void *vj) {
+  push_job *j = vj;
+  char body[8192], cookie[100];
+  int st = page_login(j->port, cookie, body, sizeof body, NULL, 0);
+  EXPECT(st == 200, "login: %d %s", st, body);
+  int fd = ws_open_fd(j->port, cookie, 0);
+  EXPECT(fd >= 0, "the page connects (login, WebSocket upgrade)");
   int64_t end = mwx_node_mono_ns() + 60000000000ll;
-  while (!strncmp(head, "HTTP/1.1 101", 12) && mwx_node_mono_ns() < end &&
+  while (fd >= 0 && mwx_node_mono_ns() < end &&
          !(j->own_tracks && j->fused_jpn && (!j->backlog || j->after_snapshot > 0))) {
     unsigned char h[10];
     if (read_full(fd, h, 2))
@@ -867,7 +894,8 @@ static void *push_client(void *vj) {
     }
     free(pl);
   }
-  close(fd);
+  if (fd >= 0)
+    close(fd);
   EXPECT(j->own_tracks > 0, "no own Track sample pushed (%d frames, %d events)", j->frames, j->events);
   EXPECT(j->fused_jpn > 0, "no fused track of JPN pushed (%d fused messages)", j->fused_msgs);
   EXPECT(j->events > j->frames, "events batched: %d events in %d messages", j->events, j->frames);
@@ -997,36 +1025,6 @@ static void test_push_backlog(void **state) {
 
 /* A WebSocket connection of session cookie (rcvbuf > 0: that SO_RCVBUF, set
  * before connecting), after the upgrade; -1 on failure. */
-static int ws_open_fd(int port, const char *cookie, int rcvbuf) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0)
-    return -1;
-  if (rcvbuf > 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  struct timeval tv = {20, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  char req[1024], head[2048];
-  int n = snprintf(req, sizeof req,
-                   "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nOrigin: http://127.0.0.1:%d\r\n"
-                   "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                   "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mwx-cop.v1\r\nCookie: mwx_session=%s\r\n\r\n",
-                   port, port, cookie);
-  size_t hl = 0;
-  if (connect(fd, (struct sockaddr *)&a, sizeof a) || write(fd, req, (size_t)n) != n)
-    goto fail;
-  while (hl < sizeof head - 1 && (hl < 4 || memcmp(head + hl - 4, "\r\n\r\n", 4)) && read(fd, head + hl, 1) == 1)
-    hl++;
-  head[hl] = 0;
-  if (strncmp(head, "HTTP/1.1 101", 12))
-    goto fail;
-  return fd;
-fail:
-  close(fd);
-  return -1;
-}
-
 /* One server message's payload (malloc'd, NUL-terminated) and its text
  * opcode; -1 at the end or on an error. */
 static int ws_read_msg(int fd, char **out, size_t *len_out) {
@@ -1104,11 +1102,9 @@ typedef struct slow_job {
 static void *slow_fast_client(void *vj) {
   slow_job *sj = vj;
   http_job hj = {0}, *j = &hj; /* (EXPECT writes into j) */
-  char body[8192], sc[300], cookie[100] = "";
-  int st = http(sj->port, "POST", "/api/login", NULL, NULL, "{\"name\":\"officer\",\"password\":\"officer-pass\"}", body,
-                sizeof body, sc, sizeof sc);
+  char body[8192], cookie[100];
+  int st = page_login(sj->port, cookie, body, sizeof body, NULL, 0);
   EXPECT(st == 200, "login: %d %.200s", st, body);
-  sscanf(sc, "mwx_session=%64[0-9a-f]", cookie);
   int fast = ws_open_fd(sj->port, cookie, 0), slow = ws_open_fd(sj->port, cookie, 2048);
   EXPECT(fast >= 0 && slow >= 0, "two pages connect: %d %d", fast, slow);
   /* phase 1: the fast page reads everything, the slow one nothing, until
@@ -1265,11 +1261,9 @@ typedef struct end_job {
 static void *end_client(void *vj) {
   end_job *ej = vj;
   http_job hj = {0}, *j = &hj; /* (EXPECT writes into j) */
-  char body[8192], sc[300], cookie[100] = "";
-  int st = http(ej->port, "POST", "/api/login", NULL, NULL, "{\"name\":\"officer\",\"password\":\"officer-pass\"}", body,
-                sizeof body, sc, sizeof sc);
+  char body[8192], cookie[100];
+  int st = page_login(ej->port, cookie, body, sizeof body, NULL, 0);
   EXPECT(st == 200, "login: %d %.200s", st, body);
-  sscanf(sc, "mwx_session=%64[0-9a-f]", cookie);
   int fd = ws_open_fd(ej->port, cookie, 0);
   EXPECT(fd >= 0, "the page connects");
   int removed = 0;
@@ -1434,11 +1428,9 @@ static void three_take(three_page *p, const char *pl, size_t len) {
 static void *three_client(void *vj) {
   three_job *tj = vj;
   http_job hj = {0}, *j = &hj; /* (EXPECT writes into j) */
-  char body[8192], sc[300], cookie[100] = "";
-  int st = http(tj->port, "POST", "/api/login", NULL, NULL, "{\"name\":\"officer\",\"password\":\"officer-pass\"}", body,
-                sizeof body, sc, sizeof sc);
+  char body[8192], cookie[100];
+  int st = page_login(tj->port, cookie, body, sizeof body, NULL, 0);
   EXPECT(st == 200, "login: %d %.200s", st, body);
-  sscanf(sc, "mwx_session=%64[0-9a-f]", cookie);
   int fd[3];
   for (int k = 0; k < 3; k++) {
     fd[k] = ws_open_fd(tj->port, cookie, 0);
@@ -1615,11 +1607,9 @@ typedef struct latest_job {
 static void *latest_client(void *vj) {
   latest_job *lj = vj;
   http_job hj = {0}, *j = &hj; /* (EXPECT writes into j) */
-  char body[8192], sc[300], cookie[100] = "";
-  int st = http(lj->port, "POST", "/api/login", NULL, NULL, "{\"name\":\"officer\",\"password\":\"officer-pass\"}", body,
-                sizeof body, sc, sizeof sc);
+  char body[8192], cookie[100];
+  int st = page_login(lj->port, cookie, body, sizeof body, NULL, 0);
   EXPECT(st == 200, "login: %d %.200s", st, body);
-  sscanf(sc, "mwx_session=%64[0-9a-f]", cookie);
   struct pollfd pf[LATEST_PAGES];
   for (int k = 0; k < LATEST_PAGES; k++) {
     pf[k].fd = ws_open_fd(lj->port, cookie, 0);
@@ -1866,6 +1856,140 @@ static void test_push_seal_look(void **state) {
   mwx_node_close(n);
 }
 
+/* The page's client for test_push_seal_write: every text message's length
+ * and whether it holds the padded event whole. */
+typedef struct sealw_job {
+  int port;
+  int fails;
+  char log[4096];
+  int done, stop, connected;
+  int msgs;         /* text messages read */
+  size_t last_len;  /* the last one's payload bytes */
+  int big_whole;    /* a message held the 7,000-byte pad whole */
+} sealw_job;
+
+#define SEALW_PAD 7000
+
+static void *sealw_client(void *vj) {
+  sealw_job *j = vj;
+  char body[4096], cookie[100];
+  int st = page_login(j->port, cookie, body, sizeof body, NULL, 0);
+  EXPECT(st == 200, "login: %d %.200s", st, body);
+  int fd = ws_open_fd(j->port, cookie, 0);
+  EXPECT(fd >= 0, "the page connects");
+  __atomic_store_n(&j->connected, 1, __ATOMIC_SEQ_CST);
+  struct pollfd pf = {.fd = fd, .events = POLLIN};
+  while (fd >= 0 && !__atomic_load_n(&j->stop, __ATOMIC_SEQ_CST)) {
+    if (poll(&pf, 1, 50) <= 0)
+      continue;
+    char *pl = NULL;
+    size_t len = 0;
+    int op = ws_read_msg(fd, &pl, &len);
+    if (op < 0)
+      break;
+    if (op == 1) {
+      json_t *arr = json_loads(pl, 0, NULL);
+      const char *pad = json_string_value(json_object_get(json_array_get(arr, 0), "pad"));
+      if (pad && strlen(pad) == SEALW_PAD)
+        __atomic_store_n(&j->big_whole, 1, __ATOMIC_SEQ_CST);
+      json_decref(arr);
+      __atomic_store_n(&j->last_len, len, __ATOMIC_SEQ_CST);
+      __atomic_add_fetch(&j->msgs, 1, __ATOMIC_SEQ_CST);
+    }
+    free(pl);
+  }
+  if (fd >= 0)
+    close(fd);
+  __atomic_store_n(&j->done, 1, __ATOMIC_SEQ_CST);
+  return NULL;
+}
+
+/* Runs n's loop until *v reaches want or 10 s pass; 1 if it did. */
+static int loop_until(mwx_node *n, const int *v, int want) {
+  for (int64_t end = mwx_node_mono_ns() + 10000000000ll; mwx_node_mono_ns() < end;) {
+    if (__atomic_load_n(v, __ATOMIC_SEQ_CST) >= want)
+      return 1;
+    mwx_node_loop_run_once(mwx_node_get_loop(n), 2000000);
+  }
+  return __atomic_load_n(v, __ATOMIC_SEQ_CST) >= want;
+}
+
+/* A frame's write at its seal: a page that had every frame before, its
+ * session looked at less than a second ago, gets the frame from the seal
+ * timer itself (ws_direct; no POLLOUT round trip), in one write that the
+ * socket takes whole (a 7-KB frame: lws's default cut at the protocol's
+ * 4,096-byte receive buffer left the rest for the next POLLOUT,
+ * ws_partial); the page's first frame, and a frame after a second without
+ * a look at its session, go by its writeable callback, which looks (a node
+ * with no scenario: the frames are the test's). */
+static void test_push_seal_write(void **state) {
+  (void)state;
+  char acc[160];
+  mwx_node_config cfg;
+  mwx_cop_config cc;
+  push_setup("sealw", "2022-10-14-srbm.json", acc, &cfg, &cc);
+  cfg.scenario[0] = 0;
+  sealw_job j = {.port = 21000 + (int)((getpid() + 190003) % 20000)};
+  mwx_node *n;
+  mwx_cop *cop;
+  serve_open("sealw", j.port, acc, &cfg, &cc, &n, &cop);
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, sealw_client, &j), 0);
+  assert_true(loop_until(n, &j.connected, 1));
+  assert_true(loop_until(n, &cop->ws_open, 1));
+  assert_non_null(cop->pages);
+  mwx_cop_stats st;
+  /* the first frame: by the callback (the session not looked at yet) */
+  json_t *o = json_pack("{s:s}", "type", "first");
+  cop_push_now(cop, o);
+  json_decref(o);
+  assert_true(loop_until(n, &j.msgs, 1));
+  mwx_cop_get_stats(cop, &st);
+  assert_int_equal(st.ws_frames, 1);
+  assert_int_equal(st.ws_direct, 0);
+  assert_int_not_equal(cop->pages->checked_mono, 0);
+  /* a 7-KB frame: written in the seal timer's turn, whole */
+  char *pad = malloc(SEALW_PAD + 1);
+  assert_non_null(pad);
+  memset(pad, 'x', SEALW_PAD);
+  pad[SEALW_PAD] = 0;
+  o = json_pack("{s:s,s:s}", "type", "big", "pad", pad);
+  free(pad);
+  uint64_t h = cop->frame_head;
+  cop_push_now(cop, o);
+  json_decref(o);
+  for (int64_t end = mwx_node_mono_ns() + 5000000000ll; cop->frame_head == h && mwx_node_mono_ns() < end;)
+    mwx_node_loop_run_once(mwx_node_get_loop(n), 1000000);
+  assert_int_equal(cop->frame_head, h + 1);
+  mwx_cop_get_stats(cop, &st); /* (in the turn of the seal) */
+  assert_true(cop->frames[h % COP_FRAMES].len > SEALW_PAD);
+  assert_int_equal(st.ws_frames, 2);
+  assert_int_equal(st.ws_direct, 1);
+  assert_int_equal(st.ws_partial, 0);
+  assert_int_equal(cop->pages->next, h + 1);
+  assert_true(loop_until(n, &j.msgs, 2));
+  assert_true(j.big_whole);
+  assert_int_equal(j.last_len, cop->frames[h % COP_FRAMES].len);
+  /* a second on, the session is due for a look: the next frame goes by the callback */
+  int64_t looked = cop->pages->checked_mono;
+  loop_for(n, 1100);
+  o = json_pack("{s:s}", "type", "later");
+  cop_push_now(cop, o);
+  json_decref(o);
+  assert_true(loop_until(n, &j.msgs, 3));
+  mwx_cop_get_stats(cop, &st);
+  assert_int_equal(st.ws_frames, 3);
+  assert_int_equal(st.ws_direct, 1);
+  assert_true(cop->pages->checked_mono > looked);
+  __atomic_store_n(&j.stop, 1, __ATOMIC_SEQ_CST);
+  serve_until(n, &j.done, th);
+  mwx_cop_close(cop);
+  mwx_node_close(n);
+  if (j.fails)
+    fprintf(stderr, "%s", j.log);
+  assert_int_equal(j.fails, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_accounts),
@@ -1884,6 +2008,7 @@ int main(void) {
       cmocka_unit_test(test_push_session_end),
       cmocka_unit_test(test_push_frame_latest),
       cmocka_unit_test(test_push_seal_look),
+      cmocka_unit_test(test_push_seal_write),
   };
   if (getenv("TEST_COP_FILTER")) /* (one test, e.g. TEST_COP_FILTER=test_push_session_end) */
     cmocka_set_test_filter(getenv("TEST_COP_FILTER"));

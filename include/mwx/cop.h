@@ -163,6 +163,10 @@ typedef struct mwx_cop_stats {
                             sample alone: no look-up), brief or not at all) */
   uint64_t fused_skipped; /* flushes that walked nothing: the picture's version unchanged and no
                             position due */
+  uint64_t ws_direct;    /* of ws_frames, those written at their frame's seal (the seal timer, on the
+                            node's loop) to a page that had every frame before: no POLLOUT round trip */
+  uint64_t ws_partial;   /* of ws_frames, those the socket did not take whole: lws kept the rest and wrote
+                            it at the socket's next POLLOUT */
 } mwx_cop_stats;
 
 /* A copy of the counters (up_ns taken now).  Loop thread. */

@@ -329,7 +329,7 @@ int mwx_cop_open(const mwx_cop_config *cfg, mwx_node *n, mwx_cop **out) {
   c->uv_inited = 1;
 
   c->protocols[0] = (struct lws_protocols){"http", cop_cb_http, sizeof(http_pss), 0, 0, NULL, 0};
-  c->protocols[1] = (struct lws_protocols){WS_PROTOCOL, cop_cb_ws, sizeof(ws_pss), 4096, 0, NULL, 0};
+  c->protocols[1] = (struct lws_protocols){WS_PROTOCOL, cop_cb_ws, sizeof(ws_pss), 4096, 0, NULL, COP_WS_TX_BYTES};
   c->mount_api.mountpoint = "/api";
   c->mount_api.mountpoint_len = 4;
   c->mount_api.origin = "http";

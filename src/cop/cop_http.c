@@ -280,6 +280,8 @@ static int api_call(struct lws *wsi, http_pss *p, mwx_cop *c) {
     json_object_set_new(r, "ws_sealed", json_integer((json_int_t)st.ws_sealed));
     json_object_set_new(r, "ws_sealed_bytes", json_integer((json_int_t)st.ws_sealed_bytes));
     json_object_set_new(r, "ws_bytes", json_integer((json_int_t)st.ws_bytes));
+    json_object_set_new(r, "ws_direct", json_integer((json_int_t)st.ws_direct));
+    json_object_set_new(r, "ws_partial", json_integer((json_int_t)st.ws_partial));
     json_object_set_new(r, "fused_walks", json_integer((json_int_t)st.fused_walks));
     json_object_set_new(r, "fused_moved", json_integer((json_int_t)st.fused_moved));
     json_object_set_new(r, "fused_refreshed", json_integer((json_int_t)st.fused_refreshed));

@@ -170,6 +170,13 @@ _Static_assert((COP_SRC_SLOTS & (COP_SRC_SLOTS - 1)) == 0, "a power of two (the 
 /* one WebSocket message (a frame) carries at most this many bytes of pushed
    events (more only when one event alone is bigger) */
 #define COP_FRAME_MAX (256 * 1024)
+/* the push protocol's tx_packet_size: lws writes at most this much (+ its
+   head room) to the socket per call, the rest of a message waits for the
+   socket's next POLLOUT.  Without it lws cuts at the protocol's receive
+   buffer (4096 bytes): a 5-KB frame went out in two TLS records and two
+   POLLOUT round trips (issue 15, twenty-seventh session).  A frame, or a
+   catch-up message of frames, goes in one call. */
+#define COP_WS_TX_BYTES (COP_FRAME_MAX + 16)
 
 typedef struct cop_due { /* a pending track update's due (cop_push.c) */
   int64_t due;             /* mono ns */
@@ -281,6 +288,8 @@ struct mwx_cop {
   uint64_t snap_frame;  /* the frame a page goes on from after it */
   int64_t snap_mono;    /* when it was made */
   uint64_t uv_passes;  /* libuv passes run: a page gets at most one write per pass */
+  struct ws_pss *pages; /* the established push connections (cop_ws_sealed writes to them at a seal) */
+  int seal_direct;     /* 1 while seal_tick seals: cop_frames_seal writes the frame to the pages at once */
   int64_t open_mono;   /* mwx_cop_open's time */
   int busy_depth;      /* nesting of timed entries from the loop (busy_in) */
   int64_t busy_cpu0;   /* the loop thread's CPU time at the outermost entry */
@@ -423,6 +432,9 @@ typedef struct http_pss {
 
 /* One page's push channel (lws per-session data of the WebSocket protocol). */
 typedef struct ws_pss {
+  struct lws *wsi;     /* its connection (set when established; NULL: not in the pages list) */
+  struct ws_pss *page_prev, *page_next; /* the pages list (mwx_cop.pages) */
+  int dead;            /* a write at the seal failed: closed at its next writeable callback */
   uint64_t next;       /* seq of the next frame this page gets */
   uint64_t wrote_pass; /* the libuv pass of its last write */
   int64_t checked_mono; /* mono ns its session was last found valid (0: never) */
@@ -482,6 +494,14 @@ void cop_push_lazy(mwx_cop *c, json_t *o);
 /* Seals the open frame if it holds any event (the pages are asked to write
  * it), drops the oldest frames past the bounds. */
 void cop_frames_seal(mwx_cop *c);
+/* A frame was just sealed (cop_frames_seal).  direct = 0: every page is
+ * asked for a writeable callback (lws_callback_on_writable_all_protocol),
+ * which writes it.  direct = 1 (only from the seal timer, outside any lws
+ * callback): each page that had every frame before it, whose session was
+ * looked at less than COP_WS_SESSION_NS ago and with nothing of lws's
+ * buffered, gets the frame written now (lws_write: the same bytes, counted
+ * in ws_direct); only the others wait for their POLLOUT.  Loop thread. */
+void cop_ws_sealed(mwx_cop *c, int direct);
 /* Arms the seal as an urgent event would (cop_seal_ns after the last seal,
  * at once when that is past), for a look at the fused picture asked for
  * (fused_want) whether or not the open frame holds an event yet. */

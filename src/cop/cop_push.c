@@ -88,9 +88,7 @@ void cop_frames_seal(mwx_cop *c) {
   memset(n, 0, sizeof *n);
   n->events_before = ev;
   n->bytes_before = by;
-  if (c->ctx)
-    lws_callback_on_writable_all_protocol(c->ctx, &c->protocols[1]);
-  cop_kick(c);
+  cop_ws_sealed(c, c->seal_direct);
 }
 
 void cop_wlag_add(cop_wlag *h, int64_t ns) {
@@ -147,8 +145,11 @@ static int64_t seal_tick(mwx_node_loop *l, void *ctx) {
     /* lazy events only (the look had nothing to push): they wait for an
        urgent event, COP_SEAL_LAZY_NS at most, as before the look was asked */
     seal_arm_at(c, f->first_mono + COP_SEAL_LAZY_NS, now);
-  else
+  else {
+    c->seal_direct = 1; /* (a timer of the node's loop: no lws callback is running) */
     cop_frames_seal(c);
+    c->seal_direct = 0;
+  }
   cop_busy_out(c, t0);
   return MWX_NODE_TIMER_DONE;
 }

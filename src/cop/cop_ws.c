@@ -1,8 +1,11 @@
 /*
  * cop_ws.c - the push channel: a page's WebSocket (same origin, valid
  * session) gets every push frame it has not had, as it was sealed (the same
- * bytes for every page), one write per libuv pass; a page too far behind
- * gets the shared snapshot and goes on from the frame after it.
+ * bytes for every page): a page that had every frame before gets it at its
+ * seal, from the seal timer (cop_ws_sealed: no POLLOUT round trip, no libuv
+ * pass), the others at their writeable callback, one write per libuv pass;
+ * a page too far behind gets the shared snapshot and goes on from the frame
+ * after it.
  */
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -90,6 +93,60 @@ static void write_lags(mwx_cop *c, const cop_frame *f, int64_t t0) {
   cop_wlag_add(&c->wl_call, now - t0);
 }
 
+/* the counts of a write of len bytes that lws took (wr >= len) */
+static void wrote(mwx_cop *c, struct lws *wsi, size_t len) {
+  c->st.ws_bytes += len;
+  c->st.ws_frames++;
+  if (lws_partial_buffered(wsi))
+    c->st.ws_partial++;
+}
+
+/* Writes w's next frame f (its last sealed frame: the page had every one
+ * before) to it; 0, or -1 (lws could not write: the page is to close). */
+static int write_next(mwx_cop *c, struct lws *wsi, ws_pss *w, const cop_frame *f) {
+  /* the frame's own bytes, as every page gets them (lws writes the
+     WebSocket header into the head room; what the socket does not take is
+     copied by lws and written at its next POLLOUT) */
+  int64_t t0 = mwx_node_mono_ns();
+  int wr = lws_write(wsi, f->buf + LWS_PRE, f->len, LWS_WRITE_TEXT);
+  if (wr < (int)f->len)
+    return -1;
+  write_lags(c, f, t0);
+  wrote(c, wsi, f->len);
+  c->st.ws_sent += f->n_events;
+  w->next++;
+  return 0;
+}
+
+void cop_ws_sealed(mwx_cop *c, int direct) {
+  if (!c->ctx)
+    return;
+  if (!direct) {
+    lws_callback_on_writable_all_protocol(c->ctx, &c->protocols[1]);
+    cop_kick(c);
+    return;
+  }
+  int64_t now = mwx_node_mono_ns();
+  int wait = 0;
+  for (ws_pss *w = c->pages; w; w = w->page_next) {
+    /* (lws_write from outside its callbacks: lws 4.1's lws_issue_raw
+       sends at once or keeps the rest and asks for POLLOUT itself; the
+       server speaks HTTP/1.1 only, no HTTP/2 stream to schedule) */
+    if (!w->dead && w->next + 1 == c->frame_head && w->next >= c->frame_tail && w->checked_mono &&
+        now - w->checked_mono < COP_WS_SESSION_NS && !lws_partial_buffered(w->wsi)) {
+      if (!write_next(c, w->wsi, w, &c->frames[w->next % COP_FRAMES])) {
+        c->st.ws_direct++;
+        continue;
+      }
+      w->dead = 1; /* (closed from its callback) */
+    }
+    lws_callback_on_writable(w->wsi);
+    wait = 1;
+  }
+  if (wait)
+    cop_kick(c); /* (libuv applies the POLLOUT interests at its next pass) */
+}
+
 int cop_cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len) {
   ws_pss *w = user;
   mwx_cop *c = lws_context_user(lws_get_context(wsi));
@@ -122,10 +179,25 @@ int cop_cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
   }
     cop_cookie_token(wsi, w->token, sizeof w->token);
     w->next = c->frame_head; /* (the open frame: the first it gets) */
+    w->wsi = wsi;
+    w->page_prev = NULL;
+    w->page_next = c->pages;
+    if (c->pages)
+      c->pages->page_prev = w;
+    c->pages = w;
     c->st.ws_clients++;
     c->ws_open++;
     return 0;
   case LWS_CALLBACK_CLOSED:
+    if (w && w->wsi == wsi) { /* (out of the pages list) */
+      if (w->page_prev)
+        w->page_prev->page_next = w->page_next;
+      else
+        c->pages = w->page_next;
+      if (w->page_next)
+        w->page_next->page_prev = w->page_prev;
+      w->wsi = NULL;
+    }
     if (c->ws_open > 0)
       c->ws_open--;
     return 0;
@@ -133,6 +205,8 @@ int cop_cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
     /* its session still valid (the accounts file looked at, the sessions
        searched): at most every COP_WS_SESSION_NS, not at every write (ten
        pages, ~150 writes a second in a salvo) */
+    if (w->dead)
+      return -1; /* (a write at the seal failed) */
     int64_t now = mwx_node_mono_ns();
     if (!w->checked_mono || now - w->checked_mono >= COP_WS_SESSION_NS) {
       if (!cop_session_get(c, w->token, 0)) {
@@ -168,27 +242,13 @@ int cop_cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
       int wr = lws_write(wsi, c->snap + LWS_PRE, c->snap_len, LWS_WRITE_TEXT);
       if (wr < (int)c->snap_len)
         return -1;
-      c->st.ws_bytes += c->snap_len;
-      c->st.ws_frames++;
+      wrote(c, wsi, c->snap_len);
       if (w->next < c->frame_head)
         lws_callback_on_writable(wsi);
       return 0;
     }
-    if (w->next + 1 == c->frame_head) {
-      /* up to date but for the last frame (the usual case): the frame's own
-         bytes, as every page gets them (lws writes the WebSocket header into
-         the head room; a partial send is copied by lws) */
-      int64_t t0 = mwx_node_mono_ns();
-      int wr = lws_write(wsi, f->buf + LWS_PRE, f->len, LWS_WRITE_TEXT);
-      if (wr < (int)f->len)
-        return -1;
-      write_lags(c, f, t0);
-      c->st.ws_bytes += f->len;
-      c->st.ws_frames++;
-      c->st.ws_sent += f->n_events;
-      w->next++;
-      return 0;
-    }
+    if (w->next + 1 == c->frame_head)
+      return write_next(c, wsi, w, f); /* up to date but for the last frame */
     /* behind by several frames (a page catching up): their events joined
        into one message of at most COP_FRAME_MAX bytes (this page's own copy) */
     size_t total = 0;
@@ -221,8 +281,7 @@ int cop_cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
     if (wr < (int)len)
       return -1;
     write_lags(c, f, t0);
-    c->st.ws_bytes += len;
-    c->st.ws_frames++;
+    wrote(c, wsi, len);
     c->st.ws_sent += evs;
     if (w->next < c->frame_head)
       lws_callback_on_writable(wsi);
