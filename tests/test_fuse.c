@@ -483,6 +483,24 @@ static void test_bad_input(void **state) {
   cfg.split_prob = 0.9; /* below assoc_prob: no hysteresis */
   mwx_fuser *f2 = NULL;
   assert_int_equal(mwx_fuse_create(&cfg, &f2), MWX_EINVAL);
+  assert_null(f2);
+  assert_non_null(strstr(mwx_error_msg(), "split_prob 0.9 is outside [assoc_prob, 1)"));
+  /* every refusal names its field, its value and the range */
+  mwx_fuse_config_default(&cfg);
+  cfg.pending_dup_s = 61.0;
+  assert_int_equal(mwx_fuse_create(&cfg, &f2), MWX_EINVAL);
+  assert_non_null(strstr(mwx_error_msg(), "pending_dup_s 61 is outside [0, 60] s"));
+  mwx_fuse_config_default(&cfg);
+  cfg.tracklet = 2;
+  assert_int_equal(mwx_fuse_create(&cfg, &f2), MWX_EINVAL);
+  assert_non_null(strstr(mwx_error_msg(), "tracklet 2 is not 0 or 1"));
+  mwx_fuse_config_default(&cfg);
+  cfg.fresh_s = NAN;
+  assert_int_equal(mwx_fuse_create(&cfg, &f2), MWX_EINVAL);
+  assert_non_null(strstr(mwx_error_msg(), "fresh_s nan is outside (0, inf) s"));
+  mwx_fuse_config_default(&cfg);
+  assert_int_equal(mwx_fuse_create(&cfg, &f2), 0); /* the defaults are in range */
+  mwx_fuse_destroy(f2);
   mwx_fuse_destroy(fz);
 }
 

@@ -64,6 +64,53 @@ void mwx_fuse_config_default(mwx_fuse_config *cfg) {
 
 }
 
+/* The configuration's ranges: 0, or MWX_EINVAL with a message naming the
+ * first field out of its range, its value and the range. */
+#define CHECK_NUM(f, ok, range)                                                                                      \
+  do {                                                                                                               \
+    if (!(ok))                                                                                                       \
+      return mwx_error_set(MWX_EINVAL, "fuse: create: " #f " %g is outside %s", (double)c->f, range);                \
+  } while (0)
+#define CHECK_FLAG(f)                                                                                                \
+  do {                                                                                                               \
+    if (c->f != 0 && c->f != 1)                                                                                      \
+      return mwx_error_set(MWX_EINVAL, "fuse: create: " #f " %d is not 0 or 1", c->f);                               \
+  } while (0)
+static int config_check(const mwx_fuse_config *c) {
+  CHECK_NUM(assoc_prob, c->assoc_prob > 0.5 && c->assoc_prob < 1.0, "(0.5, 1)");
+  CHECK_NUM(split_prob, c->split_prob >= c->assoc_prob && c->split_prob < 1.0, "[assoc_prob, 1)");
+  CHECK_NUM(split_after, c->split_after >= 1, "1 and above");
+  CHECK_NUM(fresh_s, c->fresh_s > 0, "(0, inf) s");
+  CHECK_NUM(forget_s, c->forget_s > 0, "(0, inf) s");
+  CHECK_NUM(q_ballistic_m2ps3, c->q_ballistic_m2ps3 >= 0, "[0, inf) m2/s3");
+  CHECK_NUM(q_boost_m2ps3, c->q_boost_m2ps3 >= 0, "[0, inf) m2/s3");
+  CHECK_NUM(q_gate_m2ps3, c->q_gate_m2ps3 >= 0, "[0, inf) m2/s3");
+  CHECK_FLAG(boost_ci);
+  CHECK_FLAG(ici);
+  CHECK_FLAG(boost_thrust);
+  CHECK_NUM(split_min_s, c->split_min_s >= 0 && c->split_min_s <= 3600.0, "[0, 3600] s");
+  CHECK_NUM(q_ballistic_air_m2ps3, c->q_ballistic_air_m2ps3 >= 0, "[0, inf) m2/s3");
+  CHECK_NUM(split_powered_s, c->split_powered_s >= 0 && c->split_powered_s <= 60.0, "[0, 60] s");
+  CHECK_FLAG(merge_back);
+  CHECK_NUM(split_held_s, c->split_held_s >= 0 && c->split_held_s <= 3600.0, "[0, 3600] s");
+  CHECK_NUM(split_held_prob, c->split_held_prob >= c->split_prob && c->split_held_prob < 1.0, "[split_prob, 1)");
+  CHECK_FLAG(replace_exclusive);
+  CHECK_FLAG(split_odd_one_out);
+  CHECK_NUM(pending_s, c->pending_s >= 0 && c->pending_s <= 60.0, "[0, 60] s");
+  CHECK_NUM(burnout_ci_s, c->burnout_ci_s >= 0 && c->burnout_ci_s <= 60.0, "[0, 60] s");
+  CHECK_FLAG(stale_split_gate);
+  CHECK_FLAG(boost_sum);
+  CHECK_FLAG(displaced_silent);
+  CHECK_FLAG(pending_beside_near);
+  CHECK_FLAG(tracklet);
+  CHECK_NUM(thrust_tau_s, c->thrust_tau_s >= 0.1 && c->thrust_tau_s <= 60.0, "[0.1, 60] s");
+  CHECK_FLAG(thrust_vector);
+  CHECK_NUM(pending_dup_s, c->pending_dup_s >= 0 && c->pending_dup_s <= 60.0, "[0, 60] s");
+  return 0;
+}
+#undef CHECK_NUM
+#undef CHECK_FLAG
+
 int mwx_fuse_create(const mwx_fuse_config *cfg, mwx_fuser **out) {
   if (!out)
     return mwx_error_set(MWX_EINVAL, "fuse: create: NULL out");
@@ -73,21 +120,9 @@ int mwx_fuse_create(const mwx_fuse_config *cfg, mwx_fuser **out) {
     c = *cfg;
   else
     mwx_fuse_config_default(&c);
-  if (!(c.assoc_prob > 0.5 && c.assoc_prob < 1.0) || !(c.split_prob >= c.assoc_prob && c.split_prob < 1.0) ||
-      c.split_after < 1 || !(c.fresh_s > 0) || !(c.forget_s > 0) || !(c.q_ballistic_m2ps3 >= 0) ||
-      !(c.q_boost_m2ps3 >= 0) || !(c.q_gate_m2ps3 >= 0) || (c.boost_ci != 0 && c.boost_ci != 1) ||
-      (c.ici != 0 && c.ici != 1) || (c.boost_thrust != 0 && c.boost_thrust != 1) || !(c.split_min_s >= 0) ||
-      c.split_min_s > 3600.0 || !(c.q_ballistic_air_m2ps3 >= 0) || !(c.split_powered_s >= 0) ||
-      c.split_powered_s > 60.0 || (c.merge_back != 0 && c.merge_back != 1) || !(c.split_held_s >= 0) ||
-      c.split_held_s > 3600.0 || !(c.split_held_prob >= c.split_prob && c.split_held_prob < 1.0) ||
-      (c.replace_exclusive != 0 && c.replace_exclusive != 1) || (c.split_odd_one_out != 0 && c.split_odd_one_out != 1) ||
-      !(c.pending_s >= 0) || c.pending_s > 60.0 || !(c.burnout_ci_s >= 0) || c.burnout_ci_s > 60.0 ||
-      (c.stale_split_gate != 0 && c.stale_split_gate != 1) || (c.boost_sum != 0 && c.boost_sum != 1) ||
-      (c.displaced_silent != 0 && c.displaced_silent != 1) ||
-      (c.pending_beside_near != 0 && c.pending_beside_near != 1) || (c.tracklet != 0 && c.tracklet != 1) ||
-      !(c.thrust_tau_s >= 0.1 && c.thrust_tau_s <= 60.0) || (c.thrust_vector != 0 && c.thrust_vector != 1) ||
-      !(c.pending_dup_s >= 0) || c.pending_dup_s > 60.0)
-    return mwx_error_set(MWX_EINVAL, "fuse: create: invalid configuration");
+  int rc = config_check(&c);
+  if (rc)
+    return rc;
   mwx_fuser *fz = calloc(1, sizeof *fz);
   if (!fz)
     return mwx_error_set(MWX_ENOMEM, "fuse: create: out of memory");
