@@ -780,6 +780,13 @@ static void test_bad_inputs(void **state) {
   tc.confirm_n = 1;
   mwx_tracker *tr = NULL;
   assert_int_equal(mwx_track_create(&tc, &tr), MWX_EINVAL);
+  assert_non_null(strstr(mwx_error_msg(), "confirm_n 1 is outside [confirm_m, inf)")); /* named */
+  mwx_track_config_default(&tc);
+  tc.filt.lnbeta_sigma = 1.5;
+  assert_int_equal(mwx_track_create(&tc, &tr), MWX_EINVAL);
+  assert_non_null(strstr(mwx_error_msg(), "filt.lnbeta_sigma 1.5 is outside [0, 1]"));
+  mwx_track_config_default(&tc);
+  tc.confirm_n = 1;
   assert_null(tr);
   mwx_track_config_default(&tc);
   tc.filt.beta_rel_sigma = -0.1; /* the drag's uncertainty */

@@ -79,7 +79,7 @@ void mwx_fuse_config_default(mwx_fuse_config *cfg) {
 static int config_check(const mwx_fuse_config *c) {
   CHECK_NUM(assoc_prob, c->assoc_prob > 0.5 && c->assoc_prob < 1.0, "(0.5, 1)");
   CHECK_NUM(split_prob, c->split_prob >= c->assoc_prob && c->split_prob < 1.0, "[assoc_prob, 1)");
-  CHECK_NUM(split_after, c->split_after >= 1, "1 and above");
+  CHECK_NUM(split_after, c->split_after >= 1, "[1, inf)");
   CHECK_NUM(fresh_s, c->fresh_s > 0, "(0, inf) s");
   CHECK_NUM(forget_s, c->forget_s > 0, "(0, inf) s");
   CHECK_NUM(q_ballistic_m2ps3, c->q_ballistic_m2ps3 >= 0, "[0, inf) m2/s3");

@@ -199,6 +199,41 @@ void mwx_track_config_default(mwx_track_config *cfg) {
   cfg->postburn_q_in_air_only = 0;
 }
 
+/* The configuration's ranges: 0, or MWX_EINVAL with a message naming the
+ * first field out of its range, its value and the range. */
+#define CHECK_NUM(f, ok, range)                                                                                      \
+  do {                                                                                                               \
+    if (!(ok))                                                                                                       \
+      return mwx_error_set(MWX_EINVAL, "track: create: " #f " %g is outside %s", (double)c->f, range);               \
+  } while (0)
+static int config_check(const mwx_track_config *c) {
+  CHECK_NUM(gate_prob, c->gate_prob > 0.5 && c->gate_prob < 1.0, "(0.5, 1)");
+  CHECK_NUM(confirm_m, c->confirm_m >= 1, "[1, inf)");
+  CHECK_NUM(confirm_n, c->confirm_n >= c->confirm_m, "[confirm_m, inf)");
+  CHECK_NUM(delete_misses, c->delete_misses >= 1, "[1, inf)");
+  CHECK_NUM(delete_silence_s, c->delete_silence_s > 0, "(0, inf) s");
+  CHECK_NUM(init_max_dt_s, c->init_max_dt_s > 0, "(0, inf) s");
+  CHECK_NUM(init_max_speed_mps, c->init_max_speed_mps > 0, "(0, inf) m/s");
+  CHECK_NUM(max_coast_s, c->max_coast_s >= 0, "[0, inf) s");
+  CHECK_NUM(init_accel_mps2, c->init_accel_mps2 >= 0, "[0, inf) m/s2");
+  CHECK_NUM(filt.kind, c->filt.kind == MWX_TRACK_EKF || c->filt.kind == MWX_TRACK_UKF, "{EKF, UKF}");
+  CHECK_NUM(filt.q_ballistic_m2ps3, c->filt.q_ballistic_m2ps3 >= 0, "[0, inf) m2/s3");
+  CHECK_NUM(filt.q_ballistic_air_m2ps3, c->filt.q_ballistic_air_m2ps3 >= 0, "[0, inf) m2/s3");
+  CHECK_NUM(filt.q_boost_m2ps3, c->filt.q_boost_m2ps3 >= 0, "[0, inf) m2/s3");
+  CHECK_NUM(filt.q_thrust_m2ps5, c->filt.q_thrust_m2ps5 >= 0, "[0, inf) m2/s5");
+  CHECK_NUM(filt.thrust_ve_mps, c->filt.thrust_ve_mps >= 0 && isfinite(c->filt.thrust_ve_mps), "[0, inf) m/s");
+  CHECK_NUM(filt.pitch_sigma0_deg, c->filt.pitch_sigma0_deg >= 0 && c->filt.pitch_sigma0_deg <= 90, "[0, 90] deg");
+  CHECK_NUM(filt.q_pitch_deg2ps, c->filt.q_pitch_deg2ps >= 0 && isfinite(c->filt.q_pitch_deg2ps), "[0, inf) deg2/s");
+  CHECK_NUM(filt.boost_exit_rate_ps, c->filt.boost_exit_rate_ps >= 0, "[0, inf) /s");
+  CHECK_NUM(filt.boost_entry_rate_ps, c->filt.boost_entry_rate_ps >= 0, "[0, inf) /s");
+  CHECK_NUM(filt.beta_kgpm2, isfinite(c->filt.beta_kgpm2), "the finite numbers (kg/m2)");
+  CHECK_NUM(filt.beta_rel_sigma, c->filt.beta_rel_sigma >= 0 && c->filt.beta_rel_sigma <= 1, "[0, 1]");
+  CHECK_NUM(filt.lnbeta_sigma, c->filt.lnbeta_sigma >= 0 && c->filt.lnbeta_sigma <= 1, "[0, 1]");
+  CHECK_NUM(postburn_q_in_air_only, c->postburn_q_in_air_only == 0 || c->postburn_q_in_air_only == 1, "{0, 1}");
+  return 0;
+}
+#undef CHECK_NUM
+
 int mwx_track_create(const mwx_track_config *cfg, mwx_tracker **out) {
   if (!out)
     return mwx_error_set(MWX_EINVAL, "track: create: NULL out");
@@ -208,19 +243,9 @@ int mwx_track_create(const mwx_track_config *cfg, mwx_tracker **out) {
     c = *cfg;
   else
     mwx_track_config_default(&c);
-  if (!(c.gate_prob > 0.5 && c.gate_prob < 1.0) || c.confirm_m < 1 || c.confirm_n < c.confirm_m ||
-      c.delete_misses < 1 || !(c.delete_silence_s > 0) || !(c.init_max_dt_s > 0) ||
-      !(c.init_max_speed_mps > 0) || !(c.max_coast_s >= 0) || !(c.init_accel_mps2 >= 0) ||
-      (c.filt.kind != MWX_TRACK_EKF && c.filt.kind != MWX_TRACK_UKF) ||
-      !(c.filt.q_ballistic_m2ps3 >= 0) || !(c.filt.q_ballistic_air_m2ps3 >= 0) || !(c.filt.q_boost_m2ps3 >= 0) || !(c.filt.q_thrust_m2ps5 >= 0) ||
-      !(c.filt.thrust_ve_mps >= 0) || !isfinite(c.filt.thrust_ve_mps) ||
-      !(c.filt.pitch_sigma0_deg >= 0 && c.filt.pitch_sigma0_deg <= 90) ||
-      !(c.filt.q_pitch_deg2ps >= 0) || !isfinite(c.filt.q_pitch_deg2ps) ||
-      !(c.filt.boost_exit_rate_ps >= 0) || !(c.filt.boost_entry_rate_ps >= 0) || !isfinite(c.filt.beta_kgpm2) ||
-      !(c.filt.beta_rel_sigma >= 0 && c.filt.beta_rel_sigma <= 1) ||
-      !(c.filt.lnbeta_sigma >= 0 && c.filt.lnbeta_sigma <= 1) ||
-      (c.postburn_q_in_air_only != 0 && c.postburn_q_in_air_only != 1))
-    return mwx_error_set(MWX_EINVAL, "track: create: invalid configuration");
+  int rc = config_check(&c);
+  if (rc)
+    return rc;
   mwx_tracker *tr = calloc(1, sizeof *tr);
   if (!tr)
     return mwx_error_set(MWX_ENOMEM, "track: create: out of memory");
