@@ -49,6 +49,12 @@
  *       MWX_BENCH_DIAG_POS=1: a "POS t nees_pos3 nees_vel3 d2" line under
  *       each tracker sample, and the lone filter's impact d2 (the truth's
  *       beta, sigma(ln beta) 0.3) and 3-D position NEES ("id2", "p3");
+ *       MWX_BENCH_DIAG_FROM_LNBETA0=1 / MWX_BENCH_DIAG_FROM_DECOUPLE=1 (with
+ *       MWX_BENCH_DIAG_FROM_S): the start's ln beta set to the truth's, or
+ *       its thrust / ln beta / angle cross-terms with the kinematics zeroed;
+ *       MWX_BENCH_DIAG_FROM_TRUTH_X=1: the truth's position and velocity
+ *       with the tracker's P (the start's error apart from its covariance);
+ *       a FROM line gives the start's ln beta, its sigma and z either way.
  *       MWX_BENCH_DIAG_LONE_EVERY_S=T: the lone filter's line every T s
  *       (default 100); MWX_BENCH_DIAG_RES=1: a "RES sensor t_s z_range
  *       z_az z_el sigma_range_m sigma_az_deg" line per plot of missile 0
@@ -1529,6 +1535,23 @@ static void diag(const char *name, int seed, const char *nation, double every_s)
               e.P[r][c] *= atof(getenv("MWX_BENCH_DIAG_FROM_PSCALE"));
         if (getenv("MWX_BENCH_DIAG_DRAW0") && draw_from(&truth, seed, &e))
           break;
+        /* the tracker's own non-kinematic part at the start (thrust x[6], ln beta x[7], thrust
+           angle x[8]): its ln beta against the truth's (0: the diagnostic flies the class beta)
+           in its own sigma, and two resets that tell its parts apart */
+        printf("  FROM lnbeta %.4f sigma %.4f z %.2f | thrust sigma %.3g\n", e.x[7], sqrt(e.P[7][7]),
+               e.P[7][7] > 0 ? e.x[7] / sqrt(e.P[7][7]) : NAN, sqrt(e.P[6][6]));
+        if (getenv("MWX_BENCH_DIAG_FROM_LNBETA0")) /* the tracker's ln beta set to the truth's, its P kept */
+          e.x[7] = 0;
+        if (getenv("MWX_BENCH_DIAG_FROM_TRUTH_X")) { /* the truth's position and velocity, the tracker's P */
+          mwx_sim_truth_state s0;
+          mwx_sim_truth_at(&truth, 0, e.t_ns, &s0);
+          memcpy(e.x, s0.pos_ecef_m, 3 * sizeof(double));
+          memcpy(e.x + 3, s0.vel_ecef_mps, 3 * sizeof(double));
+        }
+        if (getenv("MWX_BENCH_DIAG_FROM_DECOUPLE")) /* no cross-terms of x[6..8] with position/velocity */
+          for (int r = 6; r < MWX_TRACK_NX; r++)
+            for (int c = 0; c < 6; c++)
+              e.P[r][c] = e.P[c][r] = 0;
         mwx_track_imm_init(&imm, &e, 1e-6);
         started = 1;
         lastp = ts;
