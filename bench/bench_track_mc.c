@@ -52,6 +52,8 @@
  *       MWX_BENCH_DIAG_FROM_LNBETA0=1 / MWX_BENCH_DIAG_FROM_DECOUPLE=1 (with
  *       MWX_BENCH_DIAG_FROM_S): the start's ln beta set to the truth's, or
  *       its thrust / ln beta / angle cross-terms with the kinematics zeroed;
+ *       MWX_BENCH_DIAG_FROM_DIAG6=1: the tracker's 6x6 kinematic block
+ *       reduced to its diagonal;
  *       MWX_BENCH_DIAG_FROM_TRUTH_X=1: the truth's position and velocity
  *       with the tracker's P (the start's error apart from its covariance);
  *       a FROM line gives the start's ln beta, its sigma and z either way.
@@ -1548,6 +1550,11 @@ static void diag(const char *name, int seed, const char *nation, double every_s)
           memcpy(e.x, s0.pos_ecef_m, 3 * sizeof(double));
           memcpy(e.x + 3, s0.vel_ecef_mps, 3 * sizeof(double));
         }
+        if (getenv("MWX_BENCH_DIAG_FROM_DIAG6")) /* the tracker's kinematic block without its correlations */
+          for (int r = 0; r < 6; r++)
+            for (int c = 0; c < 6; c++)
+              if (r != c)
+                e.P[r][c] = 0;
         if (getenv("MWX_BENCH_DIAG_FROM_DECOUPLE")) /* no cross-terms of x[6..8] with position/velocity */
           for (int r = 6; r < MWX_TRACK_NX; r++)
             for (int c = 0; c < 6; c++)
