@@ -50,4 +50,19 @@ const char *mwx_error_msg(void);
 /* Forgets the message of this thread. */
 void mwx_error_clear(void);
 
+/* A configuration check's one line, for a function returning int: unless
+ * ok holds, returns MWX_EINVAL with "<who>: <field> <value> is outside
+ * <range>" (who and range string literals, field a member of *cfg).
+ * MWX_CHECK_FLAG: the same for a 0/1 switch ("... is not 0 or 1"). */
+#define MWX_CHECK_RANGE(who, cfg, field, ok, range)                                                                \
+  do {                                                                                                               \
+    if (!(ok))                                                                                                       \
+      return mwx_error_set(MWX_EINVAL, who ": " #field " %g is outside " range, (double)(cfg)->field);              \
+  } while (0)
+#define MWX_CHECK_FLAG(who, cfg, field)                                                                              \
+  do {                                                                                                               \
+    if ((cfg)->field != 0 && (cfg)->field != 1)                                                                      \
+      return mwx_error_set(MWX_EINVAL, who ": " #field " %d is not 0 or 1", (int)(cfg)->field);                      \
+  } while (0)
+
 #endif /* MWX_ERROR_H */

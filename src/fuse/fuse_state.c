@@ -66,16 +66,8 @@ void mwx_fuse_config_default(mwx_fuse_config *cfg) {
 
 /* The configuration's ranges: 0, or MWX_EINVAL with a message naming the
  * first field out of its range, its value and the range. */
-#define CHECK_NUM(f, ok, range)                                                                                      \
-  do {                                                                                                               \
-    if (!(ok))                                                                                                       \
-      return mwx_error_set(MWX_EINVAL, "fuse: create: " #f " %g is outside %s", (double)c->f, range);                \
-  } while (0)
-#define CHECK_FLAG(f)                                                                                                \
-  do {                                                                                                               \
-    if (c->f != 0 && c->f != 1)                                                                                      \
-      return mwx_error_set(MWX_EINVAL, "fuse: create: " #f " %d is not 0 or 1", c->f);                               \
-  } while (0)
+#define CHECK_NUM(f, ok, range) MWX_CHECK_RANGE("fuse: create", c, f, ok, range)
+#define CHECK_FLAG(f) MWX_CHECK_FLAG("fuse: create", c, f)
 static int config_check(const mwx_fuse_config *c) {
   CHECK_NUM(assoc_prob, c->assoc_prob > 0.5 && c->assoc_prob < 1.0, "(0.5, 1)");
   CHECK_NUM(split_prob, c->split_prob >= c->assoc_prob && c->split_prob < 1.0, "[assoc_prob, 1)");

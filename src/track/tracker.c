@@ -201,11 +201,7 @@ void mwx_track_config_default(mwx_track_config *cfg) {
 
 /* The configuration's ranges: 0, or MWX_EINVAL with a message naming the
  * first field out of its range, its value and the range. */
-#define CHECK_NUM(f, ok, range)                                                                                      \
-  do {                                                                                                               \
-    if (!(ok))                                                                                                       \
-      return mwx_error_set(MWX_EINVAL, "track: create: " #f " %g is outside %s", (double)c->f, range);               \
-  } while (0)
+#define CHECK_NUM(f, ok, range) MWX_CHECK_RANGE("track: create", c, f, ok, range)
 static int config_check(const mwx_track_config *c) {
   CHECK_NUM(gate_prob, c->gate_prob > 0.5 && c->gate_prob < 1.0, "(0.5, 1)");
   CHECK_NUM(confirm_m, c->confirm_m >= 1, "[1, inf)");
@@ -229,7 +225,7 @@ static int config_check(const mwx_track_config *c) {
   CHECK_NUM(filt.beta_kgpm2, isfinite(c->filt.beta_kgpm2), "the finite numbers (kg/m2)");
   CHECK_NUM(filt.beta_rel_sigma, c->filt.beta_rel_sigma >= 0 && c->filt.beta_rel_sigma <= 1, "[0, 1]");
   CHECK_NUM(filt.lnbeta_sigma, c->filt.lnbeta_sigma >= 0 && c->filt.lnbeta_sigma <= 1, "[0, 1]");
-  CHECK_NUM(postburn_q_in_air_only, c->postburn_q_in_air_only == 0 || c->postburn_q_in_air_only == 1, "{0, 1}");
+  MWX_CHECK_FLAG("track: create", c, postburn_q_in_air_only);
   return 0;
 }
 #undef CHECK_NUM
